@@ -28,10 +28,7 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
-try:  # the C loader is ~10x faster on the 1 MB XAPI document
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+from .yaml12 import load_yaml
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -115,7 +112,7 @@ def parse_document(raw: bytes, *, source: str) -> FetchedDocument:
             raise DocumentError(f"{source}: not valid JSON: {exc}") from None
     else:
         try:
-            data = yaml.load(raw, Loader=_SafeLoader)  # safe loader, see import above
+            data = load_yaml(raw)  # safe, and with YAML 1.2 scalars (`No` stays a string)
         except yaml.YAMLError as exc:
             raise DocumentError(f"{source}: not valid (safe) YAML: {_one_line(str(exc))}") from None
         except (ValueError, RecursionError) as exc:

@@ -1,0 +1,73 @@
+# threecx-xapi: every target runs inside .venv, which `make setup` creates from uv.lock.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+PY         := .venv/bin/python
+SHARED_SPEC := ../shared/spec/xapi-20.0.10.yaml
+PREVIOUS_SPEC := ../shared/spec/xapi-20.0.9.yaml
+SPEC ?= $(wildcard $(SHARED_SPEC))
+OUT  ?= generated
+
+.PHONY: help setup test lint typecheck generate check-generated check-previous fetch-spec bench demo clean
+
+help:
+	@echo "make setup            create .venv from uv.lock (idempotent)"
+	@echo "make demo             show the generated client on the wire"
+	@echo "make test             lint, type-check and run the test suite"
+	@echo "make generate         SPEC=<file or PBX URL> [OUT=dir]: regenerate the client"
+	@echo "make check-generated  fail if generated/ differs from a fresh run on SPEC"
+	@echo "make fetch-spec       SPEC=<file or PBX URL> [SPEC_OUT=file]: fetch and validate a document"
+	@echo "make bench            generation, import and call benchmarks (ratios)"
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+setup: $(UV)
+	$(UV) sync --frozen --quiet
+
+define need_spec
+	@if [ -z "$(SPEC)" ]; then echo "error: no SPEC. Pass one: make $@ SPEC=path/to/xapi.yaml (or SPEC=https://pbx.example.com with XAPI_CLIENT_ID/XAPI_CLIENT_SECRET set)"; exit 2; fi
+endef
+
+generate: setup
+	$(need_spec)
+	$(PY) -m generator generate --spec "$(SPEC)" --out "$(OUT)"
+
+check-generated: setup
+	$(need_spec)
+	$(PY) -m generator check --spec "$(SPEC)"
+
+check-previous: setup
+	@if [ -f "$(PREVIOUS_SPEC)" ]; then $(PY) -m tests.tools.generate_and_import "$(PREVIOUS_SPEC)"; else echo "skip: $(PREVIOUS_SPEC) not found"; fi
+
+SPEC_OUT ?= spec/fetched/xapi.yaml
+fetch-spec: setup
+	$(need_spec)
+	$(PY) -m generator.fetch "$(SPEC)" --out "$(SPEC_OUT)"
+
+lint: setup
+	$(PY) -m ruff check generator src tests bench templates/runtime
+	$(PY) -m ruff format --check generator src tests bench templates/runtime
+	$(PY) -m ruff check --isolated --line-length 120 --target-version py310 --select E,F,W --ignore E501 generated
+
+typecheck: setup
+	$(PY) -m mypy generator src
+	cd generated && ../$(PY) -m mypy --config-file ../pyproject.toml --no-strict-optional --allow-untyped-defs --allow-any-generics --disable-error-code no-any-return threecx_xapi_client/odata.py threecx_xapi_client/responses.py threecx_xapi_client/enums.py
+
+test: setup lint typecheck
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory check-generated
+	$(MAKE) --no-print-directory check-previous
+
+bench: setup
+	$(PY) -m bench
+
+demo: setup
+	$(PY) examples/wire_demo.py
+
+clean:
+	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,105 @@
+"""Stage 3: drive openapi-python-client with our templates over the normalised document.
+
+openapi-python-client is used as a library: it parses the document into endpoints and models and renders
+its templates, overridden by ours in ``templates/``. Our additions are passed to the templates through one
+Jinja global (``xapi_operation``), and the files it never renders on its own (the OData runtime, the
+registry, ``py.typed``) are written here. Any warning it reports fails the run: a warning there means an
+operation or a schema was dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from openapi_python_client import Project
+from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser.errors import GeneratorError
+from openapi_python_client.parser.openapi import Endpoint
+from openapi_python_client.strings import PythonIdentifier
+
+from .normalise import Document
+from .output import HEADER, PACKAGE, GenerationError, Rendered
+from .registry import OperationView, build_operation, operation_index
+
+__all__ = ["render"]
+
+
+def _config(package_dir: Path) -> Config:
+    config_file = ConfigFile(
+        post_hooks=[],  # formatting is our own stage, with pinned settings
+        use_path_prefixes_for_title_model_names=False,
+        project_name_override="threecx-xapi-client",
+        package_name_override=PACKAGE,
+    )
+    return Config.from_sources(
+        config_file,
+        MetaType.NONE,
+        document_source=Path("xapi.yaml"),
+        file_encoding="utf-8",
+        overwrite=True,
+        output_path=package_dir,
+    )
+
+
+def _describe(error: GeneratorError) -> str:
+    return f"{error.header or 'error'}: {(error.detail or '').strip()}".strip()
+
+
+def render(doc: Document, *, package_dir: Path, templates: Path, document_info: dict[str, Any]) -> Rendered:
+    """Write the package for ``doc`` into ``package_dir`` (which must not exist yet)."""
+    config = _config(package_dir)
+    data = GeneratorData.from_dict(doc, config=config)
+    if isinstance(data, GeneratorError):
+        raise GenerationError(_describe(data))
+    problems = [_describe(e) for e in data.errors]
+    for collection in data.endpoint_collections_by_tag.values():
+        problems += [_describe(e) for e in collection.parse_errors]
+    if problems:
+        raise GenerationError("openapi-python-client reported:\n  " + "\n  ".join(problems))
+
+    index = operation_index(doc)
+    by_identifier = {str(_identifier(op_id, config)): op_id for op_id in index}
+    views: dict[str, OperationView] = {}
+    for collection in data.endpoint_collections_by_tag.values():
+        for endpoint in collection.endpoints:
+            op_id = by_identifier[str(endpoint.name)]
+            path, method, op = index[op_id]
+            views[str(endpoint.name)] = build_operation(
+                doc=doc, endpoint=endpoint, path=path, method=method, op=op, package=PACKAGE
+            )
+
+    project = Project(openapi=data, config=config, custom_template_path=templates)
+
+    def xapi_operation(endpoint: Endpoint) -> OperationView:
+        return views[str(endpoint.name)]
+
+    project.env.globals["xapi_operation"] = xapi_operation
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <dir>"; our summary says more
+        errors = project.build()
+    if errors:
+        raise GenerationError("openapi-python-client reported:\n  " + "\n  ".join(_describe(e) for e in errors))
+
+    for runtime in sorted((templates / "runtime").glob("*.py")):
+        shutil.copyfile(runtime, package_dir / runtime.name)
+    (package_dir / "py.typed").write_text("", encoding="utf-8")
+    records = sorted((view.record for view in views.values()), key=lambda r: (r["tag"], r["operation_id"]))
+    registry = {
+        "document": document_info,
+        "generator": {"openapi-python-client": version("openapi-python-client")},
+        "operations": records,
+    }
+    (package_dir / "registry.json").write_text(json.dumps(registry, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    for source in package_dir.rglob("*.py"):
+        source.write_text(HEADER + source.read_text("utf-8"), "utf-8")
+    return Rendered(operations=len(index), generated=len(views), models=len(data.models) + len(data.enums), registry=registry)
+
+
+def _identifier(op_id: str, config: Config) -> str:
+    return str(PythonIdentifier(op_id, prefix=config.field_prefix))

@@ -1,0 +1,54 @@
+"""Turning an ``httpx.Response`` into what a generated endpoint returns: JSON, a file, or an error."""
+
+from __future__ import annotations
+
+import json as _json
+import re
+from io import BytesIO
+from typing import Any
+
+import httpx
+
+from .errors import ODataError
+from .types import File, Response
+
+__all__ = ["failed", "file", "is_json", "json"]
+
+_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'')?"?([^";]+)"?""", re.IGNORECASE)
+
+
+def is_json(response: httpx.Response) -> bool:
+    """Whether the body is JSON by its content type (a download answers CSV, WAV or ZIP instead)."""
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json") or (not media and not response.content)
+
+
+def json(response: httpx.Response) -> Any:
+    """The decoded JSON body; a 2xx with a body that is not JSON is an error, not a silent ``None``."""
+    try:
+        return _json.loads(response.content)
+    except ValueError as exc:
+        raise ValueError(f"{response.status_code} response is not valid JSON: {exc}") from None
+
+
+def file(response: httpx.Response) -> File:
+    """The body as a ``File`` with the content type and the name from Content-Disposition, if any."""
+    disposition = response.headers.get("content-disposition", "")
+    match = _FILENAME.search(disposition)
+    return File(
+        payload=BytesIO(response.content),
+        file_name=match.group(1) if match else None,
+        mime_type=response.headers.get("content-type"),
+    )
+
+
+def failed(response: httpx.Response) -> Response[Any]:
+    """A non-2xx response: nothing parsed as a result, the OData error parsed for the caller to raise."""
+    return Response(
+        status_code=response.status_code,
+        content=response.content,
+        headers=response.headers,
+        parsed=None,
+        http_response=response,
+        error=ODataError.from_response(response),
+    )
