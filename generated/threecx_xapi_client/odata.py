@@ -14,6 +14,7 @@ import datetime as _dt
 import decimal
 import enum
 import math
+import re
 import uuid
 from collections.abc import Iterable
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from .types import Unset
 
 __all__ = [
     "bool_segment",
+    "parse_datetime",
     "date_literal",
     "datetime_literal",
     "datetime_segment",
@@ -101,6 +103,28 @@ def literal(value: object) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no OData literal: {value!r}")
+
+
+_ISO_DATETIME = re.compile(
+    r"(?P<main>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<fraction>\d+))?(?P<zone>Z|z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_datetime(text: str) -> _dt.datetime:
+    """Read a date-time as 3CX writes it (``Z``, offsets, up to 7 fractional digits from .NET).
+
+    ``datetime.fromisoformat`` does all of this from Python 3.11 on; 3.10 needs the fallback.
+    """
+    try:
+        return _dt.datetime.fromisoformat(text)
+    except ValueError:
+        match = _ISO_DATETIME.match(text)
+        if match is None:
+            raise
+    fraction = (match.group("fraction") or "")[:6].ljust(6, "0") if match.group("fraction") else ""
+    zone = match.group("zone") or ""
+    zone = "+00:00" if zone in ("Z", "z") else zone
+    return _dt.datetime.fromisoformat(match.group("main") + (f".{fraction}" if fraction else "") + zone)
 
 
 # --- path segments: a literal, checked against the parameter's type, then percent-encoded ----------------

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedChatsStatistics")
@@ -123,7 +124,7 @@ class AbandonedChatsStatistics:
         if isinstance(_date_of_request, Unset):
             date_of_request = UNSET
         else:
-            date_of_request = datetime.datetime.fromisoformat(_date_of_request)
+            date_of_request = parse_datetime(_date_of_request)
 
         participant_email = d.pop("ParticipantEmail", UNSET)
 
@@ -171,7 +172,7 @@ class AbandonedChatsStatistics:
 
         source = d.pop("Source", UNSET)
 
-        abandoned_chats_statistics = cls(
+        _instance = cls(
             chat_id=chat_id,
             date_of_request=date_of_request,
             participant_email=participant_email,
@@ -185,8 +186,8 @@ class AbandonedChatsStatistics:
             source=source,
         )
 
-        abandoned_chats_statistics.additional_properties = d
-        return abandoned_chats_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedQueueCalls")
@@ -169,11 +170,12 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_type_0 = datetime.datetime.fromisoformat(data)
+                call_time_type_0 = parse_datetime(data)
 
                 return call_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CallTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         call_time = _parse_call_time(d.pop("CallTime", UNSET))
 
@@ -185,11 +187,12 @@ class AbandonedQueueCalls:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                call_time_for_csv_type_0 = datetime.datetime.fromisoformat(data)
+                call_time_for_csv_type_0 = parse_datetime(data)
 
                 return call_time_for_csv_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CallTimeForCsv: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         call_time_for_csv = _parse_call_time_for_csv(d.pop("CallTimeForCsv", UNSET))
 
@@ -249,7 +252,7 @@ class AbandonedQueueCalls:
 
         wait_time = _parse_wait_time(d.pop("WaitTime", UNSET))
 
-        abandoned_queue_calls = cls(
+        _instance = cls(
             caller_id=caller_id,
             call_history_id=call_history_id,
             call_time=call_time,
@@ -263,8 +266,8 @@ class AbandonedQueueCalls:
             wait_time=wait_time,
         )
 
-        abandoned_queue_calls.additional_properties = d
-        return abandoned_queue_calls
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

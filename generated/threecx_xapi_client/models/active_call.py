@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActiveCall")
@@ -131,11 +132,12 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                established_at_type_0 = datetime.datetime.fromisoformat(data)
+                established_at_type_0 = parse_datetime(data)
 
                 return established_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"EstablishedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         established_at = _parse_established_at(d.pop("EstablishedAt", UNSET))
 
@@ -149,11 +151,12 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_change_status_type_0 = datetime.datetime.fromisoformat(data)
+                last_change_status_type_0 = parse_datetime(data)
 
                 return last_change_status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastChangeStatus: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_change_status = _parse_last_change_status(d.pop("LastChangeStatus", UNSET))
 
@@ -165,11 +168,12 @@ class ActiveCall:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                server_now_type_0 = datetime.datetime.fromisoformat(data)
+                server_now_type_0 = parse_datetime(data)
 
                 return server_now_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ServerNow: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         server_now = _parse_server_now(d.pop("ServerNow", UNSET))
 
@@ -182,7 +186,7 @@ class ActiveCall:
 
         status = _parse_status(d.pop("Status", UNSET))
 
-        active_call = cls(
+        _instance = cls(
             callee=callee,
             caller=caller,
             established_at=established_at,
@@ -192,8 +196,8 @@ class ActiveCall:
             status=status,
         )
 
-        active_call.additional_properties = d
-        return active_call
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActivityLogEvent")
@@ -79,22 +80,23 @@ class ActivityLogEvent:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_stamp_type_0 = datetime.datetime.fromisoformat(data)
+                time_stamp_type_0 = parse_datetime(data)
 
                 return time_stamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"TimeStamp: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         time_stamp = _parse_time_stamp(d.pop("TimeStamp", UNSET))
 
-        activity_log_event = cls(
+        _instance = cls(
             index=index,
             message=message,
             time_stamp=time_stamp,
         )
 
-        activity_log_event.additional_properties = d
-        return activity_log_event
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -309,7 +309,7 @@ class ADUsersSyncConfiguration:
 
         sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
 
-        ad_users_sync_configuration = cls(
+        _instance = cls(
             enable_sso=enable_sso,
             is_enabled=is_enabled,
             is_sync_departments=is_sync_departments,
@@ -327,8 +327,8 @@ class ADUsersSyncConfiguration:
             sync_type=sync_type,
         )
 
-        ad_users_sync_configuration.additional_properties = d
-        return ad_users_sync_configuration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -49,13 +49,13 @@ class AddVectorStoreFiles:
 
         vector_id = d.pop("VectorId", UNSET)
 
-        add_vector_store_files = cls(
+        _instance = cls(
             file_ids=file_ids,
             vector_id=vector_id,
         )
 
-        add_vector_store_files.additional_properties = d
-        return add_vector_store_files
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

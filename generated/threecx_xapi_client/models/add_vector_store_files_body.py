@@ -52,12 +52,12 @@ class AddVectorStoreFilesBody:
         else:
             model = AddVectorStoreFiles.from_dict(_model)
 
-        add_vector_store_files_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        add_vector_store_files_body.additional_properties = d
-        return add_vector_store_files_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

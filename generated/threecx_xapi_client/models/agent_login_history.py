@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentLoginHistory")
@@ -158,11 +159,12 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                day_type_0 = datetime.datetime.fromisoformat(data)
+                day_type_0 = parse_datetime(data)
 
                 return day_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Day: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         day = _parse_day(d.pop("Day", UNSET))
 
@@ -183,11 +185,12 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_in_dt_type_0 = datetime.datetime.fromisoformat(data)
+                logged_in_dt_type_0 = parse_datetime(data)
 
                 return logged_in_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"loggedInDt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         logged_in_dt = _parse_logged_in_dt(d.pop("loggedInDt", UNSET))
 
@@ -217,11 +220,12 @@ class AgentLoginHistory:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                logged_out_dt_type_0 = datetime.datetime.fromisoformat(data)
+                logged_out_dt_type_0 = parse_datetime(data)
 
                 return logged_out_dt_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LoggedOutDt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         logged_out_dt = _parse_logged_out_dt(d.pop("LoggedOutDt", UNSET))
 
@@ -254,7 +258,7 @@ class AgentLoginHistory:
 
         talking_total_interval = _parse_talking_total_interval(d.pop("TalkingTotalInterval", UNSET))
 
-        agent_login_history = cls(
+        _instance = cls(
             agent=agent,
             agent_no=agent_no,
             day=day,
@@ -269,8 +273,8 @@ class AgentLoginHistory:
             talking_total_interval=talking_total_interval,
         )
 
-        agent_login_history.additional_properties = d
-        return agent_login_history
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -124,7 +124,7 @@ class AgentRoutingAction:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        agent_routing_action = cls(
+        _instance = cls(
             action=action,
             name=name,
             number=number,
@@ -132,8 +132,8 @@ class AgentRoutingAction:
             type_=type_,
         )
 
-        agent_routing_action.additional_properties = d
-        return agent_routing_action
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -124,7 +124,7 @@ class AgentRoutingDirectory:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        agent_routing_directory = cls(
+        _instance = cls(
             description=description,
             name=name,
             number=number,
@@ -132,8 +132,8 @@ class AgentRoutingDirectory:
             type_=type_,
         )
 
-        agent_routing_directory.additional_properties = d
-        return agent_routing_directory
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -484,7 +484,7 @@ class AgentSettings:
 
         voice = _parse_voice(d.pop("Voice", UNSET))
 
-        agent_settings = cls(
+        _instance = cls(
             abusive_caller_action=abusive_caller_action,
             agent_fallback=agent_fallback,
             agent_type=agent_type,
@@ -508,8 +508,8 @@ class AgentSettings:
             voice=voice,
         )
 
-        agent_settings.additional_properties = d
-        return agent_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

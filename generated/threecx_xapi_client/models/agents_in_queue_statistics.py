@@ -268,7 +268,7 @@ class AgentsInQueueStatistics:
 
         talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
 
-        agents_in_queue_statistics = cls(
+        _instance = cls(
             answered_count=answered_count,
             answered_percent=answered_percent,
             answered_per_hour_count=answered_per_hour_count,
@@ -284,8 +284,8 @@ class AgentsInQueueStatistics:
             talk_time=talk_time,
         )
 
-        agents_in_queue_statistics.additional_properties = d
-        return agents_in_queue_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -71,7 +71,7 @@ class AIAgentTemplate:
 
         preview = d.pop("Preview", UNSET)
 
-        ai_agent_template = cls(
+        _instance = cls(
             description=description,
             first_message=first_message,
             id=id,
@@ -79,8 +79,8 @@ class AIAgentTemplate:
             preview=preview,
         )
 
-        ai_agent_template.additional_properties = d
-        return ai_agent_template
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -141,7 +141,7 @@ class AIResources:
 
                 voices.append(voices_item)
 
-        ai_resources = cls(
+        _instance = cls(
             chips=chips,
             models=models,
             realtime_models=realtime_models,
@@ -149,8 +149,8 @@ class AIResources:
             voices=voices,
         )
 
-        ai_resources.additional_properties = d
-        return ai_resources
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

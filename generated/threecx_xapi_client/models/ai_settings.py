@@ -185,7 +185,7 @@ class AISettings:
 
         realtime_model = _parse_realtime_model(d.pop("RealtimeModel", UNSET))
 
-        ai_settings = cls(
+        _instance = cls(
             api_key=api_key,
             company_description=company_description,
             company_name=company_name,
@@ -195,8 +195,8 @@ class AISettings:
             realtime_model=realtime_model,
         )
 
-        ai_settings.additional_properties = d
-        return ai_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

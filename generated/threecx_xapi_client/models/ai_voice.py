@@ -55,14 +55,14 @@ class AIVoice:
 
         id = d.pop("Id", UNSET)
 
-        ai_voice = cls(
+        _instance = cls(
             description=description,
             gender=gender,
             id=id,
         )
 
-        ai_voice.additional_properties = d
-        return ai_voice
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -84,13 +84,13 @@ class AmazonCredentials:
 
         secret_key = _parse_secret_key(d.pop("SecretKey", UNSET))
 
-        amazon_credentials = cls(
+        _instance = cls(
             access_key=access_key,
             secret_key=secret_key,
         )
 
-        amazon_credentials.additional_properties = d
-        return amazon_credentials
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

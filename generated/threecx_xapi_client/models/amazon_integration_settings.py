@@ -93,13 +93,13 @@ class AmazonIntegrationSettings:
 
         service_account_credentials = _parse_service_account_credentials(d.pop("ServiceAccountCredentials", UNSET))
 
-        amazon_integration_settings = cls(
+        _instance = cls(
             s3_config=s3_config,
             service_account_credentials=service_account_credentials,
         )
 
-        amazon_integration_settings.additional_properties = d
-        return amazon_integration_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -203,7 +203,7 @@ class AntiHackingSettings:
 
         throttle_period_length = _parse_throttle_period_length(d.pop("ThrottlePeriodLength", UNSET))
 
-        anti_hacking_settings = cls(
+        _instance = cls(
             hack_auth_requests=hack_auth_requests,
             hack_barrier_amber=hack_barrier_amber,
             hack_barrier_green=hack_barrier_green,
@@ -215,8 +215,8 @@ class AntiHackingSettings:
             throttle_period_length=throttle_period_length,
         )
 
-        anti_hacking_settings.additional_properties = d
-        return anti_hacking_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class ApiTokenResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        api_token_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        api_token_response_200.additional_properties = d
-        return api_token_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -108,15 +108,15 @@ class ArchiveSubsystem:
 
         schedule_days = _parse_schedule_days(d.pop("ScheduleDays", UNSET))
 
-        archive_subsystem = cls(
+        _instance = cls(
             archiving=archiving,
             enabled=enabled,
             folder=folder,
             schedule_days=schedule_days,
         )
 
-        archive_subsystem.additional_properties = d
-        return archive_subsystem
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLog")
@@ -204,11 +205,12 @@ class AuditLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                timestamp_type_0 = datetime.datetime.fromisoformat(data)
+                timestamp_type_0 = parse_datetime(data)
 
                 return timestamp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Timestamp: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         timestamp = _parse_timestamp(d.pop("Timestamp", UNSET))
 
@@ -221,7 +223,7 @@ class AuditLog:
 
         user_name = _parse_user_name(d.pop("UserName", UNSET))
 
-        audit_log = cls(
+        _instance = cls(
             action=action,
             id=id,
             ip=ip,
@@ -234,8 +236,8 @@ class AuditLog:
             user_name=user_name,
         )
 
-        audit_log.additional_properties = d
-        return audit_log
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

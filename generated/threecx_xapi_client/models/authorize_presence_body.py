@@ -39,12 +39,12 @@ class AuthorizePresenceBody:
         d = dict(src_dict)
         access_token = d.pop("accessToken", UNSET)
 
-        authorize_presence_body = cls(
+        _instance = cls(
             access_token=access_token,
         )
 
-        authorize_presence_body.additional_properties = d
-        return authorize_presence_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -108,15 +108,15 @@ class AutoSchedulerSettings:
 
         profile_dnd = _parse_profile_dnd(d.pop("ProfileDND", UNSET))
 
-        auto_scheduler_settings = cls(
+        _instance = cls(
             enabled=enabled,
             profile_available=profile_available,
             profile_away=profile_away,
             profile_dnd=profile_dnd,
         )
 
-        auto_scheduler_settings.additional_properties = d
-        return auto_scheduler_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

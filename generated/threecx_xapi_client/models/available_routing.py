@@ -247,7 +247,7 @@ class AvailableRouting:
 
         not_registered_internal = _parse_not_registered_internal(d.pop("NotRegisteredInternal", UNSET))
 
-        available_routing = cls(
+        _instance = cls(
             busy_all_calls=busy_all_calls,
             busy_external=busy_external,
             busy_internal=busy_internal,
@@ -259,8 +259,8 @@ class AvailableRouting:
             not_registered_internal=not_registered_internal,
         )
 
-        available_routing.additional_properties = d
-        return available_routing
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

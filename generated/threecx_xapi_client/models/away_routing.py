@@ -128,15 +128,15 @@ class AwayRouting:
 
         internal = _parse_internal(d.pop("Internal", UNSET))
 
-        away_routing = cls(
+        _instance = cls(
             all_hours_external=all_hours_external,
             all_hours_internal=all_hours_internal,
             external=external,
             internal=internal,
         )
 
-        away_routing.additional_properties = d
-        return away_routing
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class BackupBody:
         else:
             description = CreateBackup.from_dict(_description)
 
-        backup_body = cls(
+        _instance = cls(
             description=description,
         )
 
-        backup_body.additional_properties = d
-        return backup_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -236,7 +236,7 @@ class BackupContents:
 
         voice_mails = _parse_voice_mails(d.pop("VoiceMails", UNSET))
 
-        backup_contents = cls(
+        _instance = cls(
             call_history=call_history,
             disable_backup_compression=disable_backup_compression,
             encrypt_backup=encrypt_backup,
@@ -249,8 +249,8 @@ class BackupContents:
             voice_mails=voice_mails,
         )
 
-        backup_contents.additional_properties = d
-        return backup_contents
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -78,14 +78,14 @@ class BackupExtras:
 
         version = d.pop("Version", UNSET)
 
-        backup_extras = cls(
+        _instance = cls(
             footprint=footprint,
             is_encrypted=is_encrypted,
             version=version,
         )
 
-        backup_extras.additional_properties = d
-        return backup_extras
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

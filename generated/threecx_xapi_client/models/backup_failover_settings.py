@@ -236,7 +236,7 @@ class BackupFailoverSettings:
 
         test_web_server = _parse_test_web_server(d.pop("TestWebServer", UNSET))
 
-        backup_failover_settings = cls(
+        _instance = cls(
             condition=condition,
             enabled=enabled,
             interval=interval,
@@ -249,8 +249,8 @@ class BackupFailoverSettings:
             test_web_server=test_web_server,
         )
 
-        backup_failover_settings.additional_properties = d
-        return backup_failover_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

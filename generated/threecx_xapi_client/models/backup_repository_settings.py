@@ -65,12 +65,12 @@ class BackupRepositorySettings:
 
         location = _parse_location(d.pop("Location", UNSET))
 
-        backup_repository_settings = cls(
+        _instance = cls(
             location=location,
         )
 
-        backup_repository_settings.additional_properties = d
-        return backup_repository_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

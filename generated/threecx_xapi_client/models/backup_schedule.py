@@ -141,7 +141,7 @@ class BackupSchedule:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        backup_schedule = cls(
+        _instance = cls(
             day=day,
             repeat_hours=repeat_hours,
             repeat_minutes=repeat_minutes,
@@ -149,8 +149,8 @@ class BackupSchedule:
             time=time,
         )
 
-        backup_schedule.additional_properties = d
-        return backup_schedule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

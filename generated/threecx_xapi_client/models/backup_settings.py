@@ -131,15 +131,15 @@ class BackupSettings:
 
         schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
 
-        backup_settings = cls(
+        _instance = cls(
             contents=contents,
             rotation=rotation,
             schedule=schedule,
             schedule_enabled=schedule_enabled,
         )
 
-        backup_settings.additional_properties = d
-        return backup_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Backups")
@@ -75,11 +76,12 @@ class Backups:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                creation_time_type_0 = datetime.datetime.fromisoformat(data)
+                creation_time_type_0 = parse_datetime(data)
 
                 return creation_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CreationTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         creation_time = _parse_creation_time(d.pop("CreationTime", UNSET))
 
@@ -96,15 +98,15 @@ class Backups:
 
         size = _parse_size(d.pop("Size", UNSET))
 
-        backups = cls(
+        _instance = cls(
             creation_time=creation_time,
             download_link=download_link,
             file_name=file_name,
             size=size,
         )
 
-        backups.additional_properties = d
-        return backups
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

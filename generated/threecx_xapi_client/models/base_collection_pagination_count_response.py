@@ -89,14 +89,14 @@ class BaseCollectionPaginationCountResponse:
 
         odata_next_link = _parse_odata_next_link(d.pop("@odata.nextLink", UNSET))
 
-        base_collection_pagination_count_response = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
         )
 
-        base_collection_pagination_count_response.additional_properties = d
-        return base_collection_pagination_count_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class BatchDeleteFilesBody:
         else:
             model = RemoveVectorStoreFiles.from_dict(_model)
 
-        batch_delete_files_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        batch_delete_files_body.additional_properties = d
-        return batch_delete_files_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

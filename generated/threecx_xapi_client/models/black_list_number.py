@@ -66,14 +66,14 @@ class BlackListNumber:
 
         id = d.pop("Id", UNSET)
 
-        black_list_number = cls(
+        _instance = cls(
             caller_id=caller_id,
             description=description,
             id=id,
         )
 
-        black_list_number.additional_properties = d
-        return black_list_number
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BlocklistAddr")
@@ -140,11 +141,12 @@ class BlocklistAddr:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                expires_at_type_0 = parse_datetime(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         expires_at = _parse_expires_at(d.pop("ExpiresAt", UNSET))
 
@@ -159,7 +161,7 @@ class BlocklistAddr:
 
         ip_addr_mask = _parse_ip_addr_mask(d.pop("IPAddrMask", UNSET))
 
-        blocklist_addr = cls(
+        _instance = cls(
             added_by=added_by,
             block_type=block_type,
             description=description,
@@ -168,8 +170,8 @@ class BlocklistAddr:
             ip_addr_mask=ip_addr_mask,
         )
 
-        blocklist_addr.additional_properties = d
-        return blocklist_addr
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

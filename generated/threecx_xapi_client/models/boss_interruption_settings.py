@@ -115,14 +115,14 @@ class BossInterruptionSettings:
 
         notify = _parse_notify(d.pop("Notify", UNSET))
 
-        boss_interruption_settings = cls(
+        _instance = cls(
             block=block,
             interrupt=interrupt,
             notify=notify,
         )
 
-        boss_interruption_settings.additional_properties = d
-        return boss_interruption_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BreachesSla")
@@ -79,7 +80,7 @@ class BreachesSla:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = parse_datetime(_call_time)
 
         queue = d.pop("Queue", UNSET)
 
@@ -101,7 +102,7 @@ class BreachesSla:
 
         waiting_time = _parse_waiting_time(d.pop("WaitingTime", UNSET))
 
-        breaches_sla = cls(
+        _instance = cls(
             caller_id=caller_id,
             call_time=call_time,
             queue=queue,
@@ -109,8 +110,8 @@ class BreachesSla:
             waiting_time=waiting_time,
         )
 
-        breaches_sla.additional_properties = d
-        return breaches_sla
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class BulkRecordingsArchiveBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        bulk_recordings_archive_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        bulk_recordings_archive_body.additional_properties = d
-        return bulk_recordings_archive_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

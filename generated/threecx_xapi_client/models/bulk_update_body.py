@@ -62,13 +62,13 @@ class BulkUpdateBody:
         else:
             user = User.from_dict(_user)
 
-        bulk_update_body = cls(
+        _instance = cls(
             ids=ids,
             user=user,
         )
 
-        bulk_update_body.additional_properties = d
-        return bulk_update_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -107,7 +107,7 @@ class CallControlResultResponse:
 
         vtt_id = _parse_vtt_id(d.pop("VttId", UNSET))
 
-        call_control_result_response = cls(
+        _instance = cls(
             final_status=final_status,
             reason=reason,
             reason_text=reason_text,
@@ -115,8 +115,8 @@ class CallControlResultResponse:
             vtt_id=vtt_id,
         )
 
-        call_control_result_response.additional_properties = d
-        return call_control_result_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostByExtensionGroup")
@@ -242,11 +243,12 @@ class CallCostByExtensionGroup:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         start_time = _parse_start_time(d.pop("StartTime", UNSET))
 
@@ -259,7 +261,7 @@ class CallCostByExtensionGroup:
 
         talking_dur = _parse_talking_dur(d.pop("TalkingDur", UNSET))
 
-        call_cost_by_extension_group = cls(
+        _instance = cls(
             billing_cost=billing_cost,
             call_type=call_type,
             dst_dn=dst_dn,
@@ -274,8 +276,8 @@ class CallCostByExtensionGroup:
             talking_dur=talking_dur,
         )
 
-        call_cost_by_extension_group.additional_properties = d
-        return call_cost_by_extension_group
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

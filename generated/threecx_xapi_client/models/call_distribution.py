@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallDistribution")
@@ -57,20 +58,20 @@ class CallDistribution:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime.datetime.fromisoformat(_date_time_interval)
+            date_time_interval = parse_datetime(_date_time_interval)
 
         incoming_count = d.pop("IncomingCount", UNSET)
 
         outgoing_count = d.pop("OutgoingCount", UNSET)
 
-        call_distribution = cls(
+        _instance = cls(
             date_time_interval=date_time_interval,
             incoming_count=incoming_count,
             outgoing_count=outgoing_count,
         )
 
-        call_distribution.additional_properties = d
-        return call_distribution
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -230,11 +231,12 @@ class CallFlowApp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                compilation_last_success_type_0 = datetime.datetime.fromisoformat(data)
+                compilation_last_success_type_0 = parse_datetime(data)
 
                 return compilation_last_success_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CompilationLastSuccess: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         compilation_last_success = _parse_compilation_last_success(d.pop("CompilationLastSuccess", UNSET))
 
@@ -327,7 +329,7 @@ class CallFlowApp:
 
         trunk = _parse_trunk(d.pop("Trunk", UNSET))
 
-        call_flow_app = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -344,8 +346,8 @@ class CallFlowApp:
             trunk=trunk,
         )
 
-        call_flow_app.additional_properties = d
-        return call_flow_app
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,15 +88,15 @@ class CallFlowScript:
 
         versions = cast(list[str], d.pop("Versions", UNSET))
 
-        call_flow_script = cls(
+        _instance = cls(
             description=description,
             help_=help_,
             id=id,
             versions=versions,
         )
 
-        call_flow_script.additional_properties = d
-        return call_flow_script
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

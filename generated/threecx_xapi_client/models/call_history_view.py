@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallHistoryView")
@@ -316,7 +317,7 @@ class CallHistoryView:
         if isinstance(_segment_end_time, Unset):
             segment_end_time = UNSET
         else:
-            segment_end_time = datetime.datetime.fromisoformat(_segment_end_time)
+            segment_end_time = parse_datetime(_segment_end_time)
 
         segment_id = d.pop("SegmentId", UNSET)
 
@@ -325,7 +326,7 @@ class CallHistoryView:
         if isinstance(_segment_start_time, Unset):
             segment_start_time = UNSET
         else:
-            segment_start_time = datetime.datetime.fromisoformat(_segment_start_time)
+            segment_start_time = parse_datetime(_segment_start_time)
 
         segment_type = d.pop("SegmentType", UNSET)
 
@@ -384,7 +385,7 @@ class CallHistoryView:
 
         src_rec_id = _parse_src_rec_id(d.pop("SrcRecId", UNSET))
 
-        call_history_view = cls(
+        _instance = cls(
             call_answered=call_answered,
             call_time=call_time,
             dst_caller_number=dst_caller_number,
@@ -414,8 +415,8 @@ class CallHistoryView:
             src_rec_id=src_rec_id,
         )
 
-        call_history_view.additional_properties = d
-        return call_history_view
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -677,11 +678,12 @@ class CallLogData:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         start_time = _parse_start_time(d.pop("StartTime", UNSET))
 
@@ -730,7 +732,7 @@ class CallLogData:
 
         transcription = _parse_transcription(d.pop("Transcription", UNSET))
 
-        call_log_data = cls(
+        _instance = cls(
             action_dn_caller_id=action_dn_caller_id,
             action_dn_display_name=action_dn_display_name,
             action_dn_dn=action_dn_dn,
@@ -770,8 +772,8 @@ class CallLogData:
             transcription=transcription,
         )
 
-        call_log_data.additional_properties = d
-        return call_log_data
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

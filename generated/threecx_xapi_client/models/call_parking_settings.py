@@ -174,7 +174,7 @@ class CallParkingSettings:
 
         music_on_hold = _parse_music_on_hold(d.pop("MusicOnHold", UNSET))
 
-        call_parking_settings = cls(
+        _instance = cls(
             auto_pickup_enabled=auto_pickup_enabled,
             auto_pickup_forward_dn=auto_pickup_forward_dn,
             auto_pickup_forward_external_number=auto_pickup_forward_external_number,
@@ -184,8 +184,8 @@ class CallParkingSettings:
             music_on_hold=music_on_hold,
         )
 
-        call_parking_settings.additional_properties = d
-        return call_parking_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class CallTypeInfo:
 
         prefix = _parse_prefix(d.pop("Prefix", UNSET))
 
-        call_type_info = cls(
+        _instance = cls(
             digits_length=digits_length,
             prefix=prefix,
         )
 
-        call_type_info.additional_properties = d
-        return call_type_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -59,13 +59,13 @@ class CategoryUpdate:
 
         count = d.pop("Count", UNSET)
 
-        category_update = cls(
+        _instance = cls(
             category=category,
             count=count,
         )
 
-        category_update.additional_properties = d
-        return category_update
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -189,7 +189,7 @@ class CDRSettings:
 
         socket_port = _parse_socket_port(d.pop("SocketPort", UNSET))
 
-        cdr_settings = cls(
+        _instance = cls(
             enabled=enabled,
             enabled_fields=enabled_fields,
             log_size=log_size,
@@ -200,8 +200,8 @@ class CDRSettings:
             socket_port=socket_port,
         )
 
-        cdr_settings.additional_properties = d
-        return cdr_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

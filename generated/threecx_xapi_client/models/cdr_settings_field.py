@@ -70,13 +70,13 @@ class CDRSettingsField:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        cdr_settings_field = cls(
+        _instance = cls(
             length=length,
             name=name,
         )
 
-        cdr_settings_field.additional_properties = d
-        return cdr_settings_field
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

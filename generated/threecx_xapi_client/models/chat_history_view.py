@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.chat_type import ChatType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatHistoryView")
@@ -288,9 +289,9 @@ class ChatHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime.datetime.fromisoformat(_time_sent)
+            time_sent = parse_datetime(_time_sent)
 
-        chat_history_view = cls(
+        _instance = cls(
             chat_name=chat_name,
             conversation_id=conversation_id,
             from_name=from_name,
@@ -308,8 +309,8 @@ class ChatHistoryView:
             time_sent=time_sent,
         )
 
-        chat_history_view.additional_properties = d
-        return chat_history_view
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class ChatLinkNameValidation:
 
         pair = d.pop("Pair", UNSET)
 
-        chat_link_name_validation = cls(
+        _instance = cls(
             friendly_name=friendly_name,
             pair=pair,
         )
 
-        chat_link_name_validation.additional_properties = d
-        return chat_link_name_validation
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatMessagesHistoryView")
@@ -250,9 +251,9 @@ class ChatMessagesHistoryView:
         if isinstance(_time_sent, Unset):
             time_sent = UNSET
         else:
-            time_sent = datetime.datetime.fromisoformat(_time_sent)
+            time_sent = parse_datetime(_time_sent)
 
-        chat_messages_history_view = cls(
+        _instance = cls(
             conversation_id=conversation_id,
             is_external=is_external,
             message=message,
@@ -269,8 +270,8 @@ class ChatMessagesHistoryView:
             time_sent=time_sent,
         )
 
-        chat_messages_history_view.additional_properties = d
-        return chat_messages_history_view
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class CheckMapUsersScriptResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        check_map_users_script_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        check_map_users_script_response_200.additional_properties = d
-        return check_map_users_script_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class Choice:
 
         value = d.pop("Value", UNSET)
 
-        choice = cls(
+        _instance = cls(
             key=key,
             value=value,
         )
 
-        choice.additional_properties = d
-        return choice
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class CIDFormatting:
 
         source_pattern = _parse_source_pattern(d.pop("SourcePattern", UNSET))
 
-        cid_formatting = cls(
+        _instance = cls(
             replace_pattern=replace_pattern,
             source_pattern=source_pattern,
         )
 
-        cid_formatting.additional_properties = d
-        return cid_formatting
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

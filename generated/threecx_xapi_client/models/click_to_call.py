@@ -212,7 +212,7 @@ class ClickToCall:
 
         click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
 
-        click_to_call = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -224,8 +224,8 @@ class ClickToCall:
             click_to_call_id=click_to_call_id,
         )
 
-        click_to_call.additional_properties = d
-        return click_to_call
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,14 +77,14 @@ class Codec:
 
         rfc_name = _parse_rfc_name(d.pop("RfcName", UNSET))
 
-        codec = cls(
+        _instance = cls(
             id=id,
             name=name,
             rfc_name=rfc_name,
         )
 
-        codec.additional_properties = d
-        return codec
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

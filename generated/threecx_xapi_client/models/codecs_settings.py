@@ -51,13 +51,13 @@ class CodecsSettings:
 
         local_codec_list = cast(list[str], d.pop("LocalCodecList", UNSET))
 
-        codecs_settings = cls(
+        _instance = cls(
             external_codec_list=external_codec_list,
             local_codec_list=local_codec_list,
         )
 
-        codecs_settings.additional_properties = d
-        return codecs_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class ConcealedDataFile:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        concealed_data_file = cls(
+        _instance = cls(
             concealed=concealed,
             contents=contents,
             name=name,
         )
 
-        concealed_data_file.additional_properties = d
-        return concealed_data_file
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

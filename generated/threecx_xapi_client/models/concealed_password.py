@@ -70,13 +70,13 @@ class ConcealedPassword:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        concealed_password = cls(
+        _instance = cls(
             concealed=concealed,
             value=value,
         )
 
-        concealed_password.additional_properties = d
-        return concealed_password
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -244,7 +244,7 @@ class ConferenceSettings:
 
         zone = _parse_zone(d.pop("Zone", UNSET))
 
-        conference_settings = cls(
+        _instance = cls(
             auto_call_participants=auto_call_participants,
             dtmf_mode=dtmf_mode,
             enable_pin=enable_pin,
@@ -258,8 +258,8 @@ class ConferenceSettings:
             zone=zone,
         )
 
-        conference_settings.additional_properties = d
-        return conference_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

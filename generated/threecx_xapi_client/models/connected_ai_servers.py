@@ -65,13 +65,13 @@ class ConnectedAiServers:
 
         transcription_queue = d.pop("TranscriptionQueue", UNSET)
 
-        connected_ai_servers = cls(
+        _instance = cls(
             connected_servers=connected_servers,
             transcription_queue=transcription_queue,
         )
 
-        connected_ai_servers.additional_properties = d
-        return connected_ai_servers
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -88,15 +88,15 @@ class ConsoleRestrictions:
 
         my_ip_address = _parse_my_ip_address(d.pop("MyIpAddress", UNSET))
 
-        console_restrictions = cls(
+        _instance = cls(
             access_restricted=access_restricted,
             id=id,
             ip_whitelist=ip_whitelist,
             my_ip_address=my_ip_address,
         )
 
-        console_restrictions.additional_properties = d
-        return console_restrictions
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -351,7 +351,7 @@ class Contact:
 
         title = _parse_title(d.pop("Title", UNSET))
 
-        contact = cls(
+        _instance = cls(
             business=business,
             business_2=business_2,
             business_fax=business_fax,
@@ -371,8 +371,8 @@ class Contact:
             title=title,
         )
 
-        contact.additional_properties = d
-        return contact
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

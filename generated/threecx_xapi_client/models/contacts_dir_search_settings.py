@@ -144,7 +144,7 @@ class ContactsDirSearchSettings:
 
         exchange_user = _parse_exchange_user(d.pop("ExchangeUser", UNSET))
 
-        contacts_dir_search_settings = cls(
+        _instance = cls(
             exchange_calendar_profile_switching=exchange_calendar_profile_switching,
             exchange_email_addresses=exchange_email_addresses,
             exchange_folders=exchange_folders,
@@ -153,8 +153,8 @@ class ContactsDirSearchSettings:
             exchange_user=exchange_user,
         )
 
-        contacts_dir_search_settings.additional_properties = d
-        return contacts_dir_search_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

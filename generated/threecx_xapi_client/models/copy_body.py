@@ -52,12 +52,12 @@ class CopyBody:
         else:
             overrides = PromptSet.from_dict(_overrides)
 
-        copy_body = cls(
+        _instance = cls(
             overrides=overrides,
         )
 
-        copy_body.additional_properties = d
-        return copy_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -221,7 +221,7 @@ class Country:
 
         web_meeting_zone = _parse_web_meeting_zone(d.pop("WebMeetingZone", UNSET))
 
-        country = cls(
+        _instance = cls(
             continent=continent,
             country_code=country_code,
             country_codes=country_codes,
@@ -235,8 +235,8 @@ class Country:
             web_meeting_zone=web_meeting_zone,
         )
 
-        country.additional_properties = d
-        return country
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

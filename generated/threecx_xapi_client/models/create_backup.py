@@ -73,13 +73,13 @@ class CreateBackup:
 
         name = d.pop("Name", UNSET)
 
-        create_backup = cls(
+        _instance = cls(
             contents=contents,
             name=name,
         )
 
-        create_backup.additional_properties = d
-        return create_backup
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -60,13 +60,13 @@ class CreateContactByNumberBody:
 
         number = d.pop("number", UNSET)
 
-        create_contact_by_number_body = cls(
+        _instance = cls(
             contact=contact,
             number=number,
         )
 
-        create_contact_by_number_body.additional_properties = d
-        return create_contact_by_number_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -60,13 +60,13 @@ class CreateDNPropertyBody:
         else:
             property_ = DNProperty.from_dict(_property_)
 
-        create_dn_property_body = cls(
+        _instance = cls(
             dn_number=dn_number,
             property_=property_,
         )
 
-        create_dn_property_body.additional_properties = d
-        return create_dn_property_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

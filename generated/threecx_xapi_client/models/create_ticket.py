@@ -96,14 +96,14 @@ class CreateTicket:
 
         fix_url = _parse_fix_url(d.pop("FixUrl", UNSET))
 
-        create_ticket = cls(
+        _instance = cls(
             can_create_ticket=can_create_ticket,
             create_ticket_status=create_ticket_status,
             fix_url=fix_url,
         )
 
-        create_ticket.additional_properties = d
-        return create_ticket
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -192,7 +192,7 @@ class CreateTrunk:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        create_trunk = cls(
+        _instance = cls(
             account_sid=account_sid,
             api_key=api_key,
             default_rule=default_rule,
@@ -202,8 +202,8 @@ class CreateTrunk:
             type_=type_,
         )
 
-        create_trunk.additional_properties = d
-        return create_trunk
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

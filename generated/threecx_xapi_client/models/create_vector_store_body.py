@@ -52,12 +52,12 @@ class CreateVectorStoreBody:
         else:
             model = VectorStore.from_dict(_model)
 
-        create_vector_store_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        create_vector_store_body.additional_properties = d
-        return create_vector_store_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

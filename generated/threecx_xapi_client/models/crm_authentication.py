@@ -68,13 +68,13 @@ class CrmAuthentication:
 
         values = cast(list[str], d.pop("Values", UNSET))
 
-        crm_authentication = cls(
+        _instance = cls(
             type_=type_,
             values=values,
         )
 
-        crm_authentication.additional_properties = d
-        return crm_authentication
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

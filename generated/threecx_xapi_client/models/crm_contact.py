@@ -381,7 +381,7 @@ class CrmContact:
 
         title = _parse_title(d.pop("Title", UNSET))
 
-        crm_contact = cls(
+        _instance = cls(
             company_name=company_name,
             contact_raw_data=contact_raw_data,
             contact_type=contact_type,
@@ -402,8 +402,8 @@ class CrmContact:
             title=title,
         )
 
-        crm_contact.additional_properties = d
-        return crm_contact
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

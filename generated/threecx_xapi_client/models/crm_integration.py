@@ -198,7 +198,7 @@ class CrmIntegration:
 
                 variable_choices.append(variable_choices_item)
 
-        crm_integration = cls(
+        _instance = cls(
             country=country,
             enabled_for_did_calls=enabled_for_did_calls,
             enabled_for_external_calls=enabled_for_external_calls,
@@ -210,8 +210,8 @@ class CrmIntegration:
             variable_choices=variable_choices,
         )
 
-        crm_integration.additional_properties = d
-        return crm_integration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

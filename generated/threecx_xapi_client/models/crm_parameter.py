@@ -265,7 +265,7 @@ class CrmParameter:
 
         validation = _parse_validation(d.pop("Validation", UNSET))
 
-        crm_parameter = cls(
+        _instance = cls(
             default=default,
             editor=editor,
             list_values=list_values,
@@ -280,8 +280,8 @@ class CrmParameter:
             validation=validation,
         )
 
-        crm_parameter.additional_properties = d
-        return crm_parameter
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -95,14 +95,14 @@ class CrmTemplate:
 
                 parameters.append(parameters_item)
 
-        crm_template = cls(
+        _instance = cls(
             authentication=authentication,
             name=name,
             parameters=parameters,
         )
 
-        crm_template.additional_properties = d
-        return crm_template
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class CrmTemplateSource:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        crm_template_source = cls(
+        _instance = cls(
             value=value,
         )
 
-        crm_template_source.additional_properties = d
-        return crm_template_source
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -79,7 +79,7 @@ class CustomPrompt:
         else:
             prompt_type = PromptType(_prompt_type)
 
-        custom_prompt = cls(
+        _instance = cls(
             can_be_deleted=can_be_deleted,
             display_name=display_name,
             file_link=file_link,
@@ -87,8 +87,8 @@ class CustomPrompt:
             prompt_type=prompt_type,
         )
 
-        custom_prompt.additional_properties = d
-        return custom_prompt
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class CustomQueueRingtone:
 
         ringtone = _parse_ringtone(d.pop("Ringtone", UNSET))
 
-        custom_queue_ringtone = cls(
+        _instance = cls(
             queue=queue,
             ringtone=ringtone,
         )
 
-        custom_queue_ringtone.additional_properties = d
-        return custom_queue_ringtone
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -87,7 +87,7 @@ class DebianGpuInfo:
 
         memory_used = d.pop("MemoryUsed", UNSET)
 
-        debian_gpu_info = cls(
+        _instance = cls(
             gpu_id=gpu_id,
             gpu_name=gpu_name,
             gpu_usage_percent=gpu_usage_percent,
@@ -97,8 +97,8 @@ class DebianGpuInfo:
             memory_used=memory_used,
         )
 
-        debian_gpu_info.additional_properties = d
-        return debian_gpu_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

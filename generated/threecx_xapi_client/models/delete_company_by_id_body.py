@@ -39,12 +39,12 @@ class DeleteCompanyByIdBody:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        delete_company_by_id_body = cls(
+        _instance = cls(
             id=id,
         )
 
-        delete_company_by_id_body.additional_properties = d
-        return delete_company_by_id_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class DeleteCompanyByNumberBody:
         d = dict(src_dict)
         number = d.pop("number", UNSET)
 
-        delete_company_by_number_body = cls(
+        _instance = cls(
             number=number,
         )
 
-        delete_company_by_number_body.additional_properties = d
-        return delete_company_by_number_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class DeleteContactsByIdBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        delete_contacts_by_id_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        delete_contacts_by_id_body.additional_properties = d
-        return delete_contacts_by_id_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,13 +66,13 @@ class DeleteContactsByTypeBody:
 
         number = _parse_number(d.pop("number", UNSET))
 
-        delete_contacts_by_type_body = cls(
+        _instance = cls(
             contact_source=contact_source,
             number=number,
         )
 
-        delete_contacts_by_type_body.additional_properties = d
-        return delete_contacts_by_type_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

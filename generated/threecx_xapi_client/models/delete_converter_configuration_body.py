@@ -39,12 +39,12 @@ class DeleteConverterConfigurationBody:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        delete_converter_configuration_body = cls(
+        _instance = cls(
             id=id,
         )
 
-        delete_converter_configuration_body.additional_properties = d
-        return delete_converter_configuration_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class DeleteDNPropertyBody:
 
         property_name = d.pop("propertyName", UNSET)
 
-        delete_dn_property_body = cls(
+        _instance = cls(
             dn_number=dn_number,
             property_name=property_name,
         )
 
-        delete_dn_property_body.additional_properties = d
-        return delete_dn_property_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class DeleteFileBody:
         d = dict(src_dict)
         filename = d.pop("filename", UNSET)
 
-        delete_file_body = cls(
+        _instance = cls(
             filename=filename,
         )
 
-        delete_file_body.additional_properties = d
-        return delete_file_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

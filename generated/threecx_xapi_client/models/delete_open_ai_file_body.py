@@ -51,12 +51,12 @@ class DeleteOpenAiFileBody:
 
         fileid = _parse_fileid(d.pop("fileid", UNSET))
 
-        delete_open_ai_file_body = cls(
+        _instance = cls(
             fileid=fileid,
         )
 
-        delete_open_ai_file_body.additional_properties = d
-        return delete_open_ai_file_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

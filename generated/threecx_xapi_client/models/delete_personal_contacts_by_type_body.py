@@ -47,12 +47,12 @@ class DeletePersonalContactsByTypeBody:
         else:
             contact_source = ContactSource(_contact_source)
 
-        delete_personal_contacts_by_type_body = cls(
+        _instance = cls(
             contact_source=contact_source,
         )
 
-        delete_personal_contacts_by_type_body.additional_properties = d
-        return delete_personal_contacts_by_type_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class DeletePlaylistFileBody:
 
         playlist_key = d.pop("playlistKey", UNSET)
 
-        delete_playlist_file_body = cls(
+        _instance = cls(
             file_name=file_name,
             playlist_key=playlist_key,
         )
 
-        delete_playlist_file_body.additional_properties = d
-        return delete_playlist_file_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class DeleteVectorStoreBody:
 
         id = _parse_id(d.pop("id", UNSET))
 
-        delete_vector_store_body = cls(
+        _instance = cls(
             id=id,
         )
 
-        delete_vector_store_body.additional_properties = d
-        return delete_vector_store_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

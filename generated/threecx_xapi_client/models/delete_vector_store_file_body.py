@@ -70,13 +70,13 @@ class DeleteVectorStoreFileBody:
 
         vectorid = _parse_vectorid(d.pop("vectorid", UNSET))
 
-        delete_vector_store_file_body = cls(
+        _instance = cls(
             fileid=fileid,
             vectorid=vectorid,
         )
 
-        delete_vector_store_file_body.additional_properties = d
-        return delete_vector_store_file_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

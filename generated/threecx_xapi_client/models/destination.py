@@ -162,7 +162,7 @@ class Destination:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        destination = cls(
+        _instance = cls(
             external=external,
             name=name,
             number=number,
@@ -171,8 +171,8 @@ class Destination:
             type_=type_,
         )
 
-        destination.additional_properties = d
-        return destination
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

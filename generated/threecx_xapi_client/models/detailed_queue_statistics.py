@@ -192,7 +192,7 @@ class DetailedQueueStatistics:
 
         talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
 
-        detailed_queue_statistics = cls(
+        _instance = cls(
             answered_count=answered_count,
             avg_ring_time=avg_ring_time,
             avg_talk_time=avg_talk_time,
@@ -204,8 +204,8 @@ class DetailedQueueStatistics:
             talk_time=talk_time,
         )
 
-        detailed_queue_statistics.additional_properties = d
-        return detailed_queue_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeviceInfo")
@@ -217,11 +218,12 @@ class DeviceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                detected_at_type_0 = datetime.datetime.fromisoformat(data)
+                detected_at_type_0 = parse_datetime(data)
 
                 return detected_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"DetectedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         detected_at = _parse_detected_at(d.pop("DetectedAt", UNSET))
 
@@ -335,7 +337,7 @@ class DeviceInfo:
 
         via_sbc = _parse_via_sbc(d.pop("ViaSBC", UNSET))
 
-        device_info = cls(
+        _instance = cls(
             assigned=assigned,
             assigned_user=assigned_user,
             detected_at=detected_at,
@@ -354,8 +356,8 @@ class DeviceInfo:
             via_sbc=via_sbc,
         )
 
-        device_info.additional_properties = d
-        return device_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -66,14 +66,14 @@ class DeviceLine:
 
         number = d.pop("Number", UNSET)
 
-        device_line = cls(
+        _instance = cls(
             key=key,
             name=name,
             number=number,
         )
 
-        device_line.additional_properties = d
-        return device_line
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -99,15 +99,15 @@ class DidNumber:
 
         trunk_id = d.pop("TrunkId", UNSET)
 
-        did_number = cls(
+        _instance = cls(
             number=number,
             routing_rule=routing_rule,
             template_file_name=template_file_name,
             trunk_id=trunk_id,
         )
 
-        did_number.additional_properties = d
-        return did_number
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

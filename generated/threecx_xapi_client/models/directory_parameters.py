@@ -85,14 +85,14 @@ class DirectoryParameters:
 
         path = _parse_path(d.pop("Path", UNSET))
 
-        directory_parameters = cls(
+        _instance = cls(
             filesystem=filesystem,
             json=json,
             path=path,
         )
 
-        directory_parameters.additional_properties = d
-        return directory_parameters
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

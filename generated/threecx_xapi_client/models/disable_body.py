@@ -52,12 +52,12 @@ class DisableBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        disable_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        disable_body.additional_properties = d
-        return disable_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

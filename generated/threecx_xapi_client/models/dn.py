@@ -110,15 +110,15 @@ class DN:
 
         transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
 
-        dn = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
             transcription_mode=transcription_mode,
         )
 
-        dn.additional_properties = d
-        return dn
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

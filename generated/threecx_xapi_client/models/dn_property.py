@@ -97,15 +97,15 @@ class DNProperty:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        dn_property = cls(
+        _instance = cls(
             description=description,
             id=id,
             name=name,
             value=value,
         )
 
-        dn_property.additional_properties = d
-        return dn_property
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class DNRange:
 
         to = _parse_to(d.pop("To", UNSET))
 
-        dn_range = cls(
+        _instance = cls(
             from_=from_,
             to=to,
         )
 
-        dn_range.additional_properties = d
-        return dn_range
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -203,7 +203,7 @@ class E164Settings:
 
         remove_country_code = _parse_remove_country_code(d.pop("RemoveCountryCode", UNSET))
 
-        e164_settings = cls(
+        _instance = cls(
             area_code=area_code,
             country_code=country_code,
             country_name=country_name,
@@ -215,8 +215,8 @@ class E164Settings:
             remove_country_code=remove_country_code,
         )
 
-        e164_settings.additional_properties = d
-        return e164_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class EditLicenseInfoBody:
         else:
             license_params = XLicenseParams.from_dict(_license_params)
 
-        edit_license_info_body = cls(
+        _instance = cls(
             license_params=license_params,
         )
 
-        edit_license_info_body.additional_properties = d
-        return edit_license_info_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -161,7 +161,7 @@ class EmailTemplate:
 
         template_path = d.pop("TemplatePath", UNSET)
 
-        email_template = cls(
+        _instance = cls(
             body=body,
             from_=from_,
             is_conference=is_conference,
@@ -172,8 +172,8 @@ class EmailTemplate:
             template_path=template_path,
         )
 
-        email_template.additional_properties = d
-        return email_template
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

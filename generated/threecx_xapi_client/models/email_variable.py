@@ -47,13 +47,13 @@ class EmailVariable:
 
         value = d.pop("Value", UNSET)
 
-        email_variable = cls(
+        _instance = cls(
             name=name,
             value=value,
         )
 
-        email_variable.additional_properties = d
-        return email_variable
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

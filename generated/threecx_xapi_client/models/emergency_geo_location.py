@@ -47,13 +47,13 @@ class EmergencyGeoLocation:
 
         id = d.pop("Id", UNSET)
 
-        emergency_geo_location = cls(
+        _instance = cls(
             friendly_name=friendly_name,
             id=id,
         )
 
-        emergency_geo_location.additional_properties = d
-        return emergency_geo_location
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

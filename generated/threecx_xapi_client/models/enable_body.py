@@ -52,12 +52,12 @@ class EnableBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        enable_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        enable_body.additional_properties = d
-        return enable_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

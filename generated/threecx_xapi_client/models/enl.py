@@ -47,13 +47,13 @@ class ENL:
 
         to = d.pop("To", UNSET)
 
-        enl = cls(
+        _instance = cls(
             from_=from_,
             to=to,
         )
 
-        enl.additional_properties = d
-        return enl
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class EntityRestrictions:
 
         used = _parse_used(d.pop("Used", UNSET))
 
-        entity_restrictions = cls(
+        _instance = cls(
             allowed=allowed,
             unlimited=unlimited,
             used=used,
         )
 
-        entity_restrictions.additional_properties = d
-        return entity_restrictions
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

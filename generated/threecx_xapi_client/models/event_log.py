@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.event_log_type import EventLogType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EventLog")
@@ -179,11 +180,12 @@ class EventLog:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_generated_type_0 = datetime.datetime.fromisoformat(data)
+                time_generated_type_0 = parse_datetime(data)
 
                 return time_generated_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"TimeGenerated: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         time_generated = _parse_time_generated(d.pop("TimeGenerated", UNSET))
 
@@ -200,7 +202,7 @@ class EventLog:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        event_log = cls(
+        _instance = cls(
             event_id=event_id,
             group=group,
             group_name=group_name,
@@ -212,8 +214,8 @@ class EventLog:
             type_=type_,
         )
 
-        event_log.additional_properties = d
-        return event_log
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

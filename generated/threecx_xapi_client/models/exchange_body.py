@@ -63,15 +63,15 @@ class ExchangeBody:
 
         verifier = d.pop("verifier", UNSET)
 
-        exchange_body = cls(
+        _instance = cls(
             code=code,
             scope=scope,
             token_endpoint=token_endpoint,
             verifier=verifier,
         )
 
-        exchange_body.additional_properties = d
-        return exchange_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

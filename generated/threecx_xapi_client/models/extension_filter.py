@@ -60,13 +60,13 @@ class ExtensionFilter:
 
         number = _parse_number(d.pop("Number", UNSET))
 
-        extension_filter = cls(
+        _instance = cls(
             call_ids=call_ids,
             number=number,
         )
 
-        extension_filter.additional_properties = d
-        return extension_filter
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

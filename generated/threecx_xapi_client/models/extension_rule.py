@@ -191,7 +191,7 @@ class ExtensionRule:
 
         id = d.pop("Id", UNSET)
 
-        extension_rule = cls(
+        _instance = cls(
             call_type=call_type,
             condition=condition,
             data=data,
@@ -201,8 +201,8 @@ class ExtensionRule:
             id=id,
         )
 
-        extension_rule.additional_properties = d
-        return extension_rule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -173,7 +173,7 @@ class ExtensionStatistics:
 
         outbound_unanswered_count = _parse_outbound_unanswered_count(d.pop("OutboundUnansweredCount", UNSET))
 
-        extension_statistics = cls(
+        _instance = cls(
             display_name=display_name,
             dn=dn,
             inbound_answered_count=inbound_answered_count,
@@ -184,8 +184,8 @@ class ExtensionStatistics:
             outbound_unanswered_count=outbound_unanswered_count,
         )
 
-        extension_statistics.additional_properties = d
-        return extension_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,13 +77,13 @@ class ExternalAccountsPage:
 
                 users.append(users_item)
 
-        external_accounts_page = cls(
+        _instance = cls(
             next_page_token=next_page_token,
             users=users,
         )
 
-        external_accounts_page.additional_properties = d
-        return external_accounts_page
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -76,13 +76,13 @@ class ExternalGroupsPage:
 
         next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
 
-        external_groups_page = cls(
+        _instance = cls(
             groups=groups,
             next_page_token=next_page_token,
         )
 
-        external_groups_page.additional_properties = d
-        return external_groups_page
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

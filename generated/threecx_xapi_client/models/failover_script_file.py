@@ -39,12 +39,12 @@ class FailoverScriptFile:
         d = dict(src_dict)
         filename = d.pop("Filename", UNSET)
 
-        failover_script_file = cls(
+        _instance = cls(
             filename=filename,
         )
 
-        failover_script_file.additional_properties = d
-        return failover_script_file
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -186,7 +186,7 @@ class Fax:
 
         outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerId", UNSET))
 
-        fax = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -197,8 +197,8 @@ class Fax:
             outbound_caller_id=outbound_caller_id,
         )
 
-        fax.additional_properties = d
-        return fax
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -206,7 +206,7 @@ class FaxServerSettings:
 
         remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
 
-        fax_server_settings = cls(
+        _instance = cls(
             auth_id=auth_id,
             auth_password=auth_password,
             auto_cleanup=auto_cleanup,
@@ -218,8 +218,8 @@ class FaxServerSettings:
             remote_storage_enabled=remote_storage_enabled,
         )
 
-        fax_server_settings.additional_properties = d
-        return fax_server_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class FinalizeTrunkProvisioningBody:
         else:
             model = CreateTrunk.from_dict(_model)
 
-        finalize_trunk_provisioning_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        finalize_trunk_provisioning_body.additional_properties = d
-        return finalize_trunk_provisioning_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -97,15 +97,15 @@ class FirewallState:
 
         stopping = _parse_stopping(d.pop("Stopping", UNSET))
 
-        firewall_state = cls(
+        _instance = cls(
             html=html,
             id=id,
             running=running,
             stopping=stopping,
         )
 
-        firewall_state.additional_properties = d
-        return firewall_state
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

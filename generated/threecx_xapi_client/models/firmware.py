@@ -116,7 +116,7 @@ class Firmware:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        firmware = cls(
+        _instance = cls(
             filename=filename,
             id=id,
             model=model,
@@ -124,8 +124,8 @@ class Firmware:
             version=version,
         )
 
-        firmware.additional_properties = d
-        return firmware
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

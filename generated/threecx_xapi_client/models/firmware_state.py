@@ -99,15 +99,15 @@ class FirmwareState:
 
         total_size = _parse_total_size(d.pop("TotalSize", UNSET))
 
-        firmware_state = cls(
+        _instance = cls(
             count=count,
             file_names=file_names,
             id=id,
             total_size=total_size,
         )
 
-        firmware_state.additional_properties = d
-        return firmware_state
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -51,12 +51,12 @@ class FirstAvailableNumber:
 
         number = _parse_number(d.pop("Number", UNSET))
 
-        first_available_number = cls(
+        _instance = cls(
             number=number,
         )
 
-        first_available_number.additional_properties = d
-        return first_available_number
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -274,7 +274,7 @@ class ForwardingProfile:
 
         ring_my_mobile = _parse_ring_my_mobile(d.pop("RingMyMobile", UNSET))
 
-        forwarding_profile = cls(
+        _instance = cls(
             accept_multiple_calls=accept_multiple_calls,
             available_route=available_route,
             away_route=away_route,
@@ -289,8 +289,8 @@ class ForwardingProfile:
             ring_my_mobile=ring_my_mobile,
         )
 
-        forwarding_profile.additional_properties = d
-        return forwarding_profile
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -373,7 +373,7 @@ class Fxs:
 
                 variables.append(variables_item)
 
-        fxs = cls(
+        _instance = cls(
             brand=brand,
             codecs=codecs,
             fxs_line_count=fxs_line_count,
@@ -393,8 +393,8 @@ class Fxs:
             variables=variables,
         )
 
-        fxs.additional_properties = d
-        return fxs
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -210,7 +210,7 @@ class FxsProvisioning:
 
         sbc_name = _parse_sbc_name(d.pop("SbcName", UNSET))
 
-        fxs_provisioning = cls(
+        _instance = cls(
             local_audio_port_end=local_audio_port_end,
             local_audio_port_start=local_audio_port_start,
             local_interface=local_interface,
@@ -222,8 +222,8 @@ class FxsProvisioning:
             sbc_name=sbc_name,
         )
 
-        fxs_provisioning.additional_properties = d
-        return fxs_provisioning
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

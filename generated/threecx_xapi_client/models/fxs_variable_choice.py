@@ -47,13 +47,13 @@ class FxsVariableChoice:
 
         name = d.pop("Name", UNSET)
 
-        fxs_variable_choice = cls(
+        _instance = cls(
             display_name=display_name,
             name=name,
         )
 
-        fxs_variable_choice.additional_properties = d
-        return fxs_variable_choice
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

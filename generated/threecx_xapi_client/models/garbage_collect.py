@@ -115,15 +115,15 @@ class GarbageCollect:
 
         mode = _parse_mode(d.pop("Mode", UNSET))
 
-        garbage_collect = cls(
+        _instance = cls(
             blocking=blocking,
             compacting=compacting,
             generation=generation,
             mode=mode,
         )
 
-        garbage_collect.additional_properties = d
-        return garbage_collect
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class GarbageCollectBody:
         else:
             options = GarbageCollect.from_dict(_options)
 
-        garbage_collect_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        garbage_collect_body.additional_properties = d
-        return garbage_collect_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -645,7 +645,7 @@ class Gateway:
 
                 variable_choices.append(variable_choices_item)
 
-        gateway = cls(
+        _instance = cls(
             codecs=codecs,
             deliver_audio=deliver_audio,
             dest_number_in_remote_party_id_called=dest_number_in_remote_party_id_called,
@@ -678,8 +678,8 @@ class Gateway:
             variable_choices=variable_choices,
         )
 
-        gateway.additional_properties = d
-        return gateway
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

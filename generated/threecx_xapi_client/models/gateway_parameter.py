@@ -127,7 +127,7 @@ class GatewayParameter:
 
         source_id_possible_values = cast(list[str], d.pop("SourceIDPossibleValues", UNSET))
 
-        gateway_parameter = cls(
+        _instance = cls(
             can_have_did=can_have_did,
             description=description,
             id=id,
@@ -137,8 +137,8 @@ class GatewayParameter:
             source_id_possible_values=source_id_possible_values,
         )
 
-        gateway_parameter.additional_properties = d
-        return gateway_parameter
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

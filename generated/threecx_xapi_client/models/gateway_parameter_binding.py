@@ -67,14 +67,14 @@ class GatewayParameterBinding:
 
         value_id = d.pop("ValueId", UNSET)
 
-        gateway_parameter_binding = cls(
+        _instance = cls(
             custom=custom,
             param_id=param_id,
             value_id=value_id,
         )
 
-        gateway_parameter_binding.additional_properties = d
-        return gateway_parameter_binding
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

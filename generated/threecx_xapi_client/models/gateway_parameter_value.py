@@ -78,14 +78,14 @@ class GatewayParameterValue:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        gateway_parameter_value = cls(
+        _instance = cls(
             description=description,
             id=id,
             name=name,
         )
 
-        gateway_parameter_value.additional_properties = d
-        return gateway_parameter_value
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

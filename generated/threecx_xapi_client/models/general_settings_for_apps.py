@@ -342,7 +342,7 @@ class GeneralSettingsForApps:
             d.pop("NameOfCustomOutOfOfficeStatus", UNSET)
         )
 
-        general_settings_for_apps = cls(
+        _instance = cls(
             allow_block_calls=allow_block_calls,
             allow_change_password=allow_change_password,
             auto_scheduler_settings=auto_scheduler_settings,
@@ -360,8 +360,8 @@ class GeneralSettingsForApps:
             name_of_custom_out_of_office_status=name_of_custom_out_of_office_status,
         )
 
-        general_settings_for_apps.additional_properties = d
-        return general_settings_for_apps
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

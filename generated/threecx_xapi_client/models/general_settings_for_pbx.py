@@ -323,7 +323,7 @@ class GeneralSettingsForPbx:
             d.pop("ScheduledReportGenerationTime", UNSET)
         )
 
-        general_settings_for_pbx = cls(
+        _instance = cls(
             allow_fwd_to_external=allow_fwd_to_external,
             all_roles_can_approve_apps=all_roles_can_approve_apps,
             busy_monitor=busy_monitor,
@@ -341,8 +341,8 @@ class GeneralSettingsForPbx:
             scheduled_report_generation_time=scheduled_report_generation_time,
         )
 
-        general_settings_for_pbx.additional_properties = d
-        return general_settings_for_pbx
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

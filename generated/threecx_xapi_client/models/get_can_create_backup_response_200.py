@@ -39,12 +39,12 @@ class GetCanCreateBackupResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_can_create_backup_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        get_can_create_backup_response_200.additional_properties = d
-        return get_can_create_backup_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class GetDirectoryInfoBody:
         else:
             parameters = DirectoryParameters.from_dict(_parameters)
 
-        get_directory_info_body = cls(
+        _instance = cls(
             parameters=parameters,
         )
 
-        get_directory_info_body.additional_properties = d
-        return get_directory_info_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetDuplicatedEmailsBody:
         d = dict(src_dict)
         emails = cast(list[str], d.pop("emails", UNSET))
 
-        get_duplicated_emails_body = cls(
+        _instance = cls(
             emails=emails,
         )
 
-        get_duplicated_emails_body.additional_properties = d
-        return get_duplicated_emails_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class GetFaxFilesSizeResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_fax_files_size_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        get_fax_files_size_response_200.additional_properties = d
-        return get_fax_files_size_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

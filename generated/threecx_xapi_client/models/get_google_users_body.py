@@ -65,12 +65,12 @@ class GetGoogleUsersBody:
 
         options = _parse_options(d.pop("options", UNSET))
 
-        get_google_users_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        get_google_users_body.additional_properties = d
-        return get_google_users_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

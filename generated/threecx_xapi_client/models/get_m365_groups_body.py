@@ -65,12 +65,12 @@ class GetM365GroupsBody:
 
         options = _parse_options(d.pop("options", UNSET))
 
-        get_m365_groups_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        get_m365_groups_body.additional_properties = d
-        return get_m365_groups_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

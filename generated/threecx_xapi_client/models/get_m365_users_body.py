@@ -65,12 +65,12 @@ class GetM365UsersBody:
 
         options = _parse_options(d.pop("options", UNSET))
 
-        get_m365_users_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        get_m365_users_body.additional_properties = d
-        return get_m365_users_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetMultiEditGreetingsBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        get_multi_edit_greetings_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        get_multi_edit_greetings_body.additional_properties = d
-        return get_multi_edit_greetings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetPhoneRegistrarsBody:
         d = dict(src_dict)
         macs = cast(list[str], d.pop("macs", UNSET))
 
-        get_phone_registrars_body = cls(
+        _instance = cls(
             macs=macs,
         )
 
-        get_phone_registrars_body.additional_properties = d
-        return get_phone_registrars_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

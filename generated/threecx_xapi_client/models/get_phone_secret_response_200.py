@@ -39,12 +39,12 @@ class GetPhoneSecretResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        get_phone_secret_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        get_phone_secret_response_200.additional_properties = d
-        return get_phone_secret_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -90,7 +90,7 @@ class GetProviderPhones:
         else:
             type_ = TrunkType(_type_)
 
-        get_provider_phones = cls(
+        _instance = cls(
             account_sid=account_sid,
             api_key=api_key,
             next_page_token=next_page_token,
@@ -98,8 +98,8 @@ class GetProviderPhones:
             type_=type_,
         )
 
-        get_provider_phones.additional_properties = d
-        return get_provider_phones
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class GetProviderPhonesBody:
         else:
             model = GetProviderPhones.from_dict(_model)
 
-        get_provider_phones_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        get_provider_phones_body.additional_properties = d
-        return get_provider_phones_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetRoutesBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        get_routes_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        get_routes_body.additional_properties = d
-        return get_routes_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

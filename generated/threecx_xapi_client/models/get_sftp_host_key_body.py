@@ -39,12 +39,12 @@ class GetSftpHostKeyBody:
         d = dict(src_dict)
         sftp_path = d.pop("sftpPath", UNSET)
 
-        get_sftp_host_key_body = cls(
+        _instance = cls(
             sftp_path=sftp_path,
         )
 
-        get_sftp_host_key_body.additional_properties = d
-        return get_sftp_host_key_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

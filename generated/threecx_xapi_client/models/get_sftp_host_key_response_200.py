@@ -51,12 +51,12 @@ class GetSftpHostKeyResponse200:
 
         value = _parse_value(d.pop("value", UNSET))
 
-        get_sftp_host_key_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        get_sftp_host_key_response_200.additional_properties = d
-        return get_sftp_host_key_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class GetUsersByPrincipalNamesBody:
         d = dict(src_dict)
         principal_names = cast(list[str], d.pop("principalNames", UNSET))
 
-        get_users_by_principal_names_body = cls(
+        _instance = cls(
             principal_names=principal_names,
         )
 
-        get_users_by_principal_names_body.additional_properties = d
-        return get_users_by_principal_names_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -99,15 +99,15 @@ class GetWebMeetingZonesResponse200:
 
         value = cast(list[str], d.pop("value", UNSET))
 
-        get_web_meeting_zones_response_200 = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
             value=value,
         )
 
-        get_web_meeting_zones_response_200.additional_properties = d
-        return get_web_meeting_zones_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -196,7 +196,7 @@ class GoogleSettings:
 
         user_sync = _parse_user_sync(d.pop("UserSync", UNSET))
 
-        google_settings = cls(
+        _instance = cls(
             client_id=client_id,
             client_secret=client_secret,
             id=id,
@@ -207,8 +207,8 @@ class GoogleSettings:
             user_sync=user_sync,
         )
 
-        google_settings.additional_properties = d
-        return google_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -184,7 +184,7 @@ class GoogleUserSync:
             d.pop("UseCalendarEventsAsPresence", UNSET)
         )
 
-        google_user_sync = cls(
+        _instance = cls(
             is_enabled=is_enabled,
             is_sync_departments=is_sync_departments,
             is_sync_personal_contacts=is_sync_personal_contacts,
@@ -195,8 +195,8 @@ class GoogleUserSync:
             use_calendar_events_as_presence=use_calendar_events_as_presence,
         )
 
-        google_user_sync.additional_properties = d
-        return google_user_sync
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -59,13 +59,13 @@ class GreetingFile:
 
         filename = d.pop("Filename", UNSET)
 
-        greeting_file = cls(
+        _instance = cls(
             display_name=display_name,
             filename=filename,
         )
 
-        greeting_file.additional_properties = d
-        return greeting_file
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

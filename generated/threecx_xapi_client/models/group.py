@@ -13,6 +13,7 @@ from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
 from ..models.transcription_type import TranscriptionType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -705,11 +706,12 @@ class Group:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_login_time_type_0 = datetime.datetime.fromisoformat(data)
+                last_login_time_type_0 = parse_datetime(data)
 
                 return last_login_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastLoginTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_login_time = _parse_last_login_time(d.pop("LastLoginTime", UNSET))
 
@@ -783,11 +785,12 @@ class Group:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                override_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                override_expires_at_type_0 = parse_datetime(data)
 
                 return override_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"OverrideExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         override_expires_at = _parse_override_expires_at(d.pop("OverrideExpiresAt", UNSET))
 
@@ -840,7 +843,7 @@ class Group:
 
         time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
 
-        group = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -880,8 +883,8 @@ class Group:
             time_zone_id=time_zone_id,
         )
 
-        group.additional_properties = d
-        return group
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.startup_license import StartupLicense
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupProps")
@@ -378,11 +379,12 @@ class GroupProps:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                subcription_expire_date_type_0 = datetime.datetime.fromisoformat(data)
+                subcription_expire_date_type_0 = parse_datetime(data)
 
                 return subcription_expire_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"SubcriptionExpireDate: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         subcription_expire_date = _parse_subcription_expire_date(d.pop("SubcriptionExpireDate", UNSET))
 
@@ -467,7 +469,7 @@ class GroupProps:
 
         user_number_to = _parse_user_number_to(d.pop("UserNumberTo", UNSET))
 
-        group_props = cls(
+        _instance = cls(
             dect_max_count=dect_max_count,
             department_contacts_max_count=department_contacts_max_count,
             fqdn=fqdn,
@@ -492,8 +494,8 @@ class GroupProps:
             user_number_to=user_number_to,
         )
 
-        group_props.additional_properties = d
-        return group_props
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -77,14 +77,14 @@ class GroupsRequestOptions:
 
         search = _parse_search(d.pop("Search", UNSET))
 
-        groups_request_options = cls(
+        _instance = cls(
             count=count,
             next_page_token=next_page_token,
             search=search,
         )
 
-        groups_request_options.additional_properties = d
-        return groups_request_options
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

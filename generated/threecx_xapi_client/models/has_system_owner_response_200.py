@@ -39,12 +39,12 @@ class HasSystemOwnerResponse200:
         d = dict(src_dict)
         value = d.pop("value", UNSET)
 
-        has_system_owner_response_200 = cls(
+        _instance = cls(
             value=value,
         )
 
-        has_system_owner_response_200.additional_properties = d
-        return has_system_owner_response_200
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

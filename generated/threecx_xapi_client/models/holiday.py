@@ -168,7 +168,7 @@ class Holiday:
 
         year_end = d.pop("YearEnd", UNSET)
 
-        holiday = cls(
+        _instance = cls(
             day=day,
             day_end=day_end,
             group=group,
@@ -184,8 +184,8 @@ class Holiday:
             year_end=year_end,
         )
 
-        holiday.additional_properties = d
-        return holiday
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

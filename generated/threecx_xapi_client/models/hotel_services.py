@@ -177,7 +177,7 @@ class HotelServices:
 
         port = _parse_port(d.pop("Port", UNSET))
 
-        hotel_services = cls(
+        _instance = cls(
             enabled=enabled,
             hotel_groups=hotel_groups,
             integration_type=integration_type,
@@ -187,8 +187,8 @@ class HotelServices:
             port=port,
         )
 
-        hotel_services.additional_properties = d
-        return hotel_services
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -24,10 +24,10 @@ class IActionResult:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        i_action_result = cls()
+        _instance = cls()
 
-        i_action_result.additional_properties = d
-        return i_action_result
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

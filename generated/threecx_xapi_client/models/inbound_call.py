@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -425,7 +426,7 @@ class InboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
+            start_time = parse_datetime(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -481,7 +482,7 @@ class InboundCall:
 
         trunk_number = _parse_trunk_number(d.pop("TrunkNumber", UNSET))
 
-        inbound_call = cls(
+        _instance = cls(
             call_duration=call_duration,
             call_history_id=call_history_id,
             cdr_id=cdr_id,
@@ -508,8 +509,8 @@ class InboundCall:
             trunk_number=trunk_number,
         )
 
-        inbound_call.additional_properties = d
-        return inbound_call
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -332,7 +332,7 @@ class InboundRule:
 
         trunk_dn = _parse_trunk_dn(d.pop("TrunkDN", UNSET))
 
-        inbound_rule = cls(
+        _instance = cls(
             alter_destination_during_holidays=alter_destination_during_holidays,
             alter_destination_during_out_of_office_hours=alter_destination_during_out_of_office_hours,
             call_type=call_type,
@@ -348,8 +348,8 @@ class InboundRule:
             trunk_dn=trunk_dn,
         )
 
-        inbound_rule.additional_properties = d
-        return inbound_rule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

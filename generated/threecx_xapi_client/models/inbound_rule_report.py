@@ -155,7 +155,7 @@ class InboundRuleReport:
 
         trunk = _parse_trunk(d.pop("Trunk", UNSET))
 
-        inbound_rule_report = cls(
+        _instance = cls(
             did=did,
             id=id,
             in_office_routing=in_office_routing,
@@ -164,8 +164,8 @@ class InboundRuleReport:
             trunk=trunk,
         )
 
-        inbound_rule_report.additional_properties = d
-        return inbound_rule_report
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class InstallFirmwareBody:
         else:
             phone = InstallFirmware.from_dict(_phone)
 
-        install_firmware_body = cls(
+        _instance = cls(
             phone=phone,
         )
 
-        install_firmware_body.additional_properties = d
-        return install_firmware_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

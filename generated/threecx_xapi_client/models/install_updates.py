@@ -67,13 +67,13 @@ class InstallUpdates:
         else:
             key = UUID(_key)
 
-        install_updates = cls(
+        _instance = cls(
             entries=entries,
             key=key,
         )
 
-        install_updates.additional_properties = d
-        return install_updates
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

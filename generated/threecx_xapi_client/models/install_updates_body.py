@@ -52,12 +52,12 @@ class InstallUpdatesBody:
         else:
             install = InstallUpdates.from_dict(_install)
 
-        install_updates_body = cls(
+        _instance = cls(
             install=install,
         )
 
-        install_updates_body.additional_properties = d
-        return install_updates_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class InterruptionDecision:
 
         instructions = _parse_instructions(d.pop("Instructions", UNSET))
 
-        interruption_decision = cls(
+        _instance = cls(
             action=action,
             instructions=instructions,
         )
 
-        interruption_decision.additional_properties = d
-        return interruption_decision
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -119,15 +119,15 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse:
 
                 value.append(value_item)
 
-        key_value_pair_2_of_string_on_board_connected_participant_collection_response = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
             value=value,
         )
 
-        key_value_pair_2_of_string_on_board_connected_participant_collection_response.additional_properties = d
-        return key_value_pair_2_of_string_on_board_connected_participant_collection_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class LanguageItem:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        language_item = cls(
+        _instance = cls(
             code=code,
             name=name,
         )
 
-        language_item.additional_properties = d
-        return language_item
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LastCdrAndChatMessageTimestamp")
@@ -57,7 +58,7 @@ class LastCdrAndChatMessageTimestamp:
         if isinstance(_last_cdr_started_at, Unset):
             last_cdr_started_at = UNSET
         else:
-            last_cdr_started_at = datetime.datetime.fromisoformat(_last_cdr_started_at)
+            last_cdr_started_at = parse_datetime(_last_cdr_started_at)
 
         def _parse_last_chat_message_time_sent(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -67,21 +68,22 @@ class LastCdrAndChatMessageTimestamp:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_chat_message_time_sent_type_0 = datetime.datetime.fromisoformat(data)
+                last_chat_message_time_sent_type_0 = parse_datetime(data)
 
                 return last_chat_message_time_sent_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastChatMessageTimeSent: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_chat_message_time_sent = _parse_last_chat_message_time_sent(d.pop("LastChatMessageTimeSent", UNSET))
 
-        last_cdr_and_chat_message_timestamp = cls(
+        _instance = cls(
             last_cdr_started_at=last_cdr_started_at,
             last_chat_message_time_sent=last_chat_message_time_sent,
         )
 
-        last_cdr_and_chat_message_timestamp.additional_properties = d
-        return last_cdr_and_chat_message_timestamp
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

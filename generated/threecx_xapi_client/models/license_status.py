@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LicenseStatus")
@@ -294,11 +295,12 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime.datetime.fromisoformat(data)
+                expiration_date_type_0 = parse_datetime(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ExpirationDate: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         expiration_date = _parse_expiration_date(d.pop("ExpirationDate", UNSET))
 
@@ -321,11 +323,12 @@ class LicenseStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                maintenance_expires_at_type_0 = parse_datetime(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"MaintenanceExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         maintenance_expires_at = _parse_maintenance_expires_at(d.pop("MaintenanceExpiresAt", UNSET))
 
@@ -392,7 +395,7 @@ class LicenseStatus:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        license_status = cls(
+        _instance = cls(
             activated=activated,
             active_modules=active_modules,
             admin_e_mail=admin_e_mail,
@@ -414,8 +417,8 @@ class LicenseStatus:
             version=version,
         )
 
-        license_status.additional_properties = d
-        return license_status
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class LinkGroupPartnerBody:
 
         reseller_id = d.pop("resellerId", UNSET)
 
-        link_group_partner_body = cls(
+        _instance = cls(
             group_id=group_id,
             reseller_id=reseller_id,
         )
 
-        link_group_partner_body.additional_properties = d
-        return link_group_partner_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class LinkMyGroupPartnerRequestBody:
         d = dict(src_dict)
         reseller_id = d.pop("resellerId", UNSET)
 
-        link_my_group_partner_request_body = cls(
+        _instance = cls(
             reseller_id=reseller_id,
         )
 
-        link_my_group_partner_request_body.additional_properties = d
-        return link_my_group_partner_request_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class LinkPartnerBody:
         d = dict(src_dict)
         reseller_id = d.pop("resellerId", UNSET)
 
-        link_partner_body = cls(
+        _instance = cls(
             reseller_id=reseller_id,
         )
 
-        link_partner_body.additional_properties = d
-        return link_partner_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

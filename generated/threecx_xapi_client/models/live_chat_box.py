@@ -295,7 +295,7 @@ class LiveChatBox:
 
         window_icon = _parse_window_icon(d.pop("WindowIcon", UNSET))
 
-        live_chat_box = cls(
+        _instance = cls(
             button_icon_type=button_icon_type,
             button_icon_url=button_icon_url,
             chat_delay=chat_delay,
@@ -310,8 +310,8 @@ class LiveChatBox:
             window_icon=window_icon,
         )
 
-        live_chat_box.additional_properties = d
-        return live_chat_box
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -441,7 +441,7 @@ class LocationSettings:
 
         share_point_path = _parse_share_point_path(d.pop("SharePointPath", UNSET))
 
-        location_settings = cls(
+        _instance = cls(
             file_system_type=file_system_type,
             ftp_password=ftp_password,
             ftp_path=ftp_path,
@@ -463,8 +463,8 @@ class LocationSettings:
             share_point_path=share_point_path,
         )
 
-        location_settings.additional_properties = d
-        return location_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LogEntry")
@@ -53,15 +54,15 @@ class LogEntry:
         if isinstance(_time_stamp, Unset):
             time_stamp = UNSET
         else:
-            time_stamp = datetime.datetime.fromisoformat(_time_stamp)
+            time_stamp = parse_datetime(_time_stamp)
 
-        log_entry = cls(
+        _instance = cls(
             text=text,
             time_stamp=time_stamp,
         )
 
-        log_entry.additional_properties = d
-        return log_entry
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -115,15 +115,15 @@ class LogEntryCollectionResponse:
 
                 value.append(value_item)
 
-        log_entry_collection_response = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
             value=value,
         )
 
-        log_entry_collection_response.additional_properties = d
-        return log_entry_collection_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class LoggingSettings:
 
         logging_level = _parse_logging_level(d.pop("LoggingLevel", UNSET))
 
-        logging_settings = cls(
+        _instance = cls(
             keep_logs=keep_logs,
             keep_logs_days=keep_logs_days,
             logging_level=logging_level,
         )
 
-        logging_settings.additional_properties = d
-        return logging_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

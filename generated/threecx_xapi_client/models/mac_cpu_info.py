@@ -55,14 +55,14 @@ class MacCpuInfo:
 
         gpu = d.pop("Gpu", UNSET)
 
-        mac_cpu_info = cls(
+        _instance = cls(
             ane=ane,
             cpu=cpu,
             gpu=gpu,
         )
 
-        mac_cpu_info.additional_properties = d
-        return mac_cpu_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -186,7 +186,7 @@ class MailSettings:
 
         mail_user = _parse_mail_user(d.pop("MailUser", UNSET))
 
-        mail_settings = cls(
+        _instance = cls(
             can_edit_mail_server_type=can_edit_mail_server_type,
             mail_address=mail_address,
             mail_password=mail_password,
@@ -196,8 +196,8 @@ class MailSettings:
             mail_user=mail_user,
         )
 
-        mail_settings.additional_properties = d
-        return mail_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -97,15 +97,15 @@ class MakeCallBody:
 
         test_call = _parse_test_call(d.pop("testCall", UNSET))
 
-        make_call_body = cls(
+        _instance = cls(
             contact=contact,
             destination=destination,
             dn=dn,
             test_call=test_call,
         )
 
-        make_call_body.additional_properties = d
-        return make_call_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

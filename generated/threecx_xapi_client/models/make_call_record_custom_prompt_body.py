@@ -47,13 +47,13 @@ class MakeCallRecordCustomPromptBody:
 
         filename = d.pop("filename", UNSET)
 
-        make_call_record_custom_prompt_body = cls(
+        _instance = cls(
             dn=dn,
             filename=filename,
         )
 
-        make_call_record_custom_prompt_body.additional_properties = d
-        return make_call_record_custom_prompt_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class MakeCallUserRecordGreetingRequestBody:
 
         filename = d.pop("filename", UNSET)
 
-        make_call_user_record_greeting_request_body = cls(
+        _instance = cls(
             dn=dn,
             filename=filename,
         )
 
-        make_call_user_record_greeting_request_body.additional_properties = d
-        return make_call_user_record_greeting_request_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

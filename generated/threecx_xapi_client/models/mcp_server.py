@@ -63,14 +63,14 @@ class McpServer:
 
         issuer = d.pop("Issuer", UNSET)
 
-        mcp_server = cls(
+        _instance = cls(
             client_id=client_id,
             id=id,
             issuer=issuer,
         )
 
-        mcp_server.additional_properties = d
-        return mcp_server
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

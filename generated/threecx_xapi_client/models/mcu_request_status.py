@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MCURequestStatus")
@@ -130,11 +131,12 @@ class MCURequestStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                request_expiration_type_0 = datetime.datetime.fromisoformat(data)
+                request_expiration_type_0 = parse_datetime(data)
 
                 return request_expiration_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"RequestExpiration: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         request_expiration = _parse_request_expiration(d.pop("RequestExpiration", UNSET))
 
@@ -151,7 +153,7 @@ class MCURequestStatus:
 
         state = _parse_state(d.pop("State", UNSET))
 
-        mcu_request_status = cls(
+        _instance = cls(
             error_message=error_message,
             mcu_id=mcu_id,
             operation=operation,
@@ -159,8 +161,8 @@ class MCURequestStatus:
             state=state,
         )
 
-        mcu_request_status.additional_properties = d
-        return mcu_request_status
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -179,7 +179,7 @@ class MeetingObj:
 
         theme = d.pop("theme", UNSET)
 
-        meeting_obj = cls(
+        _instance = cls(
             documentlist=documentlist,
             friendlyname=friendlyname,
             logo=logo,
@@ -192,8 +192,8 @@ class MeetingObj:
             theme=theme,
         )
 
-        meeting_obj.additional_properties = d
-        return meeting_obj
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -258,7 +258,7 @@ class MeetingParams:
 
         quickmeeting = d.pop("quickmeeting", UNSET)
 
-        meeting_params = cls(
+        _instance = cls(
             bitrate_data=bitrate_data,
             bitrate_video=bitrate_video,
             canchangemedia=canchangemedia,
@@ -277,8 +277,8 @@ class MeetingParams:
             quickmeeting=quickmeeting,
         )
 
-        meeting_params.additional_properties = d
-        return meeting_params
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

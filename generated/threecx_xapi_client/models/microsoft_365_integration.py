@@ -117,7 +117,7 @@ class Microsoft365Integration:
 
         tenant_id = d.pop("TenantId", UNSET)
 
-        microsoft_365_integration = cls(
+        _instance = cls(
             ad_users=ad_users,
             application_id=application_id,
             id=id,
@@ -125,8 +125,8 @@ class Microsoft365Integration:
             tenant_id=tenant_id,
         )
 
-        microsoft_365_integration.additional_properties = d
-        return microsoft_365_integration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

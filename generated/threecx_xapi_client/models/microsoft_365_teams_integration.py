@@ -309,7 +309,7 @@ class Microsoft365TeamsIntegration:
 
         tls_port_for_non_native_fqdn = _parse_tls_port_for_non_native_fqdn(d.pop("TlsPortForNonNativeFQDN", UNSET))
 
-        microsoft_365_teams_integration = cls(
+        _instance = cls(
             area_code=area_code,
             dial_plan_code=dial_plan_code,
             enabled=enabled,
@@ -326,8 +326,8 @@ class Microsoft365TeamsIntegration:
             tls_port_for_non_native_fqdn=tls_port_for_non_native_fqdn,
         )
 
-        microsoft_365_teams_integration.additional_properties = d
-        return microsoft_365_teams_integration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

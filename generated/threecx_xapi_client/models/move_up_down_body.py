@@ -47,13 +47,13 @@ class MoveUpDownBody:
 
         up = d.pop("up", UNSET)
 
-        move_up_down_body = cls(
+        _instance = cls(
             id=id,
             up=up,
         )
 
-        move_up_down_body.additional_properties = d
-        return move_up_down_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -49,13 +49,13 @@ class MultiDeleteGreetingBody:
 
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        multi_delete_greeting_body = cls(
+        _instance = cls(
             filename=filename,
             ids=ids,
         )
 
-        multi_delete_greeting_body.additional_properties = d
-        return multi_delete_greeting_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -62,13 +62,13 @@ class MultiUserUpdateBody:
         else:
             user = MultiEditUserData.from_dict(_user)
 
-        multi_user_update_body = cls(
+        _instance = cls(
             ids=ids,
             user=user,
         )
 
-        multi_user_update_body.additional_properties = d
-        return multi_user_update_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

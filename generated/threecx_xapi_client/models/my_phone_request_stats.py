@@ -138,7 +138,7 @@ class MyPhoneRequestStats:
 
         sum_duration = _parse_sum_duration(d.pop("SumDuration", UNSET))
 
-        my_phone_request_stats = cls(
+        _instance = cls(
             avg_duration=avg_duration,
             count=count,
             max_duration=max_duration,
@@ -146,8 +146,8 @@ class MyPhoneRequestStats:
             sum_duration=sum_duration,
         )
 
-        my_phone_request_stats.additional_properties = d
-        return my_phone_request_stats
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class NetworkInterface:
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 
-        network_interface = cls(
+        _instance = cls(
             id=id,
         )
 
-        network_interface.additional_properties = d
-        return network_interface
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkTelemetry")
@@ -119,23 +120,24 @@ class NetworkTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        network_telemetry = cls(
+        _instance = cls(
             id=id,
             kbps_received=kbps_received,
             kbps_sent=kbps_sent,
             time=time,
         )
 
-        network_telemetry.additional_properties = d
-        return network_telemetry
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -233,7 +233,7 @@ class NotificationSettings:
 
                 setpoints.append(setpoints_item)
 
-        notification_settings = cls(
+        _instance = cls(
             auto_restart_failed_services=auto_restart_failed_services,
             can_edit_email_addresses=can_edit_email_addresses,
             email_addresses=email_addresses,
@@ -246,8 +246,8 @@ class NotificationSettings:
             setpoints=setpoints,
         )
 
-        notification_settings.additional_properties = d
-        return notification_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,6 +11,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class OAuthClient:
         if isinstance(_created_at, Unset):
             created_at = UNSET
         else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
+            created_at = parse_datetime(_created_at)
 
         created_by = d.pop("CreatedBy", UNSET)
 
@@ -184,15 +185,16 @@ class OAuthClient:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                used_at_type_0 = datetime.datetime.fromisoformat(data)
+                used_at_type_0 = parse_datetime(data)
 
                 return used_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"UsedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         used_at = _parse_used_at(d.pop("UsedAt", UNSET))
 
-        o_auth_client = cls(
+        _instance = cls(
             client_id=client_id,
             created_at=created_at,
             created_by=created_by,
@@ -206,8 +208,8 @@ class OAuthClient:
             used_at=used_at,
         )
 
-        o_auth_client.additional_properties = d
-        return o_auth_client
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -87,15 +87,15 @@ class OAuthServerMetadata:
 
         token_endpoint = d.pop("TokenEndpoint", UNSET)
 
-        o_auth_server_metadata = cls(
+        _instance = cls(
             authorization_endpoint=authorization_endpoint,
             client_id_metadata_document_supported=client_id_metadata_document_supported,
             registration_endpoint=registration_endpoint,
             token_endpoint=token_endpoint,
         )
 
-        o_auth_server_metadata.additional_properties = d
-        return o_auth_server_metadata
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -67,14 +67,14 @@ class ODataErrorsErrorDetails:
 
         target = _parse_target(d.pop("target", UNSET))
 
-        o_data_errors_error_details = cls(
+        _instance = cls(
             code=code,
             message=message,
             target=target,
         )
 
-        o_data_errors_error_details.additional_properties = d
-        return o_data_errors_error_details
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -26,10 +26,10 @@ class ODataErrorsInnerError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        o_data_errors_inner_error = cls()
+        _instance = cls()
 
-        o_data_errors_inner_error.additional_properties = d
-        return o_data_errors_inner_error
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -110,7 +110,7 @@ class ODataErrorsMainError:
 
         target = _parse_target(d.pop("target", UNSET))
 
-        o_data_errors_main_error = cls(
+        _instance = cls(
             code=code,
             message=message,
             details=details,
@@ -118,8 +118,8 @@ class ODataErrorsMainError:
             target=target,
         )
 
-        o_data_errors_main_error.additional_properties = d
-        return o_data_errors_main_error
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

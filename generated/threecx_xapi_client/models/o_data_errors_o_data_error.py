@@ -45,12 +45,12 @@ class ODataErrorsODataError:
         d = dict(src_dict)
         error = ODataErrorsMainError.from_dict(d.pop("error"))
 
-        o_data_errors_o_data_error = cls(
+        _instance = cls(
             error=error,
         )
 
-        o_data_errors_o_data_error.additional_properties = d
-        return o_data_errors_o_data_error
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class OauthState:
 
         state = _parse_state(d.pop("State", UNSET))
 
-        oauth_state = cls(
+        _instance = cls(
             code_challenge=code_challenge,
             state=state,
         )
 
-        oauth_state.additional_properties = d
-        return oauth_state
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

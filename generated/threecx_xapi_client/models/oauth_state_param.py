@@ -67,14 +67,14 @@ class OauthStateParam:
 
         variable = d.pop("Variable", UNSET)
 
-        oauth_state_param = cls(
+        _instance = cls(
             pkce_code_verifier=pkce_code_verifier,
             redirect_uri=redirect_uri,
             variable=variable,
         )
 
-        oauth_state_param.additional_properties = d
-        return oauth_state_param
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -150,7 +150,7 @@ class OfficeHours:
 
         time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
 
-        office_hours = cls(
+        _instance = cls(
             break_time=break_time,
             hours=hours,
             office_holidays=office_holidays,
@@ -158,8 +158,8 @@ class OfficeHours:
             time_zone_id=time_zone_id,
         )
 
-        office_hours.additional_properties = d
-        return office_hours
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -231,9 +232,9 @@ class OnBoardConverterData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime.datetime.fromisoformat(_ts)
+            ts = parse_datetime(_ts)
 
-        on_board_converter_data = cls(
+        _instance = cls(
             available=available,
             clock_skew=clock_skew,
             connected=connected,
@@ -254,8 +255,8 @@ class OnBoardConverterData:
             ts=ts,
         )
 
-        on_board_converter_data.additional_properties = d
-        return on_board_converter_data
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -95,7 +95,7 @@ class OnBoardConverterDataDetail:
 
         version = d.pop("Version", UNSET)
 
-        on_board_converter_data_detail = cls(
+        _instance = cls(
             active=active,
             cloud=cloud,
             enabled=enabled,
@@ -106,8 +106,8 @@ class OnBoardConverterDataDetail:
             version=version,
         )
 
-        on_board_converter_data_detail.additional_properties = d
-        return on_board_converter_data_detail
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

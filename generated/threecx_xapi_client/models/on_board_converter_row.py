@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterRow")
@@ -155,18 +156,18 @@ class OnBoardConverterRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime.datetime.fromisoformat(_ts_activated)
+            ts_activated = parse_datetime(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime.datetime.fromisoformat(_ts_created)
+            ts_created = parse_datetime(_ts_created)
 
         version = d.pop("Version", UNSET)
 
-        on_board_converter_row = cls(
+        _instance = cls(
             active=active,
             cloud=cloud,
             enabled=enabled,
@@ -184,8 +185,8 @@ class OnBoardConverterRow:
             version=version,
         )
 
-        on_board_converter_row.additional_properties = d
-        return on_board_converter_row
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

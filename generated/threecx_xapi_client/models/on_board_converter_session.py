@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterSession")
@@ -89,13 +90,13 @@ class OnBoardConverterSession:
         if isinstance(_eta, Unset):
             eta = UNSET
         else:
-            eta = datetime.datetime.fromisoformat(_eta)
+            eta = parse_datetime(_eta)
 
         id = d.pop("Id", UNSET)
 
         progress = d.pop("Progress", UNSET)
 
-        on_board_converter_session = cls(
+        _instance = cls(
             attempts=attempts,
             call_id=call_id,
             descr=descr,
@@ -105,8 +106,8 @@ class OnBoardConverterSession:
             progress=progress,
         )
 
-        on_board_converter_session.additional_properties = d
-        return on_board_converter_session
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -200,11 +201,11 @@ class OnBoardMcuData:
         if isinstance(_ts, Unset):
             ts = UNSET
         else:
-            ts = datetime.datetime.fromisoformat(_ts)
+            ts = parse_datetime(_ts)
 
         update_interval = d.pop("UpdateInterval", UNSET)
 
-        on_board_mcu_data = cls(
+        _instance = cls(
             attempts=attempts,
             attendee_count=attendee_count,
             available=available,
@@ -226,8 +227,8 @@ class OnBoardMcuData:
             update_interval=update_interval,
         )
 
-        on_board_mcu_data.additional_properties = d
-        return on_board_mcu_data
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuRow")
@@ -260,20 +261,20 @@ class OnBoardMcuRow:
         if isinstance(_ts_activated, Unset):
             ts_activated = UNSET
         else:
-            ts_activated = datetime.datetime.fromisoformat(_ts_activated)
+            ts_activated = parse_datetime(_ts_activated)
 
         _ts_created = d.pop("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
         if isinstance(_ts_created, Unset):
             ts_created = UNSET
         else:
-            ts_created = datetime.datetime.fromisoformat(_ts_created)
+            ts_created = parse_datetime(_ts_created)
 
         version = d.pop("Version", UNSET)
 
         zone = d.pop("Zone", UNSET)
 
-        on_board_mcu_row = cls(
+        _instance = cls(
             active=active,
             band_cap=band_cap,
             city_name=city_name,
@@ -299,8 +300,8 @@ class OnBoardMcuRow:
             zone=zone,
         )
 
-        on_board_mcu_row.additional_properties = d
-        return on_board_mcu_row
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -132,9 +133,9 @@ class OnBoardMeeting:
         if isinstance(_start, Unset):
             start = UNSET
         else:
-            start = datetime.datetime.fromisoformat(_start)
+            start = parse_datetime(_start)
 
-        on_board_meeting = cls(
+        _instance = cls(
             mcu_fqdn=mcu_fqdn,
             meeting=meeting,
             meeting_id=meeting_id,
@@ -145,8 +146,8 @@ class OnBoardMeeting:
             start=start,
         )
 
-        on_board_meeting.additional_properties = d
-        return on_board_meeting
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

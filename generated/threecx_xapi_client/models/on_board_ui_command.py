@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardUICommand")
@@ -75,11 +76,11 @@ class OnBoardUICommand:
         if isinstance(_request_expiration, Unset):
             request_expiration = UNSET
         else:
-            request_expiration = datetime.datetime.fromisoformat(_request_expiration)
+            request_expiration = parse_datetime(_request_expiration)
 
         state = d.pop("State", UNSET)
 
-        on_board_ui_command = cls(
+        _instance = cls(
             error_message=error_message,
             mcu_id=mcu_id,
             operation=operation,
@@ -87,8 +88,8 @@ class OnBoardUICommand:
             state=state,
         )
 
-        on_board_ui_command.additional_properties = d
-        return on_board_ui_command
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

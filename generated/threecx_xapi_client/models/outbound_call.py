@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -432,7 +433,7 @@ class OutboundCall:
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
+            start_time = parse_datetime(_start_time)
 
         def _parse_status(data: object) -> None | str | Unset:
             if data is None:
@@ -488,7 +489,7 @@ class OutboundCall:
 
         trunk_number = _parse_trunk_number(d.pop("TrunkNumber", UNSET))
 
-        outbound_call = cls(
+        _instance = cls(
             answered=answered,
             call_cost=call_cost,
             call_duration=call_duration,
@@ -516,8 +517,8 @@ class OutboundCall:
             trunk_number=trunk_number,
         )
 
-        outbound_call.additional_properties = d
-        return outbound_call
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

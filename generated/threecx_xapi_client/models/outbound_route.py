@@ -146,7 +146,7 @@ class OutboundRoute:
 
         trunk_name = _parse_trunk_name(d.pop("TrunkName", UNSET))
 
-        outbound_route = cls(
+        _instance = cls(
             append=append,
             caller_id=caller_id,
             prepend=prepend,
@@ -155,8 +155,8 @@ class OutboundRoute:
             trunk_name=trunk_name,
         )
 
-        outbound_route.additional_properties = d
-        return outbound_route
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

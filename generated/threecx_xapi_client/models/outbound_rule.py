@@ -202,7 +202,7 @@ class OutboundRule:
 
                 routes.append(routes_item)
 
-        outbound_rule = cls(
+        _instance = cls(
             dn_ranges=dn_ranges,
             emergency_rule=emergency_rule,
             group_ids=group_ids,
@@ -215,8 +215,8 @@ class OutboundRule:
             routes=routes,
         )
 
-        outbound_rule.additional_properties = d
-        return outbound_rule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -110,15 +110,15 @@ class Parking:
 
         transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
 
-        parking = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
             transcription_mode=transcription_mode,
         )
 
-        parking.additional_properties = d
-        return parking
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -93,7 +93,7 @@ class ParticipantDetails:
 
         pbx_extension = _parse_pbx_extension(d.pop("pbx_extension", UNSET))
 
-        participant_details = cls(
+        _instance = cls(
             email=email,
             key=key,
             moderator=moderator,
@@ -101,8 +101,8 @@ class ParticipantDetails:
             pbx_extension=pbx_extension,
         )
 
-        participant_details.additional_properties = d
-        return participant_details
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -84,13 +84,13 @@ class PbxToM365Binding:
 
         to = _parse_to(d.pop("To", UNSET))
 
-        pbx_to_m365_binding = cls(
+        _instance = cls(
             from_=from_,
             to=to,
         )
 
-        pbx_to_m365_binding.additional_properties = d
-        return pbx_to_m365_binding
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

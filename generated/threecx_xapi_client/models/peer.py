@@ -170,7 +170,7 @@ class Peer:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        peer = cls(
+        _instance = cls(
             hidden=hidden,
             id=id,
             member_of=member_of,
@@ -180,8 +180,8 @@ class Peer:
             type_=type_,
         )
 
-        peer.additional_properties = d
-        return peer
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

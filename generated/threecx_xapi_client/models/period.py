@@ -96,14 +96,14 @@ class Period:
 
         stop = _parse_stop(d.pop("Stop", UNSET))
 
-        period = cls(
+        _instance = cls(
             day_of_week=day_of_week,
             start=start,
             stop=stop,
         )
 
-        period.additional_properties = d
-        return period
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -186,7 +186,7 @@ class Phone:
 
         template_name = _parse_template_name(d.pop("TemplateName", UNSET))
 
-        phone = cls(
+        _instance = cls(
             id=id,
             interface=interface,
             mac_address=mac_address,
@@ -197,8 +197,8 @@ class Phone:
             template_name=template_name,
         )
 
-        phone.additional_properties = d
-        return phone
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

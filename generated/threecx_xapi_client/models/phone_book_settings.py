@@ -129,15 +129,15 @@ class PhoneBookSettings:
 
         resolving_type = _parse_resolving_type(d.pop("ResolvingType", UNSET))
 
-        phone_book_settings = cls(
+        _instance = cls(
             phone_book_add_queue_name=phone_book_add_queue_name,
             phone_book_display=phone_book_display,
             resolving_length=resolving_length,
             resolving_type=resolving_type,
         )
 
-        phone_book_settings.additional_properties = d
-        return phone_book_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

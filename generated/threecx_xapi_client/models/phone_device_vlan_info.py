@@ -229,7 +229,7 @@ class PhoneDeviceVlanInfo:
 
         vlan_id_min = _parse_vlan_id_min(d.pop("VlanIdMin", UNSET))
 
-        phone_device_vlan_info = cls(
+        _instance = cls(
             configurable=configurable,
             enabled=enabled,
             priority=priority,
@@ -242,8 +242,8 @@ class PhoneDeviceVlanInfo:
             vlan_id_min=vlan_id_min,
         )
 
-        phone_device_vlan_info.additional_properties = d
-        return phone_device_vlan_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

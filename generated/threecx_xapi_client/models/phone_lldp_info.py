@@ -70,13 +70,13 @@ class PhoneLldpInfo:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        phone_lldp_info = cls(
+        _instance = cls(
             configurable=configurable,
             value=value,
         )
 
-        phone_lldp_info.additional_properties = d
-        return phone_lldp_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -127,7 +127,7 @@ class PhoneModel:
 
         user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
 
-        phone_model = cls(
+        _instance = cls(
             add_allowed=add_allowed,
             can_be_sbc=can_be_sbc,
             name=name,
@@ -135,8 +135,8 @@ class PhoneModel:
             user_agent=user_agent,
         )
 
-        phone_model.additional_properties = d
-        return phone_model
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

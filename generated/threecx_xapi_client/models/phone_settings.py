@@ -656,7 +656,7 @@ class PhoneSettings:
 
         xfer_type = _parse_xfer_type(d.pop("XferType", UNSET))
 
-        phone_settings = cls(
+        _instance = cls(
             allow_custom_queue_ringtones=allow_custom_queue_ringtones,
             backlight=backlight,
             codecs=codecs,
@@ -691,8 +691,8 @@ class PhoneSettings:
             xfer_type=xfer_type,
         )
 
-        phone_settings.additional_properties = d
-        return phone_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

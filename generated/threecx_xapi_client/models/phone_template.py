@@ -392,7 +392,7 @@ class PhoneTemplate:
 
         xfer_type_enabled = _parse_xfer_type_enabled(d.pop("XferTypeEnabled", UNSET))
 
-        phone_template = cls(
+        _instance = cls(
             add_allowed=add_allowed,
             allowed_net_configs=allowed_net_configs,
             allow_ssl_provisioning=allow_ssl_provisioning,
@@ -419,8 +419,8 @@ class PhoneTemplate:
             xfer_type_enabled=xfer_type_enabled,
         )
 
-        phone_template.additional_properties = d
-        return phone_template
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

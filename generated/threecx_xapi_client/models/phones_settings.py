@@ -241,7 +241,7 @@ class PhonesSettings:
 
         yealink_update_interval = _parse_yealink_update_interval(d.pop("YealinkUpdateInterval", UNSET))
 
-        phones_settings = cls(
+        _instance = cls(
             allow_multi_queue_ringtones=allow_multi_queue_ringtones,
             auto_cleanup_firmware=auto_cleanup_firmware,
             auto_update_phones_on_add=auto_update_phones_on_add,
@@ -255,8 +255,8 @@ class PhonesSettings:
             yealink_update_interval=yealink_update_interval,
         )
 
-        phones_settings.additional_properties = d
-        return phones_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class PlayPromptBody:
 
         prompt_id = d.pop("promptId", UNSET)
 
-        play_prompt_body = cls(
+        _instance = cls(
             extension=extension,
             prompt_id=prompt_id,
         )
 
-        play_prompt_body.additional_properties = d
-        return play_prompt_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

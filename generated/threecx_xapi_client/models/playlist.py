@@ -145,7 +145,7 @@ class Playlist:
 
         shuffle = _parse_shuffle(d.pop("Shuffle", UNSET))
 
-        playlist = cls(
+        _instance = cls(
             auto_gain=auto_gain,
             files=files,
             max_volume_percent=max_volume_percent,
@@ -155,8 +155,8 @@ class Playlist:
             shuffle=shuffle,
         )
 
-        playlist.additional_properties = d
-        return playlist
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.phone_system_service import PhoneSystemService
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProcessTelemetry")
@@ -155,15 +156,16 @@ class ProcessTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        process_telemetry = cls(
+        _instance = cls(
             handle_count=handle_count,
             private_memory=private_memory,
             process_count=process_count,
@@ -172,8 +174,8 @@ class ProcessTelemetry:
             time=time,
         )
 
-        process_telemetry.additional_properties = d
-        return process_telemetry
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -78,14 +78,14 @@ class Prompt:
 
         transcription = _parse_transcription(d.pop("Transcription", UNSET))
 
-        prompt = cls(
+        _instance = cls(
             filename=filename,
             id=id,
             transcription=transcription,
         )
 
-        prompt.additional_properties = d
-        return prompt
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

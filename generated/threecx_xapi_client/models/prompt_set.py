@@ -227,7 +227,7 @@ class PromptSet:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        prompt_set = cls(
+        _instance = cls(
             culture_code=culture_code,
             description=description,
             folder=folder,
@@ -240,8 +240,8 @@ class PromptSet:
             version=version,
         )
 
-        prompt_set.additional_properties = d
-        return prompt_set
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

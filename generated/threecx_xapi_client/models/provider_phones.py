@@ -77,13 +77,13 @@ class ProviderPhones:
 
                 phones.append(phones_item)
 
-        provider_phones = cls(
+        _instance = cls(
             next_page_token=next_page_token,
             phones=phones,
         )
 
-        provider_phones.additional_properties = d
-        return provider_phones
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

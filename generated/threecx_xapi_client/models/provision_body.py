@@ -47,13 +47,13 @@ class ProvisionBody:
 
         user_id = d.pop("userId", UNSET)
 
-        provision_body = cls(
+        _instance = cls(
             reprovision=reprovision,
             user_id=user_id,
         )
 
-        provision_body.additional_properties = d
-        return provision_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

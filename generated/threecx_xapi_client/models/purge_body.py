@@ -65,12 +65,12 @@ class PurgeBody:
 
         purge_object = _parse_purge_object(d.pop("purgeObject", UNSET))
 
-        purge_body = cls(
+        _instance = cls(
             purge_object=purge_object,
         )
 
-        purge_body.additional_properties = d
-        return purge_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

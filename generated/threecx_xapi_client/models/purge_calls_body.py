@@ -52,12 +52,12 @@ class PurgeCallsBody:
         else:
             period = PurgeSettings.from_dict(_period)
 
-        purge_calls_body = cls(
+        _instance = cls(
             period=period,
         )
 
-        purge_calls_body.additional_properties = d
-        return purge_calls_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

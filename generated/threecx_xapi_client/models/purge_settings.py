@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurgeSettings")
@@ -72,11 +73,12 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_type_0 = datetime.datetime.fromisoformat(data)
+                start_type_0 = parse_datetime(data)
 
                 return start_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Start: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         start = _parse_start(d.pop("Start", UNSET))
 
@@ -88,22 +90,23 @@ class PurgeSettings:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                stop_type_0 = datetime.datetime.fromisoformat(data)
+                stop_type_0 = parse_datetime(data)
 
                 return stop_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Stop: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         stop = _parse_stop(d.pop("Stop", UNSET))
 
-        purge_settings = cls(
+        _instance = cls(
             all_=all_,
             start=start,
             stop=stop,
         )
 
-        purge_settings.additional_properties = d
-        return purge_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class PushFirmwareBody:
         d = dict(src_dict)
         firmware_id = d.pop("firmwareId", UNSET)
 
-        push_firmware_body = cls(
+        _instance = cls(
             firmware_id=firmware_id,
         )
 
-        push_firmware_body.additional_properties = d
-        return push_firmware_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

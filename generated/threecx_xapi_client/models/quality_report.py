@@ -196,7 +196,7 @@ class QualityReport:
 
         transcoding = _parse_transcoding(d.pop("Transcoding", UNSET))
 
-        quality_report = cls(
+        _instance = cls(
             mos=mos,
             overall_score=overall_score,
             party_1=party_1,
@@ -206,8 +206,8 @@ class QualityReport:
             transcoding=transcoding,
         )
 
-        quality_report.additional_properties = d
-        return quality_report
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1152,7 +1152,7 @@ class Queue:
 
         wrap_up_time = _parse_wrap_up_time(d.pop("WrapUpTime", UNSET))
 
-        queue = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1210,8 +1210,8 @@ class Queue:
             wrap_up_time=wrap_up_time,
         )
 
-        queue.additional_properties = d
-        return queue
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -143,7 +143,7 @@ class QueueAgentsChatStatistics:
 
         sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
 
-        queue_agents_chat_statistics = cls(
+        _instance = cls(
             answered_count=answered_count,
             dealt_with_count=dealt_with_count,
             dn=dn,
@@ -153,8 +153,8 @@ class QueueAgentsChatStatistics:
             sort_order=sort_order,
         )
 
-        queue_agents_chat_statistics.additional_properties = d
-        return queue_agents_chat_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

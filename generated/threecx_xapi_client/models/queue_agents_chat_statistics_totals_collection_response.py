@@ -115,15 +115,15 @@ class QueueAgentsChatStatisticsTotalsCollectionResponse:
 
                 value.append(value_item)
 
-        queue_agents_chat_statistics_totals_collection_response = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
             value=value,
         )
 
-        queue_agents_chat_statistics_totals_collection_response.additional_properties = d
-        return queue_agents_chat_statistics_totals_collection_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

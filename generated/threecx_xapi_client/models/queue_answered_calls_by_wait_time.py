@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
@@ -101,14 +102,14 @@ class QueueAnsweredCallsByWaitTime:
         if isinstance(_answered_time, Unset):
             answered_time = UNSET
         else:
-            answered_time = datetime.datetime.fromisoformat(_answered_time)
+            answered_time = parse_datetime(_answered_time)
 
         _call_time = d.pop("CallTime", UNSET)
         call_time: datetime.datetime | Unset
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = parse_datetime(_call_time)
 
         destination = d.pop("Destination", UNSET)
 
@@ -143,7 +144,7 @@ class QueueAnsweredCallsByWaitTime:
 
         source = d.pop("Source", UNSET)
 
-        queue_answered_calls_by_wait_time = cls(
+        _instance = cls(
             answered_time=answered_time,
             call_time=call_time,
             destination=destination,
@@ -154,8 +155,8 @@ class QueueAnsweredCallsByWaitTime:
             source=source,
         )
 
-        queue_answered_calls_by_wait_time.additional_properties = d
-        return queue_answered_calls_by_wait_time
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueFailedCallbacks")
@@ -79,7 +80,7 @@ class QueueFailedCallbacks:
         if isinstance(_call_time, Unset):
             call_time = UNSET
         else:
-            call_time = datetime.datetime.fromisoformat(_call_time)
+            call_time = parse_datetime(_call_time)
 
         dn = d.pop("Dn", UNSET)
 
@@ -101,7 +102,7 @@ class QueueFailedCallbacks:
 
         ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
 
-        queue_failed_callbacks = cls(
+        _instance = cls(
             callback_no=callback_no,
             call_time=call_time,
             dn=dn,
@@ -109,8 +110,8 @@ class QueueFailedCallbacks:
             ring_time=ring_time,
         )
 
-        queue_failed_callbacks.additional_properties = d
-        return queue_failed_callbacks
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

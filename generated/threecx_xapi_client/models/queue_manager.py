@@ -99,15 +99,15 @@ class QueueManager:
 
                 tags.append(tags_item)
 
-        queue_manager = cls(
+        _instance = cls(
             id=id,
             name=name,
             number=number,
             tags=tags,
         )
 
-        queue_manager.additional_properties = d
-        return queue_manager
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

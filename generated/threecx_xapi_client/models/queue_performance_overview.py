@@ -200,7 +200,7 @@ class QueuePerformanceOverview:
 
         talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
 
-        queue_performance_overview = cls(
+        _instance = cls(
             extension_answered_count=extension_answered_count,
             extension_display_name=extension_display_name,
             extension_dn=extension_dn,
@@ -213,8 +213,8 @@ class QueuePerformanceOverview:
             talk_time=talk_time,
         )
 
-        queue_performance_overview.additional_properties = d
-        return queue_performance_overview
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

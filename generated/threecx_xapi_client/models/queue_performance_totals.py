@@ -116,7 +116,7 @@ class QueuePerformanceTotals:
 
         queue_received_count = _parse_queue_received_count(d.pop("QueueReceivedCount", UNSET))
 
-        queue_performance_totals = cls(
+        _instance = cls(
             extension_answered_count=extension_answered_count,
             extension_dropped_count=extension_dropped_count,
             queue_display_name=queue_display_name,
@@ -124,8 +124,8 @@ class QueuePerformanceTotals:
             queue_received_count=queue_received_count,
         )
 
-        queue_performance_totals.additional_properties = d
-        return queue_performance_totals
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

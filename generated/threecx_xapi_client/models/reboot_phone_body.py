@@ -39,12 +39,12 @@ class RebootPhoneBody:
         d = dict(src_dict)
         mac = d.pop("mac", UNSET)
 
-        reboot_phone_body = cls(
+        _instance = cls(
             mac=mac,
         )
 
-        reboot_phone_body.additional_properties = d
-        return reboot_phone_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

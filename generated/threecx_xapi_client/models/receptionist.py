@@ -479,7 +479,7 @@ class Receptionist:
 
         use_ms_exchange = _parse_use_ms_exchange(d.pop("UseMSExchange", UNSET))
 
-        receptionist = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -503,8 +503,8 @@ class Receptionist:
             use_ms_exchange=use_ms_exchange,
         )
 
-        receptionist.additional_properties = d
-        return receptionist
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

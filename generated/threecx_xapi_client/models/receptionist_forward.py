@@ -139,7 +139,7 @@ class ReceptionistForward:
 
         peer_type = _parse_peer_type(d.pop("PeerType", UNSET))
 
-        receptionist_forward = cls(
+        _instance = cls(
             custom_data=custom_data,
             forward_dn=forward_dn,
             forward_type=forward_type,
@@ -148,8 +148,8 @@ class ReceptionistForward:
             peer_type=peer_type,
         )
 
-        receptionist_forward.additional_properties = d
-        return receptionist_forward
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class RecordPromptBody:
 
         prompt_id = d.pop("promptId", UNSET)
 
-        record_prompt_body = cls(
+        _instance = cls(
             extension=extension,
             prompt_id=prompt_id,
         )
 
-        record_prompt_body.additional_properties = d
-        return record_prompt_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.recording_call_type import RecordingCallType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Recording")
@@ -355,11 +356,12 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                end_time_type_0 = datetime.datetime.fromisoformat(data)
+                end_time_type_0 = parse_datetime(data)
 
                 return end_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"EndTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         end_time = _parse_end_time(d.pop("EndTime", UNSET))
 
@@ -481,11 +483,12 @@ class Recording:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                start_time_type_0 = datetime.datetime.fromisoformat(data)
+                start_time_type_0 = parse_datetime(data)
 
                 return start_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         start_time = _parse_start_time(d.pop("StartTime", UNSET))
 
@@ -579,7 +582,7 @@ class Recording:
 
         transcription_result = _parse_transcription_result(d.pop("TranscriptionResult", UNSET))
 
-        recording = cls(
+        _instance = cls(
             archived_url=archived_url,
             call_type=call_type,
             can_be_transcribed=can_be_transcribed,
@@ -610,8 +613,8 @@ class Recording:
             transcription_result=transcription_result,
         )
 
-        recording.additional_properties = d
-        return recording
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,7 +47,7 @@ class ReferenceCreate:
         d = dict(src_dict)
         odata_id = d.pop("@odata.id", UNSET)
 
-        reference_create = cls(
+        _instance = cls(
             odata_id=odata_id,
         )
 
@@ -57,8 +57,8 @@ class ReferenceCreate:
 
             additional_properties[prop_name] = additional_property
 
-        reference_create.additional_properties = additional_properties
-        return reference_create
+        _instance.additional_properties = additional_properties
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -24,10 +24,10 @@ class ReferenceCreateAdditionalProperty:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        reference_create_additional_property = cls()
+        _instance = cls()
 
-        reference_create_additional_property.additional_properties = d
-        return reference_create_additional_property
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -58,13 +58,13 @@ class ReferenceUpdate:
 
         odata_type = _parse_odata_type(d.pop("@odata.type", UNSET))
 
-        reference_update = cls(
+        _instance = cls(
             odata_id=odata_id,
             odata_type=odata_type,
         )
 
-        reference_update.additional_properties = d
-        return reference_update
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class RefreshRegistrationBody:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
-        refresh_registration_body = cls(
+        _instance = cls(
             id=id,
         )
 
-        refresh_registration_body.additional_properties = d
-        return refresh_registration_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -12,6 +12,7 @@ from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -238,6 +239,7 @@ class RefreshToken:
                 return client_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ClientId: cannot parse {data!r} as None | Unset | UUID")
 
         client_id = _parse_client_id(d.pop("ClientId", UNSET))
 
@@ -246,7 +248,7 @@ class RefreshToken:
         if isinstance(_created, Unset):
             created = UNSET
         else:
-            created = datetime.datetime.fromisoformat(_created)
+            created = parse_datetime(_created)
 
         created_by_ip = d.pop("CreatedByIp", UNSET)
 
@@ -266,7 +268,7 @@ class RefreshToken:
         if isinstance(_expires, Unset):
             expires = UNSET
         else:
-            expires = datetime.datetime.fromisoformat(_expires)
+            expires = parse_datetime(_expires)
 
         id = d.pop("Id", UNSET)
 
@@ -300,11 +302,12 @@ class RefreshToken:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                revoked_type_0 = datetime.datetime.fromisoformat(data)
+                revoked_type_0 = parse_datetime(data)
 
                 return revoked_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Revoked: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         revoked = _parse_revoked(d.pop("Revoked", UNSET))
 
@@ -330,7 +333,7 @@ class RefreshToken:
         if isinstance(_used, Unset):
             used = UNSET
         else:
-            used = datetime.datetime.fromisoformat(_used)
+            used = parse_datetime(_used)
 
         used_by_ip = d.pop("UsedByIp", UNSET)
 
@@ -338,7 +341,7 @@ class RefreshToken:
 
         username = d.pop("Username", UNSET)
 
-        refresh_token = cls(
+        _instance = cls(
             client=client,
             client_id=client_id,
             created=created,
@@ -362,8 +365,8 @@ class RefreshToken:
             username=username,
         )
 
-        refresh_token.additional_properties = d
-        return refresh_token
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

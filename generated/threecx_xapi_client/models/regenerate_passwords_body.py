@@ -62,13 +62,13 @@ class RegeneratePasswordsBody:
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
-        regenerate_passwords_body = cls(
+        _instance = cls(
             ids=ids,
             opts=opts,
         )
 
-        regenerate_passwords_body.additional_properties = d
-        return regenerate_passwords_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class RegenerateRequestBody:
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
-        regenerate_request_body = cls(
+        _instance = cls(
             opts=opts,
         )
 
-        regenerate_request_body.additional_properties = d
-        return regenerate_request_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class RegisterBody:
 
         scope = d.pop("scope", UNSET)
 
-        register_body = cls(
+        _instance = cls(
             registration_endpoint=registration_endpoint,
             scope=scope,
         )
 
-        register_body.additional_properties = d
-        return register_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

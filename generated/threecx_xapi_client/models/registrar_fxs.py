@@ -47,13 +47,13 @@ class RegistrarFxs:
 
         mac_address = d.pop("MacAddress", UNSET)
 
-        registrar_fxs = cls(
+        _instance = cls(
             interface_link=interface_link,
             mac_address=mac_address,
         )
 
-        registrar_fxs.additional_properties = d
-        return registrar_fxs
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -201,7 +201,7 @@ class RemoteArchivingSettings:
 
         voicemails = _parse_voicemails(d.pop("Voicemails", UNSET))
 
-        remote_archiving_settings = cls(
+        _instance = cls(
             backups=backups,
             chats=chats,
             faxes=faxes,
@@ -211,8 +211,8 @@ class RemoteArchivingSettings:
             voicemails=voicemails,
         )
 
-        remote_archiving_settings.additional_properties = d
-        return remote_archiving_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

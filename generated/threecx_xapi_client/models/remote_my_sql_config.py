@@ -141,7 +141,7 @@ class RemoteMySqlConfig:
 
         user_id = _parse_user_id(d.pop("UserId", UNSET))
 
-        remote_my_sql_config = cls(
+        _instance = cls(
             database=database,
             host=host,
             password=password,
@@ -149,8 +149,8 @@ class RemoteMySqlConfig:
             user_id=user_id,
         )
 
-        remote_my_sql_config.additional_properties = d
-        return remote_my_sql_config
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -271,7 +271,7 @@ class RemotePostgreConfig:
 
         username = _parse_username(d.pop("Username", UNSET))
 
-        remote_postgre_config = cls(
+        _instance = cls(
             authenticate_mode=authenticate_mode,
             ca_certificate=ca_certificate,
             client_certificate=client_certificate,
@@ -284,8 +284,8 @@ class RemotePostgreConfig:
             username=username,
         )
 
-        remote_postgre_config.additional_properties = d
-        return remote_postgre_config
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -141,7 +141,7 @@ class RemoteSqlServerConfig:
 
         user_id = _parse_user_id(d.pop("UserId", UNSET))
 
-        remote_sql_server_config = cls(
+        _instance = cls(
             database=database,
             host=host,
             password=password,
@@ -149,8 +149,8 @@ class RemoteSqlServerConfig:
             user_id=user_id,
         )
 
-        remote_sql_server_config.additional_properties = d
-        return remote_sql_server_config
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -49,13 +49,13 @@ class RemoveVectorStoreFiles:
 
         vector_id = d.pop("VectorId", UNSET)
 
-        remove_vector_store_files = cls(
+        _instance = cls(
             file_ids=file_ids,
             vector_id=vector_id,
         )
 
-        remove_vector_store_files.additional_properties = d
-        return remove_vector_store_files
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

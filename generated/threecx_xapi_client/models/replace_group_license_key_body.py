@@ -47,13 +47,13 @@ class ReplaceGroupLicenseKeyBody:
 
         license_key = d.pop("licenseKey", UNSET)
 
-        replace_group_license_key_body = cls(
+        _instance = cls(
             group_id=group_id,
             license_key=license_key,
         )
 
-        replace_group_license_key_body.additional_properties = d
-        return replace_group_license_key_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class ReplaceLicenseKeyBody:
         d = dict(src_dict)
         license_key = d.pop("licenseKey", UNSET)
 
-        replace_license_key_body = cls(
+        _instance = cls(
             license_key=license_key,
         )
 
-        replace_license_key_body.additional_properties = d
-        return replace_license_key_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -73,15 +73,15 @@ class ReportLogEvent:
         else:
             type_ = EventLogType(_type_)
 
-        report_log_event = cls(
+        _instance = cls(
             event_id=event_id,
             params=params,
             source=source,
             type_=type_,
         )
 
-        report_log_event.additional_properties = d
-        return report_log_event
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

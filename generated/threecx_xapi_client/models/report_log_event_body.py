@@ -52,12 +52,12 @@ class ReportLogEventBody:
         else:
             request = ReportLogEvent.from_dict(_request)
 
-        report_log_event_body = cls(
+        _instance = cls(
             request=request,
         )
 
-        report_log_event_body.additional_properties = d
-        return report_log_event_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class ReprovisionAllPhonesBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        reprovision_all_phones_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        reprovision_all_phones_body.additional_properties = d
-        return reprovision_all_phones_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class ReprovisionPhoneBody:
         d = dict(src_dict)
         mac = d.pop("mac", UNSET)
 
-        reprovision_phone_body = cls(
+        _instance = cls(
             mac=mac,
         )
 
-        reprovision_phone_body.additional_properties = d
-        return reprovision_phone_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

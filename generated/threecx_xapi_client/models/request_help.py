@@ -94,7 +94,7 @@ class RequestHelp:
 
         reply_email = d.pop("ReplyEmail", UNSET)
 
-        request_help = cls(
+        _instance = cls(
             grant_period_days=grant_period_days,
             issue_description=issue_description,
             name=name,
@@ -102,8 +102,8 @@ class RequestHelp:
             reply_email=reply_email,
         )
 
-        request_help.additional_properties = d
-        return request_help
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

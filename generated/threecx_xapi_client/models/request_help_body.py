@@ -65,12 +65,12 @@ class RequestHelpBody:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        request_help_body = cls(
+        _instance = cls(
             description=description,
         )
 
-        request_help_body.additional_properties = d
-        return request_help_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class ResellerInfo:
 
         name = _parse_name(d.pop("Name", UNSET))
 
-        reseller_info = cls(
+        _instance = cls(
             id=id,
             name=name,
         )
 
-        reseller_info.additional_properties = d
-        return reseller_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -103,14 +103,14 @@ class ResetQueueStatisticsSchedule:
 
         time = _parse_time(d.pop("Time", UNSET))
 
-        reset_queue_statistics_schedule = cls(
+        _instance = cls(
             day=day,
             frequency=frequency,
             time=time,
         )
 
-        reset_queue_statistics_schedule.additional_properties = d
-        return reset_queue_statistics_schedule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class RestartBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        restart_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        restart_body.additional_properties = d
-        return restart_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

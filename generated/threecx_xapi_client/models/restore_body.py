@@ -47,13 +47,13 @@ class RestoreBody:
 
         password = d.pop("password", UNSET)
 
-        restore_body = cls(
+        _instance = cls(
             footprint=footprint,
             password=password,
         )
 
-        restore_body.additional_properties = d
-        return restore_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

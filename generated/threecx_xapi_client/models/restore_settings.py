@@ -131,15 +131,15 @@ class RestoreSettings:
 
         schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
 
-        restore_settings = cls(
+        _instance = cls(
             encrypt_backup=encrypt_backup,
             encrypt_backup_password=encrypt_backup_password,
             schedule=schedule,
             schedule_enabled=schedule_enabled,
         )
 
-        restore_settings.additional_properties = d
-        return restore_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

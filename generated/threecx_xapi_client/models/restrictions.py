@@ -209,7 +209,7 @@ class Restrictions:
 
         users = _parse_users(d.pop("Users", UNSET))
 
-        restrictions = cls(
+        _instance = cls(
             dects=dects,
             live_chats=live_chats,
             max_prompts=max_prompts,
@@ -219,8 +219,8 @@ class Restrictions:
             users=users,
         )
 
-        restrictions.additional_properties = d
-        return restrictions
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class RetreivePeersByNumbersBody:
         else:
             peers_request = RetreivePeersRequest.from_dict(_peers_request)
 
-        retreive_peers_by_numbers_body = cls(
+        _instance = cls(
             peers_request=peers_request,
         )
 
-        retreive_peers_by_numbers_body.additional_properties = d
-        return retreive_peers_by_numbers_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

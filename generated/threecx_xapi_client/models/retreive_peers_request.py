@@ -49,13 +49,13 @@ class RetreivePeersRequest:
 
         is_report_peers = d.pop("IsReportPeers", UNSET)
 
-        retreive_peers_request = cls(
+        _instance = cls(
             dn_numbers=dn_numbers,
             is_report_peers=is_report_peers,
         )
 
-        retreive_peers_request.additional_properties = d
-        return retreive_peers_request
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

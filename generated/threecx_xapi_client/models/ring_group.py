@@ -564,7 +564,7 @@ class RingGroup:
 
         vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
 
-        ring_group = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -592,8 +592,8 @@ class RingGroup:
             vm_email_options=vm_email_options,
         )
 
-        ring_group.additional_properties = d
-        return ring_group
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

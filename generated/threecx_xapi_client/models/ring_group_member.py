@@ -98,15 +98,15 @@ class RingGroupMember:
 
                 tags.append(tags_item)
 
-        ring_group_member = cls(
+        _instance = cls(
             id=id,
             name=name,
             number=number,
             tags=tags,
         )
 
-        ring_group_member.additional_properties = d
-        return ring_group_member
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -116,7 +116,7 @@ class RingGroupStatistics:
 
         ring_group_sentiment_score = _parse_ring_group_sentiment_score(d.pop("RingGroupSentimentScore", UNSET))
 
-        ring_group_statistics = cls(
+        _instance = cls(
             ring_group_answered_count=ring_group_answered_count,
             ring_group_display_name=ring_group_display_name,
             ring_group_dn=ring_group_dn,
@@ -124,8 +124,8 @@ class RingGroupStatistics:
             ring_group_sentiment_score=ring_group_sentiment_score,
         )
 
-        ring_group_statistics.additional_properties = d
-        return ring_group_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

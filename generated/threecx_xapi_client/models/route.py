@@ -103,14 +103,14 @@ class Route:
 
         route = _parse_route(d.pop("Route", UNSET))
 
-        route = cls(
+        _instance = cls(
             is_prompt_enabled=is_prompt_enabled,
             prompt=prompt,
             route=route,
         )
 
-        route.additional_properties = d
-        return route
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -369,7 +369,7 @@ class Sbc:
 
         version = _parse_version(d.pop("Version", UNSET))
 
-        sbc = cls(
+        _instance = cls(
             audio_port=audio_port,
             connection=connection,
             display_name=display_name,
@@ -390,8 +390,8 @@ class Sbc:
             version=version,
         )
 
-        sbc.additional_properties = d
-        return sbc
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

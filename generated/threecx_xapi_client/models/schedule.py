@@ -93,14 +93,14 @@ class Schedule:
         else:
             type_ = RuleHoursType(_type_)
 
-        schedule = cls(
+        _instance = cls(
             ignore_holidays=ignore_holidays,
             periods=periods,
             type_=type_,
         )
 
-        schedule.additional_properties = d
-        return schedule
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -90,13 +90,13 @@ class SecureSipSettings:
 
         private_key = _parse_private_key(d.pop("PrivateKey", UNSET))
 
-        secure_sip_settings = cls(
+        _instance = cls(
             certificate=certificate,
             private_key=private_key,
         )
 
-        secure_sip_settings.additional_properties = d
-        return secure_sip_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -82,11 +83,12 @@ class SendEmail:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                date_time_type_0 = datetime.datetime.fromisoformat(data)
+                date_time_type_0 = parse_datetime(data)
 
                 return date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"DateTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         date_time = _parse_date_time(d.pop("DateTime", UNSET))
 
@@ -103,15 +105,15 @@ class SendEmail:
 
                 variables.append(variables_item)
 
-        send_email = cls(
+        _instance = cls(
             date_time=date_time,
             destination=destination,
             template=template,
             variables=variables,
         )
 
-        send_email.additional_properties = d
-        return send_email
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SendEmailBody:
         else:
             send_email = SendEmail.from_dict(_send_email)
 
-        send_email_body = cls(
+        _instance = cls(
             send_email=send_email,
         )
 
-        send_email_body.additional_properties = d
-        return send_email_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.service_status import ServiceStatus
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceInfo")
@@ -168,11 +169,12 @@ class ServiceInfo:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                sample_time_type_0 = datetime.datetime.fromisoformat(data)
+                sample_time_type_0 = parse_datetime(data)
 
                 return sample_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"SampleTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         sample_time = _parse_sample_time(d.pop("SampleTime", UNSET))
 
@@ -216,7 +218,7 @@ class ServiceInfo:
 
         total_processor_time = _parse_total_processor_time(d.pop("TotalProcessorTime", UNSET))
 
-        service_info = cls(
+        _instance = cls(
             display_name=display_name,
             handle_count=handle_count,
             memory_used=memory_used,
@@ -229,8 +231,8 @@ class ServiceInfo:
             total_processor_time=total_processor_time,
         )
 
-        service_info.additional_properties = d
-        return service_info
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.transcription_type import TranscriptionType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -202,11 +203,12 @@ class ServicePrincipal:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_used_type_0 = datetime.datetime.fromisoformat(data)
+                last_used_type_0 = parse_datetime(data)
 
                 return last_used_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastUsed: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_used = _parse_last_used(d.pop("LastUsed", UNSET))
 
@@ -237,7 +239,7 @@ class ServicePrincipal:
 
         xapi_enabled = _parse_xapi_enabled(d.pop("XAPIEnabled", UNSET))
 
-        service_principal = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -250,8 +252,8 @@ class ServicePrincipal:
             xapi_enabled=xapi_enabled,
         )
 
-        service_principal.additional_properties = d
-        return service_principal
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

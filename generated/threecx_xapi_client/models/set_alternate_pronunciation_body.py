@@ -39,12 +39,12 @@ class SetAlternatePronunciationBody:
         d = dict(src_dict)
         alternate_pronunciation = d.pop("alternatePronunciation", UNSET)
 
-        set_alternate_pronunciation_body = cls(
+        _instance = cls(
             alternate_pronunciation=alternate_pronunciation,
         )
 
-        set_alternate_pronunciation_body.additional_properties = d
-        return set_alternate_pronunciation_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

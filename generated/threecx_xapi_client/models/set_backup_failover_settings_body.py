@@ -52,12 +52,12 @@ class SetBackupFailoverSettingsBody:
         else:
             settings = BackupFailoverSettings.from_dict(_settings)
 
-        set_backup_failover_settings_body = cls(
+        _instance = cls(
             settings=settings,
         )
 
-        set_backup_failover_settings_body.additional_properties = d
-        return set_backup_failover_settings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class SetChatLogStatusBody:
         d = dict(src_dict)
         enable = d.pop("enable", UNSET)
 
-        set_chat_log_status_body = cls(
+        _instance = cls(
             enable=enable,
         )
 
-        set_chat_log_status_body.additional_properties = d
-        return set_chat_log_status_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetDirSearchSettingsBody:
         else:
             dir_search_settings = ContactsDirSearchSettings.from_dict(_dir_search_settings)
 
-        set_dir_search_settings_body = cls(
+        _instance = cls(
             dir_search_settings=dir_search_settings,
         )
 
-        set_dir_search_settings_body.additional_properties = d
-        return set_dir_search_settings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

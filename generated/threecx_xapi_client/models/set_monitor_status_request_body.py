@@ -39,12 +39,12 @@ class SetMonitorStatusRequestBody:
         d = dict(src_dict)
         days = d.pop("days", UNSET)
 
-        set_monitor_status_request_body = cls(
+        _instance = cls(
             days=days,
         )
 
-        set_monitor_status_request_body.additional_properties = d
-        return set_monitor_status_request_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -39,12 +39,12 @@ class SetMultiCompanyModeBody:
         d = dict(src_dict)
         enable = d.pop("enable", UNSET)
 
-        set_multi_company_mode_body = cls(
+        _instance = cls(
             enable=enable,
         )
 
-        set_multi_company_mode_body.additional_properties = d
-        return set_multi_company_mode_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetOAuthStateBody:
         else:
             state = OauthStateParam.from_dict(_state)
 
-        set_o_auth_state_body = cls(
+        _instance = cls(
             state=state,
         )
 
-        set_o_auth_state_body.additional_properties = d
-        return set_o_auth_state_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

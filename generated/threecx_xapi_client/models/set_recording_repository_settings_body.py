@@ -52,12 +52,12 @@ class SetRecordingRepositorySettingsBody:
         else:
             settings = RecordingRepositorySettings.from_dict(_settings)
 
-        set_recording_repository_settings_body = cls(
+        _instance = cls(
             settings=settings,
         )
 
-        set_recording_repository_settings_body.additional_properties = d
-        return set_recording_repository_settings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

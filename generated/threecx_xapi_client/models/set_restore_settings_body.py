@@ -52,12 +52,12 @@ class SetRestoreSettingsBody:
         else:
             settings = RestoreSettings.from_dict(_settings)
 
-        set_restore_settings_body = cls(
+        _instance = cls(
             settings=settings,
         )
 
-        set_restore_settings_body.additional_properties = d
-        return set_restore_settings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

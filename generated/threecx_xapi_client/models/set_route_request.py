@@ -65,13 +65,13 @@ class SetRouteRequest:
 
                 routes.append(routes_item)
 
-        set_route_request = cls(
+        _instance = cls(
             id=id,
             routes=routes,
         )
 
-        set_route_request.additional_properties = d
-        return set_route_request
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

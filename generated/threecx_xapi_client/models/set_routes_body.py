@@ -52,12 +52,12 @@ class SetRoutesBody:
         else:
             routes = SetRouteRequest.from_dict(_routes)
 
-        set_routes_body = cls(
+        _instance = cls(
             routes=routes,
         )
 
-        set_routes_body.additional_properties = d
-        return set_routes_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class SetUpdateSettingsBody:
         else:
             settings = UpdateSettings.from_dict(_settings)
 
-        set_update_settings_body = cls(
+        _instance = cls(
             settings=settings,
         )
 
-        set_update_settings_body.additional_properties = d
-        return set_update_settings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

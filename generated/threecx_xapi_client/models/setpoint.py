@@ -74,14 +74,14 @@ class Setpoint:
 
         value = _parse_value(d.pop("Value", UNSET))
 
-        setpoint = cls(
+        _instance = cls(
             enabled=enabled,
             type_=type_,
             value=value,
         )
 
-        setpoint.additional_properties = d
-        return setpoint
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

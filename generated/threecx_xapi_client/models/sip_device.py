@@ -139,7 +139,7 @@ class SipDevice:
 
         registrar = _parse_registrar(d.pop("Registrar", UNSET))
 
-        sip_device = cls(
+        _instance = cls(
             dn=dn,
             id=id,
             phone_web_password=phone_web_password,
@@ -147,8 +147,8 @@ class SipDevice:
             registrar=registrar,
         )
 
-        sip_device.additional_properties = d
-        return sip_device
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

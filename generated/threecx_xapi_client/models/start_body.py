@@ -52,12 +52,12 @@ class StartBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        start_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        start_body.additional_properties = d
-        return start_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

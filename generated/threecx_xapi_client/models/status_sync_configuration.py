@@ -98,14 +98,14 @@ class StatusSyncConfiguration:
 
         pbx_to_m365_busy = _parse_pbx_to_m365_busy(d.pop("PBXToM365Busy", UNSET))
 
-        status_sync_configuration = cls(
+        _instance = cls(
             m365_to_pbx_bindings=m365_to_pbx_bindings,
             pbx_to_m365_bindings=pbx_to_m365_bindings,
             pbx_to_m365_busy=pbx_to_m365_busy,
         )
 
-        status_sync_configuration.additional_properties = d
-        return status_sync_configuration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -52,12 +52,12 @@ class StopBody:
         else:
             options = XServiceManageOptions.from_dict(_options)
 
-        stop_body = cls(
+        _instance = cls(
             options=options,
         )
 
-        stop_body.additional_properties = d
-        return stop_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

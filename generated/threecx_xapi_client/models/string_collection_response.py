@@ -99,15 +99,15 @@ class StringCollectionResponse:
 
         value = cast(list[str], d.pop("value", UNSET))
 
-        string_collection_response = cls(
+        _instance = cls(
             odata_count=odata_count,
             odata_context=odata_context,
             odata_next_link=odata_next_link,
             value=value,
         )
 
-        string_collection_response.additional_properties = d
-        return string_collection_response
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -89,14 +89,14 @@ class SyslogCategoryConfig:
 
         is_system_alerts_enabled = _parse_is_system_alerts_enabled(d.pop("IsSystemAlertsEnabled", UNSET))
 
-        syslog_category_config = cls(
+        _instance = cls(
             is_audit_logs_enabled=is_audit_logs_enabled,
             is_event_logs_enabled=is_event_logs_enabled,
             is_system_alerts_enabled=is_system_alerts_enabled,
         )
 
-        syslog_category_config.additional_properties = d
-        return syslog_category_config
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -154,7 +154,7 @@ class SyslogCustomRelayConfig:
 
         protocol = _parse_protocol(d.pop("Protocol", UNSET))
 
-        syslog_custom_relay_config = cls(
+        _instance = cls(
             client_certificate=client_certificate,
             client_private_key=client_private_key,
             host=host,
@@ -162,8 +162,8 @@ class SyslogCustomRelayConfig:
             protocol=protocol,
         )
 
-        syslog_custom_relay_config.additional_properties = d
-        return syslog_custom_relay_config
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

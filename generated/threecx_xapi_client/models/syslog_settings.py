@@ -119,14 +119,14 @@ class SyslogSettings:
 
         integration_type = _parse_integration_type(d.pop("IntegrationType", UNSET))
 
-        syslog_settings = cls(
+        _instance = cls(
             category_config=category_config,
             custom_relay_config=custom_relay_config,
             integration_type=integration_type,
         )
 
-        syslog_settings.additional_properties = d
-        return syslog_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -108,15 +108,15 @@ class SystemExtensionStatus:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        system_extension_status = cls(
+        _instance = cls(
             is_registered=is_registered,
             name=name,
             number=number,
             type_=type_,
         )
 
-        system_extension_status.additional_properties = d
-        return system_extension_status
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

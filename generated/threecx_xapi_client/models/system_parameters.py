@@ -708,7 +708,7 @@ class SystemParameters:
 
         webrtc_last_port = _parse_webrtc_last_port(d.pop("WebrtcLastPort", UNSET))
 
-        system_parameters = cls(
+        _instance = cls(
             ai_version=ai_version,
             custom_1_name=custom_1_name,
             custom_2_name=custom_2_name,
@@ -745,8 +745,8 @@ class SystemParameters:
             webrtc_last_port=webrtc_last_port,
         )
 
-        system_parameters.additional_properties = d
-        return system_parameters
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemStatus")
@@ -654,11 +655,12 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expiration_date_type_0 = datetime.datetime.fromisoformat(data)
+                expiration_date_type_0 = parse_datetime(data)
 
                 return expiration_date_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ExpirationDate: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         expiration_date = _parse_expiration_date(d.pop("ExpirationDate", UNSET))
 
@@ -782,11 +784,12 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_backup_date_time_type_0 = datetime.datetime.fromisoformat(data)
+                last_backup_date_time_type_0 = parse_datetime(data)
 
                 return last_backup_date_time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastBackupDateTime: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_backup_date_time = _parse_last_backup_date_time(d.pop("LastBackupDateTime", UNSET))
 
@@ -798,11 +801,12 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_check_for_updates_type_0 = datetime.datetime.fromisoformat(data)
+                last_check_for_updates_type_0 = parse_datetime(data)
 
                 return last_check_for_updates_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastCheckForUpdates: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_check_for_updates = _parse_last_check_for_updates(d.pop("LastCheckForUpdates", UNSET))
 
@@ -814,11 +818,12 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime.datetime.fromisoformat(data)
+                last_successful_update_type_0 = parse_datetime(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastSuccessfulUpdate: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_successful_update = _parse_last_successful_update(d.pop("LastSuccessfulUpdate", UNSET))
 
@@ -866,11 +871,12 @@ class SystemStatus:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                maintenance_expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                maintenance_expires_at_type_0 = parse_datetime(data)
 
                 return maintenance_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"MaintenanceExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         maintenance_expires_at = _parse_maintenance_expires_at(d.pop("MaintenanceExpiresAt", UNSET))
 
@@ -1073,7 +1079,7 @@ class SystemStatus:
 
         voicemail_stopped = _parse_voicemail_stopped(d.pop("VoicemailStopped", UNSET))
 
-        system_status = cls(
+        _instance = cls(
             activated=activated,
             auto_update_enabled=auto_update_enabled,
             available_local_ips=available_local_ips,
@@ -1128,8 +1134,8 @@ class SystemStatus:
             voicemail_stopped=voicemail_stopped,
         )
 
-        system_status.additional_properties = d
-        return system_status
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,6 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemTelemetry")
@@ -189,11 +190,12 @@ class SystemTelemetry:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                time_type_0 = datetime.datetime.fromisoformat(data)
+                time_type_0 = parse_datetime(data)
 
                 return time_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         time = _parse_time(d.pop("Time", UNSET))
 
@@ -224,7 +226,7 @@ class SystemTelemetry:
 
         total_virtual_memory = _parse_total_virtual_memory(d.pop("TotalVirtualMemory", UNSET))
 
-        system_telemetry = cls(
+        _instance = cls(
             cpu_usage=cpu_usage,
             free_disk_space=free_disk_space,
             free_physical_memory=free_physical_memory,
@@ -236,8 +238,8 @@ class SystemTelemetry:
             total_virtual_memory=total_virtual_memory,
         )
 
-        system_telemetry.additional_properties = d
-        return system_telemetry
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -154,7 +154,7 @@ class TeamQueueGeneralStatistics:
 
         total_talk_time = _parse_total_talk_time(d.pop("TotalTalkTime", UNSET))
 
-        team_queue_general_statistics = cls(
+        _instance = cls(
             agents_in_queue_count=agents_in_queue_count,
             answered_count=answered_count,
             avg_talk_time=avg_talk_time,
@@ -164,8 +164,8 @@ class TeamQueueGeneralStatistics:
             total_talk_time=total_talk_time,
         )
 
-        team_queue_general_statistics.additional_properties = d
-        return team_queue_general_statistics
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,13 +55,13 @@ class TestBody:
 
         query = d.pop("query", UNSET)
 
-        test_body = cls(
+        _instance = cls(
             mode=mode,
             query=query,
         )
 
-        test_body.additional_properties = d
-        return test_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

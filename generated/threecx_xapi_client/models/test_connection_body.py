@@ -52,12 +52,12 @@ class TestConnectionBody:
         else:
             config = SyslogSettings.from_dict(_config)
 
-        test_connection_body = cls(
+        _instance = cls(
             config=config,
         )
 
-        test_connection_body.additional_properties = d
-        return test_connection_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -60,13 +60,13 @@ class TestEmailBody:
         else:
             settings = MailSettings.from_dict(_settings)
 
-        test_email_body = cls(
+        _instance = cls(
             email=email,
             settings=settings,
         )
 
-        test_email_body.additional_properties = d
-        return test_email_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -47,13 +47,13 @@ class TestOutboundCallBody:
 
         destination = d.pop("destination", UNSET)
 
-        test_outbound_call_body = cls(
+        _instance = cls(
             contact=contact,
             destination=destination,
         )
 
-        test_outbound_call_body.additional_properties = d
-        return test_outbound_call_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

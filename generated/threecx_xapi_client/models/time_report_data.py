@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeReportData")
@@ -65,7 +66,7 @@ class TimeReportData:
         if isinstance(_x_value, Unset):
             x_value = UNSET
         else:
-            x_value = datetime.datetime.fromisoformat(_x_value)
+            x_value = parse_datetime(_x_value)
 
         def _parse_y_value_1(data: object) -> int | None | Unset:
             if data is None:
@@ -85,14 +86,14 @@ class TimeReportData:
 
         y_value_2 = _parse_y_value_2(d.pop("YValue2", UNSET))
 
-        time_report_data = cls(
+        _instance = cls(
             x_value=x_value,
             y_value_1=y_value_1,
             y_value_2=y_value_2,
         )
 
-        time_report_data.additional_properties = d
-        return time_report_data
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -41,12 +41,12 @@ class TranscribeRecordingsBody:
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 
-        transcribe_recordings_body = cls(
+        _instance = cls(
             ids=ids,
         )
 
-        transcribe_recordings_body.additional_properties = d
-        return transcribe_recordings_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

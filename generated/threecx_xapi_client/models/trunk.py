@@ -976,7 +976,7 @@ class Trunk:
 
         use_separate_auth_id = _parse_use_separate_auth_id(d.pop("UseSeparateAuthId", UNSET))
 
-        trunk = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1026,8 +1026,8 @@ class Trunk:
             use_separate_auth_id=use_separate_auth_id,
         )
 
-        trunk.additional_properties = d
-        return trunk
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

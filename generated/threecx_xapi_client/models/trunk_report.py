@@ -102,15 +102,15 @@ class TrunkReport:
 
         template = d.pop("Template", UNSET)
 
-        trunk_report = cls(
+        _instance = cls(
             code=code,
             level=level,
             params=params,
             template=template,
         )
 
-        trunk_report.additional_properties = d
-        return trunk_report
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

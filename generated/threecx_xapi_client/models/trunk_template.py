@@ -271,7 +271,7 @@ class TrunkTemplate:
 
         url = _parse_url(d.pop("Url", UNSET))
 
-        trunk_template = cls(
+        _instance = cls(
             add_allowed=add_allowed,
             content=content,
             countries=countries,
@@ -288,8 +288,8 @@ class TrunkTemplate:
             url=url,
         )
 
-        trunk_template.additional_properties = d
-        return trunk_template
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

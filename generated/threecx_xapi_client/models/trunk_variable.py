@@ -248,7 +248,7 @@ class TrunkVariable:
 
         validation = _parse_validation(d.pop("Validation", UNSET))
 
-        trunk_variable = cls(
+        _instance = cls(
             default_value=default_value,
             max_length=max_length,
             min_length=min_length,
@@ -262,8 +262,8 @@ class TrunkVariable:
             validation=validation,
         )
 
-        trunk_variable.additional_properties = d
-        return trunk_variable
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,12 +57,12 @@ class UpdateBody:
 
                 locations.append(locations_item)
 
-        update_body = cls(
+        _instance = cls(
             locations=locations,
         )
 
-        update_body.additional_properties = d
-        return update_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -57,12 +57,12 @@ class UpdateCostBody:
 
                 costs.append(costs_item)
 
-        update_cost_body = cls(
+        _instance = cls(
             costs=costs,
         )
 
-        update_cost_body.additional_properties = d
-        return update_cost_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -148,6 +148,7 @@ class UpdateItem:
                 return guid_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Guid: cannot parse {data!r} as None | Unset | UUID")
 
         guid = _parse_guid(d.pop("Guid", UNSET))
 
@@ -199,7 +200,7 @@ class UpdateItem:
 
         update_type = _parse_update_type(d.pop("UpdateType", UNSET))
 
-        update_item = cls(
+        _instance = cls(
             category=category,
             description=description,
             description_link=description_link,
@@ -214,8 +215,8 @@ class UpdateItem:
             update_type=update_type,
         )
 
-        update_item.additional_properties = d
-        return update_item
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

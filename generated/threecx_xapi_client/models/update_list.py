@@ -10,6 +10,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class UpdateList:
                 return key_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"Key: cannot parse {data!r} as None | Unset | UUID")
 
         key = _parse_key(d.pop("Key", UNSET))
 
@@ -126,23 +128,24 @@ class UpdateList:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_successful_update_type_0 = datetime.datetime.fromisoformat(data)
+                last_successful_update_type_0 = parse_datetime(data)
 
                 return last_successful_update_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastSuccessfulUpdate: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_successful_update = _parse_last_successful_update(d.pop("LastSuccessfulUpdate", UNSET))
 
-        update_list = cls(
+        _instance = cls(
             entries=entries,
             is_maintanance_expired=is_maintanance_expired,
             key=key,
             last_successful_update=last_successful_update,
         )
 
-        update_list.additional_properties = d
-        return update_list
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

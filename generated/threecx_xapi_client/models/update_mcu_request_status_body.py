@@ -52,12 +52,12 @@ class UpdateMCURequestStatusBody:
         else:
             request = MCURequestStatus.from_dict(_request)
 
-        update_mcu_request_status_body = cls(
+        _instance = cls(
             request=request,
         )
 
-        update_mcu_request_status_body.additional_properties = d
-        return update_mcu_request_status_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -84,13 +84,13 @@ class UpdateSettings:
 
         schedule = _parse_schedule(d.pop("Schedule", UNSET))
 
-        update_settings = cls(
+        _instance = cls(
             auto_update_enabled=auto_update_enabled,
             schedule=schedule,
         )
 
-        update_settings.additional_properties = d
-        return update_settings
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -55,14 +55,14 @@ class UpgradePhoneBody:
 
         version = d.pop("version", UNSET)
 
-        upgrade_phone_body = cls(
+        _instance = cls(
             mac=mac,
             useragent=useragent,
             version=version,
         )
 
-        upgrade_phone_body.additional_properties = d
-        return upgrade_phone_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

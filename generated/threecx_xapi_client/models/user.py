@@ -1634,7 +1634,7 @@ class User:
 
         web_meeting_friendly_name = _parse_web_meeting_friendly_name(d.pop("WebMeetingFriendlyName", UNSET))
 
-        user = cls(
+        _instance = cls(
             groups=groups,
             id=id,
             number=number,
@@ -1717,8 +1717,8 @@ class User:
             web_meeting_friendly_name=web_meeting_friendly_name,
         )
 
-        user.additional_properties = d
-        return user
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

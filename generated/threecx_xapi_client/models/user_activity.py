@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserActivity")
@@ -59,18 +60,18 @@ class UserActivity:
         if isinstance(_date_time_interval, Unset):
             date_time_interval = UNSET
         else:
-            date_time_interval = datetime.datetime.fromisoformat(_date_time_interval)
+            date_time_interval = parse_datetime(_date_time_interval)
 
         unanswered_count = d.pop("UnansweredCount", UNSET)
 
-        user_activity = cls(
+        _instance = cls(
             answered_count=answered_count,
             date_time_interval=date_time_interval,
             unanswered_count=unanswered_count,
         )
 
-        user_activity.additional_properties = d
-        return user_activity
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -70,13 +70,13 @@ class UserDeleteError:
 
         extension_number = _parse_extension_number(d.pop("ExtensionNumber", UNSET))
 
-        user_delete_error = cls(
+        _instance = cls(
             error=error,
             extension_number=extension_number,
         )
 
-        user_delete_error.additional_properties = d
-        return user_delete_error
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

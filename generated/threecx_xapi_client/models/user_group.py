@@ -277,7 +277,7 @@ class UserGroup:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        user_group = cls(
+        _instance = cls(
             can_delete=can_delete,
             group_id=group_id,
             group_rights=group_rights,
@@ -291,8 +291,8 @@ class UserGroup:
             type_=type_,
         )
 
-        user_group.additional_properties = d
-        return user_group
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

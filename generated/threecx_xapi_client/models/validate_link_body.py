@@ -52,12 +52,12 @@ class ValidateLinkBody:
         else:
             model = ChatLinkNameValidation.from_dict(_model)
 
-        validate_link_body = cls(
+        _instance = cls(
             model=model,
         )
 
-        validate_link_body.additional_properties = d
-        return validate_link_body
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

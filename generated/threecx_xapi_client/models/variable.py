@@ -47,13 +47,13 @@ class Variable:
 
         value = d.pop("Value", UNSET)
 
-        variable = cls(
+        _instance = cls(
             name=name,
             value=value,
         )
 
-        variable.additional_properties = d
-        return variable
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

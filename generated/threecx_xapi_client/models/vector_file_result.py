@@ -86,15 +86,15 @@ class VectorFileResult:
 
         status = d.pop("Status", UNSET)
 
-        vector_file_result = cls(
+        _instance = cls(
             error=error,
             external_file_id=external_file_id,
             file_name=file_name,
             status=status,
         )
 
-        vector_file_result.additional_properties = d
-        return vector_file_result
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -152,11 +153,12 @@ class VectorStore:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+                created_at_type_0 = parse_datetime(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CreatedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         created_at = _parse_created_at(d.pop("CreatedAt", UNSET))
 
@@ -227,7 +229,7 @@ class VectorStore:
 
         status = _parse_status(d.pop("Status", UNSET))
 
-        vector_store = cls(
+        _instance = cls(
             bytes_=bytes_,
             created_at=created_at,
             description=description,
@@ -239,8 +241,8 @@ class VectorStore:
             status=status,
         )
 
-        vector_store.additional_properties = d
-        return vector_store
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreExpiration")
@@ -103,11 +104,12 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+                expires_at_type_0 = parse_datetime(data)
 
                 return expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"ExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         expires_at = _parse_expires_at(d.pop("ExpiresAt", UNSET))
 
@@ -119,23 +121,24 @@ class VectorStoreExpiration:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                last_active_at_type_0 = datetime.datetime.fromisoformat(data)
+                last_active_at_type_0 = parse_datetime(data)
 
                 return last_active_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"LastActiveAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         last_active_at = _parse_last_active_at(d.pop("LastActiveAt", UNSET))
 
-        vector_store_expiration = cls(
+        _instance = cls(
             anchor=anchor,
             days=days,
             expires_at=expires_at,
             last_active_at=last_active_at,
         )
 
-        vector_store_expiration.additional_properties = d
-        return vector_store_expiration
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

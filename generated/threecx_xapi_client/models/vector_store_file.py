@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreFile")
@@ -103,11 +104,12 @@ class VectorStoreFile:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                created_at_type_0 = datetime.datetime.fromisoformat(data)
+                created_at_type_0 = parse_datetime(data)
 
                 return created_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            raise TypeError(f"CreatedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
 
         created_at = _parse_created_at(d.pop("CreatedAt", UNSET))
 
@@ -156,7 +158,7 @@ class VectorStoreFile:
 
         vector_store_id = _parse_vector_store_id(d.pop("VectorStoreId", UNSET))
 
-        vector_store_file = cls(
+        _instance = cls(
             created_at=created_at,
             id=id,
             name=name,
@@ -165,8 +167,8 @@ class VectorStoreFile:
             vector_store_id=vector_store_id,
         )
 
-        vector_store_file.additional_properties = d
-        return vector_store_file
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

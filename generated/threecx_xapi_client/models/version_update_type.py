@@ -58,12 +58,12 @@ class VersionUpdateType:
 
         type_ = _parse_type_(d.pop("Type", UNSET))
 
-        version_update_type = cls(
+        _instance = cls(
             type_=type_,
         )
 
-        version_update_type.additional_properties = d
-        return version_update_type
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -73,15 +73,15 @@ class VoipProvider:
         else:
             type_ = TemplateType(_type_)
 
-        voip_provider = cls(
+        _instance = cls(
             countries=countries,
             id=id,
             name=name,
             type_=type_,
         )
 
-        voip_provider.additional_properties = d
-        return voip_provider
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

@@ -394,7 +394,7 @@ class Weblink:
 
         website = cast(list[str], d.pop("Website", UNSET))
 
-        weblink = cls(
+        _instance = cls(
             advanced=advanced,
             calls_enabled=calls_enabled,
             chat_box=chat_box,
@@ -414,8 +414,8 @@ class Weblink:
             website=website,
         )
 
-        weblink.additional_properties = d
-        return weblink
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

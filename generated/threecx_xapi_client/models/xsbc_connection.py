@@ -203,7 +203,7 @@ class XSBCConnection:
 
         up = _parse_up(d.pop("Up", UNSET))
 
-        xsbc_connection = cls(
+        _instance = cls(
             calls=calls,
             cpu=cpu,
             disk=disk,
@@ -215,8 +215,8 @@ class XSBCConnection:
             up=up,
         )
 
-        xsbc_connection.additional_properties = d
-        return xsbc_connection
+        _instance.additional_properties = d
+        return _instance
 
     @property
     def additional_keys(self) -> list[str]:

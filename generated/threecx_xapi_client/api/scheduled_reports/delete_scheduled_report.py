@@ -31,10 +31,6 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> None:
-    return None
-
-
 def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[None]:
     if not response.is_success:
         return responses.failed(response)
@@ -42,7 +38,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         status_code=response.status_code,
         content=response.content,
         headers=response.headers,
-        parsed=_parse_response(client=client, response=response),
+        parsed=None,
         http_response=response,
     )
 
