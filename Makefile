@@ -55,8 +55,9 @@ lint: setup
 	$(PY) -m ruff check --isolated --line-length 120 --target-version py310 --select E,F,W --ignore E501 generated
 
 typecheck: setup
-	$(PY) -m mypy generator src
-	cd generated && ../$(PY) -m mypy --config-file ../pyproject.toml --no-strict-optional --allow-untyped-defs --allow-any-generics --disable-error-code no-any-return threecx_xapi_client/odata.py threecx_xapi_client/responses.py threecx_xapi_client/enums.py
+	$(PY) -m mypy generator src bench
+	cd generated && ../$(PY) -m mypy --python-version 3.10 threecx_xapi_client
+	cd generated && ../$(PY) -m mypy --strict --python-version 3.10 --follow-imports silent threecx_xapi_client/odata.py threecx_xapi_client/responses.py threecx_xapi_client/enums.py threecx_xapi_client/registry.py
 
 test: setup lint typecheck
 	$(PY) -m pytest

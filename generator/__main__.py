@@ -10,8 +10,8 @@ from pathlib import Path
 from .fetch import DocumentError
 from .fetch import main as fetch_main
 from .format import FormatError
-from .pipeline import ROOT, compare_trees, generate
 from .output import PACKAGE, GenerationError
+from .pipeline import ROOT, compare_trees, generate
 
 DEFAULT_OUT = ROOT / "generated"
 

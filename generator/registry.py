@@ -143,8 +143,11 @@ def build_operation(
     response_model: tuple[str, str] | None = None
     with_body = _statuses_with_body(doc, op)
     for response in endpoint.responses.patterns:
-        low, high = response.status_code.range
-        if 200 <= low and high < 300:
+        code_range = response.status_code.range
+        if code_range is None:
+            continue
+        low, high = code_range
+        if low >= 200 and high < 300:
             statuses.append(low)
             if low not in with_body:
                 continue

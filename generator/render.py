@@ -98,7 +98,9 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
     (package_dir / "registry.json").write_text(json.dumps(registry, indent=1, ensure_ascii=False) + "\n", "utf-8")
     for source in package_dir.rglob("*.py"):
         source.write_text(HEADER + source.read_text("utf-8"), "utf-8")
-    return Rendered(operations=len(index), generated=len(views), models=len(data.models) + len(data.enums), registry=registry)
+    return Rendered(
+        operations=len(index), generated=len(views), models=len(data.models) + len(data.enums), registry=registry
+    )
 
 
 def _identifier(op_id: str, config: Config) -> str:

@@ -51,4 +51,4 @@ _Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 def load_yaml(data: bytes | str) -> Any:
     """Parse YAML (or JSON, which is YAML) safely, with YAML 1.2 scalar rules."""
-    return yaml.load(data, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader, only the resolvers differ
+    return yaml.load(data, Loader=_Yaml12Loader)

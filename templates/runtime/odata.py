@@ -21,12 +21,12 @@ from .types import Unset
 
 __all__ = [
     "bool_segment",
-    "parse_datetime",
     "date_literal",
     "datetime_literal",
     "datetime_segment",
     "int_segment",
     "literal",
+    "parse_datetime",
     "query_string",
     "search_phrase",
     "string_literal",
