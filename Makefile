@@ -19,7 +19,7 @@ help:
 	@echo "make test             lint, type-check and run the test suite"
 	@echo "make generate         SPEC=<file or PBX URL> [OUT=dir]: regenerate the client"
 	@echo "make check-generated  fail if generated/ differs from a fresh run on SPEC"
-	@echo "make fetch-spec       SPEC=<file or PBX URL> [SPEC_OUT=file]: fetch and validate a document"
+	@echo "make fetch-spec       XAPI_URL=<PBX URL> or SPEC=<file> [SPEC_OUT=file]: fetch and validate a document"
 	@echo "make bench            generation, import and call benchmarks (ratios)"
 
 $(UV):
@@ -46,8 +46,9 @@ check-previous: setup
 
 SPEC_OUT ?= spec/fetched/xapi.yaml
 fetch-spec: setup
-	$(need_spec)
-	$(PY) -m generator.fetch "$(SPEC)" --out "$(SPEC_OUT)"
+	@src="$(or $(XAPI_URL),$(SPEC))"; \
+	if [ -z "$$src" ]; then echo "error: set XAPI_URL=https://pbx.example.com (with XAPI_CLIENT_ID/XAPI_CLIENT_SECRET) or SPEC=file"; exit 2; fi; \
+	$(PY) -m generator.fetch "$$src" --out "$(SPEC_OUT)"
 
 lint: setup
 	$(PY) -m ruff check generator src tests bench templates/runtime
