@@ -13,7 +13,7 @@ from pathlib import Path
 
 __all__ = ["FormatError", "format_package"]
 
-SETTINGS = ["--isolated", "--line-length", "120", "--target-version", "py310"]
+SETTINGS = ["--isolated", "--no-cache", "--line-length", "120", "--target-version", "py310"]
 
 
 class FormatError(Exception):

@@ -97,8 +97,11 @@ def generate(
 
     from .render import render  # openapi-python-client (and pydantic) only when there is work to do
 
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
     document = load(spec)
     print_fp = fingerprint(document.sha256)
+    timings["fetch"], mark = time.perf_counter() - mark, time.perf_counter()
 
     lines: list[str] = []
 
@@ -111,6 +114,7 @@ def generate(
     schema_count = len(doc.get("components", {}).get("schemas") or {})
     for rule, report in normalise(doc):
         say(rule.summary(report))
+    timings["normalise"], mark = time.perf_counter() - mark, time.perf_counter()
 
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".generate-", dir=out) as scratch:
@@ -119,12 +123,15 @@ def generate(
         rendered = render(doc, package_dir=staging, templates=TEMPLATES, document_info=info)
         if rendered.generated != rendered.operations:
             raise GenerationError(f"operations: {rendered.generated}/{rendered.operations} generated")
+        timings["render"], mark = time.perf_counter() - mark, time.perf_counter()
         format_package(staging)
+        timings["format"] = time.perf_counter() - mark
         if package_dir.exists():
             shutil.rmtree(package_dir)
         staging.rename(package_dir)
 
     say(f"models: {rendered.models}")
+    say("stages: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.items()))
     say(f"operations: {rendered.generated}/{rendered.operations} generated ({time.perf_counter() - started:.1f} s)")
     if write_lock:
         _write_lock(document, info, rendered, schema_count, print_fp, tree_digest(package_dir))
