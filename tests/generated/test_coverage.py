@@ -1,0 +1,245 @@
+"""The generated client covers exactly the operations of the XAPI document, and every one of them is callable.
+
+The document is parsed here on its own (not through the generator's registry), so a registry that lost, renamed or
+reordered an operation or a parameter is caught. One wire test per operation then checks that the URL each
+endpoint sends is the document's path template with every placeholder replaced by the right OData literal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import json
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from threecx_xapi_client import Client
+
+from generator.yaml12 import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "xapi-20.0.10.yaml"
+REGISTRY = ROOT / "generated" / "threecx_xapi_client" / "registry.json"
+BASE = "https://pbx.example.com/xapi/v1"
+METHODS = ("get", "put", "post", "patch", "delete")
+ENTRY_POINTS = ("sync", "sync_detailed", "asyncio", "asyncio_detailed")
+# A lazy models package keeps this at one to nine model modules per endpoint (users.update_user is the largest).
+HANDFUL = 10
+
+
+@cache
+def document() -> dict[str, Any]:
+    if not SPEC.is_file():
+        pytest.skip(f"{SPEC} is not present")
+    doc = load_yaml(SPEC.read_bytes())
+    assert isinstance(doc, dict)
+    return doc
+
+
+@cache
+def registry() -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = json.loads(REGISTRY.read_text(encoding="utf-8"))["operations"]
+    return ops
+
+
+def doc_operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document()["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield method.upper(), path, item[method]
+
+
+def resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        parts = node["$ref"].removeprefix("#/").split("/")
+        target: Any = doc
+        for part in parts:
+            target = target[part]
+        node = target
+    return node
+
+
+def doc_parameters(op: dict[str, Any]) -> list[dict[str, Any]]:
+    doc = document()
+    return [resolve(doc, p) for p in op.get("parameters", [])]
+
+
+def registry_by_key() -> dict[tuple[str, str], dict[str, Any]]:
+    return {(o["method"], o["path"]): o for o in registry()}
+
+
+# --- the set of operations -------------------------------------------------------------------------------
+
+
+def test_document_has_601_operations() -> None:
+    ops = list(doc_operations())
+    assert len(ops) == 601
+    counts = {m: sum(1 for o in ops if o[0] == m) for m in ("GET", "POST", "PATCH", "DELETE", "PUT")}
+    assert counts == {"GET": 322, "POST": 180, "PATCH": 65, "DELETE": 34, "PUT": 0}
+
+
+def test_registry_has_exactly_the_documents_operations() -> None:
+    from_doc = {(m, p, op.get("operationId")) for m, p, op in doc_operations()}
+    from_registry = {(o["method"], o["path"], o["operation_id"]) for o in registry()}
+    assert len(registry()) == len(from_registry), "duplicate operations in registry.json"
+    assert from_registry - from_doc == set(), "in registry.json but not in the document"
+    assert from_doc - from_registry == set(), "in the document but not in registry.json"
+
+
+def test_registry_parameters_and_bodies_match_the_document() -> None:
+    by_key = registry_by_key()
+    problems: list[str] = []
+    for method, path, op in doc_operations():
+        rec = by_key[(method, path)]
+        params = doc_parameters(op)
+        doc_path = [p["name"] for p in params if p["in"] == "path"]
+        doc_query = [p["name"] for p in params if p["in"] == "query"]
+        doc_header = [p["name"] for p in params if p["in"] == "header"]
+        reg = sorted(rec["parameters"], key=lambda p: p["order"])
+        if doc_path != re.findall(r"\{([^}]+)\}", path):
+            problems.append(f"{path}: document path parameters out of template order")
+        if [p["name"] for p in reg if p["location"] == "path"] != doc_path:
+            problems.append(f"{method} {path}: path parameters {doc_path}")
+        if [p["name"] for p in reg if p["location"] == "query"] != doc_query:
+            problems.append(f"{method} {path}: query parameters {doc_query}")
+        if rec["odata_options"] != doc_query:
+            problems.append(f"{method} {path}: odata_options {doc_query}")
+        if [p["name"] for p in reg if p["location"] == "header"] != doc_header:
+            problems.append(f"{method} {path}: header parameters {doc_header}")
+        for p in params:
+            if p["in"] != "path":
+                continue
+            (r,) = [x for x in reg if x["name"] == p["name"] and x["location"] == "path"]
+            if r["nullable"] != bool(p["schema"].get("nullable", False)):
+                problems.append(f"{method} {path}: {p['name']} nullable")
+        has_body = "requestBody" in op
+        if has_body != (rec["body"] is not None):
+            problems.append(f"{method} {path}: body present={has_body}")
+        elif has_body and rec["body"]["required"] != bool(
+            resolve(document(), op["requestBody"]).get("required", False)
+        ):
+            problems.append(f"{method} {path}: body required")
+    assert problems == []
+
+
+@pytest.mark.parametrize("op", registry(), ids=lambda o: o["operation_id"])
+def test_every_module_imports_with_four_entry_points(op: dict[str, Any]) -> None:
+    module = importlib.import_module(op["module"])
+    assert op["module"].rsplit(".", 1)[1] == op["function"]
+    for name in ENTRY_POINTS:
+        fn = getattr(module, name, None)
+        assert callable(fn), f"{op['module']}.{name} is missing"
+        assert inspect.iscoroutinefunction(fn) == name.startswith("asyncio")
+    sig = inspect.signature(module.sync_detailed)
+    positional = [n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    keyword = {n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    ordered = sorted(op["parameters"], key=lambda p: p["order"])
+    # path parameters are positional, in the document's order; everything else is keyword-only
+    assert positional == [p["python_name"] for p in ordered if p["location"] == "path"]
+    assert {p["python_name"] for p in ordered if p["location"] != "path"} | {"client"} <= keyword
+    if op["body"] is not None:
+        assert "body" in keyword
+
+
+# --- every operation on the wire --------------------------------------------------------------------------
+
+WHEN = dt.datetime(2025, 3, 13, 23, 0, 0, tzinfo=dt.timezone.utc)
+GUID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")
+
+
+def sample(schema: dict[str, Any]) -> tuple[object, str]:
+    """A value for a path parameter and its OData literal, from the document's schema alone."""
+    kind = (schema.get("type"), schema.get("format"))
+    if kind == ("integer", "int32"):
+        return 7, "7"
+    if kind == ("boolean", None):
+        return True, "true"
+    if kind == ("string", "date-time"):
+        return WHEN, "2025-03-13T23:00:00Z"
+    if kind == ("string", "uuid"):
+        return GUID, "0f8fad5b-d9cb-469f-a165-70867728950e"
+    if kind == ("string", None):
+        return "k'1", "'k''1'"
+    raise AssertionError(f"no sample for {schema}")
+
+
+def test_every_operation_sends_the_documents_path() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    client = Client(base_url=BASE).set_httpx_client(httpx.Client(base_url=BASE, transport=httpx.MockTransport(handler)))
+    by_key = registry_by_key()
+    problems: list[str] = []
+    for method, path, op in doc_operations():
+        rec = by_key[(method, path)]
+        names = {(p["location"], p["name"]): p["python_name"] for p in rec["parameters"]}
+        kwargs: dict[str, Any] = {}
+        expected = path
+        for p in doc_parameters(op):
+            if p["in"] == "path":
+                value, text = sample(p["schema"])
+                kwargs[names[("path", p["name"])]] = value
+                expected = expected.replace("{" + p["name"] + "}", text)
+            elif p["in"] == "header":
+                kwargs[names[("header", p["name"])]] = 'W/"1"'
+        if rec["body"] is not None:
+            model = getattr(importlib.import_module(rec["body"]["module"]), rec["body"]["model"])
+            kwargs["body"] = model.from_dict({})
+        module = importlib.import_module(rec["module"])
+        seen.clear()
+        response = module.sync_detailed(client=client, **kwargs)
+        assert response.status_code == 500
+        assert response.parsed is None
+        if len(seen) != 1:
+            problems.append(f"{method} {path}: {len(seen)} requests")
+            continue
+        request = seen[0]
+        if request.method != method:
+            problems.append(f"{method} {path}: sent {request.method}")
+        if request.url.raw_path.decode("ascii") != "/xapi/v1" + expected:
+            problems.append(f"{method} {path}: sent {request.url.raw_path!r}, expected /xapi/v1{expected}")
+        if any(p["in"] == "header" for p in doc_parameters(op)) and request.headers.get("If-Match") != 'W/"1"':
+            problems.append(f"{method} {path}: If-Match header missing")
+        if rec["body"] is not None:
+            if request.headers.get("content-type") != "application/json" or json.loads(request.content) != {}:
+                problems.append(f"{method} {path}: body {request.content!r}")
+        elif request.content != b"":
+            problems.append(f"{method} {path}: unexpected body {request.content!r}")
+    assert problems == []
+
+
+# --- import cost ------------------------------------------------------------------------------------------
+
+COUNT_MODELS = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("threecx_xapi_client.models."))))
+"""
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "threecx_xapi_client.api.users.export_extensions",
+        "threecx_xapi_client.api.report_call_log_data.get_call_log_data",
+        "threecx_xapi_client.api.users.update_user",
+    ],
+)
+def test_importing_one_endpoint_imports_a_handful_of_models(module: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT_MODELS, module], check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
+    models = json.loads(out)
+    assert 1 <= len(models) <= HANDFUL, models
