@@ -10,6 +10,7 @@ from pathlib import Path
 from .fetch import DocumentError
 from .fetch import main as fetch_main
 from .format import FormatError
+from .normalise import NormaliseError
 from .output import PACKAGE, GenerationError
 from .pipeline import ROOT, compare_trees, generate
 
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (DocumentError, GenerationError, FormatError) as exc:
+    except (DocumentError, NormaliseError, GenerationError, FormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

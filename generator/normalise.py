@@ -8,15 +8,20 @@ does not pass extensions through). A rule with nothing to do in a document repor
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RULES", "Rule", "RuleReport", "iter_operations", "normalise", "resolve"]
+__all__ = ["RULES", "NormaliseError", "Rule", "RuleReport", "iter_operations", "normalise", "resolve"]
 
 Document = dict[str, Any]
 METHODS = ("get", "put", "post", "patch", "delete")
+
+
+class NormaliseError(ValueError):
+    """The document has something no rule can make generatable; the message names the operation."""
 
 
 @dataclass
@@ -85,6 +90,40 @@ def _op_name(path: str, method: str, op: dict[str, Any]) -> str:
 # --- the rules ---------------------------------------------------------------------------------------------
 
 
+def operation_parameters(doc: Document) -> RuleReport:
+    """Path-item and shared parameters: copy them into each operation that uses them.
+
+    OpenAPI lets parameters sit on the path item (shared by its operations) or in ``components/parameters``
+    behind a ``$ref``. The later rules annotate path parameters per operation (a key in one operation can be
+    a function parameter in another), so each operation gets its own copy; an operation's own parameter
+    wins over a path item's of the same name and location, as OpenAPI says.
+    """
+    report = RuleReport()
+    for path, item in (doc.get("paths") or {}).items():
+        shared = item.pop("parameters", None) or []
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            own = op.get("parameters") or []
+            params: list[Any] = []
+            for param in own:
+                if isinstance(param, dict) and "$ref" in param and resolve(doc, param).get("in") == "path":
+                    params.append(copy.deepcopy(resolve(doc, param)))
+                    report.touch(_op_name(path, method, op))
+                else:
+                    params.append(param)
+            taken = {(p.get("name"), p.get("in")) for p in (resolve(doc, q) for q in params)}
+            for param in shared:
+                resolved = resolve(doc, param)
+                if (resolved.get("name"), resolved.get("in")) not in taken:
+                    params.append(copy.deepcopy(resolved) if resolved.get("in") == "path" else param)
+                    report.touch(_op_name(path, method, op))
+            if params:
+                op["parameters"] = params
+    return report
+
+
 def nullable_path_params(doc: Document) -> RuleReport:
     """Nullable path parameters: a stock run drops every operation that has one, so mark and un-null them.
 
@@ -146,7 +185,12 @@ def odata_path_literals(doc: Document) -> RuleReport:
         for param in _path_parameters(doc, op):
             schema = resolve(doc, param.get("schema") or {})
             param["x-threecx-role"] = roles.get(param["name"], "segment")
-            param["x-threecx-literal"] = _literal_kind(schema)
+            try:
+                param["x-threecx-literal"] = _literal_kind(schema)
+            except NormaliseError as exc:
+                raise NormaliseError(
+                    f"{method.upper()} {path} ({_op_name(path, method, op)}), {param['name']}: {exc}"
+                ) from None
             report.touch(_op_name(path, method, op))
     return report
 
@@ -163,7 +207,7 @@ def _literal_kind(schema: dict[str, Any]) -> str:
         return "uuid"
     if kind == "string":
         return "string"
-    raise ValueError(f"path parameter schema {schema!r} has no OData literal form this generator knows")
+    raise NormaliseError(f"path parameter schema {schema!r} has no OData literal form this generator knows")
 
 
 def collection_annotations(doc: Document) -> RuleReport:
@@ -317,6 +361,7 @@ def component_titles(doc: Document) -> RuleReport:
 
 
 RULES: tuple[Rule, ...] = (
+    Rule("operation parameters", "operations", operation_parameters),
     Rule("nullable path params", "operations", nullable_path_params),
     Rule("path param defaults", "operations", path_param_defaults),
     Rule("odata path literals", "operations", odata_path_literals),

@@ -15,6 +15,7 @@ from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.parser.properties import ModelProperty, Property
 
 from .normalise import Document, iter_operations, resolve
+from .schemas import descriptor
 
 __all__ = ["OperationView", "build_operation", "operation_index"]
 
@@ -133,9 +134,15 @@ def build_operation(
             "model": model[0] if model else None,
             "module": f"{package}.models.{model[1]}" if model else None,
             "properties": [
-                {"name": name, "python_name": _python_name(body_prop, name), "type": _type_name(resolve(doc, s))}
+                {
+                    "name": name,
+                    "python_name": _python_name(body_prop, name),
+                    "type": _type_name(resolve(doc, s)),
+                    "schema": descriptor(doc, s),
+                }
                 for name, s in (body_schema.get("properties") or {}).items()
             ],
+            "schema": descriptor(doc, body_schema),
         }
 
     statuses: list[int] = []

@@ -30,6 +30,7 @@ from openapi_python_client.strings import PythonIdentifier
 from .normalise import Document
 from .output import HEADER, PACKAGE, GenerationError, Rendered
 from .registry import OperationView, build_operation, operation_index
+from .schemas import component_schemas
 
 __all__ = ["render"]
 
@@ -100,6 +101,8 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
         "operations": records,
     }
     (package_dir / "registry.json").write_text(json.dumps(registry, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    schemas = json.dumps(component_schemas(doc), indent=1, ensure_ascii=False)
+    (package_dir / "schemas.json").write_text(schemas + "\n", "utf-8")
     for source in package_dir.rglob("*.py"):
         source.write_text(HEADER + source.read_text("utf-8"), "utf-8")
     return Rendered(

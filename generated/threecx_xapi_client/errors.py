@@ -50,11 +50,12 @@ class ODataError:
             if isinstance(data, dict) and isinstance(data.get("error_description"), str):
                 return cls(code=str(data.get("error", "")), message=data["error_description"])
             return cls(text=_snippet(raw.decode("utf-8", "replace")))
+        raw_details = error.get("details")
         details = [
             ODataErrorDetail(
                 code=_str(item.get("code")), message=_str(item.get("message")), target=_opt(item.get("target"))
             )
-            for item in error.get("details") or []
+            for item in (raw_details if isinstance(raw_details, list) else [])
             if isinstance(item, dict)
         ]
         return cls(

@@ -65,6 +65,10 @@ def datetime_literal(value: _dt.datetime) -> str:
         raise ValueError(
             f"naive datetime {value.isoformat()!r}: give it a time zone, e.g. datetime(..., tzinfo=timezone.utc)"
         )
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        # OData (and the document's pattern) only know whole-minute offsets: send the same instant in UTC.
+        value = value.astimezone(_dt.timezone.utc)
     text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -6,15 +6,16 @@ import json as _json
 import re
 from io import BytesIO
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from .errors import ODataError
 from .types import File, Response
 
-__all__ = ["failed", "file", "is_json", "json"]
+__all__ = ["failed", "file", "file_name", "is_json", "json"]
 
-_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'')?"?([^";]+)"?""", re.IGNORECASE)
+_PARAMETER = re.compile(r"""\s*;\s*([!#$%&'*+.^`|~\w-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""")
 
 
 def is_json(response: httpx.Response) -> bool:
@@ -31,13 +32,30 @@ def json(response: httpx.Response) -> Any:
         raise ValueError(f"{response.status_code} response is not valid JSON: {exc}") from None
 
 
+def file_name(content_disposition: str) -> str | None:
+    """The file name from a Content-Disposition header; ``filename*`` (RFC 5987, UTF-8) wins over ``filename``."""
+    params: dict[str, str] = {}
+    for match in _PARAMETER.finditer(";" + content_disposition.split(";", 1)[1] if ";" in content_disposition else ""):
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params.setdefault(name, value)
+    extended = params.get("filename*")
+    if extended and "'" in extended:
+        charset, _, rest = extended.partition("'")
+        _, _, encoded = rest.partition("'")
+        try:
+            return unquote(encoded, encoding=charset or "utf-8", errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return params.get("filename") or None
+
+
 def file(response: httpx.Response) -> File:
     """The body as a ``File`` with the content type and the name from Content-Disposition, if any."""
-    disposition = response.headers.get("content-disposition", "")
-    match = _FILENAME.search(disposition)
     return File(
         payload=BytesIO(response.content),
-        file_name=match.group(1) if match else None,
+        file_name=file_name(response.headers.get("content-disposition", "")),
         mime_type=response.headers.get("content-type"),
     )
 

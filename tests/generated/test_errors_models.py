@@ -145,11 +145,6 @@ def test_long_error_text_is_shortened() -> None:
     assert 0 < len(error.text) <= 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ODataError.from_response raises TypeError (\"'int' object is not iterable\") when error.details "
-    "is a JSON number or boolean instead of a list; errors.py promises it never fails on the body",
-)
 @pytest.mark.parametrize("details", [5, True])
 def test_error_details_of_the_wrong_type_do_not_crash(details: object) -> None:
     body = {"error": {"code": "E", "message": "m", "details": details}}
@@ -243,17 +238,10 @@ WRONG_SHAPES_RAISE = [
     pytest.param(UserCollectionResponse.from_dict, {"value": [7]}, id="list-item-number"),
     pytest.param(User.from_dict, {"Groups": ["DEFAULT"]}, id="nested-list-item-string"),
 ]
-ARRAY_ACCEPTED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-nullable model reference (and every list item) is built with dict(src_dict), so a JSON array "
-    "where an object is expected ([] or [[key, value], ...]) silently becomes a model instead of raising",
-)
 WRONG_SHAPES_RAISE += [
-    pytest.param(GetDirectoryInfoBody.from_dict, {"parameters": []}, id="ref-empty-array", marks=ARRAY_ACCEPTED),
-    pytest.param(
-        GetDirectoryInfoBody.from_dict, {"parameters": [["Path", "/x"]]}, id="ref-array-of-pairs", marks=ARRAY_ACCEPTED
-    ),
-    pytest.param(UserCollectionResponse.from_dict, {"value": [[]]}, id="list-item-array", marks=ARRAY_ACCEPTED),
+    pytest.param(GetDirectoryInfoBody.from_dict, {"parameters": []}, id="ref-empty-array"),
+    pytest.param(GetDirectoryInfoBody.from_dict, {"parameters": [["Path", "/x"]]}, id="ref-array-of-pairs"),
+    pytest.param(UserCollectionResponse.from_dict, {"value": [[]]}, id="list-item-array"),
 ]
 
 

@@ -405,12 +405,6 @@ def test_download_answering_a_file(rec: Recorder) -> None:
     assert result.file_name == "rec 42.wav"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: responses.file() returns the RFC 5987 filename* value still percent-encoded ('r%C3%A9c%20a.wav') "
-    "and, when both are sent (ASP.NET Core's File(..., name) does), prefers the ASCII fallback 'filename' over "
-    "'filename*', against RFC 6266 section 4.3",
-)
 @pytest.mark.parametrize(
     "disposition",
     [

@@ -24,6 +24,7 @@ from generator.normalise import (
     normalise,
     nullable_path_params,
     odata_path_literals,
+    operation_parameters,
     path_param_defaults,
     request_body_titles,
     resolve,
@@ -117,6 +118,7 @@ def params_of(doc: dict[str, Any], path: str, method: str = "get") -> list[dict[
 
 def test_rules_are_registered_in_pipeline_order() -> None:
     assert [rule.name for rule in RULES] == [
+        "operation parameters",
         "nullable path params",
         "path param defaults",
         "odata path literals",
@@ -150,6 +152,7 @@ def test_normalise_applies_every_rule_in_order() -> None:
     assert [rule for rule, _ in results] == list(RULES)
     counts = {rule.name: report.count for rule, report in results}
     assert counts == {
+        "operation parameters": 0,
         "nullable path params": 1,
         "path param defaults": 0,
         "odata path literals": 1,
@@ -310,11 +313,6 @@ def test_odata_path_literals_refuses_unknown_types(schema: dict[str, Any]) -> No
         odata_path_literals(doc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a path parameter shared through components/parameters is annotated in place, so the last "
-    "operation's role (here 'function') overwrites the first one's ('key') and the report counts it once",
-)
 def test_odata_path_literals_shared_parameter_keeps_each_operations_role() -> None:
     shared = {"$ref": "#/components/parameters/Id"}
     doc = document(
@@ -324,17 +322,14 @@ def test_odata_path_literals_shared_parameter_keeps_each_operations_role() -> No
         },
         parameters={"Id": path_param("Id", type="integer", format="int32")},
     )
+    assert operation_parameters(doc).count == 2  # each operation gets its own copy of the shared parameter
     report = odata_path_literals(doc)
     roles = [resolve(doc, params_of(doc, path)[0])["x-threecx-role"] for path in doc["paths"]]
     assert roles == ["key", "function"]
     assert report.count == 2
+    assert doc["components"]["parameters"]["Id"] == path_param("Id", type="integer", format="int32")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parameters declared on the path item (paths./X({Id}).parameters, valid OpenAPI 3.0) are never seen "
-    "by the path-parameter rules, so a nullable one stays nullable and openapi-python-client drops the operation",
-)
 def test_path_item_level_parameters_are_normalised() -> None:
     doc = document(
         {
@@ -344,9 +339,11 @@ def test_path_item_level_parameters_are_normalised() -> None:
             }
         }
     )
+    assert operation_parameters(doc).count == 1
+    assert "parameters" not in doc["paths"]["/Users(Number={Number})"]
     assert nullable_path_params(doc).count == 1
     assert odata_path_literals(doc).count == 1
-    assert doc["paths"]["/Users(Number={Number})"]["parameters"] == [
+    assert doc["paths"]["/Users(Number={Number})"]["get"]["parameters"] == [
         {
             **path_param("Number", type="string"),
             "x-threecx-nullable": True,
@@ -736,6 +733,7 @@ def test_real_document_rule_counts_match_independent_counts(real) -> None:
     assert actual == expected
     if version == "20.0.10":
         assert expected == {
+            "operation parameters": (0, 0),
             "nullable path params": (152, 77),
             "path param defaults": (8, 8),
             "odata path literals": (493, 235),

@@ -314,12 +314,6 @@ def test_cli_generate_missing_spec_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / PACKAGE).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalise raises ValueError for a path parameter without an OData literal form, and the CLI only "
-    "catches DocumentError/GenerationError/FormatError, so it dies with a traceback and exit 1 instead of "
-    "'error: ...' and exit 2",
-)
 def test_cli_generate_unsupported_document_exits_2(tmp_path: Path) -> None:
     spec = tmp_path / "broken.yaml"
     spec.write_text(BROKEN, "utf-8")

@@ -116,6 +116,8 @@ class AbandonedChatsStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AbandonedChatsStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         chat_id = d.pop("ChatId", UNSET)
 

@@ -104,6 +104,8 @@ class ActiveCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ActiveCall: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_callee(data: object) -> None | str | Unset:

@@ -47,6 +47,8 @@ class ActivityLogsFilter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.extension_filter import ExtensionFilter  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ActivityLogsFilter: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _extensions = d.pop("Extensions", UNSET)
         extensions: list[ExtensionFilter] | Unset = UNSET

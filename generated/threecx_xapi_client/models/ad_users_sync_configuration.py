@@ -185,6 +185,8 @@ class ADUsersSyncConfiguration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ADUsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_enable_sso(data: object) -> bool | None | Unset:

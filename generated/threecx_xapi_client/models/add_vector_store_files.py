@@ -44,6 +44,8 @@ class AddVectorStoreFiles:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AddVectorStoreFiles: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         file_ids = cast(list[str], d.pop("FileIds", UNSET))
 

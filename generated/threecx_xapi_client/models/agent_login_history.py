@@ -146,6 +146,8 @@ class AgentLoginHistory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AgentLoginHistory: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         agent = d.pop("Agent", UNSET)
 

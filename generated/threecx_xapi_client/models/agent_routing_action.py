@@ -81,6 +81,8 @@ class AgentRoutingAction:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AgentRoutingAction: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         action = d.pop("Action", UNSET)
 

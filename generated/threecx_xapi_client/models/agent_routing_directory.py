@@ -81,6 +81,8 @@ class AgentRoutingDirectory:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AgentRoutingDirectory: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         description = d.pop("Description", UNSET)
 

@@ -270,6 +270,8 @@ class AgentSettings:
         from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
         from ..models.peer import Peer  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AgentSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_abusive_caller_action(data: object) -> AgentRoutingAction | None | Unset:

@@ -95,6 +95,8 @@ class AIResources:
         from ..models.ai_model import AIModel  # noqa: PLC0415
         from ..models.ai_voice import AIVoice  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AIResources: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _chips = d.pop("Chips", UNSET)
         chips: list[AIModel] | Unset = UNSET

@@ -112,6 +112,8 @@ class AISettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AISettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_api_key(data: object) -> ConcealedPassword | None | Unset:

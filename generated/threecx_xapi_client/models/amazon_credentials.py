@@ -60,6 +60,8 @@ class AmazonCredentials:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AmazonCredentials: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_access_key(data: object) -> None | str | Unset:

@@ -65,6 +65,8 @@ class AmazonIntegrationSettings:
         from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
         from ..models.s3_config import S3Config  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AmazonIntegrationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_s3_config(data: object) -> None | S3Config | Unset:

@@ -70,6 +70,8 @@ class ArchiveSubsystem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ArchiveSubsystem: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_archiving(data: object) -> bool | None | Unset:

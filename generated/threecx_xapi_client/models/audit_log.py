@@ -130,6 +130,8 @@ class AuditLog:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AuditLog: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_action(data: object) -> int | None | Unset:

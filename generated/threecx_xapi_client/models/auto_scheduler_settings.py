@@ -70,6 +70,8 @@ class AutoSchedulerSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AutoSchedulerSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_enabled(data: object) -> bool | None | Unset:

@@ -82,6 +82,8 @@ class AwayRouting:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"AwayRouting: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_all_hours_external(data: object) -> bool | None | Unset:

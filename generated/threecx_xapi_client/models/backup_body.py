@@ -44,6 +44,8 @@ class BackupBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_backup import CreateBackup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _description = d.pop("description", UNSET)
         description: CreateBackup | Unset

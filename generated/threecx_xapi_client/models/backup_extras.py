@@ -56,6 +56,8 @@ class BackupExtras:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupExtras: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_footprint(data: object) -> int | None | Unset:

@@ -136,6 +136,8 @@ class BackupFailoverSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupFailoverSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_condition(data: object) -> FailoverCondition | None | Unset:

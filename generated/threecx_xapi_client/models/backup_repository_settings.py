@@ -50,6 +50,8 @@ class BackupRepositorySettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_location(data: object) -> LocationSettings | None | Unset:

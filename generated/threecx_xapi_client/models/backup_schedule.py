@@ -86,6 +86,8 @@ class BackupSchedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupSchedule: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_day(data: object) -> DayOfWeek | None | Unset:

@@ -85,6 +85,8 @@ class BackupSettings:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BackupSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_contents(data: object) -> BackupContents | None | Unset:

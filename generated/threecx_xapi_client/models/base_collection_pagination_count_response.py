@@ -60,6 +60,10 @@ class BaseCollectionPaginationCountResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"BaseCollectionPaginationCountResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

@@ -44,6 +44,8 @@ class BatchDeleteFilesBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.remove_vector_store_files import RemoveVectorStoreFiles  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BatchDeleteFilesBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _model = d.pop("model", UNSET)
         model: RemoveVectorStoreFiles | Unset

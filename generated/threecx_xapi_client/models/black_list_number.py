@@ -52,6 +52,8 @@ class BlackListNumber:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BlackListNumber: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         caller_id = d.pop("CallerId", UNSET)
 

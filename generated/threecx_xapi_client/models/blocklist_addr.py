@@ -96,6 +96,8 @@ class BlocklistAddr:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BlocklistAddr: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_added_by(data: object) -> AddedBy | None | Unset:

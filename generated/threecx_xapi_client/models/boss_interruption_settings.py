@@ -74,6 +74,8 @@ class BossInterruptionSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BossInterruptionSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_block(data: object) -> InterruptionDecision | None | Unset:

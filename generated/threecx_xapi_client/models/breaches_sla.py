@@ -72,6 +72,8 @@ class BreachesSla:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BreachesSla: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         caller_id = d.pop("CallerId", UNSET)
 

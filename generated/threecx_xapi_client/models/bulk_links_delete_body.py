@@ -38,6 +38,8 @@ class BulkLinksDeleteBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"BulkLinksDeleteBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         ids = cast(list[str], d.pop("ids", UNSET))
 

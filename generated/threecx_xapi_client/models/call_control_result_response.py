@@ -78,6 +78,8 @@ class CallControlResultResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.call_participant import CallParticipant  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallControlResultResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         final_status = d.pop("FinalStatus", UNSET)
 

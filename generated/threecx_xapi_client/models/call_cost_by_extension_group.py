@@ -150,6 +150,8 @@ class CallCostByExtensionGroup:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallCostByExtensionGroup: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_billing_cost(data: object) -> int | None | Unset:

@@ -52,6 +52,8 @@ class CallDistribution:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallDistribution: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _date_time_interval = d.pop("DateTimeInterval", UNSET)
         date_time_interval: datetime.datetime | Unset

@@ -189,6 +189,8 @@ class CallFlowApp:
         from ..models.trunk import Trunk  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallFlowApp: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _groups = d.pop("Groups", UNSET)
         groups: list[UserGroup] | Unset = UNSET

@@ -242,6 +242,8 @@ class CallHistoryView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallHistoryView: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_call_answered(data: object) -> bool | None | Unset:

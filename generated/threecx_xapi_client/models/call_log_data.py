@@ -403,6 +403,8 @@ class CallLogData:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallLogData: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_action_dn_caller_id(data: object) -> None | str | Unset:

@@ -96,6 +96,8 @@ class CallParticipant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallParticipant: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         call_id = d.pop("CallId", UNSET)
 

@@ -86,6 +86,8 @@ class CallTypesSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CallTypesSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_international(data: object) -> CallTypeInfo | None | Unset:

@@ -118,6 +118,8 @@ class CDRSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CDRSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_enabled(data: object) -> bool | None | Unset:

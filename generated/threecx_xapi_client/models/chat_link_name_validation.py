@@ -42,6 +42,8 @@ class ChatLinkNameValidation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ChatLinkNameValidation: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         friendly_name = d.pop("FriendlyName", UNSET)
 

@@ -156,6 +156,8 @@ class ChatMessagesHistoryView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ChatMessagesHistoryView: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         conversation_id = d.pop("ConversationId", UNSET)
 

@@ -144,6 +144,8 @@ class ClientIdMetadataDocument:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ClientIdMetadataDocument: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_client_id(data: object) -> None | str | Unset:

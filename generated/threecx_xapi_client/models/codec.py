@@ -56,6 +56,8 @@ class Codec:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Codec: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 

@@ -46,6 +46,8 @@ class CodecsSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CodecsSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         external_codec_list = cast(list[str], d.pop("ExternalCodecList", UNSET))
 

@@ -142,6 +142,8 @@ class ConferenceSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ConferenceSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_auto_call_participants(data: object) -> bool | None | Unset:

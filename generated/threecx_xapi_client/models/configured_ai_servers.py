@@ -56,6 +56,8 @@ class ConfiguredAiServers:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ConfiguredAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _configured_servers = d.pop("ConfiguredServers", UNSET)
         configured_servers: list[OnBoardConverterRow] | Unset = UNSET

@@ -53,6 +53,8 @@ class ConnectedAiServers:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ConnectedAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _connected_servers = d.pop("ConnectedServers", UNSET)
         connected_servers: list[OnBoardConverterData] | Unset = UNSET

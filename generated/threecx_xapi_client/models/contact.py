@@ -199,6 +199,8 @@ class Contact:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Contact: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_business(data: object) -> None | str | Unset:

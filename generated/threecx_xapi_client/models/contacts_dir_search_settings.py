@@ -96,6 +96,8 @@ class ContactsDirSearchSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ContactsDirSearchSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_exchange_calendar_profile_switching(data: object) -> bool | None | Unset:

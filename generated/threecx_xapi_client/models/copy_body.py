@@ -44,6 +44,8 @@ class CopyBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.prompt_set import PromptSet  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CopyBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _overrides = d.pop("overrides", UNSET)
         overrides: PromptSet | Unset

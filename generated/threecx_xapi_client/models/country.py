@@ -134,6 +134,8 @@ class Country:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Country: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_continent(data: object) -> None | str | Unset:

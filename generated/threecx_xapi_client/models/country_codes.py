@@ -38,6 +38,8 @@ class CountryCodes:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CountryCodes: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         country_codes = cast(list[str], d.pop("CountryCodes", UNSET))
 

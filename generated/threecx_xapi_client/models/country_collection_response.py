@@ -77,6 +77,8 @@ class CountryCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.country import Country  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CountryCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

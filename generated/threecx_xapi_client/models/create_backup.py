@@ -56,6 +56,8 @@ class CreateBackup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CreateBackup: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_contents(data: object) -> BackupContents | None | Unset:

@@ -50,6 +50,8 @@ class CreateContactByNumberBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.contact import Contact  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CreateContactByNumberBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _contact = d.pop("contact", UNSET)
         contact: Contact | Unset

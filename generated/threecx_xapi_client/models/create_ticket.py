@@ -63,6 +63,8 @@ class CreateTicket:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CreateTicket: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_can_create_ticket(data: object) -> bool | None | Unset:

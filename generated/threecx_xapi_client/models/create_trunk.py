@@ -119,6 +119,8 @@ class CreateTrunk:
         from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CreateTrunk: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_account_sid(data: object) -> None | str | Unset:

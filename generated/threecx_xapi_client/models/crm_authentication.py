@@ -51,6 +51,8 @@ class CrmAuthentication:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmAuthentication: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_type_(data: object) -> AuthenticationType | None | Unset:

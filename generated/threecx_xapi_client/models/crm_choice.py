@@ -46,6 +46,8 @@ class CrmChoice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmChoice: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         key = d.pop("Key", UNSET)
 

@@ -125,6 +125,8 @@ class CrmIntegration:
         from ..models.crm_choice import CrmChoice  # noqa: PLC0415
         from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmIntegration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_country(data: object) -> None | str | Unset:

@@ -154,6 +154,8 @@ class CrmParameter:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmParameter: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_default(data: object) -> None | str | Unset:

@@ -69,6 +69,8 @@ class CrmTemplate:
         from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
         from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_authentication(data: object) -> CrmAuthentication | None | Unset:

@@ -77,6 +77,8 @@ class CrmTestResult:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.crm_contact import CrmContact  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CrmTestResult: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_is_error(data: object) -> bool | None | Unset:

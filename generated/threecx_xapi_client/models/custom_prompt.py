@@ -63,6 +63,8 @@ class CustomPrompt:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"CustomPrompt: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         can_be_deleted = d.pop("CanBeDeleted", UNSET)
 

@@ -143,6 +143,8 @@ class DataConnectorSettings:
         from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
         from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DataConnectorSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_data_types_to_offload(data: object) -> DataTypesToOffload | None | Unset:

@@ -70,6 +70,8 @@ class DataTypesToOffload:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DataTypesToOffload: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_audio_metrics(data: object) -> bool | None | Unset:

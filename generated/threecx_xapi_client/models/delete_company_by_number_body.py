@@ -36,6 +36,8 @@ class DeleteCompanyByNumberBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeleteCompanyByNumberBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         number = d.pop("number", UNSET)
 

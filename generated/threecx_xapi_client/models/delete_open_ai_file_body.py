@@ -40,6 +40,8 @@ class DeleteOpenAiFileBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeleteOpenAiFileBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_fileid(data: object) -> None | str | Unset:

@@ -39,6 +39,8 @@ class DeletePersonalContactsByTypeBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeletePersonalContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _contact_source = d.pop("contactSource", UNSET)
         contact_source: ContactSource | Unset

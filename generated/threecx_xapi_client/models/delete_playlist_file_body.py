@@ -42,6 +42,8 @@ class DeletePlaylistFileBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeletePlaylistFileBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         file_name = d.pop("fileName", UNSET)
 

@@ -98,6 +98,8 @@ class Destination:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Destination: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_external(data: object) -> None | str | Unset:

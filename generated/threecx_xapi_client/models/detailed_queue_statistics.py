@@ -116,6 +116,8 @@ class DetailedQueueStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DetailedQueueStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_answered_count(data: object) -> int | None | Unset:

@@ -52,6 +52,8 @@ class DeviceLine:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DeviceLine: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         key = d.pop("Key", UNSET)
 

@@ -72,6 +72,8 @@ class DidNumber:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DidNumber: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         number = d.pop("Number", UNSET)
 

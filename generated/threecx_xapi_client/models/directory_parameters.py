@@ -59,6 +59,8 @@ class DirectoryParameters:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DirectoryParameters: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _filesystem = d.pop("Filesystem", UNSET)
         filesystem: FileSystemType | Unset

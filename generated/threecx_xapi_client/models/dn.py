@@ -76,6 +76,8 @@ class DN:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DN: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _groups = d.pop("Groups", UNSET)
         groups: list[UserGroup] | Unset = UNSET

@@ -66,6 +66,8 @@ class DNProperty:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DNProperty: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_description(data: object) -> None | str | Unset:

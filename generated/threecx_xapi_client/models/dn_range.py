@@ -50,6 +50,8 @@ class DNRange:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"DNRange: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_from_(data: object) -> None | str | Unset:

@@ -44,6 +44,8 @@ class EditLicenseInfoBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_license_params import XLicenseParams  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EditLicenseInfoBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _license_params = d.pop("licenseParams", UNSET)
         license_params: XLicenseParams | Unset

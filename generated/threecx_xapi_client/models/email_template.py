@@ -102,6 +102,8 @@ class EmailTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EmailTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         body = d.pop("Body", UNSET)
 

@@ -66,6 +66,8 @@ class EmergencyGeoTrunkLocation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EmergencyGeoTrunkLocation: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 

@@ -83,6 +83,8 @@ class EmergencyNotificationsSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.peer import Peer  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EmergencyNotificationsSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_chat_recipients(data: object) -> ChatRecipientsType | None | Unset:

@@ -60,6 +60,8 @@ class EntityRestrictions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EntityRestrictions: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allowed(data: object) -> int | None | Unset:

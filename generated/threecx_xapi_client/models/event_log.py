@@ -121,6 +121,8 @@ class EventLog:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"EventLog: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_event_id(data: object) -> int | None | Unset:

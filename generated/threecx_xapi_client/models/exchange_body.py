@@ -54,6 +54,8 @@ class ExchangeBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ExchangeBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         code = d.pop("code", UNSET)
 

@@ -117,6 +117,8 @@ class ExtensionRule:
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ExtensionRule: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_call_type(data: object) -> None | RuleCallTypeType | Unset:

@@ -48,6 +48,8 @@ class ExternalAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ExternalAccount: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         email = d.pop("Email", UNSET)
 

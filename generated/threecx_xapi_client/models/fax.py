@@ -116,6 +116,8 @@ class Fax:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Fax: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _groups = d.pop("Groups", UNSET)
         groups: list[UserGroup] | Unset = UNSET

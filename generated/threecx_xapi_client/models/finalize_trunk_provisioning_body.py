@@ -44,6 +44,8 @@ class FinalizeTrunkProvisioningBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.create_trunk import CreateTrunk  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FinalizeTrunkProvisioningBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _model = d.pop("model", UNSET)
         model: CreateTrunk | Unset

@@ -40,6 +40,8 @@ class FirstAvailableNumber:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FirstAvailableNumber: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_number(data: object) -> None | str | Unset:

@@ -161,6 +161,8 @@ class ForwardingProfile:
         from ..models.available_routing import AvailableRouting  # noqa: PLC0415
         from ..models.away_routing import AwayRouting  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ForwardingProfile: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_accept_multiple_calls(data: object) -> bool | None | Unset:

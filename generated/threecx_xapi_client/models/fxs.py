@@ -220,6 +220,8 @@ class Fxs:
         from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
         from ..models.variable import Variable  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Fxs: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_brand(data: object) -> None | str | Unset:

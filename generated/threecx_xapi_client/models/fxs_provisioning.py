@@ -123,6 +123,8 @@ class FxsProvisioning:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FxsProvisioning: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_local_audio_port_end(data: object) -> int | None | Unset:

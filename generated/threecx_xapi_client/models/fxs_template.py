@@ -162,6 +162,8 @@ class FxsTemplate:
         from ..models.fxs_model import FxsModel  # noqa: PLC0415
         from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FxsTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         allowed_net_configs = cast(list[str], d.pop("AllowedNetConfigs", UNSET))
 

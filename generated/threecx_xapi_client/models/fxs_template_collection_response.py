@@ -77,6 +77,8 @@ class FxsTemplateCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FxsTemplateCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

@@ -69,6 +69,8 @@ class FxsVariable:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"FxsVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _choices = d.pop("Choices", UNSET)
         choices: list[FxsVariableChoice] | Unset = UNSET

@@ -73,6 +73,8 @@ class GarbageCollect:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GarbageCollect: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_blocking(data: object) -> bool | None | Unset:

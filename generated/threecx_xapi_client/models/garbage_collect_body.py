@@ -44,6 +44,8 @@ class GarbageCollectBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.garbage_collect import GarbageCollect  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GarbageCollectBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _options = d.pop("options", UNSET)
         options: GarbageCollect | Unset

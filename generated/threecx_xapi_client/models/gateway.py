@@ -355,6 +355,8 @@ class Gateway:
         from ..models.choice import Choice  # noqa: PLC0415
         from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Gateway: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         codecs = cast(list[str], d.pop("Codecs", UNSET))
 

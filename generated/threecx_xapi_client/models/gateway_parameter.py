@@ -90,6 +90,8 @@ class GatewayParameter:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GatewayParameter: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_can_have_did(data: object) -> bool | None | Unset:

@@ -106,6 +106,8 @@ class GeneralLiveChatSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GeneralLiveChatSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allow_sound_notifications(data: object) -> bool | None | Unset:

@@ -193,6 +193,8 @@ class GeneralSettingsForApps:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GeneralSettingsForApps: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allow_block_calls(data: object) -> bool | None | Unset:

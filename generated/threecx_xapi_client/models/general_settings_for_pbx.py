@@ -180,6 +180,8 @@ class GeneralSettingsForPbx:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GeneralSettingsForPbx: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allow_fwd_to_external(data: object) -> bool | None | Unset:

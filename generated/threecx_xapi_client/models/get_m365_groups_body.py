@@ -50,6 +50,8 @@ class GetM365GroupsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.groups_request_options import GroupsRequestOptions  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetM365GroupsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_options(data: object) -> GroupsRequestOptions | None | Unset:

@@ -38,6 +38,8 @@ class GetPhoneRegistrarsBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetPhoneRegistrarsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         macs = cast(list[str], d.pop("macs", UNSET))
 

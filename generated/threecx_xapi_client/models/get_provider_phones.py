@@ -67,6 +67,8 @@ class GetProviderPhones:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         account_sid = d.pop("AccountSid", UNSET)
 

@@ -44,6 +44,8 @@ class GetProviderPhonesBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.get_provider_phones import GetProviderPhones  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetProviderPhonesBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _model = d.pop("model", UNSET)
         model: GetProviderPhones | Unset

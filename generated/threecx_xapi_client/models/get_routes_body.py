@@ -38,6 +38,8 @@ class GetRoutesBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetRoutesBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         ids = cast(list[int], d.pop("ids", UNSET))
 

@@ -36,6 +36,8 @@ class GetSftpHostKeyBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetSftpHostKeyBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         sftp_path = d.pop("sftpPath", UNSET)
 

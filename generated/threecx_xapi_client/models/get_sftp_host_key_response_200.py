@@ -40,6 +40,8 @@ class GetSftpHostKeyResponse200:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GetSftpHostKeyResponse200: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_value(data: object) -> None | str | Unset:

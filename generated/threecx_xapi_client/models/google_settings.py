@@ -121,6 +121,8 @@ class GoogleSettings:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
         from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GoogleSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_client_id(data: object) -> None | str | Unset:

@@ -257,6 +257,8 @@ class GroupProps:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"GroupProps: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_dect_max_count(data: object) -> int | None | Unset:

@@ -120,6 +120,8 @@ class Holiday:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Holiday: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         day = d.pop("Day", UNSET)
 

@@ -111,6 +111,8 @@ class HotelServices:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"HotelServices: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_enabled(data: object) -> bool | None | Unset:

@@ -23,6 +23,8 @@ class IActionResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"IActionResult: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _instance = cls()
 

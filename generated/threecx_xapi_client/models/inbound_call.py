@@ -273,6 +273,8 @@ class InboundCall:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InboundCall: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_call_duration(data: object) -> None | str | Unset:

@@ -186,6 +186,8 @@ class InboundRule:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_alter_destination_during_holidays(data: object) -> bool | None | Unset:

@@ -98,6 +98,8 @@ class InboundRuleReport:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InboundRuleReport: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_did(data: object) -> None | str | Unset:

@@ -50,6 +50,8 @@ class InstallUpdates:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InstallUpdates: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _entries = d.pop("Entries", UNSET)
         entries: list[UUID] | Unset = UNSET

@@ -44,6 +44,8 @@ class InstallUpdatesBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.install_updates import InstallUpdates  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InstallUpdatesBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _install = d.pop("install", UNSET)
         install: InstallUpdates | Unset

@@ -50,6 +50,8 @@ class InterruptionDecision:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"InterruptionDecision: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_action(data: object) -> None | str | Unset:

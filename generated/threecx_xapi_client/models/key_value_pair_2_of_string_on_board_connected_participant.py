@@ -23,6 +23,10 @@ class KeyValuePair2OfStringOnBoardConnectedParticipant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"KeyValuePair2OfStringOnBoardConnectedParticipant: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _instance = cls()
 

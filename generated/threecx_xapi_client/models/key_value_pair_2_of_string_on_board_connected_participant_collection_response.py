@@ -81,6 +81,10 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse:
             KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
         )
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

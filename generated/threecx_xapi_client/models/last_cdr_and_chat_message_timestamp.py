@@ -52,6 +52,8 @@ class LastCdrAndChatMessageTimestamp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LastCdrAndChatMessageTimestamp: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _last_cdr_started_at = d.pop("LastCdrStartedAt", UNSET)
         last_cdr_started_at: datetime.datetime | Unset

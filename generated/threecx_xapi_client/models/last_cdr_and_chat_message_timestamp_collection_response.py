@@ -77,6 +77,10 @@ class LastCdrAndChatMessageTimestampCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.last_cdr_and_chat_message_timestamp import LastCdrAndChatMessageTimestamp  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"LastCdrAndChatMessageTimestampCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

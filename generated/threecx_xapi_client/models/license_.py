@@ -110,6 +110,8 @@ class License:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"License: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_country_code(data: object) -> None | str | Unset:

@@ -220,6 +220,8 @@ class LicenseStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LicenseStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_activated(data: object) -> bool | None | Unset:

@@ -42,6 +42,8 @@ class LinkGroupPartnerBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LinkGroupPartnerBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         group_id = d.pop("groupId", UNSET)
 

@@ -73,6 +73,8 @@ class LiveChatAdvancedSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LiveChatAdvancedSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_call_title(data: object) -> None | str | Unset:

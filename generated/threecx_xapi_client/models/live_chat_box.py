@@ -165,6 +165,8 @@ class LiveChatBox:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LiveChatBox: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_button_icon_type(data: object) -> ButtonIconType | None | Unset:

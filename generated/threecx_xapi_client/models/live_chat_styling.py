@@ -73,6 +73,8 @@ class LiveChatStyling:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LiveChatStyling: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_animation(data: object) -> AnimationStyle | None | Unset:

@@ -244,6 +244,8 @@ class LocationSettings:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LocationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_file_system_type(data: object) -> FileSystemType | None | Unset:

@@ -46,6 +46,8 @@ class LogEntry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"LogEntry: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         text = d.pop("Text", UNSET)
 

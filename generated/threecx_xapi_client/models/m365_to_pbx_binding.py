@@ -56,6 +56,8 @@ class M365ToPbxBinding:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"M365ToPbxBinding: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_from_(data: object) -> None | SynchronizedM365Profile | Unset:

@@ -77,6 +77,10 @@ class M365ToPbxBindingCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"M365ToPbxBindingCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

@@ -113,6 +113,8 @@ class MailSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MailSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_can_edit_mail_server_type(data: object) -> bool | None | Unset:

@@ -42,6 +42,8 @@ class MakeCallRecordCustomPromptBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MakeCallRecordCustomPromptBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         dn = d.pop("dn", UNSET)
 

@@ -42,6 +42,10 @@ class MakeCallUserRecordGreetingRequestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"MakeCallUserRecordGreetingRequestBody: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         dn = d.pop("dn", UNSET)
 

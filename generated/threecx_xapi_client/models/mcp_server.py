@@ -51,6 +51,8 @@ class McpServer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"McpServer: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         client_id = d.pop("ClientId", UNSET)
 

@@ -90,6 +90,8 @@ class MCURequestStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MCURequestStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_error_message(data: object) -> None | str | Unset:

@@ -119,6 +119,8 @@ class MeetingObj:
         from ..models.meeting_params import MeetingParams  # noqa: PLC0415
         from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MeetingObj: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_documentlist(data: object) -> None | str | Unset:

@@ -162,6 +162,8 @@ class MeetingParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MeetingParams: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         bitrate_data = d.pop("bitrate_data", UNSET)
 

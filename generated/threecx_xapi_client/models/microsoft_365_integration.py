@@ -83,6 +83,8 @@ class Microsoft365Integration:
         from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
         from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Microsoft365Integration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_ad_users(data: object) -> ADUsersSyncConfiguration | None | Unset:

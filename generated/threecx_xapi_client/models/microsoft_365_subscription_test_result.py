@@ -60,6 +60,10 @@ class Microsoft365SubscriptionTestResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"Microsoft365SubscriptionTestResult: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_exception_message(data: object) -> None | str | Unset:

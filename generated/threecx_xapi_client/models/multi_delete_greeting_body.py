@@ -44,6 +44,8 @@ class MultiDeleteGreetingBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MultiDeleteGreetingBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         filename = d.pop("filename", UNSET)
 

@@ -534,6 +534,8 @@ class MultiEditUserData:
         from ..models.greeting import Greeting  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MultiEditUserData: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_agent_settings(data: object) -> AgentSettings | None | Unset:

@@ -156,6 +156,8 @@ class MusicOnHoldSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MusicOnHoldSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 

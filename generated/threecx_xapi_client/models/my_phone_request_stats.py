@@ -83,6 +83,8 @@ class MyPhoneRequestStats:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"MyPhoneRequestStats: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_avg_duration(data: object) -> float | None | ReferenceNumeric | str | Unset:

@@ -75,6 +75,8 @@ class NetworkTelemetry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"NetworkTelemetry: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 

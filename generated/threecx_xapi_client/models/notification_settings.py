@@ -139,6 +139,8 @@ class NotificationSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.setpoint import Setpoint  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"NotificationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_auto_restart_failed_services(data: object) -> bool | None | Unset:

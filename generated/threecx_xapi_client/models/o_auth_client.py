@@ -129,6 +129,8 @@ class OAuthClient:
         from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
         from ..models.refresh_token import RefreshToken  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OAuthClient: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         client_id = d.pop("ClientId", UNSET)
 

@@ -62,6 +62,8 @@ class OAuthServerMetadata:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OAuthServerMetadata: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         authorization_endpoint = d.pop("AuthorizationEndpoint", UNSET)
 

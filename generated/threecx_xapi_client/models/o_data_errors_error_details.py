@@ -53,6 +53,8 @@ class ODataErrorsErrorDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ODataErrorsErrorDetails: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         code = d.pop("code")
 

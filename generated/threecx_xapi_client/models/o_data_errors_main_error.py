@@ -80,6 +80,8 @@ class ODataErrorsMainError:
         from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
         from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ODataErrorsMainError: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         code = d.pop("code")
 

@@ -95,6 +95,8 @@ class OfficeHours:
         from ..models.holiday import Holiday  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OfficeHours: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_break_time(data: object) -> None | Schedule | Unset:

@@ -126,6 +126,8 @@ class OnBoardConverterRow:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OnBoardConverterRow: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         active = d.pop("Active", UNSET)
 

@@ -76,6 +76,8 @@ class OnBoardConverterSession:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OnBoardConverterSession: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         attempts = d.pop("Attempts", UNSET)
 

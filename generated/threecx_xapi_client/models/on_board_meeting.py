@@ -101,6 +101,8 @@ class OnBoardMeeting:
         )
         from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OnBoardMeeting: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         mcu_fqdn = d.pop("McuFqdn", UNSET)
 

@@ -64,6 +64,8 @@ class OnBoardUICommand:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OnBoardUICommand: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         error_message = d.pop("ErrorMessage", UNSET)
 

@@ -46,6 +46,8 @@ class OneTimeTicket:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OneTimeTicket: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_expires_in_seconds(data: object) -> int | None | Unset:

@@ -132,6 +132,8 @@ class OutboundRule:
         from ..models.dn_range import DNRange  # noqa: PLC0415
         from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"OutboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _dn_ranges = d.pop("DNRanges", UNSET)
         dn_ranges: list[DNRange] | Unset = UNSET

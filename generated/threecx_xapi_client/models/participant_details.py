@@ -68,6 +68,8 @@ class ParticipantDetails:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ParticipantDetails: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         email = d.pop("email", UNSET)
 

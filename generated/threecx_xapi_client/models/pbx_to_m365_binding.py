@@ -56,6 +56,8 @@ class PbxToM365Binding:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PbxToM365Binding: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_from_(data: object) -> None | SynchronizedPbxProfile | Unset:

@@ -108,6 +108,8 @@ class Peer:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.peer_group import PeerGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Peer: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_hidden(data: object) -> bool | None | Unset:

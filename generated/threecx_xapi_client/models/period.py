@@ -63,6 +63,8 @@ class Period:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Period: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_day_of_week(data: object) -> DayOfWeek | None | Unset:

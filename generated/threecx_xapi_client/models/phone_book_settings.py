@@ -79,6 +79,8 @@ class PhoneBookSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PhoneBookSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_phone_book_add_queue_name(data: object) -> None | TypeOfPhoneBookAddQueueName | Unset:

@@ -50,6 +50,8 @@ class PhoneLldpInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PhoneLldpInfo: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_configurable(data: object) -> bool | None | Unset:

@@ -120,6 +120,8 @@ class PhoneRegistrar:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PhoneRegistrar: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_capabilities(data: object) -> int | None | Unset:

@@ -368,6 +368,8 @@ class PhoneSettings:
         from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PhoneSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allow_custom_queue_ringtones(data: object) -> bool | None | Unset:

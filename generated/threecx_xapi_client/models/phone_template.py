@@ -254,6 +254,8 @@ class PhoneTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.phone_model import PhoneModel  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PhoneTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_add_allowed(data: object) -> bool | None | Unset:

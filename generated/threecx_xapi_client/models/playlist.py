@@ -94,6 +94,8 @@ class Playlist:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Playlist: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_auto_gain(data: object) -> bool | None | Unset:

@@ -97,6 +97,8 @@ class ProcessTelemetry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ProcessTelemetry: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_handle_count(data: object) -> int | None | Unset:

@@ -136,6 +136,8 @@ class PromptSet:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.prompt import Prompt  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PromptSet: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_culture_code(data: object) -> None | str | Unset:

@@ -57,6 +57,8 @@ class ProviderPhones:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_next_page_token(data: object) -> None | str | Unset:

@@ -50,6 +50,8 @@ class PurgeBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_outbound_rule_purge import XOutboundRulePurge  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PurgeBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_purge_object(data: object) -> None | Unset | XOutboundRulePurge:

@@ -44,6 +44,8 @@ class PurgeCallsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.purge_settings import PurgeSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PurgeCallsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _period = d.pop("period", UNSET)
         period: PurgeSettings | Unset

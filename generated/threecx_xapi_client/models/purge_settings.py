@@ -62,6 +62,8 @@ class PurgeSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PurgeSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         all_ = d.pop("All", UNSET)
 

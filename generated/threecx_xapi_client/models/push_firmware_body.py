@@ -36,6 +36,8 @@ class PushFirmwareBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"PushFirmwareBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         firmware_id = d.pop("firmwareId", UNSET)
 

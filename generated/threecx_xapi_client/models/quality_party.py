@@ -255,6 +255,8 @@ class QualityParty:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"QualityParty: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_address_str(data: object) -> None | str | Unset:

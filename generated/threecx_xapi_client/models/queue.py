@@ -625,6 +625,8 @@ class Queue:
         from ..models.route import Route  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Queue: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _groups = d.pop("Groups", UNSET)
         groups: list[UserGroup] | Unset = UNSET

@@ -96,6 +96,8 @@ class QueueAnsweredCallsByWaitTime:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"QueueAnsweredCallsByWaitTime: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _answered_time = d.pop("AnsweredTime", UNSET)
         answered_time: datetime.datetime | Unset

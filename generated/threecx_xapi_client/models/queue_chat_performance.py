@@ -86,6 +86,8 @@ class QueueChatPerformance:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"QueueChatPerformance: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_abandoned_count(data: object) -> int | None | Unset:

@@ -72,6 +72,8 @@ class QueueFailedCallbacks:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"QueueFailedCallbacks: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         callback_no = d.pop("CallbackNo", UNSET)
 

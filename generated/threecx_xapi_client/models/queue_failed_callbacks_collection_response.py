@@ -77,6 +77,10 @@ class QueueFailedCallbacksCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.queue_failed_callbacks import QueueFailedCallbacks  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"QueueFailedCallbacksCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

@@ -122,6 +122,8 @@ class QueuePerformanceOverview:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"QueuePerformanceOverview: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_extension_answered_count(data: object) -> int | None | Unset:

@@ -88,6 +88,8 @@ class ReceptionistForward:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ReceptionistForward: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_custom_data(data: object) -> None | str | Unset:

@@ -315,6 +315,8 @@ class Recording:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Recording: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_archived_url(data: object) -> None | str | Unset:

@@ -100,6 +100,8 @@ class RecordingRepositorySettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RecordingRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_auto_delete_recording_days(data: object) -> int | None | Unset:

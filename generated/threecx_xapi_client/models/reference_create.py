@@ -44,6 +44,8 @@ class ReferenceCreate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ReferenceCreate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         odata_id = d.pop("@odata.id", UNSET)
 

@@ -211,6 +211,8 @@ class RefreshToken:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RefreshToken: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_client(data: object) -> None | OAuthClient | Unset:

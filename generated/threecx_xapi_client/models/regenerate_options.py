@@ -72,6 +72,8 @@ class RegenerateOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RegenerateOptions: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         configuration_link = d.pop("ConfigurationLink", UNSET)
 

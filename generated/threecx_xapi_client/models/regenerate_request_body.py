@@ -44,6 +44,8 @@ class RegenerateRequestBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.regenerate_options import RegenerateOptions  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RegenerateRequestBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _opts = d.pop("opts", UNSET)
         opts: RegenerateOptions | Unset

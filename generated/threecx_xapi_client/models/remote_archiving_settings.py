@@ -119,6 +119,8 @@ class RemoteArchivingSettings:
         from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RemoteArchivingSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_backups(data: object) -> ArchiveSubsystem | None | Unset:

@@ -155,6 +155,8 @@ class RemotePostgreConfig:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RemotePostgreConfig: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_authenticate_mode(data: object) -> AuthenticateMode | None | Unset:

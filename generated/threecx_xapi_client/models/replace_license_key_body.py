@@ -36,6 +36,8 @@ class ReplaceLicenseKeyBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ReplaceLicenseKeyBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         license_key = d.pop("licenseKey", UNSET)
 

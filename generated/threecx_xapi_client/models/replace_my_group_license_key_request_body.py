@@ -36,6 +36,10 @@ class ReplaceMyGroupLicenseKeyRequestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"ReplaceMyGroupLicenseKeyRequestBody: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         license_key = d.pop("licenseKey", UNSET)
 

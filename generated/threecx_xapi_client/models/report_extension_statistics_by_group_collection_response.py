@@ -77,6 +77,10 @@ class ReportExtensionStatisticsByGroupCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.report_extension_statistics_by_group import ReportExtensionStatisticsByGroup  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"ReportExtensionStatisticsByGroupCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
 
         def _parse_odata_count(data: object) -> int | None | Unset:

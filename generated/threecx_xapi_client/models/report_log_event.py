@@ -59,6 +59,8 @@ class ReportLogEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ReportLogEvent: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         event_id = d.pop("EventId", UNSET)
 

@@ -36,6 +36,8 @@ class ReprovisionPhoneBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ReprovisionPhoneBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         mac = d.pop("mac", UNSET)
 

@@ -68,6 +68,8 @@ class RequestHelp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RequestHelp: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_grant_period_days(data: object) -> int | None | Unset:

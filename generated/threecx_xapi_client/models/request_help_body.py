@@ -50,6 +50,8 @@ class RequestHelpBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.request_help import RequestHelp  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RequestHelpBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_description(data: object) -> None | RequestHelp | Unset:

@@ -85,6 +85,8 @@ class RestoreSettings:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RestoreSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_encrypt_backup(data: object) -> bool | None | Unset:

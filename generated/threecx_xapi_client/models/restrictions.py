@@ -120,6 +120,8 @@ class Restrictions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Restrictions: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_dects(data: object) -> EntityRestrictions | None | Unset:

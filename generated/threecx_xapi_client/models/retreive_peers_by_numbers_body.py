@@ -44,6 +44,8 @@ class RetreivePeersByNumbersBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.retreive_peers_request import RetreivePeersRequest  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RetreivePeersByNumbersBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _peers_request = d.pop("peersRequest", UNSET)
         peers_request: RetreivePeersRequest | Unset

@@ -44,6 +44,8 @@ class RetreivePeersRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RetreivePeersRequest: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         dn_numbers = cast(list[str], d.pop("DnNumbers", UNSET))
 

@@ -186,6 +186,8 @@ class Rights:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Rights: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_allow_ivr(data: object) -> bool | None | Unset:

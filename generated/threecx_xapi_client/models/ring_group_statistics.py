@@ -76,6 +76,8 @@ class RingGroupStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"RingGroupStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_ring_group_answered_count(data: object) -> int | None | Unset:

@@ -70,6 +70,8 @@ class Route:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Route: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_is_prompt_enabled(data: object) -> bool | None | Unset:

@@ -60,6 +60,8 @@ class S3Config:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"S3Config: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_apply_bucket(data: object) -> bool | None | Unset:

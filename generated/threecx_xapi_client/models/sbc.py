@@ -214,6 +214,8 @@ class Sbc:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Sbc: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_audio_port(data: object) -> int | None | Unset:

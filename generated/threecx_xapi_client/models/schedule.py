@@ -66,6 +66,8 @@ class Schedule:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.period import Period  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Schedule: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_ignore_holidays(data: object) -> bool | None | Unset:

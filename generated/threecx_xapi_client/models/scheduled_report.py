@@ -90,6 +90,8 @@ class ScheduledReport:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ScheduledReport: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         dn = d.pop("DN", UNSET)
 

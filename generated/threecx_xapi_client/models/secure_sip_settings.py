@@ -62,6 +62,8 @@ class SecureSipSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SecureSipSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_certificate(data: object) -> ConcealedDataFile | None | Unset:

@@ -73,6 +73,8 @@ class SendEmail:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.email_variable import EmailVariable  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SendEmail: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_date_time(data: object) -> datetime.datetime | None | Unset:

@@ -129,6 +129,8 @@ class ServiceInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ServiceInfo: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         display_name = d.pop("DisplayName", UNSET)
 

@@ -36,6 +36,8 @@ class SetAlternatePronunciationBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetAlternatePronunciationBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         alternate_pronunciation = d.pop("alternatePronunciation", UNSET)
 

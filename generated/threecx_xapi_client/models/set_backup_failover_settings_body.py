@@ -44,6 +44,8 @@ class SetBackupFailoverSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_failover_settings import BackupFailoverSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetBackupFailoverSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _settings = d.pop("settings", UNSET)
         settings: BackupFailoverSettings | Unset

@@ -44,6 +44,8 @@ class SetBackupSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_settings import BackupSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetBackupSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _settings = d.pop("settings", UNSET)
         settings: BackupSettings | Unset

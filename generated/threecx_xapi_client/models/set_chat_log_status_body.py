@@ -36,6 +36,8 @@ class SetChatLogStatusBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetChatLogStatusBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         enable = d.pop("enable", UNSET)
 

@@ -44,6 +44,8 @@ class SetDirSearchSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetDirSearchSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _dir_search_settings = d.pop("dirSearchSettings", UNSET)
         dir_search_settings: ContactsDirSearchSettings | Unset

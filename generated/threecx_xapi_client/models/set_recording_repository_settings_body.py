@@ -44,6 +44,10 @@ class SetRecordingRepositorySettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.recording_repository_settings import RecordingRepositorySettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"SetRecordingRepositorySettingsBody: expected a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _settings = d.pop("settings", UNSET)
         settings: RecordingRepositorySettings | Unset

@@ -44,6 +44,8 @@ class SetRestoreSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.restore_settings import RestoreSettings  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetRestoreSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _settings = d.pop("settings", UNSET)
         settings: RestoreSettings | Unset

@@ -52,6 +52,8 @@ class SetRoute:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetRoute: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         did = d.pop("DID", UNSET)
 

@@ -53,6 +53,8 @@ class SetRouteRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.set_route import SetRoute  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SetRouteRequest: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         id = d.pop("Id", UNSET)
 

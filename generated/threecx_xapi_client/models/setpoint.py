@@ -55,6 +55,8 @@ class Setpoint:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Setpoint: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         enabled = d.pop("Enabled", UNSET)
 

@@ -91,6 +91,8 @@ class SipDevice:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SipDevice: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_dn(data: object) -> None | Peer | Unset:

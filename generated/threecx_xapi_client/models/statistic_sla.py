@@ -66,6 +66,8 @@ class StatisticSla:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"StatisticSla: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_bad_sla_calls_count(data: object) -> int | None | Unset:

@@ -70,6 +70,8 @@ class StatusSyncConfiguration:
         from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
         from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"StatusSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _m365_to_pbx_bindings = d.pop("M365ToPbxBindings", UNSET)
         m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset = UNSET

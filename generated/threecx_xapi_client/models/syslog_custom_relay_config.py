@@ -95,6 +95,8 @@ class SyslogCustomRelayConfig:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SyslogCustomRelayConfig: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_client_certificate(data: object) -> ConcealedDataFile | None | Unset:

@@ -78,6 +78,8 @@ class SyslogSettings:
         from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
         from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SyslogSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_category_config(data: object) -> None | SyslogCategoryConfig | Unset:

@@ -80,6 +80,8 @@ class SystemDatabaseInformation:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SystemDatabaseInformation: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_calls_used_space(data: object) -> int | None | Unset:

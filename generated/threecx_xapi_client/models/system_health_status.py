@@ -90,6 +90,8 @@ class SystemHealthStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SystemHealthStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_custom_templates_count(data: object) -> int | None | Unset:

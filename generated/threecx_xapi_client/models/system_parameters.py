@@ -388,6 +388,8 @@ class SystemParameters:
         from ..models.enl import ENL  # noqa: PLC0415
         from ..models.license_ import License  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SystemParameters: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_ai_version(data: object) -> None | str | Unset:

@@ -564,6 +564,8 @@ class SystemStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SystemStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_activated(data: object) -> bool | None | Unset:

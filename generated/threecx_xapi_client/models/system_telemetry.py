@@ -127,6 +127,8 @@ class SystemTelemetry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"SystemTelemetry: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_cpu_usage(data: object) -> float | None | ReferenceNumeric | str | Unset:

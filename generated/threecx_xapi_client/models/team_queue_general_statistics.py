@@ -96,6 +96,8 @@ class TeamQueueGeneralStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TeamQueueGeneralStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_agents_in_queue_count(data: object) -> int | None | Unset:

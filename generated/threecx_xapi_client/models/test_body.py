@@ -45,6 +45,8 @@ class TestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TestBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _mode = d.pop("mode", UNSET)
         mode: CrmTestMode | Unset

@@ -60,6 +60,8 @@ class TimeReportData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TimeReportData: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _x_value = d.pop("XValue", UNSET)
         x_value: datetime.datetime | Unset

@@ -545,6 +545,8 @@ class Trunk:
         from ..models.user_group import UserGroup  # noqa: PLC0415
         from ..models.variable import Variable  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Trunk: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _groups = d.pop("Groups", UNSET)
         groups: list[UserGroup] | Unset = UNSET

@@ -80,6 +80,8 @@ class TrunkMessaging:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TrunkMessaging: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_enabled(data: object) -> bool | None | Unset:

@@ -87,6 +87,8 @@ class TrunkMessagingTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TrunkMessagingTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _messaging_variables = d.pop("MessagingVariables", UNSET)
         messaging_variables: list[TrunkVariable] | Unset = UNSET

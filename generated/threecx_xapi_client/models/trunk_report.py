@@ -70,6 +70,8 @@ class TrunkReport:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TrunkReport: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_code(data: object) -> AnalysisCode | None | Unset:

@@ -169,6 +169,8 @@ class TrunkTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TrunkTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_add_allowed(data: object) -> bool | None | Unset:

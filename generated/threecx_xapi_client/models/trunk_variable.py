@@ -143,6 +143,8 @@ class TrunkVariable:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"TrunkVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_default_value(data: object) -> None | str | Unset:

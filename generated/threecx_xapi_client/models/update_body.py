@@ -47,6 +47,8 @@ class UpdateBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UpdateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _locations = d.pop("locations", UNSET)
         locations: list[EmergencyGeoLocation] | Unset = UNSET

@@ -128,6 +128,8 @@ class UpdateItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UpdateItem: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         category = d.pop("Category", UNSET)
 

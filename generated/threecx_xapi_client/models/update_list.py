@@ -84,6 +84,8 @@ class UpdateList:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.update_item import UpdateItem  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UpdateList: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _entries = d.pop("Entries", UNSET)
         entries: list[UpdateItem] | Unset = UNSET

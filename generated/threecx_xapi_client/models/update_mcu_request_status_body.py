@@ -44,6 +44,8 @@ class UpdateMCURequestStatusBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.mcu_request_status import MCURequestStatus  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UpdateMCURequestStatusBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _request = d.pop("request", UNSET)
         request: MCURequestStatus | Unset

@@ -52,6 +52,8 @@ class UserActivity:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UserActivity: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         answered_count = d.pop("AnsweredCount", UNSET)
 

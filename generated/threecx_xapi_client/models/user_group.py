@@ -160,6 +160,8 @@ class UserGroup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.rights import Rights  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UserGroup: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_can_delete(data: object) -> bool | None | Unset:

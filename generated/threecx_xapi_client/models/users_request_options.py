@@ -65,6 +65,8 @@ class UsersRequestOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UsersRequestOptions: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         count = d.pop("Count", UNSET)
 

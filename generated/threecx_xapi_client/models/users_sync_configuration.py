@@ -61,6 +61,8 @@ class UsersSyncConfiguration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"UsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_is_enabled(data: object) -> bool | None | Unset:

@@ -44,6 +44,8 @@ class ValidateLinkBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.chat_link_name_validation import ChatLinkNameValidation  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"ValidateLinkBody: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         _model = d.pop("model", UNSET)
         model: ChatLinkNameValidation | Unset

@@ -62,6 +62,8 @@ class VectorFileResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VectorFileResult: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_error(data: object) -> None | str | Unset:

@@ -134,6 +134,8 @@ class VectorStore:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VectorStore: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_bytes_(data: object) -> int | None | Unset:

@@ -76,6 +76,8 @@ class VectorStoreExpiration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VectorStoreExpiration: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_anchor(data: object) -> None | str | Unset:

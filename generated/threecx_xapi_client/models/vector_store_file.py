@@ -94,6 +94,8 @@ class VectorStoreFile:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VectorStoreFile: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_created_at(data: object) -> datetime.datetime | None | Unset:

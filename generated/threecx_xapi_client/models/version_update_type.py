@@ -43,6 +43,8 @@ class VersionUpdateType:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VersionUpdateType: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_type_(data: object) -> None | Unset | UpdateType:

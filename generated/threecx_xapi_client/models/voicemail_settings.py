@@ -241,6 +241,8 @@ class VoicemailSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"VoicemailSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_analyze_model_grok(data: object) -> None | str | Unset:

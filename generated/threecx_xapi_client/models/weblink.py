@@ -229,6 +229,8 @@ class Weblink:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"Weblink: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_advanced(data: object) -> LiveChatAdvancedSettings | None | Unset:

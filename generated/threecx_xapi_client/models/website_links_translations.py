@@ -190,6 +190,8 @@ class WebsiteLinksTranslations:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"WebsiteLinksTranslations: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_authentication_message(data: object) -> None | str | Unset:

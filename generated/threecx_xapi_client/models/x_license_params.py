@@ -80,6 +80,8 @@ class XLicenseParams:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"XLicenseParams: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
 
         def _parse_company_name(data: object) -> None | str | Unset:

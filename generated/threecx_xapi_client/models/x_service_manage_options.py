@@ -38,6 +38,8 @@ class XServiceManageOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"XServiceManageOptions: expected a JSON object, got {type(src_dict).__name__}")
         d = dict(src_dict)
         service_names = cast(list[str], d.pop("ServiceNames", UNSET))
 
