@@ -13,6 +13,7 @@ from typing import Any
 
 from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.parser.properties import ModelProperty, Property
+from openapi_python_client.parser.properties.list_property import ListProperty
 
 from .normalise import Document, iter_operations, resolve
 from .schemas import descriptor
@@ -129,6 +130,7 @@ def build_operation(
         model = _model_of(body_prop)
         body_schema = _body_schema(doc, op)
         body = {
+            "kind": "entity" if "$ref" in _body_media_schema(doc, op) else "parameters",
             "content_type": _raw(endpoint.bodies[0].content_type),
             "required": bool(body_prop.required),
             "model": model[0] if model else None,
@@ -148,6 +150,7 @@ def build_operation(
     statuses: list[int] = []
     types: list[str] = []
     response_model: tuple[str, str] | None = None
+    response_prop: Property | None = None
     with_body = _statuses_with_body(doc, op)
     for response in endpoint.responses.patterns:
         code_range = response.status_code.range
@@ -162,12 +165,14 @@ def build_operation(
             if type_string not in types:
                 types.append(type_string)
             response_model = response_model or _model_of(response.prop)
+            response_prop = response_prop or response.prop
     file_response = bool(op.get("x-threecx-file-response"))
     if file_response:
         types.append("File")
     return_type = " | ".join(types) if types else "None"
 
     collection_item = _collection_item(doc, op)
+    item_model = _item_model(response_prop) if collection_item else None
     record_out: dict[str, Any] = {
         "operation_id": op["operationId"],
         "tag": (op.get("tags") or ["default"])[0],
@@ -184,6 +189,8 @@ def build_operation(
             "model": response_model[0] if response_model else None,
             "module": f"{package}.models.{response_model[1]}" if response_model else None,
             "collection_item": collection_item,
+            "item_model": item_model[0] if item_model else None,
+            "item_module": f"{package}.models.{item_model[1]}" if item_model and item_model[1] else None,
             "file": file_response,
         },
     }
@@ -219,6 +226,28 @@ def _python_name(body_prop: Property, name: str) -> str | None:
             if _raw(prop.name) == name:
                 return str(prop.python_name)
     return None
+
+
+def _item_model(prop: Property | None) -> tuple[str, str | None] | None:
+    """The item type of a collection response model: a model class and its module, or a plain Python type."""
+    if not isinstance(prop, ModelProperty):
+        return None
+    for inner in (prop.required_properties or []) + (prop.optional_properties or []):
+        if _raw(inner.name) == "value" and isinstance(inner, ListProperty):
+            item = inner.inner_property
+            model = _model_of(item)  # type: ignore[arg-type]
+            if model:
+                return model
+            return item.get_type_string().as_unembedded_code(), None
+    return None
+
+
+def _body_media_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any]:
+    body = resolve(doc, op.get("requestBody") or {})
+    for media in (body.get("content") or {}).values():
+        schema = media.get("schema")
+        return schema if isinstance(schema, dict) else {}
+    return {}
 
 
 def _body_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any]:
