@@ -27,6 +27,7 @@ from openapi_python_client.parser.errors import GeneratorError
 from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.strings import PythonIdentifier
 
+from .facade import facade_method, render_resources
 from .normalise import Document
 from .output import HEADER, PACKAGE, GenerationError, Rendered
 from .registry import OperationView, build_operation, operation_index
@@ -91,6 +92,8 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
     if errors:
         raise GenerationError("openapi-python-client reported:\n  " + "\n  ".join(_describe(e) for e in errors))
 
+    methods = [facade_method(endpoint, views[str(endpoint.name)]) for endpoint in _endpoints(data)]
+    render_resources(methods, package_dir, templates / "facade")
     for runtime in sorted((templates / "runtime").glob("*.py")):
         shutil.copyfile(runtime, package_dir / runtime.name)
     (package_dir / "py.typed").write_text("", encoding="utf-8")
@@ -125,6 +128,10 @@ def _shallow_endpoint_copies() -> Iterator[None]:
         yield
     finally:
         setattr(openapi_parser, "deepcopy", original)  # noqa: B010
+
+
+def _endpoints(data: GeneratorData) -> list[Endpoint]:
+    return [endpoint for collection in data.endpoint_collections_by_tag.values() for endpoint in collection.endpoints]
 
 
 def _identifier(op_id: str, config: Config) -> str:

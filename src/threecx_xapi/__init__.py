@@ -1,11 +1,16 @@
-"""threecx_xapi: the hand-written facade over the generated 3CX XAPI client (``threecx_xapi_client``).
+"""threecx_xapi: the typed Python SDK for the 3CX XAPI.
 
-Available so far: token handling for one-live-token-per-principal PBXs (``XAPIAuth``), the error hierarchy,
-and the ``$filter`` builder ``F`` whose literals are always escaped. The ``XAPI``/``AsyncXAPI`` clients
-come next (see the project's issues).
+    from threecx_xapi import XAPI, F
+
+    pbx = XAPI("https://pbx.example.com:5001", client_id="...", client_secret="...")
+    for user in pbx.users.list_user(filter=F.Number.startswith("1")).auto_paging():
+        print(user.number, user.first_name)
+
+Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
 """
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
+from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -23,12 +28,20 @@ from ._exceptions import (
     status_error_from_response,
 )
 from ._filters import F, Filter, Raw
+from ._paging import AsyncPage, SyncPage
+from ._response import RawResponse
+from ._types import NOT_GIVEN, NotGiven, RequestOptions
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "XAPI",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPage",
     "AsyncTokenProvider",
+    "AsyncXAPI",
     "AuthenticationError",
     "BadRequestError",
     "ClientCredentials",
@@ -38,9 +51,13 @@ __all__ = [
     "Filter",
     "InternalServerError",
     "NotFoundError",
+    "NotGiven",
     "PermissionDeniedError",
     "RateLimitError",
     "Raw",
+    "RawResponse",
+    "RequestOptions",
+    "SyncPage",
     "TokenProvider",
     "UnprocessableEntityError",
     "XAPIAuth",

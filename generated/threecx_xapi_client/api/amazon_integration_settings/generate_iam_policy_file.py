@@ -21,7 +21,7 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> IActionResult | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> IActionResult | None:
     if response.status_code == 200:
         response_200 = IActionResult.from_dict(responses.json(response))
 
@@ -29,7 +29,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[IActionResult]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[IActionResult]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

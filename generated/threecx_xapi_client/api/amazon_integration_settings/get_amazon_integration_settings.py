@@ -30,7 +30,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> AmazonIntegrationSettings | None:
     if response.status_code == 200:
         response_200 = AmazonIntegrationSettings.from_dict(responses.json(response))
@@ -40,7 +40,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[AmazonIntegrationSettings]:
     if not response.is_success:
         return responses.failed(response)

@@ -38,7 +38,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetFilesResponse200 | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> GetFilesResponse200 | None:
     if response.status_code == 200:
         response_200 = GetFilesResponse200.from_dict(responses.json(response))
 
@@ -46,7 +48,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetFilesResponse200]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[GetFilesResponse200]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

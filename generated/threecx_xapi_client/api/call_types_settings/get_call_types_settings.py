@@ -29,7 +29,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CallTypesSettings | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> CallTypesSettings | None:
     if response.status_code == 200:
         response_200 = CallTypesSettings.from_dict(responses.json(response))
 
@@ -37,7 +39,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CallTypesSettings]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[CallTypesSettings]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -45,7 +45,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ChatMessagesHistoryViewCollectionResponse | File | None:
     if not responses.is_json(response):
         return responses.file(response)
@@ -57,7 +57,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[ChatMessagesHistoryViewCollectionResponse | File]:
     if not response.is_success:
         return responses.failed(response)

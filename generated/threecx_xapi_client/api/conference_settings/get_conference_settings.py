@@ -29,7 +29,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ConferenceSettings | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> ConferenceSettings | None:
     if response.status_code == 200:
         response_200 = ConferenceSettings.from_dict(responses.json(response))
 
@@ -37,7 +39,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ConferenceSettings]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[ConferenceSettings]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

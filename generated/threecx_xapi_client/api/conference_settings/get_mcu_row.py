@@ -25,7 +25,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> OnBoardMcuRow | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> OnBoardMcuRow | None:
     if response.status_code == 200:
         response_200 = OnBoardMcuRow.from_dict(responses.json(response))
 
@@ -33,7 +33,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[OnBoardMcuRow]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[OnBoardMcuRow]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

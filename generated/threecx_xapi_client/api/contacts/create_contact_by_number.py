@@ -32,7 +32,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Contact | None | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Contact | None | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> Contact | None:
@@ -50,7 +50,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Contact | None]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[Contact | None]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -31,7 +31,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[None]:
+def _build_response(*, client: AuthenticatedClient | Client | None = None, response: httpx.Response) -> Response[None]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

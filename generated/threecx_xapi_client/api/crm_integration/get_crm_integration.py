@@ -29,7 +29,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CrmIntegration | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> CrmIntegration | None:
     if response.status_code == 200:
         response_200 = CrmIntegration.from_dict(responses.json(response))
 
@@ -37,7 +37,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CrmIntegration]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[CrmIntegration]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

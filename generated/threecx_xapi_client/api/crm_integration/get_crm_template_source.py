@@ -26,7 +26,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CrmTemplateSource | None | None:
     if response.status_code == 200:
 
@@ -46,7 +46,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[CrmTemplateSource | None]:
     if not response.is_success:
         return responses.failed(response)

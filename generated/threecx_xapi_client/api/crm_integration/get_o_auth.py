@@ -25,7 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CrmChoice | None | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> CrmChoice | None | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> CrmChoice | None:
@@ -43,7 +45,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CrmChoice | None]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[CrmChoice | None]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -22,7 +22,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> HasSystemOwnerResponse200 | None:
     if response.status_code == 200:
         response_200 = HasSystemOwnerResponse200.from_dict(responses.json(response))
@@ -32,7 +32,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[HasSystemOwnerResponse200]:
     if not response.is_success:
         return responses.failed(response)

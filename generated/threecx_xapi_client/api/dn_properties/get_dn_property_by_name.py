@@ -27,7 +27,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DNProperty | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> DNProperty | None:
     if response.status_code == 200:
         response_200 = DNProperty.from_dict(responses.json(response))
 
@@ -35,7 +35,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[DNProperty]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[DNProperty]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

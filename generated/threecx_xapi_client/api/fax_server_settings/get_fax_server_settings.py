@@ -29,7 +29,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> FaxServerSettings | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> FaxServerSettings | None:
     if response.status_code == 200:
         response_200 = FaxServerSettings.from_dict(responses.json(response))
 
@@ -37,7 +39,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[FaxServerSettings]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[FaxServerSettings]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -21,7 +21,7 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> FirmwareState | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> FirmwareState | None:
     if response.status_code == 200:
         response_200 = FirmwareState.from_dict(responses.json(response))
 
@@ -29,7 +29,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[FirmwareState]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[FirmwareState]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

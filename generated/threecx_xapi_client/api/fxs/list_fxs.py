@@ -41,7 +41,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> FxsCollectionResponse | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> FxsCollectionResponse | None:
     if response.status_code == 200:
         response_200 = FxsCollectionResponse.from_dict(responses.json(response))
 
@@ -50,7 +52,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[FxsCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

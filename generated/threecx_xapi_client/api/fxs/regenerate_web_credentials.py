@@ -25,7 +25,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Fxs | None | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Fxs | None | None:
     if response.status_code == 200:
 
         def _parse_response_200(data: object) -> Fxs | None:
@@ -43,7 +43,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Fxs | None]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[Fxs | None]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -29,7 +29,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GeneralSettingsForPbx | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> GeneralSettingsForPbx | None:
     if response.status_code == 200:
         response_200 = GeneralSettingsForPbx.from_dict(responses.json(response))
 
@@ -38,7 +40,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[GeneralSettingsForPbx]:
     if not response.is_success:
         return responses.failed(response)

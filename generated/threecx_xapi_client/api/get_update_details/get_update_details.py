@@ -29,7 +29,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> GetUpdateDetailsResponse200 | None:
     if response.status_code == 200:
         response_200 = GetUpdateDetailsResponse200.from_dict(responses.json(response))
@@ -39,7 +39,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[GetUpdateDetailsResponse200]:
     if not response.is_success:
         return responses.failed(response)

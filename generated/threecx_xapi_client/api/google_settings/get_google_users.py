@@ -33,7 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ExternalAccountsPage | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> ExternalAccountsPage | None:
     if response.status_code == 200:
         response_200 = ExternalAccountsPage.from_dict(responses.json(response))
 
@@ -42,7 +44,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[ExternalAccountsPage]:
     if not response.is_success:
         return responses.failed(response)

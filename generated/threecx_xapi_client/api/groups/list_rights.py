@@ -45,7 +45,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> RightsCollectionResponse | None:
     if response.status_code == 200:
         response_200 = RightsCollectionResponse.from_dict(responses.json(response))
@@ -55,7 +55,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[RightsCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

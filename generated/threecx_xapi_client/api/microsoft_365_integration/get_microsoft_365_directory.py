@@ -21,7 +21,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Microsoft365Status | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> Microsoft365Status | None:
     if response.status_code == 200:
         response_200 = Microsoft365Status.from_dict(responses.json(response))
 
@@ -29,7 +31,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Microsoft365Status]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[Microsoft365Status]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

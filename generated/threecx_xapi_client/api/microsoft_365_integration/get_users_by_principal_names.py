@@ -33,7 +33,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ExternalAccountCollectionResponse | None:
     if response.status_code == 200:
         response_200 = ExternalAccountCollectionResponse.from_dict(responses.json(response))
@@ -43,7 +43,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[ExternalAccountCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

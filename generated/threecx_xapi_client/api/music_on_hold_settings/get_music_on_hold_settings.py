@@ -29,7 +29,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> MusicOnHoldSettings | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> MusicOnHoldSettings | None:
     if response.status_code == 200:
         response_200 = MusicOnHoldSettings.from_dict(responses.json(response))
 
@@ -37,7 +39,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[MusicOnHoldSettings]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[MusicOnHoldSettings]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -25,7 +25,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ResellerInfo | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> ResellerInfo | None:
     if response.status_code == 200:
         response_200 = ResellerInfo.from_dict(responses.json(response))
 
@@ -33,7 +33,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ResellerInfo]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[ResellerInfo]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

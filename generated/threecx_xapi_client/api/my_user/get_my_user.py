@@ -29,7 +29,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> User | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> User | None:
     if response.status_code == 200:
         response_200 = User.from_dict(responses.json(response))
 
@@ -37,7 +37,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[User]:
+def _build_response(*, client: AuthenticatedClient | Client | None = None, response: httpx.Response) -> Response[User]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

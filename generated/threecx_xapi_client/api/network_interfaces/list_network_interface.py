@@ -42,7 +42,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> NetworkInterfaceCollectionResponse | None:
     if response.status_code == 200:
         response_200 = NetworkInterfaceCollectionResponse.from_dict(responses.json(response))
@@ -52,7 +52,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[NetworkInterfaceCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

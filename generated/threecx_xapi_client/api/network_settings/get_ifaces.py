@@ -35,7 +35,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetIfacesResponse200 | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> GetIfacesResponse200 | None:
     if response.status_code == 200:
         response_200 = GetIfacesResponse200.from_dict(responses.json(response))
 
@@ -44,7 +46,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[GetIfacesResponse200]:
     if not response.is_success:
         return responses.failed(response)

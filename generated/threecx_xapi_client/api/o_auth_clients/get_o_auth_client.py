@@ -33,7 +33,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> OAuthClient | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> OAuthClient | None:
     if response.status_code == 200:
         response_200 = OAuthClient.from_dict(responses.json(response))
 
@@ -41,7 +41,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[OAuthClient]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[OAuthClient]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

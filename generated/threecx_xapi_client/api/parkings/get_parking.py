@@ -32,7 +32,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Parking | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Parking | None:
     if response.status_code == 200:
         response_200 = Parking.from_dict(responses.json(response))
 
@@ -40,7 +40,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Parking]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[Parking]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

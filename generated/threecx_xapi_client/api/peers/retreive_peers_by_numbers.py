@@ -32,7 +32,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> PeerCollectionResponse | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> PeerCollectionResponse | None:
     if response.status_code == 200:
         response_200 = PeerCollectionResponse.from_dict(responses.json(response))
 
@@ -41,7 +43,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[PeerCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

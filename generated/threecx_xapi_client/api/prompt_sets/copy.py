@@ -35,7 +35,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> PromptSet | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> PromptSet | None:
     if response.status_code == 200:
         response_200 = PromptSet.from_dict(responses.json(response))
 
@@ -43,7 +43,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[PromptSet]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[PromptSet]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -32,7 +32,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Queue | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Queue | None:
     if response.status_code == 200:
         response_200 = Queue.from_dict(responses.json(response))
 
@@ -40,7 +40,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Queue]:
+def _build_response(*, client: AuthenticatedClient | Client | None = None, response: httpx.Response) -> Response[Queue]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

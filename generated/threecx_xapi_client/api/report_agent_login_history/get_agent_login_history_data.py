@@ -54,7 +54,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> AgentLoginHistoryCollectionResponse | None:
     if response.status_code == 200:
         response_200 = AgentLoginHistoryCollectionResponse.from_dict(responses.json(response))
@@ -64,7 +64,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[AgentLoginHistoryCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

@@ -52,7 +52,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> AgentsInQueueStatisticsCollectionResponse | File | None:
     if not responses.is_json(response):
         return responses.file(response)
@@ -64,7 +64,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[AgentsInQueueStatisticsCollectionResponse | File]:
     if not response.is_success:
         return responses.failed(response)

@@ -52,7 +52,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallCostByExtensionGroupCollectionResponse | None:
     if response.status_code == 200:
         response_200 = CallCostByExtensionGroupCollectionResponse.from_dict(responses.json(response))
@@ -62,7 +62,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[CallCostByExtensionGroupCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

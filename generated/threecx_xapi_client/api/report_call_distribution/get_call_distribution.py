@@ -62,7 +62,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallDistributionCollectionResponse | None:
     if response.status_code == 200:
         response_200 = CallDistributionCollectionResponse.from_dict(responses.json(response))
@@ -72,7 +72,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[CallDistributionCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

@@ -66,7 +66,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallLogDataCollectionResponse | None:
     if response.status_code == 200:
         response_200 = CallLogDataCollectionResponse.from_dict(responses.json(response))
@@ -76,7 +76,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[CallLogDataCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

@@ -66,7 +66,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ChatHistoryViewCollectionResponse | File | None:
     if not responses.is_json(response):
         return responses.file(response)
@@ -78,7 +78,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[ChatHistoryViewCollectionResponse | File]:
     if not response.is_success:
         return responses.failed(response)

@@ -50,7 +50,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> RingGroupStatisticsCollectionResponse | None:
     if response.status_code == 200:
         response_200 = RingGroupStatisticsCollectionResponse.from_dict(responses.json(response))
@@ -60,7 +60,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[RingGroupStatisticsCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

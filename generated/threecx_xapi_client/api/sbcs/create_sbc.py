@@ -31,7 +31,7 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Sbc | None:
+def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Sbc | None:
     if response.status_code == 201:
         response_201 = Sbc.from_dict(responses.json(response))
 
@@ -39,7 +39,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Sbc]:
+def _build_response(*, client: AuthenticatedClient | Client | None = None, response: httpx.Response) -> Response[Sbc]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

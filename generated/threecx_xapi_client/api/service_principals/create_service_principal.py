@@ -31,7 +31,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ServicePrincipal | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> ServicePrincipal | None:
     if response.status_code == 201:
         response_201 = ServicePrincipal.from_dict(responses.json(response))
 
@@ -39,7 +41,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ServicePrincipal]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[ServicePrincipal]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

@@ -48,7 +48,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> MyPhoneRequestStatsCollectionResponse | None:
     if response.status_code == 200:
         response_200 = MyPhoneRequestStatsCollectionResponse.from_dict(responses.json(response))
@@ -58,7 +58,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[MyPhoneRequestStatsCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)

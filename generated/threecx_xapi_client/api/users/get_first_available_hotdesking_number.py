@@ -21,7 +21,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> FirstAvailableNumber | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> FirstAvailableNumber | None:
     if response.status_code == 200:
         response_200 = FirstAvailableNumber.from_dict(responses.json(response))
 
@@ -30,7 +32,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[FirstAvailableNumber]:
     if not response.is_success:
         return responses.failed(response)

@@ -25,7 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> OnBoardUICommand | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
+) -> OnBoardUICommand | None:
     if response.status_code == 200:
         response_200 = OnBoardUICommand.from_dict(responses.json(response))
 
@@ -33,7 +35,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[OnBoardUICommand]:
+def _build_response(
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
+) -> Response[OnBoardUICommand]:
     if not response.is_success:
         return responses.failed(response)
     return Response(

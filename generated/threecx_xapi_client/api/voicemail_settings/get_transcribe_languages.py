@@ -36,7 +36,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> LanguageItemCollectionResponse | None:
     if response.status_code == 200:
         response_200 = LanguageItemCollectionResponse.from_dict(responses.json(response))
@@ -46,7 +46,7 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client | None = None, response: httpx.Response
 ) -> Response[LanguageItemCollectionResponse]:
     if not response.is_success:
         return responses.failed(response)
