@@ -102,7 +102,8 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
                 annotation += " | NotGiven"
             body_arguments.append(Argument("body", "body", annotation, default, f"the {body['model']} to send"))
         elif isinstance(body_prop, ModelProperty):
-            inner = {str(p.python_name): p for p in body_prop.required_properties + body_prop.optional_properties}
+            props = (body_prop.required_properties or []) + (body_prop.optional_properties or [])
+            inner = {str(p.python_name): p for p in props}
             for item in body["properties"]:
                 prop = inner[item["python_name"]]
                 imports |= _imports(prop)

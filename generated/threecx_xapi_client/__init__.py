@@ -2,9 +2,21 @@
 # Change templates/ or generator/ and run `make generate` instead.
 """Typed client for the 3CX XAPI, generated from its OpenAPI document: one module per operation."""
 
-from .client import AuthenticatedClient, Client
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import AuthenticatedClient, Client
 
 __all__ = (
     "AuthenticatedClient",
     "Client",
 )
+
+
+def __getattr__(name: str) -> Any:
+    """``Client`` and ``AuthenticatedClient`` on first use: importing a submodule stays cheap."""
+    if name in __all__:
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,10 +3,10 @@
 """Shared types for parameters and responses."""
 
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, BinaryIO, Generic, Literal, TypeVar
 
 import httpx
-from attrs import define
 
 if TYPE_CHECKING:
     from .errors import ODataError
@@ -29,7 +29,7 @@ FileTypes = tuple[str | None, FileContent, str | None] | tuple[str | None, FileC
 RequestFiles = list[tuple[str, FileTypes]]
 
 
-@define
+@dataclass
 class File:
     """A file sent or received: downloads and exports answer with one when the PBX sends no JSON."""
 
@@ -45,7 +45,7 @@ class File:
 T = TypeVar("T")
 
 
-@define
+@dataclass
 class Response(Generic[T]):
     """A response from an endpoint: the parsed value on 2xx, the parsed OData error otherwise."""
 

@@ -7,7 +7,6 @@ cached token only if it is the one that failed, and the sync and async flows sha
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import contextlib
@@ -20,9 +19,12 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import httpx
+
+if TYPE_CHECKING:  # asyncio costs ~60 ms to import; sync-only programs never need it
+    import asyncio
 
 from ._exceptions import (
     APIConnectionError,
@@ -90,11 +92,17 @@ class _Token:
     lifetime: float | None  # seconds, None when unknown
 
 
+def _asyncio() -> Any:
+    import asyncio
+
+    return asyncio
+
+
 @dataclass
 class _LoopState:
     """What cannot cross event loops: an asyncio.Lock binds to its loop, and so do pooled connections."""
 
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lock: asyncio.Lock = field(default_factory=lambda: _asyncio().Lock())
     http: httpx.AsyncClient | None = None
 
 
@@ -245,14 +253,14 @@ class XAPIAuth(httpx.Auth):
     async def _hold_thread_lock(self) -> AsyncIterator[None]:
         """Take the thread lock without blocking the event loop, so sync flows and other loops wait for us."""
         while not self._lock.acquire(blocking=False):
-            await asyncio.sleep(_POLL_INTERVAL)
+            await _asyncio().sleep(_POLL_INTERVAL)
         try:
             yield
         finally:
             self._lock.release()
 
     def _loop_state(self) -> _LoopState:
-        loop = asyncio.get_running_loop()
+        loop = _asyncio().get_running_loop()
         with self._loops_guard:
             state = self._loops.get(loop)
             if state is None:

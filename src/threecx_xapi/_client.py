@@ -19,7 +19,6 @@ from threecx_xapi_client.resources import AsyncResources, SyncResources
 from threecx_xapi_client.types import UNSET
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth
-from ._bodies import build_body, coerce
 from ._exceptions import status_error_from_response
 from ._operations import Operation, operation
 from ._paging import AsyncPage, PageData, PageParams, SyncPage
@@ -154,6 +153,8 @@ class _BaseXAPI:
     def _body(
         self, op: Operation, body_args: Mapping[str, object] | None, body: object, options: RequestOptions
     ) -> dict[str, Any] | None:
+        from ._bodies import build_body, coerce  # only calls with a body pay for the schema checker
+
         spec = op.record["body"]
         if spec is None:
             if options.extra_body:

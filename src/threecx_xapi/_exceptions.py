@@ -9,7 +9,6 @@ the one that matters.
 from __future__ import annotations
 
 import email.utils
-import html
 import json
 import re
 import time
@@ -301,6 +300,8 @@ def _snippet(text: str) -> str | None:
     if "<" in text and ">" in text:
         title = _TITLE.search(text)
         text = title.group(1) if title and title.group(1).strip() else _TAG.sub(" ", _SCRIPT.sub(" ", text))
+        import html  # only for HTML error pages
+
         text = html.unescape(text)
     text = _JWT.sub("***", _CREDENTIAL.sub(r"\1 ***", _SPACE.sub(" ", text).strip()))
     return _truncate(text, _SNIPPET_LIMIT) or None

@@ -9,7 +9,6 @@ A read timeout, a dropped connection or a 503 from a proxy may follow a request 
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import logging
 import math
@@ -167,12 +166,18 @@ def send_with_retries(
         sleep(wait)
 
 
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # imported here: sync-only programs never pay for asyncio
+
+    await asyncio.sleep(seconds)
+
+
 async def asend_with_retries(
     send: Callable[[], Awaitable[httpx.Response]],
     *,
     method: str,
     policy: RetryPolicy,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     random: Callable[[], float] = _random.random,
 ) -> httpx.Response:
     """The async twin of :func:`send_with_retries`."""
@@ -186,14 +191,14 @@ async def asend_with_retries(
                 raise _give_up(exc, method, attempt, policy) from exc
             wait = policy.delay(attempt, random=random)
             _log_retry(method, _request_of(exc), type(exc).__name__, wait, attempt, policy)
-            await sleep(wait)
+            await (sleep or _asyncio_sleep)(wait)
             continue
         if attempt > policy.max_retries or not is_retryable(method, response=response):
             return response
         wait = policy.delay(attempt, response, random=random)
         _log_retry(method, _request_of(response), str(response.status_code), wait, attempt, policy)
         await response.aclose()
-        await sleep(wait)
+        await (sleep or _asyncio_sleep)(wait)
 
 
 def _request_of(source: httpx.Response | httpx.TransportError) -> httpx.Request | None:

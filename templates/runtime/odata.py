@@ -9,15 +9,18 @@ percent-encoded so that nothing it contains can leave its path segment or its qu
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import enum
 import math
 import re
-import uuid
+import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .types import Unset
+
+if TYPE_CHECKING:
+    from uuid import UUID
 
 __all__ = [
     "bool_segment",
@@ -92,7 +95,8 @@ def literal(value: object) -> str:
         if math.isinf(value):
             return "INF" if value > 0 else "-INF"
         return repr(value)
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal can only exist once its module is imported
+    if decimal is not None and isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ValueError(f"{value!r} has no OData literal")
         return format(value, "f")
@@ -102,7 +106,8 @@ def literal(value: object) -> str:
         return datetime_literal(value)
     if isinstance(value, _dt.date):
         return date_literal(value)
-    if isinstance(value, uuid.UUID):
+    uuid = sys.modules.get("uuid")
+    if uuid is not None and isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no OData literal: {value!r}")
 
@@ -182,8 +187,10 @@ def datetime_segment(value: _dt.datetime | None, name: str, *, nullable: bool = 
     return quote(text, safe=_DATETIME_SAFE)
 
 
-def uuid_segment(value: uuid.UUID | str | None, name: str, *, nullable: bool = False) -> str:
+def uuid_segment(value: UUID | str | None, name: str, *, nullable: bool = False) -> str:
     """A Guid key, bare as OData v4 wants it; a string must parse as a UUID."""
+    import uuid
+
     if value is None:
         if nullable:
             return "null"
