@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json as _json
 import re
 from io import BytesIO
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import httpx
@@ -13,7 +15,9 @@ import httpx
 from .errors import ODataError
 from .types import File, Response
 
-__all__ = ["failed", "file", "file_name", "is_json", "json"]
+__all__ = ["failed", "file", "file_name", "is_json", "json", "parse"]
+
+T = TypeVar("T")
 
 _PARAMETER = re.compile(r"""\s*;\s*([!#$%&'*+.^`|~\w-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)""")
 
@@ -30,6 +34,25 @@ def json(response: httpx.Response) -> Any:
         return _json.loads(response.content)
     except ValueError as exc:
         raise ValueError(f"{response.status_code} response is not valid JSON: {exc}") from None
+
+
+_BULK_BYTES = 256 * 1024
+
+
+def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
+    """Decode the JSON body and build the result, with the cyclic GC paused for large bodies.
+
+    Parsing a big collection allocates hundreds of thousands of objects, none of them in cycles; every few
+    thousand allocations CPython's cyclic collector would walk all of them again, which roughly doubles
+    the time. Reference counting still frees everything as usual; the collector's state is restored after.
+    """
+    if len(response.content) < _BULK_BYTES or not gc.isenabled():
+        return build(json(response))
+    gc.disable()
+    try:
+        return build(json(response))
+    finally:
+        gc.enable()
 
 
 def file_name(content_disposition: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,22 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedChatsStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ChatId",
+        "DateOfRequest",
+        "ParticipantEmail",
+        "ParticipantMessage",
+        "ParticipantName",
+        "ParticipantNumber",
+        "QueueDisplayName",
+        "QueueNo",
+        "ReasonForAbandoned",
+        "ReasonForDealtWith",
+        "Source",
+    }
+)
 
 
 @_attrs_define
@@ -118,61 +134,33 @@ class AbandonedChatsStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AbandonedChatsStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        chat_id = d.pop("ChatId", UNSET)
+        d = src_dict
+        chat_id = d.get("ChatId", UNSET)
 
-        _date_of_request = d.pop("DateOfRequest", UNSET)
+        _date_of_request = d.get("DateOfRequest", UNSET)
         date_of_request: datetime.datetime | Unset
-        if isinstance(_date_of_request, Unset):
-            date_of_request = UNSET
+        if _date_of_request is UNSET:
+            date_of_request = _date_of_request
         else:
             date_of_request = parse_datetime(_date_of_request)
 
-        participant_email = d.pop("ParticipantEmail", UNSET)
+        participant_email = d.get("ParticipantEmail", UNSET)
 
-        participant_message = d.pop("ParticipantMessage", UNSET)
+        participant_message = d.get("ParticipantMessage", UNSET)
 
-        def _parse_participant_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        participant_name = d.get("ParticipantName", UNSET)
 
-        participant_name = _parse_participant_name(d.pop("ParticipantName", UNSET))
+        participant_number = d.get("ParticipantNumber", UNSET)
 
-        participant_number = d.pop("ParticipantNumber", UNSET)
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
-        def _parse_queue_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        queue_no = d.get("QueueNo", UNSET)
 
-        queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
+        reason_for_abandoned = d.get("ReasonForAbandoned", UNSET)
 
-        queue_no = d.pop("QueueNo", UNSET)
+        reason_for_dealt_with = d.get("ReasonForDealtWith", UNSET)
 
-        def _parse_reason_for_abandoned(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reason_for_abandoned = _parse_reason_for_abandoned(d.pop("ReasonForAbandoned", UNSET))
-
-        def _parse_reason_for_dealt_with(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reason_for_dealt_with = _parse_reason_for_dealt_with(d.pop("ReasonForDealtWith", UNSET))
-
-        source = d.pop("Source", UNSET)
+        source = d.get("Source", UNSET)
 
         _instance = cls(
             chat_id=chat_id,
@@ -188,7 +176,8 @@ class AbandonedChatsStatistics:
             source=source,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,22 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AbandonedQueueCalls")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallerId",
+        "CallHistoryId",
+        "CallTime",
+        "CallTimeForCsv",
+        "ExtensionDisplayName",
+        "ExtensionDn",
+        "IsLoggedIn",
+        "PollingAttempts",
+        "QueueDisplayName",
+        "QueueDn",
+        "WaitTime",
+    }
+)
 
 
 @_attrs_define
@@ -144,115 +160,38 @@ class AbandonedQueueCalls:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AbandonedQueueCalls: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        caller_id = d.get("CallerId", UNSET)
 
-        def _parse_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        call_history_id = d.get("CallHistoryId", UNSET)
 
-        caller_id = _parse_caller_id(d.pop("CallerId", UNSET))
+        _call_time = d.get("CallTime", UNSET)
+        call_time: datetime.datetime | None | Unset
+        if _call_time is UNSET or _call_time is None:
+            call_time = _call_time
+        else:
+            call_time = parse_datetime(_call_time)
 
-        def _parse_call_history_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _call_time_for_csv = d.get("CallTimeForCsv", UNSET)
+        call_time_for_csv: datetime.datetime | None | Unset
+        if _call_time_for_csv is UNSET or _call_time_for_csv is None:
+            call_time_for_csv = _call_time_for_csv
+        else:
+            call_time_for_csv = parse_datetime(_call_time_for_csv)
 
-        call_history_id = _parse_call_history_id(d.pop("CallHistoryId", UNSET))
+        extension_display_name = d.get("ExtensionDisplayName", UNSET)
 
-        def _parse_call_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                call_time_type_0 = parse_datetime(data)
+        extension_dn = d.get("ExtensionDn", UNSET)
 
-                return call_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CallTime: cannot parse {data!r} as datetime.datetime | None | Unset")
+        is_logged_in = d.get("IsLoggedIn", UNSET)
 
-        call_time = _parse_call_time(d.pop("CallTime", UNSET))
+        polling_attempts = d.get("PollingAttempts", UNSET)
 
-        def _parse_call_time_for_csv(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                call_time_for_csv_type_0 = parse_datetime(data)
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
-                return call_time_for_csv_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CallTimeForCsv: cannot parse {data!r} as datetime.datetime | None | Unset")
+        queue_dn = d.get("QueueDn", UNSET)
 
-        call_time_for_csv = _parse_call_time_for_csv(d.pop("CallTimeForCsv", UNSET))
-
-        def _parse_extension_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        extension_display_name = _parse_extension_display_name(d.pop("ExtensionDisplayName", UNSET))
-
-        def _parse_extension_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        extension_dn = _parse_extension_dn(d.pop("ExtensionDn", UNSET))
-
-        def _parse_is_logged_in(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_logged_in = _parse_is_logged_in(d.pop("IsLoggedIn", UNSET))
-
-        def _parse_polling_attempts(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        polling_attempts = _parse_polling_attempts(d.pop("PollingAttempts", UNSET))
-
-        def _parse_queue_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
-
-        queue_dn = d.pop("QueueDn", UNSET)
-
-        def _parse_wait_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        wait_time = _parse_wait_time(d.pop("WaitTime", UNSET))
+        wait_time = d.get("WaitTime", UNSET)
 
         _instance = cls(
             caller_id=caller_id,
@@ -268,7 +207,8 @@ class AbandonedQueueCalls:
             wait_time=wait_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,18 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActiveCall")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Callee",
+        "Caller",
+        "EstablishedAt",
+        "Id",
+        "LastChangeStatus",
+        "ServerNow",
+        "Status",
+    }
+)
 
 
 @_attrs_define
@@ -106,87 +118,35 @@ class ActiveCall:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ActiveCall: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        callee = d.get("Callee", UNSET)
 
-        def _parse_callee(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        caller = d.get("Caller", UNSET)
 
-        callee = _parse_callee(d.pop("Callee", UNSET))
+        _established_at = d.get("EstablishedAt", UNSET)
+        established_at: datetime.datetime | None | Unset
+        if _established_at is UNSET or _established_at is None:
+            established_at = _established_at
+        else:
+            established_at = parse_datetime(_established_at)
 
-        def _parse_caller(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        caller = _parse_caller(d.pop("Caller", UNSET))
+        _last_change_status = d.get("LastChangeStatus", UNSET)
+        last_change_status: datetime.datetime | None | Unset
+        if _last_change_status is UNSET or _last_change_status is None:
+            last_change_status = _last_change_status
+        else:
+            last_change_status = parse_datetime(_last_change_status)
 
-        def _parse_established_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                established_at_type_0 = parse_datetime(data)
+        _server_now = d.get("ServerNow", UNSET)
+        server_now: datetime.datetime | None | Unset
+        if _server_now is UNSET or _server_now is None:
+            server_now = _server_now
+        else:
+            server_now = parse_datetime(_server_now)
 
-                return established_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"EstablishedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        established_at = _parse_established_at(d.pop("EstablishedAt", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_last_change_status(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_change_status_type_0 = parse_datetime(data)
-
-                return last_change_status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastChangeStatus: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_change_status = _parse_last_change_status(d.pop("LastChangeStatus", UNSET))
-
-        def _parse_server_now(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                server_now_type_0 = parse_datetime(data)
-
-                return server_now_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ServerNow: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        server_now = _parse_server_now(d.pop("ServerNow", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("Status", UNSET))
+        status = d.get("Status", UNSET)
 
         _instance = cls(
             callee=callee,
@@ -198,7 +158,8 @@ class ActiveCall:
             status=status,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,14 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ActivityLogEvent")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Index",
+        "Message",
+        "TimeStamp",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,17 @@ class ActivityLogEvent:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ActivityLogEvent: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        index = d.pop("Index", UNSET)
+        d = src_dict
+        index = d.get("Index", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        message = d.get("Message", UNSET)
 
-        message = _parse_message(d.pop("Message", UNSET))
-
-        def _parse_time_stamp(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                time_stamp_type_0 = parse_datetime(data)
-
-                return time_stamp_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"TimeStamp: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        time_stamp = _parse_time_stamp(d.pop("TimeStamp", UNSET))
+        _time_stamp = d.get("TimeStamp", UNSET)
+        time_stamp: datetime.datetime | None | Unset
+        if _time_stamp is UNSET or _time_stamp is None:
+            time_stamp = _time_stamp
+        else:
+            time_stamp = parse_datetime(_time_stamp)
 
         _instance = cls(
             index=index,
@@ -97,7 +88,8 @@ class ActivityLogEvent:
             time_stamp=time_stamp,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ActivityLogsFilter")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Extensions",
+    }
+)
+
 
 @_attrs_define
 class ActivityLogsFilter:
@@ -49,21 +55,22 @@ class ActivityLogsFilter:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ActivityLogsFilter: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _extensions = d.pop("Extensions", UNSET)
-        extensions: list[ExtensionFilter] | Unset = UNSET
-        if _extensions is not UNSET:
-            extensions = []
-            for extensions_item_data in _extensions:
-                extensions_item = ExtensionFilter.from_dict(extensions_item_data)
-
-                extensions.append(extensions_item)
+        d = src_dict
+        _extensions = d.get("Extensions", UNSET)
+        extensions: list[ExtensionFilter] | Unset
+        if _extensions is UNSET:
+            extensions = _extensions
+        else:
+            if not isinstance(_extensions, list):
+                raise TypeError(f"Extensions: expected a JSON array, got {type(_extensions).__name__}")
+            extensions = [ExtensionFilter.from_dict(item) for item in _extensions]
 
         _instance = cls(
             extensions=extensions,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

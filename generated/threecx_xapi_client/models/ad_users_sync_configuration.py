@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,26 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ADUsersSyncConfiguration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "EnableSSO",
+        "IsEnabled",
+        "IsSyncDepartments",
+        "IsSyncDetails",
+        "IsSyncOfficePhone",
+        "IsSyncPhoto",
+        "SelectedGroups",
+        "SelectedUsers",
+        "SetTeamsPresence",
+        "StartingExtensionNumber",
+        "StatusSyncConfiguration",
+        "SyncEvents",
+        "SyncGuestUsers",
+        "SyncPersonalContacts",
+        "SyncType",
+    }
+)
 
 
 @_attrs_define
@@ -187,129 +207,60 @@ class ADUsersSyncConfiguration:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ADUsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        enable_sso = d.get("EnableSSO", UNSET)
 
-        def _parse_enable_sso(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_enabled = d.get("IsEnabled", UNSET)
 
-        enable_sso = _parse_enable_sso(d.pop("EnableSSO", UNSET))
+        is_sync_departments = d.get("IsSyncDepartments", UNSET)
 
-        def _parse_is_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_sync_details = d.get("IsSyncDetails", UNSET)
 
-        is_enabled = _parse_is_enabled(d.pop("IsEnabled", UNSET))
+        is_sync_office_phone = d.get("IsSyncOfficePhone", UNSET)
 
-        def _parse_is_sync_departments(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_sync_photo = d.get("IsSyncPhoto", UNSET)
 
-        is_sync_departments = _parse_is_sync_departments(d.pop("IsSyncDepartments", UNSET))
+        _selected_groups = d.get("SelectedGroups", UNSET)
+        selected_groups: list[str] | Unset
+        if _selected_groups is UNSET:
+            selected_groups = _selected_groups
+        else:
+            if not isinstance(_selected_groups, list):
+                raise TypeError(f"SelectedGroups: expected a JSON array, got {type(_selected_groups).__name__}")
+            selected_groups = _selected_groups
 
-        def _parse_is_sync_details(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _selected_users = d.get("SelectedUsers", UNSET)
+        selected_users: list[str] | Unset
+        if _selected_users is UNSET:
+            selected_users = _selected_users
+        else:
+            if not isinstance(_selected_users, list):
+                raise TypeError(f"SelectedUsers: expected a JSON array, got {type(_selected_users).__name__}")
+            selected_users = _selected_users
 
-        is_sync_details = _parse_is_sync_details(d.pop("IsSyncDetails", UNSET))
+        set_teams_presence = d.get("SetTeamsPresence", UNSET)
 
-        def _parse_is_sync_office_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        starting_extension_number = d.get("StartingExtensionNumber", UNSET)
 
-        is_sync_office_phone = _parse_is_sync_office_phone(d.pop("IsSyncOfficePhone", UNSET))
+        _status_sync_configuration = d.get("StatusSyncConfiguration", UNSET)
+        status_sync_configuration: None | StatusSyncConfiguration | Unset
+        if _status_sync_configuration is UNSET or _status_sync_configuration is None:
+            status_sync_configuration = _status_sync_configuration
+        else:
+            status_sync_configuration = StatusSyncConfiguration.from_dict(_status_sync_configuration)
 
-        def _parse_is_sync_photo(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        sync_events = d.get("SyncEvents", UNSET)
 
-        is_sync_photo = _parse_is_sync_photo(d.pop("IsSyncPhoto", UNSET))
+        sync_guest_users = d.get("SyncGuestUsers", UNSET)
 
-        selected_groups = cast(list[str], d.pop("SelectedGroups", UNSET))
+        sync_personal_contacts = d.get("SyncPersonalContacts", UNSET)
 
-        selected_users = cast(list[str], d.pop("SelectedUsers", UNSET))
-
-        def _parse_set_teams_presence(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        set_teams_presence = _parse_set_teams_presence(d.pop("SetTeamsPresence", UNSET))
-
-        starting_extension_number = d.pop("StartingExtensionNumber", UNSET)
-
-        def _parse_status_sync_configuration(data: object) -> None | StatusSyncConfiguration | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            status_sync_configuration_type_1 = StatusSyncConfiguration.from_dict(data)
-
-            return status_sync_configuration_type_1
-
-        status_sync_configuration = _parse_status_sync_configuration(d.pop("StatusSyncConfiguration", UNSET))
-
-        def _parse_sync_events(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sync_events = _parse_sync_events(d.pop("SyncEvents", UNSET))
-
-        def _parse_sync_guest_users(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sync_guest_users = _parse_sync_guest_users(d.pop("SyncGuestUsers", UNSET))
-
-        def _parse_sync_personal_contacts(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        sync_personal_contacts = _parse_sync_personal_contacts(d.pop("SyncPersonalContacts", UNSET))
-
-        def _parse_sync_type(data: object) -> IntegrationSyncType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            sync_type_type_1 = IntegrationSyncType(data)
-
-            return sync_type_type_1
-
-        sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
+        _sync_type = d.get("SyncType", UNSET)
+        sync_type: IntegrationSyncType | None | Unset
+        if _sync_type is UNSET or _sync_type is None:
+            sync_type = _sync_type
+        else:
+            sync_type = IntegrationSyncType(_sync_type)
 
         _instance = cls(
             enable_sso=enable_sso,
@@ -329,7 +280,8 @@ class ADUsersSyncConfiguration:
             sync_type=sync_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

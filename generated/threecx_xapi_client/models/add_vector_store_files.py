@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AddVectorStoreFiles")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FileIds",
+        "VectorId",
+    }
+)
 
 
 @_attrs_define
@@ -46,17 +53,25 @@ class AddVectorStoreFiles:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AddVectorStoreFiles: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        file_ids = cast(list[str], d.pop("FileIds", UNSET))
+        d = src_dict
+        _file_ids = d.get("FileIds", UNSET)
+        file_ids: list[str] | Unset
+        if _file_ids is UNSET:
+            file_ids = _file_ids
+        else:
+            if not isinstance(_file_ids, list):
+                raise TypeError(f"FileIds: expected a JSON array, got {type(_file_ids).__name__}")
+            file_ids = _file_ids
 
-        vector_id = d.pop("VectorId", UNSET)
+        vector_id = d.get("VectorId", UNSET)
 
         _instance = cls(
             file_ids=file_ids,
             vector_id=vector_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

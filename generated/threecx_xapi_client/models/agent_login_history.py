@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,23 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentLoginHistory")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Agent",
+        "AgentNo",
+        "Day",
+        "LoggedInDayInterval",
+        "loggedInDt",
+        "LoggedInInterval",
+        "LoggedInTotalInterval",
+        "LoggedOutDt",
+        "QueueNo",
+        "TalkingDayInterval",
+        "TalkingInterval",
+        "TalkingTotalInterval",
+    }
+)
 
 
 @_attrs_define
@@ -148,117 +165,45 @@ class AgentLoginHistory:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentLoginHistory: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        agent = d.pop("Agent", UNSET)
+        d = src_dict
+        agent = d.get("Agent", UNSET)
 
-        agent_no = d.pop("AgentNo", UNSET)
+        agent_no = d.get("AgentNo", UNSET)
 
-        def _parse_day(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                day_type_0 = parse_datetime(data)
+        _day = d.get("Day", UNSET)
+        day: datetime.datetime | None | Unset
+        if _day is UNSET or _day is None:
+            day = _day
+        else:
+            day = parse_datetime(_day)
 
-                return day_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Day: cannot parse {data!r} as datetime.datetime | None | Unset")
+        logged_in_day_interval = d.get("LoggedInDayInterval", UNSET)
 
-        day = _parse_day(d.pop("Day", UNSET))
+        _logged_in_dt = d.get("loggedInDt", UNSET)
+        logged_in_dt: datetime.datetime | None | Unset
+        if _logged_in_dt is UNSET or _logged_in_dt is None:
+            logged_in_dt = _logged_in_dt
+        else:
+            logged_in_dt = parse_datetime(_logged_in_dt)
 
-        def _parse_logged_in_day_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        logged_in_interval = d.get("LoggedInInterval", UNSET)
 
-        logged_in_day_interval = _parse_logged_in_day_interval(d.pop("LoggedInDayInterval", UNSET))
+        logged_in_total_interval = d.get("LoggedInTotalInterval", UNSET)
 
-        def _parse_logged_in_dt(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                logged_in_dt_type_0 = parse_datetime(data)
+        _logged_out_dt = d.get("LoggedOutDt", UNSET)
+        logged_out_dt: datetime.datetime | None | Unset
+        if _logged_out_dt is UNSET or _logged_out_dt is None:
+            logged_out_dt = _logged_out_dt
+        else:
+            logged_out_dt = parse_datetime(_logged_out_dt)
 
-                return logged_in_dt_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"loggedInDt: cannot parse {data!r} as datetime.datetime | None | Unset")
+        queue_no = d.get("QueueNo", UNSET)
 
-        logged_in_dt = _parse_logged_in_dt(d.pop("loggedInDt", UNSET))
+        talking_day_interval = d.get("TalkingDayInterval", UNSET)
 
-        def _parse_logged_in_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        talking_interval = d.get("TalkingInterval", UNSET)
 
-        logged_in_interval = _parse_logged_in_interval(d.pop("LoggedInInterval", UNSET))
-
-        def _parse_logged_in_total_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logged_in_total_interval = _parse_logged_in_total_interval(d.pop("LoggedInTotalInterval", UNSET))
-
-        def _parse_logged_out_dt(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                logged_out_dt_type_0 = parse_datetime(data)
-
-                return logged_out_dt_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LoggedOutDt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        logged_out_dt = _parse_logged_out_dt(d.pop("LoggedOutDt", UNSET))
-
-        queue_no = d.pop("QueueNo", UNSET)
-
-        def _parse_talking_day_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_day_interval = _parse_talking_day_interval(d.pop("TalkingDayInterval", UNSET))
-
-        def _parse_talking_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_interval = _parse_talking_interval(d.pop("TalkingInterval", UNSET))
-
-        def _parse_talking_total_interval(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_total_interval = _parse_talking_total_interval(d.pop("TalkingTotalInterval", UNSET))
+        talking_total_interval = d.get("TalkingTotalInterval", UNSET)
 
         _instance = cls(
             agent=agent,
@@ -275,7 +220,8 @@ class AgentLoginHistory:
             talking_total_interval=talking_total_interval,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,32 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="AgentSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AbusiveCallerAction",
+        "AgentFallback",
+        "AgentType",
+        "AllowedExtensions",
+        "AllowWebsearch",
+        "BossInterruptionSettings",
+        "CallerDoesNotRespondAction",
+        "CheckStatusBeforeTransfer",
+        "EnableNameMatching",
+        "FirstMessage",
+        "HumanHandoff",
+        "Knowledgebase",
+        "Language",
+        "MaxCallDuration",
+        "PhonebookOverride",
+        "RoutingDirectory",
+        "SpamAction",
+        "SpamInstructions",
+        "SwitchLanguage",
+        "SystemPrompt",
+        "Voice",
+    }
+)
 
 
 @_attrs_define
@@ -272,219 +298,97 @@ class AgentSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _abusive_caller_action = d.get("AbusiveCallerAction", UNSET)
+        abusive_caller_action: AgentRoutingAction | None | Unset
+        if _abusive_caller_action is UNSET or _abusive_caller_action is None:
+            abusive_caller_action = _abusive_caller_action
+        else:
+            abusive_caller_action = AgentRoutingAction.from_dict(_abusive_caller_action)
 
-        def _parse_abusive_caller_action(data: object) -> AgentRoutingAction | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            abusive_caller_action_type_1 = AgentRoutingAction.from_dict(data)
+        _agent_fallback = d.get("AgentFallback", UNSET)
+        agent_fallback: AgentRoutingAction | None | Unset
+        if _agent_fallback is UNSET or _agent_fallback is None:
+            agent_fallback = _agent_fallback
+        else:
+            agent_fallback = AgentRoutingAction.from_dict(_agent_fallback)
 
-            return abusive_caller_action_type_1
+        agent_type = d.get("AgentType", UNSET)
 
-        abusive_caller_action = _parse_abusive_caller_action(d.pop("AbusiveCallerAction", UNSET))
+        allowed_extensions = d.get("AllowedExtensions", UNSET)
 
-        def _parse_agent_fallback(data: object) -> AgentRoutingAction | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            agent_fallback_type_1 = AgentRoutingAction.from_dict(data)
+        allow_websearch = d.get("AllowWebsearch", UNSET)
 
-            return agent_fallback_type_1
+        _boss_interruption_settings = d.get("BossInterruptionSettings", UNSET)
+        boss_interruption_settings: BossInterruptionSettings | None | Unset
+        if _boss_interruption_settings is UNSET or _boss_interruption_settings is None:
+            boss_interruption_settings = _boss_interruption_settings
+        else:
+            boss_interruption_settings = BossInterruptionSettings.from_dict(_boss_interruption_settings)
 
-        agent_fallback = _parse_agent_fallback(d.pop("AgentFallback", UNSET))
+        _caller_does_not_respond_action = d.get("CallerDoesNotRespondAction", UNSET)
+        caller_does_not_respond_action: AgentRoutingAction | None | Unset
+        if _caller_does_not_respond_action is UNSET or _caller_does_not_respond_action is None:
+            caller_does_not_respond_action = _caller_does_not_respond_action
+        else:
+            caller_does_not_respond_action = AgentRoutingAction.from_dict(_caller_does_not_respond_action)
 
-        def _parse_agent_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        check_status_before_transfer = d.get("CheckStatusBeforeTransfer", UNSET)
 
-        agent_type = _parse_agent_type(d.pop("AgentType", UNSET))
+        enable_name_matching = d.get("EnableNameMatching", UNSET)
 
-        def _parse_allowed_extensions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        first_message = d.get("FirstMessage", UNSET)
 
-        allowed_extensions = _parse_allowed_extensions(d.pop("AllowedExtensions", UNSET))
+        _human_handoff = d.get("HumanHandoff", UNSET)
+        human_handoff: AgentRoutingDirectory | None | Unset
+        if _human_handoff is UNSET or _human_handoff is None:
+            human_handoff = _human_handoff
+        else:
+            human_handoff = AgentRoutingDirectory.from_dict(_human_handoff)
 
-        def _parse_allow_websearch(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _knowledgebase = d.get("Knowledgebase", UNSET)
+        knowledgebase: list[str] | Unset
+        if _knowledgebase is UNSET:
+            knowledgebase = _knowledgebase
+        else:
+            if not isinstance(_knowledgebase, list):
+                raise TypeError(f"Knowledgebase: expected a JSON array, got {type(_knowledgebase).__name__}")
+            knowledgebase = _knowledgebase
 
-        allow_websearch = _parse_allow_websearch(d.pop("AllowWebsearch", UNSET))
+        language = d.get("Language", UNSET)
 
-        def _parse_boss_interruption_settings(data: object) -> BossInterruptionSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            boss_interruption_settings_type_1 = BossInterruptionSettings.from_dict(data)
+        max_call_duration = d.get("MaxCallDuration", UNSET)
 
-            return boss_interruption_settings_type_1
+        _phonebook_override = d.get("PhonebookOverride", UNSET)
+        phonebook_override: None | Peer | Unset
+        if _phonebook_override is UNSET or _phonebook_override is None:
+            phonebook_override = _phonebook_override
+        else:
+            phonebook_override = Peer.from_dict(_phonebook_override)
 
-        boss_interruption_settings = _parse_boss_interruption_settings(d.pop("BossInterruptionSettings", UNSET))
+        _routing_directory = d.get("RoutingDirectory", UNSET)
+        routing_directory: list[AgentRoutingDirectory] | Unset
+        if _routing_directory is UNSET:
+            routing_directory = _routing_directory
+        else:
+            if not isinstance(_routing_directory, list):
+                raise TypeError(f"RoutingDirectory: expected a JSON array, got {type(_routing_directory).__name__}")
+            routing_directory = [AgentRoutingDirectory.from_dict(item) for item in _routing_directory]
 
-        def _parse_caller_does_not_respond_action(data: object) -> AgentRoutingAction | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            caller_does_not_respond_action_type_1 = AgentRoutingAction.from_dict(data)
+        _spam_action = d.get("SpamAction", UNSET)
+        spam_action: AgentRoutingAction | None | Unset
+        if _spam_action is UNSET or _spam_action is None:
+            spam_action = _spam_action
+        else:
+            spam_action = AgentRoutingAction.from_dict(_spam_action)
 
-            return caller_does_not_respond_action_type_1
+        spam_instructions = d.get("SpamInstructions", UNSET)
 
-        caller_does_not_respond_action = _parse_caller_does_not_respond_action(
-            d.pop("CallerDoesNotRespondAction", UNSET)
-        )
+        switch_language = d.get("SwitchLanguage", UNSET)
 
-        def _parse_check_status_before_transfer(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        system_prompt = d.get("SystemPrompt", UNSET)
 
-        check_status_before_transfer = _parse_check_status_before_transfer(d.pop("CheckStatusBeforeTransfer", UNSET))
-
-        def _parse_enable_name_matching(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_name_matching = _parse_enable_name_matching(d.pop("EnableNameMatching", UNSET))
-
-        def _parse_first_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_message = _parse_first_message(d.pop("FirstMessage", UNSET))
-
-        def _parse_human_handoff(data: object) -> AgentRoutingDirectory | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            human_handoff_type_1 = AgentRoutingDirectory.from_dict(data)
-
-            return human_handoff_type_1
-
-        human_handoff = _parse_human_handoff(d.pop("HumanHandoff", UNSET))
-
-        knowledgebase = cast(list[str], d.pop("Knowledgebase", UNSET))
-
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        language = _parse_language(d.pop("Language", UNSET))
-
-        def _parse_max_call_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_call_duration = _parse_max_call_duration(d.pop("MaxCallDuration", UNSET))
-
-        def _parse_phonebook_override(data: object) -> None | Peer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            phonebook_override_type_1 = Peer.from_dict(data)
-
-            return phonebook_override_type_1
-
-        phonebook_override = _parse_phonebook_override(d.pop("PhonebookOverride", UNSET))
-
-        _routing_directory = d.pop("RoutingDirectory", UNSET)
-        routing_directory: list[AgentRoutingDirectory] | Unset = UNSET
-        if _routing_directory is not UNSET:
-            routing_directory = []
-            for routing_directory_item_data in _routing_directory:
-                routing_directory_item = AgentRoutingDirectory.from_dict(routing_directory_item_data)
-
-                routing_directory.append(routing_directory_item)
-
-        def _parse_spam_action(data: object) -> AgentRoutingAction | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            spam_action_type_1 = AgentRoutingAction.from_dict(data)
-
-            return spam_action_type_1
-
-        spam_action = _parse_spam_action(d.pop("SpamAction", UNSET))
-
-        def _parse_spam_instructions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        spam_instructions = _parse_spam_instructions(d.pop("SpamInstructions", UNSET))
-
-        def _parse_switch_language(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        switch_language = _parse_switch_language(d.pop("SwitchLanguage", UNSET))
-
-        def _parse_system_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_prompt = _parse_system_prompt(d.pop("SystemPrompt", UNSET))
-
-        def _parse_voice(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        voice = _parse_voice(d.pop("Voice", UNSET))
+        voice = d.get("Voice", UNSET)
 
         _instance = cls(
             abusive_caller_action=abusive_caller_action,
@@ -510,7 +414,8 @@ class AgentSettings:
             voice=voice,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

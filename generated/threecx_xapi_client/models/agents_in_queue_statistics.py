@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,24 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentsInQueueStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnsweredCount",
+        "AnsweredPercent",
+        "AnsweredPerHourCount",
+        "AvgRingTime",
+        "AvgTalkTime",
+        "Dn",
+        "DnDisplayName",
+        "LoggedInTime",
+        "LostCount",
+        "Queue",
+        "QueueDisplayName",
+        "RingTime",
+        "TalkTime",
+    }
+)
 
 
 @_attrs_define
@@ -158,117 +176,32 @@ class AgentsInQueueStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentsInQueueStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        def _parse_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        answered_percent = d.get("AnsweredPercent", UNSET)
 
-        answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
+        answered_per_hour_count = d.get("AnsweredPerHourCount", UNSET)
 
-        def _parse_answered_percent(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        avg_ring_time = d.get("AvgRingTime", UNSET)
 
-        answered_percent = _parse_answered_percent(d.pop("AnsweredPercent", UNSET))
+        avg_talk_time = d.get("AvgTalkTime", UNSET)
 
-        def _parse_answered_per_hour_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        dn = d.get("Dn", UNSET)
 
-        answered_per_hour_count = _parse_answered_per_hour_count(d.pop("AnsweredPerHourCount", UNSET))
+        dn_display_name = d.get("DnDisplayName", UNSET)
 
-        def _parse_avg_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        logged_in_time = d.get("LoggedInTime", UNSET)
 
-        avg_ring_time = _parse_avg_ring_time(d.pop("AvgRingTime", UNSET))
+        lost_count = d.get("LostCount", UNSET)
 
-        def _parse_avg_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        queue = d.get("Queue", UNSET)
 
-        avg_talk_time = _parse_avg_talk_time(d.pop("AvgTalkTime", UNSET))
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
-        dn = d.pop("Dn", UNSET)
+        ring_time = d.get("RingTime", UNSET)
 
-        def _parse_dn_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dn_display_name = _parse_dn_display_name(d.pop("DnDisplayName", UNSET))
-
-        def _parse_logged_in_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logged_in_time = _parse_logged_in_time(d.pop("LoggedInTime", UNSET))
-
-        def _parse_lost_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        lost_count = _parse_lost_count(d.pop("LostCount", UNSET))
-
-        def _parse_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue = _parse_queue(d.pop("Queue", UNSET))
-
-        def _parse_queue_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
-
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
-
-        def _parse_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
+        talk_time = d.get("TalkTime", UNSET)
 
         _instance = cls(
             answered_count=answered_count,
@@ -286,7 +219,8 @@ class AgentsInQueueStatistics:
             talk_time=talk_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

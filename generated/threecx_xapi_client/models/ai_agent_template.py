@@ -12,6 +12,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AIAgentTemplate")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Description",
+        "FirstMessage",
+        "Id",
+        "Name",
+        "Preview",
+    }
+)
+
 
 @_attrs_define
 class AIAgentTemplate:
@@ -62,16 +72,16 @@ class AIAgentTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AIAgentTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        description = d.pop("Description", UNSET)
+        d = src_dict
+        description = d.get("Description", UNSET)
 
-        first_message = d.pop("FirstMessage", UNSET)
+        first_message = d.get("FirstMessage", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
-        preview = d.pop("Preview", UNSET)
+        preview = d.get("Preview", UNSET)
 
         _instance = cls(
             description=description,
@@ -81,7 +91,8 @@ class AIAgentTemplate:
             preview=preview,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AIModel")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Description",
+        "Example",
+        "Id",
+        "Name",
+        "Preview",
+    }
+)
 
 
 @_attrs_define
@@ -70,31 +80,16 @@ class AIModel:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AIModel: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        description = d.get("Description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        example = d.get("Example", UNSET)
 
-        description = _parse_description(d.pop("Description", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_example(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        example = _parse_example(d.pop("Example", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        name = d.pop("Name", UNSET)
-
-        preview = d.pop("Preview", UNSET)
+        preview = d.get("Preview", UNSET)
 
         _instance = cls(
             description=description,
@@ -104,7 +99,8 @@ class AIModel:
             preview=preview,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

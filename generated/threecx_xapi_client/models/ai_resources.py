@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AIResources")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Chips",
+        "Models",
+        "RealtimeModels",
+        "Templates",
+        "Voices",
+    }
+)
+
 
 @_attrs_define
 class AIResources:
@@ -97,51 +107,51 @@ class AIResources:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AIResources: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _chips = d.pop("Chips", UNSET)
-        chips: list[AIModel] | Unset = UNSET
-        if _chips is not UNSET:
-            chips = []
-            for chips_item_data in _chips:
-                chips_item = AIModel.from_dict(chips_item_data)
+        d = src_dict
+        _chips = d.get("Chips", UNSET)
+        chips: list[AIModel] | Unset
+        if _chips is UNSET:
+            chips = _chips
+        else:
+            if not isinstance(_chips, list):
+                raise TypeError(f"Chips: expected a JSON array, got {type(_chips).__name__}")
+            chips = [AIModel.from_dict(item) for item in _chips]
 
-                chips.append(chips_item)
+        _models = d.get("Models", UNSET)
+        models: list[AIModel] | Unset
+        if _models is UNSET:
+            models = _models
+        else:
+            if not isinstance(_models, list):
+                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
+            models = [AIModel.from_dict(item) for item in _models]
 
-        _models = d.pop("Models", UNSET)
-        models: list[AIModel] | Unset = UNSET
-        if _models is not UNSET:
-            models = []
-            for models_item_data in _models:
-                models_item = AIModel.from_dict(models_item_data)
+        _realtime_models = d.get("RealtimeModels", UNSET)
+        realtime_models: list[AIModel] | Unset
+        if _realtime_models is UNSET:
+            realtime_models = _realtime_models
+        else:
+            if not isinstance(_realtime_models, list):
+                raise TypeError(f"RealtimeModels: expected a JSON array, got {type(_realtime_models).__name__}")
+            realtime_models = [AIModel.from_dict(item) for item in _realtime_models]
 
-                models.append(models_item)
+        _templates = d.get("Templates", UNSET)
+        templates: list[AIAgentTemplate] | Unset
+        if _templates is UNSET:
+            templates = _templates
+        else:
+            if not isinstance(_templates, list):
+                raise TypeError(f"Templates: expected a JSON array, got {type(_templates).__name__}")
+            templates = [AIAgentTemplate.from_dict(item) for item in _templates]
 
-        _realtime_models = d.pop("RealtimeModels", UNSET)
-        realtime_models: list[AIModel] | Unset = UNSET
-        if _realtime_models is not UNSET:
-            realtime_models = []
-            for realtime_models_item_data in _realtime_models:
-                realtime_models_item = AIModel.from_dict(realtime_models_item_data)
-
-                realtime_models.append(realtime_models_item)
-
-        _templates = d.pop("Templates", UNSET)
-        templates: list[AIAgentTemplate] | Unset = UNSET
-        if _templates is not UNSET:
-            templates = []
-            for templates_item_data in _templates:
-                templates_item = AIAgentTemplate.from_dict(templates_item_data)
-
-                templates.append(templates_item)
-
-        _voices = d.pop("Voices", UNSET)
-        voices: list[AIVoice] | Unset = UNSET
-        if _voices is not UNSET:
-            voices = []
-            for voices_item_data in _voices:
-                voices_item = AIVoice.from_dict(voices_item_data)
-
-                voices.append(voices_item)
+        _voices = d.get("Voices", UNSET)
+        voices: list[AIVoice] | Unset
+        if _voices is UNSET:
+            voices = _voices
+        else:
+            if not isinstance(_voices, list):
+                raise TypeError(f"Voices: expected a JSON array, got {type(_voices).__name__}")
+            voices = [AIVoice.from_dict(item) for item in _voices]
 
         _instance = cls(
             chips=chips,
@@ -151,7 +161,8 @@ class AIResources:
             voices=voices,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="AISettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "APIKey",
+        "CompanyDescription",
+        "CompanyName",
+        "CompletionModel",
+        "ManagementAPIKey",
+        "Provider",
+        "RealtimeModel",
+    }
+)
 
 
 @_attrs_define
@@ -114,78 +126,30 @@ class AISettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AISettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _api_key = d.get("APIKey", UNSET)
+        api_key: ConcealedPassword | None | Unset
+        if _api_key is UNSET or _api_key is None:
+            api_key = _api_key
+        else:
+            api_key = ConcealedPassword.from_dict(_api_key)
 
-        def _parse_api_key(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            api_key_type_1 = ConcealedPassword.from_dict(data)
+        company_description = d.get("CompanyDescription", UNSET)
 
-            return api_key_type_1
+        company_name = d.get("CompanyName", UNSET)
 
-        api_key = _parse_api_key(d.pop("APIKey", UNSET))
+        completion_model = d.get("CompletionModel", UNSET)
 
-        def _parse_company_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _management_api_key = d.get("ManagementAPIKey", UNSET)
+        management_api_key: ConcealedPassword | None | Unset
+        if _management_api_key is UNSET or _management_api_key is None:
+            management_api_key = _management_api_key
+        else:
+            management_api_key = ConcealedPassword.from_dict(_management_api_key)
 
-        company_description = _parse_company_description(d.pop("CompanyDescription", UNSET))
+        provider = d.get("Provider", UNSET)
 
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        company_name = _parse_company_name(d.pop("CompanyName", UNSET))
-
-        def _parse_completion_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        completion_model = _parse_completion_model(d.pop("CompletionModel", UNSET))
-
-        def _parse_management_api_key(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            management_api_key_type_1 = ConcealedPassword.from_dict(data)
-
-            return management_api_key_type_1
-
-        management_api_key = _parse_management_api_key(d.pop("ManagementAPIKey", UNSET))
-
-        def _parse_provider(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provider = _parse_provider(d.pop("Provider", UNSET))
-
-        def _parse_realtime_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        realtime_model = _parse_realtime_model(d.pop("RealtimeModel", UNSET))
+        realtime_model = d.get("RealtimeModel", UNSET)
 
         _instance = cls(
             api_key=api_key,
@@ -197,7 +161,8 @@ class AISettings:
             realtime_model=realtime_model,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AIVoice")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Description",
+        "Gender",
+        "Id",
+    }
+)
+
 
 @_attrs_define
 class AIVoice:
@@ -50,12 +58,12 @@ class AIVoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AIVoice: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        description = d.pop("Description", UNSET)
+        d = src_dict
+        description = d.get("Description", UNSET)
 
-        gender = d.pop("Gender", UNSET)
+        gender = d.get("Gender", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
         _instance = cls(
             description=description,
@@ -63,7 +71,8 @@ class AIVoice:
             id=id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="AmazonCredentials")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AccessKey",
+        "SecretKey",
+    }
+)
 
 
 @_attrs_define
@@ -62,36 +69,23 @@ class AmazonCredentials:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonCredentials: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        access_key = d.get("AccessKey", UNSET)
 
-        def _parse_access_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        access_key = _parse_access_key(d.pop("AccessKey", UNSET))
-
-        def _parse_secret_key(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            secret_key_type_1 = ConcealedPassword.from_dict(data)
-
-            return secret_key_type_1
-
-        secret_key = _parse_secret_key(d.pop("SecretKey", UNSET))
+        _secret_key = d.get("SecretKey", UNSET)
+        secret_key: ConcealedPassword | None | Unset
+        if _secret_key is UNSET or _secret_key is None:
+            secret_key = _secret_key
+        else:
+            secret_key = ConcealedPassword.from_dict(_secret_key)
 
         _instance = cls(
             access_key=access_key,
             secret_key=secret_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="AmazonIntegrationSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "S3Config",
+        "ServiceAccountCredentials",
+    }
+)
+
 
 @_attrs_define
 class AmazonIntegrationSettings:
@@ -67,40 +74,28 @@ class AmazonIntegrationSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonIntegrationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _s3_config = d.get("S3Config", UNSET)
+        s3_config: None | S3Config | Unset
+        if _s3_config is UNSET or _s3_config is None:
+            s3_config = _s3_config
+        else:
+            s3_config = S3Config.from_dict(_s3_config)
 
-        def _parse_s3_config(data: object) -> None | S3Config | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            s3_config_type_1 = S3Config.from_dict(data)
-
-            return s3_config_type_1
-
-        s3_config = _parse_s3_config(d.pop("S3Config", UNSET))
-
-        def _parse_service_account_credentials(data: object) -> AmazonCredentials | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            service_account_credentials_type_1 = AmazonCredentials.from_dict(data)
-
-            return service_account_credentials_type_1
-
-        service_account_credentials = _parse_service_account_credentials(d.pop("ServiceAccountCredentials", UNSET))
+        _service_account_credentials = d.get("ServiceAccountCredentials", UNSET)
+        service_account_credentials: AmazonCredentials | None | Unset
+        if _service_account_credentials is UNSET or _service_account_credentials is None:
+            service_account_credentials = _service_account_credentials
+        else:
+            service_account_credentials = AmazonCredentials.from_dict(_service_account_credentials)
 
         _instance = cls(
             s3_config=s3_config,
             service_account_credentials=service_account_credentials,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

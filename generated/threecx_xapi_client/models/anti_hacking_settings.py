@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AntiHackingSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "HackAuthRequests",
+        "HackBarrierAmber",
+        "HackBarrierGreen",
+        "HackBarrierRed",
+        "HackBlacklistDuration",
+        "HackChallengeRequests",
+        "MaxRequestPerPeriod",
+        "SecurityDefenseProgram",
+        "ThrottlePeriodLength",
+    }
+)
 
 
 @_attrs_define
@@ -122,88 +136,24 @@ class AntiHackingSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AntiHackingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        hack_auth_requests = d.get("HackAuthRequests", UNSET)
 
-        def _parse_hack_auth_requests(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        hack_barrier_amber = d.get("HackBarrierAmber", UNSET)
 
-        hack_auth_requests = _parse_hack_auth_requests(d.pop("HackAuthRequests", UNSET))
+        hack_barrier_green = d.get("HackBarrierGreen", UNSET)
 
-        def _parse_hack_barrier_amber(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        hack_barrier_red = d.get("HackBarrierRed", UNSET)
 
-        hack_barrier_amber = _parse_hack_barrier_amber(d.pop("HackBarrierAmber", UNSET))
+        hack_blacklist_duration = d.get("HackBlacklistDuration", UNSET)
 
-        def _parse_hack_barrier_green(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        hack_challenge_requests = d.get("HackChallengeRequests", UNSET)
 
-        hack_barrier_green = _parse_hack_barrier_green(d.pop("HackBarrierGreen", UNSET))
+        max_request_per_period = d.get("MaxRequestPerPeriod", UNSET)
 
-        def _parse_hack_barrier_red(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        security_defense_program = d.get("SecurityDefenseProgram", UNSET)
 
-        hack_barrier_red = _parse_hack_barrier_red(d.pop("HackBarrierRed", UNSET))
-
-        def _parse_hack_blacklist_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        hack_blacklist_duration = _parse_hack_blacklist_duration(d.pop("HackBlacklistDuration", UNSET))
-
-        def _parse_hack_challenge_requests(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        hack_challenge_requests = _parse_hack_challenge_requests(d.pop("HackChallengeRequests", UNSET))
-
-        def _parse_max_request_per_period(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_request_per_period = _parse_max_request_per_period(d.pop("MaxRequestPerPeriod", UNSET))
-
-        def _parse_security_defense_program(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        security_defense_program = _parse_security_defense_program(d.pop("SecurityDefenseProgram", UNSET))
-
-        def _parse_throttle_period_length(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        throttle_period_length = _parse_throttle_period_length(d.pop("ThrottlePeriodLength", UNSET))
+        throttle_period_length = d.get("ThrottlePeriodLength", UNSET)
 
         _instance = cls(
             hack_auth_requests=hack_auth_requests,
@@ -217,7 +167,8 @@ class AntiHackingSettings:
             throttle_period_length=throttle_period_length,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

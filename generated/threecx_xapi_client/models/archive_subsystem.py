@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ArchiveSubsystem")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Archiving",
+        "Enabled",
+        "Folder",
+        "ScheduleDays",
+    }
+)
 
 
 @_attrs_define
@@ -72,43 +81,14 @@ class ArchiveSubsystem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ArchiveSubsystem: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        archiving = d.get("Archiving", UNSET)
 
-        def _parse_archiving(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        enabled = d.get("Enabled", UNSET)
 
-        archiving = _parse_archiving(d.pop("Archiving", UNSET))
+        folder = d.get("Folder", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
-
-        def _parse_folder(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        folder = _parse_folder(d.pop("Folder", UNSET))
-
-        def _parse_schedule_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        schedule_days = _parse_schedule_days(d.pop("ScheduleDays", UNSET))
+        schedule_days = d.get("ScheduleDays", UNSET)
 
         _instance = cls(
             archiving=archiving,
@@ -117,7 +97,8 @@ class ArchiveSubsystem:
             schedule_days=schedule_days,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

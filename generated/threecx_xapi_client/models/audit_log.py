@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,21 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuditLog")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Action",
+        "Id",
+        "Ip",
+        "NewData",
+        "ObjectName",
+        "ObjectType",
+        "PrevData",
+        "Source",
+        "Timestamp",
+        "UserName",
+    }
+)
 
 
 @_attrs_define
@@ -132,98 +147,31 @@ class AuditLog:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AuditLog: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        action = d.get("Action", UNSET)
 
-        def _parse_action(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        id = d.get("Id", UNSET)
 
-        action = _parse_action(d.pop("Action", UNSET))
+        ip = d.get("Ip", UNSET)
 
-        id = d.pop("Id", UNSET)
+        new_data = d.get("NewData", UNSET)
 
-        def _parse_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        object_name = d.get("ObjectName", UNSET)
 
-        ip = _parse_ip(d.pop("Ip", UNSET))
+        object_type = d.get("ObjectType", UNSET)
 
-        def _parse_new_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prev_data = d.get("PrevData", UNSET)
 
-        new_data = _parse_new_data(d.pop("NewData", UNSET))
+        source = d.get("Source", UNSET)
 
-        def _parse_object_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _timestamp = d.get("Timestamp", UNSET)
+        timestamp: datetime.datetime | None | Unset
+        if _timestamp is UNSET or _timestamp is None:
+            timestamp = _timestamp
+        else:
+            timestamp = parse_datetime(_timestamp)
 
-        object_name = _parse_object_name(d.pop("ObjectName", UNSET))
-
-        def _parse_object_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        object_type = _parse_object_type(d.pop("ObjectType", UNSET))
-
-        def _parse_prev_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prev_data = _parse_prev_data(d.pop("PrevData", UNSET))
-
-        def _parse_source(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        source = _parse_source(d.pop("Source", UNSET))
-
-        def _parse_timestamp(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                timestamp_type_0 = parse_datetime(data)
-
-                return timestamp_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Timestamp: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        timestamp = _parse_timestamp(d.pop("Timestamp", UNSET))
-
-        def _parse_user_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_name = _parse_user_name(d.pop("UserName", UNSET))
+        user_name = d.get("UserName", UNSET)
 
         _instance = cls(
             action=action,
@@ -238,7 +186,8 @@ class AuditLog:
             user_name=user_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AuthorizePresenceBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "accessToken",
+    }
+)
+
 
 @_attrs_define
 class AuthorizePresenceBody:
@@ -38,14 +44,15 @@ class AuthorizePresenceBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AuthorizePresenceBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        access_token = d.pop("accessToken", UNSET)
+        d = src_dict
+        access_token = d.get("accessToken", UNSET)
 
         _instance = cls(
             access_token=access_token,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

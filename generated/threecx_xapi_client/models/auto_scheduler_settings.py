@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AutoSchedulerSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Enabled",
+        "ProfileAvailable",
+        "ProfileAway",
+        "ProfileDND",
+    }
+)
 
 
 @_attrs_define
@@ -72,43 +81,14 @@ class AutoSchedulerSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AutoSchedulerSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        enabled = d.get("Enabled", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        profile_available = d.get("ProfileAvailable", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        profile_away = d.get("ProfileAway", UNSET)
 
-        def _parse_profile_available(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        profile_available = _parse_profile_available(d.pop("ProfileAvailable", UNSET))
-
-        def _parse_profile_away(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        profile_away = _parse_profile_away(d.pop("ProfileAway", UNSET))
-
-        def _parse_profile_dnd(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        profile_dnd = _parse_profile_dnd(d.pop("ProfileDND", UNSET))
+        profile_dnd = d.get("ProfileDND", UNSET)
 
         _instance = cls(
             enabled=enabled,
@@ -117,7 +97,8 @@ class AutoSchedulerSettings:
             profile_dnd=profile_dnd,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

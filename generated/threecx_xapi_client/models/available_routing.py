@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="AvailableRouting")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "BusyAllCalls",
+        "BusyExternal",
+        "BusyInternal",
+        "NoAnswerAllCalls",
+        "NoAnswerExternal",
+        "NoAnswerInternal",
+        "NotRegisteredAllCalls",
+        "NotRegisteredExternal",
+        "NotRegisteredInternal",
+    }
+)
 
 
 @_attrs_define
@@ -142,112 +156,54 @@ class AvailableRouting:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AvailableRouting: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        busy_all_calls = d.get("BusyAllCalls", UNSET)
 
-        def _parse_busy_all_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _busy_external = d.get("BusyExternal", UNSET)
+        busy_external: Destination | None | Unset
+        if _busy_external is UNSET or _busy_external is None:
+            busy_external = _busy_external
+        else:
+            busy_external = Destination.from_dict(_busy_external)
 
-        busy_all_calls = _parse_busy_all_calls(d.pop("BusyAllCalls", UNSET))
+        _busy_internal = d.get("BusyInternal", UNSET)
+        busy_internal: Destination | None | Unset
+        if _busy_internal is UNSET or _busy_internal is None:
+            busy_internal = _busy_internal
+        else:
+            busy_internal = Destination.from_dict(_busy_internal)
 
-        def _parse_busy_external(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            busy_external_type_1 = Destination.from_dict(data)
+        no_answer_all_calls = d.get("NoAnswerAllCalls", UNSET)
 
-            return busy_external_type_1
+        _no_answer_external = d.get("NoAnswerExternal", UNSET)
+        no_answer_external: Destination | None | Unset
+        if _no_answer_external is UNSET or _no_answer_external is None:
+            no_answer_external = _no_answer_external
+        else:
+            no_answer_external = Destination.from_dict(_no_answer_external)
 
-        busy_external = _parse_busy_external(d.pop("BusyExternal", UNSET))
+        _no_answer_internal = d.get("NoAnswerInternal", UNSET)
+        no_answer_internal: Destination | None | Unset
+        if _no_answer_internal is UNSET or _no_answer_internal is None:
+            no_answer_internal = _no_answer_internal
+        else:
+            no_answer_internal = Destination.from_dict(_no_answer_internal)
 
-        def _parse_busy_internal(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            busy_internal_type_1 = Destination.from_dict(data)
+        not_registered_all_calls = d.get("NotRegisteredAllCalls", UNSET)
 
-            return busy_internal_type_1
+        _not_registered_external = d.get("NotRegisteredExternal", UNSET)
+        not_registered_external: Destination | None | Unset
+        if _not_registered_external is UNSET or _not_registered_external is None:
+            not_registered_external = _not_registered_external
+        else:
+            not_registered_external = Destination.from_dict(_not_registered_external)
 
-        busy_internal = _parse_busy_internal(d.pop("BusyInternal", UNSET))
-
-        def _parse_no_answer_all_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        no_answer_all_calls = _parse_no_answer_all_calls(d.pop("NoAnswerAllCalls", UNSET))
-
-        def _parse_no_answer_external(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            no_answer_external_type_1 = Destination.from_dict(data)
-
-            return no_answer_external_type_1
-
-        no_answer_external = _parse_no_answer_external(d.pop("NoAnswerExternal", UNSET))
-
-        def _parse_no_answer_internal(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            no_answer_internal_type_1 = Destination.from_dict(data)
-
-            return no_answer_internal_type_1
-
-        no_answer_internal = _parse_no_answer_internal(d.pop("NoAnswerInternal", UNSET))
-
-        def _parse_not_registered_all_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        not_registered_all_calls = _parse_not_registered_all_calls(d.pop("NotRegisteredAllCalls", UNSET))
-
-        def _parse_not_registered_external(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            not_registered_external_type_1 = Destination.from_dict(data)
-
-            return not_registered_external_type_1
-
-        not_registered_external = _parse_not_registered_external(d.pop("NotRegisteredExternal", UNSET))
-
-        def _parse_not_registered_internal(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            not_registered_internal_type_1 = Destination.from_dict(data)
-
-            return not_registered_internal_type_1
-
-        not_registered_internal = _parse_not_registered_internal(d.pop("NotRegisteredInternal", UNSET))
+        _not_registered_internal = d.get("NotRegisteredInternal", UNSET)
+        not_registered_internal: Destination | None | Unset
+        if _not_registered_internal is UNSET or _not_registered_internal is None:
+            not_registered_internal = _not_registered_internal
+        else:
+            not_registered_internal = Destination.from_dict(_not_registered_internal)
 
         _instance = cls(
             busy_all_calls=busy_all_calls,
@@ -261,7 +217,8 @@ class AvailableRouting:
             not_registered_internal=not_registered_internal,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

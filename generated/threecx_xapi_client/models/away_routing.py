@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="AwayRouting")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllHoursExternal",
+        "AllHoursInternal",
+        "External",
+        "Internal",
+    }
+)
 
 
 @_attrs_define
@@ -84,51 +93,24 @@ class AwayRouting:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"AwayRouting: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        all_hours_external = d.get("AllHoursExternal", UNSET)
 
-        def _parse_all_hours_external(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        all_hours_internal = d.get("AllHoursInternal", UNSET)
 
-        all_hours_external = _parse_all_hours_external(d.pop("AllHoursExternal", UNSET))
+        _external = d.get("External", UNSET)
+        external: Destination | None | Unset
+        if _external is UNSET or _external is None:
+            external = _external
+        else:
+            external = Destination.from_dict(_external)
 
-        def _parse_all_hours_internal(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        all_hours_internal = _parse_all_hours_internal(d.pop("AllHoursInternal", UNSET))
-
-        def _parse_external(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            external_type_1 = Destination.from_dict(data)
-
-            return external_type_1
-
-        external = _parse_external(d.pop("External", UNSET))
-
-        def _parse_internal(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            internal_type_1 = Destination.from_dict(data)
-
-            return internal_type_1
-
-        internal = _parse_internal(d.pop("Internal", UNSET))
+        _internal = d.get("Internal", UNSET)
+        internal: Destination | None | Unset
+        if _internal is UNSET or _internal is None:
+            internal = _internal
+        else:
+            internal = Destination.from_dict(_internal)
 
         _instance = cls(
             all_hours_external=all_hours_external,
@@ -137,7 +119,8 @@ class AwayRouting:
             internal=internal,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

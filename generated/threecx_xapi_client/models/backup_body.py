@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BackupBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "description",
+    }
+)
+
 
 @_attrs_define
 class BackupBody:
@@ -46,11 +52,11 @@ class BackupBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _description = d.pop("description", UNSET)
+        d = src_dict
+        _description = d.get("description", UNSET)
         description: CreateBackup | Unset
-        if isinstance(_description, Unset):
-            description = UNSET
+        if _description is UNSET:
+            description = _description
         else:
             description = CreateBackup.from_dict(_description)
 
@@ -58,7 +64,8 @@ class BackupBody:
             description=description,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="BackupContents")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallHistory",
+        "DisableBackupCompression",
+        "EncryptBackup",
+        "EncryptBackupPassword",
+        "FQDN",
+        "License",
+        "PhoneProvisioning",
+        "Prompts",
+        "Recordings",
+        "VoiceMails",
+    }
+)
 
 
 @_attrs_define
@@ -142,101 +157,31 @@ class BackupContents:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupContents: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        call_history = d.get("CallHistory", UNSET)
 
-        def _parse_call_history(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        disable_backup_compression = d.get("DisableBackupCompression", UNSET)
 
-        call_history = _parse_call_history(d.pop("CallHistory", UNSET))
+        encrypt_backup = d.get("EncryptBackup", UNSET)
 
-        def _parse_disable_backup_compression(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _encrypt_backup_password = d.get("EncryptBackupPassword", UNSET)
+        encrypt_backup_password: ConcealedPassword | None | Unset
+        if _encrypt_backup_password is UNSET or _encrypt_backup_password is None:
+            encrypt_backup_password = _encrypt_backup_password
+        else:
+            encrypt_backup_password = ConcealedPassword.from_dict(_encrypt_backup_password)
 
-        disable_backup_compression = _parse_disable_backup_compression(d.pop("DisableBackupCompression", UNSET))
+        fqdn = d.get("FQDN", UNSET)
 
-        def _parse_encrypt_backup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        license_ = d.get("License", UNSET)
 
-        encrypt_backup = _parse_encrypt_backup(d.pop("EncryptBackup", UNSET))
+        phone_provisioning = d.get("PhoneProvisioning", UNSET)
 
-        def _parse_encrypt_backup_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            encrypt_backup_password_type_1 = ConcealedPassword.from_dict(data)
+        prompts = d.get("Prompts", UNSET)
 
-            return encrypt_backup_password_type_1
+        recordings = d.get("Recordings", UNSET)
 
-        encrypt_backup_password = _parse_encrypt_backup_password(d.pop("EncryptBackupPassword", UNSET))
-
-        def _parse_fqdn(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        fqdn = _parse_fqdn(d.pop("FQDN", UNSET))
-
-        def _parse_license_(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        license_ = _parse_license_(d.pop("License", UNSET))
-
-        def _parse_phone_provisioning(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        phone_provisioning = _parse_phone_provisioning(d.pop("PhoneProvisioning", UNSET))
-
-        def _parse_prompts(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        prompts = _parse_prompts(d.pop("Prompts", UNSET))
-
-        def _parse_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        recordings = _parse_recordings(d.pop("Recordings", UNSET))
-
-        def _parse_voice_mails(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        voice_mails = _parse_voice_mails(d.pop("VoiceMails", UNSET))
+        voice_mails = d.get("VoiceMails", UNSET)
 
         _instance = cls(
             call_history=call_history,
@@ -251,7 +196,8 @@ class BackupContents:
             voice_mails=voice_mails,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

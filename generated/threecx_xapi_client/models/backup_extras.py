@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BackupExtras")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Footprint",
+        "IsEncrypted",
+        "Version",
+    }
+)
 
 
 @_attrs_define
@@ -58,27 +66,12 @@ class BackupExtras:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupExtras: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        footprint = d.get("Footprint", UNSET)
 
-        def _parse_footprint(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        is_encrypted = d.get("IsEncrypted", UNSET)
 
-        footprint = _parse_footprint(d.pop("Footprint", UNSET))
-
-        def _parse_is_encrypted(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_encrypted = _parse_is_encrypted(d.pop("IsEncrypted", UNSET))
-
-        version = d.pop("Version", UNSET)
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             footprint=footprint,
@@ -86,7 +79,8 @@ class BackupExtras:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,21 @@ from ..models.failover_mode import FailoverMode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BackupFailoverSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Condition",
+        "Enabled",
+        "Interval",
+        "Mode",
+        "PostStartScript",
+        "PreStartScript",
+        "RemoteServer",
+        "TestSIPServer",
+        "TestTunnel",
+        "TestWebServer",
+    }
+)
 
 
 @_attrs_define
@@ -138,105 +153,36 @@ class BackupFailoverSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupFailoverSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _condition = d.get("Condition", UNSET)
+        condition: FailoverCondition | None | Unset
+        if _condition is UNSET or _condition is None:
+            condition = _condition
+        else:
+            condition = FailoverCondition(_condition)
 
-        def _parse_condition(data: object) -> FailoverCondition | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            condition_type_1 = FailoverCondition(data)
+        enabled = d.get("Enabled", UNSET)
 
-            return condition_type_1
+        interval = d.get("Interval", UNSET)
 
-        condition = _parse_condition(d.pop("Condition", UNSET))
+        _mode = d.get("Mode", UNSET)
+        mode: FailoverMode | None | Unset
+        if _mode is UNSET or _mode is None:
+            mode = _mode
+        else:
+            mode = FailoverMode(_mode)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        post_start_script = d.get("PostStartScript", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        pre_start_script = d.get("PreStartScript", UNSET)
 
-        def _parse_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        remote_server = d.get("RemoteServer", UNSET)
 
-        interval = _parse_interval(d.pop("Interval", UNSET))
+        test_sip_server = d.get("TestSIPServer", UNSET)
 
-        def _parse_mode(data: object) -> FailoverMode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            mode_type_1 = FailoverMode(data)
+        test_tunnel = d.get("TestTunnel", UNSET)
 
-            return mode_type_1
-
-        mode = _parse_mode(d.pop("Mode", UNSET))
-
-        def _parse_post_start_script(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        post_start_script = _parse_post_start_script(d.pop("PostStartScript", UNSET))
-
-        def _parse_pre_start_script(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pre_start_script = _parse_pre_start_script(d.pop("PreStartScript", UNSET))
-
-        def _parse_remote_server(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remote_server = _parse_remote_server(d.pop("RemoteServer", UNSET))
-
-        def _parse_test_sip_server(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        test_sip_server = _parse_test_sip_server(d.pop("TestSIPServer", UNSET))
-
-        def _parse_test_tunnel(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        test_tunnel = _parse_test_tunnel(d.pop("TestTunnel", UNSET))
-
-        def _parse_test_web_server(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        test_web_server = _parse_test_web_server(d.pop("TestWebServer", UNSET))
+        test_web_server = d.get("TestWebServer", UNSET)
 
         _instance = cls(
             condition=condition,
@@ -251,7 +197,8 @@ class BackupFailoverSettings:
             test_web_server=test_web_server,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

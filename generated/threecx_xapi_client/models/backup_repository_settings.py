@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BackupRepositorySettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Location",
+    }
+)
+
 
 @_attrs_define
 class BackupRepositorySettings:
@@ -52,26 +58,20 @@ class BackupRepositorySettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_location(data: object) -> LocationSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            location_type_1 = LocationSettings.from_dict(data)
-
-            return location_type_1
-
-        location = _parse_location(d.pop("Location", UNSET))
+        d = src_dict
+        _location = d.get("Location", UNSET)
+        location: LocationSettings | None | Unset
+        if _location is UNSET or _location is None:
+            location = _location
+        else:
+            location = LocationSettings.from_dict(_location)
 
         _instance = cls(
             location=location,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

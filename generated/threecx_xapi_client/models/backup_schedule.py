@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,16 @@ from ..models.schedule_type import ScheduleType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BackupSchedule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Day",
+        "RepeatHours",
+        "RepeatMinutes",
+        "ScheduleType",
+        "Time",
+    }
+)
 
 
 @_attrs_define
@@ -88,60 +98,26 @@ class BackupSchedule:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupSchedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _day = d.get("Day", UNSET)
+        day: DayOfWeek | None | Unset
+        if _day is UNSET or _day is None:
+            day = _day
+        else:
+            day = DayOfWeek(_day)
 
-        def _parse_day(data: object) -> DayOfWeek | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            day_type_1 = DayOfWeek(data)
+        repeat_hours = d.get("RepeatHours", UNSET)
 
-            return day_type_1
+        repeat_minutes = d.get("RepeatMinutes", UNSET)
 
-        day = _parse_day(d.pop("Day", UNSET))
+        _schedule_type = d.get("ScheduleType", UNSET)
+        schedule_type: None | ScheduleType | Unset
+        if _schedule_type is UNSET or _schedule_type is None:
+            schedule_type = _schedule_type
+        else:
+            schedule_type = ScheduleType(_schedule_type)
 
-        def _parse_repeat_hours(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        repeat_hours = _parse_repeat_hours(d.pop("RepeatHours", UNSET))
-
-        def _parse_repeat_minutes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        repeat_minutes = _parse_repeat_minutes(d.pop("RepeatMinutes", UNSET))
-
-        def _parse_schedule_type(data: object) -> None | ScheduleType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            schedule_type_type_1 = ScheduleType(data)
-
-            return schedule_type_type_1
-
-        schedule_type = _parse_schedule_type(d.pop("ScheduleType", UNSET))
-
-        def _parse_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time = _parse_time(d.pop("Time", UNSET))
+        time = d.get("Time", UNSET)
 
         _instance = cls(
             day=day,
@@ -151,7 +127,8 @@ class BackupSchedule:
             time=time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

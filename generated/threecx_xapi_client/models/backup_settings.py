@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="BackupSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Contents",
+        "Rotation",
+        "Schedule",
+        "ScheduleEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -87,51 +96,24 @@ class BackupSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _contents = d.get("Contents", UNSET)
+        contents: BackupContents | None | Unset
+        if _contents is UNSET or _contents is None:
+            contents = _contents
+        else:
+            contents = BackupContents.from_dict(_contents)
 
-        def _parse_contents(data: object) -> BackupContents | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            contents_type_1 = BackupContents.from_dict(data)
+        rotation = d.get("Rotation", UNSET)
 
-            return contents_type_1
+        _schedule = d.get("Schedule", UNSET)
+        schedule: BackupSchedule | None | Unset
+        if _schedule is UNSET or _schedule is None:
+            schedule = _schedule
+        else:
+            schedule = BackupSchedule.from_dict(_schedule)
 
-        contents = _parse_contents(d.pop("Contents", UNSET))
-
-        def _parse_rotation(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        rotation = _parse_rotation(d.pop("Rotation", UNSET))
-
-        def _parse_schedule(data: object) -> BackupSchedule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            schedule_type_1 = BackupSchedule.from_dict(data)
-
-            return schedule_type_1
-
-        schedule = _parse_schedule(d.pop("Schedule", UNSET))
-
-        def _parse_schedule_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
+        schedule_enabled = d.get("ScheduleEnabled", UNSET)
 
         _instance = cls(
             contents=contents,
@@ -140,7 +122,8 @@ class BackupSettings:
             schedule_enabled=schedule_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

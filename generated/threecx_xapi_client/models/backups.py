@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,15 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Backups")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CreationTime",
+        "DownloadLink",
+        "FileName",
+        "Size",
+    }
+)
 
 
 @_attrs_define
@@ -68,37 +77,19 @@ class Backups:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Backups: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _creation_time = d.get("CreationTime", UNSET)
+        creation_time: datetime.datetime | None | Unset
+        if _creation_time is UNSET or _creation_time is None:
+            creation_time = _creation_time
+        else:
+            creation_time = parse_datetime(_creation_time)
 
-        def _parse_creation_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                creation_time_type_0 = parse_datetime(data)
+        download_link = d.get("DownloadLink", UNSET)
 
-                return creation_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CreationTime: cannot parse {data!r} as datetime.datetime | None | Unset")
+        file_name = d.get("FileName", UNSET)
 
-        creation_time = _parse_creation_time(d.pop("CreationTime", UNSET))
-
-        download_link = d.pop("DownloadLink", UNSET)
-
-        file_name = d.pop("FileName", UNSET)
-
-        def _parse_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        size = _parse_size(d.pop("Size", UNSET))
+        size = d.get("Size", UNSET)
 
         _instance = cls(
             creation_time=creation_time,
@@ -107,7 +98,8 @@ class Backups:
             size=size,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BaseCollectionPaginationCountResponse")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "@odata.count",
+        "@odata.context",
+        "@odata.nextLink",
+    }
+)
 
 
 @_attrs_define
@@ -64,34 +72,12 @@ class BaseCollectionPaginationCountResponse:
             raise TypeError(
                 f"BaseCollectionPaginationCountResponse: expected a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        d = src_dict
+        odata_count = d.get("@odata.count", UNSET)
 
-        def _parse_odata_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        odata_context = d.get("@odata.context", UNSET)
 
-        odata_count = _parse_odata_count(d.pop("@odata.count", UNSET))
-
-        def _parse_odata_context(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        odata_context = _parse_odata_context(d.pop("@odata.context", UNSET))
-
-        def _parse_odata_next_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        odata_next_link = _parse_odata_next_link(d.pop("@odata.nextLink", UNSET))
+        odata_next_link = d.get("@odata.nextLink", UNSET)
 
         _instance = cls(
             odata_count=odata_count,
@@ -99,7 +85,8 @@ class BaseCollectionPaginationCountResponse:
             odata_next_link=odata_next_link,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,17 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BlocklistAddr")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AddedBy",
+        "BlockType",
+        "Description",
+        "ExpiresAt",
+        "Id",
+        "IPAddrMask",
+    }
+)
 
 
 @_attrs_define
@@ -98,70 +109,33 @@ class BlocklistAddr:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BlocklistAddr: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _added_by = d.get("AddedBy", UNSET)
+        added_by: AddedBy | None | Unset
+        if _added_by is UNSET or _added_by is None:
+            added_by = _added_by
+        else:
+            added_by = AddedBy(_added_by)
 
-        def _parse_added_by(data: object) -> AddedBy | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            added_by_type_1 = AddedBy(data)
+        _block_type = d.get("BlockType", UNSET)
+        block_type: BlockType | None | Unset
+        if _block_type is UNSET or _block_type is None:
+            block_type = _block_type
+        else:
+            block_type = BlockType(_block_type)
 
-            return added_by_type_1
+        description = d.get("Description", UNSET)
 
-        added_by = _parse_added_by(d.pop("AddedBy", UNSET))
+        _expires_at = d.get("ExpiresAt", UNSET)
+        expires_at: datetime.datetime | None | Unset
+        if _expires_at is UNSET or _expires_at is None:
+            expires_at = _expires_at
+        else:
+            expires_at = parse_datetime(_expires_at)
 
-        def _parse_block_type(data: object) -> BlockType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            block_type_type_1 = BlockType(data)
+        id = d.get("Id", UNSET)
 
-            return block_type_type_1
-
-        block_type = _parse_block_type(d.pop("BlockType", UNSET))
-
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        description = _parse_description(d.pop("Description", UNSET))
-
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = parse_datetime(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        expires_at = _parse_expires_at(d.pop("ExpiresAt", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_ip_addr_mask(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_addr_mask = _parse_ip_addr_mask(d.pop("IPAddrMask", UNSET))
+        ip_addr_mask = d.get("IPAddrMask", UNSET)
 
         _instance = cls(
             added_by=added_by,
@@ -172,7 +146,8 @@ class BlocklistAddr:
             ip_addr_mask=ip_addr_mask,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

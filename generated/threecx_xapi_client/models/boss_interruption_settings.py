@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="BossInterruptionSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Block",
+        "Interrupt",
+        "Notify",
+    }
+)
+
 
 @_attrs_define
 class BossInterruptionSettings:
@@ -76,46 +84,27 @@ class BossInterruptionSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BossInterruptionSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _block = d.get("Block", UNSET)
+        block: InterruptionDecision | None | Unset
+        if _block is UNSET or _block is None:
+            block = _block
+        else:
+            block = InterruptionDecision.from_dict(_block)
 
-        def _parse_block(data: object) -> InterruptionDecision | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            block_type_1 = InterruptionDecision.from_dict(data)
+        _interrupt = d.get("Interrupt", UNSET)
+        interrupt: InterruptionDecision | None | Unset
+        if _interrupt is UNSET or _interrupt is None:
+            interrupt = _interrupt
+        else:
+            interrupt = InterruptionDecision.from_dict(_interrupt)
 
-            return block_type_1
-
-        block = _parse_block(d.pop("Block", UNSET))
-
-        def _parse_interrupt(data: object) -> InterruptionDecision | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            interrupt_type_1 = InterruptionDecision.from_dict(data)
-
-            return interrupt_type_1
-
-        interrupt = _parse_interrupt(d.pop("Interrupt", UNSET))
-
-        def _parse_notify(data: object) -> InterruptionDecision | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            notify_type_1 = InterruptionDecision.from_dict(data)
-
-            return notify_type_1
-
-        notify = _parse_notify(d.pop("Notify", UNSET))
+        _notify = d.get("Notify", UNSET)
+        notify: InterruptionDecision | None | Unset
+        if _notify is UNSET or _notify is None:
+            notify = _notify
+        else:
+            notify = InterruptionDecision.from_dict(_notify)
 
         _instance = cls(
             block=block,
@@ -123,7 +112,8 @@ class BossInterruptionSettings:
             notify=notify,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,16 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="BreachesSla")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallerId",
+        "CallTime",
+        "Queue",
+        "QueueDnNumber",
+        "WaitingTime",
+    }
+)
 
 
 @_attrs_define
@@ -74,35 +84,21 @@ class BreachesSla:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"BreachesSla: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        caller_id = d.pop("CallerId", UNSET)
+        d = src_dict
+        caller_id = d.get("CallerId", UNSET)
 
-        _call_time = d.pop("CallTime", UNSET)
+        _call_time = d.get("CallTime", UNSET)
         call_time: datetime.datetime | Unset
-        if isinstance(_call_time, Unset):
-            call_time = UNSET
+        if _call_time is UNSET:
+            call_time = _call_time
         else:
             call_time = parse_datetime(_call_time)
 
-        queue = d.pop("Queue", UNSET)
+        queue = d.get("Queue", UNSET)
 
-        def _parse_queue_dn_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        queue_dn_number = d.get("QueueDnNumber", UNSET)
 
-        queue_dn_number = _parse_queue_dn_number(d.pop("QueueDnNumber", UNSET))
-
-        def _parse_waiting_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        waiting_time = _parse_waiting_time(d.pop("WaitingTime", UNSET))
+        waiting_time = d.get("WaitingTime", UNSET)
 
         _instance = cls(
             caller_id=caller_id,
@@ -112,7 +108,8 @@ class BreachesSla:
             waiting_time=waiting_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CallControlResultResponse")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FinalStatus",
+        "Reason",
+        "ReasonText",
+        "Result",
+        "VttId",
+    }
+)
 
 
 @_attrs_define
@@ -80,34 +90,21 @@ class CallControlResultResponse:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallControlResultResponse: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        final_status = d.pop("FinalStatus", UNSET)
+        d = src_dict
+        final_status = d.get("FinalStatus", UNSET)
 
-        reason = d.pop("Reason", UNSET)
+        reason = d.get("Reason", UNSET)
 
-        reason_text = d.pop("ReasonText", UNSET)
+        reason_text = d.get("ReasonText", UNSET)
 
-        def _parse_result(data: object) -> CallParticipant | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            result_type_1 = CallParticipant.from_dict(data)
+        _result = d.get("Result", UNSET)
+        result: CallParticipant | None | Unset
+        if _result is UNSET or _result is None:
+            result = _result
+        else:
+            result = CallParticipant.from_dict(_result)
 
-            return result_type_1
-
-        result = _parse_result(d.pop("Result", UNSET))
-
-        def _parse_vtt_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vtt_id = _parse_vtt_id(d.pop("VttId", UNSET))
+        vtt_id = d.get("VttId", UNSET)
 
         _instance = cls(
             final_status=final_status,
@@ -117,7 +114,8 @@ class CallControlResultResponse:
             vtt_id=vtt_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

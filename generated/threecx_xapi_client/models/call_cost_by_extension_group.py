@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,23 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostByExtensionGroup")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "BillingCost",
+        "CallType",
+        "DstDn",
+        "DstDnClass",
+        "GroupName",
+        "IsAnswered",
+        "RingingDur",
+        "SegId",
+        "SrcDisplayName",
+        "SrcDn",
+        "StartTime",
+        "TalkingDur",
+    }
+)
 
 
 @_attrs_define
@@ -152,116 +169,35 @@ class CallCostByExtensionGroup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallCostByExtensionGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        billing_cost = d.get("BillingCost", UNSET)
 
-        def _parse_billing_cost(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        call_type = d.get("CallType", UNSET)
 
-        billing_cost = _parse_billing_cost(d.pop("BillingCost", UNSET))
+        dst_dn = d.get("DstDn", UNSET)
 
-        def _parse_call_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dst_dn_class = d.get("DstDnClass", UNSET)
 
-        call_type = _parse_call_type(d.pop("CallType", UNSET))
+        group_name = d.get("GroupName", UNSET)
 
-        def _parse_dst_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        is_answered = d.get("IsAnswered", UNSET)
 
-        dst_dn = _parse_dst_dn(d.pop("DstDn", UNSET))
+        ringing_dur = d.get("RingingDur", UNSET)
 
-        def _parse_dst_dn_class(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        seg_id = d.get("SegId", UNSET)
 
-        dst_dn_class = _parse_dst_dn_class(d.pop("DstDnClass", UNSET))
+        src_display_name = d.get("SrcDisplayName", UNSET)
 
-        def _parse_group_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        src_dn = d.get("SrcDn", UNSET)
 
-        group_name = _parse_group_name(d.pop("GroupName", UNSET))
+        _start_time = d.get("StartTime", UNSET)
+        start_time: datetime.datetime | None | Unset
+        if _start_time is UNSET or _start_time is None:
+            start_time = _start_time
+        else:
+            start_time = parse_datetime(_start_time)
 
-        def _parse_is_answered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_answered = _parse_is_answered(d.pop("IsAnswered", UNSET))
-
-        def _parse_ringing_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_dur = _parse_ringing_dur(d.pop("RingingDur", UNSET))
-
-        seg_id = d.pop("SegId", UNSET)
-
-        def _parse_src_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_display_name = _parse_src_display_name(d.pop("SrcDisplayName", UNSET))
-
-        def _parse_src_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        src_dn = _parse_src_dn(d.pop("SrcDn", UNSET))
-
-        def _parse_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = parse_datetime(data)
-
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        start_time = _parse_start_time(d.pop("StartTime", UNSET))
-
-        def _parse_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_dur = _parse_talking_dur(d.pop("TalkingDur", UNSET))
+        talking_dur = d.get("TalkingDur", UNSET)
 
         _instance = cls(
             billing_cost=billing_cost,
@@ -278,7 +214,8 @@ class CallCostByExtensionGroup:
             talking_dur=talking_dur,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

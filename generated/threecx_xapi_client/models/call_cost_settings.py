@@ -13,6 +13,17 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallCostSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CountryName",
+        "Id",
+        "Invalid",
+        "Prefix",
+        "Rate",
+        "ReadOnly",
+    }
+)
+
 
 @_attrs_define
 class CallCostSettings:
@@ -91,36 +102,14 @@ class CallCostSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallCostSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        country_name = d.get("CountryName", UNSET)
 
-        def _parse_country_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        country_name = _parse_country_name(d.pop("CountryName", UNSET))
+        invalid = d.get("Invalid", UNSET)
 
-        id = d.pop("Id", UNSET)
-
-        def _parse_invalid(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        invalid = _parse_invalid(d.pop("Invalid", UNSET))
-
-        def _parse_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prefix = _parse_prefix(d.pop("Prefix", UNSET))
+        prefix = d.get("Prefix", UNSET)
 
         def _parse_rate(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -137,16 +126,9 @@ class CallCostSettings:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        rate = _parse_rate(d.pop("Rate", UNSET))
+        rate = _parse_rate(d.get("Rate", UNSET))
 
-        def _parse_read_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        read_only = _parse_read_only(d.pop("ReadOnly", UNSET))
+        read_only = d.get("ReadOnly", UNSET)
 
         _instance = cls(
             country_name=country_name,
@@ -157,7 +139,8 @@ class CallCostSettings:
             read_only=read_only,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallDistribution")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DateTimeInterval",
+        "IncomingCount",
+        "OutgoingCount",
+    }
+)
+
 
 @_attrs_define
 class CallDistribution:
@@ -54,17 +62,17 @@ class CallDistribution:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallDistribution: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _date_time_interval = d.pop("DateTimeInterval", UNSET)
+        d = src_dict
+        _date_time_interval = d.get("DateTimeInterval", UNSET)
         date_time_interval: datetime.datetime | Unset
-        if isinstance(_date_time_interval, Unset):
-            date_time_interval = UNSET
+        if _date_time_interval is UNSET:
+            date_time_interval = _date_time_interval
         else:
             date_time_interval = parse_datetime(_date_time_interval)
 
-        incoming_count = d.pop("IncomingCount", UNSET)
+        incoming_count = d.get("IncomingCount", UNSET)
 
-        outgoing_count = d.pop("OutgoingCount", UNSET)
+        outgoing_count = d.get("OutgoingCount", UNSET)
 
         _instance = cls(
             date_time_interval=date_time_interval,
@@ -72,7 +80,8 @@ class CallDistribution:
             outgoing_count=outgoing_count,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,25 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CallFlowApp")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CompilationLastSuccess",
+        "CompilationResult",
+        "CompilationSucceeded",
+        "InvalidScript",
+        "IsRegistered",
+        "Name",
+        "RejectedCode",
+        "RoutingType",
+        "ScriptCode",
+        "Trunk",
+    }
+)
 
 
 @_attrs_define
@@ -191,145 +210,61 @@ class CallFlowApp:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallFlowApp: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        _compilation_last_success = d.get("CompilationLastSuccess", UNSET)
+        compilation_last_success: datetime.datetime | None | Unset
+        if _compilation_last_success is UNSET or _compilation_last_success is None:
+            compilation_last_success = _compilation_last_success
+        else:
+            compilation_last_success = parse_datetime(_compilation_last_success)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        compilation_result = d.get("CompilationResult", UNSET)
 
-            return transcription_mode_type_1
+        compilation_succeeded = d.get("CompilationSucceeded", UNSET)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
+        invalid_script = d.get("InvalidScript", UNSET)
 
-        def _parse_compilation_last_success(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                compilation_last_success_type_0 = parse_datetime(data)
+        is_registered = d.get("IsRegistered", UNSET)
 
-                return compilation_last_success_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CompilationLastSuccess: cannot parse {data!r} as datetime.datetime | None | Unset")
+        name = d.get("Name", UNSET)
 
-        compilation_last_success = _parse_compilation_last_success(d.pop("CompilationLastSuccess", UNSET))
+        rejected_code = d.get("RejectedCode", UNSET)
 
-        def _parse_compilation_result(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _routing_type = d.get("RoutingType", UNSET)
+        routing_type: CfaRoutingType | None | Unset
+        if _routing_type is UNSET or _routing_type is None:
+            routing_type = _routing_type
+        else:
+            routing_type = CfaRoutingType(_routing_type)
 
-        compilation_result = _parse_compilation_result(d.pop("CompilationResult", UNSET))
+        script_code = d.get("ScriptCode", UNSET)
 
-        def _parse_compilation_succeeded(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        compilation_succeeded = _parse_compilation_succeeded(d.pop("CompilationSucceeded", UNSET))
-
-        def _parse_invalid_script(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        invalid_script = _parse_invalid_script(d.pop("InvalidScript", UNSET))
-
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_rejected_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rejected_code = _parse_rejected_code(d.pop("RejectedCode", UNSET))
-
-        def _parse_routing_type(data: object) -> CfaRoutingType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            routing_type_type_1 = CfaRoutingType(data)
-
-            return routing_type_type_1
-
-        routing_type = _parse_routing_type(d.pop("RoutingType", UNSET))
-
-        def _parse_script_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        script_code = _parse_script_code(d.pop("ScriptCode", UNSET))
-
-        def _parse_trunk(data: object) -> None | Trunk | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            trunk_type_1 = Trunk.from_dict(data)
-
-            return trunk_type_1
-
-        trunk = _parse_trunk(d.pop("Trunk", UNSET))
+        _trunk = d.get("Trunk", UNSET)
+        trunk: None | Trunk | Unset
+        if _trunk is UNSET or _trunk is None:
+            trunk = _trunk
+        else:
+            trunk = Trunk.from_dict(_trunk)
 
         _instance = cls(
             groups=groups,
@@ -348,7 +283,8 @@ class CallFlowApp:
             trunk=trunk,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

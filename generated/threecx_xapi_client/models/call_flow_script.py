@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallFlowScript")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Description",
+        "Help",
+        "Id",
+        "Versions",
+    }
+)
 
 
 @_attrs_define
@@ -66,29 +75,21 @@ class CallFlowScript:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallFlowScript: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        description = d.get("Description", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        help_ = d.get("Help", UNSET)
 
-        description = _parse_description(d.pop("Description", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_help_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        help_ = _parse_help_(d.pop("Help", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        versions = cast(list[str], d.pop("Versions", UNSET))
+        _versions = d.get("Versions", UNSET)
+        versions: list[str] | Unset
+        if _versions is UNSET:
+            versions = _versions
+        else:
+            if not isinstance(_versions, list):
+                raise TypeError(f"Versions: expected a JSON array, got {type(_versions).__name__}")
+            versions = _versions
 
         _instance = cls(
             description=description,
@@ -97,7 +98,8 @@ class CallFlowScript:
             versions=versions,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

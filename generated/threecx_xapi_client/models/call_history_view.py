@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,38 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallHistoryView")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallAnswered",
+        "CallTime",
+        "DstCallerNumber",
+        "DstDisplayName",
+        "DstDn",
+        "DstDnType",
+        "DstExtendedDisplayName",
+        "DstExternal",
+        "DstId",
+        "DstInternal",
+        "DstParticipantId",
+        "DstRecId",
+        "SegmentActionId",
+        "SegmentEndTime",
+        "SegmentId",
+        "SegmentStartTime",
+        "SegmentType",
+        "SrcCallerNumber",
+        "SrcDisplayName",
+        "SrcDn",
+        "SrcDnType",
+        "SrcExtendedDisplayName",
+        "SrcExternal",
+        "SrcId",
+        "SrcInternal",
+        "SrcParticipantId",
+        "SrcRecId",
+    }
+)
 
 
 @_attrs_define
@@ -244,148 +276,70 @@ class CallHistoryView:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        call_answered = d.get("CallAnswered", UNSET)
 
-        def _parse_call_answered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        call_time = d.get("CallTime", UNSET)
 
-        call_answered = _parse_call_answered(d.pop("CallAnswered", UNSET))
+        dst_caller_number = d.get("DstCallerNumber", UNSET)
 
-        call_time = d.pop("CallTime", UNSET)
+        dst_display_name = d.get("DstDisplayName", UNSET)
 
-        def _parse_dst_caller_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dst_dn = d.get("DstDn", UNSET)
 
-        dst_caller_number = _parse_dst_caller_number(d.pop("DstCallerNumber", UNSET))
+        dst_dn_type = d.get("DstDnType", UNSET)
 
-        def _parse_dst_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dst_extended_display_name = d.get("DstExtendedDisplayName", UNSET)
 
-        dst_display_name = _parse_dst_display_name(d.pop("DstDisplayName", UNSET))
+        dst_external = d.get("DstExternal", UNSET)
 
-        def _parse_dst_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dst_id = d.get("DstId", UNSET)
 
-        dst_dn = _parse_dst_dn(d.pop("DstDn", UNSET))
+        dst_internal = d.get("DstInternal", UNSET)
 
-        dst_dn_type = d.pop("DstDnType", UNSET)
+        dst_participant_id = d.get("DstParticipantId", UNSET)
 
-        def _parse_dst_extended_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dst_rec_id = d.get("DstRecId", UNSET)
 
-        dst_extended_display_name = _parse_dst_extended_display_name(d.pop("DstExtendedDisplayName", UNSET))
+        segment_action_id = d.get("SegmentActionId", UNSET)
 
-        dst_external = d.pop("DstExternal", UNSET)
-
-        dst_id = d.pop("DstId", UNSET)
-
-        dst_internal = d.pop("DstInternal", UNSET)
-
-        dst_participant_id = d.pop("DstParticipantId", UNSET)
-
-        def _parse_dst_rec_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        dst_rec_id = _parse_dst_rec_id(d.pop("DstRecId", UNSET))
-
-        segment_action_id = d.pop("SegmentActionId", UNSET)
-
-        _segment_end_time = d.pop("SegmentEndTime", UNSET)
+        _segment_end_time = d.get("SegmentEndTime", UNSET)
         segment_end_time: datetime.datetime | Unset
-        if isinstance(_segment_end_time, Unset):
-            segment_end_time = UNSET
+        if _segment_end_time is UNSET:
+            segment_end_time = _segment_end_time
         else:
             segment_end_time = parse_datetime(_segment_end_time)
 
-        segment_id = d.pop("SegmentId", UNSET)
+        segment_id = d.get("SegmentId", UNSET)
 
-        _segment_start_time = d.pop("SegmentStartTime", UNSET)
+        _segment_start_time = d.get("SegmentStartTime", UNSET)
         segment_start_time: datetime.datetime | Unset
-        if isinstance(_segment_start_time, Unset):
-            segment_start_time = UNSET
+        if _segment_start_time is UNSET:
+            segment_start_time = _segment_start_time
         else:
             segment_start_time = parse_datetime(_segment_start_time)
 
-        segment_type = d.pop("SegmentType", UNSET)
+        segment_type = d.get("SegmentType", UNSET)
 
-        def _parse_src_caller_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        src_caller_number = d.get("SrcCallerNumber", UNSET)
 
-        src_caller_number = _parse_src_caller_number(d.pop("SrcCallerNumber", UNSET))
+        src_display_name = d.get("SrcDisplayName", UNSET)
 
-        def _parse_src_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        src_dn = d.get("SrcDn", UNSET)
 
-        src_display_name = _parse_src_display_name(d.pop("SrcDisplayName", UNSET))
+        src_dn_type = d.get("SrcDnType", UNSET)
 
-        def _parse_src_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        src_extended_display_name = d.get("SrcExtendedDisplayName", UNSET)
 
-        src_dn = _parse_src_dn(d.pop("SrcDn", UNSET))
+        src_external = d.get("SrcExternal", UNSET)
 
-        src_dn_type = d.pop("SrcDnType", UNSET)
+        src_id = d.get("SrcId", UNSET)
 
-        def _parse_src_extended_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        src_internal = d.get("SrcInternal", UNSET)
 
-        src_extended_display_name = _parse_src_extended_display_name(d.pop("SrcExtendedDisplayName", UNSET))
+        src_participant_id = d.get("SrcParticipantId", UNSET)
 
-        src_external = d.pop("SrcExternal", UNSET)
-
-        src_id = d.pop("SrcId", UNSET)
-
-        src_internal = d.pop("SrcInternal", UNSET)
-
-        src_participant_id = d.pop("SrcParticipantId", UNSET)
-
-        def _parse_src_rec_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        src_rec_id = _parse_src_rec_id(d.pop("SrcRecId", UNSET))
+        src_rec_id = d.get("SrcRecId", UNSET)
 
         _instance = cls(
             call_answered=call_answered,
@@ -417,7 +371,8 @@ class CallHistoryView:
             src_rec_id=src_rec_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

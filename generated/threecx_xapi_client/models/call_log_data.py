@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,48 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CallLogData")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ActionDnCallerId",
+        "ActionDnDisplayName",
+        "actionDnDn",
+        "ActionDnType",
+        "ActionType",
+        "Answered",
+        "CallCost",
+        "CallHistoryId",
+        "CallId",
+        "CallType",
+        "CdrId",
+        "DestinationCallerId",
+        "DestinationDisplayName",
+        "DestinationDn",
+        "DestinationType",
+        "Direction",
+        "DstRecId",
+        "Indent",
+        "MainCallHistoryId",
+        "QualityReport",
+        "Reason",
+        "Recordings",
+        "RecordingUrl",
+        "RingingDuration",
+        "SegmentId",
+        "SentimentScore",
+        "SourceCallerId",
+        "SourceDisplayName",
+        "SourceDn",
+        "SourceType",
+        "SrcRecId",
+        "StartTime",
+        "Status",
+        "SubrowDescNumber",
+        "Summary",
+        "TalkingDuration",
+        "Transcription",
+    }
+)
 
 
 @_attrs_define
@@ -405,334 +447,92 @@ class CallLogData:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallLogData: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_action_dn_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        action_dn_caller_id = _parse_action_dn_caller_id(d.pop("ActionDnCallerId", UNSET))
-
-        def _parse_action_dn_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        action_dn_display_name = _parse_action_dn_display_name(d.pop("ActionDnDisplayName", UNSET))
-
-        def _parse_action_dn_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        action_dn_dn = _parse_action_dn_dn(d.pop("actionDnDn", UNSET))
-
-        def _parse_action_dn_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        action_dn_type = _parse_action_dn_type(d.pop("ActionDnType", UNSET))
-
-        def _parse_action_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        action_type = _parse_action_type(d.pop("ActionType", UNSET))
-
-        def _parse_answered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        answered = _parse_answered(d.pop("Answered", UNSET))
-
-        def _parse_call_cost(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        call_cost = _parse_call_cost(d.pop("CallCost", UNSET))
-
-        def _parse_call_history_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        call_history_id = _parse_call_history_id(d.pop("CallHistoryId", UNSET))
-
-        call_id = d.pop("CallId", UNSET)
-
-        def _parse_call_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        call_type = _parse_call_type(d.pop("CallType", UNSET))
-
-        cdr_id = d.pop("CdrId", UNSET)
-
-        def _parse_destination_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        destination_caller_id = _parse_destination_caller_id(d.pop("DestinationCallerId", UNSET))
-
-        def _parse_destination_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        destination_display_name = _parse_destination_display_name(d.pop("DestinationDisplayName", UNSET))
-
-        def _parse_destination_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        destination_dn = _parse_destination_dn(d.pop("DestinationDn", UNSET))
-
-        def _parse_destination_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        destination_type = _parse_destination_type(d.pop("DestinationType", UNSET))
-
-        def _parse_direction(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        direction = _parse_direction(d.pop("Direction", UNSET))
-
-        def _parse_dst_rec_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        dst_rec_id = _parse_dst_rec_id(d.pop("DstRecId", UNSET))
-
-        def _parse_indent(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        indent = _parse_indent(d.pop("Indent", UNSET))
-
-        def _parse_main_call_history_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        main_call_history_id = _parse_main_call_history_id(d.pop("MainCallHistoryId", UNSET))
-
-        def _parse_quality_report(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        quality_report = _parse_quality_report(d.pop("QualityReport", UNSET))
-
-        def _parse_reason(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reason = _parse_reason(d.pop("Reason", UNSET))
-
-        _recordings = d.pop("Recordings", UNSET)
-        recordings: list[XReportRecording] | Unset = UNSET
-        if _recordings is not UNSET:
-            recordings = []
-            for recordings_item_data in _recordings:
-                recordings_item = XReportRecording.from_dict(recordings_item_data)
-
-                recordings.append(recordings_item)
-
-        def _parse_recording_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
-
-        def _parse_ringing_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_duration = _parse_ringing_duration(d.pop("RingingDuration", UNSET))
-
-        def _parse_segment_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        segment_id = _parse_segment_id(d.pop("SegmentId", UNSET))
-
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
-
-        def _parse_source_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_caller_id = _parse_source_caller_id(d.pop("SourceCallerId", UNSET))
-
-        def _parse_source_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_display_name = _parse_source_display_name(d.pop("SourceDisplayName", UNSET))
-
-        def _parse_source_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_dn = _parse_source_dn(d.pop("SourceDn", UNSET))
-
-        def _parse_source_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        source_type = _parse_source_type(d.pop("SourceType", UNSET))
-
-        def _parse_src_rec_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        src_rec_id = _parse_src_rec_id(d.pop("SrcRecId", UNSET))
-
-        def _parse_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = parse_datetime(data)
-
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        start_time = _parse_start_time(d.pop("StartTime", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("Status", UNSET))
-
-        def _parse_subrow_desc_number(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        subrow_desc_number = _parse_subrow_desc_number(d.pop("SubrowDescNumber", UNSET))
-
-        def _parse_summary(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        summary = _parse_summary(d.pop("Summary", UNSET))
-
-        def _parse_talking_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talking_duration = _parse_talking_duration(d.pop("TalkingDuration", UNSET))
-
-        def _parse_transcription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcription = _parse_transcription(d.pop("Transcription", UNSET))
+        d = src_dict
+        action_dn_caller_id = d.get("ActionDnCallerId", UNSET)
+
+        action_dn_display_name = d.get("ActionDnDisplayName", UNSET)
+
+        action_dn_dn = d.get("actionDnDn", UNSET)
+
+        action_dn_type = d.get("ActionDnType", UNSET)
+
+        action_type = d.get("ActionType", UNSET)
+
+        answered = d.get("Answered", UNSET)
+
+        call_cost = d.get("CallCost", UNSET)
+
+        call_history_id = d.get("CallHistoryId", UNSET)
+
+        call_id = d.get("CallId", UNSET)
+
+        call_type = d.get("CallType", UNSET)
+
+        cdr_id = d.get("CdrId", UNSET)
+
+        destination_caller_id = d.get("DestinationCallerId", UNSET)
+
+        destination_display_name = d.get("DestinationDisplayName", UNSET)
+
+        destination_dn = d.get("DestinationDn", UNSET)
+
+        destination_type = d.get("DestinationType", UNSET)
+
+        direction = d.get("Direction", UNSET)
+
+        dst_rec_id = d.get("DstRecId", UNSET)
+
+        indent = d.get("Indent", UNSET)
+
+        main_call_history_id = d.get("MainCallHistoryId", UNSET)
+
+        quality_report = d.get("QualityReport", UNSET)
+
+        reason = d.get("Reason", UNSET)
+
+        _recordings = d.get("Recordings", UNSET)
+        recordings: list[XReportRecording] | Unset
+        if _recordings is UNSET:
+            recordings = _recordings
+        else:
+            if not isinstance(_recordings, list):
+                raise TypeError(f"Recordings: expected a JSON array, got {type(_recordings).__name__}")
+            recordings = [XReportRecording.from_dict(item) for item in _recordings]
+
+        recording_url = d.get("RecordingUrl", UNSET)
+
+        ringing_duration = d.get("RingingDuration", UNSET)
+
+        segment_id = d.get("SegmentId", UNSET)
+
+        sentiment_score = d.get("SentimentScore", UNSET)
+
+        source_caller_id = d.get("SourceCallerId", UNSET)
+
+        source_display_name = d.get("SourceDisplayName", UNSET)
+
+        source_dn = d.get("SourceDn", UNSET)
+
+        source_type = d.get("SourceType", UNSET)
+
+        src_rec_id = d.get("SrcRecId", UNSET)
+
+        _start_time = d.get("StartTime", UNSET)
+        start_time: datetime.datetime | None | Unset
+        if _start_time is UNSET or _start_time is None:
+            start_time = _start_time
+        else:
+            start_time = parse_datetime(_start_time)
+
+        status = d.get("Status", UNSET)
+
+        subrow_desc_number = d.get("SubrowDescNumber", UNSET)
+
+        summary = d.get("Summary", UNSET)
+
+        talking_duration = d.get("TalkingDuration", UNSET)
+
+        transcription = d.get("Transcription", UNSET)
 
         _instance = cls(
             action_dn_caller_id=action_dn_caller_id,
@@ -774,7 +574,8 @@ class CallLogData:
             transcription=transcription,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,18 @@ from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallParkingSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoPickupEnabled",
+        "AutoPickupForwardDN",
+        "AutoPickupForwardExternalNumber",
+        "AutoPickupForwardType",
+        "AutoPickupTimeout",
+        "MaximumParkedCalls",
+        "MusicOnHold",
+    }
+)
 
 
 @_attrs_define
@@ -105,76 +117,25 @@ class CallParkingSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallParkingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_pickup_enabled = d.get("AutoPickupEnabled", UNSET)
 
-        def _parse_auto_pickup_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        auto_pickup_forward_dn = d.get("AutoPickupForwardDN", UNSET)
 
-        auto_pickup_enabled = _parse_auto_pickup_enabled(d.pop("AutoPickupEnabled", UNSET))
+        auto_pickup_forward_external_number = d.get("AutoPickupForwardExternalNumber", UNSET)
 
-        def _parse_auto_pickup_forward_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _auto_pickup_forward_type = d.get("AutoPickupForwardType", UNSET)
+        auto_pickup_forward_type: None | TypeOfAutoPickupForward | Unset
+        if _auto_pickup_forward_type is UNSET or _auto_pickup_forward_type is None:
+            auto_pickup_forward_type = _auto_pickup_forward_type
+        else:
+            auto_pickup_forward_type = TypeOfAutoPickupForward(_auto_pickup_forward_type)
 
-        auto_pickup_forward_dn = _parse_auto_pickup_forward_dn(d.pop("AutoPickupForwardDN", UNSET))
+        auto_pickup_timeout = d.get("AutoPickupTimeout", UNSET)
 
-        def _parse_auto_pickup_forward_external_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        maximum_parked_calls = d.get("MaximumParkedCalls", UNSET)
 
-        auto_pickup_forward_external_number = _parse_auto_pickup_forward_external_number(
-            d.pop("AutoPickupForwardExternalNumber", UNSET)
-        )
-
-        def _parse_auto_pickup_forward_type(data: object) -> None | TypeOfAutoPickupForward | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            auto_pickup_forward_type_type_1 = TypeOfAutoPickupForward(data)
-
-            return auto_pickup_forward_type_type_1
-
-        auto_pickup_forward_type = _parse_auto_pickup_forward_type(d.pop("AutoPickupForwardType", UNSET))
-
-        def _parse_auto_pickup_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        auto_pickup_timeout = _parse_auto_pickup_timeout(d.pop("AutoPickupTimeout", UNSET))
-
-        def _parse_maximum_parked_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        maximum_parked_calls = _parse_maximum_parked_calls(d.pop("MaximumParkedCalls", UNSET))
-
-        def _parse_music_on_hold(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold = _parse_music_on_hold(d.pop("MusicOnHold", UNSET))
+        music_on_hold = d.get("MusicOnHold", UNSET)
 
         _instance = cls(
             auto_pickup_enabled=auto_pickup_enabled,
@@ -186,7 +147,8 @@ class CallParkingSettings:
             music_on_hold=music_on_hold,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

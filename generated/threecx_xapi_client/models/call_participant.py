@@ -12,6 +12,22 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CallParticipant")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallId",
+        "DeviceId",
+        "DirectControl",
+        "DN",
+        "Id",
+        "LegId",
+        "PartyCallerId",
+        "PartyCallerName",
+        "PartyDn",
+        "PartyDnType",
+        "Status",
+    }
+)
+
 
 @_attrs_define
 class CallParticipant:
@@ -98,28 +114,28 @@ class CallParticipant:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallParticipant: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        call_id = d.pop("CallId", UNSET)
+        d = src_dict
+        call_id = d.get("CallId", UNSET)
 
-        device_id = d.pop("DeviceId", UNSET)
+        device_id = d.get("DeviceId", UNSET)
 
-        direct_control = d.pop("DirectControl", UNSET)
+        direct_control = d.get("DirectControl", UNSET)
 
-        dn = d.pop("DN", UNSET)
+        dn = d.get("DN", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        leg_id = d.pop("LegId", UNSET)
+        leg_id = d.get("LegId", UNSET)
 
-        party_caller_id = d.pop("PartyCallerId", UNSET)
+        party_caller_id = d.get("PartyCallerId", UNSET)
 
-        party_caller_name = d.pop("PartyCallerName", UNSET)
+        party_caller_name = d.get("PartyCallerName", UNSET)
 
-        party_dn = d.pop("PartyDn", UNSET)
+        party_dn = d.get("PartyDn", UNSET)
 
-        party_dn_type = d.pop("PartyDnType", UNSET)
+        party_dn_type = d.get("PartyDnType", UNSET)
 
-        status = d.pop("Status", UNSET)
+        status = d.get("Status", UNSET)
 
         _instance = cls(
             call_id=call_id,
@@ -135,7 +151,8 @@ class CallParticipant:
             status=status,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

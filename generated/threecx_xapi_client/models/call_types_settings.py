@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CallTypesSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "International",
+        "Local",
+        "Mobile",
+        "National",
+    }
+)
+
 
 @_attrs_define
 class CallTypesSettings:
@@ -88,59 +97,34 @@ class CallTypesSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CallTypesSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _international = d.get("International", UNSET)
+        international: CallTypeInfo | None | Unset
+        if _international is UNSET or _international is None:
+            international = _international
+        else:
+            international = CallTypeInfo.from_dict(_international)
 
-        def _parse_international(data: object) -> CallTypeInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            international_type_1 = CallTypeInfo.from_dict(data)
+        _local = d.get("Local", UNSET)
+        local: CallTypeInfo | None | Unset
+        if _local is UNSET or _local is None:
+            local = _local
+        else:
+            local = CallTypeInfo.from_dict(_local)
 
-            return international_type_1
+        _mobile = d.get("Mobile", UNSET)
+        mobile: CallTypeInfo | None | Unset
+        if _mobile is UNSET or _mobile is None:
+            mobile = _mobile
+        else:
+            mobile = CallTypeInfo.from_dict(_mobile)
 
-        international = _parse_international(d.pop("International", UNSET))
-
-        def _parse_local(data: object) -> CallTypeInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            local_type_1 = CallTypeInfo.from_dict(data)
-
-            return local_type_1
-
-        local = _parse_local(d.pop("Local", UNSET))
-
-        def _parse_mobile(data: object) -> CallTypeInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            mobile_type_1 = CallTypeInfo.from_dict(data)
-
-            return mobile_type_1
-
-        mobile = _parse_mobile(d.pop("Mobile", UNSET))
-
-        def _parse_national(data: object) -> CallTypeInfo | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            national_type_1 = CallTypeInfo.from_dict(data)
-
-            return national_type_1
-
-        national = _parse_national(d.pop("National", UNSET))
+        _national = d.get("National", UNSET)
+        national: CallTypeInfo | None | Unset
+        if _national is UNSET or _national is None:
+            national = _national
+        else:
+            national = CallTypeInfo.from_dict(_national)
 
         _instance = cls(
             international=international,
@@ -149,7 +133,8 @@ class CallTypesSettings:
             national=national,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

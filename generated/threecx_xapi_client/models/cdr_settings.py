@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CDRSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Enabled",
+        "EnabledFields",
+        "LogSize",
+        "LogType",
+        "PossibleFields",
+        "RemoveCommaDelimiters",
+        "SocketIpAddress",
+        "SocketPort",
+    }
+)
 
 
 @_attrs_define
@@ -120,76 +133,41 @@ class CDRSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CDRSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        enabled = d.get("Enabled", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _enabled_fields = d.get("EnabledFields", UNSET)
+        enabled_fields: list[CDRSettingsField] | Unset
+        if _enabled_fields is UNSET:
+            enabled_fields = _enabled_fields
+        else:
+            if not isinstance(_enabled_fields, list):
+                raise TypeError(f"EnabledFields: expected a JSON array, got {type(_enabled_fields).__name__}")
+            enabled_fields = [CDRSettingsField.from_dict(item) for item in _enabled_fields]
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        log_size = d.get("LogSize", UNSET)
 
-        _enabled_fields = d.pop("EnabledFields", UNSET)
-        enabled_fields: list[CDRSettingsField] | Unset = UNSET
-        if _enabled_fields is not UNSET:
-            enabled_fields = []
-            for enabled_fields_item_data in _enabled_fields:
-                enabled_fields_item = CDRSettingsField.from_dict(enabled_fields_item_data)
+        _log_type = d.get("LogType", UNSET)
+        log_type: None | TypeOfCDRLog | Unset
+        if _log_type is UNSET or _log_type is None:
+            log_type = _log_type
+        else:
+            log_type = TypeOfCDRLog(_log_type)
 
-                enabled_fields.append(enabled_fields_item)
+        _possible_fields = d.get("PossibleFields", UNSET)
+        possible_fields: list[str] | Unset
+        if _possible_fields is UNSET:
+            possible_fields = _possible_fields
+        else:
+            if not isinstance(_possible_fields, list):
+                raise TypeError(f"PossibleFields: expected a JSON array, got {type(_possible_fields).__name__}")
+            possible_fields = _possible_fields
 
-        def _parse_log_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        remove_comma_delimiters = d.get("RemoveCommaDelimiters", UNSET)
 
-        log_size = _parse_log_size(d.pop("LogSize", UNSET))
+        socket_ip_address = d.get("SocketIpAddress", UNSET)
 
-        def _parse_log_type(data: object) -> None | TypeOfCDRLog | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            log_type_type_1 = TypeOfCDRLog(data)
-
-            return log_type_type_1
-
-        log_type = _parse_log_type(d.pop("LogType", UNSET))
-
-        possible_fields = cast(list[str], d.pop("PossibleFields", UNSET))
-
-        def _parse_remove_comma_delimiters(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remove_comma_delimiters = _parse_remove_comma_delimiters(d.pop("RemoveCommaDelimiters", UNSET))
-
-        def _parse_socket_ip_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        socket_ip_address = _parse_socket_ip_address(d.pop("SocketIpAddress", UNSET))
-
-        def _parse_socket_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        socket_port = _parse_socket_port(d.pop("SocketPort", UNSET))
+        socket_port = d.get("SocketPort", UNSET)
 
         _instance = cls(
             enabled=enabled,
@@ -202,7 +180,8 @@ class CDRSettings:
             socket_port=socket_port,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,26 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatHistoryView")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ChatName",
+        "ConversationId",
+        "FromName",
+        "FromNo",
+        "IsExternal",
+        "Message",
+        "ParticipantEmail",
+        "ParticipantIp",
+        "ParticipantPhone",
+        "ParticipantsGroupsArray",
+        "ProviderName",
+        "ProviderType",
+        "QueueNumber",
+        "Source",
+        "TimeSent",
+    }
+)
 
 
 @_attrs_define
@@ -175,121 +195,53 @@ class ChatHistoryView:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ChatHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        chat_name = d.get("ChatName", UNSET)
 
-        def _parse_chat_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        conversation_id = d.get("ConversationId", UNSET)
 
-        chat_name = _parse_chat_name(d.pop("ChatName", UNSET))
+        from_name = d.get("FromName", UNSET)
 
-        conversation_id = d.pop("ConversationId", UNSET)
+        from_no = d.get("FromNo", UNSET)
 
-        def _parse_from_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        is_external = d.get("IsExternal", UNSET)
 
-        from_name = _parse_from_name(d.pop("FromName", UNSET))
+        message = d.get("Message", UNSET)
 
-        def _parse_from_no(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        participant_email = d.get("ParticipantEmail", UNSET)
 
-        from_no = _parse_from_no(d.pop("FromNo", UNSET))
+        participant_ip = d.get("ParticipantIp", UNSET)
 
-        is_external = d.pop("IsExternal", UNSET)
+        participant_phone = d.get("ParticipantPhone", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _participants_groups_array = d.get("ParticipantsGroupsArray", UNSET)
+        participants_groups_array: list[str] | Unset
+        if _participants_groups_array is UNSET:
+            participants_groups_array = _participants_groups_array
+        else:
+            if not isinstance(_participants_groups_array, list):
+                raise TypeError(
+                    f"ParticipantsGroupsArray: expected a JSON array, got {type(_participants_groups_array).__name__}"
+                )
+            participants_groups_array = _participants_groups_array
 
-        message = _parse_message(d.pop("Message", UNSET))
+        provider_name = d.get("ProviderName", UNSET)
 
-        def _parse_participant_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _provider_type = d.get("ProviderType", UNSET)
+        provider_type: ChatType | None | Unset
+        if _provider_type is UNSET or _provider_type is None:
+            provider_type = _provider_type
+        else:
+            provider_type = ChatType(_provider_type)
 
-        participant_email = _parse_participant_email(d.pop("ParticipantEmail", UNSET))
+        queue_number = d.get("QueueNumber", UNSET)
 
-        def _parse_participant_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        source = d.get("Source", UNSET)
 
-        participant_ip = _parse_participant_ip(d.pop("ParticipantIp", UNSET))
-
-        def _parse_participant_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        participant_phone = _parse_participant_phone(d.pop("ParticipantPhone", UNSET))
-
-        participants_groups_array = cast(list[str], d.pop("ParticipantsGroupsArray", UNSET))
-
-        def _parse_provider_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provider_name = _parse_provider_name(d.pop("ProviderName", UNSET))
-
-        def _parse_provider_type(data: object) -> ChatType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            provider_type_type_1 = ChatType(data)
-
-            return provider_type_type_1
-
-        provider_type = _parse_provider_type(d.pop("ProviderType", UNSET))
-
-        def _parse_queue_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_number = _parse_queue_number(d.pop("QueueNumber", UNSET))
-
-        def _parse_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source = _parse_source(d.pop("Source", UNSET))
-
-        _time_sent = d.pop("TimeSent", UNSET)
+        _time_sent = d.get("TimeSent", UNSET)
         time_sent: datetime.datetime | Unset
-        if isinstance(_time_sent, Unset):
-            time_sent = UNSET
+        if _time_sent is UNSET:
+            time_sent = _time_sent
         else:
             time_sent = parse_datetime(_time_sent)
 
@@ -311,7 +263,8 @@ class ChatHistoryView:
             time_sent=time_sent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatLinkNameValidation")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FriendlyName",
+        "Pair",
+    }
+)
+
 
 @_attrs_define
 class ChatLinkNameValidation:
@@ -44,17 +51,18 @@ class ChatLinkNameValidation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ChatLinkNameValidation: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        friendly_name = d.pop("FriendlyName", UNSET)
+        d = src_dict
+        friendly_name = d.get("FriendlyName", UNSET)
 
-        pair = d.pop("Pair", UNSET)
+        pair = d.get("Pair", UNSET)
 
         _instance = cls(
             friendly_name=friendly_name,
             pair=pair,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

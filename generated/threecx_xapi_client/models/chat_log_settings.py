@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatLogSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoClearMonths",
+        "AutoCloseDays",
+        "RemoteStorageEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class ChatLogSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ChatLogSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_clear_months = d.get("AutoClearMonths", UNSET)
 
-        def _parse_auto_clear_months(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        auto_close_days = d.get("AutoCloseDays", UNSET)
 
-        auto_clear_months = _parse_auto_clear_months(d.pop("AutoClearMonths", UNSET))
-
-        def _parse_auto_close_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        auto_close_days = _parse_auto_close_days(d.pop("AutoCloseDays", UNSET))
-
-        def _parse_remote_storage_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
+        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
 
         _instance = cls(
             auto_clear_months=auto_clear_months,
@@ -97,7 +83,8 @@ class ChatLogSettings:
             remote_storage_enabled=remote_storage_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

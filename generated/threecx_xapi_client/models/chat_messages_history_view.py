@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,25 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ChatMessagesHistoryView")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ConversationId",
+        "IsExternal",
+        "Message",
+        "MessageId",
+        "ParticipantsGroupsArray",
+        "QueueNumber",
+        "Recipients",
+        "SenderParticipantEmail",
+        "SenderParticipantIp",
+        "SenderParticipantName",
+        "SenderParticipantNo",
+        "SenderParticipantPbx",
+        "SenderParticipantPhone",
+        "TimeSent",
+    }
+)
 
 
 @_attrs_define
@@ -158,100 +177,46 @@ class ChatMessagesHistoryView:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ChatMessagesHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        conversation_id = d.pop("ConversationId", UNSET)
+        d = src_dict
+        conversation_id = d.get("ConversationId", UNSET)
 
-        is_external = d.pop("IsExternal", UNSET)
+        is_external = d.get("IsExternal", UNSET)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        message = d.get("Message", UNSET)
 
-        message = _parse_message(d.pop("Message", UNSET))
+        message_id = d.get("MessageId", UNSET)
 
-        message_id = d.pop("MessageId", UNSET)
+        _participants_groups_array = d.get("ParticipantsGroupsArray", UNSET)
+        participants_groups_array: list[str] | Unset
+        if _participants_groups_array is UNSET:
+            participants_groups_array = _participants_groups_array
+        else:
+            if not isinstance(_participants_groups_array, list):
+                raise TypeError(
+                    f"ParticipantsGroupsArray: expected a JSON array, got {type(_participants_groups_array).__name__}"
+                )
+            participants_groups_array = _participants_groups_array
 
-        participants_groups_array = cast(list[str], d.pop("ParticipantsGroupsArray", UNSET))
+        queue_number = d.get("QueueNumber", UNSET)
 
-        def _parse_queue_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        recipients = d.get("Recipients", UNSET)
 
-        queue_number = _parse_queue_number(d.pop("QueueNumber", UNSET))
+        sender_participant_email = d.get("SenderParticipantEmail", UNSET)
 
-        def _parse_recipients(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender_participant_ip = d.get("SenderParticipantIp", UNSET)
 
-        recipients = _parse_recipients(d.pop("Recipients", UNSET))
+        sender_participant_name = d.get("SenderParticipantName", UNSET)
 
-        def _parse_sender_participant_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender_participant_no = d.get("SenderParticipantNo", UNSET)
 
-        sender_participant_email = _parse_sender_participant_email(d.pop("SenderParticipantEmail", UNSET))
+        sender_participant_pbx = d.get("SenderParticipantPbx", UNSET)
 
-        def _parse_sender_participant_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sender_participant_phone = d.get("SenderParticipantPhone", UNSET)
 
-        sender_participant_ip = _parse_sender_participant_ip(d.pop("SenderParticipantIp", UNSET))
-
-        def _parse_sender_participant_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_participant_name = _parse_sender_participant_name(d.pop("SenderParticipantName", UNSET))
-
-        def _parse_sender_participant_no(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_participant_no = _parse_sender_participant_no(d.pop("SenderParticipantNo", UNSET))
-
-        def _parse_sender_participant_pbx(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_participant_pbx = _parse_sender_participant_pbx(d.pop("SenderParticipantPbx", UNSET))
-
-        def _parse_sender_participant_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sender_participant_phone = _parse_sender_participant_phone(d.pop("SenderParticipantPhone", UNSET))
-
-        _time_sent = d.pop("TimeSent", UNSET)
+        _time_sent = d.get("TimeSent", UNSET)
         time_sent: datetime.datetime | Unset
-        if isinstance(_time_sent, Unset):
-            time_sent = UNSET
+        if _time_sent is UNSET:
+            time_sent = _time_sent
         else:
             time_sent = parse_datetime(_time_sent)
 
@@ -272,7 +237,8 @@ class ChatMessagesHistoryView:
             time_sent=time_sent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

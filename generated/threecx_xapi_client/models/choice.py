@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Choice")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Key",
+        "Value",
+    }
+)
+
 
 @_attrs_define
 class Choice:
@@ -44,17 +51,18 @@ class Choice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Choice: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        key = d.pop("Key", UNSET)
+        d = src_dict
+        key = d.get("Key", UNSET)
 
-        value = d.pop("Value", UNSET)
+        value = d.get("Value", UNSET)
 
         _instance = cls(
             key=key,
             value=value,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ClickToCall")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallUsEnableChat",
+        "CallUsEnablePhone",
+        "CallUsEnableVideo",
+        "CallUsRequirement",
+        "ClickToCallId",
+    }
+)
 
 
 @_attrs_define
@@ -131,88 +145,41 @@ class ClickToCall:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ClickToCall: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
 
-            return transcription_mode_type_1
+        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
+        _call_us_requirement = d.get("CallUsRequirement", UNSET)
+        call_us_requirement: Authentication | None | Unset
+        if _call_us_requirement is UNSET or _call_us_requirement is None:
+            call_us_requirement = _call_us_requirement
+        else:
+            call_us_requirement = Authentication(_call_us_requirement)
 
-        def _parse_call_us_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_chat = _parse_call_us_enable_chat(d.pop("CallUsEnableChat", UNSET))
-
-        def _parse_call_us_enable_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_phone = _parse_call_us_enable_phone(d.pop("CallUsEnablePhone", UNSET))
-
-        def _parse_call_us_enable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_video = _parse_call_us_enable_video(d.pop("CallUsEnableVideo", UNSET))
-
-        def _parse_call_us_requirement(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_us_requirement_type_1 = Authentication(data)
-
-            return call_us_requirement_type_1
-
-        call_us_requirement = _parse_call_us_requirement(d.pop("CallUsRequirement", UNSET))
-
-        def _parse_click_to_call_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
+        click_to_call_id = d.get("ClickToCallId", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -226,7 +193,8 @@ class ClickToCall:
             click_to_call_id=click_to_call_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,23 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ClientIdMetadataDocument")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ClientId",
+        "ClientName",
+        "ClientUri",
+        "GrantTypes",
+        "JwksUri",
+        "LogoUri",
+        "PolicyUri",
+        "RedirectUris",
+        "ResponseTypes",
+        "Scope",
+        "TokenEndpointAuthMethod",
+        "TosUri",
+    }
+)
 
 
 @_attrs_define
@@ -146,94 +163,51 @@ class ClientIdMetadataDocument:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ClientIdMetadataDocument: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        client_id = d.get("ClientId", UNSET)
 
-        def _parse_client_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        client_name = d.get("ClientName", UNSET)
 
-        client_id = _parse_client_id(d.pop("ClientId", UNSET))
+        client_uri = d.get("ClientUri", UNSET)
 
-        def _parse_client_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _grant_types = d.get("GrantTypes", UNSET)
+        grant_types: list[str] | Unset
+        if _grant_types is UNSET:
+            grant_types = _grant_types
+        else:
+            if not isinstance(_grant_types, list):
+                raise TypeError(f"GrantTypes: expected a JSON array, got {type(_grant_types).__name__}")
+            grant_types = _grant_types
 
-        client_name = _parse_client_name(d.pop("ClientName", UNSET))
+        jwks_uri = d.get("JwksUri", UNSET)
 
-        def _parse_client_uri(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        logo_uri = d.get("LogoUri", UNSET)
 
-        client_uri = _parse_client_uri(d.pop("ClientUri", UNSET))
+        policy_uri = d.get("PolicyUri", UNSET)
 
-        grant_types = cast(list[str], d.pop("GrantTypes", UNSET))
+        _redirect_uris = d.get("RedirectUris", UNSET)
+        redirect_uris: list[str] | Unset
+        if _redirect_uris is UNSET:
+            redirect_uris = _redirect_uris
+        else:
+            if not isinstance(_redirect_uris, list):
+                raise TypeError(f"RedirectUris: expected a JSON array, got {type(_redirect_uris).__name__}")
+            redirect_uris = _redirect_uris
 
-        def _parse_jwks_uri(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _response_types = d.get("ResponseTypes", UNSET)
+        response_types: list[str] | Unset
+        if _response_types is UNSET:
+            response_types = _response_types
+        else:
+            if not isinstance(_response_types, list):
+                raise TypeError(f"ResponseTypes: expected a JSON array, got {type(_response_types).__name__}")
+            response_types = _response_types
 
-        jwks_uri = _parse_jwks_uri(d.pop("JwksUri", UNSET))
+        scope = d.get("Scope", UNSET)
 
-        def _parse_logo_uri(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        token_endpoint_auth_method = d.get("TokenEndpointAuthMethod", UNSET)
 
-        logo_uri = _parse_logo_uri(d.pop("LogoUri", UNSET))
-
-        def _parse_policy_uri(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        policy_uri = _parse_policy_uri(d.pop("PolicyUri", UNSET))
-
-        redirect_uris = cast(list[str], d.pop("RedirectUris", UNSET))
-
-        response_types = cast(list[str], d.pop("ResponseTypes", UNSET))
-
-        def _parse_scope(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        scope = _parse_scope(d.pop("Scope", UNSET))
-
-        def _parse_token_endpoint_auth_method(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        token_endpoint_auth_method = _parse_token_endpoint_auth_method(d.pop("TokenEndpointAuthMethod", UNSET))
-
-        def _parse_tos_uri(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tos_uri = _parse_tos_uri(d.pop("TosUri", UNSET))
+        tos_uri = d.get("TosUri", UNSET)
 
         _instance = cls(
             client_id=client_id,
@@ -250,7 +224,8 @@ class ClientIdMetadataDocument:
             tos_uri=tos_uri,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CodecsSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExternalCodecList",
+        "LocalCodecList",
+    }
+)
 
 
 @_attrs_define
@@ -48,17 +55,32 @@ class CodecsSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CodecsSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        external_codec_list = cast(list[str], d.pop("ExternalCodecList", UNSET))
+        d = src_dict
+        _external_codec_list = d.get("ExternalCodecList", UNSET)
+        external_codec_list: list[str] | Unset
+        if _external_codec_list is UNSET:
+            external_codec_list = _external_codec_list
+        else:
+            if not isinstance(_external_codec_list, list):
+                raise TypeError(f"ExternalCodecList: expected a JSON array, got {type(_external_codec_list).__name__}")
+            external_codec_list = _external_codec_list
 
-        local_codec_list = cast(list[str], d.pop("LocalCodecList", UNSET))
+        _local_codec_list = d.get("LocalCodecList", UNSET)
+        local_codec_list: list[str] | Unset
+        if _local_codec_list is UNSET:
+            local_codec_list = _local_codec_list
+        else:
+            if not isinstance(_local_codec_list, list):
+                raise TypeError(f"LocalCodecList: expected a JSON array, got {type(_local_codec_list).__name__}")
+            local_codec_list = _local_codec_list
 
         _instance = cls(
             external_codec_list=external_codec_list,
             local_codec_list=local_codec_list,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

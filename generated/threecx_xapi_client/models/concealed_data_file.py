@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConcealedDataFile")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Concealed",
+        "Contents",
+        "Name",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class ConcealedDataFile:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ConcealedDataFile: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        concealed = d.get("Concealed", UNSET)
 
-        def _parse_concealed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        contents = d.get("Contents", UNSET)
 
-        concealed = _parse_concealed(d.pop("Concealed", UNSET))
-
-        def _parse_contents(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contents = _parse_contents(d.pop("Contents", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
+        name = d.get("Name", UNSET)
 
         _instance = cls(
             concealed=concealed,
@@ -97,7 +83,8 @@ class ConcealedDataFile:
             name=name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,22 @@ from ..models.video_conference_mode import VideoConferenceMode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConferenceSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoCallParticipants",
+        "DtmfMode",
+        "EnablePin",
+        "Extension",
+        "ExternalNumbers",
+        "Id",
+        "LogoPath",
+        "MusicOnHold",
+        "PinNumber",
+        "VideoConferenceMode",
+        "Zone",
+    }
+)
 
 
 @_attrs_define
@@ -144,107 +160,38 @@ class ConferenceSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ConferenceSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_call_participants = d.get("AutoCallParticipants", UNSET)
 
-        def _parse_auto_call_participants(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _dtmf_mode = d.get("DtmfMode", UNSET)
+        dtmf_mode: DtmfMode | None | Unset
+        if _dtmf_mode is UNSET or _dtmf_mode is None:
+            dtmf_mode = _dtmf_mode
+        else:
+            dtmf_mode = DtmfMode(_dtmf_mode)
 
-        auto_call_participants = _parse_auto_call_participants(d.pop("AutoCallParticipants", UNSET))
+        enable_pin = d.get("EnablePin", UNSET)
 
-        def _parse_dtmf_mode(data: object) -> DtmfMode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            dtmf_mode_type_1 = DtmfMode(data)
+        extension = d.get("Extension", UNSET)
 
-            return dtmf_mode_type_1
+        external_numbers = d.get("ExternalNumbers", UNSET)
 
-        dtmf_mode = _parse_dtmf_mode(d.pop("DtmfMode", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_enable_pin(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        logo_path = d.get("LogoPath", UNSET)
 
-        enable_pin = _parse_enable_pin(d.pop("EnablePin", UNSET))
+        music_on_hold = d.get("MusicOnHold", UNSET)
 
-        def _parse_extension(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        pin_number = d.get("PinNumber", UNSET)
 
-        extension = _parse_extension(d.pop("Extension", UNSET))
+        _video_conference_mode = d.get("VideoConferenceMode", UNSET)
+        video_conference_mode: None | Unset | VideoConferenceMode
+        if _video_conference_mode is UNSET or _video_conference_mode is None:
+            video_conference_mode = _video_conference_mode
+        else:
+            video_conference_mode = VideoConferenceMode(_video_conference_mode)
 
-        def _parse_external_numbers(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_numbers = _parse_external_numbers(d.pop("ExternalNumbers", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_logo_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logo_path = _parse_logo_path(d.pop("LogoPath", UNSET))
-
-        def _parse_music_on_hold(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold = _parse_music_on_hold(d.pop("MusicOnHold", UNSET))
-
-        def _parse_pin_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pin_number = _parse_pin_number(d.pop("PinNumber", UNSET))
-
-        def _parse_video_conference_mode(data: object) -> None | Unset | VideoConferenceMode:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            video_conference_mode_type_1 = VideoConferenceMode(data)
-
-            return video_conference_mode_type_1
-
-        video_conference_mode = _parse_video_conference_mode(d.pop("VideoConferenceMode", UNSET))
-
-        def _parse_zone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        zone = _parse_zone(d.pop("Zone", UNSET))
+        zone = d.get("Zone", UNSET)
 
         _instance = cls(
             auto_call_participants=auto_call_participants,
@@ -260,7 +207,8 @@ class ConferenceSettings:
             zone=zone,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConfiguredAiServers")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ConfiguredServers",
+        "ReleaseChannel",
+    }
+)
+
 
 @_attrs_define
 class ConfiguredAiServers:
@@ -58,20 +65,20 @@ class ConfiguredAiServers:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ConfiguredAiServers: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _configured_servers = d.pop("ConfiguredServers", UNSET)
-        configured_servers: list[OnBoardConverterRow] | Unset = UNSET
-        if _configured_servers is not UNSET:
-            configured_servers = []
-            for configured_servers_item_data in _configured_servers:
-                configured_servers_item = OnBoardConverterRow.from_dict(configured_servers_item_data)
+        d = src_dict
+        _configured_servers = d.get("ConfiguredServers", UNSET)
+        configured_servers: list[OnBoardConverterRow] | Unset
+        if _configured_servers is UNSET:
+            configured_servers = _configured_servers
+        else:
+            if not isinstance(_configured_servers, list):
+                raise TypeError(f"ConfiguredServers: expected a JSON array, got {type(_configured_servers).__name__}")
+            configured_servers = [OnBoardConverterRow.from_dict(item) for item in _configured_servers]
 
-                configured_servers.append(configured_servers_item)
-
-        _release_channel = d.pop("ReleaseChannel", UNSET)
+        _release_channel = d.get("ReleaseChannel", UNSET)
         release_channel: OnBoardConverterReleaseChannel | Unset
-        if isinstance(_release_channel, Unset):
-            release_channel = UNSET
+        if _release_channel is UNSET:
+            release_channel = _release_channel
         else:
             release_channel = OnBoardConverterReleaseChannel(_release_channel)
 
@@ -80,7 +87,8 @@ class ConfiguredAiServers:
             release_channel=release_channel,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

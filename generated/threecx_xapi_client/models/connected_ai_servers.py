@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ConnectedAiServers")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ConnectedServers",
+        "TranscriptionQueue",
+    }
+)
+
 
 @_attrs_define
 class ConnectedAiServers:
@@ -55,24 +62,25 @@ class ConnectedAiServers:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ConnectedAiServers: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _connected_servers = d.pop("ConnectedServers", UNSET)
-        connected_servers: list[OnBoardConverterData] | Unset = UNSET
-        if _connected_servers is not UNSET:
-            connected_servers = []
-            for connected_servers_item_data in _connected_servers:
-                connected_servers_item = OnBoardConverterData.from_dict(connected_servers_item_data)
+        d = src_dict
+        _connected_servers = d.get("ConnectedServers", UNSET)
+        connected_servers: list[OnBoardConverterData] | Unset
+        if _connected_servers is UNSET:
+            connected_servers = _connected_servers
+        else:
+            if not isinstance(_connected_servers, list):
+                raise TypeError(f"ConnectedServers: expected a JSON array, got {type(_connected_servers).__name__}")
+            connected_servers = [OnBoardConverterData.from_dict(item) for item in _connected_servers]
 
-                connected_servers.append(connected_servers_item)
-
-        transcription_queue = d.pop("TranscriptionQueue", UNSET)
+        transcription_queue = d.get("TranscriptionQueue", UNSET)
 
         _instance = cls(
             connected_servers=connected_servers,
             transcription_queue=transcription_queue,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConsoleRestrictions")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AccessRestricted",
+        "Id",
+        "IpWhitelist",
+        "MyIpAddress",
+    }
+)
 
 
 @_attrs_define
@@ -66,29 +75,21 @@ class ConsoleRestrictions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ConsoleRestrictions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        access_restricted = d.get("AccessRestricted", UNSET)
 
-        def _parse_access_restricted(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("Id", UNSET)
 
-        access_restricted = _parse_access_restricted(d.pop("AccessRestricted", UNSET))
+        _ip_whitelist = d.get("IpWhitelist", UNSET)
+        ip_whitelist: list[str] | Unset
+        if _ip_whitelist is UNSET:
+            ip_whitelist = _ip_whitelist
+        else:
+            if not isinstance(_ip_whitelist, list):
+                raise TypeError(f"IpWhitelist: expected a JSON array, got {type(_ip_whitelist).__name__}")
+            ip_whitelist = _ip_whitelist
 
-        id = d.pop("Id", UNSET)
-
-        ip_whitelist = cast(list[str], d.pop("IpWhitelist", UNSET))
-
-        def _parse_my_ip_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        my_ip_address = _parse_my_ip_address(d.pop("MyIpAddress", UNSET))
+        my_ip_address = d.get("MyIpAddress", UNSET)
 
         _instance = cls(
             access_restricted=access_restricted,
@@ -97,7 +98,8 @@ class ConsoleRestrictions:
             my_ip_address=my_ip_address,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

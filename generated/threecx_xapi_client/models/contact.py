@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,28 @@ from ..models.contact_source import ContactSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Contact")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Business",
+        "Business2",
+        "BusinessFax",
+        "CompanyName",
+        "ContactType",
+        "Department",
+        "Email",
+        "FirstName",
+        "Home",
+        "Id",
+        "LastName",
+        "Mobile2",
+        "Other",
+        "Pager",
+        "PhoneNumber",
+        "Tag",
+        "Title",
+    }
+)
 
 
 @_attrs_define
@@ -201,157 +223,45 @@ class Contact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Contact: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        business = d.get("Business", UNSET)
 
-        def _parse_business(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        business_2 = d.get("Business2", UNSET)
 
-        business = _parse_business(d.pop("Business", UNSET))
+        business_fax = d.get("BusinessFax", UNSET)
 
-        def _parse_business_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        company_name = d.get("CompanyName", UNSET)
 
-        business_2 = _parse_business_2(d.pop("Business2", UNSET))
+        _contact_type = d.get("ContactType", UNSET)
+        contact_type: ContactSource | None | Unset
+        if _contact_type is UNSET or _contact_type is None:
+            contact_type = _contact_type
+        else:
+            contact_type = ContactSource(_contact_type)
 
-        def _parse_business_fax(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        department = d.get("Department", UNSET)
 
-        business_fax = _parse_business_fax(d.pop("BusinessFax", UNSET))
+        email = d.get("Email", UNSET)
 
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        first_name = d.get("FirstName", UNSET)
 
-        company_name = _parse_company_name(d.pop("CompanyName", UNSET))
+        home = d.get("Home", UNSET)
 
-        def _parse_contact_type(data: object) -> ContactSource | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            contact_type_type_1 = ContactSource(data)
+        id = d.get("Id", UNSET)
 
-            return contact_type_type_1
+        last_name = d.get("LastName", UNSET)
 
-        contact_type = _parse_contact_type(d.pop("ContactType", UNSET))
+        mobile_2 = d.get("Mobile2", UNSET)
 
-        def _parse_department(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        other = d.get("Other", UNSET)
 
-        department = _parse_department(d.pop("Department", UNSET))
+        pager = d.get("Pager", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        phone_number = d.get("PhoneNumber", UNSET)
 
-        email = _parse_email(d.pop("Email", UNSET))
+        tag = d.get("Tag", UNSET)
 
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("FirstName", UNSET))
-
-        def _parse_home(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        home = _parse_home(d.pop("Home", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("LastName", UNSET))
-
-        def _parse_mobile_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile_2 = _parse_mobile_2(d.pop("Mobile2", UNSET))
-
-        def _parse_other(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        other = _parse_other(d.pop("Other", UNSET))
-
-        def _parse_pager(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pager = _parse_pager(d.pop("Pager", UNSET))
-
-        def _parse_phone_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_number = _parse_phone_number(d.pop("PhoneNumber", UNSET))
-
-        def _parse_tag(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tag = _parse_tag(d.pop("Tag", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("Title", UNSET))
+        title = d.get("Title", UNSET)
 
         _instance = cls(
             business=business,
@@ -373,7 +283,8 @@ class Contact:
             title=title,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

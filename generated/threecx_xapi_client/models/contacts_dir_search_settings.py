@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ContactsDirSearchSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExchangeCalendarProfileSwitching",
+        "ExchangeEmailAddresses",
+        "ExchangeFolders",
+        "ExchangePassword",
+        "ExchangeServerUrl",
+        "ExchangeUser",
+    }
+)
 
 
 @_attrs_define
@@ -98,53 +109,39 @@ class ContactsDirSearchSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ContactsDirSearchSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        exchange_calendar_profile_switching = d.get("ExchangeCalendarProfileSwitching", UNSET)
 
-        def _parse_exchange_calendar_profile_switching(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _exchange_email_addresses = d.get("ExchangeEmailAddresses", UNSET)
+        exchange_email_addresses: list[str] | Unset
+        if _exchange_email_addresses is UNSET:
+            exchange_email_addresses = _exchange_email_addresses
+        else:
+            if not isinstance(_exchange_email_addresses, list):
+                raise TypeError(
+                    f"ExchangeEmailAddresses: expected a JSON array, got {type(_exchange_email_addresses).__name__}"
+                )
+            exchange_email_addresses = _exchange_email_addresses
 
-        exchange_calendar_profile_switching = _parse_exchange_calendar_profile_switching(
-            d.pop("ExchangeCalendarProfileSwitching", UNSET)
-        )
+        _exchange_folders = d.get("ExchangeFolders", UNSET)
+        exchange_folders: list[str] | Unset
+        if _exchange_folders is UNSET:
+            exchange_folders = _exchange_folders
+        else:
+            if not isinstance(_exchange_folders, list):
+                raise TypeError(f"ExchangeFolders: expected a JSON array, got {type(_exchange_folders).__name__}")
+            exchange_folders = _exchange_folders
 
-        exchange_email_addresses = cast(list[str], d.pop("ExchangeEmailAddresses", UNSET))
+        _exchange_password = d.get("ExchangePassword", UNSET)
+        exchange_password: ConcealedPassword | None | Unset
+        if _exchange_password is UNSET or _exchange_password is None:
+            exchange_password = _exchange_password
+        else:
+            exchange_password = ConcealedPassword.from_dict(_exchange_password)
 
-        exchange_folders = cast(list[str], d.pop("ExchangeFolders", UNSET))
+        exchange_server_url = d.get("ExchangeServerUrl", UNSET)
 
-        def _parse_exchange_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            exchange_password_type_1 = ConcealedPassword.from_dict(data)
-
-            return exchange_password_type_1
-
-        exchange_password = _parse_exchange_password(d.pop("ExchangePassword", UNSET))
-
-        def _parse_exchange_server_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        exchange_server_url = _parse_exchange_server_url(d.pop("ExchangeServerUrl", UNSET))
-
-        def _parse_exchange_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        exchange_user = _parse_exchange_user(d.pop("ExchangeUser", UNSET))
+        exchange_user = d.get("ExchangeUser", UNSET)
 
         _instance = cls(
             exchange_calendar_profile_switching=exchange_calendar_profile_switching,
@@ -155,7 +152,8 @@ class ContactsDirSearchSettings:
             exchange_user=exchange_user,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CopyBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "overrides",
+    }
+)
+
 
 @_attrs_define
 class CopyBody:
@@ -46,11 +52,11 @@ class CopyBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CopyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _overrides = d.pop("overrides", UNSET)
+        d = src_dict
+        _overrides = d.get("overrides", UNSET)
         overrides: PromptSet | Unset
-        if isinstance(_overrides, Unset):
-            overrides = UNSET
+        if _overrides is UNSET:
+            overrides = _overrides
         else:
             overrides = PromptSet.from_dict(_overrides)
 
@@ -58,7 +64,8 @@ class CopyBody:
             overrides=overrides,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

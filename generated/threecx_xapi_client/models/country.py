@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,22 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Country")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Continent",
+        "CountryCode",
+        "CountryCodes",
+        "DownloadUrl",
+        "ErpCode",
+        "ExitCode",
+        "Name",
+        "ParentErpCode",
+        "StunServer",
+        "VoicemailNo",
+        "WebMeetingZone",
+    }
+)
 
 
 @_attrs_define
@@ -136,92 +152,35 @@ class Country:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Country: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        continent = d.get("Continent", UNSET)
 
-        def _parse_continent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country_code = d.get("CountryCode", UNSET)
 
-        continent = _parse_continent(d.pop("Continent", UNSET))
+        _country_codes = d.get("CountryCodes", UNSET)
+        country_codes: list[str] | Unset
+        if _country_codes is UNSET:
+            country_codes = _country_codes
+        else:
+            if not isinstance(_country_codes, list):
+                raise TypeError(f"CountryCodes: expected a JSON array, got {type(_country_codes).__name__}")
+            country_codes = _country_codes
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        download_url = d.get("DownloadUrl", UNSET)
 
-        country_code = _parse_country_code(d.pop("CountryCode", UNSET))
+        erp_code = d.get("ErpCode", UNSET)
 
-        country_codes = cast(list[str], d.pop("CountryCodes", UNSET))
+        exit_code = d.get("ExitCode", UNSET)
 
-        def _parse_download_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        download_url = _parse_download_url(d.pop("DownloadUrl", UNSET))
+        parent_erp_code = d.get("ParentErpCode", UNSET)
 
-        def _parse_erp_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stun_server = d.get("StunServer", UNSET)
 
-        erp_code = _parse_erp_code(d.pop("ErpCode", UNSET))
+        voicemail_no = d.get("VoicemailNo", UNSET)
 
-        def _parse_exit_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        exit_code = _parse_exit_code(d.pop("ExitCode", UNSET))
-
-        name = d.pop("Name", UNSET)
-
-        def _parse_parent_erp_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent_erp_code = _parse_parent_erp_code(d.pop("ParentErpCode", UNSET))
-
-        def _parse_stun_server(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stun_server = _parse_stun_server(d.pop("StunServer", UNSET))
-
-        def _parse_voicemail_no(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        voicemail_no = _parse_voicemail_no(d.pop("VoicemailNo", UNSET))
-
-        def _parse_web_meeting_zone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        web_meeting_zone = _parse_web_meeting_zone(d.pop("WebMeetingZone", UNSET))
+        web_meeting_zone = d.get("WebMeetingZone", UNSET)
 
         _instance = cls(
             continent=continent,
@@ -237,7 +196,8 @@ class Country:
             web_meeting_zone=web_meeting_zone,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

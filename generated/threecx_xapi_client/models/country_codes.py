@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CountryCodes")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CountryCodes",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class CountryCodes:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CountryCodes: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        country_codes = cast(list[str], d.pop("CountryCodes", UNSET))
+        d = src_dict
+        _country_codes = d.get("CountryCodes", UNSET)
+        country_codes: list[str] | Unset
+        if _country_codes is UNSET:
+            country_codes = _country_codes
+        else:
+            if not isinstance(_country_codes, list):
+                raise TypeError(f"CountryCodes: expected a JSON array, got {type(_country_codes).__name__}")
+            country_codes = _country_codes
 
         _instance = cls(
             country_codes=country_codes,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateBackup")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Contents",
+        "Name",
+    }
+)
+
 
 @_attrs_define
 class CreateBackup:
@@ -58,29 +65,23 @@ class CreateBackup:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateBackup: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _contents = d.get("Contents", UNSET)
+        contents: BackupContents | None | Unset
+        if _contents is UNSET or _contents is None:
+            contents = _contents
+        else:
+            contents = BackupContents.from_dict(_contents)
 
-        def _parse_contents(data: object) -> BackupContents | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            contents_type_1 = BackupContents.from_dict(data)
-
-            return contents_type_1
-
-        contents = _parse_contents(d.pop("Contents", UNSET))
-
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
         _instance = cls(
             contents=contents,
             name=name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CreateContactByNumberBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contact",
+        "number",
+    }
+)
+
 
 @_attrs_define
 class CreateContactByNumberBody:
@@ -52,22 +59,23 @@ class CreateContactByNumberBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateContactByNumberBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _contact = d.pop("contact", UNSET)
+        d = src_dict
+        _contact = d.get("contact", UNSET)
         contact: Contact | Unset
-        if isinstance(_contact, Unset):
-            contact = UNSET
+        if _contact is UNSET:
+            contact = _contact
         else:
             contact = Contact.from_dict(_contact)
 
-        number = d.pop("number", UNSET)
+        number = d.get("number", UNSET)
 
         _instance = cls(
             contact=contact,
             number=number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.create_ticket_status import CreateTicketStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateTicket")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanCreateTicket",
+        "CreateTicketStatus",
+        "FixUrl",
+    }
+)
 
 
 @_attrs_define
@@ -65,38 +73,17 @@ class CreateTicket:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTicket: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        can_create_ticket = d.get("CanCreateTicket", UNSET)
 
-        def _parse_can_create_ticket(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _create_ticket_status = d.get("CreateTicketStatus", UNSET)
+        create_ticket_status: CreateTicketStatus | None | Unset
+        if _create_ticket_status is UNSET or _create_ticket_status is None:
+            create_ticket_status = _create_ticket_status
+        else:
+            create_ticket_status = CreateTicketStatus(_create_ticket_status)
 
-        can_create_ticket = _parse_can_create_ticket(d.pop("CanCreateTicket", UNSET))
-
-        def _parse_create_ticket_status(data: object) -> CreateTicketStatus | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            create_ticket_status_type_1 = CreateTicketStatus(data)
-
-            return create_ticket_status_type_1
-
-        create_ticket_status = _parse_create_ticket_status(d.pop("CreateTicketStatus", UNSET))
-
-        def _parse_fix_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fix_url = _parse_fix_url(d.pop("FixUrl", UNSET))
+        fix_url = d.get("FixUrl", UNSET)
 
         _instance = cls(
             can_create_ticket=can_create_ticket,
@@ -104,7 +91,8 @@ class CreateTicket:
             fix_url=fix_url,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

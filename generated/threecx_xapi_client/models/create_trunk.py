@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CreateTrunk")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AccountSid",
+        "ApiKey",
+        "DefaultRule",
+        "Groups",
+        "Name",
+        "PhoneNumbers",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -121,78 +133,44 @@ class CreateTrunk:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTrunk: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        account_sid = d.get("AccountSid", UNSET)
 
-        def _parse_account_sid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        api_key = d.get("ApiKey", UNSET)
 
-        account_sid = _parse_account_sid(d.pop("AccountSid", UNSET))
+        _default_rule = d.get("DefaultRule", UNSET)
+        default_rule: InboundRule | None | Unset
+        if _default_rule is UNSET or _default_rule is None:
+            default_rule = _default_rule
+        else:
+            default_rule = InboundRule.from_dict(_default_rule)
 
-        def _parse_api_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-        api_key = _parse_api_key(d.pop("ApiKey", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_default_rule(data: object) -> InboundRule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            default_rule_type_1 = InboundRule.from_dict(data)
+        _phone_numbers = d.get("PhoneNumbers", UNSET)
+        phone_numbers: list[ProviderPhone] | Unset
+        if _phone_numbers is UNSET:
+            phone_numbers = _phone_numbers
+        else:
+            if not isinstance(_phone_numbers, list):
+                raise TypeError(f"PhoneNumbers: expected a JSON array, got {type(_phone_numbers).__name__}")
+            phone_numbers = [ProviderPhone.from_dict(item) for item in _phone_numbers]
 
-            return default_rule_type_1
-
-        default_rule = _parse_default_rule(d.pop("DefaultRule", UNSET))
-
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        _phone_numbers = d.pop("PhoneNumbers", UNSET)
-        phone_numbers: list[ProviderPhone] | Unset = UNSET
-        if _phone_numbers is not UNSET:
-            phone_numbers = []
-            for phone_numbers_item_data in _phone_numbers:
-                phone_numbers_item = ProviderPhone.from_dict(phone_numbers_item_data)
-
-                phone_numbers.append(phone_numbers_item)
-
-        def _parse_type_(data: object) -> None | TrunkType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = TrunkType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | TrunkType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = TrunkType(_type_)
 
         _instance = cls(
             account_sid=account_sid,
@@ -204,7 +182,8 @@ class CreateTrunk:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,13 @@ from ..models.authentication_type import AuthenticationType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CrmAuthentication")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Type",
+        "Values",
+    }
+)
 
 
 @_attrs_define
@@ -53,29 +60,30 @@ class CrmAuthentication:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmAuthentication: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _type_ = d.get("Type", UNSET)
+        type_: AuthenticationType | None | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = AuthenticationType(_type_)
 
-        def _parse_type_(data: object) -> AuthenticationType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = AuthenticationType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
-
-        values = cast(list[str], d.pop("Values", UNSET))
+        _values = d.get("Values", UNSET)
+        values: list[str] | Unset
+        if _values is UNSET:
+            values = _values
+        else:
+            if not isinstance(_values, list):
+                raise TypeError(f"Values: expected a JSON array, got {type(_values).__name__}")
+            values = _values
 
         _instance = cls(
             type_=type_,
             values=values,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

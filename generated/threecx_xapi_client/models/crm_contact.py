@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,29 @@ from ..models.contact_type import ContactType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CrmContact")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CompanyName",
+        "ContactRawData",
+        "ContactType",
+        "ContactUrl",
+        "Department",
+        "Email",
+        "FaxBusiness",
+        "FirstName",
+        "LastName",
+        "Pager",
+        "PhoneBusiness",
+        "PhoneBusiness2",
+        "PhoneHome",
+        "PhoneMobile",
+        "PhoneMobile2",
+        "PhoneOther",
+        "PhotoUrl",
+        "Title",
+    }
+)
 
 
 @_attrs_define
@@ -215,173 +238,47 @@ class CrmContact:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmContact: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        company_name = d.get("CompanyName", UNSET)
 
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        contact_raw_data = d.get("ContactRawData", UNSET)
 
-        company_name = _parse_company_name(d.pop("CompanyName", UNSET))
+        _contact_type = d.get("ContactType", UNSET)
+        contact_type: ContactType | None | Unset
+        if _contact_type is UNSET or _contact_type is None:
+            contact_type = _contact_type
+        else:
+            contact_type = ContactType(_contact_type)
 
-        def _parse_contact_raw_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        contact_url = d.get("ContactUrl", UNSET)
 
-        contact_raw_data = _parse_contact_raw_data(d.pop("ContactRawData", UNSET))
+        department = d.get("Department", UNSET)
 
-        def _parse_contact_type(data: object) -> ContactType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            contact_type_type_1 = ContactType(data)
+        email = d.get("Email", UNSET)
 
-            return contact_type_type_1
+        fax_business = d.get("FaxBusiness", UNSET)
 
-        contact_type = _parse_contact_type(d.pop("ContactType", UNSET))
+        first_name = d.get("FirstName", UNSET)
 
-        def _parse_contact_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        last_name = d.get("LastName", UNSET)
 
-        contact_url = _parse_contact_url(d.pop("ContactUrl", UNSET))
+        pager = d.get("Pager", UNSET)
 
-        def _parse_department(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        phone_business = d.get("PhoneBusiness", UNSET)
 
-        department = _parse_department(d.pop("Department", UNSET))
+        phone_business_2 = d.get("PhoneBusiness2", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        phone_home = d.get("PhoneHome", UNSET)
 
-        email = _parse_email(d.pop("Email", UNSET))
+        phone_mobile = d.get("PhoneMobile", UNSET)
 
-        def _parse_fax_business(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        phone_mobile_2 = d.get("PhoneMobile2", UNSET)
 
-        fax_business = _parse_fax_business(d.pop("FaxBusiness", UNSET))
+        phone_other = d.get("PhoneOther", UNSET)
 
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        photo_url = d.get("PhotoUrl", UNSET)
 
-        first_name = _parse_first_name(d.pop("FirstName", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("LastName", UNSET))
-
-        def _parse_pager(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pager = _parse_pager(d.pop("Pager", UNSET))
-
-        def _parse_phone_business(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_business = _parse_phone_business(d.pop("PhoneBusiness", UNSET))
-
-        def _parse_phone_business_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_business_2 = _parse_phone_business_2(d.pop("PhoneBusiness2", UNSET))
-
-        def _parse_phone_home(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_home = _parse_phone_home(d.pop("PhoneHome", UNSET))
-
-        def _parse_phone_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_mobile = _parse_phone_mobile(d.pop("PhoneMobile", UNSET))
-
-        def _parse_phone_mobile_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_mobile_2 = _parse_phone_mobile_2(d.pop("PhoneMobile2", UNSET))
-
-        def _parse_phone_other(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_other = _parse_phone_other(d.pop("PhoneOther", UNSET))
-
-        def _parse_photo_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        photo_url = _parse_photo_url(d.pop("PhotoUrl", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("Title", UNSET))
+        title = d.get("Title", UNSET)
 
         _instance = cls(
             company_name=company_name,
@@ -404,7 +301,8 @@ class CrmContact:
             title=title,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

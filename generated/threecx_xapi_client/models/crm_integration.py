@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CrmIntegration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Country",
+        "EnabledForDidCalls",
+        "EnabledForExternalCalls",
+        "Id",
+        "Name",
+        "PhonebookPriorityOptions",
+        "PhonebookSynchronization",
+        "PossibleValues",
+        "VariableChoices",
+    }
+)
 
 
 @_attrs_define
@@ -127,78 +141,43 @@ class CrmIntegration:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmIntegration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        country = d.get("Country", UNSET)
 
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        enabled_for_did_calls = d.get("EnabledForDidCalls", UNSET)
 
-        country = _parse_country(d.pop("Country", UNSET))
+        enabled_for_external_calls = d.get("EnabledForExternalCalls", UNSET)
 
-        def _parse_enabled_for_did_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("Id", UNSET)
 
-        enabled_for_did_calls = _parse_enabled_for_did_calls(d.pop("EnabledForDidCalls", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_enabled_for_external_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _phonebook_priority_options = d.get("PhonebookPriorityOptions", UNSET)
+        phonebook_priority_options: None | PhonebookPriorityOptions | Unset
+        if _phonebook_priority_options is UNSET or _phonebook_priority_options is None:
+            phonebook_priority_options = _phonebook_priority_options
+        else:
+            phonebook_priority_options = PhonebookPriorityOptions(_phonebook_priority_options)
 
-        enabled_for_external_calls = _parse_enabled_for_external_calls(d.pop("EnabledForExternalCalls", UNSET))
+        phonebook_synchronization = d.get("PhonebookSynchronization", UNSET)
 
-        id = d.pop("Id", UNSET)
+        _possible_values = d.get("PossibleValues", UNSET)
+        possible_values: list[CrmSelectableValue] | Unset
+        if _possible_values is UNSET:
+            possible_values = _possible_values
+        else:
+            if not isinstance(_possible_values, list):
+                raise TypeError(f"PossibleValues: expected a JSON array, got {type(_possible_values).__name__}")
+            possible_values = [CrmSelectableValue.from_dict(item) for item in _possible_values]
 
-        name = d.pop("Name", UNSET)
-
-        def _parse_phonebook_priority_options(data: object) -> None | PhonebookPriorityOptions | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            phonebook_priority_options_type_1 = PhonebookPriorityOptions(data)
-
-            return phonebook_priority_options_type_1
-
-        phonebook_priority_options = _parse_phonebook_priority_options(d.pop("PhonebookPriorityOptions", UNSET))
-
-        def _parse_phonebook_synchronization(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        phonebook_synchronization = _parse_phonebook_synchronization(d.pop("PhonebookSynchronization", UNSET))
-
-        _possible_values = d.pop("PossibleValues", UNSET)
-        possible_values: list[CrmSelectableValue] | Unset = UNSET
-        if _possible_values is not UNSET:
-            possible_values = []
-            for possible_values_item_data in _possible_values:
-                possible_values_item = CrmSelectableValue.from_dict(possible_values_item_data)
-
-                possible_values.append(possible_values_item)
-
-        _variable_choices = d.pop("VariableChoices", UNSET)
-        variable_choices: list[CrmChoice] | Unset = UNSET
-        if _variable_choices is not UNSET:
-            variable_choices = []
-            for variable_choices_item_data in _variable_choices:
-                variable_choices_item = CrmChoice.from_dict(variable_choices_item_data)
-
-                variable_choices.append(variable_choices_item)
+        _variable_choices = d.get("VariableChoices", UNSET)
+        variable_choices: list[CrmChoice] | Unset
+        if _variable_choices is UNSET:
+            variable_choices = _variable_choices
+        else:
+            if not isinstance(_variable_choices, list):
+                raise TypeError(f"VariableChoices: expected a JSON array, got {type(_variable_choices).__name__}")
+            variable_choices = [CrmChoice.from_dict(item) for item in _variable_choices]
 
         _instance = cls(
             country=country,
@@ -212,7 +191,8 @@ class CrmIntegration:
             variable_choices=variable_choices,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

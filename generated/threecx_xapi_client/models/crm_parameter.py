@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,23 @@ from ..models.parameter_type import ParameterType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CrmParameter")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Default",
+        "Editor",
+        "ListValues",
+        "ListValuesText",
+        "Name",
+        "Parent",
+        "RequestUrl",
+        "RequestUrlParameters",
+        "ResponseScenario",
+        "Title",
+        "Type",
+        "Validation",
+    }
+)
 
 
 @_attrs_define
@@ -156,116 +173,47 @@ class CrmParameter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmParameter: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        default = d.get("Default", UNSET)
 
-        def _parse_default(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _editor = d.get("Editor", UNSET)
+        editor: EditorType | None | Unset
+        if _editor is UNSET or _editor is None:
+            editor = _editor
+        else:
+            editor = EditorType(_editor)
 
-        default = _parse_default(d.pop("Default", UNSET))
+        _list_values = d.get("ListValues", UNSET)
+        list_values: list[str] | Unset
+        if _list_values is UNSET:
+            list_values = _list_values
+        else:
+            if not isinstance(_list_values, list):
+                raise TypeError(f"ListValues: expected a JSON array, got {type(_list_values).__name__}")
+            list_values = _list_values
 
-        def _parse_editor(data: object) -> EditorType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            editor_type_1 = EditorType(data)
+        list_values_text = d.get("ListValuesText", UNSET)
 
-            return editor_type_1
+        name = d.get("Name", UNSET)
 
-        editor = _parse_editor(d.pop("Editor", UNSET))
+        parent = d.get("Parent", UNSET)
 
-        list_values = cast(list[str], d.pop("ListValues", UNSET))
+        request_url = d.get("RequestUrl", UNSET)
 
-        def _parse_list_values_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        request_url_parameters = d.get("RequestUrlParameters", UNSET)
 
-        list_values_text = _parse_list_values_text(d.pop("ListValuesText", UNSET))
+        response_scenario = d.get("ResponseScenario", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        title = d.get("Title", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | ParameterType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = ParameterType(_type_)
 
-        def _parse_parent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parent = _parse_parent(d.pop("Parent", UNSET))
-
-        def _parse_request_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        request_url = _parse_request_url(d.pop("RequestUrl", UNSET))
-
-        def _parse_request_url_parameters(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        request_url_parameters = _parse_request_url_parameters(d.pop("RequestUrlParameters", UNSET))
-
-        def _parse_response_scenario(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        response_scenario = _parse_response_scenario(d.pop("ResponseScenario", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("Title", UNSET))
-
-        def _parse_type_(data: object) -> None | ParameterType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = ParameterType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
-
-        def _parse_validation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        validation = _parse_validation(d.pop("Validation", UNSET))
+        validation = d.get("Validation", UNSET)
 
         _instance = cls(
             default=default,
@@ -282,7 +230,8 @@ class CrmParameter:
             validation=validation,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="CrmTemplate")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Authentication",
+        "Name",
+        "Parameters",
+    }
+)
+
 
 @_attrs_define
 class CrmTemplate:
@@ -71,31 +79,24 @@ class CrmTemplate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _authentication = d.get("Authentication", UNSET)
+        authentication: CrmAuthentication | None | Unset
+        if _authentication is UNSET or _authentication is None:
+            authentication = _authentication
+        else:
+            authentication = CrmAuthentication.from_dict(_authentication)
 
-        def _parse_authentication(data: object) -> CrmAuthentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            authentication_type_1 = CrmAuthentication.from_dict(data)
+        name = d.get("Name", UNSET)
 
-            return authentication_type_1
-
-        authentication = _parse_authentication(d.pop("Authentication", UNSET))
-
-        name = d.pop("Name", UNSET)
-
-        _parameters = d.pop("Parameters", UNSET)
-        parameters: list[CrmParameter] | Unset = UNSET
-        if _parameters is not UNSET:
-            parameters = []
-            for parameters_item_data in _parameters:
-                parameters_item = CrmParameter.from_dict(parameters_item_data)
-
-                parameters.append(parameters_item)
+        _parameters = d.get("Parameters", UNSET)
+        parameters: list[CrmParameter] | Unset
+        if _parameters is UNSET:
+            parameters = _parameters
+        else:
+            if not isinstance(_parameters, list):
+                raise TypeError(f"Parameters: expected a JSON array, got {type(_parameters).__name__}")
+            parameters = [CrmParameter.from_dict(item) for item in _parameters]
 
         _instance = cls(
             authentication=authentication,
@@ -103,7 +104,8 @@ class CrmTemplate:
             parameters=parameters,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="CrmTestResult")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsError",
+        "Log",
+        "Message",
+        "SearchResult",
+    }
+)
 
 
 @_attrs_define
@@ -79,43 +88,21 @@ class CrmTestResult:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmTestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_error = d.get("IsError", UNSET)
 
-        def _parse_is_error(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        log = d.get("Log", UNSET)
 
-        is_error = _parse_is_error(d.pop("IsError", UNSET))
+        message = d.get("Message", UNSET)
 
-        def _parse_log(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        log = _parse_log(d.pop("Log", UNSET))
-
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("Message", UNSET))
-
-        _search_result = d.pop("SearchResult", UNSET)
-        search_result: list[CrmContact] | Unset = UNSET
-        if _search_result is not UNSET:
-            search_result = []
-            for search_result_item_data in _search_result:
-                search_result_item = CrmContact.from_dict(search_result_item_data)
-
-                search_result.append(search_result_item)
+        _search_result = d.get("SearchResult", UNSET)
+        search_result: list[CrmContact] | Unset
+        if _search_result is UNSET:
+            search_result = _search_result
+        else:
+            if not isinstance(_search_result, list):
+                raise TypeError(f"SearchResult: expected a JSON array, got {type(_search_result).__name__}")
+            search_result = [CrmContact.from_dict(item) for item in _search_result]
 
         _instance = cls(
             is_error=is_error,
@@ -124,7 +111,8 @@ class CrmTestResult:
             search_result=search_result,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CustomPrompt")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanBeDeleted",
+        "DisplayName",
+        "FileLink",
+        "Filename",
+        "PromptType",
+    }
+)
+
 
 @_attrs_define
 class CustomPrompt:
@@ -65,19 +75,19 @@ class CustomPrompt:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"CustomPrompt: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        can_be_deleted = d.pop("CanBeDeleted", UNSET)
+        d = src_dict
+        can_be_deleted = d.get("CanBeDeleted", UNSET)
 
-        display_name = d.pop("DisplayName", UNSET)
+        display_name = d.get("DisplayName", UNSET)
 
-        file_link = d.pop("FileLink", UNSET)
+        file_link = d.get("FileLink", UNSET)
 
-        filename = d.pop("Filename", UNSET)
+        filename = d.get("Filename", UNSET)
 
-        _prompt_type = d.pop("PromptType", UNSET)
+        _prompt_type = d.get("PromptType", UNSET)
         prompt_type: PromptType | Unset
-        if isinstance(_prompt_type, Unset):
-            prompt_type = UNSET
+        if _prompt_type is UNSET:
+            prompt_type = _prompt_type
         else:
             prompt_type = PromptType(_prompt_type)
 
@@ -89,7 +99,8 @@ class CustomPrompt:
             prompt_type=prompt_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="DataConnectorSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DataTypesToOffload",
+        "IsBigQueryEnabled",
+        "OffloadDestination",
+        "PurgeAfterSync",
+        "RemoteMySqlConfig",
+        "RemotePostgreConfig",
+        "RemoteSqlServerConfig",
+        "Schedule",
+    }
+)
 
 
 @_attrs_define
@@ -145,103 +158,52 @@ class DataConnectorSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DataConnectorSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _data_types_to_offload = d.get("DataTypesToOffload", UNSET)
+        data_types_to_offload: DataTypesToOffload | None | Unset
+        if _data_types_to_offload is UNSET or _data_types_to_offload is None:
+            data_types_to_offload = _data_types_to_offload
+        else:
+            data_types_to_offload = DataTypesToOffload.from_dict(_data_types_to_offload)
 
-        def _parse_data_types_to_offload(data: object) -> DataTypesToOffload | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            data_types_to_offload_type_1 = DataTypesToOffload.from_dict(data)
+        is_big_query_enabled = d.get("IsBigQueryEnabled", UNSET)
 
-            return data_types_to_offload_type_1
+        _offload_destination = d.get("OffloadDestination", UNSET)
+        offload_destination: None | OffloadDestination | Unset
+        if _offload_destination is UNSET or _offload_destination is None:
+            offload_destination = _offload_destination
+        else:
+            offload_destination = OffloadDestination(_offload_destination)
 
-        data_types_to_offload = _parse_data_types_to_offload(d.pop("DataTypesToOffload", UNSET))
+        purge_after_sync = d.get("PurgeAfterSync", UNSET)
 
-        def _parse_is_big_query_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _remote_my_sql_config = d.get("RemoteMySqlConfig", UNSET)
+        remote_my_sql_config: None | RemoteMySqlConfig | Unset
+        if _remote_my_sql_config is UNSET or _remote_my_sql_config is None:
+            remote_my_sql_config = _remote_my_sql_config
+        else:
+            remote_my_sql_config = RemoteMySqlConfig.from_dict(_remote_my_sql_config)
 
-        is_big_query_enabled = _parse_is_big_query_enabled(d.pop("IsBigQueryEnabled", UNSET))
+        _remote_postgre_config = d.get("RemotePostgreConfig", UNSET)
+        remote_postgre_config: None | RemotePostgreConfig | Unset
+        if _remote_postgre_config is UNSET or _remote_postgre_config is None:
+            remote_postgre_config = _remote_postgre_config
+        else:
+            remote_postgre_config = RemotePostgreConfig.from_dict(_remote_postgre_config)
 
-        def _parse_offload_destination(data: object) -> None | OffloadDestination | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            offload_destination_type_1 = OffloadDestination(data)
+        _remote_sql_server_config = d.get("RemoteSqlServerConfig", UNSET)
+        remote_sql_server_config: None | RemoteSqlServerConfig | Unset
+        if _remote_sql_server_config is UNSET or _remote_sql_server_config is None:
+            remote_sql_server_config = _remote_sql_server_config
+        else:
+            remote_sql_server_config = RemoteSqlServerConfig.from_dict(_remote_sql_server_config)
 
-            return offload_destination_type_1
-
-        offload_destination = _parse_offload_destination(d.pop("OffloadDestination", UNSET))
-
-        def _parse_purge_after_sync(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        purge_after_sync = _parse_purge_after_sync(d.pop("PurgeAfterSync", UNSET))
-
-        def _parse_remote_my_sql_config(data: object) -> None | RemoteMySqlConfig | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            remote_my_sql_config_type_1 = RemoteMySqlConfig.from_dict(data)
-
-            return remote_my_sql_config_type_1
-
-        remote_my_sql_config = _parse_remote_my_sql_config(d.pop("RemoteMySqlConfig", UNSET))
-
-        def _parse_remote_postgre_config(data: object) -> None | RemotePostgreConfig | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            remote_postgre_config_type_1 = RemotePostgreConfig.from_dict(data)
-
-            return remote_postgre_config_type_1
-
-        remote_postgre_config = _parse_remote_postgre_config(d.pop("RemotePostgreConfig", UNSET))
-
-        def _parse_remote_sql_server_config(data: object) -> None | RemoteSqlServerConfig | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            remote_sql_server_config_type_1 = RemoteSqlServerConfig.from_dict(data)
-
-            return remote_sql_server_config_type_1
-
-        remote_sql_server_config = _parse_remote_sql_server_config(d.pop("RemoteSqlServerConfig", UNSET))
-
-        def _parse_schedule(data: object) -> BackupSchedule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            schedule_type_1 = BackupSchedule.from_dict(data)
-
-            return schedule_type_1
-
-        schedule = _parse_schedule(d.pop("Schedule", UNSET))
+        _schedule = d.get("Schedule", UNSET)
+        schedule: BackupSchedule | None | Unset
+        if _schedule is UNSET or _schedule is None:
+            schedule = _schedule
+        else:
+            schedule = BackupSchedule.from_dict(_schedule)
 
         _instance = cls(
             data_types_to_offload=data_types_to_offload,
@@ -254,7 +216,8 @@ class DataConnectorSettings:
             schedule=schedule,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DataTypesToOffload")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AudioMetrics",
+        "CallHistory",
+        "Recordings",
+        "SystemMetrics",
+    }
+)
 
 
 @_attrs_define
@@ -72,43 +81,14 @@ class DataTypesToOffload:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DataTypesToOffload: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        audio_metrics = d.get("AudioMetrics", UNSET)
 
-        def _parse_audio_metrics(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        call_history = d.get("CallHistory", UNSET)
 
-        audio_metrics = _parse_audio_metrics(d.pop("AudioMetrics", UNSET))
+        recordings = d.get("Recordings", UNSET)
 
-        def _parse_call_history(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_history = _parse_call_history(d.pop("CallHistory", UNSET))
-
-        def _parse_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        recordings = _parse_recordings(d.pop("Recordings", UNSET))
-
-        def _parse_system_metrics(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        system_metrics = _parse_system_metrics(d.pop("SystemMetrics", UNSET))
+        system_metrics = d.get("SystemMetrics", UNSET)
 
         _instance = cls(
             audio_metrics=audio_metrics,
@@ -117,7 +97,8 @@ class DataTypesToOffload:
             system_metrics=system_metrics,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DebianGpuInfo")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "GpuId",
+        "GpuName",
+        "GpuUsagePercent",
+        "MemoryFree",
+        "MemoryTotal",
+        "MemoryUsagePercent",
+        "MemoryUsed",
+    }
+)
+
 
 @_attrs_define
 class DebianGpuInfo:
@@ -74,20 +86,20 @@ class DebianGpuInfo:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DebianGpuInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        gpu_id = d.pop("GpuId", UNSET)
+        d = src_dict
+        gpu_id = d.get("GpuId", UNSET)
 
-        gpu_name = d.pop("GpuName", UNSET)
+        gpu_name = d.get("GpuName", UNSET)
 
-        gpu_usage_percent = d.pop("GpuUsagePercent", UNSET)
+        gpu_usage_percent = d.get("GpuUsagePercent", UNSET)
 
-        memory_free = d.pop("MemoryFree", UNSET)
+        memory_free = d.get("MemoryFree", UNSET)
 
-        memory_total = d.pop("MemoryTotal", UNSET)
+        memory_total = d.get("MemoryTotal", UNSET)
 
-        memory_usage_percent = d.pop("MemoryUsagePercent", UNSET)
+        memory_usage_percent = d.get("MemoryUsagePercent", UNSET)
 
-        memory_used = d.pop("MemoryUsed", UNSET)
+        memory_used = d.get("MemoryUsed", UNSET)
 
         _instance = cls(
             gpu_id=gpu_id,
@@ -99,7 +111,8 @@ class DebianGpuInfo:
             memory_used=memory_used,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Defs")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Codecs",
+        "GatewayParameters",
+        "GatewayParameterValues",
+        "Id",
+        "TimeZones",
+    }
+)
+
 
 @_attrs_define
 class Defs:
@@ -94,44 +104,46 @@ class Defs:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Defs: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _codecs = d.pop("Codecs", UNSET)
-        codecs: list[Codec] | Unset = UNSET
-        if _codecs is not UNSET:
-            codecs = []
-            for codecs_item_data in _codecs:
-                codecs_item = Codec.from_dict(codecs_item_data)
+        d = src_dict
+        _codecs = d.get("Codecs", UNSET)
+        codecs: list[Codec] | Unset
+        if _codecs is UNSET:
+            codecs = _codecs
+        else:
+            if not isinstance(_codecs, list):
+                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
+            codecs = [Codec.from_dict(item) for item in _codecs]
 
-                codecs.append(codecs_item)
+        _gateway_parameters = d.get("GatewayParameters", UNSET)
+        gateway_parameters: list[GatewayParameter] | Unset
+        if _gateway_parameters is UNSET:
+            gateway_parameters = _gateway_parameters
+        else:
+            if not isinstance(_gateway_parameters, list):
+                raise TypeError(f"GatewayParameters: expected a JSON array, got {type(_gateway_parameters).__name__}")
+            gateway_parameters = [GatewayParameter.from_dict(item) for item in _gateway_parameters]
 
-        _gateway_parameters = d.pop("GatewayParameters", UNSET)
-        gateway_parameters: list[GatewayParameter] | Unset = UNSET
-        if _gateway_parameters is not UNSET:
-            gateway_parameters = []
-            for gateway_parameters_item_data in _gateway_parameters:
-                gateway_parameters_item = GatewayParameter.from_dict(gateway_parameters_item_data)
+        _gateway_parameter_values = d.get("GatewayParameterValues", UNSET)
+        gateway_parameter_values: list[GatewayParameterValue] | Unset
+        if _gateway_parameter_values is UNSET:
+            gateway_parameter_values = _gateway_parameter_values
+        else:
+            if not isinstance(_gateway_parameter_values, list):
+                raise TypeError(
+                    f"GatewayParameterValues: expected a JSON array, got {type(_gateway_parameter_values).__name__}"
+                )
+            gateway_parameter_values = [GatewayParameterValue.from_dict(item) for item in _gateway_parameter_values]
 
-                gateway_parameters.append(gateway_parameters_item)
+        id = d.get("Id", UNSET)
 
-        _gateway_parameter_values = d.pop("GatewayParameterValues", UNSET)
-        gateway_parameter_values: list[GatewayParameterValue] | Unset = UNSET
-        if _gateway_parameter_values is not UNSET:
-            gateway_parameter_values = []
-            for gateway_parameter_values_item_data in _gateway_parameter_values:
-                gateway_parameter_values_item = GatewayParameterValue.from_dict(gateway_parameter_values_item_data)
-
-                gateway_parameter_values.append(gateway_parameter_values_item)
-
-        id = d.pop("Id", UNSET)
-
-        _time_zones = d.pop("TimeZones", UNSET)
-        time_zones: list[TimeZone] | Unset = UNSET
-        if _time_zones is not UNSET:
-            time_zones = []
-            for time_zones_item_data in _time_zones:
-                time_zones_item = TimeZone.from_dict(time_zones_item_data)
-
-                time_zones.append(time_zones_item)
+        _time_zones = d.get("TimeZones", UNSET)
+        time_zones: list[TimeZone] | Unset
+        if _time_zones is UNSET:
+            time_zones = _time_zones
+        else:
+            if not isinstance(_time_zones, list):
+                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
+            time_zones = [TimeZone.from_dict(item) for item in _time_zones]
 
         _instance = cls(
             codecs=codecs,
@@ -141,7 +153,8 @@ class Defs:
             time_zones=time_zones,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

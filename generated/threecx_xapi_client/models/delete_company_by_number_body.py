@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteCompanyByNumberBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "number",
+    }
+)
+
 
 @_attrs_define
 class DeleteCompanyByNumberBody:
@@ -38,14 +44,15 @@ class DeleteCompanyByNumberBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteCompanyByNumberBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        number = d.pop("number", UNSET)
+        d = src_dict
+        number = d.get("number", UNSET)
 
         _instance = cls(
             number=number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

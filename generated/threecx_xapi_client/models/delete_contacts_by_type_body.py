@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,13 @@ from ..models.contact_source import ContactSource
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteContactsByTypeBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contactSource",
+        "number",
+    }
+)
 
 
 @_attrs_define
@@ -51,29 +58,23 @@ class DeleteContactsByTypeBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _contact_source = d.pop("contactSource", UNSET)
+        d = src_dict
+        _contact_source = d.get("contactSource", UNSET)
         contact_source: ContactSource | Unset
-        if isinstance(_contact_source, Unset):
-            contact_source = UNSET
+        if _contact_source is UNSET:
+            contact_source = _contact_source
         else:
             contact_source = ContactSource(_contact_source)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("number", UNSET))
+        number = d.get("number", UNSET)
 
         _instance = cls(
             contact_source=contact_source,
             number=number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

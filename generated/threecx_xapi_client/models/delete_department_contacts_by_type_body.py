@@ -13,6 +13,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteDepartmentContactsByTypeBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contactSource",
+    }
+)
+
 
 @_attrs_define
 class DeleteDepartmentContactsByTypeBody:
@@ -43,11 +49,11 @@ class DeleteDepartmentContactsByTypeBody:
             raise TypeError(
                 f"DeleteDepartmentContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        _contact_source = d.pop("contactSource", UNSET)
+        d = src_dict
+        _contact_source = d.get("contactSource", UNSET)
         contact_source: ContactSource | Unset
-        if isinstance(_contact_source, Unset):
-            contact_source = UNSET
+        if _contact_source is UNSET:
+            contact_source = _contact_source
         else:
             contact_source = ContactSource(_contact_source)
 
@@ -55,7 +61,8 @@ class DeleteDepartmentContactsByTypeBody:
             contact_source=contact_source,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

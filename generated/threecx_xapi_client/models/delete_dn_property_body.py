@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteDNPropertyBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "dnNumber",
+        "propertyName",
+    }
+)
+
 
 @_attrs_define
 class DeleteDNPropertyBody:
@@ -44,17 +51,18 @@ class DeleteDNPropertyBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteDNPropertyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dn_number = d.pop("dnNumber", UNSET)
+        d = src_dict
+        dn_number = d.get("dnNumber", UNSET)
 
-        property_name = d.pop("propertyName", UNSET)
+        property_name = d.get("propertyName", UNSET)
 
         _instance = cls(
             dn_number=dn_number,
             property_name=property_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

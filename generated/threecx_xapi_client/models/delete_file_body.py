@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeleteFileBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "filename",
+    }
+)
+
 
 @_attrs_define
 class DeleteFileBody:
@@ -38,14 +44,15 @@ class DeleteFileBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteFileBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        filename = d.pop("filename", UNSET)
+        d = src_dict
+        filename = d.get("filename", UNSET)
 
         _instance = cls(
             filename=filename,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeletePersonalContactsByTypeBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contactSource",
+    }
+)
+
 
 @_attrs_define
 class DeletePersonalContactsByTypeBody:
@@ -41,11 +47,11 @@ class DeletePersonalContactsByTypeBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeletePersonalContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _contact_source = d.pop("contactSource", UNSET)
+        d = src_dict
+        _contact_source = d.get("contactSource", UNSET)
         contact_source: ContactSource | Unset
-        if isinstance(_contact_source, Unset):
-            contact_source = UNSET
+        if _contact_source is UNSET:
+            contact_source = _contact_source
         else:
             contact_source = ContactSource(_contact_source)
 
@@ -53,7 +59,8 @@ class DeletePersonalContactsByTypeBody:
             contact_source=contact_source,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

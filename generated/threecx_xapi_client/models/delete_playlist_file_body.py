@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeletePlaylistFileBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "fileName",
+        "playlistKey",
+    }
+)
+
 
 @_attrs_define
 class DeletePlaylistFileBody:
@@ -44,17 +51,18 @@ class DeletePlaylistFileBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeletePlaylistFileBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        file_name = d.pop("fileName", UNSET)
+        d = src_dict
+        file_name = d.get("fileName", UNSET)
 
-        playlist_key = d.pop("playlistKey", UNSET)
+        playlist_key = d.get("playlistKey", UNSET)
 
         _instance = cls(
             file_name=file_name,
             playlist_key=playlist_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

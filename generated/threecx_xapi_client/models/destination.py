@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,17 @@ from ..models.user_tag import UserTag
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Destination")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "External",
+        "Name",
+        "Number",
+        "Tags",
+        "To",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -100,69 +111,35 @@ class Destination:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Destination: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        external = d.get("External", UNSET)
 
-        def _parse_external(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        external = _parse_external(d.pop("External", UNSET))
+        number = d.get("Number", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _tags = d.get("Tags", UNSET)
+        tags: list[UserTag] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = [UserTag(item) for item in _tags]
 
-        name = _parse_name(d.pop("Name", UNSET))
+        _to = d.get("To", UNSET)
+        to: DestinationType | None | Unset
+        if _to is UNSET or _to is None:
+            to = _to
+        else:
+            to = DestinationType(_to)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        _tags = d.pop("Tags", UNSET)
-        tags: list[UserTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = UserTag(tags_item_data)
-
-                tags.append(tags_item)
-
-        def _parse_to(data: object) -> DestinationType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            to_type_1 = DestinationType(data)
-
-            return to_type_1
-
-        to = _parse_to(d.pop("To", UNSET))
-
-        def _parse_type_(data: object) -> None | PeerType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = PeerType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | PeerType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = PeerType(_type_)
 
         _instance = cls(
             external=external,
@@ -173,7 +150,8 @@ class Destination:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DetailedQueueStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnsweredCount",
+        "AvgRingTime",
+        "AvgTalkTime",
+        "CallbacksCount",
+        "CallsCount",
+        "QueueDn",
+        "QueueDnNumber",
+        "RingTime",
+        "TalkTime",
+    }
+)
 
 
 @_attrs_define
@@ -118,81 +132,24 @@ class DetailedQueueStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DetailedQueueStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        def _parse_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        avg_ring_time = d.get("AvgRingTime", UNSET)
 
-        answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
+        avg_talk_time = d.get("AvgTalkTime", UNSET)
 
-        def _parse_avg_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        callbacks_count = d.get("CallbacksCount", UNSET)
 
-        avg_ring_time = _parse_avg_ring_time(d.pop("AvgRingTime", UNSET))
+        calls_count = d.get("CallsCount", UNSET)
 
-        def _parse_avg_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        queue_dn = d.get("QueueDn", UNSET)
 
-        avg_talk_time = _parse_avg_talk_time(d.pop("AvgTalkTime", UNSET))
+        queue_dn_number = d.get("QueueDnNumber", UNSET)
 
-        def _parse_callbacks_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        ring_time = d.get("RingTime", UNSET)
 
-        callbacks_count = _parse_callbacks_count(d.pop("CallbacksCount", UNSET))
-
-        def _parse_calls_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        calls_count = _parse_calls_count(d.pop("CallsCount", UNSET))
-
-        def _parse_queue_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_dn = _parse_queue_dn(d.pop("QueueDn", UNSET))
-
-        queue_dn_number = d.pop("QueueDnNumber", UNSET)
-
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
-
-        def _parse_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
+        talk_time = d.get("TalkTime", UNSET)
 
         _instance = cls(
             answered_count=answered_count,
@@ -206,7 +163,8 @@ class DetailedQueueStatistics:
             talk_time=talk_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,27 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeviceInfo")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Assigned",
+        "AssignedUser",
+        "DetectedAt",
+        "FirmwareVersion",
+        "Id",
+        "InterfaceLink",
+        "MAC",
+        "Model",
+        "NetworkAddress",
+        "NetworkPath",
+        "Parameters",
+        "SbcName",
+        "TemplateName",
+        "UserAgent",
+        "Vendor",
+        "ViaSBC",
+    }
+)
 
 
 @_attrs_define
@@ -192,152 +213,43 @@ class DeviceInfo:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeviceInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        assigned = d.get("Assigned", UNSET)
 
-        def _parse_assigned(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        assigned_user = d.get("AssignedUser", UNSET)
 
-        assigned = _parse_assigned(d.pop("Assigned", UNSET))
+        _detected_at = d.get("DetectedAt", UNSET)
+        detected_at: datetime.datetime | None | Unset
+        if _detected_at is UNSET or _detected_at is None:
+            detected_at = _detected_at
+        else:
+            detected_at = parse_datetime(_detected_at)
 
-        def _parse_assigned_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        firmware_version = d.get("FirmwareVersion", UNSET)
 
-        assigned_user = _parse_assigned_user(d.pop("AssignedUser", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_detected_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                detected_at_type_0 = parse_datetime(data)
+        interface_link = d.get("InterfaceLink", UNSET)
 
-                return detected_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"DetectedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
+        mac = d.get("MAC", UNSET)
 
-        detected_at = _parse_detected_at(d.pop("DetectedAt", UNSET))
+        model = d.get("Model", UNSET)
 
-        def _parse_firmware_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        network_address = d.get("NetworkAddress", UNSET)
 
-        firmware_version = _parse_firmware_version(d.pop("FirmwareVersion", UNSET))
+        network_path = d.get("NetworkPath", UNSET)
 
-        id = d.pop("Id", UNSET)
+        parameters = d.get("Parameters", UNSET)
 
-        def _parse_interface_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sbc_name = d.get("SbcName", UNSET)
 
-        interface_link = _parse_interface_link(d.pop("InterfaceLink", UNSET))
+        template_name = d.get("TemplateName", UNSET)
 
-        def _parse_mac(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        user_agent = d.get("UserAgent", UNSET)
 
-        mac = _parse_mac(d.pop("MAC", UNSET))
+        vendor = d.get("Vendor", UNSET)
 
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("Model", UNSET))
-
-        def _parse_network_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        network_address = _parse_network_address(d.pop("NetworkAddress", UNSET))
-
-        def _parse_network_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        network_path = _parse_network_path(d.pop("NetworkPath", UNSET))
-
-        def _parse_parameters(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        parameters = _parse_parameters(d.pop("Parameters", UNSET))
-
-        def _parse_sbc_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sbc_name = _parse_sbc_name(d.pop("SbcName", UNSET))
-
-        def _parse_template_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        template_name = _parse_template_name(d.pop("TemplateName", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
-
-        def _parse_vendor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vendor = _parse_vendor(d.pop("Vendor", UNSET))
-
-        def _parse_via_sbc(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        via_sbc = _parse_via_sbc(d.pop("ViaSBC", UNSET))
+        via_sbc = d.get("ViaSBC", UNSET)
 
         _instance = cls(
             assigned=assigned,
@@ -358,7 +270,8 @@ class DeviceInfo:
             via_sbc=via_sbc,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeviceLine")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Key",
+        "Name",
+        "Number",
+    }
+)
 
 
 @_attrs_define
@@ -54,19 +62,12 @@ class DeviceLine:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DeviceLine: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        key = d.pop("Key", UNSET)
+        d = src_dict
+        key = d.get("Key", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
-
-        number = d.pop("Number", UNSET)
+        number = d.get("Number", UNSET)
 
         _instance = cls(
             key=key,
@@ -74,7 +75,8 @@ class DeviceLine:
             number=number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

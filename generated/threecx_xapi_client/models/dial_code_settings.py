@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,24 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DialCodeSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DialCodeBillingCode",
+        "DialCodeHideCallerID",
+        "DialCodeHotdesking",
+        "DialCodeHotelAccess",
+        "DialCodeIntercom",
+        "DialCodeLoggedInQueue",
+        "DialCodeLoggedOutQueue",
+        "DialCodeOutOffice",
+        "DialCodePark",
+        "DialCodePickup",
+        "DialCodeProfileStatus",
+        "DialCodeUnpark",
+        "DialCodeVMail",
+    }
+)
 
 
 @_attrs_define
@@ -162,124 +180,32 @@ class DialCodeSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DialCodeSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        dial_code_billing_code = d.get("DialCodeBillingCode", UNSET)
 
-        def _parse_dial_code_billing_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_hide_caller_id = d.get("DialCodeHideCallerID", UNSET)
 
-        dial_code_billing_code = _parse_dial_code_billing_code(d.pop("DialCodeBillingCode", UNSET))
+        dial_code_hotdesking = d.get("DialCodeHotdesking", UNSET)
 
-        def _parse_dial_code_hide_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_hotel_access = d.get("DialCodeHotelAccess", UNSET)
 
-        dial_code_hide_caller_id = _parse_dial_code_hide_caller_id(d.pop("DialCodeHideCallerID", UNSET))
+        dial_code_intercom = d.get("DialCodeIntercom", UNSET)
 
-        def _parse_dial_code_hotdesking(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_logged_in_queue = d.get("DialCodeLoggedInQueue", UNSET)
 
-        dial_code_hotdesking = _parse_dial_code_hotdesking(d.pop("DialCodeHotdesking", UNSET))
+        dial_code_logged_out_queue = d.get("DialCodeLoggedOutQueue", UNSET)
 
-        def _parse_dial_code_hotel_access(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_out_office = d.get("DialCodeOutOffice", UNSET)
 
-        dial_code_hotel_access = _parse_dial_code_hotel_access(d.pop("DialCodeHotelAccess", UNSET))
+        dial_code_park = d.get("DialCodePark", UNSET)
 
-        def _parse_dial_code_intercom(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_pickup = d.get("DialCodePickup", UNSET)
 
-        dial_code_intercom = _parse_dial_code_intercom(d.pop("DialCodeIntercom", UNSET))
+        dial_code_profile_status = d.get("DialCodeProfileStatus", UNSET)
 
-        def _parse_dial_code_logged_in_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_code_unpark = d.get("DialCodeUnpark", UNSET)
 
-        dial_code_logged_in_queue = _parse_dial_code_logged_in_queue(d.pop("DialCodeLoggedInQueue", UNSET))
-
-        def _parse_dial_code_logged_out_queue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_logged_out_queue = _parse_dial_code_logged_out_queue(d.pop("DialCodeLoggedOutQueue", UNSET))
-
-        def _parse_dial_code_out_office(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_out_office = _parse_dial_code_out_office(d.pop("DialCodeOutOffice", UNSET))
-
-        def _parse_dial_code_park(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_park = _parse_dial_code_park(d.pop("DialCodePark", UNSET))
-
-        def _parse_dial_code_pickup(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_pickup = _parse_dial_code_pickup(d.pop("DialCodePickup", UNSET))
-
-        def _parse_dial_code_profile_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_profile_status = _parse_dial_code_profile_status(d.pop("DialCodeProfileStatus", UNSET))
-
-        def _parse_dial_code_unpark(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_unpark = _parse_dial_code_unpark(d.pop("DialCodeUnpark", UNSET))
-
-        def _parse_dial_code_v_mail(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dial_code_v_mail = _parse_dial_code_v_mail(d.pop("DialCodeVMail", UNSET))
+        dial_code_v_mail = d.get("DialCodeVMail", UNSET)
 
         _instance = cls(
             dial_code_billing_code=dial_code_billing_code,
@@ -297,7 +223,8 @@ class DialCodeSettings:
             dial_code_v_mail=dial_code_v_mail,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

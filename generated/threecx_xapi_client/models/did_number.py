@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="DidNumber")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Number",
+        "RoutingRule",
+        "TemplateFileName",
+        "TrunkId",
+    }
+)
 
 
 @_attrs_define
@@ -74,32 +83,19 @@ class DidNumber:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DidNumber: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        number = d.pop("Number", UNSET)
+        d = src_dict
+        number = d.get("Number", UNSET)
 
-        def _parse_routing_rule(data: object) -> InboundRule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            routing_rule_type_1 = InboundRule.from_dict(data)
+        _routing_rule = d.get("RoutingRule", UNSET)
+        routing_rule: InboundRule | None | Unset
+        if _routing_rule is UNSET or _routing_rule is None:
+            routing_rule = _routing_rule
+        else:
+            routing_rule = InboundRule.from_dict(_routing_rule)
 
-            return routing_rule_type_1
+        template_file_name = d.get("TemplateFileName", UNSET)
 
-        routing_rule = _parse_routing_rule(d.pop("RoutingRule", UNSET))
-
-        def _parse_template_file_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        template_file_name = _parse_template_file_name(d.pop("TemplateFileName", UNSET))
-
-        trunk_id = d.pop("TrunkId", UNSET)
+        trunk_id = d.get("TrunkId", UNSET)
 
         _instance = cls(
             number=number,
@@ -108,7 +104,8 @@ class DidNumber:
             trunk_id=trunk_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.file_system_type import FileSystemType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DirectoryParameters")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Filesystem",
+        "Json",
+        "Path",
+    }
+)
 
 
 @_attrs_define
@@ -61,31 +69,17 @@ class DirectoryParameters:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"DirectoryParameters: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _filesystem = d.pop("Filesystem", UNSET)
+        d = src_dict
+        _filesystem = d.get("Filesystem", UNSET)
         filesystem: FileSystemType | Unset
-        if isinstance(_filesystem, Unset):
-            filesystem = UNSET
+        if _filesystem is UNSET:
+            filesystem = _filesystem
         else:
             filesystem = FileSystemType(_filesystem)
 
-        def _parse_json(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        json = d.get("Json", UNSET)
 
-        json = _parse_json(d.pop("Json", UNSET))
-
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("Path", UNSET))
+        path = d.get("Path", UNSET)
 
         _instance = cls(
             filesystem=filesystem,
@@ -93,7 +87,8 @@ class DirectoryParameters:
             path=path,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="E164Settings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AreaCode",
+        "CountryCode",
+        "CountryName",
+        "Enabled",
+        "InternationalCode",
+        "NationalCode",
+        "Prefix",
+        "RemoveAreaCode",
+        "RemoveCountryCode",
+    }
+)
 
 
 @_attrs_define
@@ -122,88 +136,24 @@ class E164Settings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"E164Settings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        area_code = d.get("AreaCode", UNSET)
 
-        def _parse_area_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country_code = d.get("CountryCode", UNSET)
 
-        area_code = _parse_area_code(d.pop("AreaCode", UNSET))
+        country_name = d.get("CountryName", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        enabled = d.get("Enabled", UNSET)
 
-        country_code = _parse_country_code(d.pop("CountryCode", UNSET))
+        international_code = d.get("InternationalCode", UNSET)
 
-        def _parse_country_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        national_code = d.get("NationalCode", UNSET)
 
-        country_name = _parse_country_name(d.pop("CountryName", UNSET))
+        prefix = d.get("Prefix", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        remove_area_code = d.get("RemoveAreaCode", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
-
-        def _parse_international_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        international_code = _parse_international_code(d.pop("InternationalCode", UNSET))
-
-        def _parse_national_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        national_code = _parse_national_code(d.pop("NationalCode", UNSET))
-
-        def _parse_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prefix = _parse_prefix(d.pop("Prefix", UNSET))
-
-        def _parse_remove_area_code(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remove_area_code = _parse_remove_area_code(d.pop("RemoveAreaCode", UNSET))
-
-        def _parse_remove_country_code(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remove_country_code = _parse_remove_country_code(d.pop("RemoveCountryCode", UNSET))
+        remove_country_code = d.get("RemoveCountryCode", UNSET)
 
         _instance = cls(
             area_code=area_code,
@@ -217,7 +167,8 @@ class E164Settings:
             remove_country_code=remove_country_code,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

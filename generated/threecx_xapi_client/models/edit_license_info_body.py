@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="EditLicenseInfoBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "licenseParams",
+    }
+)
+
 
 @_attrs_define
 class EditLicenseInfoBody:
@@ -46,11 +52,11 @@ class EditLicenseInfoBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EditLicenseInfoBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _license_params = d.pop("licenseParams", UNSET)
+        d = src_dict
+        _license_params = d.get("licenseParams", UNSET)
         license_params: XLicenseParams | Unset
-        if isinstance(_license_params, Unset):
-            license_params = UNSET
+        if _license_params is UNSET:
+            license_params = _license_params
         else:
             license_params = XLicenseParams.from_dict(_license_params)
 
@@ -58,7 +64,8 @@ class EditLicenseInfoBody:
             license_params=license_params,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

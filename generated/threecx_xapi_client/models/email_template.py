@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,19 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailTemplate")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Body",
+        "From",
+        "IsConference",
+        "IsDefault",
+        "Lang",
+        "Name",
+        "Subject",
+        "TemplatePath",
+    }
+)
 
 
 @_attrs_define
@@ -104,64 +117,22 @@ class EmailTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EmailTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        body = d.pop("Body", UNSET)
+        d = src_dict
+        body = d.get("Body", UNSET)
 
-        def _parse_from_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        from_ = d.get("From", UNSET)
 
-        from_ = _parse_from_(d.pop("From", UNSET))
+        is_conference = d.get("IsConference", UNSET)
 
-        def _parse_is_conference(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_default = d.get("IsDefault", UNSET)
 
-        is_conference = _parse_is_conference(d.pop("IsConference", UNSET))
+        lang = d.get("Lang", UNSET)
 
-        def _parse_is_default(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("Name", UNSET)
 
-        is_default = _parse_is_default(d.pop("IsDefault", UNSET))
+        subject = d.get("Subject", UNSET)
 
-        def _parse_lang(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        lang = _parse_lang(d.pop("Lang", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_subject(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subject = _parse_subject(d.pop("Subject", UNSET))
-
-        template_path = d.pop("TemplatePath", UNSET)
+        template_path = d.get("TemplatePath", UNSET)
 
         _instance = cls(
             body=body,
@@ -174,7 +145,8 @@ class EmailTemplate:
             template_path=template_path,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

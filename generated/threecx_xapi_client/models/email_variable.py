@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmailVariable")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Name",
+        "Value",
+    }
+)
+
 
 @_attrs_define
 class EmailVariable:
@@ -44,17 +51,18 @@ class EmailVariable:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EmailVariable: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        name = d.pop("Name", UNSET)
+        d = src_dict
+        name = d.get("Name", UNSET)
 
-        value = d.pop("Value", UNSET)
+        value = d.get("Value", UNSET)
 
         _instance = cls(
             name=name,
             value=value,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

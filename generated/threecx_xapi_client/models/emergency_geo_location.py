@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EmergencyGeoLocation")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FriendlyName",
+        "Id",
+    }
+)
+
 
 @_attrs_define
 class EmergencyGeoLocation:
@@ -44,17 +51,18 @@ class EmergencyGeoLocation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EmergencyGeoLocation: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        friendly_name = d.pop("FriendlyName", UNSET)
+        d = src_dict
+        friendly_name = d.get("FriendlyName", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
         _instance = cls(
             friendly_name=friendly_name,
             id=id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="EmergencyGeoTrunkLocation")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "Location",
+        "ProviderUri",
+        "TrunkDn",
+    }
+)
 
 
 @_attrs_define
@@ -68,26 +77,19 @@ class EmergencyGeoTrunkLocation:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EmergencyGeoTrunkLocation: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
-        _location = d.pop("Location", UNSET)
+        _location = d.get("Location", UNSET)
         location: EmergencyGeoLocation | Unset
-        if isinstance(_location, Unset):
-            location = UNSET
+        if _location is UNSET:
+            location = _location
         else:
             location = EmergencyGeoLocation.from_dict(_location)
 
-        provider_uri = d.pop("ProviderUri", UNSET)
+        provider_uri = d.get("ProviderUri", UNSET)
 
-        def _parse_trunk_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_dn = _parse_trunk_dn(d.pop("TrunkDn", UNSET))
+        trunk_dn = d.get("TrunkDn", UNSET)
 
         _instance = cls(
             id=id,
@@ -96,7 +98,8 @@ class EmergencyGeoTrunkLocation:
             trunk_dn=trunk_dn,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

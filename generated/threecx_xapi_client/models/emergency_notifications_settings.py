@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="EmergencyNotificationsSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ChatRecipients",
+        "EmergencyDNPrompt",
+        "EmergencyPlayPrompt",
+        "SpecifiedList",
+    }
+)
 
 
 @_attrs_define
@@ -85,51 +94,24 @@ class EmergencyNotificationsSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EmergencyNotificationsSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _chat_recipients = d.get("ChatRecipients", UNSET)
+        chat_recipients: ChatRecipientsType | None | Unset
+        if _chat_recipients is UNSET or _chat_recipients is None:
+            chat_recipients = _chat_recipients
+        else:
+            chat_recipients = ChatRecipientsType(_chat_recipients)
 
-        def _parse_chat_recipients(data: object) -> ChatRecipientsType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            chat_recipients_type_1 = ChatRecipientsType(data)
+        _emergency_dn_prompt = d.get("EmergencyDNPrompt", UNSET)
+        emergency_dn_prompt: None | Peer | Unset
+        if _emergency_dn_prompt is UNSET or _emergency_dn_prompt is None:
+            emergency_dn_prompt = _emergency_dn_prompt
+        else:
+            emergency_dn_prompt = Peer.from_dict(_emergency_dn_prompt)
 
-            return chat_recipients_type_1
+        emergency_play_prompt = d.get("EmergencyPlayPrompt", UNSET)
 
-        chat_recipients = _parse_chat_recipients(d.pop("ChatRecipients", UNSET))
-
-        def _parse_emergency_dn_prompt(data: object) -> None | Peer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            emergency_dn_prompt_type_1 = Peer.from_dict(data)
-
-            return emergency_dn_prompt_type_1
-
-        emergency_dn_prompt = _parse_emergency_dn_prompt(d.pop("EmergencyDNPrompt", UNSET))
-
-        def _parse_emergency_play_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emergency_play_prompt = _parse_emergency_play_prompt(d.pop("EmergencyPlayPrompt", UNSET))
-
-        def _parse_specified_list(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        specified_list = _parse_specified_list(d.pop("SpecifiedList", UNSET))
+        specified_list = d.get("SpecifiedList", UNSET)
 
         _instance = cls(
             chat_recipients=chat_recipients,
@@ -138,7 +120,8 @@ class EmergencyNotificationsSettings:
             specified_list=specified_list,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

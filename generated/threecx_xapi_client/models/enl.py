@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ENL")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "From",
+        "To",
+    }
+)
+
 
 @_attrs_define
 class ENL:
@@ -44,17 +51,18 @@ class ENL:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ENL: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        from_ = d.pop("From", UNSET)
+        d = src_dict
+        from_ = d.get("From", UNSET)
 
-        to = d.pop("To", UNSET)
+        to = d.get("To", UNSET)
 
         _instance = cls(
             from_=from_,
             to=to,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

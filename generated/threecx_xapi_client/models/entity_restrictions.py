@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EntityRestrictions")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Allowed",
+        "Unlimited",
+        "Used",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class EntityRestrictions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EntityRestrictions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allowed = d.get("Allowed", UNSET)
 
-        def _parse_allowed(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        unlimited = d.get("Unlimited", UNSET)
 
-        allowed = _parse_allowed(d.pop("Allowed", UNSET))
-
-        def _parse_unlimited(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        unlimited = _parse_unlimited(d.pop("Unlimited", UNSET))
-
-        def _parse_used(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        used = _parse_used(d.pop("Used", UNSET))
+        used = d.get("Used", UNSET)
 
         _instance = cls(
             allowed=allowed,
@@ -97,7 +83,8 @@ class EntityRestrictions:
             used=used,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,20 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EventLog")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "EventId",
+        "Group",
+        "GroupName",
+        "Id",
+        "Message",
+        "Params",
+        "Source",
+        "TimeGenerated",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -123,86 +137,41 @@ class EventLog:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"EventLog: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        event_id = d.get("EventId", UNSET)
 
-        def _parse_event_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        group = d.get("Group", UNSET)
 
-        event_id = _parse_event_id(d.pop("EventId", UNSET))
+        group_name = d.get("GroupName", UNSET)
 
-        def _parse_group(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        group = _parse_group(d.pop("Group", UNSET))
+        message = d.get("Message", UNSET)
 
-        def _parse_group_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _params = d.get("Params", UNSET)
+        params: list[str] | Unset
+        if _params is UNSET:
+            params = _params
+        else:
+            if not isinstance(_params, list):
+                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
+            params = _params
 
-        group_name = _parse_group_name(d.pop("GroupName", UNSET))
+        source = d.get("Source", UNSET)
 
-        id = d.pop("Id", UNSET)
+        _time_generated = d.get("TimeGenerated", UNSET)
+        time_generated: datetime.datetime | None | Unset
+        if _time_generated is UNSET or _time_generated is None:
+            time_generated = _time_generated
+        else:
+            time_generated = parse_datetime(_time_generated)
 
-        def _parse_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        message = _parse_message(d.pop("Message", UNSET))
-
-        params = cast(list[str], d.pop("Params", UNSET))
-
-        def _parse_source(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source = _parse_source(d.pop("Source", UNSET))
-
-        def _parse_time_generated(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                time_generated_type_0 = parse_datetime(data)
-
-                return time_generated_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"TimeGenerated: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        time_generated = _parse_time_generated(d.pop("TimeGenerated", UNSET))
-
-        def _parse_type_(data: object) -> EventLogType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = EventLogType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: EventLogType | None | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = EventLogType(_type_)
 
         _instance = cls(
             event_id=event_id,
@@ -216,7 +185,8 @@ class EventLog:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExchangeBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "code",
+        "scope",
+        "tokenEndpoint",
+        "verifier",
+    }
+)
+
 
 @_attrs_define
 class ExchangeBody:
@@ -56,14 +65,14 @@ class ExchangeBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExchangeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        code = d.pop("code", UNSET)
+        d = src_dict
+        code = d.get("code", UNSET)
 
-        scope = d.pop("scope", UNSET)
+        scope = d.get("scope", UNSET)
 
-        token_endpoint = d.pop("tokenEndpoint", UNSET)
+        token_endpoint = d.get("tokenEndpoint", UNSET)
 
-        verifier = d.pop("verifier", UNSET)
+        verifier = d.get("verifier", UNSET)
 
         _instance = cls(
             code=code,
@@ -72,7 +81,8 @@ class ExchangeBody:
             verifier=verifier,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionFilter")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallIds",
+        "Number",
+    }
+)
 
 
 @_attrs_define
@@ -50,24 +57,25 @@ class ExtensionFilter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionFilter: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        call_ids = cast(list[str], d.pop("CallIds", UNSET))
+        d = src_dict
+        _call_ids = d.get("CallIds", UNSET)
+        call_ids: list[str] | Unset
+        if _call_ids is UNSET:
+            call_ids = _call_ids
+        else:
+            if not isinstance(_call_ids, list):
+                raise TypeError(f"CallIds: expected a JSON array, got {type(_call_ids).__name__}")
+            call_ids = _call_ids
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
+        number = d.get("Number", UNSET)
 
         _instance = cls(
             call_ids=call_ids,
             number=number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

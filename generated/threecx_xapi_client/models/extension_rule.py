@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ExtensionRule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallType",
+        "Condition",
+        "Data",
+        "Destination",
+        "Enabled",
+        "Hours",
+        "Id",
+    }
+)
 
 
 @_attrs_define
@@ -119,79 +131,40 @@ class ExtensionRule:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _call_type = d.get("CallType", UNSET)
+        call_type: None | RuleCallTypeType | Unset
+        if _call_type is UNSET or _call_type is None:
+            call_type = _call_type
+        else:
+            call_type = RuleCallTypeType(_call_type)
 
-        def _parse_call_type(data: object) -> None | RuleCallTypeType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_type_type_1 = RuleCallTypeType(data)
+        _condition = d.get("Condition", UNSET)
+        condition: None | RuleConditionType | Unset
+        if _condition is UNSET or _condition is None:
+            condition = _condition
+        else:
+            condition = RuleConditionType(_condition)
 
-            return call_type_type_1
+        data = d.get("Data", UNSET)
 
-        call_type = _parse_call_type(d.pop("CallType", UNSET))
+        _destination = d.get("Destination", UNSET)
+        destination: Destination | None | Unset
+        if _destination is UNSET or _destination is None:
+            destination = _destination
+        else:
+            destination = Destination.from_dict(_destination)
 
-        def _parse_condition(data: object) -> None | RuleConditionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            condition_type_1 = RuleConditionType(data)
+        enabled = d.get("Enabled", UNSET)
 
-            return condition_type_1
+        _hours = d.get("Hours", UNSET)
+        hours: None | Schedule | Unset
+        if _hours is UNSET or _hours is None:
+            hours = _hours
+        else:
+            hours = Schedule.from_dict(_hours)
 
-        condition = _parse_condition(d.pop("Condition", UNSET))
-
-        def _parse_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        data = _parse_data(d.pop("Data", UNSET))
-
-        def _parse_destination(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            destination_type_1 = Destination.from_dict(data)
-
-            return destination_type_1
-
-        destination = _parse_destination(d.pop("Destination", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
-
-        def _parse_hours(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            hours_type_1 = Schedule.from_dict(data)
-
-            return hours_type_1
-
-        hours = _parse_hours(d.pop("Hours", UNSET))
-
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
         _instance = cls(
             call_type=call_type,
@@ -203,7 +176,8 @@ class ExtensionRule:
             id=id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

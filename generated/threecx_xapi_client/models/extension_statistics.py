@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,19 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DisplayName",
+        "Dn",
+        "InboundAnsweredCount",
+        "InboundAnsweredTalkingDur",
+        "InboundUnansweredCount",
+        "OutboundAnsweredCount",
+        "OutboundAnsweredTalkingDur",
+        "OutboundUnansweredCount",
+    }
+)
 
 
 @_attrs_define
@@ -108,72 +121,22 @@ class ExtensionStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        display_name = d.get("DisplayName", UNSET)
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dn = d.get("Dn", UNSET)
 
-        display_name = _parse_display_name(d.pop("DisplayName", UNSET))
+        inbound_answered_count = d.get("InboundAnsweredCount", UNSET)
 
-        dn = d.pop("Dn", UNSET)
+        inbound_answered_talking_dur = d.get("InboundAnsweredTalkingDur", UNSET)
 
-        def _parse_inbound_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        inbound_unanswered_count = d.get("InboundUnansweredCount", UNSET)
 
-        inbound_answered_count = _parse_inbound_answered_count(d.pop("InboundAnsweredCount", UNSET))
+        outbound_answered_count = d.get("OutboundAnsweredCount", UNSET)
 
-        def _parse_inbound_answered_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        outbound_answered_talking_dur = d.get("OutboundAnsweredTalkingDur", UNSET)
 
-        inbound_answered_talking_dur = _parse_inbound_answered_talking_dur(d.pop("InboundAnsweredTalkingDur", UNSET))
-
-        def _parse_inbound_unanswered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        inbound_unanswered_count = _parse_inbound_unanswered_count(d.pop("InboundUnansweredCount", UNSET))
-
-        def _parse_outbound_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        outbound_answered_count = _parse_outbound_answered_count(d.pop("OutboundAnsweredCount", UNSET))
-
-        def _parse_outbound_answered_talking_dur(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_answered_talking_dur = _parse_outbound_answered_talking_dur(d.pop("OutboundAnsweredTalkingDur", UNSET))
-
-        def _parse_outbound_unanswered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        outbound_unanswered_count = _parse_outbound_unanswered_count(d.pop("OutboundUnansweredCount", UNSET))
+        outbound_unanswered_count = d.get("OutboundUnansweredCount", UNSET)
 
         _instance = cls(
             display_name=display_name,
@@ -186,7 +149,8 @@ class ExtensionStatistics:
             outbound_unanswered_count=outbound_unanswered_count,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ExtensionStatisticsCollectionResponse")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "@odata.count",
+        "@odata.context",
+        "@odata.nextLink",
+        "value",
+    }
+)
 
 
 @_attrs_define
@@ -81,43 +90,21 @@ class ExtensionStatisticsCollectionResponse:
             raise TypeError(
                 f"ExtensionStatisticsCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        d = src_dict
+        odata_count = d.get("@odata.count", UNSET)
 
-        def _parse_odata_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        odata_context = d.get("@odata.context", UNSET)
 
-        odata_count = _parse_odata_count(d.pop("@odata.count", UNSET))
+        odata_next_link = d.get("@odata.nextLink", UNSET)
 
-        def _parse_odata_context(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        odata_context = _parse_odata_context(d.pop("@odata.context", UNSET))
-
-        def _parse_odata_next_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        odata_next_link = _parse_odata_next_link(d.pop("@odata.nextLink", UNSET))
-
-        _value = d.pop("value", UNSET)
-        value: list[ExtensionStatistics] | Unset = UNSET
-        if _value is not UNSET:
-            value = []
-            for value_item_data in _value:
-                value_item = ExtensionStatistics.from_dict(value_item_data)
-
-                value.append(value_item)
+        _value = d.get("value", UNSET)
+        value: list[ExtensionStatistics] | Unset
+        if _value is UNSET:
+            value = _value
+        else:
+            if not isinstance(_value, list):
+                raise TypeError(f"value: expected a JSON array, got {type(_value).__name__}")
+            value = [ExtensionStatistics.from_dict(item) for item in _value]
 
         _instance = cls(
             odata_count=odata_count,
@@ -126,7 +113,8 @@ class ExtensionStatisticsCollectionResponse:
             value=value,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExtensionsStatisticsByRingGroups")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExtensionAnsweredCount",
+        "ExtensionDisplayName",
+        "ExtensionDn",
+        "RingGroupDisplayName",
+        "RingGroupDn",
+        "RingGroupReceivedCount",
+        "RingGroupUnansweredCount",
+        "SentimentScore",
+        "SortOrder",
+    }
+)
 
 
 @_attrs_define
@@ -114,74 +128,24 @@ class ExtensionsStatisticsByRingGroups:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionsStatisticsByRingGroups: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        extension_answered_count = d.get("ExtensionAnsweredCount", UNSET)
 
-        def _parse_extension_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        extension_display_name = d.get("ExtensionDisplayName", UNSET)
 
-        extension_answered_count = _parse_extension_answered_count(d.pop("ExtensionAnsweredCount", UNSET))
+        extension_dn = d.get("ExtensionDn", UNSET)
 
-        def _parse_extension_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ring_group_display_name = d.get("RingGroupDisplayName", UNSET)
 
-        extension_display_name = _parse_extension_display_name(d.pop("ExtensionDisplayName", UNSET))
+        ring_group_dn = d.get("RingGroupDn", UNSET)
 
-        extension_dn = d.pop("ExtensionDn", UNSET)
+        ring_group_received_count = d.get("RingGroupReceivedCount", UNSET)
 
-        def _parse_ring_group_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ring_group_unanswered_count = d.get("RingGroupUnansweredCount", UNSET)
 
-        ring_group_display_name = _parse_ring_group_display_name(d.pop("RingGroupDisplayName", UNSET))
+        sentiment_score = d.get("SentimentScore", UNSET)
 
-        ring_group_dn = d.pop("RingGroupDn", UNSET)
-
-        def _parse_ring_group_received_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_group_received_count = _parse_ring_group_received_count(d.pop("RingGroupReceivedCount", UNSET))
-
-        def _parse_ring_group_unanswered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_group_unanswered_count = _parse_ring_group_unanswered_count(d.pop("RingGroupUnansweredCount", UNSET))
-
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
-
-        def _parse_sort_order(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
+        sort_order = d.get("SortOrder", UNSET)
 
         _instance = cls(
             extension_answered_count=extension_answered_count,
@@ -195,7 +159,8 @@ class ExtensionsStatisticsByRingGroups:
             sort_order=sort_order,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

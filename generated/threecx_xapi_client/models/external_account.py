@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ExternalAccount")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Email",
+        "Id",
+        "Name",
+    }
+)
+
 
 @_attrs_define
 class ExternalAccount:
@@ -50,12 +58,12 @@ class ExternalAccount:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExternalAccount: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        email = d.pop("Email", UNSET)
+        d = src_dict
+        email = d.get("Email", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
         _instance = cls(
             email=email,
@@ -63,7 +71,8 @@ class ExternalAccount:
             name=name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ExternalAccountsPage")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "NextPageToken",
+        "Users",
+    }
+)
 
 
 @_attrs_define
@@ -59,32 +66,25 @@ class ExternalAccountsPage:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExternalAccountsPage: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        next_page_token = d.get("NextPageToken", UNSET)
 
-        def _parse_next_page_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
-
-        _users = d.pop("Users", UNSET)
-        users: list[ExternalAccount] | Unset = UNSET
-        if _users is not UNSET:
-            users = []
-            for users_item_data in _users:
-                users_item = ExternalAccount.from_dict(users_item_data)
-
-                users.append(users_item)
+        _users = d.get("Users", UNSET)
+        users: list[ExternalAccount] | Unset
+        if _users is UNSET:
+            users = _users
+        else:
+            if not isinstance(_users, list):
+                raise TypeError(f"Users: expected a JSON array, got {type(_users).__name__}")
+            users = [ExternalAccount.from_dict(item) for item in _users]
 
         _instance = cls(
             next_page_token=next_page_token,
             users=users,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

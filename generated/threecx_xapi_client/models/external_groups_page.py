@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ExternalGroupsPage")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "NextPageToken",
+    }
+)
 
 
 @_attrs_define
@@ -59,31 +66,25 @@ class ExternalGroupsPage:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ExternalGroupsPage: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[ExternalGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = ExternalGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[ExternalGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [ExternalGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
-
-        def _parse_next_page_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
+        next_page_token = d.get("NextPageToken", UNSET)
 
         _instance = cls(
             groups=groups,
             next_page_token=next_page_token,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Fax")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "AuthID",
+        "AuthPassword",
+        "FaxServer",
+        "OutboundCallerId",
+    }
+)
 
 
 @_attrs_define
@@ -118,75 +131,34 @@ class Fax:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Fax: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        auth_id = d.get("AuthID", UNSET)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        auth_password = d.get("AuthPassword", UNSET)
 
-            return transcription_mode_type_1
+        fax_server = d.get("FaxServer", UNSET)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_auth_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_id = _parse_auth_id(d.pop("AuthID", UNSET))
-
-        def _parse_auth_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_password = _parse_auth_password(d.pop("AuthPassword", UNSET))
-
-        def _parse_fax_server(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        fax_server = _parse_fax_server(d.pop("FaxServer", UNSET))
-
-        def _parse_outbound_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerId", UNSET))
+        outbound_caller_id = d.get("OutboundCallerId", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -199,7 +171,8 @@ class Fax:
             outbound_caller_id=outbound_caller_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="FaxServerSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AuthId",
+        "AuthPassword",
+        "AutoCleanup",
+        "Email",
+        "FaxServerId",
+        "G711ToT38Fallback",
+        "MaxAge",
+        "Number",
+        "RemoteStorageEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -128,85 +142,29 @@ class FaxServerSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FaxServerSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auth_id = d.get("AuthId", UNSET)
 
-        def _parse_auth_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _auth_password = d.get("AuthPassword", UNSET)
+        auth_password: ConcealedPassword | None | Unset
+        if _auth_password is UNSET or _auth_password is None:
+            auth_password = _auth_password
+        else:
+            auth_password = ConcealedPassword.from_dict(_auth_password)
 
-        auth_id = _parse_auth_id(d.pop("AuthId", UNSET))
+        auto_cleanup = d.get("AutoCleanup", UNSET)
 
-        def _parse_auth_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            auth_password_type_1 = ConcealedPassword.from_dict(data)
+        email = d.get("Email", UNSET)
 
-            return auth_password_type_1
+        fax_server_id = d.get("FaxServerId", UNSET)
 
-        auth_password = _parse_auth_password(d.pop("AuthPassword", UNSET))
+        g711_to_t38_fallback = d.get("G711ToT38Fallback", UNSET)
 
-        def _parse_auto_cleanup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        max_age = d.get("MaxAge", UNSET)
 
-        auto_cleanup = _parse_auto_cleanup(d.pop("AutoCleanup", UNSET))
+        number = d.get("Number", UNSET)
 
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("Email", UNSET))
-
-        def _parse_fax_server_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        fax_server_id = _parse_fax_server_id(d.pop("FaxServerId", UNSET))
-
-        def _parse_g711_to_t38_fallback(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        g711_to_t38_fallback = _parse_g711_to_t38_fallback(d.pop("G711ToT38Fallback", UNSET))
-
-        def _parse_max_age(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_age = _parse_max_age(d.pop("MaxAge", UNSET))
-
-        number = d.pop("Number", UNSET)
-
-        def _parse_remote_storage_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
+        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
 
         _instance = cls(
             auth_id=auth_id,
@@ -220,7 +178,8 @@ class FaxServerSettings:
             remote_storage_enabled=remote_storage_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FirewallState")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Html",
+        "Id",
+        "Running",
+        "Stopping",
+    }
+)
 
 
 @_attrs_define
@@ -68,36 +77,14 @@ class FirewallState:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FirewallState: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        html = d.get("Html", UNSET)
 
-        def _parse_html(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        html = _parse_html(d.pop("Html", UNSET))
+        running = d.get("Running", UNSET)
 
-        id = d.pop("Id", UNSET)
-
-        def _parse_running(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        running = _parse_running(d.pop("Running", UNSET))
-
-        def _parse_stopping(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stopping = _parse_stopping(d.pop("Stopping", UNSET))
+        stopping = d.get("Stopping", UNSET)
 
         _instance = cls(
             html=html,
@@ -106,7 +93,8 @@ class FirewallState:
             stopping=stopping,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Firmware")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Filename",
+        "Id",
+        "Model",
+        "Vendor",
+        "Version",
+    }
+)
 
 
 @_attrs_define
@@ -78,45 +88,16 @@ class Firmware:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Firmware: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        filename = d.get("Filename", UNSET)
 
-        def _parse_filename(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        filename = _parse_filename(d.pop("Filename", UNSET))
+        model = d.get("Model", UNSET)
 
-        id = d.pop("Id", UNSET)
+        vendor = d.get("Vendor", UNSET)
 
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("Model", UNSET))
-
-        def _parse_vendor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vendor = _parse_vendor(d.pop("Vendor", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             filename=filename,
@@ -126,7 +107,8 @@ class Firmware:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

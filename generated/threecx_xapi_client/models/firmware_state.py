@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FirmwareState")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Count",
+        "FileNames",
+        "Id",
+        "TotalSize",
+    }
+)
 
 
 @_attrs_define
@@ -70,36 +79,21 @@ class FirmwareState:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FirmwareState: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        count = d.get("Count", UNSET)
 
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _file_names = d.get("FileNames", UNSET)
+        file_names: list[str] | Unset
+        if _file_names is UNSET:
+            file_names = _file_names
+        else:
+            if not isinstance(_file_names, list):
+                raise TypeError(f"FileNames: expected a JSON array, got {type(_file_names).__name__}")
+            file_names = _file_names
 
-        count = _parse_count(d.pop("Count", UNSET))
+        id = d.get("Id", UNSET)
 
-        file_names = cast(list[str], d.pop("FileNames", UNSET))
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("Id", UNSET))
-
-        def _parse_total_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_size = _parse_total_size(d.pop("TotalSize", UNSET))
+        total_size = d.get("TotalSize", UNSET)
 
         _instance = cls(
             count=count,
@@ -108,7 +102,8 @@ class FirmwareState:
             total_size=total_size,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

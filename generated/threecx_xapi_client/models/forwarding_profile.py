@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,23 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ForwardingProfile")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AcceptMultipleCalls",
+        "AvailableRoute",
+        "AwayRoute",
+        "BlockPushCalls",
+        "CustomMessage",
+        "CustomName",
+        "DisableRingGroupCalls",
+        "Id",
+        "Name",
+        "NoAnswerTimeout",
+        "OfficeHoursAutoQueueLogOut",
+        "RingMyMobile",
+    }
+)
 
 
 @_attrs_define
@@ -163,118 +180,40 @@ class ForwardingProfile:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ForwardingProfile: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        accept_multiple_calls = d.get("AcceptMultipleCalls", UNSET)
 
-        def _parse_accept_multiple_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _available_route = d.get("AvailableRoute", UNSET)
+        available_route: AvailableRouting | None | Unset
+        if _available_route is UNSET or _available_route is None:
+            available_route = _available_route
+        else:
+            available_route = AvailableRouting.from_dict(_available_route)
 
-        accept_multiple_calls = _parse_accept_multiple_calls(d.pop("AcceptMultipleCalls", UNSET))
+        _away_route = d.get("AwayRoute", UNSET)
+        away_route: AwayRouting | None | Unset
+        if _away_route is UNSET or _away_route is None:
+            away_route = _away_route
+        else:
+            away_route = AwayRouting.from_dict(_away_route)
 
-        def _parse_available_route(data: object) -> AvailableRouting | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            available_route_type_1 = AvailableRouting.from_dict(data)
+        block_push_calls = d.get("BlockPushCalls", UNSET)
 
-            return available_route_type_1
+        custom_message = d.get("CustomMessage", UNSET)
 
-        available_route = _parse_available_route(d.pop("AvailableRoute", UNSET))
+        custom_name = d.get("CustomName", UNSET)
 
-        def _parse_away_route(data: object) -> AwayRouting | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            away_route_type_1 = AwayRouting.from_dict(data)
+        disable_ring_group_calls = d.get("DisableRingGroupCalls", UNSET)
 
-            return away_route_type_1
+        id = d.get("Id", UNSET)
 
-        away_route = _parse_away_route(d.pop("AwayRoute", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_block_push_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        no_answer_timeout = d.get("NoAnswerTimeout", UNSET)
 
-        block_push_calls = _parse_block_push_calls(d.pop("BlockPushCalls", UNSET))
+        office_hours_auto_queue_log_out = d.get("OfficeHoursAutoQueueLogOut", UNSET)
 
-        def _parse_custom_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_message = _parse_custom_message(d.pop("CustomMessage", UNSET))
-
-        def _parse_custom_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_name = _parse_custom_name(d.pop("CustomName", UNSET))
-
-        def _parse_disable_ring_group_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_ring_group_calls = _parse_disable_ring_group_calls(d.pop("DisableRingGroupCalls", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_no_answer_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        no_answer_timeout = _parse_no_answer_timeout(d.pop("NoAnswerTimeout", UNSET))
-
-        def _parse_office_hours_auto_queue_log_out(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        office_hours_auto_queue_log_out = _parse_office_hours_auto_queue_log_out(
-            d.pop("OfficeHoursAutoQueueLogOut", UNSET)
-        )
-
-        def _parse_ring_my_mobile(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ring_my_mobile = _parse_ring_my_mobile(d.pop("RingMyMobile", UNSET))
+        ring_my_mobile = d.get("RingMyMobile", UNSET)
 
         _instance = cls(
             accept_multiple_calls=accept_multiple_calls,
@@ -291,7 +230,8 @@ class ForwardingProfile:
             ring_my_mobile=ring_my_mobile,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +19,28 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Fxs")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Brand",
+        "Codecs",
+        "FxsLineCount",
+        "FxsLines",
+        "Group",
+        "Language",
+        "MacAddress",
+        "Model",
+        "ModelName",
+        "Name",
+        "Password",
+        "Provisioning",
+        "Registered",
+        "Secret",
+        "Template",
+        "TimeZone",
+        "Variables",
+    }
+)
 
 
 @_attrs_define
@@ -222,158 +244,76 @@ class Fxs:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Fxs: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        brand = d.get("Brand", UNSET)
 
-        def _parse_brand(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _codecs = d.get("Codecs", UNSET)
+        codecs: list[str] | Unset
+        if _codecs is UNSET:
+            codecs = _codecs
+        else:
+            if not isinstance(_codecs, list):
+                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
+            codecs = _codecs
 
-        brand = _parse_brand(d.pop("Brand", UNSET))
+        fxs_line_count = d.get("FxsLineCount", UNSET)
 
-        codecs = cast(list[str], d.pop("Codecs", UNSET))
+        _fxs_lines = d.get("FxsLines", UNSET)
+        fxs_lines: list[DeviceLine] | Unset
+        if _fxs_lines is UNSET:
+            fxs_lines = _fxs_lines
+        else:
+            if not isinstance(_fxs_lines, list):
+                raise TypeError(f"FxsLines: expected a JSON array, got {type(_fxs_lines).__name__}")
+            fxs_lines = [DeviceLine.from_dict(item) for item in _fxs_lines]
 
-        def _parse_fxs_line_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        group = d.get("Group", UNSET)
 
-        fxs_line_count = _parse_fxs_line_count(d.pop("FxsLineCount", UNSET))
+        language = d.get("Language", UNSET)
 
-        _fxs_lines = d.pop("FxsLines", UNSET)
-        fxs_lines: list[DeviceLine] | Unset = UNSET
-        if _fxs_lines is not UNSET:
-            fxs_lines = []
-            for fxs_lines_item_data in _fxs_lines:
-                fxs_lines_item = DeviceLine.from_dict(fxs_lines_item_data)
+        mac_address = d.get("MacAddress", UNSET)
 
-                fxs_lines.append(fxs_lines_item)
+        model = d.get("Model", UNSET)
 
-        def _parse_group(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        model_name = d.get("ModelName", UNSET)
 
-        group = _parse_group(d.pop("Group", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        password = d.get("Password", UNSET)
 
-        language = _parse_language(d.pop("Language", UNSET))
+        _provisioning = d.get("Provisioning", UNSET)
+        provisioning: FxsProvisioning | None | Unset
+        if _provisioning is UNSET or _provisioning is None:
+            provisioning = _provisioning
+        else:
+            provisioning = FxsProvisioning.from_dict(_provisioning)
 
-        mac_address = d.pop("MacAddress", UNSET)
+        _registered = d.get("Registered", UNSET)
+        registered: None | RegistrarFxs | Unset
+        if _registered is UNSET or _registered is None:
+            registered = _registered
+        else:
+            registered = RegistrarFxs.from_dict(_registered)
 
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        secret = d.get("Secret", UNSET)
 
-        model = _parse_model(d.pop("Model", UNSET))
+        _template = d.get("Template", UNSET)
+        template: FxsTemplate | None | Unset
+        if _template is UNSET or _template is None:
+            template = _template
+        else:
+            template = FxsTemplate.from_dict(_template)
 
-        def _parse_model_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        time_zone = d.get("TimeZone", UNSET)
 
-        model_name = _parse_model_name(d.pop("ModelName", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        password = _parse_password(d.pop("Password", UNSET))
-
-        def _parse_provisioning(data: object) -> FxsProvisioning | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            provisioning_type_1 = FxsProvisioning.from_dict(data)
-
-            return provisioning_type_1
-
-        provisioning = _parse_provisioning(d.pop("Provisioning", UNSET))
-
-        def _parse_registered(data: object) -> None | RegistrarFxs | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            registered_type_1 = RegistrarFxs.from_dict(data)
-
-            return registered_type_1
-
-        registered = _parse_registered(d.pop("Registered", UNSET))
-
-        def _parse_secret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        secret = _parse_secret(d.pop("Secret", UNSET))
-
-        def _parse_template(data: object) -> FxsTemplate | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            template_type_1 = FxsTemplate.from_dict(data)
-
-            return template_type_1
-
-        template = _parse_template(d.pop("Template", UNSET))
-
-        def _parse_time_zone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time_zone = _parse_time_zone(d.pop("TimeZone", UNSET))
-
-        _variables = d.pop("Variables", UNSET)
-        variables: list[Variable] | Unset = UNSET
-        if _variables is not UNSET:
-            variables = []
-            for variables_item_data in _variables:
-                variables_item = Variable.from_dict(variables_item_data)
-
-                variables.append(variables_item)
+        _variables = d.get("Variables", UNSET)
+        variables: list[Variable] | Unset
+        if _variables is UNSET:
+            variables = _variables
+        else:
+            if not isinstance(_variables, list):
+                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
+            variables = [Variable.from_dict(item) for item in _variables]
 
         _instance = cls(
             brand=brand,
@@ -395,7 +335,8 @@ class Fxs:
             variables=variables,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

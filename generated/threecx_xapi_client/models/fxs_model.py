@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FxsModel")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanBeSBC",
+        "DisplayName",
+        "UserAgent",
+    }
+)
 
 
 @_attrs_define
@@ -54,20 +62,12 @@ class FxsModel:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsModel: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        can_be_sbc = d.get("CanBeSBC", UNSET)
 
-        def _parse_can_be_sbc(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        display_name = d.get("DisplayName", UNSET)
 
-        can_be_sbc = _parse_can_be_sbc(d.pop("CanBeSBC", UNSET))
-
-        display_name = d.pop("DisplayName", UNSET)
-
-        user_agent = d.pop("UserAgent", UNSET)
+        user_agent = d.get("UserAgent", UNSET)
 
         _instance = cls(
             can_be_sbc=can_be_sbc,
@@ -75,7 +75,8 @@ class FxsModel:
             user_agent=user_agent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,20 @@ from ..models.prov_type import ProvType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FxsProvisioning")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "LocalAudioPortEnd",
+        "LocalAudioPortStart",
+        "LocalInterface",
+        "LocalSipPort",
+        "Method",
+        "ProvLink",
+        "RemoteFQDN",
+        "RemotePort",
+        "SbcName",
+    }
+)
 
 
 @_attrs_define
@@ -125,92 +139,29 @@ class FxsProvisioning:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsProvisioning: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        local_audio_port_end = d.get("LocalAudioPortEnd", UNSET)
 
-        def _parse_local_audio_port_end(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        local_audio_port_start = d.get("LocalAudioPortStart", UNSET)
 
-        local_audio_port_end = _parse_local_audio_port_end(d.pop("LocalAudioPortEnd", UNSET))
+        local_interface = d.get("LocalInterface", UNSET)
 
-        def _parse_local_audio_port_start(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        local_sip_port = d.get("LocalSipPort", UNSET)
 
-        local_audio_port_start = _parse_local_audio_port_start(d.pop("LocalAudioPortStart", UNSET))
+        _method = d.get("Method", UNSET)
+        method: None | ProvType | Unset
+        if _method is UNSET or _method is None:
+            method = _method
+        else:
+            method = ProvType(_method)
 
-        def _parse_local_interface(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prov_link = d.get("ProvLink", UNSET)
 
-        local_interface = _parse_local_interface(d.pop("LocalInterface", UNSET))
+        remote_fqdn = d.get("RemoteFQDN", UNSET)
 
-        def _parse_local_sip_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        remote_port = d.get("RemotePort", UNSET)
 
-        local_sip_port = _parse_local_sip_port(d.pop("LocalSipPort", UNSET))
-
-        def _parse_method(data: object) -> None | ProvType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            method_type_1 = ProvType(data)
-
-            return method_type_1
-
-        method = _parse_method(d.pop("Method", UNSET))
-
-        def _parse_prov_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prov_link = _parse_prov_link(d.pop("ProvLink", UNSET))
-
-        def _parse_remote_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remote_fqdn = _parse_remote_fqdn(d.pop("RemoteFQDN", UNSET))
-
-        def _parse_remote_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        remote_port = _parse_remote_port(d.pop("RemotePort", UNSET))
-
-        def _parse_sbc_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sbc_name = _parse_sbc_name(d.pop("SbcName", UNSET))
+        sbc_name = d.get("SbcName", UNSET)
 
         _instance = cls(
             local_audio_port_end=local_audio_port_end,
@@ -224,7 +175,8 @@ class FxsProvisioning:
             sbc_name=sbc_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

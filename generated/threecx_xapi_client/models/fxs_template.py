@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="FxsTemplate")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowedNetConfigs",
+        "AllowSSLProvisioning",
+        "Brand",
+        "Content",
+        "DeviceType",
+        "Id",
+        "IsCustom",
+        "Languages",
+        "Models",
+        "NumberOfExtensions",
+        "RpsEnabled",
+        "TemplateType",
+        "TimeZones",
+        "URL",
+        "Variables",
+    }
+)
 
 
 @_attrs_define
@@ -164,81 +184,81 @@ class FxsTemplate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        allowed_net_configs = cast(list[str], d.pop("AllowedNetConfigs", UNSET))
+        d = src_dict
+        _allowed_net_configs = d.get("AllowedNetConfigs", UNSET)
+        allowed_net_configs: list[str] | Unset
+        if _allowed_net_configs is UNSET:
+            allowed_net_configs = _allowed_net_configs
+        else:
+            if not isinstance(_allowed_net_configs, list):
+                raise TypeError(f"AllowedNetConfigs: expected a JSON array, got {type(_allowed_net_configs).__name__}")
+            allowed_net_configs = _allowed_net_configs
 
-        def _parse_allow_ssl_provisioning(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        allow_ssl_provisioning = d.get("AllowSSLProvisioning", UNSET)
 
-        allow_ssl_provisioning = _parse_allow_ssl_provisioning(d.pop("AllowSSLProvisioning", UNSET))
+        brand = d.get("Brand", UNSET)
 
-        brand = d.pop("Brand", UNSET)
+        content = d.get("Content", UNSET)
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        content = _parse_content(d.pop("Content", UNSET))
-
-        _device_type = d.pop("DeviceType", UNSET)
+        _device_type = d.get("DeviceType", UNSET)
         device_type: DeviceType | Unset
-        if isinstance(_device_type, Unset):
-            device_type = UNSET
+        if _device_type is UNSET:
+            device_type = _device_type
         else:
             device_type = DeviceType(_device_type)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        is_custom = d.pop("IsCustom", UNSET)
+        is_custom = d.get("IsCustom", UNSET)
 
-        languages = cast(list[str], d.pop("Languages", UNSET))
+        _languages = d.get("Languages", UNSET)
+        languages: list[str] | Unset
+        if _languages is UNSET:
+            languages = _languages
+        else:
+            if not isinstance(_languages, list):
+                raise TypeError(f"Languages: expected a JSON array, got {type(_languages).__name__}")
+            languages = _languages
 
-        _models = d.pop("Models", UNSET)
-        models: list[FxsModel] | Unset = UNSET
-        if _models is not UNSET:
-            models = []
-            for models_item_data in _models:
-                models_item = FxsModel.from_dict(models_item_data)
+        _models = d.get("Models", UNSET)
+        models: list[FxsModel] | Unset
+        if _models is UNSET:
+            models = _models
+        else:
+            if not isinstance(_models, list):
+                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
+            models = [FxsModel.from_dict(item) for item in _models]
 
-                models.append(models_item)
+        number_of_extensions = d.get("NumberOfExtensions", UNSET)
 
-        number_of_extensions = d.pop("NumberOfExtensions", UNSET)
+        rps_enabled = d.get("RpsEnabled", UNSET)
 
-        def _parse_rps_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        rps_enabled = _parse_rps_enabled(d.pop("RpsEnabled", UNSET))
-
-        _template_type = d.pop("TemplateType", UNSET)
+        _template_type = d.get("TemplateType", UNSET)
         template_type: TemplateType | Unset
-        if isinstance(_template_type, Unset):
-            template_type = UNSET
+        if _template_type is UNSET:
+            template_type = _template_type
         else:
             template_type = TemplateType(_template_type)
 
-        time_zones = cast(list[str], d.pop("TimeZones", UNSET))
+        _time_zones = d.get("TimeZones", UNSET)
+        time_zones: list[str] | Unset
+        if _time_zones is UNSET:
+            time_zones = _time_zones
+        else:
+            if not isinstance(_time_zones, list):
+                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
+            time_zones = _time_zones
 
-        url = d.pop("URL", UNSET)
+        url = d.get("URL", UNSET)
 
-        _variables = d.pop("Variables", UNSET)
-        variables: list[FxsVariable] | Unset = UNSET
-        if _variables is not UNSET:
-            variables = []
-            for variables_item_data in _variables:
-                variables_item = FxsVariable.from_dict(variables_item_data)
-
-                variables.append(variables_item)
+        _variables = d.get("Variables", UNSET)
+        variables: list[FxsVariable] | Unset
+        if _variables is UNSET:
+            variables = _variables
+        else:
+            if not isinstance(_variables, list):
+                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
+            variables = [FxsVariable.from_dict(item) for item in _variables]
 
         _instance = cls(
             allowed_net_configs=allowed_net_configs,
@@ -258,7 +278,8 @@ class FxsTemplate:
             variables=variables,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="FxsVariable")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Choices",
+        "Name",
+        "Title",
+        "ValidationType",
+    }
+)
 
 
 @_attrs_define
@@ -71,28 +80,21 @@ class FxsVariable:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsVariable: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _choices = d.pop("Choices", UNSET)
-        choices: list[FxsVariableChoice] | Unset = UNSET
-        if _choices is not UNSET:
-            choices = []
-            for choices_item_data in _choices:
-                choices_item = FxsVariableChoice.from_dict(choices_item_data)
+        d = src_dict
+        _choices = d.get("Choices", UNSET)
+        choices: list[FxsVariableChoice] | Unset
+        if _choices is UNSET:
+            choices = _choices
+        else:
+            if not isinstance(_choices, list):
+                raise TypeError(f"Choices: expected a JSON array, got {type(_choices).__name__}")
+            choices = [FxsVariableChoice.from_dict(item) for item in _choices]
 
-                choices.append(choices_item)
+        name = d.get("Name", UNSET)
 
-        name = d.pop("Name", UNSET)
+        title = d.get("Title", UNSET)
 
-        title = d.pop("Title", UNSET)
-
-        def _parse_validation_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        validation_type = _parse_validation_type(d.pop("ValidationType", UNSET))
+        validation_type = d.get("ValidationType", UNSET)
 
         _instance = cls(
             choices=choices,
@@ -101,7 +103,8 @@ class FxsVariable:
             validation_type=validation_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="FxsVariableChoice")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DisplayName",
+        "Name",
+    }
+)
+
 
 @_attrs_define
 class FxsVariableChoice:
@@ -44,17 +51,18 @@ class FxsVariableChoice:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsVariableChoice: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        display_name = d.pop("DisplayName", UNSET)
+        d = src_dict
+        display_name = d.get("DisplayName", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
         _instance = cls(
             display_name=display_name,
             name=name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,15 @@ from ..models.gc_collection_mode import GCCollectionMode
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GarbageCollect")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Blocking",
+        "Compacting",
+        "Generation",
+        "Mode",
+    }
+)
 
 
 @_attrs_define
@@ -75,47 +84,19 @@ class GarbageCollect:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GarbageCollect: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        blocking = d.get("Blocking", UNSET)
 
-        def _parse_blocking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        compacting = d.get("Compacting", UNSET)
 
-        blocking = _parse_blocking(d.pop("Blocking", UNSET))
+        generation = d.get("Generation", UNSET)
 
-        def _parse_compacting(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        compacting = _parse_compacting(d.pop("Compacting", UNSET))
-
-        def _parse_generation(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        generation = _parse_generation(d.pop("Generation", UNSET))
-
-        def _parse_mode(data: object) -> GCCollectionMode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            mode_type_1 = GCCollectionMode(data)
-
-            return mode_type_1
-
-        mode = _parse_mode(d.pop("Mode", UNSET))
+        _mode = d.get("Mode", UNSET)
+        mode: GCCollectionMode | None | Unset
+        if _mode is UNSET or _mode is None:
+            mode = _mode
+        else:
+            mode = GCCollectionMode(_mode)
 
         _instance = cls(
             blocking=blocking,
@@ -124,7 +105,8 @@ class GarbageCollect:
             mode=mode,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -21,6 +21,41 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Gateway")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Codecs",
+        "DeliverAudio",
+        "DestNumberInRemotePartyIDCalled",
+        "DestNumberInRequestLineURI",
+        "DestNumberInTo",
+        "Host",
+        "Id",
+        "InboundParams",
+        "Internal",
+        "IPInRegistrationContact",
+        "IsCustom",
+        "Lines",
+        "MatchingStrategy",
+        "Name",
+        "OutboundCallerID",
+        "OutboundParams",
+        "Port",
+        "ProxyHost",
+        "ProxyPort",
+        "RequireRegistrationFor",
+        "SourceIdentification",
+        "SpecifiedIPForRegistrationContact",
+        "SRTPMode",
+        "SupportReinvite",
+        "SupportReplaces",
+        "TemplateFilename",
+        "TimeBetweenReg",
+        "Type",
+        "UseIPInContact",
+        "VariableChoices",
+    }
+)
 
 
 @_attrs_define
@@ -357,295 +392,128 @@ class Gateway:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Gateway: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        codecs = cast(list[str], d.pop("Codecs", UNSET))
+        d = src_dict
+        _codecs = d.get("Codecs", UNSET)
+        codecs: list[str] | Unset
+        if _codecs is UNSET:
+            codecs = _codecs
+        else:
+            if not isinstance(_codecs, list):
+                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
+            codecs = _codecs
 
-        def _parse_deliver_audio(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        deliver_audio = d.get("DeliverAudio", UNSET)
 
-        deliver_audio = _parse_deliver_audio(d.pop("DeliverAudio", UNSET))
+        dest_number_in_remote_party_id_called = d.get("DestNumberInRemotePartyIDCalled", UNSET)
 
-        def _parse_dest_number_in_remote_party_id_called(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        dest_number_in_request_line_uri = d.get("DestNumberInRequestLineURI", UNSET)
 
-        dest_number_in_remote_party_id_called = _parse_dest_number_in_remote_party_id_called(
-            d.pop("DestNumberInRemotePartyIDCalled", UNSET)
-        )
+        dest_number_in_to = d.get("DestNumberInTo", UNSET)
 
-        def _parse_dest_number_in_request_line_uri(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        host = d.get("Host", UNSET)
 
-        dest_number_in_request_line_uri = _parse_dest_number_in_request_line_uri(
-            d.pop("DestNumberInRequestLineURI", UNSET)
-        )
+        id = d.get("Id", UNSET)
 
-        def _parse_dest_number_in_to(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _inbound_params = d.get("InboundParams", UNSET)
+        inbound_params: list[GatewayParameterBinding] | Unset
+        if _inbound_params is UNSET:
+            inbound_params = _inbound_params
+        else:
+            if not isinstance(_inbound_params, list):
+                raise TypeError(f"InboundParams: expected a JSON array, got {type(_inbound_params).__name__}")
+            inbound_params = [GatewayParameterBinding.from_dict(item) for item in _inbound_params]
 
-        dest_number_in_to = _parse_dest_number_in_to(d.pop("DestNumberInTo", UNSET))
+        internal = d.get("Internal", UNSET)
 
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _ip_in_registration_contact = d.get("IPInRegistrationContact", UNSET)
+        ip_in_registration_contact: IPInRegistrationContactType | None | Unset
+        if _ip_in_registration_contact is UNSET or _ip_in_registration_contact is None:
+            ip_in_registration_contact = _ip_in_registration_contact
+        else:
+            ip_in_registration_contact = IPInRegistrationContactType(_ip_in_registration_contact)
 
-        host = _parse_host(d.pop("Host", UNSET))
+        is_custom = d.get("IsCustom", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        lines = d.get("Lines", UNSET)
 
-        id = _parse_id(d.pop("Id", UNSET))
+        _matching_strategy = d.get("MatchingStrategy", UNSET)
+        matching_strategy: MatchingStrategyType | None | Unset
+        if _matching_strategy is UNSET or _matching_strategy is None:
+            matching_strategy = _matching_strategy
+        else:
+            matching_strategy = MatchingStrategyType(_matching_strategy)
 
-        _inbound_params = d.pop("InboundParams", UNSET)
-        inbound_params: list[GatewayParameterBinding] | Unset = UNSET
-        if _inbound_params is not UNSET:
-            inbound_params = []
-            for inbound_params_item_data in _inbound_params:
-                inbound_params_item = GatewayParameterBinding.from_dict(inbound_params_item_data)
+        name = d.get("Name", UNSET)
 
-                inbound_params.append(inbound_params_item)
+        outbound_caller_id = d.get("OutboundCallerID", UNSET)
 
-        def _parse_internal(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _outbound_params = d.get("OutboundParams", UNSET)
+        outbound_params: list[GatewayParameterBinding] | Unset
+        if _outbound_params is UNSET:
+            outbound_params = _outbound_params
+        else:
+            if not isinstance(_outbound_params, list):
+                raise TypeError(f"OutboundParams: expected a JSON array, got {type(_outbound_params).__name__}")
+            outbound_params = [GatewayParameterBinding.from_dict(item) for item in _outbound_params]
 
-        internal = _parse_internal(d.pop("Internal", UNSET))
+        port = d.get("Port", UNSET)
 
-        def _parse_ip_in_registration_contact(data: object) -> IPInRegistrationContactType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            ip_in_registration_contact_type_1 = IPInRegistrationContactType(data)
+        proxy_host = d.get("ProxyHost", UNSET)
 
-            return ip_in_registration_contact_type_1
+        proxy_port = d.get("ProxyPort", UNSET)
 
-        ip_in_registration_contact = _parse_ip_in_registration_contact(d.pop("IPInRegistrationContact", UNSET))
+        _require_registration_for = d.get("RequireRegistrationFor", UNSET)
+        require_registration_for: None | RequireRegistrationForType | Unset
+        if _require_registration_for is UNSET or _require_registration_for is None:
+            require_registration_for = _require_registration_for
+        else:
+            require_registration_for = RequireRegistrationForType(_require_registration_for)
 
-        def _parse_is_custom(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _source_identification = d.get("SourceIdentification", UNSET)
+        source_identification: list[GatewayParameterBinding] | Unset
+        if _source_identification is UNSET:
+            source_identification = _source_identification
+        else:
+            if not isinstance(_source_identification, list):
+                raise TypeError(
+                    f"SourceIdentification: expected a JSON array, got {type(_source_identification).__name__}"
+                )
+            source_identification = [GatewayParameterBinding.from_dict(item) for item in _source_identification]
 
-        is_custom = _parse_is_custom(d.pop("IsCustom", UNSET))
+        specified_ip_for_registration_contact = d.get("SpecifiedIPForRegistrationContact", UNSET)
 
-        def _parse_lines(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _srtp_mode = d.get("SRTPMode", UNSET)
+        srtp_mode: None | SRTPModeType | Unset
+        if _srtp_mode is UNSET or _srtp_mode is None:
+            srtp_mode = _srtp_mode
+        else:
+            srtp_mode = SRTPModeType(_srtp_mode)
 
-        lines = _parse_lines(d.pop("Lines", UNSET))
+        support_reinvite = d.get("SupportReinvite", UNSET)
 
-        def _parse_matching_strategy(data: object) -> MatchingStrategyType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            matching_strategy_type_1 = MatchingStrategyType(data)
+        support_replaces = d.get("SupportReplaces", UNSET)
 
-            return matching_strategy_type_1
+        template_filename = d.get("TemplateFilename", UNSET)
 
-        matching_strategy = _parse_matching_strategy(d.pop("MatchingStrategy", UNSET))
+        time_between_reg = d.get("TimeBetweenReg", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _type_ = d.get("Type", UNSET)
+        type_: GatewayType | None | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = GatewayType(_type_)
 
-        name = _parse_name(d.pop("Name", UNSET))
+        use_ip_in_contact = d.get("UseIPInContact", UNSET)
 
-        def _parse_outbound_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerID", UNSET))
-
-        _outbound_params = d.pop("OutboundParams", UNSET)
-        outbound_params: list[GatewayParameterBinding] | Unset = UNSET
-        if _outbound_params is not UNSET:
-            outbound_params = []
-            for outbound_params_item_data in _outbound_params:
-                outbound_params_item = GatewayParameterBinding.from_dict(outbound_params_item_data)
-
-                outbound_params.append(outbound_params_item)
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("Port", UNSET))
-
-        def _parse_proxy_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        proxy_host = _parse_proxy_host(d.pop("ProxyHost", UNSET))
-
-        def _parse_proxy_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        proxy_port = _parse_proxy_port(d.pop("ProxyPort", UNSET))
-
-        def _parse_require_registration_for(data: object) -> None | RequireRegistrationForType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            require_registration_for_type_1 = RequireRegistrationForType(data)
-
-            return require_registration_for_type_1
-
-        require_registration_for = _parse_require_registration_for(d.pop("RequireRegistrationFor", UNSET))
-
-        _source_identification = d.pop("SourceIdentification", UNSET)
-        source_identification: list[GatewayParameterBinding] | Unset = UNSET
-        if _source_identification is not UNSET:
-            source_identification = []
-            for source_identification_item_data in _source_identification:
-                source_identification_item = GatewayParameterBinding.from_dict(source_identification_item_data)
-
-                source_identification.append(source_identification_item)
-
-        def _parse_specified_ip_for_registration_contact(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        specified_ip_for_registration_contact = _parse_specified_ip_for_registration_contact(
-            d.pop("SpecifiedIPForRegistrationContact", UNSET)
-        )
-
-        def _parse_srtp_mode(data: object) -> None | SRTPModeType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            srtp_mode_type_1 = SRTPModeType(data)
-
-            return srtp_mode_type_1
-
-        srtp_mode = _parse_srtp_mode(d.pop("SRTPMode", UNSET))
-
-        def _parse_support_reinvite(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        support_reinvite = _parse_support_reinvite(d.pop("SupportReinvite", UNSET))
-
-        def _parse_support_replaces(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        support_replaces = _parse_support_replaces(d.pop("SupportReplaces", UNSET))
-
-        def _parse_template_filename(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        template_filename = _parse_template_filename(d.pop("TemplateFilename", UNSET))
-
-        def _parse_time_between_reg(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        time_between_reg = _parse_time_between_reg(d.pop("TimeBetweenReg", UNSET))
-
-        def _parse_type_(data: object) -> GatewayType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = GatewayType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
-
-        def _parse_use_ip_in_contact(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_ip_in_contact = _parse_use_ip_in_contact(d.pop("UseIPInContact", UNSET))
-
-        _variable_choices = d.pop("VariableChoices", UNSET)
-        variable_choices: list[Choice] | Unset = UNSET
-        if _variable_choices is not UNSET:
-            variable_choices = []
-            for variable_choices_item_data in _variable_choices:
-                variable_choices_item = Choice.from_dict(variable_choices_item_data)
-
-                variable_choices.append(variable_choices_item)
+        _variable_choices = d.get("VariableChoices", UNSET)
+        variable_choices: list[Choice] | Unset
+        if _variable_choices is UNSET:
+            variable_choices = _variable_choices
+        else:
+            if not isinstance(_variable_choices, list):
+                raise TypeError(f"VariableChoices: expected a JSON array, got {type(_variable_choices).__name__}")
+            variable_choices = [Choice.from_dict(item) for item in _variable_choices]
 
         _instance = cls(
             codecs=codecs,
@@ -680,7 +548,8 @@ class Gateway:
             variable_choices=variable_choices,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

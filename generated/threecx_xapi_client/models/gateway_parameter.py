@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GatewayParameter")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanHaveDID",
+        "Description",
+        "Id",
+        "InboundPossibleValues",
+        "Name",
+        "OutboundPossibleValues",
+        "SourceIDPossibleValues",
+    }
+)
 
 
 @_attrs_define
@@ -92,42 +104,47 @@ class GatewayParameter:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GatewayParameter: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        can_have_did = d.get("CanHaveDID", UNSET)
 
-        def _parse_can_have_did(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        description = d.get("Description", UNSET)
 
-        can_have_did = _parse_can_have_did(d.pop("CanHaveDID", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _inbound_possible_values = d.get("InboundPossibleValues", UNSET)
+        inbound_possible_values: list[str] | Unset
+        if _inbound_possible_values is UNSET:
+            inbound_possible_values = _inbound_possible_values
+        else:
+            if not isinstance(_inbound_possible_values, list):
+                raise TypeError(
+                    f"InboundPossibleValues: expected a JSON array, got {type(_inbound_possible_values).__name__}"
+                )
+            inbound_possible_values = _inbound_possible_values
 
-        description = _parse_description(d.pop("Description", UNSET))
+        name = d.get("Name", UNSET)
 
-        id = d.pop("Id", UNSET)
+        _outbound_possible_values = d.get("OutboundPossibleValues", UNSET)
+        outbound_possible_values: list[str] | Unset
+        if _outbound_possible_values is UNSET:
+            outbound_possible_values = _outbound_possible_values
+        else:
+            if not isinstance(_outbound_possible_values, list):
+                raise TypeError(
+                    f"OutboundPossibleValues: expected a JSON array, got {type(_outbound_possible_values).__name__}"
+                )
+            outbound_possible_values = _outbound_possible_values
 
-        inbound_possible_values = cast(list[str], d.pop("InboundPossibleValues", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        outbound_possible_values = cast(list[str], d.pop("OutboundPossibleValues", UNSET))
-
-        source_id_possible_values = cast(list[str], d.pop("SourceIDPossibleValues", UNSET))
+        _source_id_possible_values = d.get("SourceIDPossibleValues", UNSET)
+        source_id_possible_values: list[str] | Unset
+        if _source_id_possible_values is UNSET:
+            source_id_possible_values = _source_id_possible_values
+        else:
+            if not isinstance(_source_id_possible_values, list):
+                raise TypeError(
+                    f"SourceIDPossibleValues: expected a JSON array, got {type(_source_id_possible_values).__name__}"
+                )
+            source_id_possible_values = _source_id_possible_values
 
         _instance = cls(
             can_have_did=can_have_did,
@@ -139,7 +156,8 @@ class GatewayParameter:
             source_id_possible_values=source_id_possible_values,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GatewayParameterBinding")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Custom",
+        "ParamId",
+        "ValueId",
+    }
+)
 
 
 @_attrs_define
@@ -54,20 +62,12 @@ class GatewayParameterBinding:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GatewayParameterBinding: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        custom = d.get("Custom", UNSET)
 
-        def _parse_custom(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        param_id = d.get("ParamId", UNSET)
 
-        custom = _parse_custom(d.pop("Custom", UNSET))
-
-        param_id = d.pop("ParamId", UNSET)
-
-        value_id = d.pop("ValueId", UNSET)
+        value_id = d.get("ValueId", UNSET)
 
         _instance = cls(
             custom=custom,
@@ -75,7 +75,8 @@ class GatewayParameterBinding:
             value_id=value_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,18 @@ from ..models.live_chat_greeting import LiveChatGreeting
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GeneralLiveChatSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowSoundNotifications",
+        "Authentication",
+        "DisableOfflineMessages",
+        "EnableGA",
+        "EnableOnMobile",
+        "GdprEnabled",
+        "Greeting",
+    }
+)
 
 
 @_attrs_define
@@ -108,78 +120,30 @@ class GeneralLiveChatSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralLiveChatSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_sound_notifications = d.get("AllowSoundNotifications", UNSET)
 
-        def _parse_allow_sound_notifications(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _authentication = d.get("Authentication", UNSET)
+        authentication: Authentication | None | Unset
+        if _authentication is UNSET or _authentication is None:
+            authentication = _authentication
+        else:
+            authentication = Authentication(_authentication)
 
-        allow_sound_notifications = _parse_allow_sound_notifications(d.pop("AllowSoundNotifications", UNSET))
+        disable_offline_messages = d.get("DisableOfflineMessages", UNSET)
 
-        def _parse_authentication(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            authentication_type_1 = Authentication(data)
+        enable_ga = d.get("EnableGA", UNSET)
 
-            return authentication_type_1
+        enable_on_mobile = d.get("EnableOnMobile", UNSET)
 
-        authentication = _parse_authentication(d.pop("Authentication", UNSET))
+        gdpr_enabled = d.get("GdprEnabled", UNSET)
 
-        def _parse_disable_offline_messages(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_offline_messages = _parse_disable_offline_messages(d.pop("DisableOfflineMessages", UNSET))
-
-        def _parse_enable_ga(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_ga = _parse_enable_ga(d.pop("EnableGA", UNSET))
-
-        def _parse_enable_on_mobile(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_on_mobile = _parse_enable_on_mobile(d.pop("EnableOnMobile", UNSET))
-
-        def _parse_gdpr_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        gdpr_enabled = _parse_gdpr_enabled(d.pop("GdprEnabled", UNSET))
-
-        def _parse_greeting(data: object) -> LiveChatGreeting | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            greeting_type_1 = LiveChatGreeting(data)
-
-            return greeting_type_1
-
-        greeting = _parse_greeting(d.pop("Greeting", UNSET))
+        _greeting = d.get("Greeting", UNSET)
+        greeting: LiveChatGreeting | None | Unset
+        if _greeting is UNSET or _greeting is None:
+            greeting = _greeting
+        else:
+            greeting = LiveChatGreeting(_greeting)
 
         _instance = cls(
             allow_sound_notifications=allow_sound_notifications,
@@ -191,7 +155,8 @@ class GeneralLiveChatSettings:
             greeting=greeting,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,26 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="GeneralSettingsForApps")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowBlockCalls",
+        "AllowChangePassword",
+        "AutoSchedulerSettings",
+        "AvatarStyle",
+        "BrandLogoImage",
+        "BrandMainImage",
+        "BrandUrl",
+        "EnableChat",
+        "EnableSelectorCallerId",
+        "HideAbandonedQueueCalls",
+        "HideCRMContacts",
+        "HideInteractionHistory",
+        "HideSystemExtensions",
+        "NameOfCustomAvailableStatus",
+        "NameOfCustomOutOfOfficeStatus",
+    }
+)
 
 
 @_attrs_define
@@ -195,154 +215,46 @@ class GeneralSettingsForApps:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralSettingsForApps: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_block_calls = d.get("AllowBlockCalls", UNSET)
 
-        def _parse_allow_block_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        allow_change_password = d.get("AllowChangePassword", UNSET)
 
-        allow_block_calls = _parse_allow_block_calls(d.pop("AllowBlockCalls", UNSET))
+        _auto_scheduler_settings = d.get("AutoSchedulerSettings", UNSET)
+        auto_scheduler_settings: AutoSchedulerSettings | None | Unset
+        if _auto_scheduler_settings is UNSET or _auto_scheduler_settings is None:
+            auto_scheduler_settings = _auto_scheduler_settings
+        else:
+            auto_scheduler_settings = AutoSchedulerSettings.from_dict(_auto_scheduler_settings)
 
-        def _parse_allow_change_password(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _avatar_style = d.get("AvatarStyle", UNSET)
+        avatar_style: AvatarStyle | None | Unset
+        if _avatar_style is UNSET or _avatar_style is None:
+            avatar_style = _avatar_style
+        else:
+            avatar_style = AvatarStyle(_avatar_style)
 
-        allow_change_password = _parse_allow_change_password(d.pop("AllowChangePassword", UNSET))
+        brand_logo_image = d.get("BrandLogoImage", UNSET)
 
-        def _parse_auto_scheduler_settings(data: object) -> AutoSchedulerSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            auto_scheduler_settings_type_1 = AutoSchedulerSettings.from_dict(data)
+        brand_main_image = d.get("BrandMainImage", UNSET)
 
-            return auto_scheduler_settings_type_1
+        brand_url = d.get("BrandUrl", UNSET)
 
-        auto_scheduler_settings = _parse_auto_scheduler_settings(d.pop("AutoSchedulerSettings", UNSET))
+        enable_chat = d.get("EnableChat", UNSET)
 
-        def _parse_avatar_style(data: object) -> AvatarStyle | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            avatar_style_type_1 = AvatarStyle(data)
+        enable_selector_caller_id = d.get("EnableSelectorCallerId", UNSET)
 
-            return avatar_style_type_1
+        hide_abandoned_queue_calls = d.get("HideAbandonedQueueCalls", UNSET)
 
-        avatar_style = _parse_avatar_style(d.pop("AvatarStyle", UNSET))
+        hide_crm_contacts = d.get("HideCRMContacts", UNSET)
 
-        def _parse_brand_logo_image(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        hide_interaction_history = d.get("HideInteractionHistory", UNSET)
 
-        brand_logo_image = _parse_brand_logo_image(d.pop("BrandLogoImage", UNSET))
+        hide_system_extensions = d.get("HideSystemExtensions", UNSET)
 
-        def _parse_brand_main_image(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name_of_custom_available_status = d.get("NameOfCustomAvailableStatus", UNSET)
 
-        brand_main_image = _parse_brand_main_image(d.pop("BrandMainImage", UNSET))
-
-        def _parse_brand_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        brand_url = _parse_brand_url(d.pop("BrandUrl", UNSET))
-
-        def _parse_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_chat = _parse_enable_chat(d.pop("EnableChat", UNSET))
-
-        def _parse_enable_selector_caller_id(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_selector_caller_id = _parse_enable_selector_caller_id(d.pop("EnableSelectorCallerId", UNSET))
-
-        def _parse_hide_abandoned_queue_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_abandoned_queue_calls = _parse_hide_abandoned_queue_calls(d.pop("HideAbandonedQueueCalls", UNSET))
-
-        def _parse_hide_crm_contacts(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_crm_contacts = _parse_hide_crm_contacts(d.pop("HideCRMContacts", UNSET))
-
-        def _parse_hide_interaction_history(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_interaction_history = _parse_hide_interaction_history(d.pop("HideInteractionHistory", UNSET))
-
-        def _parse_hide_system_extensions(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_system_extensions = _parse_hide_system_extensions(d.pop("HideSystemExtensions", UNSET))
-
-        def _parse_name_of_custom_available_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name_of_custom_available_status = _parse_name_of_custom_available_status(
-            d.pop("NameOfCustomAvailableStatus", UNSET)
-        )
-
-        def _parse_name_of_custom_out_of_office_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name_of_custom_out_of_office_status = _parse_name_of_custom_out_of_office_status(
-            d.pop("NameOfCustomOutOfOfficeStatus", UNSET)
-        )
+        name_of_custom_out_of_office_status = d.get("NameOfCustomOutOfOfficeStatus", UNSET)
 
         _instance = cls(
             allow_block_calls=allow_block_calls,
@@ -362,7 +274,8 @@ class GeneralSettingsForApps:
             name_of_custom_out_of_office_status=name_of_custom_out_of_office_status,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

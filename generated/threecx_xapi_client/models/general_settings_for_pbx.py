@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,26 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GeneralSettingsForPbx")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowFwdToExternal",
+        "AllRolesCanApproveApps",
+        "BusyMonitor",
+        "BusyMonitorTimeout",
+        "DisableOutboundCallsOutOfficeHours",
+        "EnableVMenuOutboundCalls",
+        "HDAutoLogoutEnabled",
+        "HDAutoLogoutTime",
+        "LimitCallPickup",
+        "OAuthCimdEnabled",
+        "OAuthDcrEnabled",
+        "OAuthOpenIdConnectEnabled",
+        "OperatorExtension",
+        "PlayBusy",
+        "ScheduledReportGenerationTime",
+    }
+)
 
 
 @_attrs_define
@@ -182,148 +202,36 @@ class GeneralSettingsForPbx:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralSettingsForPbx: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_fwd_to_external = d.get("AllowFwdToExternal", UNSET)
 
-        def _parse_allow_fwd_to_external(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        all_roles_can_approve_apps = d.get("AllRolesCanApproveApps", UNSET)
 
-        allow_fwd_to_external = _parse_allow_fwd_to_external(d.pop("AllowFwdToExternal", UNSET))
+        busy_monitor = d.get("BusyMonitor", UNSET)
 
-        def _parse_all_roles_can_approve_apps(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        busy_monitor_timeout = d.get("BusyMonitorTimeout", UNSET)
 
-        all_roles_can_approve_apps = _parse_all_roles_can_approve_apps(d.pop("AllRolesCanApproveApps", UNSET))
+        disable_outbound_calls_out_office_hours = d.get("DisableOutboundCallsOutOfficeHours", UNSET)
 
-        def _parse_busy_monitor(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        enable_v_menu_outbound_calls = d.get("EnableVMenuOutboundCalls", UNSET)
 
-        busy_monitor = _parse_busy_monitor(d.pop("BusyMonitor", UNSET))
+        hd_auto_logout_enabled = d.get("HDAutoLogoutEnabled", UNSET)
 
-        def _parse_busy_monitor_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        hd_auto_logout_time = d.get("HDAutoLogoutTime", UNSET)
 
-        busy_monitor_timeout = _parse_busy_monitor_timeout(d.pop("BusyMonitorTimeout", UNSET))
+        limit_call_pickup = d.get("LimitCallPickup", UNSET)
 
-        def _parse_disable_outbound_calls_out_office_hours(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        o_auth_cimd_enabled = d.get("OAuthCimdEnabled", UNSET)
 
-        disable_outbound_calls_out_office_hours = _parse_disable_outbound_calls_out_office_hours(
-            d.pop("DisableOutboundCallsOutOfficeHours", UNSET)
-        )
+        o_auth_dcr_enabled = d.get("OAuthDcrEnabled", UNSET)
 
-        def _parse_enable_v_menu_outbound_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        o_auth_open_id_connect_enabled = d.get("OAuthOpenIdConnectEnabled", UNSET)
 
-        enable_v_menu_outbound_calls = _parse_enable_v_menu_outbound_calls(d.pop("EnableVMenuOutboundCalls", UNSET))
+        operator_extension = d.get("OperatorExtension", UNSET)
 
-        def _parse_hd_auto_logout_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        play_busy = d.get("PlayBusy", UNSET)
 
-        hd_auto_logout_enabled = _parse_hd_auto_logout_enabled(d.pop("HDAutoLogoutEnabled", UNSET))
-
-        def _parse_hd_auto_logout_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hd_auto_logout_time = _parse_hd_auto_logout_time(d.pop("HDAutoLogoutTime", UNSET))
-
-        def _parse_limit_call_pickup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        limit_call_pickup = _parse_limit_call_pickup(d.pop("LimitCallPickup", UNSET))
-
-        def _parse_o_auth_cimd_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        o_auth_cimd_enabled = _parse_o_auth_cimd_enabled(d.pop("OAuthCimdEnabled", UNSET))
-
-        def _parse_o_auth_dcr_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        o_auth_dcr_enabled = _parse_o_auth_dcr_enabled(d.pop("OAuthDcrEnabled", UNSET))
-
-        def _parse_o_auth_open_id_connect_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        o_auth_open_id_connect_enabled = _parse_o_auth_open_id_connect_enabled(
-            d.pop("OAuthOpenIdConnectEnabled", UNSET)
-        )
-
-        def _parse_operator_extension(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        operator_extension = _parse_operator_extension(d.pop("OperatorExtension", UNSET))
-
-        def _parse_play_busy(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        play_busy = _parse_play_busy(d.pop("PlayBusy", UNSET))
-
-        def _parse_scheduled_report_generation_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        scheduled_report_generation_time = _parse_scheduled_report_generation_time(
-            d.pop("ScheduledReportGenerationTime", UNSET)
-        )
+        scheduled_report_generation_time = d.get("ScheduledReportGenerationTime", UNSET)
 
         _instance = cls(
             allow_fwd_to_external=allow_fwd_to_external,
@@ -343,7 +251,8 @@ class GeneralSettingsForPbx:
             scheduled_report_generation_time=scheduled_report_generation_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetAiTemplateContentsResponse200")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "value",
+    }
+)
+
 
 @_attrs_define
 class GetAiTemplateContentsResponse200:
@@ -38,14 +44,15 @@ class GetAiTemplateContentsResponse200:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetAiTemplateContentsResponse200: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        value = d.pop("value", UNSET)
+        d = src_dict
+        value = d.get("value", UNSET)
 
         _instance = cls(
             value=value,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="GetDirectoryInfoBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "parameters",
+    }
+)
+
 
 @_attrs_define
 class GetDirectoryInfoBody:
@@ -46,11 +52,11 @@ class GetDirectoryInfoBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetDirectoryInfoBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _parameters = d.pop("parameters", UNSET)
+        d = src_dict
+        _parameters = d.get("parameters", UNSET)
         parameters: DirectoryParameters | Unset
-        if isinstance(_parameters, Unset):
-            parameters = UNSET
+        if _parameters is UNSET:
+            parameters = _parameters
         else:
             parameters = DirectoryParameters.from_dict(_parameters)
 
@@ -58,7 +64,8 @@ class GetDirectoryInfoBody:
             parameters=parameters,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

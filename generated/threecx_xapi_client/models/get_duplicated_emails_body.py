@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetDuplicatedEmailsBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "emails",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class GetDuplicatedEmailsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetDuplicatedEmailsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        emails = cast(list[str], d.pop("emails", UNSET))
+        d = src_dict
+        _emails = d.get("emails", UNSET)
+        emails: list[str] | Unset
+        if _emails is UNSET:
+            emails = _emails
+        else:
+            if not isinstance(_emails, list):
+                raise TypeError(f"emails: expected a JSON array, got {type(_emails).__name__}")
+            emails = _emails
 
         _instance = cls(
             emails=emails,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

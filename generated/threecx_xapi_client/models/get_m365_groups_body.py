@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="GetM365GroupsBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "options",
+    }
+)
+
 
 @_attrs_define
 class GetM365GroupsBody:
@@ -52,26 +58,20 @@ class GetM365GroupsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetM365GroupsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_options(data: object) -> GroupsRequestOptions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            options_type_1 = GroupsRequestOptions.from_dict(data)
-
-            return options_type_1
-
-        options = _parse_options(d.pop("options", UNSET))
+        d = src_dict
+        _options = d.get("options", UNSET)
+        options: GroupsRequestOptions | None | Unset
+        if _options is UNSET or _options is None:
+            options = _options
+        else:
+            options = GroupsRequestOptions.from_dict(_options)
 
         _instance = cls(
             options=options,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

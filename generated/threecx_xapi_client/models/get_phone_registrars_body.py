@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetPhoneRegistrarsBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "macs",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class GetPhoneRegistrarsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetPhoneRegistrarsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        macs = cast(list[str], d.pop("macs", UNSET))
+        d = src_dict
+        _macs = d.get("macs", UNSET)
+        macs: list[str] | Unset
+        if _macs is UNSET:
+            macs = _macs
+        else:
+            if not isinstance(_macs, list):
+                raise TypeError(f"macs: expected a JSON array, got {type(_macs).__name__}")
+            macs = _macs
 
         _instance = cls(
             macs=macs,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,16 @@ from ..models.trunk_type import TrunkType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetProviderPhones")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AccountSid",
+        "ApiKey",
+        "NextPageToken",
+        "PhonesPageSize",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -69,26 +79,19 @@ class GetProviderPhones:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        account_sid = d.pop("AccountSid", UNSET)
+        d = src_dict
+        account_sid = d.get("AccountSid", UNSET)
 
-        api_key = d.pop("ApiKey", UNSET)
+        api_key = d.get("ApiKey", UNSET)
 
-        def _parse_next_page_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        next_page_token = d.get("NextPageToken", UNSET)
 
-        next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
+        phones_page_size = d.get("PhonesPageSize", UNSET)
 
-        phones_page_size = d.pop("PhonesPageSize", UNSET)
-
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: TrunkType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = TrunkType(_type_)
 
@@ -100,7 +103,8 @@ class GetProviderPhones:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="GetProviderPhonesBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "model",
+    }
+)
+
 
 @_attrs_define
 class GetProviderPhonesBody:
@@ -46,11 +52,11 @@ class GetProviderPhonesBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetProviderPhonesBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _model = d.pop("model", UNSET)
+        d = src_dict
+        _model = d.get("model", UNSET)
         model: GetProviderPhones | Unset
-        if isinstance(_model, Unset):
-            model = UNSET
+        if _model is UNSET:
+            model = _model
         else:
             model = GetProviderPhones.from_dict(_model)
 
@@ -58,7 +64,8 @@ class GetProviderPhonesBody:
             model=model,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GetUsersByPrincipalNamesBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "principalNames",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class GetUsersByPrincipalNamesBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GetUsersByPrincipalNamesBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        principal_names = cast(list[str], d.pop("principalNames", UNSET))
+        d = src_dict
+        _principal_names = d.get("principalNames", UNSET)
+        principal_names: list[str] | Unset
+        if _principal_names is UNSET:
+            principal_names = _principal_names
+        else:
+            if not isinstance(_principal_names, list):
+                raise TypeError(f"principalNames: expected a JSON array, got {type(_principal_names).__name__}")
+            principal_names = _principal_names
 
         _instance = cls(
             principal_names=principal_names,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="GoogleSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ClientId",
+        "ClientSecret",
+        "Id",
+        "IsExtensionSignInEnabled",
+        "ProjectId",
+        "ProvisionUrl",
+        "ReCaptchaEnabled",
+        "UserSync",
+    }
+)
 
 
 @_attrs_define
@@ -123,80 +136,32 @@ class GoogleSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GoogleSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        client_id = d.get("ClientId", UNSET)
 
-        def _parse_client_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _client_secret = d.get("ClientSecret", UNSET)
+        client_secret: ConcealedPassword | None | Unset
+        if _client_secret is UNSET or _client_secret is None:
+            client_secret = _client_secret
+        else:
+            client_secret = ConcealedPassword.from_dict(_client_secret)
 
-        client_id = _parse_client_id(d.pop("ClientId", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_client_secret(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_secret_type_1 = ConcealedPassword.from_dict(data)
+        is_extension_sign_in_enabled = d.get("IsExtensionSignInEnabled", UNSET)
 
-            return client_secret_type_1
+        project_id = d.get("ProjectId", UNSET)
 
-        client_secret = _parse_client_secret(d.pop("ClientSecret", UNSET))
+        provision_url = d.get("ProvisionUrl", UNSET)
 
-        id = d.pop("Id", UNSET)
+        re_captcha_enabled = d.get("ReCaptchaEnabled", UNSET)
 
-        def _parse_is_extension_sign_in_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_extension_sign_in_enabled = _parse_is_extension_sign_in_enabled(d.pop("IsExtensionSignInEnabled", UNSET))
-
-        def _parse_project_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        project_id = _parse_project_id(d.pop("ProjectId", UNSET))
-
-        def _parse_provision_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provision_url = _parse_provision_url(d.pop("ProvisionUrl", UNSET))
-
-        def _parse_re_captcha_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        re_captcha_enabled = _parse_re_captcha_enabled(d.pop("ReCaptchaEnabled", UNSET))
-
-        def _parse_user_sync(data: object) -> GoogleUserSync | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            user_sync_type_1 = GoogleUserSync.from_dict(data)
-
-            return user_sync_type_1
-
-        user_sync = _parse_user_sync(d.pop("UserSync", UNSET))
+        _user_sync = d.get("UserSync", UNSET)
+        user_sync: GoogleUserSync | None | Unset
+        if _user_sync is UNSET or _user_sync is None:
+            user_sync = _user_sync
+        else:
+            user_sync = GoogleUserSync.from_dict(_user_sync)
 
         _instance = cls(
             client_id=client_id,
@@ -209,7 +174,8 @@ class GoogleSettings:
             user_sync=user_sync,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,19 @@ from ..models.integration_sync_type import IntegrationSyncType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GoogleUserSync")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsEnabled",
+        "IsSyncDepartments",
+        "IsSyncPersonalContacts",
+        "IsSyncPhoto",
+        "SelectedUsers",
+        "StartingExtensionNumber",
+        "SyncType",
+        "UseCalendarEventsAsPresence",
+    }
+)
 
 
 @_attrs_define
@@ -113,78 +126,34 @@ class GoogleUserSync:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GoogleUserSync: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_enabled = d.get("IsEnabled", UNSET)
 
-        def _parse_is_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_sync_departments = d.get("IsSyncDepartments", UNSET)
 
-        is_enabled = _parse_is_enabled(d.pop("IsEnabled", UNSET))
+        is_sync_personal_contacts = d.get("IsSyncPersonalContacts", UNSET)
 
-        def _parse_is_sync_departments(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_sync_photo = d.get("IsSyncPhoto", UNSET)
 
-        is_sync_departments = _parse_is_sync_departments(d.pop("IsSyncDepartments", UNSET))
+        _selected_users = d.get("SelectedUsers", UNSET)
+        selected_users: list[str] | Unset
+        if _selected_users is UNSET:
+            selected_users = _selected_users
+        else:
+            if not isinstance(_selected_users, list):
+                raise TypeError(f"SelectedUsers: expected a JSON array, got {type(_selected_users).__name__}")
+            selected_users = _selected_users
 
-        def _parse_is_sync_personal_contacts(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        starting_extension_number = d.get("StartingExtensionNumber", UNSET)
 
-        is_sync_personal_contacts = _parse_is_sync_personal_contacts(d.pop("IsSyncPersonalContacts", UNSET))
+        _sync_type = d.get("SyncType", UNSET)
+        sync_type: IntegrationSyncType | None | Unset
+        if _sync_type is UNSET or _sync_type is None:
+            sync_type = _sync_type
+        else:
+            sync_type = IntegrationSyncType(_sync_type)
 
-        def _parse_is_sync_photo(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_sync_photo = _parse_is_sync_photo(d.pop("IsSyncPhoto", UNSET))
-
-        selected_users = cast(list[str], d.pop("SelectedUsers", UNSET))
-
-        def _parse_starting_extension_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        starting_extension_number = _parse_starting_extension_number(d.pop("StartingExtensionNumber", UNSET))
-
-        def _parse_sync_type(data: object) -> IntegrationSyncType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            sync_type_type_1 = IntegrationSyncType(data)
-
-            return sync_type_type_1
-
-        sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
-
-        def _parse_use_calendar_events_as_presence(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_calendar_events_as_presence = _parse_use_calendar_events_as_presence(
-            d.pop("UseCalendarEventsAsPresence", UNSET)
-        )
+        use_calendar_events_as_presence = d.get("UseCalendarEventsAsPresence", UNSET)
 
         _instance = cls(
             is_enabled=is_enabled,
@@ -197,7 +166,8 @@ class GoogleUserSync:
             use_calendar_events_as_presence=use_calendar_events_as_presence,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.profile_type import ProfileType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Greeting")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DisplayName",
+        "Filename",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -61,30 +69,15 @@ class Greeting:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Greeting: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        display_name = d.get("DisplayName", UNSET)
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        filename = d.get("Filename", UNSET)
 
-        display_name = _parse_display_name(d.pop("DisplayName", UNSET))
-
-        def _parse_filename(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        filename = _parse_filename(d.pop("Filename", UNSET))
-
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: ProfileType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = ProfileType(_type_)
 
@@ -94,7 +87,8 @@ class Greeting:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

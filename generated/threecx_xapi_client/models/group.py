@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +27,48 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Group")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallUsEnableChat",
+        "CallUsEnablePhone",
+        "CallUsEnableVideo",
+        "CallUsRequirement",
+        "ClickToCallId",
+        "AllowCallService",
+        "AnswerAfter",
+        "BreakRoute",
+        "BreakTime",
+        "CallHandlingMode",
+        "CurrentGroupHours",
+        "CustomOperator",
+        "CustomPrompt",
+        "DisableCustomPrompt",
+        "GloballyVisible",
+        "HasMembers",
+        "HolidaysRoute",
+        "Hours",
+        "IsDefault",
+        "Language",
+        "LastLoginTime",
+        "Members",
+        "MusicOnHold",
+        "Name",
+        "OfficeHolidays",
+        "OfficeRoute",
+        "OutOfOfficeRoute",
+        "OverrideExpiresAt",
+        "OverrideHolidays",
+        "PromptSet",
+        "Props",
+        "Rights",
+        "TimeZoneId",
+    }
+)
 
 
 @_attrs_define
@@ -458,392 +500,180 @@ class Group:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Group: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_call_us_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_chat = _parse_call_us_enable_chat(d.pop("CallUsEnableChat", UNSET))
-
-        def _parse_call_us_enable_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_phone = _parse_call_us_enable_phone(d.pop("CallUsEnablePhone", UNSET))
-
-        def _parse_call_us_enable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_video = _parse_call_us_enable_video(d.pop("CallUsEnableVideo", UNSET))
-
-        def _parse_call_us_requirement(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_us_requirement_type_1 = Authentication(data)
-
-            return call_us_requirement_type_1
-
-        call_us_requirement = _parse_call_us_requirement(d.pop("CallUsRequirement", UNSET))
-
-        def _parse_click_to_call_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
-
-        def _parse_allow_call_service(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_call_service = _parse_allow_call_service(d.pop("AllowCallService", UNSET))
-
-        def _parse_answer_after(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        answer_after = _parse_answer_after(d.pop("AnswerAfter", UNSET))
-
-        def _parse_break_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_route_type_1 = Route.from_dict(data)
-
-            return break_route_type_1
-
-        break_route = _parse_break_route(d.pop("BreakRoute", UNSET))
-
-        def _parse_break_time(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_time_type_1 = Schedule.from_dict(data)
-
-            return break_time_type_1
-
-        break_time = _parse_break_time(d.pop("BreakTime", UNSET))
-
-        _call_handling_mode = d.pop("CallHandlingMode", UNSET)
-        call_handling_mode: list[CallHandlingFlags] | Unset = UNSET
-        if _call_handling_mode is not UNSET:
-            call_handling_mode = []
-            for call_handling_mode_item_data in _call_handling_mode:
-                call_handling_mode_item = CallHandlingFlags(call_handling_mode_item_data)
-
-                call_handling_mode.append(call_handling_mode_item)
-
-        def _parse_current_group_hours(data: object) -> GroupHoursMode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            current_group_hours_type_1 = GroupHoursMode(data)
-
-            return current_group_hours_type_1
-
-        current_group_hours = _parse_current_group_hours(d.pop("CurrentGroupHours", UNSET))
-
-        def _parse_custom_operator(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            custom_operator_type_1 = Destination.from_dict(data)
-
-            return custom_operator_type_1
-
-        custom_operator = _parse_custom_operator(d.pop("CustomOperator", UNSET))
-
-        def _parse_custom_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_prompt = _parse_custom_prompt(d.pop("CustomPrompt", UNSET))
-
-        def _parse_disable_custom_prompt(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_custom_prompt = _parse_disable_custom_prompt(d.pop("DisableCustomPrompt", UNSET))
-
-        def _parse_globally_visible(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        globally_visible = _parse_globally_visible(d.pop("GloballyVisible", UNSET))
-
-        def _parse_has_members(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_members = _parse_has_members(d.pop("HasMembers", UNSET))
-
-        def _parse_holidays_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            holidays_route_type_1 = Route.from_dict(data)
-
-            return holidays_route_type_1
-
-        holidays_route = _parse_holidays_route(d.pop("HolidaysRoute", UNSET))
-
-        def _parse_hours(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            hours_type_1 = Schedule.from_dict(data)
-
-            return hours_type_1
-
-        hours = _parse_hours(d.pop("Hours", UNSET))
-
-        def _parse_is_default(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_default = _parse_is_default(d.pop("IsDefault", UNSET))
-
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        language = _parse_language(d.pop("Language", UNSET))
-
-        def _parse_last_login_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_login_time_type_0 = parse_datetime(data)
-
-                return last_login_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastLoginTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_login_time = _parse_last_login_time(d.pop("LastLoginTime", UNSET))
-
-        _members = d.pop("Members", UNSET)
-        members: list[UserGroup] | Unset = UNSET
-        if _members is not UNSET:
-            members = []
-            for members_item_data in _members:
-                members_item = UserGroup.from_dict(members_item_data)
-
-                members.append(members_item)
-
-        def _parse_music_on_hold(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold = _parse_music_on_hold(d.pop("MusicOnHold", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        _office_holidays = d.pop("OfficeHolidays", UNSET)
-        office_holidays: list[Holiday] | Unset = UNSET
-        if _office_holidays is not UNSET:
-            office_holidays = []
-            for office_holidays_item_data in _office_holidays:
-                office_holidays_item = Holiday.from_dict(office_holidays_item_data)
-
-                office_holidays.append(office_holidays_item)
-
-        def _parse_office_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            office_route_type_1 = Route.from_dict(data)
-
-            return office_route_type_1
-
-        office_route = _parse_office_route(d.pop("OfficeRoute", UNSET))
-
-        def _parse_out_of_office_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_of_office_route_type_1 = Route.from_dict(data)
-
-            return out_of_office_route_type_1
-
-        out_of_office_route = _parse_out_of_office_route(d.pop("OutOfOfficeRoute", UNSET))
-
-        def _parse_override_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                override_expires_at_type_0 = parse_datetime(data)
-
-                return override_expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"OverrideExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        override_expires_at = _parse_override_expires_at(d.pop("OverrideExpiresAt", UNSET))
-
-        def _parse_override_holidays(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        override_holidays = _parse_override_holidays(d.pop("OverrideHolidays", UNSET))
-
-        def _parse_prompt_set(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set = _parse_prompt_set(d.pop("PromptSet", UNSET))
-
-        def _parse_props(data: object) -> GroupProps | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            props_type_1 = GroupProps.from_dict(data)
-
-            return props_type_1
-
-        props = _parse_props(d.pop("Props", UNSET))
-
-        _rights = d.pop("Rights", UNSET)
-        rights: list[Rights] | Unset = UNSET
-        if _rights is not UNSET:
-            rights = []
-            for rights_item_data in _rights:
-                rights_item = Rights.from_dict(rights_item_data)
-
-                rights.append(rights_item)
-
-        def _parse_time_zone_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
+
+        id = d.get("Id", UNSET)
+
+        number = d.get("Number", UNSET)
+
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
+
+        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
+
+        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
+
+        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
+
+        _call_us_requirement = d.get("CallUsRequirement", UNSET)
+        call_us_requirement: Authentication | None | Unset
+        if _call_us_requirement is UNSET or _call_us_requirement is None:
+            call_us_requirement = _call_us_requirement
+        else:
+            call_us_requirement = Authentication(_call_us_requirement)
+
+        click_to_call_id = d.get("ClickToCallId", UNSET)
+
+        allow_call_service = d.get("AllowCallService", UNSET)
+
+        answer_after = d.get("AnswerAfter", UNSET)
+
+        _break_route = d.get("BreakRoute", UNSET)
+        break_route: None | Route | Unset
+        if _break_route is UNSET or _break_route is None:
+            break_route = _break_route
+        else:
+            break_route = Route.from_dict(_break_route)
+
+        _break_time = d.get("BreakTime", UNSET)
+        break_time: None | Schedule | Unset
+        if _break_time is UNSET or _break_time is None:
+            break_time = _break_time
+        else:
+            break_time = Schedule.from_dict(_break_time)
+
+        _call_handling_mode = d.get("CallHandlingMode", UNSET)
+        call_handling_mode: list[CallHandlingFlags] | Unset
+        if _call_handling_mode is UNSET:
+            call_handling_mode = _call_handling_mode
+        else:
+            if not isinstance(_call_handling_mode, list):
+                raise TypeError(f"CallHandlingMode: expected a JSON array, got {type(_call_handling_mode).__name__}")
+            call_handling_mode = [CallHandlingFlags(item) for item in _call_handling_mode]
+
+        _current_group_hours = d.get("CurrentGroupHours", UNSET)
+        current_group_hours: GroupHoursMode | None | Unset
+        if _current_group_hours is UNSET or _current_group_hours is None:
+            current_group_hours = _current_group_hours
+        else:
+            current_group_hours = GroupHoursMode(_current_group_hours)
+
+        _custom_operator = d.get("CustomOperator", UNSET)
+        custom_operator: Destination | None | Unset
+        if _custom_operator is UNSET or _custom_operator is None:
+            custom_operator = _custom_operator
+        else:
+            custom_operator = Destination.from_dict(_custom_operator)
+
+        custom_prompt = d.get("CustomPrompt", UNSET)
+
+        disable_custom_prompt = d.get("DisableCustomPrompt", UNSET)
+
+        globally_visible = d.get("GloballyVisible", UNSET)
+
+        has_members = d.get("HasMembers", UNSET)
+
+        _holidays_route = d.get("HolidaysRoute", UNSET)
+        holidays_route: None | Route | Unset
+        if _holidays_route is UNSET or _holidays_route is None:
+            holidays_route = _holidays_route
+        else:
+            holidays_route = Route.from_dict(_holidays_route)
+
+        _hours = d.get("Hours", UNSET)
+        hours: None | Schedule | Unset
+        if _hours is UNSET or _hours is None:
+            hours = _hours
+        else:
+            hours = Schedule.from_dict(_hours)
+
+        is_default = d.get("IsDefault", UNSET)
+
+        language = d.get("Language", UNSET)
+
+        _last_login_time = d.get("LastLoginTime", UNSET)
+        last_login_time: datetime.datetime | None | Unset
+        if _last_login_time is UNSET or _last_login_time is None:
+            last_login_time = _last_login_time
+        else:
+            last_login_time = parse_datetime(_last_login_time)
+
+        _members = d.get("Members", UNSET)
+        members: list[UserGroup] | Unset
+        if _members is UNSET:
+            members = _members
+        else:
+            if not isinstance(_members, list):
+                raise TypeError(f"Members: expected a JSON array, got {type(_members).__name__}")
+            members = [UserGroup.from_dict(item) for item in _members]
+
+        music_on_hold = d.get("MusicOnHold", UNSET)
+
+        name = d.get("Name", UNSET)
+
+        _office_holidays = d.get("OfficeHolidays", UNSET)
+        office_holidays: list[Holiday] | Unset
+        if _office_holidays is UNSET:
+            office_holidays = _office_holidays
+        else:
+            if not isinstance(_office_holidays, list):
+                raise TypeError(f"OfficeHolidays: expected a JSON array, got {type(_office_holidays).__name__}")
+            office_holidays = [Holiday.from_dict(item) for item in _office_holidays]
+
+        _office_route = d.get("OfficeRoute", UNSET)
+        office_route: None | Route | Unset
+        if _office_route is UNSET or _office_route is None:
+            office_route = _office_route
+        else:
+            office_route = Route.from_dict(_office_route)
+
+        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
+        out_of_office_route: None | Route | Unset
+        if _out_of_office_route is UNSET or _out_of_office_route is None:
+            out_of_office_route = _out_of_office_route
+        else:
+            out_of_office_route = Route.from_dict(_out_of_office_route)
+
+        _override_expires_at = d.get("OverrideExpiresAt", UNSET)
+        override_expires_at: datetime.datetime | None | Unset
+        if _override_expires_at is UNSET or _override_expires_at is None:
+            override_expires_at = _override_expires_at
+        else:
+            override_expires_at = parse_datetime(_override_expires_at)
+
+        override_holidays = d.get("OverrideHolidays", UNSET)
+
+        prompt_set = d.get("PromptSet", UNSET)
+
+        _props = d.get("Props", UNSET)
+        props: GroupProps | None | Unset
+        if _props is UNSET or _props is None:
+            props = _props
+        else:
+            props = GroupProps.from_dict(_props)
+
+        _rights = d.get("Rights", UNSET)
+        rights: list[Rights] | Unset
+        if _rights is UNSET:
+            rights = _rights
+        else:
+            if not isinstance(_rights, list):
+                raise TypeError(f"Rights: expected a JSON array, got {type(_rights).__name__}")
+            rights = [Rights.from_dict(item) for item in _rights]
+
+        time_zone_id = d.get("TimeZoneId", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -885,7 +715,8 @@ class Group:
             time_zone_id=time_zone_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,33 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupProps")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DectMaxCount",
+        "DepartmentContactsMaxCount",
+        "Fqdn",
+        "LiveChatMaxCount",
+        "OutboundRulesMaxCount",
+        "PersonalContactsMaxCount",
+        "PromptsMaxCount",
+        "ResellerId",
+        "ResellerName",
+        "SbcMaxCount",
+        "StartupLicense",
+        "StartupOwnerEmail",
+        "SubcriptionExpireDate",
+        "Subscription",
+        "SubscriptionType",
+        "SystemNumberFrom",
+        "SystemNumberTo",
+        "TrunkNumberFrom",
+        "TrunkNumberTo",
+        "TrunksMaxCount",
+        "UserNumberFrom",
+        "UserNumberTo",
+    }
+)
 
 
 @_attrs_define
@@ -259,217 +286,60 @@ class GroupProps:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GroupProps: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        dect_max_count = d.get("DectMaxCount", UNSET)
 
-        def _parse_dect_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        department_contacts_max_count = d.get("DepartmentContactsMaxCount", UNSET)
 
-        dect_max_count = _parse_dect_max_count(d.pop("DectMaxCount", UNSET))
+        fqdn = d.get("Fqdn", UNSET)
 
-        def _parse_department_contacts_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        live_chat_max_count = d.get("LiveChatMaxCount", UNSET)
 
-        department_contacts_max_count = _parse_department_contacts_max_count(d.pop("DepartmentContactsMaxCount", UNSET))
+        outbound_rules_max_count = d.get("OutboundRulesMaxCount", UNSET)
 
-        def _parse_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        personal_contacts_max_count = d.get("PersonalContactsMaxCount", UNSET)
 
-        fqdn = _parse_fqdn(d.pop("Fqdn", UNSET))
+        prompts_max_count = d.get("PromptsMaxCount", UNSET)
 
-        def _parse_live_chat_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        reseller_id = d.get("ResellerId", UNSET)
 
-        live_chat_max_count = _parse_live_chat_max_count(d.pop("LiveChatMaxCount", UNSET))
+        reseller_name = d.get("ResellerName", UNSET)
 
-        def _parse_outbound_rules_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        sbc_max_count = d.get("SbcMaxCount", UNSET)
 
-        outbound_rules_max_count = _parse_outbound_rules_max_count(d.pop("OutboundRulesMaxCount", UNSET))
+        _startup_license = d.get("StartupLicense", UNSET)
+        startup_license: None | StartupLicense | Unset
+        if _startup_license is UNSET or _startup_license is None:
+            startup_license = _startup_license
+        else:
+            startup_license = StartupLicense(_startup_license)
 
-        def _parse_personal_contacts_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        startup_owner_email = d.get("StartupOwnerEmail", UNSET)
 
-        personal_contacts_max_count = _parse_personal_contacts_max_count(d.pop("PersonalContactsMaxCount", UNSET))
+        _subcription_expire_date = d.get("SubcriptionExpireDate", UNSET)
+        subcription_expire_date: datetime.datetime | None | Unset
+        if _subcription_expire_date is UNSET or _subcription_expire_date is None:
+            subcription_expire_date = _subcription_expire_date
+        else:
+            subcription_expire_date = parse_datetime(_subcription_expire_date)
 
-        def _parse_prompts_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        subscription = d.get("Subscription", UNSET)
 
-        prompts_max_count = _parse_prompts_max_count(d.pop("PromptsMaxCount", UNSET))
+        subscription_type = d.get("SubscriptionType", UNSET)
 
-        def _parse_reseller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        system_number_from = d.get("SystemNumberFrom", UNSET)
 
-        reseller_id = _parse_reseller_id(d.pop("ResellerId", UNSET))
+        system_number_to = d.get("SystemNumberTo", UNSET)
 
-        def _parse_reseller_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        trunk_number_from = d.get("TrunkNumberFrom", UNSET)
 
-        reseller_name = _parse_reseller_name(d.pop("ResellerName", UNSET))
+        trunk_number_to = d.get("TrunkNumberTo", UNSET)
 
-        def _parse_sbc_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        trunks_max_count = d.get("TrunksMaxCount", UNSET)
 
-        sbc_max_count = _parse_sbc_max_count(d.pop("SbcMaxCount", UNSET))
+        user_number_from = d.get("UserNumberFrom", UNSET)
 
-        def _parse_startup_license(data: object) -> None | StartupLicense | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            startup_license_type_1 = StartupLicense(data)
-
-            return startup_license_type_1
-
-        startup_license = _parse_startup_license(d.pop("StartupLicense", UNSET))
-
-        def _parse_startup_owner_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        startup_owner_email = _parse_startup_owner_email(d.pop("StartupOwnerEmail", UNSET))
-
-        def _parse_subcription_expire_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                subcription_expire_date_type_0 = parse_datetime(data)
-
-                return subcription_expire_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"SubcriptionExpireDate: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        subcription_expire_date = _parse_subcription_expire_date(d.pop("SubcriptionExpireDate", UNSET))
-
-        def _parse_subscription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subscription = _parse_subscription(d.pop("Subscription", UNSET))
-
-        def _parse_subscription_type(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        subscription_type = _parse_subscription_type(d.pop("SubscriptionType", UNSET))
-
-        def _parse_system_number_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_number_from = _parse_system_number_from(d.pop("SystemNumberFrom", UNSET))
-
-        def _parse_system_number_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_number_to = _parse_system_number_to(d.pop("SystemNumberTo", UNSET))
-
-        def _parse_trunk_number_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_number_from = _parse_trunk_number_from(d.pop("TrunkNumberFrom", UNSET))
-
-        def _parse_trunk_number_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_number_to = _parse_trunk_number_to(d.pop("TrunkNumberTo", UNSET))
-
-        def _parse_trunks_max_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        trunks_max_count = _parse_trunks_max_count(d.pop("TrunksMaxCount", UNSET))
-
-        def _parse_user_number_from(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_number_from = _parse_user_number_from(d.pop("UserNumberFrom", UNSET))
-
-        def _parse_user_number_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_number_to = _parse_user_number_to(d.pop("UserNumberTo", UNSET))
+        user_number_to = d.get("UserNumberTo", UNSET)
 
         _instance = cls(
             dect_max_count=dect_max_count,
@@ -496,7 +366,8 @@ class GroupProps:
             user_number_to=user_number_to,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="GroupsRequestOptions")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Count",
+        "NextPageToken",
+        "Search",
+    }
+)
 
 
 @_attrs_define
@@ -58,26 +66,12 @@ class GroupsRequestOptions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"GroupsRequestOptions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        count = d.pop("Count", UNSET)
+        d = src_dict
+        count = d.get("Count", UNSET)
 
-        def _parse_next_page_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        next_page_token = d.get("NextPageToken", UNSET)
 
-        next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
-
-        def _parse_search(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        search = _parse_search(d.pop("Search", UNSET))
+        search = d.get("Search", UNSET)
 
         _instance = cls(
             count=count,
@@ -85,7 +79,8 @@ class GroupsRequestOptions:
             search=search,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

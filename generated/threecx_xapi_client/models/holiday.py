@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,24 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Holiday")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Day",
+        "DayEnd",
+        "Group",
+        "HolidayPrompt",
+        "Id",
+        "IsRecurrent",
+        "Month",
+        "MonthEnd",
+        "Name",
+        "TimeOfEndDate",
+        "TimeOfStartDate",
+        "Year",
+        "YearEnd",
+    }
+)
 
 
 @_attrs_define
@@ -122,53 +140,32 @@ class Holiday:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Holiday: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        day = d.pop("Day", UNSET)
+        d = src_dict
+        day = d.get("Day", UNSET)
 
-        day_end = d.pop("DayEnd", UNSET)
+        day_end = d.get("DayEnd", UNSET)
 
-        def _parse_group(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        group = d.get("Group", UNSET)
 
-        group = _parse_group(d.pop("Group", UNSET))
+        holiday_prompt = d.get("HolidayPrompt", UNSET)
 
-        def _parse_holiday_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        holiday_prompt = _parse_holiday_prompt(d.pop("HolidayPrompt", UNSET))
+        is_recurrent = d.get("IsRecurrent", UNSET)
 
-        id = d.pop("Id", UNSET)
+        month = d.get("Month", UNSET)
 
-        def _parse_is_recurrent(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        month_end = d.get("MonthEnd", UNSET)
 
-        is_recurrent = _parse_is_recurrent(d.pop("IsRecurrent", UNSET))
+        name = d.get("Name", UNSET)
 
-        month = d.pop("Month", UNSET)
+        time_of_end_date = d.get("TimeOfEndDate", UNSET)
 
-        month_end = d.pop("MonthEnd", UNSET)
+        time_of_start_date = d.get("TimeOfStartDate", UNSET)
 
-        name = d.pop("Name", UNSET)
+        year = d.get("Year", UNSET)
 
-        time_of_end_date = d.pop("TimeOfEndDate", UNSET)
-
-        time_of_start_date = d.pop("TimeOfStartDate", UNSET)
-
-        year = d.pop("Year", UNSET)
-
-        year_end = d.pop("YearEnd", UNSET)
+        year_end = d.get("YearEnd", UNSET)
 
         _instance = cls(
             day=day,
@@ -186,7 +183,8 @@ class Holiday:
             year_end=year_end,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="HotelServices")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Enabled",
+        "HotelGroups",
+        "IntegrationType",
+        "IpAddress",
+        "NoAnswerDestination",
+        "NoAnswerTimeout",
+        "Port",
+    }
+)
 
 
 @_attrs_define
@@ -113,71 +125,37 @@ class HotelServices:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"HotelServices: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        enabled = d.get("Enabled", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _hotel_groups = d.get("HotelGroups", UNSET)
+        hotel_groups: list[str] | Unset
+        if _hotel_groups is UNSET:
+            hotel_groups = _hotel_groups
+        else:
+            if not isinstance(_hotel_groups, list):
+                raise TypeError(f"HotelGroups: expected a JSON array, got {type(_hotel_groups).__name__}")
+            hotel_groups = _hotel_groups
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        _integration_type = d.get("IntegrationType", UNSET)
+        integration_type: None | PmsIntegrationType | Unset
+        if _integration_type is UNSET or _integration_type is None:
+            integration_type = _integration_type
+        else:
+            integration_type = PmsIntegrationType(_integration_type)
 
-        hotel_groups = cast(list[str], d.pop("HotelGroups", UNSET))
+        ip_address = d.get("IpAddress", UNSET)
 
-        def _parse_integration_type(data: object) -> None | PmsIntegrationType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            integration_type_type_1 = PmsIntegrationType(data)
+        _no_answer_destination = d.get("NoAnswerDestination", UNSET)
+        no_answer_destination: Destination | None | Unset
+        if _no_answer_destination is UNSET or _no_answer_destination is None:
+            no_answer_destination = _no_answer_destination
+        else:
+            no_answer_destination = Destination.from_dict(_no_answer_destination)
 
-            return integration_type_type_1
+        no_answer_timeout = d.get("NoAnswerTimeout", UNSET)
 
-        integration_type = _parse_integration_type(d.pop("IntegrationType", UNSET))
-
-        def _parse_ip_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_address = _parse_ip_address(d.pop("IpAddress", UNSET))
-
-        def _parse_no_answer_destination(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            no_answer_destination_type_1 = Destination.from_dict(data)
-
-            return no_answer_destination_type_1
-
-        no_answer_destination = _parse_no_answer_destination(d.pop("NoAnswerDestination", UNSET))
-
-        def _parse_no_answer_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        no_answer_timeout = _parse_no_answer_timeout(d.pop("NoAnswerTimeout", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("Port", UNSET))
+        port = d.get("Port", UNSET)
 
         _instance = cls(
             enabled=enabled,
@@ -189,7 +167,8 @@ class HotelServices:
             port=port,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +19,24 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="InboundRule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AlterDestinationDuringHolidays",
+        "AlterDestinationDuringOutOfOfficeHours",
+        "CallType",
+        "Condition",
+        "CustomData",
+        "Data",
+        "HolidaysDestination",
+        "Hours",
+        "Id",
+        "OfficeHoursDestination",
+        "OutOfOfficeHoursDestination",
+        "RuleName",
+        "TrunkDN",
+    }
+)
 
 
 @_attrs_define
@@ -188,151 +206,67 @@ class InboundRule:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InboundRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        alter_destination_during_holidays = d.get("AlterDestinationDuringHolidays", UNSET)
 
-        def _parse_alter_destination_during_holidays(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        alter_destination_during_out_of_office_hours = d.get("AlterDestinationDuringOutOfOfficeHours", UNSET)
 
-        alter_destination_during_holidays = _parse_alter_destination_during_holidays(
-            d.pop("AlterDestinationDuringHolidays", UNSET)
-        )
+        _call_type = d.get("CallType", UNSET)
+        call_type: None | RuleCallTypeType | Unset
+        if _call_type is UNSET or _call_type is None:
+            call_type = _call_type
+        else:
+            call_type = RuleCallTypeType(_call_type)
 
-        def _parse_alter_destination_during_out_of_office_hours(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _condition = d.get("Condition", UNSET)
+        condition: None | RuleConditionType | Unset
+        if _condition is UNSET or _condition is None:
+            condition = _condition
+        else:
+            condition = RuleConditionType(_condition)
 
-        alter_destination_during_out_of_office_hours = _parse_alter_destination_during_out_of_office_hours(
-            d.pop("AlterDestinationDuringOutOfOfficeHours", UNSET)
-        )
+        custom_data = d.get("CustomData", UNSET)
 
-        def _parse_call_type(data: object) -> None | RuleCallTypeType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_type_type_1 = RuleCallTypeType(data)
+        data = d.get("Data", UNSET)
 
-            return call_type_type_1
+        _holidays_destination = d.get("HolidaysDestination", UNSET)
+        holidays_destination: Destination | None | Unset
+        if _holidays_destination is UNSET or _holidays_destination is None:
+            holidays_destination = _holidays_destination
+        else:
+            holidays_destination = Destination.from_dict(_holidays_destination)
 
-        call_type = _parse_call_type(d.pop("CallType", UNSET))
+        _hours = d.get("Hours", UNSET)
+        hours: None | Schedule | Unset
+        if _hours is UNSET or _hours is None:
+            hours = _hours
+        else:
+            hours = Schedule.from_dict(_hours)
 
-        def _parse_condition(data: object) -> None | RuleConditionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            condition_type_1 = RuleConditionType(data)
+        id = d.get("Id", UNSET)
 
-            return condition_type_1
+        _office_hours_destination = d.get("OfficeHoursDestination", UNSET)
+        office_hours_destination: Destination | None | Unset
+        if _office_hours_destination is UNSET or _office_hours_destination is None:
+            office_hours_destination = _office_hours_destination
+        else:
+            office_hours_destination = Destination.from_dict(_office_hours_destination)
 
-        condition = _parse_condition(d.pop("Condition", UNSET))
+        _out_of_office_hours_destination = d.get("OutOfOfficeHoursDestination", UNSET)
+        out_of_office_hours_destination: Destination | None | Unset
+        if _out_of_office_hours_destination is UNSET or _out_of_office_hours_destination is None:
+            out_of_office_hours_destination = _out_of_office_hours_destination
+        else:
+            out_of_office_hours_destination = Destination.from_dict(_out_of_office_hours_destination)
 
-        def _parse_custom_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        rule_name = d.get("RuleName", UNSET)
 
-        custom_data = _parse_custom_data(d.pop("CustomData", UNSET))
-
-        def _parse_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        data = _parse_data(d.pop("Data", UNSET))
-
-        def _parse_holidays_destination(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            holidays_destination_type_1 = Destination.from_dict(data)
-
-            return holidays_destination_type_1
-
-        holidays_destination = _parse_holidays_destination(d.pop("HolidaysDestination", UNSET))
-
-        def _parse_hours(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            hours_type_1 = Schedule.from_dict(data)
-
-            return hours_type_1
-
-        hours = _parse_hours(d.pop("Hours", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_office_hours_destination(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            office_hours_destination_type_1 = Destination.from_dict(data)
-
-            return office_hours_destination_type_1
-
-        office_hours_destination = _parse_office_hours_destination(d.pop("OfficeHoursDestination", UNSET))
-
-        def _parse_out_of_office_hours_destination(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_of_office_hours_destination_type_1 = Destination.from_dict(data)
-
-            return out_of_office_hours_destination_type_1
-
-        out_of_office_hours_destination = _parse_out_of_office_hours_destination(
-            d.pop("OutOfOfficeHoursDestination", UNSET)
-        )
-
-        def _parse_rule_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rule_name = _parse_rule_name(d.pop("RuleName", UNSET))
-
-        def _parse_trunk_dn(data: object) -> None | Peer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            trunk_dn_type_1 = Peer.from_dict(data)
-
-            return trunk_dn_type_1
-
-        trunk_dn = _parse_trunk_dn(d.pop("TrunkDN", UNSET))
+        _trunk_dn = d.get("TrunkDN", UNSET)
+        trunk_dn: None | Peer | Unset
+        if _trunk_dn is UNSET or _trunk_dn is None:
+            trunk_dn = _trunk_dn
+        else:
+            trunk_dn = Peer.from_dict(_trunk_dn)
 
         _instance = cls(
             alter_destination_during_holidays=alter_destination_during_holidays,
@@ -350,7 +284,8 @@ class InboundRule:
             trunk_dn=trunk_dn,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

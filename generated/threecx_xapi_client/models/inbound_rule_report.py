@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="InboundRuleReport")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DID",
+        "Id",
+        "InOfficeRouting",
+        "OutOfficeRouting",
+        "RuleName",
+        "Trunk",
+    }
+)
 
 
 @_attrs_define
@@ -100,62 +111,28 @@ class InboundRuleReport:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InboundRuleReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        did = d.get("DID", UNSET)
 
-        def _parse_did(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        did = _parse_did(d.pop("DID", UNSET))
+        _in_office_routing = d.get("InOfficeRouting", UNSET)
+        in_office_routing: Destination | None | Unset
+        if _in_office_routing is UNSET or _in_office_routing is None:
+            in_office_routing = _in_office_routing
+        else:
+            in_office_routing = Destination.from_dict(_in_office_routing)
 
-        id = d.pop("Id", UNSET)
+        _out_office_routing = d.get("OutOfficeRouting", UNSET)
+        out_office_routing: Destination | None | Unset
+        if _out_office_routing is UNSET or _out_office_routing is None:
+            out_office_routing = _out_office_routing
+        else:
+            out_office_routing = Destination.from_dict(_out_office_routing)
 
-        def _parse_in_office_routing(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            in_office_routing_type_1 = Destination.from_dict(data)
+        rule_name = d.get("RuleName", UNSET)
 
-            return in_office_routing_type_1
-
-        in_office_routing = _parse_in_office_routing(d.pop("InOfficeRouting", UNSET))
-
-        def _parse_out_office_routing(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_office_routing_type_1 = Destination.from_dict(data)
-
-            return out_office_routing_type_1
-
-        out_office_routing = _parse_out_office_routing(d.pop("OutOfficeRouting", UNSET))
-
-        def _parse_rule_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rule_name = _parse_rule_name(d.pop("RuleName", UNSET))
-
-        def _parse_trunk(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk = _parse_trunk(d.pop("Trunk", UNSET))
+        trunk = d.get("Trunk", UNSET)
 
         _instance = cls(
             did=did,
@@ -166,7 +143,8 @@ class InboundRuleReport:
             trunk=trunk,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

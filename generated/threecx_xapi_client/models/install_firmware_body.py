@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="InstallFirmwareBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "phone",
+    }
+)
+
 
 @_attrs_define
 class InstallFirmwareBody:
@@ -46,11 +52,11 @@ class InstallFirmwareBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InstallFirmwareBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _phone = d.pop("phone", UNSET)
+        d = src_dict
+        _phone = d.get("phone", UNSET)
         phone: InstallFirmware | Unset
-        if isinstance(_phone, Unset):
-            phone = UNSET
+        if _phone is UNSET:
+            phone = _phone
         else:
             phone = InstallFirmware.from_dict(_phone)
 
@@ -58,7 +64,8 @@ class InstallFirmwareBody:
             phone=phone,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InstallUpdates")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Entries",
+        "Key",
+    }
+)
+
 
 @_attrs_define
 class InstallUpdates:
@@ -52,20 +59,20 @@ class InstallUpdates:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InstallUpdates: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _entries = d.pop("Entries", UNSET)
-        entries: list[UUID] | Unset = UNSET
-        if _entries is not UNSET:
-            entries = []
-            for entries_item_data in _entries:
-                entries_item = UUID(entries_item_data)
+        d = src_dict
+        _entries = d.get("Entries", UNSET)
+        entries: list[UUID] | Unset
+        if _entries is UNSET:
+            entries = _entries
+        else:
+            if not isinstance(_entries, list):
+                raise TypeError(f"Entries: expected a JSON array, got {type(_entries).__name__}")
+            entries = [UUID(item) for item in _entries]
 
-                entries.append(entries_item)
-
-        _key = d.pop("Key", UNSET)
+        _key = d.get("Key", UNSET)
         key: UUID | Unset
-        if isinstance(_key, Unset):
-            key = UNSET
+        if _key is UNSET:
+            key = _key
         else:
             key = UUID(_key)
 
@@ -74,7 +81,8 @@ class InstallUpdates:
             key=key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

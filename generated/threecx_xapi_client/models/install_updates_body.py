@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="InstallUpdatesBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "install",
+    }
+)
+
 
 @_attrs_define
 class InstallUpdatesBody:
@@ -46,11 +52,11 @@ class InstallUpdatesBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InstallUpdatesBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _install = d.pop("install", UNSET)
+        d = src_dict
+        _install = d.get("install", UNSET)
         install: InstallUpdates | Unset
-        if isinstance(_install, Unset):
-            install = UNSET
+        if _install is UNSET:
+            install = _install
         else:
             install = InstallUpdates.from_dict(_install)
 
@@ -58,7 +64,8 @@ class InstallUpdatesBody:
             install=install,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

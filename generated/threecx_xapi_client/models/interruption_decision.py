@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="InterruptionDecision")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Action",
+        "Instructions",
+    }
+)
 
 
 @_attrs_define
@@ -52,32 +59,18 @@ class InterruptionDecision:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"InterruptionDecision: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        action = d.get("Action", UNSET)
 
-        def _parse_action(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        action = _parse_action(d.pop("Action", UNSET))
-
-        def _parse_instructions(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        instructions = _parse_instructions(d.pop("Instructions", UNSET))
+        instructions = d.get("Instructions", UNSET)
 
         _instance = cls(
             action=action,
             instructions=instructions,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

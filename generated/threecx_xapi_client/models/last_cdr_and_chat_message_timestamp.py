@@ -14,6 +14,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LastCdrAndChatMessageTimestamp")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "LastCdrStartedAt",
+        "LastChatMessageTimeSent",
+    }
+)
+
 
 @_attrs_define
 class LastCdrAndChatMessageTimestamp:
@@ -54,37 +61,28 @@ class LastCdrAndChatMessageTimestamp:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LastCdrAndChatMessageTimestamp: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _last_cdr_started_at = d.pop("LastCdrStartedAt", UNSET)
+        d = src_dict
+        _last_cdr_started_at = d.get("LastCdrStartedAt", UNSET)
         last_cdr_started_at: datetime.datetime | Unset
-        if isinstance(_last_cdr_started_at, Unset):
-            last_cdr_started_at = UNSET
+        if _last_cdr_started_at is UNSET:
+            last_cdr_started_at = _last_cdr_started_at
         else:
             last_cdr_started_at = parse_datetime(_last_cdr_started_at)
 
-        def _parse_last_chat_message_time_sent(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_chat_message_time_sent_type_0 = parse_datetime(data)
-
-                return last_chat_message_time_sent_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastChatMessageTimeSent: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_chat_message_time_sent = _parse_last_chat_message_time_sent(d.pop("LastChatMessageTimeSent", UNSET))
+        _last_chat_message_time_sent = d.get("LastChatMessageTimeSent", UNSET)
+        last_chat_message_time_sent: datetime.datetime | None | Unset
+        if _last_chat_message_time_sent is UNSET or _last_chat_message_time_sent is None:
+            last_chat_message_time_sent = _last_chat_message_time_sent
+        else:
+            last_chat_message_time_sent = parse_datetime(_last_chat_message_time_sent)
 
         _instance = cls(
             last_cdr_started_at=last_cdr_started_at,
             last_chat_message_time_sent=last_chat_message_time_sent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

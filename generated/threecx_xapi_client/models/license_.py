@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,19 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="License")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CountryCode",
+        "IsBrandingEnabled",
+        "IsCfdEnabled",
+        "IsEnterprise",
+        "IsMaintainceExpired",
+        "IsProfessional",
+        "MaxSimCalls",
+        "ProductCode",
+    }
+)
 
 
 @_attrs_define
@@ -112,79 +125,22 @@ class License:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"License: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        country_code = d.get("CountryCode", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        is_branding_enabled = d.get("IsBrandingEnabled", UNSET)
 
-        country_code = _parse_country_code(d.pop("CountryCode", UNSET))
+        is_cfd_enabled = d.get("IsCfdEnabled", UNSET)
 
-        def _parse_is_branding_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_enterprise = d.get("IsEnterprise", UNSET)
 
-        is_branding_enabled = _parse_is_branding_enabled(d.pop("IsBrandingEnabled", UNSET))
+        is_maintaince_expired = d.get("IsMaintainceExpired", UNSET)
 
-        def _parse_is_cfd_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_professional = d.get("IsProfessional", UNSET)
 
-        is_cfd_enabled = _parse_is_cfd_enabled(d.pop("IsCfdEnabled", UNSET))
+        max_sim_calls = d.get("MaxSimCalls", UNSET)
 
-        def _parse_is_enterprise(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_enterprise = _parse_is_enterprise(d.pop("IsEnterprise", UNSET))
-
-        def _parse_is_maintaince_expired(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_maintaince_expired = _parse_is_maintaince_expired(d.pop("IsMaintainceExpired", UNSET))
-
-        def _parse_is_professional(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_professional = _parse_is_professional(d.pop("IsProfessional", UNSET))
-
-        def _parse_max_sim_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_sim_calls = _parse_max_sim_calls(d.pop("MaxSimCalls", UNSET))
-
-        def _parse_product_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_code = _parse_product_code(d.pop("ProductCode", UNSET))
+        product_code = d.get("ProductCode", UNSET)
 
         _instance = cls(
             country_code=country_code,
@@ -197,7 +153,8 @@ class License:
             product_code=product_code,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,30 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LicenseStatus")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Activated",
+        "ActiveModules",
+        "AdminEMail",
+        "CompanyName",
+        "ContactName",
+        "CountryCode",
+        "CountryName",
+        "EMail",
+        "ExpirationDate",
+        "LicenseActive",
+        "LicenseKey",
+        "MaintenanceExpiresAt",
+        "MaxSimCalls",
+        "ProductCode",
+        "ResellerName",
+        "SimMeetingParticipants",
+        "Support",
+        "Telephone",
+        "Version",
+    }
+)
 
 
 @_attrs_define
@@ -222,180 +246,61 @@ class LicenseStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LicenseStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        activated = d.get("Activated", UNSET)
 
-        def _parse_activated(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _active_modules = d.get("ActiveModules", UNSET)
+        active_modules: list[str] | Unset
+        if _active_modules is UNSET:
+            active_modules = _active_modules
+        else:
+            if not isinstance(_active_modules, list):
+                raise TypeError(f"ActiveModules: expected a JSON array, got {type(_active_modules).__name__}")
+            active_modules = _active_modules
 
-        activated = _parse_activated(d.pop("Activated", UNSET))
+        admin_e_mail = d.get("AdminEMail", UNSET)
 
-        active_modules = cast(list[str], d.pop("ActiveModules", UNSET))
+        company_name = d.get("CompanyName", UNSET)
 
-        def _parse_admin_e_mail(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        contact_name = d.get("ContactName", UNSET)
 
-        admin_e_mail = _parse_admin_e_mail(d.pop("AdminEMail", UNSET))
+        country_code = d.get("CountryCode", UNSET)
 
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        country_name = d.get("CountryName", UNSET)
 
-        company_name = _parse_company_name(d.pop("CompanyName", UNSET))
+        e_mail = d.get("EMail", UNSET)
 
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _expiration_date = d.get("ExpirationDate", UNSET)
+        expiration_date: datetime.datetime | None | Unset
+        if _expiration_date is UNSET or _expiration_date is None:
+            expiration_date = _expiration_date
+        else:
+            expiration_date = parse_datetime(_expiration_date)
 
-        contact_name = _parse_contact_name(d.pop("ContactName", UNSET))
+        license_active = d.get("LicenseActive", UNSET)
 
-        def _parse_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        license_key = d.get("LicenseKey", UNSET)
 
-        country_code = _parse_country_code(d.pop("CountryCode", UNSET))
+        _maintenance_expires_at = d.get("MaintenanceExpiresAt", UNSET)
+        maintenance_expires_at: datetime.datetime | None | Unset
+        if _maintenance_expires_at is UNSET or _maintenance_expires_at is None:
+            maintenance_expires_at = _maintenance_expires_at
+        else:
+            maintenance_expires_at = parse_datetime(_maintenance_expires_at)
 
-        def _parse_country_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        max_sim_calls = d.get("MaxSimCalls", UNSET)
 
-        country_name = _parse_country_name(d.pop("CountryName", UNSET))
+        product_code = d.get("ProductCode", UNSET)
 
-        def _parse_e_mail(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        reseller_name = d.get("ResellerName", UNSET)
 
-        e_mail = _parse_e_mail(d.pop("EMail", UNSET))
+        sim_meeting_participants = d.get("SimMeetingParticipants", UNSET)
 
-        def _parse_expiration_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expiration_date_type_0 = parse_datetime(data)
+        support = d.get("Support", UNSET)
 
-                return expiration_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ExpirationDate: cannot parse {data!r} as datetime.datetime | None | Unset")
+        telephone = d.get("Telephone", UNSET)
 
-        expiration_date = _parse_expiration_date(d.pop("ExpirationDate", UNSET))
-
-        def _parse_license_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        license_active = _parse_license_active(d.pop("LicenseActive", UNSET))
-
-        license_key = d.pop("LicenseKey", UNSET)
-
-        def _parse_maintenance_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                maintenance_expires_at_type_0 = parse_datetime(data)
-
-                return maintenance_expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"MaintenanceExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        maintenance_expires_at = _parse_maintenance_expires_at(d.pop("MaintenanceExpiresAt", UNSET))
-
-        def _parse_max_sim_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_sim_calls = _parse_max_sim_calls(d.pop("MaxSimCalls", UNSET))
-
-        def _parse_product_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_code = _parse_product_code(d.pop("ProductCode", UNSET))
-
-        def _parse_reseller_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reseller_name = _parse_reseller_name(d.pop("ResellerName", UNSET))
-
-        def _parse_sim_meeting_participants(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sim_meeting_participants = _parse_sim_meeting_participants(d.pop("SimMeetingParticipants", UNSET))
-
-        def _parse_support(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        support = _parse_support(d.pop("Support", UNSET))
-
-        def _parse_telephone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        telephone = _parse_telephone(d.pop("Telephone", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             activated=activated,
@@ -419,7 +324,8 @@ class LicenseStatus:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

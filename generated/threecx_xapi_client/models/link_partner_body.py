@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LinkPartnerBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "resellerId",
+    }
+)
+
 
 @_attrs_define
 class LinkPartnerBody:
@@ -38,14 +44,15 @@ class LinkPartnerBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LinkPartnerBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        reseller_id = d.pop("resellerId", UNSET)
+        d = src_dict
+        reseller_id = d.get("resellerId", UNSET)
 
         _instance = cls(
             reseller_id=reseller_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

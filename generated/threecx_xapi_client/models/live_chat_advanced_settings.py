@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,15 @@ from ..models.live_chat_communication import LiveChatCommunication
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LiveChatAdvancedSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallTitle",
+        "CommunicationOptions",
+        "EnableDirectCall",
+        "IgnoreQueueOwnership",
+    }
+)
 
 
 @_attrs_define
@@ -75,47 +84,19 @@ class LiveChatAdvancedSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatAdvancedSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        call_title = d.get("CallTitle", UNSET)
 
-        def _parse_call_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _communication_options = d.get("CommunicationOptions", UNSET)
+        communication_options: LiveChatCommunication | None | Unset
+        if _communication_options is UNSET or _communication_options is None:
+            communication_options = _communication_options
+        else:
+            communication_options = LiveChatCommunication(_communication_options)
 
-        call_title = _parse_call_title(d.pop("CallTitle", UNSET))
+        enable_direct_call = d.get("EnableDirectCall", UNSET)
 
-        def _parse_communication_options(data: object) -> LiveChatCommunication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            communication_options_type_1 = LiveChatCommunication(data)
-
-            return communication_options_type_1
-
-        communication_options = _parse_communication_options(d.pop("CommunicationOptions", UNSET))
-
-        def _parse_enable_direct_call(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_direct_call = _parse_enable_direct_call(d.pop("EnableDirectCall", UNSET))
-
-        def _parse_ignore_queue_ownership(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ignore_queue_ownership = _parse_ignore_queue_ownership(d.pop("IgnoreQueueOwnership", UNSET))
+        ignore_queue_ownership = d.get("IgnoreQueueOwnership", UNSET)
 
         _instance = cls(
             call_title=call_title,
@@ -124,7 +105,8 @@ class LiveChatAdvancedSettings:
             ignore_queue_ownership=ignore_queue_ownership,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

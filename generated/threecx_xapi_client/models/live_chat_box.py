@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,23 @@ from ..models.live_message_userinfo_format import LiveMessageUserinfoFormat
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LiveChatBox")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ButtonIconType",
+        "ButtonIconUrl",
+        "ChatDelay",
+        "Height",
+        "LiveChatLanguage",
+        "LiveMessageUserinfoFormat",
+        "MessageDateformat",
+        "MinimizedStyle",
+        "OperatorIcon",
+        "OperatorName",
+        "ShowOperatorActualName",
+        "WindowIcon",
+    }
+)
 
 
 @_attrs_define
@@ -167,135 +184,55 @@ class LiveChatBox:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatBox: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _button_icon_type = d.get("ButtonIconType", UNSET)
+        button_icon_type: ButtonIconType | None | Unset
+        if _button_icon_type is UNSET or _button_icon_type is None:
+            button_icon_type = _button_icon_type
+        else:
+            button_icon_type = ButtonIconType(_button_icon_type)
 
-        def _parse_button_icon_type(data: object) -> ButtonIconType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            button_icon_type_type_1 = ButtonIconType(data)
+        button_icon_url = d.get("ButtonIconUrl", UNSET)
 
-            return button_icon_type_type_1
+        chat_delay = d.get("ChatDelay", UNSET)
 
-        button_icon_type = _parse_button_icon_type(d.pop("ButtonIconType", UNSET))
+        height = d.get("Height", UNSET)
 
-        def _parse_button_icon_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _live_chat_language = d.get("LiveChatLanguage", UNSET)
+        live_chat_language: LiveChatLanguage | None | Unset
+        if _live_chat_language is UNSET or _live_chat_language is None:
+            live_chat_language = _live_chat_language
+        else:
+            live_chat_language = LiveChatLanguage(_live_chat_language)
 
-        button_icon_url = _parse_button_icon_url(d.pop("ButtonIconUrl", UNSET))
+        _live_message_userinfo_format = d.get("LiveMessageUserinfoFormat", UNSET)
+        live_message_userinfo_format: LiveMessageUserinfoFormat | None | Unset
+        if _live_message_userinfo_format is UNSET or _live_message_userinfo_format is None:
+            live_message_userinfo_format = _live_message_userinfo_format
+        else:
+            live_message_userinfo_format = LiveMessageUserinfoFormat(_live_message_userinfo_format)
 
-        def _parse_chat_delay(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _message_dateformat = d.get("MessageDateformat", UNSET)
+        message_dateformat: LiveChatMessageDateformat | None | Unset
+        if _message_dateformat is UNSET or _message_dateformat is None:
+            message_dateformat = _message_dateformat
+        else:
+            message_dateformat = LiveChatMessageDateformat(_message_dateformat)
 
-        chat_delay = _parse_chat_delay(d.pop("ChatDelay", UNSET))
+        _minimized_style = d.get("MinimizedStyle", UNSET)
+        minimized_style: LiveChatMinimizedStyle | None | Unset
+        if _minimized_style is UNSET or _minimized_style is None:
+            minimized_style = _minimized_style
+        else:
+            minimized_style = LiveChatMinimizedStyle(_minimized_style)
 
-        def _parse_height(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        operator_icon = d.get("OperatorIcon", UNSET)
 
-        height = _parse_height(d.pop("Height", UNSET))
+        operator_name = d.get("OperatorName", UNSET)
 
-        def _parse_live_chat_language(data: object) -> LiveChatLanguage | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            live_chat_language_type_1 = LiveChatLanguage(data)
+        show_operator_actual_name = d.get("ShowOperatorActualName", UNSET)
 
-            return live_chat_language_type_1
-
-        live_chat_language = _parse_live_chat_language(d.pop("LiveChatLanguage", UNSET))
-
-        def _parse_live_message_userinfo_format(data: object) -> LiveMessageUserinfoFormat | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            live_message_userinfo_format_type_1 = LiveMessageUserinfoFormat(data)
-
-            return live_message_userinfo_format_type_1
-
-        live_message_userinfo_format = _parse_live_message_userinfo_format(d.pop("LiveMessageUserinfoFormat", UNSET))
-
-        def _parse_message_dateformat(data: object) -> LiveChatMessageDateformat | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            message_dateformat_type_1 = LiveChatMessageDateformat(data)
-
-            return message_dateformat_type_1
-
-        message_dateformat = _parse_message_dateformat(d.pop("MessageDateformat", UNSET))
-
-        def _parse_minimized_style(data: object) -> LiveChatMinimizedStyle | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            minimized_style_type_1 = LiveChatMinimizedStyle(data)
-
-            return minimized_style_type_1
-
-        minimized_style = _parse_minimized_style(d.pop("MinimizedStyle", UNSET))
-
-        def _parse_operator_icon(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        operator_icon = _parse_operator_icon(d.pop("OperatorIcon", UNSET))
-
-        def _parse_operator_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        operator_name = _parse_operator_name(d.pop("OperatorName", UNSET))
-
-        def _parse_show_operator_actual_name(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_operator_actual_name = _parse_show_operator_actual_name(d.pop("ShowOperatorActualName", UNSET))
-
-        def _parse_window_icon(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        window_icon = _parse_window_icon(d.pop("WindowIcon", UNSET))
+        window_icon = d.get("WindowIcon", UNSET)
 
         _instance = cls(
             button_icon_type=button_icon_type,
@@ -312,7 +249,8 @@ class LiveChatBox:
             window_icon=window_icon,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,15 @@ from ..models.animation_style import AnimationStyle
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LiveChatStyling")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Animation",
+        "Minimized",
+        "Style",
+        "UseRubik",
+    }
+)
 
 
 @_attrs_define
@@ -75,47 +84,19 @@ class LiveChatStyling:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatStyling: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _animation = d.get("Animation", UNSET)
+        animation: AnimationStyle | None | Unset
+        if _animation is UNSET or _animation is None:
+            animation = _animation
+        else:
+            animation = AnimationStyle(_animation)
 
-        def _parse_animation(data: object) -> AnimationStyle | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            animation_type_1 = AnimationStyle(data)
+        minimized = d.get("Minimized", UNSET)
 
-            return animation_type_1
+        style = d.get("Style", UNSET)
 
-        animation = _parse_animation(d.pop("Animation", UNSET))
-
-        def _parse_minimized(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        minimized = _parse_minimized(d.pop("Minimized", UNSET))
-
-        def _parse_style(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        style = _parse_style(d.pop("Style", UNSET))
-
-        def _parse_use_rubik(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_rubik = _parse_use_rubik(d.pop("UseRubik", UNSET))
+        use_rubik = d.get("UseRubik", UNSET)
 
         _instance = cls(
             animation=animation,
@@ -124,7 +105,8 @@ class LiveChatStyling:
             use_rubik=use_rubik,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,30 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="LocationSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FileSystemType",
+        "FtpPassword",
+        "FtpPath",
+        "FtpUser",
+        "FtpValidateCertificate",
+        "GbJson",
+        "GbPath",
+        "LocalPath",
+        "NsDomain",
+        "NsPassword",
+        "NsPath",
+        "NsUser",
+        "S3Path",
+        "SftpHostKeyFingerprint",
+        "SftpPassword",
+        "SftpPath",
+        "SftpPrivateKey",
+        "SftpUser",
+        "SharePointPath",
+    }
+)
 
 
 @_attrs_define
@@ -246,202 +270,74 @@ class LocationSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LocationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _file_system_type = d.get("FileSystemType", UNSET)
+        file_system_type: FileSystemType | None | Unset
+        if _file_system_type is UNSET or _file_system_type is None:
+            file_system_type = _file_system_type
+        else:
+            file_system_type = FileSystemType(_file_system_type)
 
-        def _parse_file_system_type(data: object) -> FileSystemType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            file_system_type_type_1 = FileSystemType(data)
+        _ftp_password = d.get("FtpPassword", UNSET)
+        ftp_password: ConcealedPassword | None | Unset
+        if _ftp_password is UNSET or _ftp_password is None:
+            ftp_password = _ftp_password
+        else:
+            ftp_password = ConcealedPassword.from_dict(_ftp_password)
 
-            return file_system_type_type_1
+        ftp_path = d.get("FtpPath", UNSET)
 
-        file_system_type = _parse_file_system_type(d.pop("FileSystemType", UNSET))
+        ftp_user = d.get("FtpUser", UNSET)
 
-        def _parse_ftp_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            ftp_password_type_1 = ConcealedPassword.from_dict(data)
+        ftp_validate_certificate = d.get("FtpValidateCertificate", UNSET)
 
-            return ftp_password_type_1
+        _gb_json = d.get("GbJson", UNSET)
+        gb_json: ConcealedDataFile | None | Unset
+        if _gb_json is UNSET or _gb_json is None:
+            gb_json = _gb_json
+        else:
+            gb_json = ConcealedDataFile.from_dict(_gb_json)
 
-        ftp_password = _parse_ftp_password(d.pop("FtpPassword", UNSET))
+        gb_path = d.get("GbPath", UNSET)
 
-        def _parse_ftp_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        local_path = d.get("LocalPath", UNSET)
 
-        ftp_path = _parse_ftp_path(d.pop("FtpPath", UNSET))
+        ns_domain = d.get("NsDomain", UNSET)
 
-        def _parse_ftp_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _ns_password = d.get("NsPassword", UNSET)
+        ns_password: ConcealedPassword | None | Unset
+        if _ns_password is UNSET or _ns_password is None:
+            ns_password = _ns_password
+        else:
+            ns_password = ConcealedPassword.from_dict(_ns_password)
 
-        ftp_user = _parse_ftp_user(d.pop("FtpUser", UNSET))
+        ns_path = d.get("NsPath", UNSET)
 
-        def _parse_ftp_validate_certificate(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        ns_user = d.get("NsUser", UNSET)
 
-        ftp_validate_certificate = _parse_ftp_validate_certificate(d.pop("FtpValidateCertificate", UNSET))
+        s3_path = d.get("S3Path", UNSET)
 
-        def _parse_gb_json(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            gb_json_type_1 = ConcealedDataFile.from_dict(data)
+        sftp_host_key_fingerprint = d.get("SftpHostKeyFingerprint", UNSET)
 
-            return gb_json_type_1
+        _sftp_password = d.get("SftpPassword", UNSET)
+        sftp_password: ConcealedPassword | None | Unset
+        if _sftp_password is UNSET or _sftp_password is None:
+            sftp_password = _sftp_password
+        else:
+            sftp_password = ConcealedPassword.from_dict(_sftp_password)
 
-        gb_json = _parse_gb_json(d.pop("GbJson", UNSET))
+        sftp_path = d.get("SftpPath", UNSET)
 
-        def _parse_gb_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _sftp_private_key = d.get("SftpPrivateKey", UNSET)
+        sftp_private_key: ConcealedDataFile | None | Unset
+        if _sftp_private_key is UNSET or _sftp_private_key is None:
+            sftp_private_key = _sftp_private_key
+        else:
+            sftp_private_key = ConcealedDataFile.from_dict(_sftp_private_key)
 
-        gb_path = _parse_gb_path(d.pop("GbPath", UNSET))
+        sftp_user = d.get("SftpUser", UNSET)
 
-        def _parse_local_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        local_path = _parse_local_path(d.pop("LocalPath", UNSET))
-
-        def _parse_ns_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ns_domain = _parse_ns_domain(d.pop("NsDomain", UNSET))
-
-        def _parse_ns_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            ns_password_type_1 = ConcealedPassword.from_dict(data)
-
-            return ns_password_type_1
-
-        ns_password = _parse_ns_password(d.pop("NsPassword", UNSET))
-
-        def _parse_ns_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ns_path = _parse_ns_path(d.pop("NsPath", UNSET))
-
-        def _parse_ns_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ns_user = _parse_ns_user(d.pop("NsUser", UNSET))
-
-        def _parse_s3_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        s3_path = _parse_s3_path(d.pop("S3Path", UNSET))
-
-        def _parse_sftp_host_key_fingerprint(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sftp_host_key_fingerprint = _parse_sftp_host_key_fingerprint(d.pop("SftpHostKeyFingerprint", UNSET))
-
-        def _parse_sftp_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            sftp_password_type_1 = ConcealedPassword.from_dict(data)
-
-            return sftp_password_type_1
-
-        sftp_password = _parse_sftp_password(d.pop("SftpPassword", UNSET))
-
-        def _parse_sftp_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sftp_path = _parse_sftp_path(d.pop("SftpPath", UNSET))
-
-        def _parse_sftp_private_key(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            sftp_private_key_type_1 = ConcealedDataFile.from_dict(data)
-
-            return sftp_private_key_type_1
-
-        sftp_private_key = _parse_sftp_private_key(d.pop("SftpPrivateKey", UNSET))
-
-        def _parse_sftp_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sftp_user = _parse_sftp_user(d.pop("SftpUser", UNSET))
-
-        def _parse_share_point_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        share_point_path = _parse_share_point_path(d.pop("SharePointPath", UNSET))
+        share_point_path = d.get("SharePointPath", UNSET)
 
         _instance = cls(
             file_system_type=file_system_type,
@@ -465,7 +361,8 @@ class LocationSettings:
             share_point_path=share_point_path,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LogEntry")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Text",
+        "TimeStamp",
+    }
+)
+
 
 @_attrs_define
 class LogEntry:
@@ -48,13 +55,13 @@ class LogEntry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LogEntry: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        text = d.pop("Text", UNSET)
+        d = src_dict
+        text = d.get("Text", UNSET)
 
-        _time_stamp = d.pop("TimeStamp", UNSET)
+        _time_stamp = d.get("TimeStamp", UNSET)
         time_stamp: datetime.datetime | Unset
-        if isinstance(_time_stamp, Unset):
-            time_stamp = UNSET
+        if _time_stamp is UNSET:
+            time_stamp = _time_stamp
         else:
             time_stamp = parse_datetime(_time_stamp)
 
@@ -63,7 +70,8 @@ class LogEntry:
             time_stamp=time_stamp,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="LoggingSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "KeepLogs",
+        "KeepLogsDays",
+        "LoggingLevel",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class LoggingSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"LoggingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        keep_logs = d.get("KeepLogs", UNSET)
 
-        def _parse_keep_logs(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        keep_logs_days = d.get("KeepLogsDays", UNSET)
 
-        keep_logs = _parse_keep_logs(d.pop("KeepLogs", UNSET))
-
-        def _parse_keep_logs_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        keep_logs_days = _parse_keep_logs_days(d.pop("KeepLogsDays", UNSET))
-
-        def _parse_logging_level(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        logging_level = _parse_logging_level(d.pop("LoggingLevel", UNSET))
+        logging_level = d.get("LoggingLevel", UNSET)
 
         _instance = cls(
             keep_logs=keep_logs,
@@ -97,7 +83,8 @@ class LoggingSettings:
             logging_level=logging_level,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

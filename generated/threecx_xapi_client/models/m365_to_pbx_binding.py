@@ -14,6 +14,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="M365ToPbxBinding")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "From",
+        "To",
+    }
+)
+
 
 @_attrs_define
 class M365ToPbxBinding:
@@ -58,40 +65,28 @@ class M365ToPbxBinding:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"M365ToPbxBinding: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _from_ = d.get("From", UNSET)
+        from_: None | SynchronizedM365Profile | Unset
+        if _from_ is UNSET or _from_ is None:
+            from_ = _from_
+        else:
+            from_ = SynchronizedM365Profile(_from_)
 
-        def _parse_from_(data: object) -> None | SynchronizedM365Profile | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            from_type_1 = SynchronizedM365Profile(data)
-
-            return from_type_1
-
-        from_ = _parse_from_(d.pop("From", UNSET))
-
-        def _parse_to(data: object) -> None | SynchronizedPbxProfile | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            to_type_1 = SynchronizedPbxProfile(data)
-
-            return to_type_1
-
-        to = _parse_to(d.pop("To", UNSET))
+        _to = d.get("To", UNSET)
+        to: None | SynchronizedPbxProfile | Unset
+        if _to is UNSET or _to is None:
+            to = _to
+        else:
+            to = SynchronizedPbxProfile(_to)
 
         _instance = cls(
             from_=from_,
             to=to,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

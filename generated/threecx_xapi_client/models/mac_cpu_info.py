@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MacCpuInfo")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Ane",
+        "Cpu",
+        "Gpu",
+    }
+)
+
 
 @_attrs_define
 class MacCpuInfo:
@@ -50,12 +58,12 @@ class MacCpuInfo:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MacCpuInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        ane = d.pop("Ane", UNSET)
+        d = src_dict
+        ane = d.get("Ane", UNSET)
 
-        cpu = d.pop("Cpu", UNSET)
+        cpu = d.get("Cpu", UNSET)
 
-        gpu = d.pop("Gpu", UNSET)
+        gpu = d.get("Gpu", UNSET)
 
         _instance = cls(
             ane=ane,
@@ -63,7 +71,8 @@ class MacCpuInfo:
             gpu=gpu,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

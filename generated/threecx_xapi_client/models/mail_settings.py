@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="MailSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanEditMailServerType",
+        "MailAddress",
+        "MailPassword",
+        "MailServer",
+        "MailServerType",
+        "MailSslEnabled",
+        "MailUser",
+    }
+)
 
 
 @_attrs_define
@@ -115,78 +127,30 @@ class MailSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MailSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        can_edit_mail_server_type = d.get("CanEditMailServerType", UNSET)
 
-        def _parse_can_edit_mail_server_type(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        mail_address = d.get("MailAddress", UNSET)
 
-        can_edit_mail_server_type = _parse_can_edit_mail_server_type(d.pop("CanEditMailServerType", UNSET))
+        _mail_password = d.get("MailPassword", UNSET)
+        mail_password: ConcealedPassword | None | Unset
+        if _mail_password is UNSET or _mail_password is None:
+            mail_password = _mail_password
+        else:
+            mail_password = ConcealedPassword.from_dict(_mail_password)
 
-        def _parse_mail_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        mail_server = d.get("MailServer", UNSET)
 
-        mail_address = _parse_mail_address(d.pop("MailAddress", UNSET))
+        _mail_server_type = d.get("MailServerType", UNSET)
+        mail_server_type: MailServerType | None | Unset
+        if _mail_server_type is UNSET or _mail_server_type is None:
+            mail_server_type = _mail_server_type
+        else:
+            mail_server_type = MailServerType(_mail_server_type)
 
-        def _parse_mail_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            mail_password_type_1 = ConcealedPassword.from_dict(data)
+        mail_ssl_enabled = d.get("MailSslEnabled", UNSET)
 
-            return mail_password_type_1
-
-        mail_password = _parse_mail_password(d.pop("MailPassword", UNSET))
-
-        def _parse_mail_server(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mail_server = _parse_mail_server(d.pop("MailServer", UNSET))
-
-        def _parse_mail_server_type(data: object) -> MailServerType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            mail_server_type_type_1 = MailServerType(data)
-
-            return mail_server_type_type_1
-
-        mail_server_type = _parse_mail_server_type(d.pop("MailServerType", UNSET))
-
-        def _parse_mail_ssl_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        mail_ssl_enabled = _parse_mail_ssl_enabled(d.pop("MailSslEnabled", UNSET))
-
-        def _parse_mail_user(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mail_user = _parse_mail_user(d.pop("MailUser", UNSET))
+        mail_user = d.get("MailUser", UNSET)
 
         _instance = cls(
             can_edit_mail_server_type=can_edit_mail_server_type,
@@ -198,7 +162,8 @@ class MailSettings:
             mail_user=mail_user,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

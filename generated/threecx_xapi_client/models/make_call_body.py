@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MakeCallBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contact",
+        "destination",
+        "dn",
+        "testCall",
+    }
+)
 
 
 @_attrs_define
@@ -68,36 +77,14 @@ class MakeCallBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MakeCallBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        contact = d.get("contact", UNSET)
 
-        def _parse_contact(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        destination = d.get("destination", UNSET)
 
-        contact = _parse_contact(d.pop("contact", UNSET))
+        dn = d.get("dn", UNSET)
 
-        destination = d.pop("destination", UNSET)
-
-        def _parse_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dn = _parse_dn(d.pop("dn", UNSET))
-
-        def _parse_test_call(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        test_call = _parse_test_call(d.pop("testCall", UNSET))
+        test_call = d.get("testCall", UNSET)
 
         _instance = cls(
             contact=contact,
@@ -106,7 +93,8 @@ class MakeCallBody:
             test_call=test_call,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MakeCallRecordCustomPromptBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "dn",
+        "filename",
+    }
+)
+
 
 @_attrs_define
 class MakeCallRecordCustomPromptBody:
@@ -44,17 +51,18 @@ class MakeCallRecordCustomPromptBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MakeCallRecordCustomPromptBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dn = d.pop("dn", UNSET)
+        d = src_dict
+        dn = d.get("dn", UNSET)
 
-        filename = d.pop("filename", UNSET)
+        filename = d.get("filename", UNSET)
 
         _instance = cls(
             dn=dn,
             filename=filename,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="McpServer")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ClientId",
+        "Id",
+        "Issuer",
+    }
+)
+
 
 @_attrs_define
 class McpServer:
@@ -53,17 +61,17 @@ class McpServer:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"McpServer: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        client_id = d.pop("ClientId", UNSET)
+        d = src_dict
+        client_id = d.get("ClientId", UNSET)
 
-        _id = d.pop("Id", UNSET)
+        _id = d.get("Id", UNSET)
         id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
+        if _id is UNSET:
+            id = _id
         else:
             id = UUID(_id)
 
-        issuer = d.pop("Issuer", UNSET)
+        issuer = d.get("Issuer", UNSET)
 
         _instance = cls(
             client_id=client_id,
@@ -71,7 +79,8 @@ class McpServer:
             issuer=issuer,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

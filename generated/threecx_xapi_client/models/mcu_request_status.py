@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,16 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MCURequestStatus")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ErrorMessage",
+        "McuId",
+        "Operation",
+        "RequestExpiration",
+        "State",
+    }
+)
 
 
 @_attrs_define
@@ -92,68 +102,31 @@ class MCURequestStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MCURequestStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        error_message = d.get("ErrorMessage", UNSET)
 
-        def _parse_error_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        mcu_id = d.get("McuId", UNSET)
 
-        error_message = _parse_error_message(d.pop("ErrorMessage", UNSET))
+        _operation = d.get("Operation", UNSET)
+        operation: McuOperation | None | Unset
+        if _operation is UNSET or _operation is None:
+            operation = _operation
+        else:
+            operation = McuOperation(_operation)
 
-        def _parse_mcu_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _request_expiration = d.get("RequestExpiration", UNSET)
+        request_expiration: datetime.datetime | None | Unset
+        if _request_expiration is UNSET or _request_expiration is None:
+            request_expiration = _request_expiration
+        else:
+            request_expiration = parse_datetime(_request_expiration)
 
-        mcu_id = _parse_mcu_id(d.pop("McuId", UNSET))
-
-        def _parse_operation(data: object) -> McuOperation | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            operation_type_1 = McuOperation(data)
-
-            return operation_type_1
-
-        operation = _parse_operation(d.pop("Operation", UNSET))
-
-        def _parse_request_expiration(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                request_expiration_type_0 = parse_datetime(data)
-
-                return request_expiration_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"RequestExpiration: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        request_expiration = _parse_request_expiration(d.pop("RequestExpiration", UNSET))
-
-        def _parse_state(data: object) -> McuReqState | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            state_type_1 = McuReqState(data)
-
-            return state_type_1
-
-        state = _parse_state(d.pop("State", UNSET))
+        _state = d.get("State", UNSET)
+        state: McuReqState | None | Unset
+        if _state is UNSET or _state is None:
+            state = _state
+        else:
+            state = McuReqState(_state)
 
         _instance = cls(
             error_message=error_message,
@@ -163,7 +136,8 @@ class MCURequestStatus:
             state=state,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

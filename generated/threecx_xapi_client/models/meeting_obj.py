@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="MeetingObj")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "documentlist",
+        "friendlyname",
+        "logo",
+        "meetingid",
+        "meetingprofile",
+        "openlink",
+        "organizer",
+        "params",
+        "participants",
+        "theme",
+    }
+)
 
 
 @_attrs_define
@@ -121,65 +136,43 @@ class MeetingObj:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MeetingObj: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        documentlist = d.get("documentlist", UNSET)
 
-        def _parse_documentlist(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        friendlyname = d.get("friendlyname", UNSET)
 
-        documentlist = _parse_documentlist(d.pop("documentlist", UNSET))
+        logo = d.get("logo", UNSET)
 
-        def _parse_friendlyname(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        meetingid = d.get("meetingid", UNSET)
 
-        friendlyname = _parse_friendlyname(d.pop("friendlyname", UNSET))
+        meetingprofile = d.get("meetingprofile", UNSET)
 
-        logo = d.pop("logo", UNSET)
+        openlink = d.get("openlink", UNSET)
 
-        meetingid = d.pop("meetingid", UNSET)
-
-        def _parse_meetingprofile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        meetingprofile = _parse_meetingprofile(d.pop("meetingprofile", UNSET))
-
-        openlink = d.pop("openlink", UNSET)
-
-        _organizer = d.pop("organizer", UNSET)
+        _organizer = d.get("organizer", UNSET)
         organizer: ParticipantDetails | Unset
-        if isinstance(_organizer, Unset):
-            organizer = UNSET
+        if _organizer is UNSET:
+            organizer = _organizer
         else:
             organizer = ParticipantDetails.from_dict(_organizer)
 
-        _params = d.pop("params", UNSET)
+        _params = d.get("params", UNSET)
         params: MeetingParams | Unset
-        if isinstance(_params, Unset):
-            params = UNSET
+        if _params is UNSET:
+            params = _params
         else:
             params = MeetingParams.from_dict(_params)
 
-        _participants = d.pop("participants", UNSET)
-        participants: list[ParticipantDetails] | Unset = UNSET
-        if _participants is not UNSET:
-            participants = []
-            for participants_item_data in _participants:
-                participants_item = ParticipantDetails.from_dict(participants_item_data)
+        _participants = d.get("participants", UNSET)
+        participants: list[ParticipantDetails] | Unset
+        if _participants is UNSET:
+            participants = _participants
+        else:
+            if not isinstance(_participants, list):
+                raise TypeError(f"participants: expected a JSON array, got {type(_participants).__name__}")
+            participants = [ParticipantDetails.from_dict(item) for item in _participants]
 
-                participants.append(participants_item)
-
-        theme = d.pop("theme", UNSET)
+        theme = d.get("theme", UNSET)
 
         _instance = cls(
             documentlist=documentlist,
@@ -194,7 +187,8 @@ class MeetingObj:
             theme=theme,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,27 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MeetingParams")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "bitrate_data",
+        "bitrate_video",
+        "canchangemedia",
+        "clicktocall",
+        "forcemoderator",
+        "hideparticipants",
+        "mcu",
+        "meetingduration",
+        "meetingtitle",
+        "moderateparticipants",
+        "needorganizer",
+        "note",
+        "org_properties",
+        "part_properties",
+        "privaterooms",
+        "quickmeeting",
+    }
+)
 
 
 @_attrs_define
@@ -164,101 +185,38 @@ class MeetingParams:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MeetingParams: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        bitrate_data = d.pop("bitrate_data", UNSET)
+        d = src_dict
+        bitrate_data = d.get("bitrate_data", UNSET)
 
-        bitrate_video = d.pop("bitrate_video", UNSET)
+        bitrate_video = d.get("bitrate_video", UNSET)
 
-        def _parse_canchangemedia(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        canchangemedia = d.get("canchangemedia", UNSET)
 
-        canchangemedia = _parse_canchangemedia(d.pop("canchangemedia", UNSET))
+        clicktocall = d.get("clicktocall", UNSET)
 
-        def _parse_clicktocall(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        forcemoderator = d.get("forcemoderator", UNSET)
 
-        clicktocall = _parse_clicktocall(d.pop("clicktocall", UNSET))
+        hideparticipants = d.get("hideparticipants", UNSET)
 
-        def _parse_forcemoderator(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        mcu = d.get("mcu", UNSET)
 
-        forcemoderator = _parse_forcemoderator(d.pop("forcemoderator", UNSET))
+        meetingduration = d.get("meetingduration", UNSET)
 
-        def _parse_hideparticipants(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        meetingtitle = d.get("meetingtitle", UNSET)
 
-        hideparticipants = _parse_hideparticipants(d.pop("hideparticipants", UNSET))
+        moderateparticipants = d.get("moderateparticipants", UNSET)
 
-        mcu = d.pop("mcu", UNSET)
+        needorganizer = d.get("needorganizer", UNSET)
 
-        meetingduration = d.pop("meetingduration", UNSET)
+        note = d.get("note", UNSET)
 
-        meetingtitle = d.pop("meetingtitle", UNSET)
+        org_properties = d.get("org_properties", UNSET)
 
-        def _parse_moderateparticipants(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        part_properties = d.get("part_properties", UNSET)
 
-        moderateparticipants = _parse_moderateparticipants(d.pop("moderateparticipants", UNSET))
+        privaterooms = d.get("privaterooms", UNSET)
 
-        def _parse_needorganizer(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        needorganizer = _parse_needorganizer(d.pop("needorganizer", UNSET))
-
-        note = d.pop("note", UNSET)
-
-        def _parse_org_properties(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        org_properties = _parse_org_properties(d.pop("org_properties", UNSET))
-
-        def _parse_part_properties(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        part_properties = _parse_part_properties(d.pop("part_properties", UNSET))
-
-        def _parse_privaterooms(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        privaterooms = _parse_privaterooms(d.pop("privaterooms", UNSET))
-
-        quickmeeting = d.pop("quickmeeting", UNSET)
+        quickmeeting = d.get("quickmeeting", UNSET)
 
         _instance = cls(
             bitrate_data=bitrate_data,
@@ -279,7 +237,8 @@ class MeetingParams:
             quickmeeting=quickmeeting,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

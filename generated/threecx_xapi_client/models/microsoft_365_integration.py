@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="Microsoft365Integration")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AdUsers",
+        "ApplicationId",
+        "Id",
+        "SharedMailboxesSync",
+        "TenantId",
+    }
+)
+
 
 @_attrs_define
 class Microsoft365Integration:
@@ -85,39 +95,26 @@ class Microsoft365Integration:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365Integration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _ad_users = d.get("AdUsers", UNSET)
+        ad_users: ADUsersSyncConfiguration | None | Unset
+        if _ad_users is UNSET or _ad_users is None:
+            ad_users = _ad_users
+        else:
+            ad_users = ADUsersSyncConfiguration.from_dict(_ad_users)
 
-        def _parse_ad_users(data: object) -> ADUsersSyncConfiguration | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            ad_users_type_1 = ADUsersSyncConfiguration.from_dict(data)
+        application_id = d.get("ApplicationId", UNSET)
 
-            return ad_users_type_1
+        id = d.get("Id", UNSET)
 
-        ad_users = _parse_ad_users(d.pop("AdUsers", UNSET))
+        _shared_mailboxes_sync = d.get("SharedMailboxesSync", UNSET)
+        shared_mailboxes_sync: None | Unset | UsersSyncConfiguration
+        if _shared_mailboxes_sync is UNSET or _shared_mailboxes_sync is None:
+            shared_mailboxes_sync = _shared_mailboxes_sync
+        else:
+            shared_mailboxes_sync = UsersSyncConfiguration.from_dict(_shared_mailboxes_sync)
 
-        application_id = d.pop("ApplicationId", UNSET)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_shared_mailboxes_sync(data: object) -> None | Unset | UsersSyncConfiguration:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            shared_mailboxes_sync_type_1 = UsersSyncConfiguration.from_dict(data)
-
-            return shared_mailboxes_sync_type_1
-
-        shared_mailboxes_sync = _parse_shared_mailboxes_sync(d.pop("SharedMailboxesSync", UNSET))
-
-        tenant_id = d.pop("TenantId", UNSET)
+        tenant_id = d.get("TenantId", UNSET)
 
         _instance = cls(
             ad_users=ad_users,
@@ -127,7 +124,8 @@ class Microsoft365Integration:
             tenant_id=tenant_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Microsoft365Status")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ApplicationId",
+        "ExceptionMessage",
+        "ProvisionUrl",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class Microsoft365Status:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365Status: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        application_id = d.get("ApplicationId", UNSET)
 
-        def _parse_application_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        exception_message = d.get("ExceptionMessage", UNSET)
 
-        application_id = _parse_application_id(d.pop("ApplicationId", UNSET))
-
-        def _parse_exception_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        exception_message = _parse_exception_message(d.pop("ExceptionMessage", UNSET))
-
-        def _parse_provision_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provision_url = _parse_provision_url(d.pop("ProvisionUrl", UNSET))
+        provision_url = d.get("ProvisionUrl", UNSET)
 
         _instance = cls(
             application_id=application_id,
@@ -97,7 +83,8 @@ class Microsoft365Status:
             provision_url=provision_url,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

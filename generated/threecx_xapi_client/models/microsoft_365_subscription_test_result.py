@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Microsoft365SubscriptionTestResult")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExceptionMessage",
+        "Fqdn",
+        "IsSubscriptionAvailable",
+    }
+)
 
 
 @_attrs_define
@@ -64,34 +72,12 @@ class Microsoft365SubscriptionTestResult:
             raise TypeError(
                 f"Microsoft365SubscriptionTestResult: expected a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        d = src_dict
+        exception_message = d.get("ExceptionMessage", UNSET)
 
-        def _parse_exception_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        fqdn = d.get("Fqdn", UNSET)
 
-        exception_message = _parse_exception_message(d.pop("ExceptionMessage", UNSET))
-
-        def _parse_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fqdn = _parse_fqdn(d.pop("Fqdn", UNSET))
-
-        def _parse_is_subscription_available(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_subscription_available = _parse_is_subscription_available(d.pop("IsSubscriptionAvailable", UNSET))
+        is_subscription_available = d.get("IsSubscriptionAvailable", UNSET)
 
         _instance = cls(
             exception_message=exception_message,
@@ -99,7 +85,8 @@ class Microsoft365SubscriptionTestResult:
             is_subscription_available=is_subscription_available,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

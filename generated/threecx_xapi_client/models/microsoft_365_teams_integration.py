@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,25 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Microsoft365TeamsIntegration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AreaCode",
+        "DialPlanCode",
+        "Enabled",
+        "Id",
+        "IsDynamicIP",
+        "IsNativeFQDN",
+        "SbcCertificate",
+        "SbcCertificateExpirationDate",
+        "SbcFQDN",
+        "SbcPrivateKey",
+        "SecureSipEnabled",
+        "SipDomain",
+        "TlsPortForNativeFQDN",
+        "TlsPortForNonNativeFQDN",
+    }
+)
 
 
 @_attrs_define
@@ -180,136 +199,44 @@ class Microsoft365TeamsIntegration:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365TeamsIntegration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        area_code = d.get("AreaCode", UNSET)
 
-        def _parse_area_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dial_plan_code = d.get("DialPlanCode", UNSET)
 
-        area_code = _parse_area_code(d.pop("AreaCode", UNSET))
+        enabled = d.get("Enabled", UNSET)
 
-        def _parse_dial_plan_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        dial_plan_code = _parse_dial_plan_code(d.pop("DialPlanCode", UNSET))
+        is_dynamic_ip = d.get("IsDynamicIP", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_native_fqdn = d.get("IsNativeFQDN", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        _sbc_certificate = d.get("SbcCertificate", UNSET)
+        sbc_certificate: ConcealedDataFile | None | Unset
+        if _sbc_certificate is UNSET or _sbc_certificate is None:
+            sbc_certificate = _sbc_certificate
+        else:
+            sbc_certificate = ConcealedDataFile.from_dict(_sbc_certificate)
 
-        id = d.pop("Id", UNSET)
+        sbc_certificate_expiration_date = d.get("SbcCertificateExpirationDate", UNSET)
 
-        def _parse_is_dynamic_ip(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        sbc_fqdn = d.get("SbcFQDN", UNSET)
 
-        is_dynamic_ip = _parse_is_dynamic_ip(d.pop("IsDynamicIP", UNSET))
+        _sbc_private_key = d.get("SbcPrivateKey", UNSET)
+        sbc_private_key: ConcealedDataFile | None | Unset
+        if _sbc_private_key is UNSET or _sbc_private_key is None:
+            sbc_private_key = _sbc_private_key
+        else:
+            sbc_private_key = ConcealedDataFile.from_dict(_sbc_private_key)
 
-        def _parse_is_native_fqdn(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        secure_sip_enabled = d.get("SecureSipEnabled", UNSET)
 
-        is_native_fqdn = _parse_is_native_fqdn(d.pop("IsNativeFQDN", UNSET))
+        sip_domain = d.get("SipDomain", UNSET)
 
-        def _parse_sbc_certificate(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            sbc_certificate_type_1 = ConcealedDataFile.from_dict(data)
+        tls_port_for_native_fqdn = d.get("TlsPortForNativeFQDN", UNSET)
 
-            return sbc_certificate_type_1
-
-        sbc_certificate = _parse_sbc_certificate(d.pop("SbcCertificate", UNSET))
-
-        def _parse_sbc_certificate_expiration_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sbc_certificate_expiration_date = _parse_sbc_certificate_expiration_date(
-            d.pop("SbcCertificateExpirationDate", UNSET)
-        )
-
-        def _parse_sbc_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sbc_fqdn = _parse_sbc_fqdn(d.pop("SbcFQDN", UNSET))
-
-        def _parse_sbc_private_key(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            sbc_private_key_type_1 = ConcealedDataFile.from_dict(data)
-
-            return sbc_private_key_type_1
-
-        sbc_private_key = _parse_sbc_private_key(d.pop("SbcPrivateKey", UNSET))
-
-        def _parse_secure_sip_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        secure_sip_enabled = _parse_secure_sip_enabled(d.pop("SecureSipEnabled", UNSET))
-
-        def _parse_sip_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sip_domain = _parse_sip_domain(d.pop("SipDomain", UNSET))
-
-        def _parse_tls_port_for_native_fqdn(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tls_port_for_native_fqdn = _parse_tls_port_for_native_fqdn(d.pop("TlsPortForNativeFQDN", UNSET))
-
-        def _parse_tls_port_for_non_native_fqdn(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tls_port_for_non_native_fqdn = _parse_tls_port_for_non_native_fqdn(d.pop("TlsPortForNonNativeFQDN", UNSET))
+        tls_port_for_non_native_fqdn = d.get("TlsPortForNonNativeFQDN", UNSET)
 
         _instance = cls(
             area_code=area_code,
@@ -328,7 +255,8 @@ class Microsoft365TeamsIntegration:
             tls_port_for_non_native_fqdn=tls_port_for_non_native_fqdn,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

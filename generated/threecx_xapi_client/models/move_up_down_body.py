@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MoveUpDownBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "id",
+        "up",
+    }
+)
+
 
 @_attrs_define
 class MoveUpDownBody:
@@ -44,17 +51,18 @@ class MoveUpDownBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MoveUpDownBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("id", UNSET)
+        d = src_dict
+        id = d.get("id", UNSET)
 
-        up = d.pop("up", UNSET)
+        up = d.get("up", UNSET)
 
         _instance = cls(
             id=id,
             up=up,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

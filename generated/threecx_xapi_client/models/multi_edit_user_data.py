@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -23,6 +23,58 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="MultiEditUserData")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AgentSettings",
+        "AllowLanOnly",
+        "AllowOwnRecordings",
+        "Blfs",
+        "BossSecretaryRequiresFullEdit",
+        "CallScreening",
+        "CanMoveForwardingExceptions",
+        "DatevEnabled",
+        "DisplayNumbers",
+        "EmergencyAdditionalInfo",
+        "EmergencyLocationId",
+        "Enabled",
+        "EnableHotdesking",
+        "ForbidRecording",
+        "ForwardingExceptions",
+        "ForwardingProfiles",
+        "GoogleCalendarEnabled",
+        "GoogleContactsEnabled",
+        "GoogleSignInEnabled",
+        "Greetings",
+        "Groups",
+        "HideInPhonebook",
+        "Internal",
+        "Mobile",
+        "MS365CalendarEnabled",
+        "MS365ContactsEnabled",
+        "MS365SignInEnabled",
+        "MS365TeamsEnabled",
+        "MyPhoneAllowDeleteRecordings",
+        "MyPhoneHideForwardings",
+        "MyPhoneShowRecordings",
+        "Number",
+        "PbxDeliversAudio",
+        "PinProtected",
+        "PinProtectTimeout",
+        "PromptSet",
+        "RecordCalls",
+        "RecordEmailNotify",
+        "RecordExternalCallsOnly",
+        "SendEmailMissedCalls",
+        "SRTPMode",
+        "TranscriptionMode",
+        "VMDisablePinAuth",
+        "VMEmailOptions",
+        "VMEnabled",
+        "VMPlayCallerID",
+        "VMPlayMsgDateTime",
+    }
+)
 
 
 @_attrs_define
@@ -536,456 +588,155 @@ class MultiEditUserData:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiEditUserData: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_agent_settings(data: object) -> AgentSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            agent_settings_type_1 = AgentSettings.from_dict(data)
-
-            return agent_settings_type_1
-
-        agent_settings = _parse_agent_settings(d.pop("AgentSettings", UNSET))
-
-        def _parse_allow_lan_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_lan_only = _parse_allow_lan_only(d.pop("AllowLanOnly", UNSET))
-
-        def _parse_allow_own_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_own_recordings = _parse_allow_own_recordings(d.pop("AllowOwnRecordings", UNSET))
-
-        def _parse_blfs(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        blfs = _parse_blfs(d.pop("Blfs", UNSET))
-
-        def _parse_boss_secretary_requires_full_edit(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        boss_secretary_requires_full_edit = _parse_boss_secretary_requires_full_edit(
-            d.pop("BossSecretaryRequiresFullEdit", UNSET)
-        )
-
-        def _parse_call_screening(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_screening = _parse_call_screening(d.pop("CallScreening", UNSET))
-
-        def _parse_can_move_forwarding_exceptions(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        can_move_forwarding_exceptions = _parse_can_move_forwarding_exceptions(
-            d.pop("CanMoveForwardingExceptions", UNSET)
-        )
-
-        def _parse_datev_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        datev_enabled = _parse_datev_enabled(d.pop("DatevEnabled", UNSET))
-
-        def _parse_display_numbers(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_numbers = _parse_display_numbers(d.pop("DisplayNumbers", UNSET))
-
-        def _parse_emergency_additional_info(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emergency_additional_info = _parse_emergency_additional_info(d.pop("EmergencyAdditionalInfo", UNSET))
-
-        def _parse_emergency_location_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emergency_location_id = _parse_emergency_location_id(d.pop("EmergencyLocationId", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
-
-        def _parse_enable_hotdesking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_hotdesking = _parse_enable_hotdesking(d.pop("EnableHotdesking", UNSET))
-
-        def _parse_forbid_recording(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        forbid_recording = _parse_forbid_recording(d.pop("ForbidRecording", UNSET))
-
-        _forwarding_exceptions = d.pop("ForwardingExceptions", UNSET)
-        forwarding_exceptions: list[ExtensionRule] | Unset = UNSET
-        if _forwarding_exceptions is not UNSET:
-            forwarding_exceptions = []
-            for forwarding_exceptions_item_data in _forwarding_exceptions:
-                forwarding_exceptions_item = ExtensionRule.from_dict(forwarding_exceptions_item_data)
-
-                forwarding_exceptions.append(forwarding_exceptions_item)
-
-        _forwarding_profiles = d.pop("ForwardingProfiles", UNSET)
-        forwarding_profiles: list[ForwardingProfile] | Unset = UNSET
-        if _forwarding_profiles is not UNSET:
-            forwarding_profiles = []
-            for forwarding_profiles_item_data in _forwarding_profiles:
-                forwarding_profiles_item = ForwardingProfile.from_dict(forwarding_profiles_item_data)
-
-                forwarding_profiles.append(forwarding_profiles_item)
-
-        def _parse_google_calendar_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_calendar_enabled = _parse_google_calendar_enabled(d.pop("GoogleCalendarEnabled", UNSET))
-
-        def _parse_google_contacts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_contacts_enabled = _parse_google_contacts_enabled(d.pop("GoogleContactsEnabled", UNSET))
-
-        def _parse_google_sign_in_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_sign_in_enabled = _parse_google_sign_in_enabled(d.pop("GoogleSignInEnabled", UNSET))
-
-        _greetings = d.pop("Greetings", UNSET)
-        greetings: list[Greeting] | Unset = UNSET
-        if _greetings is not UNSET:
-            greetings = []
-            for greetings_item_data in _greetings:
-                greetings_item = Greeting.from_dict(greetings_item_data)
-
-                greetings.append(greetings_item)
-
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        def _parse_hide_in_phonebook(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_in_phonebook = _parse_hide_in_phonebook(d.pop("HideInPhonebook", UNSET))
-
-        def _parse_internal(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        internal = _parse_internal(d.pop("Internal", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("Mobile", UNSET))
-
-        def _parse_ms365_calendar_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_calendar_enabled = _parse_ms365_calendar_enabled(d.pop("MS365CalendarEnabled", UNSET))
-
-        def _parse_ms365_contacts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_contacts_enabled = _parse_ms365_contacts_enabled(d.pop("MS365ContactsEnabled", UNSET))
-
-        def _parse_ms365_sign_in_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_sign_in_enabled = _parse_ms365_sign_in_enabled(d.pop("MS365SignInEnabled", UNSET))
-
-        def _parse_ms365_teams_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_teams_enabled = _parse_ms365_teams_enabled(d.pop("MS365TeamsEnabled", UNSET))
-
-        def _parse_my_phone_allow_delete_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_allow_delete_recordings = _parse_my_phone_allow_delete_recordings(
-            d.pop("MyPhoneAllowDeleteRecordings", UNSET)
-        )
-
-        def _parse_my_phone_hide_forwardings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_hide_forwardings = _parse_my_phone_hide_forwardings(d.pop("MyPhoneHideForwardings", UNSET))
-
-        def _parse_my_phone_show_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_show_recordings = _parse_my_phone_show_recordings(d.pop("MyPhoneShowRecordings", UNSET))
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_pbx_delivers_audio(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pbx_delivers_audio = _parse_pbx_delivers_audio(d.pop("PbxDeliversAudio", UNSET))
-
-        def _parse_pin_protected(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pin_protected = _parse_pin_protected(d.pop("PinProtected", UNSET))
-
-        def _parse_pin_protect_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        pin_protect_timeout = _parse_pin_protect_timeout(d.pop("PinProtectTimeout", UNSET))
-
-        def _parse_prompt_set(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set = _parse_prompt_set(d.pop("PromptSet", UNSET))
-
-        def _parse_record_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_calls = _parse_record_calls(d.pop("RecordCalls", UNSET))
-
-        def _parse_record_email_notify(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_email_notify = _parse_record_email_notify(d.pop("RecordEmailNotify", UNSET))
-
-        def _parse_record_external_calls_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_external_calls_only = _parse_record_external_calls_only(d.pop("RecordExternalCallsOnly", UNSET))
-
-        def _parse_send_email_missed_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        send_email_missed_calls = _parse_send_email_missed_calls(d.pop("SendEmailMissedCalls", UNSET))
-
-        def _parse_srtp_mode(data: object) -> None | SRTPModeType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            srtp_mode_type_1 = SRTPModeType(data)
-
-            return srtp_mode_type_1
-
-        srtp_mode = _parse_srtp_mode(d.pop("SRTPMode", UNSET))
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_vm_disable_pin_auth(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_disable_pin_auth = _parse_vm_disable_pin_auth(d.pop("VMDisablePinAuth", UNSET))
-
-        def _parse_vm_email_options(data: object) -> None | Unset | VMEmailOptionsType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_email_options_type_1 = VMEmailOptionsType(data)
-
-            return vm_email_options_type_1
-
-        vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
-
-        def _parse_vm_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_enabled = _parse_vm_enabled(d.pop("VMEnabled", UNSET))
-
-        def _parse_vm_play_caller_id(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_play_caller_id = _parse_vm_play_caller_id(d.pop("VMPlayCallerID", UNSET))
-
-        def _parse_vm_play_msg_date_time(data: object) -> None | Unset | VMPlayMsgDateTimeType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_play_msg_date_time_type_1 = VMPlayMsgDateTimeType(data)
-
-            return vm_play_msg_date_time_type_1
-
-        vm_play_msg_date_time = _parse_vm_play_msg_date_time(d.pop("VMPlayMsgDateTime", UNSET))
+        d = src_dict
+        _agent_settings = d.get("AgentSettings", UNSET)
+        agent_settings: AgentSettings | None | Unset
+        if _agent_settings is UNSET or _agent_settings is None:
+            agent_settings = _agent_settings
+        else:
+            agent_settings = AgentSettings.from_dict(_agent_settings)
+
+        allow_lan_only = d.get("AllowLanOnly", UNSET)
+
+        allow_own_recordings = d.get("AllowOwnRecordings", UNSET)
+
+        blfs = d.get("Blfs", UNSET)
+
+        boss_secretary_requires_full_edit = d.get("BossSecretaryRequiresFullEdit", UNSET)
+
+        call_screening = d.get("CallScreening", UNSET)
+
+        can_move_forwarding_exceptions = d.get("CanMoveForwardingExceptions", UNSET)
+
+        datev_enabled = d.get("DatevEnabled", UNSET)
+
+        display_numbers = d.get("DisplayNumbers", UNSET)
+
+        emergency_additional_info = d.get("EmergencyAdditionalInfo", UNSET)
+
+        emergency_location_id = d.get("EmergencyLocationId", UNSET)
+
+        enabled = d.get("Enabled", UNSET)
+
+        enable_hotdesking = d.get("EnableHotdesking", UNSET)
+
+        forbid_recording = d.get("ForbidRecording", UNSET)
+
+        _forwarding_exceptions = d.get("ForwardingExceptions", UNSET)
+        forwarding_exceptions: list[ExtensionRule] | Unset
+        if _forwarding_exceptions is UNSET:
+            forwarding_exceptions = _forwarding_exceptions
+        else:
+            if not isinstance(_forwarding_exceptions, list):
+                raise TypeError(
+                    f"ForwardingExceptions: expected a JSON array, got {type(_forwarding_exceptions).__name__}"
+                )
+            forwarding_exceptions = [ExtensionRule.from_dict(item) for item in _forwarding_exceptions]
+
+        _forwarding_profiles = d.get("ForwardingProfiles", UNSET)
+        forwarding_profiles: list[ForwardingProfile] | Unset
+        if _forwarding_profiles is UNSET:
+            forwarding_profiles = _forwarding_profiles
+        else:
+            if not isinstance(_forwarding_profiles, list):
+                raise TypeError(f"ForwardingProfiles: expected a JSON array, got {type(_forwarding_profiles).__name__}")
+            forwarding_profiles = [ForwardingProfile.from_dict(item) for item in _forwarding_profiles]
+
+        google_calendar_enabled = d.get("GoogleCalendarEnabled", UNSET)
+
+        google_contacts_enabled = d.get("GoogleContactsEnabled", UNSET)
+
+        google_sign_in_enabled = d.get("GoogleSignInEnabled", UNSET)
+
+        _greetings = d.get("Greetings", UNSET)
+        greetings: list[Greeting] | Unset
+        if _greetings is UNSET:
+            greetings = _greetings
+        else:
+            if not isinstance(_greetings, list):
+                raise TypeError(f"Greetings: expected a JSON array, got {type(_greetings).__name__}")
+            greetings = [Greeting.from_dict(item) for item in _greetings]
+
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
+
+        hide_in_phonebook = d.get("HideInPhonebook", UNSET)
+
+        internal = d.get("Internal", UNSET)
+
+        mobile = d.get("Mobile", UNSET)
+
+        ms365_calendar_enabled = d.get("MS365CalendarEnabled", UNSET)
+
+        ms365_contacts_enabled = d.get("MS365ContactsEnabled", UNSET)
+
+        ms365_sign_in_enabled = d.get("MS365SignInEnabled", UNSET)
+
+        ms365_teams_enabled = d.get("MS365TeamsEnabled", UNSET)
+
+        my_phone_allow_delete_recordings = d.get("MyPhoneAllowDeleteRecordings", UNSET)
+
+        my_phone_hide_forwardings = d.get("MyPhoneHideForwardings", UNSET)
+
+        my_phone_show_recordings = d.get("MyPhoneShowRecordings", UNSET)
+
+        number = d.get("Number", UNSET)
+
+        pbx_delivers_audio = d.get("PbxDeliversAudio", UNSET)
+
+        pin_protected = d.get("PinProtected", UNSET)
+
+        pin_protect_timeout = d.get("PinProtectTimeout", UNSET)
+
+        prompt_set = d.get("PromptSet", UNSET)
+
+        record_calls = d.get("RecordCalls", UNSET)
+
+        record_email_notify = d.get("RecordEmailNotify", UNSET)
+
+        record_external_calls_only = d.get("RecordExternalCallsOnly", UNSET)
+
+        send_email_missed_calls = d.get("SendEmailMissedCalls", UNSET)
+
+        _srtp_mode = d.get("SRTPMode", UNSET)
+        srtp_mode: None | SRTPModeType | Unset
+        if _srtp_mode is UNSET or _srtp_mode is None:
+            srtp_mode = _srtp_mode
+        else:
+            srtp_mode = SRTPModeType(_srtp_mode)
+
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
+
+        vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
+
+        _vm_email_options = d.get("VMEmailOptions", UNSET)
+        vm_email_options: None | Unset | VMEmailOptionsType
+        if _vm_email_options is UNSET or _vm_email_options is None:
+            vm_email_options = _vm_email_options
+        else:
+            vm_email_options = VMEmailOptionsType(_vm_email_options)
+
+        vm_enabled = d.get("VMEnabled", UNSET)
+
+        vm_play_caller_id = d.get("VMPlayCallerID", UNSET)
+
+        _vm_play_msg_date_time = d.get("VMPlayMsgDateTime", UNSET)
+        vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType
+        if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
+            vm_play_msg_date_time = _vm_play_msg_date_time
+        else:
+            vm_play_msg_date_time = VMPlayMsgDateTimeType(_vm_play_msg_date_time)
 
         _instance = cls(
             agent_settings=agent_settings,
@@ -1037,7 +788,8 @@ class MultiEditUserData:
             vm_play_msg_date_time=vm_play_msg_date_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

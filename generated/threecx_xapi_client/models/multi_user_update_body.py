@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="MultiUserUpdateBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ids",
+        "user",
+    }
+)
 
 
 @_attrs_define
@@ -54,13 +61,20 @@ class MultiUserUpdateBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiUserUpdateBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        ids = cast(list[int], d.pop("ids", UNSET))
+        d = src_dict
+        _ids = d.get("ids", UNSET)
+        ids: list[int] | Unset
+        if _ids is UNSET:
+            ids = _ids
+        else:
+            if not isinstance(_ids, list):
+                raise TypeError(f"ids: expected a JSON array, got {type(_ids).__name__}")
+            ids = _ids
 
-        _user = d.pop("user", UNSET)
+        _user = d.get("user", UNSET)
         user: MultiEditUserData | Unset
-        if isinstance(_user, Unset):
-            user = UNSET
+        if _user is UNSET:
+            user = _user
         else:
             user = MultiEditUserData.from_dict(_user)
 
@@ -69,7 +83,8 @@ class MultiUserUpdateBody:
             user=user,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

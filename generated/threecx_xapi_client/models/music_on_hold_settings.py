@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,24 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MusicOnHoldSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "MusicOnHold",
+        "MusicOnHold1",
+        "MusicOnHold2",
+        "MusicOnHold3",
+        "MusicOnHold4",
+        "MusicOnHold5",
+        "MusicOnHold6",
+        "MusicOnHold7",
+        "MusicOnHold8",
+        "MusicOnHold9",
+        "MusicOnHoldRandomize",
+        "MusicOnHoldRandomizePerCall",
+    }
+)
 
 
 @_attrs_define
@@ -158,118 +176,32 @@ class MusicOnHoldSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MusicOnHoldSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
-        def _parse_music_on_hold(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold = d.get("MusicOnHold", UNSET)
 
-        music_on_hold = _parse_music_on_hold(d.pop("MusicOnHold", UNSET))
+        music_on_hold_1 = d.get("MusicOnHold1", UNSET)
 
-        def _parse_music_on_hold_1(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold_2 = d.get("MusicOnHold2", UNSET)
 
-        music_on_hold_1 = _parse_music_on_hold_1(d.pop("MusicOnHold1", UNSET))
+        music_on_hold_3 = d.get("MusicOnHold3", UNSET)
 
-        def _parse_music_on_hold_2(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold_4 = d.get("MusicOnHold4", UNSET)
 
-        music_on_hold_2 = _parse_music_on_hold_2(d.pop("MusicOnHold2", UNSET))
+        music_on_hold_5 = d.get("MusicOnHold5", UNSET)
 
-        def _parse_music_on_hold_3(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold_6 = d.get("MusicOnHold6", UNSET)
 
-        music_on_hold_3 = _parse_music_on_hold_3(d.pop("MusicOnHold3", UNSET))
+        music_on_hold_7 = d.get("MusicOnHold7", UNSET)
 
-        def _parse_music_on_hold_4(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold_8 = d.get("MusicOnHold8", UNSET)
 
-        music_on_hold_4 = _parse_music_on_hold_4(d.pop("MusicOnHold4", UNSET))
+        music_on_hold_9 = d.get("MusicOnHold9", UNSET)
 
-        def _parse_music_on_hold_5(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        music_on_hold_randomize = d.get("MusicOnHoldRandomize", UNSET)
 
-        music_on_hold_5 = _parse_music_on_hold_5(d.pop("MusicOnHold5", UNSET))
-
-        def _parse_music_on_hold_6(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold_6 = _parse_music_on_hold_6(d.pop("MusicOnHold6", UNSET))
-
-        def _parse_music_on_hold_7(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold_7 = _parse_music_on_hold_7(d.pop("MusicOnHold7", UNSET))
-
-        def _parse_music_on_hold_8(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold_8 = _parse_music_on_hold_8(d.pop("MusicOnHold8", UNSET))
-
-        def _parse_music_on_hold_9(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        music_on_hold_9 = _parse_music_on_hold_9(d.pop("MusicOnHold9", UNSET))
-
-        def _parse_music_on_hold_randomize(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        music_on_hold_randomize = _parse_music_on_hold_randomize(d.pop("MusicOnHoldRandomize", UNSET))
-
-        def _parse_music_on_hold_randomize_per_call(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        music_on_hold_randomize_per_call = _parse_music_on_hold_randomize_per_call(
-            d.pop("MusicOnHoldRandomizePerCall", UNSET)
-        )
+        music_on_hold_randomize_per_call = d.get("MusicOnHoldRandomizePerCall", UNSET)
 
         _instance = cls(
             id=id,
@@ -287,7 +219,8 @@ class MusicOnHoldSettings:
             music_on_hold_randomize_per_call=music_on_hold_randomize_per_call,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MyPhoneRequestStats")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AvgDuration",
+        "Count",
+        "MaxDuration",
+        "RequestId",
+        "SumDuration",
+    }
+)
+
 
 @_attrs_define
 class MyPhoneRequestStats:
@@ -85,7 +95,7 @@ class MyPhoneRequestStats:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"MyPhoneRequestStats: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
 
         def _parse_avg_duration(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -102,43 +112,15 @@ class MyPhoneRequestStats:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        avg_duration = _parse_avg_duration(d.pop("AvgDuration", UNSET))
+        avg_duration = _parse_avg_duration(d.get("AvgDuration", UNSET))
 
-        def _parse_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        count = d.get("Count", UNSET)
 
-        count = _parse_count(d.pop("Count", UNSET))
+        max_duration = d.get("MaxDuration", UNSET)
 
-        def _parse_max_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        request_id = d.get("RequestId", UNSET)
 
-        max_duration = _parse_max_duration(d.pop("MaxDuration", UNSET))
-
-        def _parse_request_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        request_id = _parse_request_id(d.pop("RequestId", UNSET))
-
-        def _parse_sum_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sum_duration = _parse_sum_duration(d.pop("SumDuration", UNSET))
+        sum_duration = d.get("SumDuration", UNSET)
 
         _instance = cls(
             avg_duration=avg_duration,
@@ -148,7 +130,8 @@ class MyPhoneRequestStats:
             sum_duration=sum_duration,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

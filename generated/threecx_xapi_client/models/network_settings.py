@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,31 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowSourceAsOutbound",
+        "DirectSIPAllowExternal",
+        "DirectSIPLocalDomain",
+        "FirewallKeepAlive",
+        "FirewallKeepAliveInterval",
+        "Id",
+        "IpV6BindingEnabled",
+        "PbxPublicFQDN",
+        "PublicInterface",
+        "PublicStaticIP",
+        "SipPort",
+        "StunDisabled",
+        "StunPrimaryHost",
+        "StunPrimaryPort",
+        "StunQuery",
+        "StunSecondaryHost",
+        "StunSecondaryPort",
+        "StunThirdHost",
+        "StunThirdPort",
+        "TunnelPort",
+    }
+)
 
 
 @_attrs_define
@@ -228,180 +253,46 @@ class NetworkSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"NetworkSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_source_as_outbound = d.get("AllowSourceAsOutbound", UNSET)
 
-        def _parse_allow_source_as_outbound(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        direct_sip_allow_external = d.get("DirectSIPAllowExternal", UNSET)
 
-        allow_source_as_outbound = _parse_allow_source_as_outbound(d.pop("AllowSourceAsOutbound", UNSET))
+        direct_sip_local_domain = d.get("DirectSIPLocalDomain", UNSET)
 
-        def _parse_direct_sip_allow_external(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        firewall_keep_alive = d.get("FirewallKeepAlive", UNSET)
 
-        direct_sip_allow_external = _parse_direct_sip_allow_external(d.pop("DirectSIPAllowExternal", UNSET))
+        firewall_keep_alive_interval = d.get("FirewallKeepAliveInterval", UNSET)
 
-        def _parse_direct_sip_local_domain(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        direct_sip_local_domain = _parse_direct_sip_local_domain(d.pop("DirectSIPLocalDomain", UNSET))
+        ip_v6_binding_enabled = d.get("IpV6BindingEnabled", UNSET)
 
-        def _parse_firewall_keep_alive(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        pbx_public_fqdn = d.get("PbxPublicFQDN", UNSET)
 
-        firewall_keep_alive = _parse_firewall_keep_alive(d.pop("FirewallKeepAlive", UNSET))
+        public_interface = d.get("PublicInterface", UNSET)
 
-        def _parse_firewall_keep_alive_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        public_static_ip = d.get("PublicStaticIP", UNSET)
 
-        firewall_keep_alive_interval = _parse_firewall_keep_alive_interval(d.pop("FirewallKeepAliveInterval", UNSET))
+        sip_port = d.get("SipPort", UNSET)
 
-        id = d.pop("Id", UNSET)
+        stun_disabled = d.get("StunDisabled", UNSET)
 
-        def _parse_ip_v6_binding_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        stun_primary_host = d.get("StunPrimaryHost", UNSET)
 
-        ip_v6_binding_enabled = _parse_ip_v6_binding_enabled(d.pop("IpV6BindingEnabled", UNSET))
+        stun_primary_port = d.get("StunPrimaryPort", UNSET)
 
-        def _parse_pbx_public_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stun_query = d.get("StunQuery", UNSET)
 
-        pbx_public_fqdn = _parse_pbx_public_fqdn(d.pop("PbxPublicFQDN", UNSET))
+        stun_secondary_host = d.get("StunSecondaryHost", UNSET)
 
-        def _parse_public_interface(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stun_secondary_port = d.get("StunSecondaryPort", UNSET)
 
-        public_interface = _parse_public_interface(d.pop("PublicInterface", UNSET))
+        stun_third_host = d.get("StunThirdHost", UNSET)
 
-        def _parse_public_static_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        stun_third_port = d.get("StunThirdPort", UNSET)
 
-        public_static_ip = _parse_public_static_ip(d.pop("PublicStaticIP", UNSET))
-
-        def _parse_sip_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sip_port = _parse_sip_port(d.pop("SipPort", UNSET))
-
-        def _parse_stun_disabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stun_disabled = _parse_stun_disabled(d.pop("StunDisabled", UNSET))
-
-        def _parse_stun_primary_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stun_primary_host = _parse_stun_primary_host(d.pop("StunPrimaryHost", UNSET))
-
-        def _parse_stun_primary_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stun_primary_port = _parse_stun_primary_port(d.pop("StunPrimaryPort", UNSET))
-
-        def _parse_stun_query(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stun_query = _parse_stun_query(d.pop("StunQuery", UNSET))
-
-        def _parse_stun_secondary_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stun_secondary_host = _parse_stun_secondary_host(d.pop("StunSecondaryHost", UNSET))
-
-        def _parse_stun_secondary_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stun_secondary_port = _parse_stun_secondary_port(d.pop("StunSecondaryPort", UNSET))
-
-        def _parse_stun_third_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stun_third_host = _parse_stun_third_host(d.pop("StunThirdHost", UNSET))
-
-        def _parse_stun_third_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        stun_third_port = _parse_stun_third_port(d.pop("StunThirdPort", UNSET))
-
-        def _parse_tunnel_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tunnel_port = _parse_tunnel_port(d.pop("TunnelPort", UNSET))
+        tunnel_port = d.get("TunnelPort", UNSET)
 
         _instance = cls(
             allow_source_as_outbound=allow_source_as_outbound,
@@ -426,7 +317,8 @@ class NetworkSettings:
             tunnel_port=tunnel_port,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

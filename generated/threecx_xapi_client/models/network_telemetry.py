@@ -15,6 +15,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="NetworkTelemetry")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "KbpsReceived",
+        "KbpsSent",
+        "Time",
+    }
+)
+
 
 @_attrs_define
 class NetworkTelemetry:
@@ -77,8 +86,8 @@ class NetworkTelemetry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"NetworkTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
         def _parse_kbps_received(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -95,7 +104,7 @@ class NetworkTelemetry:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        kbps_received = _parse_kbps_received(d.pop("KbpsReceived", UNSET))
+        kbps_received = _parse_kbps_received(d.get("KbpsReceived", UNSET))
 
         def _parse_kbps_sent(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -112,24 +121,14 @@ class NetworkTelemetry:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        kbps_sent = _parse_kbps_sent(d.pop("KbpsSent", UNSET))
+        kbps_sent = _parse_kbps_sent(d.get("KbpsSent", UNSET))
 
-        def _parse_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                time_type_0 = parse_datetime(data)
-
-                return time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        time = _parse_time(d.pop("Time", UNSET))
+        _time = d.get("Time", UNSET)
+        time: datetime.datetime | None | Unset
+        if _time is UNSET or _time is None:
+            time = _time
+        else:
+            time = parse_datetime(_time)
 
         _instance = cls(
             id=id,
@@ -138,7 +137,8 @@ class NetworkTelemetry:
             time=time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="NotificationSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoRestartFailedServices",
+        "CanEditEmailAddresses",
+        "EmailAddresses",
+        "NotifyCodes",
+        "NotifyExtensionAdded",
+        "NotifyServiceStopped",
+        "NotifySuccessScheduledBackups",
+        "NotifySystemOwners",
+        "NotifyUpdatesAvailable",
+        "Setpoints",
+    }
+)
 
 
 @_attrs_define
@@ -141,99 +156,40 @@ class NotificationSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"NotificationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_restart_failed_services = d.get("AutoRestartFailedServices", UNSET)
 
-        def _parse_auto_restart_failed_services(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        can_edit_email_addresses = d.get("CanEditEmailAddresses", UNSET)
 
-        auto_restart_failed_services = _parse_auto_restart_failed_services(d.pop("AutoRestartFailedServices", UNSET))
+        email_addresses = d.get("EmailAddresses", UNSET)
 
-        def _parse_can_edit_email_addresses(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _notify_codes = d.get("NotifyCodes", UNSET)
+        notify_codes: list[NotifyCodes] | Unset
+        if _notify_codes is UNSET:
+            notify_codes = _notify_codes
+        else:
+            if not isinstance(_notify_codes, list):
+                raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
+            notify_codes = [NotifyCodes(item) for item in _notify_codes]
 
-        can_edit_email_addresses = _parse_can_edit_email_addresses(d.pop("CanEditEmailAddresses", UNSET))
+        notify_extension_added = d.get("NotifyExtensionAdded", UNSET)
 
-        def _parse_email_addresses(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        notify_service_stopped = d.get("NotifyServiceStopped", UNSET)
 
-        email_addresses = _parse_email_addresses(d.pop("EmailAddresses", UNSET))
+        notify_success_scheduled_backups = d.get("NotifySuccessScheduledBackups", UNSET)
 
-        _notify_codes = d.pop("NotifyCodes", UNSET)
-        notify_codes: list[NotifyCodes] | Unset = UNSET
-        if _notify_codes is not UNSET:
-            notify_codes = []
-            for notify_codes_item_data in _notify_codes:
-                notify_codes_item = NotifyCodes(notify_codes_item_data)
+        notify_system_owners = d.get("NotifySystemOwners", UNSET)
 
-                notify_codes.append(notify_codes_item)
+        notify_updates_available = d.get("NotifyUpdatesAvailable", UNSET)
 
-        def _parse_notify_extension_added(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        notify_extension_added = _parse_notify_extension_added(d.pop("NotifyExtensionAdded", UNSET))
-
-        def _parse_notify_service_stopped(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        notify_service_stopped = _parse_notify_service_stopped(d.pop("NotifyServiceStopped", UNSET))
-
-        def _parse_notify_success_scheduled_backups(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        notify_success_scheduled_backups = _parse_notify_success_scheduled_backups(
-            d.pop("NotifySuccessScheduledBackups", UNSET)
-        )
-
-        def _parse_notify_system_owners(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        notify_system_owners = _parse_notify_system_owners(d.pop("NotifySystemOwners", UNSET))
-
-        def _parse_notify_updates_available(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        notify_updates_available = _parse_notify_updates_available(d.pop("NotifyUpdatesAvailable", UNSET))
-
-        _setpoints = d.pop("Setpoints", UNSET)
-        setpoints: list[Setpoint] | Unset = UNSET
-        if _setpoints is not UNSET:
-            setpoints = []
-            for setpoints_item_data in _setpoints:
-                setpoints_item = Setpoint.from_dict(setpoints_item_data)
-
-                setpoints.append(setpoints_item)
+        _setpoints = d.get("Setpoints", UNSET)
+        setpoints: list[Setpoint] | Unset
+        if _setpoints is UNSET:
+            setpoints = _setpoints
+        else:
+            if not isinstance(_setpoints, list):
+                raise TypeError(f"Setpoints: expected a JSON array, got {type(_setpoints).__name__}")
+            setpoints = [Setpoint.from_dict(item) for item in _setpoints]
 
         _instance = cls(
             auto_restart_failed_services=auto_restart_failed_services,
@@ -248,7 +204,8 @@ class NotificationSettings:
             setpoints=setpoints,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

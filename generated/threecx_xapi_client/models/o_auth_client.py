@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -20,6 +20,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="OAuthClient")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ClientId",
+        "CreatedAt",
+        "CreatedBy",
+        "Id",
+        "Metadata",
+        "OverrideConsoleRestrictions",
+        "Persistent",
+        "ProvisioningType",
+        "RefreshTokens",
+        "Scopes",
+        "UsedAt",
+    }
+)
 
 
 @_attrs_define
@@ -131,70 +147,67 @@ class OAuthClient:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OAuthClient: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        client_id = d.pop("ClientId", UNSET)
+        d = src_dict
+        client_id = d.get("ClientId", UNSET)
 
-        _created_at = d.pop("CreatedAt", UNSET)
+        _created_at = d.get("CreatedAt", UNSET)
         created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
+        if _created_at is UNSET:
+            created_at = _created_at
         else:
             created_at = parse_datetime(_created_at)
 
-        created_by = d.pop("CreatedBy", UNSET)
+        created_by = d.get("CreatedBy", UNSET)
 
-        _id = d.pop("Id", UNSET)
+        _id = d.get("Id", UNSET)
         id: UUID | Unset
-        if isinstance(_id, Unset):
-            id = UNSET
+        if _id is UNSET:
+            id = _id
         else:
             id = UUID(_id)
 
-        _metadata = d.pop("Metadata", UNSET)
+        _metadata = d.get("Metadata", UNSET)
         metadata: ClientIdMetadataDocument | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
+        if _metadata is UNSET:
+            metadata = _metadata
         else:
             metadata = ClientIdMetadataDocument.from_dict(_metadata)
 
-        override_console_restrictions = d.pop("OverrideConsoleRestrictions", UNSET)
+        override_console_restrictions = d.get("OverrideConsoleRestrictions", UNSET)
 
-        persistent = d.pop("Persistent", UNSET)
+        persistent = d.get("Persistent", UNSET)
 
-        _provisioning_type = d.pop("ProvisioningType", UNSET)
+        _provisioning_type = d.get("ProvisioningType", UNSET)
         provisioning_type: OAuthProvisioningType | Unset
-        if isinstance(_provisioning_type, Unset):
-            provisioning_type = UNSET
+        if _provisioning_type is UNSET:
+            provisioning_type = _provisioning_type
         else:
             provisioning_type = OAuthProvisioningType(_provisioning_type)
 
-        _refresh_tokens = d.pop("RefreshTokens", UNSET)
-        refresh_tokens: list[RefreshToken] | Unset = UNSET
-        if _refresh_tokens is not UNSET:
-            refresh_tokens = []
-            for refresh_tokens_item_data in _refresh_tokens:
-                refresh_tokens_item = RefreshToken.from_dict(refresh_tokens_item_data)
+        _refresh_tokens = d.get("RefreshTokens", UNSET)
+        refresh_tokens: list[RefreshToken] | Unset
+        if _refresh_tokens is UNSET:
+            refresh_tokens = _refresh_tokens
+        else:
+            if not isinstance(_refresh_tokens, list):
+                raise TypeError(f"RefreshTokens: expected a JSON array, got {type(_refresh_tokens).__name__}")
+            refresh_tokens = [RefreshToken.from_dict(item) for item in _refresh_tokens]
 
-                refresh_tokens.append(refresh_tokens_item)
+        _scopes = d.get("Scopes", UNSET)
+        scopes: list[str] | Unset
+        if _scopes is UNSET:
+            scopes = _scopes
+        else:
+            if not isinstance(_scopes, list):
+                raise TypeError(f"Scopes: expected a JSON array, got {type(_scopes).__name__}")
+            scopes = _scopes
 
-        scopes = cast(list[str], d.pop("Scopes", UNSET))
-
-        def _parse_used_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                used_at_type_0 = parse_datetime(data)
-
-                return used_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"UsedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        used_at = _parse_used_at(d.pop("UsedAt", UNSET))
+        _used_at = d.get("UsedAt", UNSET)
+        used_at: datetime.datetime | None | Unset
+        if _used_at is UNSET or _used_at is None:
+            used_at = _used_at
+        else:
+            used_at = parse_datetime(_used_at)
 
         _instance = cls(
             client_id=client_id,
@@ -210,7 +223,8 @@ class OAuthClient:
             used_at=used_at,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

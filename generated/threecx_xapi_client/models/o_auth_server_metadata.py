@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OAuthServerMetadata")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AuthorizationEndpoint",
+        "ClientIdMetadataDocumentSupported",
+        "RegistrationEndpoint",
+        "TokenEndpoint",
+    }
+)
 
 
 @_attrs_define
@@ -64,30 +73,14 @@ class OAuthServerMetadata:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OAuthServerMetadata: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        authorization_endpoint = d.pop("AuthorizationEndpoint", UNSET)
+        d = src_dict
+        authorization_endpoint = d.get("AuthorizationEndpoint", UNSET)
 
-        def _parse_client_id_metadata_document_supported(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        client_id_metadata_document_supported = d.get("ClientIdMetadataDocumentSupported", UNSET)
 
-        client_id_metadata_document_supported = _parse_client_id_metadata_document_supported(
-            d.pop("ClientIdMetadataDocumentSupported", UNSET)
-        )
+        registration_endpoint = d.get("RegistrationEndpoint", UNSET)
 
-        def _parse_registration_endpoint(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        registration_endpoint = _parse_registration_endpoint(d.pop("RegistrationEndpoint", UNSET))
-
-        token_endpoint = d.pop("TokenEndpoint", UNSET)
+        token_endpoint = d.get("TokenEndpoint", UNSET)
 
         _instance = cls(
             authorization_endpoint=authorization_endpoint,
@@ -96,7 +89,8 @@ class OAuthServerMetadata:
             token_endpoint=token_endpoint,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ODataErrorsErrorDetails")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "code",
+        "message",
+        "target",
+    }
+)
 
 
 @_attrs_define
@@ -55,19 +63,12 @@ class ODataErrorsErrorDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsErrorDetails: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        code = d.pop("code")
+        d = src_dict
+        code = d["code"]
 
-        message = d.pop("message")
+        message = d["message"]
 
-        def _parse_target(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        target = _parse_target(d.pop("target", UNSET))
+        target = d.get("target", UNSET)
 
         _instance = cls(
             code=code,
@@ -75,7 +76,8 @@ class ODataErrorsErrorDetails:
             target=target,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -10,6 +10,8 @@ from attrs import field as _attrs_field
 
 T = TypeVar("T", bound="ODataErrorsInnerError")
 
+_KNOWN_KEYS: frozenset[str] = frozenset({})
+
 
 @_attrs_define
 class ODataErrorsInnerError:
@@ -27,10 +29,11 @@ class ODataErrorsInnerError:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsInnerError: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
         _instance = cls()
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

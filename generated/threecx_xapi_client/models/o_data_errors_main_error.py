@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ODataErrorsMainError")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "code",
+        "message",
+        "details",
+        "innerError",
+        "target",
+    }
+)
 
 
 @_attrs_define
@@ -82,35 +92,28 @@ class ODataErrorsMainError:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsMainError: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        code = d.pop("code")
+        d = src_dict
+        code = d["code"]
 
-        message = d.pop("message")
+        message = d["message"]
 
-        _details = d.pop("details", UNSET)
-        details: list[ODataErrorsErrorDetails] | Unset = UNSET
-        if _details is not UNSET:
-            details = []
-            for details_item_data in _details:
-                details_item = ODataErrorsErrorDetails.from_dict(details_item_data)
+        _details = d.get("details", UNSET)
+        details: list[ODataErrorsErrorDetails] | Unset
+        if _details is UNSET:
+            details = _details
+        else:
+            if not isinstance(_details, list):
+                raise TypeError(f"details: expected a JSON array, got {type(_details).__name__}")
+            details = [ODataErrorsErrorDetails.from_dict(item) for item in _details]
 
-                details.append(details_item)
-
-        _inner_error = d.pop("innerError", UNSET)
+        _inner_error = d.get("innerError", UNSET)
         inner_error: ODataErrorsInnerError | Unset
-        if isinstance(_inner_error, Unset):
-            inner_error = UNSET
+        if _inner_error is UNSET:
+            inner_error = _inner_error
         else:
             inner_error = ODataErrorsInnerError.from_dict(_inner_error)
 
-        def _parse_target(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        target = _parse_target(d.pop("target", UNSET))
+        target = d.get("target", UNSET)
 
         _instance = cls(
             code=code,
@@ -120,7 +123,8 @@ class ODataErrorsMainError:
             target=target,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ODataErrorsODataError")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "error",
+    }
+)
+
 
 @_attrs_define
 class ODataErrorsODataError:
@@ -44,14 +50,16 @@ class ODataErrorsODataError:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsODataError: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        error = ODataErrorsMainError.from_dict(d.pop("error"))
+        d = src_dict
+        _error = d["error"]
+        error = ODataErrorsMainError.from_dict(_error)
 
         _instance = cls(
             error=error,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

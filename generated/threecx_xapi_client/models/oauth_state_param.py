@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OauthStateParam")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "PKCECodeVerifier",
+        "RedirectUri",
+        "Variable",
+    }
+)
 
 
 @_attrs_define
@@ -54,20 +62,12 @@ class OauthStateParam:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OauthStateParam: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        pkce_code_verifier = d.get("PKCECodeVerifier", UNSET)
 
-        def _parse_pkce_code_verifier(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        redirect_uri = d.get("RedirectUri", UNSET)
 
-        pkce_code_verifier = _parse_pkce_code_verifier(d.pop("PKCECodeVerifier", UNSET))
-
-        redirect_uri = d.pop("RedirectUri", UNSET)
-
-        variable = d.pop("Variable", UNSET)
+        variable = d.get("Variable", UNSET)
 
         _instance = cls(
             pkce_code_verifier=pkce_code_verifier,
@@ -75,7 +75,8 @@ class OauthStateParam:
             variable=variable,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

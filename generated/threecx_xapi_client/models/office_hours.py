@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="OfficeHours")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "BreakTime",
+        "Hours",
+        "OfficeHolidays",
+        "SystemLanguage",
+        "TimeZoneId",
+    }
+)
 
 
 @_attrs_define
@@ -97,60 +107,33 @@ class OfficeHours:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OfficeHours: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _break_time = d.get("BreakTime", UNSET)
+        break_time: None | Schedule | Unset
+        if _break_time is UNSET or _break_time is None:
+            break_time = _break_time
+        else:
+            break_time = Schedule.from_dict(_break_time)
 
-        def _parse_break_time(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_time_type_1 = Schedule.from_dict(data)
+        _hours = d.get("Hours", UNSET)
+        hours: None | Schedule | Unset
+        if _hours is UNSET or _hours is None:
+            hours = _hours
+        else:
+            hours = Schedule.from_dict(_hours)
 
-            return break_time_type_1
+        _office_holidays = d.get("OfficeHolidays", UNSET)
+        office_holidays: list[Holiday] | Unset
+        if _office_holidays is UNSET:
+            office_holidays = _office_holidays
+        else:
+            if not isinstance(_office_holidays, list):
+                raise TypeError(f"OfficeHolidays: expected a JSON array, got {type(_office_holidays).__name__}")
+            office_holidays = [Holiday.from_dict(item) for item in _office_holidays]
 
-        break_time = _parse_break_time(d.pop("BreakTime", UNSET))
+        system_language = d.get("SystemLanguage", UNSET)
 
-        def _parse_hours(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            hours_type_1 = Schedule.from_dict(data)
-
-            return hours_type_1
-
-        hours = _parse_hours(d.pop("Hours", UNSET))
-
-        _office_holidays = d.pop("OfficeHolidays", UNSET)
-        office_holidays: list[Holiday] | Unset = UNSET
-        if _office_holidays is not UNSET:
-            office_holidays = []
-            for office_holidays_item_data in _office_holidays:
-                office_holidays_item = Holiday.from_dict(office_holidays_item_data)
-
-                office_holidays.append(office_holidays_item)
-
-        def _parse_system_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        system_language = _parse_system_language(d.pop("SystemLanguage", UNSET))
-
-        def _parse_time_zone_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time_zone_id = _parse_time_zone_id(d.pop("TimeZoneId", UNSET))
+        time_zone_id = d.get("TimeZoneId", UNSET)
 
         _instance = cls(
             break_time=break_time,
@@ -160,7 +143,8 @@ class OfficeHours:
             time_zone_id=time_zone_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -21,6 +21,29 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OnBoardConverterData")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Available",
+        "ClockSkew",
+        "Connected",
+        "Converter",
+        "Cpu",
+        "CpuMac",
+        "Delay",
+        "DiskSpaceFree",
+        "DiskSpacePerc",
+        "DiskSpaceTotal",
+        "Gpu",
+        "Instances",
+        "MemoryPerc",
+        "MemoryTotal",
+        "MemoryUsed",
+        "SessionsList",
+        "StartTime",
+        "Ts",
+    }
+)
+
 
 @_attrs_define
 class OnBoardConverterData:
@@ -170,69 +193,69 @@ class OnBoardConverterData:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardConverterData: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        available = d.pop("Available", UNSET)
+        d = src_dict
+        available = d.get("Available", UNSET)
 
-        clock_skew = d.pop("ClockSkew", UNSET)
+        clock_skew = d.get("ClockSkew", UNSET)
 
-        connected = d.pop("Connected", UNSET)
+        connected = d.get("Connected", UNSET)
 
-        _converter = d.pop("Converter", UNSET)
+        _converter = d.get("Converter", UNSET)
         converter: OnBoardConverterDataDetail | Unset
-        if isinstance(_converter, Unset):
-            converter = UNSET
+        if _converter is UNSET:
+            converter = _converter
         else:
             converter = OnBoardConverterDataDetail.from_dict(_converter)
 
-        cpu = d.pop("Cpu", UNSET)
+        cpu = d.get("Cpu", UNSET)
 
-        _cpu_mac = d.pop("CpuMac", UNSET)
+        _cpu_mac = d.get("CpuMac", UNSET)
         cpu_mac: MacCpuInfo | Unset
-        if isinstance(_cpu_mac, Unset):
-            cpu_mac = UNSET
+        if _cpu_mac is UNSET:
+            cpu_mac = _cpu_mac
         else:
             cpu_mac = MacCpuInfo.from_dict(_cpu_mac)
 
-        delay = d.pop("Delay", UNSET)
+        delay = d.get("Delay", UNSET)
 
-        disk_space_free = d.pop("DiskSpaceFree", UNSET)
+        disk_space_free = d.get("DiskSpaceFree", UNSET)
 
-        disk_space_perc = d.pop("DiskSpacePerc", UNSET)
+        disk_space_perc = d.get("DiskSpacePerc", UNSET)
 
-        disk_space_total = d.pop("DiskSpaceTotal", UNSET)
+        disk_space_total = d.get("DiskSpaceTotal", UNSET)
 
-        _gpu = d.pop("Gpu", UNSET)
-        gpu: list[DebianGpuInfo] | Unset = UNSET
-        if _gpu is not UNSET:
-            gpu = []
-            for gpu_item_data in _gpu:
-                gpu_item = DebianGpuInfo.from_dict(gpu_item_data)
+        _gpu = d.get("Gpu", UNSET)
+        gpu: list[DebianGpuInfo] | Unset
+        if _gpu is UNSET:
+            gpu = _gpu
+        else:
+            if not isinstance(_gpu, list):
+                raise TypeError(f"Gpu: expected a JSON array, got {type(_gpu).__name__}")
+            gpu = [DebianGpuInfo.from_dict(item) for item in _gpu]
 
-                gpu.append(gpu_item)
+        instances = d.get("Instances", UNSET)
 
-        instances = d.pop("Instances", UNSET)
+        memory_perc = d.get("MemoryPerc", UNSET)
 
-        memory_perc = d.pop("MemoryPerc", UNSET)
+        memory_total = d.get("MemoryTotal", UNSET)
 
-        memory_total = d.pop("MemoryTotal", UNSET)
+        memory_used = d.get("MemoryUsed", UNSET)
 
-        memory_used = d.pop("MemoryUsed", UNSET)
+        _sessions_list = d.get("SessionsList", UNSET)
+        sessions_list: list[OnBoardConverterSession] | Unset
+        if _sessions_list is UNSET:
+            sessions_list = _sessions_list
+        else:
+            if not isinstance(_sessions_list, list):
+                raise TypeError(f"SessionsList: expected a JSON array, got {type(_sessions_list).__name__}")
+            sessions_list = [OnBoardConverterSession.from_dict(item) for item in _sessions_list]
 
-        _sessions_list = d.pop("SessionsList", UNSET)
-        sessions_list: list[OnBoardConverterSession] | Unset = UNSET
-        if _sessions_list is not UNSET:
-            sessions_list = []
-            for sessions_list_item_data in _sessions_list:
-                sessions_list_item = OnBoardConverterSession.from_dict(sessions_list_item_data)
+        start_time = d.get("StartTime", UNSET)
 
-                sessions_list.append(sessions_list_item)
-
-        start_time = d.pop("StartTime", UNSET)
-
-        _ts = d.pop("Ts", UNSET)
+        _ts = d.get("Ts", UNSET)
         ts: datetime.datetime | Unset
-        if isinstance(_ts, Unset):
-            ts = UNSET
+        if _ts is UNSET:
+            ts = _ts
         else:
             ts = parse_datetime(_ts)
 
@@ -257,7 +280,8 @@ class OnBoardConverterData:
             ts=ts,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,26 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterRow")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Active",
+        "Cloud",
+        "Enabled",
+        "Guid",
+        "Host",
+        "InstallScript",
+        "Ip",
+        "Port",
+        "Secret",
+        "ServerOS",
+        "ServerOSVersion",
+        "ServerStatus",
+        "TsActivated",
+        "TsCreated",
+        "Version",
+    }
+)
+
 
 @_attrs_define
 class OnBoardConverterRow:
@@ -128,46 +148,46 @@ class OnBoardConverterRow:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardConverterRow: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        active = d.pop("Active", UNSET)
+        d = src_dict
+        active = d.get("Active", UNSET)
 
-        cloud = d.pop("Cloud", UNSET)
+        cloud = d.get("Cloud", UNSET)
 
-        enabled = d.pop("Enabled", UNSET)
+        enabled = d.get("Enabled", UNSET)
 
-        guid = d.pop("Guid", UNSET)
+        guid = d.get("Guid", UNSET)
 
-        host = d.pop("Host", UNSET)
+        host = d.get("Host", UNSET)
 
-        install_script = d.pop("InstallScript", UNSET)
+        install_script = d.get("InstallScript", UNSET)
 
-        ip = d.pop("Ip", UNSET)
+        ip = d.get("Ip", UNSET)
 
-        port = d.pop("Port", UNSET)
+        port = d.get("Port", UNSET)
 
-        secret = d.pop("Secret", UNSET)
+        secret = d.get("Secret", UNSET)
 
-        server_os = d.pop("ServerOS", UNSET)
+        server_os = d.get("ServerOS", UNSET)
 
-        server_os_version = d.pop("ServerOSVersion", UNSET)
+        server_os_version = d.get("ServerOSVersion", UNSET)
 
-        server_status = d.pop("ServerStatus", UNSET)
+        server_status = d.get("ServerStatus", UNSET)
 
-        _ts_activated = d.pop("TsActivated", UNSET)
+        _ts_activated = d.get("TsActivated", UNSET)
         ts_activated: datetime.datetime | Unset
-        if isinstance(_ts_activated, Unset):
-            ts_activated = UNSET
+        if _ts_activated is UNSET:
+            ts_activated = _ts_activated
         else:
             ts_activated = parse_datetime(_ts_activated)
 
-        _ts_created = d.pop("TsCreated", UNSET)
+        _ts_created = d.get("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
-        if isinstance(_ts_created, Unset):
-            ts_created = UNSET
+        if _ts_created is UNSET:
+            ts_created = _ts_created
         else:
             ts_created = parse_datetime(_ts_created)
 
-        version = d.pop("Version", UNSET)
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             active=active,
@@ -187,7 +207,8 @@ class OnBoardConverterRow:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardConverterSession")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Attempts",
+        "CallId",
+        "Descr",
+        "ErrorMessage",
+        "Eta",
+        "Id",
+        "Progress",
+    }
+)
+
 
 @_attrs_define
 class OnBoardConverterSession:
@@ -78,25 +90,25 @@ class OnBoardConverterSession:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardConverterSession: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        attempts = d.pop("Attempts", UNSET)
+        d = src_dict
+        attempts = d.get("Attempts", UNSET)
 
-        call_id = d.pop("CallId", UNSET)
+        call_id = d.get("CallId", UNSET)
 
-        descr = d.pop("Descr", UNSET)
+        descr = d.get("Descr", UNSET)
 
-        error_message = d.pop("ErrorMessage", UNSET)
+        error_message = d.get("ErrorMessage", UNSET)
 
-        _eta = d.pop("Eta", UNSET)
+        _eta = d.get("Eta", UNSET)
         eta: datetime.datetime | Unset
-        if isinstance(_eta, Unset):
-            eta = UNSET
+        if _eta is UNSET:
+            eta = _eta
         else:
             eta = parse_datetime(_eta)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        progress = d.pop("Progress", UNSET)
+        progress = d.get("Progress", UNSET)
 
         _instance = cls(
             attempts=attempts,
@@ -108,7 +120,8 @@ class OnBoardConverterSession:
             progress=progress,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

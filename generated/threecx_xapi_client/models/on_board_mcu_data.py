@@ -18,6 +18,30 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OnBoardMcuData")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Attempts",
+        "AttendeeCount",
+        "Available",
+        "ClockSkew",
+        "Connected",
+        "Cpu",
+        "Delay",
+        "Fqdn",
+        "FreeDiskSpace",
+        "Mcu",
+        "MeetingCount",
+        "Memory",
+        "NetIn",
+        "NetOut",
+        "Online",
+        "RestartTime",
+        "StartTime",
+        "Ts",
+        "UpdateInterval",
+    }
+)
+
 
 @_attrs_define
 class OnBoardMcuData:
@@ -158,54 +182,54 @@ class OnBoardMcuData:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMcuData: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        attempts = d.pop("Attempts", UNSET)
+        d = src_dict
+        attempts = d.get("Attempts", UNSET)
 
-        attendee_count = d.pop("AttendeeCount", UNSET)
+        attendee_count = d.get("AttendeeCount", UNSET)
 
-        available = d.pop("Available", UNSET)
+        available = d.get("Available", UNSET)
 
-        clock_skew = d.pop("ClockSkew", UNSET)
+        clock_skew = d.get("ClockSkew", UNSET)
 
-        connected = d.pop("Connected", UNSET)
+        connected = d.get("Connected", UNSET)
 
-        cpu = d.pop("Cpu", UNSET)
+        cpu = d.get("Cpu", UNSET)
 
-        delay = d.pop("Delay", UNSET)
+        delay = d.get("Delay", UNSET)
 
-        fqdn = d.pop("Fqdn", UNSET)
+        fqdn = d.get("Fqdn", UNSET)
 
-        free_disk_space = d.pop("FreeDiskSpace", UNSET)
+        free_disk_space = d.get("FreeDiskSpace", UNSET)
 
-        _mcu = d.pop("Mcu", UNSET)
+        _mcu = d.get("Mcu", UNSET)
         mcu: OnBoardMcuDataDetail | Unset
-        if isinstance(_mcu, Unset):
-            mcu = UNSET
+        if _mcu is UNSET:
+            mcu = _mcu
         else:
             mcu = OnBoardMcuDataDetail.from_dict(_mcu)
 
-        meeting_count = d.pop("MeetingCount", UNSET)
+        meeting_count = d.get("MeetingCount", UNSET)
 
-        memory = d.pop("Memory", UNSET)
+        memory = d.get("Memory", UNSET)
 
-        net_in = d.pop("NetIn", UNSET)
+        net_in = d.get("NetIn", UNSET)
 
-        net_out = d.pop("NetOut", UNSET)
+        net_out = d.get("NetOut", UNSET)
 
-        online = d.pop("Online", UNSET)
+        online = d.get("Online", UNSET)
 
-        restart_time = d.pop("RestartTime", UNSET)
+        restart_time = d.get("RestartTime", UNSET)
 
-        start_time = d.pop("StartTime", UNSET)
+        start_time = d.get("StartTime", UNSET)
 
-        _ts = d.pop("Ts", UNSET)
+        _ts = d.get("Ts", UNSET)
         ts: datetime.datetime | Unset
-        if isinstance(_ts, Unset):
-            ts = UNSET
+        if _ts is UNSET:
+            ts = _ts
         else:
             ts = parse_datetime(_ts)
 
-        update_interval = d.pop("UpdateInterval", UNSET)
+        update_interval = d.get("UpdateInterval", UNSET)
 
         _instance = cls(
             attempts=attempts,
@@ -229,7 +253,8 @@ class OnBoardMcuData:
             update_interval=update_interval,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

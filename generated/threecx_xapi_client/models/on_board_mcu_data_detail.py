@@ -12,6 +12,19 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuDataDetail")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Active",
+        "Cloud",
+        "Enabled",
+        "Guid",
+        "Host",
+        "Ip",
+        "Port",
+        "Version",
+    }
+)
+
 
 @_attrs_define
 class OnBoardMcuDataDetail:
@@ -80,22 +93,22 @@ class OnBoardMcuDataDetail:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMcuDataDetail: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        active = d.pop("Active", UNSET)
+        d = src_dict
+        active = d.get("Active", UNSET)
 
-        cloud = d.pop("Cloud", UNSET)
+        cloud = d.get("Cloud", UNSET)
 
-        enabled = d.pop("Enabled", UNSET)
+        enabled = d.get("Enabled", UNSET)
 
-        guid = d.pop("Guid", UNSET)
+        guid = d.get("Guid", UNSET)
 
-        host = d.pop("Host", UNSET)
+        host = d.get("Host", UNSET)
 
-        ip = d.pop("Ip", UNSET)
+        ip = d.get("Ip", UNSET)
 
-        port = d.pop("Port", UNSET)
+        port = d.get("Port", UNSET)
 
-        version = d.pop("Version", UNSET)
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             active=active,
@@ -108,7 +121,8 @@ class OnBoardMcuDataDetail:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

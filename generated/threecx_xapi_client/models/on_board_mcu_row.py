@@ -15,6 +15,34 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardMcuRow")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Active",
+        "BandCap",
+        "CityName",
+        "Cloud",
+        "Country",
+        "CountryName",
+        "Enabled",
+        "Guid",
+        "Host",
+        "InstallScript",
+        "Ip",
+        "Latitude",
+        "Longitude",
+        "ManualGeo",
+        "PartsCap",
+        "Port",
+        "Secret",
+        "ServerOS",
+        "ServerStatus",
+        "TsActivated",
+        "TsCreated",
+        "Version",
+        "Zone",
+    }
+)
+
 
 @_attrs_define
 class OnBoardMcuRow:
@@ -189,28 +217,28 @@ class OnBoardMcuRow:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMcuRow: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        active = d.pop("Active", UNSET)
+        d = src_dict
+        active = d.get("Active", UNSET)
 
-        band_cap = d.pop("BandCap", UNSET)
+        band_cap = d.get("BandCap", UNSET)
 
-        city_name = d.pop("CityName", UNSET)
+        city_name = d.get("CityName", UNSET)
 
-        cloud = d.pop("Cloud", UNSET)
+        cloud = d.get("Cloud", UNSET)
 
-        country = d.pop("Country", UNSET)
+        country = d.get("Country", UNSET)
 
-        country_name = d.pop("CountryName", UNSET)
+        country_name = d.get("CountryName", UNSET)
 
-        enabled = d.pop("Enabled", UNSET)
+        enabled = d.get("Enabled", UNSET)
 
-        guid = d.pop("Guid", UNSET)
+        guid = d.get("Guid", UNSET)
 
-        host = d.pop("Host", UNSET)
+        host = d.get("Host", UNSET)
 
-        install_script = d.pop("InstallScript", UNSET)
+        install_script = d.get("InstallScript", UNSET)
 
-        ip = d.pop("Ip", UNSET)
+        ip = d.get("Ip", UNSET)
 
         def _parse_latitude(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -227,7 +255,7 @@ class OnBoardMcuRow:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        latitude = _parse_latitude(d.pop("Latitude", UNSET))
+        latitude = _parse_latitude(d.get("Latitude", UNSET))
 
         def _parse_longitude(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -244,37 +272,37 @@ class OnBoardMcuRow:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        longitude = _parse_longitude(d.pop("Longitude", UNSET))
+        longitude = _parse_longitude(d.get("Longitude", UNSET))
 
-        manual_geo = d.pop("ManualGeo", UNSET)
+        manual_geo = d.get("ManualGeo", UNSET)
 
-        parts_cap = d.pop("PartsCap", UNSET)
+        parts_cap = d.get("PartsCap", UNSET)
 
-        port = d.pop("Port", UNSET)
+        port = d.get("Port", UNSET)
 
-        secret = d.pop("Secret", UNSET)
+        secret = d.get("Secret", UNSET)
 
-        server_os = d.pop("ServerOS", UNSET)
+        server_os = d.get("ServerOS", UNSET)
 
-        server_status = d.pop("ServerStatus", UNSET)
+        server_status = d.get("ServerStatus", UNSET)
 
-        _ts_activated = d.pop("TsActivated", UNSET)
+        _ts_activated = d.get("TsActivated", UNSET)
         ts_activated: datetime.datetime | Unset
-        if isinstance(_ts_activated, Unset):
-            ts_activated = UNSET
+        if _ts_activated is UNSET:
+            ts_activated = _ts_activated
         else:
             ts_activated = parse_datetime(_ts_activated)
 
-        _ts_created = d.pop("TsCreated", UNSET)
+        _ts_created = d.get("TsCreated", UNSET)
         ts_created: datetime.datetime | Unset
-        if isinstance(_ts_created, Unset):
-            ts_created = UNSET
+        if _ts_created is UNSET:
+            ts_created = _ts_created
         else:
             ts_created = parse_datetime(_ts_created)
 
-        version = d.pop("Version", UNSET)
+        version = d.get("Version", UNSET)
 
-        zone = d.pop("Zone", UNSET)
+        zone = d.get("Zone", UNSET)
 
         _instance = cls(
             active=active,
@@ -302,7 +330,8 @@ class OnBoardMcuRow:
             zone=zone,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="OnBoardMeeting")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "McuFqdn",
+        "Meeting",
+        "MeetingId",
+        "Parts",
+        "Profile",
+        "Recorded",
+        "Sessionid",
+        "Start",
+    }
+)
+
 
 @_attrs_define
 class OnBoardMeeting:
@@ -103,37 +116,37 @@ class OnBoardMeeting:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMeeting: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        mcu_fqdn = d.pop("McuFqdn", UNSET)
+        d = src_dict
+        mcu_fqdn = d.get("McuFqdn", UNSET)
 
-        _meeting = d.pop("Meeting", UNSET)
+        _meeting = d.get("Meeting", UNSET)
         meeting: MeetingObj | Unset
-        if isinstance(_meeting, Unset):
-            meeting = UNSET
+        if _meeting is UNSET:
+            meeting = _meeting
         else:
             meeting = MeetingObj.from_dict(_meeting)
 
-        meeting_id = d.pop("MeetingId", UNSET)
+        meeting_id = d.get("MeetingId", UNSET)
 
-        _parts = d.pop("Parts", UNSET)
-        parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset = UNSET
-        if _parts is not UNSET:
-            parts = []
-            for parts_item_data in _parts:
-                parts_item = KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict(parts_item_data)
+        _parts = d.get("Parts", UNSET)
+        parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset
+        if _parts is UNSET:
+            parts = _parts
+        else:
+            if not isinstance(_parts, list):
+                raise TypeError(f"Parts: expected a JSON array, got {type(_parts).__name__}")
+            parts = [KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict(item) for item in _parts]
 
-                parts.append(parts_item)
+        profile = d.get("Profile", UNSET)
 
-        profile = d.pop("Profile", UNSET)
+        recorded = d.get("Recorded", UNSET)
 
-        recorded = d.pop("Recorded", UNSET)
+        sessionid = d.get("Sessionid", UNSET)
 
-        sessionid = d.pop("Sessionid", UNSET)
-
-        _start = d.pop("Start", UNSET)
+        _start = d.get("Start", UNSET)
         start: datetime.datetime | Unset
-        if isinstance(_start, Unset):
-            start = UNSET
+        if _start is UNSET:
+            start = _start
         else:
             start = parse_datetime(_start)
 
@@ -148,7 +161,8 @@ class OnBoardMeeting:
             start=start,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,16 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OnBoardUICommand")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ErrorMessage",
+        "McuId",
+        "Operation",
+        "RequestExpiration",
+        "State",
+    }
+)
+
 
 @_attrs_define
 class OnBoardUICommand:
@@ -66,21 +76,21 @@ class OnBoardUICommand:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardUICommand: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        error_message = d.pop("ErrorMessage", UNSET)
+        d = src_dict
+        error_message = d.get("ErrorMessage", UNSET)
 
-        mcu_id = d.pop("McuId", UNSET)
+        mcu_id = d.get("McuId", UNSET)
 
-        operation = d.pop("Operation", UNSET)
+        operation = d.get("Operation", UNSET)
 
-        _request_expiration = d.pop("RequestExpiration", UNSET)
+        _request_expiration = d.get("RequestExpiration", UNSET)
         request_expiration: datetime.datetime | Unset
-        if isinstance(_request_expiration, Unset):
-            request_expiration = UNSET
+        if _request_expiration is UNSET:
+            request_expiration = _request_expiration
         else:
             request_expiration = parse_datetime(_request_expiration)
 
-        state = d.pop("State", UNSET)
+        state = d.get("State", UNSET)
 
         _instance = cls(
             error_message=error_message,
@@ -90,7 +100,8 @@ class OnBoardUICommand:
             state=state,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

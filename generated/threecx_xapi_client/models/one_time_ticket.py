@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OneTimeTicket")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExpiresInSeconds",
+        "Ticket",
+    }
+)
 
 
 @_attrs_define
@@ -48,25 +55,18 @@ class OneTimeTicket:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OneTimeTicket: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        expires_in_seconds = d.get("ExpiresInSeconds", UNSET)
 
-        def _parse_expires_in_seconds(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        expires_in_seconds = _parse_expires_in_seconds(d.pop("ExpiresInSeconds", UNSET))
-
-        ticket = d.pop("Ticket", UNSET)
+        ticket = d.get("Ticket", UNSET)
 
         _instance = cls(
             expires_in_seconds=expires_in_seconds,
             ticket=ticket,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

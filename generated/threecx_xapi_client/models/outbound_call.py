@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,36 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="OutboundCall")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Answered",
+        "CallCost",
+        "CallDuration",
+        "CallHistoryId",
+        "CdrId",
+        "DestinationCalleeId",
+        "DestinationDisplayName",
+        "DestinationDn",
+        "QualityReport",
+        "RecordingId",
+        "Recordings",
+        "RecordingUrl",
+        "RingingDuration",
+        "RuleName",
+        "SentimentScore",
+        "SourceCallerId",
+        "SourceDisplayName",
+        "SourceDn",
+        "StartTime",
+        "Status",
+        "Summary",
+        "TalkingDuration",
+        "Transcription",
+        "TrunkName",
+        "TrunkNumber",
+    }
+)
 
 
 @_attrs_define
@@ -281,215 +311,68 @@ class OutboundCall:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundCall: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        answered = d.pop("Answered", UNSET)
+        d = src_dict
+        answered = d.get("Answered", UNSET)
 
-        def _parse_call_cost(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        call_cost = d.get("CallCost", UNSET)
 
-        call_cost = _parse_call_cost(d.pop("CallCost", UNSET))
+        call_duration = d.get("CallDuration", UNSET)
 
-        def _parse_call_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        call_history_id = d.get("CallHistoryId", UNSET)
 
-        call_duration = _parse_call_duration(d.pop("CallDuration", UNSET))
+        cdr_id = d.get("CdrId", UNSET)
 
-        def _parse_call_history_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        destination_callee_id = d.get("DestinationCalleeId", UNSET)
 
-        call_history_id = _parse_call_history_id(d.pop("CallHistoryId", UNSET))
+        destination_display_name = d.get("DestinationDisplayName", UNSET)
 
-        cdr_id = d.pop("CdrId", UNSET)
+        destination_dn = d.get("DestinationDn", UNSET)
 
-        def _parse_destination_callee_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        quality_report = d.get("QualityReport", UNSET)
 
-        destination_callee_id = _parse_destination_callee_id(d.pop("DestinationCalleeId", UNSET))
+        recording_id = d.get("RecordingId", UNSET)
 
-        def _parse_destination_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _recordings = d.get("Recordings", UNSET)
+        recordings: list[XReportRecording] | Unset
+        if _recordings is UNSET:
+            recordings = _recordings
+        else:
+            if not isinstance(_recordings, list):
+                raise TypeError(f"Recordings: expected a JSON array, got {type(_recordings).__name__}")
+            recordings = [XReportRecording.from_dict(item) for item in _recordings]
 
-        destination_display_name = _parse_destination_display_name(d.pop("DestinationDisplayName", UNSET))
+        recording_url = d.get("RecordingUrl", UNSET)
 
-        def _parse_destination_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ringing_duration = d.get("RingingDuration", UNSET)
 
-        destination_dn = _parse_destination_dn(d.pop("DestinationDn", UNSET))
+        rule_name = d.get("RuleName", UNSET)
 
-        def _parse_quality_report(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        sentiment_score = d.get("SentimentScore", UNSET)
 
-        quality_report = _parse_quality_report(d.pop("QualityReport", UNSET))
+        source_caller_id = d.get("SourceCallerId", UNSET)
 
-        def _parse_recording_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        source_display_name = d.get("SourceDisplayName", UNSET)
 
-        recording_id = _parse_recording_id(d.pop("RecordingId", UNSET))
+        source_dn = d.get("SourceDn", UNSET)
 
-        _recordings = d.pop("Recordings", UNSET)
-        recordings: list[XReportRecording] | Unset = UNSET
-        if _recordings is not UNSET:
-            recordings = []
-            for recordings_item_data in _recordings:
-                recordings_item = XReportRecording.from_dict(recordings_item_data)
-
-                recordings.append(recordings_item)
-
-        def _parse_recording_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
-
-        def _parse_ringing_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ringing_duration = _parse_ringing_duration(d.pop("RingingDuration", UNSET))
-
-        def _parse_rule_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        rule_name = _parse_rule_name(d.pop("RuleName", UNSET))
-
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
-
-        def _parse_source_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_caller_id = _parse_source_caller_id(d.pop("SourceCallerId", UNSET))
-
-        def _parse_source_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_display_name = _parse_source_display_name(d.pop("SourceDisplayName", UNSET))
-
-        def _parse_source_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        source_dn = _parse_source_dn(d.pop("SourceDn", UNSET))
-
-        _start_time = d.pop("StartTime", UNSET)
+        _start_time = d.get("StartTime", UNSET)
         start_time: datetime.datetime | Unset
-        if isinstance(_start_time, Unset):
-            start_time = UNSET
+        if _start_time is UNSET:
+            start_time = _start_time
         else:
             start_time = parse_datetime(_start_time)
 
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        status = d.get("Status", UNSET)
 
-        status = _parse_status(d.pop("Status", UNSET))
+        summary = d.get("Summary", UNSET)
 
-        def _parse_summary(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        talking_duration = d.get("TalkingDuration", UNSET)
 
-        summary = _parse_summary(d.pop("Summary", UNSET))
+        transcription = d.get("Transcription", UNSET)
 
-        def _parse_talking_duration(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        trunk_name = d.get("TrunkName", UNSET)
 
-        talking_duration = _parse_talking_duration(d.pop("TalkingDuration", UNSET))
-
-        def _parse_transcription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcription = _parse_transcription(d.pop("Transcription", UNSET))
-
-        def _parse_trunk_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_name = _parse_trunk_name(d.pop("TrunkName", UNSET))
-
-        def _parse_trunk_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_number = _parse_trunk_number(d.pop("TrunkNumber", UNSET))
+        trunk_number = d.get("TrunkNumber", UNSET)
 
         _instance = cls(
             answered=answered,
@@ -519,7 +402,8 @@ class OutboundCall:
             trunk_number=trunk_number,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

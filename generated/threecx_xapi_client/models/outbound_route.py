@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,17 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="OutboundRoute")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Append",
+        "CallerID",
+        "Prepend",
+        "StripDigits",
+        "TrunkId",
+        "TrunkName",
+    }
+)
 
 
 @_attrs_define
@@ -92,61 +103,18 @@ class OutboundRoute:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundRoute: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        append = d.get("Append", UNSET)
 
-        def _parse_append(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        caller_id = d.get("CallerID", UNSET)
 
-        append = _parse_append(d.pop("Append", UNSET))
+        prepend = d.get("Prepend", UNSET)
 
-        def _parse_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        strip_digits = d.get("StripDigits", UNSET)
 
-        caller_id = _parse_caller_id(d.pop("CallerID", UNSET))
+        trunk_id = d.get("TrunkId", UNSET)
 
-        def _parse_prepend(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prepend = _parse_prepend(d.pop("Prepend", UNSET))
-
-        def _parse_strip_digits(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        strip_digits = _parse_strip_digits(d.pop("StripDigits", UNSET))
-
-        def _parse_trunk_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        trunk_id = _parse_trunk_id(d.pop("TrunkId", UNSET))
-
-        def _parse_trunk_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        trunk_name = _parse_trunk_name(d.pop("TrunkName", UNSET))
+        trunk_name = d.get("TrunkName", UNSET)
 
         _instance = cls(
             append=append,
@@ -157,7 +125,8 @@ class OutboundRoute:
             trunk_name=trunk_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="OutboundRule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DNRanges",
+        "EmergencyRule",
+        "GroupIds",
+        "GroupNames",
+        "Id",
+        "Name",
+        "NumberLengthRanges",
+        "Prefix",
+        "Priority",
+        "Routes",
+    }
+)
 
 
 @_attrs_define
@@ -134,75 +149,54 @@ class OutboundRule:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _dn_ranges = d.pop("DNRanges", UNSET)
-        dn_ranges: list[DNRange] | Unset = UNSET
-        if _dn_ranges is not UNSET:
-            dn_ranges = []
-            for dn_ranges_item_data in _dn_ranges:
-                dn_ranges_item = DNRange.from_dict(dn_ranges_item_data)
+        d = src_dict
+        _dn_ranges = d.get("DNRanges", UNSET)
+        dn_ranges: list[DNRange] | Unset
+        if _dn_ranges is UNSET:
+            dn_ranges = _dn_ranges
+        else:
+            if not isinstance(_dn_ranges, list):
+                raise TypeError(f"DNRanges: expected a JSON array, got {type(_dn_ranges).__name__}")
+            dn_ranges = [DNRange.from_dict(item) for item in _dn_ranges]
 
-                dn_ranges.append(dn_ranges_item)
+        emergency_rule = d.get("EmergencyRule", UNSET)
 
-        def _parse_emergency_rule(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _group_ids = d.get("GroupIds", UNSET)
+        group_ids: list[int] | Unset
+        if _group_ids is UNSET:
+            group_ids = _group_ids
+        else:
+            if not isinstance(_group_ids, list):
+                raise TypeError(f"GroupIds: expected a JSON array, got {type(_group_ids).__name__}")
+            group_ids = _group_ids
 
-        emergency_rule = _parse_emergency_rule(d.pop("EmergencyRule", UNSET))
+        _group_names = d.get("GroupNames", UNSET)
+        group_names: list[str] | Unset
+        if _group_names is UNSET:
+            group_names = _group_names
+        else:
+            if not isinstance(_group_names, list):
+                raise TypeError(f"GroupNames: expected a JSON array, got {type(_group_names).__name__}")
+            group_names = _group_names
 
-        group_ids = cast(list[int], d.pop("GroupIds", UNSET))
+        id = d.get("Id", UNSET)
 
-        group_names = cast(list[str], d.pop("GroupNames", UNSET))
+        name = d.get("Name", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number_length_ranges = d.get("NumberLengthRanges", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prefix = d.get("Prefix", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
+        priority = d.get("Priority", UNSET)
 
-        def _parse_number_length_ranges(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number_length_ranges = _parse_number_length_ranges(d.pop("NumberLengthRanges", UNSET))
-
-        def _parse_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prefix = _parse_prefix(d.pop("Prefix", UNSET))
-
-        def _parse_priority(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        priority = _parse_priority(d.pop("Priority", UNSET))
-
-        _routes = d.pop("Routes", UNSET)
-        routes: list[OutboundRoute] | Unset = UNSET
-        if _routes is not UNSET:
-            routes = []
-            for routes_item_data in _routes:
-                routes_item = OutboundRoute.from_dict(routes_item_data)
-
-                routes.append(routes_item)
+        _routes = d.get("Routes", UNSET)
+        routes: list[OutboundRoute] | Unset
+        if _routes is UNSET:
+            routes = _routes
+        else:
+            if not isinstance(_routes, list):
+                raise TypeError(f"Routes: expected a JSON array, got {type(_routes).__name__}")
+            routes = [OutboundRoute.from_dict(item) for item in _routes]
 
         _instance = cls(
             dn_ranges=dn_ranges,
@@ -217,7 +211,8 @@ class OutboundRule:
             routes=routes,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ParticipantDetails")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "email",
+        "key",
+        "moderator",
+        "name",
+        "pbx_extension",
+    }
+)
 
 
 @_attrs_define
@@ -70,30 +80,16 @@ class ParticipantDetails:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ParticipantDetails: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        email = d.pop("email", UNSET)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        key = d.pop("key", UNSET)
+        key = d.get("key", UNSET)
 
-        def _parse_moderator(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        moderator = d.get("moderator", UNSET)
 
-        moderator = _parse_moderator(d.pop("moderator", UNSET))
+        name = d.get("name", UNSET)
 
-        name = d.pop("name", UNSET)
-
-        def _parse_pbx_extension(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pbx_extension = _parse_pbx_extension(d.pop("pbx_extension", UNSET))
+        pbx_extension = d.get("pbx_extension", UNSET)
 
         _instance = cls(
             email=email,
@@ -103,7 +99,8 @@ class ParticipantDetails:
             pbx_extension=pbx_extension,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

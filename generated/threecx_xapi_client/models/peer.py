@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Peer")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Hidden",
+        "Id",
+        "MemberOf",
+        "Name",
+        "Number",
+        "Tags",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -110,67 +122,39 @@ class Peer:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Peer: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        hidden = d.get("Hidden", UNSET)
 
-        def _parse_hidden(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        id = d.get("Id", UNSET)
 
-        hidden = _parse_hidden(d.pop("Hidden", UNSET))
+        _member_of = d.get("MemberOf", UNSET)
+        member_of: list[PeerGroup] | Unset
+        if _member_of is UNSET:
+            member_of = _member_of
+        else:
+            if not isinstance(_member_of, list):
+                raise TypeError(f"MemberOf: expected a JSON array, got {type(_member_of).__name__}")
+            member_of = [PeerGroup.from_dict(item) for item in _member_of]
 
-        id = d.pop("Id", UNSET)
+        name = d.get("Name", UNSET)
 
-        _member_of = d.pop("MemberOf", UNSET)
-        member_of: list[PeerGroup] | Unset = UNSET
-        if _member_of is not UNSET:
-            member_of = []
-            for member_of_item_data in _member_of:
-                member_of_item = PeerGroup.from_dict(member_of_item_data)
+        number = d.get("Number", UNSET)
 
-                member_of.append(member_of_item)
+        _tags = d.get("Tags", UNSET)
+        tags: list[UserTag] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = [UserTag(item) for item in _tags]
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        _tags = d.pop("Tags", UNSET)
-        tags: list[UserTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = UserTag(tags_item_data)
-
-                tags.append(tags_item)
-
-        def _parse_type_(data: object) -> None | PeerType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = PeerType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | PeerType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = PeerType(_type_)
 
         _instance = cls(
             hidden=hidden,
@@ -182,7 +166,8 @@ class Peer:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

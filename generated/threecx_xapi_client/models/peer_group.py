@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PeerGroup")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "GroupID",
+        "IsPrimary",
+        "Name",
+        "Number",
+        "RoleName",
+    }
+)
 
 
 @_attrs_define
@@ -78,44 +88,16 @@ class PeerGroup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PeerGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        group_id = d.pop("GroupID", UNSET)
+        d = src_dict
+        group_id = d.get("GroupID", UNSET)
 
-        def _parse_is_primary(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_primary = d.get("IsPrimary", UNSET)
 
-        is_primary = _parse_is_primary(d.pop("IsPrimary", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        number = d.get("Number", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_role_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        role_name = _parse_role_name(d.pop("RoleName", UNSET))
+        role_name = d.get("RoleName", UNSET)
 
         _instance = cls(
             group_id=group_id,
@@ -125,7 +107,8 @@ class PeerGroup:
             role_name=role_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.day_of_week import DayOfWeek
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Period")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DayOfWeek",
+        "Start",
+        "Stop",
+    }
+)
 
 
 @_attrs_define
@@ -65,38 +73,17 @@ class Period:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Period: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _day_of_week = d.get("DayOfWeek", UNSET)
+        day_of_week: DayOfWeek | None | Unset
+        if _day_of_week is UNSET or _day_of_week is None:
+            day_of_week = _day_of_week
+        else:
+            day_of_week = DayOfWeek(_day_of_week)
 
-        def _parse_day_of_week(data: object) -> DayOfWeek | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            day_of_week_type_1 = DayOfWeek(data)
+        start = d.get("Start", UNSET)
 
-            return day_of_week_type_1
-
-        day_of_week = _parse_day_of_week(d.pop("DayOfWeek", UNSET))
-
-        def _parse_start(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        start = _parse_start(d.pop("Start", UNSET))
-
-        def _parse_stop(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stop = _parse_stop(d.pop("Stop", UNSET))
+        stop = d.get("Stop", UNSET)
 
         _instance = cls(
             day_of_week=day_of_week,
@@ -104,7 +91,8 @@ class Period:
             stop=stop,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

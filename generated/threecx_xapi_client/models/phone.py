@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,19 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Phone")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "Interface",
+        "MacAddress",
+        "Name",
+        "ProvisioningLinkExt",
+        "ProvisioningLinkLocal",
+        "Settings",
+        "TemplateName",
+    }
+)
 
 
 @_attrs_define
@@ -118,75 +131,27 @@ class Phone:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Phone: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
-        def _parse_interface(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        interface = d.get("Interface", UNSET)
 
-        interface = _parse_interface(d.pop("Interface", UNSET))
+        mac_address = d.get("MacAddress", UNSET)
 
-        def _parse_mac_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        mac_address = _parse_mac_address(d.pop("MacAddress", UNSET))
+        provisioning_link_ext = d.get("ProvisioningLinkExt", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        provisioning_link_local = d.get("ProvisioningLinkLocal", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
+        _settings = d.get("Settings", UNSET)
+        settings: None | PhoneSettings | Unset
+        if _settings is UNSET or _settings is None:
+            settings = _settings
+        else:
+            settings = PhoneSettings.from_dict(_settings)
 
-        def _parse_provisioning_link_ext(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provisioning_link_ext = _parse_provisioning_link_ext(d.pop("ProvisioningLinkExt", UNSET))
-
-        def _parse_provisioning_link_local(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provisioning_link_local = _parse_provisioning_link_local(d.pop("ProvisioningLinkLocal", UNSET))
-
-        def _parse_settings(data: object) -> None | PhoneSettings | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            settings_type_1 = PhoneSettings.from_dict(data)
-
-            return settings_type_1
-
-        settings = _parse_settings(d.pop("Settings", UNSET))
-
-        def _parse_template_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        template_name = _parse_template_name(d.pop("TemplateName", UNSET))
+        template_name = d.get("TemplateName", UNSET)
 
         _instance = cls(
             id=id,
@@ -199,7 +164,8 @@ class Phone:
             template_name=template_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,15 @@ from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneBookSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "PhoneBookAddQueueName",
+        "PhoneBookDisplay",
+        "ResolvingLength",
+        "ResolvingType",
+    }
+)
 
 
 @_attrs_define
@@ -81,55 +90,29 @@ class PhoneBookSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneBookSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _phone_book_add_queue_name = d.get("PhoneBookAddQueueName", UNSET)
+        phone_book_add_queue_name: None | TypeOfPhoneBookAddQueueName | Unset
+        if _phone_book_add_queue_name is UNSET or _phone_book_add_queue_name is None:
+            phone_book_add_queue_name = _phone_book_add_queue_name
+        else:
+            phone_book_add_queue_name = TypeOfPhoneBookAddQueueName(_phone_book_add_queue_name)
 
-        def _parse_phone_book_add_queue_name(data: object) -> None | TypeOfPhoneBookAddQueueName | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            phone_book_add_queue_name_type_1 = TypeOfPhoneBookAddQueueName(data)
+        _phone_book_display = d.get("PhoneBookDisplay", UNSET)
+        phone_book_display: None | TypeOfPhoneBookDisplay | Unset
+        if _phone_book_display is UNSET or _phone_book_display is None:
+            phone_book_display = _phone_book_display
+        else:
+            phone_book_display = TypeOfPhoneBookDisplay(_phone_book_display)
 
-            return phone_book_add_queue_name_type_1
+        resolving_length = d.get("ResolvingLength", UNSET)
 
-        phone_book_add_queue_name = _parse_phone_book_add_queue_name(d.pop("PhoneBookAddQueueName", UNSET))
-
-        def _parse_phone_book_display(data: object) -> None | TypeOfPhoneBookDisplay | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            phone_book_display_type_1 = TypeOfPhoneBookDisplay(data)
-
-            return phone_book_display_type_1
-
-        phone_book_display = _parse_phone_book_display(d.pop("PhoneBookDisplay", UNSET))
-
-        def _parse_resolving_length(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        resolving_length = _parse_resolving_length(d.pop("ResolvingLength", UNSET))
-
-        def _parse_resolving_type(data: object) -> None | TypeOfPhoneBookResolving | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            resolving_type_type_1 = TypeOfPhoneBookResolving(data)
-
-            return resolving_type_type_1
-
-        resolving_type = _parse_resolving_type(d.pop("ResolvingType", UNSET))
+        _resolving_type = d.get("ResolvingType", UNSET)
+        resolving_type: None | TypeOfPhoneBookResolving | Unset
+        if _resolving_type is UNSET or _resolving_type is None:
+            resolving_type = _resolving_type
+        else:
+            resolving_type = TypeOfPhoneBookResolving(_resolving_type)
 
         _instance = cls(
             phone_book_add_queue_name=phone_book_add_queue_name,
@@ -138,7 +121,8 @@ class PhoneBookSettings:
             resolving_type=resolving_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,21 @@ from ..models.phone_device_vlan_type import PhoneDeviceVlanType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneDeviceVlanInfo")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Configurable",
+        "Enabled",
+        "Priority",
+        "PriorityConfigurable",
+        "PriorityMax",
+        "PriorityMin",
+        "Type",
+        "VlanId",
+        "VlanIdMax",
+        "VlanIdMin",
+    }
+)
 
 
 @_attrs_define
@@ -135,101 +150,31 @@ class PhoneDeviceVlanInfo:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneDeviceVlanInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        configurable = d.get("Configurable", UNSET)
 
-        def _parse_configurable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        enabled = d.get("Enabled", UNSET)
 
-        configurable = _parse_configurable(d.pop("Configurable", UNSET))
+        priority = d.get("Priority", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        priority_configurable = d.get("PriorityConfigurable", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        priority_max = d.get("PriorityMax", UNSET)
 
-        def _parse_priority(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        priority_min = d.get("PriorityMin", UNSET)
 
-        priority = _parse_priority(d.pop("Priority", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | PhoneDeviceVlanType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = PhoneDeviceVlanType(_type_)
 
-        def _parse_priority_configurable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        vlan_id = d.get("VlanId", UNSET)
 
-        priority_configurable = _parse_priority_configurable(d.pop("PriorityConfigurable", UNSET))
+        vlan_id_max = d.get("VlanIdMax", UNSET)
 
-        def _parse_priority_max(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        priority_max = _parse_priority_max(d.pop("PriorityMax", UNSET))
-
-        def _parse_priority_min(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        priority_min = _parse_priority_min(d.pop("PriorityMin", UNSET))
-
-        def _parse_type_(data: object) -> None | PhoneDeviceVlanType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = PhoneDeviceVlanType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
-
-        def _parse_vlan_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        vlan_id = _parse_vlan_id(d.pop("VlanId", UNSET))
-
-        def _parse_vlan_id_max(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        vlan_id_max = _parse_vlan_id_max(d.pop("VlanIdMax", UNSET))
-
-        def _parse_vlan_id_min(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        vlan_id_min = _parse_vlan_id_min(d.pop("VlanIdMin", UNSET))
+        vlan_id_min = d.get("VlanIdMin", UNSET)
 
         _instance = cls(
             configurable=configurable,
@@ -244,7 +189,8 @@ class PhoneDeviceVlanInfo:
             vlan_id_min=vlan_id_min,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

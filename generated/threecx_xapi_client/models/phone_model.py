@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneModel")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AddAllowed",
+        "CanBeSBC",
+        "Name",
+        "URL",
+        "UserAgent",
+    }
+)
 
 
 @_attrs_define
@@ -82,52 +92,16 @@ class PhoneModel:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneModel: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        add_allowed = d.get("AddAllowed", UNSET)
 
-        def _parse_add_allowed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        can_be_sbc = d.get("CanBeSBC", UNSET)
 
-        add_allowed = _parse_add_allowed(d.pop("AddAllowed", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_can_be_sbc(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        url = d.get("URL", UNSET)
 
-        can_be_sbc = _parse_can_be_sbc(d.pop("CanBeSBC", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("URL", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
+        user_agent = d.get("UserAgent", UNSET)
 
         _instance = cls(
             add_allowed=add_allowed,
@@ -137,7 +111,8 @@ class PhoneModel:
             user_agent=user_agent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

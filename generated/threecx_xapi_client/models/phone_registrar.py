@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhoneRegistrar")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Capabilities",
+        "FirmwareAvailable",
+        "FirmwareVersion",
+        "InterfaceLink",
+        "IpAddress",
+        "MAC",
+        "Model",
+        "UserAgent",
+        "Vendor",
+    }
+)
 
 
 @_attrs_define
@@ -122,88 +136,24 @@ class PhoneRegistrar:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneRegistrar: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        capabilities = d.get("Capabilities", UNSET)
 
-        def _parse_capabilities(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        firmware_available = d.get("FirmwareAvailable", UNSET)
 
-        capabilities = _parse_capabilities(d.pop("Capabilities", UNSET))
+        firmware_version = d.get("FirmwareVersion", UNSET)
 
-        def _parse_firmware_available(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        interface_link = d.get("InterfaceLink", UNSET)
 
-        firmware_available = _parse_firmware_available(d.pop("FirmwareAvailable", UNSET))
+        ip_address = d.get("IpAddress", UNSET)
 
-        def _parse_firmware_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        mac = d.get("MAC", UNSET)
 
-        firmware_version = _parse_firmware_version(d.pop("FirmwareVersion", UNSET))
+        model = d.get("Model", UNSET)
 
-        def _parse_interface_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        user_agent = d.get("UserAgent", UNSET)
 
-        interface_link = _parse_interface_link(d.pop("InterfaceLink", UNSET))
-
-        def _parse_ip_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_address = _parse_ip_address(d.pop("IpAddress", UNSET))
-
-        def _parse_mac(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mac = _parse_mac(d.pop("MAC", UNSET))
-
-        def _parse_model(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        model = _parse_model(d.pop("Model", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
-
-        def _parse_vendor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vendor = _parse_vendor(d.pop("Vendor", UNSET))
+        vendor = d.get("Vendor", UNSET)
 
         _instance = cls(
             capabilities=capabilities,
@@ -217,7 +167,8 @@ class PhoneRegistrar:
             vendor=vendor,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +19,43 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="PhoneSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowCustomQueueRingtones",
+        "Backlight",
+        "Codecs",
+        "CustomLogo",
+        "CustomQueueRingtones",
+        "DateFormat",
+        "Firmware",
+        "FirmwareLang",
+        "IsLogoCustomizable",
+        "IsSBC",
+        "LlDpInfo",
+        "LocalRTPPortEnd",
+        "LocalRTPPortStart",
+        "LocalSipPort",
+        "LogoDescription",
+        "LogoFileExtensionAllowed",
+        "PhoneLanguage",
+        "PowerLed",
+        "ProvisionExtendedData",
+        "ProvisionType",
+        "QueueRingTone",
+        "RemoteSpmHost",
+        "RemoteSpmPort",
+        "RingTone",
+        "SbcName",
+        "ScreenSaver",
+        "Secret",
+        "Srtp",
+        "TimeFormat",
+        "TimeZone",
+        "VlanInfos",
+        "XferType",
+    }
+)
 
 
 @_attrs_define
@@ -370,293 +407,117 @@ class PhoneSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_allow_custom_queue_ringtones(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_custom_queue_ringtones = _parse_allow_custom_queue_ringtones(d.pop("AllowCustomQueueRingtones", UNSET))
-
-        def _parse_backlight(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        backlight = _parse_backlight(d.pop("Backlight", UNSET))
-
-        codecs = cast(list[str], d.pop("Codecs", UNSET))
-
-        def _parse_custom_logo(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_logo = _parse_custom_logo(d.pop("CustomLogo", UNSET))
-
-        _custom_queue_ringtones = d.pop("CustomQueueRingtones", UNSET)
-        custom_queue_ringtones: list[CustomQueueRingtone] | Unset = UNSET
-        if _custom_queue_ringtones is not UNSET:
-            custom_queue_ringtones = []
-            for custom_queue_ringtones_item_data in _custom_queue_ringtones:
-                custom_queue_ringtones_item = CustomQueueRingtone.from_dict(custom_queue_ringtones_item_data)
-
-                custom_queue_ringtones.append(custom_queue_ringtones_item)
-
-        def _parse_date_format(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        date_format = _parse_date_format(d.pop("DateFormat", UNSET))
-
-        def _parse_firmware(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        firmware = _parse_firmware(d.pop("Firmware", UNSET))
-
-        def _parse_firmware_lang(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        firmware_lang = _parse_firmware_lang(d.pop("FirmwareLang", UNSET))
-
-        def _parse_is_logo_customizable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_logo_customizable = _parse_is_logo_customizable(d.pop("IsLogoCustomizable", UNSET))
-
-        def _parse_is_sbc(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_sbc = _parse_is_sbc(d.pop("IsSBC", UNSET))
-
-        def _parse_ll_dp_info(data: object) -> None | PhoneLldpInfo | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            ll_dp_info_type_1 = PhoneLldpInfo.from_dict(data)
-
-            return ll_dp_info_type_1
-
-        ll_dp_info = _parse_ll_dp_info(d.pop("LlDpInfo", UNSET))
-
-        def _parse_local_rtp_port_end(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        local_rtp_port_end = _parse_local_rtp_port_end(d.pop("LocalRTPPortEnd", UNSET))
-
-        def _parse_local_rtp_port_start(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        local_rtp_port_start = _parse_local_rtp_port_start(d.pop("LocalRTPPortStart", UNSET))
-
-        def _parse_local_sip_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        local_sip_port = _parse_local_sip_port(d.pop("LocalSipPort", UNSET))
-
-        def _parse_logo_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        logo_description = _parse_logo_description(d.pop("LogoDescription", UNSET))
-
-        logo_file_extension_allowed = cast(list[str], d.pop("LogoFileExtensionAllowed", UNSET))
-
-        def _parse_phone_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_language = _parse_phone_language(d.pop("PhoneLanguage", UNSET))
-
-        def _parse_power_led(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        power_led = _parse_power_led(d.pop("PowerLed", UNSET))
-
-        def _parse_provision_extended_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provision_extended_data = _parse_provision_extended_data(d.pop("ProvisionExtendedData", UNSET))
-
-        def _parse_provision_type(data: object) -> None | ProvType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            provision_type_type_1 = ProvType(data)
-
-            return provision_type_type_1
-
-        provision_type = _parse_provision_type(d.pop("ProvisionType", UNSET))
-
-        def _parse_queue_ring_tone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_ring_tone = _parse_queue_ring_tone(d.pop("QueueRingTone", UNSET))
-
-        def _parse_remote_spm_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remote_spm_host = _parse_remote_spm_host(d.pop("RemoteSpmHost", UNSET))
-
-        def _parse_remote_spm_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        remote_spm_port = _parse_remote_spm_port(d.pop("RemoteSpmPort", UNSET))
-
-        def _parse_ring_tone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_tone = _parse_ring_tone(d.pop("RingTone", UNSET))
-
-        def _parse_sbc_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sbc_name = _parse_sbc_name(d.pop("SbcName", UNSET))
-
-        def _parse_screen_saver(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        screen_saver = _parse_screen_saver(d.pop("ScreenSaver", UNSET))
-
-        def _parse_secret(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        secret = _parse_secret(d.pop("Secret", UNSET))
-
-        def _parse_srtp(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        srtp = _parse_srtp(d.pop("Srtp", UNSET))
-
-        def _parse_time_format(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time_format = _parse_time_format(d.pop("TimeFormat", UNSET))
-
-        def _parse_time_zone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time_zone = _parse_time_zone(d.pop("TimeZone", UNSET))
-
-        _vlan_infos = d.pop("VlanInfos", UNSET)
-        vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
-        if _vlan_infos is not UNSET:
-            vlan_infos = []
-            for vlan_infos_item_data in _vlan_infos:
-                vlan_infos_item = PhoneDeviceVlanInfo.from_dict(vlan_infos_item_data)
-
-                vlan_infos.append(vlan_infos_item)
-
-        def _parse_xfer_type(data: object) -> None | Unset | XferTypeEnum:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            xfer_type_type_1 = XferTypeEnum(data)
-
-            return xfer_type_type_1
-
-        xfer_type = _parse_xfer_type(d.pop("XferType", UNSET))
+        d = src_dict
+        allow_custom_queue_ringtones = d.get("AllowCustomQueueRingtones", UNSET)
+
+        backlight = d.get("Backlight", UNSET)
+
+        _codecs = d.get("Codecs", UNSET)
+        codecs: list[str] | Unset
+        if _codecs is UNSET:
+            codecs = _codecs
+        else:
+            if not isinstance(_codecs, list):
+                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
+            codecs = _codecs
+
+        custom_logo = d.get("CustomLogo", UNSET)
+
+        _custom_queue_ringtones = d.get("CustomQueueRingtones", UNSET)
+        custom_queue_ringtones: list[CustomQueueRingtone] | Unset
+        if _custom_queue_ringtones is UNSET:
+            custom_queue_ringtones = _custom_queue_ringtones
+        else:
+            if not isinstance(_custom_queue_ringtones, list):
+                raise TypeError(
+                    f"CustomQueueRingtones: expected a JSON array, got {type(_custom_queue_ringtones).__name__}"
+                )
+            custom_queue_ringtones = [CustomQueueRingtone.from_dict(item) for item in _custom_queue_ringtones]
+
+        date_format = d.get("DateFormat", UNSET)
+
+        firmware = d.get("Firmware", UNSET)
+
+        firmware_lang = d.get("FirmwareLang", UNSET)
+
+        is_logo_customizable = d.get("IsLogoCustomizable", UNSET)
+
+        is_sbc = d.get("IsSBC", UNSET)
+
+        _ll_dp_info = d.get("LlDpInfo", UNSET)
+        ll_dp_info: None | PhoneLldpInfo | Unset
+        if _ll_dp_info is UNSET or _ll_dp_info is None:
+            ll_dp_info = _ll_dp_info
+        else:
+            ll_dp_info = PhoneLldpInfo.from_dict(_ll_dp_info)
+
+        local_rtp_port_end = d.get("LocalRTPPortEnd", UNSET)
+
+        local_rtp_port_start = d.get("LocalRTPPortStart", UNSET)
+
+        local_sip_port = d.get("LocalSipPort", UNSET)
+
+        logo_description = d.get("LogoDescription", UNSET)
+
+        _logo_file_extension_allowed = d.get("LogoFileExtensionAllowed", UNSET)
+        logo_file_extension_allowed: list[str] | Unset
+        if _logo_file_extension_allowed is UNSET:
+            logo_file_extension_allowed = _logo_file_extension_allowed
+        else:
+            if not isinstance(_logo_file_extension_allowed, list):
+                raise TypeError(
+                    f"LogoFileExtensionAllowed: expected a JSON array, got {type(_logo_file_extension_allowed).__name__}"
+                )
+            logo_file_extension_allowed = _logo_file_extension_allowed
+
+        phone_language = d.get("PhoneLanguage", UNSET)
+
+        power_led = d.get("PowerLed", UNSET)
+
+        provision_extended_data = d.get("ProvisionExtendedData", UNSET)
+
+        _provision_type = d.get("ProvisionType", UNSET)
+        provision_type: None | ProvType | Unset
+        if _provision_type is UNSET or _provision_type is None:
+            provision_type = _provision_type
+        else:
+            provision_type = ProvType(_provision_type)
+
+        queue_ring_tone = d.get("QueueRingTone", UNSET)
+
+        remote_spm_host = d.get("RemoteSpmHost", UNSET)
+
+        remote_spm_port = d.get("RemoteSpmPort", UNSET)
+
+        ring_tone = d.get("RingTone", UNSET)
+
+        sbc_name = d.get("SbcName", UNSET)
+
+        screen_saver = d.get("ScreenSaver", UNSET)
+
+        secret = d.get("Secret", UNSET)
+
+        srtp = d.get("Srtp", UNSET)
+
+        time_format = d.get("TimeFormat", UNSET)
+
+        time_zone = d.get("TimeZone", UNSET)
+
+        _vlan_infos = d.get("VlanInfos", UNSET)
+        vlan_infos: list[PhoneDeviceVlanInfo] | Unset
+        if _vlan_infos is UNSET:
+            vlan_infos = _vlan_infos
+        else:
+            if not isinstance(_vlan_infos, list):
+                raise TypeError(f"VlanInfos: expected a JSON array, got {type(_vlan_infos).__name__}")
+            vlan_infos = [PhoneDeviceVlanInfo.from_dict(item) for item in _vlan_infos]
+
+        _xfer_type = d.get("XferType", UNSET)
+        xfer_type: None | Unset | XferTypeEnum
+        if _xfer_type is UNSET or _xfer_type is None:
+            xfer_type = _xfer_type
+        else:
+            xfer_type = XferTypeEnum(_xfer_type)
 
         _instance = cls(
             allow_custom_queue_ringtones=allow_custom_queue_ringtones,
@@ -693,7 +554,8 @@ class PhoneSettings:
             xfer_type=xfer_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

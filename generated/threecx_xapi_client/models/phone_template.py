@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,35 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="PhoneTemplate")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AddAllowed",
+        "AllowedNetConfigs",
+        "AllowSSLProvisioning",
+        "BacklightTimeouts",
+        "Codecs",
+        "Content",
+        "DateFormats",
+        "DefaultQueueRingTone",
+        "HotdeskingAllowed",
+        "Id",
+        "IsCustom",
+        "Languages",
+        "MaxQueueCustomRingtones",
+        "Models",
+        "PowerLedSettings",
+        "QueueRingTones",
+        "RingTones",
+        "RpsEnabled",
+        "ScreenSaverTimeouts",
+        "TemplateType",
+        "TimeFormats",
+        "TimeZones",
+        "URL",
+        "XferTypeEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -256,143 +285,145 @@ class PhoneTemplate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        add_allowed = d.get("AddAllowed", UNSET)
 
-        def _parse_add_allowed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _allowed_net_configs = d.get("AllowedNetConfigs", UNSET)
+        allowed_net_configs: list[str] | Unset
+        if _allowed_net_configs is UNSET:
+            allowed_net_configs = _allowed_net_configs
+        else:
+            if not isinstance(_allowed_net_configs, list):
+                raise TypeError(f"AllowedNetConfigs: expected a JSON array, got {type(_allowed_net_configs).__name__}")
+            allowed_net_configs = _allowed_net_configs
 
-        add_allowed = _parse_add_allowed(d.pop("AddAllowed", UNSET))
+        allow_ssl_provisioning = d.get("AllowSSLProvisioning", UNSET)
 
-        allowed_net_configs = cast(list[str], d.pop("AllowedNetConfigs", UNSET))
+        _backlight_timeouts = d.get("BacklightTimeouts", UNSET)
+        backlight_timeouts: list[str] | Unset
+        if _backlight_timeouts is UNSET:
+            backlight_timeouts = _backlight_timeouts
+        else:
+            if not isinstance(_backlight_timeouts, list):
+                raise TypeError(f"BacklightTimeouts: expected a JSON array, got {type(_backlight_timeouts).__name__}")
+            backlight_timeouts = _backlight_timeouts
 
-        def _parse_allow_ssl_provisioning(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _codecs = d.get("Codecs", UNSET)
+        codecs: list[str] | Unset
+        if _codecs is UNSET:
+            codecs = _codecs
+        else:
+            if not isinstance(_codecs, list):
+                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
+            codecs = _codecs
 
-        allow_ssl_provisioning = _parse_allow_ssl_provisioning(d.pop("AllowSSLProvisioning", UNSET))
+        content = d.get("Content", UNSET)
 
-        backlight_timeouts = cast(list[str], d.pop("BacklightTimeouts", UNSET))
+        _date_formats = d.get("DateFormats", UNSET)
+        date_formats: list[str] | Unset
+        if _date_formats is UNSET:
+            date_formats = _date_formats
+        else:
+            if not isinstance(_date_formats, list):
+                raise TypeError(f"DateFormats: expected a JSON array, got {type(_date_formats).__name__}")
+            date_formats = _date_formats
 
-        codecs = cast(list[str], d.pop("Codecs", UNSET))
+        default_queue_ring_tone = d.get("DefaultQueueRingTone", UNSET)
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        hotdesking_allowed = d.get("HotdeskingAllowed", UNSET)
 
-        content = _parse_content(d.pop("Content", UNSET))
+        id = d.get("Id", UNSET)
 
-        date_formats = cast(list[str], d.pop("DateFormats", UNSET))
+        is_custom = d.get("IsCustom", UNSET)
 
-        def _parse_default_queue_ring_tone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _languages = d.get("Languages", UNSET)
+        languages: list[str] | Unset
+        if _languages is UNSET:
+            languages = _languages
+        else:
+            if not isinstance(_languages, list):
+                raise TypeError(f"Languages: expected a JSON array, got {type(_languages).__name__}")
+            languages = _languages
 
-        default_queue_ring_tone = _parse_default_queue_ring_tone(d.pop("DefaultQueueRingTone", UNSET))
+        max_queue_custom_ringtones = d.get("MaxQueueCustomRingtones", UNSET)
 
-        def _parse_hotdesking_allowed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _models = d.get("Models", UNSET)
+        models: list[PhoneModel] | Unset
+        if _models is UNSET:
+            models = _models
+        else:
+            if not isinstance(_models, list):
+                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
+            models = [PhoneModel.from_dict(item) for item in _models]
 
-        hotdesking_allowed = _parse_hotdesking_allowed(d.pop("HotdeskingAllowed", UNSET))
+        _power_led_settings = d.get("PowerLedSettings", UNSET)
+        power_led_settings: list[str] | Unset
+        if _power_led_settings is UNSET:
+            power_led_settings = _power_led_settings
+        else:
+            if not isinstance(_power_led_settings, list):
+                raise TypeError(f"PowerLedSettings: expected a JSON array, got {type(_power_led_settings).__name__}")
+            power_led_settings = _power_led_settings
 
-        id = d.pop("Id", UNSET)
+        _queue_ring_tones = d.get("QueueRingTones", UNSET)
+        queue_ring_tones: list[str] | Unset
+        if _queue_ring_tones is UNSET:
+            queue_ring_tones = _queue_ring_tones
+        else:
+            if not isinstance(_queue_ring_tones, list):
+                raise TypeError(f"QueueRingTones: expected a JSON array, got {type(_queue_ring_tones).__name__}")
+            queue_ring_tones = _queue_ring_tones
 
-        def _parse_is_custom(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _ring_tones = d.get("RingTones", UNSET)
+        ring_tones: list[str] | Unset
+        if _ring_tones is UNSET:
+            ring_tones = _ring_tones
+        else:
+            if not isinstance(_ring_tones, list):
+                raise TypeError(f"RingTones: expected a JSON array, got {type(_ring_tones).__name__}")
+            ring_tones = _ring_tones
 
-        is_custom = _parse_is_custom(d.pop("IsCustom", UNSET))
+        rps_enabled = d.get("RpsEnabled", UNSET)
 
-        languages = cast(list[str], d.pop("Languages", UNSET))
+        _screen_saver_timeouts = d.get("ScreenSaverTimeouts", UNSET)
+        screen_saver_timeouts: list[str] | Unset
+        if _screen_saver_timeouts is UNSET:
+            screen_saver_timeouts = _screen_saver_timeouts
+        else:
+            if not isinstance(_screen_saver_timeouts, list):
+                raise TypeError(
+                    f"ScreenSaverTimeouts: expected a JSON array, got {type(_screen_saver_timeouts).__name__}"
+                )
+            screen_saver_timeouts = _screen_saver_timeouts
 
-        def _parse_max_queue_custom_ringtones(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _template_type = d.get("TemplateType", UNSET)
+        template_type: None | TemplateType | Unset
+        if _template_type is UNSET or _template_type is None:
+            template_type = _template_type
+        else:
+            template_type = TemplateType(_template_type)
 
-        max_queue_custom_ringtones = _parse_max_queue_custom_ringtones(d.pop("MaxQueueCustomRingtones", UNSET))
+        _time_formats = d.get("TimeFormats", UNSET)
+        time_formats: list[str] | Unset
+        if _time_formats is UNSET:
+            time_formats = _time_formats
+        else:
+            if not isinstance(_time_formats, list):
+                raise TypeError(f"TimeFormats: expected a JSON array, got {type(_time_formats).__name__}")
+            time_formats = _time_formats
 
-        _models = d.pop("Models", UNSET)
-        models: list[PhoneModel] | Unset = UNSET
-        if _models is not UNSET:
-            models = []
-            for models_item_data in _models:
-                models_item = PhoneModel.from_dict(models_item_data)
+        _time_zones = d.get("TimeZones", UNSET)
+        time_zones: list[str] | Unset
+        if _time_zones is UNSET:
+            time_zones = _time_zones
+        else:
+            if not isinstance(_time_zones, list):
+                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
+            time_zones = _time_zones
 
-                models.append(models_item)
+        url = d.get("URL", UNSET)
 
-        power_led_settings = cast(list[str], d.pop("PowerLedSettings", UNSET))
-
-        queue_ring_tones = cast(list[str], d.pop("QueueRingTones", UNSET))
-
-        ring_tones = cast(list[str], d.pop("RingTones", UNSET))
-
-        def _parse_rps_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        rps_enabled = _parse_rps_enabled(d.pop("RpsEnabled", UNSET))
-
-        screen_saver_timeouts = cast(list[str], d.pop("ScreenSaverTimeouts", UNSET))
-
-        def _parse_template_type(data: object) -> None | TemplateType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            template_type_type_1 = TemplateType(data)
-
-            return template_type_type_1
-
-        template_type = _parse_template_type(d.pop("TemplateType", UNSET))
-
-        time_formats = cast(list[str], d.pop("TimeFormats", UNSET))
-
-        time_zones = cast(list[str], d.pop("TimeZones", UNSET))
-
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("URL", UNSET))
-
-        def _parse_xfer_type_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        xfer_type_enabled = _parse_xfer_type_enabled(d.pop("XferTypeEnabled", UNSET))
+        xfer_type_enabled = d.get("XferTypeEnabled", UNSET)
 
         _instance = cls(
             add_allowed=add_allowed,
@@ -421,7 +452,8 @@ class PhoneTemplate:
             xfer_type_enabled=xfer_type_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,22 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PhonesSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowMultiQueueRingtones",
+        "AutoCleanupFirmware",
+        "AutoUpdatePhonesOnAdd",
+        "CustomDNDProfile",
+        "FanvilUpdateInterval",
+        "GrandstreamUpdateInterval",
+        "PhoneAllowMultiFirmwares",
+        "SnomUpdateInterval",
+        "UseProvisioningSecret",
+        "UseRpcForLocalPhones",
+        "YealinkUpdateInterval",
+    }
+)
 
 
 @_attrs_define
@@ -142,106 +158,28 @@ class PhonesSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PhonesSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_multi_queue_ringtones = d.get("AllowMultiQueueRingtones", UNSET)
 
-        def _parse_allow_multi_queue_ringtones(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        auto_cleanup_firmware = d.get("AutoCleanupFirmware", UNSET)
 
-        allow_multi_queue_ringtones = _parse_allow_multi_queue_ringtones(d.pop("AllowMultiQueueRingtones", UNSET))
+        auto_update_phones_on_add = d.get("AutoUpdatePhonesOnAdd", UNSET)
 
-        def _parse_auto_cleanup_firmware(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        custom_dnd_profile = d.get("CustomDNDProfile", UNSET)
 
-        auto_cleanup_firmware = _parse_auto_cleanup_firmware(d.pop("AutoCleanupFirmware", UNSET))
+        fanvil_update_interval = d.get("FanvilUpdateInterval", UNSET)
 
-        def _parse_auto_update_phones_on_add(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        grandstream_update_interval = d.get("GrandstreamUpdateInterval", UNSET)
 
-        auto_update_phones_on_add = _parse_auto_update_phones_on_add(d.pop("AutoUpdatePhonesOnAdd", UNSET))
+        phone_allow_multi_firmwares = d.get("PhoneAllowMultiFirmwares", UNSET)
 
-        def _parse_custom_dnd_profile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        snom_update_interval = d.get("SnomUpdateInterval", UNSET)
 
-        custom_dnd_profile = _parse_custom_dnd_profile(d.pop("CustomDNDProfile", UNSET))
+        use_provisioning_secret = d.get("UseProvisioningSecret", UNSET)
 
-        def _parse_fanvil_update_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        use_rpc_for_local_phones = d.get("UseRpcForLocalPhones", UNSET)
 
-        fanvil_update_interval = _parse_fanvil_update_interval(d.pop("FanvilUpdateInterval", UNSET))
-
-        def _parse_grandstream_update_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        grandstream_update_interval = _parse_grandstream_update_interval(d.pop("GrandstreamUpdateInterval", UNSET))
-
-        def _parse_phone_allow_multi_firmwares(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        phone_allow_multi_firmwares = _parse_phone_allow_multi_firmwares(d.pop("PhoneAllowMultiFirmwares", UNSET))
-
-        def _parse_snom_update_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        snom_update_interval = _parse_snom_update_interval(d.pop("SnomUpdateInterval", UNSET))
-
-        def _parse_use_provisioning_secret(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_provisioning_secret = _parse_use_provisioning_secret(d.pop("UseProvisioningSecret", UNSET))
-
-        def _parse_use_rpc_for_local_phones(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_rpc_for_local_phones = _parse_use_rpc_for_local_phones(d.pop("UseRpcForLocalPhones", UNSET))
-
-        def _parse_yealink_update_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        yealink_update_interval = _parse_yealink_update_interval(d.pop("YealinkUpdateInterval", UNSET))
+        yealink_update_interval = d.get("YealinkUpdateInterval", UNSET)
 
         _instance = cls(
             allow_multi_queue_ringtones=allow_multi_queue_ringtones,
@@ -257,7 +195,8 @@ class PhonesSettings:
             yealink_update_interval=yealink_update_interval,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PlayPromptBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "extension",
+        "promptId",
+    }
+)
+
 
 @_attrs_define
 class PlayPromptBody:
@@ -44,17 +51,18 @@ class PlayPromptBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PlayPromptBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        extension = d.pop("extension", UNSET)
+        d = src_dict
+        extension = d.get("extension", UNSET)
 
-        prompt_id = d.pop("promptId", UNSET)
+        prompt_id = d.get("promptId", UNSET)
 
         _instance = cls(
             extension=extension,
             prompt_id=prompt_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

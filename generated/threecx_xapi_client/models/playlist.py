@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Playlist")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoGain",
+        "Files",
+        "MaxVolumePercent",
+        "Name",
+        "PromptName",
+        "RepositoryPath",
+        "Shuffle",
+    }
+)
 
 
 @_attrs_define
@@ -96,56 +108,27 @@ class Playlist:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Playlist: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_gain = d.get("AutoGain", UNSET)
 
-        def _parse_auto_gain(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _files = d.get("Files", UNSET)
+        files: list[str] | Unset
+        if _files is UNSET:
+            files = _files
+        else:
+            if not isinstance(_files, list):
+                raise TypeError(f"Files: expected a JSON array, got {type(_files).__name__}")
+            files = _files
 
-        auto_gain = _parse_auto_gain(d.pop("AutoGain", UNSET))
+        max_volume_percent = d.get("MaxVolumePercent", UNSET)
 
-        files = cast(list[str], d.pop("Files", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_max_volume_percent(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        prompt_name = d.get("PromptName", UNSET)
 
-        max_volume_percent = _parse_max_volume_percent(d.pop("MaxVolumePercent", UNSET))
+        repository_path = d.get("RepositoryPath", UNSET)
 
-        name = d.pop("Name", UNSET)
-
-        def _parse_prompt_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_name = _parse_prompt_name(d.pop("PromptName", UNSET))
-
-        def _parse_repository_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        repository_path = _parse_repository_path(d.pop("RepositoryPath", UNSET))
-
-        def _parse_shuffle(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        shuffle = _parse_shuffle(d.pop("Shuffle", UNSET))
+        shuffle = d.get("Shuffle", UNSET)
 
         _instance = cls(
             auto_gain=auto_gain,
@@ -157,7 +140,8 @@ class Playlist:
             shuffle=shuffle,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,17 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProcessTelemetry")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "HandleCount",
+        "PrivateMemory",
+        "ProcessCount",
+        "Service",
+        "ThreadCount",
+        "Time",
+    }
+)
 
 
 @_attrs_define
@@ -99,73 +110,28 @@ class ProcessTelemetry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ProcessTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        handle_count = d.get("HandleCount", UNSET)
 
-        def _parse_handle_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        private_memory = d.get("PrivateMemory", UNSET)
 
-        handle_count = _parse_handle_count(d.pop("HandleCount", UNSET))
+        process_count = d.get("ProcessCount", UNSET)
 
-        def _parse_private_memory(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _service = d.get("Service", UNSET)
+        service: None | PhoneSystemService | Unset
+        if _service is UNSET or _service is None:
+            service = _service
+        else:
+            service = PhoneSystemService(_service)
 
-        private_memory = _parse_private_memory(d.pop("PrivateMemory", UNSET))
+        thread_count = d.get("ThreadCount", UNSET)
 
-        def _parse_process_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        process_count = _parse_process_count(d.pop("ProcessCount", UNSET))
-
-        def _parse_service(data: object) -> None | PhoneSystemService | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            service_type_1 = PhoneSystemService(data)
-
-            return service_type_1
-
-        service = _parse_service(d.pop("Service", UNSET))
-
-        def _parse_thread_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        thread_count = _parse_thread_count(d.pop("ThreadCount", UNSET))
-
-        def _parse_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                time_type_0 = parse_datetime(data)
-
-                return time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        time = _parse_time(d.pop("Time", UNSET))
+        _time = d.get("Time", UNSET)
+        time: datetime.datetime | None | Unset
+        if _time is UNSET or _time is None:
+            time = _time
+        else:
+            time = parse_datetime(_time)
 
         _instance = cls(
             handle_count=handle_count,
@@ -176,7 +142,8 @@ class ProcessTelemetry:
             time=time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

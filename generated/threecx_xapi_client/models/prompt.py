@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Prompt")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Filename",
+        "Id",
+        "Transcription",
+    }
+)
 
 
 @_attrs_define
@@ -58,27 +66,12 @@ class Prompt:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Prompt: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        filename = d.get("Filename", UNSET)
 
-        def _parse_filename(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        filename = _parse_filename(d.pop("Filename", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_transcription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcription = _parse_transcription(d.pop("Transcription", UNSET))
+        transcription = d.get("Transcription", UNSET)
 
         _instance = cls(
             filename=filename,
@@ -86,7 +79,8 @@ class Prompt:
             transcription=transcription,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

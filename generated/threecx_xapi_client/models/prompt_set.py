@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="PromptSet")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CultureCode",
+        "Description",
+        "Folder",
+        "Id",
+        "LanguageCode",
+        "Prompts",
+        "PromptSetName",
+        "PromptSetType",
+        "UseAlternateNumberPronunciation",
+        "Version",
+    }
+)
 
 
 @_attrs_define
@@ -138,96 +153,38 @@ class PromptSet:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PromptSet: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        culture_code = d.get("CultureCode", UNSET)
 
-        def _parse_culture_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        description = d.get("Description", UNSET)
 
-        culture_code = _parse_culture_code(d.pop("CultureCode", UNSET))
+        folder = d.get("Folder", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        description = _parse_description(d.pop("Description", UNSET))
+        language_code = d.get("LanguageCode", UNSET)
 
-        def _parse_folder(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _prompts = d.get("Prompts", UNSET)
+        prompts: list[Prompt] | Unset
+        if _prompts is UNSET:
+            prompts = _prompts
+        else:
+            if not isinstance(_prompts, list):
+                raise TypeError(f"Prompts: expected a JSON array, got {type(_prompts).__name__}")
+            prompts = [Prompt.from_dict(item) for item in _prompts]
 
-        folder = _parse_folder(d.pop("Folder", UNSET))
+        prompt_set_name = d.get("PromptSetName", UNSET)
 
-        id = d.pop("Id", UNSET)
+        _prompt_set_type = d.get("PromptSetType", UNSET)
+        prompt_set_type: None | PromptSetType | Unset
+        if _prompt_set_type is UNSET or _prompt_set_type is None:
+            prompt_set_type = _prompt_set_type
+        else:
+            prompt_set_type = PromptSetType(_prompt_set_type)
 
-        def _parse_language_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        use_alternate_number_pronunciation = d.get("UseAlternateNumberPronunciation", UNSET)
 
-        language_code = _parse_language_code(d.pop("LanguageCode", UNSET))
-
-        _prompts = d.pop("Prompts", UNSET)
-        prompts: list[Prompt] | Unset = UNSET
-        if _prompts is not UNSET:
-            prompts = []
-            for prompts_item_data in _prompts:
-                prompts_item = Prompt.from_dict(prompts_item_data)
-
-                prompts.append(prompts_item)
-
-        def _parse_prompt_set_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set_name = _parse_prompt_set_name(d.pop("PromptSetName", UNSET))
-
-        def _parse_prompt_set_type(data: object) -> None | PromptSetType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            prompt_set_type_type_1 = PromptSetType(data)
-
-            return prompt_set_type_type_1
-
-        prompt_set_type = _parse_prompt_set_type(d.pop("PromptSetType", UNSET))
-
-        def _parse_use_alternate_number_pronunciation(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_alternate_number_pronunciation = _parse_use_alternate_number_pronunciation(
-            d.pop("UseAlternateNumberPronunciation", UNSET)
-        )
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             culture_code=culture_code,
@@ -242,7 +199,8 @@ class PromptSet:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProviderPhone")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FriendlyName",
+        "IsInTrunk",
+        "IsMessagingEnabled",
+        "PhoneNumber",
+        "Sid",
+    }
+)
 
 
 @_attrs_define
@@ -78,45 +88,16 @@ class ProviderPhone:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ProviderPhone: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        friendly_name = d.get("FriendlyName", UNSET)
 
-        def _parse_friendly_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        is_in_trunk = d.get("IsInTrunk", UNSET)
 
-        friendly_name = _parse_friendly_name(d.pop("FriendlyName", UNSET))
+        is_messaging_enabled = d.get("IsMessagingEnabled", UNSET)
 
-        def _parse_is_in_trunk(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        phone_number = d.get("PhoneNumber", UNSET)
 
-        is_in_trunk = _parse_is_in_trunk(d.pop("IsInTrunk", UNSET))
-
-        def _parse_is_messaging_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_messaging_enabled = _parse_is_messaging_enabled(d.pop("IsMessagingEnabled", UNSET))
-
-        def _parse_phone_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_number = _parse_phone_number(d.pop("PhoneNumber", UNSET))
-
-        sid = d.pop("Sid", UNSET)
+        sid = d.get("Sid", UNSET)
 
         _instance = cls(
             friendly_name=friendly_name,
@@ -126,7 +107,8 @@ class ProviderPhone:
             sid=sid,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ProviderPhones")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "NextPageToken",
+        "Phones",
+    }
+)
 
 
 @_attrs_define
@@ -59,32 +66,25 @@ class ProviderPhones:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        next_page_token = d.get("NextPageToken", UNSET)
 
-        def _parse_next_page_token(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        next_page_token = _parse_next_page_token(d.pop("NextPageToken", UNSET))
-
-        _phones = d.pop("Phones", UNSET)
-        phones: list[ProviderPhone] | Unset = UNSET
-        if _phones is not UNSET:
-            phones = []
-            for phones_item_data in _phones:
-                phones_item = ProviderPhone.from_dict(phones_item_data)
-
-                phones.append(phones_item)
+        _phones = d.get("Phones", UNSET)
+        phones: list[ProviderPhone] | Unset
+        if _phones is UNSET:
+            phones = _phones
+        else:
+            if not isinstance(_phones, list):
+                raise TypeError(f"Phones: expected a JSON array, got {type(_phones).__name__}")
+            phones = [ProviderPhone.from_dict(item) for item in _phones]
 
         _instance = cls(
             next_page_token=next_page_token,
             phones=phones,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

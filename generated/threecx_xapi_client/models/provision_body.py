@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProvisionBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "reprovision",
+        "userId",
+    }
+)
+
 
 @_attrs_define
 class ProvisionBody:
@@ -44,17 +51,18 @@ class ProvisionBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ProvisionBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        reprovision = d.pop("reprovision", UNSET)
+        d = src_dict
+        reprovision = d.get("reprovision", UNSET)
 
-        user_id = d.pop("userId", UNSET)
+        user_id = d.get("userId", UNSET)
 
         _instance = cls(
             reprovision=reprovision,
             user_id=user_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

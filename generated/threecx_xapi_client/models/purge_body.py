@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PurgeBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "purgeObject",
+    }
+)
+
 
 @_attrs_define
 class PurgeBody:
@@ -52,26 +58,20 @@ class PurgeBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PurgeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_purge_object(data: object) -> None | Unset | XOutboundRulePurge:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            purge_object_type_1 = XOutboundRulePurge.from_dict(data)
-
-            return purge_object_type_1
-
-        purge_object = _parse_purge_object(d.pop("purgeObject", UNSET))
+        d = src_dict
+        _purge_object = d.get("purgeObject", UNSET)
+        purge_object: None | Unset | XOutboundRulePurge
+        if _purge_object is UNSET or _purge_object is None:
+            purge_object = _purge_object
+        else:
+            purge_object = XOutboundRulePurge.from_dict(_purge_object)
 
         _instance = cls(
             purge_object=purge_object,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

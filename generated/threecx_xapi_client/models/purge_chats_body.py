@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="PurgeChatsBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "period",
+    }
+)
+
 
 @_attrs_define
 class PurgeChatsBody:
@@ -46,11 +52,11 @@ class PurgeChatsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PurgeChatsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _period = d.pop("period", UNSET)
+        d = src_dict
+        _period = d.get("period", UNSET)
         period: PurgeSettings | Unset
-        if isinstance(_period, Unset):
-            period = UNSET
+        if _period is UNSET:
+            period = _period
         else:
             period = PurgeSettings.from_dict(_period)
 
@@ -58,7 +64,8 @@ class PurgeChatsBody:
             period=period,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

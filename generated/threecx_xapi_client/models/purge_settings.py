@@ -14,6 +14,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PurgeSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "All",
+        "Start",
+        "Stop",
+    }
+)
+
 
 @_attrs_define
 class PurgeSettings:
@@ -64,42 +72,22 @@ class PurgeSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"PurgeSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        all_ = d.pop("All", UNSET)
+        d = src_dict
+        all_ = d.get("All", UNSET)
 
-        def _parse_start(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_type_0 = parse_datetime(data)
+        _start = d.get("Start", UNSET)
+        start: datetime.datetime | None | Unset
+        if _start is UNSET or _start is None:
+            start = _start
+        else:
+            start = parse_datetime(_start)
 
-                return start_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Start: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        start = _parse_start(d.pop("Start", UNSET))
-
-        def _parse_stop(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                stop_type_0 = parse_datetime(data)
-
-                return stop_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Stop: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        stop = _parse_stop(d.pop("Stop", UNSET))
+        _stop = d.get("Stop", UNSET)
+        stop: datetime.datetime | None | Unset
+        if _stop is UNSET or _stop is None:
+            stop = _stop
+        else:
+            stop = parse_datetime(_stop)
 
         _instance = cls(
             all_=all_,
@@ -107,7 +95,8 @@ class PurgeSettings:
             stop=stop,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -13,6 +13,32 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QualityParty")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AddressStr",
+        "Burst",
+        "Codec",
+        "Duration",
+        "GlobalPort",
+        "Inbound",
+        "LocalPort",
+        "Location",
+        "MOSFromPBX",
+        "MOSToPBX",
+        "Number",
+        "RTT",
+        "RxJitter",
+        "RxLost",
+        "RxPackets",
+        "TunAddressStr",
+        "TxBursts",
+        "TxJitter",
+        "TxLost",
+        "TxPackets",
+        "UserAgent",
+    }
+)
+
 
 @_attrs_define
 class QualityParty:
@@ -257,79 +283,22 @@ class QualityParty:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QualityParty: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        address_str = d.get("AddressStr", UNSET)
 
-        def _parse_address_str(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        burst = d.get("Burst", UNSET)
 
-        address_str = _parse_address_str(d.pop("AddressStr", UNSET))
+        codec = d.get("Codec", UNSET)
 
-        def _parse_burst(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        duration = d.get("Duration", UNSET)
 
-        burst = _parse_burst(d.pop("Burst", UNSET))
+        global_port = d.get("GlobalPort", UNSET)
 
-        def _parse_codec(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        inbound = d.get("Inbound", UNSET)
 
-        codec = _parse_codec(d.pop("Codec", UNSET))
+        local_port = d.get("LocalPort", UNSET)
 
-        def _parse_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        duration = _parse_duration(d.pop("Duration", UNSET))
-
-        def _parse_global_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        global_port = _parse_global_port(d.pop("GlobalPort", UNSET))
-
-        def _parse_inbound(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        inbound = _parse_inbound(d.pop("Inbound", UNSET))
-
-        def _parse_local_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        local_port = _parse_local_port(d.pop("LocalPort", UNSET))
-
-        def _parse_location(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        location = _parse_location(d.pop("Location", UNSET))
+        location = d.get("Location", UNSET)
 
         def _parse_mos_from_pbx(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -346,7 +315,7 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        mos_from_pbx = _parse_mos_from_pbx(d.pop("MOSFromPBX", UNSET))
+        mos_from_pbx = _parse_mos_from_pbx(d.get("MOSFromPBX", UNSET))
 
         def _parse_mos_to_pbx(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -363,16 +332,9 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        mos_to_pbx = _parse_mos_to_pbx(d.pop("MOSToPBX", UNSET))
+        mos_to_pbx = _parse_mos_to_pbx(d.get("MOSToPBX", UNSET))
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
+        number = d.get("Number", UNSET)
 
         def _parse_rtt(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -389,7 +351,7 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        rtt = _parse_rtt(d.pop("RTT", UNSET))
+        rtt = _parse_rtt(d.get("RTT", UNSET))
 
         def _parse_rx_jitter(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -406,7 +368,7 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        rx_jitter = _parse_rx_jitter(d.pop("RxJitter", UNSET))
+        rx_jitter = _parse_rx_jitter(d.get("RxJitter", UNSET))
 
         def _parse_rx_lost(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -423,34 +385,13 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        rx_lost = _parse_rx_lost(d.pop("RxLost", UNSET))
+        rx_lost = _parse_rx_lost(d.get("RxLost", UNSET))
 
-        def _parse_rx_packets(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        rx_packets = d.get("RxPackets", UNSET)
 
-        rx_packets = _parse_rx_packets(d.pop("RxPackets", UNSET))
+        tun_address_str = d.get("TunAddressStr", UNSET)
 
-        def _parse_tun_address_str(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tun_address_str = _parse_tun_address_str(d.pop("TunAddressStr", UNSET))
-
-        def _parse_tx_bursts(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tx_bursts = _parse_tx_bursts(d.pop("TxBursts", UNSET))
+        tx_bursts = d.get("TxBursts", UNSET)
 
         def _parse_tx_jitter(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -467,7 +408,7 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        tx_jitter = _parse_tx_jitter(d.pop("TxJitter", UNSET))
+        tx_jitter = _parse_tx_jitter(d.get("TxJitter", UNSET))
 
         def _parse_tx_lost(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -484,25 +425,11 @@ class QualityParty:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        tx_lost = _parse_tx_lost(d.pop("TxLost", UNSET))
+        tx_lost = _parse_tx_lost(d.get("TxLost", UNSET))
 
-        def _parse_tx_packets(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        tx_packets = d.get("TxPackets", UNSET)
 
-        tx_packets = _parse_tx_packets(d.pop("TxPackets", UNSET))
-
-        def _parse_user_agent(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_agent = _parse_user_agent(d.pop("UserAgent", UNSET))
+        user_agent = d.get("UserAgent", UNSET)
 
         _instance = cls(
             address_str=address_str,
@@ -528,7 +455,8 @@ class QualityParty:
             user_agent=user_agent,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

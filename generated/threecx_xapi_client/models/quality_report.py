@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="QualityReport")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "MOS",
+        "OverallScore",
+        "Party1",
+        "Party2",
+        "Reason",
+        "Summary",
+        "Transcoding",
+    }
+)
+
 
 @_attrs_define
 class QualityReport:
@@ -117,7 +129,7 @@ class QualityReport:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QualityReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
 
         def _parse_mos(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -134,69 +146,29 @@ class QualityReport:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        mos = _parse_mos(d.pop("MOS", UNSET))
+        mos = _parse_mos(d.get("MOS", UNSET))
 
-        def _parse_overall_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        overall_score = d.get("OverallScore", UNSET)
 
-        overall_score = _parse_overall_score(d.pop("OverallScore", UNSET))
+        _party_1 = d.get("Party1", UNSET)
+        party_1: None | QualityParty | Unset
+        if _party_1 is UNSET or _party_1 is None:
+            party_1 = _party_1
+        else:
+            party_1 = QualityParty.from_dict(_party_1)
 
-        def _parse_party_1(data: object) -> None | QualityParty | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            party_1_type_1 = QualityParty.from_dict(data)
+        _party_2 = d.get("Party2", UNSET)
+        party_2: None | QualityParty | Unset
+        if _party_2 is UNSET or _party_2 is None:
+            party_2 = _party_2
+        else:
+            party_2 = QualityParty.from_dict(_party_2)
 
-            return party_1_type_1
+        reason = d.get("Reason", UNSET)
 
-        party_1 = _parse_party_1(d.pop("Party1", UNSET))
+        summary = d.get("Summary", UNSET)
 
-        def _parse_party_2(data: object) -> None | QualityParty | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            party_2_type_1 = QualityParty.from_dict(data)
-
-            return party_2_type_1
-
-        party_2 = _parse_party_2(d.pop("Party2", UNSET))
-
-        def _parse_reason(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reason = _parse_reason(d.pop("Reason", UNSET))
-
-        def _parse_summary(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        summary = _parse_summary(d.pop("Summary", UNSET))
-
-        def _parse_transcoding(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        transcoding = _parse_transcoding(d.pop("Transcoding", UNSET))
+        transcoding = d.get("Transcoding", UNSET)
 
         _instance = cls(
             mos=mos,
@@ -208,7 +180,8 @@ class QualityReport:
             transcoding=transcoding,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

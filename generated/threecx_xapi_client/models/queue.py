@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -27,6 +27,66 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Queue")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallUsEnableChat",
+        "CallUsEnablePhone",
+        "CallUsEnableVideo",
+        "CallUsRequirement",
+        "ClickToCallId",
+        "AgentAvailabilityMode",
+        "Agents",
+        "AnnounceEstimatedWaitTime",
+        "AnnounceEstimatedWaitTimeInterval",
+        "AnnouncementInterval",
+        "AnnounceQueuePosition",
+        "AutoLogoutMissedCalls",
+        "BreakRoute",
+        "CallbackEnableTime",
+        "CallbackOfferOnly",
+        "CallbackOfferPrompt",
+        "CallbackPrefix",
+        "ComfortPrompts",
+        "ComfortPromptsEnabled",
+        "ComfortPromptsInterval",
+        "DestinationNoAnswerPrompt",
+        "EnableIntro",
+        "ForwardNoAnswer",
+        "GreetingFile",
+        "HolidaysRoute",
+        "IntroFile",
+        "IsRegistered",
+        "Managers",
+        "MasterTimeout",
+        "MaxCallersInQueue",
+        "MaxWaitStrategyEnabled",
+        "MaxWaitTimeSkillGroupValues",
+        "Name",
+        "NotifyCodes",
+        "OnHoldFile",
+        "OutOfOfficeRoute",
+        "PlayFullPrompt",
+        "PollingStrategy",
+        "PriorityQueue",
+        "PromptSet",
+        "Recording",
+        "ResetQueueStatisticsSchedule",
+        "ResetStatisticsScheduleEnabled",
+        "RingTimeout",
+        "SkillBasedRingAllCumulativePollingEnabled",
+        "SLATime",
+        "StopBackgroundWhenPrompt",
+        "TypeOfChatOwnershipType",
+        "VMEmailList",
+        "VMEmailOptions",
+        "WrapUpTime",
+    }
+)
 
 
 @_attrs_define
@@ -627,532 +687,215 @@ class Queue:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Queue: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_call_us_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_chat = _parse_call_us_enable_chat(d.pop("CallUsEnableChat", UNSET))
-
-        def _parse_call_us_enable_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_phone = _parse_call_us_enable_phone(d.pop("CallUsEnablePhone", UNSET))
-
-        def _parse_call_us_enable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_video = _parse_call_us_enable_video(d.pop("CallUsEnableVideo", UNSET))
-
-        def _parse_call_us_requirement(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_us_requirement_type_1 = Authentication(data)
-
-            return call_us_requirement_type_1
-
-        call_us_requirement = _parse_call_us_requirement(d.pop("CallUsRequirement", UNSET))
-
-        def _parse_click_to_call_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
-
-        def _parse_agent_availability_mode(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        agent_availability_mode = _parse_agent_availability_mode(d.pop("AgentAvailabilityMode", UNSET))
-
-        _agents = d.pop("Agents", UNSET)
-        agents: list[QueueAgent] | Unset = UNSET
-        if _agents is not UNSET:
-            agents = []
-            for agents_item_data in _agents:
-                agents_item = QueueAgent.from_dict(agents_item_data)
-
-                agents.append(agents_item)
-
-        def _parse_announce_estimated_wait_time(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        announce_estimated_wait_time = _parse_announce_estimated_wait_time(d.pop("AnnounceEstimatedWaitTime", UNSET))
-
-        def _parse_announce_estimated_wait_time_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        announce_estimated_wait_time_interval = _parse_announce_estimated_wait_time_interval(
-            d.pop("AnnounceEstimatedWaitTimeInterval", UNSET)
-        )
-
-        def _parse_announcement_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        announcement_interval = _parse_announcement_interval(d.pop("AnnouncementInterval", UNSET))
-
-        def _parse_announce_queue_position(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        announce_queue_position = _parse_announce_queue_position(d.pop("AnnounceQueuePosition", UNSET))
-
-        def _parse_auto_logout_missed_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        auto_logout_missed_calls = _parse_auto_logout_missed_calls(d.pop("AutoLogoutMissedCalls", UNSET))
-
-        def _parse_break_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_route_type_1 = Route.from_dict(data)
-
-            return break_route_type_1
-
-        break_route = _parse_break_route(d.pop("BreakRoute", UNSET))
-
-        def _parse_callback_enable_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        callback_enable_time = _parse_callback_enable_time(d.pop("CallbackEnableTime", UNSET))
-
-        def _parse_callback_offer_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        callback_offer_only = _parse_callback_offer_only(d.pop("CallbackOfferOnly", UNSET))
-
-        def _parse_callback_offer_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        callback_offer_prompt = _parse_callback_offer_prompt(d.pop("CallbackOfferPrompt", UNSET))
-
-        def _parse_callback_prefix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        callback_prefix = _parse_callback_prefix(d.pop("CallbackPrefix", UNSET))
-
-        comfort_prompts = cast(list[str], d.pop("ComfortPrompts", UNSET))
-
-        def _parse_comfort_prompts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        comfort_prompts_enabled = _parse_comfort_prompts_enabled(d.pop("ComfortPromptsEnabled", UNSET))
-
-        def _parse_comfort_prompts_interval(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        comfort_prompts_interval = _parse_comfort_prompts_interval(d.pop("ComfortPromptsInterval", UNSET))
-
-        def _parse_destination_no_answer_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        destination_no_answer_prompt = _parse_destination_no_answer_prompt(d.pop("DestinationNoAnswerPrompt", UNSET))
-
-        def _parse_enable_intro(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_intro = _parse_enable_intro(d.pop("EnableIntro", UNSET))
-
-        def _parse_forward_no_answer(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            forward_no_answer_type_1 = Destination.from_dict(data)
-
-            return forward_no_answer_type_1
-
-        forward_no_answer = _parse_forward_no_answer(d.pop("ForwardNoAnswer", UNSET))
-
-        def _parse_greeting_file(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        greeting_file = _parse_greeting_file(d.pop("GreetingFile", UNSET))
-
-        def _parse_holidays_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            holidays_route_type_1 = Route.from_dict(data)
-
-            return holidays_route_type_1
-
-        holidays_route = _parse_holidays_route(d.pop("HolidaysRoute", UNSET))
-
-        def _parse_intro_file(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        intro_file = _parse_intro_file(d.pop("IntroFile", UNSET))
-
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
-
-        _managers = d.pop("Managers", UNSET)
-        managers: list[QueueManager] | Unset = UNSET
-        if _managers is not UNSET:
-            managers = []
-            for managers_item_data in _managers:
-                managers_item = QueueManager.from_dict(managers_item_data)
-
-                managers.append(managers_item)
-
-        def _parse_master_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        master_timeout = _parse_master_timeout(d.pop("MasterTimeout", UNSET))
-
-        def _parse_max_callers_in_queue(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_callers_in_queue = _parse_max_callers_in_queue(d.pop("MaxCallersInQueue", UNSET))
-
-        def _parse_max_wait_strategy_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        max_wait_strategy_enabled = _parse_max_wait_strategy_enabled(d.pop("MaxWaitStrategyEnabled", UNSET))
-
-        max_wait_time_skill_group_values = cast(list[int], d.pop("MaxWaitTimeSkillGroupValues", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        _notify_codes = d.pop("NotifyCodes", UNSET)
-        notify_codes: list[QueueNotifyCode] | Unset = UNSET
-        if _notify_codes is not UNSET:
-            notify_codes = []
-            for notify_codes_item_data in _notify_codes:
-                notify_codes_item = QueueNotifyCode(notify_codes_item_data)
-
-                notify_codes.append(notify_codes_item)
-
-        def _parse_on_hold_file(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        on_hold_file = _parse_on_hold_file(d.pop("OnHoldFile", UNSET))
-
-        def _parse_out_of_office_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_of_office_route_type_1 = Route.from_dict(data)
-
-            return out_of_office_route_type_1
-
-        out_of_office_route = _parse_out_of_office_route(d.pop("OutOfOfficeRoute", UNSET))
-
-        def _parse_play_full_prompt(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        play_full_prompt = _parse_play_full_prompt(d.pop("PlayFullPrompt", UNSET))
-
-        def _parse_polling_strategy(data: object) -> None | PollingStrategyType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            polling_strategy_type_1 = PollingStrategyType(data)
-
-            return polling_strategy_type_1
-
-        polling_strategy = _parse_polling_strategy(d.pop("PollingStrategy", UNSET))
-
-        def _parse_priority_queue(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        priority_queue = _parse_priority_queue(d.pop("PriorityQueue", UNSET))
-
-        def _parse_prompt_set(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set = _parse_prompt_set(d.pop("PromptSet", UNSET))
-
-        def _parse_recording(data: object) -> None | QueueRecording | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            recording_type_1 = QueueRecording(data)
-
-            return recording_type_1
-
-        recording = _parse_recording(d.pop("Recording", UNSET))
-
-        def _parse_reset_queue_statistics_schedule(data: object) -> None | ResetQueueStatisticsSchedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            reset_queue_statistics_schedule_type_1 = ResetQueueStatisticsSchedule.from_dict(data)
-
-            return reset_queue_statistics_schedule_type_1
-
-        reset_queue_statistics_schedule = _parse_reset_queue_statistics_schedule(
-            d.pop("ResetQueueStatisticsSchedule", UNSET)
-        )
-
-        def _parse_reset_statistics_schedule_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        reset_statistics_schedule_enabled = _parse_reset_statistics_schedule_enabled(
-            d.pop("ResetStatisticsScheduleEnabled", UNSET)
-        )
-
-        def _parse_ring_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_timeout = _parse_ring_timeout(d.pop("RingTimeout", UNSET))
-
-        def _parse_skill_based_ring_all_cumulative_polling_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        skill_based_ring_all_cumulative_polling_enabled = _parse_skill_based_ring_all_cumulative_polling_enabled(
-            d.pop("SkillBasedRingAllCumulativePollingEnabled", UNSET)
-        )
-
-        def _parse_sla_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sla_time = _parse_sla_time(d.pop("SLATime", UNSET))
-
-        def _parse_stop_background_when_prompt(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        stop_background_when_prompt = _parse_stop_background_when_prompt(d.pop("StopBackgroundWhenPrompt", UNSET))
-
-        def _parse_type_of_chat_ownership_type(data: object) -> None | TypeOfChatOwnershipType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_of_chat_ownership_type_type_1 = TypeOfChatOwnershipType(data)
-
-            return type_of_chat_ownership_type_type_1
-
-        type_of_chat_ownership_type = _parse_type_of_chat_ownership_type(d.pop("TypeOfChatOwnershipType", UNSET))
-
-        def _parse_vm_email_list(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vm_email_list = _parse_vm_email_list(d.pop("VMEmailList", UNSET))
-
-        def _parse_vm_email_options(data: object) -> None | Unset | VMEmailOptionsType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_email_options_type_1 = VMEmailOptionsType(data)
-
-            return vm_email_options_type_1
-
-        vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
-
-        def _parse_wrap_up_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        wrap_up_time = _parse_wrap_up_time(d.pop("WrapUpTime", UNSET))
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
+
+        id = d.get("Id", UNSET)
+
+        number = d.get("Number", UNSET)
+
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
+
+        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
+
+        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
+
+        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
+
+        _call_us_requirement = d.get("CallUsRequirement", UNSET)
+        call_us_requirement: Authentication | None | Unset
+        if _call_us_requirement is UNSET or _call_us_requirement is None:
+            call_us_requirement = _call_us_requirement
+        else:
+            call_us_requirement = Authentication(_call_us_requirement)
+
+        click_to_call_id = d.get("ClickToCallId", UNSET)
+
+        agent_availability_mode = d.get("AgentAvailabilityMode", UNSET)
+
+        _agents = d.get("Agents", UNSET)
+        agents: list[QueueAgent] | Unset
+        if _agents is UNSET:
+            agents = _agents
+        else:
+            if not isinstance(_agents, list):
+                raise TypeError(f"Agents: expected a JSON array, got {type(_agents).__name__}")
+            agents = [QueueAgent.from_dict(item) for item in _agents]
+
+        announce_estimated_wait_time = d.get("AnnounceEstimatedWaitTime", UNSET)
+
+        announce_estimated_wait_time_interval = d.get("AnnounceEstimatedWaitTimeInterval", UNSET)
+
+        announcement_interval = d.get("AnnouncementInterval", UNSET)
+
+        announce_queue_position = d.get("AnnounceQueuePosition", UNSET)
+
+        auto_logout_missed_calls = d.get("AutoLogoutMissedCalls", UNSET)
+
+        _break_route = d.get("BreakRoute", UNSET)
+        break_route: None | Route | Unset
+        if _break_route is UNSET or _break_route is None:
+            break_route = _break_route
+        else:
+            break_route = Route.from_dict(_break_route)
+
+        callback_enable_time = d.get("CallbackEnableTime", UNSET)
+
+        callback_offer_only = d.get("CallbackOfferOnly", UNSET)
+
+        callback_offer_prompt = d.get("CallbackOfferPrompt", UNSET)
+
+        callback_prefix = d.get("CallbackPrefix", UNSET)
+
+        _comfort_prompts = d.get("ComfortPrompts", UNSET)
+        comfort_prompts: list[str] | Unset
+        if _comfort_prompts is UNSET:
+            comfort_prompts = _comfort_prompts
+        else:
+            if not isinstance(_comfort_prompts, list):
+                raise TypeError(f"ComfortPrompts: expected a JSON array, got {type(_comfort_prompts).__name__}")
+            comfort_prompts = _comfort_prompts
+
+        comfort_prompts_enabled = d.get("ComfortPromptsEnabled", UNSET)
+
+        comfort_prompts_interval = d.get("ComfortPromptsInterval", UNSET)
+
+        destination_no_answer_prompt = d.get("DestinationNoAnswerPrompt", UNSET)
+
+        enable_intro = d.get("EnableIntro", UNSET)
+
+        _forward_no_answer = d.get("ForwardNoAnswer", UNSET)
+        forward_no_answer: Destination | None | Unset
+        if _forward_no_answer is UNSET or _forward_no_answer is None:
+            forward_no_answer = _forward_no_answer
+        else:
+            forward_no_answer = Destination.from_dict(_forward_no_answer)
+
+        greeting_file = d.get("GreetingFile", UNSET)
+
+        _holidays_route = d.get("HolidaysRoute", UNSET)
+        holidays_route: None | Route | Unset
+        if _holidays_route is UNSET or _holidays_route is None:
+            holidays_route = _holidays_route
+        else:
+            holidays_route = Route.from_dict(_holidays_route)
+
+        intro_file = d.get("IntroFile", UNSET)
+
+        is_registered = d.get("IsRegistered", UNSET)
+
+        _managers = d.get("Managers", UNSET)
+        managers: list[QueueManager] | Unset
+        if _managers is UNSET:
+            managers = _managers
+        else:
+            if not isinstance(_managers, list):
+                raise TypeError(f"Managers: expected a JSON array, got {type(_managers).__name__}")
+            managers = [QueueManager.from_dict(item) for item in _managers]
+
+        master_timeout = d.get("MasterTimeout", UNSET)
+
+        max_callers_in_queue = d.get("MaxCallersInQueue", UNSET)
+
+        max_wait_strategy_enabled = d.get("MaxWaitStrategyEnabled", UNSET)
+
+        _max_wait_time_skill_group_values = d.get("MaxWaitTimeSkillGroupValues", UNSET)
+        max_wait_time_skill_group_values: list[int] | Unset
+        if _max_wait_time_skill_group_values is UNSET:
+            max_wait_time_skill_group_values = _max_wait_time_skill_group_values
+        else:
+            if not isinstance(_max_wait_time_skill_group_values, list):
+                raise TypeError(
+                    f"MaxWaitTimeSkillGroupValues: expected a JSON array, got {type(_max_wait_time_skill_group_values).__name__}"
+                )
+            max_wait_time_skill_group_values = _max_wait_time_skill_group_values
+
+        name = d.get("Name", UNSET)
+
+        _notify_codes = d.get("NotifyCodes", UNSET)
+        notify_codes: list[QueueNotifyCode] | Unset
+        if _notify_codes is UNSET:
+            notify_codes = _notify_codes
+        else:
+            if not isinstance(_notify_codes, list):
+                raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
+            notify_codes = [QueueNotifyCode(item) for item in _notify_codes]
+
+        on_hold_file = d.get("OnHoldFile", UNSET)
+
+        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
+        out_of_office_route: None | Route | Unset
+        if _out_of_office_route is UNSET or _out_of_office_route is None:
+            out_of_office_route = _out_of_office_route
+        else:
+            out_of_office_route = Route.from_dict(_out_of_office_route)
+
+        play_full_prompt = d.get("PlayFullPrompt", UNSET)
+
+        _polling_strategy = d.get("PollingStrategy", UNSET)
+        polling_strategy: None | PollingStrategyType | Unset
+        if _polling_strategy is UNSET or _polling_strategy is None:
+            polling_strategy = _polling_strategy
+        else:
+            polling_strategy = PollingStrategyType(_polling_strategy)
+
+        priority_queue = d.get("PriorityQueue", UNSET)
+
+        prompt_set = d.get("PromptSet", UNSET)
+
+        _recording = d.get("Recording", UNSET)
+        recording: None | QueueRecording | Unset
+        if _recording is UNSET or _recording is None:
+            recording = _recording
+        else:
+            recording = QueueRecording(_recording)
+
+        _reset_queue_statistics_schedule = d.get("ResetQueueStatisticsSchedule", UNSET)
+        reset_queue_statistics_schedule: None | ResetQueueStatisticsSchedule | Unset
+        if _reset_queue_statistics_schedule is UNSET or _reset_queue_statistics_schedule is None:
+            reset_queue_statistics_schedule = _reset_queue_statistics_schedule
+        else:
+            reset_queue_statistics_schedule = ResetQueueStatisticsSchedule.from_dict(_reset_queue_statistics_schedule)
+
+        reset_statistics_schedule_enabled = d.get("ResetStatisticsScheduleEnabled", UNSET)
+
+        ring_timeout = d.get("RingTimeout", UNSET)
+
+        skill_based_ring_all_cumulative_polling_enabled = d.get("SkillBasedRingAllCumulativePollingEnabled", UNSET)
+
+        sla_time = d.get("SLATime", UNSET)
+
+        stop_background_when_prompt = d.get("StopBackgroundWhenPrompt", UNSET)
+
+        _type_of_chat_ownership_type = d.get("TypeOfChatOwnershipType", UNSET)
+        type_of_chat_ownership_type: None | TypeOfChatOwnershipType | Unset
+        if _type_of_chat_ownership_type is UNSET or _type_of_chat_ownership_type is None:
+            type_of_chat_ownership_type = _type_of_chat_ownership_type
+        else:
+            type_of_chat_ownership_type = TypeOfChatOwnershipType(_type_of_chat_ownership_type)
+
+        vm_email_list = d.get("VMEmailList", UNSET)
+
+        _vm_email_options = d.get("VMEmailOptions", UNSET)
+        vm_email_options: None | Unset | VMEmailOptionsType
+        if _vm_email_options is UNSET or _vm_email_options is None:
+            vm_email_options = _vm_email_options
+        else:
+            vm_email_options = VMEmailOptionsType(_vm_email_options)
+
+        wrap_up_time = d.get("WrapUpTime", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -1212,7 +955,8 @@ class Queue:
             wrap_up_time=wrap_up_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

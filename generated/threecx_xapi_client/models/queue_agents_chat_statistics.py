@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAgentsChatStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnsweredCount",
+        "DealtWithCount",
+        "Dn",
+        "DnDisplayName",
+        "Queue",
+        "QueueDisplayName",
+        "SortOrder",
+    }
+)
 
 
 @_attrs_define
@@ -94,56 +106,20 @@ class QueueAgentsChatStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueAgentsChatStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        def _parse_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        dealt_with_count = d.get("DealtWithCount", UNSET)
 
-        answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
+        dn = d.get("Dn", UNSET)
 
-        def _parse_dealt_with_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        dn_display_name = d.get("DnDisplayName", UNSET)
 
-        dealt_with_count = _parse_dealt_with_count(d.pop("DealtWithCount", UNSET))
+        queue = d.get("Queue", UNSET)
 
-        dn = d.pop("Dn", UNSET)
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
-        def _parse_dn_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dn_display_name = _parse_dn_display_name(d.pop("DnDisplayName", UNSET))
-
-        queue = d.pop("Queue", UNSET)
-
-        def _parse_queue_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
-
-        def _parse_sort_order(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
+        sort_order = d.get("SortOrder", UNSET)
 
         _instance = cls(
             answered_count=answered_count,
@@ -155,7 +131,8 @@ class QueueAgentsChatStatistics:
             sort_order=sort_order,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,19 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnsweredTime",
+        "CallTime",
+        "Destination",
+        "Dn",
+        "DnNumber",
+        "RingTime",
+        "SentimentScore",
+        "Source",
+    }
+)
 
 
 @_attrs_define
@@ -98,53 +111,32 @@ class QueueAnsweredCallsByWaitTime:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueAnsweredCallsByWaitTime: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _answered_time = d.pop("AnsweredTime", UNSET)
+        d = src_dict
+        _answered_time = d.get("AnsweredTime", UNSET)
         answered_time: datetime.datetime | Unset
-        if isinstance(_answered_time, Unset):
-            answered_time = UNSET
+        if _answered_time is UNSET:
+            answered_time = _answered_time
         else:
             answered_time = parse_datetime(_answered_time)
 
-        _call_time = d.pop("CallTime", UNSET)
+        _call_time = d.get("CallTime", UNSET)
         call_time: datetime.datetime | Unset
-        if isinstance(_call_time, Unset):
-            call_time = UNSET
+        if _call_time is UNSET:
+            call_time = _call_time
         else:
             call_time = parse_datetime(_call_time)
 
-        destination = d.pop("Destination", UNSET)
+        destination = d.get("Destination", UNSET)
 
-        dn = d.pop("Dn", UNSET)
+        dn = d.get("Dn", UNSET)
 
-        def _parse_dn_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        dn_number = d.get("DnNumber", UNSET)
 
-        dn_number = _parse_dn_number(d.pop("DnNumber", UNSET))
+        ring_time = d.get("RingTime", UNSET)
 
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        sentiment_score = d.get("SentimentScore", UNSET)
 
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
-
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
-
-        source = d.pop("Source", UNSET)
+        source = d.get("Source", UNSET)
 
         _instance = cls(
             answered_time=answered_time,
@@ -157,7 +149,8 @@ class QueueAnsweredCallsByWaitTime:
             source=source,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

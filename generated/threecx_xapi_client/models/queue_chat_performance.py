@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,17 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueChatPerformance")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AbandonedCount",
+        "AnsweredCount",
+        "IncomingCount",
+        "QuantityAgents",
+        "Queue",
+        "QueueDisplayName",
+    }
+)
 
 
 @_attrs_define
@@ -88,54 +99,18 @@ class QueueChatPerformance:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueChatPerformance: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        abandoned_count = d.get("AbandonedCount", UNSET)
 
-        def _parse_abandoned_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        abandoned_count = _parse_abandoned_count(d.pop("AbandonedCount", UNSET))
+        incoming_count = d.get("IncomingCount", UNSET)
 
-        def _parse_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        quantity_agents = d.get("QuantityAgents", UNSET)
 
-        answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
+        queue = d.get("Queue", UNSET)
 
-        def _parse_incoming_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        incoming_count = _parse_incoming_count(d.pop("IncomingCount", UNSET))
-
-        def _parse_quantity_agents(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        quantity_agents = _parse_quantity_agents(d.pop("QuantityAgents", UNSET))
-
-        queue = d.pop("Queue", UNSET)
-
-        def _parse_queue_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_display_name = _parse_queue_display_name(d.pop("QueueDisplayName", UNSET))
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
         _instance = cls(
             abandoned_count=abandoned_count,
@@ -146,7 +121,8 @@ class QueueChatPerformance:
             queue_display_name=queue_display_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,16 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueueFailedCallbacks")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallbackNo",
+        "CallTime",
+        "Dn",
+        "QueueDnNumber",
+        "RingTime",
+    }
+)
 
 
 @_attrs_define
@@ -74,35 +84,21 @@ class QueueFailedCallbacks:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueFailedCallbacks: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        callback_no = d.pop("CallbackNo", UNSET)
+        d = src_dict
+        callback_no = d.get("CallbackNo", UNSET)
 
-        _call_time = d.pop("CallTime", UNSET)
+        _call_time = d.get("CallTime", UNSET)
         call_time: datetime.datetime | Unset
-        if isinstance(_call_time, Unset):
-            call_time = UNSET
+        if _call_time is UNSET:
+            call_time = _call_time
         else:
             call_time = parse_datetime(_call_time)
 
-        dn = d.pop("Dn", UNSET)
+        dn = d.get("Dn", UNSET)
 
-        def _parse_queue_dn_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        queue_dn_number = d.get("QueueDnNumber", UNSET)
 
-        queue_dn_number = _parse_queue_dn_number(d.pop("QueueDnNumber", UNSET))
-
-        def _parse_ring_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
+        ring_time = d.get("RingTime", UNSET)
 
         _instance = cls(
             callback_no=callback_no,
@@ -112,7 +108,8 @@ class QueueFailedCallbacks:
             ring_time=ring_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

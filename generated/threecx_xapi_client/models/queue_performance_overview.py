@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,21 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="QueuePerformanceOverview")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ExtensionAnsweredCount",
+        "ExtensionDisplayName",
+        "ExtensionDn",
+        "ExtensionDroppedCount",
+        "QueueAnsweredCount",
+        "QueueDisplayName",
+        "QueueDn",
+        "QueueReceivedCount",
+        "SortOrder",
+        "TalkTime",
+    }
+)
 
 
 @_attrs_define
@@ -124,83 +139,26 @@ class QueuePerformanceOverview:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"QueuePerformanceOverview: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        extension_answered_count = d.get("ExtensionAnsweredCount", UNSET)
 
-        def _parse_extension_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        extension_display_name = d.get("ExtensionDisplayName", UNSET)
 
-        extension_answered_count = _parse_extension_answered_count(d.pop("ExtensionAnsweredCount", UNSET))
+        extension_dn = d.get("ExtensionDn", UNSET)
 
-        def _parse_extension_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        extension_dropped_count = d.get("ExtensionDroppedCount", UNSET)
 
-        extension_display_name = _parse_extension_display_name(d.pop("ExtensionDisplayName", UNSET))
+        queue_answered_count = d.get("QueueAnsweredCount", UNSET)
 
-        extension_dn = d.pop("ExtensionDn", UNSET)
+        queue_display_name = d.get("QueueDisplayName", UNSET)
 
-        def _parse_extension_dropped_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        queue_dn = d.get("QueueDn", UNSET)
 
-        extension_dropped_count = _parse_extension_dropped_count(d.pop("ExtensionDroppedCount", UNSET))
+        queue_received_count = d.get("QueueReceivedCount", UNSET)
 
-        def _parse_queue_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        sort_order = d.get("SortOrder", UNSET)
 
-        queue_answered_count = _parse_queue_answered_count(d.pop("QueueAnsweredCount", UNSET))
-
-        queue_display_name = d.pop("QueueDisplayName", UNSET)
-
-        def _parse_queue_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        queue_dn = _parse_queue_dn(d.pop("QueueDn", UNSET))
-
-        def _parse_queue_received_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        queue_received_count = _parse_queue_received_count(d.pop("QueueReceivedCount", UNSET))
-
-        def _parse_sort_order(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sort_order = _parse_sort_order(d.pop("SortOrder", UNSET))
-
-        def _parse_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        talk_time = _parse_talk_time(d.pop("TalkTime", UNSET))
+        talk_time = d.get("TalkTime", UNSET)
 
         _instance = cls(
             extension_answered_count=extension_answered_count,
@@ -215,7 +173,8 @@ class QueuePerformanceOverview:
             talk_time=talk_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

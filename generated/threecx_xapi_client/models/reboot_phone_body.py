@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RebootPhoneBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "mac",
+    }
+)
+
 
 @_attrs_define
 class RebootPhoneBody:
@@ -38,14 +44,15 @@ class RebootPhoneBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RebootPhoneBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        mac = d.pop("mac", UNSET)
+        d = src_dict
+        mac = d.get("mac", UNSET)
 
         _instance = cls(
             mac=mac,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

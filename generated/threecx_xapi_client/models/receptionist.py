@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -21,6 +21,32 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Receptionist")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "BreakRoute",
+        "Forwards",
+        "ForwardSmsTo",
+        "HolidaysRoute",
+        "InvalidKeyForwardDN",
+        "IsRegistered",
+        "IVRType",
+        "Name",
+        "OutOfOfficeRoute",
+        "PromptFilename",
+        "PromptSet",
+        "Timeout",
+        "TimeoutForwardDN",
+        "TimeoutForwardPeerType",
+        "TimeoutForwardType",
+        "TransferEnable",
+        "UseMSExchange",
+    }
+)
 
 
 @_attrs_define
@@ -270,216 +296,97 @@ class Receptionist:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Receptionist: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        _break_route = d.get("BreakRoute", UNSET)
+        break_route: None | Route | Unset
+        if _break_route is UNSET or _break_route is None:
+            break_route = _break_route
+        else:
+            break_route = Route.from_dict(_break_route)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        _forwards = d.get("Forwards", UNSET)
+        forwards: list[ReceptionistForward] | Unset
+        if _forwards is UNSET:
+            forwards = _forwards
+        else:
+            if not isinstance(_forwards, list):
+                raise TypeError(f"Forwards: expected a JSON array, got {type(_forwards).__name__}")
+            forwards = [ReceptionistForward.from_dict(item) for item in _forwards]
 
-            return transcription_mode_type_1
+        forward_sms_to = d.get("ForwardSmsTo", UNSET)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
+        _holidays_route = d.get("HolidaysRoute", UNSET)
+        holidays_route: None | Route | Unset
+        if _holidays_route is UNSET or _holidays_route is None:
+            holidays_route = _holidays_route
+        else:
+            holidays_route = Route.from_dict(_holidays_route)
 
-        def _parse_break_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_route_type_1 = Route.from_dict(data)
+        invalid_key_forward_dn = d.get("InvalidKeyForwardDN", UNSET)
 
-            return break_route_type_1
+        is_registered = d.get("IsRegistered", UNSET)
 
-        break_route = _parse_break_route(d.pop("BreakRoute", UNSET))
+        _ivr_type = d.get("IVRType", UNSET)
+        ivr_type: IVRType | None | Unset
+        if _ivr_type is UNSET or _ivr_type is None:
+            ivr_type = _ivr_type
+        else:
+            ivr_type = IVRType(_ivr_type)
 
-        _forwards = d.pop("Forwards", UNSET)
-        forwards: list[ReceptionistForward] | Unset = UNSET
-        if _forwards is not UNSET:
-            forwards = []
-            for forwards_item_data in _forwards:
-                forwards_item = ReceptionistForward.from_dict(forwards_item_data)
+        name = d.get("Name", UNSET)
 
-                forwards.append(forwards_item)
+        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
+        out_of_office_route: None | Route | Unset
+        if _out_of_office_route is UNSET or _out_of_office_route is None:
+            out_of_office_route = _out_of_office_route
+        else:
+            out_of_office_route = Route.from_dict(_out_of_office_route)
 
-        def _parse_forward_sms_to(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prompt_filename = d.get("PromptFilename", UNSET)
 
-        forward_sms_to = _parse_forward_sms_to(d.pop("ForwardSmsTo", UNSET))
+        prompt_set = d.get("PromptSet", UNSET)
 
-        def _parse_holidays_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            holidays_route_type_1 = Route.from_dict(data)
+        timeout = d.get("Timeout", UNSET)
 
-            return holidays_route_type_1
+        timeout_forward_dn = d.get("TimeoutForwardDN", UNSET)
 
-        holidays_route = _parse_holidays_route(d.pop("HolidaysRoute", UNSET))
+        _timeout_forward_peer_type = d.get("TimeoutForwardPeerType", UNSET)
+        timeout_forward_peer_type: None | PeerType | Unset
+        if _timeout_forward_peer_type is UNSET or _timeout_forward_peer_type is None:
+            timeout_forward_peer_type = _timeout_forward_peer_type
+        else:
+            timeout_forward_peer_type = PeerType(_timeout_forward_peer_type)
 
-        def _parse_invalid_key_forward_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _timeout_forward_type = d.get("TimeoutForwardType", UNSET)
+        timeout_forward_type: IVRForwardType | None | Unset
+        if _timeout_forward_type is UNSET or _timeout_forward_type is None:
+            timeout_forward_type = _timeout_forward_type
+        else:
+            timeout_forward_type = IVRForwardType(_timeout_forward_type)
 
-        invalid_key_forward_dn = _parse_invalid_key_forward_dn(d.pop("InvalidKeyForwardDN", UNSET))
+        transfer_enable = d.get("TransferEnable", UNSET)
 
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
-
-        def _parse_ivr_type(data: object) -> IVRType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            ivr_type_type_1 = IVRType(data)
-
-            return ivr_type_type_1
-
-        ivr_type = _parse_ivr_type(d.pop("IVRType", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_out_of_office_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_of_office_route_type_1 = Route.from_dict(data)
-
-            return out_of_office_route_type_1
-
-        out_of_office_route = _parse_out_of_office_route(d.pop("OutOfOfficeRoute", UNSET))
-
-        def _parse_prompt_filename(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_filename = _parse_prompt_filename(d.pop("PromptFilename", UNSET))
-
-        def _parse_prompt_set(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set = _parse_prompt_set(d.pop("PromptSet", UNSET))
-
-        def _parse_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        timeout = _parse_timeout(d.pop("Timeout", UNSET))
-
-        def _parse_timeout_forward_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        timeout_forward_dn = _parse_timeout_forward_dn(d.pop("TimeoutForwardDN", UNSET))
-
-        def _parse_timeout_forward_peer_type(data: object) -> None | PeerType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            timeout_forward_peer_type_type_1 = PeerType(data)
-
-            return timeout_forward_peer_type_type_1
-
-        timeout_forward_peer_type = _parse_timeout_forward_peer_type(d.pop("TimeoutForwardPeerType", UNSET))
-
-        def _parse_timeout_forward_type(data: object) -> IVRForwardType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            timeout_forward_type_type_1 = IVRForwardType(data)
-
-            return timeout_forward_type_type_1
-
-        timeout_forward_type = _parse_timeout_forward_type(d.pop("TimeoutForwardType", UNSET))
-
-        def _parse_transfer_enable(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        transfer_enable = _parse_transfer_enable(d.pop("TransferEnable", UNSET))
-
-        def _parse_use_ms_exchange(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_ms_exchange = _parse_use_ms_exchange(d.pop("UseMSExchange", UNSET))
+        use_ms_exchange = d.get("UseMSExchange", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -505,7 +412,8 @@ class Receptionist:
             use_ms_exchange=use_ms_exchange,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,17 @@ from ..models.peer_type import PeerType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReceptionistForward")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CustomData",
+        "ForwardDN",
+        "ForwardType",
+        "Id",
+        "Input",
+        "PeerType",
+    }
+)
 
 
 @_attrs_define
@@ -90,56 +101,28 @@ class ReceptionistForward:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReceptionistForward: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        custom_data = d.get("CustomData", UNSET)
 
-        def _parse_custom_data(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        forward_dn = d.get("ForwardDN", UNSET)
 
-        custom_data = _parse_custom_data(d.pop("CustomData", UNSET))
-
-        def _parse_forward_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        forward_dn = _parse_forward_dn(d.pop("ForwardDN", UNSET))
-
-        _forward_type = d.pop("ForwardType", UNSET)
+        _forward_type = d.get("ForwardType", UNSET)
         forward_type: IVRForwardType | Unset
-        if isinstance(_forward_type, Unset):
-            forward_type = UNSET
+        if _forward_type is UNSET:
+            forward_type = _forward_type
         else:
             forward_type = IVRForwardType(_forward_type)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        def _parse_input_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        input_ = d.get("Input", UNSET)
 
-        input_ = _parse_input_(d.pop("Input", UNSET))
-
-        def _parse_peer_type(data: object) -> None | PeerType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            peer_type_type_1 = PeerType(data)
-
-            return peer_type_type_1
-
-        peer_type = _parse_peer_type(d.pop("PeerType", UNSET))
+        _peer_type = d.get("PeerType", UNSET)
+        peer_type: None | PeerType | Unset
+        if _peer_type is UNSET or _peer_type is None:
+            peer_type = _peer_type
+        else:
+            peer_type = PeerType(_peer_type)
 
         _instance = cls(
             custom_data=custom_data,
@@ -150,7 +133,8 @@ class ReceptionistForward:
             peer_type=peer_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

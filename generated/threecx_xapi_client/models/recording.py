@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,39 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Recording")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ArchivedUrl",
+        "CallType",
+        "CanBeTranscribed",
+        "EndTime",
+        "FromCallerNumber",
+        "FromCrmContact",
+        "FromDidNumber",
+        "FromDisplayName",
+        "FromDn",
+        "FromDnType",
+        "FromIdParticipant",
+        "Id",
+        "IsArchived",
+        "IsTranscribed",
+        "RecordingUrl",
+        "RefParticipantId",
+        "SentimentScore",
+        "StartTime",
+        "Summary",
+        "ToCallerNumber",
+        "ToCrmContact",
+        "ToDidNumber",
+        "ToDisplayName",
+        "ToDn",
+        "ToDnType",
+        "ToIdParticipant",
+        "Transcription",
+        "TranscriptionResult",
+    }
+)
 
 
 @_attrs_define
@@ -317,272 +350,77 @@ class Recording:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Recording: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        archived_url = d.get("ArchivedUrl", UNSET)
 
-        def _parse_archived_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _call_type = d.get("CallType", UNSET)
+        call_type: None | RecordingCallType | Unset
+        if _call_type is UNSET or _call_type is None:
+            call_type = _call_type
+        else:
+            call_type = RecordingCallType(_call_type)
 
-        archived_url = _parse_archived_url(d.pop("ArchivedUrl", UNSET))
+        can_be_transcribed = d.get("CanBeTranscribed", UNSET)
 
-        def _parse_call_type(data: object) -> None | RecordingCallType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_type_type_1 = RecordingCallType(data)
+        _end_time = d.get("EndTime", UNSET)
+        end_time: datetime.datetime | None | Unset
+        if _end_time is UNSET or _end_time is None:
+            end_time = _end_time
+        else:
+            end_time = parse_datetime(_end_time)
 
-            return call_type_type_1
+        from_caller_number = d.get("FromCallerNumber", UNSET)
 
-        call_type = _parse_call_type(d.pop("CallType", UNSET))
+        from_crm_contact = d.get("FromCrmContact", UNSET)
 
-        def _parse_can_be_transcribed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        from_did_number = d.get("FromDidNumber", UNSET)
 
-        can_be_transcribed = _parse_can_be_transcribed(d.pop("CanBeTranscribed", UNSET))
+        from_display_name = d.get("FromDisplayName", UNSET)
 
-        def _parse_end_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                end_time_type_0 = parse_datetime(data)
+        from_dn = d.get("FromDn", UNSET)
 
-                return end_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"EndTime: cannot parse {data!r} as datetime.datetime | None | Unset")
+        from_dn_type = d.get("FromDnType", UNSET)
 
-        end_time = _parse_end_time(d.pop("EndTime", UNSET))
+        from_id_participant = d.get("FromIdParticipant", UNSET)
 
-        def _parse_from_caller_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        from_caller_number = _parse_from_caller_number(d.pop("FromCallerNumber", UNSET))
+        is_archived = d.get("IsArchived", UNSET)
 
-        def _parse_from_crm_contact(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        is_transcribed = d.get("IsTranscribed", UNSET)
 
-        from_crm_contact = _parse_from_crm_contact(d.pop("FromCrmContact", UNSET))
+        recording_url = d.get("RecordingUrl", UNSET)
 
-        def _parse_from_did_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ref_participant_id = d.get("RefParticipantId", UNSET)
 
-        from_did_number = _parse_from_did_number(d.pop("FromDidNumber", UNSET))
+        sentiment_score = d.get("SentimentScore", UNSET)
 
-        def _parse_from_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _start_time = d.get("StartTime", UNSET)
+        start_time: datetime.datetime | None | Unset
+        if _start_time is UNSET or _start_time is None:
+            start_time = _start_time
+        else:
+            start_time = parse_datetime(_start_time)
 
-        from_display_name = _parse_from_display_name(d.pop("FromDisplayName", UNSET))
+        summary = d.get("Summary", UNSET)
 
-        def _parse_from_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        to_caller_number = d.get("ToCallerNumber", UNSET)
 
-        from_dn = _parse_from_dn(d.pop("FromDn", UNSET))
+        to_crm_contact = d.get("ToCrmContact", UNSET)
 
-        def _parse_from_dn_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        to_did_number = d.get("ToDidNumber", UNSET)
 
-        from_dn_type = _parse_from_dn_type(d.pop("FromDnType", UNSET))
+        to_display_name = d.get("ToDisplayName", UNSET)
 
-        def _parse_from_id_participant(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        to_dn = d.get("ToDn", UNSET)
 
-        from_id_participant = _parse_from_id_participant(d.pop("FromIdParticipant", UNSET))
+        to_dn_type = d.get("ToDnType", UNSET)
 
-        id = d.pop("Id", UNSET)
+        to_id_participant = d.get("ToIdParticipant", UNSET)
 
-        def _parse_is_archived(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        transcription = d.get("Transcription", UNSET)
 
-        is_archived = _parse_is_archived(d.pop("IsArchived", UNSET))
-
-        def _parse_is_transcribed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_transcribed = _parse_is_transcribed(d.pop("IsTranscribed", UNSET))
-
-        def _parse_recording_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recording_url = _parse_recording_url(d.pop("RecordingUrl", UNSET))
-
-        def _parse_ref_participant_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ref_participant_id = _parse_ref_participant_id(d.pop("RefParticipantId", UNSET))
-
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
-
-        def _parse_start_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                start_time_type_0 = parse_datetime(data)
-
-                return start_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"StartTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        start_time = _parse_start_time(d.pop("StartTime", UNSET))
-
-        def _parse_summary(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        summary = _parse_summary(d.pop("Summary", UNSET))
-
-        def _parse_to_caller_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_caller_number = _parse_to_caller_number(d.pop("ToCallerNumber", UNSET))
-
-        def _parse_to_crm_contact(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_crm_contact = _parse_to_crm_contact(d.pop("ToCrmContact", UNSET))
-
-        def _parse_to_did_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_did_number = _parse_to_did_number(d.pop("ToDidNumber", UNSET))
-
-        def _parse_to_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_display_name = _parse_to_display_name(d.pop("ToDisplayName", UNSET))
-
-        def _parse_to_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        to_dn = _parse_to_dn(d.pop("ToDn", UNSET))
-
-        def _parse_to_dn_type(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        to_dn_type = _parse_to_dn_type(d.pop("ToDnType", UNSET))
-
-        def _parse_to_id_participant(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        to_id_participant = _parse_to_id_participant(d.pop("ToIdParticipant", UNSET))
-
-        def _parse_transcription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcription = _parse_transcription(d.pop("Transcription", UNSET))
-
-        def _parse_transcription_result(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        transcription_result = _parse_transcription_result(d.pop("TranscriptionResult", UNSET))
+        transcription_result = d.get("TranscriptionResult", UNSET)
 
         _instance = cls(
             archived_url=archived_url,
@@ -615,7 +453,8 @@ class Recording:
             transcription_result=transcription_result,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

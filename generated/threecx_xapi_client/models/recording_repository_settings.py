@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RecordingRepositorySettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoDeleteRecordingDays",
+        "AutoDeleteRecordingEnabled",
+        "IsRecordingArchiveEnabled",
+        "RecordingDiskSpace",
+        "RecordingPath",
+        "RecordingsQuota",
+        "RecordingUsedSpace",
+    }
+)
 
 
 @_attrs_define
@@ -102,70 +114,20 @@ class RecordingRepositorySettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RecordingRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_delete_recording_days = d.get("AutoDeleteRecordingDays", UNSET)
 
-        def _parse_auto_delete_recording_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        auto_delete_recording_enabled = d.get("AutoDeleteRecordingEnabled", UNSET)
 
-        auto_delete_recording_days = _parse_auto_delete_recording_days(d.pop("AutoDeleteRecordingDays", UNSET))
+        is_recording_archive_enabled = d.get("IsRecordingArchiveEnabled", UNSET)
 
-        def _parse_auto_delete_recording_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        recording_disk_space = d.get("RecordingDiskSpace", UNSET)
 
-        auto_delete_recording_enabled = _parse_auto_delete_recording_enabled(d.pop("AutoDeleteRecordingEnabled", UNSET))
+        recording_path = d.get("RecordingPath", UNSET)
 
-        def _parse_is_recording_archive_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        recordings_quota = d.get("RecordingsQuota", UNSET)
 
-        is_recording_archive_enabled = _parse_is_recording_archive_enabled(d.pop("IsRecordingArchiveEnabled", UNSET))
-
-        def _parse_recording_disk_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recording_disk_space = _parse_recording_disk_space(d.pop("RecordingDiskSpace", UNSET))
-
-        def _parse_recording_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        recording_path = _parse_recording_path(d.pop("RecordingPath", UNSET))
-
-        def _parse_recordings_quota(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recordings_quota = _parse_recordings_quota(d.pop("RecordingsQuota", UNSET))
-
-        def _parse_recording_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recording_used_space = _parse_recording_used_space(d.pop("RecordingUsedSpace", UNSET))
+        recording_used_space = d.get("RecordingUsedSpace", UNSET)
 
         _instance = cls(
             auto_delete_recording_days=auto_delete_recording_days,
@@ -177,7 +139,8 @@ class RecordingRepositorySettings:
             recording_used_space=recording_used_space,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ReferenceCreate")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "@odata.id",
+    }
+)
+
 
 @_attrs_define
 class ReferenceCreate:
@@ -46,8 +52,8 @@ class ReferenceCreate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReferenceCreate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        odata_id = d.pop("@odata.id", UNSET)
+        d = src_dict
+        odata_id = d.get("@odata.id", UNSET)
 
         _instance = cls(
             odata_id=odata_id,
@@ -55,6 +61,8 @@ class ReferenceCreate:
 
         additional_properties = {}
         for prop_name, prop_dict in d.items():
+            if prop_name in _KNOWN_KEYS:
+                continue
             additional_property = ReferenceCreateAdditionalProperty.from_dict(prop_dict)
 
             additional_properties[prop_name] = additional_property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -20,6 +20,32 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RefreshToken")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Client",
+        "ClientId",
+        "Created",
+        "CreatedByIp",
+        "CreatedByUserAgent",
+        "DisplayName",
+        "Expires",
+        "Id",
+        "LoginType",
+        "OverrideConsoleRestrictions",
+        "ReasonRevoked",
+        "Revoked",
+        "RevokedByIp",
+        "RotateOnRefresh",
+        "Scopes",
+        "SlidingExpiration",
+        "Token",
+        "Used",
+        "UsedByIp",
+        "UsedByUserAgent",
+        "Username",
+    }
+)
 
 
 @_attrs_define
@@ -213,135 +239,95 @@ class RefreshToken:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RefreshToken: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _client = d.get("Client", UNSET)
+        client: None | OAuthClient | Unset
+        if _client is UNSET or _client is None:
+            client = _client
+        else:
+            client = OAuthClient.from_dict(_client)
 
-        def _parse_client(data: object) -> None | OAuthClient | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_type_1 = OAuthClient.from_dict(data)
+        _client_id = d.get("ClientId", UNSET)
+        client_id: None | Unset | UUID
+        if _client_id is UNSET or _client_id is None:
+            client_id = _client_id
+        else:
+            client_id = UUID(_client_id)
 
-            return client_type_1
-
-        client = _parse_client(d.pop("Client", UNSET))
-
-        def _parse_client_id(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                client_id_type_0 = UUID(data)
-
-                return client_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ClientId: cannot parse {data!r} as None | Unset | UUID")
-
-        client_id = _parse_client_id(d.pop("ClientId", UNSET))
-
-        _created = d.pop("Created", UNSET)
+        _created = d.get("Created", UNSET)
         created: datetime.datetime | Unset
-        if isinstance(_created, Unset):
-            created = UNSET
+        if _created is UNSET:
+            created = _created
         else:
             created = parse_datetime(_created)
 
-        created_by_ip = d.pop("CreatedByIp", UNSET)
+        created_by_ip = d.get("CreatedByIp", UNSET)
 
-        created_by_user_agent = d.pop("CreatedByUserAgent", UNSET)
+        created_by_user_agent = d.get("CreatedByUserAgent", UNSET)
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        display_name = d.get("DisplayName", UNSET)
 
-        display_name = _parse_display_name(d.pop("DisplayName", UNSET))
-
-        _expires = d.pop("Expires", UNSET)
+        _expires = d.get("Expires", UNSET)
         expires: datetime.datetime | Unset
-        if isinstance(_expires, Unset):
-            expires = UNSET
+        if _expires is UNSET:
+            expires = _expires
         else:
             expires = parse_datetime(_expires)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        _login_type = d.pop("LoginType", UNSET)
+        _login_type = d.get("LoginType", UNSET)
         login_type: GrantType | Unset
-        if isinstance(_login_type, Unset):
-            login_type = UNSET
+        if _login_type is UNSET:
+            login_type = _login_type
         else:
             login_type = GrantType(_login_type)
 
-        override_console_restrictions = d.pop("OverrideConsoleRestrictions", UNSET)
+        override_console_restrictions = d.get("OverrideConsoleRestrictions", UNSET)
 
-        def _parse_reason_revoked(data: object) -> None | RevokeReason | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            reason_revoked_type_1 = RevokeReason(data)
+        _reason_revoked = d.get("ReasonRevoked", UNSET)
+        reason_revoked: None | RevokeReason | Unset
+        if _reason_revoked is UNSET or _reason_revoked is None:
+            reason_revoked = _reason_revoked
+        else:
+            reason_revoked = RevokeReason(_reason_revoked)
 
-            return reason_revoked_type_1
+        _revoked = d.get("Revoked", UNSET)
+        revoked: datetime.datetime | None | Unset
+        if _revoked is UNSET or _revoked is None:
+            revoked = _revoked
+        else:
+            revoked = parse_datetime(_revoked)
 
-        reason_revoked = _parse_reason_revoked(d.pop("ReasonRevoked", UNSET))
+        revoked_by_ip = d.get("RevokedByIp", UNSET)
 
-        def _parse_revoked(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                revoked_type_0 = parse_datetime(data)
+        rotate_on_refresh = d.get("RotateOnRefresh", UNSET)
 
-                return revoked_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Revoked: cannot parse {data!r} as datetime.datetime | None | Unset")
+        _scopes = d.get("Scopes", UNSET)
+        scopes: list[str] | Unset
+        if _scopes is UNSET:
+            scopes = _scopes
+        else:
+            if not isinstance(_scopes, list):
+                raise TypeError(f"Scopes: expected a JSON array, got {type(_scopes).__name__}")
+            scopes = _scopes
 
-        revoked = _parse_revoked(d.pop("Revoked", UNSET))
+        sliding_expiration = d.get("SlidingExpiration", UNSET)
 
-        def _parse_revoked_by_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        token = d.get("Token", UNSET)
 
-        revoked_by_ip = _parse_revoked_by_ip(d.pop("RevokedByIp", UNSET))
-
-        rotate_on_refresh = d.pop("RotateOnRefresh", UNSET)
-
-        scopes = cast(list[str], d.pop("Scopes", UNSET))
-
-        sliding_expiration = d.pop("SlidingExpiration", UNSET)
-
-        token = d.pop("Token", UNSET)
-
-        _used = d.pop("Used", UNSET)
+        _used = d.get("Used", UNSET)
         used: datetime.datetime | Unset
-        if isinstance(_used, Unset):
-            used = UNSET
+        if _used is UNSET:
+            used = _used
         else:
             used = parse_datetime(_used)
 
-        used_by_ip = d.pop("UsedByIp", UNSET)
+        used_by_ip = d.get("UsedByIp", UNSET)
 
-        used_by_user_agent = d.pop("UsedByUserAgent", UNSET)
+        used_by_user_agent = d.get("UsedByUserAgent", UNSET)
 
-        username = d.pop("Username", UNSET)
+        username = d.get("Username", UNSET)
 
         _instance = cls(
             client=client,
@@ -367,7 +353,8 @@ class RefreshToken:
             username=username,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,18 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegenerateOptions")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ConfigurationLink",
+        "DeskphonePassword",
+        "RpsKey",
+        "SendWelcomeEmail",
+        "SipAuth",
+        "VoicemailPIN",
+        "WebclientPassword",
+    }
+)
+
 
 @_attrs_define
 class RegenerateOptions:
@@ -74,20 +86,20 @@ class RegenerateOptions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RegenerateOptions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        configuration_link = d.pop("ConfigurationLink", UNSET)
+        d = src_dict
+        configuration_link = d.get("ConfigurationLink", UNSET)
 
-        deskphone_password = d.pop("DeskphonePassword", UNSET)
+        deskphone_password = d.get("DeskphonePassword", UNSET)
 
-        rps_key = d.pop("RpsKey", UNSET)
+        rps_key = d.get("RpsKey", UNSET)
 
-        send_welcome_email = d.pop("SendWelcomeEmail", UNSET)
+        send_welcome_email = d.get("SendWelcomeEmail", UNSET)
 
-        sip_auth = d.pop("SipAuth", UNSET)
+        sip_auth = d.get("SipAuth", UNSET)
 
-        voicemail_pin = d.pop("VoicemailPIN", UNSET)
+        voicemail_pin = d.get("VoicemailPIN", UNSET)
 
-        webclient_password = d.pop("WebclientPassword", UNSET)
+        webclient_password = d.get("WebclientPassword", UNSET)
 
         _instance = cls(
             configuration_link=configuration_link,
@@ -99,7 +111,8 @@ class RegenerateOptions:
             webclient_password=webclient_password,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RegeneratePasswordsBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Ids",
+        "opts",
+    }
+)
 
 
 @_attrs_define
@@ -54,13 +61,20 @@ class RegeneratePasswordsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RegeneratePasswordsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        ids = cast(list[int], d.pop("Ids", UNSET))
+        d = src_dict
+        _ids = d.get("Ids", UNSET)
+        ids: list[int] | Unset
+        if _ids is UNSET:
+            ids = _ids
+        else:
+            if not isinstance(_ids, list):
+                raise TypeError(f"Ids: expected a JSON array, got {type(_ids).__name__}")
+            ids = _ids
 
-        _opts = d.pop("opts", UNSET)
+        _opts = d.get("opts", UNSET)
         opts: RegenerateOptions | Unset
-        if isinstance(_opts, Unset):
-            opts = UNSET
+        if _opts is UNSET:
+            opts = _opts
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
@@ -69,7 +83,8 @@ class RegeneratePasswordsBody:
             opts=opts,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RegenerateRequestBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "opts",
+    }
+)
+
 
 @_attrs_define
 class RegenerateRequestBody:
@@ -46,11 +52,11 @@ class RegenerateRequestBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RegenerateRequestBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _opts = d.pop("opts", UNSET)
+        d = src_dict
+        _opts = d.get("opts", UNSET)
         opts: RegenerateOptions | Unset
-        if isinstance(_opts, Unset):
-            opts = UNSET
+        if _opts is UNSET:
+            opts = _opts
         else:
             opts = RegenerateOptions.from_dict(_opts)
 
@@ -58,7 +64,8 @@ class RegenerateRequestBody:
             opts=opts,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegisterBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "registrationEndpoint",
+        "scope",
+    }
+)
+
 
 @_attrs_define
 class RegisterBody:
@@ -44,17 +51,18 @@ class RegisterBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RegisterBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        registration_endpoint = d.pop("registrationEndpoint", UNSET)
+        d = src_dict
+        registration_endpoint = d.get("registrationEndpoint", UNSET)
 
-        scope = d.pop("scope", UNSET)
+        scope = d.get("scope", UNSET)
 
         _instance = cls(
             registration_endpoint=registration_endpoint,
             scope=scope,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RegistrarFxs")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "InterfaceLink",
+        "MacAddress",
+    }
+)
+
 
 @_attrs_define
 class RegistrarFxs:
@@ -44,17 +51,18 @@ class RegistrarFxs:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RegistrarFxs: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        interface_link = d.pop("InterfaceLink", UNSET)
+        d = src_dict
+        interface_link = d.get("InterfaceLink", UNSET)
 
-        mac_address = d.pop("MacAddress", UNSET)
+        mac_address = d.get("MacAddress", UNSET)
 
         _instance = cls(
             interface_link=interface_link,
             mac_address=mac_address,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RemoteArchivingSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Backups",
+        "Chats",
+        "Faxes",
+        "Id",
+        "Location",
+        "Recordings",
+        "Voicemails",
+    }
+)
+
 
 @_attrs_define
 class RemoteArchivingSettings:
@@ -121,87 +133,50 @@ class RemoteArchivingSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RemoteArchivingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _backups = d.get("Backups", UNSET)
+        backups: ArchiveSubsystem | None | Unset
+        if _backups is UNSET or _backups is None:
+            backups = _backups
+        else:
+            backups = ArchiveSubsystem.from_dict(_backups)
 
-        def _parse_backups(data: object) -> ArchiveSubsystem | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            backups_type_1 = ArchiveSubsystem.from_dict(data)
+        _chats = d.get("Chats", UNSET)
+        chats: ArchiveSubsystem | None | Unset
+        if _chats is UNSET or _chats is None:
+            chats = _chats
+        else:
+            chats = ArchiveSubsystem.from_dict(_chats)
 
-            return backups_type_1
+        _faxes = d.get("Faxes", UNSET)
+        faxes: ArchiveSubsystem | None | Unset
+        if _faxes is UNSET or _faxes is None:
+            faxes = _faxes
+        else:
+            faxes = ArchiveSubsystem.from_dict(_faxes)
 
-        backups = _parse_backups(d.pop("Backups", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_chats(data: object) -> ArchiveSubsystem | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            chats_type_1 = ArchiveSubsystem.from_dict(data)
+        _location = d.get("Location", UNSET)
+        location: LocationSettings | None | Unset
+        if _location is UNSET or _location is None:
+            location = _location
+        else:
+            location = LocationSettings.from_dict(_location)
 
-            return chats_type_1
+        _recordings = d.get("Recordings", UNSET)
+        recordings: ArchiveSubsystem | None | Unset
+        if _recordings is UNSET or _recordings is None:
+            recordings = _recordings
+        else:
+            recordings = ArchiveSubsystem.from_dict(_recordings)
 
-        chats = _parse_chats(d.pop("Chats", UNSET))
-
-        def _parse_faxes(data: object) -> ArchiveSubsystem | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            faxes_type_1 = ArchiveSubsystem.from_dict(data)
-
-            return faxes_type_1
-
-        faxes = _parse_faxes(d.pop("Faxes", UNSET))
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_location(data: object) -> LocationSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            location_type_1 = LocationSettings.from_dict(data)
-
-            return location_type_1
-
-        location = _parse_location(d.pop("Location", UNSET))
-
-        def _parse_recordings(data: object) -> ArchiveSubsystem | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            recordings_type_1 = ArchiveSubsystem.from_dict(data)
-
-            return recordings_type_1
-
-        recordings = _parse_recordings(d.pop("Recordings", UNSET))
-
-        def _parse_voicemails(data: object) -> ArchiveSubsystem | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            voicemails_type_1 = ArchiveSubsystem.from_dict(data)
-
-            return voicemails_type_1
-
-        voicemails = _parse_voicemails(d.pop("Voicemails", UNSET))
+        _voicemails = d.get("Voicemails", UNSET)
+        voicemails: ArchiveSubsystem | None | Unset
+        if _voicemails is UNSET or _voicemails is None:
+            voicemails = _voicemails
+        else:
+            voicemails = ArchiveSubsystem.from_dict(_voicemails)
 
         _instance = cls(
             backups=backups,
@@ -213,7 +188,8 @@ class RemoteArchivingSettings:
             voicemails=voicemails,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RemoteMySqlConfig")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Database",
+        "Host",
+        "Password",
+        "Port",
+        "UserId",
+    }
+)
 
 
 @_attrs_define
@@ -92,56 +102,21 @@ class RemoteMySqlConfig:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RemoteMySqlConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        database = d.get("Database", UNSET)
 
-        def _parse_database(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        host = d.get("Host", UNSET)
 
-        database = _parse_database(d.pop("Database", UNSET))
+        _password = d.get("Password", UNSET)
+        password: ConcealedPassword | None | Unset
+        if _password is UNSET or _password is None:
+            password = _password
+        else:
+            password = ConcealedPassword.from_dict(_password)
 
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        port = d.get("Port", UNSET)
 
-        host = _parse_host(d.pop("Host", UNSET))
-
-        def _parse_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            password_type_1 = ConcealedPassword.from_dict(data)
-
-            return password_type_1
-
-        password = _parse_password(d.pop("Password", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("Port", UNSET))
-
-        def _parse_user_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        user_id = _parse_user_id(d.pop("UserId", UNSET))
+        user_id = d.get("UserId", UNSET)
 
         _instance = cls(
             database=database,
@@ -151,7 +126,8 @@ class RemoteMySqlConfig:
             user_id=user_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

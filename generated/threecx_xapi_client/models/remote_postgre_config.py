@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RemotePostgreConfig")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AuthenticateMode",
+        "CACertificate",
+        "ClientCertificate",
+        "ClientPrivateKey",
+        "Database",
+        "Host",
+        "Password",
+        "Port",
+        "ServerTrustMode",
+        "Username",
+    }
+)
 
 
 @_attrs_define
@@ -157,121 +172,56 @@ class RemotePostgreConfig:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RemotePostgreConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _authenticate_mode = d.get("AuthenticateMode", UNSET)
+        authenticate_mode: AuthenticateMode | None | Unset
+        if _authenticate_mode is UNSET or _authenticate_mode is None:
+            authenticate_mode = _authenticate_mode
+        else:
+            authenticate_mode = AuthenticateMode(_authenticate_mode)
 
-        def _parse_authenticate_mode(data: object) -> AuthenticateMode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            authenticate_mode_type_1 = AuthenticateMode(data)
+        _ca_certificate = d.get("CACertificate", UNSET)
+        ca_certificate: ConcealedDataFile | None | Unset
+        if _ca_certificate is UNSET or _ca_certificate is None:
+            ca_certificate = _ca_certificate
+        else:
+            ca_certificate = ConcealedDataFile.from_dict(_ca_certificate)
 
-            return authenticate_mode_type_1
+        _client_certificate = d.get("ClientCertificate", UNSET)
+        client_certificate: ConcealedDataFile | None | Unset
+        if _client_certificate is UNSET or _client_certificate is None:
+            client_certificate = _client_certificate
+        else:
+            client_certificate = ConcealedDataFile.from_dict(_client_certificate)
 
-        authenticate_mode = _parse_authenticate_mode(d.pop("AuthenticateMode", UNSET))
+        _client_private_key = d.get("ClientPrivateKey", UNSET)
+        client_private_key: ConcealedDataFile | None | Unset
+        if _client_private_key is UNSET or _client_private_key is None:
+            client_private_key = _client_private_key
+        else:
+            client_private_key = ConcealedDataFile.from_dict(_client_private_key)
 
-        def _parse_ca_certificate(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            ca_certificate_type_1 = ConcealedDataFile.from_dict(data)
+        database = d.get("Database", UNSET)
 
-            return ca_certificate_type_1
+        host = d.get("Host", UNSET)
 
-        ca_certificate = _parse_ca_certificate(d.pop("CACertificate", UNSET))
+        _password = d.get("Password", UNSET)
+        password: ConcealedPassword | None | Unset
+        if _password is UNSET or _password is None:
+            password = _password
+        else:
+            password = ConcealedPassword.from_dict(_password)
 
-        def _parse_client_certificate(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_certificate_type_1 = ConcealedDataFile.from_dict(data)
+        port = d.get("Port", UNSET)
 
-            return client_certificate_type_1
+        _server_trust_mode = d.get("ServerTrustMode", UNSET)
+        server_trust_mode: None | ServerTrustMode | Unset
+        if _server_trust_mode is UNSET or _server_trust_mode is None:
+            server_trust_mode = _server_trust_mode
+        else:
+            server_trust_mode = ServerTrustMode(_server_trust_mode)
 
-        client_certificate = _parse_client_certificate(d.pop("ClientCertificate", UNSET))
-
-        def _parse_client_private_key(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_private_key_type_1 = ConcealedDataFile.from_dict(data)
-
-            return client_private_key_type_1
-
-        client_private_key = _parse_client_private_key(d.pop("ClientPrivateKey", UNSET))
-
-        def _parse_database(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        database = _parse_database(d.pop("Database", UNSET))
-
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        host = _parse_host(d.pop("Host", UNSET))
-
-        def _parse_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            password_type_1 = ConcealedPassword.from_dict(data)
-
-            return password_type_1
-
-        password = _parse_password(d.pop("Password", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("Port", UNSET))
-
-        def _parse_server_trust_mode(data: object) -> None | ServerTrustMode | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            server_trust_mode_type_1 = ServerTrustMode(data)
-
-            return server_trust_mode_type_1
-
-        server_trust_mode = _parse_server_trust_mode(d.pop("ServerTrustMode", UNSET))
-
-        def _parse_username(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        username = _parse_username(d.pop("Username", UNSET))
+        username = d.get("Username", UNSET)
 
         _instance = cls(
             authenticate_mode=authenticate_mode,
@@ -286,7 +236,8 @@ class RemotePostgreConfig:
             username=username,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

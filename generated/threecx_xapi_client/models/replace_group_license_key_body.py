@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReplaceGroupLicenseKeyBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "groupId",
+        "licenseKey",
+    }
+)
+
 
 @_attrs_define
 class ReplaceGroupLicenseKeyBody:
@@ -44,17 +51,18 @@ class ReplaceGroupLicenseKeyBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReplaceGroupLicenseKeyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        group_id = d.pop("groupId", UNSET)
+        d = src_dict
+        group_id = d.get("groupId", UNSET)
 
-        license_key = d.pop("licenseKey", UNSET)
+        license_key = d.get("licenseKey", UNSET)
 
         _instance = cls(
             group_id=group_id,
             license_key=license_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

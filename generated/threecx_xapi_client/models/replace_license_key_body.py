@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReplaceLicenseKeyBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "licenseKey",
+    }
+)
+
 
 @_attrs_define
 class ReplaceLicenseKeyBody:
@@ -38,14 +44,15 @@ class ReplaceLicenseKeyBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReplaceLicenseKeyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        license_key = d.pop("licenseKey", UNSET)
+        d = src_dict
+        license_key = d.get("licenseKey", UNSET)
 
         _instance = cls(
             license_key=license_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

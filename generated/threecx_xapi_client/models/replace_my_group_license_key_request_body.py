@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReplaceMyGroupLicenseKeyRequestBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "licenseKey",
+    }
+)
+
 
 @_attrs_define
 class ReplaceMyGroupLicenseKeyRequestBody:
@@ -40,14 +46,15 @@ class ReplaceMyGroupLicenseKeyRequestBody:
             raise TypeError(
                 f"ReplaceMyGroupLicenseKeyRequestBody: expected a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
-        license_key = d.pop("licenseKey", UNSET)
+        d = src_dict
+        license_key = d.get("licenseKey", UNSET)
 
         _instance = cls(
             license_key=license_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,15 @@ from ..models.event_log_type import EventLogType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ReportLogEvent")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "EventId",
+        "Params",
+        "Source",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -61,17 +70,24 @@ class ReportLogEvent:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReportLogEvent: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        event_id = d.pop("EventId", UNSET)
+        d = src_dict
+        event_id = d.get("EventId", UNSET)
 
-        params = cast(list[str], d.pop("Params", UNSET))
+        _params = d.get("Params", UNSET)
+        params: list[str] | Unset
+        if _params is UNSET:
+            params = _params
+        else:
+            if not isinstance(_params, list):
+                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
+            params = _params
 
-        source = d.pop("Source", UNSET)
+        source = d.get("Source", UNSET)
 
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: EventLogType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = EventLogType(_type_)
 
@@ -82,7 +98,8 @@ class ReportLogEvent:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="ReportLogEventBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "request",
+    }
+)
+
 
 @_attrs_define
 class ReportLogEventBody:
@@ -46,11 +52,11 @@ class ReportLogEventBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ReportLogEventBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _request = d.pop("request", UNSET)
+        d = src_dict
+        _request = d.get("request", UNSET)
         request: ReportLogEvent | Unset
-        if isinstance(_request, Unset):
-            request = UNSET
+        if _request is UNSET:
+            request = _request
         else:
             request = ReportLogEvent.from_dict(_request)
 
@@ -58,7 +64,8 @@ class ReportLogEventBody:
             request=request,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

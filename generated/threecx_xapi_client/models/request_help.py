@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RequestHelp")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "GrantPeriodDays",
+        "IssueDescription",
+        "Name",
+        "PhoneNumber",
+        "ReplyEmail",
+    }
+)
 
 
 @_attrs_define
@@ -70,31 +80,16 @@ class RequestHelp:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RequestHelp: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        grant_period_days = d.get("GrantPeriodDays", UNSET)
 
-        def _parse_grant_period_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        issue_description = d.get("IssueDescription", UNSET)
 
-        grant_period_days = _parse_grant_period_days(d.pop("GrantPeriodDays", UNSET))
+        name = d.get("Name", UNSET)
 
-        issue_description = d.pop("IssueDescription", UNSET)
+        phone_number = d.get("PhoneNumber", UNSET)
 
-        name = d.pop("Name", UNSET)
-
-        def _parse_phone_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_number = _parse_phone_number(d.pop("PhoneNumber", UNSET))
-
-        reply_email = d.pop("ReplyEmail", UNSET)
+        reply_email = d.get("ReplyEmail", UNSET)
 
         _instance = cls(
             grant_period_days=grant_period_days,
@@ -104,7 +99,8 @@ class RequestHelp:
             reply_email=reply_email,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

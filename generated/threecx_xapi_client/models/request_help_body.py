@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RequestHelpBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "description",
+    }
+)
+
 
 @_attrs_define
 class RequestHelpBody:
@@ -52,26 +58,20 @@ class RequestHelpBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RequestHelpBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_description(data: object) -> None | RequestHelp | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            description_type_1 = RequestHelp.from_dict(data)
-
-            return description_type_1
-
-        description = _parse_description(d.pop("description", UNSET))
+        d = src_dict
+        _description = d.get("description", UNSET)
+        description: None | RequestHelp | Unset
+        if _description is UNSET or _description is None:
+            description = _description
+        else:
+            description = RequestHelp.from_dict(_description)
 
         _instance = cls(
             description=description,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

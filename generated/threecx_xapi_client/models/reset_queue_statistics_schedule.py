@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,14 @@ from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFreque
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ResetQueueStatisticsSchedule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Day",
+        "Frequency",
+        "Time",
+    }
+)
 
 
 @_attrs_define
@@ -68,42 +76,22 @@ class ResetQueueStatisticsSchedule:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ResetQueueStatisticsSchedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _day = d.get("Day", UNSET)
+        day: DayOfWeek | None | Unset
+        if _day is UNSET or _day is None:
+            day = _day
+        else:
+            day = DayOfWeek(_day)
 
-        def _parse_day(data: object) -> DayOfWeek | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            day_type_1 = DayOfWeek(data)
+        _frequency = d.get("Frequency", UNSET)
+        frequency: None | ResetQueueStatisticsFrequency | Unset
+        if _frequency is UNSET or _frequency is None:
+            frequency = _frequency
+        else:
+            frequency = ResetQueueStatisticsFrequency(_frequency)
 
-            return day_type_1
-
-        day = _parse_day(d.pop("Day", UNSET))
-
-        def _parse_frequency(data: object) -> None | ResetQueueStatisticsFrequency | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            frequency_type_1 = ResetQueueStatisticsFrequency(data)
-
-            return frequency_type_1
-
-        frequency = _parse_frequency(d.pop("Frequency", UNSET))
-
-        def _parse_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        time = _parse_time(d.pop("Time", UNSET))
+        time = d.get("Time", UNSET)
 
         _instance = cls(
             day=day,
@@ -111,7 +99,8 @@ class ResetQueueStatisticsSchedule:
             time=time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

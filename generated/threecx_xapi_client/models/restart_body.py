@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RestartBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "options",
+    }
+)
+
 
 @_attrs_define
 class RestartBody:
@@ -46,11 +52,11 @@ class RestartBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RestartBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _options = d.pop("options", UNSET)
+        d = src_dict
+        _options = d.get("options", UNSET)
         options: XServiceManageOptions | Unset
-        if isinstance(_options, Unset):
-            options = UNSET
+        if _options is UNSET:
+            options = _options
         else:
             options = XServiceManageOptions.from_dict(_options)
 
@@ -58,7 +64,8 @@ class RestartBody:
             options=options,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

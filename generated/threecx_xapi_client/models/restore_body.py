@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RestoreBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "footprint",
+        "password",
+    }
+)
+
 
 @_attrs_define
 class RestoreBody:
@@ -44,17 +51,18 @@ class RestoreBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RestoreBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        footprint = d.pop("footprint", UNSET)
+        d = src_dict
+        footprint = d.get("footprint", UNSET)
 
-        password = d.pop("password", UNSET)
+        password = d.get("password", UNSET)
 
         _instance = cls(
             footprint=footprint,
             password=password,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

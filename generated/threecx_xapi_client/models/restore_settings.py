@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RestoreSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "EncryptBackup",
+        "EncryptBackupPassword",
+        "Schedule",
+        "ScheduleEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -87,51 +96,24 @@ class RestoreSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RestoreSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        encrypt_backup = d.get("EncryptBackup", UNSET)
 
-        def _parse_encrypt_backup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _encrypt_backup_password = d.get("EncryptBackupPassword", UNSET)
+        encrypt_backup_password: ConcealedPassword | None | Unset
+        if _encrypt_backup_password is UNSET or _encrypt_backup_password is None:
+            encrypt_backup_password = _encrypt_backup_password
+        else:
+            encrypt_backup_password = ConcealedPassword.from_dict(_encrypt_backup_password)
 
-        encrypt_backup = _parse_encrypt_backup(d.pop("EncryptBackup", UNSET))
+        _schedule = d.get("Schedule", UNSET)
+        schedule: BackupSchedule | None | Unset
+        if _schedule is UNSET or _schedule is None:
+            schedule = _schedule
+        else:
+            schedule = BackupSchedule.from_dict(_schedule)
 
-        def _parse_encrypt_backup_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            encrypt_backup_password_type_1 = ConcealedPassword.from_dict(data)
-
-            return encrypt_backup_password_type_1
-
-        encrypt_backup_password = _parse_encrypt_backup_password(d.pop("EncryptBackupPassword", UNSET))
-
-        def _parse_schedule(data: object) -> BackupSchedule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            schedule_type_1 = BackupSchedule.from_dict(data)
-
-            return schedule_type_1
-
-        schedule = _parse_schedule(d.pop("Schedule", UNSET))
-
-        def _parse_schedule_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        schedule_enabled = _parse_schedule_enabled(d.pop("ScheduleEnabled", UNSET))
+        schedule_enabled = d.get("ScheduleEnabled", UNSET)
 
         _instance = cls(
             encrypt_backup=encrypt_backup,
@@ -140,7 +122,8 @@ class RestoreSettings:
             schedule_enabled=schedule_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

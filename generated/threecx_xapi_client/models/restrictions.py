@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Restrictions")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Dects",
+        "LiveChats",
+        "MaxPrompts",
+        "Sbcs",
+        "System",
+        "Trunks",
+        "Users",
+    }
+)
 
 
 @_attrs_define
@@ -122,94 +134,50 @@ class Restrictions:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Restrictions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _dects = d.get("Dects", UNSET)
+        dects: EntityRestrictions | None | Unset
+        if _dects is UNSET or _dects is None:
+            dects = _dects
+        else:
+            dects = EntityRestrictions.from_dict(_dects)
 
-        def _parse_dects(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            dects_type_1 = EntityRestrictions.from_dict(data)
+        _live_chats = d.get("LiveChats", UNSET)
+        live_chats: EntityRestrictions | None | Unset
+        if _live_chats is UNSET or _live_chats is None:
+            live_chats = _live_chats
+        else:
+            live_chats = EntityRestrictions.from_dict(_live_chats)
 
-            return dects_type_1
+        max_prompts = d.get("MaxPrompts", UNSET)
 
-        dects = _parse_dects(d.pop("Dects", UNSET))
+        _sbcs = d.get("Sbcs", UNSET)
+        sbcs: EntityRestrictions | None | Unset
+        if _sbcs is UNSET or _sbcs is None:
+            sbcs = _sbcs
+        else:
+            sbcs = EntityRestrictions.from_dict(_sbcs)
 
-        def _parse_live_chats(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            live_chats_type_1 = EntityRestrictions.from_dict(data)
+        _system = d.get("System", UNSET)
+        system: EntityRestrictions | None | Unset
+        if _system is UNSET or _system is None:
+            system = _system
+        else:
+            system = EntityRestrictions.from_dict(_system)
 
-            return live_chats_type_1
+        _trunks = d.get("Trunks", UNSET)
+        trunks: EntityRestrictions | None | Unset
+        if _trunks is UNSET or _trunks is None:
+            trunks = _trunks
+        else:
+            trunks = EntityRestrictions.from_dict(_trunks)
 
-        live_chats = _parse_live_chats(d.pop("LiveChats", UNSET))
-
-        def _parse_max_prompts(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_prompts = _parse_max_prompts(d.pop("MaxPrompts", UNSET))
-
-        def _parse_sbcs(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            sbcs_type_1 = EntityRestrictions.from_dict(data)
-
-            return sbcs_type_1
-
-        sbcs = _parse_sbcs(d.pop("Sbcs", UNSET))
-
-        def _parse_system(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            system_type_1 = EntityRestrictions.from_dict(data)
-
-            return system_type_1
-
-        system = _parse_system(d.pop("System", UNSET))
-
-        def _parse_trunks(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            trunks_type_1 = EntityRestrictions.from_dict(data)
-
-            return trunks_type_1
-
-        trunks = _parse_trunks(d.pop("Trunks", UNSET))
-
-        def _parse_users(data: object) -> EntityRestrictions | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            users_type_1 = EntityRestrictions.from_dict(data)
-
-            return users_type_1
-
-        users = _parse_users(d.pop("Users", UNSET))
+        _users = d.get("Users", UNSET)
+        users: EntityRestrictions | None | Unset
+        if _users is UNSET or _users is None:
+            users = _users
+        else:
+            users = EntityRestrictions.from_dict(_users)
 
         _instance = cls(
             dects=dects,
@@ -221,7 +189,8 @@ class Restrictions:
             users=users,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="RetreivePeersByNumbersBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "peersRequest",
+    }
+)
+
 
 @_attrs_define
 class RetreivePeersByNumbersBody:
@@ -46,11 +52,11 @@ class RetreivePeersByNumbersBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RetreivePeersByNumbersBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _peers_request = d.pop("peersRequest", UNSET)
+        d = src_dict
+        _peers_request = d.get("peersRequest", UNSET)
         peers_request: RetreivePeersRequest | Unset
-        if isinstance(_peers_request, Unset):
-            peers_request = UNSET
+        if _peers_request is UNSET:
+            peers_request = _peers_request
         else:
             peers_request = RetreivePeersRequest.from_dict(_peers_request)
 
@@ -58,7 +64,8 @@ class RetreivePeersByNumbersBody:
             peers_request=peers_request,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

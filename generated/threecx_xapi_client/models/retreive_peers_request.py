@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RetreivePeersRequest")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DnNumbers",
+        "IsReportPeers",
+    }
+)
 
 
 @_attrs_define
@@ -46,17 +53,25 @@ class RetreivePeersRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RetreivePeersRequest: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dn_numbers = cast(list[str], d.pop("DnNumbers", UNSET))
+        d = src_dict
+        _dn_numbers = d.get("DnNumbers", UNSET)
+        dn_numbers: list[str] | Unset
+        if _dn_numbers is UNSET:
+            dn_numbers = _dn_numbers
+        else:
+            if not isinstance(_dn_numbers, list):
+                raise TypeError(f"DnNumbers: expected a JSON array, got {type(_dn_numbers).__name__}")
+            dn_numbers = _dn_numbers
 
-        is_report_peers = d.pop("IsReportPeers", UNSET)
+        is_report_peers = d.get("IsReportPeers", UNSET)
 
         _instance = cls(
             dn_numbers=dn_numbers,
             is_report_peers=is_report_peers,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

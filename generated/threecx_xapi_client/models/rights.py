@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,27 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Rights")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AllowIVR",
+        "AllowParking",
+        "AllowToChangePresence",
+        "AllowToManageCompanyBook",
+        "AssignClearOperations",
+        "CanBargeIn",
+        "CanIntercom",
+        "CanSeeGroupCalls",
+        "CanSeeGroupMembers",
+        "CanSeeGroupRecordings",
+        "Invalid",
+        "PerformOperations",
+        "RoleName",
+        "ShowMyCalls",
+        "ShowMyPresence",
+        "ShowMyPresenceOutside",
+    }
+)
 
 
 @_attrs_define
@@ -188,144 +209,38 @@ class Rights:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Rights: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        allow_ivr = d.get("AllowIVR", UNSET)
 
-        def _parse_allow_ivr(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        allow_parking = d.get("AllowParking", UNSET)
 
-        allow_ivr = _parse_allow_ivr(d.pop("AllowIVR", UNSET))
+        allow_to_change_presence = d.get("AllowToChangePresence", UNSET)
 
-        def _parse_allow_parking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        allow_to_manage_company_book = d.get("AllowToManageCompanyBook", UNSET)
 
-        allow_parking = _parse_allow_parking(d.pop("AllowParking", UNSET))
+        assign_clear_operations = d.get("AssignClearOperations", UNSET)
 
-        def _parse_allow_to_change_presence(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        can_barge_in = d.get("CanBargeIn", UNSET)
 
-        allow_to_change_presence = _parse_allow_to_change_presence(d.pop("AllowToChangePresence", UNSET))
+        can_intercom = d.get("CanIntercom", UNSET)
 
-        def _parse_allow_to_manage_company_book(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        can_see_group_calls = d.get("CanSeeGroupCalls", UNSET)
 
-        allow_to_manage_company_book = _parse_allow_to_manage_company_book(d.pop("AllowToManageCompanyBook", UNSET))
+        can_see_group_members = d.get("CanSeeGroupMembers", UNSET)
 
-        def _parse_assign_clear_operations(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        can_see_group_recordings = d.get("CanSeeGroupRecordings", UNSET)
 
-        assign_clear_operations = _parse_assign_clear_operations(d.pop("AssignClearOperations", UNSET))
+        invalid = d.get("Invalid", UNSET)
 
-        def _parse_can_barge_in(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        perform_operations = d.get("PerformOperations", UNSET)
 
-        can_barge_in = _parse_can_barge_in(d.pop("CanBargeIn", UNSET))
+        role_name = d.get("RoleName", UNSET)
 
-        def _parse_can_intercom(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        show_my_calls = d.get("ShowMyCalls", UNSET)
 
-        can_intercom = _parse_can_intercom(d.pop("CanIntercom", UNSET))
+        show_my_presence = d.get("ShowMyPresence", UNSET)
 
-        def _parse_can_see_group_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        can_see_group_calls = _parse_can_see_group_calls(d.pop("CanSeeGroupCalls", UNSET))
-
-        def _parse_can_see_group_members(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        can_see_group_members = _parse_can_see_group_members(d.pop("CanSeeGroupMembers", UNSET))
-
-        def _parse_can_see_group_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        can_see_group_recordings = _parse_can_see_group_recordings(d.pop("CanSeeGroupRecordings", UNSET))
-
-        def _parse_invalid(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        invalid = _parse_invalid(d.pop("Invalid", UNSET))
-
-        def _parse_perform_operations(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        perform_operations = _parse_perform_operations(d.pop("PerformOperations", UNSET))
-
-        role_name = d.pop("RoleName", UNSET)
-
-        def _parse_show_my_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_my_calls = _parse_show_my_calls(d.pop("ShowMyCalls", UNSET))
-
-        def _parse_show_my_presence(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_my_presence = _parse_show_my_presence(d.pop("ShowMyPresence", UNSET))
-
-        def _parse_show_my_presence_outside(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        show_my_presence_outside = _parse_show_my_presence_outside(d.pop("ShowMyPresenceOutside", UNSET))
+        show_my_presence_outside = d.get("ShowMyPresenceOutside", UNSET)
 
         _instance = cls(
             allow_ivr=allow_ivr,
@@ -346,7 +261,8 @@ class Rights:
             show_my_presence_outside=show_my_presence_outside,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,6 +22,36 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="RingGroup")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallUsEnableChat",
+        "CallUsEnablePhone",
+        "CallUsEnableVideo",
+        "CallUsRequirement",
+        "ClickToCallId",
+        "BreakRoute",
+        "ForwardNoAnswer",
+        "GreetingFile",
+        "HolidaysRoute",
+        "IsRegistered",
+        "Members",
+        "MulticastAddress",
+        "MulticastCodec",
+        "MulticastPacketTime",
+        "MulticastPort",
+        "Name",
+        "OutOfOfficeRoute",
+        "RingStrategy",
+        "RingTime",
+        "VMEmailList",
+        "VMEmailOptions",
+    }
+)
 
 
 @_attrs_define
@@ -315,256 +345,110 @@ class RingGroup:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RingGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
 
-            return transcription_mode_type_1
+        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
+        _call_us_requirement = d.get("CallUsRequirement", UNSET)
+        call_us_requirement: Authentication | None | Unset
+        if _call_us_requirement is UNSET or _call_us_requirement is None:
+            call_us_requirement = _call_us_requirement
+        else:
+            call_us_requirement = Authentication(_call_us_requirement)
 
-        def _parse_call_us_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        click_to_call_id = d.get("ClickToCallId", UNSET)
 
-        call_us_enable_chat = _parse_call_us_enable_chat(d.pop("CallUsEnableChat", UNSET))
+        _break_route = d.get("BreakRoute", UNSET)
+        break_route: None | Route | Unset
+        if _break_route is UNSET or _break_route is None:
+            break_route = _break_route
+        else:
+            break_route = Route.from_dict(_break_route)
 
-        def _parse_call_us_enable_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _forward_no_answer = d.get("ForwardNoAnswer", UNSET)
+        forward_no_answer: Destination | None | Unset
+        if _forward_no_answer is UNSET or _forward_no_answer is None:
+            forward_no_answer = _forward_no_answer
+        else:
+            forward_no_answer = Destination.from_dict(_forward_no_answer)
 
-        call_us_enable_phone = _parse_call_us_enable_phone(d.pop("CallUsEnablePhone", UNSET))
+        greeting_file = d.get("GreetingFile", UNSET)
 
-        def _parse_call_us_enable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _holidays_route = d.get("HolidaysRoute", UNSET)
+        holidays_route: None | Route | Unset
+        if _holidays_route is UNSET or _holidays_route is None:
+            holidays_route = _holidays_route
+        else:
+            holidays_route = Route.from_dict(_holidays_route)
 
-        call_us_enable_video = _parse_call_us_enable_video(d.pop("CallUsEnableVideo", UNSET))
+        is_registered = d.get("IsRegistered", UNSET)
 
-        def _parse_call_us_requirement(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_us_requirement_type_1 = Authentication(data)
+        _members = d.get("Members", UNSET)
+        members: list[RingGroupMember] | Unset
+        if _members is UNSET:
+            members = _members
+        else:
+            if not isinstance(_members, list):
+                raise TypeError(f"Members: expected a JSON array, got {type(_members).__name__}")
+            members = [RingGroupMember.from_dict(item) for item in _members]
 
-            return call_us_requirement_type_1
+        multicast_address = d.get("MulticastAddress", UNSET)
 
-        call_us_requirement = _parse_call_us_requirement(d.pop("CallUsRequirement", UNSET))
+        multicast_codec = d.get("MulticastCodec", UNSET)
 
-        def _parse_click_to_call_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        multicast_packet_time = d.get("MulticastPacketTime", UNSET)
 
-        click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
+        multicast_port = d.get("MulticastPort", UNSET)
 
-        def _parse_break_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_route_type_1 = Route.from_dict(data)
+        name = d.get("Name", UNSET)
 
-            return break_route_type_1
+        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
+        out_of_office_route: None | Route | Unset
+        if _out_of_office_route is UNSET or _out_of_office_route is None:
+            out_of_office_route = _out_of_office_route
+        else:
+            out_of_office_route = Route.from_dict(_out_of_office_route)
 
-        break_route = _parse_break_route(d.pop("BreakRoute", UNSET))
+        _ring_strategy = d.get("RingStrategy", UNSET)
+        ring_strategy: None | StrategyType | Unset
+        if _ring_strategy is UNSET or _ring_strategy is None:
+            ring_strategy = _ring_strategy
+        else:
+            ring_strategy = StrategyType(_ring_strategy)
 
-        def _parse_forward_no_answer(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            forward_no_answer_type_1 = Destination.from_dict(data)
+        ring_time = d.get("RingTime", UNSET)
 
-            return forward_no_answer_type_1
+        vm_email_list = d.get("VMEmailList", UNSET)
 
-        forward_no_answer = _parse_forward_no_answer(d.pop("ForwardNoAnswer", UNSET))
-
-        def _parse_greeting_file(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        greeting_file = _parse_greeting_file(d.pop("GreetingFile", UNSET))
-
-        def _parse_holidays_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            holidays_route_type_1 = Route.from_dict(data)
-
-            return holidays_route_type_1
-
-        holidays_route = _parse_holidays_route(d.pop("HolidaysRoute", UNSET))
-
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
-
-        _members = d.pop("Members", UNSET)
-        members: list[RingGroupMember] | Unset = UNSET
-        if _members is not UNSET:
-            members = []
-            for members_item_data in _members:
-                members_item = RingGroupMember.from_dict(members_item_data)
-
-                members.append(members_item)
-
-        def _parse_multicast_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        multicast_address = _parse_multicast_address(d.pop("MulticastAddress", UNSET))
-
-        def _parse_multicast_codec(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        multicast_codec = _parse_multicast_codec(d.pop("MulticastCodec", UNSET))
-
-        def _parse_multicast_packet_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        multicast_packet_time = _parse_multicast_packet_time(d.pop("MulticastPacketTime", UNSET))
-
-        def _parse_multicast_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        multicast_port = _parse_multicast_port(d.pop("MulticastPort", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_out_of_office_route(data: object) -> None | Route | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            out_of_office_route_type_1 = Route.from_dict(data)
-
-            return out_of_office_route_type_1
-
-        out_of_office_route = _parse_out_of_office_route(d.pop("OutOfOfficeRoute", UNSET))
-
-        def _parse_ring_strategy(data: object) -> None | StrategyType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            ring_strategy_type_1 = StrategyType(data)
-
-            return ring_strategy_type_1
-
-        ring_strategy = _parse_ring_strategy(d.pop("RingStrategy", UNSET))
-
-        def _parse_ring_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_time = _parse_ring_time(d.pop("RingTime", UNSET))
-
-        def _parse_vm_email_list(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vm_email_list = _parse_vm_email_list(d.pop("VMEmailList", UNSET))
-
-        def _parse_vm_email_options(data: object) -> None | Unset | VMEmailOptionsType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_email_options_type_1 = VMEmailOptionsType(data)
-
-            return vm_email_options_type_1
-
-        vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
+        _vm_email_options = d.get("VMEmailOptions", UNSET)
+        vm_email_options: None | Unset | VMEmailOptionsType
+        if _vm_email_options is UNSET or _vm_email_options is None:
+            vm_email_options = _vm_email_options
+        else:
+            vm_email_options = VMEmailOptionsType(_vm_email_options)
 
         _instance = cls(
             groups=groups,
@@ -594,7 +478,8 @@ class RingGroup:
             vm_email_options=vm_email_options,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RingGroupStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "RingGroupAnsweredCount",
+        "RingGroupDisplayName",
+        "RingGroupDn",
+        "RingGroupReceivedCount",
+        "RingGroupSentimentScore",
+    }
+)
 
 
 @_attrs_define
@@ -78,45 +88,16 @@ class RingGroupStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"RingGroupStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        ring_group_answered_count = d.get("RingGroupAnsweredCount", UNSET)
 
-        def _parse_ring_group_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        ring_group_display_name = d.get("RingGroupDisplayName", UNSET)
 
-        ring_group_answered_count = _parse_ring_group_answered_count(d.pop("RingGroupAnsweredCount", UNSET))
+        ring_group_dn = d.get("RingGroupDn", UNSET)
 
-        def _parse_ring_group_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ring_group_received_count = d.get("RingGroupReceivedCount", UNSET)
 
-        ring_group_display_name = _parse_ring_group_display_name(d.pop("RingGroupDisplayName", UNSET))
-
-        ring_group_dn = d.pop("RingGroupDn", UNSET)
-
-        def _parse_ring_group_received_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_group_received_count = _parse_ring_group_received_count(d.pop("RingGroupReceivedCount", UNSET))
-
-        def _parse_ring_group_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        ring_group_sentiment_score = _parse_ring_group_sentiment_score(d.pop("RingGroupSentimentScore", UNSET))
+        ring_group_sentiment_score = d.get("RingGroupSentimentScore", UNSET)
 
         _instance = cls(
             ring_group_answered_count=ring_group_answered_count,
@@ -126,7 +107,8 @@ class RingGroupStatistics:
             ring_group_sentiment_score=ring_group_sentiment_score,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

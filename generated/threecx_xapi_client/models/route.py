@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Route")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsPromptEnabled",
+        "Prompt",
+        "Route",
+    }
+)
 
 
 @_attrs_define
@@ -72,38 +80,17 @@ class Route:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Route: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_prompt_enabled = d.get("IsPromptEnabled", UNSET)
 
-        def _parse_is_prompt_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        prompt = d.get("Prompt", UNSET)
 
-        is_prompt_enabled = _parse_is_prompt_enabled(d.pop("IsPromptEnabled", UNSET))
-
-        def _parse_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt = _parse_prompt(d.pop("Prompt", UNSET))
-
-        def _parse_route(data: object) -> Destination | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            route_type_1 = Destination.from_dict(data)
-
-            return route_type_1
-
-        route = _parse_route(d.pop("Route", UNSET))
+        _route = d.get("Route", UNSET)
+        route: Destination | None | Unset
+        if _route is UNSET or _route is None:
+            route = _route
+        else:
+            route = Destination.from_dict(_route)
 
         _instance = cls(
             is_prompt_enabled=is_prompt_enabled,
@@ -111,7 +98,8 @@ class Route:
             route=route,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="S3Config")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ApplyBucket",
+        "BucketName",
+        "Region",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class S3Config:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"S3Config: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        apply_bucket = d.get("ApplyBucket", UNSET)
 
-        def _parse_apply_bucket(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        bucket_name = d.get("BucketName", UNSET)
 
-        apply_bucket = _parse_apply_bucket(d.pop("ApplyBucket", UNSET))
-
-        def _parse_bucket_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        bucket_name = _parse_bucket_name(d.pop("BucketName", UNSET))
-
-        def _parse_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        region = _parse_region(d.pop("Region", UNSET))
+        region = d.get("Region", UNSET)
 
         _instance = cls(
             apply_bucket=apply_bucket,
@@ -97,7 +83,8 @@ class S3Config:
             region=region,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

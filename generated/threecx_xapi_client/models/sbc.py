@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,29 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Sbc")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AudioPort",
+        "Connection",
+        "DisplayName",
+        "Group",
+        "HasConnection",
+        "LocalIPv4",
+        "LogLevel",
+        "LogSize",
+        "Name",
+        "PassiveServer",
+        "PassiveServerIsEnabled",
+        "Password",
+        "PhoneMAC",
+        "PhoneUserId",
+        "ProvisionLink",
+        "PublicIP",
+        "Security",
+        "Version",
+    }
+)
 
 
 @_attrs_define
@@ -216,160 +239,57 @@ class Sbc:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Sbc: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        audio_port = d.get("AudioPort", UNSET)
 
-        def _parse_audio_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _connection = d.get("Connection", UNSET)
+        connection: None | Unset | XSBCConnection
+        if _connection is UNSET or _connection is None:
+            connection = _connection
+        else:
+            connection = XSBCConnection.from_dict(_connection)
 
-        audio_port = _parse_audio_port(d.pop("AudioPort", UNSET))
+        display_name = d.get("DisplayName", UNSET)
 
-        def _parse_connection(data: object) -> None | Unset | XSBCConnection:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            connection_type_1 = XSBCConnection.from_dict(data)
+        group = d.get("Group", UNSET)
 
-            return connection_type_1
+        has_connection = d.get("HasConnection", UNSET)
 
-        connection = _parse_connection(d.pop("Connection", UNSET))
+        local_i_pv_4 = d.get("LocalIPv4", UNSET)
 
-        display_name = d.pop("DisplayName", UNSET)
+        _log_level = d.get("LogLevel", UNSET)
+        log_level: None | SbcLogLevel | Unset
+        if _log_level is UNSET or _log_level is None:
+            log_level = _log_level
+        else:
+            log_level = SbcLogLevel(_log_level)
 
-        def _parse_group(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        log_size = d.get("LogSize", UNSET)
 
-        group = _parse_group(d.pop("Group", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_has_connection(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        passive_server = d.get("PassiveServer", UNSET)
 
-        has_connection = _parse_has_connection(d.pop("HasConnection", UNSET))
+        passive_server_is_enabled = d.get("PassiveServerIsEnabled", UNSET)
 
-        def _parse_local_i_pv_4(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        password = d.get("Password", UNSET)
 
-        local_i_pv_4 = _parse_local_i_pv_4(d.pop("LocalIPv4", UNSET))
+        phone_mac = d.get("PhoneMAC", UNSET)
 
-        def _parse_log_level(data: object) -> None | SbcLogLevel | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            log_level_type_1 = SbcLogLevel(data)
+        phone_user_id = d.get("PhoneUserId", UNSET)
 
-            return log_level_type_1
+        provision_link = d.get("ProvisionLink", UNSET)
 
-        log_level = _parse_log_level(d.pop("LogLevel", UNSET))
+        public_ip = d.get("PublicIP", UNSET)
 
-        def _parse_log_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _security = d.get("Security", UNSET)
+        security: None | Security | Unset
+        if _security is UNSET or _security is None:
+            security = _security
+        else:
+            security = Security(_security)
 
-        log_size = _parse_log_size(d.pop("LogSize", UNSET))
-
-        name = d.pop("Name", UNSET)
-
-        def _parse_passive_server(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        passive_server = _parse_passive_server(d.pop("PassiveServer", UNSET))
-
-        def _parse_passive_server_is_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        passive_server_is_enabled = _parse_passive_server_is_enabled(d.pop("PassiveServerIsEnabled", UNSET))
-
-        password = d.pop("Password", UNSET)
-
-        def _parse_phone_mac(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_mac = _parse_phone_mac(d.pop("PhoneMAC", UNSET))
-
-        def _parse_phone_user_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        phone_user_id = _parse_phone_user_id(d.pop("PhoneUserId", UNSET))
-
-        def _parse_provision_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provision_link = _parse_provision_link(d.pop("ProvisionLink", UNSET))
-
-        def _parse_public_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        public_ip = _parse_public_ip(d.pop("PublicIP", UNSET))
-
-        def _parse_security(data: object) -> None | Security | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            security_type_1 = Security(data)
-
-            return security_type_1
-
-        security = _parse_security(d.pop("Security", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
+        version = d.get("Version", UNSET)
 
         _instance = cls(
             audio_port=audio_port,
@@ -392,7 +312,8 @@ class Sbc:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Schedule")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IgnoreHolidays",
+        "Periods",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -68,30 +76,22 @@ class Schedule:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Schedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        ignore_holidays = d.get("IgnoreHolidays", UNSET)
 
-        def _parse_ignore_holidays(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _periods = d.get("Periods", UNSET)
+        periods: list[Period] | Unset
+        if _periods is UNSET:
+            periods = _periods
+        else:
+            if not isinstance(_periods, list):
+                raise TypeError(f"Periods: expected a JSON array, got {type(_periods).__name__}")
+            periods = [Period.from_dict(item) for item in _periods]
 
-        ignore_holidays = _parse_ignore_holidays(d.pop("IgnoreHolidays", UNSET))
-
-        _periods = d.pop("Periods", UNSET)
-        periods: list[Period] | Unset = UNSET
-        if _periods is not UNSET:
-            periods = []
-            for periods_item_data in _periods:
-                periods_item = Period.from_dict(periods_item_data)
-
-                periods.append(periods_item)
-
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: RuleHoursType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = RuleHoursType(_type_)
 
@@ -101,7 +101,8 @@ class Schedule:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -14,6 +14,20 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ScheduledReport")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DN",
+        "EmailAddresses",
+        "FilterDescription",
+        "Id",
+        "Name",
+        "ReportLink",
+        "ReportParams",
+        "ReportType",
+        "ScheduleType",
+    }
+)
+
 
 @_attrs_define
 class ScheduledReport:
@@ -92,32 +106,32 @@ class ScheduledReport:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ScheduledReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dn = d.pop("DN", UNSET)
+        d = src_dict
+        dn = d.get("DN", UNSET)
 
-        email_addresses = d.pop("EmailAddresses", UNSET)
+        email_addresses = d.get("EmailAddresses", UNSET)
 
-        filter_description = d.pop("FilterDescription", UNSET)
+        filter_description = d.get("FilterDescription", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
-        report_link = d.pop("ReportLink", UNSET)
+        report_link = d.get("ReportLink", UNSET)
 
-        report_params = d.pop("ReportParams", UNSET)
+        report_params = d.get("ReportParams", UNSET)
 
-        _report_type = d.pop("ReportType", UNSET)
+        _report_type = d.get("ReportType", UNSET)
         report_type: ScheduledReportType | Unset
-        if isinstance(_report_type, Unset):
-            report_type = UNSET
+        if _report_type is UNSET:
+            report_type = _report_type
         else:
             report_type = ScheduledReportType(_report_type)
 
-        _schedule_type = d.pop("ScheduleType", UNSET)
+        _schedule_type = d.get("ScheduleType", UNSET)
         schedule_type: ReportScheduleType | Unset
-        if isinstance(_schedule_type, Unset):
-            schedule_type = UNSET
+        if _schedule_type is UNSET:
+            schedule_type = _schedule_type
         else:
             schedule_type = ReportScheduleType(_schedule_type)
 
@@ -133,7 +147,8 @@ class ScheduledReport:
             schedule_type=schedule_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SecureSipSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Certificate",
+        "PrivateKey",
+    }
+)
+
 
 @_attrs_define
 class SecureSipSettings:
@@ -64,40 +71,28 @@ class SecureSipSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SecureSipSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _certificate = d.get("Certificate", UNSET)
+        certificate: ConcealedDataFile | None | Unset
+        if _certificate is UNSET or _certificate is None:
+            certificate = _certificate
+        else:
+            certificate = ConcealedDataFile.from_dict(_certificate)
 
-        def _parse_certificate(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            certificate_type_1 = ConcealedDataFile.from_dict(data)
-
-            return certificate_type_1
-
-        certificate = _parse_certificate(d.pop("Certificate", UNSET))
-
-        def _parse_private_key(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            private_key_type_1 = ConcealedDataFile.from_dict(data)
-
-            return private_key_type_1
-
-        private_key = _parse_private_key(d.pop("PrivateKey", UNSET))
+        _private_key = d.get("PrivateKey", UNSET)
+        private_key: ConcealedDataFile | None | Unset
+        if _private_key is UNSET or _private_key is None:
+            private_key = _private_key
+        else:
+            private_key = ConcealedDataFile.from_dict(_private_key)
 
         _instance = cls(
             certificate=certificate,
             private_key=private_key,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

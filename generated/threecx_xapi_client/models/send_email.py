@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SendEmail")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DateTime",
+        "Destination",
+        "Template",
+        "Variables",
+    }
+)
+
 
 @_attrs_define
 class SendEmail:
@@ -75,37 +84,26 @@ class SendEmail:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SendEmail: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _date_time = d.get("DateTime", UNSET)
+        date_time: datetime.datetime | None | Unset
+        if _date_time is UNSET or _date_time is None:
+            date_time = _date_time
+        else:
+            date_time = parse_datetime(_date_time)
 
-        def _parse_date_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                date_time_type_0 = parse_datetime(data)
+        destination = d.get("Destination", UNSET)
 
-                return date_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"DateTime: cannot parse {data!r} as datetime.datetime | None | Unset")
+        template = d.get("Template", UNSET)
 
-        date_time = _parse_date_time(d.pop("DateTime", UNSET))
-
-        destination = d.pop("Destination", UNSET)
-
-        template = d.pop("Template", UNSET)
-
-        _variables = d.pop("Variables", UNSET)
-        variables: list[EmailVariable] | Unset = UNSET
-        if _variables is not UNSET:
-            variables = []
-            for variables_item_data in _variables:
-                variables_item = EmailVariable.from_dict(variables_item_data)
-
-                variables.append(variables_item)
+        _variables = d.get("Variables", UNSET)
+        variables: list[EmailVariable] | Unset
+        if _variables is UNSET:
+            variables = _variables
+        else:
+            if not isinstance(_variables, list):
+                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
+            variables = [EmailVariable.from_dict(item) for item in _variables]
 
         _instance = cls(
             date_time=date_time,
@@ -114,7 +112,8 @@ class SendEmail:
             variables=variables,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SendEmailBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "sendEmail",
+    }
+)
+
 
 @_attrs_define
 class SendEmailBody:
@@ -46,11 +52,11 @@ class SendEmailBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SendEmailBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _send_email = d.pop("sendEmail", UNSET)
+        d = src_dict
+        _send_email = d.get("sendEmail", UNSET)
         send_email: SendEmail | Unset
-        if isinstance(_send_email, Unset):
-            send_email = UNSET
+        if _send_email is UNSET:
+            send_email = _send_email
         else:
             send_email = SendEmail.from_dict(_send_email)
 
@@ -58,7 +64,8 @@ class SendEmailBody:
             send_email=send_email,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

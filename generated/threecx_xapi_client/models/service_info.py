@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -14,6 +14,21 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ServiceInfo")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DisplayName",
+        "HandleCount",
+        "MemoryUsed",
+        "Name",
+        "RestartEnabled",
+        "SampleTime",
+        "StartStopEnabled",
+        "Status",
+        "ThreadCount",
+        "TotalProcessorTime",
+    }
+)
 
 
 @_attrs_define
@@ -131,94 +146,36 @@ class ServiceInfo:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ServiceInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        display_name = d.pop("DisplayName", UNSET)
+        d = src_dict
+        display_name = d.get("DisplayName", UNSET)
 
-        def _parse_handle_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        handle_count = d.get("HandleCount", UNSET)
 
-        handle_count = _parse_handle_count(d.pop("HandleCount", UNSET))
+        memory_used = d.get("MemoryUsed", UNSET)
 
-        def _parse_memory_used(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        name = d.get("Name", UNSET)
 
-        memory_used = _parse_memory_used(d.pop("MemoryUsed", UNSET))
+        restart_enabled = d.get("RestartEnabled", UNSET)
 
-        name = d.pop("Name", UNSET)
+        _sample_time = d.get("SampleTime", UNSET)
+        sample_time: datetime.datetime | None | Unset
+        if _sample_time is UNSET or _sample_time is None:
+            sample_time = _sample_time
+        else:
+            sample_time = parse_datetime(_sample_time)
 
-        def _parse_restart_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        start_stop_enabled = d.get("StartStopEnabled", UNSET)
 
-        restart_enabled = _parse_restart_enabled(d.pop("RestartEnabled", UNSET))
+        _status = d.get("Status", UNSET)
+        status: None | ServiceStatus | Unset
+        if _status is UNSET or _status is None:
+            status = _status
+        else:
+            status = ServiceStatus(_status)
 
-        def _parse_sample_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                sample_time_type_0 = parse_datetime(data)
+        thread_count = d.get("ThreadCount", UNSET)
 
-                return sample_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"SampleTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        sample_time = _parse_sample_time(d.pop("SampleTime", UNSET))
-
-        def _parse_start_stop_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        start_stop_enabled = _parse_start_stop_enabled(d.pop("StartStopEnabled", UNSET))
-
-        def _parse_status(data: object) -> None | ServiceStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            status_type_1 = ServiceStatus(data)
-
-            return status_type_1
-
-        status = _parse_status(d.pop("Status", UNSET))
-
-        def _parse_thread_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        thread_count = _parse_thread_count(d.pop("ThreadCount", UNSET))
-
-        def _parse_total_processor_time(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_processor_time = _parse_total_processor_time(d.pop("TotalProcessorTime", UNSET))
+        total_processor_time = d.get("TotalProcessorTime", UNSET)
 
         _instance = cls(
             display_name=display_name,
@@ -233,7 +190,8 @@ class ServiceInfo:
             total_processor_time=total_processor_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -19,6 +19,21 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ServicePrincipal")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallControlEnabled",
+        "IsSystem",
+        "LastUsed",
+        "MyPhoneEnabled",
+        "Peers",
+        "XAPIEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -145,101 +160,50 @@ class ServicePrincipal:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"ServicePrincipal: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
 
-                groups.append(groups_item)
+        id = d.get("Id", UNSET)
 
-        id = d.pop("Id", UNSET)
+        number = d.get("Number", UNSET)
 
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        number = _parse_number(d.pop("Number", UNSET))
+        call_control_enabled = d.get("CallControlEnabled", UNSET)
 
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
+        is_system = d.get("IsSystem", UNSET)
 
-            return transcription_mode_type_1
+        _last_used = d.get("LastUsed", UNSET)
+        last_used: datetime.datetime | None | Unset
+        if _last_used is UNSET or _last_used is None:
+            last_used = _last_used
+        else:
+            last_used = parse_datetime(_last_used)
 
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
+        my_phone_enabled = d.get("MyPhoneEnabled", UNSET)
 
-        def _parse_call_control_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _peers = d.get("Peers", UNSET)
+        peers: list[Peer] | Unset
+        if _peers is UNSET:
+            peers = _peers
+        else:
+            if not isinstance(_peers, list):
+                raise TypeError(f"Peers: expected a JSON array, got {type(_peers).__name__}")
+            peers = [Peer.from_dict(item) for item in _peers]
 
-        call_control_enabled = _parse_call_control_enabled(d.pop("CallControlEnabled", UNSET))
-
-        def _parse_is_system(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_system = _parse_is_system(d.pop("IsSystem", UNSET))
-
-        def _parse_last_used(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_used_type_0 = parse_datetime(data)
-
-                return last_used_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastUsed: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_used = _parse_last_used(d.pop("LastUsed", UNSET))
-
-        def _parse_my_phone_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_enabled = _parse_my_phone_enabled(d.pop("MyPhoneEnabled", UNSET))
-
-        _peers = d.pop("Peers", UNSET)
-        peers: list[Peer] | Unset = UNSET
-        if _peers is not UNSET:
-            peers = []
-            for peers_item_data in _peers:
-                peers_item = Peer.from_dict(peers_item_data)
-
-                peers.append(peers_item)
-
-        def _parse_xapi_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        xapi_enabled = _parse_xapi_enabled(d.pop("XAPIEnabled", UNSET))
+        xapi_enabled = d.get("XAPIEnabled", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -254,7 +218,8 @@ class ServicePrincipal:
             xapi_enabled=xapi_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

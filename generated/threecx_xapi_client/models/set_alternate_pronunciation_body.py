@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetAlternatePronunciationBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "alternatePronunciation",
+    }
+)
+
 
 @_attrs_define
 class SetAlternatePronunciationBody:
@@ -38,14 +44,15 @@ class SetAlternatePronunciationBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetAlternatePronunciationBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        alternate_pronunciation = d.pop("alternatePronunciation", UNSET)
+        d = src_dict
+        alternate_pronunciation = d.get("alternatePronunciation", UNSET)
 
         _instance = cls(
             alternate_pronunciation=alternate_pronunciation,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

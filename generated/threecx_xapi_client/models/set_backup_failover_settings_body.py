@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetBackupFailoverSettingsBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "settings",
+    }
+)
+
 
 @_attrs_define
 class SetBackupFailoverSettingsBody:
@@ -46,11 +52,11 @@ class SetBackupFailoverSettingsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetBackupFailoverSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _settings = d.pop("settings", UNSET)
+        d = src_dict
+        _settings = d.get("settings", UNSET)
         settings: BackupFailoverSettings | Unset
-        if isinstance(_settings, Unset):
-            settings = UNSET
+        if _settings is UNSET:
+            settings = _settings
         else:
             settings = BackupFailoverSettings.from_dict(_settings)
 
@@ -58,7 +64,8 @@ class SetBackupFailoverSettingsBody:
             settings=settings,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

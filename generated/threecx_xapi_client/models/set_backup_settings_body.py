@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetBackupSettingsBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "settings",
+    }
+)
+
 
 @_attrs_define
 class SetBackupSettingsBody:
@@ -46,11 +52,11 @@ class SetBackupSettingsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetBackupSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _settings = d.pop("settings", UNSET)
+        d = src_dict
+        _settings = d.get("settings", UNSET)
         settings: BackupSettings | Unset
-        if isinstance(_settings, Unset):
-            settings = UNSET
+        if _settings is UNSET:
+            settings = _settings
         else:
             settings = BackupSettings.from_dict(_settings)
 
@@ -58,7 +64,8 @@ class SetBackupSettingsBody:
             settings=settings,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetChatLogStatusBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "enable",
+    }
+)
+
 
 @_attrs_define
 class SetChatLogStatusBody:
@@ -38,14 +44,15 @@ class SetChatLogStatusBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetChatLogStatusBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        enable = d.pop("enable", UNSET)
+        d = src_dict
+        enable = d.get("enable", UNSET)
 
         _instance = cls(
             enable=enable,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

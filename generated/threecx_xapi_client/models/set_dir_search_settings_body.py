@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetDirSearchSettingsBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "dirSearchSettings",
+    }
+)
+
 
 @_attrs_define
 class SetDirSearchSettingsBody:
@@ -46,11 +52,11 @@ class SetDirSearchSettingsBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetDirSearchSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _dir_search_settings = d.pop("dirSearchSettings", UNSET)
+        d = src_dict
+        _dir_search_settings = d.get("dirSearchSettings", UNSET)
         dir_search_settings: ContactsDirSearchSettings | Unset
-        if isinstance(_dir_search_settings, Unset):
-            dir_search_settings = UNSET
+        if _dir_search_settings is UNSET:
+            dir_search_settings = _dir_search_settings
         else:
             dir_search_settings = ContactsDirSearchSettings.from_dict(_dir_search_settings)
 
@@ -58,7 +64,8 @@ class SetDirSearchSettingsBody:
             dir_search_settings=dir_search_settings,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetOAuthStateBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "state",
+    }
+)
+
 
 @_attrs_define
 class SetOAuthStateBody:
@@ -46,11 +52,11 @@ class SetOAuthStateBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetOAuthStateBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _state = d.pop("state", UNSET)
+        d = src_dict
+        _state = d.get("state", UNSET)
         state: OauthStateParam | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
+        if _state is UNSET:
+            state = _state
         else:
             state = OauthStateParam.from_dict(_state)
 
@@ -58,7 +64,8 @@ class SetOAuthStateBody:
             state=state,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

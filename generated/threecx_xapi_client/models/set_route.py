@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SetRoute")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DID",
+        "DisplayName",
+        "TrunkId",
+    }
+)
 
 
 @_attrs_define
@@ -54,19 +62,12 @@ class SetRoute:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetRoute: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        did = d.pop("DID", UNSET)
+        d = src_dict
+        did = d.get("DID", UNSET)
 
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        display_name = d.get("DisplayName", UNSET)
 
-        display_name = _parse_display_name(d.pop("DisplayName", UNSET))
-
-        trunk_id = d.pop("TrunkId", UNSET)
+        trunk_id = d.get("TrunkId", UNSET)
 
         _instance = cls(
             did=did,
@@ -74,7 +75,8 @@ class SetRoute:
             trunk_id=trunk_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

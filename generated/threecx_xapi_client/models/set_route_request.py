@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetRouteRequest")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "Routes",
+    }
+)
+
 
 @_attrs_define
 class SetRouteRequest:
@@ -55,24 +62,25 @@ class SetRouteRequest:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetRouteRequest: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
-        _routes = d.pop("Routes", UNSET)
-        routes: list[SetRoute] | Unset = UNSET
-        if _routes is not UNSET:
-            routes = []
-            for routes_item_data in _routes:
-                routes_item = SetRoute.from_dict(routes_item_data)
-
-                routes.append(routes_item)
+        _routes = d.get("Routes", UNSET)
+        routes: list[SetRoute] | Unset
+        if _routes is UNSET:
+            routes = _routes
+        else:
+            if not isinstance(_routes, list):
+                raise TypeError(f"Routes: expected a JSON array, got {type(_routes).__name__}")
+            routes = [SetRoute.from_dict(item) for item in _routes]
 
         _instance = cls(
             id=id,
             routes=routes,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SetRoutesBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "routes",
+    }
+)
+
 
 @_attrs_define
 class SetRoutesBody:
@@ -46,11 +52,11 @@ class SetRoutesBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SetRoutesBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _routes = d.pop("routes", UNSET)
+        d = src_dict
+        _routes = d.get("routes", UNSET)
         routes: SetRouteRequest | Unset
-        if isinstance(_routes, Unset):
-            routes = UNSET
+        if _routes is UNSET:
+            routes = _routes
         else:
             routes = SetRouteRequest.from_dict(_routes)
 
@@ -58,7 +64,8 @@ class SetRoutesBody:
             routes=routes,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

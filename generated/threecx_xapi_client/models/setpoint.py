@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.setpoint_type import SetpointType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Setpoint")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Enabled",
+        "Type",
+        "Value",
+    }
+)
 
 
 @_attrs_define
@@ -57,24 +65,17 @@ class Setpoint:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Setpoint: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        enabled = d.pop("Enabled", UNSET)
+        d = src_dict
+        enabled = d.get("Enabled", UNSET)
 
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: SetpointType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = SetpointType(_type_)
 
-        def _parse_value(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        value = _parse_value(d.pop("Value", UNSET))
+        value = d.get("Value", UNSET)
 
         _instance = cls(
             enabled=enabled,
@@ -82,7 +83,8 @@ class Setpoint:
             value=value,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

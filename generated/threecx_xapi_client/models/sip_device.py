@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="SipDevice")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DN",
+        "Id",
+        "PhoneWebPassword",
+        "ProvLink",
+        "Registrar",
+    }
+)
 
 
 @_attrs_define
@@ -93,53 +103,26 @@ class SipDevice:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SipDevice: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _dn = d.get("DN", UNSET)
+        dn: None | Peer | Unset
+        if _dn is UNSET or _dn is None:
+            dn = _dn
+        else:
+            dn = Peer.from_dict(_dn)
 
-        def _parse_dn(data: object) -> None | Peer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            dn_type_1 = Peer.from_dict(data)
+        id = d.get("Id", UNSET)
 
-            return dn_type_1
+        phone_web_password = d.get("PhoneWebPassword", UNSET)
 
-        dn = _parse_dn(d.pop("DN", UNSET))
+        prov_link = d.get("ProvLink", UNSET)
 
-        id = d.pop("Id", UNSET)
-
-        def _parse_phone_web_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone_web_password = _parse_phone_web_password(d.pop("PhoneWebPassword", UNSET))
-
-        def _parse_prov_link(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prov_link = _parse_prov_link(d.pop("ProvLink", UNSET))
-
-        def _parse_registrar(data: object) -> None | PhoneRegistrar | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            registrar_type_1 = PhoneRegistrar.from_dict(data)
-
-            return registrar_type_1
-
-        registrar = _parse_registrar(d.pop("Registrar", UNSET))
+        _registrar = d.get("Registrar", UNSET)
+        registrar: None | PhoneRegistrar | Unset
+        if _registrar is UNSET or _registrar is None:
+            registrar = _registrar
+        else:
+            registrar = PhoneRegistrar.from_dict(_registrar)
 
         _instance = cls(
             dn=dn,
@@ -149,7 +132,8 @@ class SipDevice:
             registrar=registrar,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

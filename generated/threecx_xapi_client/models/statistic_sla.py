@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="StatisticSla")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "BadSlaCallsCount",
+        "Dn",
+        "QueueDnNumber",
+        "ReceivedCount",
+    }
+)
 
 
 @_attrs_define
@@ -68,36 +77,14 @@ class StatisticSla:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"StatisticSla: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        bad_sla_calls_count = d.get("BadSlaCallsCount", UNSET)
 
-        def _parse_bad_sla_calls_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        dn = d.get("Dn", UNSET)
 
-        bad_sla_calls_count = _parse_bad_sla_calls_count(d.pop("BadSlaCallsCount", UNSET))
+        queue_dn_number = d.get("QueueDnNumber", UNSET)
 
-        def _parse_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dn = _parse_dn(d.pop("Dn", UNSET))
-
-        queue_dn_number = d.pop("QueueDnNumber", UNSET)
-
-        def _parse_received_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        received_count = _parse_received_count(d.pop("ReceivedCount", UNSET))
+        received_count = d.get("ReceivedCount", UNSET)
 
         _instance = cls(
             bad_sla_calls_count=bad_sla_calls_count,
@@ -106,7 +93,8 @@ class StatisticSla:
             received_count=received_count,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="StatusSyncConfiguration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "M365ToPbxBindings",
+        "PBXToM365Bindings",
+        "PBXToM365Busy",
+    }
+)
 
 
 @_attrs_define
@@ -72,33 +80,26 @@ class StatusSyncConfiguration:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"StatusSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _m365_to_pbx_bindings = d.pop("M365ToPbxBindings", UNSET)
-        m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset = UNSET
-        if _m365_to_pbx_bindings is not UNSET:
-            m365_to_pbx_bindings = []
-            for m365_to_pbx_bindings_item_data in _m365_to_pbx_bindings:
-                m365_to_pbx_bindings_item = M365ToPbxBinding.from_dict(m365_to_pbx_bindings_item_data)
+        d = src_dict
+        _m365_to_pbx_bindings = d.get("M365ToPbxBindings", UNSET)
+        m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset
+        if _m365_to_pbx_bindings is UNSET:
+            m365_to_pbx_bindings = _m365_to_pbx_bindings
+        else:
+            if not isinstance(_m365_to_pbx_bindings, list):
+                raise TypeError(f"M365ToPbxBindings: expected a JSON array, got {type(_m365_to_pbx_bindings).__name__}")
+            m365_to_pbx_bindings = [M365ToPbxBinding.from_dict(item) for item in _m365_to_pbx_bindings]
 
-                m365_to_pbx_bindings.append(m365_to_pbx_bindings_item)
+        _pbx_to_m365_bindings = d.get("PBXToM365Bindings", UNSET)
+        pbx_to_m365_bindings: list[PbxToM365Binding] | Unset
+        if _pbx_to_m365_bindings is UNSET:
+            pbx_to_m365_bindings = _pbx_to_m365_bindings
+        else:
+            if not isinstance(_pbx_to_m365_bindings, list):
+                raise TypeError(f"PBXToM365Bindings: expected a JSON array, got {type(_pbx_to_m365_bindings).__name__}")
+            pbx_to_m365_bindings = [PbxToM365Binding.from_dict(item) for item in _pbx_to_m365_bindings]
 
-        _pbx_to_m365_bindings = d.pop("PBXToM365Bindings", UNSET)
-        pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
-        if _pbx_to_m365_bindings is not UNSET:
-            pbx_to_m365_bindings = []
-            for pbx_to_m365_bindings_item_data in _pbx_to_m365_bindings:
-                pbx_to_m365_bindings_item = PbxToM365Binding.from_dict(pbx_to_m365_bindings_item_data)
-
-                pbx_to_m365_bindings.append(pbx_to_m365_bindings_item)
-
-        def _parse_pbx_to_m365_busy(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pbx_to_m365_busy = _parse_pbx_to_m365_busy(d.pop("PBXToM365Busy", UNSET))
+        pbx_to_m365_busy = d.get("PBXToM365Busy", UNSET)
 
         _instance = cls(
             m365_to_pbx_bindings=m365_to_pbx_bindings,
@@ -106,7 +107,8 @@ class StatusSyncConfiguration:
             pbx_to_m365_busy=pbx_to_m365_busy,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

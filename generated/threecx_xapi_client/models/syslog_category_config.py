@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SyslogCategoryConfig")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsAuditLogsEnabled",
+        "IsEventLogsEnabled",
+        "IsSystemAlertsEnabled",
+    }
+)
 
 
 @_attrs_define
@@ -62,34 +70,12 @@ class SyslogCategoryConfig:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogCategoryConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_audit_logs_enabled = d.get("IsAuditLogsEnabled", UNSET)
 
-        def _parse_is_audit_logs_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        is_event_logs_enabled = d.get("IsEventLogsEnabled", UNSET)
 
-        is_audit_logs_enabled = _parse_is_audit_logs_enabled(d.pop("IsAuditLogsEnabled", UNSET))
-
-        def _parse_is_event_logs_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_event_logs_enabled = _parse_is_event_logs_enabled(d.pop("IsEventLogsEnabled", UNSET))
-
-        def _parse_is_system_alerts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_system_alerts_enabled = _parse_is_system_alerts_enabled(d.pop("IsSystemAlertsEnabled", UNSET))
+        is_system_alerts_enabled = d.get("IsSystemAlertsEnabled", UNSET)
 
         _instance = cls(
             is_audit_logs_enabled=is_audit_logs_enabled,
@@ -97,7 +83,8 @@ class SyslogCategoryConfig:
             is_system_alerts_enabled=is_system_alerts_enabled,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="SyslogCustomRelayConfig")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ClientCertificate",
+        "ClientPrivateKey",
+        "Host",
+        "Port",
+        "Protocol",
+    }
+)
 
 
 @_attrs_define
@@ -97,64 +107,31 @@ class SyslogCustomRelayConfig:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogCustomRelayConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _client_certificate = d.get("ClientCertificate", UNSET)
+        client_certificate: ConcealedDataFile | None | Unset
+        if _client_certificate is UNSET or _client_certificate is None:
+            client_certificate = _client_certificate
+        else:
+            client_certificate = ConcealedDataFile.from_dict(_client_certificate)
 
-        def _parse_client_certificate(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_certificate_type_1 = ConcealedDataFile.from_dict(data)
+        _client_private_key = d.get("ClientPrivateKey", UNSET)
+        client_private_key: ConcealedDataFile | None | Unset
+        if _client_private_key is UNSET or _client_private_key is None:
+            client_private_key = _client_private_key
+        else:
+            client_private_key = ConcealedDataFile.from_dict(_client_private_key)
 
-            return client_certificate_type_1
+        host = d.get("Host", UNSET)
 
-        client_certificate = _parse_client_certificate(d.pop("ClientCertificate", UNSET))
+        port = d.get("Port", UNSET)
 
-        def _parse_client_private_key(data: object) -> ConcealedDataFile | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            client_private_key_type_1 = ConcealedDataFile.from_dict(data)
-
-            return client_private_key_type_1
-
-        client_private_key = _parse_client_private_key(d.pop("ClientPrivateKey", UNSET))
-
-        def _parse_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        host = _parse_host(d.pop("Host", UNSET))
-
-        def _parse_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        port = _parse_port(d.pop("Port", UNSET))
-
-        def _parse_protocol(data: object) -> None | SyslogProtocol | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            protocol_type_1 = SyslogProtocol(data)
-
-            return protocol_type_1
-
-        protocol = _parse_protocol(d.pop("Protocol", UNSET))
+        _protocol = d.get("Protocol", UNSET)
+        protocol: None | SyslogProtocol | Unset
+        if _protocol is UNSET or _protocol is None:
+            protocol = _protocol
+        else:
+            protocol = SyslogProtocol(_protocol)
 
         _instance = cls(
             client_certificate=client_certificate,
@@ -164,7 +141,8 @@ class SyslogCustomRelayConfig:
             protocol=protocol,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="SyslogSettings")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CategoryConfig",
+        "CustomRelayConfig",
+        "IntegrationType",
+    }
+)
+
 
 @_attrs_define
 class SyslogSettings:
@@ -80,46 +88,27 @@ class SyslogSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _category_config = d.get("CategoryConfig", UNSET)
+        category_config: None | SyslogCategoryConfig | Unset
+        if _category_config is UNSET or _category_config is None:
+            category_config = _category_config
+        else:
+            category_config = SyslogCategoryConfig.from_dict(_category_config)
 
-        def _parse_category_config(data: object) -> None | SyslogCategoryConfig | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            category_config_type_1 = SyslogCategoryConfig.from_dict(data)
+        _custom_relay_config = d.get("CustomRelayConfig", UNSET)
+        custom_relay_config: None | SyslogCustomRelayConfig | Unset
+        if _custom_relay_config is UNSET or _custom_relay_config is None:
+            custom_relay_config = _custom_relay_config
+        else:
+            custom_relay_config = SyslogCustomRelayConfig.from_dict(_custom_relay_config)
 
-            return category_config_type_1
-
-        category_config = _parse_category_config(d.pop("CategoryConfig", UNSET))
-
-        def _parse_custom_relay_config(data: object) -> None | SyslogCustomRelayConfig | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            custom_relay_config_type_1 = SyslogCustomRelayConfig.from_dict(data)
-
-            return custom_relay_config_type_1
-
-        custom_relay_config = _parse_custom_relay_config(d.pop("CustomRelayConfig", UNSET))
-
-        def _parse_integration_type(data: object) -> None | SyslogIntegrationType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            integration_type_type_1 = SyslogIntegrationType(data)
-
-            return integration_type_type_1
-
-        integration_type = _parse_integration_type(d.pop("IntegrationType", UNSET))
+        _integration_type = d.get("IntegrationType", UNSET)
+        integration_type: None | SyslogIntegrationType | Unset
+        if _integration_type is UNSET or _integration_type is None:
+            integration_type = _integration_type
+        else:
+            integration_type = SyslogIntegrationType(_integration_type)
 
         _instance = cls(
             category_config=category_config,
@@ -127,7 +116,8 @@ class SyslogSettings:
             integration_type=integration_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

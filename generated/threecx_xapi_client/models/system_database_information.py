@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemDatabaseInformation")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CallsUsedSpace",
+        "ChatFilesCount",
+        "ChatsUsedSpace",
+        "EventLogUsedSpace",
+        "Id",
+    }
+)
 
 
 @_attrs_define
@@ -82,52 +92,16 @@ class SystemDatabaseInformation:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemDatabaseInformation: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        calls_used_space = d.get("CallsUsedSpace", UNSET)
 
-        def _parse_calls_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        chat_files_count = d.get("ChatFilesCount", UNSET)
 
-        calls_used_space = _parse_calls_used_space(d.pop("CallsUsedSpace", UNSET))
+        chats_used_space = d.get("ChatsUsedSpace", UNSET)
 
-        def _parse_chat_files_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        event_log_used_space = d.get("EventLogUsedSpace", UNSET)
 
-        chat_files_count = _parse_chat_files_count(d.pop("ChatFilesCount", UNSET))
-
-        def _parse_chats_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        chats_used_space = _parse_chats_used_space(d.pop("ChatsUsedSpace", UNSET))
-
-        def _parse_event_log_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        event_log_used_space = _parse_event_log_used_space(d.pop("EventLogUsedSpace", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("Id", UNSET))
+        id = d.get("Id", UNSET)
 
         _instance = cls(
             calls_used_space=calls_used_space,
@@ -137,7 +111,8 @@ class SystemDatabaseInformation:
             id=id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

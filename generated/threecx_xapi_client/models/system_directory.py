@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,13 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemDirectory")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Dirs",
+        "Path",
+    }
+)
 
 
 @_attrs_define
@@ -50,24 +57,25 @@ class SystemDirectory:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemDirectory: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dirs = cast(list[str], d.pop("Dirs", UNSET))
+        d = src_dict
+        _dirs = d.get("Dirs", UNSET)
+        dirs: list[str] | Unset
+        if _dirs is UNSET:
+            dirs = _dirs
+        else:
+            if not isinstance(_dirs, list):
+                raise TypeError(f"Dirs: expected a JSON array, got {type(_dirs).__name__}")
+            dirs = _dirs
 
-        def _parse_path(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        path = _parse_path(d.pop("Path", UNSET))
+        path = d.get("Path", UNSET)
 
         _instance = cls(
             dirs=dirs,
             path=path,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

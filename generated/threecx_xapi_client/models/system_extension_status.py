@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemExtensionStatus")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsRegistered",
+        "Name",
+        "Number",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -72,43 +81,14 @@ class SystemExtensionStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemExtensionStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_registered = d.get("IsRegistered", UNSET)
 
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("Name", UNSET)
 
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
+        number = d.get("Number", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        type_ = d.get("Type", UNSET)
 
         _instance = cls(
             is_registered=is_registered,
@@ -117,7 +97,8 @@ class SystemExtensionStatus:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,17 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemHealthStatus")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CustomTemplatesCount",
+        "Firewall",
+        "Id",
+        "Phones",
+        "Trunks",
+        "UnsupportedFirmwaresCount",
+    }
+)
 
 
 @_attrs_define
@@ -92,61 +103,18 @@ class SystemHealthStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemHealthStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        custom_templates_count = d.get("CustomTemplatesCount", UNSET)
 
-        def _parse_custom_templates_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        firewall = d.get("Firewall", UNSET)
 
-        custom_templates_count = _parse_custom_templates_count(d.pop("CustomTemplatesCount", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_firewall(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        phones = d.get("Phones", UNSET)
 
-        firewall = _parse_firewall(d.pop("Firewall", UNSET))
+        trunks = d.get("Trunks", UNSET)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("Id", UNSET))
-
-        def _parse_phones(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        phones = _parse_phones(d.pop("Phones", UNSET))
-
-        def _parse_trunks(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        trunks = _parse_trunks(d.pop("Trunks", UNSET))
-
-        def _parse_unsupported_firmwares_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        unsupported_firmwares_count = _parse_unsupported_firmwares_count(d.pop("UnsupportedFirmwaresCount", UNSET))
+        unsupported_firmwares_count = d.get("UnsupportedFirmwaresCount", UNSET)
 
         _instance = cls(
             custom_templates_count=custom_templates_count,
@@ -157,7 +125,8 @@ class SystemHealthStatus:
             unsupported_firmwares_count=unsupported_firmwares_count,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

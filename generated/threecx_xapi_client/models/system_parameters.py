@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,45 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="SystemParameters")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AIVersion",
+        "Custom1Name",
+        "Custom2Name",
+        "EmRuleCreationAllowed",
+        "ENL",
+        "ENLRange",
+        "FirstExternalPort",
+        "FQDN",
+        "GlobalACPRMSET",
+        "GlobalLanguage",
+        "HttpPort",
+        "HttpsPort",
+        "IpV6",
+        "Is3CXFQDN",
+        "IsChatLogEnabled",
+        "IsHosted",
+        "IsHosted3CX",
+        "IsMulticompanyMode",
+        "IsRemoteBackup",
+        "IsStaticIp",
+        "IsTranscriptionEnabled",
+        "License",
+        "MaxDIDPerTrunk",
+        "PbxExternalHost",
+        "ProcessorCount",
+        "RemoteStorageStatus",
+        "RpsEnabled",
+        "SipPort",
+        "SipsPort",
+        "StaticIp",
+        "StunIp",
+        "TunnnelPort",
+        "Version",
+        "WebrtcLastPort",
+    }
+)
 
 
 @_attrs_define
@@ -390,325 +429,89 @@ class SystemParameters:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemParameters: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_ai_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ai_version = _parse_ai_version(d.pop("AIVersion", UNSET))
-
-        def _parse_custom_1_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_1_name = _parse_custom_1_name(d.pop("Custom1Name", UNSET))
-
-        def _parse_custom_2_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        custom_2_name = _parse_custom_2_name(d.pop("Custom2Name", UNSET))
-
-        def _parse_em_rule_creation_allowed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        em_rule_creation_allowed = _parse_em_rule_creation_allowed(d.pop("EmRuleCreationAllowed", UNSET))
-
-        def _parse_enl(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        enl = _parse_enl(d.pop("ENL", UNSET))
-
-        def _parse_enl_range(data: object) -> ENL | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            enl_range_type_1 = ENL.from_dict(data)
-
-            return enl_range_type_1
-
-        enl_range = _parse_enl_range(d.pop("ENLRange", UNSET))
-
-        def _parse_first_external_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        first_external_port = _parse_first_external_port(d.pop("FirstExternalPort", UNSET))
-
-        def _parse_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fqdn = _parse_fqdn(d.pop("FQDN", UNSET))
-
-        def _parse_global_acprmset(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        global_acprmset = _parse_global_acprmset(d.pop("GlobalACPRMSET", UNSET))
-
-        def _parse_global_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        global_language = _parse_global_language(d.pop("GlobalLanguage", UNSET))
-
-        def _parse_http_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        http_port = _parse_http_port(d.pop("HttpPort", UNSET))
-
-        def _parse_https_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        https_port = _parse_https_port(d.pop("HttpsPort", UNSET))
-
-        def _parse_ip_v6(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_v6 = _parse_ip_v6(d.pop("IpV6", UNSET))
-
-        def _parse_is_3cxfqdn(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_3cxfqdn = _parse_is_3cxfqdn(d.pop("Is3CXFQDN", UNSET))
-
-        def _parse_is_chat_log_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_chat_log_enabled = _parse_is_chat_log_enabled(d.pop("IsChatLogEnabled", UNSET))
-
-        def _parse_is_hosted(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_hosted = _parse_is_hosted(d.pop("IsHosted", UNSET))
-
-        def _parse_is_hosted_3cx(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_hosted_3cx = _parse_is_hosted_3cx(d.pop("IsHosted3CX", UNSET))
-
-        def _parse_is_multicompany_mode(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_multicompany_mode = _parse_is_multicompany_mode(d.pop("IsMulticompanyMode", UNSET))
-
-        def _parse_is_remote_backup(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_remote_backup = _parse_is_remote_backup(d.pop("IsRemoteBackup", UNSET))
-
-        def _parse_is_static_ip(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_static_ip = _parse_is_static_ip(d.pop("IsStaticIp", UNSET))
-
-        def _parse_is_transcription_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_transcription_enabled = _parse_is_transcription_enabled(d.pop("IsTranscriptionEnabled", UNSET))
-
-        def _parse_license_(data: object) -> License | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            license_type_1 = License.from_dict(data)
-
-            return license_type_1
-
-        license_ = _parse_license_(d.pop("License", UNSET))
-
-        def _parse_max_did_per_trunk(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_did_per_trunk = _parse_max_did_per_trunk(d.pop("MaxDIDPerTrunk", UNSET))
-
-        def _parse_pbx_external_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pbx_external_host = _parse_pbx_external_host(d.pop("PbxExternalHost", UNSET))
-
-        def _parse_processor_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        processor_count = _parse_processor_count(d.pop("ProcessorCount", UNSET))
-
-        def _parse_remote_storage_status(data: object) -> None | RemoteStorageStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            remote_storage_status_type_1 = RemoteStorageStatus(data)
-
-            return remote_storage_status_type_1
-
-        remote_storage_status = _parse_remote_storage_status(d.pop("RemoteStorageStatus", UNSET))
-
-        def _parse_rps_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        rps_enabled = _parse_rps_enabled(d.pop("RpsEnabled", UNSET))
-
-        def _parse_sip_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sip_port = _parse_sip_port(d.pop("SipPort", UNSET))
-
-        def _parse_sips_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        sips_port = _parse_sips_port(d.pop("SipsPort", UNSET))
-
-        def _parse_static_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        static_ip = _parse_static_ip(d.pop("StaticIp", UNSET))
-
-        def _parse_stun_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        stun_ip = _parse_stun_ip(d.pop("StunIp", UNSET))
-
-        def _parse_tunnnel_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tunnnel_port = _parse_tunnnel_port(d.pop("TunnnelPort", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
-
-        def _parse_webrtc_last_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        webrtc_last_port = _parse_webrtc_last_port(d.pop("WebrtcLastPort", UNSET))
+        d = src_dict
+        ai_version = d.get("AIVersion", UNSET)
+
+        custom_1_name = d.get("Custom1Name", UNSET)
+
+        custom_2_name = d.get("Custom2Name", UNSET)
+
+        em_rule_creation_allowed = d.get("EmRuleCreationAllowed", UNSET)
+
+        enl = d.get("ENL", UNSET)
+
+        _enl_range = d.get("ENLRange", UNSET)
+        enl_range: ENL | None | Unset
+        if _enl_range is UNSET or _enl_range is None:
+            enl_range = _enl_range
+        else:
+            enl_range = ENL.from_dict(_enl_range)
+
+        first_external_port = d.get("FirstExternalPort", UNSET)
+
+        fqdn = d.get("FQDN", UNSET)
+
+        global_acprmset = d.get("GlobalACPRMSET", UNSET)
+
+        global_language = d.get("GlobalLanguage", UNSET)
+
+        http_port = d.get("HttpPort", UNSET)
+
+        https_port = d.get("HttpsPort", UNSET)
+
+        ip_v6 = d.get("IpV6", UNSET)
+
+        is_3cxfqdn = d.get("Is3CXFQDN", UNSET)
+
+        is_chat_log_enabled = d.get("IsChatLogEnabled", UNSET)
+
+        is_hosted = d.get("IsHosted", UNSET)
+
+        is_hosted_3cx = d.get("IsHosted3CX", UNSET)
+
+        is_multicompany_mode = d.get("IsMulticompanyMode", UNSET)
+
+        is_remote_backup = d.get("IsRemoteBackup", UNSET)
+
+        is_static_ip = d.get("IsStaticIp", UNSET)
+
+        is_transcription_enabled = d.get("IsTranscriptionEnabled", UNSET)
+
+        _license_ = d.get("License", UNSET)
+        license_: License | None | Unset
+        if _license_ is UNSET or _license_ is None:
+            license_ = _license_
+        else:
+            license_ = License.from_dict(_license_)
+
+        max_did_per_trunk = d.get("MaxDIDPerTrunk", UNSET)
+
+        pbx_external_host = d.get("PbxExternalHost", UNSET)
+
+        processor_count = d.get("ProcessorCount", UNSET)
+
+        _remote_storage_status = d.get("RemoteStorageStatus", UNSET)
+        remote_storage_status: None | RemoteStorageStatus | Unset
+        if _remote_storage_status is UNSET or _remote_storage_status is None:
+            remote_storage_status = _remote_storage_status
+        else:
+            remote_storage_status = RemoteStorageStatus(_remote_storage_status)
+
+        rps_enabled = d.get("RpsEnabled", UNSET)
+
+        sip_port = d.get("SipPort", UNSET)
+
+        sips_port = d.get("SipsPort", UNSET)
+
+        static_ip = d.get("StaticIp", UNSET)
+
+        stun_ip = d.get("StunIp", UNSET)
+
+        tunnnel_port = d.get("TunnnelPort", UNSET)
+
+        version = d.get("Version", UNSET)
+
+        webrtc_last_port = d.get("WebrtcLastPort", UNSET)
 
         _instance = cls(
             ai_version=ai_version,
@@ -747,7 +550,8 @@ class SystemParameters:
             webrtc_last_port=webrtc_last_port,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

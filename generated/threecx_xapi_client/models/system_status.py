@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,63 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemStatus")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Activated",
+        "AutoUpdateEnabled",
+        "AvailableLocalIps",
+        "BackupScheduled",
+        "CallsActive",
+        "ChatUsedSpace",
+        "CurrentLocalIp",
+        "DBMaintenanceInProgress",
+        "DiskUsage",
+        "ExpirationDate",
+        "ExtensionsRegistered",
+        "ExtensionsTotal",
+        "FQDN",
+        "FreeDiskSpace",
+        "HasNotRunningServices",
+        "HasUnregisteredSystemExtensions",
+        "Id",
+        "Ip",
+        "IpV4",
+        "IpV6",
+        "IsAuditLogEnabled",
+        "IsChatLogEnabled",
+        "IsRecordingArchiveEnabled",
+        "LastBackupDateTime",
+        "LastCheckForUpdates",
+        "LastSuccessfulUpdate",
+        "LicenseActive",
+        "LicenseKey",
+        "LocalIpValid",
+        "LogUsedSpace",
+        "MaintenanceExpiresAt",
+        "MaxSimCalls",
+        "MaxUserExtensions",
+        "OS",
+        "OutboundRules",
+        "ProductCode",
+        "RecordingQuota",
+        "RecordingQuotaReached",
+        "RecordingStopped",
+        "RecordingUsedSpace",
+        "RemoteConfigurationRequired",
+        "RemoteStorageEnabled",
+        "RemoteStorageStatus",
+        "ResellerName",
+        "Support",
+        "TotalDiskSpace",
+        "TrunksRegistered",
+        "TrunksTotal",
+        "UserExtensions",
+        "Version",
+        "VoicemailQuotaReached",
+        "VoicemailStopped",
+    }
+)
 
 
 @_attrs_define
@@ -566,520 +623,145 @@ class SystemStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_activated(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        activated = _parse_activated(d.pop("Activated", UNSET))
-
-        def _parse_auto_update_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        auto_update_enabled = _parse_auto_update_enabled(d.pop("AutoUpdateEnabled", UNSET))
-
-        def _parse_available_local_ips(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        available_local_ips = _parse_available_local_ips(d.pop("AvailableLocalIps", UNSET))
-
-        def _parse_backup_scheduled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        backup_scheduled = _parse_backup_scheduled(d.pop("BackupScheduled", UNSET))
-
-        def _parse_calls_active(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        calls_active = _parse_calls_active(d.pop("CallsActive", UNSET))
-
-        def _parse_chat_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        chat_used_space = _parse_chat_used_space(d.pop("ChatUsedSpace", UNSET))
-
-        def _parse_current_local_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        current_local_ip = _parse_current_local_ip(d.pop("CurrentLocalIp", UNSET))
-
-        def _parse_db_maintenance_in_progress(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        db_maintenance_in_progress = _parse_db_maintenance_in_progress(d.pop("DBMaintenanceInProgress", UNSET))
-
-        def _parse_disk_usage(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        disk_usage = _parse_disk_usage(d.pop("DiskUsage", UNSET))
-
-        def _parse_expiration_date(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expiration_date_type_0 = parse_datetime(data)
-
-                return expiration_date_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ExpirationDate: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        expiration_date = _parse_expiration_date(d.pop("ExpirationDate", UNSET))
-
-        def _parse_extensions_registered(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        extensions_registered = _parse_extensions_registered(d.pop("ExtensionsRegistered", UNSET))
-
-        def _parse_extensions_total(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        extensions_total = _parse_extensions_total(d.pop("ExtensionsTotal", UNSET))
-
-        def _parse_fqdn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        fqdn = _parse_fqdn(d.pop("FQDN", UNSET))
-
-        def _parse_free_disk_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        free_disk_space = _parse_free_disk_space(d.pop("FreeDiskSpace", UNSET))
-
-        def _parse_has_not_running_services(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_not_running_services = _parse_has_not_running_services(d.pop("HasNotRunningServices", UNSET))
-
-        def _parse_has_unregistered_system_extensions(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_unregistered_system_extensions = _parse_has_unregistered_system_extensions(
-            d.pop("HasUnregisteredSystemExtensions", UNSET)
-        )
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_ip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip = _parse_ip(d.pop("Ip", UNSET))
-
-        def _parse_ip_v4(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_v4 = _parse_ip_v4(d.pop("IpV4", UNSET))
-
-        def _parse_ip_v6(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        ip_v6 = _parse_ip_v6(d.pop("IpV6", UNSET))
-
-        def _parse_is_audit_log_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_audit_log_enabled = _parse_is_audit_log_enabled(d.pop("IsAuditLogEnabled", UNSET))
-
-        def _parse_is_chat_log_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_chat_log_enabled = _parse_is_chat_log_enabled(d.pop("IsChatLogEnabled", UNSET))
-
-        def _parse_is_recording_archive_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_recording_archive_enabled = _parse_is_recording_archive_enabled(d.pop("IsRecordingArchiveEnabled", UNSET))
-
-        def _parse_last_backup_date_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_backup_date_time_type_0 = parse_datetime(data)
-
-                return last_backup_date_time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastBackupDateTime: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_backup_date_time = _parse_last_backup_date_time(d.pop("LastBackupDateTime", UNSET))
-
-        def _parse_last_check_for_updates(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_check_for_updates_type_0 = parse_datetime(data)
-
-                return last_check_for_updates_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastCheckForUpdates: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_check_for_updates = _parse_last_check_for_updates(d.pop("LastCheckForUpdates", UNSET))
-
-        def _parse_last_successful_update(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_successful_update_type_0 = parse_datetime(data)
-
-                return last_successful_update_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastSuccessfulUpdate: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_successful_update = _parse_last_successful_update(d.pop("LastSuccessfulUpdate", UNSET))
-
-        def _parse_license_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        license_active = _parse_license_active(d.pop("LicenseActive", UNSET))
-
-        def _parse_license_key(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        license_key = _parse_license_key(d.pop("LicenseKey", UNSET))
-
-        def _parse_local_ip_valid(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        local_ip_valid = _parse_local_ip_valid(d.pop("LocalIpValid", UNSET))
-
-        def _parse_log_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        log_used_space = _parse_log_used_space(d.pop("LogUsedSpace", UNSET))
-
-        def _parse_maintenance_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                maintenance_expires_at_type_0 = parse_datetime(data)
-
-                return maintenance_expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"MaintenanceExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        maintenance_expires_at = _parse_maintenance_expires_at(d.pop("MaintenanceExpiresAt", UNSET))
-
-        def _parse_max_sim_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_sim_calls = _parse_max_sim_calls(d.pop("MaxSimCalls", UNSET))
-
-        def _parse_max_user_extensions(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        max_user_extensions = _parse_max_user_extensions(d.pop("MaxUserExtensions", UNSET))
-
-        def _parse_os(data: object) -> None | Unset | XOperatingSystemType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            os_type_1 = XOperatingSystemType(data)
-
-            return os_type_1
-
-        os = _parse_os(d.pop("OS", UNSET))
-
-        def _parse_outbound_rules(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        outbound_rules = _parse_outbound_rules(d.pop("OutboundRules", UNSET))
-
-        def _parse_product_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        product_code = _parse_product_code(d.pop("ProductCode", UNSET))
-
-        def _parse_recording_quota(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recording_quota = _parse_recording_quota(d.pop("RecordingQuota", UNSET))
-
-        def _parse_recording_quota_reached(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        recording_quota_reached = _parse_recording_quota_reached(d.pop("RecordingQuotaReached", UNSET))
-
-        def _parse_recording_stopped(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        recording_stopped = _parse_recording_stopped(d.pop("RecordingStopped", UNSET))
-
-        def _parse_recording_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        recording_used_space = _parse_recording_used_space(d.pop("RecordingUsedSpace", UNSET))
-
-        def _parse_remote_configuration_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remote_configuration_required = _parse_remote_configuration_required(
-            d.pop("RemoteConfigurationRequired", UNSET)
-        )
-
-        def _parse_remote_storage_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
-
-        def _parse_remote_storage_status(data: object) -> None | RemoteStorageStatus | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            remote_storage_status_type_1 = RemoteStorageStatus(data)
-
-            return remote_storage_status_type_1
-
-        remote_storage_status = _parse_remote_storage_status(d.pop("RemoteStorageStatus", UNSET))
-
-        def _parse_reseller_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        reseller_name = _parse_reseller_name(d.pop("ResellerName", UNSET))
-
-        def _parse_support(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        support = _parse_support(d.pop("Support", UNSET))
-
-        def _parse_total_disk_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_disk_space = _parse_total_disk_space(d.pop("TotalDiskSpace", UNSET))
-
-        def _parse_trunks_registered(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        trunks_registered = _parse_trunks_registered(d.pop("TrunksRegistered", UNSET))
-
-        def _parse_trunks_total(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        trunks_total = _parse_trunks_total(d.pop("TrunksTotal", UNSET))
-
-        def _parse_user_extensions(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        user_extensions = _parse_user_extensions(d.pop("UserExtensions", UNSET))
-
-        def _parse_version(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        version = _parse_version(d.pop("Version", UNSET))
-
-        def _parse_voicemail_quota_reached(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        voicemail_quota_reached = _parse_voicemail_quota_reached(d.pop("VoicemailQuotaReached", UNSET))
-
-        def _parse_voicemail_stopped(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        voicemail_stopped = _parse_voicemail_stopped(d.pop("VoicemailStopped", UNSET))
+        d = src_dict
+        activated = d.get("Activated", UNSET)
+
+        auto_update_enabled = d.get("AutoUpdateEnabled", UNSET)
+
+        available_local_ips = d.get("AvailableLocalIps", UNSET)
+
+        backup_scheduled = d.get("BackupScheduled", UNSET)
+
+        calls_active = d.get("CallsActive", UNSET)
+
+        chat_used_space = d.get("ChatUsedSpace", UNSET)
+
+        current_local_ip = d.get("CurrentLocalIp", UNSET)
+
+        db_maintenance_in_progress = d.get("DBMaintenanceInProgress", UNSET)
+
+        disk_usage = d.get("DiskUsage", UNSET)
+
+        _expiration_date = d.get("ExpirationDate", UNSET)
+        expiration_date: datetime.datetime | None | Unset
+        if _expiration_date is UNSET or _expiration_date is None:
+            expiration_date = _expiration_date
+        else:
+            expiration_date = parse_datetime(_expiration_date)
+
+        extensions_registered = d.get("ExtensionsRegistered", UNSET)
+
+        extensions_total = d.get("ExtensionsTotal", UNSET)
+
+        fqdn = d.get("FQDN", UNSET)
+
+        free_disk_space = d.get("FreeDiskSpace", UNSET)
+
+        has_not_running_services = d.get("HasNotRunningServices", UNSET)
+
+        has_unregistered_system_extensions = d.get("HasUnregisteredSystemExtensions", UNSET)
+
+        id = d.get("Id", UNSET)
+
+        ip = d.get("Ip", UNSET)
+
+        ip_v4 = d.get("IpV4", UNSET)
+
+        ip_v6 = d.get("IpV6", UNSET)
+
+        is_audit_log_enabled = d.get("IsAuditLogEnabled", UNSET)
+
+        is_chat_log_enabled = d.get("IsChatLogEnabled", UNSET)
+
+        is_recording_archive_enabled = d.get("IsRecordingArchiveEnabled", UNSET)
+
+        _last_backup_date_time = d.get("LastBackupDateTime", UNSET)
+        last_backup_date_time: datetime.datetime | None | Unset
+        if _last_backup_date_time is UNSET or _last_backup_date_time is None:
+            last_backup_date_time = _last_backup_date_time
+        else:
+            last_backup_date_time = parse_datetime(_last_backup_date_time)
+
+        _last_check_for_updates = d.get("LastCheckForUpdates", UNSET)
+        last_check_for_updates: datetime.datetime | None | Unset
+        if _last_check_for_updates is UNSET or _last_check_for_updates is None:
+            last_check_for_updates = _last_check_for_updates
+        else:
+            last_check_for_updates = parse_datetime(_last_check_for_updates)
+
+        _last_successful_update = d.get("LastSuccessfulUpdate", UNSET)
+        last_successful_update: datetime.datetime | None | Unset
+        if _last_successful_update is UNSET or _last_successful_update is None:
+            last_successful_update = _last_successful_update
+        else:
+            last_successful_update = parse_datetime(_last_successful_update)
+
+        license_active = d.get("LicenseActive", UNSET)
+
+        license_key = d.get("LicenseKey", UNSET)
+
+        local_ip_valid = d.get("LocalIpValid", UNSET)
+
+        log_used_space = d.get("LogUsedSpace", UNSET)
+
+        _maintenance_expires_at = d.get("MaintenanceExpiresAt", UNSET)
+        maintenance_expires_at: datetime.datetime | None | Unset
+        if _maintenance_expires_at is UNSET or _maintenance_expires_at is None:
+            maintenance_expires_at = _maintenance_expires_at
+        else:
+            maintenance_expires_at = parse_datetime(_maintenance_expires_at)
+
+        max_sim_calls = d.get("MaxSimCalls", UNSET)
+
+        max_user_extensions = d.get("MaxUserExtensions", UNSET)
+
+        _os = d.get("OS", UNSET)
+        os: None | Unset | XOperatingSystemType
+        if _os is UNSET or _os is None:
+            os = _os
+        else:
+            os = XOperatingSystemType(_os)
+
+        outbound_rules = d.get("OutboundRules", UNSET)
+
+        product_code = d.get("ProductCode", UNSET)
+
+        recording_quota = d.get("RecordingQuota", UNSET)
+
+        recording_quota_reached = d.get("RecordingQuotaReached", UNSET)
+
+        recording_stopped = d.get("RecordingStopped", UNSET)
+
+        recording_used_space = d.get("RecordingUsedSpace", UNSET)
+
+        remote_configuration_required = d.get("RemoteConfigurationRequired", UNSET)
+
+        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
+
+        _remote_storage_status = d.get("RemoteStorageStatus", UNSET)
+        remote_storage_status: None | RemoteStorageStatus | Unset
+        if _remote_storage_status is UNSET or _remote_storage_status is None:
+            remote_storage_status = _remote_storage_status
+        else:
+            remote_storage_status = RemoteStorageStatus(_remote_storage_status)
+
+        reseller_name = d.get("ResellerName", UNSET)
+
+        support = d.get("Support", UNSET)
+
+        total_disk_space = d.get("TotalDiskSpace", UNSET)
+
+        trunks_registered = d.get("TrunksRegistered", UNSET)
+
+        trunks_total = d.get("TrunksTotal", UNSET)
+
+        user_extensions = d.get("UserExtensions", UNSET)
+
+        version = d.get("Version", UNSET)
+
+        voicemail_quota_reached = d.get("VoicemailQuotaReached", UNSET)
+
+        voicemail_stopped = d.get("VoicemailStopped", UNSET)
 
         _instance = cls(
             activated=activated,
@@ -1136,7 +818,8 @@ class SystemStatus:
             voicemail_stopped=voicemail_stopped,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

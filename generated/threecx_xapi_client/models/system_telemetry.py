@@ -15,6 +15,20 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SystemTelemetry")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CpuUsage",
+        "FreeDiskSpace",
+        "FreePhysicalMemory",
+        "FreeVirtualMemory",
+        "TickCount",
+        "Time",
+        "TotalDiskSpace",
+        "TotalPhysicalMemory",
+        "TotalVirtualMemory",
+    }
+)
+
 
 @_attrs_define
 class SystemTelemetry:
@@ -129,7 +143,7 @@ class SystemTelemetry:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
 
         def _parse_cpu_usage(data: object) -> float | None | ReferenceNumeric | str | Unset:
             if data is None:
@@ -146,87 +160,28 @@ class SystemTelemetry:
                 pass
             return cast(float | None | ReferenceNumeric | str | Unset, data)
 
-        cpu_usage = _parse_cpu_usage(d.pop("CpuUsage", UNSET))
+        cpu_usage = _parse_cpu_usage(d.get("CpuUsage", UNSET))
 
-        def _parse_free_disk_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        free_disk_space = d.get("FreeDiskSpace", UNSET)
 
-        free_disk_space = _parse_free_disk_space(d.pop("FreeDiskSpace", UNSET))
+        free_physical_memory = d.get("FreePhysicalMemory", UNSET)
 
-        def _parse_free_physical_memory(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        free_virtual_memory = d.get("FreeVirtualMemory", UNSET)
 
-        free_physical_memory = _parse_free_physical_memory(d.pop("FreePhysicalMemory", UNSET))
+        tick_count = d.get("TickCount", UNSET)
 
-        def _parse_free_virtual_memory(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _time = d.get("Time", UNSET)
+        time: datetime.datetime | None | Unset
+        if _time is UNSET or _time is None:
+            time = _time
+        else:
+            time = parse_datetime(_time)
 
-        free_virtual_memory = _parse_free_virtual_memory(d.pop("FreeVirtualMemory", UNSET))
+        total_disk_space = d.get("TotalDiskSpace", UNSET)
 
-        def _parse_tick_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        total_physical_memory = d.get("TotalPhysicalMemory", UNSET)
 
-        tick_count = _parse_tick_count(d.pop("TickCount", UNSET))
-
-        def _parse_time(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                time_type_0 = parse_datetime(data)
-
-                return time_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Time: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        time = _parse_time(d.pop("Time", UNSET))
-
-        def _parse_total_disk_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_disk_space = _parse_total_disk_space(d.pop("TotalDiskSpace", UNSET))
-
-        def _parse_total_physical_memory(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_physical_memory = _parse_total_physical_memory(d.pop("TotalPhysicalMemory", UNSET))
-
-        def _parse_total_virtual_memory(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        total_virtual_memory = _parse_total_virtual_memory(d.pop("TotalVirtualMemory", UNSET))
+        total_virtual_memory = d.get("TotalVirtualMemory", UNSET)
 
         _instance = cls(
             cpu_usage=cpu_usage,
@@ -240,7 +195,8 @@ class SystemTelemetry:
             total_virtual_memory=total_virtual_memory,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,18 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TeamQueueGeneralStatistics")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AgentsInQueueCount",
+        "AnsweredCount",
+        "AvgTalkTime",
+        "Dn",
+        "QueueDnNumber",
+        "ReceivedCount",
+        "TotalTalkTime",
+    }
+)
 
 
 @_attrs_define
@@ -98,63 +110,20 @@ class TeamQueueGeneralStatistics:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TeamQueueGeneralStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        agents_in_queue_count = d.get("AgentsInQueueCount", UNSET)
 
-        def _parse_agents_in_queue_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        agents_in_queue_count = _parse_agents_in_queue_count(d.pop("AgentsInQueueCount", UNSET))
+        avg_talk_time = d.get("AvgTalkTime", UNSET)
 
-        def _parse_answered_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        dn = d.get("Dn", UNSET)
 
-        answered_count = _parse_answered_count(d.pop("AnsweredCount", UNSET))
+        queue_dn_number = d.get("QueueDnNumber", UNSET)
 
-        def _parse_avg_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        received_count = d.get("ReceivedCount", UNSET)
 
-        avg_talk_time = _parse_avg_talk_time(d.pop("AvgTalkTime", UNSET))
-
-        def _parse_dn(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        dn = _parse_dn(d.pop("Dn", UNSET))
-
-        queue_dn_number = d.pop("QueueDnNumber", UNSET)
-
-        def _parse_received_count(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        received_count = _parse_received_count(d.pop("ReceivedCount", UNSET))
-
-        def _parse_total_talk_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        total_talk_time = _parse_total_talk_time(d.pop("TotalTalkTime", UNSET))
+        total_talk_time = d.get("TotalTalkTime", UNSET)
 
         _instance = cls(
             agents_in_queue_count=agents_in_queue_count,
@@ -166,7 +135,8 @@ class TeamQueueGeneralStatistics:
             total_talk_time=total_talk_time,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

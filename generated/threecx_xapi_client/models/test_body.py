@@ -13,6 +13,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TestBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "mode",
+        "query",
+    }
+)
+
 
 @_attrs_define
 class TestBody:
@@ -47,22 +54,23 @@ class TestBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TestBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _mode = d.pop("mode", UNSET)
+        d = src_dict
+        _mode = d.get("mode", UNSET)
         mode: CrmTestMode | Unset
-        if isinstance(_mode, Unset):
-            mode = UNSET
+        if _mode is UNSET:
+            mode = _mode
         else:
             mode = CrmTestMode(_mode)
 
-        query = d.pop("query", UNSET)
+        query = d.get("query", UNSET)
 
         _instance = cls(
             mode=mode,
             query=query,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TestConnectionBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "config",
+    }
+)
+
 
 @_attrs_define
 class TestConnectionBody:
@@ -46,11 +52,11 @@ class TestConnectionBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TestConnectionBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _config = d.pop("config", UNSET)
+        d = src_dict
+        _config = d.get("config", UNSET)
         config: SyslogSettings | Unset
-        if isinstance(_config, Unset):
-            config = UNSET
+        if _config is UNSET:
+            config = _config
         else:
             config = SyslogSettings.from_dict(_config)
 
@@ -58,7 +64,8 @@ class TestConnectionBody:
             config=config,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TestEmailBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "email",
+        "settings",
+    }
+)
+
 
 @_attrs_define
 class TestEmailBody:
@@ -52,13 +59,13 @@ class TestEmailBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TestEmailBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        email = d.pop("email", UNSET)
+        d = src_dict
+        email = d.get("email", UNSET)
 
-        _settings = d.pop("settings", UNSET)
+        _settings = d.get("settings", UNSET)
         settings: MailSettings | Unset
-        if isinstance(_settings, Unset):
-            settings = UNSET
+        if _settings is UNSET:
+            settings = _settings
         else:
             settings = MailSettings.from_dict(_settings)
 
@@ -67,7 +74,8 @@ class TestEmailBody:
             settings=settings,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

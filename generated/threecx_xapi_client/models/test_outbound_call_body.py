@@ -12,6 +12,13 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TestOutboundCallBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "contact",
+        "destination",
+    }
+)
+
 
 @_attrs_define
 class TestOutboundCallBody:
@@ -44,17 +51,18 @@ class TestOutboundCallBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TestOutboundCallBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        contact = d.pop("contact", UNSET)
+        d = src_dict
+        contact = d.get("contact", UNSET)
 
-        destination = d.pop("destination", UNSET)
+        destination = d.get("destination", UNSET)
 
         _instance = cls(
             contact=contact,
             destination=destination,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TestResult")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Error",
+        "Parameters",
+        "Success",
+    }
+)
 
 
 @_attrs_define
@@ -60,27 +68,19 @@ class TestResult:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        error = d.get("Error", UNSET)
 
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        _parameters = d.get("Parameters", UNSET)
+        parameters: list[str] | Unset
+        if _parameters is UNSET:
+            parameters = _parameters
+        else:
+            if not isinstance(_parameters, list):
+                raise TypeError(f"Parameters: expected a JSON array, got {type(_parameters).__name__}")
+            parameters = _parameters
 
-        error = _parse_error(d.pop("Error", UNSET))
-
-        parameters = cast(list[str], d.pop("Parameters", UNSET))
-
-        def _parse_success(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        success = _parse_success(d.pop("Success", UNSET))
+        success = d.get("Success", UNSET)
 
         _instance = cls(
             error=error,
@@ -88,7 +88,8 @@ class TestResult:
             success=success,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,14 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeReportData")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "XValue",
+        "YValue1",
+        "YValue2",
+    }
+)
 
 
 @_attrs_define
@@ -62,31 +70,17 @@ class TimeReportData:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TimeReportData: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _x_value = d.pop("XValue", UNSET)
+        d = src_dict
+        _x_value = d.get("XValue", UNSET)
         x_value: datetime.datetime | Unset
-        if isinstance(_x_value, Unset):
-            x_value = UNSET
+        if _x_value is UNSET:
+            x_value = _x_value
         else:
             x_value = parse_datetime(_x_value)
 
-        def _parse_y_value_1(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        y_value_1 = d.get("YValue1", UNSET)
 
-        y_value_1 = _parse_y_value_1(d.pop("YValue1", UNSET))
-
-        def _parse_y_value_2(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        y_value_2 = _parse_y_value_2(d.pop("YValue2", UNSET))
+        y_value_2 = d.get("YValue2", UNSET)
 
         _instance = cls(
             x_value=x_value,
@@ -94,7 +88,8 @@ class TimeReportData:
             y_value_2=y_value_2,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,15 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TimeZone")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IanaName",
+        "Id",
+        "Name",
+        "WindowsName",
+    }
+)
+
 
 @_attrs_define
 class TimeZone:
@@ -56,14 +65,14 @@ class TimeZone:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TimeZone: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        iana_name = d.pop("IanaName", UNSET)
+        d = src_dict
+        iana_name = d.get("IanaName", UNSET)
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
-        windows_name = d.pop("WindowsName", UNSET)
+        windows_name = d.get("WindowsName", UNSET)
 
         _instance = cls(
             iana_name=iana_name,
@@ -72,7 +81,8 @@ class TimeZone:
             windows_name=windows_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TranscribeRecordingsBody")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ids",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class TranscribeRecordingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TranscribeRecordingsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        ids = cast(list[int], d.pop("ids", UNSET))
+        d = src_dict
+        _ids = d.get("ids", UNSET)
+        ids: list[int] | Unset
+        if _ids is UNSET:
+            ids = _ids
+        else:
+            if not isinstance(_ids, list):
+                raise TypeError(f"ids: expected a JSON array, got {type(_ids).__name__}")
+            ids = _ids
 
         _instance = cls(
             ids=ids,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -28,6 +28,58 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Trunk")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "AuthID",
+        "AuthPassword",
+        "Certificate",
+        "CertificateExpirationDate",
+        "CertificateName",
+        "ConfigurationIssue",
+        "DidNumbers",
+        "Direction",
+        "DisableCallTransfer",
+        "DisableVideo",
+        "DiversionHeader",
+        "E164CountryCode",
+        "E164ProcessIncomingNumber",
+        "EmergencyGeoLocations",
+        "EnableInboundCalls",
+        "EnableOutboundCalls",
+        "ExternalNumber",
+        "Gateway",
+        "InCIDFormatting",
+        "IPRestriction",
+        "IsOnline",
+        "Messaging",
+        "OutboundCallerID",
+        "OutCIDFormatting",
+        "PublicInfoGroups",
+        "PublicIPinSIP",
+        "PublishInfo",
+        "ReceiveExtensions",
+        "ReceiveInfo",
+        "RemoteMyPhoneUriHost",
+        "RemotePBXPreffix",
+        "RoutingRules",
+        "ScriptName",
+        "SecondaryRegistrar",
+        "SeparateAuthId",
+        "SimultaneousCalls",
+        "Tags",
+        "TransportRestriction",
+        "TrunkRegTimes",
+        "TunnelEnabled",
+        "TunnelRemoteAddr",
+        "TunnelRemotePort",
+        "UseSeparateAuthId",
+    }
+)
 
 
 @_attrs_define
@@ -547,436 +599,207 @@ class Trunk:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Trunk: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_auth_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_id = _parse_auth_id(d.pop("AuthID", UNSET))
-
-        def _parse_auth_password(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            auth_password_type_1 = ConcealedPassword.from_dict(data)
-
-            return auth_password_type_1
-
-        auth_password = _parse_auth_password(d.pop("AuthPassword", UNSET))
-
-        def _parse_certificate(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        certificate = _parse_certificate(d.pop("Certificate", UNSET))
-
-        def _parse_certificate_expiration_date(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        certificate_expiration_date = _parse_certificate_expiration_date(d.pop("CertificateExpirationDate", UNSET))
-
-        def _parse_certificate_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        certificate_name = _parse_certificate_name(d.pop("CertificateName", UNSET))
-
-        def _parse_configuration_issue(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        configuration_issue = _parse_configuration_issue(d.pop("ConfigurationIssue", UNSET))
-
-        did_numbers = cast(list[str], d.pop("DidNumbers", UNSET))
-
-        def _parse_direction(data: object) -> DirectionType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            direction_type_1 = DirectionType(data)
-
-            return direction_type_1
-
-        direction = _parse_direction(d.pop("Direction", UNSET))
-
-        def _parse_disable_call_transfer(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_call_transfer = _parse_disable_call_transfer(d.pop("DisableCallTransfer", UNSET))
-
-        def _parse_disable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        disable_video = _parse_disable_video(d.pop("DisableVideo", UNSET))
-
-        def _parse_diversion_header(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        diversion_header = _parse_diversion_header(d.pop("DiversionHeader", UNSET))
-
-        def _parse_e164_country_code(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        e164_country_code = _parse_e164_country_code(d.pop("E164CountryCode", UNSET))
-
-        def _parse_e164_process_incoming_number(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        e164_process_incoming_number = _parse_e164_process_incoming_number(d.pop("E164ProcessIncomingNumber", UNSET))
-
-        _emergency_geo_locations = d.pop("EmergencyGeoLocations", UNSET)
-        emergency_geo_locations: list[EmergencyGeoTrunkLocation] | Unset = UNSET
-        if _emergency_geo_locations is not UNSET:
-            emergency_geo_locations = []
-            for emergency_geo_locations_item_data in _emergency_geo_locations:
-                emergency_geo_locations_item = EmergencyGeoTrunkLocation.from_dict(emergency_geo_locations_item_data)
-
-                emergency_geo_locations.append(emergency_geo_locations_item)
-
-        def _parse_enable_inbound_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_inbound_calls = _parse_enable_inbound_calls(d.pop("EnableInboundCalls", UNSET))
-
-        def _parse_enable_outbound_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_outbound_calls = _parse_enable_outbound_calls(d.pop("EnableOutboundCalls", UNSET))
-
-        def _parse_external_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_number = _parse_external_number(d.pop("ExternalNumber", UNSET))
-
-        def _parse_gateway(data: object) -> Gateway | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            gateway_type_1 = Gateway.from_dict(data)
-
-            return gateway_type_1
-
-        gateway = _parse_gateway(d.pop("Gateway", UNSET))
-
-        _in_cid_formatting = d.pop("InCIDFormatting", UNSET)
-        in_cid_formatting: list[CIDFormatting] | Unset = UNSET
-        if _in_cid_formatting is not UNSET:
-            in_cid_formatting = []
-            for in_cid_formatting_item_data in _in_cid_formatting:
-                in_cid_formatting_item = CIDFormatting.from_dict(in_cid_formatting_item_data)
-
-                in_cid_formatting.append(in_cid_formatting_item)
-
-        def _parse_ip_restriction(data: object) -> None | TypeOfIPRestriction | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            ip_restriction_type_1 = TypeOfIPRestriction(data)
-
-            return ip_restriction_type_1
-
-        ip_restriction = _parse_ip_restriction(d.pop("IPRestriction", UNSET))
-
-        def _parse_is_online(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_online = _parse_is_online(d.pop("IsOnline", UNSET))
-
-        def _parse_messaging(data: object) -> None | TrunkMessaging | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            messaging_type_1 = TrunkMessaging.from_dict(data)
-
-            return messaging_type_1
-
-        messaging = _parse_messaging(d.pop("Messaging", UNSET))
-
-        def _parse_outbound_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerID", UNSET))
-
-        _out_cid_formatting = d.pop("OutCIDFormatting", UNSET)
-        out_cid_formatting: list[CIDFormatting] | Unset = UNSET
-        if _out_cid_formatting is not UNSET:
-            out_cid_formatting = []
-            for out_cid_formatting_item_data in _out_cid_formatting:
-                out_cid_formatting_item = CIDFormatting.from_dict(out_cid_formatting_item_data)
-
-                out_cid_formatting.append(out_cid_formatting_item)
-
-        public_info_groups = cast(list[str], d.pop("PublicInfoGroups", UNSET))
-
-        def _parse_public_i_pin_sip(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        public_i_pin_sip = _parse_public_i_pin_sip(d.pop("PublicIPinSIP", UNSET))
-
-        def _parse_publish_info(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        publish_info = _parse_publish_info(d.pop("PublishInfo", UNSET))
-
-        _receive_extensions = d.pop("ReceiveExtensions", UNSET)
-        receive_extensions: list[Peer] | Unset = UNSET
-        if _receive_extensions is not UNSET:
-            receive_extensions = []
-            for receive_extensions_item_data in _receive_extensions:
-                receive_extensions_item = Peer.from_dict(receive_extensions_item_data)
-
-                receive_extensions.append(receive_extensions_item)
-
-        def _parse_receive_info(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        receive_info = _parse_receive_info(d.pop("ReceiveInfo", UNSET))
-
-        def _parse_remote_my_phone_uri_host(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remote_my_phone_uri_host = _parse_remote_my_phone_uri_host(d.pop("RemoteMyPhoneUriHost", UNSET))
-
-        def _parse_remote_pbx_preffix(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        remote_pbx_preffix = _parse_remote_pbx_preffix(d.pop("RemotePBXPreffix", UNSET))
-
-        _routing_rules = d.pop("RoutingRules", UNSET)
-        routing_rules: list[InboundRule] | Unset = UNSET
-        if _routing_rules is not UNSET:
-            routing_rules = []
-            for routing_rules_item_data in _routing_rules:
-                routing_rules_item = InboundRule.from_dict(routing_rules_item_data)
-
-                routing_rules.append(routing_rules_item)
-
-        def _parse_script_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        script_name = _parse_script_name(d.pop("ScriptName", UNSET))
-
-        def _parse_secondary_registrar(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        secondary_registrar = _parse_secondary_registrar(d.pop("SecondaryRegistrar", UNSET))
-
-        def _parse_separate_auth_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        separate_auth_id = _parse_separate_auth_id(d.pop("SeparateAuthId", UNSET))
-
-        def _parse_simultaneous_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        simultaneous_calls = _parse_simultaneous_calls(d.pop("SimultaneousCalls", UNSET))
-
-        _tags = d.pop("Tags", UNSET)
-        tags: list[UserTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = UserTag(tags_item_data)
-
-                tags.append(tags_item)
-
-        def _parse_transport_restriction(data: object) -> None | TypeOfTransportRestriction | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transport_restriction_type_1 = TypeOfTransportRestriction(data)
-
-            return transport_restriction_type_1
-
-        transport_restriction = _parse_transport_restriction(d.pop("TransportRestriction", UNSET))
-
-        _trunk_reg_times = d.pop("TrunkRegTimes", UNSET)
-        trunk_reg_times: list[Variable] | Unset = UNSET
-        if _trunk_reg_times is not UNSET:
-            trunk_reg_times = []
-            for trunk_reg_times_item_data in _trunk_reg_times:
-                trunk_reg_times_item = Variable.from_dict(trunk_reg_times_item_data)
-
-                trunk_reg_times.append(trunk_reg_times_item)
-
-        def _parse_tunnel_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        tunnel_enabled = _parse_tunnel_enabled(d.pop("TunnelEnabled", UNSET))
-
-        def _parse_tunnel_remote_addr(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        tunnel_remote_addr = _parse_tunnel_remote_addr(d.pop("TunnelRemoteAddr", UNSET))
-
-        def _parse_tunnel_remote_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        tunnel_remote_port = _parse_tunnel_remote_port(d.pop("TunnelRemotePort", UNSET))
-
-        def _parse_use_separate_auth_id(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        use_separate_auth_id = _parse_use_separate_auth_id(d.pop("UseSeparateAuthId", UNSET))
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
+
+        id = d.get("Id", UNSET)
+
+        number = d.get("Number", UNSET)
+
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
+
+        auth_id = d.get("AuthID", UNSET)
+
+        _auth_password = d.get("AuthPassword", UNSET)
+        auth_password: ConcealedPassword | None | Unset
+        if _auth_password is UNSET or _auth_password is None:
+            auth_password = _auth_password
+        else:
+            auth_password = ConcealedPassword.from_dict(_auth_password)
+
+        certificate = d.get("Certificate", UNSET)
+
+        certificate_expiration_date = d.get("CertificateExpirationDate", UNSET)
+
+        certificate_name = d.get("CertificateName", UNSET)
+
+        configuration_issue = d.get("ConfigurationIssue", UNSET)
+
+        _did_numbers = d.get("DidNumbers", UNSET)
+        did_numbers: list[str] | Unset
+        if _did_numbers is UNSET:
+            did_numbers = _did_numbers
+        else:
+            if not isinstance(_did_numbers, list):
+                raise TypeError(f"DidNumbers: expected a JSON array, got {type(_did_numbers).__name__}")
+            did_numbers = _did_numbers
+
+        _direction = d.get("Direction", UNSET)
+        direction: DirectionType | None | Unset
+        if _direction is UNSET or _direction is None:
+            direction = _direction
+        else:
+            direction = DirectionType(_direction)
+
+        disable_call_transfer = d.get("DisableCallTransfer", UNSET)
+
+        disable_video = d.get("DisableVideo", UNSET)
+
+        diversion_header = d.get("DiversionHeader", UNSET)
+
+        e164_country_code = d.get("E164CountryCode", UNSET)
+
+        e164_process_incoming_number = d.get("E164ProcessIncomingNumber", UNSET)
+
+        _emergency_geo_locations = d.get("EmergencyGeoLocations", UNSET)
+        emergency_geo_locations: list[EmergencyGeoTrunkLocation] | Unset
+        if _emergency_geo_locations is UNSET:
+            emergency_geo_locations = _emergency_geo_locations
+        else:
+            if not isinstance(_emergency_geo_locations, list):
+                raise TypeError(
+                    f"EmergencyGeoLocations: expected a JSON array, got {type(_emergency_geo_locations).__name__}"
+                )
+            emergency_geo_locations = [EmergencyGeoTrunkLocation.from_dict(item) for item in _emergency_geo_locations]
+
+        enable_inbound_calls = d.get("EnableInboundCalls", UNSET)
+
+        enable_outbound_calls = d.get("EnableOutboundCalls", UNSET)
+
+        external_number = d.get("ExternalNumber", UNSET)
+
+        _gateway = d.get("Gateway", UNSET)
+        gateway: Gateway | None | Unset
+        if _gateway is UNSET or _gateway is None:
+            gateway = _gateway
+        else:
+            gateway = Gateway.from_dict(_gateway)
+
+        _in_cid_formatting = d.get("InCIDFormatting", UNSET)
+        in_cid_formatting: list[CIDFormatting] | Unset
+        if _in_cid_formatting is UNSET:
+            in_cid_formatting = _in_cid_formatting
+        else:
+            if not isinstance(_in_cid_formatting, list):
+                raise TypeError(f"InCIDFormatting: expected a JSON array, got {type(_in_cid_formatting).__name__}")
+            in_cid_formatting = [CIDFormatting.from_dict(item) for item in _in_cid_formatting]
+
+        _ip_restriction = d.get("IPRestriction", UNSET)
+        ip_restriction: None | TypeOfIPRestriction | Unset
+        if _ip_restriction is UNSET or _ip_restriction is None:
+            ip_restriction = _ip_restriction
+        else:
+            ip_restriction = TypeOfIPRestriction(_ip_restriction)
+
+        is_online = d.get("IsOnline", UNSET)
+
+        _messaging = d.get("Messaging", UNSET)
+        messaging: None | TrunkMessaging | Unset
+        if _messaging is UNSET or _messaging is None:
+            messaging = _messaging
+        else:
+            messaging = TrunkMessaging.from_dict(_messaging)
+
+        outbound_caller_id = d.get("OutboundCallerID", UNSET)
+
+        _out_cid_formatting = d.get("OutCIDFormatting", UNSET)
+        out_cid_formatting: list[CIDFormatting] | Unset
+        if _out_cid_formatting is UNSET:
+            out_cid_formatting = _out_cid_formatting
+        else:
+            if not isinstance(_out_cid_formatting, list):
+                raise TypeError(f"OutCIDFormatting: expected a JSON array, got {type(_out_cid_formatting).__name__}")
+            out_cid_formatting = [CIDFormatting.from_dict(item) for item in _out_cid_formatting]
+
+        _public_info_groups = d.get("PublicInfoGroups", UNSET)
+        public_info_groups: list[str] | Unset
+        if _public_info_groups is UNSET:
+            public_info_groups = _public_info_groups
+        else:
+            if not isinstance(_public_info_groups, list):
+                raise TypeError(f"PublicInfoGroups: expected a JSON array, got {type(_public_info_groups).__name__}")
+            public_info_groups = _public_info_groups
+
+        public_i_pin_sip = d.get("PublicIPinSIP", UNSET)
+
+        publish_info = d.get("PublishInfo", UNSET)
+
+        _receive_extensions = d.get("ReceiveExtensions", UNSET)
+        receive_extensions: list[Peer] | Unset
+        if _receive_extensions is UNSET:
+            receive_extensions = _receive_extensions
+        else:
+            if not isinstance(_receive_extensions, list):
+                raise TypeError(f"ReceiveExtensions: expected a JSON array, got {type(_receive_extensions).__name__}")
+            receive_extensions = [Peer.from_dict(item) for item in _receive_extensions]
+
+        receive_info = d.get("ReceiveInfo", UNSET)
+
+        remote_my_phone_uri_host = d.get("RemoteMyPhoneUriHost", UNSET)
+
+        remote_pbx_preffix = d.get("RemotePBXPreffix", UNSET)
+
+        _routing_rules = d.get("RoutingRules", UNSET)
+        routing_rules: list[InboundRule] | Unset
+        if _routing_rules is UNSET:
+            routing_rules = _routing_rules
+        else:
+            if not isinstance(_routing_rules, list):
+                raise TypeError(f"RoutingRules: expected a JSON array, got {type(_routing_rules).__name__}")
+            routing_rules = [InboundRule.from_dict(item) for item in _routing_rules]
+
+        script_name = d.get("ScriptName", UNSET)
+
+        secondary_registrar = d.get("SecondaryRegistrar", UNSET)
+
+        separate_auth_id = d.get("SeparateAuthId", UNSET)
+
+        simultaneous_calls = d.get("SimultaneousCalls", UNSET)
+
+        _tags = d.get("Tags", UNSET)
+        tags: list[UserTag] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = [UserTag(item) for item in _tags]
+
+        _transport_restriction = d.get("TransportRestriction", UNSET)
+        transport_restriction: None | TypeOfTransportRestriction | Unset
+        if _transport_restriction is UNSET or _transport_restriction is None:
+            transport_restriction = _transport_restriction
+        else:
+            transport_restriction = TypeOfTransportRestriction(_transport_restriction)
+
+        _trunk_reg_times = d.get("TrunkRegTimes", UNSET)
+        trunk_reg_times: list[Variable] | Unset
+        if _trunk_reg_times is UNSET:
+            trunk_reg_times = _trunk_reg_times
+        else:
+            if not isinstance(_trunk_reg_times, list):
+                raise TypeError(f"TrunkRegTimes: expected a JSON array, got {type(_trunk_reg_times).__name__}")
+            trunk_reg_times = [Variable.from_dict(item) for item in _trunk_reg_times]
+
+        tunnel_enabled = d.get("TunnelEnabled", UNSET)
+
+        tunnel_remote_addr = d.get("TunnelRemoteAddr", UNSET)
+
+        tunnel_remote_port = d.get("TunnelRemotePort", UNSET)
+
+        use_separate_auth_id = d.get("UseSeparateAuthId", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -1028,7 +851,8 @@ class Trunk:
             use_separate_auth_id=use_separate_auth_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

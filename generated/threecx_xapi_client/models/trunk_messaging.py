@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TrunkMessaging")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Enabled",
+        "NumberLength",
+        "NumberLengthEnabled",
+        "Provider",
+        "Webhook",
+    }
+)
 
 
 @_attrs_define
@@ -82,52 +92,16 @@ class TrunkMessaging:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkMessaging: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        enabled = d.get("Enabled", UNSET)
 
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        number_length = d.get("NumberLength", UNSET)
 
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
+        number_length_enabled = d.get("NumberLengthEnabled", UNSET)
 
-        def _parse_number_length(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        provider = d.get("Provider", UNSET)
 
-        number_length = _parse_number_length(d.pop("NumberLength", UNSET))
-
-        def _parse_number_length_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        number_length_enabled = _parse_number_length_enabled(d.pop("NumberLengthEnabled", UNSET))
-
-        def _parse_provider(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provider = _parse_provider(d.pop("Provider", UNSET))
-
-        def _parse_webhook(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        webhook = _parse_webhook(d.pop("Webhook", UNSET))
+        webhook = d.get("Webhook", UNSET)
 
         _instance = cls(
             enabled=enabled,
@@ -137,7 +111,8 @@ class TrunkMessaging:
             webhook=webhook,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

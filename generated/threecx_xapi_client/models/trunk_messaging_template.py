@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,16 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="TrunkMessagingTemplate")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "MessagingVariables",
+        "Optional",
+        "Outbound",
+        "Provider",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -89,51 +99,23 @@ class TrunkMessagingTemplate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkMessagingTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _messaging_variables = d.pop("MessagingVariables", UNSET)
-        messaging_variables: list[TrunkVariable] | Unset = UNSET
-        if _messaging_variables is not UNSET:
-            messaging_variables = []
-            for messaging_variables_item_data in _messaging_variables:
-                messaging_variables_item = TrunkVariable.from_dict(messaging_variables_item_data)
+        d = src_dict
+        _messaging_variables = d.get("MessagingVariables", UNSET)
+        messaging_variables: list[TrunkVariable] | Unset
+        if _messaging_variables is UNSET:
+            messaging_variables = _messaging_variables
+        else:
+            if not isinstance(_messaging_variables, list):
+                raise TypeError(f"MessagingVariables: expected a JSON array, got {type(_messaging_variables).__name__}")
+            messaging_variables = [TrunkVariable.from_dict(item) for item in _messaging_variables]
 
-                messaging_variables.append(messaging_variables_item)
+        optional = d.get("Optional", UNSET)
 
-        def _parse_optional(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        outbound = d.get("Outbound", UNSET)
 
-        optional = _parse_optional(d.pop("Optional", UNSET))
+        provider = d.get("Provider", UNSET)
 
-        def _parse_outbound(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        outbound = _parse_outbound(d.pop("Outbound", UNSET))
-
-        def _parse_provider(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        provider = _parse_provider(d.pop("Provider", UNSET))
-
-        def _parse_type_(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        type_ = d.get("Type", UNSET)
 
         _instance = cls(
             messaging_variables=messaging_variables,
@@ -143,7 +125,8 @@ class TrunkMessagingTemplate:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,15 @@ from ..models.info_level import InfoLevel
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TrunkReport")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Code",
+        "Level",
+        "Params",
+        "Template",
+    }
+)
 
 
 @_attrs_define
@@ -72,37 +81,31 @@ class TrunkReport:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _code = d.get("Code", UNSET)
+        code: AnalysisCode | None | Unset
+        if _code is UNSET or _code is None:
+            code = _code
+        else:
+            code = AnalysisCode(_code)
 
-        def _parse_code(data: object) -> AnalysisCode | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            code_type_1 = AnalysisCode(data)
+        _level = d.get("Level", UNSET)
+        level: InfoLevel | None | Unset
+        if _level is UNSET or _level is None:
+            level = _level
+        else:
+            level = InfoLevel(_level)
 
-            return code_type_1
+        _params = d.get("Params", UNSET)
+        params: list[str] | Unset
+        if _params is UNSET:
+            params = _params
+        else:
+            if not isinstance(_params, list):
+                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
+            params = _params
 
-        code = _parse_code(d.pop("Code", UNSET))
-
-        def _parse_level(data: object) -> InfoLevel | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            level_type_1 = InfoLevel(data)
-
-            return level_type_1
-
-        level = _parse_level(d.pop("Level", UNSET))
-
-        params = cast(list[str], d.pop("Params", UNSET))
-
-        template = d.pop("Template", UNSET)
+        template = d.get("Template", UNSET)
 
         _instance = cls(
             code=code,
@@ -111,7 +114,8 @@ class TrunkReport:
             template=template,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

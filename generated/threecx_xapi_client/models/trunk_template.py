@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,25 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="TrunkTemplate")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AddAllowed",
+        "Content",
+        "Countries",
+        "DefaultProxyPort",
+        "DefaultRegistrarPort",
+        "Description",
+        "Editors",
+        "Id",
+        "IsCustom",
+        "MessagingTemplate",
+        "Name",
+        "Tags",
+        "TemplateType",
+        "Url",
+    }
+)
 
 
 @_attrs_define
@@ -171,107 +190,65 @@ class TrunkTemplate:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        add_allowed = d.get("AddAllowed", UNSET)
 
-        def _parse_add_allowed(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        content = d.get("Content", UNSET)
 
-        add_allowed = _parse_add_allowed(d.pop("AddAllowed", UNSET))
+        _countries = d.get("Countries", UNSET)
+        countries: list[str] | Unset
+        if _countries is UNSET:
+            countries = _countries
+        else:
+            if not isinstance(_countries, list):
+                raise TypeError(f"Countries: expected a JSON array, got {type(_countries).__name__}")
+            countries = _countries
 
-        def _parse_content(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        default_proxy_port = d.get("DefaultProxyPort", UNSET)
 
-        content = _parse_content(d.pop("Content", UNSET))
+        default_registrar_port = d.get("DefaultRegistrarPort", UNSET)
 
-        countries = cast(list[str], d.pop("Countries", UNSET))
+        description = d.get("Description", UNSET)
 
-        def _parse_default_proxy_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _editors = d.get("Editors", UNSET)
+        editors: list[TrunkEditorType] | Unset
+        if _editors is UNSET:
+            editors = _editors
+        else:
+            if not isinstance(_editors, list):
+                raise TypeError(f"Editors: expected a JSON array, got {type(_editors).__name__}")
+            editors = [TrunkEditorType(item) for item in _editors]
 
-        default_proxy_port = _parse_default_proxy_port(d.pop("DefaultProxyPort", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_default_registrar_port(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        is_custom = d.get("IsCustom", UNSET)
 
-        default_registrar_port = _parse_default_registrar_port(d.pop("DefaultRegistrarPort", UNSET))
+        _messaging_template = d.get("MessagingTemplate", UNSET)
+        messaging_template: None | TrunkMessagingTemplate | Unset
+        if _messaging_template is UNSET or _messaging_template is None:
+            messaging_template = _messaging_template
+        else:
+            messaging_template = TrunkMessagingTemplate.from_dict(_messaging_template)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        name = d.get("Name", UNSET)
 
-        description = _parse_description(d.pop("Description", UNSET))
+        _tags = d.get("Tags", UNSET)
+        tags: list[str] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = _tags
 
-        _editors = d.pop("Editors", UNSET)
-        editors: list[TrunkEditorType] | Unset = UNSET
-        if _editors is not UNSET:
-            editors = []
-            for editors_item_data in _editors:
-                editors_item = TrunkEditorType(editors_item_data)
-
-                editors.append(editors_item)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_is_custom(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_custom = _parse_is_custom(d.pop("IsCustom", UNSET))
-
-        def _parse_messaging_template(data: object) -> None | TrunkMessagingTemplate | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            messaging_template_type_1 = TrunkMessagingTemplate.from_dict(data)
-
-            return messaging_template_type_1
-
-        messaging_template = _parse_messaging_template(d.pop("MessagingTemplate", UNSET))
-
-        name = d.pop("Name", UNSET)
-
-        tags = cast(list[str], d.pop("Tags", UNSET))
-
-        _template_type = d.pop("TemplateType", UNSET)
+        _template_type = d.get("TemplateType", UNSET)
         template_type: TemplateType | Unset
-        if isinstance(_template_type, Unset):
-            template_type = UNSET
+        if _template_type is UNSET:
+            template_type = _template_type
         else:
             template_type = TemplateType(_template_type)
 
-        def _parse_url(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        url = _parse_url(d.pop("Url", UNSET))
+        url = d.get("Url", UNSET)
 
         _instance = cls(
             add_allowed=add_allowed,
@@ -290,7 +267,8 @@ class TrunkTemplate:
             url=url,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

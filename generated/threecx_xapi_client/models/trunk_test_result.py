@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="TrunkTestResult")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Log",
+        "Reports",
+    }
+)
+
 
 @_attrs_define
 class TrunkTestResult:
@@ -62,31 +69,32 @@ class TrunkTestResult:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _log = d.pop("Log", UNSET)
-        log: list[LogEntry] | Unset = UNSET
-        if _log is not UNSET:
-            log = []
-            for log_item_data in _log:
-                log_item = LogEntry.from_dict(log_item_data)
+        d = src_dict
+        _log = d.get("Log", UNSET)
+        log: list[LogEntry] | Unset
+        if _log is UNSET:
+            log = _log
+        else:
+            if not isinstance(_log, list):
+                raise TypeError(f"Log: expected a JSON array, got {type(_log).__name__}")
+            log = [LogEntry.from_dict(item) for item in _log]
 
-                log.append(log_item)
-
-        _reports = d.pop("Reports", UNSET)
-        reports: list[TrunkReport] | Unset = UNSET
-        if _reports is not UNSET:
-            reports = []
-            for reports_item_data in _reports:
-                reports_item = TrunkReport.from_dict(reports_item_data)
-
-                reports.append(reports_item)
+        _reports = d.get("Reports", UNSET)
+        reports: list[TrunkReport] | Unset
+        if _reports is UNSET:
+            reports = _reports
+        else:
+            if not isinstance(_reports, list):
+                raise TypeError(f"Reports: expected a JSON array, got {type(_reports).__name__}")
+            reports = [TrunkReport.from_dict(item) for item in _reports]
 
         _instance = cls(
             log=log,
             reports=reports,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

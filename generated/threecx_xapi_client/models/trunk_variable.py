@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,22 @@ from ..models.trunk_variable_type import TrunkVariableType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TrunkVariable")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "DefaultValue",
+        "MaxLength",
+        "MinLength",
+        "Name",
+        "Option",
+        "OptionType",
+        "Pattern",
+        "Prompt",
+        "Required",
+        "Title",
+        "Validation",
+    }
+)
 
 
 @_attrs_define
@@ -145,110 +161,33 @@ class TrunkVariable:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkVariable: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        default_value = d.get("DefaultValue", UNSET)
 
-        def _parse_default_value(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        max_length = d.get("MaxLength", UNSET)
 
-        default_value = _parse_default_value(d.pop("DefaultValue", UNSET))
+        min_length = d.get("MinLength", UNSET)
 
-        def _parse_max_length(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        name = d.get("Name", UNSET)
 
-        max_length = _parse_max_length(d.pop("MaxLength", UNSET))
+        option = d.get("Option", UNSET)
 
-        def _parse_min_length(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _option_type = d.get("OptionType", UNSET)
+        option_type: None | TrunkVariableType | Unset
+        if _option_type is UNSET or _option_type is None:
+            option_type = _option_type
+        else:
+            option_type = TrunkVariableType(_option_type)
 
-        min_length = _parse_min_length(d.pop("MinLength", UNSET))
+        pattern = d.get("Pattern", UNSET)
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        prompt = d.get("Prompt", UNSET)
 
-        name = _parse_name(d.pop("Name", UNSET))
+        required = d.get("Required", UNSET)
 
-        def _parse_option(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        title = d.get("Title", UNSET)
 
-        option = _parse_option(d.pop("Option", UNSET))
-
-        def _parse_option_type(data: object) -> None | TrunkVariableType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            option_type_type_1 = TrunkVariableType(data)
-
-            return option_type_type_1
-
-        option_type = _parse_option_type(d.pop("OptionType", UNSET))
-
-        def _parse_pattern(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        pattern = _parse_pattern(d.pop("Pattern", UNSET))
-
-        def _parse_prompt(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt = _parse_prompt(d.pop("Prompt", UNSET))
-
-        def _parse_required(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        required = _parse_required(d.pop("Required", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("Title", UNSET))
-
-        def _parse_validation(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        validation = _parse_validation(d.pop("Validation", UNSET))
+        validation = d.get("Validation", UNSET)
 
         _instance = cls(
             default_value=default_value,
@@ -264,7 +203,8 @@ class TrunkVariable:
             validation=validation,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "locations",
+    }
+)
+
 
 @_attrs_define
 class UpdateBody:
@@ -49,21 +55,22 @@ class UpdateBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _locations = d.pop("locations", UNSET)
-        locations: list[EmergencyGeoLocation] | Unset = UNSET
-        if _locations is not UNSET:
-            locations = []
-            for locations_item_data in _locations:
-                locations_item = EmergencyGeoLocation.from_dict(locations_item_data)
-
-                locations.append(locations_item)
+        d = src_dict
+        _locations = d.get("locations", UNSET)
+        locations: list[EmergencyGeoLocation] | Unset
+        if _locations is UNSET:
+            locations = _locations
+        else:
+            if not isinstance(_locations, list):
+                raise TypeError(f"locations: expected a JSON array, got {type(_locations).__name__}")
+            locations = [EmergencyGeoLocation.from_dict(item) for item in _locations]
 
         _instance = cls(
             locations=locations,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

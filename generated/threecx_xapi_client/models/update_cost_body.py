@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateCostBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "costs",
+    }
+)
+
 
 @_attrs_define
 class UpdateCostBody:
@@ -49,21 +55,22 @@ class UpdateCostBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateCostBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _costs = d.pop("costs", UNSET)
-        costs: list[CallCostSettings] | Unset = UNSET
-        if _costs is not UNSET:
-            costs = []
-            for costs_item_data in _costs:
-                costs_item = CallCostSettings.from_dict(costs_item_data)
-
-                costs.append(costs_item)
+        d = src_dict
+        _costs = d.get("costs", UNSET)
+        costs: list[CallCostSettings] | Unset
+        if _costs is UNSET:
+            costs = _costs
+        else:
+            if not isinstance(_costs, list):
+                raise TypeError(f"costs: expected a JSON array, got {type(_costs).__name__}")
+            costs = [CallCostSettings.from_dict(item) for item in _costs]
 
         _instance = cls(
             costs=costs,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

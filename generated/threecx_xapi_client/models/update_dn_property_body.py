@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdateDNPropertyBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "dnNumber",
+        "property",
+    }
+)
+
 
 @_attrs_define
 class UpdateDNPropertyBody:
@@ -52,13 +59,13 @@ class UpdateDNPropertyBody:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateDNPropertyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        dn_number = d.pop("dnNumber", UNSET)
+        d = src_dict
+        dn_number = d.get("dnNumber", UNSET)
 
-        _property_ = d.pop("property", UNSET)
+        _property_ = d.get("property", UNSET)
         property_: DNProperty | Unset
-        if isinstance(_property_, Unset):
-            property_ = UNSET
+        if _property_ is UNSET:
+            property_ = _property_
         else:
             property_ = DNProperty.from_dict(_property_)
 
@@ -67,7 +74,8 @@ class UpdateDNPropertyBody:
             property_=property_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -13,6 +13,23 @@ from ..models.update_type import UpdateType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateItem")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Category",
+        "Description",
+        "DescriptionLink",
+        "Guid",
+        "HasExtraDetails",
+        "Ignore",
+        "Image",
+        "LocalVersion",
+        "Name",
+        "OutOfDate",
+        "ServerVersion",
+        "UpdateType",
+    }
+)
 
 
 @_attrs_define
@@ -130,77 +147,40 @@ class UpdateItem:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateItem: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        category = d.pop("Category", UNSET)
+        d = src_dict
+        category = d.get("Category", UNSET)
 
-        description = d.pop("Description", UNSET)
+        description = d.get("Description", UNSET)
 
-        description_link = d.pop("DescriptionLink", UNSET)
+        description_link = d.get("DescriptionLink", UNSET)
 
-        def _parse_guid(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                guid_type_0 = UUID(data)
+        _guid = d.get("Guid", UNSET)
+        guid: None | Unset | UUID
+        if _guid is UNSET or _guid is None:
+            guid = _guid
+        else:
+            guid = UUID(_guid)
 
-                return guid_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Guid: cannot parse {data!r} as None | Unset | UUID")
+        has_extra_details = d.get("HasExtraDetails", UNSET)
 
-        guid = _parse_guid(d.pop("Guid", UNSET))
+        ignore = d.get("Ignore", UNSET)
 
-        def _parse_has_extra_details(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        image = d.get("Image", UNSET)
 
-        has_extra_details = _parse_has_extra_details(d.pop("HasExtraDetails", UNSET))
+        local_version = d.get("LocalVersion", UNSET)
 
-        def _parse_ignore(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        name = d.get("Name", UNSET)
 
-        ignore = _parse_ignore(d.pop("Ignore", UNSET))
+        out_of_date = d.get("OutOfDate", UNSET)
 
-        image = d.pop("Image", UNSET)
+        server_version = d.get("ServerVersion", UNSET)
 
-        local_version = d.pop("LocalVersion", UNSET)
-
-        name = d.pop("Name", UNSET)
-
-        def _parse_out_of_date(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        out_of_date = _parse_out_of_date(d.pop("OutOfDate", UNSET))
-
-        server_version = d.pop("ServerVersion", UNSET)
-
-        def _parse_update_type(data: object) -> None | Unset | UpdateType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            update_type_type_1 = UpdateType(data)
-
-            return update_type_type_1
-
-        update_type = _parse_update_type(d.pop("UpdateType", UNSET))
+        _update_type = d.get("UpdateType", UNSET)
+        update_type: None | Unset | UpdateType
+        if _update_type is UNSET or _update_type is None:
+            update_type = _update_type
+        else:
+            update_type = UpdateType(_update_type)
 
         _instance = cls(
             category=category,
@@ -217,7 +197,8 @@ class UpdateItem:
             update_type=update_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

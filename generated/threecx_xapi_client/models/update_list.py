@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="UpdateList")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Entries",
+        "IsMaintananceExpired",
+        "Key",
+        "LastSuccessfulUpdate",
+    }
+)
 
 
 @_attrs_define
@@ -86,58 +95,31 @@ class UpdateList:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateList: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _entries = d.pop("Entries", UNSET)
-        entries: list[UpdateItem] | Unset = UNSET
-        if _entries is not UNSET:
-            entries = []
-            for entries_item_data in _entries:
-                entries_item = UpdateItem.from_dict(entries_item_data)
+        d = src_dict
+        _entries = d.get("Entries", UNSET)
+        entries: list[UpdateItem] | Unset
+        if _entries is UNSET:
+            entries = _entries
+        else:
+            if not isinstance(_entries, list):
+                raise TypeError(f"Entries: expected a JSON array, got {type(_entries).__name__}")
+            entries = [UpdateItem.from_dict(item) for item in _entries]
 
-                entries.append(entries_item)
+        is_maintanance_expired = d.get("IsMaintananceExpired", UNSET)
 
-        def _parse_is_maintanance_expired(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _key = d.get("Key", UNSET)
+        key: None | Unset | UUID
+        if _key is UNSET or _key is None:
+            key = _key
+        else:
+            key = UUID(_key)
 
-        is_maintanance_expired = _parse_is_maintanance_expired(d.pop("IsMaintananceExpired", UNSET))
-
-        def _parse_key(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                key_type_0 = UUID(data)
-
-                return key_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"Key: cannot parse {data!r} as None | Unset | UUID")
-
-        key = _parse_key(d.pop("Key", UNSET))
-
-        def _parse_last_successful_update(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_successful_update_type_0 = parse_datetime(data)
-
-                return last_successful_update_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastSuccessfulUpdate: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_successful_update = _parse_last_successful_update(d.pop("LastSuccessfulUpdate", UNSET))
+        _last_successful_update = d.get("LastSuccessfulUpdate", UNSET)
+        last_successful_update: datetime.datetime | None | Unset
+        if _last_successful_update is UNSET or _last_successful_update is None:
+            last_successful_update = _last_successful_update
+        else:
+            last_successful_update = parse_datetime(_last_successful_update)
 
         _instance = cls(
             entries=entries,
@@ -146,7 +128,8 @@ class UpdateList:
             last_successful_update=last_successful_update,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

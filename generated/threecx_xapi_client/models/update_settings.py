@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="UpdateSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AutoUpdateEnabled",
+        "Schedule",
+    }
+)
 
 
 @_attrs_define
@@ -62,36 +69,23 @@ class UpdateSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        auto_update_enabled = d.get("AutoUpdateEnabled", UNSET)
 
-        def _parse_auto_update_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        auto_update_enabled = _parse_auto_update_enabled(d.pop("AutoUpdateEnabled", UNSET))
-
-        def _parse_schedule(data: object) -> BackupSchedule | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            schedule_type_1 = BackupSchedule.from_dict(data)
-
-            return schedule_type_1
-
-        schedule = _parse_schedule(d.pop("Schedule", UNSET))
+        _schedule = d.get("Schedule", UNSET)
+        schedule: BackupSchedule | None | Unset
+        if _schedule is UNSET or _schedule is None:
+            schedule = _schedule
+        else:
+            schedule = BackupSchedule.from_dict(_schedule)
 
         _instance = cls(
             auto_update_enabled=auto_update_enabled,
             schedule=schedule,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", bound="UpdatesStats")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "PerPage",
+        "TcxUpdate",
+    }
+)
+
 
 @_attrs_define
 class UpdatesStats:
@@ -60,31 +67,32 @@ class UpdatesStats:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdatesStats: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _per_page = d.pop("PerPage", UNSET)
-        per_page: list[CategoryUpdate] | Unset = UNSET
-        if _per_page is not UNSET:
-            per_page = []
-            for per_page_item_data in _per_page:
-                per_page_item = CategoryUpdate.from_dict(per_page_item_data)
+        d = src_dict
+        _per_page = d.get("PerPage", UNSET)
+        per_page: list[CategoryUpdate] | Unset
+        if _per_page is UNSET:
+            per_page = _per_page
+        else:
+            if not isinstance(_per_page, list):
+                raise TypeError(f"PerPage: expected a JSON array, got {type(_per_page).__name__}")
+            per_page = [CategoryUpdate.from_dict(item) for item in _per_page]
 
-                per_page.append(per_page_item)
-
-        _tcx_update = d.pop("TcxUpdate", UNSET)
-        tcx_update: list[CategoryUpdate] | Unset = UNSET
-        if _tcx_update is not UNSET:
-            tcx_update = []
-            for tcx_update_item_data in _tcx_update:
-                tcx_update_item = CategoryUpdate.from_dict(tcx_update_item_data)
-
-                tcx_update.append(tcx_update_item)
+        _tcx_update = d.get("TcxUpdate", UNSET)
+        tcx_update: list[CategoryUpdate] | Unset
+        if _tcx_update is UNSET:
+            tcx_update = _tcx_update
+        else:
+            if not isinstance(_tcx_update, list):
+                raise TypeError(f"TcxUpdate: expected a JSON array, got {type(_tcx_update).__name__}")
+            tcx_update = [CategoryUpdate.from_dict(item) for item in _tcx_update]
 
         _instance = cls(
             per_page=per_page,
             tcx_update=tcx_update,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -12,6 +12,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpgradePhoneBody")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "mac",
+        "useragent",
+        "version",
+    }
+)
+
 
 @_attrs_define
 class UpgradePhoneBody:
@@ -50,12 +58,12 @@ class UpgradePhoneBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UpgradePhoneBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        mac = d.pop("mac", UNSET)
+        d = src_dict
+        mac = d.get("mac", UNSET)
 
-        useragent = d.pop("useragent", UNSET)
+        useragent = d.get("useragent", UNSET)
 
-        version = d.pop("version", UNSET)
+        version = d.get("version", UNSET)
 
         _instance = cls(
             mac=mac,
@@ -63,7 +71,8 @@ class UpgradePhoneBody:
             version=version,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -29,6 +29,91 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="User")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Groups",
+        "Id",
+        "Number",
+        "TranscriptionMode",
+        "CallUsEnableChat",
+        "CallUsEnablePhone",
+        "CallUsEnableVideo",
+        "CallUsRequirement",
+        "ClickToCallId",
+        "AccessPassword",
+        "AgentSettings",
+        "AIAgent",
+        "AllowLanOnly",
+        "AllowOwnRecordings",
+        "AuthID",
+        "AuthPassword",
+        "Blfs",
+        "BlockTunnel",
+        "BreakTime",
+        "CallScreening",
+        "ContactImage",
+        "CurrentProfileName",
+        "DatevEnabled",
+        "DeskphonePassword",
+        "DisplayName",
+        "EmailAddress",
+        "EmergencyAdditionalInfo",
+        "EmergencyLocationId",
+        "Enable2FA",
+        "Enabled",
+        "EnableHotdesking",
+        "FirstName",
+        "ForbidRecording",
+        "ForwardingExceptions",
+        "ForwardingProfiles",
+        "GoogleCalendarEnabled",
+        "GoogleContactsEnabled",
+        "GoogleSignInEnabled",
+        "Greetings",
+        "HideInPhonebook",
+        "HotdeskingAssignment",
+        "Hours",
+        "Internal",
+        "IsRegistered",
+        "Language",
+        "LastName",
+        "Mobile",
+        "MS365CalendarEnabled",
+        "MS365ContactsEnabled",
+        "MS365SignInEnabled",
+        "MS365TeamsEnabled",
+        "MyPhoneAllowDeleteRecordings",
+        "MyPhoneHideForwardings",
+        "MyPhonePush",
+        "MyPhoneShowRecordings",
+        "OfficeHoursProps",
+        "OutboundCallerID",
+        "PbxDeliversAudio",
+        "Phones",
+        "PinProtected",
+        "PinProtectTimeout",
+        "PrimaryGroupId",
+        "PromptSet",
+        "QueueStatus",
+        "RecordCalls",
+        "RecordEmailNotify",
+        "RecordExternalCallsOnly",
+        "Require2FA",
+        "SendEmailMissedCalls",
+        "SIPID",
+        "SRTPMode",
+        "Tags",
+        "VMDisablePinAuth",
+        "VMEmailOptions",
+        "VMEnabled",
+        "VMPIN",
+        "VMPlayCallerID",
+        "VMPlayMsgDateTime",
+        "WebMeetingApproveParticipants",
+        "WebMeetingFriendlyName",
+    }
+)
 
 
 @_attrs_define
@@ -882,759 +967,262 @@ class User:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        _groups = d.pop("Groups", UNSET)
-        groups: list[UserGroup] | Unset = UNSET
-        if _groups is not UNSET:
-            groups = []
-            for groups_item_data in _groups:
-                groups_item = UserGroup.from_dict(groups_item_data)
-
-                groups.append(groups_item)
-
-        id = d.pop("Id", UNSET)
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_call_us_enable_chat(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_chat = _parse_call_us_enable_chat(d.pop("CallUsEnableChat", UNSET))
-
-        def _parse_call_us_enable_phone(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_phone = _parse_call_us_enable_phone(d.pop("CallUsEnablePhone", UNSET))
-
-        def _parse_call_us_enable_video(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_us_enable_video = _parse_call_us_enable_video(d.pop("CallUsEnableVideo", UNSET))
-
-        def _parse_call_us_requirement(data: object) -> Authentication | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            call_us_requirement_type_1 = Authentication(data)
-
-            return call_us_requirement_type_1
-
-        call_us_requirement = _parse_call_us_requirement(d.pop("CallUsRequirement", UNSET))
-
-        def _parse_click_to_call_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        click_to_call_id = _parse_click_to_call_id(d.pop("ClickToCallId", UNSET))
-
-        def _parse_access_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        access_password = _parse_access_password(d.pop("AccessPassword", UNSET))
-
-        def _parse_agent_settings(data: object) -> AgentSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            agent_settings_type_1 = AgentSettings.from_dict(data)
-
-            return agent_settings_type_1
-
-        agent_settings = _parse_agent_settings(d.pop("AgentSettings", UNSET))
-
-        def _parse_ai_agent(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ai_agent = _parse_ai_agent(d.pop("AIAgent", UNSET))
-
-        def _parse_allow_lan_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_lan_only = _parse_allow_lan_only(d.pop("AllowLanOnly", UNSET))
-
-        def _parse_allow_own_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        allow_own_recordings = _parse_allow_own_recordings(d.pop("AllowOwnRecordings", UNSET))
-
-        def _parse_auth_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_id = _parse_auth_id(d.pop("AuthID", UNSET))
-
-        def _parse_auth_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        auth_password = _parse_auth_password(d.pop("AuthPassword", UNSET))
-
-        def _parse_blfs(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        blfs = _parse_blfs(d.pop("Blfs", UNSET))
-
-        def _parse_block_tunnel(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        block_tunnel = _parse_block_tunnel(d.pop("BlockTunnel", UNSET))
-
-        def _parse_break_time(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            break_time_type_1 = Schedule.from_dict(data)
-
-            return break_time_type_1
-
-        break_time = _parse_break_time(d.pop("BreakTime", UNSET))
-
-        def _parse_call_screening(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        call_screening = _parse_call_screening(d.pop("CallScreening", UNSET))
-
-        def _parse_contact_image(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        contact_image = _parse_contact_image(d.pop("ContactImage", UNSET))
-
-        def _parse_current_profile_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        current_profile_name = _parse_current_profile_name(d.pop("CurrentProfileName", UNSET))
-
-        def _parse_datev_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        datev_enabled = _parse_datev_enabled(d.pop("DatevEnabled", UNSET))
-
-        def _parse_deskphone_password(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        deskphone_password = _parse_deskphone_password(d.pop("DeskphonePassword", UNSET))
-
-        def _parse_display_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        display_name = _parse_display_name(d.pop("DisplayName", UNSET))
-
-        def _parse_email_address(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email_address = _parse_email_address(d.pop("EmailAddress", UNSET))
-
-        def _parse_emergency_additional_info(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emergency_additional_info = _parse_emergency_additional_info(d.pop("EmergencyAdditionalInfo", UNSET))
-
-        def _parse_emergency_location_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        emergency_location_id = _parse_emergency_location_id(d.pop("EmergencyLocationId", UNSET))
-
-        def _parse_enable_2fa(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_2fa = _parse_enable_2fa(d.pop("Enable2FA", UNSET))
-
-        def _parse_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enabled = _parse_enabled(d.pop("Enabled", UNSET))
-
-        def _parse_enable_hotdesking(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_hotdesking = _parse_enable_hotdesking(d.pop("EnableHotdesking", UNSET))
-
-        def _parse_first_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        first_name = _parse_first_name(d.pop("FirstName", UNSET))
-
-        def _parse_forbid_recording(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        forbid_recording = _parse_forbid_recording(d.pop("ForbidRecording", UNSET))
-
-        _forwarding_exceptions = d.pop("ForwardingExceptions", UNSET)
-        forwarding_exceptions: list[ExtensionRule] | Unset = UNSET
-        if _forwarding_exceptions is not UNSET:
-            forwarding_exceptions = []
-            for forwarding_exceptions_item_data in _forwarding_exceptions:
-                forwarding_exceptions_item = ExtensionRule.from_dict(forwarding_exceptions_item_data)
-
-                forwarding_exceptions.append(forwarding_exceptions_item)
-
-        _forwarding_profiles = d.pop("ForwardingProfiles", UNSET)
-        forwarding_profiles: list[ForwardingProfile] | Unset = UNSET
-        if _forwarding_profiles is not UNSET:
-            forwarding_profiles = []
-            for forwarding_profiles_item_data in _forwarding_profiles:
-                forwarding_profiles_item = ForwardingProfile.from_dict(forwarding_profiles_item_data)
-
-                forwarding_profiles.append(forwarding_profiles_item)
-
-        def _parse_google_calendar_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_calendar_enabled = _parse_google_calendar_enabled(d.pop("GoogleCalendarEnabled", UNSET))
-
-        def _parse_google_contacts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_contacts_enabled = _parse_google_contacts_enabled(d.pop("GoogleContactsEnabled", UNSET))
-
-        def _parse_google_sign_in_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        google_sign_in_enabled = _parse_google_sign_in_enabled(d.pop("GoogleSignInEnabled", UNSET))
-
-        _greetings = d.pop("Greetings", UNSET)
-        greetings: list[Greeting] | Unset = UNSET
-        if _greetings is not UNSET:
-            greetings = []
-            for greetings_item_data in _greetings:
-                greetings_item = Greeting.from_dict(greetings_item_data)
-
-                greetings.append(greetings_item)
-
-        def _parse_hide_in_phonebook(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hide_in_phonebook = _parse_hide_in_phonebook(d.pop("HideInPhonebook", UNSET))
-
-        def _parse_hotdesking_assignment(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        hotdesking_assignment = _parse_hotdesking_assignment(d.pop("HotdeskingAssignment", UNSET))
-
-        def _parse_hours(data: object) -> None | Schedule | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            hours_type_1 = Schedule.from_dict(data)
-
-            return hours_type_1
-
-        hours = _parse_hours(d.pop("Hours", UNSET))
-
-        def _parse_internal(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        internal = _parse_internal(d.pop("Internal", UNSET))
-
-        def _parse_is_registered(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        is_registered = _parse_is_registered(d.pop("IsRegistered", UNSET))
-
-        def _parse_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        language = _parse_language(d.pop("Language", UNSET))
-
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("LastName", UNSET))
-
-        def _parse_mobile(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        mobile = _parse_mobile(d.pop("Mobile", UNSET))
-
-        def _parse_ms365_calendar_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_calendar_enabled = _parse_ms365_calendar_enabled(d.pop("MS365CalendarEnabled", UNSET))
-
-        def _parse_ms365_contacts_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_contacts_enabled = _parse_ms365_contacts_enabled(d.pop("MS365ContactsEnabled", UNSET))
-
-        def _parse_ms365_sign_in_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_sign_in_enabled = _parse_ms365_sign_in_enabled(d.pop("MS365SignInEnabled", UNSET))
-
-        def _parse_ms365_teams_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        ms365_teams_enabled = _parse_ms365_teams_enabled(d.pop("MS365TeamsEnabled", UNSET))
-
-        def _parse_my_phone_allow_delete_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_allow_delete_recordings = _parse_my_phone_allow_delete_recordings(
-            d.pop("MyPhoneAllowDeleteRecordings", UNSET)
-        )
-
-        def _parse_my_phone_hide_forwardings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_hide_forwardings = _parse_my_phone_hide_forwardings(d.pop("MyPhoneHideForwardings", UNSET))
-
-        def _parse_my_phone_push(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_push = _parse_my_phone_push(d.pop("MyPhonePush", UNSET))
-
-        def _parse_my_phone_show_recordings(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        my_phone_show_recordings = _parse_my_phone_show_recordings(d.pop("MyPhoneShowRecordings", UNSET))
-
-        _office_hours_props = d.pop("OfficeHoursProps", UNSET)
-        office_hours_props: list[OfficeHoursBits] | Unset = UNSET
-        if _office_hours_props is not UNSET:
-            office_hours_props = []
-            for office_hours_props_item_data in _office_hours_props:
-                office_hours_props_item = OfficeHoursBits(office_hours_props_item_data)
-
-                office_hours_props.append(office_hours_props_item)
-
-        def _parse_outbound_caller_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        outbound_caller_id = _parse_outbound_caller_id(d.pop("OutboundCallerID", UNSET))
-
-        def _parse_pbx_delivers_audio(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pbx_delivers_audio = _parse_pbx_delivers_audio(d.pop("PbxDeliversAudio", UNSET))
-
-        _phones = d.pop("Phones", UNSET)
-        phones: list[Phone] | Unset = UNSET
-        if _phones is not UNSET:
-            phones = []
-            for phones_item_data in _phones:
-                phones_item = Phone.from_dict(phones_item_data)
-
-                phones.append(phones_item)
-
-        def _parse_pin_protected(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        pin_protected = _parse_pin_protected(d.pop("PinProtected", UNSET))
-
-        def _parse_pin_protect_timeout(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        pin_protect_timeout = _parse_pin_protect_timeout(d.pop("PinProtectTimeout", UNSET))
-
-        def _parse_primary_group_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        primary_group_id = _parse_primary_group_id(d.pop("PrimaryGroupId", UNSET))
-
-        def _parse_prompt_set(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        prompt_set = _parse_prompt_set(d.pop("PromptSet", UNSET))
-
-        def _parse_queue_status(data: object) -> None | QueueStatusType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            queue_status_type_1 = QueueStatusType(data)
-
-            return queue_status_type_1
-
-        queue_status = _parse_queue_status(d.pop("QueueStatus", UNSET))
-
-        def _parse_record_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_calls = _parse_record_calls(d.pop("RecordCalls", UNSET))
-
-        def _parse_record_email_notify(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_email_notify = _parse_record_email_notify(d.pop("RecordEmailNotify", UNSET))
-
-        def _parse_record_external_calls_only(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        record_external_calls_only = _parse_record_external_calls_only(d.pop("RecordExternalCallsOnly", UNSET))
-
-        def _parse_require_2fa(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        require_2fa = _parse_require_2fa(d.pop("Require2FA", UNSET))
-
-        def _parse_send_email_missed_calls(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        send_email_missed_calls = _parse_send_email_missed_calls(d.pop("SendEmailMissedCalls", UNSET))
-
-        def _parse_sipid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        sipid = _parse_sipid(d.pop("SIPID", UNSET))
-
-        def _parse_srtp_mode(data: object) -> None | SRTPModeType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            srtp_mode_type_1 = SRTPModeType(data)
-
-            return srtp_mode_type_1
-
-        srtp_mode = _parse_srtp_mode(d.pop("SRTPMode", UNSET))
-
-        _tags = d.pop("Tags", UNSET)
-        tags: list[UserTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = UserTag(tags_item_data)
-
-                tags.append(tags_item)
-
-        def _parse_vm_disable_pin_auth(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_disable_pin_auth = _parse_vm_disable_pin_auth(d.pop("VMDisablePinAuth", UNSET))
-
-        def _parse_vm_email_options(data: object) -> None | Unset | VMEmailOptionsType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_email_options_type_1 = VMEmailOptionsType(data)
-
-            return vm_email_options_type_1
-
-        vm_email_options = _parse_vm_email_options(d.pop("VMEmailOptions", UNSET))
-
-        def _parse_vm_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_enabled = _parse_vm_enabled(d.pop("VMEnabled", UNSET))
-
-        def _parse_vmpin(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vmpin = _parse_vmpin(d.pop("VMPIN", UNSET))
-
-        def _parse_vm_play_caller_id(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        vm_play_caller_id = _parse_vm_play_caller_id(d.pop("VMPlayCallerID", UNSET))
-
-        def _parse_vm_play_msg_date_time(data: object) -> None | Unset | VMPlayMsgDateTimeType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            vm_play_msg_date_time_type_1 = VMPlayMsgDateTimeType(data)
-
-            return vm_play_msg_date_time_type_1
-
-        vm_play_msg_date_time = _parse_vm_play_msg_date_time(d.pop("VMPlayMsgDateTime", UNSET))
-
-        def _parse_web_meeting_approve_participants(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        web_meeting_approve_participants = _parse_web_meeting_approve_participants(
-            d.pop("WebMeetingApproveParticipants", UNSET)
-        )
-
-        def _parse_web_meeting_friendly_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        web_meeting_friendly_name = _parse_web_meeting_friendly_name(d.pop("WebMeetingFriendlyName", UNSET))
+        d = src_dict
+        _groups = d.get("Groups", UNSET)
+        groups: list[UserGroup] | Unset
+        if _groups is UNSET:
+            groups = _groups
+        else:
+            if not isinstance(_groups, list):
+                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
+            groups = [UserGroup.from_dict(item) for item in _groups]
+
+        id = d.get("Id", UNSET)
+
+        number = d.get("Number", UNSET)
+
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
+
+        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
+
+        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
+
+        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
+
+        _call_us_requirement = d.get("CallUsRequirement", UNSET)
+        call_us_requirement: Authentication | None | Unset
+        if _call_us_requirement is UNSET or _call_us_requirement is None:
+            call_us_requirement = _call_us_requirement
+        else:
+            call_us_requirement = Authentication(_call_us_requirement)
+
+        click_to_call_id = d.get("ClickToCallId", UNSET)
+
+        access_password = d.get("AccessPassword", UNSET)
+
+        _agent_settings = d.get("AgentSettings", UNSET)
+        agent_settings: AgentSettings | None | Unset
+        if _agent_settings is UNSET or _agent_settings is None:
+            agent_settings = _agent_settings
+        else:
+            agent_settings = AgentSettings.from_dict(_agent_settings)
+
+        ai_agent = d.get("AIAgent", UNSET)
+
+        allow_lan_only = d.get("AllowLanOnly", UNSET)
+
+        allow_own_recordings = d.get("AllowOwnRecordings", UNSET)
+
+        auth_id = d.get("AuthID", UNSET)
+
+        auth_password = d.get("AuthPassword", UNSET)
+
+        blfs = d.get("Blfs", UNSET)
+
+        block_tunnel = d.get("BlockTunnel", UNSET)
+
+        _break_time = d.get("BreakTime", UNSET)
+        break_time: None | Schedule | Unset
+        if _break_time is UNSET or _break_time is None:
+            break_time = _break_time
+        else:
+            break_time = Schedule.from_dict(_break_time)
+
+        call_screening = d.get("CallScreening", UNSET)
+
+        contact_image = d.get("ContactImage", UNSET)
+
+        current_profile_name = d.get("CurrentProfileName", UNSET)
+
+        datev_enabled = d.get("DatevEnabled", UNSET)
+
+        deskphone_password = d.get("DeskphonePassword", UNSET)
+
+        display_name = d.get("DisplayName", UNSET)
+
+        email_address = d.get("EmailAddress", UNSET)
+
+        emergency_additional_info = d.get("EmergencyAdditionalInfo", UNSET)
+
+        emergency_location_id = d.get("EmergencyLocationId", UNSET)
+
+        enable_2fa = d.get("Enable2FA", UNSET)
+
+        enabled = d.get("Enabled", UNSET)
+
+        enable_hotdesking = d.get("EnableHotdesking", UNSET)
+
+        first_name = d.get("FirstName", UNSET)
+
+        forbid_recording = d.get("ForbidRecording", UNSET)
+
+        _forwarding_exceptions = d.get("ForwardingExceptions", UNSET)
+        forwarding_exceptions: list[ExtensionRule] | Unset
+        if _forwarding_exceptions is UNSET:
+            forwarding_exceptions = _forwarding_exceptions
+        else:
+            if not isinstance(_forwarding_exceptions, list):
+                raise TypeError(
+                    f"ForwardingExceptions: expected a JSON array, got {type(_forwarding_exceptions).__name__}"
+                )
+            forwarding_exceptions = [ExtensionRule.from_dict(item) for item in _forwarding_exceptions]
+
+        _forwarding_profiles = d.get("ForwardingProfiles", UNSET)
+        forwarding_profiles: list[ForwardingProfile] | Unset
+        if _forwarding_profiles is UNSET:
+            forwarding_profiles = _forwarding_profiles
+        else:
+            if not isinstance(_forwarding_profiles, list):
+                raise TypeError(f"ForwardingProfiles: expected a JSON array, got {type(_forwarding_profiles).__name__}")
+            forwarding_profiles = [ForwardingProfile.from_dict(item) for item in _forwarding_profiles]
+
+        google_calendar_enabled = d.get("GoogleCalendarEnabled", UNSET)
+
+        google_contacts_enabled = d.get("GoogleContactsEnabled", UNSET)
+
+        google_sign_in_enabled = d.get("GoogleSignInEnabled", UNSET)
+
+        _greetings = d.get("Greetings", UNSET)
+        greetings: list[Greeting] | Unset
+        if _greetings is UNSET:
+            greetings = _greetings
+        else:
+            if not isinstance(_greetings, list):
+                raise TypeError(f"Greetings: expected a JSON array, got {type(_greetings).__name__}")
+            greetings = [Greeting.from_dict(item) for item in _greetings]
+
+        hide_in_phonebook = d.get("HideInPhonebook", UNSET)
+
+        hotdesking_assignment = d.get("HotdeskingAssignment", UNSET)
+
+        _hours = d.get("Hours", UNSET)
+        hours: None | Schedule | Unset
+        if _hours is UNSET or _hours is None:
+            hours = _hours
+        else:
+            hours = Schedule.from_dict(_hours)
+
+        internal = d.get("Internal", UNSET)
+
+        is_registered = d.get("IsRegistered", UNSET)
+
+        language = d.get("Language", UNSET)
+
+        last_name = d.get("LastName", UNSET)
+
+        mobile = d.get("Mobile", UNSET)
+
+        ms365_calendar_enabled = d.get("MS365CalendarEnabled", UNSET)
+
+        ms365_contacts_enabled = d.get("MS365ContactsEnabled", UNSET)
+
+        ms365_sign_in_enabled = d.get("MS365SignInEnabled", UNSET)
+
+        ms365_teams_enabled = d.get("MS365TeamsEnabled", UNSET)
+
+        my_phone_allow_delete_recordings = d.get("MyPhoneAllowDeleteRecordings", UNSET)
+
+        my_phone_hide_forwardings = d.get("MyPhoneHideForwardings", UNSET)
+
+        my_phone_push = d.get("MyPhonePush", UNSET)
+
+        my_phone_show_recordings = d.get("MyPhoneShowRecordings", UNSET)
+
+        _office_hours_props = d.get("OfficeHoursProps", UNSET)
+        office_hours_props: list[OfficeHoursBits] | Unset
+        if _office_hours_props is UNSET:
+            office_hours_props = _office_hours_props
+        else:
+            if not isinstance(_office_hours_props, list):
+                raise TypeError(f"OfficeHoursProps: expected a JSON array, got {type(_office_hours_props).__name__}")
+            office_hours_props = [OfficeHoursBits(item) for item in _office_hours_props]
+
+        outbound_caller_id = d.get("OutboundCallerID", UNSET)
+
+        pbx_delivers_audio = d.get("PbxDeliversAudio", UNSET)
+
+        _phones = d.get("Phones", UNSET)
+        phones: list[Phone] | Unset
+        if _phones is UNSET:
+            phones = _phones
+        else:
+            if not isinstance(_phones, list):
+                raise TypeError(f"Phones: expected a JSON array, got {type(_phones).__name__}")
+            phones = [Phone.from_dict(item) for item in _phones]
+
+        pin_protected = d.get("PinProtected", UNSET)
+
+        pin_protect_timeout = d.get("PinProtectTimeout", UNSET)
+
+        primary_group_id = d.get("PrimaryGroupId", UNSET)
+
+        prompt_set = d.get("PromptSet", UNSET)
+
+        _queue_status = d.get("QueueStatus", UNSET)
+        queue_status: None | QueueStatusType | Unset
+        if _queue_status is UNSET or _queue_status is None:
+            queue_status = _queue_status
+        else:
+            queue_status = QueueStatusType(_queue_status)
+
+        record_calls = d.get("RecordCalls", UNSET)
+
+        record_email_notify = d.get("RecordEmailNotify", UNSET)
+
+        record_external_calls_only = d.get("RecordExternalCallsOnly", UNSET)
+
+        require_2fa = d.get("Require2FA", UNSET)
+
+        send_email_missed_calls = d.get("SendEmailMissedCalls", UNSET)
+
+        sipid = d.get("SIPID", UNSET)
+
+        _srtp_mode = d.get("SRTPMode", UNSET)
+        srtp_mode: None | SRTPModeType | Unset
+        if _srtp_mode is UNSET or _srtp_mode is None:
+            srtp_mode = _srtp_mode
+        else:
+            srtp_mode = SRTPModeType(_srtp_mode)
+
+        _tags = d.get("Tags", UNSET)
+        tags: list[UserTag] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = [UserTag(item) for item in _tags]
+
+        vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
+
+        _vm_email_options = d.get("VMEmailOptions", UNSET)
+        vm_email_options: None | Unset | VMEmailOptionsType
+        if _vm_email_options is UNSET or _vm_email_options is None:
+            vm_email_options = _vm_email_options
+        else:
+            vm_email_options = VMEmailOptionsType(_vm_email_options)
+
+        vm_enabled = d.get("VMEnabled", UNSET)
+
+        vmpin = d.get("VMPIN", UNSET)
+
+        vm_play_caller_id = d.get("VMPlayCallerID", UNSET)
+
+        _vm_play_msg_date_time = d.get("VMPlayMsgDateTime", UNSET)
+        vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType
+        if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
+            vm_play_msg_date_time = _vm_play_msg_date_time
+        else:
+            vm_play_msg_date_time = VMPlayMsgDateTimeType(_vm_play_msg_date_time)
+
+        web_meeting_approve_participants = d.get("WebMeetingApproveParticipants", UNSET)
+
+        web_meeting_friendly_name = d.get("WebMeetingFriendlyName", UNSET)
 
         _instance = cls(
             groups=groups,
@@ -1719,7 +1307,8 @@ class User:
             web_meeting_friendly_name=web_meeting_friendly_name,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

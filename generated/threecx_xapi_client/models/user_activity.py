@@ -14,6 +14,14 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UserActivity")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnsweredCount",
+        "DateTimeInterval",
+        "UnansweredCount",
+    }
+)
+
 
 @_attrs_define
 class UserActivity:
@@ -54,17 +62,17 @@ class UserActivity:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UserActivity: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        answered_count = d.pop("AnsweredCount", UNSET)
+        d = src_dict
+        answered_count = d.get("AnsweredCount", UNSET)
 
-        _date_time_interval = d.pop("DateTimeInterval", UNSET)
+        _date_time_interval = d.get("DateTimeInterval", UNSET)
         date_time_interval: datetime.datetime | Unset
-        if isinstance(_date_time_interval, Unset):
-            date_time_interval = UNSET
+        if _date_time_interval is UNSET:
+            date_time_interval = _date_time_interval
         else:
             date_time_interval = parse_datetime(_date_time_interval)
 
-        unanswered_count = d.pop("UnansweredCount", UNSET)
+        unanswered_count = d.get("UnansweredCount", UNSET)
 
         _instance = cls(
             answered_count=answered_count,
@@ -72,7 +80,8 @@ class UserActivity:
             unanswered_count=unanswered_count,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,6 +18,22 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="UserGroup")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CanDelete",
+        "GroupId",
+        "GroupRights",
+        "Id",
+        "MemberName",
+        "Name",
+        "Number",
+        "Rights",
+        "Tags",
+        "TranscriptionMode",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -162,122 +178,55 @@ class UserGroup:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UserGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        can_delete = d.get("CanDelete", UNSET)
 
-        def _parse_can_delete(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        group_id = d.get("GroupId", UNSET)
 
-        can_delete = _parse_can_delete(d.pop("CanDelete", UNSET))
+        _group_rights = d.get("GroupRights", UNSET)
+        group_rights: None | Rights | Unset
+        if _group_rights is UNSET or _group_rights is None:
+            group_rights = _group_rights
+        else:
+            group_rights = Rights.from_dict(_group_rights)
 
-        def _parse_group_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        id = d.get("Id", UNSET)
 
-        group_id = _parse_group_id(d.pop("GroupId", UNSET))
+        member_name = d.get("MemberName", UNSET)
 
-        def _parse_group_rights(data: object) -> None | Rights | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            group_rights_type_1 = Rights.from_dict(data)
+        name = d.get("Name", UNSET)
 
-            return group_rights_type_1
+        number = d.get("Number", UNSET)
 
-        group_rights = _parse_group_rights(d.pop("GroupRights", UNSET))
+        _rights = d.get("Rights", UNSET)
+        rights: None | Rights | Unset
+        if _rights is UNSET or _rights is None:
+            rights = _rights
+        else:
+            rights = Rights.from_dict(_rights)
 
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _tags = d.get("Tags", UNSET)
+        tags: list[UserTag] | Unset
+        if _tags is UNSET:
+            tags = _tags
+        else:
+            if not isinstance(_tags, list):
+                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
+            tags = [UserTag(item) for item in _tags]
 
-        id = _parse_id(d.pop("Id", UNSET))
+        _transcription_mode = d.get("TranscriptionMode", UNSET)
+        transcription_mode: None | TranscriptionType | Unset
+        if _transcription_mode is UNSET or _transcription_mode is None:
+            transcription_mode = _transcription_mode
+        else:
+            transcription_mode = TranscriptionType(_transcription_mode)
 
-        def _parse_member_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        member_name = _parse_member_name(d.pop("MemberName", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_number(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        number = _parse_number(d.pop("Number", UNSET))
-
-        def _parse_rights(data: object) -> None | Rights | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            rights_type_1 = Rights.from_dict(data)
-
-            return rights_type_1
-
-        rights = _parse_rights(d.pop("Rights", UNSET))
-
-        _tags = d.pop("Tags", UNSET)
-        tags: list[UserTag] | Unset = UNSET
-        if _tags is not UNSET:
-            tags = []
-            for tags_item_data in _tags:
-                tags_item = UserTag(tags_item_data)
-
-                tags.append(tags_item)
-
-        def _parse_transcription_mode(data: object) -> None | TranscriptionType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcription_mode_type_1 = TranscriptionType(data)
-
-            return transcription_mode_type_1
-
-        transcription_mode = _parse_transcription_mode(d.pop("TranscriptionMode", UNSET))
-
-        def _parse_type_(data: object) -> None | PeerType | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = PeerType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        _type_ = d.get("Type", UNSET)
+        type_: None | PeerType | Unset
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = PeerType(_type_)
 
         _instance = cls(
             can_delete=can_delete,
@@ -293,7 +242,8 @@ class UserGroup:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,14 @@ from ..models.integration_sync_type import IntegrationSyncType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UsersSyncConfiguration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "IsEnabled",
+        "SelectedUsers",
+        "SyncType",
+    }
+)
 
 
 @_attrs_define
@@ -63,31 +71,24 @@ class UsersSyncConfiguration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"UsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        is_enabled = d.get("IsEnabled", UNSET)
 
-        def _parse_is_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        _selected_users = d.get("SelectedUsers", UNSET)
+        selected_users: list[str] | Unset
+        if _selected_users is UNSET:
+            selected_users = _selected_users
+        else:
+            if not isinstance(_selected_users, list):
+                raise TypeError(f"SelectedUsers: expected a JSON array, got {type(_selected_users).__name__}")
+            selected_users = _selected_users
 
-        is_enabled = _parse_is_enabled(d.pop("IsEnabled", UNSET))
-
-        selected_users = cast(list[str], d.pop("SelectedUsers", UNSET))
-
-        def _parse_sync_type(data: object) -> IntegrationSyncType | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            sync_type_type_1 = IntegrationSyncType(data)
-
-            return sync_type_type_1
-
-        sync_type = _parse_sync_type(d.pop("SyncType", UNSET))
+        _sync_type = d.get("SyncType", UNSET)
+        sync_type: IntegrationSyncType | None | Unset
+        if _sync_type is UNSET or _sync_type is None:
+            sync_type = _sync_type
+        else:
+            sync_type = IntegrationSyncType(_sync_type)
 
         _instance = cls(
             is_enabled=is_enabled,
@@ -95,7 +96,8 @@ class UsersSyncConfiguration:
             sync_type=sync_type,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

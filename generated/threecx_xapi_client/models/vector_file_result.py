@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorFileResult")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Error",
+        "ExternalFileId",
+        "FileName",
+        "Status",
+    }
+)
 
 
 @_attrs_define
@@ -64,29 +73,14 @@ class VectorFileResult:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorFileResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        error = d.get("Error", UNSET)
 
-        def _parse_error(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        external_file_id = d.get("ExternalFileId", UNSET)
 
-        error = _parse_error(d.pop("Error", UNSET))
+        file_name = d.get("FileName", UNSET)
 
-        def _parse_external_file_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        external_file_id = _parse_external_file_id(d.pop("ExternalFileId", UNSET))
-
-        file_name = d.pop("FileName", UNSET)
-
-        status = d.pop("Status", UNSET)
+        status = d.get("Status", UNSET)
 
         _instance = cls(
             error=error,
@@ -95,7 +89,8 @@ class VectorFileResult:
             status=status,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,6 +17,20 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="VectorStore")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Bytes",
+        "CreatedAt",
+        "Description",
+        "Expiration",
+        "FilesCompleted",
+        "FilesTotal",
+        "Id",
+        "Name",
+        "Status",
+    }
+)
 
 
 @_attrs_define
@@ -136,100 +150,34 @@ class VectorStore:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStore: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        bytes_ = d.get("Bytes", UNSET)
 
-        def _parse_bytes_(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _created_at = d.get("CreatedAt", UNSET)
+        created_at: datetime.datetime | None | Unset
+        if _created_at is UNSET or _created_at is None:
+            created_at = _created_at
+        else:
+            created_at = parse_datetime(_created_at)
 
-        bytes_ = _parse_bytes_(d.pop("Bytes", UNSET))
+        description = d.get("Description", UNSET)
 
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = parse_datetime(data)
+        _expiration = d.get("Expiration", UNSET)
+        expiration: None | Unset | VectorStoreExpiration
+        if _expiration is UNSET or _expiration is None:
+            expiration = _expiration
+        else:
+            expiration = VectorStoreExpiration.from_dict(_expiration)
 
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CreatedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
+        files_completed = d.get("FilesCompleted", UNSET)
 
-        created_at = _parse_created_at(d.pop("CreatedAt", UNSET))
+        files_total = d.get("FilesTotal", UNSET)
 
-        def _parse_description(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        id = d.get("Id", UNSET)
 
-        description = _parse_description(d.pop("Description", UNSET))
+        name = d.get("Name", UNSET)
 
-        def _parse_expiration(data: object) -> None | Unset | VectorStoreExpiration:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            expiration_type_1 = VectorStoreExpiration.from_dict(data)
-
-            return expiration_type_1
-
-        expiration = _parse_expiration(d.pop("Expiration", UNSET))
-
-        def _parse_files_completed(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        files_completed = _parse_files_completed(d.pop("FilesCompleted", UNSET))
-
-        def _parse_files_total(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        files_total = _parse_files_total(d.pop("FilesTotal", UNSET))
-
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        id = _parse_id(d.pop("Id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("Status", UNSET))
+        status = d.get("Status", UNSET)
 
         _instance = cls(
             bytes_=bytes_,
@@ -243,7 +191,8 @@ class VectorStore:
             status=status,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

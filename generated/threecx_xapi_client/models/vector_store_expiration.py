@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,15 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreExpiration")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Anchor",
+        "Days",
+        "ExpiresAt",
+        "LastActiveAt",
+    }
+)
 
 
 @_attrs_define
@@ -78,59 +87,24 @@ class VectorStoreExpiration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStoreExpiration: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        anchor = d.get("Anchor", UNSET)
 
-        def _parse_anchor(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        days = d.get("Days", UNSET)
 
-        anchor = _parse_anchor(d.pop("Anchor", UNSET))
+        _expires_at = d.get("ExpiresAt", UNSET)
+        expires_at: datetime.datetime | None | Unset
+        if _expires_at is UNSET or _expires_at is None:
+            expires_at = _expires_at
+        else:
+            expires_at = parse_datetime(_expires_at)
 
-        def _parse_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        days = _parse_days(d.pop("Days", UNSET))
-
-        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = parse_datetime(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"ExpiresAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        expires_at = _parse_expires_at(d.pop("ExpiresAt", UNSET))
-
-        def _parse_last_active_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_active_at_type_0 = parse_datetime(data)
-
-                return last_active_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"LastActiveAt: cannot parse {data!r} as datetime.datetime | None | Unset")
-
-        last_active_at = _parse_last_active_at(d.pop("LastActiveAt", UNSET))
+        _last_active_at = d.get("LastActiveAt", UNSET)
+        last_active_at: datetime.datetime | None | Unset
+        if _last_active_at is UNSET or _last_active_at is None:
+            last_active_at = _last_active_at
+        else:
+            last_active_at = parse_datetime(_last_active_at)
 
         _instance = cls(
             anchor=anchor,
@@ -139,7 +113,8 @@ class VectorStoreExpiration:
             last_active_at=last_active_at,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

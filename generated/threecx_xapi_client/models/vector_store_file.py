@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,6 +13,17 @@ from ..odata import parse_datetime
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VectorStoreFile")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CreatedAt",
+        "Id",
+        "Name",
+        "Size",
+        "Status",
+        "VectorStoreId",
+    }
+)
 
 
 @_attrs_define
@@ -96,69 +107,23 @@ class VectorStoreFile:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStoreFile: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _created_at = d.get("CreatedAt", UNSET)
+        created_at: datetime.datetime | None | Unset
+        if _created_at is UNSET or _created_at is None:
+            created_at = _created_at
+        else:
+            created_at = parse_datetime(_created_at)
 
-        def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                created_at_type_0 = parse_datetime(data)
+        id = d.get("Id", UNSET)
 
-                return created_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            raise TypeError(f"CreatedAt: cannot parse {data!r} as datetime.datetime | None | Unset")
+        name = d.get("Name", UNSET)
 
-        created_at = _parse_created_at(d.pop("CreatedAt", UNSET))
+        size = d.get("Size", UNSET)
 
-        def _parse_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        status = d.get("Status", UNSET)
 
-        id = _parse_id(d.pop("Id", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_size(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        size = _parse_size(d.pop("Size", UNSET))
-
-        def _parse_status(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        status = _parse_status(d.pop("Status", UNSET))
-
-        def _parse_vector_store_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        vector_store_id = _parse_vector_store_id(d.pop("VectorStoreId", UNSET))
+        vector_store_id = d.get("VectorStoreId", UNSET)
 
         _instance = cls(
             created_at=created_at,
@@ -169,7 +134,8 @@ class VectorStoreFile:
             vector_store_id=vector_store_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

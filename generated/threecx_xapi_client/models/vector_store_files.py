@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,6 +15,15 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="VectorStoreFiles")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "FirstId",
+        "HasMore",
+        "Items",
+        "LastId",
+    }
+)
 
 
 @_attrs_define
@@ -79,43 +88,21 @@ class VectorStoreFiles:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStoreFiles: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        first_id = d.get("FirstId", UNSET)
 
-        def _parse_first_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        has_more = d.get("HasMore", UNSET)
 
-        first_id = _parse_first_id(d.pop("FirstId", UNSET))
+        _items = d.get("Items", UNSET)
+        items: list[VectorStoreFile] | Unset
+        if _items is UNSET:
+            items = _items
+        else:
+            if not isinstance(_items, list):
+                raise TypeError(f"Items: expected a JSON array, got {type(_items).__name__}")
+            items = [VectorStoreFile.from_dict(item) for item in _items]
 
-        def _parse_has_more(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        has_more = _parse_has_more(d.pop("HasMore", UNSET))
-
-        _items = d.pop("Items", UNSET)
-        items: list[VectorStoreFile] | Unset = UNSET
-        if _items is not UNSET:
-            items = []
-            for items_item_data in _items:
-                items_item = VectorStoreFile.from_dict(items_item_data)
-
-                items.append(items_item)
-
-        def _parse_last_id(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_id = _parse_last_id(d.pop("LastId", UNSET))
+        last_id = d.get("LastId", UNSET)
 
         _instance = cls(
             first_id=first_id,
@@ -124,7 +111,8 @@ class VectorStoreFiles:
             last_id=last_id,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

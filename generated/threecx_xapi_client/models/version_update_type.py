@@ -13,6 +13,12 @@ from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VersionUpdateType")
 
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Type",
+    }
+)
+
 
 @_attrs_define
 class VersionUpdateType:
@@ -45,26 +51,20 @@ class VersionUpdateType:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VersionUpdateType: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-
-        def _parse_type_(data: object) -> None | Unset | UpdateType:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            type_type_1 = UpdateType(data)
-
-            return type_type_1
-
-        type_ = _parse_type_(d.pop("Type", UNSET))
+        d = src_dict
+        _type_ = d.get("Type", UNSET)
+        type_: None | Unset | UpdateType
+        if _type_ is UNSET or _type_ is None:
+            type_ = _type_
+        else:
+            type_ = UpdateType(_type_)
 
         _instance = cls(
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

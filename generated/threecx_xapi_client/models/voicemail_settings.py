@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,6 +16,31 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="VoicemailSettings")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AnalyzeModelGrok",
+        "AnalyzeModelOpenAI",
+        "AutoDeleteDays",
+        "AutoDeleteEnabled",
+        "CallRecordingStereo",
+        "Extension",
+        "Id",
+        "MinDuration",
+        "OperatorEnabled",
+        "Quota",
+        "RemoteStorageEnabled",
+        "SendEmailQuotaEnabled",
+        "SendEmailQuotaPercentage",
+        "TranscribeEngine",
+        "TranscribeKeyGrok",
+        "TranscribeLanguage",
+        "TranscribeModelOpenAI",
+        "TranscribeRegion",
+        "TranscribeSecretKey",
+        "UsedSpace",
+    }
+)
 
 
 @_attrs_define
@@ -243,192 +268,61 @@ class VoicemailSettings:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VoicemailSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        analyze_model_grok = d.get("AnalyzeModelGrok", UNSET)
 
-        def _parse_analyze_model_grok(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        analyze_model_open_ai = d.get("AnalyzeModelOpenAI", UNSET)
 
-        analyze_model_grok = _parse_analyze_model_grok(d.pop("AnalyzeModelGrok", UNSET))
+        auto_delete_days = d.get("AutoDeleteDays", UNSET)
 
-        def _parse_analyze_model_open_ai(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        auto_delete_enabled = d.get("AutoDeleteEnabled", UNSET)
 
-        analyze_model_open_ai = _parse_analyze_model_open_ai(d.pop("AnalyzeModelOpenAI", UNSET))
+        call_recording_stereo = d.get("CallRecordingStereo", UNSET)
 
-        def _parse_auto_delete_days(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        extension = d.get("Extension", UNSET)
 
-        auto_delete_days = _parse_auto_delete_days(d.pop("AutoDeleteDays", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_auto_delete_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        min_duration = d.get("MinDuration", UNSET)
 
-        auto_delete_enabled = _parse_auto_delete_enabled(d.pop("AutoDeleteEnabled", UNSET))
+        operator_enabled = d.get("OperatorEnabled", UNSET)
 
-        def _parse_call_recording_stereo(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        quota = d.get("Quota", UNSET)
 
-        call_recording_stereo = _parse_call_recording_stereo(d.pop("CallRecordingStereo", UNSET))
+        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
 
-        def _parse_extension(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        send_email_quota_enabled = d.get("SendEmailQuotaEnabled", UNSET)
 
-        extension = _parse_extension(d.pop("Extension", UNSET))
+        send_email_quota_percentage = d.get("SendEmailQuotaPercentage", UNSET)
 
-        id = d.pop("Id", UNSET)
+        _transcribe_engine = d.get("TranscribeEngine", UNSET)
+        transcribe_engine: None | TranscribeEngine | Unset
+        if _transcribe_engine is UNSET or _transcribe_engine is None:
+            transcribe_engine = _transcribe_engine
+        else:
+            transcribe_engine = TranscribeEngine(_transcribe_engine)
 
-        def _parse_min_duration(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _transcribe_key_grok = d.get("TranscribeKeyGrok", UNSET)
+        transcribe_key_grok: ConcealedPassword | None | Unset
+        if _transcribe_key_grok is UNSET or _transcribe_key_grok is None:
+            transcribe_key_grok = _transcribe_key_grok
+        else:
+            transcribe_key_grok = ConcealedPassword.from_dict(_transcribe_key_grok)
 
-        min_duration = _parse_min_duration(d.pop("MinDuration", UNSET))
+        transcribe_language = d.get("TranscribeLanguage", UNSET)
 
-        def _parse_operator_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        transcribe_model_open_ai = d.get("TranscribeModelOpenAI", UNSET)
 
-        operator_enabled = _parse_operator_enabled(d.pop("OperatorEnabled", UNSET))
+        transcribe_region = d.get("TranscribeRegion", UNSET)
 
-        def _parse_quota(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        _transcribe_secret_key = d.get("TranscribeSecretKey", UNSET)
+        transcribe_secret_key: ConcealedPassword | None | Unset
+        if _transcribe_secret_key is UNSET or _transcribe_secret_key is None:
+            transcribe_secret_key = _transcribe_secret_key
+        else:
+            transcribe_secret_key = ConcealedPassword.from_dict(_transcribe_secret_key)
 
-        quota = _parse_quota(d.pop("Quota", UNSET))
-
-        def _parse_remote_storage_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        remote_storage_enabled = _parse_remote_storage_enabled(d.pop("RemoteStorageEnabled", UNSET))
-
-        def _parse_send_email_quota_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        send_email_quota_enabled = _parse_send_email_quota_enabled(d.pop("SendEmailQuotaEnabled", UNSET))
-
-        def _parse_send_email_quota_percentage(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        send_email_quota_percentage = _parse_send_email_quota_percentage(d.pop("SendEmailQuotaPercentage", UNSET))
-
-        def _parse_transcribe_engine(data: object) -> None | TranscribeEngine | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, str):
-                raise TypeError()
-            transcribe_engine_type_1 = TranscribeEngine(data)
-
-            return transcribe_engine_type_1
-
-        transcribe_engine = _parse_transcribe_engine(d.pop("TranscribeEngine", UNSET))
-
-        def _parse_transcribe_key_grok(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            transcribe_key_grok_type_1 = ConcealedPassword.from_dict(data)
-
-            return transcribe_key_grok_type_1
-
-        transcribe_key_grok = _parse_transcribe_key_grok(d.pop("TranscribeKeyGrok", UNSET))
-
-        def _parse_transcribe_language(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcribe_language = _parse_transcribe_language(d.pop("TranscribeLanguage", UNSET))
-
-        def _parse_transcribe_model_open_ai(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcribe_model_open_ai = _parse_transcribe_model_open_ai(d.pop("TranscribeModelOpenAI", UNSET))
-
-        def _parse_transcribe_region(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcribe_region = _parse_transcribe_region(d.pop("TranscribeRegion", UNSET))
-
-        def _parse_transcribe_secret_key(data: object) -> ConcealedPassword | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            transcribe_secret_key_type_1 = ConcealedPassword.from_dict(data)
-
-            return transcribe_secret_key_type_1
-
-        transcribe_secret_key = _parse_transcribe_secret_key(d.pop("TranscribeSecretKey", UNSET))
-
-        def _parse_used_space(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        used_space = _parse_used_space(d.pop("UsedSpace", UNSET))
+        used_space = d.get("UsedSpace", UNSET)
 
         _instance = cls(
             analyze_model_grok=analyze_model_grok,
@@ -453,7 +347,8 @@ class VoicemailSettings:
             used_space=used_space,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,6 +12,15 @@ from ..models.template_type import TemplateType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="VoipProvider")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Countries",
+        "Id",
+        "Name",
+        "Type",
+    }
+)
 
 
 @_attrs_define
@@ -61,17 +70,24 @@ class VoipProvider:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"VoipProvider: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        countries = cast(list[str], d.pop("Countries", UNSET))
+        d = src_dict
+        _countries = d.get("Countries", UNSET)
+        countries: list[str] | Unset
+        if _countries is UNSET:
+            countries = _countries
+        else:
+            if not isinstance(_countries, list):
+                raise TypeError(f"Countries: expected a JSON array, got {type(_countries).__name__}")
+            countries = _countries
 
-        id = d.pop("Id", UNSET)
+        id = d.get("Id", UNSET)
 
-        name = d.pop("Name", UNSET)
+        name = d.get("Name", UNSET)
 
-        _type_ = d.pop("Type", UNSET)
+        _type_ = d.get("Type", UNSET)
         type_: TemplateType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        if _type_ is UNSET:
+            type_ = _type_
         else:
             type_ = TemplateType(_type_)
 
@@ -82,7 +98,8 @@ class VoipProvider:
             type_=type_,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

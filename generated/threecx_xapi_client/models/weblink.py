@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -20,6 +20,28 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Weblink")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Advanced",
+        "CallsEnabled",
+        "ChatBox",
+        "ChatEnabled",
+        "DefaultRecord",
+        "DN",
+        "EnableReCaptcha",
+        "General",
+        "Group",
+        "Hidden",
+        "Id",
+        "Link",
+        "MeetingEnabled",
+        "Name",
+        "Styling",
+        "Translations",
+        "Website",
+    }
+)
 
 
 @_attrs_define
@@ -231,170 +253,77 @@ class Weblink:
 
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"Weblink: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        _advanced = d.get("Advanced", UNSET)
+        advanced: LiveChatAdvancedSettings | None | Unset
+        if _advanced is UNSET or _advanced is None:
+            advanced = _advanced
+        else:
+            advanced = LiveChatAdvancedSettings.from_dict(_advanced)
 
-        def _parse_advanced(data: object) -> LiveChatAdvancedSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            advanced_type_1 = LiveChatAdvancedSettings.from_dict(data)
+        calls_enabled = d.get("CallsEnabled", UNSET)
 
-            return advanced_type_1
+        _chat_box = d.get("ChatBox", UNSET)
+        chat_box: LiveChatBox | None | Unset
+        if _chat_box is UNSET or _chat_box is None:
+            chat_box = _chat_box
+        else:
+            chat_box = LiveChatBox.from_dict(_chat_box)
 
-        advanced = _parse_advanced(d.pop("Advanced", UNSET))
+        chat_enabled = d.get("ChatEnabled", UNSET)
 
-        def _parse_calls_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        default_record = d.get("DefaultRecord", UNSET)
 
-        calls_enabled = _parse_calls_enabled(d.pop("CallsEnabled", UNSET))
+        _dn = d.get("DN", UNSET)
+        dn: None | Peer | Unset
+        if _dn is UNSET or _dn is None:
+            dn = _dn
+        else:
+            dn = Peer.from_dict(_dn)
 
-        def _parse_chat_box(data: object) -> LiveChatBox | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            chat_box_type_1 = LiveChatBox.from_dict(data)
+        enable_re_captcha = d.get("EnableReCaptcha", UNSET)
 
-            return chat_box_type_1
+        _general = d.get("General", UNSET)
+        general: GeneralLiveChatSettings | None | Unset
+        if _general is UNSET or _general is None:
+            general = _general
+        else:
+            general = GeneralLiveChatSettings.from_dict(_general)
 
-        chat_box = _parse_chat_box(d.pop("ChatBox", UNSET))
+        group = d.get("Group", UNSET)
 
-        def _parse_chat_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        hidden = d.get("Hidden", UNSET)
 
-        chat_enabled = _parse_chat_enabled(d.pop("ChatEnabled", UNSET))
+        id = d.get("Id", UNSET)
 
-        def _parse_default_record(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
+        link = d.get("Link", UNSET)
 
-        default_record = _parse_default_record(d.pop("DefaultRecord", UNSET))
+        meeting_enabled = d.get("MeetingEnabled", UNSET)
 
-        def _parse_dn(data: object) -> None | Peer | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            dn_type_1 = Peer.from_dict(data)
+        name = d.get("Name", UNSET)
 
-            return dn_type_1
+        _styling = d.get("Styling", UNSET)
+        styling: LiveChatStyling | None | Unset
+        if _styling is UNSET or _styling is None:
+            styling = _styling
+        else:
+            styling = LiveChatStyling.from_dict(_styling)
 
-        dn = _parse_dn(d.pop("DN", UNSET))
+        _translations = d.get("Translations", UNSET)
+        translations: None | Unset | WebsiteLinksTranslations
+        if _translations is UNSET or _translations is None:
+            translations = _translations
+        else:
+            translations = WebsiteLinksTranslations.from_dict(_translations)
 
-        def _parse_enable_re_captcha(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        enable_re_captcha = _parse_enable_re_captcha(d.pop("EnableReCaptcha", UNSET))
-
-        def _parse_general(data: object) -> GeneralLiveChatSettings | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            general_type_1 = GeneralLiveChatSettings.from_dict(data)
-
-            return general_type_1
-
-        general = _parse_general(d.pop("General", UNSET))
-
-        def _parse_group(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        group = _parse_group(d.pop("Group", UNSET))
-
-        def _parse_hidden(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        hidden = _parse_hidden(d.pop("Hidden", UNSET))
-
-        def _parse_id(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        id = _parse_id(d.pop("Id", UNSET))
-
-        link = d.pop("Link", UNSET)
-
-        def _parse_meeting_enabled(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        meeting_enabled = _parse_meeting_enabled(d.pop("MeetingEnabled", UNSET))
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("Name", UNSET))
-
-        def _parse_styling(data: object) -> LiveChatStyling | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            styling_type_1 = LiveChatStyling.from_dict(data)
-
-            return styling_type_1
-
-        styling = _parse_styling(d.pop("Styling", UNSET))
-
-        def _parse_translations(data: object) -> None | Unset | WebsiteLinksTranslations:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            if not isinstance(data, dict):
-                raise TypeError()
-            translations_type_1 = WebsiteLinksTranslations.from_dict(data)
-
-            return translations_type_1
-
-        translations = _parse_translations(d.pop("Translations", UNSET))
-
-        website = cast(list[str], d.pop("Website", UNSET))
+        _website = d.get("Website", UNSET)
+        website: list[str] | Unset
+        if _website is UNSET:
+            website = _website
+        else:
+            if not isinstance(_website, list):
+                raise TypeError(f"Website: expected a JSON array, got {type(_website).__name__}")
+            website = _website
 
         _instance = cls(
             advanced=advanced,
@@ -416,7 +345,8 @@ class Weblink:
             website=website,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

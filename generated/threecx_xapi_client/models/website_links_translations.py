@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,27 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WebsiteLinksTranslations")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "AuthenticationMessage",
+        "EndingMessage",
+        "FirstResponseMessage",
+        "GdprMessage",
+        "GreetingMessage",
+        "GreetingOfflineMessage",
+        "InviteMessage",
+        "OfflineEmailMessage",
+        "OfflineFinishMessage",
+        "OfflineFormInvalidEmail",
+        "OfflineFormInvalidName",
+        "OfflineFormMaximumCharactersReached",
+        "OfflineNameMessage",
+        "StartChatButtonText",
+        "UnavailableMessage",
+        "WindowTitle",
+    }
+)
 
 
 @_attrs_define
@@ -192,153 +213,38 @@ class WebsiteLinksTranslations:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"WebsiteLinksTranslations: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        authentication_message = d.get("AuthenticationMessage", UNSET)
 
-        def _parse_authentication_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        ending_message = d.get("EndingMessage", UNSET)
 
-        authentication_message = _parse_authentication_message(d.pop("AuthenticationMessage", UNSET))
+        first_response_message = d.get("FirstResponseMessage", UNSET)
 
-        def _parse_ending_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        gdpr_message = d.get("GdprMessage", UNSET)
 
-        ending_message = _parse_ending_message(d.pop("EndingMessage", UNSET))
+        greeting_message = d.get("GreetingMessage", UNSET)
 
-        def _parse_first_response_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        greeting_offline_message = d.get("GreetingOfflineMessage", UNSET)
 
-        first_response_message = _parse_first_response_message(d.pop("FirstResponseMessage", UNSET))
+        invite_message = d.get("InviteMessage", UNSET)
 
-        def _parse_gdpr_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        offline_email_message = d.get("OfflineEmailMessage", UNSET)
 
-        gdpr_message = _parse_gdpr_message(d.pop("GdprMessage", UNSET))
+        offline_finish_message = d.get("OfflineFinishMessage", UNSET)
 
-        def _parse_greeting_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        offline_form_invalid_email = d.get("OfflineFormInvalidEmail", UNSET)
 
-        greeting_message = _parse_greeting_message(d.pop("GreetingMessage", UNSET))
+        offline_form_invalid_name = d.get("OfflineFormInvalidName", UNSET)
 
-        def _parse_greeting_offline_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        offline_form_maximum_characters_reached = d.get("OfflineFormMaximumCharactersReached", UNSET)
 
-        greeting_offline_message = _parse_greeting_offline_message(d.pop("GreetingOfflineMessage", UNSET))
+        offline_name_message = d.get("OfflineNameMessage", UNSET)
 
-        def _parse_invite_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        start_chat_button_text = d.get("StartChatButtonText", UNSET)
 
-        invite_message = _parse_invite_message(d.pop("InviteMessage", UNSET))
+        unavailable_message = d.get("UnavailableMessage", UNSET)
 
-        def _parse_offline_email_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_email_message = _parse_offline_email_message(d.pop("OfflineEmailMessage", UNSET))
-
-        def _parse_offline_finish_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_finish_message = _parse_offline_finish_message(d.pop("OfflineFinishMessage", UNSET))
-
-        def _parse_offline_form_invalid_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_form_invalid_email = _parse_offline_form_invalid_email(d.pop("OfflineFormInvalidEmail", UNSET))
-
-        def _parse_offline_form_invalid_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_form_invalid_name = _parse_offline_form_invalid_name(d.pop("OfflineFormInvalidName", UNSET))
-
-        def _parse_offline_form_maximum_characters_reached(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_form_maximum_characters_reached = _parse_offline_form_maximum_characters_reached(
-            d.pop("OfflineFormMaximumCharactersReached", UNSET)
-        )
-
-        def _parse_offline_name_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        offline_name_message = _parse_offline_name_message(d.pop("OfflineNameMessage", UNSET))
-
-        def _parse_start_chat_button_text(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        start_chat_button_text = _parse_start_chat_button_text(d.pop("StartChatButtonText", UNSET))
-
-        def _parse_unavailable_message(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        unavailable_message = _parse_unavailable_message(d.pop("UnavailableMessage", UNSET))
-
-        def _parse_window_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        window_title = _parse_window_title(d.pop("WindowTitle", UNSET))
+        window_title = d.get("WindowTitle", UNSET)
 
         _instance = cls(
             authentication_message=authentication_message,
@@ -359,7 +265,8 @@ class WebsiteLinksTranslations:
             window_title=window_title,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

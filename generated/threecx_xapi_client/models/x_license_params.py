@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,16 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XLicenseParams")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "CompanyName",
+        "ContactName",
+        "Country",
+        "Email",
+        "Phone",
+    }
+)
 
 
 @_attrs_define
@@ -82,52 +92,16 @@ class XLicenseParams:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"XLicenseParams: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        company_name = d.get("CompanyName", UNSET)
 
-        def _parse_company_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        contact_name = d.get("ContactName", UNSET)
 
-        company_name = _parse_company_name(d.pop("CompanyName", UNSET))
+        country = d.get("Country", UNSET)
 
-        def _parse_contact_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        email = d.get("Email", UNSET)
 
-        contact_name = _parse_contact_name(d.pop("ContactName", UNSET))
-
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        country = _parse_country(d.pop("Country", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("Email", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("Phone", UNSET))
+        phone = d.get("Phone", UNSET)
 
         _instance = cls(
             company_name=company_name,
@@ -137,7 +111,8 @@ class XLicenseParams:
             phone=phone,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,15 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XReportRecording")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Id",
+        "SentimentScore",
+        "Summary",
+        "Transcription",
+    }
+)
 
 
 @_attrs_define
@@ -68,35 +77,14 @@ class XReportRecording:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"XReportRecording: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        id = d.pop("Id", UNSET)
+        d = src_dict
+        id = d.get("Id", UNSET)
 
-        def _parse_sentiment_score(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        sentiment_score = d.get("SentimentScore", UNSET)
 
-        sentiment_score = _parse_sentiment_score(d.pop("SentimentScore", UNSET))
+        summary = d.get("Summary", UNSET)
 
-        def _parse_summary(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        summary = _parse_summary(d.pop("Summary", UNSET))
-
-        def _parse_transcription(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        transcription = _parse_transcription(d.pop("Transcription", UNSET))
+        transcription = d.get("Transcription", UNSET)
 
         _instance = cls(
             id=id,
@@ -105,7 +93,8 @@ class XReportRecording:
             transcription=transcription,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

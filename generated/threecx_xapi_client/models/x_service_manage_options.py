@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,12 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XServiceManageOptions")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "ServiceNames",
+    }
+)
 
 
 @_attrs_define
@@ -40,14 +46,22 @@ class XServiceManageOptions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"XServiceManageOptions: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
-        service_names = cast(list[str], d.pop("ServiceNames", UNSET))
+        d = src_dict
+        _service_names = d.get("ServiceNames", UNSET)
+        service_names: list[str] | Unset
+        if _service_names is UNSET:
+            service_names = _service_names
+        else:
+            if not isinstance(_service_names, list):
+                raise TypeError(f"ServiceNames: expected a JSON array, got {type(_service_names).__name__}")
+            service_names = _service_names
 
         _instance = cls(
             service_names=service_names,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,6 +11,20 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="XSBCConnection")
+
+_KNOWN_KEYS: frozenset[str] = frozenset(
+    {
+        "Calls",
+        "Cpu",
+        "Disk",
+        "ElapsedTime",
+        "Latency",
+        "Memory",
+        "RegisteredPhones",
+        "UdpActive",
+        "Up",
+    }
+)
 
 
 @_attrs_define
@@ -122,88 +136,24 @@ class XSBCConnection:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         if not isinstance(src_dict, Mapping):
             raise TypeError(f"XSBCConnection: expected a JSON object, got {type(src_dict).__name__}")
-        d = dict(src_dict)
+        d = src_dict
+        calls = d.get("Calls", UNSET)
 
-        def _parse_calls(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
+        cpu = d.get("Cpu", UNSET)
 
-        calls = _parse_calls(d.pop("Calls", UNSET))
+        disk = d.get("Disk", UNSET)
 
-        def _parse_cpu(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        elapsed_time = d.get("ElapsedTime", UNSET)
 
-        cpu = _parse_cpu(d.pop("Cpu", UNSET))
+        latency = d.get("Latency", UNSET)
 
-        def _parse_disk(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        memory = d.get("Memory", UNSET)
 
-        disk = _parse_disk(d.pop("Disk", UNSET))
+        registered_phones = d.get("RegisteredPhones", UNSET)
 
-        def _parse_elapsed_time(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+        udp_active = d.get("UdpActive", UNSET)
 
-        elapsed_time = _parse_elapsed_time(d.pop("ElapsedTime", UNSET))
-
-        def _parse_latency(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        latency = _parse_latency(d.pop("Latency", UNSET))
-
-        def _parse_memory(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        memory = _parse_memory(d.pop("Memory", UNSET))
-
-        def _parse_registered_phones(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        registered_phones = _parse_registered_phones(d.pop("RegisteredPhones", UNSET))
-
-        def _parse_udp_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        udp_active = _parse_udp_active(d.pop("UdpActive", UNSET))
-
-        def _parse_up(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        up = _parse_up(d.pop("Up", UNSET))
+        up = d.get("Up", UNSET)
 
         _instance = cls(
             calls=calls,
@@ -217,7 +167,8 @@ class XSBCConnection:
             up=up,
         )
 
-        _instance.additional_properties = d
+        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
+            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
         return _instance
 
     @property

@@ -30,8 +30,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> IActionResult | None:
     if response.status_code == 200:
-        response_200 = IActionResult.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, IActionResult.from_dict)
         return response_200
     return None
 

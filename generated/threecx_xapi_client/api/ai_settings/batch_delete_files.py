@@ -39,8 +39,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> VectorFileResultCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = VectorFileResultCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, VectorFileResultCollectionResponse.from_dict)
         return response_200
     return None
 

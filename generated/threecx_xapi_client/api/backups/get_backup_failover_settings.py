@@ -28,8 +28,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> BackupFailoverSettings | None:
     if response.status_code == 200:
-        response_200 = BackupFailoverSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, BackupFailoverSettings.from_dict)
         return response_200
     return None
 

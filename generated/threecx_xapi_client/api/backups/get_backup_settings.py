@@ -26,8 +26,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> BackupSettings | None:
     if response.status_code == 200:
-        response_200 = BackupSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, BackupSettings.from_dict)
         return response_200
     return None
 

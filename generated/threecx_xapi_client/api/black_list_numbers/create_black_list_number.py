@@ -36,8 +36,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> BlackListNumber | None:
     if response.status_code == 201:
-        response_201 = BlackListNumber.from_dict(responses.json(response))
-
+        response_201 = responses.parse(response, BlackListNumber.from_dict)
         return response_201
     return None
 

@@ -38,8 +38,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> BlocklistAddr | None:
     if response.status_code == 200:
-        response_200 = BlocklistAddr.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, BlocklistAddr.from_dict)
         return response_200
     return None
 

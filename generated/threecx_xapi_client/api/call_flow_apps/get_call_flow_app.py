@@ -38,8 +38,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> CallFlowApp | None:
     if response.status_code == 200:
-        response_200 = CallFlowApp.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, CallFlowApp.from_dict)
         return response_200
     return None
 

@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallTypesSettings | None:
     if response.status_code == 200:
-        response_200 = CallTypesSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, CallTypesSettings.from_dict)
         return response_200
     return None
 

@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ConferenceSettings | None:
     if response.status_code == 200:
-        response_200 = ConferenceSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ConferenceSettings.from_dict)
         return response_200
     return None
 

@@ -43,8 +43,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> OnBoardMeetingCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = OnBoardMeetingCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, OnBoardMeetingCollectionResponse.from_dict)
         return response_200
     return None
 

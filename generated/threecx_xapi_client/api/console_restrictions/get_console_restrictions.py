@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ConsoleRestrictions | None:
     if response.status_code == 200:
-        response_200 = ConsoleRestrictions.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ConsoleRestrictions.from_dict)
         return response_200
     return None
 

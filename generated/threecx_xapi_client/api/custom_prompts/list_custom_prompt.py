@@ -49,8 +49,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CustomPromptCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = CustomPromptCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, CustomPromptCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -32,8 +32,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> DNProperty | None:
     if response.status_code == 200:
-        response_200 = DNProperty.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, DNProperty.from_dict)
         return response_200
     return None
 

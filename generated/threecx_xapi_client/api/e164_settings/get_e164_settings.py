@@ -35,8 +35,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> E164Settings | None:
     if response.status_code == 200:
-        response_200 = E164Settings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, E164Settings.from_dict)
         return response_200
     return None
 

@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> FaxServerSettings | None:
     if response.status_code == 200:
-        response_200 = FaxServerSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, FaxServerSettings.from_dict)
         return response_200
     return None
 

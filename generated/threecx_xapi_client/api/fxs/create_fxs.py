@@ -36,8 +36,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Fxs | None:
     if response.status_code == 201:
-        response_201 = Fxs.from_dict(responses.json(response))
-
+        response_201 = responses.parse(response, Fxs.from_dict)
         return response_201
     return None
 

@@ -35,8 +35,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> HotelServices | None:
     if response.status_code == 200:
-        response_200 = HotelServices.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, HotelServices.from_dict)
         return response_200
     return None
 

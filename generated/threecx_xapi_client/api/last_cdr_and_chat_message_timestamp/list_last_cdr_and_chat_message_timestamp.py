@@ -51,8 +51,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> LastCdrAndChatMessageTimestampCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = LastCdrAndChatMessageTimestampCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, LastCdrAndChatMessageTimestampCollectionResponse.from_dict)
         return response_200
     return None
 

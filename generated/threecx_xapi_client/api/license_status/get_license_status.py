@@ -35,8 +35,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> LicenseStatus | None:
     if response.status_code == 200:
-        response_200 = LicenseStatus.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, LicenseStatus.from_dict)
         return response_200
     return None
 

@@ -35,8 +35,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> MailSettings | None:
     if response.status_code == 200:
-        response_200 = MailSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, MailSettings.from_dict)
         return response_200
     return None
 

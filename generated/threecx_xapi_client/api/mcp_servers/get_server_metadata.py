@@ -32,8 +32,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> OAuthServerMetadata | None:
     if response.status_code == 200:
-        response_200 = OAuthServerMetadata.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, OAuthServerMetadata.from_dict)
         return response_200
     return None
 

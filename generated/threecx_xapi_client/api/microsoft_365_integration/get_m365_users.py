@@ -41,8 +41,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ExternalAccountsPage | None:
     if response.status_code == 200:
-        response_200 = ExternalAccountsPage.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ExternalAccountsPage.from_dict)
         return response_200
     return None
 

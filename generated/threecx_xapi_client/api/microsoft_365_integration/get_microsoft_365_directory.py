@@ -28,8 +28,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> Microsoft365Status | None:
     if response.status_code == 200:
-        response_200 = Microsoft365Status.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, Microsoft365Status.from_dict)
         return response_200
     return None
 

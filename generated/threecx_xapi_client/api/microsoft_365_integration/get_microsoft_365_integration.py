@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> Microsoft365Integration | None:
     if response.status_code == 200:
-        response_200 = Microsoft365Integration.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, Microsoft365Integration.from_dict)
         return response_200
     return None
 

@@ -39,8 +39,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ExternalAccountCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = ExternalAccountCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ExternalAccountCollectionResponse.from_dict)
         return response_200
     return None
 

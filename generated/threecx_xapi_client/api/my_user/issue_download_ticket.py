@@ -26,8 +26,7 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> OneTimeTicket | None:
     if response.status_code == 200:
-        response_200 = OneTimeTicket.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, OneTimeTicket.from_dict)
         return response_200
     return None
 

@@ -39,8 +39,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> OAuthClient | None:
     if response.status_code == 200:
-        response_200 = OAuthClient.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, OAuthClient.from_dict)
         return response_200
     return None
 

@@ -38,8 +38,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> Parameter | None:
     if response.status_code == 200:
-        response_200 = Parameter.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, Parameter.from_dict)
         return response_200
     return None
 

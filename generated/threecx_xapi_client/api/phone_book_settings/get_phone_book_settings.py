@@ -37,8 +37,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> PhoneBookSettings | None:
     if response.status_code == 200:
-        response_200 = PhoneBookSettings.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, PhoneBookSettings.from_dict)
         return response_200
     return None
 

@@ -40,8 +40,7 @@ def _get_kwargs(
 
 def _parse_response(*, client: AuthenticatedClient | Client | None, response: httpx.Response) -> PromptSet | None:
     if response.status_code == 200:
-        response_200 = PromptSet.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, PromptSet.from_dict)
         return response_200
     return None
 

@@ -59,8 +59,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallCostByExtensionGroupCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = CallCostByExtensionGroupCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, CallCostByExtensionGroupCollectionResponse.from_dict)
         return response_200
     return None
 

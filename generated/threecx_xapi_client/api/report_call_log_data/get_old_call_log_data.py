@@ -73,8 +73,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> CallLogDataCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = CallLogDataCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, CallLogDataCollectionResponse.from_dict)
         return response_200
     return None
 

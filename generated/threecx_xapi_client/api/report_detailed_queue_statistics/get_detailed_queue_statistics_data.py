@@ -59,8 +59,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> DetailedQueueStatisticsCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = DetailedQueueStatisticsCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, DetailedQueueStatisticsCollectionResponse.from_dict)
         return response_200
     return None
 

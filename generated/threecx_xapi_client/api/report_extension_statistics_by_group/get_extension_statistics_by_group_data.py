@@ -61,8 +61,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ReportExtensionStatisticsByGroupCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = ReportExtensionStatisticsByGroupCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ReportExtensionStatisticsByGroupCollectionResponse.from_dict)
         return response_200
     return None
 

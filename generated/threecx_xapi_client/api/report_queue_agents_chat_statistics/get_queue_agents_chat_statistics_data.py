@@ -59,8 +59,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> QueueAgentsChatStatisticsCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = QueueAgentsChatStatisticsCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, QueueAgentsChatStatisticsCollectionResponse.from_dict)
         return response_200
     return None
 

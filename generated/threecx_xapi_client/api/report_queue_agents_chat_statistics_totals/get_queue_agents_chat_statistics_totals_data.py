@@ -61,8 +61,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> QueueAgentsChatStatisticsTotalsCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = QueueAgentsChatStatisticsTotalsCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, QueueAgentsChatStatisticsTotalsCollectionResponse.from_dict)
         return response_200
     return None
 

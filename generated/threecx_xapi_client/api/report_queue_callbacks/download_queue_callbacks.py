@@ -59,8 +59,7 @@ def _parse_response(
     if not responses.is_json(response):
         return responses.file(response)
     if response.status_code == 200:
-        response_200 = QueueCallbacksCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, QueueCallbacksCollectionResponse.from_dict)
         return response_200
     return None
 

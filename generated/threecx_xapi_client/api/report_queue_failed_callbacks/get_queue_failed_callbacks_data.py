@@ -57,8 +57,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> QueueFailedCallbacksCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = QueueFailedCallbacksCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, QueueFailedCallbacksCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -61,8 +61,7 @@ def _parse_response(
     if not responses.is_json(response):
         return responses.file(response)
     if response.status_code == 200:
-        response_200 = TeamQueueGeneralStatisticsCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, TeamQueueGeneralStatisticsCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -69,8 +69,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> UserActivityCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = UserActivityCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, UserActivityCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -38,8 +38,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ServicePrincipal | None:
     if response.status_code == 201:
-        response_201 = ServicePrincipal.from_dict(responses.json(response))
-
+        response_201 = responses.parse(response, ServicePrincipal.from_dict)
         return response_201
     return None
 

@@ -40,8 +40,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> ServicePrincipal | None:
     if response.status_code == 200:
-        response_200 = ServicePrincipal.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, ServicePrincipal.from_dict)
         return response_200
     return None
 

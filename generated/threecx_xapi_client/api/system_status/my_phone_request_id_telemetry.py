@@ -55,8 +55,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> MyPhoneRequestStatsCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = MyPhoneRequestStatsCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, MyPhoneRequestStatsCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -43,8 +43,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> SystemExtensionStatusCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = SystemExtensionStatusCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, SystemExtensionStatusCollectionResponse.from_dict)
         return response_200
     return None
 

@@ -28,8 +28,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> SystemHealthStatus | None:
     if response.status_code == 200:
-        response_200 = SystemHealthStatus.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, SystemHealthStatus.from_dict)
         return response_200
     return None
 

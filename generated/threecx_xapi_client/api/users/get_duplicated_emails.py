@@ -39,8 +39,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> GetDuplicatedEmailsResponse200 | None:
     if response.status_code == 200:
-        response_200 = GetDuplicatedEmailsResponse200.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, GetDuplicatedEmailsResponse200.from_dict)
         return response_200
     return None
 

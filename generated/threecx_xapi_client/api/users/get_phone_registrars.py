@@ -39,8 +39,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> PhoneRegistrarCollectionResponse | None:
     if response.status_code == 200:
-        response_200 = PhoneRegistrarCollectionResponse.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, PhoneRegistrarCollectionResponse.from_dict)
         return response_200
     return None
 

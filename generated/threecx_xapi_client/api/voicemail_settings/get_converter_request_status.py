@@ -32,8 +32,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> OnBoardUICommand | None:
     if response.status_code == 200:
-        response_200 = OnBoardUICommand.from_dict(responses.json(response))
-
+        response_200 = responses.parse(response, OnBoardUICommand.from_dict)
         return response_200
     return None
 
