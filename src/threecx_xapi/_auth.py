@@ -27,13 +27,12 @@ if TYPE_CHECKING:  # asyncio costs ~60 ms to import; sync-only programs never ne
     import asyncio
 
 from ._exceptions import (
-    APIConnectionError,
-    APITimeoutError,
     AuthenticationError,
     XAPIError,
     _token_error_from_response,
     status_error_from_response,
 )
+from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 
 __all__ = ["AsyncTokenProvider", "ClientCredentials", "TokenProvider", "XAPIAuth", "token_url_for"]
 
@@ -132,6 +131,7 @@ class XAPIAuth(httpx.Auth):
         clock: Callable[[], float] = time.monotonic,
         token_http: httpx.Client | None = None,
         async_token_http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if sum(source is not None for source in (credentials, token, token_provider)) != 1:
             raise ValueError("pass exactly one of credentials, token or token_provider")
@@ -147,6 +147,7 @@ class XAPIAuth(httpx.Auth):
         self._clock = clock
         self._token_http = token_http
         self._async_token_http = async_token_http
+        self._retry = retry or RetryPolicy()
         self._own_http: httpx.Client | None = None
         # Reentrant so a sync call made (unwisely) from inside the event loop that holds it cannot deadlock.
         self._lock = threading.RLock()
@@ -157,6 +158,16 @@ class XAPIAuth(httpx.Auth):
     @property
     def client_id(self) -> str | None:
         return self._credentials.client_id if self._credentials is not None else None
+
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a message: the client secret and the current token, for scrubbing."""
+        found = []
+        if self._credentials is not None:
+            found.append(self._credentials.client_secret)
+        token = self._token
+        if token is not None:
+            found.append(token.value)
+        return tuple(found)
 
     def __repr__(self) -> str:
         if self._credentials is not None:
@@ -282,10 +293,9 @@ class XAPIAuth(httpx.Auth):
             return self._accept(value, None, started)
         url, data, auth = self._token_request(request)
         http = self._token_http or self._default_http()
-        try:
-            response = http.post(url, data=data, auth=auth, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise self._connection_error(url, exc) from exc
+        post = http.build_request("POST", url, data=data, headers={"Accept": "application/json"})
+        # a POST: retried only when it provably never reached the PBX (connection refused, connect timeout)
+        response = send_with_retries(lambda: http.send(post, auth=auth), method="POST", policy=self._retry)
         return self._accept_response(url, response, started)
 
     async def _async_fetch(self, request: httpx.Request) -> _Token:
@@ -297,10 +307,8 @@ class XAPIAuth(httpx.Auth):
             return self._accept(value, None, started)
         url, data, auth = self._token_request(request)
         http = self._async_token_http or self._default_async_http()
-        try:
-            response = await http.post(url, data=data, auth=auth, headers={"Accept": "application/json"})
-        except httpx.TransportError as exc:
-            raise self._connection_error(url, exc) from exc
+        post = http.build_request("POST", url, data=data, headers={"Accept": "application/json"})
+        response = await asend_with_retries(lambda: http.send(post, auth=auth), method="POST", policy=self._retry)
         return self._accept_response(url, response, started)
 
     def _token_request(self, request: httpx.Request) -> tuple[str, dict[str, str], httpx.Auth]:
@@ -325,7 +333,9 @@ class XAPIAuth(httpx.Auth):
                 payload = json.loads(response.content)
         value = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(value, str) or not value:
-            raise _token_error_from_response(response, client_id=self.client_id, url=_display_url(url))
+            raise _token_error_from_response(
+                response, client_id=self.client_id, url=_display_url(url), secrets=self.secrets()
+            )
         assert isinstance(payload, dict)
         return self._accept(value, payload.get("expires_in"), started)
 
@@ -345,17 +355,6 @@ class XAPIAuth(httpx.Auth):
         else:
             logger.debug("token acquired for %s, expires in %.0f s", who, lifetime)
         return _Token(value, refresh_at, lifetime)
-
-    def _connection_error(self, url: str, exc: httpx.TransportError) -> APIConnectionError:
-        try:
-            request: httpx.Request | None = exc.request
-        except RuntimeError:  # raised when the error carries no request
-            request = None
-        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-        message = f"token request to {_display_url(url)} {kind}: {type(exc).__name__}: {exc}"
-        if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(message, request=request)
-        return APIConnectionError(message, request=request)
 
     def _default_http(self) -> httpx.Client:
         with self._lock:
@@ -377,7 +376,7 @@ class XAPIAuth(httpx.Auth):
         return request
 
     def _rejected(self, response: httpx.Response) -> AuthenticationError:
-        error = status_error_from_response(response, hint_client_id=self.client_id)
+        error = status_error_from_response(response, hint_client_id=self.client_id, secrets=self.secrets())
         assert isinstance(error, AuthenticationError)
         return error
 

@@ -94,6 +94,7 @@ class _BaseXAPI:
                 else ClientCredentials(str(client_id), client_secret)
             )
         self._client_id = credentials.client_id if credentials else None
+        self._retry = RetryPolicy(max_retries=max_retries)
         self._auth = XAPIAuth(
             credentials,
             token=token,
@@ -102,8 +103,8 @@ class _BaseXAPI:
             refresh_margin=refresh_margin,
             token_http=token_http,
             async_token_http=async_token_http,
+            retry=self._retry,
         )
-        self._retry = RetryPolicy(max_retries=max_retries)
         self._timeout = timeout
         self._headers = {"Accept": "application/json", **(headers or {})}
 
@@ -187,7 +188,7 @@ class _BaseXAPI:
 
     def _finish(self, op: Operation, response: httpx.Response) -> Any:
         if not response.is_success:
-            raise status_error_from_response(response, hint_client_id=self._client_id)
+            raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
         return op.module._build_response(response=response).parsed
 
     @staticmethod

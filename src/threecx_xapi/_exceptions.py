@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -155,14 +156,17 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_from_response(response: httpx.Response, *, hint_client_id: str | None = None) -> APIStatusError:
+def status_error_from_response(
+    response: httpx.Response, *, hint_client_id: str | None = None, secrets: Sequence[str] = ()
+) -> APIStatusError:
     """Build the exception for a non-success ``response``, choosing the class by status code.
 
-    ``hint_client_id`` names the principal in the message of a 401 (never the secret).
+    ``hint_client_id`` names the principal in the message of a 401 (never the secret). Bearer tokens, JWTs
+    and the given ``secrets`` are blanked wherever a server echoed them into the body.
     """
     status = response.status_code
     cls = InternalServerError if status >= 500 else _STATUS_CLASSES.get(status, APIStatusError)
-    parsed = _parse_error_body(response)
+    parsed = _scrub_parsed(_parse_error_body(response), secrets)
     description = _describe(response, parsed, hint=_hint(response, hint_client_id))
     return cls(
         description,
@@ -175,10 +179,10 @@ def status_error_from_response(response: httpx.Response, *, hint_client_id: str 
 
 
 def _token_error_from_response(
-    response: httpx.Response, *, client_id: str | None, url: str | None = None
+    response: httpx.Response, *, client_id: str | None, url: str | None = None, secrets: Sequence[str] = ()
 ) -> AuthenticationError:
     """Any unusable answer of the token endpoint is an authentication failure, whatever its status."""
-    parsed = _parse_error_body(response)
+    parsed = _scrub_parsed(_parse_error_body(response), secrets)
     who = f"client id {client_id!r}" if client_id is not None else "this principal"
     hint = None
     if response.status_code == 403:
@@ -305,6 +309,31 @@ def _snippet(text: str) -> str | None:
         text = html.unescape(text)
     text = _JWT.sub("***", _CREDENTIAL.sub(r"\1 ***", _SPACE.sub(" ", text).strip()))
     return _truncate(text, _SNIPPET_LIMIT) or None
+
+
+def _scrub(text: str | None, secrets: Sequence[str]) -> str | None:
+    """Blank credentials in text a server sent back: Bearer/Basic values, JWTs and known secrets."""
+    if not text:
+        return text
+    text = _JWT.sub("***", _CREDENTIAL.sub(r"\1 ***", text))
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            for form in {secret, quote_plus(secret), quote(secret, safe="")}:
+                text = text.replace(form, "***")
+    return text
+
+
+def _scrub_parsed(parsed: _ParsedError, secrets: Sequence[str]) -> _ParsedError:
+    return _ParsedError(
+        code=_scrub(parsed.code, secrets),
+        message=_scrub(parsed.message, secrets),
+        target=_scrub(parsed.target, secrets),
+        details=tuple(
+            ErrorDetail(_scrub(d.code, secrets), _scrub(d.message, secrets), _scrub(d.target, secrets))
+            for d in parsed.details
+        ),
+        snippet=_scrub(parsed.snippet, secrets),
+    )
 
 
 def _truncate(text: str, limit: int) -> str:

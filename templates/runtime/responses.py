@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 import json as _json
 import re
-from io import BytesIO
 from collections.abc import Callable
+from io import BytesIO
 from typing import Any, TypeVar
 from urllib.parse import unquote
 

@@ -18,6 +18,7 @@ import pytest
 
 from threecx_xapi._auth import ClientCredentials, TokenProvider, XAPIAuth, token_url_for
 from threecx_xapi._exceptions import APIConnectionError, APITimeoutError, AuthenticationError, XAPIError
+from threecx_xapi._retry import RetryPolicy
 
 BASE = "https://pbx.example.com/xapi/v1"
 CLIENT_ID = "sdk-client"
@@ -507,11 +508,15 @@ def test_token_endpoint_transport_errors(raised: httpx.TransportError, expected:
     def fail(request: httpx.Request) -> httpx.Response:
         raise raised
 
-    auth = XAPIAuth(ClientCredentials(CLIENT_ID, SECRET), token_http=httpx.Client(transport=httpx.MockTransport(fail)))
+    auth = XAPIAuth(
+        ClientCredentials(CLIENT_ID, SECRET),
+        token_http=httpx.Client(transport=httpx.MockTransport(fail)),
+        retry=RetryPolicy(max_retries=0),
+    )
     api = httpx.MockTransport(lambda r: httpx.Response(200))
     with httpx.Client(auth=auth, transport=api) as client, pytest.raises(expected) as info:
         client.get(f"{BASE}/Users")
-    assert "https://pbx.example.com/connect/token" in str(info.value)
+    assert "POST /connect/token" in str(info.value)
     assert isinstance(info.value.__cause__, httpx.TransportError)
     assert SECRET not in str(info.value)
 

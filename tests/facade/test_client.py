@@ -325,12 +325,6 @@ def test_a_rejected_token_request_raises_authentication_error_and_sends_nothing_
     assert SECRET not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a ConnectError on the token request (the first request a process makes) is raised as "
-    "APIConnectionError at once: XAPIAuth turns it into an XAPIError inside the auth flow, so the retry loop, "
-    "which only retries httpx.TransportError, never sees it, whatever max_retries says",
-)
 def test_a_token_request_that_could_not_connect_is_retried(make_fake: Any, sleeps: list[float]) -> None:
     fake = make_fake(user_json)
     fake.token_errors.append(httpx.ConnectError("connection refused"))
@@ -853,11 +847,6 @@ def test_a_server_echoing_the_bearer_token_in_a_text_body_is_redacted(make_fake:
     assert fake.tokens[0] not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a JSON (OData) error message echoing the bearer token reaches str(exc) unredacted; "
-    "_exceptions only redacts credentials in non-JSON snippets",
-)
 def test_a_server_echoing_the_bearer_token_in_an_odata_message_is_redacted(make_fake: Any) -> None:
     def api(request: httpx.Request) -> Any:
         return error(400, {"error": {"code": "", "message": f"bad token {fake.bearer(request)}"}})
@@ -868,11 +857,6 @@ def test_a_server_echoing_the_bearer_token_in_an_odata_message_is_redacted(make_
     assert fake.tokens[0] not in str(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a token endpoint (or proxy) echoing the form body puts client_secret into str(AuthenticationError); "
-    "the client knows its secret but does not redact it",
-)
 def test_a_token_endpoint_echoing_the_form_body_does_not_leak_the_secret(make_fake: Any) -> None:
     def token_echo(request: httpx.Request) -> httpx.Response:
         return httpx.Response(400, text=f"Bad request: {request.content.decode()}")
