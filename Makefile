@@ -11,7 +11,8 @@ PREVIOUS_SPEC := ../shared/spec/xapi-20.0.9.yaml
 SPEC ?= $(wildcard $(SHARED_SPEC))
 OUT  ?= generated
 
-.PHONY: help setup test lint typecheck generate check-generated check-previous fetch-spec bench demo clean
+.PHONY: help setup test lint typecheck generate regenerate check-generated check-previous fetch-spec diff-spec \
+	bench demo contract build publish test-publish clean
 
 help:
 	@echo "make setup            create .venv from uv.lock (idempotent)"
@@ -20,7 +21,12 @@ help:
 	@echo "make generate         SPEC=<file or PBX URL> [OUT=dir]: regenerate the client"
 	@echo "make check-generated  fail if generated/ differs from a fresh run on SPEC"
 	@echo "make fetch-spec       XAPI_URL=<PBX URL> or SPEC=<file> [SPEC_OUT=file]: fetch and validate a document"
-	@echo "make bench            generation, import and call benchmarks (ratios)"
+	@echo "make bench            generation, import, call and parsing benchmarks (ratios)"
+	@echo "make contract         every operation through XAPI and AsyncXAPI against the loopback test server"
+	@echo "make regenerate       SPEC=<file or PBX URL>: fetch, diff against the locked document, regenerate, lock"
+	@echo "make diff-spec        OLD=<file> NEW=<file>: what changed between two XAPI documents"
+	@echo "make build            wheel and sdist in dist/ (reproducible with SOURCE_DATE_EPOCH)"
+	@echo "make publish          upload dist/ to XAPI_INDEX_URL (credentials from the environment)"
 
 $(UV):
 	python3 -m venv $(TOOLS)
@@ -70,6 +76,26 @@ bench: setup
 
 demo: setup
 	$(PY) examples/wire_demo.py
+
+contract: setup
+	$(PY) -m tests.contract
+
+regenerate: setup
+	$(need_spec)
+	$(PY) -m generator regenerate --spec "$(SPEC)"
+
+diff-spec: setup
+	@if [ -z "$(OLD)" ] || [ -z "$(NEW)" ]; then echo "error: pass OLD=<file> NEW=<file>"; exit 2; fi
+	$(PY) -m generator diff --old "$(OLD)" --new "$(NEW)"
+
+build: setup
+	$(PY) -m tools.build
+
+publish: setup
+	$(PY) -m tools.publish
+
+test-publish: setup
+	$(PY) -m tests.publish.run
 
 clean:
 	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
