@@ -45,6 +45,16 @@ class File:
 T = TypeVar("T")
 
 
+def model_repr(self: object) -> str:
+    """``User(id=1, number='100')``: only the fields a response (or the caller) actually set."""
+    shown = []
+    for field in getattr(type(self), "__attrs_attrs__", ()):
+        value = getattr(self, field.name)
+        if value is not UNSET and not (field.name == "additional_properties" and not value):
+            shown.append(f"{field.name}={value!r}")
+    return f"{type(self).__name__}({', '.join(shown)})"
+
+
 @dataclass
 class Response(Generic[T]):
     """A response from an endpoint: the parsed value on 2xx, the parsed OData error otherwise."""
@@ -65,4 +75,4 @@ class Response(Generic[T]):
         return self.parsed  # type: ignore[return-value]
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset", "model_repr"]

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.integration_sync_type import IntegrationSyncType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.status_sync_configuration import StatusSyncConfiguration
@@ -38,7 +38,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ADUsersSyncConfiguration:
     """
     Attributes:
@@ -75,6 +75,8 @@ class ADUsersSyncConfiguration:
     sync_personal_contacts: bool | None | Unset = UNSET
     sync_type: IntegrationSyncType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415

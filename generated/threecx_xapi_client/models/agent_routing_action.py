@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="AgentRoutingAction")
 
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AgentRoutingAction:
     """
     Attributes:
@@ -42,6 +42,8 @@ class AgentRoutingAction:
     tags: list[UserTag] | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         action = self.action

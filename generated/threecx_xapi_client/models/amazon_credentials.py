@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
@@ -24,7 +24,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AmazonCredentials:
     """
     Attributes:
@@ -35,6 +35,8 @@ class AmazonCredentials:
     access_key: None | str | Unset = UNSET
     secret_key: ConcealedPassword | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="AntiHackingSettings")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class AntiHackingSettings:
     """
     Attributes:
@@ -52,6 +52,8 @@ class AntiHackingSettings:
     security_defense_program: bool | None | Unset = UNSET
     throttle_period_length: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         hack_auth_requests: int | None | Unset

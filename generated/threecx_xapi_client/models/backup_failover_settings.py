@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.failover_condition import FailoverCondition
 from ..models.failover_mode import FailoverMode
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="BackupFailoverSettings")
 
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BackupFailoverSettings:
     """
     Attributes:
@@ -57,6 +57,8 @@ class BackupFailoverSettings:
     test_tunnel: bool | None | Unset = UNSET
     test_web_server: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         condition: None | str | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.day_of_week import DayOfWeek
 from ..models.schedule_type import ScheduleType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="BackupSchedule")
 
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BackupSchedule:
     """
     Attributes:
@@ -42,6 +42,8 @@ class BackupSchedule:
     schedule_type: None | ScheduleType | Unset = UNSET
     time: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         day: None | str | Unset

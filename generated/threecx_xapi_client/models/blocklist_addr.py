@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="BlocklistAddr")
 
@@ -28,7 +28,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class BlocklistAddr:
     """
     Attributes:
@@ -47,6 +47,8 @@ class BlocklistAddr:
     id: int | Unset = UNSET
     ip_addr_mask: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         added_by: None | str | Unset

@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.trunk import Trunk
@@ -41,7 +41,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallFlowApp:
     """
     Attributes:
@@ -76,6 +76,8 @@ class CallFlowApp:
     script_code: None | str | Unset = UNSET
     trunk: None | Trunk | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.trunk import Trunk  # noqa: PLC0415

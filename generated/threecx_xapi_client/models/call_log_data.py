@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.x_report_recording import XReportRecording
@@ -61,7 +61,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallLogData:
     """
     Attributes:
@@ -142,6 +142,8 @@ class CallLogData:
     talking_duration: None | str | Unset = UNSET
     transcription: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         action_dn_caller_id: None | str | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="CallParkingSettings")
 
@@ -26,7 +26,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CallParkingSettings:
     """
     Attributes:
@@ -47,6 +47,8 @@ class CallParkingSettings:
     maximum_parked_calls: int | None | Unset = UNSET
     music_on_hold: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         auto_pickup_enabled: bool | None | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.type_of_cdr_log import TypeOfCDRLog
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.cdr_settings_field import CDRSettingsField
@@ -31,7 +31,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CDRSettings:
     """
     Attributes:
@@ -54,6 +54,8 @@ class CDRSettings:
     socket_ip_address: None | str | Unset = UNSET
     socket_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         enabled: bool | None | Unset

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.chat_type import ChatType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ChatHistoryView")
 
@@ -36,7 +36,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ChatHistoryView:
     """
     Attributes:
@@ -73,6 +73,8 @@ class ChatHistoryView:
     source: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         chat_name: None | str | Unset

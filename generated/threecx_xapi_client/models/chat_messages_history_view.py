@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ChatMessagesHistoryView")
 
@@ -34,7 +34,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ChatMessagesHistoryView:
     """
     Attributes:
@@ -69,6 +69,8 @@ class ChatMessagesHistoryView:
     sender_participant_phone: None | str | Unset = UNSET
     time_sent: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         conversation_id = self.conversation_id

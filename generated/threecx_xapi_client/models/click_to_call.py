@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.authentication import Authentication
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.user_group import UserGroup
@@ -33,7 +33,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ClickToCall:
     """
     Attributes:
@@ -58,6 +58,8 @@ class ClickToCall:
     call_us_requirement: Authentication | None | Unset = UNSET
     click_to_call_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         groups: list[dict[str, Any]] | Unset = UNSET

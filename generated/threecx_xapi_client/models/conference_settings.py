@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ConferenceSettings")
 
@@ -31,7 +31,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConferenceSettings:
     """
     Attributes:
@@ -60,6 +60,8 @@ class ConferenceSettings:
     video_conference_mode: None | Unset | VideoConferenceMode = UNSET
     zone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         auto_call_participants: bool | None | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.on_board_converter_release_channel import OnBoardConverterReleaseChannel
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.on_board_converter_row import OnBoardConverterRow
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ConfiguredAiServers:
     """
     Attributes:
@@ -36,6 +36,8 @@ class ConfiguredAiServers:
     configured_servers: list[OnBoardConverterRow] | Unset = UNSET
     release_channel: OnBoardConverterReleaseChannel | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         configured_servers: list[dict[str, Any]] | Unset = UNSET

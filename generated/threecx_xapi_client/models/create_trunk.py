@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.trunk_type import TrunkType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.inbound_rule import InboundRule
@@ -32,7 +32,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CreateTrunk:
     """
     Attributes:
@@ -53,6 +53,8 @@ class CreateTrunk:
     phone_numbers: list[ProviderPhone] | Unset = UNSET
     type_: None | TrunkType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415

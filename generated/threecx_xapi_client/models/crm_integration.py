@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.crm_choice import CrmChoice
@@ -33,7 +33,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmIntegration:
     """
     Attributes:
@@ -58,6 +58,8 @@ class CrmIntegration:
     possible_values: list[CrmSelectableValue] | Unset = UNSET
     variable_choices: list[CrmChoice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         country: None | str | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.editor_type import EditorType
 from ..models.parameter_type import ParameterType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="CrmParameter")
 
@@ -32,7 +32,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class CrmParameter:
     """
     Attributes:
@@ -63,6 +63,8 @@ class CrmParameter:
     type_: None | ParameterType | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         default: None | str | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.offload_destination import OffloadDestination
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
@@ -35,7 +35,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DataConnectorSettings:
     """
     Attributes:
@@ -58,6 +58,8 @@ class DataConnectorSettings:
     remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
     schedule: BackupSchedule | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Destination")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Destination:
     """
     Attributes:
@@ -46,6 +46,8 @@ class Destination:
     to: DestinationType | None | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         external: None | str | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.user_group import UserGroup
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class DN:
     """
     Attributes:
@@ -42,6 +42,8 @@ class DN:
     number: None | str | Unset = UNSET
     transcription_mode: None | TranscriptionType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         groups: list[dict[str, Any]] | Unset = UNSET

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.event_log_type import EventLogType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="EventLog")
 
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class EventLog:
     """
     Attributes:
@@ -55,6 +55,8 @@ class EventLog:
     time_generated: datetime.datetime | None | Unset = UNSET
     type_: EventLogType | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         event_id: int | None | Unset

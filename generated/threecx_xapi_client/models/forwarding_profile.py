@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.available_routing import AvailableRouting
@@ -35,7 +35,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ForwardingProfile:
     """
     Attributes:
@@ -66,6 +66,8 @@ class ForwardingProfile:
     office_hours_auto_queue_log_out: bool | None | Unset = UNSET
     ring_my_mobile: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.available_routing import AvailableRouting  # noqa: PLC0415

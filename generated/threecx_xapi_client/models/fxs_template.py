@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.fxs_model import FxsModel
@@ -40,7 +40,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class FxsTemplate:
     """
     Attributes:
@@ -77,6 +77,8 @@ class FxsTemplate:
     url: str | Unset = UNSET
     variables: list[FxsVariable] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         allowed_net_configs: list[str] | Unset = UNSET

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.gc_collection_mode import GCCollectionMode
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="GarbageCollect")
 
@@ -23,7 +23,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GarbageCollect:
     """
     Attributes:
@@ -38,6 +38,8 @@ class GarbageCollect:
     generation: int | None | Unset = UNSET
     mode: GCCollectionMode | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         blocking: bool | None | Unset

@@ -13,7 +13,7 @@ from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
 from ..models.matching_strategy_type import MatchingStrategyType
 from ..models.require_registration_for_type import RequireRegistrationForType
 from ..models.srtp_mode_type import SRTPModeType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.choice import Choice
@@ -58,7 +58,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Gateway:
     """
     Attributes:
@@ -125,6 +125,8 @@ class Gateway:
     use_ip_in_contact: bool | None | Unset = UNSET
     variable_choices: list[Choice] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         codecs: list[str] | Unset = UNSET

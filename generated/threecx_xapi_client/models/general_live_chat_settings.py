@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="GeneralLiveChatSettings")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralLiveChatSettings:
     """
     Attributes:
@@ -48,6 +48,8 @@ class GeneralLiveChatSettings:
     gdpr_enabled: bool | None | Unset = UNSET
     greeting: LiveChatGreeting | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         allow_sound_notifications: bool | None | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.avatar_style import AvatarStyle
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.auto_scheduler_settings import AutoSchedulerSettings
@@ -38,7 +38,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralSettingsForApps:
     """
     Attributes:
@@ -75,6 +75,8 @@ class GeneralSettingsForApps:
     name_of_custom_available_status: None | str | Unset = UNSET
     name_of_custom_out_of_office_status: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="GeneralSettingsForPbx")
 
@@ -33,7 +33,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GeneralSettingsForPbx:
     """
     Attributes:
@@ -70,6 +70,8 @@ class GeneralSettingsForPbx:
     play_busy: bool | None | Unset = UNSET
     scheduled_report_generation_time: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         allow_fwd_to_external: bool | None | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.integration_sync_type import IntegrationSyncType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="GoogleUserSync")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GoogleUserSync:
     """
     Attributes:
@@ -50,6 +50,8 @@ class GoogleUserSync:
     sync_type: IntegrationSyncType | None | Unset = UNSET
     use_calendar_events_as_presence: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         is_enabled: bool | None | Unset

@@ -14,7 +14,7 @@ from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
 from ..models.transcription_type import TranscriptionType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -71,7 +71,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Group:
     """
     Attributes:
@@ -152,6 +152,8 @@ class Group:
     rights: list[Rights] | Unset = UNSET
     time_zone_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.startup_license import StartupLicense
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="GroupProps")
 
@@ -43,7 +43,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class GroupProps:
     """
     Attributes:
@@ -94,6 +94,8 @@ class GroupProps:
     user_number_from: None | str | Unset = UNSET
     user_number_to: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         dect_max_count: int | None | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -39,7 +39,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InboundRule:
     """
     Attributes:
@@ -72,6 +72,8 @@ class InboundRule:
     rule_name: None | str | Unset = UNSET
     trunk_dn: None | Peer | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

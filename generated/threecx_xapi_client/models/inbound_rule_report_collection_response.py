@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.inbound_rule_report import InboundRuleReport
@@ -26,7 +26,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class InboundRuleReportCollectionResponse:
     """
     Attributes:
@@ -41,6 +41,8 @@ class InboundRuleReportCollectionResponse:
     odata_next_link: None | str | Unset = UNSET
     value: list[InboundRuleReport] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         odata_count: int | None | Unset

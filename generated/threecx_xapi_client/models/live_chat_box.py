@@ -13,7 +13,7 @@ from ..models.live_chat_language import LiveChatLanguage
 from ..models.live_chat_message_dateformat import LiveChatMessageDateformat
 from ..models.live_chat_minimized_style import LiveChatMinimizedStyle
 from ..models.live_message_userinfo_format import LiveMessageUserinfoFormat
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="LiveChatBox")
 
@@ -35,7 +35,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LiveChatBox:
     """
     Attributes:
@@ -66,6 +66,8 @@ class LiveChatBox:
     show_operator_actual_name: bool | None | Unset = UNSET
     window_icon: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         button_icon_type: None | str | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.file_system_type import FileSystemType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
@@ -43,7 +43,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class LocationSettings:
     """
     Attributes:
@@ -88,6 +88,8 @@ class LocationSettings:
     sftp_user: None | str | Unset = UNSET
     share_point_path: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.mail_server_type import MailServerType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MailSettings:
     """
     Attributes:
@@ -51,6 +51,8 @@ class MailSettings:
     mail_ssl_enabled: bool | None | Unset = UNSET
     mail_user: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="MCURequestStatus")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MCURequestStatus:
     """
     Attributes:
@@ -44,6 +44,8 @@ class MCURequestStatus:
     request_expiration: datetime.datetime | None | Unset = UNSET
     state: McuReqState | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         error_message: None | str | Unset

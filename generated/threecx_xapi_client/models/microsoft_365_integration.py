@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration
@@ -28,7 +28,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Microsoft365Integration:
     """
     Attributes:
@@ -45,6 +45,8 @@ class Microsoft365Integration:
     shared_mailboxes_sync: None | Unset | UsersSyncConfiguration = UNSET
     tenant_id: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415

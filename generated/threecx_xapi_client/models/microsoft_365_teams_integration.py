@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
@@ -36,7 +36,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Microsoft365TeamsIntegration:
     """
     Attributes:
@@ -71,6 +71,8 @@ class Microsoft365TeamsIntegration:
     tls_port_for_native_fqdn: int | None | Unset = UNSET
     tls_port_for_non_native_fqdn: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

@@ -12,7 +12,7 @@ from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
 from ..models.vm_play_msg_date_time_type import VMPlayMsgDateTimeType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -77,7 +77,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MultiEditUserData:
     """
     Attributes:
@@ -178,6 +178,8 @@ class MultiEditUserData:
     vm_play_caller_id: bool | None | Unset = UNSET
     vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_settings import AgentSettings  # noqa: PLC0415

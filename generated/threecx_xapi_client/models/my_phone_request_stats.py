@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="MyPhoneRequestStats")
 
@@ -24,7 +24,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class MyPhoneRequestStats:
     """
     Attributes:
@@ -41,6 +41,8 @@ class MyPhoneRequestStats:
     request_id: int | None | Unset = UNSET
     sum_duration: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         avg_duration: float | None | str | Unset

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="NetworkTelemetry")
 
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class NetworkTelemetry:
     """
     Attributes:
@@ -40,6 +40,8 @@ class NetworkTelemetry:
     kbps_sent: float | None | ReferenceNumeric | str | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.notify_codes import NotifyCodes
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.setpoint import Setpoint
@@ -33,7 +33,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class NotificationSettings:
     """
     Attributes:
@@ -60,6 +60,8 @@ class NotificationSettings:
     notify_updates_available: bool | None | Unset = UNSET
     setpoints: list[Setpoint] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         auto_restart_failed_services: bool | None | Unset

@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.client_id_metadata_document import ClientIdMetadataDocument
@@ -38,7 +38,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OAuthClient:
     """
     Attributes:
@@ -67,6 +67,8 @@ class OAuthClient:
     scopes: list[str] | Unset = UNSET
     used_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         client_id = self.client_id

@@ -8,16 +8,20 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import model_repr
+
 T = TypeVar("T", bound="ODataErrorsInnerError")
 
 _KNOWN_KEYS: frozenset[str] = frozenset({})
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ODataErrorsInnerError:
     """The structure of this object is service-specific"""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         field_dict: dict[str, Any] = {}

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import model_repr
+
 if TYPE_CHECKING:
     from ..models.o_data_errors_main_error import ODataErrorsMainError
 
@@ -21,7 +23,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ODataErrorsODataError:
     """
     Attributes:
@@ -30,6 +32,8 @@ class ODataErrorsODataError:
 
     error: ODataErrorsMainError
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         error = self.error.to_dict()

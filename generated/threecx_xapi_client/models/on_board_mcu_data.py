@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail
@@ -43,7 +43,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMcuData:
     """
     Attributes:
@@ -88,6 +88,8 @@ class OnBoardMcuData:
     ts: datetime.datetime | Unset = UNSET
     update_interval: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         attempts = self.attempts

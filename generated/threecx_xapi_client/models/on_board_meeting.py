@@ -10,7 +10,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
@@ -35,7 +35,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class OnBoardMeeting:
     """
     Attributes:
@@ -58,6 +58,8 @@ class OnBoardMeeting:
     sessionid: str | Unset = UNSET
     start: datetime.datetime | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         mcu_fqdn = self.mcu_fqdn

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="PbxToM365Binding")
 
@@ -22,7 +22,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PbxToM365Binding:
     """
     Attributes:
@@ -33,6 +33,8 @@ class PbxToM365Binding:
     from_: None | SynchronizedPbxProfile | Unset = UNSET
     to: None | SynchronizedM365Profile | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from_: None | str | Unset

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
 from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="PhoneBookSettings")
 
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneBookSettings:
     """
     Attributes:
@@ -40,6 +40,8 @@ class PhoneBookSettings:
     resolving_length: int | None | Unset = UNSET
     resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         phone_book_add_queue_name: None | str | Unset

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.phone_device_vlan_type import PhoneDeviceVlanType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="PhoneDeviceVlanInfo")
 
@@ -29,7 +29,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneDeviceVlanInfo:
     """
     Attributes:
@@ -56,6 +56,8 @@ class PhoneDeviceVlanInfo:
     vlan_id_max: int | None | Unset = UNSET
     vlan_id_min: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         configurable: bool | None | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.custom_queue_ringtone import CustomQueueRingtone
@@ -58,7 +58,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class PhoneSettings:
     """
     Attributes:
@@ -129,6 +129,8 @@ class PhoneSettings:
     vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
     xfer_type: None | Unset | XferTypeEnum = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.phone_system_service import PhoneSystemService
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ProcessTelemetry")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ProcessTelemetry:
     """
     Attributes:
@@ -46,6 +46,8 @@ class ProcessTelemetry:
     thread_count: int | None | Unset = UNSET
     time: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         handle_count: int | None | Unset

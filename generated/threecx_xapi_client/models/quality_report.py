@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.quality_party import QualityParty
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class QualityReport:
     """
     Attributes:
@@ -51,6 +51,8 @@ class QualityReport:
     summary: int | None | Unset = UNSET
     transcoding: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.quality_party import QualityParty  # noqa: PLC0415

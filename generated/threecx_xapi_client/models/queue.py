@@ -15,7 +15,7 @@ from ..models.queue_recording import QueueRecording
 from ..models.transcription_type import TranscriptionType
 from ..models.type_of_chat_ownership_type import TypeOfChatOwnershipType
 from ..models.vm_email_options_type import VMEmailOptionsType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -89,7 +89,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Queue:
     """
     Attributes:
@@ -206,6 +206,8 @@ class Queue:
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     wrap_up_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

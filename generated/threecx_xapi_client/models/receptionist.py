@@ -12,7 +12,7 @@ from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.receptionist_forward import ReceptionistForward
@@ -49,7 +49,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Receptionist:
     """
     Attributes:
@@ -98,6 +98,8 @@ class Receptionist:
     transfer_enable: bool | None | Unset = UNSET
     use_ms_exchange: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.route import Route  # noqa: PLC0415

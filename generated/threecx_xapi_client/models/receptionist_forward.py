@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ReceptionistForward")
 
@@ -26,7 +26,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ReceptionistForward:
     """
     Attributes:
@@ -45,6 +45,8 @@ class ReceptionistForward:
     input_: None | str | Unset = UNSET
     peer_type: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         custom_data: None | str | Unset

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.recording_call_type import RecordingCallType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="Recording")
 
@@ -49,7 +49,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Recording:
     """
     Attributes:
@@ -112,6 +112,8 @@ class Recording:
     transcription: None | str | Unset = UNSET
     transcription_result: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         archived_url: None | str | Unset

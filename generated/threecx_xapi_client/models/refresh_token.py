@@ -13,7 +13,7 @@ from attrs import field as _attrs_field
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.o_auth_client import OAuthClient
@@ -48,7 +48,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RefreshToken:
     """
     Attributes:
@@ -97,6 +97,8 @@ class RefreshToken:
     used_by_user_agent: str | Unset = UNSET
     username: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.archive_subsystem import ArchiveSubsystem
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemoteArchivingSettings:
     """
     Attributes:
@@ -51,6 +51,8 @@ class RemoteArchivingSettings:
     recordings: ArchiveSubsystem | None | Unset = UNSET
     voicemails: ArchiveSubsystem | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415

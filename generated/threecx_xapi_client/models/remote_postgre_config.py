@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
@@ -35,7 +35,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RemotePostgreConfig:
     """
     Attributes:
@@ -62,6 +62,8 @@ class RemotePostgreConfig:
     server_trust_mode: None | ServerTrustMode | Unset = UNSET
     username: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

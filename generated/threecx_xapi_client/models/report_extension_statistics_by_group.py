@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ReportExtensionStatisticsByGroup")
 
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ReportExtensionStatisticsByGroup:
     """
     Attributes:
@@ -52,6 +52,8 @@ class ReportExtensionStatisticsByGroup:
     outbound_unanswered_count: int | None | Unset = UNSET
     sentiment_score: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         display_name: None | str | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ResetQueueStatisticsSchedule")
 
@@ -23,7 +23,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ResetQueueStatisticsSchedule:
     """
     Attributes:
@@ -36,6 +36,8 @@ class ResetQueueStatisticsSchedule:
     frequency: None | ResetQueueStatisticsFrequency | Unset = UNSET
     time: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         day: None | str | Unset

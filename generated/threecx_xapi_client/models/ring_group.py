@@ -12,7 +12,7 @@ from ..models.authentication import Authentication
 from ..models.strategy_type import StrategyType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -54,7 +54,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class RingGroup:
     """
     Attributes:
@@ -111,6 +111,8 @@ class RingGroup:
     vm_email_list: None | str | Unset = UNSET
     vm_email_options: None | Unset | VMEmailOptionsType = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.destination import Destination  # noqa: PLC0415

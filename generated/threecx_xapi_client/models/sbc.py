@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.xsbc_connection import XSBCConnection
@@ -42,7 +42,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Sbc:
     """
     Attributes:
@@ -85,6 +85,8 @@ class Sbc:
     security: None | Security | Unset = UNSET
     version: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415

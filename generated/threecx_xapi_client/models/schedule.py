@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.rule_hours_type import RuleHoursType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.period import Period
@@ -26,7 +26,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Schedule:
     """
     Attributes:
@@ -39,6 +39,8 @@ class Schedule:
     periods: list[Period] | Unset = UNSET
     type_: RuleHoursType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         ignore_holidays: bool | None | Unset

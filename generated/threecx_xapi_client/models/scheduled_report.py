@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ScheduledReport")
 
@@ -29,7 +29,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ScheduledReport:
     """
     Attributes:
@@ -54,6 +54,8 @@ class ScheduledReport:
     report_type: ScheduledReportType | Unset = UNSET
     schedule_type: ReportScheduleType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         dn = self.dn

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.service_status import ServiceStatus
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="ServiceInfo")
 
@@ -31,7 +31,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ServiceInfo:
     """
     Attributes:
@@ -58,6 +58,8 @@ class ServiceInfo:
     thread_count: int | None | Unset = UNSET
     total_processor_time: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         display_name = self.display_name

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 
 from ..models.transcription_type import TranscriptionType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.peer import Peer
@@ -36,7 +36,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class ServicePrincipal:
     """
     Attributes:
@@ -63,6 +63,8 @@ class ServicePrincipal:
     peers: list[Peer] | Unset = UNSET
     xapi_enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         groups: list[dict[str, Any]] | Unset = UNSET

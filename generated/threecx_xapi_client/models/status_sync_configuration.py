@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.m365_to_pbx_binding import M365ToPbxBinding
@@ -26,7 +26,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class StatusSyncConfiguration:
     """
     Attributes:
@@ -39,6 +39,8 @@ class StatusSyncConfiguration:
     pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
     pbx_to_m365_busy: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         m365_to_pbx_bindings: list[dict[str, Any]] | Unset = UNSET

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.syslog_protocol import SyslogProtocol
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
@@ -28,7 +28,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SyslogCustomRelayConfig:
     """
     Attributes:
@@ -45,6 +45,8 @@ class SyslogCustomRelayConfig:
     port: int | None | Unset = UNSET
     protocol: None | SyslogProtocol | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415

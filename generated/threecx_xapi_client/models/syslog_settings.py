@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.syslog_integration_type import SyslogIntegrationType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.syslog_category_config import SyslogCategoryConfig
@@ -27,7 +27,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SyslogSettings:
     """
     Attributes:
@@ -40,6 +40,8 @@ class SyslogSettings:
     custom_relay_config: None | SyslogCustomRelayConfig | Unset = UNSET
     integration_type: None | SyslogIntegrationType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415

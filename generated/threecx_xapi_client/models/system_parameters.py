@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.remote_storage_status import RemoteStorageStatus
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.enl import ENL
@@ -58,7 +58,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemParameters:
     """
     Attributes:
@@ -133,6 +133,8 @@ class SystemParameters:
     version: None | str | Unset = UNSET
     webrtc_last_port: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.enl import ENL  # noqa: PLC0415

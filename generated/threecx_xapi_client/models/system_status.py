@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="SystemStatus")
 
@@ -74,7 +74,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class SystemStatus:
     """
     Attributes:
@@ -185,6 +185,8 @@ class SystemStatus:
     voicemail_quota_reached: bool | None | Unset = UNSET
     voicemail_stopped: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         activated: bool | None | Unset

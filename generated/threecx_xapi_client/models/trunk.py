@@ -13,7 +13,7 @@ from ..models.transcription_type import TranscriptionType
 from ..models.type_of_ip_restriction import TypeOfIPRestriction
 from ..models.type_of_transport_restriction import TypeOfTransportRestriction
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.cid_formatting import CIDFormatting
@@ -82,7 +82,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class Trunk:
     """
     Attributes:
@@ -183,6 +183,8 @@ class Trunk:
     tunnel_remote_port: int | None | Unset = UNSET
     use_separate_auth_id: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415

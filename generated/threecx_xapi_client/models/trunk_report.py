@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.analysis_code import AnalysisCode
 from ..models.info_level import InfoLevel
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="TrunkReport")
 
@@ -24,7 +24,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkReport:
     """
     Attributes:
@@ -39,6 +39,8 @@ class TrunkReport:
     params: list[str] | Unset = UNSET
     template: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         code: None | str | Unset

@@ -10,7 +10,7 @@ from attrs import field as _attrs_field
 
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.trunk_messaging_template import TrunkMessagingTemplate
@@ -38,7 +38,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkTemplate:
     """
     Attributes:
@@ -73,6 +73,8 @@ class TrunkTemplate:
     template_type: TemplateType | Unset = UNSET
     url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415

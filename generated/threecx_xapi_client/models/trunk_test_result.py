@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.log_entry import LogEntry
@@ -25,7 +25,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkTestResult:
     """
     Attributes:
@@ -36,6 +36,8 @@ class TrunkTestResult:
     log: list[LogEntry] | Unset = UNSET
     reports: list[TrunkReport] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         log: list[dict[str, Any]] | Unset = UNSET

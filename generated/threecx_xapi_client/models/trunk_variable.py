@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.trunk_variable_type import TrunkVariableType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="TrunkVariable")
 
@@ -30,7 +30,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class TrunkVariable:
     """
     Attributes:
@@ -59,6 +59,8 @@ class TrunkVariable:
     title: None | str | Unset = UNSET
     validation: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         default_value: None | str | Unset

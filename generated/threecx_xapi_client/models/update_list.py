@@ -11,7 +11,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..odata import parse_datetime
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.update_item import UpdateItem
@@ -29,7 +29,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UpdateList:
     """
     Attributes:
@@ -44,6 +44,8 @@ class UpdateList:
     key: None | Unset | UUID = UNSET
     last_successful_update: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         entries: list[dict[str, Any]] | Unset = UNSET

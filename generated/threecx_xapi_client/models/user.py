@@ -16,7 +16,7 @@ from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
 from ..models.vm_email_options_type import VMEmailOptionsType
 from ..models.vm_play_msg_date_time_type import VMPlayMsgDateTimeType
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -116,7 +116,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class User:
     """
     Attributes:
@@ -283,6 +283,8 @@ class User:
     web_meeting_approve_participants: bool | None | Unset = UNSET
     web_meeting_friendly_name: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_settings import AgentSettings  # noqa: PLC0415

@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.rights import Rights
@@ -36,7 +36,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class UserGroup:
     """
     Attributes:
@@ -65,6 +65,8 @@ class UserGroup:
     transcription_mode: None | TranscriptionType | Unset = UNSET
     type_: None | PeerType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.rights import Rights  # noqa: PLC0415

@@ -9,7 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.transcribe_engine import TranscribeEngine
-from ..types import UNSET, Unset
+from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
@@ -43,7 +43,7 @@ _KNOWN_KEYS: frozenset[str] = frozenset(
 )
 
 
-@_attrs_define
+@_attrs_define(repr=False)
 class VoicemailSettings:
     """
     Attributes:
@@ -90,6 +90,8 @@ class VoicemailSettings:
     transcribe_secret_key: ConcealedPassword | None | Unset = UNSET
     used_space: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
