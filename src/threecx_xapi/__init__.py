@@ -9,6 +9,8 @@
 Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
 """
 
+from typing import TYPE_CHECKING
+
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
 from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
@@ -31,11 +33,20 @@ from ._filters import F, Filter, Raw
 from ._paging import AsyncPage, SyncPage
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
+from ._version import XAPIVersionWarning, check_server_version, warn_once_on_mismatch
+
+if TYPE_CHECKING:
+    # Computed on first access by __getattr__ below (installed metadata, the generated registry), not on import.
+    __version__: str
+    XAPI_VERSION: str
+    DOCUMENT_SHA256: str
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DOCUMENT_SHA256",
     "NOT_GIVEN",
     "XAPI",
+    "XAPI_VERSION",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -62,6 +73,21 @@ __all__ = [
     "UnprocessableEntityError",
     "XAPIAuth",
     "XAPIError",
+    "XAPIVersionWarning",
+    "__version__",
+    "check_server_version",
     "status_error_from_response",
     "token_url_for",
+    "warn_once_on_mismatch",
 ]
+
+_LAZY = frozenset({"__version__", "XAPI_VERSION", "DOCUMENT_SHA256"})
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> str:
+        if name in _LAZY:
+            from . import _version
+
+            return getattr(_version, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
