@@ -1,0 +1,1 @@
+"""make test-publish (run.py): build, publish to a loopback pypiserver, install from it alone, call it."""
