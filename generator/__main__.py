@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator generate|check|fetch``; the Makefile targets call these."""
+"""Command line: ``python -m generator generate|check|fetch|diff|regenerate``; the Makefile targets call these."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import diff, regenerate
 from .fetch import DocumentError
 from .fetch import main as fetch_main
 from .format import FormatError
@@ -54,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     fetch = commands.add_parser("fetch", help="fetch and validate a document, write it to a file")
     fetch.add_argument("rest", nargs=argparse.REMAINDER)
     fetch.set_defaults(run=lambda a: fetch_main(a.rest))
+    compare = commands.add_parser("diff", help="what changed between two documents, for code using the SDK")
+    diff.add_arguments(compare)
+    compare.set_defaults(run=diff.run)
+    regen = commands.add_parser("regenerate", help="diff against the locked document, regenerate, re-lock")
+    regenerate.add_arguments(regen)
+    regen.set_defaults(run=regenerate.run)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
