@@ -195,8 +195,9 @@ def warn_once_on_mismatch(response: _HasHeaders, *, stacklevel: int = 2) -> str 
 
     Call it with every ``httpx.Response`` from the PBX (or anything with ``.headers.get``). After the warning,
     and for a header value already found to match, it returns at once without parsing: cheap enough for the
-    hot path. Thread-safe: concurrent first responses produce one warning. Returns the message it warned with,
-    or None.
+    hot path. Thread-safe: concurrent first responses produce one warning. ``stacklevel`` is ``warnings.warn``'s,
+    counted from this function: 2 names the caller, pass more to name your caller's caller. Returns the message
+    it warned with, or None.
     """
     global _warned, _last_ok
     if _warned:
@@ -212,7 +213,7 @@ def warn_once_on_mismatch(response: _HasHeaders, *, stacklevel: int = 2) -> str 
         if _warned:
             return None
         _warned = True
-    warnings.warn(message, XAPIVersionWarning, stacklevel=stacklevel + 1)
+    warnings.warn(message, XAPIVersionWarning, stacklevel=stacklevel)
     return message
 
 
