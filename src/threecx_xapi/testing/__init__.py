@@ -1,0 +1,59 @@
+"""A faithful 3CX XAPI on loopback, for testing code that talks to a PBX: ``pip install threecx-xapi[testing]``.
+
+    from threecx_xapi import XAPI
+    from threecx_xapi.testing import XAPITestServer
+
+    with XAPITestServer() as server:
+        pbx = XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret)
+        print([u.number for u in pbx.users.list_user(top=5)])
+
+What it does, as a 3CX PBX does it (see ``/work/shared/design/wire-facts.md`` in the project):
+
+* ``POST /connect/token`` (form credentials, or HTTP Basic for ``customer-portal``) issues HS256 JWTs with one
+  live token per principal: a new token revokes the previous one. ``expires_in`` in seconds or, like builds
+  before 20.0.9, in minutes. Bad credentials answer 401 with the OAuth error body.
+* Every operation of the generated registry under ``/xapi/v1``, found by parsing the OData URL strictly: key and
+  alternate-key literals, function parameters named in the document's order with the right quoting (404
+  otherwise, 400 for a malformed date-time), ``null`` only where nullable.
+* ``$filter`` (a real OData parser, evaluated in memory), ``$orderby``, ``$top``/``$skip`` with per-set caps
+  (400 with ASP.NET's message), ``$count``, ``$select``, ``$expand`` of navigation properties, ``$search``;
+  a repeated system query option is a 400.
+* Stateful entity sets seeded with a realistic office (100 users, 250 contacts, groups, queues, ring groups,
+  peers, trunks, parkings, active calls, backups, call history) and every other entity set and singleton from
+  the schemas: list, get by key or alternate key, create (201), PATCH (204, arrays replaced whole), DELETE.
+* Every other operation answers deterministic, schema-valid data; downloads answer files (CSV, WAV, ZIP).
+* Request bodies are validated against the schemas (400 naming the field); null and zero keys are left out of
+  answers (``omit_empty``); ``X-3CX-Version`` on every response.
+* Faults on demand through ``server.faults``: latency, statuses (429 with ``Retry-After``, 503), connection
+  resets mid-body, malformed JSON, token expiry, ``$top`` caps.
+
+``server.asgi_app`` serves in-process (``httpx.ASGITransport``; Starlette's ``TestClient`` for the sync SDK);
+``server.start()`` (or ``with``) serves on a free port with uvicorn. The pytest plugin
+``threecx_xapi.testing.pytest_plugin`` gives ``xapi_server`` and ``xapi_client`` fixtures;
+``python -m threecx_xapi.testing`` serves from the command line.
+"""
+
+from __future__ import annotations
+
+from ._app import InjectedReset, XAPIApp
+from ._faults import Fault, Faults
+from ._log import RecordedRequest, RequestLog
+from ._query import top_cap_message
+from ._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOP_CAPS, XAPITestServer
+from ._store import EntitySet, State
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_TOP_CAPS",
+    "EntitySet",
+    "Fault",
+    "Faults",
+    "InjectedReset",
+    "RecordedRequest",
+    "RequestLog",
+    "State",
+    "XAPIApp",
+    "XAPITestServer",
+    "top_cap_message",
+]

@@ -1,0 +1,166 @@
+"""Failures on demand: what a PBX, its proxy or the network does to a client on a bad day.
+
+Switched per test through ``server.faults`` and safe to change from any thread while requests are served.
+All off by default; :meth:`Faults.clear` turns everything off again.
+
+* ``latency`` delays every response (or those whose path contains a substring);
+* :meth:`Faults.fail_next` answers the next N requests with a status (429 with ``Retry-After``, 503, ...);
+* :meth:`Faults.reset_next` sends the headers and part of the body, then drops the connection;
+* :meth:`Faults.malformed_json_next` answers 200 with a truncated JSON body;
+* :meth:`Faults.expire_token` makes the current token expired now (the next call gets 401);
+* :meth:`Faults.set_top_cap` changes an entity set's ``$top`` limit.
+
+One-shot faults queue in the order they were added; each request takes at most one, the first whose path
+filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"connect/token"``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["Fault", "Faults"]
+
+
+@dataclass
+class Fault:
+    """One queued fault: ``kind`` is ``status``, ``reset`` or ``malformed``; ``remaining`` requests to hit."""
+
+    kind: str
+    remaining: int
+    path: str | None = None
+    status: int = 0
+    retry_after: float | None = None
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def applies(self, path: str) -> bool:
+        return self.path is None or self.path in path
+
+
+class Faults:
+    """The fault switches of one server (see the module docstring)."""
+
+    def __init__(
+        self,
+        top_caps: Mapping[str, int] | None = None,
+        *,
+        expire_token: Callable[[str | None], None] | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._default_caps = dict(top_caps or {})
+        self._caps = dict(self._default_caps)
+        self._queue: list[Fault] = []
+        self._latency = 0.0
+        self._latency_path: str | None = None
+        self._expire_token = expire_token
+
+    # -- switches ------------------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds added before every response (0: none)."""
+        with self._lock:
+            return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.set_latency(seconds)
+
+    def set_latency(self, seconds: float, *, path: str | None = None) -> None:
+        """Delay every response by ``seconds``, or only those whose path contains ``path``."""
+        if not seconds >= 0:
+            raise ValueError("latency must be >= 0 seconds")
+        with self._lock:
+            self._latency = float(seconds)
+            self._latency_path = path
+
+    def fail_next(
+        self,
+        status: int,
+        *,
+        count: int = 1,
+        path: str | None = None,
+        retry_after: float | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests (matching ``path``) with ``status``, before they are handled.
+
+        ``retry_after`` adds a ``Retry-After`` header (seconds); ``body`` replaces the default empty body.
+        """
+        if not 100 <= status <= 599:
+            raise ValueError(f"not an HTTP status: {status}")
+        self._add(Fault("status", count, path, status, retry_after, body, dict(headers or {})))
+
+    def reset_next(self, *, count: int = 1, path: str | None = None) -> None:
+        """Drop the connection of the next ``count`` requests after the headers and part of the body."""
+        self._add(Fault("reset", count, path))
+
+    def malformed_json_next(self, *, count: int = 1, path: str | None = None) -> None:
+        """Answer the next ``count`` requests with 200 and a JSON body cut off in the middle."""
+        self._add(Fault("malformed", count, path))
+
+    def expire_token(self, client_id: str | None = None) -> None:
+        """Expire the current token (of ``client_id``, default every principal) now."""
+        if self._expire_token is not None:
+            self._expire_token(client_id)
+
+    def set_top_cap(self, entity_set: str, cap: int | None) -> None:
+        """Limit ``$top`` on ``entity_set`` to ``cap`` (None: no limit)."""
+        with self._lock:
+            if cap is None:
+                self._caps.pop(entity_set, None)
+            else:
+                if cap < 1:
+                    raise ValueError("a $top cap must be >= 1")
+                self._caps[entity_set] = int(cap)
+
+    @property
+    def top_caps(self) -> dict[str, int]:
+        """A copy of the current ``$top`` caps by entity set."""
+        with self._lock:
+            return dict(self._caps)
+
+    def clear(self) -> None:
+        """Everything off: no latency, no queued faults, the configured ``$top`` caps."""
+        with self._lock:
+            self._queue.clear()
+            self._latency = 0.0
+            self._latency_path = None
+            self._caps = dict(self._default_caps)
+
+    # -- used by the app -----------------------------------------------------------------------------------
+
+    def top_cap(self, entity_set: str) -> int | None:
+        with self._lock:
+            return self._caps.get(entity_set)
+
+    def delay_for(self, path: str) -> float:
+        with self._lock:
+            if self._latency and (self._latency_path is None or self._latency_path in path):
+                return self._latency
+            return 0.0
+
+    def take(self, path: str) -> Fault | None:
+        """The fault this request gets, if any (counted down; spent faults are dropped)."""
+        with self._lock:
+            for fault in self._queue:
+                if fault.applies(path):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._queue.remove(fault)
+                    return fault
+            return None
+
+    def pending(self) -> int:
+        """How many requests the queued one-shot faults will still hit."""
+        with self._lock:
+            return sum(f.remaining for f in self._queue)
+
+    def _add(self, fault: Fault) -> None:
+        if fault.remaining < 1:
+            raise ValueError("count must be >= 1")
+        with self._lock:
+            self._queue.append(fault)

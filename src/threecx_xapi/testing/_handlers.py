@@ -1,0 +1,289 @@
+"""What each operation does once routed: CRUD on the entity sets, singletons, and schema-derived answers.
+
+The :class:`Dispatcher` acts on the operation's :class:`~._catalog.Role`. Entity sets and singletons read and
+change :class:`~._store.State`; every other operation (actions and functions) answers a deterministic sample of
+its response schema, a file for downloads, or 204 where the document says no content. A few actions change
+state where that is what a test would look for (``Users/Pbx.BatchDelete``, ``Contacts/Pbx.DeleteContactsById``,
+``ActiveCalls({Id})/Pbx.DropCall``).
+
+Collections share one pipeline (:func:`~._query.apply_collection`), whether the records are stored or sampled,
+so ``$filter``, ``$top`` caps and the rest behave the same on ``/Users`` and on a report function.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from ._catalog import Catalog, Role
+from ._faults import Faults
+from ._files import content_for
+from ._query import Query, QueryError, apply_collection, parse_query, shape_entity, top_cap_message
+from ._replies import Problem, Reply, field_error, odata_error
+from ._routes import RouteMatch
+from ._samples import SampleFactory, model_descriptor
+from ._store import EntitySet, State, merge
+from ._validate import BodyInvalid, validate
+
+__all__ = ["ALREADY_IN_USE", "Dispatcher"]
+
+ALREADY_IN_USE = "WARNINGS.XAPI.ALREADY_IN_USE"
+_UNIQUE_FIELDS = ("Number", "EmailAddress")
+
+
+class Dispatcher:
+    """Answers routed requests from the state; one per server."""
+
+    def __init__(self, catalog: Catalog, state: State, faults: Faults, factory: SampleFactory) -> None:
+        self.catalog = catalog
+        self.state = state
+        self.faults = faults
+        self.factory = factory
+
+    def handle(self, match: RouteMatch, options: Mapping[str, str], body: bytes, base: str) -> Reply:
+        """The reply to one routed request. ``base`` is ``http://host/xapi/v1/`` (for ``@odata.context``)."""
+        operation = match.route.operation
+        role = self.catalog.role(match.route.operation_id)
+        try:
+            query = parse_query(options)
+        except QueryError as exc:
+            raise Problem(400, odata_error(str(exc))) from None
+        payload = self._body(operation, body)
+        with self.state.lock:
+            try:
+                return self._dispatch(role, match, query, payload, base)
+            except QueryError as exc:
+                raise Problem(400, odata_error(str(exc))) from None
+
+    # -- request body --------------------------------------------------------------------------------------
+
+    def _body(self, operation: Mapping[str, Any], raw: bytes) -> Any:
+        spec = operation.get("body")
+        if spec is None:
+            return None
+        if not raw.strip():
+            if spec.get("required"):
+                raise Problem(400, odata_error("The request body is missing."))
+            return None
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, odata_error("The request body is not valid JSON.")) from None
+        try:
+            validate(payload, spec.get("schema") or {}, self.catalog.schemas)
+        except BodyInvalid as exc:
+            raise Problem(400, field_error(exc.target, exc.code)) from None
+        return payload
+
+    # -- dispatch ------------------------------------------------------------------------------------------
+
+    def _dispatch(self, role: Role, match: RouteMatch, query: Query, payload: Any, base: str) -> Reply:
+        kind = role.kind
+        if role.entity_set is not None and kind != "other":
+            entity_set = self.state.entity_set(role.entity_set)
+            if kind == "list":
+                return self._collection(entity_set.records(), entity_set.info.item_schema, query, role.entity_set,
+                                        f"{base}$metadata#{role.entity_set}")  # fmt: skip
+            if kind == "create":
+                return self._create(entity_set, payload, query, base)
+            if kind == "get-alt":
+                record = entity_set.find(str(role.alternate_key), match.args.get(str(role.alternate_key)))
+                return self._entity(record, entity_set, query, base)
+            key = self._key(match, entity_set)
+            if kind == "get":
+                return self._entity(entity_set.get(key), entity_set, query, base)
+            if kind == "update":
+                return self._update(entity_set, key, payload)
+            if kind == "delete":
+                if not entity_set.delete(key):
+                    raise Problem(404)
+                return Reply(204)
+            if kind == "nav":
+                record = self._existing(entity_set, key)
+                context = f"{base}$metadata#{role.entity_set}({_key_text(key)})/{role.nav_property}"
+                return self._navigation(record, entity_set.info.item_schema, str(role.nav_property), query, context)
+        if role.singleton is not None:
+            record = self.state.singleton(role.singleton)
+            schema = self.catalog.singletons[role.singleton]
+            if kind == "singleton-get":
+                entity = shape_entity(record, schema, query, self.catalog)
+                return Reply(200, json={"@odata.context": f"{base}$metadata#{role.singleton}", **entity})
+            if kind == "singleton-update":
+                for name, value in (payload or {}).items():
+                    record[name] = merge(record.get(name), value)
+                return Reply(204)
+            if kind == "singleton-nav":
+                context = f"{base}$metadata#{role.singleton}/{role.nav_property}"
+                return self._navigation(record, schema, str(role.nav_property), query, context)
+        return self._other(role, match, query, payload, base)
+
+    def _key(self, match: RouteMatch, entity_set: EntitySet) -> object:
+        first = match.route.segments[0]
+        name = first.key.name if first.key is not None else entity_set.info.key
+        value = match.args.get(str(name))
+        return str(value) if entity_set.info.key_literal == "uuid" and value is not None else value
+
+    @staticmethod
+    def _existing(entity_set: EntitySet, key: object) -> dict[str, Any]:
+        record = entity_set.get(key)
+        if record is None:
+            raise Problem(404)
+        return record
+
+    # -- collections and entities --------------------------------------------------------------------------
+
+    def _collection(
+        self, records: list[dict[str, Any]], schema: str | None, query: Query, cap_name: str, context: str
+    ) -> Reply:
+        cap = self.faults.top_cap(cap_name)
+        if cap is not None and query.top is not None and query.top > cap:
+            raise Problem(400, odata_error(top_cap_message(cap, query.top)))
+        items, count = apply_collection(records, schema, query, self.catalog)
+        out: dict[str, Any] = {"@odata.context": context}
+        if count is not None:
+            out["@odata.count"] = count
+        out["value"] = copy.deepcopy(items)
+        return Reply(200, json=out)
+
+    def _entity(self, record: dict[str, Any] | None, entity_set: EntitySet, query: Query, base: str) -> Reply:
+        if record is None:
+            raise Problem(404)
+        entity = shape_entity(record, entity_set.info.item_schema, query, self.catalog)
+        context = f"{base}$metadata#{entity_set.info.name}/$entity"
+        return Reply(200, json={"@odata.context": context, **copy.deepcopy(entity)})
+
+    def _navigation(self, record: dict[str, Any], schema: str, prop: str, query: Query, context: str) -> Reply:
+        descriptor = self.catalog.properties(schema).get(prop, {})
+        target, collection = self.catalog.descriptor_target(descriptor)
+        value = record.get(prop)
+        if collection or isinstance(value, list):
+            return self._collection(list(value or []), target, query, prop, context)
+        if value is None:
+            raise Problem(404)
+        entity = shape_entity(value, target, query, self.catalog) if isinstance(value, dict) else value
+        return Reply(200, json={"@odata.context": context, **copy.deepcopy(entity)})
+
+    def _create(self, entity_set: EntitySet, payload: Any, query: Query, base: str) -> Reply:
+        body = dict(payload or {})
+        self._check_unique(entity_set, body, exclude=None)
+        record = entity_set.create(body)
+        info = entity_set.info
+        entity = shape_entity(record, info.item_schema, query, self.catalog)
+        headers = {}
+        if info.key is not None:
+            headers["Location"] = f"{base}{info.name}({_key_text(record[info.key])})"
+        context = f"{base}$metadata#{info.name}/$entity"
+        return Reply(201, json={"@odata.context": context, **copy.deepcopy(entity)}, headers=headers)
+
+    def _update(self, entity_set: EntitySet, key: object, payload: Any) -> Reply:
+        existing = self._existing(entity_set, key)
+        changes = dict(payload or {})
+        self._check_unique(entity_set, changes, exclude=existing)
+        entity_set.update(key, changes)
+        return Reply(204)
+
+    @staticmethod
+    def _check_unique(entity_set: EntitySet, body: Mapping[str, Any], exclude: dict[str, Any] | None) -> None:
+        """A PBX refuses a second extension with the same number or e-mail address."""
+        properties = set(entity_set.info.alternate_keys) | {"EmailAddress"}
+        for name in _UNIQUE_FIELDS:
+            value = body.get(name)
+            if name not in properties or value in (None, ""):
+                continue
+            for record in entity_set.records():
+                if record is not exclude and record.get(name) == value:
+                    raise Problem(400, field_error(name, ALREADY_IN_USE))
+
+    # -- everything else: actions and functions ------------------------------------------------------------
+
+    def _other(self, role: Role, match: RouteMatch, query: Query, payload: Any, base: str) -> Reply:
+        operation = match.route.operation
+        operation_id = match.route.operation_id
+        response = operation["response"]
+        if role.entity_set is not None:
+            entity_set = self.state.entity_set(role.entity_set)
+            self._existing(entity_set, self._key(match, entity_set))
+        effect = _EFFECTS.get(operation_id)
+        if effect is not None:
+            effect(self, match, payload)
+        item = response.get("collection_item")
+        if response.get("file"):
+            rows = self._sample_items(operation_id, item) if item else []
+            download = content_for(operation_id, match.args, rows)
+            return Reply(
+                200,
+                content=download.content,
+                media_type=download.media_type,
+                headers={"Content-Disposition": download.disposition},
+            )
+        status = int((response.get("status") or [200])[0])
+        if status == 204:
+            return Reply(204)
+        cap_name = match.route.segments[0].name
+        if item:
+            context = f"{base}$metadata#Collection(Pbx.{item})"
+            return self._collection(self._sample_items(operation_id, item), item, query, cap_name, context)
+        model = response.get("model")
+        if model and "properties" in (self.catalog.schemas.get(model) or {}):
+            sample = self.state.sample(operation_id, lambda: self.factory.object(model, operation_id))
+            entity = shape_entity(sample, model, query, self.catalog)
+            return Reply(status, json={"@odata.context": f"{base}$metadata#Pbx.{model}", **copy.deepcopy(entity)})
+        if model and response.get("module") and model != "IActionResult":
+            module = str(response["module"])
+            descriptor = model_descriptor(module, model)
+            sample = self.state.sample(operation_id, lambda: self.factory.value(descriptor, model, operation_id))
+            return Reply(status, json=copy.deepcopy(sample))
+        return Reply(status, json={})
+
+    def _sample_items(self, operation_id: str, item: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = self.state.sample(
+            f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2)
+        )
+        return items
+
+
+# -- actions that change state ---------------------------------------------------------------------------------
+
+
+def _batch_delete_users(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
+    users = dispatcher.state.entity_set("Users")
+    for user_id in (payload or {}).get("Ids") or (payload or {}).get("ids") or []:
+        users.delete(user_id)
+
+
+def _delete_contacts(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
+    contacts = dispatcher.state.entity_set("Contacts")
+    for contact_id in (payload or {}).get("ids") or []:
+        contacts.delete(contact_id)
+
+
+def _drop_call(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
+    dispatcher.state.entity_set("ActiveCalls").delete(match.args.get("Id"))
+
+
+_EFFECTS = {
+    "BatchDelete": _batch_delete_users,
+    "DeleteContactsById": _delete_contacts,
+    "DropCall": _drop_call,
+}
+
+
+def _key_text(key: object) -> str:
+    """A key as it appears in a URL: integers and uuids bare, strings quoted (``'`` doubled), percent-encoded."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    if isinstance(key, str) and _is_uuid(key):
+        return key
+    return quote("'" + str(key).replace("'", "''") + "'", safe="'")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return len(text) == 36

@@ -1,0 +1,252 @@
+"""``XAPITestServer``: the whole fake PBX, in-process as an ASGI app or on a loopback port with uvicorn.
+
+Real serving runs uvicorn on a background thread over a socket bound before the thread starts, so ``url`` is
+known at once and :meth:`XAPITestServer.start` returns only once the server accepts connections.
+:meth:`XAPITestServer.stop` asks uvicorn to exit, gives open requests a short grace period and joins the
+thread, well within a second.
+
+The registry, router and catalog are built once per process (they only depend on the generated client); each
+server has its own state, tokens, faults and request log.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from threecx_xapi_client import registry
+
+from ._app import InjectedReset, XAPIApp
+from ._catalog import Catalog
+from ._faults import Faults
+from ._handlers import Dispatcher
+from ._log import RequestLog
+from ._routes import Router
+from ._samples import SampleFactory
+from ._store import State
+from ._tokens import TokenIssuer
+
+__all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_TOP_CAPS", "XAPITestServer"]
+
+DEFAULT_CLIENT_ID = "test-client"
+DEFAULT_CLIENT_SECRET = "test-secret"  # a test credential: the CLI prints it on purpose
+DEFAULT_TOP_CAPS: Mapping[str, int] = {"Contacts": 100}
+_START_TIMEOUT = 10.0
+_GRACEFUL_SHUTDOWN = 1  # seconds uvicorn waits for running requests; stop() cuts off sooner
+
+
+@functools.cache
+def _router() -> Router:
+    return Router(registry.operations())
+
+
+@functools.cache
+def _catalog() -> Catalog:
+    from threecx_xapi._bodies import load_schemas  # the SDK ships the schemas; its loader caches them
+
+    return Catalog(_router().routes, load_schemas())
+
+
+class _QuietInjectedResets(logging.Filter):
+    """uvicorn logs an app exception as an error; an injected reset is not one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InjectedReset))
+
+
+_QUIET = _QuietInjectedResets()
+
+
+class XAPITestServer:
+    """A faithful loopback 3CX XAPI for tests: tokens, every operation of the registry, state, faults.
+
+    ``with XAPITestServer() as server:`` starts it on a free port; ``server.url`` is its address,
+    ``server.client_id`` / ``server.client_secret`` its credentials; ``server.asgi_app`` serves in-process
+    without starting anything. See the package docstring for what it implements.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        token_lifetime: float = 3600,
+        expires_in_unit: str = "seconds",
+        omit_empty: bool = True,
+        top_caps: Mapping[str, int] | None = None,
+        seed: int = 0,
+        swagger: bytes | str | os.PathLike[str] | None = None,
+    ) -> None:
+        if not client_id or not client_secret:
+            raise ValueError("client_id and client_secret must be non-empty")
+        self.host = host
+        self._port = port
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.seed = seed
+        self.omit_empty = omit_empty
+        self._issuer = TokenIssuer(
+            client_id=client_id,
+            client_secret=client_secret,
+            lifetime=token_lifetime,
+            expires_in_unit=expires_in_unit,
+        )
+        catalog = _catalog()
+        factory = SampleFactory(catalog.schemas, seed)
+        self._state = State(catalog, factory)
+        self._faults = Faults(DEFAULT_TOP_CAPS if top_caps is None else top_caps, expire_token=self._issuer.expire)
+        self._log = RequestLog()
+        self._app = XAPIApp(
+            router=_router(),
+            dispatcher=Dispatcher(catalog, self._state, self._faults, factory),
+            issuer=self._issuer,
+            faults=self._faults,
+            log=self._log,
+            swagger=_read_swagger(swagger),
+            version=str(registry.document().get("xapi_version", "")),
+            omit_empty=omit_empty,
+        )
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        where = self.url if self.running else "not started"
+        return f"XAPITestServer({where}, client_id={self.client_id!r}, client_secret=***)"
+
+    # -- what tests use ------------------------------------------------------------------------------------
+
+    @property
+    def asgi_app(self) -> XAPIApp:
+        """The ASGI application, for ``httpx.ASGITransport`` or Starlette's ``TestClient`` (no port, no thread)."""
+        return self._app
+
+    @property
+    def requests(self) -> RequestLog:
+        """Every request received, oldest first (secrets redacted)."""
+        return self._log
+
+    @property
+    def faults(self) -> Faults:
+        """Fault switches: latency, injected statuses, resets, malformed JSON, token expiry, ``$top`` caps."""
+        return self._faults
+
+    @property
+    def state(self) -> State:
+        """The entity sets and singletons (``server.state.records("Users")``, ``server.state.entity_set(...)``)."""
+        return self._state
+
+    @property
+    def port(self) -> int:
+        """The bound port once started (the configured one before)."""
+        if self._socket is not None:
+            return int(self._socket.getsockname()[1])
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: the root a client takes as its base URL (the API is under ``/xapi/v1``)."""
+        if self._socket is None:
+            raise RuntimeError("the server is not started: call start() or use it as a context manager")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def reset(self) -> None:
+        """Back to the seeded state: data, tokens, faults and the request log."""
+        self._state.reset()
+        self._issuer.reset()
+        self._faults.clear()
+        self._log.clear()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    def start(self) -> XAPITestServer:
+        """Serve on ``host:port`` (port 0: a free one) until :meth:`stop`; returns once connections are accepted."""
+        import uvicorn
+
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("the server is already started")
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((self.host, self._port))
+            except OSError:
+                sock.close()
+                raise
+            sock.listen(128)
+            sock.setblocking(False)
+            logging.getLogger("uvicorn.error").addFilter(_QUIET)
+            config = uvicorn.Config(
+                self._app,
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+                timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
+                timeout_keep_alive=5,
+            )
+            server = uvicorn.Server(config)
+            thread = threading.Thread(
+                target=server.run, kwargs={"sockets": [sock]}, name=f"xapi-test-server:{sock.getsockname()[1]}"
+            )
+            thread.daemon = True
+            self._server, self._thread, self._socket = server, thread, sock
+            thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive():
+                self._cleanup()
+                raise RuntimeError("the test server thread ended before it started serving")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the test server did not start in time")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and join the thread; open connections are closed. Safe to call twice."""
+        with self._lock:
+            server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=0.5)
+        if thread.is_alive():  # a request still running past the grace period: cut it off
+            server.force_exit = True
+            thread.join(timeout=1.0)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+            self._server = self._thread = self._socket = None
+
+    def __enter__(self) -> XAPITestServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _read_swagger(swagger: bytes | str | os.PathLike[str] | None) -> bytes | None:
+    if swagger is None:
+        return None
+    if isinstance(swagger, bytes):
+        return swagger
+    return Path(swagger).read_bytes()

@@ -1,0 +1,161 @@
+"""The server's state: entity sets and singletons in memory, behind one lock.
+
+Requests are handled on uvicorn's thread while a test inspects or changes ``server.state`` from its own, so
+every access goes through :attr:`State.lock` (re-entrant: a handler may call several methods in a row).
+Sets and singletons are seeded lazily, on first use, from the seed alone, so a server that only ever sees
+``/Users`` pays for nothing else, and :meth:`State.reset` simply forgets everything.
+
+Records are plain JSON-shaped dicts (wire names, date-times as text), exactly what a PBX would send.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._catalog import Catalog, EntitySetInfo
+from ._samples import SampleFactory
+from ._seeds import key_value, seed_records
+
+__all__ = ["EntitySet", "State"]
+
+
+class EntitySet:
+    """One entity set: records by key, in insertion order. Not locked itself; :class:`State` holds the lock."""
+
+    def __init__(self, info: EntitySetInfo, records: list[dict[str, Any]]) -> None:
+        self.info = info
+        self._records: dict[object, dict[str, Any]] = {}
+        self._keyless: list[dict[str, Any]] = []
+        for record in records:
+            self._insert(record)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records())
+
+    def __len__(self) -> int:
+        return len(self._records) + len(self._keyless)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record, in order (the live dicts: copy before handing them out of the lock)."""
+        return list(self._records.values()) + self._keyless
+
+    def keys(self) -> list[object]:
+        return list(self._records)
+
+    def get(self, key: object) -> dict[str, Any] | None:
+        record = self._records.get(_normal(key))
+        if record is None and not self.info.listable and self.info.key is not None:
+            # A set the document never lists (CrmTemplates): every key "exists", as a fresh record.
+            record = {self.info.key: key}
+            self._records[_normal(key)] = record
+        return record
+
+    def find(self, prop: str, value: object) -> dict[str, Any] | None:
+        """The first record whose ``prop`` equals ``value`` (alternate keys such as ``Number``)."""
+        for record in self.records():
+            if record.get(prop) == value:
+                return record
+        return None
+
+    def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A new record from ``body``; an integer key is assigned (max + 1), other keys are taken from the body."""
+        record = copy.deepcopy(dict(body))
+        key = self.info.key
+        if key is not None and self.info.key_literal == "int":
+            record[key] = max((k for k in self._records if isinstance(k, int)), default=0) + 1
+        elif key is not None and key not in record:
+            record[key] = key_value(self.info, len(self._records))
+        self._insert(record)
+        return record
+
+    def update(self, key: object, changes: Mapping[str, Any]) -> dict[str, Any] | None:
+        """PATCH: the given fields replace the stored ones; nested objects merge, arrays are replaced whole."""
+        record = self.get(key)
+        if record is None:
+            return None
+        for name, value in changes.items():
+            if name == self.info.key:
+                continue  # a key is not changed by PATCH
+            record[name] = merge(record.get(name), value)
+        return record
+
+    def delete(self, key: object) -> bool:
+        return self._records.pop(_normal(key), None) is not None
+
+    def _insert(self, record: dict[str, Any]) -> None:
+        key = self.info.key
+        if key is None or record.get(key) is None:
+            self._keyless.append(record)
+        else:
+            self._records[_normal(record[key])] = record
+
+
+def merge(old: object, new: object) -> object:
+    """OData PATCH semantics for one property: complex values merge recursively, everything else is replaced."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        for name, value in new.items():
+            merged[name] = merge(old.get(name), value)
+        return merged
+    return copy.deepcopy(new)
+
+
+def _normal(key: object) -> object:
+    """Keys compare as the PBX compares them: uuids case-insensitively."""
+    return key.lower() if isinstance(key, str) and len(key) == 36 and key.count("-") == 4 else key
+
+
+class State:
+    """All entity sets and singletons of one server, created on first use and forgotten by :meth:`reset`."""
+
+    def __init__(self, catalog: Catalog, factory: SampleFactory) -> None:
+        self.catalog = catalog
+        self.factory = factory
+        self.lock = threading.RLock()
+        self._sets: dict[str, EntitySet] = {}
+        self._singletons: dict[str, dict[str, Any]] = {}
+        self._samples: dict[str, Any] = {}
+
+    def entity_set(self, name: str) -> EntitySet:
+        """The entity set ``name`` (``Users``), seeded on first use."""
+        with self.lock:
+            found = self._sets.get(name)
+            if found is None:
+                info = self.catalog.entity_sets[name]
+                found = self._sets[name] = EntitySet(info, seed_records(self.factory, info))
+            return found
+
+    def singleton(self, name: str) -> dict[str, Any]:
+        """The singleton ``name`` (``MyUser``, ``SystemStatus``) as a live dict, sampled on first use."""
+        with self.lock:
+            found = self._singletons.get(name)
+            if found is None:
+                schema = self.catalog.singletons[name]
+                found = self._singletons[name] = self.factory.object(schema, f"singleton/{name}")
+            return found
+
+    def sample(self, context: str, make: Any) -> Any:
+        """A cached schema sample (``make()`` on first use): an operation answers the same thing every time."""
+        with self.lock:
+            if context not in self._samples:
+                self._samples[context] = make()
+            return self._samples[context]
+
+    def records(self, name: str) -> list[dict[str, Any]]:
+        """A deep copy of the records of entity set ``name``, for inspection in tests."""
+        with self.lock:
+            return copy.deepcopy(self.entity_set(name).records())
+
+    def keys(self, name: str) -> list[object]:
+        with self.lock:
+            return self.entity_set(name).keys()
+
+    def reset(self) -> None:
+        """Forget every change: the next access seeds again, identically."""
+        with self.lock:
+            self._sets.clear()
+            self._singletons.clear()
+            self._samples.clear()
