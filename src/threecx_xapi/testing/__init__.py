@@ -27,8 +27,9 @@ What it does, as a 3CX PBX does it (see ``/work/shared/design/wire-facts.md`` in
 * Faults on demand through ``server.faults``: latency, statuses (429 with ``Retry-After``, 503), connection
   resets mid-body, malformed JSON, token expiry, ``$top`` caps.
 
-``server.asgi_app`` serves in-process (``httpx.ASGITransport``; Starlette's ``TestClient`` for the sync SDK);
-``server.start()`` (or ``with``) serves on a free port with uvicorn. The pytest plugin
+``server.asgi_app`` serves in-process (``httpx.ASGITransport``, or :class:`SyncASGITransport` for sync httpx);
+``server.start()`` (or ``with``) serves on a free port with uvicorn; ``server.xapi()`` / ``server.async_xapi()``
+give an SDK client for either. The pytest plugin
 ``threecx_xapi.testing.pytest_plugin`` gives ``xapi_server`` and ``xapi_client`` fixtures;
 ``python -m threecx_xapi.testing`` serves from the command line.
 """
@@ -41,6 +42,7 @@ from ._log import RecordedRequest, RequestLog
 from ._query import top_cap_message
 from ._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOP_CAPS, XAPITestServer
 from ._store import EntitySet, State
+from ._transport import SyncASGITransport
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -53,6 +55,7 @@ __all__ = [
     "RecordedRequest",
     "RequestLog",
     "State",
+    "SyncASGITransport",
     "XAPIApp",
     "XAPITestServer",
     "top_cap_message",

@@ -25,7 +25,7 @@ from ._files import content_for
 from ._query import Query, QueryError, apply_collection, parse_query, shape_entity, top_cap_message
 from ._replies import Problem, Reply, field_error, odata_error
 from ._routes import RouteMatch
-from ._samples import SampleFactory, model_descriptor
+from ._samples import SampleFactory, model_descriptor, parsed_type
 from ._store import EntitySet, State, merge
 from ._validate import BodyInvalid, validate
 
@@ -236,6 +236,13 @@ class Dispatcher:
             module = str(response["module"])
             descriptor = model_descriptor(module, model)
             sample = self.state.sample(operation_id, lambda: self.factory.value(descriptor, model, operation_id))
+            return Reply(status, json=copy.deepcopy(sample))
+        parsed = parsed_type(str(operation["module"])) if not model else None
+        if parsed is not None and parsed[0] == "enum":
+            return Reply(status, json=parsed[1])
+        if parsed is not None and "properties" in (self.catalog.schemas.get(parsed[1]) or {}):
+            name = str(parsed[1])
+            sample = self.state.sample(operation_id, lambda: self.factory.object(name, operation_id))
             return Reply(status, json=copy.deepcopy(sample))
         return Reply(status, json={})
 

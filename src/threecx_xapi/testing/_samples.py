@@ -12,6 +12,7 @@ A handful of response schemas are inline in the document and so missing from ``s
 
 from __future__ import annotations
 
+import enum
 import importlib
 import random
 import types
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "SampleFactory", "model_descriptor", "rng_for"]
+__all__ = ["MAX_DEPTH", "SampleFactory", "model_descriptor", "parsed_type", "rng_for"]
 
 MAX_DEPTH = 3
 _EPOCH = datetime(2025, 1, 6, 8, 0, 0, tzinfo=timezone.utc)
@@ -228,4 +229,28 @@ def _hint_descriptor(hint: Any) -> dict[str, Any] | None:
         (item,) = typing.get_args(hint) or (str,)
         inner = _hint_descriptor(item)
         return {"type": "array", "items": inner} if inner is not None else None
+    return None
+
+
+def parsed_type(module_name: str) -> tuple[str, Any] | None:
+    """What an operation's generated ``_parse_response`` builds, where the registry names no model.
+
+    The registry loses the model of ``allOf``-wrapped nullable responses and of bare enum responses; the
+    generated module still knows it. Returns ``("schema", name)`` for a model class, ``("enum", value)`` (the
+    first member) for an enum, or None.
+    """
+    module = importlib.import_module(module_name)
+    parse = getattr(module, "_parse_response", None)
+    annotation = getattr(parse, "__annotations__", {}).get("return")
+    if not isinstance(annotation, str):
+        return None
+    for name in (part.strip() for part in annotation.split("|")):
+        if name in ("None", "File", "Any", ""):
+            continue
+        cls = getattr(module, name, None)
+        if isinstance(cls, type) and issubclass(cls, enum.Enum):
+            members = list(cls)
+            return ("enum", members[0].value) if members else None
+        if isinstance(cls, type):
+            return "schema", name
     return None

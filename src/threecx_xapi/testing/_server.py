@@ -19,8 +19,9 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from threecx_xapi_client import registry
 
 from ._app import InjectedReset, XAPIApp
@@ -32,12 +33,17 @@ from ._routes import Router
 from ._samples import SampleFactory
 from ._store import State
 from ._tokens import TokenIssuer
+from ._transport import SyncASGITransport
+
+if TYPE_CHECKING:
+    from threecx_xapi import XAPI, AsyncXAPI
 
 __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "DEFAULT_TOP_CAPS", "XAPITestServer"]
 
 DEFAULT_CLIENT_ID = "test-client"
 DEFAULT_CLIENT_SECRET = "test-secret"  # a test credential: the CLI prints it on purpose
 DEFAULT_TOP_CAPS: Mapping[str, int] = {"Contacts": 100}
+IN_PROCESS_URL = "http://testserver"
 _START_TIMEOUT = 10.0
 _GRACEFUL_SHUTDOWN = 1  # seconds uvicorn waits for running requests; stop() cuts off sooner
 
@@ -119,6 +125,7 @@ class XAPITestServer:
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
+        self._transport: SyncASGITransport | None = None
 
     def __repr__(self) -> str:
         where = self.url if self.running else "not started"
@@ -164,6 +171,35 @@ class XAPITestServer:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def xapi(self, **options: Any) -> XAPI:
+        """An ``XAPI`` for this server with its credentials: over loopback when started, else in-process.
+
+        ``options`` go to ``XAPI`` (``max_retries``, ``timeout`` ...). Close it (or use ``with``) when done.
+        """
+        from threecx_xapi import XAPI
+
+        if self.running:
+            return XAPI(self.url, client_id=self.client_id, client_secret=self.client_secret, **options)
+        with self._lock:
+            if self._transport is None:
+                self._transport = SyncASGITransport(self._app)
+            transport = self._transport
+        http = httpx.Client(transport=transport, base_url=IN_PROCESS_URL)
+        return XAPI(
+            IN_PROCESS_URL, client_id=self.client_id, client_secret=self.client_secret, http_client=http, **options
+        )
+
+    def async_xapi(self, **options: Any) -> AsyncXAPI:
+        """An ``AsyncXAPI`` for this server: over loopback when started, else in-process (``ASGITransport``)."""
+        from threecx_xapi import AsyncXAPI
+
+        if self.running:
+            return AsyncXAPI(self.url, client_id=self.client_id, client_secret=self.client_secret, **options)
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self._app), base_url=IN_PROCESS_URL)
+        return AsyncXAPI(
+            IN_PROCESS_URL, client_id=self.client_id, client_secret=self.client_secret, http_client=http, **options
+        )
 
     def reset(self) -> None:
         """Back to the seeded state: data, tokens, faults and the request log."""
@@ -231,6 +267,14 @@ class XAPITestServer:
             thread.join(timeout=1.0)
         self._cleanup()
 
+    def close(self) -> None:
+        """Stop serving and release the in-process transport of :meth:`xapi` clients."""
+        self.stop()
+        with self._lock:
+            transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.close()
+
     def _cleanup(self) -> None:
         with self._lock:
             if self._socket is not None:
@@ -241,7 +285,7 @@ class XAPITestServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.close()
 
 
 def _read_swagger(swagger: bytes | str | os.PathLike[str] | None) -> bytes | None:
