@@ -149,7 +149,7 @@ def _run(cmd: Sequence[str], *, cwd: Path | None = None, env: dict[str, str] | N
 
 
 def _git(*args: str) -> str:
-    return _run(["git", "-C", str(REPO), *args]).strip()
+    return _run(["git", "-C", str(REPO), *args]).rstrip("\n")
 
 
 def uv_executable() -> str:
@@ -192,7 +192,7 @@ def export_commit(ref: str, dest: Path) -> str:
 def dirty_packaged_paths() -> list[str]:
     """Packaged files with uncommitted changes (modified, added, deleted or untracked), as git reports them."""
     out = _git("status", "--porcelain", "--untracked-files=all", "--", *PACKAGED_PATHS)
-    return [line[3:] for line in out.splitlines() if line.strip()]
+    return [line[3:] for line in out.splitlines() if len(line) > 3]
 
 
 def uv_build(source: Path, out_dir: Path, *, epoch: int, wheel_only: bool = False, offline: bool = False) -> None:
@@ -350,7 +350,8 @@ def build(
         else:
             source = tmp / "src"
             commit = export_commit(ref, source)
-            log(f"building {ref} = {commit[:12]}, SOURCE_DATE_EPOCH={epoch}")
+            named = commit if ref == commit else f"{ref} = {commit[:12]}"
+            log(f"building {named}, SOURCE_DATE_EPOCH={epoch}")
             dirty = dirty_packaged_paths()
             if dirty:
                 shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")

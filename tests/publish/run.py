@@ -55,6 +55,7 @@ class Run:
     server: subprocess.Popen[bytes] | None = None
     username: str = "publisher"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
+    commit: str = ""
     version: str = ""
     xapi_version: str = ""
     with_testing: bool = False
@@ -120,7 +121,10 @@ def _publish_env(run: Run, **extra: str) -> dict[str, str]:
 
 
 def step_build(run: Run) -> None:
-    proc = _sh([sys.executable, "-m", "tools.build", "--out-dir", run.dist], cwd=REPO)
+    # One commit for both builds: others commit to this checkout while the run goes on.
+    head = _sh(["git", "-C", REPO, "rev-parse", "--verify", "HEAD^{commit}"])
+    run.commit = _expect(head, 0).strip()
+    proc = _sh([sys.executable, "-m", "tools.build", "--out-dir", run.dist, "--ref", run.commit], cwd=REPO)
     _show(_expect(proc, 0, "twine check clean"), 6)
     (wheel,) = run.dist.glob("*.whl")
     run.version = wheel.name.split("-")[1]
@@ -131,11 +135,13 @@ def step_build(run: Run) -> None:
 
 def step_rebuild_identical(run: Run) -> None:
     again = run.tmp / "dist-again"
-    proc = _sh([sys.executable, "-m", "tools.build", "--out-dir", again, "--no-offline-check"], cwd=REPO)
+    cmd: list[str | Path] = [sys.executable, "-m", "tools.build", "--out-dir", again, "--ref", run.commit]
+    cmd.append("--no-offline-check")
+    proc = _sh(cmd, cwd=REPO)
     _expect(proc, 0, "twine check clean")
     first, second = ((d / "SHA256SUMS").read_text() for d in (run.dist, again))
     if first != second:
-        raise StepFailed(f"two builds differ:\n{first}\n{second}")
+        raise StepFailed(f"two builds of {run.commit[:12]} differ:\n{first}\n{second}")
     _show(first, 2)
 
 

@@ -3,10 +3,11 @@ its versions, and make a real call over loopback HTTP.
 
     python -I smoke.py EXPECTED_VERSION EXPECTED_XAPI_VERSION
 
-Standard library plus the installed package only: this file is copied next to nothing and run isolated (-I), so
-an import that works here works for a user who ran ``pip install threecx-xapi``. The PBX is a tiny
-``http.server`` answering ``POST /connect/token`` and ``GET /xapi/v1/Users(1)``, enough for the facade's whole
-path: token, request, response parsing into the generated model.
+Standard library plus the installed package only: run isolated (-I), so an import that works here works for a
+user who ran ``pip install threecx-xapi``. The PBX is the package's own ``threecx_xapi.testing.XAPITestServer``
+when it was installed (``threecx-xapi[testing]``), which also proves the extra's dependencies came from the
+index; without it, a tiny ``http.server`` answering ``POST /connect/token`` and ``GET /xapi/v1/Users(1)``.
+Either way the facade's whole path runs: token, request, response parsed into the generated model.
 """
 
 from __future__ import annotations
@@ -73,6 +74,33 @@ class _PBX(BaseHTTPRequestHandler):
         pass
 
 
+def _call_tiny_server(threecx_xapi: Any) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PBX)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with threecx_xapi.XAPI(base, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as pbx:
+            user = pbx.users.get_user(1)
+    finally:
+        server.shutdown()
+    print(f"tiny http.server: get_user(1) -> {type(user).__name__}(number={user.number!r}, {user.first_name!r})")
+    assert type(user).__name__ == "User" and user.number == "100" and user.first_name == "Ada", user
+    assert _PBX.seen == ["POST /connect/token", "GET /xapi/v1/Users(1)"], _PBX.seen
+
+
+def _call_test_server(threecx_xapi: Any, server_class: Any) -> None:
+    with (
+        server_class() as server,
+        threecx_xapi.XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret) as pbx,
+    ):
+        url = server.url
+        users = list(pbx.users.list_user(top=5))
+        one = pbx.users.get_user(users[0].id)
+    print(f"XAPITestServer at {url}: list_user(top=5) -> {[u.number for u in users]}; get_user -> {one.number}")
+    assert len(users) == 5 and all(type(u).__name__ == "User" and isinstance(u.number, str) for u in users), users
+    assert (one.id, one.number) == (users[0].id, users[0].number)
+
+
 def main(expected_version: str, expected_xapi: str) -> int:
     import threecx_xapi
 
@@ -82,17 +110,12 @@ def main(expected_version: str, expected_xapi: str) -> int:
     assert expected_xapi == threecx_xapi.XAPI_VERSION, (threecx_xapi.XAPI_VERSION, expected_xapi)
     assert len(threecx_xapi.DOCUMENT_SHA256) == 64
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _PBX)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        with threecx_xapi.XAPI(base, client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as pbx:
-            user = pbx.users.get_user(1)
-    finally:
-        server.shutdown()
-    print(f"GET /xapi/v1/Users(1) -> {type(user).__name__}(number={user.number!r}, first_name={user.first_name!r})")
-    assert type(user).__name__ == "User" and user.number == "100" and user.first_name == "Ada", user
-    assert _PBX.seen == ["POST /connect/token", "GET /xapi/v1/Users(1)"], _PBX.seen
+        from threecx_xapi.testing import XAPITestServer
+    except ImportError:
+        _call_tiny_server(threecx_xapi)
+    else:
+        _call_test_server(threecx_xapi, XAPITestServer)
 
     assert threecx_xapi.check_server_version("20.0.10.123") is None
     assert "20.0.11.4" in (threecx_xapi.check_server_version("20.0.11.4") or "")

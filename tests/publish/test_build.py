@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,8 +21,16 @@ from tools.build import BuildError, BuildResult
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildResult, BuildResult]:
-    first = build.build(tmp_path_factory.mktemp("one"), log=lambda line: None)  # includes the offline rebuild
-    second = build.build(tmp_path_factory.mktemp("two"), offline_check=False, log=lambda line: None)
+    # One commit for both: others may commit to this checkout between the two builds.
+    commit = subprocess.run(
+        ["git", "-C", str(build.REPO), "rev-parse", "--verify", "HEAD^{commit}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    quiet = lambda line: None  # noqa: E731
+    first = build.build(tmp_path_factory.mktemp("one"), ref=commit, log=quiet)  # includes the offline rebuild
+    second = build.build(tmp_path_factory.mktemp("two"), ref=commit, offline_check=False, log=quiet)
     return first, second
 
 
