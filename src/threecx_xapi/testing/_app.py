@@ -125,8 +125,9 @@ class XAPIApp:
         try:
             answer = self.issuer.issue(form, request.headers.get("authorization"))
         except TokenRefused as refused:
-            return Reply(refused.status, json=refused.body, media_type="application/json")
-        return Reply(200, json=answer, media_type="application/json", headers={"Cache-Control": "no-store"})
+            return Reply(refused.status, json=refused.body, media_type="application/json", prune=False)
+        headers = {"Cache-Control": "no-store"}
+        return Reply(200, json=answer, media_type="application/json", headers=headers, prune=False)
 
     def _api(self, request: Request, path: str, query: str, body: bytes) -> Reply:
         try:
@@ -156,7 +157,7 @@ class XAPIApp:
             return Response(reply.content, reply.status, headers, media_type=reply.media_type)
         if reply.json is None or reply.status == 204:
             return Response(b"", reply.status, headers)
-        value = omit_empty(reply.json) if self.omit_empty else reply.json
+        value = omit_empty(reply.json) if self.omit_empty and reply.prune else reply.json
         headers.setdefault("OData-Version", "4.0")
         return Response(to_json_bytes(value), reply.status, headers, media_type=reply.media_type or JSON_MEDIA_TYPE)
 

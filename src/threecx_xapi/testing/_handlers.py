@@ -22,7 +22,7 @@ from urllib.parse import quote
 from ._catalog import Catalog, Role
 from ._faults import Faults
 from ._files import content_for
-from ._query import Query, QueryError, apply_collection, parse_query, shape_entity, top_cap_message
+from ._query import Query, QueryError, apply_collection, apply_single, parse_query, shape_entity, top_cap_message
 from ._replies import Problem, Reply, field_error, odata_error
 from ._routes import RouteMatch
 from ._samples import SampleFactory, model_descriptor, parsed_type
@@ -110,7 +110,7 @@ class Dispatcher:
             record = self.state.singleton(role.singleton)
             schema = self.catalog.singletons[role.singleton]
             if kind == "singleton-get":
-                entity = shape_entity(record, schema, query, self.catalog)
+                entity = apply_single(record, schema, query, self.catalog)
                 return Reply(200, json={"@odata.context": f"{base}$metadata#{role.singleton}", **entity})
             if kind == "singleton-update":
                 for name, value in (payload or {}).items():
@@ -152,7 +152,7 @@ class Dispatcher:
     def _entity(self, record: dict[str, Any] | None, entity_set: EntitySet, query: Query, base: str) -> Reply:
         if record is None:
             raise Problem(404)
-        entity = shape_entity(record, entity_set.info.item_schema, query, self.catalog)
+        entity = apply_single(record, entity_set.info.item_schema, query, self.catalog)
         context = f"{base}$metadata#{entity_set.info.name}/$entity"
         return Reply(200, json={"@odata.context": context, **copy.deepcopy(entity)})
 
@@ -164,7 +164,7 @@ class Dispatcher:
             return self._collection(list(value or []), target, query, prop, context)
         if value is None:
             raise Problem(404)
-        entity = shape_entity(value, target, query, self.catalog) if isinstance(value, dict) else value
+        entity = apply_single(value, target, query, self.catalog) if isinstance(value, dict) else value
         return Reply(200, json={"@odata.context": context, **copy.deepcopy(entity)})
 
     def _create(self, entity_set: EntitySet, payload: Any, query: Query, base: str) -> Reply:
@@ -230,7 +230,7 @@ class Dispatcher:
         model = response.get("model")
         if model and "properties" in (self.catalog.schemas.get(model) or {}):
             sample = self.state.sample(operation_id, lambda: self.factory.object(model, operation_id))
-            entity = shape_entity(sample, model, query, self.catalog)
+            entity = apply_single(sample, model, query, self.catalog)
             return Reply(status, json={"@odata.context": f"{base}$metadata#Pbx.{model}", **copy.deepcopy(entity)})
         if model and response.get("module") and model != "IActionResult":
             module = str(response["module"])

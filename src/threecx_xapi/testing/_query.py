@@ -27,7 +27,15 @@ from odata_query.visitor import NodeVisitor
 from ._catalog import Catalog
 from ._urls import parse_datetime
 
-__all__ = ["Query", "QueryError", "apply_collection", "parse_query", "shape_entity", "top_cap_message"]
+__all__ = [
+    "Query",
+    "QueryError",
+    "apply_collection",
+    "apply_single",
+    "parse_query",
+    "shape_entity",
+    "top_cap_message",
+]
 
 _EDM = {bool: "Edm.Boolean", int: "Edm.Int32", float: "Edm.Double", str: "Edm.String"}
 _DURATION = re.compile(r"(-)?P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
@@ -240,6 +248,12 @@ def apply_collection(
     if query.top is not None:
         items = items[: query.top]
     return [shape_entity(r, schema, query, catalog) for r in items], count
+
+
+def apply_single(record: Mapping[str, Any], schema: str | None, query: Query, catalog: Catalog) -> dict[str, Any]:
+    """One entity answered on its own (by key, a singleton): names checked, then shaped."""
+    _check_names(schema, query, catalog)
+    return shape_entity(record, schema, query, catalog)
 
 
 def shape_entity(record: Mapping[str, Any], schema: str | None, query: Query, catalog: Catalog) -> dict[str, Any]:

@@ -36,6 +36,7 @@ class Reply:
     content: bytes | None = None
     media_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    prune: bool = True  # omit_empty applies (XAPI answers; not the OAuth token endpoint's)
 
 
 class Problem(Exception):

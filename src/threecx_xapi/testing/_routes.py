@@ -108,12 +108,14 @@ class Router:
         candidates = self._by_names.get(tuple(s.name for s in segments), [])
         bad_request: _BindError | None = None
         other_methods: list[str] = []
+        this_method = False
         for route in candidates:
             if not _same_shape(route.segments, segments):
                 continue
             if route.method != method:
                 other_methods.append(route.method)
                 continue
+            this_method = True
             try:
                 return RouteMatch(route, _bind(route.segments, segments))
             except _BindError as exc:
@@ -121,7 +123,7 @@ class Router:
                     bad_request = exc
         if bad_request is not None:
             raise RouteError(400, str(bad_request))
-        if other_methods:
+        if other_methods and not this_method:
             raise RouteError(405, allow=other_methods)
         raise RouteError(404)
 
