@@ -129,7 +129,6 @@ class BuildResult:
     commit: str | None  # None for a --worktree build
     source_date_epoch: int
     timings: dict[str, float]
-    warnings: tuple[str, ...]
 
 
 def sha256_of(path: Path) -> str:
@@ -219,11 +218,11 @@ def _metadata(text: str) -> dict[str, str]:
     return dict(HeaderParser().parsestr(text).items())
 
 
-def check_wheel(path: Path, *, lock: dict[str, object] | None = None) -> tuple[str, list[str]]:
-    """Raise BuildError unless the wheel holds exactly our two packages with their data; its version and any
-    warnings. With ``lock`` (spec/xapi.lock.json), the registry must describe the locked document."""
+def check_wheel(path: Path, *, lock: dict[str, object] | None = None) -> str:
+    """Raise BuildError unless the wheel holds exactly our two packages with their data, and every console
+    script's module; its version. With ``lock`` (spec/xapi.lock.json), the registry must describe the locked
+    document."""
     problems: list[str] = []
-    notes: list[str] = []
     with zipfile.ZipFile(path) as wheel:
         names = wheel.namelist()
         dist_infos = {name.split("/", 1)[0] for name in names if ".dist-info/" in name}
@@ -263,10 +262,10 @@ def check_wheel(path: Path, *, lock: dict[str, object] | None = None) -> tuple[s
                 module = target.split(":", 1)[0].strip()
                 module_path = module.replace(".", "/")
                 if f"{module_path}.py" not in names and f"{module_path}/__init__.py" not in names:
-                    notes.append(f"console script {script!r} points at {module}, which is not in the wheel")
+                    problems.append(f"console script {script!r} points at {module}, which is not in the wheel")
     if problems:
         raise BuildError(f"{path.name}: " + "; ".join(problems[:20]))
-    return version, notes
+    return version
 
 
 def check_sdist(path: Path, version: str) -> None:
@@ -365,12 +364,10 @@ def build(
         timings["uv build (sdist, wheel from sdist)"] = time.perf_counter() - step
 
         step = time.perf_counter()
-        version, notes = check_wheel(wheel, lock=_load_lock(source))
+        version = check_wheel(wheel, lock=_load_lock(source))
         check_sdist(sdist, version)
         twine_check([wheel, sdist])
         timings["contents + twine check"] = time.perf_counter() - step
-        for note in notes:
-            log(f"WARNING: {note}")
 
         if offline_check:
             step = time.perf_counter()
@@ -385,7 +382,7 @@ def build(
         moved = _replace_artifacts([wheel, sdist], out_dir, log)
     timings["total"] = time.perf_counter() - start
     new_wheel, new_sdist = (Artifact.of(path) for path in moved)
-    return BuildResult(new_wheel, new_sdist, version, commit, epoch, timings, tuple(notes))
+    return BuildResult(new_wheel, new_sdist, version, commit, epoch, timings)
 
 
 def _human(size: int) -> str:
