@@ -212,7 +212,7 @@ class Dispatcher:
             effect(self, match, payload)
         item = response.get("collection_item")
         if response.get("file"):
-            rows = self._sample_items(operation_id, item) if item else []
+            rows = self._rows(match.route.segments[0].name, operation_id, item) if item else []
             download = content_for(operation_id, match.args, rows)
             return Reply(
                 200,
@@ -245,6 +245,13 @@ class Dispatcher:
             sample = self.state.sample(operation_id, lambda: self.factory.object(name, operation_id))
             return Reply(status, json=copy.deepcopy(sample))
         return Reply(status, json={})
+
+    def _rows(self, set_name: str, operation_id: str, item: str) -> list[dict[str, Any]]:
+        """What an export holds: the entity set's records when it exports its own set, else samples."""
+        info = self.catalog.entity_sets.get(set_name)
+        if info is not None and info.item_schema == item:
+            return self.state.entity_set(set_name).records()
+        return self._sample_items(operation_id, item)
 
     def _sample_items(self, operation_id: str, item: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = self.state.sample(
