@@ -26,6 +26,7 @@ from ._response import RawResponse
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
+from ._version import warn_once_on_mismatch
 
 __all__ = ["DEFAULT_TIMEOUT", "XAPI", "AsyncXAPI"]
 
@@ -187,6 +188,7 @@ class _BaseXAPI:
     # --- interpreting a response -------------------------------------------------------------------------
 
     def _finish(self, op: Operation, response: httpx.Response) -> Any:
+        warn_once_on_mismatch(response)
         if not response.is_success:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
         return op.module._build_response(response=response).parsed
