@@ -11,6 +11,7 @@ Records are plain JSON-shaped dicts (wire names, date-times as text), exactly wh
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -20,6 +21,21 @@ from ._samples import SampleFactory
 from ._seeds import key_value, seed_records
 
 __all__ = ["EntitySet", "State"]
+
+# Seeds depend only on the seed and the schemas: made once per process, then copied per server. JSON text
+# is the cheapest deep copy of JSON-shaped data, and tests start many servers.
+_SEED_CACHE: dict[tuple[int, str], str] = {}
+_SEED_CACHE_LOCK = threading.Lock()
+
+
+def _seeded(factory: SampleFactory, info: EntitySetInfo) -> list[dict[str, Any]]:
+    key = (factory.seed, info.name)
+    with _SEED_CACHE_LOCK:
+        text = _SEED_CACHE.get(key)
+        if text is None:
+            text = _SEED_CACHE[key] = json.dumps(seed_records(factory, info))
+    records: list[dict[str, Any]] = json.loads(text)
+    return records
 
 
 class EntitySet:
@@ -125,7 +141,7 @@ class State:
             found = self._sets.get(name)
             if found is None:
                 info = self.catalog.entity_sets[name]
-                found = self._sets[name] = EntitySet(info, seed_records(self.factory, info))
+                found = self._sets[name] = EntitySet(info, _seeded(self.factory, info))
             return found
 
     def singleton(self, name: str) -> dict[str, Any]:
