@@ -144,3 +144,13 @@ def test_state_can_be_changed_and_reset_from_the_test(api: httpx.Client, server:
     assert api.get("/xapi/v1/Users(Number='300')").json()["FirstName"] == "Injected"
     server.reset()
     assert len(server.state.records("Users")) == 100
+
+
+def test_string_keys_come_from_the_body(api: httpx.Client) -> None:
+    created = api.post("/xapi/v1/Sbcs", json={"Name": "edge1"})
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"].endswith("/xapi/v1/Sbcs('edge1')")
+    assert api.get("/xapi/v1/Sbcs('edge1')").json()["Name"] == "edge1"
+    again = api.post("/xapi/v1/Sbcs", json={"Name": "edge1"})
+    assert again.status_code == 400
+    assert again.json()["error"]["message"] == "Name:\nWARNINGS.XAPI.ALREADY_IN_USE"

@@ -25,7 +25,7 @@ def test_auto_paging_across_the_contacts_cap(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="threecx_xapi"):
         contacts = list(xapi_client.contacts.list_contact(top=500).auto_paging())
-    ids = [c.id for c in contacts]
+    ids = [c.id for c in contacts if isinstance(c.id, int)]
     assert len(ids) == 250 and sorted(ids) == list(range(1, 251))  # every contact exactly once
     tops = [r.decoded_path for r in xapi_server.requests.matching("/xapi/v1/Contacts")]
     assert "$top=500" in tops[0] and all("$top=100" in t for t in tops[1:])
@@ -38,6 +38,7 @@ def test_group_create_patch_delete(xapi_client: XAPI) -> None:
     xapi_client.groups.update_group(created.id, body={"Name": "Late shift", "Members": [{"Number": "100"}]})
     fetched = xapi_client.groups.get_group(created.id, expand="Members")
     assert fetched.name == "Late shift"
+    assert isinstance(fetched.members, list)
     assert [m.number for m in fetched.members] == ["100"]
     xapi_client.groups.delete_group(created.id)
     with pytest.raises(NotFoundError):
@@ -89,7 +90,7 @@ def test_sync_client_in_process() -> None:
 def test_async_client_in_process() -> None:
     server = XAPITestServer()
 
-    async def run() -> list[str | None]:
+    async def run() -> list[object]:
         async with server.async_xapi() as pbx:
             await pbx.users.update_user(1, body={"FirstName": "Ada"})
             page = await pbx.users.list_user(filter=F.Id.le(2), select=["Id", "FirstName"])

@@ -169,9 +169,11 @@ class Dispatcher:
 
     def _create(self, entity_set: EntitySet, payload: Any, query: Query, base: str) -> Reply:
         body = dict(payload or {})
-        self._check_unique(entity_set, body, exclude=None)
-        record = entity_set.create(body)
         info = entity_set.info
+        self._check_unique(entity_set, body, exclude=None)
+        if info.key is not None and info.key_literal != "int" and body.get(info.key) in entity_set:
+            raise Problem(400, field_error(info.key, ALREADY_IN_USE))  # string keys come from the body
+        record = entity_set.create(body)
         entity = shape_entity(record, info.item_schema, query, self.catalog)
         headers = {}
         if info.key is not None:

@@ -11,6 +11,7 @@ server has its own state, tokens, faults and request log.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -60,14 +61,14 @@ def _catalog() -> Catalog:
     return Catalog(_router().routes, load_schemas())
 
 
-class _QuietInjectedResets(logging.Filter):
-    """uvicorn logs an app exception as an error; an injected reset is not one."""
+class _QuietExpectedErrors(logging.Filter):
+    """uvicorn logs an app exception as an error; an injected reset, or a slow request cut off by stop(), is not."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], InjectedReset))
+        return not (record.exc_info and isinstance(record.exc_info[1], (InjectedReset, asyncio.CancelledError)))
 
 
-_QUIET = _QuietInjectedResets()
+_QUIET = _QuietExpectedErrors()
 
 
 class XAPITestServer:

@@ -61,9 +61,12 @@ class EntitySet:
     def keys(self) -> list[object]:
         return list(self._records)
 
+    def __contains__(self, key: object) -> bool:
+        return _normal(key) in self._records
+
     def get(self, key: object) -> dict[str, Any] | None:
         record = self._records.get(_normal(key))
-        if record is None and not self.info.listable and self.info.key is not None:
+        if record is None and key is not None and not self.info.listable and self.info.key is not None:
             # A set the document never lists (CrmTemplates): every key "exists", as a fresh record.
             record = {self.info.key: key}
             self._records[_normal(key)] = record
