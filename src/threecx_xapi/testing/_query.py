@@ -1,31 +1,22 @@
 """OData query options over in-memory records: ``$filter $search $orderby $count $skip $top $select $expand``.
 
-``$filter`` goes through a real OData parser (the ``odata-query`` package) to an AST that :class:`_Evaluator`
-walks for each record, with OData's null propagation (``contains(null, 'x')`` is null, and a null condition
-does not match) and the type checks ASP.NET makes (``Id eq '5'`` is a 400, not an empty result). Every property
-a query names is checked against the item schema, so a typo answers 400 with ASP.NET's wording, as a PBX
-would, even when the collection is empty.
-
-Order of application, as ASP.NET OData does it: filter and search, order, count (before paging), skip, top,
-then the shape of each item: navigation properties left out unless expanded, then ``$select``.
+Options are parsed once per request (:func:`parse_query`), then applied in the order ASP.NET OData applies them:
+filter and search, order, count (before paging), skip, top, then the shape of each item: navigation
+properties left out unless expanded (with their own nested options), then ``$select``. Every property a query
+names is checked against the item schema first, so a typo answers 400 with ASP.NET's wording, as a PBX would,
+even when the collection is empty. ``$filter`` itself lives in ``_filter.py``.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from odata_query import ast
-from odata_query.exceptions import ODataException
-from odata_query.visitor import NodeVisitor
 
 from ._catalog import Catalog
-from ._urls import parse_datetime
+from ._filter import QueryError, check_filter, matches, no_property, parse_filter, typed
 
 __all__ = [
     "Query",
@@ -36,13 +27,6 @@ __all__ = [
     "shape_entity",
     "top_cap_message",
 ]
-
-_EDM = {bool: "Edm.Boolean", int: "Edm.Int32", float: "Edm.Double", str: "Edm.String"}
-_DURATION = re.compile(r"(-)?P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
-
-
-class QueryError(ValueError):
-    """A query option the PBX answers with 400; the message is the OData error's ``message``."""
 
 
 def top_cap_message(cap: int, top: int) -> str:
@@ -211,19 +195,6 @@ def _search(text: str) -> list[list[str]]:
     return groups
 
 
-def parse_filter(text: str) -> ast._Node:
-    """The AST of a ``$filter`` expression, by ``odata-query``'s grammar; its errors become a 400."""
-    from odata_query.grammar import ODataLexer, ODataParser  # ~0.2 s to import; only filters pay it
-
-    try:
-        tree: ast._Node = ODataParser().parse(ODataLexer().tokenize(text))
-    except ODataException as exc:
-        raise QueryError(f"Syntax error in $filter '{text}': {exc}") from None
-    if tree is None:
-        raise QueryError("The $filter query option requires an expression.")
-    return tree
-
-
 # -- applying ----------------------------------------------------------------------------------------------
 
 
@@ -235,7 +206,7 @@ def apply_collection(
     items: list[Mapping[str, Any]] = list(records)
     if query.filter is not None:
         node = query.filter
-        items = [r for r in items if _Evaluator(catalog, schema, r).visit(node) is True]
+        items = [r for r in items if matches(node, catalog, schema, r)]
     if query.search is not None:
         groups = query.search
         items = [r for r in items if _matches_search(r, groups)]
@@ -307,14 +278,14 @@ def _check_names(schema: str | None, query: Query, catalog: Catalog) -> None:
     navigation = catalog.navigation(schema)
     for name in query.expand:
         if name not in catalog.properties(schema):
-            raise QueryError(_no_property(name, schema))
+            raise QueryError(no_property(name, schema))
         if name not in navigation:
             raise QueryError(
                 f"Property '{name}' on type 'Pbx.{schema}' is not a navigation property or complex property. "
                 "Only navigation properties can be expanded."
             )
     if query.filter is not None:
-        _Evaluator(catalog, schema, {}).visit(query.filter)  # names and types, against an all-null record
+        check_filter(query.filter, catalog, schema)
 
 
 def _check_select(schema: str, tree: Mapping[str, Any], catalog: Catalog) -> None:
@@ -323,16 +294,12 @@ def _check_select(schema: str, tree: Mapping[str, Any], catalog: Catalog) -> Non
         if name == "*":
             continue
         if name not in properties:
-            raise QueryError(_no_property(name, schema))
+            raise QueryError(no_property(name, schema))
         if subtree:
             target, _ = catalog.descriptor_target(properties[name])
             if target is None:
                 raise QueryError(f"Property '{name}' on type 'Pbx.{schema}' has no properties to select.")
             _check_select(target, subtree, catalog)
-
-
-def _no_property(name: str, schema: str) -> str:
-    return f"Could not find a property named '{name}' on type 'Pbx.{schema}'."
 
 
 def _path_descriptor(catalog: Catalog, schema: str | None, path: tuple[str, ...]) -> Mapping[str, Any]:
@@ -341,7 +308,7 @@ def _path_descriptor(catalog: Catalog, schema: str | None, path: tuple[str, ...]
     for index, part in enumerate(path):
         properties = catalog.properties(current)
         if current is not None and part not in properties:
-            raise QueryError(_no_property(part, current))
+            raise QueryError(no_property(part, current))
         descriptor = properties.get(part, {})
         target, collection = catalog.descriptor_target(descriptor)
         if collection and index < len(path) - 1:
@@ -359,7 +326,7 @@ def _get_path(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
 
 def _sort_by(path: tuple[str, ...], descriptor: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], tuple[int, Any]]:
     def key(record: Mapping[str, Any]) -> tuple[int, Any]:
-        return _sort_key(_typed(_get_path(record, path), descriptor))
+        return _sort_key(typed(_get_path(record, path), descriptor))
 
     return key
 
@@ -376,354 +343,3 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def _matches_search(record: Mapping[str, Any], groups: list[list[str]]) -> bool:
     texts = [v.lower() for v in record.values() if isinstance(v, str)]
     return any(all(any(term in text for text in texts) for term in group) for group in groups)
-
-
-# -- $filter evaluation --------------------------------------------------------------------------------------
-
-
-def parse_duration(text: str) -> timedelta | None:
-    match = _DURATION.fullmatch(text)
-    if match is None or text in ("P", "-P", "PT", "-PT"):
-        return None
-    sign, days, hours, minutes, seconds = match.groups()
-    delta = timedelta(
-        days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0), seconds=float(seconds or 0)
-    )
-    return -delta if sign else delta
-
-
-def _typed(value: Any, descriptor: Mapping[str, Any]) -> Any:
-    """A stored JSON value as the Edm type its schema says (date-times and durations are text on the wire)."""
-    if not isinstance(value, str):
-        return value
-    fmt = descriptor.get("format")
-    if fmt == "date-time":
-        return parse_datetime(value) or value
-    if fmt == "date":
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return value
-    if fmt == "duration":
-        return parse_duration(value) or value
-    if fmt == "uuid":
-        return value.lower()
-    return value
-
-
-def _edm(value: Any) -> str:
-    if isinstance(value, datetime):
-        return "Edm.DateTimeOffset"
-    if isinstance(value, date):
-        return "Edm.Date"
-    if isinstance(value, timedelta):
-        return "Edm.Duration"
-    return _EDM.get(type(value), type(value).__name__)
-
-
-def _comparable(left: Any, right: Any) -> bool:
-    if left is None or right is None:
-        return True
-    numbers = (int, float)
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool)
-    if isinstance(left, numbers) and isinstance(right, numbers):
-        return True
-    if isinstance(left, datetime) or isinstance(right, datetime):
-        return isinstance(left, datetime) and isinstance(right, datetime)
-    return type(left) is type(right)
-
-
-_COMPARATORS: dict[type[ast._Comparator], tuple[str, Callable[[Any, Any], bool]]] = {
-    ast.Eq: ("Equal", lambda a, b: bool(a == b)),
-    ast.NotEq: ("NotEqual", lambda a, b: bool(a != b)),
-    ast.Lt: ("LessThan", lambda a, b: bool(a < b)),
-    ast.LtE: ("LessThanOrEqual", lambda a, b: bool(a <= b)),
-    ast.Gt: ("GreaterThan", lambda a, b: bool(a > b)),
-    ast.GtE: ("GreaterThanOrEqual", lambda a, b: bool(a >= b)),
-}
-
-
-class _Evaluator(NodeVisitor):
-    """Evaluates a ``$filter`` AST against one record of ``schema``: True, False or None (null)."""
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        schema: str | None,
-        record: Mapping[str, Any],
-        variables: Mapping[str, tuple[Any, Mapping[str, Any]]] | None = None,
-    ) -> None:
-        self.catalog = catalog
-        self.schema = schema
-        self.record = record
-        self.variables = dict(variables or {})
-
-    def generic_visit(self, node: ast._Node) -> Any:
-        raise QueryError(f"The $filter construct {type(node).__name__} is not supported by the test server.")
-
-    # members
-
-    def _member(self, node: ast._Node) -> tuple[Any, Mapping[str, Any]]:
-        """A property's value and its schema descriptor; unknown names are a 400."""
-        if isinstance(node, ast.Identifier):
-            if node.namespace:
-                raise QueryError(f"Could not find a property named '{_full_name(node)}' on type 'Pbx.{self.schema}'.")
-            if node.name in self.variables:
-                return self.variables[node.name]
-            if node.name == "$it":
-                return self.record, {"ref": self.schema} if self.schema else {}
-            properties = self.catalog.properties(self.schema)
-            if self.schema is not None and node.name not in properties:
-                raise QueryError(_no_property(node.name, self.schema))
-            return self.record.get(node.name), properties.get(node.name, {})
-        if isinstance(node, ast.Attribute):
-            owner, descriptor = self._member(node.owner)
-            target, collection = self.catalog.descriptor_target(descriptor)
-            if collection:
-                raise QueryError(f"The property '{node.attr}' cannot be read from a collection; use any() or all().")
-            properties = self.catalog.properties(target)
-            if target is not None and node.attr not in properties:
-                raise QueryError(_no_property(node.attr, target))
-            value = owner.get(node.attr) if isinstance(owner, Mapping) else None
-            return value, properties.get(node.attr, {})
-        raise QueryError(f"Expected a property path, got {type(node).__name__}.")
-
-    def visit_Identifier(self, node: ast.Identifier) -> Any:
-        value, descriptor = self._member(node)
-        return _typed(value, descriptor)
-
-    def visit_Attribute(self, node: ast.Attribute) -> Any:
-        value, descriptor = self._member(node)
-        return _typed(value, descriptor)
-
-    # literals
-
-    def visit_Null(self, node: ast.Null) -> Any:
-        return None
-
-    def visit_Integer(self, node: ast.Integer) -> Any:
-        return node.py_val
-
-    def visit_Float(self, node: ast.Float) -> Any:
-        return node.py_val
-
-    def visit_Boolean(self, node: ast.Boolean) -> Any:
-        return node.py_val
-
-    def visit_String(self, node: ast.String) -> Any:
-        return node.py_val
-
-    def visit_Date(self, node: ast.Date) -> Any:
-        try:
-            return node.py_val
-        except ValueError:
-            raise QueryError(f"'{node.val}' is not a valid Edm.Date.") from None
-
-    def visit_DateTime(self, node: ast.DateTime) -> Any:
-        moment = parse_datetime(node.val)
-        if moment is None:
-            raise QueryError(f"'{node.val}' is not a valid Edm.DateTimeOffset.")
-        return moment
-
-    def visit_Time(self, node: ast.Time) -> Any:
-        try:
-            return time.fromisoformat(node.val)
-        except ValueError:
-            raise QueryError(f"'{node.val}' is not a valid Edm.TimeOfDay.") from None
-
-    def visit_Duration(self, node: ast.Duration) -> Any:
-        delta = parse_duration(node.val)
-        if delta is None:
-            raise QueryError(f"'{node.val}' is not a valid Edm.Duration.")
-        return delta
-
-    def visit_GUID(self, node: ast.GUID) -> Any:
-        return str(uuid.UUID(node.val))
-
-    def visit_List(self, node: ast.List) -> Any:
-        return [self.visit(item) for item in node.val]
-
-    # operators
-
-    def visit_Compare(self, node: ast.Compare) -> Any:
-        left = self.visit(node.left)
-        right = self.visit(node.right)
-        if isinstance(node.comparator, ast.In):
-            if not isinstance(right, list):
-                raise QueryError("The 'in' operator needs a list.")
-            for item in right:
-                self._check_types(left, item, "In")
-            return left in right
-        name, compare = _COMPARATORS[type(node.comparator)]
-        self._check_types(left, right, name)
-        if left is None or right is None:
-            if name in ("Equal", "NotEqual"):
-                return compare(left, right)
-            return None
-        return compare(left, right)
-
-    @staticmethod
-    def _check_types(left: Any, right: Any, operator: str) -> None:
-        if not _comparable(left, right):
-            raise QueryError(
-                "A binary operator with incompatible types was detected. Found operand types "
-                f"'{_edm(left)}' and '{_edm(right)}' for operator kind '{operator}'."
-            )
-
-    def visit_BoolOp(self, node: ast.BoolOp) -> Any:
-        left = self._boolean(self.visit(node.left))
-        right = self._boolean(self.visit(node.right))
-        if isinstance(node.op, ast.And):
-            if left is False or right is False:
-                return False
-            return None if left is None or right is None else True
-        if left is True or right is True:
-            return True
-        return None if left is None or right is None else False
-
-    @staticmethod
-    def _boolean(value: Any) -> bool | None:
-        if value is None or isinstance(value, bool):
-            return value
-        raise QueryError(f"The expression must evaluate to Edm.Boolean, got {_edm(value)}.")
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> Any:
-        value = self.visit(node.operand)
-        if isinstance(node.op, ast.Not):
-            value = self._boolean(value)
-            return None if value is None else not value
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, timedelta)):
-            raise QueryError(f"Cannot negate a value of type {_edm(value)}.")
-        return -value
-
-    def visit_BinOp(self, node: ast.BinOp) -> Any:
-        left = self.visit(node.left)
-        right = self.visit(node.right)
-        if left is None or right is None:
-            return None
-        try:
-            if isinstance(node.op, ast.Add):
-                return left + right
-            if isinstance(node.op, ast.Sub):
-                return left - right
-            if isinstance(node.op, ast.Mult):
-                return left * right
-            if isinstance(node.op, ast.Div):
-                if isinstance(left, int) and isinstance(right, int):
-                    return int(left / right)
-                return left / right
-            if isinstance(node.op, ast.Mod):
-                return math.fmod(left, right) if isinstance(left, float) or isinstance(right, float) else left % right
-        except ZeroDivisionError:
-            raise QueryError("Division by zero in $filter.") from None
-        except TypeError:
-            raise QueryError(f"Arithmetic on incompatible types {_edm(left)} and {_edm(right)}.") from None
-        raise QueryError(f"Unsupported operator {type(node.op).__name__}.")  # pragma: no cover
-
-    # functions
-
-    def visit_Call(self, node: ast.Call) -> Any:
-        name = _full_name(node.func)
-        function = _FUNCTIONS.get(name)
-        if function is None:
-            raise QueryError(f"An unknown function with name '{name}' was found.")
-        args = [self.visit(arg) for arg in node.args]
-        if name not in ("concat", "now", "mindatetime", "maxdatetime") and any(a is None for a in args):
-            return None  # null propagation
-        try:
-            return function(*args)
-        except (TypeError, AttributeError, ValueError):
-            kinds = ", ".join(_edm(a) for a in args)
-            raise QueryError(f"No function signature for the function with name '{name}' matches ({kinds}).") from None
-
-    def visit_CollectionLambda(self, node: ast.CollectionLambda) -> Any:
-        owner, descriptor = self._member(node.owner)
-        if descriptor.get("type") != "array":
-            raise QueryError("any() and all() apply to collections only.")
-        items = owner if isinstance(owner, list) else []
-        item_descriptor: Mapping[str, Any] = descriptor.get("items") or {}
-        if node.lambda_ is None:
-            if isinstance(node.operator, ast.All):
-                raise QueryError("all() needs a lambda expression.")
-            return bool(items)
-        lambda_ = node.lambda_
-        variable = lambda_.identifier.name
-        target, _ = self.catalog.descriptor_target(descriptor)
-
-        def holds(item: Any) -> Any:
-            scope = {**self.variables, variable: (item, {"ref": target} if target else item_descriptor)}
-            return _Evaluator(self.catalog, self.schema, self.record, scope).visit(lambda_.expression)
-
-        # Check names once even when the collection is empty.
-        holds({} if target else None)
-        results = [holds(item) is True for item in items]
-        return any(results) if isinstance(node.operator, ast.Any) else all(results)
-
-
-def _full_name(identifier: ast.Identifier) -> str:
-    return ".".join((*identifier.namespace, identifier.name))
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _substring(value: Any, start: Any, length: Any = None) -> str:
-    text = _text(value)
-    if not isinstance(start, int):
-        raise TypeError
-    return text[start:] if length is None else text[start : start + int(length)]
-
-
-def _moment(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError
-    return value
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raise TypeError
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError
-    return float(value)
-
-
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "contains": lambda s, t: _text(t) in _text(s),
-    "startswith": lambda s, t: _text(s).startswith(_text(t)),
-    "endswith": lambda s, t: _text(s).endswith(_text(t)),
-    "tolower": lambda s: _text(s).lower(),
-    "toupper": lambda s: _text(s).upper(),
-    "trim": lambda s: _text(s).strip(),
-    "length": lambda s: len(_text(s)),
-    "indexof": lambda s, t: _text(s).find(_text(t)),
-    "substring": _substring,
-    "concat": lambda a, b: None if a is None or b is None else _text(a) + _text(b),
-    "matchesPattern": lambda s, p: re.search(_text(p), _text(s)) is not None,
-    "year": lambda d: _day(d).year,
-    "month": lambda d: _day(d).month,
-    "day": lambda d: _day(d).day,
-    "hour": lambda d: _moment(d).hour,
-    "minute": lambda d: _moment(d).minute,
-    "second": lambda d: _moment(d).second,
-    "date": _day,
-    "time": lambda d: _moment(d).timetz().replace(tzinfo=None),
-    "now": lambda: datetime.now(timezone.utc),
-    "mindatetime": lambda: datetime.min.replace(tzinfo=timezone.utc),
-    "maxdatetime": lambda: datetime.max.replace(tzinfo=timezone.utc),
-    "round": lambda n: float(round(_number(n))),
-    "floor": lambda n: float(math.floor(_number(n))),
-    "ceiling": lambda n: float(math.ceil(_number(n))),
-}
