@@ -7,7 +7,7 @@
         pbx = XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret)
         print([u.number for u in pbx.users.list_user(top=5)])
 
-What it does, as a 3CX PBX does it (see ``/work/shared/design/wire-facts.md`` in the project):
+What it does, as a 3CX PBX does it:
 
 * ``POST /connect/token`` (form credentials, or HTTP Basic for ``customer-portal``) issues HS256 JWTs with one
   live token per principal: a new token revokes the previous one. ``expires_in`` in seconds or, like builds

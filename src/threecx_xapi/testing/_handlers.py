@@ -239,7 +239,7 @@ class Dispatcher:
             descriptor = model_descriptor(module, model)
             sample = self.state.sample(operation_id, lambda: self.factory.value(descriptor, model, operation_id))
             return Reply(status, json=copy.deepcopy(sample))
-        parsed = parsed_type(str(operation["module"])) if not model else None
+        parsed = parsed_type(str(operation["module"]), self.catalog.schemas) if not model else None
         if parsed is not None and parsed[0] == "enum":
             return Reply(status, json=parsed[1])
         if parsed is not None and "properties" in (self.catalog.schemas.get(parsed[1]) or {}):

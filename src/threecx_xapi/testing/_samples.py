@@ -232,12 +232,12 @@ def _hint_descriptor(hint: Any) -> dict[str, Any] | None:
     return None
 
 
-def parsed_type(module_name: str) -> tuple[str, Any] | None:
+def parsed_type(module_name: str, schemas: Mapping[str, Any]) -> tuple[str, Any] | None:
     """What an operation's generated ``_parse_response`` builds, where the registry names no model.
 
     The registry loses the model of ``allOf``-wrapped nullable responses and of bare enum responses; the
-    generated module still knows it. Returns ``("schema", name)`` for a model class, ``("enum", value)`` (the
-    first member) for an enum, or None.
+    generated module still knows it. Returns ``("schema", name)`` for a model class, ``("enum", value)`` for an
+    enum (its first value in the document's order), or None.
     """
     module = importlib.import_module(module_name)
     parse = getattr(module, "_parse_response", None)
@@ -249,6 +249,9 @@ def parsed_type(module_name: str) -> tuple[str, Any] | None:
             continue
         cls = getattr(module, name, None)
         if isinstance(cls, type) and issubclass(cls, enum.Enum):
+            values = (schemas.get(name) or {}).get("enum")
+            if values:
+                return "enum", values[0]
             members = list(cls)
             return ("enum", members[0].value) if members else None
         if isinstance(cls, type):
