@@ -54,6 +54,7 @@ class FacadeMethod:
     body_kind: str | None
     returns: str
     page_item: str | None
+    file: bool = False  # a download: the PBX may answer with a file instead of JSON
     imports: set[str] = field(default_factory=set)
 
     @property
@@ -140,6 +141,7 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
         body_kind=body_kind,
         returns=view.return_type,
         page_item=page_item,
+        file=view.file_response,
         imports=imports,
     )
 

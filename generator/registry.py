@@ -41,6 +41,7 @@ class OperationView:
     return_type: str
     file_response: bool
     statuses_with_body: list[int]  # 2xx statuses whose response the document gives a body
+    model_result: bool  # the success body is an object (a model), not a primitive or enum OData wraps in "value"
     record: dict[str, Any]
 
 
@@ -73,8 +74,12 @@ def _type_name(schema: dict[str, Any]) -> str:
 
 
 def _model_of(prop: Property) -> tuple[str, str] | None:
+    """The model class (and module) of a property, looking through a nullable union (``allOf`` + nullable)."""
     if isinstance(prop, ModelProperty):
         return prop.class_info.name, prop.class_info.module_name
+    models = [inner for inner in getattr(prop, "inner_properties", []) if isinstance(inner, ModelProperty)]
+    if len(models) == 1:
+        return models[0].class_info.name, models[0].class_info.module_name
     return None
 
 
@@ -202,6 +207,7 @@ def build_operation(
         return_type=return_type,
         file_response=file_response,
         statuses_with_body=sorted(with_body),
+        model_result=response_model is not None,
         record=record_out,
     )
 

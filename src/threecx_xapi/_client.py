@@ -16,10 +16,10 @@ from urllib.parse import quote
 import httpx
 from threecx_xapi_client import odata
 from threecx_xapi_client.resources import AsyncResources, SyncResources
-from threecx_xapi_client.types import UNSET
+from threecx_xapi_client.types import UNSET, File
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth
-from ._exceptions import status_error_from_response
+from ._exceptions import XAPIError, status_error_from_response
 from ._operations import Operation, operation
 from ._paging import AsyncPage, PageData, PageParams, SyncPage
 from ._response import RawResponse
@@ -37,6 +37,14 @@ ENV_CLIENT_SECRET = "THREECX_XAPI_CLIENT_SECRET"
 _QUERY_SAFE = "'(),/:$@"
 
 _Self = TypeVar("_Self", bound="_BaseXAPI")
+
+
+class _FileAnswer(Exception):
+    """A paged download answered with a file (CSV, ZIP, ...) instead of JSON: returned, not dropped."""
+
+    def __init__(self, file: File, response: httpx.Response) -> None:
+        self.file = file
+        self.response = response
 
 
 class _WireBody:
@@ -188,13 +196,18 @@ class _BaseXAPI:
     # --- interpreting a response -------------------------------------------------------------------------
 
     def _finish(self, op: Operation, response: httpx.Response) -> Any:
-        warn_once_on_mismatch(response)
+        warn_once_on_mismatch(response, stacklevel=6)  # point at the caller of pbx.<tag>.<operation>()
         if not response.is_success:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
         return op.module._build_response(response=response).parsed
 
     @staticmethod
-    def _page_data(parsed: Any, response: httpx.Response) -> PageData[Any]:
+    def _page_data(parsed: Any, response: httpx.Response, params: PageParams, first: PageParams) -> PageData[Any]:
+        if isinstance(parsed, File):
+            if params == first:
+                raise _FileAnswer(parsed, response)
+            raise XAPIError(f"{response.request.url.path}: a later page was answered with a file, not JSON")
+
         def given(value: Any) -> Any:
             return None if value is UNSET else value
 
@@ -336,15 +349,20 @@ class XAPI(_BaseXAPI, SyncResources):
     def _page(
         self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions, raw: bool = False
     ) -> Any:
+        self._check_paging(args)
+        first = PageParams(top=_int_or_none(args.get("top")), skip=_skip(args))
+
         def fetch(params: PageParams) -> PageData[Any]:
             op, request_kwargs = self._prepare(
                 operation_id, self._page_args(args, params), options=options, next_link=params.next_link
             )
             response = self._send(op.method, request_kwargs)
-            return self._page_data(self._finish(op, response), response)
+            return self._page_data(self._finish(op, response), response, params, first)
 
-        self._check_paging(args)
-        page = SyncPage.first(fetch, PageParams(top=_int_or_none(args.get("top")), skip=_skip(args)))
+        try:
+            page = SyncPage.first(fetch, first)
+        except _FileAnswer as answer:
+            return RawResponse(answer.file, answer.response) if raw else answer.file
         return _raw_page(page) if raw else page
 
     def close(self) -> None:
@@ -433,15 +451,20 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
     async def _page(
         self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions, raw: bool = False
     ) -> Any:
+        self._check_paging(args)
+        first = PageParams(top=_int_or_none(args.get("top")), skip=_skip(args))
+
         async def fetch(params: PageParams) -> PageData[Any]:
             op, request_kwargs = self._prepare(
                 operation_id, self._page_args(args, params), options=options, next_link=params.next_link
             )
             response = await self._send(op.method, request_kwargs)
-            return self._page_data(self._finish(op, response), response)
+            return self._page_data(self._finish(op, response), response, params, first)
 
-        self._check_paging(args)
-        page = await AsyncPage.first(fetch, PageParams(top=_int_or_none(args.get("top")), skip=_skip(args)))
+        try:
+            page = await AsyncPage.first(fetch, first)
+        except _FileAnswer as answer:
+            return RawResponse(answer.file, answer.response) if raw else answer.file
         return _raw_page(page) if raw else page
 
     async def close(self) -> None:

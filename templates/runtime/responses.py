@@ -15,7 +15,7 @@ import httpx
 from .errors import ODataError
 from .types import File, Response
 
-__all__ = ["failed", "file", "file_name", "is_json", "json", "parse"]
+__all__ = ["failed", "file", "file_name", "is_json", "json", "parse", "value"]
 
 T = TypeVar("T")
 
@@ -53,6 +53,14 @@ def parse(response: httpx.Response, build: Callable[[Any], T]) -> T:
         return build(json(response))
     finally:
         gc.enable()
+
+
+def value(response: httpx.Response) -> Any:
+    """A primitive or enum result: OData wraps it as ``{"@odata.context": ..., "value": ...}``; bare is kept."""
+    data = json(response)
+    if isinstance(data, dict) and "value" in data and all(k == "value" or k.startswith("@") for k in data):
+        return data["value"]
+    return data
 
 
 def file_name(content_disposition: str) -> str | None:

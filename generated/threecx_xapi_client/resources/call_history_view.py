@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.call_history_view import CallHistoryView
+    from ..types import File
 
 __all__ = [
     "AsyncCallHistoryViewResource",
@@ -47,7 +48,7 @@ class CallHistoryViewResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CallHistoryView]:
+    ) -> SyncPage[CallHistoryView] | File:
         """Invoke function DownloadCallHistory (``DownloadCallHistory``).
 
         Args:
@@ -62,8 +63,9 @@ class CallHistoryViewResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[CallHistoryView] = self._page(
+        result: SyncPage[CallHistoryView] | File = self._page(
             "DownloadCallHistory",
             {
                 "top": top,
@@ -145,9 +147,9 @@ class CallHistoryViewResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[CallHistoryView]]:
+    ) -> RawResponse[SyncPage[CallHistoryView] | File]:
         """Like ``CallHistoryViewResource.download_call_history``, with the raw response."""
-        result: RawResponse[SyncPage[CallHistoryView]] = self._page(
+        result: RawResponse[SyncPage[CallHistoryView] | File] = self._page(
             "DownloadCallHistory",
             {
                 "top": top,
@@ -218,7 +220,7 @@ class AsyncCallHistoryViewResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[CallHistoryView]:
+    ) -> AsyncPage[CallHistoryView] | File:
         """Invoke function DownloadCallHistory (``DownloadCallHistory``).
 
         Args:
@@ -233,8 +235,9 @@ class AsyncCallHistoryViewResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[CallHistoryView] = await self._page(
+        result: AsyncPage[CallHistoryView] | File = await self._page(
             "DownloadCallHistory",
             {
                 "top": top,
@@ -316,9 +319,9 @@ class AsyncCallHistoryViewResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[CallHistoryView]]:
+    ) -> RawResponse[AsyncPage[CallHistoryView] | File]:
         """Like ``AsyncCallHistoryViewResource.download_call_history``, with the raw response."""
-        result: RawResponse[AsyncPage[CallHistoryView]] = await self._page(
+        result: RawResponse[AsyncPage[CallHistoryView] | File] = await self._page(
             "DownloadCallHistory",
             {
                 "top": top,

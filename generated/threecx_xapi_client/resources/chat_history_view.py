@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.chat_history_view import ChatHistoryView
+    from ..types import File
 
 __all__ = [
     "AsyncChatHistoryViewResource",
@@ -48,7 +49,7 @@ class ChatHistoryViewResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ChatHistoryView]:
+    ) -> SyncPage[ChatHistoryView] | File:
         """Invoke function DownloadChatHistory (``DownloadChatHistory``).
 
         Args:
@@ -64,8 +65,9 @@ class ChatHistoryViewResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ChatHistoryView] = self._page(
+        result: SyncPage[ChatHistoryView] | File = self._page(
             "DownloadChatHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -149,9 +151,9 @@ class ChatHistoryViewResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ChatHistoryView]]:
+    ) -> RawResponse[SyncPage[ChatHistoryView] | File]:
         """Like ``ChatHistoryViewResource.download_chat_history``, with the raw response."""
-        result: RawResponse[SyncPage[ChatHistoryView]] = self._page(
+        result: RawResponse[SyncPage[ChatHistoryView] | File] = self._page(
             "DownloadChatHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -224,7 +226,7 @@ class AsyncChatHistoryViewResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ChatHistoryView]:
+    ) -> AsyncPage[ChatHistoryView] | File:
         """Invoke function DownloadChatHistory (``DownloadChatHistory``).
 
         Args:
@@ -240,8 +242,9 @@ class AsyncChatHistoryViewResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ChatHistoryView] = await self._page(
+        result: AsyncPage[ChatHistoryView] | File = await self._page(
             "DownloadChatHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -325,9 +328,9 @@ class AsyncChatHistoryViewResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ChatHistoryView]]:
+    ) -> RawResponse[AsyncPage[ChatHistoryView] | File]:
         """Like ``AsyncChatHistoryViewResource.download_chat_history``, with the raw response."""
-        result: RawResponse[AsyncPage[ChatHistoryView]] = await self._page(
+        result: RawResponse[AsyncPage[ChatHistoryView] | File] = await self._page(
             "DownloadChatHistory",
             {
                 "client_time_zone": client_time_zone,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.chat_messages_history_view import ChatMessagesHistoryView
+    from ..types import File
 
 __all__ = [
     "AsyncChatMessagesHistoryViewResource",
@@ -48,7 +49,7 @@ class ChatMessagesHistoryViewResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ChatMessagesHistoryView]:
+    ) -> SyncPage[ChatMessagesHistoryView] | File:
         """Invoke function DownloadChatMessagesHistory (``DownloadChatMessagesHistory``).
 
         Args:
@@ -64,8 +65,9 @@ class ChatMessagesHistoryViewResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatMessagesHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ChatMessagesHistoryView] = self._page(
+        result: SyncPage[ChatMessagesHistoryView] | File = self._page(
             "DownloadChatMessagesHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -149,9 +151,9 @@ class ChatMessagesHistoryViewResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ChatMessagesHistoryView]]:
+    ) -> RawResponse[SyncPage[ChatMessagesHistoryView] | File]:
         """Like ``ChatMessagesHistoryViewResource.download_chat_messages_history``, with the raw response."""
-        result: RawResponse[SyncPage[ChatMessagesHistoryView]] = self._page(
+        result: RawResponse[SyncPage[ChatMessagesHistoryView] | File] = self._page(
             "DownloadChatMessagesHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -224,7 +226,7 @@ class AsyncChatMessagesHistoryViewResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ChatMessagesHistoryView]:
+    ) -> AsyncPage[ChatMessagesHistoryView] | File:
         """Invoke function DownloadChatMessagesHistory (``DownloadChatMessagesHistory``).
 
         Args:
@@ -240,8 +242,9 @@ class AsyncChatMessagesHistoryViewResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatMessagesHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ChatMessagesHistoryView] = await self._page(
+        result: AsyncPage[ChatMessagesHistoryView] | File = await self._page(
             "DownloadChatMessagesHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -325,9 +328,9 @@ class AsyncChatMessagesHistoryViewResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ChatMessagesHistoryView]]:
+    ) -> RawResponse[AsyncPage[ChatMessagesHistoryView] | File]:
         """Like ``AsyncChatMessagesHistoryViewResource.download_chat_messages_history``, with the raw response."""
-        result: RawResponse[AsyncPage[ChatMessagesHistoryView]] = await self._page(
+        result: RawResponse[AsyncPage[ChatMessagesHistoryView] | File] = await self._page(
             "DownloadChatMessagesHistory",
             {
                 "client_time_zone": client_time_zone,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.event_log import EventLog
+    from ..types import File
 
 __all__ = [
     "AsyncEventLogsResource",
@@ -47,7 +48,7 @@ class EventLogsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[EventLog]:
+    ) -> SyncPage[EventLog] | File:
         """Invoke function DownloadEventLogs (``DownloadEventLogs``).
 
         Args:
@@ -62,8 +63,9 @@ class EventLogsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every EventLog across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[EventLog] = self._page(
+        result: SyncPage[EventLog] | File = self._page(
             "DownloadEventLogs",
             {
                 "top": top,
@@ -164,9 +166,9 @@ class EventLogsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[EventLog]]:
+    ) -> RawResponse[SyncPage[EventLog] | File]:
         """Like ``EventLogsResource.download_event_logs``, with the raw response."""
-        result: RawResponse[SyncPage[EventLog]] = self._page(
+        result: RawResponse[SyncPage[EventLog] | File] = self._page(
             "DownloadEventLogs",
             {
                 "top": top,
@@ -252,7 +254,7 @@ class AsyncEventLogsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[EventLog]:
+    ) -> AsyncPage[EventLog] | File:
         """Invoke function DownloadEventLogs (``DownloadEventLogs``).
 
         Args:
@@ -267,8 +269,9 @@ class AsyncEventLogsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every EventLog across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[EventLog] = await self._page(
+        result: AsyncPage[EventLog] | File = await self._page(
             "DownloadEventLogs",
             {
                 "top": top,
@@ -369,9 +372,9 @@ class AsyncEventLogsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[EventLog]]:
+    ) -> RawResponse[AsyncPage[EventLog] | File]:
         """Like ``AsyncEventLogsResource.download_event_logs``, with the raw response."""
-        result: RawResponse[AsyncPage[EventLog]] = await self._page(
+        result: RawResponse[AsyncPage[EventLog] | File] = await self._page(
             "DownloadEventLogs",
             {
                 "top": top,

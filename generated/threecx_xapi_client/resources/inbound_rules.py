@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.inbound_rule import InboundRule
+    from ..types import File
 
 __all__ = [
     "AsyncInboundRulesResource",
@@ -122,7 +123,7 @@ class InboundRulesResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[InboundRule]:
+    ) -> SyncPage[InboundRule] | File:
         """Invoke function ExportCallerIdRules (``ExportCallerIdRules``).
 
         Args:
@@ -137,8 +138,9 @@ class InboundRulesResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundRule across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[InboundRule] = self._page(
+        result: SyncPage[InboundRule] | File = self._page(
             "ExportCallerIdRules",
             {
                 "top": top,
@@ -327,9 +329,9 @@ class InboundRulesResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[InboundRule]]:
+    ) -> RawResponse[SyncPage[InboundRule] | File]:
         """Like ``InboundRulesResource.export_caller_id_rules``, with the raw response."""
-        result: RawResponse[SyncPage[InboundRule]] = self._page(
+        result: RawResponse[SyncPage[InboundRule] | File] = self._page(
             "ExportCallerIdRules",
             {
                 "top": top,
@@ -512,7 +514,7 @@ class AsyncInboundRulesResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[InboundRule]:
+    ) -> AsyncPage[InboundRule] | File:
         """Invoke function ExportCallerIdRules (``ExportCallerIdRules``).
 
         Args:
@@ -527,8 +529,9 @@ class AsyncInboundRulesResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundRule across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[InboundRule] = await self._page(
+        result: AsyncPage[InboundRule] | File = await self._page(
             "ExportCallerIdRules",
             {
                 "top": top,
@@ -717,9 +720,9 @@ class AsyncInboundRulesResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[InboundRule]]:
+    ) -> RawResponse[AsyncPage[InboundRule] | File]:
         """Like ``AsyncInboundRulesResource.export_caller_id_rules``, with the raw response."""
-        result: RawResponse[AsyncPage[InboundRule]] = await self._page(
+        result: RawResponse[AsyncPage[InboundRule] | File] = await self._page(
             "ExportCallerIdRules",
             {
                 "top": top,

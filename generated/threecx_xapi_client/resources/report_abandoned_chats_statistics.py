@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.abandoned_chats_statistics import AbandonedChatsStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportAbandonedChatsStatisticsResource",
@@ -54,7 +55,7 @@ class ReportAbandonedChatsStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[AbandonedChatsStatistics]:
+    ) -> SyncPage[AbandonedChatsStatistics] | File:
         """Invoke function DownloadAbandonedChatsStatistics (``DownloadAbandonedChatsStatistics``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportAbandonedChatsStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AbandonedChatsStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[AbandonedChatsStatistics] = self._page(
+        result: SyncPage[AbandonedChatsStatistics] | File = self._page(
             "DownloadAbandonedChatsStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -179,9 +181,9 @@ class ReportAbandonedChatsStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[AbandonedChatsStatistics]]:
+    ) -> RawResponse[SyncPage[AbandonedChatsStatistics] | File]:
         """Like ``ReportAbandonedChatsStatisticsResource.download_abandoned_chats_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[AbandonedChatsStatistics]] = self._page(
+        result: RawResponse[SyncPage[AbandonedChatsStatistics] | File] = self._page(
             "DownloadAbandonedChatsStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -270,7 +272,7 @@ class AsyncReportAbandonedChatsStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[AbandonedChatsStatistics]:
+    ) -> AsyncPage[AbandonedChatsStatistics] | File:
         """Invoke function DownloadAbandonedChatsStatistics (``DownloadAbandonedChatsStatistics``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportAbandonedChatsStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AbandonedChatsStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[AbandonedChatsStatistics] = await self._page(
+        result: AsyncPage[AbandonedChatsStatistics] | File = await self._page(
             "DownloadAbandonedChatsStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -395,9 +398,9 @@ class AsyncReportAbandonedChatsStatisticsResourceWithRawResponse(AsyncAPIResourc
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[AbandonedChatsStatistics]]:
+    ) -> RawResponse[AsyncPage[AbandonedChatsStatistics] | File]:
         """Like ``AsyncReportAbandonedChatsStatisticsResource.download_abandoned_chats_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[AbandonedChatsStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[AbandonedChatsStatistics] | File] = await self._page(
             "DownloadAbandonedChatsStatistics",
             {
                 "queue_dn_str": queue_dn_str,

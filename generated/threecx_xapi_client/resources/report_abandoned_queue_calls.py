@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.abandoned_queue_calls import AbandonedQueueCalls
+    from ..types import File
 
 __all__ = [
     "AsyncReportAbandonedQueueCallsResource",
@@ -54,7 +55,7 @@ class ReportAbandonedQueueCallsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[AbandonedQueueCalls]:
+    ) -> SyncPage[AbandonedQueueCalls] | File:
         """Invoke function DownloadAbandonedQueueCalls (``DownloadAbandonedQueueCalls``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportAbandonedQueueCallsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AbandonedQueueCalls across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[AbandonedQueueCalls] = self._page(
+        result: SyncPage[AbandonedQueueCalls] | File = self._page(
             "DownloadAbandonedQueueCalls",
             {
                 "period_from": period_from,
@@ -179,9 +181,9 @@ class ReportAbandonedQueueCallsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[AbandonedQueueCalls]]:
+    ) -> RawResponse[SyncPage[AbandonedQueueCalls] | File]:
         """Like ``ReportAbandonedQueueCallsResource.download_abandoned_queue_calls``, with the raw response."""
-        result: RawResponse[SyncPage[AbandonedQueueCalls]] = self._page(
+        result: RawResponse[SyncPage[AbandonedQueueCalls] | File] = self._page(
             "DownloadAbandonedQueueCalls",
             {
                 "period_from": period_from,
@@ -270,7 +272,7 @@ class AsyncReportAbandonedQueueCallsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[AbandonedQueueCalls]:
+    ) -> AsyncPage[AbandonedQueueCalls] | File:
         """Invoke function DownloadAbandonedQueueCalls (``DownloadAbandonedQueueCalls``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportAbandonedQueueCallsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AbandonedQueueCalls across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[AbandonedQueueCalls] = await self._page(
+        result: AsyncPage[AbandonedQueueCalls] | File = await self._page(
             "DownloadAbandonedQueueCalls",
             {
                 "period_from": period_from,
@@ -395,9 +398,9 @@ class AsyncReportAbandonedQueueCallsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[AbandonedQueueCalls]]:
+    ) -> RawResponse[AsyncPage[AbandonedQueueCalls] | File]:
         """Like ``AsyncReportAbandonedQueueCallsResource.download_abandoned_queue_calls``, with the raw response."""
-        result: RawResponse[AsyncPage[AbandonedQueueCalls]] = await self._page(
+        result: RawResponse[AsyncPage[AbandonedQueueCalls] | File] = await self._page(
             "DownloadAbandonedQueueCalls",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.agent_login_history import AgentLoginHistory
+    from ..types import File
 
 __all__ = [
     "AsyncReportAgentLoginHistoryResource",
@@ -54,7 +55,7 @@ class ReportAgentLoginHistoryResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[AgentLoginHistory]:
+    ) -> SyncPage[AgentLoginHistory] | File:
         """Invoke function DownloadAgentLoginHistory (``DownloadAgentLoginHistory``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportAgentLoginHistoryResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AgentLoginHistory across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[AgentLoginHistory] = self._page(
+        result: SyncPage[AgentLoginHistory] | File = self._page(
             "DownloadAgentLoginHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -182,9 +184,9 @@ class ReportAgentLoginHistoryResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[AgentLoginHistory]]:
+    ) -> RawResponse[SyncPage[AgentLoginHistory] | File]:
         """Like ``ReportAgentLoginHistoryResource.download_agent_login_history``, with the raw response."""
-        result: RawResponse[SyncPage[AgentLoginHistory]] = self._page(
+        result: RawResponse[SyncPage[AgentLoginHistory] | File] = self._page(
             "DownloadAgentLoginHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -275,7 +277,7 @@ class AsyncReportAgentLoginHistoryResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[AgentLoginHistory]:
+    ) -> AsyncPage[AgentLoginHistory] | File:
         """Invoke function DownloadAgentLoginHistory (``DownloadAgentLoginHistory``).
 
         Args:
@@ -295,8 +297,9 @@ class AsyncReportAgentLoginHistoryResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AgentLoginHistory across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[AgentLoginHistory] = await self._page(
+        result: AsyncPage[AgentLoginHistory] | File = await self._page(
             "DownloadAgentLoginHistory",
             {
                 "client_time_zone": client_time_zone,
@@ -403,9 +406,9 @@ class AsyncReportAgentLoginHistoryResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[AgentLoginHistory]]:
+    ) -> RawResponse[AsyncPage[AgentLoginHistory] | File]:
         """Like ``AsyncReportAgentLoginHistoryResource.download_agent_login_history``, with the raw response."""
-        result: RawResponse[AsyncPage[AgentLoginHistory]] = await self._page(
+        result: RawResponse[AsyncPage[AgentLoginHistory] | File] = await self._page(
             "DownloadAgentLoginHistory",
             {
                 "client_time_zone": client_time_zone,

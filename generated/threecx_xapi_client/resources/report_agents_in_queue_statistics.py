@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.agents_in_queue_statistics import AgentsInQueueStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportAgentsInQueueStatisticsResource",
@@ -53,7 +54,7 @@ class ReportAgentsInQueueStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[AgentsInQueueStatistics]:
+    ) -> SyncPage[AgentsInQueueStatistics] | File:
         """Invoke function DownloadAgentsInQueueStatistics (``DownloadAgentsInQueueStatistics``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportAgentsInQueueStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AgentsInQueueStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[AgentsInQueueStatistics] = self._page(
+        result: SyncPage[AgentsInQueueStatistics] | File = self._page(
             "DownloadAgentsInQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportAgentsInQueueStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[AgentsInQueueStatistics]]:
+    ) -> RawResponse[SyncPage[AgentsInQueueStatistics] | File]:
         """Like ``ReportAgentsInQueueStatisticsResource.download_agents_in_queue_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[AgentsInQueueStatistics]] = self._page(
+        result: RawResponse[SyncPage[AgentsInQueueStatistics] | File] = self._page(
             "DownloadAgentsInQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportAgentsInQueueStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[AgentsInQueueStatistics]:
+    ) -> AsyncPage[AgentsInQueueStatistics] | File:
         """Invoke function DownloadAgentsInQueueStatistics (``DownloadAgentsInQueueStatistics``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportAgentsInQueueStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AgentsInQueueStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[AgentsInQueueStatistics] = await self._page(
+        result: AsyncPage[AgentsInQueueStatistics] | File = await self._page(
             "DownloadAgentsInQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportAgentsInQueueStatisticsResourceWithRawResponse(AsyncAPIResource
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[AgentsInQueueStatistics]]:
+    ) -> RawResponse[AsyncPage[AgentsInQueueStatistics] | File]:
         """Like ``AsyncReportAgentsInQueueStatisticsResource.download_agents_in_queue_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[AgentsInQueueStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[AgentsInQueueStatistics] | File] = await self._page(
             "DownloadAgentsInQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,

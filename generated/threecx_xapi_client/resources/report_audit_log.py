@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.audit_log import AuditLog
+    from ..types import File
 
 __all__ = [
     "AsyncReportAuditLogResource",
@@ -48,7 +49,7 @@ class ReportAuditLogResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[AuditLog]:
+    ) -> SyncPage[AuditLog] | File:
         """Invoke function DownloadAuditLog (``DownloadAuditLog``).
 
         Args:
@@ -64,8 +65,9 @@ class ReportAuditLogResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AuditLog across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[AuditLog] = self._page(
+        result: SyncPage[AuditLog] | File = self._page(
             "DownloadAuditLog",
             {
                 "client_time_zone": client_time_zone,
@@ -149,9 +151,9 @@ class ReportAuditLogResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[AuditLog]]:
+    ) -> RawResponse[SyncPage[AuditLog] | File]:
         """Like ``ReportAuditLogResource.download_audit_log``, with the raw response."""
-        result: RawResponse[SyncPage[AuditLog]] = self._page(
+        result: RawResponse[SyncPage[AuditLog] | File] = self._page(
             "DownloadAuditLog",
             {
                 "client_time_zone": client_time_zone,
@@ -224,7 +226,7 @@ class AsyncReportAuditLogResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[AuditLog]:
+    ) -> AsyncPage[AuditLog] | File:
         """Invoke function DownloadAuditLog (``DownloadAuditLog``).
 
         Args:
@@ -240,8 +242,9 @@ class AsyncReportAuditLogResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every AuditLog across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[AuditLog] = await self._page(
+        result: AsyncPage[AuditLog] | File = await self._page(
             "DownloadAuditLog",
             {
                 "client_time_zone": client_time_zone,
@@ -325,9 +328,9 @@ class AsyncReportAuditLogResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[AuditLog]]:
+    ) -> RawResponse[AsyncPage[AuditLog] | File]:
         """Like ``AsyncReportAuditLogResource.download_audit_log``, with the raw response."""
-        result: RawResponse[AsyncPage[AuditLog]] = await self._page(
+        result: RawResponse[AsyncPage[AuditLog] | File] = await self._page(
             "DownloadAuditLog",
             {
                 "client_time_zone": client_time_zone,

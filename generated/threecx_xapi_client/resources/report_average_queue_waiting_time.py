@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.time_report_data import TimeReportData
+    from ..types import File
 
 __all__ = [
     "AsyncReportAverageQueueWaitingTimeResource",
@@ -54,7 +55,7 @@ class ReportAverageQueueWaitingTimeResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[TimeReportData]:
+    ) -> SyncPage[TimeReportData] | File:
         """Invoke function DownloadAverageQueueWaitingTimeReport (``DownloadAverageQueueWaitingTimeReport``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportAverageQueueWaitingTimeResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every TimeReportData across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[TimeReportData] = self._page(
+        result: SyncPage[TimeReportData] | File = self._page(
             "DownloadAverageQueueWaitingTimeReport",
             {
                 "chart_date": chart_date,
@@ -182,9 +184,9 @@ class ReportAverageQueueWaitingTimeResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[TimeReportData]]:
+    ) -> RawResponse[SyncPage[TimeReportData] | File]:
         """Like ``ReportAverageQueueWaitingTimeResource.download_average_queue_waiting_time_report``, with the raw response."""
-        result: RawResponse[SyncPage[TimeReportData]] = self._page(
+        result: RawResponse[SyncPage[TimeReportData] | File] = self._page(
             "DownloadAverageQueueWaitingTimeReport",
             {
                 "chart_date": chart_date,
@@ -275,7 +277,7 @@ class AsyncReportAverageQueueWaitingTimeResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[TimeReportData]:
+    ) -> AsyncPage[TimeReportData] | File:
         """Invoke function DownloadAverageQueueWaitingTimeReport (``DownloadAverageQueueWaitingTimeReport``).
 
         Args:
@@ -295,8 +297,9 @@ class AsyncReportAverageQueueWaitingTimeResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every TimeReportData across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[TimeReportData] = await self._page(
+        result: AsyncPage[TimeReportData] | File = await self._page(
             "DownloadAverageQueueWaitingTimeReport",
             {
                 "chart_date": chart_date,
@@ -403,9 +406,9 @@ class AsyncReportAverageQueueWaitingTimeResourceWithRawResponse(AsyncAPIResource
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[TimeReportData]]:
+    ) -> RawResponse[AsyncPage[TimeReportData] | File]:
         """Like ``AsyncReportAverageQueueWaitingTimeResource.download_average_queue_waiting_time_report``, with the raw response."""
-        result: RawResponse[AsyncPage[TimeReportData]] = await self._page(
+        result: RawResponse[AsyncPage[TimeReportData] | File] = await self._page(
             "DownloadAverageQueueWaitingTimeReport",
             {
                 "chart_date": chart_date,

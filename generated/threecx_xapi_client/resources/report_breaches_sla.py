@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.breaches_sla import BreachesSla
+    from ..types import File
 
 __all__ = [
     "AsyncReportBreachesSlaResource",
@@ -54,7 +55,7 @@ class ReportBreachesSlaResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[BreachesSla]:
+    ) -> SyncPage[BreachesSla] | File:
         """Invoke function DownloadBreachesSla (``DownloadBreachesSla``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportBreachesSlaResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every BreachesSla across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[BreachesSla] = self._page(
+        result: SyncPage[BreachesSla] | File = self._page(
             "DownloadBreachesSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -179,9 +181,9 @@ class ReportBreachesSlaResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[BreachesSla]]:
+    ) -> RawResponse[SyncPage[BreachesSla] | File]:
         """Like ``ReportBreachesSlaResource.download_breaches_sla``, with the raw response."""
-        result: RawResponse[SyncPage[BreachesSla]] = self._page(
+        result: RawResponse[SyncPage[BreachesSla] | File] = self._page(
             "DownloadBreachesSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -270,7 +272,7 @@ class AsyncReportBreachesSlaResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[BreachesSla]:
+    ) -> AsyncPage[BreachesSla] | File:
         """Invoke function DownloadBreachesSla (``DownloadBreachesSla``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportBreachesSlaResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every BreachesSla across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[BreachesSla] = await self._page(
+        result: AsyncPage[BreachesSla] | File = await self._page(
             "DownloadBreachesSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -395,9 +398,9 @@ class AsyncReportBreachesSlaResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[BreachesSla]]:
+    ) -> RawResponse[AsyncPage[BreachesSla] | File]:
         """Like ``AsyncReportBreachesSlaResource.download_breaches_sla``, with the raw response."""
-        result: RawResponse[AsyncPage[BreachesSla]] = await self._page(
+        result: RawResponse[AsyncPage[BreachesSla] | File] = await self._page(
             "DownloadBreachesSla",
             {
                 "queue_dn_str": queue_dn_str,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.call_cost_by_extension_group import CallCostByExtensionGroup
+    from ..types import File
 
 __all__ = [
     "AsyncReportCallCostByExtensionGroupResource",
@@ -54,7 +55,7 @@ class ReportCallCostByExtensionGroupResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CallCostByExtensionGroup]:
+    ) -> SyncPage[CallCostByExtensionGroup] | File:
         """Invoke function DownloadCallCostByExtensionGroup (``DownloadCallCostByExtensionGroup``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportCallCostByExtensionGroupResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallCostByExtensionGroup across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[CallCostByExtensionGroup] = self._page(
+        result: SyncPage[CallCostByExtensionGroup] | File = self._page(
             "DownloadCallCostByExtensionGroup",
             {
                 "period_from": period_from,
@@ -179,9 +181,9 @@ class ReportCallCostByExtensionGroupResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[CallCostByExtensionGroup]]:
+    ) -> RawResponse[SyncPage[CallCostByExtensionGroup] | File]:
         """Like ``ReportCallCostByExtensionGroupResource.download_call_cost_by_extension_group``, with the raw response."""
-        result: RawResponse[SyncPage[CallCostByExtensionGroup]] = self._page(
+        result: RawResponse[SyncPage[CallCostByExtensionGroup] | File] = self._page(
             "DownloadCallCostByExtensionGroup",
             {
                 "period_from": period_from,
@@ -270,7 +272,7 @@ class AsyncReportCallCostByExtensionGroupResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[CallCostByExtensionGroup]:
+    ) -> AsyncPage[CallCostByExtensionGroup] | File:
         """Invoke function DownloadCallCostByExtensionGroup (``DownloadCallCostByExtensionGroup``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportCallCostByExtensionGroupResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallCostByExtensionGroup across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[CallCostByExtensionGroup] = await self._page(
+        result: AsyncPage[CallCostByExtensionGroup] | File = await self._page(
             "DownloadCallCostByExtensionGroup",
             {
                 "period_from": period_from,
@@ -395,9 +398,9 @@ class AsyncReportCallCostByExtensionGroupResourceWithRawResponse(AsyncAPIResourc
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[CallCostByExtensionGroup]]:
+    ) -> RawResponse[AsyncPage[CallCostByExtensionGroup] | File]:
         """Like ``AsyncReportCallCostByExtensionGroupResource.download_call_cost_by_extension_group``, with the raw response."""
-        result: RawResponse[AsyncPage[CallCostByExtensionGroup]] = await self._page(
+        result: RawResponse[AsyncPage[CallCostByExtensionGroup] | File] = await self._page(
             "DownloadCallCostByExtensionGroup",
             {
                 "period_from": period_from,

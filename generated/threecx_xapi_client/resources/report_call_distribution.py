@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.call_distribution import CallDistribution
+    from ..types import File
 
 __all__ = [
     "AsyncReportCallDistributionResource",
@@ -58,7 +59,7 @@ class ReportCallDistributionResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CallDistribution]:
+    ) -> SyncPage[CallDistribution] | File:
         """Invoke function DownloadGetGetCallDistribution (``DownloadGetGetCallDistribution``).
 
         Args:
@@ -82,8 +83,9 @@ class ReportCallDistributionResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallDistribution across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[CallDistribution] = self._page(
+        result: SyncPage[CallDistribution] | File = self._page(
             "DownloadGetGetCallDistribution",
             {
                 "client_time_zone": client_time_zone,
@@ -210,9 +212,9 @@ class ReportCallDistributionResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[CallDistribution]]:
+    ) -> RawResponse[SyncPage[CallDistribution] | File]:
         """Like ``ReportCallDistributionResource.download_get_get_call_distribution``, with the raw response."""
-        result: RawResponse[SyncPage[CallDistribution]] = self._page(
+        result: RawResponse[SyncPage[CallDistribution] | File] = self._page(
             "DownloadGetGetCallDistribution",
             {
                 "client_time_zone": client_time_zone,
@@ -319,7 +321,7 @@ class AsyncReportCallDistributionResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[CallDistribution]:
+    ) -> AsyncPage[CallDistribution] | File:
         """Invoke function DownloadGetGetCallDistribution (``DownloadGetGetCallDistribution``).
 
         Args:
@@ -343,8 +345,9 @@ class AsyncReportCallDistributionResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallDistribution across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[CallDistribution] = await self._page(
+        result: AsyncPage[CallDistribution] | File = await self._page(
             "DownloadGetGetCallDistribution",
             {
                 "client_time_zone": client_time_zone,
@@ -471,9 +474,9 @@ class AsyncReportCallDistributionResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[CallDistribution]]:
+    ) -> RawResponse[AsyncPage[CallDistribution] | File]:
         """Like ``AsyncReportCallDistributionResource.download_get_get_call_distribution``, with the raw response."""
-        result: RawResponse[AsyncPage[CallDistribution]] = await self._page(
+        result: RawResponse[AsyncPage[CallDistribution] | File] = await self._page(
             "DownloadGetGetCallDistribution",
             {
                 "client_time_zone": client_time_zone,

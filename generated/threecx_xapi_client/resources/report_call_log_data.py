@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from ..models.call_log_data import CallLogData
     from ..models.quality_report import QualityReport
+    from ..types import File
 
 __all__ = [
     "AsyncReportCallLogDataResource",
@@ -62,7 +63,7 @@ class ReportCallLogDataResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[CallLogData]:
+    ) -> SyncPage[CallLogData] | File:
         """Invoke function DownloadCallLog (``DownloadCallLog``).
 
         Args:
@@ -89,8 +90,9 @@ class ReportCallLogDataResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallLogData across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[CallLogData] = self._page(
+        result: SyncPage[CallLogData] | File = self._page(
             "DownloadCallLog",
             {
                 "period_from": period_from,
@@ -382,9 +384,9 @@ class ReportCallLogDataResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[CallLogData]]:
+    ) -> RawResponse[SyncPage[CallLogData] | File]:
         """Like ``ReportCallLogDataResource.download_call_log``, with the raw response."""
-        result: RawResponse[SyncPage[CallLogData]] = self._page(
+        result: RawResponse[SyncPage[CallLogData] | File] = self._page(
             "DownloadCallLog",
             {
                 "period_from": period_from,
@@ -607,7 +609,7 @@ class AsyncReportCallLogDataResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[CallLogData]:
+    ) -> AsyncPage[CallLogData] | File:
         """Invoke function DownloadCallLog (``DownloadCallLog``).
 
         Args:
@@ -634,8 +636,9 @@ class AsyncReportCallLogDataResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every CallLogData across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[CallLogData] = await self._page(
+        result: AsyncPage[CallLogData] | File = await self._page(
             "DownloadCallLog",
             {
                 "period_from": period_from,
@@ -927,9 +930,9 @@ class AsyncReportCallLogDataResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[CallLogData]]:
+    ) -> RawResponse[AsyncPage[CallLogData] | File]:
         """Like ``AsyncReportCallLogDataResource.download_call_log``, with the raw response."""
-        result: RawResponse[AsyncPage[CallLogData]] = await self._page(
+        result: RawResponse[AsyncPage[CallLogData] | File] = await self._page(
             "DownloadCallLog",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.chat_history_view import ChatHistoryView
+    from ..types import File
 
 __all__ = [
     "AsyncReportChatLogResource",
@@ -60,7 +61,7 @@ class ReportChatLogResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ChatHistoryView]:
+    ) -> SyncPage[ChatHistoryView] | File:
         """Invoke function DownloadChatLog (``DownloadChatLog``).
 
         Args:
@@ -86,8 +87,9 @@ class ReportChatLogResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ChatHistoryView] = self._page(
+        result: SyncPage[ChatHistoryView] | File = self._page(
             "DownloadChatLog",
             {
                 "client_time_zone": client_time_zone,
@@ -221,9 +223,9 @@ class ReportChatLogResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ChatHistoryView]]:
+    ) -> RawResponse[SyncPage[ChatHistoryView] | File]:
         """Like ``ReportChatLogResource.download_chat_log``, with the raw response."""
-        result: RawResponse[SyncPage[ChatHistoryView]] = self._page(
+        result: RawResponse[SyncPage[ChatHistoryView] | File] = self._page(
             "DownloadChatLog",
             {
                 "client_time_zone": client_time_zone,
@@ -336,7 +338,7 @@ class AsyncReportChatLogResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ChatHistoryView]:
+    ) -> AsyncPage[ChatHistoryView] | File:
         """Invoke function DownloadChatLog (``DownloadChatLog``).
 
         Args:
@@ -362,8 +364,9 @@ class AsyncReportChatLogResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ChatHistoryView across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ChatHistoryView] = await self._page(
+        result: AsyncPage[ChatHistoryView] | File = await self._page(
             "DownloadChatLog",
             {
                 "client_time_zone": client_time_zone,
@@ -497,9 +500,9 @@ class AsyncReportChatLogResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ChatHistoryView]]:
+    ) -> RawResponse[AsyncPage[ChatHistoryView] | File]:
         """Like ``AsyncReportChatLogResource.download_chat_log``, with the raw response."""
-        result: RawResponse[AsyncPage[ChatHistoryView]] = await self._page(
+        result: RawResponse[AsyncPage[ChatHistoryView] | File] = await self._page(
             "DownloadChatLog",
             {
                 "client_time_zone": client_time_zone,

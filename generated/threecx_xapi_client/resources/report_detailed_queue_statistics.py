@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.detailed_queue_statistics import DetailedQueueStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportDetailedQueueStatisticsResource",
@@ -53,7 +54,7 @@ class ReportDetailedQueueStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[DetailedQueueStatistics]:
+    ) -> SyncPage[DetailedQueueStatistics] | File:
         """Invoke function DownloadDetailedQueueStatistics (``DownloadDetailedQueueStatistics``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportDetailedQueueStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every DetailedQueueStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[DetailedQueueStatistics] = self._page(
+        result: SyncPage[DetailedQueueStatistics] | File = self._page(
             "DownloadDetailedQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportDetailedQueueStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[DetailedQueueStatistics]]:
+    ) -> RawResponse[SyncPage[DetailedQueueStatistics] | File]:
         """Like ``ReportDetailedQueueStatisticsResource.download_detailed_queue_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[DetailedQueueStatistics]] = self._page(
+        result: RawResponse[SyncPage[DetailedQueueStatistics] | File] = self._page(
             "DownloadDetailedQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportDetailedQueueStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[DetailedQueueStatistics]:
+    ) -> AsyncPage[DetailedQueueStatistics] | File:
         """Invoke function DownloadDetailedQueueStatistics (``DownloadDetailedQueueStatistics``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportDetailedQueueStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every DetailedQueueStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[DetailedQueueStatistics] = await self._page(
+        result: AsyncPage[DetailedQueueStatistics] | File = await self._page(
             "DownloadDetailedQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportDetailedQueueStatisticsResourceWithRawResponse(AsyncAPIResource
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[DetailedQueueStatistics]]:
+    ) -> RawResponse[AsyncPage[DetailedQueueStatistics] | File]:
         """Like ``AsyncReportDetailedQueueStatisticsResource.download_detailed_queue_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[DetailedQueueStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[DetailedQueueStatistics] | File] = await self._page(
             "DownloadDetailedQueueStatistics",
             {
                 "queue_dn_str": queue_dn_str,

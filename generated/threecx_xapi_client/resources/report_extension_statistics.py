@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.extension_statistics import ExtensionStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportExtensionStatisticsResource",
@@ -53,7 +54,7 @@ class ReportExtensionStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ExtensionStatistics]:
+    ) -> SyncPage[ExtensionStatistics] | File:
         """Invoke function DownloadExtensionStatistics (``DownloadExtensionStatistics``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportExtensionStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ExtensionStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ExtensionStatistics] = self._page(
+        result: SyncPage[ExtensionStatistics] | File = self._page(
             "DownloadExtensionStatistics",
             {
                 "period_from": period_from,
@@ -175,9 +177,9 @@ class ReportExtensionStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ExtensionStatistics]]:
+    ) -> RawResponse[SyncPage[ExtensionStatistics] | File]:
         """Like ``ReportExtensionStatisticsResource.download_extension_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[ExtensionStatistics]] = self._page(
+        result: RawResponse[SyncPage[ExtensionStatistics] | File] = self._page(
             "DownloadExtensionStatistics",
             {
                 "period_from": period_from,
@@ -264,7 +266,7 @@ class AsyncReportExtensionStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ExtensionStatistics]:
+    ) -> AsyncPage[ExtensionStatistics] | File:
         """Invoke function DownloadExtensionStatistics (``DownloadExtensionStatistics``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportExtensionStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ExtensionStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ExtensionStatistics] = await self._page(
+        result: AsyncPage[ExtensionStatistics] | File = await self._page(
             "DownloadExtensionStatistics",
             {
                 "period_from": period_from,
@@ -386,9 +389,9 @@ class AsyncReportExtensionStatisticsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ExtensionStatistics]]:
+    ) -> RawResponse[AsyncPage[ExtensionStatistics] | File]:
         """Like ``AsyncReportExtensionStatisticsResource.download_extension_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[ExtensionStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[ExtensionStatistics] | File] = await self._page(
             "DownloadExtensionStatistics",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.report_extension_statistics_by_group import ReportExtensionStatisticsByGroup
+    from ..types import File
 
 __all__ = [
     "AsyncReportExtensionStatisticsByGroupResource",
@@ -53,7 +54,7 @@ class ReportExtensionStatisticsByGroupResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ReportExtensionStatisticsByGroup]:
+    ) -> SyncPage[ReportExtensionStatisticsByGroup] | File:
         """Invoke function DownloadExtensionStatisticsByGroup (``DownloadExtensionStatisticsByGroup``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportExtensionStatisticsByGroupResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ReportExtensionStatisticsByGroup across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ReportExtensionStatisticsByGroup] = self._page(
+        result: SyncPage[ReportExtensionStatisticsByGroup] | File = self._page(
             "DownloadExtensionStatisticsByGroup",
             {
                 "group_number": group_number,
@@ -175,9 +177,9 @@ class ReportExtensionStatisticsByGroupResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ReportExtensionStatisticsByGroup]]:
+    ) -> RawResponse[SyncPage[ReportExtensionStatisticsByGroup] | File]:
         """Like ``ReportExtensionStatisticsByGroupResource.download_extension_statistics_by_group``, with the raw response."""
-        result: RawResponse[SyncPage[ReportExtensionStatisticsByGroup]] = self._page(
+        result: RawResponse[SyncPage[ReportExtensionStatisticsByGroup] | File] = self._page(
             "DownloadExtensionStatisticsByGroup",
             {
                 "group_number": group_number,
@@ -264,7 +266,7 @@ class AsyncReportExtensionStatisticsByGroupResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ReportExtensionStatisticsByGroup]:
+    ) -> AsyncPage[ReportExtensionStatisticsByGroup] | File:
         """Invoke function DownloadExtensionStatisticsByGroup (``DownloadExtensionStatisticsByGroup``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportExtensionStatisticsByGroupResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ReportExtensionStatisticsByGroup across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ReportExtensionStatisticsByGroup] = await self._page(
+        result: AsyncPage[ReportExtensionStatisticsByGroup] | File = await self._page(
             "DownloadExtensionStatisticsByGroup",
             {
                 "group_number": group_number,
@@ -386,9 +389,9 @@ class AsyncReportExtensionStatisticsByGroupResourceWithRawResponse(AsyncAPIResou
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ReportExtensionStatisticsByGroup]]:
+    ) -> RawResponse[AsyncPage[ReportExtensionStatisticsByGroup] | File]:
         """Like ``AsyncReportExtensionStatisticsByGroupResource.download_extension_statistics_by_group``, with the raw response."""
-        result: RawResponse[AsyncPage[ReportExtensionStatisticsByGroup]] = await self._page(
+        result: RawResponse[AsyncPage[ReportExtensionStatisticsByGroup] | File] = await self._page(
             "DownloadExtensionStatisticsByGroup",
             {
                 "group_number": group_number,

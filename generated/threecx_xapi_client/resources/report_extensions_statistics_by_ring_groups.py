@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.extensions_statistics_by_ring_groups import ExtensionsStatisticsByRingGroups
+    from ..types import File
 
 __all__ = [
     "AsyncReportExtensionsStatisticsByRingGroupsResource",
@@ -52,7 +53,7 @@ class ReportExtensionsStatisticsByRingGroupsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[ExtensionsStatisticsByRingGroups]:
+    ) -> SyncPage[ExtensionsStatisticsByRingGroups] | File:
         """Invoke function DownloadExtensionsStatisticsByRingGroups (``DownloadExtensionsStatisticsByRingGroups``).
 
         Args:
@@ -70,8 +71,9 @@ class ReportExtensionsStatisticsByRingGroupsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ExtensionsStatisticsByRingGroups across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[ExtensionsStatisticsByRingGroups] = self._page(
+        result: SyncPage[ExtensionsStatisticsByRingGroups] | File = self._page(
             "DownloadExtensionsStatisticsByRingGroups",
             {
                 "period_from": period_from,
@@ -168,9 +170,9 @@ class ReportExtensionsStatisticsByRingGroupsResourceWithRawResponse(SyncAPIResou
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[ExtensionsStatisticsByRingGroups]]:
+    ) -> RawResponse[SyncPage[ExtensionsStatisticsByRingGroups] | File]:
         """Like ``ReportExtensionsStatisticsByRingGroupsResource.download_extensions_statistics_by_ring_groups``, with the raw response."""
-        result: RawResponse[SyncPage[ExtensionsStatisticsByRingGroups]] = self._page(
+        result: RawResponse[SyncPage[ExtensionsStatisticsByRingGroups] | File] = self._page(
             "DownloadExtensionsStatisticsByRingGroups",
             {
                 "period_from": period_from,
@@ -253,7 +255,7 @@ class AsyncReportExtensionsStatisticsByRingGroupsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[ExtensionsStatisticsByRingGroups]:
+    ) -> AsyncPage[ExtensionsStatisticsByRingGroups] | File:
         """Invoke function DownloadExtensionsStatisticsByRingGroups (``DownloadExtensionsStatisticsByRingGroups``).
 
         Args:
@@ -271,8 +273,9 @@ class AsyncReportExtensionsStatisticsByRingGroupsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every ExtensionsStatisticsByRingGroups across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[ExtensionsStatisticsByRingGroups] = await self._page(
+        result: AsyncPage[ExtensionsStatisticsByRingGroups] | File = await self._page(
             "DownloadExtensionsStatisticsByRingGroups",
             {
                 "period_from": period_from,
@@ -369,9 +372,9 @@ class AsyncReportExtensionsStatisticsByRingGroupsResourceWithRawResponse(AsyncAP
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[ExtensionsStatisticsByRingGroups]]:
+    ) -> RawResponse[AsyncPage[ExtensionsStatisticsByRingGroups] | File]:
         """Like ``AsyncReportExtensionsStatisticsByRingGroupsResource.download_extensions_statistics_by_ring_groups``, with the raw response."""
-        result: RawResponse[AsyncPage[ExtensionsStatisticsByRingGroups]] = await self._page(
+        result: RawResponse[AsyncPage[ExtensionsStatisticsByRingGroups] | File] = await self._page(
             "DownloadExtensionsStatisticsByRingGroups",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.inbound_call import InboundCall
+    from ..types import File
 
 __all__ = [
     "AsyncReportInboundCallsResource",
@@ -54,7 +55,7 @@ class ReportInboundCallsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[InboundCall]:
+    ) -> SyncPage[InboundCall] | File:
         """Invoke function DownloadGetInboundCalls (``DownloadGetInboundCalls``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportInboundCallsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundCall across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[InboundCall] = self._page(
+        result: SyncPage[InboundCall] | File = self._page(
             "DownloadGetInboundCalls",
             {
                 "period_from": period_from,
@@ -179,9 +181,9 @@ class ReportInboundCallsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[InboundCall]]:
+    ) -> RawResponse[SyncPage[InboundCall] | File]:
         """Like ``ReportInboundCallsResource.download_get_inbound_calls``, with the raw response."""
-        result: RawResponse[SyncPage[InboundCall]] = self._page(
+        result: RawResponse[SyncPage[InboundCall] | File] = self._page(
             "DownloadGetInboundCalls",
             {
                 "period_from": period_from,
@@ -270,7 +272,7 @@ class AsyncReportInboundCallsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[InboundCall]:
+    ) -> AsyncPage[InboundCall] | File:
         """Invoke function DownloadGetInboundCalls (``DownloadGetInboundCalls``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportInboundCallsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundCall across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[InboundCall] = await self._page(
+        result: AsyncPage[InboundCall] | File = await self._page(
             "DownloadGetInboundCalls",
             {
                 "period_from": period_from,
@@ -395,9 +398,9 @@ class AsyncReportInboundCallsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[InboundCall]]:
+    ) -> RawResponse[AsyncPage[InboundCall] | File]:
         """Like ``AsyncReportInboundCallsResource.download_get_inbound_calls``, with the raw response."""
-        result: RawResponse[AsyncPage[InboundCall]] = await self._page(
+        result: RawResponse[AsyncPage[InboundCall] | File] = await self._page(
             "DownloadGetInboundCalls",
             {
                 "period_from": period_from,

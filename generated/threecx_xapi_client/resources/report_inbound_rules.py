@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.inbound_rule_report import InboundRuleReport
+    from ..types import File
 
 __all__ = [
     "AsyncReportInboundRulesResource",
@@ -47,7 +48,7 @@ class ReportInboundRulesResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[InboundRuleReport]:
+    ) -> SyncPage[InboundRuleReport] | File:
         """Invoke function DownloadInboundRules (``DownloadInboundRules``).
 
         Args:
@@ -62,8 +63,9 @@ class ReportInboundRulesResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundRuleReport across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[InboundRuleReport] = self._page(
+        result: SyncPage[InboundRuleReport] | File = self._page(
             "DownloadInboundRules",
             {
                 "top": top,
@@ -145,9 +147,9 @@ class ReportInboundRulesResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[InboundRuleReport]]:
+    ) -> RawResponse[SyncPage[InboundRuleReport] | File]:
         """Like ``ReportInboundRulesResource.download_inbound_rules``, with the raw response."""
-        result: RawResponse[SyncPage[InboundRuleReport]] = self._page(
+        result: RawResponse[SyncPage[InboundRuleReport] | File] = self._page(
             "DownloadInboundRules",
             {
                 "top": top,
@@ -218,7 +220,7 @@ class AsyncReportInboundRulesResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[InboundRuleReport]:
+    ) -> AsyncPage[InboundRuleReport] | File:
         """Invoke function DownloadInboundRules (``DownloadInboundRules``).
 
         Args:
@@ -233,8 +235,9 @@ class AsyncReportInboundRulesResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every InboundRuleReport across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[InboundRuleReport] = await self._page(
+        result: AsyncPage[InboundRuleReport] | File = await self._page(
             "DownloadInboundRules",
             {
                 "top": top,
@@ -316,9 +319,9 @@ class AsyncReportInboundRulesResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[InboundRuleReport]]:
+    ) -> RawResponse[AsyncPage[InboundRuleReport] | File]:
         """Like ``AsyncReportInboundRulesResource.download_inbound_rules``, with the raw response."""
-        result: RawResponse[AsyncPage[InboundRuleReport]] = await self._page(
+        result: RawResponse[AsyncPage[InboundRuleReport] | File] = await self._page(
             "DownloadInboundRules",
             {
                 "top": top,

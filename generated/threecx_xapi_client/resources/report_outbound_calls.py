@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.outbound_call import OutboundCall
+    from ..types import File
 
 __all__ = [
     "AsyncReportOutboundCallsResource",
@@ -54,7 +55,7 @@ class ReportOutboundCallsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[OutboundCall]:
+    ) -> SyncPage[OutboundCall] | File:
         """Invoke function DownloadGetOutboundCalls (``DownloadGetOutboundCalls``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportOutboundCallsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every OutboundCall across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[OutboundCall] = self._page(
+        result: SyncPage[OutboundCall] | File = self._page(
             "DownloadGetOutboundCalls",
             {
                 "period_from": period_from,
@@ -179,9 +181,9 @@ class ReportOutboundCallsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[OutboundCall]]:
+    ) -> RawResponse[SyncPage[OutboundCall] | File]:
         """Like ``ReportOutboundCallsResource.download_get_outbound_calls``, with the raw response."""
-        result: RawResponse[SyncPage[OutboundCall]] = self._page(
+        result: RawResponse[SyncPage[OutboundCall] | File] = self._page(
             "DownloadGetOutboundCalls",
             {
                 "period_from": period_from,
@@ -270,7 +272,7 @@ class AsyncReportOutboundCallsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[OutboundCall]:
+    ) -> AsyncPage[OutboundCall] | File:
         """Invoke function DownloadGetOutboundCalls (``DownloadGetOutboundCalls``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportOutboundCallsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every OutboundCall across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[OutboundCall] = await self._page(
+        result: AsyncPage[OutboundCall] | File = await self._page(
             "DownloadGetOutboundCalls",
             {
                 "period_from": period_from,
@@ -395,9 +398,9 @@ class AsyncReportOutboundCallsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[OutboundCall]]:
+    ) -> RawResponse[AsyncPage[OutboundCall] | File]:
         """Like ``AsyncReportOutboundCallsResource.download_get_outbound_calls``, with the raw response."""
-        result: RawResponse[AsyncPage[OutboundCall]] = await self._page(
+        result: RawResponse[AsyncPage[OutboundCall] | File] = await self._page(
             "DownloadGetOutboundCalls",
             {
                 "period_from": period_from,

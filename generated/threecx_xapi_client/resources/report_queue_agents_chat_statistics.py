@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_agents_chat_statistics import QueueAgentsChatStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueAgentsChatStatisticsResource",
@@ -53,7 +54,7 @@ class ReportQueueAgentsChatStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueAgentsChatStatistics]:
+    ) -> SyncPage[QueueAgentsChatStatistics] | File:
         """Invoke function DownloadQueueAgentsChatStatistics (``DownloadQueueAgentsChatStatistics``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueueAgentsChatStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAgentsChatStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueAgentsChatStatistics] = self._page(
+        result: SyncPage[QueueAgentsChatStatistics] | File = self._page(
             "DownloadQueueAgentsChatStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportQueueAgentsChatStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueAgentsChatStatistics]]:
+    ) -> RawResponse[SyncPage[QueueAgentsChatStatistics] | File]:
         """Like ``ReportQueueAgentsChatStatisticsResource.download_queue_agents_chat_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[QueueAgentsChatStatistics]] = self._page(
+        result: RawResponse[SyncPage[QueueAgentsChatStatistics] | File] = self._page(
             "DownloadQueueAgentsChatStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportQueueAgentsChatStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueAgentsChatStatistics]:
+    ) -> AsyncPage[QueueAgentsChatStatistics] | File:
         """Invoke function DownloadQueueAgentsChatStatistics (``DownloadQueueAgentsChatStatistics``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportQueueAgentsChatStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAgentsChatStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueAgentsChatStatistics] = await self._page(
+        result: AsyncPage[QueueAgentsChatStatistics] | File = await self._page(
             "DownloadQueueAgentsChatStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportQueueAgentsChatStatisticsResourceWithRawResponse(AsyncAPIResour
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueAgentsChatStatistics]]:
+    ) -> RawResponse[AsyncPage[QueueAgentsChatStatistics] | File]:
         """Like ``AsyncReportQueueAgentsChatStatisticsResource.download_queue_agents_chat_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueAgentsChatStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[QueueAgentsChatStatistics] | File] = await self._page(
             "DownloadQueueAgentsChatStatistics",
             {
                 "queue_dn_str": queue_dn_str,

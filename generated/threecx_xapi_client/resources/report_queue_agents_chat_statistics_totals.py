@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_agents_chat_statistics_totals import QueueAgentsChatStatisticsTotals
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueAgentsChatStatisticsTotalsResource",
@@ -53,7 +54,7 @@ class ReportQueueAgentsChatStatisticsTotalsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueAgentsChatStatisticsTotals]:
+    ) -> SyncPage[QueueAgentsChatStatisticsTotals] | File:
         """Invoke function DownloadQueueAgentsChatStatisticsTotals (``DownloadQueueAgentsChatStatisticsTotals``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueueAgentsChatStatisticsTotalsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAgentsChatStatisticsTotals across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueAgentsChatStatisticsTotals] = self._page(
+        result: SyncPage[QueueAgentsChatStatisticsTotals] | File = self._page(
             "DownloadQueueAgentsChatStatisticsTotals",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse(SyncAPIResour
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueAgentsChatStatisticsTotals]]:
+    ) -> RawResponse[SyncPage[QueueAgentsChatStatisticsTotals] | File]:
         """Like ``ReportQueueAgentsChatStatisticsTotalsResource.download_queue_agents_chat_statistics_totals``, with the raw response."""
-        result: RawResponse[SyncPage[QueueAgentsChatStatisticsTotals]] = self._page(
+        result: RawResponse[SyncPage[QueueAgentsChatStatisticsTotals] | File] = self._page(
             "DownloadQueueAgentsChatStatisticsTotals",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportQueueAgentsChatStatisticsTotalsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueAgentsChatStatisticsTotals]:
+    ) -> AsyncPage[QueueAgentsChatStatisticsTotals] | File:
         """Invoke function DownloadQueueAgentsChatStatisticsTotals (``DownloadQueueAgentsChatStatisticsTotals``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportQueueAgentsChatStatisticsTotalsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAgentsChatStatisticsTotals across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueAgentsChatStatisticsTotals] = await self._page(
+        result: AsyncPage[QueueAgentsChatStatisticsTotals] | File = await self._page(
             "DownloadQueueAgentsChatStatisticsTotals",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse(AsyncAPI
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueAgentsChatStatisticsTotals]]:
+    ) -> RawResponse[AsyncPage[QueueAgentsChatStatisticsTotals] | File]:
         """Like ``AsyncReportQueueAgentsChatStatisticsTotalsResource.download_queue_agents_chat_statistics_totals``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueAgentsChatStatisticsTotals]] = await self._page(
+        result: RawResponse[AsyncPage[QueueAgentsChatStatisticsTotals] | File] = await self._page(
             "DownloadQueueAgentsChatStatisticsTotals",
             {
                 "queue_dn_str": queue_dn_str,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_answered_calls_by_wait_time import QueueAnsweredCallsByWaitTime
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueAnsweredCallsByWaitTimeResource",
@@ -54,7 +55,7 @@ class ReportQueueAnsweredCallsByWaitTimeResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueAnsweredCallsByWaitTime]:
+    ) -> SyncPage[QueueAnsweredCallsByWaitTime] | File:
         """Invoke function DownloadQueueAnsweredCallsByWaitTime (``DownloadQueueAnsweredCallsByWaitTime``).
 
         Args:
@@ -74,8 +75,9 @@ class ReportQueueAnsweredCallsByWaitTimeResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAnsweredCallsByWaitTime across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueAnsweredCallsByWaitTime] = self._page(
+        result: SyncPage[QueueAnsweredCallsByWaitTime] | File = self._page(
             "DownloadQueueAnsweredCallsByWaitTime",
             {
                 "queue_dn_str": queue_dn_str,
@@ -179,9 +181,9 @@ class ReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse(SyncAPIResource)
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueAnsweredCallsByWaitTime]]:
+    ) -> RawResponse[SyncPage[QueueAnsweredCallsByWaitTime] | File]:
         """Like ``ReportQueueAnsweredCallsByWaitTimeResource.download_queue_answered_calls_by_wait_time``, with the raw response."""
-        result: RawResponse[SyncPage[QueueAnsweredCallsByWaitTime]] = self._page(
+        result: RawResponse[SyncPage[QueueAnsweredCallsByWaitTime] | File] = self._page(
             "DownloadQueueAnsweredCallsByWaitTime",
             {
                 "queue_dn_str": queue_dn_str,
@@ -270,7 +272,7 @@ class AsyncReportQueueAnsweredCallsByWaitTimeResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueAnsweredCallsByWaitTime]:
+    ) -> AsyncPage[QueueAnsweredCallsByWaitTime] | File:
         """Invoke function DownloadQueueAnsweredCallsByWaitTime (``DownloadQueueAnsweredCallsByWaitTime``).
 
         Args:
@@ -290,8 +292,9 @@ class AsyncReportQueueAnsweredCallsByWaitTimeResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueAnsweredCallsByWaitTime across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueAnsweredCallsByWaitTime] = await self._page(
+        result: AsyncPage[QueueAnsweredCallsByWaitTime] | File = await self._page(
             "DownloadQueueAnsweredCallsByWaitTime",
             {
                 "queue_dn_str": queue_dn_str,
@@ -395,9 +398,9 @@ class AsyncReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse(AsyncAPIRes
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueAnsweredCallsByWaitTime]]:
+    ) -> RawResponse[AsyncPage[QueueAnsweredCallsByWaitTime] | File]:
         """Like ``AsyncReportQueueAnsweredCallsByWaitTimeResource.download_queue_answered_calls_by_wait_time``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueAnsweredCallsByWaitTime]] = await self._page(
+        result: RawResponse[AsyncPage[QueueAnsweredCallsByWaitTime] | File] = await self._page(
             "DownloadQueueAnsweredCallsByWaitTime",
             {
                 "queue_dn_str": queue_dn_str,

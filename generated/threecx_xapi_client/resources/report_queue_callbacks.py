@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_callbacks import QueueCallbacks
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueCallbacksResource",
@@ -52,7 +53,7 @@ class ReportQueueCallbacksResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueCallbacks]:
+    ) -> SyncPage[QueueCallbacks] | File:
         """Invoke function DownloadQueueCallbacks (``DownloadQueueCallbacks``).
 
         Args:
@@ -70,8 +71,9 @@ class ReportQueueCallbacksResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueCallbacks across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueCallbacks] = self._page(
+        result: SyncPage[QueueCallbacks] | File = self._page(
             "DownloadQueueCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -168,9 +170,9 @@ class ReportQueueCallbacksResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueCallbacks]]:
+    ) -> RawResponse[SyncPage[QueueCallbacks] | File]:
         """Like ``ReportQueueCallbacksResource.download_queue_callbacks``, with the raw response."""
-        result: RawResponse[SyncPage[QueueCallbacks]] = self._page(
+        result: RawResponse[SyncPage[QueueCallbacks] | File] = self._page(
             "DownloadQueueCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -253,7 +255,7 @@ class AsyncReportQueueCallbacksResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueCallbacks]:
+    ) -> AsyncPage[QueueCallbacks] | File:
         """Invoke function DownloadQueueCallbacks (``DownloadQueueCallbacks``).
 
         Args:
@@ -271,8 +273,9 @@ class AsyncReportQueueCallbacksResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueCallbacks across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueCallbacks] = await self._page(
+        result: AsyncPage[QueueCallbacks] | File = await self._page(
             "DownloadQueueCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -369,9 +372,9 @@ class AsyncReportQueueCallbacksResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueCallbacks]]:
+    ) -> RawResponse[AsyncPage[QueueCallbacks] | File]:
         """Like ``AsyncReportQueueCallbacksResource.download_queue_callbacks``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueCallbacks]] = await self._page(
+        result: RawResponse[AsyncPage[QueueCallbacks] | File] = await self._page(
             "DownloadQueueCallbacks",
             {
                 "queue_dn_str": queue_dn_str,

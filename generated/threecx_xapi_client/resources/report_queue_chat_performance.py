@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_chat_performance import QueueChatPerformance
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueChatPerformanceResource",
@@ -53,7 +54,7 @@ class ReportQueueChatPerformanceResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueChatPerformance]:
+    ) -> SyncPage[QueueChatPerformance] | File:
         """Invoke function DownloadQueueChatPerformance (``DownloadQueueChatPerformance``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueueChatPerformanceResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueChatPerformance across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueChatPerformance] = self._page(
+        result: SyncPage[QueueChatPerformance] | File = self._page(
             "DownloadQueueChatPerformance",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportQueueChatPerformanceResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueChatPerformance]]:
+    ) -> RawResponse[SyncPage[QueueChatPerformance] | File]:
         """Like ``ReportQueueChatPerformanceResource.download_queue_chat_performance``, with the raw response."""
-        result: RawResponse[SyncPage[QueueChatPerformance]] = self._page(
+        result: RawResponse[SyncPage[QueueChatPerformance] | File] = self._page(
             "DownloadQueueChatPerformance",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportQueueChatPerformanceResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueChatPerformance]:
+    ) -> AsyncPage[QueueChatPerformance] | File:
         """Invoke function DownloadQueueChatPerformance (``DownloadQueueChatPerformance``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportQueueChatPerformanceResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueChatPerformance across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueChatPerformance] = await self._page(
+        result: AsyncPage[QueueChatPerformance] | File = await self._page(
             "DownloadQueueChatPerformance",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportQueueChatPerformanceResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueChatPerformance]]:
+    ) -> RawResponse[AsyncPage[QueueChatPerformance] | File]:
         """Like ``AsyncReportQueueChatPerformanceResource.download_queue_chat_performance``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueChatPerformance]] = await self._page(
+        result: RawResponse[AsyncPage[QueueChatPerformance] | File] = await self._page(
             "DownloadQueueChatPerformance",
             {
                 "queue_dn_str": queue_dn_str,

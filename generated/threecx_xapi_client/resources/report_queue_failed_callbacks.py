@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_failed_callbacks import QueueFailedCallbacks
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueueFailedCallbacksResource",
@@ -53,7 +54,7 @@ class ReportQueueFailedCallbacksResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueueFailedCallbacks]:
+    ) -> SyncPage[QueueFailedCallbacks] | File:
         """Invoke function DownloadQueueFailedCallbacks (``DownloadQueueFailedCallbacks``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueueFailedCallbacksResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueFailedCallbacks across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueueFailedCallbacks] = self._page(
+        result: SyncPage[QueueFailedCallbacks] | File = self._page(
             "DownloadQueueFailedCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -172,9 +174,9 @@ class ReportQueueFailedCallbacksResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueueFailedCallbacks]]:
+    ) -> RawResponse[SyncPage[QueueFailedCallbacks] | File]:
         """Like ``ReportQueueFailedCallbacksResource.download_queue_failed_callbacks``, with the raw response."""
-        result: RawResponse[SyncPage[QueueFailedCallbacks]] = self._page(
+        result: RawResponse[SyncPage[QueueFailedCallbacks] | File] = self._page(
             "DownloadQueueFailedCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -259,7 +261,7 @@ class AsyncReportQueueFailedCallbacksResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueueFailedCallbacks]:
+    ) -> AsyncPage[QueueFailedCallbacks] | File:
         """Invoke function DownloadQueueFailedCallbacks (``DownloadQueueFailedCallbacks``).
 
         Args:
@@ -278,8 +280,9 @@ class AsyncReportQueueFailedCallbacksResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueueFailedCallbacks across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueueFailedCallbacks] = await self._page(
+        result: AsyncPage[QueueFailedCallbacks] | File = await self._page(
             "DownloadQueueFailedCallbacks",
             {
                 "queue_dn_str": queue_dn_str,
@@ -378,9 +381,9 @@ class AsyncReportQueueFailedCallbacksResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueueFailedCallbacks]]:
+    ) -> RawResponse[AsyncPage[QueueFailedCallbacks] | File]:
         """Like ``AsyncReportQueueFailedCallbacksResource.download_queue_failed_callbacks``, with the raw response."""
-        result: RawResponse[AsyncPage[QueueFailedCallbacks]] = await self._page(
+        result: RawResponse[AsyncPage[QueueFailedCallbacks] | File] = await self._page(
             "DownloadQueueFailedCallbacks",
             {
                 "queue_dn_str": queue_dn_str,

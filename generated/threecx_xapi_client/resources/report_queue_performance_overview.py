@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_performance_overview import QueuePerformanceOverview
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueuePerformanceOverviewResource",
@@ -53,7 +54,7 @@ class ReportQueuePerformanceOverviewResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueuePerformanceOverview]:
+    ) -> SyncPage[QueuePerformanceOverview] | File:
         """Invoke function DownloadQueuePerformanceOverview (``DownloadQueuePerformanceOverview``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueuePerformanceOverviewResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueuePerformanceOverview across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueuePerformanceOverview] = self._page(
+        result: SyncPage[QueuePerformanceOverview] | File = self._page(
             "DownloadQueuePerformanceOverview",
             {
                 "period_from": period_from,
@@ -175,9 +177,9 @@ class ReportQueuePerformanceOverviewResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueuePerformanceOverview]]:
+    ) -> RawResponse[SyncPage[QueuePerformanceOverview] | File]:
         """Like ``ReportQueuePerformanceOverviewResource.download_queue_performance_overview``, with the raw response."""
-        result: RawResponse[SyncPage[QueuePerformanceOverview]] = self._page(
+        result: RawResponse[SyncPage[QueuePerformanceOverview] | File] = self._page(
             "DownloadQueuePerformanceOverview",
             {
                 "period_from": period_from,
@@ -264,7 +266,7 @@ class AsyncReportQueuePerformanceOverviewResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueuePerformanceOverview]:
+    ) -> AsyncPage[QueuePerformanceOverview] | File:
         """Invoke function DownloadQueuePerformanceOverview (``DownloadQueuePerformanceOverview``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportQueuePerformanceOverviewResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueuePerformanceOverview across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueuePerformanceOverview] = await self._page(
+        result: AsyncPage[QueuePerformanceOverview] | File = await self._page(
             "DownloadQueuePerformanceOverview",
             {
                 "period_from": period_from,
@@ -386,9 +389,9 @@ class AsyncReportQueuePerformanceOverviewResourceWithRawResponse(AsyncAPIResourc
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueuePerformanceOverview]]:
+    ) -> RawResponse[AsyncPage[QueuePerformanceOverview] | File]:
         """Like ``AsyncReportQueuePerformanceOverviewResource.download_queue_performance_overview``, with the raw response."""
-        result: RawResponse[AsyncPage[QueuePerformanceOverview]] = await self._page(
+        result: RawResponse[AsyncPage[QueuePerformanceOverview] | File] = await self._page(
             "DownloadQueuePerformanceOverview",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.queue_performance_totals import QueuePerformanceTotals
+    from ..types import File
 
 __all__ = [
     "AsyncReportQueuePerformanceTotalsResource",
@@ -53,7 +54,7 @@ class ReportQueuePerformanceTotalsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[QueuePerformanceTotals]:
+    ) -> SyncPage[QueuePerformanceTotals] | File:
         """Invoke function DownloadQueuePerformanceTotals (``DownloadQueuePerformanceTotals``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportQueuePerformanceTotalsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueuePerformanceTotals across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[QueuePerformanceTotals] = self._page(
+        result: SyncPage[QueuePerformanceTotals] | File = self._page(
             "DownloadQueuePerformanceTotals",
             {
                 "period_from": period_from,
@@ -175,9 +177,9 @@ class ReportQueuePerformanceTotalsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[QueuePerformanceTotals]]:
+    ) -> RawResponse[SyncPage[QueuePerformanceTotals] | File]:
         """Like ``ReportQueuePerformanceTotalsResource.download_queue_performance_totals``, with the raw response."""
-        result: RawResponse[SyncPage[QueuePerformanceTotals]] = self._page(
+        result: RawResponse[SyncPage[QueuePerformanceTotals] | File] = self._page(
             "DownloadQueuePerformanceTotals",
             {
                 "period_from": period_from,
@@ -264,7 +266,7 @@ class AsyncReportQueuePerformanceTotalsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[QueuePerformanceTotals]:
+    ) -> AsyncPage[QueuePerformanceTotals] | File:
         """Invoke function DownloadQueuePerformanceTotals (``DownloadQueuePerformanceTotals``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportQueuePerformanceTotalsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every QueuePerformanceTotals across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[QueuePerformanceTotals] = await self._page(
+        result: AsyncPage[QueuePerformanceTotals] | File = await self._page(
             "DownloadQueuePerformanceTotals",
             {
                 "period_from": period_from,
@@ -386,9 +389,9 @@ class AsyncReportQueuePerformanceTotalsResourceWithRawResponse(AsyncAPIResource)
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[QueuePerformanceTotals]]:
+    ) -> RawResponse[AsyncPage[QueuePerformanceTotals] | File]:
         """Like ``AsyncReportQueuePerformanceTotalsResource.download_queue_performance_totals``, with the raw response."""
-        result: RawResponse[AsyncPage[QueuePerformanceTotals]] = await self._page(
+        result: RawResponse[AsyncPage[QueuePerformanceTotals] | File] = await self._page(
             "DownloadQueuePerformanceTotals",
             {
                 "period_from": period_from,

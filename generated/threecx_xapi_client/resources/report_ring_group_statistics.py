@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.ring_group_statistics import RingGroupStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportRingGroupStatisticsResource",
@@ -52,7 +53,7 @@ class ReportRingGroupStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[RingGroupStatistics]:
+    ) -> SyncPage[RingGroupStatistics] | File:
         """Invoke function DownloadRingGroupStatistics (``DownloadRingGroupStatistics``).
 
         Args:
@@ -70,8 +71,9 @@ class ReportRingGroupStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every RingGroupStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[RingGroupStatistics] = self._page(
+        result: SyncPage[RingGroupStatistics] | File = self._page(
             "DownloadRingGroupStatistics",
             {
                 "period_from": period_from,
@@ -168,9 +170,9 @@ class ReportRingGroupStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[RingGroupStatistics]]:
+    ) -> RawResponse[SyncPage[RingGroupStatistics] | File]:
         """Like ``ReportRingGroupStatisticsResource.download_ring_group_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[RingGroupStatistics]] = self._page(
+        result: RawResponse[SyncPage[RingGroupStatistics] | File] = self._page(
             "DownloadRingGroupStatistics",
             {
                 "period_from": period_from,
@@ -253,7 +255,7 @@ class AsyncReportRingGroupStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[RingGroupStatistics]:
+    ) -> AsyncPage[RingGroupStatistics] | File:
         """Invoke function DownloadRingGroupStatistics (``DownloadRingGroupStatistics``).
 
         Args:
@@ -271,8 +273,9 @@ class AsyncReportRingGroupStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every RingGroupStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[RingGroupStatistics] = await self._page(
+        result: AsyncPage[RingGroupStatistics] | File = await self._page(
             "DownloadRingGroupStatistics",
             {
                 "period_from": period_from,
@@ -369,9 +372,9 @@ class AsyncReportRingGroupStatisticsResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[RingGroupStatistics]]:
+    ) -> RawResponse[AsyncPage[RingGroupStatistics] | File]:
         """Like ``AsyncReportRingGroupStatisticsResource.download_ring_group_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[RingGroupStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[RingGroupStatistics] | File] = await self._page(
             "DownloadRingGroupStatistics",
             {
                 "period_from": period_from,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.statistic_sla import StatisticSla
+    from ..types import File
 
 __all__ = [
     "AsyncReportStatisticSlaResource",
@@ -53,7 +54,7 @@ class ReportStatisticSlaResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[StatisticSla]:
+    ) -> SyncPage[StatisticSla] | File:
         """Invoke function DownloadStatisticSla (``DownloadStatisticSla``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportStatisticSlaResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every StatisticSla across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[StatisticSla] = self._page(
+        result: SyncPage[StatisticSla] | File = self._page(
             "DownloadStatisticSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportStatisticSlaResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[StatisticSla]]:
+    ) -> RawResponse[SyncPage[StatisticSla] | File]:
         """Like ``ReportStatisticSlaResource.download_statistic_sla``, with the raw response."""
-        result: RawResponse[SyncPage[StatisticSla]] = self._page(
+        result: RawResponse[SyncPage[StatisticSla] | File] = self._page(
             "DownloadStatisticSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportStatisticSlaResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[StatisticSla]:
+    ) -> AsyncPage[StatisticSla] | File:
         """Invoke function DownloadStatisticSla (``DownloadStatisticSla``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportStatisticSlaResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every StatisticSla across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[StatisticSla] = await self._page(
+        result: AsyncPage[StatisticSla] | File = await self._page(
             "DownloadStatisticSla",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportStatisticSlaResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[StatisticSla]]:
+    ) -> RawResponse[AsyncPage[StatisticSla] | File]:
         """Like ``AsyncReportStatisticSlaResource.download_statistic_sla``, with the raw response."""
-        result: RawResponse[AsyncPage[StatisticSla]] = await self._page(
+        result: RawResponse[AsyncPage[StatisticSla] | File] = await self._page(
             "DownloadStatisticSla",
             {
                 "queue_dn_str": queue_dn_str,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.team_queue_general_statistics import TeamQueueGeneralStatistics
+    from ..types import File
 
 __all__ = [
     "AsyncReportTeamQueueGeneralStatisticsResource",
@@ -53,7 +54,7 @@ class ReportTeamQueueGeneralStatisticsResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[TeamQueueGeneralStatistics]:
+    ) -> SyncPage[TeamQueueGeneralStatistics] | File:
         """Invoke function DownloadTeamQueueGeneralStatistics (``DownloadTeamQueueGeneralStatistics``).
 
         Args:
@@ -72,8 +73,9 @@ class ReportTeamQueueGeneralStatisticsResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every TeamQueueGeneralStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[TeamQueueGeneralStatistics] = self._page(
+        result: SyncPage[TeamQueueGeneralStatistics] | File = self._page(
             "DownloadTeamQueueGeneralStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -175,9 +177,9 @@ class ReportTeamQueueGeneralStatisticsResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[TeamQueueGeneralStatistics]]:
+    ) -> RawResponse[SyncPage[TeamQueueGeneralStatistics] | File]:
         """Like ``ReportTeamQueueGeneralStatisticsResource.download_team_queue_general_statistics``, with the raw response."""
-        result: RawResponse[SyncPage[TeamQueueGeneralStatistics]] = self._page(
+        result: RawResponse[SyncPage[TeamQueueGeneralStatistics] | File] = self._page(
             "DownloadTeamQueueGeneralStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -264,7 +266,7 @@ class AsyncReportTeamQueueGeneralStatisticsResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[TeamQueueGeneralStatistics]:
+    ) -> AsyncPage[TeamQueueGeneralStatistics] | File:
         """Invoke function DownloadTeamQueueGeneralStatistics (``DownloadTeamQueueGeneralStatistics``).
 
         Args:
@@ -283,8 +285,9 @@ class AsyncReportTeamQueueGeneralStatisticsResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every TeamQueueGeneralStatistics across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[TeamQueueGeneralStatistics] = await self._page(
+        result: AsyncPage[TeamQueueGeneralStatistics] | File = await self._page(
             "DownloadTeamQueueGeneralStatistics",
             {
                 "queue_dn_str": queue_dn_str,
@@ -386,9 +389,9 @@ class AsyncReportTeamQueueGeneralStatisticsResourceWithRawResponse(AsyncAPIResou
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[TeamQueueGeneralStatistics]]:
+    ) -> RawResponse[AsyncPage[TeamQueueGeneralStatistics] | File]:
         """Like ``AsyncReportTeamQueueGeneralStatisticsResource.download_team_queue_general_statistics``, with the raw response."""
-        result: RawResponse[AsyncPage[TeamQueueGeneralStatistics]] = await self._page(
+        result: RawResponse[AsyncPage[TeamQueueGeneralStatistics] | File] = await self._page(
             "DownloadTeamQueueGeneralStatistics",
             {
                 "queue_dn_str": queue_dn_str,

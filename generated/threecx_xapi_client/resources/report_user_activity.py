@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from threecx_xapi._response import RawResponse
 
     from ..models.user_activity import UserActivity
+    from ..types import File
 
 __all__ = [
     "AsyncReportUserActivityResource",
@@ -58,7 +59,7 @@ class ReportUserActivityResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[UserActivity]:
+    ) -> SyncPage[UserActivity] | File:
         """Invoke function DownloadGetUserActivity (``DownloadGetUserActivity``).
 
         Args:
@@ -82,8 +83,9 @@ class ReportUserActivityResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every UserActivity across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[UserActivity] = self._page(
+        result: SyncPage[UserActivity] | File = self._page(
             "DownloadGetUserActivity",
             {
                 "client_time_zone": client_time_zone,
@@ -210,9 +212,9 @@ class ReportUserActivityResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[UserActivity]]:
+    ) -> RawResponse[SyncPage[UserActivity] | File]:
         """Like ``ReportUserActivityResource.download_get_user_activity``, with the raw response."""
-        result: RawResponse[SyncPage[UserActivity]] = self._page(
+        result: RawResponse[SyncPage[UserActivity] | File] = self._page(
             "DownloadGetUserActivity",
             {
                 "client_time_zone": client_time_zone,
@@ -319,7 +321,7 @@ class AsyncReportUserActivityResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[UserActivity]:
+    ) -> AsyncPage[UserActivity] | File:
         """Invoke function DownloadGetUserActivity (``DownloadGetUserActivity``).
 
         Args:
@@ -343,8 +345,9 @@ class AsyncReportUserActivityResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every UserActivity across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[UserActivity] = await self._page(
+        result: AsyncPage[UserActivity] | File = await self._page(
             "DownloadGetUserActivity",
             {
                 "client_time_zone": client_time_zone,
@@ -471,9 +474,9 @@ class AsyncReportUserActivityResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[UserActivity]]:
+    ) -> RawResponse[AsyncPage[UserActivity] | File]:
         """Like ``AsyncReportUserActivityResource.download_get_user_activity``, with the raw response."""
-        result: RawResponse[AsyncPage[UserActivity]] = await self._page(
+        result: RawResponse[AsyncPage[UserActivity] | File] = await self._page(
             "DownloadGetUserActivity",
             {
                 "client_time_zone": client_time_zone,

@@ -192,7 +192,7 @@ class UsersResource(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> SyncPage[User]:
+    ) -> SyncPage[User] | File:
         """Invoke function ExportExtensions (``ExportExtensions``).
 
         Args:
@@ -207,8 +207,9 @@ class UsersResource(SyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every User across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: SyncPage[User] = self._page(
+        result: SyncPage[User] | File = self._page(
             "ExportExtensions",
             {
                 "top": top,
@@ -1159,9 +1160,9 @@ class UsersResourceWithRawResponse(SyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[SyncPage[User]]:
+    ) -> RawResponse[SyncPage[User] | File]:
         """Like ``UsersResource.export_extensions``, with the raw response."""
-        result: RawResponse[SyncPage[User]] = self._page(
+        result: RawResponse[SyncPage[User] | File] = self._page(
             "ExportExtensions",
             {
                 "top": top,
@@ -1908,7 +1909,7 @@ class AsyncUsersResource(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> AsyncPage[User]:
+    ) -> AsyncPage[User] | File:
         """Invoke function ExportExtensions (``ExportExtensions``).
 
         Args:
@@ -1923,8 +1924,9 @@ class AsyncUsersResource(AsyncAPIResource):
 
         Returns:
             The first page; iterate ``.auto_paging()`` for every User across pages.
+            A ``File`` (bytes, content type, name) when the PBX answers with a file instead of JSON.
         """
-        result: AsyncPage[User] = await self._page(
+        result: AsyncPage[User] | File = await self._page(
             "ExportExtensions",
             {
                 "top": top,
@@ -2875,9 +2877,9 @@ class AsyncUsersResourceWithRawResponse(AsyncAPIResource):
         extra_headers: Headers | None = None,
         extra_query: Query | None = None,
         timeout: TimeoutTypes | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[AsyncPage[User]]:
+    ) -> RawResponse[AsyncPage[User] | File]:
         """Like ``AsyncUsersResource.export_extensions``, with the raw response."""
-        result: RawResponse[AsyncPage[User]] = await self._page(
+        result: RawResponse[AsyncPage[User] | File] = await self._page(
             "ExportExtensions",
             {
                 "top": top,

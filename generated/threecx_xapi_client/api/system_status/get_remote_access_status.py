@@ -28,7 +28,7 @@ def _parse_response(
     *, client: AuthenticatedClient | Client | None, response: httpx.Response
 ) -> RemoteAccessStatus | None:
     if response.status_code == 200:
-        response_200 = RemoteAccessStatus(responses.json(response))
+        response_200 = RemoteAccessStatus(responses.value(response))
 
         return response_200
     return None
