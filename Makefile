@@ -70,13 +70,14 @@ test: setup lint typecheck
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory check-generated
 	$(MAKE) --no-print-directory check-previous
+	$(MAKE) --no-print-directory contract
 	$(MAKE) --no-print-directory test-publish
 
 bench: setup
 	$(PY) -m bench
 
 demo: setup
-	$(PY) examples/wire_demo.py
+	$(PY) examples/demo.py
 
 contract: setup
 	$(PY) -m tests.contract
