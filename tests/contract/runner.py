@@ -34,7 +34,7 @@ from threecx_xapi.testing import RecordedRequest, XAPITestServer
 
 from . import results
 from .arguments import Call, build_calls, resource_method
-from .wire import API_PREFIX, WireValidator
+from .wire import API_PREFIX, WireValidator, check_document, default_spec_path
 
 __all__ = ["CALL_HEADER", "main", "run"]
 
@@ -59,9 +59,15 @@ class Pass:
     mode: str
     attempts: dict[str, Attempt]
     requests: list[RecordedRequest]
+    _by_call: dict[str | None, list[RecordedRequest]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for request in self.requests:
+            self._by_call.setdefault(request.header(CALL_HEADER), []).append(request)
 
     def requests_of(self, operation_id: str) -> list[RecordedRequest]:
-        return [r for r in self.requests if r.header(CALL_HEADER) == operation_id]
+        """The requests the server received for one call, in order (a replay after a 401 is a second one)."""
+        return self._by_call.get(operation_id, [])
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,10 @@ def run_sync(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
     """Every call through ``XAPI``, in order."""
     capture = _ResponseCapture()
     attempts: dict[str, Attempt] = {}
-    with httpx.Client(timeout=TIMEOUT, event_hooks={"response": [capture]}) as http:
-        pbx = server.xapi(http_client=http, max_retries=0)
+    with (
+        httpx.Client(timeout=TIMEOUT, event_hooks={"response": [capture]}) as http,
+        server.xapi(http_client=http, max_retries=0) as pbx,
+    ):
         first, last = _ordered(calls)
         for call in (*first, *last):
             attempt = attempts[call.operation_id] = Attempt()
@@ -109,7 +117,6 @@ def run_sync(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
             except Exception as exc:  # reported per operation, never swallowed
                 attempt.error = exc
             attempt.responses = capture.by_call[call.operation_id]
-        pbx.close()
     return Pass("sync", attempts, server.requests.snapshot())
 
 
@@ -118,8 +125,10 @@ async def run_async(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
     capture = _ResponseCapture()
     attempts: dict[str, Attempt] = {}
     gate = asyncio.Semaphore(CONCURRENCY)
-    async with httpx.AsyncClient(timeout=TIMEOUT, event_hooks={"response": [capture.hook]}) as http:
-        pbx: AsyncXAPI = server.async_xapi(http_client=http, max_retries=0)
+    async with (
+        httpx.AsyncClient(timeout=TIMEOUT, event_hooks={"response": [capture.hook]}) as http,
+        server.async_xapi(http_client=http, max_retries=0) as pbx,
+    ):
 
         async def one(call: Call) -> None:
             attempt = attempts[call.operation_id] = Attempt()
@@ -135,7 +144,6 @@ async def run_async(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
         await asyncio.gather(*(one(call) for call in first))
         for call in last:
             await one(call)
-        await pbx.close()
     return Pass("async", attempts, server.requests.snapshot())
 
 
@@ -218,8 +226,16 @@ def _strays(passes: Sequence[Pass]) -> list[str]:
 
 
 def run(out: TextIO = sys.stdout) -> int:
-    """The whole contract run; prints one line per failed operation, then ``N passed, M failed``; 1 on failure."""
-    validator = WireValidator()
+    """The whole contract run; prints one line per failed operation, then ``N passed, M failed``; 1 on failure.
+
+    2 (and nothing on ``out``) when the document to validate against is missing or is not the client's.
+    """
+    spec = default_spec_path()
+    unusable = check_document(spec)
+    if unusable is not None:
+        print(f"error: {unusable}", file=sys.stderr)
+        return 2
+    validator = WireValidator(spec)
     with XAPITestServer() as server:
         calls = build_calls(server.state)
         sync = run_sync(server, calls)

@@ -1,7 +1,8 @@
 """Requests the test server received, validated with openapi-core against the original XAPI document.
 
-The document is the one 3CX publishes (``../shared/spec/xapi-20.0.10.yaml``, the Makefile's ``SPEC``), not the
-normalised copy the generator works from: the point is that what the SDK puts on the wire is what the PBX's own
+The document is the one 3CX publishes (``$SPEC``, else ``../shared/spec/xapi-20.0.10.yaml`` as in the Makefile),
+byte for byte the one the client was generated from (:func:`check_document`), not the normalised copy the
+generator works from: the point is that what the SDK puts on the wire is what the PBX's own
 description of itself allows.
 
 How a recorded request becomes an openapi-core request (:class:`RecordedOpenAPIRequest`):
@@ -38,6 +39,8 @@ the suite checks instead that every XAPI request carried ``Authorization: Bearer
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -51,11 +54,19 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
+from threecx_xapi_client import registry
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from threecx_xapi.testing import RecordedRequest
 
-__all__ = ["API_PREFIX", "OperationPathFinder", "RecordedOpenAPIRequest", "WireValidator", "default_spec_path"]
+__all__ = [
+    "API_PREFIX",
+    "OperationPathFinder",
+    "RecordedOpenAPIRequest",
+    "WireValidator",
+    "check_document",
+    "default_spec_path",
+]
 
 API_PREFIX = "/xapi/v1/"
 HOST_URL = "http://xapi.test"  # any absolute URL: the document's server is relative
@@ -65,11 +76,23 @@ _BARE_STRING_FORMATS = frozenset({"date-time", "uuid", "date", "time"})  # OData
 
 
 def default_spec_path() -> Path:
-    """The original document: the shared copy beside the repository (the Makefile's SPEC), else ``spec/``."""
-    shared = _REPO.parent / "shared" / "spec" / "xapi-20.0.10.yaml"
-    if shared.is_file():
-        return shared
-    return _REPO / "spec" / "xapi-20.0.10.yaml"
+    """The original document: ``$SPEC`` if set, else the shared copy beside the repository (the Makefile's)."""
+    given = os.environ.get("SPEC")
+    if given:
+        return Path(given)
+    return _REPO.parent / "shared" / "spec" / "xapi-20.0.10.yaml"
+
+
+def check_document(path: Path) -> str | None:
+    """Why ``path`` cannot be the document to validate against, or None: it must be the one the client was
+    generated from (its sha256 is in the registry), or a passing run would prove nothing."""
+    if not path.is_file():
+        return f"{path}: no such file (set SPEC to the XAPI document the client was generated from)"
+    expected = str(registry.document().get("sha256", ""))
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if expected and actual != expected:
+        return f"{path}: sha256 {actual[:12]}..., the client was generated from {expected[:12]}..."
+    return None
 
 
 class RecordedOpenAPIRequest:
