@@ -301,12 +301,15 @@ class _Builder:
         return {}  # untyped: any JSON, an empty object is the least surprising
 
     def _object(self, schema_name: str, depth: int) -> dict[str, object]:
-        """Up to three scalar fields (and, near the top, one nested object) of an object schema."""
+        """Up to three simple fields (scalars, arrays of scalars) and, near the top, one nested object."""
         out: dict[str, object] = {}
         for name, descriptor in _properties(schema_name).items():
-            scalar = _scalar_kind(descriptor) is not None
+            items = descriptor.get("items") or {}
+            simple = _scalar_kind(descriptor) is not None or (
+                descriptor.get("type") == "array" and _scalar_kind(items) is not None
+            )
             nested = depth < 2 and not out and descriptor.get("ref") and _navigation_target(descriptor) is None
-            if scalar or nested:
+            if simple or nested:
                 out[name] = self._value(descriptor, name, depth + 1)
             if len(out) == 3:
                 break
@@ -375,4 +378,6 @@ def _formatted_string(fmt: object, name: str) -> str:
         return "PT1M30S"
     if fmt == "uuid":
         return str(_UUID)
+    if "number" in name.lower():  # DnNumbers, Number, dnNumber: a PBX number is digits, even typed as a string
+        return "100"
     return "Contract test"
