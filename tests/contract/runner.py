@@ -25,7 +25,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
@@ -57,6 +57,7 @@ class Pass:
     """The calls of one client (``sync`` or ``async``) and the requests the server recorded meanwhile."""
 
     mode: str
+    client: XAPI | AsyncXAPI  # closed by now; kept to read its generated methods' declared return types
     attempts: dict[str, Attempt]
     requests: list[RecordedRequest]
     _by_call: dict[str | None, list[RecordedRequest]] = field(default_factory=dict, repr=False)
@@ -72,6 +73,8 @@ class Pass:
 
 @dataclass(frozen=True)
 class Verdict:
+    """An operation's outcome: passed when nothing, sync or async, gave a reason to fail it."""
+
     operation_id: str
     reasons: tuple[str, ...]
 
@@ -117,7 +120,7 @@ def run_sync(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
             except Exception as exc:  # reported per operation, never swallowed
                 attempt.error = exc
             attempt.responses = capture.by_call[call.operation_id]
-    return Pass("sync", attempts, server.requests.snapshot())
+    return Pass("sync", pbx, attempts, server.requests.snapshot())
 
 
 async def run_async(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
@@ -144,7 +147,7 @@ async def run_async(server: XAPITestServer, calls: Sequence[Call]) -> Pass:
         await asyncio.gather(*(one(call) for call in first))
         for call in last:
             await one(call)
-    return Pass("async", attempts, server.requests.snapshot())
+    return Pass("async", pbx, attempts, server.requests.snapshot())
 
 
 def judge(calls: Sequence[Call], passes: Sequence[Pass], validator: WireValidator) -> list[Verdict]:
@@ -178,7 +181,7 @@ def _call_problems(call: Call, run: Pass, requests: list[RecordedRequest], valid
     if not attempt.responses:
         yield "no response was captured"
         return
-    declaration = results.declared(resource_method(_client_of(run), call.operation))
+    declaration = results.declared(resource_method(run.client, call.operation))
     problem = results.problem(
         attempt.result,
         declaration,
@@ -188,18 +191,6 @@ def _call_problems(call: Call, run: Pass, requests: list[RecordedRequest], valid
     )
     if problem is not None:
         yield f"{requests[-1].method} {requests[-1].decoded_path}: {problem}"
-
-
-def _client_of(run: Pass) -> Any:
-    """A client of the pass's kind, only to read the generated methods' declared return types."""
-    probe = _PROBES.get(run.mode)
-    if probe is None:
-        kind = XAPI if run.mode == "sync" else AsyncXAPI
-        probe = _PROBES[run.mode] = kind("http://127.0.0.1:9", client_id="probe", client_secret="probe")
-    return probe
-
-
-_PROBES: dict[str, Any] = {}
 
 
 def _error_text(error: BaseException | None) -> str:
