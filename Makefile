@@ -16,7 +16,7 @@ OUT  ?= generated
 
 help:
 	@echo "make setup            create .venv from uv.lock (idempotent)"
-	@echo "make demo             show the generated client on the wire"
+	@echo "make demo             a walkthrough against the loopback test server"
 	@echo "make test             lint, type-check and run the test suite"
 	@echo "make generate         SPEC=<file or PBX URL> [OUT=dir]: regenerate the client"
 	@echo "make check-generated  fail if generated/ differs from a fresh run on SPEC"

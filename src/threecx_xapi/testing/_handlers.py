@@ -142,7 +142,10 @@ class Dispatcher:
         cap = self.faults.top_cap(cap_name)
         if cap is not None and query.top is not None and query.top > cap:
             raise Problem(400, odata_error(top_cap_message(cap, query.top)))
-        items, count = apply_collection(records, schema, query, self.catalog)
+        if schema is not None and schema not in self.catalog.schemas:  # Collection(Edm.String) and the like
+            items, count = _page_primitives(records, query)
+        else:
+            items, count = apply_collection(records, schema, query, self.catalog)
         out: dict[str, Any] = {"@odata.context": context}
         if count is not None:
             out["@odata.count"] = count
@@ -255,11 +258,25 @@ class Dispatcher:
             return self.state.entity_set(set_name).records()
         return self._sample_items(operation_id, item)
 
-    def _sample_items(self, operation_id: str, item: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = self.state.sample(
-            f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2)
-        )
+    def _sample_items(self, operation_id: str, item: str) -> list[Any]:
+        if item not in self.catalog.schemas:  # a primitive item type from the registry, e.g. "string"
+            kind, _, fmt = item.partition(":")
+            descriptor = {"type": kind, **({"format": fmt} if fmt else {})}
+            primitives: list[Any] = self.state.sample(
+                f"{operation_id}[]",
+                lambda: [self.factory.value(descriptor, f"{operation_id}{i}", operation_id) for i in range(2)],
+            )
+            return primitives
+        items: list[Any] = self.state.sample(f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2))
         return items
+
+
+def _page_primitives(values: list[Any], query: Query) -> tuple[list[Any], int | None]:
+    """``$skip``/``$top``/``$count`` over a collection of primitives (there are no properties to filter on)."""
+    count = len(values) if query.count else None
+    start = query.skip or 0
+    end = None if query.top is None else start + query.top
+    return values[start:end], count
 
 
 # -- actions that change state ---------------------------------------------------------------------------------

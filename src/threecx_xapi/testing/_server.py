@@ -219,7 +219,9 @@ class XAPITestServer:
             if self._thread is not None:
                 raise RuntimeError("the server is already started")
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
+            # every response waits ~40 ms for the client's delayed ACK (headers and body are separate writes)
+            sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((self.host, self._port))
