@@ -1,4 +1,4 @@
-"""``python -m bench`` (``make bench``): generation, no-op and import benchmarks, as medians and ratios.
+"""``python -m bench`` (``make bench``): generation, no-op, import, call and parsing benchmarks, as ratios.
 
 Every baseline is measured in the same run as what it is compared with, on the same machine and load,
 because absolute timings on a shared 2-core box mean little while their ratios hold. Nothing is written
@@ -10,40 +10,55 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .facade import facade_import_goal, measure_calls, measure_facade_import
 from .generation import DEFAULT_DOCUMENT, BenchError, measure_generation
 from .imports import measure_imports
 from .noop import measure_noop
+from .parsing import measure_parsing
 from .report import Section, render
 
-BENCHMARKS = ("generation", "noop", "import")
+BENCHMARKS = ("generation", "noop", "import", "import-facade", "call", "parse")
+# The cheap ones first, so the heavy generation does not heat what they time.
+ORDER = ("noop", "import", "import-facade", "call", "parse", "generation")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark (repeatable)")
-    parser.add_argument("--quick", action="store_true", help="1 generation run each, fewer no-op and import runs")
+    parser.add_argument("--quick", action="store_true", help="1 generation run each, fewer runs and calls elsewhere")
     parser.add_argument("--spec", type=Path, default=DEFAULT_DOCUMENT, help=f"document (default {DEFAULT_DOCUMENT})")
     return parser.parse_args(argv)
 
 
 def _run(name: str, document: Path, quick: bool) -> Section:
-    """One benchmark by name. The cheap ones run first, so the heavy generation does not heat what they time."""
+    """One benchmark by name."""
     if name == "noop":
         return measure_noop(document, runs=3 if quick else 5)
     if name == "import":
         return measure_imports(runs=5 if quick else 15)
+    if name == "import-facade":
+        return measure_facade_import(runs=5 if quick else 15)
+    if name == "call":
+        return measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20)
+    if name == "parse":
+        return measure_parsing(runs=3 if quick else 5)
     return measure_generation(document, runs=1 if quick else 3)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     chosen = args.only or list(BENCHMARKS)
-    order = [name for name in ("noop", "import", "generation") if name in chosen]
+    order = [name for name in ORDER if name in chosen]
+    if "import" in order and "import-facade" in order:
+        order.remove("import-facade")  # the import benchmark measures the facade too: its row gives the goal
     try:
         sections = [_run(name, args.spec.resolve(), args.quick) for name in order]
     except BenchError as exc:
         print(f"error: {exc}")
         return 1
+    if "import-facade" in chosen and "import-facade" not in order:
+        imports = sections[order.index("import")]
+        imports.goals.append(facade_import_goal(imports))
     print(render(sections))
     return 0
 

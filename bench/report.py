@@ -28,7 +28,10 @@ class Row:
 
 @dataclass(frozen=True)
 class Goal:
-    """A target from the brief: ``value`` is None when the benchmark could not produce a number."""
+    """A target from the brief: ``value`` is None when the benchmark could not produce a number.
+
+    A ``goal`` of ``""`` makes the line a reference figure (printed beside the goals, judged by none).
+    """
 
     name: str
     value: float | None
@@ -38,6 +41,9 @@ class Goal:
     reason: str = ""
 
     def line(self) -> str:
+        if not self.goal:
+            shown = f"n/a ({self.reason})" if self.value is None else f"{self.value:.2f}{self.unit}"
+            return f"{self.name}: {shown} (reference, no goal)"
         if self.value is None:
             return f"{self.name}: n/a ({self.reason}) (goal {self.goal})"
         verdict = "ok" if self.met else "MISSED"
@@ -56,7 +62,9 @@ class Section:
 
 
 def _duration(seconds: float) -> str:
-    """Milliseconds below a second (imports), seconds above (generation): both readable at a glance."""
+    """Microseconds below a millisecond (calls), milliseconds below a second (imports, parsing), seconds above."""
+    if seconds < 0.001:
+        return f"{seconds * 1e6:.0f} µs"
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
