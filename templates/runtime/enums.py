@@ -8,8 +8,11 @@ unchanged, and says what it is in its repr (``<UserState.UNKNOWN: 'NewState'>``)
 from __future__ import annotations
 
 from enum import Enum
+from typing import TypeVar
 
 __all__ = ["OpenStrEnum"]
+
+_E = TypeVar("_E", bound="OpenStrEnum")
 
 
 class OpenStrEnum(str, Enum):
@@ -22,6 +25,12 @@ class OpenStrEnum(str, Enum):
     def is_known(self) -> bool:
         """False for a value the document this client was generated from did not list."""
         return self._name_ != "UNKNOWN"
+
+    @classmethod
+    def parse(cls: type[_E], value: object) -> _E:
+        """``cls(value)``, with a dict lookup first: models parse thousands of these per response."""
+        member = cls._value2member_map_.get(value)
+        return member if member is not None else cls(value)  # type: ignore[return-value]
 
     @classmethod
     def _missing_(cls, value: object) -> OpenStrEnum | None:

@@ -88,7 +88,7 @@ class AbandonedChatsStatisticsCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.abandoned_chats_statistics import AbandonedChatsStatistics  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"AbandonedChatsStatisticsCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

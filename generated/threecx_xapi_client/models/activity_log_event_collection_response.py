@@ -88,7 +88,7 @@ class ActivityLogEventCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.activity_log_event import ActivityLogEvent  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"ActivityLogEventCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

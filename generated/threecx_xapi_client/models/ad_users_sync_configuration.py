@@ -207,7 +207,7 @@ class ADUsersSyncConfiguration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ADUsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         enable_sso = d.get("EnableSSO", UNSET)
@@ -262,7 +262,7 @@ class ADUsersSyncConfiguration:
         if _sync_type is UNSET or _sync_type is None:
             sync_type = _sync_type
         else:
-            sync_type = IntegrationSyncType(_sync_type)
+            sync_type = IntegrationSyncType.parse(_sync_type)
 
         _instance = cls(
             enable_sso=enable_sso,

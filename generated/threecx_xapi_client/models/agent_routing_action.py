@@ -93,7 +93,7 @@ class AgentRoutingAction:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentRoutingAction: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         action = d.get("Action", UNSET)
@@ -109,14 +109,14 @@ class AgentRoutingAction:
         else:
             if not isinstance(_tags, list):
                 raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag(item) for item in _tags]
+            tags = [UserTag.parse(item) for item in _tags]
 
         _type_ = d.get("Type", UNSET)
         type_: None | PeerType | Unset
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = PeerType(_type_)
+            type_ = PeerType.parse(_type_)
 
         _instance = cls(
             action=action,

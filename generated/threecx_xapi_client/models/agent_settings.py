@@ -298,7 +298,7 @@ class AgentSettings:
         from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
         from ..models.peer import Peer  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _abusive_caller_action = d.get("AbusiveCallerAction", UNSET)

@@ -107,7 +107,7 @@ class AIResources:
         from ..models.ai_model import AIModel  # noqa: PLC0415
         from ..models.ai_voice import AIVoice  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AIResources: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _chips = d.get("Chips", UNSET)

@@ -69,7 +69,7 @@ class AmazonCredentials:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonCredentials: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         access_key = d.get("AccessKey", UNSET)

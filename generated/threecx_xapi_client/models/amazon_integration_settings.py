@@ -74,7 +74,7 @@ class AmazonIntegrationSettings:
         from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
         from ..models.s3_config import S3Config  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonIntegrationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _s3_config = d.get("S3Config", UNSET)

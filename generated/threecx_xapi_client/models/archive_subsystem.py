@@ -81,7 +81,7 @@ class ArchiveSubsystem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ArchiveSubsystem: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         archiving = d.get("Archiving", UNSET)

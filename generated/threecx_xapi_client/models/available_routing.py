@@ -156,7 +156,7 @@ class AvailableRouting:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AvailableRouting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         busy_all_calls = d.get("BusyAllCalls", UNSET)

@@ -157,7 +157,7 @@ class BackupContents:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupContents: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         call_history = d.get("CallHistory", UNSET)

@@ -153,7 +153,7 @@ class BackupFailoverSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupFailoverSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _condition = d.get("Condition", UNSET)
@@ -161,7 +161,7 @@ class BackupFailoverSettings:
         if _condition is UNSET or _condition is None:
             condition = _condition
         else:
-            condition = FailoverCondition(_condition)
+            condition = FailoverCondition.parse(_condition)
 
         enabled = d.get("Enabled", UNSET)
 
@@ -172,7 +172,7 @@ class BackupFailoverSettings:
         if _mode is UNSET or _mode is None:
             mode = _mode
         else:
-            mode = FailoverMode(_mode)
+            mode = FailoverMode.parse(_mode)
 
         post_start_script = d.get("PostStartScript", UNSET)
 

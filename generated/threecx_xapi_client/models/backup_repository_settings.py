@@ -58,7 +58,7 @@ class BackupRepositorySettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _location = d.get("Location", UNSET)

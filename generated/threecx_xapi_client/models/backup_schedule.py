@@ -98,7 +98,7 @@ class BackupSchedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupSchedule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _day = d.get("Day", UNSET)
@@ -106,7 +106,7 @@ class BackupSchedule:
         if _day is UNSET or _day is None:
             day = _day
         else:
-            day = DayOfWeek(_day)
+            day = DayOfWeek.parse(_day)
 
         repeat_hours = d.get("RepeatHours", UNSET)
 
@@ -117,7 +117,7 @@ class BackupSchedule:
         if _schedule_type is UNSET or _schedule_type is None:
             schedule_type = _schedule_type
         else:
-            schedule_type = ScheduleType(_schedule_type)
+            schedule_type = ScheduleType.parse(_schedule_type)
 
         time = d.get("Time", UNSET)
 

@@ -96,7 +96,7 @@ class BackupSettings:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _contents = d.get("Contents", UNSET)

@@ -109,7 +109,7 @@ class BlocklistAddr:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BlocklistAddr: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _added_by = d.get("AddedBy", UNSET)
@@ -117,14 +117,14 @@ class BlocklistAddr:
         if _added_by is UNSET or _added_by is None:
             added_by = _added_by
         else:
-            added_by = AddedBy(_added_by)
+            added_by = AddedBy.parse(_added_by)
 
         _block_type = d.get("BlockType", UNSET)
         block_type: BlockType | None | Unset
         if _block_type is UNSET or _block_type is None:
             block_type = _block_type
         else:
-            block_type = BlockType(_block_type)
+            block_type = BlockType.parse(_block_type)
 
         description = d.get("Description", UNSET)
 

@@ -84,7 +84,7 @@ class BossInterruptionSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BossInterruptionSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _block = d.get("Block", UNSET)

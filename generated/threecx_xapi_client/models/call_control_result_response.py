@@ -90,7 +90,7 @@ class CallControlResultResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.call_participant import CallParticipant  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallControlResultResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         final_status = d.get("FinalStatus", UNSET)

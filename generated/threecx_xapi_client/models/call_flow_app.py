@@ -210,7 +210,7 @@ class CallFlowApp:
         from ..models.trunk import Trunk  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallFlowApp: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -231,7 +231,7 @@ class CallFlowApp:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         _compilation_last_success = d.get("CompilationLastSuccess", UNSET)
         compilation_last_success: datetime.datetime | None | Unset
@@ -257,7 +257,7 @@ class CallFlowApp:
         if _routing_type is UNSET or _routing_type is None:
             routing_type = _routing_type
         else:
-            routing_type = CfaRoutingType(_routing_type)
+            routing_type = CfaRoutingType.parse(_routing_type)
 
         script_code = d.get("ScriptCode", UNSET)
 

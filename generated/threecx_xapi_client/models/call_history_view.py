@@ -276,7 +276,7 @@ class CallHistoryView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallHistoryView: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         call_answered = d.get("CallAnswered", UNSET)

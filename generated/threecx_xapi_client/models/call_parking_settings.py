@@ -117,7 +117,7 @@ class CallParkingSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallParkingSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_pickup_enabled = d.get("AutoPickupEnabled", UNSET)
@@ -131,7 +131,7 @@ class CallParkingSettings:
         if _auto_pickup_forward_type is UNSET or _auto_pickup_forward_type is None:
             auto_pickup_forward_type = _auto_pickup_forward_type
         else:
-            auto_pickup_forward_type = TypeOfAutoPickupForward(_auto_pickup_forward_type)
+            auto_pickup_forward_type = TypeOfAutoPickupForward.parse(_auto_pickup_forward_type)
 
         auto_pickup_timeout = d.get("AutoPickupTimeout", UNSET)
 

@@ -97,7 +97,7 @@ class CallTypesSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallTypesSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _international = d.get("International", UNSET)

@@ -133,7 +133,7 @@ class CDRSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CDRSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         enabled = d.get("Enabled", UNSET)
@@ -154,7 +154,7 @@ class CDRSettings:
         if _log_type is UNSET or _log_type is None:
             log_type = _log_type
         else:
-            log_type = TypeOfCDRLog(_log_type)
+            log_type = TypeOfCDRLog.parse(_log_type)
 
         _possible_fields = d.get("PossibleFields", UNSET)
         possible_fields: list[str] | Unset

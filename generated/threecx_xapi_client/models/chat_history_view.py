@@ -195,7 +195,7 @@ class ChatHistoryView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ChatHistoryView: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         chat_name = d.get("ChatName", UNSET)
@@ -234,7 +234,7 @@ class ChatHistoryView:
         if _provider_type is UNSET or _provider_type is None:
             provider_type = _provider_type
         else:
-            provider_type = ChatType(_provider_type)
+            provider_type = ChatType.parse(_provider_type)
 
         queue_number = d.get("QueueNumber", UNSET)
 

@@ -88,7 +88,7 @@ class ChatMessagesHistoryViewCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.chat_messages_history_view import ChatMessagesHistoryView  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"ChatMessagesHistoryViewCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

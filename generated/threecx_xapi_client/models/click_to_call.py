@@ -145,7 +145,7 @@ class ClickToCall:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ClickToCall: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -166,7 +166,7 @@ class ClickToCall:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
@@ -179,7 +179,7 @@ class ClickToCall:
         if _call_us_requirement is UNSET or _call_us_requirement is None:
             call_us_requirement = _call_us_requirement
         else:
-            call_us_requirement = Authentication(_call_us_requirement)
+            call_us_requirement = Authentication.parse(_call_us_requirement)
 
         click_to_call_id = d.get("ClickToCallId", UNSET)
 

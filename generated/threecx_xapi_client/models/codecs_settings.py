@@ -55,7 +55,7 @@ class CodecsSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CodecsSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _external_codec_list = d.get("ExternalCodecList", UNSET)

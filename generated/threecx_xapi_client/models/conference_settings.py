@@ -160,7 +160,7 @@ class ConferenceSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ConferenceSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_call_participants = d.get("AutoCallParticipants", UNSET)
@@ -170,7 +170,7 @@ class ConferenceSettings:
         if _dtmf_mode is UNSET or _dtmf_mode is None:
             dtmf_mode = _dtmf_mode
         else:
-            dtmf_mode = DtmfMode(_dtmf_mode)
+            dtmf_mode = DtmfMode.parse(_dtmf_mode)
 
         enable_pin = d.get("EnablePin", UNSET)
 
@@ -191,7 +191,7 @@ class ConferenceSettings:
         if _video_conference_mode is UNSET or _video_conference_mode is None:
             video_conference_mode = _video_conference_mode
         else:
-            video_conference_mode = VideoConferenceMode(_video_conference_mode)
+            video_conference_mode = VideoConferenceMode.parse(_video_conference_mode)
 
         zone = d.get("Zone", UNSET)
 

@@ -65,7 +65,7 @@ class ConfiguredAiServers:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ConfiguredAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _configured_servers = d.get("ConfiguredServers", UNSET)
@@ -82,7 +82,7 @@ class ConfiguredAiServers:
         if _release_channel is UNSET:
             release_channel = _release_channel
         else:
-            release_channel = OnBoardConverterReleaseChannel(_release_channel)
+            release_channel = OnBoardConverterReleaseChannel.parse(_release_channel)
 
         _instance = cls(
             configured_servers=configured_servers,

@@ -62,7 +62,7 @@ class ConnectedAiServers:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ConnectedAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _connected_servers = d.get("ConnectedServers", UNSET)

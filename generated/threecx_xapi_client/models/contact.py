@@ -223,7 +223,7 @@ class Contact:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Contact: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         business = d.get("Business", UNSET)
@@ -239,7 +239,7 @@ class Contact:
         if _contact_type is UNSET or _contact_type is None:
             contact_type = _contact_type
         else:
-            contact_type = ContactSource(_contact_type)
+            contact_type = ContactSource.parse(_contact_type)
 
         department = d.get("Department", UNSET)
 

@@ -109,7 +109,7 @@ class ContactsDirSearchSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ContactsDirSearchSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         exchange_calendar_profile_switching = d.get("ExchangeCalendarProfileSwitching", UNSET)

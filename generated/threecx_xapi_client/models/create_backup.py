@@ -65,7 +65,7 @@ class CreateBackup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateBackup: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _contents = d.get("Contents", UNSET)

@@ -59,7 +59,7 @@ class CreateDNPropertyBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.dn_property import DNProperty  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateDNPropertyBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         dn_number = d.get("dnNumber", UNSET)

@@ -73,7 +73,7 @@ class CreateTicket:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTicket: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         can_create_ticket = d.get("CanCreateTicket", UNSET)
@@ -83,7 +83,7 @@ class CreateTicket:
         if _create_ticket_status is UNSET or _create_ticket_status is None:
             create_ticket_status = _create_ticket_status
         else:
-            create_ticket_status = CreateTicketStatus(_create_ticket_status)
+            create_ticket_status = CreateTicketStatus.parse(_create_ticket_status)
 
         fix_url = d.get("FixUrl", UNSET)
 

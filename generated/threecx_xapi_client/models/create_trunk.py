@@ -133,7 +133,7 @@ class CreateTrunk:
         from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTrunk: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         account_sid = d.get("AccountSid", UNSET)
@@ -172,7 +172,7 @@ class CreateTrunk:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = TrunkType(_type_)
+            type_ = TrunkType.parse(_type_)
 
         _instance = cls(
             account_sid=account_sid,

@@ -60,7 +60,7 @@ class CrmAuthentication:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmAuthentication: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _type_ = d.get("Type", UNSET)
@@ -68,7 +68,7 @@ class CrmAuthentication:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = AuthenticationType(_type_)
+            type_ = AuthenticationType.parse(_type_)
 
         _values = d.get("Values", UNSET)
         values: list[str] | Unset

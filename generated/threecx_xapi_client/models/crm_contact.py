@@ -238,7 +238,7 @@ class CrmContact:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmContact: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         company_name = d.get("CompanyName", UNSET)
@@ -250,7 +250,7 @@ class CrmContact:
         if _contact_type is UNSET or _contact_type is None:
             contact_type = _contact_type
         else:
-            contact_type = ContactType(_contact_type)
+            contact_type = ContactType.parse(_contact_type)
 
         contact_url = d.get("ContactUrl", UNSET)
 

@@ -141,7 +141,7 @@ class CrmIntegration:
         from ..models.crm_choice import CrmChoice  # noqa: PLC0415
         from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmIntegration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         country = d.get("Country", UNSET)
@@ -159,7 +159,7 @@ class CrmIntegration:
         if _phonebook_priority_options is UNSET or _phonebook_priority_options is None:
             phonebook_priority_options = _phonebook_priority_options
         else:
-            phonebook_priority_options = PhonebookPriorityOptions(_phonebook_priority_options)
+            phonebook_priority_options = PhonebookPriorityOptions.parse(_phonebook_priority_options)
 
         phonebook_synchronization = d.get("PhonebookSynchronization", UNSET)
 

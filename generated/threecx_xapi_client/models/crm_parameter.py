@@ -173,7 +173,7 @@ class CrmParameter:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmParameter: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         default = d.get("Default", UNSET)
@@ -183,7 +183,7 @@ class CrmParameter:
         if _editor is UNSET or _editor is None:
             editor = _editor
         else:
-            editor = EditorType(_editor)
+            editor = EditorType.parse(_editor)
 
         _list_values = d.get("ListValues", UNSET)
         list_values: list[str] | Unset
@@ -213,7 +213,7 @@ class CrmParameter:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = ParameterType(_type_)
+            type_ = ParameterType.parse(_type_)
 
         validation = d.get("Validation", UNSET)
 

@@ -79,7 +79,7 @@ class CrmTemplate:
         from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
         from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _authentication = d.get("Authentication", UNSET)

@@ -88,7 +88,7 @@ class CrmTestResult:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.crm_contact import CrmContact  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmTestResult: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         is_error = d.get("IsError", UNSET)

@@ -75,7 +75,7 @@ class CustomPrompt:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CustomPrompt: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         can_be_deleted = d.get("CanBeDeleted", UNSET)
@@ -91,7 +91,7 @@ class CustomPrompt:
         if _prompt_type is UNSET:
             prompt_type = _prompt_type
         else:
-            prompt_type = PromptType(_prompt_type)
+            prompt_type = PromptType.parse(_prompt_type)
 
         _instance = cls(
             can_be_deleted=can_be_deleted,

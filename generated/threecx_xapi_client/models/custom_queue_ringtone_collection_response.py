@@ -88,7 +88,7 @@ class CustomQueueRingtoneCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"CustomQueueRingtoneCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

@@ -158,7 +158,7 @@ class DataConnectorSettings:
         from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
         from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DataConnectorSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _data_types_to_offload = d.get("DataTypesToOffload", UNSET)
@@ -175,7 +175,7 @@ class DataConnectorSettings:
         if _offload_destination is UNSET or _offload_destination is None:
             offload_destination = _offload_destination
         else:
-            offload_destination = OffloadDestination(_offload_destination)
+            offload_destination = OffloadDestination.parse(_offload_destination)
 
         purge_after_sync = d.get("PurgeAfterSync", UNSET)
 

@@ -104,7 +104,7 @@ class Defs:
         from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
         from ..models.time_zone import TimeZone  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Defs: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _codecs = d.get("Codecs", UNSET)

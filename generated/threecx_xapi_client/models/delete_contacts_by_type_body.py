@@ -58,7 +58,7 @@ class DeleteContactsByTypeBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _contact_source = d.get("contactSource", UNSET)
@@ -66,7 +66,7 @@ class DeleteContactsByTypeBody:
         if _contact_source is UNSET:
             contact_source = _contact_source
         else:
-            contact_source = ContactSource(_contact_source)
+            contact_source = ContactSource.parse(_contact_source)
 
         number = d.get("number", UNSET)
 

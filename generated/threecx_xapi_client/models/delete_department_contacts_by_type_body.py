@@ -47,7 +47,7 @@ class DeleteDepartmentContactsByTypeBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"DeleteDepartmentContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}"
             )
@@ -57,7 +57,7 @@ class DeleteDepartmentContactsByTypeBody:
         if _contact_source is UNSET:
             contact_source = _contact_source
         else:
-            contact_source = ContactSource(_contact_source)
+            contact_source = ContactSource.parse(_contact_source)
 
         _instance = cls(
             contact_source=contact_source,

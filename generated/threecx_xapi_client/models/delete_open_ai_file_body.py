@@ -48,7 +48,7 @@ class DeleteOpenAiFileBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DeleteOpenAiFileBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         fileid = d.get("fileid", UNSET)

@@ -180,7 +180,7 @@ class DialCodeSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DialCodeSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         dial_code_billing_code = d.get("DialCodeBillingCode", UNSET)

@@ -83,7 +83,7 @@ class DidNumber:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DidNumber: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         number = d.get("Number", UNSET)

@@ -69,7 +69,7 @@ class DirectoryParameters:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DirectoryParameters: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _filesystem = d.get("Filesystem", UNSET)
@@ -77,7 +77,7 @@ class DirectoryParameters:
         if _filesystem is UNSET:
             filesystem = _filesystem
         else:
-            filesystem = FileSystemType(_filesystem)
+            filesystem = FileSystemType.parse(_filesystem)
 
         json = d.get("Json", UNSET)
 

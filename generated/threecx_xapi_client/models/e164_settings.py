@@ -136,7 +136,7 @@ class E164Settings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"E164Settings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         area_code = d.get("AreaCode", UNSET)

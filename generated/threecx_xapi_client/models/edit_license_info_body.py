@@ -52,7 +52,7 @@ class EditLicenseInfoBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_license_params import XLicenseParams  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"EditLicenseInfoBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _license_params = d.get("licenseParams", UNSET)

@@ -51,7 +51,7 @@ class EmailVariable:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"EmailVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         name = d.get("Name", UNSET)

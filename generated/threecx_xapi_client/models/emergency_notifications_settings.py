@@ -94,7 +94,7 @@ class EmergencyNotificationsSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.peer import Peer  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"EmergencyNotificationsSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _chat_recipients = d.get("ChatRecipients", UNSET)
@@ -102,7 +102,7 @@ class EmergencyNotificationsSettings:
         if _chat_recipients is UNSET or _chat_recipients is None:
             chat_recipients = _chat_recipients
         else:
-            chat_recipients = ChatRecipientsType(_chat_recipients)
+            chat_recipients = ChatRecipientsType.parse(_chat_recipients)
 
         _emergency_dn_prompt = d.get("EmergencyDNPrompt", UNSET)
         emergency_dn_prompt: None | Peer | Unset

@@ -137,7 +137,7 @@ class EventLog:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"EventLog: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         event_id = d.get("EventId", UNSET)
@@ -173,7 +173,7 @@ class EventLog:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = EventLogType(_type_)
+            type_ = EventLogType.parse(_type_)
 
         _instance = cls(
             event_id=event_id,

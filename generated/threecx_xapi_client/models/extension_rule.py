@@ -131,7 +131,7 @@ class ExtensionRule:
         from ..models.destination import Destination  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _call_type = d.get("CallType", UNSET)
@@ -139,14 +139,14 @@ class ExtensionRule:
         if _call_type is UNSET or _call_type is None:
             call_type = _call_type
         else:
-            call_type = RuleCallTypeType(_call_type)
+            call_type = RuleCallTypeType.parse(_call_type)
 
         _condition = d.get("Condition", UNSET)
         condition: None | RuleConditionType | Unset
         if _condition is UNSET or _condition is None:
             condition = _condition
         else:
-            condition = RuleConditionType(_condition)
+            condition = RuleConditionType.parse(_condition)
 
         data = d.get("Data", UNSET)
 

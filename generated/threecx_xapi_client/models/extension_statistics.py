@@ -121,7 +121,7 @@ class ExtensionStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         display_name = d.get("DisplayName", UNSET)

@@ -142,7 +142,7 @@ class FaxServerSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FaxServerSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auth_id = d.get("AuthId", UNSET)

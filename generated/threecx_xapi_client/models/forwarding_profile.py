@@ -180,7 +180,7 @@ class ForwardingProfile:
         from ..models.available_routing import AvailableRouting  # noqa: PLC0415
         from ..models.away_routing import AwayRouting  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ForwardingProfile: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         accept_multiple_calls = d.get("AcceptMultipleCalls", UNSET)

@@ -244,7 +244,7 @@ class Fxs:
         from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
         from ..models.variable import Variable  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Fxs: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         brand = d.get("Brand", UNSET)

@@ -139,7 +139,7 @@ class FxsProvisioning:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsProvisioning: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         local_audio_port_end = d.get("LocalAudioPortEnd", UNSET)
@@ -155,7 +155,7 @@ class FxsProvisioning:
         if _method is UNSET or _method is None:
             method = _method
         else:
-            method = ProvType(_method)
+            method = ProvType.parse(_method)
 
         prov_link = d.get("ProvLink", UNSET)
 

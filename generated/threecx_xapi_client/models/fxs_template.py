@@ -184,7 +184,7 @@ class FxsTemplate:
         from ..models.fxs_model import FxsModel  # noqa: PLC0415
         from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _allowed_net_configs = d.get("AllowedNetConfigs", UNSET)
@@ -207,7 +207,7 @@ class FxsTemplate:
         if _device_type is UNSET:
             device_type = _device_type
         else:
-            device_type = DeviceType(_device_type)
+            device_type = DeviceType.parse(_device_type)
 
         id = d.get("Id", UNSET)
 
@@ -240,7 +240,7 @@ class FxsTemplate:
         if _template_type is UNSET:
             template_type = _template_type
         else:
-            template_type = TemplateType(_template_type)
+            template_type = TemplateType.parse(_template_type)
 
         _time_zones = d.get("TimeZones", UNSET)
         time_zones: list[str] | Unset

@@ -80,7 +80,7 @@ class FxsVariable:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _choices = d.get("Choices", UNSET)

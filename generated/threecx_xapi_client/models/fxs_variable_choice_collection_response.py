@@ -88,7 +88,7 @@ class FxsVariableChoiceCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"FxsVariableChoiceCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

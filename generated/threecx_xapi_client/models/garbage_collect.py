@@ -84,7 +84,7 @@ class GarbageCollect:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GarbageCollect: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         blocking = d.get("Blocking", UNSET)
@@ -98,7 +98,7 @@ class GarbageCollect:
         if _mode is UNSET or _mode is None:
             mode = _mode
         else:
-            mode = GCCollectionMode(_mode)
+            mode = GCCollectionMode.parse(_mode)
 
         _instance = cls(
             blocking=blocking,

@@ -392,7 +392,7 @@ class Gateway:
         from ..models.choice import Choice  # noqa: PLC0415
         from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Gateway: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _codecs = d.get("Codecs", UNSET)
@@ -432,7 +432,7 @@ class Gateway:
         if _ip_in_registration_contact is UNSET or _ip_in_registration_contact is None:
             ip_in_registration_contact = _ip_in_registration_contact
         else:
-            ip_in_registration_contact = IPInRegistrationContactType(_ip_in_registration_contact)
+            ip_in_registration_contact = IPInRegistrationContactType.parse(_ip_in_registration_contact)
 
         is_custom = d.get("IsCustom", UNSET)
 
@@ -443,7 +443,7 @@ class Gateway:
         if _matching_strategy is UNSET or _matching_strategy is None:
             matching_strategy = _matching_strategy
         else:
-            matching_strategy = MatchingStrategyType(_matching_strategy)
+            matching_strategy = MatchingStrategyType.parse(_matching_strategy)
 
         name = d.get("Name", UNSET)
 
@@ -469,7 +469,7 @@ class Gateway:
         if _require_registration_for is UNSET or _require_registration_for is None:
             require_registration_for = _require_registration_for
         else:
-            require_registration_for = RequireRegistrationForType(_require_registration_for)
+            require_registration_for = RequireRegistrationForType.parse(_require_registration_for)
 
         _source_identification = d.get("SourceIdentification", UNSET)
         source_identification: list[GatewayParameterBinding] | Unset
@@ -489,7 +489,7 @@ class Gateway:
         if _srtp_mode is UNSET or _srtp_mode is None:
             srtp_mode = _srtp_mode
         else:
-            srtp_mode = SRTPModeType(_srtp_mode)
+            srtp_mode = SRTPModeType.parse(_srtp_mode)
 
         support_reinvite = d.get("SupportReinvite", UNSET)
 
@@ -504,7 +504,7 @@ class Gateway:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = GatewayType(_type_)
+            type_ = GatewayType.parse(_type_)
 
         use_ip_in_contact = d.get("UseIPInContact", UNSET)
 

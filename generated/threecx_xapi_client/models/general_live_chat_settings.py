@@ -120,7 +120,7 @@ class GeneralLiveChatSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralLiveChatSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         allow_sound_notifications = d.get("AllowSoundNotifications", UNSET)
@@ -130,7 +130,7 @@ class GeneralLiveChatSettings:
         if _authentication is UNSET or _authentication is None:
             authentication = _authentication
         else:
-            authentication = Authentication(_authentication)
+            authentication = Authentication.parse(_authentication)
 
         disable_offline_messages = d.get("DisableOfflineMessages", UNSET)
 
@@ -145,7 +145,7 @@ class GeneralLiveChatSettings:
         if _greeting is UNSET or _greeting is None:
             greeting = _greeting
         else:
-            greeting = LiveChatGreeting(_greeting)
+            greeting = LiveChatGreeting.parse(_greeting)
 
         _instance = cls(
             allow_sound_notifications=allow_sound_notifications,

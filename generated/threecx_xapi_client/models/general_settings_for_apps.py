@@ -215,7 +215,7 @@ class GeneralSettingsForApps:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralSettingsForApps: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         allow_block_calls = d.get("AllowBlockCalls", UNSET)
@@ -234,7 +234,7 @@ class GeneralSettingsForApps:
         if _avatar_style is UNSET or _avatar_style is None:
             avatar_style = _avatar_style
         else:
-            avatar_style = AvatarStyle(_avatar_style)
+            avatar_style = AvatarStyle.parse(_avatar_style)
 
         brand_logo_image = d.get("BrandLogoImage", UNSET)
 

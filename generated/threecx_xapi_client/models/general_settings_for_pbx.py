@@ -202,7 +202,7 @@ class GeneralSettingsForPbx:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralSettingsForPbx: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         allow_fwd_to_external = d.get("AllowFwdToExternal", UNSET)

@@ -52,7 +52,7 @@ class GetDirectoryInfoBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.directory_parameters import DirectoryParameters  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GetDirectoryInfoBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _parameters = d.get("parameters", UNSET)

@@ -58,7 +58,7 @@ class GetGoogleUsersBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.users_request_options import UsersRequestOptions  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GetGoogleUsersBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _options = d.get("options", UNSET)

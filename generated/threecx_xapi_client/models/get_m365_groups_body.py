@@ -58,7 +58,7 @@ class GetM365GroupsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.groups_request_options import GroupsRequestOptions  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GetM365GroupsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _options = d.get("options", UNSET)

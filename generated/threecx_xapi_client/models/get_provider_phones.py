@@ -79,7 +79,7 @@ class GetProviderPhones:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GetProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         account_sid = d.get("AccountSid", UNSET)
@@ -95,7 +95,7 @@ class GetProviderPhones:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = TrunkType(_type_)
+            type_ = TrunkType.parse(_type_)
 
         _instance = cls(
             account_sid=account_sid,

@@ -136,7 +136,7 @@ class GoogleSettings:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
         from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GoogleSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         client_id = d.get("ClientId", UNSET)

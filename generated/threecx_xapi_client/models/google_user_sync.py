@@ -126,7 +126,7 @@ class GoogleUserSync:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GoogleUserSync: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         is_enabled = d.get("IsEnabled", UNSET)
@@ -153,7 +153,7 @@ class GoogleUserSync:
         if _sync_type is UNSET or _sync_type is None:
             sync_type = _sync_type
         else:
-            sync_type = IntegrationSyncType(_sync_type)
+            sync_type = IntegrationSyncType.parse(_sync_type)
 
         use_calendar_events_as_presence = d.get("UseCalendarEventsAsPresence", UNSET)
 

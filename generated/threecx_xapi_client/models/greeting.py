@@ -69,7 +69,7 @@ class Greeting:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Greeting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         display_name = d.get("DisplayName", UNSET)
@@ -81,7 +81,7 @@ class Greeting:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = ProfileType(_type_)
+            type_ = ProfileType.parse(_type_)
 
         _instance = cls(
             display_name=display_name,

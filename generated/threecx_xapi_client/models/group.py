@@ -500,7 +500,7 @@ class Group:
         from ..models.schedule import Schedule  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Group: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -521,7 +521,7 @@ class Group:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
@@ -534,7 +534,7 @@ class Group:
         if _call_us_requirement is UNSET or _call_us_requirement is None:
             call_us_requirement = _call_us_requirement
         else:
-            call_us_requirement = Authentication(_call_us_requirement)
+            call_us_requirement = Authentication.parse(_call_us_requirement)
 
         click_to_call_id = d.get("ClickToCallId", UNSET)
 
@@ -563,14 +563,14 @@ class Group:
         else:
             if not isinstance(_call_handling_mode, list):
                 raise TypeError(f"CallHandlingMode: expected a JSON array, got {type(_call_handling_mode).__name__}")
-            call_handling_mode = [CallHandlingFlags(item) for item in _call_handling_mode]
+            call_handling_mode = [CallHandlingFlags.parse(item) for item in _call_handling_mode]
 
         _current_group_hours = d.get("CurrentGroupHours", UNSET)
         current_group_hours: GroupHoursMode | None | Unset
         if _current_group_hours is UNSET or _current_group_hours is None:
             current_group_hours = _current_group_hours
         else:
-            current_group_hours = GroupHoursMode(_current_group_hours)
+            current_group_hours = GroupHoursMode.parse(_current_group_hours)
 
         _custom_operator = d.get("CustomOperator", UNSET)
         custom_operator: Destination | None | Unset

@@ -286,7 +286,7 @@ class GroupProps:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GroupProps: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         dect_max_count = d.get("DectMaxCount", UNSET)
@@ -314,7 +314,7 @@ class GroupProps:
         if _startup_license is UNSET or _startup_license is None:
             startup_license = _startup_license
         else:
-            startup_license = StartupLicense(_startup_license)
+            startup_license = StartupLicense.parse(_startup_license)
 
         startup_owner_email = d.get("StartupOwnerEmail", UNSET)
 

@@ -125,7 +125,7 @@ class HotelServices:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"HotelServices: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         enabled = d.get("Enabled", UNSET)
@@ -144,7 +144,7 @@ class HotelServices:
         if _integration_type is UNSET or _integration_type is None:
             integration_type = _integration_type
         else:
-            integration_type = PmsIntegrationType(_integration_type)
+            integration_type = PmsIntegrationType.parse(_integration_type)
 
         ip_address = d.get("IpAddress", UNSET)
 

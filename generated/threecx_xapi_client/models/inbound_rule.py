@@ -206,7 +206,7 @@ class InboundRule:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"InboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         alter_destination_during_holidays = d.get("AlterDestinationDuringHolidays", UNSET)
@@ -218,14 +218,14 @@ class InboundRule:
         if _call_type is UNSET or _call_type is None:
             call_type = _call_type
         else:
-            call_type = RuleCallTypeType(_call_type)
+            call_type = RuleCallTypeType.parse(_call_type)
 
         _condition = d.get("Condition", UNSET)
         condition: None | RuleConditionType | Unset
         if _condition is UNSET or _condition is None:
             condition = _condition
         else:
-            condition = RuleConditionType(_condition)
+            condition = RuleConditionType.parse(_condition)
 
         custom_data = d.get("CustomData", UNSET)
 

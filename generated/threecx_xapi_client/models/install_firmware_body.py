@@ -52,7 +52,7 @@ class InstallFirmwareBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.install_firmware import InstallFirmware  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"InstallFirmwareBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _phone = d.get("phone", UNSET)

@@ -29,7 +29,7 @@ class KeyValuePair2OfStringOnBoardConnectedParticipant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"KeyValuePair2OfStringOnBoardConnectedParticipant: expected a JSON object, got {type(src_dict).__name__}"
             )

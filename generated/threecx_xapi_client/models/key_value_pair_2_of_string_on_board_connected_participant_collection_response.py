@@ -92,7 +92,7 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse:
             KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
         )
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

@@ -61,7 +61,7 @@ class LastCdrAndChatMessageTimestamp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LastCdrAndChatMessageTimestamp: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _last_cdr_started_at = d.get("LastCdrStartedAt", UNSET)

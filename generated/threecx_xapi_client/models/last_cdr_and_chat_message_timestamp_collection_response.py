@@ -88,7 +88,7 @@ class LastCdrAndChatMessageTimestampCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.last_cdr_and_chat_message_timestamp import LastCdrAndChatMessageTimestamp  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"LastCdrAndChatMessageTimestampCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

@@ -84,7 +84,7 @@ class LiveChatAdvancedSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatAdvancedSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         call_title = d.get("CallTitle", UNSET)
@@ -94,7 +94,7 @@ class LiveChatAdvancedSettings:
         if _communication_options is UNSET or _communication_options is None:
             communication_options = _communication_options
         else:
-            communication_options = LiveChatCommunication(_communication_options)
+            communication_options = LiveChatCommunication.parse(_communication_options)
 
         enable_direct_call = d.get("EnableDirectCall", UNSET)
 

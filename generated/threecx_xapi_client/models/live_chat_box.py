@@ -184,7 +184,7 @@ class LiveChatBox:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatBox: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _button_icon_type = d.get("ButtonIconType", UNSET)
@@ -192,7 +192,7 @@ class LiveChatBox:
         if _button_icon_type is UNSET or _button_icon_type is None:
             button_icon_type = _button_icon_type
         else:
-            button_icon_type = ButtonIconType(_button_icon_type)
+            button_icon_type = ButtonIconType.parse(_button_icon_type)
 
         button_icon_url = d.get("ButtonIconUrl", UNSET)
 
@@ -205,28 +205,28 @@ class LiveChatBox:
         if _live_chat_language is UNSET or _live_chat_language is None:
             live_chat_language = _live_chat_language
         else:
-            live_chat_language = LiveChatLanguage(_live_chat_language)
+            live_chat_language = LiveChatLanguage.parse(_live_chat_language)
 
         _live_message_userinfo_format = d.get("LiveMessageUserinfoFormat", UNSET)
         live_message_userinfo_format: LiveMessageUserinfoFormat | None | Unset
         if _live_message_userinfo_format is UNSET or _live_message_userinfo_format is None:
             live_message_userinfo_format = _live_message_userinfo_format
         else:
-            live_message_userinfo_format = LiveMessageUserinfoFormat(_live_message_userinfo_format)
+            live_message_userinfo_format = LiveMessageUserinfoFormat.parse(_live_message_userinfo_format)
 
         _message_dateformat = d.get("MessageDateformat", UNSET)
         message_dateformat: LiveChatMessageDateformat | None | Unset
         if _message_dateformat is UNSET or _message_dateformat is None:
             message_dateformat = _message_dateformat
         else:
-            message_dateformat = LiveChatMessageDateformat(_message_dateformat)
+            message_dateformat = LiveChatMessageDateformat.parse(_message_dateformat)
 
         _minimized_style = d.get("MinimizedStyle", UNSET)
         minimized_style: LiveChatMinimizedStyle | None | Unset
         if _minimized_style is UNSET or _minimized_style is None:
             minimized_style = _minimized_style
         else:
-            minimized_style = LiveChatMinimizedStyle(_minimized_style)
+            minimized_style = LiveChatMinimizedStyle.parse(_minimized_style)
 
         operator_icon = d.get("OperatorIcon", UNSET)
 

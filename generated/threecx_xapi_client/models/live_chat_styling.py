@@ -84,7 +84,7 @@ class LiveChatStyling:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LiveChatStyling: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _animation = d.get("Animation", UNSET)
@@ -92,7 +92,7 @@ class LiveChatStyling:
         if _animation is UNSET or _animation is None:
             animation = _animation
         else:
-            animation = AnimationStyle(_animation)
+            animation = AnimationStyle.parse(_animation)
 
         minimized = d.get("Minimized", UNSET)
 

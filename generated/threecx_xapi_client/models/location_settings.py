@@ -270,7 +270,7 @@ class LocationSettings:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LocationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _file_system_type = d.get("FileSystemType", UNSET)
@@ -278,7 +278,7 @@ class LocationSettings:
         if _file_system_type is UNSET or _file_system_type is None:
             file_system_type = _file_system_type
         else:
-            file_system_type = FileSystemType(_file_system_type)
+            file_system_type = FileSystemType.parse(_file_system_type)
 
         _ftp_password = d.get("FtpPassword", UNSET)
         ftp_password: ConcealedPassword | None | Unset

@@ -65,7 +65,7 @@ class M365ToPbxBinding:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"M365ToPbxBinding: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _from_ = d.get("From", UNSET)
@@ -73,14 +73,14 @@ class M365ToPbxBinding:
         if _from_ is UNSET or _from_ is None:
             from_ = _from_
         else:
-            from_ = SynchronizedM365Profile(_from_)
+            from_ = SynchronizedM365Profile.parse(_from_)
 
         _to = d.get("To", UNSET)
         to: None | SynchronizedPbxProfile | Unset
         if _to is UNSET or _to is None:
             to = _to
         else:
-            to = SynchronizedPbxProfile(_to)
+            to = SynchronizedPbxProfile.parse(_to)
 
         _instance = cls(
             from_=from_,

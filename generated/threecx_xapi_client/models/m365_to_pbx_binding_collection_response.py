@@ -88,7 +88,7 @@ class M365ToPbxBindingCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"M365ToPbxBindingCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

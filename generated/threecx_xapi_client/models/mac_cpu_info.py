@@ -58,7 +58,7 @@ class MacCpuInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MacCpuInfo: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         ane = d.get("Ane", UNSET)

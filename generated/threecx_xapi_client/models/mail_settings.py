@@ -127,7 +127,7 @@ class MailSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MailSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         can_edit_mail_server_type = d.get("CanEditMailServerType", UNSET)
@@ -148,7 +148,7 @@ class MailSettings:
         if _mail_server_type is UNSET or _mail_server_type is None:
             mail_server_type = _mail_server_type
         else:
-            mail_server_type = MailServerType(_mail_server_type)
+            mail_server_type = MailServerType.parse(_mail_server_type)
 
         mail_ssl_enabled = d.get("MailSslEnabled", UNSET)
 

@@ -61,7 +61,7 @@ class McpServer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"McpServer: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         client_id = d.get("ClientId", UNSET)

@@ -102,7 +102,7 @@ class MCURequestStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MCURequestStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         error_message = d.get("ErrorMessage", UNSET)
@@ -114,7 +114,7 @@ class MCURequestStatus:
         if _operation is UNSET or _operation is None:
             operation = _operation
         else:
-            operation = McuOperation(_operation)
+            operation = McuOperation.parse(_operation)
 
         _request_expiration = d.get("RequestExpiration", UNSET)
         request_expiration: datetime.datetime | None | Unset
@@ -128,7 +128,7 @@ class MCURequestStatus:
         if _state is UNSET or _state is None:
             state = _state
         else:
-            state = McuReqState(_state)
+            state = McuReqState.parse(_state)
 
         _instance = cls(
             error_message=error_message,

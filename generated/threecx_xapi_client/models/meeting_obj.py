@@ -136,7 +136,7 @@ class MeetingObj:
         from ..models.meeting_params import MeetingParams  # noqa: PLC0415
         from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MeetingObj: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         documentlist = d.get("documentlist", UNSET)

@@ -95,7 +95,7 @@ class Microsoft365Integration:
         from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
         from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365Integration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _ad_users = d.get("AdUsers", UNSET)

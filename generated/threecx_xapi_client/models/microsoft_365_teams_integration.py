@@ -199,7 +199,7 @@ class Microsoft365TeamsIntegration:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365TeamsIntegration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         area_code = d.get("AreaCode", UNSET)

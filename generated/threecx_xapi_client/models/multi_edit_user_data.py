@@ -588,7 +588,7 @@ class MultiEditUserData:
         from ..models.greeting import Greeting  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiEditUserData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _agent_settings = d.get("AgentSettings", UNSET)
@@ -711,14 +711,14 @@ class MultiEditUserData:
         if _srtp_mode is UNSET or _srtp_mode is None:
             srtp_mode = _srtp_mode
         else:
-            srtp_mode = SRTPModeType(_srtp_mode)
+            srtp_mode = SRTPModeType.parse(_srtp_mode)
 
         _transcription_mode = d.get("TranscriptionMode", UNSET)
         transcription_mode: None | TranscriptionType | Unset
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
 
@@ -727,7 +727,7 @@ class MultiEditUserData:
         if _vm_email_options is UNSET or _vm_email_options is None:
             vm_email_options = _vm_email_options
         else:
-            vm_email_options = VMEmailOptionsType(_vm_email_options)
+            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
 
         vm_enabled = d.get("VMEnabled", UNSET)
 
@@ -738,7 +738,7 @@ class MultiEditUserData:
         if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
             vm_play_msg_date_time = _vm_play_msg_date_time
         else:
-            vm_play_msg_date_time = VMPlayMsgDateTimeType(_vm_play_msg_date_time)
+            vm_play_msg_date_time = VMPlayMsgDateTimeType.parse(_vm_play_msg_date_time)
 
         _instance = cls(
             agent_settings=agent_settings,

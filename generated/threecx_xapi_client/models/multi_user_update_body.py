@@ -61,7 +61,7 @@ class MultiUserUpdateBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.multi_edit_user_data import MultiEditUserData  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiUserUpdateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _ids = d.get("ids", UNSET)

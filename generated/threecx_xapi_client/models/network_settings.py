@@ -253,7 +253,7 @@ class NetworkSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"NetworkSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         allow_source_as_outbound = d.get("AllowSourceAsOutbound", UNSET)

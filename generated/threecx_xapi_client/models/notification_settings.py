@@ -156,7 +156,7 @@ class NotificationSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.setpoint import Setpoint  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"NotificationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_restart_failed_services = d.get("AutoRestartFailedServices", UNSET)
@@ -172,7 +172,7 @@ class NotificationSettings:
         else:
             if not isinstance(_notify_codes, list):
                 raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
-            notify_codes = [NotifyCodes(item) for item in _notify_codes]
+            notify_codes = [NotifyCodes.parse(item) for item in _notify_codes]
 
         notify_extension_added = d.get("NotifyExtensionAdded", UNSET)
 

@@ -147,7 +147,7 @@ class OAuthClient:
         from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
         from ..models.refresh_token import RefreshToken  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OAuthClient: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         client_id = d.get("ClientId", UNSET)
@@ -184,7 +184,7 @@ class OAuthClient:
         if _provisioning_type is UNSET:
             provisioning_type = _provisioning_type
         else:
-            provisioning_type = OAuthProvisioningType(_provisioning_type)
+            provisioning_type = OAuthProvisioningType.parse(_provisioning_type)
 
         _refresh_tokens = d.get("RefreshTokens", UNSET)
         refresh_tokens: list[RefreshToken] | Unset

@@ -92,7 +92,7 @@ class ODataErrorsMainError:
         from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
         from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsMainError: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         code = d["code"]

@@ -107,7 +107,7 @@ class OfficeHours:
         from ..models.holiday import Holiday  # noqa: PLC0415
         from ..models.schedule import Schedule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OfficeHours: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _break_time = d.get("BreakTime", UNSET)

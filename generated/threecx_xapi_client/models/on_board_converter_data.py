@@ -193,7 +193,7 @@ class OnBoardConverterData:
         from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
         from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardConverterData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         available = d.get("Available", UNSET)

@@ -88,7 +88,7 @@ class OnBoardConverterSessionCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"OnBoardConverterSessionCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

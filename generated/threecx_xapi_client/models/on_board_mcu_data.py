@@ -182,7 +182,7 @@ class OnBoardMcuData:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMcuData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         attempts = d.get("Attempts", UNSET)

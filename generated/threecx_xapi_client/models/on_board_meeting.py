@@ -116,7 +116,7 @@ class OnBoardMeeting:
         )
         from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMeeting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         mcu_fqdn = d.get("McuFqdn", UNSET)

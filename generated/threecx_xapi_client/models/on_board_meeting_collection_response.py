@@ -88,7 +88,7 @@ class OnBoardMeetingCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.on_board_meeting import OnBoardMeeting  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMeetingCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         odata_count = d.get("@odata.count", UNSET)

@@ -311,7 +311,7 @@ class OutboundCall:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundCall: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         answered = d.get("Answered", UNSET)

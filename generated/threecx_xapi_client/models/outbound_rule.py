@@ -149,7 +149,7 @@ class OutboundRule:
         from ..models.dn_range import DNRange  # noqa: PLC0415
         from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _dn_ranges = d.get("DNRanges", UNSET)

@@ -87,7 +87,7 @@ class Parking:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Parking: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -108,7 +108,7 @@ class Parking:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         _instance = cls(
             groups=groups,

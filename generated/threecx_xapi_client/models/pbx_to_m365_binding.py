@@ -65,7 +65,7 @@ class PbxToM365Binding:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PbxToM365Binding: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _from_ = d.get("From", UNSET)
@@ -73,14 +73,14 @@ class PbxToM365Binding:
         if _from_ is UNSET or _from_ is None:
             from_ = _from_
         else:
-            from_ = SynchronizedPbxProfile(_from_)
+            from_ = SynchronizedPbxProfile.parse(_from_)
 
         _to = d.get("To", UNSET)
         to: None | SynchronizedM365Profile | Unset
         if _to is UNSET or _to is None:
             to = _to
         else:
-            to = SynchronizedM365Profile(_to)
+            to = SynchronizedM365Profile.parse(_to)
 
         _instance = cls(
             from_=from_,

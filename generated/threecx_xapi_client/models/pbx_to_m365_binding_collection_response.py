@@ -88,7 +88,7 @@ class PbxToM365BindingCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"PbxToM365BindingCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

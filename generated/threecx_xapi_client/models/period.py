@@ -73,7 +73,7 @@ class Period:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Period: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _day_of_week = d.get("DayOfWeek", UNSET)
@@ -81,7 +81,7 @@ class Period:
         if _day_of_week is UNSET or _day_of_week is None:
             day_of_week = _day_of_week
         else:
-            day_of_week = DayOfWeek(_day_of_week)
+            day_of_week = DayOfWeek.parse(_day_of_week)
 
         start = d.get("Start", UNSET)
 

@@ -131,7 +131,7 @@ class Phone:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Phone: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         id = d.get("Id", UNSET)

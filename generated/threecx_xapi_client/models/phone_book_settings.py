@@ -90,7 +90,7 @@ class PhoneBookSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneBookSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _phone_book_add_queue_name = d.get("PhoneBookAddQueueName", UNSET)
@@ -98,14 +98,14 @@ class PhoneBookSettings:
         if _phone_book_add_queue_name is UNSET or _phone_book_add_queue_name is None:
             phone_book_add_queue_name = _phone_book_add_queue_name
         else:
-            phone_book_add_queue_name = TypeOfPhoneBookAddQueueName(_phone_book_add_queue_name)
+            phone_book_add_queue_name = TypeOfPhoneBookAddQueueName.parse(_phone_book_add_queue_name)
 
         _phone_book_display = d.get("PhoneBookDisplay", UNSET)
         phone_book_display: None | TypeOfPhoneBookDisplay | Unset
         if _phone_book_display is UNSET or _phone_book_display is None:
             phone_book_display = _phone_book_display
         else:
-            phone_book_display = TypeOfPhoneBookDisplay(_phone_book_display)
+            phone_book_display = TypeOfPhoneBookDisplay.parse(_phone_book_display)
 
         resolving_length = d.get("ResolvingLength", UNSET)
 
@@ -114,7 +114,7 @@ class PhoneBookSettings:
         if _resolving_type is UNSET or _resolving_type is None:
             resolving_type = _resolving_type
         else:
-            resolving_type = TypeOfPhoneBookResolving(_resolving_type)
+            resolving_type = TypeOfPhoneBookResolving.parse(_resolving_type)
 
         _instance = cls(
             phone_book_add_queue_name=phone_book_add_queue_name,

@@ -150,7 +150,7 @@ class PhoneDeviceVlanInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneDeviceVlanInfo: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         configurable = d.get("Configurable", UNSET)
@@ -170,7 +170,7 @@ class PhoneDeviceVlanInfo:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = PhoneDeviceVlanType(_type_)
+            type_ = PhoneDeviceVlanType.parse(_type_)
 
         vlan_id = d.get("VlanId", UNSET)
 

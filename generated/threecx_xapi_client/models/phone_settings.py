@@ -407,7 +407,7 @@ class PhoneSettings:
         from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         allow_custom_queue_ringtones = d.get("AllowCustomQueueRingtones", UNSET)
@@ -483,7 +483,7 @@ class PhoneSettings:
         if _provision_type is UNSET or _provision_type is None:
             provision_type = _provision_type
         else:
-            provision_type = ProvType(_provision_type)
+            provision_type = ProvType.parse(_provision_type)
 
         queue_ring_tone = d.get("QueueRingTone", UNSET)
 
@@ -519,7 +519,7 @@ class PhoneSettings:
         if _xfer_type is UNSET or _xfer_type is None:
             xfer_type = _xfer_type
         else:
-            xfer_type = XferTypeEnum(_xfer_type)
+            xfer_type = XferTypeEnum.parse(_xfer_type)
 
         _instance = cls(
             allow_custom_queue_ringtones=allow_custom_queue_ringtones,

@@ -285,7 +285,7 @@ class PhoneTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.phone_model import PhoneModel  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         add_allowed = d.get("AddAllowed", UNSET)
@@ -403,7 +403,7 @@ class PhoneTemplate:
         if _template_type is UNSET or _template_type is None:
             template_type = _template_type
         else:
-            template_type = TemplateType(_template_type)
+            template_type = TemplateType.parse(_template_type)
 
         _time_formats = d.get("TimeFormats", UNSET)
         time_formats: list[str] | Unset

@@ -108,7 +108,7 @@ class Playlist:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Playlist: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_gain = d.get("AutoGain", UNSET)

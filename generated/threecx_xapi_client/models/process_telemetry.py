@@ -110,7 +110,7 @@ class ProcessTelemetry:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ProcessTelemetry: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         handle_count = d.get("HandleCount", UNSET)
@@ -124,7 +124,7 @@ class ProcessTelemetry:
         if _service is UNSET or _service is None:
             service = _service
         else:
-            service = PhoneSystemService(_service)
+            service = PhoneSystemService.parse(_service)
 
         thread_count = d.get("ThreadCount", UNSET)
 

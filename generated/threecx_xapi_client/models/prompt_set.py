@@ -153,7 +153,7 @@ class PromptSet:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.prompt import Prompt  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PromptSet: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         culture_code = d.get("CultureCode", UNSET)
@@ -182,7 +182,7 @@ class PromptSet:
         if _prompt_set_type is UNSET or _prompt_set_type is None:
             prompt_set_type = _prompt_set_type
         else:
-            prompt_set_type = PromptSetType(_prompt_set_type)
+            prompt_set_type = PromptSetType.parse(_prompt_set_type)
 
         use_alternate_number_pronunciation = d.get("UseAlternateNumberPronunciation", UNSET)
 

@@ -66,7 +66,7 @@ class ProviderPhones:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         next_page_token = d.get("NextPageToken", UNSET)

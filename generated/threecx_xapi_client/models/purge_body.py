@@ -58,7 +58,7 @@ class PurgeBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.x_outbound_rule_purge import XOutboundRulePurge  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PurgeBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _purge_object = d.get("purgeObject", UNSET)

@@ -129,7 +129,7 @@ class QualityReport:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.quality_party import QualityParty  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"QualityReport: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
 

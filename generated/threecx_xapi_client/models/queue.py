@@ -687,7 +687,7 @@ class Queue:
         from ..models.route import Route  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Queue: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -708,7 +708,7 @@ class Queue:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
@@ -721,7 +721,7 @@ class Queue:
         if _call_us_requirement is UNSET or _call_us_requirement is None:
             call_us_requirement = _call_us_requirement
         else:
-            call_us_requirement = Authentication(_call_us_requirement)
+            call_us_requirement = Authentication.parse(_call_us_requirement)
 
         click_to_call_id = d.get("ClickToCallId", UNSET)
 
@@ -833,7 +833,7 @@ class Queue:
         else:
             if not isinstance(_notify_codes, list):
                 raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
-            notify_codes = [QueueNotifyCode(item) for item in _notify_codes]
+            notify_codes = [QueueNotifyCode.parse(item) for item in _notify_codes]
 
         on_hold_file = d.get("OnHoldFile", UNSET)
 
@@ -851,7 +851,7 @@ class Queue:
         if _polling_strategy is UNSET or _polling_strategy is None:
             polling_strategy = _polling_strategy
         else:
-            polling_strategy = PollingStrategyType(_polling_strategy)
+            polling_strategy = PollingStrategyType.parse(_polling_strategy)
 
         priority_queue = d.get("PriorityQueue", UNSET)
 
@@ -862,7 +862,7 @@ class Queue:
         if _recording is UNSET or _recording is None:
             recording = _recording
         else:
-            recording = QueueRecording(_recording)
+            recording = QueueRecording.parse(_recording)
 
         _reset_queue_statistics_schedule = d.get("ResetQueueStatisticsSchedule", UNSET)
         reset_queue_statistics_schedule: None | ResetQueueStatisticsSchedule | Unset
@@ -886,7 +886,7 @@ class Queue:
         if _type_of_chat_ownership_type is UNSET or _type_of_chat_ownership_type is None:
             type_of_chat_ownership_type = _type_of_chat_ownership_type
         else:
-            type_of_chat_ownership_type = TypeOfChatOwnershipType(_type_of_chat_ownership_type)
+            type_of_chat_ownership_type = TypeOfChatOwnershipType.parse(_type_of_chat_ownership_type)
 
         vm_email_list = d.get("VMEmailList", UNSET)
 
@@ -895,7 +895,7 @@ class Queue:
         if _vm_email_options is UNSET or _vm_email_options is None:
             vm_email_options = _vm_email_options
         else:
-            vm_email_options = VMEmailOptionsType(_vm_email_options)
+            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
 
         wrap_up_time = d.get("WrapUpTime", UNSET)
 

@@ -90,7 +90,7 @@ class QueueAgent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueAgent: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         id = d.get("Id", UNSET)
@@ -108,7 +108,7 @@ class QueueAgent:
         else:
             if not isinstance(_tags, list):
                 raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag(item) for item in _tags]
+            tags = [UserTag.parse(item) for item in _tags]
 
         _instance = cls(
             id=id,

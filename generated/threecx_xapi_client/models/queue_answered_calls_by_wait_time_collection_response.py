@@ -88,7 +88,7 @@ class QueueAnsweredCallsByWaitTimeCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.queue_answered_calls_by_wait_time import QueueAnsweredCallsByWaitTime  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"QueueAnsweredCallsByWaitTimeCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

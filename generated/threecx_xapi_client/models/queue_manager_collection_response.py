@@ -88,7 +88,7 @@ class QueueManagerCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.queue_manager import QueueManager  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"QueueManagerCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         odata_count = d.get("@odata.count", UNSET)

@@ -296,7 +296,7 @@ class Receptionist:
         from ..models.route import Route  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Receptionist: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -317,7 +317,7 @@ class Receptionist:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         _break_route = d.get("BreakRoute", UNSET)
         break_route: None | Route | Unset
@@ -353,7 +353,7 @@ class Receptionist:
         if _ivr_type is UNSET or _ivr_type is None:
             ivr_type = _ivr_type
         else:
-            ivr_type = IVRType(_ivr_type)
+            ivr_type = IVRType.parse(_ivr_type)
 
         name = d.get("Name", UNSET)
 
@@ -377,14 +377,14 @@ class Receptionist:
         if _timeout_forward_peer_type is UNSET or _timeout_forward_peer_type is None:
             timeout_forward_peer_type = _timeout_forward_peer_type
         else:
-            timeout_forward_peer_type = PeerType(_timeout_forward_peer_type)
+            timeout_forward_peer_type = PeerType.parse(_timeout_forward_peer_type)
 
         _timeout_forward_type = d.get("TimeoutForwardType", UNSET)
         timeout_forward_type: IVRForwardType | None | Unset
         if _timeout_forward_type is UNSET or _timeout_forward_type is None:
             timeout_forward_type = _timeout_forward_type
         else:
-            timeout_forward_type = IVRForwardType(_timeout_forward_type)
+            timeout_forward_type = IVRForwardType.parse(_timeout_forward_type)
 
         transfer_enable = d.get("TransferEnable", UNSET)
 

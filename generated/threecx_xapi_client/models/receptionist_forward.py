@@ -101,7 +101,7 @@ class ReceptionistForward:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ReceptionistForward: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         custom_data = d.get("CustomData", UNSET)
@@ -113,7 +113,7 @@ class ReceptionistForward:
         if _forward_type is UNSET:
             forward_type = _forward_type
         else:
-            forward_type = IVRForwardType(_forward_type)
+            forward_type = IVRForwardType.parse(_forward_type)
 
         id = d.get("Id", UNSET)
 
@@ -124,7 +124,7 @@ class ReceptionistForward:
         if _peer_type is UNSET or _peer_type is None:
             peer_type = _peer_type
         else:
-            peer_type = PeerType(_peer_type)
+            peer_type = PeerType.parse(_peer_type)
 
         _instance = cls(
             custom_data=custom_data,

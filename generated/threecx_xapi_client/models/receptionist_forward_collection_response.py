@@ -88,7 +88,7 @@ class ReceptionistForwardCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.receptionist_forward import ReceptionistForward  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"ReceptionistForwardCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

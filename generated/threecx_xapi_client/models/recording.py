@@ -350,7 +350,7 @@ class Recording:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Recording: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         archived_url = d.get("ArchivedUrl", UNSET)
@@ -360,7 +360,7 @@ class Recording:
         if _call_type is UNSET or _call_type is None:
             call_type = _call_type
         else:
-            call_type = RecordingCallType(_call_type)
+            call_type = RecordingCallType.parse(_call_type)
 
         can_be_transcribed = d.get("CanBeTranscribed", UNSET)
 

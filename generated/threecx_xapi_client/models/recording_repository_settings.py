@@ -114,7 +114,7 @@ class RecordingRepositorySettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RecordingRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_delete_recording_days = d.get("AutoDeleteRecordingDays", UNSET)

@@ -52,7 +52,7 @@ class ReferenceCreate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ReferenceCreate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         odata_id = d.get("@odata.id", UNSET)

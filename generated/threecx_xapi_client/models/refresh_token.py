@@ -239,7 +239,7 @@ class RefreshToken:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RefreshToken: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _client = d.get("Client", UNSET)
@@ -283,7 +283,7 @@ class RefreshToken:
         if _login_type is UNSET:
             login_type = _login_type
         else:
-            login_type = GrantType(_login_type)
+            login_type = GrantType.parse(_login_type)
 
         override_console_restrictions = d.get("OverrideConsoleRestrictions", UNSET)
 
@@ -292,7 +292,7 @@ class RefreshToken:
         if _reason_revoked is UNSET or _reason_revoked is None:
             reason_revoked = _reason_revoked
         else:
-            reason_revoked = RevokeReason(_reason_revoked)
+            reason_revoked = RevokeReason.parse(_reason_revoked)
 
         _revoked = d.get("Revoked", UNSET)
         revoked: datetime.datetime | None | Unset

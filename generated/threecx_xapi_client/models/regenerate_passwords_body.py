@@ -61,7 +61,7 @@ class RegeneratePasswordsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.regenerate_options import RegenerateOptions  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RegeneratePasswordsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _ids = d.get("Ids", UNSET)

@@ -133,7 +133,7 @@ class RemoteArchivingSettings:
         from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RemoteArchivingSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _backups = d.get("Backups", UNSET)

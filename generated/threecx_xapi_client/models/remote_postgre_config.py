@@ -172,7 +172,7 @@ class RemotePostgreConfig:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RemotePostgreConfig: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _authenticate_mode = d.get("AuthenticateMode", UNSET)
@@ -180,7 +180,7 @@ class RemotePostgreConfig:
         if _authenticate_mode is UNSET or _authenticate_mode is None:
             authenticate_mode = _authenticate_mode
         else:
-            authenticate_mode = AuthenticateMode(_authenticate_mode)
+            authenticate_mode = AuthenticateMode.parse(_authenticate_mode)
 
         _ca_certificate = d.get("CACertificate", UNSET)
         ca_certificate: ConcealedDataFile | None | Unset
@@ -221,7 +221,7 @@ class RemotePostgreConfig:
         if _server_trust_mode is UNSET or _server_trust_mode is None:
             server_trust_mode = _server_trust_mode
         else:
-            server_trust_mode = ServerTrustMode(_server_trust_mode)
+            server_trust_mode = ServerTrustMode.parse(_server_trust_mode)
 
         username = d.get("Username", UNSET)
 

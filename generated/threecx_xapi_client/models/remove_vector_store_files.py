@@ -53,7 +53,7 @@ class RemoveVectorStoreFiles:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RemoveVectorStoreFiles: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _file_ids = d.get("FileIds", UNSET)

@@ -44,7 +44,7 @@ class ReplaceMyGroupLicenseKeyRequestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"ReplaceMyGroupLicenseKeyRequestBody: expected a JSON object, got {type(src_dict).__name__}"
             )

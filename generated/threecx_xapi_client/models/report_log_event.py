@@ -70,7 +70,7 @@ class ReportLogEvent:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ReportLogEvent: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         event_id = d.get("EventId", UNSET)
@@ -91,7 +91,7 @@ class ReportLogEvent:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = EventLogType(_type_)
+            type_ = EventLogType.parse(_type_)
 
         _instance = cls(
             event_id=event_id,

@@ -52,7 +52,7 @@ class ReportLogEventBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.report_log_event import ReportLogEvent  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ReportLogEventBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _request = d.get("request", UNSET)

@@ -58,7 +58,7 @@ class RequestHelpBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.request_help import RequestHelp  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RequestHelpBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _description = d.get("description", UNSET)

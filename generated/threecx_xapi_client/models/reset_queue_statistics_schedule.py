@@ -76,7 +76,7 @@ class ResetQueueStatisticsSchedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ResetQueueStatisticsSchedule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _day = d.get("Day", UNSET)
@@ -84,14 +84,14 @@ class ResetQueueStatisticsSchedule:
         if _day is UNSET or _day is None:
             day = _day
         else:
-            day = DayOfWeek(_day)
+            day = DayOfWeek.parse(_day)
 
         _frequency = d.get("Frequency", UNSET)
         frequency: None | ResetQueueStatisticsFrequency | Unset
         if _frequency is UNSET or _frequency is None:
             frequency = _frequency
         else:
-            frequency = ResetQueueStatisticsFrequency(_frequency)
+            frequency = ResetQueueStatisticsFrequency.parse(_frequency)
 
         time = d.get("Time", UNSET)
 

@@ -96,7 +96,7 @@ class RestoreSettings:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RestoreSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         encrypt_backup = d.get("EncryptBackup", UNSET)

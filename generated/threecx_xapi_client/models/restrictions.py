@@ -134,7 +134,7 @@ class Restrictions:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Restrictions: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _dects = d.get("Dects", UNSET)

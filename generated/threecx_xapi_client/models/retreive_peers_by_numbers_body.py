@@ -52,7 +52,7 @@ class RetreivePeersByNumbersBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.retreive_peers_request import RetreivePeersRequest  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RetreivePeersByNumbersBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _peers_request = d.get("peersRequest", UNSET)

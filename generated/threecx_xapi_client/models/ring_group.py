@@ -345,7 +345,7 @@ class RingGroup:
         from ..models.route import Route  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RingGroup: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -366,7 +366,7 @@ class RingGroup:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
@@ -379,7 +379,7 @@ class RingGroup:
         if _call_us_requirement is UNSET or _call_us_requirement is None:
             call_us_requirement = _call_us_requirement
         else:
-            call_us_requirement = Authentication(_call_us_requirement)
+            call_us_requirement = Authentication.parse(_call_us_requirement)
 
         click_to_call_id = d.get("ClickToCallId", UNSET)
 
@@ -439,7 +439,7 @@ class RingGroup:
         if _ring_strategy is UNSET or _ring_strategy is None:
             ring_strategy = _ring_strategy
         else:
-            ring_strategy = StrategyType(_ring_strategy)
+            ring_strategy = StrategyType.parse(_ring_strategy)
 
         ring_time = d.get("RingTime", UNSET)
 
@@ -450,7 +450,7 @@ class RingGroup:
         if _vm_email_options is UNSET or _vm_email_options is None:
             vm_email_options = _vm_email_options
         else:
-            vm_email_options = VMEmailOptionsType(_vm_email_options)
+            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
 
         _instance = cls(
             groups=groups,

@@ -88,7 +88,7 @@ class RingGroupMemberCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.ring_group_member import RingGroupMember  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RingGroupMemberCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         odata_count = d.get("@odata.count", UNSET)

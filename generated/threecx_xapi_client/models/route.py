@@ -80,7 +80,7 @@ class Route:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination import Destination  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Route: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         is_prompt_enabled = d.get("IsPromptEnabled", UNSET)

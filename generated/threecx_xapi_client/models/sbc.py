@@ -239,7 +239,7 @@ class Sbc:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Sbc: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         audio_port = d.get("AudioPort", UNSET)
@@ -264,7 +264,7 @@ class Sbc:
         if _log_level is UNSET or _log_level is None:
             log_level = _log_level
         else:
-            log_level = SbcLogLevel(_log_level)
+            log_level = SbcLogLevel.parse(_log_level)
 
         log_size = d.get("LogSize", UNSET)
 
@@ -289,7 +289,7 @@ class Sbc:
         if _security is UNSET or _security is None:
             security = _security
         else:
-            security = Security(_security)
+            security = Security.parse(_security)
 
         version = d.get("Version", UNSET)
 

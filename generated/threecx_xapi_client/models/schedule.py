@@ -76,7 +76,7 @@ class Schedule:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.period import Period  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Schedule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         ignore_holidays = d.get("IgnoreHolidays", UNSET)
@@ -95,7 +95,7 @@ class Schedule:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = RuleHoursType(_type_)
+            type_ = RuleHoursType.parse(_type_)
 
         _instance = cls(
             ignore_holidays=ignore_holidays,

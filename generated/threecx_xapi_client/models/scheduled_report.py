@@ -106,7 +106,7 @@ class ScheduledReport:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ScheduledReport: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         dn = d.get("DN", UNSET)
@@ -128,14 +128,14 @@ class ScheduledReport:
         if _report_type is UNSET:
             report_type = _report_type
         else:
-            report_type = ScheduledReportType(_report_type)
+            report_type = ScheduledReportType.parse(_report_type)
 
         _schedule_type = d.get("ScheduleType", UNSET)
         schedule_type: ReportScheduleType | Unset
         if _schedule_type is UNSET:
             schedule_type = _schedule_type
         else:
-            schedule_type = ReportScheduleType(_schedule_type)
+            schedule_type = ReportScheduleType.parse(_schedule_type)
 
         _instance = cls(
             dn=dn,

@@ -71,7 +71,7 @@ class SecureSipSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SecureSipSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _certificate = d.get("Certificate", UNSET)

@@ -84,7 +84,7 @@ class SendEmail:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.email_variable import EmailVariable  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SendEmail: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _date_time = d.get("DateTime", UNSET)

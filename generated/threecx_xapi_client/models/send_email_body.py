@@ -52,7 +52,7 @@ class SendEmailBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.send_email import SendEmail  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SendEmailBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _send_email = d.get("sendEmail", UNSET)

@@ -146,7 +146,7 @@ class ServiceInfo:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ServiceInfo: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         display_name = d.get("DisplayName", UNSET)
@@ -173,7 +173,7 @@ class ServiceInfo:
         if _status is UNSET or _status is None:
             status = _status
         else:
-            status = ServiceStatus(_status)
+            status = ServiceStatus.parse(_status)
 
         thread_count = d.get("ThreadCount", UNSET)
 

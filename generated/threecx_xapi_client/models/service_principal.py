@@ -160,7 +160,7 @@ class ServicePrincipal:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ServicePrincipal: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -181,7 +181,7 @@ class ServicePrincipal:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_control_enabled = d.get("CallControlEnabled", UNSET)
 

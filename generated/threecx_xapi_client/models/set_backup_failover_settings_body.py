@@ -52,7 +52,7 @@ class SetBackupFailoverSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_failover_settings import BackupFailoverSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetBackupFailoverSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _settings = d.get("settings", UNSET)

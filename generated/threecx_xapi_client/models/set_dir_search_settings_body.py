@@ -52,7 +52,7 @@ class SetDirSearchSettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetDirSearchSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _dir_search_settings = d.get("dirSearchSettings", UNSET)

@@ -52,7 +52,7 @@ class SetOAuthStateBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.oauth_state_param import OauthStateParam  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetOAuthStateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _state = d.get("state", UNSET)

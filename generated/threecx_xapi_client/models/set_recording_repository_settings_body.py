@@ -52,7 +52,7 @@ class SetRecordingRepositorySettingsBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.recording_repository_settings import RecordingRepositorySettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"SetRecordingRepositorySettingsBody: expected a JSON object, got {type(src_dict).__name__}"
             )

@@ -62,7 +62,7 @@ class SetRouteRequest:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.set_route import SetRoute  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetRouteRequest: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         id = d.get("Id", UNSET)

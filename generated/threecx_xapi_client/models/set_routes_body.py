@@ -52,7 +52,7 @@ class SetRoutesBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.set_route_request import SetRouteRequest  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetRoutesBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _routes = d.get("routes", UNSET)

@@ -65,7 +65,7 @@ class Setpoint:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Setpoint: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         enabled = d.get("Enabled", UNSET)
@@ -75,7 +75,7 @@ class Setpoint:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = SetpointType(_type_)
+            type_ = SetpointType.parse(_type_)
 
         value = d.get("Value", UNSET)
 

@@ -103,7 +103,7 @@ class SipDevice:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SipDevice: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _dn = d.get("DN", UNSET)

@@ -80,7 +80,7 @@ class StatusSyncConfiguration:
         from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
         from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"StatusSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _m365_to_pbx_bindings = d.get("M365ToPbxBindings", UNSET)

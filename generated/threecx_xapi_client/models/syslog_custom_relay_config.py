@@ -107,7 +107,7 @@ class SyslogCustomRelayConfig:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogCustomRelayConfig: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _client_certificate = d.get("ClientCertificate", UNSET)
@@ -133,7 +133,7 @@ class SyslogCustomRelayConfig:
         if _protocol is UNSET or _protocol is None:
             protocol = _protocol
         else:
-            protocol = SyslogProtocol(_protocol)
+            protocol = SyslogProtocol.parse(_protocol)
 
         _instance = cls(
             client_certificate=client_certificate,

@@ -88,7 +88,7 @@ class SyslogSettings:
         from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
         from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _category_config = d.get("CategoryConfig", UNSET)
@@ -110,7 +110,7 @@ class SyslogSettings:
         if _integration_type is UNSET or _integration_type is None:
             integration_type = _integration_type
         else:
-            integration_type = SyslogIntegrationType(_integration_type)
+            integration_type = SyslogIntegrationType.parse(_integration_type)
 
         _instance = cls(
             category_config=category_config,

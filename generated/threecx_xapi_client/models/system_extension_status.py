@@ -81,7 +81,7 @@ class SystemExtensionStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemExtensionStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         is_registered = d.get("IsRegistered", UNSET)

@@ -429,7 +429,7 @@ class SystemParameters:
         from ..models.enl import ENL  # noqa: PLC0415
         from ..models.license_ import License  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemParameters: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         ai_version = d.get("AIVersion", UNSET)
@@ -497,7 +497,7 @@ class SystemParameters:
         if _remote_storage_status is UNSET or _remote_storage_status is None:
             remote_storage_status = _remote_storage_status
         else:
-            remote_storage_status = RemoteStorageStatus(_remote_storage_status)
+            remote_storage_status = RemoteStorageStatus.parse(_remote_storage_status)
 
         rps_enabled = d.get("RpsEnabled", UNSET)
 

@@ -623,7 +623,7 @@ class SystemStatus:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemStatus: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         activated = d.get("Activated", UNSET)
@@ -722,7 +722,7 @@ class SystemStatus:
         if _os is UNSET or _os is None:
             os = _os
         else:
-            os = XOperatingSystemType(_os)
+            os = XOperatingSystemType.parse(_os)
 
         outbound_rules = d.get("OutboundRules", UNSET)
 
@@ -745,7 +745,7 @@ class SystemStatus:
         if _remote_storage_status is UNSET or _remote_storage_status is None:
             remote_storage_status = _remote_storage_status
         else:
-            remote_storage_status = RemoteStorageStatus(_remote_storage_status)
+            remote_storage_status = RemoteStorageStatus.parse(_remote_storage_status)
 
         reseller_name = d.get("ResellerName", UNSET)
 

@@ -110,7 +110,7 @@ class TeamQueueGeneralStatistics:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TeamQueueGeneralStatistics: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         agents_in_queue_count = d.get("AgentsInQueueCount", UNSET)

@@ -54,7 +54,7 @@ class TestBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TestBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _mode = d.get("mode", UNSET)
@@ -62,7 +62,7 @@ class TestBody:
         if _mode is UNSET:
             mode = _mode
         else:
-            mode = CrmTestMode(_mode)
+            mode = CrmTestMode.parse(_mode)
 
         query = d.get("query", UNSET)
 

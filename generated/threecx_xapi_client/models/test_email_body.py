@@ -59,7 +59,7 @@ class TestEmailBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.mail_settings import MailSettings  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TestEmailBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         email = d.get("email", UNSET)

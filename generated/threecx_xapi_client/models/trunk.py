@@ -599,7 +599,7 @@ class Trunk:
         from ..models.user_group import UserGroup  # noqa: PLC0415
         from ..models.variable import Variable  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Trunk: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -620,7 +620,7 @@ class Trunk:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         auth_id = d.get("AuthID", UNSET)
 
@@ -653,7 +653,7 @@ class Trunk:
         if _direction is UNSET or _direction is None:
             direction = _direction
         else:
-            direction = DirectionType(_direction)
+            direction = DirectionType.parse(_direction)
 
         disable_call_transfer = d.get("DisableCallTransfer", UNSET)
 
@@ -703,7 +703,7 @@ class Trunk:
         if _ip_restriction is UNSET or _ip_restriction is None:
             ip_restriction = _ip_restriction
         else:
-            ip_restriction = TypeOfIPRestriction(_ip_restriction)
+            ip_restriction = TypeOfIPRestriction.parse(_ip_restriction)
 
         is_online = d.get("IsOnline", UNSET)
 
@@ -777,14 +777,14 @@ class Trunk:
         else:
             if not isinstance(_tags, list):
                 raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag(item) for item in _tags]
+            tags = [UserTag.parse(item) for item in _tags]
 
         _transport_restriction = d.get("TransportRestriction", UNSET)
         transport_restriction: None | TypeOfTransportRestriction | Unset
         if _transport_restriction is UNSET or _transport_restriction is None:
             transport_restriction = _transport_restriction
         else:
-            transport_restriction = TypeOfTransportRestriction(_transport_restriction)
+            transport_restriction = TypeOfTransportRestriction.parse(_transport_restriction)
 
         _trunk_reg_times = d.get("TrunkRegTimes", UNSET)
         trunk_reg_times: list[Variable] | Unset

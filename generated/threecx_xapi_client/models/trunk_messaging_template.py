@@ -99,7 +99,7 @@ class TrunkMessagingTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkMessagingTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _messaging_variables = d.get("MessagingVariables", UNSET)

@@ -81,7 +81,7 @@ class TrunkReport:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkReport: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _code = d.get("Code", UNSET)
@@ -89,14 +89,14 @@ class TrunkReport:
         if _code is UNSET or _code is None:
             code = _code
         else:
-            code = AnalysisCode(_code)
+            code = AnalysisCode.parse(_code)
 
         _level = d.get("Level", UNSET)
         level: InfoLevel | None | Unset
         if _level is UNSET or _level is None:
             level = _level
         else:
-            level = InfoLevel(_level)
+            level = InfoLevel.parse(_level)
 
         _params = d.get("Params", UNSET)
         params: list[str] | Unset

@@ -190,7 +190,7 @@ class TrunkTemplate:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         add_allowed = d.get("AddAllowed", UNSET)
@@ -219,7 +219,7 @@ class TrunkTemplate:
         else:
             if not isinstance(_editors, list):
                 raise TypeError(f"Editors: expected a JSON array, got {type(_editors).__name__}")
-            editors = [TrunkEditorType(item) for item in _editors]
+            editors = [TrunkEditorType.parse(item) for item in _editors]
 
         id = d.get("Id", UNSET)
 
@@ -248,7 +248,7 @@ class TrunkTemplate:
         if _template_type is UNSET:
             template_type = _template_type
         else:
-            template_type = TemplateType(_template_type)
+            template_type = TemplateType.parse(_template_type)
 
         url = d.get("Url", UNSET)
 

@@ -69,7 +69,7 @@ class TrunkTestResult:
         from ..models.log_entry import LogEntry  # noqa: PLC0415
         from ..models.trunk_report import TrunkReport  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTestResult: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _log = d.get("Log", UNSET)

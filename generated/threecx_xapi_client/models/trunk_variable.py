@@ -161,7 +161,7 @@ class TrunkVariable:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         default_value = d.get("DefaultValue", UNSET)
@@ -179,7 +179,7 @@ class TrunkVariable:
         if _option_type is UNSET or _option_type is None:
             option_type = _option_type
         else:
-            option_type = TrunkVariableType(_option_type)
+            option_type = TrunkVariableType.parse(_option_type)
 
         pattern = d.get("Pattern", UNSET)
 

@@ -55,7 +55,7 @@ class UpdateBody:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _locations = d.get("locations", UNSET)

@@ -147,7 +147,7 @@ class UpdateItem:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateItem: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         category = d.get("Category", UNSET)
@@ -182,7 +182,7 @@ class UpdateItem:
         if _update_type is UNSET or _update_type is None:
             update_type = _update_type
         else:
-            update_type = UpdateType(_update_type)
+            update_type = UpdateType.parse(_update_type)
 
         _instance = cls(
             category=category,

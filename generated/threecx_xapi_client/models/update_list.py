@@ -95,7 +95,7 @@ class UpdateList:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.update_item import UpdateItem  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateList: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _entries = d.get("Entries", UNSET)

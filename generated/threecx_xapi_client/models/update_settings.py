@@ -69,7 +69,7 @@ class UpdateSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         auto_update_enabled = d.get("AutoUpdateEnabled", UNSET)

@@ -67,7 +67,7 @@ class UpdatesStats:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.category_update import CategoryUpdate  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdatesStats: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _per_page = d.get("PerPage", UNSET)

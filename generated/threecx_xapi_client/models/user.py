@@ -967,7 +967,7 @@ class User:
         from ..models.schedule import Schedule  # noqa: PLC0415
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _groups = d.get("Groups", UNSET)
@@ -988,7 +988,7 @@ class User:
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
 
@@ -1001,7 +1001,7 @@ class User:
         if _call_us_requirement is UNSET or _call_us_requirement is None:
             call_us_requirement = _call_us_requirement
         else:
-            call_us_requirement = Authentication(_call_us_requirement)
+            call_us_requirement = Authentication.parse(_call_us_requirement)
 
         click_to_call_id = d.get("ClickToCallId", UNSET)
 
@@ -1142,7 +1142,7 @@ class User:
         else:
             if not isinstance(_office_hours_props, list):
                 raise TypeError(f"OfficeHoursProps: expected a JSON array, got {type(_office_hours_props).__name__}")
-            office_hours_props = [OfficeHoursBits(item) for item in _office_hours_props]
+            office_hours_props = [OfficeHoursBits.parse(item) for item in _office_hours_props]
 
         outbound_caller_id = d.get("OutboundCallerID", UNSET)
 
@@ -1170,7 +1170,7 @@ class User:
         if _queue_status is UNSET or _queue_status is None:
             queue_status = _queue_status
         else:
-            queue_status = QueueStatusType(_queue_status)
+            queue_status = QueueStatusType.parse(_queue_status)
 
         record_calls = d.get("RecordCalls", UNSET)
 
@@ -1189,7 +1189,7 @@ class User:
         if _srtp_mode is UNSET or _srtp_mode is None:
             srtp_mode = _srtp_mode
         else:
-            srtp_mode = SRTPModeType(_srtp_mode)
+            srtp_mode = SRTPModeType.parse(_srtp_mode)
 
         _tags = d.get("Tags", UNSET)
         tags: list[UserTag] | Unset
@@ -1198,7 +1198,7 @@ class User:
         else:
             if not isinstance(_tags, list):
                 raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag(item) for item in _tags]
+            tags = [UserTag.parse(item) for item in _tags]
 
         vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
 
@@ -1207,7 +1207,7 @@ class User:
         if _vm_email_options is UNSET or _vm_email_options is None:
             vm_email_options = _vm_email_options
         else:
-            vm_email_options = VMEmailOptionsType(_vm_email_options)
+            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
 
         vm_enabled = d.get("VMEnabled", UNSET)
 
@@ -1220,7 +1220,7 @@ class User:
         if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
             vm_play_msg_date_time = _vm_play_msg_date_time
         else:
-            vm_play_msg_date_time = VMPlayMsgDateTimeType(_vm_play_msg_date_time)
+            vm_play_msg_date_time = VMPlayMsgDateTimeType.parse(_vm_play_msg_date_time)
 
         web_meeting_approve_participants = d.get("WebMeetingApproveParticipants", UNSET)
 

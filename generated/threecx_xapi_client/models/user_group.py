@@ -178,7 +178,7 @@ class UserGroup:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.rights import Rights  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UserGroup: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         can_delete = d.get("CanDelete", UNSET)
@@ -214,21 +214,21 @@ class UserGroup:
         else:
             if not isinstance(_tags, list):
                 raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag(item) for item in _tags]
+            tags = [UserTag.parse(item) for item in _tags]
 
         _transcription_mode = d.get("TranscriptionMode", UNSET)
         transcription_mode: None | TranscriptionType | Unset
         if _transcription_mode is UNSET or _transcription_mode is None:
             transcription_mode = _transcription_mode
         else:
-            transcription_mode = TranscriptionType(_transcription_mode)
+            transcription_mode = TranscriptionType.parse(_transcription_mode)
 
         _type_ = d.get("Type", UNSET)
         type_: None | PeerType | Unset
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = PeerType(_type_)
+            type_ = PeerType.parse(_type_)
 
         _instance = cls(
             can_delete=can_delete,

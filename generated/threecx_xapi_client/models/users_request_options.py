@@ -76,7 +76,7 @@ class UsersRequestOptions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UsersRequestOptions: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         count = d.get("Count", UNSET)
@@ -90,7 +90,7 @@ class UsersRequestOptions:
         if _type_of_user is UNSET:
             type_of_user = _type_of_user
         else:
-            type_of_user = TypeOfUser(_type_of_user)
+            type_of_user = TypeOfUser.parse(_type_of_user)
 
         _instance = cls(
             count=count,

@@ -71,7 +71,7 @@ class UsersSyncConfiguration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         is_enabled = d.get("IsEnabled", UNSET)
@@ -90,7 +90,7 @@ class UsersSyncConfiguration:
         if _sync_type is UNSET or _sync_type is None:
             sync_type = _sync_type
         else:
-            sync_type = IntegrationSyncType(_sync_type)
+            sync_type = IntegrationSyncType.parse(_sync_type)
 
         _instance = cls(
             is_enabled=is_enabled,

@@ -88,7 +88,7 @@ class VectorFileResultCollectionResponse:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.vector_file_result import VectorFileResult  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"VectorFileResultCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"
             )

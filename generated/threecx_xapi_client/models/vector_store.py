@@ -150,7 +150,7 @@ class VectorStore:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStore: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         bytes_ = d.get("Bytes", UNSET)

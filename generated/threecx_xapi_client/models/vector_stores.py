@@ -88,7 +88,7 @@ class VectorStores:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.vector_store import VectorStore  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStores: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         first_id = d.get("FirstId", UNSET)

@@ -51,7 +51,7 @@ class VersionUpdateType:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VersionUpdateType: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _type_ = d.get("Type", UNSET)
@@ -59,7 +59,7 @@ class VersionUpdateType:
         if _type_ is UNSET or _type_ is None:
             type_ = _type_
         else:
-            type_ = UpdateType(_type_)
+            type_ = UpdateType.parse(_type_)
 
         _instance = cls(
             type_=type_,

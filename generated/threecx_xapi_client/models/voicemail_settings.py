@@ -268,7 +268,7 @@ class VoicemailSettings:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VoicemailSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         analyze_model_grok = d.get("AnalyzeModelGrok", UNSET)
@@ -302,7 +302,7 @@ class VoicemailSettings:
         if _transcribe_engine is UNSET or _transcribe_engine is None:
             transcribe_engine = _transcribe_engine
         else:
-            transcribe_engine = TranscribeEngine(_transcribe_engine)
+            transcribe_engine = TranscribeEngine.parse(_transcribe_engine)
 
         _transcribe_key_grok = d.get("TranscribeKeyGrok", UNSET)
         transcribe_key_grok: ConcealedPassword | None | Unset

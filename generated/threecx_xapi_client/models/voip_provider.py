@@ -70,7 +70,7 @@ class VoipProvider:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VoipProvider: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _countries = d.get("Countries", UNSET)
@@ -91,7 +91,7 @@ class VoipProvider:
         if _type_ is UNSET:
             type_ = _type_
         else:
-            type_ = TemplateType(_type_)
+            type_ = TemplateType.parse(_type_)
 
         _instance = cls(
             countries=countries,

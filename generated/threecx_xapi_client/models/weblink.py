@@ -253,7 +253,7 @@ class Weblink:
         from ..models.peer import Peer  # noqa: PLC0415
         from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
 
-        if not isinstance(src_dict, Mapping):
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Weblink: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
         _advanced = d.get("Advanced", UNSET)
