@@ -105,7 +105,7 @@ def seed_operations(pbx: XAPI, wire: Wire) -> None:
     export = pbx.users.export_extensions(
         top=50,
         skip=0,
-        search="front desk",
+        search="Alice Andersen",
         filter=F.Number.startswith("1"),
         count=True,
         select=["Id", "Number", "FirstName"],
@@ -116,7 +116,9 @@ def seed_operations(pbx: XAPI, wire: Wire) -> None:
     if isinstance(export, File):  # a PBX may answer an export with a file: the SDK hands it over, bytes intact
         data = export.payload.read()
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        answer(f"{export.file_name or 'a file'} ({export.mime_type}, {len(data):,} bytes): {len(rows) - 1} rows")
+        count = len(rows) - 1
+        plural = "" if count == 1 else "s"
+        answer(f"{export.file_name or 'a file'} ({export.mime_type}, {len(data):,} bytes): {count} row{plural}")
         table([rows[0][:4], *(row[:4] for row in rows[1:3])])
     else:
         answer(f"{len(export.items)} of {export.count} users: " + ", ".join(str(u.number) for u in export.items))

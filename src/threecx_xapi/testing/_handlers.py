@@ -218,6 +218,8 @@ class Dispatcher:
         item = response.get("collection_item")
         if response.get("file"):
             rows = self._rows(match.route.segments[0].name, operation_id, item) if item else []
+            if rows and item in self.catalog.schemas:  # an export honours $filter, $orderby, $top, $select...
+                rows, _ = apply_collection(rows, item, query, self.catalog)
             download = content_for(operation_id, match.args, rows)
             return Reply(
                 200,
@@ -231,7 +233,9 @@ class Dispatcher:
         cap_name = match.route.segments[0].name
         if item:
             context = f"{base}$metadata#Collection(Pbx.{item})"
-            return self._collection(self._sample_items(operation_id, item), item, query, cap_name, context)
+            reader = _READERS.get(operation_id)
+            records = reader(self, match, payload) if reader else self._sample_items(operation_id, item)
+            return self._collection(records, item, query, cap_name, context)
         model = response.get("model")
         if model and "properties" in (self.catalog.schemas.get(model) or {}):
             sample = self.state.sample(operation_id, lambda: self.factory.object(model, operation_id))
@@ -297,6 +301,18 @@ def _delete_contacts(dispatcher: Dispatcher, match: RouteMatch, payload: Any) ->
 def _drop_call(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
     dispatcher.state.entity_set("ActiveCalls").delete(match.args.get("Id"))
 
+
+def _peers_by_numbers(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> list[Any]:
+    """``RetreivePeersByNumbers``: the stored peers whose number was asked for, as a PBX answers."""
+    request = (payload or {}).get("peersRequest") or {}
+    wanted = {str(number) for number in request.get("DnNumbers") or []}
+    return [peer for peer in dispatcher.state.entity_set("Peers").records() if str(peer.get("Number")) in wanted]
+
+
+# Operations whose collection answer is read from the stored entity sets instead of sampled from the schema.
+_READERS = {
+    "RetreivePeersByNumbers": _peers_by_numbers,
+}
 
 _EFFECTS = {
     "BatchDelete": _batch_delete_users,
