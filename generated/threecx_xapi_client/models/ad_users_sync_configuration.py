@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.status_sync_configuration import StatusSyncConfiguration
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, StatusSyncConfiguration
+    from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ADUsersSyncConfiguration")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -79,8 +90,8 @@ class ADUsersSyncConfiguration:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         enable_sso: bool | None | Unset
         if isinstance(self.enable_sso, Unset):
             enable_sso = UNSET
@@ -205,8 +216,8 @@ class ADUsersSyncConfiguration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ADUsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

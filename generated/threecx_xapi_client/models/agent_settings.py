@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from ..models.peer import Peer
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AgentRoutingAction, AgentRoutingDirectory, BossInterruptionSettings, Peer
+    from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
+    from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
+    from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
+    from ..models.peer import Peer  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AgentSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -99,11 +113,8 @@ class AgentSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
-        from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
-        from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         abusive_caller_action: dict[str, Any] | None | Unset
         if isinstance(self.abusive_caller_action, Unset):
             abusive_caller_action = UNSET
@@ -293,11 +304,8 @@ class AgentSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
-        from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
-        from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AgentSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

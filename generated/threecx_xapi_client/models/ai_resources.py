@@ -16,6 +16,19 @@ if TYPE_CHECKING:
     from ..models.ai_voice import AIVoice
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AIAgentTemplate, AIModel, AIVoice
+    from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
+    from ..models.ai_model import AIModel  # noqa: PLC0415
+    from ..models.ai_voice import AIVoice  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AIResources")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -50,6 +63,8 @@ class AIResources:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         chips: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.chips, Unset):
             chips = []
@@ -103,10 +118,8 @@ class AIResources:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
-        from ..models.ai_model import AIModel  # noqa: PLC0415
-        from ..models.ai_voice import AIVoice  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AIResources: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedPassword
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AmazonCredentials")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,8 +50,8 @@ class AmazonCredentials:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         access_key: None | str | Unset
         if isinstance(self.access_key, Unset):
             access_key = UNSET
@@ -67,8 +78,8 @@ class AmazonCredentials:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonCredentials: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

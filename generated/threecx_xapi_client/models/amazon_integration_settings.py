@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.s3_config import S3Config
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AmazonCredentials, S3Config
+    from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
+    from ..models.s3_config import S3Config  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AmazonIntegrationSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -40,9 +52,8 @@ class AmazonIntegrationSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
-        from ..models.s3_config import S3Config  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         s3_config: dict[str, Any] | None | Unset
         if isinstance(self.s3_config, Unset):
             s3_config = UNSET
@@ -71,9 +82,8 @@ class AmazonIntegrationSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
-        from ..models.s3_config import S3Config  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AmazonIntegrationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination
+    from ..models.destination import Destination  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AvailableRouting")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -60,8 +71,8 @@ class AvailableRouting:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         busy_all_calls: bool | None | Unset
         if isinstance(self.busy_all_calls, Unset):
             busy_all_calls = UNSET
@@ -154,8 +165,8 @@ class AvailableRouting:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AvailableRouting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination
+    from ..models.destination import Destination  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="AwayRouting")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -45,8 +56,8 @@ class AwayRouting:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         all_hours_external: bool | None | Unset
         if isinstance(self.all_hours_external, Unset):
             all_hours_external = UNSET
@@ -91,8 +102,8 @@ class AwayRouting:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"AwayRouting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

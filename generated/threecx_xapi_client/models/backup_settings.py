@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, BackupContents, BackupSchedule
+    from ..models.backup_contents import BackupContents  # noqa: PLC0415
+    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="BackupSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -46,9 +58,8 @@ class BackupSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.backup_contents import BackupContents  # noqa: PLC0415
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         contents: dict[str, Any] | None | Unset
         if isinstance(self.contents, Unset):
             contents = UNSET
@@ -93,9 +104,8 @@ class BackupSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.backup_contents import BackupContents  # noqa: PLC0415
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BackupSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

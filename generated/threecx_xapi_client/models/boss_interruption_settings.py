@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.interruption_decision import InterruptionDecision
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, InterruptionDecision
+    from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="BossInterruptionSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -42,8 +53,8 @@ class BossInterruptionSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         block: dict[str, Any] | None | Unset
         if isinstance(self.block, Unset):
             block = UNSET
@@ -82,8 +93,8 @@ class BossInterruptionSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"BossInterruptionSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

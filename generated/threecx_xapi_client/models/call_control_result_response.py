@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.call_participant import CallParticipant
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CallParticipant
+    from ..models.call_participant import CallParticipant  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CallControlResultResponse")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -48,8 +59,8 @@ class CallControlResultResponse:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.call_participant import CallParticipant  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         final_status = self.final_status
 
         reason = self.reason
@@ -88,8 +99,8 @@ class CallControlResultResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.call_participant import CallParticipant  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallControlResultResponse: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Trunk, UserGroup
+    from ..models.trunk import Trunk  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CallFlowApp")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -80,8 +92,8 @@ class CallFlowApp:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.trunk import Trunk  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -207,9 +219,8 @@ class CallFlowApp:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.trunk import Trunk  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallFlowApp: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.call_type_info import CallTypeInfo
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CallTypeInfo
+    from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CallTypesSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -45,8 +56,8 @@ class CallTypesSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         international: dict[str, Any] | None | Unset
         if isinstance(self.international, Unset):
             international = UNSET
@@ -95,8 +106,8 @@ class CallTypesSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CallTypesSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.cdr_settings_field import CDRSettingsField
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CDRSettingsField
+    from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CDRSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -58,6 +69,8 @@ class CDRSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         enabled: bool | None | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET
@@ -131,8 +144,8 @@ class CDRSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CDRSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

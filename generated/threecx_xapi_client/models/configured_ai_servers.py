@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.on_board_converter_row import OnBoardConverterRow
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, OnBoardConverterRow
+    from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ConfiguredAiServers")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -40,6 +51,8 @@ class ConfiguredAiServers:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         configured_servers: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.configured_servers, Unset):
             configured_servers = []
@@ -63,8 +76,8 @@ class ConfiguredAiServers:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ConfiguredAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

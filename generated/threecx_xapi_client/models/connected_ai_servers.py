@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.on_board_converter_data import OnBoardConverterData
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, OnBoardConverterData
+    from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ConnectedAiServers")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,6 +50,8 @@ class ConnectedAiServers:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         connected_servers: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.connected_servers, Unset):
             connected_servers = []
@@ -60,8 +73,8 @@ class ConnectedAiServers:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ConnectedAiServers: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

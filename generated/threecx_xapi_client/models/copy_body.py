@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.prompt_set import PromptSet
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, PromptSet
+    from ..models.prompt_set import PromptSet  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CopyBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class CopyBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         overrides: dict[str, Any] | Unset = UNSET
         if not isinstance(self.overrides, Unset):
             overrides = self.overrides.to_dict()
@@ -50,8 +63,8 @@ class CopyBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.prompt_set import PromptSet  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CopyBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -17,6 +17,19 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, InboundRule, ProviderPhone, UserGroup
+    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+    from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CreateTrunk")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -57,8 +70,8 @@ class CreateTrunk:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         account_sid: None | str | Unset
         if isinstance(self.account_sid, Unset):
             account_sid = UNSET
@@ -129,10 +142,8 @@ class CreateTrunk:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-        from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CreateTrunk: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from ..models.crm_selectable_value import CrmSelectableValue
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CrmChoice, CrmSelectableValue
+    from ..models.crm_choice import CrmChoice  # noqa: PLC0415
+    from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CrmIntegration")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -62,6 +74,8 @@ class CrmIntegration:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         country: None | str | Unset
         if isinstance(self.country, Unset):
             country = UNSET
@@ -138,9 +152,8 @@ class CrmIntegration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.crm_choice import CrmChoice  # noqa: PLC0415
-        from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmIntegration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.crm_parameter import CrmParameter
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CrmAuthentication, CrmParameter
+    from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
+    from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="CrmTemplate")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -43,8 +55,8 @@ class CrmTemplate:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         authentication: dict[str, Any] | None | Unset
         if isinstance(self.authentication, Unset):
             authentication = UNSET
@@ -76,9 +88,8 @@ class CrmTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
-        from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"CrmTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -19,6 +19,27 @@ if TYPE_CHECKING:
     from ..models.remote_sql_server_config import RemoteSqlServerConfig
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global \
+        _lazy_loaded, \
+        BackupSchedule, \
+        DataTypesToOffload, \
+        RemoteMySqlConfig, \
+        RemotePostgreConfig, \
+        RemoteSqlServerConfig
+    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+    from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
+    from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
+    from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
+    from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="DataConnectorSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -62,12 +83,8 @@ class DataConnectorSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-        from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
-        from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
-        from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
-        from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         data_types_to_offload: dict[str, Any] | None | Unset
         if isinstance(self.data_types_to_offload, Unset):
             data_types_to_offload = UNSET
@@ -152,12 +169,8 @@ class DataConnectorSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-        from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
-        from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
-        from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
-        from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DataConnectorSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from ..models.time_zone import TimeZone
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Codec, GatewayParameter, GatewayParameterValue, TimeZone
+    from ..models.codec import Codec  # noqa: PLC0415
+    from ..models.gateway_parameter import GatewayParameter  # noqa: PLC0415
+    from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
+    from ..models.time_zone import TimeZone  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Defs")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -51,6 +65,8 @@ class Defs:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         codecs: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.codecs, Unset):
             codecs = []
@@ -99,11 +115,8 @@ class Defs:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.codec import Codec  # noqa: PLC0415
-        from ..models.gateway_parameter import GatewayParameter  # noqa: PLC0415
-        from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
-        from ..models.time_zone import TimeZone  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Defs: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

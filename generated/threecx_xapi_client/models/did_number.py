@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.inbound_rule import InboundRule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, InboundRule
+    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="DidNumber")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -45,8 +56,8 @@ class DidNumber:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         number = self.number
 
         routing_rule: dict[str, Any] | None | Unset
@@ -81,8 +92,8 @@ class DidNumber:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"DidNumber: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from ..models.schedule import Schedule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination, Schedule
+    from ..models.destination import Destination  # noqa: PLC0415
+    from ..models.schedule import Schedule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ExtensionRule")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -57,9 +69,8 @@ class ExtensionRule:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         call_type: None | str | Unset
         if isinstance(self.call_type, Unset):
             call_type = UNSET
@@ -128,9 +139,8 @@ class ExtensionRule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ExtensionRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

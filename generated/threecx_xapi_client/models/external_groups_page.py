@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.external_group import ExternalGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ExternalGroup
+    from ..models.external_group import ExternalGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ExternalGroupsPage")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,6 +50,8 @@ class ExternalGroupsPage:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -64,8 +77,8 @@ class ExternalGroupsPage:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.external_group import ExternalGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ExternalGroupsPage: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

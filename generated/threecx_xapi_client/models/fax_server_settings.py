@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedPassword
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="FaxServerSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -60,8 +71,8 @@ class FaxServerSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         auth_id: None | str | Unset
         if isinstance(self.auth_id, Unset):
             auth_id = UNSET
@@ -140,8 +151,8 @@ class FaxServerSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FaxServerSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.away_routing import AwayRouting
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AvailableRouting, AwayRouting
+    from ..models.available_routing import AvailableRouting  # noqa: PLC0415
+    from ..models.away_routing import AwayRouting  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ForwardingProfile")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -70,9 +82,8 @@ class ForwardingProfile:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.available_routing import AvailableRouting  # noqa: PLC0415
-        from ..models.away_routing import AwayRouting  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         accept_multiple_calls: bool | None | Unset
         if isinstance(self.accept_multiple_calls, Unset):
             accept_multiple_calls = UNSET
@@ -177,9 +188,8 @@ class ForwardingProfile:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.available_routing import AvailableRouting  # noqa: PLC0415
-        from ..models.away_routing import AwayRouting  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ForwardingProfile: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -18,6 +18,21 @@ if TYPE_CHECKING:
     from ..models.variable import Variable
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, DeviceLine, FxsProvisioning, FxsTemplate, RegistrarFxs, Variable
+    from ..models.device_line import DeviceLine  # noqa: PLC0415
+    from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
+    from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
+    from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
+    from ..models.variable import Variable  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Fxs")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -88,10 +103,8 @@ class Fxs:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
-        from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
-        from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         brand: None | str | Unset
         if isinstance(self.brand, Unset):
             brand = UNSET
@@ -238,12 +251,8 @@ class Fxs:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.device_line import DeviceLine  # noqa: PLC0415
-        from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
-        from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
-        from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
-        from ..models.variable import Variable  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Fxs: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from ..models.fxs_variable import FxsVariable
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, FxsModel, FxsVariable
+    from ..models.fxs_model import FxsModel  # noqa: PLC0415
+    from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="FxsTemplate")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -81,6 +93,8 @@ class FxsTemplate:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         allowed_net_configs: list[str] | Unset = UNSET
         if not isinstance(self.allowed_net_configs, Unset):
             allowed_net_configs = self.allowed_net_configs
@@ -181,9 +195,8 @@ class FxsTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.fxs_model import FxsModel  # noqa: PLC0415
-        from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

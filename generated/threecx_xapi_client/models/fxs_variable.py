@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.fxs_variable_choice import FxsVariableChoice
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, FxsVariableChoice
+    from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="FxsVariable")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -45,6 +56,8 @@ class FxsVariable:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         choices: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.choices, Unset):
             choices = []
@@ -78,8 +91,8 @@ class FxsVariable:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"FxsVariable: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -20,6 +20,18 @@ if TYPE_CHECKING:
     from ..models.gateway_parameter_binding import GatewayParameterBinding
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Choice, GatewayParameterBinding
+    from ..models.choice import Choice  # noqa: PLC0415
+    from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Gateway")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -129,6 +141,8 @@ class Gateway:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         codecs: list[str] | Unset = UNSET
         if not isinstance(self.codecs, Unset):
             codecs = self.codecs
@@ -389,9 +403,8 @@ class Gateway:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.choice import Choice  # noqa: PLC0415
-        from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Gateway: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

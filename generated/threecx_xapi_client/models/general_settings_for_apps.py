@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.auto_scheduler_settings import AutoSchedulerSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AutoSchedulerSettings
+    from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="GeneralSettingsForApps")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -79,8 +90,8 @@ class GeneralSettingsForApps:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         allow_block_calls: bool | None | Unset
         if isinstance(self.allow_block_calls, Unset):
             allow_block_calls = UNSET
@@ -213,8 +224,8 @@ class GeneralSettingsForApps:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GeneralSettingsForApps: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

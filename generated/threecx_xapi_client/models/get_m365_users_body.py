@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.users_request_options import UsersRequestOptions
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, UsersRequestOptions
+    from ..models.users_request_options import UsersRequestOptions  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="GetM365UsersBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,8 +47,8 @@ class GetM365UsersBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.users_request_options import UsersRequestOptions  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         options: dict[str, Any] | None | Unset
         if isinstance(self.options, Unset):
             options = UNSET
@@ -56,8 +67,8 @@ class GetM365UsersBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.users_request_options import UsersRequestOptions  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GetM365UsersBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

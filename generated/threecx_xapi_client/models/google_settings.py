@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.google_user_sync import GoogleUserSync
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedPassword, GoogleUserSync
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+    from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="GoogleSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -58,9 +70,8 @@ class GoogleSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-        from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         client_id: None | str | Unset
         if isinstance(self.client_id, Unset):
             client_id = UNSET
@@ -133,9 +144,8 @@ class GoogleSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-        from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"GoogleSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

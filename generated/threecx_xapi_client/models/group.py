@@ -26,6 +26,23 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination, GroupProps, Holiday, Rights, Route, Schedule, UserGroup
+    from ..models.destination import Destination  # noqa: PLC0415
+    from ..models.group_props import GroupProps  # noqa: PLC0415
+    from ..models.holiday import Holiday  # noqa: PLC0415
+    from ..models.rights import Rights  # noqa: PLC0415
+    from ..models.route import Route  # noqa: PLC0415
+    from ..models.schedule import Schedule  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Group")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -156,11 +173,8 @@ class Group:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.group_props import GroupProps  # noqa: PLC0415
-        from ..models.route import Route  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -492,14 +506,8 @@ class Group:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.group_props import GroupProps  # noqa: PLC0415
-        from ..models.holiday import Holiday  # noqa: PLC0415
-        from ..models.rights import Rights  # noqa: PLC0415
-        from ..models.route import Route  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Group: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination
+    from ..models.destination import Destination  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="HotelServices")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -55,8 +66,8 @@ class HotelServices:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         enabled: bool | None | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET
@@ -123,8 +134,8 @@ class HotelServices:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"HotelServices: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

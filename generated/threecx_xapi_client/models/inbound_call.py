@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.x_report_recording import XReportRecording
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, XReportRecording
+    from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="InboundCall")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -107,6 +118,8 @@ class InboundCall:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         call_duration: None | str | Unset
         if isinstance(self.call_duration, Unset):
             call_duration = UNSET
@@ -302,8 +315,8 @@ class InboundCall:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"InboundCall: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

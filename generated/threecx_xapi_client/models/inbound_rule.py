@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from ..models.schedule import Schedule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination, Peer, Schedule
+    from ..models.destination import Destination  # noqa: PLC0415
+    from ..models.peer import Peer  # noqa: PLC0415
+    from ..models.schedule import Schedule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="InboundRule")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -76,10 +89,8 @@ class InboundRule:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         alter_destination_during_holidays: bool | None | Unset
         if isinstance(self.alter_destination_during_holidays, Unset):
             alter_destination_during_holidays = UNSET
@@ -202,10 +213,8 @@ class InboundRule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"InboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,19 @@ if TYPE_CHECKING:
     )
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, KeyValuePair2OfStringOnBoardConnectedParticipant
+    from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
+        KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
+    )
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -47,6 +60,8 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         odata_count: int | None | Unset
         if isinstance(self.odata_count, Unset):
             odata_count = UNSET
@@ -88,10 +103,8 @@ class KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
-            KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
-        )
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"KeyValuePair2OfStringOnBoardConnectedParticipantCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedDataFile, ConcealedPassword
+    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="LocationSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -92,9 +104,8 @@ class LocationSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         file_system_type: None | str | Unset
         if isinstance(self.file_system_type, Unset):
             file_system_type = UNSET
@@ -267,9 +278,8 @@ class LocationSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"LocationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.participant_details import ParticipantDetails
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, MeetingParams, ParticipantDetails
+    from ..models.meeting_params import MeetingParams  # noqa: PLC0415
+    from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="MeetingObj")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -64,6 +76,8 @@ class MeetingObj:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         documentlist: None | str | Unset
         if isinstance(self.documentlist, Unset):
             documentlist = UNSET
@@ -133,9 +147,8 @@ class MeetingObj:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.meeting_params import MeetingParams  # noqa: PLC0415
-        from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MeetingObj: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

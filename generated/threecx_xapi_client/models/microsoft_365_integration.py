@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.users_sync_configuration import UsersSyncConfiguration
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ADUsersSyncConfiguration, UsersSyncConfiguration
+    from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
+    from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Microsoft365Integration")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -49,9 +61,8 @@ class Microsoft365Integration:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
-        from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         ad_users: dict[str, Any] | None | Unset
         if isinstance(self.ad_users, Unset):
             ad_users = UNSET
@@ -92,9 +103,8 @@ class Microsoft365Integration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
-        from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365Integration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedDataFile
+    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Microsoft365TeamsIntegration")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -75,8 +86,8 @@ class Microsoft365TeamsIntegration:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         area_code: None | str | Unset
         if isinstance(self.area_code, Unset):
             area_code = UNSET
@@ -197,8 +208,8 @@ class Microsoft365TeamsIntegration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Microsoft365TeamsIntegration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AgentSettings, ExtensionRule, ForwardingProfile, Greeting, UserGroup
+    from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+    from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+    from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+    from ..models.greeting import Greeting  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="MultiEditUserData")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -182,8 +197,8 @@ class MultiEditUserData:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         agent_settings: dict[str, Any] | None | Unset
         if isinstance(self.agent_settings, Unset):
             agent_settings = UNSET
@@ -582,12 +597,8 @@ class MultiEditUserData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
-        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
-        from ..models.greeting import Greeting  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiEditUserData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.multi_edit_user_data import MultiEditUserData
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, MultiEditUserData
+    from ..models.multi_edit_user_data import MultiEditUserData  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="MultiUserUpdateBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,6 +50,8 @@ class MultiUserUpdateBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         ids: list[int] | Unset = UNSET
         if not isinstance(self.ids, Unset):
             ids = self.ids
@@ -59,8 +72,8 @@ class MultiUserUpdateBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.multi_edit_user_data import MultiEditUserData  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"MultiUserUpdateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.my_phone_request_stats import MyPhoneRequestStats
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, MyPhoneRequestStats
+    from ..models.my_phone_request_stats import MyPhoneRequestStats  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="MyPhoneRequestStatsCollectionResponse")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -45,6 +56,8 @@ class MyPhoneRequestStatsCollectionResponse:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         odata_count: int | None | Unset
         if isinstance(self.odata_count, Unset):
             odata_count = UNSET
@@ -86,8 +99,8 @@ class MyPhoneRequestStatsCollectionResponse:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.my_phone_request_stats import MyPhoneRequestStats  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"MyPhoneRequestStatsCollectionResponse: expected a JSON object, got {type(src_dict).__name__}"

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.setpoint import Setpoint
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Setpoint
+    from ..models.setpoint import Setpoint  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="NotificationSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -64,6 +75,8 @@ class NotificationSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         auto_restart_failed_services: bool | None | Unset
         if isinstance(self.auto_restart_failed_services, Unset):
             auto_restart_failed_services = UNSET
@@ -154,8 +167,8 @@ class NotificationSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.setpoint import Setpoint  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"NotificationSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

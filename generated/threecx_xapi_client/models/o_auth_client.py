@@ -19,6 +19,18 @@ if TYPE_CHECKING:
     from ..models.refresh_token import RefreshToken
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ClientIdMetadataDocument, RefreshToken
+    from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
+    from ..models.refresh_token import RefreshToken  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OAuthClient")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -71,6 +83,8 @@ class OAuthClient:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         client_id = self.client_id
 
         created_at: str | Unset = UNSET
@@ -144,9 +158,8 @@ class OAuthClient:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
-        from ..models.refresh_token import RefreshToken  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OAuthClient: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.o_data_errors_inner_error import ODataErrorsInnerError
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ODataErrorsErrorDetails, ODataErrorsInnerError
+    from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
+    from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ODataErrorsMainError")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -49,6 +61,8 @@ class ODataErrorsMainError:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         code = self.code
 
         message = self.message
@@ -89,9 +103,8 @@ class ODataErrorsMainError:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
-        from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ODataErrorsMainError: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.schedule import Schedule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Holiday, Schedule
+    from ..models.holiday import Holiday  # noqa: PLC0415
+    from ..models.schedule import Schedule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OfficeHours")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -49,8 +61,8 @@ class OfficeHours:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         break_time: dict[str, Any] | None | Unset
         if isinstance(self.break_time, Unset):
             break_time = UNSET
@@ -104,9 +116,8 @@ class OfficeHours:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.holiday import Holiday  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OfficeHours: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

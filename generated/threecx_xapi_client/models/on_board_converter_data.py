@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from ..models.on_board_converter_session import OnBoardConverterSession
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, DebianGpuInfo, MacCpuInfo, OnBoardConverterDataDetail, OnBoardConverterSession
+    from ..models.debian_gpu_info import DebianGpuInfo  # noqa: PLC0415
+    from ..models.mac_cpu_info import MacCpuInfo  # noqa: PLC0415
+    from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
+    from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OnBoardConverterData")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -92,6 +106,8 @@ class OnBoardConverterData:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         available = self.available
 
         clock_skew = self.clock_skew
@@ -188,11 +204,8 @@ class OnBoardConverterData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.debian_gpu_info import DebianGpuInfo  # noqa: PLC0415
-        from ..models.mac_cpu_info import MacCpuInfo  # noqa: PLC0415
-        from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
-        from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardConverterData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

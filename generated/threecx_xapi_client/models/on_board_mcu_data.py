@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, OnBoardMcuDataDetail
+    from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OnBoardMcuData")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -92,6 +103,8 @@ class OnBoardMcuData:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         attempts = self.attempts
 
         attendee_count = self.attendee_count
@@ -180,8 +193,8 @@ class OnBoardMcuData:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMcuData: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

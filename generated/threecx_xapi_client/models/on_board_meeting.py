@@ -19,6 +19,20 @@ if TYPE_CHECKING:
     from ..models.meeting_obj import MeetingObj
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, KeyValuePair2OfStringOnBoardConnectedParticipant, MeetingObj
+    from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
+        KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
+    )
+    from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OnBoardMeeting")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -62,6 +76,8 @@ class OnBoardMeeting:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         mcu_fqdn = self.mcu_fqdn
 
         meeting: dict[str, Any] | Unset = UNSET
@@ -111,11 +127,8 @@ class OnBoardMeeting:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
-            KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
-        )
-        from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OnBoardMeeting: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.outbound_route import OutboundRoute
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, DNRange, OutboundRoute
+    from ..models.dn_range import DNRange  # noqa: PLC0415
+    from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="OutboundRule")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -64,6 +76,8 @@ class OutboundRule:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         dn_ranges: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.dn_ranges, Unset):
             dn_ranges = []
@@ -146,9 +160,8 @@ class OutboundRule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.dn_range import DNRange  # noqa: PLC0415
-        from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"OutboundRule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.peer_group import PeerGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, PeerGroup
+    from ..models.peer_group import PeerGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Peer")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -56,6 +67,8 @@ class Peer:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         hidden: bool | None | Unset
         if isinstance(self.hidden, Unset):
             hidden = UNSET
@@ -120,8 +133,8 @@ class Peer:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.peer_group import PeerGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Peer: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.phone_settings import PhoneSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, PhoneSettings
+    from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Phone")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -57,8 +68,8 @@ class Phone:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         id = self.id
 
         interface: None | str | Unset
@@ -129,8 +140,8 @@ class Phone:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Phone: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

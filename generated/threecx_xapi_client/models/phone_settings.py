@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from ..models.phone_lldp_info import PhoneLldpInfo
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CustomQueueRingtone, PhoneDeviceVlanInfo, PhoneLldpInfo
+    from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
+    from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
+    from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="PhoneSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -133,8 +146,8 @@ class PhoneSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         allow_custom_queue_ringtones: bool | None | Unset
         if isinstance(self.allow_custom_queue_ringtones, Unset):
             allow_custom_queue_ringtones = UNSET
@@ -403,10 +416,8 @@ class PhoneSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
-        from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
-        from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PhoneSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.prompt import Prompt
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Prompt
+    from ..models.prompt import Prompt  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="PromptSet")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -64,6 +75,8 @@ class PromptSet:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         culture_code: None | str | Unset
         if isinstance(self.culture_code, Unset):
             culture_code = UNSET
@@ -151,8 +164,8 @@ class PromptSet:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.prompt import Prompt  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PromptSet: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.provider_phone import ProviderPhone
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ProviderPhone
+    from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ProviderPhones")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,6 +50,8 @@ class ProviderPhones:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         next_page_token: None | str | Unset
         if isinstance(self.next_page_token, Unset):
             next_page_token = UNSET
@@ -64,8 +77,8 @@ class ProviderPhones:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.purge_settings import PurgeSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, PurgeSettings
+    from ..models.purge_settings import PurgeSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="PurgeCallsBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class PurgeCallsBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         period: dict[str, Any] | Unset = UNSET
         if not isinstance(self.period, Unset):
             period = self.period.to_dict()
@@ -50,8 +63,8 @@ class PurgeCallsBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.purge_settings import PurgeSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"PurgeCallsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

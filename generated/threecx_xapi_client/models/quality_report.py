@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.quality_party import QualityParty
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, QualityParty
+    from ..models.quality_party import QualityParty  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="QualityReport")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -55,8 +66,8 @@ class QualityReport:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.quality_party import QualityParty  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         mos: float | None | str | Unset
         if isinstance(self.mos, Unset):
             mos = UNSET
@@ -127,8 +138,8 @@ class QualityReport:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.quality_party import QualityParty  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"QualityReport: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ReferenceCreateAdditionalProperty
+    from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="ReferenceCreate")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class ReferenceCreate:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         odata_id = self.odata_id
 
         field_dict: dict[str, Any] = {}
@@ -50,8 +63,8 @@ class ReferenceCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"ReferenceCreate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from ..models.o_auth_client import OAuthClient
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, OAuthClient
+    from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="RefreshToken")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -101,8 +112,8 @@ class RefreshToken:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         client: dict[str, Any] | None | Unset
         if isinstance(self.client, Unset):
             client = UNSET
@@ -237,8 +248,8 @@ class RefreshToken:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RefreshToken: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

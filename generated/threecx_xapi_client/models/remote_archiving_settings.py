@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.location_settings import LocationSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ArchiveSubsystem, LocationSettings
+    from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
+    from ..models.location_settings import LocationSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="RemoteArchivingSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -55,9 +67,8 @@ class RemoteArchivingSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
-        from ..models.location_settings import LocationSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         backups: dict[str, Any] | None | Unset
         if isinstance(self.backups, Unset):
             backups = UNSET
@@ -130,9 +141,8 @@ class RemoteArchivingSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
-        from ..models.location_settings import LocationSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RemoteArchivingSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, BackupSchedule, ConcealedPassword
+    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="RestoreSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -46,9 +58,8 @@ class RestoreSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         encrypt_backup: bool | None | Unset
         if isinstance(self.encrypt_backup, Unset):
             encrypt_backup = UNSET
@@ -93,9 +104,8 @@ class RestoreSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"RestoreSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.entity_restrictions import EntityRestrictions
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, EntityRestrictions
+    from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Restrictions")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -54,8 +65,8 @@ class Restrictions:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         dects: dict[str, Any] | None | Unset
         if isinstance(self.dects, Unset):
             dects = UNSET
@@ -132,8 +143,8 @@ class Restrictions:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Restrictions: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

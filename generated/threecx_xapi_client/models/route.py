@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Destination
+    from ..models.destination import Destination  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Route")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -42,8 +53,8 @@ class Route:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         is_prompt_enabled: bool | None | Unset
         if isinstance(self.is_prompt_enabled, Unset):
             is_prompt_enabled = UNSET
@@ -78,8 +89,8 @@ class Route:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.destination import Destination  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Route: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

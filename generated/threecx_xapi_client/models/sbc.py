@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.xsbc_connection import XSBCConnection
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, XSBCConnection
+    from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Sbc")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -89,8 +100,8 @@ class Sbc:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         audio_port: int | None | Unset
         if isinstance(self.audio_port, Unset):
             audio_port = UNSET
@@ -237,8 +248,8 @@ class Sbc:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Sbc: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

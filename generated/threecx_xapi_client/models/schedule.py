@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.period import Period
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Period
+    from ..models.period import Period  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Schedule")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -43,6 +54,8 @@ class Schedule:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         ignore_holidays: bool | None | Unset
         if isinstance(self.ignore_holidays, Unset):
             ignore_holidays = UNSET
@@ -74,8 +87,8 @@ class Schedule:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.period import Period  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Schedule: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedDataFile
+    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SecureSipSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,8 +50,8 @@ class SecureSipSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         certificate: dict[str, Any] | None | Unset
         if isinstance(self.certificate, Unset):
             certificate = UNSET
@@ -69,8 +80,8 @@ class SecureSipSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SecureSipSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.contacts_dir_search_settings import ContactsDirSearchSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ContactsDirSearchSettings
+    from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SetDirSearchSettingsBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class SetDirSearchSettingsBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         dir_search_settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.dir_search_settings, Unset):
             dir_search_settings = self.dir_search_settings.to_dict()
@@ -50,8 +63,8 @@ class SetDirSearchSettingsBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetDirSearchSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.update_settings import UpdateSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, UpdateSettings
+    from ..models.update_settings import UpdateSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SetUpdateSettingsBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class SetUpdateSettingsBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         settings: dict[str, Any] | Unset = UNSET
         if not isinstance(self.settings, Unset):
             settings = self.settings.to_dict()
@@ -50,8 +63,8 @@ class SetUpdateSettingsBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.update_settings import UpdateSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SetUpdateSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

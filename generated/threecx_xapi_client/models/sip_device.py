@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.phone_registrar import PhoneRegistrar
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, Peer, PhoneRegistrar
+    from ..models.peer import Peer  # noqa: PLC0415
+    from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SipDevice")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -49,9 +61,8 @@ class SipDevice:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         dn: dict[str, Any] | None | Unset
         if isinstance(self.dn, Unset):
             dn = UNSET
@@ -100,9 +111,8 @@ class SipDevice:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SipDevice: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

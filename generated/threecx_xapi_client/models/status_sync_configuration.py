@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.pbx_to_m365_binding import PbxToM365Binding
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, M365ToPbxBinding, PbxToM365Binding
+    from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
+    from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="StatusSyncConfiguration")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -43,6 +55,8 @@ class StatusSyncConfiguration:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         m365_to_pbx_bindings: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.m365_to_pbx_bindings, Unset):
             m365_to_pbx_bindings = []
@@ -77,9 +91,8 @@ class StatusSyncConfiguration:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
-        from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"StatusSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, SyslogCategoryConfig, SyslogCustomRelayConfig
+    from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
+    from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SyslogSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -44,9 +56,8 @@ class SyslogSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
-        from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         category_config: dict[str, Any] | None | Unset
         if isinstance(self.category_config, Unset):
             category_config = UNSET
@@ -85,9 +96,8 @@ class SyslogSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
-        from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SyslogSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from ..models.license_ import License
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ENL, License
+    from ..models.enl import ENL  # noqa: PLC0415
+    from ..models.license_ import License  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="SystemParameters")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -137,9 +149,8 @@ class SystemParameters:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.enl import ENL  # noqa: PLC0415
-        from ..models.license_ import License  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         ai_version: None | str | Unset
         if isinstance(self.ai_version, Unset):
             ai_version = UNSET
@@ -426,9 +437,8 @@ class SystemParameters:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.enl import ENL  # noqa: PLC0415
-        from ..models.license_ import License  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"SystemParameters: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

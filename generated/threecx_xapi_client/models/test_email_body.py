@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.mail_settings import MailSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, MailSettings
+    from ..models.mail_settings import MailSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="TestEmailBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,6 +50,8 @@ class TestEmailBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         email = self.email
 
         settings: dict[str, Any] | Unset = UNSET
@@ -57,8 +70,8 @@ class TestEmailBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.mail_settings import MailSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TestEmailBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

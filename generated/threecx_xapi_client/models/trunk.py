@@ -27,6 +27,35 @@ if TYPE_CHECKING:
     from ..models.variable import Variable
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global \
+        _lazy_loaded, \
+        CIDFormatting, \
+        ConcealedPassword, \
+        EmergencyGeoTrunkLocation, \
+        Gateway, \
+        InboundRule, \
+        Peer, \
+        TrunkMessaging, \
+        UserGroup, \
+        Variable
+    from ..models.cid_formatting import CIDFormatting  # noqa: PLC0415
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+    from ..models.emergency_geo_trunk_location import EmergencyGeoTrunkLocation  # noqa: PLC0415
+    from ..models.gateway import Gateway  # noqa: PLC0415
+    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+    from ..models.peer import Peer  # noqa: PLC0415
+    from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+    from ..models.variable import Variable  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Trunk")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -187,10 +216,8 @@ class Trunk:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-        from ..models.gateway import Gateway  # noqa: PLC0415
-        from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -589,16 +616,8 @@ class Trunk:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.cid_formatting import CIDFormatting  # noqa: PLC0415
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-        from ..models.emergency_geo_trunk_location import EmergencyGeoTrunkLocation  # noqa: PLC0415
-        from ..models.gateway import Gateway  # noqa: PLC0415
-        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-        from ..models.variable import Variable  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Trunk: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.trunk_variable import TrunkVariable
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, TrunkVariable
+    from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="TrunkMessagingTemplate")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -48,6 +59,8 @@ class TrunkMessagingTemplate:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         messaging_variables: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.messaging_variables, Unset):
             messaging_variables = []
@@ -97,8 +110,8 @@ class TrunkMessagingTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkMessagingTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

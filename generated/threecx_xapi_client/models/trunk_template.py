@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.trunk_messaging_template import TrunkMessagingTemplate
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, TrunkMessagingTemplate
+    from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="TrunkTemplate")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -77,8 +88,8 @@ class TrunkTemplate:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         add_allowed: bool | None | Unset
         if isinstance(self.add_allowed, Unset):
             add_allowed = UNSET
@@ -188,8 +199,8 @@ class TrunkTemplate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTemplate: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -15,6 +15,18 @@ if TYPE_CHECKING:
     from ..models.trunk_report import TrunkReport
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, LogEntry, TrunkReport
+    from ..models.log_entry import LogEntry  # noqa: PLC0415
+    from ..models.trunk_report import TrunkReport  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="TrunkTestResult")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -40,6 +52,8 @@ class TrunkTestResult:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         log: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.log, Unset):
             log = []
@@ -66,9 +80,8 @@ class TrunkTestResult:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.log_entry import LogEntry  # noqa: PLC0415
-        from ..models.trunk_report import TrunkReport  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"TrunkTestResult: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

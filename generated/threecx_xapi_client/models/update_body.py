@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.emergency_geo_location import EmergencyGeoLocation
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, EmergencyGeoLocation
+    from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="UpdateBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class UpdateBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         locations: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.locations, Unset):
             locations = []
@@ -53,8 +66,8 @@ class UpdateBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

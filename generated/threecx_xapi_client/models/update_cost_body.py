@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.call_cost_settings import CallCostSettings
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, CallCostSettings
+    from ..models.call_cost_settings import CallCostSettings  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="UpdateCostBody")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -36,6 +47,8 @@ class UpdateCostBody:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         costs: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.costs, Unset):
             costs = []
@@ -53,8 +66,8 @@ class UpdateCostBody:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.call_cost_settings import CallCostSettings  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateCostBody: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from ..models.update_item import UpdateItem
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, UpdateItem
+    from ..models.update_item import UpdateItem  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="UpdateList")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -48,6 +59,8 @@ class UpdateList:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
+        if not _lazy_loaded:
+            _load_lazy_imports()
         entries: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.entries, Unset):
             entries = []
@@ -93,8 +106,8 @@ class UpdateList:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.update_item import UpdateItem  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateList: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, BackupSchedule
+    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="UpdateSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -39,8 +50,8 @@ class UpdateSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         auto_update_enabled: bool | None | Unset
         if isinstance(self.auto_update_enabled, Unset):
             auto_update_enabled = UNSET
@@ -67,8 +78,8 @@ class UpdateSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"UpdateSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -28,6 +28,23 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, AgentSettings, ExtensionRule, ForwardingProfile, Greeting, Phone, Schedule, UserGroup
+    from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+    from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+    from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+    from ..models.greeting import Greeting  # noqa: PLC0415
+    from ..models.phone import Phone  # noqa: PLC0415
+    from ..models.schedule import Schedule  # noqa: PLC0415
+    from ..models.user_group import UserGroup  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="User")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -287,9 +304,8 @@ class User:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         groups: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.groups, Unset):
             groups = []
@@ -959,14 +975,8 @@ class User:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
-        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
-        from ..models.greeting import Greeting  # noqa: PLC0415
-        from ..models.phone import Phone  # noqa: PLC0415
-        from ..models.schedule import Schedule  # noqa: PLC0415
-        from ..models.user_group import UserGroup  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

@@ -16,6 +16,17 @@ if TYPE_CHECKING:
     from ..models.vector_store_expiration import VectorStoreExpiration
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, VectorStoreExpiration
+    from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="VectorStore")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -62,8 +73,8 @@ class VectorStore:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         bytes_: int | None | Unset
         if isinstance(self.bytes_, Unset):
             bytes_ = UNSET
@@ -148,8 +159,8 @@ class VectorStore:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VectorStore: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

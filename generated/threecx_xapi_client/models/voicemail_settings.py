@@ -15,6 +15,17 @@ if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global _lazy_loaded, ConcealedPassword
+    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="VoicemailSettings")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -94,8 +105,8 @@ class VoicemailSettings:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         analyze_model_grok: None | str | Unset
         if isinstance(self.analyze_model_grok, Unset):
             analyze_model_grok = UNSET
@@ -266,8 +277,8 @@ class VoicemailSettings:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"VoicemailSettings: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict

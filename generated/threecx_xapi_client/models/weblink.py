@@ -19,6 +19,29 @@ if TYPE_CHECKING:
     from ..models.website_links_translations import WebsiteLinksTranslations
 
 
+_lazy_loaded = False
+
+
+def _load_lazy_imports() -> None:
+    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
+    global \
+        _lazy_loaded, \
+        GeneralLiveChatSettings, \
+        LiveChatAdvancedSettings, \
+        LiveChatBox, \
+        LiveChatStyling, \
+        Peer, \
+        WebsiteLinksTranslations
+    from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
+    from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
+    from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
+    from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
+    from ..models.peer import Peer  # noqa: PLC0415
+    from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
+
+    _lazy_loaded = True
+
+
 T = TypeVar("T", bound="Weblink")
 
 _KNOWN_KEYS: frozenset[str] = frozenset(
@@ -89,13 +112,8 @@ class Weblink:
     __repr__ = model_repr
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
-        from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
-        from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
-        from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         advanced: dict[str, Any] | None | Unset
         if isinstance(self.advanced, Unset):
             advanced = UNSET
@@ -246,13 +264,8 @@ class Weblink:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
-        from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
-        from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
-        from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
-        from ..models.peer import Peer  # noqa: PLC0415
-        from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
-
+        if not _lazy_loaded:
+            _load_lazy_imports()
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(f"Weblink: expected a JSON object, got {type(src_dict).__name__}")
         d = src_dict
