@@ -17,6 +17,7 @@ from odata_query import ast
 
 from ._catalog import Catalog
 from ._filter import QueryError, check_filter, matches, no_property, parse_filter, typed
+from ._urls import split_outside_quotes
 
 __all__ = [
     "Query",
@@ -86,28 +87,10 @@ def _non_negative(text: str, name: str) -> int:
 
 
 def split_top_level(text: str, separator: str) -> list[str]:
-    """``text`` split at ``separator`` outside parentheses and quotes."""
-    parts: list[str] = []
-    depth = 0
-    quoted = False
-    start = 0
-    for index, char in enumerate(text):
-        if char == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                raise QueryError(f"Unbalanced parentheses in '{text}'.")
-        elif char == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    if depth or quoted:
+    """``text`` split at ``separator`` outside parentheses and quotes; unbalanced text is a 400."""
+    parts, balanced, closed = split_outside_quotes(text, separator)
+    if not (balanced and closed):
         raise QueryError(f"Unbalanced parentheses or quotes in '{text}'.")
-    parts.append(text[start:])
     return parts
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "parse_datetime",
     "parse_path",
     "parse_query_string",
+    "split_outside_quotes",
 ]
 
 SYSTEM_QUERY_OPTIONS = ("$top", "$skip", "$count", "$select", "$orderby", "$expand", "$filter", "$search")
@@ -100,7 +101,7 @@ def parse_path(raw_path: str) -> tuple[Segment, ...]:
         text = text[:-1]
     if not text:
         return ()
-    return tuple(_segment(part) for part in _split_outside_quotes(text, "/"))
+    return tuple(_segment(part) for part in _split_path(text))
 
 
 def parse_query_string(raw_query: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -163,10 +164,15 @@ def parse_datetime(text: str) -> datetime | None:
 # -- scanning ---------------------------------------------------------------------------------------------
 
 
-def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    """``text`` split at ``separator`` where it is neither inside a quoted literal nor inside parentheses."""
+def split_outside_quotes(text: str, separator: str) -> tuple[list[str], bool, bool]:
+    """``text`` split at ``separator`` outside quoted literals and parentheses.
+
+    Also says whether the parentheses balanced and every quote was closed; callers decide what an
+    unbalanced text means (a 404 for a path, a 400 for a query option).
+    """
     parts: list[str] = []
     depth = 0
+    balanced = True
     quoted = False
     start = 0
     for index, char in enumerate(text):
@@ -178,12 +184,18 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
             depth += 1
         elif char == ")":
             depth -= 1
+            balanced = balanced and depth >= 0
         elif char == separator and depth == 0:
             parts.append(text[start:index])
             start = index + 1
-    if quoted:
-        raise PathSyntaxError("unterminated string literal")
     parts.append(text[start:])
+    return parts, balanced and depth == 0, not quoted
+
+
+def _split_path(text: str) -> list[str]:
+    parts, _, closed = split_outside_quotes(text, "/")
+    if not closed:
+        raise PathSyntaxError("unterminated string literal")
     return parts
 
 
