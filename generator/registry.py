@@ -257,10 +257,7 @@ def _body_media_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any]:
 
 
 def _body_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any]:
-    body = resolve(doc, op.get("requestBody") or {})
-    for media in (body.get("content") or {}).values():
-        return resolve(doc, media.get("schema") or {})
-    return {}
+    return resolve(doc, _body_media_schema(doc, op))
 
 
 def _collection_item(doc: Document, op: dict[str, Any]) -> str | None:
