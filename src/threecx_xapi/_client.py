@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 from threecx_xapi_client import odata
@@ -34,7 +33,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 ENV_URL = "THREECX_XAPI_URL"
 ENV_CLIENT_ID = "THREECX_XAPI_CLIENT_ID"
 ENV_CLIENT_SECRET = "THREECX_XAPI_CLIENT_SECRET"
-_QUERY_SAFE = "'(),/:$@"
 
 _Self = TypeVar("_Self", bound="_BaseXAPI")
 
@@ -261,16 +259,9 @@ class _BaseXAPI:
 
 
 def _extra_query(url: str, extra: Mapping[str, object] | None) -> str:
-    if not extra:
-        return ""
-    parts = [f"{quote(str(k), safe='$')}={quote(_query_text(v), safe=_QUERY_SAFE)}" for k, v in extra.items()]
-    return ("&" if "?" in url else "?") + "&".join(parts)
-
-
-def _query_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    """``extra_query`` appended to the operation's own query string, encoded by the same rules."""
+    query = odata.query_string(*(extra or {}).items())
+    return "&" + query[1:] if query and "?" in url else query
 
 
 class XAPI(_BaseXAPI, SyncResources):

@@ -274,5 +274,5 @@ def query_string(*options: tuple[str, object]) -> str:
     for name, value in options:
         if value is None or isinstance(value, Unset):
             continue
-        parts.append(name + "=" + quote(_option_value(name, value), safe=_QUERY_SAFE))
+        parts.append(quote(name, safe="$") + "=" + quote(_option_value(name, value), safe=_QUERY_SAFE))
     return "?" + "&".join(parts) if parts else ""
