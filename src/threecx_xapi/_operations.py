@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -13,12 +12,14 @@ from threecx_xapi_client import registry
 __all__ = ["Operation", "operation"]
 
 
-@dataclass(frozen=True)
 class Operation:
     """One XAPI operation: what the registry says about it and the module that builds and parses its requests."""
 
-    record: dict[str, Any]
-    _module: list[ModuleType] = field(default_factory=list, repr=False, compare=False)
+    __slots__ = ("_module", "record")
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self._module: ModuleType | None = None
 
     @property
     def id(self) -> str:
@@ -30,9 +31,13 @@ class Operation:
 
     @property
     def module(self) -> ModuleType:
-        if not self._module:
-            self._module.append(importlib.import_module(self.record["module"]))
-        return self._module[0]
+        """The generated endpoint module, imported on first use."""
+        if self._module is None:
+            self._module = importlib.import_module(self.record["module"])
+        return self._module
+
+    def __repr__(self) -> str:
+        return f"Operation({self.id!r})"
 
 
 @cache
