@@ -181,6 +181,7 @@ def build_operation(
     record_out: dict[str, Any] = {
         "operation_id": op["operationId"],
         "tag": (op.get("tags") or ["default"])[0],
+        "resource": str(endpoint.tags[0]),
         "method": method.upper(),
         "path": path,
         "module": module,
@@ -197,6 +198,7 @@ def build_operation(
             "item_model": item_model[0] if item_model else None,
             "item_module": f"{package}.models.{item_model[1]}" if item_model and item_model[1] else None,
             "file": file_response,
+            "returns": return_type,
         },
     }
     return OperationView(

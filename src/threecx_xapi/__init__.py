@@ -3,7 +3,7 @@
     from threecx_xapi import XAPI, F
 
     pbx = XAPI("https://pbx.example.com:5001", client_id="...", client_secret="...")
-    for user in pbx.users.list_user(filter=F.Number.startswith("1")).auto_paging():
+    for user in pbx.users.list_user(filter=F.Number.startswith("1"), top=100):   # every page, 100 at a time
         print(user.number, user.first_name)
 
 Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
 from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
+from ._bodies import BodyError
 from ._exceptions import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -29,8 +31,9 @@ from ._exceptions import (
     XAPIError,
     status_error_from_response,
 )
+from ._files import File
 from ._filters import F, Filter, Raw
-from ._paging import AsyncPage, SyncPage
+from ._paging import AsyncPage, PageDriftWarning, SyncPage
 from ._response import RawResponse
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
 from ._version import XAPIVersionWarning, check_server_version, warn_once_on_mismatch
@@ -48,6 +51,7 @@ __all__ = [
     "XAPI",
     "XAPI_VERSION",
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncPage",
@@ -55,14 +59,17 @@ __all__ = [
     "AsyncXAPI",
     "AuthenticationError",
     "BadRequestError",
+    "BodyError",
     "ClientCredentials",
     "ConflictError",
     "ErrorDetail",
     "F",
+    "File",
     "Filter",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
+    "PageDriftWarning",
     "PermissionDeniedError",
     "RateLimitError",
     "Raw",

@@ -14,12 +14,14 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
@@ -423,3 +425,44 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+class APIResponseValidationError(XAPIError):
+    """A 2xx answer whose body is not what the operation declares (an HTML login page, truncated JSON, ...).
+
+    Carries ``method``, ``url``, ``status_code`` and a short ``excerpt`` of the body, with credentials blanked.
+    """
+
+    def __init__(self, response: httpx.Response, problem: str) -> None:
+        request = response.request
+        self.method = request.method
+        self.url = str(request.url)
+        self.status_code = response.status_code
+        self.problem = problem
+        self.excerpt = _excerpt(response.content)
+        super().__init__(f"{self.method} {self.url}: {self.status_code} answer {problem}; body: {self.excerpt!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_validation_error, (self.method, self.url, self.status_code, self.problem, self.excerpt))
+
+
+def _rebuild_validation_error(
+    method: str, url: str, status_code: int, problem: str, excerpt: str
+) -> APIResponseValidationError:
+    error = APIResponseValidationError.__new__(APIResponseValidationError)
+    error.method, error.url, error.status_code, error.problem, error.excerpt = method, url, status_code, problem, excerpt
+    Exception.__init__(error, f"{method} {url}: {status_code} answer {problem}; body: {excerpt!r}")
+    return error
+
+
+_EXCERPT = 120
+_CREDENTIAL = re.compile(
+    r'("?(?:access_token|refresh_token|id_token|client_secret|password)"?\s*[:=]\s*"?)[^"&\s,}]+', re.IGNORECASE
+)
+
+
+def _excerpt(content: bytes) -> str:
+    """The start of a body, credentials blanked before it is cut, control characters escaped."""
+    text = _CREDENTIAL.sub(r"\1***", content[: _EXCERPT * 8].decode("utf-8", "replace"))
+    text = text[:_EXCERPT]
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text

@@ -30,7 +30,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from threecx_xapi_client import registry
+from threecx_xapi import _registry as registry
 
 from threecx_xapi import F, Filter
 from threecx_xapi.testing import State

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 from threecx_xapi_client import models
-from threecx_xapi_client.types import File
+from threecx_xapi import File
 
 from threecx_xapi import AsyncPage, SyncPage
 

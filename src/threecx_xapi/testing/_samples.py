@@ -240,7 +240,7 @@ def parsed_type(module_name: str, schemas: Mapping[str, Any]) -> tuple[str, Any]
     enum (its first value in the document's order), or None.
     """
     module = importlib.import_module(module_name)
-    parse = getattr(module, "_parse_response", None)
+    parse = getattr(module, "parse", None)
     annotation = getattr(parse, "__annotations__", {}).get("return")
     if not isinstance(annotation, str):
         return None

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from threecx_xapi_client import registry
+from threecx_xapi import _registry as registry
 
 from ._app import InjectedReset, XAPIApp
 from ._catalog import Catalog
