@@ -23,7 +23,7 @@ from ._endpoint import EndpointRequest
 from ._exceptions import XAPIError, status_error_from_response
 from ._files import File
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
-from ._resource import PageRequest
+from ._resource import AsyncRequester, PageRequest, SyncRequester
 from ._response import record_response
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
@@ -462,6 +462,11 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+def _requesters(sync: XAPI, async_: AsyncXAPI) -> tuple[SyncRequester, AsyncRequester]:
+    """Never called: mypy checks here that the clients implement what the generated resources call."""
+    return sync, async_
 
 
 def _ssl(verify: bool | str) -> Any:
