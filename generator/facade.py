@@ -231,7 +231,7 @@ def body_spec_expression(body: dict[str, Any]) -> str:
     parts = [
         f"kind={body['kind']!r}",
         f"required={body['required']!r}",
-        f"schema={body['schema']!r}",
+        f"schema={body['declared_schema'] if body['kind'] == 'entity' else body['schema']!r}",
         f"model={body['model']!r}",
         f"content_type={body['content_type']!r}",
     ]

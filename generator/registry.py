@@ -150,6 +150,7 @@ def build_operation(
                 for name, s in (body_schema.get("properties") or {}).items()
             ],
             "schema": descriptor(doc, body_schema),
+            "declared_schema": descriptor(doc, _body_media_schema(doc, op)),
         }
 
     statuses: list[int] = []

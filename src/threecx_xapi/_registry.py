@@ -51,7 +51,8 @@ class BodyRecord(TypedDict):
     model: str | None
     module: str | None
     properties: list[dict[str, Any]]
-    schema: dict[str, Any]
+    schema: dict[str, Any]  # the body's schema, resolved
+    declared_schema: dict[str, Any]  # as the operation declares it: {"ref": "User"} for an entity
 
 
 class ResponseRecord(TypedDict):

@@ -22,22 +22,7 @@ OPERATION_ID = "UpdateAISettings"
 METHOD = "PATCH"
 PATH = "/AISettings"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "APIKey": {"ref": "ConcealedPassword", "nullable": True},
-            "CompanyDescription": {"type": "string", "nullable": True},
-            "CompanyName": {"type": "string", "nullable": True},
-            "CompletionModel": {"type": "string", "nullable": True},
-            "ManagementAPIKey": {"ref": "ConcealedPassword", "nullable": True},
-            "Provider": {"type": "string", "nullable": True},
-            "RealtimeModel": {"type": "string", "nullable": True},
-        },
-    },
-    model="AISettings",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "AISettings"}, model="AISettings", content_type="application/json"
 )
 
 

@@ -24,13 +24,7 @@ PATH = "/AmazonIntegrationSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "S3Config": {"ref": "S3Config", "nullable": True},
-            "ServiceAccountCredentials": {"ref": "AmazonCredentials", "nullable": True},
-        },
-    },
+    schema={"ref": "AmazonIntegrationSettings"},
     model="AmazonIntegrationSettings",
     content_type="application/json",
 )

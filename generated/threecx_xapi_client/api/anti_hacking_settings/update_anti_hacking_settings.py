@@ -24,20 +24,7 @@ PATH = "/AntiHackingSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "HackAuthRequests": {"type": "integer", "format": "int32", "nullable": True},
-            "HackBarrierAmber": {"type": "integer", "format": "int32", "nullable": True},
-            "HackBarrierGreen": {"type": "integer", "format": "int32", "nullable": True},
-            "HackBarrierRed": {"type": "integer", "format": "int32", "nullable": True},
-            "HackBlacklistDuration": {"type": "integer", "format": "int32", "nullable": True},
-            "HackChallengeRequests": {"type": "integer", "format": "int32", "nullable": True},
-            "MaxRequestPerPeriod": {"type": "integer", "format": "int32", "nullable": True},
-            "SecurityDefenseProgram": {"type": "boolean", "nullable": True},
-            "ThrottlePeriodLength": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
+    schema={"ref": "AntiHackingSettings"},
     model="AntiHackingSettings",
     content_type="application/json",
 )

@@ -24,14 +24,7 @@ PATH = "/BlackListNumbers({Id})"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "CallerId": {"type": "string"},
-            "Description": {"type": "string", "nullable": True},
-            "Id": {"type": "string"},
-        },
-    },
+    schema={"ref": "BlackListNumber"},
     model="BlackListNumber",
     content_type="application/json",
 )

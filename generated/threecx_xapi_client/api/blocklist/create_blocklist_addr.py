@@ -24,17 +24,7 @@ PATH = "/Blocklist"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AddedBy": {"ref": "AddedBy", "nullable": True},
-            "BlockType": {"ref": "BlockType", "nullable": True},
-            "Description": {"type": "string", "nullable": True},
-            "ExpiresAt": {"type": "string", "format": "date-time", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "IPAddrMask": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "BlocklistAddr"},
     model="BlocklistAddr",
     content_type="application/json",
 )

@@ -25,17 +25,7 @@ PATH = "/Blocklist({Id})"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AddedBy": {"ref": "AddedBy", "nullable": True},
-            "BlockType": {"ref": "BlockType", "nullable": True},
-            "Description": {"type": "string", "nullable": True},
-            "ExpiresAt": {"type": "string", "format": "date-time", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "IPAddrMask": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "BlocklistAddr"},
     model="BlocklistAddr",
     content_type="application/json",
 )

@@ -23,29 +23,7 @@ OPERATION_ID = "UpdateCallFlowApp"
 METHOD = "PATCH"
 PATH = "/CallFlowApps({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "CompilationLastSuccess": {"type": "string", "format": "date-time", "nullable": True},
-            "CompilationResult": {"type": "string", "nullable": True},
-            "CompilationSucceeded": {"type": "boolean", "nullable": True},
-            "InvalidScript": {"type": "boolean", "nullable": True},
-            "IsRegistered": {"type": "boolean", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "RejectedCode": {"type": "string", "nullable": True},
-            "RoutingType": {"ref": "CfaRoutingType", "nullable": True},
-            "ScriptCode": {"type": "string", "nullable": True},
-            "Trunk": {"ref": "Trunk", "nullable": True},
-        },
-    },
-    model="CallFlowApp",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "CallFlowApp"}, model="CallFlowApp", content_type="application/json"
 )
 
 

@@ -24,18 +24,7 @@ PATH = "/CallParkingSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoPickupEnabled": {"type": "boolean", "nullable": True},
-            "AutoPickupForwardDN": {"type": "string", "nullable": True},
-            "AutoPickupForwardExternalNumber": {"type": "string", "nullable": True},
-            "AutoPickupForwardType": {"ref": "TypeOfAutoPickupForward", "nullable": True},
-            "AutoPickupTimeout": {"type": "integer", "format": "int32", "nullable": True},
-            "MaximumParkedCalls": {"type": "integer", "format": "int32", "nullable": True},
-            "MusicOnHold": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "CallParkingSettings"},
     model="CallParkingSettings",
     content_type="application/json",
 )

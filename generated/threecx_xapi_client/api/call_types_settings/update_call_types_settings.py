@@ -24,15 +24,7 @@ PATH = "/CallTypesSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "International": {"ref": "CallTypeInfo", "nullable": True},
-            "Local": {"ref": "CallTypeInfo", "nullable": True},
-            "Mobile": {"ref": "CallTypeInfo", "nullable": True},
-            "National": {"ref": "CallTypeInfo", "nullable": True},
-        },
-    },
+    schema={"ref": "CallTypesSettings"},
     model="CallTypesSettings",
     content_type="application/json",
 )

@@ -22,23 +22,7 @@ OPERATION_ID = "UpdateCDRSettings"
 METHOD = "PATCH"
 PATH = "/CDRSettings"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Enabled": {"type": "boolean", "nullable": True},
-            "EnabledFields": {"type": "array", "items": {"ref": "CDRSettingsField"}},
-            "LogSize": {"type": "integer", "format": "int32", "nullable": True},
-            "LogType": {"ref": "TypeOfCDRLog", "nullable": True},
-            "PossibleFields": {"type": "array", "items": {"type": "string"}},
-            "RemoveCommaDelimiters": {"type": "boolean", "nullable": True},
-            "SocketIpAddress": {"type": "string", "nullable": True},
-            "SocketPort": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
-    model="CDRSettings",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "CDRSettings"}, model="CDRSettings", content_type="application/json"
 )
 
 

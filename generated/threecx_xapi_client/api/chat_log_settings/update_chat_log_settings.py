@@ -24,14 +24,7 @@ PATH = "/ChatLogSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoClearMonths": {"type": "integer", "format": "int32", "nullable": True},
-            "AutoCloseDays": {"type": "integer", "format": "int32", "nullable": True},
-            "RemoteStorageEnabled": {"type": "boolean", "nullable": True},
-        },
-    },
+    schema={"ref": "ChatLogSettings"},
     model="ChatLogSettings",
     content_type="application/json",
 )

@@ -24,13 +24,7 @@ PATH = "/CodecsSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "ExternalCodecList": {"type": "array", "items": {"type": "string"}},
-            "LocalCodecList": {"type": "array", "items": {"type": "string"}},
-        },
-    },
+    schema={"ref": "CodecsSettings"},
     model="CodecsSettings",
     content_type="application/json",
 )

@@ -24,22 +24,7 @@ PATH = "/ConferenceSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoCallParticipants": {"type": "boolean", "nullable": True},
-            "DtmfMode": {"ref": "DtmfMode", "nullable": True},
-            "EnablePin": {"type": "boolean", "nullable": True},
-            "Extension": {"type": "string", "nullable": True},
-            "ExternalNumbers": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "LogoPath": {"type": "string", "nullable": True},
-            "MusicOnHold": {"type": "string", "nullable": True},
-            "PinNumber": {"type": "string", "nullable": True},
-            "VideoConferenceMode": {"ref": "VideoConferenceMode", "nullable": True},
-            "Zone": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "ConferenceSettings"},
     model="ConferenceSettings",
     content_type="application/json",
 )

@@ -24,15 +24,7 @@ PATH = "/ConsoleRestrictions"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AccessRestricted": {"type": "boolean", "nullable": True},
-            "Id": {"type": "string"},
-            "IpWhitelist": {"type": "array", "items": {"type": "string"}},
-            "MyIpAddress": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "ConsoleRestrictions"},
     model="ConsoleRestrictions",
     content_type="application/json",
 )

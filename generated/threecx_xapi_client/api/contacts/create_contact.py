@@ -22,32 +22,7 @@ OPERATION_ID = "CreateContact"
 METHOD = "POST"
 PATH = "/Contacts"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Business": {"type": "string", "nullable": True},
-            "Business2": {"type": "string", "nullable": True},
-            "BusinessFax": {"type": "string", "nullable": True},
-            "CompanyName": {"type": "string", "nullable": True},
-            "ContactType": {"ref": "ContactSource", "nullable": True},
-            "Department": {"type": "string", "nullable": True},
-            "Email": {"type": "string", "nullable": True},
-            "FirstName": {"type": "string", "nullable": True},
-            "Home": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "LastName": {"type": "string", "nullable": True},
-            "Mobile2": {"type": "string", "nullable": True},
-            "Other": {"type": "string", "nullable": True},
-            "Pager": {"type": "string", "nullable": True},
-            "PhoneNumber": {"type": "string", "nullable": True},
-            "Tag": {"type": "string", "nullable": True},
-            "Title": {"type": "string", "nullable": True},
-        },
-    },
-    model="Contact",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Contact"}, model="Contact", content_type="application/json"
 )
 
 

@@ -22,11 +22,7 @@ OPERATION_ID = "UpdateCountryCodes"
 METHOD = "PATCH"
 PATH = "/CountryCodes"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={"type": "object", "properties": {"CountryCodes": {"type": "array", "items": {"type": "string"}}}},
-    model="CountryCodes",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "CountryCodes"}, model="CountryCodes", content_type="application/json"
 )
 
 

@@ -23,20 +23,7 @@ PATH = "/CrmIntegration"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Country": {"type": "string", "nullable": True},
-            "EnabledForDidCalls": {"type": "boolean", "nullable": True},
-            "EnabledForExternalCalls": {"type": "boolean", "nullable": True},
-            "Id": {"type": "string"},
-            "Name": {"type": "string"},
-            "PhonebookPriorityOptions": {"ref": "PhonebookPriorityOptions", "nullable": True},
-            "PhonebookSynchronization": {"type": "boolean", "nullable": True},
-            "PossibleValues": {"type": "array", "items": {"ref": "CrmSelectableValue"}},
-            "VariableChoices": {"type": "array", "items": {"ref": "CrmChoice"}},
-        },
-    },
+    schema={"ref": "CrmIntegration"},
     model="CrmIntegration",
     content_type="application/json",
 )

@@ -24,19 +24,7 @@ PATH = "/DataConnectorSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "DataTypesToOffload": {"ref": "DataTypesToOffload", "nullable": True},
-            "IsBigQueryEnabled": {"type": "boolean", "nullable": True},
-            "OffloadDestination": {"ref": "OffloadDestination", "nullable": True},
-            "PurgeAfterSync": {"type": "boolean", "nullable": True},
-            "RemoteMySqlConfig": {"ref": "RemoteMySqlConfig", "nullable": True},
-            "RemotePostgreConfig": {"ref": "RemotePostgreConfig", "nullable": True},
-            "RemoteSqlServerConfig": {"ref": "RemoteSqlServerConfig", "nullable": True},
-            "Schedule": {"ref": "BackupSchedule", "nullable": True},
-        },
-    },
+    schema={"ref": "DataConnectorSettings"},
     model="DataConnectorSettings",
     content_type="application/json",
 )

@@ -24,24 +24,7 @@ PATH = "/DialCodeSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "DialCodeBillingCode": {"type": "string", "nullable": True},
-            "DialCodeHideCallerID": {"type": "string", "nullable": True},
-            "DialCodeHotdesking": {"type": "string", "nullable": True},
-            "DialCodeHotelAccess": {"type": "string", "nullable": True},
-            "DialCodeIntercom": {"type": "string", "nullable": True},
-            "DialCodeLoggedInQueue": {"type": "string", "nullable": True},
-            "DialCodeLoggedOutQueue": {"type": "string", "nullable": True},
-            "DialCodeOutOffice": {"type": "string", "nullable": True},
-            "DialCodePark": {"type": "string", "nullable": True},
-            "DialCodePickup": {"type": "string", "nullable": True},
-            "DialCodeProfileStatus": {"type": "string", "nullable": True},
-            "DialCodeUnpark": {"type": "string", "nullable": True},
-            "DialCodeVMail": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "DialCodeSettings"},
     model="DialCodeSettings",
     content_type="application/json",
 )

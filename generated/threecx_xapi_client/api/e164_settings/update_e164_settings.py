@@ -22,24 +22,7 @@ OPERATION_ID = "UpdateE164Settings"
 METHOD = "PATCH"
 PATH = "/E164Settings"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AreaCode": {"type": "string", "nullable": True},
-            "CountryCode": {"type": "string", "nullable": True},
-            "CountryName": {"type": "string", "nullable": True},
-            "Enabled": {"type": "boolean", "nullable": True},
-            "InternationalCode": {"type": "string", "nullable": True},
-            "NationalCode": {"type": "string", "nullable": True},
-            "Prefix": {"type": "string", "nullable": True},
-            "RemoveAreaCode": {"type": "boolean", "nullable": True},
-            "RemoveCountryCode": {"type": "boolean", "nullable": True},
-        },
-    },
-    model="E164Settings",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "E164Settings"}, model="E164Settings", content_type="application/json"
 )
 
 

@@ -24,19 +24,7 @@ PATH = "/EmailTemplate({TemplatePath})"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Body": {"type": "string"},
-            "From": {"type": "string", "nullable": True},
-            "IsConference": {"type": "boolean", "nullable": True},
-            "IsDefault": {"type": "boolean", "nullable": True},
-            "Lang": {"type": "string", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "Subject": {"type": "string", "nullable": True},
-            "TemplatePath": {"type": "string"},
-        },
-    },
+    schema={"ref": "EmailTemplate"},
     model="EmailTemplate",
     content_type="application/json",
 )

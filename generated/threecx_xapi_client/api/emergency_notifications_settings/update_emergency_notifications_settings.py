@@ -24,15 +24,7 @@ PATH = "/EmergencyNotificationsSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "ChatRecipients": {"ref": "ChatRecipientsType", "nullable": True},
-            "EmergencyDNPrompt": {"ref": "Peer", "nullable": True},
-            "EmergencyPlayPrompt": {"type": "string", "nullable": True},
-            "SpecifiedList": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "EmergencyNotificationsSettings"},
     model="EmergencyNotificationsSettings",
     content_type="application/json",
 )

@@ -22,25 +22,7 @@ from ...models.fax import Fax
 OPERATION_ID = "UpdateFax"
 METHOD = "PATCH"
 PATH = "/Fax({Id})"
-BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "AuthID": {"type": "string", "nullable": True},
-            "AuthPassword": {"type": "string", "nullable": True},
-            "FaxServer": {"type": "boolean", "nullable": True},
-            "OutboundCallerId": {"type": "string", "nullable": True},
-        },
-    },
-    model="Fax",
-    content_type="application/json",
-)
+BODY = BodySpec(kind="entity", required=False, schema={"ref": "Fax"}, model="Fax", content_type="application/json")
 
 
 def build(

@@ -24,20 +24,7 @@ PATH = "/FaxServerSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AuthId": {"type": "string", "nullable": True},
-            "AuthPassword": {"ref": "ConcealedPassword", "nullable": True},
-            "AutoCleanup": {"type": "boolean", "nullable": True},
-            "Email": {"type": "string", "nullable": True},
-            "FaxServerId": {"type": "integer", "format": "int32", "nullable": True},
-            "G711ToT38Fallback": {"type": "boolean", "nullable": True},
-            "MaxAge": {"type": "integer", "format": "int32", "nullable": True},
-            "Number": {"type": "string"},
-            "RemoteStorageEnabled": {"type": "boolean", "nullable": True},
-        },
-    },
+    schema={"ref": "FaxServerSettings"},
     model="FaxServerSettings",
     content_type="application/json",
 )

@@ -21,34 +21,7 @@ from ...models.fxs import Fxs
 OPERATION_ID = "CreateFxs"
 METHOD = "POST"
 PATH = "/Fxs"
-BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Brand": {"type": "string", "nullable": True},
-            "Codecs": {"type": "array", "items": {"type": "string"}},
-            "FxsLineCount": {"type": "integer", "format": "int32", "nullable": True},
-            "FxsLines": {"type": "array", "items": {"ref": "DeviceLine"}},
-            "Group": {"type": "string", "nullable": True},
-            "Language": {"type": "string", "nullable": True},
-            "MacAddress": {"type": "string"},
-            "Model": {"type": "string", "nullable": True},
-            "ModelName": {"type": "string", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "Password": {"type": "string", "nullable": True},
-            "Provisioning": {"ref": "FxsProvisioning", "nullable": True},
-            "Registered": {"ref": "RegistrarFxs", "nullable": True},
-            "Secret": {"type": "string", "nullable": True},
-            "Template": {"ref": "FxsTemplate", "nullable": True},
-            "TimeZone": {"type": "string", "nullable": True},
-            "Variables": {"type": "array", "items": {"ref": "Variable"}},
-        },
-    },
-    model="Fxs",
-    content_type="application/json",
-)
+BODY = BodySpec(kind="entity", required=True, schema={"ref": "Fxs"}, model="Fxs", content_type="application/json")
 
 
 def build(

@@ -22,30 +22,7 @@ OPERATION_ID = "CreateFxsTemplate"
 METHOD = "POST"
 PATH = "/FxsTemplates"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AllowedNetConfigs": {"type": "array", "items": {"type": "string"}},
-            "AllowSSLProvisioning": {"type": "boolean", "nullable": True},
-            "Brand": {"type": "string"},
-            "Content": {"type": "string", "nullable": True},
-            "DeviceType": {"ref": "DeviceType"},
-            "Id": {"type": "string"},
-            "IsCustom": {"type": "boolean"},
-            "Languages": {"type": "array", "items": {"type": "string"}},
-            "Models": {"type": "array", "items": {"ref": "FxsModel"}},
-            "NumberOfExtensions": {"type": "integer", "format": "int32"},
-            "RpsEnabled": {"type": "boolean", "nullable": True},
-            "TemplateType": {"ref": "TemplateType"},
-            "TimeZones": {"type": "array", "items": {"type": "string"}},
-            "URL": {"type": "string"},
-            "Variables": {"type": "array", "items": {"ref": "FxsVariable"}},
-        },
-    },
-    model="FxsTemplate",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "FxsTemplate"}, model="FxsTemplate", content_type="application/json"
 )
 
 

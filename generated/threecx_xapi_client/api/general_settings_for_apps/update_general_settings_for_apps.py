@@ -24,26 +24,7 @@ PATH = "/GeneralSettingsForApps"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AllowBlockCalls": {"type": "boolean", "nullable": True},
-            "AllowChangePassword": {"type": "boolean", "nullable": True},
-            "AutoSchedulerSettings": {"ref": "AutoSchedulerSettings", "nullable": True},
-            "AvatarStyle": {"ref": "AvatarStyle", "nullable": True},
-            "BrandLogoImage": {"type": "string", "nullable": True},
-            "BrandMainImage": {"type": "string", "nullable": True},
-            "BrandUrl": {"type": "string", "nullable": True},
-            "EnableChat": {"type": "boolean", "nullable": True},
-            "EnableSelectorCallerId": {"type": "boolean", "nullable": True},
-            "HideAbandonedQueueCalls": {"type": "boolean", "nullable": True},
-            "HideCRMContacts": {"type": "boolean", "nullable": True},
-            "HideInteractionHistory": {"type": "boolean", "nullable": True},
-            "HideSystemExtensions": {"type": "boolean", "nullable": True},
-            "NameOfCustomAvailableStatus": {"type": "string", "nullable": True},
-            "NameOfCustomOutOfOfficeStatus": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "GeneralSettingsForApps"},
     model="GeneralSettingsForApps",
     content_type="application/json",
 )

@@ -24,26 +24,7 @@ PATH = "/GeneralSettingsForPbx"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AllowFwdToExternal": {"type": "boolean", "nullable": True},
-            "AllRolesCanApproveApps": {"type": "boolean", "nullable": True},
-            "BusyMonitor": {"type": "boolean", "nullable": True},
-            "BusyMonitorTimeout": {"type": "integer", "format": "int32", "nullable": True},
-            "DisableOutboundCallsOutOfficeHours": {"type": "boolean", "nullable": True},
-            "EnableVMenuOutboundCalls": {"type": "boolean", "nullable": True},
-            "HDAutoLogoutEnabled": {"type": "boolean", "nullable": True},
-            "HDAutoLogoutTime": {"type": "string", "format": "duration", "nullable": True},
-            "LimitCallPickup": {"type": "boolean", "nullable": True},
-            "OAuthCimdEnabled": {"type": "boolean", "nullable": True},
-            "OAuthDcrEnabled": {"type": "boolean", "nullable": True},
-            "OAuthOpenIdConnectEnabled": {"type": "boolean", "nullable": True},
-            "OperatorExtension": {"type": "string", "nullable": True},
-            "PlayBusy": {"type": "boolean", "nullable": True},
-            "ScheduledReportGenerationTime": {"type": "string", "format": "duration", "nullable": True},
-        },
-    },
+    schema={"ref": "GeneralSettingsForPbx"},
     model="GeneralSettingsForPbx",
     content_type="application/json",
 )

@@ -24,19 +24,7 @@ PATH = "/GoogleSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "ClientId": {"type": "string", "nullable": True},
-            "ClientSecret": {"ref": "ConcealedPassword", "nullable": True},
-            "Id": {"type": "string"},
-            "IsExtensionSignInEnabled": {"type": "boolean", "nullable": True},
-            "ProjectId": {"type": "string", "nullable": True},
-            "ProvisionUrl": {"type": "string", "nullable": True},
-            "ReCaptchaEnabled": {"type": "boolean", "nullable": True},
-            "UserSync": {"ref": "GoogleUserSync", "nullable": True},
-        },
-    },
+    schema={"ref": "GoogleSettings"},
     model="GoogleSettings",
     content_type="application/json",
 )

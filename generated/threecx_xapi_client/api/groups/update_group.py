@@ -21,54 +21,7 @@ from ...models.group import Group
 OPERATION_ID = "UpdateGroup"
 METHOD = "PATCH"
 PATH = "/Groups({Id})"
-BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "CallUsEnableChat": {"type": "boolean", "nullable": True},
-            "CallUsEnablePhone": {"type": "boolean", "nullable": True},
-            "CallUsEnableVideo": {"type": "boolean", "nullable": True},
-            "CallUsRequirement": {"ref": "Authentication", "nullable": True},
-            "ClickToCallId": {"type": "string", "nullable": True},
-            "AllowCallService": {"type": "boolean", "nullable": True},
-            "AnswerAfter": {"type": "integer", "format": "int32", "nullable": True},
-            "BreakRoute": {"ref": "Route", "nullable": True},
-            "BreakTime": {"ref": "Schedule", "nullable": True},
-            "CallHandlingMode": {"type": "array", "items": {"ref": "CallHandlingFlags"}},
-            "CurrentGroupHours": {"ref": "GroupHoursMode", "nullable": True},
-            "CustomOperator": {"ref": "Destination", "nullable": True},
-            "CustomPrompt": {"type": "string", "nullable": True},
-            "DisableCustomPrompt": {"type": "boolean", "nullable": True},
-            "GloballyVisible": {"type": "boolean", "nullable": True},
-            "HasMembers": {"type": "boolean", "nullable": True},
-            "HolidaysRoute": {"ref": "Route", "nullable": True},
-            "Hours": {"ref": "Schedule", "nullable": True},
-            "IsDefault": {"type": "boolean", "nullable": True},
-            "Language": {"type": "string", "nullable": True},
-            "LastLoginTime": {"type": "string", "format": "date-time", "nullable": True},
-            "Members": {"type": "array", "items": {"ref": "UserGroup"}},
-            "MusicOnHold": {"type": "string", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "OfficeHolidays": {"type": "array", "items": {"ref": "Holiday"}},
-            "OfficeRoute": {"ref": "Route", "nullable": True},
-            "OutOfOfficeRoute": {"ref": "Route", "nullable": True},
-            "OverrideExpiresAt": {"type": "string", "format": "date-time", "nullable": True},
-            "OverrideHolidays": {"type": "boolean", "nullable": True},
-            "PromptSet": {"type": "string", "nullable": True},
-            "Props": {"ref": "GroupProps", "nullable": True},
-            "Rights": {"type": "array", "items": {"ref": "Rights"}},
-            "TimeZoneId": {"type": "string", "nullable": True},
-        },
-    },
-    model="Group",
-    content_type="application/json",
-)
+BODY = BodySpec(kind="entity", required=True, schema={"ref": "Group"}, model="Group", content_type="application/json")
 
 
 def build(

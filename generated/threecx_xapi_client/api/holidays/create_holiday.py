@@ -22,28 +22,7 @@ OPERATION_ID = "CreateHoliday"
 METHOD = "POST"
 PATH = "/Holidays"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Day": {"type": "integer", "format": "uint8"},
-            "DayEnd": {"type": "integer", "format": "uint8"},
-            "Group": {"type": "string", "nullable": True},
-            "HolidayPrompt": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "IsRecurrent": {"type": "boolean", "nullable": True},
-            "Month": {"type": "integer", "format": "uint8"},
-            "MonthEnd": {"type": "integer", "format": "uint8"},
-            "Name": {"type": "string"},
-            "TimeOfEndDate": {"type": "string", "format": "duration"},
-            "TimeOfStartDate": {"type": "string", "format": "duration"},
-            "Year": {"type": "integer", "format": "int32"},
-            "YearEnd": {"type": "integer", "format": "int32"},
-        },
-    },
-    model="Holiday",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Holiday"}, model="Holiday", content_type="application/json"
 )
 
 

@@ -24,18 +24,7 @@ PATH = "/HotelServices"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Enabled": {"type": "boolean", "nullable": True},
-            "HotelGroups": {"type": "array", "items": {"type": "string"}},
-            "IntegrationType": {"ref": "PmsIntegrationType", "nullable": True},
-            "IpAddress": {"type": "string", "nullable": True},
-            "NoAnswerDestination": {"ref": "Destination", "nullable": True},
-            "NoAnswerTimeout": {"type": "integer", "format": "int32", "nullable": True},
-            "Port": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
+    schema={"ref": "HotelServices"},
     model="HotelServices",
     content_type="application/json",
 )

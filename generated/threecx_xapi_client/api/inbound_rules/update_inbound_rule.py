@@ -23,28 +23,7 @@ OPERATION_ID = "UpdateInboundRule"
 METHOD = "PATCH"
 PATH = "/InboundRules({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AlterDestinationDuringHolidays": {"type": "boolean", "nullable": True},
-            "AlterDestinationDuringOutOfOfficeHours": {"type": "boolean", "nullable": True},
-            "CallType": {"ref": "RuleCallTypeType", "nullable": True},
-            "Condition": {"ref": "RuleConditionType", "nullable": True},
-            "CustomData": {"type": "string", "nullable": True},
-            "Data": {"type": "string", "nullable": True},
-            "HolidaysDestination": {"ref": "Destination", "nullable": True},
-            "Hours": {"ref": "Schedule", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "OfficeHoursDestination": {"ref": "Destination", "nullable": True},
-            "OutOfOfficeHoursDestination": {"ref": "Destination", "nullable": True},
-            "RuleName": {"type": "string", "nullable": True},
-            "TrunkDN": {"ref": "Peer", "nullable": True},
-        },
-    },
-    model="InboundRule",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "InboundRule"}, model="InboundRule", content_type="application/json"
 )
 
 

@@ -24,14 +24,7 @@ PATH = "/LoggingSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "KeepLogs": {"type": "boolean", "nullable": True},
-            "KeepLogsDays": {"type": "integer", "format": "int32", "nullable": True},
-            "LoggingLevel": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
+    schema={"ref": "LoggingSettings"},
     model="LoggingSettings",
     content_type="application/json",
 )

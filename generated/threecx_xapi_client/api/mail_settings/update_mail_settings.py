@@ -22,22 +22,7 @@ OPERATION_ID = "UpdateMailSettings"
 METHOD = "PATCH"
 PATH = "/MailSettings"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "CanEditMailServerType": {"type": "boolean", "nullable": True},
-            "MailAddress": {"type": "string", "nullable": True},
-            "MailPassword": {"ref": "ConcealedPassword", "nullable": True},
-            "MailServer": {"type": "string", "nullable": True},
-            "MailServerType": {"ref": "MailServerType", "nullable": True},
-            "MailSslEnabled": {"type": "boolean", "nullable": True},
-            "MailUser": {"type": "string", "nullable": True},
-        },
-    },
-    model="MailSettings",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "MailSettings"}, model="MailSettings", content_type="application/json"
 )
 
 

@@ -23,16 +23,7 @@ PATH = "/Microsoft365Integration"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AdUsers": {"ref": "ADUsersSyncConfiguration", "nullable": True},
-            "ApplicationId": {"type": "string"},
-            "Id": {"type": "integer", "format": "int32"},
-            "SharedMailboxesSync": {"ref": "UsersSyncConfiguration", "nullable": True},
-            "TenantId": {"type": "string"},
-        },
-    },
+    schema={"ref": "Microsoft365Integration"},
     model="Microsoft365Integration",
     content_type="application/json",
 )

@@ -24,25 +24,7 @@ PATH = "/Microsoft365TeamsIntegration"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AreaCode": {"type": "string", "nullable": True},
-            "DialPlanCode": {"type": "string", "nullable": True},
-            "Enabled": {"type": "boolean", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "IsDynamicIP": {"type": "boolean", "nullable": True},
-            "IsNativeFQDN": {"type": "boolean", "nullable": True},
-            "SbcCertificate": {"ref": "ConcealedDataFile", "nullable": True},
-            "SbcCertificateExpirationDate": {"type": "string", "nullable": True},
-            "SbcFQDN": {"type": "string", "nullable": True},
-            "SbcPrivateKey": {"ref": "ConcealedDataFile", "nullable": True},
-            "SecureSipEnabled": {"type": "boolean", "nullable": True},
-            "SipDomain": {"type": "string", "nullable": True},
-            "TlsPortForNativeFQDN": {"type": "integer", "format": "int32", "nullable": True},
-            "TlsPortForNonNativeFQDN": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
+    schema={"ref": "Microsoft365TeamsIntegration"},
     model="Microsoft365TeamsIntegration",
     content_type="application/json",
 )

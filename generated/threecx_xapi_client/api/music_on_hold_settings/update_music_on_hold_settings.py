@@ -24,24 +24,7 @@ PATH = "/MusicOnHoldSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Id": {"type": "integer", "format": "int32"},
-            "MusicOnHold": {"type": "string", "nullable": True},
-            "MusicOnHold1": {"type": "string", "nullable": True},
-            "MusicOnHold2": {"type": "string", "nullable": True},
-            "MusicOnHold3": {"type": "string", "nullable": True},
-            "MusicOnHold4": {"type": "string", "nullable": True},
-            "MusicOnHold5": {"type": "string", "nullable": True},
-            "MusicOnHold6": {"type": "string", "nullable": True},
-            "MusicOnHold7": {"type": "string", "nullable": True},
-            "MusicOnHold8": {"type": "string", "nullable": True},
-            "MusicOnHold9": {"type": "string", "nullable": True},
-            "MusicOnHoldRandomize": {"type": "boolean", "nullable": True},
-            "MusicOnHoldRandomizePerCall": {"type": "boolean", "nullable": True},
-        },
-    },
+    schema={"ref": "MusicOnHoldSettings"},
     model="MusicOnHoldSettings",
     content_type="application/json",
 )

@@ -23,21 +23,7 @@ PATH = "/NotificationSettings"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoRestartFailedServices": {"type": "boolean", "nullable": True},
-            "CanEditEmailAddresses": {"type": "boolean", "nullable": True},
-            "EmailAddresses": {"type": "string", "nullable": True},
-            "NotifyCodes": {"type": "array", "items": {"ref": "NotifyCodes"}},
-            "NotifyExtensionAdded": {"type": "boolean", "nullable": True},
-            "NotifyServiceStopped": {"type": "boolean", "nullable": True},
-            "NotifySuccessScheduledBackups": {"type": "boolean", "nullable": True},
-            "NotifySystemOwners": {"type": "boolean", "nullable": True},
-            "NotifyUpdatesAvailable": {"type": "boolean", "nullable": True},
-            "Setpoints": {"type": "array", "items": {"ref": "Setpoint"}},
-        },
-    },
+    schema={"ref": "NotificationSettings"},
     model="NotificationSettings",
     content_type="application/json",
 )

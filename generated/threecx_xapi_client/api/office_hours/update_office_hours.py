@@ -22,20 +22,7 @@ OPERATION_ID = "UpdateOfficeHours"
 METHOD = "PATCH"
 PATH = "/OfficeHours"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "BreakTime": {"ref": "Schedule", "nullable": True},
-            "Hours": {"ref": "Schedule", "nullable": True},
-            "OfficeHolidays": {"type": "array", "items": {"ref": "Holiday"}},
-            "SystemLanguage": {"type": "string", "nullable": True},
-            "TimeZoneId": {"type": "string", "nullable": True},
-        },
-    },
-    model="OfficeHours",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "OfficeHours"}, model="OfficeHours", content_type="application/json"
 )
 
 

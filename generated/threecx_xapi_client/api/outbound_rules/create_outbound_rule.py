@@ -22,25 +22,7 @@ OPERATION_ID = "CreateOutboundRule"
 METHOD = "POST"
 PATH = "/OutboundRules"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "DNRanges": {"type": "array", "items": {"ref": "DNRange"}},
-            "EmergencyRule": {"type": "boolean", "nullable": True},
-            "GroupIds": {"type": "array", "items": {"type": "integer", "format": "int32"}},
-            "GroupNames": {"type": "array", "items": {"type": "string"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Name": {"type": "string", "nullable": True},
-            "NumberLengthRanges": {"type": "string", "nullable": True},
-            "Prefix": {"type": "string", "nullable": True},
-            "Priority": {"type": "integer", "format": "int32", "nullable": True},
-            "Routes": {"type": "array", "items": {"ref": "OutboundRoute"}},
-        },
-    },
-    model="OutboundRule",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "OutboundRule"}, model="OutboundRule", content_type="application/json"
 )
 
 

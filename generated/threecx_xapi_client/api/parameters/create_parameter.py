@@ -22,19 +22,7 @@ OPERATION_ID = "CreateParameter"
 METHOD = "POST"
 PATH = "/Parameters"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Description": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "Name": {"type": "string", "nullable": True},
-            "Value": {"type": "string", "nullable": True},
-        },
-    },
-    model="Parameter",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Parameter"}, model="Parameter", content_type="application/json"
 )
 
 

@@ -23,19 +23,7 @@ OPERATION_ID = "UpdateParameter"
 METHOD = "PATCH"
 PATH = "/Parameters({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Description": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "Name": {"type": "string", "nullable": True},
-            "Value": {"type": "string", "nullable": True},
-        },
-    },
-    model="Parameter",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "Parameter"}, model="Parameter", content_type="application/json"
 )
 
 

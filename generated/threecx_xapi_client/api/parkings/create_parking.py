@@ -22,19 +22,7 @@ OPERATION_ID = "CreateParking"
 METHOD = "POST"
 PATH = "/Parkings"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-        },
-    },
-    model="Parking",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Parking"}, model="Parking", content_type="application/json"
 )
 
 

@@ -23,19 +23,7 @@ OPERATION_ID = "UpdateParking"
 METHOD = "PATCH"
 PATH = "/Parkings({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-        },
-    },
-    model="Parking",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "Parking"}, model="Parking", content_type="application/json"
 )
 
 

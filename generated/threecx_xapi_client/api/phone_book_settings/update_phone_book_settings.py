@@ -24,15 +24,7 @@ PATH = "/PhoneBookSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "PhoneBookAddQueueName": {"ref": "TypeOfPhoneBookAddQueueName", "nullable": True},
-            "PhoneBookDisplay": {"ref": "TypeOfPhoneBookDisplay", "nullable": True},
-            "ResolvingLength": {"type": "integer", "format": "int32", "nullable": True},
-            "ResolvingType": {"ref": "TypeOfPhoneBookResolving", "nullable": True},
-        },
-    },
+    schema={"ref": "PhoneBookSettings"},
     model="PhoneBookSettings",
     content_type="application/json",
 )

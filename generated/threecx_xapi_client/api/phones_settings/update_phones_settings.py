@@ -24,22 +24,7 @@ PATH = "/PhonesSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AllowMultiQueueRingtones": {"type": "boolean", "nullable": True},
-            "AutoCleanupFirmware": {"type": "boolean", "nullable": True},
-            "AutoUpdatePhonesOnAdd": {"type": "boolean", "nullable": True},
-            "CustomDNDProfile": {"type": "string", "nullable": True},
-            "FanvilUpdateInterval": {"type": "integer", "format": "int32", "nullable": True},
-            "GrandstreamUpdateInterval": {"type": "integer", "format": "int32", "nullable": True},
-            "PhoneAllowMultiFirmwares": {"type": "boolean", "nullable": True},
-            "SnomUpdateInterval": {"type": "integer", "format": "int32", "nullable": True},
-            "UseProvisioningSecret": {"type": "boolean", "nullable": True},
-            "UseRpcForLocalPhones": {"type": "boolean", "nullable": True},
-            "YealinkUpdateInterval": {"type": "integer", "format": "int32", "nullable": True},
-        },
-    },
+    schema={"ref": "PhonesSettings"},
     model="PhonesSettings",
     content_type="application/json",
 )

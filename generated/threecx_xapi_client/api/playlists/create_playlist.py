@@ -22,22 +22,7 @@ OPERATION_ID = "CreatePlaylist"
 METHOD = "POST"
 PATH = "/Playlists"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoGain": {"type": "boolean", "nullable": True},
-            "Files": {"type": "array", "items": {"type": "string"}},
-            "MaxVolumePercent": {"type": "integer", "format": "int32", "nullable": True},
-            "Name": {"type": "string"},
-            "PromptName": {"type": "string", "nullable": True},
-            "RepositoryPath": {"type": "string", "nullable": True},
-            "Shuffle": {"type": "boolean", "nullable": True},
-        },
-    },
-    model="Playlist",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Playlist"}, model="Playlist", content_type="application/json"
 )
 
 

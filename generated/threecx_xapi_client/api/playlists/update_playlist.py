@@ -23,22 +23,7 @@ OPERATION_ID = "UpdatePlaylist"
 METHOD = "PATCH"
 PATH = "/Playlists({Name})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "AutoGain": {"type": "boolean", "nullable": True},
-            "Files": {"type": "array", "items": {"type": "string"}},
-            "MaxVolumePercent": {"type": "integer", "format": "int32", "nullable": True},
-            "Name": {"type": "string"},
-            "PromptName": {"type": "string", "nullable": True},
-            "RepositoryPath": {"type": "string", "nullable": True},
-            "Shuffle": {"type": "boolean", "nullable": True},
-        },
-    },
-    model="Playlist",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "Playlist"}, model="Playlist", content_type="application/json"
 )
 
 

@@ -23,25 +23,7 @@ OPERATION_ID = "UpdatePromptSet"
 METHOD = "PATCH"
 PATH = "/PromptSets({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "CultureCode": {"type": "string", "nullable": True},
-            "Description": {"type": "string", "nullable": True},
-            "Folder": {"type": "string", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "LanguageCode": {"type": "string", "nullable": True},
-            "Prompts": {"type": "array", "items": {"ref": "Prompt"}},
-            "PromptSetName": {"type": "string", "nullable": True},
-            "PromptSetType": {"ref": "PromptSetType", "nullable": True},
-            "UseAlternateNumberPronunciation": {"type": "boolean", "nullable": True},
-            "Version": {"type": "string", "nullable": True},
-        },
-    },
-    model="PromptSet",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "PromptSet"}, model="PromptSet", content_type="application/json"
 )
 
 

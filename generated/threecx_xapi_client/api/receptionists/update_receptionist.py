@@ -23,36 +23,7 @@ OPERATION_ID = "UpdateReceptionist"
 METHOD = "PATCH"
 PATH = "/Receptionists({Id})"
 BODY = BodySpec(
-    kind="entity",
-    required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "BreakRoute": {"ref": "Route", "nullable": True},
-            "Forwards": {"type": "array", "items": {"ref": "ReceptionistForward"}},
-            "ForwardSmsTo": {"type": "string", "nullable": True},
-            "HolidaysRoute": {"ref": "Route", "nullable": True},
-            "InvalidKeyForwardDN": {"type": "string", "nullable": True},
-            "IsRegistered": {"type": "boolean", "nullable": True},
-            "IVRType": {"ref": "IVRType", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "OutOfOfficeRoute": {"ref": "Route", "nullable": True},
-            "PromptFilename": {"type": "string", "nullable": True},
-            "PromptSet": {"type": "string", "nullable": True},
-            "Timeout": {"type": "integer", "format": "int32", "nullable": True},
-            "TimeoutForwardDN": {"type": "string", "nullable": True},
-            "TimeoutForwardPeerType": {"ref": "PeerType", "nullable": True},
-            "TimeoutForwardType": {"ref": "IVRForwardType", "nullable": True},
-            "TransferEnable": {"type": "boolean", "nullable": True},
-            "UseMSExchange": {"type": "boolean", "nullable": True},
-        },
-    },
-    model="Receptionist",
-    content_type="application/json",
+    kind="entity", required=False, schema={"ref": "Receptionist"}, model="Receptionist", content_type="application/json"
 )
 
 

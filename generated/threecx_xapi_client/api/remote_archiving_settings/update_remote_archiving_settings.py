@@ -24,18 +24,7 @@ PATH = "/RemoteArchivingSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Backups": {"ref": "ArchiveSubsystem", "nullable": True},
-            "Chats": {"ref": "ArchiveSubsystem", "nullable": True},
-            "Faxes": {"ref": "ArchiveSubsystem", "nullable": True},
-            "Id": {"type": "integer", "format": "int32"},
-            "Location": {"ref": "LocationSettings", "nullable": True},
-            "Recordings": {"ref": "ArchiveSubsystem", "nullable": True},
-            "Voicemails": {"ref": "ArchiveSubsystem", "nullable": True},
-        },
-    },
+    schema={"ref": "RemoteArchivingSettings"},
     model="RemoteArchivingSettings",
     content_type="application/json",
 )

@@ -22,40 +22,7 @@ OPERATION_ID = "CreateRingGroup"
 METHOD = "POST"
 PATH = "/RingGroups"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "CallUsEnableChat": {"type": "boolean", "nullable": True},
-            "CallUsEnablePhone": {"type": "boolean", "nullable": True},
-            "CallUsEnableVideo": {"type": "boolean", "nullable": True},
-            "CallUsRequirement": {"ref": "Authentication", "nullable": True},
-            "ClickToCallId": {"type": "string", "nullable": True},
-            "BreakRoute": {"ref": "Route", "nullable": True},
-            "ForwardNoAnswer": {"ref": "Destination", "nullable": True},
-            "GreetingFile": {"type": "string", "nullable": True},
-            "HolidaysRoute": {"ref": "Route", "nullable": True},
-            "IsRegistered": {"type": "boolean", "nullable": True},
-            "Members": {"type": "array", "items": {"ref": "RingGroupMember"}},
-            "MulticastAddress": {"type": "string", "nullable": True},
-            "MulticastCodec": {"type": "string", "nullable": True},
-            "MulticastPacketTime": {"type": "integer", "format": "int32", "nullable": True},
-            "MulticastPort": {"type": "integer", "format": "int32", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "OutOfOfficeRoute": {"ref": "Route", "nullable": True},
-            "RingStrategy": {"ref": "StrategyType", "nullable": True},
-            "RingTime": {"type": "integer", "format": "int32", "nullable": True},
-            "VMEmailList": {"type": "string", "nullable": True},
-            "VMEmailOptions": {"ref": "VMEmailOptionsType", "nullable": True},
-        },
-    },
-    model="RingGroup",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "RingGroup"}, model="RingGroup", content_type="application/json"
 )
 
 

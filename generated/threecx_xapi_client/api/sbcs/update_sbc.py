@@ -21,35 +21,7 @@ from ...models.sbc import Sbc
 OPERATION_ID = "UpdateSbc"
 METHOD = "PATCH"
 PATH = "/Sbcs({Name})"
-BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AudioPort": {"type": "integer", "format": "int32", "nullable": True},
-            "Connection": {"ref": "XSBCConnection", "nullable": True},
-            "DisplayName": {"type": "string"},
-            "Group": {"type": "string", "nullable": True},
-            "HasConnection": {"type": "boolean", "nullable": True},
-            "LocalIPv4": {"type": "string", "nullable": True},
-            "LogLevel": {"ref": "SbcLogLevel", "nullable": True},
-            "LogSize": {"type": "integer", "format": "int32", "nullable": True},
-            "Name": {"type": "string"},
-            "PassiveServer": {"type": "string", "nullable": True},
-            "PassiveServerIsEnabled": {"type": "boolean", "nullable": True},
-            "Password": {"type": "string"},
-            "PhoneMAC": {"type": "string", "nullable": True},
-            "PhoneUserId": {"type": "integer", "format": "int32", "nullable": True},
-            "ProvisionLink": {"type": "string", "nullable": True},
-            "PublicIP": {"type": "string", "nullable": True},
-            "Security": {"ref": "Security", "nullable": True},
-            "Version": {"type": "string", "nullable": True},
-        },
-    },
-    model="Sbc",
-    content_type="application/json",
-)
+BODY = BodySpec(kind="entity", required=True, schema={"ref": "Sbc"}, model="Sbc", content_type="application/json")
 
 
 def build(

@@ -24,20 +24,7 @@ PATH = "/ScheduledReports({Id})"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "DN": {"type": "string"},
-            "EmailAddresses": {"type": "string"},
-            "FilterDescription": {"type": "string"},
-            "Id": {"type": "integer", "format": "int32"},
-            "Name": {"type": "string"},
-            "ReportLink": {"type": "string"},
-            "ReportParams": {"type": "string"},
-            "ReportType": {"ref": "ScheduledReportType"},
-            "ScheduleType": {"ref": "ReportScheduleType"},
-        },
-    },
+    schema={"ref": "ScheduledReport"},
     model="ScheduledReport",
     content_type="application/json",
 )

@@ -24,13 +24,7 @@ PATH = "/SecureSipSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Certificate": {"ref": "ConcealedDataFile", "nullable": True},
-            "PrivateKey": {"ref": "ConcealedDataFile", "nullable": True},
-        },
-    },
+    schema={"ref": "SecureSipSettings"},
     model="SecureSipSettings",
     content_type="application/json",
 )

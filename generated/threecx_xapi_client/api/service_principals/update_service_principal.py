@@ -25,21 +25,7 @@ PATH = "/ServicePrincipals({Id})"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "Groups": {"type": "array", "items": {"ref": "UserGroup"}},
-            "Id": {"type": "integer", "format": "int32"},
-            "Number": {"type": "string", "nullable": True},
-            "TranscriptionMode": {"ref": "TranscriptionType", "nullable": True},
-            "CallControlEnabled": {"type": "boolean", "nullable": True},
-            "IsSystem": {"type": "boolean", "nullable": True},
-            "LastUsed": {"type": "string", "format": "date-time", "nullable": True},
-            "MyPhoneEnabled": {"type": "boolean", "nullable": True},
-            "Peers": {"type": "array", "items": {"ref": "Peer"}},
-            "XAPIEnabled": {"type": "boolean", "nullable": True},
-        },
-    },
+    schema={"ref": "ServicePrincipal"},
     model="ServicePrincipal",
     content_type="application/json",
 )

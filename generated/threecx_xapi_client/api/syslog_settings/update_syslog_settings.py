@@ -24,14 +24,7 @@ PATH = "/SyslogSettings"
 BODY = BodySpec(
     kind="entity",
     required=False,
-    schema={
-        "type": "object",
-        "properties": {
-            "CategoryConfig": {"ref": "SyslogCategoryConfig", "nullable": True},
-            "CustomRelayConfig": {"ref": "SyslogCustomRelayConfig", "nullable": True},
-            "IntegrationType": {"ref": "SyslogIntegrationType", "nullable": True},
-        },
-    },
+    schema={"ref": "SyslogSettings"},
     model="SyslogSettings",
     content_type="application/json",
 )

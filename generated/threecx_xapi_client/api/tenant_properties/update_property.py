@@ -22,18 +22,7 @@ OPERATION_ID = "UpdateProperty"
 METHOD = "PATCH"
 PATH = "/TenantProperties({Name})"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Description": {"type": "string", "nullable": True},
-            "Name": {"type": "string"},
-            "Value": {"type": "string"},
-        },
-    },
-    model="Property",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Property"}, model="Property", content_type="application/json"
 )
 
 

@@ -24,25 +24,7 @@ PATH = "/TrunkTemplates"
 BODY = BodySpec(
     kind="entity",
     required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "AddAllowed": {"type": "boolean", "nullable": True},
-            "Content": {"type": "string", "nullable": True},
-            "Countries": {"type": "array", "items": {"type": "string"}},
-            "DefaultProxyPort": {"type": "integer", "format": "int32", "nullable": True},
-            "DefaultRegistrarPort": {"type": "integer", "format": "int32", "nullable": True},
-            "Description": {"type": "string", "nullable": True},
-            "Editors": {"type": "array", "items": {"ref": "TrunkEditorType"}},
-            "Id": {"type": "string"},
-            "IsCustom": {"type": "boolean", "nullable": True},
-            "MessagingTemplate": {"ref": "TrunkMessagingTemplate", "nullable": True},
-            "Name": {"type": "string"},
-            "Tags": {"type": "array", "items": {"type": "string"}},
-            "TemplateType": {"ref": "TemplateType"},
-            "Url": {"type": "string", "nullable": True},
-        },
-    },
+    schema={"ref": "TrunkTemplate"},
     model="TrunkTemplate",
     content_type="application/json",
 )

@@ -22,32 +22,7 @@ OPERATION_ID = "CreateWeblink"
 METHOD = "POST"
 PATH = "/WebsiteLinks"
 BODY = BodySpec(
-    kind="entity",
-    required=True,
-    schema={
-        "type": "object",
-        "properties": {
-            "Advanced": {"ref": "LiveChatAdvancedSettings", "nullable": True},
-            "CallsEnabled": {"type": "boolean", "nullable": True},
-            "ChatBox": {"ref": "LiveChatBox", "nullable": True},
-            "ChatEnabled": {"type": "boolean", "nullable": True},
-            "DefaultRecord": {"type": "boolean", "nullable": True},
-            "DN": {"ref": "Peer", "nullable": True},
-            "EnableReCaptcha": {"type": "boolean", "nullable": True},
-            "General": {"ref": "GeneralLiveChatSettings", "nullable": True},
-            "Group": {"type": "string", "nullable": True},
-            "Hidden": {"type": "boolean", "nullable": True},
-            "Id": {"type": "integer", "format": "int32", "nullable": True},
-            "Link": {"type": "string"},
-            "MeetingEnabled": {"type": "boolean", "nullable": True},
-            "Name": {"type": "string", "nullable": True},
-            "Styling": {"ref": "LiveChatStyling", "nullable": True},
-            "Translations": {"ref": "WebsiteLinksTranslations", "nullable": True},
-            "Website": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-    model="Weblink",
-    content_type="application/json",
+    kind="entity", required=True, schema={"ref": "Weblink"}, model="Weblink", content_type="application/json"
 )
 
 
