@@ -166,10 +166,9 @@ class _BaseXAPI:
         return PageParams(top=first_top(top, limit), skip=skip or 0)
 
     @staticmethod
-    def _page_request(build: PageRequest, params: PageParams, caller_skip: int | None) -> EndpointRequest:
+    def _page_request(build: PageRequest, params: PageParams, first: PageParams, skip: int | None) -> EndpointRequest:
         """The first page is asked for exactly as the caller wrote it; later pages move ``$skip`` on."""
-        skip = params.skip if params.skip or caller_skip is not None else None
-        return build(params.top, skip)
+        return build(params.top, skip if params == first else params.skip)
 
     @staticmethod
     def _page_data(parsed: PageData[T] | File, first: bool) -> PageData[T]:
@@ -292,7 +291,7 @@ class XAPI(_BaseXAPI, SyncResources):
             if params.next_link is not None:
                 prepared = self._prepare_next_link(params.next_link, options)
             else:
-                prepared = self._prepare(self._page_request(build, params, skip), options)
+                prepared = self._prepare(self._page_request(build, params, first, skip), options)
             response = self._send("GET", prepared)
             self._finish(response)
             return self._page_data(parse(response), params == first)
@@ -417,7 +416,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             if params.next_link is not None:
                 prepared = self._prepare_next_link(params.next_link, options)
             else:
-                prepared = self._prepare(self._page_request(build, params, skip), options)
+                prepared = self._prepare(self._page_request(build, params, first, skip), options)
             response = await self._send("GET", prepared)
             self._finish(response)
             return self._page_data(parse(response), params == first)

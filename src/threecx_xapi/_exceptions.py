@@ -455,14 +455,8 @@ def _rebuild_validation_error(
     return error
 
 
-_EXCERPT = 120
-_CREDENTIAL = re.compile(
-    r'("?(?:access_token|refresh_token|id_token|client_secret|password)"?\s*[:=]\s*"?)[^"&\s,}]+', re.IGNORECASE
-)
-
-
 def _excerpt(content: bytes) -> str:
-    """The start of a body, credentials blanked before it is cut, control characters escaped."""
-    text = _CREDENTIAL.sub(r"\1***", content[: _EXCERPT * 8].decode("utf-8", "replace"))
-    text = text[:_EXCERPT]
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    """The start of a body: credentials blanked before it is cut (the module's one scrubber), escaped."""
+    text = _scrub(content[: _SNIPPET_LIMIT * 20].decode("utf-8", "replace"), ()) or ""
+    text = _truncate(text, _SNIPPET_LIMIT)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")

@@ -245,10 +245,14 @@ class _Page(Generic[T]):
     def _check_follows(self, following: _Page[T]) -> None:
         """Refuse a repeated page (a server ignoring ``$skip``); report a changed ``@odata.count``."""
         mine, theirs = self.http_response, following.http_response
-        if following.items and mine is not None and theirs is not None and mine.content == theirs.content:
+        same_body = mine is None or theirs is None or not mine.content or mine.content == theirs.content
+        if following.items and following.items == self.items and same_body:
+            where = "the collection"
+            with contextlib.suppress(RuntimeError):  # a response built without a request has none
+                where = theirs.request.url.path if theirs is not None else where
             raise XAPIError(
-                f"{theirs.request.url.path}: the server answered $skip={following.params.skip} with the same "
-                f"page as $skip={self.params.skip}; it seems to ignore $skip, so paging stops instead of looping"
+                f"{where}: the server answered $skip={following.params.skip} with the same page as "
+                f"$skip={self.params.skip}; it seems to ignore $skip, so paging stops instead of looping"
             )
         if self.count is not None and following.count is not None and self.count != following.count:
             _warn(

@@ -157,7 +157,7 @@ def test_users_enable_the_plugin_with_pytest_plugins(tmp_path: Path) -> None:
             """
             def test_users(xapi_client):
                 page = xapi_client.users.list_user(top=2)
-                assert [u.number for u in page] == ["100", "101"]
+                assert [u.number for u in page.items] == ["100", "101"]
             """
         )
     )
