@@ -86,10 +86,14 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
             path_arguments.append(Argument(python, param["name"], annotation, None, _describe(param), "path"))
         elif param["kind"] == "odata-option":
             name, annotation = ODATA_ARGUMENTS[param["name"]]
-            keyword_arguments.append(Argument(name, param["name"], annotation, "None", _option_doc(param["name"]), "query"))
+            keyword_arguments.append(
+                Argument(name, param["name"], annotation, "None", _option_doc(param["name"]), "query")
+            )
         else:
             annotation = _union(prop.get_type_string(no_optional=True).as_unembedded_code(), "None")
-            keyword_arguments.append(Argument(python, param["name"], annotation, "None", param["name"], param["location"]))
+            keyword_arguments.append(
+                Argument(python, param["name"], annotation, "None", param["name"], param["location"])
+            )
 
     body_arguments: list[Argument] = []
     body = record["body"]
@@ -118,7 +122,12 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
                     annotation = _union(annotation, "None")
                 body_arguments.append(
                     Argument(
-                        item["python_name"], item["name"], _union(annotation, "NotGiven"), "NOT_GIVEN", item["name"], "body"
+                        item["python_name"],
+                        item["name"],
+                        _union(annotation, "NotGiven"),
+                        "NOT_GIVEN",
+                        item["name"],
+                        "body",
                     )
                 )
 

@@ -103,7 +103,7 @@ def build_operation(
         location = param["in"]
         record: dict[str, Any] = {
             "name": wire,
-            "python_name": str(prop.python_name),
+            "python_name": wire[1:] if wire in ODATA_OPTIONS else str(prop.python_name),  # as build() takes it
             "location": location,
             "required": bool(param.get("required", False)),
             "order": order,

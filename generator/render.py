@@ -31,6 +31,7 @@ from openapi_python_client.strings import PythonIdentifier
 from .facade import FacadeMethod, body_spec_expression, endpoint_imports, facade_method, render_resources
 from .normalise import Document
 from .output import HEADER, PACKAGE, GenerationError, Rendered
+from .reference import api_reference
 from .registry import OperationView, build_operation, operation_index
 from .schemas import component_schemas
 
@@ -118,6 +119,8 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
         "operations": records,
     }
     (package_dir / "registry.json").write_text(json.dumps(registry, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    reference = api_reference(list(methods.values()), records, document_info.get("xapi_version"))
+    (package_dir / "api.md").write_text(reference, "utf-8")
     schemas = json.dumps(component_schemas(doc, lambda wire: _identifier(wire, config)), indent=1, ensure_ascii=False)
     (package_dir / "schemas.json").write_text(schemas + "\n", "utf-8")
     for source in package_dir.rglob("*.py"):

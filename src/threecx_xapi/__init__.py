@@ -12,8 +12,8 @@ Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncX
 from typing import TYPE_CHECKING
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
-from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._bodies import BodyError
+from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,

@@ -450,7 +450,13 @@ def _rebuild_validation_error(
     method: str, url: str, status_code: int, problem: str, excerpt: str
 ) -> APIResponseValidationError:
     error = APIResponseValidationError.__new__(APIResponseValidationError)
-    error.method, error.url, error.status_code, error.problem, error.excerpt = method, url, status_code, problem, excerpt
+    error.method, error.url, error.status_code, error.problem, error.excerpt = (
+        method,
+        url,
+        status_code,
+        problem,
+        excerpt,
+    )
     Exception.__init__(error, f"{method} {url}: {status_code} answer {problem}; body: {excerpt!r}")
     return error
 

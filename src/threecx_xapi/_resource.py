@@ -28,7 +28,9 @@ PageRequest: TypeAlias = Callable[[int | None, int | None], EndpointRequest]
 class SyncRequester(Protocol):
     """What a resource needs of ``XAPI``."""
 
-    def _request(self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions) -> T: ...
+    def _request(
+        self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions
+    ) -> T: ...
 
     def _get_page(
         self,

@@ -30,9 +30,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from threecx_xapi import _registry as registry
-
 from threecx_xapi import F, Filter
+from threecx_xapi import _registry as registry
 from threecx_xapi.testing import State
 
 __all__ = ["Call", "build_calls", "operations", "resource_method", "schemas"]

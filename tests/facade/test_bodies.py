@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from threecx_xapi import _registry as registry
 from threecx_xapi_client.models.retreive_peers_request import RetreivePeersRequest
 from threecx_xapi_client.models.transcription_type import TranscriptionType
 from threecx_xapi_client.models.user_group import UserGroup
 
+from threecx_xapi import _registry as registry
 from threecx_xapi._bodies import BodyError, coerce, load_schemas, request_body
 from threecx_xapi._endpoint import BodyProperty, BodySpec
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 from packaging.version import Version
-from threecx_xapi import _registry as registry
 
 import threecx_xapi
+from threecx_xapi import _registry as registry
 from threecx_xapi import _version
 
 REPO = Path(__file__).resolve().parents[2]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+
 from threecx_xapi import _registry as registry
 
 from ._app import InjectedReset, XAPIApp
