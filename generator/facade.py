@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.parser.properties import ModelProperty, Property
 
-from .registry import OperationView
+from .registry import OperationView, raw_name
 
 __all__ = ["FacadeMethod", "facade_method", "render_resources"]
 
@@ -73,13 +73,13 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
     """What the resource method for one operation looks like: its arguments, types and return type."""
     record = view.record
     imports: set[str] = set()
-    by_python = {str(p.python_name): p for p in endpoint.list_all_parameters()}
+    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
 
     path_arguments: list[Argument] = []
     keyword_arguments: list[Argument] = []
     for param in record["parameters"]:
         python = param["python_name"]
-        prop = by_python[python]
+        prop = by_wire[param["name"]]
         imports |= _imports(prop)
         if param["location"] == "path":
             annotation = view.path_signatures[python].split(": ", 1)[1]

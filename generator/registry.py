@@ -18,7 +18,7 @@ from openapi_python_client.parser.properties.list_property import ListProperty
 from .normalise import Document, iter_operations, resolve
 from .schemas import descriptor
 
-__all__ = ["OperationView", "build_operation", "operation_index"]
+__all__ = ["OperationView", "build_operation", "operation_index", "raw_name"]
 
 ODATA_OPTIONS = ("$top", "$skip", "$search", "$filter", "$count", "$select", "$orderby", "$expand")
 SEGMENT_FUNCTIONS = {
@@ -87,7 +87,7 @@ def build_operation(
     *, doc: Document, endpoint: Endpoint, path: str, method: str, op: dict[str, Any], package: str
 ) -> OperationView:
     """Combine the normalised document's view of an operation with what openapi-python-client made of it."""
-    by_wire = {_raw(p.name): p for p in endpoint.list_all_parameters()}
+    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
     module = f"{package}.api.{endpoint.tags[0]}.{endpoint.name}"
 
     parameters: list[dict[str, Any]] = []
@@ -136,7 +136,7 @@ def build_operation(
         body_schema = _body_schema(doc, op)
         body = {
             "kind": "entity" if "$ref" in _body_media_schema(doc, op) else "parameters",
-            "content_type": _raw(endpoint.bodies[0].content_type),
+            "content_type": raw_name(endpoint.bodies[0].content_type),
             "required": bool(body_prop.required),
             "model": model[0] if model else None,
             "module": f"{package}.models.{model[1]}" if model else None,
@@ -203,7 +203,7 @@ def build_operation(
         },
     }
     return OperationView(
-        path_format=_raw(endpoint.path),
+        path_format=raw_name(endpoint.path),
         path_arguments=path_arguments,
         path_signatures=path_signatures,
         query_arguments=query_arguments,
@@ -223,7 +223,7 @@ def _statuses_with_body(doc: Document, op: dict[str, Any]) -> set[int]:
     return found
 
 
-def _raw(value: object) -> str:
+def raw_name(value: object) -> str:
     """openapi-python-client wraps names from the document in ``UntrustedString``."""
     getter = getattr(value, "get_untrusted_value", None)
     return str(getter() if getter else value)
@@ -232,7 +232,7 @@ def _raw(value: object) -> str:
 def _python_name(body_prop: Property, name: str) -> str | None:
     if isinstance(body_prop, ModelProperty):
         for prop in (body_prop.required_properties or []) + (body_prop.optional_properties or []):
-            if _raw(prop.name) == name:
+            if raw_name(prop.name) == name:
                 return str(prop.python_name)
     return None
 
@@ -242,7 +242,7 @@ def _item_model(prop: Property | None) -> tuple[str, str | None] | None:
     if not isinstance(prop, ModelProperty):
         return None
     for inner in (prop.required_properties or []) + (prop.optional_properties or []):
-        if _raw(inner.name) == "value" and isinstance(inner, ListProperty):
+        if raw_name(inner.name) == "value" and isinstance(inner, ListProperty):
             item = inner.inner_property
             model = _model_of(item)  # type: ignore[arg-type]
             if model:
