@@ -27,7 +27,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import regex
-
 from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.visitor import NodeVisitor
@@ -102,7 +101,9 @@ def _check_size(tree: ast._Node) -> None:
             if depth > MAX_DEPTH:
                 raise QueryError(f"The recursion limit of {MAX_DEPTH} for $filter has been exceeded.")
         for child in _children(node):
-            same_chain = isinstance(node, ast.BoolOp) and isinstance(child, ast.BoolOp) and type(child.op) is type(node.op)
+            same_chain = (
+                isinstance(node, ast.BoolOp) and isinstance(child, ast.BoolOp) and type(child.op) is type(node.op)
+            )
             stack.append((child, depth if same_chain or not isinstance(node, ast._Node) else depth + 1))
 
 
@@ -441,7 +442,7 @@ class _Evaluator(NodeVisitor):
 
 
 def _ascii(text: object, edm: str) -> None:
-    """OData numbers and dates are ASCII digits: the grammar's ``\\d`` also takes ``١`` and ``²``."""
+    """OData numbers and dates are ASCII digits: the grammar's ``\\d`` also takes other scripts' digits."""
     if isinstance(text, str) and not text.isascii():
         raise QueryError(f"'{text}' is not a valid {edm} literal.")
 

@@ -23,14 +23,14 @@ from urllib.parse import quote
 from ._catalog import Catalog, Role
 from ._faults import Faults
 from ._files import content_for
-from ._numbering import PLAN, normal_number
 from ._filter import regex_budget
+from ._numbering import PLAN, normal_number
 from ._query import Query, QueryError, apply_collection, apply_single, parse_query, shape_entity, top_cap_message
 from ._replies import Problem, Reply, field_error, odata_error
 from ._routes import RouteMatch
 from ._samples import SampleFactory, response_descriptor
-from ._urls import parse_datetime
 from ._store import EntitySet, State, merge
+from ._urls import parse_datetime
 from ._validate import INVALID_VALUE, BodyInvalid, validate
 
 __all__ = ["ALREADY_IN_USE", "Dispatcher"]

@@ -19,6 +19,8 @@ from ._redact import REDACTED, redact_body, redact_header, redact_target, scrub,
 __all__ = ["DEFAULT_LOG_SIZE", "REDACTED", "RecordedRequest", "RequestLog"]
 
 DEFAULT_LOG_SIZE = 5000
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request: method, raw path and query as sent (still percent-encoded), headers, body bytes."""

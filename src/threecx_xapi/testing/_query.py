@@ -91,7 +91,7 @@ def parse_query(options: Mapping[str, str], *, depth: int = 1) -> Query:
 
 
 def _non_negative(text: str, name: str) -> int:
-    """ASCII digits only (``str.isdigit`` also takes ``²`` and ``١``), within Edm.Int64."""
+    """ASCII digits only (``str.isdigit`` also takes superscripts and Arabic-Indic digits), within Edm.Int64."""
     stripped = text.strip()
     if not _ASCII_DIGITS.fullmatch(stripped) or int(stripped) > _INT64_MAX:
         raise QueryError(f"Invalid value '{text}' for {name} query option found. The {name} query option requires "

@@ -78,7 +78,7 @@ def redact_body(content_type: str, body: bytes) -> bytes:
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "multipart/form-data":
         return _redact_multipart(content_type, body)
-    if media == "application/x-www-form-urlencoded" or (not media and b"=" in body and not body.lstrip()[:1] in b"{["):
+    if media == "application/x-www-form-urlencoded" or (not media and b"=" in body and body.lstrip()[:1] not in b"{["):
         return _redact_form(body)
     if media.endswith("json") or body.lstrip()[:1] in (b"{", b"["):
         return _redact_json(body)

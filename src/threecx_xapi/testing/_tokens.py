@@ -200,9 +200,9 @@ class TokenIssuer:
             if "client_secret" in form:
                 raise invalid_request("Client credentials were sent both in the header and in the body.")
             # RFC 6749 2.3.1 form-encodes both; most clients send them as they are. Either is accepted.
-            for name, secret in {(user, password), (unquote_plus(user), unquote_plus(password))}:
-                expected = self._secret if name == CUSTOMER_PORTAL else self._secret_of(name)
-                if form.get("client_id", name) == name and expected is not None and _same(secret, expected):
+            for name, given in {(user, password), (unquote_plus(user), unquote_plus(password))}:
+                known = self._secret if name == CUSTOMER_PORTAL else self._secret_of(name)
+                if form.get("client_id", name) == name and known is not None and _same(given, known):
                     return name
             return None
         client_id = form.get("client_id")
