@@ -209,8 +209,8 @@ class State:
             return next_free(PLAN[set_name], used)
 
     def template(self, set_name: str) -> dict[str, Any]:
-        """A new entity of ``set_name`` as a PBX proposes it: neutral values, the kind's own defaults, the next
-        free number and (integer keys) the next id. What ``Init*`` answers and what a create starts from."""
+        """A new entity of ``set_name`` as a PBX proposes it: neutral values, the kind's own defaults and the next
+        free number (no key: a create assigns it). What ``Init*`` answers and what a create starts from."""
         with self.lock:
             info = self.catalog.entity_sets[set_name]
             record = blank(info.item_schema, self.catalog.schemas)
@@ -221,8 +221,6 @@ class State:
                 record.update({k: v for k, v in extras(rng).items() if k in record})
             if set_name in PLAN and "Number" in record:
                 record["Number"] = self.next_number(set_name)
-            if info.key is not None and info.key_literal == "int":
-                record[info.key] = entity_set.next_id()
             return record
 
     def call_log(self) -> list[dict[str, Any]]:
