@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from threecx_xapi_client.types import File
+from threecx_xapi import File
 
 from threecx_xapi.testing import XAPITestServer
 
