@@ -12,6 +12,7 @@ Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncX
 from typing import TYPE_CHECKING
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
+from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE
 from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
     APIConnectionError,
@@ -19,19 +20,22 @@ from ._exceptions import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BodyError,
     ConflictError,
     ErrorDetail,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
     XAPIError,
-    status_error_from_response,
 )
 from ._filters import F, Filter, Raw
 from ._paging import AsyncPage, SyncPage
 from ._response import RawResponse
+from ._status_errors import status_error_from_response
+from ._token_store import FileTokenStore
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
 from ._version import XAPIVersionWarning, check_server_version, warn_once_on_mismatch
 
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     DOCUMENT_SHA256: str
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
     "DOCUMENT_SHA256",
     "NOT_GIVEN",
@@ -55,10 +60,12 @@ __all__ = [
     "AsyncXAPI",
     "AuthenticationError",
     "BadRequestError",
+    "BodyError",
     "ClientCredentials",
     "ConflictError",
     "ErrorDetail",
     "F",
+    "FileTokenStore",
     "Filter",
     "InternalServerError",
     "NotFoundError",
@@ -68,6 +75,7 @@ __all__ = [
     "Raw",
     "RawResponse",
     "RequestOptions",
+    "ResponseTooLargeError",
     "SyncPage",
     "TokenProvider",
     "UnprocessableEntityError",

@@ -26,6 +26,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from ._exceptions import BodyError
+
 __all__ = ["BodyError", "build_body", "coerce", "load_schemas"]
 
 _INT_RANGES: dict[str, tuple[int, int]] = {
@@ -57,21 +59,6 @@ _DATETIME_TEXT = re.compile(
 _DURATION_TEXT = re.compile(
     r"-?P(?=[0-9]|T[0-9])(?:[0-9]+D)?(?:T(?=[0-9])(?:[0-9]+H)?(?:[0-9]+M)?(?:[0-9]+(?:\.[0-9]+)?S)?)?"
 )
-
-
-class BodyError(ValueError):
-    """A request body value that cannot be sent as the schema says; raised before the request is made.
-
-    ``path`` names the field (``peersRequest.DnNumbers[1]``), ``problem`` says what is wrong with it.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}" if path else problem)
-        self.path = path
-        self.problem = problem
-
-    def __reduce__(self) -> tuple[type[BodyError], tuple[str, str]]:
-        return type(self), (self.path, self.problem)
 
 
 @functools.cache

@@ -17,7 +17,15 @@ import httpx
 import pytest
 
 from threecx_xapi._auth import ClientCredentials, TokenProvider, XAPIAuth, token_url_for
-from threecx_xapi._exceptions import APIConnectionError, APITimeoutError, AuthenticationError, XAPIError
+from threecx_xapi._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    InternalServerError,
+    PermissionDeniedError,
+    XAPIError,
+)
 from threecx_xapi._retry import RetryPolicy
 
 BASE = "https://pbx.example.com/xapi/v1"
@@ -480,22 +488,30 @@ def test_async_token_endpoint_401() -> None:
 
 
 @pytest.mark.parametrize(
-    "response",
+    ("response", "expected"),
     [
-        httpx.Response(400, json={"error": "invalid_client", "error_description": "The client is unknown."}),
-        httpx.Response(200, text="<html><title>3CX Web Client</title></html>"),
-        httpx.Response(200, json={"token_type": "Bearer"}),
-        httpx.Response(500, text=""),
+        (
+            httpx.Response(400, json={"error": "invalid_client", "error_description": "The client is unknown."}),
+            AuthenticationError,
+        ),
+        (httpx.Response(200, text="<html><title>3CX Web Client</title></html>"), APIStatusError),
+        (httpx.Response(200, json={"token_type": "Bearer"}), APIStatusError),
+        (httpx.Response(500, text=""), InternalServerError),
+        (httpx.Response(403, text=""), PermissionDeniedError),
     ],
 )
-def test_unusable_token_answers_raise_authentication_error(response: httpx.Response) -> None:
+def test_unusable_token_answers_raise_by_status_family(
+    response: httpx.Response, expected: type[APIStatusError]
+) -> None:
     auth = XAPIAuth(
         ClientCredentials(CLIENT_ID, SECRET),
         token_http=httpx.Client(transport=httpx.MockTransport(lambda request: response)),
+        retry=RetryPolicy(max_retries=0),
     )
     api = httpx.MockTransport(lambda r: httpx.Response(200))
-    with httpx.Client(auth=auth, transport=api) as client, pytest.raises(AuthenticationError) as info:
+    with httpx.Client(auth=auth, transport=api) as client, pytest.raises(APIStatusError) as info:
         client.get(f"{BASE}/Users")
+    assert type(info.value) is expected
     assert info.value.status_code == response.status_code
     assert CLIENT_ID in str(info.value)
 
@@ -727,7 +743,7 @@ def test_close_releases_only_owned_clients() -> None:
     assert http.is_closed
 
     async def main() -> bool:
-        async_http = own._default_async_http()
+        async_http = own._async_http()
         await own.aclose()
         return bool(async_http.is_closed)
 

@@ -24,9 +24,8 @@ from threecx_xapi._exceptions import (
     RateLimitError,
     UnprocessableEntityError,
     XAPIError,
-    _token_error_from_response,
-    status_error_from_response,
 )
+from threecx_xapi._status_errors import status_error_from_response, token_error_from_response
 
 BASE = "https://pbx.example.com/xapi/v1"
 ODATA_CONFLICT = {
@@ -261,7 +260,7 @@ def test_rate_limit_retry_after() -> None:
 def test_token_endpoint_error() -> None:
     body = {"error": "invalid_client", "error_description": "The client is unknown."}
     token = response(400, method="POST", url="https://pbx.example.com/connect/token", json=body)
-    error = _token_error_from_response(token, client_id="abc", url="https://pbx.example.com/connect/token")
+    error = token_error_from_response(token, client_id="abc", url="https://pbx.example.com/connect/token")
     assert isinstance(error, AuthenticationError)
     assert error.status_code == 400
     assert str(error) == (
@@ -274,12 +273,16 @@ def test_token_endpoint_error() -> None:
         url="http://pbx.example.com/connect/token",
         headers={"Location": "https://pbx/connect/token"},
     )
-    assert "https://pbx/connect/token" in str(_token_error_from_response(redirect, client_id="abc"))
+    moved = token_error_from_response(redirect, client_id="abc", url="http://pbx.example.com/connect/token")
+    assert type(moved) is APIStatusError
+    assert "redirects to https://pbx/connect/token" in str(moved)
 
 
 def test_connection_errors() -> None:
-    request = httpx.Request("GET", f"{BASE}/Users")
-    assert APIConnectionError(request=request).request is request
+    request = httpx.Request("GET", f"{BASE}/Users", headers={"Authorization": "Bearer abc.def.ghi"})
+    kept = APIConnectionError(request=request).request
+    assert kept is not None and kept.url == request.url
+    assert kept.headers["Authorization"] == "Bearer ***"
     assert str(APITimeoutError()) == "Request timed out."
 
 
