@@ -64,6 +64,4 @@ class Deadline:
         if remaining is None:
             return dict(timeouts)
         left = max(remaining, 0.001)
-        return {
-            phase: left if value is None or value > left + SLACK else value for phase, value in timeouts.items()
-        }
+        return {phase: left if value is None or value > left + SLACK else value for phase, value in timeouts.items()}

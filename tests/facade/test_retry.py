@@ -337,7 +337,9 @@ def test_exhausted_connect_errors_raise_connection_error_not_timeout() -> None:
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert same_request(info.value.request, pbx.requests[-1])
     message = str(info.value)
-    assert message == "POST /xapi/v1/Users on pbx.example.com:443 failed after 3 attempts: ConnectError: scripted ConnectError"
+    assert message == (
+        "POST /xapi/v1/Users on pbx.example.com:443 failed after 3 attempts: ConnectError: scripted ConnectError"
+    )
     assert "filter" not in message
 
 
