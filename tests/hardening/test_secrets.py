@@ -30,17 +30,22 @@ from threecx_xapi._version import _reset_warning_state
 
 from .scripted import CLIENT_ID, SECRET, Received, Reply, ScriptedPBX, closed_port, substrings
 
+_opened: list[XAPI] = []
+
 
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
     forget_all()
     yield
     forget_all()
+    while _opened:
+        _opened.pop().close()
 
 
 def client(pbx: ScriptedPBX, **options: Any) -> XAPI:
     options.setdefault("max_retries", 0)
-    return XAPI(pbx.url, client_id=options.pop("client_id", CLIENT_ID), client_secret=SECRET, **options)
+    _opened.append(XAPI(pbx.url, client_id=options.pop("client_id", CLIENT_ID), client_secret=SECRET, **options))
+    return _opened[-1]
 
 
 def leaks(text: str | bytes, *secrets: str) -> list[str]:
@@ -167,10 +172,10 @@ def test_control_characters_from_the_token_endpoint_are_escaped() -> None:
 def test_control_characters_in_the_version_header_are_escaped_in_the_warning() -> None:
     _reset_warning_state()
     version = "21.0.0\x1b[2J\r\ninjected"
-    with ScriptedPBX(api=lambda r: Reply.json(200, {"value": []}, **{"X-3CX-Version": "21.0.0 \x1b[2J"})) as pbx:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            client(pbx).users.list_user()
+    reply = Reply.json(200, {"value": []}, **{"X-3CX-Version": "21.0.0 \x1b[2J"})
+    with ScriptedPBX(api=lambda r: reply) as pbx, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client(pbx).users.list_user()
     _reset_warning_state()
     messages = [str(w.message) for w in caught if issubclass(w.category, XAPIVersionWarning)]
     assert len(messages) == 1
@@ -219,9 +224,9 @@ def test_an_invalid_header_name_is_refused() -> None:
 
 
 def test_an_api_401_carries_a_redacted_request_and_pickles_clean() -> None:
-    with ScriptedPBX(api=lambda r: Reply.json(401, {"error": {"code": "", "message": "no"}})) as pbx:
-        with pytest.raises(AuthenticationError) as info:
-            client(pbx).users.list_user()
+    reply = Reply.json(401, {"error": {"code": "", "message": "no"}})
+    with ScriptedPBX(api=lambda r: reply) as pbx, pytest.raises(AuthenticationError) as info:
+        client(pbx).users.list_user()
     error = info.value
     sent = pbx.api_requests[0].headers["authorization"]
     assert sent.startswith("Bearer ey")  # the real token went on the wire ...
@@ -235,9 +240,9 @@ def test_an_api_401_carries_a_redacted_request_and_pickles_clean() -> None:
 
 
 def test_a_token_endpoint_failure_carries_a_redacted_token_request() -> None:
-    with ScriptedPBX(token=lambda r: Reply.json(400, {"error": "invalid_client"})) as pbx:
-        with pytest.raises(AuthenticationError) as info:
-            client(pbx).users.list_user()
+    reply = Reply.json(400, {"error": "invalid_client"})
+    with ScriptedPBX(token=lambda r: reply) as pbx, pytest.raises(AuthenticationError) as info:
+        client(pbx).users.list_user()
     assert SECRET.encode() in pbx.token_requests[0].body  # sent to the PBX, as it must be
     request = info.value.response.request
     assert b"client_secret=%2A%2A%2A" in request.content

@@ -187,9 +187,9 @@ def test_token_connect_errors_are_retried_and_name_host_and_port() -> None:
     [(400, AuthenticationError), (401, AuthenticationError), (500, InternalServerError), (429, RateLimitError)],
 )
 def test_token_failures_keep_their_status_family(status: int, expected: type[XAPIError]) -> None:
-    with ScriptedPBX(token=lambda r: Reply.json(status, {"error": "nope"})) as pbx:
-        with pytest.raises(XAPIError) as info:
-            XAPI(pbx.url, client_id=CLIENT_ID, client_secret=SECRET, max_retries=0).users.list_user()
+    reply = Reply.json(status, {"error": "nope"})
+    with ScriptedPBX(token=lambda r: reply) as pbx, pytest.raises(XAPIError) as info:
+        XAPI(pbx.url, client_id=CLIENT_ID, client_secret=SECRET, max_retries=0).users.list_user()
     assert type(info.value) is expected
 
 
@@ -205,7 +205,7 @@ def test_a_token_endpoint_404_under_a_path_prefix_gets_a_hint() -> None:
     "base", ["https://pbx.example.com/xapi", "https://pbx.example.com/xapi/v1/Users", "https://pbx/connect/token"]
 )
 def test_obviously_wrong_base_url_paths_get_a_hint(base: str) -> None:
-    with pytest.raises(ValueError, match="is not where the XAPI lives.*/xapi/v1"):
+    with pytest.raises(ValueError, match=r"is not where the XAPI lives.*/xapi/v1"):
         XAPI(base, client_id=CLIENT_ID, client_secret=SECRET)
 
 
@@ -234,8 +234,9 @@ def test_the_token_store_is_owner_only_and_holds_only_the_token(server: XAPITest
 def test_a_group_readable_store_file_is_ignored(server: XAPITestServer, tmp_path: Path) -> None:
     server.reset()
     store = FileTokenStore(tmp_path)
-    options = {"client_id": server.client_id, "client_secret": server.client_secret, "token_store": store}
-    XAPI(server.url, **options).users.list_user(top=1)
+    XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret, token_store=store).users.list_user(
+        top=1
+    )
     path = store.path(f"{server.url}/connect/token", server.client_id)
     os.chmod(path, 0o644)
     assert store.load(f"{server.url}/connect/token", server.client_id) is None
@@ -273,10 +274,14 @@ def test_a_new_process_reuses_the_stored_token(server: XAPITestServer, tmp_path:
 
 def test_a_stored_token_that_fails_is_replaced(server: XAPITestServer, tmp_path: Path) -> None:
     server.reset()
-    options = {"client_id": server.client_id, "client_secret": server.client_secret, "token_store": tmp_path}
-    XAPI(server.url, **options).users.list_user(top=1)
+
+    def process() -> None:
+        forget_all()  # a new process: only the store remembers the token
+        pbx = XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret, token_store=tmp_path)
+        pbx.users.list_user(top=1)
+
+    process()
     server.faults.expire_token()
-    forget_all()  # a new process: only the store remembers the (now expired) token
-    XAPI(server.url, **options).users.list_user(top=1)
+    process()
     assert token_requests(server) == 2
     assert api_requests(server) == 3  # the stale token's 401, then the replay
