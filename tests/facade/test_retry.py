@@ -21,6 +21,7 @@ from threecx_xapi._retry import (
     RETRY_STATUSES,
     RetryPolicy,
     asend_with_retries,
+    certificate_failure,
     is_retryable,
     parse_retry_after,
     send_with_retries,
@@ -628,3 +629,50 @@ def test_delay_is_always_within_bounds(
     response = httpx.Response(503, headers={} if retry_after is None else {"Retry-After": retry_after})
     wait = policy.delay(retry_number, response, random=lambda: fraction)
     assert 0 <= wait <= max(max_delay * (1 + jitter), max_retry_after)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1" + "0" * 26, 86_400.0), ("9" * 400, 86_400.0), ("90000", 86_400.0), ("0.25", 0.25)],
+)
+def test_parse_retry_after_is_capped(value: str, expected: float) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_a_token_request_may_be_declared_idempotent() -> None:
+    """POST is not retried on a 503, unless the caller vouches that it is safe to repeat (a token request)."""
+    response = httpx.Response(503)
+    assert not is_retryable("POST", response=response)
+    assert is_retryable("POST", response=response, idempotent=True)
+    assert is_retryable("POST", error=httpx.ReadTimeout("slow"), idempotent=True)
+
+
+def test_a_refused_certificate_is_never_retried() -> None:
+    import ssl
+
+    error = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    assert certificate_failure(error)
+    assert not is_retryable("GET", error=error)
+    wrapped = httpx.ConnectError("handshake failed")
+    wrapped.__cause__ = ssl.SSLCertVerificationError("self-signed certificate")
+    assert not is_retryable("GET", error=wrapped)
+    assert is_retryable("GET", error=httpx.ConnectError("refused"))
+
+
+def test_the_deadline_stops_retries_before_a_wait_that_would_overrun_it() -> None:
+    from threecx_xapi._deadline import Deadline
+
+    pbx = ScriptedPBX(503, 503, 200)
+    now = [0.0]
+    deadline = Deadline(1.0, clock=lambda: now[0])
+    sleeps = Sleeps()
+    with httpx.Client(transport=httpx.MockTransport(pbx)) as client:
+        response = send_with_retries(
+            lambda: client.get(USERS),
+            method="GET",
+            policy=RetryPolicy(initial_delay=2.0, jitter=0),
+            sleep=sleeps,
+            deadline=deadline,
+        )
+    assert response.status_code == 503
+    assert pbx.calls == 1 and sleeps == []
