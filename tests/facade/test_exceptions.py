@@ -305,3 +305,55 @@ def test_any_json_never_crashes(value: object, key: str) -> None:
     for body in (value, {key: value}, {"error": {"message": value, "details": value, "code": value}}):
         error = status_error_from_response(response(400, content=json.dumps(body).encode()))
         assert str(error).startswith("GET /xapi/v1/Users -> 400 Bad Request")
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitError,
+        InternalServerError,
+        APIStatusError,
+    ],
+)
+def test_every_status_error_pickles_to_itself_without_the_token(cls: type[APIStatusError]) -> None:
+    import pickle
+
+    error = cls("GET /xapi/v1/Users -> boom", response=response(400, json=ODATA_CONFLICT), code="c")
+    data = pickle.dumps(error)
+    assert b"eyJhbGc" not in data
+    twin = pickle.loads(data)
+    assert type(twin) is cls and str(twin) == str(error) and twin.code == "c"
+    assert twin.response.request.headers["Authorization"] == "Bearer ***"
+
+
+def test_connection_errors_pickle() -> None:
+    import pickle
+
+    request = httpx.Request("GET", f"{BASE}/Users", headers={"Authorization": "Bearer abc.def.ghi"})
+    for error in (APIConnectionError("down", request=request), APITimeoutError("slow", request=request)):
+        twin = pickle.loads(pickle.dumps(error))
+        assert type(twin) is type(error) and str(twin) == str(error)
+        assert twin.request is not None and twin.request.headers["Authorization"] == "Bearer ***"
+
+
+def test_a_path_with_control_characters_is_escaped_in_the_message() -> None:
+    hostile = response(404, url=f"{BASE}/Users('a%0D%0AX-Forged%3A%201%1B%5B31m')")
+    text = str(status_error_from_response(hostile))
+    assert "\r" not in text and "\n" not in text and "\x1b" not in text
+    assert "a\\r\\nX-Forged: 1\\x1b[31m" in text
+
+
+def test_a_secret_after_the_snippet_limit_is_still_blanked() -> None:
+    secret = "Zq9-secret-value-that-is-long-enough"
+    for padding in (150, 180, 195, 199, 3990, 3999):
+        body = "p" * padding + secret
+        error = status_error_from_response(response(500, text=body), secrets=[secret])
+        for piece in (secret[i : i + 6] for i in range(len(secret) - 5)):
+            assert piece not in str(error)
+            assert piece not in error.response.text
