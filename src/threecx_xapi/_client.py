@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from threecx_xapi_client import odata
@@ -29,7 +28,7 @@ from ._paging import AsyncPage, PageData, PageParams, SyncPage
 from ._response import RawResponse
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._status_errors import status_error_from_response
-from ._token_store import FileTokenStore
+from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
 from ._version import warn_once_on_mismatch
@@ -42,8 +41,6 @@ ENV_CLIENT_ID = "THREECX_XAPI_CLIENT_ID"
 ENV_CLIENT_SECRET = "THREECX_XAPI_CLIENT_SECRET"
 
 _Self = TypeVar("_Self", bound="_BaseXAPI")
-
-TokenStoreOption: TypeAlias = "bool | str | os.PathLike[str] | FileTokenStore | None"
 
 
 class _FileAnswer(Exception):
@@ -90,7 +87,7 @@ class _BaseXAPI:
         refresh_margin: float,
         token_http: Any,
         async_token_http: Any,
-        token_store: TokenStoreOption,
+        token_store_option: TokenStoreOption,
         max_response_size: int | None,
     ) -> None:
         base_url = base_url or os.environ.get(ENV_URL)
@@ -129,7 +126,7 @@ class _BaseXAPI:
             token_http=token_http,
             async_token_http=async_token_http,
             retry=self._retry,
-            token_store=_token_store(token_store),
+            token_store=store_from_option(token_store_option),
             path_prefix=self._url.prefix,
         )
         self._timeout = timeout
@@ -339,7 +336,7 @@ class XAPI(_BaseXAPI, SyncResources):
             refresh_margin=refresh_margin,
             token_http=self._http,
             async_token_http=None,
-            token_store=token_store,
+            token_store_option=token_store,
             max_response_size=max_response_size,
         )
 
@@ -458,7 +455,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             refresh_margin=refresh_margin,
             token_http=None,
             async_token_http=self._loop_clients.get,
-            token_store=token_store,
+            token_store_option=token_store,
             max_response_size=max_response_size,
         )
 
@@ -544,19 +541,6 @@ def _check_verify(verify: object, http_client: object) -> None:
             "verify= configures the HTTP client XAPI creates; with http_client= it would be ignored: "
             "configure TLS on that client (httpx.Client(verify=...)) instead"
         )
-
-
-def _token_store(option: TokenStoreOption) -> FileTokenStore | None:
-    """``token_store=``: False/None (off), True (the user's cache directory), a directory, or a store."""
-    if option is None or option is False:
-        return None
-    if option is True:
-        return FileTokenStore()
-    if isinstance(option, FileTokenStore):
-        return option
-    if isinstance(option, (str, os.PathLike)):
-        return FileTokenStore(Path(option))
-    raise TypeError(f"token_store must be a bool, a directory or a FileTokenStore, not {type(option).__name__}")
 
 
 def _ssl(verify: bool | str | NotGiven) -> Any:

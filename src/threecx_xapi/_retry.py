@@ -246,7 +246,8 @@ def _target(method: str, request: httpx.Request | None) -> str:
         return method.upper()
     url = request.url
     port = url.port or {"https": 443, "http": 80}.get(url.scheme)
-    where = f"{url.host}:{port}" if port else url.host
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    where = f"{host}:{port}" if port else host
     return f"{method.upper()} {shown(url.path, limit=200)} on {shown(where, limit=200)}"
 
 

@@ -24,9 +24,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
-__all__ = ["FileTokenStore", "StoredToken", "default_directory"]
+__all__ = ["FileTokenStore", "StoredToken", "TokenStoreOption", "default_directory", "store_from_option"]
 
 logger = logging.getLogger("threecx_xapi")
 
@@ -122,6 +122,23 @@ class FileTokenStore:
 
     def _ensure_directory(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+TokenStoreOption: TypeAlias = "bool | str | os.PathLike[str] | FileTokenStore | None"
+"""What ``XAPI(token_store=...)`` takes: off (None/False), True (the user's cache directory), a directory, a store."""
+
+
+def store_from_option(option: TokenStoreOption) -> FileTokenStore | None:
+    """The store ``option`` asks for, or None for none."""
+    if option is None or option is False:
+        return None
+    if option is True:
+        return FileTokenStore()
+    if isinstance(option, FileTokenStore):
+        return option
+    if isinstance(option, (str, os.PathLike)):
+        return FileTokenStore(option)
+    raise TypeError(f"token_store must be a bool, a directory or a FileTokenStore, not {type(option).__name__}")
 
 
 def _private(file: IO[bytes]) -> bool:
