@@ -329,3 +329,33 @@ def test_body_error_is_an_xapi_error() -> None:
             client(pbx).users.update_user(1, body={"NoSuchField": 1})
         assert pbx.received == []
     assert isinstance(info.value, XAPIError)
+
+
+def test_a_hanging_token_endpoint_is_bound_by_the_calls_timeout() -> None:
+    stop = threading.Event()
+
+    def hang(request: Received) -> Reply:
+        stop.wait(10)
+        return Reply.json(500, {})
+
+    with ScriptedPBX(token=hang) as pbx:
+        api = client(pbx, timeout=1, max_retries=2)
+        errors: list[BaseException] = []
+
+        def call() -> None:
+            try:
+                api.users.list_user()
+            except XAPIError as error:
+                errors.append(error)
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=call) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        elapsed = time.monotonic() - started
+        stop.set()
+    assert len(errors) == 5 and all(isinstance(e, APITimeoutError) for e in errors)
+    assert elapsed < 3.0  # not 5 callers x 3 attempts x 1 s
+    assert len(pbx.token_requests) == 1 and pbx.api_requests == []
