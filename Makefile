@@ -11,13 +11,14 @@ PREVIOUS_SPEC := ../shared/spec/xapi-20.0.9.yaml
 SPEC ?= $(wildcard $(SHARED_SPEC))
 OUT  ?= generated
 
-.PHONY: help setup test lint typecheck generate regenerate check-generated check-previous fetch-spec diff-spec \
+.PHONY: help setup test test-fast test-pythons lint typecheck generate regenerate check-generated check-previous fetch-spec diff-spec \
 	bench demo contract build publish test-publish clean
 
 help:
 	@echo "make setup            create .venv from uv.lock (idempotent)"
 	@echo "make demo             a walkthrough against the loopback test server"
-	@echo "make test             lint, type-check and run the test suite"
+	@echo "make test             lint, type-check, every test, generated/ up to date, contract, other Pythons, publishing"
+	@echo "make test-fast        lint, type-check and the unit tests (no contract, publishing or other Pythons)"
 	@echo "make generate         SPEC=<file or PBX URL> [OUT=dir]: regenerate the client"
 	@echo "make check-generated  fail if generated/ differs from a fresh run on SPEC"
 	@echo "make fetch-spec       XAPI_URL=<PBX URL> or SPEC=<file> [SPEC_OUT=file]: fetch and validate a document"
@@ -62,7 +63,7 @@ lint: setup
 	$(PY) -m ruff check --isolated --line-length 120 --target-version py310 --select E,F,W --ignore E501 generated
 
 typecheck: setup
-	$(PY) -m mypy generator src bench tools
+	$(PY) -m mypy generator src bench tools tests
 	cd generated && ../$(PY) -m mypy --python-version 3.10 threecx_xapi_client
 	cd generated && ../$(PY) -m mypy --strict --python-version 3.10 --follow-imports silent threecx_xapi_client/odata.py threecx_xapi_client/responses.py threecx_xapi_client/enums.py threecx_xapi_client/registry.py
 
@@ -71,7 +72,24 @@ test: setup lint typecheck
 	$(MAKE) --no-print-directory check-generated
 	$(MAKE) --no-print-directory check-previous
 	$(MAKE) --no-print-directory contract
+	$(MAKE) --no-print-directory test-pythons
 	$(MAKE) --no-print-directory test-publish
+
+test-fast: setup lint typecheck
+	$(PY) -m pytest -x -m "not slow"
+
+# requires-python says 3.10+: the facade tests and the contract suite also run on the oldest and newest Python.
+OTHER_PYTHONS ?= 3.10 3.13
+test-pythons: setup
+	@for v in $(OTHER_PYTHONS); do \
+		python="$$(ls -d $$HOME/.pyenv/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1)"; \
+		if [ -z "$$python" ]; then python="$$(command -v python$$v || true)"; fi; \
+		if [ -z "$$python" ]; then echo "error: Python $$v not found (pyenv or PATH)"; exit 2; fi; \
+		echo "== Python $$v ($$python)"; \
+		UV_PROJECT_ENVIRONMENT=.venv-$$v $(UV) sync --frozen --quiet --python "$$python" || exit 1; \
+		.venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/facade tests/generated/test_wire.py || exit 1; \
+		.venv-$$v/bin/python -m tests.contract || exit 1; \
+	done
 
 bench: setup
 	$(PY) -m bench
@@ -100,4 +118,4 @@ test-publish: setup
 	$(PY) -m tests.publish.run
 
 clean:
-	rm -rf .venv $(TOOLS) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .venv .venv-3.* $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

@@ -21,8 +21,8 @@ import logging
 import textwrap
 from collections.abc import Sequence
 
-from threecx_xapi_client import registry
-from threecx_xapi_client.types import File
+from threecx_xapi import _registry as registry
+from threecx_xapi import File
 
 from threecx_xapi import XAPI, XAPI_VERSION, APIStatusError, F
 from threecx_xapi.testing import RecordedRequest, XAPITestServer

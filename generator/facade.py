@@ -16,30 +16,31 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.parser.properties import ModelProperty, Property
 
-from .registry import OperationView
+from .registry import OperationView, raw_name
 
 __all__ = ["FacadeMethod", "facade_method", "render_resources"]
 
-ODATA_ARGUMENTS: dict[str, tuple[str, str, str]] = {
-    # OData option: (facade argument, generated argument, annotation)
-    "$top": ("top", "top", "int | None"),
-    "$skip": ("skip", "skip", "int | None"),
-    "$search": ("search", "search", "str | None"),
-    "$filter": ("filter", "filter_", "str | Filter | None"),
-    "$count": ("count", "count", "bool | None"),
-    "$select": ("select", "select", "str | Sequence[str] | None"),
-    "$orderby": ("orderby", "orderby", "str | Sequence[str] | None"),
-    "$expand": ("expand", "expand", "str | Sequence[str] | None"),
+ODATA_ARGUMENTS: dict[str, tuple[str, str]] = {
+    # OData option: (Python argument, annotation)
+    "$top": ("top", "int | None"),
+    "$skip": ("skip", "int | None"),
+    "$search": ("search", "str | None"),
+    "$filter": ("filter", "str | Filter | None"),
+    "$count": ("count", "bool | None"),
+    "$select": ("select", "str | Sequence[str] | None"),
+    "$orderby": ("orderby", "str | Sequence[str] | None"),
+    "$expand": ("expand", "str | Sequence[str] | None"),
 }
 
 
 @dataclass
 class Argument:
-    name: str  # the facade's keyword
-    target: str  # the generated function's keyword (or the body's wire name)
+    name: str  # the Python keyword, the same in the endpoint's build() and the resource method
+    wire: str  # the name on the wire: path template key, query option, header, or body field
     annotation: str
     default: str | None  # None: required
     doc: str = ""
+    location: str = ""  # path, query, header, body
 
 
 @dataclass
@@ -65,30 +66,34 @@ class FacadeMethod:
 def _imports(prop: Property) -> set[str]:
     """What a type annotation of ``prop`` needs, relative to ``resources/<tag>.py``."""
     lines = prop.get_imports(prefix="..") | prop.get_lazy_imports(prefix="..")
-    return {line for line in lines if not line.startswith("from typing")}
+    return {line for line in lines if not line.startswith(("from typing", "from ..types"))}
 
 
 def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
     """What the resource method for one operation looks like: its arguments, types and return type."""
     record = view.record
     imports: set[str] = set()
-    by_python = {str(p.python_name): p for p in endpoint.list_all_parameters()}
+    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
 
     path_arguments: list[Argument] = []
     keyword_arguments: list[Argument] = []
     for param in record["parameters"]:
         python = param["python_name"]
-        prop = by_python[python]
+        prop = by_wire[param["name"]]
         imports |= _imports(prop)
         if param["location"] == "path":
             annotation = view.path_signatures[python].split(": ", 1)[1]
-            path_arguments.append(Argument(python, python, annotation, None, _describe(param)))
+            path_arguments.append(Argument(python, param["name"], annotation, None, _describe(param), "path"))
         elif param["kind"] == "odata-option":
-            name, target, annotation = ODATA_ARGUMENTS[param["name"]]
-            keyword_arguments.append(Argument(name, target, annotation, "None", _option_doc(param["name"])))
+            name, annotation = ODATA_ARGUMENTS[param["name"]]
+            keyword_arguments.append(
+                Argument(name, param["name"], annotation, "None", _option_doc(param["name"]), "query")
+            )
         else:
-            annotation = prop.get_type_string(no_optional=True).as_unembedded_code() + " | None"
-            keyword_arguments.append(Argument(python, python, annotation, "None", param["name"]))
+            annotation = _union(prop.get_type_string(no_optional=True).as_unembedded_code(), "None")
+            keyword_arguments.append(
+                Argument(python, param["name"], annotation, "None", param["name"], param["location"])
+            )
 
     body_arguments: list[Argument] = []
     body = record["body"]
@@ -101,7 +106,7 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
             default = None if body["required"] else "NOT_GIVEN"
             if default:
                 annotation += " | NotGiven"
-            body_arguments.append(Argument("body", "body", annotation, default, f"the {body['model']} to send"))
+            body_arguments.append(Argument("body", "body", annotation, default, f"the {body['model']} to send", "body"))
         elif isinstance(body_prop, ModelProperty):
             props = (body_prop.required_properties or []) + (body_prop.optional_properties or [])
             inner = {str(p.python_name): p for p in props}
@@ -114,9 +119,16 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
                 elif item["schema"].get("type") == "array":
                     annotation = annotation.replace("list[", "Sequence[", 1)
                 if item["schema"].get("nullable"):
-                    annotation += " | None"
+                    annotation = _union(annotation, "None")
                 body_arguments.append(
-                    Argument(item["python_name"], item["name"], annotation + " | NotGiven", "NOT_GIVEN", item["name"])
+                    Argument(
+                        item["python_name"],
+                        item["name"],
+                        _union(annotation, "NotGiven"),
+                        "NOT_GIVEN",
+                        item["name"],
+                        "body",
+                    )
                 )
 
     page_item = None
@@ -128,7 +140,7 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
     for response_prop in endpoint.responses.patterns:
         imports |= _imports(response_prop.prop)
     if view.file_response:
-        imports.add("from ..types import File")
+        imports.add("from threecx_xapi._files import File")
 
     return FacadeMethod(
         operation_id=record["operation_id"],
@@ -144,6 +156,22 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
         file=view.file_response,
         imports=imports,
     )
+
+
+def _union(*annotations: str) -> str:
+    """``A | None | NotGiven`` from parts that may repeat members: each once, ``None`` and ``NotGiven`` last."""
+    members: list[str] = []
+    for annotation in annotations:
+        depth, start = 0, 0
+        for index, char in enumerate(annotation + "|"):
+            depth += {"[": 1, "]": -1}.get(char, 0)
+            if char == "|" and depth == 0:
+                member = annotation[start:index].strip()
+                start = index + 1
+                if member and member not in members:
+                    members.append(member)
+    tail = [m for m in ("None", "NotGiven") if m in members]
+    return " | ".join([m for m in members if m not in tail] + tail)
 
 
 def _describe(param: dict[str, Any]) -> str:
@@ -191,3 +219,31 @@ def render_resources(methods: list[FacadeMethod], package_dir: Path, templates: 
         tags.append((tag, class_name, len(tag_methods)))
     (out / "__init__.py").write_text(env.get_template("resources_init.py.jinja").render(tags=tags), "utf-8")
     return len(tags)
+
+
+def endpoint_imports(endpoint: Endpoint, method: FacadeMethod) -> list[str]:
+    """The imports of ``api/<tag>/<operation>.py`` for its signature and its parsing, in sorted order."""
+    lines = {line.replace("from ..", "from ...", 1) if line.startswith("from ..") else line for line in method.imports}
+    for line in endpoint.relative_imports:
+        if line.startswith("from ...models.") and "o_data_errors_o_data_error" not in line:
+            lines.add(line)
+    return sorted(lines)
+
+
+def body_spec_expression(body: dict[str, Any]) -> str:
+    """The ``BodySpec(...)`` literal of an endpoint module, from its registry body record."""
+    properties = ", ".join(
+        f"BodyProperty({p['name']!r}, {p['python_name']!r}, {p['schema']!r})"
+        for p in body.get("properties") or ()
+        if p.get("python_name")
+    )
+    parts = [
+        f"kind={body['kind']!r}",
+        f"required={body['required']!r}",
+        f"schema={body['declared_schema'] if body['kind'] == 'entity' else body['schema']!r}",
+        f"model={body['model']!r}",
+        f"content_type={body['content_type']!r}",
+    ]
+    if body["kind"] == "parameters":
+        parts.append(f"properties=({properties}{',' if properties else ''})")
+    return f"BodySpec({', '.join(parts)})"

@@ -18,7 +18,7 @@ from openapi_python_client.parser.properties.list_property import ListProperty
 from .normalise import Document, iter_operations, resolve
 from .schemas import descriptor
 
-__all__ = ["OperationView", "build_operation", "operation_index"]
+__all__ = ["OperationView", "build_operation", "operation_index", "raw_name"]
 
 ODATA_OPTIONS = ("$top", "$skip", "$search", "$filter", "$count", "$select", "$orderby", "$expand")
 SEGMENT_FUNCTIONS = {
@@ -87,7 +87,7 @@ def build_operation(
     *, doc: Document, endpoint: Endpoint, path: str, method: str, op: dict[str, Any], package: str
 ) -> OperationView:
     """Combine the normalised document's view of an operation with what openapi-python-client made of it."""
-    by_wire = {_raw(p.name): p for p in endpoint.list_all_parameters()}
+    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
     module = f"{package}.api.{endpoint.tags[0]}.{endpoint.name}"
 
     parameters: list[dict[str, Any]] = []
@@ -103,7 +103,7 @@ def build_operation(
         location = param["in"]
         record: dict[str, Any] = {
             "name": wire,
-            "python_name": str(prop.python_name),
+            "python_name": wire[1:] if wire in ODATA_OPTIONS else str(prop.python_name),  # as build() takes it
             "location": location,
             "required": bool(param.get("required", False)),
             "order": order,
@@ -136,7 +136,7 @@ def build_operation(
         body_schema = _body_schema(doc, op)
         body = {
             "kind": "entity" if "$ref" in _body_media_schema(doc, op) else "parameters",
-            "content_type": _raw(endpoint.bodies[0].content_type),
+            "content_type": raw_name(endpoint.bodies[0].content_type),
             "required": bool(body_prop.required),
             "model": model[0] if model else None,
             "module": f"{package}.models.{model[1]}" if model else None,
@@ -150,6 +150,7 @@ def build_operation(
                 for name, s in (body_schema.get("properties") or {}).items()
             ],
             "schema": descriptor(doc, body_schema),
+            "declared_schema": descriptor(doc, _body_media_schema(doc, op)),
         }
 
     statuses: list[int] = []
@@ -181,6 +182,7 @@ def build_operation(
     record_out: dict[str, Any] = {
         "operation_id": op["operationId"],
         "tag": (op.get("tags") or ["default"])[0],
+        "resource": str(endpoint.tags[0]),
         "method": method.upper(),
         "path": path,
         "module": module,
@@ -197,10 +199,11 @@ def build_operation(
             "item_model": item_model[0] if item_model else None,
             "item_module": f"{package}.models.{item_model[1]}" if item_model and item_model[1] else None,
             "file": file_response,
+            "returns": return_type,
         },
     }
     return OperationView(
-        path_format=_raw(endpoint.path),
+        path_format=raw_name(endpoint.path),
         path_arguments=path_arguments,
         path_signatures=path_signatures,
         query_arguments=query_arguments,
@@ -220,7 +223,7 @@ def _statuses_with_body(doc: Document, op: dict[str, Any]) -> set[int]:
     return found
 
 
-def _raw(value: object) -> str:
+def raw_name(value: object) -> str:
     """openapi-python-client wraps names from the document in ``UntrustedString``."""
     getter = getattr(value, "get_untrusted_value", None)
     return str(getter() if getter else value)
@@ -229,7 +232,7 @@ def _raw(value: object) -> str:
 def _python_name(body_prop: Property, name: str) -> str | None:
     if isinstance(body_prop, ModelProperty):
         for prop in (body_prop.required_properties or []) + (body_prop.optional_properties or []):
-            if _raw(prop.name) == name:
+            if raw_name(prop.name) == name:
                 return str(prop.python_name)
     return None
 
@@ -239,7 +242,7 @@ def _item_model(prop: Property | None) -> tuple[str, str | None] | None:
     if not isinstance(prop, ModelProperty):
         return None
     for inner in (prop.required_properties or []) + (prop.optional_properties or []):
-        if _raw(inner.name) == "value" and isinstance(inner, ListProperty):
+        if raw_name(inner.name) == "value" and isinstance(inner, ListProperty):
             item = inner.inner_property
             model = _model_of(item)  # type: ignore[arg-type]
             if model:

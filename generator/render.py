@@ -1,10 +1,12 @@
 """Stage 3: drive openapi-python-client with our templates over the normalised document.
 
 openapi-python-client is used as a library: it parses the document into endpoints and models and renders
-its templates, overridden by ours in ``templates/``. Our additions are passed to the templates through one
-Jinja global (``xapi_operation``), and the files it never renders on its own (the OData runtime, the
-registry, ``py.typed``) are written here. Any warning it reports fails the run: a warning there means an
-operation or a schema was dropped.
+its templates, overridden by ours in ``templates/``: the models, and one endpoint module per operation with
+a public ``build`` (typed arguments to a request) and ``parse`` (a response to the declared type). Our
+additions reach the templates as Jinja globals (``xapi_operation``, ``xapi_method``, ...). Its own HTTP client
+and error types are not kept: the SDK's client owns auth, retries and errors. The resources, the registry and
+``py.typed`` are written here. Any warning it reports fails the run: a warning there means an operation or a
+schema was dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import contextlib
 import copy
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -27,13 +28,16 @@ from openapi_python_client.parser.errors import GeneratorError
 from openapi_python_client.parser.openapi import Endpoint
 from openapi_python_client.strings import PythonIdentifier
 
-from .facade import facade_method, render_resources
+from .facade import FacadeMethod, body_spec_expression, endpoint_imports, facade_method, render_resources
 from .normalise import Document
 from .output import HEADER, PACKAGE, GenerationError, Rendered
+from .reference import api_reference
 from .registry import OperationView, build_operation, operation_index
 from .schemas import component_schemas
 
-__all__ = ["render"]
+__all__ = ["STOCK_FILES", "render"]
+
+STOCK_FILES = ("client.py", "errors.py")
 
 
 def _config(package_dir: Path) -> Config:
@@ -81,21 +85,32 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
                 doc=doc, endpoint=endpoint, path=path, method=method, op=op, package=PACKAGE
             )
 
+    methods = {str(e.name): facade_method(e, views[str(e.name)]) for e in _endpoints(data)}
     project = Project(openapi=data, config=config, custom_template_path=templates)
 
     def xapi_operation(endpoint: Endpoint) -> OperationView:
         return views[str(endpoint.name)]
 
-    project.env.globals["xapi_operation"] = xapi_operation
+    def xapi_method(endpoint: Endpoint) -> FacadeMethod:
+        return methods[str(endpoint.name)]
+
+    def xapi_endpoint_imports(endpoint: Endpoint) -> list[str]:
+        return endpoint_imports(endpoint, methods[str(endpoint.name)])
+
+    project.env.globals.update(
+        xapi_operation=xapi_operation,
+        xapi_method=xapi_method,
+        xapi_endpoint_imports=xapi_endpoint_imports,
+        xapi_body_spec=body_spec_expression,
+    )
     with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <dir>"; our summary says more
         errors = project.build()
     if errors:
         raise GenerationError("openapi-python-client reported:\n  " + "\n  ".join(_describe(e) for e in errors))
+    for stock in STOCK_FILES:  # its HTTP client and error types: the SDK's client owns auth, retries and errors
+        (package_dir / stock).unlink(missing_ok=True)
 
-    methods = [facade_method(endpoint, views[str(endpoint.name)]) for endpoint in _endpoints(data)]
-    render_resources(methods, package_dir, templates / "facade")
-    for runtime in sorted((templates / "runtime").glob("*.py")):
-        shutil.copyfile(runtime, package_dir / runtime.name)
+    render_resources(list(methods.values()), package_dir, templates / "facade")
     (package_dir / "py.typed").write_text("", encoding="utf-8")
     records = sorted((view.record for view in views.values()), key=lambda r: (r["tag"], r["operation_id"]))
     registry = {
@@ -104,7 +119,9 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
         "operations": records,
     }
     (package_dir / "registry.json").write_text(json.dumps(registry, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    schemas = json.dumps(component_schemas(doc), indent=1, ensure_ascii=False)
+    reference = api_reference(list(methods.values()), records, document_info.get("xapi_version"))
+    (package_dir / "api.md").write_text(reference, "utf-8")
+    schemas = json.dumps(component_schemas(doc, lambda wire: _identifier(wire, config)), indent=1, ensure_ascii=False)
     (package_dir / "schemas.json").write_text(schemas + "\n", "utf-8")
     for source in package_dir.rglob("*.py"):
         source.write_text(HEADER + source.read_text("utf-8"), "utf-8")

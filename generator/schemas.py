@@ -8,6 +8,7 @@ every component with its properties flattened across ``allOf``, each property as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .normalise import Document, resolve
@@ -57,8 +58,12 @@ def _properties(doc: Document, schema: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def component_schemas(doc: Document) -> dict[str, Any]:
-    """Every component schema: enums as ``{"enum": [...]}``, objects as ``{"properties": {...}}``."""
+def component_schemas(doc: Document, python_name: Callable[[str], str]) -> dict[str, Any]:
+    """Every component schema: enums as ``{"enum": [...]}``, objects as ``{"properties": {...}}``.
+
+    Objects also carry ``python_names``, wire name -> the models' attribute name where the two differ, so that
+    a body given with Python names is checked without re-deriving the generator's naming rules at run time.
+    """
     out: dict[str, Any] = {}
     for name, schema in sorted((doc.get("components", {}).get("schemas") or {}).items()):
         if not isinstance(schema, dict):
@@ -66,5 +71,7 @@ def component_schemas(doc: Document) -> dict[str, Any]:
         if "enum" in schema:
             out[name] = {"type": schema.get("type", "string"), "enum": schema["enum"]}
         else:
-            out[name] = {"properties": _properties(doc, schema)}
+            properties = _properties(doc, schema)
+            names = {wire: python_name(wire) for wire in properties}
+            out[name] = {"properties": properties, "python_names": {w: p for w, p in names.items() if w != p}}
     return out

@@ -73,7 +73,7 @@ WHEEL_REQUIRED = (
     "threecx_xapi_client/__init__.py",
     "threecx_xapi_client/py.typed",
     "threecx_xapi_client/registry.json",
-    "threecx_xapi_client/registry.py",
+    "threecx_xapi/_registry.py",
     "threecx_xapi_client/schemas.json",
 )
 WHEEL_TOP_LEVEL = ("threecx_xapi/", "threecx_xapi_client/")

@@ -3,7 +3,7 @@
     from threecx_xapi import XAPI, F
 
     pbx = XAPI("https://pbx.example.com:5001", client_id="...", client_secret="...")
-    for user in pbx.users.list_user(filter=F.Number.startswith("1")).auto_paging():
+    for user in pbx.users.list_user(filter=F.Number.startswith("1"), top=100):   # every page, 100 at a time
         print(user.number, user.first_name)
 
 Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
@@ -12,15 +12,16 @@ Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncX
 from typing import TYPE_CHECKING
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
+from ._bodies import BodyError
 from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE
 from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
-    BodyError,
     ConflictError,
     ErrorDetail,
     InternalServerError,
@@ -31,8 +32,9 @@ from ._exceptions import (
     UnprocessableEntityError,
     XAPIError,
 )
+from ._files import File
 from ._filters import F, Filter, Raw
-from ._paging import AsyncPage, SyncPage
+from ._paging import AsyncPage, PageDriftWarning, SyncPage
 from ._response import RawResponse
 from ._status_errors import status_error_from_response
 from ._token_store import FileTokenStore
@@ -53,6 +55,7 @@ __all__ = [
     "XAPI",
     "XAPI_VERSION",
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncPage",
@@ -65,11 +68,13 @@ __all__ = [
     "ConflictError",
     "ErrorDetail",
     "F",
+    "File",
     "FileTokenStore",
     "Filter",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
+    "PageDriftWarning",
     "PermissionDeniedError",
     "RateLimitError",
     "Raw",

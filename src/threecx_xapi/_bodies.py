@@ -10,13 +10,11 @@ field this client does not know goes through ``extra_body``, unchecked.
 
 from __future__ import annotations
 
-import builtins
 import difflib
 import enum
 import functools
 import importlib.resources
 import json
-import keyword
 import math
 import re
 import types
@@ -26,9 +24,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ._exceptions import BodyError
+from ._endpoint import BodySpec
+from ._exceptions import XAPIError
+from ._registry import GENERATED_PACKAGE
+from ._types import NotGiven
 
-__all__ = ["BodyError", "build_body", "coerce", "load_schemas"]
+__all__ = ["BodyError", "coerce", "load_schemas", "request_body"]
 
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "int8": (-(2**7), 2**7 - 1),
@@ -61,32 +62,69 @@ _DURATION_TEXT = re.compile(
 )
 
 
+class BodyError(XAPIError, ValueError):
+    """A request body value that cannot be sent as the schema says; raised before the request is made.
+
+    ``path`` names the field (``peersRequest.DnNumbers[1]``), ``problem`` says what is wrong with it.
+    """
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}" if path else problem)
+        self.path = path
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type[BodyError], tuple[str, str]]:
+        return type(self), (self.path, self.problem)
+
+
 @functools.cache
 def load_schemas() -> Mapping[str, Any]:
     """The component schemas of ``threecx_xapi_client`` (its ``schemas.json``), read once, read-only."""
-    text = importlib.resources.files("threecx_xapi_client").joinpath("schemas.json").read_text("utf-8")
+    text = importlib.resources.files(GENERATED_PACKAGE).joinpath("schemas.json").read_text("utf-8")
     schemas: dict[str, Any] = json.loads(text)
     return types.MappingProxyType(schemas)
 
 
-def build_body(
-    body: Mapping[str, Any],
-    arguments: Mapping[str, object],
-    *,
-    extra_body: Mapping[str, object] | None = None,
-    schemas: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON body of an operation: ``arguments`` checked against its registry ``body`` record.
+def request_body(spec: BodySpec | None, body: object, *, extra_body: Mapping[str, object] | None = None) -> Any:
+    """The JSON body to send for an operation whose body is ``spec``, or None to send none.
 
-    ``arguments`` holds the top-level fields the caller gave, by Python or wire name; the result holds
-    exactly those, by wire name. ``extra_body`` is added unchecked (for fields a newer PBX knows and this
-    client does not) and may not name a field that was also given.
+    ``body`` is what the endpoint module's ``build`` received: the entity (a model or a mapping) for an entity
+    body, a mapping of wire name to argument (``NOT_GIVEN`` where not given) for action parameters. Only the
+    fields given are sent (a PATCH changes exactly those); ``extra_body`` is added unchecked, for fields a
+    newer PBX knows and this client does not, and may not repeat a field that was given.
     """
-    schemas = load_schemas() if schemas is None else schemas
-    properties = _properties_of(body.get("schema") or {}, schemas)
-    if properties is None:
-        raise BodyError("", f"this operation's body is not a JSON object (schema {body.get('schema')!r})")
-    declared = {p["name"]: p["python_name"] for p in body.get("properties") or () if p.get("python_name")}
+    if spec is None:
+        if extra_body:
+            raise BodyError("extra_body", "this operation takes no request body")
+        return None
+    if spec.kind == "parameters":
+        given = {k: v for k, v in (body if isinstance(body, Mapping) else {}).items() if not isinstance(v, NotGiven)}
+        if not given and not extra_body and not spec.required:
+            return None
+        return _parameters(spec, given, extra_body=extra_body)
+    if isinstance(body, NotGiven) or body is None:
+        if spec.required and not extra_body:
+            raise BodyError("body", f"this operation needs a body ({spec.model or 'a JSON object'})")
+        wire: dict[str, Any] = {}
+    else:
+        checked = coerce(body, spec.schema, path=spec.model or "body")
+        if not isinstance(checked, dict):
+            raise BodyError(spec.model or "body", "the body must be a JSON object")
+        wire = checked
+    for key, value in (extra_body or {}).items():
+        if key in wire:
+            raise BodyError(f"extra_body[{key!r}]", f"{key!r} is already in the body; pass it once")
+        wire[key] = _json_value(value, f"extra_body[{key!r}]")
+    return wire
+
+
+def _parameters(
+    spec: BodySpec, arguments: Mapping[str, object], *, extra_body: Mapping[str, object] | None
+) -> dict[str, Any]:
+    """An action's parameters by wire name, each checked against its schema, then ``extra_body``."""
+    schemas = load_schemas()
+    properties = {p.name: p.schema for p in spec.properties}
+    declared = {p.name: p.python_name for p in spec.properties}
     result = _fields(arguments, properties, path="", schemas=schemas, declared=declared)
     for key, value in (extra_body or {}).items():
         if not isinstance(key, str):
@@ -122,7 +160,7 @@ def _coerce(value: object, descriptor: Mapping[str, Any], path: str, schemas: Ma
         if target is None:
             raise BodyError(path, f"schema {name!r} is not known to this client")
         if "properties" in target:
-            return _object(value, target["properties"], path, schemas)
+            return _object(value, target["properties"], path, schemas, target.get("python_names") or {})
         return _primitive(value, target, path)
     kind = descriptor.get("type")
     if kind == "array":
@@ -156,7 +194,13 @@ def _array(value: object, items: Mapping[str, Any], path: str, schemas: Mapping[
     return [_coerce(item, items, f"{path}[{index}]", schemas) for index, item in enumerate(value)]
 
 
-def _object(value: object, properties: Mapping[str, Any], path: str, schemas: Mapping[str, Any]) -> dict[str, Any]:
+def _object(
+    value: object,
+    properties: Mapping[str, Any],
+    path: str,
+    schemas: Mapping[str, Any],
+    python_names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -168,7 +212,7 @@ def _object(value: object, properties: Mapping[str, Any], path: str, schemas: Ma
         value = _model_dict(value)  # a generated model: its wire-named dict, checked like any other
     if not isinstance(value, Mapping):
         raise BodyError(path, f"expected an object, got {_describe(value)}")
-    return _fields(value, properties, path=path, schemas=schemas, declared={})
+    return _fields(value, properties, path=path, schemas=schemas, declared=python_names or {})
 
 
 def _fields(
@@ -187,7 +231,7 @@ def _fields(
         wire = _wire_name(key, properties, declared)
         field_path = f"{path}.{wire or key}" if path else wire or key
         if wire is None:
-            raise BodyError(field_path, _unknown(key, properties, path))
+            raise BodyError(field_path, _unknown(key, properties, path, declared))
         if wire in out:
             raise BodyError(field_path, "given twice (by wire name and by Python name)")
         out[wire] = _coerce(item, properties[wire], field_path, schemas)
@@ -214,42 +258,24 @@ def _wire_name(key: str, properties: Mapping[str, Any], declared: Mapping[str, s
 
 @functools.cache
 def _python_names(wire_names: tuple[str, ...], declared: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    """Python name -> wire name; a Python name two wire names share is left out (only the wire names work)."""
+    """Python name -> wire name, from the names the generator declared; a shared Python name is left out."""
     names = dict(declared)
     found: dict[str, str] = {}
     clashes: set[str] = set()
     for wire in wire_names:
-        python = names.get(wire) or _snake(wire)
+        python = names.get(wire, wire)
         if python in found or python in wire_names:
             clashes.add(python)
         found[python] = wire
     return {python: wire for python, wire in found.items() if python not in clashes and python != wire}
 
 
-_RESERVED = (set(dir(builtins)) | {"self", "true", "false", "datetime"}) - {"id"}
-
-
-def _snake(name: str) -> str:
-    """The attribute name openapi-python-client gives a property (``DnNumbers`` -> ``dn_numbers``)."""
-    delimiters = ". _-"
-    value = "".join(c for c in name if c.isidentifier() or c.isdecimal() or c in delimiters)
-    leading_underscore = value.startswith("_")
-    if any(c.isupper() for c in value):
-        value = " ".join(re.split("([A-Z]?[a-z]+)", value))
-    value = "_".join(re.findall(rf"[^{re.escape(delimiters)}]+", value)).lower()
-    if value in _RESERVED or keyword.iskeyword(value):
-        value += "_"
-    if not value.isidentifier() or leading_underscore:
-        value = f"field_{value}"
-    return value
-
-
-def _unknown(key: str, properties: Mapping[str, Any], path: str) -> str:
+def _unknown(key: str, properties: Mapping[str, Any], path: str, declared: Mapping[str, str]) -> str:
     names = list(properties)
     shown = ", ".join(names[:_SHOWN_NAMES]) + (
         f", ... ({len(names) - _SHOWN_NAMES} more)" if len(names) > _SHOWN_NAMES else ""
     )
-    close = difflib.get_close_matches(key, names + [_snake(n) for n in names], n=1)
+    close = difflib.get_close_matches(key, names + [declared.get(n, n) for n in names], n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     known = f"known fields: {shown}" if names else "no fields are known here"
     if path:

@@ -1,31 +1,34 @@
 """``XAPI`` and ``AsyncXAPI``: configuration, one request pipeline, and the resources hung off them.
 
-A call goes: resource method -> ``_prepare`` (registry record, generated module's ``_get_kwargs`` for the
-OData URL, body checked and converted, options merged) -> send with auth and retries -> ``_finish`` (status
-error raised, or the generated module parses the body). Everything but the sending is shared by the sync
-and async clients.
+A call goes: resource method -> its endpoint module's ``build`` (the OData URL from typed arguments) ->
+``_prepare`` (body checked and converted, options and headers merged) -> send with auth and retries ->
+``_finish`` (status error raised) -> the endpoint module's ``parse``. Everything but the sending is shared by
+the sync and async clients.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urljoin
 
 import httpx
-from threecx_xapi_client import odata
 from threecx_xapi_client.resources import AsyncResources, SyncResources
-from threecx_xapi_client.types import UNSET, File
 
+from . import _odata as odata
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth
+from ._bodies import request_body
 from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE, aread_body, read_body
 from ._deadline import EXTENSION, Deadline
+from ._endpoint import EndpointRequest
 from ._exceptions import XAPIError
+from ._files import File
 from ._headers import check_headers, user_agent
 from ._loop_clients import LoopClients
-from ._operations import Operation, operation
-from ._paging import AsyncPage, PageData, PageParams, SyncPage
-from ._response import RawResponse
+from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
+from ._resource import AsyncRequester, PageRequest, SyncRequester
+from ._response import record_response
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._status_errors import status_error_from_response
 from ._token_store import TokenStoreOption, store_from_option
@@ -41,24 +44,17 @@ ENV_CLIENT_ID = "THREECX_XAPI_CLIENT_ID"
 ENV_CLIENT_SECRET = "THREECX_XAPI_CLIENT_SECRET"
 
 _Self = TypeVar("_Self", bound="_BaseXAPI")
+T = TypeVar("T")
+
+# Query options the client manages for paged calls; extra_query may not repeat them.
+_MANAGED_OPTIONS = frozenset({"$top", "$skip", "$filter", "$search", "$count", "$select", "$orderby", "$expand"})
 
 
 class _FileAnswer(Exception):
     """A paged download answered with a file (CSV, ZIP, ...) instead of JSON: returned, not dropped."""
 
-    def __init__(self, file: File, response: httpx.Response) -> None:
+    def __init__(self, file: File) -> None:
         self.file = file
-        self.response = response
-
-
-class _WireBody:
-    """A checked JSON body handed to a generated ``_get_kwargs``, which calls ``to_dict()`` on its body."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-
-    def to_dict(self) -> dict[str, Any]:
-        return self._data
 
 
 class _BaseXAPI:
@@ -133,118 +129,70 @@ class _BaseXAPI:
 
     # --- building a request ------------------------------------------------------------------------------
 
-    def _prepare(
-        self,
-        operation_id: str,
-        args: Mapping[str, object],
-        *,
-        body_args: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        options: RequestOptions,
-        next_link: str | None = None,
-    ) -> tuple[Operation, dict[str, Any]]:
-        """The operation and the keyword arguments for ``httpx.Client.build_request``; errors before sending."""
-        op = operation(operation_id)
-        record = op.record
-        if next_link is not None:
-            return op, {"method": "GET", "url": next_link, "headers": self._merge_headers(None, options)}
-        positional: list[object] = []
-        keywords: dict[str, object] = {}
-        for param in record["parameters"]:
-            name = param["python_name"]
-            if param["location"] == "path":
-                positional.append(args[name])
-            elif name in args and args[name] is not None:
-                keywords[name] = args[name]
-        wire_body = self._body(op, body_args, body, options)
-        if wire_body is not None:
-            keywords["body"] = _WireBody(wire_body)
-        elif record["body"] is not None and record["body"]["required"]:
-            keywords["body"] = _WireBody({})
-        kwargs: dict[str, Any] = op.module._get_kwargs(*positional, **keywords)
-        url = self._url.api + kwargs["url"] + _extra_query(kwargs["url"], options.extra_query)
-        request: dict[str, Any] = {
-            "method": kwargs["method"].upper(),
-            "url": url,
-            "headers": self._merge_headers(kwargs.get("headers"), options),
+    def _prepare(self, request: EndpointRequest, options: RequestOptions) -> dict[str, Any]:
+        """Keyword arguments for ``httpx.Client.build_request``: body checked, options merged, nothing sent."""
+        wire = request_body(request.body_spec, request.body, extra_body=options.extra_body)
+        prepared: dict[str, Any] = {
+            "method": request.method,
+            "url": self._url.api + request.url + _extra_query(request.url, options.extra_query),
+            "headers": self._merge_headers(request.headers, options),
+            "timeout": self._timeout if isinstance(options.timeout, NotGiven) else options.timeout,
         }
-        if "json" in kwargs:
-            request["json"] = kwargs["json"]
+        if wire is not None:
+            prepared["json"] = wire
+        return prepared
+
+    def _prepare_next_link(self, link: str, options: RequestOptions) -> dict[str, Any]:
+        """A GET of ``@odata.nextLink``, resolved against the API URL, only to the PBX's own origin."""
+        url = httpx.URL(urljoin(self._url.api + "/", link))
+        base = httpx.URL(self._url.api)
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+            raise XAPIError(
+                f"refusing @odata.nextLink to another origin ({url.scheme}://{url.host}"
+                f"{':' + str(url.port) if url.port else ''}); the token goes only to {base.scheme}://{base.host}"
+                f"{':' + str(base.port) if base.port else ''}"
+            )
         timeout = self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        request["timeout"] = timeout
-        return op, request
+        return {"method": "GET", "url": url, "headers": self._merge_headers(None, options), "timeout": timeout}
 
-    def _body(
-        self, op: Operation, body_args: Mapping[str, object] | None, body: object, options: RequestOptions
-    ) -> dict[str, Any] | None:
-        from ._bodies import build_body, coerce  # only calls with a body pay for the schema checker
-
-        spec = op.record["body"]
-        if spec is None:
-            if options.extra_body:
-                raise ValueError(f"{op.id} takes no request body; extra_body is not allowed")
-            return None
-        if spec["kind"] == "parameters":
-            given = {k: v for k, v in (body_args or {}).items() if not isinstance(v, NotGiven)}
-            if not given and not options.extra_body and not spec["required"]:
-                return None
-            return build_body(spec, given, extra_body=options.extra_body)
-        if isinstance(body, NotGiven):
-            if spec["required"] and not options.extra_body:
-                raise ValueError(f"{op.id} needs a body ({spec['model']} or a dict)")
-            wire: dict[str, Any] = {}
-        else:
-            checked = coerce(body, spec["schema"], path=spec["model"] or "body")
-            if not isinstance(checked, dict):
-                raise ValueError(f"{op.id}: the body must be a JSON object")
-            wire = checked
-        for key, value in (options.extra_body or {}).items():
-            if key in wire:
-                raise ValueError(f"extra_body key {key!r} is already in the body")
-            wire[key] = value
-        return wire
-
-    def _merge_headers(self, generated: Mapping[str, str] | None, options: RequestOptions) -> dict[str, str]:
-        return {**self._headers, **(generated or {}), **(options.extra_headers or {})}
+    def _merge_headers(self, generated: Mapping[str, str | None] | None, options: RequestOptions) -> dict[str, str]:
+        headers = dict(self._headers)
+        for name, value in (generated or {}).items():
+            if value is not None:
+                headers[name] = value
+        headers.update(options.extra_headers or {})
+        return headers
 
     # --- interpreting a response -------------------------------------------------------------------------
 
-    def _finish(self, op: Operation, response: httpx.Response) -> Any:
+    def _finish(self, response: httpx.Response) -> None:
+        """Raise the status error of a failed answer; remember the response for a raw-response wrapper."""
         warn_once_on_mismatch(response, stacklevel=6)  # point at the caller of pbx.<tag>.<operation>()
         if not response.is_success:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
-        return op.module._build_response(response=response).parsed
+        record_response(response)
 
     @staticmethod
-    def _page_data(parsed: Any, response: httpx.Response, params: PageParams, first: PageParams) -> PageData[Any]:
-        if isinstance(parsed, File):
-            if params == first:
-                raise _FileAnswer(parsed, response)
-            raise XAPIError(f"{response.request.url.path}: a later page was answered with a file, not JSON")
-
-        def given(value: Any) -> Any:
-            return None if value is UNSET else value
-
-        items = given(getattr(parsed, "value", None)) or []
-        return PageData(
-            items=list(items),
-            count=given(getattr(parsed, "odata_count", None)),
-            next_link=given(getattr(parsed, "odata_next_link", None)),
-            context=given(getattr(parsed, "odata_context", None)),
-            http_response=response,
-        )
+    def _first_page(top: int | None, skip: int | None, limit: int | None, options: RequestOptions) -> PageParams:
+        """The first page's ``$top``/``$skip``, checked before anything is sent."""
+        odata.query_string(("$top", top), ("$skip", skip))
+        managed = sorted(_MANAGED_OPTIONS.intersection(options.extra_query or {}))
+        if managed:
+            raise ValueError(f"extra_query may not set {', '.join(managed)}: pass them as arguments")
+        return PageParams(top=first_top(top, limit), skip=skip or 0)
 
     @staticmethod
-    def _page_args(args: Mapping[str, object], params: PageParams) -> Mapping[str, object]:
+    def _page_request(build: PageRequest, params: PageParams, first: PageParams, skip: int | None) -> EndpointRequest:
         """The first page is asked for exactly as the caller wrote it; later pages move ``$skip`` on."""
-        if params.top == args.get("top") and params.skip == (args.get("skip") or 0):
-            return args
-        return {**args, "top": params.top, "skip": params.skip}
+        return build(params.top, skip if params == first else params.skip)
 
     @staticmethod
-    def _check_paging(args: Mapping[str, object]) -> None:
-        """``$top``/``$skip`` must be non-negative ints; refused here, before the first page is requested."""
-        odata.query_string(("$top", args.get("top")), ("$skip", args.get("skip")))
+    def _page_data(parsed: PageData[T] | File, first: bool) -> PageData[T]:
+        if isinstance(parsed, File):
+            if first:
+                raise _FileAnswer(parsed)
+            raise XAPIError("a later page was answered with a file, not JSON")
+        return parsed
 
     def _sendable(
         self, http: httpx.Client | httpx.AsyncClient, request_kwargs: dict[str, Any]
@@ -363,39 +311,60 @@ class XAPI(_BaseXAPI, SyncResources):
 
         return send_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
 
-    def _request(
+    def _request(self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions) -> T:
+        response = self._send(request.method, self._prepare(request, options))
+        self._finish(response)
+        return parse(response)
+
+    def _fetch_pages(
         self,
-        operation_id: str,
-        args: Mapping[str, object],
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
         *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
         options: RequestOptions,
-        body_args: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        raw: bool = False,
-    ) -> Any:
-        op, request_kwargs = self._prepare(operation_id, args, body_args=body_args, body=body, options=options)
-        response = self._send(op.method, request_kwargs)
-        parsed = self._finish(op, response)
-        return RawResponse(parsed, response) if raw else parsed
+    ) -> SyncPage[T]:
+        first = self._first_page(top, skip, limit, options)
 
-    def _page(
-        self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions, raw: bool = False
-    ) -> Any:
-        self._check_paging(args)
-        first = PageParams(top=_int_or_none(args.get("top")), skip=_skip(args))
+        def fetch(params: PageParams) -> PageData[T]:
+            if params.next_link is not None:
+                prepared = self._prepare_next_link(params.next_link, options)
+            else:
+                prepared = self._prepare(self._page_request(build, params, first, skip), options)
+            response = self._send("GET", prepared)
+            self._finish(response)
+            return self._page_data(parse(response), params == first)
 
-        def fetch(params: PageParams) -> PageData[Any]:
-            op, request_kwargs = self._prepare(
-                operation_id, self._page_args(args, params), options=options, next_link=params.next_link
-            )
-            response = self._send(op.method, request_kwargs)
-            return self._page_data(self._finish(op, response), response, params, first)
+        return SyncPage.first(fetch, first, limit=limit)
 
+    def _get_page(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T]],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> SyncPage[T]:
+        return self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
+
+    def _get_page_or_file(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> SyncPage[T] | File:
         try:
-            page = SyncPage.first(fetch, first)
+            return self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
-            return RawResponse(answer.file, answer.response) if raw else answer.file
-        return _raw_page(page) if raw else page
+            return answer.file
 
     def close(self) -> None:
         """Close the connection pool (if this client made it)."""
@@ -483,38 +452,61 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         return await asend_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
 
     async def _request(
+        self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions
+    ) -> T:
+        response = await self._send(request.method, self._prepare(request, options))
+        self._finish(response)
+        return parse(response)
+
+    async def _fetch_pages(
         self,
-        operation_id: str,
-        args: Mapping[str, object],
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
         *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
         options: RequestOptions,
-        body_args: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        raw: bool = False,
-    ) -> Any:
-        op, request_kwargs = self._prepare(operation_id, args, body_args=body_args, body=body, options=options)
-        response = await self._send(op.method, request_kwargs)
-        parsed = self._finish(op, response)
-        return RawResponse(parsed, response) if raw else parsed
+    ) -> AsyncPage[T]:
+        first = self._first_page(top, skip, limit, options)
 
-    async def _page(
-        self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions, raw: bool = False
-    ) -> Any:
-        self._check_paging(args)
-        first = PageParams(top=_int_or_none(args.get("top")), skip=_skip(args))
+        async def fetch(params: PageParams) -> PageData[T]:
+            if params.next_link is not None:
+                prepared = self._prepare_next_link(params.next_link, options)
+            else:
+                prepared = self._prepare(self._page_request(build, params, first, skip), options)
+            response = await self._send("GET", prepared)
+            self._finish(response)
+            return self._page_data(parse(response), params == first)
 
-        async def fetch(params: PageParams) -> PageData[Any]:
-            op, request_kwargs = self._prepare(
-                operation_id, self._page_args(args, params), options=options, next_link=params.next_link
-            )
-            response = await self._send(op.method, request_kwargs)
-            return self._page_data(self._finish(op, response), response, params, first)
+        return await AsyncPage.first(fetch, first, limit=limit)
 
+    async def _get_page(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T]],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> AsyncPage[T]:
+        return await self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
+
+    async def _get_page_or_file(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> AsyncPage[T] | File:
         try:
-            page = await AsyncPage.first(fetch, first)
+            return await self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
-            return RawResponse(answer.file, answer.response) if raw else answer.file
-        return _raw_page(page) if raw else page
+            return answer.file
 
     async def close(self) -> None:
         """Close the connection pool (if this client made it) of the running event loop."""
@@ -529,10 +521,9 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         await self.close()
 
 
-def _raw_page(page: SyncPage[Any] | AsyncPage[Any]) -> RawResponse[Any]:
-    if page.http_response is None:  # pragma: no cover - every page the client fetches has its response
-        raise RuntimeError("page without a response")
-    return RawResponse(page, page.http_response)
+def _requesters(sync: XAPI, async_: AsyncXAPI) -> tuple[SyncRequester, AsyncRequester]:
+    """Never called: mypy checks here that the clients implement what the generated resources call."""
+    return sync, async_
 
 
 def _check_verify(verify: object, http_client: object) -> None:
@@ -551,12 +542,3 @@ def _ssl(verify: bool | str | NotGiven) -> Any:
 
         return ssl.create_default_context(cafile=verify)
     return verify
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _skip(args: Mapping[str, object]) -> int:
-    skip = args.get("skip")
-    return skip if isinstance(skip, int) and not isinstance(skip, bool) else 0

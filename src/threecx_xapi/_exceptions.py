@@ -14,16 +14,18 @@ from typing import Any
 
 import httpx
 
-from ._redact import redacted_request, redacted_response
+from ._redact import redacted_request, redacted_response, shown
 from ._retry_after import parse_retry_after
+
+_EXCERPT_LIMIT = 200
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
-    "BodyError",
     "ConflictError",
     "ErrorDetail",
     "InternalServerError",
@@ -64,21 +66,6 @@ class APITimeoutError(APIConnectionError):
 
     def __init__(self, message: str = "Request timed out.", *, request: httpx.Request | None = None) -> None:
         super().__init__(message, request=request)
-
-
-class BodyError(XAPIError, ValueError):
-    """A request body value that cannot be sent as the schema says; raised before the request is made.
-
-    ``path`` names the field (``peersRequest.DnNumbers[1]``), ``problem`` says what is wrong with it.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}" if path else problem)
-        self.path = path
-        self.problem = problem
-
-    def __reduce__(self) -> tuple[type[BodyError], tuple[str, str]]:
-        return type(self), (self.path, self.problem)
 
 
 class ResponseTooLargeError(XAPIError):
@@ -177,3 +164,42 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """5xx: the PBX (or a proxy in front of it) failed."""
+
+
+class APIResponseValidationError(XAPIError):
+    """A 2xx answer whose body is not what the operation declares (an HTML login page, truncated JSON, ...).
+
+    Carries ``method``, ``url``, ``status_code`` and a short ``excerpt`` of the body, with credentials blanked.
+    """
+
+    def __init__(self, response: httpx.Response, problem: str) -> None:
+        request = response.request
+        self.method = request.method
+        self.url = str(request.url)
+        self.status_code = response.status_code
+        self.problem = problem
+        self.excerpt = _excerpt(response.content)
+        super().__init__(f"{self.method} {self.url}: {self.status_code} answer {problem}; body: {self.excerpt!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_validation_error, (self.method, self.url, self.status_code, self.problem, self.excerpt))
+
+
+def _rebuild_validation_error(
+    method: str, url: str, status_code: int, problem: str, excerpt: str
+) -> APIResponseValidationError:
+    error = APIResponseValidationError.__new__(APIResponseValidationError)
+    error.method, error.url, error.status_code, error.problem, error.excerpt = (
+        method,
+        url,
+        status_code,
+        problem,
+        excerpt,
+    )
+    Exception.__init__(error, f"{method} {url}: {status_code} answer {problem}; body: {excerpt!r}")
+    return error
+
+
+def _excerpt(content: bytes) -> str:
+    """The start of a body: credentials blanked before it is cut, control characters escaped (see _redact)."""
+    return shown(content[: _EXCERPT_LIMIT * 20].decode("utf-8", "replace"), limit=_EXCERPT_LIMIT)

@@ -1,7 +1,7 @@
 """An OData ``$filter`` builder whose literals are always escaped.
 
 Hand-built filter strings break on the first ``O'Brien`` and invite injection, so values go through
-:func:`threecx_xapi_client.odata.literal` (the same quoting every generated endpoint uses) and property
+:func:`threecx_xapi._odata.literal` (the same quoting every generated endpoint uses) and property
 names are checked to be OData identifiers::
 
     F.LastName == "O'Brien"                        # LastName eq 'O''Brien'
@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import ClassVar, NoReturn
 
-from threecx_xapi_client.odata import literal
+from ._odata import literal
 
 __all__ = ["Expr", "F", "Filter", "Operand", "Property", "Raw"]
 

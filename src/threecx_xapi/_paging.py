@@ -1,14 +1,17 @@
-"""Pages over XAPI collections: ``$top``/``$skip`` until a short page, surviving per-entity-set ``$top`` caps.
+"""Pages over XAPI collections: iterate a page and get every item, page by page, as the SDKs people know.
 
-3CX never sends ``@odata.nextLink``; a client pages by ``$skip``, and a page shorter than ``$top`` is the last.
-Some entity sets cap ``$top`` and answer a larger one with 400 ("The limit of '100' for Top query has been
-exceeded"); the pager then continues from the same ``$skip`` with pages of that size, so asking for more than
-the cap costs one request, never data. A next link, if a server sends one, is followed as is.
+``for user in pbx.users.list_user(top=100)`` walks every user across pages (``async for`` on ``AsyncPage``);
+``page.items`` is the current page, ``page.iter_pages()`` goes page by page, and ``limit=`` on the call stops
+after that many items.
 
-Positions are absolute: each page advances ``$skip`` by the number of items actually received (a server that
-returns more than ``$top`` loses nothing), and paging stops at a short or empty page, or once ``@odata.count``
-is reached. A server that sends full pages forever is paged until the data ends; one that repeats a next link
-is stopped with :class:`RuntimeError` before a page is fetched twice.
+3CX never sends ``@odata.nextLink``; the client pages by ``$skip``. Positions are absolute: each page
+advances ``$skip`` by the items actually received. Paging ends at an empty page, at a short page when the
+total is unknown, once ``@odata.count`` is reached (a short page with more counted is a silent ``$top`` cap,
+and paging goes on), or at ``limit``. Some entity sets cap ``$top`` and answer a larger one with 400 ("The limit
+of '100' for Top query has been exceeded"); paging then continues from the same ``$skip`` in pages of the cap.
+A server that answers the same page twice (one ignoring ``$skip``) or repeats a next link raises
+:class:`XAPIError` instead of looping. ``$skip`` paging cannot see items inserted or deleted between pages; a
+changed ``@odata.count`` is reported with :class:`PageDriftWarning`.
 """
 
 from __future__ import annotations
@@ -16,27 +19,37 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import sys
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeAlias, TypeVar
 
 import httpx
 
-from ._exceptions import BadRequestError
+from ._exceptions import BadRequestError, XAPIError
 
 __all__ = [
     "AsyncFetch",
     "AsyncPage",
     "Fetch",
     "PageData",
+    "PageDriftWarning",
     "PageParams",
     "SyncPage",
+    "first_top",
     "top_cap_from_error",
 ]
 
 logger = logging.getLogger("threecx_xapi")
 
 T = TypeVar("T")
+
+
+class PageDriftWarning(UserWarning):
+    """``@odata.count`` changed between pages: items were added or removed while paging by ``$skip``, so some
+    may have been skipped or seen twice."""
+
 
 # The ASP.NET OData text: "The limit of '100' for Top query has been exceeded. The value from the incoming ..."
 _TOP_CAP = re.compile(r"limit of\s+'?(\d+)'?\s+for\s+top\s+query\s+has\s+been\s+exceeded", re.IGNORECASE)
@@ -139,6 +152,24 @@ async def _afetch(fetch: AsyncFetch[T], params: PageParams) -> tuple[PageData[T]
         params = capped
 
 
+def first_top(top: int | None, limit: int | None) -> int | None:
+    """The ``$top`` of the first page: the caller's, lowered to ``limit`` (and ``limit`` alone when no top)."""
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
+    if limit is None:
+        return top
+    return limit if top is None else min(top, limit)
+
+
+def _warn(message: str) -> None:
+    """Warn at the first frame outside this package: the user's ``for`` loop, not our generator."""
+    level, frame = 1, sys._getframe(1)
+    package = __name__.rsplit(".", 1)[0] + "."
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(package):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    warnings.warn(PageDriftWarning(message), stacklevel=level)
+
+
 class _Page(Generic[T]):
     """What sync and async pages share: the data, and the arithmetic of what comes next."""
 
@@ -154,25 +185,22 @@ class _Page(Generic[T]):
         data: PageData[T],
         params: PageParams,
         *,
+        limit: int | None = None,
         window_start: int | None = None,
         seen_links: frozenset[str] = frozenset(),
     ) -> None:
-        self.items = data.items
+        self.items = data.items if limit is None or len(data.items) <= limit else data.items[:limit]
         self.count = data.count
         self.next_link = data.next_link
         self.context = data.context
         self.http_response = data.http_response
         self.params = params
+        self._received = len(data.items)
+        self._limit_left = None if limit is None else limit - len(self.items)  # items still wanted after this page
         # Where the last $top/$skip request started: a server splitting that request into next-linked parts
         # has delivered it all only once the parts add up to $top.
         self._window_start = params.skip if window_start is None else window_start
         self._seen_links = seen_links  # the next links followed to reach this page
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
 
     def __repr__(self) -> str:
         p = self.params
@@ -183,16 +211,22 @@ class _Page(Generic[T]):
 
     def next_page_params(self) -> PageParams | None:
         """The request for the next page, or None when this page is the last."""
-        end = self.params.skip + len(self.items)
-        if self.next_link is not None:
-            return PageParams(self.params.top, end, self.next_link)
+        if self._limit_left is not None and self._limit_left <= 0:
+            return None
+        end = self.params.skip + self._received
         top = self.params.top
+        if self._limit_left is not None and top is not None:
+            top = min(top, self._limit_left)
+        if self.next_link is not None:
+            return PageParams(top, end, self.next_link)
         if top is None:  # without $top, 3CX answers with the whole set
             return None
         received = end - self._window_start
-        if received == 0 or received < top:  # an empty or short answer is the end
+        if received == 0:
             return None
-        if self.count is not None and end >= self.count:
+        if self.count is not None:  # a short page with more counted is a silent $top cap: go on
+            return PageParams(top, end) if end < self.count else None
+        if received < (self.params.top or 0):  # a short answer is the end
             return None
         return PageParams(top, end)
 
@@ -200,17 +234,35 @@ class _Page(Generic[T]):
         """The next request, and the window start and followed links to hand to the page it fetches."""
         params = self.next_page_params()
         if params is None:
-            raise RuntimeError("no next page")
+            raise XAPIError("no next page")
         link = params.next_link
         if link is None:
             return params, None, self._seen_links
         if link in self._seen_links:
-            raise RuntimeError(f"the server sent @odata.nextLink {link!r} again; stopping instead of looping")
+            raise XAPIError(f"the server sent @odata.nextLink {link!r} again; stopping instead of looping")
         return params, self._window_start, self._seen_links | {link}
+
+    def _check_follows(self, following: _Page[T]) -> None:
+        """Refuse a repeated page (a server ignoring ``$skip``); report a changed ``@odata.count``."""
+        mine, theirs = self.http_response, following.http_response
+        same_body = mine is None or theirs is None or not mine.content or mine.content == theirs.content
+        if following.items and following.items == self.items and same_body:
+            where = "the collection"
+            with contextlib.suppress(RuntimeError):  # a response built without a request has none
+                where = theirs.request.url.path if theirs is not None else where
+            raise XAPIError(
+                f"{where}: the server answered $skip={following.params.skip} with the same page as "
+                f"$skip={self.params.skip}; it seems to ignore $skip, so paging stops instead of looping"
+            )
+        if self.count is not None and following.count is not None and self.count != following.count:
+            _warn(
+                f"@odata.count changed from {self.count} to {following.count} while paging: items were added or "
+                "removed, so $skip paging may have skipped or repeated some"
+            )
 
 
 class SyncPage(_Page[T]):
-    """One page of a collection; :meth:`auto_paging` iterates every item across pages, fetching as it goes."""
+    """One page of a collection. Iterating it yields every item from here to the end, fetching as it goes."""
 
     def __init__(
         self,
@@ -218,22 +270,27 @@ class SyncPage(_Page[T]):
         params: PageParams,
         fetch: Fetch[T],
         *,
+        limit: int | None = None,
         window_start: int | None = None,
         seen_links: frozenset[str] = frozenset(),
     ) -> None:
-        super().__init__(data, params, window_start=window_start, seen_links=seen_links)
+        super().__init__(data, params, limit=limit, window_start=window_start, seen_links=seen_links)
         self._fetch_page = fetch
 
     @classmethod
-    def first(cls, fetch: Fetch[T], params: PageParams) -> SyncPage[T]:
+    def first(cls, fetch: Fetch[T], params: PageParams, *, limit: int | None = None) -> SyncPage[T]:
         """Fetch the first page; a ``$top`` cap lowers ``params.top`` to it instead of failing."""
         data, params = _fetch(fetch, params)
-        return cls(data, params, fetch)
+        return cls(data, params, fetch, limit=limit)
 
     def get_next_page(self) -> SyncPage[T]:
         params, window_start, seen_links = self._next()
         data, params = _fetch(self._fetch_page, params)
-        return type(self)(data, params, self._fetch_page, window_start=window_start, seen_links=seen_links)
+        page = type(self)(
+            data, params, self._fetch_page, limit=self._limit_left, window_start=window_start, seen_links=seen_links
+        )
+        self._check_follows(page)
+        return page
 
     def iter_pages(self) -> Iterator[SyncPage[T]]:
         """This page, then each next one."""
@@ -244,14 +301,18 @@ class SyncPage(_Page[T]):
                 return
             page = page.get_next_page()
 
-    def auto_paging(self) -> Iterator[T]:
-        """Every item, from this page's first to the collection's last."""
+    def __iter__(self) -> Iterator[T]:
+        """Every item, from this page's first to the collection's last (or ``limit``)."""
         for page in self.iter_pages():
             yield from page.items
 
+    def auto_paging(self) -> Iterator[T]:
+        """The same as iterating the page: every item across pages."""
+        return iter(self)
+
 
 class AsyncPage(_Page[T]):
-    """The async twin of :class:`SyncPage`: ``await page.get_next_page()``, ``async for item in page.auto_paging()``."""
+    """The async twin of :class:`SyncPage`: ``async for item in page`` walks every item across pages."""
 
     def __init__(
         self,
@@ -259,22 +320,27 @@ class AsyncPage(_Page[T]):
         params: PageParams,
         fetch: AsyncFetch[T],
         *,
+        limit: int | None = None,
         window_start: int | None = None,
         seen_links: frozenset[str] = frozenset(),
     ) -> None:
-        super().__init__(data, params, window_start=window_start, seen_links=seen_links)
+        super().__init__(data, params, limit=limit, window_start=window_start, seen_links=seen_links)
         self._fetch_page = fetch
 
     @classmethod
-    async def first(cls, fetch: AsyncFetch[T], params: PageParams) -> AsyncPage[T]:
+    async def first(cls, fetch: AsyncFetch[T], params: PageParams, *, limit: int | None = None) -> AsyncPage[T]:
         """Fetch the first page; a ``$top`` cap lowers ``params.top`` to it instead of failing."""
         data, params = await _afetch(fetch, params)
-        return cls(data, params, fetch)
+        return cls(data, params, fetch, limit=limit)
 
     async def get_next_page(self) -> AsyncPage[T]:
         params, window_start, seen_links = self._next()
         data, params = await _afetch(self._fetch_page, params)
-        return type(self)(data, params, self._fetch_page, window_start=window_start, seen_links=seen_links)
+        page = type(self)(
+            data, params, self._fetch_page, limit=self._limit_left, window_start=window_start, seen_links=seen_links
+        )
+        self._check_follows(page)
+        return page
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[T]]:
         """This page, then each next one."""
@@ -285,8 +351,12 @@ class AsyncPage(_Page[T]):
                 return
             page = await page.get_next_page()
 
-    async def auto_paging(self) -> AsyncIterator[T]:
-        """Every item, from this page's first to the collection's last."""
+    async def __aiter__(self) -> AsyncIterator[T]:
+        """Every item, from this page's first to the collection's last (or ``limit``)."""
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
+
+    def auto_paging(self) -> AsyncIterator[T]:
+        """The same as ``async for`` over the page: every item across pages."""
+        return self.__aiter__()

@@ -1,41 +1,98 @@
 """Base classes of the generated resources (``pbx.users``, ``pbx.backups``, ...).
 
-The resource classes themselves are generated from the registry (``threecx_xapi_client.resources``): one
-typed method per operation that names its operation and hands its arguments to the client. The raw variants
-(``pbx.users.with_raw_response``) return a ``RawResponse`` with the ``httpx.Response`` beside the value.
+A generated resource method builds its request with its endpoint module and hands it here, with the
+module's ``parse`` function; the client owns everything else (body checks, auth, retries, status errors).
+The client is typed by the protocols below, so the generated code never imports the client itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Protocol, TypeAlias, TypeVar
 
-from ._types import NOT_GIVEN, RequestOptions
+import httpx
 
-__all__ = ["AsyncAPIResource", "SyncAPIResource"]
+from ._endpoint import EndpointRequest
+from ._files import File
+from ._paging import AsyncPage, PageData, SyncPage
+from ._types import RequestOptions
+
+__all__ = ["AsyncAPIResource", "AsyncRequester", "PageRequest", "SyncAPIResource", "SyncRequester"]
+
+T = TypeVar("T")
+
+PageRequest: TypeAlias = Callable[[int | None, int | None], EndpointRequest]
+"""Builds the request for one page from ``$top`` and ``$skip``."""
+
+
+class SyncRequester(Protocol):
+    """What a resource needs of ``XAPI``."""
+
+    def _request(
+        self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions
+    ) -> T: ...
+
+    def _get_page(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T]],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> SyncPage[T]: ...
+
+    def _get_page_or_file(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> SyncPage[T] | File: ...
+
+
+class AsyncRequester(Protocol):
+    """What a resource needs of ``AsyncXAPI``."""
+
+    async def _request(
+        self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions
+    ) -> T: ...
+
+    async def _get_page(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T]],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> AsyncPage[T]: ...
+
+    async def _get_page_or_file(
+        self,
+        build: PageRequest,
+        parse: Callable[[httpx.Response], PageData[T] | File],
+        *,
+        top: int | None,
+        skip: int | None,
+        limit: int | None,
+        options: RequestOptions,
+    ) -> AsyncPage[T] | File: ...
 
 
 class SyncAPIResource:
     """A group of operations (one XAPI tag) on an ``XAPI`` client."""
 
-    _raw: ClassVar[bool] = False
-
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: SyncRequester) -> None:
         self._client = client
-
-    def _request(
-        self,
-        operation_id: str,
-        args: Mapping[str, object],
-        *,
-        options: RequestOptions,
-        body_args: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-    ) -> Any:
-        return self._client._request(operation_id, args, options=options, body_args=body_args, body=body, raw=self._raw)
-
-    def _page(self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions) -> Any:
-        return self._client._page(operation_id, args, options=options, raw=self._raw)
+        self._request = client._request
+        self._get_page = client._get_page
+        self._get_page_or_file = client._get_page_or_file
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"
@@ -44,26 +101,11 @@ class SyncAPIResource:
 class AsyncAPIResource:
     """A group of operations (one XAPI tag) on an ``AsyncXAPI`` client."""
 
-    _raw: ClassVar[bool] = False
-
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: AsyncRequester) -> None:
         self._client = client
-
-    async def _request(
-        self,
-        operation_id: str,
-        args: Mapping[str, object],
-        *,
-        options: RequestOptions,
-        body_args: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-    ) -> Any:
-        return await self._client._request(
-            operation_id, args, options=options, body_args=body_args, body=body, raw=self._raw
-        )
-
-    async def _page(self, operation_id: str, args: Mapping[str, object], *, options: RequestOptions) -> Any:
-        return await self._client._page(operation_id, args, options=options, raw=self._raw)
+        self._request = client._request
+        self._get_page = client._get_page
+        self._get_page_or_file = client._get_page_or_file
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._client!r}>"

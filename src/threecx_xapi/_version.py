@@ -120,7 +120,7 @@ def package_version() -> str:
 
 @cache
 def _document() -> dict[str, Any]:
-    from threecx_xapi_client import registry
+    from . import _registry as registry
 
     return registry.document()
 

@@ -11,7 +11,7 @@ exercise the encoding the SDK is responsible for:
   (``'O''Brien'``), a space, the empty string ``''``, ``null`` for nullable strings, date-times in UTC and
   with an offset, negative and positive integers, both booleans;
 * entity bodies carry a few scalar fields of the entity type (never its key, alternate keys or the unique
-  e-mail address, which a PBX refuses twice), action bodies every declared parameter;
+  e-mail address or the Number, which a PBX refuses twice), action bodies every declared parameter;
 * OData options are passed wherever the operation takes them: ``$top``, ``$skip``, ``$count``, and
   ``$select``/``$orderby``/``$filter``/``$expand`` with property names of the item type, and ``$search`` on
   some (not on all: a search usually empties the page, and an empty page proves nothing about item parsing).
@@ -30,9 +30,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from threecx_xapi_client import registry
-
 from threecx_xapi import F, Filter
+from threecx_xapi import _registry as registry
 from threecx_xapi.testing import State
 
 __all__ = ["Call", "build_calls", "operations", "resource_method", "schemas"]
@@ -56,8 +55,8 @@ _ODATA_KEYWORDS = {
 }
 # Operations that remove records: they get keys nobody else uses and run last in a pass.
 _DESTRUCTIVE = re.compile(r"Delete|Drop|Purge")
-# Fields a PBX keeps unique; sent twice (sync, then async after a reset is fine, twice in one pass is not).
-_UNIQUE_FIELDS = frozenset({"EmailAddress"})
+# Fields a PBX keeps unique (a Number is unique across every DN-bearing set); never sent in entity bodies.
+_UNIQUE_FIELDS = frozenset({"EmailAddress", "Number"})
 _SEARCH_EVERY = 3  # $search on every third operation with text items: a search usually empties the page
 
 

@@ -23,9 +23,8 @@ from typing import Any
 
 import httpx
 from threecx_xapi_client import models
-from threecx_xapi_client.types import File
 
-from threecx_xapi import AsyncPage, SyncPage
+from threecx_xapi import AsyncPage, File, SyncPage
 
 __all__ = ["Declared", "declared", "problem"]
 

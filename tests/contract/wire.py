@@ -54,9 +54,9 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.datatypes import PathOperationServer
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
-from threecx_xapi_client import registry
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from threecx_xapi import _registry as registry
 from threecx_xapi.testing import RecordedRequest
 
 __all__ = [

@@ -765,24 +765,26 @@ def test_patch_sends_exactly_the_given_fields(make_fake: Any, body: Any) -> None
 
 
 def test_raw_response_gives_status_headers_and_the_parsed_value(make_fake: Any) -> None:
-    fake = make_fake(
-        lambda request: httpx.Response(200, json=user_json(request), headers={"X-3CX-Version": "20.0.8.1109"})
-    )
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = {"value": []} if request.url.path.endswith("/Contacts") else user_json(request)
+        return httpx.Response(200, json=body, headers={"X-3CX-Version": "20.0.10.1109"})
+
+    fake = make_fake(answer)
     pbx = fake.client()
 
     raw = pbx.users.with_raw_response.get_user(1)
 
     assert isinstance(raw, RawResponse)
     assert raw.status_code == 200
-    assert raw.headers["X-3CX-Version"] == "20.0.8.1109"
-    assert raw.xapi_version == "20.0.8.1109"
+    assert raw.headers["X-3CX-Version"] == "20.0.10.1109"
+    assert raw.xapi_version == "20.0.10.1109"
     assert (raw.parsed.id, raw.parsed.first_name) == (1, "Ada")
     assert raw.parse() is raw.parsed
     assert raw.http_response.request.url.raw_path == b"/xapi/v1/Users(1)"
 
     page = pbx.contacts.with_raw_response.list_contact(top=5)
     assert isinstance(page.parsed, SyncPage)
-    assert page.xapi_version == "20.0.8.1109"
+    assert page.xapi_version == "20.0.10.1109"
 
 
 def test_raw_response_still_raises_status_errors(make_fake: Any) -> None:

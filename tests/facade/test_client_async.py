@@ -478,7 +478,7 @@ def test_patch_sends_exactly_the_given_fields(make_fake: Any, body: Any) -> None
 
 
 def test_raw_response_gives_status_headers_and_the_parsed_value(make_fake: Any) -> None:
-    fake = make_fake(lambda request: httpx.Response(200, json=user_json(), headers={"X-3CX-Version": "20.0.8.1109"}))
+    fake = make_fake(lambda request: httpx.Response(200, json=user_json(), headers={"X-3CX-Version": "20.0.10.1109"}))
 
     async def main() -> Any:
         return await fake.async_client().users.with_raw_response.get_user(1)
@@ -486,7 +486,7 @@ def test_raw_response_gives_status_headers_and_the_parsed_value(make_fake: Any) 
     raw = run(main)
     assert isinstance(raw, RawResponse)
     assert raw.status_code == 200
-    assert raw.headers["X-3CX-Version"] == raw.xapi_version == "20.0.8.1109"
+    assert raw.headers["X-3CX-Version"] == raw.xapi_version == "20.0.10.1109"
     assert (raw.parsed.id, raw.parsed.first_name) == (1, "Ada")
 
 

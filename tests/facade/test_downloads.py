@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from threecx_xapi_client.types import File
 
-from threecx_xapi import XAPI, SyncPage, XAPIError
+from threecx_xapi import XAPI, File, SyncPage, XAPIError
 
 CSV = b"Number,FirstName\r\n100,Ada\r\n101,Linus\r\n"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threecx_xapi._exceptions import BadRequestError, NotFoundError
+from threecx_xapi._exceptions import BadRequestError, NotFoundError, XAPIError
 from threecx_xapi._paging import AsyncPage, PageData, PageParams, SyncPage, top_cap_from_error
 from threecx_xapi._status_errors import status_error_from_response
 
@@ -154,10 +154,10 @@ def test_page_params_reject_negative_numbers() -> None:
 def test_pages_of_top_until_a_short_page(mode: str) -> None:
     fake = FakeSet(250)
     got = pages(fake, PageParams(100, 0), mode)
-    assert [len(p) for p in got] == [100, 100, 50]
+    assert [len(p.items) for p in got] == [100, 100, 50]
     assert [p.params for p in got] == [PageParams(100, 0), PageParams(100, 100), PageParams(100, 200)]
     assert fake.tops_and_skips() == [(100, 0), (100, 100), (100, 200)]
-    assert [item for p in got for item in p] == list(range(1, 251))
+    assert [item for p in got for item in p.items] == list(range(1, 251))
     assert got[0].context == CONTEXT and isinstance(got[0].http_response, httpx.Response)
     assert [p.has_next_page() for p in got] == [True, True, False]
 
@@ -173,9 +173,9 @@ def test_auto_paging_yields_every_item_once_in_order(mode: str) -> None:
 def test_exact_multiple_ends_at_an_empty_page(mode: str) -> None:
     fake = FakeSet(200)
     got = pages(fake, PageParams(100, 0), mode)
-    assert [len(p) for p in got] == [100, 100, 0]
+    assert [len(p.items) for p in got] == [100, 100, 0]
     assert fake.tops_and_skips() == [(100, 0), (100, 100), (100, 200)]
-    assert [item for p in got for item in p] == list(range(1, 201))
+    assert [item for p in got for item in p.items] == list(range(1, 201))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -193,7 +193,7 @@ def test_count_stops_before_an_empty_page(mode: str) -> None:
 def test_without_top_the_first_page_is_everything(mode: str) -> None:
     fake = FakeSet(250)
     page = first(fake, PageParams(None, 0), mode)
-    assert list(page) == list(range(1, 251))
+    assert page.items == list(range(1, 251))
     assert not page.has_next_page() and page.next_page_params() is None
     assert everything(fake, PageParams(None, 0), mode) == list(range(1, 251))
     assert len(fake.calls) == 2  # one per paging, never a second request
@@ -203,9 +203,9 @@ def test_without_top_the_first_page_is_everything(mode: str) -> None:
 def test_more_items_than_top_are_kept_and_skip_advances_by_them(mode: str) -> None:
     fake = FakeSet(250, extra=20)
     got = pages(fake, PageParams(100, 0), mode)
-    assert [len(p) for p in got] == [120, 120, 10]
+    assert [len(p.items) for p in got] == [120, 120, 10]
     assert fake.tops_and_skips() == [(100, 0), (100, 120), (100, 240)]
-    assert [item for p in got for item in p] == list(range(1, 251))
+    assert [item for p in got for item in p.items] == list(range(1, 251))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -217,12 +217,12 @@ def test_starting_skip_is_honoured(mode: str) -> None:
 
 def test_no_next_page_is_a_runtime_error() -> None:
     page = SyncPage.first(FakeSet(5), PageParams(10, 0))
-    with pytest.raises(RuntimeError, match="no next page"):
+    with pytest.raises(XAPIError, match="no next page"):
         page.get_next_page()
 
     async def main() -> None:
         page = await AsyncPage.first(FakeSet(5).fetch_async, PageParams(10, 0))
-        with pytest.raises(RuntimeError, match="no next page"):
+        with pytest.raises(XAPIError, match="no next page"):
             await page.get_next_page()
 
     asyncio.run(main())
@@ -231,7 +231,7 @@ def test_no_next_page_is_a_runtime_error() -> None:
 def test_top_zero_asks_once() -> None:
     fake = FakeSet(10)
     page = SyncPage.first(fake, PageParams(0, 0))
-    assert len(page) == 0 and not page.has_next_page()
+    assert len(page.items) == 0 and not page.has_next_page()
     assert list(page.auto_paging()) == []
     assert len(fake.calls) == 1
 
@@ -244,7 +244,7 @@ def test_top_above_the_cap_gives_pages_of_the_cap(mode: str, caplog: pytest.LogC
     fake = FakeSet(250, cap=100)
     with caplog.at_level(logging.WARNING, logger="threecx_xapi"):
         page = first(fake, PageParams(500, 0), mode)
-    assert len(page) == 100 and page.params == PageParams(100, 0)
+    assert len(page.items) == 100 and page.params == PageParams(100, 0)
     assert page.has_next_page() and page.next_page_params() == PageParams(100, 100)
     assert fake.tops_and_skips() == [(500, 0), (100, 0)]
     [record] = caplog.records
@@ -342,10 +342,10 @@ def test_an_error_on_a_later_page_propagates_after_the_earlier_items() -> None:
 def test_next_links_are_followed_as_is(mode: str) -> None:
     fake = FakeSet(250, page_size=40)
     got = pages(fake, PageParams(None, 0), mode)
-    assert [len(p) for p in got] == [40] * 6 + [10]
+    assert [len(p.items) for p in got] == [40] * 6 + [10]
     assert fake.calls[1] == PageParams(None, 40, f"{URL}?$skip=40")
     assert [p.next_link for p in fake.calls] == [None] + [f"{URL}?$skip={40 * i}" for i in range(1, 7)]
-    assert [item for p in got for item in p] == list(range(1, 251))
+    assert [item for p in got for item in p.items] == list(range(1, 251))
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -369,7 +369,7 @@ def test_a_repeated_next_link_stops_the_loop(mode: str) -> None:
         return stuck(params)
 
     seen: list[int] = []
-    with pytest.raises(RuntimeError, match=r"skiptoken=abc"):
+    with pytest.raises(XAPIError, match=r"skiptoken=abc"):
         if mode == "sync":
             for item in SyncPage.first(stuck, PageParams(None, 0)).auto_paging():
                 seen.append(item)
@@ -390,14 +390,14 @@ def test_a_next_link_cycle_stops_the_loop() -> None:
     def cycle(params: PageParams) -> PageData[str]:
         return PageData([str(params.next_link)], next_link=links[params.next_link])
 
-    with pytest.raises(RuntimeError, match="'A'"):
+    with pytest.raises(XAPIError, match="'A'"):
         list(SyncPage.first(cycle, PageParams(None, 0)).auto_paging())
 
 
 def test_refetching_the_next_page_is_not_a_loop() -> None:
     fake = FakeSet(100, page_size=30)
     page = SyncPage.first(fake, PageParams(None, 0))
-    assert list(page.get_next_page()) == list(page.get_next_page()) == list(range(31, 61))
+    assert page.get_next_page().items == page.get_next_page().items == list(range(31, 61))
 
 
 # -- no loss, no duplicates ------------------------------------------------------------------------------

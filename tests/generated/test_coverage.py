@@ -1,12 +1,15 @@
 """The generated client covers exactly the operations of the XAPI document, and every one of them is callable.
 
 The document is parsed here on its own (not through the generator's registry), so a registry that lost, renamed or
-reordered an operation or a parameter is caught. One wire test per operation then checks that the URL each
-endpoint sends is the document's path template with every placeholder replaced by the right OData literal.
+reordered an operation or a parameter is caught. Every registry operation has an endpoint module with ``build``,
+``parse`` and its constants, and a method ``pbx.<resource>.<function>`` on ``XAPI`` and ``AsyncXAPI`` taking
+``build``'s arguments. A wire pass per client then calls every operation and checks that the URL it sends is the
+document's path template with every placeholder replaced by the right OData literal.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
 import inspect
@@ -15,23 +18,23 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from threecx_xapi_client import Client
 
 from generator.yaml12 import load_yaml
+from threecx_xapi import XAPI, APIStatusError, AsyncXAPI
+from threecx_xapi._endpoint import BodySpec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "xapi-20.0.10.yaml"
 REGISTRY = ROOT / "generated" / "threecx_xapi_client" / "registry.json"
-BASE = "https://pbx.example.com/xapi/v1"
+BASE = "https://pbx.example.com"  # XAPI sends to <BASE>/xapi/v1
 METHODS = ("get", "put", "post", "patch", "delete")
-ENTRY_POINTS = ("sync", "sync_detailed", "asyncio", "asyncio_detailed")
 # A lazy models package keeps this at one to nine model modules per endpoint (users.update_user is the largest).
 HANDFUL = 10
 
@@ -132,22 +135,88 @@ def test_registry_parameters_and_bodies_match_the_document() -> None:
 
 
 @pytest.mark.parametrize("op", registry(), ids=lambda o: o["operation_id"])
-def test_every_module_imports_with_four_entry_points(op: dict[str, Any]) -> None:
+def test_every_module_has_build_parse_and_its_constants(op: dict[str, Any]) -> None:
     module = importlib.import_module(op["module"])
     assert op["module"].rsplit(".", 1)[1] == op["function"]
-    for name in ENTRY_POINTS:
-        fn = getattr(module, name, None)
-        assert callable(fn), f"{op['module']}.{name} is missing"
-        assert inspect.iscoroutinefunction(fn) == name.startswith("asyncio")
-    sig = inspect.signature(module.sync_detailed)
-    positional = [n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-    keyword = {n for n, p in sig.parameters.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert op["operation_id"] == module.OPERATION_ID
+    assert op["method"] == module.METHOD
+    assert op["path"] == module.PATH
+    assert callable(module.parse)
+    assert list(inspect.signature(module.parse).parameters) == ["response"]
+    body = op["body"]
+    if body is None:
+        assert module.BODY is None
+    else:
+        spec = module.BODY
+        assert isinstance(spec, BodySpec)
+        assert (spec.kind, spec.required, spec.model, spec.content_type) == (
+            body["kind"],
+            body["required"],
+            body["model"],
+            body["content_type"],
+        )
+        assert spec.schema == body["declared_schema"]
+        if spec.kind == "parameters":  # an entity is described by its component alone
+            assert [(p.name, p.python_name) for p in spec.properties] == [
+                (p["name"], p["python_name"]) for p in body["properties"]
+            ]
+        else:
+            assert spec.properties == ()
+    positional, keyword = signature_names(module.build)
     ordered = sorted(op["parameters"], key=lambda p: p["order"])
     # path parameters are positional, in the document's order; everything else is keyword-only
     assert positional == [p["python_name"] for p in ordered if p["location"] == "path"]
-    assert {p["python_name"] for p in ordered if p["location"] != "path"} | {"client"} <= keyword
+    assert keyword == {keyword_of(p) for p in ordered if p["location"] != "path"} | body_arguments(op)
+    assert not inspect.iscoroutinefunction(module.build)
+
+
+@pytest.mark.parametrize("op", registry(), ids=lambda o: o["operation_id"])
+def test_every_operation_is_a_method_of_xapi_and_asyncxapi_with_builds_arguments(op: dict[str, Any]) -> None:
+    positional, keyword = signature_names(importlib.import_module(op["module"]).build)
+    options = {"extra_headers", "extra_query", "timeout"}
     if op["body"] is not None:
-        assert "body" in keyword
+        options.add("extra_body")
+    if op["response"]["collection_item"] is not None and "top" in keyword:
+        options.add("limit")  # a paged operation
+    for client in (SYNC_CLIENT, ASYNC_CLIENT):
+        method = getattr(getattr(client, op["resource"]), op["function"])
+        assert inspect.iscoroutinefunction(method) == isinstance(client, AsyncXAPI)
+        assert signature_names(method) == (positional, keyword | options)
+
+
+def signature_names(fn: Callable[..., Any]) -> tuple[list[str], set[str]]:
+    """A function's positional parameter names, in order, and its keyword-only ones."""
+    parameters = inspect.signature(fn).parameters.values()
+    assert not [p for p in parameters if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY)]
+    positional = [p.name for p in parameters if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    return positional, {p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def keyword_of(parameter: dict[str, Any]) -> str:
+    """The keyword argument of a query or header parameter: an OData option by its name (``$filter`` is ``filter``;
+    the registry's ``python_name`` for it is the generator's ``filter_``), anything else by its Python name."""
+    if parameter["kind"] == "odata-option":
+        assert parameter["name"].startswith("$")
+        return str(parameter["name"][1:])
+    return str(parameter["python_name"])
+
+
+def body_arguments(op: dict[str, Any]) -> set[str]:
+    """``body`` for an entity body; one keyword argument per field, by its Python name, for action parameters."""
+    body = op["body"]
+    if body is None:
+        return set()
+    if body["kind"] == "entity":
+        return {"body"}
+    return {p["python_name"] for p in body["properties"]}
+
+
+def never_called(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"no request expected, sent {request.method} {request.url}")
+
+
+SYNC_CLIENT = XAPI(BASE, token="t", http_client=httpx.Client(transport=httpx.MockTransport(never_called)))
+ASYNC_CLIENT = AsyncXAPI(BASE, token="t", http_client=httpx.AsyncClient(transport=httpx.MockTransport(never_called)))
 
 
 # --- every operation on the wire --------------------------------------------------------------------------
@@ -172,16 +241,14 @@ def sample(schema: dict[str, Any]) -> tuple[object, str]:
     raise AssertionError(f"no sample for {schema}")
 
 
-def test_every_operation_sends_the_documents_path() -> None:
-    seen: list[httpx.Request] = []
+Call = tuple[str, str, str, str, dict[str, Any], str, bool, bool]
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(500)
 
-    client = Client(base_url=BASE).set_httpx_client(httpx.Client(base_url=BASE, transport=httpx.MockTransport(handler)))
+def planned_calls() -> list[Call]:
+    """For each operation of the document: resource, SDK method, method, path, arguments, expected raw path,
+    whether an If-Match header is expected and whether a JSON body is."""
     by_key = registry_by_key()
-    problems: list[str] = []
+    calls: list[Call] = []
     for method, path, op in doc_operations():
         rec = by_key[(method, path)]
         names = {(p["location"], p["name"]): p["python_name"] for p in rec["parameters"]}
@@ -194,30 +261,88 @@ def test_every_operation_sends_the_documents_path() -> None:
                 expected = expected.replace("{" + p["name"] + "}", text)
             elif p["in"] == "header":
                 kwargs[names[("header", p["name"])]] = 'W/"1"'
-        if rec["body"] is not None:
-            model = getattr(importlib.import_module(rec["body"]["module"]), rec["body"]["model"])
-            kwargs["body"] = model.from_dict({})
-        module = importlib.import_module(rec["module"])
+        body = rec["body"]
+        if body is not None and body["kind"] == "entity":
+            kwargs["body"] = {}
+        # An entity body is sent as given ({}); action parameters with none given are {} when the body is
+        # required and no body at all when it is optional.
+        sends_body = body is not None and (body["kind"] == "entity" or body["required"])
+        if_match = any(p["in"] == "header" for p in doc_parameters(op))
+        raw = "/xapi/v1" + expected
+        calls.append((rec["resource"], rec["function"], method, path, kwargs, raw, if_match, sends_body))
+    return calls
+
+
+def check_sent(call: Call, seen: list[httpx.Request], error: APIStatusError | None) -> list[str]:
+    _, _, method, path, _, expected, if_match, sends_body = call
+    if error is None or error.status_code != 500:
+        return [f"{method} {path}: expected an APIStatusError with status 500, got {error!r}"]
+    if len(seen) != 1:
+        return [f"{method} {path}: {len(seen)} requests"]
+    problems: list[str] = []
+    request = seen[0]
+    if request.method != method:
+        problems.append(f"{method} {path}: sent {request.method}")
+    if request.url.raw_path.decode("ascii") != expected:
+        problems.append(f"{method} {path}: sent {request.url.raw_path!r}, expected {expected}")
+    if if_match != (request.headers.get("If-Match") == 'W/"1"') or (not if_match and "If-Match" in request.headers):
+        problems.append(f"{method} {path}: If-Match header {request.headers.get('If-Match')!r}")
+    if request.headers.get("Authorization") != "Bearer t":
+        problems.append(f"{method} {path}: Authorization header missing")
+    if sends_body:
+        if request.headers.get("content-type") != "application/json" or json.loads(request.content) != {}:
+            problems.append(f"{method} {path}: body {request.content!r}")
+    elif request.content != b"" or "content-type" in request.headers:
+        problems.append(f"{method} {path}: unexpected body {request.content!r}")
+    return problems
+
+
+def test_every_operation_sends_the_documents_path() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    pbx = XAPI(BASE, token="t", max_retries=0, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    problems: list[str] = []
+    calls = planned_calls()
+    assert len(calls) == 601
+    for call in calls:
+        resource, function, _, _, kwargs, _, _, _ = call
         seen.clear()
-        response = module.sync_detailed(client=client, **kwargs)
-        assert response.status_code == 500
-        assert response.parsed is None
-        if len(seen) != 1:
-            problems.append(f"{method} {path}: {len(seen)} requests")
-            continue
-        request = seen[0]
-        if request.method != method:
-            problems.append(f"{method} {path}: sent {request.method}")
-        if request.url.raw_path.decode("ascii") != "/xapi/v1" + expected:
-            problems.append(f"{method} {path}: sent {request.url.raw_path!r}, expected /xapi/v1{expected}")
-        if any(p["in"] == "header" for p in doc_parameters(op)) and request.headers.get("If-Match") != 'W/"1"':
-            problems.append(f"{method} {path}: If-Match header missing")
-        if rec["body"] is not None:
-            if request.headers.get("content-type") != "application/json" or json.loads(request.content) != {}:
-                problems.append(f"{method} {path}: body {request.content!r}")
-        elif request.content != b"":
-            problems.append(f"{method} {path}: unexpected body {request.content!r}")
+        error: APIStatusError | None = None
+        try:
+            getattr(getattr(pbx, resource), function)(**kwargs)
+        except APIStatusError as exc:
+            error = exc
+        problems += check_sent(call, seen, error)
     assert problems == []
+
+
+def test_every_operation_sends_the_documents_path_async() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    async def run() -> list[str]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            pbx = AsyncXAPI(BASE, token="t", max_retries=0, http_client=http)
+            problems: list[str] = []
+            for call in planned_calls():
+                resource, function, _, _, kwargs, _, _, _ = call
+                seen.clear()
+                error: APIStatusError | None = None
+                try:
+                    await getattr(getattr(pbx, resource), function)(**kwargs)
+                except APIStatusError as exc:
+                    error = exc
+                problems += check_sent(call, seen, error)
+            return problems
+
+    assert asyncio.run(run()) == []
 
 
 # --- import cost ------------------------------------------------------------------------------------------

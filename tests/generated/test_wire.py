@@ -1,55 +1,58 @@
-"""Exact wire behaviour of the generated client: URL bytes, JSON bodies and headers, through httpx.MockTransport.
+"""Exact wire behaviour of the generated operations: URL bytes, JSON bodies and headers, through httpx.MockTransport.
 
 Every expected URL below is written from the rules in /work/shared/design/wire-facts.md (OData v4 literals: strings
 single-quoted with ``'`` doubled, date-times unquoted ISO 8601 with ``Z`` or an offset, booleans ``true``/``false``,
 functions keep their parameters in the document's order) plus percent-encoding of anything that could leave its path
 segment or query option. The call-log URL is the one wire-facts.md quotes from a live PBX.
+
+Calls go through the user's surface, ``pbx.<resource>.<operation>(...)`` on ``XAPI``/``AsyncXAPI`` with a static
+token (so no token request is made); a few tests also read the endpoint module's ``build`` to pin that the wire URL
+is exactly what it wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from threecx_xapi_client import Client
-from threecx_xapi_client.api.backups import delete_backups, get_backup_extras, get_failover_scripts
-from threecx_xapi_client.api.contacts import get_contacts_by_number
-from threecx_xapi_client.api.peers import retreive_peers_by_numbers
-from threecx_xapi_client.api.recordings import download_recording
 from threecx_xapi_client.api.report_call_log_data import get_call_log_data
-from threecx_xapi_client.api.report_extension_statistics_by_group import get_extension_statistics_by_group_data
-from threecx_xapi_client.api.users import delete_user, export_extensions, get_user_by_number, update_user
-from threecx_xapi_client.errors import UnexpectedStatus
+from threecx_xapi_client.api.users import export_extensions
+from threecx_xapi_client.models.directory_parameters import DirectoryParameters
 from threecx_xapi_client.models.i_action_result import IActionResult
-from threecx_xapi_client.models.retreive_peers_by_numbers_body import RetreivePeersByNumbersBody
+from threecx_xapi_client.models.retreive_peers_request import RetreivePeersRequest
 from threecx_xapi_client.models.user import User
-from threecx_xapi_client.types import File
 
-BASE = "https://pbx.example.com/xapi/v1"
-REGISTRY = Path(__file__).resolve().parents[2] / "generated" / "threecx_xapi_client" / "registry.json"
+from threecx_xapi import (
+    XAPI,
+    APIResponseValidationError,
+    APIStatusError,
+    AsyncXAPI,
+    BadRequestError,
+    File,
+    SyncPage,
+)
+from threecx_xapi import _registry as registry
+
+ROOT = "https://pbx.example.com"
 UTC = dt.timezone.utc
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
 class Recorder:
-    """A Client whose transport records every request and answers with ``reply``."""
+    """An ``XAPI`` whose transport records every request and answers with ``reply``."""
 
     def __init__(self, reply: Handler | None = None) -> None:
         self.requests: list[httpx.Request] = []
-        self.reply = reply or (lambda request: httpx.Response(200, json={"value": []}))
-        self.client = Client(base_url=BASE).set_httpx_client(
-            httpx.Client(base_url=BASE, transport=httpx.MockTransport(self.handle))
-        )
+        self.reply: Handler = reply or (lambda request: httpx.Response(200, json={"value": []}))
+        self.pbx = XAPI(ROOT, token="t", http_client=httpx.Client(transport=httpx.MockTransport(self.handle)))
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -63,12 +66,6 @@ class Recorder:
     @property
     def raw(self) -> str:
         return self.only.url.raw_path.decode("ascii")
-
-
-def registry_op(operation_id: str) -> dict[str, Any]:
-    ops: list[dict[str, Any]] = json.loads(REGISTRY.read_text(encoding="utf-8"))["operations"]
-    (op,) = [o for o in ops if o["operation_id"] == operation_id]
-    return op
 
 
 def query_pairs(raw: str) -> list[tuple[str, str]]:
@@ -87,16 +84,26 @@ def rec() -> Recorder:
     return Recorder()
 
 
+def test_the_client_adds_auth_and_accept_and_nothing_to_the_url(rec: Recorder) -> None:
+    rec.pbx.users.export_extensions(top=3, filter="Number eq '1'")
+    assert rec.pbx.base_url == ROOT + "/xapi/v1"
+    assert rec.raw == "/xapi/v1" + export_extensions.build(top=3, filter="Number eq '1'").url
+    assert rec.only.url.host == "pbx.example.com"
+    assert rec.only.headers["Authorization"] == "Bearer t"
+    assert rec.only.headers["Accept"] == "application/json"
+    assert "content-type" not in rec.only.headers
+    assert rec.only.content == b""
+
+
 # --- query options ----------------------------------------------------------------------------------------
 
 
 def test_export_extensions_with_all_eight_options(rec: Recorder) -> None:
-    export_extensions.sync(
-        client=rec.client,
+    rec.pbx.users.export_extensions(
         top=5,
         skip=10,
         search="front desk",
-        filter_="FirstName eq 'O''Brien'",
+        filter="FirstName eq 'O''Brien'",
         count=True,
         select=["Id", "FirstName", "Number"],
         orderby=["Number asc"],
@@ -122,8 +129,8 @@ def test_export_extensions_with_all_eight_options(rec: Recorder) -> None:
 
 
 def test_search_already_quoted_or_single_word_is_left_alone(rec: Recorder) -> None:
-    export_extensions.sync(client=rec.client, search='"front desk"')
-    export_extensions.sync(client=rec.client, search="desk")
+    rec.pbx.users.export_extensions(search='"front desk"')
+    rec.pbx.users.export_extensions(search="desk")
     assert [r.url.raw_path for r in rec.requests] == [
         b"/xapi/v1/Users/Pbx.ExportExtensions()?$search=%22front%20desk%22",
         b"/xapi/v1/Users/Pbx.ExportExtensions()?$search=desk",
@@ -131,13 +138,13 @@ def test_search_already_quoted_or_single_word_is_left_alone(rec: Recorder) -> No
 
 
 def test_function_without_parameters_keeps_parentheses_and_no_query(rec: Recorder) -> None:
-    export_extensions.sync(client=rec.client)
+    rec.pbx.users.export_extensions()
     assert rec.raw == "/xapi/v1/Users/Pbx.ExportExtensions()"
 
 
 def test_filter_cannot_break_out_of_its_option(rec: Recorder) -> None:
     hostile = "Name eq 'a&$top=1#x+y=z%41'"
-    export_extensions.sync(client=rec.client, filter_=hostile, top=2)
+    rec.pbx.users.export_extensions(filter=hostile, top=2)
     assert rec.raw == (
         "/xapi/v1/Users/Pbx.ExportExtensions()?$top=2&$filter=Name%20eq%20'a%26$top%3D1%23x%2By%3Dz%2541'"
     )
@@ -145,9 +152,7 @@ def test_filter_cannot_break_out_of_its_option(rec: Recorder) -> None:
 
 
 def test_backups_get_failover_scripts_with_five_options(rec: Recorder) -> None:
-    get_failover_scripts.sync(
-        client=rec.client, top=20, skip=40, search="nightly run", filter_="Name eq 'x''y'", count=False
-    )
+    rec.pbx.backups.get_failover_scripts(top=20, skip=40, search="nightly run", filter="Name eq 'x''y'", count=False)
     assert rec.raw == (
         "/xapi/v1/Backups/Pbx.GetFailoverScripts()"
         "?$top=20&$skip=40&$search=%22nightly%20run%22&$filter=Name%20eq%20'x''y'&$count=false"
@@ -156,9 +161,11 @@ def test_backups_get_failover_scripts_with_five_options(rec: Recorder) -> None:
 
 def test_negative_top_is_refused_before_sending(rec: Recorder) -> None:
     with pytest.raises(ValueError, match=r"\$top"):
-        export_extensions.sync(client=rec.client, top=-1)
+        rec.pbx.users.export_extensions(top=-1)
     with pytest.raises(ValueError, match=r"\$skip"):
-        export_extensions.sync(client=rec.client, skip=-5)
+        rec.pbx.users.export_extensions(skip=-5)
+    with pytest.raises(ValueError, match=r"\$top"):
+        export_extensions.build(top=-1)
     assert rec.requests == []
 
 
@@ -166,19 +173,21 @@ def test_negative_top_is_refused_before_sending(rec: Recorder) -> None:
 
 
 def test_get_directory_info_posts_the_parameters_body(rec: Recorder) -> None:
-    op = registry_op("GetDirectoryInfo")
-    assert (op["method"], op["path"]) == ("POST", "/GetDirectoryInfo")
-    module = importlib.import_module(op["module"])
-    body_cls = getattr(importlib.import_module(op["body"]["module"]), op["body"]["model"])
-    body = body_cls.from_dict({"parameters": {"Filesystem": "Local", "Path": "/var/lib/3cxpbx", "Json": None}})
+    op = registry.operation("GetDirectoryInfo")
+    assert (op["method"], op["path"], op["resource"], op["function"]) == (
+        "POST",
+        "/GetDirectoryInfo",
+        "directories",
+        "get_directory_info",
+    )
+    parameters = {"Filesystem": "Local", "Path": "/var/lib/3cxpbx", "Json": None}
     rec.reply = lambda request: httpx.Response(200, json={"Dirs": ["a", "b"], "Path": "/var/lib/3cxpbx"})
-    result = module.sync(client=rec.client, body=body)
+    result = rec.pbx.directories.get_directory_info(parameters=DirectoryParameters.from_dict(parameters))
     assert rec.only.method == "POST"
     assert rec.raw == "/xapi/v1/GetDirectoryInfo"
     assert rec.only.headers["content-type"] == "application/json"
-    assert json.loads(rec.only.content) == {
-        "parameters": {"Filesystem": "Local", "Path": "/var/lib/3cxpbx", "Json": None}
-    }
+    assert json.loads(rec.only.content) == {"parameters": parameters}
+    assert result is not None
     assert result.dirs == ["a", "b"]
     assert result.path == "/var/lib/3cxpbx"
 
@@ -186,7 +195,7 @@ def test_get_directory_info_posts_the_parameters_body(rec: Recorder) -> None:
 def test_retreive_peers_by_numbers_body(rec: Recorder) -> None:
     wire = {"peersRequest": {"DnNumbers": ["1234", "5678"], "IsReportPeers": True}}
     rec.reply = lambda request: httpx.Response(200, json={"value": [{"Number": "1234"}]})
-    result = retreive_peers_by_numbers.sync(client=rec.client, body=RetreivePeersByNumbersBody.from_dict(wire))
+    result = rec.pbx.peers.retreive_peers_by_numbers(peers_request=RetreivePeersRequest.from_dict(wire["peersRequest"]))
     assert rec.only.method == "POST"
     assert rec.raw == "/xapi/v1/Peers/Pbx.RetreivePeersByNumbers"
     assert rec.only.headers["content-type"] == "application/json"
@@ -196,9 +205,15 @@ def test_retreive_peers_by_numbers_body(rec: Recorder) -> None:
     assert [p.number for p in result.value] == ["1234"]
 
 
+def test_a_body_the_schema_refuses_is_not_sent(rec: Recorder) -> None:
+    with pytest.raises(ValueError, match=r"peersRequest\.DnNumbers"):
+        rec.pbx.peers.retreive_peers_by_numbers(peers_request={"DnNumbers": [1.5]})
+    assert rec.requests == []
+
+
 def test_patch_sends_only_the_fields_that_were_set(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(204)
-    result = update_user.sync(29, client=rec.client, body=User(first_name="Zoë"))  # type: ignore[func-returns-value]
+    result = rec.pbx.users.update_user(29, body=User(first_name="Zoë"))  # type: ignore[func-returns-value]
     assert rec.only.method == "PATCH"
     assert rec.raw == "/xapi/v1/Users(29)"
     assert rec.only.headers["content-type"] == "application/json"
@@ -208,11 +223,10 @@ def test_patch_sends_only_the_fields_that_were_set(rec: Recorder) -> None:
 
 def test_patch_distinguishes_null_from_unset(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(204)
-    detailed = update_user.sync_detailed(29, client=rec.client, body=User(first_name=None, last_name="X"))
+    raw = rec.pbx.users.with_raw_response.update_user(29, body=User(first_name=None, last_name="X"))
     assert json.loads(rec.only.content) == {"FirstName": None, "LastName": "X"}
-    assert detailed.status_code == 204
-    assert detailed.parsed is None
-    assert detailed.error is None
+    assert raw.status_code == 204
+    assert raw.parsed is None
 
 
 # --- keys, alternate keys, DELETE -------------------------------------------------------------------------
@@ -220,29 +234,29 @@ def test_patch_distinguishes_null_from_unset(rec: Recorder) -> None:
 
 def test_string_key_with_quote_and_slash(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, json={})
-    get_backup_extras.sync("night'ly/2024.zip", client=rec.client)
+    rec.pbx.backups.get_backup_extras("night'ly/2024.zip")
     assert rec.raw == "/xapi/v1/Backups('night''ly%2F2024.zip')/Pbx.GetBackupExtras()"
     assert rec.raw.count("/") == 4
 
 
 def test_alternate_key(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, json={"Id": 29, "Number": "100"})
-    user = get_user_by_number.sync("100", client=rec.client)
+    user = rec.pbx.users.get_user_by_number("100")
     assert rec.raw == "/xapi/v1/Users(Number='100')"
     assert (user.id, user.number) == (29, "100")
 
 
 def test_alternate_key_with_select(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, json={"Id": 29})
-    get_user_by_number.sync("O'Neil 1", client=rec.client, select=["Id", "Number"])
+    rec.pbx.users.get_user_by_number("O'Neil 1", select=["Id", "Number"])
     assert rec.raw == "/xapi/v1/Users(Number='O''Neil%201')?$select=Id,Number"
 
 
 def test_delete_with_if_match(rec: Recorder) -> None:
-    op = registry_op("DeleteBackups")
+    op = registry.operation("DeleteBackups")
     assert [p["name"] for p in op["parameters"] if p["location"] == "header"] == ["If-Match"]
     rec.reply = lambda request: httpx.Response(204)
-    assert delete_backups.sync("old.zip", client=rec.client, if_match='W/"abc"') is None  # type: ignore[func-returns-value]
+    assert rec.pbx.backups.delete_backups("old.zip", if_match='W/"abc"') is None  # type: ignore[func-returns-value]
     assert rec.only.method == "DELETE"
     assert rec.raw == "/xapi/v1/Backups('old.zip')"
     assert rec.only.headers["If-Match"] == 'W/"abc"'
@@ -251,7 +265,7 @@ def test_delete_with_if_match(rec: Recorder) -> None:
 
 def test_delete_without_if_match_sends_no_header(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(204)
-    delete_user.sync(29, client=rec.client)
+    rec.pbx.users.delete_user(29)
     assert rec.only.method == "DELETE"
     assert rec.raw == "/xapi/v1/Users(29)"
     assert "if-match" not in rec.only.headers
@@ -261,7 +275,7 @@ def test_delete_without_if_match_sends_no_header(rec: Recorder) -> None:
 
 
 def test_call_log_matches_the_live_pbx_example(rec: Recorder) -> None:
-    get_call_log_data.sync(
+    rec.pbx.report_call_log_data.get_call_log_data(
         dt.datetime(2024, 12, 1, tzinfo=UTC),
         dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC),
         0,
@@ -273,7 +287,6 @@ def test_call_log_matches_the_live_pbx_example(rec: Recorder) -> None:
         "0:00:0",
         "0:00:0",
         True,
-        client=rec.client,
         top=100,
         skip=0,
         orderby=["SegmentId desc"],
@@ -293,40 +306,48 @@ def test_call_log_matches_the_live_pbx_example(rec: Recorder) -> None:
     )
 
 
+CALL_LOG: dict[str, Any] = {
+    "period_from": dt.datetime(2024, 12, 1, tzinfo=UTC),
+    "period_to": dt.datetime(2024, 12, 31, tzinfo=UTC),
+    "source_type": 0,
+    "source_filter": "",
+    "destination_type": 0,
+    "destination_filter": "",
+    "calls_type": 0,
+    "call_time_filter_type": 0,
+    "call_time_filter_from": "0:00:0",
+    "call_time_filter_to": "0:00:0",
+    "hide_pcalls": False,
+}
+
+
 def call_log(rec: Recorder, **overrides: Any) -> None:
-    args: dict[str, Any] = {
-        "period_from": dt.datetime(2024, 12, 1, tzinfo=UTC),
-        "period_to": dt.datetime(2024, 12, 31, tzinfo=UTC),
-        "source_type": 0,
-        "source_filter": "",
-        "destination_type": 0,
-        "destination_filter": "",
-        "calls_type": 0,
-        "call_time_filter_type": 0,
-        "call_time_filter_from": "0:00:0",
-        "call_time_filter_to": "0:00:0",
-        "hide_pcalls": False,
-    }
-    args.update(overrides)
-    get_call_log_data.sync(client=rec.client, **args)
+    rec.pbx.report_call_log_data.get_call_log_data(**{**CALL_LOG, **overrides})
 
 
 def test_function_literals_null_empty_and_false(rec: Recorder) -> None:
-    call_log(rec, source_filter=None, destination_filter="", hide_pcalls=False, call_time_filter_to="1:30:0")
-    assert rec.raw == (
-        "/xapi/v1/ReportCallLogData/Pbx.GetCallLogData(periodFrom=2024-12-01T00:00:00Z,periodTo=2024-12-31T00:00:00Z,"
+    overrides: dict[str, Any] = {
+        "source_filter": None,
+        "destination_filter": "",
+        "hide_pcalls": False,
+        "call_time_filter_to": "1:30:0",
+    }
+    call_log(rec, **overrides)
+    expected = (
+        "/ReportCallLogData/Pbx.GetCallLogData(periodFrom=2024-12-01T00:00:00Z,periodTo=2024-12-31T00:00:00Z,"
         "sourceType=0,sourceFilter=null,destinationType=0,destinationFilter='',callsType=0,callTimeFilterType=0,"
         "callTimeFilterFrom='0:00:0',callTimeFilterTo='1:30:0',hidePcalls=false)"
     )
+    assert rec.raw == "/xapi/v1" + expected
+    assert get_call_log_data.build(**{**CALL_LOG, **overrides}).url == expected
 
 
 def test_extension_statistics_by_group(rec: Recorder) -> None:
-    get_extension_statistics_by_group_data.sync(
+    rec.pbx.report_extension_statistics_by_group.get_extension_statistics_by_group_data(
         "800",
         dt.datetime(2026, 3, 4, tzinfo=UTC),
         dt.datetime(2026, 3, 5, 12, 30, 15, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
         2,
-        client=rec.client,
         top=50,
     )
     assert rec.raw == (
@@ -336,12 +357,11 @@ def test_extension_statistics_by_group(rec: Recorder) -> None:
 
 
 def test_positive_offset_microseconds_and_zoneinfo(rec: Recorder) -> None:
-    get_extension_statistics_by_group_data.sync(
+    rec.pbx.report_extension_statistics_by_group.get_extension_statistics_by_group_data(
         None,
         dt.datetime(2025, 3, 13, 23, 0, 0, 500, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30))),
         dt.datetime(2025, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam")),
         0,
-        client=rec.client,
     )
     # "+" is percent-encoded (a raw "+" is read as a space by some decoders); the literal is unquoted
     assert rec.raw == (
@@ -360,9 +380,9 @@ def test_naive_datetime_is_refused_before_sending(rec: Recorder) -> None:
 
 def test_none_for_non_nullable_string_is_refused(rec: Recorder) -> None:
     with pytest.raises(ValueError, match="file_name"):
-        get_backup_extras.sync(None, client=rec.client)  # type: ignore[arg-type]
+        rec.pbx.backups.get_backup_extras(None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="number"):
-        get_contacts_by_number.sync(None, client=rec.client)  # type: ignore[arg-type]
+        rec.pbx.contacts.get_contacts_by_number(None)  # type: ignore[arg-type]
     assert rec.requests == []
 
 
@@ -376,13 +396,13 @@ def test_wrong_types_are_refused(rec: Recorder) -> None:
     with pytest.raises(ValueError, match="int32"):
         call_log(rec, calls_type=2**31)
     with pytest.raises(ValueError):
-        export_extensions.sync(client=rec.client, select=[])
+        rec.pbx.users.export_extensions(select=[])
     assert rec.requests == []
 
 
 def test_nullable_alternate_key_none_is_null(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, json={})
-    get_user_by_number.sync(None, client=rec.client)
+    rec.pbx.users.get_user_by_number(None)
     assert rec.raw == "/xapi/v1/Users(Number=null)"
 
 
@@ -390,14 +410,14 @@ def test_nullable_alternate_key_none_is_null(rec: Recorder) -> None:
 
 
 def test_download_answering_a_file(rec: Recorder) -> None:
-    assert registry_op("DownloadRecording")["response"]["file"] is True
+    assert registry.operation("DownloadRecording")["response"]["file"] is True
     audio = b"RIFF\x24\x00\x00\x00WAVEfmt \x00\xff"
     rec.reply = lambda request: httpx.Response(
         200,
         content=audio,
         headers={"Content-Type": "audio/wav", "Content-Disposition": 'attachment; filename="rec 42.wav"'},
     )
-    result = download_recording.sync(42, client=rec.client)
+    result = rec.pbx.recordings.download_recording(42)
     assert rec.raw == "/xapi/v1/Recordings/Pbx.DownloadRecording(recId=42)"
     assert isinstance(result, File)
     assert result.payload.read() == audio
@@ -416,14 +436,14 @@ def test_download_file_name_from_rfc5987_filename_star(rec: Recorder, dispositio
     rec.reply = lambda request: httpx.Response(
         200, content=b"x", headers={"Content-Type": "audio/wav", "Content-Disposition": disposition}
     )
-    result = download_recording.sync(1, client=rec.client)
+    result = rec.pbx.recordings.download_recording(1)
     assert isinstance(result, File)
     assert result.file_name == "réc a.wav"
 
 
 def test_download_without_disposition(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, content=b"a,b\n1,2\n", headers={"Content-Type": "text/csv"})
-    result = export_extensions.sync(client=rec.client)
+    result = rec.pbx.users.export_extensions()
     assert isinstance(result, File)
     assert result.payload.read() == b"a,b\n1,2\n"
     assert (result.mime_type, result.file_name) == ("text/csv", None)
@@ -431,7 +451,7 @@ def test_download_without_disposition(rec: Recorder) -> None:
 
 def test_download_answering_json_gives_the_model(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(200, json={"Status": "ok"})
-    result = download_recording.sync(42, client=rec.client)
+    result = rec.pbx.recordings.download_recording(42)
     assert isinstance(result, IActionResult)
     assert result.to_dict() == {"Status": "ok"}
 
@@ -440,19 +460,22 @@ def test_export_answering_json_gives_the_collection(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(
         200, json={"@odata.count": 1, "value": [{"Id": 1}]}, headers={"Content-Type": "application/json; charset=utf-8"}
     )
-    result = export_extensions.sync(client=rec.client, count=True)
-    assert not isinstance(result, File)
-    assert result.odata_count == 1
-    assert isinstance(result.value, list)
-    assert [u.id for u in result.value] == [1]
+    result = rec.pbx.users.export_extensions(count=True)
+    assert isinstance(result, SyncPage)
+    assert result.count == 1
+    assert [u.id for u in result.items] == [1]
+    assert [u.id for u in result] == [1]
+    assert rec.raw == "/xapi/v1/Users/Pbx.ExportExtensions()?$count=true"  # one page: the count is reached
 
 
 def test_json_2xx_that_is_not_json_raises_instead_of_returning_none(rec: Recorder) -> None:
     rec.reply = lambda request: httpx.Response(
         200, content=b"<html>login</html>", headers={"Content-Type": "application/json"}
     )
-    with pytest.raises(ValueError, match="not valid JSON"):
-        get_user_by_number.sync("100", client=rec.client)
+    with pytest.raises(APIResponseValidationError, match="not valid JSON") as info:
+        rec.pbx.users.get_user_by_number("100")
+    assert info.value.status_code == 200
+    assert info.value.excerpt == "<html>login</html>"
 
 
 # --- asyncio ----------------------------------------------------------------------------------------------
@@ -467,17 +490,18 @@ def test_asyncio_sends_the_same_url_and_raises_the_same_way() -> None:
             return httpx.Response(400, json={"error": {"code": "", "message": "FirstName:\nWARNINGS.X"}})
         return httpx.Response(200, json={"Id": 29, "Number": "100"})
 
-    async def run() -> tuple[Any, UnexpectedStatus]:
-        async with httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handler)) as http:
-            client = Client(base_url=BASE).set_async_httpx_client(http)
-            user = await get_user_by_number.asyncio("1'0 0", client=client)
-            with pytest.raises(UnexpectedStatus) as info:
-                await update_user.asyncio(29, client=client, body=User(first_name="A"))
+    async def run() -> tuple[User, BadRequestError]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+            pbx = AsyncXAPI(ROOT, token="t", http_client=http)
+            user = await pbx.users.get_user_by_number("1'0 0")
+            with pytest.raises(BadRequestError) as info:
+                await pbx.users.update_user(29, body=User(first_name="A"))
             return user, info.value
 
     user, exc = asyncio.run(run())
     assert [r.url.raw_path for r in seen] == [b"/xapi/v1/Users(Number='1''0%200')", b"/xapi/v1/Users(29)"]
     assert json.loads(seen[1].content) == {"FirstName": "A"}
     assert user.id == 29
+    assert isinstance(exc, APIStatusError)
     assert exc.status_code == 400
-    assert exc.error.message == "FirstName:\nWARNINGS.X"
+    assert exc.message == "FirstName:\nWARNINGS.X"

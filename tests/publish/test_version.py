@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 from packaging.version import Version
-from threecx_xapi_client import registry
 
 import threecx_xapi
+from threecx_xapi import _registry as registry
 from threecx_xapi import _version
 
 REPO = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_pyproject_reader_takes_the_project_table_only(tmp_path: Path) -> None:
 def test_import_reads_neither_metadata_nor_the_registry() -> None:
     code = (
         "import sys, threecx_xapi\n"
-        "from threecx_xapi_client import registry\n"
+        "from threecx_xapi import _registry as registry\n"
         "assert 'importlib.metadata' not in sys.modules, 'importlib.metadata imported'\n"
         "assert registry._load.cache_info().currsize == 0, 'registry.json read on import'\n"
         "assert threecx_xapi.XAPI_VERSION and registry._load.cache_info().currsize == 1\n"

@@ -107,3 +107,58 @@ def test_invalid_fault_settings() -> None:
         faults.latency = -1
     with pytest.raises(ValueError):
         faults.set_top_cap("Users", 0)
+
+
+def test_fail_next_hits_the_first_api_request_not_the_token_request(xapi_server: XAPITestServer) -> None:
+    """The natural test: a fresh client fetches a token first; the fault is meant for the API call."""
+    from threecx_xapi import APIStatusError
+
+    xapi_server.faults.fail_next(500)
+    with xapi_server.xapi(max_retries=0) as pbx:
+        with pytest.raises(APIStatusError) as caught:
+            pbx.users.list_user(top=1)
+        assert caught.value.status_code == 500
+        assert [r.path.split("?")[0] for r in xapi_server.requests] == ["/connect/token", "/xapi/v1/Users"]
+        assert len(pbx.users.list_user(top=1).items) == 1
+
+
+def test_token_faults_are_asked_for_explicitly(server: XAPITestServer, anon: httpx.Client) -> None:
+    from .helpers import token_form
+
+    server.faults.fail_next(503, token=True)
+    server.faults.malformed_json_next(token=True)
+    assert anon.get("/xapi/v1/Users").status_code == 401  # an API request leaves token faults alone
+    assert anon.post("/connect/token", data=token_form(server)).status_code == 503
+    malformed = anon.post("/connect/token", data=token_form(server))
+    with pytest.raises(json.JSONDecodeError):
+        malformed.json()
+    assert anon.post("/connect/token", data=token_form(server)).status_code == 200
+    assert server.faults.pending() == 0
+
+
+def test_delay_next_and_a_default_latency() -> None:
+    from threecx_xapi.testing import SyncASGITransport
+
+    from .helpers import BASE, fetch_token
+
+    server = XAPITestServer(latency=0.15)
+    assert server.faults.latency == 0.15
+    with httpx.Client(transport=SyncASGITransport(server.asgi_app), base_url=BASE) as client:
+        client.headers["Authorization"] = f"Bearer {fetch_token(client, server)}"
+        started = time.perf_counter()
+        client.get("/xapi/v1/Groups")
+        assert time.perf_counter() - started >= 0.15
+        server.faults.latency = 0
+        server.faults.delay_next(0.2, path="/Groups")
+        client.get("/xapi/v1/Users?$top=1")
+        assert server.faults.pending() == 1  # another path: the delay still waits for its request
+        started = time.perf_counter()
+        client.get("/xapi/v1/Groups")
+        assert time.perf_counter() - started >= 0.2
+        assert server.faults.pending() == 0
+    server.faults.clear()
+    assert server.faults.latency == 0.15  # back to the server's default
+    with pytest.raises(ValueError):
+        server.faults.delay_next(-1)
+    with pytest.raises(ValueError):
+        XAPITestServer(latency=-0.1)

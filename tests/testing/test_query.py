@@ -174,3 +174,60 @@ def test_query_options_apply_to_function_results(api: httpx.Client) -> None:
     body = api.get(CALL_LOG + "?$top=1&$count=true").json()
     assert len(body["value"]) == 1 and body["@odata.count"] >= 1
     assert api.get(CALL_LOG + "?$filter=Nope eq 1").status_code == 400
+
+
+def test_urlsearchparams_encoding(api: httpx.Client) -> None:
+    """How 3CX's TypeScript client writes options: ``URLSearchParams`` (``%24``, ``+`` for space, ``%2C``)."""
+    query = "%24top=2&%24select=Id%2CNumber%2CFirstName&%24filter=FirstName+eq+%27Alice%27&%24orderby=Number+desc"
+    response = api.get(f"/xapi/v1/Users?{query}")
+    assert response.status_code == 200
+    assert response.json()["value"] == [
+        {"Id": 79, "Number": "178", "FirstName": "Alice"},
+        {"Id": 53, "Number": "152", "FirstName": "Alice"},
+    ]
+    assert api.get("/xapi/v1/Users?%24count=true&%24top=0").json()["@odata.count"] == 100
+
+
+def test_alternate_key_select_and_nested_expand(api: httpx.Client) -> None:
+    query = "$select=Id,Number,FirstName&$expand=Groups($expand=Rights;$select=Name,Rights)"
+    user = api.get(f"/xapi/v1/Users(Number='100')?{query.replace(',', '%2C')}").json()
+    assert user == {
+        "@odata.context": "http://testserver/xapi/v1/$metadata#Users/$entity",
+        "Id": 1,
+        "Number": "100",
+        "FirstName": "Alice",
+        "Groups": [
+            {"Name": "DEFAULT", "Rights": {"RoleName": "users", "AllowParking": True, "AllowToChangePresence": True}},
+            {"Name": "Sales", "Rights": {"RoleName": "users", "AllowParking": True, "AllowToChangePresence": True}},
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ('"Ada \\"the first\\" Lovelace"', [1]),
+        ('"Ada \\"the first"', [1]),
+        ('"Ada \\"the second"', []),
+        ('"C:\\\\dir"', [2]),
+        ('Lovelace OR "C:\\\\dir"', [1, 2]),
+    ],
+)
+def test_search_phrases_with_escapes(
+    api: httpx.Client, server: XAPITestServer, search: str, expected: list[int]
+) -> None:
+    users = server.state.entity_set("Users").records()
+    users[0]["DisplayName"] = 'Ada "the first" Lovelace'
+    users[1]["DisplayName"] = "C:\\dir"
+    response = api.get("/xapi/v1/Users", params={"$search": search, "$select": "Id"})
+    assert response.status_code == 200
+    assert [u["Id"] for u in response.json()["value"]] == expected
+
+
+def test_search_as_the_sdk_writes_it(server: XAPITestServer) -> None:
+    server.state.entity_set("Users").records()[0]["DisplayName"] = 'Ada "the first" Lovelace'
+    with server.xapi() as pbx:
+        found = pbx.users.list_user(search='Ada "the first', select=["Id"])  # the SDK quotes and escapes it
+        assert [u.id for u in found.items] == [1]
+        assert server.requests.last is not None
+        assert "$search=%22Ada%20%5C%22the%20first%22" in server.requests.last.path

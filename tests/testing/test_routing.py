@@ -42,7 +42,9 @@ def test_call_log_as_a_real_pbx_accepts_it(api: httpx.Client) -> None:
 def test_function_parameters_wrong_answer_404(api: httpx.Client, args: str) -> None:
     response = api.get(f"{STATS}({args})")
     assert response.status_code == 404
-    assert response.content == b""
+    assert response.headers["content-type"].startswith("application/json")
+    message = response.json()["error"]["message"]
+    assert message.startswith("No HTTP resource was found that matches the request GET '/xapi/v1/")
 
 
 def test_function_parameters_right(api: httpx.Client) -> None:

@@ -14,7 +14,7 @@ from threecx_xapi.testing import XAPITestServer
 
 def test_list_users_with_a_filter(xapi_server: XAPITestServer, xapi_client: XAPI) -> None:
     page = xapi_client.users.list_user(filter=F.Number.startswith("12"), orderby="Number desc", top=3, count=True)
-    assert [u.number for u in page] == ["129", "128", "127"]
+    assert [u.number for u in page.items] == ["129", "128", "127"]
     assert page.count == 10
     request = xapi_server.requests.matching("/xapi/v1/Users")[-1]
     assert "startswith(Number,'12')" in request.decoded_path
@@ -48,7 +48,7 @@ def test_group_create_patch_delete(xapi_client: XAPI) -> None:
 def test_the_sdk_retries_a_503(xapi_server: XAPITestServer, xapi_client: XAPI) -> None:
     xapi_server.faults.fail_next(503, path="/xapi/v1/Groups", retry_after=0)
     groups = xapi_client.groups.list_group()
-    assert len(groups) == 4
+    assert len(groups.items) == 4
     assert [r.method for r in xapi_server.requests.matching("/xapi/v1/Groups")] == ["GET", "GET"]
 
 
@@ -74,7 +74,7 @@ def test_function_parameters_from_the_sdk_are_accepted(xapi_client: XAPI) -> Non
         True,
         top=10,
     )
-    assert len(rows) >= 1
+    assert len(rows.items) >= 1
 
 
 def test_sync_client_in_process() -> None:
@@ -94,7 +94,7 @@ def test_async_client_in_process() -> None:
         async with server.async_xapi() as pbx:
             await pbx.users.update_user(1, body={"FirstName": "Ada"})
             page = await pbx.users.list_user(filter=F.Id.le(2), select=["Id", "FirstName"])
-            return [u.first_name for u in page]
+            return [u.first_name for u in page.items]
 
     assert asyncio.run(run()) == ["Ada", "Bruno"]
 

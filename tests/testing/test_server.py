@@ -128,7 +128,10 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
     document = tmp_path / "xapi.yaml"
     document.write_bytes(b"openapi: 3.0.4\n")
     process = subprocess.Popen(
-        [PYTHON, "-m", "threecx_xapi.testing", "--port", "0", "--swagger", str(document), "--client-id", "cli"],
+        [
+            *(PYTHON, "-m", "threecx_xapi.testing", "--port", "0", "--swagger", str(document), "--client-id", "cli"),
+            *("--latency", "0.2", "--call-log-rows", "7", "--role", "admin", "--request-log-size", "10"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -141,7 +144,14 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
         url = first.split(" at ", 1)[1].split()[0]
         assert url.startswith("http://127.0.0.1:")
         assert "client_id=cli" in credentials and "client_secret=test-secret" in credentials
+        started = time.perf_counter()
         assert httpx.get(f"{url}/xapi/v1/swagger.yaml").content == b"openapi: 3.0.4\n"
+        assert time.perf_counter() - started >= 0.2  # --latency
+        form = {"client_id": "cli", "client_secret": "test-secret", "grant_type": "client_credentials"}
+        token = httpx.post(f"{url}/connect/token", files={k: (None, v) for k, v in form.items()}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        assert httpx.get(f"{url}/xapi/v1/Backups", headers=headers).status_code == 403  # --role admin
+        assert httpx.get(f"{url}/xapi/v1/Users?$top=1", headers=headers).status_code == 200
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=5) == 0
     finally:
@@ -157,7 +167,7 @@ def test_users_enable_the_plugin_with_pytest_plugins(tmp_path: Path) -> None:
             """
             def test_users(xapi_client):
                 page = xapi_client.users.list_user(top=2)
-                assert [u.number for u in page] == ["100", "101"]
+                assert [u.number for u in page.items] == ["100", "101"]
             """
         )
     )
@@ -171,3 +181,13 @@ def test_users_enable_the_plugin_with_pytest_plugins(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_command_line_options_are_checked() -> None:
+    from threecx_xapi.testing.__main__ import _parser
+
+    args = _parser().parse_args(["--latency", "0.5", "--call-log-rows", "250", "--max-body-size", "1000"])
+    assert (args.latency, args.call_log_rows, args.max_body_size, args.role) == (0.5, 250, 1000, "system_owner")
+    for bad in (["--latency", "-1"], ["--call-log-rows", "-2"], ["--request-log-size", "0"], ["--role", "root"]):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(bad)

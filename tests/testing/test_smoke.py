@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 import httpx
-from threecx_xapi_client import registry
 from threecx_xapi_client.client import AuthenticatedClient
 
+from threecx_xapi import _registry as registry
 from threecx_xapi.testing import XAPITestServer
 
 from .helpers import BASE, token_form

@@ -121,3 +121,85 @@ def test_secrets_stay_out_of_reprs_and_the_log(server: XAPITestServer, api: http
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_token_endpoint_is_post_only(anon: httpx.Client, method: str) -> None:
     assert anon.request(method, "/connect/token").status_code == 405
+
+
+def test_multipart_form_data_as_3cx_web_clients_send_it(server: XAPITestServer, anon: httpx.Client) -> None:
+    fields = {name: (None, value) for name, value in token_form(server).items()}
+    response = anon.post("/connect/token", files=fields)
+    assert response.request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert response.status_code == 200, response.text
+    assert _get_users(anon, response.json()["access_token"]).status_code == 200
+
+
+def test_multipart_written_by_a_browser(server: XAPITestServer, anon: httpx.Client) -> None:
+    boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in token_form(server).items()
+    )
+    body = (parts + f"--{boundary}--\r\n").encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    response = anon.post("/connect/token", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"client_id":"test-client","client_secret":"test-secret","grant_type":"x"}'),
+        ("text/plain", b"client_id=test-client&client_secret=test-secret&grant_type=client_credentials"),
+        ("multipart/form-data", b"no boundary"),
+        ("multipart/form-data; boundary=abc", b"--abc\r\nnot a part\r\n"),
+    ],
+    ids=["json", "text", "multipart-without-boundary", "multipart-broken"],
+)
+def test_other_bodies_answer_the_oauth_400(anon: httpx.Client, content_type: str, body: bytes) -> None:
+    response = anon.post("/connect/token", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert "application/x-www-form-urlencoded or multipart/form-data" in response.json()["error_description"]
+
+
+def test_missing_fields_answer_400(server: XAPITestServer, anon: httpx.Client) -> None:
+    form = token_form(server)
+    del form["grant_type"]
+    missing_grant = anon.post("/connect/token", data=form)
+    assert missing_grant.status_code == 400
+    assert missing_grant.json() == {
+        "error": "invalid_request",
+        "error_description": "The mandatory 'grant_type' parameter is missing.",
+    }
+    no_client = anon.post("/connect/token", data={"grant_type": "client_credentials"})
+    assert no_client.status_code == 400
+    assert no_client.json()["error_description"] == "The mandatory 'client_id' parameter is missing."
+
+
+def test_basic_and_a_secret_in_the_body_is_400(server: XAPITestServer, anon: httpx.Client) -> None:
+    response = anon.post("/connect/token", data=token_form(server), auth=(server.client_id, server.client_secret))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_basic_for_the_client_itself(server: XAPITestServer, anon: httpx.Client) -> None:
+    response = anon.post(
+        "/connect/token", data={"grant_type": "client_credentials"}, auth=(server.client_id, server.client_secret)
+    )
+    assert response.status_code == 200
+    assert _claims(response.json()["access_token"])["sub"] == server.client_id
+
+
+@pytest.mark.parametrize("path", ["/connect/token/", "/Connect/Token", "/CONNECT/TOKEN/"])
+def test_the_token_path_is_matched_as_aspnet_matches_it(server: XAPITestServer, anon: httpx.Client, path: str) -> None:
+    response = anon.post(path, data=token_form(server))
+    assert response.status_code == 200
+    assert _get_users(anon, response.json()["access_token"]).status_code == 200
+
+
+def test_a_second_client_with_its_own_role(server: XAPITestServer, anon: httpx.Client) -> None:
+    server.add_client("reports", "reports-secret-1", role="admin")
+    response = anon.post("/connect/token", data=token_form(server, client_id="reports", client_secret="reports-secret-1"))
+    assert response.status_code == 200
+    claims = _claims(response.json()["access_token"])
+    assert (claims["sub"], claims["role"]) == ("reports", "admin")
+    with pytest.raises(ValueError, match="unknown role"):
+        server.add_client("x", "y", role="owner")

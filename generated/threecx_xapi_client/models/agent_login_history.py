@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..odata import parse_datetime
+from threecx_xapi._odata import parse_datetime
+
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="AgentLoginHistory")

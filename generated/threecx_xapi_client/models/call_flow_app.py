@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from threecx_xapi._odata import parse_datetime
+
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
-from ..odata import parse_datetime
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:

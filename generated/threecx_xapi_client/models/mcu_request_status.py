@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from threecx_xapi._odata import parse_datetime
+
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
-from ..odata import parse_datetime
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="MCURequestStatus")

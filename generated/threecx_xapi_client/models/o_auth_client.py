@@ -10,8 +10,9 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from threecx_xapi._odata import parse_datetime
+
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
-from ..odata import parse_datetime
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:

@@ -10,9 +10,10 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from threecx_xapi._odata import parse_datetime
+
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
-from ..odata import parse_datetime
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:

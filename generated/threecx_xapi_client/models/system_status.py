@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from threecx_xapi._odata import parse_datetime
+
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
-from ..odata import parse_datetime
 from ..types import UNSET, Unset, model_repr
 
 T = TypeVar("T", bound="SystemStatus")

@@ -10,7 +10,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..odata import parse_datetime
+from threecx_xapi._odata import parse_datetime
+
 from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:

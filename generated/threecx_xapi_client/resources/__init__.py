@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from threecx_xapi._resource import AsyncRequester, SyncRequester
+
     from .active_calls import ActiveCallsResource, AsyncActiveCallsResource
     from .activity_log import ActivityLogResource, AsyncActivityLogResource
     from .ai_settings import AiSettingsResource, AsyncAiSettingsResource
@@ -201,1854 +203,1862 @@ __all__ = ["AsyncResources", "SyncResources"]
 class SyncResources:
     """Mixed into ``XAPI``: ``pbx.<tag>`` builds its resource on first use."""
 
+    @property
+    def _requester(self) -> SyncRequester:
+        return cast("SyncRequester", self)  # XAPI implements it; checked in threecx_xapi._client
+
     @cached_property
     def active_calls(self) -> ActiveCallsResource:
         """``active_calls``: 2 operations."""
         from .active_calls import ActiveCallsResource
 
-        return ActiveCallsResource(self)
+        return ActiveCallsResource(self._requester)
 
     @cached_property
     def activity_log(self) -> ActivityLogResource:
         """``activity_log``: 3 operations."""
         from .activity_log import ActivityLogResource
 
-        return ActivityLogResource(self)
+        return ActivityLogResource(self._requester)
 
     @cached_property
     def ai_settings(self) -> AiSettingsResource:
         """``ai_settings``: 15 operations."""
         from .ai_settings import AiSettingsResource
 
-        return AiSettingsResource(self)
+        return AiSettingsResource(self._requester)
 
     @cached_property
     def amazon_integration_settings(self) -> AmazonIntegrationSettingsResource:
         """``amazon_integration_settings``: 3 operations."""
         from .amazon_integration_settings import AmazonIntegrationSettingsResource
 
-        return AmazonIntegrationSettingsResource(self)
+        return AmazonIntegrationSettingsResource(self._requester)
 
     @cached_property
     def anti_hacking_settings(self) -> AntiHackingSettingsResource:
         """``anti_hacking_settings``: 2 operations."""
         from .anti_hacking_settings import AntiHackingSettingsResource
 
-        return AntiHackingSettingsResource(self)
+        return AntiHackingSettingsResource(self._requester)
 
     @cached_property
     def backups(self) -> BackupsResource:
         """``backups``: 18 operations."""
         from .backups import BackupsResource
 
-        return BackupsResource(self)
+        return BackupsResource(self._requester)
 
     @cached_property
     def black_list_numbers(self) -> BlackListNumbersResource:
         """``black_list_numbers``: 6 operations."""
         from .black_list_numbers import BlackListNumbersResource
 
-        return BlackListNumbersResource(self)
+        return BlackListNumbersResource(self._requester)
 
     @cached_property
     def blocklist(self) -> BlocklistResource:
         """``blocklist``: 6 operations."""
         from .blocklist import BlocklistResource
 
-        return BlocklistResource(self)
+        return BlocklistResource(self._requester)
 
     @cached_property
     def call_cost_settings(self) -> CallCostSettingsResource:
         """``call_cost_settings``: 3 operations."""
         from .call_cost_settings import CallCostSettingsResource
 
-        return CallCostSettingsResource(self)
+        return CallCostSettingsResource(self._requester)
 
     @cached_property
     def call_flow_apps(self) -> CallFlowAppsResource:
         """``call_flow_apps``: 7 operations."""
         from .call_flow_apps import CallFlowAppsResource
 
-        return CallFlowAppsResource(self)
+        return CallFlowAppsResource(self._requester)
 
     @cached_property
     def call_flow_scripts(self) -> CallFlowScriptsResource:
         """``call_flow_scripts``: 1 operation."""
         from .call_flow_scripts import CallFlowScriptsResource
 
-        return CallFlowScriptsResource(self)
+        return CallFlowScriptsResource(self._requester)
 
     @cached_property
     def call_history_view(self) -> CallHistoryViewResource:
         """``call_history_view``: 2 operations."""
         from .call_history_view import CallHistoryViewResource
 
-        return CallHistoryViewResource(self)
+        return CallHistoryViewResource(self._requester)
 
     @cached_property
     def call_parking_settings(self) -> CallParkingSettingsResource:
         """``call_parking_settings``: 2 operations."""
         from .call_parking_settings import CallParkingSettingsResource
 
-        return CallParkingSettingsResource(self)
+        return CallParkingSettingsResource(self._requester)
 
     @cached_property
     def call_types_settings(self) -> CallTypesSettingsResource:
         """``call_types_settings``: 2 operations."""
         from .call_types_settings import CallTypesSettingsResource
 
-        return CallTypesSettingsResource(self)
+        return CallTypesSettingsResource(self._requester)
 
     @cached_property
     def cdr_settings(self) -> CdrSettingsResource:
         """``cdr_settings``: 2 operations."""
         from .cdr_settings import CdrSettingsResource
 
-        return CdrSettingsResource(self)
+        return CdrSettingsResource(self._requester)
 
     @cached_property
     def chat_history_view(self) -> ChatHistoryViewResource:
         """``chat_history_view``: 2 operations."""
         from .chat_history_view import ChatHistoryViewResource
 
-        return ChatHistoryViewResource(self)
+        return ChatHistoryViewResource(self._requester)
 
     @cached_property
     def chat_log_settings(self) -> ChatLogSettingsResource:
         """``chat_log_settings``: 2 operations."""
         from .chat_log_settings import ChatLogSettingsResource
 
-        return ChatLogSettingsResource(self)
+        return ChatLogSettingsResource(self._requester)
 
     @cached_property
     def chat_messages_history_view(self) -> ChatMessagesHistoryViewResource:
         """``chat_messages_history_view``: 2 operations."""
         from .chat_messages_history_view import ChatMessagesHistoryViewResource
 
-        return ChatMessagesHistoryViewResource(self)
+        return ChatMessagesHistoryViewResource(self._requester)
 
     @cached_property
     def codecs_settings(self) -> CodecsSettingsResource:
         """``codecs_settings``: 2 operations."""
         from .codecs_settings import CodecsSettingsResource
 
-        return CodecsSettingsResource(self)
+        return CodecsSettingsResource(self._requester)
 
     @cached_property
     def conference_settings(self) -> ConferenceSettingsResource:
         """``conference_settings``: 11 operations."""
         from .conference_settings import ConferenceSettingsResource
 
-        return ConferenceSettingsResource(self)
+        return ConferenceSettingsResource(self._requester)
 
     @cached_property
     def console_restrictions(self) -> ConsoleRestrictionsResource:
         """``console_restrictions``: 2 operations."""
         from .console_restrictions import ConsoleRestrictionsResource
 
-        return ConsoleRestrictionsResource(self)
+        return ConsoleRestrictionsResource(self._requester)
 
     @cached_property
     def contacts(self) -> ContactsResource:
         """``contacts``: 13 operations."""
         from .contacts import ContactsResource
 
-        return ContactsResource(self)
+        return ContactsResource(self._requester)
 
     @cached_property
     def countries(self) -> CountriesResource:
         """``countries``: 1 operation."""
         from .countries import CountriesResource
 
-        return CountriesResource(self)
+        return CountriesResource(self._requester)
 
     @cached_property
     def country_codes(self) -> CountryCodesResource:
         """``country_codes``: 2 operations."""
         from .country_codes import CountryCodesResource
 
-        return CountryCodesResource(self)
+        return CountryCodesResource(self._requester)
 
     @cached_property
     def crm_integration(self) -> CrmIntegrationResource:
         """``crm_integration``: 7 operations."""
         from .crm_integration import CrmIntegrationResource
 
-        return CrmIntegrationResource(self)
+        return CrmIntegrationResource(self._requester)
 
     @cached_property
     def crm_templates(self) -> CrmTemplatesResource:
         """``crm_templates``: 3 operations."""
         from .crm_templates import CrmTemplatesResource
 
-        return CrmTemplatesResource(self)
+        return CrmTemplatesResource(self._requester)
 
     @cached_property
     def custom_prompts(self) -> CustomPromptsResource:
         """``custom_prompts``: 3 operations."""
         from .custom_prompts import CustomPromptsResource
 
-        return CustomPromptsResource(self)
+        return CustomPromptsResource(self._requester)
 
     @cached_property
     def data_connector_settings(self) -> DataConnectorSettingsResource:
         """``data_connector_settings``: 4 operations."""
         from .data_connector_settings import DataConnectorSettingsResource
 
-        return DataConnectorSettingsResource(self)
+        return DataConnectorSettingsResource(self._requester)
 
     @cached_property
     def defs(self) -> DefsResource:
         """``defs``: 11 operations."""
         from .defs import DefsResource
 
-        return DefsResource(self)
+        return DefsResource(self._requester)
 
     @cached_property
     def device_infos(self) -> DeviceInfosResource:
         """``device_infos``: 4 operations."""
         from .device_infos import DeviceInfosResource
 
-        return DeviceInfosResource(self)
+        return DeviceInfosResource(self._requester)
 
     @cached_property
     def dial_code_settings(self) -> DialCodeSettingsResource:
         """``dial_code_settings``: 2 operations."""
         from .dial_code_settings import DialCodeSettingsResource
 
-        return DialCodeSettingsResource(self)
+        return DialCodeSettingsResource(self._requester)
 
     @cached_property
     def did_numbers(self) -> DidNumbersResource:
         """``did_numbers``: 1 operation."""
         from .did_numbers import DidNumbersResource
 
-        return DidNumbersResource(self)
+        return DidNumbersResource(self._requester)
 
     @cached_property
     def directories(self) -> DirectoriesResource:
         """``directories``: 1 operation."""
         from .directories import DirectoriesResource
 
-        return DirectoriesResource(self)
+        return DirectoriesResource(self._requester)
 
     @cached_property
     def dn_properties(self) -> DnPropertiesResource:
         """``dn_properties``: 5 operations."""
         from .dn_properties import DnPropertiesResource
 
-        return DnPropertiesResource(self)
+        return DnPropertiesResource(self._requester)
 
     @cached_property
     def e164_settings(self) -> E164SettingsResource:
         """``e164_settings``: 2 operations."""
         from .e164_settings import E164SettingsResource
 
-        return E164SettingsResource(self)
+        return E164SettingsResource(self._requester)
 
     @cached_property
     def email_template(self) -> EmailTemplateResource:
         """``email_template``: 4 operations."""
         from .email_template import EmailTemplateResource
 
-        return EmailTemplateResource(self)
+        return EmailTemplateResource(self._requester)
 
     @cached_property
     def emergency_geo_locations(self) -> EmergencyGeoLocationsResource:
         """``emergency_geo_locations``: 2 operations."""
         from .emergency_geo_locations import EmergencyGeoLocationsResource
 
-        return EmergencyGeoLocationsResource(self)
+        return EmergencyGeoLocationsResource(self._requester)
 
     @cached_property
     def emergency_notifications_settings(self) -> EmergencyNotificationsSettingsResource:
         """``emergency_notifications_settings``: 2 operations."""
         from .emergency_notifications_settings import EmergencyNotificationsSettingsResource
 
-        return EmergencyNotificationsSettingsResource(self)
+        return EmergencyNotificationsSettingsResource(self._requester)
 
     @cached_property
     def event_logs(self) -> EventLogsResource:
         """``event_logs``: 3 operations."""
         from .event_logs import EventLogsResource
 
-        return EventLogsResource(self)
+        return EventLogsResource(self._requester)
 
     @cached_property
     def fax(self) -> FaxResource:
         """``fax``: 8 operations."""
         from .fax import FaxResource
 
-        return FaxResource(self)
+        return FaxResource(self._requester)
 
     @cached_property
     def fax_server_settings(self) -> FaxServerSettingsResource:
         """``fax_server_settings``: 4 operations."""
         from .fax_server_settings import FaxServerSettingsResource
 
-        return FaxServerSettingsResource(self)
+        return FaxServerSettingsResource(self._requester)
 
     @cached_property
     def firewall(self) -> FirewallResource:
         """``firewall``: 4 operations."""
         from .firewall import FirewallResource
 
-        return FirewallResource(self)
+        return FirewallResource(self._requester)
 
     @cached_property
     def firmwares(self) -> FirmwaresResource:
         """``firmwares``: 5 operations."""
         from .firmwares import FirmwaresResource
 
-        return FirmwaresResource(self)
+        return FirmwaresResource(self._requester)
 
     @cached_property
     def fxs(self) -> FxsResource:
         """``fxs``: 6 operations."""
         from .fxs import FxsResource
 
-        return FxsResource(self)
+        return FxsResource(self._requester)
 
     @cached_property
     def fxs_templates(self) -> FxsTemplatesResource:
         """``fxs_templates``: 5 operations."""
         from .fxs_templates import FxsTemplatesResource
 
-        return FxsTemplatesResource(self)
+        return FxsTemplatesResource(self._requester)
 
     @cached_property
     def general_settings_for_apps(self) -> GeneralSettingsForAppsResource:
         """``general_settings_for_apps``: 2 operations."""
         from .general_settings_for_apps import GeneralSettingsForAppsResource
 
-        return GeneralSettingsForAppsResource(self)
+        return GeneralSettingsForAppsResource(self._requester)
 
     @cached_property
     def general_settings_for_pbx(self) -> GeneralSettingsForPbxResource:
         """``general_settings_for_pbx``: 2 operations."""
         from .general_settings_for_pbx import GeneralSettingsForPbxResource
 
-        return GeneralSettingsForPbxResource(self)
+        return GeneralSettingsForPbxResource(self._requester)
 
     @cached_property
     def get_update_details(self) -> GetUpdateDetailsResource:
         """``get_update_details``: 1 operation."""
         from .get_update_details import GetUpdateDetailsResource
 
-        return GetUpdateDetailsResource(self)
+        return GetUpdateDetailsResource(self._requester)
 
     @cached_property
     def google_settings(self) -> GoogleSettingsResource:
         """``google_settings``: 3 operations."""
         from .google_settings import GoogleSettingsResource
 
-        return GoogleSettingsResource(self)
+        return GoogleSettingsResource(self._requester)
 
     @cached_property
     def groups(self) -> GroupsResource:
         """``groups``: 13 operations."""
         from .groups import GroupsResource
 
-        return GroupsResource(self)
+        return GroupsResource(self._requester)
 
     @cached_property
     def holidays(self) -> HolidaysResource:
         """``holidays``: 5 operations."""
         from .holidays import HolidaysResource
 
-        return HolidaysResource(self)
+        return HolidaysResource(self._requester)
 
     @cached_property
     def hotel_services(self) -> HotelServicesResource:
         """``hotel_services``: 2 operations."""
         from .hotel_services import HotelServicesResource
 
-        return HotelServicesResource(self)
+        return HotelServicesResource(self._requester)
 
     @cached_property
     def inbound_rules(self) -> InboundRulesResource:
         """``inbound_rules``: 7 operations."""
         from .inbound_rules import InboundRulesResource
 
-        return InboundRulesResource(self)
+        return InboundRulesResource(self._requester)
 
     @cached_property
     def last_cdr_and_chat_message_timestamp(self) -> LastCdrAndChatMessageTimestampResource:
         """``last_cdr_and_chat_message_timestamp``: 1 operation."""
         from .last_cdr_and_chat_message_timestamp import LastCdrAndChatMessageTimestampResource
 
-        return LastCdrAndChatMessageTimestampResource(self)
+        return LastCdrAndChatMessageTimestampResource(self._requester)
 
     @cached_property
     def license_status(self) -> LicenseStatusResource:
         """``license_status``: 7 operations."""
         from .license_status import LicenseStatusResource
 
-        return LicenseStatusResource(self)
+        return LicenseStatusResource(self._requester)
 
     @cached_property
     def logging_settings(self) -> LoggingSettingsResource:
         """``logging_settings``: 2 operations."""
         from .logging_settings import LoggingSettingsResource
 
-        return LoggingSettingsResource(self)
+        return LoggingSettingsResource(self._requester)
 
     @cached_property
     def mail_settings(self) -> MailSettingsResource:
         """``mail_settings``: 3 operations."""
         from .mail_settings import MailSettingsResource
 
-        return MailSettingsResource(self)
+        return MailSettingsResource(self._requester)
 
     @cached_property
     def mcp_servers(self) -> McpServersResource:
         """``mcp_servers``: 3 operations."""
         from .mcp_servers import McpServersResource
 
-        return McpServersResource(self)
+        return McpServersResource(self._requester)
 
     @cached_property
     def microsoft_365_integration(self) -> Microsoft365IntegrationResource:
         """``microsoft_365_integration``: 11 operations."""
         from .microsoft_365_integration import Microsoft365IntegrationResource
 
-        return Microsoft365IntegrationResource(self)
+        return Microsoft365IntegrationResource(self._requester)
 
     @cached_property
     def microsoft_365_teams_integration(self) -> Microsoft365TeamsIntegrationResource:
         """``microsoft_365_teams_integration``: 6 operations."""
         from .microsoft_365_teams_integration import Microsoft365TeamsIntegrationResource
 
-        return Microsoft365TeamsIntegrationResource(self)
+        return Microsoft365TeamsIntegrationResource(self._requester)
 
     @cached_property
     def music_on_hold_settings(self) -> MusicOnHoldSettingsResource:
         """``music_on_hold_settings``: 2 operations."""
         from .music_on_hold_settings import MusicOnHoldSettingsResource
 
-        return MusicOnHoldSettingsResource(self)
+        return MusicOnHoldSettingsResource(self._requester)
 
     @cached_property
     def my_group(self) -> MyGroupResource:
         """``my_group``: 9 operations."""
         from .my_group import MyGroupResource
 
-        return MyGroupResource(self)
+        return MyGroupResource(self._requester)
 
     @cached_property
     def my_tokens(self) -> MyTokensResource:
         """``my_tokens``: 2 operations."""
         from .my_tokens import MyTokensResource
 
-        return MyTokensResource(self)
+        return MyTokensResource(self._requester)
 
     @cached_property
     def my_user(self) -> MyUserResource:
         """``my_user``: 7 operations."""
         from .my_user import MyUserResource
 
-        return MyUserResource(self)
+        return MyUserResource(self._requester)
 
     @cached_property
     def network_interfaces(self) -> NetworkInterfacesResource:
         """``network_interfaces``: 1 operation."""
         from .network_interfaces import NetworkInterfacesResource
 
-        return NetworkInterfacesResource(self)
+        return NetworkInterfacesResource(self._requester)
 
     @cached_property
     def network_settings(self) -> NetworkSettingsResource:
         """``network_settings``: 3 operations."""
         from .network_settings import NetworkSettingsResource
 
-        return NetworkSettingsResource(self)
+        return NetworkSettingsResource(self._requester)
 
     @cached_property
     def notification_settings(self) -> NotificationSettingsResource:
         """``notification_settings``: 2 operations."""
         from .notification_settings import NotificationSettingsResource
 
-        return NotificationSettingsResource(self)
+        return NotificationSettingsResource(self._requester)
 
     @cached_property
     def o_auth_clients(self) -> OAuthClientsResource:
         """``o_auth_clients``: 4 operations."""
         from .o_auth_clients import OAuthClientsResource
 
-        return OAuthClientsResource(self)
+        return OAuthClientsResource(self._requester)
 
     @cached_property
     def office_hours(self) -> OfficeHoursResource:
         """``office_hours``: 2 operations."""
         from .office_hours import OfficeHoursResource
 
-        return OfficeHoursResource(self)
+        return OfficeHoursResource(self._requester)
 
     @cached_property
     def outbound_rules(self) -> OutboundRulesResource:
         """``outbound_rules``: 8 operations."""
         from .outbound_rules import OutboundRulesResource
 
-        return OutboundRulesResource(self)
+        return OutboundRulesResource(self._requester)
 
     @cached_property
     def parameters(self) -> ParametersResource:
         """``parameters``: 6 operations."""
         from .parameters import ParametersResource
 
-        return ParametersResource(self)
+        return ParametersResource(self._requester)
 
     @cached_property
     def parkings(self) -> ParkingsResource:
         """``parkings``: 7 operations."""
         from .parkings import ParkingsResource
 
-        return ParkingsResource(self)
+        return ParkingsResource(self._requester)
 
     @cached_property
     def peers(self) -> PeersResource:
         """``peers``: 4 operations."""
         from .peers import PeersResource
 
-        return PeersResource(self)
+        return PeersResource(self._requester)
 
     @cached_property
     def phone_book_settings(self) -> PhoneBookSettingsResource:
         """``phone_book_settings``: 2 operations."""
         from .phone_book_settings import PhoneBookSettingsResource
 
-        return PhoneBookSettingsResource(self)
+        return PhoneBookSettingsResource(self._requester)
 
     @cached_property
     def phone_logos(self) -> PhoneLogosResource:
         """``phone_logos``: 2 operations."""
         from .phone_logos import PhoneLogosResource
 
-        return PhoneLogosResource(self)
+        return PhoneLogosResource(self._requester)
 
     @cached_property
     def phone_templates(self) -> PhoneTemplatesResource:
         """``phone_templates``: 5 operations."""
         from .phone_templates import PhoneTemplatesResource
 
-        return PhoneTemplatesResource(self)
+        return PhoneTemplatesResource(self._requester)
 
     @cached_property
     def phones_settings(self) -> PhonesSettingsResource:
         """``phones_settings``: 2 operations."""
         from .phones_settings import PhonesSettingsResource
 
-        return PhonesSettingsResource(self)
+        return PhonesSettingsResource(self._requester)
 
     @cached_property
     def playlists(self) -> PlaylistsResource:
         """``playlists``: 7 operations."""
         from .playlists import PlaylistsResource
 
-        return PlaylistsResource(self)
+        return PlaylistsResource(self._requester)
 
     @cached_property
     def prompt_sets(self) -> PromptSetsResource:
         """``prompt_sets``: 11 operations."""
         from .prompt_sets import PromptSetsResource
 
-        return PromptSetsResource(self)
+        return PromptSetsResource(self._requester)
 
     @cached_property
     def purge_settings(self) -> PurgeSettingsResource:
         """``purge_settings``: 3 operations."""
         from .purge_settings import PurgeSettingsResource
 
-        return PurgeSettingsResource(self)
+        return PurgeSettingsResource(self._requester)
 
     @cached_property
     def queues(self) -> QueuesResource:
         """``queues``: 10 operations."""
         from .queues import QueuesResource
 
-        return QueuesResource(self)
+        return QueuesResource(self._requester)
 
     @cached_property
     def receptionists(self) -> ReceptionistsResource:
         """``receptionists``: 8 operations."""
         from .receptionists import ReceptionistsResource
 
-        return ReceptionistsResource(self)
+        return ReceptionistsResource(self._requester)
 
     @cached_property
     def recordings(self) -> RecordingsResource:
         """``recordings``: 10 operations."""
         from .recordings import RecordingsResource
 
-        return RecordingsResource(self)
+        return RecordingsResource(self._requester)
 
     @cached_property
     def remote_archiving_settings(self) -> RemoteArchivingSettingsResource:
         """``remote_archiving_settings``: 6 operations."""
         from .remote_archiving_settings import RemoteArchivingSettingsResource
 
-        return RemoteArchivingSettingsResource(self)
+        return RemoteArchivingSettingsResource(self._requester)
 
     @cached_property
     def report_abandoned_chats_statistics(self) -> ReportAbandonedChatsStatisticsResource:
         """``report_abandoned_chats_statistics``: 2 operations."""
         from .report_abandoned_chats_statistics import ReportAbandonedChatsStatisticsResource
 
-        return ReportAbandonedChatsStatisticsResource(self)
+        return ReportAbandonedChatsStatisticsResource(self._requester)
 
     @cached_property
     def report_abandoned_queue_calls(self) -> ReportAbandonedQueueCallsResource:
         """``report_abandoned_queue_calls``: 2 operations."""
         from .report_abandoned_queue_calls import ReportAbandonedQueueCallsResource
 
-        return ReportAbandonedQueueCallsResource(self)
+        return ReportAbandonedQueueCallsResource(self._requester)
 
     @cached_property
     def report_agent_login_history(self) -> ReportAgentLoginHistoryResource:
         """``report_agent_login_history``: 2 operations."""
         from .report_agent_login_history import ReportAgentLoginHistoryResource
 
-        return ReportAgentLoginHistoryResource(self)
+        return ReportAgentLoginHistoryResource(self._requester)
 
     @cached_property
     def report_agents_in_queue_statistics(self) -> ReportAgentsInQueueStatisticsResource:
         """``report_agents_in_queue_statistics``: 2 operations."""
         from .report_agents_in_queue_statistics import ReportAgentsInQueueStatisticsResource
 
-        return ReportAgentsInQueueStatisticsResource(self)
+        return ReportAgentsInQueueStatisticsResource(self._requester)
 
     @cached_property
     def report_audit_log(self) -> ReportAuditLogResource:
         """``report_audit_log``: 2 operations."""
         from .report_audit_log import ReportAuditLogResource
 
-        return ReportAuditLogResource(self)
+        return ReportAuditLogResource(self._requester)
 
     @cached_property
     def report_average_queue_waiting_time(self) -> ReportAverageQueueWaitingTimeResource:
         """``report_average_queue_waiting_time``: 2 operations."""
         from .report_average_queue_waiting_time import ReportAverageQueueWaitingTimeResource
 
-        return ReportAverageQueueWaitingTimeResource(self)
+        return ReportAverageQueueWaitingTimeResource(self._requester)
 
     @cached_property
     def report_breaches_sla(self) -> ReportBreachesSlaResource:
         """``report_breaches_sla``: 2 operations."""
         from .report_breaches_sla import ReportBreachesSlaResource
 
-        return ReportBreachesSlaResource(self)
+        return ReportBreachesSlaResource(self._requester)
 
     @cached_property
     def report_call_cost_by_extension_group(self) -> ReportCallCostByExtensionGroupResource:
         """``report_call_cost_by_extension_group``: 2 operations."""
         from .report_call_cost_by_extension_group import ReportCallCostByExtensionGroupResource
 
-        return ReportCallCostByExtensionGroupResource(self)
+        return ReportCallCostByExtensionGroupResource(self._requester)
 
     @cached_property
     def report_call_distribution(self) -> ReportCallDistributionResource:
         """``report_call_distribution``: 2 operations."""
         from .report_call_distribution import ReportCallDistributionResource
 
-        return ReportCallDistributionResource(self)
+        return ReportCallDistributionResource(self._requester)
 
     @cached_property
     def report_call_log_data(self) -> ReportCallLogDataResource:
         """``report_call_log_data``: 5 operations."""
         from .report_call_log_data import ReportCallLogDataResource
 
-        return ReportCallLogDataResource(self)
+        return ReportCallLogDataResource(self._requester)
 
     @cached_property
     def report_chat_log(self) -> ReportChatLogResource:
         """``report_chat_log``: 2 operations."""
         from .report_chat_log import ReportChatLogResource
 
-        return ReportChatLogResource(self)
+        return ReportChatLogResource(self._requester)
 
     @cached_property
     def report_detailed_queue_statistics(self) -> ReportDetailedQueueStatisticsResource:
         """``report_detailed_queue_statistics``: 2 operations."""
         from .report_detailed_queue_statistics import ReportDetailedQueueStatisticsResource
 
-        return ReportDetailedQueueStatisticsResource(self)
+        return ReportDetailedQueueStatisticsResource(self._requester)
 
     @cached_property
     def report_extension_statistics(self) -> ReportExtensionStatisticsResource:
         """``report_extension_statistics``: 2 operations."""
         from .report_extension_statistics import ReportExtensionStatisticsResource
 
-        return ReportExtensionStatisticsResource(self)
+        return ReportExtensionStatisticsResource(self._requester)
 
     @cached_property
     def report_extension_statistics_by_group(self) -> ReportExtensionStatisticsByGroupResource:
         """``report_extension_statistics_by_group``: 2 operations."""
         from .report_extension_statistics_by_group import ReportExtensionStatisticsByGroupResource
 
-        return ReportExtensionStatisticsByGroupResource(self)
+        return ReportExtensionStatisticsByGroupResource(self._requester)
 
     @cached_property
     def report_extensions_statistics_by_ring_groups(self) -> ReportExtensionsStatisticsByRingGroupsResource:
         """``report_extensions_statistics_by_ring_groups``: 2 operations."""
         from .report_extensions_statistics_by_ring_groups import ReportExtensionsStatisticsByRingGroupsResource
 
-        return ReportExtensionsStatisticsByRingGroupsResource(self)
+        return ReportExtensionsStatisticsByRingGroupsResource(self._requester)
 
     @cached_property
     def report_inbound_calls(self) -> ReportInboundCallsResource:
         """``report_inbound_calls``: 2 operations."""
         from .report_inbound_calls import ReportInboundCallsResource
 
-        return ReportInboundCallsResource(self)
+        return ReportInboundCallsResource(self._requester)
 
     @cached_property
     def report_inbound_rules(self) -> ReportInboundRulesResource:
         """``report_inbound_rules``: 2 operations."""
         from .report_inbound_rules import ReportInboundRulesResource
 
-        return ReportInboundRulesResource(self)
+        return ReportInboundRulesResource(self._requester)
 
     @cached_property
     def report_outbound_calls(self) -> ReportOutboundCallsResource:
         """``report_outbound_calls``: 2 operations."""
         from .report_outbound_calls import ReportOutboundCallsResource
 
-        return ReportOutboundCallsResource(self)
+        return ReportOutboundCallsResource(self._requester)
 
     @cached_property
     def report_queue_agents_chat_statistics(self) -> ReportQueueAgentsChatStatisticsResource:
         """``report_queue_agents_chat_statistics``: 2 operations."""
         from .report_queue_agents_chat_statistics import ReportQueueAgentsChatStatisticsResource
 
-        return ReportQueueAgentsChatStatisticsResource(self)
+        return ReportQueueAgentsChatStatisticsResource(self._requester)
 
     @cached_property
     def report_queue_agents_chat_statistics_totals(self) -> ReportQueueAgentsChatStatisticsTotalsResource:
         """``report_queue_agents_chat_statistics_totals``: 2 operations."""
         from .report_queue_agents_chat_statistics_totals import ReportQueueAgentsChatStatisticsTotalsResource
 
-        return ReportQueueAgentsChatStatisticsTotalsResource(self)
+        return ReportQueueAgentsChatStatisticsTotalsResource(self._requester)
 
     @cached_property
     def report_queue_an_un_calls(self) -> ReportQueueAnUnCallsResource:
         """``report_queue_an_un_calls``: 2 operations."""
         from .report_queue_an_un_calls import ReportQueueAnUnCallsResource
 
-        return ReportQueueAnUnCallsResource(self)
+        return ReportQueueAnUnCallsResource(self._requester)
 
     @cached_property
     def report_queue_answered_calls_by_wait_time(self) -> ReportQueueAnsweredCallsByWaitTimeResource:
         """``report_queue_answered_calls_by_wait_time``: 2 operations."""
         from .report_queue_answered_calls_by_wait_time import ReportQueueAnsweredCallsByWaitTimeResource
 
-        return ReportQueueAnsweredCallsByWaitTimeResource(self)
+        return ReportQueueAnsweredCallsByWaitTimeResource(self._requester)
 
     @cached_property
     def report_queue_callbacks(self) -> ReportQueueCallbacksResource:
         """``report_queue_callbacks``: 2 operations."""
         from .report_queue_callbacks import ReportQueueCallbacksResource
 
-        return ReportQueueCallbacksResource(self)
+        return ReportQueueCallbacksResource(self._requester)
 
     @cached_property
     def report_queue_chat_performance(self) -> ReportQueueChatPerformanceResource:
         """``report_queue_chat_performance``: 2 operations."""
         from .report_queue_chat_performance import ReportQueueChatPerformanceResource
 
-        return ReportQueueChatPerformanceResource(self)
+        return ReportQueueChatPerformanceResource(self._requester)
 
     @cached_property
     def report_queue_failed_callbacks(self) -> ReportQueueFailedCallbacksResource:
         """``report_queue_failed_callbacks``: 2 operations."""
         from .report_queue_failed_callbacks import ReportQueueFailedCallbacksResource
 
-        return ReportQueueFailedCallbacksResource(self)
+        return ReportQueueFailedCallbacksResource(self._requester)
 
     @cached_property
     def report_queue_performance_overview(self) -> ReportQueuePerformanceOverviewResource:
         """``report_queue_performance_overview``: 2 operations."""
         from .report_queue_performance_overview import ReportQueuePerformanceOverviewResource
 
-        return ReportQueuePerformanceOverviewResource(self)
+        return ReportQueuePerformanceOverviewResource(self._requester)
 
     @cached_property
     def report_queue_performance_totals(self) -> ReportQueuePerformanceTotalsResource:
         """``report_queue_performance_totals``: 2 operations."""
         from .report_queue_performance_totals import ReportQueuePerformanceTotalsResource
 
-        return ReportQueuePerformanceTotalsResource(self)
+        return ReportQueuePerformanceTotalsResource(self._requester)
 
     @cached_property
     def report_ring_group_statistics(self) -> ReportRingGroupStatisticsResource:
         """``report_ring_group_statistics``: 2 operations."""
         from .report_ring_group_statistics import ReportRingGroupStatisticsResource
 
-        return ReportRingGroupStatisticsResource(self)
+        return ReportRingGroupStatisticsResource(self._requester)
 
     @cached_property
     def report_statistic_sla(self) -> ReportStatisticSlaResource:
         """``report_statistic_sla``: 2 operations."""
         from .report_statistic_sla import ReportStatisticSlaResource
 
-        return ReportStatisticSlaResource(self)
+        return ReportStatisticSlaResource(self._requester)
 
     @cached_property
     def report_team_queue_general_statistics(self) -> ReportTeamQueueGeneralStatisticsResource:
         """``report_team_queue_general_statistics``: 2 operations."""
         from .report_team_queue_general_statistics import ReportTeamQueueGeneralStatisticsResource
 
-        return ReportTeamQueueGeneralStatisticsResource(self)
+        return ReportTeamQueueGeneralStatisticsResource(self._requester)
 
     @cached_property
     def report_user_activity(self) -> ReportUserActivityResource:
         """``report_user_activity``: 2 operations."""
         from .report_user_activity import ReportUserActivityResource
 
-        return ReportUserActivityResource(self)
+        return ReportUserActivityResource(self._requester)
 
     @cached_property
     def ring_groups(self) -> RingGroupsResource:
         """``ring_groups``: 8 operations."""
         from .ring_groups import RingGroupsResource
 
-        return RingGroupsResource(self)
+        return RingGroupsResource(self._requester)
 
     @cached_property
     def sbcs(self) -> SbcsResource:
         """``sbcs``: 6 operations."""
         from .sbcs import SbcsResource
 
-        return SbcsResource(self)
+        return SbcsResource(self._requester)
 
     @cached_property
     def scheduled_reports(self) -> ScheduledReportsResource:
         """``scheduled_reports``: 5 operations."""
         from .scheduled_reports import ScheduledReportsResource
 
-        return ScheduledReportsResource(self)
+        return ScheduledReportsResource(self._requester)
 
     @cached_property
     def secure_sip_settings(self) -> SecureSipSettingsResource:
         """``secure_sip_settings``: 2 operations."""
         from .secure_sip_settings import SecureSipSettingsResource
 
-        return SecureSipSettingsResource(self)
+        return SecureSipSettingsResource(self._requester)
 
     @cached_property
     def security_tokens(self) -> SecurityTokensResource:
         """``security_tokens``: 2 operations."""
         from .security_tokens import SecurityTokensResource
 
-        return SecurityTokensResource(self)
+        return SecurityTokensResource(self._requester)
 
     @cached_property
     def service_principals(self) -> ServicePrincipalsResource:
         """``service_principals``: 6 operations."""
         from .service_principals import ServicePrincipalsResource
 
-        return ServicePrincipalsResource(self)
+        return ServicePrincipalsResource(self._requester)
 
     @cached_property
     def services(self) -> ServicesResource:
         """``services``: 8 operations."""
         from .services import ServicesResource
 
-        return ServicesResource(self)
+        return ServicesResource(self._requester)
 
     @cached_property
     def sip_devices(self) -> SipDevicesResource:
         """``sip_devices``: 2 operations."""
         from .sip_devices import SipDevicesResource
 
-        return SipDevicesResource(self)
+        return SipDevicesResource(self._requester)
 
     @cached_property
     def syslog_settings(self) -> SyslogSettingsResource:
         """``syslog_settings``: 3 operations."""
         from .syslog_settings import SyslogSettingsResource
 
-        return SyslogSettingsResource(self)
+        return SyslogSettingsResource(self._requester)
 
     @cached_property
     def system_status(self) -> SystemStatusResource:
         """``system_status``: 18 operations."""
         from .system_status import SystemStatusResource
 
-        return SystemStatusResource(self)
+        return SystemStatusResource(self._requester)
 
     @cached_property
     def tenant_properties(self) -> TenantPropertiesResource:
         """``tenant_properties``: 5 operations."""
         from .tenant_properties import TenantPropertiesResource
 
-        return TenantPropertiesResource(self)
+        return TenantPropertiesResource(self._requester)
 
     @cached_property
     def trunk_templates(self) -> TrunkTemplatesResource:
         """``trunk_templates``: 5 operations."""
         from .trunk_templates import TrunkTemplatesResource
 
-        return TrunkTemplatesResource(self)
+        return TrunkTemplatesResource(self._requester)
 
     @cached_property
     def trunks(self) -> TrunksResource:
         """``trunks``: 18 operations."""
         from .trunks import TrunksResource
 
-        return TrunksResource(self)
+        return TrunksResource(self._requester)
 
     @cached_property
     def updates(self) -> UpdatesResource:
         """``updates``: 9 operations."""
         from .updates import UpdatesResource
 
-        return UpdatesResource(self)
+        return UpdatesResource(self._requester)
 
     @cached_property
     def users(self) -> UsersResource:
         """``users``: 35 operations."""
         from .users import UsersResource
 
-        return UsersResource(self)
+        return UsersResource(self._requester)
 
     @cached_property
     def voicemail_settings(self) -> VoicemailSettingsResource:
         """``voicemail_settings``: 9 operations."""
         from .voicemail_settings import VoicemailSettingsResource
 
-        return VoicemailSettingsResource(self)
+        return VoicemailSettingsResource(self._requester)
 
     @cached_property
     def website_links(self) -> WebsiteLinksResource:
         """``website_links``: 7 operations."""
         from .website_links import WebsiteLinksResource
 
-        return WebsiteLinksResource(self)
+        return WebsiteLinksResource(self._requester)
 
 
 class AsyncResources:
     """Mixed into ``AsyncXAPI``: ``pbx.<tag>`` builds its resource on first use."""
+
+    @property
+    def _requester(self) -> AsyncRequester:
+        return cast("AsyncRequester", self)  # AsyncXAPI implements it; checked in threecx_xapi._client
 
     @cached_property
     def active_calls(self) -> AsyncActiveCallsResource:
         """``active_calls``: 2 operations."""
         from .active_calls import AsyncActiveCallsResource
 
-        return AsyncActiveCallsResource(self)
+        return AsyncActiveCallsResource(self._requester)
 
     @cached_property
     def activity_log(self) -> AsyncActivityLogResource:
         """``activity_log``: 3 operations."""
         from .activity_log import AsyncActivityLogResource
 
-        return AsyncActivityLogResource(self)
+        return AsyncActivityLogResource(self._requester)
 
     @cached_property
     def ai_settings(self) -> AsyncAiSettingsResource:
         """``ai_settings``: 15 operations."""
         from .ai_settings import AsyncAiSettingsResource
 
-        return AsyncAiSettingsResource(self)
+        return AsyncAiSettingsResource(self._requester)
 
     @cached_property
     def amazon_integration_settings(self) -> AsyncAmazonIntegrationSettingsResource:
         """``amazon_integration_settings``: 3 operations."""
         from .amazon_integration_settings import AsyncAmazonIntegrationSettingsResource
 
-        return AsyncAmazonIntegrationSettingsResource(self)
+        return AsyncAmazonIntegrationSettingsResource(self._requester)
 
     @cached_property
     def anti_hacking_settings(self) -> AsyncAntiHackingSettingsResource:
         """``anti_hacking_settings``: 2 operations."""
         from .anti_hacking_settings import AsyncAntiHackingSettingsResource
 
-        return AsyncAntiHackingSettingsResource(self)
+        return AsyncAntiHackingSettingsResource(self._requester)
 
     @cached_property
     def backups(self) -> AsyncBackupsResource:
         """``backups``: 18 operations."""
         from .backups import AsyncBackupsResource
 
-        return AsyncBackupsResource(self)
+        return AsyncBackupsResource(self._requester)
 
     @cached_property
     def black_list_numbers(self) -> AsyncBlackListNumbersResource:
         """``black_list_numbers``: 6 operations."""
         from .black_list_numbers import AsyncBlackListNumbersResource
 
-        return AsyncBlackListNumbersResource(self)
+        return AsyncBlackListNumbersResource(self._requester)
 
     @cached_property
     def blocklist(self) -> AsyncBlocklistResource:
         """``blocklist``: 6 operations."""
         from .blocklist import AsyncBlocklistResource
 
-        return AsyncBlocklistResource(self)
+        return AsyncBlocklistResource(self._requester)
 
     @cached_property
     def call_cost_settings(self) -> AsyncCallCostSettingsResource:
         """``call_cost_settings``: 3 operations."""
         from .call_cost_settings import AsyncCallCostSettingsResource
 
-        return AsyncCallCostSettingsResource(self)
+        return AsyncCallCostSettingsResource(self._requester)
 
     @cached_property
     def call_flow_apps(self) -> AsyncCallFlowAppsResource:
         """``call_flow_apps``: 7 operations."""
         from .call_flow_apps import AsyncCallFlowAppsResource
 
-        return AsyncCallFlowAppsResource(self)
+        return AsyncCallFlowAppsResource(self._requester)
 
     @cached_property
     def call_flow_scripts(self) -> AsyncCallFlowScriptsResource:
         """``call_flow_scripts``: 1 operation."""
         from .call_flow_scripts import AsyncCallFlowScriptsResource
 
-        return AsyncCallFlowScriptsResource(self)
+        return AsyncCallFlowScriptsResource(self._requester)
 
     @cached_property
     def call_history_view(self) -> AsyncCallHistoryViewResource:
         """``call_history_view``: 2 operations."""
         from .call_history_view import AsyncCallHistoryViewResource
 
-        return AsyncCallHistoryViewResource(self)
+        return AsyncCallHistoryViewResource(self._requester)
 
     @cached_property
     def call_parking_settings(self) -> AsyncCallParkingSettingsResource:
         """``call_parking_settings``: 2 operations."""
         from .call_parking_settings import AsyncCallParkingSettingsResource
 
-        return AsyncCallParkingSettingsResource(self)
+        return AsyncCallParkingSettingsResource(self._requester)
 
     @cached_property
     def call_types_settings(self) -> AsyncCallTypesSettingsResource:
         """``call_types_settings``: 2 operations."""
         from .call_types_settings import AsyncCallTypesSettingsResource
 
-        return AsyncCallTypesSettingsResource(self)
+        return AsyncCallTypesSettingsResource(self._requester)
 
     @cached_property
     def cdr_settings(self) -> AsyncCdrSettingsResource:
         """``cdr_settings``: 2 operations."""
         from .cdr_settings import AsyncCdrSettingsResource
 
-        return AsyncCdrSettingsResource(self)
+        return AsyncCdrSettingsResource(self._requester)
 
     @cached_property
     def chat_history_view(self) -> AsyncChatHistoryViewResource:
         """``chat_history_view``: 2 operations."""
         from .chat_history_view import AsyncChatHistoryViewResource
 
-        return AsyncChatHistoryViewResource(self)
+        return AsyncChatHistoryViewResource(self._requester)
 
     @cached_property
     def chat_log_settings(self) -> AsyncChatLogSettingsResource:
         """``chat_log_settings``: 2 operations."""
         from .chat_log_settings import AsyncChatLogSettingsResource
 
-        return AsyncChatLogSettingsResource(self)
+        return AsyncChatLogSettingsResource(self._requester)
 
     @cached_property
     def chat_messages_history_view(self) -> AsyncChatMessagesHistoryViewResource:
         """``chat_messages_history_view``: 2 operations."""
         from .chat_messages_history_view import AsyncChatMessagesHistoryViewResource
 
-        return AsyncChatMessagesHistoryViewResource(self)
+        return AsyncChatMessagesHistoryViewResource(self._requester)
 
     @cached_property
     def codecs_settings(self) -> AsyncCodecsSettingsResource:
         """``codecs_settings``: 2 operations."""
         from .codecs_settings import AsyncCodecsSettingsResource
 
-        return AsyncCodecsSettingsResource(self)
+        return AsyncCodecsSettingsResource(self._requester)
 
     @cached_property
     def conference_settings(self) -> AsyncConferenceSettingsResource:
         """``conference_settings``: 11 operations."""
         from .conference_settings import AsyncConferenceSettingsResource
 
-        return AsyncConferenceSettingsResource(self)
+        return AsyncConferenceSettingsResource(self._requester)
 
     @cached_property
     def console_restrictions(self) -> AsyncConsoleRestrictionsResource:
         """``console_restrictions``: 2 operations."""
         from .console_restrictions import AsyncConsoleRestrictionsResource
 
-        return AsyncConsoleRestrictionsResource(self)
+        return AsyncConsoleRestrictionsResource(self._requester)
 
     @cached_property
     def contacts(self) -> AsyncContactsResource:
         """``contacts``: 13 operations."""
         from .contacts import AsyncContactsResource
 
-        return AsyncContactsResource(self)
+        return AsyncContactsResource(self._requester)
 
     @cached_property
     def countries(self) -> AsyncCountriesResource:
         """``countries``: 1 operation."""
         from .countries import AsyncCountriesResource
 
-        return AsyncCountriesResource(self)
+        return AsyncCountriesResource(self._requester)
 
     @cached_property
     def country_codes(self) -> AsyncCountryCodesResource:
         """``country_codes``: 2 operations."""
         from .country_codes import AsyncCountryCodesResource
 
-        return AsyncCountryCodesResource(self)
+        return AsyncCountryCodesResource(self._requester)
 
     @cached_property
     def crm_integration(self) -> AsyncCrmIntegrationResource:
         """``crm_integration``: 7 operations."""
         from .crm_integration import AsyncCrmIntegrationResource
 
-        return AsyncCrmIntegrationResource(self)
+        return AsyncCrmIntegrationResource(self._requester)
 
     @cached_property
     def crm_templates(self) -> AsyncCrmTemplatesResource:
         """``crm_templates``: 3 operations."""
         from .crm_templates import AsyncCrmTemplatesResource
 
-        return AsyncCrmTemplatesResource(self)
+        return AsyncCrmTemplatesResource(self._requester)
 
     @cached_property
     def custom_prompts(self) -> AsyncCustomPromptsResource:
         """``custom_prompts``: 3 operations."""
         from .custom_prompts import AsyncCustomPromptsResource
 
-        return AsyncCustomPromptsResource(self)
+        return AsyncCustomPromptsResource(self._requester)
 
     @cached_property
     def data_connector_settings(self) -> AsyncDataConnectorSettingsResource:
         """``data_connector_settings``: 4 operations."""
         from .data_connector_settings import AsyncDataConnectorSettingsResource
 
-        return AsyncDataConnectorSettingsResource(self)
+        return AsyncDataConnectorSettingsResource(self._requester)
 
     @cached_property
     def defs(self) -> AsyncDefsResource:
         """``defs``: 11 operations."""
         from .defs import AsyncDefsResource
 
-        return AsyncDefsResource(self)
+        return AsyncDefsResource(self._requester)
 
     @cached_property
     def device_infos(self) -> AsyncDeviceInfosResource:
         """``device_infos``: 4 operations."""
         from .device_infos import AsyncDeviceInfosResource
 
-        return AsyncDeviceInfosResource(self)
+        return AsyncDeviceInfosResource(self._requester)
 
     @cached_property
     def dial_code_settings(self) -> AsyncDialCodeSettingsResource:
         """``dial_code_settings``: 2 operations."""
         from .dial_code_settings import AsyncDialCodeSettingsResource
 
-        return AsyncDialCodeSettingsResource(self)
+        return AsyncDialCodeSettingsResource(self._requester)
 
     @cached_property
     def did_numbers(self) -> AsyncDidNumbersResource:
         """``did_numbers``: 1 operation."""
         from .did_numbers import AsyncDidNumbersResource
 
-        return AsyncDidNumbersResource(self)
+        return AsyncDidNumbersResource(self._requester)
 
     @cached_property
     def directories(self) -> AsyncDirectoriesResource:
         """``directories``: 1 operation."""
         from .directories import AsyncDirectoriesResource
 
-        return AsyncDirectoriesResource(self)
+        return AsyncDirectoriesResource(self._requester)
 
     @cached_property
     def dn_properties(self) -> AsyncDnPropertiesResource:
         """``dn_properties``: 5 operations."""
         from .dn_properties import AsyncDnPropertiesResource
 
-        return AsyncDnPropertiesResource(self)
+        return AsyncDnPropertiesResource(self._requester)
 
     @cached_property
     def e164_settings(self) -> AsyncE164SettingsResource:
         """``e164_settings``: 2 operations."""
         from .e164_settings import AsyncE164SettingsResource
 
-        return AsyncE164SettingsResource(self)
+        return AsyncE164SettingsResource(self._requester)
 
     @cached_property
     def email_template(self) -> AsyncEmailTemplateResource:
         """``email_template``: 4 operations."""
         from .email_template import AsyncEmailTemplateResource
 
-        return AsyncEmailTemplateResource(self)
+        return AsyncEmailTemplateResource(self._requester)
 
     @cached_property
     def emergency_geo_locations(self) -> AsyncEmergencyGeoLocationsResource:
         """``emergency_geo_locations``: 2 operations."""
         from .emergency_geo_locations import AsyncEmergencyGeoLocationsResource
 
-        return AsyncEmergencyGeoLocationsResource(self)
+        return AsyncEmergencyGeoLocationsResource(self._requester)
 
     @cached_property
     def emergency_notifications_settings(self) -> AsyncEmergencyNotificationsSettingsResource:
         """``emergency_notifications_settings``: 2 operations."""
         from .emergency_notifications_settings import AsyncEmergencyNotificationsSettingsResource
 
-        return AsyncEmergencyNotificationsSettingsResource(self)
+        return AsyncEmergencyNotificationsSettingsResource(self._requester)
 
     @cached_property
     def event_logs(self) -> AsyncEventLogsResource:
         """``event_logs``: 3 operations."""
         from .event_logs import AsyncEventLogsResource
 
-        return AsyncEventLogsResource(self)
+        return AsyncEventLogsResource(self._requester)
 
     @cached_property
     def fax(self) -> AsyncFaxResource:
         """``fax``: 8 operations."""
         from .fax import AsyncFaxResource
 
-        return AsyncFaxResource(self)
+        return AsyncFaxResource(self._requester)
 
     @cached_property
     def fax_server_settings(self) -> AsyncFaxServerSettingsResource:
         """``fax_server_settings``: 4 operations."""
         from .fax_server_settings import AsyncFaxServerSettingsResource
 
-        return AsyncFaxServerSettingsResource(self)
+        return AsyncFaxServerSettingsResource(self._requester)
 
     @cached_property
     def firewall(self) -> AsyncFirewallResource:
         """``firewall``: 4 operations."""
         from .firewall import AsyncFirewallResource
 
-        return AsyncFirewallResource(self)
+        return AsyncFirewallResource(self._requester)
 
     @cached_property
     def firmwares(self) -> AsyncFirmwaresResource:
         """``firmwares``: 5 operations."""
         from .firmwares import AsyncFirmwaresResource
 
-        return AsyncFirmwaresResource(self)
+        return AsyncFirmwaresResource(self._requester)
 
     @cached_property
     def fxs(self) -> AsyncFxsResource:
         """``fxs``: 6 operations."""
         from .fxs import AsyncFxsResource
 
-        return AsyncFxsResource(self)
+        return AsyncFxsResource(self._requester)
 
     @cached_property
     def fxs_templates(self) -> AsyncFxsTemplatesResource:
         """``fxs_templates``: 5 operations."""
         from .fxs_templates import AsyncFxsTemplatesResource
 
-        return AsyncFxsTemplatesResource(self)
+        return AsyncFxsTemplatesResource(self._requester)
 
     @cached_property
     def general_settings_for_apps(self) -> AsyncGeneralSettingsForAppsResource:
         """``general_settings_for_apps``: 2 operations."""
         from .general_settings_for_apps import AsyncGeneralSettingsForAppsResource
 
-        return AsyncGeneralSettingsForAppsResource(self)
+        return AsyncGeneralSettingsForAppsResource(self._requester)
 
     @cached_property
     def general_settings_for_pbx(self) -> AsyncGeneralSettingsForPbxResource:
         """``general_settings_for_pbx``: 2 operations."""
         from .general_settings_for_pbx import AsyncGeneralSettingsForPbxResource
 
-        return AsyncGeneralSettingsForPbxResource(self)
+        return AsyncGeneralSettingsForPbxResource(self._requester)
 
     @cached_property
     def get_update_details(self) -> AsyncGetUpdateDetailsResource:
         """``get_update_details``: 1 operation."""
         from .get_update_details import AsyncGetUpdateDetailsResource
 
-        return AsyncGetUpdateDetailsResource(self)
+        return AsyncGetUpdateDetailsResource(self._requester)
 
     @cached_property
     def google_settings(self) -> AsyncGoogleSettingsResource:
         """``google_settings``: 3 operations."""
         from .google_settings import AsyncGoogleSettingsResource
 
-        return AsyncGoogleSettingsResource(self)
+        return AsyncGoogleSettingsResource(self._requester)
 
     @cached_property
     def groups(self) -> AsyncGroupsResource:
         """``groups``: 13 operations."""
         from .groups import AsyncGroupsResource
 
-        return AsyncGroupsResource(self)
+        return AsyncGroupsResource(self._requester)
 
     @cached_property
     def holidays(self) -> AsyncHolidaysResource:
         """``holidays``: 5 operations."""
         from .holidays import AsyncHolidaysResource
 
-        return AsyncHolidaysResource(self)
+        return AsyncHolidaysResource(self._requester)
 
     @cached_property
     def hotel_services(self) -> AsyncHotelServicesResource:
         """``hotel_services``: 2 operations."""
         from .hotel_services import AsyncHotelServicesResource
 
-        return AsyncHotelServicesResource(self)
+        return AsyncHotelServicesResource(self._requester)
 
     @cached_property
     def inbound_rules(self) -> AsyncInboundRulesResource:
         """``inbound_rules``: 7 operations."""
         from .inbound_rules import AsyncInboundRulesResource
 
-        return AsyncInboundRulesResource(self)
+        return AsyncInboundRulesResource(self._requester)
 
     @cached_property
     def last_cdr_and_chat_message_timestamp(self) -> AsyncLastCdrAndChatMessageTimestampResource:
         """``last_cdr_and_chat_message_timestamp``: 1 operation."""
         from .last_cdr_and_chat_message_timestamp import AsyncLastCdrAndChatMessageTimestampResource
 
-        return AsyncLastCdrAndChatMessageTimestampResource(self)
+        return AsyncLastCdrAndChatMessageTimestampResource(self._requester)
 
     @cached_property
     def license_status(self) -> AsyncLicenseStatusResource:
         """``license_status``: 7 operations."""
         from .license_status import AsyncLicenseStatusResource
 
-        return AsyncLicenseStatusResource(self)
+        return AsyncLicenseStatusResource(self._requester)
 
     @cached_property
     def logging_settings(self) -> AsyncLoggingSettingsResource:
         """``logging_settings``: 2 operations."""
         from .logging_settings import AsyncLoggingSettingsResource
 
-        return AsyncLoggingSettingsResource(self)
+        return AsyncLoggingSettingsResource(self._requester)
 
     @cached_property
     def mail_settings(self) -> AsyncMailSettingsResource:
         """``mail_settings``: 3 operations."""
         from .mail_settings import AsyncMailSettingsResource
 
-        return AsyncMailSettingsResource(self)
+        return AsyncMailSettingsResource(self._requester)
 
     @cached_property
     def mcp_servers(self) -> AsyncMcpServersResource:
         """``mcp_servers``: 3 operations."""
         from .mcp_servers import AsyncMcpServersResource
 
-        return AsyncMcpServersResource(self)
+        return AsyncMcpServersResource(self._requester)
 
     @cached_property
     def microsoft_365_integration(self) -> AsyncMicrosoft365IntegrationResource:
         """``microsoft_365_integration``: 11 operations."""
         from .microsoft_365_integration import AsyncMicrosoft365IntegrationResource
 
-        return AsyncMicrosoft365IntegrationResource(self)
+        return AsyncMicrosoft365IntegrationResource(self._requester)
 
     @cached_property
     def microsoft_365_teams_integration(self) -> AsyncMicrosoft365TeamsIntegrationResource:
         """``microsoft_365_teams_integration``: 6 operations."""
         from .microsoft_365_teams_integration import AsyncMicrosoft365TeamsIntegrationResource
 
-        return AsyncMicrosoft365TeamsIntegrationResource(self)
+        return AsyncMicrosoft365TeamsIntegrationResource(self._requester)
 
     @cached_property
     def music_on_hold_settings(self) -> AsyncMusicOnHoldSettingsResource:
         """``music_on_hold_settings``: 2 operations."""
         from .music_on_hold_settings import AsyncMusicOnHoldSettingsResource
 
-        return AsyncMusicOnHoldSettingsResource(self)
+        return AsyncMusicOnHoldSettingsResource(self._requester)
 
     @cached_property
     def my_group(self) -> AsyncMyGroupResource:
         """``my_group``: 9 operations."""
         from .my_group import AsyncMyGroupResource
 
-        return AsyncMyGroupResource(self)
+        return AsyncMyGroupResource(self._requester)
 
     @cached_property
     def my_tokens(self) -> AsyncMyTokensResource:
         """``my_tokens``: 2 operations."""
         from .my_tokens import AsyncMyTokensResource
 
-        return AsyncMyTokensResource(self)
+        return AsyncMyTokensResource(self._requester)
 
     @cached_property
     def my_user(self) -> AsyncMyUserResource:
         """``my_user``: 7 operations."""
         from .my_user import AsyncMyUserResource
 
-        return AsyncMyUserResource(self)
+        return AsyncMyUserResource(self._requester)
 
     @cached_property
     def network_interfaces(self) -> AsyncNetworkInterfacesResource:
         """``network_interfaces``: 1 operation."""
         from .network_interfaces import AsyncNetworkInterfacesResource
 
-        return AsyncNetworkInterfacesResource(self)
+        return AsyncNetworkInterfacesResource(self._requester)
 
     @cached_property
     def network_settings(self) -> AsyncNetworkSettingsResource:
         """``network_settings``: 3 operations."""
         from .network_settings import AsyncNetworkSettingsResource
 
-        return AsyncNetworkSettingsResource(self)
+        return AsyncNetworkSettingsResource(self._requester)
 
     @cached_property
     def notification_settings(self) -> AsyncNotificationSettingsResource:
         """``notification_settings``: 2 operations."""
         from .notification_settings import AsyncNotificationSettingsResource
 
-        return AsyncNotificationSettingsResource(self)
+        return AsyncNotificationSettingsResource(self._requester)
 
     @cached_property
     def o_auth_clients(self) -> AsyncOAuthClientsResource:
         """``o_auth_clients``: 4 operations."""
         from .o_auth_clients import AsyncOAuthClientsResource
 
-        return AsyncOAuthClientsResource(self)
+        return AsyncOAuthClientsResource(self._requester)
 
     @cached_property
     def office_hours(self) -> AsyncOfficeHoursResource:
         """``office_hours``: 2 operations."""
         from .office_hours import AsyncOfficeHoursResource
 
-        return AsyncOfficeHoursResource(self)
+        return AsyncOfficeHoursResource(self._requester)
 
     @cached_property
     def outbound_rules(self) -> AsyncOutboundRulesResource:
         """``outbound_rules``: 8 operations."""
         from .outbound_rules import AsyncOutboundRulesResource
 
-        return AsyncOutboundRulesResource(self)
+        return AsyncOutboundRulesResource(self._requester)
 
     @cached_property
     def parameters(self) -> AsyncParametersResource:
         """``parameters``: 6 operations."""
         from .parameters import AsyncParametersResource
 
-        return AsyncParametersResource(self)
+        return AsyncParametersResource(self._requester)
 
     @cached_property
     def parkings(self) -> AsyncParkingsResource:
         """``parkings``: 7 operations."""
         from .parkings import AsyncParkingsResource
 
-        return AsyncParkingsResource(self)
+        return AsyncParkingsResource(self._requester)
 
     @cached_property
     def peers(self) -> AsyncPeersResource:
         """``peers``: 4 operations."""
         from .peers import AsyncPeersResource
 
-        return AsyncPeersResource(self)
+        return AsyncPeersResource(self._requester)
 
     @cached_property
     def phone_book_settings(self) -> AsyncPhoneBookSettingsResource:
         """``phone_book_settings``: 2 operations."""
         from .phone_book_settings import AsyncPhoneBookSettingsResource
 
-        return AsyncPhoneBookSettingsResource(self)
+        return AsyncPhoneBookSettingsResource(self._requester)
 
     @cached_property
     def phone_logos(self) -> AsyncPhoneLogosResource:
         """``phone_logos``: 2 operations."""
         from .phone_logos import AsyncPhoneLogosResource
 
-        return AsyncPhoneLogosResource(self)
+        return AsyncPhoneLogosResource(self._requester)
 
     @cached_property
     def phone_templates(self) -> AsyncPhoneTemplatesResource:
         """``phone_templates``: 5 operations."""
         from .phone_templates import AsyncPhoneTemplatesResource
 
-        return AsyncPhoneTemplatesResource(self)
+        return AsyncPhoneTemplatesResource(self._requester)
 
     @cached_property
     def phones_settings(self) -> AsyncPhonesSettingsResource:
         """``phones_settings``: 2 operations."""
         from .phones_settings import AsyncPhonesSettingsResource
 
-        return AsyncPhonesSettingsResource(self)
+        return AsyncPhonesSettingsResource(self._requester)
 
     @cached_property
     def playlists(self) -> AsyncPlaylistsResource:
         """``playlists``: 7 operations."""
         from .playlists import AsyncPlaylistsResource
 
-        return AsyncPlaylistsResource(self)
+        return AsyncPlaylistsResource(self._requester)
 
     @cached_property
     def prompt_sets(self) -> AsyncPromptSetsResource:
         """``prompt_sets``: 11 operations."""
         from .prompt_sets import AsyncPromptSetsResource
 
-        return AsyncPromptSetsResource(self)
+        return AsyncPromptSetsResource(self._requester)
 
     @cached_property
     def purge_settings(self) -> AsyncPurgeSettingsResource:
         """``purge_settings``: 3 operations."""
         from .purge_settings import AsyncPurgeSettingsResource
 
-        return AsyncPurgeSettingsResource(self)
+        return AsyncPurgeSettingsResource(self._requester)
 
     @cached_property
     def queues(self) -> AsyncQueuesResource:
         """``queues``: 10 operations."""
         from .queues import AsyncQueuesResource
 
-        return AsyncQueuesResource(self)
+        return AsyncQueuesResource(self._requester)
 
     @cached_property
     def receptionists(self) -> AsyncReceptionistsResource:
         """``receptionists``: 8 operations."""
         from .receptionists import AsyncReceptionistsResource
 
-        return AsyncReceptionistsResource(self)
+        return AsyncReceptionistsResource(self._requester)
 
     @cached_property
     def recordings(self) -> AsyncRecordingsResource:
         """``recordings``: 10 operations."""
         from .recordings import AsyncRecordingsResource
 
-        return AsyncRecordingsResource(self)
+        return AsyncRecordingsResource(self._requester)
 
     @cached_property
     def remote_archiving_settings(self) -> AsyncRemoteArchivingSettingsResource:
         """``remote_archiving_settings``: 6 operations."""
         from .remote_archiving_settings import AsyncRemoteArchivingSettingsResource
 
-        return AsyncRemoteArchivingSettingsResource(self)
+        return AsyncRemoteArchivingSettingsResource(self._requester)
 
     @cached_property
     def report_abandoned_chats_statistics(self) -> AsyncReportAbandonedChatsStatisticsResource:
         """``report_abandoned_chats_statistics``: 2 operations."""
         from .report_abandoned_chats_statistics import AsyncReportAbandonedChatsStatisticsResource
 
-        return AsyncReportAbandonedChatsStatisticsResource(self)
+        return AsyncReportAbandonedChatsStatisticsResource(self._requester)
 
     @cached_property
     def report_abandoned_queue_calls(self) -> AsyncReportAbandonedQueueCallsResource:
         """``report_abandoned_queue_calls``: 2 operations."""
         from .report_abandoned_queue_calls import AsyncReportAbandonedQueueCallsResource
 
-        return AsyncReportAbandonedQueueCallsResource(self)
+        return AsyncReportAbandonedQueueCallsResource(self._requester)
 
     @cached_property
     def report_agent_login_history(self) -> AsyncReportAgentLoginHistoryResource:
         """``report_agent_login_history``: 2 operations."""
         from .report_agent_login_history import AsyncReportAgentLoginHistoryResource
 
-        return AsyncReportAgentLoginHistoryResource(self)
+        return AsyncReportAgentLoginHistoryResource(self._requester)
 
     @cached_property
     def report_agents_in_queue_statistics(self) -> AsyncReportAgentsInQueueStatisticsResource:
         """``report_agents_in_queue_statistics``: 2 operations."""
         from .report_agents_in_queue_statistics import AsyncReportAgentsInQueueStatisticsResource
 
-        return AsyncReportAgentsInQueueStatisticsResource(self)
+        return AsyncReportAgentsInQueueStatisticsResource(self._requester)
 
     @cached_property
     def report_audit_log(self) -> AsyncReportAuditLogResource:
         """``report_audit_log``: 2 operations."""
         from .report_audit_log import AsyncReportAuditLogResource
 
-        return AsyncReportAuditLogResource(self)
+        return AsyncReportAuditLogResource(self._requester)
 
     @cached_property
     def report_average_queue_waiting_time(self) -> AsyncReportAverageQueueWaitingTimeResource:
         """``report_average_queue_waiting_time``: 2 operations."""
         from .report_average_queue_waiting_time import AsyncReportAverageQueueWaitingTimeResource
 
-        return AsyncReportAverageQueueWaitingTimeResource(self)
+        return AsyncReportAverageQueueWaitingTimeResource(self._requester)
 
     @cached_property
     def report_breaches_sla(self) -> AsyncReportBreachesSlaResource:
         """``report_breaches_sla``: 2 operations."""
         from .report_breaches_sla import AsyncReportBreachesSlaResource
 
-        return AsyncReportBreachesSlaResource(self)
+        return AsyncReportBreachesSlaResource(self._requester)
 
     @cached_property
     def report_call_cost_by_extension_group(self) -> AsyncReportCallCostByExtensionGroupResource:
         """``report_call_cost_by_extension_group``: 2 operations."""
         from .report_call_cost_by_extension_group import AsyncReportCallCostByExtensionGroupResource
 
-        return AsyncReportCallCostByExtensionGroupResource(self)
+        return AsyncReportCallCostByExtensionGroupResource(self._requester)
 
     @cached_property
     def report_call_distribution(self) -> AsyncReportCallDistributionResource:
         """``report_call_distribution``: 2 operations."""
         from .report_call_distribution import AsyncReportCallDistributionResource
 
-        return AsyncReportCallDistributionResource(self)
+        return AsyncReportCallDistributionResource(self._requester)
 
     @cached_property
     def report_call_log_data(self) -> AsyncReportCallLogDataResource:
         """``report_call_log_data``: 5 operations."""
         from .report_call_log_data import AsyncReportCallLogDataResource
 
-        return AsyncReportCallLogDataResource(self)
+        return AsyncReportCallLogDataResource(self._requester)
 
     @cached_property
     def report_chat_log(self) -> AsyncReportChatLogResource:
         """``report_chat_log``: 2 operations."""
         from .report_chat_log import AsyncReportChatLogResource
 
-        return AsyncReportChatLogResource(self)
+        return AsyncReportChatLogResource(self._requester)
 
     @cached_property
     def report_detailed_queue_statistics(self) -> AsyncReportDetailedQueueStatisticsResource:
         """``report_detailed_queue_statistics``: 2 operations."""
         from .report_detailed_queue_statistics import AsyncReportDetailedQueueStatisticsResource
 
-        return AsyncReportDetailedQueueStatisticsResource(self)
+        return AsyncReportDetailedQueueStatisticsResource(self._requester)
 
     @cached_property
     def report_extension_statistics(self) -> AsyncReportExtensionStatisticsResource:
         """``report_extension_statistics``: 2 operations."""
         from .report_extension_statistics import AsyncReportExtensionStatisticsResource
 
-        return AsyncReportExtensionStatisticsResource(self)
+        return AsyncReportExtensionStatisticsResource(self._requester)
 
     @cached_property
     def report_extension_statistics_by_group(self) -> AsyncReportExtensionStatisticsByGroupResource:
         """``report_extension_statistics_by_group``: 2 operations."""
         from .report_extension_statistics_by_group import AsyncReportExtensionStatisticsByGroupResource
 
-        return AsyncReportExtensionStatisticsByGroupResource(self)
+        return AsyncReportExtensionStatisticsByGroupResource(self._requester)
 
     @cached_property
     def report_extensions_statistics_by_ring_groups(self) -> AsyncReportExtensionsStatisticsByRingGroupsResource:
         """``report_extensions_statistics_by_ring_groups``: 2 operations."""
         from .report_extensions_statistics_by_ring_groups import AsyncReportExtensionsStatisticsByRingGroupsResource
 
-        return AsyncReportExtensionsStatisticsByRingGroupsResource(self)
+        return AsyncReportExtensionsStatisticsByRingGroupsResource(self._requester)
 
     @cached_property
     def report_inbound_calls(self) -> AsyncReportInboundCallsResource:
         """``report_inbound_calls``: 2 operations."""
         from .report_inbound_calls import AsyncReportInboundCallsResource
 
-        return AsyncReportInboundCallsResource(self)
+        return AsyncReportInboundCallsResource(self._requester)
 
     @cached_property
     def report_inbound_rules(self) -> AsyncReportInboundRulesResource:
         """``report_inbound_rules``: 2 operations."""
         from .report_inbound_rules import AsyncReportInboundRulesResource
 
-        return AsyncReportInboundRulesResource(self)
+        return AsyncReportInboundRulesResource(self._requester)
 
     @cached_property
     def report_outbound_calls(self) -> AsyncReportOutboundCallsResource:
         """``report_outbound_calls``: 2 operations."""
         from .report_outbound_calls import AsyncReportOutboundCallsResource
 
-        return AsyncReportOutboundCallsResource(self)
+        return AsyncReportOutboundCallsResource(self._requester)
 
     @cached_property
     def report_queue_agents_chat_statistics(self) -> AsyncReportQueueAgentsChatStatisticsResource:
         """``report_queue_agents_chat_statistics``: 2 operations."""
         from .report_queue_agents_chat_statistics import AsyncReportQueueAgentsChatStatisticsResource
 
-        return AsyncReportQueueAgentsChatStatisticsResource(self)
+        return AsyncReportQueueAgentsChatStatisticsResource(self._requester)
 
     @cached_property
     def report_queue_agents_chat_statistics_totals(self) -> AsyncReportQueueAgentsChatStatisticsTotalsResource:
         """``report_queue_agents_chat_statistics_totals``: 2 operations."""
         from .report_queue_agents_chat_statistics_totals import AsyncReportQueueAgentsChatStatisticsTotalsResource
 
-        return AsyncReportQueueAgentsChatStatisticsTotalsResource(self)
+        return AsyncReportQueueAgentsChatStatisticsTotalsResource(self._requester)
 
     @cached_property
     def report_queue_an_un_calls(self) -> AsyncReportQueueAnUnCallsResource:
         """``report_queue_an_un_calls``: 2 operations."""
         from .report_queue_an_un_calls import AsyncReportQueueAnUnCallsResource
 
-        return AsyncReportQueueAnUnCallsResource(self)
+        return AsyncReportQueueAnUnCallsResource(self._requester)
 
     @cached_property
     def report_queue_answered_calls_by_wait_time(self) -> AsyncReportQueueAnsweredCallsByWaitTimeResource:
         """``report_queue_answered_calls_by_wait_time``: 2 operations."""
         from .report_queue_answered_calls_by_wait_time import AsyncReportQueueAnsweredCallsByWaitTimeResource
 
-        return AsyncReportQueueAnsweredCallsByWaitTimeResource(self)
+        return AsyncReportQueueAnsweredCallsByWaitTimeResource(self._requester)
 
     @cached_property
     def report_queue_callbacks(self) -> AsyncReportQueueCallbacksResource:
         """``report_queue_callbacks``: 2 operations."""
         from .report_queue_callbacks import AsyncReportQueueCallbacksResource
 
-        return AsyncReportQueueCallbacksResource(self)
+        return AsyncReportQueueCallbacksResource(self._requester)
 
     @cached_property
     def report_queue_chat_performance(self) -> AsyncReportQueueChatPerformanceResource:
         """``report_queue_chat_performance``: 2 operations."""
         from .report_queue_chat_performance import AsyncReportQueueChatPerformanceResource
 
-        return AsyncReportQueueChatPerformanceResource(self)
+        return AsyncReportQueueChatPerformanceResource(self._requester)
 
     @cached_property
     def report_queue_failed_callbacks(self) -> AsyncReportQueueFailedCallbacksResource:
         """``report_queue_failed_callbacks``: 2 operations."""
         from .report_queue_failed_callbacks import AsyncReportQueueFailedCallbacksResource
 
-        return AsyncReportQueueFailedCallbacksResource(self)
+        return AsyncReportQueueFailedCallbacksResource(self._requester)
 
     @cached_property
     def report_queue_performance_overview(self) -> AsyncReportQueuePerformanceOverviewResource:
         """``report_queue_performance_overview``: 2 operations."""
         from .report_queue_performance_overview import AsyncReportQueuePerformanceOverviewResource
 
-        return AsyncReportQueuePerformanceOverviewResource(self)
+        return AsyncReportQueuePerformanceOverviewResource(self._requester)
 
     @cached_property
     def report_queue_performance_totals(self) -> AsyncReportQueuePerformanceTotalsResource:
         """``report_queue_performance_totals``: 2 operations."""
         from .report_queue_performance_totals import AsyncReportQueuePerformanceTotalsResource
 
-        return AsyncReportQueuePerformanceTotalsResource(self)
+        return AsyncReportQueuePerformanceTotalsResource(self._requester)
 
     @cached_property
     def report_ring_group_statistics(self) -> AsyncReportRingGroupStatisticsResource:
         """``report_ring_group_statistics``: 2 operations."""
         from .report_ring_group_statistics import AsyncReportRingGroupStatisticsResource
 
-        return AsyncReportRingGroupStatisticsResource(self)
+        return AsyncReportRingGroupStatisticsResource(self._requester)
 
     @cached_property
     def report_statistic_sla(self) -> AsyncReportStatisticSlaResource:
         """``report_statistic_sla``: 2 operations."""
         from .report_statistic_sla import AsyncReportStatisticSlaResource
 
-        return AsyncReportStatisticSlaResource(self)
+        return AsyncReportStatisticSlaResource(self._requester)
 
     @cached_property
     def report_team_queue_general_statistics(self) -> AsyncReportTeamQueueGeneralStatisticsResource:
         """``report_team_queue_general_statistics``: 2 operations."""
         from .report_team_queue_general_statistics import AsyncReportTeamQueueGeneralStatisticsResource
 
-        return AsyncReportTeamQueueGeneralStatisticsResource(self)
+        return AsyncReportTeamQueueGeneralStatisticsResource(self._requester)
 
     @cached_property
     def report_user_activity(self) -> AsyncReportUserActivityResource:
         """``report_user_activity``: 2 operations."""
         from .report_user_activity import AsyncReportUserActivityResource
 
-        return AsyncReportUserActivityResource(self)
+        return AsyncReportUserActivityResource(self._requester)
 
     @cached_property
     def ring_groups(self) -> AsyncRingGroupsResource:
         """``ring_groups``: 8 operations."""
         from .ring_groups import AsyncRingGroupsResource
 
-        return AsyncRingGroupsResource(self)
+        return AsyncRingGroupsResource(self._requester)
 
     @cached_property
     def sbcs(self) -> AsyncSbcsResource:
         """``sbcs``: 6 operations."""
         from .sbcs import AsyncSbcsResource
 
-        return AsyncSbcsResource(self)
+        return AsyncSbcsResource(self._requester)
 
     @cached_property
     def scheduled_reports(self) -> AsyncScheduledReportsResource:
         """``scheduled_reports``: 5 operations."""
         from .scheduled_reports import AsyncScheduledReportsResource
 
-        return AsyncScheduledReportsResource(self)
+        return AsyncScheduledReportsResource(self._requester)
 
     @cached_property
     def secure_sip_settings(self) -> AsyncSecureSipSettingsResource:
         """``secure_sip_settings``: 2 operations."""
         from .secure_sip_settings import AsyncSecureSipSettingsResource
 
-        return AsyncSecureSipSettingsResource(self)
+        return AsyncSecureSipSettingsResource(self._requester)
 
     @cached_property
     def security_tokens(self) -> AsyncSecurityTokensResource:
         """``security_tokens``: 2 operations."""
         from .security_tokens import AsyncSecurityTokensResource
 
-        return AsyncSecurityTokensResource(self)
+        return AsyncSecurityTokensResource(self._requester)
 
     @cached_property
     def service_principals(self) -> AsyncServicePrincipalsResource:
         """``service_principals``: 6 operations."""
         from .service_principals import AsyncServicePrincipalsResource
 
-        return AsyncServicePrincipalsResource(self)
+        return AsyncServicePrincipalsResource(self._requester)
 
     @cached_property
     def services(self) -> AsyncServicesResource:
         """``services``: 8 operations."""
         from .services import AsyncServicesResource
 
-        return AsyncServicesResource(self)
+        return AsyncServicesResource(self._requester)
 
     @cached_property
     def sip_devices(self) -> AsyncSipDevicesResource:
         """``sip_devices``: 2 operations."""
         from .sip_devices import AsyncSipDevicesResource
 
-        return AsyncSipDevicesResource(self)
+        return AsyncSipDevicesResource(self._requester)
 
     @cached_property
     def syslog_settings(self) -> AsyncSyslogSettingsResource:
         """``syslog_settings``: 3 operations."""
         from .syslog_settings import AsyncSyslogSettingsResource
 
-        return AsyncSyslogSettingsResource(self)
+        return AsyncSyslogSettingsResource(self._requester)
 
     @cached_property
     def system_status(self) -> AsyncSystemStatusResource:
         """``system_status``: 18 operations."""
         from .system_status import AsyncSystemStatusResource
 
-        return AsyncSystemStatusResource(self)
+        return AsyncSystemStatusResource(self._requester)
 
     @cached_property
     def tenant_properties(self) -> AsyncTenantPropertiesResource:
         """``tenant_properties``: 5 operations."""
         from .tenant_properties import AsyncTenantPropertiesResource
 
-        return AsyncTenantPropertiesResource(self)
+        return AsyncTenantPropertiesResource(self._requester)
 
     @cached_property
     def trunk_templates(self) -> AsyncTrunkTemplatesResource:
         """``trunk_templates``: 5 operations."""
         from .trunk_templates import AsyncTrunkTemplatesResource
 
-        return AsyncTrunkTemplatesResource(self)
+        return AsyncTrunkTemplatesResource(self._requester)
 
     @cached_property
     def trunks(self) -> AsyncTrunksResource:
         """``trunks``: 18 operations."""
         from .trunks import AsyncTrunksResource
 
-        return AsyncTrunksResource(self)
+        return AsyncTrunksResource(self._requester)
 
     @cached_property
     def updates(self) -> AsyncUpdatesResource:
         """``updates``: 9 operations."""
         from .updates import AsyncUpdatesResource
 
-        return AsyncUpdatesResource(self)
+        return AsyncUpdatesResource(self._requester)
 
     @cached_property
     def users(self) -> AsyncUsersResource:
         """``users``: 35 operations."""
         from .users import AsyncUsersResource
 
-        return AsyncUsersResource(self)
+        return AsyncUsersResource(self._requester)
 
     @cached_property
     def voicemail_settings(self) -> AsyncVoicemailSettingsResource:
         """``voicemail_settings``: 9 operations."""
         from .voicemail_settings import AsyncVoicemailSettingsResource
 
-        return AsyncVoicemailSettingsResource(self)
+        return AsyncVoicemailSettingsResource(self._requester)
 
     @cached_property
     def website_links(self) -> AsyncWebsiteLinksResource:
         """``website_links``: 7 operations."""
         from .website_links import AsyncWebsiteLinksResource
 
-        return AsyncWebsiteLinksResource(self)
+        return AsyncWebsiteLinksResource(self._requester)

@@ -12,6 +12,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from ._app import DEFAULT_MAX_BODY_SIZE
+from ._log import DEFAULT_LOG_SIZE
+from ._roles import ROLES
 from ._server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, XAPITestServer
 
 __all__ = ["main"]
@@ -32,7 +35,42 @@ def _parser() -> argparse.ArgumentParser:
         "--expires-in-unit", choices=("seconds", "minutes"), default="seconds", help="unit of expires_in"
     )
     parser.add_argument("--keep-empty", action="store_true", help="send null and zero values (default: left out)")
+    parser.add_argument(
+        "--latency", type=_non_negative_float, default=0.0, metavar="SECONDS", help="delay of every response"
+    )
+    parser.add_argument(
+        "--call-log-rows", type=_non_negative_int, default=0, metavar="N", help="call log rows over March 2026"
+    )
+    parser.add_argument("--role", choices=sorted(ROLES), default="system_owner", help="role of the client")
+    parser.add_argument(
+        "--max-body-size", type=_non_negative_int, default=DEFAULT_MAX_BODY_SIZE, metavar="BYTES",
+        help="larger request bodies answer 413",
+    )  # fmt: skip
+    parser.add_argument(
+        "--request-log-size", type=_positive_int, default=DEFAULT_LOG_SIZE, metavar="N", help="requests kept"
+    )
     return parser
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         expires_in_unit=args.expires_in_unit,
         omit_empty=not args.keep_empty,
         swagger=args.swagger,
+        latency=args.latency,
+        call_log_rows=args.call_log_rows,
+        role=args.role,
+        max_body_size=args.max_body_size,
+        request_log_size=args.request_log_size,
     )
     stop = threading.Event()
 

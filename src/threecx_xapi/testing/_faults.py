@@ -3,7 +3,8 @@
 Switched per test through ``server.faults`` and safe to change from any thread while requests are served.
 All off by default; :meth:`Faults.clear` turns everything off again.
 
-* ``latency`` delays every response (or those whose path contains a substring);
+* ``latency`` delays every response (or those whose path contains a substring); the server's ``latency=``
+  is the default :meth:`Faults.clear` returns to, and :meth:`Faults.delay_next` delays single requests;
 * :meth:`Faults.fail_next` answers the next N requests with a status (429 with ``Retry-After``, 503, ...);
 * :meth:`Faults.reset_next` sends the headers and part of the body, then drops the connection;
 * :meth:`Faults.malformed_json_next` answers 200 with a truncated JSON body;
@@ -11,7 +12,9 @@ All off by default; :meth:`Faults.clear` turns everything off again.
 * :meth:`Faults.set_top_cap` changes an entity set's ``$top`` limit.
 
 One-shot faults queue in the order they were added; each request takes at most one, the first whose path
-filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"connect/token"``).
+filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"$top=5"``).
+One-shot faults hit API requests only: the token request a fresh client makes first is left alone unless the
+fault is asked for with ``token=True`` (then it hits token requests only).
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ class Fault:
     kind: str
     remaining: int
     path: str | None = None
+    token: bool = False  # hits token requests instead of API requests
+    delay: float = 0.0
     status: int = 0
     retry_after: float | None = None
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
-    def applies(self, path: str) -> bool:
-        return self.path is None or self.path in path
+    def applies(self, path: str, *, token: bool = False) -> bool:
+        return self.token == token and (self.path is None or self.path in path)
 
 
 class Faults:
@@ -47,12 +52,17 @@ class Faults:
         top_caps: Mapping[str, int] | None = None,
         *,
         expire_token: Callable[[str | None], None] | None = None,
+        latency: float = 0.0,
     ) -> None:
+        if not latency >= 0:
+            raise ValueError("latency must be >= 0 seconds")
         self._lock = threading.Lock()
         self._default_caps = dict(top_caps or {})
         self._caps = dict(self._default_caps)
         self._queue: list[Fault] = []
-        self._latency = 0.0
+        self._delays: list[Fault] = []
+        self._default_latency = float(latency)
+        self._latency = self._default_latency
         self._latency_path: str | None = None
         self._expire_token = expire_token
 
@@ -85,22 +95,34 @@ class Faults:
         retry_after: float | None = None,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        token: bool = False,
     ) -> None:
-        """Answer the next ``count`` requests (matching ``path``) with ``status``, before they are handled.
+        """Answer the next ``count`` API requests (matching ``path``) with ``status``, before they are handled.
 
         ``retry_after`` adds a ``Retry-After`` header (seconds); ``body`` replaces the default empty body.
+        ``token=True`` aims at token requests (``/connect/token``) instead.
         """
         if not 100 <= status <= 599:
             raise ValueError(f"not an HTTP status: {status}")
-        self._add(Fault("status", count, path, status, retry_after, body, dict(headers or {})))
+        self._add(Fault("status", count, path, token, 0.0, status, retry_after, body, dict(headers or {})))
 
-    def reset_next(self, *, count: int = 1, path: str | None = None) -> None:
-        """Drop the connection of the next ``count`` requests after the headers and part of the body."""
-        self._add(Fault("reset", count, path))
+    def reset_next(self, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
+        """Drop the connection of the next ``count`` API (or, ``token=True``, token) requests mid-body."""
+        self._add(Fault("reset", count, path, token))
 
-    def malformed_json_next(self, *, count: int = 1, path: str | None = None) -> None:
-        """Answer the next ``count`` requests with 200 and a JSON body cut off in the middle."""
-        self._add(Fault("malformed", count, path))
+    def malformed_json_next(self, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
+        """Answer the next ``count`` API (or, ``token=True``, token) requests with 200 and truncated JSON."""
+        self._add(Fault("malformed", count, path, token))
+
+    def delay_next(self, seconds: float, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
+        """Delay the next ``count`` API (or, ``token=True``, token) requests by ``seconds``, on top of ``latency``."""
+        if not seconds >= 0:
+            raise ValueError("a delay must be >= 0 seconds")
+        fault = Fault("delay", count, path, token, float(seconds))
+        if fault.remaining < 1:
+            raise ValueError("count must be >= 1")
+        with self._lock:
+            self._delays.append(fault)
 
     def expire_token(self, client_id: str | None = None) -> None:
         """Expire the current token (of ``client_id``, default every principal) now."""
@@ -124,10 +146,11 @@ class Faults:
             return dict(self._caps)
 
     def clear(self) -> None:
-        """Everything off: no latency, no queued faults, the configured ``$top`` caps."""
+        """Back to the configuration: the server's default latency, no queued faults, the configured ``$top`` caps."""
         with self._lock:
             self._queue.clear()
-            self._latency = 0.0
+            self._delays.clear()
+            self._latency = self._default_latency
             self._latency_path = None
             self._caps = dict(self._default_caps)
 
@@ -137,30 +160,37 @@ class Faults:
         with self._lock:
             return self._caps.get(entity_set)
 
-    def delay_for(self, path: str) -> float:
+    def delay_for(self, path: str, *, token: bool = False) -> float:
+        """The seconds this request waits: the latency, plus the first queued delay it matches (counted down)."""
         with self._lock:
+            seconds = 0.0
             if self._latency and (self._latency_path is None or self._latency_path in path):
-                return self._latency
-            return 0.0
+                seconds = self._latency
+            taken = _take(self._delays, path, token)
+            return seconds + (taken.delay if taken is not None else 0.0)
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str, *, token: bool = False) -> Fault | None:
         """The fault this request gets, if any (counted down; spent faults are dropped)."""
         with self._lock:
-            for fault in self._queue:
-                if fault.applies(path):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._queue.remove(fault)
-                    return fault
-            return None
+            return _take(self._queue, path, token)
 
     def pending(self) -> int:
-        """How many requests the queued one-shot faults will still hit."""
+        """How many requests the queued one-shot faults (delays included) will still hit."""
         with self._lock:
-            return sum(f.remaining for f in self._queue)
+            return sum(f.remaining for f in (*self._queue, *self._delays))
 
     def _add(self, fault: Fault) -> None:
         if fault.remaining < 1:
             raise ValueError("count must be >= 1")
         with self._lock:
             self._queue.append(fault)
+
+
+def _take(queue: list[Fault], path: str, token: bool) -> Fault | None:
+    for fault in queue:
+        if fault.applies(path, token=token):
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.remove(fault)
+            return fault
+    return None

@@ -14,8 +14,9 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
-__all__ = ["Download", "content_for", "media_type_for"]
+__all__ = ["Download", "content_disposition", "content_for", "media_type_for"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,22 @@ class Download:
 
     @property
     def disposition(self) -> str:
-        return f'attachment; filename="{self.filename}"'
+        """``Content-Disposition`` per RFC 6266: an ASCII ``filename`` and, when that loses anything, the exact
+        name as RFC 5987's ``filename*`` (UTF-8, percent-encoded). CR, LF and quotes cannot break the header."""
+        return content_disposition(self.filename)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment; filename="..."[; filename*=UTF-8''...]`` for any file name."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename) or "download"
+    header = f'attachment; filename="{fallback}"'
+    if fallback != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe=_ATTR_CHAR)}"
+    return header
+
+
+# RFC 5987 attr-char, less the characters quote() always keeps
+_ATTR_CHAR = "!#$&+^`|~"
 
 
 _AUDIO_WORDS = ("Recording", "Greeting", "Playlist", "Prompt")

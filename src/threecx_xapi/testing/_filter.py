@@ -5,17 +5,28 @@ it per record with OData's null propagation (``contains(null, 'x')`` is null, an
 match) and the type checks ASP.NET makes (``Id eq '5'`` is a 400, not an empty result). Property names are
 resolved against the item schema, so unknown names fail even on an empty collection (:func:`check_filter`).
 Stored date-times and durations are text on the wire; they are compared as the Edm types their schema names.
+
+Bounded like a server people share: a filter of more than :data:`MAX_NODE_COUNT` nodes or nested deeper than
+:data:`MAX_DEPTH` is a 400 before anything is evaluated (ASP.NET's ``MaxNodeCount``), chains of ``and``/``or``
+are evaluated without recursion, and ``matchesPattern`` runs on the ``regex`` engine with a time budget per
+request (:func:`regex_budget`), so a pathological pattern answers 400 instead of stalling everyone else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
+import functools
 import math
 import re
+import time as clock
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+import regex
 from odata_query import ast
 from odata_query.exceptions import ODataException
 from odata_query.visitor import NodeVisitor
@@ -23,7 +34,25 @@ from odata_query.visitor import NodeVisitor
 from ._catalog import Catalog
 from ._urls import parse_datetime
 
-__all__ = ["QueryError", "check_filter", "matches", "no_property", "parse_duration", "parse_filter", "typed"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODE_COUNT",
+    "REGEX_BUDGET",
+    "QueryError",
+    "check_filter",
+    "matches",
+    "no_property",
+    "parse_duration",
+    "parse_filter",
+    "regex_budget",
+    "typed",
+]
+
+MAX_NODE_COUNT = 1000
+MAX_DEPTH = 100
+REGEX_BUDGET = 0.25  # seconds of matchesPattern per request (the state is locked meanwhile)
+MAX_PATTERN_LENGTH = 1000
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("regex_deadline", default=None)
 
 _EDM = {bool: "Edm.Boolean", int: "Edm.Int32", float: "Edm.Double", str: "Edm.String"}
 _DURATION = re.compile(r"(-)?P(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+(?:\.[0-9]+)?)S)?)?")
@@ -43,7 +72,49 @@ def parse_filter(text: str) -> ast._Node:
         raise QueryError(f"Syntax error in $filter '{text}': {exc}") from None
     if tree is None:
         raise QueryError("The $filter query option requires an expression.")
+    _check_size(tree)
     return tree
+
+
+def _children(node: object) -> Iterator[object]:
+    if isinstance(node, (list, tuple)):
+        yield from node
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for item in dataclasses.fields(node):
+            yield getattr(node, item.name)
+
+
+def _check_size(tree: ast._Node) -> None:
+    """ASP.NET's ``MaxNodeCount`` and a nesting limit, measured without recursion (``and``/``or`` chains are
+    flat: they are evaluated in a loop)."""
+    count = 0
+    stack: list[tuple[object, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast._Node):
+            count += 1
+            if count > MAX_NODE_COUNT:
+                raise QueryError(
+                    f"The node count limit of '{MAX_NODE_COUNT}' has been exceeded. To increase the limit, set the "
+                    "'MaxNodeCount' property on EnableQueryAttribute or ODataValidationSettings."
+                )
+            if depth > MAX_DEPTH:
+                raise QueryError(f"The recursion limit of {MAX_DEPTH} for $filter has been exceeded.")
+        for child in _children(node):
+            same_chain = (
+                isinstance(node, ast.BoolOp) and isinstance(child, ast.BoolOp) and type(child.op) is type(node.op)
+            )
+            stack.append((child, depth if same_chain or not isinstance(node, ast._Node) else depth + 1))
+
+
+@contextlib.contextmanager
+def regex_budget(seconds: float = REGEX_BUDGET) -> Iterator[None]:
+    """Within the block, ``matchesPattern`` may spend ``seconds`` in total before the request is refused."""
+    token = _DEADLINE.set(clock.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def matches(node: ast._Node, catalog: Catalog, schema: str | None, record: Mapping[str, Any]) -> bool:
@@ -84,7 +155,8 @@ def typed(value: Any, descriptor: Mapping[str, Any]) -> Any:
         except ValueError:
             return value
     if fmt == "duration":
-        return parse_duration(value) or value
+        delta = parse_duration(value)
+        return value if delta is None else delta
     if fmt == "uuid":
         return value.lower()
     return value
@@ -182,10 +254,15 @@ class _Evaluator(NodeVisitor):
         return None
 
     def visit_Integer(self, node: ast.Integer) -> Any:
+        _ascii(node.val, "Edm.Int64")
         return node.py_val
 
     def visit_Float(self, node: ast.Float) -> Any:
-        return node.py_val
+        _ascii(node.val, "Edm.Double")
+        value = node.py_val
+        if not math.isfinite(value):
+            raise QueryError(f"'{node.val}' is not a valid Edm.Double: it is out of range.")
+        return value
 
     def visit_Boolean(self, node: ast.Boolean) -> Any:
         return node.py_val
@@ -194,30 +271,35 @@ class _Evaluator(NodeVisitor):
         return node.py_val
 
     def visit_Date(self, node: ast.Date) -> Any:
+        _ascii(node.val, "Edm.Date")
         try:
             return node.py_val
         except ValueError:
             raise QueryError(f"'{node.val}' is not a valid Edm.Date.") from None
 
     def visit_DateTime(self, node: ast.DateTime) -> Any:
+        _ascii(node.val, "Edm.DateTimeOffset")
         moment = parse_datetime(node.val)
         if moment is None:
             raise QueryError(f"'{node.val}' is not a valid Edm.DateTimeOffset.")
         return moment
 
     def visit_Time(self, node: ast.Time) -> Any:
+        _ascii(node.val, "Edm.TimeOfDay")
         try:
             return time.fromisoformat(node.val)
         except ValueError:
             raise QueryError(f"'{node.val}' is not a valid Edm.TimeOfDay.") from None
 
     def visit_Duration(self, node: ast.Duration) -> Any:
+        _ascii(node.val, "Edm.Duration")
         delta = parse_duration(node.val)
         if delta is None:
             raise QueryError(f"'{node.val}' is not a valid Edm.Duration.")
         return delta
 
     def visit_GUID(self, node: ast.GUID) -> Any:
+        _ascii(node.val, "Edm.Guid")
         return str(uuid.UUID(node.val))
 
     def visit_List(self, node: ast.List) -> Any:
@@ -251,15 +333,23 @@ class _Evaluator(NodeVisitor):
             )
 
     def visit_BoolOp(self, node: ast.BoolOp) -> Any:
-        left = self._boolean(self.visit(node.left))
-        right = self._boolean(self.visit(node.right))
+        """A chain of one operator (``a or b or c ...``) in a loop: no recursion per term."""
+        operands: list[ast._Node] = []
+        pending: list[ast._Node] = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, ast.BoolOp) and type(current.op) is type(node.op):
+                pending.extend((current.right, current.left))
+            else:
+                operands.append(current)
+        values = [self._boolean(self.visit(operand)) for operand in operands]
         if isinstance(node.op, ast.And):
-            if left is False or right is False:
+            if False in values:
                 return False
-            return None if left is None or right is None else True
-        if left is True or right is True:
+            return None if None in values else True
+        if True in values:
             return True
-        return None if left is None or right is None else False
+        return None if None in values else False
 
     @staticmethod
     def _boolean(value: Any) -> bool | None:
@@ -295,9 +385,14 @@ class _Evaluator(NodeVisitor):
                     return int(left / right)
                 return left / right
             if isinstance(node.op, ast.Mod):
+                if right == 0:
+                    raise ZeroDivisionError
                 return math.fmod(left, right) if isinstance(left, float) or isinstance(right, float) else left % right
         except ZeroDivisionError:
             raise QueryError("Division by zero in $filter.") from None
+        except (OverflowError, ValueError):
+            raise QueryError(f"The result of '{type(node.op).__name__}' on {_edm(left)} and {_edm(right)} is out of "
+                             "range.") from None  # fmt: skip
         except TypeError:
             raise QueryError(f"Arithmetic on incompatible types {_edm(left)} and {_edm(right)}.") from None
         raise QueryError(f"Unsupported operator {type(node.op).__name__}.")  # pragma: no cover
@@ -314,6 +409,10 @@ class _Evaluator(NodeVisitor):
             return None  # null propagation
         try:
             return function(*args)
+        except QueryError:
+            raise
+        except OverflowError:
+            raise QueryError(f"The result of the function '{name}' is out of range.") from None
         except (TypeError, AttributeError, ValueError):
             kinds = ", ".join(_edm(a) for a in args)
             raise QueryError(f"No function signature for the function with name '{name}' matches ({kinds}).") from None
@@ -340,6 +439,35 @@ class _Evaluator(NodeVisitor):
         holds({} if target else None)
         results = [holds(item) is True for item in items]
         return any(results) if isinstance(node.operator, ast.Any) else all(results)
+
+
+def _ascii(text: object, edm: str) -> None:
+    """OData numbers and dates are ASCII digits: the grammar's ``\\d`` also takes other scripts' digits."""
+    if isinstance(text, str) and not text.isascii():
+        raise QueryError(f"'{text}' is not a valid {edm} literal.")
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    try:
+        return regex.compile(pattern)
+    except (regex.error, OverflowError, RecursionError):
+        raise QueryError(f"The pattern '{pattern}' of matchesPattern is not a valid regular expression.") from None
+
+
+def _matches_pattern(text: str, pattern: str) -> bool:
+    """``matchesPattern`` on the ``regex`` engine: GIL released while matching, bounded by the request's budget."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise QueryError(f"The pattern of matchesPattern is longer than {MAX_PATTERN_LENGTH} characters.")
+    compiled = _compiled(pattern)
+    deadline = _DEADLINE.get()
+    timeout = REGEX_BUDGET if deadline is None else deadline - clock.monotonic()
+    try:
+        if timeout <= 0:
+            raise TimeoutError
+        return compiled.search(text, timeout=timeout, concurrent=True) is not None
+    except TimeoutError:
+        raise QueryError(f"The pattern '{pattern}' of matchesPattern took too long to evaluate.") from None
 
 
 def _full_name(identifier: ast.Identifier) -> str:
@@ -390,7 +518,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "indexof": lambda s, t: _text(s).find(_text(t)),
     "substring": _substring,
     "concat": lambda a, b: None if a is None or b is None else _text(a) + _text(b),
-    "matchesPattern": lambda s, p: re.search(_text(p), _text(s)) is not None,
+    "matchesPattern": lambda s, p: _matches_pattern(_text(s), _text(p)),
     "year": lambda d: _day(d).year,
     "month": lambda d: _day(d).month,
     "day": lambda d: _day(d).day,

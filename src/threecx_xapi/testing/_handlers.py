@@ -16,22 +16,28 @@ import copy
 import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from ._catalog import Catalog, Role
 from ._faults import Faults
 from ._files import content_for
+from ._filter import regex_budget
+from ._numbering import PLAN, normal_number
 from ._query import Query, QueryError, apply_collection, apply_single, parse_query, shape_entity, top_cap_message
 from ._replies import Problem, Reply, field_error, odata_error
 from ._routes import RouteMatch
-from ._samples import SampleFactory, model_descriptor, parsed_type
+from ._samples import SampleFactory, response_descriptor
 from ._store import EntitySet, State, merge
-from ._validate import BodyInvalid, validate
+from ._urls import parse_datetime
+from ._validate import INVALID_VALUE, BodyInvalid, validate
 
 __all__ = ["ALREADY_IN_USE", "Dispatcher"]
 
 ALREADY_IN_USE = "WARNINGS.XAPI.ALREADY_IN_USE"
+MAX_BODY_DEPTH = 64  # System.Text.Json's default MaxDepth
+_TOO_DEEP = object()
 _UNIQUE_FIELDS = ("Number", "EmailAddress")
 
 
@@ -53,7 +59,7 @@ class Dispatcher:
         except QueryError as exc:
             raise Problem(400, odata_error(str(exc))) from None
         payload = self._body(operation, body)
-        with self.state.lock:
+        with self.state.lock, regex_budget():
             try:
                 return self._dispatch(role, match, query, payload, base)
             except QueryError as exc:
@@ -73,11 +79,15 @@ class Dispatcher:
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise Problem(400, odata_error("The request body is not valid JSON.")) from None
+        except RecursionError:  # nested far deeper than the limit below
+            payload = _TOO_DEEP
+        if payload is _TOO_DEEP or _depth_exceeds(payload, MAX_BODY_DEPTH):
+            raise Problem(400, odata_error(f"The request body is nested deeper than the limit of {MAX_BODY_DEPTH}."))
         try:
             validate(payload, spec.get("schema") or {}, self.catalog.schemas)
         except BodyInvalid as exc:
             raise Problem(400, field_error(exc.target, exc.code)) from None
-        return payload
+        return without_annotations(payload)
 
     # -- dispatch ------------------------------------------------------------------------------------------
 
@@ -171,12 +181,16 @@ class Dispatcher:
         return Reply(200, json={"@odata.context": context, **copy.deepcopy(entity)})
 
     def _create(self, entity_set: EntitySet, payload: Any, query: Query, base: str) -> Reply:
-        body = dict(payload or {})
+        """POST: the body over the defaults a PBX fills in; a number of the plan unless the body brings a free one."""
         info = entity_set.info
+        body = {k: v for k, v in dict(payload or {}).items() if not (info.key_literal == "int" and k == info.key)}
+        numbered = info.name in PLAN
+        if numbered and normal_number(body.get("Number")) is None:
+            body.pop("Number", None)  # no number (or an empty one): the PBX takes the next free one
         self._check_unique(entity_set, body, exclude=None)
         if info.key is not None and info.key_literal != "int" and body.get(info.key) in entity_set:
             raise Problem(400, field_error(info.key, ALREADY_IN_USE))  # string keys come from the body
-        record = entity_set.create(body)
+        record = entity_set.create({**self.state.template(info.name), **body}) if numbered else entity_set.create(body)
         entity = shape_entity(record, info.item_schema, query, self.catalog)
         headers = {}
         if info.key is not None:
@@ -191,17 +205,22 @@ class Dispatcher:
         entity_set.update(key, changes)
         return Reply(204)
 
-    @staticmethod
-    def _check_unique(entity_set: EntitySet, body: Mapping[str, Any], exclude: dict[str, Any] | None) -> None:
-        """A PBX refuses a second extension with the same number or e-mail address."""
+    def _check_unique(self, entity_set: EntitySet, body: Mapping[str, Any], exclude: dict[str, Any] | None) -> None:
+        """A PBX refuses a number another entity of the plan holds, and a second user with the same e-mail."""
+        name = entity_set.info.name
+        if name in PLAN and "Number" in body:
+            if normal_number(body["Number"]) is None:
+                raise Problem(400, field_error("Number", INVALID_VALUE))
+            if self.state.number_owner(body["Number"], exclude=exclude) is not None:
+                raise Problem(400, field_error("Number", ALREADY_IN_USE))
         properties = set(entity_set.info.alternate_keys) | {"EmailAddress"}
-        for name in _UNIQUE_FIELDS:
-            value = body.get(name)
-            if name not in properties or value in (None, ""):
+        for field in _UNIQUE_FIELDS:
+            value = body.get(field)
+            if field not in properties or value in (None, "") or (field == "Number" and name in PLAN):
                 continue
             for record in entity_set.records():
-                if record is not exclude and record.get(name) == value:
-                    raise Problem(400, field_error(name, ALREADY_IN_USE))
+                if record is not exclude and record.get(field) == value:
+                    raise Problem(400, field_error(field, ALREADY_IN_USE))
 
     # -- everything else: actions and functions ------------------------------------------------------------
 
@@ -217,7 +236,11 @@ class Dispatcher:
             effect(self, match, payload)
         item = response.get("collection_item")
         if response.get("file"):
-            rows = self._rows(match.route.segments[0].name, operation_id, item) if item else []
+            reader = _READERS.get(operation_id)
+            if reader is not None:
+                rows = reader(self, match, payload)
+            else:
+                rows = self._rows(match.route.segments[0].name, operation_id, item) if item else []
             if rows and item in self.catalog.schemas:  # an export honours $filter, $orderby, $top, $select...
                 rows, _ = apply_collection(rows, item, query, self.catalog)
             download = content_for(operation_id, match.args, rows)
@@ -237,23 +260,31 @@ class Dispatcher:
             records = reader(self, match, payload) if reader else self._sample_items(operation_id, item)
             return self._collection(records, item, query, cap_name, context)
         model = response.get("model")
+        proposal = self._plan_answer(match, operation_id, model)
+        if proposal is not None:
+            entity = apply_single(proposal, model, query, self.catalog)
+            return Reply(status, json={"@odata.context": f"{base}$metadata#Pbx.{model}", **entity})
         if model and "properties" in (self.catalog.schemas.get(model) or {}):
             sample = self.state.sample(operation_id, lambda: self.factory.object(model, operation_id))
             entity = apply_single(sample, model, query, self.catalog)
             return Reply(status, json={"@odata.context": f"{base}$metadata#Pbx.{model}", **copy.deepcopy(entity)})
-        if model and response.get("module") and model != "IActionResult":
-            module = str(response["module"])
-            descriptor = model_descriptor(module, model)
-            sample = self.state.sample(operation_id, lambda: self.factory.value(descriptor, model, operation_id))
-            return Reply(status, json=copy.deepcopy(sample))
-        parsed = parsed_type(str(operation["module"]), self.catalog.schemas) if not model else None
-        if parsed is not None and parsed[0] == "enum":
-            return Reply(status, json=parsed[1])
-        if parsed is not None and "properties" in (self.catalog.schemas.get(parsed[1]) or {}):
-            name = str(parsed[1])
-            sample = self.state.sample(operation_id, lambda: self.factory.object(name, operation_id))
+        descriptor = response_descriptor(operation)
+        if descriptor is not None and model != "IActionResult":
+            sample = self.state.sample(operation_id, lambda: self.factory.value(descriptor, "value", operation_id))
             return Reply(status, json=copy.deepcopy(sample))
         return Reply(status, json={})
+
+    def _plan_answer(self, match: RouteMatch, operation_id: str, model: object) -> dict[str, Any] | None:
+        """What the numbering plan answers: ``Init*`` a new entity to start from (with the next free number),
+        ``GetFirstAvailable*Number`` the next free number. None for every other operation."""
+        first = match.route.segments[0]
+        if len(match.route.segments) != 2 or first.name not in PLAN or first.name not in self.catalog.entity_sets:
+            return None
+        if operation_id.startswith("Init") and model == self.catalog.entity_sets[first.name].item_schema:
+            return self.state.template(first.name)
+        if operation_id.startswith("GetFirstAvailable") and "Number" in self.catalog.properties(str(model)):
+            return {"Number": self.state.next_number(first.name)}
+        return None
 
     def _rows(self, set_name: str, operation_id: str, item: str) -> list[dict[str, Any]]:
         """What an export holds: the entity set's records when it exports its own set, else samples."""
@@ -273,6 +304,29 @@ class Dispatcher:
             return primitives
         items: list[Any] = self.state.sample(f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2))
         return items
+
+
+def without_annotations(value: Any) -> Any:
+    """``value`` without OData control information (``@odata.type``, ``Name@odata.type`` ...) at any depth: a
+    PBX reads annotations and never stores them as properties."""
+    if isinstance(value, dict):
+        return {k: without_annotations(v) for k, v in value.items() if "@" not in k}
+    if isinstance(value, list):
+        return [without_annotations(item) for item in value]
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether decoded JSON nests objects and arrays deeper than ``limit`` (measured without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _page_primitives(values: list[Any], query: Query) -> tuple[list[Any], int | None]:
@@ -309,9 +363,34 @@ def _peers_by_numbers(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -
     return [peer for peer in dispatcher.state.entity_set("Peers").records() if str(peer.get("Number")) in wanted]
 
 
-# Operations whose collection answer is read from the stored entity sets instead of sampled from the schema.
+def _call_log(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> list[Any]:
+    """The call log report: the seeded rows (``call_log_rows``) that started within ``periodFrom``..``periodTo``.
+
+    A server seeded without call log rows answers schema samples, as for any other report.
+    """
+    state = dispatcher.state
+    if state.call_log_rows == 0:
+        return dispatcher._sample_items(match.route.operation_id, "CallLogData")
+    start, end = match.args.get("periodFrom"), match.args.get("periodTo")
+    rows = []
+    for row in state.call_log():
+        moment = parse_datetime(str(row.get("StartTime", "")).replace(".000Z", "Z"))
+        if moment is None:
+            continue
+        if isinstance(start, datetime) and moment < start:
+            continue
+        if isinstance(end, datetime) and moment > end:
+            continue
+        rows.append(row)
+    return rows
+
+
+# Operations whose collection answer is read from the state instead of sampled from the schema.
 _READERS = {
     "RetreivePeersByNumbers": _peers_by_numbers,
+    "GetCallLogData": _call_log,
+    "GetOldCallLogData": _call_log,
+    "DownloadCallLog": _call_log,
 }
 
 _EFFECTS = {

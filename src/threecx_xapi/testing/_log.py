@@ -1,20 +1,24 @@
 """Every request the server received, for tests to assert on what a client actually sent.
 
-Thread-safe: uvicorn appends from its thread while a test reads from its own. Secrets are not kept: the
-``Authorization`` header keeps only its scheme (``Bearer <redacted>``) and a token request's ``client_secret``
-is replaced, so a log that ends up in a test report leaks nothing.
+Thread-safe: uvicorn appends from its thread while a test reads from its own. A bounded ring: the newest
+``capacity`` requests are kept (the server's ``request_log_size``), so a long run does not hold every body
+forever. Secrets are not kept in any form (:mod:`._redact`): credentials in headers, query strings, form and
+JSON bodies are redacted by name, and the values the server knows to be secret are scrubbed from the rest.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import unquote
 
-__all__ = ["RecordedRequest", "RequestLog"]
+from ._redact import REDACTED, redact_body, redact_header, redact_target, scrub, scrub_text
 
-REDACTED = "<redacted>"
+__all__ = ["DEFAULT_LOG_SIZE", "REDACTED", "RecordedRequest", "RequestLog"]
+
+DEFAULT_LOG_SIZE = 5000
 
 
 @dataclass(frozen=True)
@@ -38,17 +42,27 @@ class RecordedRequest:
 
 
 class RequestLog:
-    """The requests a server received, oldest first; iterable, indexable, clearable."""
+    """The newest requests a server received (at most ``capacity``), oldest first; iterable, indexable, clearable.
 
-    def __init__(self) -> None:
+    ``secrets`` returns the values to scrub from every record (the server's client secrets, its live tokens).
+    """
+
+    def __init__(self, capacity: int = DEFAULT_LOG_SIZE, *, secrets: Callable[[], Iterable[str]] = tuple) -> None:
+        if capacity < 1:
+            raise ValueError("the request log must hold at least 1 request")
+        self.capacity = capacity
+        self._secrets = secrets
         self._lock = threading.Lock()
-        self._items: list[RecordedRequest] = []
+        self._items: deque[RecordedRequest] = deque(maxlen=capacity)
 
     def record(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> RecordedRequest:
-        safe_headers = tuple((k, _redact_header(k, v)) for k, v in headers)
-        if path.split("?", 1)[0].endswith("/connect/token"):
-            body = _redact_form(body)
-        item = RecordedRequest(method, path, safe_headers, body)
+        """Keep one request, without its secrets."""
+        known = [s for s in self._secrets() if s]
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        safe_headers = tuple((k, scrub_text(redact_header(k, v), known)) for k, v in headers)
+        safe_path = scrub_text(redact_target(path), known)
+        safe_body = scrub(redact_body(content_type, body), known)
+        item = RecordedRequest(method, safe_path, safe_headers, safe_body)
         with self._lock:
             self._items.append(item)
         return item
@@ -84,18 +98,3 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-
-
-def _redact_header(name: str, value: str) -> str:
-    if name.lower() in ("authorization", "proxy-authorization"):
-        scheme = value.split(" ", 1)[0] if " " in value else ""
-        return f"{scheme} {REDACTED}".strip()
-    return value
-
-
-def _redact_form(body: bytes) -> bytes:
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        return REDACTED.encode()
-    return urlencode([(k, REDACTED if k == "client_secret" else v) for k, v in pairs]).encode()

@@ -9,8 +9,10 @@ even when the collection is empty. ``$filter`` itself lives in ``_filter.py``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from odata_query import ast
@@ -53,8 +55,18 @@ class Query:
     search: list[list[str]] | None = None  # OR of ANDs of lower-cased terms
 
 
-def parse_query(options: Mapping[str, str]) -> Query:
-    """The :class:`Query` of system query options keyed ``$top`` ... (as :func:`parse_query_string` returns)."""
+MAX_EXPAND_DEPTH = 5
+"""How deep ``$expand`` may nest (``Groups($expand=Rights)`` is 2); ASP.NET OData refuses deeper with a 400."""
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_INT64_MAX = 2**63 - 1
+
+
+def parse_query(options: Mapping[str, str], *, depth: int = 1) -> Query:
+    """The :class:`Query` of system query options keyed ``$top`` ... (as :func:`parse_query_string` returns).
+
+    ``depth`` is the ``$expand`` level these options sit at (1 for the request's own options).
+    """
     query = Query()
     if "$top" in options:
         query.top = _non_negative(options["$top"], "$top")
@@ -70,7 +82,7 @@ def parse_query(options: Mapping[str, str]) -> Query:
     if "$orderby" in options:
         query.orderby = _orderby(options["$orderby"])
     if "$expand" in options:
-        query.expand, query.expand_all = _expand(options["$expand"])
+        query.expand, query.expand_all = _expand(options["$expand"], depth)
     if "$filter" in options:
         query.filter = parse_filter(options["$filter"])
     if "$search" in options:
@@ -79,8 +91,9 @@ def parse_query(options: Mapping[str, str]) -> Query:
 
 
 def _non_negative(text: str, name: str) -> int:
+    """ASCII digits only (``str.isdigit`` also takes superscripts and Arabic-Indic digits), within Edm.Int64."""
     stripped = text.strip()
-    if not stripped.isdigit():
+    if not _ASCII_DIGITS.fullmatch(stripped) or int(stripped) > _INT64_MAX:
         raise QueryError(f"Invalid value '{text}' for {name} query option found. The {name} query option requires "
                          "a non-negative integer value.")  # fmt: skip
     return int(stripped)
@@ -116,7 +129,13 @@ def _orderby(text: str) -> list[tuple[tuple[str, ...], bool]]:
     return keys
 
 
-def _expand(text: str) -> tuple[dict[str, Query], bool]:
+def _expand(text: str, depth: int) -> tuple[dict[str, Query], bool]:
+    if depth > MAX_EXPAND_DEPTH:
+        raise QueryError(
+            "The request includes a $expand path which is too deep. The maximum depth allowed is "
+            f"{MAX_EXPAND_DEPTH}. To increase the limit, set the 'MaxExpansionDepth' property on "
+            "EnableQueryAttribute or ODataValidationSettings."
+        )
     expand: dict[str, Query] = {}
     expand_all = False
     for item in split_top_level(text, ","):
@@ -140,12 +159,16 @@ def _expand(text: str) -> tuple[dict[str, Query], bool]:
         if name == "*":
             expand_all = True
         else:
-            expand[name] = parse_query(nested)
+            expand[name] = parse_query(nested, depth=depth + 1)
     return expand, expand_all
 
 
 def _search(text: str) -> list[list[str]]:
-    """``a "b c" OR d`` -> ``[["a", "b c"], ["d"]]``: a double-quoted phrase is one term, terms AND, OR splits."""
+    """``a "b c" OR d`` -> ``[["a", "b c"], ["d"]]``: a double-quoted phrase is one term, terms AND, OR splits.
+
+    Inside a phrase ``\\"`` is a quote and ``\\\\`` a backslash (OData 4.01's escapes, which the SDK writes); any
+    other backslash is itself.
+    """
     groups: list[list[str]] = [[]]
     index = 0
     while index < len(text):
@@ -154,11 +177,7 @@ def _search(text: str) -> list[list[str]]:
             index += 1
             continue
         if char == '"':
-            end = text.find('"', index + 1)
-            if end < 0:
-                raise QueryError(f"Syntax error in $search '{text}': unterminated phrase.")
-            term = text[index + 1 : end]
-            index = end + 1
+            term, index = _phrase(text, index + 1)
         else:
             end = index
             while end < len(text) and not text[end].isspace():
@@ -176,6 +195,22 @@ def _search(text: str) -> list[list[str]]:
     if not groups:
         raise QueryError("The $search query option requires a non-empty search expression.")
     return groups
+
+
+def _phrase(text: str, index: int) -> tuple[str, int]:
+    """The phrase starting after its opening quote at ``index``, unescaped, and the index after its closing quote."""
+    chars: list[str] = []
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and text[index + 1 : index + 2] in ('"', "\\"):
+            chars.append(text[index + 1])
+            index += 2
+            continue
+        if char == '"':
+            return "".join(chars), index + 1
+        chars.append(char)
+        index += 1
+    raise QueryError(f"Syntax error in $search '{text}': unterminated phrase.")
 
 
 # -- applying ----------------------------------------------------------------------------------------------
@@ -231,7 +266,9 @@ def shape_entity(record: Mapping[str, Any], schema: str | None, query: Query, ca
         else:
             out[name] = value
     if query.select is not None and "*" not in query.select:
-        out = _project(out, query.select)
+        # expanded navigation properties come back whether or not $select names them (OData 4.0, 5.1.3)
+        expanded = {name: {} for name in out if name in navigation and (name in query.expand or query.expand_all)}
+        out = _project(out, {**expanded, **query.select})
     return out
 
 
@@ -315,12 +352,23 @@ def _sort_by(path: tuple[str, ...], descriptor: Mapping[str, Any]) -> Callable[[
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
-    """Nulls first ascending (as .NET sorts them); values of one property share a type."""
+    """Nulls first ascending (as .NET sorts them), then values by kind, so a property holding text that is not
+    of its declared type (a duration that does not parse) still sorts instead of failing to compare."""
     if value is None:
         return (0, 0)
-    if isinstance(value, (dict, list)):
-        return (1, str(value))
-    return (1, value)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, (int, float)):
+        return (2, value)
+    if isinstance(value, timedelta):
+        return (3, value)
+    if isinstance(value, datetime):
+        return (4, value.timestamp())
+    if isinstance(value, date):
+        return (5, value)
+    if isinstance(value, str):
+        return (6, value)
+    return (7, str(value))
 
 
 def _matches_search(record: Mapping[str, Any], groups: list[list[str]]) -> bool:

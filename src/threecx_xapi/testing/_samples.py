@@ -6,23 +6,20 @@ answer the same bytes and one server answers the same thing twice. Strings look 
 the name says what they are (``EmailAddress``, ``Number``, ``FirstName``); enums take their first value;
 nested objects stop at a bounded depth; arrays hold one or two items.
 
-A handful of response schemas are inline in the document and so missing from ``schemas.json`` (they all wrap a
-``value``); for those the generated model class is read instead (:func:`model_descriptor`).
+A handful of response schemas are inline in the document and so missing from ``schemas.json``; those are
+described here (:data:`INLINE_RESPONSES`). The server reads the registry and the schemas only, never the
+generated modules.
 """
 
 from __future__ import annotations
 
-import enum
-import importlib
 import random
-import types
-import typing
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "SampleFactory", "model_descriptor", "parsed_type", "rng_for"]
+__all__ = ["INLINE_RESPONSES", "MAX_DEPTH", "SampleFactory", "response_descriptor", "rng_for"]
 
 MAX_DEPTH = 3
 _EPOCH = datetime(2025, 1, 6, 8, 0, 0, tzinfo=timezone.utc)
@@ -176,84 +173,38 @@ def sample_string(name: str, fmt: str | None, rng: random.Random) -> str:
     return f"{name} {rng.randint(1, 99)}"
 
 
-# -- inline response schemas, read from the generated model --------------------------------------------------
+# -- response schemas the document writes inline ---------------------------------------------------------
+
+_VALUE_OF = {
+    "boolean": ("CheckFqdnRecord", "CheckMapUsersScript", "GetCanCreateBackup", "GetLastResult", "HasDebianUpgrade",
+                "HasDuplicatedEmail", "HasSystemOwner", "RefreshClientMetadata"),
+    "int64": ("GetFaxFilesSize", "GetLocalBackupSize"),
+    "string": ("APIToken", "GenerateApiKey", "GenerateAppToken", "GenerateProvLink", "GetAITemplateContents",
+               "GetMicrosoftAccessToken", "GetPhoneSecret", "GetRequestHelpLink", "GetSftpHostKey",
+               "GetUpdateDetails", "MyUserGenerateProvLink"),
+}  # fmt: skip
+_KINDS = {"boolean": {"type": "boolean"}, "int64": {"type": "integer", "format": "int64"}, "string": {"type": "string"}}
+INLINE_RESPONSES: Mapping[str, Mapping[str, Any]] = {
+    **{
+        operation_id: {"type": "object", "properties": {"value": _KINDS[kind]}}
+        for kind, operation_ids in _VALUE_OF.items()
+        for operation_id in operation_ids
+    },
+    "GetRemoteAccessStatus": {"ref": "RemoteAccessStatus"},
+}
+"""Descriptors of the responses 3CX's document declares inline (so ``schemas.json`` has no name for them), by
+operation id: all but one wrap a ``value``. A registry record that carries a ``schema`` for its response wins
+over this table (:func:`response_descriptor`)."""
 
 
-def model_descriptor(module_name: str, model: str) -> dict[str, Any]:
-    """An object descriptor for a generated model whose schema is not in ``schemas.json`` (inline ``value``s).
-
-    Read from the model's type hints: ``bool``, ``int``, ``str``, ``float`` and ``list[...]`` of them.
-    """
-    module = importlib.import_module(module_name)
-    cls = getattr(module, model)
-    known: frozenset[str] = getattr(module, "_KNOWN_KEYS", frozenset())
-    hints = typing.get_type_hints(cls)
-    properties: dict[str, Any] = {}
-    for python_name, hint in hints.items():
-        if python_name == "additional_properties":
-            continue
-        wire = _wire_name(python_name, known)
-        if wire is None:
-            continue
-        descriptor = _hint_descriptor(hint)
-        if descriptor is not None:
-            properties[wire] = descriptor
-    return {"type": "object", "properties": properties}
-
-
-def _wire_name(python_name: str, known: frozenset[str]) -> str | None:
-    if python_name in known:
-        return python_name
-    odata = {"odata_count": "@odata.count", "odata_context": "@odata.context", "odata_next_link": "@odata.nextLink"}
-    if odata.get(python_name) in known:
-        return odata[python_name]
-    return None
-
-
-def _hint_descriptor(hint: Any) -> dict[str, Any] | None:
-    args = [a for a in typing.get_args(hint) if a is not type(None) and getattr(a, "__name__", "") != "Unset"]
-    nullable = type(None) in typing.get_args(hint)
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        if len(args) != 1:
-            return None
-        hint = args[0]
-    if hint is bool:
-        return {"type": "boolean", "nullable": nullable}
-    if hint is int:
-        return {"type": "integer", "format": "int64", "nullable": nullable}
-    if hint is float:
-        return {"type": "number", "nullable": nullable}
-    if hint is str:
-        return {"type": "string", "nullable": nullable}
-    if typing.get_origin(hint) is list:
-        (item,) = typing.get_args(hint) or (str,)
-        inner = _hint_descriptor(item)
-        return {"type": "array", "items": inner} if inner is not None else None
-    return None
-
-
-def parsed_type(module_name: str, schemas: Mapping[str, Any]) -> tuple[str, Any] | None:
-    """What an operation's generated ``_parse_response`` builds, where the registry names no model.
-
-    The registry loses the model of ``allOf``-wrapped nullable responses and of bare enum responses; the
-    generated module still knows it. Returns ``("schema", name)`` for a model class, ``("enum", value)`` for an
-    enum (its first value in the document's order), or None.
-    """
-    module = importlib.import_module(module_name)
-    parse = getattr(module, "_parse_response", None)
-    annotation = getattr(parse, "__annotations__", {}).get("return")
-    if not isinstance(annotation, str):
-        return None
-    for name in (part.strip() for part in annotation.split("|")):
-        if name in ("None", "File", "Any", ""):
-            continue
-        cls = getattr(module, name, None)
-        if isinstance(cls, type) and issubclass(cls, enum.Enum):
-            values = (schemas.get(name) or {}).get("enum")
-            if values:
-                return "enum", values[0]
-            members = list(cls)
-            return ("enum", members[0].value) if members else None
-        if isinstance(cls, type):
-            return "schema", name
-    return None
+def response_descriptor(operation: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What an operation answers, as a descriptor: the registry's own, the named schema, or the inline table."""
+    response = operation.get("response") or {}
+    if isinstance(response.get("schema"), Mapping):
+        descriptor: Mapping[str, Any] = response["schema"]
+        return descriptor
+    inline = INLINE_RESPONSES.get(str(operation.get("operation_id")))
+    if inline is not None:
+        return inline
+    model = response.get("model")
+    return {"ref": model} if model else None

@@ -21,9 +21,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ._catalog import EntitySetInfo
+from ._numbering import PLAN
 from ._samples import COMPANIES, FIRST_NAMES, LAST_NAMES, SampleFactory, rng_for
 
-__all__ = ["SEEDED_SETS", "SeedContext", "generic_records", "seed_records"]
+__all__ = ["CALL_LOG_MONTH", "SEEDED_SETS", "SeedContext", "call_log_rows", "generic_records", "seed_records"]
 
 USER_COUNT = 100
 CONTACT_COUNT = 250
@@ -31,6 +32,7 @@ GROUPS = (("DEFAULT", "GRP0000"), ("Sales", "GRP0001"), ("Support", "GRP0002"), 
 QUEUES = ("Sales Queue", "Support Queue", "Billing Queue", "Reception Queue", "Overflow Queue")
 RING_GROUPS = ("Front Desk", "Warehouse", "Management", "Night Line", "Helpdesk")
 _NOW = datetime(2025, 3, 3, 9, 30, 0, tzinfo=timezone.utc)
+CALL_LOG_MONTH = (datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 4, 1, tzinfo=timezone.utc))
 
 
 @dataclass
@@ -350,14 +352,76 @@ def seed_records(factory: SampleFactory, info: EntitySetInfo) -> list[dict[str, 
 
 
 def generic_records(factory: SampleFactory, info: EntitySetInfo, count: int = 2) -> list[dict[str, Any]]:
-    """``count`` schema samples with distinct keys (1, 2 ...; ``name1``, ``name2`` ...; fixed uuids)."""
+    """``count`` schema samples with distinct keys (1, 2 ...; ``name1``, ``name2`` ...; fixed uuids).
+
+    A set of the numbering plan gets the first numbers of its form (the plan's starts keep sets apart).
+    """
     records = factory.items(info.item_schema, f"seed/{info.name}", count)
+    form = PLAN.get(info.name)
     for index, record in enumerate(records):
         if info.key is not None:
             record[info.key] = key_value(info, index)
         for alternate in info.alternate_keys:
             record[alternate] = str(900 + index)
+        if form is not None and "Number" in record:
+            record["Number"] = form.format(form.start + index)
     return records
+
+
+def call_log_rows(factory: SampleFactory, count: int) -> list[dict[str, Any]]:
+    """``count`` call log rows (``CallLogData``), spread evenly over March 2026, the same for every seed run.
+
+    Calls go between the seeded users and to and from outside numbers; one in five is not answered.
+    """
+    rng = rng_for(factory.seed, "call-log")
+    properties = factory.schemas.get("CallLogData", {}).get("properties", {})
+    start, end = CALL_LOG_MONTH
+    step = (end - start) / max(count, 1)
+    rows = []
+    for index in range(count):
+        moment = start + step * index
+        answered = index % 5 != 4
+        talking = rng.randint(5, 900) if answered else 0
+        ringing = rng.randint(1, 30)
+        src = index % USER_COUNT
+        direction = ("Inbound", "Outbound", "Internal")[index % 3]
+        src_dn, src_name = str(100 + src), " ".join(user_name(src))
+        dst = (index * 11 + 3) % USER_COUNT
+        dst_dn, dst_name = str(100 + dst), " ".join(user_name(dst))
+        external = f"+4420{7946_0000 + index % 10_000:08d}"
+        if direction == "Inbound":
+            src_dn, src_name = external, external
+        elif direction == "Outbound":
+            dst_dn, dst_name = external, external
+        row = {
+            "CallId": 50_000 + index,
+            "SegmentId": 90_000 + index,
+            "CdrId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "CallHistoryId": f"{index + 1:08d}",
+            "MainCallHistoryId": f"{index + 1:08d}",
+            "StartTime": moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "Answered": answered,
+            "Status": "Answered" if answered else "Unanswered",
+            "Direction": direction,
+            "CallType": direction,
+            "Reason": "" if answered else "NoAnswer",
+            "SourceDn": src_dn,
+            "SourceCallerId": src_dn,
+            "SourceDisplayName": src_name,
+            "SourceType": 0,
+            "DestinationDn": dst_dn,
+            "DestinationCallerId": dst_dn,
+            "DestinationDisplayName": dst_name,
+            "DestinationType": 0,
+            "RingingDuration": f"PT{ringing}S",
+            "TalkingDuration": f"PT{talking // 60}M{talking % 60}S",
+            "Indent": 0,
+            "SubrowDescNumber": 0,
+            "QualityReport": answered,
+            "Recordings": [],
+        }
+        rows.append({k: v for k, v in row.items() if k in properties})
+    return rows
 
 
 def key_value(info: EntitySetInfo, index: int) -> object:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.resources
+import json
 import logging
 import os
 import socket
@@ -23,13 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from threecx_xapi_client import registry
 
-from ._app import InjectedReset, XAPIApp
+from threecx_xapi import _registry as registry
+
+from ._app import DEFAULT_MAX_BODY_SIZE, InjectedReset, XAPIApp
 from ._catalog import Catalog
 from ._faults import Faults
 from ._handlers import Dispatcher
-from ._log import RequestLog
+from ._log import DEFAULT_LOG_SIZE, RequestLog
+from ._roles import check_role
 from ._routes import Router
 from ._samples import SampleFactory
 from ._store import State
@@ -46,6 +50,7 @@ DEFAULT_CLIENT_SECRET = "test-secret"  # a test credential: the CLI prints it on
 DEFAULT_TOP_CAPS: Mapping[str, int] = {"Contacts": 100}
 IN_PROCESS_URL = "http://testserver"
 _START_TIMEOUT = 10.0
+_MAX_HEAD_SIZE = 1 << 20
 _GRACEFUL_SHUTDOWN = 1  # seconds uvicorn waits for running requests; stop() cuts off sooner
 
 
@@ -56,9 +61,15 @@ def _router() -> Router:
 
 @functools.cache
 def _catalog() -> Catalog:
-    from threecx_xapi._bodies import load_schemas  # the SDK ships the schemas; its loader caches them
+    return Catalog(_router().routes, _schemas())
 
-    return Catalog(_router().routes, load_schemas())
+
+@functools.cache
+def _schemas() -> Mapping[str, Any]:
+    """The component schemas the generator ships beside the registry (``schemas.json``)."""
+    text = importlib.resources.files("threecx_xapi_client").joinpath("schemas.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 class _QuietExpectedErrors(logging.Filter):
@@ -92,9 +103,18 @@ class XAPITestServer:
         top_caps: Mapping[str, int] | None = None,
         seed: int = 0,
         swagger: bytes | str | os.PathLike[str] | None = None,
+        role: str = "system_owner",
+        latency: float = 0.0,
+        call_log_rows: int = 0,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        request_log_size: int = DEFAULT_LOG_SIZE,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must be non-empty")
+        if max_body_size < 0:
+            raise ValueError("max_body_size must be >= 0 bytes")
+        if call_log_rows < 0:
+            raise ValueError("call_log_rows must be >= 0")
         self.host = host
         self._port = port
         self.client_id = client_id
@@ -106,12 +126,15 @@ class XAPITestServer:
             client_secret=client_secret,
             lifetime=token_lifetime,
             expires_in_unit=expires_in_unit,
+            role=check_role(role),
         )
         catalog = _catalog()
         factory = SampleFactory(catalog.schemas, seed)
-        self._state = State(catalog, factory)
-        self._faults = Faults(DEFAULT_TOP_CAPS if top_caps is None else top_caps, expire_token=self._issuer.expire)
-        self._log = RequestLog()
+        self._state = State(catalog, factory, call_log_rows=call_log_rows)
+        self._faults = Faults(
+            DEFAULT_TOP_CAPS if top_caps is None else top_caps, expire_token=self._issuer.expire, latency=latency
+        )
+        self._log = RequestLog(request_log_size, secrets=self._issuer.secrets)
         self._app = XAPIApp(
             router=_router(),
             dispatcher=Dispatcher(catalog, self._state, self._faults, factory),
@@ -121,6 +144,7 @@ class XAPITestServer:
             swagger=_read_swagger(swagger),
             version=str(registry.document().get("xapi_version", "")),
             omit_empty=omit_empty,
+            max_body_size=max_body_size,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -141,12 +165,12 @@ class XAPITestServer:
 
     @property
     def requests(self) -> RequestLog:
-        """Every request received, oldest first (secrets redacted)."""
+        """The newest requests received (``request_log_size`` of them), oldest first, secrets redacted."""
         return self._log
 
     @property
     def faults(self) -> Faults:
-        """Fault switches: latency, injected statuses, resets, malformed JSON, token expiry, ``$top`` caps."""
+        """Fault switches: latency, delays, injected statuses, resets, malformed JSON, token expiry, ``$top`` caps."""
         return self._faults
 
     @property
@@ -202,6 +226,13 @@ class XAPITestServer:
             IN_PROCESS_URL, client_id=self.client_id, client_secret=self.client_secret, http_client=http, **options
         )
 
+    def add_client(self, client_id: str, client_secret: str, *, role: str = "system_owner") -> None:
+        """Another principal that may take tokens, e.g. ``add_client("ops", "s3cret-ops", role="admin")``.
+
+        Its secret is scrubbed from the request log like the default one.
+        """
+        self._issuer.add_client(client_id, client_secret, check_role(role))
+
     def reset(self) -> None:
         """Back to the seeded state: data, tokens, faults and the request log."""
         self._state.reset()
@@ -238,6 +269,8 @@ class XAPITestServer:
                 access_log=False,
                 timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN,
                 timeout_keep_alive=5,
+                # long URLs reach the app, which answers 414 with an OData error instead of h11's bare 400
+                h11_max_incomplete_event_size=_MAX_HEAD_SIZE,
             )
             server = uvicorn.Server(config)
             thread = threading.Thread(

@@ -6,6 +6,10 @@ Sets and singletons are seeded lazily, on first use, from the seed alone, so a s
 ``/Users`` pays for nothing else, and :meth:`State.reset` simply forgets everything.
 
 Records are plain JSON-shaped dicts (wire names, date-times as text), exactly what a PBX would send.
+
+The DN-bearing sets share one numbering plan (:mod:`._numbering`): :meth:`State.next_number` is the next free
+number of a set, :meth:`State.number_owner` who holds a number. A new record gets the defaults a PBX fills in
+(:meth:`State.template`); integer keys count up and are never handed out twice, even after a delete.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._catalog import Catalog, EntitySetInfo
-from ._samples import SampleFactory
-from ._seeds import key_value, seed_records
+from ._defaults import EXTRAS, blank
+from ._numbering import PLAN, next_free, normal_number
+from ._samples import SampleFactory, rng_for
+from ._seeds import call_log_rows, key_value, seed_records
 
 __all__ = ["EntitySet", "State"]
 
@@ -45,6 +51,7 @@ class EntitySet:
         self.info = info
         self._records: dict[object, dict[str, Any]] = {}
         self._keyless: list[dict[str, Any]] = []
+        self._last_id = 0  # the highest integer key ever held: new keys count up from it, never reused
         for record in records:
             self._insert(record)
 
@@ -79,12 +86,17 @@ class EntitySet:
                 return record
         return None
 
+    def next_id(self) -> int:
+        """The integer key the next created record gets."""
+        return self._last_id + 1
+
     def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A new record from ``body``; an integer key is assigned (max + 1), other keys are taken from the body."""
+        """A new record from ``body``; an integer key is assigned (never one used before), other keys are taken
+        from the body."""
         record = copy.deepcopy(dict(body))
         key = self.info.key
         if key is not None and self.info.key_literal == "int":
-            record[key] = max((k for k in self._records if isinstance(k, int)), default=0) + 1
+            record[key] = self.next_id()
         elif key is not None and key not in record:
             record[key] = key_value(self.info, len(self._records))
         self._insert(record)
@@ -109,7 +121,10 @@ class EntitySet:
         if key is None or record.get(key) is None:
             self._keyless.append(record)
         else:
-            self._records[_normal(record[key])] = record
+            value = record[key]
+            if isinstance(value, int) and not isinstance(value, bool):
+                self._last_id = max(self._last_id, value)
+            self._records[_normal(value)] = record
 
 
 def merge(old: object, new: object) -> object:
@@ -130,9 +145,10 @@ def _normal(key: object) -> object:
 class State:
     """All entity sets and singletons of one server, created on first use and forgotten by :meth:`reset`."""
 
-    def __init__(self, catalog: Catalog, factory: SampleFactory) -> None:
+    def __init__(self, catalog: Catalog, factory: SampleFactory, *, call_log_rows: int = 0) -> None:
         self.catalog = catalog
         self.factory = factory
+        self.call_log_rows = call_log_rows
         self.lock = threading.RLock()
         self._sets: dict[str, EntitySet] = {}
         self._singletons: dict[str, dict[str, Any]] = {}
@@ -162,6 +178,54 @@ class State:
             if context not in self._samples:
                 self._samples[context] = make()
             return self._samples[context]
+
+    # -- the numbering plan and new entities -------------------------------------------------------------
+
+    def numbered_sets(self) -> list[str]:
+        """The entity sets of the numbering plan this document has."""
+        return [name for name in PLAN if name in self.catalog.entity_sets]
+
+    def number_owner(self, number: object, *, exclude: Mapping[str, Any] | None = None) -> str | None:
+        """The entity set whose record (other than ``exclude``) holds ``number`` in the plan, or None."""
+        wanted = normal_number(number)
+        if wanted is None:
+            return None
+        with self.lock:
+            for name in self.numbered_sets():
+                for record in self.entity_set(name).records():
+                    if record is not exclude and normal_number(record.get("Number")) == wanted:
+                        return name
+        return None
+
+    def next_number(self, set_name: str) -> str:
+        """The next free number of the plan in the form of ``set_name``'s numbers."""
+        with self.lock:
+            used = {
+                number
+                for name in self.numbered_sets()
+                for record in self.entity_set(name).records()
+                if (number := normal_number(record.get("Number"))) is not None
+            }
+            return next_free(PLAN[set_name], used)
+
+    def template(self, set_name: str) -> dict[str, Any]:
+        """A new entity of ``set_name`` as a PBX proposes it: neutral values, the kind's own defaults and the next
+        free number (no key: a create assigns it). What ``Init*`` answers and what a create starts from."""
+        with self.lock:
+            info = self.catalog.entity_sets[set_name]
+            record = blank(info.item_schema, self.catalog.schemas)
+            entity_set = self.entity_set(set_name)
+            extras = EXTRAS.get(set_name)
+            if extras is not None:
+                rng = rng_for(self.factory.seed, f"new/{set_name}/{entity_set.next_id()}")
+                record.update({k: v for k, v in extras(rng).items() if k in record})
+            if set_name in PLAN and "Number" in record:
+                record["Number"] = self.next_number(set_name)
+            return record
+
+    def call_log(self) -> list[dict[str, Any]]:
+        """The call log the report functions read (``call_log_rows`` rows over March 2026), made once."""
+        return list(self.sample("call-log", lambda: call_log_rows(self.factory, self.call_log_rows)))
 
     def records(self, name: str) -> list[dict[str, Any]]:
         """A deep copy of the records of entity set ``name``, for inspection in tests."""

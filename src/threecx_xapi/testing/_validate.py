@@ -87,7 +87,7 @@ def _object(value: Any, properties: Mapping[str, Any], schemas: Mapping[str, Any
         raise BodyInvalid(path or "body", "expected an object")
     for name, item in value.items():
         field = f"{path}.{name}" if path else name
-        if name.startswith("@odata.") or name.startswith("@"):
+        if "@" in name:  # OData control information (`@odata.type`, `Name@odata.type`): read, not validated
             continue
         if name not in properties:
             raise BodyInvalid(field, "no such property")

@@ -1,6 +1,6 @@
 """OData v4 literals, URL segments and query options, written the way 3CX's XAPI reads them.
 
-Every generated endpoint builds its URL through these functions, so the quoting rules live in one place:
+Every generated endpoint module builds its URL through these functions, so the quoting rules live in one place:
 strings are single-quoted with ``'`` doubled, date-times are ISO 8601 with ``T``, seconds and a zone,
 booleans are ``true``/``false``, ``null`` is sent only where the document allows it, and every value is
 percent-encoded so that nothing it contains can leave its path segment or its query option.
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .types import Unset
+from ._types import NotGiven
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -266,13 +266,13 @@ def _option_value(name: str, value: object) -> str:
 
 
 def query_string(*options: tuple[str, object]) -> str:
-    """``?$top=50&$select=Id,Number`` from ``(name, value)`` pairs; unset and ``None`` values are left out.
+    """``?$top=50&$select=Id,Number`` from ``(name, value)`` pairs; ``None`` and ``NOT_GIVEN`` values are left out.
 
     Each option is sent once; lists are comma-joined (the document's ``explode: false``).
     """
     parts: list[str] = []
     for name, value in options:
-        if value is None or isinstance(value, Unset):
+        if value is None or isinstance(value, NotGiven):
             continue
         parts.append(quote(name, safe="$") + "=" + quote(_option_value(name, value), safe=_QUERY_SAFE))
     return "?" + "&".join(parts) if parts else ""
