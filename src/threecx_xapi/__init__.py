@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth, token_url_for
 from ._bodies import BodyError
+from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE
 from ._client import DEFAULT_TIMEOUT, XAPI, AsyncXAPI
 from ._exceptions import (
     APIConnectionError,
@@ -27,14 +28,16 @@ from ._exceptions import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     UnprocessableEntityError,
     XAPIError,
-    status_error_from_response,
 )
 from ._files import File
 from ._filters import F, Filter, Raw
 from ._paging import AsyncPage, PageDriftWarning, SyncPage
 from ._response import RawResponse
+from ._status_errors import status_error_from_response
+from ._token_store import FileTokenStore
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
 from ._version import XAPIVersionWarning, check_server_version, warn_once_on_mismatch
 
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     DOCUMENT_SHA256: str
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
     "DOCUMENT_SHA256",
     "NOT_GIVEN",
@@ -65,6 +69,7 @@ __all__ = [
     "ErrorDetail",
     "F",
     "File",
+    "FileTokenStore",
     "Filter",
     "InternalServerError",
     "NotFoundError",
@@ -75,6 +80,7 @@ __all__ = [
     "Raw",
     "RawResponse",
     "RequestOptions",
+    "ResponseTooLargeError",
     "SyncPage",
     "TokenProvider",
     "UnprocessableEntityError",

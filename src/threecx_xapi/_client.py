@@ -19,13 +19,19 @@ from threecx_xapi_client.resources import AsyncResources, SyncResources
 from . import _odata as odata
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth
 from ._bodies import request_body
+from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE, aread_body, read_body
+from ._deadline import EXTENSION, Deadline
 from ._endpoint import EndpointRequest
-from ._exceptions import XAPIError, status_error_from_response
+from ._exceptions import XAPIError
 from ._files import File
+from ._headers import check_headers, user_agent
+from ._loop_clients import LoopClients
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
 from ._resource import AsyncRequester, PageRequest, SyncRequester
 from ._response import record_response
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._status_errors import status_error_from_response
+from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
 from ._version import warn_once_on_mismatch
@@ -60,6 +66,7 @@ class _BaseXAPI:
     _timeout: TimeoutTypes
     _headers: dict[str, str]
     _client_id: str | None
+    _max_response_size: int | None
 
     def _configure(
         self,
@@ -76,6 +83,8 @@ class _BaseXAPI:
         refresh_margin: float,
         token_http: Any,
         async_token_http: Any,
+        token_store_option: TokenStoreOption,
+        max_response_size: int | None,
     ) -> None:
         base_url = base_url or os.environ.get(ENV_URL)
         if not base_url:
@@ -98,6 +107,12 @@ class _BaseXAPI:
             )
         self._client_id = credentials.client_id if credentials else None
         self._retry = RetryPolicy(max_retries=max_retries)
+        if max_response_size is not None and (
+            isinstance(max_response_size, bool) or not isinstance(max_response_size, int) or max_response_size < 1
+        ):
+            raise ValueError(f"max_response_size must be a positive int (bytes) or None, not {max_response_size!r}")
+        self._max_response_size = max_response_size
+        self._headers = {"Accept": "application/json", "User-Agent": user_agent(), **check_headers(headers)}
         self._auth = XAPIAuth(
             credentials,
             token=token,
@@ -107,9 +122,10 @@ class _BaseXAPI:
             token_http=token_http,
             async_token_http=async_token_http,
             retry=self._retry,
+            token_store=store_from_option(token_store_option),
+            path_prefix=self._url.prefix,
         )
         self._timeout = timeout
-        self._headers = {"Accept": "application/json", **(headers or {})}
 
     # --- building a request ------------------------------------------------------------------------------
 
@@ -178,6 +194,17 @@ class _BaseXAPI:
             raise XAPIError("a later page was answered with a file, not JSON")
         return parsed
 
+    def _sendable(
+        self, http: httpx.Client | httpx.AsyncClient, request_kwargs: dict[str, Any]
+    ) -> tuple[httpx.Request, Deadline, dict[str, Any]]:
+        """The request for ``_send`` (headers checked), the call's deadline, and its per-phase timeouts."""
+        kwargs = {**request_kwargs, "headers": check_headers(request_kwargs.get("headers"), where="headers")}
+        kwargs.setdefault("timeout", self._timeout)
+        deadline = Deadline.after(kwargs["timeout"])
+        request = http.build_request(**kwargs)
+        request.extensions[EXTENSION] = deadline
+        return request, deadline, dict(request.extensions.get("timeout", {}))
+
     def _copy(self: _Self, **changes: Any) -> _Self:
         clone = object.__new__(type(self))
         clone.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("_")})
@@ -193,7 +220,7 @@ class _BaseXAPI:
         if max_retries is not None:
             changes["_retry"] = RetryPolicy(max_retries=max_retries)
         if headers:
-            changes["_headers"] = {**self._headers, **headers}
+            changes["_headers"] = {**self._headers, **check_headers(headers)}
         return changes
 
     @property
@@ -234,11 +261,14 @@ class XAPI(_BaseXAPI, SyncResources):
         customer_portal: bool = False,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = 2,
-        verify: bool | str = True,
+        verify: bool | str | NotGiven = NOT_GIVEN,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         refresh_margin: float = 30.0,
+        token_store: TokenStoreOption = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        _check_verify(verify, http_client)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(verify=_ssl(verify), timeout=timeout)
         self._configure(
@@ -254,6 +284,8 @@ class XAPI(_BaseXAPI, SyncResources):
             refresh_margin=refresh_margin,
             token_http=self._http,
             async_token_http=None,
+            token_store_option=token_store,
+            max_response_size=max_response_size,
         )
 
     def with_options(
@@ -267,8 +299,17 @@ class XAPI(_BaseXAPI, SyncResources):
         return self._copy(**self._options_changes(timeout, max_retries, headers))
 
     def _send(self, method: str, request_kwargs: dict[str, Any]) -> httpx.Response:
-        request = self._http.build_request(**request_kwargs)
-        return send_with_retries(lambda: self._http.send(request, auth=self._auth), method=method, policy=self._retry)
+        """Send with auth and retries within the call's deadline; the response comes back read (size-limited)."""
+        http = self._http
+        request, deadline, phases = self._sendable(http, request_kwargs)
+
+        def attempt() -> httpx.Response:
+            request.extensions["timeout"] = deadline.clip(phases)
+            response = http.send(request, auth=self._auth, stream=True)
+            read_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
+            return response
+
+        return send_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
 
     def _request(self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions) -> T:
         response = self._send(request.method, self._prepare(request, options))
@@ -355,13 +396,21 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         customer_portal: bool = False,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
         max_retries: int = 2,
-        verify: bool | str = True,
+        verify: bool | str | NotGiven = NOT_GIVEN,
         headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         refresh_margin: float = 30.0,
+        token_store: TokenStoreOption = None,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        _check_verify(verify, http_client)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(verify=_ssl(verify), timeout=timeout)
+        ssl = _ssl(verify)
+        self._http = http_client or httpx.AsyncClient(verify=ssl, timeout=timeout)
+        # A client we made is re-made for each event loop; the caller's is used as given.
+        self._loop_clients = LoopClients(
+            self._http, None if http_client is not None else lambda: httpx.AsyncClient(verify=ssl, timeout=timeout)
+        )
         self._configure(
             base_url,
             client_id=client_id,
@@ -374,7 +423,9 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             headers=headers,
             refresh_margin=refresh_margin,
             token_http=None,
-            async_token_http=self._http,
+            async_token_http=self._loop_clients.get,
+            token_store_option=token_store,
+            max_response_size=max_response_size,
         )
 
     def with_options(
@@ -388,10 +439,17 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         return self._copy(**self._options_changes(timeout, max_retries, headers))
 
     async def _send(self, method: str, request_kwargs: dict[str, Any]) -> httpx.Response:
-        request = self._http.build_request(**request_kwargs)
-        return await asend_with_retries(
-            lambda: self._http.send(request, auth=self._auth), method=method, policy=self._retry
-        )
+        """Send with auth and retries within the call's deadline; the response comes back read (size-limited)."""
+        http = self._loop_clients.get()
+        request, deadline, phases = self._sendable(http, request_kwargs)
+
+        async def attempt() -> httpx.Response:
+            request.extensions["timeout"] = deadline.clip(phases)
+            response = await http.send(request, auth=self._auth, stream=True)
+            await aread_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
+            return response
+
+        return await asend_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
 
     async def _request(
         self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions
@@ -451,10 +509,10 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             return answer.file
 
     async def close(self) -> None:
-        """Close the connection pool (if this client made it)."""
+        """Close the connection pool (if this client made it) of the running event loop."""
         await self._auth.aclose()
         if self._owns_http:
-            await self._http.aclose()
+            await self._loop_clients.aclose()
 
     async def __aenter__(self) -> AsyncXAPI:
         return self
@@ -468,7 +526,17 @@ def _requesters(sync: XAPI, async_: AsyncXAPI) -> tuple[SyncRequester, AsyncRequ
     return sync, async_
 
 
-def _ssl(verify: bool | str) -> Any:
+def _check_verify(verify: object, http_client: object) -> None:
+    if http_client is not None and not isinstance(verify, NotGiven):
+        raise ValueError(
+            "verify= configures the HTTP client XAPI creates; with http_client= it would be ignored: "
+            "configure TLS on that client (httpx.Client(verify=...)) instead"
+        )
+
+
+def _ssl(verify: bool | str | NotGiven) -> Any:
+    if isinstance(verify, NotGiven):
+        return True
     if isinstance(verify, str):
         import ssl
 

@@ -5,28 +5,33 @@ take effect twice. So GET, HEAD and OPTIONS are retried on connection errors and
 504, but any other method is replayed only when the request provably never left this machine: the connection
 could not be opened (``ConnectError``, ``ConnectTimeout``) or never came from the pool (``PoolTimeout``).
 A read timeout, a dropped connection or a 503 from a proxy may follow a request the PBX already acted on.
+A certificate that fails verification is never retried: it will fail the same way.
+
+With a :class:`~._deadline.Deadline` (the call's ``timeout``), no retry starts whose wait would overrun it.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import random as _random
-import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timezone
 
 import httpx
 
+from ._deadline import Deadline
 from ._exceptions import APIConnectionError, APITimeoutError
+from ._redact import redacted_request, shown
+from ._retry_after import parse_retry_after
 
 __all__ = [
     "RETRY_STATUSES",
     "RetryPolicy",
     "asend_with_retries",
+    "certificate_failure",
     "is_retryable",
     "parse_retry_after",
     "send_with_retries",
@@ -45,7 +50,6 @@ _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Retrying cannot help: the URL or the request itself is wrong, not the network.
 _HOPELESS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
-_DELTA_SECONDS = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*")
 _MAX_DOUBLINGS = 64  # beyond this the exponential delay is max_delay anyway; keeps 2**n finite
 
 
@@ -96,37 +100,25 @@ class RetryPolicy:
         return max(0.0, base * (1.0 + self.jitter * (2.0 * fraction - 1.0)))
 
 
-def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP-date); None when absent or unreadable.
-
-    Never negative: a date in the past means "now". Never raises: a malformed header falls back to backoff.
-    """
-    if not value:
-        return None
-    match = _DELTA_SECONDS.fullmatch(value)
-    if match:
-        return float(match.group(1))  # may be inf for absurdly many digits; callers cap it
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        if when.tzinfo is None:  # "-0000": UTC, source unknown (RFC 5322); not local time
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = when.timestamp() - now()
-    except Exception:  # TypeError, ValueError, IndexError, OverflowError, by Python version and input
-        return None
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def is_retryable(method: str, *, response: httpx.Response | None = None, error: BaseException | None = None) -> bool:
+def is_retryable(
+    method: str,
+    *,
+    response: httpx.Response | None = None,
+    error: BaseException | None = None,
+    idempotent: bool | None = None,
+) -> bool:
     """Whether a request that got ``response`` (or failed with ``error``) may be sent again; pass one of the two.
 
-    Only GET, HEAD and OPTIONS are retried on statuses and on errors after the request may have been sent;
-    every method is retried when the connection could not be opened at all.
+    Only GET, HEAD and OPTIONS are retried on statuses and on errors after the request may have been sent
+    (``idempotent=True`` vouches for another method, e.g. a token request); every method is retried when the
+    connection could not be opened at all, unless the certificate was refused.
     """
     if (response is None) == (error is None):
         raise ValueError("pass exactly one of response or error")
-    idempotent = method.upper() in _IDEMPOTENT_METHODS
+    if idempotent is None:
+        idempotent = method.upper() in _IDEMPOTENT_METHODS
     if error is not None:
-        if not isinstance(error, httpx.TransportError) or isinstance(error, _HOPELESS):
+        if not isinstance(error, httpx.TransportError) or isinstance(error, _HOPELESS) or certificate_failure(error):
             return False
         return isinstance(error, _NEVER_SENT) or idempotent
     assert response is not None
@@ -140,27 +132,32 @@ def send_with_retries(
     policy: RetryPolicy,
     sleep: Callable[[float], None] = time.sleep,
     random: Callable[[], float] = _random.random,
+    deadline: Deadline | None = None,
+    idempotent: bool | None = None,
 ) -> httpx.Response:
     """Call ``send`` until it returns a response not worth retrying, or retries run out; return that response.
 
     Status errors are left to the caller. Transport errors that are not retried become
     :class:`APITimeoutError` or :class:`APIConnectionError`.
     """
+    deadline = deadline or Deadline(None)
     attempt = 0
     while True:
         attempt += 1
         try:
             response = send()
         except httpx.TransportError as exc:
-            if attempt > policy.max_retries or not is_retryable(method, error=exc):
-                raise _give_up(exc, method, attempt, policy) from exc
             wait = policy.delay(attempt, random=random)
+            if not _again(method, policy, attempt, deadline, wait, idempotent, error=exc):
+                raise _give_up(exc, method, attempt, policy, deadline) from exc
             _log_retry(method, _request_of(exc), type(exc).__name__, wait, attempt, policy)
             sleep(wait)
             continue
-        if attempt > policy.max_retries or not is_retryable(method, response=response):
+        if not is_retryable(method, response=response, idempotent=idempotent) or attempt > policy.max_retries:
             return response
         wait = policy.delay(attempt, response, random=random)
+        if not deadline.allows(wait):
+            return response
         _log_retry(method, _request_of(response), str(response.status_code), wait, attempt, policy)
         response.close()  # frees the connection of a streamed response before we wait
         sleep(wait)
@@ -179,23 +176,28 @@ async def asend_with_retries(
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     random: Callable[[], float] = _random.random,
+    deadline: Deadline | None = None,
+    idempotent: bool | None = None,
 ) -> httpx.Response:
     """The async twin of :func:`send_with_retries`."""
+    deadline = deadline or Deadline(None)
     attempt = 0
     while True:
         attempt += 1
         try:
             response = await send()
         except httpx.TransportError as exc:
-            if attempt > policy.max_retries or not is_retryable(method, error=exc):
-                raise _give_up(exc, method, attempt, policy) from exc
             wait = policy.delay(attempt, random=random)
+            if not _again(method, policy, attempt, deadline, wait, idempotent, error=exc):
+                raise _give_up(exc, method, attempt, policy, deadline) from exc
             _log_retry(method, _request_of(exc), type(exc).__name__, wait, attempt, policy)
             await (sleep or _asyncio_sleep)(wait)
             continue
-        if attempt > policy.max_retries or not is_retryable(method, response=response):
+        if not is_retryable(method, response=response, idempotent=idempotent) or attempt > policy.max_retries:
             return response
         wait = policy.delay(attempt, response, random=random)
+        if not deadline.allows(wait):
+            return response
         _log_retry(method, _request_of(response), str(response.status_code), wait, attempt, policy)
         await response.aclose()
         await (sleep or _asyncio_sleep)(wait)
@@ -208,9 +210,45 @@ def _request_of(source: httpx.Response | httpx.TransportError) -> httpx.Request 
         return None
 
 
+def _again(
+    method: str,
+    policy: RetryPolicy,
+    attempt: int,
+    deadline: Deadline,
+    wait: float,
+    idempotent: bool | None,
+    *,
+    error: httpx.TransportError,
+) -> bool:
+    return (
+        attempt <= policy.max_retries
+        and is_retryable(method, error=error, idempotent=idempotent)
+        and not deadline.expired
+        and deadline.allows(wait)
+    )
+
+
+def certificate_failure(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) is a refused TLS certificate: retrying cannot help."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _target(method: str, request: httpx.Request | None) -> str:
-    """``METHOD /path``: never the query, never headers."""
-    return f"{method.upper()} {request.url.path}" if request is not None else method.upper()
+    """``METHOD /path on host:port``: never the query, never headers."""
+    if request is None:
+        return method.upper()
+    url = request.url
+    port = url.port or {"https": 443, "http": 80}.get(url.scheme)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    where = f"{host}:{port}" if port else host
+    return f"{method.upper()} {shown(url.path, limit=200)} on {shown(where, limit=200)}"
 
 
 def _log_retry(
@@ -226,14 +264,25 @@ def _log_retry(
     )
 
 
-def _give_up(exc: httpx.TransportError, method: str, attempts: int, policy: RetryPolicy) -> APIConnectionError:
+def _give_up(
+    exc: httpx.TransportError, method: str, attempts: int, policy: RetryPolicy, deadline: Deadline
+) -> APIConnectionError:
     request = _request_of(exc)
-    timed_out = isinstance(exc, httpx.TimeoutException)
+    timed_out = isinstance(exc, httpx.TimeoutException) or deadline.expired
     tries = f"{attempts} attempt" if attempts == 1 else f"{attempts} attempts"
     message = f"{_target(method, request)} {'timed out' if timed_out else 'failed'} after {tries}: "
-    message += f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if attempts <= policy.max_retries and is_retryable("GET", error=exc) and not is_retryable(method, error=exc):
+    message += f"{type(exc).__name__}: {shown(str(exc), limit=300)}" if str(exc) else type(exc).__name__
+    if certificate_failure(exc):
+        message += (
+            "; the PBX's TLS certificate was not accepted (not retried): for a self-signed certificate pass "
+            "verify='/path/to/ca.pem', or an http_client configured for it"
+        )
+    elif attempts <= policy.max_retries and deadline.expired:
+        message += "; the call's timeout ran out before another attempt"
+    elif attempts <= policy.max_retries and is_retryable("GET", error=exc) and not is_retryable(method, error=exc):
         message += f"; not retried, as the PBX may have received the {method.upper()}: check before repeating it"
+    if request is not None:
+        exc.request = redacted_request(request)  # it stays reachable as the new error's __cause__
     if timed_out:
         return APITimeoutError(message, request=request)
     return APIConnectionError(message, request=request)

@@ -40,6 +40,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import _redact
+
 __all__ = [
     "DIST_NAME",
     "DOCUMENT_SHA256",
@@ -148,7 +150,9 @@ if not TYPE_CHECKING:
 
 # --- comparing with the PBX ------------------------------------------------------------------------------------
 
-_LEADING_NUMBERS = re.compile(r"\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+# At most 9 digits a component: a hostile header of 5000 digits is no version (and int() would refuse it).
+_LEADING_NUMBERS = re.compile(r"\s*v?(\d{1,9})(?:\.(\d{1,9}))?(?:\.(\d{1,9}))?(?!\d)")
+_SHOWN_LIMIT = 64
 
 
 def parse_xapi_version(value: str | None) -> tuple[int, ...] | None:
@@ -157,9 +161,9 @@ def parse_xapi_version(value: str | None) -> tuple[int, ...] | None:
     ``"20.0.10.123"`` -> ``(20, 0, 10)``; ``"20.0"`` -> ``(20, 0)``; ``"Build 123"``, ``""``, None -> None.
     Anything after the third component (the PBX's build number, suffixes) is ignored on purpose.
     """
-    if not value:
+    if not value or not isinstance(value, str):
         return None
-    match = _LEADING_NUMBERS.match(value)
+    match = _LEADING_NUMBERS.match(value[:256])
     if match is None or match.group(2) is None:
         return None
     return tuple(int(part) for part in match.groups() if part is not None)
@@ -177,7 +181,7 @@ def check_server_version(header_value: str | None, expected: str | None = None) 
     ours = parse_xapi_version(ours_text)
     if server is None or ours is None or server == ours[: len(server)]:
         return None
-    shown = header_value.strip() if header_value else ""
+    shown = _redact.shown(header_value.strip(), limit=_SHOWN_LIMIT) if header_value else ""
     return (
         f"the PBX reports {VERSION_HEADER}: {shown} but threecx-xapi {package_version()} was generated for "
         f"XAPI {ours_text}; operations, fields and enum values may differ. Install the release for the PBX's "
@@ -202,10 +206,13 @@ def warn_once_on_mismatch(response: _HasHeaders, *, stacklevel: int = 2) -> str 
     global _warned, _last_ok
     if _warned:
         return None
-    value = response.headers.get(VERSION_HEADER)
-    if value is None or value == _last_ok:
+    try:
+        value = response.headers.get(VERSION_HEADER)
+        if value is None or value == _last_ok:
+            return None
+        message = check_server_version(value)
+    except Exception:  # a check that cannot read the header must never fail the call it rode on
         return None
-    message = check_server_version(value)
     with _warn_lock:
         if message is None:
             _last_ok = value

@@ -22,6 +22,7 @@ import pytest
 from threecx_xapi import XAPI, AsyncXAPI
 from threecx_xapi import _client as client_module
 from threecx_xapi import _retry as retry_module
+from threecx_xapi._token_cache import forget_all
 
 BASE = "https://pbx.example.com:5001"
 CLIENT_ID = "cid"
@@ -185,6 +186,14 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     monkeypatch.setattr(client_module, "send_with_retries", send_with_retries)
     monkeypatch.setattr(client_module, "asend_with_retries", asend_with_retries)
     yield waits
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_caches() -> Iterator[None]:
+    """Each test starts without tokens other tests' clients left in the process-wide cache."""
+    forget_all()
+    yield
+    forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,15 @@ import httpx
 import pytest
 
 from threecx_xapi._auth import ClientCredentials, TokenProvider, XAPIAuth, token_url_for
-from threecx_xapi._exceptions import APIConnectionError, APITimeoutError, AuthenticationError, XAPIError
+from threecx_xapi._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    InternalServerError,
+    PermissionDeniedError,
+    XAPIError,
+)
 from threecx_xapi._retry import RetryPolicy
 
 BASE = "https://pbx.example.com/xapi/v1"
@@ -480,22 +488,30 @@ def test_async_token_endpoint_401() -> None:
 
 
 @pytest.mark.parametrize(
-    "response",
+    ("response", "expected"),
     [
-        httpx.Response(400, json={"error": "invalid_client", "error_description": "The client is unknown."}),
-        httpx.Response(200, text="<html><title>3CX Web Client</title></html>"),
-        httpx.Response(200, json={"token_type": "Bearer"}),
-        httpx.Response(500, text=""),
+        (
+            httpx.Response(400, json={"error": "invalid_client", "error_description": "The client is unknown."}),
+            AuthenticationError,
+        ),
+        (httpx.Response(200, text="<html><title>3CX Web Client</title></html>"), APIStatusError),
+        (httpx.Response(200, json={"token_type": "Bearer"}), APIStatusError),
+        (httpx.Response(500, text=""), InternalServerError),
+        (httpx.Response(403, text=""), PermissionDeniedError),
     ],
 )
-def test_unusable_token_answers_raise_authentication_error(response: httpx.Response) -> None:
+def test_unusable_token_answers_raise_by_status_family(
+    response: httpx.Response, expected: type[APIStatusError]
+) -> None:
     auth = XAPIAuth(
         ClientCredentials(CLIENT_ID, SECRET),
         token_http=httpx.Client(transport=httpx.MockTransport(lambda request: response)),
+        retry=RetryPolicy(max_retries=0),
     )
     api = httpx.MockTransport(lambda r: httpx.Response(200))
-    with httpx.Client(auth=auth, transport=api) as client, pytest.raises(AuthenticationError) as info:
+    with httpx.Client(auth=auth, transport=api) as client, pytest.raises(APIStatusError) as info:
         client.get(f"{BASE}/Users")
+    assert type(info.value) is expected
     assert info.value.status_code == response.status_code
     assert CLIENT_ID in str(info.value)
 
@@ -727,8 +743,71 @@ def test_close_releases_only_owned_clients() -> None:
     assert http.is_closed
 
     async def main() -> bool:
-        async_http = own._default_async_http()
+        async_http = own._async_http()
         await own.aclose()
         return bool(async_http.is_closed)
 
     assert asyncio.run(main())
+
+
+# -- one cache per principal in the process -----------------------------------------------------------------
+
+
+def test_separate_auth_objects_for_one_principal_share_one_token() -> None:
+    pbx = FakePBX()
+    first, second = pbx.auth(), pbx.auth()
+    with pbx.client(first) as a, pbx.client(second) as b:
+        for _ in range(3):
+            assert a.get("/Users").status_code == 200
+            assert b.get("/Users").status_code == 200
+    assert pbx.issued == ["tok-1"]
+
+
+def test_another_secret_gets_its_own_cache() -> None:
+    pbx = FakePBX()
+    with pbx.client(pbx.auth()) as good:
+        assert good.get("/Users").status_code == 200
+    with pbx.client(pbx.auth(ClientCredentials(CLIENT_ID, "wrong"))) as bad, pytest.raises(AuthenticationError):
+        bad.get("/Users")
+    assert len(pbx.token_requests) == 2
+
+
+def test_async_waiters_fail_together_with_the_one_attempt() -> None:
+    calls = []
+
+    async def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        await asyncio.sleep(0.1)
+        return httpx.Response(401, json={"error": "invalid_client"})
+
+    auth = XAPIAuth(
+        ClientCredentials(CLIENT_ID, SECRET), async_token_http=httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    )
+
+    async def main() -> list[BaseException | httpx.Response]:
+        transport = httpx.MockTransport(lambda r: httpx.Response(200))
+        async with httpx.AsyncClient(base_url=BASE, auth=auth, transport=transport) as client:
+            return await asyncio.gather(*(client.get("/Users") for _ in range(N)), return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert len(calls) == 1
+    assert all(isinstance(o, AuthenticationError) for o in outcomes)
+    assert len({id(o) for o in outcomes}) == N  # each waiter raises its own copy
+
+
+def test_a_sync_call_inside_the_loop_that_leads_the_fetch_does_not_deadlock() -> None:
+    pbx = FakePBX(token_delay=0.2)
+    auth = pbx.auth()
+
+    async def main() -> int:
+        async with pbx.async_client(auth) as client:
+            pending = asyncio.ensure_future(client.get("/Users"))
+            await asyncio.sleep(0.05)  # the coroutine now leads the token fetch on this thread
+            with pbx.client(auth) as sync_client:
+                status = sync_client.get("/Users").status_code  # blocks the loop: must not wait for it
+            await pending
+            return status
+
+    started = time.monotonic()
+    assert asyncio.run(main()) == 200
+    assert time.monotonic() - started < 5

@@ -34,6 +34,7 @@ from threecx_xapi import (
     UnprocessableEntityError,
     XAPIError,
 )
+from threecx_xapi._token_cache import forget_all
 
 BASE = "https://pbx.example.com:5001"
 CLIENT_ID = "cid"
@@ -98,6 +99,7 @@ def user_json(request: object = None) -> dict[str, Any]:
 def test_base_url_forms_send_identical_requests(make_fake: Any, forms: list[str], root: str) -> None:
     sent = []
     for form in forms:
+        forget_all()  # each form fetches its own token from its own fake PBX
         fake = make_fake(user_json)
         pbx = fake.client(form)
         assert pbx.base_url == root + "/xapi/v1"
@@ -809,6 +811,7 @@ def collect_errors(make_fake: Any) -> tuple[list[BaseException], list[str], Any]
     ]
     pbx = None
     for api in scenarios:
+        forget_all()  # each scenario's fake PBX issues its own token
         fake = make_fake(api)
         pbx = fake.client(max_retries=0)
         try:
@@ -816,6 +819,7 @@ def collect_errors(make_fake: Any) -> tuple[list[BaseException], list[str], Any]
         except XAPIError as exc:
             errors.append(exc)
         tokens += fake.tokens
+    forget_all()
     fake = make_fake(token_status=401)
     try:
         fake.client().users.get_user(1)

@@ -33,6 +33,7 @@ from threecx_xapi import (
     UnprocessableEntityError,
     XAPIError,
 )
+from threecx_xapi._token_cache import forget_all
 
 BASE = "https://pbx.example.com:5001"
 CLIENT_ID = "cid"
@@ -82,6 +83,7 @@ def test_base_url_forms_send_identical_requests(make_fake: Any) -> None:
     ]
     sent = []
     for form in forms:
+        forget_all()  # each form fetches its own token from its own fake PBX
         fake = make_fake(user_json)
 
         async def main(form: str = form, fake: Any = fake) -> None:
@@ -503,6 +505,7 @@ def test_no_exception_and_no_repr_shows_the_secret_or_the_token(make_fake: Any) 
     tokens: list[str] = []
     pbx = None
     for api in scenarios:
+        forget_all()  # each scenario's fake PBX issues its own token
         fake = make_fake(api)
         pbx = fake.async_client(max_retries=0)
 

@@ -24,9 +24,8 @@ from threecx_xapi._exceptions import (
     RateLimitError,
     UnprocessableEntityError,
     XAPIError,
-    _token_error_from_response,
-    status_error_from_response,
 )
+from threecx_xapi._status_errors import status_error_from_response, token_error_from_response
 
 BASE = "https://pbx.example.com/xapi/v1"
 ODATA_CONFLICT = {
@@ -261,7 +260,7 @@ def test_rate_limit_retry_after() -> None:
 def test_token_endpoint_error() -> None:
     body = {"error": "invalid_client", "error_description": "The client is unknown."}
     token = response(400, method="POST", url="https://pbx.example.com/connect/token", json=body)
-    error = _token_error_from_response(token, client_id="abc", url="https://pbx.example.com/connect/token")
+    error = token_error_from_response(token, client_id="abc", url="https://pbx.example.com/connect/token")
     assert isinstance(error, AuthenticationError)
     assert error.status_code == 400
     assert str(error) == (
@@ -274,12 +273,16 @@ def test_token_endpoint_error() -> None:
         url="http://pbx.example.com/connect/token",
         headers={"Location": "https://pbx/connect/token"},
     )
-    assert "https://pbx/connect/token" in str(_token_error_from_response(redirect, client_id="abc"))
+    moved = token_error_from_response(redirect, client_id="abc", url="http://pbx.example.com/connect/token")
+    assert type(moved) is APIStatusError
+    assert "redirects to https://pbx/connect/token" in str(moved)
 
 
 def test_connection_errors() -> None:
-    request = httpx.Request("GET", f"{BASE}/Users")
-    assert APIConnectionError(request=request).request is request
+    request = httpx.Request("GET", f"{BASE}/Users", headers={"Authorization": "Bearer abc.def.ghi"})
+    kept = APIConnectionError(request=request).request
+    assert kept is not None and kept.url == request.url
+    assert kept.headers["Authorization"] == "Bearer ***"
     assert str(APITimeoutError()) == "Request timed out."
 
 
@@ -302,3 +305,55 @@ def test_any_json_never_crashes(value: object, key: str) -> None:
     for body in (value, {key: value}, {"error": {"message": value, "details": value, "code": value}}):
         error = status_error_from_response(response(400, content=json.dumps(body).encode()))
         assert str(error).startswith("GET /xapi/v1/Users -> 400 Bad Request")
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        UnprocessableEntityError,
+        RateLimitError,
+        InternalServerError,
+        APIStatusError,
+    ],
+)
+def test_every_status_error_pickles_to_itself_without_the_token(cls: type[APIStatusError]) -> None:
+    import pickle
+
+    error = cls("GET /xapi/v1/Users -> boom", response=response(400, json=ODATA_CONFLICT), code="c")
+    data = pickle.dumps(error)
+    assert b"eyJhbGc" not in data
+    twin = pickle.loads(data)
+    assert type(twin) is cls and str(twin) == str(error) and twin.code == "c"
+    assert twin.response.request.headers["Authorization"] == "Bearer ***"
+
+
+def test_connection_errors_pickle() -> None:
+    import pickle
+
+    request = httpx.Request("GET", f"{BASE}/Users", headers={"Authorization": "Bearer abc.def.ghi"})
+    for error in (APIConnectionError("down", request=request), APITimeoutError("slow", request=request)):
+        twin = pickle.loads(pickle.dumps(error))
+        assert type(twin) is type(error) and str(twin) == str(error)
+        assert twin.request is not None and twin.request.headers["Authorization"] == "Bearer ***"
+
+
+def test_a_path_with_control_characters_is_escaped_in_the_message() -> None:
+    hostile = response(404, url=f"{BASE}/Users('a%0D%0AX-Forged%3A%201%1B%5B31m')")
+    text = str(status_error_from_response(hostile))
+    assert "\r" not in text and "\n" not in text and "\x1b" not in text
+    assert "a\\r\\nX-Forged: 1\\x1b[31m" in text
+
+
+def test_a_secret_after_the_snippet_limit_is_still_blanked() -> None:
+    secret = "Zq9-secret-value-that-is-long-enough"
+    for padding in (150, 180, 195, 199, 3990, 3999):
+        body = "p" * padding + secret
+        error = status_error_from_response(response(500, text=body), secrets=[secret])
+        for piece in (secret[i : i + 6] for i in range(len(secret) - 5)):
+            assert piece not in str(error)
+            assert piece not in error.response.text

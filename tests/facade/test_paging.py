@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threecx_xapi._exceptions import BadRequestError, NotFoundError, XAPIError, status_error_from_response
+from threecx_xapi._exceptions import BadRequestError, NotFoundError, XAPIError
 from threecx_xapi._paging import AsyncPage, PageData, PageParams, SyncPage, top_cap_from_error
+from threecx_xapi._status_errors import status_error_from_response
 
 URL = "https://pbx/xapi/v1/Contacts"
 CONTEXT = "https://pbx/xapi/v1/$metadata#Contacts"

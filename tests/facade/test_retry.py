@@ -21,6 +21,7 @@ from threecx_xapi._retry import (
     RETRY_STATUSES,
     RetryPolicy,
     asend_with_retries,
+    certificate_failure,
     is_retryable,
     parse_retry_after,
     send_with_retries,
@@ -111,6 +112,13 @@ def arun(
             )
 
     return asyncio.run(main()), sleeps
+
+
+def same_request(kept: httpx.Request | None, sent: httpx.Request) -> bool:
+    """The request an error keeps is a redacted copy of the one sent: same method and URL, no credential."""
+    assert kept is not None
+    assert kept.headers.get("Authorization") in (None, "Bearer ***")
+    return (kept.method, kept.url) == (sent.method, sent.url)
 
 
 def http_date(seconds_from_now: float) -> str:
@@ -282,9 +290,9 @@ def test_post_is_not_replayed_after_a_read_timeout() -> None:
         run(pbx, "POST")
     assert pbx.calls == 1
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
-    assert info.value.request is pbx.requests[0]
+    assert same_request(info.value.request, pbx.requests[0])
     message = str(info.value)
-    assert message.startswith("POST /xapi/v1/Users timed out after 1 attempt: ReadTimeout")
+    assert message.startswith("POST /xapi/v1/Users on pbx.example.com:443 timed out after 1 attempt: ReadTimeout")
     assert "may have received" in message
 
 
@@ -328,9 +336,11 @@ def test_exhausted_connect_errors_raise_connection_error_not_timeout() -> None:
     assert not isinstance(info.value, APITimeoutError)
     assert isinstance(info.value, XAPIError)
     assert isinstance(info.value.__cause__, httpx.ConnectError)
-    assert info.value.request is pbx.requests[-1]
+    assert same_request(info.value.request, pbx.requests[-1])
     message = str(info.value)
-    assert message == "POST /xapi/v1/Users failed after 3 attempts: ConnectError: scripted ConnectError"
+    assert message == (
+        "POST /xapi/v1/Users on pbx.example.com:443 failed after 3 attempts: ConnectError: scripted ConnectError"
+    )
     assert "filter" not in message
 
 
@@ -340,7 +350,7 @@ def test_exhausted_timeouts_raise_a_timeout_error_that_is_a_connection_error() -
         run(pbx, "DELETE")
     assert isinstance(info.value, APITimeoutError)
     assert pbx.calls == 3
-    assert "DELETE /xapi/v1/Users timed out after 3 attempts" in str(info.value)
+    assert "DELETE /xapi/v1/Users on pbx.example.com:443 timed out after 3 attempts" in str(info.value)
     assert "may have received" not in str(info.value)
 
 
@@ -391,8 +401,8 @@ def test_each_retry_is_logged_at_info_without_headers_or_query(caplog: pytest.Lo
     records = [r for r in caplog.records if r.name == "threecx_xapi"]
     messages = [r.getMessage() for r in records]
     assert messages == [
-        "retrying GET /xapi/v1/Users after 503 in 0.52 s (retry 1 of 2)",
-        "retrying GET /xapi/v1/Users after ReadTimeout in 1.04 s (retry 2 of 2)",
+        "retrying GET /xapi/v1/Users on pbx.example.com:443 after 503 in 0.52 s (retry 1 of 2)",
+        "retrying GET /xapi/v1/Users on pbx.example.com:443 after ReadTimeout in 1.04 s (retry 2 of 2)",
     ]
     assert all(r.levelno == logging.INFO for r in records)
     assert not any("secret" in m or "top" in m for m in messages)
@@ -437,7 +447,7 @@ def test_async_post_not_replayed_after_read_timeout() -> None:
         arun(pbx, "POST")
     assert pbx.calls == 1
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
-    assert info.value.request is pbx.requests[0]
+    assert same_request(info.value.request, pbx.requests[0])
 
 
 def test_async_get_read_timeout_twice_then_ok() -> None:
@@ -619,3 +629,50 @@ def test_delay_is_always_within_bounds(
     response = httpx.Response(503, headers={} if retry_after is None else {"Retry-After": retry_after})
     wait = policy.delay(retry_number, response, random=lambda: fraction)
     assert 0 <= wait <= max(max_delay * (1 + jitter), max_retry_after)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1" + "0" * 26, 86_400.0), ("9" * 400, 86_400.0), ("90000", 86_400.0), ("0.25", 0.25)],
+)
+def test_parse_retry_after_is_capped(value: str, expected: float) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_a_token_request_may_be_declared_idempotent() -> None:
+    """POST is not retried on a 503, unless the caller vouches that it is safe to repeat (a token request)."""
+    response = httpx.Response(503)
+    assert not is_retryable("POST", response=response)
+    assert is_retryable("POST", response=response, idempotent=True)
+    assert is_retryable("POST", error=httpx.ReadTimeout("slow"), idempotent=True)
+
+
+def test_a_refused_certificate_is_never_retried() -> None:
+    import ssl
+
+    error = httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    assert certificate_failure(error)
+    assert not is_retryable("GET", error=error)
+    wrapped = httpx.ConnectError("handshake failed")
+    wrapped.__cause__ = ssl.SSLCertVerificationError("self-signed certificate")
+    assert not is_retryable("GET", error=wrapped)
+    assert is_retryable("GET", error=httpx.ConnectError("refused"))
+
+
+def test_the_deadline_stops_retries_before_a_wait_that_would_overrun_it() -> None:
+    from threecx_xapi._deadline import Deadline
+
+    pbx = ScriptedPBX(503, 503, 200)
+    now = [0.0]
+    deadline = Deadline(1.0, clock=lambda: now[0])
+    sleeps = Sleeps()
+    with httpx.Client(transport=httpx.MockTransport(pbx)) as client:
+        response = send_with_retries(
+            lambda: client.get(USERS),
+            method="GET",
+            policy=RetryPolicy(initial_delay=2.0, jitter=0),
+            sleep=sleeps,
+            deadline=deadline,
+        )
+    assert response.status_code == 503
+    assert pbx.calls == 1 and sleeps == []
