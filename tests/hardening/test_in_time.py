@@ -25,7 +25,6 @@ from typing import Any
 
 import httpx
 import pytest
-from threecx_xapi_client.types import File
 
 from threecx_xapi import (
     DEFAULT_MAX_RESPONSE_SIZE,
@@ -34,6 +33,7 @@ from threecx_xapi import (
     APITimeoutError,
     AsyncXAPI,
     BodyError,
+    File,
     InternalServerError,
     RateLimitError,
     ResponseTooLargeError,

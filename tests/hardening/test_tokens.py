@@ -109,7 +109,7 @@ def test_async_xapi_works_across_event_loops(server: XAPITestServer) -> None:
     pbx = AsyncXAPI(server.url, client_id=server.client_id, client_secret=server.client_secret)
 
     async def once() -> int:
-        return len(await pbx.users.list_user(top=2))
+        return len((await pbx.users.list_user(top=2)).items)
 
     assert asyncio.run(once()) == 2
     assert asyncio.run(once()) == 2  # a second loop: no "Event loop is closed"

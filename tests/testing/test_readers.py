@@ -6,7 +6,6 @@ import csv
 import io
 
 from threecx_xapi import File
-
 from threecx_xapi.testing import XAPITestServer
 
 

@@ -13,11 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 from threecx_xapi import _registry as registry
 from threecx_xapi.testing import XAPITestServer
-
-from .helpers import BASE, token_form
 
 _SIMPLE: dict[str, object] = {
     "string": "x",
