@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from . import _catalog
 from ._connection import Connection
-from ._errors import INTERRUPTED, USAGE, CommandError, report
+from ._errors import INTERRUPTED, USAGE, report
 
 __all__ = ["cli", "run"]
 
@@ -49,7 +50,24 @@ class _Resource(click.Group):
 
 
 class _Root(click.Group):
-    """Resources from the registry, plus ``api``, ``profile`` and ``completion``."""
+    """Resources from the registry, plus ``api``, ``profile`` and ``completion``.
+
+    ``main`` turns every failure into its exit code, told on stderr (see :mod:`._errors`), whether or not
+    click runs in standalone mode: standalone, it exits with that code; otherwise it returns it.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> int:
+        code = _exit_code(lambda: super(_Root, self).main(args, prog_name, complete_var, False, **extra))
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*_BUILTINS, *_catalog.resources()]
@@ -83,6 +101,29 @@ class _Root(click.Group):
         resources = _catalog.resources()
         with formatter.section(f"Resources ({len(resources)}; `threecx-xapi RESOURCE --help` lists operations)"):
             formatter.write_dl([(name, f"{len(ops)} operations") for name, ops in resources.items()])
+
+
+def _exit_code(invoke: Callable[[], Any]) -> int:
+    try:
+        invoke()
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.Abort:
+        print("aborted", file=sys.stderr)
+        return INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        return 0  # `| head`: the reader has what it wanted
+    except Exception as exc:
+        if "--debug" in sys.argv:
+            traceback.print_exc()
+        return report(exc, sys.stderr)
+    return 0
 
 
 def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -132,22 +173,5 @@ def cli(ctx: click.Context, client_secret: str | None, headers: tuple[tuple[str,
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run ``cli`` and turn every failure into its exit code, told on stderr."""
-    try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="threecx-xapi", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.Abort:
-        print("aborted", file=sys.stderr)
-        return INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        return USAGE if isinstance(exc, click.UsageError) else exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return INTERRUPTED
-    except BrokenPipeError:
-        return 0  # `| head`: the reader has what it wanted
-    except Exception as exc:
-        return report(exc, sys.stderr)
-    return 0
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); the exit code."""
+    return int(cli.main(args=list(argv) if argv is not None else None, prog_name="threecx-xapi", standalone_mode=False))

@@ -20,7 +20,7 @@ from ._catalog import Entry, kebab
 from ._connection import Connection, DryRunRequest, open_client
 from ._files import save
 from ._input import action_arguments, entity_body, literal_type, read_data
-from ._output import FORMATS, Printer, default_format, to_wire, with_progress
+from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
 from ._requests import print_request
 
 __all__ = ["ALL_PAGE_SIZE", "build_command"]
@@ -208,8 +208,9 @@ def _arguments(plan: _Plan, values: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None or name.startswith("p_"):  # an omitted nullable parameter is sent as null
             kwargs[python] = value
     for name, keyword in plan.odata.items():
-        if values.get(name) not in (None, False):  # --count is a flag: absent means no $count at all
-            kwargs[keyword] = values[name]
+        value = values.get(name)
+        if value is not None and value is not False:  # --count is a flag: absent means no $count at all
+            kwargs[keyword] = value
     body = plan.body
     if body is not None:
         data = read_data(values.get("data"))
@@ -264,7 +265,13 @@ def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output
         return
     if result is None:
         return
-    printer.value(to_wire(result))
+    wire = to_wire(result)
+    collection = odata_collection(wire)  # an action answering a collection (retreive_peers_by_numbers)
+    if collection is not None:
+        items, count = collection
+        printer.collection(iter([items[:limit] if limit else items]), count)
+        return
+    printer.value(wire)
 
 
 def _items(pages: Iterator[Any], limit: int | None) -> Iterator[list[Any]]:

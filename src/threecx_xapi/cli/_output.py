@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-__all__ = ["FORMATS", "Printer", "default_format", "to_wire", "with_progress"]
+__all__ = ["FORMATS", "Printer", "default_format", "odata_collection", "to_wire", "with_progress"]
 
 FORMATS = ("json", "jsonl", "table", "csv", "yaml")
 _PREFERRED = (
@@ -56,6 +56,16 @@ def to_wire(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_wire(item) for item in value]
     return value
+
+
+def odata_collection(value: Any) -> tuple[list[Any], int | None] | None:
+    """The items and ``@odata.count`` of an OData collection answer (``{"@odata.context", "value": [...]}``)."""
+    if not isinstance(value, dict) or not isinstance(value.get("value"), list):
+        return None
+    if any(key != "value" and not key.startswith("@odata.") for key in value):
+        return None
+    count = value.get("@odata.count")
+    return value["value"], count if isinstance(count, int) else None
 
 
 def _json(value: Any, indent: int | None = 2) -> str:

@@ -18,7 +18,7 @@ from ._connection import Connection, DryRunRequest, blank_headers, open_client
 from ._errors import USAGE, CommandError
 from ._files import save
 from ._input import read_data
-from ._output import FORMATS, Printer, default_format
+from ._output import FORMATS, Printer, default_format, odata_collection
 
 __all__ = ["api_command", "print_request"]
 
@@ -96,7 +96,12 @@ def api_command(
         kind = response.headers.get("content-type", "")
         if "json" in kind and output is None:
             printer = Printer(fmt or default_format(sys.stdout), sys.stdout, sys.stderr, query=jmespath)
-            printer.value(response.json())
+            answer = response.json()
+            collection = odata_collection(answer)
+            if collection is not None:
+                printer.collection(iter([collection[0]]), collection[1])
+            else:
+                printer.value(answer)
             return
         where = save(io.BytesIO(response.content), output=output, suggested=_file_name(response), fallback="answer.bin")
         if where is not None:
