@@ -63,6 +63,17 @@ class Shell:
             check=False,
         )
 
+    def binary(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
+        """Like calling the shell, with stdout and stderr as bytes (downloads to ``-o -``)."""
+        return subprocess.run(
+            [sys.executable, "-m", "threecx_xapi", *argv],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
 
 @pytest.fixture
 def shell(tmp_path: Path) -> Shell:

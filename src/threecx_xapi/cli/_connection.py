@@ -12,6 +12,7 @@ of sending it and whose token is a static placeholder, so not even a token reque
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import ssl
 import sys
@@ -118,9 +119,15 @@ def _debug_hooks() -> dict[str, list[Any]]:
     return {"request": [on_request], "response": [on_response]}
 
 
-def _verify(ca_bundle: str | None) -> ssl.SSLContext | bool:
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    """httpx's default verifying context, made once per process (loading the CA store takes ~0.1 s)."""
+    return httpx.create_ssl_context()
+
+
+def _verify(ca_bundle: str | None) -> ssl.SSLContext:
     if ca_bundle is None:
-        return True
+        return _default_tls()
     try:
         return ssl.create_default_context(cafile=ca_bundle)
     except (OSError, ssl.SSLError) as exc:
