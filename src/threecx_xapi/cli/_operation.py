@@ -155,8 +155,11 @@ class _Plan:
     def example(self, resource: str) -> str:
         parts = ["threecx-xapi", resource, self.entry.command]
         for param in self.entry.record["parameters"]:
-            if param["location"] == "path" and not param.get("nullable"):
-                parts += [f"--{kebab(param['python_name'])}", _EXAMPLES.get(param.get("literal") or "string", "1")]
+            if param["location"] == "path":
+                value = _EXAMPLES.get(param.get("literal") or "string", "1")
+                if param.get("literal") == "datetime" and "to" in str(param["name"]).lower().replace("today", ""):
+                    value = "2026-03-31T23:59:59Z"
+                parts += [f"--{kebab(param['python_name'])}", value]
         if self.collection:
             parts += ["--top", "10"]
         if self.body is not None:
@@ -168,8 +171,9 @@ class _Plan:
         lines = [
             str(record.get("summary") or record["operation_id"]),
             "",
-            f"{record['method']} {record['path']}  (operation {record['operation_id']}; "
-            f"SDK: pbx.{self.entry.resource}.{self.entry.method})",
+            "\b",
+            f"{record['method']} {record['path']}",
+            f"operation {record['operation_id']}; SDK: pbx.{self.entry.resource}.{self.entry.method}(...)",
         ]
         if self.body is not None:
             lines += ["", f"Body: {self.body.get('model') or 'JSON object'} from --data or --set."]
@@ -266,6 +270,8 @@ def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output
     if result is None:
         return
     wire = to_wire(result)
+    if isinstance(wire, dict):
+        wire.pop("@odata.context", None)  # metadata, not data: the entity can go back as --data as printed
     collection = odata_collection(wire)  # an action answering a collection (retreive_peers_by_numbers)
     if collection is not None:
         items, count = collection
