@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,8 +35,7 @@ def option_text(value: object) -> str:
 def _field_text(value: object, descriptor: Mapping[str, Any] | None) -> str:
     """A body field for ``--set`` or an action option: text for a text field, JSON for any other."""
     text_field = descriptor is not None and (
-        descriptor.get("type") == "string"
-        or "enum" in (_bodies.load_schemas().get(descriptor.get("ref", "")) or {})
+        descriptor.get("type") == "string" or "enum" in (_bodies.load_schemas().get(descriptor.get("ref", "")) or {})
     )
     if text_field and isinstance(value, str):
         return value

@@ -12,14 +12,15 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
+from threecx_xapi_client import registry
 
-from threecx_xapi import APIConnectionError, NotFoundError, RateLimitError, cli as cli_package
+from threecx_xapi import APIConnectionError, NotFoundError, RateLimitError
+from threecx_xapi import cli as cli_package
 from threecx_xapi._bodies import BodyError
 from threecx_xapi.cli._app import cli
 from threecx_xapi.cli._catalog import kebab, resources
 from threecx_xapi.cli._errors import exit_code_for
 from threecx_xapi.cli._files import safe_file_name, save
-from threecx_xapi_client import registry
 
 
 def _help(*argv: str) -> str:
@@ -90,7 +91,11 @@ def test_completion_scripts_and_the_completion_protocol() -> None:
     env = {"_THREECX_XAPI_COMPLETE": "bash_complete", "COMP_WORDS": "threecx-xapi report-call", "COMP_CWORD": "1"}
     result = runner.invoke(cli, [], env=env, prog_name="threecx-xapi")
     assert "plain,report-call-log-data" in result.output.splitlines()
-    env = {"_THREECX_XAPI_COMPLETE": "bash_complete", "COMP_WORDS": "threecx-xapi users get-user --i", "COMP_CWORD": "3"}
+    env = {
+        "_THREECX_XAPI_COMPLETE": "bash_complete",
+        "COMP_WORDS": "threecx-xapi users get-user --i",
+        "COMP_CWORD": "3",
+    }
     assert "plain,--id" in runner.invoke(cli, [], env=env, prog_name="threecx-xapi").output.splitlines()
 
 

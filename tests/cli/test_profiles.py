@@ -37,7 +37,9 @@ def test_profile_round_trip(shell: Shell, server: XAPITestServer) -> None:
     used = shell("--profile", "office", "users", "get-user", "--id", "1", "--select", "Number", "-f", "json")
     assert used.returncode == 0, used.stderr
     assert json.loads(used.stdout) == {"Number": "100"}
-    by_env = shell("users", "get-user", "--id", "1", "--select", "Number", "-f", "json", env={"THREECX_XAPI_PROFILE": "office"})
+    by_env = shell(
+        "users", "get-user", "--id", "1", "--select", "Number", "-f", "json", env={"THREECX_XAPI_PROFILE": "office"}
+    )
     assert json.loads(by_env.stdout) == {"Number": "100"}
 
     for done in (added, listed, shown, used, by_env):
@@ -81,6 +83,11 @@ def test_flags_win_over_the_profile_and_the_profile_over_the_environment(shell: 
 
 def test_store_rejects_odd_names(tmp_path: pytest.TempPathFactory) -> None:
     store = ProfileStore(tmp_path)  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="profile name '../x'"):
+    with pytest.raises(Exception, match=r"profile name '\.\./x'"):
         store.add("../x", url="https://pbx", client_id="i", client_secret="s", use_keyring=False, replace=False)
-    assert repr(store.add("ok", url="https://pbx", client_id="i", client_secret="s3", use_keyring=False, replace=False)).count("s3") == 0
+    assert (
+        repr(
+            store.add("ok", url="https://pbx", client_id="i", client_secret="s3", use_keyring=False, replace=False)
+        ).count("s3")
+        == 0
+    )

@@ -22,6 +22,12 @@ from ._errors import INTERRUPTED, USAGE, report
 __all__ = ["cli", "run"]
 
 _BUILTINS = ("api", "completion", "profile")
+_EXAMPLES = """\b
+Examples:
+  threecx-xapi users list-user --top 5
+  threecx-xapi users get-user --id 29 --format json
+  threecx-xapi --profile office users list-user --all --format csv > users.csv
+  threecx-xapi api GET '/Users(29)'"""
 
 
 class _Resource(click.Group):
@@ -43,7 +49,10 @@ class _Resource(click.Group):
         return build_command(self.name or "", entry)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, str(entry.record.get("summary") or "")) for name, entry in (_catalog.operations_of(self.name or "") or {}).items()]
+        rows = [
+            (name, str(entry.record.get("summary") or ""))
+            for name, entry in (_catalog.operations_of(self.name or "") or {}).items()
+        ]
         if rows:
             with formatter.section(f"Operations ({len(rows)})"):
                 formatter.write_dl(rows)
@@ -139,9 +148,7 @@ def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -
 @click.group(
     cls=_Root,
     context_settings={"max_content_width": 120, "help_option_names": ["-h", "--help"]},
-    epilog="\b\nExamples:\n  threecx-xapi users list-user --top 5\n  threecx-xapi users get-user --id 29 --format json\n"
-    "  threecx-xapi --profile office users export-extensions --all --format csv > users.csv\n"
-    "  threecx-xapi api GET '/Users(29)'",
+    epilog=_EXAMPLES,
 )
 @click.option("--profile", "-p", metavar="NAME", help="a saved connection (or THREECX_XAPI_PROFILE)")
 @click.option("--url", metavar="URL", help="the PBX, https://pbx.example.com[:port] (or THREECX_XAPI_URL)")
@@ -154,11 +161,19 @@ def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -
 @click.option("--ca-bundle", metavar="PEM", help="CA bundle to verify a self-hosted PBX's certificate")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), help="seconds per request (default 30)")
 @click.option("--max-retries", type=click.IntRange(min=0), help="retries of failed requests (default 2)")
-@click.option("--header", "-H", "headers", multiple=True, callback=_header, metavar="'NAME: VALUE'", help="extra request header (repeatable)")
+@click.option(
+    "--header",
+    "-H",
+    "headers",
+    multiple=True,
+    callback=_header,
+    metavar="'NAME: VALUE'",
+    help="extra request header (repeatable)",
+)
 @click.option("--debug", is_flag=True, help="log each request and response line to stderr (secrets blanked)")
 @click.version_option(package_name="threecx-xapi", prog_name="threecx-xapi")
 @click.pass_context
-def cli(ctx: click.Context, client_secret: str | None, headers: tuple[tuple[str, str], ...], **options: Any) -> None:
+def cli(ctx: click.Context, /, client_secret: str | None, headers: tuple[tuple[str, str], ...], **options: Any) -> None:
     """Every operation of the 3CX XAPI from a shell: threecx-xapi RESOURCE OPERATION [OPTIONS].
 
     Output is a table on a terminal and JSON otherwise (--format json|jsonl|table|csv|yaml on each command).
@@ -166,8 +181,13 @@ def cli(ctx: click.Context, client_secret: str | None, headers: tuple[tuple[str,
     7 conflict or validation, 8 rate limit, 9 server error.
     """
     if client_secret and not ctx.resilient_parsing:
-        print("warning: --client-secret lands in shell history; prefer THREECX_XAPI_CLIENT_SECRET or a profile", file=sys.stderr)
-    logging.basicConfig(level=logging.DEBUG if options["debug"] else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+        print(
+            "warning: --client-secret lands in shell history; prefer THREECX_XAPI_CLIENT_SECRET or a profile",
+            file=sys.stderr,
+        )
+    logging.basicConfig(
+        level=logging.DEBUG if options["debug"] else logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     ctx.obj = Connection(client_secret=client_secret, headers=headers, **options)
 

@@ -54,12 +54,12 @@ class Connection:
         profile = default_store().get(name) if name else None
         url = self.url or (profile.url if profile else None) or os.environ.get(ENV_URL)
         client_id = self.client_id or (profile.client_id if profile else None) or os.environ.get(ENV_CLIENT_ID)
-        secret = (
-            self.client_secret or (profile.client_secret if profile else None) or os.environ.get(ENV_CLIENT_SECRET)
-        )
+        secret = self.client_secret or (profile.client_secret if profile else None) or os.environ.get(ENV_CLIENT_SECRET)
         if not url:
             raise CommandError(f"no PBX address: pass --url, set {ENV_URL}, or choose a profile (--profile)", USAGE)
-        return Connection(url, client_id, secret, name, self.ca_bundle, self.timeout, self.max_retries, self.headers, self.debug)
+        return Connection(
+            url, client_id, secret, name, self.ca_bundle, self.timeout, self.max_retries, self.headers, self.debug
+        )
 
     def require_credentials(self) -> None:
         if not self.client_id or not self.client_secret:

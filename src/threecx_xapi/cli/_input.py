@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,10 +21,16 @@ from threecx_xapi import _bodies
 
 from ._errors import USAGE, CommandError
 
-__all__ = ["DATETIME", "action_arguments", "entity_body", "literal_type", "read_data"]
+__all__ = ["DATETIME", "ParamType", "action_arguments", "entity_body", "literal_type", "read_data"]
 
 
-class _DateTime(click.ParamType):
+if TYPE_CHECKING:
+    ParamType = click.ParamType[Any]  # generic in newer click; plain at run time on every supported version
+else:
+    ParamType = click.ParamType
+
+
+class _DateTime(ParamType):
     """ISO 8601 date-time with a time zone: ``2026-03-01T00:00:00Z`` or ``2026-03-01T08:30:00+01:00``."""
 
     name = "datetime"
@@ -44,7 +50,7 @@ class _DateTime(click.ParamType):
 
 DATETIME = _DateTime()
 
-_LITERAL_TYPES: dict[str, click.ParamType] = {
+_LITERAL_TYPES: dict[str, ParamType] = {
     "int": click.INT,
     "bool": click.BOOL,
     "datetime": DATETIME,
@@ -53,7 +59,7 @@ _LITERAL_TYPES: dict[str, click.ParamType] = {
 }
 
 
-def literal_type(literal: str | None) -> click.ParamType:
+def literal_type(literal: str | None) -> ParamType:
     """The click type of a key or function parameter by its registry ``literal``."""
     return _LITERAL_TYPES.get(literal or "string", click.STRING)
 
@@ -146,12 +152,12 @@ def action_arguments(
     for name, value in _set_pairs(pairs):
         prop = declared.get(name) or by_python.get(name)
         given[name] = _typed(value, prop["schema"] if prop else None)
-    for python_name, value in options.items():
-        if value is not None:
-            prop = by_python[python_name]
-            if prop["name"] in given or python_name in given:
-                raise CommandError(f"{prop['name']} is given twice (by option and in --data/--set)", USAGE)
-            given[python_name] = _typed(value, prop["schema"])
+    for python_name, text in options.items():
+        if text is not None:
+            declared_prop = by_python[python_name]
+            if declared_prop["name"] in given or python_name in given:
+                raise CommandError(f"{declared_prop['name']} is given twice (by option and in --data/--set)", USAGE)
+            given[python_name] = _typed(text, declared_prop["schema"])
     wire = _bodies.build_body(spec, given)
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}

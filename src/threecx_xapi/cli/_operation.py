@@ -19,14 +19,14 @@ import click
 from ._catalog import Entry, kebab
 from ._connection import Connection, DryRunRequest, open_client
 from ._files import save
-from ._input import action_arguments, entity_body, literal_type, read_data
+from ._input import ParamType, action_arguments, entity_body, literal_type, read_data
 from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
 from ._requests import print_request
 
 __all__ = ["ALL_PAGE_SIZE", "build_command"]
 
 ALL_PAGE_SIZE = 100  # $top per page when --all or --limit walks a collection without --top
-_ODATA: dict[str, tuple[click.ParamType | None, str]] = {
+_ODATA: dict[str, tuple[ParamType | None, str]] = {
     "$top": (click.IntRange(min=0), "$top: items per page (with --all, the page size; default 100)"),
     "$skip": (click.IntRange(min=0), "$skip: items to skip"),
     "$search": (click.STRING, "$search: words to search for (quoted for you when they hold spaces)"),
@@ -127,7 +127,9 @@ class _Plan:
 
         self.params.append(click.Option(["--format", "-f", "fmt"], type=click.Choice(FORMATS), help="output format"))
         self.params.append(
-            click.Option([*alias("--query"), "--jmespath", "jmespath"], help="JMESPath expression to reshape the output")
+            click.Option(
+                [*alias("--query"), "--jmespath", "jmespath"], help="JMESPath expression to reshape the output"
+            )
         )
         if self.collection:
             self.params.append(click.Option(["--all", "walk"], is_flag=True, help="every page, streamed"))
@@ -188,7 +190,7 @@ def build_command(resource: str, entry: Entry) -> click.Command:
     plan = _Plan(entry)
 
     @click.pass_obj
-    def callback(connection: Connection, **values: Any) -> None:
+    def callback(connection: Connection, /, **values: Any) -> None:
         run(plan, connection, values)
 
     return click.Command(
@@ -241,7 +243,9 @@ def run(plan: _Plan, connection: Connection, values: Mapping[str, Any]) -> None:
     fmt = values.get("fmt") or default_format(sys.stdout)
     query = values.get("jmespath")
     select = str(kwargs.get("select") or "")
-    printer = Printer(fmt, sys.stdout, sys.stderr, query=query, columns=[c.strip() for c in select.split(",") if c.strip()])
+    printer = Printer(
+        fmt, sys.stdout, sys.stderr, query=query, columns=[c.strip() for c in select.split(",") if c.strip()]
+    )
     with open_client(connection, dry_run=bool(values.get("dry_run"))) as pbx:
         method = getattr(getattr(pbx, plan.entry.resource), plan.entry.method)
         try:

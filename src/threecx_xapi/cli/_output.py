@@ -166,8 +166,11 @@ class Printer:
                 for key in row.keys() - set(header) - late:
                     if not self.columns:
                         late.add(key)
-                        print(f"note: column {key!r} first appeared after the header was written; "
-                              "it is not in this CSV (name it in --select)", file=self.err)
+                        print(
+                            f"note: column {key!r} first appeared after the header was written; "
+                            "it is not in this CSV (name it in --select)",
+                            file=self.err,
+                        )
                 writer.writerow([_csv_cell(row.get(name)) for name in header])
             self.out.flush()
 
@@ -264,5 +267,3 @@ def with_progress(pages: Iterator[list[Any]], total: int | None, *, enabled: boo
         for page in pages:
             yield page
             progress.advance(task, len(page))
-
-

@@ -8,6 +8,7 @@ moves the folder (the default is click's per-user application folder, ``~/.confi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -120,10 +121,8 @@ class ProfileStore:
             raise CommandError(f"no profile {name!r}", USAGE)
         if entry.get("secret_store") == "keyring":
             keyring = _keyring()
-            try:
+            with contextlib.suppress(Exception):  # removed from the keyring by hand: nothing left to delete
                 keyring.delete_password(KEYRING_SERVICE, name)
-            except Exception:  # the secret was removed from the keyring by hand: nothing left to delete
-                pass
         self._write(profiles)
 
     def _write(self, profiles: dict[str, dict[str, Any]]) -> None:
