@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -330,3 +332,19 @@ def test_api_escape_hatch(pbx_shell: Shell, server: XAPITestServer) -> None:
     assert (server.state.entity_set("Users").get(1) or {}).get("FirstName") == "Ada"
     away = pbx_shell("api", "GET", "https://elsewhere.example/steal")
     assert away.returncode == 2 and "stay on the PBX" in away.stderr
+
+
+def test_all_prints_each_page_before_asking_for_the_next(pbx_shell: Shell, server: XAPITestServer) -> None:
+    server.faults.set_latency(0.5, path="$skip=")  # every page after the first takes half a second
+    argv = [sys.executable, "-m", "threecx_xapi", "users", "list-user", "--all", "--top", "25", "--select", "Id"]
+    with subprocess.Popen(
+        [*argv, "-f", "jsonl"], cwd=pbx_shell.folder, env=pbx_shell.env, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        first = [json.loads(process.stdout.readline())["Id"] for _ in range(25)]
+        asked_so_far = len(_paths(server))
+        rest = [json.loads(line)["Id"] for line in process.stdout]
+    assert process.returncode == 0
+    assert first + rest == server.state.keys("Users")
+    assert asked_so_far <= 2  # the first page was printed while the second was on its way
+    assert len(_paths(server)) == 5  # four full pages, then an empty one says the set has ended

@@ -125,6 +125,7 @@ class Printer:
         elif self.fmt == "jsonl":
             for page in pages:
                 self.out.writelines(_json(item, indent=None) + "\n" for item in page)
+                self.out.flush()
             if count is not None:
                 print(f"@odata.count: {count}", file=self.err)
         elif self.fmt == "csv":
