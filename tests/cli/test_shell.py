@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import pty
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -348,3 +350,32 @@ def test_all_prints_each_page_before_asking_for_the_next(pbx_shell: Shell, serve
     assert first + rest == server.state.keys("Users")
     assert asked_so_far <= 2  # the first page was printed while the second was on its way
     assert len(_paths(server)) == 5  # four full pages, then an empty one says the set has ended
+
+
+def test_progress_shows_on_a_terminal_stderr_only(pbx_shell: Shell, server: XAPITestServer) -> None:
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "threecx_xapi", "users", "list-user", "--all", "--top", "40", "--count",
+             "--select", "Id", "-f", "jsonl"],
+            cwd=pbx_shell.folder, env={**pbx_shell.env, "TERM": "xterm"}, stdout=subprocess.PIPE,
+            stderr=follower, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: everything has been read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if follower >= 0:
+            os.close(follower)
+        os.close(leader)
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == 100  # the bar never reaches stdout
+    assert b"items" in shown and b"/100" in shown  # "items ... 40/100": the total from @odata.count
