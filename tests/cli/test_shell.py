@@ -79,7 +79,8 @@ def test_seed_get_directory_info_prints_the_pbx_json(pbx_shell: Shell, server: X
     assert json.loads(sent.body) == {"parameters": {"Path": "/var/lib/3cxpbx", "Filesystem": "Local"}}
     with server.xapi() as pbx:
         expected = to_wire(pbx.directories.get_directory_info(parameters=json.loads(parameters)))
-    assert json.loads(done.stdout) == expected
+    assert "@odata.context" in expected
+    assert json.loads(done.stdout) == {k: v for k, v in expected.items() if k != "@odata.context"}
 
 
 def test_seed_get_failover_scripts_quotes_the_search(pbx_shell: Shell, server: XAPITestServer) -> None:
