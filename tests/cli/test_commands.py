@@ -161,3 +161,54 @@ def test_resources_are_the_sdk_attributes() -> None:
             resource = getattr(pbx, name.replace("-", "_"))
             for entry in operations.values():
                 assert callable(getattr(resource, entry.method))
+
+
+def test_own_options_step_aside_for_a_parameter_of_the_same_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regenerated registry may name a parameter ``data`` or ``format``: it keeps its name, ours move."""
+    from threecx_xapi.cli import _operation
+    from threecx_xapi.cli._catalog import Entry
+
+    record = {
+        "operation_id": "Odd",
+        "method": "POST",
+        "path": "/Odd",
+        "summary": "An odd action",
+        "parameters": [],
+        "odata_options": ["$top"],
+        "body": {
+            "kind": "parameters",
+            "model": "OddBody",
+            "required": True,
+            "schema": {"type": "object", "properties": {"data": {"type": "string"}, "format": {"type": "string"}}},
+            "properties": [
+                {"name": "data", "python_name": "data", "type": "string", "schema": {"type": "string"}},
+                {"name": "format", "python_name": "format_", "type": "string", "schema": {"type": "string"}},
+            ],
+        },
+        "response": {"collection_item": "Thing", "file": True},
+    }
+    command = _operation.build_command("odd", Entry("odd", "odd", record))
+    flags = {flag: option.name for option in command.params for flag in option.opts}
+    assert flags["--data"] == "b_data" and flags["--body"] == "data"
+    assert flags["--format"] == "b_format_" and flags["--output-format"] == "fmt"
+    assert flags["--all"] == "walk" and flags["--output"] == "output" and flags["--dry-run"] == "dry_run"
+
+
+def test_the_client_secret_flag_is_warned_about_and_never_printed() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--url",
+            "https://pbx.example.com",
+            "--client-secret",
+            "flag-s3cret",
+            "users",
+            "get-user",
+            "--id",
+            "1",
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0
+    assert "warning: --client-secret lands in shell history" in result.stderr
+    assert "flag-s3cret" not in result.stdout + result.stderr

@@ -5,7 +5,9 @@ Options: the operation's parameters named after the SDK's arguments in kebab cas
 --expand``), a body from ``--data`` / ``--set`` (an action's parameters are options too), and the output
 options. Where a parameter takes the name of an output option (``--limit`` and ``--query`` are parameters
 of a few operations), the output option is there under its other name only (``--max-items``,
-``--jmespath``). The call goes through the public client: ``getattr(getattr(pbx, resource), method)``.
+``--jmespath``); the command line's other options step aside the same way (``--data`` to ``--body``,
+``--format`` to ``--output-format``, ...), so no parameter of a regenerated client is ever shadowed.
+The call goes through the public client: ``getattr(getattr(pbx, resource), method)``.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ class _Plan:
         self.file = bool(response.get("file"))
         taken: set[str] = set()
 
+        def own(flag: str, fallback: str) -> str:
+            """The command line's own option name, or its fallback where a parameter already has that name."""
+            return fallback if flag in taken else flag
+
         def option(flag: str, name: str, **attrs: Any) -> None:
             taken.add(flag)
             self.params.append(click.Option([flag, name], **attrs))
@@ -113,9 +119,14 @@ class _Plan:
                         option(f"--{kebab(python)}", name, help=f"{prop['name']}: action parameter, {prop['type']}")
                         self.body_options[name] = python
             what = "the action's parameters" if self.body["kind"] == "parameters" else f"the {self.body['model']}"
-            option("--data", "data", metavar="JSON|@FILE|-", help=f"{what} as a JSON object (text, @file, - for stdin)")
             option(
-                "--set",
+                own("--data", "--body"),
+                "data",
+                metavar="JSON|@FILE|-",
+                help=f"{what} as a JSON object (text, @file, - for stdin)",
+            )
+            option(
+                own("--set", "--set-field"),
                 "sets",
                 multiple=True,
                 metavar="FIELD=VALUE",
@@ -125,14 +136,20 @@ class _Plan:
         def alias(*flags: str) -> list[str]:
             return [f for f in flags if f not in taken]
 
-        self.params.append(click.Option(["--format", "-f", "fmt"], type=click.Choice(FORMATS), help="output format"))
+        self.params.append(
+            click.Option(
+                [own("--format", "--output-format"), "-f", "fmt"], type=click.Choice(FORMATS), help="output format"
+            )
+        )
         self.params.append(
             click.Option(
                 [*alias("--query"), "--jmespath", "jmespath"], help="JMESPath expression to reshape the output"
             )
         )
         if self.collection:
-            self.params.append(click.Option(["--all", "walk"], is_flag=True, help="every page, streamed"))
+            self.params.append(
+                click.Option([own("--all", "--all-pages"), "walk"], is_flag=True, help="every page, streamed")
+            )
             self.params.append(
                 click.Option(
                     [*alias("--limit"), "--max-items", "max_items"],
@@ -143,13 +160,17 @@ class _Plan:
         if self.file:
             self.params.append(
                 click.Option(
-                    ["--output", "-o", "output"],
+                    [own("--output", "--output-file"), "-o", "output"],
                     metavar="FILE",
                     help="write a file answer here ('-' for stdout); default: its own name, in this folder",
                 )
             )
         self.params.append(
-            click.Option(["--dry-run", "dry_run"], is_flag=True, help="print the request and send nothing")
+            click.Option(
+                [own("--dry-run", "--dry-run-request"), "dry_run"],
+                is_flag=True,
+                help="print the request and send nothing",
+            )
         )
 
     # -- help ---------------------------------------------------------------------------------------------
