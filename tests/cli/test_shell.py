@@ -380,3 +380,16 @@ def test_progress_shows_on_a_terminal_stderr_only(pbx_shell: Shell, server: XAPI
     assert done.returncode == 0
     assert len(done.stdout.splitlines()) == 100  # the bar never reaches stdout
     assert b"items" in shown and b"/100" in shown  # "items ... 40/100": the total from @odata.count
+
+
+def test_output_takes_a_json_answer_too(pbx_shell: Shell, server: XAPITestServer) -> None:
+    """An export may answer JSON instead of a file: ``--output`` then holds the printed JSON."""
+    page = {"@odata.context": "$metadata#CallHistoryView", "value": [{"SrcCallerNumber": "100"}]}
+    server.faults.fail_next(
+        200, path="DownloadCallHistory", body=json.dumps(page).encode(), headers={"Content-Type": "application/json"}
+    )
+    done = pbx_shell("call-history-view", "download-call-history", "--top", "1", "--output", "calls.json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == "wrote the answer (json) to calls.json\n"
+    assert json.loads((pbx_shell.folder / "calls.json").read_text()) == [{"SrcCallerNumber": "100"}]

@@ -20,6 +20,7 @@ import click
 
 from ._catalog import Entry, kebab
 from ._connection import Connection, DryRunRequest, open_client
+from ._errors import CommandError
 from ._files import save
 from ._input import ParamType, action_arguments, entity_body, literal_type, read_data
 from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
@@ -261,7 +262,8 @@ def run(plan: _Plan, connection: Connection, values: Mapping[str, Any]) -> None:
     limit: int | None = values.get("max_items")
     if (walk or limit) and "o_top" in plan.odata and kwargs.get("top") is None:
         kwargs["top"] = min(limit or ALL_PAGE_SIZE, ALL_PAGE_SIZE)
-    fmt = values.get("fmt") or default_format(sys.stdout)
+    output = values.get("output")
+    fmt = values.get("fmt") or ("json" if output not in (None, "-") else default_format(sys.stdout))
     query = values.get("jmespath")
     select = str(kwargs.get("select") or "")
     printer = Printer(
@@ -274,19 +276,29 @@ def run(plan: _Plan, connection: Connection, values: Mapping[str, Any]) -> None:
         except DryRunRequest as captured:
             print_request(captured.request, sys.stdout)
             return
-        emit(result, printer, walk=walk, limit=limit, output=values.get("output"), name=plan.entry.method)
+        emit(result, printer, walk=walk, limit=limit, output=output, name=plan.entry.method)
 
 
 def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output: str | None, name: str) -> None:
-    """Print (or save) what the SDK returned."""
+    """Print (or save) what the SDK returned; ``--output`` takes a JSON answer as well as a file."""
     if _is_file(result):
         where = save(result.payload, output=output, suggested=result.file_name, fallback=f"{name}.bin")
         if where is not None:
             size = result.payload.tell()
             print(f"saved {size} bytes to {where}", file=sys.stderr)
         return
-    if output is not None:
-        print("note: the answer is not a file; --output is ignored and it is printed instead", file=sys.stderr)
+    if output is None or output == "-":
+        _print(result, printer, walk=walk, limit=limit)
+        return
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            _print(result, printer.to(handle), walk=walk, limit=limit)
+    except OSError as exc:
+        raise CommandError(f"cannot write {output}: {exc.strerror or exc}") from None
+    print(f"wrote the answer ({printer.fmt}) to {output}", file=sys.stderr)
+
+
+def _print(result: Any, printer: Printer, *, walk: bool, limit: int | None) -> None:
     if _is_page(result):
         pages: Iterator[Any] = result.iter_pages() if (walk or limit) else iter([result])
         stream = with_progress(_items(pages, limit), result.count, enabled=walk and _tty(sys.stderr))

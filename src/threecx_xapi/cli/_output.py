@@ -85,6 +85,10 @@ class Printer:
         self.query = query
         self.columns = list(columns)
 
+    def to(self, out: TextIO) -> Printer:
+        """The same printer, writing to ``out``."""
+        return Printer(self.fmt, out, self.err, query=self.query, columns=self.columns)
+
     # -- single answers -----------------------------------------------------------------------------
 
     def value(self, value: Any) -> None:
