@@ -212,3 +212,24 @@ def test_the_client_secret_flag_is_warned_about_and_never_printed() -> None:
     assert result.exit_code == 0
     assert "warning: --client-secret lands in shell history" in result.stderr
     assert "flag-s3cret" not in result.stdout + result.stderr
+
+
+def test_api_dry_run_shows_the_request_with_its_body() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--url",
+            "https://pbx.example.com:5001",
+            "api",
+            "post",
+            "/xapi/v1/Users",
+            "--data",
+            '{"Number": "300"}',
+            "--dry-run",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    head, _, body = result.stdout.partition("\n\n")
+    assert head.splitlines()[0] == "POST https://pbx.example.com:5001/xapi/v1/Users"
+    assert "authorization: Bearer ***" in head.splitlines()
+    assert body == '{"Number":"300"}\n'
