@@ -41,7 +41,9 @@ def _id_from_route(method: str, path: str) -> str:
         head, _, args = segment.partition("(")
         words += [w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", head.split(".")[-1]) if w]
         if args.strip(")"):
-            words.append("Key" if "=" not in args else "By" + "".join(a.split("=")[0].capitalize() for a in args.split(",")))
+            words.append(
+                "Key" if "=" not in args else "By" + "".join(a.split("=")[0].capitalize() for a in args.split(","))
+            )
     return "".join(words) or method.capitalize()
 
 

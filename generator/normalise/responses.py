@@ -74,7 +74,12 @@ def _response_media(doc: Document) -> list[tuple[str, dict[str, Any]]]:
 
 def _plain_collection_value(schema: object) -> dict[str, Any] | None:
     """The ``value`` property of ``{type: object, properties: {value: array, @odata.*...}}``, else None."""
-    if not isinstance(schema, dict) or "$ref" in schema or "allOf" in schema or schema.get("type", "object") != "object":
+    if (
+        not isinstance(schema, dict)
+        or "$ref" in schema
+        or "allOf" in schema
+        or schema.get("type", "object") != "object"
+    ):
         return None
     props = schema.get("properties")
     if not isinstance(props, dict) or not all(name == "value" or name.startswith("@odata.") for name in props):
@@ -84,12 +89,13 @@ def _plain_collection_value(schema: object) -> dict[str, Any] | None:
 
 
 def shared_response_components(doc: Document) -> RuleReport:
-    """Shared responses with a titled inline body: move the body to ``components/schemas`` under the response's name.
+    """Shared responses with a titled inline body: move the body to ``components/schemas``.
 
     A response in ``components/responses`` that several operations use is parsed once per operation; with a
     titled inline body that is one model per operation, all named after the title, and openapi-python-client
-    stops with "duplicate models". Untitled bodies (named after each operation), responses used once and
-    responses whose name another schema already has stay as they are.
+    stops with "duplicate models". The schema is named ``<Item>CollectionResponse`` for a collection (as the
+    next rules name them), else after the response. Untitled bodies (named after each operation), responses
+    used once and names another schema already has are left as they are.
     """
     report = RuleReport()
     components = doc.get("components") or {}
@@ -106,11 +112,13 @@ def shared_response_components(doc: Document) -> RuleReport:
                 continue
             if "properties" not in schema and len(schema.get("allOf") or []) < 2:
                 continue  # a primitive, or a nullable reference: no model of its own
+            item_ref = _inline_collection_item(schema)
+            target = item_ref.rsplit("/", 1)[1] + "CollectionResponse" if item_ref else str(name)
             schemas = components.setdefault("schemas", {})
-            if schemas.get(name, schema) != schema:
+            if schemas.get(target, schema) != schema:
                 continue
-            schemas[name] = schema
-            media["schema"] = {"$ref": SCHEMAS + str(name)}
+            schemas[target] = schema
+            media["schema"] = {"$ref": SCHEMAS + target}
             report.touch(str(name))
     return report
 
