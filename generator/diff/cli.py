@@ -48,9 +48,12 @@ def report(
     """Compare two loaded documents, print the report (summary line last) and write the Markdown file."""
     result = compare(_surface_of(old), _surface_of(new))
     old_label, new_label = document_label(old), document_label(new)
+    headline, *body = render_text(result, old_label, new_label).split("\n")
+    log(headline)
     for role, document in (("old", old), ("new", new)):
-        log(f"{role}: {document.source} (sha256 {document.sha256[:12]}, {document.operation_count} operations)")
-    log(render_text(result, old_label, new_label))
+        log(f"  {role}: {document.source} (sha256 {document.sha256[:12]}, {document.operation_count} operations)")
+    for line in body:
+        log(line)
     if markdown_dir is not None:
         target = markdown_dir / markdown_name(old, new)
         try:
