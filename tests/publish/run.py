@@ -158,7 +158,11 @@ def _checksums(path: Path) -> dict[str, str]:
 
 def step_dist_holds_distributions_only(run: Run) -> None:
     names = sorted(p.name for p in run.dist.iterdir())
-    if len(names) != 2 or not (names[0].endswith(".tar.gz") and names[1].endswith(".whl")):
+    if (
+        len(names) != 2
+        or sorted(name.endswith(".whl") for name in names) != [False, True]
+        or not any(name.endswith(".tar.gz") for name in names)
+    ):
         raise StepFailed(f"dist/ must hold the sdist and the wheel only, it holds: {names}")
     sums = run.tmp / "dist.sha256"
     check = _sh(["sha256sum", "-c", sums.name], cwd=run.tmp)
