@@ -8,8 +8,8 @@ registry and templates read. A rule with nothing to do in a document reports zer
 The rules live by subject: ``parameters`` (path parameters and their OData literals), ``values`` (value
 types), ``responses`` (collections, shared responses, downloads) and ``naming`` (operation ids and model
 names). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing
-on a current one: quoted path templates, plain collection objects, ``number`` for whole numbers,
-``anyOf`` nullable references, shared inline responses, titles that clash.
+on a current one: quoted path templates, enums of ``$select`` values, plain collection objects, ``number``
+for whole numbers, ``anyOf`` nullable references, shared inline responses, titles that clash.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .parameters import (
     odata_path_literals,
     operation_parameters,
     path_param_defaults,
+    query_option_values,
     quoted_path_literals,
 )
 from .responses import (
@@ -52,6 +53,7 @@ __all__ = [
     "operation_parameters",
     "path_param_defaults",
     "plain_collection_responses",
+    "query_option_values",
     "quoted_path_literals",
     "request_body_titles",
     "resolve",
@@ -69,6 +71,7 @@ RULES: tuple[Rule, ...] = (
     Rule("nullable path params", "operations", nullable_path_params),
     Rule("path param defaults", "operations", path_param_defaults),
     Rule("odata path literals", "operations", odata_path_literals),
+    Rule("query option values", "operations", query_option_values),
     Rule("plain collection responses", "operations or responses", plain_collection_responses),
     Rule("shared response components", "responses", shared_response_components),
     Rule("collection annotations", "schemas", collection_annotations),

@@ -13,6 +13,7 @@ __all__ = [
     "odata_path_literals",
     "operation_parameters",
     "path_param_defaults",
+    "query_option_values",
     "quoted_path_literals",
 ]
 
@@ -166,3 +167,29 @@ def _literal_kind(schema: dict[str, Any]) -> str:
     if kind == "string":
         return "string"
     raise NormaliseError(f"path parameter schema {schema!r} has no OData literal form this generator knows")
+
+
+_LISTED_OPTIONS = ("$select", "$orderby", "$expand")
+
+
+def query_option_values(doc: Document) -> RuleReport:
+    """``$select``/``$orderby``/``$expand`` with an enum of allowed values: make the items plain strings.
+
+    Older documents list each entity's properties (``Id``, ``Id desc``...) as an inline enum per operation,
+    which generates one enum class per operation and a parameter that refuses plain strings; current documents
+    declare ``items: {type: string}``, and the SDK takes strings or sequences of them. The values are kept on
+    the parameter as ``x-threecx-values``.
+    """
+    report = RuleReport()
+    for path, method, op in iter_operations(doc):
+        for param in op.get("parameters") or []:
+            param = resolve(doc, param)
+            schema = param.get("schema")
+            items = schema.get("items") if isinstance(schema, dict) else None
+            if param.get("in") != "query" or param.get("name") not in _LISTED_OPTIONS or not isinstance(items, dict):
+                continue
+            if "enum" in items:
+                param["x-threecx-values"] = items["enum"]
+                schema["items"] = {"type": "string"}
+                report.touch(op_name(path, method, op))
+    return report

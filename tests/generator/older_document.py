@@ -4,7 +4,8 @@ Built by hand from the shapes older 3CX documents use for things current ones sp
 plain objects titled "Collection of X" (five report functions sharing one title), a shared response component
 with such a body, quoted string literals in path templates, an alternate key beside a function for the same
 lookup, ``number`` with integer formats for counts and ids, ``anyOf`` nullable references, primitive collections
-sharing a title, an operation without an id and an id used twice. No 3CX document is copied.
+sharing a title, an operation without an id and an id used twice, ``$select``/``$orderby``/``$expand`` as enums, a ``$count``
+segment answered in text/plain. No 3CX document is copied.
 """
 
 from __future__ import annotations
@@ -49,6 +50,17 @@ def _op(
     return op
 
 
+def _listed(name: str, values: list[str]) -> dict[str, Any]:
+    """``$select``/``$orderby``/``$expand`` as older documents declare them: an enum of the entity's values."""
+    items = {"type": "string", "enum": values}
+    return {
+        "name": name,
+        "in": "query",
+        "explode": False,
+        "schema": {"uniqueItems": True, "type": "array", "items": items},
+    }
+
+
 def _report(op_id: str, *params: dict[str, Any]) -> dict[str, Any]:
     item = {"$ref": S + "Pbx.TimeReportData"}
     return {"get": _op("ReportTime", op_id, *params, responses=_ok(_collection(item, "Collection of TimeReportData")))}
@@ -75,6 +87,9 @@ def older_document() -> dict[str, Any]:
                     {"$ref": "#/components/parameters/top"},
                     {"$ref": "#/components/parameters/skip"},
                     {"$ref": "#/components/parameters/count"},
+                    _listed("$select", ["Id", "Number", "FirstName"]),
+                    _listed("$orderby", ["Id", "Id desc", "Number", "Number desc"]),
+                    _listed("$expand", ["*", "Group"]),
                     responses=_ok(
                         _collection(
                             user, "Collection of User", **{"@odata.count": {"type": "number", "format": "int64"}}
@@ -140,6 +155,14 @@ def older_document() -> dict[str, Any]:
                 "GetTimeReportDataByAgent", _path("agentDn")
             ),
             "/ReportTime/Pbx.GetTimeReportDataByDay(day={day})": _report("GetTimeReportData", _path("day", "integer")),
+            "/Users/$count": {
+                "get": _op(
+                    "Users",
+                    "GetCountUsers",
+                    {"$ref": "#/components/parameters/search"},
+                    responses={"200": {"$ref": "#/components/responses/ODataCountResponse"}},
+                )
+            },
             "/Groups": {
                 "get": _op("Groups", "ListGroup", responses={"200": {"$ref": "#/components/responses/GroupCollection"}})
             },
@@ -180,6 +203,7 @@ def older_document() -> dict[str, Any]:
                         "Agent": {"type": "string", "nullable": True},
                     },
                 },
+                "ODataCountResponse": {"type": "integer", "format": "int32"},
                 "ODataErrors.ODataError": {
                     "type": "object",
                     "properties": {
@@ -195,6 +219,10 @@ def older_document() -> dict[str, Any]:
                     "description": "error",
                     "content": {"application/json": {"schema": {"$ref": S + "ODataErrors.ODataError"}}},
                 },
+                "ODataCountResponse": {
+                    "description": "The count of the resource",
+                    "content": {"text/plain": {"schema": {"$ref": S + "ODataCountResponse"}}},
+                },
                 "GroupCollection": {
                     "description": "Retrieved collection",
                     "content": {
@@ -206,10 +234,11 @@ def older_document() -> dict[str, Any]:
                 "top": {"name": "$top", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 "skip": {"name": "$skip", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 "count": {"name": "$count", "in": "query", "schema": {"type": "boolean"}},
+                "search": {"name": "$search", "in": "query", "schema": {"type": "string"}},
             },
         },
     }
 
 
-OPERATIONS = 16
+OPERATIONS = 17
 """How many operations ``older_document()`` declares."""

@@ -20,6 +20,7 @@ from generator.normalise import (
     nullable_references,
     operation_ids,
     plain_collection_responses,
+    query_option_values,
     quoted_path_literals,
     shared_response_components,
 )
@@ -131,6 +132,31 @@ def test_quoted_path_literals_refuses_a_path_that_would_collide() -> None:
     doc = doc_with({"/Users(Number='{Number}')": get("A"), "/Users(Number={Number})": get("B")})
     with pytest.raises(NormaliseError, match=r"/Users\(Number='\{Number\}'\).*also declares"):
         quoted_path_literals(doc)
+
+
+def test_query_option_values_become_plain_strings() -> None:
+    def listed(name: str, values: list[str]) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": {"type": "array", "items": {"type": "string", "enum": values}}}
+
+    shared = listed("$expand", ["*", "Groups"])
+    doc = doc_with(
+        {
+            "/Users": get("ListUser", listed("$select", ["Id", "Name"]), listed("$orderby", ["Id", "Id desc"])),
+            "/Groups": get("ListGroup", {"$ref": "#/components/parameters/expand"}),
+            "/Peers": get("ListPeer", listed("$filter", ["not", "an option with values"])),
+        },
+        parameters={"expand": shared},
+    )
+    report = quoted_path_literals(doc)  # nothing quoted here
+    assert report.count == 0
+    report = query_option_values(doc)
+    select, orderby = doc["paths"]["/Users"]["get"]["parameters"]
+    assert select["schema"]["items"] == {"type": "string"} and select["x-threecx-values"] == ["Id", "Name"]
+    assert orderby["schema"]["items"] == {"type": "string"} and orderby["x-threecx-values"] == ["Id", "Id desc"]
+    expand = doc["components"]["parameters"]["expand"]  # a shared parameter is rewritten where it is declared
+    assert expand["schema"]["items"] == {"type": "string"} and expand["x-threecx-values"] == ["*", "Groups"]
+    assert "enum" in doc["paths"]["/Peers"]["get"]["parameters"][0]["schema"]["items"]
+    assert (report.count, report.where) == (3, {"ListUser", "ListGroup"})
 
 
 # --------------------------------------------------------------------------------------------------- value types

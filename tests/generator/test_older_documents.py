@@ -49,6 +49,8 @@ def answer(request):
     seen.append(str(request.url))
     if "TimeReport" in request.url.path:
         return httpx.Response(200, json={"value": [{"Calls": 3, "Ratio": 0.5}], "@odata.count": 1})
+    if request.url.path.endswith("/$count"):
+        return httpx.Response(200, text="41", headers={"content-type": "text/plain"})
     if "Users(Number=" in request.url.path:
         return httpx.Response(200, json={"Id": 7, "Number": "100", "Group": {"Id": 2, "Name": "Sales"}})
     return httpx.Response(200, json={"value": [{"Id": 1}], "@odata.count": 41})
@@ -59,12 +61,14 @@ pbx.users.get_by_number("O'Neil")
 report = pbx.report_time.get_time_report_data_by_queue(
     "Q'1", datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc)
 )
-page = pbx.users.list_user(top=1, count=True)
+page = pbx.users.list_user(top=1, count=True, select=["Id", "Number"], orderby="Number desc", expand="Group")
+total = pbx.users.get_count_users(search="front desk")
 print(json.dumps({
     "urls": seen,
     "user": [type(user).__name__, user.id, type(user.id).__name__, type(user.group).__name__],
     "report": [type(report).__name__, report.value[0].calls, type(report.value[0].calls).__name__],
     "page": [page.count, type(page.count).__name__, [type(item).__name__ for item in page.items]],
+    "count": total,
 }))
 """
 
@@ -98,6 +102,7 @@ def test_every_operation_generates_and_imports(generated: tuple[Path, list[str]]
         "integer numbers",
         "nullable references",
         "quoted path literals",
+        "query option values",
         "plain collection responses",
         "shared response components",
         "inline title clashes",
@@ -120,7 +125,7 @@ def test_the_registry_speaks_like_a_current_document(generated: tuple[Path, list
     assert by_id["DeleteUsersKey"]["method"] == "DELETE"
     assert {by_id[name]["response"]["model"] for name in ("ListGroup", "FindGroups")} == {"GroupCollectionResponse"}
     assert by_id["ListUser"]["response"]["item_model"] == "User"
-    assert by_id["ListUser"]["odata_options"] == ["$top", "$skip", "$count"]
+    assert by_id["ListUser"]["odata_options"] == ["$top", "$skip", "$count", "$select", "$orderby", "$expand"]
     number = by_id["GetUserByNumber"]["parameters"][0]
     assert (number["kind"], number["literal"], number["nullable"]) == ("alternate-key", "string", True)
 
@@ -132,8 +137,10 @@ def test_calls_through_the_facade(generated: tuple[Path, list[str]]) -> None:
         "https://pbx.example/xapi/v1/Users(Number='100')",
         "https://pbx.example/xapi/v1/Users/Pbx.GetByNumber(number='O''Neil')",
         "https://pbx.example/xapi/v1/ReportTime/Pbx.GetTimeReportDataByQueue(queueDnStr='Q''1',periodFrom=2024-01-02T00:00:00Z)",
-        "https://pbx.example/xapi/v1/Users?$top=1&$count=true",
+        "https://pbx.example/xapi/v1/Users?$top=1&$count=true&$select=Id,Number&$orderby=Number%20desc&$expand=Group",
+        "https://pbx.example/xapi/v1/Users/$count?$search=%22front%20desk%22",
     ]
     assert result["user"] == ["User", 7, "int", "Group"]
     assert result["report"] == ["TimeReportDataCollectionResponse", 3, "int"]
     assert result["page"] == [41, "int", ["User"]]
+    assert result["count"] == 41
