@@ -4,8 +4,8 @@ Built by hand from the shapes older 3CX documents use for things current ones sp
 plain objects titled "Collection of X" (five report functions sharing one title), a shared response component
 with such a body, quoted string literals in path templates, an alternate key beside a function for the same
 lookup, ``number`` with integer formats for counts and ids, ``anyOf`` nullable references, primitive collections
-sharing a title, an operation without an id and an id used twice, ``$select``/``$orderby``/``$expand`` as enums, a ``$count``
-segment answered in text/plain. No 3CX document is copied.
+sharing a title, an operation without an id and an id used twice, ``$select``/``$orderby``/``$expand`` as
+enums, a ``$count`` segment answered in text/plain. No 3CX document is copied.
 """
 
 from __future__ import annotations
