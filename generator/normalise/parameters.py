@@ -185,8 +185,10 @@ def query_option_values(doc: Document) -> RuleReport:
         for param in op.get("parameters") or []:
             param = resolve(doc, param)
             schema = param.get("schema")
-            items = schema.get("items") if isinstance(schema, dict) else None
-            if param.get("in") != "query" or param.get("name") not in _LISTED_OPTIONS or not isinstance(items, dict):
+            if not isinstance(schema, dict) or param.get("in") != "query" or param.get("name") not in _LISTED_OPTIONS:
+                continue
+            items = schema.get("items")
+            if not isinstance(items, dict):
                 continue
             if "enum" in items:
                 param["x-threecx-values"] = items["enum"]
