@@ -9,7 +9,8 @@ The rules live by subject: ``parameters`` (path parameters and their OData liter
 types), ``responses`` (collections, shared responses, downloads) and ``naming`` (operation ids and model
 names). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing
 on a current one: quoted path templates, enums of ``$select`` values, plain collection objects, ``number``
-for whole numbers, ``anyOf`` nullable references, shared inline responses, titles that clash.
+for whole numbers, ``anyOf`` nullable references, shared inline responses and request bodies, titles
+that clash.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .responses import (
     file_responses,
     plain_collection_responses,
     shared_collection_responses,
+    shared_request_bodies,
     shared_response_components,
 )
 from .values import integer_numbers, nullable_references
@@ -59,6 +61,7 @@ __all__ = [
     "resolve",
     "schema_namespace",
     "shared_collection_responses",
+    "shared_request_bodies",
     "shared_response_components",
 ]
 
@@ -74,6 +77,7 @@ RULES: tuple[Rule, ...] = (
     Rule("query option values", "operations", query_option_values),
     Rule("plain collection responses", "operations or responses", plain_collection_responses),
     Rule("shared response components", "responses", shared_response_components),
+    Rule("shared request bodies", "request bodies", shared_request_bodies),
     Rule("collection annotations", "schemas", collection_annotations),
     Rule("file responses", "operations", file_responses),
     Rule("request body titles", "operations", request_body_titles),

@@ -1,4 +1,5 @@
-"""Rules for responses: collections in one shape and one model per item type, shared responses, downloads."""
+"""Rules for bodies: collections in one shape and one model per item type, shared responses and request
+bodies, downloads."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ __all__ = [
     "file_responses",
     "plain_collection_responses",
     "shared_collection_responses",
+    "shared_request_bodies",
     "shared_response_components",
 ]
 
@@ -97,16 +99,30 @@ def shared_response_components(doc: Document) -> RuleReport:
     next rules name them), else after the response. Untitled bodies (named after each operation), responses
     used once and names another schema already has are left as they are.
     """
+    return _hoist_shared_bodies(doc, "responses")
+
+
+def shared_request_bodies(doc: Document) -> RuleReport:
+    """Shared request bodies with a titled inline schema: move the schema to ``components/schemas``.
+
+    The same trap as shared responses, on the way in: a body in ``components/requestBodies`` that several
+    operations use, with a titled inline schema, would be one model per operation under one name. It becomes
+    one component schema named after the request body; bodies used once or untitled are left as they are.
+    """
+    return _hoist_shared_bodies(doc, "requestBodies")
+
+
+def _hoist_shared_bodies(doc: Document, kind: str) -> RuleReport:
     report = RuleReport()
     components = doc.get("components") or {}
-    responses = components.get("responses")
-    if not isinstance(responses, dict):
+    shared = components.get(kind)
+    if not isinstance(shared, dict):
         return report
-    uses = _response_uses(doc)
-    for name, response in responses.items():
-        if uses.get(name, 0) < 2 or not isinstance(response, dict):
+    uses = _component_uses(doc, kind)
+    for name, holder in shared.items():
+        if uses.get(str(name), 0) < 2 or not isinstance(holder, dict):
             continue
-        for media in (response.get("content") or {}).values():
+        for media in (holder.get("content") or {}).values():
             schema = media.get("schema") if isinstance(media, dict) else None
             if not isinstance(schema, dict) or "$ref" in schema or "title" not in schema:
                 continue
@@ -123,12 +139,14 @@ def shared_response_components(doc: Document) -> RuleReport:
     return report
 
 
-def _response_uses(doc: Document) -> dict[str, int]:
-    prefix = "#/components/responses/"
+def _component_uses(doc: Document, kind: str) -> dict[str, int]:
+    """How many operations use each ``components/<kind>`` entry (responses or request bodies) by ``$ref``."""
+    prefix = f"#/components/{kind}/"
     uses: dict[str, int] = {}
     for _, _, op in iter_operations(doc):
-        for response in (op.get("responses") or {}).values():
-            ref = response.get("$ref") if isinstance(response, dict) else None
+        holders = (op.get("responses") or {}).values() if kind == "responses" else [op.get("requestBody")]
+        for holder in holders:
+            ref = holder.get("$ref") if isinstance(holder, dict) else None
             if isinstance(ref, str) and ref.startswith(prefix):
                 uses[ref[len(prefix) :]] = uses.get(ref[len(prefix) :], 0) + 1
     return uses

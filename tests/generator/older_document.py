@@ -1,11 +1,12 @@
 """A small synthetic XAPI document in the older style (OpenAPI 3.0.1, Microsoft.OpenApi.OData 1.0.x).
 
-Built by hand from the shapes older 3CX documents use for things current ones spell differently: collections as
-plain objects titled "Collection of X" (five report functions sharing one title), a shared response component
-with such a body, quoted string literals in path templates, an alternate key beside a function for the same
-lookup, ``number`` with integer formats for counts and ids, ``anyOf`` nullable references, primitive collections
-sharing a title, an operation without an id and an id used twice, ``$select``/``$orderby``/``$expand`` as
-enums, a ``$count`` segment answered in text/plain. No 3CX document is copied.
+Built by hand from the shapes older 3CX documents use for things current ones spell differently: collections
+as plain objects titled "Collection of X" (five report functions sharing one title), a shared response
+component with such a body, a shared request body with a titled schema, quoted string literals in path
+templates, an alternate key beside a function for the same lookup, ``number`` with integer formats for counts
+and ids, ``anyOf`` nullable references, primitive collections sharing a title, an operation without an id and
+an id used twice, ``$select``/``$orderby``/``$expand`` as enums, a ``$count`` segment answered in text/plain.
+No 3CX document is copied.
 """
 
 from __future__ import annotations
@@ -163,6 +164,22 @@ def older_document() -> dict[str, Any]:
                     responses={"200": {"$ref": "#/components/responses/ODataCountResponse"}},
                 )
             },
+            "/Users/Pbx.BulkDelete": {
+                "post": _op(
+                    "Users",
+                    "BulkDeleteUsers",
+                    requestBody={"$ref": "#/components/requestBodies/BulkIdsRequestBody"},
+                    responses={"204": {"description": "Success"}},
+                )
+            },
+            "/Groups/Pbx.BulkDelete": {
+                "post": _op(
+                    "Groups",
+                    "BulkDeleteGroups",
+                    requestBody={"$ref": "#/components/requestBodies/BulkIdsRequestBody"},
+                    responses={"204": {"description": "Success"}},
+                )
+            },
             "/Groups": {
                 "get": _op("Groups", "ListGroup", responses={"200": {"$ref": "#/components/responses/GroupCollection"}})
             },
@@ -230,6 +247,23 @@ def older_document() -> dict[str, Any]:
                     },
                 },
             },
+            "requestBodies": {
+                "BulkIdsRequestBody": {
+                    "description": "Action parameters",
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "title": "BulkIds",
+                                "type": "object",
+                                "properties": {
+                                    "Ids": {"type": "array", "items": {"type": "integer", "format": "int32"}}
+                                },
+                            }
+                        }
+                    },
+                }
+            },
             "parameters": {
                 "top": {"name": "$top", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                 "skip": {"name": "$skip", "in": "query", "schema": {"type": "integer", "minimum": 0}},
@@ -240,5 +274,5 @@ def older_document() -> dict[str, Any]:
     }
 
 
-OPERATIONS = 17
+OPERATIONS = 19
 """How many operations ``older_document()`` declares."""

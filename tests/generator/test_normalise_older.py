@@ -22,6 +22,7 @@ from generator.normalise import (
     plain_collection_responses,
     query_option_values,
     quoted_path_literals,
+    shared_request_bodies,
     shared_response_components,
 )
 
@@ -339,6 +340,31 @@ def test_shared_response_components_moves_titled_bodies_used_twice() -> None:
     for name in ("Link", "Once"):  # untitled, used once
         assert doc["components"]["responses"][name] == before["components"]["responses"][name]
     assert (report.count, report.where) == (2, {"GroupCollection", "Stats"})
+
+
+def test_shared_request_bodies_move_titled_schemas_used_twice() -> None:
+    titled = {"title": "BulkIds", "type": "object", "properties": {"Ids": {"type": "array"}}}
+
+    def post(op_id: str, body: str) -> dict[str, Any]:
+        return {"post": {"operationId": op_id, "requestBody": {"$ref": f"#/components/requestBodies/{body}"}}}
+
+    def body(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"content": {"application/json": {"schema": copy.deepcopy(schema)}}}
+
+    doc = doc_with(
+        {
+            "/Users/Pbx.BulkDelete": post("BulkDeleteUsers", "Bulk"),
+            "/Groups/Pbx.BulkDelete": post("BulkDeleteGroups", "Bulk"),
+            "/Users/Pbx.Once": post("Once", "Once"),
+        },
+        requestBodies={"Bulk": body(titled), "Once": body(titled)},
+    )
+    report = shared_request_bodies(doc)
+    bodies = doc["components"]["requestBodies"]
+    assert bodies["Bulk"]["content"]["application/json"]["schema"] == {"$ref": S + "Bulk"}
+    assert doc["components"]["schemas"] == {"Bulk": titled}
+    assert bodies["Once"] == body(titled)  # used once: nothing to share
+    assert (report.count, report.where) == (1, {"Bulk"})
 
 
 # --------------------------------------------------------------------------------------------------- titles

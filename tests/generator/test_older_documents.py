@@ -105,6 +105,7 @@ def test_every_operation_generates_and_imports(generated: tuple[Path, list[str]]
         "query option values",
         "plain collection responses",
         "shared response components",
+        "shared request bodies",
         "inline title clashes",
     ):
         assert not counts[rule].startswith(f"{rule}: 0 "), counts[rule]
@@ -126,6 +127,7 @@ def test_the_registry_speaks_like_a_current_document(generated: tuple[Path, list
     assert {by_id[name]["response"]["model"] for name in ("ListGroup", "FindGroups")} == {"GroupCollectionResponse"}
     assert by_id["ListUser"]["response"]["item_model"] == "User"
     assert by_id["ListUser"]["odata_options"] == ["$top", "$skip", "$count", "$select", "$orderby", "$expand"]
+    assert {by_id[name]["body"]["model"] for name in ("BulkDeleteUsers", "BulkDeleteGroups")} == {"BulkIdsRequestBody"}
     number = by_id["GetUserByNumber"]["parameters"][0]
     assert (number["kind"], number["literal"], number["nullable"]) == ("alternate-key", "string", True)
 
