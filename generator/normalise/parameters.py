@@ -156,8 +156,8 @@ def odata_path_literals(doc: Document) -> RuleReport:
 
 def _literal_kind(schema: dict[str, Any]) -> str:
     kind, fmt = schema.get("type"), schema.get("format")
-    if kind == "integer":
-        return "int"
+    if kind == "integer" or (kind == "number" and fmt in ("int8", "int16", "int32", "int64")):
+        return "int"  # a whole number, however it is declared ("integer numbers" retypes the second)
     if kind == "boolean":
         return "bool"
     if kind == "string" and fmt == "date-time":

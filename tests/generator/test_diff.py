@@ -20,6 +20,7 @@ from generator import __main__ as cli
 from generator import diff as d
 from generator.diff import naming
 from generator.fetch import FetchedDocument, load, parse_document
+from tests.generator.older_document import older_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT.parent / "shared" / "spec"
@@ -727,3 +728,16 @@ def test_a_copy_is_compared_not_the_callers_document(real: tuple[FetchedDocument
     data = copy.deepcopy(real[1].data)
     d.surface(data)
     assert data == real[1].data
+
+
+def test_an_older_document_has_the_surface_of_a_current_one() -> None:
+    """The naming rules apply: quoted paths, plain collections and titles do not leak into the SDK's names."""
+    surface = d.surface(older_document())
+    assert surface.methods["users.list_user"].page_of == "User"
+    assert surface.methods["users.get_user_by_number"].route == "GET /Users(Number={Number})"
+    reports = [m for m in surface.methods.values() if m.resource == "report_time"]
+    assert {m.returns_text for m in reports} == {"TimeReportDataCollectionResponse"}
+    assert "TimeReportDataCollectionResponse" in surface.models
+    assert not [name for name in surface.models if name.startswith(("Pbx", "CollectionOf"))]
+    # the value-type rules are not naming rules: the report still sees 3CX's number/int32
+    assert surface.models["User"].fields["id"].annotation.whole
