@@ -3,7 +3,8 @@
 The facade converts and checks plain-dict request bodies before anything is sent (an integer where the
 schema says string is converted when that is lossless; a wrong type or an unknown key is refused, naming
 the field). The generated attrs models do not carry their schemas, so the generator ships them as data:
-every component with its properties flattened across ``allOf``, each property as a small descriptor.
+every component with its properties flattened across ``allOf``, each property as a small descriptor, and
+``secret_fields``: the wire names of the properties that hold secrets (passwords, PINs, keys), where any.
 """
 
 from __future__ import annotations
@@ -67,4 +68,6 @@ def component_schemas(doc: Document) -> dict[str, Any]:
             out[name] = {"type": schema.get("type", "string"), "enum": schema["enum"]}
         else:
             out[name] = {"properties": _properties(doc, schema)}
+            if schema.get("x-threecx-secret-fields"):  # set by the "secret fields" normalisation rule
+                out[name]["secret_fields"] = list(schema["x-threecx-secret-fields"])
     return out
