@@ -38,6 +38,7 @@ __all__ = [
     "Parse",
     "Parsers",
     "entity_key",
+    "enum_of",
     "json_array",
     "list_of",
     "one_of",
@@ -101,6 +102,8 @@ class Model:
     # Derived once per class.
     _python_names: ClassVar[Mapping[str, str]] = {}  # Python name -> wire name
     _parsers: ClassVar[Parsers | None] = None
+    _last_keys: ClassVar[tuple[str, ...]] = ()  # the keys of the last object read, in order
+    _last_names: ClassVar[tuple[str, ...]] = ()  # their Python names
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -136,10 +139,17 @@ class Model:
                 raise TypeError(f"{cls.__name__}: expected a JSON object, got {type(src_dict).__name__}")
             src_dict = dict(src_dict)
         extra: dict[str, Any] | None = None
-        try:
-            values = dict(zip(map(cls._wire_names.__getitem__, src_dict), src_dict.values()))
-        except KeyError:
-            values, extra = cls._split_unknown(src_dict)
+        keys = tuple(src_dict)
+        if keys == cls._last_keys:  # the PBX sends its keys in one order: rename them by position
+            values = dict(zip(cls._last_names, src_dict.values()))
+        else:
+            try:
+                names = tuple(map(cls._wire_names.__getitem__, keys))
+            except KeyError:
+                values, extra = cls._split_unknown(src_dict)
+            else:
+                values = dict(zip(names, src_dict.values()))
+                cls._last_keys, cls._last_names = keys, names
         if cls._required:
             cls._check_required(src_dict)
         parsers = cls._parsers
@@ -276,9 +286,31 @@ def list_of(parse: Parse) -> Parse:
     def parse_list(value: Any) -> list[Any]:
         if type(value) is not list:
             raise TypeError(f"expected a JSON array, got {type(value).__name__}")
-        return [parse(item) for item in value]
+        return list(map(parse, value))
 
     return parse_list
+
+
+class _EnumMembers(dict[Any, Any]):
+    """Value -> member of one enum; a value the enum does not list goes to the enum (which keeps it)."""
+
+    def __init__(self, enum_class: type[enum.Enum]) -> None:
+        super().__init__(enum_class._value2member_map_)
+        self.enum_class = enum_class
+
+    def __missing__(self, value: Any) -> Any:
+        return self.enum_class(value)  # OpenStrEnum: a pseudo-member for an unknown string; not cached
+
+
+_enum_parsers: dict[type[enum.Enum], Parse] = {}
+
+
+def enum_of(enum_class: type[enum.Enum]) -> Parse:
+    """The parser of an enum's JSON value: a dict lookup in C for the values the document lists."""
+    parse = _enum_parsers.get(enum_class)
+    if parse is None:
+        parse = _enum_parsers[enum_class] = _EnumMembers(enum_class).__getitem__
+    return parse
 
 
 def one_of(*choices: tuple[type | tuple[type, ...], Parse], keep_other: bool) -> Parse:

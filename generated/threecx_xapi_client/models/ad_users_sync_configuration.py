@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.integration_sync_type import IntegrationSyncType
 
@@ -55,5 +60,5 @@ class ADUsersSyncConfiguration(Model):
             ("selected_groups", json_array),
             ("selected_users", json_array),
             ("status_sync_configuration", StatusSyncConfiguration.from_dict),
-            ("sync_type", IntegrationSyncType.parse),
+            ("sync_type", enum_of(IntegrationSyncType)),
         )

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
@@ -26,6 +31,6 @@ class AgentRoutingDirectory(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("tags", list_of(UserTag.parse)),
-            ("type_", PeerType.parse),
+            ("tags", list_of(enum_of(UserTag))),
+            ("type_", enum_of(PeerType)),
         )

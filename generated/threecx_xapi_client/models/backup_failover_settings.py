@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.failover_condition import FailoverCondition
 from ..models.failover_mode import FailoverMode
@@ -36,6 +40,6 @@ class BackupFailoverSettings(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("condition", FailoverCondition.parse),
-            ("mode", FailoverMode.parse),
+            ("condition", enum_of(FailoverCondition)),
+            ("mode", enum_of(FailoverMode)),
         )

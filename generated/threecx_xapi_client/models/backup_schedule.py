@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.day_of_week import DayOfWeek
 from ..models.schedule_type import ScheduleType
@@ -26,6 +30,6 @@ class BackupSchedule(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("day", DayOfWeek.parse),
-            ("schedule_type", ScheduleType.parse),
+            ("day", enum_of(DayOfWeek)),
+            ("schedule_type", enum_of(ScheduleType)),
         )

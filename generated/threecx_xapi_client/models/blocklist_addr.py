@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
@@ -31,7 +36,7 @@ class BlocklistAddr(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("added_by", AddedBy.parse),
-            ("block_type", BlockType.parse),
+            ("added_by", enum_of(AddedBy)),
+            ("block_type", enum_of(BlockType)),
             ("expires_at", parse_datetime),
         )

@@ -2,7 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 
@@ -26,4 +32,4 @@ class CallCostSettings(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("rate", one_of((str, ReferenceNumeric.parse), keep_other=True)),)
+        return (("rate", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
@@ -56,8 +62,8 @@ class CallFlowApp(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
             ("compilation_last_success", parse_datetime),
-            ("routing_type", CfaRoutingType.parse),
+            ("routing_type", enum_of(CfaRoutingType)),
             ("trunk", Trunk.from_dict),
         )

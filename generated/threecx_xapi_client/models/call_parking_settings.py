@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 
@@ -28,4 +32,4 @@ class CallParkingSettings(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("auto_pickup_forward_type", TypeOfAutoPickupForward.parse),)
+        return (("auto_pickup_forward_type", enum_of(TypeOfAutoPickupForward)),)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.type_of_cdr_log import TypeOfCDRLog
 
@@ -39,6 +45,6 @@ class CDRSettings(Model):
 
         return (
             ("enabled_fields", list_of(CDRSettingsField.from_dict)),
-            ("log_type", TypeOfCDRLog.parse),
+            ("log_type", enum_of(TypeOfCDRLog)),
             ("possible_fields", json_array),
         )

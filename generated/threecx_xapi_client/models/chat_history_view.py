@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.chat_type import ChatType
 from ..odata import parse_datetime
@@ -49,6 +54,6 @@ class ChatHistoryView(Model):
     def _load_parsers() -> Parsers:
         return (
             ("participants_groups_array", json_array),
-            ("provider_type", ChatType.parse),
+            ("provider_type", enum_of(ChatType)),
             ("time_sent", parse_datetime),
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.transcription_type import TranscriptionType
@@ -42,6 +48,6 @@ class ClickToCall(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("call_us_requirement", Authentication.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
         )

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
@@ -43,6 +48,6 @@ class ConferenceSettings(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("dtmf_mode", DtmfMode.parse),
-            ("video_conference_mode", VideoConferenceMode.parse),
+            ("dtmf_mode", enum_of(DtmfMode)),
+            ("video_conference_mode", enum_of(VideoConferenceMode)),
         )

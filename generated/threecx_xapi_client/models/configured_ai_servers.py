@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.on_board_converter_release_channel import OnBoardConverterReleaseChannel
 
@@ -27,5 +32,5 @@ class ConfiguredAiServers(Model):
 
         return (
             ("configured_servers", list_of(OnBoardConverterRow.from_dict)),
-            ("release_channel", OnBoardConverterReleaseChannel.parse),
+            ("release_channel", enum_of(OnBoardConverterReleaseChannel)),
         )

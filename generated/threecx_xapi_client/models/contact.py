@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.contact_source import ContactSource
 
@@ -48,4 +53,4 @@ class Contact(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_type", ContactSource.parse),)
+        return (("contact_type", enum_of(ContactSource)),)

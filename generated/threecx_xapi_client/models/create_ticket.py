@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.create_ticket_status import CreateTicketStatus
 
@@ -20,4 +24,4 @@ class CreateTicket(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("create_ticket_status", CreateTicketStatus.parse),)
+        return (("create_ticket_status", enum_of(CreateTicketStatus)),)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.trunk_type import TrunkType
 
@@ -48,5 +53,5 @@ class CreateTrunk(Model):
             ("default_rule", InboundRule.from_dict),
             ("groups", list_of(UserGroup.from_dict)),
             ("phone_numbers", list_of(ProviderPhone.from_dict)),
-            ("type_", TrunkType.parse),
+            ("type_", enum_of(TrunkType)),
         )

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.authentication_type import AuthenticationType
 
@@ -19,6 +24,6 @@ class CrmAuthentication(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("type_", AuthenticationType.parse),
+            ("type_", enum_of(AuthenticationType)),
             ("values", json_array),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.contact_type import ContactType
 
@@ -50,4 +54,4 @@ class CrmContact(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_type", ContactType.parse),)
+        return (("contact_type", enum_of(ContactType)),)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
 
@@ -42,7 +48,7 @@ class CrmIntegration(Model):
         from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
 
         return (
-            ("phonebook_priority_options", PhonebookPriorityOptions.parse),
+            ("phonebook_priority_options", enum_of(PhonebookPriorityOptions)),
             ("possible_values", list_of(CrmSelectableValue.from_dict)),
             ("variable_choices", list_of(CrmChoice.from_dict)),
         )

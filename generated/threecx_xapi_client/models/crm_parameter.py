@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.editor_type import EditorType
 from ..models.parameter_type import ParameterType
@@ -40,7 +45,7 @@ class CrmParameter(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("editor", EditorType.parse),
+            ("editor", enum_of(EditorType)),
             ("list_values", json_array),
-            ("type_", ParameterType.parse),
+            ("type_", enum_of(ParameterType)),
         )

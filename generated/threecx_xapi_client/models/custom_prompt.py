@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.prompt_type import PromptType
 
@@ -24,4 +28,4 @@ class CustomPrompt(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("prompt_type", PromptType.parse),)
+        return (("prompt_type", enum_of(PromptType)),)

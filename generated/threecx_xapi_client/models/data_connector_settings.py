@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.offload_destination import OffloadDestination
 
@@ -47,7 +51,7 @@ class DataConnectorSettings(Model):
 
         return (
             ("data_types_to_offload", DataTypesToOffload.from_dict),
-            ("offload_destination", OffloadDestination.parse),
+            ("offload_destination", enum_of(OffloadDestination)),
             ("remote_my_sql_config", RemoteMySqlConfig.from_dict),
             ("remote_postgre_config", RemotePostgreConfig.from_dict),
             ("remote_sql_server_config", RemoteSqlServerConfig.from_dict),

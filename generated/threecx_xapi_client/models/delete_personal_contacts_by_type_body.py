@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.contact_source import ContactSource
 
@@ -16,4 +20,4 @@ class DeletePersonalContactsByTypeBody(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_source", ContactSource.parse),)
+        return (("contact_source", enum_of(ContactSource)),)

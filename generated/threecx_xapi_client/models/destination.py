@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
@@ -29,7 +34,7 @@ class Destination(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("tags", list_of(UserTag.parse)),
-            ("to", DestinationType.parse),
-            ("type_", PeerType.parse),
+            ("tags", list_of(enum_of(UserTag))),
+            ("to", enum_of(DestinationType)),
+            ("type_", enum_of(PeerType)),
         )

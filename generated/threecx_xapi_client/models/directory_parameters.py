@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.file_system_type import FileSystemType
 
@@ -20,4 +24,4 @@ class DirectoryParameters(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("filesystem", FileSystemType.parse),)
+        return (("filesystem", enum_of(FileSystemType)),)

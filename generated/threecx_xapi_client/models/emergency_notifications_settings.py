@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.chat_recipients_type import ChatRecipientsType
 
@@ -30,6 +34,6 @@ class EmergencyNotificationsSettings(Model):
         from ..models.peer import Peer  # noqa: PLC0415
 
         return (
-            ("chat_recipients", ChatRecipientsType.parse),
+            ("chat_recipients", enum_of(ChatRecipientsType)),
             ("emergency_dn_prompt", Peer.from_dict),
         )

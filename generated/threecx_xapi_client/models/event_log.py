@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+)
 
 from ..models.event_log_type import EventLogType
 from ..odata import parse_datetime
@@ -38,5 +44,5 @@ class EventLog(Model):
         return (
             ("params", json_array),
             ("time_generated", parse_datetime),
-            ("type_", EventLogType.parse),
+            ("type_", enum_of(EventLogType)),
         )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
@@ -39,8 +44,8 @@ class ExtensionRule(Model):
         from ..models.schedule import Schedule  # noqa: PLC0415
 
         return (
-            ("call_type", RuleCallTypeType.parse),
-            ("condition", RuleConditionType.parse),
+            ("call_type", enum_of(RuleCallTypeType)),
+            ("condition", enum_of(RuleConditionType)),
             ("destination", Destination.from_dict),
             ("hours", Schedule.from_dict),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.prov_type import ProvType
 
@@ -32,4 +36,4 @@ class FxsProvisioning(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("method", ProvType.parse),)
+        return (("method", enum_of(ProvType)),)

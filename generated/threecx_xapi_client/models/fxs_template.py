@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
@@ -56,10 +63,10 @@ class FxsTemplate(Model):
 
         return (
             ("allowed_net_configs", json_array),
-            ("device_type", DeviceType.parse),
+            ("device_type", enum_of(DeviceType)),
             ("languages", json_array),
             ("models", list_of(FxsModel.from_dict)),
-            ("template_type", TemplateType.parse),
+            ("template_type", enum_of(TemplateType)),
             ("time_zones", json_array),
             ("variables", list_of(FxsVariable.from_dict)),
         )

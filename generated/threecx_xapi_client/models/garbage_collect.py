@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.gc_collection_mode import GCCollectionMode
 
@@ -22,4 +26,4 @@ class GarbageCollect(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("mode", GCCollectionMode.parse),)
+        return (("mode", enum_of(GCCollectionMode)),)

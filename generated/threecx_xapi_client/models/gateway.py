@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
@@ -90,12 +96,12 @@ class Gateway(Model):
         return (
             ("codecs", json_array),
             ("inbound_params", list_of(GatewayParameterBinding.from_dict)),
-            ("ip_in_registration_contact", IPInRegistrationContactType.parse),
-            ("matching_strategy", MatchingStrategyType.parse),
+            ("ip_in_registration_contact", enum_of(IPInRegistrationContactType)),
+            ("matching_strategy", enum_of(MatchingStrategyType)),
             ("outbound_params", list_of(GatewayParameterBinding.from_dict)),
-            ("require_registration_for", RequireRegistrationForType.parse),
+            ("require_registration_for", enum_of(RequireRegistrationForType)),
             ("source_identification", list_of(GatewayParameterBinding.from_dict)),
-            ("srtp_mode", SRTPModeType.parse),
-            ("type_", GatewayType.parse),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("type_", enum_of(GatewayType)),
             ("variable_choices", list_of(Choice.from_dict)),
         )

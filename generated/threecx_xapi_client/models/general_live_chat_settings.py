@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
@@ -30,6 +34,6 @@ class GeneralLiveChatSettings(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("authentication", Authentication.parse),
-            ("greeting", LiveChatGreeting.parse),
+            ("authentication", enum_of(Authentication)),
+            ("greeting", enum_of(LiveChatGreeting)),
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.avatar_style import AvatarStyle
 
@@ -53,5 +57,5 @@ class GeneralSettingsForApps(Model):
 
         return (
             ("auto_scheduler_settings", AutoSchedulerSettings.from_dict),
-            ("avatar_style", AvatarStyle.parse),
+            ("avatar_style", enum_of(AvatarStyle)),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.trunk_type import TrunkType
 
@@ -29,4 +33,4 @@ class GetProviderPhones(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", TrunkType.parse),)
+        return (("type_", enum_of(TrunkType)),)

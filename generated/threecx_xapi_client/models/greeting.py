@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.profile_type import ProfileType
 
@@ -20,4 +24,4 @@ class Greeting(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", ProfileType.parse),)
+        return (("type_", enum_of(ProfileType)),)

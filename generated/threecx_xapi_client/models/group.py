@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
@@ -114,12 +120,12 @@ class Group(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("call_us_requirement", Authentication.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
             ("break_route", Route.from_dict),
             ("break_time", Schedule.from_dict),
-            ("call_handling_mode", list_of(CallHandlingFlags.parse)),
-            ("current_group_hours", GroupHoursMode.parse),
+            ("call_handling_mode", list_of(enum_of(CallHandlingFlags))),
+            ("current_group_hours", enum_of(GroupHoursMode)),
             ("custom_operator", Destination.from_dict),
             ("holidays_route", Route.from_dict),
             ("hours", Schedule.from_dict),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.startup_license import StartupLicense
 from ..odata import parse_datetime
@@ -62,6 +66,6 @@ class GroupProps(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("startup_license", StartupLicense.parse),
+            ("startup_license", enum_of(StartupLicense)),
             ("subcription_expire_date", parse_datetime),
         )

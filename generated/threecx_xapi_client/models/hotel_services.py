@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.pms_integration_type import PmsIntegrationType
 
@@ -37,6 +42,6 @@ class HotelServices(Model):
 
         return (
             ("hotel_groups", json_array),
-            ("integration_type", PmsIntegrationType.parse),
+            ("integration_type", enum_of(PmsIntegrationType)),
             ("no_answer_destination", Destination.from_dict),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.live_chat_communication import LiveChatCommunication
 
@@ -22,4 +26,4 @@ class LiveChatAdvancedSettings(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("communication_options", LiveChatCommunication.parse),)
+        return (("communication_options", enum_of(LiveChatCommunication)),)

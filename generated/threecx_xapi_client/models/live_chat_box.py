@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.button_icon_type import ButtonIconType
 from ..models.live_chat_language import LiveChatLanguage
@@ -43,9 +47,9 @@ class LiveChatBox(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("button_icon_type", ButtonIconType.parse),
-            ("live_chat_language", LiveChatLanguage.parse),
-            ("live_message_userinfo_format", LiveMessageUserinfoFormat.parse),
-            ("message_dateformat", LiveChatMessageDateformat.parse),
-            ("minimized_style", LiveChatMinimizedStyle.parse),
+            ("button_icon_type", enum_of(ButtonIconType)),
+            ("live_chat_language", enum_of(LiveChatLanguage)),
+            ("live_message_userinfo_format", enum_of(LiveMessageUserinfoFormat)),
+            ("message_dateformat", enum_of(LiveChatMessageDateformat)),
+            ("minimized_style", enum_of(LiveChatMinimizedStyle)),
         )

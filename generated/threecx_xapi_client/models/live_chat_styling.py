@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.animation_style import AnimationStyle
 
@@ -22,4 +26,4 @@ class LiveChatStyling(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("animation", AnimationStyle.parse),)
+        return (("animation", enum_of(AnimationStyle)),)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.file_system_type import FileSystemType
 
@@ -62,7 +66,7 @@ class LocationSettings(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("file_system_type", FileSystemType.parse),
+            ("file_system_type", enum_of(FileSystemType)),
             ("ftp_password", ConcealedPassword.from_dict),
             ("gb_json", ConcealedDataFile.from_dict),
             ("ns_password", ConcealedPassword.from_dict),

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
@@ -20,6 +24,6 @@ class M365ToPbxBinding(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("from_", SynchronizedM365Profile.parse),
-            ("to", SynchronizedPbxProfile.parse),
+            ("from_", enum_of(SynchronizedM365Profile)),
+            ("to", enum_of(SynchronizedPbxProfile)),
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.mail_server_type import MailServerType
 
@@ -37,5 +41,5 @@ class MailSettings(Model):
 
         return (
             ("mail_password", ConcealedPassword.from_dict),
-            ("mail_server_type", MailServerType.parse),
+            ("mail_server_type", enum_of(MailServerType)),
         )

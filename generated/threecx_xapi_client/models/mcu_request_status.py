@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
@@ -29,7 +33,7 @@ class MCURequestStatus(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("operation", McuOperation.parse),
+            ("operation", enum_of(McuOperation)),
             ("request_expiration", parse_datetime),
-            ("state", McuReqState.parse),
+            ("state", enum_of(McuReqState)),
         )

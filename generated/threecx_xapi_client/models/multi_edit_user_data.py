@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
@@ -132,8 +137,8 @@ class MultiEditUserData(Model):
             ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
             ("greetings", list_of(Greeting.from_dict)),
             ("groups", list_of(UserGroup.from_dict)),
-            ("srtp_mode", SRTPModeType.parse),
-            ("transcription_mode", TranscriptionType.parse),
-            ("vm_email_options", VMEmailOptionsType.parse),
-            ("vm_play_msg_date_time", VMPlayMsgDateTimeType.parse),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
         )

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 
@@ -24,4 +29,4 @@ class MyPhoneRequestStats(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("avg_duration", one_of((str, ReferenceNumeric.parse), keep_other=True)),)
+        return (("avg_duration", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, entity_key, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 from ..odata import parse_datetime
@@ -26,7 +32,7 @@ class NetworkTelemetry(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("kbps_received", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("kbps_sent", one_of((str, ReferenceNumeric.parse), keep_other=True)),
+            ("kbps_received", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("kbps_sent", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
             ("time", parse_datetime),
         )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.notify_codes import NotifyCodes
 
@@ -42,6 +47,6 @@ class NotificationSettings(Model):
         from ..models.setpoint import Setpoint  # noqa: PLC0415
 
         return (
-            ("notify_codes", list_of(NotifyCodes.parse)),
+            ("notify_codes", list_of(enum_of(NotifyCodes))),
             ("setpoints", list_of(Setpoint.from_dict)),
         )

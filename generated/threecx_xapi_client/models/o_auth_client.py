@@ -6,7 +6,15 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of, parse_uuid
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+    parse_uuid,
+)
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
 from ..odata import parse_datetime
@@ -52,7 +60,7 @@ class OAuthClient(Model):
             ("created_at", parse_datetime),
             ("id", parse_uuid),
             ("metadata", ClientIdMetadataDocument.from_dict),
-            ("provisioning_type", OAuthProvisioningType.parse),
+            ("provisioning_type", enum_of(OAuthProvisioningType)),
             ("refresh_tokens", list_of(RefreshToken.from_dict)),
             ("scopes", json_array),
             ("used_at", parse_datetime),

@@ -2,10 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model
+from threecx_xapi._models import (
+    Model,
+)
 
 
 class ODataErrorsInnerError(Model):
-    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f9d1c035d10>"""
+    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f8b67e398d0>"""
 
     _wire_names = {}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 from ..odata import parse_datetime
@@ -69,8 +74,8 @@ class OnBoardMcuRow(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("latitude", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("longitude", one_of((str, ReferenceNumeric.parse), keep_other=True)),
+            ("latitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("longitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
             ("ts_activated", parse_datetime),
             ("ts_created", parse_datetime),
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
@@ -38,6 +44,6 @@ class Peer(Model):
 
         return (
             ("member_of", list_of(PeerGroup.from_dict)),
-            ("tags", list_of(UserTag.parse)),
-            ("type_", PeerType.parse),
+            ("tags", list_of(enum_of(UserTag))),
+            ("type_", enum_of(PeerType)),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.day_of_week import DayOfWeek
 
@@ -20,4 +24,4 @@ class Period(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("day_of_week", DayOfWeek.parse),)
+        return (("day_of_week", enum_of(DayOfWeek)),)

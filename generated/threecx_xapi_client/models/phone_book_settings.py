@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
@@ -25,7 +29,7 @@ class PhoneBookSettings(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("phone_book_add_queue_name", TypeOfPhoneBookAddQueueName.parse),
-            ("phone_book_display", TypeOfPhoneBookDisplay.parse),
-            ("resolving_type", TypeOfPhoneBookResolving.parse),
+            ("phone_book_add_queue_name", enum_of(TypeOfPhoneBookAddQueueName)),
+            ("phone_book_display", enum_of(TypeOfPhoneBookDisplay)),
+            ("resolving_type", enum_of(TypeOfPhoneBookResolving)),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.phone_device_vlan_type import PhoneDeviceVlanType
 
@@ -34,4 +38,4 @@ class PhoneDeviceVlanInfo(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", PhoneDeviceVlanType.parse),)
+        return (("type_", enum_of(PhoneDeviceVlanType)),)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
@@ -100,7 +106,7 @@ class PhoneSettings(Model):
             ("custom_queue_ringtones", list_of(CustomQueueRingtone.from_dict)),
             ("ll_dp_info", PhoneLldpInfo.from_dict),
             ("logo_file_extension_allowed", json_array),
-            ("provision_type", ProvType.parse),
+            ("provision_type", enum_of(ProvType)),
             ("vlan_infos", list_of(PhoneDeviceVlanInfo.from_dict)),
-            ("xfer_type", XferTypeEnum.parse),
+            ("xfer_type", enum_of(XferTypeEnum)),
         )

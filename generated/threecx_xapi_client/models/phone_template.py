@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.template_type import TemplateType
 
@@ -80,7 +87,7 @@ class PhoneTemplate(Model):
             ("queue_ring_tones", json_array),
             ("ring_tones", json_array),
             ("screen_saver_timeouts", json_array),
-            ("template_type", TemplateType.parse),
+            ("template_type", enum_of(TemplateType)),
             ("time_formats", json_array),
             ("time_zones", json_array),
         )

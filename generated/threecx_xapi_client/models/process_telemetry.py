@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.phone_system_service import PhoneSystemService
 from ..odata import parse_datetime
@@ -30,6 +34,6 @@ class ProcessTelemetry(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("service", PhoneSystemService.parse),
+            ("service", enum_of(PhoneSystemService)),
             ("time", parse_datetime),
         )

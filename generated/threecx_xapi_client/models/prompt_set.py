@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.prompt_set_type import PromptSetType
 
@@ -43,5 +49,5 @@ class PromptSet(Model):
 
         return (
             ("prompts", list_of(Prompt.from_dict)),
-            ("prompt_set_type", PromptSetType.parse),
+            ("prompt_set_type", enum_of(PromptSetType)),
         )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 from ..odata import parse_datetime
 

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 
@@ -57,11 +62,11 @@ class QualityParty(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("mos_from_pbx", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("mos_to_pbx", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("rtt", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("rx_jitter", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("rx_lost", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("tx_jitter", one_of((str, ReferenceNumeric.parse), keep_other=True)),
-            ("tx_lost", one_of((str, ReferenceNumeric.parse), keep_other=True)),
+            ("mos_from_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("mos_to_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rtt", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("tx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("tx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
         )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 
@@ -36,7 +41,7 @@ class QualityReport(Model):
         from ..models.quality_party import QualityParty  # noqa: PLC0415
 
         return (
-            ("mos", one_of((str, ReferenceNumeric.parse), keep_other=True)),
+            ("mos", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
             ("party_1", QualityParty.from_dict),
             ("party_2", QualityParty.from_dict),
         )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.polling_strategy_type import PollingStrategyType
@@ -149,8 +156,8 @@ class Queue(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("call_us_requirement", Authentication.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
             ("agents", list_of(QueueAgent.from_dict)),
             ("break_route", Route.from_dict),
             ("comfort_prompts", json_array),
@@ -158,11 +165,11 @@ class Queue(Model):
             ("holidays_route", Route.from_dict),
             ("managers", list_of(QueueManager.from_dict)),
             ("max_wait_time_skill_group_values", json_array),
-            ("notify_codes", list_of(QueueNotifyCode.parse)),
+            ("notify_codes", list_of(enum_of(QueueNotifyCode))),
             ("out_of_office_route", Route.from_dict),
-            ("polling_strategy", PollingStrategyType.parse),
-            ("recording", QueueRecording.parse),
+            ("polling_strategy", enum_of(PollingStrategyType)),
+            ("recording", enum_of(QueueRecording)),
             ("reset_queue_statistics_schedule", ResetQueueStatisticsSchedule.from_dict),
-            ("type_of_chat_ownership_type", TypeOfChatOwnershipType.parse),
-            ("vm_email_options", VMEmailOptionsType.parse),
+            ("type_of_chat_ownership_type", enum_of(TypeOfChatOwnershipType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
         )

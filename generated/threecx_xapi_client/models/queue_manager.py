@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.user_tag import UserTag
 
@@ -22,4 +27,4 @@ class QueueManager(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("tags", list_of(UserTag.parse)),)
+        return (("tags", list_of(enum_of(UserTag))),)

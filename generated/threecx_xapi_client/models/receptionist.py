@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
@@ -72,12 +78,12 @@ class Receptionist(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
             ("break_route", Route.from_dict),
             ("forwards", list_of(ReceptionistForward.from_dict)),
             ("holidays_route", Route.from_dict),
-            ("ivr_type", IVRType.parse),
+            ("ivr_type", enum_of(IVRType)),
             ("out_of_office_route", Route.from_dict),
-            ("timeout_forward_peer_type", PeerType.parse),
-            ("timeout_forward_type", IVRForwardType.parse),
+            ("timeout_forward_peer_type", enum_of(PeerType)),
+            ("timeout_forward_type", enum_of(IVRForwardType)),
         )

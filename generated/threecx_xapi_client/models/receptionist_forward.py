@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
@@ -28,6 +33,6 @@ class ReceptionistForward(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("forward_type", IVRForwardType.parse),
-            ("peer_type", PeerType.parse),
+            ("forward_type", enum_of(IVRForwardType)),
+            ("peer_type", enum_of(PeerType)),
         )

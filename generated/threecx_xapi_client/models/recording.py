@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.recording_call_type import RecordingCallType
 from ..odata import parse_datetime
@@ -74,7 +79,7 @@ class Recording(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("call_type", RecordingCallType.parse),
+            ("call_type", enum_of(RecordingCallType)),
             ("end_time", parse_datetime),
             ("start_time", parse_datetime),
         )

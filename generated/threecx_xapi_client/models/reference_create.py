@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model
+from threecx_xapi._models import (
+    Model,
+)
 
 if TYPE_CHECKING:
     pass

@@ -6,7 +6,14 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, parse_uuid
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    parse_uuid,
+)
 
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
@@ -77,8 +84,8 @@ class RefreshToken(Model):
             ("client_id", parse_uuid),
             ("created", parse_datetime),
             ("expires", parse_datetime),
-            ("login_type", GrantType.parse),
-            ("reason_revoked", RevokeReason.parse),
+            ("login_type", enum_of(GrantType)),
+            ("reason_revoked", enum_of(RevokeReason)),
             ("revoked", parse_datetime),
             ("scopes", json_array),
             ("used", parse_datetime),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
@@ -45,10 +49,10 @@ class RemotePostgreConfig(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("authenticate_mode", AuthenticateMode.parse),
+            ("authenticate_mode", enum_of(AuthenticateMode)),
             ("ca_certificate", ConcealedDataFile.from_dict),
             ("client_certificate", ConcealedDataFile.from_dict),
             ("client_private_key", ConcealedDataFile.from_dict),
             ("password", ConcealedPassword.from_dict),
-            ("server_trust_mode", ServerTrustMode.parse),
+            ("server_trust_mode", enum_of(ServerTrustMode)),
         )

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.event_log_type import EventLogType
 
@@ -24,5 +29,5 @@ class ReportLogEvent(Model):
     def _load_parsers() -> Parsers:
         return (
             ("params", json_array),
-            ("type_", EventLogType.parse),
+            ("type_", enum_of(EventLogType)),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
@@ -22,6 +26,6 @@ class ResetQueueStatisticsSchedule(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("day", DayOfWeek.parse),
-            ("frequency", ResetQueueStatisticsFrequency.parse),
+            ("day", enum_of(DayOfWeek)),
+            ("frequency", enum_of(ResetQueueStatisticsFrequency)),
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.strategy_type import StrategyType
@@ -82,13 +88,13 @@ class RingGroup(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("call_us_requirement", Authentication.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
             ("break_route", Route.from_dict),
             ("forward_no_answer", Destination.from_dict),
             ("holidays_route", Route.from_dict),
             ("members", list_of(RingGroupMember.from_dict)),
             ("out_of_office_route", Route.from_dict),
-            ("ring_strategy", StrategyType.parse),
-            ("vm_email_options", VMEmailOptionsType.parse),
+            ("ring_strategy", enum_of(StrategyType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
         )

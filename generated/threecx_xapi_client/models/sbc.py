@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
@@ -65,6 +69,6 @@ class Sbc(Model):
 
         return (
             ("connection", XSBCConnection.from_dict),
-            ("log_level", SbcLogLevel.parse),
-            ("security", Security.parse),
+            ("log_level", enum_of(SbcLogLevel)),
+            ("security", enum_of(Security)),
         )

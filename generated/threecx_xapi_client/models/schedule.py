@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.rule_hours_type import RuleHoursType
 
@@ -29,5 +34,5 @@ class Schedule(Model):
 
         return (
             ("periods", list_of(Period.from_dict)),
-            ("type_", RuleHoursType.parse),
+            ("type_", enum_of(RuleHoursType)),
         )

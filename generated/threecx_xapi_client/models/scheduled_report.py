@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
@@ -34,6 +39,6 @@ class ScheduledReport(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("report_type", ScheduledReportType.parse),
-            ("schedule_type", ReportScheduleType.parse),
+            ("report_type", enum_of(ScheduledReportType)),
+            ("schedule_type", enum_of(ReportScheduleType)),
         )

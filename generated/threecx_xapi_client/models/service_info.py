@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.service_status import ServiceStatus
 from ..odata import parse_datetime
@@ -39,5 +43,5 @@ class ServiceInfo(Model):
     def _load_parsers() -> Parsers:
         return (
             ("sample_time", parse_datetime),
-            ("status", ServiceStatus.parse),
+            ("status", enum_of(ServiceStatus)),
         )

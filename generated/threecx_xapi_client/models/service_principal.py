@@ -5,7 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.transcription_type import TranscriptionType
 from ..odata import parse_datetime
@@ -47,7 +53,7 @@ class ServicePrincipal(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
             ("last_used", parse_datetime),
             ("peers", list_of(Peer.from_dict)),
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.syslog_protocol import SyslogProtocol
 
@@ -34,5 +38,5 @@ class SyslogCustomRelayConfig(Model):
         return (
             ("client_certificate", ConcealedDataFile.from_dict),
             ("client_private_key", ConcealedDataFile.from_dict),
-            ("protocol", SyslogProtocol.parse),
+            ("protocol", enum_of(SyslogProtocol)),
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.syslog_integration_type import SyslogIntegrationType
 
@@ -32,5 +36,5 @@ class SyslogSettings(Model):
         return (
             ("category_config", SyslogCategoryConfig.from_dict),
             ("custom_relay_config", SyslogCustomRelayConfig.from_dict),
-            ("integration_type", SyslogIntegrationType.parse),
+            ("integration_type", enum_of(SyslogIntegrationType)),
         )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.remote_storage_status import RemoteStorageStatus
 
@@ -94,5 +98,5 @@ class SystemParameters(Model):
         return (
             ("enl_range", ENL.from_dict),
             ("license_", License.from_dict),
-            ("remote_storage_status", RemoteStorageStatus.parse),
+            ("remote_storage_status", enum_of(RemoteStorageStatus)),
         )

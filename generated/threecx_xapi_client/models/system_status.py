@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
@@ -133,6 +138,6 @@ class SystemStatus(Model):
             ("last_check_for_updates", parse_datetime),
             ("last_successful_update", parse_datetime),
             ("maintenance_expires_at", parse_datetime),
-            ("os", XOperatingSystemType.parse),
-            ("remote_storage_status", RemoteStorageStatus.parse),
+            ("os", enum_of(XOperatingSystemType)),
+            ("remote_storage_status", enum_of(RemoteStorageStatus)),
         )

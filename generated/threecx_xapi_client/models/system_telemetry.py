@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import Model, Parsers, one_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
 from ..odata import parse_datetime
@@ -36,6 +41,6 @@ class SystemTelemetry(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("cpu_usage", one_of((str, ReferenceNumeric.parse), keep_other=True)),
+            ("cpu_usage", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
             ("time", parse_datetime),
         )

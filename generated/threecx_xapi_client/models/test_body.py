@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.crm_test_mode import CrmTestMode
 
@@ -18,4 +22,4 @@ class TestBody(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("mode", CrmTestMode.parse),)
+        return (("mode", enum_of(CrmTestMode)),)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.direction_type import DirectionType
 from ..models.transcription_type import TranscriptionType
@@ -137,20 +144,20 @@ class Trunk(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
             ("auth_password", ConcealedPassword.from_dict),
             ("did_numbers", json_array),
-            ("direction", DirectionType.parse),
+            ("direction", enum_of(DirectionType)),
             ("emergency_geo_locations", list_of(EmergencyGeoTrunkLocation.from_dict)),
             ("gateway", Gateway.from_dict),
             ("in_cid_formatting", list_of(CIDFormatting.from_dict)),
-            ("ip_restriction", TypeOfIPRestriction.parse),
+            ("ip_restriction", enum_of(TypeOfIPRestriction)),
             ("messaging", TrunkMessaging.from_dict),
             ("out_cid_formatting", list_of(CIDFormatting.from_dict)),
             ("public_info_groups", json_array),
             ("receive_extensions", list_of(Peer.from_dict)),
             ("routing_rules", list_of(InboundRule.from_dict)),
-            ("tags", list_of(UserTag.parse)),
-            ("transport_restriction", TypeOfTransportRestriction.parse),
+            ("tags", list_of(enum_of(UserTag))),
+            ("transport_restriction", enum_of(TypeOfTransportRestriction)),
             ("trunk_reg_times", list_of(Variable.from_dict)),
         )

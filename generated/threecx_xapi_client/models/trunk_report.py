@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.analysis_code import AnalysisCode
 from ..models.info_level import InfoLevel
@@ -24,7 +29,7 @@ class TrunkReport(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("code", AnalysisCode.parse),
-            ("level", InfoLevel.parse),
+            ("code", enum_of(AnalysisCode)),
+            ("level", enum_of(InfoLevel)),
             ("params", json_array),
         )

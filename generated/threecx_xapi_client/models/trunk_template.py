@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
@@ -52,8 +59,8 @@ class TrunkTemplate(Model):
 
         return (
             ("countries", json_array),
-            ("editors", list_of(TrunkEditorType.parse)),
+            ("editors", list_of(enum_of(TrunkEditorType))),
             ("messaging_template", TrunkMessagingTemplate.from_dict),
             ("tags", json_array),
-            ("template_type", TemplateType.parse),
+            ("template_type", enum_of(TemplateType)),
         )

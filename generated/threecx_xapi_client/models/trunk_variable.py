@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.trunk_variable_type import TrunkVariableType
 
@@ -36,4 +40,4 @@ class TrunkVariable(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("option_type", TrunkVariableType.parse),)
+        return (("option_type", enum_of(TrunkVariableType)),)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from threecx_xapi._models import Model, Parsers, parse_uuid
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    parse_uuid,
+)
 
 from ..models.update_type import UpdateType
 
@@ -42,5 +47,5 @@ class UpdateItem(Model):
     def _load_parsers() -> Parsers:
         return (
             ("guid", parse_uuid),
-            ("update_type", UpdateType.parse),
+            ("update_type", enum_of(UpdateType)),
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
@@ -210,19 +216,19 @@ class User(Model):
 
         return (
             ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("call_us_requirement", Authentication.parse),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
             ("agent_settings", AgentSettings.from_dict),
             ("break_time", Schedule.from_dict),
             ("forwarding_exceptions", list_of(ExtensionRule.from_dict)),
             ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
             ("greetings", list_of(Greeting.from_dict)),
             ("hours", Schedule.from_dict),
-            ("office_hours_props", list_of(OfficeHoursBits.parse)),
+            ("office_hours_props", list_of(enum_of(OfficeHoursBits))),
             ("phones", list_of(Phone.from_dict)),
-            ("queue_status", QueueStatusType.parse),
-            ("srtp_mode", SRTPModeType.parse),
-            ("tags", list_of(UserTag.parse)),
-            ("vm_email_options", VMEmailOptionsType.parse),
-            ("vm_play_msg_date_time", VMPlayMsgDateTimeType.parse),
+            ("queue_status", enum_of(QueueStatusType)),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("tags", list_of(enum_of(UserTag))),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
         )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, list_of
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
@@ -48,7 +53,7 @@ class UserGroup(Model):
         return (
             ("group_rights", Rights.from_dict),
             ("rights", Rights.from_dict),
-            ("tags", list_of(UserTag.parse)),
-            ("transcription_mode", TranscriptionType.parse),
-            ("type_", PeerType.parse),
+            ("tags", list_of(enum_of(UserTag))),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("type_", enum_of(PeerType)),
         )

@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.type_of_user import TypeOfUser
 
@@ -22,4 +26,4 @@ class UsersRequestOptions(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_of_user", TypeOfUser.parse),)
+        return (("type_of_user", enum_of(TypeOfUser)),)

@@ -2,7 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.integration_sync_type import IntegrationSyncType
 
@@ -22,5 +27,5 @@ class UsersSyncConfiguration(Model):
     def _load_parsers() -> Parsers:
         return (
             ("selected_users", json_array),
-            ("sync_type", IntegrationSyncType.parse),
+            ("sync_type", enum_of(IntegrationSyncType)),
         )

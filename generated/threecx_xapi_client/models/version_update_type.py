@@ -2,7 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.update_type import UpdateType
 
@@ -16,4 +20,4 @@ class VersionUpdateType(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", UpdateType.parse),)
+        return (("type_", enum_of(UpdateType)),)

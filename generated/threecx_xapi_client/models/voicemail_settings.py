@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import Model, Parsers, entity_key
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.transcribe_engine import TranscribeEngine
 
@@ -62,7 +67,7 @@ class VoicemailSettings(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("transcribe_engine", TranscribeEngine.parse),
+            ("transcribe_engine", enum_of(TranscribeEngine)),
             ("transcribe_key_grok", ConcealedPassword.from_dict),
             ("transcribe_secret_key", ConcealedPassword.from_dict),
         )

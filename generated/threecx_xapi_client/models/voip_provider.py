@@ -2,7 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import Model, Parsers, entity_key, json_array
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+)
 
 from ..models.template_type import TemplateType
 
@@ -24,5 +30,5 @@ class VoipProvider(Model):
     def _load_parsers() -> Parsers:
         return (
             ("countries", json_array),
-            ("type_", TemplateType.parse),
+            ("type_", enum_of(TemplateType)),
         )
