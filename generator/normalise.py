@@ -360,7 +360,7 @@ def component_titles(doc: Document) -> RuleReport:
     return report
 
 
-_SECRET_NAME = re.compile(r"(Password|Secret|PIN|PinNumber|ApiKey|APIKey|PrivateKey|LicenseKey)$|^Token$")
+_SECRET_NAME = re.compile(r"(Password|Secret|PIN|Pin|PinNumber|ApiKey|APIKey|PrivateKey|LicenseKey)$|^Token$")
 _CONCEALED_PAYLOAD = {"ConcealedPassword": "Value", "ConcealedDataFile": "Contents"}
 
 
@@ -393,9 +393,9 @@ def secret_fields(doc: Document) -> RuleReport:
             props = node.get("properties")
             if isinstance(props, dict):
                 objects.append((where, node))
-                for name, prop in props.items():
+                for name, prop in list(props.items()):
                     if isinstance(prop, dict) and _is_secret(where, name, prop):
-                        prop["x-threecx-secret"] = True
+                        props[name] = {**prop, "x-threecx-secret": True}  # a copy: YAML aliases share nodes
                         report.touch(where or "inline")
             stack.extend((where, value) for value in node.values())
         elif isinstance(node, list):

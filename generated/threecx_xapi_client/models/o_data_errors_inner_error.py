@@ -8,6 +8,6 @@ from threecx_xapi._models import (
 
 
 class ODataErrorsInnerError(Model):
-    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f8b67e398d0>"""
+    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f4cb5b46290>"""
 
     _wire_names = {}
