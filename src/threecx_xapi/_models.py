@@ -141,14 +141,14 @@ class Model:
         extra: dict[str, Any] | None = None
         keys = tuple(src_dict)
         if keys == cls._last_keys:  # the PBX sends its keys in one order: rename them by position
-            values = dict(zip(cls._last_names, src_dict.values()))
+            values = dict(zip(cls._last_names, src_dict.values(), strict=True))
         else:
             try:
                 names = tuple(map(cls._wire_names.__getitem__, keys))
             except KeyError:
                 values, extra = cls._split_unknown(src_dict)
             else:
-                values = dict(zip(names, src_dict.values()))
+                values = dict(zip(names, src_dict.values(), strict=True))
                 cls._last_keys, cls._last_names = keys, names
         if cls._required:
             cls._check_required(src_dict)
@@ -199,12 +199,11 @@ class Model:
     @property
     def additional_properties(self) -> dict[str, Any]:
         """Keys this client does not know (a newer PBX sent them), by wire name; sent back by ``to_dict()``."""
-        try:
-            return self._additional
-        except AttributeError:
-            extra: dict[str, Any] = {}
+        extra: dict[str, Any] | None = getattr(self, "_additional", None)
+        if extra is None:
+            extra = {}
             _set(self, "_additional", extra)
-            return extra
+        return extra
 
     @additional_properties.setter
     def additional_properties(self, value: dict[str, Any]) -> None:
@@ -226,10 +225,12 @@ class Model:
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._python_names and not name.startswith("_"):
-            raise AttributeError(f"{type(self).__name__} has no field {name!r}")
-        _set(self, name, value)
+    if not TYPE_CHECKING:  # declared, it would tell type checkers that any attribute may be set
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name not in self._python_names and not name.startswith("_"):
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+            _set(self, name, value)
 
     # --- writing ------------------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    import threecx_xapi_client.models as models  # noqa: PLC0415 - on first use: 745 modules
+    import threecx_xapi_client.models as models  # on first use: 745 modules
 
     if name not in models.__all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    import threecx_xapi_client.models as models  # noqa: PLC0415
+    import threecx_xapi_client.models as models
 
     return sorted({*globals(), *models.__all__})
 

@@ -229,4 +229,3 @@ def test_mypy_catches_wrong_field_names_types_and_missing_narrowing(tmp_path: Pa
     assert 'Incompatible types in assignment (expression has type "str | None", variable has type "str")' in (
         result.stdout
     )
-

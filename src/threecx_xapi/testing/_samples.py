@@ -182,32 +182,22 @@ def sample_string(name: str, fmt: str | None, rng: random.Random) -> str:
 def model_descriptor(module_name: str, model: str) -> dict[str, Any]:
     """An object descriptor for a generated model whose schema is not in ``schemas.json`` (inline ``value``s).
 
-    Read from the model's type hints: ``bool``, ``int``, ``str``, ``float`` and ``list[...]`` of them.
+    Read from the model's wire names and type hints: ``bool``, ``int``, ``str``, ``float`` and ``list[...]``
+    of them; a field whose hint names another model is left out.
     """
     module = importlib.import_module(module_name)
     cls = getattr(module, model)
-    known: frozenset[str] = getattr(module, "_KNOWN_KEYS", frozenset())
-    hints = typing.get_type_hints(cls)
+    wire_names: Mapping[str, str] = getattr(cls, "_wire_names", {})
     properties: dict[str, Any] = {}
-    for python_name, hint in hints.items():
-        if python_name == "additional_properties":
-            continue
-        wire = _wire_name(python_name, known)
-        if wire is None:
+    for wire, python_name in wire_names.items():
+        try:
+            hint = eval(cls.__annotations__[python_name], vars(module))  # our own generated annotations
+        except (KeyError, NameError):
             continue
         descriptor = _hint_descriptor(hint)
         if descriptor is not None:
             properties[wire] = descriptor
     return {"type": "object", "properties": properties}
-
-
-def _wire_name(python_name: str, known: frozenset[str]) -> str | None:
-    if python_name in known:
-        return python_name
-    odata = {"odata_count": "@odata.count", "odata_context": "@odata.context", "odata_next_link": "@odata.nextLink"}
-    if odata.get(python_name) in known:
-        return odata[python_name]
-    return None
 
 
 def _hint_descriptor(hint: Any) -> dict[str, Any] | None:
