@@ -6,8 +6,8 @@ document so that a stock generator handles it, or annotates it with ``x-threecx-
 registry and templates read. A rule with nothing to do in a document reports zero and changes nothing.
 
 The rules live by subject: ``parameters`` (path parameters and their OData literals), ``values`` (value
-types), ``responses`` (collections, shared responses, downloads) and ``naming`` (operation ids and model
-names). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing
+types), ``responses`` (collections, shared responses, downloads), ``naming`` (operation ids and model
+names) and ``secrets`` (which fields model reprs hide). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing
 on a current one: quoted path templates, enums of ``$select`` values, plain collection objects, ``number``
 for whole numbers, ``anyOf`` nullable references, shared inline responses and request bodies, titles
 that clash.
@@ -33,6 +33,7 @@ from .responses import (
     shared_request_bodies,
     shared_response_components,
 )
+from .secrets import secret_fields
 from .values import integer_numbers, nullable_references
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "request_body_titles",
     "resolve",
     "schema_namespace",
+    "secret_fields",
     "shared_collection_responses",
     "shared_request_bodies",
     "shared_response_components",
@@ -84,6 +86,7 @@ RULES: tuple[Rule, ...] = (
     Rule("shared collection responses", "operations", shared_collection_responses),
     Rule("schema namespace", "schemas", schema_namespace),
     Rule("component titles", "schemas", component_titles),
+    Rule("secret fields", "schemas", secret_fields),
     Rule("inline title clashes", "operations or components", inline_title_clashes),
 )
 

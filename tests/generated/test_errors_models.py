@@ -16,7 +16,6 @@ from threecx_xapi_client.models.get_directory_info_body import GetDirectoryInfoB
 from threecx_xapi_client.models.queue_status_type import QueueStatusType
 from threecx_xapi_client.models.user import User
 from threecx_xapi_client.models.user_collection_response import UserCollectionResponse
-from threecx_xapi_client.types import UNSET, Unset
 
 BASE = "https://pbx.example.com/xapi/v1"
 
@@ -198,11 +197,13 @@ def test_unknown_value_in_a_non_nullable_enum_and_through_the_wire() -> None:
 # --- models -----------------------------------------------------------------------------------------------
 
 
-def test_missing_keys_are_unset() -> None:
-    user = User.from_dict({})
-    assert isinstance(user.first_name, Unset)
-    assert user.queue_status is UNSET
-    assert user.to_dict() == {}
+def test_missing_and_null_both_read_none_and_fields_set_tells_them_apart() -> None:
+    user = User.from_dict({"FirstName": None})
+    assert user.first_name is None
+    assert user.queue_status is None
+    assert user.fields_set == frozenset({"first_name"})
+    assert user.to_dict() == {"FirstName": None}
+    assert User.from_dict({}).to_dict() == {}
 
 
 def test_full_round_trip_and_unknown_keys_kept() -> None:
@@ -272,7 +273,8 @@ def test_collection_exposes_items_count_context_and_next_link() -> None:
     assert isinstance(page, UserCollectionResponse)
     assert isinstance(page.value, list)
     assert [type(u) for u in page.value] == [User, User]
-    assert [(u.id, u.number) for u in page.value] == [(1, "100"), (2, UNSET)]
+    assert [(u.id, u.number) for u in page.value] == [(1, "100"), (2, None)]
+    assert [u.fields_set for u in page.value] == [{"id", "number"}, {"id"}]
     assert page.odata_count == 12
     assert page.odata_context == "https://pbx.example.com/xapi/v1/$metadata#Users"
     assert page.odata_next_link == "https://pbx.example.com/xapi/v1/Users?$skip=2"
@@ -285,6 +287,7 @@ def test_collection_without_count_or_links() -> None:
     page = export_extensions.sync(client=client)
     assert isinstance(page, UserCollectionResponse)
     assert page.value == []
-    assert page.odata_count is UNSET
-    assert page.odata_context is UNSET
-    assert page.odata_next_link is UNSET
+    assert page.odata_count is None
+    assert page.odata_context is None
+    assert page.odata_next_link is None
+    assert page.fields_set == {"value"}

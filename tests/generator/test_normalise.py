@@ -30,6 +30,7 @@ from generator.normalise import (
     request_body_titles,
     resolve,
     schema_namespace,
+    secret_fields,
     shared_collection_responses,
 )
 from generator.yaml12 import load_yaml
@@ -137,6 +138,7 @@ def test_rules_are_registered_in_pipeline_order() -> None:
         "shared collection responses",
         "schema namespace",
         "component titles",
+        "secret fields",
         "inline title clashes",
     ]
     assert len({rule.apply for rule in RULES}) == len(RULES)
@@ -181,6 +183,7 @@ def test_normalise_applies_every_rule_in_order() -> None:
         "shared collection responses": 0,
         "schema namespace": 1,
         "component titles": 1,
+        "secret fields": 0,
     }
     assert doc["components"]["schemas"] == {"User": {"type": "object"}}
 
@@ -607,6 +610,79 @@ def test_component_titles() -> None:
     assert (report.count, report.where) == (2, {"UserCollectionResponse", "Pbx.Group"})
 
 
+def test_secret_fields_marks_secret_strings_and_lists_them_per_schema() -> None:
+    string = {"type": "string", "nullable": True}
+    concealed = {"allOf": [{"$ref": SCHEMAS + "ConcealedPassword"}], "nullable": True}
+    doc = document(
+        {
+            "/Users/Pbx.SetPin": {
+                "post": operation(
+                    "SetPin",
+                    requestBody=json_body({"type": "object", "properties": {"Pin": dict(string), "Comment": string}}),
+                )
+            }
+        },
+        {
+            "Pbx.DN": {"type": "object", "properties": {"Number": string, "AuthPassword": dict(string)}},
+            "User": {
+                "allOf": [
+                    {"$ref": SCHEMAS + "Pbx.DN"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "VMPIN": dict(string),
+                            "AccessPassword": dict(string),
+                            "AuthID": dict(string),  # a user name, not a secret
+                            "PinProtected": {"type": "boolean"},
+                            "PinProtectTimeout": {"type": "integer"},
+                        },
+                    },
+                ]
+            },
+            "RegenerateOptions": {"type": "object", "properties": {"DeskphonePassword": {"type": "boolean"}}},
+            "Trunk": {"type": "object", "properties": {"AuthPassword": concealed, "Secret": dict(string)}},
+            "ConcealedPassword": {"type": "object", "properties": {"Concealed": {"type": "boolean"}, "Value": string}},
+            "Pbx.ConcealedDataFile": {"type": "object", "properties": {"Name": string, "Contents": dict(string)}},
+            "Page": {"type": "object", "properties": {"NextPageToken": string, "Key": {"type": "string"}}},
+            "RefreshToken": {"type": "object", "properties": {"Token": {"type": "string"}}},
+            "Settings": {"type": "object", "properties": {"ApiKey": dict(string), "LicenseKey": dict(string)}},
+        },
+    )
+    report = secret_fields(doc)
+    schemas = doc["components"]["schemas"]
+    listed = {name: schema.get("x-threecx-secret-fields") for name, schema in schemas.items()}
+    assert listed == {
+        "Pbx.DN": ["AuthPassword"],
+        "User": ["AccessPassword", "AuthPassword", "VMPIN"],  # inherited through allOf included
+        "RegenerateOptions": None,  # booleans that ask to regenerate a password are not secrets
+        "Trunk": ["Secret"],  # the concealed object's own Value is the secret, listed there
+        "ConcealedPassword": ["Value"],
+        "Pbx.ConcealedDataFile": ["Contents"],
+        "Page": None,
+        "RefreshToken": ["Token"],
+        "Settings": ["ApiKey", "LicenseKey"],
+    }
+    own = schemas["User"]["allOf"][1]["properties"]
+    assert own["VMPIN"] == {"type": "string", "nullable": True, "x-threecx-secret": True}
+    assert "x-threecx-secret" not in own["AuthID"] and "x-threecx-secret" not in own["PinProtected"]
+    assert "x-threecx-secret" not in schemas["Trunk"]["properties"]["AuthPassword"]
+    body = doc["paths"]["/Users/Pbx.SetPin"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["Pin"]["x-threecx-secret"] is True
+    assert body["x-threecx-secret-fields"] == ["Pin"]
+    assert body["properties"]["Comment"] == string
+    assert report.count == 10
+    assert report.where == {
+        "inline",
+        "Pbx.DN",
+        "User",
+        "Trunk",
+        "ConcealedPassword",
+        "Pbx.ConcealedDataFile",
+        "RefreshToken",
+        "Settings",
+    }
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_rule_is_a_no_op_when_it_has_nothing_to_do(rule: Rule) -> None:
     doc = minimal_document()
@@ -738,11 +814,21 @@ def independent_counts(raw: dict[str, Any]) -> dict[str, tuple[int, int]]:
 
     _count_older_shapes(raw, touch)
     all_schemas = {**schemas, **created}
+    secret_names = ("Password", "Secret", "PIN", "Pin", "PinNumber", "ApiKey", "APIKey", "PrivateKey", "LicenseKey")
+    concealed = {"ConcealedPassword": "Value", "ConcealedDataFile": "Contents"}
     for name in all_schemas:
         if name.startswith("Pbx.") and name.removeprefix("Pbx.") not in all_schemas:
             touch("schema namespace", name)
         if "title" in all_schemas[name]:
             touch("component titles", name)
+        short = name.removeprefix("Pbx.") if name.removeprefix("Pbx.") not in all_schemas else name
+        parts = [all_schemas[name], *[p for p in all_schemas[name].get("allOf", []) if "$ref" not in p]]
+        for part in parts:
+            for prop_name, prop in part.get("properties", {}).items():
+                if prop.get("type") != "string" or prop.get("format") in ("uuid", "date-time", "date"):
+                    continue
+                if prop_name.endswith(secret_names) or prop_name == "Token" or concealed.get(short) == prop_name:
+                    touch("secret fields", short)
     return {rule: (count, len(where)) for rule, (count, where) in tally.items()}
 
 
@@ -818,6 +904,7 @@ def test_real_document_rule_counts_match_independent_counts(real) -> None:
             "shared collection responses": (93, 93),
             "schema namespace": (606, 606),
             "component titles": (581, 581),
+            "secret fields": (20, 16),
         }
 
 
