@@ -7,10 +7,10 @@ registry and templates read. A rule with nothing to do in a document reports zer
 
 The rules live by subject: ``parameters`` (path parameters and their OData literals), ``values`` (value
 types), ``responses`` (collections, shared responses, downloads), ``naming`` (operation ids and model
-names) and ``secrets`` (which fields model reprs hide). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing
-on a current one: quoted path templates, enums of ``$select`` values, plain collection objects, ``number``
-for whole numbers, ``anyOf`` nullable references, shared inline responses and request bodies, titles
-that clash.
+names) and ``secrets`` (which fields model reprs hide). Several exist for older documents (OpenAPI
+3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing on a current one: quoted path templates, enums of
+``$select`` values, plain collection objects, ``number`` for whole numbers, ``anyOf`` nullable references,
+shared inline responses and request bodies, titles that clash.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from threecx_xapi_client import registry
 
 from threecx_xapi import APIConnectionError, NotFoundError, RateLimitError
+from threecx_xapi import _registry as registry
 from threecx_xapi import cli as cli_package
 from threecx_xapi._bodies import BodyError
 from threecx_xapi.cli._app import cli

@@ -17,9 +17,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from threecx_xapi_client.types import File
 
-from threecx_xapi import XAPI
+from threecx_xapi import XAPI, File
 from threecx_xapi.cli._output import to_wire
 from threecx_xapi.testing import XAPITestServer
 

@@ -44,7 +44,7 @@ METHODS = ("get", "put", "post", "patch", "delete")
 # --------------------------------------------------------------------------------------------------- builders
 
 
-def document(paths: dict[str, Any] | None = None, schemas: dict[str, Any] | None = None, **components: Any) -> dict:
+def document(paths: dict[str, Any] | None = None, schemas: dict[str, Any] | None = None, **components: Any) -> dict[str, Any]:
     return {
         "openapi": "3.0.4",
         "info": {"title": "XAPI", "version": "1.0.0"},
@@ -112,7 +112,8 @@ def minimal_document() -> dict[str, Any]:
 
 
 def params_of(doc: dict[str, Any], path: str, method: str = "get") -> list[dict[str, Any]]:
-    return doc["paths"][path][method]["parameters"]
+    params: list[dict[str, Any]] = doc["paths"][path][method]["parameters"]
+    return params
 
 
 # ---------------------------------------------------------------------------------------------- the registry of rules
@@ -458,7 +459,8 @@ def test_request_body_titles() -> None:
     report = request_body_titles(doc)
 
     def body_schema(path: str, method: str = "post") -> dict[str, Any]:
-        return doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        schema: dict[str, Any] = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        return schema
 
     assert body_schema("/Users/Pbx.BulkDelete") == {**inline, "title": "BulkDeleteBody"}
     assert body_schema("/Users/Pbx.Titled") == {**inline, "title": "TitledBody"}
@@ -507,7 +509,8 @@ def test_shared_collection_responses_reuses_or_creates_components() -> None:
     report = shared_collection_responses(doc)
 
     def response_schema(path: str) -> dict[str, Any]:
-        return doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        schema: dict[str, Any] = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        return schema
 
     # an existing identical component is reused, nothing new is added for it
     assert response_schema("/Users/Pbx.Find()") == {"$ref": SCHEMAS + "Pbx.UserCollectionResponse"}
@@ -695,8 +698,11 @@ def test_rule_is_a_no_op_when_it_has_nothing_to_do(rule: Rule) -> None:
 # --------------------------------------------------------------------------------------------------- real documents
 
 
+RealDocument = tuple[str, dict[str, Any], dict[str, Any], dict[str, RuleReport]]
+
+
 @pytest.fixture(scope="module", params=["20.0.10", "20.0.9"])
-def real(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, RuleReport]]:
+def real(request: pytest.FixtureRequest) -> RealDocument:
     """(version, raw document, normalised document, reports by rule name)."""
     spec = SPEC_DIR / f"xapi-{request.param}.yaml"
     if not spec.is_file():
@@ -876,7 +882,7 @@ def _count_older_shapes(raw: dict[str, Any], touch: Callable[[str, str], None]) 
                     touch("nullable references", owner)
 
 
-def test_real_document_rule_counts_match_independent_counts(real) -> None:
+def test_real_document_rule_counts_match_independent_counts(real: RealDocument) -> None:
     version, raw, _, reports = real
     expected = independent_counts(raw)
     actual = {name: (report.count, len(report.where)) for name, report in reports.items()}
@@ -908,7 +914,7 @@ def test_real_document_rule_counts_match_independent_counts(real) -> None:
         }
 
 
-def test_real_document_path_params_annotated(real) -> None:
+def test_real_document_path_params_annotated(real: RealDocument) -> None:
     _, raw, doc, _ = real
     raw_ops = {(path, method): op for path, method, op in _operations(raw)}
     seen = 0
@@ -930,7 +936,7 @@ def test_real_document_path_params_annotated(real) -> None:
     assert seen > 400
 
 
-def test_real_document_role_totals(real) -> None:
+def test_real_document_role_totals(real: RealDocument) -> None:
     version, _, doc, _ = real
     roles: dict[str, int] = {}
     for _, _, op in iter_operations(doc):
@@ -943,7 +949,7 @@ def test_real_document_role_totals(real) -> None:
     assert set(roles) <= {"key", "alternate-key", "function", "segment"}
 
 
-def test_real_document_refs_all_resolve_and_namespace_is_gone(real) -> None:
+def test_real_document_refs_all_resolve_and_namespace_is_gone(real: RealDocument) -> None:
     _, _, doc, _ = real
     refs: list[str] = []
     stack: list[Any] = [doc]
@@ -964,7 +970,7 @@ def test_real_document_refs_all_resolve_and_namespace_is_gone(real) -> None:
     assert not any("title" in schema for schema in doc["components"]["schemas"].values())
 
 
-def test_real_document_normalise_is_idempotent(real) -> None:
+def test_real_document_normalise_is_idempotent(real: RealDocument) -> None:
     _, _, doc, _ = real
     again = copy.deepcopy(doc)
     normalise(again)

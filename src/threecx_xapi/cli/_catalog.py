@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from threecx_xapi_client import registry
+from threecx_xapi import _registry as registry
 
 __all__ = ["Entry", "kebab", "operations_of", "resources"]
 
@@ -41,7 +41,7 @@ def _index() -> dict[str, dict[str, Entry]]:
     index: dict[str, dict[str, Entry]] = {}
     for record in registry.operations():
         resource = str(record["module"]).split(".")[2]
-        entry = Entry(resource, str(record["function"]), record)
+        entry = Entry(resource, str(record["function"]), dict(record))
         index.setdefault(kebab(resource), {})[entry.command] = entry
     return index
 

@@ -142,7 +142,7 @@ def action_arguments(
     """The keyword arguments of an action (``retreive_peers_by_numbers``) and any fields without one.
 
     ``options`` holds the values of the action's own options by Python name. Everything is checked by the
-    SDK's ``build_body`` first; the checked values are returned by Python name, ready for the SDK method.
+    SDK's ``request_body`` first; the checked values are returned by Python name, ready for the SDK method.
     """
     if data is not None and not isinstance(data, dict):
         raise CommandError("--data must be a JSON object of the action's parameters", USAGE)
@@ -158,7 +158,7 @@ def action_arguments(
             if declared_prop["name"] in given or python_name in given:
                 raise CommandError(f"{declared_prop['name']} is given twice (by option and in --data/--set)", USAGE)
             given[python_name] = _typed(text, declared_prop["schema"])
-    wire = _bodies.build_body(spec, given)
+    wire = _bodies.request_body(_bodies.body_spec(spec), given) or {}
     kwargs: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, value in wire.items():
