@@ -235,7 +235,7 @@ def _sdk_request(call: Any) -> httpx.Request:
 
     def keep(request: httpx.Request) -> httpx.Response:
         kept.append(request)
-        return httpx.Response(204)
+        return httpx.Response(200, json={"value": []}) if request.method == "GET" else httpx.Response(204)
 
     with httpx.Client(transport=httpx.MockTransport(keep)) as http:
         call(XAPI("https://pbx.example.com:5001", token="t", http_client=http))

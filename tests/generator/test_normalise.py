@@ -44,7 +44,9 @@ METHODS = ("get", "put", "post", "patch", "delete")
 # --------------------------------------------------------------------------------------------------- builders
 
 
-def document(paths: dict[str, Any] | None = None, schemas: dict[str, Any] | None = None, **components: Any) -> dict[str, Any]:
+def document(
+    paths: dict[str, Any] | None = None, schemas: dict[str, Any] | None = None, **components: Any
+) -> dict[str, Any]:
     return {
         "openapi": "3.0.4",
         "info": {"title": "XAPI", "version": "1.0.0"},
