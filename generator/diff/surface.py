@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fetch import DocumentError
-from ..normalise import Document, iter_operations
+from ..normalise import Document, iter_operations, resolve
 from .naming import (
     ODATA_ARGUMENTS,
     attribute_name,
@@ -196,19 +196,14 @@ def _is_object(node: dict[str, Any]) -> bool:
 
 
 def _resolve(doc: Document, node: object) -> dict[str, Any]:
-    for _ in range(33):
-        if not isinstance(node, dict):
-            return {}
-        ref = node.get("$ref")
-        if ref is None:
-            return node
-        target: Any = doc
-        for part in str(ref).removeprefix("#/").split("/"):
-            if not isinstance(target, dict) or part not in target:
-                raise SpecDiffError(f"dangling $ref {ref!r}")
-            target = target[part]
-        node = target
-    raise SpecDiffError("$ref cycle")
+    """The generator's one ``$ref`` resolver, with a dangling or cyclic reference reported as a diff error."""
+    if not isinstance(node, dict):
+        return {}
+    try:
+        target = resolve(doc, node)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SpecDiffError(f"cannot follow $ref {node.get('$ref')!r}: {exc}") from None
+    return target if isinstance(target, dict) else {}
 
 
 def _json_schema(doc: Document, holder: object) -> dict[str, Any] | None:
