@@ -233,3 +233,14 @@ def test_api_dry_run_shows_the_request_with_its_body() -> None:
     assert head.splitlines()[0] == "POST https://pbx.example.com:5001/xapi/v1/Users"
     assert "authorization: Bearer ***" in head.splitlines()
     assert body == '{"Number":"300"}\n'
+
+
+def test_a_table_for_a_terminal_json_for_a_pipe() -> None:
+    from threecx_xapi.cli._output import default_format
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert default_format(Terminal()) == "table"
+    assert default_format(io.StringIO()) == "json"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import stat
+import sys
 
 import pytest
 
@@ -91,3 +93,33 @@ def test_store_rejects_odd_names(tmp_path: pytest.TempPathFactory) -> None:
         ).count("s3")
         == 0
     )
+
+
+def test_add_prompts_for_the_secret_on_a_terminal_without_echo(shell: Shell) -> None:
+    """On a terminal, the secret is asked for with a hidden prompt: saved, and never shown on the screen."""
+    argv = [sys.executable, "-m", "threecx_xapi", "profile", "add", "pbx", "--url", "https://pbx.example.com",
+            "--client-id", "id"]  # fmt: skip
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the pty is its controlling terminal
+        os.chdir(shell.folder)
+        os.execve(sys.executable, argv, shell.env)
+    screen = b""
+    try:
+        while b"Client secret" not in screen:
+            screen += os.read(terminal, 1024)
+        os.write(terminal, b"typed-s3cret\n")
+        while True:
+            try:
+                chunk = os.read(terminal, 1024)
+            except OSError:  # the child exited and closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 0, screen
+    assert b"typed-s3cret" not in screen
+    saved = json.loads((shell.folder / "config" / "profiles.json").read_text())
+    assert saved["profiles"]["pbx"]["client_secret"] == "typed-s3cret"

@@ -337,7 +337,7 @@ def test_api_escape_hatch(pbx_shell: Shell, server: XAPITestServer) -> None:
 
 
 def test_all_prints_each_page_before_asking_for_the_next(pbx_shell: Shell, server: XAPITestServer) -> None:
-    server.faults.set_latency(0.5, path="$skip=")  # every page after the first takes half a second
+    server.faults.set_latency(1.5, path="$skip=")  # every page after the first takes 1.5 s: a generous margin
     argv = [sys.executable, "-m", "threecx_xapi", "users", "list-user", "--all", "--top", "25", "--select", "Id"]
     with subprocess.Popen(
         [*argv, "-f", "jsonl"], cwd=pbx_shell.folder, env=pbx_shell.env, stdout=subprocess.PIPE, text=True

@@ -83,7 +83,7 @@ class _Root(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name == "api":
-            from ._requests import api_command
+            from ._api import api_command
 
             return api_command
         if cmd_name == "profile":

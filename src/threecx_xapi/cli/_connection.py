@@ -18,7 +18,7 @@ import ssl
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -28,7 +28,7 @@ from threecx_xapi._client import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL
 from ._errors import USAGE, CommandError
 from ._profiles import PROFILE_ENV, default_store
 
-__all__ = ["DRY_RUN_TOKEN", "Connection", "DryRunRequest", "blank_headers", "open_client"]
+__all__ = ["DRY_RUN_TOKEN", "Connection", "DryRunRequest", "blank_headers", "open_client", "print_request"]
 
 DRY_RUN_TOKEN = "dry-run-placeholder-token"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
@@ -92,6 +92,17 @@ def blank_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
             value = f"{scheme} ***".strip()
         lines.append((name, value))
     return lines
+
+
+def print_request(request: httpx.Request, out: TextIO) -> None:
+    """The request line, its headers (credentials blanked), a blank line and the body exactly as it would go."""
+    lines = [f"{request.method} {request.url}"]
+    lines += [f"{name}: {value}" for name, value in blank_headers(request.headers)]
+    body = request.content
+    text = "\n".join(lines) + "\n"
+    if body:
+        text += "\n" + body.decode("utf-8", errors="replace") + "\n"
+    out.write(text)
 
 
 def _token_store_options(connection: Connection) -> dict[str, Any]:

@@ -19,12 +19,11 @@ from typing import Any
 import click
 
 from ._catalog import Entry, kebab
-from ._connection import Connection, DryRunRequest, open_client
+from ._connection import Connection, DryRunRequest, open_client, print_request
 from ._errors import CommandError
 from ._files import save
 from ._input import ParamType, action_arguments, entity_body, literal_type, read_data
 from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
-from ._requests import print_request
 
 __all__ = ["ALL_PAGE_SIZE", "build_command"]
 

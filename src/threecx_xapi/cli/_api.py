@@ -1,39 +1,26 @@
-"""``threecx-xapi api METHOD PATH``: any request under ``/xapi/v1``, with the SDK's auth and retries; and
-how a request is shown by ``--dry-run`` (secrets blanked).
-"""
+"""``threecx-xapi api METHOD PATH``: any request under ``/xapi/v1``, with the SDK's auth and retries."""
 
 from __future__ import annotations
 
 import email.message
 import io
 import sys
-from typing import Any, TextIO
+from typing import Any
 
 import click
 import httpx
 
 from threecx_xapi import status_error_from_response
 
-from ._connection import Connection, DryRunRequest, blank_headers, open_client
+from ._connection import Connection, DryRunRequest, open_client, print_request
 from ._errors import USAGE, CommandError
 from ._files import save
 from ._input import read_data
 from ._output import FORMATS, Printer, default_format, odata_collection
 
-__all__ = ["api_command", "print_request"]
+__all__ = ["api_command"]
 
 _METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
-
-
-def print_request(request: httpx.Request, out: TextIO) -> None:
-    """The request line, its headers (credentials blanked), a blank line and the body exactly as it would go."""
-    lines = [f"{request.method} {request.url}"]
-    lines += [f"{name}: {value}" for name, value in blank_headers(request.headers)]
-    body = request.content
-    text = "\n".join(lines) + "\n"
-    if body:
-        text += "\n" + body.decode("utf-8", errors="replace") + "\n"
-    out.write(text)
 
 
 def _relative(path: str) -> str:
