@@ -28,6 +28,7 @@ def server_env(server: XAPITestServer) -> dict[str, str]:
         "THREECX_XAPI_URL": server.url,
         "THREECX_XAPI_CLIENT_ID": server.client_id,
         "THREECX_XAPI_CLIENT_SECRET": server.client_secret,
+        "THREECX_XAPI_TOKEN_STORE": "0",  # in process: no token files in the user's cache (a Shell has its own)
     }
 
 
@@ -48,6 +49,7 @@ class Shell:
         }
         self.env["THREECX_XAPI_CONFIG_DIR"] = str(folder / "config")
         self.env.update(env)
+        self.env["THREECX_XAPI_TOKEN_STORE"] = str(folder / "tokens")
 
     def __call__(
         self, *argv: str, stdin: str | None = None, env: Mapping[str, str] | None = None

@@ -392,3 +392,14 @@ def test_output_takes_a_json_answer_too(pbx_shell: Shell, server: XAPITestServer
     assert done.stdout == ""
     assert done.stderr == "wrote the answer (json) to calls.json\n"
     assert json.loads((pbx_shell.folder / "calls.json").read_text()) == [{"SrcCallerNumber": "100"}]
+
+
+def test_commands_share_one_token_through_the_store(pbx_shell: Shell, server: XAPITestServer) -> None:
+    for _ in range(3):
+        done = pbx_shell("users", "list-user", "--top", "1", "--format", "json")
+        assert done.returncode == 0, done.stderr
+    token_requests = [r for r in server.requests if r.path.split("?", 1)[0].endswith("/connect/token")]
+    assert len(token_requests) == 1  # three processes, one token: none revoked another's
+    stored = sorted((pbx_shell.folder / "tokens").glob("*.json"))
+    assert len(stored) == 1 and server.client_secret.encode() not in stored[0].read_bytes()
+    assert stored[0].stat().st_mode & 0o077 == 0  # owner-only

@@ -34,6 +34,9 @@ DRY_RUN_TOKEN = "dry-run-placeholder-token"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 
+ENV_TOKEN_STORE = "THREECX_XAPI_TOKEN_STORE"
+
+
 @dataclass(frozen=True)
 class Connection:
     """The global options: where to connect, with which credentials, and how."""
@@ -106,14 +109,17 @@ def print_request(request: httpx.Request, out: TextIO) -> None:
 
 
 def _token_store_options(connection: Connection) -> dict[str, Any]:
-    """TOKEN STORE: the one place a cross-process token store is passed to ``XAPI``.
+    """The one place the cross-process token store is passed to ``XAPI``: on unless the environment says off.
 
-    The client is gaining an opt-in store that shares one token between processes with the same client id
-    (the PBX keeps one live token per principal, so two commands would otherwise revoke each other's). When
-    ``XAPI`` accepts it, return its keyword here (for example ``{"token_store": <store for connection>}``);
-    every command, ``api`` included, builds its client through :func:`open_client` and picks it up.
+    The PBX keeps one live token per principal, so two commands (or a command and a service) with the same
+    client id would otherwise revoke each other's token. The store is a file per PBX and client id in the
+    user's cache directory (owner-only, locked), holding only the token and its expiry.
+    ``THREECX_XAPI_TOKEN_STORE=0`` turns it off; a directory path puts it there.
     """
-    return {}
+    setting = os.environ.get(ENV_TOKEN_STORE, "").strip()
+    if setting.lower() in ("0", "false", "no", "off"):
+        return {}
+    return {"token_store": setting if setting and setting.lower() not in ("1", "true", "yes", "on") else True}
 
 
 def _debug_hooks() -> dict[str, list[Any]]:
