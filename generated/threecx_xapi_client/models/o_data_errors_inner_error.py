@@ -8,6 +8,6 @@ from threecx_xapi._models import (
 
 
 class ODataErrorsInnerError(Model):
-    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f065ae71850>"""
+    """The structure of this object is service-specific"""
 
     _wire_names = {}
