@@ -31,8 +31,9 @@ assert package.__file__.startswith(sys.argv[1]), package.__file__
 registry = json.loads(Path(package.__file__).with_name("registry.json").read_text("utf-8"))
 for op in registry["operations"]:
     module = importlib.import_module(op["module"])
-    for name in ("sync", "sync_detailed", "asyncio", "asyncio_detailed"):
+    for name in ("build", "parse"):
         assert callable(getattr(module, name)), (op["module"], name)
+    assert module.OPERATION_ID == op["operation_id"] and module.PATH == op["path"], op["module"]
 models = importlib.import_module("{package}.models")
 for name in models.__all__:
     getattr(models, name)
