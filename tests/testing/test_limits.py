@@ -156,3 +156,27 @@ def test_a_slow_filter_does_not_stall_other_clients() -> None:
         worker.join(timeout=20)
         assert time.perf_counter() - started < 10  # generous: the budget is a quarter of a second
         assert "took too long" in _odata_error(outcome[0], 400)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"FirstName": NaN}',
+        b'{"PinProtectTimeout": Infinity}',
+        b'{"PinProtectTimeout": 1e999}',
+        b'{"Id": 1' + b"0" * 5000 + b"}",
+    ],
+    ids=["nan", "infinity", "overflowing-float", "5000-digit-int"],
+)
+def test_numbers_json_cannot_hold_are_refused(api: httpx.Client, body: bytes) -> None:
+    response = api.post("/xapi/v1/Users", content=body, headers={"Content-Type": "application/json"})
+    _odata_error(response, 400)
+
+
+def test_a_lone_surrogate_is_stored_and_sent_back_escaped(api: httpx.Client) -> None:
+    created = api.post(
+        "/xapi/v1/Users", content=b'{"FirstName": "a\\ud800b"}', headers={"Content-Type": "application/json"}
+    )
+    assert created.status_code == 201
+    assert b'"FirstName":"a\\ud800b"' in created.content
+    assert api.get(f"/xapi/v1/Users({created.json()['Id']})?$select=FirstName").status_code == 200

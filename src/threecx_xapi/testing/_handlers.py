@@ -76,7 +76,7 @@ class Dispatcher:
                 raise Problem(400, odata_error("The request body is missing."))
             return None
         try:
-            payload = json.loads(raw)
+            payload = json.loads(raw, parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError):
             raise Problem(400, odata_error("The request body is not valid JSON.")) from None
         except RecursionError:  # nested far deeper than the limit below
@@ -304,6 +304,11 @@ class Dispatcher:
             return primitives
         items: list[Any] = self.state.sample(f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2))
         return items
+
+
+def _no_constant(name: str) -> Any:
+    """``NaN`` and ``Infinity`` are not JSON (Python's decoder takes them unless told otherwise)."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def without_annotations(value: Any) -> Any:
