@@ -109,8 +109,9 @@ class Dispatcher:
             if kind == "update":
                 return self._update(entity_set, key, payload)
             if kind == "delete":
-                if not entity_set.delete(key):
-                    raise Problem(404)
+                record = self._existing(entity_set, key)
+                entity_set.delete(key)
+                self.state.follow_peer(entity_set.info.name, record.get("Number"), None)
                 return Reply(204)
             if kind == "nav":
                 record = self._existing(entity_set, key)
@@ -191,6 +192,7 @@ class Dispatcher:
         if info.key is not None and info.key_literal != "int" and body.get(info.key) in entity_set:
             raise Problem(400, field_error(info.key, ALREADY_IN_USE))  # string keys come from the body
         record = entity_set.create({**self.state.template(info.name), **body}) if numbered else entity_set.create(body)
+        self.state.follow_peer(info.name, None, record)
         entity = shape_entity(record, info.item_schema, query, self.catalog)
         headers = {}
         if info.key is not None:
@@ -202,7 +204,9 @@ class Dispatcher:
         existing = self._existing(entity_set, key)
         changes = dict(payload or {})
         self._check_unique(entity_set, changes, exclude=existing)
+        number = existing.get("Number")
         entity_set.update(key, changes)
+        self.state.follow_peer(entity_set.info.name, number, existing)
         return Reply(204)
 
     def _check_unique(self, entity_set: EntitySet, body: Mapping[str, Any], exclude: dict[str, Any] | None) -> None:
@@ -348,7 +352,9 @@ def _page_primitives(values: list[Any], query: Query) -> tuple[list[Any], int | 
 def _batch_delete_users(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
     users = dispatcher.state.entity_set("Users")
     for user_id in (payload or {}).get("Ids") or (payload or {}).get("ids") or []:
-        users.delete(user_id)
+        record = users.get(user_id)
+        if record is not None and users.delete(user_id):
+            dispatcher.state.follow_peer("Users", record.get("Number"), None)
 
 
 def _delete_contacts(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> None:
