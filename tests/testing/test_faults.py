@@ -8,7 +8,10 @@ import time
 import httpx
 import pytest
 
-from threecx_xapi.testing import XAPITestServer
+from threecx_xapi import APIStatusError
+from threecx_xapi.testing import SyncASGITransport, XAPITestServer
+
+from .helpers import BASE, fetch_token, token_form
 
 
 def test_429_with_retry_after_for_the_next_request_on_a_path(api: httpx.Client, server: XAPITestServer) -> None:
@@ -72,8 +75,6 @@ def test_malformed_json(api: httpx.Client, server: XAPITestServer) -> None:
 
 
 def test_expire_token_now(api: httpx.Client, server: XAPITestServer) -> None:
-    from .helpers import fetch_token
-
     assert api.get("/xapi/v1/Groups").status_code == 200
     server.faults.expire_token()
     assert api.get("/xapi/v1/Groups").status_code == 401
@@ -111,8 +112,6 @@ def test_invalid_fault_settings() -> None:
 
 def test_fail_next_hits_the_first_api_request_not_the_token_request(xapi_server: XAPITestServer) -> None:
     """The natural test: a fresh client fetches a token first; the fault is meant for the API call."""
-    from threecx_xapi import APIStatusError
-
     xapi_server.faults.fail_next(500)
     with xapi_server.xapi(max_retries=0) as pbx:
         with pytest.raises(APIStatusError) as caught:
@@ -123,8 +122,6 @@ def test_fail_next_hits_the_first_api_request_not_the_token_request(xapi_server:
 
 
 def test_token_faults_are_asked_for_explicitly(server: XAPITestServer, anon: httpx.Client) -> None:
-    from .helpers import token_form
-
     server.faults.fail_next(503, token=True)
     server.faults.malformed_json_next(token=True)
     assert anon.get("/xapi/v1/Users").status_code == 401  # an API request leaves token faults alone
@@ -137,10 +134,6 @@ def test_token_faults_are_asked_for_explicitly(server: XAPITestServer, anon: htt
 
 
 def test_delay_next_and_a_default_latency() -> None:
-    from threecx_xapi.testing import SyncASGITransport
-
-    from .helpers import BASE, fetch_token
-
     server = XAPITestServer(latency=0.15)
     assert server.faults.latency == 0.15
     with httpx.Client(transport=SyncASGITransport(server.asgi_app), base_url=BASE) as client:

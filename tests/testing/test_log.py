@@ -91,3 +91,12 @@ def test_the_log_is_a_bounded_ring() -> None:
     assert XAPITestServer().requests.capacity == 5000
     with pytest.raises(ValueError):
         RequestLog(0)
+
+
+def test_a_secret_beside_a_lone_surrogate(api: httpx.Client, server: XAPITestServer) -> None:
+    body = b'{"FirstName": "a\\ud800", "AuthPassword": "sip-pass-123"}'
+    response = api.patch("/xapi/v1/Users(1)", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 204
+    recorded = server.requests.last
+    assert recorded is not None
+    assert recorded.body == b'{"FirstName":"a\\ud800","AuthPassword":"<redacted>"}'

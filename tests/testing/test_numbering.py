@@ -117,3 +117,26 @@ def test_seeded_numbers_never_collide(server: XAPITestServer, set_name: str) -> 
     ]
     assert len(numbers) == len(set(numbers))
     assert server.state.records(set_name)[0]["Number"]
+
+
+def test_peers_follow_the_plan(api: httpx.Client) -> None:
+    def peer(number: str) -> httpx.Response:
+        return api.get(f"/xapi/v1/Peers(Number='{number}')?$select=Number,Name,Type")
+
+    user = api.post("/xapi/v1/Users", json={"FirstName": "Ada", "LastName": "Lovelace"}).json()
+    assert {k: v for k, v in peer("200").json().items() if not k.startswith("@")} == {
+        "Number": "200",
+        "Name": "Ada Lovelace",
+        "Type": "Extension",
+    }
+    assert (
+        api.patch(f"/xapi/v1/Users({user['Id']})", json={"Number": "4000", "DisplayName": "Ada L."}).status_code == 204
+    )
+    assert peer("200").status_code == 404
+    assert peer("4000").json()["Name"] == "Ada L."
+    ivr = api.post("/xapi/v1/Receptionists", json={"Name": "Main menu"}).json()
+    assert peer(ivr["Number"]).json()["Type"] == "IVR"
+    assert api.delete(f"/xapi/v1/Users({user['Id']})").status_code == 204
+    assert peer("4000").status_code == 404
+    found = api.post("/xapi/v1/Peers/Pbx.RetreivePeersByNumbers", json={"peersRequest": {"DnNumbers": [ivr["Number"]]}})
+    assert [p["Name"] for p in found.json()["value"]] == ["Main menu"]

@@ -112,7 +112,11 @@ class XAPIApp:
             reply = Reply(414, json=odata_error(f"The request URI is longer than {MAX_TARGET_LENGTH} characters."))
         else:
             reply = await anyio.to_thread.run_sync(self._handle, request, raw_path, query, body)
-        response = self._response(reply)
+        try:
+            response = self._response(reply)
+        except Exception:  # a reply that cannot be sent is a server fault, still answered as OData
+            _LOGGER.exception("the test server could not send its reply to %s %s", request.method, raw_path)
+            response = self._response(Reply(500, json=odata_error("An error has occurred.")))
         if fault is not None and fault.kind == "reset":
             response = _resetting(response)
         await response(scope, receive, send)

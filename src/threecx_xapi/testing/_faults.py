@@ -28,7 +28,8 @@ __all__ = ["Fault", "Faults"]
 
 @dataclass
 class Fault:
-    """One queued fault: ``kind`` is ``status``, ``reset`` or ``malformed``; ``remaining`` requests to hit."""
+    """One queued fault: ``kind`` is ``status``, ``reset``, ``malformed`` or ``delay``; ``remaining`` requests to
+    hit; ``token`` aims it at token requests instead of API requests."""
 
     kind: str
     remaining: int

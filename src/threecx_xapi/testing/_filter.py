@@ -9,7 +9,8 @@ Stored date-times and durations are text on the wire; they are compared as the E
 Bounded like a server people share: a filter of more than :data:`MAX_NODE_COUNT` nodes or nested deeper than
 :data:`MAX_DEPTH` is a 400 before anything is evaluated (ASP.NET's ``MaxNodeCount``), chains of ``and``/``or``
 are evaluated without recursion, and ``matchesPattern`` runs on the ``regex`` engine with a time budget per
-request (:func:`regex_budget`), so a pathological pattern answers 400 instead of stalling everyone else.
+request (:func:`regex_budget`), so a pathological pattern answers 400 instead of stalling everyone else (the
+dispatcher also filters entity sets by regular expressions on a copy, outside the state lock).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ __all__ = [
 
 MAX_NODE_COUNT = 1000
 MAX_DEPTH = 100
-REGEX_BUDGET = 0.25  # seconds of matchesPattern per request (the state is locked meanwhile)
+REGEX_BUDGET = 0.25  # seconds of matchesPattern per request
 MAX_PATTERN_LENGTH = 1000
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("regex_deadline", default=None)
 

@@ -61,7 +61,10 @@ class RequestLog:
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         safe_headers = tuple((k, scrub_text(redact_header(k, v), known)) for k, v in headers)
         safe_path = scrub_text(redact_target(path), known)
-        safe_body = scrub(redact_body(content_type, body), known)
+        try:
+            safe_body = scrub(redact_body(content_type, body), known)
+        except Exception:  # a body the redaction cannot read is not kept at all
+            safe_body = REDACTED.encode()
         item = RecordedRequest(method, safe_path, safe_headers, safe_body)
         with self._lock:
             self._items.append(item)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-__all__ = ["PLAN", "NumberForm", "next_free", "normal_number"]
+__all__ = ["PEER_TYPES", "PLAN", "NumberForm", "next_free", "normal_number"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,19 @@ PLAN: Mapping[str, NumberForm] = {
     "Trunks": NumberForm(10000),
 }
 """Entity set -> the form of its numbers. Every set named here shares one plan."""
+
+PEER_TYPES: Mapping[str, str] = {
+    "Users": "Extension",
+    "Groups": "Group",
+    "CallFlowApps": "RoutePoint",
+    "Receptionists": "IVR",
+    "RingGroups": "RingGroup",
+    "Queues": "Queue",
+    "Fax": "Fax",
+    "Parkings": "Parking",
+    "Trunks": "ExternalLine",
+}
+"""Entity set -> the ``PeerType`` its entities have in ``/Peers``, the PBX's view of every DN."""
 
 _SEARCH_LIMIT = 1_000_000
 

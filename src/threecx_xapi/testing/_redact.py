@@ -139,7 +139,7 @@ def _redact_json(body: bytes) -> bytes:
     redacted, changed = _redact_value(value)
     if not changed:
         return body
-    return json.dumps(redacted, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(redacted, separators=(",", ":")).encode("ascii")  # ASCII: lone surrogates stay escaped
 
 
 def _redact_value(value: Any) -> tuple[Any, bool]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._catalog import Catalog, EntitySetInfo
 from ._defaults import EXTRAS, blank
-from ._numbering import PLAN, next_free, normal_number
+from ._numbering import PEER_TYPES, PLAN, next_free, normal_number
 from ._samples import SampleFactory, rng_for
 from ._seeds import call_log_rows, key_value, seed_records
 
@@ -222,6 +222,31 @@ class State:
             if set_name in PLAN and "Number" in record:
                 record["Number"] = self.next_number(set_name)
             return record
+
+    def follow_peer(self, set_name: str, old_number: object, record: Mapping[str, Any] | None) -> None:
+        """Keep ``/Peers`` (the view of every DN) in step with a DN created, renumbered, renamed or deleted
+        (``record`` None): the peer that had ``old_number`` follows ``record``."""
+        kind = PEER_TYPES.get(set_name)
+        if kind is None or "Peers" not in self.catalog.entity_sets:
+            return
+        with self.lock:
+            peers = self.entity_set("Peers")
+            wanted = normal_number(old_number)
+            existing = next((p for p in peers.records() if normal_number(p.get("Number")) == wanted), None)
+            if wanted is not None and existing is None and record is None:
+                return
+            if record is None:
+                if existing is not None and existing.get("Id") is not None:
+                    peers.delete(existing["Id"])
+                return
+            name = record.get("DisplayName") or record.get("Name")
+            if not name and (record.get("FirstName") or record.get("LastName")):
+                name = f"{record.get('FirstName') or ''} {record.get('LastName') or ''}".strip()
+            fields = {"Number": record.get("Number"), "Name": name or str(record.get("Number") or "")}
+            if existing is not None:
+                existing.update(fields)
+            else:
+                peers.create({"Type": kind, "Hidden": False, "MemberOf": [], "Tags": [], **fields})
 
     def call_log(self) -> list[dict[str, Any]]:
         """The call log the report functions read (``call_log_rows`` rows over March 2026), made once."""

@@ -9,6 +9,7 @@ type does not have are all refused, each naming the field, with the PBX's error 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -112,7 +113,7 @@ def _primitive(value: Any, descriptor: Mapping[str, Any], path: str) -> None:
             raise BodyInvalid(path, "out of range")
         return
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise BodyInvalid(path, "expected a number")
         return
     if kind == "string":
