@@ -267,13 +267,9 @@ def shape_entity(record: Mapping[str, Any], schema: str | None, query: Query, ca
             out[name] = value
     if query.select is not None and "*" not in query.select:
         # expanded navigation properties come back whether or not $select names them (OData 4.0, 5.1.3)
-<<<<<<< HEAD
-        expanded: dict[str, Any] = {name: {} for name in out if name in navigation and (name in query.expand or query.expand_all)}
-=======
         expanded: dict[str, Any] = {
             name: {} for name in out if name in navigation and (name in query.expand or query.expand_all)
         }
->>>>>>> server
         out = _project(out, {**expanded, **query.select})
     return out
 
