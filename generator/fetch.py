@@ -28,6 +28,12 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 
+from threecx_xapi._credentials import ClientCredentials
+from threecx_xapi._deadline import Deadline
+from threecx_xapi._exceptions import XAPIError
+from threecx_xapi._retry import RetryPolicy
+from threecx_xapi._token_endpoint import TokenEndpoint
+
 from .yaml12 import load_yaml
 
 __all__ = [
@@ -49,7 +55,6 @@ TOKEN_PATH = "/connect/token"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 
 _MAX_ERROR_BODY = 64 * 1024  # how much of an error answer we read to explain it
-_MAX_TOKEN_BODY = 1024 * 1024
 _MAX_DETAIL_CHARS = 300
 _OPENAPI_30 = re.compile(r"3\.0\.\d+")
 _USER_AGENT = "threecx-xapi-generator"
@@ -245,32 +250,8 @@ def _read_limited(response: httpx.Response, limit: int, url: str) -> bytes:
     return b"".join(chunks)
 
 
-def _read_prefix(response: httpx.Response, limit: int = _MAX_ERROR_BODY) -> bytes:
-    """At most ``limit`` bytes of an error answer: enough to explain it, never enough to hurt."""
-    chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        total += len(chunk)
-        if total >= limit:
-            break
-    return b"".join(chunks)[:limit]
-
-
 def _status(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}" + (f" {response.reason_phrase}" if response.reason_phrase else "")
-
-
-def _oauth_error(body: bytes) -> str:
-    """``error: error_description`` from an OAuth2 error body, or '' when the body is not one."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        return ""
-    if not isinstance(payload, dict):
-        return ""
-    parts = [str(payload[key]) for key in ("error", "error_description") if payload.get(key)]
-    return _one_line(": ".join(parts))
 
 
 @contextlib.contextmanager
@@ -287,34 +268,19 @@ def _transport_errors(url: str, timeout: float) -> Iterator[None]:
 
 
 def _get_token(client: httpx.Client, origin: str, client_id: str, client_secret: str, timeout: float) -> str:
+    """The SDK's own token request (never redirected, answer size bounded, errors redacted), as a DocumentError."""
     url = origin + TOKEN_PATH
-    form = {"client_id": client_id, "client_secret": client_secret, "grant_type": "client_credentials"}
-    with (
-        _transport_errors(url, timeout),
-        client.stream("POST", url, data=form, headers={"Accept": "application/json"}) as response,
-    ):
-        if not response.is_success:
-            detail = _oauth_error(_read_prefix(response))
-            hint = ""
-            if response.status_code in (400, 401, 403):
-                hint = "; check XAPI_CLIENT_ID and XAPI_CLIENT_SECRET (the API client's ID and key in the 3CX console)"
-            elif response.status_code == 404:
-                hint = "; is this a 3CX v20 PBX with the XAPI enabled?"
-            raise DocumentError(
-                f"token request to {url} answered {_status(response)}" + (f": {detail}" if detail else "") + hint
-            )
-        body = _read_limited(response, _MAX_TOKEN_BODY, url)
+    endpoint = TokenEndpoint(ClientCredentials(client_id, client_secret), url=url, retry=RetryPolicy(max_retries=0))
     try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):
-        raise DocumentError(f"token request to {url} did not answer JSON") from None
-    token = payload.get("access_token") if isinstance(payload, dict) else None
-    if not isinstance(token, str) or not token:
-        raise DocumentError(f"token answer from {url} has no access_token")
-    token_type = payload.get("token_type", "Bearer")
-    if not isinstance(token_type, str) or token_type.lower() != "bearer":
-        raise DocumentError(f"token answer from {url} has token_type {str(token_type)[:40]!r}, expected 'Bearer'")
-    return token
+        return endpoint.fetch(client, client.build_request("GET", origin), Deadline.after(timeout)).value
+    except XAPIError as exc:
+        status = getattr(exc, "status_code", None)
+        hint = ""
+        if status in (400, 401, 403):
+            hint = "; check XAPI_CLIENT_ID and XAPI_CLIENT_SECRET (the API client's ID and key in the 3CX console)"
+        elif status == 404:
+            hint = "; is this a 3CX v20 PBX with the XAPI enabled?"
+        raise DocumentError(_one_line(str(exc)) + hint) from None
 
 
 def _get_document(client: httpx.Client, url: str, token: str | None, timeout: float) -> bytes:

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._endpoint import BodyProperty, BodySpec
+from ._odata import datetime_literal
 from ._exceptions import XAPIError
 from ._registry import GENERATED_PACKAGE
 from ._types import NotGiven
@@ -361,13 +362,10 @@ def _string(value: object, fmt: str | None, path: str) -> str:
 
 def _date_time(value: object, path: str) -> str:
     if isinstance(value, datetime):
-        offset = value.utcoffset()
-        if offset is None:
-            raise BodyError(path, f"naive datetime {value.isoformat()} has no time zone; give tzinfo (e.g. UTC)")
-        if offset.microseconds or offset.seconds % 60:
-            raise BodyError(path, f"time zone offset {offset} is not a whole number of minutes")
-        text = value.isoformat()
-        return text[:-6] + "Z" if not offset else text
+        try:
+            return datetime_literal(value)  # the one writer of date-times, shared with URLs and filters
+        except ValueError as exc:
+            raise BodyError(path, str(exc)) from None
     if isinstance(value, str):
         match = _DATETIME_TEXT.fullmatch(value)
         if (

@@ -259,7 +259,7 @@ def test_token_endpoint_401_surfaces_error_description_without_secret(
 def test_token_answer_without_access_token(server: Server) -> None:
     server.routes[("POST", "/connect/token")] = Reply(200, b'{"token_type":"Bearer"}')
 
-    with pytest.raises(DocumentError, match="no access_token"):
+    with pytest.raises(DocumentError, match="without an access_token"):
         fetch_document(server.url, client_id=CLIENT_ID, client_secret=SECRET)
 
 
