@@ -54,7 +54,6 @@ SWAGGER_PATH = "/xapi/v1/swagger.yaml"
 TOKEN_PATH = "/connect/token"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 
-_MAX_ERROR_BODY = 64 * 1024  # how much of an error answer we read to explain it
 _MAX_DETAIL_CHARS = 300
 _OPENAPI_30 = re.compile(r"3\.0\.\d+")
 _USER_AGENT = "threecx-xapi-generator"
