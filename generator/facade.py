@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from openapi_python_client.parser.openapi import Endpoint
-from openapi_python_client.parser.properties import ModelProperty, Property
 
-from .registry import OperationView, raw_name
+from . import oapc
+from .registry import OperationView
 
 __all__ = ["FacadeMethod", "facade_method", "render_resources"]
 
@@ -63,17 +62,17 @@ class FacadeMethod:
         return self.page_item is not None
 
 
-def _imports(prop: Property) -> set[str]:
+def _imports(prop: oapc.Property) -> set[str]:
     """What a type annotation of ``prop`` needs, relative to ``resources/<tag>.py``."""
-    lines = prop.get_imports(prefix="..") | prop.get_lazy_imports(prefix="..")
+    lines = oapc.annotation_imports(prop, prefix="..")
     return {line for line in lines if not line.startswith(("from typing", "from ..types"))}
 
 
-def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
+def facade_method(endpoint: oapc.Endpoint, view: OperationView) -> FacadeMethod:
     """What the resource method for one operation looks like: its arguments, types and return type."""
     record = view.record
     imports: set[str] = set()
-    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
+    by_wire = oapc.parameters(endpoint)
 
     path_arguments: list[Argument] = []
     keyword_arguments: list[Argument] = []
@@ -90,7 +89,7 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
                 Argument(name, param["name"], annotation, "None", _option_doc(param["name"]), "query")
             )
         else:
-            annotation = _union(prop.get_type_string(no_optional=True).as_unembedded_code(), "None")
+            annotation = _union(oapc.annotation(prop, optional=False), "None")
             keyword_arguments.append(
                 Argument(python, param["name"], annotation, "None", param["name"], param["location"])
             )
@@ -98,23 +97,23 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
     body_arguments: list[Argument] = []
     body = record["body"]
     body_kind = body["kind"] if body else None
-    if body and endpoint.bodies:
-        body_prop = endpoint.bodies[0].prop
+    request_body = oapc.body(endpoint)
+    if body and request_body is not None:
+        body_prop = request_body[0]
         imports |= _imports(body_prop)
         if body_kind == "entity":
-            annotation = f"{body_prop.get_type_string(no_optional=True).as_unembedded_code()} | Mapping[str, Any]"
+            annotation = f"{oapc.annotation(body_prop, optional=False)} | Mapping[str, Any]"
             default = None if body["required"] else "NOT_GIVEN"
             if default:
                 annotation += " | NotGiven"
             body_arguments.append(Argument("body", "body", annotation, default, f"the {body['model']} to send", "body"))
-        elif isinstance(body_prop, ModelProperty):
-            props = (body_prop.required_properties or []) + (body_prop.optional_properties or [])
-            inner = {str(p.python_name): p for p in props}
+        elif oapc.is_model(body_prop):
+            inner = {oapc.python_name(p): p for p in oapc.fields(body_prop)}
             for item in body["properties"]:
                 prop = inner[item["python_name"]]
                 imports |= _imports(prop)
-                annotation = prop.get_type_string(no_optional=True).as_unembedded_code()
-                if isinstance(prop, ModelProperty):
+                annotation = oapc.annotation(prop, optional=False)
+                if oapc.is_model(prop):
                     annotation += " | Mapping[str, Any] | str"
                 elif item["schema"].get("type") == "array":
                     annotation = annotation.replace("list[", "Sequence[", 1)
@@ -137,15 +136,15 @@ def facade_method(endpoint: Endpoint, view: OperationView) -> FacadeMethod:
         page_item = response["item_model"]
         if response["item_module"]:
             imports.add(f"from ..models.{response['item_module'].rsplit('.', 1)[1]} import {page_item}")
-    for response_prop in endpoint.responses.patterns:
-        imports |= _imports(response_prop.prop)
+    for response_prop in oapc.response_properties(endpoint):
+        imports |= _imports(response_prop)
     if view.file_response:
         imports.add("from threecx_xapi._files import File")
 
     return FacadeMethod(
         operation_id=record["operation_id"],
-        tag=str(endpoint.tags[0]),
-        name=str(endpoint.name),
+        tag=oapc.resource(endpoint),
+        name=oapc.function(endpoint),
         summary=record["summary"],
         path_arguments=path_arguments,
         keyword_arguments=keyword_arguments,
@@ -222,10 +221,10 @@ def render_resources(methods: list[FacadeMethod], package_dir: Path, templates: 
     return len(tags)
 
 
-def endpoint_imports(endpoint: Endpoint, method: FacadeMethod) -> list[str]:
+def endpoint_imports(endpoint: oapc.Endpoint, method: FacadeMethod) -> list[str]:
     """The imports of ``api/<tag>/<operation>.py`` for its signature and its parsing, in sorted order."""
     lines = {line.replace("from ..", "from ...", 1) if line.startswith("from ..") else line for line in method.imports}
-    for line in endpoint.relative_imports:
+    for line in oapc.relative_imports(endpoint):
         if line.startswith("from ...models.") and "o_data_errors_o_data_error" not in line:
             lines.add(line)
     return sorted(lines)

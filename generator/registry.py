@@ -11,10 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from openapi_python_client.parser.openapi import Endpoint
-from openapi_python_client.parser.properties import ModelProperty, Property
-from openapi_python_client.parser.properties.list_property import ListProperty
-
+from . import oapc
 from .normalise import Document, iter_operations, resolve
 from .schemas import descriptor
 
@@ -73,22 +70,17 @@ def _type_name(schema: dict[str, Any]) -> str:
     return f"{kind}:{fmt}" if fmt else str(kind or "any")
 
 
-def _model_of(prop: Property) -> tuple[str, str] | None:
+def _model_of(prop: oapc.Property) -> tuple[str, str] | None:
     """The model class (and module) of a property, looking through a nullable union (``allOf`` + nullable)."""
-    if isinstance(prop, ModelProperty):
-        return prop.class_info.name, prop.class_info.module_name
-    models = [inner for inner in getattr(prop, "inner_properties", []) if isinstance(inner, ModelProperty)]
-    if len(models) == 1:
-        return models[0].class_info.name, models[0].class_info.module_name
-    return None
+    return oapc.model_class(prop)
 
 
 def build_operation(
-    *, doc: Document, endpoint: Endpoint, path: str, method: str, op: dict[str, Any], package: str
+    *, doc: Document, endpoint: oapc.Endpoint, path: str, method: str, op: dict[str, Any], package: str
 ) -> OperationView:
     """Combine the normalised document's view of an operation with what openapi-python-client made of it."""
-    by_wire = {raw_name(p.name): p for p in endpoint.list_all_parameters()}
-    module = f"{package}.api.{endpoint.tags[0]}.{endpoint.name}"
+    by_wire = oapc.parameters(endpoint)
+    module = f"{package}.api.{oapc.resource(endpoint)}.{oapc.function(endpoint)}"
 
     parameters: list[dict[str, Any]] = []
     path_arguments: list[tuple[str, str]] = []
@@ -103,7 +95,7 @@ def build_operation(
         location = param["in"]
         record: dict[str, Any] = {
             "name": wire,
-            "python_name": wire[1:] if wire in ODATA_OPTIONS else str(prop.python_name),  # as build() takes it
+            "python_name": wire[1:] if wire in ODATA_OPTIONS else oapc.python_name(prop),  # as build() takes it
             "location": location,
             "required": bool(param.get("required", False)),
             "order": order,
@@ -115,28 +107,30 @@ def build_operation(
             record.update(kind=param["x-threecx-role"], literal=literal, nullable=nullable)
             if "x-threecx-default" in param:
                 record["default"] = param["x-threecx-default"]
-            call = f'odata.{SEGMENT_FUNCTIONS[literal]}({prop.python_name}, "{prop.python_name}"'
+            name = oapc.python_name(prop)
+            call = f'odata.{SEGMENT_FUNCTIONS[literal]}({name}, "{name}"'
             call += ", nullable=True)" if nullable else ")"
-            path_arguments.append((str(prop.python_name), call))
-            annotation = prop.get_type_string().as_unembedded_code() + (" | None" if nullable else "")
-            path_signatures[str(prop.python_name)] = f"{prop.python_name}: {annotation}"
+            path_arguments.append((name, call))
+            annotation = oapc.annotation(prop) + (" | None" if nullable else "")
+            path_signatures[name] = f"{name}: {annotation}"
         elif location == "query":
             record["kind"] = "odata-option" if wire in ODATA_OPTIONS else "query"
             record["nullable"] = bool(schema.get("nullable"))
-            query_arguments.append((wire, str(prop.python_name)))
+            query_arguments.append((wire, oapc.python_name(prop)))
         else:
             record["kind"] = location
             record["nullable"] = bool(schema.get("nullable"))
         parameters.append(record)
 
     body: dict[str, Any] | None = None
-    if endpoint.bodies:
-        body_prop = endpoint.bodies[0].prop
+    request_body = oapc.body(endpoint)
+    if request_body is not None:
+        body_prop, content_type = request_body
         model = _model_of(body_prop)
         body_schema = _body_schema(doc, op)
         body = {
             "kind": "entity" if "$ref" in _body_media_schema(doc, op) else "parameters",
-            "content_type": raw_name(endpoint.bodies[0].content_type),
+            "content_type": content_type,
             "required": bool(body_prop.required),
             "model": model[0] if model else None,
             "module": f"{package}.models.{model[1]}" if model else None,
@@ -156,22 +150,17 @@ def build_operation(
     statuses: list[int] = []
     types: list[str] = []
     response_model: tuple[str, str] | None = None
-    response_prop: Property | None = None
+    response_prop: oapc.Property | None = None
     with_body = _statuses_with_body(doc, op)
-    for response in endpoint.responses.patterns:
-        code_range = response.status_code.range
-        if code_range is None:
+    for low, _high, prop in oapc.success_responses(endpoint):
+        statuses.append(low)
+        if low not in with_body:
             continue
-        low, high = code_range
-        if low >= 200 and high < 300:
-            statuses.append(low)
-            if low not in with_body:
-                continue
-            type_string = response.prop.get_type_string().as_unembedded_code()
-            if type_string not in types:
-                types.append(type_string)
-            response_model = response_model or _model_of(response.prop)
-            response_prop = response_prop or response.prop
+        type_string = oapc.annotation(prop)
+        if type_string not in types:
+            types.append(type_string)
+        response_model = response_model or _model_of(prop)
+        response_prop = response_prop or prop
     file_response = bool(op.get("x-threecx-file-response"))
     if file_response:
         types.append("File")
@@ -182,11 +171,11 @@ def build_operation(
     record_out: dict[str, Any] = {
         "operation_id": op["operationId"],
         "tag": (op.get("tags") or ["default"])[0],
-        "resource": str(endpoint.tags[0]),
+        "resource": oapc.resource(endpoint),
         "method": method.upper(),
         "path": path,
         "module": module,
-        "function": str(endpoint.name),
+        "function": oapc.function(endpoint),
         "summary": op.get("summary") or "",
         "parameters": parameters,
         "odata_options": [p["name"] for p in parameters if p["kind"] == "odata-option"],
@@ -203,7 +192,7 @@ def build_operation(
         },
     }
     return OperationView(
-        path_format=raw_name(endpoint.path),
+        path_format=oapc.path_template(endpoint),
         path_arguments=path_arguments,
         path_signatures=path_signatures,
         query_arguments=query_arguments,
@@ -224,31 +213,20 @@ def _statuses_with_body(doc: Document, op: dict[str, Any]) -> set[int]:
 
 
 def raw_name(value: object) -> str:
-    """openapi-python-client wraps names from the document in ``UntrustedString``."""
-    getter = getattr(value, "get_untrusted_value", None)
-    return str(getter() if getter else value)
+    """A name as the document spells it."""
+    return oapc.wire_name(value)
 
 
-def _python_name(body_prop: Property, name: str) -> str | None:
-    if isinstance(body_prop, ModelProperty):
-        for prop in (body_prop.required_properties or []) + (body_prop.optional_properties or []):
-            if raw_name(prop.name) == name:
-                return str(prop.python_name)
+def _python_name(body_prop: oapc.Property, name: str) -> str | None:
+    for prop in oapc.fields(body_prop):
+        if oapc.wire_name(prop.name) == name:
+            return oapc.python_name(prop)
     return None
 
 
-def _item_model(prop: Property | None) -> tuple[str, str | None] | None:
+def _item_model(prop: oapc.Property | None) -> tuple[str, str | None] | None:
     """The item type of a collection response model: a model class and its module, or a plain Python type."""
-    if not isinstance(prop, ModelProperty):
-        return None
-    for inner in (prop.required_properties or []) + (prop.optional_properties or []):
-        if raw_name(inner.name) == "value" and isinstance(inner, ListProperty):
-            item = inner.inner_property
-            model = _model_of(item)  # type: ignore[arg-type]
-            if model:
-                return model
-            return item.get_type_string().as_unembedded_code(), None
-    return None
+    return oapc.collection_item(prop)
 
 
 def _body_media_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any]:

@@ -13,11 +13,7 @@ import json
 from functools import cache
 from typing import Any
 
-from openapi_python_client.config import ConfigFile
-from openapi_python_client.parser.properties import Class
-from openapi_python_client.parser.properties.enum_property import EnumProperty
-from openapi_python_client.strings import ClassName, PythonIdentifier
-
+from .. import oapc
 from ..facade import ODATA_ARGUMENTS
 from ..normalise import RULES, Document, integer_numbers, normalise, nullable_references
 
@@ -31,7 +27,7 @@ __all__ = [
     "resource_name",
 ]
 
-FIELD_PREFIX = ConfigFile().field_prefix
+FIELD_PREFIX = oapc.FIELD_PREFIX
 _NAMING_RULES = tuple(rule for rule in RULES if rule.apply not in (integer_numbers, nullable_references))
 
 
@@ -45,25 +41,25 @@ def named_document(data: Document) -> Document:
 @cache
 def resource_name(tag: str) -> str:
     """``pbx.<this>``: the module name openapi-python-client gives a tag (``AISettings`` -> ``ai_settings``)."""
-    return str(PythonIdentifier(tag, prefix="tag"))
+    return oapc.identifier(tag, prefix="tag")
 
 
 @cache
 def method_name(operation_id: str) -> str:
     """The method (and generated function) name of an operation (``GetAIResources`` -> ``get_ai_resources``)."""
-    return str(PythonIdentifier(operation_id, prefix=FIELD_PREFIX))
+    return oapc.identifier(operation_id)
 
 
 @cache
 def class_name(schema_name: str) -> str:
     """The model or enum class of a component schema (``AgentSettings``, ``UserCollectionResponse``)."""
-    return str(ClassName(schema_name, prefix=FIELD_PREFIX))
+    return oapc.class_name(schema_name)
 
 
 @cache
 def attribute_name(property_name: str) -> str:
     """A model field's attribute (``ConfidentialModeEnabled`` -> ``confidential_mode_enabled``)."""
-    return str(PythonIdentifier(property_name, prefix=FIELD_PREFIX))
+    return oapc.identifier(property_name)
 
 
 def enum_members(name: str, values: list[Any]) -> dict[str, str]:
@@ -71,9 +67,8 @@ def enum_members(name: str, values: list[Any]) -> dict[str, str]:
     clean = [v for v in values if isinstance(v, (str, int)) and not isinstance(v, bool)]
     if not all(isinstance(v, str) for v in clean) and not all(isinstance(v, int) for v in clean):
         return {str(v): str(v) for v in clean}
-    info = Class(name=ClassName(name, prefix=FIELD_PREFIX), module_name=PythonIdentifier(name, prefix=FIELD_PREFIX))
     try:
-        members = EnumProperty.values_from_list(clean, info, var_names=[])  # type: ignore[arg-type]
+        members = oapc.enum_member_names(name, clean)  # type: ignore[arg-type]
     except ValueError:  # two values that make one member name: keep the values
         return {str(v): str(v) for v in clean}
     return {member: str(value) for member, value in zip(members, clean, strict=True)}

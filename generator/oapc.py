@@ -1,0 +1,272 @@
+"""The one module that knows openapi-python-client's internals: upgrading that library is this file's work.
+
+Everything else in the generator sees its parsed document through the functions here: parsing and rendering
+(``parse``, ``render_package``), its naming rules (``identifier``, ``class_name``, ``enum_member_names``) and
+what a parsed endpoint or property says (``parameters``, ``body``, ``success_responses``,
+``annotation``, ``model_class``, ...). The templates read its objects too; they are ours to keep in step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from openapi_python_client import Project
+from openapi_python_client.config import Config, ConfigFile, MetaType
+from openapi_python_client.parser import GeneratorData
+from openapi_python_client.parser import openapi as openapi_parser
+from openapi_python_client.parser.errors import GeneratorError
+from openapi_python_client.parser.openapi import Endpoint
+from openapi_python_client.parser.properties import Class, ModelProperty, Property
+from openapi_python_client.parser.properties.enum_property import EnumProperty
+from openapi_python_client.parser.properties.list_property import ListProperty
+from openapi_python_client.strings import ClassName, PythonIdentifier
+
+__all__ = [
+    "FIELD_PREFIX",
+    "STOCK_FILES",
+    "Endpoint",
+    "Property",
+    "annotation",
+    "annotation_imports",
+    "body",
+    "class_name",
+    "collection_item",
+    "endpoints",
+    "enum_member_names",
+    "fields",
+    "function",
+    "identifier",
+    "is_model",
+    "model_class",
+    "parameters",
+    "parse",
+    "path_template",
+    "python_name",
+    "relative_imports",
+    "render_package",
+    "resource",
+    "success_responses",
+    "wire_name",
+]
+
+FIELD_PREFIX: str = ConfigFile().field_prefix
+STOCK_FILES = ("client.py", "errors.py")  # its HTTP client and error types: the SDK's client owns those
+
+
+class ParseError(Exception):
+    """openapi-python-client could not parse everything in the document."""
+
+
+# --- parsing and rendering ---------------------------------------------------------------------------------
+
+
+def _config(package_dir: Path, package: str) -> Config:
+    config_file = ConfigFile(
+        post_hooks=[],  # formatting is our own stage, with pinned settings
+        use_path_prefixes_for_title_model_names=False,
+        project_name_override="threecx-xapi-client",
+        package_name_override=package,
+    )
+    return Config.from_sources(
+        config_file,
+        MetaType.NONE,
+        document_source=Path("xapi.yaml"),
+        file_encoding="utf-8",
+        overwrite=True,
+        output_path=package_dir,
+    )
+
+
+def _describe(error: GeneratorError) -> str:
+    return f"{error.header or 'error'}: {(error.detail or '').strip()}".strip()
+
+
+def parse(doc: dict[str, Any], *, package_dir: Path, package: str) -> tuple[GeneratorData, Config]:
+    """The document as openapi-python-client understands it; any error or warning it reports raises."""
+    config = _config(package_dir, package)
+    with _shallow_endpoint_copies():
+        data = GeneratorData.from_dict(doc, config=config)
+    if isinstance(data, GeneratorError):
+        raise ParseError(_describe(data))
+    problems = [_describe(e) for e in data.errors]
+    for collection in data.endpoint_collections_by_tag.values():
+        problems += [_describe(e) for e in collection.parse_errors]
+    if problems:
+        raise ParseError("openapi-python-client reported:\n  " + "\n  ".join(problems))
+    return data, config
+
+
+def render_package(
+    data: GeneratorData,
+    config: Config,
+    *,
+    package_dir: Path,
+    templates: Path,
+    globals: dict[str, Callable[..., Any]],
+) -> None:
+    """Render the package with our templates and Jinja globals; its own client and errors are removed."""
+    project = Project(openapi=data, config=config, custom_template_path=templates)
+    project.env.globals.update(globals)
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints "Generating <dir>"; our summary says more
+        errors = project.build()
+    if errors:
+        raise ParseError("openapi-python-client reported:\n  " + "\n  ".join(_describe(e) for e in errors))
+    for stock in STOCK_FILES:
+        (package_dir / stock).unlink(missing_ok=True)
+
+
+def model_count(data: GeneratorData) -> int:
+    return len(data.models) + len(data.enums)
+
+
+@contextlib.contextmanager
+def _shallow_endpoint_copies() -> Iterator[None]:
+    """Let openapi-python-client copy endpoints shallowly while it parses; half its parse time goes otherwise.
+
+    Its parser deep-copies each ``Endpoint`` (pydantic models and all) three times while adding responses
+    and parameters, to avoid mutating an endpoint the caller still holds; the caller never does (it rebinds
+    to the copy each time), so a shallow copy gives the same result. The generated bytes are identical
+    either way (``make check-generated`` compares them); pinned to openapi-python-client 0.29.1.
+    """
+    original = getattr(openapi_parser, "deepcopy")  # noqa: B009 - not re-exported, hence getattr
+    setattr(openapi_parser, "deepcopy", copy.copy)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(openapi_parser, "deepcopy", original)  # noqa: B010
+
+
+# --- naming ------------------------------------------------------------------------------------------------
+
+
+def identifier(name: str, prefix: str = FIELD_PREFIX) -> str:
+    """The Python identifier openapi-python-client makes of a name (``DnNumbers`` -> ``dn_numbers``)."""
+    return str(PythonIdentifier(name, prefix=prefix))
+
+
+def class_name(name: str) -> str:
+    """The class name it makes of a schema name."""
+    return str(ClassName(name, prefix=FIELD_PREFIX))
+
+
+def enum_member_names(name: str, values: list[str] | list[int]) -> list[str]:
+    """The member names its enum template gives ``values``, in order; ValueError when two values clash."""
+    info = Class(name=ClassName(name, prefix=FIELD_PREFIX), module_name=PythonIdentifier(name, prefix=FIELD_PREFIX))
+    members = EnumProperty.values_from_list(values, info, var_names=[])
+    return [str(member) for member in members]
+
+
+def wire_name(value: object) -> str:
+    """A name as the document spells it (it wraps names from the document in ``UntrustedString``)."""
+    getter = getattr(value, "get_untrusted_value", None)
+    return str(getter() if getter else value)
+
+
+# --- endpoints ---------------------------------------------------------------------------------------------
+
+
+def endpoints(data: GeneratorData) -> list[Endpoint]:
+    return [endpoint for collection in data.endpoint_collections_by_tag.values() for endpoint in collection.endpoints]
+
+
+def resource(endpoint: Endpoint) -> str:
+    """The resource (tag) module name: ``users``."""
+    return str(endpoint.tags[0])
+
+
+def function(endpoint: Endpoint) -> str:
+    """The endpoint module and SDK method name: ``get_user``."""
+    return str(endpoint.name)
+
+
+def path_template(endpoint: Endpoint) -> str:
+    """The path with Python names as format keys: ``/Users({id})``."""
+    return wire_name(endpoint.path)
+
+
+def parameters(endpoint: Endpoint) -> dict[str, Property]:
+    """Every parameter by its wire name."""
+    return {wire_name(p.name): p for p in endpoint.list_all_parameters()}
+
+
+def body(endpoint: Endpoint) -> tuple[Property, str] | None:
+    """The request body's property and content type, if any."""
+    if not endpoint.bodies:
+        return None
+    return endpoint.bodies[0].prop, wire_name(endpoint.bodies[0].content_type)
+
+
+def success_responses(endpoint: Endpoint) -> list[tuple[int, int, Property]]:
+    """``(low, high, property)`` of each 2xx response pattern."""
+    found = []
+    for response in endpoint.responses.patterns:
+        code_range = response.status_code.range
+        if code_range is not None and code_range[0] >= 200 and code_range[1] < 300:
+            found.append((code_range[0], code_range[1], response.prop))
+    return found
+
+
+def response_properties(endpoint: Endpoint) -> list[Property]:
+    return [response.prop for response in endpoint.responses.patterns]
+
+
+def relative_imports(endpoint: Endpoint) -> set[str]:
+    """The imports it computed for the endpoint module (``from ...models.user import User``)."""
+    return set(endpoint.relative_imports)
+
+
+# --- properties --------------------------------------------------------------------------------------------
+
+
+def python_name(prop: Property) -> str:
+    return str(prop.python_name)
+
+
+def annotation(prop: Property, *, optional: bool = True) -> str:
+    """The Python type of a property as code (``list[UserGroup]``); ``optional=False`` leaves out None."""
+    return str(prop.get_type_string(no_optional=not optional).as_unembedded_code())
+
+
+def annotation_imports(prop: Property, prefix: str) -> set[str]:
+    """What an annotation of ``prop`` needs imported, relative to ``prefix`` (``..`` from ``resources/``)."""
+    return set(prop.get_imports(prefix=prefix) | prop.get_lazy_imports(prefix=prefix))
+
+
+def is_model(prop: Property) -> bool:
+    return isinstance(prop, ModelProperty)
+
+
+def model_class(prop: Property) -> tuple[str, str] | None:
+    """The model class and module of a property, looking through a nullable union (``allOf`` + nullable)."""
+    if isinstance(prop, ModelProperty):
+        return prop.class_info.name, prop.class_info.module_name
+    models = [inner for inner in getattr(prop, "inner_properties", []) if isinstance(inner, ModelProperty)]
+    if len(models) == 1:
+        return models[0].class_info.name, models[0].class_info.module_name
+    return None
+
+
+def fields(prop: Property) -> list[Property]:
+    """A model's properties, required ones first; none for anything else."""
+    if not isinstance(prop, ModelProperty):
+        return []
+    return list(prop.required_properties or []) + list(prop.optional_properties or [])
+
+
+def collection_item(prop: Property | None) -> tuple[str, str | None] | None:
+    """The item type of a collection model (``value: [Item]``): a model class and module, or a plain type."""
+    if prop is None:
+        return None
+    for inner in fields(prop):
+        if wire_name(inner.name) == "value" and isinstance(inner, ListProperty):
+            item: Property = inner.inner_property  # type: ignore[assignment]
+            model = model_class(item)
+            if model:
+                return model
+            return annotation(item), None
+    return None
