@@ -236,14 +236,15 @@ class XAPIAuth(httpx.Auth):
         if store is None:
             return self._from_answer(endpoint.fetch(http, request, deadline), started)
         url, client_id = endpoint.url_for(request), endpoint.credentials.client_id
+        secret = endpoint.credentials.fingerprint
         while True:
             with store.locked(url, client_id, blocking=False) as held:
                 if held:
-                    stored = self._from_store(store.load(url, client_id), failed)
+                    stored = self._from_store(store.load(url, client_id, secret), failed)
                     if stored is not None:
                         return stored
                     token = self._from_answer(endpoint.fetch(http, request, deadline), started)
-                    store.save(url, client_id, StoredToken(token.value, token.expires_at))
+                    store.save(url, client_id, StoredToken(token.value, token.expires_at), secret)
                     return token
             _wait_for_store(deadline)
             time.sleep(_STORE_POLL)
@@ -264,14 +265,15 @@ class XAPIAuth(httpx.Auth):
         import asyncio
 
         url, client_id = endpoint.url_for(request), endpoint.credentials.client_id
+        secret = endpoint.credentials.fingerprint
         while True:
             with store.locked(url, client_id, blocking=False) as held:
                 if held:
-                    stored = self._from_store(store.load(url, client_id), failed)
+                    stored = self._from_store(store.load(url, client_id, secret), failed)
                     if stored is not None:
                         return stored
                     token = self._from_answer(await endpoint.afetch(http, request, deadline), started)
-                    store.save(url, client_id, StoredToken(token.value, token.expires_at))
+                    store.save(url, client_id, StoredToken(token.value, token.expires_at), secret)
                     return token
             _wait_for_store(deadline)
             await asyncio.sleep(_STORE_POLL)

@@ -25,8 +25,8 @@ from decimal import Decimal
 from typing import Any
 
 from ._endpoint import BodyProperty, BodySpec
-from ._odata import datetime_literal
 from ._exceptions import XAPIError
+from ._odata import datetime_literal
 from ._registry import GENERATED_PACKAGE
 from ._types import NotGiven
 

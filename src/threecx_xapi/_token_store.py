@@ -61,14 +61,19 @@ class FileTokenStore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.directory)!r})"
 
-    def path(self, token_url: str, client_id: str) -> Path:
-        """The file for one principal of one PBX; its name is a digest, so it reveals neither."""
-        digest = hashlib.sha256(f"{token_url}\n{client_id}".encode("utf-8", "surrogatepass")).hexdigest()
+    def path(self, token_url: str, client_id: str, secret_fingerprint: str = "") -> Path:
+        """The file for one principal of one PBX (and secret); its name is a digest, so it reveals none of them.
+
+        The secret's fingerprint is part of the name: a process with a wrong or rotated secret never picks up
+        the token another secret earned (it asks the PBX, which says whether the secret is good).
+        """
+        key = f"{token_url}\n{client_id}\n{secret_fingerprint}"
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
         return self.directory / f"{digest[:32]}.json"
 
-    def load(self, token_url: str, client_id: str) -> StoredToken | None:
+    def load(self, token_url: str, client_id: str, secret_fingerprint: str = "") -> StoredToken | None:
         """The stored token, or None when there is none or the file cannot be trusted or read."""
-        path = self.path(token_url, client_id)
+        path = self.path(token_url, client_id, secret_fingerprint)
         try:
             with open(path, "rb") as file:
                 if not _private(file):
@@ -90,9 +95,9 @@ class FileTokenStore:
             return None
         return StoredToken(value, None if expires_at is None else float(expires_at))
 
-    def save(self, token_url: str, client_id: str, token: StoredToken) -> None:
+    def save(self, token_url: str, client_id: str, token: StoredToken, secret_fingerprint: str = "") -> None:
         """Write the token atomically, owner-only; a failure is logged, not raised (the token still works)."""
-        path = self.path(token_url, client_id)
+        path = self.path(token_url, client_id, secret_fingerprint)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self._ensure_directory()

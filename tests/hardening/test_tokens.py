@@ -27,6 +27,7 @@ from threecx_xapi import (
     RateLimitError,
     XAPIError,
 )
+from threecx_xapi._credentials import ClientCredentials
 from threecx_xapi._token_cache import forget_all
 from threecx_xapi.testing import XAPITestServer
 
@@ -219,11 +220,12 @@ def test_the_token_store_is_owner_only_and_holds_only_the_token(server: XAPITest
         top=1
     )
     files = sorted(store.iterdir())
-    assert [f.suffix for f in files] == [".json", ".lock"]
+    assert sorted(f.suffix for f in files) == [".json", ".lock"]  # the lock is the principal's, any secret
     assert stat.S_IMODE(store.stat().st_mode) == 0o700
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600
-    data = json.loads(files[0].read_text())
+    (stored,) = (f for f in files if f.suffix == ".json")
+    data = json.loads(stored.read_text())
     assert sorted(data) == ["access_token", "expires_at"]
     assert data["expires_at"] > time.time() + 60
     everything = b"".join(f.read_bytes() for f in files) + "".join(f.name for f in files).encode()
@@ -237,9 +239,10 @@ def test_a_group_readable_store_file_is_ignored(server: XAPITestServer, tmp_path
     XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret, token_store=store).users.list_user(
         top=1
     )
-    path = store.path(f"{server.url}/connect/token", server.client_id)
+    fingerprint = ClientCredentials(server.client_id, server.client_secret).fingerprint
+    path = store.path(f"{server.url}/connect/token", server.client_id, fingerprint)
     os.chmod(path, 0o644)
-    assert store.load(f"{server.url}/connect/token", server.client_id) is None
+    assert store.load(f"{server.url}/connect/token", server.client_id, fingerprint) is None
 
 
 CHILD = """
