@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, entity_key
 
 from ..odata import parse_datetime
 

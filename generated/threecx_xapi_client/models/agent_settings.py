@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, json_array, list_of
 
 if TYPE_CHECKING:
     from ..models.agent_routing_action import AgentRoutingAction

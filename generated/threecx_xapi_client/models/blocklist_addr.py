@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of
 
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType

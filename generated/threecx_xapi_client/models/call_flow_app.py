@@ -5,13 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of, list_of
 
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType

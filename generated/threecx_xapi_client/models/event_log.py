@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of, json_array
 
 from ..models.event_log_type import EventLogType
 from ..odata import parse_datetime

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, json_array, list_of
 
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, list_of
 
 if TYPE_CHECKING:
     from ..models.key_value_pair_2_of_string_on_board_connected_participant import (

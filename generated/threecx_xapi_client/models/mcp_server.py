@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, parse_uuid
 
 
 class McpServer(Model):

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, entity_key
 
 if TYPE_CHECKING:
     from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, json_array
 
 if TYPE_CHECKING:
     from ..models.multi_edit_user_data import MultiEditUserData

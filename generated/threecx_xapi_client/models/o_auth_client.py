@@ -6,15 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of, json_array, list_of, parse_uuid
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
 from ..odata import parse_datetime

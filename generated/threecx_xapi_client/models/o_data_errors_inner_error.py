@@ -2,12 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model
 
 
 class ODataErrorsInnerError(Model):
-    """<openapi_python_client.schema.untrusted_string.UntrustedString object at 0x7f4cb5b46290>"""
+    """The structure of this object is service-specific"""
 
     _wire_names = {}

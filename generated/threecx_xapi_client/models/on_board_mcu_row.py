@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, one_of
 
 from ..models.reference_numeric import ReferenceNumeric
 from ..odata import parse_datetime

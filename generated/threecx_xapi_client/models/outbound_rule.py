@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, json_array, list_of
 
 if TYPE_CHECKING:
     from ..models.dn_range import DNRange

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model
 
 if TYPE_CHECKING:
     pass

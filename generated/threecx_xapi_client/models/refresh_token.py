@@ -6,14 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of, json_array, parse_uuid
 
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of
 
 from ..models.service_status import ServiceStatus
 from ..odata import parse_datetime

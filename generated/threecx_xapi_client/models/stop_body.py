@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers
 
 if TYPE_CHECKING:
     from ..models.x_service_manage_options import XServiceManageOptions

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of
 
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType

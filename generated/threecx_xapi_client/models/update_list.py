@@ -6,12 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, list_of, parse_uuid
 
 from ..odata import parse_datetime
 

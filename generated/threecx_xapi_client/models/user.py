@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, entity_key, enum_of, list_of
 
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
