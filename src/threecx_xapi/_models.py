@@ -102,13 +102,13 @@ class Model:
     # Derived once per class.
     _python_names: ClassVar[Mapping[str, str]] = {}  # Python name -> wire name
     _parsers: ClassVar[Parsers | None] = None
-    _last_keys: ClassVar[tuple[str, ...]] = ()  # the keys of the last object read, in order
-    _last_names: ClassVar[tuple[str, ...]] = ()  # their Python names
+    _last_order: ClassVar[tuple[tuple[str, ...], tuple[str, ...]]] = ((), ())  # last keys read, their names
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._python_names = {python: wire for wire, python in cls._wire_names.items()}
         cls._parsers = None
+        cls._last_order = ((), ())
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -140,8 +140,9 @@ class Model:
             src_dict = dict(src_dict)
         extra: dict[str, Any] | None = None
         keys = tuple(src_dict)
-        if keys == cls._last_keys:  # the PBX sends its keys in one order: rename them by position
-            values = dict(zip(cls._last_names, src_dict.values(), strict=True))
+        last_keys, last_names = cls._last_order  # one read: another thread may replace the pair
+        if keys == last_keys:  # the PBX sends its keys in one order: rename them by position
+            values = dict(zip(last_names, src_dict.values(), strict=True))
         else:
             try:
                 names = tuple(map(cls._wire_names.__getitem__, keys))
@@ -149,7 +150,7 @@ class Model:
                 values, extra = cls._split_unknown(src_dict)
             else:
                 values = dict(zip(names, src_dict.values(), strict=True))
-                cls._last_keys, cls._last_names = keys, names
+                cls._last_order = keys, names
         if cls._required:
             cls._check_required(src_dict)
         parsers = cls._parsers
