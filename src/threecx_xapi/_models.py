@@ -142,14 +142,14 @@ class Model:
         keys = tuple(src_dict)
         last_keys, last_names = cls._last_order  # one read: another thread may replace the pair
         if keys == last_keys:  # the PBX sends its keys in one order: rename them by position
-            values = dict(zip(last_names, src_dict.values(), strict=True))
+            values = dict(zip(last_names, src_dict.values()))  # noqa: B905 - equal lengths; strict= costs a keyword call
         else:
             try:
                 names = tuple(map(cls._wire_names.__getitem__, keys))
             except KeyError:
                 values, extra = cls._split_unknown(src_dict)
             else:
-                values = dict(zip(names, src_dict.values(), strict=True))
+                values = dict(zip(names, src_dict.values()))  # noqa: B905 - names has one per key
                 cls._last_order = keys, names
         if cls._required:
             cls._check_required(src_dict)
