@@ -6,4 +6,4 @@ from threecx_xapi._models import Model
 
 
 class IActionResult(Model):
-    _wire_names = {}
+    pass

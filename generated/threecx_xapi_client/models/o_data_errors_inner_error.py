@@ -7,5 +7,3 @@ from threecx_xapi._models import Model
 
 class ODataErrorsInnerError(Model):
     """The structure of this object is service-specific"""
-
-    _wire_names = {}
