@@ -1,14 +1,14 @@
 """The base of every generated model: reading JSON objects, writing them back, and what a model shows.
 
-A model keeps the fields that were set (by the PBX in a response, or by the caller) in its instance
-``__dict__`` and nothing else, so a field that was not set reads its class default (``None``) and
-``fields_set`` is the set of keys of that dict. ``to_dict()`` writes back exactly those fields, an explicit
-``None`` as ``null``: a model built for a PATCH sends what the caller gave, nothing more.
+A model keeps the JSON object it was read from, by wire name, in its instance ``__dict__``: exactly the
+keys that were set (by the PBX in a response, or by the caller), enums, date-times and nested models
+parsed, unknown keys kept. Each field is a descriptor (``field("FirstName")``) that reads its key, so a
+field that was not set and a field sent as null both read ``None``, and ``fields_set`` is the set of
+fields among the keys. ``to_dict()`` writes back exactly those keys, an explicit ``None`` as ``null``: a
+model built for a PATCH sends what the caller gave, nothing more.
 
-Generated models declare their fields as class annotations with a ``None`` default (``entity_key()`` for the
-document's non-nullable ``Id`` keys), the wire name of each field, and, for the fields that are not plain
-JSON values (enums, date-times, nested models, arrays of those), a parser. Parsing is one pass over the
-JSON object in C (``dict(zip(map(...)))``) plus one call per such field that holds a value.
+Reading an object is a copy of the decoded dict plus one call per field that is not a plain JSON value
+(the generated ``_load_parsers``): no per-key renaming, which would cost more than decoding the JSON.
 
 This module must not import ``threecx_xapi_client`` or the client: generated models import it.
 """
@@ -37,8 +37,8 @@ __all__ = [
     "Model",
     "Parse",
     "Parsers",
-    "entity_key",
     "enum_of",
+    "field",
     "json_array",
     "list_of",
     "one_of",
@@ -57,13 +57,19 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-class _EntityKey:
-    """The class-level default of an entity key: reading it on an instance that has none says why."""
+class _Field:
+    """A model field: reads and writes the JSON object's value under its wire name.
 
-    __slots__ = ("name",)
+    Missing and null both read ``None``; an entity key (``key=True``) that was not sent raises
+    ``AttributeError`` instead, since it is typed ``T``, not ``T | None``.
+    """
 
-    def __init__(self) -> None:
-        self.name = "?"
+    __slots__ = ("key", "name", "wire")
+
+    def __init__(self, wire: str, key: bool) -> None:
+        self.wire = wire
+        self.key = key
+        self.name = wire
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -71,117 +77,108 @@ class _EntityKey:
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        raise AttributeError(
-            f"{type(instance).__name__}.{self.name} was not sent by the PBX (left out by select=?) and was not set"
-        )
+        if self.key:
+            try:
+                return instance.__dict__[self.wire]
+            except KeyError:
+                raise AttributeError(
+                    f"{type(instance).__name__}.{self.name} was not sent by the PBX (left out by select=?) "
+                    "and was not set"
+                ) from None
+        return instance.__dict__.get(self.wire)
+
+    def __set__(self, instance: object, value: Any) -> None:
+        instance.__dict__[self.wire] = value
+
+    def __delete__(self, instance: object) -> None:
+        try:
+            del instance.__dict__[self.wire]
+        except KeyError:
+            raise AttributeError(f"{type(instance).__name__}.{self.name} is not set") from None
 
     def __repr__(self) -> str:
-        return "<entity key>"
+        return f"field({self.wire!r}{', key=True' if self.key else ''})"
 
 
-def entity_key() -> Any:
-    """The default of a key the document declares non-nullable: typed ``T``, not ``T | None``.
+def field(wire: str, *, key: bool = False) -> Any:
+    """A field of a generated model, stored under its wire name.
 
+    ``key=True`` marks a key the document declares non-nullable (``Id``): typed ``T``, not ``T | None``.
     The PBX sends the key of every entity it returns (unless ``select=`` leaves it out), so ``created.id``
-    is an ``int`` that can be passed on to ``update_user(id, ...)``. Reading a key that was not sent raises
+    is an ``int`` that can be passed on to ``update_user(id, ...)``; reading a key that was not sent raises
     ``AttributeError`` naming it rather than handing ``None`` to code typed for an ``int``.
     """
-    return _EntityKey()
+    return _Field(wire, key)
 
 
 @dataclass_transform(kw_only_default=True, eq_default=True)
 class Model:
-    """A JSON object of the XAPI document: ``Model.from_dict(mapping)`` and ``model.to_dict()``."""
+    """A JSON object of the XAPI document: ``Model.from_dict(mapping)`` and ``model.to_dict()``.
 
-    __slots__ = ("__dict__", "_additional")
+    The instance keeps the object as received, by wire name, with enums, date-times and nested models
+    parsed; keys this client does not know stay beside the fields (``additional_properties``).
+    """
 
-    # Filled in by each generated model (plain class attributes, not fields).
-    _wire_names: ClassVar[Mapping[str, str]] = {}  # wire name -> Python name
+    # Set by each generated model (plain class attributes, not fields).
     _secret_fields: ClassVar[frozenset[str]] = frozenset()  # Python names whose values repr() hides
     _required: ClassVar[tuple[str, ...]] = ()  # wire names a valid object always has
-    # Derived once per class.
+    # Derived once per class from its fields.
+    _wire_names: ClassVar[Mapping[str, str]] = {}  # wire name -> Python name
     _python_names: ClassVar[Mapping[str, str]] = {}  # Python name -> wire name
     _parsers: ClassVar[Parsers | None] = None
-    _last_keys: ClassVar[tuple[str, ...]] = ()  # the keys of the last object read, in order
-    _last_names: ClassVar[tuple[str, ...]] = ()  # their Python names
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._python_names = {python: wire for wire, python in cls._wire_names.items()}
+        fields = [value for value in vars(cls).values() if isinstance(value, _Field)]
+        cls._wire_names = {f.wire: f.name for f in fields}
+        cls._python_names = {f.name: f.wire for f in fields}
         cls._parsers = None
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        """``(python name, parser)`` for each field whose JSON value needs converting; generated per model."""
+        """``(wire name, parser)`` for each field whose JSON value needs converting; generated per model."""
         return ()
 
     def __init__(self, **fields: Any) -> None:
         names = self._python_names
-        for name in fields:
-            if name not in names:
-                raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {name!r}")
+        try:
+            values = {names[name]: value for name, value in fields.items()}
+        except KeyError as exc:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {exc.args[0]!r}") from None
         for wire in self._required:
-            if self._wire_names[wire] not in fields:
+            if wire not in values:
                 raise TypeError(f"{type(self).__name__}() missing required keyword argument {self._wire_names[wire]!r}")
-        _set(self, "__dict__", fields)
+        _set(self, "__dict__", values)
 
     # --- reading -------------------------------------------------------------------------------------------
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        """The model for a JSON object; unknown keys are kept in ``additional_properties``.
+        """The model for a JSON object; unknown keys are kept (``additional_properties``).
 
-        Raises ``TypeError``/``ValueError`` naming the field when a value has the wrong shape (an object
-        where an array belongs, a string where an object belongs).
+        Raises ``TypeError``/``ValueError`` naming the field by its wire name when a value has the wrong
+        shape (an object where an array belongs, a string where an object belongs).
         """
-        if type(src_dict) is not dict:
-            if not isinstance(src_dict, Mapping):
-                raise TypeError(f"{cls.__name__}: expected a JSON object, got {type(src_dict).__name__}")
-            src_dict = dict(src_dict)
-        extra: dict[str, Any] | None = None
-        keys = tuple(src_dict)
-        if keys == cls._last_keys:  # the PBX sends its keys in one order: rename them by position
-            values = dict(zip(cls._last_names, src_dict.values(), strict=True))
-        else:
-            try:
-                names = tuple(map(cls._wire_names.__getitem__, keys))
-            except KeyError:
-                values, extra = cls._split_unknown(src_dict)
-            else:
-                values = dict(zip(names, src_dict.values(), strict=True))
-                cls._last_keys, cls._last_names = keys, names
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(f"{cls.__name__}: expected a JSON object, got {type(src_dict).__name__}")
+        values = dict(src_dict)  # a copy: the caller's mapping stays theirs
         if cls._required:
-            cls._check_required(src_dict)
+            cls._check_required(values)
         parsers = cls._parsers
         if parsers is None:
             parsers = cls._parsers = cls._load_parsers()
-        name = ""
+        wire = ""
         try:
-            for name, parse in parsers:
-                value = values.get(name)
+            for wire, parse in parsers:
+                value = values.get(wire)
                 if value is not None:
-                    values[name] = parse(value)
+                    values[wire] = parse(value)
         except (TypeError, ValueError) as exc:
             kind = TypeError if isinstance(exc, TypeError) else ValueError
-            raise kind(f"{cls.__name__}.{cls._python_names[name]}: {exc}") from exc
+            raise kind(f"{cls.__name__}.{wire}: {exc}") from exc
         self = _new(cls)
         _set(self, "__dict__", values)
-        if extra:
-            _set(self, "_additional", extra)
         return self
-
-    @classmethod
-    def _split_unknown(cls, src: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        names = cls._wire_names
-        values: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for key, value in src.items():
-            python = names.get(key)
-            if python is None:
-                extra[key] = value
-            else:
-                values[python] = value
-        return values, extra
 
     @classmethod
     def _check_required(cls, src: Mapping[str, Any]) -> None:
@@ -194,81 +191,86 @@ class Model:
     @property
     def fields_set(self) -> frozenset[str]:
         """The Python names of the fields that were set: sent by the PBX, or given by the caller."""
-        return frozenset(self.__dict__)
+        names = self._wire_names
+        return frozenset(names[wire] for wire in self.__dict__ if wire in names)
 
     @property
     def additional_properties(self) -> dict[str, Any]:
-        """Keys this client does not know (a newer PBX sent them), by wire name; sent back by ``to_dict()``."""
-        extra: dict[str, Any] | None = getattr(self, "_additional", None)
-        if extra is None:
-            extra = {}
-            _set(self, "_additional", extra)
-        return extra
+        """Keys this client does not know (a newer PBX sent them), by wire name; sent back by ``to_dict()``.
+
+        A copy: change them with ``model[key] = value`` and ``del model[key]``.
+        """
+        names = self._wire_names
+        return {key: value for key, value in self.__dict__.items() if key not in names}
 
     @additional_properties.setter
-    def additional_properties(self, value: dict[str, Any]) -> None:
-        _set(self, "_additional", dict(value))
+    def additional_properties(self, value: Mapping[str, Any]) -> None:
+        for key in list(self.additional_properties):
+            del self.__dict__[key]
+        for key, item in value.items():
+            self[key] = item
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties)
 
+    def _unknown(self, key: str) -> str:
+        if key in self._wire_names:
+            raise KeyError(f"{key!r} is a field of {type(self).__name__}: use .{self._wire_names[key]}")
+        return key
+
     def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
+        return self.__dict__[self._unknown(key)]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
+        self.__dict__[self._unknown(key)] = value
 
     def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
+        del self.__dict__[self._unknown(key)]
 
     def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return key not in self._wire_names and key in self.__dict__
 
     if not TYPE_CHECKING:  # declared, it would tell type checkers that any attribute may be set
 
         def __setattr__(self, name: str, value: Any) -> None:
-            if name not in self._python_names and not name.startswith("_"):
+            if name not in self._python_names:
                 raise AttributeError(f"{type(self).__name__} has no field {name!r}")
             _set(self, name, value)
 
     # --- writing ------------------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object: the fields that were set, by wire name (``None`` as null), then unknown keys."""
-        wire = self._python_names
-        out = {wire[name]: to_json(value) for name, value in self.__dict__.items()}
-        extra = getattr(self, "_additional", None)
-        if extra:
-            for key, value in extra.items():
-                out.setdefault(key, to_json(value))
-        return out
+        """The JSON object: the fields that were set (``None`` as null) and unknown keys, by wire name."""
+        return {key: to_json(value) for key, value in self.__dict__.items()}
 
     # --- comparing and showing ----------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        assert isinstance(other, Model)
-        mine, theirs = getattr(self, "_additional", None) or {}, getattr(other, "_additional", None) or {}
-        return self.__dict__ == other.__dict__ and mine == theirs
+        return self.__dict__ == other.__dict__
 
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def __repr__(self) -> str:
         """``User(id=1, number='100', auth_password='***')``: the fields that were set, secrets hidden."""
-        secret = self._secret_fields
-        shown = [
-            f"{name}={SECRET_MASK!r}" if name in secret and value is not None else f"{name}={value!r}"
-            for name, value in self.__dict__.items()
-        ]
-        extra = getattr(self, "_additional", None)
-        if extra:  # values of keys this client does not know are not vetted for secrets: only their names
-            shown.append(f"additional_keys={list(extra)!r}")
+        names, secret = self._wire_names, self._secret_fields
+        shown, unknown = [], []
+        for wire, value in self.__dict__.items():
+            name = names.get(wire)
+            if name is None:  # values of keys this client does not know are not vetted for secrets
+                unknown.append(wire)
+            elif name in secret and value is not None:
+                shown.append(f"{name}={SECRET_MASK!r}")
+            else:
+                shown.append(f"{name}={value!r}")
+        if unknown:
+            shown.append(f"additional_keys={unknown!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _rebuild, (type(self), dict(self.__dict__), getattr(self, "_additional", None))
+        return _rebuild, (type(self), dict(self.__dict__))
 
 
 # --- parsers for the generated models -------------------------------------------------------------------------
@@ -368,9 +370,7 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _rebuild(cls: type[_M], fields: dict[str, Any], additional: dict[str, Any] | None) -> _M:
+def _rebuild(cls: type[_M], values: dict[str, Any]) -> _M:
     self = _new(cls)
-    _set(self, "__dict__", fields)
-    if additional:
-        _set(self, "_additional", additional)
+    _set(self, "__dict__", values)
     return self

@@ -11,7 +11,9 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from threecx_xapi_client.models.concealed_password import ConcealedPassword
@@ -65,6 +67,24 @@ def test_keys_in_another_order_or_unknown_keys_read_the_same() -> None:
     assert newer.additional_properties == {"NewIn21": [1]}
     assert newer != first
     assert newer.to_dict() == {"Id": 1, "Number": "100", "FirstName": "Ada", "NewIn21": [1]}
+
+
+def test_threads_reading_objects_in_different_key_orders_never_mix_fields() -> None:
+    orders = [{"Id": 1, "Number": "100", "FirstName": "Ada"}, {"FirstName": "Bob", "Number": "200", "Id": 2}]
+    wrong: list[User] = []
+
+    def read(wire: dict[str, Any]) -> None:
+        for _ in range(3000):
+            user = User.from_dict(wire)
+            if user.to_dict() != wire:
+                wrong.append(user)
+
+    threads = [threading.Thread(target=read, args=(wire,)) for wire in orders * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
 
 
 def test_required_keys_of_the_error_model_are_checked() -> None:

@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class AbandonedChatsStatistics(Model):
-    chat_id: int | None = None
-    date_of_request: datetime.datetime | None = None
-    participant_email: str | None = None
-    participant_message: str | None = None
-    participant_name: str | None = None
-    participant_number: str | None = None
-    queue_display_name: str | None = None
-    queue_no: str | None = None
-    reason_for_abandoned: str | None = None
-    reason_for_dealt_with: str | None = None
-    source: str | None = None
-
-    _wire_names = {
-        "ChatId": "chat_id",
-        "DateOfRequest": "date_of_request",
-        "ParticipantEmail": "participant_email",
-        "ParticipantMessage": "participant_message",
-        "ParticipantName": "participant_name",
-        "ParticipantNumber": "participant_number",
-        "QueueDisplayName": "queue_display_name",
-        "QueueNo": "queue_no",
-        "ReasonForAbandoned": "reason_for_abandoned",
-        "ReasonForDealtWith": "reason_for_dealt_with",
-        "Source": "source",
-    }
+    chat_id: int | None = field("ChatId")
+    date_of_request: datetime.datetime | None = field("DateOfRequest")
+    participant_email: str | None = field("ParticipantEmail")
+    participant_message: str | None = field("ParticipantMessage")
+    participant_name: str | None = field("ParticipantName")
+    participant_number: str | None = field("ParticipantNumber")
+    queue_display_name: str | None = field("QueueDisplayName")
+    queue_no: str | None = field("QueueNo")
+    reason_for_abandoned: str | None = field("ReasonForAbandoned")
+    reason_for_dealt_with: str | None = field("ReasonForDealtWith")
+    source: str | None = field("Source")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("date_of_request", parse_datetime),)
+        return (("DateOfRequest", parse_datetime),)

@@ -4,43 +4,26 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class AbandonedQueueCalls(Model):
-    caller_id: str | None = None
-    call_history_id: str | None = None
-    call_time: datetime.datetime | None = None
-    call_time_for_csv: datetime.datetime | None = None
-    extension_display_name: str | None = None
-    extension_dn: str | None = None
-    is_logged_in: bool | None = None
-    polling_attempts: int | None = None
-    queue_display_name: str | None = None
-    queue_dn: str | None = None
-    wait_time: str | None = None
-
-    _wire_names = {
-        "CallerId": "caller_id",
-        "CallHistoryId": "call_history_id",
-        "CallTime": "call_time",
-        "CallTimeForCsv": "call_time_for_csv",
-        "ExtensionDisplayName": "extension_display_name",
-        "ExtensionDn": "extension_dn",
-        "IsLoggedIn": "is_logged_in",
-        "PollingAttempts": "polling_attempts",
-        "QueueDisplayName": "queue_display_name",
-        "QueueDn": "queue_dn",
-        "WaitTime": "wait_time",
-    }
+    caller_id: str | None = field("CallerId")
+    call_history_id: str | None = field("CallHistoryId")
+    call_time: datetime.datetime | None = field("CallTime")
+    call_time_for_csv: datetime.datetime | None = field("CallTimeForCsv")
+    extension_display_name: str | None = field("ExtensionDisplayName")
+    extension_dn: str | None = field("ExtensionDn")
+    is_logged_in: bool | None = field("IsLoggedIn")
+    polling_attempts: int | None = field("PollingAttempts")
+    queue_display_name: str | None = field("QueueDisplayName")
+    queue_dn: str | None = field("QueueDn")
+    wait_time: str | None = field("WaitTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("call_time", parse_datetime),
-            ("call_time_for_csv", parse_datetime),
+            ("CallTime", parse_datetime),
+            ("CallTimeForCsv", parse_datetime),
         )

@@ -4,37 +4,23 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class ActiveCall(Model):
-    callee: str | None = None
-    caller: str | None = None
-    established_at: datetime.datetime | None = None
-    id: int = entity_key()
-    last_change_status: datetime.datetime | None = None
-    server_now: datetime.datetime | None = None
-    status: str | None = None
-
-    _wire_names = {
-        "Callee": "callee",
-        "Caller": "caller",
-        "EstablishedAt": "established_at",
-        "Id": "id",
-        "LastChangeStatus": "last_change_status",
-        "ServerNow": "server_now",
-        "Status": "status",
-    }
+    callee: str | None = field("Callee")
+    caller: str | None = field("Caller")
+    established_at: datetime.datetime | None = field("EstablishedAt")
+    id: int = field("Id", key=True)
+    last_change_status: datetime.datetime | None = field("LastChangeStatus")
+    server_now: datetime.datetime | None = field("ServerNow")
+    status: str | None = field("Status")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("established_at", parse_datetime),
-            ("last_change_status", parse_datetime),
-            ("server_now", parse_datetime),
+            ("EstablishedAt", parse_datetime),
+            ("LastChangeStatus", parse_datetime),
+            ("ServerNow", parse_datetime),
         )

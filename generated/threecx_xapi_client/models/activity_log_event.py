@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class ActivityLogEvent(Model):
-    index: int | None = None
-    message: str | None = None
-    time_stamp: datetime.datetime | None = None
-
-    _wire_names = {
-        "Index": "index",
-        "Message": "message",
-        "TimeStamp": "time_stamp",
-    }
+    index: int | None = field("Index")
+    message: str | None = field("Message")
+    time_stamp: datetime.datetime | None = field("TimeStamp")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("time_stamp", parse_datetime),)
+        return (("TimeStamp", parse_datetime),)

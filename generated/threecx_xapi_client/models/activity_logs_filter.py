@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.extension_filter import ExtensionFilter
 
 
 class ActivityLogsFilter(Model):
-    extensions: list[ExtensionFilter] | None = None
-
-    _wire_names = {
-        "Extensions": "extensions",
-    }
+    extensions: list[ExtensionFilter] | None = field("Extensions")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.extension_filter import ExtensionFilter  # noqa: PLC0415
 
-        return (("extensions", list_of(ExtensionFilter.from_dict)),)
+        return (("Extensions", list_of(ExtensionFilter.from_dict)),)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.integration_sync_type import IntegrationSyncType
 
@@ -18,47 +13,29 @@ if TYPE_CHECKING:
 
 
 class ADUsersSyncConfiguration(Model):
-    enable_sso: bool | None = None
-    is_enabled: bool | None = None
-    is_sync_departments: bool | None = None
-    is_sync_details: bool | None = None
-    is_sync_office_phone: bool | None = None
-    is_sync_photo: bool | None = None
-    selected_groups: list[str] | None = None
-    selected_users: list[str] | None = None
-    set_teams_presence: bool | None = None
-    starting_extension_number: str | None = None
-    status_sync_configuration: StatusSyncConfiguration | None = None
-    sync_events: bool | None = None
-    sync_guest_users: bool | None = None
-    sync_personal_contacts: bool | None = None
-    sync_type: IntegrationSyncType | None = None
-
-    _wire_names = {
-        "EnableSSO": "enable_sso",
-        "IsEnabled": "is_enabled",
-        "IsSyncDepartments": "is_sync_departments",
-        "IsSyncDetails": "is_sync_details",
-        "IsSyncOfficePhone": "is_sync_office_phone",
-        "IsSyncPhoto": "is_sync_photo",
-        "SelectedGroups": "selected_groups",
-        "SelectedUsers": "selected_users",
-        "SetTeamsPresence": "set_teams_presence",
-        "StartingExtensionNumber": "starting_extension_number",
-        "StatusSyncConfiguration": "status_sync_configuration",
-        "SyncEvents": "sync_events",
-        "SyncGuestUsers": "sync_guest_users",
-        "SyncPersonalContacts": "sync_personal_contacts",
-        "SyncType": "sync_type",
-    }
+    enable_sso: bool | None = field("EnableSSO")
+    is_enabled: bool | None = field("IsEnabled")
+    is_sync_departments: bool | None = field("IsSyncDepartments")
+    is_sync_details: bool | None = field("IsSyncDetails")
+    is_sync_office_phone: bool | None = field("IsSyncOfficePhone")
+    is_sync_photo: bool | None = field("IsSyncPhoto")
+    selected_groups: list[str] | None = field("SelectedGroups")
+    selected_users: list[str] | None = field("SelectedUsers")
+    set_teams_presence: bool | None = field("SetTeamsPresence")
+    starting_extension_number: str | None = field("StartingExtensionNumber")
+    status_sync_configuration: StatusSyncConfiguration | None = field("StatusSyncConfiguration")
+    sync_events: bool | None = field("SyncEvents")
+    sync_guest_users: bool | None = field("SyncGuestUsers")
+    sync_personal_contacts: bool | None = field("SyncPersonalContacts")
+    sync_type: IntegrationSyncType | None = field("SyncType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
 
         return (
-            ("selected_groups", json_array),
-            ("selected_users", json_array),
-            ("status_sync_configuration", StatusSyncConfiguration.from_dict),
-            ("sync_type", enum_of(IntegrationSyncType)),
+            ("SelectedGroups", json_array),
+            ("SelectedUsers", json_array),
+            ("StatusSyncConfiguration", StatusSyncConfiguration.from_dict),
+            ("SyncType", enum_of(IntegrationSyncType)),
         )

@@ -2,22 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class AddVectorStoreFiles(Model):
-    file_ids: list[str] | None = None
-    vector_id: str | None = None
-
-    _wire_names = {
-        "FileIds": "file_ids",
-        "VectorId": "vector_id",
-    }
+    file_ids: list[str] | None = field("FileIds")
+    vector_id: str | None = field("VectorId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("file_ids", json_array),)
+        return (("FileIds", json_array),)

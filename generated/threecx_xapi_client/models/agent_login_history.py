@@ -4,46 +4,28 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class AgentLoginHistory(Model):
-    agent: str | None = None
-    agent_no: str | None = None
-    day: datetime.datetime | None = None
-    logged_in_day_interval: str | None = None
-    logged_in_dt: datetime.datetime | None = None
-    logged_in_interval: str | None = None
-    logged_in_total_interval: str | None = None
-    logged_out_dt: datetime.datetime | None = None
-    queue_no: str | None = None
-    talking_day_interval: str | None = None
-    talking_interval: str | None = None
-    talking_total_interval: str | None = None
-
-    _wire_names = {
-        "Agent": "agent",
-        "AgentNo": "agent_no",
-        "Day": "day",
-        "LoggedInDayInterval": "logged_in_day_interval",
-        "loggedInDt": "logged_in_dt",
-        "LoggedInInterval": "logged_in_interval",
-        "LoggedInTotalInterval": "logged_in_total_interval",
-        "LoggedOutDt": "logged_out_dt",
-        "QueueNo": "queue_no",
-        "TalkingDayInterval": "talking_day_interval",
-        "TalkingInterval": "talking_interval",
-        "TalkingTotalInterval": "talking_total_interval",
-    }
+    agent: str | None = field("Agent")
+    agent_no: str | None = field("AgentNo")
+    day: datetime.datetime | None = field("Day")
+    logged_in_day_interval: str | None = field("LoggedInDayInterval")
+    logged_in_dt: datetime.datetime | None = field("loggedInDt")
+    logged_in_interval: str | None = field("LoggedInInterval")
+    logged_in_total_interval: str | None = field("LoggedInTotalInterval")
+    logged_out_dt: datetime.datetime | None = field("LoggedOutDt")
+    queue_no: str | None = field("QueueNo")
+    talking_day_interval: str | None = field("TalkingDayInterval")
+    talking_interval: str | None = field("TalkingInterval")
+    talking_total_interval: str | None = field("TalkingTotalInterval")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("day", parse_datetime),
-            ("logged_in_dt", parse_datetime),
-            ("logged_out_dt", parse_datetime),
+            ("Day", parse_datetime),
+            ("loggedInDt", parse_datetime),
+            ("LoggedOutDt", parse_datetime),
         )

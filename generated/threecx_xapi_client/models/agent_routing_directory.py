@@ -2,35 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
 
 
 class AgentRoutingDirectory(Model):
-    description: str | None = None
-    name: str | None = None
-    number: str | None = None
-    tags: list[UserTag] | None = None
-    type_: PeerType | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Name": "name",
-        "Number": "number",
-        "Tags": "tags",
-        "Type": "type_",
-    }
+    description: str | None = field("Description")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    tags: list[UserTag] | None = field("Tags")
+    type_: PeerType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("tags", list_of(enum_of(UserTag))),
-            ("type_", enum_of(PeerType)),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("Type", enum_of(PeerType)),
         )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array, list_of
 
 if TYPE_CHECKING:
     from ..models.agent_routing_action import AgentRoutingAction
@@ -19,51 +14,27 @@ if TYPE_CHECKING:
 
 
 class AgentSettings(Model):
-    abusive_caller_action: AgentRoutingAction | None = None
-    agent_fallback: AgentRoutingAction | None = None
-    agent_type: str | None = None
-    allowed_extensions: str | None = None
-    allow_websearch: bool | None = None
-    boss_interruption_settings: BossInterruptionSettings | None = None
-    caller_does_not_respond_action: AgentRoutingAction | None = None
-    check_status_before_transfer: bool | None = None
-    enable_name_matching: bool | None = None
-    first_message: str | None = None
-    human_handoff: AgentRoutingDirectory | None = None
-    knowledgebase: list[str] | None = None
-    language: str | None = None
-    max_call_duration: int | None = None
-    phonebook_override: Peer | None = None
-    routing_directory: list[AgentRoutingDirectory] | None = None
-    spam_action: AgentRoutingAction | None = None
-    spam_instructions: str | None = None
-    switch_language: bool | None = None
-    system_prompt: str | None = None
-    voice: str | None = None
-
-    _wire_names = {
-        "AbusiveCallerAction": "abusive_caller_action",
-        "AgentFallback": "agent_fallback",
-        "AgentType": "agent_type",
-        "AllowedExtensions": "allowed_extensions",
-        "AllowWebsearch": "allow_websearch",
-        "BossInterruptionSettings": "boss_interruption_settings",
-        "CallerDoesNotRespondAction": "caller_does_not_respond_action",
-        "CheckStatusBeforeTransfer": "check_status_before_transfer",
-        "EnableNameMatching": "enable_name_matching",
-        "FirstMessage": "first_message",
-        "HumanHandoff": "human_handoff",
-        "Knowledgebase": "knowledgebase",
-        "Language": "language",
-        "MaxCallDuration": "max_call_duration",
-        "PhonebookOverride": "phonebook_override",
-        "RoutingDirectory": "routing_directory",
-        "SpamAction": "spam_action",
-        "SpamInstructions": "spam_instructions",
-        "SwitchLanguage": "switch_language",
-        "SystemPrompt": "system_prompt",
-        "Voice": "voice",
-    }
+    abusive_caller_action: AgentRoutingAction | None = field("AbusiveCallerAction")
+    agent_fallback: AgentRoutingAction | None = field("AgentFallback")
+    agent_type: str | None = field("AgentType")
+    allowed_extensions: str | None = field("AllowedExtensions")
+    allow_websearch: bool | None = field("AllowWebsearch")
+    boss_interruption_settings: BossInterruptionSettings | None = field("BossInterruptionSettings")
+    caller_does_not_respond_action: AgentRoutingAction | None = field("CallerDoesNotRespondAction")
+    check_status_before_transfer: bool | None = field("CheckStatusBeforeTransfer")
+    enable_name_matching: bool | None = field("EnableNameMatching")
+    first_message: str | None = field("FirstMessage")
+    human_handoff: AgentRoutingDirectory | None = field("HumanHandoff")
+    knowledgebase: list[str] | None = field("Knowledgebase")
+    language: str | None = field("Language")
+    max_call_duration: int | None = field("MaxCallDuration")
+    phonebook_override: Peer | None = field("PhonebookOverride")
+    routing_directory: list[AgentRoutingDirectory] | None = field("RoutingDirectory")
+    spam_action: AgentRoutingAction | None = field("SpamAction")
+    spam_instructions: str | None = field("SpamInstructions")
+    switch_language: bool | None = field("SwitchLanguage")
+    system_prompt: str | None = field("SystemPrompt")
+    voice: str | None = field("Voice")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -73,13 +44,13 @@ class AgentSettings(Model):
         from ..models.peer import Peer  # noqa: PLC0415
 
         return (
-            ("abusive_caller_action", AgentRoutingAction.from_dict),
-            ("agent_fallback", AgentRoutingAction.from_dict),
-            ("boss_interruption_settings", BossInterruptionSettings.from_dict),
-            ("caller_does_not_respond_action", AgentRoutingAction.from_dict),
-            ("human_handoff", AgentRoutingDirectory.from_dict),
-            ("knowledgebase", json_array),
-            ("phonebook_override", Peer.from_dict),
-            ("routing_directory", list_of(AgentRoutingDirectory.from_dict)),
-            ("spam_action", AgentRoutingAction.from_dict),
+            ("AbusiveCallerAction", AgentRoutingAction.from_dict),
+            ("AgentFallback", AgentRoutingAction.from_dict),
+            ("BossInterruptionSettings", BossInterruptionSettings.from_dict),
+            ("CallerDoesNotRespondAction", AgentRoutingAction.from_dict),
+            ("HumanHandoff", AgentRoutingDirectory.from_dict),
+            ("Knowledgebase", json_array),
+            ("PhonebookOverride", Peer.from_dict),
+            ("RoutingDirectory", list_of(AgentRoutingDirectory.from_dict)),
+            ("SpamAction", AgentRoutingAction.from_dict),
         )

@@ -2,38 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class AgentsInQueueStatistics(Model):
-    answered_count: int | None = None
-    answered_percent: int | None = None
-    answered_per_hour_count: int | None = None
-    avg_ring_time: str | None = None
-    avg_talk_time: str | None = None
-    dn: str | None = None
-    dn_display_name: str | None = None
-    logged_in_time: str | None = None
-    lost_count: int | None = None
-    queue: str | None = None
-    queue_display_name: str | None = None
-    ring_time: str | None = None
-    talk_time: str | None = None
-
-    _wire_names = {
-        "AnsweredCount": "answered_count",
-        "AnsweredPercent": "answered_percent",
-        "AnsweredPerHourCount": "answered_per_hour_count",
-        "AvgRingTime": "avg_ring_time",
-        "AvgTalkTime": "avg_talk_time",
-        "Dn": "dn",
-        "DnDisplayName": "dn_display_name",
-        "LoggedInTime": "logged_in_time",
-        "LostCount": "lost_count",
-        "Queue": "queue",
-        "QueueDisplayName": "queue_display_name",
-        "RingTime": "ring_time",
-        "TalkTime": "talk_time",
-    }
+    answered_count: int | None = field("AnsweredCount")
+    answered_percent: int | None = field("AnsweredPercent")
+    answered_per_hour_count: int | None = field("AnsweredPerHourCount")
+    avg_ring_time: str | None = field("AvgRingTime")
+    avg_talk_time: str | None = field("AvgTalkTime")
+    dn: str | None = field("Dn")
+    dn_display_name: str | None = field("DnDisplayName")
+    logged_in_time: str | None = field("LoggedInTime")
+    lost_count: int | None = field("LostCount")
+    queue: str | None = field("Queue")
+    queue_display_name: str | None = field("QueueDisplayName")
+    ring_time: str | None = field("RingTime")
+    talk_time: str | None = field("TalkTime")

@@ -2,23 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class AIModel(Model):
-    description: str | None = None
-    example: str | None = None
-    id: str = entity_key()
-    name: str | None = None
-    preview: bool | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Example": "example",
-        "Id": "id",
-        "Name": "name",
-        "Preview": "preview",
-    }
+    description: str | None = field("Description")
+    example: str | None = field("Example")
+    id: str = field("Id", key=True)
+    name: str | None = field("Name")
+    preview: bool | None = field("Preview")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.ai_agent_template import AIAgentTemplate
@@ -17,19 +13,11 @@ if TYPE_CHECKING:
 
 
 class AIResources(Model):
-    chips: list[AIModel] | None = None
-    models: list[AIModel] | None = None
-    realtime_models: list[AIModel] | None = None
-    templates: list[AIAgentTemplate] | None = None
-    voices: list[AIVoice] | None = None
-
-    _wire_names = {
-        "Chips": "chips",
-        "Models": "models",
-        "RealtimeModels": "realtime_models",
-        "Templates": "templates",
-        "Voices": "voices",
-    }
+    chips: list[AIModel] | None = field("Chips")
+    models: list[AIModel] | None = field("Models")
+    realtime_models: list[AIModel] | None = field("RealtimeModels")
+    templates: list[AIAgentTemplate] | None = field("Templates")
+    voices: list[AIVoice] | None = field("Voices")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -38,9 +26,9 @@ class AIResources(Model):
         from ..models.ai_voice import AIVoice  # noqa: PLC0415
 
         return (
-            ("chips", list_of(AIModel.from_dict)),
-            ("models", list_of(AIModel.from_dict)),
-            ("realtime_models", list_of(AIModel.from_dict)),
-            ("templates", list_of(AIAgentTemplate.from_dict)),
-            ("voices", list_of(AIVoice.from_dict)),
+            ("Chips", list_of(AIModel.from_dict)),
+            ("Models", list_of(AIModel.from_dict)),
+            ("RealtimeModels", list_of(AIModel.from_dict)),
+            ("Templates", list_of(AIAgentTemplate.from_dict)),
+            ("Voices", list_of(AIVoice.from_dict)),
         )

@@ -4,39 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class AISettings(Model):
-    api_key: ConcealedPassword | None = None
-    company_description: str | None = None
-    company_name: str | None = None
-    completion_model: str | None = None
-    management_api_key: ConcealedPassword | None = None
-    provider: str | None = None
-    realtime_model: str | None = None
-
-    _wire_names = {
-        "APIKey": "api_key",
-        "CompanyDescription": "company_description",
-        "CompanyName": "company_name",
-        "CompletionModel": "completion_model",
-        "ManagementAPIKey": "management_api_key",
-        "Provider": "provider",
-        "RealtimeModel": "realtime_model",
-    }
+    api_key: ConcealedPassword | None = field("APIKey")
+    company_description: str | None = field("CompanyDescription")
+    company_name: str | None = field("CompanyName")
+    completion_model: str | None = field("CompletionModel")
+    management_api_key: ConcealedPassword | None = field("ManagementAPIKey")
+    provider: str | None = field("Provider")
+    realtime_model: str | None = field("RealtimeModel")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("api_key", ConcealedPassword.from_dict),
-            ("management_api_key", ConcealedPassword.from_dict),
+            ("APIKey", ConcealedPassword.from_dict),
+            ("ManagementAPIKey", ConcealedPassword.from_dict),
         )

@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class AIVoice(Model):
-    description: str | None = None
-    gender: str | None = None
-    id: str = entity_key()
-
-    _wire_names = {
-        "Description": "description",
-        "Gender": "gender",
-        "Id": "id",
-    }
+    description: str | None = field("Description")
+    gender: str | None = field("Gender")
+    id: str = field("Id", key=True)

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class AmazonCredentials(Model):
-    access_key: str | None = None
-    secret_key: ConcealedPassword | None = None
-
-    _wire_names = {
-        "AccessKey": "access_key",
-        "SecretKey": "secret_key",
-    }
+    access_key: str | None = field("AccessKey")
+    secret_key: ConcealedPassword | None = field("SecretKey")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        return (("secret_key", ConcealedPassword.from_dict),)
+        return (("SecretKey", ConcealedPassword.from_dict),)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.amazon_credentials import AmazonCredentials
@@ -15,13 +12,8 @@ if TYPE_CHECKING:
 
 
 class AmazonIntegrationSettings(Model):
-    s3_config: S3Config | None = None
-    service_account_credentials: AmazonCredentials | None = None
-
-    _wire_names = {
-        "S3Config": "s3_config",
-        "ServiceAccountCredentials": "service_account_credentials",
-    }
+    s3_config: S3Config | None = field("S3Config")
+    service_account_credentials: AmazonCredentials | None = field("ServiceAccountCredentials")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -29,6 +21,6 @@ class AmazonIntegrationSettings(Model):
         from ..models.s3_config import S3Config  # noqa: PLC0415
 
         return (
-            ("s3_config", S3Config.from_dict),
-            ("service_account_credentials", AmazonCredentials.from_dict),
+            ("S3Config", S3Config.from_dict),
+            ("ServiceAccountCredentials", AmazonCredentials.from_dict),
         )

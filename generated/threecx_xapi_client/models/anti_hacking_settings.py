@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class AntiHackingSettings(Model):
-    hack_auth_requests: int | None = None
-    hack_barrier_amber: int | None = None
-    hack_barrier_green: int | None = None
-    hack_barrier_red: int | None = None
-    hack_blacklist_duration: int | None = None
-    hack_challenge_requests: int | None = None
-    max_request_per_period: int | None = None
-    security_defense_program: bool | None = None
-    throttle_period_length: int | None = None
-
-    _wire_names = {
-        "HackAuthRequests": "hack_auth_requests",
-        "HackBarrierAmber": "hack_barrier_amber",
-        "HackBarrierGreen": "hack_barrier_green",
-        "HackBarrierRed": "hack_barrier_red",
-        "HackBlacklistDuration": "hack_blacklist_duration",
-        "HackChallengeRequests": "hack_challenge_requests",
-        "MaxRequestPerPeriod": "max_request_per_period",
-        "SecurityDefenseProgram": "security_defense_program",
-        "ThrottlePeriodLength": "throttle_period_length",
-    }
+    hack_auth_requests: int | None = field("HackAuthRequests")
+    hack_barrier_amber: int | None = field("HackBarrierAmber")
+    hack_barrier_green: int | None = field("HackBarrierGreen")
+    hack_barrier_red: int | None = field("HackBarrierRed")
+    hack_blacklist_duration: int | None = field("HackBlacklistDuration")
+    hack_challenge_requests: int | None = field("HackChallengeRequests")
+    max_request_per_period: int | None = field("MaxRequestPerPeriod")
+    security_defense_program: bool | None = field("SecurityDefenseProgram")
+    throttle_period_length: int | None = field("ThrottlePeriodLength")

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ArchiveSubsystem(Model):
-    archiving: bool | None = None
-    enabled: bool | None = None
-    folder: str | None = None
-    schedule_days: int | None = None
-
-    _wire_names = {
-        "Archiving": "archiving",
-        "Enabled": "enabled",
-        "Folder": "folder",
-        "ScheduleDays": "schedule_days",
-    }
+    archiving: bool | None = field("Archiving")
+    enabled: bool | None = field("Enabled")
+    folder: str | None = field("Folder")
+    schedule_days: int | None = field("ScheduleDays")

@@ -4,39 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class AuditLog(Model):
-    action: int | None = None
-    id: int = entity_key()
-    ip: str | None = None
-    new_data: str | None = None
-    object_name: str | None = None
-    object_type: int | None = None
-    prev_data: str | None = None
-    source: int | None = None
-    timestamp: datetime.datetime | None = None
-    user_name: str | None = None
-
-    _wire_names = {
-        "Action": "action",
-        "Id": "id",
-        "Ip": "ip",
-        "NewData": "new_data",
-        "ObjectName": "object_name",
-        "ObjectType": "object_type",
-        "PrevData": "prev_data",
-        "Source": "source",
-        "Timestamp": "timestamp",
-        "UserName": "user_name",
-    }
+    action: int | None = field("Action")
+    id: int = field("Id", key=True)
+    ip: str | None = field("Ip")
+    new_data: str | None = field("NewData")
+    object_name: str | None = field("ObjectName")
+    object_type: int | None = field("ObjectType")
+    prev_data: str | None = field("PrevData")
+    source: int | None = field("Source")
+    timestamp: datetime.datetime | None = field("Timestamp")
+    user_name: str | None = field("UserName")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("timestamp", parse_datetime),)
+        return (("Timestamp", parse_datetime),)

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class AutoSchedulerSettings(Model):
-    enabled: bool | None = None
-    profile_available: str | None = None
-    profile_away: str | None = None
-    profile_dnd: str | None = None
-
-    _wire_names = {
-        "Enabled": "enabled",
-        "ProfileAvailable": "profile_available",
-        "ProfileAway": "profile_away",
-        "ProfileDND": "profile_dnd",
-    }
+    enabled: bool | None = field("Enabled")
+    profile_available: str | None = field("ProfileAvailable")
+    profile_away: str | None = field("ProfileAway")
+    profile_dnd: str | None = field("ProfileDND")

@@ -4,47 +4,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
 class AvailableRouting(Model):
-    busy_all_calls: bool | None = None
-    busy_external: Destination | None = None
-    busy_internal: Destination | None = None
-    no_answer_all_calls: bool | None = None
-    no_answer_external: Destination | None = None
-    no_answer_internal: Destination | None = None
-    not_registered_all_calls: bool | None = None
-    not_registered_external: Destination | None = None
-    not_registered_internal: Destination | None = None
-
-    _wire_names = {
-        "BusyAllCalls": "busy_all_calls",
-        "BusyExternal": "busy_external",
-        "BusyInternal": "busy_internal",
-        "NoAnswerAllCalls": "no_answer_all_calls",
-        "NoAnswerExternal": "no_answer_external",
-        "NoAnswerInternal": "no_answer_internal",
-        "NotRegisteredAllCalls": "not_registered_all_calls",
-        "NotRegisteredExternal": "not_registered_external",
-        "NotRegisteredInternal": "not_registered_internal",
-    }
+    busy_all_calls: bool | None = field("BusyAllCalls")
+    busy_external: Destination | None = field("BusyExternal")
+    busy_internal: Destination | None = field("BusyInternal")
+    no_answer_all_calls: bool | None = field("NoAnswerAllCalls")
+    no_answer_external: Destination | None = field("NoAnswerExternal")
+    no_answer_internal: Destination | None = field("NoAnswerInternal")
+    not_registered_all_calls: bool | None = field("NotRegisteredAllCalls")
+    not_registered_external: Destination | None = field("NotRegisteredExternal")
+    not_registered_internal: Destination | None = field("NotRegisteredInternal")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.destination import Destination  # noqa: PLC0415
 
         return (
-            ("busy_external", Destination.from_dict),
-            ("busy_internal", Destination.from_dict),
-            ("no_answer_external", Destination.from_dict),
-            ("no_answer_internal", Destination.from_dict),
-            ("not_registered_external", Destination.from_dict),
-            ("not_registered_internal", Destination.from_dict),
+            ("BusyExternal", Destination.from_dict),
+            ("BusyInternal", Destination.from_dict),
+            ("NoAnswerExternal", Destination.from_dict),
+            ("NoAnswerInternal", Destination.from_dict),
+            ("NotRegisteredExternal", Destination.from_dict),
+            ("NotRegisteredInternal", Destination.from_dict),
         )

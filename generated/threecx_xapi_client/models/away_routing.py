@@ -4,33 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
 class AwayRouting(Model):
-    all_hours_external: bool | None = None
-    all_hours_internal: bool | None = None
-    external: Destination | None = None
-    internal: Destination | None = None
-
-    _wire_names = {
-        "AllHoursExternal": "all_hours_external",
-        "AllHoursInternal": "all_hours_internal",
-        "External": "external",
-        "Internal": "internal",
-    }
+    all_hours_external: bool | None = field("AllHoursExternal")
+    all_hours_internal: bool | None = field("AllHoursInternal")
+    external: Destination | None = field("External")
+    internal: Destination | None = field("Internal")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.destination import Destination  # noqa: PLC0415
 
         return (
-            ("external", Destination.from_dict),
-            ("internal", Destination.from_dict),
+            ("External", Destination.from_dict),
+            ("Internal", Destination.from_dict),
         )

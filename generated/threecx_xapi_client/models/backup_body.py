@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.create_backup import CreateBackup
 
 
 class BackupBody(Model):
-    description: CreateBackup | None = None
-
-    _wire_names = {
-        "description": "description",
-    }
+    description: CreateBackup | None = field("description")
 
     @staticmethod
     def _load_parsers() -> Parsers:

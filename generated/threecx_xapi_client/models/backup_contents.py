@@ -4,42 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class BackupContents(Model):
-    call_history: bool | None = None
-    disable_backup_compression: bool | None = None
-    encrypt_backup: bool | None = None
-    encrypt_backup_password: ConcealedPassword | None = None
-    fqdn: bool | None = None
-    license_: bool | None = None
-    phone_provisioning: bool | None = None
-    prompts: bool | None = None
-    recordings: bool | None = None
-    voice_mails: bool | None = None
-
-    _wire_names = {
-        "CallHistory": "call_history",
-        "DisableBackupCompression": "disable_backup_compression",
-        "EncryptBackup": "encrypt_backup",
-        "EncryptBackupPassword": "encrypt_backup_password",
-        "FQDN": "fqdn",
-        "License": "license_",
-        "PhoneProvisioning": "phone_provisioning",
-        "Prompts": "prompts",
-        "Recordings": "recordings",
-        "VoiceMails": "voice_mails",
-    }
+    call_history: bool | None = field("CallHistory")
+    disable_backup_compression: bool | None = field("DisableBackupCompression")
+    encrypt_backup: bool | None = field("EncryptBackup")
+    encrypt_backup_password: ConcealedPassword | None = field("EncryptBackupPassword")
+    fqdn: bool | None = field("FQDN")
+    license_: bool | None = field("License")
+    phone_provisioning: bool | None = field("PhoneProvisioning")
+    prompts: bool | None = field("Prompts")
+    recordings: bool | None = field("Recordings")
+    voice_mails: bool | None = field("VoiceMails")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        return (("encrypt_backup_password", ConcealedPassword.from_dict),)
+        return (("EncryptBackupPassword", ConcealedPassword.from_dict),)

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class BackupExtras(Model):
-    footprint: int | None = None
-    is_encrypted: bool | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "Footprint": "footprint",
-        "IsEncrypted": "is_encrypted",
-        "Version": "version",
-    }
+    footprint: int | None = field("Footprint")
+    is_encrypted: bool | None = field("IsEncrypted")
+    version: str | None = field("Version")

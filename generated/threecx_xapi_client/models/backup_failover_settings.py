@@ -2,44 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.failover_condition import FailoverCondition
 from ..models.failover_mode import FailoverMode
 
 
 class BackupFailoverSettings(Model):
-    condition: FailoverCondition | None = None
-    enabled: bool | None = None
-    interval: int | None = None
-    mode: FailoverMode | None = None
-    post_start_script: str | None = None
-    pre_start_script: str | None = None
-    remote_server: str | None = None
-    test_sip_server: bool | None = None
-    test_tunnel: bool | None = None
-    test_web_server: bool | None = None
-
-    _wire_names = {
-        "Condition": "condition",
-        "Enabled": "enabled",
-        "Interval": "interval",
-        "Mode": "mode",
-        "PostStartScript": "post_start_script",
-        "PreStartScript": "pre_start_script",
-        "RemoteServer": "remote_server",
-        "TestSIPServer": "test_sip_server",
-        "TestTunnel": "test_tunnel",
-        "TestWebServer": "test_web_server",
-    }
+    condition: FailoverCondition | None = field("Condition")
+    enabled: bool | None = field("Enabled")
+    interval: int | None = field("Interval")
+    mode: FailoverMode | None = field("Mode")
+    post_start_script: str | None = field("PostStartScript")
+    pre_start_script: str | None = field("PreStartScript")
+    remote_server: str | None = field("RemoteServer")
+    test_sip_server: bool | None = field("TestSIPServer")
+    test_tunnel: bool | None = field("TestTunnel")
+    test_web_server: bool | None = field("TestWebServer")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("condition", enum_of(FailoverCondition)),
-            ("mode", enum_of(FailoverMode)),
+            ("Condition", enum_of(FailoverCondition)),
+            ("Mode", enum_of(FailoverMode)),
         )

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.location_settings import LocationSettings
 
 
 class BackupRepositorySettings(Model):
-    location: LocationSettings | None = None
-
-    _wire_names = {
-        "Location": "location",
-    }
+    location: LocationSettings | None = field("Location")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
-        return (("location", LocationSettings.from_dict),)
+        return (("Location", LocationSettings.from_dict),)

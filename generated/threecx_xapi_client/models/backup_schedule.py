@@ -2,34 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.day_of_week import DayOfWeek
 from ..models.schedule_type import ScheduleType
 
 
 class BackupSchedule(Model):
-    day: DayOfWeek | None = None
-    repeat_hours: int | None = None
-    repeat_minutes: int | None = None
-    schedule_type: ScheduleType | None = None
-    time: str | None = None
-
-    _wire_names = {
-        "Day": "day",
-        "RepeatHours": "repeat_hours",
-        "RepeatMinutes": "repeat_minutes",
-        "ScheduleType": "schedule_type",
-        "Time": "time",
-    }
+    day: DayOfWeek | None = field("Day")
+    repeat_hours: int | None = field("RepeatHours")
+    repeat_minutes: int | None = field("RepeatMinutes")
+    schedule_type: ScheduleType | None = field("ScheduleType")
+    time: str | None = field("Time")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("day", enum_of(DayOfWeek)),
-            ("schedule_type", enum_of(ScheduleType)),
+            ("Day", enum_of(DayOfWeek)),
+            ("ScheduleType", enum_of(ScheduleType)),
         )

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_contents import BackupContents
@@ -15,17 +12,10 @@ if TYPE_CHECKING:
 
 
 class BackupSettings(Model):
-    contents: BackupContents | None = None
-    rotation: int | None = None
-    schedule: BackupSchedule | None = None
-    schedule_enabled: bool | None = None
-
-    _wire_names = {
-        "Contents": "contents",
-        "Rotation": "rotation",
-        "Schedule": "schedule",
-        "ScheduleEnabled": "schedule_enabled",
-    }
+    contents: BackupContents | None = field("Contents")
+    rotation: int | None = field("Rotation")
+    schedule: BackupSchedule | None = field("Schedule")
+    schedule_enabled: bool | None = field("ScheduleEnabled")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -33,6 +23,6 @@ class BackupSettings(Model):
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
         return (
-            ("contents", BackupContents.from_dict),
-            ("schedule", BackupSchedule.from_dict),
+            ("Contents", BackupContents.from_dict),
+            ("Schedule", BackupSchedule.from_dict),
         )

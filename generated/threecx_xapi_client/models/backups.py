@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class Backups(Model):
-    creation_time: datetime.datetime | None = None
-    download_link: str | None = None
-    file_name: str | None = None
-    size: int | None = None
-
-    _wire_names = {
-        "CreationTime": "creation_time",
-        "DownloadLink": "download_link",
-        "FileName": "file_name",
-        "Size": "size",
-    }
+    creation_time: datetime.datetime | None = field("CreationTime")
+    download_link: str | None = field("DownloadLink")
+    file_name: str | None = field("FileName")
+    size: int | None = field("Size")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("creation_time", parse_datetime),)
+        return (("CreationTime", parse_datetime),)

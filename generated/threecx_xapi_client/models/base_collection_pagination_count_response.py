@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class BaseCollectionPaginationCountResponse(Model):
-    odata_count: int | None = None
-    odata_context: str | None = None
-    odata_next_link: str | None = None
-
-    _wire_names = {
-        "@odata.count": "odata_count",
-        "@odata.context": "odata_context",
-        "@odata.nextLink": "odata_next_link",
-    }
+    odata_count: int | None = field("@odata.count")
+    odata_context: str | None = field("@odata.context")
+    odata_next_link: str | None = field("@odata.nextLink")

@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class BlackListNumber(Model):
-    caller_id: str | None = None
-    description: str | None = None
-    id: str = entity_key()
-
-    _wire_names = {
-        "CallerId": "caller_id",
-        "Description": "description",
-        "Id": "id",
-    }
+    caller_id: str | None = field("CallerId")
+    description: str | None = field("Description")
+    id: str = field("Id", key=True)

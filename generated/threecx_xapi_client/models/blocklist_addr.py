@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.added_by import AddedBy
@@ -17,26 +12,17 @@ from ..models.block_type import BlockType
 
 
 class BlocklistAddr(Model):
-    added_by: AddedBy | None = None
-    block_type: BlockType | None = None
-    description: str | None = None
-    expires_at: datetime.datetime | None = None
-    id: int = entity_key()
-    ip_addr_mask: str | None = None
-
-    _wire_names = {
-        "AddedBy": "added_by",
-        "BlockType": "block_type",
-        "Description": "description",
-        "ExpiresAt": "expires_at",
-        "Id": "id",
-        "IPAddrMask": "ip_addr_mask",
-    }
+    added_by: AddedBy | None = field("AddedBy")
+    block_type: BlockType | None = field("BlockType")
+    description: str | None = field("Description")
+    expires_at: datetime.datetime | None = field("ExpiresAt")
+    id: int = field("Id", key=True)
+    ip_addr_mask: str | None = field("IPAddrMask")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("added_by", enum_of(AddedBy)),
-            ("block_type", enum_of(BlockType)),
-            ("expires_at", parse_datetime),
+            ("AddedBy", enum_of(AddedBy)),
+            ("BlockType", enum_of(BlockType)),
+            ("ExpiresAt", parse_datetime),
         )

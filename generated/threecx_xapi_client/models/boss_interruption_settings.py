@@ -4,32 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.interruption_decision import InterruptionDecision
 
 
 class BossInterruptionSettings(Model):
-    block: InterruptionDecision | None = None
-    interrupt: InterruptionDecision | None = None
-    notify: InterruptionDecision | None = None
-
-    _wire_names = {
-        "Block": "block",
-        "Interrupt": "interrupt",
-        "Notify": "notify",
-    }
+    block: InterruptionDecision | None = field("Block")
+    interrupt: InterruptionDecision | None = field("Interrupt")
+    notify: InterruptionDecision | None = field("Notify")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
 
         return (
-            ("block", InterruptionDecision.from_dict),
-            ("interrupt", InterruptionDecision.from_dict),
-            ("notify", InterruptionDecision.from_dict),
+            ("Block", InterruptionDecision.from_dict),
+            ("Interrupt", InterruptionDecision.from_dict),
+            ("Notify", InterruptionDecision.from_dict),
         )

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class BreachesSla(Model):
-    caller_id: str | None = None
-    call_time: datetime.datetime | None = None
-    queue: str | None = None
-    queue_dn_number: str | None = None
-    waiting_time: str | None = None
-
-    _wire_names = {
-        "CallerId": "caller_id",
-        "CallTime": "call_time",
-        "Queue": "queue",
-        "QueueDnNumber": "queue_dn_number",
-        "WaitingTime": "waiting_time",
-    }
+    caller_id: str | None = field("CallerId")
+    call_time: datetime.datetime | None = field("CallTime")
+    queue: str | None = field("Queue")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    waiting_time: str | None = field("WaitingTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("call_time", parse_datetime),)
+        return (("CallTime", parse_datetime),)

@@ -2,19 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class BulkIpsDeleteBody(Model):
-    ids: list[int] | None = None
-
-    _wire_names = {
-        "ids": "ids",
-    }
+    ids: list[int] | None = field("ids")
 
     @staticmethod
     def _load_parsers() -> Parsers:

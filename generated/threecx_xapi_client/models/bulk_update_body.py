@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 if TYPE_CHECKING:
     from ..models.user import User
 
 
 class BulkUpdateBody(Model):
-    ids: list[int] | None = None
-    user: User | None = None
-
-    _wire_names = {
-        "ids": "ids",
-        "user": "user",
-    }
+    ids: list[int] | None = field("ids")
+    user: User | None = field("user")
 
     @staticmethod
     def _load_parsers() -> Parsers:

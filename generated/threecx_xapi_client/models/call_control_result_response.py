@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.call_participant import CallParticipant
 
 
 class CallControlResultResponse(Model):
-    final_status: str | None = None
-    reason: str | None = None
-    reason_text: str | None = None
-    result: CallParticipant | None = None
-    vtt_id: str | None = None
-
-    _wire_names = {
-        "FinalStatus": "final_status",
-        "Reason": "reason",
-        "ReasonText": "reason_text",
-        "Result": "result",
-        "VttId": "vtt_id",
-    }
+    final_status: str | None = field("FinalStatus")
+    reason: str | None = field("Reason")
+    reason_text: str | None = field("ReasonText")
+    result: CallParticipant | None = field("Result")
+    vtt_id: str | None = field("VttId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.call_participant import CallParticipant  # noqa: PLC0415
 
-        return (("result", CallParticipant.from_dict),)
+        return (("Result", CallParticipant.from_dict),)

@@ -4,42 +4,24 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class CallCostByExtensionGroup(Model):
-    billing_cost: int | None = None
-    call_type: str | None = None
-    dst_dn: str | None = None
-    dst_dn_class: int | None = None
-    group_name: str | None = None
-    is_answered: bool | None = None
-    ringing_dur: str | None = None
-    seg_id: str | None = None
-    src_display_name: str | None = None
-    src_dn: str | None = None
-    start_time: datetime.datetime | None = None
-    talking_dur: str | None = None
-
-    _wire_names = {
-        "BillingCost": "billing_cost",
-        "CallType": "call_type",
-        "DstDn": "dst_dn",
-        "DstDnClass": "dst_dn_class",
-        "GroupName": "group_name",
-        "IsAnswered": "is_answered",
-        "RingingDur": "ringing_dur",
-        "SegId": "seg_id",
-        "SrcDisplayName": "src_display_name",
-        "SrcDn": "src_dn",
-        "StartTime": "start_time",
-        "TalkingDur": "talking_dur",
-    }
+    billing_cost: int | None = field("BillingCost")
+    call_type: str | None = field("CallType")
+    dst_dn: str | None = field("DstDn")
+    dst_dn_class: int | None = field("DstDnClass")
+    group_name: str | None = field("GroupName")
+    is_answered: bool | None = field("IsAnswered")
+    ringing_dur: str | None = field("RingingDur")
+    seg_id: str | None = field("SegId")
+    src_display_name: str | None = field("SrcDisplayName")
+    src_dn: str | None = field("SrcDn")
+    start_time: datetime.datetime | None = field("StartTime")
+    talking_dur: str | None = field("TalkingDur")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("start_time", parse_datetime),)
+        return (("StartTime", parse_datetime),)

@@ -2,34 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class CallCostSettings(Model):
-    country_name: str | None = None
-    id: int = entity_key()
-    invalid: bool | None = None
-    prefix: str | None = None
-    rate: float | str | ReferenceNumeric | None = None
-    read_only: bool | None = None
-
-    _wire_names = {
-        "CountryName": "country_name",
-        "Id": "id",
-        "Invalid": "invalid",
-        "Prefix": "prefix",
-        "Rate": "rate",
-        "ReadOnly": "read_only",
-    }
+    country_name: str | None = field("CountryName")
+    id: int = field("Id", key=True)
+    invalid: bool | None = field("Invalid")
+    prefix: str | None = field("Prefix")
+    rate: float | str | ReferenceNumeric | None = field("Rate")
+    read_only: bool | None = field("ReadOnly")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("rate", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)
+        return (("Rate", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

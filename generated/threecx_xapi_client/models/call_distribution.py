@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class CallDistribution(Model):
-    date_time_interval: datetime.datetime | None = None
-    incoming_count: int | None = None
-    outgoing_count: int | None = None
-
-    _wire_names = {
-        "DateTimeInterval": "date_time_interval",
-        "IncomingCount": "incoming_count",
-        "OutgoingCount": "outgoing_count",
-    }
+    date_time_interval: datetime.datetime | None = field("DateTimeInterval")
+    incoming_count: int | None = field("IncomingCount")
+    outgoing_count: int | None = field("OutgoingCount")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("date_time_interval", parse_datetime),)
+        return (("DateTimeInterval", parse_datetime),)

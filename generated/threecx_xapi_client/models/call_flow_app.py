@@ -5,13 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.cfa_routing_type import CfaRoutingType
@@ -23,37 +17,20 @@ if TYPE_CHECKING:
 
 
 class CallFlowApp(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    compilation_last_success: datetime.datetime | None = None
-    compilation_result: str | None = None
-    compilation_succeeded: bool | None = None
-    invalid_script: bool | None = None
-    is_registered: bool | None = None
-    name: str | None = None
-    rejected_code: str | None = None
-    routing_type: CfaRoutingType | None = None
-    script_code: str | None = None
-    trunk: Trunk | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CompilationLastSuccess": "compilation_last_success",
-        "CompilationResult": "compilation_result",
-        "CompilationSucceeded": "compilation_succeeded",
-        "InvalidScript": "invalid_script",
-        "IsRegistered": "is_registered",
-        "Name": "name",
-        "RejectedCode": "rejected_code",
-        "RoutingType": "routing_type",
-        "ScriptCode": "script_code",
-        "Trunk": "trunk",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    compilation_last_success: datetime.datetime | None = field("CompilationLastSuccess")
+    compilation_result: str | None = field("CompilationResult")
+    compilation_succeeded: bool | None = field("CompilationSucceeded")
+    invalid_script: bool | None = field("InvalidScript")
+    is_registered: bool | None = field("IsRegistered")
+    name: str | None = field("Name")
+    rejected_code: str | None = field("RejectedCode")
+    routing_type: CfaRoutingType | None = field("RoutingType")
+    script_code: str | None = field("ScriptCode")
+    trunk: Trunk | None = field("Trunk")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -61,9 +38,9 @@ class CallFlowApp(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("compilation_last_success", parse_datetime),
-            ("routing_type", enum_of(CfaRoutingType)),
-            ("trunk", Trunk.from_dict),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CompilationLastSuccess", parse_datetime),
+            ("RoutingType", enum_of(CfaRoutingType)),
+            ("Trunk", Trunk.from_dict),
         )

@@ -2,27 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class CallFlowScript(Model):
-    description: str | None = None
-    help_: str | None = None
-    id: str = entity_key()
-    versions: list[str] | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Help": "help_",
-        "Id": "id",
-        "Versions": "versions",
-    }
+    description: str | None = field("Description")
+    help_: str | None = field("Help")
+    id: str = field("Id", key=True)
+    versions: list[str] | None = field("Versions")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("versions", json_array),)
+        return (("Versions", json_array),)

@@ -4,75 +4,42 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class CallHistoryView(Model):
-    call_answered: bool | None = None
-    call_time: str | None = None
-    dst_caller_number: str | None = None
-    dst_display_name: str | None = None
-    dst_dn: str | None = None
-    dst_dn_type: int | None = None
-    dst_extended_display_name: str | None = None
-    dst_external: bool | None = None
-    dst_id: int | None = None
-    dst_internal: bool | None = None
-    dst_participant_id: int | None = None
-    dst_rec_id: int | None = None
-    segment_action_id: int | None = None
-    segment_end_time: datetime.datetime | None = None
-    segment_id: int | None = None
-    segment_start_time: datetime.datetime | None = None
-    segment_type: int | None = None
-    src_caller_number: str | None = None
-    src_display_name: str | None = None
-    src_dn: str | None = None
-    src_dn_type: int | None = None
-    src_extended_display_name: str | None = None
-    src_external: bool | None = None
-    src_id: int | None = None
-    src_internal: bool | None = None
-    src_participant_id: int | None = None
-    src_rec_id: int | None = None
-
-    _wire_names = {
-        "CallAnswered": "call_answered",
-        "CallTime": "call_time",
-        "DstCallerNumber": "dst_caller_number",
-        "DstDisplayName": "dst_display_name",
-        "DstDn": "dst_dn",
-        "DstDnType": "dst_dn_type",
-        "DstExtendedDisplayName": "dst_extended_display_name",
-        "DstExternal": "dst_external",
-        "DstId": "dst_id",
-        "DstInternal": "dst_internal",
-        "DstParticipantId": "dst_participant_id",
-        "DstRecId": "dst_rec_id",
-        "SegmentActionId": "segment_action_id",
-        "SegmentEndTime": "segment_end_time",
-        "SegmentId": "segment_id",
-        "SegmentStartTime": "segment_start_time",
-        "SegmentType": "segment_type",
-        "SrcCallerNumber": "src_caller_number",
-        "SrcDisplayName": "src_display_name",
-        "SrcDn": "src_dn",
-        "SrcDnType": "src_dn_type",
-        "SrcExtendedDisplayName": "src_extended_display_name",
-        "SrcExternal": "src_external",
-        "SrcId": "src_id",
-        "SrcInternal": "src_internal",
-        "SrcParticipantId": "src_participant_id",
-        "SrcRecId": "src_rec_id",
-    }
+    call_answered: bool | None = field("CallAnswered")
+    call_time: str | None = field("CallTime")
+    dst_caller_number: str | None = field("DstCallerNumber")
+    dst_display_name: str | None = field("DstDisplayName")
+    dst_dn: str | None = field("DstDn")
+    dst_dn_type: int | None = field("DstDnType")
+    dst_extended_display_name: str | None = field("DstExtendedDisplayName")
+    dst_external: bool | None = field("DstExternal")
+    dst_id: int | None = field("DstId")
+    dst_internal: bool | None = field("DstInternal")
+    dst_participant_id: int | None = field("DstParticipantId")
+    dst_rec_id: int | None = field("DstRecId")
+    segment_action_id: int | None = field("SegmentActionId")
+    segment_end_time: datetime.datetime | None = field("SegmentEndTime")
+    segment_id: int | None = field("SegmentId")
+    segment_start_time: datetime.datetime | None = field("SegmentStartTime")
+    segment_type: int | None = field("SegmentType")
+    src_caller_number: str | None = field("SrcCallerNumber")
+    src_display_name: str | None = field("SrcDisplayName")
+    src_dn: str | None = field("SrcDn")
+    src_dn_type: int | None = field("SrcDnType")
+    src_extended_display_name: str | None = field("SrcExtendedDisplayName")
+    src_external: bool | None = field("SrcExternal")
+    src_id: int | None = field("SrcId")
+    src_internal: bool | None = field("SrcInternal")
+    src_participant_id: int | None = field("SrcParticipantId")
+    src_rec_id: int | None = field("SrcRecId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("segment_end_time", parse_datetime),
-            ("segment_start_time", parse_datetime),
+            ("SegmentEndTime", parse_datetime),
+            ("SegmentStartTime", parse_datetime),
         )

@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -17,89 +13,49 @@ if TYPE_CHECKING:
 
 
 class CallLogData(Model):
-    action_dn_caller_id: str | None = None
-    action_dn_display_name: str | None = None
-    action_dn_dn: str | None = None
-    action_dn_type: int | None = None
-    action_type: int | None = None
-    answered: bool | None = None
-    call_cost: int | None = None
-    call_history_id: str | None = None
-    call_id: int | None = None
-    call_type: str | None = None
-    cdr_id: str | None = None
-    destination_caller_id: str | None = None
-    destination_display_name: str | None = None
-    destination_dn: str | None = None
-    destination_type: int | None = None
-    direction: str | None = None
-    dst_rec_id: int | None = None
-    indent: int | None = None
-    main_call_history_id: str | None = None
-    quality_report: bool | None = None
-    reason: str | None = None
-    recordings: list[XReportRecording] | None = None
-    recording_url: str | None = None
-    ringing_duration: str | None = None
-    segment_id: int | None = None
-    sentiment_score: int | None = None
-    source_caller_id: str | None = None
-    source_display_name: str | None = None
-    source_dn: str | None = None
-    source_type: int | None = None
-    src_rec_id: int | None = None
-    start_time: datetime.datetime | None = None
-    status: str | None = None
-    subrow_desc_number: int | None = None
-    summary: str | None = None
-    talking_duration: str | None = None
-    transcription: str | None = None
-
-    _wire_names = {
-        "ActionDnCallerId": "action_dn_caller_id",
-        "ActionDnDisplayName": "action_dn_display_name",
-        "actionDnDn": "action_dn_dn",
-        "ActionDnType": "action_dn_type",
-        "ActionType": "action_type",
-        "Answered": "answered",
-        "CallCost": "call_cost",
-        "CallHistoryId": "call_history_id",
-        "CallId": "call_id",
-        "CallType": "call_type",
-        "CdrId": "cdr_id",
-        "DestinationCallerId": "destination_caller_id",
-        "DestinationDisplayName": "destination_display_name",
-        "DestinationDn": "destination_dn",
-        "DestinationType": "destination_type",
-        "Direction": "direction",
-        "DstRecId": "dst_rec_id",
-        "Indent": "indent",
-        "MainCallHistoryId": "main_call_history_id",
-        "QualityReport": "quality_report",
-        "Reason": "reason",
-        "Recordings": "recordings",
-        "RecordingUrl": "recording_url",
-        "RingingDuration": "ringing_duration",
-        "SegmentId": "segment_id",
-        "SentimentScore": "sentiment_score",
-        "SourceCallerId": "source_caller_id",
-        "SourceDisplayName": "source_display_name",
-        "SourceDn": "source_dn",
-        "SourceType": "source_type",
-        "SrcRecId": "src_rec_id",
-        "StartTime": "start_time",
-        "Status": "status",
-        "SubrowDescNumber": "subrow_desc_number",
-        "Summary": "summary",
-        "TalkingDuration": "talking_duration",
-        "Transcription": "transcription",
-    }
+    action_dn_caller_id: str | None = field("ActionDnCallerId")
+    action_dn_display_name: str | None = field("ActionDnDisplayName")
+    action_dn_dn: str | None = field("actionDnDn")
+    action_dn_type: int | None = field("ActionDnType")
+    action_type: int | None = field("ActionType")
+    answered: bool | None = field("Answered")
+    call_cost: int | None = field("CallCost")
+    call_history_id: str | None = field("CallHistoryId")
+    call_id: int | None = field("CallId")
+    call_type: str | None = field("CallType")
+    cdr_id: str | None = field("CdrId")
+    destination_caller_id: str | None = field("DestinationCallerId")
+    destination_display_name: str | None = field("DestinationDisplayName")
+    destination_dn: str | None = field("DestinationDn")
+    destination_type: int | None = field("DestinationType")
+    direction: str | None = field("Direction")
+    dst_rec_id: int | None = field("DstRecId")
+    indent: int | None = field("Indent")
+    main_call_history_id: str | None = field("MainCallHistoryId")
+    quality_report: bool | None = field("QualityReport")
+    reason: str | None = field("Reason")
+    recordings: list[XReportRecording] | None = field("Recordings")
+    recording_url: str | None = field("RecordingUrl")
+    ringing_duration: str | None = field("RingingDuration")
+    segment_id: int | None = field("SegmentId")
+    sentiment_score: int | None = field("SentimentScore")
+    source_caller_id: str | None = field("SourceCallerId")
+    source_display_name: str | None = field("SourceDisplayName")
+    source_dn: str | None = field("SourceDn")
+    source_type: int | None = field("SourceType")
+    src_rec_id: int | None = field("SrcRecId")
+    start_time: datetime.datetime | None = field("StartTime")
+    status: str | None = field("Status")
+    subrow_desc_number: int | None = field("SubrowDescNumber")
+    summary: str | None = field("Summary")
+    talking_duration: str | None = field("TalkingDuration")
+    transcription: str | None = field("Transcription")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
         return (
-            ("recordings", list_of(XReportRecording.from_dict)),
-            ("start_time", parse_datetime),
+            ("Recordings", list_of(XReportRecording.from_dict)),
+            ("StartTime", parse_datetime),
         )

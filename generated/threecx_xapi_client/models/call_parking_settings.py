@@ -2,34 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 
 
 class CallParkingSettings(Model):
-    auto_pickup_enabled: bool | None = None
-    auto_pickup_forward_dn: str | None = None
-    auto_pickup_forward_external_number: str | None = None
-    auto_pickup_forward_type: TypeOfAutoPickupForward | None = None
-    auto_pickup_timeout: int | None = None
-    maximum_parked_calls: int | None = None
-    music_on_hold: str | None = None
-
-    _wire_names = {
-        "AutoPickupEnabled": "auto_pickup_enabled",
-        "AutoPickupForwardDN": "auto_pickup_forward_dn",
-        "AutoPickupForwardExternalNumber": "auto_pickup_forward_external_number",
-        "AutoPickupForwardType": "auto_pickup_forward_type",
-        "AutoPickupTimeout": "auto_pickup_timeout",
-        "MaximumParkedCalls": "maximum_parked_calls",
-        "MusicOnHold": "music_on_hold",
-    }
+    auto_pickup_enabled: bool | None = field("AutoPickupEnabled")
+    auto_pickup_forward_dn: str | None = field("AutoPickupForwardDN")
+    auto_pickup_forward_external_number: str | None = field("AutoPickupForwardExternalNumber")
+    auto_pickup_forward_type: TypeOfAutoPickupForward | None = field("AutoPickupForwardType")
+    auto_pickup_timeout: int | None = field("AutoPickupTimeout")
+    maximum_parked_calls: int | None = field("MaximumParkedCalls")
+    music_on_hold: str | None = field("MusicOnHold")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("auto_pickup_forward_type", enum_of(TypeOfAutoPickupForward)),)
+        return (("AutoPickupForwardType", enum_of(TypeOfAutoPickupForward)),)

@@ -2,35 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class CallParticipant(Model):
-    call_id: int | None = None
-    device_id: str | None = None
-    direct_control: bool | None = None
-    dn: str | None = None
-    id: int = entity_key()
-    leg_id: int | None = None
-    party_caller_id: str | None = None
-    party_caller_name: str | None = None
-    party_dn: str | None = None
-    party_dn_type: str | None = None
-    status: str | None = None
-
-    _wire_names = {
-        "CallId": "call_id",
-        "DeviceId": "device_id",
-        "DirectControl": "direct_control",
-        "DN": "dn",
-        "Id": "id",
-        "LegId": "leg_id",
-        "PartyCallerId": "party_caller_id",
-        "PartyCallerName": "party_caller_name",
-        "PartyDn": "party_dn",
-        "PartyDnType": "party_dn_type",
-        "Status": "status",
-    }
+    call_id: int | None = field("CallId")
+    device_id: str | None = field("DeviceId")
+    direct_control: bool | None = field("DirectControl")
+    dn: str | None = field("DN")
+    id: int = field("Id", key=True)
+    leg_id: int | None = field("LegId")
+    party_caller_id: str | None = field("PartyCallerId")
+    party_caller_name: str | None = field("PartyCallerName")
+    party_dn: str | None = field("PartyDn")
+    party_dn_type: str | None = field("PartyDnType")
+    status: str | None = field("Status")

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class CallTypeInfo(Model):
-    digits_length: str | None = None
-    prefix: str | None = None
-
-    _wire_names = {
-        "DigitsLength": "digits_length",
-        "Prefix": "prefix",
-    }
+    digits_length: str | None = field("DigitsLength")
+    prefix: str | None = field("Prefix")

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.call_type_info import CallTypeInfo
 
 
 class CallTypesSettings(Model):
-    international: CallTypeInfo | None = None
-    local: CallTypeInfo | None = None
-    mobile: CallTypeInfo | None = None
-    national: CallTypeInfo | None = None
-
-    _wire_names = {
-        "International": "international",
-        "Local": "local",
-        "Mobile": "mobile",
-        "National": "national",
-    }
+    international: CallTypeInfo | None = field("International")
+    local: CallTypeInfo | None = field("Local")
+    mobile: CallTypeInfo | None = field("Mobile")
+    national: CallTypeInfo | None = field("National")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
 
         return (
-            ("international", CallTypeInfo.from_dict),
-            ("local", CallTypeInfo.from_dict),
-            ("mobile", CallTypeInfo.from_dict),
-            ("national", CallTypeInfo.from_dict),
+            ("International", CallTypeInfo.from_dict),
+            ("Local", CallTypeInfo.from_dict),
+            ("Mobile", CallTypeInfo.from_dict),
+            ("National", CallTypeInfo.from_dict),
         )

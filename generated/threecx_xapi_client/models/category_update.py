@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class CategoryUpdate(Model):
-    category: str | None = None
-    count: int | None = None
-
-    _wire_names = {
-        "Category": "category",
-        "Count": "count",
-    }
+    category: str | None = field("Category")
+    count: int | None = field("Count")

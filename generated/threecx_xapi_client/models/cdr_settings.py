@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.type_of_cdr_log import TypeOfCDRLog
 
@@ -19,32 +13,21 @@ if TYPE_CHECKING:
 
 
 class CDRSettings(Model):
-    enabled: bool | None = None
-    enabled_fields: list[CDRSettingsField] | None = None
-    log_size: int | None = None
-    log_type: TypeOfCDRLog | None = None
-    possible_fields: list[str] | None = None
-    remove_comma_delimiters: bool | None = None
-    socket_ip_address: str | None = None
-    socket_port: int | None = None
-
-    _wire_names = {
-        "Enabled": "enabled",
-        "EnabledFields": "enabled_fields",
-        "LogSize": "log_size",
-        "LogType": "log_type",
-        "PossibleFields": "possible_fields",
-        "RemoveCommaDelimiters": "remove_comma_delimiters",
-        "SocketIpAddress": "socket_ip_address",
-        "SocketPort": "socket_port",
-    }
+    enabled: bool | None = field("Enabled")
+    enabled_fields: list[CDRSettingsField] | None = field("EnabledFields")
+    log_size: int | None = field("LogSize")
+    log_type: TypeOfCDRLog | None = field("LogType")
+    possible_fields: list[str] | None = field("PossibleFields")
+    remove_comma_delimiters: bool | None = field("RemoveCommaDelimiters")
+    socket_ip_address: str | None = field("SocketIpAddress")
+    socket_port: int | None = field("SocketPort")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
 
         return (
-            ("enabled_fields", list_of(CDRSettingsField.from_dict)),
-            ("log_type", enum_of(TypeOfCDRLog)),
-            ("possible_fields", json_array),
+            ("EnabledFields", list_of(CDRSettingsField.from_dict)),
+            ("LogType", enum_of(TypeOfCDRLog)),
+            ("PossibleFields", json_array),
         )

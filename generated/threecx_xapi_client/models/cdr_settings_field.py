@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class CDRSettingsField(Model):
-    length: int | None = None
-    name: str | None = None
-
-    _wire_names = {
-        "Length": "length",
-        "Name": "name",
-    }
+    length: int | None = field("Length")
+    name: str | None = field("Name")

@@ -4,56 +4,33 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 from threecx_xapi._odata import parse_datetime
 
 from ..models.chat_type import ChatType
 
 
 class ChatHistoryView(Model):
-    chat_name: str | None = None
-    conversation_id: int | None = None
-    from_name: str | None = None
-    from_no: str | None = None
-    is_external: bool | None = None
-    message: str | None = None
-    participant_email: str | None = None
-    participant_ip: str | None = None
-    participant_phone: str | None = None
-    participants_groups_array: list[str] | None = None
-    provider_name: str | None = None
-    provider_type: ChatType | None = None
-    queue_number: str | None = None
-    source: str | None = None
-    time_sent: datetime.datetime | None = None
-
-    _wire_names = {
-        "ChatName": "chat_name",
-        "ConversationId": "conversation_id",
-        "FromName": "from_name",
-        "FromNo": "from_no",
-        "IsExternal": "is_external",
-        "Message": "message",
-        "ParticipantEmail": "participant_email",
-        "ParticipantIp": "participant_ip",
-        "ParticipantPhone": "participant_phone",
-        "ParticipantsGroupsArray": "participants_groups_array",
-        "ProviderName": "provider_name",
-        "ProviderType": "provider_type",
-        "QueueNumber": "queue_number",
-        "Source": "source",
-        "TimeSent": "time_sent",
-    }
+    chat_name: str | None = field("ChatName")
+    conversation_id: int | None = field("ConversationId")
+    from_name: str | None = field("FromName")
+    from_no: str | None = field("FromNo")
+    is_external: bool | None = field("IsExternal")
+    message: str | None = field("Message")
+    participant_email: str | None = field("ParticipantEmail")
+    participant_ip: str | None = field("ParticipantIp")
+    participant_phone: str | None = field("ParticipantPhone")
+    participants_groups_array: list[str] | None = field("ParticipantsGroupsArray")
+    provider_name: str | None = field("ProviderName")
+    provider_type: ChatType | None = field("ProviderType")
+    queue_number: str | None = field("QueueNumber")
+    source: str | None = field("Source")
+    time_sent: datetime.datetime | None = field("TimeSent")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("participants_groups_array", json_array),
-            ("provider_type", enum_of(ChatType)),
-            ("time_sent", parse_datetime),
+            ("ParticipantsGroupsArray", json_array),
+            ("ProviderType", enum_of(ChatType)),
+            ("TimeSent", parse_datetime),
         )

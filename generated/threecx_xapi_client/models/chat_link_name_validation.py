@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ChatLinkNameValidation(Model):
-    friendly_name: str | None = None
-    pair: str | None = None
-
-    _wire_names = {
-        "FriendlyName": "friendly_name",
-        "Pair": "pair",
-    }
+    friendly_name: str | None = field("FriendlyName")
+    pair: str | None = field("Pair")

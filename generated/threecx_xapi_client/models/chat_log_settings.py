@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ChatLogSettings(Model):
-    auto_clear_months: int | None = None
-    auto_close_days: int | None = None
-    remote_storage_enabled: bool | None = None
-
-    _wire_names = {
-        "AutoClearMonths": "auto_clear_months",
-        "AutoCloseDays": "auto_close_days",
-        "RemoteStorageEnabled": "remote_storage_enabled",
-    }
+    auto_clear_months: int | None = field("AutoClearMonths")
+    auto_close_days: int | None = field("AutoCloseDays")
+    remote_storage_enabled: bool | None = field("RemoteStorageEnabled")

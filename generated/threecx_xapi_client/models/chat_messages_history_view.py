@@ -4,50 +4,29 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 from threecx_xapi._odata import parse_datetime
 
 
 class ChatMessagesHistoryView(Model):
-    conversation_id: int | None = None
-    is_external: bool | None = None
-    message: str | None = None
-    message_id: int | None = None
-    participants_groups_array: list[str] | None = None
-    queue_number: str | None = None
-    recipients: str | None = None
-    sender_participant_email: str | None = None
-    sender_participant_ip: str | None = None
-    sender_participant_name: str | None = None
-    sender_participant_no: str | None = None
-    sender_participant_pbx: str | None = None
-    sender_participant_phone: str | None = None
-    time_sent: datetime.datetime | None = None
-
-    _wire_names = {
-        "ConversationId": "conversation_id",
-        "IsExternal": "is_external",
-        "Message": "message",
-        "MessageId": "message_id",
-        "ParticipantsGroupsArray": "participants_groups_array",
-        "QueueNumber": "queue_number",
-        "Recipients": "recipients",
-        "SenderParticipantEmail": "sender_participant_email",
-        "SenderParticipantIp": "sender_participant_ip",
-        "SenderParticipantName": "sender_participant_name",
-        "SenderParticipantNo": "sender_participant_no",
-        "SenderParticipantPbx": "sender_participant_pbx",
-        "SenderParticipantPhone": "sender_participant_phone",
-        "TimeSent": "time_sent",
-    }
+    conversation_id: int | None = field("ConversationId")
+    is_external: bool | None = field("IsExternal")
+    message: str | None = field("Message")
+    message_id: int | None = field("MessageId")
+    participants_groups_array: list[str] | None = field("ParticipantsGroupsArray")
+    queue_number: str | None = field("QueueNumber")
+    recipients: str | None = field("Recipients")
+    sender_participant_email: str | None = field("SenderParticipantEmail")
+    sender_participant_ip: str | None = field("SenderParticipantIp")
+    sender_participant_name: str | None = field("SenderParticipantName")
+    sender_participant_no: str | None = field("SenderParticipantNo")
+    sender_participant_pbx: str | None = field("SenderParticipantPbx")
+    sender_participant_phone: str | None = field("SenderParticipantPhone")
+    time_sent: datetime.datetime | None = field("TimeSent")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("participants_groups_array", json_array),
-            ("time_sent", parse_datetime),
+            ("ParticipantsGroupsArray", json_array),
+            ("TimeSent", parse_datetime),
         )

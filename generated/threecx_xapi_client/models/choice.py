@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class Choice(Model):
-    key: str | None = None
-    value: str | None = None
-
-    _wire_names = {
-        "Key": "key",
-        "Value": "value",
-    }
+    key: str | None = field("Key")
+    value: str | None = field("Value")

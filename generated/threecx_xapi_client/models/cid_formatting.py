@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class CIDFormatting(Model):
-    replace_pattern: str | None = None
-    source_pattern: str | None = None
-
-    _wire_names = {
-        "ReplacePattern": "replace_pattern",
-        "SourcePattern": "source_pattern",
-    }
+    replace_pattern: str | None = field("ReplacePattern")
+    source_pattern: str | None = field("SourcePattern")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.authentication import Authentication
 from ..models.transcription_type import TranscriptionType
@@ -20,34 +14,22 @@ if TYPE_CHECKING:
 
 
 class ClickToCall(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_us_enable_chat: bool | None = None
-    call_us_enable_phone: bool | None = None
-    call_us_enable_video: bool | None = None
-    call_us_requirement: Authentication | None = None
-    click_to_call_id: str | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallUsEnableChat": "call_us_enable_chat",
-        "CallUsEnablePhone": "call_us_enable_phone",
-        "CallUsEnableVideo": "call_us_enable_video",
-        "CallUsRequirement": "call_us_requirement",
-        "ClickToCallId": "click_to_call_id",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_us_enable_chat: bool | None = field("CallUsEnableChat")
+    call_us_enable_phone: bool | None = field("CallUsEnablePhone")
+    call_us_enable_video: bool | None = field("CallUsEnableVideo")
+    call_us_requirement: Authentication | None = field("CallUsRequirement")
+    click_to_call_id: str | None = field("ClickToCallId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("call_us_requirement", enum_of(Authentication)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CallUsRequirement", enum_of(Authentication)),
         )

@@ -2,46 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class ClientIdMetadataDocument(Model):
-    client_id: str | None = None
-    client_name: str | None = None
-    client_uri: str | None = None
-    grant_types: list[str] | None = None
-    jwks_uri: str | None = None
-    logo_uri: str | None = None
-    policy_uri: str | None = None
-    redirect_uris: list[str] | None = None
-    response_types: list[str] | None = None
-    scope: str | None = None
-    token_endpoint_auth_method: str | None = None
-    tos_uri: str | None = None
-
-    _wire_names = {
-        "ClientId": "client_id",
-        "ClientName": "client_name",
-        "ClientUri": "client_uri",
-        "GrantTypes": "grant_types",
-        "JwksUri": "jwks_uri",
-        "LogoUri": "logo_uri",
-        "PolicyUri": "policy_uri",
-        "RedirectUris": "redirect_uris",
-        "ResponseTypes": "response_types",
-        "Scope": "scope",
-        "TokenEndpointAuthMethod": "token_endpoint_auth_method",
-        "TosUri": "tos_uri",
-    }
+    client_id: str | None = field("ClientId")
+    client_name: str | None = field("ClientName")
+    client_uri: str | None = field("ClientUri")
+    grant_types: list[str] | None = field("GrantTypes")
+    jwks_uri: str | None = field("JwksUri")
+    logo_uri: str | None = field("LogoUri")
+    policy_uri: str | None = field("PolicyUri")
+    redirect_uris: list[str] | None = field("RedirectUris")
+    response_types: list[str] | None = field("ResponseTypes")
+    scope: str | None = field("Scope")
+    token_endpoint_auth_method: str | None = field("TokenEndpointAuthMethod")
+    tos_uri: str | None = field("TosUri")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("grant_types", json_array),
-            ("redirect_uris", json_array),
-            ("response_types", json_array),
+            ("GrantTypes", json_array),
+            ("RedirectUris", json_array),
+            ("ResponseTypes", json_array),
         )

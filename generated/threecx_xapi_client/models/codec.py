@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class Codec(Model):
-    id: int = entity_key()
-    name: str | None = None
-    rfc_name: str | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Name": "name",
-        "RfcName": "rfc_name",
-    }
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")
+    rfc_name: str | None = field("RfcName")

@@ -2,25 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class CodecsSettings(Model):
-    external_codec_list: list[str] | None = None
-    local_codec_list: list[str] | None = None
-
-    _wire_names = {
-        "ExternalCodecList": "external_codec_list",
-        "LocalCodecList": "local_codec_list",
-    }
+    external_codec_list: list[str] | None = field("ExternalCodecList")
+    local_codec_list: list[str] | None = field("LocalCodecList")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("external_codec_list", json_array),
-            ("local_codec_list", json_array),
+            ("ExternalCodecList", json_array),
+            ("LocalCodecList", json_array),
         )

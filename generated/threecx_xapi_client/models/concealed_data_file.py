@@ -2,21 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ConcealedDataFile(Model):
-    concealed: bool | None = None
-    contents: str | None = None
-    name: str | None = None
-
-    _wire_names = {
-        "Concealed": "concealed",
-        "Contents": "contents",
-        "Name": "name",
-    }
+    concealed: bool | None = field("Concealed")
+    contents: str | None = field("Contents")
+    name: str | None = field("Name")
     _secret_fields = frozenset(
         {
             "contents",

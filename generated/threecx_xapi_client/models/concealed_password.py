@@ -2,19 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ConcealedPassword(Model):
-    concealed: bool | None = None
-    value: str | None = None
-
-    _wire_names = {
-        "Concealed": "concealed",
-        "Value": "value",
-    }
+    concealed: bool | None = field("Concealed")
+    value: str | None = field("Value")
     _secret_fields = frozenset(
         {
             "value",

@@ -2,43 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
 
 
 class ConferenceSettings(Model):
-    auto_call_participants: bool | None = None
-    dtmf_mode: DtmfMode | None = None
-    enable_pin: bool | None = None
-    extension: str | None = None
-    external_numbers: str | None = None
-    id: int = entity_key()
-    logo_path: str | None = None
-    music_on_hold: str | None = None
-    pin_number: str | None = None
-    video_conference_mode: VideoConferenceMode | None = None
-    zone: str | None = None
-
-    _wire_names = {
-        "AutoCallParticipants": "auto_call_participants",
-        "DtmfMode": "dtmf_mode",
-        "EnablePin": "enable_pin",
-        "Extension": "extension",
-        "ExternalNumbers": "external_numbers",
-        "Id": "id",
-        "LogoPath": "logo_path",
-        "MusicOnHold": "music_on_hold",
-        "PinNumber": "pin_number",
-        "VideoConferenceMode": "video_conference_mode",
-        "Zone": "zone",
-    }
+    auto_call_participants: bool | None = field("AutoCallParticipants")
+    dtmf_mode: DtmfMode | None = field("DtmfMode")
+    enable_pin: bool | None = field("EnablePin")
+    extension: str | None = field("Extension")
+    external_numbers: str | None = field("ExternalNumbers")
+    id: int = field("Id", key=True)
+    logo_path: str | None = field("LogoPath")
+    music_on_hold: str | None = field("MusicOnHold")
+    pin_number: str | None = field("PinNumber")
+    video_conference_mode: VideoConferenceMode | None = field("VideoConferenceMode")
+    zone: str | None = field("Zone")
     _secret_fields = frozenset(
         {
             "pin_number",
@@ -48,6 +29,6 @@ class ConferenceSettings(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("dtmf_mode", enum_of(DtmfMode)),
-            ("video_conference_mode", enum_of(VideoConferenceMode)),
+            ("DtmfMode", enum_of(DtmfMode)),
+            ("VideoConferenceMode", enum_of(VideoConferenceMode)),
         )

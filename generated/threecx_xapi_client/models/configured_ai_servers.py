@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.on_board_converter_release_channel import OnBoardConverterReleaseChannel
 
@@ -18,19 +13,14 @@ if TYPE_CHECKING:
 
 
 class ConfiguredAiServers(Model):
-    configured_servers: list[OnBoardConverterRow] | None = None
-    release_channel: OnBoardConverterReleaseChannel | None = None
-
-    _wire_names = {
-        "ConfiguredServers": "configured_servers",
-        "ReleaseChannel": "release_channel",
-    }
+    configured_servers: list[OnBoardConverterRow] | None = field("ConfiguredServers")
+    release_channel: OnBoardConverterReleaseChannel | None = field("ReleaseChannel")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
 
         return (
-            ("configured_servers", list_of(OnBoardConverterRow.from_dict)),
-            ("release_channel", enum_of(OnBoardConverterReleaseChannel)),
+            ("ConfiguredServers", list_of(OnBoardConverterRow.from_dict)),
+            ("ReleaseChannel", enum_of(OnBoardConverterReleaseChannel)),
         )

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.on_board_converter_data import OnBoardConverterData
 
 
 class ConnectedAiServers(Model):
-    connected_servers: list[OnBoardConverterData] | None = None
-    transcription_queue: int | None = None
-
-    _wire_names = {
-        "ConnectedServers": "connected_servers",
-        "TranscriptionQueue": "transcription_queue",
-    }
+    connected_servers: list[OnBoardConverterData] | None = field("ConnectedServers")
+    transcription_queue: int | None = field("TranscriptionQueue")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
 
-        return (("connected_servers", list_of(OnBoardConverterData.from_dict)),)
+        return (("ConnectedServers", list_of(OnBoardConverterData.from_dict)),)

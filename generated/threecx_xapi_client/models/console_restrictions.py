@@ -2,27 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class ConsoleRestrictions(Model):
-    access_restricted: bool | None = None
-    id: str = entity_key()
-    ip_whitelist: list[str] | None = None
-    my_ip_address: str | None = None
-
-    _wire_names = {
-        "AccessRestricted": "access_restricted",
-        "Id": "id",
-        "IpWhitelist": "ip_whitelist",
-        "MyIpAddress": "my_ip_address",
-    }
+    access_restricted: bool | None = field("AccessRestricted")
+    id: str = field("Id", key=True)
+    ip_whitelist: list[str] | None = field("IpWhitelist")
+    my_ip_address: str | None = field("MyIpAddress")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("ip_whitelist", json_array),)
+        return (("IpWhitelist", json_array),)

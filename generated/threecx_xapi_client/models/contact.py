@@ -2,55 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.contact_source import ContactSource
 
 
 class Contact(Model):
-    business: str | None = None
-    business_2: str | None = None
-    business_fax: str | None = None
-    company_name: str | None = None
-    contact_type: ContactSource | None = None
-    department: str | None = None
-    email: str | None = None
-    first_name: str | None = None
-    home: str | None = None
-    id: int = entity_key()
-    last_name: str | None = None
-    mobile_2: str | None = None
-    other: str | None = None
-    pager: str | None = None
-    phone_number: str | None = None
-    tag: str | None = None
-    title: str | None = None
-
-    _wire_names = {
-        "Business": "business",
-        "Business2": "business_2",
-        "BusinessFax": "business_fax",
-        "CompanyName": "company_name",
-        "ContactType": "contact_type",
-        "Department": "department",
-        "Email": "email",
-        "FirstName": "first_name",
-        "Home": "home",
-        "Id": "id",
-        "LastName": "last_name",
-        "Mobile2": "mobile_2",
-        "Other": "other",
-        "Pager": "pager",
-        "PhoneNumber": "phone_number",
-        "Tag": "tag",
-        "Title": "title",
-    }
+    business: str | None = field("Business")
+    business_2: str | None = field("Business2")
+    business_fax: str | None = field("BusinessFax")
+    company_name: str | None = field("CompanyName")
+    contact_type: ContactSource | None = field("ContactType")
+    department: str | None = field("Department")
+    email: str | None = field("Email")
+    first_name: str | None = field("FirstName")
+    home: str | None = field("Home")
+    id: int = field("Id", key=True)
+    last_name: str | None = field("LastName")
+    mobile_2: str | None = field("Mobile2")
+    other: str | None = field("Other")
+    pager: str | None = field("Pager")
+    phone_number: str | None = field("PhoneNumber")
+    tag: str | None = field("Tag")
+    title: str | None = field("Title")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_type", enum_of(ContactSource)),)
+        return (("ContactType", enum_of(ContactSource)),)

@@ -4,39 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class ContactsDirSearchSettings(Model):
-    exchange_calendar_profile_switching: bool | None = None
-    exchange_email_addresses: list[str] | None = None
-    exchange_folders: list[str] | None = None
-    exchange_password: ConcealedPassword | None = None
-    exchange_server_url: str | None = None
-    exchange_user: str | None = None
-
-    _wire_names = {
-        "ExchangeCalendarProfileSwitching": "exchange_calendar_profile_switching",
-        "ExchangeEmailAddresses": "exchange_email_addresses",
-        "ExchangeFolders": "exchange_folders",
-        "ExchangePassword": "exchange_password",
-        "ExchangeServerUrl": "exchange_server_url",
-        "ExchangeUser": "exchange_user",
-    }
+    exchange_calendar_profile_switching: bool | None = field("ExchangeCalendarProfileSwitching")
+    exchange_email_addresses: list[str] | None = field("ExchangeEmailAddresses")
+    exchange_folders: list[str] | None = field("ExchangeFolders")
+    exchange_password: ConcealedPassword | None = field("ExchangePassword")
+    exchange_server_url: str | None = field("ExchangeServerUrl")
+    exchange_user: str | None = field("ExchangeUser")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("exchange_email_addresses", json_array),
-            ("exchange_folders", json_array),
-            ("exchange_password", ConcealedPassword.from_dict),
+            ("ExchangeEmailAddresses", json_array),
+            ("ExchangeFolders", json_array),
+            ("ExchangePassword", ConcealedPassword.from_dict),
         )

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.prompt_set import PromptSet
 
 
 class CopyBody(Model):
-    overrides: PromptSet | None = None
-
-    _wire_names = {
-        "overrides": "overrides",
-    }
+    overrides: PromptSet | None = field("overrides")
 
     @staticmethod
     def _load_parsers() -> Parsers:

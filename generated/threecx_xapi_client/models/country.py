@@ -2,40 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class Country(Model):
-    continent: str | None = None
-    country_code: str | None = None
-    country_codes: list[str] | None = None
-    download_url: str | None = None
-    erp_code: str | None = None
-    exit_code: str | None = None
-    name: str | None = None
-    parent_erp_code: str | None = None
-    stun_server: str | None = None
-    voicemail_no: str | None = None
-    web_meeting_zone: str | None = None
-
-    _wire_names = {
-        "Continent": "continent",
-        "CountryCode": "country_code",
-        "CountryCodes": "country_codes",
-        "DownloadUrl": "download_url",
-        "ErpCode": "erp_code",
-        "ExitCode": "exit_code",
-        "Name": "name",
-        "ParentErpCode": "parent_erp_code",
-        "StunServer": "stun_server",
-        "VoicemailNo": "voicemail_no",
-        "WebMeetingZone": "web_meeting_zone",
-    }
+    continent: str | None = field("Continent")
+    country_code: str | None = field("CountryCode")
+    country_codes: list[str] | None = field("CountryCodes")
+    download_url: str | None = field("DownloadUrl")
+    erp_code: str | None = field("ErpCode")
+    exit_code: str | None = field("ExitCode")
+    name: str | None = field("Name")
+    parent_erp_code: str | None = field("ParentErpCode")
+    stun_server: str | None = field("StunServer")
+    voicemail_no: str | None = field("VoicemailNo")
+    web_meeting_zone: str | None = field("WebMeetingZone")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("country_codes", json_array),)
+        return (("CountryCodes", json_array),)

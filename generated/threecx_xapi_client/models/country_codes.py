@@ -2,20 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class CountryCodes(Model):
-    country_codes: list[str] | None = None
-
-    _wire_names = {
-        "CountryCodes": "country_codes",
-    }
+    country_codes: list[str] | None = field("CountryCodes")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("country_codes", json_array),)
+        return (("CountryCodes", json_array),)

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_contents import BackupContents
 
 
 class CreateBackup(Model):
-    contents: BackupContents | None = None
-    name: str | None = None
-
-    _wire_names = {
-        "Contents": "contents",
-        "Name": "name",
-    }
+    contents: BackupContents | None = field("Contents")
+    name: str | None = field("Name")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.backup_contents import BackupContents  # noqa: PLC0415
 
-        return (("contents", BackupContents.from_dict),)
+        return (("Contents", BackupContents.from_dict),)

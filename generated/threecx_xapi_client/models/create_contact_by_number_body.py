@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.contact import Contact
 
 
 class CreateContactByNumberBody(Model):
-    contact: Contact | None = None
-    number: str | None = None
-
-    _wire_names = {
-        "contact": "contact",
-        "number": "number",
-    }
+    contact: Contact | None = field("contact")
+    number: str | None = field("number")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.dn_property import DNProperty
 
 
 class CreateDNPropertyBody(Model):
-    dn_number: str | None = None
-    property_: DNProperty | None = None
-
-    _wire_names = {
-        "dnNumber": "dn_number",
-        "property": "property_",
-    }
+    dn_number: str | None = field("dnNumber")
+    property_: DNProperty | None = field("property")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.dn_property import DNProperty  # noqa: PLC0415
 
-        return (("property_", DNProperty.from_dict),)
+        return (("property", DNProperty.from_dict),)

@@ -2,26 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.create_ticket_status import CreateTicketStatus
 
 
 class CreateTicket(Model):
-    can_create_ticket: bool | None = None
-    create_ticket_status: CreateTicketStatus | None = None
-    fix_url: str | None = None
-
-    _wire_names = {
-        "CanCreateTicket": "can_create_ticket",
-        "CreateTicketStatus": "create_ticket_status",
-        "FixUrl": "fix_url",
-    }
+    can_create_ticket: bool | None = field("CanCreateTicket")
+    create_ticket_status: CreateTicketStatus | None = field("CreateTicketStatus")
+    fix_url: str | None = field("FixUrl")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("create_ticket_status", enum_of(CreateTicketStatus)),)
+        return (("CreateTicketStatus", enum_of(CreateTicketStatus)),)

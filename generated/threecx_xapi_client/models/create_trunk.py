@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.trunk_type import TrunkType
 
@@ -20,23 +15,13 @@ if TYPE_CHECKING:
 
 
 class CreateTrunk(Model):
-    account_sid: str | None = None
-    api_key: str | None = None
-    default_rule: InboundRule | None = None
-    groups: list[UserGroup] | None = None
-    name: str | None = None
-    phone_numbers: list[ProviderPhone] | None = None
-    type_: TrunkType | None = None
-
-    _wire_names = {
-        "AccountSid": "account_sid",
-        "ApiKey": "api_key",
-        "DefaultRule": "default_rule",
-        "Groups": "groups",
-        "Name": "name",
-        "PhoneNumbers": "phone_numbers",
-        "Type": "type_",
-    }
+    account_sid: str | None = field("AccountSid")
+    api_key: str | None = field("ApiKey")
+    default_rule: InboundRule | None = field("DefaultRule")
+    groups: list[UserGroup] | None = field("Groups")
+    name: str | None = field("Name")
+    phone_numbers: list[ProviderPhone] | None = field("PhoneNumbers")
+    type_: TrunkType | None = field("Type")
     _secret_fields = frozenset(
         {
             "api_key",
@@ -50,8 +35,8 @@ class CreateTrunk(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("default_rule", InboundRule.from_dict),
-            ("groups", list_of(UserGroup.from_dict)),
-            ("phone_numbers", list_of(ProviderPhone.from_dict)),
-            ("type_", enum_of(TrunkType)),
+            ("DefaultRule", InboundRule.from_dict),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("PhoneNumbers", list_of(ProviderPhone.from_dict)),
+            ("Type", enum_of(TrunkType)),
         )

@@ -2,28 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.authentication_type import AuthenticationType
 
 
 class CrmAuthentication(Model):
-    type_: AuthenticationType | None = None
-    values: list[str] | None = None
-
-    _wire_names = {
-        "Type": "type_",
-        "Values": "values",
-    }
+    type_: AuthenticationType | None = field("Type")
+    values: list[str] | None = field("Values")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("type_", enum_of(AuthenticationType)),
-            ("values", json_array),
+            ("Type", enum_of(AuthenticationType)),
+            ("Values", json_array),
         )

@@ -2,56 +2,31 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.contact_type import ContactType
 
 
 class CrmContact(Model):
-    company_name: str | None = None
-    contact_raw_data: str | None = None
-    contact_type: ContactType | None = None
-    contact_url: str | None = None
-    department: str | None = None
-    email: str | None = None
-    fax_business: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    pager: str | None = None
-    phone_business: str | None = None
-    phone_business_2: str | None = None
-    phone_home: str | None = None
-    phone_mobile: str | None = None
-    phone_mobile_2: str | None = None
-    phone_other: str | None = None
-    photo_url: str | None = None
-    title: str | None = None
-
-    _wire_names = {
-        "CompanyName": "company_name",
-        "ContactRawData": "contact_raw_data",
-        "ContactType": "contact_type",
-        "ContactUrl": "contact_url",
-        "Department": "department",
-        "Email": "email",
-        "FaxBusiness": "fax_business",
-        "FirstName": "first_name",
-        "LastName": "last_name",
-        "Pager": "pager",
-        "PhoneBusiness": "phone_business",
-        "PhoneBusiness2": "phone_business_2",
-        "PhoneHome": "phone_home",
-        "PhoneMobile": "phone_mobile",
-        "PhoneMobile2": "phone_mobile_2",
-        "PhoneOther": "phone_other",
-        "PhotoUrl": "photo_url",
-        "Title": "title",
-    }
+    company_name: str | None = field("CompanyName")
+    contact_raw_data: str | None = field("ContactRawData")
+    contact_type: ContactType | None = field("ContactType")
+    contact_url: str | None = field("ContactUrl")
+    department: str | None = field("Department")
+    email: str | None = field("Email")
+    fax_business: str | None = field("FaxBusiness")
+    first_name: str | None = field("FirstName")
+    last_name: str | None = field("LastName")
+    pager: str | None = field("Pager")
+    phone_business: str | None = field("PhoneBusiness")
+    phone_business_2: str | None = field("PhoneBusiness2")
+    phone_home: str | None = field("PhoneHome")
+    phone_mobile: str | None = field("PhoneMobile")
+    phone_mobile_2: str | None = field("PhoneMobile2")
+    phone_other: str | None = field("PhoneOther")
+    photo_url: str | None = field("PhotoUrl")
+    title: str | None = field("Title")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_type", enum_of(ContactType)),)
+        return (("ContactType", enum_of(ContactType)),)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
 
@@ -20,27 +14,15 @@ if TYPE_CHECKING:
 
 
 class CrmIntegration(Model):
-    country: str | None = None
-    enabled_for_did_calls: bool | None = None
-    enabled_for_external_calls: bool | None = None
-    id: str = entity_key()
-    name: str | None = None
-    phonebook_priority_options: PhonebookPriorityOptions | None = None
-    phonebook_synchronization: bool | None = None
-    possible_values: list[CrmSelectableValue] | None = None
-    variable_choices: list[CrmChoice] | None = None
-
-    _wire_names = {
-        "Country": "country",
-        "EnabledForDidCalls": "enabled_for_did_calls",
-        "EnabledForExternalCalls": "enabled_for_external_calls",
-        "Id": "id",
-        "Name": "name",
-        "PhonebookPriorityOptions": "phonebook_priority_options",
-        "PhonebookSynchronization": "phonebook_synchronization",
-        "PossibleValues": "possible_values",
-        "VariableChoices": "variable_choices",
-    }
+    country: str | None = field("Country")
+    enabled_for_did_calls: bool | None = field("EnabledForDidCalls")
+    enabled_for_external_calls: bool | None = field("EnabledForExternalCalls")
+    id: str = field("Id", key=True)
+    name: str | None = field("Name")
+    phonebook_priority_options: PhonebookPriorityOptions | None = field("PhonebookPriorityOptions")
+    phonebook_synchronization: bool | None = field("PhonebookSynchronization")
+    possible_values: list[CrmSelectableValue] | None = field("PossibleValues")
+    variable_choices: list[CrmChoice] | None = field("VariableChoices")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -48,7 +30,7 @@ class CrmIntegration(Model):
         from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
 
         return (
-            ("phonebook_priority_options", enum_of(PhonebookPriorityOptions)),
-            ("possible_values", list_of(CrmSelectableValue.from_dict)),
-            ("variable_choices", list_of(CrmChoice.from_dict)),
+            ("PhonebookPriorityOptions", enum_of(PhonebookPriorityOptions)),
+            ("PossibleValues", list_of(CrmSelectableValue.from_dict)),
+            ("VariableChoices", list_of(CrmChoice.from_dict)),
         )

@@ -2,50 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.editor_type import EditorType
 from ..models.parameter_type import ParameterType
 
 
 class CrmParameter(Model):
-    default: str | None = None
-    editor: EditorType | None = None
-    list_values: list[str] | None = None
-    list_values_text: str | None = None
-    name: str | None = None
-    parent: str | None = None
-    request_url: str | None = None
-    request_url_parameters: str | None = None
-    response_scenario: str | None = None
-    title: str | None = None
-    type_: ParameterType | None = None
-    validation: str | None = None
-
-    _wire_names = {
-        "Default": "default",
-        "Editor": "editor",
-        "ListValues": "list_values",
-        "ListValuesText": "list_values_text",
-        "Name": "name",
-        "Parent": "parent",
-        "RequestUrl": "request_url",
-        "RequestUrlParameters": "request_url_parameters",
-        "ResponseScenario": "response_scenario",
-        "Title": "title",
-        "Type": "type_",
-        "Validation": "validation",
-    }
+    default: str | None = field("Default")
+    editor: EditorType | None = field("Editor")
+    list_values: list[str] | None = field("ListValues")
+    list_values_text: str | None = field("ListValuesText")
+    name: str | None = field("Name")
+    parent: str | None = field("Parent")
+    request_url: str | None = field("RequestUrl")
+    request_url_parameters: str | None = field("RequestUrlParameters")
+    response_scenario: str | None = field("ResponseScenario")
+    title: str | None = field("Title")
+    type_: ParameterType | None = field("Type")
+    validation: str | None = field("Validation")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("editor", enum_of(EditorType)),
-            ("list_values", json_array),
-            ("type_", enum_of(ParameterType)),
+            ("Editor", enum_of(EditorType)),
+            ("ListValues", json_array),
+            ("Type", enum_of(ParameterType)),
         )

@@ -2,17 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class CrmSelectableValue(Model):
-    id: int = entity_key()
-    name: str | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Name": "name",
-    }
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")

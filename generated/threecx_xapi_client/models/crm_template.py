@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.crm_authentication import CrmAuthentication
@@ -16,15 +12,9 @@ if TYPE_CHECKING:
 
 
 class CrmTemplate(Model):
-    authentication: CrmAuthentication | None = None
-    name: str | None = None
-    parameters: list[CrmParameter] | None = None
-
-    _wire_names = {
-        "Authentication": "authentication",
-        "Name": "name",
-        "Parameters": "parameters",
-    }
+    authentication: CrmAuthentication | None = field("Authentication")
+    name: str | None = field("Name")
+    parameters: list[CrmParameter] | None = field("Parameters")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -32,6 +22,6 @@ class CrmTemplate(Model):
         from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
 
         return (
-            ("authentication", CrmAuthentication.from_dict),
-            ("parameters", list_of(CrmParameter.from_dict)),
+            ("Authentication", CrmAuthentication.from_dict),
+            ("Parameters", list_of(CrmParameter.from_dict)),
         )

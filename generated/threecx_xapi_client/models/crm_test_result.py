@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.crm_contact import CrmContact
 
 
 class CrmTestResult(Model):
-    is_error: bool | None = None
-    log: str | None = None
-    message: str | None = None
-    search_result: list[CrmContact] | None = None
-
-    _wire_names = {
-        "IsError": "is_error",
-        "Log": "log",
-        "Message": "message",
-        "SearchResult": "search_result",
-    }
+    is_error: bool | None = field("IsError")
+    log: str | None = field("Log")
+    message: str | None = field("Message")
+    search_result: list[CrmContact] | None = field("SearchResult")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.crm_contact import CrmContact  # noqa: PLC0415
 
-        return (("search_result", list_of(CrmContact.from_dict)),)
+        return (("SearchResult", list_of(CrmContact.from_dict)),)

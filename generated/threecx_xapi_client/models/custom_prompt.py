@@ -2,30 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.prompt_type import PromptType
 
 
 class CustomPrompt(Model):
-    can_be_deleted: bool | None = None
-    display_name: str | None = None
-    file_link: str | None = None
-    filename: str | None = None
-    prompt_type: PromptType | None = None
-
-    _wire_names = {
-        "CanBeDeleted": "can_be_deleted",
-        "DisplayName": "display_name",
-        "FileLink": "file_link",
-        "Filename": "filename",
-        "PromptType": "prompt_type",
-    }
+    can_be_deleted: bool | None = field("CanBeDeleted")
+    display_name: str | None = field("DisplayName")
+    file_link: str | None = field("FileLink")
+    filename: str | None = field("Filename")
+    prompt_type: PromptType | None = field("PromptType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("prompt_type", enum_of(PromptType)),)
+        return (("PromptType", enum_of(PromptType)),)

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class CustomQueueRingtone(Model):
-    queue: str | None = None
-    ringtone: str | None = None
-
-    _wire_names = {
-        "Queue": "queue",
-        "Ringtone": "ringtone",
-    }
+    queue: str | None = field("Queue")
+    ringtone: str | None = field("Ringtone")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.offload_destination import OffloadDestination
 
@@ -21,25 +17,14 @@ if TYPE_CHECKING:
 
 
 class DataConnectorSettings(Model):
-    data_types_to_offload: DataTypesToOffload | None = None
-    is_big_query_enabled: bool | None = None
-    offload_destination: OffloadDestination | None = None
-    purge_after_sync: bool | None = None
-    remote_my_sql_config: RemoteMySqlConfig | None = None
-    remote_postgre_config: RemotePostgreConfig | None = None
-    remote_sql_server_config: RemoteSqlServerConfig | None = None
-    schedule: BackupSchedule | None = None
-
-    _wire_names = {
-        "DataTypesToOffload": "data_types_to_offload",
-        "IsBigQueryEnabled": "is_big_query_enabled",
-        "OffloadDestination": "offload_destination",
-        "PurgeAfterSync": "purge_after_sync",
-        "RemoteMySqlConfig": "remote_my_sql_config",
-        "RemotePostgreConfig": "remote_postgre_config",
-        "RemoteSqlServerConfig": "remote_sql_server_config",
-        "Schedule": "schedule",
-    }
+    data_types_to_offload: DataTypesToOffload | None = field("DataTypesToOffload")
+    is_big_query_enabled: bool | None = field("IsBigQueryEnabled")
+    offload_destination: OffloadDestination | None = field("OffloadDestination")
+    purge_after_sync: bool | None = field("PurgeAfterSync")
+    remote_my_sql_config: RemoteMySqlConfig | None = field("RemoteMySqlConfig")
+    remote_postgre_config: RemotePostgreConfig | None = field("RemotePostgreConfig")
+    remote_sql_server_config: RemoteSqlServerConfig | None = field("RemoteSqlServerConfig")
+    schedule: BackupSchedule | None = field("Schedule")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -50,10 +35,10 @@ class DataConnectorSettings(Model):
         from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
 
         return (
-            ("data_types_to_offload", DataTypesToOffload.from_dict),
-            ("offload_destination", enum_of(OffloadDestination)),
-            ("remote_my_sql_config", RemoteMySqlConfig.from_dict),
-            ("remote_postgre_config", RemotePostgreConfig.from_dict),
-            ("remote_sql_server_config", RemoteSqlServerConfig.from_dict),
-            ("schedule", BackupSchedule.from_dict),
+            ("DataTypesToOffload", DataTypesToOffload.from_dict),
+            ("OffloadDestination", enum_of(OffloadDestination)),
+            ("RemoteMySqlConfig", RemoteMySqlConfig.from_dict),
+            ("RemotePostgreConfig", RemotePostgreConfig.from_dict),
+            ("RemoteSqlServerConfig", RemoteSqlServerConfig.from_dict),
+            ("Schedule", BackupSchedule.from_dict),
         )

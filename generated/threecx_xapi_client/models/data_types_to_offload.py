@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DataTypesToOffload(Model):
-    audio_metrics: bool | None = None
-    call_history: bool | None = None
-    recordings: bool | None = None
-    system_metrics: bool | None = None
-
-    _wire_names = {
-        "AudioMetrics": "audio_metrics",
-        "CallHistory": "call_history",
-        "Recordings": "recordings",
-        "SystemMetrics": "system_metrics",
-    }
+    audio_metrics: bool | None = field("AudioMetrics")
+    call_history: bool | None = field("CallHistory")
+    recordings: bool | None = field("Recordings")
+    system_metrics: bool | None = field("SystemMetrics")

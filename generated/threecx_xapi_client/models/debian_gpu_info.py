@@ -2,26 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DebianGpuInfo(Model):
-    gpu_id: str | None = None
-    gpu_name: str | None = None
-    gpu_usage_percent: int | None = None
-    memory_free: int | None = None
-    memory_total: int | None = None
-    memory_usage_percent: int | None = None
-    memory_used: int | None = None
-
-    _wire_names = {
-        "GpuId": "gpu_id",
-        "GpuName": "gpu_name",
-        "GpuUsagePercent": "gpu_usage_percent",
-        "MemoryFree": "memory_free",
-        "MemoryTotal": "memory_total",
-        "MemoryUsagePercent": "memory_usage_percent",
-        "MemoryUsed": "memory_used",
-    }
+    gpu_id: str | None = field("GpuId")
+    gpu_name: str | None = field("GpuName")
+    gpu_usage_percent: int | None = field("GpuUsagePercent")
+    memory_free: int | None = field("MemoryFree")
+    memory_total: int | None = field("MemoryTotal")
+    memory_usage_percent: int | None = field("MemoryUsagePercent")
+    memory_used: int | None = field("MemoryUsed")

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.codec import Codec
@@ -19,19 +14,11 @@ if TYPE_CHECKING:
 
 
 class Defs(Model):
-    codecs: list[Codec] | None = None
-    gateway_parameters: list[GatewayParameter] | None = None
-    gateway_parameter_values: list[GatewayParameterValue] | None = None
-    id: int = entity_key()
-    time_zones: list[TimeZone] | None = None
-
-    _wire_names = {
-        "Codecs": "codecs",
-        "GatewayParameters": "gateway_parameters",
-        "GatewayParameterValues": "gateway_parameter_values",
-        "Id": "id",
-        "TimeZones": "time_zones",
-    }
+    codecs: list[Codec] | None = field("Codecs")
+    gateway_parameters: list[GatewayParameter] | None = field("GatewayParameters")
+    gateway_parameter_values: list[GatewayParameterValue] | None = field("GatewayParameterValues")
+    id: int = field("Id", key=True)
+    time_zones: list[TimeZone] | None = field("TimeZones")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -41,8 +28,8 @@ class Defs(Model):
         from ..models.time_zone import TimeZone  # noqa: PLC0415
 
         return (
-            ("codecs", list_of(Codec.from_dict)),
-            ("gateway_parameters", list_of(GatewayParameter.from_dict)),
-            ("gateway_parameter_values", list_of(GatewayParameterValue.from_dict)),
-            ("time_zones", list_of(TimeZone.from_dict)),
+            ("Codecs", list_of(Codec.from_dict)),
+            ("GatewayParameters", list_of(GatewayParameter.from_dict)),
+            ("GatewayParameterValues", list_of(GatewayParameterValue.from_dict)),
+            ("TimeZones", list_of(TimeZone.from_dict)),
         )

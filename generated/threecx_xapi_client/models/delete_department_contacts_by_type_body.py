@@ -2,22 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.contact_source import ContactSource
 
 
 class DeleteDepartmentContactsByTypeBody(Model):
-    contact_source: ContactSource | None = None
-
-    _wire_names = {
-        "contactSource": "contact_source",
-    }
+    contact_source: ContactSource | None = field("contactSource")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("contact_source", enum_of(ContactSource)),)
+        return (("contactSource", enum_of(ContactSource)),)

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DeleteDNPropertyBody(Model):
-    dn_number: str | None = None
-    property_name: str | None = None
-
-    _wire_names = {
-        "dnNumber": "dn_number",
-        "propertyName": "property_name",
-    }
+    dn_number: str | None = field("dnNumber")
+    property_name: str | None = field("propertyName")

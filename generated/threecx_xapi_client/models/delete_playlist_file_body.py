@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DeletePlaylistFileBody(Model):
-    file_name: str | None = None
-    playlist_key: str | None = None
-
-    _wire_names = {
-        "fileName": "file_name",
-        "playlistKey": "playlist_key",
-    }
+    file_name: str | None = field("fileName")
+    playlist_key: str | None = field("playlistKey")

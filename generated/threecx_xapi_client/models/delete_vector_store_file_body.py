@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DeleteVectorStoreFileBody(Model):
-    fileid: str | None = None
-    vectorid: str | None = None
-
-    _wire_names = {
-        "fileid": "fileid",
-        "vectorid": "vectorid",
-    }
+    fileid: str | None = field("fileid")
+    vectorid: str | None = field("vectorid")

@@ -2,12 +2,7 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
@@ -15,26 +10,17 @@ from ..models.user_tag import UserTag
 
 
 class Destination(Model):
-    external: str | None = None
-    name: str | None = None
-    number: str | None = None
-    tags: list[UserTag] | None = None
-    to: DestinationType | None = None
-    type_: PeerType | None = None
-
-    _wire_names = {
-        "External": "external",
-        "Name": "name",
-        "Number": "number",
-        "Tags": "tags",
-        "To": "to",
-        "Type": "type_",
-    }
+    external: str | None = field("External")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    tags: list[UserTag] | None = field("Tags")
+    to: DestinationType | None = field("To")
+    type_: PeerType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("tags", list_of(enum_of(UserTag))),
-            ("to", enum_of(DestinationType)),
-            ("type_", enum_of(PeerType)),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("To", enum_of(DestinationType)),
+            ("Type", enum_of(PeerType)),
         )

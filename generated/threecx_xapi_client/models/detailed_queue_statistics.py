@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DetailedQueueStatistics(Model):
-    answered_count: int | None = None
-    avg_ring_time: str | None = None
-    avg_talk_time: str | None = None
-    callbacks_count: int | None = None
-    calls_count: int | None = None
-    queue_dn: str | None = None
-    queue_dn_number: str | None = None
-    ring_time: str | None = None
-    talk_time: str | None = None
-
-    _wire_names = {
-        "AnsweredCount": "answered_count",
-        "AvgRingTime": "avg_ring_time",
-        "AvgTalkTime": "avg_talk_time",
-        "CallbacksCount": "callbacks_count",
-        "CallsCount": "calls_count",
-        "QueueDn": "queue_dn",
-        "QueueDnNumber": "queue_dn_number",
-        "RingTime": "ring_time",
-        "TalkTime": "talk_time",
-    }
+    answered_count: int | None = field("AnsweredCount")
+    avg_ring_time: str | None = field("AvgRingTime")
+    avg_talk_time: str | None = field("AvgTalkTime")
+    callbacks_count: int | None = field("CallbacksCount")
+    calls_count: int | None = field("CallsCount")
+    queue_dn: str | None = field("QueueDn")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    ring_time: str | None = field("RingTime")
+    talk_time: str | None = field("TalkTime")

@@ -4,51 +4,28 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class DeviceInfo(Model):
-    assigned: bool | None = None
-    assigned_user: str | None = None
-    detected_at: datetime.datetime | None = None
-    firmware_version: str | None = None
-    id: int = entity_key()
-    interface_link: str | None = None
-    mac: str | None = None
-    model: str | None = None
-    network_address: str | None = None
-    network_path: str | None = None
-    parameters: str | None = None
-    sbc_name: str | None = None
-    template_name: str | None = None
-    user_agent: str | None = None
-    vendor: str | None = None
-    via_sbc: bool | None = None
-
-    _wire_names = {
-        "Assigned": "assigned",
-        "AssignedUser": "assigned_user",
-        "DetectedAt": "detected_at",
-        "FirmwareVersion": "firmware_version",
-        "Id": "id",
-        "InterfaceLink": "interface_link",
-        "MAC": "mac",
-        "Model": "model",
-        "NetworkAddress": "network_address",
-        "NetworkPath": "network_path",
-        "Parameters": "parameters",
-        "SbcName": "sbc_name",
-        "TemplateName": "template_name",
-        "UserAgent": "user_agent",
-        "Vendor": "vendor",
-        "ViaSBC": "via_sbc",
-    }
+    assigned: bool | None = field("Assigned")
+    assigned_user: str | None = field("AssignedUser")
+    detected_at: datetime.datetime | None = field("DetectedAt")
+    firmware_version: str | None = field("FirmwareVersion")
+    id: int = field("Id", key=True)
+    interface_link: str | None = field("InterfaceLink")
+    mac: str | None = field("MAC")
+    model: str | None = field("Model")
+    network_address: str | None = field("NetworkAddress")
+    network_path: str | None = field("NetworkPath")
+    parameters: str | None = field("Parameters")
+    sbc_name: str | None = field("SbcName")
+    template_name: str | None = field("TemplateName")
+    user_agent: str | None = field("UserAgent")
+    vendor: str | None = field("Vendor")
+    via_sbc: bool | None = field("ViaSBC")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("detected_at", parse_datetime),)
+        return (("DetectedAt", parse_datetime),)

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DeviceLine(Model):
-    key: int | None = None
-    name: str | None = None
-    number: str | None = None
-
-    _wire_names = {
-        "Key": "key",
-        "Name": "name",
-        "Number": "number",
-    }
+    key: int | None = field("Key")
+    name: str | None = field("Name")
+    number: str | None = field("Number")

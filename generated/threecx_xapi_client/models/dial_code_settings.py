@@ -2,38 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DialCodeSettings(Model):
-    dial_code_billing_code: str | None = None
-    dial_code_hide_caller_id: str | None = None
-    dial_code_hotdesking: str | None = None
-    dial_code_hotel_access: str | None = None
-    dial_code_intercom: str | None = None
-    dial_code_logged_in_queue: str | None = None
-    dial_code_logged_out_queue: str | None = None
-    dial_code_out_office: str | None = None
-    dial_code_park: str | None = None
-    dial_code_pickup: str | None = None
-    dial_code_profile_status: str | None = None
-    dial_code_unpark: str | None = None
-    dial_code_v_mail: str | None = None
-
-    _wire_names = {
-        "DialCodeBillingCode": "dial_code_billing_code",
-        "DialCodeHideCallerID": "dial_code_hide_caller_id",
-        "DialCodeHotdesking": "dial_code_hotdesking",
-        "DialCodeHotelAccess": "dial_code_hotel_access",
-        "DialCodeIntercom": "dial_code_intercom",
-        "DialCodeLoggedInQueue": "dial_code_logged_in_queue",
-        "DialCodeLoggedOutQueue": "dial_code_logged_out_queue",
-        "DialCodeOutOffice": "dial_code_out_office",
-        "DialCodePark": "dial_code_park",
-        "DialCodePickup": "dial_code_pickup",
-        "DialCodeProfileStatus": "dial_code_profile_status",
-        "DialCodeUnpark": "dial_code_unpark",
-        "DialCodeVMail": "dial_code_v_mail",
-    }
+    dial_code_billing_code: str | None = field("DialCodeBillingCode")
+    dial_code_hide_caller_id: str | None = field("DialCodeHideCallerID")
+    dial_code_hotdesking: str | None = field("DialCodeHotdesking")
+    dial_code_hotel_access: str | None = field("DialCodeHotelAccess")
+    dial_code_intercom: str | None = field("DialCodeIntercom")
+    dial_code_logged_in_queue: str | None = field("DialCodeLoggedInQueue")
+    dial_code_logged_out_queue: str | None = field("DialCodeLoggedOutQueue")
+    dial_code_out_office: str | None = field("DialCodeOutOffice")
+    dial_code_park: str | None = field("DialCodePark")
+    dial_code_pickup: str | None = field("DialCodePickup")
+    dial_code_profile_status: str | None = field("DialCodeProfileStatus")
+    dial_code_unpark: str | None = field("DialCodeUnpark")
+    dial_code_v_mail: str | None = field("DialCodeVMail")

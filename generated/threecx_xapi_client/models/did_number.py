@@ -4,30 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.inbound_rule import InboundRule
 
 
 class DidNumber(Model):
-    number: str | None = None
-    routing_rule: InboundRule | None = None
-    template_file_name: str | None = None
-    trunk_id: int | None = None
-
-    _wire_names = {
-        "Number": "number",
-        "RoutingRule": "routing_rule",
-        "TemplateFileName": "template_file_name",
-        "TrunkId": "trunk_id",
-    }
+    number: str | None = field("Number")
+    routing_rule: InboundRule | None = field("RoutingRule")
+    template_file_name: str | None = field("TemplateFileName")
+    trunk_id: int | None = field("TrunkId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
-        return (("routing_rule", InboundRule.from_dict),)
+        return (("RoutingRule", InboundRule.from_dict),)

@@ -2,26 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.file_system_type import FileSystemType
 
 
 class DirectoryParameters(Model):
-    filesystem: FileSystemType | None = None
-    json: str | None = None
-    path: str | None = None
-
-    _wire_names = {
-        "Filesystem": "filesystem",
-        "Json": "json",
-        "Path": "path",
-    }
+    filesystem: FileSystemType | None = field("Filesystem")
+    json: str | None = field("Json")
+    path: str | None = field("Path")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("filesystem", enum_of(FileSystemType)),)
+        return (("Filesystem", enum_of(FileSystemType)),)

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DNProperty(Model):
-    description: str | None = None
-    id: int | None = None
-    name: str | None = None
-    value: str | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Id": "id",
-        "Name": "name",
-        "Value": "value",
-    }
+    description: str | None = field("Description")
+    id: int | None = field("Id")
+    name: str | None = field("Name")
+    value: str | None = field("Value")

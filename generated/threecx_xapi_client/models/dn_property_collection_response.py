@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.dn_property import DNProperty
 
 
 class DNPropertyCollectionResponse(Model):
-    odata_count: int | None = None
-    odata_context: str | None = None
-    odata_next_link: str | None = None
-    value: list[DNProperty] | None = None
-
-    _wire_names = {
-        "@odata.count": "odata_count",
-        "@odata.context": "odata_context",
-        "@odata.nextLink": "odata_next_link",
-        "value": "value",
-    }
+    odata_count: int | None = field("@odata.count")
+    odata_context: str | None = field("@odata.context")
+    odata_next_link: str | None = field("@odata.nextLink")
+    value: list[DNProperty] | None = field("value")
 
     @staticmethod
     def _load_parsers() -> Parsers:

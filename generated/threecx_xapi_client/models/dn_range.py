@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class DNRange(Model):
-    from_: str | None = None
-    to: str | None = None
-
-    _wire_names = {
-        "From": "from_",
-        "To": "to",
-    }
+    from_: str | None = field("From")
+    to: str | None = field("To")

@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class E164Settings(Model):
-    area_code: str | None = None
-    country_code: str | None = None
-    country_name: str | None = None
-    enabled: bool | None = None
-    international_code: str | None = None
-    national_code: str | None = None
-    prefix: str | None = None
-    remove_area_code: bool | None = None
-    remove_country_code: bool | None = None
-
-    _wire_names = {
-        "AreaCode": "area_code",
-        "CountryCode": "country_code",
-        "CountryName": "country_name",
-        "Enabled": "enabled",
-        "InternationalCode": "international_code",
-        "NationalCode": "national_code",
-        "Prefix": "prefix",
-        "RemoveAreaCode": "remove_area_code",
-        "RemoveCountryCode": "remove_country_code",
-    }
+    area_code: str | None = field("AreaCode")
+    country_code: str | None = field("CountryCode")
+    country_name: str | None = field("CountryName")
+    enabled: bool | None = field("Enabled")
+    international_code: str | None = field("InternationalCode")
+    national_code: str | None = field("NationalCode")
+    prefix: str | None = field("Prefix")
+    remove_area_code: bool | None = field("RemoveAreaCode")
+    remove_country_code: bool | None = field("RemoveCountryCode")

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.x_license_params import XLicenseParams
 
 
 class EditLicenseInfoBody(Model):
-    license_params: XLicenseParams | None = None
-
-    _wire_names = {
-        "licenseParams": "license_params",
-    }
+    license_params: XLicenseParams | None = field("licenseParams")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.x_license_params import XLicenseParams  # noqa: PLC0415
 
-        return (("license_params", XLicenseParams.from_dict),)
+        return (("licenseParams", XLicenseParams.from_dict),)

@@ -2,28 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class EmailTemplate(Model):
-    body: str | None = None
-    from_: str | None = None
-    is_conference: bool | None = None
-    is_default: bool | None = None
-    lang: str | None = None
-    name: str | None = None
-    subject: str | None = None
-    template_path: str | None = None
-
-    _wire_names = {
-        "Body": "body",
-        "From": "from_",
-        "IsConference": "is_conference",
-        "IsDefault": "is_default",
-        "Lang": "lang",
-        "Name": "name",
-        "Subject": "subject",
-        "TemplatePath": "template_path",
-    }
+    body: str | None = field("Body")
+    from_: str | None = field("From")
+    is_conference: bool | None = field("IsConference")
+    is_default: bool | None = field("IsDefault")
+    lang: str | None = field("Lang")
+    name: str | None = field("Name")
+    subject: str | None = field("Subject")
+    template_path: str | None = field("TemplatePath")

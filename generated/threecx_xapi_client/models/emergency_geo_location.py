@@ -2,17 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class EmergencyGeoLocation(Model):
-    friendly_name: str | None = None
-    id: str = entity_key()
-
-    _wire_names = {
-        "FriendlyName": "friendly_name",
-        "Id": "id",
-    }
+    friendly_name: str | None = field("FriendlyName")
+    id: str = field("Id", key=True)

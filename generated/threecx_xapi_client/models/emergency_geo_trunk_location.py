@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.emergency_geo_location import EmergencyGeoLocation
 
 
 class EmergencyGeoTrunkLocation(Model):
-    id: str = entity_key()
-    location: EmergencyGeoLocation | None = None
-    provider_uri: str | None = None
-    trunk_dn: str | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Location": "location",
-        "ProviderUri": "provider_uri",
-        "TrunkDn": "trunk_dn",
-    }
+    id: str = field("Id", key=True)
+    location: EmergencyGeoLocation | None = field("Location")
+    provider_uri: str | None = field("ProviderUri")
+    trunk_dn: str | None = field("TrunkDn")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
 
-        return (("location", EmergencyGeoLocation.from_dict),)
+        return (("Location", EmergencyGeoLocation.from_dict),)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.chat_recipients_type import ChatRecipientsType
 
@@ -17,23 +13,16 @@ if TYPE_CHECKING:
 
 
 class EmergencyNotificationsSettings(Model):
-    chat_recipients: ChatRecipientsType | None = None
-    emergency_dn_prompt: Peer | None = None
-    emergency_play_prompt: str | None = None
-    specified_list: str | None = None
-
-    _wire_names = {
-        "ChatRecipients": "chat_recipients",
-        "EmergencyDNPrompt": "emergency_dn_prompt",
-        "EmergencyPlayPrompt": "emergency_play_prompt",
-        "SpecifiedList": "specified_list",
-    }
+    chat_recipients: ChatRecipientsType | None = field("ChatRecipients")
+    emergency_dn_prompt: Peer | None = field("EmergencyDNPrompt")
+    emergency_play_prompt: str | None = field("EmergencyPlayPrompt")
+    specified_list: str | None = field("SpecifiedList")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.peer import Peer  # noqa: PLC0415
 
         return (
-            ("chat_recipients", enum_of(ChatRecipientsType)),
-            ("emergency_dn_prompt", Peer.from_dict),
+            ("ChatRecipients", enum_of(ChatRecipientsType)),
+            ("EmergencyDNPrompt", Peer.from_dict),
         )

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ENL(Model):
-    from_: int | None = None
-    to: int | None = None
-
-    _wire_names = {
-        "From": "from_",
-        "To": "to",
-    }
+    from_: int | None = field("From")
+    to: int | None = field("To")

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class EntityRestrictions(Model):
-    allowed: int | None = None
-    unlimited: bool | None = None
-    used: int | None = None
-
-    _wire_names = {
-        "Allowed": "allowed",
-        "Unlimited": "unlimited",
-        "Used": "used",
-    }
+    allowed: int | None = field("Allowed")
+    unlimited: bool | None = field("Unlimited")
+    used: int | None = field("Used")

@@ -4,45 +4,27 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 from threecx_xapi._odata import parse_datetime
 
 from ..models.event_log_type import EventLogType
 
 
 class EventLog(Model):
-    event_id: int | None = None
-    group: str | None = None
-    group_name: str | None = None
-    id: int = entity_key()
-    message: str | None = None
-    params: list[str] | None = None
-    source: str | None = None
-    time_generated: datetime.datetime | None = None
-    type_: EventLogType | None = None
-
-    _wire_names = {
-        "EventId": "event_id",
-        "Group": "group",
-        "GroupName": "group_name",
-        "Id": "id",
-        "Message": "message",
-        "Params": "params",
-        "Source": "source",
-        "TimeGenerated": "time_generated",
-        "Type": "type_",
-    }
+    event_id: int | None = field("EventId")
+    group: str | None = field("Group")
+    group_name: str | None = field("GroupName")
+    id: int = field("Id", key=True)
+    message: str | None = field("Message")
+    params: list[str] | None = field("Params")
+    source: str | None = field("Source")
+    time_generated: datetime.datetime | None = field("TimeGenerated")
+    type_: EventLogType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("params", json_array),
-            ("time_generated", parse_datetime),
-            ("type_", enum_of(EventLogType)),
+            ("Params", json_array),
+            ("TimeGenerated", parse_datetime),
+            ("Type", enum_of(EventLogType)),
         )

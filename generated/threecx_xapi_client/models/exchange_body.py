@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ExchangeBody(Model):
-    code: str | None = None
-    scope: str | None = None
-    token_endpoint: str | None = None
-    verifier: str | None = None
-
-    _wire_names = {
-        "code": "code",
-        "scope": "scope",
-        "tokenEndpoint": "token_endpoint",
-        "verifier": "verifier",
-    }
+    code: str | None = field("code")
+    scope: str | None = field("scope")
+    token_endpoint: str | None = field("tokenEndpoint")
+    verifier: str | None = field("verifier")

@@ -2,22 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class ExtensionFilter(Model):
-    call_ids: list[str] | None = None
-    number: str | None = None
-
-    _wire_names = {
-        "CallIds": "call_ids",
-        "Number": "number",
-    }
+    call_ids: list[str] | None = field("CallIds")
+    number: str | None = field("Number")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("call_ids", json_array),)
+        return (("CallIds", json_array),)

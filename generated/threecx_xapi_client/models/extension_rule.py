@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
@@ -20,23 +15,13 @@ if TYPE_CHECKING:
 
 
 class ExtensionRule(Model):
-    call_type: RuleCallTypeType | None = None
-    condition: RuleConditionType | None = None
-    data: str | None = None
-    destination: Destination | None = None
-    enabled: bool | None = None
-    hours: Schedule | None = None
-    id: int = entity_key()
-
-    _wire_names = {
-        "CallType": "call_type",
-        "Condition": "condition",
-        "Data": "data",
-        "Destination": "destination",
-        "Enabled": "enabled",
-        "Hours": "hours",
-        "Id": "id",
-    }
+    call_type: RuleCallTypeType | None = field("CallType")
+    condition: RuleConditionType | None = field("Condition")
+    data: str | None = field("Data")
+    destination: Destination | None = field("Destination")
+    enabled: bool | None = field("Enabled")
+    hours: Schedule | None = field("Hours")
+    id: int = field("Id", key=True)
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -44,8 +29,8 @@ class ExtensionRule(Model):
         from ..models.schedule import Schedule  # noqa: PLC0415
 
         return (
-            ("call_type", enum_of(RuleCallTypeType)),
-            ("condition", enum_of(RuleConditionType)),
-            ("destination", Destination.from_dict),
-            ("hours", Schedule.from_dict),
+            ("CallType", enum_of(RuleCallTypeType)),
+            ("Condition", enum_of(RuleConditionType)),
+            ("Destination", Destination.from_dict),
+            ("Hours", Schedule.from_dict),
         )

@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ExtensionsStatisticsByRingGroups(Model):
-    extension_answered_count: int | None = None
-    extension_display_name: str | None = None
-    extension_dn: str | None = None
-    ring_group_display_name: str | None = None
-    ring_group_dn: str | None = None
-    ring_group_received_count: int | None = None
-    ring_group_unanswered_count: int | None = None
-    sentiment_score: int | None = None
-    sort_order: int | None = None
-
-    _wire_names = {
-        "ExtensionAnsweredCount": "extension_answered_count",
-        "ExtensionDisplayName": "extension_display_name",
-        "ExtensionDn": "extension_dn",
-        "RingGroupDisplayName": "ring_group_display_name",
-        "RingGroupDn": "ring_group_dn",
-        "RingGroupReceivedCount": "ring_group_received_count",
-        "RingGroupUnansweredCount": "ring_group_unanswered_count",
-        "SentimentScore": "sentiment_score",
-        "SortOrder": "sort_order",
-    }
+    extension_answered_count: int | None = field("ExtensionAnsweredCount")
+    extension_display_name: str | None = field("ExtensionDisplayName")
+    extension_dn: str | None = field("ExtensionDn")
+    ring_group_display_name: str | None = field("RingGroupDisplayName")
+    ring_group_dn: str | None = field("RingGroupDn")
+    ring_group_received_count: int | None = field("RingGroupReceivedCount")
+    ring_group_unanswered_count: int | None = field("RingGroupUnansweredCount")
+    sentiment_score: int | None = field("SentimentScore")
+    sort_order: int | None = field("SortOrder")

@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class ExternalAccount(Model):
-    email: str | None = None
-    id: str = entity_key()
-    name: str | None = None
-
-    _wire_names = {
-        "Email": "email",
-        "Id": "id",
-        "Name": "name",
-    }
+    email: str | None = field("Email")
+    id: str = field("Id", key=True)
+    name: str | None = field("Name")

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.external_account import ExternalAccount
 
 
 class ExternalAccountsPage(Model):
-    next_page_token: str | None = None
-    users: list[ExternalAccount] | None = None
-
-    _wire_names = {
-        "NextPageToken": "next_page_token",
-        "Users": "users",
-    }
+    next_page_token: str | None = field("NextPageToken")
+    users: list[ExternalAccount] | None = field("Users")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.external_account import ExternalAccount  # noqa: PLC0415
 
-        return (("users", list_of(ExternalAccount.from_dict)),)
+        return (("Users", list_of(ExternalAccount.from_dict)),)

@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class ExternalGroup(Model):
-    description: str | None = None
-    display_name: str | None = None
-    id: str = entity_key()
-
-    _wire_names = {
-        "Description": "description",
-        "DisplayName": "display_name",
-        "Id": "id",
-    }
+    description: str | None = field("Description")
+    display_name: str | None = field("DisplayName")
+    id: str = field("Id", key=True)

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.external_group import ExternalGroup
 
 
 class ExternalGroupsPage(Model):
-    groups: list[ExternalGroup] | None = None
-    next_page_token: str | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "NextPageToken": "next_page_token",
-    }
+    groups: list[ExternalGroup] | None = field("Groups")
+    next_page_token: str | None = field("NextPageToken")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.external_group import ExternalGroup  # noqa: PLC0415
 
-        return (("groups", list_of(ExternalGroup.from_dict)),)
+        return (("Groups", list_of(ExternalGroup.from_dict)),)

@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class FailoverScriptFile(Model):
-    filename: str | None = None
-
-    _wire_names = {
-        "Filename": "filename",
-    }
+    filename: str | None = field("Filename")

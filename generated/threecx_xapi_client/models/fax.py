@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.transcription_type import TranscriptionType
 
@@ -19,25 +13,14 @@ if TYPE_CHECKING:
 
 
 class Fax(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    auth_id: str | None = None
-    auth_password: str | None = None
-    fax_server: bool | None = None
-    outbound_caller_id: str | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "AuthID": "auth_id",
-        "AuthPassword": "auth_password",
-        "FaxServer": "fax_server",
-        "OutboundCallerId": "outbound_caller_id",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    auth_id: str | None = field("AuthID")
+    auth_password: str | None = field("AuthPassword")
+    fax_server: bool | None = field("FaxServer")
+    outbound_caller_id: str | None = field("OutboundCallerId")
     _secret_fields = frozenset(
         {
             "auth_password",
@@ -49,6 +32,6 @@ class Fax(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
         )

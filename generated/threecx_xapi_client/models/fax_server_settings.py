@@ -4,40 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class FaxServerSettings(Model):
-    auth_id: str | None = None
-    auth_password: ConcealedPassword | None = None
-    auto_cleanup: bool | None = None
-    email: str | None = None
-    fax_server_id: int | None = None
-    g711_to_t38_fallback: bool | None = None
-    max_age: int | None = None
-    number: str | None = None
-    remote_storage_enabled: bool | None = None
-
-    _wire_names = {
-        "AuthId": "auth_id",
-        "AuthPassword": "auth_password",
-        "AutoCleanup": "auto_cleanup",
-        "Email": "email",
-        "FaxServerId": "fax_server_id",
-        "G711ToT38Fallback": "g711_to_t38_fallback",
-        "MaxAge": "max_age",
-        "Number": "number",
-        "RemoteStorageEnabled": "remote_storage_enabled",
-    }
+    auth_id: str | None = field("AuthId")
+    auth_password: ConcealedPassword | None = field("AuthPassword")
+    auto_cleanup: bool | None = field("AutoCleanup")
+    email: str | None = field("Email")
+    fax_server_id: int | None = field("FaxServerId")
+    g711_to_t38_fallback: bool | None = field("G711ToT38Fallback")
+    max_age: int | None = field("MaxAge")
+    number: str | None = field("Number")
+    remote_storage_enabled: bool | None = field("RemoteStorageEnabled")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        return (("auth_password", ConcealedPassword.from_dict),)
+        return (("AuthPassword", ConcealedPassword.from_dict),)

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.create_trunk import CreateTrunk
 
 
 class FinalizeTrunkProvisioningBody(Model):
-    model: CreateTrunk | None = None
-
-    _wire_names = {
-        "model": "model",
-    }
+    model: CreateTrunk | None = field("model")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,21 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class FirewallState(Model):
-    html: str | None = None
-    id: str = entity_key()
-    running: bool | None = None
-    stopping: bool | None = None
-
-    _wire_names = {
-        "Html": "html",
-        "Id": "id",
-        "Running": "running",
-        "Stopping": "stopping",
-    }
+    html: str | None = field("Html")
+    id: str = field("Id", key=True)
+    running: bool | None = field("Running")
+    stopping: bool | None = field("Stopping")

@@ -2,23 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class Firmware(Model):
-    filename: str | None = None
-    id: str = entity_key()
-    model: str | None = None
-    vendor: str | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "Filename": "filename",
-        "Id": "id",
-        "Model": "model",
-        "Vendor": "vendor",
-        "Version": "version",
-    }
+    filename: str | None = field("Filename")
+    id: str = field("Id", key=True)
+    model: str | None = field("Model")
+    vendor: str | None = field("Vendor")
+    version: str | None = field("Version")

@@ -2,26 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class FirmwareState(Model):
-    count: int | None = None
-    file_names: list[str] | None = None
-    id: str | None = None
-    total_size: int | None = None
-
-    _wire_names = {
-        "Count": "count",
-        "FileNames": "file_names",
-        "Id": "id",
-        "TotalSize": "total_size",
-    }
+    count: int | None = field("Count")
+    file_names: list[str] | None = field("FileNames")
+    id: str | None = field("Id")
+    total_size: int | None = field("TotalSize")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("file_names", json_array),)
+        return (("FileNames", json_array),)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.available_routing import AvailableRouting
@@ -16,33 +12,18 @@ if TYPE_CHECKING:
 
 
 class ForwardingProfile(Model):
-    accept_multiple_calls: bool | None = None
-    available_route: AvailableRouting | None = None
-    away_route: AwayRouting | None = None
-    block_push_calls: bool | None = None
-    custom_message: str | None = None
-    custom_name: str | None = None
-    disable_ring_group_calls: bool | None = None
-    id: int = entity_key()
-    name: str | None = None
-    no_answer_timeout: int | None = None
-    office_hours_auto_queue_log_out: bool | None = None
-    ring_my_mobile: bool | None = None
-
-    _wire_names = {
-        "AcceptMultipleCalls": "accept_multiple_calls",
-        "AvailableRoute": "available_route",
-        "AwayRoute": "away_route",
-        "BlockPushCalls": "block_push_calls",
-        "CustomMessage": "custom_message",
-        "CustomName": "custom_name",
-        "DisableRingGroupCalls": "disable_ring_group_calls",
-        "Id": "id",
-        "Name": "name",
-        "NoAnswerTimeout": "no_answer_timeout",
-        "OfficeHoursAutoQueueLogOut": "office_hours_auto_queue_log_out",
-        "RingMyMobile": "ring_my_mobile",
-    }
+    accept_multiple_calls: bool | None = field("AcceptMultipleCalls")
+    available_route: AvailableRouting | None = field("AvailableRoute")
+    away_route: AwayRouting | None = field("AwayRoute")
+    block_push_calls: bool | None = field("BlockPushCalls")
+    custom_message: str | None = field("CustomMessage")
+    custom_name: str | None = field("CustomName")
+    disable_ring_group_calls: bool | None = field("DisableRingGroupCalls")
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")
+    no_answer_timeout: int | None = field("NoAnswerTimeout")
+    office_hours_auto_queue_log_out: bool | None = field("OfficeHoursAutoQueueLogOut")
+    ring_my_mobile: bool | None = field("RingMyMobile")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -50,6 +31,6 @@ class ForwardingProfile(Model):
         from ..models.away_routing import AwayRouting  # noqa: PLC0415
 
         return (
-            ("available_route", AvailableRouting.from_dict),
-            ("away_route", AwayRouting.from_dict),
+            ("AvailableRoute", AvailableRouting.from_dict),
+            ("AwayRoute", AwayRouting.from_dict),
         )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array, list_of
 
 if TYPE_CHECKING:
     from ..models.device_line import DeviceLine
@@ -20,43 +15,23 @@ if TYPE_CHECKING:
 
 
 class Fxs(Model):
-    brand: str | None = None
-    codecs: list[str] | None = None
-    fxs_line_count: int | None = None
-    fxs_lines: list[DeviceLine] | None = None
-    group: str | None = None
-    language: str | None = None
-    mac_address: str | None = None
-    model: str | None = None
-    model_name: str | None = None
-    name: str | None = None
-    password: str | None = None
-    provisioning: FxsProvisioning | None = None
-    registered: RegistrarFxs | None = None
-    secret: str | None = None
-    template: FxsTemplate | None = None
-    time_zone: str | None = None
-    variables: list[Variable] | None = None
-
-    _wire_names = {
-        "Brand": "brand",
-        "Codecs": "codecs",
-        "FxsLineCount": "fxs_line_count",
-        "FxsLines": "fxs_lines",
-        "Group": "group",
-        "Language": "language",
-        "MacAddress": "mac_address",
-        "Model": "model",
-        "ModelName": "model_name",
-        "Name": "name",
-        "Password": "password",
-        "Provisioning": "provisioning",
-        "Registered": "registered",
-        "Secret": "secret",
-        "Template": "template",
-        "TimeZone": "time_zone",
-        "Variables": "variables",
-    }
+    brand: str | None = field("Brand")
+    codecs: list[str] | None = field("Codecs")
+    fxs_line_count: int | None = field("FxsLineCount")
+    fxs_lines: list[DeviceLine] | None = field("FxsLines")
+    group: str | None = field("Group")
+    language: str | None = field("Language")
+    mac_address: str | None = field("MacAddress")
+    model: str | None = field("Model")
+    model_name: str | None = field("ModelName")
+    name: str | None = field("Name")
+    password: str | None = field("Password")
+    provisioning: FxsProvisioning | None = field("Provisioning")
+    registered: RegistrarFxs | None = field("Registered")
+    secret: str | None = field("Secret")
+    template: FxsTemplate | None = field("Template")
+    time_zone: str | None = field("TimeZone")
+    variables: list[Variable] | None = field("Variables")
     _secret_fields = frozenset(
         {
             "password",
@@ -73,10 +48,10 @@ class Fxs(Model):
         from ..models.variable import Variable  # noqa: PLC0415
 
         return (
-            ("codecs", json_array),
-            ("fxs_lines", list_of(DeviceLine.from_dict)),
-            ("provisioning", FxsProvisioning.from_dict),
-            ("registered", RegistrarFxs.from_dict),
-            ("template", FxsTemplate.from_dict),
-            ("variables", list_of(Variable.from_dict)),
+            ("Codecs", json_array),
+            ("FxsLines", list_of(DeviceLine.from_dict)),
+            ("Provisioning", FxsProvisioning.from_dict),
+            ("Registered", RegistrarFxs.from_dict),
+            ("Template", FxsTemplate.from_dict),
+            ("Variables", list_of(Variable.from_dict)),
         )

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class FxsModel(Model):
-    can_be_sbc: bool | None = None
-    display_name: str | None = None
-    user_agent: str | None = None
-
-    _wire_names = {
-        "CanBeSBC": "can_be_sbc",
-        "DisplayName": "display_name",
-        "UserAgent": "user_agent",
-    }
+    can_be_sbc: bool | None = field("CanBeSBC")
+    display_name: str | None = field("DisplayName")
+    user_agent: str | None = field("UserAgent")

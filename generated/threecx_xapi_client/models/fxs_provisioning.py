@@ -2,38 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.prov_type import ProvType
 
 
 class FxsProvisioning(Model):
-    local_audio_port_end: int | None = None
-    local_audio_port_start: int | None = None
-    local_interface: str | None = None
-    local_sip_port: int | None = None
-    method: ProvType | None = None
-    prov_link: str | None = None
-    remote_fqdn: str | None = None
-    remote_port: int | None = None
-    sbc_name: str | None = None
-
-    _wire_names = {
-        "LocalAudioPortEnd": "local_audio_port_end",
-        "LocalAudioPortStart": "local_audio_port_start",
-        "LocalInterface": "local_interface",
-        "LocalSipPort": "local_sip_port",
-        "Method": "method",
-        "ProvLink": "prov_link",
-        "RemoteFQDN": "remote_fqdn",
-        "RemotePort": "remote_port",
-        "SbcName": "sbc_name",
-    }
+    local_audio_port_end: int | None = field("LocalAudioPortEnd")
+    local_audio_port_start: int | None = field("LocalAudioPortStart")
+    local_interface: str | None = field("LocalInterface")
+    local_sip_port: int | None = field("LocalSipPort")
+    method: ProvType | None = field("Method")
+    prov_link: str | None = field("ProvLink")
+    remote_fqdn: str | None = field("RemoteFQDN")
+    remote_port: int | None = field("RemotePort")
+    sbc_name: str | None = field("SbcName")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("method", enum_of(ProvType)),)
+        return (("Method", enum_of(ProvType)),)

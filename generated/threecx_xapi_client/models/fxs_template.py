@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
@@ -22,39 +15,21 @@ if TYPE_CHECKING:
 
 
 class FxsTemplate(Model):
-    allowed_net_configs: list[str] | None = None
-    allow_ssl_provisioning: bool | None = None
-    brand: str | None = None
-    content: str | None = None
-    device_type: DeviceType | None = None
-    id: str = entity_key()
-    is_custom: bool | None = None
-    languages: list[str] | None = None
-    models: list[FxsModel] | None = None
-    number_of_extensions: int | None = None
-    rps_enabled: bool | None = None
-    template_type: TemplateType | None = None
-    time_zones: list[str] | None = None
-    url: str | None = None
-    variables: list[FxsVariable] | None = None
-
-    _wire_names = {
-        "AllowedNetConfigs": "allowed_net_configs",
-        "AllowSSLProvisioning": "allow_ssl_provisioning",
-        "Brand": "brand",
-        "Content": "content",
-        "DeviceType": "device_type",
-        "Id": "id",
-        "IsCustom": "is_custom",
-        "Languages": "languages",
-        "Models": "models",
-        "NumberOfExtensions": "number_of_extensions",
-        "RpsEnabled": "rps_enabled",
-        "TemplateType": "template_type",
-        "TimeZones": "time_zones",
-        "URL": "url",
-        "Variables": "variables",
-    }
+    allowed_net_configs: list[str] | None = field("AllowedNetConfigs")
+    allow_ssl_provisioning: bool | None = field("AllowSSLProvisioning")
+    brand: str | None = field("Brand")
+    content: str | None = field("Content")
+    device_type: DeviceType | None = field("DeviceType")
+    id: str = field("Id", key=True)
+    is_custom: bool | None = field("IsCustom")
+    languages: list[str] | None = field("Languages")
+    models: list[FxsModel] | None = field("Models")
+    number_of_extensions: int | None = field("NumberOfExtensions")
+    rps_enabled: bool | None = field("RpsEnabled")
+    template_type: TemplateType | None = field("TemplateType")
+    time_zones: list[str] | None = field("TimeZones")
+    url: str | None = field("URL")
+    variables: list[FxsVariable] | None = field("Variables")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -62,11 +37,11 @@ class FxsTemplate(Model):
         from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
 
         return (
-            ("allowed_net_configs", json_array),
-            ("device_type", enum_of(DeviceType)),
-            ("languages", json_array),
-            ("models", list_of(FxsModel.from_dict)),
-            ("template_type", enum_of(TemplateType)),
-            ("time_zones", json_array),
-            ("variables", list_of(FxsVariable.from_dict)),
+            ("AllowedNetConfigs", json_array),
+            ("DeviceType", enum_of(DeviceType)),
+            ("Languages", json_array),
+            ("Models", list_of(FxsModel.from_dict)),
+            ("TemplateType", enum_of(TemplateType)),
+            ("TimeZones", json_array),
+            ("Variables", list_of(FxsVariable.from_dict)),
         )

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.fxs_variable_choice import FxsVariableChoice
 
 
 class FxsVariable(Model):
-    choices: list[FxsVariableChoice] | None = None
-    name: str | None = None
-    title: str | None = None
-    validation_type: str | None = None
-
-    _wire_names = {
-        "Choices": "choices",
-        "Name": "name",
-        "Title": "title",
-        "ValidationType": "validation_type",
-    }
+    choices: list[FxsVariableChoice] | None = field("Choices")
+    name: str | None = field("Name")
+    title: str | None = field("Title")
+    validation_type: str | None = field("ValidationType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
 
-        return (("choices", list_of(FxsVariableChoice.from_dict)),)
+        return (("Choices", list_of(FxsVariableChoice.from_dict)),)

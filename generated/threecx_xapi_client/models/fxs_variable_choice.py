@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class FxsVariableChoice(Model):
-    display_name: str | None = None
-    name: str | None = None
-
-    _wire_names = {
-        "DisplayName": "display_name",
-        "Name": "name",
-    }
+    display_name: str | None = field("DisplayName")
+    name: str | None = field("Name")

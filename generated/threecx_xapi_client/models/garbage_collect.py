@@ -2,28 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.gc_collection_mode import GCCollectionMode
 
 
 class GarbageCollect(Model):
-    blocking: bool | None = None
-    compacting: bool | None = None
-    generation: int | None = None
-    mode: GCCollectionMode | None = None
-
-    _wire_names = {
-        "Blocking": "blocking",
-        "Compacting": "compacting",
-        "Generation": "generation",
-        "Mode": "mode",
-    }
+    blocking: bool | None = field("Blocking")
+    compacting: bool | None = field("Compacting")
+    generation: int | None = field("Generation")
+    mode: GCCollectionMode | None = field("Mode")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("mode", enum_of(GCCollectionMode)),)
+        return (("Mode", enum_of(GCCollectionMode)),)

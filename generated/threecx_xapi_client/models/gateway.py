@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
@@ -24,69 +18,36 @@ if TYPE_CHECKING:
 
 
 class Gateway(Model):
-    codecs: list[str] | None = None
-    deliver_audio: bool | None = None
-    dest_number_in_remote_party_id_called: bool | None = None
-    dest_number_in_request_line_uri: bool | None = None
-    dest_number_in_to: bool | None = None
-    host: str | None = None
-    id: int | None = None
-    inbound_params: list[GatewayParameterBinding] | None = None
-    internal: bool | None = None
-    ip_in_registration_contact: IPInRegistrationContactType | None = None
-    is_custom: bool | None = None
-    lines: int | None = None
-    matching_strategy: MatchingStrategyType | None = None
-    name: str | None = None
-    outbound_caller_id: str | None = None
-    outbound_params: list[GatewayParameterBinding] | None = None
-    port: int | None = None
-    proxy_host: str | None = None
-    proxy_port: int | None = None
-    require_registration_for: RequireRegistrationForType | None = None
-    source_identification: list[GatewayParameterBinding] | None = None
-    specified_ip_for_registration_contact: str | None = None
-    srtp_mode: SRTPModeType | None = None
-    support_reinvite: bool | None = None
-    support_replaces: bool | None = None
-    template_filename: str | None = None
-    time_between_reg: int | None = None
-    type_: GatewayType | None = None
-    use_ip_in_contact: bool | None = None
-    variable_choices: list[Choice] | None = None
-
-    _wire_names = {
-        "Codecs": "codecs",
-        "DeliverAudio": "deliver_audio",
-        "DestNumberInRemotePartyIDCalled": "dest_number_in_remote_party_id_called",
-        "DestNumberInRequestLineURI": "dest_number_in_request_line_uri",
-        "DestNumberInTo": "dest_number_in_to",
-        "Host": "host",
-        "Id": "id",
-        "InboundParams": "inbound_params",
-        "Internal": "internal",
-        "IPInRegistrationContact": "ip_in_registration_contact",
-        "IsCustom": "is_custom",
-        "Lines": "lines",
-        "MatchingStrategy": "matching_strategy",
-        "Name": "name",
-        "OutboundCallerID": "outbound_caller_id",
-        "OutboundParams": "outbound_params",
-        "Port": "port",
-        "ProxyHost": "proxy_host",
-        "ProxyPort": "proxy_port",
-        "RequireRegistrationFor": "require_registration_for",
-        "SourceIdentification": "source_identification",
-        "SpecifiedIPForRegistrationContact": "specified_ip_for_registration_contact",
-        "SRTPMode": "srtp_mode",
-        "SupportReinvite": "support_reinvite",
-        "SupportReplaces": "support_replaces",
-        "TemplateFilename": "template_filename",
-        "TimeBetweenReg": "time_between_reg",
-        "Type": "type_",
-        "UseIPInContact": "use_ip_in_contact",
-        "VariableChoices": "variable_choices",
-    }
+    codecs: list[str] | None = field("Codecs")
+    deliver_audio: bool | None = field("DeliverAudio")
+    dest_number_in_remote_party_id_called: bool | None = field("DestNumberInRemotePartyIDCalled")
+    dest_number_in_request_line_uri: bool | None = field("DestNumberInRequestLineURI")
+    dest_number_in_to: bool | None = field("DestNumberInTo")
+    host: str | None = field("Host")
+    id: int | None = field("Id")
+    inbound_params: list[GatewayParameterBinding] | None = field("InboundParams")
+    internal: bool | None = field("Internal")
+    ip_in_registration_contact: IPInRegistrationContactType | None = field("IPInRegistrationContact")
+    is_custom: bool | None = field("IsCustom")
+    lines: int | None = field("Lines")
+    matching_strategy: MatchingStrategyType | None = field("MatchingStrategy")
+    name: str | None = field("Name")
+    outbound_caller_id: str | None = field("OutboundCallerID")
+    outbound_params: list[GatewayParameterBinding] | None = field("OutboundParams")
+    port: int | None = field("Port")
+    proxy_host: str | None = field("ProxyHost")
+    proxy_port: int | None = field("ProxyPort")
+    require_registration_for: RequireRegistrationForType | None = field("RequireRegistrationFor")
+    source_identification: list[GatewayParameterBinding] | None = field("SourceIdentification")
+    specified_ip_for_registration_contact: str | None = field("SpecifiedIPForRegistrationContact")
+    srtp_mode: SRTPModeType | None = field("SRTPMode")
+    support_reinvite: bool | None = field("SupportReinvite")
+    support_replaces: bool | None = field("SupportReplaces")
+    template_filename: str | None = field("TemplateFilename")
+    time_between_reg: int | None = field("TimeBetweenReg")
+    type_: GatewayType | None = field("Type")
+    use_ip_in_contact: bool | None = field("UseIPInContact")
+    variable_choices: list[Choice] | None = field("VariableChoices")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -94,14 +55,14 @@ class Gateway(Model):
         from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
 
         return (
-            ("codecs", json_array),
-            ("inbound_params", list_of(GatewayParameterBinding.from_dict)),
-            ("ip_in_registration_contact", enum_of(IPInRegistrationContactType)),
-            ("matching_strategy", enum_of(MatchingStrategyType)),
-            ("outbound_params", list_of(GatewayParameterBinding.from_dict)),
-            ("require_registration_for", enum_of(RequireRegistrationForType)),
-            ("source_identification", list_of(GatewayParameterBinding.from_dict)),
-            ("srtp_mode", enum_of(SRTPModeType)),
-            ("type_", enum_of(GatewayType)),
-            ("variable_choices", list_of(Choice.from_dict)),
+            ("Codecs", json_array),
+            ("InboundParams", list_of(GatewayParameterBinding.from_dict)),
+            ("IPInRegistrationContact", enum_of(IPInRegistrationContactType)),
+            ("MatchingStrategy", enum_of(MatchingStrategyType)),
+            ("OutboundParams", list_of(GatewayParameterBinding.from_dict)),
+            ("RequireRegistrationFor", enum_of(RequireRegistrationForType)),
+            ("SourceIdentification", list_of(GatewayParameterBinding.from_dict)),
+            ("SRTPMode", enum_of(SRTPModeType)),
+            ("Type", enum_of(GatewayType)),
+            ("VariableChoices", list_of(Choice.from_dict)),
         )

@@ -2,37 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class GatewayParameter(Model):
-    can_have_did: bool | None = None
-    description: str | None = None
-    id: int = entity_key()
-    inbound_possible_values: list[str] | None = None
-    name: str | None = None
-    outbound_possible_values: list[str] | None = None
-    source_id_possible_values: list[str] | None = None
-
-    _wire_names = {
-        "CanHaveDID": "can_have_did",
-        "Description": "description",
-        "Id": "id",
-        "InboundPossibleValues": "inbound_possible_values",
-        "Name": "name",
-        "OutboundPossibleValues": "outbound_possible_values",
-        "SourceIDPossibleValues": "source_id_possible_values",
-    }
+    can_have_did: bool | None = field("CanHaveDID")
+    description: str | None = field("Description")
+    id: int = field("Id", key=True)
+    inbound_possible_values: list[str] | None = field("InboundPossibleValues")
+    name: str | None = field("Name")
+    outbound_possible_values: list[str] | None = field("OutboundPossibleValues")
+    source_id_possible_values: list[str] | None = field("SourceIDPossibleValues")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("inbound_possible_values", json_array),
-            ("outbound_possible_values", json_array),
-            ("source_id_possible_values", json_array),
+            ("InboundPossibleValues", json_array),
+            ("OutboundPossibleValues", json_array),
+            ("SourceIDPossibleValues", json_array),
         )

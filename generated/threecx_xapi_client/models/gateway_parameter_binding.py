@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GatewayParameterBinding(Model):
-    custom: str | None = None
-    param_id: int | None = None
-    value_id: int | None = None
-
-    _wire_names = {
-        "Custom": "custom",
-        "ParamId": "param_id",
-        "ValueId": "value_id",
-    }
+    custom: str | None = field("Custom")
+    param_id: int | None = field("ParamId")
+    value_id: int | None = field("ValueId")

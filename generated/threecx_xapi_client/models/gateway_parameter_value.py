@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class GatewayParameterValue(Model):
-    description: str | None = None
-    id: int = entity_key()
-    name: str | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Id": "id",
-        "Name": "name",
-    }
+    description: str | None = field("Description")
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")

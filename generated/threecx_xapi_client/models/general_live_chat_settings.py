@@ -2,38 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
 
 
 class GeneralLiveChatSettings(Model):
-    allow_sound_notifications: bool | None = None
-    authentication: Authentication | None = None
-    disable_offline_messages: bool | None = None
-    enable_ga: bool | None = None
-    enable_on_mobile: bool | None = None
-    gdpr_enabled: bool | None = None
-    greeting: LiveChatGreeting | None = None
-
-    _wire_names = {
-        "AllowSoundNotifications": "allow_sound_notifications",
-        "Authentication": "authentication",
-        "DisableOfflineMessages": "disable_offline_messages",
-        "EnableGA": "enable_ga",
-        "EnableOnMobile": "enable_on_mobile",
-        "GdprEnabled": "gdpr_enabled",
-        "Greeting": "greeting",
-    }
+    allow_sound_notifications: bool | None = field("AllowSoundNotifications")
+    authentication: Authentication | None = field("Authentication")
+    disable_offline_messages: bool | None = field("DisableOfflineMessages")
+    enable_ga: bool | None = field("EnableGA")
+    enable_on_mobile: bool | None = field("EnableOnMobile")
+    gdpr_enabled: bool | None = field("GdprEnabled")
+    greeting: LiveChatGreeting | None = field("Greeting")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("authentication", enum_of(Authentication)),
-            ("greeting", enum_of(LiveChatGreeting)),
+            ("Authentication", enum_of(Authentication)),
+            ("Greeting", enum_of(LiveChatGreeting)),
         )

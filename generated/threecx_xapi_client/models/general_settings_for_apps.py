@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.avatar_style import AvatarStyle
 
@@ -17,45 +13,27 @@ if TYPE_CHECKING:
 
 
 class GeneralSettingsForApps(Model):
-    allow_block_calls: bool | None = None
-    allow_change_password: bool | None = None
-    auto_scheduler_settings: AutoSchedulerSettings | None = None
-    avatar_style: AvatarStyle | None = None
-    brand_logo_image: str | None = None
-    brand_main_image: str | None = None
-    brand_url: str | None = None
-    enable_chat: bool | None = None
-    enable_selector_caller_id: bool | None = None
-    hide_abandoned_queue_calls: bool | None = None
-    hide_crm_contacts: bool | None = None
-    hide_interaction_history: bool | None = None
-    hide_system_extensions: bool | None = None
-    name_of_custom_available_status: str | None = None
-    name_of_custom_out_of_office_status: str | None = None
-
-    _wire_names = {
-        "AllowBlockCalls": "allow_block_calls",
-        "AllowChangePassword": "allow_change_password",
-        "AutoSchedulerSettings": "auto_scheduler_settings",
-        "AvatarStyle": "avatar_style",
-        "BrandLogoImage": "brand_logo_image",
-        "BrandMainImage": "brand_main_image",
-        "BrandUrl": "brand_url",
-        "EnableChat": "enable_chat",
-        "EnableSelectorCallerId": "enable_selector_caller_id",
-        "HideAbandonedQueueCalls": "hide_abandoned_queue_calls",
-        "HideCRMContacts": "hide_crm_contacts",
-        "HideInteractionHistory": "hide_interaction_history",
-        "HideSystemExtensions": "hide_system_extensions",
-        "NameOfCustomAvailableStatus": "name_of_custom_available_status",
-        "NameOfCustomOutOfOfficeStatus": "name_of_custom_out_of_office_status",
-    }
+    allow_block_calls: bool | None = field("AllowBlockCalls")
+    allow_change_password: bool | None = field("AllowChangePassword")
+    auto_scheduler_settings: AutoSchedulerSettings | None = field("AutoSchedulerSettings")
+    avatar_style: AvatarStyle | None = field("AvatarStyle")
+    brand_logo_image: str | None = field("BrandLogoImage")
+    brand_main_image: str | None = field("BrandMainImage")
+    brand_url: str | None = field("BrandUrl")
+    enable_chat: bool | None = field("EnableChat")
+    enable_selector_caller_id: bool | None = field("EnableSelectorCallerId")
+    hide_abandoned_queue_calls: bool | None = field("HideAbandonedQueueCalls")
+    hide_crm_contacts: bool | None = field("HideCRMContacts")
+    hide_interaction_history: bool | None = field("HideInteractionHistory")
+    hide_system_extensions: bool | None = field("HideSystemExtensions")
+    name_of_custom_available_status: str | None = field("NameOfCustomAvailableStatus")
+    name_of_custom_out_of_office_status: str | None = field("NameOfCustomOutOfOfficeStatus")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
 
         return (
-            ("auto_scheduler_settings", AutoSchedulerSettings.from_dict),
-            ("avatar_style", enum_of(AvatarStyle)),
+            ("AutoSchedulerSettings", AutoSchedulerSettings.from_dict),
+            ("AvatarStyle", enum_of(AvatarStyle)),
         )

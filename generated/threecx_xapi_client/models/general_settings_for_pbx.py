@@ -2,42 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GeneralSettingsForPbx(Model):
-    allow_fwd_to_external: bool | None = None
-    all_roles_can_approve_apps: bool | None = None
-    busy_monitor: bool | None = None
-    busy_monitor_timeout: int | None = None
-    disable_outbound_calls_out_office_hours: bool | None = None
-    enable_v_menu_outbound_calls: bool | None = None
-    hd_auto_logout_enabled: bool | None = None
-    hd_auto_logout_time: str | None = None
-    limit_call_pickup: bool | None = None
-    o_auth_cimd_enabled: bool | None = None
-    o_auth_dcr_enabled: bool | None = None
-    o_auth_open_id_connect_enabled: bool | None = None
-    operator_extension: str | None = None
-    play_busy: bool | None = None
-    scheduled_report_generation_time: str | None = None
-
-    _wire_names = {
-        "AllowFwdToExternal": "allow_fwd_to_external",
-        "AllRolesCanApproveApps": "all_roles_can_approve_apps",
-        "BusyMonitor": "busy_monitor",
-        "BusyMonitorTimeout": "busy_monitor_timeout",
-        "DisableOutboundCallsOutOfficeHours": "disable_outbound_calls_out_office_hours",
-        "EnableVMenuOutboundCalls": "enable_v_menu_outbound_calls",
-        "HDAutoLogoutEnabled": "hd_auto_logout_enabled",
-        "HDAutoLogoutTime": "hd_auto_logout_time",
-        "LimitCallPickup": "limit_call_pickup",
-        "OAuthCimdEnabled": "o_auth_cimd_enabled",
-        "OAuthDcrEnabled": "o_auth_dcr_enabled",
-        "OAuthOpenIdConnectEnabled": "o_auth_open_id_connect_enabled",
-        "OperatorExtension": "operator_extension",
-        "PlayBusy": "play_busy",
-        "ScheduledReportGenerationTime": "scheduled_report_generation_time",
-    }
+    allow_fwd_to_external: bool | None = field("AllowFwdToExternal")
+    all_roles_can_approve_apps: bool | None = field("AllRolesCanApproveApps")
+    busy_monitor: bool | None = field("BusyMonitor")
+    busy_monitor_timeout: int | None = field("BusyMonitorTimeout")
+    disable_outbound_calls_out_office_hours: bool | None = field("DisableOutboundCallsOutOfficeHours")
+    enable_v_menu_outbound_calls: bool | None = field("EnableVMenuOutboundCalls")
+    hd_auto_logout_enabled: bool | None = field("HDAutoLogoutEnabled")
+    hd_auto_logout_time: str | None = field("HDAutoLogoutTime")
+    limit_call_pickup: bool | None = field("LimitCallPickup")
+    o_auth_cimd_enabled: bool | None = field("OAuthCimdEnabled")
+    o_auth_dcr_enabled: bool | None = field("OAuthDcrEnabled")
+    o_auth_open_id_connect_enabled: bool | None = field("OAuthOpenIdConnectEnabled")
+    operator_extension: str | None = field("OperatorExtension")
+    play_busy: bool | None = field("PlayBusy")
+    scheduled_report_generation_time: str | None = field("ScheduledReportGenerationTime")

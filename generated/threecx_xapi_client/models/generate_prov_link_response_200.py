@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GenerateProvLinkResponse200(Model):
-    value: str | None = None
-
-    _wire_names = {
-        "value": "value",
-    }
+    value: str | None = field("value")

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.directory_parameters import DirectoryParameters
 
 
 class GetDirectoryInfoBody(Model):
-    parameters: DirectoryParameters | None = None
-
-    _wire_names = {
-        "parameters": "parameters",
-    }
+    parameters: DirectoryParameters | None = field("parameters")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GetLocalBackupSizeResponse200(Model):
-    value: int | None = None
-
-    _wire_names = {
-        "value": "value",
-    }
+    value: int | None = field("value")

@@ -2,19 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class GetPhoneRegistrarsBody(Model):
-    macs: list[str] | None = None
-
-    _wire_names = {
-        "macs": "macs",
-    }
+    macs: list[str] | None = field("macs")
 
     @staticmethod
     def _load_parsers() -> Parsers:

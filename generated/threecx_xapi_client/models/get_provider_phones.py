@@ -2,29 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.trunk_type import TrunkType
 
 
 class GetProviderPhones(Model):
-    account_sid: str | None = None
-    api_key: str | None = None
-    next_page_token: str | None = None
-    phones_page_size: int | None = None
-    type_: TrunkType | None = None
-
-    _wire_names = {
-        "AccountSid": "account_sid",
-        "ApiKey": "api_key",
-        "NextPageToken": "next_page_token",
-        "PhonesPageSize": "phones_page_size",
-        "Type": "type_",
-    }
+    account_sid: str | None = field("AccountSid")
+    api_key: str | None = field("ApiKey")
+    next_page_token: str | None = field("NextPageToken")
+    phones_page_size: int | None = field("PhonesPageSize")
+    type_: TrunkType | None = field("Type")
     _secret_fields = frozenset(
         {
             "api_key",
@@ -33,4 +21,4 @@ class GetProviderPhones(Model):
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", enum_of(TrunkType)),)
+        return (("Type", enum_of(TrunkType)),)

@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GetSftpHostKeyBody(Model):
-    sftp_path: str | None = None
-
-    _wire_names = {
-        "sftpPath": "sftp_path",
-    }
+    sftp_path: str | None = field("sftpPath")

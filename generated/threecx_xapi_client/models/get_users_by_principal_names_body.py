@@ -2,20 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class GetUsersByPrincipalNamesBody(Model):
-    principal_names: list[str] | None = None
-
-    _wire_names = {
-        "principalNames": "principal_names",
-    }
+    principal_names: list[str] | None = field("principalNames")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("principal_names", json_array),)
+        return (("principalNames", json_array),)

@@ -2,25 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class GetWebMeetingZonesResponse200(Model):
-    odata_count: int | None = None
-    odata_context: str | None = None
-    odata_next_link: str | None = None
-    value: list[str] | None = None
-
-    _wire_names = {
-        "@odata.count": "odata_count",
-        "@odata.context": "odata_context",
-        "@odata.nextLink": "odata_next_link",
-        "value": "value",
-    }
+    odata_count: int | None = field("@odata.count")
+    odata_context: str | None = field("@odata.context")
+    odata_next_link: str | None = field("@odata.nextLink")
+    value: list[str] | None = field("value")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
@@ -16,25 +12,14 @@ if TYPE_CHECKING:
 
 
 class GoogleSettings(Model):
-    client_id: str | None = None
-    client_secret: ConcealedPassword | None = None
-    id: str = entity_key()
-    is_extension_sign_in_enabled: bool | None = None
-    project_id: str | None = None
-    provision_url: str | None = None
-    re_captcha_enabled: bool | None = None
-    user_sync: GoogleUserSync | None = None
-
-    _wire_names = {
-        "ClientId": "client_id",
-        "ClientSecret": "client_secret",
-        "Id": "id",
-        "IsExtensionSignInEnabled": "is_extension_sign_in_enabled",
-        "ProjectId": "project_id",
-        "ProvisionUrl": "provision_url",
-        "ReCaptchaEnabled": "re_captcha_enabled",
-        "UserSync": "user_sync",
-    }
+    client_id: str | None = field("ClientId")
+    client_secret: ConcealedPassword | None = field("ClientSecret")
+    id: str = field("Id", key=True)
+    is_extension_sign_in_enabled: bool | None = field("IsExtensionSignInEnabled")
+    project_id: str | None = field("ProjectId")
+    provision_url: str | None = field("ProvisionUrl")
+    re_captcha_enabled: bool | None = field("ReCaptchaEnabled")
+    user_sync: GoogleUserSync | None = field("UserSync")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -42,6 +27,6 @@ class GoogleSettings(Model):
         from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
 
         return (
-            ("client_secret", ConcealedPassword.from_dict),
-            ("user_sync", GoogleUserSync.from_dict),
+            ("ClientSecret", ConcealedPassword.from_dict),
+            ("UserSync", GoogleUserSync.from_dict),
         )

@@ -2,40 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.integration_sync_type import IntegrationSyncType
 
 
 class GoogleUserSync(Model):
-    is_enabled: bool | None = None
-    is_sync_departments: bool | None = None
-    is_sync_personal_contacts: bool | None = None
-    is_sync_photo: bool | None = None
-    selected_users: list[str] | None = None
-    starting_extension_number: str | None = None
-    sync_type: IntegrationSyncType | None = None
-    use_calendar_events_as_presence: bool | None = None
-
-    _wire_names = {
-        "IsEnabled": "is_enabled",
-        "IsSyncDepartments": "is_sync_departments",
-        "IsSyncPersonalContacts": "is_sync_personal_contacts",
-        "IsSyncPhoto": "is_sync_photo",
-        "SelectedUsers": "selected_users",
-        "StartingExtensionNumber": "starting_extension_number",
-        "SyncType": "sync_type",
-        "UseCalendarEventsAsPresence": "use_calendar_events_as_presence",
-    }
+    is_enabled: bool | None = field("IsEnabled")
+    is_sync_departments: bool | None = field("IsSyncDepartments")
+    is_sync_personal_contacts: bool | None = field("IsSyncPersonalContacts")
+    is_sync_photo: bool | None = field("IsSyncPhoto")
+    selected_users: list[str] | None = field("SelectedUsers")
+    starting_extension_number: str | None = field("StartingExtensionNumber")
+    sync_type: IntegrationSyncType | None = field("SyncType")
+    use_calendar_events_as_presence: bool | None = field("UseCalendarEventsAsPresence")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("selected_users", json_array),
-            ("sync_type", enum_of(IntegrationSyncType)),
+            ("SelectedUsers", json_array),
+            ("SyncType", enum_of(IntegrationSyncType)),
         )

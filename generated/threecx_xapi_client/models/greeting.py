@@ -2,26 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.profile_type import ProfileType
 
 
 class Greeting(Model):
-    display_name: str | None = None
-    filename: str | None = None
-    type_: ProfileType | None = None
-
-    _wire_names = {
-        "DisplayName": "display_name",
-        "Filename": "filename",
-        "Type": "type_",
-    }
+    display_name: str | None = field("DisplayName")
+    filename: str | None = field("Filename")
+    type_: ProfileType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", enum_of(ProfileType)),)
+        return (("Type", enum_of(ProfileType)),)

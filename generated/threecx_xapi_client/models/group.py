@@ -5,13 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.authentication import Authentication
@@ -30,83 +24,43 @@ if TYPE_CHECKING:
 
 
 class Group(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_us_enable_chat: bool | None = None
-    call_us_enable_phone: bool | None = None
-    call_us_enable_video: bool | None = None
-    call_us_requirement: Authentication | None = None
-    click_to_call_id: str | None = None
-    allow_call_service: bool | None = None
-    answer_after: int | None = None
-    break_route: Route | None = None
-    break_time: Schedule | None = None
-    call_handling_mode: list[CallHandlingFlags] | None = None
-    current_group_hours: GroupHoursMode | None = None
-    custom_operator: Destination | None = None
-    custom_prompt: str | None = None
-    disable_custom_prompt: bool | None = None
-    globally_visible: bool | None = None
-    has_members: bool | None = None
-    holidays_route: Route | None = None
-    hours: Schedule | None = None
-    is_default: bool | None = None
-    language: str | None = None
-    last_login_time: datetime.datetime | None = None
-    members: list[UserGroup] | None = None
-    music_on_hold: str | None = None
-    name: str | None = None
-    office_holidays: list[Holiday] | None = None
-    office_route: Route | None = None
-    out_of_office_route: Route | None = None
-    override_expires_at: datetime.datetime | None = None
-    override_holidays: bool | None = None
-    prompt_set: str | None = None
-    props: GroupProps | None = None
-    rights: list[Rights] | None = None
-    time_zone_id: str | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallUsEnableChat": "call_us_enable_chat",
-        "CallUsEnablePhone": "call_us_enable_phone",
-        "CallUsEnableVideo": "call_us_enable_video",
-        "CallUsRequirement": "call_us_requirement",
-        "ClickToCallId": "click_to_call_id",
-        "AllowCallService": "allow_call_service",
-        "AnswerAfter": "answer_after",
-        "BreakRoute": "break_route",
-        "BreakTime": "break_time",
-        "CallHandlingMode": "call_handling_mode",
-        "CurrentGroupHours": "current_group_hours",
-        "CustomOperator": "custom_operator",
-        "CustomPrompt": "custom_prompt",
-        "DisableCustomPrompt": "disable_custom_prompt",
-        "GloballyVisible": "globally_visible",
-        "HasMembers": "has_members",
-        "HolidaysRoute": "holidays_route",
-        "Hours": "hours",
-        "IsDefault": "is_default",
-        "Language": "language",
-        "LastLoginTime": "last_login_time",
-        "Members": "members",
-        "MusicOnHold": "music_on_hold",
-        "Name": "name",
-        "OfficeHolidays": "office_holidays",
-        "OfficeRoute": "office_route",
-        "OutOfOfficeRoute": "out_of_office_route",
-        "OverrideExpiresAt": "override_expires_at",
-        "OverrideHolidays": "override_holidays",
-        "PromptSet": "prompt_set",
-        "Props": "props",
-        "Rights": "rights",
-        "TimeZoneId": "time_zone_id",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_us_enable_chat: bool | None = field("CallUsEnableChat")
+    call_us_enable_phone: bool | None = field("CallUsEnablePhone")
+    call_us_enable_video: bool | None = field("CallUsEnableVideo")
+    call_us_requirement: Authentication | None = field("CallUsRequirement")
+    click_to_call_id: str | None = field("ClickToCallId")
+    allow_call_service: bool | None = field("AllowCallService")
+    answer_after: int | None = field("AnswerAfter")
+    break_route: Route | None = field("BreakRoute")
+    break_time: Schedule | None = field("BreakTime")
+    call_handling_mode: list[CallHandlingFlags] | None = field("CallHandlingMode")
+    current_group_hours: GroupHoursMode | None = field("CurrentGroupHours")
+    custom_operator: Destination | None = field("CustomOperator")
+    custom_prompt: str | None = field("CustomPrompt")
+    disable_custom_prompt: bool | None = field("DisableCustomPrompt")
+    globally_visible: bool | None = field("GloballyVisible")
+    has_members: bool | None = field("HasMembers")
+    holidays_route: Route | None = field("HolidaysRoute")
+    hours: Schedule | None = field("Hours")
+    is_default: bool | None = field("IsDefault")
+    language: str | None = field("Language")
+    last_login_time: datetime.datetime | None = field("LastLoginTime")
+    members: list[UserGroup] | None = field("Members")
+    music_on_hold: str | None = field("MusicOnHold")
+    name: str | None = field("Name")
+    office_holidays: list[Holiday] | None = field("OfficeHolidays")
+    office_route: Route | None = field("OfficeRoute")
+    out_of_office_route: Route | None = field("OutOfOfficeRoute")
+    override_expires_at: datetime.datetime | None = field("OverrideExpiresAt")
+    override_holidays: bool | None = field("OverrideHolidays")
+    prompt_set: str | None = field("PromptSet")
+    props: GroupProps | None = field("Props")
+    rights: list[Rights] | None = field("Rights")
+    time_zone_id: str | None = field("TimeZoneId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -119,22 +73,22 @@ class Group(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("call_us_requirement", enum_of(Authentication)),
-            ("break_route", Route.from_dict),
-            ("break_time", Schedule.from_dict),
-            ("call_handling_mode", list_of(enum_of(CallHandlingFlags))),
-            ("current_group_hours", enum_of(GroupHoursMode)),
-            ("custom_operator", Destination.from_dict),
-            ("holidays_route", Route.from_dict),
-            ("hours", Schedule.from_dict),
-            ("last_login_time", parse_datetime),
-            ("members", list_of(UserGroup.from_dict)),
-            ("office_holidays", list_of(Holiday.from_dict)),
-            ("office_route", Route.from_dict),
-            ("out_of_office_route", Route.from_dict),
-            ("override_expires_at", parse_datetime),
-            ("props", GroupProps.from_dict),
-            ("rights", list_of(Rights.from_dict)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CallUsRequirement", enum_of(Authentication)),
+            ("BreakRoute", Route.from_dict),
+            ("BreakTime", Schedule.from_dict),
+            ("CallHandlingMode", list_of(enum_of(CallHandlingFlags))),
+            ("CurrentGroupHours", enum_of(GroupHoursMode)),
+            ("CustomOperator", Destination.from_dict),
+            ("HolidaysRoute", Route.from_dict),
+            ("Hours", Schedule.from_dict),
+            ("LastLoginTime", parse_datetime),
+            ("Members", list_of(UserGroup.from_dict)),
+            ("OfficeHolidays", list_of(Holiday.from_dict)),
+            ("OfficeRoute", Route.from_dict),
+            ("OutOfOfficeRoute", Route.from_dict),
+            ("OverrideExpiresAt", parse_datetime),
+            ("Props", GroupProps.from_dict),
+            ("Rights", list_of(Rights.from_dict)),
         )

@@ -4,68 +4,39 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.startup_license import StartupLicense
 
 
 class GroupProps(Model):
-    dect_max_count: int | None = None
-    department_contacts_max_count: int | None = None
-    fqdn: str | None = None
-    live_chat_max_count: int | None = None
-    outbound_rules_max_count: int | None = None
-    personal_contacts_max_count: int | None = None
-    prompts_max_count: int | None = None
-    reseller_id: str | None = None
-    reseller_name: str | None = None
-    sbc_max_count: int | None = None
-    startup_license: StartupLicense | None = None
-    startup_owner_email: str | None = None
-    subcription_expire_date: datetime.datetime | None = None
-    subscription: str | None = None
-    subscription_type: str | None = None
-    system_number_from: str | None = None
-    system_number_to: str | None = None
-    trunk_number_from: str | None = None
-    trunk_number_to: str | None = None
-    trunks_max_count: int | None = None
-    user_number_from: str | None = None
-    user_number_to: str | None = None
-
-    _wire_names = {
-        "DectMaxCount": "dect_max_count",
-        "DepartmentContactsMaxCount": "department_contacts_max_count",
-        "Fqdn": "fqdn",
-        "LiveChatMaxCount": "live_chat_max_count",
-        "OutboundRulesMaxCount": "outbound_rules_max_count",
-        "PersonalContactsMaxCount": "personal_contacts_max_count",
-        "PromptsMaxCount": "prompts_max_count",
-        "ResellerId": "reseller_id",
-        "ResellerName": "reseller_name",
-        "SbcMaxCount": "sbc_max_count",
-        "StartupLicense": "startup_license",
-        "StartupOwnerEmail": "startup_owner_email",
-        "SubcriptionExpireDate": "subcription_expire_date",
-        "Subscription": "subscription",
-        "SubscriptionType": "subscription_type",
-        "SystemNumberFrom": "system_number_from",
-        "SystemNumberTo": "system_number_to",
-        "TrunkNumberFrom": "trunk_number_from",
-        "TrunkNumberTo": "trunk_number_to",
-        "TrunksMaxCount": "trunks_max_count",
-        "UserNumberFrom": "user_number_from",
-        "UserNumberTo": "user_number_to",
-    }
+    dect_max_count: int | None = field("DectMaxCount")
+    department_contacts_max_count: int | None = field("DepartmentContactsMaxCount")
+    fqdn: str | None = field("Fqdn")
+    live_chat_max_count: int | None = field("LiveChatMaxCount")
+    outbound_rules_max_count: int | None = field("OutboundRulesMaxCount")
+    personal_contacts_max_count: int | None = field("PersonalContactsMaxCount")
+    prompts_max_count: int | None = field("PromptsMaxCount")
+    reseller_id: str | None = field("ResellerId")
+    reseller_name: str | None = field("ResellerName")
+    sbc_max_count: int | None = field("SbcMaxCount")
+    startup_license: StartupLicense | None = field("StartupLicense")
+    startup_owner_email: str | None = field("StartupOwnerEmail")
+    subcription_expire_date: datetime.datetime | None = field("SubcriptionExpireDate")
+    subscription: str | None = field("Subscription")
+    subscription_type: str | None = field("SubscriptionType")
+    system_number_from: str | None = field("SystemNumberFrom")
+    system_number_to: str | None = field("SystemNumberTo")
+    trunk_number_from: str | None = field("TrunkNumberFrom")
+    trunk_number_to: str | None = field("TrunkNumberTo")
+    trunks_max_count: int | None = field("TrunksMaxCount")
+    user_number_from: str | None = field("UserNumberFrom")
+    user_number_to: str | None = field("UserNumberTo")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("startup_license", enum_of(StartupLicense)),
-            ("subcription_expire_date", parse_datetime),
+            ("StartupLicense", enum_of(StartupLicense)),
+            ("SubcriptionExpireDate", parse_datetime),
         )

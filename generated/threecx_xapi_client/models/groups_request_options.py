@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class GroupsRequestOptions(Model):
-    count: int | None = None
-    next_page_token: str | None = None
-    search: str | None = None
-
-    _wire_names = {
-        "Count": "count",
-        "NextPageToken": "next_page_token",
-        "Search": "search",
-    }
+    count: int | None = field("Count")
+    next_page_token: str | None = field("NextPageToken")
+    search: str | None = field("Search")

@@ -2,39 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class Holiday(Model):
-    day: int | None = None
-    day_end: int | None = None
-    group: str | None = None
-    holiday_prompt: str | None = None
-    id: int = entity_key()
-    is_recurrent: bool | None = None
-    month: int | None = None
-    month_end: int | None = None
-    name: str | None = None
-    time_of_end_date: str | None = None
-    time_of_start_date: str | None = None
-    year: int | None = None
-    year_end: int | None = None
-
-    _wire_names = {
-        "Day": "day",
-        "DayEnd": "day_end",
-        "Group": "group",
-        "HolidayPrompt": "holiday_prompt",
-        "Id": "id",
-        "IsRecurrent": "is_recurrent",
-        "Month": "month",
-        "MonthEnd": "month_end",
-        "Name": "name",
-        "TimeOfEndDate": "time_of_end_date",
-        "TimeOfStartDate": "time_of_start_date",
-        "Year": "year",
-        "YearEnd": "year_end",
-    }
+    day: int | None = field("Day")
+    day_end: int | None = field("DayEnd")
+    group: str | None = field("Group")
+    holiday_prompt: str | None = field("HolidayPrompt")
+    id: int = field("Id", key=True)
+    is_recurrent: bool | None = field("IsRecurrent")
+    month: int | None = field("Month")
+    month_end: int | None = field("MonthEnd")
+    name: str | None = field("Name")
+    time_of_end_date: str | None = field("TimeOfEndDate")
+    time_of_start_date: str | None = field("TimeOfStartDate")
+    year: int | None = field("Year")
+    year_end: int | None = field("YearEnd")

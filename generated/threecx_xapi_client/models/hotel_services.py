@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.pms_integration_type import PmsIntegrationType
 
@@ -18,30 +13,20 @@ if TYPE_CHECKING:
 
 
 class HotelServices(Model):
-    enabled: bool | None = None
-    hotel_groups: list[str] | None = None
-    integration_type: PmsIntegrationType | None = None
-    ip_address: str | None = None
-    no_answer_destination: Destination | None = None
-    no_answer_timeout: int | None = None
-    port: int | None = None
-
-    _wire_names = {
-        "Enabled": "enabled",
-        "HotelGroups": "hotel_groups",
-        "IntegrationType": "integration_type",
-        "IpAddress": "ip_address",
-        "NoAnswerDestination": "no_answer_destination",
-        "NoAnswerTimeout": "no_answer_timeout",
-        "Port": "port",
-    }
+    enabled: bool | None = field("Enabled")
+    hotel_groups: list[str] | None = field("HotelGroups")
+    integration_type: PmsIntegrationType | None = field("IntegrationType")
+    ip_address: str | None = field("IpAddress")
+    no_answer_destination: Destination | None = field("NoAnswerDestination")
+    no_answer_timeout: int | None = field("NoAnswerTimeout")
+    port: int | None = field("Port")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.destination import Destination  # noqa: PLC0415
 
         return (
-            ("hotel_groups", json_array),
-            ("integration_type", enum_of(PmsIntegrationType)),
-            ("no_answer_destination", Destination.from_dict),
+            ("HotelGroups", json_array),
+            ("IntegrationType", enum_of(PmsIntegrationType)),
+            ("NoAnswerDestination", Destination.from_dict),
         )

@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -17,63 +13,36 @@ if TYPE_CHECKING:
 
 
 class InboundCall(Model):
-    call_duration: str | None = None
-    call_history_id: str | None = None
-    cdr_id: str | None = None
-    destination_caller_id: str | None = None
-    destination_display_name: str | None = None
-    destination_dn: str | None = None
-    did: str | None = None
-    quality_report: bool | None = None
-    recording_id: int | None = None
-    recordings: list[XReportRecording] | None = None
-    recording_url: str | None = None
-    ringing_duration: str | None = None
-    rule_name: str | None = None
-    sentiment_score: int | None = None
-    source_caller_id: str | None = None
-    source_display_name: str | None = None
-    source_dn: str | None = None
-    start_time: datetime.datetime | None = None
-    status: str | None = None
-    summary: str | None = None
-    talking_duration: str | None = None
-    transcription: str | None = None
-    trunk_name: str | None = None
-    trunk_number: str | None = None
-
-    _wire_names = {
-        "CallDuration": "call_duration",
-        "CallHistoryId": "call_history_id",
-        "CdrId": "cdr_id",
-        "DestinationCallerId": "destination_caller_id",
-        "DestinationDisplayName": "destination_display_name",
-        "DestinationDn": "destination_dn",
-        "Did": "did",
-        "QualityReport": "quality_report",
-        "RecordingId": "recording_id",
-        "Recordings": "recordings",
-        "RecordingUrl": "recording_url",
-        "RingingDuration": "ringing_duration",
-        "RuleName": "rule_name",
-        "SentimentScore": "sentiment_score",
-        "SourceCallerId": "source_caller_id",
-        "SourceDisplayName": "source_display_name",
-        "SourceDn": "source_dn",
-        "StartTime": "start_time",
-        "Status": "status",
-        "Summary": "summary",
-        "TalkingDuration": "talking_duration",
-        "Transcription": "transcription",
-        "TrunkName": "trunk_name",
-        "TrunkNumber": "trunk_number",
-    }
+    call_duration: str | None = field("CallDuration")
+    call_history_id: str | None = field("CallHistoryId")
+    cdr_id: str | None = field("CdrId")
+    destination_caller_id: str | None = field("DestinationCallerId")
+    destination_display_name: str | None = field("DestinationDisplayName")
+    destination_dn: str | None = field("DestinationDn")
+    did: str | None = field("Did")
+    quality_report: bool | None = field("QualityReport")
+    recording_id: int | None = field("RecordingId")
+    recordings: list[XReportRecording] | None = field("Recordings")
+    recording_url: str | None = field("RecordingUrl")
+    ringing_duration: str | None = field("RingingDuration")
+    rule_name: str | None = field("RuleName")
+    sentiment_score: int | None = field("SentimentScore")
+    source_caller_id: str | None = field("SourceCallerId")
+    source_display_name: str | None = field("SourceDisplayName")
+    source_dn: str | None = field("SourceDn")
+    start_time: datetime.datetime | None = field("StartTime")
+    status: str | None = field("Status")
+    summary: str | None = field("Summary")
+    talking_duration: str | None = field("TalkingDuration")
+    transcription: str | None = field("Transcription")
+    trunk_name: str | None = field("TrunkName")
+    trunk_number: str | None = field("TrunkNumber")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
         return (
-            ("recordings", list_of(XReportRecording.from_dict)),
-            ("start_time", parse_datetime),
+            ("Recordings", list_of(XReportRecording.from_dict)),
+            ("StartTime", parse_datetime),
         )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
@@ -21,35 +16,19 @@ if TYPE_CHECKING:
 
 
 class InboundRule(Model):
-    alter_destination_during_holidays: bool | None = None
-    alter_destination_during_out_of_office_hours: bool | None = None
-    call_type: RuleCallTypeType | None = None
-    condition: RuleConditionType | None = None
-    custom_data: str | None = None
-    data: str | None = None
-    holidays_destination: Destination | None = None
-    hours: Schedule | None = None
-    id: int = entity_key()
-    office_hours_destination: Destination | None = None
-    out_of_office_hours_destination: Destination | None = None
-    rule_name: str | None = None
-    trunk_dn: Peer | None = None
-
-    _wire_names = {
-        "AlterDestinationDuringHolidays": "alter_destination_during_holidays",
-        "AlterDestinationDuringOutOfOfficeHours": "alter_destination_during_out_of_office_hours",
-        "CallType": "call_type",
-        "Condition": "condition",
-        "CustomData": "custom_data",
-        "Data": "data",
-        "HolidaysDestination": "holidays_destination",
-        "Hours": "hours",
-        "Id": "id",
-        "OfficeHoursDestination": "office_hours_destination",
-        "OutOfOfficeHoursDestination": "out_of_office_hours_destination",
-        "RuleName": "rule_name",
-        "TrunkDN": "trunk_dn",
-    }
+    alter_destination_during_holidays: bool | None = field("AlterDestinationDuringHolidays")
+    alter_destination_during_out_of_office_hours: bool | None = field("AlterDestinationDuringOutOfOfficeHours")
+    call_type: RuleCallTypeType | None = field("CallType")
+    condition: RuleConditionType | None = field("Condition")
+    custom_data: str | None = field("CustomData")
+    data: str | None = field("Data")
+    holidays_destination: Destination | None = field("HolidaysDestination")
+    hours: Schedule | None = field("Hours")
+    id: int = field("Id", key=True)
+    office_hours_destination: Destination | None = field("OfficeHoursDestination")
+    out_of_office_hours_destination: Destination | None = field("OutOfOfficeHoursDestination")
+    rule_name: str | None = field("RuleName")
+    trunk_dn: Peer | None = field("TrunkDN")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -58,11 +37,11 @@ class InboundRule(Model):
         from ..models.schedule import Schedule  # noqa: PLC0415
 
         return (
-            ("call_type", enum_of(RuleCallTypeType)),
-            ("condition", enum_of(RuleConditionType)),
-            ("holidays_destination", Destination.from_dict),
-            ("hours", Schedule.from_dict),
-            ("office_hours_destination", Destination.from_dict),
-            ("out_of_office_hours_destination", Destination.from_dict),
-            ("trunk_dn", Peer.from_dict),
+            ("CallType", enum_of(RuleCallTypeType)),
+            ("Condition", enum_of(RuleConditionType)),
+            ("HolidaysDestination", Destination.from_dict),
+            ("Hours", Schedule.from_dict),
+            ("OfficeHoursDestination", Destination.from_dict),
+            ("OutOfOfficeHoursDestination", Destination.from_dict),
+            ("TrunkDN", Peer.from_dict),
         )

@@ -4,38 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
 class InboundRuleReport(Model):
-    did: str | None = None
-    id: int = entity_key()
-    in_office_routing: Destination | None = None
-    out_office_routing: Destination | None = None
-    rule_name: str | None = None
-    trunk: str | None = None
-
-    _wire_names = {
-        "DID": "did",
-        "Id": "id",
-        "InOfficeRouting": "in_office_routing",
-        "OutOfficeRouting": "out_office_routing",
-        "RuleName": "rule_name",
-        "Trunk": "trunk",
-    }
+    did: str | None = field("DID")
+    id: int = field("Id", key=True)
+    in_office_routing: Destination | None = field("InOfficeRouting")
+    out_office_routing: Destination | None = field("OutOfficeRouting")
+    rule_name: str | None = field("RuleName")
+    trunk: str | None = field("Trunk")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.destination import Destination  # noqa: PLC0415
 
         return (
-            ("in_office_routing", Destination.from_dict),
-            ("out_office_routing", Destination.from_dict),
+            ("InOfficeRouting", Destination.from_dict),
+            ("OutOfficeRouting", Destination.from_dict),
         )

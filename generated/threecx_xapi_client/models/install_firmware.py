@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class InstallFirmware(Model):
-    model: str | None = None
-    user_agent: str | None = None
-
-    _wire_names = {
-        "Model": "model",
-        "UserAgent": "user_agent",
-    }
+    model: str | None = field("Model")
+    user_agent: str | None = field("UserAgent")

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.install_firmware import InstallFirmware
 
 
 class InstallFirmwareBody(Model):
-    phone: InstallFirmware | None = None
-
-    _wire_names = {
-        "phone": "phone",
-    }
+    phone: InstallFirmware | None = field("phone")
 
     @staticmethod
     def _load_parsers() -> Parsers:

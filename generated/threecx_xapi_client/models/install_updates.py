@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of, parse_uuid
 
 
 class InstallUpdates(Model):
-    entries: list[UUID] | None = None
-    key: UUID | None = None
-
-    _wire_names = {
-        "Entries": "entries",
-        "Key": "key",
-    }
+    entries: list[UUID] | None = field("Entries")
+    key: UUID | None = field("Key")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("entries", list_of(parse_uuid)),
-            ("key", parse_uuid),
+            ("Entries", list_of(parse_uuid)),
+            ("Key", parse_uuid),
         )

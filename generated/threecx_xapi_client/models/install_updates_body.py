@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.install_updates import InstallUpdates
 
 
 class InstallUpdatesBody(Model):
-    install: InstallUpdates | None = None
-
-    _wire_names = {
-        "install": "install",
-    }
+    install: InstallUpdates | None = field("install")
 
     @staticmethod
     def _load_parsers() -> Parsers:

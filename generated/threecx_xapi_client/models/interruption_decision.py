@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class InterruptionDecision(Model):
-    action: str | None = None
-    instructions: str | None = None
-
-    _wire_names = {
-        "Action": "action",
-        "Instructions": "instructions",
-    }
+    action: str | None = field("Action")
+    instructions: str | None = field("Instructions")

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class LanguageItem(Model):
-    code: str | None = None
-    name: str | None = None
-
-    _wire_names = {
-        "Code": "code",
-        "Name": "name",
-    }
+    code: str | None = field("Code")
+    name: str | None = field("Name")

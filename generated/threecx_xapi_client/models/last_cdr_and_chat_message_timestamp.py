@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class LastCdrAndChatMessageTimestamp(Model):
-    last_cdr_started_at: datetime.datetime | None = None
-    last_chat_message_time_sent: datetime.datetime | None = None
-
-    _wire_names = {
-        "LastCdrStartedAt": "last_cdr_started_at",
-        "LastChatMessageTimeSent": "last_chat_message_time_sent",
-    }
+    last_cdr_started_at: datetime.datetime | None = field("LastCdrStartedAt")
+    last_chat_message_time_sent: datetime.datetime | None = field("LastChatMessageTimeSent")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("last_cdr_started_at", parse_datetime),
-            ("last_chat_message_time_sent", parse_datetime),
+            ("LastCdrStartedAt", parse_datetime),
+            ("LastChatMessageTimeSent", parse_datetime),
         )

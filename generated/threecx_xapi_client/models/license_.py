@@ -2,28 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class License(Model):
-    country_code: str | None = None
-    is_branding_enabled: bool | None = None
-    is_cfd_enabled: bool | None = None
-    is_enterprise: bool | None = None
-    is_maintaince_expired: bool | None = None
-    is_professional: bool | None = None
-    max_sim_calls: int | None = None
-    product_code: str | None = None
-
-    _wire_names = {
-        "CountryCode": "country_code",
-        "IsBrandingEnabled": "is_branding_enabled",
-        "IsCfdEnabled": "is_cfd_enabled",
-        "IsEnterprise": "is_enterprise",
-        "IsMaintainceExpired": "is_maintaince_expired",
-        "IsProfessional": "is_professional",
-        "MaxSimCalls": "max_sim_calls",
-        "ProductCode": "product_code",
-    }
+    country_code: str | None = field("CountryCode")
+    is_branding_enabled: bool | None = field("IsBrandingEnabled")
+    is_cfd_enabled: bool | None = field("IsCfdEnabled")
+    is_enterprise: bool | None = field("IsEnterprise")
+    is_maintaince_expired: bool | None = field("IsMaintainceExpired")
+    is_professional: bool | None = field("IsProfessional")
+    max_sim_calls: int | None = field("MaxSimCalls")
+    product_code: str | None = field("ProductCode")

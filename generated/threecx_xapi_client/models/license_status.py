@@ -4,56 +4,30 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 from threecx_xapi._odata import parse_datetime
 
 
 class LicenseStatus(Model):
-    activated: bool | None = None
-    active_modules: list[str] | None = None
-    admin_e_mail: str | None = None
-    company_name: str | None = None
-    contact_name: str | None = None
-    country_code: str | None = None
-    country_name: str | None = None
-    e_mail: str | None = None
-    expiration_date: datetime.datetime | None = None
-    license_active: bool | None = None
-    license_key: str | None = None
-    maintenance_expires_at: datetime.datetime | None = None
-    max_sim_calls: int | None = None
-    product_code: str | None = None
-    reseller_name: str | None = None
-    sim_meeting_participants: int | None = None
-    support: bool | None = None
-    telephone: str | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "Activated": "activated",
-        "ActiveModules": "active_modules",
-        "AdminEMail": "admin_e_mail",
-        "CompanyName": "company_name",
-        "ContactName": "contact_name",
-        "CountryCode": "country_code",
-        "CountryName": "country_name",
-        "EMail": "e_mail",
-        "ExpirationDate": "expiration_date",
-        "LicenseActive": "license_active",
-        "LicenseKey": "license_key",
-        "MaintenanceExpiresAt": "maintenance_expires_at",
-        "MaxSimCalls": "max_sim_calls",
-        "ProductCode": "product_code",
-        "ResellerName": "reseller_name",
-        "SimMeetingParticipants": "sim_meeting_participants",
-        "Support": "support",
-        "Telephone": "telephone",
-        "Version": "version",
-    }
+    activated: bool | None = field("Activated")
+    active_modules: list[str] | None = field("ActiveModules")
+    admin_e_mail: str | None = field("AdminEMail")
+    company_name: str | None = field("CompanyName")
+    contact_name: str | None = field("ContactName")
+    country_code: str | None = field("CountryCode")
+    country_name: str | None = field("CountryName")
+    e_mail: str | None = field("EMail")
+    expiration_date: datetime.datetime | None = field("ExpirationDate")
+    license_active: bool | None = field("LicenseActive")
+    license_key: str | None = field("LicenseKey")
+    maintenance_expires_at: datetime.datetime | None = field("MaintenanceExpiresAt")
+    max_sim_calls: int | None = field("MaxSimCalls")
+    product_code: str | None = field("ProductCode")
+    reseller_name: str | None = field("ResellerName")
+    sim_meeting_participants: int | None = field("SimMeetingParticipants")
+    support: bool | None = field("Support")
+    telephone: str | None = field("Telephone")
+    version: str | None = field("Version")
     _secret_fields = frozenset(
         {
             "license_key",
@@ -63,7 +37,7 @@ class LicenseStatus(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("active_modules", json_array),
-            ("expiration_date", parse_datetime),
-            ("maintenance_expires_at", parse_datetime),
+            ("ActiveModules", json_array),
+            ("ExpirationDate", parse_datetime),
+            ("MaintenanceExpiresAt", parse_datetime),
         )

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class LinkGroupPartnerBody(Model):
-    group_id: str | None = None
-    reseller_id: str | None = None
-
-    _wire_names = {
-        "groupId": "group_id",
-        "resellerId": "reseller_id",
-    }
+    group_id: str | None = field("groupId")
+    reseller_id: str | None = field("resellerId")

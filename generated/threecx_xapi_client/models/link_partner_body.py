@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class LinkPartnerBody(Model):
-    reseller_id: str | None = None
-
-    _wire_names = {
-        "resellerId": "reseller_id",
-    }
+    reseller_id: str | None = field("resellerId")

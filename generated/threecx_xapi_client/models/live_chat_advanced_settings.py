@@ -2,28 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.live_chat_communication import LiveChatCommunication
 
 
 class LiveChatAdvancedSettings(Model):
-    call_title: str | None = None
-    communication_options: LiveChatCommunication | None = None
-    enable_direct_call: bool | None = None
-    ignore_queue_ownership: bool | None = None
-
-    _wire_names = {
-        "CallTitle": "call_title",
-        "CommunicationOptions": "communication_options",
-        "EnableDirectCall": "enable_direct_call",
-        "IgnoreQueueOwnership": "ignore_queue_ownership",
-    }
+    call_title: str | None = field("CallTitle")
+    communication_options: LiveChatCommunication | None = field("CommunicationOptions")
+    enable_direct_call: bool | None = field("EnableDirectCall")
+    ignore_queue_ownership: bool | None = field("IgnoreQueueOwnership")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("communication_options", enum_of(LiveChatCommunication)),)
+        return (("CommunicationOptions", enum_of(LiveChatCommunication)),)

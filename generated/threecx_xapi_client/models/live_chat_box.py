@@ -2,11 +2,7 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.button_icon_type import ButtonIconType
 from ..models.live_chat_language import LiveChatLanguage
@@ -16,40 +12,25 @@ from ..models.live_message_userinfo_format import LiveMessageUserinfoFormat
 
 
 class LiveChatBox(Model):
-    button_icon_type: ButtonIconType | None = None
-    button_icon_url: str | None = None
-    chat_delay: int | None = None
-    height: str | None = None
-    live_chat_language: LiveChatLanguage | None = None
-    live_message_userinfo_format: LiveMessageUserinfoFormat | None = None
-    message_dateformat: LiveChatMessageDateformat | None = None
-    minimized_style: LiveChatMinimizedStyle | None = None
-    operator_icon: str | None = None
-    operator_name: str | None = None
-    show_operator_actual_name: bool | None = None
-    window_icon: str | None = None
-
-    _wire_names = {
-        "ButtonIconType": "button_icon_type",
-        "ButtonIconUrl": "button_icon_url",
-        "ChatDelay": "chat_delay",
-        "Height": "height",
-        "LiveChatLanguage": "live_chat_language",
-        "LiveMessageUserinfoFormat": "live_message_userinfo_format",
-        "MessageDateformat": "message_dateformat",
-        "MinimizedStyle": "minimized_style",
-        "OperatorIcon": "operator_icon",
-        "OperatorName": "operator_name",
-        "ShowOperatorActualName": "show_operator_actual_name",
-        "WindowIcon": "window_icon",
-    }
+    button_icon_type: ButtonIconType | None = field("ButtonIconType")
+    button_icon_url: str | None = field("ButtonIconUrl")
+    chat_delay: int | None = field("ChatDelay")
+    height: str | None = field("Height")
+    live_chat_language: LiveChatLanguage | None = field("LiveChatLanguage")
+    live_message_userinfo_format: LiveMessageUserinfoFormat | None = field("LiveMessageUserinfoFormat")
+    message_dateformat: LiveChatMessageDateformat | None = field("MessageDateformat")
+    minimized_style: LiveChatMinimizedStyle | None = field("MinimizedStyle")
+    operator_icon: str | None = field("OperatorIcon")
+    operator_name: str | None = field("OperatorName")
+    show_operator_actual_name: bool | None = field("ShowOperatorActualName")
+    window_icon: str | None = field("WindowIcon")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("button_icon_type", enum_of(ButtonIconType)),
-            ("live_chat_language", enum_of(LiveChatLanguage)),
-            ("live_message_userinfo_format", enum_of(LiveMessageUserinfoFormat)),
-            ("message_dateformat", enum_of(LiveChatMessageDateformat)),
-            ("minimized_style", enum_of(LiveChatMinimizedStyle)),
+            ("ButtonIconType", enum_of(ButtonIconType)),
+            ("LiveChatLanguage", enum_of(LiveChatLanguage)),
+            ("LiveMessageUserinfoFormat", enum_of(LiveMessageUserinfoFormat)),
+            ("MessageDateformat", enum_of(LiveChatMessageDateformat)),
+            ("MinimizedStyle", enum_of(LiveChatMinimizedStyle)),
         )

@@ -2,28 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.animation_style import AnimationStyle
 
 
 class LiveChatStyling(Model):
-    animation: AnimationStyle | None = None
-    minimized: bool | None = None
-    style: str | None = None
-    use_rubik: bool | None = None
-
-    _wire_names = {
-        "Animation": "animation",
-        "Minimized": "minimized",
-        "Style": "style",
-        "UseRubik": "use_rubik",
-    }
+    animation: AnimationStyle | None = field("Animation")
+    minimized: bool | None = field("Minimized")
+    style: str | None = field("Style")
+    use_rubik: bool | None = field("UseRubik")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("animation", enum_of(AnimationStyle)),)
+        return (("Animation", enum_of(AnimationStyle)),)

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.file_system_type import FileSystemType
 
@@ -18,47 +14,25 @@ if TYPE_CHECKING:
 
 
 class LocationSettings(Model):
-    file_system_type: FileSystemType | None = None
-    ftp_password: ConcealedPassword | None = None
-    ftp_path: str | None = None
-    ftp_user: str | None = None
-    ftp_validate_certificate: bool | None = None
-    gb_json: ConcealedDataFile | None = None
-    gb_path: str | None = None
-    local_path: str | None = None
-    ns_domain: str | None = None
-    ns_password: ConcealedPassword | None = None
-    ns_path: str | None = None
-    ns_user: str | None = None
-    s3_path: str | None = None
-    sftp_host_key_fingerprint: str | None = None
-    sftp_password: ConcealedPassword | None = None
-    sftp_path: str | None = None
-    sftp_private_key: ConcealedDataFile | None = None
-    sftp_user: str | None = None
-    share_point_path: str | None = None
-
-    _wire_names = {
-        "FileSystemType": "file_system_type",
-        "FtpPassword": "ftp_password",
-        "FtpPath": "ftp_path",
-        "FtpUser": "ftp_user",
-        "FtpValidateCertificate": "ftp_validate_certificate",
-        "GbJson": "gb_json",
-        "GbPath": "gb_path",
-        "LocalPath": "local_path",
-        "NsDomain": "ns_domain",
-        "NsPassword": "ns_password",
-        "NsPath": "ns_path",
-        "NsUser": "ns_user",
-        "S3Path": "s3_path",
-        "SftpHostKeyFingerprint": "sftp_host_key_fingerprint",
-        "SftpPassword": "sftp_password",
-        "SftpPath": "sftp_path",
-        "SftpPrivateKey": "sftp_private_key",
-        "SftpUser": "sftp_user",
-        "SharePointPath": "share_point_path",
-    }
+    file_system_type: FileSystemType | None = field("FileSystemType")
+    ftp_password: ConcealedPassword | None = field("FtpPassword")
+    ftp_path: str | None = field("FtpPath")
+    ftp_user: str | None = field("FtpUser")
+    ftp_validate_certificate: bool | None = field("FtpValidateCertificate")
+    gb_json: ConcealedDataFile | None = field("GbJson")
+    gb_path: str | None = field("GbPath")
+    local_path: str | None = field("LocalPath")
+    ns_domain: str | None = field("NsDomain")
+    ns_password: ConcealedPassword | None = field("NsPassword")
+    ns_path: str | None = field("NsPath")
+    ns_user: str | None = field("NsUser")
+    s3_path: str | None = field("S3Path")
+    sftp_host_key_fingerprint: str | None = field("SftpHostKeyFingerprint")
+    sftp_password: ConcealedPassword | None = field("SftpPassword")
+    sftp_path: str | None = field("SftpPath")
+    sftp_private_key: ConcealedDataFile | None = field("SftpPrivateKey")
+    sftp_user: str | None = field("SftpUser")
+    share_point_path: str | None = field("SharePointPath")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -66,10 +40,10 @@ class LocationSettings(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("file_system_type", enum_of(FileSystemType)),
-            ("ftp_password", ConcealedPassword.from_dict),
-            ("gb_json", ConcealedDataFile.from_dict),
-            ("ns_password", ConcealedPassword.from_dict),
-            ("sftp_password", ConcealedPassword.from_dict),
-            ("sftp_private_key", ConcealedDataFile.from_dict),
+            ("FileSystemType", enum_of(FileSystemType)),
+            ("FtpPassword", ConcealedPassword.from_dict),
+            ("GbJson", ConcealedDataFile.from_dict),
+            ("NsPassword", ConcealedPassword.from_dict),
+            ("SftpPassword", ConcealedPassword.from_dict),
+            ("SftpPrivateKey", ConcealedDataFile.from_dict),
         )

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class LogEntry(Model):
-    text: str | None = None
-    time_stamp: datetime.datetime | None = None
-
-    _wire_names = {
-        "Text": "text",
-        "TimeStamp": "time_stamp",
-    }
+    text: str | None = field("Text")
+    time_stamp: datetime.datetime | None = field("TimeStamp")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("time_stamp", parse_datetime),)
+        return (("TimeStamp", parse_datetime),)

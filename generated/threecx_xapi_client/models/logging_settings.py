@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class LoggingSettings(Model):
-    keep_logs: bool | None = None
-    keep_logs_days: int | None = None
-    logging_level: int | None = None
-
-    _wire_names = {
-        "KeepLogs": "keep_logs",
-        "KeepLogsDays": "keep_logs_days",
-        "LoggingLevel": "logging_level",
-    }
+    keep_logs: bool | None = field("KeepLogs")
+    keep_logs_days: int | None = field("KeepLogsDays")
+    logging_level: int | None = field("LoggingLevel")

@@ -2,28 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
 
 
 class M365ToPbxBinding(Model):
-    from_: SynchronizedM365Profile | None = None
-    to: SynchronizedPbxProfile | None = None
-
-    _wire_names = {
-        "From": "from_",
-        "To": "to",
-    }
+    from_: SynchronizedM365Profile | None = field("From")
+    to: SynchronizedPbxProfile | None = field("To")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("from_", enum_of(SynchronizedM365Profile)),
-            ("to", enum_of(SynchronizedPbxProfile)),
+            ("From", enum_of(SynchronizedM365Profile)),
+            ("To", enum_of(SynchronizedPbxProfile)),
         )

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class MacCpuInfo(Model):
-    ane: int | None = None
-    cpu: int | None = None
-    gpu: int | None = None
-
-    _wire_names = {
-        "Ane": "ane",
-        "Cpu": "cpu",
-        "Gpu": "gpu",
-    }
+    ane: int | None = field("Ane")
+    cpu: int | None = field("Cpu")
+    gpu: int | None = field("Gpu")

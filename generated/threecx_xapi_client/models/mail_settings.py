@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.mail_server_type import MailServerType
 
@@ -17,29 +13,19 @@ if TYPE_CHECKING:
 
 
 class MailSettings(Model):
-    can_edit_mail_server_type: bool | None = None
-    mail_address: str | None = None
-    mail_password: ConcealedPassword | None = None
-    mail_server: str | None = None
-    mail_server_type: MailServerType | None = None
-    mail_ssl_enabled: bool | None = None
-    mail_user: str | None = None
-
-    _wire_names = {
-        "CanEditMailServerType": "can_edit_mail_server_type",
-        "MailAddress": "mail_address",
-        "MailPassword": "mail_password",
-        "MailServer": "mail_server",
-        "MailServerType": "mail_server_type",
-        "MailSslEnabled": "mail_ssl_enabled",
-        "MailUser": "mail_user",
-    }
+    can_edit_mail_server_type: bool | None = field("CanEditMailServerType")
+    mail_address: str | None = field("MailAddress")
+    mail_password: ConcealedPassword | None = field("MailPassword")
+    mail_server: str | None = field("MailServer")
+    mail_server_type: MailServerType | None = field("MailServerType")
+    mail_ssl_enabled: bool | None = field("MailSslEnabled")
+    mail_user: str | None = field("MailUser")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("mail_password", ConcealedPassword.from_dict),
-            ("mail_server_type", enum_of(MailServerType)),
+            ("MailPassword", ConcealedPassword.from_dict),
+            ("MailServerType", enum_of(MailServerType)),
         )

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class MakeCallBody(Model):
-    contact: str | None = None
-    destination: str | None = None
-    dn: str | None = None
-    test_call: bool | None = None
-
-    _wire_names = {
-        "contact": "contact",
-        "destination": "destination",
-        "dn": "dn",
-        "testCall": "test_call",
-    }
+    contact: str | None = field("contact")
+    destination: str | None = field("destination")
+    dn: str | None = field("dn")
+    test_call: bool | None = field("testCall")

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class MakeCallRecordCustomPromptBody(Model):
-    dn: str | None = None
-    filename: str | None = None
-
-    _wire_names = {
-        "dn": "dn",
-        "filename": "filename",
-    }
+    dn: str | None = field("dn")
+    filename: str | None = field("filename")

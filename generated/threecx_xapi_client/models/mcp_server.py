@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, field, parse_uuid
 
 
 class McpServer(Model):
-    client_id: str | None = None
-    id: UUID = entity_key()
-    issuer: str | None = None
-
-    _wire_names = {
-        "ClientId": "client_id",
-        "Id": "id",
-        "Issuer": "issuer",
-    }
+    client_id: str | None = field("ClientId")
+    id: UUID = field("Id", key=True)
+    issuer: str | None = field("Issuer")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("id", parse_uuid),)
+        return (("Id", parse_uuid),)

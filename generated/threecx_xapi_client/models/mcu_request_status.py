@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.mcu_operation import McuOperation
@@ -16,24 +12,16 @@ from ..models.mcu_req_state import McuReqState
 
 
 class MCURequestStatus(Model):
-    error_message: str | None = None
-    mcu_id: str | None = None
-    operation: McuOperation | None = None
-    request_expiration: datetime.datetime | None = None
-    state: McuReqState | None = None
-
-    _wire_names = {
-        "ErrorMessage": "error_message",
-        "McuId": "mcu_id",
-        "Operation": "operation",
-        "RequestExpiration": "request_expiration",
-        "State": "state",
-    }
+    error_message: str | None = field("ErrorMessage")
+    mcu_id: str | None = field("McuId")
+    operation: McuOperation | None = field("Operation")
+    request_expiration: datetime.datetime | None = field("RequestExpiration")
+    state: McuReqState | None = field("State")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("operation", enum_of(McuOperation)),
-            ("request_expiration", parse_datetime),
-            ("state", enum_of(McuReqState)),
+            ("Operation", enum_of(McuOperation)),
+            ("RequestExpiration", parse_datetime),
+            ("State", enum_of(McuReqState)),
         )

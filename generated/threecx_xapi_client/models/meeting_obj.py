@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.meeting_params import MeetingParams
@@ -16,29 +12,16 @@ if TYPE_CHECKING:
 
 
 class MeetingObj(Model):
-    documentlist: str | None = None
-    friendlyname: str | None = None
-    logo: str | None = None
-    meetingid: str | None = None
-    meetingprofile: str | None = None
-    openlink: str | None = None
-    organizer: ParticipantDetails | None = None
-    params: MeetingParams | None = None
-    participants: list[ParticipantDetails] | None = None
-    theme: str | None = None
-
-    _wire_names = {
-        "documentlist": "documentlist",
-        "friendlyname": "friendlyname",
-        "logo": "logo",
-        "meetingid": "meetingid",
-        "meetingprofile": "meetingprofile",
-        "openlink": "openlink",
-        "organizer": "organizer",
-        "params": "params",
-        "participants": "participants",
-        "theme": "theme",
-    }
+    documentlist: str | None = field("documentlist")
+    friendlyname: str | None = field("friendlyname")
+    logo: str | None = field("logo")
+    meetingid: str | None = field("meetingid")
+    meetingprofile: str | None = field("meetingprofile")
+    openlink: str | None = field("openlink")
+    organizer: ParticipantDetails | None = field("organizer")
+    params: MeetingParams | None = field("params")
+    participants: list[ParticipantDetails] | None = field("participants")
+    theme: str | None = field("theme")
 
     @staticmethod
     def _load_parsers() -> Parsers:

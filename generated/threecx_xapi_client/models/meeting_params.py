@@ -2,44 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class MeetingParams(Model):
-    bitrate_data: int | None = None
-    bitrate_video: int | None = None
-    canchangemedia: int | None = None
-    clicktocall: int | None = None
-    forcemoderator: int | None = None
-    hideparticipants: int | None = None
-    mcu: str | None = None
-    meetingduration: int | None = None
-    meetingtitle: str | None = None
-    moderateparticipants: int | None = None
-    needorganizer: int | None = None
-    note: str | None = None
-    org_properties: str | None = None
-    part_properties: str | None = None
-    privaterooms: int | None = None
-    quickmeeting: int | None = None
-
-    _wire_names = {
-        "bitrate_data": "bitrate_data",
-        "bitrate_video": "bitrate_video",
-        "canchangemedia": "canchangemedia",
-        "clicktocall": "clicktocall",
-        "forcemoderator": "forcemoderator",
-        "hideparticipants": "hideparticipants",
-        "mcu": "mcu",
-        "meetingduration": "meetingduration",
-        "meetingtitle": "meetingtitle",
-        "moderateparticipants": "moderateparticipants",
-        "needorganizer": "needorganizer",
-        "note": "note",
-        "org_properties": "org_properties",
-        "part_properties": "part_properties",
-        "privaterooms": "privaterooms",
-        "quickmeeting": "quickmeeting",
-    }
+    bitrate_data: int | None = field("bitrate_data")
+    bitrate_video: int | None = field("bitrate_video")
+    canchangemedia: int | None = field("canchangemedia")
+    clicktocall: int | None = field("clicktocall")
+    forcemoderator: int | None = field("forcemoderator")
+    hideparticipants: int | None = field("hideparticipants")
+    mcu: str | None = field("mcu")
+    meetingduration: int | None = field("meetingduration")
+    meetingtitle: str | None = field("meetingtitle")
+    moderateparticipants: int | None = field("moderateparticipants")
+    needorganizer: int | None = field("needorganizer")
+    note: str | None = field("note")
+    org_properties: str | None = field("org_properties")
+    part_properties: str | None = field("part_properties")
+    privaterooms: int | None = field("privaterooms")
+    quickmeeting: int | None = field("quickmeeting")

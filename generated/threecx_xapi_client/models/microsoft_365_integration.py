@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration
@@ -16,19 +12,11 @@ if TYPE_CHECKING:
 
 
 class Microsoft365Integration(Model):
-    ad_users: ADUsersSyncConfiguration | None = None
-    application_id: str | None = None
-    id: int = entity_key()
-    shared_mailboxes_sync: UsersSyncConfiguration | None = None
-    tenant_id: str | None = None
-
-    _wire_names = {
-        "AdUsers": "ad_users",
-        "ApplicationId": "application_id",
-        "Id": "id",
-        "SharedMailboxesSync": "shared_mailboxes_sync",
-        "TenantId": "tenant_id",
-    }
+    ad_users: ADUsersSyncConfiguration | None = field("AdUsers")
+    application_id: str | None = field("ApplicationId")
+    id: int = field("Id", key=True)
+    shared_mailboxes_sync: UsersSyncConfiguration | None = field("SharedMailboxesSync")
+    tenant_id: str | None = field("TenantId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -36,6 +24,6 @@ class Microsoft365Integration(Model):
         from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
 
         return (
-            ("ad_users", ADUsersSyncConfiguration.from_dict),
-            ("shared_mailboxes_sync", UsersSyncConfiguration.from_dict),
+            ("AdUsers", ADUsersSyncConfiguration.from_dict),
+            ("SharedMailboxesSync", UsersSyncConfiguration.from_dict),
         )

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class Microsoft365Status(Model):
-    application_id: str | None = None
-    exception_message: str | None = None
-    provision_url: str | None = None
-
-    _wire_names = {
-        "ApplicationId": "application_id",
-        "ExceptionMessage": "exception_message",
-        "ProvisionUrl": "provision_url",
-    }
+    application_id: str | None = field("ApplicationId")
+    exception_message: str | None = field("ExceptionMessage")
+    provision_url: str | None = field("ProvisionUrl")

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class Microsoft365SubscriptionTestResult(Model):
-    exception_message: str | None = None
-    fqdn: str | None = None
-    is_subscription_available: bool | None = None
-
-    _wire_names = {
-        "ExceptionMessage": "exception_message",
-        "Fqdn": "fqdn",
-        "IsSubscriptionAvailable": "is_subscription_available",
-    }
+    exception_message: str | None = field("ExceptionMessage")
+    fqdn: str | None = field("Fqdn")
+    is_subscription_available: bool | None = field("IsSubscriptionAvailable")

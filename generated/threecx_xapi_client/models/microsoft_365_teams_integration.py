@@ -4,54 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
 class Microsoft365TeamsIntegration(Model):
-    area_code: str | None = None
-    dial_plan_code: str | None = None
-    enabled: bool | None = None
-    id: int = entity_key()
-    is_dynamic_ip: bool | None = None
-    is_native_fqdn: bool | None = None
-    sbc_certificate: ConcealedDataFile | None = None
-    sbc_certificate_expiration_date: str | None = None
-    sbc_fqdn: str | None = None
-    sbc_private_key: ConcealedDataFile | None = None
-    secure_sip_enabled: bool | None = None
-    sip_domain: str | None = None
-    tls_port_for_native_fqdn: int | None = None
-    tls_port_for_non_native_fqdn: int | None = None
-
-    _wire_names = {
-        "AreaCode": "area_code",
-        "DialPlanCode": "dial_plan_code",
-        "Enabled": "enabled",
-        "Id": "id",
-        "IsDynamicIP": "is_dynamic_ip",
-        "IsNativeFQDN": "is_native_fqdn",
-        "SbcCertificate": "sbc_certificate",
-        "SbcCertificateExpirationDate": "sbc_certificate_expiration_date",
-        "SbcFQDN": "sbc_fqdn",
-        "SbcPrivateKey": "sbc_private_key",
-        "SecureSipEnabled": "secure_sip_enabled",
-        "SipDomain": "sip_domain",
-        "TlsPortForNativeFQDN": "tls_port_for_native_fqdn",
-        "TlsPortForNonNativeFQDN": "tls_port_for_non_native_fqdn",
-    }
+    area_code: str | None = field("AreaCode")
+    dial_plan_code: str | None = field("DialPlanCode")
+    enabled: bool | None = field("Enabled")
+    id: int = field("Id", key=True)
+    is_dynamic_ip: bool | None = field("IsDynamicIP")
+    is_native_fqdn: bool | None = field("IsNativeFQDN")
+    sbc_certificate: ConcealedDataFile | None = field("SbcCertificate")
+    sbc_certificate_expiration_date: str | None = field("SbcCertificateExpirationDate")
+    sbc_fqdn: str | None = field("SbcFQDN")
+    sbc_private_key: ConcealedDataFile | None = field("SbcPrivateKey")
+    secure_sip_enabled: bool | None = field("SecureSipEnabled")
+    sip_domain: str | None = field("SipDomain")
+    tls_port_for_native_fqdn: int | None = field("TlsPortForNativeFQDN")
+    tls_port_for_non_native_fqdn: int | None = field("TlsPortForNonNativeFQDN")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
         return (
-            ("sbc_certificate", ConcealedDataFile.from_dict),
-            ("sbc_private_key", ConcealedDataFile.from_dict),
+            ("SbcCertificate", ConcealedDataFile.from_dict),
+            ("SbcPrivateKey", ConcealedDataFile.from_dict),
         )

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class MoveUpDownBody(Model):
-    id: int | None = None
-    up: bool | None = None
-
-    _wire_names = {
-        "id": "id",
-        "up": "up",
-    }
+    id: int | None = field("id")
+    up: bool | None = field("up")

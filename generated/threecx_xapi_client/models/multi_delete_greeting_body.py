@@ -2,21 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class MultiDeleteGreetingBody(Model):
-    filename: str | None = None
-    ids: list[int] | None = None
-
-    _wire_names = {
-        "filename": "filename",
-        "ids": "ids",
-    }
+    filename: str | None = field("filename")
+    ids: list[int] | None = field("ids")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
@@ -25,103 +20,53 @@ if TYPE_CHECKING:
 
 
 class MultiEditUserData(Model):
-    agent_settings: AgentSettings | None = None
-    allow_lan_only: bool | None = None
-    allow_own_recordings: bool | None = None
-    blfs: str | None = None
-    boss_secretary_requires_full_edit: bool | None = None
-    call_screening: bool | None = None
-    can_move_forwarding_exceptions: bool | None = None
-    datev_enabled: bool | None = None
-    display_numbers: str | None = None
-    emergency_additional_info: str | None = None
-    emergency_location_id: str | None = None
-    enabled: bool | None = None
-    enable_hotdesking: bool | None = None
-    forbid_recording: bool | None = None
-    forwarding_exceptions: list[ExtensionRule] | None = None
-    forwarding_profiles: list[ForwardingProfile] | None = None
-    google_calendar_enabled: bool | None = None
-    google_contacts_enabled: bool | None = None
-    google_sign_in_enabled: bool | None = None
-    greetings: list[Greeting] | None = None
-    groups: list[UserGroup] | None = None
-    hide_in_phonebook: bool | None = None
-    internal: bool | None = None
-    mobile: str | None = None
-    ms365_calendar_enabled: bool | None = None
-    ms365_contacts_enabled: bool | None = None
-    ms365_sign_in_enabled: bool | None = None
-    ms365_teams_enabled: bool | None = None
-    my_phone_allow_delete_recordings: bool | None = None
-    my_phone_hide_forwardings: bool | None = None
-    my_phone_show_recordings: bool | None = None
-    number: str | None = None
-    pbx_delivers_audio: bool | None = None
-    pin_protected: bool | None = None
-    pin_protect_timeout: int | None = None
-    prompt_set: str | None = None
-    record_calls: bool | None = None
-    record_email_notify: bool | None = None
-    record_external_calls_only: bool | None = None
-    send_email_missed_calls: bool | None = None
-    srtp_mode: SRTPModeType | None = None
-    transcription_mode: TranscriptionType | None = None
-    vm_disable_pin_auth: bool | None = None
-    vm_email_options: VMEmailOptionsType | None = None
-    vm_enabled: bool | None = None
-    vm_play_caller_id: bool | None = None
-    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = None
-
-    _wire_names = {
-        "AgentSettings": "agent_settings",
-        "AllowLanOnly": "allow_lan_only",
-        "AllowOwnRecordings": "allow_own_recordings",
-        "Blfs": "blfs",
-        "BossSecretaryRequiresFullEdit": "boss_secretary_requires_full_edit",
-        "CallScreening": "call_screening",
-        "CanMoveForwardingExceptions": "can_move_forwarding_exceptions",
-        "DatevEnabled": "datev_enabled",
-        "DisplayNumbers": "display_numbers",
-        "EmergencyAdditionalInfo": "emergency_additional_info",
-        "EmergencyLocationId": "emergency_location_id",
-        "Enabled": "enabled",
-        "EnableHotdesking": "enable_hotdesking",
-        "ForbidRecording": "forbid_recording",
-        "ForwardingExceptions": "forwarding_exceptions",
-        "ForwardingProfiles": "forwarding_profiles",
-        "GoogleCalendarEnabled": "google_calendar_enabled",
-        "GoogleContactsEnabled": "google_contacts_enabled",
-        "GoogleSignInEnabled": "google_sign_in_enabled",
-        "Greetings": "greetings",
-        "Groups": "groups",
-        "HideInPhonebook": "hide_in_phonebook",
-        "Internal": "internal",
-        "Mobile": "mobile",
-        "MS365CalendarEnabled": "ms365_calendar_enabled",
-        "MS365ContactsEnabled": "ms365_contacts_enabled",
-        "MS365SignInEnabled": "ms365_sign_in_enabled",
-        "MS365TeamsEnabled": "ms365_teams_enabled",
-        "MyPhoneAllowDeleteRecordings": "my_phone_allow_delete_recordings",
-        "MyPhoneHideForwardings": "my_phone_hide_forwardings",
-        "MyPhoneShowRecordings": "my_phone_show_recordings",
-        "Number": "number",
-        "PbxDeliversAudio": "pbx_delivers_audio",
-        "PinProtected": "pin_protected",
-        "PinProtectTimeout": "pin_protect_timeout",
-        "PromptSet": "prompt_set",
-        "RecordCalls": "record_calls",
-        "RecordEmailNotify": "record_email_notify",
-        "RecordExternalCallsOnly": "record_external_calls_only",
-        "SendEmailMissedCalls": "send_email_missed_calls",
-        "SRTPMode": "srtp_mode",
-        "TranscriptionMode": "transcription_mode",
-        "VMDisablePinAuth": "vm_disable_pin_auth",
-        "VMEmailOptions": "vm_email_options",
-        "VMEnabled": "vm_enabled",
-        "VMPlayCallerID": "vm_play_caller_id",
-        "VMPlayMsgDateTime": "vm_play_msg_date_time",
-    }
+    agent_settings: AgentSettings | None = field("AgentSettings")
+    allow_lan_only: bool | None = field("AllowLanOnly")
+    allow_own_recordings: bool | None = field("AllowOwnRecordings")
+    blfs: str | None = field("Blfs")
+    boss_secretary_requires_full_edit: bool | None = field("BossSecretaryRequiresFullEdit")
+    call_screening: bool | None = field("CallScreening")
+    can_move_forwarding_exceptions: bool | None = field("CanMoveForwardingExceptions")
+    datev_enabled: bool | None = field("DatevEnabled")
+    display_numbers: str | None = field("DisplayNumbers")
+    emergency_additional_info: str | None = field("EmergencyAdditionalInfo")
+    emergency_location_id: str | None = field("EmergencyLocationId")
+    enabled: bool | None = field("Enabled")
+    enable_hotdesking: bool | None = field("EnableHotdesking")
+    forbid_recording: bool | None = field("ForbidRecording")
+    forwarding_exceptions: list[ExtensionRule] | None = field("ForwardingExceptions")
+    forwarding_profiles: list[ForwardingProfile] | None = field("ForwardingProfiles")
+    google_calendar_enabled: bool | None = field("GoogleCalendarEnabled")
+    google_contacts_enabled: bool | None = field("GoogleContactsEnabled")
+    google_sign_in_enabled: bool | None = field("GoogleSignInEnabled")
+    greetings: list[Greeting] | None = field("Greetings")
+    groups: list[UserGroup] | None = field("Groups")
+    hide_in_phonebook: bool | None = field("HideInPhonebook")
+    internal: bool | None = field("Internal")
+    mobile: str | None = field("Mobile")
+    ms365_calendar_enabled: bool | None = field("MS365CalendarEnabled")
+    ms365_contacts_enabled: bool | None = field("MS365ContactsEnabled")
+    ms365_sign_in_enabled: bool | None = field("MS365SignInEnabled")
+    ms365_teams_enabled: bool | None = field("MS365TeamsEnabled")
+    my_phone_allow_delete_recordings: bool | None = field("MyPhoneAllowDeleteRecordings")
+    my_phone_hide_forwardings: bool | None = field("MyPhoneHideForwardings")
+    my_phone_show_recordings: bool | None = field("MyPhoneShowRecordings")
+    number: str | None = field("Number")
+    pbx_delivers_audio: bool | None = field("PbxDeliversAudio")
+    pin_protected: bool | None = field("PinProtected")
+    pin_protect_timeout: int | None = field("PinProtectTimeout")
+    prompt_set: str | None = field("PromptSet")
+    record_calls: bool | None = field("RecordCalls")
+    record_email_notify: bool | None = field("RecordEmailNotify")
+    record_external_calls_only: bool | None = field("RecordExternalCallsOnly")
+    send_email_missed_calls: bool | None = field("SendEmailMissedCalls")
+    srtp_mode: SRTPModeType | None = field("SRTPMode")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    vm_disable_pin_auth: bool | None = field("VMDisablePinAuth")
+    vm_email_options: VMEmailOptionsType | None = field("VMEmailOptions")
+    vm_enabled: bool | None = field("VMEnabled")
+    vm_play_caller_id: bool | None = field("VMPlayCallerID")
+    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = field("VMPlayMsgDateTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -132,13 +77,13 @@ class MultiEditUserData(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("agent_settings", AgentSettings.from_dict),
-            ("forwarding_exceptions", list_of(ExtensionRule.from_dict)),
-            ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
-            ("greetings", list_of(Greeting.from_dict)),
-            ("groups", list_of(UserGroup.from_dict)),
-            ("srtp_mode", enum_of(SRTPModeType)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("vm_email_options", enum_of(VMEmailOptionsType)),
-            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
+            ("AgentSettings", AgentSettings.from_dict),
+            ("ForwardingExceptions", list_of(ExtensionRule.from_dict)),
+            ("ForwardingProfiles", list_of(ForwardingProfile.from_dict)),
+            ("Greetings", list_of(Greeting.from_dict)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("SRTPMode", enum_of(SRTPModeType)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("VMEmailOptions", enum_of(VMEmailOptionsType)),
+            ("VMPlayMsgDateTime", enum_of(VMPlayMsgDateTimeType)),
         )

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 if TYPE_CHECKING:
     from ..models.multi_edit_user_data import MultiEditUserData
 
 
 class MultiUserUpdateBody(Model):
-    ids: list[int] | None = None
-    user: MultiEditUserData | None = None
-
-    _wire_names = {
-        "ids": "ids",
-        "user": "user",
-    }
+    ids: list[int] | None = field("ids")
+    user: MultiEditUserData | None = field("user")
 
     @staticmethod
     def _load_parsers() -> Parsers:

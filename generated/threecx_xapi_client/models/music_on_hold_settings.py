@@ -2,39 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class MusicOnHoldSettings(Model):
-    id: int = entity_key()
-    music_on_hold: str | None = None
-    music_on_hold_1: str | None = None
-    music_on_hold_2: str | None = None
-    music_on_hold_3: str | None = None
-    music_on_hold_4: str | None = None
-    music_on_hold_5: str | None = None
-    music_on_hold_6: str | None = None
-    music_on_hold_7: str | None = None
-    music_on_hold_8: str | None = None
-    music_on_hold_9: str | None = None
-    music_on_hold_randomize: bool | None = None
-    music_on_hold_randomize_per_call: bool | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "MusicOnHold": "music_on_hold",
-        "MusicOnHold1": "music_on_hold_1",
-        "MusicOnHold2": "music_on_hold_2",
-        "MusicOnHold3": "music_on_hold_3",
-        "MusicOnHold4": "music_on_hold_4",
-        "MusicOnHold5": "music_on_hold_5",
-        "MusicOnHold6": "music_on_hold_6",
-        "MusicOnHold7": "music_on_hold_7",
-        "MusicOnHold8": "music_on_hold_8",
-        "MusicOnHold9": "music_on_hold_9",
-        "MusicOnHoldRandomize": "music_on_hold_randomize",
-        "MusicOnHoldRandomizePerCall": "music_on_hold_randomize_per_call",
-    }
+    id: int = field("Id", key=True)
+    music_on_hold: str | None = field("MusicOnHold")
+    music_on_hold_1: str | None = field("MusicOnHold1")
+    music_on_hold_2: str | None = field("MusicOnHold2")
+    music_on_hold_3: str | None = field("MusicOnHold3")
+    music_on_hold_4: str | None = field("MusicOnHold4")
+    music_on_hold_5: str | None = field("MusicOnHold5")
+    music_on_hold_6: str | None = field("MusicOnHold6")
+    music_on_hold_7: str | None = field("MusicOnHold7")
+    music_on_hold_8: str | None = field("MusicOnHold8")
+    music_on_hold_9: str | None = field("MusicOnHold9")
+    music_on_hold_randomize: bool | None = field("MusicOnHoldRandomize")
+    music_on_hold_randomize_per_call: bool | None = field("MusicOnHoldRandomizePerCall")

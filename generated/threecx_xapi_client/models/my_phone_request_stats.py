@@ -2,31 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class MyPhoneRequestStats(Model):
-    avg_duration: float | str | ReferenceNumeric | None = None
-    count: int | None = None
-    max_duration: int | None = None
-    request_id: int | None = None
-    sum_duration: int | None = None
-
-    _wire_names = {
-        "AvgDuration": "avg_duration",
-        "Count": "count",
-        "MaxDuration": "max_duration",
-        "RequestId": "request_id",
-        "SumDuration": "sum_duration",
-    }
+    avg_duration: float | str | ReferenceNumeric | None = field("AvgDuration")
+    count: int | None = field("Count")
+    max_duration: int | None = field("MaxDuration")
+    request_id: int | None = field("RequestId")
+    sum_duration: int | None = field("SumDuration")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("avg_duration", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)
+        return (("AvgDuration", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

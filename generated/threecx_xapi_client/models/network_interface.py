@@ -2,15 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class NetworkInterface(Model):
-    id: str = entity_key()
-
-    _wire_names = {
-        "Id": "id",
-    }
+    id: str = field("Id", key=True)

@@ -2,53 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class NetworkSettings(Model):
-    allow_source_as_outbound: bool | None = None
-    direct_sip_allow_external: bool | None = None
-    direct_sip_local_domain: str | None = None
-    firewall_keep_alive: bool | None = None
-    firewall_keep_alive_interval: int | None = None
-    id: str = entity_key()
-    ip_v6_binding_enabled: bool | None = None
-    pbx_public_fqdn: str | None = None
-    public_interface: str | None = None
-    public_static_ip: str | None = None
-    sip_port: int | None = None
-    stun_disabled: bool | None = None
-    stun_primary_host: str | None = None
-    stun_primary_port: int | None = None
-    stun_query: int | None = None
-    stun_secondary_host: str | None = None
-    stun_secondary_port: int | None = None
-    stun_third_host: str | None = None
-    stun_third_port: int | None = None
-    tunnel_port: int | None = None
-
-    _wire_names = {
-        "AllowSourceAsOutbound": "allow_source_as_outbound",
-        "DirectSIPAllowExternal": "direct_sip_allow_external",
-        "DirectSIPLocalDomain": "direct_sip_local_domain",
-        "FirewallKeepAlive": "firewall_keep_alive",
-        "FirewallKeepAliveInterval": "firewall_keep_alive_interval",
-        "Id": "id",
-        "IpV6BindingEnabled": "ip_v6_binding_enabled",
-        "PbxPublicFQDN": "pbx_public_fqdn",
-        "PublicInterface": "public_interface",
-        "PublicStaticIP": "public_static_ip",
-        "SipPort": "sip_port",
-        "StunDisabled": "stun_disabled",
-        "StunPrimaryHost": "stun_primary_host",
-        "StunPrimaryPort": "stun_primary_port",
-        "StunQuery": "stun_query",
-        "StunSecondaryHost": "stun_secondary_host",
-        "StunSecondaryPort": "stun_secondary_port",
-        "StunThirdHost": "stun_third_host",
-        "StunThirdPort": "stun_third_port",
-        "TunnelPort": "tunnel_port",
-    }
+    allow_source_as_outbound: bool | None = field("AllowSourceAsOutbound")
+    direct_sip_allow_external: bool | None = field("DirectSIPAllowExternal")
+    direct_sip_local_domain: str | None = field("DirectSIPLocalDomain")
+    firewall_keep_alive: bool | None = field("FirewallKeepAlive")
+    firewall_keep_alive_interval: int | None = field("FirewallKeepAliveInterval")
+    id: str = field("Id", key=True)
+    ip_v6_binding_enabled: bool | None = field("IpV6BindingEnabled")
+    pbx_public_fqdn: str | None = field("PbxPublicFQDN")
+    public_interface: str | None = field("PublicInterface")
+    public_static_ip: str | None = field("PublicStaticIP")
+    sip_port: int | None = field("SipPort")
+    stun_disabled: bool | None = field("StunDisabled")
+    stun_primary_host: str | None = field("StunPrimaryHost")
+    stun_primary_port: int | None = field("StunPrimaryPort")
+    stun_query: int | None = field("StunQuery")
+    stun_secondary_host: str | None = field("StunSecondaryHost")
+    stun_secondary_port: int | None = field("StunSecondaryPort")
+    stun_third_host: str | None = field("StunThirdHost")
+    stun_third_port: int | None = field("StunThirdPort")
+    tunnel_port: int | None = field("TunnelPort")

@@ -4,35 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class NetworkTelemetry(Model):
-    id: str = entity_key()
-    kbps_received: float | str | ReferenceNumeric | None = None
-    kbps_sent: float | str | ReferenceNumeric | None = None
-    time: datetime.datetime | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "KbpsReceived": "kbps_received",
-        "KbpsSent": "kbps_sent",
-        "Time": "time",
-    }
+    id: str = field("Id", key=True)
+    kbps_received: float | str | ReferenceNumeric | None = field("KbpsReceived")
+    kbps_sent: float | str | ReferenceNumeric | None = field("KbpsSent")
+    time: datetime.datetime | None = field("Time")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("kbps_received", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("kbps_sent", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("time", parse_datetime),
+            ("KbpsReceived", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("KbpsSent", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("Time", parse_datetime),
         )

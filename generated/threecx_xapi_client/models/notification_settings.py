@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.notify_codes import NotifyCodes
 
@@ -18,35 +13,22 @@ if TYPE_CHECKING:
 
 
 class NotificationSettings(Model):
-    auto_restart_failed_services: bool | None = None
-    can_edit_email_addresses: bool | None = None
-    email_addresses: str | None = None
-    notify_codes: list[NotifyCodes] | None = None
-    notify_extension_added: bool | None = None
-    notify_service_stopped: bool | None = None
-    notify_success_scheduled_backups: bool | None = None
-    notify_system_owners: bool | None = None
-    notify_updates_available: bool | None = None
-    setpoints: list[Setpoint] | None = None
-
-    _wire_names = {
-        "AutoRestartFailedServices": "auto_restart_failed_services",
-        "CanEditEmailAddresses": "can_edit_email_addresses",
-        "EmailAddresses": "email_addresses",
-        "NotifyCodes": "notify_codes",
-        "NotifyExtensionAdded": "notify_extension_added",
-        "NotifyServiceStopped": "notify_service_stopped",
-        "NotifySuccessScheduledBackups": "notify_success_scheduled_backups",
-        "NotifySystemOwners": "notify_system_owners",
-        "NotifyUpdatesAvailable": "notify_updates_available",
-        "Setpoints": "setpoints",
-    }
+    auto_restart_failed_services: bool | None = field("AutoRestartFailedServices")
+    can_edit_email_addresses: bool | None = field("CanEditEmailAddresses")
+    email_addresses: str | None = field("EmailAddresses")
+    notify_codes: list[NotifyCodes] | None = field("NotifyCodes")
+    notify_extension_added: bool | None = field("NotifyExtensionAdded")
+    notify_service_stopped: bool | None = field("NotifyServiceStopped")
+    notify_success_scheduled_backups: bool | None = field("NotifySuccessScheduledBackups")
+    notify_system_owners: bool | None = field("NotifySystemOwners")
+    notify_updates_available: bool | None = field("NotifyUpdatesAvailable")
+    setpoints: list[Setpoint] | None = field("Setpoints")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.setpoint import Setpoint  # noqa: PLC0415
 
         return (
-            ("notify_codes", list_of(enum_of(NotifyCodes))),
-            ("setpoints", list_of(Setpoint.from_dict)),
+            ("NotifyCodes", list_of(enum_of(NotifyCodes))),
+            ("Setpoints", list_of(Setpoint.from_dict)),
         )

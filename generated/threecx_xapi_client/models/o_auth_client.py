@@ -6,15 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of, parse_uuid
 from threecx_xapi._odata import parse_datetime
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
@@ -25,31 +17,17 @@ if TYPE_CHECKING:
 
 
 class OAuthClient(Model):
-    client_id: str | None = None
-    created_at: datetime.datetime | None = None
-    created_by: str | None = None
-    id: UUID = entity_key()
-    metadata: ClientIdMetadataDocument | None = None
-    override_console_restrictions: bool | None = None
-    persistent: bool | None = None
-    provisioning_type: OAuthProvisioningType | None = None
-    refresh_tokens: list[RefreshToken] | None = None
-    scopes: list[str] | None = None
-    used_at: datetime.datetime | None = None
-
-    _wire_names = {
-        "ClientId": "client_id",
-        "CreatedAt": "created_at",
-        "CreatedBy": "created_by",
-        "Id": "id",
-        "Metadata": "metadata",
-        "OverrideConsoleRestrictions": "override_console_restrictions",
-        "Persistent": "persistent",
-        "ProvisioningType": "provisioning_type",
-        "RefreshTokens": "refresh_tokens",
-        "Scopes": "scopes",
-        "UsedAt": "used_at",
-    }
+    client_id: str | None = field("ClientId")
+    created_at: datetime.datetime | None = field("CreatedAt")
+    created_by: str | None = field("CreatedBy")
+    id: UUID = field("Id", key=True)
+    metadata: ClientIdMetadataDocument | None = field("Metadata")
+    override_console_restrictions: bool | None = field("OverrideConsoleRestrictions")
+    persistent: bool | None = field("Persistent")
+    provisioning_type: OAuthProvisioningType | None = field("ProvisioningType")
+    refresh_tokens: list[RefreshToken] | None = field("RefreshTokens")
+    scopes: list[str] | None = field("Scopes")
+    used_at: datetime.datetime | None = field("UsedAt")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -57,11 +35,11 @@ class OAuthClient(Model):
         from ..models.refresh_token import RefreshToken  # noqa: PLC0415
 
         return (
-            ("created_at", parse_datetime),
-            ("id", parse_uuid),
-            ("metadata", ClientIdMetadataDocument.from_dict),
-            ("provisioning_type", enum_of(OAuthProvisioningType)),
-            ("refresh_tokens", list_of(RefreshToken.from_dict)),
-            ("scopes", json_array),
-            ("used_at", parse_datetime),
+            ("CreatedAt", parse_datetime),
+            ("Id", parse_uuid),
+            ("Metadata", ClientIdMetadataDocument.from_dict),
+            ("ProvisioningType", enum_of(OAuthProvisioningType)),
+            ("RefreshTokens", list_of(RefreshToken.from_dict)),
+            ("Scopes", json_array),
+            ("UsedAt", parse_datetime),
         )

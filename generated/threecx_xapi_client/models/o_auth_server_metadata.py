@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OAuthServerMetadata(Model):
-    authorization_endpoint: str | None = None
-    client_id_metadata_document_supported: bool | None = None
-    registration_endpoint: str | None = None
-    token_endpoint: str | None = None
-
-    _wire_names = {
-        "AuthorizationEndpoint": "authorization_endpoint",
-        "ClientIdMetadataDocumentSupported": "client_id_metadata_document_supported",
-        "RegistrationEndpoint": "registration_endpoint",
-        "TokenEndpoint": "token_endpoint",
-    }
+    authorization_endpoint: str | None = field("AuthorizationEndpoint")
+    client_id_metadata_document_supported: bool | None = field("ClientIdMetadataDocumentSupported")
+    registration_endpoint: str | None = field("RegistrationEndpoint")
+    token_endpoint: str | None = field("TokenEndpoint")

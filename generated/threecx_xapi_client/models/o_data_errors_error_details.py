@@ -2,21 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ODataErrorsErrorDetails(Model):
-    code: str
-    message: str
-    target: str | None = None
-
-    _wire_names = {
-        "code": "code",
-        "message": "message",
-        "target": "target",
-    }
+    code: str = field("code")
+    message: str = field("message")
+    target: str | None = field("target")
     _required = (
         "code",
         "message",

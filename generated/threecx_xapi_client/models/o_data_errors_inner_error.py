@@ -2,12 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model
 
 
 class ODataErrorsInnerError(Model):
     """The structure of this object is service-specific"""
-
-    _wire_names = {}

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.o_data_errors_error_details import ODataErrorsErrorDetails
@@ -16,20 +12,12 @@ if TYPE_CHECKING:
 
 
 class ODataErrorsMainError(Model):
-    code: str
-    message: str
-    details: list[ODataErrorsErrorDetails] | None = None
-    inner_error: ODataErrorsInnerError | None = None
+    code: str = field("code")
+    message: str = field("message")
+    details: list[ODataErrorsErrorDetails] | None = field("details")
+    inner_error: ODataErrorsInnerError | None = field("innerError")
     """ The structure of this object is service-specific """
-    target: str | None = None
-
-    _wire_names = {
-        "code": "code",
-        "message": "message",
-        "details": "details",
-        "innerError": "inner_error",
-        "target": "target",
-    }
+    target: str | None = field("target")
     _required = (
         "code",
         "message",
@@ -42,5 +30,5 @@ class ODataErrorsMainError(Model):
 
         return (
             ("details", list_of(ODataErrorsErrorDetails.from_dict)),
-            ("inner_error", ODataErrorsInnerError.from_dict),
+            ("innerError", ODataErrorsInnerError.from_dict),
         )

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.o_data_errors_main_error import ODataErrorsMainError
 
 
 class ODataErrorsODataError(Model):
-    error: ODataErrorsMainError
-
-    _wire_names = {
-        "error": "error",
-    }
+    error: ODataErrorsMainError = field("error")
     _required = ("error",)
 
     @staticmethod

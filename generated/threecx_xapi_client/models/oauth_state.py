@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OauthState(Model):
-    code_challenge: str | None = None
-    state: str | None = None
-
-    _wire_names = {
-        "CodeChallenge": "code_challenge",
-        "State": "state",
-    }
+    code_challenge: str | None = field("CodeChallenge")
+    state: str | None = field("State")

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OauthStateParam(Model):
-    pkce_code_verifier: str | None = None
-    redirect_uri: str | None = None
-    variable: str | None = None
-
-    _wire_names = {
-        "PKCECodeVerifier": "pkce_code_verifier",
-        "RedirectUri": "redirect_uri",
-        "Variable": "variable",
-    }
+    pkce_code_verifier: str | None = field("PKCECodeVerifier")
+    redirect_uri: str | None = field("RedirectUri")
+    variable: str | None = field("Variable")

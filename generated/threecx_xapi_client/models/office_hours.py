@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.holiday import Holiday
@@ -16,19 +12,11 @@ if TYPE_CHECKING:
 
 
 class OfficeHours(Model):
-    break_time: Schedule | None = None
-    hours: Schedule | None = None
-    office_holidays: list[Holiday] | None = None
-    system_language: str | None = None
-    time_zone_id: str | None = None
-
-    _wire_names = {
-        "BreakTime": "break_time",
-        "Hours": "hours",
-        "OfficeHolidays": "office_holidays",
-        "SystemLanguage": "system_language",
-        "TimeZoneId": "time_zone_id",
-    }
+    break_time: Schedule | None = field("BreakTime")
+    hours: Schedule | None = field("Hours")
+    office_holidays: list[Holiday] | None = field("OfficeHolidays")
+    system_language: str | None = field("SystemLanguage")
+    time_zone_id: str | None = field("TimeZoneId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -36,7 +24,7 @@ class OfficeHours(Model):
         from ..models.schedule import Schedule  # noqa: PLC0415
 
         return (
-            ("break_time", Schedule.from_dict),
-            ("hours", Schedule.from_dict),
-            ("office_holidays", list_of(Holiday.from_dict)),
+            ("BreakTime", Schedule.from_dict),
+            ("Hours", Schedule.from_dict),
+            ("OfficeHolidays", list_of(Holiday.from_dict)),
         )

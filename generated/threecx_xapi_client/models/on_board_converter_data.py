@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -20,45 +16,24 @@ if TYPE_CHECKING:
 
 
 class OnBoardConverterData(Model):
-    available: bool | None = None
-    clock_skew: int | None = None
-    connected: bool | None = None
-    converter: OnBoardConverterDataDetail | None = None
-    cpu: int | None = None
-    cpu_mac: MacCpuInfo | None = None
-    delay: int | None = None
-    disk_space_free: int | None = None
-    disk_space_perc: int | None = None
-    disk_space_total: int | None = None
-    gpu: list[DebianGpuInfo] | None = None
-    instances: int | None = None
-    memory_perc: int | None = None
-    memory_total: int | None = None
-    memory_used: int | None = None
-    sessions_list: list[OnBoardConverterSession] | None = None
-    start_time: str | None = None
-    ts: datetime.datetime | None = None
-
-    _wire_names = {
-        "Available": "available",
-        "ClockSkew": "clock_skew",
-        "Connected": "connected",
-        "Converter": "converter",
-        "Cpu": "cpu",
-        "CpuMac": "cpu_mac",
-        "Delay": "delay",
-        "DiskSpaceFree": "disk_space_free",
-        "DiskSpacePerc": "disk_space_perc",
-        "DiskSpaceTotal": "disk_space_total",
-        "Gpu": "gpu",
-        "Instances": "instances",
-        "MemoryPerc": "memory_perc",
-        "MemoryTotal": "memory_total",
-        "MemoryUsed": "memory_used",
-        "SessionsList": "sessions_list",
-        "StartTime": "start_time",
-        "Ts": "ts",
-    }
+    available: bool | None = field("Available")
+    clock_skew: int | None = field("ClockSkew")
+    connected: bool | None = field("Connected")
+    converter: OnBoardConverterDataDetail | None = field("Converter")
+    cpu: int | None = field("Cpu")
+    cpu_mac: MacCpuInfo | None = field("CpuMac")
+    delay: int | None = field("Delay")
+    disk_space_free: int | None = field("DiskSpaceFree")
+    disk_space_perc: int | None = field("DiskSpacePerc")
+    disk_space_total: int | None = field("DiskSpaceTotal")
+    gpu: list[DebianGpuInfo] | None = field("Gpu")
+    instances: int | None = field("Instances")
+    memory_perc: int | None = field("MemoryPerc")
+    memory_total: int | None = field("MemoryTotal")
+    memory_used: int | None = field("MemoryUsed")
+    sessions_list: list[OnBoardConverterSession] | None = field("SessionsList")
+    start_time: str | None = field("StartTime")
+    ts: datetime.datetime | None = field("Ts")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -68,9 +43,9 @@ class OnBoardConverterData(Model):
         from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
 
         return (
-            ("converter", OnBoardConverterDataDetail.from_dict),
-            ("cpu_mac", MacCpuInfo.from_dict),
-            ("gpu", list_of(DebianGpuInfo.from_dict)),
-            ("sessions_list", list_of(OnBoardConverterSession.from_dict)),
-            ("ts", parse_datetime),
+            ("Converter", OnBoardConverterDataDetail.from_dict),
+            ("CpuMac", MacCpuInfo.from_dict),
+            ("Gpu", list_of(DebianGpuInfo.from_dict)),
+            ("SessionsList", list_of(OnBoardConverterSession.from_dict)),
+            ("Ts", parse_datetime),
         )

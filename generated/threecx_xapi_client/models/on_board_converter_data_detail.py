@@ -2,28 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OnBoardConverterDataDetail(Model):
-    active: bool | None = None
-    cloud: bool | None = None
-    enabled: bool | None = None
-    guid: str | None = None
-    host: str | None = None
-    ip: str | None = None
-    port: int | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "Active": "active",
-        "Cloud": "cloud",
-        "Enabled": "enabled",
-        "Guid": "guid",
-        "Host": "host",
-        "Ip": "ip",
-        "Port": "port",
-        "Version": "version",
-    }
+    active: bool | None = field("Active")
+    cloud: bool | None = field("Cloud")
+    enabled: bool | None = field("Enabled")
+    guid: str | None = field("Guid")
+    host: str | None = field("Host")
+    ip: str | None = field("Ip")
+    port: int | None = field("Port")
+    version: str | None = field("Version")

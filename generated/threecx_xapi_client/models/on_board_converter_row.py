@@ -4,47 +4,26 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class OnBoardConverterRow(Model):
-    active: bool | None = None
-    cloud: bool | None = None
-    enabled: bool | None = None
-    guid: str | None = None
-    host: str | None = None
-    install_script: str | None = None
-    ip: str | None = None
-    port: int | None = None
-    secret: str | None = None
-    server_os: str | None = None
-    server_os_version: str | None = None
-    server_status: int | None = None
-    ts_activated: datetime.datetime | None = None
-    ts_created: datetime.datetime | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "Active": "active",
-        "Cloud": "cloud",
-        "Enabled": "enabled",
-        "Guid": "guid",
-        "Host": "host",
-        "InstallScript": "install_script",
-        "Ip": "ip",
-        "Port": "port",
-        "Secret": "secret",
-        "ServerOS": "server_os",
-        "ServerOSVersion": "server_os_version",
-        "ServerStatus": "server_status",
-        "TsActivated": "ts_activated",
-        "TsCreated": "ts_created",
-        "Version": "version",
-    }
+    active: bool | None = field("Active")
+    cloud: bool | None = field("Cloud")
+    enabled: bool | None = field("Enabled")
+    guid: str | None = field("Guid")
+    host: str | None = field("Host")
+    install_script: str | None = field("InstallScript")
+    ip: str | None = field("Ip")
+    port: int | None = field("Port")
+    secret: str | None = field("Secret")
+    server_os: str | None = field("ServerOS")
+    server_os_version: str | None = field("ServerOSVersion")
+    server_status: int | None = field("ServerStatus")
+    ts_activated: datetime.datetime | None = field("TsActivated")
+    ts_created: datetime.datetime | None = field("TsCreated")
+    version: str | None = field("Version")
     _secret_fields = frozenset(
         {
             "secret",
@@ -54,6 +33,6 @@ class OnBoardConverterRow(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("ts_activated", parse_datetime),
-            ("ts_created", parse_datetime),
+            ("TsActivated", parse_datetime),
+            ("TsCreated", parse_datetime),
         )

@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class OnBoardConverterSession(Model):
-    attempts: int | None = None
-    call_id: str | None = None
-    descr: str | None = None
-    error_message: str | None = None
-    eta: datetime.datetime | None = None
-    id: str = entity_key()
-    progress: int | None = None
-
-    _wire_names = {
-        "Attempts": "attempts",
-        "CallId": "call_id",
-        "Descr": "descr",
-        "ErrorMessage": "error_message",
-        "Eta": "eta",
-        "Id": "id",
-        "Progress": "progress",
-    }
+    attempts: int | None = field("Attempts")
+    call_id: str | None = field("CallId")
+    descr: str | None = field("Descr")
+    error_message: str | None = field("ErrorMessage")
+    eta: datetime.datetime | None = field("Eta")
+    id: str = field("Id", key=True)
+    progress: int | None = field("Progress")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("eta", parse_datetime),)
+        return (("Eta", parse_datetime),)

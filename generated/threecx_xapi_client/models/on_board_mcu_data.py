@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -16,53 +13,31 @@ if TYPE_CHECKING:
 
 
 class OnBoardMcuData(Model):
-    attempts: int | None = None
-    attendee_count: int | None = None
-    available: bool | None = None
-    clock_skew: int | None = None
-    connected: bool | None = None
-    cpu: int | None = None
-    delay: int | None = None
-    fqdn: str | None = None
-    free_disk_space: int | None = None
-    mcu: OnBoardMcuDataDetail | None = None
-    meeting_count: int | None = None
-    memory: int | None = None
-    net_in: int | None = None
-    net_out: int | None = None
-    online: bool | None = None
-    restart_time: str | None = None
-    start_time: str | None = None
-    ts: datetime.datetime | None = None
-    update_interval: int | None = None
-
-    _wire_names = {
-        "Attempts": "attempts",
-        "AttendeeCount": "attendee_count",
-        "Available": "available",
-        "ClockSkew": "clock_skew",
-        "Connected": "connected",
-        "Cpu": "cpu",
-        "Delay": "delay",
-        "Fqdn": "fqdn",
-        "FreeDiskSpace": "free_disk_space",
-        "Mcu": "mcu",
-        "MeetingCount": "meeting_count",
-        "Memory": "memory",
-        "NetIn": "net_in",
-        "NetOut": "net_out",
-        "Online": "online",
-        "RestartTime": "restart_time",
-        "StartTime": "start_time",
-        "Ts": "ts",
-        "UpdateInterval": "update_interval",
-    }
+    attempts: int | None = field("Attempts")
+    attendee_count: int | None = field("AttendeeCount")
+    available: bool | None = field("Available")
+    clock_skew: int | None = field("ClockSkew")
+    connected: bool | None = field("Connected")
+    cpu: int | None = field("Cpu")
+    delay: int | None = field("Delay")
+    fqdn: str | None = field("Fqdn")
+    free_disk_space: int | None = field("FreeDiskSpace")
+    mcu: OnBoardMcuDataDetail | None = field("Mcu")
+    meeting_count: int | None = field("MeetingCount")
+    memory: int | None = field("Memory")
+    net_in: int | None = field("NetIn")
+    net_out: int | None = field("NetOut")
+    online: bool | None = field("Online")
+    restart_time: str | None = field("RestartTime")
+    start_time: str | None = field("StartTime")
+    ts: datetime.datetime | None = field("Ts")
+    update_interval: int | None = field("UpdateInterval")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
 
         return (
-            ("mcu", OnBoardMcuDataDetail.from_dict),
-            ("ts", parse_datetime),
+            ("Mcu", OnBoardMcuDataDetail.from_dict),
+            ("Ts", parse_datetime),
         )

@@ -4,67 +4,36 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class OnBoardMcuRow(Model):
-    active: bool | None = None
-    band_cap: int | None = None
-    city_name: str | None = None
-    cloud: bool | None = None
-    country: str | None = None
-    country_name: str | None = None
-    enabled: bool | None = None
-    guid: str | None = None
-    host: str | None = None
-    install_script: str | None = None
-    ip: str | None = None
-    latitude: float | str | ReferenceNumeric | None = None
-    longitude: float | str | ReferenceNumeric | None = None
-    manual_geo: bool | None = None
-    parts_cap: int | None = None
-    port: int | None = None
-    secret: str | None = None
-    server_os: str | None = None
-    server_status: int | None = None
-    ts_activated: datetime.datetime | None = None
-    ts_created: datetime.datetime | None = None
-    version: str | None = None
-    zone: str | None = None
-
-    _wire_names = {
-        "Active": "active",
-        "BandCap": "band_cap",
-        "CityName": "city_name",
-        "Cloud": "cloud",
-        "Country": "country",
-        "CountryName": "country_name",
-        "Enabled": "enabled",
-        "Guid": "guid",
-        "Host": "host",
-        "InstallScript": "install_script",
-        "Ip": "ip",
-        "Latitude": "latitude",
-        "Longitude": "longitude",
-        "ManualGeo": "manual_geo",
-        "PartsCap": "parts_cap",
-        "Port": "port",
-        "Secret": "secret",
-        "ServerOS": "server_os",
-        "ServerStatus": "server_status",
-        "TsActivated": "ts_activated",
-        "TsCreated": "ts_created",
-        "Version": "version",
-        "Zone": "zone",
-    }
+    active: bool | None = field("Active")
+    band_cap: int | None = field("BandCap")
+    city_name: str | None = field("CityName")
+    cloud: bool | None = field("Cloud")
+    country: str | None = field("Country")
+    country_name: str | None = field("CountryName")
+    enabled: bool | None = field("Enabled")
+    guid: str | None = field("Guid")
+    host: str | None = field("Host")
+    install_script: str | None = field("InstallScript")
+    ip: str | None = field("Ip")
+    latitude: float | str | ReferenceNumeric | None = field("Latitude")
+    longitude: float | str | ReferenceNumeric | None = field("Longitude")
+    manual_geo: bool | None = field("ManualGeo")
+    parts_cap: int | None = field("PartsCap")
+    port: int | None = field("Port")
+    secret: str | None = field("Secret")
+    server_os: str | None = field("ServerOS")
+    server_status: int | None = field("ServerStatus")
+    ts_activated: datetime.datetime | None = field("TsActivated")
+    ts_created: datetime.datetime | None = field("TsCreated")
+    version: str | None = field("Version")
+    zone: str | None = field("Zone")
     _secret_fields = frozenset(
         {
             "secret",
@@ -74,8 +43,8 @@ class OnBoardMcuRow(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("latitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("longitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("ts_activated", parse_datetime),
-            ("ts_created", parse_datetime),
+            ("Latitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("Longitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("TsActivated", parse_datetime),
+            ("TsCreated", parse_datetime),
         )

@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -20,25 +16,14 @@ if TYPE_CHECKING:
 
 
 class OnBoardMeeting(Model):
-    mcu_fqdn: str | None = None
-    meeting: MeetingObj | None = None
-    meeting_id: str | None = None
-    parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | None = None
-    profile: str | None = None
-    recorded: bool | None = None
-    sessionid: str | None = None
-    start: datetime.datetime | None = None
-
-    _wire_names = {
-        "McuFqdn": "mcu_fqdn",
-        "Meeting": "meeting",
-        "MeetingId": "meeting_id",
-        "Parts": "parts",
-        "Profile": "profile",
-        "Recorded": "recorded",
-        "Sessionid": "sessionid",
-        "Start": "start",
-    }
+    mcu_fqdn: str | None = field("McuFqdn")
+    meeting: MeetingObj | None = field("Meeting")
+    meeting_id: str | None = field("MeetingId")
+    parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | None = field("Parts")
+    profile: str | None = field("Profile")
+    recorded: bool | None = field("Recorded")
+    sessionid: str | None = field("Sessionid")
+    start: datetime.datetime | None = field("Start")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -48,7 +33,7 @@ class OnBoardMeeting(Model):
         from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
 
         return (
-            ("meeting", MeetingObj.from_dict),
-            ("parts", list_of(KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict)),
-            ("start", parse_datetime),
+            ("Meeting", MeetingObj.from_dict),
+            ("Parts", list_of(KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict)),
+            ("Start", parse_datetime),
         )

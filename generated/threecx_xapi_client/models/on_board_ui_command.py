@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class OnBoardUICommand(Model):
-    error_message: str | None = None
-    mcu_id: str | None = None
-    operation: str | None = None
-    request_expiration: datetime.datetime | None = None
-    state: str | None = None
-
-    _wire_names = {
-        "ErrorMessage": "error_message",
-        "McuId": "mcu_id",
-        "Operation": "operation",
-        "RequestExpiration": "request_expiration",
-        "State": "state",
-    }
+    error_message: str | None = field("ErrorMessage")
+    mcu_id: str | None = field("McuId")
+    operation: str | None = field("Operation")
+    request_expiration: datetime.datetime | None = field("RequestExpiration")
+    state: str | None = field("State")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("request_expiration", parse_datetime),)
+        return (("RequestExpiration", parse_datetime),)

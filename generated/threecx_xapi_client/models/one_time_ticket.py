@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OneTimeTicket(Model):
-    expires_in_seconds: int | None = None
-    ticket: str | None = None
-
-    _wire_names = {
-        "ExpiresInSeconds": "expires_in_seconds",
-        "Ticket": "ticket",
-    }
+    expires_in_seconds: int | None = field("ExpiresInSeconds")
+    ticket: str | None = field("Ticket")

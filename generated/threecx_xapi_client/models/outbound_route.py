@@ -2,24 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class OutboundRoute(Model):
-    append: str | None = None
-    caller_id: str | None = None
-    prepend: str | None = None
-    strip_digits: int | None = None
-    trunk_id: int | None = None
-    trunk_name: str | None = None
-
-    _wire_names = {
-        "Append": "append",
-        "CallerID": "caller_id",
-        "Prepend": "prepend",
-        "StripDigits": "strip_digits",
-        "TrunkId": "trunk_id",
-        "TrunkName": "trunk_name",
-    }
+    append: str | None = field("Append")
+    caller_id: str | None = field("CallerID")
+    prepend: str | None = field("Prepend")
+    strip_digits: int | None = field("StripDigits")
+    trunk_id: int | None = field("TrunkId")
+    trunk_name: str | None = field("TrunkName")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array, list_of
 
 if TYPE_CHECKING:
     from ..models.dn_range import DNRange
@@ -18,29 +12,16 @@ if TYPE_CHECKING:
 
 
 class OutboundRule(Model):
-    dn_ranges: list[DNRange] | None = None
-    emergency_rule: bool | None = None
-    group_ids: list[int] | None = None
-    group_names: list[str] | None = None
-    id: int = entity_key()
-    name: str | None = None
-    number_length_ranges: str | None = None
-    prefix: str | None = None
-    priority: int | None = None
-    routes: list[OutboundRoute] | None = None
-
-    _wire_names = {
-        "DNRanges": "dn_ranges",
-        "EmergencyRule": "emergency_rule",
-        "GroupIds": "group_ids",
-        "GroupNames": "group_names",
-        "Id": "id",
-        "Name": "name",
-        "NumberLengthRanges": "number_length_ranges",
-        "Prefix": "prefix",
-        "Priority": "priority",
-        "Routes": "routes",
-    }
+    dn_ranges: list[DNRange] | None = field("DNRanges")
+    emergency_rule: bool | None = field("EmergencyRule")
+    group_ids: list[int] | None = field("GroupIds")
+    group_names: list[str] | None = field("GroupNames")
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")
+    number_length_ranges: str | None = field("NumberLengthRanges")
+    prefix: str | None = field("Prefix")
+    priority: int | None = field("Priority")
+    routes: list[OutboundRoute] | None = field("Routes")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -48,8 +29,8 @@ class OutboundRule(Model):
         from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
 
         return (
-            ("dn_ranges", list_of(DNRange.from_dict)),
-            ("group_ids", json_array),
-            ("group_names", json_array),
-            ("routes", list_of(OutboundRoute.from_dict)),
+            ("DNRanges", list_of(DNRange.from_dict)),
+            ("GroupIds", json_array),
+            ("GroupNames", json_array),
+            ("Routes", list_of(OutboundRoute.from_dict)),
         )

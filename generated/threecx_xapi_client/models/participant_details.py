@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ParticipantDetails(Model):
-    email: str | None = None
-    key: str | None = None
-    moderator: int | None = None
-    name: str | None = None
-    pbx_extension: str | None = None
-
-    _wire_names = {
-        "email": "email",
-        "key": "key",
-        "moderator": "moderator",
-        "name": "name",
-        "pbx_extension": "pbx_extension",
-    }
+    email: str | None = field("email")
+    key: str | None = field("key")
+    moderator: int | None = field("moderator")
+    name: str | None = field("name")
+    pbx_extension: str | None = field("pbx_extension")

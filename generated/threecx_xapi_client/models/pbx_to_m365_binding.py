@@ -2,28 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
 
 
 class PbxToM365Binding(Model):
-    from_: SynchronizedPbxProfile | None = None
-    to: SynchronizedM365Profile | None = None
-
-    _wire_names = {
-        "From": "from_",
-        "To": "to",
-    }
+    from_: SynchronizedPbxProfile | None = field("From")
+    to: SynchronizedM365Profile | None = field("To")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("from_", enum_of(SynchronizedPbxProfile)),
-            ("to", enum_of(SynchronizedM365Profile)),
+            ("From", enum_of(SynchronizedPbxProfile)),
+            ("To", enum_of(SynchronizedM365Profile)),
         )

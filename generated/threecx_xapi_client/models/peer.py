@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
@@ -20,30 +14,20 @@ if TYPE_CHECKING:
 
 
 class Peer(Model):
-    hidden: bool | None = None
-    id: int = entity_key()
-    member_of: list[PeerGroup] | None = None
-    name: str | None = None
-    number: str | None = None
-    tags: list[UserTag] | None = None
-    type_: PeerType | None = None
-
-    _wire_names = {
-        "Hidden": "hidden",
-        "Id": "id",
-        "MemberOf": "member_of",
-        "Name": "name",
-        "Number": "number",
-        "Tags": "tags",
-        "Type": "type_",
-    }
+    hidden: bool | None = field("Hidden")
+    id: int = field("Id", key=True)
+    member_of: list[PeerGroup] | None = field("MemberOf")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    tags: list[UserTag] | None = field("Tags")
+    type_: PeerType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.peer_group import PeerGroup  # noqa: PLC0415
 
         return (
-            ("member_of", list_of(PeerGroup.from_dict)),
-            ("tags", list_of(enum_of(UserTag))),
-            ("type_", enum_of(PeerType)),
+            ("MemberOf", list_of(PeerGroup.from_dict)),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("Type", enum_of(PeerType)),
         )

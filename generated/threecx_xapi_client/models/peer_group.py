@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class PeerGroup(Model):
-    group_id: int | None = None
-    is_primary: bool | None = None
-    name: str | None = None
-    number: str | None = None
-    role_name: str | None = None
-
-    _wire_names = {
-        "GroupID": "group_id",
-        "IsPrimary": "is_primary",
-        "Name": "name",
-        "Number": "number",
-        "RoleName": "role_name",
-    }
+    group_id: int | None = field("GroupID")
+    is_primary: bool | None = field("IsPrimary")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    role_name: str | None = field("RoleName")

@@ -2,26 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.day_of_week import DayOfWeek
 
 
 class Period(Model):
-    day_of_week: DayOfWeek | None = None
-    start: str | None = None
-    stop: str | None = None
-
-    _wire_names = {
-        "DayOfWeek": "day_of_week",
-        "Start": "start",
-        "Stop": "stop",
-    }
+    day_of_week: DayOfWeek | None = field("DayOfWeek")
+    start: str | None = field("Start")
+    stop: str | None = field("Stop")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("day_of_week", enum_of(DayOfWeek)),)
+        return (("DayOfWeek", enum_of(DayOfWeek)),)

@@ -4,39 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.phone_settings import PhoneSettings
 
 
 class Phone(Model):
-    id: int = entity_key()
-    interface: str | None = None
-    mac_address: str | None = None
-    name: str | None = None
-    provisioning_link_ext: str | None = None
-    provisioning_link_local: str | None = None
-    settings: PhoneSettings | None = None
-    template_name: str | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Interface": "interface",
-        "MacAddress": "mac_address",
-        "Name": "name",
-        "ProvisioningLinkExt": "provisioning_link_ext",
-        "ProvisioningLinkLocal": "provisioning_link_local",
-        "Settings": "settings",
-        "TemplateName": "template_name",
-    }
+    id: int = field("Id", key=True)
+    interface: str | None = field("Interface")
+    mac_address: str | None = field("MacAddress")
+    name: str | None = field("Name")
+    provisioning_link_ext: str | None = field("ProvisioningLinkExt")
+    provisioning_link_local: str | None = field("ProvisioningLinkLocal")
+    settings: PhoneSettings | None = field("Settings")
+    template_name: str | None = field("TemplateName")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
 
-        return (("settings", PhoneSettings.from_dict),)
+        return (("Settings", PhoneSettings.from_dict),)

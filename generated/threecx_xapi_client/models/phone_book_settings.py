@@ -2,11 +2,7 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
@@ -14,22 +10,15 @@ from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
 
 
 class PhoneBookSettings(Model):
-    phone_book_add_queue_name: TypeOfPhoneBookAddQueueName | None = None
-    phone_book_display: TypeOfPhoneBookDisplay | None = None
-    resolving_length: int | None = None
-    resolving_type: TypeOfPhoneBookResolving | None = None
-
-    _wire_names = {
-        "PhoneBookAddQueueName": "phone_book_add_queue_name",
-        "PhoneBookDisplay": "phone_book_display",
-        "ResolvingLength": "resolving_length",
-        "ResolvingType": "resolving_type",
-    }
+    phone_book_add_queue_name: TypeOfPhoneBookAddQueueName | None = field("PhoneBookAddQueueName")
+    phone_book_display: TypeOfPhoneBookDisplay | None = field("PhoneBookDisplay")
+    resolving_length: int | None = field("ResolvingLength")
+    resolving_type: TypeOfPhoneBookResolving | None = field("ResolvingType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("phone_book_add_queue_name", enum_of(TypeOfPhoneBookAddQueueName)),
-            ("phone_book_display", enum_of(TypeOfPhoneBookDisplay)),
-            ("resolving_type", enum_of(TypeOfPhoneBookResolving)),
+            ("PhoneBookAddQueueName", enum_of(TypeOfPhoneBookAddQueueName)),
+            ("PhoneBookDisplay", enum_of(TypeOfPhoneBookDisplay)),
+            ("ResolvingType", enum_of(TypeOfPhoneBookResolving)),
         )

@@ -2,40 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.phone_device_vlan_type import PhoneDeviceVlanType
 
 
 class PhoneDeviceVlanInfo(Model):
-    configurable: bool | None = None
-    enabled: bool | None = None
-    priority: int | None = None
-    priority_configurable: bool | None = None
-    priority_max: int | None = None
-    priority_min: int | None = None
-    type_: PhoneDeviceVlanType | None = None
-    vlan_id: int | None = None
-    vlan_id_max: int | None = None
-    vlan_id_min: int | None = None
-
-    _wire_names = {
-        "Configurable": "configurable",
-        "Enabled": "enabled",
-        "Priority": "priority",
-        "PriorityConfigurable": "priority_configurable",
-        "PriorityMax": "priority_max",
-        "PriorityMin": "priority_min",
-        "Type": "type_",
-        "VlanId": "vlan_id",
-        "VlanIdMax": "vlan_id_max",
-        "VlanIdMin": "vlan_id_min",
-    }
+    configurable: bool | None = field("Configurable")
+    enabled: bool | None = field("Enabled")
+    priority: int | None = field("Priority")
+    priority_configurable: bool | None = field("PriorityConfigurable")
+    priority_max: int | None = field("PriorityMax")
+    priority_min: int | None = field("PriorityMin")
+    type_: PhoneDeviceVlanType | None = field("Type")
+    vlan_id: int | None = field("VlanId")
+    vlan_id_max: int | None = field("VlanIdMax")
+    vlan_id_min: int | None = field("VlanIdMin")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", enum_of(PhoneDeviceVlanType)),)
+        return (("Type", enum_of(PhoneDeviceVlanType)),)

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class PhoneLldpInfo(Model):
-    configurable: bool | None = None
-    value: bool | None = None
-
-    _wire_names = {
-        "Configurable": "configurable",
-        "Value": "value",
-    }
+    configurable: bool | None = field("Configurable")
+    value: bool | None = field("Value")

@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class PhoneModel(Model):
-    add_allowed: bool | None = None
-    can_be_sbc: bool | None = None
-    name: str | None = None
-    url: str | None = None
-    user_agent: str | None = None
-
-    _wire_names = {
-        "AddAllowed": "add_allowed",
-        "CanBeSBC": "can_be_sbc",
-        "Name": "name",
-        "URL": "url",
-        "UserAgent": "user_agent",
-    }
+    add_allowed: bool | None = field("AddAllowed")
+    can_be_sbc: bool | None = field("CanBeSBC")
+    name: str | None = field("Name")
+    url: str | None = field("URL")
+    user_agent: str | None = field("UserAgent")

@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class PhoneRegistrar(Model):
-    capabilities: int | None = None
-    firmware_available: str | None = None
-    firmware_version: str | None = None
-    interface_link: str | None = None
-    ip_address: str | None = None
-    mac: str | None = None
-    model: str | None = None
-    user_agent: str | None = None
-    vendor: str | None = None
-
-    _wire_names = {
-        "Capabilities": "capabilities",
-        "FirmwareAvailable": "firmware_available",
-        "FirmwareVersion": "firmware_version",
-        "InterfaceLink": "interface_link",
-        "IpAddress": "ip_address",
-        "MAC": "mac",
-        "Model": "model",
-        "UserAgent": "user_agent",
-        "Vendor": "vendor",
-    }
+    capabilities: int | None = field("Capabilities")
+    firmware_available: str | None = field("FirmwareAvailable")
+    firmware_version: str | None = field("FirmwareVersion")
+    interface_link: str | None = field("InterfaceLink")
+    ip_address: str | None = field("IpAddress")
+    mac: str | None = field("MAC")
+    model: str | None = field("Model")
+    user_agent: str | None = field("UserAgent")
+    vendor: str | None = field("Vendor")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
@@ -22,73 +16,38 @@ if TYPE_CHECKING:
 
 
 class PhoneSettings(Model):
-    allow_custom_queue_ringtones: bool | None = None
-    backlight: str | None = None
-    codecs: list[str] | None = None
-    custom_logo: str | None = None
-    custom_queue_ringtones: list[CustomQueueRingtone] | None = None
-    date_format: str | None = None
-    firmware: str | None = None
-    firmware_lang: str | None = None
-    is_logo_customizable: bool | None = None
-    is_sbc: bool | None = None
-    ll_dp_info: PhoneLldpInfo | None = None
-    local_rtp_port_end: int | None = None
-    local_rtp_port_start: int | None = None
-    local_sip_port: int | None = None
-    logo_description: str | None = None
-    logo_file_extension_allowed: list[str] | None = None
-    phone_language: str | None = None
-    power_led: str | None = None
-    provision_extended_data: str | None = None
-    provision_type: ProvType | None = None
-    queue_ring_tone: str | None = None
-    remote_spm_host: str | None = None
-    remote_spm_port: int | None = None
-    ring_tone: str | None = None
-    sbc_name: str | None = None
-    screen_saver: str | None = None
-    secret: str | None = None
-    srtp: str | None = None
-    time_format: str | None = None
-    time_zone: str | None = None
-    vlan_infos: list[PhoneDeviceVlanInfo] | None = None
-    xfer_type: XferTypeEnum | None = None
-
-    _wire_names = {
-        "AllowCustomQueueRingtones": "allow_custom_queue_ringtones",
-        "Backlight": "backlight",
-        "Codecs": "codecs",
-        "CustomLogo": "custom_logo",
-        "CustomQueueRingtones": "custom_queue_ringtones",
-        "DateFormat": "date_format",
-        "Firmware": "firmware",
-        "FirmwareLang": "firmware_lang",
-        "IsLogoCustomizable": "is_logo_customizable",
-        "IsSBC": "is_sbc",
-        "LlDpInfo": "ll_dp_info",
-        "LocalRTPPortEnd": "local_rtp_port_end",
-        "LocalRTPPortStart": "local_rtp_port_start",
-        "LocalSipPort": "local_sip_port",
-        "LogoDescription": "logo_description",
-        "LogoFileExtensionAllowed": "logo_file_extension_allowed",
-        "PhoneLanguage": "phone_language",
-        "PowerLed": "power_led",
-        "ProvisionExtendedData": "provision_extended_data",
-        "ProvisionType": "provision_type",
-        "QueueRingTone": "queue_ring_tone",
-        "RemoteSpmHost": "remote_spm_host",
-        "RemoteSpmPort": "remote_spm_port",
-        "RingTone": "ring_tone",
-        "SbcName": "sbc_name",
-        "ScreenSaver": "screen_saver",
-        "Secret": "secret",
-        "Srtp": "srtp",
-        "TimeFormat": "time_format",
-        "TimeZone": "time_zone",
-        "VlanInfos": "vlan_infos",
-        "XferType": "xfer_type",
-    }
+    allow_custom_queue_ringtones: bool | None = field("AllowCustomQueueRingtones")
+    backlight: str | None = field("Backlight")
+    codecs: list[str] | None = field("Codecs")
+    custom_logo: str | None = field("CustomLogo")
+    custom_queue_ringtones: list[CustomQueueRingtone] | None = field("CustomQueueRingtones")
+    date_format: str | None = field("DateFormat")
+    firmware: str | None = field("Firmware")
+    firmware_lang: str | None = field("FirmwareLang")
+    is_logo_customizable: bool | None = field("IsLogoCustomizable")
+    is_sbc: bool | None = field("IsSBC")
+    ll_dp_info: PhoneLldpInfo | None = field("LlDpInfo")
+    local_rtp_port_end: int | None = field("LocalRTPPortEnd")
+    local_rtp_port_start: int | None = field("LocalRTPPortStart")
+    local_sip_port: int | None = field("LocalSipPort")
+    logo_description: str | None = field("LogoDescription")
+    logo_file_extension_allowed: list[str] | None = field("LogoFileExtensionAllowed")
+    phone_language: str | None = field("PhoneLanguage")
+    power_led: str | None = field("PowerLed")
+    provision_extended_data: str | None = field("ProvisionExtendedData")
+    provision_type: ProvType | None = field("ProvisionType")
+    queue_ring_tone: str | None = field("QueueRingTone")
+    remote_spm_host: str | None = field("RemoteSpmHost")
+    remote_spm_port: int | None = field("RemoteSpmPort")
+    ring_tone: str | None = field("RingTone")
+    sbc_name: str | None = field("SbcName")
+    screen_saver: str | None = field("ScreenSaver")
+    secret: str | None = field("Secret")
+    srtp: str | None = field("Srtp")
+    time_format: str | None = field("TimeFormat")
+    time_zone: str | None = field("TimeZone")
+    vlan_infos: list[PhoneDeviceVlanInfo] | None = field("VlanInfos")
+    xfer_type: XferTypeEnum | None = field("XferType")
     _secret_fields = frozenset(
         {
             "secret",
@@ -102,11 +61,11 @@ class PhoneSettings(Model):
         from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
 
         return (
-            ("codecs", json_array),
-            ("custom_queue_ringtones", list_of(CustomQueueRingtone.from_dict)),
-            ("ll_dp_info", PhoneLldpInfo.from_dict),
-            ("logo_file_extension_allowed", json_array),
-            ("provision_type", enum_of(ProvType)),
-            ("vlan_infos", list_of(PhoneDeviceVlanInfo.from_dict)),
-            ("xfer_type", enum_of(XferTypeEnum)),
+            ("Codecs", json_array),
+            ("CustomQueueRingtones", list_of(CustomQueueRingtone.from_dict)),
+            ("LlDpInfo", PhoneLldpInfo.from_dict),
+            ("LogoFileExtensionAllowed", json_array),
+            ("ProvisionType", enum_of(ProvType)),
+            ("VlanInfos", list_of(PhoneDeviceVlanInfo.from_dict)),
+            ("XferType", enum_of(XferTypeEnum)),
         )

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.template_type import TemplateType
 
@@ -20,74 +13,47 @@ if TYPE_CHECKING:
 
 
 class PhoneTemplate(Model):
-    add_allowed: bool | None = None
-    allowed_net_configs: list[str] | None = None
-    allow_ssl_provisioning: bool | None = None
-    backlight_timeouts: list[str] | None = None
-    codecs: list[str] | None = None
-    content: str | None = None
-    date_formats: list[str] | None = None
-    default_queue_ring_tone: str | None = None
-    hotdesking_allowed: bool | None = None
-    id: str = entity_key()
-    is_custom: bool | None = None
-    languages: list[str] | None = None
-    max_queue_custom_ringtones: int | None = None
-    models: list[PhoneModel] | None = None
-    power_led_settings: list[str] | None = None
-    queue_ring_tones: list[str] | None = None
-    ring_tones: list[str] | None = None
-    rps_enabled: bool | None = None
-    screen_saver_timeouts: list[str] | None = None
-    template_type: TemplateType | None = None
-    time_formats: list[str] | None = None
-    time_zones: list[str] | None = None
-    url: str | None = None
-    xfer_type_enabled: bool | None = None
-
-    _wire_names = {
-        "AddAllowed": "add_allowed",
-        "AllowedNetConfigs": "allowed_net_configs",
-        "AllowSSLProvisioning": "allow_ssl_provisioning",
-        "BacklightTimeouts": "backlight_timeouts",
-        "Codecs": "codecs",
-        "Content": "content",
-        "DateFormats": "date_formats",
-        "DefaultQueueRingTone": "default_queue_ring_tone",
-        "HotdeskingAllowed": "hotdesking_allowed",
-        "Id": "id",
-        "IsCustom": "is_custom",
-        "Languages": "languages",
-        "MaxQueueCustomRingtones": "max_queue_custom_ringtones",
-        "Models": "models",
-        "PowerLedSettings": "power_led_settings",
-        "QueueRingTones": "queue_ring_tones",
-        "RingTones": "ring_tones",
-        "RpsEnabled": "rps_enabled",
-        "ScreenSaverTimeouts": "screen_saver_timeouts",
-        "TemplateType": "template_type",
-        "TimeFormats": "time_formats",
-        "TimeZones": "time_zones",
-        "URL": "url",
-        "XferTypeEnabled": "xfer_type_enabled",
-    }
+    add_allowed: bool | None = field("AddAllowed")
+    allowed_net_configs: list[str] | None = field("AllowedNetConfigs")
+    allow_ssl_provisioning: bool | None = field("AllowSSLProvisioning")
+    backlight_timeouts: list[str] | None = field("BacklightTimeouts")
+    codecs: list[str] | None = field("Codecs")
+    content: str | None = field("Content")
+    date_formats: list[str] | None = field("DateFormats")
+    default_queue_ring_tone: str | None = field("DefaultQueueRingTone")
+    hotdesking_allowed: bool | None = field("HotdeskingAllowed")
+    id: str = field("Id", key=True)
+    is_custom: bool | None = field("IsCustom")
+    languages: list[str] | None = field("Languages")
+    max_queue_custom_ringtones: int | None = field("MaxQueueCustomRingtones")
+    models: list[PhoneModel] | None = field("Models")
+    power_led_settings: list[str] | None = field("PowerLedSettings")
+    queue_ring_tones: list[str] | None = field("QueueRingTones")
+    ring_tones: list[str] | None = field("RingTones")
+    rps_enabled: bool | None = field("RpsEnabled")
+    screen_saver_timeouts: list[str] | None = field("ScreenSaverTimeouts")
+    template_type: TemplateType | None = field("TemplateType")
+    time_formats: list[str] | None = field("TimeFormats")
+    time_zones: list[str] | None = field("TimeZones")
+    url: str | None = field("URL")
+    xfer_type_enabled: bool | None = field("XferTypeEnabled")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.phone_model import PhoneModel  # noqa: PLC0415
 
         return (
-            ("allowed_net_configs", json_array),
-            ("backlight_timeouts", json_array),
-            ("codecs", json_array),
-            ("date_formats", json_array),
-            ("languages", json_array),
-            ("models", list_of(PhoneModel.from_dict)),
-            ("power_led_settings", json_array),
-            ("queue_ring_tones", json_array),
-            ("ring_tones", json_array),
-            ("screen_saver_timeouts", json_array),
-            ("template_type", enum_of(TemplateType)),
-            ("time_formats", json_array),
-            ("time_zones", json_array),
+            ("AllowedNetConfigs", json_array),
+            ("BacklightTimeouts", json_array),
+            ("Codecs", json_array),
+            ("DateFormats", json_array),
+            ("Languages", json_array),
+            ("Models", list_of(PhoneModel.from_dict)),
+            ("PowerLedSettings", json_array),
+            ("QueueRingTones", json_array),
+            ("RingTones", json_array),
+            ("ScreenSaverTimeouts", json_array),
+            ("TemplateType", enum_of(TemplateType)),
+            ("TimeFormats", json_array),
+            ("TimeZones", json_array),
         )

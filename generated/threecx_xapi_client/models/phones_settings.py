@@ -2,34 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class PhonesSettings(Model):
-    allow_multi_queue_ringtones: bool | None = None
-    auto_cleanup_firmware: bool | None = None
-    auto_update_phones_on_add: bool | None = None
-    custom_dnd_profile: str | None = None
-    fanvil_update_interval: int | None = None
-    grandstream_update_interval: int | None = None
-    phone_allow_multi_firmwares: bool | None = None
-    snom_update_interval: int | None = None
-    use_provisioning_secret: bool | None = None
-    use_rpc_for_local_phones: bool | None = None
-    yealink_update_interval: int | None = None
-
-    _wire_names = {
-        "AllowMultiQueueRingtones": "allow_multi_queue_ringtones",
-        "AutoCleanupFirmware": "auto_cleanup_firmware",
-        "AutoUpdatePhonesOnAdd": "auto_update_phones_on_add",
-        "CustomDNDProfile": "custom_dnd_profile",
-        "FanvilUpdateInterval": "fanvil_update_interval",
-        "GrandstreamUpdateInterval": "grandstream_update_interval",
-        "PhoneAllowMultiFirmwares": "phone_allow_multi_firmwares",
-        "SnomUpdateInterval": "snom_update_interval",
-        "UseProvisioningSecret": "use_provisioning_secret",
-        "UseRpcForLocalPhones": "use_rpc_for_local_phones",
-        "YealinkUpdateInterval": "yealink_update_interval",
-    }
+    allow_multi_queue_ringtones: bool | None = field("AllowMultiQueueRingtones")
+    auto_cleanup_firmware: bool | None = field("AutoCleanupFirmware")
+    auto_update_phones_on_add: bool | None = field("AutoUpdatePhonesOnAdd")
+    custom_dnd_profile: str | None = field("CustomDNDProfile")
+    fanvil_update_interval: int | None = field("FanvilUpdateInterval")
+    grandstream_update_interval: int | None = field("GrandstreamUpdateInterval")
+    phone_allow_multi_firmwares: bool | None = field("PhoneAllowMultiFirmwares")
+    snom_update_interval: int | None = field("SnomUpdateInterval")
+    use_provisioning_secret: bool | None = field("UseProvisioningSecret")
+    use_rpc_for_local_phones: bool | None = field("UseRpcForLocalPhones")
+    yealink_update_interval: int | None = field("YealinkUpdateInterval")

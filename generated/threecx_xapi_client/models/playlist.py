@@ -2,32 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class Playlist(Model):
-    auto_gain: bool | None = None
-    files: list[str] | None = None
-    max_volume_percent: int | None = None
-    name: str | None = None
-    prompt_name: str | None = None
-    repository_path: str | None = None
-    shuffle: bool | None = None
-
-    _wire_names = {
-        "AutoGain": "auto_gain",
-        "Files": "files",
-        "MaxVolumePercent": "max_volume_percent",
-        "Name": "name",
-        "PromptName": "prompt_name",
-        "RepositoryPath": "repository_path",
-        "Shuffle": "shuffle",
-    }
+    auto_gain: bool | None = field("AutoGain")
+    files: list[str] | None = field("Files")
+    max_volume_percent: int | None = field("MaxVolumePercent")
+    name: str | None = field("Name")
+    prompt_name: str | None = field("PromptName")
+    repository_path: str | None = field("RepositoryPath")
+    shuffle: bool | None = field("Shuffle")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("files", json_array),)
+        return (("Files", json_array),)

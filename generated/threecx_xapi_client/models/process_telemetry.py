@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.phone_system_service import PhoneSystemService
 
 
 class ProcessTelemetry(Model):
-    handle_count: int | None = None
-    private_memory: int | None = None
-    process_count: int | None = None
-    service: PhoneSystemService | None = None
-    thread_count: int | None = None
-    time: datetime.datetime | None = None
-
-    _wire_names = {
-        "HandleCount": "handle_count",
-        "PrivateMemory": "private_memory",
-        "ProcessCount": "process_count",
-        "Service": "service",
-        "ThreadCount": "thread_count",
-        "Time": "time",
-    }
+    handle_count: int | None = field("HandleCount")
+    private_memory: int | None = field("PrivateMemory")
+    process_count: int | None = field("ProcessCount")
+    service: PhoneSystemService | None = field("Service")
+    thread_count: int | None = field("ThreadCount")
+    time: datetime.datetime | None = field("Time")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("service", enum_of(PhoneSystemService)),
-            ("time", parse_datetime),
+            ("Service", enum_of(PhoneSystemService)),
+            ("Time", parse_datetime),
         )

@@ -2,19 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class Prompt(Model):
-    filename: str | None = None
-    id: str = entity_key()
-    transcription: str | None = None
-
-    _wire_names = {
-        "Filename": "filename",
-        "Id": "id",
-        "Transcription": "transcription",
-    }
+    filename: str | None = field("Filename")
+    id: str = field("Id", key=True)
+    transcription: str | None = field("Transcription")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.prompt_set_type import PromptSetType
 
@@ -19,35 +13,22 @@ if TYPE_CHECKING:
 
 
 class PromptSet(Model):
-    culture_code: str | None = None
-    description: str | None = None
-    folder: str | None = None
-    id: int = entity_key()
-    language_code: str | None = None
-    prompts: list[Prompt] | None = None
-    prompt_set_name: str | None = None
-    prompt_set_type: PromptSetType | None = None
-    use_alternate_number_pronunciation: bool | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "CultureCode": "culture_code",
-        "Description": "description",
-        "Folder": "folder",
-        "Id": "id",
-        "LanguageCode": "language_code",
-        "Prompts": "prompts",
-        "PromptSetName": "prompt_set_name",
-        "PromptSetType": "prompt_set_type",
-        "UseAlternateNumberPronunciation": "use_alternate_number_pronunciation",
-        "Version": "version",
-    }
+    culture_code: str | None = field("CultureCode")
+    description: str | None = field("Description")
+    folder: str | None = field("Folder")
+    id: int = field("Id", key=True)
+    language_code: str | None = field("LanguageCode")
+    prompts: list[Prompt] | None = field("Prompts")
+    prompt_set_name: str | None = field("PromptSetName")
+    prompt_set_type: PromptSetType | None = field("PromptSetType")
+    use_alternate_number_pronunciation: bool | None = field("UseAlternateNumberPronunciation")
+    version: str | None = field("Version")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.prompt import Prompt  # noqa: PLC0415
 
         return (
-            ("prompts", list_of(Prompt.from_dict)),
-            ("prompt_set_type", enum_of(PromptSetType)),
+            ("Prompts", list_of(Prompt.from_dict)),
+            ("PromptSetType", enum_of(PromptSetType)),
         )

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class Property(Model):
-    description: str | None = None
-    name: str | None = None
-    value: str | None = None
-
-    _wire_names = {
-        "Description": "description",
-        "Name": "name",
-        "Value": "value",
-    }
+    description: str | None = field("Description")
+    name: str | None = field("Name")
+    value: str | None = field("Value")

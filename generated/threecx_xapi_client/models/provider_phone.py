@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ProviderPhone(Model):
-    friendly_name: str | None = None
-    is_in_trunk: bool | None = None
-    is_messaging_enabled: bool | None = None
-    phone_number: str | None = None
-    sid: str | None = None
-
-    _wire_names = {
-        "FriendlyName": "friendly_name",
-        "IsInTrunk": "is_in_trunk",
-        "IsMessagingEnabled": "is_messaging_enabled",
-        "PhoneNumber": "phone_number",
-        "Sid": "sid",
-    }
+    friendly_name: str | None = field("FriendlyName")
+    is_in_trunk: bool | None = field("IsInTrunk")
+    is_messaging_enabled: bool | None = field("IsMessagingEnabled")
+    phone_number: str | None = field("PhoneNumber")
+    sid: str | None = field("Sid")

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.provider_phone import ProviderPhone
 
 
 class ProviderPhones(Model):
-    next_page_token: str | None = None
-    phones: list[ProviderPhone] | None = None
-
-    _wire_names = {
-        "NextPageToken": "next_page_token",
-        "Phones": "phones",
-    }
+    next_page_token: str | None = field("NextPageToken")
+    phones: list[ProviderPhone] | None = field("Phones")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
 
-        return (("phones", list_of(ProviderPhone.from_dict)),)
+        return (("Phones", list_of(ProviderPhone.from_dict)),)

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ProvisionBody(Model):
-    reprovision: bool | None = None
-    user_id: int | None = None
-
-    _wire_names = {
-        "reprovision": "reprovision",
-        "userId": "user_id",
-    }
+    reprovision: bool | None = field("reprovision")
+    user_id: int | None = field("userId")

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.x_outbound_rule_purge import XOutboundRulePurge
 
 
 class PurgeBody(Model):
-    purge_object: XOutboundRulePurge | None = None
-
-    _wire_names = {
-        "purgeObject": "purge_object",
-    }
+    purge_object: XOutboundRulePurge | None = field("purgeObject")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.x_outbound_rule_purge import XOutboundRulePurge  # noqa: PLC0415
 
-        return (("purge_object", XOutboundRulePurge.from_dict),)
+        return (("purgeObject", XOutboundRulePurge.from_dict),)

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.purge_settings import PurgeSettings
 
 
 class PurgeChatsBody(Model):
-    period: PurgeSettings | None = None
-
-    _wire_names = {
-        "period": "period",
-    }
+    period: PurgeSettings | None = field("period")
 
     @staticmethod
     def _load_parsers() -> Parsers:

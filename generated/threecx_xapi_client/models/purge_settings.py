@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class PurgeSettings(Model):
-    all_: bool | None = None
-    start: datetime.datetime | None = None
-    stop: datetime.datetime | None = None
-
-    _wire_names = {
-        "All": "all_",
-        "Start": "start",
-        "Stop": "stop",
-    }
+    all_: bool | None = field("All")
+    start: datetime.datetime | None = field("Start")
+    stop: datetime.datetime | None = field("Stop")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("start", parse_datetime),
-            ("stop", parse_datetime),
+            ("Start", parse_datetime),
+            ("Stop", parse_datetime),
         )

@@ -2,71 +2,42 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class QualityParty(Model):
-    address_str: str | None = None
-    burst: int | None = None
-    codec: str | None = None
-    duration: int | None = None
-    global_port: int | None = None
-    inbound: bool | None = None
-    local_port: int | None = None
-    location: str | None = None
-    mos_from_pbx: float | str | ReferenceNumeric | None = None
-    mos_to_pbx: float | str | ReferenceNumeric | None = None
-    number: str | None = None
-    rtt: float | str | ReferenceNumeric | None = None
-    rx_jitter: float | str | ReferenceNumeric | None = None
-    rx_lost: float | str | ReferenceNumeric | None = None
-    rx_packets: int | None = None
-    tun_address_str: str | None = None
-    tx_bursts: int | None = None
-    tx_jitter: float | str | ReferenceNumeric | None = None
-    tx_lost: float | str | ReferenceNumeric | None = None
-    tx_packets: int | None = None
-    user_agent: str | None = None
-
-    _wire_names = {
-        "AddressStr": "address_str",
-        "Burst": "burst",
-        "Codec": "codec",
-        "Duration": "duration",
-        "GlobalPort": "global_port",
-        "Inbound": "inbound",
-        "LocalPort": "local_port",
-        "Location": "location",
-        "MOSFromPBX": "mos_from_pbx",
-        "MOSToPBX": "mos_to_pbx",
-        "Number": "number",
-        "RTT": "rtt",
-        "RxJitter": "rx_jitter",
-        "RxLost": "rx_lost",
-        "RxPackets": "rx_packets",
-        "TunAddressStr": "tun_address_str",
-        "TxBursts": "tx_bursts",
-        "TxJitter": "tx_jitter",
-        "TxLost": "tx_lost",
-        "TxPackets": "tx_packets",
-        "UserAgent": "user_agent",
-    }
+    address_str: str | None = field("AddressStr")
+    burst: int | None = field("Burst")
+    codec: str | None = field("Codec")
+    duration: int | None = field("Duration")
+    global_port: int | None = field("GlobalPort")
+    inbound: bool | None = field("Inbound")
+    local_port: int | None = field("LocalPort")
+    location: str | None = field("Location")
+    mos_from_pbx: float | str | ReferenceNumeric | None = field("MOSFromPBX")
+    mos_to_pbx: float | str | ReferenceNumeric | None = field("MOSToPBX")
+    number: str | None = field("Number")
+    rtt: float | str | ReferenceNumeric | None = field("RTT")
+    rx_jitter: float | str | ReferenceNumeric | None = field("RxJitter")
+    rx_lost: float | str | ReferenceNumeric | None = field("RxLost")
+    rx_packets: int | None = field("RxPackets")
+    tun_address_str: str | None = field("TunAddressStr")
+    tx_bursts: int | None = field("TxBursts")
+    tx_jitter: float | str | ReferenceNumeric | None = field("TxJitter")
+    tx_lost: float | str | ReferenceNumeric | None = field("TxLost")
+    tx_packets: int | None = field("TxPackets")
+    user_agent: str | None = field("UserAgent")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("mos_from_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("mos_to_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("rtt", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("rx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("rx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("tx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("tx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("MOSFromPBX", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("MOSToPBX", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("RTT", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("RxJitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("RxLost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("TxJitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("TxLost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
         )

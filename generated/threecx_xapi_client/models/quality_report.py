@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 
 from ..models.reference_numeric import ReferenceNumeric
 
@@ -18,30 +13,20 @@ if TYPE_CHECKING:
 
 
 class QualityReport(Model):
-    mos: float | str | ReferenceNumeric | None = None
-    overall_score: int | None = None
-    party_1: QualityParty | None = None
-    party_2: QualityParty | None = None
-    reason: str | None = None
-    summary: int | None = None
-    transcoding: bool | None = None
-
-    _wire_names = {
-        "MOS": "mos",
-        "OverallScore": "overall_score",
-        "Party1": "party_1",
-        "Party2": "party_2",
-        "Reason": "reason",
-        "Summary": "summary",
-        "Transcoding": "transcoding",
-    }
+    mos: float | str | ReferenceNumeric | None = field("MOS")
+    overall_score: int | None = field("OverallScore")
+    party_1: QualityParty | None = field("Party1")
+    party_2: QualityParty | None = field("Party2")
+    reason: str | None = field("Reason")
+    summary: int | None = field("Summary")
+    transcoding: bool | None = field("Transcoding")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.quality_party import QualityParty  # noqa: PLC0415
 
         return (
-            ("mos", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("party_1", QualityParty.from_dict),
-            ("party_2", QualityParty.from_dict),
+            ("MOS", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("Party1", QualityParty.from_dict),
+            ("Party2", QualityParty.from_dict),
         )

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.authentication import Authentication
 from ..models.polling_strategy_type import PollingStrategyType
@@ -31,119 +24,61 @@ if TYPE_CHECKING:
 
 
 class Queue(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_us_enable_chat: bool | None = None
-    call_us_enable_phone: bool | None = None
-    call_us_enable_video: bool | None = None
-    call_us_requirement: Authentication | None = None
-    click_to_call_id: str | None = None
-    agent_availability_mode: bool | None = None
-    agents: list[QueueAgent] | None = None
-    announce_estimated_wait_time: bool | None = None
-    announce_estimated_wait_time_interval: int | None = None
-    announcement_interval: int | None = None
-    announce_queue_position: bool | None = None
-    auto_logout_missed_calls: int | None = None
-    break_route: Route | None = None
-    callback_enable_time: int | None = None
-    callback_offer_only: bool | None = None
-    callback_offer_prompt: str | None = None
-    callback_prefix: str | None = None
-    comfort_prompts: list[str] | None = None
-    comfort_prompts_enabled: bool | None = None
-    comfort_prompts_interval: int | None = None
-    destination_no_answer_prompt: str | None = None
-    enable_intro: bool | None = None
-    forward_no_answer: Destination | None = None
-    greeting_file: str | None = None
-    holidays_route: Route | None = None
-    intro_file: str | None = None
-    is_registered: bool | None = None
-    managers: list[QueueManager] | None = None
-    master_timeout: int | None = None
-    max_callers_in_queue: int | None = None
-    max_wait_strategy_enabled: bool | None = None
-    max_wait_time_skill_group_values: list[int] | None = None
-    name: str | None = None
-    notify_codes: list[QueueNotifyCode] | None = None
-    on_hold_file: str | None = None
-    out_of_office_route: Route | None = None
-    play_full_prompt: bool | None = None
-    polling_strategy: PollingStrategyType | None = None
-    priority_queue: bool | None = None
-    prompt_set: str | None = None
-    recording: QueueRecording | None = None
-    reset_queue_statistics_schedule: ResetQueueStatisticsSchedule | None = None
-    reset_statistics_schedule_enabled: bool | None = None
-    ring_timeout: int | None = None
-    skill_based_ring_all_cumulative_polling_enabled: bool | None = None
-    sla_time: int | None = None
-    stop_background_when_prompt: bool | None = None
-    type_of_chat_ownership_type: TypeOfChatOwnershipType | None = None
-    vm_email_list: str | None = None
-    vm_email_options: VMEmailOptionsType | None = None
-    wrap_up_time: int | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallUsEnableChat": "call_us_enable_chat",
-        "CallUsEnablePhone": "call_us_enable_phone",
-        "CallUsEnableVideo": "call_us_enable_video",
-        "CallUsRequirement": "call_us_requirement",
-        "ClickToCallId": "click_to_call_id",
-        "AgentAvailabilityMode": "agent_availability_mode",
-        "Agents": "agents",
-        "AnnounceEstimatedWaitTime": "announce_estimated_wait_time",
-        "AnnounceEstimatedWaitTimeInterval": "announce_estimated_wait_time_interval",
-        "AnnouncementInterval": "announcement_interval",
-        "AnnounceQueuePosition": "announce_queue_position",
-        "AutoLogoutMissedCalls": "auto_logout_missed_calls",
-        "BreakRoute": "break_route",
-        "CallbackEnableTime": "callback_enable_time",
-        "CallbackOfferOnly": "callback_offer_only",
-        "CallbackOfferPrompt": "callback_offer_prompt",
-        "CallbackPrefix": "callback_prefix",
-        "ComfortPrompts": "comfort_prompts",
-        "ComfortPromptsEnabled": "comfort_prompts_enabled",
-        "ComfortPromptsInterval": "comfort_prompts_interval",
-        "DestinationNoAnswerPrompt": "destination_no_answer_prompt",
-        "EnableIntro": "enable_intro",
-        "ForwardNoAnswer": "forward_no_answer",
-        "GreetingFile": "greeting_file",
-        "HolidaysRoute": "holidays_route",
-        "IntroFile": "intro_file",
-        "IsRegistered": "is_registered",
-        "Managers": "managers",
-        "MasterTimeout": "master_timeout",
-        "MaxCallersInQueue": "max_callers_in_queue",
-        "MaxWaitStrategyEnabled": "max_wait_strategy_enabled",
-        "MaxWaitTimeSkillGroupValues": "max_wait_time_skill_group_values",
-        "Name": "name",
-        "NotifyCodes": "notify_codes",
-        "OnHoldFile": "on_hold_file",
-        "OutOfOfficeRoute": "out_of_office_route",
-        "PlayFullPrompt": "play_full_prompt",
-        "PollingStrategy": "polling_strategy",
-        "PriorityQueue": "priority_queue",
-        "PromptSet": "prompt_set",
-        "Recording": "recording",
-        "ResetQueueStatisticsSchedule": "reset_queue_statistics_schedule",
-        "ResetStatisticsScheduleEnabled": "reset_statistics_schedule_enabled",
-        "RingTimeout": "ring_timeout",
-        "SkillBasedRingAllCumulativePollingEnabled": "skill_based_ring_all_cumulative_polling_enabled",
-        "SLATime": "sla_time",
-        "StopBackgroundWhenPrompt": "stop_background_when_prompt",
-        "TypeOfChatOwnershipType": "type_of_chat_ownership_type",
-        "VMEmailList": "vm_email_list",
-        "VMEmailOptions": "vm_email_options",
-        "WrapUpTime": "wrap_up_time",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_us_enable_chat: bool | None = field("CallUsEnableChat")
+    call_us_enable_phone: bool | None = field("CallUsEnablePhone")
+    call_us_enable_video: bool | None = field("CallUsEnableVideo")
+    call_us_requirement: Authentication | None = field("CallUsRequirement")
+    click_to_call_id: str | None = field("ClickToCallId")
+    agent_availability_mode: bool | None = field("AgentAvailabilityMode")
+    agents: list[QueueAgent] | None = field("Agents")
+    announce_estimated_wait_time: bool | None = field("AnnounceEstimatedWaitTime")
+    announce_estimated_wait_time_interval: int | None = field("AnnounceEstimatedWaitTimeInterval")
+    announcement_interval: int | None = field("AnnouncementInterval")
+    announce_queue_position: bool | None = field("AnnounceQueuePosition")
+    auto_logout_missed_calls: int | None = field("AutoLogoutMissedCalls")
+    break_route: Route | None = field("BreakRoute")
+    callback_enable_time: int | None = field("CallbackEnableTime")
+    callback_offer_only: bool | None = field("CallbackOfferOnly")
+    callback_offer_prompt: str | None = field("CallbackOfferPrompt")
+    callback_prefix: str | None = field("CallbackPrefix")
+    comfort_prompts: list[str] | None = field("ComfortPrompts")
+    comfort_prompts_enabled: bool | None = field("ComfortPromptsEnabled")
+    comfort_prompts_interval: int | None = field("ComfortPromptsInterval")
+    destination_no_answer_prompt: str | None = field("DestinationNoAnswerPrompt")
+    enable_intro: bool | None = field("EnableIntro")
+    forward_no_answer: Destination | None = field("ForwardNoAnswer")
+    greeting_file: str | None = field("GreetingFile")
+    holidays_route: Route | None = field("HolidaysRoute")
+    intro_file: str | None = field("IntroFile")
+    is_registered: bool | None = field("IsRegistered")
+    managers: list[QueueManager] | None = field("Managers")
+    master_timeout: int | None = field("MasterTimeout")
+    max_callers_in_queue: int | None = field("MaxCallersInQueue")
+    max_wait_strategy_enabled: bool | None = field("MaxWaitStrategyEnabled")
+    max_wait_time_skill_group_values: list[int] | None = field("MaxWaitTimeSkillGroupValues")
+    name: str | None = field("Name")
+    notify_codes: list[QueueNotifyCode] | None = field("NotifyCodes")
+    on_hold_file: str | None = field("OnHoldFile")
+    out_of_office_route: Route | None = field("OutOfOfficeRoute")
+    play_full_prompt: bool | None = field("PlayFullPrompt")
+    polling_strategy: PollingStrategyType | None = field("PollingStrategy")
+    priority_queue: bool | None = field("PriorityQueue")
+    prompt_set: str | None = field("PromptSet")
+    recording: QueueRecording | None = field("Recording")
+    reset_queue_statistics_schedule: ResetQueueStatisticsSchedule | None = field("ResetQueueStatisticsSchedule")
+    reset_statistics_schedule_enabled: bool | None = field("ResetStatisticsScheduleEnabled")
+    ring_timeout: int | None = field("RingTimeout")
+    skill_based_ring_all_cumulative_polling_enabled: bool | None = field("SkillBasedRingAllCumulativePollingEnabled")
+    sla_time: int | None = field("SLATime")
+    stop_background_when_prompt: bool | None = field("StopBackgroundWhenPrompt")
+    type_of_chat_ownership_type: TypeOfChatOwnershipType | None = field("TypeOfChatOwnershipType")
+    vm_email_list: str | None = field("VMEmailList")
+    vm_email_options: VMEmailOptionsType | None = field("VMEmailOptions")
+    wrap_up_time: int | None = field("WrapUpTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -155,21 +90,21 @@ class Queue(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("call_us_requirement", enum_of(Authentication)),
-            ("agents", list_of(QueueAgent.from_dict)),
-            ("break_route", Route.from_dict),
-            ("comfort_prompts", json_array),
-            ("forward_no_answer", Destination.from_dict),
-            ("holidays_route", Route.from_dict),
-            ("managers", list_of(QueueManager.from_dict)),
-            ("max_wait_time_skill_group_values", json_array),
-            ("notify_codes", list_of(enum_of(QueueNotifyCode))),
-            ("out_of_office_route", Route.from_dict),
-            ("polling_strategy", enum_of(PollingStrategyType)),
-            ("recording", enum_of(QueueRecording)),
-            ("reset_queue_statistics_schedule", ResetQueueStatisticsSchedule.from_dict),
-            ("type_of_chat_ownership_type", enum_of(TypeOfChatOwnershipType)),
-            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CallUsRequirement", enum_of(Authentication)),
+            ("Agents", list_of(QueueAgent.from_dict)),
+            ("BreakRoute", Route.from_dict),
+            ("ComfortPrompts", json_array),
+            ("ForwardNoAnswer", Destination.from_dict),
+            ("HolidaysRoute", Route.from_dict),
+            ("Managers", list_of(QueueManager.from_dict)),
+            ("MaxWaitTimeSkillGroupValues", json_array),
+            ("NotifyCodes", list_of(enum_of(QueueNotifyCode))),
+            ("OutOfOfficeRoute", Route.from_dict),
+            ("PollingStrategy", enum_of(PollingStrategyType)),
+            ("Recording", enum_of(QueueRecording)),
+            ("ResetQueueStatisticsSchedule", ResetQueueStatisticsSchedule.from_dict),
+            ("TypeOfChatOwnershipType", enum_of(TypeOfChatOwnershipType)),
+            ("VMEmailOptions", enum_of(VMEmailOptionsType)),
         )

@@ -2,31 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.user_tag import UserTag
 
 
 class QueueAgent(Model):
-    id: int | None = None
-    name: str | None = None
-    number: str | None = None
-    skill_group: str | None = None
-    tags: list[UserTag] | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Name": "name",
-        "Number": "number",
-        "SkillGroup": "skill_group",
-        "Tags": "tags",
-    }
+    id: int | None = field("Id")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    skill_group: str | None = field("SkillGroup")
+    tags: list[UserTag] | None = field("Tags")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("tags", list_of(enum_of(UserTag))),)
+        return (("Tags", list_of(enum_of(UserTag))),)

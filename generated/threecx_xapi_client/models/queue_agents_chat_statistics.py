@@ -2,26 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueueAgentsChatStatistics(Model):
-    answered_count: int | None = None
-    dealt_with_count: int | None = None
-    dn: str | None = None
-    dn_display_name: str | None = None
-    queue: str | None = None
-    queue_display_name: str | None = None
-    sort_order: int | None = None
-
-    _wire_names = {
-        "AnsweredCount": "answered_count",
-        "DealtWithCount": "dealt_with_count",
-        "Dn": "dn",
-        "DnDisplayName": "dn_display_name",
-        "Queue": "queue",
-        "QueueDisplayName": "queue_display_name",
-        "SortOrder": "sort_order",
-    }
+    answered_count: int | None = field("AnsweredCount")
+    dealt_with_count: int | None = field("DealtWithCount")
+    dn: str | None = field("Dn")
+    dn_display_name: str | None = field("DnDisplayName")
+    queue: str | None = field("Queue")
+    queue_display_name: str | None = field("QueueDisplayName")
+    sort_order: int | None = field("SortOrder")

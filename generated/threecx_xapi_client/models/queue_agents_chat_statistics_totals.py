@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueueAgentsChatStatisticsTotals(Model):
-    answered_count: int | None = None
-    dealt_with_count: int | None = None
-    queue: str | None = None
-    queue_display_name: str | None = None
-
-    _wire_names = {
-        "AnsweredCount": "answered_count",
-        "DealtWithCount": "dealt_with_count",
-        "Queue": "queue",
-        "QueueDisplayName": "queue_display_name",
-    }
+    answered_count: int | None = field("AnsweredCount")
+    dealt_with_count: int | None = field("DealtWithCount")
+    queue: str | None = field("Queue")
+    queue_display_name: str | None = field("QueueDisplayName")

@@ -4,37 +4,23 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class QueueAnsweredCallsByWaitTime(Model):
-    answered_time: datetime.datetime | None = None
-    call_time: datetime.datetime | None = None
-    destination: str | None = None
-    dn: str | None = None
-    dn_number: str | None = None
-    ring_time: str | None = None
-    sentiment_score: int | None = None
-    source: str | None = None
-
-    _wire_names = {
-        "AnsweredTime": "answered_time",
-        "CallTime": "call_time",
-        "Destination": "destination",
-        "Dn": "dn",
-        "DnNumber": "dn_number",
-        "RingTime": "ring_time",
-        "SentimentScore": "sentiment_score",
-        "Source": "source",
-    }
+    answered_time: datetime.datetime | None = field("AnsweredTime")
+    call_time: datetime.datetime | None = field("CallTime")
+    destination: str | None = field("Destination")
+    dn: str | None = field("Dn")
+    dn_number: str | None = field("DnNumber")
+    ring_time: str | None = field("RingTime")
+    sentiment_score: int | None = field("SentimentScore")
+    source: str | None = field("Source")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("answered_time", parse_datetime),
-            ("call_time", parse_datetime),
+            ("AnsweredTime", parse_datetime),
+            ("CallTime", parse_datetime),
         )

@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueueCallbacks(Model):
-    callbacks_count: int | None = None
-    dn: str | None = None
-    fail_callbacks_count: int | None = None
-    queue_dn_number: str | None = None
-    received_count: int | None = None
-
-    _wire_names = {
-        "CallbacksCount": "callbacks_count",
-        "Dn": "dn",
-        "FailCallbacksCount": "fail_callbacks_count",
-        "QueueDnNumber": "queue_dn_number",
-        "ReceivedCount": "received_count",
-    }
+    callbacks_count: int | None = field("CallbacksCount")
+    dn: str | None = field("Dn")
+    fail_callbacks_count: int | None = field("FailCallbacksCount")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    received_count: int | None = field("ReceivedCount")

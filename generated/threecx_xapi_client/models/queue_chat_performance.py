@@ -2,24 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueueChatPerformance(Model):
-    abandoned_count: int | None = None
-    answered_count: int | None = None
-    incoming_count: int | None = None
-    quantity_agents: int | None = None
-    queue: str | None = None
-    queue_display_name: str | None = None
-
-    _wire_names = {
-        "AbandonedCount": "abandoned_count",
-        "AnsweredCount": "answered_count",
-        "IncomingCount": "incoming_count",
-        "QuantityAgents": "quantity_agents",
-        "Queue": "queue",
-        "QueueDisplayName": "queue_display_name",
-    }
+    abandoned_count: int | None = field("AbandonedCount")
+    answered_count: int | None = field("AnsweredCount")
+    incoming_count: int | None = field("IncomingCount")
+    quantity_agents: int | None = field("QuantityAgents")
+    queue: str | None = field("Queue")
+    queue_display_name: str | None = field("QueueDisplayName")

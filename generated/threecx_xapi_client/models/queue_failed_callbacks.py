@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class QueueFailedCallbacks(Model):
-    callback_no: str | None = None
-    call_time: datetime.datetime | None = None
-    dn: str | None = None
-    queue_dn_number: str | None = None
-    ring_time: str | None = None
-
-    _wire_names = {
-        "CallbackNo": "callback_no",
-        "CallTime": "call_time",
-        "Dn": "dn",
-        "QueueDnNumber": "queue_dn_number",
-        "RingTime": "ring_time",
-    }
+    callback_no: str | None = field("CallbackNo")
+    call_time: datetime.datetime | None = field("CallTime")
+    dn: str | None = field("Dn")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    ring_time: str | None = field("RingTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("call_time", parse_datetime),)
+        return (("CallTime", parse_datetime),)

@@ -2,32 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueuePerformanceOverview(Model):
-    extension_answered_count: int | None = None
-    extension_display_name: str | None = None
-    extension_dn: str | None = None
-    extension_dropped_count: int | None = None
-    queue_answered_count: int | None = None
-    queue_display_name: str | None = None
-    queue_dn: str | None = None
-    queue_received_count: int | None = None
-    sort_order: int | None = None
-    talk_time: str | None = None
-
-    _wire_names = {
-        "ExtensionAnsweredCount": "extension_answered_count",
-        "ExtensionDisplayName": "extension_display_name",
-        "ExtensionDn": "extension_dn",
-        "ExtensionDroppedCount": "extension_dropped_count",
-        "QueueAnsweredCount": "queue_answered_count",
-        "QueueDisplayName": "queue_display_name",
-        "QueueDn": "queue_dn",
-        "QueueReceivedCount": "queue_received_count",
-        "SortOrder": "sort_order",
-        "TalkTime": "talk_time",
-    }
+    extension_answered_count: int | None = field("ExtensionAnsweredCount")
+    extension_display_name: str | None = field("ExtensionDisplayName")
+    extension_dn: str | None = field("ExtensionDn")
+    extension_dropped_count: int | None = field("ExtensionDroppedCount")
+    queue_answered_count: int | None = field("QueueAnsweredCount")
+    queue_display_name: str | None = field("QueueDisplayName")
+    queue_dn: str | None = field("QueueDn")
+    queue_received_count: int | None = field("QueueReceivedCount")
+    sort_order: int | None = field("SortOrder")
+    talk_time: str | None = field("TalkTime")

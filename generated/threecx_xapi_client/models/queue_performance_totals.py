@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class QueuePerformanceTotals(Model):
-    extension_answered_count: int | None = None
-    extension_dropped_count: int | None = None
-    queue_display_name: str | None = None
-    queue_dn: str | None = None
-    queue_received_count: int | None = None
-
-    _wire_names = {
-        "ExtensionAnsweredCount": "extension_answered_count",
-        "ExtensionDroppedCount": "extension_dropped_count",
-        "QueueDisplayName": "queue_display_name",
-        "QueueDn": "queue_dn",
-        "QueueReceivedCount": "queue_received_count",
-    }
+    extension_answered_count: int | None = field("ExtensionAnsweredCount")
+    extension_dropped_count: int | None = field("ExtensionDroppedCount")
+    queue_display_name: str | None = field("QueueDisplayName")
+    queue_dn: str | None = field("QueueDn")
+    queue_received_count: int | None = field("QueueReceivedCount")

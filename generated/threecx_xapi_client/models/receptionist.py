@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
@@ -24,51 +18,27 @@ if TYPE_CHECKING:
 
 
 class Receptionist(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    break_route: Route | None = None
-    forwards: list[ReceptionistForward] | None = None
-    forward_sms_to: str | None = None
-    holidays_route: Route | None = None
-    invalid_key_forward_dn: str | None = None
-    is_registered: bool | None = None
-    ivr_type: IVRType | None = None
-    name: str | None = None
-    out_of_office_route: Route | None = None
-    prompt_filename: str | None = None
-    prompt_set: str | None = None
-    timeout: int | None = None
-    timeout_forward_dn: str | None = None
-    timeout_forward_peer_type: PeerType | None = None
-    timeout_forward_type: IVRForwardType | None = None
-    transfer_enable: bool | None = None
-    use_ms_exchange: bool | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "BreakRoute": "break_route",
-        "Forwards": "forwards",
-        "ForwardSmsTo": "forward_sms_to",
-        "HolidaysRoute": "holidays_route",
-        "InvalidKeyForwardDN": "invalid_key_forward_dn",
-        "IsRegistered": "is_registered",
-        "IVRType": "ivr_type",
-        "Name": "name",
-        "OutOfOfficeRoute": "out_of_office_route",
-        "PromptFilename": "prompt_filename",
-        "PromptSet": "prompt_set",
-        "Timeout": "timeout",
-        "TimeoutForwardDN": "timeout_forward_dn",
-        "TimeoutForwardPeerType": "timeout_forward_peer_type",
-        "TimeoutForwardType": "timeout_forward_type",
-        "TransferEnable": "transfer_enable",
-        "UseMSExchange": "use_ms_exchange",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    break_route: Route | None = field("BreakRoute")
+    forwards: list[ReceptionistForward] | None = field("Forwards")
+    forward_sms_to: str | None = field("ForwardSmsTo")
+    holidays_route: Route | None = field("HolidaysRoute")
+    invalid_key_forward_dn: str | None = field("InvalidKeyForwardDN")
+    is_registered: bool | None = field("IsRegistered")
+    ivr_type: IVRType | None = field("IVRType")
+    name: str | None = field("Name")
+    out_of_office_route: Route | None = field("OutOfOfficeRoute")
+    prompt_filename: str | None = field("PromptFilename")
+    prompt_set: str | None = field("PromptSet")
+    timeout: int | None = field("Timeout")
+    timeout_forward_dn: str | None = field("TimeoutForwardDN")
+    timeout_forward_peer_type: PeerType | None = field("TimeoutForwardPeerType")
+    timeout_forward_type: IVRForwardType | None = field("TimeoutForwardType")
+    transfer_enable: bool | None = field("TransferEnable")
+    use_ms_exchange: bool | None = field("UseMSExchange")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -77,13 +47,13 @@ class Receptionist(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("break_route", Route.from_dict),
-            ("forwards", list_of(ReceptionistForward.from_dict)),
-            ("holidays_route", Route.from_dict),
-            ("ivr_type", enum_of(IVRType)),
-            ("out_of_office_route", Route.from_dict),
-            ("timeout_forward_peer_type", enum_of(PeerType)),
-            ("timeout_forward_type", enum_of(IVRForwardType)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("BreakRoute", Route.from_dict),
+            ("Forwards", list_of(ReceptionistForward.from_dict)),
+            ("HolidaysRoute", Route.from_dict),
+            ("IVRType", enum_of(IVRType)),
+            ("OutOfOfficeRoute", Route.from_dict),
+            ("TimeoutForwardPeerType", enum_of(PeerType)),
+            ("TimeoutForwardType", enum_of(IVRForwardType)),
         )

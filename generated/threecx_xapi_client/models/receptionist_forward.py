@@ -2,37 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
 
 
 class ReceptionistForward(Model):
-    custom_data: str | None = None
-    forward_dn: str | None = None
-    forward_type: IVRForwardType | None = None
-    id: int = entity_key()
-    input_: str | None = None
-    peer_type: PeerType | None = None
-
-    _wire_names = {
-        "CustomData": "custom_data",
-        "ForwardDN": "forward_dn",
-        "ForwardType": "forward_type",
-        "Id": "id",
-        "Input": "input_",
-        "PeerType": "peer_type",
-    }
+    custom_data: str | None = field("CustomData")
+    forward_dn: str | None = field("ForwardDN")
+    forward_type: IVRForwardType | None = field("ForwardType")
+    id: int = field("Id", key=True)
+    input_: str | None = field("Input")
+    peer_type: PeerType | None = field("PeerType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("forward_type", enum_of(IVRForwardType)),
-            ("peer_type", enum_of(PeerType)),
+            ("ForwardType", enum_of(IVRForwardType)),
+            ("PeerType", enum_of(PeerType)),
         )

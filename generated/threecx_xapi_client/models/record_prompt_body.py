@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RecordPromptBody(Model):
-    extension: str | None = None
-    prompt_id: str | None = None
-
-    _wire_names = {
-        "extension": "extension",
-        "promptId": "prompt_id",
-    }
+    extension: str | None = field("extension")
+    prompt_id: str | None = field("promptId")

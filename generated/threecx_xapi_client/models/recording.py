@@ -4,82 +4,46 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.recording_call_type import RecordingCallType
 
 
 class Recording(Model):
-    archived_url: str | None = None
-    call_type: RecordingCallType | None = None
-    can_be_transcribed: bool | None = None
-    end_time: datetime.datetime | None = None
-    from_caller_number: str | None = None
-    from_crm_contact: str | None = None
-    from_did_number: str | None = None
-    from_display_name: str | None = None
-    from_dn: str | None = None
-    from_dn_type: int | None = None
-    from_id_participant: int | None = None
-    id: int = entity_key()
-    is_archived: bool | None = None
-    is_transcribed: bool | None = None
-    recording_url: str | None = None
-    ref_participant_id: int | None = None
-    sentiment_score: int | None = None
-    start_time: datetime.datetime | None = None
-    summary: str | None = None
-    to_caller_number: str | None = None
-    to_crm_contact: str | None = None
-    to_did_number: str | None = None
-    to_display_name: str | None = None
-    to_dn: str | None = None
-    to_dn_type: int | None = None
-    to_id_participant: int | None = None
-    transcription: str | None = None
-    transcription_result: int | None = None
-
-    _wire_names = {
-        "ArchivedUrl": "archived_url",
-        "CallType": "call_type",
-        "CanBeTranscribed": "can_be_transcribed",
-        "EndTime": "end_time",
-        "FromCallerNumber": "from_caller_number",
-        "FromCrmContact": "from_crm_contact",
-        "FromDidNumber": "from_did_number",
-        "FromDisplayName": "from_display_name",
-        "FromDn": "from_dn",
-        "FromDnType": "from_dn_type",
-        "FromIdParticipant": "from_id_participant",
-        "Id": "id",
-        "IsArchived": "is_archived",
-        "IsTranscribed": "is_transcribed",
-        "RecordingUrl": "recording_url",
-        "RefParticipantId": "ref_participant_id",
-        "SentimentScore": "sentiment_score",
-        "StartTime": "start_time",
-        "Summary": "summary",
-        "ToCallerNumber": "to_caller_number",
-        "ToCrmContact": "to_crm_contact",
-        "ToDidNumber": "to_did_number",
-        "ToDisplayName": "to_display_name",
-        "ToDn": "to_dn",
-        "ToDnType": "to_dn_type",
-        "ToIdParticipant": "to_id_participant",
-        "Transcription": "transcription",
-        "TranscriptionResult": "transcription_result",
-    }
+    archived_url: str | None = field("ArchivedUrl")
+    call_type: RecordingCallType | None = field("CallType")
+    can_be_transcribed: bool | None = field("CanBeTranscribed")
+    end_time: datetime.datetime | None = field("EndTime")
+    from_caller_number: str | None = field("FromCallerNumber")
+    from_crm_contact: str | None = field("FromCrmContact")
+    from_did_number: str | None = field("FromDidNumber")
+    from_display_name: str | None = field("FromDisplayName")
+    from_dn: str | None = field("FromDn")
+    from_dn_type: int | None = field("FromDnType")
+    from_id_participant: int | None = field("FromIdParticipant")
+    id: int = field("Id", key=True)
+    is_archived: bool | None = field("IsArchived")
+    is_transcribed: bool | None = field("IsTranscribed")
+    recording_url: str | None = field("RecordingUrl")
+    ref_participant_id: int | None = field("RefParticipantId")
+    sentiment_score: int | None = field("SentimentScore")
+    start_time: datetime.datetime | None = field("StartTime")
+    summary: str | None = field("Summary")
+    to_caller_number: str | None = field("ToCallerNumber")
+    to_crm_contact: str | None = field("ToCrmContact")
+    to_did_number: str | None = field("ToDidNumber")
+    to_display_name: str | None = field("ToDisplayName")
+    to_dn: str | None = field("ToDn")
+    to_dn_type: int | None = field("ToDnType")
+    to_id_participant: int | None = field("ToIdParticipant")
+    transcription: str | None = field("Transcription")
+    transcription_result: int | None = field("TranscriptionResult")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("call_type", enum_of(RecordingCallType)),
-            ("end_time", parse_datetime),
-            ("start_time", parse_datetime),
+            ("CallType", enum_of(RecordingCallType)),
+            ("EndTime", parse_datetime),
+            ("StartTime", parse_datetime),
         )

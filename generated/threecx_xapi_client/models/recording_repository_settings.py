@@ -2,26 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RecordingRepositorySettings(Model):
-    auto_delete_recording_days: int | None = None
-    auto_delete_recording_enabled: bool | None = None
-    is_recording_archive_enabled: bool | None = None
-    recording_disk_space: int | None = None
-    recording_path: str | None = None
-    recordings_quota: int | None = None
-    recording_used_space: int | None = None
-
-    _wire_names = {
-        "AutoDeleteRecordingDays": "auto_delete_recording_days",
-        "AutoDeleteRecordingEnabled": "auto_delete_recording_enabled",
-        "IsRecordingArchiveEnabled": "is_recording_archive_enabled",
-        "RecordingDiskSpace": "recording_disk_space",
-        "RecordingPath": "recording_path",
-        "RecordingsQuota": "recordings_quota",
-        "RecordingUsedSpace": "recording_used_space",
-    }
+    auto_delete_recording_days: int | None = field("AutoDeleteRecordingDays")
+    auto_delete_recording_enabled: bool | None = field("AutoDeleteRecordingEnabled")
+    is_recording_archive_enabled: bool | None = field("IsRecordingArchiveEnabled")
+    recording_disk_space: int | None = field("RecordingDiskSpace")
+    recording_path: str | None = field("RecordingPath")
+    recordings_quota: int | None = field("RecordingsQuota")
+    recording_used_space: int | None = field("RecordingUsedSpace")

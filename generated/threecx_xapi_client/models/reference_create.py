@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 if TYPE_CHECKING:
     pass
 
 
 class ReferenceCreate(Model):
-    odata_id: str | None = None
-
-    _wire_names = {
-        "@odata.id": "odata_id",
-    }
+    odata_id: str | None = field("@odata.id")

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ReferenceUpdate(Model):
-    odata_id: str | None = None
-    odata_type: str | None = None
-
-    _wire_names = {
-        "@odata.id": "odata_id",
-        "@odata.type": "odata_type",
-    }
+    odata_id: str | None = field("@odata.id")
+    odata_type: str | None = field("@odata.type")

@@ -6,14 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, parse_uuid
 from threecx_xapi._odata import parse_datetime
 
 from ..models.grant_type import GrantType
@@ -24,51 +17,27 @@ if TYPE_CHECKING:
 
 
 class RefreshToken(Model):
-    client: OAuthClient | None = None
-    client_id: UUID | None = None
-    created: datetime.datetime | None = None
-    created_by_ip: str | None = None
-    created_by_user_agent: str | None = None
-    display_name: str | None = None
-    expires: datetime.datetime | None = None
-    id: int = entity_key()
-    login_type: GrantType | None = None
-    override_console_restrictions: bool | None = None
-    reason_revoked: RevokeReason | None = None
-    revoked: datetime.datetime | None = None
-    revoked_by_ip: str | None = None
-    rotate_on_refresh: bool | None = None
-    scopes: list[str] | None = None
-    sliding_expiration: bool | None = None
-    token: str | None = None
-    used: datetime.datetime | None = None
-    used_by_ip: str | None = None
-    used_by_user_agent: str | None = None
-    username: str | None = None
-
-    _wire_names = {
-        "Client": "client",
-        "ClientId": "client_id",
-        "Created": "created",
-        "CreatedByIp": "created_by_ip",
-        "CreatedByUserAgent": "created_by_user_agent",
-        "DisplayName": "display_name",
-        "Expires": "expires",
-        "Id": "id",
-        "LoginType": "login_type",
-        "OverrideConsoleRestrictions": "override_console_restrictions",
-        "ReasonRevoked": "reason_revoked",
-        "Revoked": "revoked",
-        "RevokedByIp": "revoked_by_ip",
-        "RotateOnRefresh": "rotate_on_refresh",
-        "Scopes": "scopes",
-        "SlidingExpiration": "sliding_expiration",
-        "Token": "token",
-        "Used": "used",
-        "UsedByIp": "used_by_ip",
-        "UsedByUserAgent": "used_by_user_agent",
-        "Username": "username",
-    }
+    client: OAuthClient | None = field("Client")
+    client_id: UUID | None = field("ClientId")
+    created: datetime.datetime | None = field("Created")
+    created_by_ip: str | None = field("CreatedByIp")
+    created_by_user_agent: str | None = field("CreatedByUserAgent")
+    display_name: str | None = field("DisplayName")
+    expires: datetime.datetime | None = field("Expires")
+    id: int = field("Id", key=True)
+    login_type: GrantType | None = field("LoginType")
+    override_console_restrictions: bool | None = field("OverrideConsoleRestrictions")
+    reason_revoked: RevokeReason | None = field("ReasonRevoked")
+    revoked: datetime.datetime | None = field("Revoked")
+    revoked_by_ip: str | None = field("RevokedByIp")
+    rotate_on_refresh: bool | None = field("RotateOnRefresh")
+    scopes: list[str] | None = field("Scopes")
+    sliding_expiration: bool | None = field("SlidingExpiration")
+    token: str | None = field("Token")
+    used: datetime.datetime | None = field("Used")
+    used_by_ip: str | None = field("UsedByIp")
+    used_by_user_agent: str | None = field("UsedByUserAgent")
+    username: str | None = field("Username")
     _secret_fields = frozenset(
         {
             "token",
@@ -80,13 +49,13 @@ class RefreshToken(Model):
         from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
 
         return (
-            ("client", OAuthClient.from_dict),
-            ("client_id", parse_uuid),
-            ("created", parse_datetime),
-            ("expires", parse_datetime),
-            ("login_type", enum_of(GrantType)),
-            ("reason_revoked", enum_of(RevokeReason)),
-            ("revoked", parse_datetime),
-            ("scopes", json_array),
-            ("used", parse_datetime),
+            ("Client", OAuthClient.from_dict),
+            ("ClientId", parse_uuid),
+            ("Created", parse_datetime),
+            ("Expires", parse_datetime),
+            ("LoginType", enum_of(GrantType)),
+            ("ReasonRevoked", enum_of(RevokeReason)),
+            ("Revoked", parse_datetime),
+            ("Scopes", json_array),
+            ("Used", parse_datetime),
         )

@@ -2,26 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RegenerateOptions(Model):
-    configuration_link: bool | None = None
-    deskphone_password: bool | None = None
-    rps_key: bool | None = None
-    send_welcome_email: bool | None = None
-    sip_auth: bool | None = None
-    voicemail_pin: bool | None = None
-    webclient_password: bool | None = None
-
-    _wire_names = {
-        "ConfigurationLink": "configuration_link",
-        "DeskphonePassword": "deskphone_password",
-        "RpsKey": "rps_key",
-        "SendWelcomeEmail": "send_welcome_email",
-        "SipAuth": "sip_auth",
-        "VoicemailPIN": "voicemail_pin",
-        "WebclientPassword": "webclient_password",
-    }
+    configuration_link: bool | None = field("ConfigurationLink")
+    deskphone_password: bool | None = field("DeskphonePassword")
+    rps_key: bool | None = field("RpsKey")
+    send_welcome_email: bool | None = field("SendWelcomeEmail")
+    sip_auth: bool | None = field("SipAuth")
+    voicemail_pin: bool | None = field("VoicemailPIN")
+    webclient_password: bool | None = field("WebclientPassword")

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 if TYPE_CHECKING:
     from ..models.regenerate_options import RegenerateOptions
 
 
 class RegeneratePasswordsBody(Model):
-    ids: list[int] | None = None
-    opts: RegenerateOptions | None = None
-
-    _wire_names = {
-        "Ids": "ids",
-        "opts": "opts",
-    }
+    ids: list[int] | None = field("Ids")
+    opts: RegenerateOptions | None = field("opts")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.regenerate_options import RegenerateOptions  # noqa: PLC0415
 
         return (
-            ("ids", json_array),
+            ("Ids", json_array),
             ("opts", RegenerateOptions.from_dict),
         )

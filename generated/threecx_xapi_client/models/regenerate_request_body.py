@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.regenerate_options import RegenerateOptions
 
 
 class RegenerateRequestBody(Model):
-    opts: RegenerateOptions | None = None
-
-    _wire_names = {
-        "opts": "opts",
-    }
+    opts: RegenerateOptions | None = field("opts")
 
     @staticmethod
     def _load_parsers() -> Parsers:

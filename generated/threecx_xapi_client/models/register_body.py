@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RegisterBody(Model):
-    registration_endpoint: str | None = None
-    scope: str | None = None
-
-    _wire_names = {
-        "registrationEndpoint": "registration_endpoint",
-        "scope": "scope",
-    }
+    registration_endpoint: str | None = field("registrationEndpoint")
+    scope: str | None = field("scope")

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RegistrarFxs(Model):
-    interface_link: str | None = None
-    mac_address: str | None = None
-
-    _wire_names = {
-        "InterfaceLink": "interface_link",
-        "MacAddress": "mac_address",
-    }
+    interface_link: str | None = field("InterfaceLink")
+    mac_address: str | None = field("MacAddress")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.archive_subsystem import ArchiveSubsystem
@@ -16,23 +12,13 @@ if TYPE_CHECKING:
 
 
 class RemoteArchivingSettings(Model):
-    backups: ArchiveSubsystem | None = None
-    chats: ArchiveSubsystem | None = None
-    faxes: ArchiveSubsystem | None = None
-    id: int = entity_key()
-    location: LocationSettings | None = None
-    recordings: ArchiveSubsystem | None = None
-    voicemails: ArchiveSubsystem | None = None
-
-    _wire_names = {
-        "Backups": "backups",
-        "Chats": "chats",
-        "Faxes": "faxes",
-        "Id": "id",
-        "Location": "location",
-        "Recordings": "recordings",
-        "Voicemails": "voicemails",
-    }
+    backups: ArchiveSubsystem | None = field("Backups")
+    chats: ArchiveSubsystem | None = field("Chats")
+    faxes: ArchiveSubsystem | None = field("Faxes")
+    id: int = field("Id", key=True)
+    location: LocationSettings | None = field("Location")
+    recordings: ArchiveSubsystem | None = field("Recordings")
+    voicemails: ArchiveSubsystem | None = field("Voicemails")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -40,10 +26,10 @@ class RemoteArchivingSettings(Model):
         from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
         return (
-            ("backups", ArchiveSubsystem.from_dict),
-            ("chats", ArchiveSubsystem.from_dict),
-            ("faxes", ArchiveSubsystem.from_dict),
-            ("location", LocationSettings.from_dict),
-            ("recordings", ArchiveSubsystem.from_dict),
-            ("voicemails", ArchiveSubsystem.from_dict),
+            ("Backups", ArchiveSubsystem.from_dict),
+            ("Chats", ArchiveSubsystem.from_dict),
+            ("Faxes", ArchiveSubsystem.from_dict),
+            ("Location", LocationSettings.from_dict),
+            ("Recordings", ArchiveSubsystem.from_dict),
+            ("Voicemails", ArchiveSubsystem.from_dict),
         )

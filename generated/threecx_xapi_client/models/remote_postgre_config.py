@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
@@ -19,29 +15,16 @@ if TYPE_CHECKING:
 
 
 class RemotePostgreConfig(Model):
-    authenticate_mode: AuthenticateMode | None = None
-    ca_certificate: ConcealedDataFile | None = None
-    client_certificate: ConcealedDataFile | None = None
-    client_private_key: ConcealedDataFile | None = None
-    database: str | None = None
-    host: str | None = None
-    password: ConcealedPassword | None = None
-    port: int | None = None
-    server_trust_mode: ServerTrustMode | None = None
-    username: str | None = None
-
-    _wire_names = {
-        "AuthenticateMode": "authenticate_mode",
-        "CACertificate": "ca_certificate",
-        "ClientCertificate": "client_certificate",
-        "ClientPrivateKey": "client_private_key",
-        "Database": "database",
-        "Host": "host",
-        "Password": "password",
-        "Port": "port",
-        "ServerTrustMode": "server_trust_mode",
-        "Username": "username",
-    }
+    authenticate_mode: AuthenticateMode | None = field("AuthenticateMode")
+    ca_certificate: ConcealedDataFile | None = field("CACertificate")
+    client_certificate: ConcealedDataFile | None = field("ClientCertificate")
+    client_private_key: ConcealedDataFile | None = field("ClientPrivateKey")
+    database: str | None = field("Database")
+    host: str | None = field("Host")
+    password: ConcealedPassword | None = field("Password")
+    port: int | None = field("Port")
+    server_trust_mode: ServerTrustMode | None = field("ServerTrustMode")
+    username: str | None = field("Username")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -49,10 +32,10 @@ class RemotePostgreConfig(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("authenticate_mode", enum_of(AuthenticateMode)),
-            ("ca_certificate", ConcealedDataFile.from_dict),
-            ("client_certificate", ConcealedDataFile.from_dict),
-            ("client_private_key", ConcealedDataFile.from_dict),
-            ("password", ConcealedPassword.from_dict),
-            ("server_trust_mode", enum_of(ServerTrustMode)),
+            ("AuthenticateMode", enum_of(AuthenticateMode)),
+            ("CACertificate", ConcealedDataFile.from_dict),
+            ("ClientCertificate", ConcealedDataFile.from_dict),
+            ("ClientPrivateKey", ConcealedDataFile.from_dict),
+            ("Password", ConcealedPassword.from_dict),
+            ("ServerTrustMode", enum_of(ServerTrustMode)),
         )

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
 class RemoteSqlServerConfig(Model):
-    database: str | None = None
-    host: str | None = None
-    password: ConcealedPassword | None = None
-    port: int | None = None
-    user_id: str | None = None
-
-    _wire_names = {
-        "Database": "database",
-        "Host": "host",
-        "Password": "password",
-        "Port": "port",
-        "UserId": "user_id",
-    }
+    database: str | None = field("Database")
+    host: str | None = field("Host")
+    password: ConcealedPassword | None = field("Password")
+    port: int | None = field("Port")
+    user_id: str | None = field("UserId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-        return (("password", ConcealedPassword.from_dict),)
+        return (("Password", ConcealedPassword.from_dict),)

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ReplaceGroupLicenseKeyBody(Model):
-    group_id: str | None = None
-    license_key: str | None = None
-
-    _wire_names = {
-        "groupId": "group_id",
-        "licenseKey": "license_key",
-    }
+    group_id: str | None = field("groupId")
+    license_key: str | None = field("licenseKey")

@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ReplaceLicenseKeyBody(Model):
-    license_key: str | None = None
-
-    _wire_names = {
-        "licenseKey": "license_key",
-    }
+    license_key: str | None = field("licenseKey")

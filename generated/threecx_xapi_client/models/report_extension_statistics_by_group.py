@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class ReportExtensionStatisticsByGroup(Model):
-    display_name: str | None = None
-    dn: str | None = None
-    inbound_answered_count: int | None = None
-    inbound_answered_talking_dur: str | None = None
-    inbound_unanswered_count: int | None = None
-    outbound_answered_count: int | None = None
-    outbound_answered_talking_dur: str | None = None
-    outbound_unanswered_count: int | None = None
-    sentiment_score: int | None = None
-
-    _wire_names = {
-        "DisplayName": "display_name",
-        "Dn": "dn",
-        "InboundAnsweredCount": "inbound_answered_count",
-        "InboundAnsweredTalkingDur": "inbound_answered_talking_dur",
-        "InboundUnansweredCount": "inbound_unanswered_count",
-        "OutboundAnsweredCount": "outbound_answered_count",
-        "OutboundAnsweredTalkingDur": "outbound_answered_talking_dur",
-        "OutboundUnansweredCount": "outbound_unanswered_count",
-        "SentimentScore": "sentiment_score",
-    }
+    display_name: str | None = field("DisplayName")
+    dn: str | None = field("Dn")
+    inbound_answered_count: int | None = field("InboundAnsweredCount")
+    inbound_answered_talking_dur: str | None = field("InboundAnsweredTalkingDur")
+    inbound_unanswered_count: int | None = field("InboundUnansweredCount")
+    outbound_answered_count: int | None = field("OutboundAnsweredCount")
+    outbound_answered_talking_dur: str | None = field("OutboundAnsweredTalkingDur")
+    outbound_unanswered_count: int | None = field("OutboundUnansweredCount")
+    sentiment_score: int | None = field("SentimentScore")

@@ -2,32 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.event_log_type import EventLogType
 
 
 class ReportLogEvent(Model):
-    event_id: int | None = None
-    params: list[str] | None = None
-    source: str | None = None
-    type_: EventLogType | None = None
-
-    _wire_names = {
-        "EventId": "event_id",
-        "Params": "params",
-        "Source": "source",
-        "Type": "type_",
-    }
+    event_id: int | None = field("EventId")
+    params: list[str] | None = field("Params")
+    source: str | None = field("Source")
+    type_: EventLogType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("params", json_array),
-            ("type_", enum_of(EventLogType)),
+            ("Params", json_array),
+            ("Type", enum_of(EventLogType)),
         )

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.report_log_event import ReportLogEvent
 
 
 class ReportLogEventBody(Model):
-    request: ReportLogEvent | None = None
-
-    _wire_names = {
-        "request": "request",
-    }
+    request: ReportLogEvent | None = field("request")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RequestHelp(Model):
-    grant_period_days: int | None = None
-    issue_description: str | None = None
-    name: str | None = None
-    phone_number: str | None = None
-    reply_email: str | None = None
-
-    _wire_names = {
-        "GrantPeriodDays": "grant_period_days",
-        "IssueDescription": "issue_description",
-        "Name": "name",
-        "PhoneNumber": "phone_number",
-        "ReplyEmail": "reply_email",
-    }
+    grant_period_days: int | None = field("GrantPeriodDays")
+    issue_description: str | None = field("IssueDescription")
+    name: str | None = field("Name")
+    phone_number: str | None = field("PhoneNumber")
+    reply_email: str | None = field("ReplyEmail")

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.request_help import RequestHelp
 
 
 class RequestHelpBody(Model):
-    description: RequestHelp | None = None
-
-    _wire_names = {
-        "description": "description",
-    }
+    description: RequestHelp | None = field("description")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,30 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
 
 
 class ResetQueueStatisticsSchedule(Model):
-    day: DayOfWeek | None = None
-    frequency: ResetQueueStatisticsFrequency | None = None
-    time: str | None = None
-
-    _wire_names = {
-        "Day": "day",
-        "Frequency": "frequency",
-        "Time": "time",
-    }
+    day: DayOfWeek | None = field("Day")
+    frequency: ResetQueueStatisticsFrequency | None = field("Frequency")
+    time: str | None = field("Time")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("day", enum_of(DayOfWeek)),
-            ("frequency", enum_of(ResetQueueStatisticsFrequency)),
+            ("Day", enum_of(DayOfWeek)),
+            ("Frequency", enum_of(ResetQueueStatisticsFrequency)),
         )

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.x_service_manage_options import XServiceManageOptions
 
 
 class RestartBody(Model):
-    options: XServiceManageOptions | None = None
-
-    _wire_names = {
-        "options": "options",
-    }
+    options: XServiceManageOptions | None = field("options")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RestoreBody(Model):
-    footprint: int | None = None
-    password: str | None = None
-
-    _wire_names = {
-        "footprint": "footprint",
-        "password": "password",
-    }
+    footprint: int | None = field("footprint")
+    password: str | None = field("password")

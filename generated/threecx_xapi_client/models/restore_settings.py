@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
@@ -15,17 +12,10 @@ if TYPE_CHECKING:
 
 
 class RestoreSettings(Model):
-    encrypt_backup: bool | None = None
-    encrypt_backup_password: ConcealedPassword | None = None
-    schedule: BackupSchedule | None = None
-    schedule_enabled: bool | None = None
-
-    _wire_names = {
-        "EncryptBackup": "encrypt_backup",
-        "EncryptBackupPassword": "encrypt_backup_password",
-        "Schedule": "schedule",
-        "ScheduleEnabled": "schedule_enabled",
-    }
+    encrypt_backup: bool | None = field("EncryptBackup")
+    encrypt_backup_password: ConcealedPassword | None = field("EncryptBackupPassword")
+    schedule: BackupSchedule | None = field("Schedule")
+    schedule_enabled: bool | None = field("ScheduleEnabled")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -33,6 +23,6 @@ class RestoreSettings(Model):
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("encrypt_backup_password", ConcealedPassword.from_dict),
-            ("schedule", BackupSchedule.from_dict),
+            ("EncryptBackupPassword", ConcealedPassword.from_dict),
+            ("Schedule", BackupSchedule.from_dict),
         )

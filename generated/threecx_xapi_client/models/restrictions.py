@@ -4,43 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.entity_restrictions import EntityRestrictions
 
 
 class Restrictions(Model):
-    dects: EntityRestrictions | None = None
-    live_chats: EntityRestrictions | None = None
-    max_prompts: int | None = None
-    sbcs: EntityRestrictions | None = None
-    system: EntityRestrictions | None = None
-    trunks: EntityRestrictions | None = None
-    users: EntityRestrictions | None = None
-
-    _wire_names = {
-        "Dects": "dects",
-        "LiveChats": "live_chats",
-        "MaxPrompts": "max_prompts",
-        "Sbcs": "sbcs",
-        "System": "system",
-        "Trunks": "trunks",
-        "Users": "users",
-    }
+    dects: EntityRestrictions | None = field("Dects")
+    live_chats: EntityRestrictions | None = field("LiveChats")
+    max_prompts: int | None = field("MaxPrompts")
+    sbcs: EntityRestrictions | None = field("Sbcs")
+    system: EntityRestrictions | None = field("System")
+    trunks: EntityRestrictions | None = field("Trunks")
+    users: EntityRestrictions | None = field("Users")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
 
         return (
-            ("dects", EntityRestrictions.from_dict),
-            ("live_chats", EntityRestrictions.from_dict),
-            ("sbcs", EntityRestrictions.from_dict),
-            ("system", EntityRestrictions.from_dict),
-            ("trunks", EntityRestrictions.from_dict),
-            ("users", EntityRestrictions.from_dict),
+            ("Dects", EntityRestrictions.from_dict),
+            ("LiveChats", EntityRestrictions.from_dict),
+            ("Sbcs", EntityRestrictions.from_dict),
+            ("System", EntityRestrictions.from_dict),
+            ("Trunks", EntityRestrictions.from_dict),
+            ("Users", EntityRestrictions.from_dict),
         )

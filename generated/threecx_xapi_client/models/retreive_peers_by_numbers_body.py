@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.retreive_peers_request import RetreivePeersRequest
 
 
 class RetreivePeersByNumbersBody(Model):
-    peers_request: RetreivePeersRequest | None = None
-
-    _wire_names = {
-        "peersRequest": "peers_request",
-    }
+    peers_request: RetreivePeersRequest | None = field("peersRequest")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.retreive_peers_request import RetreivePeersRequest  # noqa: PLC0415
 
-        return (("peers_request", RetreivePeersRequest.from_dict),)
+        return (("peersRequest", RetreivePeersRequest.from_dict),)

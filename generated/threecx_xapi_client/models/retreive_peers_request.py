@@ -2,22 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class RetreivePeersRequest(Model):
-    dn_numbers: list[str] | None = None
-    is_report_peers: bool | None = None
-
-    _wire_names = {
-        "DnNumbers": "dn_numbers",
-        "IsReportPeers": "is_report_peers",
-    }
+    dn_numbers: list[str] | None = field("DnNumbers")
+    is_report_peers: bool | None = field("IsReportPeers")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("dn_numbers", json_array),)
+        return (("DnNumbers", json_array),)

@@ -2,44 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class Rights(Model):
-    allow_ivr: bool | None = None
-    allow_parking: bool | None = None
-    allow_to_change_presence: bool | None = None
-    allow_to_manage_company_book: bool | None = None
-    assign_clear_operations: bool | None = None
-    can_barge_in: bool | None = None
-    can_intercom: bool | None = None
-    can_see_group_calls: bool | None = None
-    can_see_group_members: bool | None = None
-    can_see_group_recordings: bool | None = None
-    invalid: bool | None = None
-    perform_operations: bool | None = None
-    role_name: str | None = None
-    show_my_calls: bool | None = None
-    show_my_presence: bool | None = None
-    show_my_presence_outside: bool | None = None
-
-    _wire_names = {
-        "AllowIVR": "allow_ivr",
-        "AllowParking": "allow_parking",
-        "AllowToChangePresence": "allow_to_change_presence",
-        "AllowToManageCompanyBook": "allow_to_manage_company_book",
-        "AssignClearOperations": "assign_clear_operations",
-        "CanBargeIn": "can_barge_in",
-        "CanIntercom": "can_intercom",
-        "CanSeeGroupCalls": "can_see_group_calls",
-        "CanSeeGroupMembers": "can_see_group_members",
-        "CanSeeGroupRecordings": "can_see_group_recordings",
-        "Invalid": "invalid",
-        "PerformOperations": "perform_operations",
-        "RoleName": "role_name",
-        "ShowMyCalls": "show_my_calls",
-        "ShowMyPresence": "show_my_presence",
-        "ShowMyPresenceOutside": "show_my_presence_outside",
-    }
+    allow_ivr: bool | None = field("AllowIVR")
+    allow_parking: bool | None = field("AllowParking")
+    allow_to_change_presence: bool | None = field("AllowToChangePresence")
+    allow_to_manage_company_book: bool | None = field("AllowToManageCompanyBook")
+    assign_clear_operations: bool | None = field("AssignClearOperations")
+    can_barge_in: bool | None = field("CanBargeIn")
+    can_intercom: bool | None = field("CanIntercom")
+    can_see_group_calls: bool | None = field("CanSeeGroupCalls")
+    can_see_group_members: bool | None = field("CanSeeGroupMembers")
+    can_see_group_recordings: bool | None = field("CanSeeGroupRecordings")
+    invalid: bool | None = field("Invalid")
+    perform_operations: bool | None = field("PerformOperations")
+    role_name: str | None = field("RoleName")
+    show_my_calls: bool | None = field("ShowMyCalls")
+    show_my_presence: bool | None = field("ShowMyPresence")
+    show_my_presence_outside: bool | None = field("ShowMyPresenceOutside")

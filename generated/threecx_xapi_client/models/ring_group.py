@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.authentication import Authentication
 from ..models.strategy_type import StrategyType
@@ -25,59 +19,31 @@ if TYPE_CHECKING:
 
 
 class RingGroup(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_us_enable_chat: bool | None = None
-    call_us_enable_phone: bool | None = None
-    call_us_enable_video: bool | None = None
-    call_us_requirement: Authentication | None = None
-    click_to_call_id: str | None = None
-    break_route: Route | None = None
-    forward_no_answer: Destination | None = None
-    greeting_file: str | None = None
-    holidays_route: Route | None = None
-    is_registered: bool | None = None
-    members: list[RingGroupMember] | None = None
-    multicast_address: str | None = None
-    multicast_codec: str | None = None
-    multicast_packet_time: int | None = None
-    multicast_port: int | None = None
-    name: str | None = None
-    out_of_office_route: Route | None = None
-    ring_strategy: StrategyType | None = None
-    ring_time: int | None = None
-    vm_email_list: str | None = None
-    vm_email_options: VMEmailOptionsType | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallUsEnableChat": "call_us_enable_chat",
-        "CallUsEnablePhone": "call_us_enable_phone",
-        "CallUsEnableVideo": "call_us_enable_video",
-        "CallUsRequirement": "call_us_requirement",
-        "ClickToCallId": "click_to_call_id",
-        "BreakRoute": "break_route",
-        "ForwardNoAnswer": "forward_no_answer",
-        "GreetingFile": "greeting_file",
-        "HolidaysRoute": "holidays_route",
-        "IsRegistered": "is_registered",
-        "Members": "members",
-        "MulticastAddress": "multicast_address",
-        "MulticastCodec": "multicast_codec",
-        "MulticastPacketTime": "multicast_packet_time",
-        "MulticastPort": "multicast_port",
-        "Name": "name",
-        "OutOfOfficeRoute": "out_of_office_route",
-        "RingStrategy": "ring_strategy",
-        "RingTime": "ring_time",
-        "VMEmailList": "vm_email_list",
-        "VMEmailOptions": "vm_email_options",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_us_enable_chat: bool | None = field("CallUsEnableChat")
+    call_us_enable_phone: bool | None = field("CallUsEnablePhone")
+    call_us_enable_video: bool | None = field("CallUsEnableVideo")
+    call_us_requirement: Authentication | None = field("CallUsRequirement")
+    click_to_call_id: str | None = field("ClickToCallId")
+    break_route: Route | None = field("BreakRoute")
+    forward_no_answer: Destination | None = field("ForwardNoAnswer")
+    greeting_file: str | None = field("GreetingFile")
+    holidays_route: Route | None = field("HolidaysRoute")
+    is_registered: bool | None = field("IsRegistered")
+    members: list[RingGroupMember] | None = field("Members")
+    multicast_address: str | None = field("MulticastAddress")
+    multicast_codec: str | None = field("MulticastCodec")
+    multicast_packet_time: int | None = field("MulticastPacketTime")
+    multicast_port: int | None = field("MulticastPort")
+    name: str | None = field("Name")
+    out_of_office_route: Route | None = field("OutOfOfficeRoute")
+    ring_strategy: StrategyType | None = field("RingStrategy")
+    ring_time: int | None = field("RingTime")
+    vm_email_list: str | None = field("VMEmailList")
+    vm_email_options: VMEmailOptionsType | None = field("VMEmailOptions")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -87,14 +53,14 @@ class RingGroup(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("call_us_requirement", enum_of(Authentication)),
-            ("break_route", Route.from_dict),
-            ("forward_no_answer", Destination.from_dict),
-            ("holidays_route", Route.from_dict),
-            ("members", list_of(RingGroupMember.from_dict)),
-            ("out_of_office_route", Route.from_dict),
-            ("ring_strategy", enum_of(StrategyType)),
-            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CallUsRequirement", enum_of(Authentication)),
+            ("BreakRoute", Route.from_dict),
+            ("ForwardNoAnswer", Destination.from_dict),
+            ("HolidaysRoute", Route.from_dict),
+            ("Members", list_of(RingGroupMember.from_dict)),
+            ("OutOfOfficeRoute", Route.from_dict),
+            ("RingStrategy", enum_of(StrategyType)),
+            ("VMEmailOptions", enum_of(VMEmailOptionsType)),
         )

@@ -2,30 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.user_tag import UserTag
 
 
 class RingGroupMember(Model):
-    id: int = entity_key()
-    name: str | None = None
-    number: str | None = None
-    tags: list[UserTag] | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Name": "name",
-        "Number": "number",
-        "Tags": "tags",
-    }
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    tags: list[UserTag] | None = field("Tags")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("tags", list_of(enum_of(UserTag))),)
+        return (("Tags", list_of(enum_of(UserTag))),)

@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class RingGroupStatistics(Model):
-    ring_group_answered_count: int | None = None
-    ring_group_display_name: str | None = None
-    ring_group_dn: str | None = None
-    ring_group_received_count: int | None = None
-    ring_group_sentiment_score: int | None = None
-
-    _wire_names = {
-        "RingGroupAnsweredCount": "ring_group_answered_count",
-        "RingGroupDisplayName": "ring_group_display_name",
-        "RingGroupDn": "ring_group_dn",
-        "RingGroupReceivedCount": "ring_group_received_count",
-        "RingGroupSentimentScore": "ring_group_sentiment_score",
-    }
+    ring_group_answered_count: int | None = field("RingGroupAnsweredCount")
+    ring_group_display_name: str | None = field("RingGroupDisplayName")
+    ring_group_dn: str | None = field("RingGroupDn")
+    ring_group_received_count: int | None = field("RingGroupReceivedCount")
+    ring_group_sentiment_score: int | None = field("RingGroupSentimentScore")

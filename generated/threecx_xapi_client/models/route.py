@@ -4,28 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
 class Route(Model):
-    is_prompt_enabled: bool | None = None
-    prompt: str | None = None
-    route: Destination | None = None
-
-    _wire_names = {
-        "IsPromptEnabled": "is_prompt_enabled",
-        "Prompt": "prompt",
-        "Route": "route",
-    }
+    is_prompt_enabled: bool | None = field("IsPromptEnabled")
+    prompt: str | None = field("Prompt")
+    route: Destination | None = field("Route")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.destination import Destination  # noqa: PLC0415
 
-        return (("route", Destination.from_dict),)
+        return (("Route", Destination.from_dict),)

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class S3Config(Model):
-    apply_bucket: bool | None = None
-    bucket_name: str | None = None
-    region: str | None = None
-
-    _wire_names = {
-        "ApplyBucket": "apply_bucket",
-        "BucketName": "bucket_name",
-        "Region": "region",
-    }
+    apply_bucket: bool | None = field("ApplyBucket")
+    bucket_name: str | None = field("BucketName")
+    region: str | None = field("Region")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
@@ -18,45 +14,24 @@ if TYPE_CHECKING:
 
 
 class Sbc(Model):
-    audio_port: int | None = None
-    connection: XSBCConnection | None = None
-    display_name: str | None = None
-    group: str | None = None
-    has_connection: bool | None = None
-    local_i_pv_4: str | None = None
-    log_level: SbcLogLevel | None = None
-    log_size: int | None = None
-    name: str | None = None
-    passive_server: str | None = None
-    passive_server_is_enabled: bool | None = None
-    password: str | None = None
-    phone_mac: str | None = None
-    phone_user_id: int | None = None
-    provision_link: str | None = None
-    public_ip: str | None = None
-    security: Security | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "AudioPort": "audio_port",
-        "Connection": "connection",
-        "DisplayName": "display_name",
-        "Group": "group",
-        "HasConnection": "has_connection",
-        "LocalIPv4": "local_i_pv_4",
-        "LogLevel": "log_level",
-        "LogSize": "log_size",
-        "Name": "name",
-        "PassiveServer": "passive_server",
-        "PassiveServerIsEnabled": "passive_server_is_enabled",
-        "Password": "password",
-        "PhoneMAC": "phone_mac",
-        "PhoneUserId": "phone_user_id",
-        "ProvisionLink": "provision_link",
-        "PublicIP": "public_ip",
-        "Security": "security",
-        "Version": "version",
-    }
+    audio_port: int | None = field("AudioPort")
+    connection: XSBCConnection | None = field("Connection")
+    display_name: str | None = field("DisplayName")
+    group: str | None = field("Group")
+    has_connection: bool | None = field("HasConnection")
+    local_i_pv_4: str | None = field("LocalIPv4")
+    log_level: SbcLogLevel | None = field("LogLevel")
+    log_size: int | None = field("LogSize")
+    name: str | None = field("Name")
+    passive_server: str | None = field("PassiveServer")
+    passive_server_is_enabled: bool | None = field("PassiveServerIsEnabled")
+    password: str | None = field("Password")
+    phone_mac: str | None = field("PhoneMAC")
+    phone_user_id: int | None = field("PhoneUserId")
+    provision_link: str | None = field("ProvisionLink")
+    public_ip: str | None = field("PublicIP")
+    security: Security | None = field("Security")
+    version: str | None = field("Version")
     _secret_fields = frozenset(
         {
             "password",
@@ -68,7 +43,7 @@ class Sbc(Model):
         from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
 
         return (
-            ("connection", XSBCConnection.from_dict),
-            ("log_level", enum_of(SbcLogLevel)),
-            ("security", enum_of(Security)),
+            ("Connection", XSBCConnection.from_dict),
+            ("LogLevel", enum_of(SbcLogLevel)),
+            ("Security", enum_of(Security)),
         )

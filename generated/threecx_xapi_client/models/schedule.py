@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.rule_hours_type import RuleHoursType
 
@@ -18,21 +13,15 @@ if TYPE_CHECKING:
 
 
 class Schedule(Model):
-    ignore_holidays: bool | None = None
-    periods: list[Period] | None = None
-    type_: RuleHoursType | None = None
-
-    _wire_names = {
-        "IgnoreHolidays": "ignore_holidays",
-        "Periods": "periods",
-        "Type": "type_",
-    }
+    ignore_holidays: bool | None = field("IgnoreHolidays")
+    periods: list[Period] | None = field("Periods")
+    type_: RuleHoursType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.period import Period  # noqa: PLC0415
 
         return (
-            ("periods", list_of(Period.from_dict)),
-            ("type_", enum_of(RuleHoursType)),
+            ("Periods", list_of(Period.from_dict)),
+            ("Type", enum_of(RuleHoursType)),
         )

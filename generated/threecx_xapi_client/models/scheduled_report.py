@@ -2,43 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
 
 
 class ScheduledReport(Model):
-    dn: str | None = None
-    email_addresses: str | None = None
-    filter_description: str | None = None
-    id: int = entity_key()
-    name: str | None = None
-    report_link: str | None = None
-    report_params: str | None = None
-    report_type: ScheduledReportType | None = None
-    schedule_type: ReportScheduleType | None = None
-
-    _wire_names = {
-        "DN": "dn",
-        "EmailAddresses": "email_addresses",
-        "FilterDescription": "filter_description",
-        "Id": "id",
-        "Name": "name",
-        "ReportLink": "report_link",
-        "ReportParams": "report_params",
-        "ReportType": "report_type",
-        "ScheduleType": "schedule_type",
-    }
+    dn: str | None = field("DN")
+    email_addresses: str | None = field("EmailAddresses")
+    filter_description: str | None = field("FilterDescription")
+    id: int = field("Id", key=True)
+    name: str | None = field("Name")
+    report_link: str | None = field("ReportLink")
+    report_params: str | None = field("ReportParams")
+    report_type: ScheduledReportType | None = field("ReportType")
+    schedule_type: ReportScheduleType | None = field("ScheduleType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("report_type", enum_of(ScheduledReportType)),
-            ("schedule_type", enum_of(ReportScheduleType)),
+            ("ReportType", enum_of(ScheduledReportType)),
+            ("ScheduleType", enum_of(ReportScheduleType)),
         )

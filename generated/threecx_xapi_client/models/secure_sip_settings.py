@@ -4,29 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
 class SecureSipSettings(Model):
-    certificate: ConcealedDataFile | None = None
-    private_key: ConcealedDataFile | None = None
-
-    _wire_names = {
-        "Certificate": "certificate",
-        "PrivateKey": "private_key",
-    }
+    certificate: ConcealedDataFile | None = field("Certificate")
+    private_key: ConcealedDataFile | None = field("PrivateKey")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
         return (
-            ("certificate", ConcealedDataFile.from_dict),
-            ("private_key", ConcealedDataFile.from_dict),
+            ("Certificate", ConcealedDataFile.from_dict),
+            ("PrivateKey", ConcealedDataFile.from_dict),
         )

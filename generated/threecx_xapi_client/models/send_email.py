@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -17,23 +13,16 @@ if TYPE_CHECKING:
 
 
 class SendEmail(Model):
-    date_time: datetime.datetime | None = None
-    destination: str | None = None
-    template: str | None = None
-    variables: list[EmailVariable] | None = None
-
-    _wire_names = {
-        "DateTime": "date_time",
-        "Destination": "destination",
-        "Template": "template",
-        "Variables": "variables",
-    }
+    date_time: datetime.datetime | None = field("DateTime")
+    destination: str | None = field("Destination")
+    template: str | None = field("Template")
+    variables: list[EmailVariable] | None = field("Variables")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.email_variable import EmailVariable  # noqa: PLC0415
 
         return (
-            ("date_time", parse_datetime),
-            ("variables", list_of(EmailVariable.from_dict)),
+            ("DateTime", parse_datetime),
+            ("Variables", list_of(EmailVariable.from_dict)),
         )

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.send_email import SendEmail
 
 
 class SendEmailBody(Model):
-    send_email: SendEmail | None = None
-
-    _wire_names = {
-        "sendEmail": "send_email",
-    }
+    send_email: SendEmail | None = field("sendEmail")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.send_email import SendEmail  # noqa: PLC0415
 
-        return (("send_email", SendEmail.from_dict),)
+        return (("sendEmail", SendEmail.from_dict),)

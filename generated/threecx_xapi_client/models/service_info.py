@@ -4,44 +4,27 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.service_status import ServiceStatus
 
 
 class ServiceInfo(Model):
-    display_name: str | None = None
-    handle_count: int | None = None
-    memory_used: int | None = None
-    name: str | None = None
-    restart_enabled: bool | None = None
-    sample_time: datetime.datetime | None = None
-    start_stop_enabled: bool | None = None
-    status: ServiceStatus | None = None
-    thread_count: int | None = None
-    total_processor_time: int | None = None
-
-    _wire_names = {
-        "DisplayName": "display_name",
-        "HandleCount": "handle_count",
-        "MemoryUsed": "memory_used",
-        "Name": "name",
-        "RestartEnabled": "restart_enabled",
-        "SampleTime": "sample_time",
-        "StartStopEnabled": "start_stop_enabled",
-        "Status": "status",
-        "ThreadCount": "thread_count",
-        "TotalProcessorTime": "total_processor_time",
-    }
+    display_name: str | None = field("DisplayName")
+    handle_count: int | None = field("HandleCount")
+    memory_used: int | None = field("MemoryUsed")
+    name: str | None = field("Name")
+    restart_enabled: bool | None = field("RestartEnabled")
+    sample_time: datetime.datetime | None = field("SampleTime")
+    start_stop_enabled: bool | None = field("StartStopEnabled")
+    status: ServiceStatus | None = field("Status")
+    thread_count: int | None = field("ThreadCount")
+    total_processor_time: int | None = field("TotalProcessorTime")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("sample_time", parse_datetime),
-            ("status", enum_of(ServiceStatus)),
+            ("SampleTime", parse_datetime),
+            ("Status", enum_of(ServiceStatus)),
         )

@@ -5,13 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.transcription_type import TranscriptionType
@@ -22,29 +16,16 @@ if TYPE_CHECKING:
 
 
 class ServicePrincipal(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_control_enabled: bool | None = None
-    is_system: bool | None = None
-    last_used: datetime.datetime | None = None
-    my_phone_enabled: bool | None = None
-    peers: list[Peer] | None = None
-    xapi_enabled: bool | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallControlEnabled": "call_control_enabled",
-        "IsSystem": "is_system",
-        "LastUsed": "last_used",
-        "MyPhoneEnabled": "my_phone_enabled",
-        "Peers": "peers",
-        "XAPIEnabled": "xapi_enabled",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_control_enabled: bool | None = field("CallControlEnabled")
+    is_system: bool | None = field("IsSystem")
+    last_used: datetime.datetime | None = field("LastUsed")
+    my_phone_enabled: bool | None = field("MyPhoneEnabled")
+    peers: list[Peer] | None = field("Peers")
+    xapi_enabled: bool | None = field("XAPIEnabled")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -52,8 +33,8 @@ class ServicePrincipal(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("last_used", parse_datetime),
-            ("peers", list_of(Peer.from_dict)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("LastUsed", parse_datetime),
+            ("Peers", list_of(Peer.from_dict)),
         )

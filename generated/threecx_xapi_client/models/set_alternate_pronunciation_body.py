@@ -2,14 +2,8 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SetAlternatePronunciationBody(Model):
-    alternate_pronunciation: bool | None = None
-
-    _wire_names = {
-        "alternatePronunciation": "alternate_pronunciation",
-    }
+    alternate_pronunciation: bool | None = field("alternatePronunciation")

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_failover_settings import BackupFailoverSettings
 
 
 class SetBackupFailoverSettingsBody(Model):
-    settings: BackupFailoverSettings | None = None
-
-    _wire_names = {
-        "settings": "settings",
-    }
+    settings: BackupFailoverSettings | None = field("settings")
 
     @staticmethod
     def _load_parsers() -> Parsers:

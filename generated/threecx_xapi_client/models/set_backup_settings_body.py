@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_settings import BackupSettings
 
 
 class SetBackupSettingsBody(Model):
-    settings: BackupSettings | None = None
-
-    _wire_names = {
-        "settings": "settings",
-    }
+    settings: BackupSettings | None = field("settings")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.contacts_dir_search_settings import ContactsDirSearchSettings
 
 
 class SetDirSearchSettingsBody(Model):
-    dir_search_settings: ContactsDirSearchSettings | None = None
-
-    _wire_names = {
-        "dirSearchSettings": "dir_search_settings",
-    }
+    dir_search_settings: ContactsDirSearchSettings | None = field("dirSearchSettings")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
 
-        return (("dir_search_settings", ContactsDirSearchSettings.from_dict),)
+        return (("dirSearchSettings", ContactsDirSearchSettings.from_dict),)

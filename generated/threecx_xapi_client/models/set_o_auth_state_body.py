@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.oauth_state_param import OauthStateParam
 
 
 class SetOAuthStateBody(Model):
-    state: OauthStateParam | None = None
-
-    _wire_names = {
-        "state": "state",
-    }
+    state: OauthStateParam | None = field("state")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SetRoute(Model):
-    did: str | None = None
-    display_name: str | None = None
-    trunk_id: int | None = None
-
-    _wire_names = {
-        "DID": "did",
-        "DisplayName": "display_name",
-        "TrunkId": "trunk_id",
-    }
+    did: str | None = field("DID")
+    display_name: str | None = field("DisplayName")
+    trunk_id: int | None = field("TrunkId")

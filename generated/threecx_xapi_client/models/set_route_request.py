@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.set_route import SetRoute
 
 
 class SetRouteRequest(Model):
-    id: int = entity_key()
-    routes: list[SetRoute] | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "Routes": "routes",
-    }
+    id: int = field("Id", key=True)
+    routes: list[SetRoute] | None = field("Routes")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.set_route import SetRoute  # noqa: PLC0415
 
-        return (("routes", list_of(SetRoute.from_dict)),)
+        return (("Routes", list_of(SetRoute.from_dict)),)

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.set_route_request import SetRouteRequest
 
 
 class SetRoutesBody(Model):
-    routes: SetRouteRequest | None = None
-
-    _wire_names = {
-        "routes": "routes",
-    }
+    routes: SetRouteRequest | None = field("routes")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.update_settings import UpdateSettings
 
 
 class SetUpdateSettingsBody(Model):
-    settings: UpdateSettings | None = None
-
-    _wire_names = {
-        "settings": "settings",
-    }
+    settings: UpdateSettings | None = field("settings")
 
     @staticmethod
     def _load_parsers() -> Parsers:

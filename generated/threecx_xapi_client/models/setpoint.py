@@ -2,26 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.setpoint_type import SetpointType
 
 
 class Setpoint(Model):
-    enabled: bool | None = None
-    type_: SetpointType | None = None
-    value: int | None = None
-
-    _wire_names = {
-        "Enabled": "enabled",
-        "Type": "type_",
-        "Value": "value",
-    }
+    enabled: bool | None = field("Enabled")
+    type_: SetpointType | None = field("Type")
+    value: int | None = field("Value")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", enum_of(SetpointType)),)
+        return (("Type", enum_of(SetpointType)),)

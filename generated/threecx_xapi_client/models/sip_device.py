@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.peer import Peer
@@ -16,19 +12,11 @@ if TYPE_CHECKING:
 
 
 class SipDevice(Model):
-    dn: Peer | None = None
-    id: int = entity_key()
-    phone_web_password: str | None = None
-    prov_link: str | None = None
-    registrar: PhoneRegistrar | None = None
-
-    _wire_names = {
-        "DN": "dn",
-        "Id": "id",
-        "PhoneWebPassword": "phone_web_password",
-        "ProvLink": "prov_link",
-        "Registrar": "registrar",
-    }
+    dn: Peer | None = field("DN")
+    id: int = field("Id", key=True)
+    phone_web_password: str | None = field("PhoneWebPassword")
+    prov_link: str | None = field("ProvLink")
+    registrar: PhoneRegistrar | None = field("Registrar")
     _secret_fields = frozenset(
         {
             "phone_web_password",
@@ -41,6 +29,6 @@ class SipDevice(Model):
         from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
 
         return (
-            ("dn", Peer.from_dict),
-            ("registrar", PhoneRegistrar.from_dict),
+            ("DN", Peer.from_dict),
+            ("Registrar", PhoneRegistrar.from_dict),
         )

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class StatisticSla(Model):
-    bad_sla_calls_count: int | None = None
-    dn: str | None = None
-    queue_dn_number: str | None = None
-    received_count: int | None = None
-
-    _wire_names = {
-        "BadSlaCallsCount": "bad_sla_calls_count",
-        "Dn": "dn",
-        "QueueDnNumber": "queue_dn_number",
-        "ReceivedCount": "received_count",
-    }
+    bad_sla_calls_count: int | None = field("BadSlaCallsCount")
+    dn: str | None = field("Dn")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    received_count: int | None = field("ReceivedCount")

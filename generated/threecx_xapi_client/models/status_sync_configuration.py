@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.m365_to_pbx_binding import M365ToPbxBinding
@@ -16,15 +12,9 @@ if TYPE_CHECKING:
 
 
 class StatusSyncConfiguration(Model):
-    m365_to_pbx_bindings: list[M365ToPbxBinding] | None = None
-    pbx_to_m365_bindings: list[PbxToM365Binding] | None = None
-    pbx_to_m365_busy: bool | None = None
-
-    _wire_names = {
-        "M365ToPbxBindings": "m365_to_pbx_bindings",
-        "PBXToM365Bindings": "pbx_to_m365_bindings",
-        "PBXToM365Busy": "pbx_to_m365_busy",
-    }
+    m365_to_pbx_bindings: list[M365ToPbxBinding] | None = field("M365ToPbxBindings")
+    pbx_to_m365_bindings: list[PbxToM365Binding] | None = field("PBXToM365Bindings")
+    pbx_to_m365_busy: bool | None = field("PBXToM365Busy")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -32,6 +22,6 @@ class StatusSyncConfiguration(Model):
         from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
 
         return (
-            ("m365_to_pbx_bindings", list_of(M365ToPbxBinding.from_dict)),
-            ("pbx_to_m365_bindings", list_of(PbxToM365Binding.from_dict)),
+            ("M365ToPbxBindings", list_of(M365ToPbxBinding.from_dict)),
+            ("PBXToM365Bindings", list_of(PbxToM365Binding.from_dict)),
         )

@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SyslogCategoryConfig(Model):
-    is_audit_logs_enabled: bool | None = None
-    is_event_logs_enabled: bool | None = None
-    is_system_alerts_enabled: bool | None = None
-
-    _wire_names = {
-        "IsAuditLogsEnabled": "is_audit_logs_enabled",
-        "IsEventLogsEnabled": "is_event_logs_enabled",
-        "IsSystemAlertsEnabled": "is_system_alerts_enabled",
-    }
+    is_audit_logs_enabled: bool | None = field("IsAuditLogsEnabled")
+    is_event_logs_enabled: bool | None = field("IsEventLogsEnabled")
+    is_system_alerts_enabled: bool | None = field("IsSystemAlertsEnabled")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.syslog_protocol import SyslogProtocol
 
@@ -17,26 +13,18 @@ if TYPE_CHECKING:
 
 
 class SyslogCustomRelayConfig(Model):
-    client_certificate: ConcealedDataFile | None = None
-    client_private_key: ConcealedDataFile | None = None
-    host: str | None = None
-    port: int | None = None
-    protocol: SyslogProtocol | None = None
-
-    _wire_names = {
-        "ClientCertificate": "client_certificate",
-        "ClientPrivateKey": "client_private_key",
-        "Host": "host",
-        "Port": "port",
-        "Protocol": "protocol",
-    }
+    client_certificate: ConcealedDataFile | None = field("ClientCertificate")
+    client_private_key: ConcealedDataFile | None = field("ClientPrivateKey")
+    host: str | None = field("Host")
+    port: int | None = field("Port")
+    protocol: SyslogProtocol | None = field("Protocol")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
         return (
-            ("client_certificate", ConcealedDataFile.from_dict),
-            ("client_private_key", ConcealedDataFile.from_dict),
-            ("protocol", enum_of(SyslogProtocol)),
+            ("ClientCertificate", ConcealedDataFile.from_dict),
+            ("ClientPrivateKey", ConcealedDataFile.from_dict),
+            ("Protocol", enum_of(SyslogProtocol)),
         )

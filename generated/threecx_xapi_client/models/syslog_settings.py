@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.syslog_integration_type import SyslogIntegrationType
 
@@ -18,15 +14,9 @@ if TYPE_CHECKING:
 
 
 class SyslogSettings(Model):
-    category_config: SyslogCategoryConfig | None = None
-    custom_relay_config: SyslogCustomRelayConfig | None = None
-    integration_type: SyslogIntegrationType | None = None
-
-    _wire_names = {
-        "CategoryConfig": "category_config",
-        "CustomRelayConfig": "custom_relay_config",
-        "IntegrationType": "integration_type",
-    }
+    category_config: SyslogCategoryConfig | None = field("CategoryConfig")
+    custom_relay_config: SyslogCustomRelayConfig | None = field("CustomRelayConfig")
+    integration_type: SyslogIntegrationType | None = field("IntegrationType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -34,7 +24,7 @@ class SyslogSettings(Model):
         from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
 
         return (
-            ("category_config", SyslogCategoryConfig.from_dict),
-            ("custom_relay_config", SyslogCustomRelayConfig.from_dict),
-            ("integration_type", enum_of(SyslogIntegrationType)),
+            ("CategoryConfig", SyslogCategoryConfig.from_dict),
+            ("CustomRelayConfig", SyslogCustomRelayConfig.from_dict),
+            ("IntegrationType", enum_of(SyslogIntegrationType)),
         )

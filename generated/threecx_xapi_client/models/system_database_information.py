@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SystemDatabaseInformation(Model):
-    calls_used_space: int | None = None
-    chat_files_count: int | None = None
-    chats_used_space: int | None = None
-    event_log_used_space: int | None = None
-    id: int | None = None
-
-    _wire_names = {
-        "CallsUsedSpace": "calls_used_space",
-        "ChatFilesCount": "chat_files_count",
-        "ChatsUsedSpace": "chats_used_space",
-        "EventLogUsedSpace": "event_log_used_space",
-        "Id": "id",
-    }
+    calls_used_space: int | None = field("CallsUsedSpace")
+    chat_files_count: int | None = field("ChatFilesCount")
+    chats_used_space: int | None = field("ChatsUsedSpace")
+    event_log_used_space: int | None = field("EventLogUsedSpace")
+    id: int | None = field("Id")

@@ -2,22 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class SystemDirectory(Model):
-    dirs: list[str] | None = None
-    path: str | None = None
-
-    _wire_names = {
-        "Dirs": "dirs",
-        "Path": "path",
-    }
+    dirs: list[str] | None = field("Dirs")
+    path: str | None = field("Path")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("dirs", json_array),)
+        return (("Dirs", json_array),)

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SystemExtensionStatus(Model):
-    is_registered: bool | None = None
-    name: str | None = None
-    number: str | None = None
-    type_: str | None = None
-
-    _wire_names = {
-        "IsRegistered": "is_registered",
-        "Name": "name",
-        "Number": "number",
-        "Type": "type_",
-    }
+    is_registered: bool | None = field("IsRegistered")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    type_: str | None = field("Type")

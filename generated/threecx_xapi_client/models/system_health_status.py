@@ -2,24 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class SystemHealthStatus(Model):
-    custom_templates_count: int | None = None
-    firewall: bool | None = None
-    id: int | None = None
-    phones: bool | None = None
-    trunks: bool | None = None
-    unsupported_firmwares_count: int | None = None
-
-    _wire_names = {
-        "CustomTemplatesCount": "custom_templates_count",
-        "Firewall": "firewall",
-        "Id": "id",
-        "Phones": "phones",
-        "Trunks": "trunks",
-        "UnsupportedFirmwaresCount": "unsupported_firmwares_count",
-    }
+    custom_templates_count: int | None = field("CustomTemplatesCount")
+    firewall: bool | None = field("Firewall")
+    id: int | None = field("Id")
+    phones: bool | None = field("Phones")
+    trunks: bool | None = field("Trunks")
+    unsupported_firmwares_count: int | None = field("UnsupportedFirmwaresCount")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.remote_storage_status import RemoteStorageStatus
 
@@ -18,77 +14,40 @@ if TYPE_CHECKING:
 
 
 class SystemParameters(Model):
-    ai_version: str | None = None
-    custom_1_name: str | None = None
-    custom_2_name: str | None = None
-    em_rule_creation_allowed: bool | None = None
-    enl: int | None = None
-    enl_range: ENL | None = None
-    first_external_port: int | None = None
-    fqdn: str | None = None
-    global_acprmset: str | None = None
-    global_language: str | None = None
-    http_port: int | None = None
-    https_port: int | None = None
-    ip_v6: str | None = None
-    is_3cxfqdn: bool | None = None
-    is_chat_log_enabled: bool | None = None
-    is_hosted: bool | None = None
-    is_hosted_3cx: bool | None = None
-    is_multicompany_mode: bool | None = None
-    is_remote_backup: bool | None = None
-    is_static_ip: bool | None = None
-    is_transcription_enabled: bool | None = None
-    license_: License | None = None
-    max_did_per_trunk: int | None = None
-    pbx_external_host: str | None = None
-    processor_count: int | None = None
-    remote_storage_status: RemoteStorageStatus | None = None
-    rps_enabled: bool | None = None
-    sip_port: int | None = None
-    sips_port: int | None = None
-    static_ip: str | None = None
-    stun_ip: str | None = None
-    tunnnel_port: int | None = None
-    version: str | None = None
-    webrtc_last_port: int | None = None
-
-    _wire_names = {
-        "AIVersion": "ai_version",
-        "Custom1Name": "custom_1_name",
-        "Custom2Name": "custom_2_name",
-        "EmRuleCreationAllowed": "em_rule_creation_allowed",
-        "ENL": "enl",
-        "ENLRange": "enl_range",
-        "FirstExternalPort": "first_external_port",
-        "FQDN": "fqdn",
-        "GlobalACPRMSET": "global_acprmset",
-        "GlobalLanguage": "global_language",
-        "HttpPort": "http_port",
-        "HttpsPort": "https_port",
-        "IpV6": "ip_v6",
-        "Is3CXFQDN": "is_3cxfqdn",
-        "IsChatLogEnabled": "is_chat_log_enabled",
-        "IsHosted": "is_hosted",
-        "IsHosted3CX": "is_hosted_3cx",
-        "IsMulticompanyMode": "is_multicompany_mode",
-        "IsRemoteBackup": "is_remote_backup",
-        "IsStaticIp": "is_static_ip",
-        "IsTranscriptionEnabled": "is_transcription_enabled",
-        "License": "license_",
-        "MaxDIDPerTrunk": "max_did_per_trunk",
-        "PbxExternalHost": "pbx_external_host",
-        "ProcessorCount": "processor_count",
-        "RemoteStorageStatus": "remote_storage_status",
-        "RpsEnabled": "rps_enabled",
-        "SipPort": "sip_port",
-        "SipsPort": "sips_port",
-        "StaticIp": "static_ip",
-        "StunIp": "stun_ip",
-        "TunnnelPort": "tunnnel_port",
-        "Version": "version",
-        "WebrtcLastPort": "webrtc_last_port",
-    }
+    ai_version: str | None = field("AIVersion")
+    custom_1_name: str | None = field("Custom1Name")
+    custom_2_name: str | None = field("Custom2Name")
+    em_rule_creation_allowed: bool | None = field("EmRuleCreationAllowed")
+    enl: int | None = field("ENL")
+    enl_range: ENL | None = field("ENLRange")
+    first_external_port: int | None = field("FirstExternalPort")
+    fqdn: str | None = field("FQDN")
+    global_acprmset: str | None = field("GlobalACPRMSET")
+    global_language: str | None = field("GlobalLanguage")
+    http_port: int | None = field("HttpPort")
+    https_port: int | None = field("HttpsPort")
+    ip_v6: str | None = field("IpV6")
+    is_3cxfqdn: bool | None = field("Is3CXFQDN")
+    is_chat_log_enabled: bool | None = field("IsChatLogEnabled")
+    is_hosted: bool | None = field("IsHosted")
+    is_hosted_3cx: bool | None = field("IsHosted3CX")
+    is_multicompany_mode: bool | None = field("IsMulticompanyMode")
+    is_remote_backup: bool | None = field("IsRemoteBackup")
+    is_static_ip: bool | None = field("IsStaticIp")
+    is_transcription_enabled: bool | None = field("IsTranscriptionEnabled")
+    license_: License | None = field("License")
+    max_did_per_trunk: int | None = field("MaxDIDPerTrunk")
+    pbx_external_host: str | None = field("PbxExternalHost")
+    processor_count: int | None = field("ProcessorCount")
+    remote_storage_status: RemoteStorageStatus | None = field("RemoteStorageStatus")
+    rps_enabled: bool | None = field("RpsEnabled")
+    sip_port: int | None = field("SipPort")
+    sips_port: int | None = field("SipsPort")
+    static_ip: str | None = field("StaticIp")
+    stun_ip: str | None = field("StunIp")
+    tunnnel_port: int | None = field("TunnnelPort")
+    version: str | None = field("Version")
+    webrtc_last_port: int | None = field("WebrtcLastPort")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -96,7 +55,7 @@ class SystemParameters(Model):
         from ..models.license_ import License  # noqa: PLC0415
 
         return (
-            ("enl_range", ENL.from_dict),
-            ("license_", License.from_dict),
-            ("remote_storage_status", enum_of(RemoteStorageStatus)),
+            ("ENLRange", ENL.from_dict),
+            ("License", License.from_dict),
+            ("RemoteStorageStatus", enum_of(RemoteStorageStatus)),
         )

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 from threecx_xapi._odata import parse_datetime
 
 from ..models.remote_storage_status import RemoteStorageStatus
@@ -17,113 +12,58 @@ from ..models.x_operating_system_type import XOperatingSystemType
 
 
 class SystemStatus(Model):
-    activated: bool | None = None
-    auto_update_enabled: bool | None = None
-    available_local_ips: str | None = None
-    backup_scheduled: bool | None = None
-    calls_active: int | None = None
-    chat_used_space: int | None = None
-    current_local_ip: str | None = None
-    db_maintenance_in_progress: bool | None = None
-    disk_usage: int | None = None
-    expiration_date: datetime.datetime | None = None
-    extensions_registered: int | None = None
-    extensions_total: int | None = None
-    fqdn: str | None = None
-    free_disk_space: int | None = None
-    has_not_running_services: bool | None = None
-    has_unregistered_system_extensions: bool | None = None
-    id: int = entity_key()
-    ip: str | None = None
-    ip_v4: str | None = None
-    ip_v6: str | None = None
-    is_audit_log_enabled: bool | None = None
-    is_chat_log_enabled: bool | None = None
-    is_recording_archive_enabled: bool | None = None
-    last_backup_date_time: datetime.datetime | None = None
-    last_check_for_updates: datetime.datetime | None = None
-    last_successful_update: datetime.datetime | None = None
-    license_active: bool | None = None
-    license_key: str | None = None
-    local_ip_valid: bool | None = None
-    log_used_space: int | None = None
-    maintenance_expires_at: datetime.datetime | None = None
-    max_sim_calls: int | None = None
-    max_user_extensions: int | None = None
-    os: XOperatingSystemType | None = None
-    outbound_rules: int | None = None
-    product_code: str | None = None
-    recording_quota: int | None = None
-    recording_quota_reached: bool | None = None
-    recording_stopped: bool | None = None
-    recording_used_space: int | None = None
-    remote_configuration_required: bool | None = None
-    remote_storage_enabled: bool | None = None
-    remote_storage_status: RemoteStorageStatus | None = None
-    reseller_name: str | None = None
-    support: bool | None = None
-    total_disk_space: int | None = None
-    trunks_registered: int | None = None
-    trunks_total: int | None = None
-    user_extensions: int | None = None
-    version: str | None = None
-    voicemail_quota_reached: bool | None = None
-    voicemail_stopped: bool | None = None
-
-    _wire_names = {
-        "Activated": "activated",
-        "AutoUpdateEnabled": "auto_update_enabled",
-        "AvailableLocalIps": "available_local_ips",
-        "BackupScheduled": "backup_scheduled",
-        "CallsActive": "calls_active",
-        "ChatUsedSpace": "chat_used_space",
-        "CurrentLocalIp": "current_local_ip",
-        "DBMaintenanceInProgress": "db_maintenance_in_progress",
-        "DiskUsage": "disk_usage",
-        "ExpirationDate": "expiration_date",
-        "ExtensionsRegistered": "extensions_registered",
-        "ExtensionsTotal": "extensions_total",
-        "FQDN": "fqdn",
-        "FreeDiskSpace": "free_disk_space",
-        "HasNotRunningServices": "has_not_running_services",
-        "HasUnregisteredSystemExtensions": "has_unregistered_system_extensions",
-        "Id": "id",
-        "Ip": "ip",
-        "IpV4": "ip_v4",
-        "IpV6": "ip_v6",
-        "IsAuditLogEnabled": "is_audit_log_enabled",
-        "IsChatLogEnabled": "is_chat_log_enabled",
-        "IsRecordingArchiveEnabled": "is_recording_archive_enabled",
-        "LastBackupDateTime": "last_backup_date_time",
-        "LastCheckForUpdates": "last_check_for_updates",
-        "LastSuccessfulUpdate": "last_successful_update",
-        "LicenseActive": "license_active",
-        "LicenseKey": "license_key",
-        "LocalIpValid": "local_ip_valid",
-        "LogUsedSpace": "log_used_space",
-        "MaintenanceExpiresAt": "maintenance_expires_at",
-        "MaxSimCalls": "max_sim_calls",
-        "MaxUserExtensions": "max_user_extensions",
-        "OS": "os",
-        "OutboundRules": "outbound_rules",
-        "ProductCode": "product_code",
-        "RecordingQuota": "recording_quota",
-        "RecordingQuotaReached": "recording_quota_reached",
-        "RecordingStopped": "recording_stopped",
-        "RecordingUsedSpace": "recording_used_space",
-        "RemoteConfigurationRequired": "remote_configuration_required",
-        "RemoteStorageEnabled": "remote_storage_enabled",
-        "RemoteStorageStatus": "remote_storage_status",
-        "ResellerName": "reseller_name",
-        "Support": "support",
-        "TotalDiskSpace": "total_disk_space",
-        "TrunksRegistered": "trunks_registered",
-        "TrunksTotal": "trunks_total",
-        "UserExtensions": "user_extensions",
-        "Version": "version",
-        "VoicemailQuotaReached": "voicemail_quota_reached",
-        "VoicemailStopped": "voicemail_stopped",
-    }
+    activated: bool | None = field("Activated")
+    auto_update_enabled: bool | None = field("AutoUpdateEnabled")
+    available_local_ips: str | None = field("AvailableLocalIps")
+    backup_scheduled: bool | None = field("BackupScheduled")
+    calls_active: int | None = field("CallsActive")
+    chat_used_space: int | None = field("ChatUsedSpace")
+    current_local_ip: str | None = field("CurrentLocalIp")
+    db_maintenance_in_progress: bool | None = field("DBMaintenanceInProgress")
+    disk_usage: int | None = field("DiskUsage")
+    expiration_date: datetime.datetime | None = field("ExpirationDate")
+    extensions_registered: int | None = field("ExtensionsRegistered")
+    extensions_total: int | None = field("ExtensionsTotal")
+    fqdn: str | None = field("FQDN")
+    free_disk_space: int | None = field("FreeDiskSpace")
+    has_not_running_services: bool | None = field("HasNotRunningServices")
+    has_unregistered_system_extensions: bool | None = field("HasUnregisteredSystemExtensions")
+    id: int = field("Id", key=True)
+    ip: str | None = field("Ip")
+    ip_v4: str | None = field("IpV4")
+    ip_v6: str | None = field("IpV6")
+    is_audit_log_enabled: bool | None = field("IsAuditLogEnabled")
+    is_chat_log_enabled: bool | None = field("IsChatLogEnabled")
+    is_recording_archive_enabled: bool | None = field("IsRecordingArchiveEnabled")
+    last_backup_date_time: datetime.datetime | None = field("LastBackupDateTime")
+    last_check_for_updates: datetime.datetime | None = field("LastCheckForUpdates")
+    last_successful_update: datetime.datetime | None = field("LastSuccessfulUpdate")
+    license_active: bool | None = field("LicenseActive")
+    license_key: str | None = field("LicenseKey")
+    local_ip_valid: bool | None = field("LocalIpValid")
+    log_used_space: int | None = field("LogUsedSpace")
+    maintenance_expires_at: datetime.datetime | None = field("MaintenanceExpiresAt")
+    max_sim_calls: int | None = field("MaxSimCalls")
+    max_user_extensions: int | None = field("MaxUserExtensions")
+    os: XOperatingSystemType | None = field("OS")
+    outbound_rules: int | None = field("OutboundRules")
+    product_code: str | None = field("ProductCode")
+    recording_quota: int | None = field("RecordingQuota")
+    recording_quota_reached: bool | None = field("RecordingQuotaReached")
+    recording_stopped: bool | None = field("RecordingStopped")
+    recording_used_space: int | None = field("RecordingUsedSpace")
+    remote_configuration_required: bool | None = field("RemoteConfigurationRequired")
+    remote_storage_enabled: bool | None = field("RemoteStorageEnabled")
+    remote_storage_status: RemoteStorageStatus | None = field("RemoteStorageStatus")
+    reseller_name: str | None = field("ResellerName")
+    support: bool | None = field("Support")
+    total_disk_space: int | None = field("TotalDiskSpace")
+    trunks_registered: int | None = field("TrunksRegistered")
+    trunks_total: int | None = field("TrunksTotal")
+    user_extensions: int | None = field("UserExtensions")
+    version: str | None = field("Version")
+    voicemail_quota_reached: bool | None = field("VoicemailQuotaReached")
+    voicemail_stopped: bool | None = field("VoicemailStopped")
     _secret_fields = frozenset(
         {
             "license_key",
@@ -133,11 +73,11 @@ class SystemStatus(Model):
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("expiration_date", parse_datetime),
-            ("last_backup_date_time", parse_datetime),
-            ("last_check_for_updates", parse_datetime),
-            ("last_successful_update", parse_datetime),
-            ("maintenance_expires_at", parse_datetime),
-            ("os", enum_of(XOperatingSystemType)),
-            ("remote_storage_status", enum_of(RemoteStorageStatus)),
+            ("ExpirationDate", parse_datetime),
+            ("LastBackupDateTime", parse_datetime),
+            ("LastCheckForUpdates", parse_datetime),
+            ("LastSuccessfulUpdate", parse_datetime),
+            ("MaintenanceExpiresAt", parse_datetime),
+            ("OS", enum_of(XOperatingSystemType)),
+            ("RemoteStorageStatus", enum_of(RemoteStorageStatus)),
         )

@@ -4,43 +4,26 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    one_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, one_of
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
 
 
 class SystemTelemetry(Model):
-    cpu_usage: float | str | ReferenceNumeric | None = None
-    free_disk_space: int | None = None
-    free_physical_memory: int | None = None
-    free_virtual_memory: int | None = None
-    tick_count: int | None = None
-    time: datetime.datetime | None = None
-    total_disk_space: int | None = None
-    total_physical_memory: int | None = None
-    total_virtual_memory: int | None = None
-
-    _wire_names = {
-        "CpuUsage": "cpu_usage",
-        "FreeDiskSpace": "free_disk_space",
-        "FreePhysicalMemory": "free_physical_memory",
-        "FreeVirtualMemory": "free_virtual_memory",
-        "TickCount": "tick_count",
-        "Time": "time",
-        "TotalDiskSpace": "total_disk_space",
-        "TotalPhysicalMemory": "total_physical_memory",
-        "TotalVirtualMemory": "total_virtual_memory",
-    }
+    cpu_usage: float | str | ReferenceNumeric | None = field("CpuUsage")
+    free_disk_space: int | None = field("FreeDiskSpace")
+    free_physical_memory: int | None = field("FreePhysicalMemory")
+    free_virtual_memory: int | None = field("FreeVirtualMemory")
+    tick_count: int | None = field("TickCount")
+    time: datetime.datetime | None = field("Time")
+    total_disk_space: int | None = field("TotalDiskSpace")
+    total_physical_memory: int | None = field("TotalPhysicalMemory")
+    total_virtual_memory: int | None = field("TotalVirtualMemory")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("cpu_usage", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
-            ("time", parse_datetime),
+            ("CpuUsage", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("Time", parse_datetime),
         )

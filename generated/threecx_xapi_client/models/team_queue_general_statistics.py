@@ -2,26 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class TeamQueueGeneralStatistics(Model):
-    agents_in_queue_count: int | None = None
-    answered_count: int | None = None
-    avg_talk_time: str | None = None
-    dn: str | None = None
-    queue_dn_number: str | None = None
-    received_count: int | None = None
-    total_talk_time: str | None = None
-
-    _wire_names = {
-        "AgentsInQueueCount": "agents_in_queue_count",
-        "AnsweredCount": "answered_count",
-        "AvgTalkTime": "avg_talk_time",
-        "Dn": "dn",
-        "QueueDnNumber": "queue_dn_number",
-        "ReceivedCount": "received_count",
-        "TotalTalkTime": "total_talk_time",
-    }
+    agents_in_queue_count: int | None = field("AgentsInQueueCount")
+    answered_count: int | None = field("AnsweredCount")
+    avg_talk_time: str | None = field("AvgTalkTime")
+    dn: str | None = field("Dn")
+    queue_dn_number: str | None = field("QueueDnNumber")
+    received_count: int | None = field("ReceivedCount")
+    total_talk_time: str | None = field("TotalTalkTime")

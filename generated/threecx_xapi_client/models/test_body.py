@@ -2,23 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.crm_test_mode import CrmTestMode
 
 
 class TestBody(Model):
-    mode: CrmTestMode | None = None
-    query: str | None = None
-
-    _wire_names = {
-        "mode": "mode",
-        "query": "query",
-    }
+    mode: CrmTestMode | None = field("mode")
+    query: str | None = field("query")
 
     @staticmethod
     def _load_parsers() -> Parsers:

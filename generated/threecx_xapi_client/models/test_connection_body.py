@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.syslog_settings import SyslogSettings
 
 
 class TestConnectionBody(Model):
-    config: SyslogSettings | None = None
-
-    _wire_names = {
-        "config": "config",
-    }
+    config: SyslogSettings | None = field("config")
 
     @staticmethod
     def _load_parsers() -> Parsers:

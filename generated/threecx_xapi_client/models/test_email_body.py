@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.mail_settings import MailSettings
 
 
 class TestEmailBody(Model):
-    email: str | None = None
-    settings: MailSettings | None = None
-
-    _wire_names = {
-        "email": "email",
-        "settings": "settings",
-    }
+    email: str | None = field("email")
+    settings: MailSettings | None = field("settings")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class TestOutboundCallBody(Model):
-    contact: str | None = None
-    destination: str | None = None
-
-    _wire_names = {
-        "contact": "contact",
-        "destination": "destination",
-    }
+    contact: str | None = field("contact")
+    destination: str | None = field("destination")

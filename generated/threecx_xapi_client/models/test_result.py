@@ -2,24 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class TestResult(Model):
-    error: str | None = None
-    parameters: list[str] | None = None
-    success: bool | None = None
-
-    _wire_names = {
-        "Error": "error",
-        "Parameters": "parameters",
-        "Success": "success",
-    }
+    error: str | None = field("Error")
+    parameters: list[str] | None = field("Parameters")
+    success: bool | None = field("Success")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("parameters", json_array),)
+        return (("Parameters", json_array),)

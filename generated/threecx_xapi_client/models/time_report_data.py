@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class TimeReportData(Model):
-    x_value: datetime.datetime | None = None
-    y_value_1: int | None = None
-    y_value_2: int | None = None
-
-    _wire_names = {
-        "XValue": "x_value",
-        "YValue1": "y_value_1",
-        "YValue2": "y_value_2",
-    }
+    x_value: datetime.datetime | None = field("XValue")
+    y_value_1: int | None = field("YValue1")
+    y_value_2: int | None = field("YValue2")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("x_value", parse_datetime),)
+        return (("XValue", parse_datetime),)

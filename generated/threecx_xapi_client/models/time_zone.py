@@ -2,21 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class TimeZone(Model):
-    iana_name: str | None = None
-    id: str = entity_key()
-    name: str | None = None
-    windows_name: str | None = None
-
-    _wire_names = {
-        "IanaName": "iana_name",
-        "Id": "id",
-        "Name": "name",
-        "WindowsName": "windows_name",
-    }
+    iana_name: str | None = field("IanaName")
+    id: str = field("Id", key=True)
+    name: str | None = field("Name")
+    windows_name: str | None = field("WindowsName")

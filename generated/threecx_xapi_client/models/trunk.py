@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.direction_type import DirectionType
 from ..models.transcription_type import TranscriptionType
@@ -32,103 +25,53 @@ if TYPE_CHECKING:
 
 
 class Trunk(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    auth_id: str | None = None
-    auth_password: ConcealedPassword | None = None
-    certificate: str | None = None
-    certificate_expiration_date: str | None = None
-    certificate_name: str | None = None
-    configuration_issue: str | None = None
-    did_numbers: list[str] | None = None
-    direction: DirectionType | None = None
-    disable_call_transfer: bool | None = None
-    disable_video: bool | None = None
-    diversion_header: bool | None = None
-    e164_country_code: str | None = None
-    e164_process_incoming_number: bool | None = None
-    emergency_geo_locations: list[EmergencyGeoTrunkLocation] | None = None
-    enable_inbound_calls: bool | None = None
-    enable_outbound_calls: bool | None = None
-    external_number: str | None = None
-    gateway: Gateway | None = None
-    in_cid_formatting: list[CIDFormatting] | None = None
-    ip_restriction: TypeOfIPRestriction | None = None
-    is_online: bool | None = None
-    messaging: TrunkMessaging | None = None
-    outbound_caller_id: str | None = None
-    out_cid_formatting: list[CIDFormatting] | None = None
-    public_info_groups: list[str] | None = None
-    public_i_pin_sip: str | None = None
-    publish_info: bool | None = None
-    receive_extensions: list[Peer] | None = None
-    receive_info: bool | None = None
-    remote_my_phone_uri_host: str | None = None
-    remote_pbx_preffix: str | None = None
-    routing_rules: list[InboundRule] | None = None
-    script_name: str | None = None
-    secondary_registrar: str | None = None
-    separate_auth_id: str | None = None
-    simultaneous_calls: int | None = None
-    tags: list[UserTag] | None = None
-    transport_restriction: TypeOfTransportRestriction | None = None
-    trunk_reg_times: list[Variable] | None = None
-    tunnel_enabled: bool | None = None
-    tunnel_remote_addr: str | None = None
-    tunnel_remote_port: int | None = None
-    use_separate_auth_id: bool | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "AuthID": "auth_id",
-        "AuthPassword": "auth_password",
-        "Certificate": "certificate",
-        "CertificateExpirationDate": "certificate_expiration_date",
-        "CertificateName": "certificate_name",
-        "ConfigurationIssue": "configuration_issue",
-        "DidNumbers": "did_numbers",
-        "Direction": "direction",
-        "DisableCallTransfer": "disable_call_transfer",
-        "DisableVideo": "disable_video",
-        "DiversionHeader": "diversion_header",
-        "E164CountryCode": "e164_country_code",
-        "E164ProcessIncomingNumber": "e164_process_incoming_number",
-        "EmergencyGeoLocations": "emergency_geo_locations",
-        "EnableInboundCalls": "enable_inbound_calls",
-        "EnableOutboundCalls": "enable_outbound_calls",
-        "ExternalNumber": "external_number",
-        "Gateway": "gateway",
-        "InCIDFormatting": "in_cid_formatting",
-        "IPRestriction": "ip_restriction",
-        "IsOnline": "is_online",
-        "Messaging": "messaging",
-        "OutboundCallerID": "outbound_caller_id",
-        "OutCIDFormatting": "out_cid_formatting",
-        "PublicInfoGroups": "public_info_groups",
-        "PublicIPinSIP": "public_i_pin_sip",
-        "PublishInfo": "publish_info",
-        "ReceiveExtensions": "receive_extensions",
-        "ReceiveInfo": "receive_info",
-        "RemoteMyPhoneUriHost": "remote_my_phone_uri_host",
-        "RemotePBXPreffix": "remote_pbx_preffix",
-        "RoutingRules": "routing_rules",
-        "ScriptName": "script_name",
-        "SecondaryRegistrar": "secondary_registrar",
-        "SeparateAuthId": "separate_auth_id",
-        "SimultaneousCalls": "simultaneous_calls",
-        "Tags": "tags",
-        "TransportRestriction": "transport_restriction",
-        "TrunkRegTimes": "trunk_reg_times",
-        "TunnelEnabled": "tunnel_enabled",
-        "TunnelRemoteAddr": "tunnel_remote_addr",
-        "TunnelRemotePort": "tunnel_remote_port",
-        "UseSeparateAuthId": "use_separate_auth_id",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    auth_id: str | None = field("AuthID")
+    auth_password: ConcealedPassword | None = field("AuthPassword")
+    certificate: str | None = field("Certificate")
+    certificate_expiration_date: str | None = field("CertificateExpirationDate")
+    certificate_name: str | None = field("CertificateName")
+    configuration_issue: str | None = field("ConfigurationIssue")
+    did_numbers: list[str] | None = field("DidNumbers")
+    direction: DirectionType | None = field("Direction")
+    disable_call_transfer: bool | None = field("DisableCallTransfer")
+    disable_video: bool | None = field("DisableVideo")
+    diversion_header: bool | None = field("DiversionHeader")
+    e164_country_code: str | None = field("E164CountryCode")
+    e164_process_incoming_number: bool | None = field("E164ProcessIncomingNumber")
+    emergency_geo_locations: list[EmergencyGeoTrunkLocation] | None = field("EmergencyGeoLocations")
+    enable_inbound_calls: bool | None = field("EnableInboundCalls")
+    enable_outbound_calls: bool | None = field("EnableOutboundCalls")
+    external_number: str | None = field("ExternalNumber")
+    gateway: Gateway | None = field("Gateway")
+    in_cid_formatting: list[CIDFormatting] | None = field("InCIDFormatting")
+    ip_restriction: TypeOfIPRestriction | None = field("IPRestriction")
+    is_online: bool | None = field("IsOnline")
+    messaging: TrunkMessaging | None = field("Messaging")
+    outbound_caller_id: str | None = field("OutboundCallerID")
+    out_cid_formatting: list[CIDFormatting] | None = field("OutCIDFormatting")
+    public_info_groups: list[str] | None = field("PublicInfoGroups")
+    public_i_pin_sip: str | None = field("PublicIPinSIP")
+    publish_info: bool | None = field("PublishInfo")
+    receive_extensions: list[Peer] | None = field("ReceiveExtensions")
+    receive_info: bool | None = field("ReceiveInfo")
+    remote_my_phone_uri_host: str | None = field("RemoteMyPhoneUriHost")
+    remote_pbx_preffix: str | None = field("RemotePBXPreffix")
+    routing_rules: list[InboundRule] | None = field("RoutingRules")
+    script_name: str | None = field("ScriptName")
+    secondary_registrar: str | None = field("SecondaryRegistrar")
+    separate_auth_id: str | None = field("SeparateAuthId")
+    simultaneous_calls: int | None = field("SimultaneousCalls")
+    tags: list[UserTag] | None = field("Tags")
+    transport_restriction: TypeOfTransportRestriction | None = field("TransportRestriction")
+    trunk_reg_times: list[Variable] | None = field("TrunkRegTimes")
+    tunnel_enabled: bool | None = field("TunnelEnabled")
+    tunnel_remote_addr: str | None = field("TunnelRemoteAddr")
+    tunnel_remote_port: int | None = field("TunnelRemotePort")
+    use_separate_auth_id: bool | None = field("UseSeparateAuthId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -143,21 +86,21 @@ class Trunk(Model):
         from ..models.variable import Variable  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("auth_password", ConcealedPassword.from_dict),
-            ("did_numbers", json_array),
-            ("direction", enum_of(DirectionType)),
-            ("emergency_geo_locations", list_of(EmergencyGeoTrunkLocation.from_dict)),
-            ("gateway", Gateway.from_dict),
-            ("in_cid_formatting", list_of(CIDFormatting.from_dict)),
-            ("ip_restriction", enum_of(TypeOfIPRestriction)),
-            ("messaging", TrunkMessaging.from_dict),
-            ("out_cid_formatting", list_of(CIDFormatting.from_dict)),
-            ("public_info_groups", json_array),
-            ("receive_extensions", list_of(Peer.from_dict)),
-            ("routing_rules", list_of(InboundRule.from_dict)),
-            ("tags", list_of(enum_of(UserTag))),
-            ("transport_restriction", enum_of(TypeOfTransportRestriction)),
-            ("trunk_reg_times", list_of(Variable.from_dict)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("AuthPassword", ConcealedPassword.from_dict),
+            ("DidNumbers", json_array),
+            ("Direction", enum_of(DirectionType)),
+            ("EmergencyGeoLocations", list_of(EmergencyGeoTrunkLocation.from_dict)),
+            ("Gateway", Gateway.from_dict),
+            ("InCIDFormatting", list_of(CIDFormatting.from_dict)),
+            ("IPRestriction", enum_of(TypeOfIPRestriction)),
+            ("Messaging", TrunkMessaging.from_dict),
+            ("OutCIDFormatting", list_of(CIDFormatting.from_dict)),
+            ("PublicInfoGroups", json_array),
+            ("ReceiveExtensions", list_of(Peer.from_dict)),
+            ("RoutingRules", list_of(InboundRule.from_dict)),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("TransportRestriction", enum_of(TypeOfTransportRestriction)),
+            ("TrunkRegTimes", list_of(Variable.from_dict)),
         )

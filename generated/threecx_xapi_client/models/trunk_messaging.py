@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class TrunkMessaging(Model):
-    enabled: bool | None = None
-    number_length: int | None = None
-    number_length_enabled: bool | None = None
-    provider: str | None = None
-    webhook: str | None = None
-
-    _wire_names = {
-        "Enabled": "enabled",
-        "NumberLength": "number_length",
-        "NumberLengthEnabled": "number_length_enabled",
-        "Provider": "provider",
-        "Webhook": "webhook",
-    }
+    enabled: bool | None = field("Enabled")
+    number_length: int | None = field("NumberLength")
+    number_length_enabled: bool | None = field("NumberLengthEnabled")
+    provider: str | None = field("Provider")
+    webhook: str | None = field("Webhook")

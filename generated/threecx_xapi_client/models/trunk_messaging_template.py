@@ -4,33 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.trunk_variable import TrunkVariable
 
 
 class TrunkMessagingTemplate(Model):
-    messaging_variables: list[TrunkVariable] | None = None
-    optional: bool | None = None
-    outbound: bool | None = None
-    provider: str | None = None
-    type_: str | None = None
-
-    _wire_names = {
-        "MessagingVariables": "messaging_variables",
-        "Optional": "optional",
-        "Outbound": "outbound",
-        "Provider": "provider",
-        "Type": "type_",
-    }
+    messaging_variables: list[TrunkVariable] | None = field("MessagingVariables")
+    optional: bool | None = field("Optional")
+    outbound: bool | None = field("Outbound")
+    provider: str | None = field("Provider")
+    type_: str | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
 
-        return (("messaging_variables", list_of(TrunkVariable.from_dict)),)
+        return (("MessagingVariables", list_of(TrunkVariable.from_dict)),)

@@ -2,34 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.analysis_code import AnalysisCode
 from ..models.info_level import InfoLevel
 
 
 class TrunkReport(Model):
-    code: AnalysisCode | None = None
-    level: InfoLevel | None = None
-    params: list[str] | None = None
-    template: str | None = None
-
-    _wire_names = {
-        "Code": "code",
-        "Level": "level",
-        "Params": "params",
-        "Template": "template",
-    }
+    code: AnalysisCode | None = field("Code")
+    level: InfoLevel | None = field("Level")
+    params: list[str] | None = field("Params")
+    template: str | None = field("Template")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("code", enum_of(AnalysisCode)),
-            ("level", enum_of(InfoLevel)),
-            ("params", json_array),
+            ("Code", enum_of(AnalysisCode)),
+            ("Level", enum_of(InfoLevel)),
+            ("Params", json_array),
         )

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array, list_of
 
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
@@ -21,46 +14,29 @@ if TYPE_CHECKING:
 
 
 class TrunkTemplate(Model):
-    add_allowed: bool | None = None
-    content: str | None = None
-    countries: list[str] | None = None
-    default_proxy_port: int | None = None
-    default_registrar_port: int | None = None
-    description: str | None = None
-    editors: list[TrunkEditorType] | None = None
-    id: str = entity_key()
-    is_custom: bool | None = None
-    messaging_template: TrunkMessagingTemplate | None = None
-    name: str | None = None
-    tags: list[str] | None = None
-    template_type: TemplateType | None = None
-    url: str | None = None
-
-    _wire_names = {
-        "AddAllowed": "add_allowed",
-        "Content": "content",
-        "Countries": "countries",
-        "DefaultProxyPort": "default_proxy_port",
-        "DefaultRegistrarPort": "default_registrar_port",
-        "Description": "description",
-        "Editors": "editors",
-        "Id": "id",
-        "IsCustom": "is_custom",
-        "MessagingTemplate": "messaging_template",
-        "Name": "name",
-        "Tags": "tags",
-        "TemplateType": "template_type",
-        "Url": "url",
-    }
+    add_allowed: bool | None = field("AddAllowed")
+    content: str | None = field("Content")
+    countries: list[str] | None = field("Countries")
+    default_proxy_port: int | None = field("DefaultProxyPort")
+    default_registrar_port: int | None = field("DefaultRegistrarPort")
+    description: str | None = field("Description")
+    editors: list[TrunkEditorType] | None = field("Editors")
+    id: str = field("Id", key=True)
+    is_custom: bool | None = field("IsCustom")
+    messaging_template: TrunkMessagingTemplate | None = field("MessagingTemplate")
+    name: str | None = field("Name")
+    tags: list[str] | None = field("Tags")
+    template_type: TemplateType | None = field("TemplateType")
+    url: str | None = field("Url")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
 
         return (
-            ("countries", json_array),
-            ("editors", list_of(enum_of(TrunkEditorType))),
-            ("messaging_template", TrunkMessagingTemplate.from_dict),
-            ("tags", json_array),
-            ("template_type", enum_of(TemplateType)),
+            ("Countries", json_array),
+            ("Editors", list_of(enum_of(TrunkEditorType))),
+            ("MessagingTemplate", TrunkMessagingTemplate.from_dict),
+            ("Tags", json_array),
+            ("TemplateType", enum_of(TemplateType)),
         )

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.log_entry import LogEntry
@@ -16,13 +12,8 @@ if TYPE_CHECKING:
 
 
 class TrunkTestResult(Model):
-    log: list[LogEntry] | None = None
-    reports: list[TrunkReport] | None = None
-
-    _wire_names = {
-        "Log": "log",
-        "Reports": "reports",
-    }
+    log: list[LogEntry] | None = field("Log")
+    reports: list[TrunkReport] | None = field("Reports")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -30,6 +21,6 @@ class TrunkTestResult(Model):
         from ..models.trunk_report import TrunkReport  # noqa: PLC0415
 
         return (
-            ("log", list_of(LogEntry.from_dict)),
-            ("reports", list_of(TrunkReport.from_dict)),
+            ("Log", list_of(LogEntry.from_dict)),
+            ("Reports", list_of(TrunkReport.from_dict)),
         )

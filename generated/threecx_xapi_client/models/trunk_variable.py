@@ -2,42 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.trunk_variable_type import TrunkVariableType
 
 
 class TrunkVariable(Model):
-    default_value: str | None = None
-    max_length: int | None = None
-    min_length: int | None = None
-    name: str | None = None
-    option: str | None = None
-    option_type: TrunkVariableType | None = None
-    pattern: str | None = None
-    prompt: str | None = None
-    required: bool | None = None
-    title: str | None = None
-    validation: str | None = None
-
-    _wire_names = {
-        "DefaultValue": "default_value",
-        "MaxLength": "max_length",
-        "MinLength": "min_length",
-        "Name": "name",
-        "Option": "option",
-        "OptionType": "option_type",
-        "Pattern": "pattern",
-        "Prompt": "prompt",
-        "Required": "required",
-        "Title": "title",
-        "Validation": "validation",
-    }
+    default_value: str | None = field("DefaultValue")
+    max_length: int | None = field("MaxLength")
+    min_length: int | None = field("MinLength")
+    name: str | None = field("Name")
+    option: str | None = field("Option")
+    option_type: TrunkVariableType | None = field("OptionType")
+    pattern: str | None = field("Pattern")
+    prompt: str | None = field("Prompt")
+    required: bool | None = field("Required")
+    title: str | None = field("Title")
+    validation: str | None = field("Validation")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("option_type", enum_of(TrunkVariableType)),)
+        return (("OptionType", enum_of(TrunkVariableType)),)

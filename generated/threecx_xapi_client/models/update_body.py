@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.emergency_geo_location import EmergencyGeoLocation
 
 
 class UpdateBody(Model):
-    locations: list[EmergencyGeoLocation] | None = None
-
-    _wire_names = {
-        "locations": "locations",
-    }
+    locations: list[EmergencyGeoLocation] | None = field("locations")
 
     @staticmethod
     def _load_parsers() -> Parsers:

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.call_cost_settings import CallCostSettings
 
 
 class UpdateCostBody(Model):
-    costs: list[CallCostSettings] | None = None
-
-    _wire_names = {
-        "costs": "costs",
-    }
+    costs: list[CallCostSettings] | None = field("costs")
 
     @staticmethod
     def _load_parsers() -> Parsers:

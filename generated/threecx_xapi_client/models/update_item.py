@@ -4,48 +4,28 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, parse_uuid
 
 from ..models.update_type import UpdateType
 
 
 class UpdateItem(Model):
-    category: str | None = None
-    description: str | None = None
-    description_link: str | None = None
-    guid: UUID | None = None
-    has_extra_details: bool | None = None
-    ignore: bool | None = None
-    image: str | None = None
-    local_version: str | None = None
-    name: str | None = None
-    out_of_date: bool | None = None
-    server_version: str | None = None
-    update_type: UpdateType | None = None
-
-    _wire_names = {
-        "Category": "category",
-        "Description": "description",
-        "DescriptionLink": "description_link",
-        "Guid": "guid",
-        "HasExtraDetails": "has_extra_details",
-        "Ignore": "ignore",
-        "Image": "image",
-        "LocalVersion": "local_version",
-        "Name": "name",
-        "OutOfDate": "out_of_date",
-        "ServerVersion": "server_version",
-        "UpdateType": "update_type",
-    }
+    category: str | None = field("Category")
+    description: str | None = field("Description")
+    description_link: str | None = field("DescriptionLink")
+    guid: UUID | None = field("Guid")
+    has_extra_details: bool | None = field("HasExtraDetails")
+    ignore: bool | None = field("Ignore")
+    image: str | None = field("Image")
+    local_version: str | None = field("LocalVersion")
+    name: str | None = field("Name")
+    out_of_date: bool | None = field("OutOfDate")
+    server_version: str | None = field("ServerVersion")
+    update_type: UpdateType | None = field("UpdateType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("guid", parse_uuid),
-            ("update_type", enum_of(UpdateType)),
+            ("Guid", parse_uuid),
+            ("UpdateType", enum_of(UpdateType)),
         )

@@ -6,12 +6,7 @@ import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-    parse_uuid,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of, parse_uuid
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -19,24 +14,17 @@ if TYPE_CHECKING:
 
 
 class UpdateList(Model):
-    entries: list[UpdateItem] | None = None
-    is_maintanance_expired: bool | None = None
-    key: UUID | None = None
-    last_successful_update: datetime.datetime | None = None
-
-    _wire_names = {
-        "Entries": "entries",
-        "IsMaintananceExpired": "is_maintanance_expired",
-        "Key": "key",
-        "LastSuccessfulUpdate": "last_successful_update",
-    }
+    entries: list[UpdateItem] | None = field("Entries")
+    is_maintanance_expired: bool | None = field("IsMaintananceExpired")
+    key: UUID | None = field("Key")
+    last_successful_update: datetime.datetime | None = field("LastSuccessfulUpdate")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.update_item import UpdateItem  # noqa: PLC0415
 
         return (
-            ("entries", list_of(UpdateItem.from_dict)),
-            ("key", parse_uuid),
-            ("last_successful_update", parse_datetime),
+            ("Entries", list_of(UpdateItem.from_dict)),
+            ("Key", parse_uuid),
+            ("LastSuccessfulUpdate", parse_datetime),
         )

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
 
 
 class UpdateSettings(Model):
-    auto_update_enabled: bool | None = None
-    schedule: BackupSchedule | None = None
-
-    _wire_names = {
-        "AutoUpdateEnabled": "auto_update_enabled",
-        "Schedule": "schedule",
-    }
+    auto_update_enabled: bool | None = field("AutoUpdateEnabled")
+    schedule: BackupSchedule | None = field("Schedule")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
-        return (("schedule", BackupSchedule.from_dict),)
+        return (("Schedule", BackupSchedule.from_dict),)

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.category_update import CategoryUpdate
 
 
 class UpdatesStats(Model):
-    per_page: list[CategoryUpdate] | None = None
-    tcx_update: list[CategoryUpdate] | None = None
-
-    _wire_names = {
-        "PerPage": "per_page",
-        "TcxUpdate": "tcx_update",
-    }
+    per_page: list[CategoryUpdate] | None = field("PerPage")
+    tcx_update: list[CategoryUpdate] | None = field("TcxUpdate")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.category_update import CategoryUpdate  # noqa: PLC0415
 
         return (
-            ("per_page", list_of(CategoryUpdate.from_dict)),
-            ("tcx_update", list_of(CategoryUpdate.from_dict)),
+            ("PerPage", list_of(CategoryUpdate.from_dict)),
+            ("TcxUpdate", list_of(CategoryUpdate.from_dict)),
         )

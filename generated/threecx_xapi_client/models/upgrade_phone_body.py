@@ -2,18 +2,10 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class UpgradePhoneBody(Model):
-    mac: str | None = None
-    useragent: str | None = None
-    version: str | None = None
-
-    _wire_names = {
-        "mac": "mac",
-        "useragent": "useragent",
-        "version": "version",
-    }
+    mac: str | None = field("mac")
+    useragent: str | None = field("useragent")
+    version: str | None = field("version")

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
@@ -32,169 +26,86 @@ if TYPE_CHECKING:
 
 
 class User(Model):
-    groups: list[UserGroup] | None = None
-    id: int = entity_key()
-    number: str | None = None
-    transcription_mode: TranscriptionType | None = None
-    call_us_enable_chat: bool | None = None
-    call_us_enable_phone: bool | None = None
-    call_us_enable_video: bool | None = None
-    call_us_requirement: Authentication | None = None
-    click_to_call_id: str | None = None
-    access_password: str | None = None
-    agent_settings: AgentSettings | None = None
-    ai_agent: bool | None = None
-    allow_lan_only: bool | None = None
-    allow_own_recordings: bool | None = None
-    auth_id: str | None = None
-    auth_password: str | None = None
-    blfs: str | None = None
-    block_tunnel: bool | None = None
-    break_time: Schedule | None = None
-    call_screening: bool | None = None
-    contact_image: str | None = None
-    current_profile_name: str | None = None
-    datev_enabled: bool | None = None
-    deskphone_password: str | None = None
-    display_name: str | None = None
-    email_address: str | None = None
-    emergency_additional_info: str | None = None
-    emergency_location_id: str | None = None
-    enable_2fa: bool | None = None
-    enabled: bool | None = None
-    enable_hotdesking: bool | None = None
-    first_name: str | None = None
-    forbid_recording: bool | None = None
-    forwarding_exceptions: list[ExtensionRule] | None = None
-    forwarding_profiles: list[ForwardingProfile] | None = None
-    google_calendar_enabled: bool | None = None
-    google_contacts_enabled: bool | None = None
-    google_sign_in_enabled: bool | None = None
-    greetings: list[Greeting] | None = None
-    hide_in_phonebook: bool | None = None
-    hotdesking_assignment: str | None = None
-    hours: Schedule | None = None
-    internal: bool | None = None
-    is_registered: bool | None = None
-    language: str | None = None
-    last_name: str | None = None
-    mobile: str | None = None
-    ms365_calendar_enabled: bool | None = None
-    ms365_contacts_enabled: bool | None = None
-    ms365_sign_in_enabled: bool | None = None
-    ms365_teams_enabled: bool | None = None
-    my_phone_allow_delete_recordings: bool | None = None
-    my_phone_hide_forwardings: bool | None = None
-    my_phone_push: bool | None = None
-    my_phone_show_recordings: bool | None = None
-    office_hours_props: list[OfficeHoursBits] | None = None
-    outbound_caller_id: str | None = None
-    pbx_delivers_audio: bool | None = None
-    phones: list[Phone] | None = None
-    pin_protected: bool | None = None
-    pin_protect_timeout: int | None = None
-    primary_group_id: int | None = None
-    prompt_set: str | None = None
-    queue_status: QueueStatusType | None = None
-    record_calls: bool | None = None
-    record_email_notify: bool | None = None
-    record_external_calls_only: bool | None = None
-    require_2fa: bool | None = None
-    send_email_missed_calls: bool | None = None
-    sipid: str | None = None
-    srtp_mode: SRTPModeType | None = None
-    tags: list[UserTag] | None = None
-    vm_disable_pin_auth: bool | None = None
-    vm_email_options: VMEmailOptionsType | None = None
-    vm_enabled: bool | None = None
-    vmpin: str | None = None
-    vm_play_caller_id: bool | None = None
-    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = None
-    web_meeting_approve_participants: bool | None = None
-    web_meeting_friendly_name: str | None = None
-
-    _wire_names = {
-        "Groups": "groups",
-        "Id": "id",
-        "Number": "number",
-        "TranscriptionMode": "transcription_mode",
-        "CallUsEnableChat": "call_us_enable_chat",
-        "CallUsEnablePhone": "call_us_enable_phone",
-        "CallUsEnableVideo": "call_us_enable_video",
-        "CallUsRequirement": "call_us_requirement",
-        "ClickToCallId": "click_to_call_id",
-        "AccessPassword": "access_password",
-        "AgentSettings": "agent_settings",
-        "AIAgent": "ai_agent",
-        "AllowLanOnly": "allow_lan_only",
-        "AllowOwnRecordings": "allow_own_recordings",
-        "AuthID": "auth_id",
-        "AuthPassword": "auth_password",
-        "Blfs": "blfs",
-        "BlockTunnel": "block_tunnel",
-        "BreakTime": "break_time",
-        "CallScreening": "call_screening",
-        "ContactImage": "contact_image",
-        "CurrentProfileName": "current_profile_name",
-        "DatevEnabled": "datev_enabled",
-        "DeskphonePassword": "deskphone_password",
-        "DisplayName": "display_name",
-        "EmailAddress": "email_address",
-        "EmergencyAdditionalInfo": "emergency_additional_info",
-        "EmergencyLocationId": "emergency_location_id",
-        "Enable2FA": "enable_2fa",
-        "Enabled": "enabled",
-        "EnableHotdesking": "enable_hotdesking",
-        "FirstName": "first_name",
-        "ForbidRecording": "forbid_recording",
-        "ForwardingExceptions": "forwarding_exceptions",
-        "ForwardingProfiles": "forwarding_profiles",
-        "GoogleCalendarEnabled": "google_calendar_enabled",
-        "GoogleContactsEnabled": "google_contacts_enabled",
-        "GoogleSignInEnabled": "google_sign_in_enabled",
-        "Greetings": "greetings",
-        "HideInPhonebook": "hide_in_phonebook",
-        "HotdeskingAssignment": "hotdesking_assignment",
-        "Hours": "hours",
-        "Internal": "internal",
-        "IsRegistered": "is_registered",
-        "Language": "language",
-        "LastName": "last_name",
-        "Mobile": "mobile",
-        "MS365CalendarEnabled": "ms365_calendar_enabled",
-        "MS365ContactsEnabled": "ms365_contacts_enabled",
-        "MS365SignInEnabled": "ms365_sign_in_enabled",
-        "MS365TeamsEnabled": "ms365_teams_enabled",
-        "MyPhoneAllowDeleteRecordings": "my_phone_allow_delete_recordings",
-        "MyPhoneHideForwardings": "my_phone_hide_forwardings",
-        "MyPhonePush": "my_phone_push",
-        "MyPhoneShowRecordings": "my_phone_show_recordings",
-        "OfficeHoursProps": "office_hours_props",
-        "OutboundCallerID": "outbound_caller_id",
-        "PbxDeliversAudio": "pbx_delivers_audio",
-        "Phones": "phones",
-        "PinProtected": "pin_protected",
-        "PinProtectTimeout": "pin_protect_timeout",
-        "PrimaryGroupId": "primary_group_id",
-        "PromptSet": "prompt_set",
-        "QueueStatus": "queue_status",
-        "RecordCalls": "record_calls",
-        "RecordEmailNotify": "record_email_notify",
-        "RecordExternalCallsOnly": "record_external_calls_only",
-        "Require2FA": "require_2fa",
-        "SendEmailMissedCalls": "send_email_missed_calls",
-        "SIPID": "sipid",
-        "SRTPMode": "srtp_mode",
-        "Tags": "tags",
-        "VMDisablePinAuth": "vm_disable_pin_auth",
-        "VMEmailOptions": "vm_email_options",
-        "VMEnabled": "vm_enabled",
-        "VMPIN": "vmpin",
-        "VMPlayCallerID": "vm_play_caller_id",
-        "VMPlayMsgDateTime": "vm_play_msg_date_time",
-        "WebMeetingApproveParticipants": "web_meeting_approve_participants",
-        "WebMeetingFriendlyName": "web_meeting_friendly_name",
-    }
+    groups: list[UserGroup] | None = field("Groups")
+    id: int = field("Id", key=True)
+    number: str | None = field("Number")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    call_us_enable_chat: bool | None = field("CallUsEnableChat")
+    call_us_enable_phone: bool | None = field("CallUsEnablePhone")
+    call_us_enable_video: bool | None = field("CallUsEnableVideo")
+    call_us_requirement: Authentication | None = field("CallUsRequirement")
+    click_to_call_id: str | None = field("ClickToCallId")
+    access_password: str | None = field("AccessPassword")
+    agent_settings: AgentSettings | None = field("AgentSettings")
+    ai_agent: bool | None = field("AIAgent")
+    allow_lan_only: bool | None = field("AllowLanOnly")
+    allow_own_recordings: bool | None = field("AllowOwnRecordings")
+    auth_id: str | None = field("AuthID")
+    auth_password: str | None = field("AuthPassword")
+    blfs: str | None = field("Blfs")
+    block_tunnel: bool | None = field("BlockTunnel")
+    break_time: Schedule | None = field("BreakTime")
+    call_screening: bool | None = field("CallScreening")
+    contact_image: str | None = field("ContactImage")
+    current_profile_name: str | None = field("CurrentProfileName")
+    datev_enabled: bool | None = field("DatevEnabled")
+    deskphone_password: str | None = field("DeskphonePassword")
+    display_name: str | None = field("DisplayName")
+    email_address: str | None = field("EmailAddress")
+    emergency_additional_info: str | None = field("EmergencyAdditionalInfo")
+    emergency_location_id: str | None = field("EmergencyLocationId")
+    enable_2fa: bool | None = field("Enable2FA")
+    enabled: bool | None = field("Enabled")
+    enable_hotdesking: bool | None = field("EnableHotdesking")
+    first_name: str | None = field("FirstName")
+    forbid_recording: bool | None = field("ForbidRecording")
+    forwarding_exceptions: list[ExtensionRule] | None = field("ForwardingExceptions")
+    forwarding_profiles: list[ForwardingProfile] | None = field("ForwardingProfiles")
+    google_calendar_enabled: bool | None = field("GoogleCalendarEnabled")
+    google_contacts_enabled: bool | None = field("GoogleContactsEnabled")
+    google_sign_in_enabled: bool | None = field("GoogleSignInEnabled")
+    greetings: list[Greeting] | None = field("Greetings")
+    hide_in_phonebook: bool | None = field("HideInPhonebook")
+    hotdesking_assignment: str | None = field("HotdeskingAssignment")
+    hours: Schedule | None = field("Hours")
+    internal: bool | None = field("Internal")
+    is_registered: bool | None = field("IsRegistered")
+    language: str | None = field("Language")
+    last_name: str | None = field("LastName")
+    mobile: str | None = field("Mobile")
+    ms365_calendar_enabled: bool | None = field("MS365CalendarEnabled")
+    ms365_contacts_enabled: bool | None = field("MS365ContactsEnabled")
+    ms365_sign_in_enabled: bool | None = field("MS365SignInEnabled")
+    ms365_teams_enabled: bool | None = field("MS365TeamsEnabled")
+    my_phone_allow_delete_recordings: bool | None = field("MyPhoneAllowDeleteRecordings")
+    my_phone_hide_forwardings: bool | None = field("MyPhoneHideForwardings")
+    my_phone_push: bool | None = field("MyPhonePush")
+    my_phone_show_recordings: bool | None = field("MyPhoneShowRecordings")
+    office_hours_props: list[OfficeHoursBits] | None = field("OfficeHoursProps")
+    outbound_caller_id: str | None = field("OutboundCallerID")
+    pbx_delivers_audio: bool | None = field("PbxDeliversAudio")
+    phones: list[Phone] | None = field("Phones")
+    pin_protected: bool | None = field("PinProtected")
+    pin_protect_timeout: int | None = field("PinProtectTimeout")
+    primary_group_id: int | None = field("PrimaryGroupId")
+    prompt_set: str | None = field("PromptSet")
+    queue_status: QueueStatusType | None = field("QueueStatus")
+    record_calls: bool | None = field("RecordCalls")
+    record_email_notify: bool | None = field("RecordEmailNotify")
+    record_external_calls_only: bool | None = field("RecordExternalCallsOnly")
+    require_2fa: bool | None = field("Require2FA")
+    send_email_missed_calls: bool | None = field("SendEmailMissedCalls")
+    sipid: str | None = field("SIPID")
+    srtp_mode: SRTPModeType | None = field("SRTPMode")
+    tags: list[UserTag] | None = field("Tags")
+    vm_disable_pin_auth: bool | None = field("VMDisablePinAuth")
+    vm_email_options: VMEmailOptionsType | None = field("VMEmailOptions")
+    vm_enabled: bool | None = field("VMEnabled")
+    vmpin: str | None = field("VMPIN")
+    vm_play_caller_id: bool | None = field("VMPlayCallerID")
+    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = field("VMPlayMsgDateTime")
+    web_meeting_approve_participants: bool | None = field("WebMeetingApproveParticipants")
+    web_meeting_friendly_name: str | None = field("WebMeetingFriendlyName")
     _secret_fields = frozenset(
         {
             "access_password",
@@ -215,20 +126,20 @@ class User(Model):
         from ..models.user_group import UserGroup  # noqa: PLC0415
 
         return (
-            ("groups", list_of(UserGroup.from_dict)),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("call_us_requirement", enum_of(Authentication)),
-            ("agent_settings", AgentSettings.from_dict),
-            ("break_time", Schedule.from_dict),
-            ("forwarding_exceptions", list_of(ExtensionRule.from_dict)),
-            ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
-            ("greetings", list_of(Greeting.from_dict)),
-            ("hours", Schedule.from_dict),
-            ("office_hours_props", list_of(enum_of(OfficeHoursBits))),
-            ("phones", list_of(Phone.from_dict)),
-            ("queue_status", enum_of(QueueStatusType)),
-            ("srtp_mode", enum_of(SRTPModeType)),
-            ("tags", list_of(enum_of(UserTag))),
-            ("vm_email_options", enum_of(VMEmailOptionsType)),
-            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
+            ("Groups", list_of(UserGroup.from_dict)),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("CallUsRequirement", enum_of(Authentication)),
+            ("AgentSettings", AgentSettings.from_dict),
+            ("BreakTime", Schedule.from_dict),
+            ("ForwardingExceptions", list_of(ExtensionRule.from_dict)),
+            ("ForwardingProfiles", list_of(ForwardingProfile.from_dict)),
+            ("Greetings", list_of(Greeting.from_dict)),
+            ("Hours", Schedule.from_dict),
+            ("OfficeHoursProps", list_of(enum_of(OfficeHoursBits))),
+            ("Phones", list_of(Phone.from_dict)),
+            ("QueueStatus", enum_of(QueueStatusType)),
+            ("SRTPMode", enum_of(SRTPModeType)),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("VMEmailOptions", enum_of(VMEmailOptionsType)),
+            ("VMPlayMsgDateTime", enum_of(VMPlayMsgDateTimeType)),
         )

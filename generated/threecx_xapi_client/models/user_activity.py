@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class UserActivity(Model):
-    answered_count: int | None = None
-    date_time_interval: datetime.datetime | None = None
-    unanswered_count: int | None = None
-
-    _wire_names = {
-        "AnsweredCount": "answered_count",
-        "DateTimeInterval": "date_time_interval",
-        "UnansweredCount": "unanswered_count",
-    }
+    answered_count: int | None = field("AnsweredCount")
+    date_time_interval: datetime.datetime | None = field("DateTimeInterval")
+    unanswered_count: int | None = field("UnansweredCount")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("date_time_interval", parse_datetime),)
+        return (("DateTimeInterval", parse_datetime),)

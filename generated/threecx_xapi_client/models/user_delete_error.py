@@ -2,16 +2,9 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class UserDeleteError(Model):
-    error: str | None = None
-    extension_number: str | None = None
-
-    _wire_names = {
-        "Error": "error",
-        "ExtensionNumber": "extension_number",
-    }
+    error: str | None = field("Error")
+    extension_number: str | None = field("ExtensionNumber")

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, list_of
 
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
@@ -20,40 +15,26 @@ if TYPE_CHECKING:
 
 
 class UserGroup(Model):
-    can_delete: bool | None = None
-    group_id: int | None = None
-    group_rights: Rights | None = None
-    id: int | None = None
-    member_name: str | None = None
-    name: str | None = None
-    number: str | None = None
-    rights: Rights | None = None
-    tags: list[UserTag] | None = None
-    transcription_mode: TranscriptionType | None = None
-    type_: PeerType | None = None
-
-    _wire_names = {
-        "CanDelete": "can_delete",
-        "GroupId": "group_id",
-        "GroupRights": "group_rights",
-        "Id": "id",
-        "MemberName": "member_name",
-        "Name": "name",
-        "Number": "number",
-        "Rights": "rights",
-        "Tags": "tags",
-        "TranscriptionMode": "transcription_mode",
-        "Type": "type_",
-    }
+    can_delete: bool | None = field("CanDelete")
+    group_id: int | None = field("GroupId")
+    group_rights: Rights | None = field("GroupRights")
+    id: int | None = field("Id")
+    member_name: str | None = field("MemberName")
+    name: str | None = field("Name")
+    number: str | None = field("Number")
+    rights: Rights | None = field("Rights")
+    tags: list[UserTag] | None = field("Tags")
+    transcription_mode: TranscriptionType | None = field("TranscriptionMode")
+    type_: PeerType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.rights import Rights  # noqa: PLC0415
 
         return (
-            ("group_rights", Rights.from_dict),
-            ("rights", Rights.from_dict),
-            ("tags", list_of(enum_of(UserTag))),
-            ("transcription_mode", enum_of(TranscriptionType)),
-            ("type_", enum_of(PeerType)),
+            ("GroupRights", Rights.from_dict),
+            ("Rights", Rights.from_dict),
+            ("Tags", list_of(enum_of(UserTag))),
+            ("TranscriptionMode", enum_of(TranscriptionType)),
+            ("Type", enum_of(PeerType)),
         )

@@ -2,28 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.type_of_user import TypeOfUser
 
 
 class UsersRequestOptions(Model):
-    count: int | None = None
-    next_page_token: str | None = None
-    search: str | None = None
-    type_of_user: TypeOfUser | None = None
-
-    _wire_names = {
-        "Count": "count",
-        "NextPageToken": "next_page_token",
-        "Search": "search",
-        "TypeOfUser": "type_of_user",
-    }
+    count: int | None = field("Count")
+    next_page_token: str | None = field("NextPageToken")
+    search: str | None = field("Search")
+    type_of_user: TypeOfUser | None = field("TypeOfUser")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_of_user", enum_of(TypeOfUser)),)
+        return (("TypeOfUser", enum_of(TypeOfUser)),)

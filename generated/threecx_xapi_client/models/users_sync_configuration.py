@@ -2,30 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.integration_sync_type import IntegrationSyncType
 
 
 class UsersSyncConfiguration(Model):
-    is_enabled: bool | None = None
-    selected_users: list[str] | None = None
-    sync_type: IntegrationSyncType | None = None
-
-    _wire_names = {
-        "IsEnabled": "is_enabled",
-        "SelectedUsers": "selected_users",
-        "SyncType": "sync_type",
-    }
+    is_enabled: bool | None = field("IsEnabled")
+    selected_users: list[str] | None = field("SelectedUsers")
+    sync_type: IntegrationSyncType | None = field("SyncType")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("selected_users", json_array),
-            ("sync_type", enum_of(IntegrationSyncType)),
+            ("SelectedUsers", json_array),
+            ("SyncType", enum_of(IntegrationSyncType)),
         )

@@ -2,20 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class VectorFileResult(Model):
-    error: str | None = None
-    external_file_id: str | None = None
-    file_name: str | None = None
-    status: str | None = None
-
-    _wire_names = {
-        "Error": "error",
-        "ExternalFileId": "external_file_id",
-        "FileName": "file_name",
-        "Status": "status",
-    }
+    error: str | None = field("Error")
+    external_file_id: str | None = field("ExternalFileId")
+    file_name: str | None = field("FileName")
+    status: str | None = field("Status")

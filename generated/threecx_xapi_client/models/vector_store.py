@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 if TYPE_CHECKING:
@@ -16,33 +13,21 @@ if TYPE_CHECKING:
 
 
 class VectorStore(Model):
-    bytes_: int | None = None
-    created_at: datetime.datetime | None = None
-    description: str | None = None
-    expiration: VectorStoreExpiration | None = None
-    files_completed: int | None = None
-    files_total: int | None = None
-    id: str | None = None
-    name: str | None = None
-    status: str | None = None
-
-    _wire_names = {
-        "Bytes": "bytes_",
-        "CreatedAt": "created_at",
-        "Description": "description",
-        "Expiration": "expiration",
-        "FilesCompleted": "files_completed",
-        "FilesTotal": "files_total",
-        "Id": "id",
-        "Name": "name",
-        "Status": "status",
-    }
+    bytes_: int | None = field("Bytes")
+    created_at: datetime.datetime | None = field("CreatedAt")
+    description: str | None = field("Description")
+    expiration: VectorStoreExpiration | None = field("Expiration")
+    files_completed: int | None = field("FilesCompleted")
+    files_total: int | None = field("FilesTotal")
+    id: str | None = field("Id")
+    name: str | None = field("Name")
+    status: str | None = field("Status")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
 
         return (
-            ("created_at", parse_datetime),
-            ("expiration", VectorStoreExpiration.from_dict),
+            ("CreatedAt", parse_datetime),
+            ("Expiration", VectorStoreExpiration.from_dict),
         )

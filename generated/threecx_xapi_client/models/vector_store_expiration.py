@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class VectorStoreExpiration(Model):
-    anchor: str | None = None
-    days: int | None = None
-    expires_at: datetime.datetime | None = None
-    last_active_at: datetime.datetime | None = None
-
-    _wire_names = {
-        "Anchor": "anchor",
-        "Days": "days",
-        "ExpiresAt": "expires_at",
-        "LastActiveAt": "last_active_at",
-    }
+    anchor: str | None = field("Anchor")
+    days: int | None = field("Days")
+    expires_at: datetime.datetime | None = field("ExpiresAt")
+    last_active_at: datetime.datetime | None = field("LastActiveAt")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("expires_at", parse_datetime),
-            ("last_active_at", parse_datetime),
+            ("ExpiresAt", parse_datetime),
+            ("LastActiveAt", parse_datetime),
         )

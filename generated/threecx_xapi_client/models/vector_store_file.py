@@ -4,30 +4,18 @@ from __future__ import annotations
 
 import datetime
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-)
+from threecx_xapi._models import Model, Parsers, field
 from threecx_xapi._odata import parse_datetime
 
 
 class VectorStoreFile(Model):
-    created_at: datetime.datetime | None = None
-    id: str | None = None
-    name: str | None = None
-    size: int | None = None
-    status: str | None = None
-    vector_store_id: str | None = None
-
-    _wire_names = {
-        "CreatedAt": "created_at",
-        "Id": "id",
-        "Name": "name",
-        "Size": "size",
-        "Status": "status",
-        "VectorStoreId": "vector_store_id",
-    }
+    created_at: datetime.datetime | None = field("CreatedAt")
+    id: str | None = field("Id")
+    name: str | None = field("Name")
+    size: int | None = field("Size")
+    status: str | None = field("Status")
+    vector_store_id: str | None = field("VectorStoreId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("created_at", parse_datetime),)
+        return (("CreatedAt", parse_datetime),)

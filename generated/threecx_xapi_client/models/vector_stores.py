@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    list_of,
-)
+from threecx_xapi._models import Model, Parsers, field, list_of
 
 if TYPE_CHECKING:
     from ..models.vector_store import VectorStore
 
 
 class VectorStores(Model):
-    first_id: str | None = None
-    has_more: bool | None = None
-    items: list[VectorStore] | None = None
-    last_id: str | None = None
-
-    _wire_names = {
-        "FirstId": "first_id",
-        "HasMore": "has_more",
-        "Items": "items",
-        "LastId": "last_id",
-    }
+    first_id: str | None = field("FirstId")
+    has_more: bool | None = field("HasMore")
+    items: list[VectorStore] | None = field("Items")
+    last_id: str | None = field("LastId")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.vector_store import VectorStore  # noqa: PLC0415
 
-        return (("items", list_of(VectorStore.from_dict)),)
+        return (("Items", list_of(VectorStore.from_dict)),)

@@ -2,22 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.update_type import UpdateType
 
 
 class VersionUpdateType(Model):
-    type_: UpdateType | None = None
-
-    _wire_names = {
-        "Type": "type_",
-    }
+    type_: UpdateType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("type_", enum_of(UpdateType)),)
+        return (("Type", enum_of(UpdateType)),)

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field
 
 from ..models.transcribe_engine import TranscribeEngine
 
@@ -18,56 +13,33 @@ if TYPE_CHECKING:
 
 
 class VoicemailSettings(Model):
-    analyze_model_grok: str | None = None
-    analyze_model_open_ai: str | None = None
-    auto_delete_days: int | None = None
-    auto_delete_enabled: bool | None = None
-    call_recording_stereo: bool | None = None
-    extension: str | None = None
-    id: int = entity_key()
-    min_duration: int | None = None
-    operator_enabled: bool | None = None
-    quota: int | None = None
-    remote_storage_enabled: bool | None = None
-    send_email_quota_enabled: bool | None = None
-    send_email_quota_percentage: int | None = None
-    transcribe_engine: TranscribeEngine | None = None
-    transcribe_key_grok: ConcealedPassword | None = None
-    transcribe_language: str | None = None
-    transcribe_model_open_ai: str | None = None
-    transcribe_region: str | None = None
-    transcribe_secret_key: ConcealedPassword | None = None
-    used_space: int | None = None
-
-    _wire_names = {
-        "AnalyzeModelGrok": "analyze_model_grok",
-        "AnalyzeModelOpenAI": "analyze_model_open_ai",
-        "AutoDeleteDays": "auto_delete_days",
-        "AutoDeleteEnabled": "auto_delete_enabled",
-        "CallRecordingStereo": "call_recording_stereo",
-        "Extension": "extension",
-        "Id": "id",
-        "MinDuration": "min_duration",
-        "OperatorEnabled": "operator_enabled",
-        "Quota": "quota",
-        "RemoteStorageEnabled": "remote_storage_enabled",
-        "SendEmailQuotaEnabled": "send_email_quota_enabled",
-        "SendEmailQuotaPercentage": "send_email_quota_percentage",
-        "TranscribeEngine": "transcribe_engine",
-        "TranscribeKeyGrok": "transcribe_key_grok",
-        "TranscribeLanguage": "transcribe_language",
-        "TranscribeModelOpenAI": "transcribe_model_open_ai",
-        "TranscribeRegion": "transcribe_region",
-        "TranscribeSecretKey": "transcribe_secret_key",
-        "UsedSpace": "used_space",
-    }
+    analyze_model_grok: str | None = field("AnalyzeModelGrok")
+    analyze_model_open_ai: str | None = field("AnalyzeModelOpenAI")
+    auto_delete_days: int | None = field("AutoDeleteDays")
+    auto_delete_enabled: bool | None = field("AutoDeleteEnabled")
+    call_recording_stereo: bool | None = field("CallRecordingStereo")
+    extension: str | None = field("Extension")
+    id: int = field("Id", key=True)
+    min_duration: int | None = field("MinDuration")
+    operator_enabled: bool | None = field("OperatorEnabled")
+    quota: int | None = field("Quota")
+    remote_storage_enabled: bool | None = field("RemoteStorageEnabled")
+    send_email_quota_enabled: bool | None = field("SendEmailQuotaEnabled")
+    send_email_quota_percentage: int | None = field("SendEmailQuotaPercentage")
+    transcribe_engine: TranscribeEngine | None = field("TranscribeEngine")
+    transcribe_key_grok: ConcealedPassword | None = field("TranscribeKeyGrok")
+    transcribe_language: str | None = field("TranscribeLanguage")
+    transcribe_model_open_ai: str | None = field("TranscribeModelOpenAI")
+    transcribe_region: str | None = field("TranscribeRegion")
+    transcribe_secret_key: ConcealedPassword | None = field("TranscribeSecretKey")
+    used_space: int | None = field("UsedSpace")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
         return (
-            ("transcribe_engine", enum_of(TranscribeEngine)),
-            ("transcribe_key_grok", ConcealedPassword.from_dict),
-            ("transcribe_secret_key", ConcealedPassword.from_dict),
+            ("TranscribeEngine", enum_of(TranscribeEngine)),
+            ("TranscribeKeyGrok", ConcealedPassword.from_dict),
+            ("TranscribeSecretKey", ConcealedPassword.from_dict),
         )

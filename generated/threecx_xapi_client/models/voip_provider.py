@@ -2,33 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    entity_key,
-    enum_of,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, enum_of, field, json_array
 
 from ..models.template_type import TemplateType
 
 
 class VoipProvider(Model):
-    countries: list[str] | None = None
-    id: str = entity_key()
-    name: str | None = None
-    type_: TemplateType | None = None
-
-    _wire_names = {
-        "Countries": "countries",
-        "Id": "id",
-        "Name": "name",
-        "Type": "type_",
-    }
+    countries: list[str] | None = field("Countries")
+    id: str = field("Id", key=True)
+    name: str | None = field("Name")
+    type_: TemplateType | None = field("Type")
 
     @staticmethod
     def _load_parsers() -> Parsers:
         return (
-            ("countries", json_array),
-            ("type_", enum_of(TemplateType)),
+            ("Countries", json_array),
+            ("Type", enum_of(TemplateType)),
         )

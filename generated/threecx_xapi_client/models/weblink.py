@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 if TYPE_CHECKING:
     from ..models.general_live_chat_settings import GeneralLiveChatSettings
@@ -20,43 +16,23 @@ if TYPE_CHECKING:
 
 
 class Weblink(Model):
-    advanced: LiveChatAdvancedSettings | None = None
-    calls_enabled: bool | None = None
-    chat_box: LiveChatBox | None = None
-    chat_enabled: bool | None = None
-    default_record: bool | None = None
-    dn: Peer | None = None
-    enable_re_captcha: bool | None = None
-    general: GeneralLiveChatSettings | None = None
-    group: str | None = None
-    hidden: bool | None = None
-    id: int | None = None
-    link: str | None = None
-    meeting_enabled: bool | None = None
-    name: str | None = None
-    styling: LiveChatStyling | None = None
-    translations: WebsiteLinksTranslations | None = None
-    website: list[str] | None = None
-
-    _wire_names = {
-        "Advanced": "advanced",
-        "CallsEnabled": "calls_enabled",
-        "ChatBox": "chat_box",
-        "ChatEnabled": "chat_enabled",
-        "DefaultRecord": "default_record",
-        "DN": "dn",
-        "EnableReCaptcha": "enable_re_captcha",
-        "General": "general",
-        "Group": "group",
-        "Hidden": "hidden",
-        "Id": "id",
-        "Link": "link",
-        "MeetingEnabled": "meeting_enabled",
-        "Name": "name",
-        "Styling": "styling",
-        "Translations": "translations",
-        "Website": "website",
-    }
+    advanced: LiveChatAdvancedSettings | None = field("Advanced")
+    calls_enabled: bool | None = field("CallsEnabled")
+    chat_box: LiveChatBox | None = field("ChatBox")
+    chat_enabled: bool | None = field("ChatEnabled")
+    default_record: bool | None = field("DefaultRecord")
+    dn: Peer | None = field("DN")
+    enable_re_captcha: bool | None = field("EnableReCaptcha")
+    general: GeneralLiveChatSettings | None = field("General")
+    group: str | None = field("Group")
+    hidden: bool | None = field("Hidden")
+    id: int | None = field("Id")
+    link: str | None = field("Link")
+    meeting_enabled: bool | None = field("MeetingEnabled")
+    name: str | None = field("Name")
+    styling: LiveChatStyling | None = field("Styling")
+    translations: WebsiteLinksTranslations | None = field("Translations")
+    website: list[str] | None = field("Website")
 
     @staticmethod
     def _load_parsers() -> Parsers:
@@ -68,11 +44,11 @@ class Weblink(Model):
         from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
 
         return (
-            ("advanced", LiveChatAdvancedSettings.from_dict),
-            ("chat_box", LiveChatBox.from_dict),
-            ("dn", Peer.from_dict),
-            ("general", GeneralLiveChatSettings.from_dict),
-            ("styling", LiveChatStyling.from_dict),
-            ("translations", WebsiteLinksTranslations.from_dict),
-            ("website", json_array),
+            ("Advanced", LiveChatAdvancedSettings.from_dict),
+            ("ChatBox", LiveChatBox.from_dict),
+            ("DN", Peer.from_dict),
+            ("General", GeneralLiveChatSettings.from_dict),
+            ("Styling", LiveChatStyling.from_dict),
+            ("Translations", WebsiteLinksTranslations.from_dict),
+            ("Website", json_array),
         )

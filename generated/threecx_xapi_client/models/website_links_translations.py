@@ -2,44 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class WebsiteLinksTranslations(Model):
-    authentication_message: str | None = None
-    ending_message: str | None = None
-    first_response_message: str | None = None
-    gdpr_message: str | None = None
-    greeting_message: str | None = None
-    greeting_offline_message: str | None = None
-    invite_message: str | None = None
-    offline_email_message: str | None = None
-    offline_finish_message: str | None = None
-    offline_form_invalid_email: str | None = None
-    offline_form_invalid_name: str | None = None
-    offline_form_maximum_characters_reached: str | None = None
-    offline_name_message: str | None = None
-    start_chat_button_text: str | None = None
-    unavailable_message: str | None = None
-    window_title: str | None = None
-
-    _wire_names = {
-        "AuthenticationMessage": "authentication_message",
-        "EndingMessage": "ending_message",
-        "FirstResponseMessage": "first_response_message",
-        "GdprMessage": "gdpr_message",
-        "GreetingMessage": "greeting_message",
-        "GreetingOfflineMessage": "greeting_offline_message",
-        "InviteMessage": "invite_message",
-        "OfflineEmailMessage": "offline_email_message",
-        "OfflineFinishMessage": "offline_finish_message",
-        "OfflineFormInvalidEmail": "offline_form_invalid_email",
-        "OfflineFormInvalidName": "offline_form_invalid_name",
-        "OfflineFormMaximumCharactersReached": "offline_form_maximum_characters_reached",
-        "OfflineNameMessage": "offline_name_message",
-        "StartChatButtonText": "start_chat_button_text",
-        "UnavailableMessage": "unavailable_message",
-        "WindowTitle": "window_title",
-    }
+    authentication_message: str | None = field("AuthenticationMessage")
+    ending_message: str | None = field("EndingMessage")
+    first_response_message: str | None = field("FirstResponseMessage")
+    gdpr_message: str | None = field("GdprMessage")
+    greeting_message: str | None = field("GreetingMessage")
+    greeting_offline_message: str | None = field("GreetingOfflineMessage")
+    invite_message: str | None = field("InviteMessage")
+    offline_email_message: str | None = field("OfflineEmailMessage")
+    offline_finish_message: str | None = field("OfflineFinishMessage")
+    offline_form_invalid_email: str | None = field("OfflineFormInvalidEmail")
+    offline_form_invalid_name: str | None = field("OfflineFormInvalidName")
+    offline_form_maximum_characters_reached: str | None = field("OfflineFormMaximumCharactersReached")
+    offline_name_message: str | None = field("OfflineNameMessage")
+    start_chat_button_text: str | None = field("StartChatButtonText")
+    unavailable_message: str | None = field("UnavailableMessage")
+    window_title: str | None = field("WindowTitle")

@@ -2,22 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class XLicenseParams(Model):
-    company_name: str | None = None
-    contact_name: str | None = None
-    country: str | None = None
-    email: str | None = None
-    phone: str | None = None
-
-    _wire_names = {
-        "CompanyName": "company_name",
-        "ContactName": "contact_name",
-        "Country": "country",
-        "Email": "email",
-        "Phone": "phone",
-    }
+    company_name: str | None = field("CompanyName")
+    contact_name: str | None = field("ContactName")
+    country: str | None = field("Country")
+    email: str | None = field("Email")
+    phone: str | None = field("Phone")

@@ -2,20 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class XOutboundRulePurge(Model):
-    ids: list[int] | None = None
-
-    _wire_names = {
-        "Ids": "ids",
-    }
+    ids: list[int] | None = field("Ids")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("ids", json_array),)
+        return (("Ids", json_array),)

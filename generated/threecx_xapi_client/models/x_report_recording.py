@@ -2,21 +2,11 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    entity_key,
-)
+from threecx_xapi._models import Model, field
 
 
 class XReportRecording(Model):
-    id: int = entity_key()
-    sentiment_score: int | None = None
-    summary: str | None = None
-    transcription: str | None = None
-
-    _wire_names = {
-        "Id": "id",
-        "SentimentScore": "sentiment_score",
-        "Summary": "summary",
-        "Transcription": "transcription",
-    }
+    id: int = field("Id", key=True)
+    sentiment_score: int | None = field("SentimentScore")
+    summary: str | None = field("Summary")
+    transcription: str | None = field("Transcription")

@@ -2,20 +2,12 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-    Parsers,
-    json_array,
-)
+from threecx_xapi._models import Model, Parsers, field, json_array
 
 
 class XServiceManageOptions(Model):
-    service_names: list[str] | None = None
-
-    _wire_names = {
-        "ServiceNames": "service_names",
-    }
+    service_names: list[str] | None = field("ServiceNames")
 
     @staticmethod
     def _load_parsers() -> Parsers:
-        return (("service_names", json_array),)
+        return (("ServiceNames", json_array),)

@@ -2,30 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from threecx_xapi._models import (
-    Model,
-)
+from threecx_xapi._models import Model, field
 
 
 class XSBCConnection(Model):
-    calls: int | None = None
-    cpu: str | None = None
-    disk: str | None = None
-    elapsed_time: str | None = None
-    latency: int | None = None
-    memory: str | None = None
-    registered_phones: int | None = None
-    udp_active: bool | None = None
-    up: bool | None = None
-
-    _wire_names = {
-        "Calls": "calls",
-        "Cpu": "cpu",
-        "Disk": "disk",
-        "ElapsedTime": "elapsed_time",
-        "Latency": "latency",
-        "Memory": "memory",
-        "RegisteredPhones": "registered_phones",
-        "UdpActive": "udp_active",
-        "Up": "up",
-    }
+    calls: int | None = field("Calls")
+    cpu: str | None = field("Cpu")
+    disk: str | None = field("Disk")
+    elapsed_time: str | None = field("ElapsedTime")
+    latency: int | None = field("Latency")
+    memory: str | None = field("Memory")
+    registered_phones: int | None = field("RegisteredPhones")
+    udp_active: bool | None = field("UdpActive")
+    up: bool | None = field("Up")
