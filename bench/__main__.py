@@ -1,4 +1,5 @@
-"""``python -m bench`` (``make bench``): generation, no-op, import, call and parsing benchmarks, as ratios.
+"""``python -m bench`` (``make bench``): generation, no-op, import, command-line start-up, call and parsing
+benchmarks, as ratios.
 
 Every baseline is measured in the same run as what it is compared with, on the same machine and load,
 because absolute timings on a shared 2-core box mean little while their ratios hold. Nothing is written
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cli_startup import measure_cli_startup
 from .facade import facade_import_goal, measure_calls, measure_facade_import
 from .generation import DEFAULT_DOCUMENT, BenchError, measure_generation
 from .imports import measure_imports
@@ -17,9 +19,9 @@ from .noop import measure_noop
 from .parsing import measure_parsing
 from .report import Section, render
 
-BENCHMARKS = ("generation", "noop", "import", "import-facade", "call", "parse")
+BENCHMARKS = ("generation", "noop", "import", "import-facade", "call", "parse", "cli")
 # The cheap ones first, so the heavy generation does not heat what they time.
-ORDER = ("noop", "import", "import-facade", "call", "parse", "generation")
+ORDER = ("noop", "import", "import-facade", "cli", "call", "parse", "generation")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +40,8 @@ def _run(name: str, document: Path, quick: bool) -> Section:
         return measure_imports(runs=5 if quick else 15)
     if name == "import-facade":
         return measure_facade_import(runs=5 if quick else 15)
+    if name == "cli":
+        return measure_cli_startup(runs=5 if quick else 15)
     if name == "call":
         return measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20)
     if name == "parse":

@@ -170,8 +170,9 @@ def _union(*annotations: str) -> str:
                 start = index + 1
                 if member and member not in members:
                     members.append(member)
-    tail = [m for m in ("None", "NotGiven") if m in members]
-    return " | ".join([m for m in members if m not in tail] + tail)
+    tail: list[str] = [m for m in ("None", "NotGiven") if m in members]
+    head = [m for m in members if m not in tail]
+    return " | ".join(head + tail)
 
 
 def _describe(param: dict[str, Any]) -> str:

@@ -2,12 +2,14 @@
 
 ``generate`` builds the package in a temporary folder beside the output and swaps it in only when every
 stage succeeded, so a failed run never leaves a half-written ``generated/``. A run whose inputs (document,
-generator, templates, tool versions) and output are unchanged since the lock was written is a no-op.
+generator, templates, tool versions) and output are unchanged since the last run into that folder (the lock
+for ``generated/``, a stamp file for any other) is a no-op. Stage progress goes to stderr (``progress``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 import shutil
@@ -23,13 +25,15 @@ from .fetch import FetchedDocument, load
 from .format import format_package
 from .normalise import normalise
 from .output import PACKAGE, GenerationError, Rendered
+from .progress import Progress
 
-__all__ = ["ROOT", "GenerateResult", "compare_trees", "fingerprint", "generate", "tree_digest"]
+__all__ = ["ROOT", "STAMP", "GenerateResult", "compare_trees", "fingerprint", "generate", "stamp_path", "tree_digest"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 LOCK = ROOT / "spec" / "xapi.lock.json"
 LOCK_VERSION = 1
+STAMP = ".threecx-xapi-generated.json"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ def read_lock(path: Path = LOCK) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def stamp_path(out: Path) -> Path:
+    """Where a run into another folder than ``generated/`` records what it wrote (beside the package)."""
+    return out / STAMP
+
+
 def generate(
     spec: str,
     out: Path,
@@ -85,21 +94,30 @@ def generate(
     write_lock: bool,
     force: bool = False,
     log: Callable[[str], None] = print,
+    progress: Progress | None = None,
 ) -> GenerateResult:
-    """Generate ``out/threecx_xapi_client`` from the document at ``spec`` (a file or a PBX URL)."""
+    """Generate ``out/threecx_xapi_client`` from the document at ``spec`` (a file or a PBX URL).
+
+    ``generated/`` (``write_lock``) records what it was made from in the lock; any other folder in a small
+    stamp file beside the package. Either way a run whose document, generator and output match the record
+    says so and does nothing, unless ``force``.
+    """
     started = time.perf_counter()
+    progress = progress or Progress()
     package_dir = out / PACKAGE
-    lock = read_lock() if write_lock and not force else None
-    if lock is not None and _unchanged(spec, package_dir, lock):
-        line = f"up to date: {out}/{PACKAGE} matches {LOCK.relative_to(ROOT)} ({time.perf_counter() - started:.2f} s)"
-        log(line)
-        return GenerateResult([line], up_to_date=True)
+    record_path = LOCK if write_lock else stamp_path(out)
+    record = None if force else read_lock(record_path)
+    if record is not None and _unchanged(_file_sha256(spec), package_dir, record):
+        return _up_to_date(out, record_path, started, log)
 
     from .render import render  # openapi-python-client (and pydantic) only when there is work to do
 
     timings: dict[str, float] = {}
     mark = time.perf_counter()
-    document = load(spec)
+    with progress.stage("load"):
+        document = load(spec)
+    if record is not None and _unchanged(document.sha256, package_dir, record):  # a PBX URL: known once fetched
+        return _up_to_date(out, record_path, started, log)
     print_fp = fingerprint(document.sha256)
     timings["fetch"], mark = time.perf_counter() - mark, time.perf_counter()
 
@@ -112,7 +130,9 @@ def generate(
     say(f"document: {document.source} (OpenAPI {document.openapi_version}, sha256 {document.sha256[:12]})")
     doc = document.data
     schema_count = len(doc.get("components", {}).get("schemas") or {})
-    for rule, report in normalise(doc):
+    with progress.stage("normalise"):
+        reports = normalise(doc)
+    for rule, report in reports:
         say(rule.summary(report))
     timings["normalise"], mark = time.perf_counter() - mark, time.perf_counter()
 
@@ -120,35 +140,70 @@ def generate(
     with tempfile.TemporaryDirectory(prefix=".generate-", dir=out) as scratch:
         staging = Path(scratch) / PACKAGE
         info = _document_info(document)
-        rendered = render(doc, package_dir=staging, templates=TEMPLATES, document_info=info)
+        with progress.stage("render"):
+            rendered = render(
+                doc, package_dir=staging, templates=TEMPLATES, document_info=info, **_render_progress(render, progress)
+            )
         if rendered.generated != rendered.operations:
             raise GenerationError(f"operations: {rendered.generated}/{rendered.operations} generated")
         timings["render"], mark = time.perf_counter() - mark, time.perf_counter()
-        format_package(staging)
-        timings["format"] = time.perf_counter() - mark
-        if package_dir.exists():
-            shutil.rmtree(package_dir)
-        staging.rename(package_dir)
+        with progress.stage("format"):
+            format_package(staging)
+        timings["format"], mark = time.perf_counter() - mark, time.perf_counter()
+        with progress.stage("write"):
+            if package_dir.exists():
+                shutil.rmtree(package_dir)
+            staging.rename(package_dir)
+            tree = tree_digest(package_dir)
+            if write_lock:
+                _write_lock(document, info, rendered, schema_count, print_fp, tree)
+            else:
+                _write_stamp(record_path, document, print_fp, tree)
+        timings["write"] = time.perf_counter() - mark
 
     say(f"models: {rendered.models}")
     say("stages: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.items()))
     say(f"operations: {rendered.generated}/{rendered.operations} generated ({time.perf_counter() - started:.1f} s)")
-    if write_lock:
-        _write_lock(document, info, rendered, schema_count, print_fp, tree_digest(package_dir))
     return GenerateResult(lines, up_to_date=False)
 
 
-def _unchanged(spec: str, package_dir: Path, lock: dict[str, Any]) -> bool:
-    """True when a file document, our code and the output all match the lock: nothing to regenerate."""
-    if spec.startswith(("http://", "https://")) or not package_dir.is_dir():
-        return False
+def _render_progress(render: Callable[..., Rendered], progress: Progress) -> dict[str, Any]:
+    """``progress=`` for a renderer that takes a ``RenderProgress`` callback; nothing for one that does not."""
+    return {"progress": progress.advance} if "progress" in inspect.signature(render).parameters else {}
+
+
+def _up_to_date(out: Path, record_path: Path, started: float, log: Callable[[str], None]) -> GenerateResult:
+    took = f"{time.perf_counter() - started:.2f} s"
+    if record_path == LOCK:
+        line = f"up to date: {out}/{PACKAGE} matches {LOCK.relative_to(ROOT)} ({took})"
+    else:
+        line = f"up to date: {out}/{PACKAGE} already holds what this run would write ({record_path.name}, {took})"
+    log(line)
+    return GenerateResult([line], up_to_date=True)
+
+
+def _file_sha256(spec: str) -> str | None:
+    """The sha256 of a document file without parsing it; None for a PBX URL or an unreadable file."""
+    if spec.startswith(("http://", "https://")):
+        return None
     try:
-        document_sha256 = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
+        return hashlib.sha256(Path(spec).read_bytes()).hexdigest()
     except OSError:
+        return None
+
+
+def _unchanged(document_sha256: str | None, package_dir: Path, record: dict[str, Any]) -> bool:
+    """True when the document, our code and the output all match the record: nothing to regenerate."""
+    if document_sha256 is None or not package_dir.is_dir():
         return False
-    return lock.get("fingerprint") == fingerprint(document_sha256) and lock.get("tree_sha256") == tree_digest(
+    return record.get("fingerprint") == fingerprint(document_sha256) and record.get("tree_sha256") == tree_digest(
         package_dir
     )
+
+
+def _write_stamp(path: Path, document: FetchedDocument, print_fp: str, tree: str) -> None:
+    stamp = {"source": document.source, "sha256": document.sha256, "fingerprint": print_fp, "tree_sha256": tree}
+    path.write_text(json.dumps(stamp, indent=2) + "\n", "utf-8")
 
 
 def _document_info(document: FetchedDocument) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diff import CHANGES_DIR, SpecDiff, report
+from .diff import CHANGES_DIR, UpgradeReport, report
 from .fetch import DocumentError, FetchedDocument, load
 from .pipeline import LOCK, ROOT, generate, read_lock
 
@@ -105,12 +105,12 @@ def regenerate(
     out: Path = DEFAULT_OUT,
     markdown_dir: Path | None = CHANGES_DIR,
     log: Callable[[str], None] = print,
-) -> SpecDiff | None:
+) -> UpgradeReport | None:
     """Diff ``spec`` against the locked document (when possible), regenerate ``out`` and, for generated/, re-lock."""
     new = load(spec)
     before = read_lock()
     old = find_old(before)
-    result: SpecDiff | None = None
+    result: UpgradeReport | None = None
     if old.document is None:
         log(f"no diff possible: {old.reason}")
     else:

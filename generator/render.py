@@ -31,6 +31,7 @@ from openapi_python_client.strings import PythonIdentifier
 from .facade import FacadeMethod, body_spec_expression, endpoint_imports, facade_method, render_resources
 from .normalise import Document
 from .output import HEADER, PACKAGE, GenerationError, Rendered
+from .progress import RenderProgress
 from .reference import api_reference
 from .registry import OperationView, build_operation, operation_index
 from .schemas import component_schemas
@@ -61,8 +62,18 @@ def _describe(error: GeneratorError) -> str:
     return f"{error.header or 'error'}: {(error.detail or '').strip()}".strip()
 
 
-def render(doc: Document, *, package_dir: Path, templates: Path, document_info: dict[str, Any]) -> Rendered:
-    """Write the package for ``doc`` into ``package_dir`` (which must not exist yet)."""
+def render(
+    doc: Document,
+    *,
+    package_dir: Path,
+    templates: Path,
+    document_info: dict[str, Any],
+    progress: RenderProgress | None = None,
+) -> Rendered:
+    """Write the package for ``doc`` into ``package_dir`` (which must not exist yet).
+
+    ``progress(done, total)`` is called as each endpoint module is rendered.
+    """
     config = _config(package_dir)
     with _shallow_endpoint_copies():
         data = GeneratorData.from_dict(doc, config=config)
@@ -91,8 +102,14 @@ def render(doc: Document, *, package_dir: Path, templates: Path, document_info: 
     def xapi_operation(endpoint: Endpoint) -> OperationView:
         return views[str(endpoint.name)]
 
-    def xapi_method(endpoint: Endpoint) -> FacadeMethod:
-        return methods[str(endpoint.name)]
+    rendered: set[str] = set()
+
+    def xapi_method(endpoint: Endpoint) -> FacadeMethod:  # called once at the top of each endpoint module
+        name = str(endpoint.name)
+        if progress is not None and name not in rendered:
+            rendered.add(name)
+            progress(len(rendered), len(methods))
+        return methods[name]
 
     def xapi_endpoint_imports(endpoint: Endpoint) -> list[str]:
         return endpoint_imports(endpoint, methods[str(endpoint.name)])

@@ -3,7 +3,8 @@
 The facade converts and checks plain-dict request bodies before anything is sent (an integer where the
 schema says string is converted when that is lossless; a wrong type or an unknown key is refused, naming
 the field). The generated attrs models do not carry their schemas, so the generator ships them as data:
-every component with its properties flattened across ``allOf``, each property as a small descriptor.
+every component with its properties flattened across ``allOf``, each property as a small descriptor, and
+``secret_fields``: the wire names of the properties that hold secrets (passwords, PINs, keys), where any.
 """
 
 from __future__ import annotations
@@ -74,4 +75,6 @@ def component_schemas(doc: Document, python_name: Callable[[str], str]) -> dict[
             properties = _properties(doc, schema)
             names = {wire: python_name(wire) for wire in properties}
             out[name] = {"properties": properties, "python_names": {w: p for w, p in names.items() if w != p}}
+            if schema.get("x-threecx-secret-fields"):  # set by the "secret fields" normalisation rule
+                out[name]["secret_fields"] = list(schema["x-threecx-secret-fields"])
     return out

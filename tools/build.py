@@ -17,6 +17,9 @@ What makes the bytes reproducible:
   same dependencies write the files, and ``--require-hashes`` refuses anything else;
 * the wheel is built from the sdist (uv's default when asked for both), so the sdist is proven to build.
 
+``dist/`` ends up holding the wheel and the sdist only, so ``twine upload dist/*`` works as every packaging
+guide says; their checksums are printed and written beside it, to ``dist.sha256`` (``sha256sum -c`` format).
+
 Then, before anything lands in dist/: ``twine check --strict``; the wheel holds the facade, the generated
 client, ``registry.json``, ``schemas.json`` and both ``py.typed`` and nothing else; the generated client's
 XAPI version is the package version's first three components (the version scheme, see
@@ -53,6 +56,7 @@ __all__ = [
     "build",
     "check_sdist",
     "check_wheel",
+    "checksums_path",
     "main",
     "rebuild_wheel_offline",
     "sha256_of",
@@ -310,21 +314,35 @@ def _load_lock(source: Path) -> dict[str, object] | None:
     return lock
 
 
+def checksums_path(out_dir: Path) -> Path:
+    """``SHA256SUMS`` lives beside ``out_dir`` as ``<out_dir>.sha256`` (``dist.sha256``), never inside it:
+    ``twine upload dist/*`` uploads every file there and refuses one that is not a distribution."""
+    return out_dir.parent / f"{out_dir.name}.sha256"
+
+
 def _replace_artifacts(built: Sequence[Path], out_dir: Path, log: Log) -> list[Path]:
-    """Move the new artifacts into ``out_dir``, first removing older ``threecx_xapi-*`` ones: make publish
-    uploads what is there, and a stale version beside the new one would be uploaded too."""
+    """Move the new artifacts into ``out_dir``, first removing older ``threecx_xapi-*`` ones (and the
+    ``SHA256SUMS`` earlier builds left there): ``dist/`` holds the distributions of one version and nothing else,
+    so ``twine upload dist/*`` and ``make publish`` upload exactly them. The checksums go beside it."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in sorted(out_dir.glob(f"{FILE_PREFIX}*")):
         if old.suffix == ".whl" or old.name.endswith(".tar.gz"):
             log(f"removing old {old.name}")
             old.unlink()
+    stale_sums = out_dir / "SHA256SUMS"
+    if stale_sums.is_file():
+        log(f"removing {stale_sums.name} from {out_dir.name}/ (checksums now go to {checksums_path(out_dir).name})")
+        stale_sums.unlink()
     moved = []
     for path in built:
         target = out_dir / path.name
         shutil.move(str(path), target)
         moved.append(target)
-    sums = "".join(f"{sha256_of(p)}  {p.name}\n" for p in moved)
-    (out_dir / "SHA256SUMS").write_text(sums, "utf-8")
+    others = sorted(p.name for p in out_dir.iterdir() if p not in moved)
+    if others:
+        log(f"note: {out_dir.name}/ also holds {', '.join(others)}: `twine upload {out_dir.name}/*` would try them too")
+    sums = "".join(f"{sha256_of(p)}  {out_dir.name}/{p.name}\n" for p in moved)
+    checksums_path(out_dir).write_text(sums, "utf-8")
     return moved
 
 
@@ -412,6 +430,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(f"built threecx-xapi {result.version} into {args.out_dir} (twine check clean, contents checked)")
     report(result)
+    sums = checksums_path(args.out_dir)
+    print(
+        f"checksums in {sums} (`sha256sum -c {sums.name}` in {sums.parent}); "
+        f"upload with `twine upload {args.out_dir}/*`"
+    )
     return 0
 
 

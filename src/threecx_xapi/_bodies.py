@@ -24,12 +24,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ._endpoint import BodySpec
+from ._endpoint import BodyProperty, BodySpec
 from ._exceptions import XAPIError
 from ._registry import GENERATED_PACKAGE
 from ._types import NotGiven
 
-__all__ = ["BodyError", "coerce", "load_schemas", "request_body"]
+__all__ = ["BodyError", "body_spec", "coerce", "load_schemas", "request_body"]
 
 _INT_RANGES: dict[str, tuple[int, int]] = {
     "int8": (-(2**7), 2**7 - 1),
@@ -116,6 +116,19 @@ def request_body(spec: BodySpec | None, body: object, *, extra_body: Mapping[str
             raise BodyError(f"extra_body[{key!r}]", f"{key!r} is already in the body; pass it once")
         wire[key] = _json_value(value, f"extra_body[{key!r}]")
     return wire
+
+
+def body_spec(record: Mapping[str, Any]) -> BodySpec:
+    """The :class:`BodySpec` of a registry ``body`` record (what an endpoint module's ``BODY`` holds)."""
+    properties = tuple(
+        BodyProperty(p["name"], p["python_name"], p["schema"])
+        for p in record.get("properties") or ()
+        if p.get("python_name")
+    )
+    required, model = bool(record.get("required")), record.get("model")
+    if record.get("kind") == "entity":
+        return BodySpec("entity", required, record.get("declared_schema") or {}, model)
+    return BodySpec("parameters", required, record.get("schema") or {}, model, properties=properties)
 
 
 def _parameters(

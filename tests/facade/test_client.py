@@ -451,7 +451,7 @@ def test_429_reports_retry_after_once_retries_are_spent(make_fake: Any, sleeps: 
 
 
 def test_get_503_is_retried_after_retry_after(make_fake: Any, sleeps: list[float]) -> None:
-    fake = make_fake(sequence(error(503, None, **{"Retry-After": "0"}), user_json()))  # type: ignore[arg-type]
+    fake = make_fake(sequence(error(503, None, **{"Retry-After": "0"}), user_json()))
 
     user = fake.client().users.get_user(1)
 
@@ -519,7 +519,7 @@ def test_a_post_that_could_not_connect_is_replayed(make_fake: Any, sleeps: list[
 
 
 def test_a_get_that_timed_out_is_retried(make_fake: Any, sleeps: list[float]) -> None:
-    answers = iter([httpx.ReadTimeout("slow"), user_json()])  # type: ignore[arg-type]
+    answers = iter([httpx.ReadTimeout("slow"), user_json()])
     fake = make_fake(lambda request: next(answers))
     assert fake.client().users.get_user(1).id == 1
     assert len(fake.api_requests) == 2

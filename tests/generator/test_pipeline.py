@@ -186,7 +186,8 @@ def raw_10() -> dict[str, Any]:
 
 
 def record(registry: dict[str, Any], operation_id: str) -> dict[str, Any]:
-    (found,) = [r for r in registry["operations"] if r["operation_id"] == operation_id]
+    matching: list[dict[str, Any]] = [r for r in registry["operations"] if r["operation_id"] == operation_id]
+    (found,) = matching
     return found
 
 

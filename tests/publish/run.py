@@ -1,6 +1,8 @@
 """make test-publish: the release path end to end, against a real private index on 127.0.0.1.
 
-Build (make build's code), build again and compare bytes, start pypiserver with htpasswd upload authentication
+Build (make build's code), build again and compare bytes, check dist/ holds the two distributions only (the
+checksums sit beside it in dist.sha256), upload them with the command every packaging guide gives, literally
+``twine upload dist/*``, to a loopback pypiserver; then start pypiserver with htpasswd upload authentication
 and no fallback to pypi.org, publish (make publish's code: ``python -m tools.publish``) with refusals first,
 publish again and expect the clear "already on" message (both ways: the simple-page check and the index's own
 refusal), put the runtime dependencies pinned in uv.lock into the same index, create a fresh virtual
@@ -22,6 +24,7 @@ import hashlib
 import json
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -53,6 +56,7 @@ class Run:
     tmp: Path
     port: int = 0
     server: subprocess.Popen[bytes] | None = None
+    servers: list[subprocess.Popen[bytes]] = field(default_factory=list)  # every pypiserver started, to stop
     username: str = "publisher"
     password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
     commit: str = ""
@@ -139,39 +143,82 @@ def step_rebuild_identical(run: Run) -> None:
     cmd.append("--no-offline-check")
     proc = _sh(cmd, cwd=REPO)
     _expect(proc, 0, "twine check clean")
-    first, second = ((d / "SHA256SUMS").read_text() for d in (run.dist, again))
+    # the checksums sit beside each dist folder (dist.sha256), named relative to it: compare hashes and names
+    first, second = (_checksums(run.tmp / f"{d.name}.sha256") for d in (run.dist, again))
     if first != second:
         raise StepFailed(f"two builds of {run.commit[:12]} differ:\n{first}\n{second}")
-    _show(first, 2)
+    _show("\n".join(f"{digest}  {name}" for name, digest in sorted(first.items())), 2)
 
 
-def step_start_index(run: Run) -> None:
+def _checksums(path: Path) -> dict[str, str]:
+    """``{file name: sha256}`` from a ``sha256sum`` file whose names are ``<dist folder>/<file>``."""
+    pairs = (line.split("  ", 1) for line in path.read_text("utf-8").splitlines())
+    return {name.rsplit("/", 1)[-1]: digest for digest, name in pairs}
+
+
+def step_dist_holds_distributions_only(run: Run) -> None:
+    names = sorted(p.name for p in run.dist.iterdir())
+    if (
+        len(names) != 2
+        or sorted(name.endswith(".whl") for name in names) != [False, True]
+        or not any(name.endswith(".tar.gz") for name in names)
+    ):
+        raise StepFailed(f"dist/ must hold the sdist and the wheel only, it holds: {names}")
+    sums = run.tmp / "dist.sha256"
+    check = _sh(["sha256sum", "-c", sums.name], cwd=run.tmp)
+    _show(_expect(check, 0, f"dist/{names[0]}: OK", f"dist/{names[1]}: OK"), 2)
+
+
+def _start_pypiserver(run: Run, packages: Path, log_name: str) -> tuple[subprocess.Popen[bytes], int]:
+    """pypiserver on a free 127.0.0.1 port, htpasswd upload authentication, no fallback to pypi.org."""
     from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
 
     htpasswd = run.tmp / "htpasswd"
-    users = HtpasswdFile(str(htpasswd), new=True)
-    users.set_password(run.username, run.password)
-    users.save()
-    run.packages.mkdir()
-    run.port = _free_port()
-    log = (run.tmp / "pypiserver.log").open("wb")
-    cmd = [VENV_BIN / "pypi-server", "run", "--host", "127.0.0.1", "--port", str(run.port)]
-    cmd += ["--passwords", htpasswd, "--authenticate", "update", "--disable-fallback", run.packages]
-    run.server = subprocess.Popen([str(part) for part in cmd], stdout=log, stderr=subprocess.STDOUT)
+    if not htpasswd.is_file():
+        users = HtpasswdFile(str(htpasswd), new=True)
+        users.set_password(run.username, run.password)
+        users.save()
+    packages.mkdir()
+    port = _free_port()
+    log = (run.tmp / log_name).open("wb")
+    cmd = [VENV_BIN / "pypi-server", "run", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--passwords", htpasswd, "--authenticate", "update", "--disable-fallback", packages]
+    server = subprocess.Popen([str(part) for part in cmd], stdout=log, stderr=subprocess.STDOUT)
+    run.servers.append(server)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if run.server.poll() is not None:
-            raise StepFailed(
-                f"pypi-server exited ({run.server.returncode}): {(run.tmp / 'pypiserver.log').read_text()}"
-            )
+        if server.poll() is not None:
+            raise StepFailed(f"pypi-server exited ({server.returncode}): {(run.tmp / log_name).read_text()}")
         try:
-            if httpx.get(f"{run.index}health", timeout=2).status_code == 200:
-                print(f"    | pypiserver on {run.index} (upload needs {run.username}'s password, fallback off)")
-                return
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return server, port
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
     raise StepFailed("pypi-server did not answer /health within 30 s")
+
+
+def step_twine_upload_dist_glob(run: Run) -> None:
+    """What every packaging guide says, literally: ``twine upload dist/*`` from the folder holding dist/."""
+    packages = run.tmp / "twine-index-packages"
+    _, port = _start_pypiserver(run, packages, "pypiserver-twine.log")
+    index = f"http://127.0.0.1:{port}/"
+    env = _publish_env(run)
+    env.update(TWINE_REPOSITORY_URL=index, TWINE_USERNAME=run.username, TWINE_PASSWORD=run.password)
+    twine = f"{shlex.quote(sys.executable)} -m twine upload --non-interactive --disable-progress-bar dist/*"
+    proc = _sh(["bash", "-c", twine], env=env, cwd=run.tmp)
+    output = _expect(proc, 0)
+    if run.password in output:
+        raise StepFailed("the password appeared in twine's output")
+    uploaded = sorted(p.name for p in packages.iterdir())
+    if uploaded != sorted(p.name for p in run.dist.iterdir()):
+        raise StepFailed(f"the index holds {uploaded} after `twine upload dist/*`")
+    print(f"    | twine upload dist/* -> {index}: {', '.join(uploaded)}")
+
+
+def step_start_index(run: Run) -> None:
+    run.server, run.port = _start_pypiserver(run, run.packages, "pypiserver.log")
+    print(f"    | pypiserver on {run.index} (upload needs {run.username}'s password, fallback off)")
 
 
 def _publish(run: Run, env: Mapping[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
@@ -307,6 +354,8 @@ def step_smoke(run: Run) -> None:
 STEPS: tuple[tuple[str, Callable[[Run], None]], ...] = (
     ("build (python -m tools.build)", step_build),
     ("second build byte-identical", step_rebuild_identical),
+    ("dist/ holds the wheel and sdist only; sha256sum -c dist.sha256", step_dist_holds_distributions_only),
+    ("twine upload dist/* (literally) to a second loopback index", step_twine_upload_dist_glob),
     ("start pypiserver (htpasswd upload auth, no fallback)", step_start_index),
     ("publish refusals (no URL, no/half credentials, empty dist/, wrong password)", step_refusals),
     ("publish (python -m tools.publish)", step_publish),
@@ -344,12 +393,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             run.results.append((name, True, seconds))
             print(f"PASS {name} ({seconds:.1f}s)", flush=True)
     finally:
-        if run.server is not None:
-            run.server.terminate()
+        for server in run.servers:
+            server.terminate()
             try:
-                run.server.wait(timeout=10)
+                server.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                run.server.kill()
+                server.kill()
         if failed_at is not None:
             log = tmp / "pypiserver.log"
             if log.is_file():

@@ -39,8 +39,16 @@ def test_two_builds_are_byte_identical(built: tuple[BuildResult, BuildResult]) -
     assert first.commit == second.commit and first.source_date_epoch == second.source_date_epoch
     assert (first.wheel.sha256, first.sdist.sha256) == (second.wheel.sha256, second.sdist.sha256)
     assert first.wheel.path.read_bytes() == second.wheel.path.read_bytes()
-    sums = (first.wheel.path.parent / "SHA256SUMS").read_text()
-    assert f"{first.wheel.sha256}  {first.wheel.path.name}" in sums
+    dist = first.wheel.path.parent
+    assert sorted(p.name for p in dist.iterdir()) == sorted([first.sdist.path.name, first.wheel.path.name])
+    sums = build.checksums_path(dist)
+    assert sums == dist.parent / f"{dist.name}.sha256"
+    assert sums.read_text() == (
+        f"{first.wheel.sha256}  {dist.name}/{first.wheel.path.name}\n"
+        f"{first.sdist.sha256}  {dist.name}/{first.sdist.path.name}\n"
+    )
+    check = subprocess.run(["sha256sum", "-c", sums.name], cwd=dist.parent, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_wheel_contents(built: tuple[BuildResult, BuildResult]) -> None:
@@ -136,3 +144,29 @@ def test_check_sdist_refusals(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as refused:
         build.check_sdist(path, "20.0.10.1")
     assert "missing pyproject.toml" in str(refused.value) and "unexpected tests/test_x.py" in str(refused.value)
+
+
+def test_dist_is_left_with_distributions_only(tmp_path: Path) -> None:
+    """Older artifacts and an earlier build's SHA256SUMS leave dist/; the checksums go beside it."""
+    dist, built = tmp_path / "dist", tmp_path / "built"
+    dist.mkdir()
+    built.mkdir()
+    (dist / "threecx_xapi-20.0.9.0-py3-none-any.whl").write_bytes(b"old wheel")
+    (dist / "SHA256SUMS").write_text("stale\n")
+    (dist / "notes.txt").write_text("mine\n")
+    wheel, sdist = built / "threecx_xapi-20.0.10.0-py3-none-any.whl", built / "threecx_xapi-20.0.10.0.tar.gz"
+    wheel.write_bytes(b"wheel")
+    sdist.write_bytes(b"sdist")
+    lines: list[str] = []
+    moved = build._replace_artifacts([wheel, sdist], dist, lines.append)
+    assert moved == [dist / wheel.name, dist / sdist.name]
+    assert sorted(p.name for p in dist.iterdir()) == sorted(["notes.txt", sdist.name, wheel.name])
+    assert lines == [
+        "removing old threecx_xapi-20.0.9.0-py3-none-any.whl",
+        "removing SHA256SUMS from dist/ (checksums now go to dist.sha256)",
+        "note: dist/ also holds notes.txt: `twine upload dist/*` would try them too",
+    ]
+    assert (tmp_path / "dist.sha256").read_text() == (
+        f"{build.sha256_of(dist / wheel.name)}  dist/{wheel.name}\n"
+        f"{build.sha256_of(dist / sdist.name)}  dist/{sdist.name}\n"
+    )

@@ -33,7 +33,7 @@ def dist(tmp_path: Path) -> Path:
     out.mkdir()
     (out / "threecx_xapi-20.0.10.1-py3-none-any.whl").write_bytes(b"wheel")
     (out / "threecx_xapi-20.0.10.1.tar.gz").write_bytes(b"sdist")
-    (out / "SHA256SUMS").write_text("")
+    (tmp_path / "dist.sha256").write_text("")  # beside dist/, as make build writes it
     return out
 
 
@@ -89,7 +89,7 @@ def test_dist_refusals(tmp_path: Path, dist: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(PublishRefused, match="run `make build` first"):
         publish.dist_artifacts(tmp_path / "empty")
-    assert publish.dist_artifacts(dist) == ("20.0.10.1", sorted(p for p in dist.iterdir() if p.name != "SHA256SUMS"))
+    assert publish.dist_artifacts(dist) == ("20.0.10.1", sorted(dist.iterdir()))
     (dist / "threecx_xapi-20.0.10.0.tar.gz").write_bytes(b"old")
     with pytest.raises(PublishRefused, match=r"several versions \(20.0.10.0, 20.0.10.1\)"):
         publish.dist_artifacts(dist)

@@ -30,10 +30,10 @@ OR_CHAIN = " or ".join(f"Id eq {i}" for i in range(1500))
     ("query", "status", "words"),
     [
         ("$top=²", 400, "requires a non-negative integer"),
-        ("$top=١", 400, "requires a non-negative integer"),
-        ("$skip=٣", 400, "requires a non-negative integer"),
+        ("$top=\u0661", 400, "requires a non-negative integer"),
+        ("$skip=\u0663", 400, "requires a non-negative integer"),
         ("$top=99999999999999999999", 400, "requires a non-negative integer"),
-        ("$filter=Id eq ١", 400, "is not a valid Edm.Int64"),
+        ("$filter=Id eq \u0661", 400, "is not a valid Edm.Int64"),
         ("$expand=" + "Groups($expand=" * 8 + "Rights" + ")" * 8, 400, "$expand path which is too deep"),
         ("$expand=" + DEEP_EXPAND, 414, "longer than"),
         ("$filter=" + " or ".join(f"Id eq {i}" for i in range(600)), 400, "node count limit of '1000'"),

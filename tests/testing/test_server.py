@@ -158,6 +158,9 @@ def test_command_line_serves_until_interrupted(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 def test_users_enable_the_plugin_with_pytest_plugins(tmp_path: Path) -> None:

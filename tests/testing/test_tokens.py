@@ -197,7 +197,9 @@ def test_the_token_path_is_matched_as_aspnet_matches_it(server: XAPITestServer, 
 
 def test_a_second_client_with_its_own_role(server: XAPITestServer, anon: httpx.Client) -> None:
     server.add_client("reports", "reports-secret-1", role="admin")
-    response = anon.post("/connect/token", data=token_form(server, client_id="reports", client_secret="reports-secret-1"))
+    response = anon.post(
+        "/connect/token", data=token_form(server, client_id="reports", client_secret="reports-secret-1")
+    )
     assert response.status_code == 200
     claims = _claims(response.json()["access_token"])
     assert (claims["sub"], claims["role"]) == ("reports", "admin")

@@ -3,198 +3,41 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="AbandonedChatsStatistics")
+class AbandonedChatsStatistics(Model):
+    chat_id: int | None = None
+    date_of_request: datetime.datetime | None = None
+    participant_email: str | None = None
+    participant_message: str | None = None
+    participant_name: str | None = None
+    participant_number: str | None = None
+    queue_display_name: str | None = None
+    queue_no: str | None = None
+    reason_for_abandoned: str | None = None
+    reason_for_dealt_with: str | None = None
+    source: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ChatId",
-        "DateOfRequest",
-        "ParticipantEmail",
-        "ParticipantMessage",
-        "ParticipantName",
-        "ParticipantNumber",
-        "QueueDisplayName",
-        "QueueNo",
-        "ReasonForAbandoned",
-        "ReasonForDealtWith",
-        "Source",
+    _wire_names = {
+        "ChatId": "chat_id",
+        "DateOfRequest": "date_of_request",
+        "ParticipantEmail": "participant_email",
+        "ParticipantMessage": "participant_message",
+        "ParticipantName": "participant_name",
+        "ParticipantNumber": "participant_number",
+        "QueueDisplayName": "queue_display_name",
+        "QueueNo": "queue_no",
+        "ReasonForAbandoned": "reason_for_abandoned",
+        "ReasonForDealtWith": "reason_for_dealt_with",
+        "Source": "source",
     }
-)
 
-
-@_attrs_define(repr=False)
-class AbandonedChatsStatistics:
-    """
-    Attributes:
-        chat_id (int | Unset):
-        date_of_request (datetime.datetime | Unset):
-        participant_email (str | Unset):
-        participant_message (str | Unset):
-        participant_name (None | str | Unset):
-        participant_number (str | Unset):
-        queue_display_name (None | str | Unset):
-        queue_no (str | Unset):
-        reason_for_abandoned (None | str | Unset):
-        reason_for_dealt_with (None | str | Unset):
-        source (str | Unset):
-    """
-
-    chat_id: int | Unset = UNSET
-    date_of_request: datetime.datetime | Unset = UNSET
-    participant_email: str | Unset = UNSET
-    participant_message: str | Unset = UNSET
-    participant_name: None | str | Unset = UNSET
-    participant_number: str | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    queue_no: str | Unset = UNSET
-    reason_for_abandoned: None | str | Unset = UNSET
-    reason_for_dealt_with: None | str | Unset = UNSET
-    source: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        chat_id = self.chat_id
-
-        date_of_request: str | Unset = UNSET
-        if not isinstance(self.date_of_request, Unset):
-            date_of_request = self.date_of_request.isoformat()
-
-        participant_email = self.participant_email
-
-        participant_message = self.participant_message
-
-        participant_name: None | str | Unset
-        if isinstance(self.participant_name, Unset):
-            participant_name = UNSET
-        else:
-            participant_name = self.participant_name
-
-        participant_number = self.participant_number
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        queue_no = self.queue_no
-
-        reason_for_abandoned: None | str | Unset
-        if isinstance(self.reason_for_abandoned, Unset):
-            reason_for_abandoned = UNSET
-        else:
-            reason_for_abandoned = self.reason_for_abandoned
-
-        reason_for_dealt_with: None | str | Unset
-        if isinstance(self.reason_for_dealt_with, Unset):
-            reason_for_dealt_with = UNSET
-        else:
-            reason_for_dealt_with = self.reason_for_dealt_with
-
-        source = self.source
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if chat_id is not UNSET:
-            field_dict["ChatId"] = chat_id
-        if date_of_request is not UNSET:
-            field_dict["DateOfRequest"] = date_of_request
-        if participant_email is not UNSET:
-            field_dict["ParticipantEmail"] = participant_email
-        if participant_message is not UNSET:
-            field_dict["ParticipantMessage"] = participant_message
-        if participant_name is not UNSET:
-            field_dict["ParticipantName"] = participant_name
-        if participant_number is not UNSET:
-            field_dict["ParticipantNumber"] = participant_number
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-        if queue_no is not UNSET:
-            field_dict["QueueNo"] = queue_no
-        if reason_for_abandoned is not UNSET:
-            field_dict["ReasonForAbandoned"] = reason_for_abandoned
-        if reason_for_dealt_with is not UNSET:
-            field_dict["ReasonForDealtWith"] = reason_for_dealt_with
-        if source is not UNSET:
-            field_dict["Source"] = source
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AbandonedChatsStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        chat_id = d.get("ChatId", UNSET)
-
-        _date_of_request = d.get("DateOfRequest", UNSET)
-        date_of_request: datetime.datetime | Unset
-        if _date_of_request is UNSET:
-            date_of_request = _date_of_request
-        else:
-            date_of_request = parse_datetime(_date_of_request)
-
-        participant_email = d.get("ParticipantEmail", UNSET)
-
-        participant_message = d.get("ParticipantMessage", UNSET)
-
-        participant_name = d.get("ParticipantName", UNSET)
-
-        participant_number = d.get("ParticipantNumber", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        queue_no = d.get("QueueNo", UNSET)
-
-        reason_for_abandoned = d.get("ReasonForAbandoned", UNSET)
-
-        reason_for_dealt_with = d.get("ReasonForDealtWith", UNSET)
-
-        source = d.get("Source", UNSET)
-
-        _instance = cls(
-            chat_id=chat_id,
-            date_of_request=date_of_request,
-            participant_email=participant_email,
-            participant_message=participant_message,
-            participant_name=participant_name,
-            participant_number=participant_number,
-            queue_display_name=queue_display_name,
-            queue_no=queue_no,
-            reason_for_abandoned=reason_for_abandoned,
-            reason_for_dealt_with=reason_for_dealt_with,
-            source=source,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("date_of_request", parse_datetime),)

@@ -3,229 +3,44 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="AbandonedQueueCalls")
+class AbandonedQueueCalls(Model):
+    caller_id: str | None = None
+    call_history_id: str | None = None
+    call_time: datetime.datetime | None = None
+    call_time_for_csv: datetime.datetime | None = None
+    extension_display_name: str | None = None
+    extension_dn: str | None = None
+    is_logged_in: bool | None = None
+    polling_attempts: int | None = None
+    queue_display_name: str | None = None
+    queue_dn: str | None = None
+    wait_time: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallerId",
-        "CallHistoryId",
-        "CallTime",
-        "CallTimeForCsv",
-        "ExtensionDisplayName",
-        "ExtensionDn",
-        "IsLoggedIn",
-        "PollingAttempts",
-        "QueueDisplayName",
-        "QueueDn",
-        "WaitTime",
+    _wire_names = {
+        "CallerId": "caller_id",
+        "CallHistoryId": "call_history_id",
+        "CallTime": "call_time",
+        "CallTimeForCsv": "call_time_for_csv",
+        "ExtensionDisplayName": "extension_display_name",
+        "ExtensionDn": "extension_dn",
+        "IsLoggedIn": "is_logged_in",
+        "PollingAttempts": "polling_attempts",
+        "QueueDisplayName": "queue_display_name",
+        "QueueDn": "queue_dn",
+        "WaitTime": "wait_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class AbandonedQueueCalls:
-    """
-    Attributes:
-        caller_id (None | str | Unset):
-        call_history_id (None | str | Unset):
-        call_time (datetime.datetime | None | Unset):
-        call_time_for_csv (datetime.datetime | None | Unset):
-        extension_display_name (None | str | Unset):
-        extension_dn (None | str | Unset):
-        is_logged_in (bool | None | Unset):
-        polling_attempts (int | None | Unset):
-        queue_display_name (None | str | Unset):
-        queue_dn (str | Unset):
-        wait_time (None | str | Unset):
-    """
-
-    caller_id: None | str | Unset = UNSET
-    call_history_id: None | str | Unset = UNSET
-    call_time: datetime.datetime | None | Unset = UNSET
-    call_time_for_csv: datetime.datetime | None | Unset = UNSET
-    extension_display_name: None | str | Unset = UNSET
-    extension_dn: None | str | Unset = UNSET
-    is_logged_in: bool | None | Unset = UNSET
-    polling_attempts: int | None | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    queue_dn: str | Unset = UNSET
-    wait_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        caller_id: None | str | Unset
-        if isinstance(self.caller_id, Unset):
-            caller_id = UNSET
-        else:
-            caller_id = self.caller_id
-
-        call_history_id: None | str | Unset
-        if isinstance(self.call_history_id, Unset):
-            call_history_id = UNSET
-        else:
-            call_history_id = self.call_history_id
-
-        call_time: None | str | Unset
-        if isinstance(self.call_time, Unset):
-            call_time = UNSET
-        elif isinstance(self.call_time, datetime.datetime):
-            call_time = self.call_time.isoformat()
-        else:
-            call_time = self.call_time
-
-        call_time_for_csv: None | str | Unset
-        if isinstance(self.call_time_for_csv, Unset):
-            call_time_for_csv = UNSET
-        elif isinstance(self.call_time_for_csv, datetime.datetime):
-            call_time_for_csv = self.call_time_for_csv.isoformat()
-        else:
-            call_time_for_csv = self.call_time_for_csv
-
-        extension_display_name: None | str | Unset
-        if isinstance(self.extension_display_name, Unset):
-            extension_display_name = UNSET
-        else:
-            extension_display_name = self.extension_display_name
-
-        extension_dn: None | str | Unset
-        if isinstance(self.extension_dn, Unset):
-            extension_dn = UNSET
-        else:
-            extension_dn = self.extension_dn
-
-        is_logged_in: bool | None | Unset
-        if isinstance(self.is_logged_in, Unset):
-            is_logged_in = UNSET
-        else:
-            is_logged_in = self.is_logged_in
-
-        polling_attempts: int | None | Unset
-        if isinstance(self.polling_attempts, Unset):
-            polling_attempts = UNSET
-        else:
-            polling_attempts = self.polling_attempts
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        queue_dn = self.queue_dn
-
-        wait_time: None | str | Unset
-        if isinstance(self.wait_time, Unset):
-            wait_time = UNSET
-        else:
-            wait_time = self.wait_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if caller_id is not UNSET:
-            field_dict["CallerId"] = caller_id
-        if call_history_id is not UNSET:
-            field_dict["CallHistoryId"] = call_history_id
-        if call_time is not UNSET:
-            field_dict["CallTime"] = call_time
-        if call_time_for_csv is not UNSET:
-            field_dict["CallTimeForCsv"] = call_time_for_csv
-        if extension_display_name is not UNSET:
-            field_dict["ExtensionDisplayName"] = extension_display_name
-        if extension_dn is not UNSET:
-            field_dict["ExtensionDn"] = extension_dn
-        if is_logged_in is not UNSET:
-            field_dict["IsLoggedIn"] = is_logged_in
-        if polling_attempts is not UNSET:
-            field_dict["PollingAttempts"] = polling_attempts
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-        if queue_dn is not UNSET:
-            field_dict["QueueDn"] = queue_dn
-        if wait_time is not UNSET:
-            field_dict["WaitTime"] = wait_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AbandonedQueueCalls: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        caller_id = d.get("CallerId", UNSET)
-
-        call_history_id = d.get("CallHistoryId", UNSET)
-
-        _call_time = d.get("CallTime", UNSET)
-        call_time: datetime.datetime | None | Unset
-        if _call_time is UNSET or _call_time is None:
-            call_time = _call_time
-        else:
-            call_time = parse_datetime(_call_time)
-
-        _call_time_for_csv = d.get("CallTimeForCsv", UNSET)
-        call_time_for_csv: datetime.datetime | None | Unset
-        if _call_time_for_csv is UNSET or _call_time_for_csv is None:
-            call_time_for_csv = _call_time_for_csv
-        else:
-            call_time_for_csv = parse_datetime(_call_time_for_csv)
-
-        extension_display_name = d.get("ExtensionDisplayName", UNSET)
-
-        extension_dn = d.get("ExtensionDn", UNSET)
-
-        is_logged_in = d.get("IsLoggedIn", UNSET)
-
-        polling_attempts = d.get("PollingAttempts", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        queue_dn = d.get("QueueDn", UNSET)
-
-        wait_time = d.get("WaitTime", UNSET)
-
-        _instance = cls(
-            caller_id=caller_id,
-            call_history_id=call_history_id,
-            call_time=call_time,
-            call_time_for_csv=call_time_for_csv,
-            extension_display_name=extension_display_name,
-            extension_dn=extension_dn,
-            is_logged_in=is_logged_in,
-            polling_attempts=polling_attempts,
-            queue_display_name=queue_display_name,
-            queue_dn=queue_dn,
-            wait_time=wait_time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("call_time", parse_datetime),
+            ("call_time_for_csv", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

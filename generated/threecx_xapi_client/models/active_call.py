@@ -3,180 +3,38 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ActiveCall")
+class ActiveCall(Model):
+    callee: str | None = None
+    caller: str | None = None
+    established_at: datetime.datetime | None = None
+    id: int = entity_key()
+    last_change_status: datetime.datetime | None = None
+    server_now: datetime.datetime | None = None
+    status: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Callee",
-        "Caller",
-        "EstablishedAt",
-        "Id",
-        "LastChangeStatus",
-        "ServerNow",
-        "Status",
+    _wire_names = {
+        "Callee": "callee",
+        "Caller": "caller",
+        "EstablishedAt": "established_at",
+        "Id": "id",
+        "LastChangeStatus": "last_change_status",
+        "ServerNow": "server_now",
+        "Status": "status",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ActiveCall:
-    """
-    Attributes:
-        callee (None | str | Unset):
-        caller (None | str | Unset):
-        established_at (datetime.datetime | None | Unset):
-        id (int | Unset):
-        last_change_status (datetime.datetime | None | Unset):
-        server_now (datetime.datetime | None | Unset):
-        status (None | str | Unset):
-    """
-
-    callee: None | str | Unset = UNSET
-    caller: None | str | Unset = UNSET
-    established_at: datetime.datetime | None | Unset = UNSET
-    id: int | Unset = UNSET
-    last_change_status: datetime.datetime | None | Unset = UNSET
-    server_now: datetime.datetime | None | Unset = UNSET
-    status: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        callee: None | str | Unset
-        if isinstance(self.callee, Unset):
-            callee = UNSET
-        else:
-            callee = self.callee
-
-        caller: None | str | Unset
-        if isinstance(self.caller, Unset):
-            caller = UNSET
-        else:
-            caller = self.caller
-
-        established_at: None | str | Unset
-        if isinstance(self.established_at, Unset):
-            established_at = UNSET
-        elif isinstance(self.established_at, datetime.datetime):
-            established_at = self.established_at.isoformat()
-        else:
-            established_at = self.established_at
-
-        id = self.id
-
-        last_change_status: None | str | Unset
-        if isinstance(self.last_change_status, Unset):
-            last_change_status = UNSET
-        elif isinstance(self.last_change_status, datetime.datetime):
-            last_change_status = self.last_change_status.isoformat()
-        else:
-            last_change_status = self.last_change_status
-
-        server_now: None | str | Unset
-        if isinstance(self.server_now, Unset):
-            server_now = UNSET
-        elif isinstance(self.server_now, datetime.datetime):
-            server_now = self.server_now.isoformat()
-        else:
-            server_now = self.server_now
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if callee is not UNSET:
-            field_dict["Callee"] = callee
-        if caller is not UNSET:
-            field_dict["Caller"] = caller
-        if established_at is not UNSET:
-            field_dict["EstablishedAt"] = established_at
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if last_change_status is not UNSET:
-            field_dict["LastChangeStatus"] = last_change_status
-        if server_now is not UNSET:
-            field_dict["ServerNow"] = server_now
-        if status is not UNSET:
-            field_dict["Status"] = status
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ActiveCall: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        callee = d.get("Callee", UNSET)
-
-        caller = d.get("Caller", UNSET)
-
-        _established_at = d.get("EstablishedAt", UNSET)
-        established_at: datetime.datetime | None | Unset
-        if _established_at is UNSET or _established_at is None:
-            established_at = _established_at
-        else:
-            established_at = parse_datetime(_established_at)
-
-        id = d.get("Id", UNSET)
-
-        _last_change_status = d.get("LastChangeStatus", UNSET)
-        last_change_status: datetime.datetime | None | Unset
-        if _last_change_status is UNSET or _last_change_status is None:
-            last_change_status = _last_change_status
-        else:
-            last_change_status = parse_datetime(_last_change_status)
-
-        _server_now = d.get("ServerNow", UNSET)
-        server_now: datetime.datetime | None | Unset
-        if _server_now is UNSET or _server_now is None:
-            server_now = _server_now
-        else:
-            server_now = parse_datetime(_server_now)
-
-        status = d.get("Status", UNSET)
-
-        _instance = cls(
-            callee=callee,
-            caller=caller,
-            established_at=established_at,
-            id=id,
-            last_change_status=last_change_status,
-            server_now=server_now,
-            status=status,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("established_at", parse_datetime),
+            ("last_change_status", parse_datetime),
+            ("server_now", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,104 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.extension_filter import ExtensionFilter
 
 
-_lazy_loaded = False
+class ActivityLogsFilter(Model):
+    extensions: list[ExtensionFilter] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ExtensionFilter
-    from ..models.extension_filter import ExtensionFilter  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ActivityLogsFilter")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Extensions",
+    _wire_names = {
+        "Extensions": "extensions",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.extension_filter import ExtensionFilter  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ActivityLogsFilter:
-    """
-    Attributes:
-        extensions (list[ExtensionFilter] | Unset):
-    """
-
-    extensions: list[ExtensionFilter] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        extensions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.extensions, Unset):
-            extensions = []
-            for extensions_item_data in self.extensions:
-                extensions_item = extensions_item_data.to_dict()
-                extensions.append(extensions_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if extensions is not UNSET:
-            field_dict["Extensions"] = extensions
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ActivityLogsFilter: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _extensions = d.get("Extensions", UNSET)
-        extensions: list[ExtensionFilter] | Unset
-        if _extensions is UNSET:
-            extensions = _extensions
-        else:
-            if not isinstance(_extensions, list):
-                raise TypeError(f"Extensions: expected a JSON array, got {type(_extensions).__name__}")
-            extensions = [ExtensionFilter.from_dict(item) for item in _extensions]
-
-        _instance = cls(
-            extensions=extensions,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("extensions", list_of(ExtensionFilter.from_dict)),)

@@ -2,313 +2,63 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.integration_sync_type import IntegrationSyncType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.status_sync_configuration import StatusSyncConfiguration
 
 
-_lazy_loaded = False
+class ADUsersSyncConfiguration(Model):
+    enable_sso: bool | None = None
+    is_enabled: bool | None = None
+    is_sync_departments: bool | None = None
+    is_sync_details: bool | None = None
+    is_sync_office_phone: bool | None = None
+    is_sync_photo: bool | None = None
+    selected_groups: list[str] | None = None
+    selected_users: list[str] | None = None
+    set_teams_presence: bool | None = None
+    starting_extension_number: str | None = None
+    status_sync_configuration: StatusSyncConfiguration | None = None
+    sync_events: bool | None = None
+    sync_guest_users: bool | None = None
+    sync_personal_contacts: bool | None = None
+    sync_type: IntegrationSyncType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, StatusSyncConfiguration
-    from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ADUsersSyncConfiguration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "EnableSSO",
-        "IsEnabled",
-        "IsSyncDepartments",
-        "IsSyncDetails",
-        "IsSyncOfficePhone",
-        "IsSyncPhoto",
-        "SelectedGroups",
-        "SelectedUsers",
-        "SetTeamsPresence",
-        "StartingExtensionNumber",
-        "StatusSyncConfiguration",
-        "SyncEvents",
-        "SyncGuestUsers",
-        "SyncPersonalContacts",
-        "SyncType",
+    _wire_names = {
+        "EnableSSO": "enable_sso",
+        "IsEnabled": "is_enabled",
+        "IsSyncDepartments": "is_sync_departments",
+        "IsSyncDetails": "is_sync_details",
+        "IsSyncOfficePhone": "is_sync_office_phone",
+        "IsSyncPhoto": "is_sync_photo",
+        "SelectedGroups": "selected_groups",
+        "SelectedUsers": "selected_users",
+        "SetTeamsPresence": "set_teams_presence",
+        "StartingExtensionNumber": "starting_extension_number",
+        "StatusSyncConfiguration": "status_sync_configuration",
+        "SyncEvents": "sync_events",
+        "SyncGuestUsers": "sync_guest_users",
+        "SyncPersonalContacts": "sync_personal_contacts",
+        "SyncType": "sync_type",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.status_sync_configuration import StatusSyncConfiguration  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ADUsersSyncConfiguration:
-    """
-    Attributes:
-        enable_sso (bool | None | Unset):
-        is_enabled (bool | None | Unset):
-        is_sync_departments (bool | None | Unset):
-        is_sync_details (bool | None | Unset):
-        is_sync_office_phone (bool | None | Unset):
-        is_sync_photo (bool | None | Unset):
-        selected_groups (list[str] | Unset):
-        selected_users (list[str] | Unset):
-        set_teams_presence (bool | None | Unset):
-        starting_extension_number (str | Unset):
-        status_sync_configuration (None | StatusSyncConfiguration | Unset):
-        sync_events (bool | None | Unset):
-        sync_guest_users (bool | None | Unset):
-        sync_personal_contacts (bool | None | Unset):
-        sync_type (IntegrationSyncType | None | Unset):
-    """
-
-    enable_sso: bool | None | Unset = UNSET
-    is_enabled: bool | None | Unset = UNSET
-    is_sync_departments: bool | None | Unset = UNSET
-    is_sync_details: bool | None | Unset = UNSET
-    is_sync_office_phone: bool | None | Unset = UNSET
-    is_sync_photo: bool | None | Unset = UNSET
-    selected_groups: list[str] | Unset = UNSET
-    selected_users: list[str] | Unset = UNSET
-    set_teams_presence: bool | None | Unset = UNSET
-    starting_extension_number: str | Unset = UNSET
-    status_sync_configuration: None | StatusSyncConfiguration | Unset = UNSET
-    sync_events: bool | None | Unset = UNSET
-    sync_guest_users: bool | None | Unset = UNSET
-    sync_personal_contacts: bool | None | Unset = UNSET
-    sync_type: IntegrationSyncType | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        enable_sso: bool | None | Unset
-        if isinstance(self.enable_sso, Unset):
-            enable_sso = UNSET
-        else:
-            enable_sso = self.enable_sso
-
-        is_enabled: bool | None | Unset
-        if isinstance(self.is_enabled, Unset):
-            is_enabled = UNSET
-        else:
-            is_enabled = self.is_enabled
-
-        is_sync_departments: bool | None | Unset
-        if isinstance(self.is_sync_departments, Unset):
-            is_sync_departments = UNSET
-        else:
-            is_sync_departments = self.is_sync_departments
-
-        is_sync_details: bool | None | Unset
-        if isinstance(self.is_sync_details, Unset):
-            is_sync_details = UNSET
-        else:
-            is_sync_details = self.is_sync_details
-
-        is_sync_office_phone: bool | None | Unset
-        if isinstance(self.is_sync_office_phone, Unset):
-            is_sync_office_phone = UNSET
-        else:
-            is_sync_office_phone = self.is_sync_office_phone
-
-        is_sync_photo: bool | None | Unset
-        if isinstance(self.is_sync_photo, Unset):
-            is_sync_photo = UNSET
-        else:
-            is_sync_photo = self.is_sync_photo
-
-        selected_groups: list[str] | Unset = UNSET
-        if not isinstance(self.selected_groups, Unset):
-            selected_groups = self.selected_groups
-
-        selected_users: list[str] | Unset = UNSET
-        if not isinstance(self.selected_users, Unset):
-            selected_users = self.selected_users
-
-        set_teams_presence: bool | None | Unset
-        if isinstance(self.set_teams_presence, Unset):
-            set_teams_presence = UNSET
-        else:
-            set_teams_presence = self.set_teams_presence
-
-        starting_extension_number = self.starting_extension_number
-
-        status_sync_configuration: dict[str, Any] | None | Unset
-        if isinstance(self.status_sync_configuration, Unset):
-            status_sync_configuration = UNSET
-        elif isinstance(self.status_sync_configuration, StatusSyncConfiguration):
-            status_sync_configuration = self.status_sync_configuration.to_dict()
-        else:
-            status_sync_configuration = self.status_sync_configuration
-
-        sync_events: bool | None | Unset
-        if isinstance(self.sync_events, Unset):
-            sync_events = UNSET
-        else:
-            sync_events = self.sync_events
-
-        sync_guest_users: bool | None | Unset
-        if isinstance(self.sync_guest_users, Unset):
-            sync_guest_users = UNSET
-        else:
-            sync_guest_users = self.sync_guest_users
-
-        sync_personal_contacts: bool | None | Unset
-        if isinstance(self.sync_personal_contacts, Unset):
-            sync_personal_contacts = UNSET
-        else:
-            sync_personal_contacts = self.sync_personal_contacts
-
-        sync_type: None | str | Unset
-        if isinstance(self.sync_type, Unset):
-            sync_type = UNSET
-        elif isinstance(self.sync_type, IntegrationSyncType):
-            sync_type = self.sync_type.value
-        else:
-            sync_type = self.sync_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enable_sso is not UNSET:
-            field_dict["EnableSSO"] = enable_sso
-        if is_enabled is not UNSET:
-            field_dict["IsEnabled"] = is_enabled
-        if is_sync_departments is not UNSET:
-            field_dict["IsSyncDepartments"] = is_sync_departments
-        if is_sync_details is not UNSET:
-            field_dict["IsSyncDetails"] = is_sync_details
-        if is_sync_office_phone is not UNSET:
-            field_dict["IsSyncOfficePhone"] = is_sync_office_phone
-        if is_sync_photo is not UNSET:
-            field_dict["IsSyncPhoto"] = is_sync_photo
-        if selected_groups is not UNSET:
-            field_dict["SelectedGroups"] = selected_groups
-        if selected_users is not UNSET:
-            field_dict["SelectedUsers"] = selected_users
-        if set_teams_presence is not UNSET:
-            field_dict["SetTeamsPresence"] = set_teams_presence
-        if starting_extension_number is not UNSET:
-            field_dict["StartingExtensionNumber"] = starting_extension_number
-        if status_sync_configuration is not UNSET:
-            field_dict["StatusSyncConfiguration"] = status_sync_configuration
-        if sync_events is not UNSET:
-            field_dict["SyncEvents"] = sync_events
-        if sync_guest_users is not UNSET:
-            field_dict["SyncGuestUsers"] = sync_guest_users
-        if sync_personal_contacts is not UNSET:
-            field_dict["SyncPersonalContacts"] = sync_personal_contacts
-        if sync_type is not UNSET:
-            field_dict["SyncType"] = sync_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ADUsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enable_sso = d.get("EnableSSO", UNSET)
-
-        is_enabled = d.get("IsEnabled", UNSET)
-
-        is_sync_departments = d.get("IsSyncDepartments", UNSET)
-
-        is_sync_details = d.get("IsSyncDetails", UNSET)
-
-        is_sync_office_phone = d.get("IsSyncOfficePhone", UNSET)
-
-        is_sync_photo = d.get("IsSyncPhoto", UNSET)
-
-        _selected_groups = d.get("SelectedGroups", UNSET)
-        selected_groups: list[str] | Unset
-        if _selected_groups is UNSET:
-            selected_groups = _selected_groups
-        else:
-            if not isinstance(_selected_groups, list):
-                raise TypeError(f"SelectedGroups: expected a JSON array, got {type(_selected_groups).__name__}")
-            selected_groups = _selected_groups
-
-        _selected_users = d.get("SelectedUsers", UNSET)
-        selected_users: list[str] | Unset
-        if _selected_users is UNSET:
-            selected_users = _selected_users
-        else:
-            if not isinstance(_selected_users, list):
-                raise TypeError(f"SelectedUsers: expected a JSON array, got {type(_selected_users).__name__}")
-            selected_users = _selected_users
-
-        set_teams_presence = d.get("SetTeamsPresence", UNSET)
-
-        starting_extension_number = d.get("StartingExtensionNumber", UNSET)
-
-        _status_sync_configuration = d.get("StatusSyncConfiguration", UNSET)
-        status_sync_configuration: None | StatusSyncConfiguration | Unset
-        if _status_sync_configuration is UNSET or _status_sync_configuration is None:
-            status_sync_configuration = _status_sync_configuration
-        else:
-            status_sync_configuration = StatusSyncConfiguration.from_dict(_status_sync_configuration)
-
-        sync_events = d.get("SyncEvents", UNSET)
-
-        sync_guest_users = d.get("SyncGuestUsers", UNSET)
-
-        sync_personal_contacts = d.get("SyncPersonalContacts", UNSET)
-
-        _sync_type = d.get("SyncType", UNSET)
-        sync_type: IntegrationSyncType | None | Unset
-        if _sync_type is UNSET or _sync_type is None:
-            sync_type = _sync_type
-        else:
-            sync_type = IntegrationSyncType.parse(_sync_type)
-
-        _instance = cls(
-            enable_sso=enable_sso,
-            is_enabled=is_enabled,
-            is_sync_departments=is_sync_departments,
-            is_sync_details=is_sync_details,
-            is_sync_office_phone=is_sync_office_phone,
-            is_sync_photo=is_sync_photo,
-            selected_groups=selected_groups,
-            selected_users=selected_users,
-            set_teams_presence=set_teams_presence,
-            starting_extension_number=starting_extension_number,
-            status_sync_configuration=status_sync_configuration,
-            sync_events=sync_events,
-            sync_guest_users=sync_guest_users,
-            sync_personal_contacts=sync_personal_contacts,
-            sync_type=sync_type,
+        return (
+            ("selected_groups", json_array),
+            ("selected_users", json_array),
+            ("status_sync_configuration", StatusSyncConfiguration.from_dict),
+            ("sync_type", enum_of(IntegrationSyncType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

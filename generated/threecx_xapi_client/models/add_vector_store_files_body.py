@@ -2,99 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.add_vector_store_files import AddVectorStoreFiles
 
 
-_lazy_loaded = False
+class AddVectorStoreFilesBody(Model):
+    model: AddVectorStoreFiles | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AddVectorStoreFiles
-    from ..models.add_vector_store_files import AddVectorStoreFiles  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AddVectorStoreFilesBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "model",
+    _wire_names = {
+        "model": "model",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.add_vector_store_files import AddVectorStoreFiles  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AddVectorStoreFilesBody:
-    """
-    Attributes:
-        model (AddVectorStoreFiles | Unset):
-    """
-
-    model: AddVectorStoreFiles | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        model: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.model, Unset):
-            model = self.model.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if model is not UNSET:
-            field_dict["model"] = model
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AddVectorStoreFilesBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _model = d.get("model", UNSET)
-        model: AddVectorStoreFiles | Unset
-        if _model is UNSET:
-            model = _model
-        else:
-            model = AddVectorStoreFiles.from_dict(_model)
-
-        _instance = cls(
-            model=model,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("model", AddVectorStoreFiles.from_dict),)

@@ -3,242 +3,47 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="AgentLoginHistory")
+class AgentLoginHistory(Model):
+    agent: str | None = None
+    agent_no: str | None = None
+    day: datetime.datetime | None = None
+    logged_in_day_interval: str | None = None
+    logged_in_dt: datetime.datetime | None = None
+    logged_in_interval: str | None = None
+    logged_in_total_interval: str | None = None
+    logged_out_dt: datetime.datetime | None = None
+    queue_no: str | None = None
+    talking_day_interval: str | None = None
+    talking_interval: str | None = None
+    talking_total_interval: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Agent",
-        "AgentNo",
-        "Day",
-        "LoggedInDayInterval",
-        "loggedInDt",
-        "LoggedInInterval",
-        "LoggedInTotalInterval",
-        "LoggedOutDt",
-        "QueueNo",
-        "TalkingDayInterval",
-        "TalkingInterval",
-        "TalkingTotalInterval",
+    _wire_names = {
+        "Agent": "agent",
+        "AgentNo": "agent_no",
+        "Day": "day",
+        "LoggedInDayInterval": "logged_in_day_interval",
+        "loggedInDt": "logged_in_dt",
+        "LoggedInInterval": "logged_in_interval",
+        "LoggedInTotalInterval": "logged_in_total_interval",
+        "LoggedOutDt": "logged_out_dt",
+        "QueueNo": "queue_no",
+        "TalkingDayInterval": "talking_day_interval",
+        "TalkingInterval": "talking_interval",
+        "TalkingTotalInterval": "talking_total_interval",
     }
-)
 
-
-@_attrs_define(repr=False)
-class AgentLoginHistory:
-    """
-    Attributes:
-        agent (str | Unset):
-        agent_no (str | Unset):
-        day (datetime.datetime | None | Unset):
-        logged_in_day_interval (None | str | Unset):
-        logged_in_dt (datetime.datetime | None | Unset):
-        logged_in_interval (None | str | Unset):
-        logged_in_total_interval (None | str | Unset):
-        logged_out_dt (datetime.datetime | None | Unset):
-        queue_no (str | Unset):
-        talking_day_interval (None | str | Unset):
-        talking_interval (None | str | Unset):
-        talking_total_interval (None | str | Unset):
-    """
-
-    agent: str | Unset = UNSET
-    agent_no: str | Unset = UNSET
-    day: datetime.datetime | None | Unset = UNSET
-    logged_in_day_interval: None | str | Unset = UNSET
-    logged_in_dt: datetime.datetime | None | Unset = UNSET
-    logged_in_interval: None | str | Unset = UNSET
-    logged_in_total_interval: None | str | Unset = UNSET
-    logged_out_dt: datetime.datetime | None | Unset = UNSET
-    queue_no: str | Unset = UNSET
-    talking_day_interval: None | str | Unset = UNSET
-    talking_interval: None | str | Unset = UNSET
-    talking_total_interval: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        agent = self.agent
-
-        agent_no = self.agent_no
-
-        day: None | str | Unset
-        if isinstance(self.day, Unset):
-            day = UNSET
-        elif isinstance(self.day, datetime.datetime):
-            day = self.day.isoformat()
-        else:
-            day = self.day
-
-        logged_in_day_interval: None | str | Unset
-        if isinstance(self.logged_in_day_interval, Unset):
-            logged_in_day_interval = UNSET
-        else:
-            logged_in_day_interval = self.logged_in_day_interval
-
-        logged_in_dt: None | str | Unset
-        if isinstance(self.logged_in_dt, Unset):
-            logged_in_dt = UNSET
-        elif isinstance(self.logged_in_dt, datetime.datetime):
-            logged_in_dt = self.logged_in_dt.isoformat()
-        else:
-            logged_in_dt = self.logged_in_dt
-
-        logged_in_interval: None | str | Unset
-        if isinstance(self.logged_in_interval, Unset):
-            logged_in_interval = UNSET
-        else:
-            logged_in_interval = self.logged_in_interval
-
-        logged_in_total_interval: None | str | Unset
-        if isinstance(self.logged_in_total_interval, Unset):
-            logged_in_total_interval = UNSET
-        else:
-            logged_in_total_interval = self.logged_in_total_interval
-
-        logged_out_dt: None | str | Unset
-        if isinstance(self.logged_out_dt, Unset):
-            logged_out_dt = UNSET
-        elif isinstance(self.logged_out_dt, datetime.datetime):
-            logged_out_dt = self.logged_out_dt.isoformat()
-        else:
-            logged_out_dt = self.logged_out_dt
-
-        queue_no = self.queue_no
-
-        talking_day_interval: None | str | Unset
-        if isinstance(self.talking_day_interval, Unset):
-            talking_day_interval = UNSET
-        else:
-            talking_day_interval = self.talking_day_interval
-
-        talking_interval: None | str | Unset
-        if isinstance(self.talking_interval, Unset):
-            talking_interval = UNSET
-        else:
-            talking_interval = self.talking_interval
-
-        talking_total_interval: None | str | Unset
-        if isinstance(self.talking_total_interval, Unset):
-            talking_total_interval = UNSET
-        else:
-            talking_total_interval = self.talking_total_interval
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if agent is not UNSET:
-            field_dict["Agent"] = agent
-        if agent_no is not UNSET:
-            field_dict["AgentNo"] = agent_no
-        if day is not UNSET:
-            field_dict["Day"] = day
-        if logged_in_day_interval is not UNSET:
-            field_dict["LoggedInDayInterval"] = logged_in_day_interval
-        if logged_in_dt is not UNSET:
-            field_dict["loggedInDt"] = logged_in_dt
-        if logged_in_interval is not UNSET:
-            field_dict["LoggedInInterval"] = logged_in_interval
-        if logged_in_total_interval is not UNSET:
-            field_dict["LoggedInTotalInterval"] = logged_in_total_interval
-        if logged_out_dt is not UNSET:
-            field_dict["LoggedOutDt"] = logged_out_dt
-        if queue_no is not UNSET:
-            field_dict["QueueNo"] = queue_no
-        if talking_day_interval is not UNSET:
-            field_dict["TalkingDayInterval"] = talking_day_interval
-        if talking_interval is not UNSET:
-            field_dict["TalkingInterval"] = talking_interval
-        if talking_total_interval is not UNSET:
-            field_dict["TalkingTotalInterval"] = talking_total_interval
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AgentLoginHistory: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        agent = d.get("Agent", UNSET)
-
-        agent_no = d.get("AgentNo", UNSET)
-
-        _day = d.get("Day", UNSET)
-        day: datetime.datetime | None | Unset
-        if _day is UNSET or _day is None:
-            day = _day
-        else:
-            day = parse_datetime(_day)
-
-        logged_in_day_interval = d.get("LoggedInDayInterval", UNSET)
-
-        _logged_in_dt = d.get("loggedInDt", UNSET)
-        logged_in_dt: datetime.datetime | None | Unset
-        if _logged_in_dt is UNSET or _logged_in_dt is None:
-            logged_in_dt = _logged_in_dt
-        else:
-            logged_in_dt = parse_datetime(_logged_in_dt)
-
-        logged_in_interval = d.get("LoggedInInterval", UNSET)
-
-        logged_in_total_interval = d.get("LoggedInTotalInterval", UNSET)
-
-        _logged_out_dt = d.get("LoggedOutDt", UNSET)
-        logged_out_dt: datetime.datetime | None | Unset
-        if _logged_out_dt is UNSET or _logged_out_dt is None:
-            logged_out_dt = _logged_out_dt
-        else:
-            logged_out_dt = parse_datetime(_logged_out_dt)
-
-        queue_no = d.get("QueueNo", UNSET)
-
-        talking_day_interval = d.get("TalkingDayInterval", UNSET)
-
-        talking_interval = d.get("TalkingInterval", UNSET)
-
-        talking_total_interval = d.get("TalkingTotalInterval", UNSET)
-
-        _instance = cls(
-            agent=agent,
-            agent_no=agent_no,
-            day=day,
-            logged_in_day_interval=logged_in_day_interval,
-            logged_in_dt=logged_in_dt,
-            logged_in_interval=logged_in_interval,
-            logged_in_total_interval=logged_in_total_interval,
-            logged_out_dt=logged_out_dt,
-            queue_no=queue_no,
-            talking_day_interval=talking_day_interval,
-            talking_interval=talking_interval,
-            talking_total_interval=talking_total_interval,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("day", parse_datetime),
+            ("logged_in_dt", parse_datetime),
+            ("logged_out_dt", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

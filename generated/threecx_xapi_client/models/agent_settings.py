@@ -2,13 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.agent_routing_action import AgentRoutingAction
@@ -17,429 +18,68 @@ if TYPE_CHECKING:
     from ..models.peer import Peer
 
 
-_lazy_loaded = False
+class AgentSettings(Model):
+    abusive_caller_action: AgentRoutingAction | None = None
+    agent_fallback: AgentRoutingAction | None = None
+    agent_type: str | None = None
+    allowed_extensions: str | None = None
+    allow_websearch: bool | None = None
+    boss_interruption_settings: BossInterruptionSettings | None = None
+    caller_does_not_respond_action: AgentRoutingAction | None = None
+    check_status_before_transfer: bool | None = None
+    enable_name_matching: bool | None = None
+    first_message: str | None = None
+    human_handoff: AgentRoutingDirectory | None = None
+    knowledgebase: list[str] | None = None
+    language: str | None = None
+    max_call_duration: int | None = None
+    phonebook_override: Peer | None = None
+    routing_directory: list[AgentRoutingDirectory] | None = None
+    spam_action: AgentRoutingAction | None = None
+    spam_instructions: str | None = None
+    switch_language: bool | None = None
+    system_prompt: str | None = None
+    voice: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AgentRoutingAction, AgentRoutingDirectory, BossInterruptionSettings, Peer
-    from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
-    from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
-    from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
-    from ..models.peer import Peer  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AgentSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AbusiveCallerAction",
-        "AgentFallback",
-        "AgentType",
-        "AllowedExtensions",
-        "AllowWebsearch",
-        "BossInterruptionSettings",
-        "CallerDoesNotRespondAction",
-        "CheckStatusBeforeTransfer",
-        "EnableNameMatching",
-        "FirstMessage",
-        "HumanHandoff",
-        "Knowledgebase",
-        "Language",
-        "MaxCallDuration",
-        "PhonebookOverride",
-        "RoutingDirectory",
-        "SpamAction",
-        "SpamInstructions",
-        "SwitchLanguage",
-        "SystemPrompt",
-        "Voice",
+    _wire_names = {
+        "AbusiveCallerAction": "abusive_caller_action",
+        "AgentFallback": "agent_fallback",
+        "AgentType": "agent_type",
+        "AllowedExtensions": "allowed_extensions",
+        "AllowWebsearch": "allow_websearch",
+        "BossInterruptionSettings": "boss_interruption_settings",
+        "CallerDoesNotRespondAction": "caller_does_not_respond_action",
+        "CheckStatusBeforeTransfer": "check_status_before_transfer",
+        "EnableNameMatching": "enable_name_matching",
+        "FirstMessage": "first_message",
+        "HumanHandoff": "human_handoff",
+        "Knowledgebase": "knowledgebase",
+        "Language": "language",
+        "MaxCallDuration": "max_call_duration",
+        "PhonebookOverride": "phonebook_override",
+        "RoutingDirectory": "routing_directory",
+        "SpamAction": "spam_action",
+        "SpamInstructions": "spam_instructions",
+        "SwitchLanguage": "switch_language",
+        "SystemPrompt": "system_prompt",
+        "Voice": "voice",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.agent_routing_action import AgentRoutingAction  # noqa: PLC0415
+        from ..models.agent_routing_directory import AgentRoutingDirectory  # noqa: PLC0415
+        from ..models.boss_interruption_settings import BossInterruptionSettings  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AgentSettings:
-    """
-    Attributes:
-        abusive_caller_action (AgentRoutingAction | None | Unset):
-        agent_fallback (AgentRoutingAction | None | Unset):
-        agent_type (None | str | Unset):
-        allowed_extensions (None | str | Unset):
-        allow_websearch (bool | None | Unset):
-        boss_interruption_settings (BossInterruptionSettings | None | Unset):
-        caller_does_not_respond_action (AgentRoutingAction | None | Unset):
-        check_status_before_transfer (bool | None | Unset):
-        enable_name_matching (bool | None | Unset):
-        first_message (None | str | Unset):
-        human_handoff (AgentRoutingDirectory | None | Unset):
-        knowledgebase (list[str] | Unset):
-        language (None | str | Unset):
-        max_call_duration (int | None | Unset):
-        phonebook_override (None | Peer | Unset):
-        routing_directory (list[AgentRoutingDirectory] | Unset):
-        spam_action (AgentRoutingAction | None | Unset):
-        spam_instructions (None | str | Unset):
-        switch_language (bool | None | Unset):
-        system_prompt (None | str | Unset):
-        voice (None | str | Unset):
-    """
-
-    abusive_caller_action: AgentRoutingAction | None | Unset = UNSET
-    agent_fallback: AgentRoutingAction | None | Unset = UNSET
-    agent_type: None | str | Unset = UNSET
-    allowed_extensions: None | str | Unset = UNSET
-    allow_websearch: bool | None | Unset = UNSET
-    boss_interruption_settings: BossInterruptionSettings | None | Unset = UNSET
-    caller_does_not_respond_action: AgentRoutingAction | None | Unset = UNSET
-    check_status_before_transfer: bool | None | Unset = UNSET
-    enable_name_matching: bool | None | Unset = UNSET
-    first_message: None | str | Unset = UNSET
-    human_handoff: AgentRoutingDirectory | None | Unset = UNSET
-    knowledgebase: list[str] | Unset = UNSET
-    language: None | str | Unset = UNSET
-    max_call_duration: int | None | Unset = UNSET
-    phonebook_override: None | Peer | Unset = UNSET
-    routing_directory: list[AgentRoutingDirectory] | Unset = UNSET
-    spam_action: AgentRoutingAction | None | Unset = UNSET
-    spam_instructions: None | str | Unset = UNSET
-    switch_language: bool | None | Unset = UNSET
-    system_prompt: None | str | Unset = UNSET
-    voice: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        abusive_caller_action: dict[str, Any] | None | Unset
-        if isinstance(self.abusive_caller_action, Unset):
-            abusive_caller_action = UNSET
-        elif isinstance(self.abusive_caller_action, AgentRoutingAction):
-            abusive_caller_action = self.abusive_caller_action.to_dict()
-        else:
-            abusive_caller_action = self.abusive_caller_action
-
-        agent_fallback: dict[str, Any] | None | Unset
-        if isinstance(self.agent_fallback, Unset):
-            agent_fallback = UNSET
-        elif isinstance(self.agent_fallback, AgentRoutingAction):
-            agent_fallback = self.agent_fallback.to_dict()
-        else:
-            agent_fallback = self.agent_fallback
-
-        agent_type: None | str | Unset
-        if isinstance(self.agent_type, Unset):
-            agent_type = UNSET
-        else:
-            agent_type = self.agent_type
-
-        allowed_extensions: None | str | Unset
-        if isinstance(self.allowed_extensions, Unset):
-            allowed_extensions = UNSET
-        else:
-            allowed_extensions = self.allowed_extensions
-
-        allow_websearch: bool | None | Unset
-        if isinstance(self.allow_websearch, Unset):
-            allow_websearch = UNSET
-        else:
-            allow_websearch = self.allow_websearch
-
-        boss_interruption_settings: dict[str, Any] | None | Unset
-        if isinstance(self.boss_interruption_settings, Unset):
-            boss_interruption_settings = UNSET
-        elif isinstance(self.boss_interruption_settings, BossInterruptionSettings):
-            boss_interruption_settings = self.boss_interruption_settings.to_dict()
-        else:
-            boss_interruption_settings = self.boss_interruption_settings
-
-        caller_does_not_respond_action: dict[str, Any] | None | Unset
-        if isinstance(self.caller_does_not_respond_action, Unset):
-            caller_does_not_respond_action = UNSET
-        elif isinstance(self.caller_does_not_respond_action, AgentRoutingAction):
-            caller_does_not_respond_action = self.caller_does_not_respond_action.to_dict()
-        else:
-            caller_does_not_respond_action = self.caller_does_not_respond_action
-
-        check_status_before_transfer: bool | None | Unset
-        if isinstance(self.check_status_before_transfer, Unset):
-            check_status_before_transfer = UNSET
-        else:
-            check_status_before_transfer = self.check_status_before_transfer
-
-        enable_name_matching: bool | None | Unset
-        if isinstance(self.enable_name_matching, Unset):
-            enable_name_matching = UNSET
-        else:
-            enable_name_matching = self.enable_name_matching
-
-        first_message: None | str | Unset
-        if isinstance(self.first_message, Unset):
-            first_message = UNSET
-        else:
-            first_message = self.first_message
-
-        human_handoff: dict[str, Any] | None | Unset
-        if isinstance(self.human_handoff, Unset):
-            human_handoff = UNSET
-        elif isinstance(self.human_handoff, AgentRoutingDirectory):
-            human_handoff = self.human_handoff.to_dict()
-        else:
-            human_handoff = self.human_handoff
-
-        knowledgebase: list[str] | Unset = UNSET
-        if not isinstance(self.knowledgebase, Unset):
-            knowledgebase = self.knowledgebase
-
-        language: None | str | Unset
-        if isinstance(self.language, Unset):
-            language = UNSET
-        else:
-            language = self.language
-
-        max_call_duration: int | None | Unset
-        if isinstance(self.max_call_duration, Unset):
-            max_call_duration = UNSET
-        else:
-            max_call_duration = self.max_call_duration
-
-        phonebook_override: dict[str, Any] | None | Unset
-        if isinstance(self.phonebook_override, Unset):
-            phonebook_override = UNSET
-        elif isinstance(self.phonebook_override, Peer):
-            phonebook_override = self.phonebook_override.to_dict()
-        else:
-            phonebook_override = self.phonebook_override
-
-        routing_directory: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.routing_directory, Unset):
-            routing_directory = []
-            for routing_directory_item_data in self.routing_directory:
-                routing_directory_item = routing_directory_item_data.to_dict()
-                routing_directory.append(routing_directory_item)
-
-        spam_action: dict[str, Any] | None | Unset
-        if isinstance(self.spam_action, Unset):
-            spam_action = UNSET
-        elif isinstance(self.spam_action, AgentRoutingAction):
-            spam_action = self.spam_action.to_dict()
-        else:
-            spam_action = self.spam_action
-
-        spam_instructions: None | str | Unset
-        if isinstance(self.spam_instructions, Unset):
-            spam_instructions = UNSET
-        else:
-            spam_instructions = self.spam_instructions
-
-        switch_language: bool | None | Unset
-        if isinstance(self.switch_language, Unset):
-            switch_language = UNSET
-        else:
-            switch_language = self.switch_language
-
-        system_prompt: None | str | Unset
-        if isinstance(self.system_prompt, Unset):
-            system_prompt = UNSET
-        else:
-            system_prompt = self.system_prompt
-
-        voice: None | str | Unset
-        if isinstance(self.voice, Unset):
-            voice = UNSET
-        else:
-            voice = self.voice
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if abusive_caller_action is not UNSET:
-            field_dict["AbusiveCallerAction"] = abusive_caller_action
-        if agent_fallback is not UNSET:
-            field_dict["AgentFallback"] = agent_fallback
-        if agent_type is not UNSET:
-            field_dict["AgentType"] = agent_type
-        if allowed_extensions is not UNSET:
-            field_dict["AllowedExtensions"] = allowed_extensions
-        if allow_websearch is not UNSET:
-            field_dict["AllowWebsearch"] = allow_websearch
-        if boss_interruption_settings is not UNSET:
-            field_dict["BossInterruptionSettings"] = boss_interruption_settings
-        if caller_does_not_respond_action is not UNSET:
-            field_dict["CallerDoesNotRespondAction"] = caller_does_not_respond_action
-        if check_status_before_transfer is not UNSET:
-            field_dict["CheckStatusBeforeTransfer"] = check_status_before_transfer
-        if enable_name_matching is not UNSET:
-            field_dict["EnableNameMatching"] = enable_name_matching
-        if first_message is not UNSET:
-            field_dict["FirstMessage"] = first_message
-        if human_handoff is not UNSET:
-            field_dict["HumanHandoff"] = human_handoff
-        if knowledgebase is not UNSET:
-            field_dict["Knowledgebase"] = knowledgebase
-        if language is not UNSET:
-            field_dict["Language"] = language
-        if max_call_duration is not UNSET:
-            field_dict["MaxCallDuration"] = max_call_duration
-        if phonebook_override is not UNSET:
-            field_dict["PhonebookOverride"] = phonebook_override
-        if routing_directory is not UNSET:
-            field_dict["RoutingDirectory"] = routing_directory
-        if spam_action is not UNSET:
-            field_dict["SpamAction"] = spam_action
-        if spam_instructions is not UNSET:
-            field_dict["SpamInstructions"] = spam_instructions
-        if switch_language is not UNSET:
-            field_dict["SwitchLanguage"] = switch_language
-        if system_prompt is not UNSET:
-            field_dict["SystemPrompt"] = system_prompt
-        if voice is not UNSET:
-            field_dict["Voice"] = voice
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AgentSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _abusive_caller_action = d.get("AbusiveCallerAction", UNSET)
-        abusive_caller_action: AgentRoutingAction | None | Unset
-        if _abusive_caller_action is UNSET or _abusive_caller_action is None:
-            abusive_caller_action = _abusive_caller_action
-        else:
-            abusive_caller_action = AgentRoutingAction.from_dict(_abusive_caller_action)
-
-        _agent_fallback = d.get("AgentFallback", UNSET)
-        agent_fallback: AgentRoutingAction | None | Unset
-        if _agent_fallback is UNSET or _agent_fallback is None:
-            agent_fallback = _agent_fallback
-        else:
-            agent_fallback = AgentRoutingAction.from_dict(_agent_fallback)
-
-        agent_type = d.get("AgentType", UNSET)
-
-        allowed_extensions = d.get("AllowedExtensions", UNSET)
-
-        allow_websearch = d.get("AllowWebsearch", UNSET)
-
-        _boss_interruption_settings = d.get("BossInterruptionSettings", UNSET)
-        boss_interruption_settings: BossInterruptionSettings | None | Unset
-        if _boss_interruption_settings is UNSET or _boss_interruption_settings is None:
-            boss_interruption_settings = _boss_interruption_settings
-        else:
-            boss_interruption_settings = BossInterruptionSettings.from_dict(_boss_interruption_settings)
-
-        _caller_does_not_respond_action = d.get("CallerDoesNotRespondAction", UNSET)
-        caller_does_not_respond_action: AgentRoutingAction | None | Unset
-        if _caller_does_not_respond_action is UNSET or _caller_does_not_respond_action is None:
-            caller_does_not_respond_action = _caller_does_not_respond_action
-        else:
-            caller_does_not_respond_action = AgentRoutingAction.from_dict(_caller_does_not_respond_action)
-
-        check_status_before_transfer = d.get("CheckStatusBeforeTransfer", UNSET)
-
-        enable_name_matching = d.get("EnableNameMatching", UNSET)
-
-        first_message = d.get("FirstMessage", UNSET)
-
-        _human_handoff = d.get("HumanHandoff", UNSET)
-        human_handoff: AgentRoutingDirectory | None | Unset
-        if _human_handoff is UNSET or _human_handoff is None:
-            human_handoff = _human_handoff
-        else:
-            human_handoff = AgentRoutingDirectory.from_dict(_human_handoff)
-
-        _knowledgebase = d.get("Knowledgebase", UNSET)
-        knowledgebase: list[str] | Unset
-        if _knowledgebase is UNSET:
-            knowledgebase = _knowledgebase
-        else:
-            if not isinstance(_knowledgebase, list):
-                raise TypeError(f"Knowledgebase: expected a JSON array, got {type(_knowledgebase).__name__}")
-            knowledgebase = _knowledgebase
-
-        language = d.get("Language", UNSET)
-
-        max_call_duration = d.get("MaxCallDuration", UNSET)
-
-        _phonebook_override = d.get("PhonebookOverride", UNSET)
-        phonebook_override: None | Peer | Unset
-        if _phonebook_override is UNSET or _phonebook_override is None:
-            phonebook_override = _phonebook_override
-        else:
-            phonebook_override = Peer.from_dict(_phonebook_override)
-
-        _routing_directory = d.get("RoutingDirectory", UNSET)
-        routing_directory: list[AgentRoutingDirectory] | Unset
-        if _routing_directory is UNSET:
-            routing_directory = _routing_directory
-        else:
-            if not isinstance(_routing_directory, list):
-                raise TypeError(f"RoutingDirectory: expected a JSON array, got {type(_routing_directory).__name__}")
-            routing_directory = [AgentRoutingDirectory.from_dict(item) for item in _routing_directory]
-
-        _spam_action = d.get("SpamAction", UNSET)
-        spam_action: AgentRoutingAction | None | Unset
-        if _spam_action is UNSET or _spam_action is None:
-            spam_action = _spam_action
-        else:
-            spam_action = AgentRoutingAction.from_dict(_spam_action)
-
-        spam_instructions = d.get("SpamInstructions", UNSET)
-
-        switch_language = d.get("SwitchLanguage", UNSET)
-
-        system_prompt = d.get("SystemPrompt", UNSET)
-
-        voice = d.get("Voice", UNSET)
-
-        _instance = cls(
-            abusive_caller_action=abusive_caller_action,
-            agent_fallback=agent_fallback,
-            agent_type=agent_type,
-            allowed_extensions=allowed_extensions,
-            allow_websearch=allow_websearch,
-            boss_interruption_settings=boss_interruption_settings,
-            caller_does_not_respond_action=caller_does_not_respond_action,
-            check_status_before_transfer=check_status_before_transfer,
-            enable_name_matching=enable_name_matching,
-            first_message=first_message,
-            human_handoff=human_handoff,
-            knowledgebase=knowledgebase,
-            language=language,
-            max_call_duration=max_call_duration,
-            phonebook_override=phonebook_override,
-            routing_directory=routing_directory,
-            spam_action=spam_action,
-            spam_instructions=spam_instructions,
-            switch_language=switch_language,
-            system_prompt=system_prompt,
-            voice=voice,
+        return (
+            ("abusive_caller_action", AgentRoutingAction.from_dict),
+            ("agent_fallback", AgentRoutingAction.from_dict),
+            ("boss_interruption_settings", BossInterruptionSettings.from_dict),
+            ("caller_does_not_respond_action", AgentRoutingAction.from_dict),
+            ("human_handoff", AgentRoutingDirectory.from_dict),
+            ("knowledgebase", json_array),
+            ("phonebook_override", Peer.from_dict),
+            ("routing_directory", list_of(AgentRoutingDirectory.from_dict)),
+            ("spam_action", AgentRoutingAction.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,241 +2,38 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="AgentsInQueueStatistics")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnsweredCount",
-        "AnsweredPercent",
-        "AnsweredPerHourCount",
-        "AvgRingTime",
-        "AvgTalkTime",
-        "Dn",
-        "DnDisplayName",
-        "LoggedInTime",
-        "LostCount",
-        "Queue",
-        "QueueDisplayName",
-        "RingTime",
-        "TalkTime",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class AgentsInQueueStatistics:
-    """
-    Attributes:
-        answered_count (int | None | Unset):
-        answered_percent (int | None | Unset):
-        answered_per_hour_count (int | None | Unset):
-        avg_ring_time (None | str | Unset):
-        avg_talk_time (None | str | Unset):
-        dn (str | Unset):
-        dn_display_name (None | str | Unset):
-        logged_in_time (None | str | Unset):
-        lost_count (int | None | Unset):
-        queue (None | str | Unset):
-        queue_display_name (None | str | Unset):
-        ring_time (None | str | Unset):
-        talk_time (None | str | Unset):
-    """
+class AgentsInQueueStatistics(Model):
+    answered_count: int | None = None
+    answered_percent: int | None = None
+    answered_per_hour_count: int | None = None
+    avg_ring_time: str | None = None
+    avg_talk_time: str | None = None
+    dn: str | None = None
+    dn_display_name: str | None = None
+    logged_in_time: str | None = None
+    lost_count: int | None = None
+    queue: str | None = None
+    queue_display_name: str | None = None
+    ring_time: str | None = None
+    talk_time: str | None = None
 
-    answered_count: int | None | Unset = UNSET
-    answered_percent: int | None | Unset = UNSET
-    answered_per_hour_count: int | None | Unset = UNSET
-    avg_ring_time: None | str | Unset = UNSET
-    avg_talk_time: None | str | Unset = UNSET
-    dn: str | Unset = UNSET
-    dn_display_name: None | str | Unset = UNSET
-    logged_in_time: None | str | Unset = UNSET
-    lost_count: int | None | Unset = UNSET
-    queue: None | str | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
-    talk_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        answered_count: int | None | Unset
-        if isinstance(self.answered_count, Unset):
-            answered_count = UNSET
-        else:
-            answered_count = self.answered_count
-
-        answered_percent: int | None | Unset
-        if isinstance(self.answered_percent, Unset):
-            answered_percent = UNSET
-        else:
-            answered_percent = self.answered_percent
-
-        answered_per_hour_count: int | None | Unset
-        if isinstance(self.answered_per_hour_count, Unset):
-            answered_per_hour_count = UNSET
-        else:
-            answered_per_hour_count = self.answered_per_hour_count
-
-        avg_ring_time: None | str | Unset
-        if isinstance(self.avg_ring_time, Unset):
-            avg_ring_time = UNSET
-        else:
-            avg_ring_time = self.avg_ring_time
-
-        avg_talk_time: None | str | Unset
-        if isinstance(self.avg_talk_time, Unset):
-            avg_talk_time = UNSET
-        else:
-            avg_talk_time = self.avg_talk_time
-
-        dn = self.dn
-
-        dn_display_name: None | str | Unset
-        if isinstance(self.dn_display_name, Unset):
-            dn_display_name = UNSET
-        else:
-            dn_display_name = self.dn_display_name
-
-        logged_in_time: None | str | Unset
-        if isinstance(self.logged_in_time, Unset):
-            logged_in_time = UNSET
-        else:
-            logged_in_time = self.logged_in_time
-
-        lost_count: int | None | Unset
-        if isinstance(self.lost_count, Unset):
-            lost_count = UNSET
-        else:
-            lost_count = self.lost_count
-
-        queue: None | str | Unset
-        if isinstance(self.queue, Unset):
-            queue = UNSET
-        else:
-            queue = self.queue
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
-        else:
-            ring_time = self.ring_time
-
-        talk_time: None | str | Unset
-        if isinstance(self.talk_time, Unset):
-            talk_time = UNSET
-        else:
-            talk_time = self.talk_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if answered_percent is not UNSET:
-            field_dict["AnsweredPercent"] = answered_percent
-        if answered_per_hour_count is not UNSET:
-            field_dict["AnsweredPerHourCount"] = answered_per_hour_count
-        if avg_ring_time is not UNSET:
-            field_dict["AvgRingTime"] = avg_ring_time
-        if avg_talk_time is not UNSET:
-            field_dict["AvgTalkTime"] = avg_talk_time
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if dn_display_name is not UNSET:
-            field_dict["DnDisplayName"] = dn_display_name
-        if logged_in_time is not UNSET:
-            field_dict["LoggedInTime"] = logged_in_time
-        if lost_count is not UNSET:
-            field_dict["LostCount"] = lost_count
-        if queue is not UNSET:
-            field_dict["Queue"] = queue
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-        if ring_time is not UNSET:
-            field_dict["RingTime"] = ring_time
-        if talk_time is not UNSET:
-            field_dict["TalkTime"] = talk_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AgentsInQueueStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        answered_percent = d.get("AnsweredPercent", UNSET)
-
-        answered_per_hour_count = d.get("AnsweredPerHourCount", UNSET)
-
-        avg_ring_time = d.get("AvgRingTime", UNSET)
-
-        avg_talk_time = d.get("AvgTalkTime", UNSET)
-
-        dn = d.get("Dn", UNSET)
-
-        dn_display_name = d.get("DnDisplayName", UNSET)
-
-        logged_in_time = d.get("LoggedInTime", UNSET)
-
-        lost_count = d.get("LostCount", UNSET)
-
-        queue = d.get("Queue", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        ring_time = d.get("RingTime", UNSET)
-
-        talk_time = d.get("TalkTime", UNSET)
-
-        _instance = cls(
-            answered_count=answered_count,
-            answered_percent=answered_percent,
-            answered_per_hour_count=answered_per_hour_count,
-            avg_ring_time=avg_ring_time,
-            avg_talk_time=avg_talk_time,
-            dn=dn,
-            dn_display_name=dn_display_name,
-            logged_in_time=logged_in_time,
-            lost_count=lost_count,
-            queue=queue,
-            queue_display_name=queue_display_name,
-            ring_time=ring_time,
-            talk_time=talk_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AnsweredCount": "answered_count",
+        "AnsweredPercent": "answered_percent",
+        "AnsweredPerHourCount": "answered_per_hour_count",
+        "AvgRingTime": "avg_ring_time",
+        "AvgTalkTime": "avg_talk_time",
+        "Dn": "dn",
+        "DnDisplayName": "dn_display_name",
+        "LoggedInTime": "logged_in_time",
+        "LostCount": "lost_count",
+        "Queue": "queue",
+        "QueueDisplayName": "queue_display_name",
+        "RingTime": "ring_time",
+        "TalkTime": "talk_time",
+    }

@@ -2,113 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="AIAgentTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Description",
-        "FirstMessage",
-        "Id",
-        "Name",
-        "Preview",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class AIAgentTemplate:
-    """
-    Attributes:
-        description (str | Unset):
-        first_message (str | Unset):
-        id (str | Unset):
-        name (str | Unset):
-        preview (bool | Unset):
-    """
+class AIAgentTemplate(Model):
+    description: str | None = None
+    first_message: str | None = None
+    id: str = entity_key()
+    name: str | None = None
+    preview: bool | None = None
 
-    description: str | Unset = UNSET
-    first_message: str | Unset = UNSET
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    preview: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        description = self.description
-
-        first_message = self.first_message
-
-        id = self.id
-
-        name = self.name
-
-        preview = self.preview
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if first_message is not UNSET:
-            field_dict["FirstMessage"] = first_message
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if preview is not UNSET:
-            field_dict["Preview"] = preview
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AIAgentTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        description = d.get("Description", UNSET)
-
-        first_message = d.get("FirstMessage", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        preview = d.get("Preview", UNSET)
-
-        _instance = cls(
-            description=description,
-            first_message=first_message,
-            id=id,
-            name=name,
-            preview=preview,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Description": "description",
+        "FirstMessage": "first_message",
+        "Id": "id",
+        "Name": "name",
+        "Preview": "preview",
+    }

@@ -2,146 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.ai_agent_template import AIAgentTemplate
 
 
-_lazy_loaded = False
+class AIAgentTemplateCollectionResponse(Model):
+    odata_count: int | None = None
+    odata_context: str | None = None
+    odata_next_link: str | None = None
+    value: list[AIAgentTemplate] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AIAgentTemplate
-    from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AIAgentTemplateCollectionResponse")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "@odata.count",
-        "@odata.context",
-        "@odata.nextLink",
-        "value",
+    _wire_names = {
+        "@odata.count": "odata_count",
+        "@odata.context": "odata_context",
+        "@odata.nextLink": "odata_next_link",
+        "value": "value",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AIAgentTemplateCollectionResponse:
-    """
-    Attributes:
-        odata_count (int | None | Unset):
-        odata_context (None | str | Unset):
-        odata_next_link (None | str | Unset):
-        value (list[AIAgentTemplate] | Unset):
-    """
-
-    odata_count: int | None | Unset = UNSET
-    odata_context: None | str | Unset = UNSET
-    odata_next_link: None | str | Unset = UNSET
-    value: list[AIAgentTemplate] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        odata_count: int | None | Unset
-        if isinstance(self.odata_count, Unset):
-            odata_count = UNSET
-        else:
-            odata_count = self.odata_count
-
-        odata_context: None | str | Unset
-        if isinstance(self.odata_context, Unset):
-            odata_context = UNSET
-        else:
-            odata_context = self.odata_context
-
-        odata_next_link: None | str | Unset
-        if isinstance(self.odata_next_link, Unset):
-            odata_next_link = UNSET
-        else:
-            odata_next_link = self.odata_next_link
-
-        value: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.value, Unset):
-            value = []
-            for value_item_data in self.value:
-                value_item = value_item_data.to_dict()
-                value.append(value_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if odata_count is not UNSET:
-            field_dict["@odata.count"] = odata_count
-        if odata_context is not UNSET:
-            field_dict["@odata.context"] = odata_context
-        if odata_next_link is not UNSET:
-            field_dict["@odata.nextLink"] = odata_next_link
-        if value is not UNSET:
-            field_dict["value"] = value
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AIAgentTemplateCollectionResponse: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        odata_count = d.get("@odata.count", UNSET)
-
-        odata_context = d.get("@odata.context", UNSET)
-
-        odata_next_link = d.get("@odata.nextLink", UNSET)
-
-        _value = d.get("value", UNSET)
-        value: list[AIAgentTemplate] | Unset
-        if _value is UNSET:
-            value = _value
-        else:
-            if not isinstance(_value, list):
-                raise TypeError(f"value: expected a JSON array, got {type(_value).__name__}")
-            value = [AIAgentTemplate.from_dict(item) for item in _value]
-
-        _instance = cls(
-            odata_count=odata_count,
-            odata_context=odata_context,
-            odata_next_link=odata_next_link,
-            value=value,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("value", list_of(AIAgentTemplate.from_dict)),)

@@ -2,13 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.ai_agent_template import AIAgentTemplate
@@ -16,182 +16,31 @@ if TYPE_CHECKING:
     from ..models.ai_voice import AIVoice
 
 
-_lazy_loaded = False
+class AIResources(Model):
+    chips: list[AIModel] | None = None
+    models: list[AIModel] | None = None
+    realtime_models: list[AIModel] | None = None
+    templates: list[AIAgentTemplate] | None = None
+    voices: list[AIVoice] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AIAgentTemplate, AIModel, AIVoice
-    from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
-    from ..models.ai_model import AIModel  # noqa: PLC0415
-    from ..models.ai_voice import AIVoice  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AIResources")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Chips",
-        "Models",
-        "RealtimeModels",
-        "Templates",
-        "Voices",
+    _wire_names = {
+        "Chips": "chips",
+        "Models": "models",
+        "RealtimeModels": "realtime_models",
+        "Templates": "templates",
+        "Voices": "voices",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.ai_agent_template import AIAgentTemplate  # noqa: PLC0415
+        from ..models.ai_model import AIModel  # noqa: PLC0415
+        from ..models.ai_voice import AIVoice  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AIResources:
-    """
-    Attributes:
-        chips (list[AIModel] | Unset):
-        models (list[AIModel] | Unset):
-        realtime_models (list[AIModel] | Unset):
-        templates (list[AIAgentTemplate] | Unset):
-        voices (list[AIVoice] | Unset):
-    """
-
-    chips: list[AIModel] | Unset = UNSET
-    models: list[AIModel] | Unset = UNSET
-    realtime_models: list[AIModel] | Unset = UNSET
-    templates: list[AIAgentTemplate] | Unset = UNSET
-    voices: list[AIVoice] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        chips: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.chips, Unset):
-            chips = []
-            for chips_item_data in self.chips:
-                chips_item = chips_item_data.to_dict()
-                chips.append(chips_item)
-
-        models: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.models, Unset):
-            models = []
-            for models_item_data in self.models:
-                models_item = models_item_data.to_dict()
-                models.append(models_item)
-
-        realtime_models: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.realtime_models, Unset):
-            realtime_models = []
-            for realtime_models_item_data in self.realtime_models:
-                realtime_models_item = realtime_models_item_data.to_dict()
-                realtime_models.append(realtime_models_item)
-
-        templates: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.templates, Unset):
-            templates = []
-            for templates_item_data in self.templates:
-                templates_item = templates_item_data.to_dict()
-                templates.append(templates_item)
-
-        voices: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.voices, Unset):
-            voices = []
-            for voices_item_data in self.voices:
-                voices_item = voices_item_data.to_dict()
-                voices.append(voices_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if chips is not UNSET:
-            field_dict["Chips"] = chips
-        if models is not UNSET:
-            field_dict["Models"] = models
-        if realtime_models is not UNSET:
-            field_dict["RealtimeModels"] = realtime_models
-        if templates is not UNSET:
-            field_dict["Templates"] = templates
-        if voices is not UNSET:
-            field_dict["Voices"] = voices
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AIResources: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _chips = d.get("Chips", UNSET)
-        chips: list[AIModel] | Unset
-        if _chips is UNSET:
-            chips = _chips
-        else:
-            if not isinstance(_chips, list):
-                raise TypeError(f"Chips: expected a JSON array, got {type(_chips).__name__}")
-            chips = [AIModel.from_dict(item) for item in _chips]
-
-        _models = d.get("Models", UNSET)
-        models: list[AIModel] | Unset
-        if _models is UNSET:
-            models = _models
-        else:
-            if not isinstance(_models, list):
-                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
-            models = [AIModel.from_dict(item) for item in _models]
-
-        _realtime_models = d.get("RealtimeModels", UNSET)
-        realtime_models: list[AIModel] | Unset
-        if _realtime_models is UNSET:
-            realtime_models = _realtime_models
-        else:
-            if not isinstance(_realtime_models, list):
-                raise TypeError(f"RealtimeModels: expected a JSON array, got {type(_realtime_models).__name__}")
-            realtime_models = [AIModel.from_dict(item) for item in _realtime_models]
-
-        _templates = d.get("Templates", UNSET)
-        templates: list[AIAgentTemplate] | Unset
-        if _templates is UNSET:
-            templates = _templates
-        else:
-            if not isinstance(_templates, list):
-                raise TypeError(f"Templates: expected a JSON array, got {type(_templates).__name__}")
-            templates = [AIAgentTemplate.from_dict(item) for item in _templates]
-
-        _voices = d.get("Voices", UNSET)
-        voices: list[AIVoice] | Unset
-        if _voices is UNSET:
-            voices = _voices
-        else:
-            if not isinstance(_voices, list):
-                raise TypeError(f"Voices: expected a JSON array, got {type(_voices).__name__}")
-            voices = [AIVoice.from_dict(item) for item in _voices]
-
-        _instance = cls(
-            chips=chips,
-            models=models,
-            realtime_models=realtime_models,
-            templates=templates,
-            voices=voices,
+        return (
+            ("chips", list_of(AIModel.from_dict)),
+            ("models", list_of(AIModel.from_dict)),
+            ("realtime_models", list_of(AIModel.from_dict)),
+            ("templates", list_of(AIAgentTemplate.from_dict)),
+            ("voices", list_of(AIVoice.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

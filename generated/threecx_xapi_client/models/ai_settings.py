@@ -2,194 +2,41 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class AISettings(Model):
+    api_key: ConcealedPassword | None = None
+    company_description: str | None = None
+    company_name: str | None = None
+    completion_model: str | None = None
+    management_api_key: ConcealedPassword | None = None
+    provider: str | None = None
+    realtime_model: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AISettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "APIKey",
-        "CompanyDescription",
-        "CompanyName",
-        "CompletionModel",
-        "ManagementAPIKey",
-        "Provider",
-        "RealtimeModel",
+    _wire_names = {
+        "APIKey": "api_key",
+        "CompanyDescription": "company_description",
+        "CompanyName": "company_name",
+        "CompletionModel": "completion_model",
+        "ManagementAPIKey": "management_api_key",
+        "Provider": "provider",
+        "RealtimeModel": "realtime_model",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AISettings:
-    """
-    Attributes:
-        api_key (ConcealedPassword | None | Unset):
-        company_description (None | str | Unset):
-        company_name (None | str | Unset):
-        completion_model (None | str | Unset):
-        management_api_key (ConcealedPassword | None | Unset):
-        provider (None | str | Unset):
-        realtime_model (None | str | Unset):
-    """
-
-    api_key: ConcealedPassword | None | Unset = UNSET
-    company_description: None | str | Unset = UNSET
-    company_name: None | str | Unset = UNSET
-    completion_model: None | str | Unset = UNSET
-    management_api_key: ConcealedPassword | None | Unset = UNSET
-    provider: None | str | Unset = UNSET
-    realtime_model: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        api_key: dict[str, Any] | None | Unset
-        if isinstance(self.api_key, Unset):
-            api_key = UNSET
-        elif isinstance(self.api_key, ConcealedPassword):
-            api_key = self.api_key.to_dict()
-        else:
-            api_key = self.api_key
-
-        company_description: None | str | Unset
-        if isinstance(self.company_description, Unset):
-            company_description = UNSET
-        else:
-            company_description = self.company_description
-
-        company_name: None | str | Unset
-        if isinstance(self.company_name, Unset):
-            company_name = UNSET
-        else:
-            company_name = self.company_name
-
-        completion_model: None | str | Unset
-        if isinstance(self.completion_model, Unset):
-            completion_model = UNSET
-        else:
-            completion_model = self.completion_model
-
-        management_api_key: dict[str, Any] | None | Unset
-        if isinstance(self.management_api_key, Unset):
-            management_api_key = UNSET
-        elif isinstance(self.management_api_key, ConcealedPassword):
-            management_api_key = self.management_api_key.to_dict()
-        else:
-            management_api_key = self.management_api_key
-
-        provider: None | str | Unset
-        if isinstance(self.provider, Unset):
-            provider = UNSET
-        else:
-            provider = self.provider
-
-        realtime_model: None | str | Unset
-        if isinstance(self.realtime_model, Unset):
-            realtime_model = UNSET
-        else:
-            realtime_model = self.realtime_model
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if api_key is not UNSET:
-            field_dict["APIKey"] = api_key
-        if company_description is not UNSET:
-            field_dict["CompanyDescription"] = company_description
-        if company_name is not UNSET:
-            field_dict["CompanyName"] = company_name
-        if completion_model is not UNSET:
-            field_dict["CompletionModel"] = completion_model
-        if management_api_key is not UNSET:
-            field_dict["ManagementAPIKey"] = management_api_key
-        if provider is not UNSET:
-            field_dict["Provider"] = provider
-        if realtime_model is not UNSET:
-            field_dict["RealtimeModel"] = realtime_model
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AISettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _api_key = d.get("APIKey", UNSET)
-        api_key: ConcealedPassword | None | Unset
-        if _api_key is UNSET or _api_key is None:
-            api_key = _api_key
-        else:
-            api_key = ConcealedPassword.from_dict(_api_key)
-
-        company_description = d.get("CompanyDescription", UNSET)
-
-        company_name = d.get("CompanyName", UNSET)
-
-        completion_model = d.get("CompletionModel", UNSET)
-
-        _management_api_key = d.get("ManagementAPIKey", UNSET)
-        management_api_key: ConcealedPassword | None | Unset
-        if _management_api_key is UNSET or _management_api_key is None:
-            management_api_key = _management_api_key
-        else:
-            management_api_key = ConcealedPassword.from_dict(_management_api_key)
-
-        provider = d.get("Provider", UNSET)
-
-        realtime_model = d.get("RealtimeModel", UNSET)
-
-        _instance = cls(
-            api_key=api_key,
-            company_description=company_description,
-            company_name=company_name,
-            completion_model=completion_model,
-            management_api_key=management_api_key,
-            provider=provider,
-            realtime_model=realtime_model,
+        return (
+            ("api_key", ConcealedPassword.from_dict),
+            ("management_api_key", ConcealedPassword.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

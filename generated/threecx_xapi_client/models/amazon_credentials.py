@@ -2,117 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class AmazonCredentials(Model):
+    access_key: str | None = None
+    secret_key: ConcealedPassword | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AmazonCredentials")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AccessKey",
-        "SecretKey",
+    _wire_names = {
+        "AccessKey": "access_key",
+        "SecretKey": "secret_key",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AmazonCredentials:
-    """
-    Attributes:
-        access_key (None | str | Unset):
-        secret_key (ConcealedPassword | None | Unset):
-    """
-
-    access_key: None | str | Unset = UNSET
-    secret_key: ConcealedPassword | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        access_key: None | str | Unset
-        if isinstance(self.access_key, Unset):
-            access_key = UNSET
-        else:
-            access_key = self.access_key
-
-        secret_key: dict[str, Any] | None | Unset
-        if isinstance(self.secret_key, Unset):
-            secret_key = UNSET
-        elif isinstance(self.secret_key, ConcealedPassword):
-            secret_key = self.secret_key.to_dict()
-        else:
-            secret_key = self.secret_key
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if access_key is not UNSET:
-            field_dict["AccessKey"] = access_key
-        if secret_key is not UNSET:
-            field_dict["SecretKey"] = secret_key
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AmazonCredentials: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        access_key = d.get("AccessKey", UNSET)
-
-        _secret_key = d.get("SecretKey", UNSET)
-        secret_key: ConcealedPassword | None | Unset
-        if _secret_key is UNSET or _secret_key is None:
-            secret_key = _secret_key
-        else:
-            secret_key = ConcealedPassword.from_dict(_secret_key)
-
-        _instance = cls(
-            access_key=access_key,
-            secret_key=secret_key,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("secret_key", ConcealedPassword.from_dict),)

@@ -2,126 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.amazon_credentials import AmazonCredentials
     from ..models.s3_config import S3Config
 
 
-_lazy_loaded = False
+class AmazonIntegrationSettings(Model):
+    s3_config: S3Config | None = None
+    service_account_credentials: AmazonCredentials | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AmazonCredentials, S3Config
-    from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
-    from ..models.s3_config import S3Config  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AmazonIntegrationSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "S3Config",
-        "ServiceAccountCredentials",
+    _wire_names = {
+        "S3Config": "s3_config",
+        "ServiceAccountCredentials": "service_account_credentials",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.amazon_credentials import AmazonCredentials  # noqa: PLC0415
+        from ..models.s3_config import S3Config  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AmazonIntegrationSettings:
-    """
-    Attributes:
-        s3_config (None | S3Config | Unset):
-        service_account_credentials (AmazonCredentials | None | Unset):
-    """
-
-    s3_config: None | S3Config | Unset = UNSET
-    service_account_credentials: AmazonCredentials | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        s3_config: dict[str, Any] | None | Unset
-        if isinstance(self.s3_config, Unset):
-            s3_config = UNSET
-        elif isinstance(self.s3_config, S3Config):
-            s3_config = self.s3_config.to_dict()
-        else:
-            s3_config = self.s3_config
-
-        service_account_credentials: dict[str, Any] | None | Unset
-        if isinstance(self.service_account_credentials, Unset):
-            service_account_credentials = UNSET
-        elif isinstance(self.service_account_credentials, AmazonCredentials):
-            service_account_credentials = self.service_account_credentials.to_dict()
-        else:
-            service_account_credentials = self.service_account_credentials
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if s3_config is not UNSET:
-            field_dict["S3Config"] = s3_config
-        if service_account_credentials is not UNSET:
-            field_dict["ServiceAccountCredentials"] = service_account_credentials
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AmazonIntegrationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _s3_config = d.get("S3Config", UNSET)
-        s3_config: None | S3Config | Unset
-        if _s3_config is UNSET or _s3_config is None:
-            s3_config = _s3_config
-        else:
-            s3_config = S3Config.from_dict(_s3_config)
-
-        _service_account_credentials = d.get("ServiceAccountCredentials", UNSET)
-        service_account_credentials: AmazonCredentials | None | Unset
-        if _service_account_credentials is UNSET or _service_account_credentials is None:
-            service_account_credentials = _service_account_credentials
-        else:
-            service_account_credentials = AmazonCredentials.from_dict(_service_account_credentials)
-
-        _instance = cls(
-            s3_config=s3_config,
-            service_account_credentials=service_account_credentials,
+        return (
+            ("s3_config", S3Config.from_dict),
+            ("service_account_credentials", AmazonCredentials.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

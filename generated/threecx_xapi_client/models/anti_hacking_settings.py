@@ -2,189 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="AntiHackingSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "HackAuthRequests",
-        "HackBarrierAmber",
-        "HackBarrierGreen",
-        "HackBarrierRed",
-        "HackBlacklistDuration",
-        "HackChallengeRequests",
-        "MaxRequestPerPeriod",
-        "SecurityDefenseProgram",
-        "ThrottlePeriodLength",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class AntiHackingSettings:
-    """
-    Attributes:
-        hack_auth_requests (int | None | Unset):
-        hack_barrier_amber (int | None | Unset):
-        hack_barrier_green (int | None | Unset):
-        hack_barrier_red (int | None | Unset):
-        hack_blacklist_duration (int | None | Unset):
-        hack_challenge_requests (int | None | Unset):
-        max_request_per_period (int | None | Unset):
-        security_defense_program (bool | None | Unset):
-        throttle_period_length (int | None | Unset):
-    """
+class AntiHackingSettings(Model):
+    hack_auth_requests: int | None = None
+    hack_barrier_amber: int | None = None
+    hack_barrier_green: int | None = None
+    hack_barrier_red: int | None = None
+    hack_blacklist_duration: int | None = None
+    hack_challenge_requests: int | None = None
+    max_request_per_period: int | None = None
+    security_defense_program: bool | None = None
+    throttle_period_length: int | None = None
 
-    hack_auth_requests: int | None | Unset = UNSET
-    hack_barrier_amber: int | None | Unset = UNSET
-    hack_barrier_green: int | None | Unset = UNSET
-    hack_barrier_red: int | None | Unset = UNSET
-    hack_blacklist_duration: int | None | Unset = UNSET
-    hack_challenge_requests: int | None | Unset = UNSET
-    max_request_per_period: int | None | Unset = UNSET
-    security_defense_program: bool | None | Unset = UNSET
-    throttle_period_length: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        hack_auth_requests: int | None | Unset
-        if isinstance(self.hack_auth_requests, Unset):
-            hack_auth_requests = UNSET
-        else:
-            hack_auth_requests = self.hack_auth_requests
-
-        hack_barrier_amber: int | None | Unset
-        if isinstance(self.hack_barrier_amber, Unset):
-            hack_barrier_amber = UNSET
-        else:
-            hack_barrier_amber = self.hack_barrier_amber
-
-        hack_barrier_green: int | None | Unset
-        if isinstance(self.hack_barrier_green, Unset):
-            hack_barrier_green = UNSET
-        else:
-            hack_barrier_green = self.hack_barrier_green
-
-        hack_barrier_red: int | None | Unset
-        if isinstance(self.hack_barrier_red, Unset):
-            hack_barrier_red = UNSET
-        else:
-            hack_barrier_red = self.hack_barrier_red
-
-        hack_blacklist_duration: int | None | Unset
-        if isinstance(self.hack_blacklist_duration, Unset):
-            hack_blacklist_duration = UNSET
-        else:
-            hack_blacklist_duration = self.hack_blacklist_duration
-
-        hack_challenge_requests: int | None | Unset
-        if isinstance(self.hack_challenge_requests, Unset):
-            hack_challenge_requests = UNSET
-        else:
-            hack_challenge_requests = self.hack_challenge_requests
-
-        max_request_per_period: int | None | Unset
-        if isinstance(self.max_request_per_period, Unset):
-            max_request_per_period = UNSET
-        else:
-            max_request_per_period = self.max_request_per_period
-
-        security_defense_program: bool | None | Unset
-        if isinstance(self.security_defense_program, Unset):
-            security_defense_program = UNSET
-        else:
-            security_defense_program = self.security_defense_program
-
-        throttle_period_length: int | None | Unset
-        if isinstance(self.throttle_period_length, Unset):
-            throttle_period_length = UNSET
-        else:
-            throttle_period_length = self.throttle_period_length
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if hack_auth_requests is not UNSET:
-            field_dict["HackAuthRequests"] = hack_auth_requests
-        if hack_barrier_amber is not UNSET:
-            field_dict["HackBarrierAmber"] = hack_barrier_amber
-        if hack_barrier_green is not UNSET:
-            field_dict["HackBarrierGreen"] = hack_barrier_green
-        if hack_barrier_red is not UNSET:
-            field_dict["HackBarrierRed"] = hack_barrier_red
-        if hack_blacklist_duration is not UNSET:
-            field_dict["HackBlacklistDuration"] = hack_blacklist_duration
-        if hack_challenge_requests is not UNSET:
-            field_dict["HackChallengeRequests"] = hack_challenge_requests
-        if max_request_per_period is not UNSET:
-            field_dict["MaxRequestPerPeriod"] = max_request_per_period
-        if security_defense_program is not UNSET:
-            field_dict["SecurityDefenseProgram"] = security_defense_program
-        if throttle_period_length is not UNSET:
-            field_dict["ThrottlePeriodLength"] = throttle_period_length
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AntiHackingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        hack_auth_requests = d.get("HackAuthRequests", UNSET)
-
-        hack_barrier_amber = d.get("HackBarrierAmber", UNSET)
-
-        hack_barrier_green = d.get("HackBarrierGreen", UNSET)
-
-        hack_barrier_red = d.get("HackBarrierRed", UNSET)
-
-        hack_blacklist_duration = d.get("HackBlacklistDuration", UNSET)
-
-        hack_challenge_requests = d.get("HackChallengeRequests", UNSET)
-
-        max_request_per_period = d.get("MaxRequestPerPeriod", UNSET)
-
-        security_defense_program = d.get("SecurityDefenseProgram", UNSET)
-
-        throttle_period_length = d.get("ThrottlePeriodLength", UNSET)
-
-        _instance = cls(
-            hack_auth_requests=hack_auth_requests,
-            hack_barrier_amber=hack_barrier_amber,
-            hack_barrier_green=hack_barrier_green,
-            hack_barrier_red=hack_barrier_red,
-            hack_blacklist_duration=hack_blacklist_duration,
-            hack_challenge_requests=hack_challenge_requests,
-            max_request_per_period=max_request_per_period,
-            security_defense_program=security_defense_program,
-            throttle_period_length=throttle_period_length,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "HackAuthRequests": "hack_auth_requests",
+        "HackBarrierAmber": "hack_barrier_amber",
+        "HackBarrierGreen": "hack_barrier_green",
+        "HackBarrierRed": "hack_barrier_red",
+        "HackBlacklistDuration": "hack_blacklist_duration",
+        "HackChallengeRequests": "hack_challenge_requests",
+        "MaxRequestPerPeriod": "max_request_per_period",
+        "SecurityDefenseProgram": "security_defense_program",
+        "ThrottlePeriodLength": "throttle_period_length",
+    }

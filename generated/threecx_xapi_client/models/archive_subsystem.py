@@ -2,119 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ArchiveSubsystem")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Archiving",
-        "Enabled",
-        "Folder",
-        "ScheduleDays",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ArchiveSubsystem:
-    """
-    Attributes:
-        archiving (bool | None | Unset):
-        enabled (bool | None | Unset):
-        folder (None | str | Unset):
-        schedule_days (int | None | Unset):
-    """
+class ArchiveSubsystem(Model):
+    archiving: bool | None = None
+    enabled: bool | None = None
+    folder: str | None = None
+    schedule_days: int | None = None
 
-    archiving: bool | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    folder: None | str | Unset = UNSET
-    schedule_days: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        archiving: bool | None | Unset
-        if isinstance(self.archiving, Unset):
-            archiving = UNSET
-        else:
-            archiving = self.archiving
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        folder: None | str | Unset
-        if isinstance(self.folder, Unset):
-            folder = UNSET
-        else:
-            folder = self.folder
-
-        schedule_days: int | None | Unset
-        if isinstance(self.schedule_days, Unset):
-            schedule_days = UNSET
-        else:
-            schedule_days = self.schedule_days
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if archiving is not UNSET:
-            field_dict["Archiving"] = archiving
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if folder is not UNSET:
-            field_dict["Folder"] = folder
-        if schedule_days is not UNSET:
-            field_dict["ScheduleDays"] = schedule_days
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ArchiveSubsystem: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        archiving = d.get("Archiving", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        folder = d.get("Folder", UNSET)
-
-        schedule_days = d.get("ScheduleDays", UNSET)
-
-        _instance = cls(
-            archiving=archiving,
-            enabled=enabled,
-            folder=folder,
-            schedule_days=schedule_days,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Archiving": "archiving",
+        "Enabled": "enabled",
+        "Folder": "folder",
+        "ScheduleDays": "schedule_days",
+    }

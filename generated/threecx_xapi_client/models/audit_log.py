@@ -3,208 +3,40 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="AuditLog")
+class AuditLog(Model):
+    action: int | None = None
+    id: int = entity_key()
+    ip: str | None = None
+    new_data: str | None = None
+    object_name: str | None = None
+    object_type: int | None = None
+    prev_data: str | None = None
+    source: int | None = None
+    timestamp: datetime.datetime | None = None
+    user_name: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Action",
-        "Id",
-        "Ip",
-        "NewData",
-        "ObjectName",
-        "ObjectType",
-        "PrevData",
-        "Source",
-        "Timestamp",
-        "UserName",
+    _wire_names = {
+        "Action": "action",
+        "Id": "id",
+        "Ip": "ip",
+        "NewData": "new_data",
+        "ObjectName": "object_name",
+        "ObjectType": "object_type",
+        "PrevData": "prev_data",
+        "Source": "source",
+        "Timestamp": "timestamp",
+        "UserName": "user_name",
     }
-)
 
-
-@_attrs_define(repr=False)
-class AuditLog:
-    """
-    Attributes:
-        action (int | None | Unset):
-        id (int | Unset):
-        ip (None | str | Unset):
-        new_data (None | str | Unset):
-        object_name (None | str | Unset):
-        object_type (int | None | Unset):
-        prev_data (None | str | Unset):
-        source (int | None | Unset):
-        timestamp (datetime.datetime | None | Unset):
-        user_name (None | str | Unset):
-    """
-
-    action: int | None | Unset = UNSET
-    id: int | Unset = UNSET
-    ip: None | str | Unset = UNSET
-    new_data: None | str | Unset = UNSET
-    object_name: None | str | Unset = UNSET
-    object_type: int | None | Unset = UNSET
-    prev_data: None | str | Unset = UNSET
-    source: int | None | Unset = UNSET
-    timestamp: datetime.datetime | None | Unset = UNSET
-    user_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        action: int | None | Unset
-        if isinstance(self.action, Unset):
-            action = UNSET
-        else:
-            action = self.action
-
-        id = self.id
-
-        ip: None | str | Unset
-        if isinstance(self.ip, Unset):
-            ip = UNSET
-        else:
-            ip = self.ip
-
-        new_data: None | str | Unset
-        if isinstance(self.new_data, Unset):
-            new_data = UNSET
-        else:
-            new_data = self.new_data
-
-        object_name: None | str | Unset
-        if isinstance(self.object_name, Unset):
-            object_name = UNSET
-        else:
-            object_name = self.object_name
-
-        object_type: int | None | Unset
-        if isinstance(self.object_type, Unset):
-            object_type = UNSET
-        else:
-            object_type = self.object_type
-
-        prev_data: None | str | Unset
-        if isinstance(self.prev_data, Unset):
-            prev_data = UNSET
-        else:
-            prev_data = self.prev_data
-
-        source: int | None | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
-        else:
-            source = self.source
-
-        timestamp: None | str | Unset
-        if isinstance(self.timestamp, Unset):
-            timestamp = UNSET
-        elif isinstance(self.timestamp, datetime.datetime):
-            timestamp = self.timestamp.isoformat()
-        else:
-            timestamp = self.timestamp
-
-        user_name: None | str | Unset
-        if isinstance(self.user_name, Unset):
-            user_name = UNSET
-        else:
-            user_name = self.user_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if action is not UNSET:
-            field_dict["Action"] = action
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if ip is not UNSET:
-            field_dict["Ip"] = ip
-        if new_data is not UNSET:
-            field_dict["NewData"] = new_data
-        if object_name is not UNSET:
-            field_dict["ObjectName"] = object_name
-        if object_type is not UNSET:
-            field_dict["ObjectType"] = object_type
-        if prev_data is not UNSET:
-            field_dict["PrevData"] = prev_data
-        if source is not UNSET:
-            field_dict["Source"] = source
-        if timestamp is not UNSET:
-            field_dict["Timestamp"] = timestamp
-        if user_name is not UNSET:
-            field_dict["UserName"] = user_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AuditLog: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        action = d.get("Action", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        ip = d.get("Ip", UNSET)
-
-        new_data = d.get("NewData", UNSET)
-
-        object_name = d.get("ObjectName", UNSET)
-
-        object_type = d.get("ObjectType", UNSET)
-
-        prev_data = d.get("PrevData", UNSET)
-
-        source = d.get("Source", UNSET)
-
-        _timestamp = d.get("Timestamp", UNSET)
-        timestamp: datetime.datetime | None | Unset
-        if _timestamp is UNSET or _timestamp is None:
-            timestamp = _timestamp
-        else:
-            timestamp = parse_datetime(_timestamp)
-
-        user_name = d.get("UserName", UNSET)
-
-        _instance = cls(
-            action=action,
-            id=id,
-            ip=ip,
-            new_data=new_data,
-            object_name=object_name,
-            object_type=object_type,
-            prev_data=prev_data,
-            source=source,
-            timestamp=timestamp,
-            user_name=user_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("timestamp", parse_datetime),)

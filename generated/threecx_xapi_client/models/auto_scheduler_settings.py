@@ -2,119 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="AutoSchedulerSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Enabled",
-        "ProfileAvailable",
-        "ProfileAway",
-        "ProfileDND",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class AutoSchedulerSettings:
-    """
-    Attributes:
-        enabled (bool | None | Unset):
-        profile_available (None | str | Unset):
-        profile_away (None | str | Unset):
-        profile_dnd (None | str | Unset):
-    """
+class AutoSchedulerSettings(Model):
+    enabled: bool | None = None
+    profile_available: str | None = None
+    profile_away: str | None = None
+    profile_dnd: str | None = None
 
-    enabled: bool | None | Unset = UNSET
-    profile_available: None | str | Unset = UNSET
-    profile_away: None | str | Unset = UNSET
-    profile_dnd: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        profile_available: None | str | Unset
-        if isinstance(self.profile_available, Unset):
-            profile_available = UNSET
-        else:
-            profile_available = self.profile_available
-
-        profile_away: None | str | Unset
-        if isinstance(self.profile_away, Unset):
-            profile_away = UNSET
-        else:
-            profile_away = self.profile_away
-
-        profile_dnd: None | str | Unset
-        if isinstance(self.profile_dnd, Unset):
-            profile_dnd = UNSET
-        else:
-            profile_dnd = self.profile_dnd
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if profile_available is not UNSET:
-            field_dict["ProfileAvailable"] = profile_available
-        if profile_away is not UNSET:
-            field_dict["ProfileAway"] = profile_away
-        if profile_dnd is not UNSET:
-            field_dict["ProfileDND"] = profile_dnd
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AutoSchedulerSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enabled = d.get("Enabled", UNSET)
-
-        profile_available = d.get("ProfileAvailable", UNSET)
-
-        profile_away = d.get("ProfileAway", UNSET)
-
-        profile_dnd = d.get("ProfileDND", UNSET)
-
-        _instance = cls(
-            enabled=enabled,
-            profile_available=profile_available,
-            profile_away=profile_away,
-            profile_dnd=profile_dnd,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Enabled": "enabled",
+        "ProfileAvailable": "profile_available",
+        "ProfileAway": "profile_away",
+        "ProfileDND": "profile_dnd",
+    }

@@ -2,250 +2,49 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
-_lazy_loaded = False
+class AvailableRouting(Model):
+    busy_all_calls: bool | None = None
+    busy_external: Destination | None = None
+    busy_internal: Destination | None = None
+    no_answer_all_calls: bool | None = None
+    no_answer_external: Destination | None = None
+    no_answer_internal: Destination | None = None
+    not_registered_all_calls: bool | None = None
+    not_registered_external: Destination | None = None
+    not_registered_internal: Destination | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination
-    from ..models.destination import Destination  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AvailableRouting")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "BusyAllCalls",
-        "BusyExternal",
-        "BusyInternal",
-        "NoAnswerAllCalls",
-        "NoAnswerExternal",
-        "NoAnswerInternal",
-        "NotRegisteredAllCalls",
-        "NotRegisteredExternal",
-        "NotRegisteredInternal",
+    _wire_names = {
+        "BusyAllCalls": "busy_all_calls",
+        "BusyExternal": "busy_external",
+        "BusyInternal": "busy_internal",
+        "NoAnswerAllCalls": "no_answer_all_calls",
+        "NoAnswerExternal": "no_answer_external",
+        "NoAnswerInternal": "no_answer_internal",
+        "NotRegisteredAllCalls": "not_registered_all_calls",
+        "NotRegisteredExternal": "not_registered_external",
+        "NotRegisteredInternal": "not_registered_internal",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AvailableRouting:
-    """
-    Attributes:
-        busy_all_calls (bool | None | Unset):
-        busy_external (Destination | None | Unset):
-        busy_internal (Destination | None | Unset):
-        no_answer_all_calls (bool | None | Unset):
-        no_answer_external (Destination | None | Unset):
-        no_answer_internal (Destination | None | Unset):
-        not_registered_all_calls (bool | None | Unset):
-        not_registered_external (Destination | None | Unset):
-        not_registered_internal (Destination | None | Unset):
-    """
-
-    busy_all_calls: bool | None | Unset = UNSET
-    busy_external: Destination | None | Unset = UNSET
-    busy_internal: Destination | None | Unset = UNSET
-    no_answer_all_calls: bool | None | Unset = UNSET
-    no_answer_external: Destination | None | Unset = UNSET
-    no_answer_internal: Destination | None | Unset = UNSET
-    not_registered_all_calls: bool | None | Unset = UNSET
-    not_registered_external: Destination | None | Unset = UNSET
-    not_registered_internal: Destination | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        busy_all_calls: bool | None | Unset
-        if isinstance(self.busy_all_calls, Unset):
-            busy_all_calls = UNSET
-        else:
-            busy_all_calls = self.busy_all_calls
-
-        busy_external: dict[str, Any] | None | Unset
-        if isinstance(self.busy_external, Unset):
-            busy_external = UNSET
-        elif isinstance(self.busy_external, Destination):
-            busy_external = self.busy_external.to_dict()
-        else:
-            busy_external = self.busy_external
-
-        busy_internal: dict[str, Any] | None | Unset
-        if isinstance(self.busy_internal, Unset):
-            busy_internal = UNSET
-        elif isinstance(self.busy_internal, Destination):
-            busy_internal = self.busy_internal.to_dict()
-        else:
-            busy_internal = self.busy_internal
-
-        no_answer_all_calls: bool | None | Unset
-        if isinstance(self.no_answer_all_calls, Unset):
-            no_answer_all_calls = UNSET
-        else:
-            no_answer_all_calls = self.no_answer_all_calls
-
-        no_answer_external: dict[str, Any] | None | Unset
-        if isinstance(self.no_answer_external, Unset):
-            no_answer_external = UNSET
-        elif isinstance(self.no_answer_external, Destination):
-            no_answer_external = self.no_answer_external.to_dict()
-        else:
-            no_answer_external = self.no_answer_external
-
-        no_answer_internal: dict[str, Any] | None | Unset
-        if isinstance(self.no_answer_internal, Unset):
-            no_answer_internal = UNSET
-        elif isinstance(self.no_answer_internal, Destination):
-            no_answer_internal = self.no_answer_internal.to_dict()
-        else:
-            no_answer_internal = self.no_answer_internal
-
-        not_registered_all_calls: bool | None | Unset
-        if isinstance(self.not_registered_all_calls, Unset):
-            not_registered_all_calls = UNSET
-        else:
-            not_registered_all_calls = self.not_registered_all_calls
-
-        not_registered_external: dict[str, Any] | None | Unset
-        if isinstance(self.not_registered_external, Unset):
-            not_registered_external = UNSET
-        elif isinstance(self.not_registered_external, Destination):
-            not_registered_external = self.not_registered_external.to_dict()
-        else:
-            not_registered_external = self.not_registered_external
-
-        not_registered_internal: dict[str, Any] | None | Unset
-        if isinstance(self.not_registered_internal, Unset):
-            not_registered_internal = UNSET
-        elif isinstance(self.not_registered_internal, Destination):
-            not_registered_internal = self.not_registered_internal.to_dict()
-        else:
-            not_registered_internal = self.not_registered_internal
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if busy_all_calls is not UNSET:
-            field_dict["BusyAllCalls"] = busy_all_calls
-        if busy_external is not UNSET:
-            field_dict["BusyExternal"] = busy_external
-        if busy_internal is not UNSET:
-            field_dict["BusyInternal"] = busy_internal
-        if no_answer_all_calls is not UNSET:
-            field_dict["NoAnswerAllCalls"] = no_answer_all_calls
-        if no_answer_external is not UNSET:
-            field_dict["NoAnswerExternal"] = no_answer_external
-        if no_answer_internal is not UNSET:
-            field_dict["NoAnswerInternal"] = no_answer_internal
-        if not_registered_all_calls is not UNSET:
-            field_dict["NotRegisteredAllCalls"] = not_registered_all_calls
-        if not_registered_external is not UNSET:
-            field_dict["NotRegisteredExternal"] = not_registered_external
-        if not_registered_internal is not UNSET:
-            field_dict["NotRegisteredInternal"] = not_registered_internal
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AvailableRouting: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        busy_all_calls = d.get("BusyAllCalls", UNSET)
-
-        _busy_external = d.get("BusyExternal", UNSET)
-        busy_external: Destination | None | Unset
-        if _busy_external is UNSET or _busy_external is None:
-            busy_external = _busy_external
-        else:
-            busy_external = Destination.from_dict(_busy_external)
-
-        _busy_internal = d.get("BusyInternal", UNSET)
-        busy_internal: Destination | None | Unset
-        if _busy_internal is UNSET or _busy_internal is None:
-            busy_internal = _busy_internal
-        else:
-            busy_internal = Destination.from_dict(_busy_internal)
-
-        no_answer_all_calls = d.get("NoAnswerAllCalls", UNSET)
-
-        _no_answer_external = d.get("NoAnswerExternal", UNSET)
-        no_answer_external: Destination | None | Unset
-        if _no_answer_external is UNSET or _no_answer_external is None:
-            no_answer_external = _no_answer_external
-        else:
-            no_answer_external = Destination.from_dict(_no_answer_external)
-
-        _no_answer_internal = d.get("NoAnswerInternal", UNSET)
-        no_answer_internal: Destination | None | Unset
-        if _no_answer_internal is UNSET or _no_answer_internal is None:
-            no_answer_internal = _no_answer_internal
-        else:
-            no_answer_internal = Destination.from_dict(_no_answer_internal)
-
-        not_registered_all_calls = d.get("NotRegisteredAllCalls", UNSET)
-
-        _not_registered_external = d.get("NotRegisteredExternal", UNSET)
-        not_registered_external: Destination | None | Unset
-        if _not_registered_external is UNSET or _not_registered_external is None:
-            not_registered_external = _not_registered_external
-        else:
-            not_registered_external = Destination.from_dict(_not_registered_external)
-
-        _not_registered_internal = d.get("NotRegisteredInternal", UNSET)
-        not_registered_internal: Destination | None | Unset
-        if _not_registered_internal is UNSET or _not_registered_internal is None:
-            not_registered_internal = _not_registered_internal
-        else:
-            not_registered_internal = Destination.from_dict(_not_registered_internal)
-
-        _instance = cls(
-            busy_all_calls=busy_all_calls,
-            busy_external=busy_external,
-            busy_internal=busy_internal,
-            no_answer_all_calls=no_answer_all_calls,
-            no_answer_external=no_answer_external,
-            no_answer_internal=no_answer_internal,
-            not_registered_all_calls=not_registered_all_calls,
-            not_registered_external=not_registered_external,
-            not_registered_internal=not_registered_internal,
+        return (
+            ("busy_external", Destination.from_dict),
+            ("busy_internal", Destination.from_dict),
+            ("no_answer_external", Destination.from_dict),
+            ("no_answer_internal", Destination.from_dict),
+            ("not_registered_external", Destination.from_dict),
+            ("not_registered_internal", Destination.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,152 +2,35 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
-_lazy_loaded = False
+class AwayRouting(Model):
+    all_hours_external: bool | None = None
+    all_hours_internal: bool | None = None
+    external: Destination | None = None
+    internal: Destination | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination
-    from ..models.destination import Destination  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="AwayRouting")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllHoursExternal",
-        "AllHoursInternal",
-        "External",
-        "Internal",
+    _wire_names = {
+        "AllHoursExternal": "all_hours_external",
+        "AllHoursInternal": "all_hours_internal",
+        "External": "external",
+        "Internal": "internal",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class AwayRouting:
-    """
-    Attributes:
-        all_hours_external (bool | None | Unset):
-        all_hours_internal (bool | None | Unset):
-        external (Destination | None | Unset):
-        internal (Destination | None | Unset):
-    """
-
-    all_hours_external: bool | None | Unset = UNSET
-    all_hours_internal: bool | None | Unset = UNSET
-    external: Destination | None | Unset = UNSET
-    internal: Destination | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        all_hours_external: bool | None | Unset
-        if isinstance(self.all_hours_external, Unset):
-            all_hours_external = UNSET
-        else:
-            all_hours_external = self.all_hours_external
-
-        all_hours_internal: bool | None | Unset
-        if isinstance(self.all_hours_internal, Unset):
-            all_hours_internal = UNSET
-        else:
-            all_hours_internal = self.all_hours_internal
-
-        external: dict[str, Any] | None | Unset
-        if isinstance(self.external, Unset):
-            external = UNSET
-        elif isinstance(self.external, Destination):
-            external = self.external.to_dict()
-        else:
-            external = self.external
-
-        internal: dict[str, Any] | None | Unset
-        if isinstance(self.internal, Unset):
-            internal = UNSET
-        elif isinstance(self.internal, Destination):
-            internal = self.internal.to_dict()
-        else:
-            internal = self.internal
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if all_hours_external is not UNSET:
-            field_dict["AllHoursExternal"] = all_hours_external
-        if all_hours_internal is not UNSET:
-            field_dict["AllHoursInternal"] = all_hours_internal
-        if external is not UNSET:
-            field_dict["External"] = external
-        if internal is not UNSET:
-            field_dict["Internal"] = internal
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"AwayRouting: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        all_hours_external = d.get("AllHoursExternal", UNSET)
-
-        all_hours_internal = d.get("AllHoursInternal", UNSET)
-
-        _external = d.get("External", UNSET)
-        external: Destination | None | Unset
-        if _external is UNSET or _external is None:
-            external = _external
-        else:
-            external = Destination.from_dict(_external)
-
-        _internal = d.get("Internal", UNSET)
-        internal: Destination | None | Unset
-        if _internal is UNSET or _internal is None:
-            internal = _internal
-        else:
-            internal = Destination.from_dict(_internal)
-
-        _instance = cls(
-            all_hours_external=all_hours_external,
-            all_hours_internal=all_hours_internal,
-            external=external,
-            internal=internal,
+        return (
+            ("external", Destination.from_dict),
+            ("internal", Destination.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,229 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class BackupContents(Model):
+    call_history: bool | None = None
+    disable_backup_compression: bool | None = None
+    encrypt_backup: bool | None = None
+    encrypt_backup_password: ConcealedPassword | None = None
+    fqdn: bool | None = None
+    license_: bool | None = None
+    phone_provisioning: bool | None = None
+    prompts: bool | None = None
+    recordings: bool | None = None
+    voice_mails: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="BackupContents")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallHistory",
-        "DisableBackupCompression",
-        "EncryptBackup",
-        "EncryptBackupPassword",
-        "FQDN",
-        "License",
-        "PhoneProvisioning",
-        "Prompts",
-        "Recordings",
-        "VoiceMails",
+    _wire_names = {
+        "CallHistory": "call_history",
+        "DisableBackupCompression": "disable_backup_compression",
+        "EncryptBackup": "encrypt_backup",
+        "EncryptBackupPassword": "encrypt_backup_password",
+        "FQDN": "fqdn",
+        "License": "license_",
+        "PhoneProvisioning": "phone_provisioning",
+        "Prompts": "prompts",
+        "Recordings": "recordings",
+        "VoiceMails": "voice_mails",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class BackupContents:
-    """
-    Attributes:
-        call_history (bool | None | Unset):
-        disable_backup_compression (bool | None | Unset):
-        encrypt_backup (bool | None | Unset):
-        encrypt_backup_password (ConcealedPassword | None | Unset):
-        fqdn (bool | None | Unset):
-        license_ (bool | None | Unset):
-        phone_provisioning (bool | None | Unset):
-        prompts (bool | None | Unset):
-        recordings (bool | None | Unset):
-        voice_mails (bool | None | Unset):
-    """
-
-    call_history: bool | None | Unset = UNSET
-    disable_backup_compression: bool | None | Unset = UNSET
-    encrypt_backup: bool | None | Unset = UNSET
-    encrypt_backup_password: ConcealedPassword | None | Unset = UNSET
-    fqdn: bool | None | Unset = UNSET
-    license_: bool | None | Unset = UNSET
-    phone_provisioning: bool | None | Unset = UNSET
-    prompts: bool | None | Unset = UNSET
-    recordings: bool | None | Unset = UNSET
-    voice_mails: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        call_history: bool | None | Unset
-        if isinstance(self.call_history, Unset):
-            call_history = UNSET
-        else:
-            call_history = self.call_history
-
-        disable_backup_compression: bool | None | Unset
-        if isinstance(self.disable_backup_compression, Unset):
-            disable_backup_compression = UNSET
-        else:
-            disable_backup_compression = self.disable_backup_compression
-
-        encrypt_backup: bool | None | Unset
-        if isinstance(self.encrypt_backup, Unset):
-            encrypt_backup = UNSET
-        else:
-            encrypt_backup = self.encrypt_backup
-
-        encrypt_backup_password: dict[str, Any] | None | Unset
-        if isinstance(self.encrypt_backup_password, Unset):
-            encrypt_backup_password = UNSET
-        elif isinstance(self.encrypt_backup_password, ConcealedPassword):
-            encrypt_backup_password = self.encrypt_backup_password.to_dict()
-        else:
-            encrypt_backup_password = self.encrypt_backup_password
-
-        fqdn: bool | None | Unset
-        if isinstance(self.fqdn, Unset):
-            fqdn = UNSET
-        else:
-            fqdn = self.fqdn
-
-        license_: bool | None | Unset
-        if isinstance(self.license_, Unset):
-            license_ = UNSET
-        else:
-            license_ = self.license_
-
-        phone_provisioning: bool | None | Unset
-        if isinstance(self.phone_provisioning, Unset):
-            phone_provisioning = UNSET
-        else:
-            phone_provisioning = self.phone_provisioning
-
-        prompts: bool | None | Unset
-        if isinstance(self.prompts, Unset):
-            prompts = UNSET
-        else:
-            prompts = self.prompts
-
-        recordings: bool | None | Unset
-        if isinstance(self.recordings, Unset):
-            recordings = UNSET
-        else:
-            recordings = self.recordings
-
-        voice_mails: bool | None | Unset
-        if isinstance(self.voice_mails, Unset):
-            voice_mails = UNSET
-        else:
-            voice_mails = self.voice_mails
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_history is not UNSET:
-            field_dict["CallHistory"] = call_history
-        if disable_backup_compression is not UNSET:
-            field_dict["DisableBackupCompression"] = disable_backup_compression
-        if encrypt_backup is not UNSET:
-            field_dict["EncryptBackup"] = encrypt_backup
-        if encrypt_backup_password is not UNSET:
-            field_dict["EncryptBackupPassword"] = encrypt_backup_password
-        if fqdn is not UNSET:
-            field_dict["FQDN"] = fqdn
-        if license_ is not UNSET:
-            field_dict["License"] = license_
-        if phone_provisioning is not UNSET:
-            field_dict["PhoneProvisioning"] = phone_provisioning
-        if prompts is not UNSET:
-            field_dict["Prompts"] = prompts
-        if recordings is not UNSET:
-            field_dict["Recordings"] = recordings
-        if voice_mails is not UNSET:
-            field_dict["VoiceMails"] = voice_mails
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupContents: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        call_history = d.get("CallHistory", UNSET)
-
-        disable_backup_compression = d.get("DisableBackupCompression", UNSET)
-
-        encrypt_backup = d.get("EncryptBackup", UNSET)
-
-        _encrypt_backup_password = d.get("EncryptBackupPassword", UNSET)
-        encrypt_backup_password: ConcealedPassword | None | Unset
-        if _encrypt_backup_password is UNSET or _encrypt_backup_password is None:
-            encrypt_backup_password = _encrypt_backup_password
-        else:
-            encrypt_backup_password = ConcealedPassword.from_dict(_encrypt_backup_password)
-
-        fqdn = d.get("FQDN", UNSET)
-
-        license_ = d.get("License", UNSET)
-
-        phone_provisioning = d.get("PhoneProvisioning", UNSET)
-
-        prompts = d.get("Prompts", UNSET)
-
-        recordings = d.get("Recordings", UNSET)
-
-        voice_mails = d.get("VoiceMails", UNSET)
-
-        _instance = cls(
-            call_history=call_history,
-            disable_backup_compression=disable_backup_compression,
-            encrypt_backup=encrypt_backup,
-            encrypt_backup_password=encrypt_backup_password,
-            fqdn=fqdn,
-            license_=license_,
-            phone_provisioning=phone_provisioning,
-            prompts=prompts,
-            recordings=recordings,
-            voice_mails=voice_mails,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("encrypt_backup_password", ConcealedPassword.from_dict),)

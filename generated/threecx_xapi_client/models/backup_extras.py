@@ -2,101 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="BackupExtras")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Footprint",
-        "IsEncrypted",
-        "Version",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class BackupExtras:
-    """
-    Attributes:
-        footprint (int | None | Unset):
-        is_encrypted (bool | None | Unset):
-        version (str | Unset):
-    """
+class BackupExtras(Model):
+    footprint: int | None = None
+    is_encrypted: bool | None = None
+    version: str | None = None
 
-    footprint: int | None | Unset = UNSET
-    is_encrypted: bool | None | Unset = UNSET
-    version: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        footprint: int | None | Unset
-        if isinstance(self.footprint, Unset):
-            footprint = UNSET
-        else:
-            footprint = self.footprint
-
-        is_encrypted: bool | None | Unset
-        if isinstance(self.is_encrypted, Unset):
-            is_encrypted = UNSET
-        else:
-            is_encrypted = self.is_encrypted
-
-        version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if footprint is not UNSET:
-            field_dict["Footprint"] = footprint
-        if is_encrypted is not UNSET:
-            field_dict["IsEncrypted"] = is_encrypted
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupExtras: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        footprint = d.get("Footprint", UNSET)
-
-        is_encrypted = d.get("IsEncrypted", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            footprint=footprint,
-            is_encrypted=is_encrypted,
-            version=version,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Footprint": "footprint",
+        "IsEncrypted": "is_encrypted",
+        "Version": "version",
+    }

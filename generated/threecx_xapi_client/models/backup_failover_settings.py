@@ -2,219 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.failover_condition import FailoverCondition
 from ..models.failover_mode import FailoverMode
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="BackupFailoverSettings")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Condition",
-        "Enabled",
-        "Interval",
-        "Mode",
-        "PostStartScript",
-        "PreStartScript",
-        "RemoteServer",
-        "TestSIPServer",
-        "TestTunnel",
-        "TestWebServer",
+class BackupFailoverSettings(Model):
+    condition: FailoverCondition | None = None
+    enabled: bool | None = None
+    interval: int | None = None
+    mode: FailoverMode | None = None
+    post_start_script: str | None = None
+    pre_start_script: str | None = None
+    remote_server: str | None = None
+    test_sip_server: bool | None = None
+    test_tunnel: bool | None = None
+    test_web_server: bool | None = None
+
+    _wire_names = {
+        "Condition": "condition",
+        "Enabled": "enabled",
+        "Interval": "interval",
+        "Mode": "mode",
+        "PostStartScript": "post_start_script",
+        "PreStartScript": "pre_start_script",
+        "RemoteServer": "remote_server",
+        "TestSIPServer": "test_sip_server",
+        "TestTunnel": "test_tunnel",
+        "TestWebServer": "test_web_server",
     }
-)
 
-
-@_attrs_define(repr=False)
-class BackupFailoverSettings:
-    """
-    Attributes:
-        condition (FailoverCondition | None | Unset):
-        enabled (bool | None | Unset):
-        interval (int | None | Unset):
-        mode (FailoverMode | None | Unset):
-        post_start_script (None | str | Unset):
-        pre_start_script (None | str | Unset):
-        remote_server (None | str | Unset):
-        test_sip_server (bool | None | Unset):
-        test_tunnel (bool | None | Unset):
-        test_web_server (bool | None | Unset):
-    """
-
-    condition: FailoverCondition | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    interval: int | None | Unset = UNSET
-    mode: FailoverMode | None | Unset = UNSET
-    post_start_script: None | str | Unset = UNSET
-    pre_start_script: None | str | Unset = UNSET
-    remote_server: None | str | Unset = UNSET
-    test_sip_server: bool | None | Unset = UNSET
-    test_tunnel: bool | None | Unset = UNSET
-    test_web_server: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        condition: None | str | Unset
-        if isinstance(self.condition, Unset):
-            condition = UNSET
-        elif isinstance(self.condition, FailoverCondition):
-            condition = self.condition.value
-        else:
-            condition = self.condition
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        interval: int | None | Unset
-        if isinstance(self.interval, Unset):
-            interval = UNSET
-        else:
-            interval = self.interval
-
-        mode: None | str | Unset
-        if isinstance(self.mode, Unset):
-            mode = UNSET
-        elif isinstance(self.mode, FailoverMode):
-            mode = self.mode.value
-        else:
-            mode = self.mode
-
-        post_start_script: None | str | Unset
-        if isinstance(self.post_start_script, Unset):
-            post_start_script = UNSET
-        else:
-            post_start_script = self.post_start_script
-
-        pre_start_script: None | str | Unset
-        if isinstance(self.pre_start_script, Unset):
-            pre_start_script = UNSET
-        else:
-            pre_start_script = self.pre_start_script
-
-        remote_server: None | str | Unset
-        if isinstance(self.remote_server, Unset):
-            remote_server = UNSET
-        else:
-            remote_server = self.remote_server
-
-        test_sip_server: bool | None | Unset
-        if isinstance(self.test_sip_server, Unset):
-            test_sip_server = UNSET
-        else:
-            test_sip_server = self.test_sip_server
-
-        test_tunnel: bool | None | Unset
-        if isinstance(self.test_tunnel, Unset):
-            test_tunnel = UNSET
-        else:
-            test_tunnel = self.test_tunnel
-
-        test_web_server: bool | None | Unset
-        if isinstance(self.test_web_server, Unset):
-            test_web_server = UNSET
-        else:
-            test_web_server = self.test_web_server
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if condition is not UNSET:
-            field_dict["Condition"] = condition
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if interval is not UNSET:
-            field_dict["Interval"] = interval
-        if mode is not UNSET:
-            field_dict["Mode"] = mode
-        if post_start_script is not UNSET:
-            field_dict["PostStartScript"] = post_start_script
-        if pre_start_script is not UNSET:
-            field_dict["PreStartScript"] = pre_start_script
-        if remote_server is not UNSET:
-            field_dict["RemoteServer"] = remote_server
-        if test_sip_server is not UNSET:
-            field_dict["TestSIPServer"] = test_sip_server
-        if test_tunnel is not UNSET:
-            field_dict["TestTunnel"] = test_tunnel
-        if test_web_server is not UNSET:
-            field_dict["TestWebServer"] = test_web_server
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupFailoverSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _condition = d.get("Condition", UNSET)
-        condition: FailoverCondition | None | Unset
-        if _condition is UNSET or _condition is None:
-            condition = _condition
-        else:
-            condition = FailoverCondition.parse(_condition)
-
-        enabled = d.get("Enabled", UNSET)
-
-        interval = d.get("Interval", UNSET)
-
-        _mode = d.get("Mode", UNSET)
-        mode: FailoverMode | None | Unset
-        if _mode is UNSET or _mode is None:
-            mode = _mode
-        else:
-            mode = FailoverMode.parse(_mode)
-
-        post_start_script = d.get("PostStartScript", UNSET)
-
-        pre_start_script = d.get("PreStartScript", UNSET)
-
-        remote_server = d.get("RemoteServer", UNSET)
-
-        test_sip_server = d.get("TestSIPServer", UNSET)
-
-        test_tunnel = d.get("TestTunnel", UNSET)
-
-        test_web_server = d.get("TestWebServer", UNSET)
-
-        _instance = cls(
-            condition=condition,
-            enabled=enabled,
-            interval=interval,
-            mode=mode,
-            post_start_script=post_start_script,
-            pre_start_script=pre_start_script,
-            remote_server=remote_server,
-            test_sip_server=test_sip_server,
-            test_tunnel=test_tunnel,
-            test_web_server=test_web_server,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("condition", enum_of(FailoverCondition)),
+            ("mode", enum_of(FailoverMode)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

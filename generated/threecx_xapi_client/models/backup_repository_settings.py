@@ -2,103 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.location_settings import LocationSettings
 
 
-_lazy_loaded = False
+class BackupRepositorySettings(Model):
+    location: LocationSettings | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, LocationSettings
-    from ..models.location_settings import LocationSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="BackupRepositorySettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Location",
+    _wire_names = {
+        "Location": "location",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class BackupRepositorySettings:
-    """
-    Attributes:
-        location (LocationSettings | None | Unset):
-    """
-
-    location: LocationSettings | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        location: dict[str, Any] | None | Unset
-        if isinstance(self.location, Unset):
-            location = UNSET
-        elif isinstance(self.location, LocationSettings):
-            location = self.location.to_dict()
-        else:
-            location = self.location
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if location is not UNSET:
-            field_dict["Location"] = location
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _location = d.get("Location", UNSET)
-        location: LocationSettings | None | Unset
-        if _location is UNSET or _location is None:
-            location = _location
-        else:
-            location = LocationSettings.from_dict(_location)
-
-        _instance = cls(
-            location=location,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("location", LocationSettings.from_dict),)

@@ -2,149 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.day_of_week import DayOfWeek
 from ..models.schedule_type import ScheduleType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="BackupSchedule")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Day",
-        "RepeatHours",
-        "RepeatMinutes",
-        "ScheduleType",
-        "Time",
+class BackupSchedule(Model):
+    day: DayOfWeek | None = None
+    repeat_hours: int | None = None
+    repeat_minutes: int | None = None
+    schedule_type: ScheduleType | None = None
+    time: str | None = None
+
+    _wire_names = {
+        "Day": "day",
+        "RepeatHours": "repeat_hours",
+        "RepeatMinutes": "repeat_minutes",
+        "ScheduleType": "schedule_type",
+        "Time": "time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class BackupSchedule:
-    """
-    Attributes:
-        day (DayOfWeek | None | Unset):
-        repeat_hours (int | None | Unset):
-        repeat_minutes (int | None | Unset):
-        schedule_type (None | ScheduleType | Unset):
-        time (None | str | Unset):
-    """
-
-    day: DayOfWeek | None | Unset = UNSET
-    repeat_hours: int | None | Unset = UNSET
-    repeat_minutes: int | None | Unset = UNSET
-    schedule_type: None | ScheduleType | Unset = UNSET
-    time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        day: None | str | Unset
-        if isinstance(self.day, Unset):
-            day = UNSET
-        elif isinstance(self.day, DayOfWeek):
-            day = self.day.value
-        else:
-            day = self.day
-
-        repeat_hours: int | None | Unset
-        if isinstance(self.repeat_hours, Unset):
-            repeat_hours = UNSET
-        else:
-            repeat_hours = self.repeat_hours
-
-        repeat_minutes: int | None | Unset
-        if isinstance(self.repeat_minutes, Unset):
-            repeat_minutes = UNSET
-        else:
-            repeat_minutes = self.repeat_minutes
-
-        schedule_type: None | str | Unset
-        if isinstance(self.schedule_type, Unset):
-            schedule_type = UNSET
-        elif isinstance(self.schedule_type, ScheduleType):
-            schedule_type = self.schedule_type.value
-        else:
-            schedule_type = self.schedule_type
-
-        time: None | str | Unset
-        if isinstance(self.time, Unset):
-            time = UNSET
-        else:
-            time = self.time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if day is not UNSET:
-            field_dict["Day"] = day
-        if repeat_hours is not UNSET:
-            field_dict["RepeatHours"] = repeat_hours
-        if repeat_minutes is not UNSET:
-            field_dict["RepeatMinutes"] = repeat_minutes
-        if schedule_type is not UNSET:
-            field_dict["ScheduleType"] = schedule_type
-        if time is not UNSET:
-            field_dict["Time"] = time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupSchedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _day = d.get("Day", UNSET)
-        day: DayOfWeek | None | Unset
-        if _day is UNSET or _day is None:
-            day = _day
-        else:
-            day = DayOfWeek.parse(_day)
-
-        repeat_hours = d.get("RepeatHours", UNSET)
-
-        repeat_minutes = d.get("RepeatMinutes", UNSET)
-
-        _schedule_type = d.get("ScheduleType", UNSET)
-        schedule_type: None | ScheduleType | Unset
-        if _schedule_type is UNSET or _schedule_type is None:
-            schedule_type = _schedule_type
-        else:
-            schedule_type = ScheduleType.parse(_schedule_type)
-
-        time = d.get("Time", UNSET)
-
-        _instance = cls(
-            day=day,
-            repeat_hours=repeat_hours,
-            repeat_minutes=repeat_minutes,
-            schedule_type=schedule_type,
-            time=time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("day", enum_of(DayOfWeek)),
+            ("schedule_type", enum_of(ScheduleType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

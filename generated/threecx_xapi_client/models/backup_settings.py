@@ -2,154 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.backup_contents import BackupContents
     from ..models.backup_schedule import BackupSchedule
 
 
-_lazy_loaded = False
+class BackupSettings(Model):
+    contents: BackupContents | None = None
+    rotation: int | None = None
+    schedule: BackupSchedule | None = None
+    schedule_enabled: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, BackupContents, BackupSchedule
-    from ..models.backup_contents import BackupContents  # noqa: PLC0415
-    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="BackupSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Contents",
-        "Rotation",
-        "Schedule",
-        "ScheduleEnabled",
+    _wire_names = {
+        "Contents": "contents",
+        "Rotation": "rotation",
+        "Schedule": "schedule",
+        "ScheduleEnabled": "schedule_enabled",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.backup_contents import BackupContents  # noqa: PLC0415
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class BackupSettings:
-    """
-    Attributes:
-        contents (BackupContents | None | Unset):
-        rotation (int | None | Unset):
-        schedule (BackupSchedule | None | Unset):
-        schedule_enabled (bool | None | Unset):
-    """
-
-    contents: BackupContents | None | Unset = UNSET
-    rotation: int | None | Unset = UNSET
-    schedule: BackupSchedule | None | Unset = UNSET
-    schedule_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        contents: dict[str, Any] | None | Unset
-        if isinstance(self.contents, Unset):
-            contents = UNSET
-        elif isinstance(self.contents, BackupContents):
-            contents = self.contents.to_dict()
-        else:
-            contents = self.contents
-
-        rotation: int | None | Unset
-        if isinstance(self.rotation, Unset):
-            rotation = UNSET
-        else:
-            rotation = self.rotation
-
-        schedule: dict[str, Any] | None | Unset
-        if isinstance(self.schedule, Unset):
-            schedule = UNSET
-        elif isinstance(self.schedule, BackupSchedule):
-            schedule = self.schedule.to_dict()
-        else:
-            schedule = self.schedule
-
-        schedule_enabled: bool | None | Unset
-        if isinstance(self.schedule_enabled, Unset):
-            schedule_enabled = UNSET
-        else:
-            schedule_enabled = self.schedule_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if contents is not UNSET:
-            field_dict["Contents"] = contents
-        if rotation is not UNSET:
-            field_dict["Rotation"] = rotation
-        if schedule is not UNSET:
-            field_dict["Schedule"] = schedule
-        if schedule_enabled is not UNSET:
-            field_dict["ScheduleEnabled"] = schedule_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BackupSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _contents = d.get("Contents", UNSET)
-        contents: BackupContents | None | Unset
-        if _contents is UNSET or _contents is None:
-            contents = _contents
-        else:
-            contents = BackupContents.from_dict(_contents)
-
-        rotation = d.get("Rotation", UNSET)
-
-        _schedule = d.get("Schedule", UNSET)
-        schedule: BackupSchedule | None | Unset
-        if _schedule is UNSET or _schedule is None:
-            schedule = _schedule
-        else:
-            schedule = BackupSchedule.from_dict(_schedule)
-
-        schedule_enabled = d.get("ScheduleEnabled", UNSET)
-
-        _instance = cls(
-            contents=contents,
-            rotation=rotation,
-            schedule=schedule,
-            schedule_enabled=schedule_enabled,
+        return (
+            ("contents", BackupContents.from_dict),
+            ("schedule", BackupSchedule.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

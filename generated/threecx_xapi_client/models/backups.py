@@ -3,120 +3,27 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="Backups")
+class Backups(Model):
+    creation_time: datetime.datetime | None = None
+    download_link: str | None = None
+    file_name: str | None = None
+    size: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CreationTime",
-        "DownloadLink",
-        "FileName",
-        "Size",
+    _wire_names = {
+        "CreationTime": "creation_time",
+        "DownloadLink": "download_link",
+        "FileName": "file_name",
+        "Size": "size",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Backups:
-    """
-    Attributes:
-        creation_time (datetime.datetime | None | Unset):
-        download_link (str | Unset):
-        file_name (str | Unset):
-        size (int | None | Unset):
-    """
-
-    creation_time: datetime.datetime | None | Unset = UNSET
-    download_link: str | Unset = UNSET
-    file_name: str | Unset = UNSET
-    size: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        creation_time: None | str | Unset
-        if isinstance(self.creation_time, Unset):
-            creation_time = UNSET
-        elif isinstance(self.creation_time, datetime.datetime):
-            creation_time = self.creation_time.isoformat()
-        else:
-            creation_time = self.creation_time
-
-        download_link = self.download_link
-
-        file_name = self.file_name
-
-        size: int | None | Unset
-        if isinstance(self.size, Unset):
-            size = UNSET
-        else:
-            size = self.size
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if creation_time is not UNSET:
-            field_dict["CreationTime"] = creation_time
-        if download_link is not UNSET:
-            field_dict["DownloadLink"] = download_link
-        if file_name is not UNSET:
-            field_dict["FileName"] = file_name
-        if size is not UNSET:
-            field_dict["Size"] = size
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Backups: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _creation_time = d.get("CreationTime", UNSET)
-        creation_time: datetime.datetime | None | Unset
-        if _creation_time is UNSET or _creation_time is None:
-            creation_time = _creation_time
-        else:
-            creation_time = parse_datetime(_creation_time)
-
-        download_link = d.get("DownloadLink", UNSET)
-
-        file_name = d.get("FileName", UNSET)
-
-        size = d.get("Size", UNSET)
-
-        _instance = cls(
-            creation_time=creation_time,
-            download_link=download_link,
-            file_name=file_name,
-            size=size,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("creation_time", parse_datetime),)

@@ -2,97 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="BlackListNumber")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallerId",
-        "Description",
-        "Id",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class BlackListNumber:
-    """
-    Attributes:
-        caller_id (str | Unset):
-        description (None | str | Unset):
-        id (str | Unset):
-    """
+class BlackListNumber(Model):
+    caller_id: str | None = None
+    description: str | None = None
+    id: str = entity_key()
 
-    caller_id: str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        caller_id = self.caller_id
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        id = self.id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if caller_id is not UNSET:
-            field_dict["CallerId"] = caller_id
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if id is not UNSET:
-            field_dict["Id"] = id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BlackListNumber: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        caller_id = d.get("CallerId", UNSET)
-
-        description = d.get("Description", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _instance = cls(
-            caller_id=caller_id,
-            description=description,
-            id=id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CallerId": "caller_id",
+        "Description": "description",
+        "Id": "id",
+    }

@@ -3,168 +3,40 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.added_by import AddedBy
 from ..models.block_type import BlockType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="BlocklistAddr")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AddedBy",
-        "BlockType",
-        "Description",
-        "ExpiresAt",
-        "Id",
-        "IPAddrMask",
+class BlocklistAddr(Model):
+    added_by: AddedBy | None = None
+    block_type: BlockType | None = None
+    description: str | None = None
+    expires_at: datetime.datetime | None = None
+    id: int = entity_key()
+    ip_addr_mask: str | None = None
+
+    _wire_names = {
+        "AddedBy": "added_by",
+        "BlockType": "block_type",
+        "Description": "description",
+        "ExpiresAt": "expires_at",
+        "Id": "id",
+        "IPAddrMask": "ip_addr_mask",
     }
-)
 
-
-@_attrs_define(repr=False)
-class BlocklistAddr:
-    """
-    Attributes:
-        added_by (AddedBy | None | Unset):
-        block_type (BlockType | None | Unset):
-        description (None | str | Unset):
-        expires_at (datetime.datetime | None | Unset):
-        id (int | Unset):
-        ip_addr_mask (None | str | Unset):
-    """
-
-    added_by: AddedBy | None | Unset = UNSET
-    block_type: BlockType | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    expires_at: datetime.datetime | None | Unset = UNSET
-    id: int | Unset = UNSET
-    ip_addr_mask: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        added_by: None | str | Unset
-        if isinstance(self.added_by, Unset):
-            added_by = UNSET
-        elif isinstance(self.added_by, AddedBy):
-            added_by = self.added_by.value
-        else:
-            added_by = self.added_by
-
-        block_type: None | str | Unset
-        if isinstance(self.block_type, Unset):
-            block_type = UNSET
-        elif isinstance(self.block_type, BlockType):
-            block_type = self.block_type.value
-        else:
-            block_type = self.block_type
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        expires_at: None | str | Unset
-        if isinstance(self.expires_at, Unset):
-            expires_at = UNSET
-        elif isinstance(self.expires_at, datetime.datetime):
-            expires_at = self.expires_at.isoformat()
-        else:
-            expires_at = self.expires_at
-
-        id = self.id
-
-        ip_addr_mask: None | str | Unset
-        if isinstance(self.ip_addr_mask, Unset):
-            ip_addr_mask = UNSET
-        else:
-            ip_addr_mask = self.ip_addr_mask
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if added_by is not UNSET:
-            field_dict["AddedBy"] = added_by
-        if block_type is not UNSET:
-            field_dict["BlockType"] = block_type
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if expires_at is not UNSET:
-            field_dict["ExpiresAt"] = expires_at
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if ip_addr_mask is not UNSET:
-            field_dict["IPAddrMask"] = ip_addr_mask
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BlocklistAddr: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _added_by = d.get("AddedBy", UNSET)
-        added_by: AddedBy | None | Unset
-        if _added_by is UNSET or _added_by is None:
-            added_by = _added_by
-        else:
-            added_by = AddedBy.parse(_added_by)
-
-        _block_type = d.get("BlockType", UNSET)
-        block_type: BlockType | None | Unset
-        if _block_type is UNSET or _block_type is None:
-            block_type = _block_type
-        else:
-            block_type = BlockType.parse(_block_type)
-
-        description = d.get("Description", UNSET)
-
-        _expires_at = d.get("ExpiresAt", UNSET)
-        expires_at: datetime.datetime | None | Unset
-        if _expires_at is UNSET or _expires_at is None:
-            expires_at = _expires_at
-        else:
-            expires_at = parse_datetime(_expires_at)
-
-        id = d.get("Id", UNSET)
-
-        ip_addr_mask = d.get("IPAddrMask", UNSET)
-
-        _instance = cls(
-            added_by=added_by,
-            block_type=block_type,
-            description=description,
-            expires_at=expires_at,
-            id=id,
-            ip_addr_mask=ip_addr_mask,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("added_by", enum_of(AddedBy)),
+            ("block_type", enum_of(BlockType)),
+            ("expires_at", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

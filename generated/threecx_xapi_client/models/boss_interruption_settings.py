@@ -2,145 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.interruption_decision import InterruptionDecision
 
 
-_lazy_loaded = False
+class BossInterruptionSettings(Model):
+    block: InterruptionDecision | None = None
+    interrupt: InterruptionDecision | None = None
+    notify: InterruptionDecision | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, InterruptionDecision
-    from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="BossInterruptionSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Block",
-        "Interrupt",
-        "Notify",
+    _wire_names = {
+        "Block": "block",
+        "Interrupt": "interrupt",
+        "Notify": "notify",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.interruption_decision import InterruptionDecision  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class BossInterruptionSettings:
-    """
-    Attributes:
-        block (InterruptionDecision | None | Unset):
-        interrupt (InterruptionDecision | None | Unset):
-        notify (InterruptionDecision | None | Unset):
-    """
-
-    block: InterruptionDecision | None | Unset = UNSET
-    interrupt: InterruptionDecision | None | Unset = UNSET
-    notify: InterruptionDecision | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        block: dict[str, Any] | None | Unset
-        if isinstance(self.block, Unset):
-            block = UNSET
-        elif isinstance(self.block, InterruptionDecision):
-            block = self.block.to_dict()
-        else:
-            block = self.block
-
-        interrupt: dict[str, Any] | None | Unset
-        if isinstance(self.interrupt, Unset):
-            interrupt = UNSET
-        elif isinstance(self.interrupt, InterruptionDecision):
-            interrupt = self.interrupt.to_dict()
-        else:
-            interrupt = self.interrupt
-
-        notify: dict[str, Any] | None | Unset
-        if isinstance(self.notify, Unset):
-            notify = UNSET
-        elif isinstance(self.notify, InterruptionDecision):
-            notify = self.notify.to_dict()
-        else:
-            notify = self.notify
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if block is not UNSET:
-            field_dict["Block"] = block
-        if interrupt is not UNSET:
-            field_dict["Interrupt"] = interrupt
-        if notify is not UNSET:
-            field_dict["Notify"] = notify
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BossInterruptionSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _block = d.get("Block", UNSET)
-        block: InterruptionDecision | None | Unset
-        if _block is UNSET or _block is None:
-            block = _block
-        else:
-            block = InterruptionDecision.from_dict(_block)
-
-        _interrupt = d.get("Interrupt", UNSET)
-        interrupt: InterruptionDecision | None | Unset
-        if _interrupt is UNSET or _interrupt is None:
-            interrupt = _interrupt
-        else:
-            interrupt = InterruptionDecision.from_dict(_interrupt)
-
-        _notify = d.get("Notify", UNSET)
-        notify: InterruptionDecision | None | Unset
-        if _notify is UNSET or _notify is None:
-            notify = _notify
-        else:
-            notify = InterruptionDecision.from_dict(_notify)
-
-        _instance = cls(
-            block=block,
-            interrupt=interrupt,
-            notify=notify,
+        return (
+            ("block", InterruptionDecision.from_dict),
+            ("interrupt", InterruptionDecision.from_dict),
+            ("notify", InterruptionDecision.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

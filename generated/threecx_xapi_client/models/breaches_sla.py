@@ -3,130 +3,29 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="BreachesSla")
+class BreachesSla(Model):
+    caller_id: str | None = None
+    call_time: datetime.datetime | None = None
+    queue: str | None = None
+    queue_dn_number: str | None = None
+    waiting_time: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallerId",
-        "CallTime",
-        "Queue",
-        "QueueDnNumber",
-        "WaitingTime",
+    _wire_names = {
+        "CallerId": "caller_id",
+        "CallTime": "call_time",
+        "Queue": "queue",
+        "QueueDnNumber": "queue_dn_number",
+        "WaitingTime": "waiting_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class BreachesSla:
-    """
-    Attributes:
-        caller_id (str | Unset):
-        call_time (datetime.datetime | Unset):
-        queue (str | Unset):
-        queue_dn_number (None | str | Unset):
-        waiting_time (None | str | Unset):
-    """
-
-    caller_id: str | Unset = UNSET
-    call_time: datetime.datetime | Unset = UNSET
-    queue: str | Unset = UNSET
-    queue_dn_number: None | str | Unset = UNSET
-    waiting_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        caller_id = self.caller_id
-
-        call_time: str | Unset = UNSET
-        if not isinstance(self.call_time, Unset):
-            call_time = self.call_time.isoformat()
-
-        queue = self.queue
-
-        queue_dn_number: None | str | Unset
-        if isinstance(self.queue_dn_number, Unset):
-            queue_dn_number = UNSET
-        else:
-            queue_dn_number = self.queue_dn_number
-
-        waiting_time: None | str | Unset
-        if isinstance(self.waiting_time, Unset):
-            waiting_time = UNSET
-        else:
-            waiting_time = self.waiting_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if caller_id is not UNSET:
-            field_dict["CallerId"] = caller_id
-        if call_time is not UNSET:
-            field_dict["CallTime"] = call_time
-        if queue is not UNSET:
-            field_dict["Queue"] = queue
-        if queue_dn_number is not UNSET:
-            field_dict["QueueDnNumber"] = queue_dn_number
-        if waiting_time is not UNSET:
-            field_dict["WaitingTime"] = waiting_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"BreachesSla: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        caller_id = d.get("CallerId", UNSET)
-
-        _call_time = d.get("CallTime", UNSET)
-        call_time: datetime.datetime | Unset
-        if _call_time is UNSET:
-            call_time = _call_time
-        else:
-            call_time = parse_datetime(_call_time)
-
-        queue = d.get("Queue", UNSET)
-
-        queue_dn_number = d.get("QueueDnNumber", UNSET)
-
-        waiting_time = d.get("WaitingTime", UNSET)
-
-        _instance = cls(
-            caller_id=caller_id,
-            call_time=call_time,
-            queue=queue,
-            queue_dn_number=queue_dn_number,
-            waiting_time=waiting_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("call_time", parse_datetime),)

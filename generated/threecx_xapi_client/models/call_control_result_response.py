@@ -2,147 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.call_participant import CallParticipant
 
 
-_lazy_loaded = False
+class CallControlResultResponse(Model):
+    final_status: str | None = None
+    reason: str | None = None
+    reason_text: str | None = None
+    result: CallParticipant | None = None
+    vtt_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CallParticipant
-    from ..models.call_participant import CallParticipant  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CallControlResultResponse")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FinalStatus",
-        "Reason",
-        "ReasonText",
-        "Result",
-        "VttId",
+    _wire_names = {
+        "FinalStatus": "final_status",
+        "Reason": "reason",
+        "ReasonText": "reason_text",
+        "Result": "result",
+        "VttId": "vtt_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.call_participant import CallParticipant  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CallControlResultResponse:
-    """
-    Attributes:
-        final_status (str | Unset):
-        reason (str | Unset):
-        reason_text (str | Unset):
-        result (CallParticipant | None | Unset):
-        vtt_id (None | str | Unset):
-    """
-
-    final_status: str | Unset = UNSET
-    reason: str | Unset = UNSET
-    reason_text: str | Unset = UNSET
-    result: CallParticipant | None | Unset = UNSET
-    vtt_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        final_status = self.final_status
-
-        reason = self.reason
-
-        reason_text = self.reason_text
-
-        result: dict[str, Any] | None | Unset
-        if isinstance(self.result, Unset):
-            result = UNSET
-        elif isinstance(self.result, CallParticipant):
-            result = self.result.to_dict()
-        else:
-            result = self.result
-
-        vtt_id: None | str | Unset
-        if isinstance(self.vtt_id, Unset):
-            vtt_id = UNSET
-        else:
-            vtt_id = self.vtt_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if final_status is not UNSET:
-            field_dict["FinalStatus"] = final_status
-        if reason is not UNSET:
-            field_dict["Reason"] = reason
-        if reason_text is not UNSET:
-            field_dict["ReasonText"] = reason_text
-        if result is not UNSET:
-            field_dict["Result"] = result
-        if vtt_id is not UNSET:
-            field_dict["VttId"] = vtt_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallControlResultResponse: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        final_status = d.get("FinalStatus", UNSET)
-
-        reason = d.get("Reason", UNSET)
-
-        reason_text = d.get("ReasonText", UNSET)
-
-        _result = d.get("Result", UNSET)
-        result: CallParticipant | None | Unset
-        if _result is UNSET or _result is None:
-            result = _result
-        else:
-            result = CallParticipant.from_dict(_result)
-
-        vtt_id = d.get("VttId", UNSET)
-
-        _instance = cls(
-            final_status=final_status,
-            reason=reason,
-            reason_text=reason_text,
-            result=result,
-            vtt_id=vtt_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("result", CallParticipant.from_dict),)

@@ -3,236 +3,43 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="CallCostByExtensionGroup")
+class CallCostByExtensionGroup(Model):
+    billing_cost: int | None = None
+    call_type: str | None = None
+    dst_dn: str | None = None
+    dst_dn_class: int | None = None
+    group_name: str | None = None
+    is_answered: bool | None = None
+    ringing_dur: str | None = None
+    seg_id: str | None = None
+    src_display_name: str | None = None
+    src_dn: str | None = None
+    start_time: datetime.datetime | None = None
+    talking_dur: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "BillingCost",
-        "CallType",
-        "DstDn",
-        "DstDnClass",
-        "GroupName",
-        "IsAnswered",
-        "RingingDur",
-        "SegId",
-        "SrcDisplayName",
-        "SrcDn",
-        "StartTime",
-        "TalkingDur",
+    _wire_names = {
+        "BillingCost": "billing_cost",
+        "CallType": "call_type",
+        "DstDn": "dst_dn",
+        "DstDnClass": "dst_dn_class",
+        "GroupName": "group_name",
+        "IsAnswered": "is_answered",
+        "RingingDur": "ringing_dur",
+        "SegId": "seg_id",
+        "SrcDisplayName": "src_display_name",
+        "SrcDn": "src_dn",
+        "StartTime": "start_time",
+        "TalkingDur": "talking_dur",
     }
-)
 
-
-@_attrs_define(repr=False)
-class CallCostByExtensionGroup:
-    """
-    Attributes:
-        billing_cost (int | None | Unset):
-        call_type (None | str | Unset):
-        dst_dn (None | str | Unset):
-        dst_dn_class (int | None | Unset):
-        group_name (None | str | Unset):
-        is_answered (bool | None | Unset):
-        ringing_dur (None | str | Unset):
-        seg_id (str | Unset):
-        src_display_name (None | str | Unset):
-        src_dn (None | str | Unset):
-        start_time (datetime.datetime | None | Unset):
-        talking_dur (None | str | Unset):
-    """
-
-    billing_cost: int | None | Unset = UNSET
-    call_type: None | str | Unset = UNSET
-    dst_dn: None | str | Unset = UNSET
-    dst_dn_class: int | None | Unset = UNSET
-    group_name: None | str | Unset = UNSET
-    is_answered: bool | None | Unset = UNSET
-    ringing_dur: None | str | Unset = UNSET
-    seg_id: str | Unset = UNSET
-    src_display_name: None | str | Unset = UNSET
-    src_dn: None | str | Unset = UNSET
-    start_time: datetime.datetime | None | Unset = UNSET
-    talking_dur: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        billing_cost: int | None | Unset
-        if isinstance(self.billing_cost, Unset):
-            billing_cost = UNSET
-        else:
-            billing_cost = self.billing_cost
-
-        call_type: None | str | Unset
-        if isinstance(self.call_type, Unset):
-            call_type = UNSET
-        else:
-            call_type = self.call_type
-
-        dst_dn: None | str | Unset
-        if isinstance(self.dst_dn, Unset):
-            dst_dn = UNSET
-        else:
-            dst_dn = self.dst_dn
-
-        dst_dn_class: int | None | Unset
-        if isinstance(self.dst_dn_class, Unset):
-            dst_dn_class = UNSET
-        else:
-            dst_dn_class = self.dst_dn_class
-
-        group_name: None | str | Unset
-        if isinstance(self.group_name, Unset):
-            group_name = UNSET
-        else:
-            group_name = self.group_name
-
-        is_answered: bool | None | Unset
-        if isinstance(self.is_answered, Unset):
-            is_answered = UNSET
-        else:
-            is_answered = self.is_answered
-
-        ringing_dur: None | str | Unset
-        if isinstance(self.ringing_dur, Unset):
-            ringing_dur = UNSET
-        else:
-            ringing_dur = self.ringing_dur
-
-        seg_id = self.seg_id
-
-        src_display_name: None | str | Unset
-        if isinstance(self.src_display_name, Unset):
-            src_display_name = UNSET
-        else:
-            src_display_name = self.src_display_name
-
-        src_dn: None | str | Unset
-        if isinstance(self.src_dn, Unset):
-            src_dn = UNSET
-        else:
-            src_dn = self.src_dn
-
-        start_time: None | str | Unset
-        if isinstance(self.start_time, Unset):
-            start_time = UNSET
-        elif isinstance(self.start_time, datetime.datetime):
-            start_time = self.start_time.isoformat()
-        else:
-            start_time = self.start_time
-
-        talking_dur: None | str | Unset
-        if isinstance(self.talking_dur, Unset):
-            talking_dur = UNSET
-        else:
-            talking_dur = self.talking_dur
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if billing_cost is not UNSET:
-            field_dict["BillingCost"] = billing_cost
-        if call_type is not UNSET:
-            field_dict["CallType"] = call_type
-        if dst_dn is not UNSET:
-            field_dict["DstDn"] = dst_dn
-        if dst_dn_class is not UNSET:
-            field_dict["DstDnClass"] = dst_dn_class
-        if group_name is not UNSET:
-            field_dict["GroupName"] = group_name
-        if is_answered is not UNSET:
-            field_dict["IsAnswered"] = is_answered
-        if ringing_dur is not UNSET:
-            field_dict["RingingDur"] = ringing_dur
-        if seg_id is not UNSET:
-            field_dict["SegId"] = seg_id
-        if src_display_name is not UNSET:
-            field_dict["SrcDisplayName"] = src_display_name
-        if src_dn is not UNSET:
-            field_dict["SrcDn"] = src_dn
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if talking_dur is not UNSET:
-            field_dict["TalkingDur"] = talking_dur
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallCostByExtensionGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        billing_cost = d.get("BillingCost", UNSET)
-
-        call_type = d.get("CallType", UNSET)
-
-        dst_dn = d.get("DstDn", UNSET)
-
-        dst_dn_class = d.get("DstDnClass", UNSET)
-
-        group_name = d.get("GroupName", UNSET)
-
-        is_answered = d.get("IsAnswered", UNSET)
-
-        ringing_dur = d.get("RingingDur", UNSET)
-
-        seg_id = d.get("SegId", UNSET)
-
-        src_display_name = d.get("SrcDisplayName", UNSET)
-
-        src_dn = d.get("SrcDn", UNSET)
-
-        _start_time = d.get("StartTime", UNSET)
-        start_time: datetime.datetime | None | Unset
-        if _start_time is UNSET or _start_time is None:
-            start_time = _start_time
-        else:
-            start_time = parse_datetime(_start_time)
-
-        talking_dur = d.get("TalkingDur", UNSET)
-
-        _instance = cls(
-            billing_cost=billing_cost,
-            call_type=call_type,
-            dst_dn=dst_dn,
-            dst_dn_class=dst_dn_class,
-            group_name=group_name,
-            is_answered=is_answered,
-            ringing_dur=ringing_dur,
-            seg_id=seg_id,
-            src_display_name=src_display_name,
-            src_dn=src_dn,
-            start_time=start_time,
-            talking_dur=talking_dur,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("start_time", parse_datetime),)

@@ -2,161 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CallCostSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CountryName",
-        "Id",
-        "Invalid",
-        "Prefix",
-        "Rate",
-        "ReadOnly",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    one_of,
 )
 
+from ..models.reference_numeric import ReferenceNumeric
 
-@_attrs_define(repr=False)
-class CallCostSettings:
-    """
-    Attributes:
-        country_name (None | str | Unset):
-        id (int | Unset):
-        invalid (bool | None | Unset):
-        prefix (None | str | Unset):
-        rate (float | None | ReferenceNumeric | str | Unset):
-        read_only (bool | None | Unset):
-    """
 
-    country_name: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    invalid: bool | None | Unset = UNSET
-    prefix: None | str | Unset = UNSET
-    rate: float | None | ReferenceNumeric | str | Unset = UNSET
-    read_only: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CallCostSettings(Model):
+    country_name: str | None = None
+    id: int = entity_key()
+    invalid: bool | None = None
+    prefix: str | None = None
+    rate: float | str | ReferenceNumeric | None = None
+    read_only: bool | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "CountryName": "country_name",
+        "Id": "id",
+        "Invalid": "invalid",
+        "Prefix": "prefix",
+        "Rate": "rate",
+        "ReadOnly": "read_only",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        country_name: None | str | Unset
-        if isinstance(self.country_name, Unset):
-            country_name = UNSET
-        else:
-            country_name = self.country_name
-
-        id = self.id
-
-        invalid: bool | None | Unset
-        if isinstance(self.invalid, Unset):
-            invalid = UNSET
-        else:
-            invalid = self.invalid
-
-        prefix: None | str | Unset
-        if isinstance(self.prefix, Unset):
-            prefix = UNSET
-        else:
-            prefix = self.prefix
-
-        rate: float | None | str | Unset
-        if isinstance(self.rate, Unset):
-            rate = UNSET
-        elif isinstance(self.rate, ReferenceNumeric):
-            rate = self.rate.value
-        else:
-            rate = self.rate
-
-        read_only: bool | None | Unset
-        if isinstance(self.read_only, Unset):
-            read_only = UNSET
-        else:
-            read_only = self.read_only
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if country_name is not UNSET:
-            field_dict["CountryName"] = country_name
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if invalid is not UNSET:
-            field_dict["Invalid"] = invalid
-        if prefix is not UNSET:
-            field_dict["Prefix"] = prefix
-        if rate is not UNSET:
-            field_dict["Rate"] = rate
-        if read_only is not UNSET:
-            field_dict["ReadOnly"] = read_only
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallCostSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        country_name = d.get("CountryName", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        invalid = d.get("Invalid", UNSET)
-
-        prefix = d.get("Prefix", UNSET)
-
-        def _parse_rate(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                rate_type_2 = ReferenceNumeric(data)
-
-                return rate_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        rate = _parse_rate(d.get("Rate", UNSET))
-
-        read_only = d.get("ReadOnly", UNSET)
-
-        _instance = cls(
-            country_name=country_name,
-            id=id,
-            invalid=invalid,
-            prefix=prefix,
-            rate=rate,
-            read_only=read_only,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("rate", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

@@ -3,102 +3,25 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="CallDistribution")
+class CallDistribution(Model):
+    date_time_interval: datetime.datetime | None = None
+    incoming_count: int | None = None
+    outgoing_count: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DateTimeInterval",
-        "IncomingCount",
-        "OutgoingCount",
+    _wire_names = {
+        "DateTimeInterval": "date_time_interval",
+        "IncomingCount": "incoming_count",
+        "OutgoingCount": "outgoing_count",
     }
-)
 
-
-@_attrs_define(repr=False)
-class CallDistribution:
-    """
-    Attributes:
-        date_time_interval (datetime.datetime | Unset):
-        incoming_count (int | Unset):
-        outgoing_count (int | Unset):
-    """
-
-    date_time_interval: datetime.datetime | Unset = UNSET
-    incoming_count: int | Unset = UNSET
-    outgoing_count: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        date_time_interval: str | Unset = UNSET
-        if not isinstance(self.date_time_interval, Unset):
-            date_time_interval = self.date_time_interval.isoformat()
-
-        incoming_count = self.incoming_count
-
-        outgoing_count = self.outgoing_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if date_time_interval is not UNSET:
-            field_dict["DateTimeInterval"] = date_time_interval
-        if incoming_count is not UNSET:
-            field_dict["IncomingCount"] = incoming_count
-        if outgoing_count is not UNSET:
-            field_dict["OutgoingCount"] = outgoing_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallDistribution: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _date_time_interval = d.get("DateTimeInterval", UNSET)
-        date_time_interval: datetime.datetime | Unset
-        if _date_time_interval is UNSET:
-            date_time_interval = _date_time_interval
-        else:
-            date_time_interval = parse_datetime(_date_time_interval)
-
-        incoming_count = d.get("IncomingCount", UNSET)
-
-        outgoing_count = d.get("OutgoingCount", UNSET)
-
-        _instance = cls(
-            date_time_interval=date_time_interval,
-            incoming_count=incoming_count,
-            outgoing_count=outgoing_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("date_time_interval", parse_datetime),)

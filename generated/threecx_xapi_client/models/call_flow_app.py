@@ -3,316 +3,67 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.cfa_routing_type import CfaRoutingType
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.trunk import Trunk
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class CallFlowApp(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    compilation_last_success: datetime.datetime | None = None
+    compilation_result: str | None = None
+    compilation_succeeded: bool | None = None
+    invalid_script: bool | None = None
+    is_registered: bool | None = None
+    name: str | None = None
+    rejected_code: str | None = None
+    routing_type: CfaRoutingType | None = None
+    script_code: str | None = None
+    trunk: Trunk | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Trunk, UserGroup
-    from ..models.trunk import Trunk  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CallFlowApp")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CompilationLastSuccess",
-        "CompilationResult",
-        "CompilationSucceeded",
-        "InvalidScript",
-        "IsRegistered",
-        "Name",
-        "RejectedCode",
-        "RoutingType",
-        "ScriptCode",
-        "Trunk",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CompilationLastSuccess": "compilation_last_success",
+        "CompilationResult": "compilation_result",
+        "CompilationSucceeded": "compilation_succeeded",
+        "InvalidScript": "invalid_script",
+        "IsRegistered": "is_registered",
+        "Name": "name",
+        "RejectedCode": "rejected_code",
+        "RoutingType": "routing_type",
+        "ScriptCode": "script_code",
+        "Trunk": "trunk",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.trunk import Trunk  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CallFlowApp:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        compilation_last_success (datetime.datetime | None | Unset):
-        compilation_result (None | str | Unset):
-        compilation_succeeded (bool | None | Unset):
-        invalid_script (bool | None | Unset):
-        is_registered (bool | None | Unset):
-        name (None | str | Unset):
-        rejected_code (None | str | Unset):
-        routing_type (CfaRoutingType | None | Unset):
-        script_code (None | str | Unset):
-        trunk (None | Trunk | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    compilation_last_success: datetime.datetime | None | Unset = UNSET
-    compilation_result: None | str | Unset = UNSET
-    compilation_succeeded: bool | None | Unset = UNSET
-    invalid_script: bool | None | Unset = UNSET
-    is_registered: bool | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    rejected_code: None | str | Unset = UNSET
-    routing_type: CfaRoutingType | None | Unset = UNSET
-    script_code: None | str | Unset = UNSET
-    trunk: None | Trunk | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        compilation_last_success: None | str | Unset
-        if isinstance(self.compilation_last_success, Unset):
-            compilation_last_success = UNSET
-        elif isinstance(self.compilation_last_success, datetime.datetime):
-            compilation_last_success = self.compilation_last_success.isoformat()
-        else:
-            compilation_last_success = self.compilation_last_success
-
-        compilation_result: None | str | Unset
-        if isinstance(self.compilation_result, Unset):
-            compilation_result = UNSET
-        else:
-            compilation_result = self.compilation_result
-
-        compilation_succeeded: bool | None | Unset
-        if isinstance(self.compilation_succeeded, Unset):
-            compilation_succeeded = UNSET
-        else:
-            compilation_succeeded = self.compilation_succeeded
-
-        invalid_script: bool | None | Unset
-        if isinstance(self.invalid_script, Unset):
-            invalid_script = UNSET
-        else:
-            invalid_script = self.invalid_script
-
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        rejected_code: None | str | Unset
-        if isinstance(self.rejected_code, Unset):
-            rejected_code = UNSET
-        else:
-            rejected_code = self.rejected_code
-
-        routing_type: None | str | Unset
-        if isinstance(self.routing_type, Unset):
-            routing_type = UNSET
-        elif isinstance(self.routing_type, CfaRoutingType):
-            routing_type = self.routing_type.value
-        else:
-            routing_type = self.routing_type
-
-        script_code: None | str | Unset
-        if isinstance(self.script_code, Unset):
-            script_code = UNSET
-        else:
-            script_code = self.script_code
-
-        trunk: dict[str, Any] | None | Unset
-        if isinstance(self.trunk, Unset):
-            trunk = UNSET
-        elif isinstance(self.trunk, Trunk):
-            trunk = self.trunk.to_dict()
-        else:
-            trunk = self.trunk
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if compilation_last_success is not UNSET:
-            field_dict["CompilationLastSuccess"] = compilation_last_success
-        if compilation_result is not UNSET:
-            field_dict["CompilationResult"] = compilation_result
-        if compilation_succeeded is not UNSET:
-            field_dict["CompilationSucceeded"] = compilation_succeeded
-        if invalid_script is not UNSET:
-            field_dict["InvalidScript"] = invalid_script
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if rejected_code is not UNSET:
-            field_dict["RejectedCode"] = rejected_code
-        if routing_type is not UNSET:
-            field_dict["RoutingType"] = routing_type
-        if script_code is not UNSET:
-            field_dict["ScriptCode"] = script_code
-        if trunk is not UNSET:
-            field_dict["Trunk"] = trunk
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallFlowApp: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        _compilation_last_success = d.get("CompilationLastSuccess", UNSET)
-        compilation_last_success: datetime.datetime | None | Unset
-        if _compilation_last_success is UNSET or _compilation_last_success is None:
-            compilation_last_success = _compilation_last_success
-        else:
-            compilation_last_success = parse_datetime(_compilation_last_success)
-
-        compilation_result = d.get("CompilationResult", UNSET)
-
-        compilation_succeeded = d.get("CompilationSucceeded", UNSET)
-
-        invalid_script = d.get("InvalidScript", UNSET)
-
-        is_registered = d.get("IsRegistered", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        rejected_code = d.get("RejectedCode", UNSET)
-
-        _routing_type = d.get("RoutingType", UNSET)
-        routing_type: CfaRoutingType | None | Unset
-        if _routing_type is UNSET or _routing_type is None:
-            routing_type = _routing_type
-        else:
-            routing_type = CfaRoutingType.parse(_routing_type)
-
-        script_code = d.get("ScriptCode", UNSET)
-
-        _trunk = d.get("Trunk", UNSET)
-        trunk: None | Trunk | Unset
-        if _trunk is UNSET or _trunk is None:
-            trunk = _trunk
-        else:
-            trunk = Trunk.from_dict(_trunk)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            compilation_last_success=compilation_last_success,
-            compilation_result=compilation_result,
-            compilation_succeeded=compilation_succeeded,
-            invalid_script=invalid_script,
-            is_registered=is_registered,
-            name=name,
-            rejected_code=rejected_code,
-            routing_type=routing_type,
-            script_code=script_code,
-            trunk=trunk,
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("compilation_last_success", parse_datetime),
+            ("routing_type", enum_of(CfaRoutingType)),
+            ("trunk", Trunk.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

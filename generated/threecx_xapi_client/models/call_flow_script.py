@@ -2,120 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CallFlowScript")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Description",
-        "Help",
-        "Id",
-        "Versions",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class CallFlowScript:
-    """
-    Attributes:
-        description (None | str | Unset):
-        help_ (None | str | Unset):
-        id (str | Unset):
-        versions (list[str] | Unset):
-    """
+class CallFlowScript(Model):
+    description: str | None = None
+    help_: str | None = None
+    id: str = entity_key()
+    versions: list[str] | None = None
 
-    description: None | str | Unset = UNSET
-    help_: None | str | Unset = UNSET
-    id: str | Unset = UNSET
-    versions: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Description": "description",
+        "Help": "help_",
+        "Id": "id",
+        "Versions": "versions",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        help_: None | str | Unset
-        if isinstance(self.help_, Unset):
-            help_ = UNSET
-        else:
-            help_ = self.help_
-
-        id = self.id
-
-        versions: list[str] | Unset = UNSET
-        if not isinstance(self.versions, Unset):
-            versions = self.versions
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if help_ is not UNSET:
-            field_dict["Help"] = help_
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if versions is not UNSET:
-            field_dict["Versions"] = versions
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallFlowScript: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        description = d.get("Description", UNSET)
-
-        help_ = d.get("Help", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _versions = d.get("Versions", UNSET)
-        versions: list[str] | Unset
-        if _versions is UNSET:
-            versions = _versions
-        else:
-            if not isinstance(_versions, list):
-                raise TypeError(f"Versions: expected a JSON array, got {type(_versions).__name__}")
-            versions = _versions
-
-        _instance = cls(
-            description=description,
-            help_=help_,
-            id=id,
-            versions=versions,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("versions", json_array),)

@@ -3,393 +3,76 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="CallHistoryView")
+class CallHistoryView(Model):
+    call_answered: bool | None = None
+    call_time: str | None = None
+    dst_caller_number: str | None = None
+    dst_display_name: str | None = None
+    dst_dn: str | None = None
+    dst_dn_type: int | None = None
+    dst_extended_display_name: str | None = None
+    dst_external: bool | None = None
+    dst_id: int | None = None
+    dst_internal: bool | None = None
+    dst_participant_id: int | None = None
+    dst_rec_id: int | None = None
+    segment_action_id: int | None = None
+    segment_end_time: datetime.datetime | None = None
+    segment_id: int | None = None
+    segment_start_time: datetime.datetime | None = None
+    segment_type: int | None = None
+    src_caller_number: str | None = None
+    src_display_name: str | None = None
+    src_dn: str | None = None
+    src_dn_type: int | None = None
+    src_extended_display_name: str | None = None
+    src_external: bool | None = None
+    src_id: int | None = None
+    src_internal: bool | None = None
+    src_participant_id: int | None = None
+    src_rec_id: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallAnswered",
-        "CallTime",
-        "DstCallerNumber",
-        "DstDisplayName",
-        "DstDn",
-        "DstDnType",
-        "DstExtendedDisplayName",
-        "DstExternal",
-        "DstId",
-        "DstInternal",
-        "DstParticipantId",
-        "DstRecId",
-        "SegmentActionId",
-        "SegmentEndTime",
-        "SegmentId",
-        "SegmentStartTime",
-        "SegmentType",
-        "SrcCallerNumber",
-        "SrcDisplayName",
-        "SrcDn",
-        "SrcDnType",
-        "SrcExtendedDisplayName",
-        "SrcExternal",
-        "SrcId",
-        "SrcInternal",
-        "SrcParticipantId",
-        "SrcRecId",
+    _wire_names = {
+        "CallAnswered": "call_answered",
+        "CallTime": "call_time",
+        "DstCallerNumber": "dst_caller_number",
+        "DstDisplayName": "dst_display_name",
+        "DstDn": "dst_dn",
+        "DstDnType": "dst_dn_type",
+        "DstExtendedDisplayName": "dst_extended_display_name",
+        "DstExternal": "dst_external",
+        "DstId": "dst_id",
+        "DstInternal": "dst_internal",
+        "DstParticipantId": "dst_participant_id",
+        "DstRecId": "dst_rec_id",
+        "SegmentActionId": "segment_action_id",
+        "SegmentEndTime": "segment_end_time",
+        "SegmentId": "segment_id",
+        "SegmentStartTime": "segment_start_time",
+        "SegmentType": "segment_type",
+        "SrcCallerNumber": "src_caller_number",
+        "SrcDisplayName": "src_display_name",
+        "SrcDn": "src_dn",
+        "SrcDnType": "src_dn_type",
+        "SrcExtendedDisplayName": "src_extended_display_name",
+        "SrcExternal": "src_external",
+        "SrcId": "src_id",
+        "SrcInternal": "src_internal",
+        "SrcParticipantId": "src_participant_id",
+        "SrcRecId": "src_rec_id",
     }
-)
 
-
-@_attrs_define(repr=False)
-class CallHistoryView:
-    """
-    Attributes:
-        call_answered (bool | None | Unset):
-        call_time (str | Unset):
-        dst_caller_number (None | str | Unset):
-        dst_display_name (None | str | Unset):
-        dst_dn (None | str | Unset):
-        dst_dn_type (int | Unset):
-        dst_extended_display_name (None | str | Unset):
-        dst_external (bool | Unset):
-        dst_id (int | Unset):
-        dst_internal (bool | Unset):
-        dst_participant_id (int | Unset):
-        dst_rec_id (int | None | Unset):
-        segment_action_id (int | Unset):
-        segment_end_time (datetime.datetime | Unset):
-        segment_id (int | Unset):
-        segment_start_time (datetime.datetime | Unset):
-        segment_type (int | Unset):
-        src_caller_number (None | str | Unset):
-        src_display_name (None | str | Unset):
-        src_dn (None | str | Unset):
-        src_dn_type (int | Unset):
-        src_extended_display_name (None | str | Unset):
-        src_external (bool | Unset):
-        src_id (int | Unset):
-        src_internal (bool | Unset):
-        src_participant_id (int | Unset):
-        src_rec_id (int | None | Unset):
-    """
-
-    call_answered: bool | None | Unset = UNSET
-    call_time: str | Unset = UNSET
-    dst_caller_number: None | str | Unset = UNSET
-    dst_display_name: None | str | Unset = UNSET
-    dst_dn: None | str | Unset = UNSET
-    dst_dn_type: int | Unset = UNSET
-    dst_extended_display_name: None | str | Unset = UNSET
-    dst_external: bool | Unset = UNSET
-    dst_id: int | Unset = UNSET
-    dst_internal: bool | Unset = UNSET
-    dst_participant_id: int | Unset = UNSET
-    dst_rec_id: int | None | Unset = UNSET
-    segment_action_id: int | Unset = UNSET
-    segment_end_time: datetime.datetime | Unset = UNSET
-    segment_id: int | Unset = UNSET
-    segment_start_time: datetime.datetime | Unset = UNSET
-    segment_type: int | Unset = UNSET
-    src_caller_number: None | str | Unset = UNSET
-    src_display_name: None | str | Unset = UNSET
-    src_dn: None | str | Unset = UNSET
-    src_dn_type: int | Unset = UNSET
-    src_extended_display_name: None | str | Unset = UNSET
-    src_external: bool | Unset = UNSET
-    src_id: int | Unset = UNSET
-    src_internal: bool | Unset = UNSET
-    src_participant_id: int | Unset = UNSET
-    src_rec_id: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        call_answered: bool | None | Unset
-        if isinstance(self.call_answered, Unset):
-            call_answered = UNSET
-        else:
-            call_answered = self.call_answered
-
-        call_time = self.call_time
-
-        dst_caller_number: None | str | Unset
-        if isinstance(self.dst_caller_number, Unset):
-            dst_caller_number = UNSET
-        else:
-            dst_caller_number = self.dst_caller_number
-
-        dst_display_name: None | str | Unset
-        if isinstance(self.dst_display_name, Unset):
-            dst_display_name = UNSET
-        else:
-            dst_display_name = self.dst_display_name
-
-        dst_dn: None | str | Unset
-        if isinstance(self.dst_dn, Unset):
-            dst_dn = UNSET
-        else:
-            dst_dn = self.dst_dn
-
-        dst_dn_type = self.dst_dn_type
-
-        dst_extended_display_name: None | str | Unset
-        if isinstance(self.dst_extended_display_name, Unset):
-            dst_extended_display_name = UNSET
-        else:
-            dst_extended_display_name = self.dst_extended_display_name
-
-        dst_external = self.dst_external
-
-        dst_id = self.dst_id
-
-        dst_internal = self.dst_internal
-
-        dst_participant_id = self.dst_participant_id
-
-        dst_rec_id: int | None | Unset
-        if isinstance(self.dst_rec_id, Unset):
-            dst_rec_id = UNSET
-        else:
-            dst_rec_id = self.dst_rec_id
-
-        segment_action_id = self.segment_action_id
-
-        segment_end_time: str | Unset = UNSET
-        if not isinstance(self.segment_end_time, Unset):
-            segment_end_time = self.segment_end_time.isoformat()
-
-        segment_id = self.segment_id
-
-        segment_start_time: str | Unset = UNSET
-        if not isinstance(self.segment_start_time, Unset):
-            segment_start_time = self.segment_start_time.isoformat()
-
-        segment_type = self.segment_type
-
-        src_caller_number: None | str | Unset
-        if isinstance(self.src_caller_number, Unset):
-            src_caller_number = UNSET
-        else:
-            src_caller_number = self.src_caller_number
-
-        src_display_name: None | str | Unset
-        if isinstance(self.src_display_name, Unset):
-            src_display_name = UNSET
-        else:
-            src_display_name = self.src_display_name
-
-        src_dn: None | str | Unset
-        if isinstance(self.src_dn, Unset):
-            src_dn = UNSET
-        else:
-            src_dn = self.src_dn
-
-        src_dn_type = self.src_dn_type
-
-        src_extended_display_name: None | str | Unset
-        if isinstance(self.src_extended_display_name, Unset):
-            src_extended_display_name = UNSET
-        else:
-            src_extended_display_name = self.src_extended_display_name
-
-        src_external = self.src_external
-
-        src_id = self.src_id
-
-        src_internal = self.src_internal
-
-        src_participant_id = self.src_participant_id
-
-        src_rec_id: int | None | Unset
-        if isinstance(self.src_rec_id, Unset):
-            src_rec_id = UNSET
-        else:
-            src_rec_id = self.src_rec_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_answered is not UNSET:
-            field_dict["CallAnswered"] = call_answered
-        if call_time is not UNSET:
-            field_dict["CallTime"] = call_time
-        if dst_caller_number is not UNSET:
-            field_dict["DstCallerNumber"] = dst_caller_number
-        if dst_display_name is not UNSET:
-            field_dict["DstDisplayName"] = dst_display_name
-        if dst_dn is not UNSET:
-            field_dict["DstDn"] = dst_dn
-        if dst_dn_type is not UNSET:
-            field_dict["DstDnType"] = dst_dn_type
-        if dst_extended_display_name is not UNSET:
-            field_dict["DstExtendedDisplayName"] = dst_extended_display_name
-        if dst_external is not UNSET:
-            field_dict["DstExternal"] = dst_external
-        if dst_id is not UNSET:
-            field_dict["DstId"] = dst_id
-        if dst_internal is not UNSET:
-            field_dict["DstInternal"] = dst_internal
-        if dst_participant_id is not UNSET:
-            field_dict["DstParticipantId"] = dst_participant_id
-        if dst_rec_id is not UNSET:
-            field_dict["DstRecId"] = dst_rec_id
-        if segment_action_id is not UNSET:
-            field_dict["SegmentActionId"] = segment_action_id
-        if segment_end_time is not UNSET:
-            field_dict["SegmentEndTime"] = segment_end_time
-        if segment_id is not UNSET:
-            field_dict["SegmentId"] = segment_id
-        if segment_start_time is not UNSET:
-            field_dict["SegmentStartTime"] = segment_start_time
-        if segment_type is not UNSET:
-            field_dict["SegmentType"] = segment_type
-        if src_caller_number is not UNSET:
-            field_dict["SrcCallerNumber"] = src_caller_number
-        if src_display_name is not UNSET:
-            field_dict["SrcDisplayName"] = src_display_name
-        if src_dn is not UNSET:
-            field_dict["SrcDn"] = src_dn
-        if src_dn_type is not UNSET:
-            field_dict["SrcDnType"] = src_dn_type
-        if src_extended_display_name is not UNSET:
-            field_dict["SrcExtendedDisplayName"] = src_extended_display_name
-        if src_external is not UNSET:
-            field_dict["SrcExternal"] = src_external
-        if src_id is not UNSET:
-            field_dict["SrcId"] = src_id
-        if src_internal is not UNSET:
-            field_dict["SrcInternal"] = src_internal
-        if src_participant_id is not UNSET:
-            field_dict["SrcParticipantId"] = src_participant_id
-        if src_rec_id is not UNSET:
-            field_dict["SrcRecId"] = src_rec_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        call_answered = d.get("CallAnswered", UNSET)
-
-        call_time = d.get("CallTime", UNSET)
-
-        dst_caller_number = d.get("DstCallerNumber", UNSET)
-
-        dst_display_name = d.get("DstDisplayName", UNSET)
-
-        dst_dn = d.get("DstDn", UNSET)
-
-        dst_dn_type = d.get("DstDnType", UNSET)
-
-        dst_extended_display_name = d.get("DstExtendedDisplayName", UNSET)
-
-        dst_external = d.get("DstExternal", UNSET)
-
-        dst_id = d.get("DstId", UNSET)
-
-        dst_internal = d.get("DstInternal", UNSET)
-
-        dst_participant_id = d.get("DstParticipantId", UNSET)
-
-        dst_rec_id = d.get("DstRecId", UNSET)
-
-        segment_action_id = d.get("SegmentActionId", UNSET)
-
-        _segment_end_time = d.get("SegmentEndTime", UNSET)
-        segment_end_time: datetime.datetime | Unset
-        if _segment_end_time is UNSET:
-            segment_end_time = _segment_end_time
-        else:
-            segment_end_time = parse_datetime(_segment_end_time)
-
-        segment_id = d.get("SegmentId", UNSET)
-
-        _segment_start_time = d.get("SegmentStartTime", UNSET)
-        segment_start_time: datetime.datetime | Unset
-        if _segment_start_time is UNSET:
-            segment_start_time = _segment_start_time
-        else:
-            segment_start_time = parse_datetime(_segment_start_time)
-
-        segment_type = d.get("SegmentType", UNSET)
-
-        src_caller_number = d.get("SrcCallerNumber", UNSET)
-
-        src_display_name = d.get("SrcDisplayName", UNSET)
-
-        src_dn = d.get("SrcDn", UNSET)
-
-        src_dn_type = d.get("SrcDnType", UNSET)
-
-        src_extended_display_name = d.get("SrcExtendedDisplayName", UNSET)
-
-        src_external = d.get("SrcExternal", UNSET)
-
-        src_id = d.get("SrcId", UNSET)
-
-        src_internal = d.get("SrcInternal", UNSET)
-
-        src_participant_id = d.get("SrcParticipantId", UNSET)
-
-        src_rec_id = d.get("SrcRecId", UNSET)
-
-        _instance = cls(
-            call_answered=call_answered,
-            call_time=call_time,
-            dst_caller_number=dst_caller_number,
-            dst_display_name=dst_display_name,
-            dst_dn=dst_dn,
-            dst_dn_type=dst_dn_type,
-            dst_extended_display_name=dst_extended_display_name,
-            dst_external=dst_external,
-            dst_id=dst_id,
-            dst_internal=dst_internal,
-            dst_participant_id=dst_participant_id,
-            dst_rec_id=dst_rec_id,
-            segment_action_id=segment_action_id,
-            segment_end_time=segment_end_time,
-            segment_id=segment_id,
-            segment_start_time=segment_start_time,
-            segment_type=segment_type,
-            src_caller_number=src_caller_number,
-            src_display_name=src_display_name,
-            src_dn=src_dn,
-            src_dn_type=src_dn_type,
-            src_extended_display_name=src_extended_display_name,
-            src_external=src_external,
-            src_id=src_id,
-            src_internal=src_internal,
-            src_participant_id=src_participant_id,
-            src_rec_id=src_rec_id,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("segment_end_time", parse_datetime),
+            ("segment_start_time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

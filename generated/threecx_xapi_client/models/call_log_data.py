@@ -3,609 +3,103 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.x_report_recording import XReportRecording
 
 
-_lazy_loaded = False
+class CallLogData(Model):
+    action_dn_caller_id: str | None = None
+    action_dn_display_name: str | None = None
+    action_dn_dn: str | None = None
+    action_dn_type: int | None = None
+    action_type: int | None = None
+    answered: bool | None = None
+    call_cost: int | None = None
+    call_history_id: str | None = None
+    call_id: int | None = None
+    call_type: str | None = None
+    cdr_id: str | None = None
+    destination_caller_id: str | None = None
+    destination_display_name: str | None = None
+    destination_dn: str | None = None
+    destination_type: int | None = None
+    direction: str | None = None
+    dst_rec_id: int | None = None
+    indent: int | None = None
+    main_call_history_id: str | None = None
+    quality_report: bool | None = None
+    reason: str | None = None
+    recordings: list[XReportRecording] | None = None
+    recording_url: str | None = None
+    ringing_duration: str | None = None
+    segment_id: int | None = None
+    sentiment_score: int | None = None
+    source_caller_id: str | None = None
+    source_display_name: str | None = None
+    source_dn: str | None = None
+    source_type: int | None = None
+    src_rec_id: int | None = None
+    start_time: datetime.datetime | None = None
+    status: str | None = None
+    subrow_desc_number: int | None = None
+    summary: str | None = None
+    talking_duration: str | None = None
+    transcription: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, XReportRecording
-    from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CallLogData")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ActionDnCallerId",
-        "ActionDnDisplayName",
-        "actionDnDn",
-        "ActionDnType",
-        "ActionType",
-        "Answered",
-        "CallCost",
-        "CallHistoryId",
-        "CallId",
-        "CallType",
-        "CdrId",
-        "DestinationCallerId",
-        "DestinationDisplayName",
-        "DestinationDn",
-        "DestinationType",
-        "Direction",
-        "DstRecId",
-        "Indent",
-        "MainCallHistoryId",
-        "QualityReport",
-        "Reason",
-        "Recordings",
-        "RecordingUrl",
-        "RingingDuration",
-        "SegmentId",
-        "SentimentScore",
-        "SourceCallerId",
-        "SourceDisplayName",
-        "SourceDn",
-        "SourceType",
-        "SrcRecId",
-        "StartTime",
-        "Status",
-        "SubrowDescNumber",
-        "Summary",
-        "TalkingDuration",
-        "Transcription",
+    _wire_names = {
+        "ActionDnCallerId": "action_dn_caller_id",
+        "ActionDnDisplayName": "action_dn_display_name",
+        "actionDnDn": "action_dn_dn",
+        "ActionDnType": "action_dn_type",
+        "ActionType": "action_type",
+        "Answered": "answered",
+        "CallCost": "call_cost",
+        "CallHistoryId": "call_history_id",
+        "CallId": "call_id",
+        "CallType": "call_type",
+        "CdrId": "cdr_id",
+        "DestinationCallerId": "destination_caller_id",
+        "DestinationDisplayName": "destination_display_name",
+        "DestinationDn": "destination_dn",
+        "DestinationType": "destination_type",
+        "Direction": "direction",
+        "DstRecId": "dst_rec_id",
+        "Indent": "indent",
+        "MainCallHistoryId": "main_call_history_id",
+        "QualityReport": "quality_report",
+        "Reason": "reason",
+        "Recordings": "recordings",
+        "RecordingUrl": "recording_url",
+        "RingingDuration": "ringing_duration",
+        "SegmentId": "segment_id",
+        "SentimentScore": "sentiment_score",
+        "SourceCallerId": "source_caller_id",
+        "SourceDisplayName": "source_display_name",
+        "SourceDn": "source_dn",
+        "SourceType": "source_type",
+        "SrcRecId": "src_rec_id",
+        "StartTime": "start_time",
+        "Status": "status",
+        "SubrowDescNumber": "subrow_desc_number",
+        "Summary": "summary",
+        "TalkingDuration": "talking_duration",
+        "Transcription": "transcription",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CallLogData:
-    """
-    Attributes:
-        action_dn_caller_id (None | str | Unset):
-        action_dn_display_name (None | str | Unset):
-        action_dn_dn (None | str | Unset):
-        action_dn_type (int | None | Unset):
-        action_type (int | None | Unset):
-        answered (bool | None | Unset):
-        call_cost (int | None | Unset):
-        call_history_id (None | str | Unset):
-        call_id (int | Unset):
-        call_type (None | str | Unset):
-        cdr_id (str | Unset):
-        destination_caller_id (None | str | Unset):
-        destination_display_name (None | str | Unset):
-        destination_dn (None | str | Unset):
-        destination_type (int | None | Unset):
-        direction (None | str | Unset):
-        dst_rec_id (int | None | Unset):
-        indent (int | None | Unset):
-        main_call_history_id (None | str | Unset):
-        quality_report (bool | None | Unset):
-        reason (None | str | Unset):
-        recordings (list[XReportRecording] | Unset):
-        recording_url (None | str | Unset):
-        ringing_duration (None | str | Unset):
-        segment_id (int | None | Unset):
-        sentiment_score (int | None | Unset):
-        source_caller_id (None | str | Unset):
-        source_display_name (None | str | Unset):
-        source_dn (None | str | Unset):
-        source_type (int | None | Unset):
-        src_rec_id (int | None | Unset):
-        start_time (datetime.datetime | None | Unset):
-        status (None | str | Unset):
-        subrow_desc_number (int | None | Unset):
-        summary (None | str | Unset):
-        talking_duration (None | str | Unset):
-        transcription (None | str | Unset):
-    """
-
-    action_dn_caller_id: None | str | Unset = UNSET
-    action_dn_display_name: None | str | Unset = UNSET
-    action_dn_dn: None | str | Unset = UNSET
-    action_dn_type: int | None | Unset = UNSET
-    action_type: int | None | Unset = UNSET
-    answered: bool | None | Unset = UNSET
-    call_cost: int | None | Unset = UNSET
-    call_history_id: None | str | Unset = UNSET
-    call_id: int | Unset = UNSET
-    call_type: None | str | Unset = UNSET
-    cdr_id: str | Unset = UNSET
-    destination_caller_id: None | str | Unset = UNSET
-    destination_display_name: None | str | Unset = UNSET
-    destination_dn: None | str | Unset = UNSET
-    destination_type: int | None | Unset = UNSET
-    direction: None | str | Unset = UNSET
-    dst_rec_id: int | None | Unset = UNSET
-    indent: int | None | Unset = UNSET
-    main_call_history_id: None | str | Unset = UNSET
-    quality_report: bool | None | Unset = UNSET
-    reason: None | str | Unset = UNSET
-    recordings: list[XReportRecording] | Unset = UNSET
-    recording_url: None | str | Unset = UNSET
-    ringing_duration: None | str | Unset = UNSET
-    segment_id: int | None | Unset = UNSET
-    sentiment_score: int | None | Unset = UNSET
-    source_caller_id: None | str | Unset = UNSET
-    source_display_name: None | str | Unset = UNSET
-    source_dn: None | str | Unset = UNSET
-    source_type: int | None | Unset = UNSET
-    src_rec_id: int | None | Unset = UNSET
-    start_time: datetime.datetime | None | Unset = UNSET
-    status: None | str | Unset = UNSET
-    subrow_desc_number: int | None | Unset = UNSET
-    summary: None | str | Unset = UNSET
-    talking_duration: None | str | Unset = UNSET
-    transcription: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        action_dn_caller_id: None | str | Unset
-        if isinstance(self.action_dn_caller_id, Unset):
-            action_dn_caller_id = UNSET
-        else:
-            action_dn_caller_id = self.action_dn_caller_id
-
-        action_dn_display_name: None | str | Unset
-        if isinstance(self.action_dn_display_name, Unset):
-            action_dn_display_name = UNSET
-        else:
-            action_dn_display_name = self.action_dn_display_name
-
-        action_dn_dn: None | str | Unset
-        if isinstance(self.action_dn_dn, Unset):
-            action_dn_dn = UNSET
-        else:
-            action_dn_dn = self.action_dn_dn
-
-        action_dn_type: int | None | Unset
-        if isinstance(self.action_dn_type, Unset):
-            action_dn_type = UNSET
-        else:
-            action_dn_type = self.action_dn_type
-
-        action_type: int | None | Unset
-        if isinstance(self.action_type, Unset):
-            action_type = UNSET
-        else:
-            action_type = self.action_type
-
-        answered: bool | None | Unset
-        if isinstance(self.answered, Unset):
-            answered = UNSET
-        else:
-            answered = self.answered
-
-        call_cost: int | None | Unset
-        if isinstance(self.call_cost, Unset):
-            call_cost = UNSET
-        else:
-            call_cost = self.call_cost
-
-        call_history_id: None | str | Unset
-        if isinstance(self.call_history_id, Unset):
-            call_history_id = UNSET
-        else:
-            call_history_id = self.call_history_id
-
-        call_id = self.call_id
-
-        call_type: None | str | Unset
-        if isinstance(self.call_type, Unset):
-            call_type = UNSET
-        else:
-            call_type = self.call_type
-
-        cdr_id = self.cdr_id
-
-        destination_caller_id: None | str | Unset
-        if isinstance(self.destination_caller_id, Unset):
-            destination_caller_id = UNSET
-        else:
-            destination_caller_id = self.destination_caller_id
-
-        destination_display_name: None | str | Unset
-        if isinstance(self.destination_display_name, Unset):
-            destination_display_name = UNSET
-        else:
-            destination_display_name = self.destination_display_name
-
-        destination_dn: None | str | Unset
-        if isinstance(self.destination_dn, Unset):
-            destination_dn = UNSET
-        else:
-            destination_dn = self.destination_dn
-
-        destination_type: int | None | Unset
-        if isinstance(self.destination_type, Unset):
-            destination_type = UNSET
-        else:
-            destination_type = self.destination_type
-
-        direction: None | str | Unset
-        if isinstance(self.direction, Unset):
-            direction = UNSET
-        else:
-            direction = self.direction
-
-        dst_rec_id: int | None | Unset
-        if isinstance(self.dst_rec_id, Unset):
-            dst_rec_id = UNSET
-        else:
-            dst_rec_id = self.dst_rec_id
-
-        indent: int | None | Unset
-        if isinstance(self.indent, Unset):
-            indent = UNSET
-        else:
-            indent = self.indent
-
-        main_call_history_id: None | str | Unset
-        if isinstance(self.main_call_history_id, Unset):
-            main_call_history_id = UNSET
-        else:
-            main_call_history_id = self.main_call_history_id
-
-        quality_report: bool | None | Unset
-        if isinstance(self.quality_report, Unset):
-            quality_report = UNSET
-        else:
-            quality_report = self.quality_report
-
-        reason: None | str | Unset
-        if isinstance(self.reason, Unset):
-            reason = UNSET
-        else:
-            reason = self.reason
-
-        recordings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.recordings, Unset):
-            recordings = []
-            for recordings_item_data in self.recordings:
-                recordings_item = recordings_item_data.to_dict()
-                recordings.append(recordings_item)
-
-        recording_url: None | str | Unset
-        if isinstance(self.recording_url, Unset):
-            recording_url = UNSET
-        else:
-            recording_url = self.recording_url
-
-        ringing_duration: None | str | Unset
-        if isinstance(self.ringing_duration, Unset):
-            ringing_duration = UNSET
-        else:
-            ringing_duration = self.ringing_duration
-
-        segment_id: int | None | Unset
-        if isinstance(self.segment_id, Unset):
-            segment_id = UNSET
-        else:
-            segment_id = self.segment_id
-
-        sentiment_score: int | None | Unset
-        if isinstance(self.sentiment_score, Unset):
-            sentiment_score = UNSET
-        else:
-            sentiment_score = self.sentiment_score
-
-        source_caller_id: None | str | Unset
-        if isinstance(self.source_caller_id, Unset):
-            source_caller_id = UNSET
-        else:
-            source_caller_id = self.source_caller_id
-
-        source_display_name: None | str | Unset
-        if isinstance(self.source_display_name, Unset):
-            source_display_name = UNSET
-        else:
-            source_display_name = self.source_display_name
-
-        source_dn: None | str | Unset
-        if isinstance(self.source_dn, Unset):
-            source_dn = UNSET
-        else:
-            source_dn = self.source_dn
-
-        source_type: int | None | Unset
-        if isinstance(self.source_type, Unset):
-            source_type = UNSET
-        else:
-            source_type = self.source_type
-
-        src_rec_id: int | None | Unset
-        if isinstance(self.src_rec_id, Unset):
-            src_rec_id = UNSET
-        else:
-            src_rec_id = self.src_rec_id
-
-        start_time: None | str | Unset
-        if isinstance(self.start_time, Unset):
-            start_time = UNSET
-        elif isinstance(self.start_time, datetime.datetime):
-            start_time = self.start_time.isoformat()
-        else:
-            start_time = self.start_time
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        subrow_desc_number: int | None | Unset
-        if isinstance(self.subrow_desc_number, Unset):
-            subrow_desc_number = UNSET
-        else:
-            subrow_desc_number = self.subrow_desc_number
-
-        summary: None | str | Unset
-        if isinstance(self.summary, Unset):
-            summary = UNSET
-        else:
-            summary = self.summary
-
-        talking_duration: None | str | Unset
-        if isinstance(self.talking_duration, Unset):
-            talking_duration = UNSET
-        else:
-            talking_duration = self.talking_duration
-
-        transcription: None | str | Unset
-        if isinstance(self.transcription, Unset):
-            transcription = UNSET
-        else:
-            transcription = self.transcription
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if action_dn_caller_id is not UNSET:
-            field_dict["ActionDnCallerId"] = action_dn_caller_id
-        if action_dn_display_name is not UNSET:
-            field_dict["ActionDnDisplayName"] = action_dn_display_name
-        if action_dn_dn is not UNSET:
-            field_dict["actionDnDn"] = action_dn_dn
-        if action_dn_type is not UNSET:
-            field_dict["ActionDnType"] = action_dn_type
-        if action_type is not UNSET:
-            field_dict["ActionType"] = action_type
-        if answered is not UNSET:
-            field_dict["Answered"] = answered
-        if call_cost is not UNSET:
-            field_dict["CallCost"] = call_cost
-        if call_history_id is not UNSET:
-            field_dict["CallHistoryId"] = call_history_id
-        if call_id is not UNSET:
-            field_dict["CallId"] = call_id
-        if call_type is not UNSET:
-            field_dict["CallType"] = call_type
-        if cdr_id is not UNSET:
-            field_dict["CdrId"] = cdr_id
-        if destination_caller_id is not UNSET:
-            field_dict["DestinationCallerId"] = destination_caller_id
-        if destination_display_name is not UNSET:
-            field_dict["DestinationDisplayName"] = destination_display_name
-        if destination_dn is not UNSET:
-            field_dict["DestinationDn"] = destination_dn
-        if destination_type is not UNSET:
-            field_dict["DestinationType"] = destination_type
-        if direction is not UNSET:
-            field_dict["Direction"] = direction
-        if dst_rec_id is not UNSET:
-            field_dict["DstRecId"] = dst_rec_id
-        if indent is not UNSET:
-            field_dict["Indent"] = indent
-        if main_call_history_id is not UNSET:
-            field_dict["MainCallHistoryId"] = main_call_history_id
-        if quality_report is not UNSET:
-            field_dict["QualityReport"] = quality_report
-        if reason is not UNSET:
-            field_dict["Reason"] = reason
-        if recordings is not UNSET:
-            field_dict["Recordings"] = recordings
-        if recording_url is not UNSET:
-            field_dict["RecordingUrl"] = recording_url
-        if ringing_duration is not UNSET:
-            field_dict["RingingDuration"] = ringing_duration
-        if segment_id is not UNSET:
-            field_dict["SegmentId"] = segment_id
-        if sentiment_score is not UNSET:
-            field_dict["SentimentScore"] = sentiment_score
-        if source_caller_id is not UNSET:
-            field_dict["SourceCallerId"] = source_caller_id
-        if source_display_name is not UNSET:
-            field_dict["SourceDisplayName"] = source_display_name
-        if source_dn is not UNSET:
-            field_dict["SourceDn"] = source_dn
-        if source_type is not UNSET:
-            field_dict["SourceType"] = source_type
-        if src_rec_id is not UNSET:
-            field_dict["SrcRecId"] = src_rec_id
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if status is not UNSET:
-            field_dict["Status"] = status
-        if subrow_desc_number is not UNSET:
-            field_dict["SubrowDescNumber"] = subrow_desc_number
-        if summary is not UNSET:
-            field_dict["Summary"] = summary
-        if talking_duration is not UNSET:
-            field_dict["TalkingDuration"] = talking_duration
-        if transcription is not UNSET:
-            field_dict["Transcription"] = transcription
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallLogData: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        action_dn_caller_id = d.get("ActionDnCallerId", UNSET)
-
-        action_dn_display_name = d.get("ActionDnDisplayName", UNSET)
-
-        action_dn_dn = d.get("actionDnDn", UNSET)
-
-        action_dn_type = d.get("ActionDnType", UNSET)
-
-        action_type = d.get("ActionType", UNSET)
-
-        answered = d.get("Answered", UNSET)
-
-        call_cost = d.get("CallCost", UNSET)
-
-        call_history_id = d.get("CallHistoryId", UNSET)
-
-        call_id = d.get("CallId", UNSET)
-
-        call_type = d.get("CallType", UNSET)
-
-        cdr_id = d.get("CdrId", UNSET)
-
-        destination_caller_id = d.get("DestinationCallerId", UNSET)
-
-        destination_display_name = d.get("DestinationDisplayName", UNSET)
-
-        destination_dn = d.get("DestinationDn", UNSET)
-
-        destination_type = d.get("DestinationType", UNSET)
-
-        direction = d.get("Direction", UNSET)
-
-        dst_rec_id = d.get("DstRecId", UNSET)
-
-        indent = d.get("Indent", UNSET)
-
-        main_call_history_id = d.get("MainCallHistoryId", UNSET)
-
-        quality_report = d.get("QualityReport", UNSET)
-
-        reason = d.get("Reason", UNSET)
-
-        _recordings = d.get("Recordings", UNSET)
-        recordings: list[XReportRecording] | Unset
-        if _recordings is UNSET:
-            recordings = _recordings
-        else:
-            if not isinstance(_recordings, list):
-                raise TypeError(f"Recordings: expected a JSON array, got {type(_recordings).__name__}")
-            recordings = [XReportRecording.from_dict(item) for item in _recordings]
-
-        recording_url = d.get("RecordingUrl", UNSET)
-
-        ringing_duration = d.get("RingingDuration", UNSET)
-
-        segment_id = d.get("SegmentId", UNSET)
-
-        sentiment_score = d.get("SentimentScore", UNSET)
-
-        source_caller_id = d.get("SourceCallerId", UNSET)
-
-        source_display_name = d.get("SourceDisplayName", UNSET)
-
-        source_dn = d.get("SourceDn", UNSET)
-
-        source_type = d.get("SourceType", UNSET)
-
-        src_rec_id = d.get("SrcRecId", UNSET)
-
-        _start_time = d.get("StartTime", UNSET)
-        start_time: datetime.datetime | None | Unset
-        if _start_time is UNSET or _start_time is None:
-            start_time = _start_time
-        else:
-            start_time = parse_datetime(_start_time)
-
-        status = d.get("Status", UNSET)
-
-        subrow_desc_number = d.get("SubrowDescNumber", UNSET)
-
-        summary = d.get("Summary", UNSET)
-
-        talking_duration = d.get("TalkingDuration", UNSET)
-
-        transcription = d.get("Transcription", UNSET)
-
-        _instance = cls(
-            action_dn_caller_id=action_dn_caller_id,
-            action_dn_display_name=action_dn_display_name,
-            action_dn_dn=action_dn_dn,
-            action_dn_type=action_dn_type,
-            action_type=action_type,
-            answered=answered,
-            call_cost=call_cost,
-            call_history_id=call_history_id,
-            call_id=call_id,
-            call_type=call_type,
-            cdr_id=cdr_id,
-            destination_caller_id=destination_caller_id,
-            destination_display_name=destination_display_name,
-            destination_dn=destination_dn,
-            destination_type=destination_type,
-            direction=direction,
-            dst_rec_id=dst_rec_id,
-            indent=indent,
-            main_call_history_id=main_call_history_id,
-            quality_report=quality_report,
-            reason=reason,
-            recordings=recordings,
-            recording_url=recording_url,
-            ringing_duration=ringing_duration,
-            segment_id=segment_id,
-            sentiment_score=sentiment_score,
-            source_caller_id=source_caller_id,
-            source_display_name=source_display_name,
-            source_dn=source_dn,
-            source_type=source_type,
-            src_rec_id=src_rec_id,
-            start_time=start_time,
-            status=status,
-            subrow_desc_number=subrow_desc_number,
-            summary=summary,
-            talking_duration=talking_duration,
-            transcription=transcription,
+        return (
+            ("recordings", list_of(XReportRecording.from_dict)),
+            ("start_time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

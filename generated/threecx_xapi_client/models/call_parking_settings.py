@@ -2,169 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CallParkingSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoPickupEnabled",
-        "AutoPickupForwardDN",
-        "AutoPickupForwardExternalNumber",
-        "AutoPickupForwardType",
-        "AutoPickupTimeout",
-        "MaximumParkedCalls",
-        "MusicOnHold",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.type_of_auto_pickup_forward import TypeOfAutoPickupForward
 
-@_attrs_define(repr=False)
-class CallParkingSettings:
-    """
-    Attributes:
-        auto_pickup_enabled (bool | None | Unset):
-        auto_pickup_forward_dn (None | str | Unset):
-        auto_pickup_forward_external_number (None | str | Unset):
-        auto_pickup_forward_type (None | TypeOfAutoPickupForward | Unset):
-        auto_pickup_timeout (int | None | Unset):
-        maximum_parked_calls (int | None | Unset):
-        music_on_hold (None | str | Unset):
-    """
 
-    auto_pickup_enabled: bool | None | Unset = UNSET
-    auto_pickup_forward_dn: None | str | Unset = UNSET
-    auto_pickup_forward_external_number: None | str | Unset = UNSET
-    auto_pickup_forward_type: None | TypeOfAutoPickupForward | Unset = UNSET
-    auto_pickup_timeout: int | None | Unset = UNSET
-    maximum_parked_calls: int | None | Unset = UNSET
-    music_on_hold: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CallParkingSettings(Model):
+    auto_pickup_enabled: bool | None = None
+    auto_pickup_forward_dn: str | None = None
+    auto_pickup_forward_external_number: str | None = None
+    auto_pickup_forward_type: TypeOfAutoPickupForward | None = None
+    auto_pickup_timeout: int | None = None
+    maximum_parked_calls: int | None = None
+    music_on_hold: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "AutoPickupEnabled": "auto_pickup_enabled",
+        "AutoPickupForwardDN": "auto_pickup_forward_dn",
+        "AutoPickupForwardExternalNumber": "auto_pickup_forward_external_number",
+        "AutoPickupForwardType": "auto_pickup_forward_type",
+        "AutoPickupTimeout": "auto_pickup_timeout",
+        "MaximumParkedCalls": "maximum_parked_calls",
+        "MusicOnHold": "music_on_hold",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        auto_pickup_enabled: bool | None | Unset
-        if isinstance(self.auto_pickup_enabled, Unset):
-            auto_pickup_enabled = UNSET
-        else:
-            auto_pickup_enabled = self.auto_pickup_enabled
-
-        auto_pickup_forward_dn: None | str | Unset
-        if isinstance(self.auto_pickup_forward_dn, Unset):
-            auto_pickup_forward_dn = UNSET
-        else:
-            auto_pickup_forward_dn = self.auto_pickup_forward_dn
-
-        auto_pickup_forward_external_number: None | str | Unset
-        if isinstance(self.auto_pickup_forward_external_number, Unset):
-            auto_pickup_forward_external_number = UNSET
-        else:
-            auto_pickup_forward_external_number = self.auto_pickup_forward_external_number
-
-        auto_pickup_forward_type: None | str | Unset
-        if isinstance(self.auto_pickup_forward_type, Unset):
-            auto_pickup_forward_type = UNSET
-        elif isinstance(self.auto_pickup_forward_type, TypeOfAutoPickupForward):
-            auto_pickup_forward_type = self.auto_pickup_forward_type.value
-        else:
-            auto_pickup_forward_type = self.auto_pickup_forward_type
-
-        auto_pickup_timeout: int | None | Unset
-        if isinstance(self.auto_pickup_timeout, Unset):
-            auto_pickup_timeout = UNSET
-        else:
-            auto_pickup_timeout = self.auto_pickup_timeout
-
-        maximum_parked_calls: int | None | Unset
-        if isinstance(self.maximum_parked_calls, Unset):
-            maximum_parked_calls = UNSET
-        else:
-            maximum_parked_calls = self.maximum_parked_calls
-
-        music_on_hold: None | str | Unset
-        if isinstance(self.music_on_hold, Unset):
-            music_on_hold = UNSET
-        else:
-            music_on_hold = self.music_on_hold
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_pickup_enabled is not UNSET:
-            field_dict["AutoPickupEnabled"] = auto_pickup_enabled
-        if auto_pickup_forward_dn is not UNSET:
-            field_dict["AutoPickupForwardDN"] = auto_pickup_forward_dn
-        if auto_pickup_forward_external_number is not UNSET:
-            field_dict["AutoPickupForwardExternalNumber"] = auto_pickup_forward_external_number
-        if auto_pickup_forward_type is not UNSET:
-            field_dict["AutoPickupForwardType"] = auto_pickup_forward_type
-        if auto_pickup_timeout is not UNSET:
-            field_dict["AutoPickupTimeout"] = auto_pickup_timeout
-        if maximum_parked_calls is not UNSET:
-            field_dict["MaximumParkedCalls"] = maximum_parked_calls
-        if music_on_hold is not UNSET:
-            field_dict["MusicOnHold"] = music_on_hold
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallParkingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_pickup_enabled = d.get("AutoPickupEnabled", UNSET)
-
-        auto_pickup_forward_dn = d.get("AutoPickupForwardDN", UNSET)
-
-        auto_pickup_forward_external_number = d.get("AutoPickupForwardExternalNumber", UNSET)
-
-        _auto_pickup_forward_type = d.get("AutoPickupForwardType", UNSET)
-        auto_pickup_forward_type: None | TypeOfAutoPickupForward | Unset
-        if _auto_pickup_forward_type is UNSET or _auto_pickup_forward_type is None:
-            auto_pickup_forward_type = _auto_pickup_forward_type
-        else:
-            auto_pickup_forward_type = TypeOfAutoPickupForward.parse(_auto_pickup_forward_type)
-
-        auto_pickup_timeout = d.get("AutoPickupTimeout", UNSET)
-
-        maximum_parked_calls = d.get("MaximumParkedCalls", UNSET)
-
-        music_on_hold = d.get("MusicOnHold", UNSET)
-
-        _instance = cls(
-            auto_pickup_enabled=auto_pickup_enabled,
-            auto_pickup_forward_dn=auto_pickup_forward_dn,
-            auto_pickup_forward_external_number=auto_pickup_forward_external_number,
-            auto_pickup_forward_type=auto_pickup_forward_type,
-            auto_pickup_timeout=auto_pickup_timeout,
-            maximum_parked_calls=maximum_parked_calls,
-            music_on_hold=music_on_hold,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("auto_pickup_forward_type", enum_of(TypeOfAutoPickupForward)),)

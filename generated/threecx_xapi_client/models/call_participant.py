@@ -2,173 +2,35 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CallParticipant")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallId",
-        "DeviceId",
-        "DirectControl",
-        "DN",
-        "Id",
-        "LegId",
-        "PartyCallerId",
-        "PartyCallerName",
-        "PartyDn",
-        "PartyDnType",
-        "Status",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class CallParticipant:
-    """
-    Attributes:
-        call_id (int | Unset):
-        device_id (str | Unset):
-        direct_control (bool | Unset):
-        dn (str | Unset):
-        id (int | Unset):
-        leg_id (int | Unset):
-        party_caller_id (str | Unset):
-        party_caller_name (str | Unset):
-        party_dn (str | Unset):
-        party_dn_type (str | Unset):
-        status (str | Unset):
-    """
+class CallParticipant(Model):
+    call_id: int | None = None
+    device_id: str | None = None
+    direct_control: bool | None = None
+    dn: str | None = None
+    id: int = entity_key()
+    leg_id: int | None = None
+    party_caller_id: str | None = None
+    party_caller_name: str | None = None
+    party_dn: str | None = None
+    party_dn_type: str | None = None
+    status: str | None = None
 
-    call_id: int | Unset = UNSET
-    device_id: str | Unset = UNSET
-    direct_control: bool | Unset = UNSET
-    dn: str | Unset = UNSET
-    id: int | Unset = UNSET
-    leg_id: int | Unset = UNSET
-    party_caller_id: str | Unset = UNSET
-    party_caller_name: str | Unset = UNSET
-    party_dn: str | Unset = UNSET
-    party_dn_type: str | Unset = UNSET
-    status: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        call_id = self.call_id
-
-        device_id = self.device_id
-
-        direct_control = self.direct_control
-
-        dn = self.dn
-
-        id = self.id
-
-        leg_id = self.leg_id
-
-        party_caller_id = self.party_caller_id
-
-        party_caller_name = self.party_caller_name
-
-        party_dn = self.party_dn
-
-        party_dn_type = self.party_dn_type
-
-        status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_id is not UNSET:
-            field_dict["CallId"] = call_id
-        if device_id is not UNSET:
-            field_dict["DeviceId"] = device_id
-        if direct_control is not UNSET:
-            field_dict["DirectControl"] = direct_control
-        if dn is not UNSET:
-            field_dict["DN"] = dn
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if leg_id is not UNSET:
-            field_dict["LegId"] = leg_id
-        if party_caller_id is not UNSET:
-            field_dict["PartyCallerId"] = party_caller_id
-        if party_caller_name is not UNSET:
-            field_dict["PartyCallerName"] = party_caller_name
-        if party_dn is not UNSET:
-            field_dict["PartyDn"] = party_dn
-        if party_dn_type is not UNSET:
-            field_dict["PartyDnType"] = party_dn_type
-        if status is not UNSET:
-            field_dict["Status"] = status
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallParticipant: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        call_id = d.get("CallId", UNSET)
-
-        device_id = d.get("DeviceId", UNSET)
-
-        direct_control = d.get("DirectControl", UNSET)
-
-        dn = d.get("DN", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        leg_id = d.get("LegId", UNSET)
-
-        party_caller_id = d.get("PartyCallerId", UNSET)
-
-        party_caller_name = d.get("PartyCallerName", UNSET)
-
-        party_dn = d.get("PartyDn", UNSET)
-
-        party_dn_type = d.get("PartyDnType", UNSET)
-
-        status = d.get("Status", UNSET)
-
-        _instance = cls(
-            call_id=call_id,
-            device_id=device_id,
-            direct_control=direct_control,
-            dn=dn,
-            id=id,
-            leg_id=leg_id,
-            party_caller_id=party_caller_id,
-            party_caller_name=party_caller_name,
-            party_dn=party_dn,
-            party_dn_type=party_dn_type,
-            status=status,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CallId": "call_id",
+        "DeviceId": "device_id",
+        "DirectControl": "direct_control",
+        "DN": "dn",
+        "Id": "id",
+        "LegId": "leg_id",
+        "PartyCallerId": "party_caller_id",
+        "PartyCallerName": "party_caller_name",
+        "PartyDn": "party_dn",
+        "PartyDnType": "party_dn_type",
+        "Status": "status",
+    }

@@ -2,166 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.call_type_info import CallTypeInfo
 
 
-_lazy_loaded = False
+class CallTypesSettings(Model):
+    international: CallTypeInfo | None = None
+    local: CallTypeInfo | None = None
+    mobile: CallTypeInfo | None = None
+    national: CallTypeInfo | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CallTypeInfo
-    from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CallTypesSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "International",
-        "Local",
-        "Mobile",
-        "National",
+    _wire_names = {
+        "International": "international",
+        "Local": "local",
+        "Mobile": "mobile",
+        "National": "national",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.call_type_info import CallTypeInfo  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CallTypesSettings:
-    """
-    Attributes:
-        international (CallTypeInfo | None | Unset):
-        local (CallTypeInfo | None | Unset):
-        mobile (CallTypeInfo | None | Unset):
-        national (CallTypeInfo | None | Unset):
-    """
-
-    international: CallTypeInfo | None | Unset = UNSET
-    local: CallTypeInfo | None | Unset = UNSET
-    mobile: CallTypeInfo | None | Unset = UNSET
-    national: CallTypeInfo | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        international: dict[str, Any] | None | Unset
-        if isinstance(self.international, Unset):
-            international = UNSET
-        elif isinstance(self.international, CallTypeInfo):
-            international = self.international.to_dict()
-        else:
-            international = self.international
-
-        local: dict[str, Any] | None | Unset
-        if isinstance(self.local, Unset):
-            local = UNSET
-        elif isinstance(self.local, CallTypeInfo):
-            local = self.local.to_dict()
-        else:
-            local = self.local
-
-        mobile: dict[str, Any] | None | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        elif isinstance(self.mobile, CallTypeInfo):
-            mobile = self.mobile.to_dict()
-        else:
-            mobile = self.mobile
-
-        national: dict[str, Any] | None | Unset
-        if isinstance(self.national, Unset):
-            national = UNSET
-        elif isinstance(self.national, CallTypeInfo):
-            national = self.national.to_dict()
-        else:
-            national = self.national
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if international is not UNSET:
-            field_dict["International"] = international
-        if local is not UNSET:
-            field_dict["Local"] = local
-        if mobile is not UNSET:
-            field_dict["Mobile"] = mobile
-        if national is not UNSET:
-            field_dict["National"] = national
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CallTypesSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _international = d.get("International", UNSET)
-        international: CallTypeInfo | None | Unset
-        if _international is UNSET or _international is None:
-            international = _international
-        else:
-            international = CallTypeInfo.from_dict(_international)
-
-        _local = d.get("Local", UNSET)
-        local: CallTypeInfo | None | Unset
-        if _local is UNSET or _local is None:
-            local = _local
-        else:
-            local = CallTypeInfo.from_dict(_local)
-
-        _mobile = d.get("Mobile", UNSET)
-        mobile: CallTypeInfo | None | Unset
-        if _mobile is UNSET or _mobile is None:
-            mobile = _mobile
-        else:
-            mobile = CallTypeInfo.from_dict(_mobile)
-
-        _national = d.get("National", UNSET)
-        national: CallTypeInfo | None | Unset
-        if _national is UNSET or _national is None:
-            national = _national
-        else:
-            national = CallTypeInfo.from_dict(_national)
-
-        _instance = cls(
-            international=international,
-            local=local,
-            mobile=mobile,
-            national=national,
+        return (
+            ("international", CallTypeInfo.from_dict),
+            ("local", CallTypeInfo.from_dict),
+            ("mobile", CallTypeInfo.from_dict),
+            ("national", CallTypeInfo.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,215 +2,49 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.type_of_cdr_log import TypeOfCDRLog
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.cdr_settings_field import CDRSettingsField
 
 
-_lazy_loaded = False
+class CDRSettings(Model):
+    enabled: bool | None = None
+    enabled_fields: list[CDRSettingsField] | None = None
+    log_size: int | None = None
+    log_type: TypeOfCDRLog | None = None
+    possible_fields: list[str] | None = None
+    remove_comma_delimiters: bool | None = None
+    socket_ip_address: str | None = None
+    socket_port: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CDRSettingsField
-    from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CDRSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Enabled",
-        "EnabledFields",
-        "LogSize",
-        "LogType",
-        "PossibleFields",
-        "RemoveCommaDelimiters",
-        "SocketIpAddress",
-        "SocketPort",
+    _wire_names = {
+        "Enabled": "enabled",
+        "EnabledFields": "enabled_fields",
+        "LogSize": "log_size",
+        "LogType": "log_type",
+        "PossibleFields": "possible_fields",
+        "RemoveCommaDelimiters": "remove_comma_delimiters",
+        "SocketIpAddress": "socket_ip_address",
+        "SocketPort": "socket_port",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.cdr_settings_field import CDRSettingsField  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CDRSettings:
-    """
-    Attributes:
-        enabled (bool | None | Unset):
-        enabled_fields (list[CDRSettingsField] | Unset):
-        log_size (int | None | Unset):
-        log_type (None | TypeOfCDRLog | Unset):
-        possible_fields (list[str] | Unset):
-        remove_comma_delimiters (bool | None | Unset):
-        socket_ip_address (None | str | Unset):
-        socket_port (int | None | Unset):
-    """
-
-    enabled: bool | None | Unset = UNSET
-    enabled_fields: list[CDRSettingsField] | Unset = UNSET
-    log_size: int | None | Unset = UNSET
-    log_type: None | TypeOfCDRLog | Unset = UNSET
-    possible_fields: list[str] | Unset = UNSET
-    remove_comma_delimiters: bool | None | Unset = UNSET
-    socket_ip_address: None | str | Unset = UNSET
-    socket_port: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        enabled_fields: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.enabled_fields, Unset):
-            enabled_fields = []
-            for enabled_fields_item_data in self.enabled_fields:
-                enabled_fields_item = enabled_fields_item_data.to_dict()
-                enabled_fields.append(enabled_fields_item)
-
-        log_size: int | None | Unset
-        if isinstance(self.log_size, Unset):
-            log_size = UNSET
-        else:
-            log_size = self.log_size
-
-        log_type: None | str | Unset
-        if isinstance(self.log_type, Unset):
-            log_type = UNSET
-        elif isinstance(self.log_type, TypeOfCDRLog):
-            log_type = self.log_type.value
-        else:
-            log_type = self.log_type
-
-        possible_fields: list[str] | Unset = UNSET
-        if not isinstance(self.possible_fields, Unset):
-            possible_fields = self.possible_fields
-
-        remove_comma_delimiters: bool | None | Unset
-        if isinstance(self.remove_comma_delimiters, Unset):
-            remove_comma_delimiters = UNSET
-        else:
-            remove_comma_delimiters = self.remove_comma_delimiters
-
-        socket_ip_address: None | str | Unset
-        if isinstance(self.socket_ip_address, Unset):
-            socket_ip_address = UNSET
-        else:
-            socket_ip_address = self.socket_ip_address
-
-        socket_port: int | None | Unset
-        if isinstance(self.socket_port, Unset):
-            socket_port = UNSET
-        else:
-            socket_port = self.socket_port
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if enabled_fields is not UNSET:
-            field_dict["EnabledFields"] = enabled_fields
-        if log_size is not UNSET:
-            field_dict["LogSize"] = log_size
-        if log_type is not UNSET:
-            field_dict["LogType"] = log_type
-        if possible_fields is not UNSET:
-            field_dict["PossibleFields"] = possible_fields
-        if remove_comma_delimiters is not UNSET:
-            field_dict["RemoveCommaDelimiters"] = remove_comma_delimiters
-        if socket_ip_address is not UNSET:
-            field_dict["SocketIpAddress"] = socket_ip_address
-        if socket_port is not UNSET:
-            field_dict["SocketPort"] = socket_port
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CDRSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enabled = d.get("Enabled", UNSET)
-
-        _enabled_fields = d.get("EnabledFields", UNSET)
-        enabled_fields: list[CDRSettingsField] | Unset
-        if _enabled_fields is UNSET:
-            enabled_fields = _enabled_fields
-        else:
-            if not isinstance(_enabled_fields, list):
-                raise TypeError(f"EnabledFields: expected a JSON array, got {type(_enabled_fields).__name__}")
-            enabled_fields = [CDRSettingsField.from_dict(item) for item in _enabled_fields]
-
-        log_size = d.get("LogSize", UNSET)
-
-        _log_type = d.get("LogType", UNSET)
-        log_type: None | TypeOfCDRLog | Unset
-        if _log_type is UNSET or _log_type is None:
-            log_type = _log_type
-        else:
-            log_type = TypeOfCDRLog.parse(_log_type)
-
-        _possible_fields = d.get("PossibleFields", UNSET)
-        possible_fields: list[str] | Unset
-        if _possible_fields is UNSET:
-            possible_fields = _possible_fields
-        else:
-            if not isinstance(_possible_fields, list):
-                raise TypeError(f"PossibleFields: expected a JSON array, got {type(_possible_fields).__name__}")
-            possible_fields = _possible_fields
-
-        remove_comma_delimiters = d.get("RemoveCommaDelimiters", UNSET)
-
-        socket_ip_address = d.get("SocketIpAddress", UNSET)
-
-        socket_port = d.get("SocketPort", UNSET)
-
-        _instance = cls(
-            enabled=enabled,
-            enabled_fields=enabled_fields,
-            log_size=log_size,
-            log_type=log_type,
-            possible_fields=possible_fields,
-            remove_comma_delimiters=remove_comma_delimiters,
-            socket_ip_address=socket_ip_address,
-            socket_port=socket_port,
+        return (
+            ("enabled_fields", list_of(CDRSettingsField.from_dict)),
+            ("log_type", enum_of(TypeOfCDRLog)),
+            ("possible_fields", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

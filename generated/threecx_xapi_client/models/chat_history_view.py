@@ -3,285 +3,57 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.chat_type import ChatType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ChatHistoryView")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ChatName",
-        "ConversationId",
-        "FromName",
-        "FromNo",
-        "IsExternal",
-        "Message",
-        "ParticipantEmail",
-        "ParticipantIp",
-        "ParticipantPhone",
-        "ParticipantsGroupsArray",
-        "ProviderName",
-        "ProviderType",
-        "QueueNumber",
-        "Source",
-        "TimeSent",
+class ChatHistoryView(Model):
+    chat_name: str | None = None
+    conversation_id: int | None = None
+    from_name: str | None = None
+    from_no: str | None = None
+    is_external: bool | None = None
+    message: str | None = None
+    participant_email: str | None = None
+    participant_ip: str | None = None
+    participant_phone: str | None = None
+    participants_groups_array: list[str] | None = None
+    provider_name: str | None = None
+    provider_type: ChatType | None = None
+    queue_number: str | None = None
+    source: str | None = None
+    time_sent: datetime.datetime | None = None
+
+    _wire_names = {
+        "ChatName": "chat_name",
+        "ConversationId": "conversation_id",
+        "FromName": "from_name",
+        "FromNo": "from_no",
+        "IsExternal": "is_external",
+        "Message": "message",
+        "ParticipantEmail": "participant_email",
+        "ParticipantIp": "participant_ip",
+        "ParticipantPhone": "participant_phone",
+        "ParticipantsGroupsArray": "participants_groups_array",
+        "ProviderName": "provider_name",
+        "ProviderType": "provider_type",
+        "QueueNumber": "queue_number",
+        "Source": "source",
+        "TimeSent": "time_sent",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ChatHistoryView:
-    """
-    Attributes:
-        chat_name (None | str | Unset):
-        conversation_id (int | Unset):
-        from_name (None | str | Unset):
-        from_no (None | str | Unset):
-        is_external (bool | Unset):
-        message (None | str | Unset):
-        participant_email (None | str | Unset):
-        participant_ip (None | str | Unset):
-        participant_phone (None | str | Unset):
-        participants_groups_array (list[str] | Unset):
-        provider_name (None | str | Unset):
-        provider_type (ChatType | None | Unset):
-        queue_number (None | str | Unset):
-        source (None | str | Unset):
-        time_sent (datetime.datetime | Unset):
-    """
-
-    chat_name: None | str | Unset = UNSET
-    conversation_id: int | Unset = UNSET
-    from_name: None | str | Unset = UNSET
-    from_no: None | str | Unset = UNSET
-    is_external: bool | Unset = UNSET
-    message: None | str | Unset = UNSET
-    participant_email: None | str | Unset = UNSET
-    participant_ip: None | str | Unset = UNSET
-    participant_phone: None | str | Unset = UNSET
-    participants_groups_array: list[str] | Unset = UNSET
-    provider_name: None | str | Unset = UNSET
-    provider_type: ChatType | None | Unset = UNSET
-    queue_number: None | str | Unset = UNSET
-    source: None | str | Unset = UNSET
-    time_sent: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        chat_name: None | str | Unset
-        if isinstance(self.chat_name, Unset):
-            chat_name = UNSET
-        else:
-            chat_name = self.chat_name
-
-        conversation_id = self.conversation_id
-
-        from_name: None | str | Unset
-        if isinstance(self.from_name, Unset):
-            from_name = UNSET
-        else:
-            from_name = self.from_name
-
-        from_no: None | str | Unset
-        if isinstance(self.from_no, Unset):
-            from_no = UNSET
-        else:
-            from_no = self.from_no
-
-        is_external = self.is_external
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        participant_email: None | str | Unset
-        if isinstance(self.participant_email, Unset):
-            participant_email = UNSET
-        else:
-            participant_email = self.participant_email
-
-        participant_ip: None | str | Unset
-        if isinstance(self.participant_ip, Unset):
-            participant_ip = UNSET
-        else:
-            participant_ip = self.participant_ip
-
-        participant_phone: None | str | Unset
-        if isinstance(self.participant_phone, Unset):
-            participant_phone = UNSET
-        else:
-            participant_phone = self.participant_phone
-
-        participants_groups_array: list[str] | Unset = UNSET
-        if not isinstance(self.participants_groups_array, Unset):
-            participants_groups_array = self.participants_groups_array
-
-        provider_name: None | str | Unset
-        if isinstance(self.provider_name, Unset):
-            provider_name = UNSET
-        else:
-            provider_name = self.provider_name
-
-        provider_type: None | str | Unset
-        if isinstance(self.provider_type, Unset):
-            provider_type = UNSET
-        elif isinstance(self.provider_type, ChatType):
-            provider_type = self.provider_type.value
-        else:
-            provider_type = self.provider_type
-
-        queue_number: None | str | Unset
-        if isinstance(self.queue_number, Unset):
-            queue_number = UNSET
-        else:
-            queue_number = self.queue_number
-
-        source: None | str | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
-        else:
-            source = self.source
-
-        time_sent: str | Unset = UNSET
-        if not isinstance(self.time_sent, Unset):
-            time_sent = self.time_sent.isoformat()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if chat_name is not UNSET:
-            field_dict["ChatName"] = chat_name
-        if conversation_id is not UNSET:
-            field_dict["ConversationId"] = conversation_id
-        if from_name is not UNSET:
-            field_dict["FromName"] = from_name
-        if from_no is not UNSET:
-            field_dict["FromNo"] = from_no
-        if is_external is not UNSET:
-            field_dict["IsExternal"] = is_external
-        if message is not UNSET:
-            field_dict["Message"] = message
-        if participant_email is not UNSET:
-            field_dict["ParticipantEmail"] = participant_email
-        if participant_ip is not UNSET:
-            field_dict["ParticipantIp"] = participant_ip
-        if participant_phone is not UNSET:
-            field_dict["ParticipantPhone"] = participant_phone
-        if participants_groups_array is not UNSET:
-            field_dict["ParticipantsGroupsArray"] = participants_groups_array
-        if provider_name is not UNSET:
-            field_dict["ProviderName"] = provider_name
-        if provider_type is not UNSET:
-            field_dict["ProviderType"] = provider_type
-        if queue_number is not UNSET:
-            field_dict["QueueNumber"] = queue_number
-        if source is not UNSET:
-            field_dict["Source"] = source
-        if time_sent is not UNSET:
-            field_dict["TimeSent"] = time_sent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ChatHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        chat_name = d.get("ChatName", UNSET)
-
-        conversation_id = d.get("ConversationId", UNSET)
-
-        from_name = d.get("FromName", UNSET)
-
-        from_no = d.get("FromNo", UNSET)
-
-        is_external = d.get("IsExternal", UNSET)
-
-        message = d.get("Message", UNSET)
-
-        participant_email = d.get("ParticipantEmail", UNSET)
-
-        participant_ip = d.get("ParticipantIp", UNSET)
-
-        participant_phone = d.get("ParticipantPhone", UNSET)
-
-        _participants_groups_array = d.get("ParticipantsGroupsArray", UNSET)
-        participants_groups_array: list[str] | Unset
-        if _participants_groups_array is UNSET:
-            participants_groups_array = _participants_groups_array
-        else:
-            if not isinstance(_participants_groups_array, list):
-                raise TypeError(
-                    f"ParticipantsGroupsArray: expected a JSON array, got {type(_participants_groups_array).__name__}"
-                )
-            participants_groups_array = _participants_groups_array
-
-        provider_name = d.get("ProviderName", UNSET)
-
-        _provider_type = d.get("ProviderType", UNSET)
-        provider_type: ChatType | None | Unset
-        if _provider_type is UNSET or _provider_type is None:
-            provider_type = _provider_type
-        else:
-            provider_type = ChatType.parse(_provider_type)
-
-        queue_number = d.get("QueueNumber", UNSET)
-
-        source = d.get("Source", UNSET)
-
-        _time_sent = d.get("TimeSent", UNSET)
-        time_sent: datetime.datetime | Unset
-        if _time_sent is UNSET:
-            time_sent = _time_sent
-        else:
-            time_sent = parse_datetime(_time_sent)
-
-        _instance = cls(
-            chat_name=chat_name,
-            conversation_id=conversation_id,
-            from_name=from_name,
-            from_no=from_no,
-            is_external=is_external,
-            message=message,
-            participant_email=participant_email,
-            participant_ip=participant_ip,
-            participant_phone=participant_phone,
-            participants_groups_array=participants_groups_array,
-            provider_name=provider_name,
-            provider_type=provider_type,
-            queue_number=queue_number,
-            source=source,
-            time_sent=time_sent,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("participants_groups_array", json_array),
+            ("provider_type", enum_of(ChatType)),
+            ("time_sent", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,83 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ChatLinkNameValidation")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FriendlyName",
-        "Pair",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ChatLinkNameValidation:
-    """
-    Attributes:
-        friendly_name (str | Unset):
-        pair (str | Unset):
-    """
+class ChatLinkNameValidation(Model):
+    friendly_name: str | None = None
+    pair: str | None = None
 
-    friendly_name: str | Unset = UNSET
-    pair: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        friendly_name = self.friendly_name
-
-        pair = self.pair
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if friendly_name is not UNSET:
-            field_dict["FriendlyName"] = friendly_name
-        if pair is not UNSET:
-            field_dict["Pair"] = pair
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ChatLinkNameValidation: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        friendly_name = d.get("FriendlyName", UNSET)
-
-        pair = d.get("Pair", UNSET)
-
-        _instance = cls(
-            friendly_name=friendly_name,
-            pair=pair,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "FriendlyName": "friendly_name",
+        "Pair": "pair",
+    }

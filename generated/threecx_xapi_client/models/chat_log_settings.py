@@ -2,105 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ChatLogSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoClearMonths",
-        "AutoCloseDays",
-        "RemoteStorageEnabled",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ChatLogSettings:
-    """
-    Attributes:
-        auto_clear_months (int | None | Unset):
-        auto_close_days (int | None | Unset):
-        remote_storage_enabled (bool | None | Unset):
-    """
+class ChatLogSettings(Model):
+    auto_clear_months: int | None = None
+    auto_close_days: int | None = None
+    remote_storage_enabled: bool | None = None
 
-    auto_clear_months: int | None | Unset = UNSET
-    auto_close_days: int | None | Unset = UNSET
-    remote_storage_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        auto_clear_months: int | None | Unset
-        if isinstance(self.auto_clear_months, Unset):
-            auto_clear_months = UNSET
-        else:
-            auto_clear_months = self.auto_clear_months
-
-        auto_close_days: int | None | Unset
-        if isinstance(self.auto_close_days, Unset):
-            auto_close_days = UNSET
-        else:
-            auto_close_days = self.auto_close_days
-
-        remote_storage_enabled: bool | None | Unset
-        if isinstance(self.remote_storage_enabled, Unset):
-            remote_storage_enabled = UNSET
-        else:
-            remote_storage_enabled = self.remote_storage_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_clear_months is not UNSET:
-            field_dict["AutoClearMonths"] = auto_clear_months
-        if auto_close_days is not UNSET:
-            field_dict["AutoCloseDays"] = auto_close_days
-        if remote_storage_enabled is not UNSET:
-            field_dict["RemoteStorageEnabled"] = remote_storage_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ChatLogSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_clear_months = d.get("AutoClearMonths", UNSET)
-
-        auto_close_days = d.get("AutoCloseDays", UNSET)
-
-        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
-
-        _instance = cls(
-            auto_clear_months=auto_clear_months,
-            auto_close_days=auto_close_days,
-            remote_storage_enabled=remote_storage_enabled,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AutoClearMonths": "auto_clear_months",
+        "AutoCloseDays": "auto_close_days",
+        "RemoteStorageEnabled": "remote_storage_enabled",
+    }

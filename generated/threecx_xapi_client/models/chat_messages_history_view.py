@@ -3,259 +3,51 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ChatMessagesHistoryView")
+class ChatMessagesHistoryView(Model):
+    conversation_id: int | None = None
+    is_external: bool | None = None
+    message: str | None = None
+    message_id: int | None = None
+    participants_groups_array: list[str] | None = None
+    queue_number: str | None = None
+    recipients: str | None = None
+    sender_participant_email: str | None = None
+    sender_participant_ip: str | None = None
+    sender_participant_name: str | None = None
+    sender_participant_no: str | None = None
+    sender_participant_pbx: str | None = None
+    sender_participant_phone: str | None = None
+    time_sent: datetime.datetime | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ConversationId",
-        "IsExternal",
-        "Message",
-        "MessageId",
-        "ParticipantsGroupsArray",
-        "QueueNumber",
-        "Recipients",
-        "SenderParticipantEmail",
-        "SenderParticipantIp",
-        "SenderParticipantName",
-        "SenderParticipantNo",
-        "SenderParticipantPbx",
-        "SenderParticipantPhone",
-        "TimeSent",
+    _wire_names = {
+        "ConversationId": "conversation_id",
+        "IsExternal": "is_external",
+        "Message": "message",
+        "MessageId": "message_id",
+        "ParticipantsGroupsArray": "participants_groups_array",
+        "QueueNumber": "queue_number",
+        "Recipients": "recipients",
+        "SenderParticipantEmail": "sender_participant_email",
+        "SenderParticipantIp": "sender_participant_ip",
+        "SenderParticipantName": "sender_participant_name",
+        "SenderParticipantNo": "sender_participant_no",
+        "SenderParticipantPbx": "sender_participant_pbx",
+        "SenderParticipantPhone": "sender_participant_phone",
+        "TimeSent": "time_sent",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ChatMessagesHistoryView:
-    """
-    Attributes:
-        conversation_id (int | Unset):
-        is_external (bool | Unset):
-        message (None | str | Unset):
-        message_id (int | Unset):
-        participants_groups_array (list[str] | Unset):
-        queue_number (None | str | Unset):
-        recipients (None | str | Unset):
-        sender_participant_email (None | str | Unset):
-        sender_participant_ip (None | str | Unset):
-        sender_participant_name (None | str | Unset):
-        sender_participant_no (None | str | Unset):
-        sender_participant_pbx (None | str | Unset):
-        sender_participant_phone (None | str | Unset):
-        time_sent (datetime.datetime | Unset):
-    """
-
-    conversation_id: int | Unset = UNSET
-    is_external: bool | Unset = UNSET
-    message: None | str | Unset = UNSET
-    message_id: int | Unset = UNSET
-    participants_groups_array: list[str] | Unset = UNSET
-    queue_number: None | str | Unset = UNSET
-    recipients: None | str | Unset = UNSET
-    sender_participant_email: None | str | Unset = UNSET
-    sender_participant_ip: None | str | Unset = UNSET
-    sender_participant_name: None | str | Unset = UNSET
-    sender_participant_no: None | str | Unset = UNSET
-    sender_participant_pbx: None | str | Unset = UNSET
-    sender_participant_phone: None | str | Unset = UNSET
-    time_sent: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        conversation_id = self.conversation_id
-
-        is_external = self.is_external
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        message_id = self.message_id
-
-        participants_groups_array: list[str] | Unset = UNSET
-        if not isinstance(self.participants_groups_array, Unset):
-            participants_groups_array = self.participants_groups_array
-
-        queue_number: None | str | Unset
-        if isinstance(self.queue_number, Unset):
-            queue_number = UNSET
-        else:
-            queue_number = self.queue_number
-
-        recipients: None | str | Unset
-        if isinstance(self.recipients, Unset):
-            recipients = UNSET
-        else:
-            recipients = self.recipients
-
-        sender_participant_email: None | str | Unset
-        if isinstance(self.sender_participant_email, Unset):
-            sender_participant_email = UNSET
-        else:
-            sender_participant_email = self.sender_participant_email
-
-        sender_participant_ip: None | str | Unset
-        if isinstance(self.sender_participant_ip, Unset):
-            sender_participant_ip = UNSET
-        else:
-            sender_participant_ip = self.sender_participant_ip
-
-        sender_participant_name: None | str | Unset
-        if isinstance(self.sender_participant_name, Unset):
-            sender_participant_name = UNSET
-        else:
-            sender_participant_name = self.sender_participant_name
-
-        sender_participant_no: None | str | Unset
-        if isinstance(self.sender_participant_no, Unset):
-            sender_participant_no = UNSET
-        else:
-            sender_participant_no = self.sender_participant_no
-
-        sender_participant_pbx: None | str | Unset
-        if isinstance(self.sender_participant_pbx, Unset):
-            sender_participant_pbx = UNSET
-        else:
-            sender_participant_pbx = self.sender_participant_pbx
-
-        sender_participant_phone: None | str | Unset
-        if isinstance(self.sender_participant_phone, Unset):
-            sender_participant_phone = UNSET
-        else:
-            sender_participant_phone = self.sender_participant_phone
-
-        time_sent: str | Unset = UNSET
-        if not isinstance(self.time_sent, Unset):
-            time_sent = self.time_sent.isoformat()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if conversation_id is not UNSET:
-            field_dict["ConversationId"] = conversation_id
-        if is_external is not UNSET:
-            field_dict["IsExternal"] = is_external
-        if message is not UNSET:
-            field_dict["Message"] = message
-        if message_id is not UNSET:
-            field_dict["MessageId"] = message_id
-        if participants_groups_array is not UNSET:
-            field_dict["ParticipantsGroupsArray"] = participants_groups_array
-        if queue_number is not UNSET:
-            field_dict["QueueNumber"] = queue_number
-        if recipients is not UNSET:
-            field_dict["Recipients"] = recipients
-        if sender_participant_email is not UNSET:
-            field_dict["SenderParticipantEmail"] = sender_participant_email
-        if sender_participant_ip is not UNSET:
-            field_dict["SenderParticipantIp"] = sender_participant_ip
-        if sender_participant_name is not UNSET:
-            field_dict["SenderParticipantName"] = sender_participant_name
-        if sender_participant_no is not UNSET:
-            field_dict["SenderParticipantNo"] = sender_participant_no
-        if sender_participant_pbx is not UNSET:
-            field_dict["SenderParticipantPbx"] = sender_participant_pbx
-        if sender_participant_phone is not UNSET:
-            field_dict["SenderParticipantPhone"] = sender_participant_phone
-        if time_sent is not UNSET:
-            field_dict["TimeSent"] = time_sent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ChatMessagesHistoryView: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        conversation_id = d.get("ConversationId", UNSET)
-
-        is_external = d.get("IsExternal", UNSET)
-
-        message = d.get("Message", UNSET)
-
-        message_id = d.get("MessageId", UNSET)
-
-        _participants_groups_array = d.get("ParticipantsGroupsArray", UNSET)
-        participants_groups_array: list[str] | Unset
-        if _participants_groups_array is UNSET:
-            participants_groups_array = _participants_groups_array
-        else:
-            if not isinstance(_participants_groups_array, list):
-                raise TypeError(
-                    f"ParticipantsGroupsArray: expected a JSON array, got {type(_participants_groups_array).__name__}"
-                )
-            participants_groups_array = _participants_groups_array
-
-        queue_number = d.get("QueueNumber", UNSET)
-
-        recipients = d.get("Recipients", UNSET)
-
-        sender_participant_email = d.get("SenderParticipantEmail", UNSET)
-
-        sender_participant_ip = d.get("SenderParticipantIp", UNSET)
-
-        sender_participant_name = d.get("SenderParticipantName", UNSET)
-
-        sender_participant_no = d.get("SenderParticipantNo", UNSET)
-
-        sender_participant_pbx = d.get("SenderParticipantPbx", UNSET)
-
-        sender_participant_phone = d.get("SenderParticipantPhone", UNSET)
-
-        _time_sent = d.get("TimeSent", UNSET)
-        time_sent: datetime.datetime | Unset
-        if _time_sent is UNSET:
-            time_sent = _time_sent
-        else:
-            time_sent = parse_datetime(_time_sent)
-
-        _instance = cls(
-            conversation_id=conversation_id,
-            is_external=is_external,
-            message=message,
-            message_id=message_id,
-            participants_groups_array=participants_groups_array,
-            queue_number=queue_number,
-            recipients=recipients,
-            sender_participant_email=sender_participant_email,
-            sender_participant_ip=sender_participant_ip,
-            sender_participant_name=sender_participant_name,
-            sender_participant_no=sender_participant_no,
-            sender_participant_pbx=sender_participant_pbx,
-            sender_participant_phone=sender_participant_phone,
-            time_sent=time_sent,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("participants_groups_array", json_array),
+            ("time_sent", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

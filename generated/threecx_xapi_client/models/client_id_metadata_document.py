@@ -2,246 +2,46 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ClientIdMetadataDocument")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "ClientName",
-        "ClientUri",
-        "GrantTypes",
-        "JwksUri",
-        "LogoUri",
-        "PolicyUri",
-        "RedirectUris",
-        "ResponseTypes",
-        "Scope",
-        "TokenEndpointAuthMethod",
-        "TosUri",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class ClientIdMetadataDocument:
-    """
-    Attributes:
-        client_id (None | str | Unset):
-        client_name (None | str | Unset):
-        client_uri (None | str | Unset):
-        grant_types (list[str] | Unset):
-        jwks_uri (None | str | Unset):
-        logo_uri (None | str | Unset):
-        policy_uri (None | str | Unset):
-        redirect_uris (list[str] | Unset):
-        response_types (list[str] | Unset):
-        scope (None | str | Unset):
-        token_endpoint_auth_method (None | str | Unset):
-        tos_uri (None | str | Unset):
-    """
+class ClientIdMetadataDocument(Model):
+    client_id: str | None = None
+    client_name: str | None = None
+    client_uri: str | None = None
+    grant_types: list[str] | None = None
+    jwks_uri: str | None = None
+    logo_uri: str | None = None
+    policy_uri: str | None = None
+    redirect_uris: list[str] | None = None
+    response_types: list[str] | None = None
+    scope: str | None = None
+    token_endpoint_auth_method: str | None = None
+    tos_uri: str | None = None
 
-    client_id: None | str | Unset = UNSET
-    client_name: None | str | Unset = UNSET
-    client_uri: None | str | Unset = UNSET
-    grant_types: list[str] | Unset = UNSET
-    jwks_uri: None | str | Unset = UNSET
-    logo_uri: None | str | Unset = UNSET
-    policy_uri: None | str | Unset = UNSET
-    redirect_uris: list[str] | Unset = UNSET
-    response_types: list[str] | Unset = UNSET
-    scope: None | str | Unset = UNSET
-    token_endpoint_auth_method: None | str | Unset = UNSET
-    tos_uri: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "ClientId": "client_id",
+        "ClientName": "client_name",
+        "ClientUri": "client_uri",
+        "GrantTypes": "grant_types",
+        "JwksUri": "jwks_uri",
+        "LogoUri": "logo_uri",
+        "PolicyUri": "policy_uri",
+        "RedirectUris": "redirect_uris",
+        "ResponseTypes": "response_types",
+        "Scope": "scope",
+        "TokenEndpointAuthMethod": "token_endpoint_auth_method",
+        "TosUri": "tos_uri",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        client_id: None | str | Unset
-        if isinstance(self.client_id, Unset):
-            client_id = UNSET
-        else:
-            client_id = self.client_id
-
-        client_name: None | str | Unset
-        if isinstance(self.client_name, Unset):
-            client_name = UNSET
-        else:
-            client_name = self.client_name
-
-        client_uri: None | str | Unset
-        if isinstance(self.client_uri, Unset):
-            client_uri = UNSET
-        else:
-            client_uri = self.client_uri
-
-        grant_types: list[str] | Unset = UNSET
-        if not isinstance(self.grant_types, Unset):
-            grant_types = self.grant_types
-
-        jwks_uri: None | str | Unset
-        if isinstance(self.jwks_uri, Unset):
-            jwks_uri = UNSET
-        else:
-            jwks_uri = self.jwks_uri
-
-        logo_uri: None | str | Unset
-        if isinstance(self.logo_uri, Unset):
-            logo_uri = UNSET
-        else:
-            logo_uri = self.logo_uri
-
-        policy_uri: None | str | Unset
-        if isinstance(self.policy_uri, Unset):
-            policy_uri = UNSET
-        else:
-            policy_uri = self.policy_uri
-
-        redirect_uris: list[str] | Unset = UNSET
-        if not isinstance(self.redirect_uris, Unset):
-            redirect_uris = self.redirect_uris
-
-        response_types: list[str] | Unset = UNSET
-        if not isinstance(self.response_types, Unset):
-            response_types = self.response_types
-
-        scope: None | str | Unset
-        if isinstance(self.scope, Unset):
-            scope = UNSET
-        else:
-            scope = self.scope
-
-        token_endpoint_auth_method: None | str | Unset
-        if isinstance(self.token_endpoint_auth_method, Unset):
-            token_endpoint_auth_method = UNSET
-        else:
-            token_endpoint_auth_method = self.token_endpoint_auth_method
-
-        tos_uri: None | str | Unset
-        if isinstance(self.tos_uri, Unset):
-            tos_uri = UNSET
-        else:
-            tos_uri = self.tos_uri
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_id is not UNSET:
-            field_dict["ClientId"] = client_id
-        if client_name is not UNSET:
-            field_dict["ClientName"] = client_name
-        if client_uri is not UNSET:
-            field_dict["ClientUri"] = client_uri
-        if grant_types is not UNSET:
-            field_dict["GrantTypes"] = grant_types
-        if jwks_uri is not UNSET:
-            field_dict["JwksUri"] = jwks_uri
-        if logo_uri is not UNSET:
-            field_dict["LogoUri"] = logo_uri
-        if policy_uri is not UNSET:
-            field_dict["PolicyUri"] = policy_uri
-        if redirect_uris is not UNSET:
-            field_dict["RedirectUris"] = redirect_uris
-        if response_types is not UNSET:
-            field_dict["ResponseTypes"] = response_types
-        if scope is not UNSET:
-            field_dict["Scope"] = scope
-        if token_endpoint_auth_method is not UNSET:
-            field_dict["TokenEndpointAuthMethod"] = token_endpoint_auth_method
-        if tos_uri is not UNSET:
-            field_dict["TosUri"] = tos_uri
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ClientIdMetadataDocument: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        client_id = d.get("ClientId", UNSET)
-
-        client_name = d.get("ClientName", UNSET)
-
-        client_uri = d.get("ClientUri", UNSET)
-
-        _grant_types = d.get("GrantTypes", UNSET)
-        grant_types: list[str] | Unset
-        if _grant_types is UNSET:
-            grant_types = _grant_types
-        else:
-            if not isinstance(_grant_types, list):
-                raise TypeError(f"GrantTypes: expected a JSON array, got {type(_grant_types).__name__}")
-            grant_types = _grant_types
-
-        jwks_uri = d.get("JwksUri", UNSET)
-
-        logo_uri = d.get("LogoUri", UNSET)
-
-        policy_uri = d.get("PolicyUri", UNSET)
-
-        _redirect_uris = d.get("RedirectUris", UNSET)
-        redirect_uris: list[str] | Unset
-        if _redirect_uris is UNSET:
-            redirect_uris = _redirect_uris
-        else:
-            if not isinstance(_redirect_uris, list):
-                raise TypeError(f"RedirectUris: expected a JSON array, got {type(_redirect_uris).__name__}")
-            redirect_uris = _redirect_uris
-
-        _response_types = d.get("ResponseTypes", UNSET)
-        response_types: list[str] | Unset
-        if _response_types is UNSET:
-            response_types = _response_types
-        else:
-            if not isinstance(_response_types, list):
-                raise TypeError(f"ResponseTypes: expected a JSON array, got {type(_response_types).__name__}")
-            response_types = _response_types
-
-        scope = d.get("Scope", UNSET)
-
-        token_endpoint_auth_method = d.get("TokenEndpointAuthMethod", UNSET)
-
-        tos_uri = d.get("TosUri", UNSET)
-
-        _instance = cls(
-            client_id=client_id,
-            client_name=client_name,
-            client_uri=client_uri,
-            grant_types=grant_types,
-            jwks_uri=jwks_uri,
-            logo_uri=logo_uri,
-            policy_uri=policy_uri,
-            redirect_uris=redirect_uris,
-            response_types=response_types,
-            scope=scope,
-            token_endpoint_auth_method=token_endpoint_auth_method,
-            tos_uri=tos_uri,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("grant_types", json_array),
+            ("redirect_uris", json_array),
+            ("response_types", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

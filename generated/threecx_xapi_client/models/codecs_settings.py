@@ -2,101 +2,25 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CodecsSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExternalCodecList",
-        "LocalCodecList",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class CodecsSettings:
-    """
-    Attributes:
-        external_codec_list (list[str] | Unset):
-        local_codec_list (list[str] | Unset):
-    """
+class CodecsSettings(Model):
+    external_codec_list: list[str] | None = None
+    local_codec_list: list[str] | None = None
 
-    external_codec_list: list[str] | Unset = UNSET
-    local_codec_list: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "ExternalCodecList": "external_codec_list",
+        "LocalCodecList": "local_codec_list",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        external_codec_list: list[str] | Unset = UNSET
-        if not isinstance(self.external_codec_list, Unset):
-            external_codec_list = self.external_codec_list
-
-        local_codec_list: list[str] | Unset = UNSET
-        if not isinstance(self.local_codec_list, Unset):
-            local_codec_list = self.local_codec_list
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if external_codec_list is not UNSET:
-            field_dict["ExternalCodecList"] = external_codec_list
-        if local_codec_list is not UNSET:
-            field_dict["LocalCodecList"] = local_codec_list
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CodecsSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _external_codec_list = d.get("ExternalCodecList", UNSET)
-        external_codec_list: list[str] | Unset
-        if _external_codec_list is UNSET:
-            external_codec_list = _external_codec_list
-        else:
-            if not isinstance(_external_codec_list, list):
-                raise TypeError(f"ExternalCodecList: expected a JSON array, got {type(_external_codec_list).__name__}")
-            external_codec_list = _external_codec_list
-
-        _local_codec_list = d.get("LocalCodecList", UNSET)
-        local_codec_list: list[str] | Unset
-        if _local_codec_list is UNSET:
-            local_codec_list = _local_codec_list
-        else:
-            if not isinstance(_local_codec_list, list):
-                raise TypeError(f"LocalCodecList: expected a JSON array, got {type(_local_codec_list).__name__}")
-            local_codec_list = _local_codec_list
-
-        _instance = cls(
-            external_codec_list=external_codec_list,
-            local_codec_list=local_codec_list,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("external_codec_list", json_array),
+            ("local_codec_list", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,105 +2,23 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ConcealedDataFile")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Concealed",
-        "Contents",
-        "Name",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ConcealedDataFile:
-    """
-    Attributes:
-        concealed (bool | None | Unset):
-        contents (None | str | Unset):
-        name (None | str | Unset):
-    """
+class ConcealedDataFile(Model):
+    concealed: bool | None = None
+    contents: str | None = None
+    name: str | None = None
 
-    concealed: bool | None | Unset = UNSET
-    contents: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        concealed: bool | None | Unset
-        if isinstance(self.concealed, Unset):
-            concealed = UNSET
-        else:
-            concealed = self.concealed
-
-        contents: None | str | Unset
-        if isinstance(self.contents, Unset):
-            contents = UNSET
-        else:
-            contents = self.contents
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if concealed is not UNSET:
-            field_dict["Concealed"] = concealed
-        if contents is not UNSET:
-            field_dict["Contents"] = contents
-        if name is not UNSET:
-            field_dict["Name"] = name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ConcealedDataFile: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        concealed = d.get("Concealed", UNSET)
-
-        contents = d.get("Contents", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _instance = cls(
-            concealed=concealed,
-            contents=contents,
-            name=name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Concealed": "concealed",
+        "Contents": "contents",
+        "Name": "name",
+    }
+    _secret_fields = frozenset(
+        {
+            "contents",
+        }
+    )

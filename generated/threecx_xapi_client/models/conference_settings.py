@@ -2,229 +2,52 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.dtmf_mode import DtmfMode
 from ..models.video_conference_mode import VideoConferenceMode
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ConferenceSettings")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoCallParticipants",
-        "DtmfMode",
-        "EnablePin",
-        "Extension",
-        "ExternalNumbers",
-        "Id",
-        "LogoPath",
-        "MusicOnHold",
-        "PinNumber",
-        "VideoConferenceMode",
-        "Zone",
+class ConferenceSettings(Model):
+    auto_call_participants: bool | None = None
+    dtmf_mode: DtmfMode | None = None
+    enable_pin: bool | None = None
+    extension: str | None = None
+    external_numbers: str | None = None
+    id: int = entity_key()
+    logo_path: str | None = None
+    music_on_hold: str | None = None
+    pin_number: str | None = None
+    video_conference_mode: VideoConferenceMode | None = None
+    zone: str | None = None
+
+    _wire_names = {
+        "AutoCallParticipants": "auto_call_participants",
+        "DtmfMode": "dtmf_mode",
+        "EnablePin": "enable_pin",
+        "Extension": "extension",
+        "ExternalNumbers": "external_numbers",
+        "Id": "id",
+        "LogoPath": "logo_path",
+        "MusicOnHold": "music_on_hold",
+        "PinNumber": "pin_number",
+        "VideoConferenceMode": "video_conference_mode",
+        "Zone": "zone",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "pin_number",
+        }
+    )
 
-
-@_attrs_define(repr=False)
-class ConferenceSettings:
-    """
-    Attributes:
-        auto_call_participants (bool | None | Unset):
-        dtmf_mode (DtmfMode | None | Unset):
-        enable_pin (bool | None | Unset):
-        extension (None | str | Unset):
-        external_numbers (None | str | Unset):
-        id (int | Unset):
-        logo_path (None | str | Unset):
-        music_on_hold (None | str | Unset):
-        pin_number (None | str | Unset):
-        video_conference_mode (None | Unset | VideoConferenceMode):
-        zone (None | str | Unset):
-    """
-
-    auto_call_participants: bool | None | Unset = UNSET
-    dtmf_mode: DtmfMode | None | Unset = UNSET
-    enable_pin: bool | None | Unset = UNSET
-    extension: None | str | Unset = UNSET
-    external_numbers: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    logo_path: None | str | Unset = UNSET
-    music_on_hold: None | str | Unset = UNSET
-    pin_number: None | str | Unset = UNSET
-    video_conference_mode: None | Unset | VideoConferenceMode = UNSET
-    zone: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        auto_call_participants: bool | None | Unset
-        if isinstance(self.auto_call_participants, Unset):
-            auto_call_participants = UNSET
-        else:
-            auto_call_participants = self.auto_call_participants
-
-        dtmf_mode: None | str | Unset
-        if isinstance(self.dtmf_mode, Unset):
-            dtmf_mode = UNSET
-        elif isinstance(self.dtmf_mode, DtmfMode):
-            dtmf_mode = self.dtmf_mode.value
-        else:
-            dtmf_mode = self.dtmf_mode
-
-        enable_pin: bool | None | Unset
-        if isinstance(self.enable_pin, Unset):
-            enable_pin = UNSET
-        else:
-            enable_pin = self.enable_pin
-
-        extension: None | str | Unset
-        if isinstance(self.extension, Unset):
-            extension = UNSET
-        else:
-            extension = self.extension
-
-        external_numbers: None | str | Unset
-        if isinstance(self.external_numbers, Unset):
-            external_numbers = UNSET
-        else:
-            external_numbers = self.external_numbers
-
-        id = self.id
-
-        logo_path: None | str | Unset
-        if isinstance(self.logo_path, Unset):
-            logo_path = UNSET
-        else:
-            logo_path = self.logo_path
-
-        music_on_hold: None | str | Unset
-        if isinstance(self.music_on_hold, Unset):
-            music_on_hold = UNSET
-        else:
-            music_on_hold = self.music_on_hold
-
-        pin_number: None | str | Unset
-        if isinstance(self.pin_number, Unset):
-            pin_number = UNSET
-        else:
-            pin_number = self.pin_number
-
-        video_conference_mode: None | str | Unset
-        if isinstance(self.video_conference_mode, Unset):
-            video_conference_mode = UNSET
-        elif isinstance(self.video_conference_mode, VideoConferenceMode):
-            video_conference_mode = self.video_conference_mode.value
-        else:
-            video_conference_mode = self.video_conference_mode
-
-        zone: None | str | Unset
-        if isinstance(self.zone, Unset):
-            zone = UNSET
-        else:
-            zone = self.zone
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_call_participants is not UNSET:
-            field_dict["AutoCallParticipants"] = auto_call_participants
-        if dtmf_mode is not UNSET:
-            field_dict["DtmfMode"] = dtmf_mode
-        if enable_pin is not UNSET:
-            field_dict["EnablePin"] = enable_pin
-        if extension is not UNSET:
-            field_dict["Extension"] = extension
-        if external_numbers is not UNSET:
-            field_dict["ExternalNumbers"] = external_numbers
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if logo_path is not UNSET:
-            field_dict["LogoPath"] = logo_path
-        if music_on_hold is not UNSET:
-            field_dict["MusicOnHold"] = music_on_hold
-        if pin_number is not UNSET:
-            field_dict["PinNumber"] = pin_number
-        if video_conference_mode is not UNSET:
-            field_dict["VideoConferenceMode"] = video_conference_mode
-        if zone is not UNSET:
-            field_dict["Zone"] = zone
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ConferenceSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_call_participants = d.get("AutoCallParticipants", UNSET)
-
-        _dtmf_mode = d.get("DtmfMode", UNSET)
-        dtmf_mode: DtmfMode | None | Unset
-        if _dtmf_mode is UNSET or _dtmf_mode is None:
-            dtmf_mode = _dtmf_mode
-        else:
-            dtmf_mode = DtmfMode.parse(_dtmf_mode)
-
-        enable_pin = d.get("EnablePin", UNSET)
-
-        extension = d.get("Extension", UNSET)
-
-        external_numbers = d.get("ExternalNumbers", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        logo_path = d.get("LogoPath", UNSET)
-
-        music_on_hold = d.get("MusicOnHold", UNSET)
-
-        pin_number = d.get("PinNumber", UNSET)
-
-        _video_conference_mode = d.get("VideoConferenceMode", UNSET)
-        video_conference_mode: None | Unset | VideoConferenceMode
-        if _video_conference_mode is UNSET or _video_conference_mode is None:
-            video_conference_mode = _video_conference_mode
-        else:
-            video_conference_mode = VideoConferenceMode.parse(_video_conference_mode)
-
-        zone = d.get("Zone", UNSET)
-
-        _instance = cls(
-            auto_call_participants=auto_call_participants,
-            dtmf_mode=dtmf_mode,
-            enable_pin=enable_pin,
-            extension=extension,
-            external_numbers=external_numbers,
-            id=id,
-            logo_path=logo_path,
-            music_on_hold=music_on_hold,
-            pin_number=pin_number,
-            video_conference_mode=video_conference_mode,
-            zone=zone,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("dtmf_mode", enum_of(DtmfMode)),
+            ("video_conference_mode", enum_of(VideoConferenceMode)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

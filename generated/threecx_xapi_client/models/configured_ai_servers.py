@@ -2,122 +2,35 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.on_board_converter_release_channel import OnBoardConverterReleaseChannel
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.on_board_converter_row import OnBoardConverterRow
 
 
-_lazy_loaded = False
+class ConfiguredAiServers(Model):
+    configured_servers: list[OnBoardConverterRow] | None = None
+    release_channel: OnBoardConverterReleaseChannel | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, OnBoardConverterRow
-    from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ConfiguredAiServers")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ConfiguredServers",
-        "ReleaseChannel",
+    _wire_names = {
+        "ConfiguredServers": "configured_servers",
+        "ReleaseChannel": "release_channel",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.on_board_converter_row import OnBoardConverterRow  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ConfiguredAiServers:
-    """
-    Attributes:
-        configured_servers (list[OnBoardConverterRow] | Unset):
-        release_channel (OnBoardConverterReleaseChannel | Unset):
-    """
-
-    configured_servers: list[OnBoardConverterRow] | Unset = UNSET
-    release_channel: OnBoardConverterReleaseChannel | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        configured_servers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.configured_servers, Unset):
-            configured_servers = []
-            for configured_servers_item_data in self.configured_servers:
-                configured_servers_item = configured_servers_item_data.to_dict()
-                configured_servers.append(configured_servers_item)
-
-        release_channel: str | Unset = UNSET
-        if not isinstance(self.release_channel, Unset):
-            release_channel = self.release_channel.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if configured_servers is not UNSET:
-            field_dict["ConfiguredServers"] = configured_servers
-        if release_channel is not UNSET:
-            field_dict["ReleaseChannel"] = release_channel
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ConfiguredAiServers: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _configured_servers = d.get("ConfiguredServers", UNSET)
-        configured_servers: list[OnBoardConverterRow] | Unset
-        if _configured_servers is UNSET:
-            configured_servers = _configured_servers
-        else:
-            if not isinstance(_configured_servers, list):
-                raise TypeError(f"ConfiguredServers: expected a JSON array, got {type(_configured_servers).__name__}")
-            configured_servers = [OnBoardConverterRow.from_dict(item) for item in _configured_servers]
-
-        _release_channel = d.get("ReleaseChannel", UNSET)
-        release_channel: OnBoardConverterReleaseChannel | Unset
-        if _release_channel is UNSET:
-            release_channel = _release_channel
-        else:
-            release_channel = OnBoardConverterReleaseChannel.parse(_release_channel)
-
-        _instance = cls(
-            configured_servers=configured_servers,
-            release_channel=release_channel,
+        return (
+            ("configured_servers", list_of(OnBoardConverterRow.from_dict)),
+            ("release_channel", enum_of(OnBoardConverterReleaseChannel)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,114 +2,29 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.on_board_converter_data import OnBoardConverterData
 
 
-_lazy_loaded = False
+class ConnectedAiServers(Model):
+    connected_servers: list[OnBoardConverterData] | None = None
+    transcription_queue: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, OnBoardConverterData
-    from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ConnectedAiServers")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ConnectedServers",
-        "TranscriptionQueue",
+    _wire_names = {
+        "ConnectedServers": "connected_servers",
+        "TranscriptionQueue": "transcription_queue",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.on_board_converter_data import OnBoardConverterData  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ConnectedAiServers:
-    """
-    Attributes:
-        connected_servers (list[OnBoardConverterData] | Unset):
-        transcription_queue (int | Unset):
-    """
-
-    connected_servers: list[OnBoardConverterData] | Unset = UNSET
-    transcription_queue: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        connected_servers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.connected_servers, Unset):
-            connected_servers = []
-            for connected_servers_item_data in self.connected_servers:
-                connected_servers_item = connected_servers_item_data.to_dict()
-                connected_servers.append(connected_servers_item)
-
-        transcription_queue = self.transcription_queue
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if connected_servers is not UNSET:
-            field_dict["ConnectedServers"] = connected_servers
-        if transcription_queue is not UNSET:
-            field_dict["TranscriptionQueue"] = transcription_queue
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ConnectedAiServers: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _connected_servers = d.get("ConnectedServers", UNSET)
-        connected_servers: list[OnBoardConverterData] | Unset
-        if _connected_servers is UNSET:
-            connected_servers = _connected_servers
-        else:
-            if not isinstance(_connected_servers, list):
-                raise TypeError(f"ConnectedServers: expected a JSON array, got {type(_connected_servers).__name__}")
-            connected_servers = [OnBoardConverterData.from_dict(item) for item in _connected_servers]
-
-        transcription_queue = d.get("TranscriptionQueue", UNSET)
-
-        _instance = cls(
-            connected_servers=connected_servers,
-            transcription_queue=transcription_queue,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("connected_servers", list_of(OnBoardConverterData.from_dict)),)

@@ -2,120 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ConsoleRestrictions")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AccessRestricted",
-        "Id",
-        "IpWhitelist",
-        "MyIpAddress",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class ConsoleRestrictions:
-    """
-    Attributes:
-        access_restricted (bool | None | Unset):
-        id (str | Unset):
-        ip_whitelist (list[str] | Unset):
-        my_ip_address (None | str | Unset):
-    """
+class ConsoleRestrictions(Model):
+    access_restricted: bool | None = None
+    id: str = entity_key()
+    ip_whitelist: list[str] | None = None
+    my_ip_address: str | None = None
 
-    access_restricted: bool | None | Unset = UNSET
-    id: str | Unset = UNSET
-    ip_whitelist: list[str] | Unset = UNSET
-    my_ip_address: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "AccessRestricted": "access_restricted",
+        "Id": "id",
+        "IpWhitelist": "ip_whitelist",
+        "MyIpAddress": "my_ip_address",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        access_restricted: bool | None | Unset
-        if isinstance(self.access_restricted, Unset):
-            access_restricted = UNSET
-        else:
-            access_restricted = self.access_restricted
-
-        id = self.id
-
-        ip_whitelist: list[str] | Unset = UNSET
-        if not isinstance(self.ip_whitelist, Unset):
-            ip_whitelist = self.ip_whitelist
-
-        my_ip_address: None | str | Unset
-        if isinstance(self.my_ip_address, Unset):
-            my_ip_address = UNSET
-        else:
-            my_ip_address = self.my_ip_address
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if access_restricted is not UNSET:
-            field_dict["AccessRestricted"] = access_restricted
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if ip_whitelist is not UNSET:
-            field_dict["IpWhitelist"] = ip_whitelist
-        if my_ip_address is not UNSET:
-            field_dict["MyIpAddress"] = my_ip_address
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ConsoleRestrictions: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        access_restricted = d.get("AccessRestricted", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _ip_whitelist = d.get("IpWhitelist", UNSET)
-        ip_whitelist: list[str] | Unset
-        if _ip_whitelist is UNSET:
-            ip_whitelist = _ip_whitelist
-        else:
-            if not isinstance(_ip_whitelist, list):
-                raise TypeError(f"IpWhitelist: expected a JSON array, got {type(_ip_whitelist).__name__}")
-            ip_whitelist = _ip_whitelist
-
-        my_ip_address = d.get("MyIpAddress", UNSET)
-
-        _instance = cls(
-            access_restricted=access_restricted,
-            id=id,
-            ip_whitelist=ip_whitelist,
-            my_ip_address=my_ip_address,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("ip_whitelist", json_array),)

@@ -2,305 +2,55 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.contact_source import ContactSource
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Contact")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Business",
-        "Business2",
-        "BusinessFax",
-        "CompanyName",
-        "ContactType",
-        "Department",
-        "Email",
-        "FirstName",
-        "Home",
-        "Id",
-        "LastName",
-        "Mobile2",
-        "Other",
-        "Pager",
-        "PhoneNumber",
-        "Tag",
-        "Title",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
 )
 
+from ..models.contact_source import ContactSource
 
-@_attrs_define(repr=False)
-class Contact:
-    """
-    Attributes:
-        business (None | str | Unset):
-        business_2 (None | str | Unset):
-        business_fax (None | str | Unset):
-        company_name (None | str | Unset):
-        contact_type (ContactSource | None | Unset):
-        department (None | str | Unset):
-        email (None | str | Unset):
-        first_name (None | str | Unset):
-        home (None | str | Unset):
-        id (int | Unset):
-        last_name (None | str | Unset):
-        mobile_2 (None | str | Unset):
-        other (None | str | Unset):
-        pager (None | str | Unset):
-        phone_number (None | str | Unset):
-        tag (None | str | Unset):
-        title (None | str | Unset):
-    """
 
-    business: None | str | Unset = UNSET
-    business_2: None | str | Unset = UNSET
-    business_fax: None | str | Unset = UNSET
-    company_name: None | str | Unset = UNSET
-    contact_type: ContactSource | None | Unset = UNSET
-    department: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    home: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    mobile_2: None | str | Unset = UNSET
-    other: None | str | Unset = UNSET
-    pager: None | str | Unset = UNSET
-    phone_number: None | str | Unset = UNSET
-    tag: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class Contact(Model):
+    business: str | None = None
+    business_2: str | None = None
+    business_fax: str | None = None
+    company_name: str | None = None
+    contact_type: ContactSource | None = None
+    department: str | None = None
+    email: str | None = None
+    first_name: str | None = None
+    home: str | None = None
+    id: int = entity_key()
+    last_name: str | None = None
+    mobile_2: str | None = None
+    other: str | None = None
+    pager: str | None = None
+    phone_number: str | None = None
+    tag: str | None = None
+    title: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Business": "business",
+        "Business2": "business_2",
+        "BusinessFax": "business_fax",
+        "CompanyName": "company_name",
+        "ContactType": "contact_type",
+        "Department": "department",
+        "Email": "email",
+        "FirstName": "first_name",
+        "Home": "home",
+        "Id": "id",
+        "LastName": "last_name",
+        "Mobile2": "mobile_2",
+        "Other": "other",
+        "Pager": "pager",
+        "PhoneNumber": "phone_number",
+        "Tag": "tag",
+        "Title": "title",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        business: None | str | Unset
-        if isinstance(self.business, Unset):
-            business = UNSET
-        else:
-            business = self.business
-
-        business_2: None | str | Unset
-        if isinstance(self.business_2, Unset):
-            business_2 = UNSET
-        else:
-            business_2 = self.business_2
-
-        business_fax: None | str | Unset
-        if isinstance(self.business_fax, Unset):
-            business_fax = UNSET
-        else:
-            business_fax = self.business_fax
-
-        company_name: None | str | Unset
-        if isinstance(self.company_name, Unset):
-            company_name = UNSET
-        else:
-            company_name = self.company_name
-
-        contact_type: None | str | Unset
-        if isinstance(self.contact_type, Unset):
-            contact_type = UNSET
-        elif isinstance(self.contact_type, ContactSource):
-            contact_type = self.contact_type.value
-        else:
-            contact_type = self.contact_type
-
-        department: None | str | Unset
-        if isinstance(self.department, Unset):
-            department = UNSET
-        else:
-            department = self.department
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        first_name: None | str | Unset
-        if isinstance(self.first_name, Unset):
-            first_name = UNSET
-        else:
-            first_name = self.first_name
-
-        home: None | str | Unset
-        if isinstance(self.home, Unset):
-            home = UNSET
-        else:
-            home = self.home
-
-        id = self.id
-
-        last_name: None | str | Unset
-        if isinstance(self.last_name, Unset):
-            last_name = UNSET
-        else:
-            last_name = self.last_name
-
-        mobile_2: None | str | Unset
-        if isinstance(self.mobile_2, Unset):
-            mobile_2 = UNSET
-        else:
-            mobile_2 = self.mobile_2
-
-        other: None | str | Unset
-        if isinstance(self.other, Unset):
-            other = UNSET
-        else:
-            other = self.other
-
-        pager: None | str | Unset
-        if isinstance(self.pager, Unset):
-            pager = UNSET
-        else:
-            pager = self.pager
-
-        phone_number: None | str | Unset
-        if isinstance(self.phone_number, Unset):
-            phone_number = UNSET
-        else:
-            phone_number = self.phone_number
-
-        tag: None | str | Unset
-        if isinstance(self.tag, Unset):
-            tag = UNSET
-        else:
-            tag = self.tag
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if business is not UNSET:
-            field_dict["Business"] = business
-        if business_2 is not UNSET:
-            field_dict["Business2"] = business_2
-        if business_fax is not UNSET:
-            field_dict["BusinessFax"] = business_fax
-        if company_name is not UNSET:
-            field_dict["CompanyName"] = company_name
-        if contact_type is not UNSET:
-            field_dict["ContactType"] = contact_type
-        if department is not UNSET:
-            field_dict["Department"] = department
-        if email is not UNSET:
-            field_dict["Email"] = email
-        if first_name is not UNSET:
-            field_dict["FirstName"] = first_name
-        if home is not UNSET:
-            field_dict["Home"] = home
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if last_name is not UNSET:
-            field_dict["LastName"] = last_name
-        if mobile_2 is not UNSET:
-            field_dict["Mobile2"] = mobile_2
-        if other is not UNSET:
-            field_dict["Other"] = other
-        if pager is not UNSET:
-            field_dict["Pager"] = pager
-        if phone_number is not UNSET:
-            field_dict["PhoneNumber"] = phone_number
-        if tag is not UNSET:
-            field_dict["Tag"] = tag
-        if title is not UNSET:
-            field_dict["Title"] = title
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Contact: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        business = d.get("Business", UNSET)
-
-        business_2 = d.get("Business2", UNSET)
-
-        business_fax = d.get("BusinessFax", UNSET)
-
-        company_name = d.get("CompanyName", UNSET)
-
-        _contact_type = d.get("ContactType", UNSET)
-        contact_type: ContactSource | None | Unset
-        if _contact_type is UNSET or _contact_type is None:
-            contact_type = _contact_type
-        else:
-            contact_type = ContactSource.parse(_contact_type)
-
-        department = d.get("Department", UNSET)
-
-        email = d.get("Email", UNSET)
-
-        first_name = d.get("FirstName", UNSET)
-
-        home = d.get("Home", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        last_name = d.get("LastName", UNSET)
-
-        mobile_2 = d.get("Mobile2", UNSET)
-
-        other = d.get("Other", UNSET)
-
-        pager = d.get("Pager", UNSET)
-
-        phone_number = d.get("PhoneNumber", UNSET)
-
-        tag = d.get("Tag", UNSET)
-
-        title = d.get("Title", UNSET)
-
-        _instance = cls(
-            business=business,
-            business_2=business_2,
-            business_fax=business_fax,
-            company_name=company_name,
-            contact_type=contact_type,
-            department=department,
-            email=email,
-            first_name=first_name,
-            home=home,
-            id=id,
-            last_name=last_name,
-            mobile_2=mobile_2,
-            other=other,
-            pager=pager,
-            phone_number=phone_number,
-            tag=tag,
-            title=title,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("contact_type", enum_of(ContactSource)),)

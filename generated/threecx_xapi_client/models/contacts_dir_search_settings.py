@@ -2,185 +2,41 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class ContactsDirSearchSettings(Model):
+    exchange_calendar_profile_switching: bool | None = None
+    exchange_email_addresses: list[str] | None = None
+    exchange_folders: list[str] | None = None
+    exchange_password: ConcealedPassword | None = None
+    exchange_server_url: str | None = None
+    exchange_user: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ContactsDirSearchSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExchangeCalendarProfileSwitching",
-        "ExchangeEmailAddresses",
-        "ExchangeFolders",
-        "ExchangePassword",
-        "ExchangeServerUrl",
-        "ExchangeUser",
+    _wire_names = {
+        "ExchangeCalendarProfileSwitching": "exchange_calendar_profile_switching",
+        "ExchangeEmailAddresses": "exchange_email_addresses",
+        "ExchangeFolders": "exchange_folders",
+        "ExchangePassword": "exchange_password",
+        "ExchangeServerUrl": "exchange_server_url",
+        "ExchangeUser": "exchange_user",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ContactsDirSearchSettings:
-    """
-    Attributes:
-        exchange_calendar_profile_switching (bool | None | Unset):
-        exchange_email_addresses (list[str] | Unset):
-        exchange_folders (list[str] | Unset):
-        exchange_password (ConcealedPassword | None | Unset):
-        exchange_server_url (None | str | Unset):
-        exchange_user (None | str | Unset):
-    """
-
-    exchange_calendar_profile_switching: bool | None | Unset = UNSET
-    exchange_email_addresses: list[str] | Unset = UNSET
-    exchange_folders: list[str] | Unset = UNSET
-    exchange_password: ConcealedPassword | None | Unset = UNSET
-    exchange_server_url: None | str | Unset = UNSET
-    exchange_user: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        exchange_calendar_profile_switching: bool | None | Unset
-        if isinstance(self.exchange_calendar_profile_switching, Unset):
-            exchange_calendar_profile_switching = UNSET
-        else:
-            exchange_calendar_profile_switching = self.exchange_calendar_profile_switching
-
-        exchange_email_addresses: list[str] | Unset = UNSET
-        if not isinstance(self.exchange_email_addresses, Unset):
-            exchange_email_addresses = self.exchange_email_addresses
-
-        exchange_folders: list[str] | Unset = UNSET
-        if not isinstance(self.exchange_folders, Unset):
-            exchange_folders = self.exchange_folders
-
-        exchange_password: dict[str, Any] | None | Unset
-        if isinstance(self.exchange_password, Unset):
-            exchange_password = UNSET
-        elif isinstance(self.exchange_password, ConcealedPassword):
-            exchange_password = self.exchange_password.to_dict()
-        else:
-            exchange_password = self.exchange_password
-
-        exchange_server_url: None | str | Unset
-        if isinstance(self.exchange_server_url, Unset):
-            exchange_server_url = UNSET
-        else:
-            exchange_server_url = self.exchange_server_url
-
-        exchange_user: None | str | Unset
-        if isinstance(self.exchange_user, Unset):
-            exchange_user = UNSET
-        else:
-            exchange_user = self.exchange_user
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if exchange_calendar_profile_switching is not UNSET:
-            field_dict["ExchangeCalendarProfileSwitching"] = exchange_calendar_profile_switching
-        if exchange_email_addresses is not UNSET:
-            field_dict["ExchangeEmailAddresses"] = exchange_email_addresses
-        if exchange_folders is not UNSET:
-            field_dict["ExchangeFolders"] = exchange_folders
-        if exchange_password is not UNSET:
-            field_dict["ExchangePassword"] = exchange_password
-        if exchange_server_url is not UNSET:
-            field_dict["ExchangeServerUrl"] = exchange_server_url
-        if exchange_user is not UNSET:
-            field_dict["ExchangeUser"] = exchange_user
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ContactsDirSearchSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        exchange_calendar_profile_switching = d.get("ExchangeCalendarProfileSwitching", UNSET)
-
-        _exchange_email_addresses = d.get("ExchangeEmailAddresses", UNSET)
-        exchange_email_addresses: list[str] | Unset
-        if _exchange_email_addresses is UNSET:
-            exchange_email_addresses = _exchange_email_addresses
-        else:
-            if not isinstance(_exchange_email_addresses, list):
-                raise TypeError(
-                    f"ExchangeEmailAddresses: expected a JSON array, got {type(_exchange_email_addresses).__name__}"
-                )
-            exchange_email_addresses = _exchange_email_addresses
-
-        _exchange_folders = d.get("ExchangeFolders", UNSET)
-        exchange_folders: list[str] | Unset
-        if _exchange_folders is UNSET:
-            exchange_folders = _exchange_folders
-        else:
-            if not isinstance(_exchange_folders, list):
-                raise TypeError(f"ExchangeFolders: expected a JSON array, got {type(_exchange_folders).__name__}")
-            exchange_folders = _exchange_folders
-
-        _exchange_password = d.get("ExchangePassword", UNSET)
-        exchange_password: ConcealedPassword | None | Unset
-        if _exchange_password is UNSET or _exchange_password is None:
-            exchange_password = _exchange_password
-        else:
-            exchange_password = ConcealedPassword.from_dict(_exchange_password)
-
-        exchange_server_url = d.get("ExchangeServerUrl", UNSET)
-
-        exchange_user = d.get("ExchangeUser", UNSET)
-
-        _instance = cls(
-            exchange_calendar_profile_switching=exchange_calendar_profile_switching,
-            exchange_email_addresses=exchange_email_addresses,
-            exchange_folders=exchange_folders,
-            exchange_password=exchange_password,
-            exchange_server_url=exchange_server_url,
-            exchange_user=exchange_user,
+        return (
+            ("exchange_email_addresses", json_array),
+            ("exchange_folders", json_array),
+            ("exchange_password", ConcealedPassword.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

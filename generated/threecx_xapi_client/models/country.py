@@ -2,218 +2,40 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Country")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Continent",
-        "CountryCode",
-        "CountryCodes",
-        "DownloadUrl",
-        "ErpCode",
-        "ExitCode",
-        "Name",
-        "ParentErpCode",
-        "StunServer",
-        "VoicemailNo",
-        "WebMeetingZone",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class Country:
-    """
-    Attributes:
-        continent (None | str | Unset):
-        country_code (None | str | Unset):
-        country_codes (list[str] | Unset):
-        download_url (None | str | Unset):
-        erp_code (None | str | Unset):
-        exit_code (None | str | Unset):
-        name (str | Unset):
-        parent_erp_code (None | str | Unset):
-        stun_server (None | str | Unset):
-        voicemail_no (None | str | Unset):
-        web_meeting_zone (None | str | Unset):
-    """
+class Country(Model):
+    continent: str | None = None
+    country_code: str | None = None
+    country_codes: list[str] | None = None
+    download_url: str | None = None
+    erp_code: str | None = None
+    exit_code: str | None = None
+    name: str | None = None
+    parent_erp_code: str | None = None
+    stun_server: str | None = None
+    voicemail_no: str | None = None
+    web_meeting_zone: str | None = None
 
-    continent: None | str | Unset = UNSET
-    country_code: None | str | Unset = UNSET
-    country_codes: list[str] | Unset = UNSET
-    download_url: None | str | Unset = UNSET
-    erp_code: None | str | Unset = UNSET
-    exit_code: None | str | Unset = UNSET
-    name: str | Unset = UNSET
-    parent_erp_code: None | str | Unset = UNSET
-    stun_server: None | str | Unset = UNSET
-    voicemail_no: None | str | Unset = UNSET
-    web_meeting_zone: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Continent": "continent",
+        "CountryCode": "country_code",
+        "CountryCodes": "country_codes",
+        "DownloadUrl": "download_url",
+        "ErpCode": "erp_code",
+        "ExitCode": "exit_code",
+        "Name": "name",
+        "ParentErpCode": "parent_erp_code",
+        "StunServer": "stun_server",
+        "VoicemailNo": "voicemail_no",
+        "WebMeetingZone": "web_meeting_zone",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        continent: None | str | Unset
-        if isinstance(self.continent, Unset):
-            continent = UNSET
-        else:
-            continent = self.continent
-
-        country_code: None | str | Unset
-        if isinstance(self.country_code, Unset):
-            country_code = UNSET
-        else:
-            country_code = self.country_code
-
-        country_codes: list[str] | Unset = UNSET
-        if not isinstance(self.country_codes, Unset):
-            country_codes = self.country_codes
-
-        download_url: None | str | Unset
-        if isinstance(self.download_url, Unset):
-            download_url = UNSET
-        else:
-            download_url = self.download_url
-
-        erp_code: None | str | Unset
-        if isinstance(self.erp_code, Unset):
-            erp_code = UNSET
-        else:
-            erp_code = self.erp_code
-
-        exit_code: None | str | Unset
-        if isinstance(self.exit_code, Unset):
-            exit_code = UNSET
-        else:
-            exit_code = self.exit_code
-
-        name = self.name
-
-        parent_erp_code: None | str | Unset
-        if isinstance(self.parent_erp_code, Unset):
-            parent_erp_code = UNSET
-        else:
-            parent_erp_code = self.parent_erp_code
-
-        stun_server: None | str | Unset
-        if isinstance(self.stun_server, Unset):
-            stun_server = UNSET
-        else:
-            stun_server = self.stun_server
-
-        voicemail_no: None | str | Unset
-        if isinstance(self.voicemail_no, Unset):
-            voicemail_no = UNSET
-        else:
-            voicemail_no = self.voicemail_no
-
-        web_meeting_zone: None | str | Unset
-        if isinstance(self.web_meeting_zone, Unset):
-            web_meeting_zone = UNSET
-        else:
-            web_meeting_zone = self.web_meeting_zone
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if continent is not UNSET:
-            field_dict["Continent"] = continent
-        if country_code is not UNSET:
-            field_dict["CountryCode"] = country_code
-        if country_codes is not UNSET:
-            field_dict["CountryCodes"] = country_codes
-        if download_url is not UNSET:
-            field_dict["DownloadUrl"] = download_url
-        if erp_code is not UNSET:
-            field_dict["ErpCode"] = erp_code
-        if exit_code is not UNSET:
-            field_dict["ExitCode"] = exit_code
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if parent_erp_code is not UNSET:
-            field_dict["ParentErpCode"] = parent_erp_code
-        if stun_server is not UNSET:
-            field_dict["StunServer"] = stun_server
-        if voicemail_no is not UNSET:
-            field_dict["VoicemailNo"] = voicemail_no
-        if web_meeting_zone is not UNSET:
-            field_dict["WebMeetingZone"] = web_meeting_zone
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Country: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        continent = d.get("Continent", UNSET)
-
-        country_code = d.get("CountryCode", UNSET)
-
-        _country_codes = d.get("CountryCodes", UNSET)
-        country_codes: list[str] | Unset
-        if _country_codes is UNSET:
-            country_codes = _country_codes
-        else:
-            if not isinstance(_country_codes, list):
-                raise TypeError(f"CountryCodes: expected a JSON array, got {type(_country_codes).__name__}")
-            country_codes = _country_codes
-
-        download_url = d.get("DownloadUrl", UNSET)
-
-        erp_code = d.get("ErpCode", UNSET)
-
-        exit_code = d.get("ExitCode", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        parent_erp_code = d.get("ParentErpCode", UNSET)
-
-        stun_server = d.get("StunServer", UNSET)
-
-        voicemail_no = d.get("VoicemailNo", UNSET)
-
-        web_meeting_zone = d.get("WebMeetingZone", UNSET)
-
-        _instance = cls(
-            continent=continent,
-            country_code=country_code,
-            country_codes=country_codes,
-            download_url=download_url,
-            erp_code=erp_code,
-            exit_code=exit_code,
-            name=name,
-            parent_erp_code=parent_erp_code,
-            stun_server=stun_server,
-            voicemail_no=voicemail_no,
-            web_meeting_zone=web_meeting_zone,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("country_codes", json_array),)

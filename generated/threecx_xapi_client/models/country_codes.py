@@ -2,82 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CountryCodes")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CountryCodes",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class CountryCodes:
-    """
-    Attributes:
-        country_codes (list[str] | Unset):
-    """
+class CountryCodes(Model):
+    country_codes: list[str] | None = None
 
-    country_codes: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "CountryCodes": "country_codes",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        country_codes: list[str] | Unset = UNSET
-        if not isinstance(self.country_codes, Unset):
-            country_codes = self.country_codes
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if country_codes is not UNSET:
-            field_dict["CountryCodes"] = country_codes
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CountryCodes: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _country_codes = d.get("CountryCodes", UNSET)
-        country_codes: list[str] | Unset
-        if _country_codes is UNSET:
-            country_codes = _country_codes
-        else:
-            if not isinstance(_country_codes, list):
-                raise TypeError(f"CountryCodes: expected a JSON array, got {type(_country_codes).__name__}")
-            country_codes = _country_codes
-
-        _instance = cls(
-            country_codes=country_codes,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("country_codes", json_array),)

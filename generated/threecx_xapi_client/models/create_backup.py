@@ -2,113 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.backup_contents import BackupContents
 
 
-_lazy_loaded = False
+class CreateBackup(Model):
+    contents: BackupContents | None = None
+    name: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, BackupContents
-    from ..models.backup_contents import BackupContents  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CreateBackup")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Contents",
-        "Name",
+    _wire_names = {
+        "Contents": "contents",
+        "Name": "name",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.backup_contents import BackupContents  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CreateBackup:
-    """
-    Attributes:
-        contents (BackupContents | None | Unset):
-        name (str | Unset):
-    """
-
-    contents: BackupContents | None | Unset = UNSET
-    name: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        contents: dict[str, Any] | None | Unset
-        if isinstance(self.contents, Unset):
-            contents = UNSET
-        elif isinstance(self.contents, BackupContents):
-            contents = self.contents.to_dict()
-        else:
-            contents = self.contents
-
-        name = self.name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if contents is not UNSET:
-            field_dict["Contents"] = contents
-        if name is not UNSET:
-            field_dict["Name"] = name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CreateBackup: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _contents = d.get("Contents", UNSET)
-        contents: BackupContents | None | Unset
-        if _contents is UNSET or _contents is None:
-            contents = _contents
-        else:
-            contents = BackupContents.from_dict(_contents)
-
-        name = d.get("Name", UNSET)
-
-        _instance = cls(
-            contents=contents,
-            name=name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("contents", BackupContents.from_dict),)

@@ -2,109 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.contact import Contact
 
 
-_lazy_loaded = False
+class CreateContactByNumberBody(Model):
+    contact: Contact | None = None
+    number: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Contact
-    from ..models.contact import Contact  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CreateContactByNumberBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "contact",
-        "number",
+    _wire_names = {
+        "contact": "contact",
+        "number": "number",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.contact import Contact  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CreateContactByNumberBody:
-    """
-    Attributes:
-        contact (Contact | Unset):
-        number (str | Unset):
-    """
-
-    contact: Contact | Unset = UNSET
-    number: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        contact: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.contact, Unset):
-            contact = self.contact.to_dict()
-
-        number = self.number
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if number is not UNSET:
-            field_dict["number"] = number
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CreateContactByNumberBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _contact = d.get("contact", UNSET)
-        contact: Contact | Unset
-        if _contact is UNSET:
-            contact = _contact
-        else:
-            contact = Contact.from_dict(_contact)
-
-        number = d.get("number", UNSET)
-
-        _instance = cls(
-            contact=contact,
-            number=number,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("contact", Contact.from_dict),)

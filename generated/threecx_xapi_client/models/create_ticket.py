@@ -2,113 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.create_ticket_status import CreateTicketStatus
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CreateTicket")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanCreateTicket",
-        "CreateTicketStatus",
-        "FixUrl",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.create_ticket_status import CreateTicketStatus
 
-@_attrs_define(repr=False)
-class CreateTicket:
-    """
-    Attributes:
-        can_create_ticket (bool | None | Unset):
-        create_ticket_status (CreateTicketStatus | None | Unset):
-        fix_url (None | str | Unset):
-    """
 
-    can_create_ticket: bool | None | Unset = UNSET
-    create_ticket_status: CreateTicketStatus | None | Unset = UNSET
-    fix_url: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CreateTicket(Model):
+    can_create_ticket: bool | None = None
+    create_ticket_status: CreateTicketStatus | None = None
+    fix_url: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "CanCreateTicket": "can_create_ticket",
+        "CreateTicketStatus": "create_ticket_status",
+        "FixUrl": "fix_url",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        can_create_ticket: bool | None | Unset
-        if isinstance(self.can_create_ticket, Unset):
-            can_create_ticket = UNSET
-        else:
-            can_create_ticket = self.can_create_ticket
-
-        create_ticket_status: None | str | Unset
-        if isinstance(self.create_ticket_status, Unset):
-            create_ticket_status = UNSET
-        elif isinstance(self.create_ticket_status, CreateTicketStatus):
-            create_ticket_status = self.create_ticket_status.value
-        else:
-            create_ticket_status = self.create_ticket_status
-
-        fix_url: None | str | Unset
-        if isinstance(self.fix_url, Unset):
-            fix_url = UNSET
-        else:
-            fix_url = self.fix_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_create_ticket is not UNSET:
-            field_dict["CanCreateTicket"] = can_create_ticket
-        if create_ticket_status is not UNSET:
-            field_dict["CreateTicketStatus"] = create_ticket_status
-        if fix_url is not UNSET:
-            field_dict["FixUrl"] = fix_url
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CreateTicket: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_create_ticket = d.get("CanCreateTicket", UNSET)
-
-        _create_ticket_status = d.get("CreateTicketStatus", UNSET)
-        create_ticket_status: CreateTicketStatus | None | Unset
-        if _create_ticket_status is UNSET or _create_ticket_status is None:
-            create_ticket_status = _create_ticket_status
-        else:
-            create_ticket_status = CreateTicketStatus.parse(_create_ticket_status)
-
-        fix_url = d.get("FixUrl", UNSET)
-
-        _instance = cls(
-            can_create_ticket=can_create_ticket,
-            create_ticket_status=create_ticket_status,
-            fix_url=fix_url,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("create_ticket_status", enum_of(CreateTicketStatus)),)

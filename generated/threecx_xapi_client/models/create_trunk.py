@@ -2,14 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.trunk_type import TrunkType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.inbound_rule import InboundRule
@@ -17,200 +19,39 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class CreateTrunk(Model):
+    account_sid: str | None = None
+    api_key: str | None = None
+    default_rule: InboundRule | None = None
+    groups: list[UserGroup] | None = None
+    name: str | None = None
+    phone_numbers: list[ProviderPhone] | None = None
+    type_: TrunkType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, InboundRule, ProviderPhone, UserGroup
-    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-    from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CreateTrunk")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AccountSid",
-        "ApiKey",
-        "DefaultRule",
-        "Groups",
-        "Name",
-        "PhoneNumbers",
-        "Type",
+    _wire_names = {
+        "AccountSid": "account_sid",
+        "ApiKey": "api_key",
+        "DefaultRule": "default_rule",
+        "Groups": "groups",
+        "Name": "name",
+        "PhoneNumbers": "phone_numbers",
+        "Type": "type_",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "api_key",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+        from ..models.provider_phone import ProviderPhone  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CreateTrunk:
-    """
-    Attributes:
-        account_sid (None | str | Unset):
-        api_key (None | str | Unset):
-        default_rule (InboundRule | None | Unset):
-        groups (list[UserGroup] | Unset):
-        name (None | str | Unset):
-        phone_numbers (list[ProviderPhone] | Unset):
-        type_ (None | TrunkType | Unset):
-    """
-
-    account_sid: None | str | Unset = UNSET
-    api_key: None | str | Unset = UNSET
-    default_rule: InboundRule | None | Unset = UNSET
-    groups: list[UserGroup] | Unset = UNSET
-    name: None | str | Unset = UNSET
-    phone_numbers: list[ProviderPhone] | Unset = UNSET
-    type_: None | TrunkType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
-        else:
-            account_sid = self.account_sid
-
-        api_key: None | str | Unset
-        if isinstance(self.api_key, Unset):
-            api_key = UNSET
-        else:
-            api_key = self.api_key
-
-        default_rule: dict[str, Any] | None | Unset
-        if isinstance(self.default_rule, Unset):
-            default_rule = UNSET
-        elif isinstance(self.default_rule, InboundRule):
-            default_rule = self.default_rule.to_dict()
-        else:
-            default_rule = self.default_rule
-
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        phone_numbers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.phone_numbers, Unset):
-            phone_numbers = []
-            for phone_numbers_item_data in self.phone_numbers:
-                phone_numbers_item = phone_numbers_item_data.to_dict()
-                phone_numbers.append(phone_numbers_item)
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, TrunkType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if account_sid is not UNSET:
-            field_dict["AccountSid"] = account_sid
-        if api_key is not UNSET:
-            field_dict["ApiKey"] = api_key
-        if default_rule is not UNSET:
-            field_dict["DefaultRule"] = default_rule
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if phone_numbers is not UNSET:
-            field_dict["PhoneNumbers"] = phone_numbers
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CreateTrunk: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        account_sid = d.get("AccountSid", UNSET)
-
-        api_key = d.get("ApiKey", UNSET)
-
-        _default_rule = d.get("DefaultRule", UNSET)
-        default_rule: InboundRule | None | Unset
-        if _default_rule is UNSET or _default_rule is None:
-            default_rule = _default_rule
-        else:
-            default_rule = InboundRule.from_dict(_default_rule)
-
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        name = d.get("Name", UNSET)
-
-        _phone_numbers = d.get("PhoneNumbers", UNSET)
-        phone_numbers: list[ProviderPhone] | Unset
-        if _phone_numbers is UNSET:
-            phone_numbers = _phone_numbers
-        else:
-            if not isinstance(_phone_numbers, list):
-                raise TypeError(f"PhoneNumbers: expected a JSON array, got {type(_phone_numbers).__name__}")
-            phone_numbers = [ProviderPhone.from_dict(item) for item in _phone_numbers]
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | TrunkType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = TrunkType.parse(_type_)
-
-        _instance = cls(
-            account_sid=account_sid,
-            api_key=api_key,
-            default_rule=default_rule,
-            groups=groups,
-            name=name,
-            phone_numbers=phone_numbers,
-            type_=type_,
+        return (
+            ("default_rule", InboundRule.from_dict),
+            ("groups", list_of(UserGroup.from_dict)),
+            ("phone_numbers", list_of(ProviderPhone.from_dict)),
+            ("type_", enum_of(TrunkType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

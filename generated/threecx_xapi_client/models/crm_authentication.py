@@ -2,104 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.authentication_type import AuthenticationType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CrmAuthentication")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Type",
-        "Values",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
 )
 
+from ..models.authentication_type import AuthenticationType
 
-@_attrs_define(repr=False)
-class CrmAuthentication:
-    """
-    Attributes:
-        type_ (AuthenticationType | None | Unset):
-        values (list[str] | Unset):
-    """
 
-    type_: AuthenticationType | None | Unset = UNSET
-    values: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CrmAuthentication(Model):
+    type_: AuthenticationType | None = None
+    values: list[str] | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Type": "type_",
+        "Values": "values",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, AuthenticationType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        values: list[str] | Unset = UNSET
-        if not isinstance(self.values, Unset):
-            values = self.values
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-        if values is not UNSET:
-            field_dict["Values"] = values
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmAuthentication: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _type_ = d.get("Type", UNSET)
-        type_: AuthenticationType | None | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = AuthenticationType.parse(_type_)
-
-        _values = d.get("Values", UNSET)
-        values: list[str] | Unset
-        if _values is UNSET:
-            values = _values
-        else:
-            if not isinstance(_values, list):
-                raise TypeError(f"Values: expected a JSON array, got {type(_values).__name__}")
-            values = _values
-
-        _instance = cls(
-            type_=type_,
-            values=values,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("type_", enum_of(AuthenticationType)),
+            ("values", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

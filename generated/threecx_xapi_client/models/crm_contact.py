@@ -2,323 +2,56 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.contact_type import ContactType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CrmContact")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CompanyName",
-        "ContactRawData",
-        "ContactType",
-        "ContactUrl",
-        "Department",
-        "Email",
-        "FaxBusiness",
-        "FirstName",
-        "LastName",
-        "Pager",
-        "PhoneBusiness",
-        "PhoneBusiness2",
-        "PhoneHome",
-        "PhoneMobile",
-        "PhoneMobile2",
-        "PhoneOther",
-        "PhotoUrl",
-        "Title",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.contact_type import ContactType
 
-@_attrs_define(repr=False)
-class CrmContact:
-    """
-    Attributes:
-        company_name (None | str | Unset):
-        contact_raw_data (None | str | Unset):
-        contact_type (ContactType | None | Unset):
-        contact_url (None | str | Unset):
-        department (None | str | Unset):
-        email (None | str | Unset):
-        fax_business (None | str | Unset):
-        first_name (None | str | Unset):
-        last_name (None | str | Unset):
-        pager (None | str | Unset):
-        phone_business (None | str | Unset):
-        phone_business_2 (None | str | Unset):
-        phone_home (None | str | Unset):
-        phone_mobile (None | str | Unset):
-        phone_mobile_2 (None | str | Unset):
-        phone_other (None | str | Unset):
-        photo_url (None | str | Unset):
-        title (None | str | Unset):
-    """
 
-    company_name: None | str | Unset = UNSET
-    contact_raw_data: None | str | Unset = UNSET
-    contact_type: ContactType | None | Unset = UNSET
-    contact_url: None | str | Unset = UNSET
-    department: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    fax_business: None | str | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    pager: None | str | Unset = UNSET
-    phone_business: None | str | Unset = UNSET
-    phone_business_2: None | str | Unset = UNSET
-    phone_home: None | str | Unset = UNSET
-    phone_mobile: None | str | Unset = UNSET
-    phone_mobile_2: None | str | Unset = UNSET
-    phone_other: None | str | Unset = UNSET
-    photo_url: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CrmContact(Model):
+    company_name: str | None = None
+    contact_raw_data: str | None = None
+    contact_type: ContactType | None = None
+    contact_url: str | None = None
+    department: str | None = None
+    email: str | None = None
+    fax_business: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    pager: str | None = None
+    phone_business: str | None = None
+    phone_business_2: str | None = None
+    phone_home: str | None = None
+    phone_mobile: str | None = None
+    phone_mobile_2: str | None = None
+    phone_other: str | None = None
+    photo_url: str | None = None
+    title: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "CompanyName": "company_name",
+        "ContactRawData": "contact_raw_data",
+        "ContactType": "contact_type",
+        "ContactUrl": "contact_url",
+        "Department": "department",
+        "Email": "email",
+        "FaxBusiness": "fax_business",
+        "FirstName": "first_name",
+        "LastName": "last_name",
+        "Pager": "pager",
+        "PhoneBusiness": "phone_business",
+        "PhoneBusiness2": "phone_business_2",
+        "PhoneHome": "phone_home",
+        "PhoneMobile": "phone_mobile",
+        "PhoneMobile2": "phone_mobile_2",
+        "PhoneOther": "phone_other",
+        "PhotoUrl": "photo_url",
+        "Title": "title",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        company_name: None | str | Unset
-        if isinstance(self.company_name, Unset):
-            company_name = UNSET
-        else:
-            company_name = self.company_name
-
-        contact_raw_data: None | str | Unset
-        if isinstance(self.contact_raw_data, Unset):
-            contact_raw_data = UNSET
-        else:
-            contact_raw_data = self.contact_raw_data
-
-        contact_type: None | str | Unset
-        if isinstance(self.contact_type, Unset):
-            contact_type = UNSET
-        elif isinstance(self.contact_type, ContactType):
-            contact_type = self.contact_type.value
-        else:
-            contact_type = self.contact_type
-
-        contact_url: None | str | Unset
-        if isinstance(self.contact_url, Unset):
-            contact_url = UNSET
-        else:
-            contact_url = self.contact_url
-
-        department: None | str | Unset
-        if isinstance(self.department, Unset):
-            department = UNSET
-        else:
-            department = self.department
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        fax_business: None | str | Unset
-        if isinstance(self.fax_business, Unset):
-            fax_business = UNSET
-        else:
-            fax_business = self.fax_business
-
-        first_name: None | str | Unset
-        if isinstance(self.first_name, Unset):
-            first_name = UNSET
-        else:
-            first_name = self.first_name
-
-        last_name: None | str | Unset
-        if isinstance(self.last_name, Unset):
-            last_name = UNSET
-        else:
-            last_name = self.last_name
-
-        pager: None | str | Unset
-        if isinstance(self.pager, Unset):
-            pager = UNSET
-        else:
-            pager = self.pager
-
-        phone_business: None | str | Unset
-        if isinstance(self.phone_business, Unset):
-            phone_business = UNSET
-        else:
-            phone_business = self.phone_business
-
-        phone_business_2: None | str | Unset
-        if isinstance(self.phone_business_2, Unset):
-            phone_business_2 = UNSET
-        else:
-            phone_business_2 = self.phone_business_2
-
-        phone_home: None | str | Unset
-        if isinstance(self.phone_home, Unset):
-            phone_home = UNSET
-        else:
-            phone_home = self.phone_home
-
-        phone_mobile: None | str | Unset
-        if isinstance(self.phone_mobile, Unset):
-            phone_mobile = UNSET
-        else:
-            phone_mobile = self.phone_mobile
-
-        phone_mobile_2: None | str | Unset
-        if isinstance(self.phone_mobile_2, Unset):
-            phone_mobile_2 = UNSET
-        else:
-            phone_mobile_2 = self.phone_mobile_2
-
-        phone_other: None | str | Unset
-        if isinstance(self.phone_other, Unset):
-            phone_other = UNSET
-        else:
-            phone_other = self.phone_other
-
-        photo_url: None | str | Unset
-        if isinstance(self.photo_url, Unset):
-            photo_url = UNSET
-        else:
-            photo_url = self.photo_url
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if company_name is not UNSET:
-            field_dict["CompanyName"] = company_name
-        if contact_raw_data is not UNSET:
-            field_dict["ContactRawData"] = contact_raw_data
-        if contact_type is not UNSET:
-            field_dict["ContactType"] = contact_type
-        if contact_url is not UNSET:
-            field_dict["ContactUrl"] = contact_url
-        if department is not UNSET:
-            field_dict["Department"] = department
-        if email is not UNSET:
-            field_dict["Email"] = email
-        if fax_business is not UNSET:
-            field_dict["FaxBusiness"] = fax_business
-        if first_name is not UNSET:
-            field_dict["FirstName"] = first_name
-        if last_name is not UNSET:
-            field_dict["LastName"] = last_name
-        if pager is not UNSET:
-            field_dict["Pager"] = pager
-        if phone_business is not UNSET:
-            field_dict["PhoneBusiness"] = phone_business
-        if phone_business_2 is not UNSET:
-            field_dict["PhoneBusiness2"] = phone_business_2
-        if phone_home is not UNSET:
-            field_dict["PhoneHome"] = phone_home
-        if phone_mobile is not UNSET:
-            field_dict["PhoneMobile"] = phone_mobile
-        if phone_mobile_2 is not UNSET:
-            field_dict["PhoneMobile2"] = phone_mobile_2
-        if phone_other is not UNSET:
-            field_dict["PhoneOther"] = phone_other
-        if photo_url is not UNSET:
-            field_dict["PhotoUrl"] = photo_url
-        if title is not UNSET:
-            field_dict["Title"] = title
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmContact: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        company_name = d.get("CompanyName", UNSET)
-
-        contact_raw_data = d.get("ContactRawData", UNSET)
-
-        _contact_type = d.get("ContactType", UNSET)
-        contact_type: ContactType | None | Unset
-        if _contact_type is UNSET or _contact_type is None:
-            contact_type = _contact_type
-        else:
-            contact_type = ContactType.parse(_contact_type)
-
-        contact_url = d.get("ContactUrl", UNSET)
-
-        department = d.get("Department", UNSET)
-
-        email = d.get("Email", UNSET)
-
-        fax_business = d.get("FaxBusiness", UNSET)
-
-        first_name = d.get("FirstName", UNSET)
-
-        last_name = d.get("LastName", UNSET)
-
-        pager = d.get("Pager", UNSET)
-
-        phone_business = d.get("PhoneBusiness", UNSET)
-
-        phone_business_2 = d.get("PhoneBusiness2", UNSET)
-
-        phone_home = d.get("PhoneHome", UNSET)
-
-        phone_mobile = d.get("PhoneMobile", UNSET)
-
-        phone_mobile_2 = d.get("PhoneMobile2", UNSET)
-
-        phone_other = d.get("PhoneOther", UNSET)
-
-        photo_url = d.get("PhotoUrl", UNSET)
-
-        title = d.get("Title", UNSET)
-
-        _instance = cls(
-            company_name=company_name,
-            contact_raw_data=contact_raw_data,
-            contact_type=contact_type,
-            contact_url=contact_url,
-            department=department,
-            email=email,
-            fax_business=fax_business,
-            first_name=first_name,
-            last_name=last_name,
-            pager=pager,
-            phone_business=phone_business,
-            phone_business_2=phone_business_2,
-            phone_home=phone_home,
-            phone_mobile=phone_mobile,
-            phone_mobile_2=phone_mobile_2,
-            phone_other=phone_other,
-            photo_url=photo_url,
-            title=title,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("contact_type", enum_of(ContactType)),)

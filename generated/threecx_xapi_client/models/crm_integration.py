@@ -2,226 +2,53 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.phonebook_priority_options import PhonebookPriorityOptions
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.crm_choice import CrmChoice
     from ..models.crm_selectable_value import CrmSelectableValue
 
 
-_lazy_loaded = False
+class CrmIntegration(Model):
+    country: str | None = None
+    enabled_for_did_calls: bool | None = None
+    enabled_for_external_calls: bool | None = None
+    id: str = entity_key()
+    name: str | None = None
+    phonebook_priority_options: PhonebookPriorityOptions | None = None
+    phonebook_synchronization: bool | None = None
+    possible_values: list[CrmSelectableValue] | None = None
+    variable_choices: list[CrmChoice] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CrmChoice, CrmSelectableValue
-    from ..models.crm_choice import CrmChoice  # noqa: PLC0415
-    from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CrmIntegration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Country",
-        "EnabledForDidCalls",
-        "EnabledForExternalCalls",
-        "Id",
-        "Name",
-        "PhonebookPriorityOptions",
-        "PhonebookSynchronization",
-        "PossibleValues",
-        "VariableChoices",
+    _wire_names = {
+        "Country": "country",
+        "EnabledForDidCalls": "enabled_for_did_calls",
+        "EnabledForExternalCalls": "enabled_for_external_calls",
+        "Id": "id",
+        "Name": "name",
+        "PhonebookPriorityOptions": "phonebook_priority_options",
+        "PhonebookSynchronization": "phonebook_synchronization",
+        "PossibleValues": "possible_values",
+        "VariableChoices": "variable_choices",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.crm_choice import CrmChoice  # noqa: PLC0415
+        from ..models.crm_selectable_value import CrmSelectableValue  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CrmIntegration:
-    """
-    Attributes:
-        country (None | str | Unset):
-        enabled_for_did_calls (bool | None | Unset):
-        enabled_for_external_calls (bool | None | Unset):
-        id (str | Unset):
-        name (str | Unset):
-        phonebook_priority_options (None | PhonebookPriorityOptions | Unset):
-        phonebook_synchronization (bool | None | Unset):
-        possible_values (list[CrmSelectableValue] | Unset):
-        variable_choices (list[CrmChoice] | Unset):
-    """
-
-    country: None | str | Unset = UNSET
-    enabled_for_did_calls: bool | None | Unset = UNSET
-    enabled_for_external_calls: bool | None | Unset = UNSET
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    phonebook_priority_options: None | PhonebookPriorityOptions | Unset = UNSET
-    phonebook_synchronization: bool | None | Unset = UNSET
-    possible_values: list[CrmSelectableValue] | Unset = UNSET
-    variable_choices: list[CrmChoice] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
-
-        enabled_for_did_calls: bool | None | Unset
-        if isinstance(self.enabled_for_did_calls, Unset):
-            enabled_for_did_calls = UNSET
-        else:
-            enabled_for_did_calls = self.enabled_for_did_calls
-
-        enabled_for_external_calls: bool | None | Unset
-        if isinstance(self.enabled_for_external_calls, Unset):
-            enabled_for_external_calls = UNSET
-        else:
-            enabled_for_external_calls = self.enabled_for_external_calls
-
-        id = self.id
-
-        name = self.name
-
-        phonebook_priority_options: None | str | Unset
-        if isinstance(self.phonebook_priority_options, Unset):
-            phonebook_priority_options = UNSET
-        elif isinstance(self.phonebook_priority_options, PhonebookPriorityOptions):
-            phonebook_priority_options = self.phonebook_priority_options.value
-        else:
-            phonebook_priority_options = self.phonebook_priority_options
-
-        phonebook_synchronization: bool | None | Unset
-        if isinstance(self.phonebook_synchronization, Unset):
-            phonebook_synchronization = UNSET
-        else:
-            phonebook_synchronization = self.phonebook_synchronization
-
-        possible_values: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.possible_values, Unset):
-            possible_values = []
-            for possible_values_item_data in self.possible_values:
-                possible_values_item = possible_values_item_data.to_dict()
-                possible_values.append(possible_values_item)
-
-        variable_choices: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.variable_choices, Unset):
-            variable_choices = []
-            for variable_choices_item_data in self.variable_choices:
-                variable_choices_item = variable_choices_item_data.to_dict()
-                variable_choices.append(variable_choices_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if country is not UNSET:
-            field_dict["Country"] = country
-        if enabled_for_did_calls is not UNSET:
-            field_dict["EnabledForDidCalls"] = enabled_for_did_calls
-        if enabled_for_external_calls is not UNSET:
-            field_dict["EnabledForExternalCalls"] = enabled_for_external_calls
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if phonebook_priority_options is not UNSET:
-            field_dict["PhonebookPriorityOptions"] = phonebook_priority_options
-        if phonebook_synchronization is not UNSET:
-            field_dict["PhonebookSynchronization"] = phonebook_synchronization
-        if possible_values is not UNSET:
-            field_dict["PossibleValues"] = possible_values
-        if variable_choices is not UNSET:
-            field_dict["VariableChoices"] = variable_choices
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmIntegration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        country = d.get("Country", UNSET)
-
-        enabled_for_did_calls = d.get("EnabledForDidCalls", UNSET)
-
-        enabled_for_external_calls = d.get("EnabledForExternalCalls", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _phonebook_priority_options = d.get("PhonebookPriorityOptions", UNSET)
-        phonebook_priority_options: None | PhonebookPriorityOptions | Unset
-        if _phonebook_priority_options is UNSET or _phonebook_priority_options is None:
-            phonebook_priority_options = _phonebook_priority_options
-        else:
-            phonebook_priority_options = PhonebookPriorityOptions.parse(_phonebook_priority_options)
-
-        phonebook_synchronization = d.get("PhonebookSynchronization", UNSET)
-
-        _possible_values = d.get("PossibleValues", UNSET)
-        possible_values: list[CrmSelectableValue] | Unset
-        if _possible_values is UNSET:
-            possible_values = _possible_values
-        else:
-            if not isinstance(_possible_values, list):
-                raise TypeError(f"PossibleValues: expected a JSON array, got {type(_possible_values).__name__}")
-            possible_values = [CrmSelectableValue.from_dict(item) for item in _possible_values]
-
-        _variable_choices = d.get("VariableChoices", UNSET)
-        variable_choices: list[CrmChoice] | Unset
-        if _variable_choices is UNSET:
-            variable_choices = _variable_choices
-        else:
-            if not isinstance(_variable_choices, list):
-                raise TypeError(f"VariableChoices: expected a JSON array, got {type(_variable_choices).__name__}")
-            variable_choices = [CrmChoice.from_dict(item) for item in _variable_choices]
-
-        _instance = cls(
-            country=country,
-            enabled_for_did_calls=enabled_for_did_calls,
-            enabled_for_external_calls=enabled_for_external_calls,
-            id=id,
-            name=name,
-            phonebook_priority_options=phonebook_priority_options,
-            phonebook_synchronization=phonebook_synchronization,
-            possible_values=possible_values,
-            variable_choices=variable_choices,
+        return (
+            ("phonebook_priority_options", enum_of(PhonebookPriorityOptions)),
+            ("possible_values", list_of(CrmSelectableValue.from_dict)),
+            ("variable_choices", list_of(CrmChoice.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

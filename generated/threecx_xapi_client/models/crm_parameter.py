@@ -2,252 +2,50 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.editor_type import EditorType
 from ..models.parameter_type import ParameterType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="CrmParameter")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Default",
-        "Editor",
-        "ListValues",
-        "ListValuesText",
-        "Name",
-        "Parent",
-        "RequestUrl",
-        "RequestUrlParameters",
-        "ResponseScenario",
-        "Title",
-        "Type",
-        "Validation",
+class CrmParameter(Model):
+    default: str | None = None
+    editor: EditorType | None = None
+    list_values: list[str] | None = None
+    list_values_text: str | None = None
+    name: str | None = None
+    parent: str | None = None
+    request_url: str | None = None
+    request_url_parameters: str | None = None
+    response_scenario: str | None = None
+    title: str | None = None
+    type_: ParameterType | None = None
+    validation: str | None = None
+
+    _wire_names = {
+        "Default": "default",
+        "Editor": "editor",
+        "ListValues": "list_values",
+        "ListValuesText": "list_values_text",
+        "Name": "name",
+        "Parent": "parent",
+        "RequestUrl": "request_url",
+        "RequestUrlParameters": "request_url_parameters",
+        "ResponseScenario": "response_scenario",
+        "Title": "title",
+        "Type": "type_",
+        "Validation": "validation",
     }
-)
 
-
-@_attrs_define(repr=False)
-class CrmParameter:
-    """
-    Attributes:
-        default (None | str | Unset):
-        editor (EditorType | None | Unset):
-        list_values (list[str] | Unset):
-        list_values_text (None | str | Unset):
-        name (None | str | Unset):
-        parent (None | str | Unset):
-        request_url (None | str | Unset):
-        request_url_parameters (None | str | Unset):
-        response_scenario (None | str | Unset):
-        title (None | str | Unset):
-        type_ (None | ParameterType | Unset):
-        validation (None | str | Unset):
-    """
-
-    default: None | str | Unset = UNSET
-    editor: EditorType | None | Unset = UNSET
-    list_values: list[str] | Unset = UNSET
-    list_values_text: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    parent: None | str | Unset = UNSET
-    request_url: None | str | Unset = UNSET
-    request_url_parameters: None | str | Unset = UNSET
-    response_scenario: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    type_: None | ParameterType | Unset = UNSET
-    validation: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        default: None | str | Unset
-        if isinstance(self.default, Unset):
-            default = UNSET
-        else:
-            default = self.default
-
-        editor: None | str | Unset
-        if isinstance(self.editor, Unset):
-            editor = UNSET
-        elif isinstance(self.editor, EditorType):
-            editor = self.editor.value
-        else:
-            editor = self.editor
-
-        list_values: list[str] | Unset = UNSET
-        if not isinstance(self.list_values, Unset):
-            list_values = self.list_values
-
-        list_values_text: None | str | Unset
-        if isinstance(self.list_values_text, Unset):
-            list_values_text = UNSET
-        else:
-            list_values_text = self.list_values_text
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        parent: None | str | Unset
-        if isinstance(self.parent, Unset):
-            parent = UNSET
-        else:
-            parent = self.parent
-
-        request_url: None | str | Unset
-        if isinstance(self.request_url, Unset):
-            request_url = UNSET
-        else:
-            request_url = self.request_url
-
-        request_url_parameters: None | str | Unset
-        if isinstance(self.request_url_parameters, Unset):
-            request_url_parameters = UNSET
-        else:
-            request_url_parameters = self.request_url_parameters
-
-        response_scenario: None | str | Unset
-        if isinstance(self.response_scenario, Unset):
-            response_scenario = UNSET
-        else:
-            response_scenario = self.response_scenario
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, ParameterType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        validation: None | str | Unset
-        if isinstance(self.validation, Unset):
-            validation = UNSET
-        else:
-            validation = self.validation
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if default is not UNSET:
-            field_dict["Default"] = default
-        if editor is not UNSET:
-            field_dict["Editor"] = editor
-        if list_values is not UNSET:
-            field_dict["ListValues"] = list_values
-        if list_values_text is not UNSET:
-            field_dict["ListValuesText"] = list_values_text
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if parent is not UNSET:
-            field_dict["Parent"] = parent
-        if request_url is not UNSET:
-            field_dict["RequestUrl"] = request_url
-        if request_url_parameters is not UNSET:
-            field_dict["RequestUrlParameters"] = request_url_parameters
-        if response_scenario is not UNSET:
-            field_dict["ResponseScenario"] = response_scenario
-        if title is not UNSET:
-            field_dict["Title"] = title
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-        if validation is not UNSET:
-            field_dict["Validation"] = validation
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmParameter: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        default = d.get("Default", UNSET)
-
-        _editor = d.get("Editor", UNSET)
-        editor: EditorType | None | Unset
-        if _editor is UNSET or _editor is None:
-            editor = _editor
-        else:
-            editor = EditorType.parse(_editor)
-
-        _list_values = d.get("ListValues", UNSET)
-        list_values: list[str] | Unset
-        if _list_values is UNSET:
-            list_values = _list_values
-        else:
-            if not isinstance(_list_values, list):
-                raise TypeError(f"ListValues: expected a JSON array, got {type(_list_values).__name__}")
-            list_values = _list_values
-
-        list_values_text = d.get("ListValuesText", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        parent = d.get("Parent", UNSET)
-
-        request_url = d.get("RequestUrl", UNSET)
-
-        request_url_parameters = d.get("RequestUrlParameters", UNSET)
-
-        response_scenario = d.get("ResponseScenario", UNSET)
-
-        title = d.get("Title", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | ParameterType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = ParameterType.parse(_type_)
-
-        validation = d.get("Validation", UNSET)
-
-        _instance = cls(
-            default=default,
-            editor=editor,
-            list_values=list_values,
-            list_values_text=list_values_text,
-            name=name,
-            parent=parent,
-            request_url=request_url,
-            request_url_parameters=request_url_parameters,
-            response_scenario=response_scenario,
-            title=title,
-            type_=type_,
-            validation=validation,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("editor", enum_of(EditorType)),
+            ("list_values", json_array),
+            ("type_", enum_of(ParameterType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

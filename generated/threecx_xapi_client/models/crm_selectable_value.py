@@ -2,87 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CrmSelectableValue")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Name",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class CrmSelectableValue:
-    """
-    Attributes:
-        id (int | Unset):
-        name (None | str | Unset):
-    """
+class CrmSelectableValue(Model):
+    id: int = entity_key()
+    name: str | None = None
 
-    id: int | Unset = UNSET
-    name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmSelectableValue: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _instance = cls(
-            id=id,
-            name=name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Id": "id",
+        "Name": "name",
+    }

@@ -2,137 +2,36 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.crm_authentication import CrmAuthentication
     from ..models.crm_parameter import CrmParameter
 
 
-_lazy_loaded = False
+class CrmTemplate(Model):
+    authentication: CrmAuthentication | None = None
+    name: str | None = None
+    parameters: list[CrmParameter] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CrmAuthentication, CrmParameter
-    from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
-    from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CrmTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Authentication",
-        "Name",
-        "Parameters",
+    _wire_names = {
+        "Authentication": "authentication",
+        "Name": "name",
+        "Parameters": "parameters",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.crm_authentication import CrmAuthentication  # noqa: PLC0415
+        from ..models.crm_parameter import CrmParameter  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CrmTemplate:
-    """
-    Attributes:
-        authentication (CrmAuthentication | None | Unset):
-        name (str | Unset):
-        parameters (list[CrmParameter] | Unset):
-    """
-
-    authentication: CrmAuthentication | None | Unset = UNSET
-    name: str | Unset = UNSET
-    parameters: list[CrmParameter] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        authentication: dict[str, Any] | None | Unset
-        if isinstance(self.authentication, Unset):
-            authentication = UNSET
-        elif isinstance(self.authentication, CrmAuthentication):
-            authentication = self.authentication.to_dict()
-        else:
-            authentication = self.authentication
-
-        name = self.name
-
-        parameters: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.parameters, Unset):
-            parameters = []
-            for parameters_item_data in self.parameters:
-                parameters_item = parameters_item_data.to_dict()
-                parameters.append(parameters_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if authentication is not UNSET:
-            field_dict["Authentication"] = authentication
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if parameters is not UNSET:
-            field_dict["Parameters"] = parameters
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _authentication = d.get("Authentication", UNSET)
-        authentication: CrmAuthentication | None | Unset
-        if _authentication is UNSET or _authentication is None:
-            authentication = _authentication
-        else:
-            authentication = CrmAuthentication.from_dict(_authentication)
-
-        name = d.get("Name", UNSET)
-
-        _parameters = d.get("Parameters", UNSET)
-        parameters: list[CrmParameter] | Unset
-        if _parameters is UNSET:
-            parameters = _parameters
-        else:
-            if not isinstance(_parameters, list):
-                raise TypeError(f"Parameters: expected a JSON array, got {type(_parameters).__name__}")
-            parameters = [CrmParameter.from_dict(item) for item in _parameters]
-
-        _instance = cls(
-            authentication=authentication,
-            name=name,
-            parameters=parameters,
+        return (
+            ("authentication", CrmAuthentication.from_dict),
+            ("parameters", list_of(CrmParameter.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

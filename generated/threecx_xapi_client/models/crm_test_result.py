@@ -2,146 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.crm_contact import CrmContact
 
 
-_lazy_loaded = False
+class CrmTestResult(Model):
+    is_error: bool | None = None
+    log: str | None = None
+    message: str | None = None
+    search_result: list[CrmContact] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CrmContact
-    from ..models.crm_contact import CrmContact  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="CrmTestResult")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IsError",
-        "Log",
-        "Message",
-        "SearchResult",
+    _wire_names = {
+        "IsError": "is_error",
+        "Log": "log",
+        "Message": "message",
+        "SearchResult": "search_result",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.crm_contact import CrmContact  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class CrmTestResult:
-    """
-    Attributes:
-        is_error (bool | None | Unset):
-        log (None | str | Unset):
-        message (None | str | Unset):
-        search_result (list[CrmContact] | Unset):
-    """
-
-    is_error: bool | None | Unset = UNSET
-    log: None | str | Unset = UNSET
-    message: None | str | Unset = UNSET
-    search_result: list[CrmContact] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        is_error: bool | None | Unset
-        if isinstance(self.is_error, Unset):
-            is_error = UNSET
-        else:
-            is_error = self.is_error
-
-        log: None | str | Unset
-        if isinstance(self.log, Unset):
-            log = UNSET
-        else:
-            log = self.log
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        search_result: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.search_result, Unset):
-            search_result = []
-            for search_result_item_data in self.search_result:
-                search_result_item = search_result_item_data.to_dict()
-                search_result.append(search_result_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if is_error is not UNSET:
-            field_dict["IsError"] = is_error
-        if log is not UNSET:
-            field_dict["Log"] = log
-        if message is not UNSET:
-            field_dict["Message"] = message
-        if search_result is not UNSET:
-            field_dict["SearchResult"] = search_result
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CrmTestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        is_error = d.get("IsError", UNSET)
-
-        log = d.get("Log", UNSET)
-
-        message = d.get("Message", UNSET)
-
-        _search_result = d.get("SearchResult", UNSET)
-        search_result: list[CrmContact] | Unset
-        if _search_result is UNSET:
-            search_result = _search_result
-        else:
-            if not isinstance(_search_result, list):
-                raise TypeError(f"SearchResult: expected a JSON array, got {type(_search_result).__name__}")
-            search_result = [CrmContact.from_dict(item) for item in _search_result]
-
-        _instance = cls(
-            is_error=is_error,
-            log=log,
-            message=message,
-            search_result=search_result,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("search_result", list_of(CrmContact.from_dict)),)

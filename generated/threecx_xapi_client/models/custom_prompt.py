@@ -2,121 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.prompt_type import PromptType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="CustomPrompt")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanBeDeleted",
-        "DisplayName",
-        "FileLink",
-        "Filename",
-        "PromptType",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.prompt_type import PromptType
 
-@_attrs_define(repr=False)
-class CustomPrompt:
-    """
-    Attributes:
-        can_be_deleted (bool | Unset):
-        display_name (str | Unset):
-        file_link (str | Unset):
-        filename (str | Unset):
-        prompt_type (PromptType | Unset):
-    """
 
-    can_be_deleted: bool | Unset = UNSET
-    display_name: str | Unset = UNSET
-    file_link: str | Unset = UNSET
-    filename: str | Unset = UNSET
-    prompt_type: PromptType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class CustomPrompt(Model):
+    can_be_deleted: bool | None = None
+    display_name: str | None = None
+    file_link: str | None = None
+    filename: str | None = None
+    prompt_type: PromptType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "CanBeDeleted": "can_be_deleted",
+        "DisplayName": "display_name",
+        "FileLink": "file_link",
+        "Filename": "filename",
+        "PromptType": "prompt_type",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        can_be_deleted = self.can_be_deleted
-
-        display_name = self.display_name
-
-        file_link = self.file_link
-
-        filename = self.filename
-
-        prompt_type: str | Unset = UNSET
-        if not isinstance(self.prompt_type, Unset):
-            prompt_type = self.prompt_type.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_be_deleted is not UNSET:
-            field_dict["CanBeDeleted"] = can_be_deleted
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if file_link is not UNSET:
-            field_dict["FileLink"] = file_link
-        if filename is not UNSET:
-            field_dict["Filename"] = filename
-        if prompt_type is not UNSET:
-            field_dict["PromptType"] = prompt_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"CustomPrompt: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_be_deleted = d.get("CanBeDeleted", UNSET)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        file_link = d.get("FileLink", UNSET)
-
-        filename = d.get("Filename", UNSET)
-
-        _prompt_type = d.get("PromptType", UNSET)
-        prompt_type: PromptType | Unset
-        if _prompt_type is UNSET:
-            prompt_type = _prompt_type
-        else:
-            prompt_type = PromptType.parse(_prompt_type)
-
-        _instance = cls(
-            can_be_deleted=can_be_deleted,
-            display_name=display_name,
-            file_link=file_link,
-            filename=filename,
-            prompt_type=prompt_type,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("prompt_type", enum_of(PromptType)),)

@@ -2,14 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.offload_destination import OffloadDestination
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
@@ -19,234 +20,40 @@ if TYPE_CHECKING:
     from ..models.remote_sql_server_config import RemoteSqlServerConfig
 
 
-_lazy_loaded = False
+class DataConnectorSettings(Model):
+    data_types_to_offload: DataTypesToOffload | None = None
+    is_big_query_enabled: bool | None = None
+    offload_destination: OffloadDestination | None = None
+    purge_after_sync: bool | None = None
+    remote_my_sql_config: RemoteMySqlConfig | None = None
+    remote_postgre_config: RemotePostgreConfig | None = None
+    remote_sql_server_config: RemoteSqlServerConfig | None = None
+    schedule: BackupSchedule | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global \
-        _lazy_loaded, \
-        BackupSchedule, \
-        DataTypesToOffload, \
-        RemoteMySqlConfig, \
-        RemotePostgreConfig, \
-        RemoteSqlServerConfig
-    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-    from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
-    from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
-    from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
-    from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="DataConnectorSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DataTypesToOffload",
-        "IsBigQueryEnabled",
-        "OffloadDestination",
-        "PurgeAfterSync",
-        "RemoteMySqlConfig",
-        "RemotePostgreConfig",
-        "RemoteSqlServerConfig",
-        "Schedule",
+    _wire_names = {
+        "DataTypesToOffload": "data_types_to_offload",
+        "IsBigQueryEnabled": "is_big_query_enabled",
+        "OffloadDestination": "offload_destination",
+        "PurgeAfterSync": "purge_after_sync",
+        "RemoteMySqlConfig": "remote_my_sql_config",
+        "RemotePostgreConfig": "remote_postgre_config",
+        "RemoteSqlServerConfig": "remote_sql_server_config",
+        "Schedule": "schedule",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+        from ..models.data_types_to_offload import DataTypesToOffload  # noqa: PLC0415
+        from ..models.remote_my_sql_config import RemoteMySqlConfig  # noqa: PLC0415
+        from ..models.remote_postgre_config import RemotePostgreConfig  # noqa: PLC0415
+        from ..models.remote_sql_server_config import RemoteSqlServerConfig  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class DataConnectorSettings:
-    """
-    Attributes:
-        data_types_to_offload (DataTypesToOffload | None | Unset):
-        is_big_query_enabled (bool | None | Unset):
-        offload_destination (None | OffloadDestination | Unset):
-        purge_after_sync (bool | None | Unset):
-        remote_my_sql_config (None | RemoteMySqlConfig | Unset):
-        remote_postgre_config (None | RemotePostgreConfig | Unset):
-        remote_sql_server_config (None | RemoteSqlServerConfig | Unset):
-        schedule (BackupSchedule | None | Unset):
-    """
-
-    data_types_to_offload: DataTypesToOffload | None | Unset = UNSET
-    is_big_query_enabled: bool | None | Unset = UNSET
-    offload_destination: None | OffloadDestination | Unset = UNSET
-    purge_after_sync: bool | None | Unset = UNSET
-    remote_my_sql_config: None | RemoteMySqlConfig | Unset = UNSET
-    remote_postgre_config: None | RemotePostgreConfig | Unset = UNSET
-    remote_sql_server_config: None | RemoteSqlServerConfig | Unset = UNSET
-    schedule: BackupSchedule | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        data_types_to_offload: dict[str, Any] | None | Unset
-        if isinstance(self.data_types_to_offload, Unset):
-            data_types_to_offload = UNSET
-        elif isinstance(self.data_types_to_offload, DataTypesToOffload):
-            data_types_to_offload = self.data_types_to_offload.to_dict()
-        else:
-            data_types_to_offload = self.data_types_to_offload
-
-        is_big_query_enabled: bool | None | Unset
-        if isinstance(self.is_big_query_enabled, Unset):
-            is_big_query_enabled = UNSET
-        else:
-            is_big_query_enabled = self.is_big_query_enabled
-
-        offload_destination: None | str | Unset
-        if isinstance(self.offload_destination, Unset):
-            offload_destination = UNSET
-        elif isinstance(self.offload_destination, OffloadDestination):
-            offload_destination = self.offload_destination.value
-        else:
-            offload_destination = self.offload_destination
-
-        purge_after_sync: bool | None | Unset
-        if isinstance(self.purge_after_sync, Unset):
-            purge_after_sync = UNSET
-        else:
-            purge_after_sync = self.purge_after_sync
-
-        remote_my_sql_config: dict[str, Any] | None | Unset
-        if isinstance(self.remote_my_sql_config, Unset):
-            remote_my_sql_config = UNSET
-        elif isinstance(self.remote_my_sql_config, RemoteMySqlConfig):
-            remote_my_sql_config = self.remote_my_sql_config.to_dict()
-        else:
-            remote_my_sql_config = self.remote_my_sql_config
-
-        remote_postgre_config: dict[str, Any] | None | Unset
-        if isinstance(self.remote_postgre_config, Unset):
-            remote_postgre_config = UNSET
-        elif isinstance(self.remote_postgre_config, RemotePostgreConfig):
-            remote_postgre_config = self.remote_postgre_config.to_dict()
-        else:
-            remote_postgre_config = self.remote_postgre_config
-
-        remote_sql_server_config: dict[str, Any] | None | Unset
-        if isinstance(self.remote_sql_server_config, Unset):
-            remote_sql_server_config = UNSET
-        elif isinstance(self.remote_sql_server_config, RemoteSqlServerConfig):
-            remote_sql_server_config = self.remote_sql_server_config.to_dict()
-        else:
-            remote_sql_server_config = self.remote_sql_server_config
-
-        schedule: dict[str, Any] | None | Unset
-        if isinstance(self.schedule, Unset):
-            schedule = UNSET
-        elif isinstance(self.schedule, BackupSchedule):
-            schedule = self.schedule.to_dict()
-        else:
-            schedule = self.schedule
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if data_types_to_offload is not UNSET:
-            field_dict["DataTypesToOffload"] = data_types_to_offload
-        if is_big_query_enabled is not UNSET:
-            field_dict["IsBigQueryEnabled"] = is_big_query_enabled
-        if offload_destination is not UNSET:
-            field_dict["OffloadDestination"] = offload_destination
-        if purge_after_sync is not UNSET:
-            field_dict["PurgeAfterSync"] = purge_after_sync
-        if remote_my_sql_config is not UNSET:
-            field_dict["RemoteMySqlConfig"] = remote_my_sql_config
-        if remote_postgre_config is not UNSET:
-            field_dict["RemotePostgreConfig"] = remote_postgre_config
-        if remote_sql_server_config is not UNSET:
-            field_dict["RemoteSqlServerConfig"] = remote_sql_server_config
-        if schedule is not UNSET:
-            field_dict["Schedule"] = schedule
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DataConnectorSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _data_types_to_offload = d.get("DataTypesToOffload", UNSET)
-        data_types_to_offload: DataTypesToOffload | None | Unset
-        if _data_types_to_offload is UNSET or _data_types_to_offload is None:
-            data_types_to_offload = _data_types_to_offload
-        else:
-            data_types_to_offload = DataTypesToOffload.from_dict(_data_types_to_offload)
-
-        is_big_query_enabled = d.get("IsBigQueryEnabled", UNSET)
-
-        _offload_destination = d.get("OffloadDestination", UNSET)
-        offload_destination: None | OffloadDestination | Unset
-        if _offload_destination is UNSET or _offload_destination is None:
-            offload_destination = _offload_destination
-        else:
-            offload_destination = OffloadDestination.parse(_offload_destination)
-
-        purge_after_sync = d.get("PurgeAfterSync", UNSET)
-
-        _remote_my_sql_config = d.get("RemoteMySqlConfig", UNSET)
-        remote_my_sql_config: None | RemoteMySqlConfig | Unset
-        if _remote_my_sql_config is UNSET or _remote_my_sql_config is None:
-            remote_my_sql_config = _remote_my_sql_config
-        else:
-            remote_my_sql_config = RemoteMySqlConfig.from_dict(_remote_my_sql_config)
-
-        _remote_postgre_config = d.get("RemotePostgreConfig", UNSET)
-        remote_postgre_config: None | RemotePostgreConfig | Unset
-        if _remote_postgre_config is UNSET or _remote_postgre_config is None:
-            remote_postgre_config = _remote_postgre_config
-        else:
-            remote_postgre_config = RemotePostgreConfig.from_dict(_remote_postgre_config)
-
-        _remote_sql_server_config = d.get("RemoteSqlServerConfig", UNSET)
-        remote_sql_server_config: None | RemoteSqlServerConfig | Unset
-        if _remote_sql_server_config is UNSET or _remote_sql_server_config is None:
-            remote_sql_server_config = _remote_sql_server_config
-        else:
-            remote_sql_server_config = RemoteSqlServerConfig.from_dict(_remote_sql_server_config)
-
-        _schedule = d.get("Schedule", UNSET)
-        schedule: BackupSchedule | None | Unset
-        if _schedule is UNSET or _schedule is None:
-            schedule = _schedule
-        else:
-            schedule = BackupSchedule.from_dict(_schedule)
-
-        _instance = cls(
-            data_types_to_offload=data_types_to_offload,
-            is_big_query_enabled=is_big_query_enabled,
-            offload_destination=offload_destination,
-            purge_after_sync=purge_after_sync,
-            remote_my_sql_config=remote_my_sql_config,
-            remote_postgre_config=remote_postgre_config,
-            remote_sql_server_config=remote_sql_server_config,
-            schedule=schedule,
+        return (
+            ("data_types_to_offload", DataTypesToOffload.from_dict),
+            ("offload_destination", enum_of(OffloadDestination)),
+            ("remote_my_sql_config", RemoteMySqlConfig.from_dict),
+            ("remote_postgre_config", RemotePostgreConfig.from_dict),
+            ("remote_sql_server_config", RemoteSqlServerConfig.from_dict),
+            ("schedule", BackupSchedule.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

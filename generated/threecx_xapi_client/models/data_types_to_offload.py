@@ -2,119 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DataTypesToOffload")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AudioMetrics",
-        "CallHistory",
-        "Recordings",
-        "SystemMetrics",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class DataTypesToOffload:
-    """
-    Attributes:
-        audio_metrics (bool | None | Unset):
-        call_history (bool | None | Unset):
-        recordings (bool | None | Unset):
-        system_metrics (bool | None | Unset):
-    """
+class DataTypesToOffload(Model):
+    audio_metrics: bool | None = None
+    call_history: bool | None = None
+    recordings: bool | None = None
+    system_metrics: bool | None = None
 
-    audio_metrics: bool | None | Unset = UNSET
-    call_history: bool | None | Unset = UNSET
-    recordings: bool | None | Unset = UNSET
-    system_metrics: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        audio_metrics: bool | None | Unset
-        if isinstance(self.audio_metrics, Unset):
-            audio_metrics = UNSET
-        else:
-            audio_metrics = self.audio_metrics
-
-        call_history: bool | None | Unset
-        if isinstance(self.call_history, Unset):
-            call_history = UNSET
-        else:
-            call_history = self.call_history
-
-        recordings: bool | None | Unset
-        if isinstance(self.recordings, Unset):
-            recordings = UNSET
-        else:
-            recordings = self.recordings
-
-        system_metrics: bool | None | Unset
-        if isinstance(self.system_metrics, Unset):
-            system_metrics = UNSET
-        else:
-            system_metrics = self.system_metrics
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if audio_metrics is not UNSET:
-            field_dict["AudioMetrics"] = audio_metrics
-        if call_history is not UNSET:
-            field_dict["CallHistory"] = call_history
-        if recordings is not UNSET:
-            field_dict["Recordings"] = recordings
-        if system_metrics is not UNSET:
-            field_dict["SystemMetrics"] = system_metrics
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DataTypesToOffload: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        audio_metrics = d.get("AudioMetrics", UNSET)
-
-        call_history = d.get("CallHistory", UNSET)
-
-        recordings = d.get("Recordings", UNSET)
-
-        system_metrics = d.get("SystemMetrics", UNSET)
-
-        _instance = cls(
-            audio_metrics=audio_metrics,
-            call_history=call_history,
-            recordings=recordings,
-            system_metrics=system_metrics,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AudioMetrics": "audio_metrics",
+        "CallHistory": "call_history",
+        "Recordings": "recordings",
+        "SystemMetrics": "system_metrics",
+    }

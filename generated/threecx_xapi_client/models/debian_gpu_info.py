@@ -2,133 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DebianGpuInfo")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "GpuId",
-        "GpuName",
-        "GpuUsagePercent",
-        "MemoryFree",
-        "MemoryTotal",
-        "MemoryUsagePercent",
-        "MemoryUsed",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class DebianGpuInfo:
-    """
-    Attributes:
-        gpu_id (str | Unset):
-        gpu_name (str | Unset):
-        gpu_usage_percent (int | Unset):
-        memory_free (int | Unset):
-        memory_total (int | Unset):
-        memory_usage_percent (int | Unset):
-        memory_used (int | Unset):
-    """
+class DebianGpuInfo(Model):
+    gpu_id: str | None = None
+    gpu_name: str | None = None
+    gpu_usage_percent: int | None = None
+    memory_free: int | None = None
+    memory_total: int | None = None
+    memory_usage_percent: int | None = None
+    memory_used: int | None = None
 
-    gpu_id: str | Unset = UNSET
-    gpu_name: str | Unset = UNSET
-    gpu_usage_percent: int | Unset = UNSET
-    memory_free: int | Unset = UNSET
-    memory_total: int | Unset = UNSET
-    memory_usage_percent: int | Unset = UNSET
-    memory_used: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        gpu_id = self.gpu_id
-
-        gpu_name = self.gpu_name
-
-        gpu_usage_percent = self.gpu_usage_percent
-
-        memory_free = self.memory_free
-
-        memory_total = self.memory_total
-
-        memory_usage_percent = self.memory_usage_percent
-
-        memory_used = self.memory_used
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if gpu_id is not UNSET:
-            field_dict["GpuId"] = gpu_id
-        if gpu_name is not UNSET:
-            field_dict["GpuName"] = gpu_name
-        if gpu_usage_percent is not UNSET:
-            field_dict["GpuUsagePercent"] = gpu_usage_percent
-        if memory_free is not UNSET:
-            field_dict["MemoryFree"] = memory_free
-        if memory_total is not UNSET:
-            field_dict["MemoryTotal"] = memory_total
-        if memory_usage_percent is not UNSET:
-            field_dict["MemoryUsagePercent"] = memory_usage_percent
-        if memory_used is not UNSET:
-            field_dict["MemoryUsed"] = memory_used
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DebianGpuInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        gpu_id = d.get("GpuId", UNSET)
-
-        gpu_name = d.get("GpuName", UNSET)
-
-        gpu_usage_percent = d.get("GpuUsagePercent", UNSET)
-
-        memory_free = d.get("MemoryFree", UNSET)
-
-        memory_total = d.get("MemoryTotal", UNSET)
-
-        memory_usage_percent = d.get("MemoryUsagePercent", UNSET)
-
-        memory_used = d.get("MemoryUsed", UNSET)
-
-        _instance = cls(
-            gpu_id=gpu_id,
-            gpu_name=gpu_name,
-            gpu_usage_percent=gpu_usage_percent,
-            memory_free=memory_free,
-            memory_total=memory_total,
-            memory_usage_percent=memory_usage_percent,
-            memory_used=memory_used,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "GpuId": "gpu_id",
+        "GpuName": "gpu_name",
+        "GpuUsagePercent": "gpu_usage_percent",
+        "MemoryFree": "memory_free",
+        "MemoryTotal": "memory_total",
+        "MemoryUsagePercent": "memory_usage_percent",
+        "MemoryUsed": "memory_used",
+    }

@@ -2,13 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.codec import Codec
@@ -17,173 +18,31 @@ if TYPE_CHECKING:
     from ..models.time_zone import TimeZone
 
 
-_lazy_loaded = False
+class Defs(Model):
+    codecs: list[Codec] | None = None
+    gateway_parameters: list[GatewayParameter] | None = None
+    gateway_parameter_values: list[GatewayParameterValue] | None = None
+    id: int = entity_key()
+    time_zones: list[TimeZone] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Codec, GatewayParameter, GatewayParameterValue, TimeZone
-    from ..models.codec import Codec  # noqa: PLC0415
-    from ..models.gateway_parameter import GatewayParameter  # noqa: PLC0415
-    from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
-    from ..models.time_zone import TimeZone  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Defs")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Codecs",
-        "GatewayParameters",
-        "GatewayParameterValues",
-        "Id",
-        "TimeZones",
+    _wire_names = {
+        "Codecs": "codecs",
+        "GatewayParameters": "gateway_parameters",
+        "GatewayParameterValues": "gateway_parameter_values",
+        "Id": "id",
+        "TimeZones": "time_zones",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.codec import Codec  # noqa: PLC0415
+        from ..models.gateway_parameter import GatewayParameter  # noqa: PLC0415
+        from ..models.gateway_parameter_value import GatewayParameterValue  # noqa: PLC0415
+        from ..models.time_zone import TimeZone  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Defs:
-    """
-    Attributes:
-        codecs (list[Codec] | Unset):
-        gateway_parameters (list[GatewayParameter] | Unset):
-        gateway_parameter_values (list[GatewayParameterValue] | Unset):
-        id (int | Unset):
-        time_zones (list[TimeZone] | Unset):
-    """
-
-    codecs: list[Codec] | Unset = UNSET
-    gateway_parameters: list[GatewayParameter] | Unset = UNSET
-    gateway_parameter_values: list[GatewayParameterValue] | Unset = UNSET
-    id: int | Unset = UNSET
-    time_zones: list[TimeZone] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        codecs: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.codecs, Unset):
-            codecs = []
-            for codecs_item_data in self.codecs:
-                codecs_item = codecs_item_data.to_dict()
-                codecs.append(codecs_item)
-
-        gateway_parameters: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.gateway_parameters, Unset):
-            gateway_parameters = []
-            for gateway_parameters_item_data in self.gateway_parameters:
-                gateway_parameters_item = gateway_parameters_item_data.to_dict()
-                gateway_parameters.append(gateway_parameters_item)
-
-        gateway_parameter_values: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.gateway_parameter_values, Unset):
-            gateway_parameter_values = []
-            for gateway_parameter_values_item_data in self.gateway_parameter_values:
-                gateway_parameter_values_item = gateway_parameter_values_item_data.to_dict()
-                gateway_parameter_values.append(gateway_parameter_values_item)
-
-        id = self.id
-
-        time_zones: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.time_zones, Unset):
-            time_zones = []
-            for time_zones_item_data in self.time_zones:
-                time_zones_item = time_zones_item_data.to_dict()
-                time_zones.append(time_zones_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if codecs is not UNSET:
-            field_dict["Codecs"] = codecs
-        if gateway_parameters is not UNSET:
-            field_dict["GatewayParameters"] = gateway_parameters
-        if gateway_parameter_values is not UNSET:
-            field_dict["GatewayParameterValues"] = gateway_parameter_values
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if time_zones is not UNSET:
-            field_dict["TimeZones"] = time_zones
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Defs: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _codecs = d.get("Codecs", UNSET)
-        codecs: list[Codec] | Unset
-        if _codecs is UNSET:
-            codecs = _codecs
-        else:
-            if not isinstance(_codecs, list):
-                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
-            codecs = [Codec.from_dict(item) for item in _codecs]
-
-        _gateway_parameters = d.get("GatewayParameters", UNSET)
-        gateway_parameters: list[GatewayParameter] | Unset
-        if _gateway_parameters is UNSET:
-            gateway_parameters = _gateway_parameters
-        else:
-            if not isinstance(_gateway_parameters, list):
-                raise TypeError(f"GatewayParameters: expected a JSON array, got {type(_gateway_parameters).__name__}")
-            gateway_parameters = [GatewayParameter.from_dict(item) for item in _gateway_parameters]
-
-        _gateway_parameter_values = d.get("GatewayParameterValues", UNSET)
-        gateway_parameter_values: list[GatewayParameterValue] | Unset
-        if _gateway_parameter_values is UNSET:
-            gateway_parameter_values = _gateway_parameter_values
-        else:
-            if not isinstance(_gateway_parameter_values, list):
-                raise TypeError(
-                    f"GatewayParameterValues: expected a JSON array, got {type(_gateway_parameter_values).__name__}"
-                )
-            gateway_parameter_values = [GatewayParameterValue.from_dict(item) for item in _gateway_parameter_values]
-
-        id = d.get("Id", UNSET)
-
-        _time_zones = d.get("TimeZones", UNSET)
-        time_zones: list[TimeZone] | Unset
-        if _time_zones is UNSET:
-            time_zones = _time_zones
-        else:
-            if not isinstance(_time_zones, list):
-                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
-            time_zones = [TimeZone.from_dict(item) for item in _time_zones]
-
-        _instance = cls(
-            codecs=codecs,
-            gateway_parameters=gateway_parameters,
-            gateway_parameter_values=gateway_parameter_values,
-            id=id,
-            time_zones=time_zones,
+        return (
+            ("codecs", list_of(Codec.from_dict)),
+            ("gateway_parameters", list_of(GatewayParameter.from_dict)),
+            ("gateway_parameter_values", list_of(GatewayParameterValue.from_dict)),
+            ("time_zones", list_of(TimeZone.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

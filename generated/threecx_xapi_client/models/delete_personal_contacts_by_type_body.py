@@ -2,81 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.contact_source import ContactSource
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DeletePersonalContactsByTypeBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "contactSource",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.contact_source import ContactSource
 
-@_attrs_define(repr=False)
-class DeletePersonalContactsByTypeBody:
-    """
-    Attributes:
-        contact_source (ContactSource | Unset):
-    """
 
-    contact_source: ContactSource | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class DeletePersonalContactsByTypeBody(Model):
+    contact_source: ContactSource | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "contactSource": "contact_source",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        contact_source: str | Unset = UNSET
-        if not isinstance(self.contact_source, Unset):
-            contact_source = self.contact_source.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if contact_source is not UNSET:
-            field_dict["contactSource"] = contact_source
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DeletePersonalContactsByTypeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _contact_source = d.get("contactSource", UNSET)
-        contact_source: ContactSource | Unset
-        if _contact_source is UNSET:
-            contact_source = _contact_source
-        else:
-            contact_source = ContactSource.parse(_contact_source)
-
-        _instance = cls(
-            contact_source=contact_source,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("contact_source", enum_of(ContactSource)),)

@@ -2,172 +2,39 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.destination_type import DestinationType
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="Destination")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "External",
-        "Name",
-        "Number",
-        "Tags",
-        "To",
-        "Type",
+class Destination(Model):
+    external: str | None = None
+    name: str | None = None
+    number: str | None = None
+    tags: list[UserTag] | None = None
+    to: DestinationType | None = None
+    type_: PeerType | None = None
+
+    _wire_names = {
+        "External": "external",
+        "Name": "name",
+        "Number": "number",
+        "Tags": "tags",
+        "To": "to",
+        "Type": "type_",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Destination:
-    """
-    Attributes:
-        external (None | str | Unset):
-        name (None | str | Unset):
-        number (None | str | Unset):
-        tags (list[UserTag] | Unset):
-        to (DestinationType | None | Unset):
-        type_ (None | PeerType | Unset):
-    """
-
-    external: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    to: DestinationType | None | Unset = UNSET
-    type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        external: None | str | Unset
-        if isinstance(self.external, Unset):
-            external = UNSET
-        else:
-            external = self.external
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        to: None | str | Unset
-        if isinstance(self.to, Unset):
-            to = UNSET
-        elif isinstance(self.to, DestinationType):
-            to = self.to.value
-        else:
-            to = self.to
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, PeerType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if external is not UNSET:
-            field_dict["External"] = external
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if to is not UNSET:
-            field_dict["To"] = to
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Destination: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        external = d.get("External", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        _to = d.get("To", UNSET)
-        to: DestinationType | None | Unset
-        if _to is UNSET or _to is None:
-            to = _to
-        else:
-            to = DestinationType.parse(_to)
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | PeerType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = PeerType.parse(_type_)
-
-        _instance = cls(
-            external=external,
-            name=name,
-            number=number,
-            tags=tags,
-            to=to,
-            type_=type_,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("tags", list_of(enum_of(UserTag))),
+            ("to", enum_of(DestinationType)),
+            ("type_", enum_of(PeerType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,185 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DetailedQueueStatistics")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnsweredCount",
-        "AvgRingTime",
-        "AvgTalkTime",
-        "CallbacksCount",
-        "CallsCount",
-        "QueueDn",
-        "QueueDnNumber",
-        "RingTime",
-        "TalkTime",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class DetailedQueueStatistics:
-    """
-    Attributes:
-        answered_count (int | None | Unset):
-        avg_ring_time (None | str | Unset):
-        avg_talk_time (None | str | Unset):
-        callbacks_count (int | None | Unset):
-        calls_count (int | None | Unset):
-        queue_dn (None | str | Unset):
-        queue_dn_number (str | Unset):
-        ring_time (None | str | Unset):
-        talk_time (None | str | Unset):
-    """
+class DetailedQueueStatistics(Model):
+    answered_count: int | None = None
+    avg_ring_time: str | None = None
+    avg_talk_time: str | None = None
+    callbacks_count: int | None = None
+    calls_count: int | None = None
+    queue_dn: str | None = None
+    queue_dn_number: str | None = None
+    ring_time: str | None = None
+    talk_time: str | None = None
 
-    answered_count: int | None | Unset = UNSET
-    avg_ring_time: None | str | Unset = UNSET
-    avg_talk_time: None | str | Unset = UNSET
-    callbacks_count: int | None | Unset = UNSET
-    calls_count: int | None | Unset = UNSET
-    queue_dn: None | str | Unset = UNSET
-    queue_dn_number: str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
-    talk_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        answered_count: int | None | Unset
-        if isinstance(self.answered_count, Unset):
-            answered_count = UNSET
-        else:
-            answered_count = self.answered_count
-
-        avg_ring_time: None | str | Unset
-        if isinstance(self.avg_ring_time, Unset):
-            avg_ring_time = UNSET
-        else:
-            avg_ring_time = self.avg_ring_time
-
-        avg_talk_time: None | str | Unset
-        if isinstance(self.avg_talk_time, Unset):
-            avg_talk_time = UNSET
-        else:
-            avg_talk_time = self.avg_talk_time
-
-        callbacks_count: int | None | Unset
-        if isinstance(self.callbacks_count, Unset):
-            callbacks_count = UNSET
-        else:
-            callbacks_count = self.callbacks_count
-
-        calls_count: int | None | Unset
-        if isinstance(self.calls_count, Unset):
-            calls_count = UNSET
-        else:
-            calls_count = self.calls_count
-
-        queue_dn: None | str | Unset
-        if isinstance(self.queue_dn, Unset):
-            queue_dn = UNSET
-        else:
-            queue_dn = self.queue_dn
-
-        queue_dn_number = self.queue_dn_number
-
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
-        else:
-            ring_time = self.ring_time
-
-        talk_time: None | str | Unset
-        if isinstance(self.talk_time, Unset):
-            talk_time = UNSET
-        else:
-            talk_time = self.talk_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if avg_ring_time is not UNSET:
-            field_dict["AvgRingTime"] = avg_ring_time
-        if avg_talk_time is not UNSET:
-            field_dict["AvgTalkTime"] = avg_talk_time
-        if callbacks_count is not UNSET:
-            field_dict["CallbacksCount"] = callbacks_count
-        if calls_count is not UNSET:
-            field_dict["CallsCount"] = calls_count
-        if queue_dn is not UNSET:
-            field_dict["QueueDn"] = queue_dn
-        if queue_dn_number is not UNSET:
-            field_dict["QueueDnNumber"] = queue_dn_number
-        if ring_time is not UNSET:
-            field_dict["RingTime"] = ring_time
-        if talk_time is not UNSET:
-            field_dict["TalkTime"] = talk_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DetailedQueueStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        avg_ring_time = d.get("AvgRingTime", UNSET)
-
-        avg_talk_time = d.get("AvgTalkTime", UNSET)
-
-        callbacks_count = d.get("CallbacksCount", UNSET)
-
-        calls_count = d.get("CallsCount", UNSET)
-
-        queue_dn = d.get("QueueDn", UNSET)
-
-        queue_dn_number = d.get("QueueDnNumber", UNSET)
-
-        ring_time = d.get("RingTime", UNSET)
-
-        talk_time = d.get("TalkTime", UNSET)
-
-        _instance = cls(
-            answered_count=answered_count,
-            avg_ring_time=avg_ring_time,
-            avg_talk_time=avg_talk_time,
-            callbacks_count=callbacks_count,
-            calls_count=calls_count,
-            queue_dn=queue_dn,
-            queue_dn_number=queue_dn_number,
-            ring_time=ring_time,
-            talk_time=talk_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AnsweredCount": "answered_count",
+        "AvgRingTime": "avg_ring_time",
+        "AvgTalkTime": "avg_talk_time",
+        "CallbacksCount": "callbacks_count",
+        "CallsCount": "calls_count",
+        "QueueDn": "queue_dn",
+        "QueueDnNumber": "queue_dn_number",
+        "RingTime": "ring_time",
+        "TalkTime": "talk_time",
+    }

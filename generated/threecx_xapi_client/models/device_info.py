@@ -3,292 +3,52 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="DeviceInfo")
+class DeviceInfo(Model):
+    assigned: bool | None = None
+    assigned_user: str | None = None
+    detected_at: datetime.datetime | None = None
+    firmware_version: str | None = None
+    id: int = entity_key()
+    interface_link: str | None = None
+    mac: str | None = None
+    model: str | None = None
+    network_address: str | None = None
+    network_path: str | None = None
+    parameters: str | None = None
+    sbc_name: str | None = None
+    template_name: str | None = None
+    user_agent: str | None = None
+    vendor: str | None = None
+    via_sbc: bool | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Assigned",
-        "AssignedUser",
-        "DetectedAt",
-        "FirmwareVersion",
-        "Id",
-        "InterfaceLink",
-        "MAC",
-        "Model",
-        "NetworkAddress",
-        "NetworkPath",
-        "Parameters",
-        "SbcName",
-        "TemplateName",
-        "UserAgent",
-        "Vendor",
-        "ViaSBC",
+    _wire_names = {
+        "Assigned": "assigned",
+        "AssignedUser": "assigned_user",
+        "DetectedAt": "detected_at",
+        "FirmwareVersion": "firmware_version",
+        "Id": "id",
+        "InterfaceLink": "interface_link",
+        "MAC": "mac",
+        "Model": "model",
+        "NetworkAddress": "network_address",
+        "NetworkPath": "network_path",
+        "Parameters": "parameters",
+        "SbcName": "sbc_name",
+        "TemplateName": "template_name",
+        "UserAgent": "user_agent",
+        "Vendor": "vendor",
+        "ViaSBC": "via_sbc",
     }
-)
 
-
-@_attrs_define(repr=False)
-class DeviceInfo:
-    """
-    Attributes:
-        assigned (bool | None | Unset):
-        assigned_user (None | str | Unset):
-        detected_at (datetime.datetime | None | Unset):
-        firmware_version (None | str | Unset):
-        id (int | Unset):
-        interface_link (None | str | Unset):
-        mac (None | str | Unset):
-        model (None | str | Unset):
-        network_address (None | str | Unset):
-        network_path (None | str | Unset):
-        parameters (None | str | Unset):
-        sbc_name (None | str | Unset):
-        template_name (None | str | Unset):
-        user_agent (None | str | Unset):
-        vendor (None | str | Unset):
-        via_sbc (bool | None | Unset):
-    """
-
-    assigned: bool | None | Unset = UNSET
-    assigned_user: None | str | Unset = UNSET
-    detected_at: datetime.datetime | None | Unset = UNSET
-    firmware_version: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    interface_link: None | str | Unset = UNSET
-    mac: None | str | Unset = UNSET
-    model: None | str | Unset = UNSET
-    network_address: None | str | Unset = UNSET
-    network_path: None | str | Unset = UNSET
-    parameters: None | str | Unset = UNSET
-    sbc_name: None | str | Unset = UNSET
-    template_name: None | str | Unset = UNSET
-    user_agent: None | str | Unset = UNSET
-    vendor: None | str | Unset = UNSET
-    via_sbc: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        assigned: bool | None | Unset
-        if isinstance(self.assigned, Unset):
-            assigned = UNSET
-        else:
-            assigned = self.assigned
-
-        assigned_user: None | str | Unset
-        if isinstance(self.assigned_user, Unset):
-            assigned_user = UNSET
-        else:
-            assigned_user = self.assigned_user
-
-        detected_at: None | str | Unset
-        if isinstance(self.detected_at, Unset):
-            detected_at = UNSET
-        elif isinstance(self.detected_at, datetime.datetime):
-            detected_at = self.detected_at.isoformat()
-        else:
-            detected_at = self.detected_at
-
-        firmware_version: None | str | Unset
-        if isinstance(self.firmware_version, Unset):
-            firmware_version = UNSET
-        else:
-            firmware_version = self.firmware_version
-
-        id = self.id
-
-        interface_link: None | str | Unset
-        if isinstance(self.interface_link, Unset):
-            interface_link = UNSET
-        else:
-            interface_link = self.interface_link
-
-        mac: None | str | Unset
-        if isinstance(self.mac, Unset):
-            mac = UNSET
-        else:
-            mac = self.mac
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
-
-        network_address: None | str | Unset
-        if isinstance(self.network_address, Unset):
-            network_address = UNSET
-        else:
-            network_address = self.network_address
-
-        network_path: None | str | Unset
-        if isinstance(self.network_path, Unset):
-            network_path = UNSET
-        else:
-            network_path = self.network_path
-
-        parameters: None | str | Unset
-        if isinstance(self.parameters, Unset):
-            parameters = UNSET
-        else:
-            parameters = self.parameters
-
-        sbc_name: None | str | Unset
-        if isinstance(self.sbc_name, Unset):
-            sbc_name = UNSET
-        else:
-            sbc_name = self.sbc_name
-
-        template_name: None | str | Unset
-        if isinstance(self.template_name, Unset):
-            template_name = UNSET
-        else:
-            template_name = self.template_name
-
-        user_agent: None | str | Unset
-        if isinstance(self.user_agent, Unset):
-            user_agent = UNSET
-        else:
-            user_agent = self.user_agent
-
-        vendor: None | str | Unset
-        if isinstance(self.vendor, Unset):
-            vendor = UNSET
-        else:
-            vendor = self.vendor
-
-        via_sbc: bool | None | Unset
-        if isinstance(self.via_sbc, Unset):
-            via_sbc = UNSET
-        else:
-            via_sbc = self.via_sbc
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if assigned is not UNSET:
-            field_dict["Assigned"] = assigned
-        if assigned_user is not UNSET:
-            field_dict["AssignedUser"] = assigned_user
-        if detected_at is not UNSET:
-            field_dict["DetectedAt"] = detected_at
-        if firmware_version is not UNSET:
-            field_dict["FirmwareVersion"] = firmware_version
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if interface_link is not UNSET:
-            field_dict["InterfaceLink"] = interface_link
-        if mac is not UNSET:
-            field_dict["MAC"] = mac
-        if model is not UNSET:
-            field_dict["Model"] = model
-        if network_address is not UNSET:
-            field_dict["NetworkAddress"] = network_address
-        if network_path is not UNSET:
-            field_dict["NetworkPath"] = network_path
-        if parameters is not UNSET:
-            field_dict["Parameters"] = parameters
-        if sbc_name is not UNSET:
-            field_dict["SbcName"] = sbc_name
-        if template_name is not UNSET:
-            field_dict["TemplateName"] = template_name
-        if user_agent is not UNSET:
-            field_dict["UserAgent"] = user_agent
-        if vendor is not UNSET:
-            field_dict["Vendor"] = vendor
-        if via_sbc is not UNSET:
-            field_dict["ViaSBC"] = via_sbc
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DeviceInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        assigned = d.get("Assigned", UNSET)
-
-        assigned_user = d.get("AssignedUser", UNSET)
-
-        _detected_at = d.get("DetectedAt", UNSET)
-        detected_at: datetime.datetime | None | Unset
-        if _detected_at is UNSET or _detected_at is None:
-            detected_at = _detected_at
-        else:
-            detected_at = parse_datetime(_detected_at)
-
-        firmware_version = d.get("FirmwareVersion", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        interface_link = d.get("InterfaceLink", UNSET)
-
-        mac = d.get("MAC", UNSET)
-
-        model = d.get("Model", UNSET)
-
-        network_address = d.get("NetworkAddress", UNSET)
-
-        network_path = d.get("NetworkPath", UNSET)
-
-        parameters = d.get("Parameters", UNSET)
-
-        sbc_name = d.get("SbcName", UNSET)
-
-        template_name = d.get("TemplateName", UNSET)
-
-        user_agent = d.get("UserAgent", UNSET)
-
-        vendor = d.get("Vendor", UNSET)
-
-        via_sbc = d.get("ViaSBC", UNSET)
-
-        _instance = cls(
-            assigned=assigned,
-            assigned_user=assigned_user,
-            detected_at=detected_at,
-            firmware_version=firmware_version,
-            id=id,
-            interface_link=interface_link,
-            mac=mac,
-            model=model,
-            network_address=network_address,
-            network_path=network_path,
-            parameters=parameters,
-            sbc_name=sbc_name,
-            template_name=template_name,
-            user_agent=user_agent,
-            vendor=vendor,
-            via_sbc=via_sbc,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("detected_at", parse_datetime),)

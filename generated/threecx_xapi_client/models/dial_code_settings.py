@@ -2,245 +2,38 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DialCodeSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DialCodeBillingCode",
-        "DialCodeHideCallerID",
-        "DialCodeHotdesking",
-        "DialCodeHotelAccess",
-        "DialCodeIntercom",
-        "DialCodeLoggedInQueue",
-        "DialCodeLoggedOutQueue",
-        "DialCodeOutOffice",
-        "DialCodePark",
-        "DialCodePickup",
-        "DialCodeProfileStatus",
-        "DialCodeUnpark",
-        "DialCodeVMail",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class DialCodeSettings:
-    """
-    Attributes:
-        dial_code_billing_code (None | str | Unset):
-        dial_code_hide_caller_id (None | str | Unset):
-        dial_code_hotdesking (None | str | Unset):
-        dial_code_hotel_access (None | str | Unset):
-        dial_code_intercom (None | str | Unset):
-        dial_code_logged_in_queue (None | str | Unset):
-        dial_code_logged_out_queue (None | str | Unset):
-        dial_code_out_office (None | str | Unset):
-        dial_code_park (None | str | Unset):
-        dial_code_pickup (None | str | Unset):
-        dial_code_profile_status (None | str | Unset):
-        dial_code_unpark (None | str | Unset):
-        dial_code_v_mail (None | str | Unset):
-    """
+class DialCodeSettings(Model):
+    dial_code_billing_code: str | None = None
+    dial_code_hide_caller_id: str | None = None
+    dial_code_hotdesking: str | None = None
+    dial_code_hotel_access: str | None = None
+    dial_code_intercom: str | None = None
+    dial_code_logged_in_queue: str | None = None
+    dial_code_logged_out_queue: str | None = None
+    dial_code_out_office: str | None = None
+    dial_code_park: str | None = None
+    dial_code_pickup: str | None = None
+    dial_code_profile_status: str | None = None
+    dial_code_unpark: str | None = None
+    dial_code_v_mail: str | None = None
 
-    dial_code_billing_code: None | str | Unset = UNSET
-    dial_code_hide_caller_id: None | str | Unset = UNSET
-    dial_code_hotdesking: None | str | Unset = UNSET
-    dial_code_hotel_access: None | str | Unset = UNSET
-    dial_code_intercom: None | str | Unset = UNSET
-    dial_code_logged_in_queue: None | str | Unset = UNSET
-    dial_code_logged_out_queue: None | str | Unset = UNSET
-    dial_code_out_office: None | str | Unset = UNSET
-    dial_code_park: None | str | Unset = UNSET
-    dial_code_pickup: None | str | Unset = UNSET
-    dial_code_profile_status: None | str | Unset = UNSET
-    dial_code_unpark: None | str | Unset = UNSET
-    dial_code_v_mail: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        dial_code_billing_code: None | str | Unset
-        if isinstance(self.dial_code_billing_code, Unset):
-            dial_code_billing_code = UNSET
-        else:
-            dial_code_billing_code = self.dial_code_billing_code
-
-        dial_code_hide_caller_id: None | str | Unset
-        if isinstance(self.dial_code_hide_caller_id, Unset):
-            dial_code_hide_caller_id = UNSET
-        else:
-            dial_code_hide_caller_id = self.dial_code_hide_caller_id
-
-        dial_code_hotdesking: None | str | Unset
-        if isinstance(self.dial_code_hotdesking, Unset):
-            dial_code_hotdesking = UNSET
-        else:
-            dial_code_hotdesking = self.dial_code_hotdesking
-
-        dial_code_hotel_access: None | str | Unset
-        if isinstance(self.dial_code_hotel_access, Unset):
-            dial_code_hotel_access = UNSET
-        else:
-            dial_code_hotel_access = self.dial_code_hotel_access
-
-        dial_code_intercom: None | str | Unset
-        if isinstance(self.dial_code_intercom, Unset):
-            dial_code_intercom = UNSET
-        else:
-            dial_code_intercom = self.dial_code_intercom
-
-        dial_code_logged_in_queue: None | str | Unset
-        if isinstance(self.dial_code_logged_in_queue, Unset):
-            dial_code_logged_in_queue = UNSET
-        else:
-            dial_code_logged_in_queue = self.dial_code_logged_in_queue
-
-        dial_code_logged_out_queue: None | str | Unset
-        if isinstance(self.dial_code_logged_out_queue, Unset):
-            dial_code_logged_out_queue = UNSET
-        else:
-            dial_code_logged_out_queue = self.dial_code_logged_out_queue
-
-        dial_code_out_office: None | str | Unset
-        if isinstance(self.dial_code_out_office, Unset):
-            dial_code_out_office = UNSET
-        else:
-            dial_code_out_office = self.dial_code_out_office
-
-        dial_code_park: None | str | Unset
-        if isinstance(self.dial_code_park, Unset):
-            dial_code_park = UNSET
-        else:
-            dial_code_park = self.dial_code_park
-
-        dial_code_pickup: None | str | Unset
-        if isinstance(self.dial_code_pickup, Unset):
-            dial_code_pickup = UNSET
-        else:
-            dial_code_pickup = self.dial_code_pickup
-
-        dial_code_profile_status: None | str | Unset
-        if isinstance(self.dial_code_profile_status, Unset):
-            dial_code_profile_status = UNSET
-        else:
-            dial_code_profile_status = self.dial_code_profile_status
-
-        dial_code_unpark: None | str | Unset
-        if isinstance(self.dial_code_unpark, Unset):
-            dial_code_unpark = UNSET
-        else:
-            dial_code_unpark = self.dial_code_unpark
-
-        dial_code_v_mail: None | str | Unset
-        if isinstance(self.dial_code_v_mail, Unset):
-            dial_code_v_mail = UNSET
-        else:
-            dial_code_v_mail = self.dial_code_v_mail
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dial_code_billing_code is not UNSET:
-            field_dict["DialCodeBillingCode"] = dial_code_billing_code
-        if dial_code_hide_caller_id is not UNSET:
-            field_dict["DialCodeHideCallerID"] = dial_code_hide_caller_id
-        if dial_code_hotdesking is not UNSET:
-            field_dict["DialCodeHotdesking"] = dial_code_hotdesking
-        if dial_code_hotel_access is not UNSET:
-            field_dict["DialCodeHotelAccess"] = dial_code_hotel_access
-        if dial_code_intercom is not UNSET:
-            field_dict["DialCodeIntercom"] = dial_code_intercom
-        if dial_code_logged_in_queue is not UNSET:
-            field_dict["DialCodeLoggedInQueue"] = dial_code_logged_in_queue
-        if dial_code_logged_out_queue is not UNSET:
-            field_dict["DialCodeLoggedOutQueue"] = dial_code_logged_out_queue
-        if dial_code_out_office is not UNSET:
-            field_dict["DialCodeOutOffice"] = dial_code_out_office
-        if dial_code_park is not UNSET:
-            field_dict["DialCodePark"] = dial_code_park
-        if dial_code_pickup is not UNSET:
-            field_dict["DialCodePickup"] = dial_code_pickup
-        if dial_code_profile_status is not UNSET:
-            field_dict["DialCodeProfileStatus"] = dial_code_profile_status
-        if dial_code_unpark is not UNSET:
-            field_dict["DialCodeUnpark"] = dial_code_unpark
-        if dial_code_v_mail is not UNSET:
-            field_dict["DialCodeVMail"] = dial_code_v_mail
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DialCodeSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        dial_code_billing_code = d.get("DialCodeBillingCode", UNSET)
-
-        dial_code_hide_caller_id = d.get("DialCodeHideCallerID", UNSET)
-
-        dial_code_hotdesking = d.get("DialCodeHotdesking", UNSET)
-
-        dial_code_hotel_access = d.get("DialCodeHotelAccess", UNSET)
-
-        dial_code_intercom = d.get("DialCodeIntercom", UNSET)
-
-        dial_code_logged_in_queue = d.get("DialCodeLoggedInQueue", UNSET)
-
-        dial_code_logged_out_queue = d.get("DialCodeLoggedOutQueue", UNSET)
-
-        dial_code_out_office = d.get("DialCodeOutOffice", UNSET)
-
-        dial_code_park = d.get("DialCodePark", UNSET)
-
-        dial_code_pickup = d.get("DialCodePickup", UNSET)
-
-        dial_code_profile_status = d.get("DialCodeProfileStatus", UNSET)
-
-        dial_code_unpark = d.get("DialCodeUnpark", UNSET)
-
-        dial_code_v_mail = d.get("DialCodeVMail", UNSET)
-
-        _instance = cls(
-            dial_code_billing_code=dial_code_billing_code,
-            dial_code_hide_caller_id=dial_code_hide_caller_id,
-            dial_code_hotdesking=dial_code_hotdesking,
-            dial_code_hotel_access=dial_code_hotel_access,
-            dial_code_intercom=dial_code_intercom,
-            dial_code_logged_in_queue=dial_code_logged_in_queue,
-            dial_code_logged_out_queue=dial_code_logged_out_queue,
-            dial_code_out_office=dial_code_out_office,
-            dial_code_park=dial_code_park,
-            dial_code_pickup=dial_code_pickup,
-            dial_code_profile_status=dial_code_profile_status,
-            dial_code_unpark=dial_code_unpark,
-            dial_code_v_mail=dial_code_v_mail,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "DialCodeBillingCode": "dial_code_billing_code",
+        "DialCodeHideCallerID": "dial_code_hide_caller_id",
+        "DialCodeHotdesking": "dial_code_hotdesking",
+        "DialCodeHotelAccess": "dial_code_hotel_access",
+        "DialCodeIntercom": "dial_code_intercom",
+        "DialCodeLoggedInQueue": "dial_code_logged_in_queue",
+        "DialCodeLoggedOutQueue": "dial_code_logged_out_queue",
+        "DialCodeOutOffice": "dial_code_out_office",
+        "DialCodePark": "dial_code_park",
+        "DialCodePickup": "dial_code_pickup",
+        "DialCodeProfileStatus": "dial_code_profile_status",
+        "DialCodeUnpark": "dial_code_unpark",
+        "DialCodeVMail": "dial_code_v_mail",
+    }

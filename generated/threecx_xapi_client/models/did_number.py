@@ -2,137 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.inbound_rule import InboundRule
 
 
-_lazy_loaded = False
+class DidNumber(Model):
+    number: str | None = None
+    routing_rule: InboundRule | None = None
+    template_file_name: str | None = None
+    trunk_id: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, InboundRule
-    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="DidNumber")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Number",
-        "RoutingRule",
-        "TemplateFileName",
-        "TrunkId",
+    _wire_names = {
+        "Number": "number",
+        "RoutingRule": "routing_rule",
+        "TemplateFileName": "template_file_name",
+        "TrunkId": "trunk_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class DidNumber:
-    """
-    Attributes:
-        number (str | Unset):
-        routing_rule (InboundRule | None | Unset):
-        template_file_name (None | str | Unset):
-        trunk_id (int | Unset):
-    """
-
-    number: str | Unset = UNSET
-    routing_rule: InboundRule | None | Unset = UNSET
-    template_file_name: None | str | Unset = UNSET
-    trunk_id: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        number = self.number
-
-        routing_rule: dict[str, Any] | None | Unset
-        if isinstance(self.routing_rule, Unset):
-            routing_rule = UNSET
-        elif isinstance(self.routing_rule, InboundRule):
-            routing_rule = self.routing_rule.to_dict()
-        else:
-            routing_rule = self.routing_rule
-
-        template_file_name: None | str | Unset
-        if isinstance(self.template_file_name, Unset):
-            template_file_name = UNSET
-        else:
-            template_file_name = self.template_file_name
-
-        trunk_id = self.trunk_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if routing_rule is not UNSET:
-            field_dict["RoutingRule"] = routing_rule
-        if template_file_name is not UNSET:
-            field_dict["TemplateFileName"] = template_file_name
-        if trunk_id is not UNSET:
-            field_dict["TrunkId"] = trunk_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DidNumber: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        number = d.get("Number", UNSET)
-
-        _routing_rule = d.get("RoutingRule", UNSET)
-        routing_rule: InboundRule | None | Unset
-        if _routing_rule is UNSET or _routing_rule is None:
-            routing_rule = _routing_rule
-        else:
-            routing_rule = InboundRule.from_dict(_routing_rule)
-
-        template_file_name = d.get("TemplateFileName", UNSET)
-
-        trunk_id = d.get("TrunkId", UNSET)
-
-        _instance = cls(
-            number=number,
-            routing_rule=routing_rule,
-            template_file_name=template_file_name,
-            trunk_id=trunk_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("routing_rule", InboundRule.from_dict),)

@@ -2,109 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.file_system_type import FileSystemType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="DirectoryParameters")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Filesystem",
-        "Json",
-        "Path",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.file_system_type import FileSystemType
 
-@_attrs_define(repr=False)
-class DirectoryParameters:
-    """
-    Attributes:
-        filesystem (FileSystemType | Unset):
-        json (None | str | Unset):
-        path (None | str | Unset):
-    """
 
-    filesystem: FileSystemType | Unset = UNSET
-    json: None | str | Unset = UNSET
-    path: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class DirectoryParameters(Model):
+    filesystem: FileSystemType | None = None
+    json: str | None = None
+    path: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Filesystem": "filesystem",
+        "Json": "json",
+        "Path": "path",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        filesystem: str | Unset = UNSET
-        if not isinstance(self.filesystem, Unset):
-            filesystem = self.filesystem.value
-
-        json: None | str | Unset
-        if isinstance(self.json, Unset):
-            json = UNSET
-        else:
-            json = self.json
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if filesystem is not UNSET:
-            field_dict["Filesystem"] = filesystem
-        if json is not UNSET:
-            field_dict["Json"] = json
-        if path is not UNSET:
-            field_dict["Path"] = path
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"DirectoryParameters: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _filesystem = d.get("Filesystem", UNSET)
-        filesystem: FileSystemType | Unset
-        if _filesystem is UNSET:
-            filesystem = _filesystem
-        else:
-            filesystem = FileSystemType.parse(_filesystem)
-
-        json = d.get("Json", UNSET)
-
-        path = d.get("Path", UNSET)
-
-        _instance = cls(
-            filesystem=filesystem,
-            json=json,
-            path=path,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("filesystem", enum_of(FileSystemType)),)

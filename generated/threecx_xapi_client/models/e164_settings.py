@@ -2,189 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="E164Settings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AreaCode",
-        "CountryCode",
-        "CountryName",
-        "Enabled",
-        "InternationalCode",
-        "NationalCode",
-        "Prefix",
-        "RemoveAreaCode",
-        "RemoveCountryCode",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class E164Settings:
-    """
-    Attributes:
-        area_code (None | str | Unset):
-        country_code (None | str | Unset):
-        country_name (None | str | Unset):
-        enabled (bool | None | Unset):
-        international_code (None | str | Unset):
-        national_code (None | str | Unset):
-        prefix (None | str | Unset):
-        remove_area_code (bool | None | Unset):
-        remove_country_code (bool | None | Unset):
-    """
+class E164Settings(Model):
+    area_code: str | None = None
+    country_code: str | None = None
+    country_name: str | None = None
+    enabled: bool | None = None
+    international_code: str | None = None
+    national_code: str | None = None
+    prefix: str | None = None
+    remove_area_code: bool | None = None
+    remove_country_code: bool | None = None
 
-    area_code: None | str | Unset = UNSET
-    country_code: None | str | Unset = UNSET
-    country_name: None | str | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    international_code: None | str | Unset = UNSET
-    national_code: None | str | Unset = UNSET
-    prefix: None | str | Unset = UNSET
-    remove_area_code: bool | None | Unset = UNSET
-    remove_country_code: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        area_code: None | str | Unset
-        if isinstance(self.area_code, Unset):
-            area_code = UNSET
-        else:
-            area_code = self.area_code
-
-        country_code: None | str | Unset
-        if isinstance(self.country_code, Unset):
-            country_code = UNSET
-        else:
-            country_code = self.country_code
-
-        country_name: None | str | Unset
-        if isinstance(self.country_name, Unset):
-            country_name = UNSET
-        else:
-            country_name = self.country_name
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        international_code: None | str | Unset
-        if isinstance(self.international_code, Unset):
-            international_code = UNSET
-        else:
-            international_code = self.international_code
-
-        national_code: None | str | Unset
-        if isinstance(self.national_code, Unset):
-            national_code = UNSET
-        else:
-            national_code = self.national_code
-
-        prefix: None | str | Unset
-        if isinstance(self.prefix, Unset):
-            prefix = UNSET
-        else:
-            prefix = self.prefix
-
-        remove_area_code: bool | None | Unset
-        if isinstance(self.remove_area_code, Unset):
-            remove_area_code = UNSET
-        else:
-            remove_area_code = self.remove_area_code
-
-        remove_country_code: bool | None | Unset
-        if isinstance(self.remove_country_code, Unset):
-            remove_country_code = UNSET
-        else:
-            remove_country_code = self.remove_country_code
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if area_code is not UNSET:
-            field_dict["AreaCode"] = area_code
-        if country_code is not UNSET:
-            field_dict["CountryCode"] = country_code
-        if country_name is not UNSET:
-            field_dict["CountryName"] = country_name
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if international_code is not UNSET:
-            field_dict["InternationalCode"] = international_code
-        if national_code is not UNSET:
-            field_dict["NationalCode"] = national_code
-        if prefix is not UNSET:
-            field_dict["Prefix"] = prefix
-        if remove_area_code is not UNSET:
-            field_dict["RemoveAreaCode"] = remove_area_code
-        if remove_country_code is not UNSET:
-            field_dict["RemoveCountryCode"] = remove_country_code
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"E164Settings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        area_code = d.get("AreaCode", UNSET)
-
-        country_code = d.get("CountryCode", UNSET)
-
-        country_name = d.get("CountryName", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        international_code = d.get("InternationalCode", UNSET)
-
-        national_code = d.get("NationalCode", UNSET)
-
-        prefix = d.get("Prefix", UNSET)
-
-        remove_area_code = d.get("RemoveAreaCode", UNSET)
-
-        remove_country_code = d.get("RemoveCountryCode", UNSET)
-
-        _instance = cls(
-            area_code=area_code,
-            country_code=country_code,
-            country_name=country_name,
-            enabled=enabled,
-            international_code=international_code,
-            national_code=national_code,
-            prefix=prefix,
-            remove_area_code=remove_area_code,
-            remove_country_code=remove_country_code,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AreaCode": "area_code",
+        "CountryCode": "country_code",
+        "CountryName": "country_name",
+        "Enabled": "enabled",
+        "InternationalCode": "international_code",
+        "NationalCode": "national_code",
+        "Prefix": "prefix",
+        "RemoveAreaCode": "remove_area_code",
+        "RemoveCountryCode": "remove_country_code",
+    }

@@ -2,167 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="EmailTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Body",
-        "From",
-        "IsConference",
-        "IsDefault",
-        "Lang",
-        "Name",
-        "Subject",
-        "TemplatePath",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class EmailTemplate:
-    """
-    Attributes:
-        body (str | Unset):
-        from_ (None | str | Unset):
-        is_conference (bool | None | Unset):
-        is_default (bool | None | Unset):
-        lang (None | str | Unset):
-        name (None | str | Unset):
-        subject (None | str | Unset):
-        template_path (str | Unset):
-    """
+class EmailTemplate(Model):
+    body: str | None = None
+    from_: str | None = None
+    is_conference: bool | None = None
+    is_default: bool | None = None
+    lang: str | None = None
+    name: str | None = None
+    subject: str | None = None
+    template_path: str | None = None
 
-    body: str | Unset = UNSET
-    from_: None | str | Unset = UNSET
-    is_conference: bool | None | Unset = UNSET
-    is_default: bool | None | Unset = UNSET
-    lang: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    subject: None | str | Unset = UNSET
-    template_path: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        body = self.body
-
-        from_: None | str | Unset
-        if isinstance(self.from_, Unset):
-            from_ = UNSET
-        else:
-            from_ = self.from_
-
-        is_conference: bool | None | Unset
-        if isinstance(self.is_conference, Unset):
-            is_conference = UNSET
-        else:
-            is_conference = self.is_conference
-
-        is_default: bool | None | Unset
-        if isinstance(self.is_default, Unset):
-            is_default = UNSET
-        else:
-            is_default = self.is_default
-
-        lang: None | str | Unset
-        if isinstance(self.lang, Unset):
-            lang = UNSET
-        else:
-            lang = self.lang
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        subject: None | str | Unset
-        if isinstance(self.subject, Unset):
-            subject = UNSET
-        else:
-            subject = self.subject
-
-        template_path = self.template_path
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if body is not UNSET:
-            field_dict["Body"] = body
-        if from_ is not UNSET:
-            field_dict["From"] = from_
-        if is_conference is not UNSET:
-            field_dict["IsConference"] = is_conference
-        if is_default is not UNSET:
-            field_dict["IsDefault"] = is_default
-        if lang is not UNSET:
-            field_dict["Lang"] = lang
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if subject is not UNSET:
-            field_dict["Subject"] = subject
-        if template_path is not UNSET:
-            field_dict["TemplatePath"] = template_path
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"EmailTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        body = d.get("Body", UNSET)
-
-        from_ = d.get("From", UNSET)
-
-        is_conference = d.get("IsConference", UNSET)
-
-        is_default = d.get("IsDefault", UNSET)
-
-        lang = d.get("Lang", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        subject = d.get("Subject", UNSET)
-
-        template_path = d.get("TemplatePath", UNSET)
-
-        _instance = cls(
-            body=body,
-            from_=from_,
-            is_conference=is_conference,
-            is_default=is_default,
-            lang=lang,
-            name=name,
-            subject=subject,
-            template_path=template_path,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Body": "body",
+        "From": "from_",
+        "IsConference": "is_conference",
+        "IsDefault": "is_default",
+        "Lang": "lang",
+        "Name": "name",
+        "Subject": "subject",
+        "TemplatePath": "template_path",
+    }

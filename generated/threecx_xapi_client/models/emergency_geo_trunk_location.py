@@ -2,133 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.emergency_geo_location import EmergencyGeoLocation
 
 
-_lazy_loaded = False
+class EmergencyGeoTrunkLocation(Model):
+    id: str = entity_key()
+    location: EmergencyGeoLocation | None = None
+    provider_uri: str | None = None
+    trunk_dn: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, EmergencyGeoLocation
-    from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="EmergencyGeoTrunkLocation")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Location",
-        "ProviderUri",
-        "TrunkDn",
+    _wire_names = {
+        "Id": "id",
+        "Location": "location",
+        "ProviderUri": "provider_uri",
+        "TrunkDn": "trunk_dn",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.emergency_geo_location import EmergencyGeoLocation  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class EmergencyGeoTrunkLocation:
-    """
-    Attributes:
-        id (str | Unset):
-        location (EmergencyGeoLocation | Unset):
-        provider_uri (str | Unset):
-        trunk_dn (None | str | Unset):
-    """
-
-    id: str | Unset = UNSET
-    location: EmergencyGeoLocation | Unset = UNSET
-    provider_uri: str | Unset = UNSET
-    trunk_dn: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        id = self.id
-
-        location: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.location, Unset):
-            location = self.location.to_dict()
-
-        provider_uri = self.provider_uri
-
-        trunk_dn: None | str | Unset
-        if isinstance(self.trunk_dn, Unset):
-            trunk_dn = UNSET
-        else:
-            trunk_dn = self.trunk_dn
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if location is not UNSET:
-            field_dict["Location"] = location
-        if provider_uri is not UNSET:
-            field_dict["ProviderUri"] = provider_uri
-        if trunk_dn is not UNSET:
-            field_dict["TrunkDn"] = trunk_dn
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"EmergencyGeoTrunkLocation: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        _location = d.get("Location", UNSET)
-        location: EmergencyGeoLocation | Unset
-        if _location is UNSET:
-            location = _location
-        else:
-            location = EmergencyGeoLocation.from_dict(_location)
-
-        provider_uri = d.get("ProviderUri", UNSET)
-
-        trunk_dn = d.get("TrunkDn", UNSET)
-
-        _instance = cls(
-            id=id,
-            location=location,
-            provider_uri=provider_uri,
-            trunk_dn=trunk_dn,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("location", EmergencyGeoLocation.from_dict),)

@@ -2,153 +2,38 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.chat_recipients_type import ChatRecipientsType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.peer import Peer
 
 
-_lazy_loaded = False
+class EmergencyNotificationsSettings(Model):
+    chat_recipients: ChatRecipientsType | None = None
+    emergency_dn_prompt: Peer | None = None
+    emergency_play_prompt: str | None = None
+    specified_list: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Peer
-    from ..models.peer import Peer  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="EmergencyNotificationsSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ChatRecipients",
-        "EmergencyDNPrompt",
-        "EmergencyPlayPrompt",
-        "SpecifiedList",
+    _wire_names = {
+        "ChatRecipients": "chat_recipients",
+        "EmergencyDNPrompt": "emergency_dn_prompt",
+        "EmergencyPlayPrompt": "emergency_play_prompt",
+        "SpecifiedList": "specified_list",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.peer import Peer  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class EmergencyNotificationsSettings:
-    """
-    Attributes:
-        chat_recipients (ChatRecipientsType | None | Unset):
-        emergency_dn_prompt (None | Peer | Unset):
-        emergency_play_prompt (None | str | Unset):
-        specified_list (None | str | Unset):
-    """
-
-    chat_recipients: ChatRecipientsType | None | Unset = UNSET
-    emergency_dn_prompt: None | Peer | Unset = UNSET
-    emergency_play_prompt: None | str | Unset = UNSET
-    specified_list: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        chat_recipients: None | str | Unset
-        if isinstance(self.chat_recipients, Unset):
-            chat_recipients = UNSET
-        elif isinstance(self.chat_recipients, ChatRecipientsType):
-            chat_recipients = self.chat_recipients.value
-        else:
-            chat_recipients = self.chat_recipients
-
-        emergency_dn_prompt: dict[str, Any] | None | Unset
-        if isinstance(self.emergency_dn_prompt, Unset):
-            emergency_dn_prompt = UNSET
-        elif isinstance(self.emergency_dn_prompt, Peer):
-            emergency_dn_prompt = self.emergency_dn_prompt.to_dict()
-        else:
-            emergency_dn_prompt = self.emergency_dn_prompt
-
-        emergency_play_prompt: None | str | Unset
-        if isinstance(self.emergency_play_prompt, Unset):
-            emergency_play_prompt = UNSET
-        else:
-            emergency_play_prompt = self.emergency_play_prompt
-
-        specified_list: None | str | Unset
-        if isinstance(self.specified_list, Unset):
-            specified_list = UNSET
-        else:
-            specified_list = self.specified_list
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if chat_recipients is not UNSET:
-            field_dict["ChatRecipients"] = chat_recipients
-        if emergency_dn_prompt is not UNSET:
-            field_dict["EmergencyDNPrompt"] = emergency_dn_prompt
-        if emergency_play_prompt is not UNSET:
-            field_dict["EmergencyPlayPrompt"] = emergency_play_prompt
-        if specified_list is not UNSET:
-            field_dict["SpecifiedList"] = specified_list
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"EmergencyNotificationsSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _chat_recipients = d.get("ChatRecipients", UNSET)
-        chat_recipients: ChatRecipientsType | None | Unset
-        if _chat_recipients is UNSET or _chat_recipients is None:
-            chat_recipients = _chat_recipients
-        else:
-            chat_recipients = ChatRecipientsType.parse(_chat_recipients)
-
-        _emergency_dn_prompt = d.get("EmergencyDNPrompt", UNSET)
-        emergency_dn_prompt: None | Peer | Unset
-        if _emergency_dn_prompt is UNSET or _emergency_dn_prompt is None:
-            emergency_dn_prompt = _emergency_dn_prompt
-        else:
-            emergency_dn_prompt = Peer.from_dict(_emergency_dn_prompt)
-
-        emergency_play_prompt = d.get("EmergencyPlayPrompt", UNSET)
-
-        specified_list = d.get("SpecifiedList", UNSET)
-
-        _instance = cls(
-            chat_recipients=chat_recipients,
-            emergency_dn_prompt=emergency_dn_prompt,
-            emergency_play_prompt=emergency_play_prompt,
-            specified_list=specified_list,
+        return (
+            ("chat_recipients", enum_of(ChatRecipientsType)),
+            ("emergency_dn_prompt", Peer.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,207 +3,46 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.event_log_type import EventLogType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="EventLog")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "EventId",
-        "Group",
-        "GroupName",
-        "Id",
-        "Message",
-        "Params",
-        "Source",
-        "TimeGenerated",
-        "Type",
+class EventLog(Model):
+    event_id: int | None = None
+    group: str | None = None
+    group_name: str | None = None
+    id: int = entity_key()
+    message: str | None = None
+    params: list[str] | None = None
+    source: str | None = None
+    time_generated: datetime.datetime | None = None
+    type_: EventLogType | None = None
+
+    _wire_names = {
+        "EventId": "event_id",
+        "Group": "group",
+        "GroupName": "group_name",
+        "Id": "id",
+        "Message": "message",
+        "Params": "params",
+        "Source": "source",
+        "TimeGenerated": "time_generated",
+        "Type": "type_",
     }
-)
 
-
-@_attrs_define(repr=False)
-class EventLog:
-    """
-    Attributes:
-        event_id (int | None | Unset):
-        group (None | str | Unset):
-        group_name (None | str | Unset):
-        id (int | Unset):
-        message (None | str | Unset):
-        params (list[str] | Unset):
-        source (None | str | Unset):
-        time_generated (datetime.datetime | None | Unset):
-        type_ (EventLogType | None | Unset):
-    """
-
-    event_id: int | None | Unset = UNSET
-    group: None | str | Unset = UNSET
-    group_name: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    message: None | str | Unset = UNSET
-    params: list[str] | Unset = UNSET
-    source: None | str | Unset = UNSET
-    time_generated: datetime.datetime | None | Unset = UNSET
-    type_: EventLogType | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        event_id: int | None | Unset
-        if isinstance(self.event_id, Unset):
-            event_id = UNSET
-        else:
-            event_id = self.event_id
-
-        group: None | str | Unset
-        if isinstance(self.group, Unset):
-            group = UNSET
-        else:
-            group = self.group
-
-        group_name: None | str | Unset
-        if isinstance(self.group_name, Unset):
-            group_name = UNSET
-        else:
-            group_name = self.group_name
-
-        id = self.id
-
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
-
-        params: list[str] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params
-
-        source: None | str | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
-        else:
-            source = self.source
-
-        time_generated: None | str | Unset
-        if isinstance(self.time_generated, Unset):
-            time_generated = UNSET
-        elif isinstance(self.time_generated, datetime.datetime):
-            time_generated = self.time_generated.isoformat()
-        else:
-            time_generated = self.time_generated
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, EventLogType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if event_id is not UNSET:
-            field_dict["EventId"] = event_id
-        if group is not UNSET:
-            field_dict["Group"] = group
-        if group_name is not UNSET:
-            field_dict["GroupName"] = group_name
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if message is not UNSET:
-            field_dict["Message"] = message
-        if params is not UNSET:
-            field_dict["Params"] = params
-        if source is not UNSET:
-            field_dict["Source"] = source
-        if time_generated is not UNSET:
-            field_dict["TimeGenerated"] = time_generated
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"EventLog: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        event_id = d.get("EventId", UNSET)
-
-        group = d.get("Group", UNSET)
-
-        group_name = d.get("GroupName", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        message = d.get("Message", UNSET)
-
-        _params = d.get("Params", UNSET)
-        params: list[str] | Unset
-        if _params is UNSET:
-            params = _params
-        else:
-            if not isinstance(_params, list):
-                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
-            params = _params
-
-        source = d.get("Source", UNSET)
-
-        _time_generated = d.get("TimeGenerated", UNSET)
-        time_generated: datetime.datetime | None | Unset
-        if _time_generated is UNSET or _time_generated is None:
-            time_generated = _time_generated
-        else:
-            time_generated = parse_datetime(_time_generated)
-
-        _type_ = d.get("Type", UNSET)
-        type_: EventLogType | None | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = EventLogType.parse(_type_)
-
-        _instance = cls(
-            event_id=event_id,
-            group=group,
-            group_name=group_name,
-            id=id,
-            message=message,
-            params=params,
-            source=source,
-            time_generated=time_generated,
-            type_=type_,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("params", json_array),
+            ("time_generated", parse_datetime),
+            ("type_", enum_of(EventLogType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,103 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ExchangeBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "code",
-        "scope",
-        "tokenEndpoint",
-        "verifier",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ExchangeBody:
-    """
-    Attributes:
-        code (str | Unset):
-        scope (str | Unset):
-        token_endpoint (str | Unset):
-        verifier (str | Unset):
-    """
+class ExchangeBody(Model):
+    code: str | None = None
+    scope: str | None = None
+    token_endpoint: str | None = None
+    verifier: str | None = None
 
-    code: str | Unset = UNSET
-    scope: str | Unset = UNSET
-    token_endpoint: str | Unset = UNSET
-    verifier: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        code = self.code
-
-        scope = self.scope
-
-        token_endpoint = self.token_endpoint
-
-        verifier = self.verifier
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if code is not UNSET:
-            field_dict["code"] = code
-        if scope is not UNSET:
-            field_dict["scope"] = scope
-        if token_endpoint is not UNSET:
-            field_dict["tokenEndpoint"] = token_endpoint
-        if verifier is not UNSET:
-            field_dict["verifier"] = verifier
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExchangeBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        code = d.get("code", UNSET)
-
-        scope = d.get("scope", UNSET)
-
-        token_endpoint = d.get("tokenEndpoint", UNSET)
-
-        verifier = d.get("verifier", UNSET)
-
-        _instance = cls(
-            code=code,
-            scope=scope,
-            token_endpoint=token_endpoint,
-            verifier=verifier,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "code": "code",
+        "scope": "scope",
+        "tokenEndpoint": "token_endpoint",
+        "verifier": "verifier",
+    }

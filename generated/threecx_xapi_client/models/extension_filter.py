@@ -2,96 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ExtensionFilter")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallIds",
-        "Number",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class ExtensionFilter:
-    """
-    Attributes:
-        call_ids (list[str] | Unset):
-        number (None | str | Unset):
-    """
+class ExtensionFilter(Model):
+    call_ids: list[str] | None = None
+    number: str | None = None
 
-    call_ids: list[str] | Unset = UNSET
-    number: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "CallIds": "call_ids",
+        "Number": "number",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        call_ids: list[str] | Unset = UNSET
-        if not isinstance(self.call_ids, Unset):
-            call_ids = self.call_ids
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_ids is not UNSET:
-            field_dict["CallIds"] = call_ids
-        if number is not UNSET:
-            field_dict["Number"] = number
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExtensionFilter: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _call_ids = d.get("CallIds", UNSET)
-        call_ids: list[str] | Unset
-        if _call_ids is UNSET:
-            call_ids = _call_ids
-        else:
-            if not isinstance(_call_ids, list):
-                raise TypeError(f"CallIds: expected a JSON array, got {type(_call_ids).__name__}")
-            call_ids = _call_ids
-
-        number = d.get("Number", UNSET)
-
-        _instance = cls(
-            call_ids=call_ids,
-            number=number,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("call_ids", json_array),)

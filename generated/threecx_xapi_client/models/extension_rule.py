@@ -2,208 +2,50 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
     from ..models.schedule import Schedule
 
 
-_lazy_loaded = False
+class ExtensionRule(Model):
+    call_type: RuleCallTypeType | None = None
+    condition: RuleConditionType | None = None
+    data: str | None = None
+    destination: Destination | None = None
+    enabled: bool | None = None
+    hours: Schedule | None = None
+    id: int = entity_key()
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination, Schedule
-    from ..models.destination import Destination  # noqa: PLC0415
-    from ..models.schedule import Schedule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ExtensionRule")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallType",
-        "Condition",
-        "Data",
-        "Destination",
-        "Enabled",
-        "Hours",
-        "Id",
+    _wire_names = {
+        "CallType": "call_type",
+        "Condition": "condition",
+        "Data": "data",
+        "Destination": "destination",
+        "Enabled": "enabled",
+        "Hours": "hours",
+        "Id": "id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ExtensionRule:
-    """
-    Attributes:
-        call_type (None | RuleCallTypeType | Unset):
-        condition (None | RuleConditionType | Unset):
-        data (None | str | Unset):
-        destination (Destination | None | Unset):
-        enabled (bool | None | Unset):
-        hours (None | Schedule | Unset):
-        id (int | Unset):
-    """
-
-    call_type: None | RuleCallTypeType | Unset = UNSET
-    condition: None | RuleConditionType | Unset = UNSET
-    data: None | str | Unset = UNSET
-    destination: Destination | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    hours: None | Schedule | Unset = UNSET
-    id: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        call_type: None | str | Unset
-        if isinstance(self.call_type, Unset):
-            call_type = UNSET
-        elif isinstance(self.call_type, RuleCallTypeType):
-            call_type = self.call_type.value
-        else:
-            call_type = self.call_type
-
-        condition: None | str | Unset
-        if isinstance(self.condition, Unset):
-            condition = UNSET
-        elif isinstance(self.condition, RuleConditionType):
-            condition = self.condition.value
-        else:
-            condition = self.condition
-
-        data: None | str | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
-        else:
-            data = self.data
-
-        destination: dict[str, Any] | None | Unset
-        if isinstance(self.destination, Unset):
-            destination = UNSET
-        elif isinstance(self.destination, Destination):
-            destination = self.destination.to_dict()
-        else:
-            destination = self.destination
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        hours: dict[str, Any] | None | Unset
-        if isinstance(self.hours, Unset):
-            hours = UNSET
-        elif isinstance(self.hours, Schedule):
-            hours = self.hours.to_dict()
-        else:
-            hours = self.hours
-
-        id = self.id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_type is not UNSET:
-            field_dict["CallType"] = call_type
-        if condition is not UNSET:
-            field_dict["Condition"] = condition
-        if data is not UNSET:
-            field_dict["Data"] = data
-        if destination is not UNSET:
-            field_dict["Destination"] = destination
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if hours is not UNSET:
-            field_dict["Hours"] = hours
-        if id is not UNSET:
-            field_dict["Id"] = id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExtensionRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _call_type = d.get("CallType", UNSET)
-        call_type: None | RuleCallTypeType | Unset
-        if _call_type is UNSET or _call_type is None:
-            call_type = _call_type
-        else:
-            call_type = RuleCallTypeType.parse(_call_type)
-
-        _condition = d.get("Condition", UNSET)
-        condition: None | RuleConditionType | Unset
-        if _condition is UNSET or _condition is None:
-            condition = _condition
-        else:
-            condition = RuleConditionType.parse(_condition)
-
-        data = d.get("Data", UNSET)
-
-        _destination = d.get("Destination", UNSET)
-        destination: Destination | None | Unset
-        if _destination is UNSET or _destination is None:
-            destination = _destination
-        else:
-            destination = Destination.from_dict(_destination)
-
-        enabled = d.get("Enabled", UNSET)
-
-        _hours = d.get("Hours", UNSET)
-        hours: None | Schedule | Unset
-        if _hours is UNSET or _hours is None:
-            hours = _hours
-        else:
-            hours = Schedule.from_dict(_hours)
-
-        id = d.get("Id", UNSET)
-
-        _instance = cls(
-            call_type=call_type,
-            condition=condition,
-            data=data,
-            destination=destination,
-            enabled=enabled,
-            hours=hours,
-            id=id,
+        return (
+            ("call_type", enum_of(RuleCallTypeType)),
+            ("condition", enum_of(RuleConditionType)),
+            ("destination", Destination.from_dict),
+            ("hours", Schedule.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

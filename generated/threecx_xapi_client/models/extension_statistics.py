@@ -2,171 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ExtensionStatistics")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DisplayName",
-        "Dn",
-        "InboundAnsweredCount",
-        "InboundAnsweredTalkingDur",
-        "InboundUnansweredCount",
-        "OutboundAnsweredCount",
-        "OutboundAnsweredTalkingDur",
-        "OutboundUnansweredCount",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ExtensionStatistics:
-    """
-    Attributes:
-        display_name (None | str | Unset):
-        dn (str | Unset):
-        inbound_answered_count (int | None | Unset):
-        inbound_answered_talking_dur (None | str | Unset):
-        inbound_unanswered_count (int | None | Unset):
-        outbound_answered_count (int | None | Unset):
-        outbound_answered_talking_dur (None | str | Unset):
-        outbound_unanswered_count (int | None | Unset):
-    """
+class ExtensionStatistics(Model):
+    display_name: str | None = None
+    dn: str | None = None
+    inbound_answered_count: int | None = None
+    inbound_answered_talking_dur: str | None = None
+    inbound_unanswered_count: int | None = None
+    outbound_answered_count: int | None = None
+    outbound_answered_talking_dur: str | None = None
+    outbound_unanswered_count: int | None = None
 
-    display_name: None | str | Unset = UNSET
-    dn: str | Unset = UNSET
-    inbound_answered_count: int | None | Unset = UNSET
-    inbound_answered_talking_dur: None | str | Unset = UNSET
-    inbound_unanswered_count: int | None | Unset = UNSET
-    outbound_answered_count: int | None | Unset = UNSET
-    outbound_answered_talking_dur: None | str | Unset = UNSET
-    outbound_unanswered_count: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        dn = self.dn
-
-        inbound_answered_count: int | None | Unset
-        if isinstance(self.inbound_answered_count, Unset):
-            inbound_answered_count = UNSET
-        else:
-            inbound_answered_count = self.inbound_answered_count
-
-        inbound_answered_talking_dur: None | str | Unset
-        if isinstance(self.inbound_answered_talking_dur, Unset):
-            inbound_answered_talking_dur = UNSET
-        else:
-            inbound_answered_talking_dur = self.inbound_answered_talking_dur
-
-        inbound_unanswered_count: int | None | Unset
-        if isinstance(self.inbound_unanswered_count, Unset):
-            inbound_unanswered_count = UNSET
-        else:
-            inbound_unanswered_count = self.inbound_unanswered_count
-
-        outbound_answered_count: int | None | Unset
-        if isinstance(self.outbound_answered_count, Unset):
-            outbound_answered_count = UNSET
-        else:
-            outbound_answered_count = self.outbound_answered_count
-
-        outbound_answered_talking_dur: None | str | Unset
-        if isinstance(self.outbound_answered_talking_dur, Unset):
-            outbound_answered_talking_dur = UNSET
-        else:
-            outbound_answered_talking_dur = self.outbound_answered_talking_dur
-
-        outbound_unanswered_count: int | None | Unset
-        if isinstance(self.outbound_unanswered_count, Unset):
-            outbound_unanswered_count = UNSET
-        else:
-            outbound_unanswered_count = self.outbound_unanswered_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if inbound_answered_count is not UNSET:
-            field_dict["InboundAnsweredCount"] = inbound_answered_count
-        if inbound_answered_talking_dur is not UNSET:
-            field_dict["InboundAnsweredTalkingDur"] = inbound_answered_talking_dur
-        if inbound_unanswered_count is not UNSET:
-            field_dict["InboundUnansweredCount"] = inbound_unanswered_count
-        if outbound_answered_count is not UNSET:
-            field_dict["OutboundAnsweredCount"] = outbound_answered_count
-        if outbound_answered_talking_dur is not UNSET:
-            field_dict["OutboundAnsweredTalkingDur"] = outbound_answered_talking_dur
-        if outbound_unanswered_count is not UNSET:
-            field_dict["OutboundUnansweredCount"] = outbound_unanswered_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExtensionStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        display_name = d.get("DisplayName", UNSET)
-
-        dn = d.get("Dn", UNSET)
-
-        inbound_answered_count = d.get("InboundAnsweredCount", UNSET)
-
-        inbound_answered_talking_dur = d.get("InboundAnsweredTalkingDur", UNSET)
-
-        inbound_unanswered_count = d.get("InboundUnansweredCount", UNSET)
-
-        outbound_answered_count = d.get("OutboundAnsweredCount", UNSET)
-
-        outbound_answered_talking_dur = d.get("OutboundAnsweredTalkingDur", UNSET)
-
-        outbound_unanswered_count = d.get("OutboundUnansweredCount", UNSET)
-
-        _instance = cls(
-            display_name=display_name,
-            dn=dn,
-            inbound_answered_count=inbound_answered_count,
-            inbound_answered_talking_dur=inbound_answered_talking_dur,
-            inbound_unanswered_count=inbound_unanswered_count,
-            outbound_answered_count=outbound_answered_count,
-            outbound_answered_talking_dur=outbound_answered_talking_dur,
-            outbound_unanswered_count=outbound_unanswered_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "DisplayName": "display_name",
+        "Dn": "dn",
+        "InboundAnsweredCount": "inbound_answered_count",
+        "InboundAnsweredTalkingDur": "inbound_answered_talking_dur",
+        "InboundUnansweredCount": "inbound_unanswered_count",
+        "OutboundAnsweredCount": "outbound_answered_count",
+        "OutboundAnsweredTalkingDur": "outbound_answered_talking_dur",
+        "OutboundUnansweredCount": "outbound_unanswered_count",
+    }

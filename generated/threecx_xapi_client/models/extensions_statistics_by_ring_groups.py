@@ -2,181 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ExtensionsStatisticsByRingGroups")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExtensionAnsweredCount",
-        "ExtensionDisplayName",
-        "ExtensionDn",
-        "RingGroupDisplayName",
-        "RingGroupDn",
-        "RingGroupReceivedCount",
-        "RingGroupUnansweredCount",
-        "SentimentScore",
-        "SortOrder",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ExtensionsStatisticsByRingGroups:
-    """
-    Attributes:
-        extension_answered_count (int | None | Unset):
-        extension_display_name (None | str | Unset):
-        extension_dn (str | Unset):
-        ring_group_display_name (None | str | Unset):
-        ring_group_dn (str | Unset):
-        ring_group_received_count (int | None | Unset):
-        ring_group_unanswered_count (int | None | Unset):
-        sentiment_score (int | None | Unset):
-        sort_order (int | None | Unset):
-    """
+class ExtensionsStatisticsByRingGroups(Model):
+    extension_answered_count: int | None = None
+    extension_display_name: str | None = None
+    extension_dn: str | None = None
+    ring_group_display_name: str | None = None
+    ring_group_dn: str | None = None
+    ring_group_received_count: int | None = None
+    ring_group_unanswered_count: int | None = None
+    sentiment_score: int | None = None
+    sort_order: int | None = None
 
-    extension_answered_count: int | None | Unset = UNSET
-    extension_display_name: None | str | Unset = UNSET
-    extension_dn: str | Unset = UNSET
-    ring_group_display_name: None | str | Unset = UNSET
-    ring_group_dn: str | Unset = UNSET
-    ring_group_received_count: int | None | Unset = UNSET
-    ring_group_unanswered_count: int | None | Unset = UNSET
-    sentiment_score: int | None | Unset = UNSET
-    sort_order: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        extension_answered_count: int | None | Unset
-        if isinstance(self.extension_answered_count, Unset):
-            extension_answered_count = UNSET
-        else:
-            extension_answered_count = self.extension_answered_count
-
-        extension_display_name: None | str | Unset
-        if isinstance(self.extension_display_name, Unset):
-            extension_display_name = UNSET
-        else:
-            extension_display_name = self.extension_display_name
-
-        extension_dn = self.extension_dn
-
-        ring_group_display_name: None | str | Unset
-        if isinstance(self.ring_group_display_name, Unset):
-            ring_group_display_name = UNSET
-        else:
-            ring_group_display_name = self.ring_group_display_name
-
-        ring_group_dn = self.ring_group_dn
-
-        ring_group_received_count: int | None | Unset
-        if isinstance(self.ring_group_received_count, Unset):
-            ring_group_received_count = UNSET
-        else:
-            ring_group_received_count = self.ring_group_received_count
-
-        ring_group_unanswered_count: int | None | Unset
-        if isinstance(self.ring_group_unanswered_count, Unset):
-            ring_group_unanswered_count = UNSET
-        else:
-            ring_group_unanswered_count = self.ring_group_unanswered_count
-
-        sentiment_score: int | None | Unset
-        if isinstance(self.sentiment_score, Unset):
-            sentiment_score = UNSET
-        else:
-            sentiment_score = self.sentiment_score
-
-        sort_order: int | None | Unset
-        if isinstance(self.sort_order, Unset):
-            sort_order = UNSET
-        else:
-            sort_order = self.sort_order
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if extension_answered_count is not UNSET:
-            field_dict["ExtensionAnsweredCount"] = extension_answered_count
-        if extension_display_name is not UNSET:
-            field_dict["ExtensionDisplayName"] = extension_display_name
-        if extension_dn is not UNSET:
-            field_dict["ExtensionDn"] = extension_dn
-        if ring_group_display_name is not UNSET:
-            field_dict["RingGroupDisplayName"] = ring_group_display_name
-        if ring_group_dn is not UNSET:
-            field_dict["RingGroupDn"] = ring_group_dn
-        if ring_group_received_count is not UNSET:
-            field_dict["RingGroupReceivedCount"] = ring_group_received_count
-        if ring_group_unanswered_count is not UNSET:
-            field_dict["RingGroupUnansweredCount"] = ring_group_unanswered_count
-        if sentiment_score is not UNSET:
-            field_dict["SentimentScore"] = sentiment_score
-        if sort_order is not UNSET:
-            field_dict["SortOrder"] = sort_order
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExtensionsStatisticsByRingGroups: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        extension_answered_count = d.get("ExtensionAnsweredCount", UNSET)
-
-        extension_display_name = d.get("ExtensionDisplayName", UNSET)
-
-        extension_dn = d.get("ExtensionDn", UNSET)
-
-        ring_group_display_name = d.get("RingGroupDisplayName", UNSET)
-
-        ring_group_dn = d.get("RingGroupDn", UNSET)
-
-        ring_group_received_count = d.get("RingGroupReceivedCount", UNSET)
-
-        ring_group_unanswered_count = d.get("RingGroupUnansweredCount", UNSET)
-
-        sentiment_score = d.get("SentimentScore", UNSET)
-
-        sort_order = d.get("SortOrder", UNSET)
-
-        _instance = cls(
-            extension_answered_count=extension_answered_count,
-            extension_display_name=extension_display_name,
-            extension_dn=extension_dn,
-            ring_group_display_name=ring_group_display_name,
-            ring_group_dn=ring_group_dn,
-            ring_group_received_count=ring_group_received_count,
-            ring_group_unanswered_count=ring_group_unanswered_count,
-            sentiment_score=sentiment_score,
-            sort_order=sort_order,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ExtensionAnsweredCount": "extension_answered_count",
+        "ExtensionDisplayName": "extension_display_name",
+        "ExtensionDn": "extension_dn",
+        "RingGroupDisplayName": "ring_group_display_name",
+        "RingGroupDn": "ring_group_dn",
+        "RingGroupReceivedCount": "ring_group_received_count",
+        "RingGroupUnansweredCount": "ring_group_unanswered_count",
+        "SentimentScore": "sentiment_score",
+        "SortOrder": "sort_order",
+    }

@@ -2,118 +2,29 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.external_account import ExternalAccount
 
 
-_lazy_loaded = False
+class ExternalAccountsPage(Model):
+    next_page_token: str | None = None
+    users: list[ExternalAccount] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ExternalAccount
-    from ..models.external_account import ExternalAccount  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ExternalAccountsPage")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "NextPageToken",
-        "Users",
+    _wire_names = {
+        "NextPageToken": "next_page_token",
+        "Users": "users",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.external_account import ExternalAccount  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ExternalAccountsPage:
-    """
-    Attributes:
-        next_page_token (None | str | Unset):
-        users (list[ExternalAccount] | Unset):
-    """
-
-    next_page_token: None | str | Unset = UNSET
-    users: list[ExternalAccount] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        next_page_token: None | str | Unset
-        if isinstance(self.next_page_token, Unset):
-            next_page_token = UNSET
-        else:
-            next_page_token = self.next_page_token
-
-        users: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.users, Unset):
-            users = []
-            for users_item_data in self.users:
-                users_item = users_item_data.to_dict()
-                users.append(users_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if next_page_token is not UNSET:
-            field_dict["NextPageToken"] = next_page_token
-        if users is not UNSET:
-            field_dict["Users"] = users
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExternalAccountsPage: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        next_page_token = d.get("NextPageToken", UNSET)
-
-        _users = d.get("Users", UNSET)
-        users: list[ExternalAccount] | Unset
-        if _users is UNSET:
-            users = _users
-        else:
-            if not isinstance(_users, list):
-                raise TypeError(f"Users: expected a JSON array, got {type(_users).__name__}")
-            users = [ExternalAccount.from_dict(item) for item in _users]
-
-        _instance = cls(
-            next_page_token=next_page_token,
-            users=users,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("users", list_of(ExternalAccount.from_dict)),)

@@ -2,118 +2,29 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.external_group import ExternalGroup
 
 
-_lazy_loaded = False
+class ExternalGroupsPage(Model):
+    groups: list[ExternalGroup] | None = None
+    next_page_token: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ExternalGroup
-    from ..models.external_group import ExternalGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ExternalGroupsPage")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "NextPageToken",
+    _wire_names = {
+        "Groups": "groups",
+        "NextPageToken": "next_page_token",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.external_group import ExternalGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ExternalGroupsPage:
-    """
-    Attributes:
-        groups (list[ExternalGroup] | Unset):
-        next_page_token (None | str | Unset):
-    """
-
-    groups: list[ExternalGroup] | Unset = UNSET
-    next_page_token: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        next_page_token: None | str | Unset
-        if isinstance(self.next_page_token, Unset):
-            next_page_token = UNSET
-        else:
-            next_page_token = self.next_page_token
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if next_page_token is not UNSET:
-            field_dict["NextPageToken"] = next_page_token
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ExternalGroupsPage: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[ExternalGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [ExternalGroup.from_dict(item) for item in _groups]
-
-        next_page_token = d.get("NextPageToken", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            next_page_token=next_page_token,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("groups", list_of(ExternalGroup.from_dict)),)

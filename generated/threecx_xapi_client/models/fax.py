@@ -2,206 +2,53 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class Fax(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    auth_id: str | None = None
+    auth_password: str | None = None
+    fax_server: bool | None = None
+    outbound_caller_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, UserGroup
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Fax")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "AuthID",
-        "AuthPassword",
-        "FaxServer",
-        "OutboundCallerId",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "AuthID": "auth_id",
+        "AuthPassword": "auth_password",
+        "FaxServer": "fax_server",
+        "OutboundCallerId": "outbound_caller_id",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "auth_password",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Fax:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        auth_id (None | str | Unset):
-        auth_password (None | str | Unset):
-        fax_server (bool | None | Unset):
-        outbound_caller_id (None | str | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    auth_id: None | str | Unset = UNSET
-    auth_password: None | str | Unset = UNSET
-    fax_server: bool | None | Unset = UNSET
-    outbound_caller_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        auth_id: None | str | Unset
-        if isinstance(self.auth_id, Unset):
-            auth_id = UNSET
-        else:
-            auth_id = self.auth_id
-
-        auth_password: None | str | Unset
-        if isinstance(self.auth_password, Unset):
-            auth_password = UNSET
-        else:
-            auth_password = self.auth_password
-
-        fax_server: bool | None | Unset
-        if isinstance(self.fax_server, Unset):
-            fax_server = UNSET
-        else:
-            fax_server = self.fax_server
-
-        outbound_caller_id: None | str | Unset
-        if isinstance(self.outbound_caller_id, Unset):
-            outbound_caller_id = UNSET
-        else:
-            outbound_caller_id = self.outbound_caller_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if auth_id is not UNSET:
-            field_dict["AuthID"] = auth_id
-        if auth_password is not UNSET:
-            field_dict["AuthPassword"] = auth_password
-        if fax_server is not UNSET:
-            field_dict["FaxServer"] = fax_server
-        if outbound_caller_id is not UNSET:
-            field_dict["OutboundCallerId"] = outbound_caller_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Fax: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        auth_id = d.get("AuthID", UNSET)
-
-        auth_password = d.get("AuthPassword", UNSET)
-
-        fax_server = d.get("FaxServer", UNSET)
-
-        outbound_caller_id = d.get("OutboundCallerId", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            auth_id=auth_id,
-            auth_password=auth_password,
-            fax_server=fax_server,
-            outbound_caller_id=outbound_caller_id,
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,211 +2,42 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class FaxServerSettings(Model):
+    auth_id: str | None = None
+    auth_password: ConcealedPassword | None = None
+    auto_cleanup: bool | None = None
+    email: str | None = None
+    fax_server_id: int | None = None
+    g711_to_t38_fallback: bool | None = None
+    max_age: int | None = None
+    number: str | None = None
+    remote_storage_enabled: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="FaxServerSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AuthId",
-        "AuthPassword",
-        "AutoCleanup",
-        "Email",
-        "FaxServerId",
-        "G711ToT38Fallback",
-        "MaxAge",
-        "Number",
-        "RemoteStorageEnabled",
+    _wire_names = {
+        "AuthId": "auth_id",
+        "AuthPassword": "auth_password",
+        "AutoCleanup": "auto_cleanup",
+        "Email": "email",
+        "FaxServerId": "fax_server_id",
+        "G711ToT38Fallback": "g711_to_t38_fallback",
+        "MaxAge": "max_age",
+        "Number": "number",
+        "RemoteStorageEnabled": "remote_storage_enabled",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class FaxServerSettings:
-    """
-    Attributes:
-        auth_id (None | str | Unset):
-        auth_password (ConcealedPassword | None | Unset):
-        auto_cleanup (bool | None | Unset):
-        email (None | str | Unset):
-        fax_server_id (int | None | Unset):
-        g711_to_t38_fallback (bool | None | Unset):
-        max_age (int | None | Unset):
-        number (str | Unset):
-        remote_storage_enabled (bool | None | Unset):
-    """
-
-    auth_id: None | str | Unset = UNSET
-    auth_password: ConcealedPassword | None | Unset = UNSET
-    auto_cleanup: bool | None | Unset = UNSET
-    email: None | str | Unset = UNSET
-    fax_server_id: int | None | Unset = UNSET
-    g711_to_t38_fallback: bool | None | Unset = UNSET
-    max_age: int | None | Unset = UNSET
-    number: str | Unset = UNSET
-    remote_storage_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        auth_id: None | str | Unset
-        if isinstance(self.auth_id, Unset):
-            auth_id = UNSET
-        else:
-            auth_id = self.auth_id
-
-        auth_password: dict[str, Any] | None | Unset
-        if isinstance(self.auth_password, Unset):
-            auth_password = UNSET
-        elif isinstance(self.auth_password, ConcealedPassword):
-            auth_password = self.auth_password.to_dict()
-        else:
-            auth_password = self.auth_password
-
-        auto_cleanup: bool | None | Unset
-        if isinstance(self.auto_cleanup, Unset):
-            auto_cleanup = UNSET
-        else:
-            auto_cleanup = self.auto_cleanup
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        fax_server_id: int | None | Unset
-        if isinstance(self.fax_server_id, Unset):
-            fax_server_id = UNSET
-        else:
-            fax_server_id = self.fax_server_id
-
-        g711_to_t38_fallback: bool | None | Unset
-        if isinstance(self.g711_to_t38_fallback, Unset):
-            g711_to_t38_fallback = UNSET
-        else:
-            g711_to_t38_fallback = self.g711_to_t38_fallback
-
-        max_age: int | None | Unset
-        if isinstance(self.max_age, Unset):
-            max_age = UNSET
-        else:
-            max_age = self.max_age
-
-        number = self.number
-
-        remote_storage_enabled: bool | None | Unset
-        if isinstance(self.remote_storage_enabled, Unset):
-            remote_storage_enabled = UNSET
-        else:
-            remote_storage_enabled = self.remote_storage_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auth_id is not UNSET:
-            field_dict["AuthId"] = auth_id
-        if auth_password is not UNSET:
-            field_dict["AuthPassword"] = auth_password
-        if auto_cleanup is not UNSET:
-            field_dict["AutoCleanup"] = auto_cleanup
-        if email is not UNSET:
-            field_dict["Email"] = email
-        if fax_server_id is not UNSET:
-            field_dict["FaxServerId"] = fax_server_id
-        if g711_to_t38_fallback is not UNSET:
-            field_dict["G711ToT38Fallback"] = g711_to_t38_fallback
-        if max_age is not UNSET:
-            field_dict["MaxAge"] = max_age
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if remote_storage_enabled is not UNSET:
-            field_dict["RemoteStorageEnabled"] = remote_storage_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FaxServerSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auth_id = d.get("AuthId", UNSET)
-
-        _auth_password = d.get("AuthPassword", UNSET)
-        auth_password: ConcealedPassword | None | Unset
-        if _auth_password is UNSET or _auth_password is None:
-            auth_password = _auth_password
-        else:
-            auth_password = ConcealedPassword.from_dict(_auth_password)
-
-        auto_cleanup = d.get("AutoCleanup", UNSET)
-
-        email = d.get("Email", UNSET)
-
-        fax_server_id = d.get("FaxServerId", UNSET)
-
-        g711_to_t38_fallback = d.get("G711ToT38Fallback", UNSET)
-
-        max_age = d.get("MaxAge", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
-
-        _instance = cls(
-            auth_id=auth_id,
-            auth_password=auth_password,
-            auto_cleanup=auto_cleanup,
-            email=email,
-            fax_server_id=fax_server_id,
-            g711_to_t38_fallback=g711_to_t38_fallback,
-            max_age=max_age,
-            number=number,
-            remote_storage_enabled=remote_storage_enabled,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("auth_password", ConcealedPassword.from_dict),)

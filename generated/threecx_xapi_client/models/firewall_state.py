@@ -2,115 +2,21 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="FirewallState")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Html",
-        "Id",
-        "Running",
-        "Stopping",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class FirewallState:
-    """
-    Attributes:
-        html (None | str | Unset):
-        id (str | Unset):
-        running (bool | None | Unset):
-        stopping (bool | None | Unset):
-    """
+class FirewallState(Model):
+    html: str | None = None
+    id: str = entity_key()
+    running: bool | None = None
+    stopping: bool | None = None
 
-    html: None | str | Unset = UNSET
-    id: str | Unset = UNSET
-    running: bool | None | Unset = UNSET
-    stopping: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        html: None | str | Unset
-        if isinstance(self.html, Unset):
-            html = UNSET
-        else:
-            html = self.html
-
-        id = self.id
-
-        running: bool | None | Unset
-        if isinstance(self.running, Unset):
-            running = UNSET
-        else:
-            running = self.running
-
-        stopping: bool | None | Unset
-        if isinstance(self.stopping, Unset):
-            stopping = UNSET
-        else:
-            stopping = self.stopping
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if html is not UNSET:
-            field_dict["Html"] = html
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if running is not UNSET:
-            field_dict["Running"] = running
-        if stopping is not UNSET:
-            field_dict["Stopping"] = stopping
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FirewallState: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        html = d.get("Html", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        running = d.get("Running", UNSET)
-
-        stopping = d.get("Stopping", UNSET)
-
-        _instance = cls(
-            html=html,
-            id=id,
-            running=running,
-            stopping=stopping,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Html": "html",
+        "Id": "id",
+        "Running": "running",
+        "Stopping": "stopping",
+    }

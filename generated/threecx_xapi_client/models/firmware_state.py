@@ -2,124 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="FirmwareState")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Count",
-        "FileNames",
-        "Id",
-        "TotalSize",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class FirmwareState:
-    """
-    Attributes:
-        count (int | None | Unset):
-        file_names (list[str] | Unset):
-        id (None | str | Unset):
-        total_size (int | None | Unset):
-    """
+class FirmwareState(Model):
+    count: int | None = None
+    file_names: list[str] | None = None
+    id: str | None = None
+    total_size: int | None = None
 
-    count: int | None | Unset = UNSET
-    file_names: list[str] | Unset = UNSET
-    id: None | str | Unset = UNSET
-    total_size: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Count": "count",
+        "FileNames": "file_names",
+        "Id": "id",
+        "TotalSize": "total_size",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        count: int | None | Unset
-        if isinstance(self.count, Unset):
-            count = UNSET
-        else:
-            count = self.count
-
-        file_names: list[str] | Unset = UNSET
-        if not isinstance(self.file_names, Unset):
-            file_names = self.file_names
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        total_size: int | None | Unset
-        if isinstance(self.total_size, Unset):
-            total_size = UNSET
-        else:
-            total_size = self.total_size
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if count is not UNSET:
-            field_dict["Count"] = count
-        if file_names is not UNSET:
-            field_dict["FileNames"] = file_names
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if total_size is not UNSET:
-            field_dict["TotalSize"] = total_size
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FirmwareState: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        count = d.get("Count", UNSET)
-
-        _file_names = d.get("FileNames", UNSET)
-        file_names: list[str] | Unset
-        if _file_names is UNSET:
-            file_names = _file_names
-        else:
-            if not isinstance(_file_names, list):
-                raise TypeError(f"FileNames: expected a JSON array, got {type(_file_names).__name__}")
-            file_names = _file_names
-
-        id = d.get("Id", UNSET)
-
-        total_size = d.get("TotalSize", UNSET)
-
-        _instance = cls(
-            count=count,
-            file_names=file_names,
-            id=id,
-            total_size=total_size,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("file_names", json_array),)

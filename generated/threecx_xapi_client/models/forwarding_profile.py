@@ -2,262 +2,54 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.available_routing import AvailableRouting
     from ..models.away_routing import AwayRouting
 
 
-_lazy_loaded = False
+class ForwardingProfile(Model):
+    accept_multiple_calls: bool | None = None
+    available_route: AvailableRouting | None = None
+    away_route: AwayRouting | None = None
+    block_push_calls: bool | None = None
+    custom_message: str | None = None
+    custom_name: str | None = None
+    disable_ring_group_calls: bool | None = None
+    id: int = entity_key()
+    name: str | None = None
+    no_answer_timeout: int | None = None
+    office_hours_auto_queue_log_out: bool | None = None
+    ring_my_mobile: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AvailableRouting, AwayRouting
-    from ..models.available_routing import AvailableRouting  # noqa: PLC0415
-    from ..models.away_routing import AwayRouting  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ForwardingProfile")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AcceptMultipleCalls",
-        "AvailableRoute",
-        "AwayRoute",
-        "BlockPushCalls",
-        "CustomMessage",
-        "CustomName",
-        "DisableRingGroupCalls",
-        "Id",
-        "Name",
-        "NoAnswerTimeout",
-        "OfficeHoursAutoQueueLogOut",
-        "RingMyMobile",
+    _wire_names = {
+        "AcceptMultipleCalls": "accept_multiple_calls",
+        "AvailableRoute": "available_route",
+        "AwayRoute": "away_route",
+        "BlockPushCalls": "block_push_calls",
+        "CustomMessage": "custom_message",
+        "CustomName": "custom_name",
+        "DisableRingGroupCalls": "disable_ring_group_calls",
+        "Id": "id",
+        "Name": "name",
+        "NoAnswerTimeout": "no_answer_timeout",
+        "OfficeHoursAutoQueueLogOut": "office_hours_auto_queue_log_out",
+        "RingMyMobile": "ring_my_mobile",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.available_routing import AvailableRouting  # noqa: PLC0415
+        from ..models.away_routing import AwayRouting  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ForwardingProfile:
-    """
-    Attributes:
-        accept_multiple_calls (bool | None | Unset):
-        available_route (AvailableRouting | None | Unset):
-        away_route (AwayRouting | None | Unset):
-        block_push_calls (bool | None | Unset):
-        custom_message (None | str | Unset):
-        custom_name (None | str | Unset):
-        disable_ring_group_calls (bool | None | Unset):
-        id (int | Unset):
-        name (None | str | Unset):
-        no_answer_timeout (int | None | Unset):
-        office_hours_auto_queue_log_out (bool | None | Unset):
-        ring_my_mobile (bool | None | Unset):
-    """
-
-    accept_multiple_calls: bool | None | Unset = UNSET
-    available_route: AvailableRouting | None | Unset = UNSET
-    away_route: AwayRouting | None | Unset = UNSET
-    block_push_calls: bool | None | Unset = UNSET
-    custom_message: None | str | Unset = UNSET
-    custom_name: None | str | Unset = UNSET
-    disable_ring_group_calls: bool | None | Unset = UNSET
-    id: int | Unset = UNSET
-    name: None | str | Unset = UNSET
-    no_answer_timeout: int | None | Unset = UNSET
-    office_hours_auto_queue_log_out: bool | None | Unset = UNSET
-    ring_my_mobile: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        accept_multiple_calls: bool | None | Unset
-        if isinstance(self.accept_multiple_calls, Unset):
-            accept_multiple_calls = UNSET
-        else:
-            accept_multiple_calls = self.accept_multiple_calls
-
-        available_route: dict[str, Any] | None | Unset
-        if isinstance(self.available_route, Unset):
-            available_route = UNSET
-        elif isinstance(self.available_route, AvailableRouting):
-            available_route = self.available_route.to_dict()
-        else:
-            available_route = self.available_route
-
-        away_route: dict[str, Any] | None | Unset
-        if isinstance(self.away_route, Unset):
-            away_route = UNSET
-        elif isinstance(self.away_route, AwayRouting):
-            away_route = self.away_route.to_dict()
-        else:
-            away_route = self.away_route
-
-        block_push_calls: bool | None | Unset
-        if isinstance(self.block_push_calls, Unset):
-            block_push_calls = UNSET
-        else:
-            block_push_calls = self.block_push_calls
-
-        custom_message: None | str | Unset
-        if isinstance(self.custom_message, Unset):
-            custom_message = UNSET
-        else:
-            custom_message = self.custom_message
-
-        custom_name: None | str | Unset
-        if isinstance(self.custom_name, Unset):
-            custom_name = UNSET
-        else:
-            custom_name = self.custom_name
-
-        disable_ring_group_calls: bool | None | Unset
-        if isinstance(self.disable_ring_group_calls, Unset):
-            disable_ring_group_calls = UNSET
-        else:
-            disable_ring_group_calls = self.disable_ring_group_calls
-
-        id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        no_answer_timeout: int | None | Unset
-        if isinstance(self.no_answer_timeout, Unset):
-            no_answer_timeout = UNSET
-        else:
-            no_answer_timeout = self.no_answer_timeout
-
-        office_hours_auto_queue_log_out: bool | None | Unset
-        if isinstance(self.office_hours_auto_queue_log_out, Unset):
-            office_hours_auto_queue_log_out = UNSET
-        else:
-            office_hours_auto_queue_log_out = self.office_hours_auto_queue_log_out
-
-        ring_my_mobile: bool | None | Unset
-        if isinstance(self.ring_my_mobile, Unset):
-            ring_my_mobile = UNSET
-        else:
-            ring_my_mobile = self.ring_my_mobile
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if accept_multiple_calls is not UNSET:
-            field_dict["AcceptMultipleCalls"] = accept_multiple_calls
-        if available_route is not UNSET:
-            field_dict["AvailableRoute"] = available_route
-        if away_route is not UNSET:
-            field_dict["AwayRoute"] = away_route
-        if block_push_calls is not UNSET:
-            field_dict["BlockPushCalls"] = block_push_calls
-        if custom_message is not UNSET:
-            field_dict["CustomMessage"] = custom_message
-        if custom_name is not UNSET:
-            field_dict["CustomName"] = custom_name
-        if disable_ring_group_calls is not UNSET:
-            field_dict["DisableRingGroupCalls"] = disable_ring_group_calls
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if no_answer_timeout is not UNSET:
-            field_dict["NoAnswerTimeout"] = no_answer_timeout
-        if office_hours_auto_queue_log_out is not UNSET:
-            field_dict["OfficeHoursAutoQueueLogOut"] = office_hours_auto_queue_log_out
-        if ring_my_mobile is not UNSET:
-            field_dict["RingMyMobile"] = ring_my_mobile
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ForwardingProfile: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        accept_multiple_calls = d.get("AcceptMultipleCalls", UNSET)
-
-        _available_route = d.get("AvailableRoute", UNSET)
-        available_route: AvailableRouting | None | Unset
-        if _available_route is UNSET or _available_route is None:
-            available_route = _available_route
-        else:
-            available_route = AvailableRouting.from_dict(_available_route)
-
-        _away_route = d.get("AwayRoute", UNSET)
-        away_route: AwayRouting | None | Unset
-        if _away_route is UNSET or _away_route is None:
-            away_route = _away_route
-        else:
-            away_route = AwayRouting.from_dict(_away_route)
-
-        block_push_calls = d.get("BlockPushCalls", UNSET)
-
-        custom_message = d.get("CustomMessage", UNSET)
-
-        custom_name = d.get("CustomName", UNSET)
-
-        disable_ring_group_calls = d.get("DisableRingGroupCalls", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        no_answer_timeout = d.get("NoAnswerTimeout", UNSET)
-
-        office_hours_auto_queue_log_out = d.get("OfficeHoursAutoQueueLogOut", UNSET)
-
-        ring_my_mobile = d.get("RingMyMobile", UNSET)
-
-        _instance = cls(
-            accept_multiple_calls=accept_multiple_calls,
-            available_route=available_route,
-            away_route=away_route,
-            block_push_calls=block_push_calls,
-            custom_message=custom_message,
-            custom_name=custom_name,
-            disable_ring_group_calls=disable_ring_group_calls,
-            id=id,
-            name=name,
-            no_answer_timeout=no_answer_timeout,
-            office_hours_auto_queue_log_out=office_hours_auto_queue_log_out,
-            ring_my_mobile=ring_my_mobile,
+        return (
+            ("available_route", AvailableRouting.from_dict),
+            ("away_route", AwayRouting.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,13 +2,14 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.device_line import DeviceLine
@@ -18,350 +19,64 @@ if TYPE_CHECKING:
     from ..models.variable import Variable
 
 
-_lazy_loaded = False
+class Fxs(Model):
+    brand: str | None = None
+    codecs: list[str] | None = None
+    fxs_line_count: int | None = None
+    fxs_lines: list[DeviceLine] | None = None
+    group: str | None = None
+    language: str | None = None
+    mac_address: str | None = None
+    model: str | None = None
+    model_name: str | None = None
+    name: str | None = None
+    password: str | None = None
+    provisioning: FxsProvisioning | None = None
+    registered: RegistrarFxs | None = None
+    secret: str | None = None
+    template: FxsTemplate | None = None
+    time_zone: str | None = None
+    variables: list[Variable] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, DeviceLine, FxsProvisioning, FxsTemplate, RegistrarFxs, Variable
-    from ..models.device_line import DeviceLine  # noqa: PLC0415
-    from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
-    from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
-    from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
-    from ..models.variable import Variable  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Fxs")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Brand",
-        "Codecs",
-        "FxsLineCount",
-        "FxsLines",
-        "Group",
-        "Language",
-        "MacAddress",
-        "Model",
-        "ModelName",
-        "Name",
-        "Password",
-        "Provisioning",
-        "Registered",
-        "Secret",
-        "Template",
-        "TimeZone",
-        "Variables",
+    _wire_names = {
+        "Brand": "brand",
+        "Codecs": "codecs",
+        "FxsLineCount": "fxs_line_count",
+        "FxsLines": "fxs_lines",
+        "Group": "group",
+        "Language": "language",
+        "MacAddress": "mac_address",
+        "Model": "model",
+        "ModelName": "model_name",
+        "Name": "name",
+        "Password": "password",
+        "Provisioning": "provisioning",
+        "Registered": "registered",
+        "Secret": "secret",
+        "Template": "template",
+        "TimeZone": "time_zone",
+        "Variables": "variables",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "password",
+            "secret",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.device_line import DeviceLine  # noqa: PLC0415
+        from ..models.fxs_provisioning import FxsProvisioning  # noqa: PLC0415
+        from ..models.fxs_template import FxsTemplate  # noqa: PLC0415
+        from ..models.registrar_fxs import RegistrarFxs  # noqa: PLC0415
+        from ..models.variable import Variable  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Fxs:
-    """
-    Attributes:
-        brand (None | str | Unset):
-        codecs (list[str] | Unset):
-        fxs_line_count (int | None | Unset):
-        fxs_lines (list[DeviceLine] | Unset):
-        group (None | str | Unset):
-        language (None | str | Unset):
-        mac_address (str | Unset):
-        model (None | str | Unset):
-        model_name (None | str | Unset):
-        name (None | str | Unset):
-        password (None | str | Unset):
-        provisioning (FxsProvisioning | None | Unset):
-        registered (None | RegistrarFxs | Unset):
-        secret (None | str | Unset):
-        template (FxsTemplate | None | Unset):
-        time_zone (None | str | Unset):
-        variables (list[Variable] | Unset):
-    """
-
-    brand: None | str | Unset = UNSET
-    codecs: list[str] | Unset = UNSET
-    fxs_line_count: int | None | Unset = UNSET
-    fxs_lines: list[DeviceLine] | Unset = UNSET
-    group: None | str | Unset = UNSET
-    language: None | str | Unset = UNSET
-    mac_address: str | Unset = UNSET
-    model: None | str | Unset = UNSET
-    model_name: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    password: None | str | Unset = UNSET
-    provisioning: FxsProvisioning | None | Unset = UNSET
-    registered: None | RegistrarFxs | Unset = UNSET
-    secret: None | str | Unset = UNSET
-    template: FxsTemplate | None | Unset = UNSET
-    time_zone: None | str | Unset = UNSET
-    variables: list[Variable] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        brand: None | str | Unset
-        if isinstance(self.brand, Unset):
-            brand = UNSET
-        else:
-            brand = self.brand
-
-        codecs: list[str] | Unset = UNSET
-        if not isinstance(self.codecs, Unset):
-            codecs = self.codecs
-
-        fxs_line_count: int | None | Unset
-        if isinstance(self.fxs_line_count, Unset):
-            fxs_line_count = UNSET
-        else:
-            fxs_line_count = self.fxs_line_count
-
-        fxs_lines: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.fxs_lines, Unset):
-            fxs_lines = []
-            for fxs_lines_item_data in self.fxs_lines:
-                fxs_lines_item = fxs_lines_item_data.to_dict()
-                fxs_lines.append(fxs_lines_item)
-
-        group: None | str | Unset
-        if isinstance(self.group, Unset):
-            group = UNSET
-        else:
-            group = self.group
-
-        language: None | str | Unset
-        if isinstance(self.language, Unset):
-            language = UNSET
-        else:
-            language = self.language
-
-        mac_address = self.mac_address
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
-
-        model_name: None | str | Unset
-        if isinstance(self.model_name, Unset):
-            model_name = UNSET
-        else:
-            model_name = self.model_name
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        password: None | str | Unset
-        if isinstance(self.password, Unset):
-            password = UNSET
-        else:
-            password = self.password
-
-        provisioning: dict[str, Any] | None | Unset
-        if isinstance(self.provisioning, Unset):
-            provisioning = UNSET
-        elif isinstance(self.provisioning, FxsProvisioning):
-            provisioning = self.provisioning.to_dict()
-        else:
-            provisioning = self.provisioning
-
-        registered: dict[str, Any] | None | Unset
-        if isinstance(self.registered, Unset):
-            registered = UNSET
-        elif isinstance(self.registered, RegistrarFxs):
-            registered = self.registered.to_dict()
-        else:
-            registered = self.registered
-
-        secret: None | str | Unset
-        if isinstance(self.secret, Unset):
-            secret = UNSET
-        else:
-            secret = self.secret
-
-        template: dict[str, Any] | None | Unset
-        if isinstance(self.template, Unset):
-            template = UNSET
-        elif isinstance(self.template, FxsTemplate):
-            template = self.template.to_dict()
-        else:
-            template = self.template
-
-        time_zone: None | str | Unset
-        if isinstance(self.time_zone, Unset):
-            time_zone = UNSET
-        else:
-            time_zone = self.time_zone
-
-        variables: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.variables, Unset):
-            variables = []
-            for variables_item_data in self.variables:
-                variables_item = variables_item_data.to_dict()
-                variables.append(variables_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if brand is not UNSET:
-            field_dict["Brand"] = brand
-        if codecs is not UNSET:
-            field_dict["Codecs"] = codecs
-        if fxs_line_count is not UNSET:
-            field_dict["FxsLineCount"] = fxs_line_count
-        if fxs_lines is not UNSET:
-            field_dict["FxsLines"] = fxs_lines
-        if group is not UNSET:
-            field_dict["Group"] = group
-        if language is not UNSET:
-            field_dict["Language"] = language
-        if mac_address is not UNSET:
-            field_dict["MacAddress"] = mac_address
-        if model is not UNSET:
-            field_dict["Model"] = model
-        if model_name is not UNSET:
-            field_dict["ModelName"] = model_name
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if password is not UNSET:
-            field_dict["Password"] = password
-        if provisioning is not UNSET:
-            field_dict["Provisioning"] = provisioning
-        if registered is not UNSET:
-            field_dict["Registered"] = registered
-        if secret is not UNSET:
-            field_dict["Secret"] = secret
-        if template is not UNSET:
-            field_dict["Template"] = template
-        if time_zone is not UNSET:
-            field_dict["TimeZone"] = time_zone
-        if variables is not UNSET:
-            field_dict["Variables"] = variables
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Fxs: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        brand = d.get("Brand", UNSET)
-
-        _codecs = d.get("Codecs", UNSET)
-        codecs: list[str] | Unset
-        if _codecs is UNSET:
-            codecs = _codecs
-        else:
-            if not isinstance(_codecs, list):
-                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
-            codecs = _codecs
-
-        fxs_line_count = d.get("FxsLineCount", UNSET)
-
-        _fxs_lines = d.get("FxsLines", UNSET)
-        fxs_lines: list[DeviceLine] | Unset
-        if _fxs_lines is UNSET:
-            fxs_lines = _fxs_lines
-        else:
-            if not isinstance(_fxs_lines, list):
-                raise TypeError(f"FxsLines: expected a JSON array, got {type(_fxs_lines).__name__}")
-            fxs_lines = [DeviceLine.from_dict(item) for item in _fxs_lines]
-
-        group = d.get("Group", UNSET)
-
-        language = d.get("Language", UNSET)
-
-        mac_address = d.get("MacAddress", UNSET)
-
-        model = d.get("Model", UNSET)
-
-        model_name = d.get("ModelName", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        password = d.get("Password", UNSET)
-
-        _provisioning = d.get("Provisioning", UNSET)
-        provisioning: FxsProvisioning | None | Unset
-        if _provisioning is UNSET or _provisioning is None:
-            provisioning = _provisioning
-        else:
-            provisioning = FxsProvisioning.from_dict(_provisioning)
-
-        _registered = d.get("Registered", UNSET)
-        registered: None | RegistrarFxs | Unset
-        if _registered is UNSET or _registered is None:
-            registered = _registered
-        else:
-            registered = RegistrarFxs.from_dict(_registered)
-
-        secret = d.get("Secret", UNSET)
-
-        _template = d.get("Template", UNSET)
-        template: FxsTemplate | None | Unset
-        if _template is UNSET or _template is None:
-            template = _template
-        else:
-            template = FxsTemplate.from_dict(_template)
-
-        time_zone = d.get("TimeZone", UNSET)
-
-        _variables = d.get("Variables", UNSET)
-        variables: list[Variable] | Unset
-        if _variables is UNSET:
-            variables = _variables
-        else:
-            if not isinstance(_variables, list):
-                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
-            variables = [Variable.from_dict(item) for item in _variables]
-
-        _instance = cls(
-            brand=brand,
-            codecs=codecs,
-            fxs_line_count=fxs_line_count,
-            fxs_lines=fxs_lines,
-            group=group,
-            language=language,
-            mac_address=mac_address,
-            model=model,
-            model_name=model_name,
-            name=name,
-            password=password,
-            provisioning=provisioning,
-            registered=registered,
-            secret=secret,
-            template=template,
-            time_zone=time_zone,
-            variables=variables,
+        return (
+            ("codecs", json_array),
+            ("fxs_lines", list_of(DeviceLine.from_dict)),
+            ("provisioning", FxsProvisioning.from_dict),
+            ("registered", RegistrarFxs.from_dict),
+            ("template", FxsTemplate.from_dict),
+            ("variables", list_of(Variable.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,97 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="FxsModel")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanBeSBC",
-        "DisplayName",
-        "UserAgent",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class FxsModel:
-    """
-    Attributes:
-        can_be_sbc (bool | None | Unset):
-        display_name (str | Unset):
-        user_agent (str | Unset):
-    """
+class FxsModel(Model):
+    can_be_sbc: bool | None = None
+    display_name: str | None = None
+    user_agent: str | None = None
 
-    can_be_sbc: bool | None | Unset = UNSET
-    display_name: str | Unset = UNSET
-    user_agent: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        can_be_sbc: bool | None | Unset
-        if isinstance(self.can_be_sbc, Unset):
-            can_be_sbc = UNSET
-        else:
-            can_be_sbc = self.can_be_sbc
-
-        display_name = self.display_name
-
-        user_agent = self.user_agent
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_be_sbc is not UNSET:
-            field_dict["CanBeSBC"] = can_be_sbc
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if user_agent is not UNSET:
-            field_dict["UserAgent"] = user_agent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FxsModel: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_be_sbc = d.get("CanBeSBC", UNSET)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        user_agent = d.get("UserAgent", UNSET)
-
-        _instance = cls(
-            can_be_sbc=can_be_sbc,
-            display_name=display_name,
-            user_agent=user_agent,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CanBeSBC": "can_be_sbc",
+        "DisplayName": "display_name",
+        "UserAgent": "user_agent",
+    }

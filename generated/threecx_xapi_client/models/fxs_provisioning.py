@@ -2,197 +2,38 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.prov_type import ProvType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="FxsProvisioning")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "LocalAudioPortEnd",
-        "LocalAudioPortStart",
-        "LocalInterface",
-        "LocalSipPort",
-        "Method",
-        "ProvLink",
-        "RemoteFQDN",
-        "RemotePort",
-        "SbcName",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.prov_type import ProvType
 
-@_attrs_define(repr=False)
-class FxsProvisioning:
-    """
-    Attributes:
-        local_audio_port_end (int | None | Unset):
-        local_audio_port_start (int | None | Unset):
-        local_interface (None | str | Unset):
-        local_sip_port (int | None | Unset):
-        method (None | ProvType | Unset):
-        prov_link (None | str | Unset):
-        remote_fqdn (None | str | Unset):
-        remote_port (int | None | Unset):
-        sbc_name (None | str | Unset):
-    """
 
-    local_audio_port_end: int | None | Unset = UNSET
-    local_audio_port_start: int | None | Unset = UNSET
-    local_interface: None | str | Unset = UNSET
-    local_sip_port: int | None | Unset = UNSET
-    method: None | ProvType | Unset = UNSET
-    prov_link: None | str | Unset = UNSET
-    remote_fqdn: None | str | Unset = UNSET
-    remote_port: int | None | Unset = UNSET
-    sbc_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class FxsProvisioning(Model):
+    local_audio_port_end: int | None = None
+    local_audio_port_start: int | None = None
+    local_interface: str | None = None
+    local_sip_port: int | None = None
+    method: ProvType | None = None
+    prov_link: str | None = None
+    remote_fqdn: str | None = None
+    remote_port: int | None = None
+    sbc_name: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "LocalAudioPortEnd": "local_audio_port_end",
+        "LocalAudioPortStart": "local_audio_port_start",
+        "LocalInterface": "local_interface",
+        "LocalSipPort": "local_sip_port",
+        "Method": "method",
+        "ProvLink": "prov_link",
+        "RemoteFQDN": "remote_fqdn",
+        "RemotePort": "remote_port",
+        "SbcName": "sbc_name",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        local_audio_port_end: int | None | Unset
-        if isinstance(self.local_audio_port_end, Unset):
-            local_audio_port_end = UNSET
-        else:
-            local_audio_port_end = self.local_audio_port_end
-
-        local_audio_port_start: int | None | Unset
-        if isinstance(self.local_audio_port_start, Unset):
-            local_audio_port_start = UNSET
-        else:
-            local_audio_port_start = self.local_audio_port_start
-
-        local_interface: None | str | Unset
-        if isinstance(self.local_interface, Unset):
-            local_interface = UNSET
-        else:
-            local_interface = self.local_interface
-
-        local_sip_port: int | None | Unset
-        if isinstance(self.local_sip_port, Unset):
-            local_sip_port = UNSET
-        else:
-            local_sip_port = self.local_sip_port
-
-        method: None | str | Unset
-        if isinstance(self.method, Unset):
-            method = UNSET
-        elif isinstance(self.method, ProvType):
-            method = self.method.value
-        else:
-            method = self.method
-
-        prov_link: None | str | Unset
-        if isinstance(self.prov_link, Unset):
-            prov_link = UNSET
-        else:
-            prov_link = self.prov_link
-
-        remote_fqdn: None | str | Unset
-        if isinstance(self.remote_fqdn, Unset):
-            remote_fqdn = UNSET
-        else:
-            remote_fqdn = self.remote_fqdn
-
-        remote_port: int | None | Unset
-        if isinstance(self.remote_port, Unset):
-            remote_port = UNSET
-        else:
-            remote_port = self.remote_port
-
-        sbc_name: None | str | Unset
-        if isinstance(self.sbc_name, Unset):
-            sbc_name = UNSET
-        else:
-            sbc_name = self.sbc_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if local_audio_port_end is not UNSET:
-            field_dict["LocalAudioPortEnd"] = local_audio_port_end
-        if local_audio_port_start is not UNSET:
-            field_dict["LocalAudioPortStart"] = local_audio_port_start
-        if local_interface is not UNSET:
-            field_dict["LocalInterface"] = local_interface
-        if local_sip_port is not UNSET:
-            field_dict["LocalSipPort"] = local_sip_port
-        if method is not UNSET:
-            field_dict["Method"] = method
-        if prov_link is not UNSET:
-            field_dict["ProvLink"] = prov_link
-        if remote_fqdn is not UNSET:
-            field_dict["RemoteFQDN"] = remote_fqdn
-        if remote_port is not UNSET:
-            field_dict["RemotePort"] = remote_port
-        if sbc_name is not UNSET:
-            field_dict["SbcName"] = sbc_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FxsProvisioning: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        local_audio_port_end = d.get("LocalAudioPortEnd", UNSET)
-
-        local_audio_port_start = d.get("LocalAudioPortStart", UNSET)
-
-        local_interface = d.get("LocalInterface", UNSET)
-
-        local_sip_port = d.get("LocalSipPort", UNSET)
-
-        _method = d.get("Method", UNSET)
-        method: None | ProvType | Unset
-        if _method is UNSET or _method is None:
-            method = _method
-        else:
-            method = ProvType.parse(_method)
-
-        prov_link = d.get("ProvLink", UNSET)
-
-        remote_fqdn = d.get("RemoteFQDN", UNSET)
-
-        remote_port = d.get("RemotePort", UNSET)
-
-        sbc_name = d.get("SbcName", UNSET)
-
-        _instance = cls(
-            local_audio_port_end=local_audio_port_end,
-            local_audio_port_start=local_audio_port_start,
-            local_interface=local_interface,
-            local_sip_port=local_sip_port,
-            method=method,
-            prov_link=prov_link,
-            remote_fqdn=remote_fqdn,
-            remote_port=remote_port,
-            sbc_name=sbc_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("method", enum_of(ProvType)),)

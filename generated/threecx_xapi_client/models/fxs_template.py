@@ -2,313 +2,71 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.device_type import DeviceType
 from ..models.template_type import TemplateType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.fxs_model import FxsModel
     from ..models.fxs_variable import FxsVariable
 
 
-_lazy_loaded = False
+class FxsTemplate(Model):
+    allowed_net_configs: list[str] | None = None
+    allow_ssl_provisioning: bool | None = None
+    brand: str | None = None
+    content: str | None = None
+    device_type: DeviceType | None = None
+    id: str = entity_key()
+    is_custom: bool | None = None
+    languages: list[str] | None = None
+    models: list[FxsModel] | None = None
+    number_of_extensions: int | None = None
+    rps_enabled: bool | None = None
+    template_type: TemplateType | None = None
+    time_zones: list[str] | None = None
+    url: str | None = None
+    variables: list[FxsVariable] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, FxsModel, FxsVariable
-    from ..models.fxs_model import FxsModel  # noqa: PLC0415
-    from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="FxsTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowedNetConfigs",
-        "AllowSSLProvisioning",
-        "Brand",
-        "Content",
-        "DeviceType",
-        "Id",
-        "IsCustom",
-        "Languages",
-        "Models",
-        "NumberOfExtensions",
-        "RpsEnabled",
-        "TemplateType",
-        "TimeZones",
-        "URL",
-        "Variables",
+    _wire_names = {
+        "AllowedNetConfigs": "allowed_net_configs",
+        "AllowSSLProvisioning": "allow_ssl_provisioning",
+        "Brand": "brand",
+        "Content": "content",
+        "DeviceType": "device_type",
+        "Id": "id",
+        "IsCustom": "is_custom",
+        "Languages": "languages",
+        "Models": "models",
+        "NumberOfExtensions": "number_of_extensions",
+        "RpsEnabled": "rps_enabled",
+        "TemplateType": "template_type",
+        "TimeZones": "time_zones",
+        "URL": "url",
+        "Variables": "variables",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.fxs_model import FxsModel  # noqa: PLC0415
+        from ..models.fxs_variable import FxsVariable  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class FxsTemplate:
-    """
-    Attributes:
-        allowed_net_configs (list[str] | Unset):
-        allow_ssl_provisioning (bool | None | Unset):
-        brand (str | Unset):
-        content (None | str | Unset):
-        device_type (DeviceType | Unset):
-        id (str | Unset):
-        is_custom (bool | Unset):
-        languages (list[str] | Unset):
-        models (list[FxsModel] | Unset):
-        number_of_extensions (int | Unset):
-        rps_enabled (bool | None | Unset):
-        template_type (TemplateType | Unset):
-        time_zones (list[str] | Unset):
-        url (str | Unset):
-        variables (list[FxsVariable] | Unset):
-    """
-
-    allowed_net_configs: list[str] | Unset = UNSET
-    allow_ssl_provisioning: bool | None | Unset = UNSET
-    brand: str | Unset = UNSET
-    content: None | str | Unset = UNSET
-    device_type: DeviceType | Unset = UNSET
-    id: str | Unset = UNSET
-    is_custom: bool | Unset = UNSET
-    languages: list[str] | Unset = UNSET
-    models: list[FxsModel] | Unset = UNSET
-    number_of_extensions: int | Unset = UNSET
-    rps_enabled: bool | None | Unset = UNSET
-    template_type: TemplateType | Unset = UNSET
-    time_zones: list[str] | Unset = UNSET
-    url: str | Unset = UNSET
-    variables: list[FxsVariable] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        allowed_net_configs: list[str] | Unset = UNSET
-        if not isinstance(self.allowed_net_configs, Unset):
-            allowed_net_configs = self.allowed_net_configs
-
-        allow_ssl_provisioning: bool | None | Unset
-        if isinstance(self.allow_ssl_provisioning, Unset):
-            allow_ssl_provisioning = UNSET
-        else:
-            allow_ssl_provisioning = self.allow_ssl_provisioning
-
-        brand = self.brand
-
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
-
-        device_type: str | Unset = UNSET
-        if not isinstance(self.device_type, Unset):
-            device_type = self.device_type.value
-
-        id = self.id
-
-        is_custom = self.is_custom
-
-        languages: list[str] | Unset = UNSET
-        if not isinstance(self.languages, Unset):
-            languages = self.languages
-
-        models: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.models, Unset):
-            models = []
-            for models_item_data in self.models:
-                models_item = models_item_data.to_dict()
-                models.append(models_item)
-
-        number_of_extensions = self.number_of_extensions
-
-        rps_enabled: bool | None | Unset
-        if isinstance(self.rps_enabled, Unset):
-            rps_enabled = UNSET
-        else:
-            rps_enabled = self.rps_enabled
-
-        template_type: str | Unset = UNSET
-        if not isinstance(self.template_type, Unset):
-            template_type = self.template_type.value
-
-        time_zones: list[str] | Unset = UNSET
-        if not isinstance(self.time_zones, Unset):
-            time_zones = self.time_zones
-
-        url = self.url
-
-        variables: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.variables, Unset):
-            variables = []
-            for variables_item_data in self.variables:
-                variables_item = variables_item_data.to_dict()
-                variables.append(variables_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allowed_net_configs is not UNSET:
-            field_dict["AllowedNetConfigs"] = allowed_net_configs
-        if allow_ssl_provisioning is not UNSET:
-            field_dict["AllowSSLProvisioning"] = allow_ssl_provisioning
-        if brand is not UNSET:
-            field_dict["Brand"] = brand
-        if content is not UNSET:
-            field_dict["Content"] = content
-        if device_type is not UNSET:
-            field_dict["DeviceType"] = device_type
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_custom is not UNSET:
-            field_dict["IsCustom"] = is_custom
-        if languages is not UNSET:
-            field_dict["Languages"] = languages
-        if models is not UNSET:
-            field_dict["Models"] = models
-        if number_of_extensions is not UNSET:
-            field_dict["NumberOfExtensions"] = number_of_extensions
-        if rps_enabled is not UNSET:
-            field_dict["RpsEnabled"] = rps_enabled
-        if template_type is not UNSET:
-            field_dict["TemplateType"] = template_type
-        if time_zones is not UNSET:
-            field_dict["TimeZones"] = time_zones
-        if url is not UNSET:
-            field_dict["URL"] = url
-        if variables is not UNSET:
-            field_dict["Variables"] = variables
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FxsTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _allowed_net_configs = d.get("AllowedNetConfigs", UNSET)
-        allowed_net_configs: list[str] | Unset
-        if _allowed_net_configs is UNSET:
-            allowed_net_configs = _allowed_net_configs
-        else:
-            if not isinstance(_allowed_net_configs, list):
-                raise TypeError(f"AllowedNetConfigs: expected a JSON array, got {type(_allowed_net_configs).__name__}")
-            allowed_net_configs = _allowed_net_configs
-
-        allow_ssl_provisioning = d.get("AllowSSLProvisioning", UNSET)
-
-        brand = d.get("Brand", UNSET)
-
-        content = d.get("Content", UNSET)
-
-        _device_type = d.get("DeviceType", UNSET)
-        device_type: DeviceType | Unset
-        if _device_type is UNSET:
-            device_type = _device_type
-        else:
-            device_type = DeviceType.parse(_device_type)
-
-        id = d.get("Id", UNSET)
-
-        is_custom = d.get("IsCustom", UNSET)
-
-        _languages = d.get("Languages", UNSET)
-        languages: list[str] | Unset
-        if _languages is UNSET:
-            languages = _languages
-        else:
-            if not isinstance(_languages, list):
-                raise TypeError(f"Languages: expected a JSON array, got {type(_languages).__name__}")
-            languages = _languages
-
-        _models = d.get("Models", UNSET)
-        models: list[FxsModel] | Unset
-        if _models is UNSET:
-            models = _models
-        else:
-            if not isinstance(_models, list):
-                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
-            models = [FxsModel.from_dict(item) for item in _models]
-
-        number_of_extensions = d.get("NumberOfExtensions", UNSET)
-
-        rps_enabled = d.get("RpsEnabled", UNSET)
-
-        _template_type = d.get("TemplateType", UNSET)
-        template_type: TemplateType | Unset
-        if _template_type is UNSET:
-            template_type = _template_type
-        else:
-            template_type = TemplateType.parse(_template_type)
-
-        _time_zones = d.get("TimeZones", UNSET)
-        time_zones: list[str] | Unset
-        if _time_zones is UNSET:
-            time_zones = _time_zones
-        else:
-            if not isinstance(_time_zones, list):
-                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
-            time_zones = _time_zones
-
-        url = d.get("URL", UNSET)
-
-        _variables = d.get("Variables", UNSET)
-        variables: list[FxsVariable] | Unset
-        if _variables is UNSET:
-            variables = _variables
-        else:
-            if not isinstance(_variables, list):
-                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
-            variables = [FxsVariable.from_dict(item) for item in _variables]
-
-        _instance = cls(
-            allowed_net_configs=allowed_net_configs,
-            allow_ssl_provisioning=allow_ssl_provisioning,
-            brand=brand,
-            content=content,
-            device_type=device_type,
-            id=id,
-            is_custom=is_custom,
-            languages=languages,
-            models=models,
-            number_of_extensions=number_of_extensions,
-            rps_enabled=rps_enabled,
-            template_type=template_type,
-            time_zones=time_zones,
-            url=url,
-            variables=variables,
+        return (
+            ("allowed_net_configs", json_array),
+            ("device_type", enum_of(DeviceType)),
+            ("languages", json_array),
+            ("models", list_of(FxsModel.from_dict)),
+            ("template_type", enum_of(TemplateType)),
+            ("time_zones", json_array),
+            ("variables", list_of(FxsVariable.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,138 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.fxs_variable_choice import FxsVariableChoice
 
 
-_lazy_loaded = False
+class FxsVariable(Model):
+    choices: list[FxsVariableChoice] | None = None
+    name: str | None = None
+    title: str | None = None
+    validation_type: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, FxsVariableChoice
-    from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="FxsVariable")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Choices",
-        "Name",
-        "Title",
-        "ValidationType",
+    _wire_names = {
+        "Choices": "choices",
+        "Name": "name",
+        "Title": "title",
+        "ValidationType": "validation_type",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.fxs_variable_choice import FxsVariableChoice  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class FxsVariable:
-    """
-    Attributes:
-        choices (list[FxsVariableChoice] | Unset):
-        name (str | Unset):
-        title (str | Unset):
-        validation_type (None | str | Unset):
-    """
-
-    choices: list[FxsVariableChoice] | Unset = UNSET
-    name: str | Unset = UNSET
-    title: str | Unset = UNSET
-    validation_type: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        choices: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.choices, Unset):
-            choices = []
-            for choices_item_data in self.choices:
-                choices_item = choices_item_data.to_dict()
-                choices.append(choices_item)
-
-        name = self.name
-
-        title = self.title
-
-        validation_type: None | str | Unset
-        if isinstance(self.validation_type, Unset):
-            validation_type = UNSET
-        else:
-            validation_type = self.validation_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if choices is not UNSET:
-            field_dict["Choices"] = choices
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if title is not UNSET:
-            field_dict["Title"] = title
-        if validation_type is not UNSET:
-            field_dict["ValidationType"] = validation_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"FxsVariable: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _choices = d.get("Choices", UNSET)
-        choices: list[FxsVariableChoice] | Unset
-        if _choices is UNSET:
-            choices = _choices
-        else:
-            if not isinstance(_choices, list):
-                raise TypeError(f"Choices: expected a JSON array, got {type(_choices).__name__}")
-            choices = [FxsVariableChoice.from_dict(item) for item in _choices]
-
-        name = d.get("Name", UNSET)
-
-        title = d.get("Title", UNSET)
-
-        validation_type = d.get("ValidationType", UNSET)
-
-        _instance = cls(
-            choices=choices,
-            name=name,
-            title=title,
-            validation_type=validation_type,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("choices", list_of(FxsVariableChoice.from_dict)),)

@@ -2,127 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.gc_collection_mode import GCCollectionMode
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="GarbageCollect")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Blocking",
-        "Compacting",
-        "Generation",
-        "Mode",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.gc_collection_mode import GCCollectionMode
 
-@_attrs_define(repr=False)
-class GarbageCollect:
-    """
-    Attributes:
-        blocking (bool | None | Unset):
-        compacting (bool | None | Unset):
-        generation (int | None | Unset):
-        mode (GCCollectionMode | None | Unset):
-    """
 
-    blocking: bool | None | Unset = UNSET
-    compacting: bool | None | Unset = UNSET
-    generation: int | None | Unset = UNSET
-    mode: GCCollectionMode | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class GarbageCollect(Model):
+    blocking: bool | None = None
+    compacting: bool | None = None
+    generation: int | None = None
+    mode: GCCollectionMode | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Blocking": "blocking",
+        "Compacting": "compacting",
+        "Generation": "generation",
+        "Mode": "mode",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        blocking: bool | None | Unset
-        if isinstance(self.blocking, Unset):
-            blocking = UNSET
-        else:
-            blocking = self.blocking
-
-        compacting: bool | None | Unset
-        if isinstance(self.compacting, Unset):
-            compacting = UNSET
-        else:
-            compacting = self.compacting
-
-        generation: int | None | Unset
-        if isinstance(self.generation, Unset):
-            generation = UNSET
-        else:
-            generation = self.generation
-
-        mode: None | str | Unset
-        if isinstance(self.mode, Unset):
-            mode = UNSET
-        elif isinstance(self.mode, GCCollectionMode):
-            mode = self.mode.value
-        else:
-            mode = self.mode
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if blocking is not UNSET:
-            field_dict["Blocking"] = blocking
-        if compacting is not UNSET:
-            field_dict["Compacting"] = compacting
-        if generation is not UNSET:
-            field_dict["Generation"] = generation
-        if mode is not UNSET:
-            field_dict["Mode"] = mode
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GarbageCollect: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        blocking = d.get("Blocking", UNSET)
-
-        compacting = d.get("Compacting", UNSET)
-
-        generation = d.get("Generation", UNSET)
-
-        _mode = d.get("Mode", UNSET)
-        mode: GCCollectionMode | None | Unset
-        if _mode is UNSET or _mode is None:
-            mode = _mode
-        else:
-            mode = GCCollectionMode.parse(_mode)
-
-        _instance = cls(
-            blocking=blocking,
-            compacting=compacting,
-            generation=generation,
-            mode=mode,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("mode", enum_of(GCCollectionMode)),)

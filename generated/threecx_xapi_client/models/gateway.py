@@ -2,583 +2,106 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.gateway_type import GatewayType
 from ..models.ip_in_registration_contact_type import IPInRegistrationContactType
 from ..models.matching_strategy_type import MatchingStrategyType
 from ..models.require_registration_for_type import RequireRegistrationForType
 from ..models.srtp_mode_type import SRTPModeType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.choice import Choice
     from ..models.gateway_parameter_binding import GatewayParameterBinding
 
 
-_lazy_loaded = False
+class Gateway(Model):
+    codecs: list[str] | None = None
+    deliver_audio: bool | None = None
+    dest_number_in_remote_party_id_called: bool | None = None
+    dest_number_in_request_line_uri: bool | None = None
+    dest_number_in_to: bool | None = None
+    host: str | None = None
+    id: int | None = None
+    inbound_params: list[GatewayParameterBinding] | None = None
+    internal: bool | None = None
+    ip_in_registration_contact: IPInRegistrationContactType | None = None
+    is_custom: bool | None = None
+    lines: int | None = None
+    matching_strategy: MatchingStrategyType | None = None
+    name: str | None = None
+    outbound_caller_id: str | None = None
+    outbound_params: list[GatewayParameterBinding] | None = None
+    port: int | None = None
+    proxy_host: str | None = None
+    proxy_port: int | None = None
+    require_registration_for: RequireRegistrationForType | None = None
+    source_identification: list[GatewayParameterBinding] | None = None
+    specified_ip_for_registration_contact: str | None = None
+    srtp_mode: SRTPModeType | None = None
+    support_reinvite: bool | None = None
+    support_replaces: bool | None = None
+    template_filename: str | None = None
+    time_between_reg: int | None = None
+    type_: GatewayType | None = None
+    use_ip_in_contact: bool | None = None
+    variable_choices: list[Choice] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Choice, GatewayParameterBinding
-    from ..models.choice import Choice  # noqa: PLC0415
-    from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Gateway")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Codecs",
-        "DeliverAudio",
-        "DestNumberInRemotePartyIDCalled",
-        "DestNumberInRequestLineURI",
-        "DestNumberInTo",
-        "Host",
-        "Id",
-        "InboundParams",
-        "Internal",
-        "IPInRegistrationContact",
-        "IsCustom",
-        "Lines",
-        "MatchingStrategy",
-        "Name",
-        "OutboundCallerID",
-        "OutboundParams",
-        "Port",
-        "ProxyHost",
-        "ProxyPort",
-        "RequireRegistrationFor",
-        "SourceIdentification",
-        "SpecifiedIPForRegistrationContact",
-        "SRTPMode",
-        "SupportReinvite",
-        "SupportReplaces",
-        "TemplateFilename",
-        "TimeBetweenReg",
-        "Type",
-        "UseIPInContact",
-        "VariableChoices",
+    _wire_names = {
+        "Codecs": "codecs",
+        "DeliverAudio": "deliver_audio",
+        "DestNumberInRemotePartyIDCalled": "dest_number_in_remote_party_id_called",
+        "DestNumberInRequestLineURI": "dest_number_in_request_line_uri",
+        "DestNumberInTo": "dest_number_in_to",
+        "Host": "host",
+        "Id": "id",
+        "InboundParams": "inbound_params",
+        "Internal": "internal",
+        "IPInRegistrationContact": "ip_in_registration_contact",
+        "IsCustom": "is_custom",
+        "Lines": "lines",
+        "MatchingStrategy": "matching_strategy",
+        "Name": "name",
+        "OutboundCallerID": "outbound_caller_id",
+        "OutboundParams": "outbound_params",
+        "Port": "port",
+        "ProxyHost": "proxy_host",
+        "ProxyPort": "proxy_port",
+        "RequireRegistrationFor": "require_registration_for",
+        "SourceIdentification": "source_identification",
+        "SpecifiedIPForRegistrationContact": "specified_ip_for_registration_contact",
+        "SRTPMode": "srtp_mode",
+        "SupportReinvite": "support_reinvite",
+        "SupportReplaces": "support_replaces",
+        "TemplateFilename": "template_filename",
+        "TimeBetweenReg": "time_between_reg",
+        "Type": "type_",
+        "UseIPInContact": "use_ip_in_contact",
+        "VariableChoices": "variable_choices",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Gateway:
-    """
-    Attributes:
-        codecs (list[str] | Unset):
-        deliver_audio (bool | None | Unset):
-        dest_number_in_remote_party_id_called (bool | None | Unset):
-        dest_number_in_request_line_uri (bool | None | Unset):
-        dest_number_in_to (bool | None | Unset):
-        host (None | str | Unset):
-        id (int | None | Unset):
-        inbound_params (list[GatewayParameterBinding] | Unset):
-        internal (bool | None | Unset):
-        ip_in_registration_contact (IPInRegistrationContactType | None | Unset):
-        is_custom (bool | None | Unset):
-        lines (int | None | Unset):
-        matching_strategy (MatchingStrategyType | None | Unset):
-        name (None | str | Unset):
-        outbound_caller_id (None | str | Unset):
-        outbound_params (list[GatewayParameterBinding] | Unset):
-        port (int | None | Unset):
-        proxy_host (None | str | Unset):
-        proxy_port (int | None | Unset):
-        require_registration_for (None | RequireRegistrationForType | Unset):
-        source_identification (list[GatewayParameterBinding] | Unset):
-        specified_ip_for_registration_contact (None | str | Unset):
-        srtp_mode (None | SRTPModeType | Unset):
-        support_reinvite (bool | None | Unset):
-        support_replaces (bool | None | Unset):
-        template_filename (None | str | Unset):
-        time_between_reg (int | None | Unset):
-        type_ (GatewayType | None | Unset):
-        use_ip_in_contact (bool | None | Unset):
-        variable_choices (list[Choice] | Unset):
-    """
-
-    codecs: list[str] | Unset = UNSET
-    deliver_audio: bool | None | Unset = UNSET
-    dest_number_in_remote_party_id_called: bool | None | Unset = UNSET
-    dest_number_in_request_line_uri: bool | None | Unset = UNSET
-    dest_number_in_to: bool | None | Unset = UNSET
-    host: None | str | Unset = UNSET
-    id: int | None | Unset = UNSET
-    inbound_params: list[GatewayParameterBinding] | Unset = UNSET
-    internal: bool | None | Unset = UNSET
-    ip_in_registration_contact: IPInRegistrationContactType | None | Unset = UNSET
-    is_custom: bool | None | Unset = UNSET
-    lines: int | None | Unset = UNSET
-    matching_strategy: MatchingStrategyType | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    outbound_caller_id: None | str | Unset = UNSET
-    outbound_params: list[GatewayParameterBinding] | Unset = UNSET
-    port: int | None | Unset = UNSET
-    proxy_host: None | str | Unset = UNSET
-    proxy_port: int | None | Unset = UNSET
-    require_registration_for: None | RequireRegistrationForType | Unset = UNSET
-    source_identification: list[GatewayParameterBinding] | Unset = UNSET
-    specified_ip_for_registration_contact: None | str | Unset = UNSET
-    srtp_mode: None | SRTPModeType | Unset = UNSET
-    support_reinvite: bool | None | Unset = UNSET
-    support_replaces: bool | None | Unset = UNSET
-    template_filename: None | str | Unset = UNSET
-    time_between_reg: int | None | Unset = UNSET
-    type_: GatewayType | None | Unset = UNSET
-    use_ip_in_contact: bool | None | Unset = UNSET
-    variable_choices: list[Choice] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        codecs: list[str] | Unset = UNSET
-        if not isinstance(self.codecs, Unset):
-            codecs = self.codecs
-
-        deliver_audio: bool | None | Unset
-        if isinstance(self.deliver_audio, Unset):
-            deliver_audio = UNSET
-        else:
-            deliver_audio = self.deliver_audio
-
-        dest_number_in_remote_party_id_called: bool | None | Unset
-        if isinstance(self.dest_number_in_remote_party_id_called, Unset):
-            dest_number_in_remote_party_id_called = UNSET
-        else:
-            dest_number_in_remote_party_id_called = self.dest_number_in_remote_party_id_called
-
-        dest_number_in_request_line_uri: bool | None | Unset
-        if isinstance(self.dest_number_in_request_line_uri, Unset):
-            dest_number_in_request_line_uri = UNSET
-        else:
-            dest_number_in_request_line_uri = self.dest_number_in_request_line_uri
-
-        dest_number_in_to: bool | None | Unset
-        if isinstance(self.dest_number_in_to, Unset):
-            dest_number_in_to = UNSET
-        else:
-            dest_number_in_to = self.dest_number_in_to
-
-        host: None | str | Unset
-        if isinstance(self.host, Unset):
-            host = UNSET
-        else:
-            host = self.host
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        inbound_params: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.inbound_params, Unset):
-            inbound_params = []
-            for inbound_params_item_data in self.inbound_params:
-                inbound_params_item = inbound_params_item_data.to_dict()
-                inbound_params.append(inbound_params_item)
-
-        internal: bool | None | Unset
-        if isinstance(self.internal, Unset):
-            internal = UNSET
-        else:
-            internal = self.internal
-
-        ip_in_registration_contact: None | str | Unset
-        if isinstance(self.ip_in_registration_contact, Unset):
-            ip_in_registration_contact = UNSET
-        elif isinstance(self.ip_in_registration_contact, IPInRegistrationContactType):
-            ip_in_registration_contact = self.ip_in_registration_contact.value
-        else:
-            ip_in_registration_contact = self.ip_in_registration_contact
-
-        is_custom: bool | None | Unset
-        if isinstance(self.is_custom, Unset):
-            is_custom = UNSET
-        else:
-            is_custom = self.is_custom
-
-        lines: int | None | Unset
-        if isinstance(self.lines, Unset):
-            lines = UNSET
-        else:
-            lines = self.lines
-
-        matching_strategy: None | str | Unset
-        if isinstance(self.matching_strategy, Unset):
-            matching_strategy = UNSET
-        elif isinstance(self.matching_strategy, MatchingStrategyType):
-            matching_strategy = self.matching_strategy.value
-        else:
-            matching_strategy = self.matching_strategy
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        outbound_caller_id: None | str | Unset
-        if isinstance(self.outbound_caller_id, Unset):
-            outbound_caller_id = UNSET
-        else:
-            outbound_caller_id = self.outbound_caller_id
-
-        outbound_params: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.outbound_params, Unset):
-            outbound_params = []
-            for outbound_params_item_data in self.outbound_params:
-                outbound_params_item = outbound_params_item_data.to_dict()
-                outbound_params.append(outbound_params_item)
-
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
-
-        proxy_host: None | str | Unset
-        if isinstance(self.proxy_host, Unset):
-            proxy_host = UNSET
-        else:
-            proxy_host = self.proxy_host
-
-        proxy_port: int | None | Unset
-        if isinstance(self.proxy_port, Unset):
-            proxy_port = UNSET
-        else:
-            proxy_port = self.proxy_port
-
-        require_registration_for: None | str | Unset
-        if isinstance(self.require_registration_for, Unset):
-            require_registration_for = UNSET
-        elif isinstance(self.require_registration_for, RequireRegistrationForType):
-            require_registration_for = self.require_registration_for.value
-        else:
-            require_registration_for = self.require_registration_for
-
-        source_identification: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.source_identification, Unset):
-            source_identification = []
-            for source_identification_item_data in self.source_identification:
-                source_identification_item = source_identification_item_data.to_dict()
-                source_identification.append(source_identification_item)
-
-        specified_ip_for_registration_contact: None | str | Unset
-        if isinstance(self.specified_ip_for_registration_contact, Unset):
-            specified_ip_for_registration_contact = UNSET
-        else:
-            specified_ip_for_registration_contact = self.specified_ip_for_registration_contact
-
-        srtp_mode: None | str | Unset
-        if isinstance(self.srtp_mode, Unset):
-            srtp_mode = UNSET
-        elif isinstance(self.srtp_mode, SRTPModeType):
-            srtp_mode = self.srtp_mode.value
-        else:
-            srtp_mode = self.srtp_mode
-
-        support_reinvite: bool | None | Unset
-        if isinstance(self.support_reinvite, Unset):
-            support_reinvite = UNSET
-        else:
-            support_reinvite = self.support_reinvite
-
-        support_replaces: bool | None | Unset
-        if isinstance(self.support_replaces, Unset):
-            support_replaces = UNSET
-        else:
-            support_replaces = self.support_replaces
-
-        template_filename: None | str | Unset
-        if isinstance(self.template_filename, Unset):
-            template_filename = UNSET
-        else:
-            template_filename = self.template_filename
-
-        time_between_reg: int | None | Unset
-        if isinstance(self.time_between_reg, Unset):
-            time_between_reg = UNSET
-        else:
-            time_between_reg = self.time_between_reg
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, GatewayType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        use_ip_in_contact: bool | None | Unset
-        if isinstance(self.use_ip_in_contact, Unset):
-            use_ip_in_contact = UNSET
-        else:
-            use_ip_in_contact = self.use_ip_in_contact
-
-        variable_choices: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.variable_choices, Unset):
-            variable_choices = []
-            for variable_choices_item_data in self.variable_choices:
-                variable_choices_item = variable_choices_item_data.to_dict()
-                variable_choices.append(variable_choices_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if codecs is not UNSET:
-            field_dict["Codecs"] = codecs
-        if deliver_audio is not UNSET:
-            field_dict["DeliverAudio"] = deliver_audio
-        if dest_number_in_remote_party_id_called is not UNSET:
-            field_dict["DestNumberInRemotePartyIDCalled"] = dest_number_in_remote_party_id_called
-        if dest_number_in_request_line_uri is not UNSET:
-            field_dict["DestNumberInRequestLineURI"] = dest_number_in_request_line_uri
-        if dest_number_in_to is not UNSET:
-            field_dict["DestNumberInTo"] = dest_number_in_to
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if inbound_params is not UNSET:
-            field_dict["InboundParams"] = inbound_params
-        if internal is not UNSET:
-            field_dict["Internal"] = internal
-        if ip_in_registration_contact is not UNSET:
-            field_dict["IPInRegistrationContact"] = ip_in_registration_contact
-        if is_custom is not UNSET:
-            field_dict["IsCustom"] = is_custom
-        if lines is not UNSET:
-            field_dict["Lines"] = lines
-        if matching_strategy is not UNSET:
-            field_dict["MatchingStrategy"] = matching_strategy
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if outbound_caller_id is not UNSET:
-            field_dict["OutboundCallerID"] = outbound_caller_id
-        if outbound_params is not UNSET:
-            field_dict["OutboundParams"] = outbound_params
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if proxy_host is not UNSET:
-            field_dict["ProxyHost"] = proxy_host
-        if proxy_port is not UNSET:
-            field_dict["ProxyPort"] = proxy_port
-        if require_registration_for is not UNSET:
-            field_dict["RequireRegistrationFor"] = require_registration_for
-        if source_identification is not UNSET:
-            field_dict["SourceIdentification"] = source_identification
-        if specified_ip_for_registration_contact is not UNSET:
-            field_dict["SpecifiedIPForRegistrationContact"] = specified_ip_for_registration_contact
-        if srtp_mode is not UNSET:
-            field_dict["SRTPMode"] = srtp_mode
-        if support_reinvite is not UNSET:
-            field_dict["SupportReinvite"] = support_reinvite
-        if support_replaces is not UNSET:
-            field_dict["SupportReplaces"] = support_replaces
-        if template_filename is not UNSET:
-            field_dict["TemplateFilename"] = template_filename
-        if time_between_reg is not UNSET:
-            field_dict["TimeBetweenReg"] = time_between_reg
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-        if use_ip_in_contact is not UNSET:
-            field_dict["UseIPInContact"] = use_ip_in_contact
-        if variable_choices is not UNSET:
-            field_dict["VariableChoices"] = variable_choices
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Gateway: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _codecs = d.get("Codecs", UNSET)
-        codecs: list[str] | Unset
-        if _codecs is UNSET:
-            codecs = _codecs
-        else:
-            if not isinstance(_codecs, list):
-                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
-            codecs = _codecs
-
-        deliver_audio = d.get("DeliverAudio", UNSET)
-
-        dest_number_in_remote_party_id_called = d.get("DestNumberInRemotePartyIDCalled", UNSET)
-
-        dest_number_in_request_line_uri = d.get("DestNumberInRequestLineURI", UNSET)
-
-        dest_number_in_to = d.get("DestNumberInTo", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _inbound_params = d.get("InboundParams", UNSET)
-        inbound_params: list[GatewayParameterBinding] | Unset
-        if _inbound_params is UNSET:
-            inbound_params = _inbound_params
-        else:
-            if not isinstance(_inbound_params, list):
-                raise TypeError(f"InboundParams: expected a JSON array, got {type(_inbound_params).__name__}")
-            inbound_params = [GatewayParameterBinding.from_dict(item) for item in _inbound_params]
-
-        internal = d.get("Internal", UNSET)
-
-        _ip_in_registration_contact = d.get("IPInRegistrationContact", UNSET)
-        ip_in_registration_contact: IPInRegistrationContactType | None | Unset
-        if _ip_in_registration_contact is UNSET or _ip_in_registration_contact is None:
-            ip_in_registration_contact = _ip_in_registration_contact
-        else:
-            ip_in_registration_contact = IPInRegistrationContactType.parse(_ip_in_registration_contact)
-
-        is_custom = d.get("IsCustom", UNSET)
-
-        lines = d.get("Lines", UNSET)
-
-        _matching_strategy = d.get("MatchingStrategy", UNSET)
-        matching_strategy: MatchingStrategyType | None | Unset
-        if _matching_strategy is UNSET or _matching_strategy is None:
-            matching_strategy = _matching_strategy
-        else:
-            matching_strategy = MatchingStrategyType.parse(_matching_strategy)
-
-        name = d.get("Name", UNSET)
-
-        outbound_caller_id = d.get("OutboundCallerID", UNSET)
-
-        _outbound_params = d.get("OutboundParams", UNSET)
-        outbound_params: list[GatewayParameterBinding] | Unset
-        if _outbound_params is UNSET:
-            outbound_params = _outbound_params
-        else:
-            if not isinstance(_outbound_params, list):
-                raise TypeError(f"OutboundParams: expected a JSON array, got {type(_outbound_params).__name__}")
-            outbound_params = [GatewayParameterBinding.from_dict(item) for item in _outbound_params]
-
-        port = d.get("Port", UNSET)
-
-        proxy_host = d.get("ProxyHost", UNSET)
-
-        proxy_port = d.get("ProxyPort", UNSET)
-
-        _require_registration_for = d.get("RequireRegistrationFor", UNSET)
-        require_registration_for: None | RequireRegistrationForType | Unset
-        if _require_registration_for is UNSET or _require_registration_for is None:
-            require_registration_for = _require_registration_for
-        else:
-            require_registration_for = RequireRegistrationForType.parse(_require_registration_for)
-
-        _source_identification = d.get("SourceIdentification", UNSET)
-        source_identification: list[GatewayParameterBinding] | Unset
-        if _source_identification is UNSET:
-            source_identification = _source_identification
-        else:
-            if not isinstance(_source_identification, list):
-                raise TypeError(
-                    f"SourceIdentification: expected a JSON array, got {type(_source_identification).__name__}"
-                )
-            source_identification = [GatewayParameterBinding.from_dict(item) for item in _source_identification]
-
-        specified_ip_for_registration_contact = d.get("SpecifiedIPForRegistrationContact", UNSET)
-
-        _srtp_mode = d.get("SRTPMode", UNSET)
-        srtp_mode: None | SRTPModeType | Unset
-        if _srtp_mode is UNSET or _srtp_mode is None:
-            srtp_mode = _srtp_mode
-        else:
-            srtp_mode = SRTPModeType.parse(_srtp_mode)
-
-        support_reinvite = d.get("SupportReinvite", UNSET)
-
-        support_replaces = d.get("SupportReplaces", UNSET)
-
-        template_filename = d.get("TemplateFilename", UNSET)
-
-        time_between_reg = d.get("TimeBetweenReg", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: GatewayType | None | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = GatewayType.parse(_type_)
-
-        use_ip_in_contact = d.get("UseIPInContact", UNSET)
-
-        _variable_choices = d.get("VariableChoices", UNSET)
-        variable_choices: list[Choice] | Unset
-        if _variable_choices is UNSET:
-            variable_choices = _variable_choices
-        else:
-            if not isinstance(_variable_choices, list):
-                raise TypeError(f"VariableChoices: expected a JSON array, got {type(_variable_choices).__name__}")
-            variable_choices = [Choice.from_dict(item) for item in _variable_choices]
-
-        _instance = cls(
-            codecs=codecs,
-            deliver_audio=deliver_audio,
-            dest_number_in_remote_party_id_called=dest_number_in_remote_party_id_called,
-            dest_number_in_request_line_uri=dest_number_in_request_line_uri,
-            dest_number_in_to=dest_number_in_to,
-            host=host,
-            id=id,
-            inbound_params=inbound_params,
-            internal=internal,
-            ip_in_registration_contact=ip_in_registration_contact,
-            is_custom=is_custom,
-            lines=lines,
-            matching_strategy=matching_strategy,
-            name=name,
-            outbound_caller_id=outbound_caller_id,
-            outbound_params=outbound_params,
-            port=port,
-            proxy_host=proxy_host,
-            proxy_port=proxy_port,
-            require_registration_for=require_registration_for,
-            source_identification=source_identification,
-            specified_ip_for_registration_contact=specified_ip_for_registration_contact,
-            srtp_mode=srtp_mode,
-            support_reinvite=support_reinvite,
-            support_replaces=support_replaces,
-            template_filename=template_filename,
-            time_between_reg=time_between_reg,
-            type_=type_,
-            use_ip_in_contact=use_ip_in_contact,
-            variable_choices=variable_choices,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.choice import Choice  # noqa: PLC0415
+        from ..models.gateway_parameter_binding import GatewayParameterBinding  # noqa: PLC0415
+
+        return (
+            ("codecs", json_array),
+            ("inbound_params", list_of(GatewayParameterBinding.from_dict)),
+            ("ip_in_registration_contact", enum_of(IPInRegistrationContactType)),
+            ("matching_strategy", enum_of(MatchingStrategyType)),
+            ("outbound_params", list_of(GatewayParameterBinding.from_dict)),
+            ("require_registration_for", enum_of(RequireRegistrationForType)),
+            ("source_identification", list_of(GatewayParameterBinding.from_dict)),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("type_", enum_of(GatewayType)),
+            ("variable_choices", list_of(Choice.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

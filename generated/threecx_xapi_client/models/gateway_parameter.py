@@ -2,178 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="GatewayParameter")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanHaveDID",
-        "Description",
-        "Id",
-        "InboundPossibleValues",
-        "Name",
-        "OutboundPossibleValues",
-        "SourceIDPossibleValues",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class GatewayParameter:
-    """
-    Attributes:
-        can_have_did (bool | None | Unset):
-        description (None | str | Unset):
-        id (int | Unset):
-        inbound_possible_values (list[str] | Unset):
-        name (None | str | Unset):
-        outbound_possible_values (list[str] | Unset):
-        source_id_possible_values (list[str] | Unset):
-    """
+class GatewayParameter(Model):
+    can_have_did: bool | None = None
+    description: str | None = None
+    id: int = entity_key()
+    inbound_possible_values: list[str] | None = None
+    name: str | None = None
+    outbound_possible_values: list[str] | None = None
+    source_id_possible_values: list[str] | None = None
 
-    can_have_did: bool | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    inbound_possible_values: list[str] | Unset = UNSET
-    name: None | str | Unset = UNSET
-    outbound_possible_values: list[str] | Unset = UNSET
-    source_id_possible_values: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "CanHaveDID": "can_have_did",
+        "Description": "description",
+        "Id": "id",
+        "InboundPossibleValues": "inbound_possible_values",
+        "Name": "name",
+        "OutboundPossibleValues": "outbound_possible_values",
+        "SourceIDPossibleValues": "source_id_possible_values",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        can_have_did: bool | None | Unset
-        if isinstance(self.can_have_did, Unset):
-            can_have_did = UNSET
-        else:
-            can_have_did = self.can_have_did
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        id = self.id
-
-        inbound_possible_values: list[str] | Unset = UNSET
-        if not isinstance(self.inbound_possible_values, Unset):
-            inbound_possible_values = self.inbound_possible_values
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        outbound_possible_values: list[str] | Unset = UNSET
-        if not isinstance(self.outbound_possible_values, Unset):
-            outbound_possible_values = self.outbound_possible_values
-
-        source_id_possible_values: list[str] | Unset = UNSET
-        if not isinstance(self.source_id_possible_values, Unset):
-            source_id_possible_values = self.source_id_possible_values
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_have_did is not UNSET:
-            field_dict["CanHaveDID"] = can_have_did
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if inbound_possible_values is not UNSET:
-            field_dict["InboundPossibleValues"] = inbound_possible_values
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if outbound_possible_values is not UNSET:
-            field_dict["OutboundPossibleValues"] = outbound_possible_values
-        if source_id_possible_values is not UNSET:
-            field_dict["SourceIDPossibleValues"] = source_id_possible_values
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GatewayParameter: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_have_did = d.get("CanHaveDID", UNSET)
-
-        description = d.get("Description", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _inbound_possible_values = d.get("InboundPossibleValues", UNSET)
-        inbound_possible_values: list[str] | Unset
-        if _inbound_possible_values is UNSET:
-            inbound_possible_values = _inbound_possible_values
-        else:
-            if not isinstance(_inbound_possible_values, list):
-                raise TypeError(
-                    f"InboundPossibleValues: expected a JSON array, got {type(_inbound_possible_values).__name__}"
-                )
-            inbound_possible_values = _inbound_possible_values
-
-        name = d.get("Name", UNSET)
-
-        _outbound_possible_values = d.get("OutboundPossibleValues", UNSET)
-        outbound_possible_values: list[str] | Unset
-        if _outbound_possible_values is UNSET:
-            outbound_possible_values = _outbound_possible_values
-        else:
-            if not isinstance(_outbound_possible_values, list):
-                raise TypeError(
-                    f"OutboundPossibleValues: expected a JSON array, got {type(_outbound_possible_values).__name__}"
-                )
-            outbound_possible_values = _outbound_possible_values
-
-        _source_id_possible_values = d.get("SourceIDPossibleValues", UNSET)
-        source_id_possible_values: list[str] | Unset
-        if _source_id_possible_values is UNSET:
-            source_id_possible_values = _source_id_possible_values
-        else:
-            if not isinstance(_source_id_possible_values, list):
-                raise TypeError(
-                    f"SourceIDPossibleValues: expected a JSON array, got {type(_source_id_possible_values).__name__}"
-                )
-            source_id_possible_values = _source_id_possible_values
-
-        _instance = cls(
-            can_have_did=can_have_did,
-            description=description,
-            id=id,
-            inbound_possible_values=inbound_possible_values,
-            name=name,
-            outbound_possible_values=outbound_possible_values,
-            source_id_possible_values=source_id_possible_values,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("inbound_possible_values", json_array),
+            ("outbound_possible_values", json_array),
+            ("source_id_possible_values", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,177 +2,38 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.live_chat_greeting import LiveChatGreeting
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="GeneralLiveChatSettings")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowSoundNotifications",
-        "Authentication",
-        "DisableOfflineMessages",
-        "EnableGA",
-        "EnableOnMobile",
-        "GdprEnabled",
-        "Greeting",
+class GeneralLiveChatSettings(Model):
+    allow_sound_notifications: bool | None = None
+    authentication: Authentication | None = None
+    disable_offline_messages: bool | None = None
+    enable_ga: bool | None = None
+    enable_on_mobile: bool | None = None
+    gdpr_enabled: bool | None = None
+    greeting: LiveChatGreeting | None = None
+
+    _wire_names = {
+        "AllowSoundNotifications": "allow_sound_notifications",
+        "Authentication": "authentication",
+        "DisableOfflineMessages": "disable_offline_messages",
+        "EnableGA": "enable_ga",
+        "EnableOnMobile": "enable_on_mobile",
+        "GdprEnabled": "gdpr_enabled",
+        "Greeting": "greeting",
     }
-)
 
-
-@_attrs_define(repr=False)
-class GeneralLiveChatSettings:
-    """
-    Attributes:
-        allow_sound_notifications (bool | None | Unset):
-        authentication (Authentication | None | Unset):
-        disable_offline_messages (bool | None | Unset):
-        enable_ga (bool | None | Unset):
-        enable_on_mobile (bool | None | Unset):
-        gdpr_enabled (bool | None | Unset):
-        greeting (LiveChatGreeting | None | Unset):
-    """
-
-    allow_sound_notifications: bool | None | Unset = UNSET
-    authentication: Authentication | None | Unset = UNSET
-    disable_offline_messages: bool | None | Unset = UNSET
-    enable_ga: bool | None | Unset = UNSET
-    enable_on_mobile: bool | None | Unset = UNSET
-    gdpr_enabled: bool | None | Unset = UNSET
-    greeting: LiveChatGreeting | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        allow_sound_notifications: bool | None | Unset
-        if isinstance(self.allow_sound_notifications, Unset):
-            allow_sound_notifications = UNSET
-        else:
-            allow_sound_notifications = self.allow_sound_notifications
-
-        authentication: None | str | Unset
-        if isinstance(self.authentication, Unset):
-            authentication = UNSET
-        elif isinstance(self.authentication, Authentication):
-            authentication = self.authentication.value
-        else:
-            authentication = self.authentication
-
-        disable_offline_messages: bool | None | Unset
-        if isinstance(self.disable_offline_messages, Unset):
-            disable_offline_messages = UNSET
-        else:
-            disable_offline_messages = self.disable_offline_messages
-
-        enable_ga: bool | None | Unset
-        if isinstance(self.enable_ga, Unset):
-            enable_ga = UNSET
-        else:
-            enable_ga = self.enable_ga
-
-        enable_on_mobile: bool | None | Unset
-        if isinstance(self.enable_on_mobile, Unset):
-            enable_on_mobile = UNSET
-        else:
-            enable_on_mobile = self.enable_on_mobile
-
-        gdpr_enabled: bool | None | Unset
-        if isinstance(self.gdpr_enabled, Unset):
-            gdpr_enabled = UNSET
-        else:
-            gdpr_enabled = self.gdpr_enabled
-
-        greeting: None | str | Unset
-        if isinstance(self.greeting, Unset):
-            greeting = UNSET
-        elif isinstance(self.greeting, LiveChatGreeting):
-            greeting = self.greeting.value
-        else:
-            greeting = self.greeting
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_sound_notifications is not UNSET:
-            field_dict["AllowSoundNotifications"] = allow_sound_notifications
-        if authentication is not UNSET:
-            field_dict["Authentication"] = authentication
-        if disable_offline_messages is not UNSET:
-            field_dict["DisableOfflineMessages"] = disable_offline_messages
-        if enable_ga is not UNSET:
-            field_dict["EnableGA"] = enable_ga
-        if enable_on_mobile is not UNSET:
-            field_dict["EnableOnMobile"] = enable_on_mobile
-        if gdpr_enabled is not UNSET:
-            field_dict["GdprEnabled"] = gdpr_enabled
-        if greeting is not UNSET:
-            field_dict["Greeting"] = greeting
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GeneralLiveChatSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_sound_notifications = d.get("AllowSoundNotifications", UNSET)
-
-        _authentication = d.get("Authentication", UNSET)
-        authentication: Authentication | None | Unset
-        if _authentication is UNSET or _authentication is None:
-            authentication = _authentication
-        else:
-            authentication = Authentication.parse(_authentication)
-
-        disable_offline_messages = d.get("DisableOfflineMessages", UNSET)
-
-        enable_ga = d.get("EnableGA", UNSET)
-
-        enable_on_mobile = d.get("EnableOnMobile", UNSET)
-
-        gdpr_enabled = d.get("GdprEnabled", UNSET)
-
-        _greeting = d.get("Greeting", UNSET)
-        greeting: LiveChatGreeting | None | Unset
-        if _greeting is UNSET or _greeting is None:
-            greeting = _greeting
-        else:
-            greeting = LiveChatGreeting.parse(_greeting)
-
-        _instance = cls(
-            allow_sound_notifications=allow_sound_notifications,
-            authentication=authentication,
-            disable_offline_messages=disable_offline_messages,
-            enable_ga=enable_ga,
-            enable_on_mobile=enable_on_mobile,
-            gdpr_enabled=gdpr_enabled,
-            greeting=greeting,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("authentication", enum_of(Authentication)),
+            ("greeting", enum_of(LiveChatGreeting)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,307 +2,60 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.avatar_style import AvatarStyle
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.auto_scheduler_settings import AutoSchedulerSettings
 
 
-_lazy_loaded = False
+class GeneralSettingsForApps(Model):
+    allow_block_calls: bool | None = None
+    allow_change_password: bool | None = None
+    auto_scheduler_settings: AutoSchedulerSettings | None = None
+    avatar_style: AvatarStyle | None = None
+    brand_logo_image: str | None = None
+    brand_main_image: str | None = None
+    brand_url: str | None = None
+    enable_chat: bool | None = None
+    enable_selector_caller_id: bool | None = None
+    hide_abandoned_queue_calls: bool | None = None
+    hide_crm_contacts: bool | None = None
+    hide_interaction_history: bool | None = None
+    hide_system_extensions: bool | None = None
+    name_of_custom_available_status: str | None = None
+    name_of_custom_out_of_office_status: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AutoSchedulerSettings
-    from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="GeneralSettingsForApps")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowBlockCalls",
-        "AllowChangePassword",
-        "AutoSchedulerSettings",
-        "AvatarStyle",
-        "BrandLogoImage",
-        "BrandMainImage",
-        "BrandUrl",
-        "EnableChat",
-        "EnableSelectorCallerId",
-        "HideAbandonedQueueCalls",
-        "HideCRMContacts",
-        "HideInteractionHistory",
-        "HideSystemExtensions",
-        "NameOfCustomAvailableStatus",
-        "NameOfCustomOutOfOfficeStatus",
+    _wire_names = {
+        "AllowBlockCalls": "allow_block_calls",
+        "AllowChangePassword": "allow_change_password",
+        "AutoSchedulerSettings": "auto_scheduler_settings",
+        "AvatarStyle": "avatar_style",
+        "BrandLogoImage": "brand_logo_image",
+        "BrandMainImage": "brand_main_image",
+        "BrandUrl": "brand_url",
+        "EnableChat": "enable_chat",
+        "EnableSelectorCallerId": "enable_selector_caller_id",
+        "HideAbandonedQueueCalls": "hide_abandoned_queue_calls",
+        "HideCRMContacts": "hide_crm_contacts",
+        "HideInteractionHistory": "hide_interaction_history",
+        "HideSystemExtensions": "hide_system_extensions",
+        "NameOfCustomAvailableStatus": "name_of_custom_available_status",
+        "NameOfCustomOutOfOfficeStatus": "name_of_custom_out_of_office_status",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.auto_scheduler_settings import AutoSchedulerSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class GeneralSettingsForApps:
-    """
-    Attributes:
-        allow_block_calls (bool | None | Unset):
-        allow_change_password (bool | None | Unset):
-        auto_scheduler_settings (AutoSchedulerSettings | None | Unset):
-        avatar_style (AvatarStyle | None | Unset):
-        brand_logo_image (None | str | Unset):
-        brand_main_image (None | str | Unset):
-        brand_url (None | str | Unset):
-        enable_chat (bool | None | Unset):
-        enable_selector_caller_id (bool | None | Unset):
-        hide_abandoned_queue_calls (bool | None | Unset):
-        hide_crm_contacts (bool | None | Unset):
-        hide_interaction_history (bool | None | Unset):
-        hide_system_extensions (bool | None | Unset):
-        name_of_custom_available_status (None | str | Unset):
-        name_of_custom_out_of_office_status (None | str | Unset):
-    """
-
-    allow_block_calls: bool | None | Unset = UNSET
-    allow_change_password: bool | None | Unset = UNSET
-    auto_scheduler_settings: AutoSchedulerSettings | None | Unset = UNSET
-    avatar_style: AvatarStyle | None | Unset = UNSET
-    brand_logo_image: None | str | Unset = UNSET
-    brand_main_image: None | str | Unset = UNSET
-    brand_url: None | str | Unset = UNSET
-    enable_chat: bool | None | Unset = UNSET
-    enable_selector_caller_id: bool | None | Unset = UNSET
-    hide_abandoned_queue_calls: bool | None | Unset = UNSET
-    hide_crm_contacts: bool | None | Unset = UNSET
-    hide_interaction_history: bool | None | Unset = UNSET
-    hide_system_extensions: bool | None | Unset = UNSET
-    name_of_custom_available_status: None | str | Unset = UNSET
-    name_of_custom_out_of_office_status: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        allow_block_calls: bool | None | Unset
-        if isinstance(self.allow_block_calls, Unset):
-            allow_block_calls = UNSET
-        else:
-            allow_block_calls = self.allow_block_calls
-
-        allow_change_password: bool | None | Unset
-        if isinstance(self.allow_change_password, Unset):
-            allow_change_password = UNSET
-        else:
-            allow_change_password = self.allow_change_password
-
-        auto_scheduler_settings: dict[str, Any] | None | Unset
-        if isinstance(self.auto_scheduler_settings, Unset):
-            auto_scheduler_settings = UNSET
-        elif isinstance(self.auto_scheduler_settings, AutoSchedulerSettings):
-            auto_scheduler_settings = self.auto_scheduler_settings.to_dict()
-        else:
-            auto_scheduler_settings = self.auto_scheduler_settings
-
-        avatar_style: None | str | Unset
-        if isinstance(self.avatar_style, Unset):
-            avatar_style = UNSET
-        elif isinstance(self.avatar_style, AvatarStyle):
-            avatar_style = self.avatar_style.value
-        else:
-            avatar_style = self.avatar_style
-
-        brand_logo_image: None | str | Unset
-        if isinstance(self.brand_logo_image, Unset):
-            brand_logo_image = UNSET
-        else:
-            brand_logo_image = self.brand_logo_image
-
-        brand_main_image: None | str | Unset
-        if isinstance(self.brand_main_image, Unset):
-            brand_main_image = UNSET
-        else:
-            brand_main_image = self.brand_main_image
-
-        brand_url: None | str | Unset
-        if isinstance(self.brand_url, Unset):
-            brand_url = UNSET
-        else:
-            brand_url = self.brand_url
-
-        enable_chat: bool | None | Unset
-        if isinstance(self.enable_chat, Unset):
-            enable_chat = UNSET
-        else:
-            enable_chat = self.enable_chat
-
-        enable_selector_caller_id: bool | None | Unset
-        if isinstance(self.enable_selector_caller_id, Unset):
-            enable_selector_caller_id = UNSET
-        else:
-            enable_selector_caller_id = self.enable_selector_caller_id
-
-        hide_abandoned_queue_calls: bool | None | Unset
-        if isinstance(self.hide_abandoned_queue_calls, Unset):
-            hide_abandoned_queue_calls = UNSET
-        else:
-            hide_abandoned_queue_calls = self.hide_abandoned_queue_calls
-
-        hide_crm_contacts: bool | None | Unset
-        if isinstance(self.hide_crm_contacts, Unset):
-            hide_crm_contacts = UNSET
-        else:
-            hide_crm_contacts = self.hide_crm_contacts
-
-        hide_interaction_history: bool | None | Unset
-        if isinstance(self.hide_interaction_history, Unset):
-            hide_interaction_history = UNSET
-        else:
-            hide_interaction_history = self.hide_interaction_history
-
-        hide_system_extensions: bool | None | Unset
-        if isinstance(self.hide_system_extensions, Unset):
-            hide_system_extensions = UNSET
-        else:
-            hide_system_extensions = self.hide_system_extensions
-
-        name_of_custom_available_status: None | str | Unset
-        if isinstance(self.name_of_custom_available_status, Unset):
-            name_of_custom_available_status = UNSET
-        else:
-            name_of_custom_available_status = self.name_of_custom_available_status
-
-        name_of_custom_out_of_office_status: None | str | Unset
-        if isinstance(self.name_of_custom_out_of_office_status, Unset):
-            name_of_custom_out_of_office_status = UNSET
-        else:
-            name_of_custom_out_of_office_status = self.name_of_custom_out_of_office_status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_block_calls is not UNSET:
-            field_dict["AllowBlockCalls"] = allow_block_calls
-        if allow_change_password is not UNSET:
-            field_dict["AllowChangePassword"] = allow_change_password
-        if auto_scheduler_settings is not UNSET:
-            field_dict["AutoSchedulerSettings"] = auto_scheduler_settings
-        if avatar_style is not UNSET:
-            field_dict["AvatarStyle"] = avatar_style
-        if brand_logo_image is not UNSET:
-            field_dict["BrandLogoImage"] = brand_logo_image
-        if brand_main_image is not UNSET:
-            field_dict["BrandMainImage"] = brand_main_image
-        if brand_url is not UNSET:
-            field_dict["BrandUrl"] = brand_url
-        if enable_chat is not UNSET:
-            field_dict["EnableChat"] = enable_chat
-        if enable_selector_caller_id is not UNSET:
-            field_dict["EnableSelectorCallerId"] = enable_selector_caller_id
-        if hide_abandoned_queue_calls is not UNSET:
-            field_dict["HideAbandonedQueueCalls"] = hide_abandoned_queue_calls
-        if hide_crm_contacts is not UNSET:
-            field_dict["HideCRMContacts"] = hide_crm_contacts
-        if hide_interaction_history is not UNSET:
-            field_dict["HideInteractionHistory"] = hide_interaction_history
-        if hide_system_extensions is not UNSET:
-            field_dict["HideSystemExtensions"] = hide_system_extensions
-        if name_of_custom_available_status is not UNSET:
-            field_dict["NameOfCustomAvailableStatus"] = name_of_custom_available_status
-        if name_of_custom_out_of_office_status is not UNSET:
-            field_dict["NameOfCustomOutOfOfficeStatus"] = name_of_custom_out_of_office_status
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GeneralSettingsForApps: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_block_calls = d.get("AllowBlockCalls", UNSET)
-
-        allow_change_password = d.get("AllowChangePassword", UNSET)
-
-        _auto_scheduler_settings = d.get("AutoSchedulerSettings", UNSET)
-        auto_scheduler_settings: AutoSchedulerSettings | None | Unset
-        if _auto_scheduler_settings is UNSET or _auto_scheduler_settings is None:
-            auto_scheduler_settings = _auto_scheduler_settings
-        else:
-            auto_scheduler_settings = AutoSchedulerSettings.from_dict(_auto_scheduler_settings)
-
-        _avatar_style = d.get("AvatarStyle", UNSET)
-        avatar_style: AvatarStyle | None | Unset
-        if _avatar_style is UNSET or _avatar_style is None:
-            avatar_style = _avatar_style
-        else:
-            avatar_style = AvatarStyle.parse(_avatar_style)
-
-        brand_logo_image = d.get("BrandLogoImage", UNSET)
-
-        brand_main_image = d.get("BrandMainImage", UNSET)
-
-        brand_url = d.get("BrandUrl", UNSET)
-
-        enable_chat = d.get("EnableChat", UNSET)
-
-        enable_selector_caller_id = d.get("EnableSelectorCallerId", UNSET)
-
-        hide_abandoned_queue_calls = d.get("HideAbandonedQueueCalls", UNSET)
-
-        hide_crm_contacts = d.get("HideCRMContacts", UNSET)
-
-        hide_interaction_history = d.get("HideInteractionHistory", UNSET)
-
-        hide_system_extensions = d.get("HideSystemExtensions", UNSET)
-
-        name_of_custom_available_status = d.get("NameOfCustomAvailableStatus", UNSET)
-
-        name_of_custom_out_of_office_status = d.get("NameOfCustomOutOfOfficeStatus", UNSET)
-
-        _instance = cls(
-            allow_block_calls=allow_block_calls,
-            allow_change_password=allow_change_password,
-            auto_scheduler_settings=auto_scheduler_settings,
-            avatar_style=avatar_style,
-            brand_logo_image=brand_logo_image,
-            brand_main_image=brand_main_image,
-            brand_url=brand_url,
-            enable_chat=enable_chat,
-            enable_selector_caller_id=enable_selector_caller_id,
-            hide_abandoned_queue_calls=hide_abandoned_queue_calls,
-            hide_crm_contacts=hide_crm_contacts,
-            hide_interaction_history=hide_interaction_history,
-            hide_system_extensions=hide_system_extensions,
-            name_of_custom_available_status=name_of_custom_available_status,
-            name_of_custom_out_of_office_status=name_of_custom_out_of_office_status,
+        return (
+            ("auto_scheduler_settings", AutoSchedulerSettings.from_dict),
+            ("avatar_style", enum_of(AvatarStyle)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,273 +2,42 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="GeneralSettingsForPbx")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowFwdToExternal",
-        "AllRolesCanApproveApps",
-        "BusyMonitor",
-        "BusyMonitorTimeout",
-        "DisableOutboundCallsOutOfficeHours",
-        "EnableVMenuOutboundCalls",
-        "HDAutoLogoutEnabled",
-        "HDAutoLogoutTime",
-        "LimitCallPickup",
-        "OAuthCimdEnabled",
-        "OAuthDcrEnabled",
-        "OAuthOpenIdConnectEnabled",
-        "OperatorExtension",
-        "PlayBusy",
-        "ScheduledReportGenerationTime",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class GeneralSettingsForPbx:
-    """
-    Attributes:
-        allow_fwd_to_external (bool | None | Unset):
-        all_roles_can_approve_apps (bool | None | Unset):
-        busy_monitor (bool | None | Unset):
-        busy_monitor_timeout (int | None | Unset):
-        disable_outbound_calls_out_office_hours (bool | None | Unset):
-        enable_v_menu_outbound_calls (bool | None | Unset):
-        hd_auto_logout_enabled (bool | None | Unset):
-        hd_auto_logout_time (None | str | Unset):
-        limit_call_pickup (bool | None | Unset):
-        o_auth_cimd_enabled (bool | None | Unset):
-        o_auth_dcr_enabled (bool | None | Unset):
-        o_auth_open_id_connect_enabled (bool | None | Unset):
-        operator_extension (None | str | Unset):
-        play_busy (bool | None | Unset):
-        scheduled_report_generation_time (None | str | Unset):
-    """
+class GeneralSettingsForPbx(Model):
+    allow_fwd_to_external: bool | None = None
+    all_roles_can_approve_apps: bool | None = None
+    busy_monitor: bool | None = None
+    busy_monitor_timeout: int | None = None
+    disable_outbound_calls_out_office_hours: bool | None = None
+    enable_v_menu_outbound_calls: bool | None = None
+    hd_auto_logout_enabled: bool | None = None
+    hd_auto_logout_time: str | None = None
+    limit_call_pickup: bool | None = None
+    o_auth_cimd_enabled: bool | None = None
+    o_auth_dcr_enabled: bool | None = None
+    o_auth_open_id_connect_enabled: bool | None = None
+    operator_extension: str | None = None
+    play_busy: bool | None = None
+    scheduled_report_generation_time: str | None = None
 
-    allow_fwd_to_external: bool | None | Unset = UNSET
-    all_roles_can_approve_apps: bool | None | Unset = UNSET
-    busy_monitor: bool | None | Unset = UNSET
-    busy_monitor_timeout: int | None | Unset = UNSET
-    disable_outbound_calls_out_office_hours: bool | None | Unset = UNSET
-    enable_v_menu_outbound_calls: bool | None | Unset = UNSET
-    hd_auto_logout_enabled: bool | None | Unset = UNSET
-    hd_auto_logout_time: None | str | Unset = UNSET
-    limit_call_pickup: bool | None | Unset = UNSET
-    o_auth_cimd_enabled: bool | None | Unset = UNSET
-    o_auth_dcr_enabled: bool | None | Unset = UNSET
-    o_auth_open_id_connect_enabled: bool | None | Unset = UNSET
-    operator_extension: None | str | Unset = UNSET
-    play_busy: bool | None | Unset = UNSET
-    scheduled_report_generation_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        allow_fwd_to_external: bool | None | Unset
-        if isinstance(self.allow_fwd_to_external, Unset):
-            allow_fwd_to_external = UNSET
-        else:
-            allow_fwd_to_external = self.allow_fwd_to_external
-
-        all_roles_can_approve_apps: bool | None | Unset
-        if isinstance(self.all_roles_can_approve_apps, Unset):
-            all_roles_can_approve_apps = UNSET
-        else:
-            all_roles_can_approve_apps = self.all_roles_can_approve_apps
-
-        busy_monitor: bool | None | Unset
-        if isinstance(self.busy_monitor, Unset):
-            busy_monitor = UNSET
-        else:
-            busy_monitor = self.busy_monitor
-
-        busy_monitor_timeout: int | None | Unset
-        if isinstance(self.busy_monitor_timeout, Unset):
-            busy_monitor_timeout = UNSET
-        else:
-            busy_monitor_timeout = self.busy_monitor_timeout
-
-        disable_outbound_calls_out_office_hours: bool | None | Unset
-        if isinstance(self.disable_outbound_calls_out_office_hours, Unset):
-            disable_outbound_calls_out_office_hours = UNSET
-        else:
-            disable_outbound_calls_out_office_hours = self.disable_outbound_calls_out_office_hours
-
-        enable_v_menu_outbound_calls: bool | None | Unset
-        if isinstance(self.enable_v_menu_outbound_calls, Unset):
-            enable_v_menu_outbound_calls = UNSET
-        else:
-            enable_v_menu_outbound_calls = self.enable_v_menu_outbound_calls
-
-        hd_auto_logout_enabled: bool | None | Unset
-        if isinstance(self.hd_auto_logout_enabled, Unset):
-            hd_auto_logout_enabled = UNSET
-        else:
-            hd_auto_logout_enabled = self.hd_auto_logout_enabled
-
-        hd_auto_logout_time: None | str | Unset
-        if isinstance(self.hd_auto_logout_time, Unset):
-            hd_auto_logout_time = UNSET
-        else:
-            hd_auto_logout_time = self.hd_auto_logout_time
-
-        limit_call_pickup: bool | None | Unset
-        if isinstance(self.limit_call_pickup, Unset):
-            limit_call_pickup = UNSET
-        else:
-            limit_call_pickup = self.limit_call_pickup
-
-        o_auth_cimd_enabled: bool | None | Unset
-        if isinstance(self.o_auth_cimd_enabled, Unset):
-            o_auth_cimd_enabled = UNSET
-        else:
-            o_auth_cimd_enabled = self.o_auth_cimd_enabled
-
-        o_auth_dcr_enabled: bool | None | Unset
-        if isinstance(self.o_auth_dcr_enabled, Unset):
-            o_auth_dcr_enabled = UNSET
-        else:
-            o_auth_dcr_enabled = self.o_auth_dcr_enabled
-
-        o_auth_open_id_connect_enabled: bool | None | Unset
-        if isinstance(self.o_auth_open_id_connect_enabled, Unset):
-            o_auth_open_id_connect_enabled = UNSET
-        else:
-            o_auth_open_id_connect_enabled = self.o_auth_open_id_connect_enabled
-
-        operator_extension: None | str | Unset
-        if isinstance(self.operator_extension, Unset):
-            operator_extension = UNSET
-        else:
-            operator_extension = self.operator_extension
-
-        play_busy: bool | None | Unset
-        if isinstance(self.play_busy, Unset):
-            play_busy = UNSET
-        else:
-            play_busy = self.play_busy
-
-        scheduled_report_generation_time: None | str | Unset
-        if isinstance(self.scheduled_report_generation_time, Unset):
-            scheduled_report_generation_time = UNSET
-        else:
-            scheduled_report_generation_time = self.scheduled_report_generation_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_fwd_to_external is not UNSET:
-            field_dict["AllowFwdToExternal"] = allow_fwd_to_external
-        if all_roles_can_approve_apps is not UNSET:
-            field_dict["AllRolesCanApproveApps"] = all_roles_can_approve_apps
-        if busy_monitor is not UNSET:
-            field_dict["BusyMonitor"] = busy_monitor
-        if busy_monitor_timeout is not UNSET:
-            field_dict["BusyMonitorTimeout"] = busy_monitor_timeout
-        if disable_outbound_calls_out_office_hours is not UNSET:
-            field_dict["DisableOutboundCallsOutOfficeHours"] = disable_outbound_calls_out_office_hours
-        if enable_v_menu_outbound_calls is not UNSET:
-            field_dict["EnableVMenuOutboundCalls"] = enable_v_menu_outbound_calls
-        if hd_auto_logout_enabled is not UNSET:
-            field_dict["HDAutoLogoutEnabled"] = hd_auto_logout_enabled
-        if hd_auto_logout_time is not UNSET:
-            field_dict["HDAutoLogoutTime"] = hd_auto_logout_time
-        if limit_call_pickup is not UNSET:
-            field_dict["LimitCallPickup"] = limit_call_pickup
-        if o_auth_cimd_enabled is not UNSET:
-            field_dict["OAuthCimdEnabled"] = o_auth_cimd_enabled
-        if o_auth_dcr_enabled is not UNSET:
-            field_dict["OAuthDcrEnabled"] = o_auth_dcr_enabled
-        if o_auth_open_id_connect_enabled is not UNSET:
-            field_dict["OAuthOpenIdConnectEnabled"] = o_auth_open_id_connect_enabled
-        if operator_extension is not UNSET:
-            field_dict["OperatorExtension"] = operator_extension
-        if play_busy is not UNSET:
-            field_dict["PlayBusy"] = play_busy
-        if scheduled_report_generation_time is not UNSET:
-            field_dict["ScheduledReportGenerationTime"] = scheduled_report_generation_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GeneralSettingsForPbx: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_fwd_to_external = d.get("AllowFwdToExternal", UNSET)
-
-        all_roles_can_approve_apps = d.get("AllRolesCanApproveApps", UNSET)
-
-        busy_monitor = d.get("BusyMonitor", UNSET)
-
-        busy_monitor_timeout = d.get("BusyMonitorTimeout", UNSET)
-
-        disable_outbound_calls_out_office_hours = d.get("DisableOutboundCallsOutOfficeHours", UNSET)
-
-        enable_v_menu_outbound_calls = d.get("EnableVMenuOutboundCalls", UNSET)
-
-        hd_auto_logout_enabled = d.get("HDAutoLogoutEnabled", UNSET)
-
-        hd_auto_logout_time = d.get("HDAutoLogoutTime", UNSET)
-
-        limit_call_pickup = d.get("LimitCallPickup", UNSET)
-
-        o_auth_cimd_enabled = d.get("OAuthCimdEnabled", UNSET)
-
-        o_auth_dcr_enabled = d.get("OAuthDcrEnabled", UNSET)
-
-        o_auth_open_id_connect_enabled = d.get("OAuthOpenIdConnectEnabled", UNSET)
-
-        operator_extension = d.get("OperatorExtension", UNSET)
-
-        play_busy = d.get("PlayBusy", UNSET)
-
-        scheduled_report_generation_time = d.get("ScheduledReportGenerationTime", UNSET)
-
-        _instance = cls(
-            allow_fwd_to_external=allow_fwd_to_external,
-            all_roles_can_approve_apps=all_roles_can_approve_apps,
-            busy_monitor=busy_monitor,
-            busy_monitor_timeout=busy_monitor_timeout,
-            disable_outbound_calls_out_office_hours=disable_outbound_calls_out_office_hours,
-            enable_v_menu_outbound_calls=enable_v_menu_outbound_calls,
-            hd_auto_logout_enabled=hd_auto_logout_enabled,
-            hd_auto_logout_time=hd_auto_logout_time,
-            limit_call_pickup=limit_call_pickup,
-            o_auth_cimd_enabled=o_auth_cimd_enabled,
-            o_auth_dcr_enabled=o_auth_dcr_enabled,
-            o_auth_open_id_connect_enabled=o_auth_open_id_connect_enabled,
-            operator_extension=operator_extension,
-            play_busy=play_busy,
-            scheduled_report_generation_time=scheduled_report_generation_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AllowFwdToExternal": "allow_fwd_to_external",
+        "AllRolesCanApproveApps": "all_roles_can_approve_apps",
+        "BusyMonitor": "busy_monitor",
+        "BusyMonitorTimeout": "busy_monitor_timeout",
+        "DisableOutboundCallsOutOfficeHours": "disable_outbound_calls_out_office_hours",
+        "EnableVMenuOutboundCalls": "enable_v_menu_outbound_calls",
+        "HDAutoLogoutEnabled": "hd_auto_logout_enabled",
+        "HDAutoLogoutTime": "hd_auto_logout_time",
+        "LimitCallPickup": "limit_call_pickup",
+        "OAuthCimdEnabled": "o_auth_cimd_enabled",
+        "OAuthDcrEnabled": "o_auth_dcr_enabled",
+        "OAuthOpenIdConnectEnabled": "o_auth_open_id_connect_enabled",
+        "OperatorExtension": "operator_extension",
+        "PlayBusy": "play_busy",
+        "ScheduledReportGenerationTime": "scheduled_report_generation_time",
+    }

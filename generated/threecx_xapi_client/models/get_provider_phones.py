@@ -2,125 +2,35 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.trunk_type import TrunkType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="GetProviderPhones")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AccountSid",
-        "ApiKey",
-        "NextPageToken",
-        "PhonesPageSize",
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.trunk_type import TrunkType
 
-@_attrs_define(repr=False)
-class GetProviderPhones:
-    """
-    Attributes:
-        account_sid (str | Unset):
-        api_key (str | Unset):
-        next_page_token (None | str | Unset):
-        phones_page_size (int | Unset):
-        type_ (TrunkType | Unset):
-    """
 
-    account_sid: str | Unset = UNSET
-    api_key: str | Unset = UNSET
-    next_page_token: None | str | Unset = UNSET
-    phones_page_size: int | Unset = UNSET
-    type_: TrunkType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class GetProviderPhones(Model):
+    account_sid: str | None = None
+    api_key: str | None = None
+    next_page_token: str | None = None
+    phones_page_size: int | None = None
+    type_: TrunkType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "AccountSid": "account_sid",
+        "ApiKey": "api_key",
+        "NextPageToken": "next_page_token",
+        "PhonesPageSize": "phones_page_size",
+        "Type": "type_",
+    }
+    _secret_fields = frozenset(
+        {
+            "api_key",
+        }
+    )
 
-    def to_dict(self) -> dict[str, Any]:
-        account_sid = self.account_sid
-
-        api_key = self.api_key
-
-        next_page_token: None | str | Unset
-        if isinstance(self.next_page_token, Unset):
-            next_page_token = UNSET
-        else:
-            next_page_token = self.next_page_token
-
-        phones_page_size = self.phones_page_size
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if account_sid is not UNSET:
-            field_dict["AccountSid"] = account_sid
-        if api_key is not UNSET:
-            field_dict["ApiKey"] = api_key
-        if next_page_token is not UNSET:
-            field_dict["NextPageToken"] = next_page_token
-        if phones_page_size is not UNSET:
-            field_dict["PhonesPageSize"] = phones_page_size
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GetProviderPhones: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        account_sid = d.get("AccountSid", UNSET)
-
-        api_key = d.get("ApiKey", UNSET)
-
-        next_page_token = d.get("NextPageToken", UNSET)
-
-        phones_page_size = d.get("PhonesPageSize", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: TrunkType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = TrunkType.parse(_type_)
-
-        _instance = cls(
-            account_sid=account_sid,
-            api_key=api_key,
-            next_page_token=next_page_token,
-            phones_page_size=phones_page_size,
-            type_=type_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_", enum_of(TrunkType)),)

@@ -2,206 +2,46 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
     from ..models.google_user_sync import GoogleUserSync
 
 
-_lazy_loaded = False
+class GoogleSettings(Model):
+    client_id: str | None = None
+    client_secret: ConcealedPassword | None = None
+    id: str = entity_key()
+    is_extension_sign_in_enabled: bool | None = None
+    project_id: str | None = None
+    provision_url: str | None = None
+    re_captcha_enabled: bool | None = None
+    user_sync: GoogleUserSync | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword, GoogleUserSync
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-    from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="GoogleSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "ClientSecret",
-        "Id",
-        "IsExtensionSignInEnabled",
-        "ProjectId",
-        "ProvisionUrl",
-        "ReCaptchaEnabled",
-        "UserSync",
+    _wire_names = {
+        "ClientId": "client_id",
+        "ClientSecret": "client_secret",
+        "Id": "id",
+        "IsExtensionSignInEnabled": "is_extension_sign_in_enabled",
+        "ProjectId": "project_id",
+        "ProvisionUrl": "provision_url",
+        "ReCaptchaEnabled": "re_captcha_enabled",
+        "UserSync": "user_sync",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+        from ..models.google_user_sync import GoogleUserSync  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class GoogleSettings:
-    """
-    Attributes:
-        client_id (None | str | Unset):
-        client_secret (ConcealedPassword | None | Unset):
-        id (str | Unset):
-        is_extension_sign_in_enabled (bool | None | Unset):
-        project_id (None | str | Unset):
-        provision_url (None | str | Unset):
-        re_captcha_enabled (bool | None | Unset):
-        user_sync (GoogleUserSync | None | Unset):
-    """
-
-    client_id: None | str | Unset = UNSET
-    client_secret: ConcealedPassword | None | Unset = UNSET
-    id: str | Unset = UNSET
-    is_extension_sign_in_enabled: bool | None | Unset = UNSET
-    project_id: None | str | Unset = UNSET
-    provision_url: None | str | Unset = UNSET
-    re_captcha_enabled: bool | None | Unset = UNSET
-    user_sync: GoogleUserSync | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        client_id: None | str | Unset
-        if isinstance(self.client_id, Unset):
-            client_id = UNSET
-        else:
-            client_id = self.client_id
-
-        client_secret: dict[str, Any] | None | Unset
-        if isinstance(self.client_secret, Unset):
-            client_secret = UNSET
-        elif isinstance(self.client_secret, ConcealedPassword):
-            client_secret = self.client_secret.to_dict()
-        else:
-            client_secret = self.client_secret
-
-        id = self.id
-
-        is_extension_sign_in_enabled: bool | None | Unset
-        if isinstance(self.is_extension_sign_in_enabled, Unset):
-            is_extension_sign_in_enabled = UNSET
-        else:
-            is_extension_sign_in_enabled = self.is_extension_sign_in_enabled
-
-        project_id: None | str | Unset
-        if isinstance(self.project_id, Unset):
-            project_id = UNSET
-        else:
-            project_id = self.project_id
-
-        provision_url: None | str | Unset
-        if isinstance(self.provision_url, Unset):
-            provision_url = UNSET
-        else:
-            provision_url = self.provision_url
-
-        re_captcha_enabled: bool | None | Unset
-        if isinstance(self.re_captcha_enabled, Unset):
-            re_captcha_enabled = UNSET
-        else:
-            re_captcha_enabled = self.re_captcha_enabled
-
-        user_sync: dict[str, Any] | None | Unset
-        if isinstance(self.user_sync, Unset):
-            user_sync = UNSET
-        elif isinstance(self.user_sync, GoogleUserSync):
-            user_sync = self.user_sync.to_dict()
-        else:
-            user_sync = self.user_sync
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_id is not UNSET:
-            field_dict["ClientId"] = client_id
-        if client_secret is not UNSET:
-            field_dict["ClientSecret"] = client_secret
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_extension_sign_in_enabled is not UNSET:
-            field_dict["IsExtensionSignInEnabled"] = is_extension_sign_in_enabled
-        if project_id is not UNSET:
-            field_dict["ProjectId"] = project_id
-        if provision_url is not UNSET:
-            field_dict["ProvisionUrl"] = provision_url
-        if re_captcha_enabled is not UNSET:
-            field_dict["ReCaptchaEnabled"] = re_captcha_enabled
-        if user_sync is not UNSET:
-            field_dict["UserSync"] = user_sync
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GoogleSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        client_id = d.get("ClientId", UNSET)
-
-        _client_secret = d.get("ClientSecret", UNSET)
-        client_secret: ConcealedPassword | None | Unset
-        if _client_secret is UNSET or _client_secret is None:
-            client_secret = _client_secret
-        else:
-            client_secret = ConcealedPassword.from_dict(_client_secret)
-
-        id = d.get("Id", UNSET)
-
-        is_extension_sign_in_enabled = d.get("IsExtensionSignInEnabled", UNSET)
-
-        project_id = d.get("ProjectId", UNSET)
-
-        provision_url = d.get("ProvisionUrl", UNSET)
-
-        re_captcha_enabled = d.get("ReCaptchaEnabled", UNSET)
-
-        _user_sync = d.get("UserSync", UNSET)
-        user_sync: GoogleUserSync | None | Unset
-        if _user_sync is UNSET or _user_sync is None:
-            user_sync = _user_sync
-        else:
-            user_sync = GoogleUserSync.from_dict(_user_sync)
-
-        _instance = cls(
-            client_id=client_id,
-            client_secret=client_secret,
-            id=id,
-            is_extension_sign_in_enabled=is_extension_sign_in_enabled,
-            project_id=project_id,
-            provision_url=provision_url,
-            re_captcha_enabled=re_captcha_enabled,
-            user_sync=user_sync,
+        return (
+            ("client_secret", ConcealedPassword.from_dict),
+            ("user_sync", GoogleUserSync.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

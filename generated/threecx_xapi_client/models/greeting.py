@@ -2,109 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.profile_type import ProfileType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Greeting")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DisplayName",
-        "Filename",
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.profile_type import ProfileType
 
-@_attrs_define(repr=False)
-class Greeting:
-    """
-    Attributes:
-        display_name (None | str | Unset):
-        filename (None | str | Unset):
-        type_ (ProfileType | Unset):
-    """
 
-    display_name: None | str | Unset = UNSET
-    filename: None | str | Unset = UNSET
-    type_: ProfileType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class Greeting(Model):
+    display_name: str | None = None
+    filename: str | None = None
+    type_: ProfileType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "DisplayName": "display_name",
+        "Filename": "filename",
+        "Type": "type_",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        filename: None | str | Unset
-        if isinstance(self.filename, Unset):
-            filename = UNSET
-        else:
-            filename = self.filename
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if filename is not UNSET:
-            field_dict["Filename"] = filename
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Greeting: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        display_name = d.get("DisplayName", UNSET)
-
-        filename = d.get("Filename", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: ProfileType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = ProfileType.parse(_type_)
-
-        _instance = cls(
-            display_name=display_name,
-            filename=filename,
-            type_=type_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_", enum_of(ProfileType)),)

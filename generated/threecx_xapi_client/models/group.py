@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.authentication import Authentication
 from ..models.call_handling_flags import CallHandlingFlags
 from ..models.group_hours_mode import GroupHoursMode
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -27,721 +29,112 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class Group(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    call_us_enable_chat: bool | None = None
+    call_us_enable_phone: bool | None = None
+    call_us_enable_video: bool | None = None
+    call_us_requirement: Authentication | None = None
+    click_to_call_id: str | None = None
+    allow_call_service: bool | None = None
+    answer_after: int | None = None
+    break_route: Route | None = None
+    break_time: Schedule | None = None
+    call_handling_mode: list[CallHandlingFlags] | None = None
+    current_group_hours: GroupHoursMode | None = None
+    custom_operator: Destination | None = None
+    custom_prompt: str | None = None
+    disable_custom_prompt: bool | None = None
+    globally_visible: bool | None = None
+    has_members: bool | None = None
+    holidays_route: Route | None = None
+    hours: Schedule | None = None
+    is_default: bool | None = None
+    language: str | None = None
+    last_login_time: datetime.datetime | None = None
+    members: list[UserGroup] | None = None
+    music_on_hold: str | None = None
+    name: str | None = None
+    office_holidays: list[Holiday] | None = None
+    office_route: Route | None = None
+    out_of_office_route: Route | None = None
+    override_expires_at: datetime.datetime | None = None
+    override_holidays: bool | None = None
+    prompt_set: str | None = None
+    props: GroupProps | None = None
+    rights: list[Rights] | None = None
+    time_zone_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination, GroupProps, Holiday, Rights, Route, Schedule, UserGroup
-    from ..models.destination import Destination  # noqa: PLC0415
-    from ..models.group_props import GroupProps  # noqa: PLC0415
-    from ..models.holiday import Holiday  # noqa: PLC0415
-    from ..models.rights import Rights  # noqa: PLC0415
-    from ..models.route import Route  # noqa: PLC0415
-    from ..models.schedule import Schedule  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Group")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CallUsEnableChat",
-        "CallUsEnablePhone",
-        "CallUsEnableVideo",
-        "CallUsRequirement",
-        "ClickToCallId",
-        "AllowCallService",
-        "AnswerAfter",
-        "BreakRoute",
-        "BreakTime",
-        "CallHandlingMode",
-        "CurrentGroupHours",
-        "CustomOperator",
-        "CustomPrompt",
-        "DisableCustomPrompt",
-        "GloballyVisible",
-        "HasMembers",
-        "HolidaysRoute",
-        "Hours",
-        "IsDefault",
-        "Language",
-        "LastLoginTime",
-        "Members",
-        "MusicOnHold",
-        "Name",
-        "OfficeHolidays",
-        "OfficeRoute",
-        "OutOfOfficeRoute",
-        "OverrideExpiresAt",
-        "OverrideHolidays",
-        "PromptSet",
-        "Props",
-        "Rights",
-        "TimeZoneId",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CallUsEnableChat": "call_us_enable_chat",
+        "CallUsEnablePhone": "call_us_enable_phone",
+        "CallUsEnableVideo": "call_us_enable_video",
+        "CallUsRequirement": "call_us_requirement",
+        "ClickToCallId": "click_to_call_id",
+        "AllowCallService": "allow_call_service",
+        "AnswerAfter": "answer_after",
+        "BreakRoute": "break_route",
+        "BreakTime": "break_time",
+        "CallHandlingMode": "call_handling_mode",
+        "CurrentGroupHours": "current_group_hours",
+        "CustomOperator": "custom_operator",
+        "CustomPrompt": "custom_prompt",
+        "DisableCustomPrompt": "disable_custom_prompt",
+        "GloballyVisible": "globally_visible",
+        "HasMembers": "has_members",
+        "HolidaysRoute": "holidays_route",
+        "Hours": "hours",
+        "IsDefault": "is_default",
+        "Language": "language",
+        "LastLoginTime": "last_login_time",
+        "Members": "members",
+        "MusicOnHold": "music_on_hold",
+        "Name": "name",
+        "OfficeHolidays": "office_holidays",
+        "OfficeRoute": "office_route",
+        "OutOfOfficeRoute": "out_of_office_route",
+        "OverrideExpiresAt": "override_expires_at",
+        "OverrideHolidays": "override_holidays",
+        "PromptSet": "prompt_set",
+        "Props": "props",
+        "Rights": "rights",
+        "TimeZoneId": "time_zone_id",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Group:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        call_us_enable_chat (bool | None | Unset):
-        call_us_enable_phone (bool | None | Unset):
-        call_us_enable_video (bool | None | Unset):
-        call_us_requirement (Authentication | None | Unset):
-        click_to_call_id (None | str | Unset):
-        allow_call_service (bool | None | Unset):
-        answer_after (int | None | Unset):
-        break_route (None | Route | Unset):
-        break_time (None | Schedule | Unset):
-        call_handling_mode (list[CallHandlingFlags] | Unset):
-        current_group_hours (GroupHoursMode | None | Unset):
-        custom_operator (Destination | None | Unset):
-        custom_prompt (None | str | Unset):
-        disable_custom_prompt (bool | None | Unset):
-        globally_visible (bool | None | Unset):
-        has_members (bool | None | Unset):
-        holidays_route (None | Route | Unset):
-        hours (None | Schedule | Unset):
-        is_default (bool | None | Unset):
-        language (None | str | Unset):
-        last_login_time (datetime.datetime | None | Unset):
-        members (list[UserGroup] | Unset):
-        music_on_hold (None | str | Unset):
-        name (None | str | Unset):
-        office_holidays (list[Holiday] | Unset):
-        office_route (None | Route | Unset):
-        out_of_office_route (None | Route | Unset):
-        override_expires_at (datetime.datetime | None | Unset):
-        override_holidays (bool | None | Unset):
-        prompt_set (None | str | Unset):
-        props (GroupProps | None | Unset):
-        rights (list[Rights] | Unset):
-        time_zone_id (None | str | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    call_us_enable_chat: bool | None | Unset = UNSET
-    call_us_enable_phone: bool | None | Unset = UNSET
-    call_us_enable_video: bool | None | Unset = UNSET
-    call_us_requirement: Authentication | None | Unset = UNSET
-    click_to_call_id: None | str | Unset = UNSET
-    allow_call_service: bool | None | Unset = UNSET
-    answer_after: int | None | Unset = UNSET
-    break_route: None | Route | Unset = UNSET
-    break_time: None | Schedule | Unset = UNSET
-    call_handling_mode: list[CallHandlingFlags] | Unset = UNSET
-    current_group_hours: GroupHoursMode | None | Unset = UNSET
-    custom_operator: Destination | None | Unset = UNSET
-    custom_prompt: None | str | Unset = UNSET
-    disable_custom_prompt: bool | None | Unset = UNSET
-    globally_visible: bool | None | Unset = UNSET
-    has_members: bool | None | Unset = UNSET
-    holidays_route: None | Route | Unset = UNSET
-    hours: None | Schedule | Unset = UNSET
-    is_default: bool | None | Unset = UNSET
-    language: None | str | Unset = UNSET
-    last_login_time: datetime.datetime | None | Unset = UNSET
-    members: list[UserGroup] | Unset = UNSET
-    music_on_hold: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    office_holidays: list[Holiday] | Unset = UNSET
-    office_route: None | Route | Unset = UNSET
-    out_of_office_route: None | Route | Unset = UNSET
-    override_expires_at: datetime.datetime | None | Unset = UNSET
-    override_holidays: bool | None | Unset = UNSET
-    prompt_set: None | str | Unset = UNSET
-    props: GroupProps | None | Unset = UNSET
-    rights: list[Rights] | Unset = UNSET
-    time_zone_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        call_us_enable_chat: bool | None | Unset
-        if isinstance(self.call_us_enable_chat, Unset):
-            call_us_enable_chat = UNSET
-        else:
-            call_us_enable_chat = self.call_us_enable_chat
-
-        call_us_enable_phone: bool | None | Unset
-        if isinstance(self.call_us_enable_phone, Unset):
-            call_us_enable_phone = UNSET
-        else:
-            call_us_enable_phone = self.call_us_enable_phone
-
-        call_us_enable_video: bool | None | Unset
-        if isinstance(self.call_us_enable_video, Unset):
-            call_us_enable_video = UNSET
-        else:
-            call_us_enable_video = self.call_us_enable_video
-
-        call_us_requirement: None | str | Unset
-        if isinstance(self.call_us_requirement, Unset):
-            call_us_requirement = UNSET
-        elif isinstance(self.call_us_requirement, Authentication):
-            call_us_requirement = self.call_us_requirement.value
-        else:
-            call_us_requirement = self.call_us_requirement
-
-        click_to_call_id: None | str | Unset
-        if isinstance(self.click_to_call_id, Unset):
-            click_to_call_id = UNSET
-        else:
-            click_to_call_id = self.click_to_call_id
-
-        allow_call_service: bool | None | Unset
-        if isinstance(self.allow_call_service, Unset):
-            allow_call_service = UNSET
-        else:
-            allow_call_service = self.allow_call_service
-
-        answer_after: int | None | Unset
-        if isinstance(self.answer_after, Unset):
-            answer_after = UNSET
-        else:
-            answer_after = self.answer_after
-
-        break_route: dict[str, Any] | None | Unset
-        if isinstance(self.break_route, Unset):
-            break_route = UNSET
-        elif isinstance(self.break_route, Route):
-            break_route = self.break_route.to_dict()
-        else:
-            break_route = self.break_route
-
-        break_time: dict[str, Any] | None | Unset
-        if isinstance(self.break_time, Unset):
-            break_time = UNSET
-        elif isinstance(self.break_time, Schedule):
-            break_time = self.break_time.to_dict()
-        else:
-            break_time = self.break_time
-
-        call_handling_mode: list[str] | Unset = UNSET
-        if not isinstance(self.call_handling_mode, Unset):
-            call_handling_mode = []
-            for call_handling_mode_item_data in self.call_handling_mode:
-                call_handling_mode_item = call_handling_mode_item_data.value
-                call_handling_mode.append(call_handling_mode_item)
-
-        current_group_hours: None | str | Unset
-        if isinstance(self.current_group_hours, Unset):
-            current_group_hours = UNSET
-        elif isinstance(self.current_group_hours, GroupHoursMode):
-            current_group_hours = self.current_group_hours.value
-        else:
-            current_group_hours = self.current_group_hours
-
-        custom_operator: dict[str, Any] | None | Unset
-        if isinstance(self.custom_operator, Unset):
-            custom_operator = UNSET
-        elif isinstance(self.custom_operator, Destination):
-            custom_operator = self.custom_operator.to_dict()
-        else:
-            custom_operator = self.custom_operator
-
-        custom_prompt: None | str | Unset
-        if isinstance(self.custom_prompt, Unset):
-            custom_prompt = UNSET
-        else:
-            custom_prompt = self.custom_prompt
-
-        disable_custom_prompt: bool | None | Unset
-        if isinstance(self.disable_custom_prompt, Unset):
-            disable_custom_prompt = UNSET
-        else:
-            disable_custom_prompt = self.disable_custom_prompt
-
-        globally_visible: bool | None | Unset
-        if isinstance(self.globally_visible, Unset):
-            globally_visible = UNSET
-        else:
-            globally_visible = self.globally_visible
-
-        has_members: bool | None | Unset
-        if isinstance(self.has_members, Unset):
-            has_members = UNSET
-        else:
-            has_members = self.has_members
-
-        holidays_route: dict[str, Any] | None | Unset
-        if isinstance(self.holidays_route, Unset):
-            holidays_route = UNSET
-        elif isinstance(self.holidays_route, Route):
-            holidays_route = self.holidays_route.to_dict()
-        else:
-            holidays_route = self.holidays_route
-
-        hours: dict[str, Any] | None | Unset
-        if isinstance(self.hours, Unset):
-            hours = UNSET
-        elif isinstance(self.hours, Schedule):
-            hours = self.hours.to_dict()
-        else:
-            hours = self.hours
-
-        is_default: bool | None | Unset
-        if isinstance(self.is_default, Unset):
-            is_default = UNSET
-        else:
-            is_default = self.is_default
-
-        language: None | str | Unset
-        if isinstance(self.language, Unset):
-            language = UNSET
-        else:
-            language = self.language
-
-        last_login_time: None | str | Unset
-        if isinstance(self.last_login_time, Unset):
-            last_login_time = UNSET
-        elif isinstance(self.last_login_time, datetime.datetime):
-            last_login_time = self.last_login_time.isoformat()
-        else:
-            last_login_time = self.last_login_time
-
-        members: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.members, Unset):
-            members = []
-            for members_item_data in self.members:
-                members_item = members_item_data.to_dict()
-                members.append(members_item)
-
-        music_on_hold: None | str | Unset
-        if isinstance(self.music_on_hold, Unset):
-            music_on_hold = UNSET
-        else:
-            music_on_hold = self.music_on_hold
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        office_holidays: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.office_holidays, Unset):
-            office_holidays = []
-            for office_holidays_item_data in self.office_holidays:
-                office_holidays_item = office_holidays_item_data.to_dict()
-                office_holidays.append(office_holidays_item)
-
-        office_route: dict[str, Any] | None | Unset
-        if isinstance(self.office_route, Unset):
-            office_route = UNSET
-        elif isinstance(self.office_route, Route):
-            office_route = self.office_route.to_dict()
-        else:
-            office_route = self.office_route
-
-        out_of_office_route: dict[str, Any] | None | Unset
-        if isinstance(self.out_of_office_route, Unset):
-            out_of_office_route = UNSET
-        elif isinstance(self.out_of_office_route, Route):
-            out_of_office_route = self.out_of_office_route.to_dict()
-        else:
-            out_of_office_route = self.out_of_office_route
-
-        override_expires_at: None | str | Unset
-        if isinstance(self.override_expires_at, Unset):
-            override_expires_at = UNSET
-        elif isinstance(self.override_expires_at, datetime.datetime):
-            override_expires_at = self.override_expires_at.isoformat()
-        else:
-            override_expires_at = self.override_expires_at
-
-        override_holidays: bool | None | Unset
-        if isinstance(self.override_holidays, Unset):
-            override_holidays = UNSET
-        else:
-            override_holidays = self.override_holidays
-
-        prompt_set: None | str | Unset
-        if isinstance(self.prompt_set, Unset):
-            prompt_set = UNSET
-        else:
-            prompt_set = self.prompt_set
-
-        props: dict[str, Any] | None | Unset
-        if isinstance(self.props, Unset):
-            props = UNSET
-        elif isinstance(self.props, GroupProps):
-            props = self.props.to_dict()
-        else:
-            props = self.props
-
-        rights: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.rights, Unset):
-            rights = []
-            for rights_item_data in self.rights:
-                rights_item = rights_item_data.to_dict()
-                rights.append(rights_item)
-
-        time_zone_id: None | str | Unset
-        if isinstance(self.time_zone_id, Unset):
-            time_zone_id = UNSET
-        else:
-            time_zone_id = self.time_zone_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if call_us_enable_chat is not UNSET:
-            field_dict["CallUsEnableChat"] = call_us_enable_chat
-        if call_us_enable_phone is not UNSET:
-            field_dict["CallUsEnablePhone"] = call_us_enable_phone
-        if call_us_enable_video is not UNSET:
-            field_dict["CallUsEnableVideo"] = call_us_enable_video
-        if call_us_requirement is not UNSET:
-            field_dict["CallUsRequirement"] = call_us_requirement
-        if click_to_call_id is not UNSET:
-            field_dict["ClickToCallId"] = click_to_call_id
-        if allow_call_service is not UNSET:
-            field_dict["AllowCallService"] = allow_call_service
-        if answer_after is not UNSET:
-            field_dict["AnswerAfter"] = answer_after
-        if break_route is not UNSET:
-            field_dict["BreakRoute"] = break_route
-        if break_time is not UNSET:
-            field_dict["BreakTime"] = break_time
-        if call_handling_mode is not UNSET:
-            field_dict["CallHandlingMode"] = call_handling_mode
-        if current_group_hours is not UNSET:
-            field_dict["CurrentGroupHours"] = current_group_hours
-        if custom_operator is not UNSET:
-            field_dict["CustomOperator"] = custom_operator
-        if custom_prompt is not UNSET:
-            field_dict["CustomPrompt"] = custom_prompt
-        if disable_custom_prompt is not UNSET:
-            field_dict["DisableCustomPrompt"] = disable_custom_prompt
-        if globally_visible is not UNSET:
-            field_dict["GloballyVisible"] = globally_visible
-        if has_members is not UNSET:
-            field_dict["HasMembers"] = has_members
-        if holidays_route is not UNSET:
-            field_dict["HolidaysRoute"] = holidays_route
-        if hours is not UNSET:
-            field_dict["Hours"] = hours
-        if is_default is not UNSET:
-            field_dict["IsDefault"] = is_default
-        if language is not UNSET:
-            field_dict["Language"] = language
-        if last_login_time is not UNSET:
-            field_dict["LastLoginTime"] = last_login_time
-        if members is not UNSET:
-            field_dict["Members"] = members
-        if music_on_hold is not UNSET:
-            field_dict["MusicOnHold"] = music_on_hold
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if office_holidays is not UNSET:
-            field_dict["OfficeHolidays"] = office_holidays
-        if office_route is not UNSET:
-            field_dict["OfficeRoute"] = office_route
-        if out_of_office_route is not UNSET:
-            field_dict["OutOfOfficeRoute"] = out_of_office_route
-        if override_expires_at is not UNSET:
-            field_dict["OverrideExpiresAt"] = override_expires_at
-        if override_holidays is not UNSET:
-            field_dict["OverrideHolidays"] = override_holidays
-        if prompt_set is not UNSET:
-            field_dict["PromptSet"] = prompt_set
-        if props is not UNSET:
-            field_dict["Props"] = props
-        if rights is not UNSET:
-            field_dict["Rights"] = rights
-        if time_zone_id is not UNSET:
-            field_dict["TimeZoneId"] = time_zone_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Group: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
-
-        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
-
-        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
-
-        _call_us_requirement = d.get("CallUsRequirement", UNSET)
-        call_us_requirement: Authentication | None | Unset
-        if _call_us_requirement is UNSET or _call_us_requirement is None:
-            call_us_requirement = _call_us_requirement
-        else:
-            call_us_requirement = Authentication.parse(_call_us_requirement)
-
-        click_to_call_id = d.get("ClickToCallId", UNSET)
-
-        allow_call_service = d.get("AllowCallService", UNSET)
-
-        answer_after = d.get("AnswerAfter", UNSET)
-
-        _break_route = d.get("BreakRoute", UNSET)
-        break_route: None | Route | Unset
-        if _break_route is UNSET or _break_route is None:
-            break_route = _break_route
-        else:
-            break_route = Route.from_dict(_break_route)
-
-        _break_time = d.get("BreakTime", UNSET)
-        break_time: None | Schedule | Unset
-        if _break_time is UNSET or _break_time is None:
-            break_time = _break_time
-        else:
-            break_time = Schedule.from_dict(_break_time)
-
-        _call_handling_mode = d.get("CallHandlingMode", UNSET)
-        call_handling_mode: list[CallHandlingFlags] | Unset
-        if _call_handling_mode is UNSET:
-            call_handling_mode = _call_handling_mode
-        else:
-            if not isinstance(_call_handling_mode, list):
-                raise TypeError(f"CallHandlingMode: expected a JSON array, got {type(_call_handling_mode).__name__}")
-            call_handling_mode = [CallHandlingFlags.parse(item) for item in _call_handling_mode]
-
-        _current_group_hours = d.get("CurrentGroupHours", UNSET)
-        current_group_hours: GroupHoursMode | None | Unset
-        if _current_group_hours is UNSET or _current_group_hours is None:
-            current_group_hours = _current_group_hours
-        else:
-            current_group_hours = GroupHoursMode.parse(_current_group_hours)
-
-        _custom_operator = d.get("CustomOperator", UNSET)
-        custom_operator: Destination | None | Unset
-        if _custom_operator is UNSET or _custom_operator is None:
-            custom_operator = _custom_operator
-        else:
-            custom_operator = Destination.from_dict(_custom_operator)
-
-        custom_prompt = d.get("CustomPrompt", UNSET)
-
-        disable_custom_prompt = d.get("DisableCustomPrompt", UNSET)
-
-        globally_visible = d.get("GloballyVisible", UNSET)
-
-        has_members = d.get("HasMembers", UNSET)
-
-        _holidays_route = d.get("HolidaysRoute", UNSET)
-        holidays_route: None | Route | Unset
-        if _holidays_route is UNSET or _holidays_route is None:
-            holidays_route = _holidays_route
-        else:
-            holidays_route = Route.from_dict(_holidays_route)
-
-        _hours = d.get("Hours", UNSET)
-        hours: None | Schedule | Unset
-        if _hours is UNSET or _hours is None:
-            hours = _hours
-        else:
-            hours = Schedule.from_dict(_hours)
-
-        is_default = d.get("IsDefault", UNSET)
-
-        language = d.get("Language", UNSET)
-
-        _last_login_time = d.get("LastLoginTime", UNSET)
-        last_login_time: datetime.datetime | None | Unset
-        if _last_login_time is UNSET or _last_login_time is None:
-            last_login_time = _last_login_time
-        else:
-            last_login_time = parse_datetime(_last_login_time)
-
-        _members = d.get("Members", UNSET)
-        members: list[UserGroup] | Unset
-        if _members is UNSET:
-            members = _members
-        else:
-            if not isinstance(_members, list):
-                raise TypeError(f"Members: expected a JSON array, got {type(_members).__name__}")
-            members = [UserGroup.from_dict(item) for item in _members]
-
-        music_on_hold = d.get("MusicOnHold", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _office_holidays = d.get("OfficeHolidays", UNSET)
-        office_holidays: list[Holiday] | Unset
-        if _office_holidays is UNSET:
-            office_holidays = _office_holidays
-        else:
-            if not isinstance(_office_holidays, list):
-                raise TypeError(f"OfficeHolidays: expected a JSON array, got {type(_office_holidays).__name__}")
-            office_holidays = [Holiday.from_dict(item) for item in _office_holidays]
-
-        _office_route = d.get("OfficeRoute", UNSET)
-        office_route: None | Route | Unset
-        if _office_route is UNSET or _office_route is None:
-            office_route = _office_route
-        else:
-            office_route = Route.from_dict(_office_route)
-
-        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
-        out_of_office_route: None | Route | Unset
-        if _out_of_office_route is UNSET or _out_of_office_route is None:
-            out_of_office_route = _out_of_office_route
-        else:
-            out_of_office_route = Route.from_dict(_out_of_office_route)
-
-        _override_expires_at = d.get("OverrideExpiresAt", UNSET)
-        override_expires_at: datetime.datetime | None | Unset
-        if _override_expires_at is UNSET or _override_expires_at is None:
-            override_expires_at = _override_expires_at
-        else:
-            override_expires_at = parse_datetime(_override_expires_at)
-
-        override_holidays = d.get("OverrideHolidays", UNSET)
-
-        prompt_set = d.get("PromptSet", UNSET)
-
-        _props = d.get("Props", UNSET)
-        props: GroupProps | None | Unset
-        if _props is UNSET or _props is None:
-            props = _props
-        else:
-            props = GroupProps.from_dict(_props)
-
-        _rights = d.get("Rights", UNSET)
-        rights: list[Rights] | Unset
-        if _rights is UNSET:
-            rights = _rights
-        else:
-            if not isinstance(_rights, list):
-                raise TypeError(f"Rights: expected a JSON array, got {type(_rights).__name__}")
-            rights = [Rights.from_dict(item) for item in _rights]
-
-        time_zone_id = d.get("TimeZoneId", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            call_us_enable_chat=call_us_enable_chat,
-            call_us_enable_phone=call_us_enable_phone,
-            call_us_enable_video=call_us_enable_video,
-            call_us_requirement=call_us_requirement,
-            click_to_call_id=click_to_call_id,
-            allow_call_service=allow_call_service,
-            answer_after=answer_after,
-            break_route=break_route,
-            break_time=break_time,
-            call_handling_mode=call_handling_mode,
-            current_group_hours=current_group_hours,
-            custom_operator=custom_operator,
-            custom_prompt=custom_prompt,
-            disable_custom_prompt=disable_custom_prompt,
-            globally_visible=globally_visible,
-            has_members=has_members,
-            holidays_route=holidays_route,
-            hours=hours,
-            is_default=is_default,
-            language=language,
-            last_login_time=last_login_time,
-            members=members,
-            music_on_hold=music_on_hold,
-            name=name,
-            office_holidays=office_holidays,
-            office_route=office_route,
-            out_of_office_route=out_of_office_route,
-            override_expires_at=override_expires_at,
-            override_holidays=override_holidays,
-            prompt_set=prompt_set,
-            props=props,
-            rights=rights,
-            time_zone_id=time_zone_id,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.group_props import GroupProps  # noqa: PLC0415
+        from ..models.holiday import Holiday  # noqa: PLC0415
+        from ..models.rights import Rights  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
+            ("break_route", Route.from_dict),
+            ("break_time", Schedule.from_dict),
+            ("call_handling_mode", list_of(enum_of(CallHandlingFlags))),
+            ("current_group_hours", enum_of(GroupHoursMode)),
+            ("custom_operator", Destination.from_dict),
+            ("holidays_route", Route.from_dict),
+            ("hours", Schedule.from_dict),
+            ("last_login_time", parse_datetime),
+            ("members", list_of(UserGroup.from_dict)),
+            ("office_holidays", list_of(Holiday.from_dict)),
+            ("office_route", Route.from_dict),
+            ("out_of_office_route", Route.from_dict),
+            ("override_expires_at", parse_datetime),
+            ("props", GroupProps.from_dict),
+            ("rights", list_of(Rights.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,388 +3,69 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.startup_license import StartupLicense
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="GroupProps")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DectMaxCount",
-        "DepartmentContactsMaxCount",
-        "Fqdn",
-        "LiveChatMaxCount",
-        "OutboundRulesMaxCount",
-        "PersonalContactsMaxCount",
-        "PromptsMaxCount",
-        "ResellerId",
-        "ResellerName",
-        "SbcMaxCount",
-        "StartupLicense",
-        "StartupOwnerEmail",
-        "SubcriptionExpireDate",
-        "Subscription",
-        "SubscriptionType",
-        "SystemNumberFrom",
-        "SystemNumberTo",
-        "TrunkNumberFrom",
-        "TrunkNumberTo",
-        "TrunksMaxCount",
-        "UserNumberFrom",
-        "UserNumberTo",
+class GroupProps(Model):
+    dect_max_count: int | None = None
+    department_contacts_max_count: int | None = None
+    fqdn: str | None = None
+    live_chat_max_count: int | None = None
+    outbound_rules_max_count: int | None = None
+    personal_contacts_max_count: int | None = None
+    prompts_max_count: int | None = None
+    reseller_id: str | None = None
+    reseller_name: str | None = None
+    sbc_max_count: int | None = None
+    startup_license: StartupLicense | None = None
+    startup_owner_email: str | None = None
+    subcription_expire_date: datetime.datetime | None = None
+    subscription: str | None = None
+    subscription_type: str | None = None
+    system_number_from: str | None = None
+    system_number_to: str | None = None
+    trunk_number_from: str | None = None
+    trunk_number_to: str | None = None
+    trunks_max_count: int | None = None
+    user_number_from: str | None = None
+    user_number_to: str | None = None
+
+    _wire_names = {
+        "DectMaxCount": "dect_max_count",
+        "DepartmentContactsMaxCount": "department_contacts_max_count",
+        "Fqdn": "fqdn",
+        "LiveChatMaxCount": "live_chat_max_count",
+        "OutboundRulesMaxCount": "outbound_rules_max_count",
+        "PersonalContactsMaxCount": "personal_contacts_max_count",
+        "PromptsMaxCount": "prompts_max_count",
+        "ResellerId": "reseller_id",
+        "ResellerName": "reseller_name",
+        "SbcMaxCount": "sbc_max_count",
+        "StartupLicense": "startup_license",
+        "StartupOwnerEmail": "startup_owner_email",
+        "SubcriptionExpireDate": "subcription_expire_date",
+        "Subscription": "subscription",
+        "SubscriptionType": "subscription_type",
+        "SystemNumberFrom": "system_number_from",
+        "SystemNumberTo": "system_number_to",
+        "TrunkNumberFrom": "trunk_number_from",
+        "TrunkNumberTo": "trunk_number_to",
+        "TrunksMaxCount": "trunks_max_count",
+        "UserNumberFrom": "user_number_from",
+        "UserNumberTo": "user_number_to",
     }
-)
 
-
-@_attrs_define(repr=False)
-class GroupProps:
-    """
-    Attributes:
-        dect_max_count (int | None | Unset):
-        department_contacts_max_count (int | None | Unset):
-        fqdn (None | str | Unset):
-        live_chat_max_count (int | None | Unset):
-        outbound_rules_max_count (int | None | Unset):
-        personal_contacts_max_count (int | None | Unset):
-        prompts_max_count (int | None | Unset):
-        reseller_id (None | str | Unset):
-        reseller_name (None | str | Unset):
-        sbc_max_count (int | None | Unset):
-        startup_license (None | StartupLicense | Unset):
-        startup_owner_email (None | str | Unset):
-        subcription_expire_date (datetime.datetime | None | Unset):
-        subscription (None | str | Unset):
-        subscription_type (None | str | Unset):
-        system_number_from (None | str | Unset):
-        system_number_to (None | str | Unset):
-        trunk_number_from (None | str | Unset):
-        trunk_number_to (None | str | Unset):
-        trunks_max_count (int | None | Unset):
-        user_number_from (None | str | Unset):
-        user_number_to (None | str | Unset):
-    """
-
-    dect_max_count: int | None | Unset = UNSET
-    department_contacts_max_count: int | None | Unset = UNSET
-    fqdn: None | str | Unset = UNSET
-    live_chat_max_count: int | None | Unset = UNSET
-    outbound_rules_max_count: int | None | Unset = UNSET
-    personal_contacts_max_count: int | None | Unset = UNSET
-    prompts_max_count: int | None | Unset = UNSET
-    reseller_id: None | str | Unset = UNSET
-    reseller_name: None | str | Unset = UNSET
-    sbc_max_count: int | None | Unset = UNSET
-    startup_license: None | StartupLicense | Unset = UNSET
-    startup_owner_email: None | str | Unset = UNSET
-    subcription_expire_date: datetime.datetime | None | Unset = UNSET
-    subscription: None | str | Unset = UNSET
-    subscription_type: None | str | Unset = UNSET
-    system_number_from: None | str | Unset = UNSET
-    system_number_to: None | str | Unset = UNSET
-    trunk_number_from: None | str | Unset = UNSET
-    trunk_number_to: None | str | Unset = UNSET
-    trunks_max_count: int | None | Unset = UNSET
-    user_number_from: None | str | Unset = UNSET
-    user_number_to: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        dect_max_count: int | None | Unset
-        if isinstance(self.dect_max_count, Unset):
-            dect_max_count = UNSET
-        else:
-            dect_max_count = self.dect_max_count
-
-        department_contacts_max_count: int | None | Unset
-        if isinstance(self.department_contacts_max_count, Unset):
-            department_contacts_max_count = UNSET
-        else:
-            department_contacts_max_count = self.department_contacts_max_count
-
-        fqdn: None | str | Unset
-        if isinstance(self.fqdn, Unset):
-            fqdn = UNSET
-        else:
-            fqdn = self.fqdn
-
-        live_chat_max_count: int | None | Unset
-        if isinstance(self.live_chat_max_count, Unset):
-            live_chat_max_count = UNSET
-        else:
-            live_chat_max_count = self.live_chat_max_count
-
-        outbound_rules_max_count: int | None | Unset
-        if isinstance(self.outbound_rules_max_count, Unset):
-            outbound_rules_max_count = UNSET
-        else:
-            outbound_rules_max_count = self.outbound_rules_max_count
-
-        personal_contacts_max_count: int | None | Unset
-        if isinstance(self.personal_contacts_max_count, Unset):
-            personal_contacts_max_count = UNSET
-        else:
-            personal_contacts_max_count = self.personal_contacts_max_count
-
-        prompts_max_count: int | None | Unset
-        if isinstance(self.prompts_max_count, Unset):
-            prompts_max_count = UNSET
-        else:
-            prompts_max_count = self.prompts_max_count
-
-        reseller_id: None | str | Unset
-        if isinstance(self.reseller_id, Unset):
-            reseller_id = UNSET
-        else:
-            reseller_id = self.reseller_id
-
-        reseller_name: None | str | Unset
-        if isinstance(self.reseller_name, Unset):
-            reseller_name = UNSET
-        else:
-            reseller_name = self.reseller_name
-
-        sbc_max_count: int | None | Unset
-        if isinstance(self.sbc_max_count, Unset):
-            sbc_max_count = UNSET
-        else:
-            sbc_max_count = self.sbc_max_count
-
-        startup_license: None | str | Unset
-        if isinstance(self.startup_license, Unset):
-            startup_license = UNSET
-        elif isinstance(self.startup_license, StartupLicense):
-            startup_license = self.startup_license.value
-        else:
-            startup_license = self.startup_license
-
-        startup_owner_email: None | str | Unset
-        if isinstance(self.startup_owner_email, Unset):
-            startup_owner_email = UNSET
-        else:
-            startup_owner_email = self.startup_owner_email
-
-        subcription_expire_date: None | str | Unset
-        if isinstance(self.subcription_expire_date, Unset):
-            subcription_expire_date = UNSET
-        elif isinstance(self.subcription_expire_date, datetime.datetime):
-            subcription_expire_date = self.subcription_expire_date.isoformat()
-        else:
-            subcription_expire_date = self.subcription_expire_date
-
-        subscription: None | str | Unset
-        if isinstance(self.subscription, Unset):
-            subscription = UNSET
-        else:
-            subscription = self.subscription
-
-        subscription_type: None | str | Unset
-        if isinstance(self.subscription_type, Unset):
-            subscription_type = UNSET
-        else:
-            subscription_type = self.subscription_type
-
-        system_number_from: None | str | Unset
-        if isinstance(self.system_number_from, Unset):
-            system_number_from = UNSET
-        else:
-            system_number_from = self.system_number_from
-
-        system_number_to: None | str | Unset
-        if isinstance(self.system_number_to, Unset):
-            system_number_to = UNSET
-        else:
-            system_number_to = self.system_number_to
-
-        trunk_number_from: None | str | Unset
-        if isinstance(self.trunk_number_from, Unset):
-            trunk_number_from = UNSET
-        else:
-            trunk_number_from = self.trunk_number_from
-
-        trunk_number_to: None | str | Unset
-        if isinstance(self.trunk_number_to, Unset):
-            trunk_number_to = UNSET
-        else:
-            trunk_number_to = self.trunk_number_to
-
-        trunks_max_count: int | None | Unset
-        if isinstance(self.trunks_max_count, Unset):
-            trunks_max_count = UNSET
-        else:
-            trunks_max_count = self.trunks_max_count
-
-        user_number_from: None | str | Unset
-        if isinstance(self.user_number_from, Unset):
-            user_number_from = UNSET
-        else:
-            user_number_from = self.user_number_from
-
-        user_number_to: None | str | Unset
-        if isinstance(self.user_number_to, Unset):
-            user_number_to = UNSET
-        else:
-            user_number_to = self.user_number_to
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dect_max_count is not UNSET:
-            field_dict["DectMaxCount"] = dect_max_count
-        if department_contacts_max_count is not UNSET:
-            field_dict["DepartmentContactsMaxCount"] = department_contacts_max_count
-        if fqdn is not UNSET:
-            field_dict["Fqdn"] = fqdn
-        if live_chat_max_count is not UNSET:
-            field_dict["LiveChatMaxCount"] = live_chat_max_count
-        if outbound_rules_max_count is not UNSET:
-            field_dict["OutboundRulesMaxCount"] = outbound_rules_max_count
-        if personal_contacts_max_count is not UNSET:
-            field_dict["PersonalContactsMaxCount"] = personal_contacts_max_count
-        if prompts_max_count is not UNSET:
-            field_dict["PromptsMaxCount"] = prompts_max_count
-        if reseller_id is not UNSET:
-            field_dict["ResellerId"] = reseller_id
-        if reseller_name is not UNSET:
-            field_dict["ResellerName"] = reseller_name
-        if sbc_max_count is not UNSET:
-            field_dict["SbcMaxCount"] = sbc_max_count
-        if startup_license is not UNSET:
-            field_dict["StartupLicense"] = startup_license
-        if startup_owner_email is not UNSET:
-            field_dict["StartupOwnerEmail"] = startup_owner_email
-        if subcription_expire_date is not UNSET:
-            field_dict["SubcriptionExpireDate"] = subcription_expire_date
-        if subscription is not UNSET:
-            field_dict["Subscription"] = subscription
-        if subscription_type is not UNSET:
-            field_dict["SubscriptionType"] = subscription_type
-        if system_number_from is not UNSET:
-            field_dict["SystemNumberFrom"] = system_number_from
-        if system_number_to is not UNSET:
-            field_dict["SystemNumberTo"] = system_number_to
-        if trunk_number_from is not UNSET:
-            field_dict["TrunkNumberFrom"] = trunk_number_from
-        if trunk_number_to is not UNSET:
-            field_dict["TrunkNumberTo"] = trunk_number_to
-        if trunks_max_count is not UNSET:
-            field_dict["TrunksMaxCount"] = trunks_max_count
-        if user_number_from is not UNSET:
-            field_dict["UserNumberFrom"] = user_number_from
-        if user_number_to is not UNSET:
-            field_dict["UserNumberTo"] = user_number_to
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"GroupProps: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        dect_max_count = d.get("DectMaxCount", UNSET)
-
-        department_contacts_max_count = d.get("DepartmentContactsMaxCount", UNSET)
-
-        fqdn = d.get("Fqdn", UNSET)
-
-        live_chat_max_count = d.get("LiveChatMaxCount", UNSET)
-
-        outbound_rules_max_count = d.get("OutboundRulesMaxCount", UNSET)
-
-        personal_contacts_max_count = d.get("PersonalContactsMaxCount", UNSET)
-
-        prompts_max_count = d.get("PromptsMaxCount", UNSET)
-
-        reseller_id = d.get("ResellerId", UNSET)
-
-        reseller_name = d.get("ResellerName", UNSET)
-
-        sbc_max_count = d.get("SbcMaxCount", UNSET)
-
-        _startup_license = d.get("StartupLicense", UNSET)
-        startup_license: None | StartupLicense | Unset
-        if _startup_license is UNSET or _startup_license is None:
-            startup_license = _startup_license
-        else:
-            startup_license = StartupLicense.parse(_startup_license)
-
-        startup_owner_email = d.get("StartupOwnerEmail", UNSET)
-
-        _subcription_expire_date = d.get("SubcriptionExpireDate", UNSET)
-        subcription_expire_date: datetime.datetime | None | Unset
-        if _subcription_expire_date is UNSET or _subcription_expire_date is None:
-            subcription_expire_date = _subcription_expire_date
-        else:
-            subcription_expire_date = parse_datetime(_subcription_expire_date)
-
-        subscription = d.get("Subscription", UNSET)
-
-        subscription_type = d.get("SubscriptionType", UNSET)
-
-        system_number_from = d.get("SystemNumberFrom", UNSET)
-
-        system_number_to = d.get("SystemNumberTo", UNSET)
-
-        trunk_number_from = d.get("TrunkNumberFrom", UNSET)
-
-        trunk_number_to = d.get("TrunkNumberTo", UNSET)
-
-        trunks_max_count = d.get("TrunksMaxCount", UNSET)
-
-        user_number_from = d.get("UserNumberFrom", UNSET)
-
-        user_number_to = d.get("UserNumberTo", UNSET)
-
-        _instance = cls(
-            dect_max_count=dect_max_count,
-            department_contacts_max_count=department_contacts_max_count,
-            fqdn=fqdn,
-            live_chat_max_count=live_chat_max_count,
-            outbound_rules_max_count=outbound_rules_max_count,
-            personal_contacts_max_count=personal_contacts_max_count,
-            prompts_max_count=prompts_max_count,
-            reseller_id=reseller_id,
-            reseller_name=reseller_name,
-            sbc_max_count=sbc_max_count,
-            startup_license=startup_license,
-            startup_owner_email=startup_owner_email,
-            subcription_expire_date=subcription_expire_date,
-            subscription=subscription,
-            subscription_type=subscription_type,
-            system_number_from=system_number_from,
-            system_number_to=system_number_to,
-            trunk_number_from=trunk_number_from,
-            trunk_number_to=trunk_number_to,
-            trunks_max_count=trunks_max_count,
-            user_number_from=user_number_from,
-            user_number_to=user_number_to,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("startup_license", enum_of(StartupLicense)),
+            ("subcription_expire_date", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

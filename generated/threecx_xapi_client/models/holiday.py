@@ -2,205 +2,39 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Holiday")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Day",
-        "DayEnd",
-        "Group",
-        "HolidayPrompt",
-        "Id",
-        "IsRecurrent",
-        "Month",
-        "MonthEnd",
-        "Name",
-        "TimeOfEndDate",
-        "TimeOfStartDate",
-        "Year",
-        "YearEnd",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class Holiday:
-    """
-    Attributes:
-        day (int | Unset):
-        day_end (int | Unset):
-        group (None | str | Unset):
-        holiday_prompt (None | str | Unset):
-        id (int | Unset):
-        is_recurrent (bool | None | Unset):
-        month (int | Unset):
-        month_end (int | Unset):
-        name (str | Unset):
-        time_of_end_date (str | Unset):
-        time_of_start_date (str | Unset):
-        year (int | Unset):
-        year_end (int | Unset):
-    """
+class Holiday(Model):
+    day: int | None = None
+    day_end: int | None = None
+    group: str | None = None
+    holiday_prompt: str | None = None
+    id: int = entity_key()
+    is_recurrent: bool | None = None
+    month: int | None = None
+    month_end: int | None = None
+    name: str | None = None
+    time_of_end_date: str | None = None
+    time_of_start_date: str | None = None
+    year: int | None = None
+    year_end: int | None = None
 
-    day: int | Unset = UNSET
-    day_end: int | Unset = UNSET
-    group: None | str | Unset = UNSET
-    holiday_prompt: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    is_recurrent: bool | None | Unset = UNSET
-    month: int | Unset = UNSET
-    month_end: int | Unset = UNSET
-    name: str | Unset = UNSET
-    time_of_end_date: str | Unset = UNSET
-    time_of_start_date: str | Unset = UNSET
-    year: int | Unset = UNSET
-    year_end: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        day = self.day
-
-        day_end = self.day_end
-
-        group: None | str | Unset
-        if isinstance(self.group, Unset):
-            group = UNSET
-        else:
-            group = self.group
-
-        holiday_prompt: None | str | Unset
-        if isinstance(self.holiday_prompt, Unset):
-            holiday_prompt = UNSET
-        else:
-            holiday_prompt = self.holiday_prompt
-
-        id = self.id
-
-        is_recurrent: bool | None | Unset
-        if isinstance(self.is_recurrent, Unset):
-            is_recurrent = UNSET
-        else:
-            is_recurrent = self.is_recurrent
-
-        month = self.month
-
-        month_end = self.month_end
-
-        name = self.name
-
-        time_of_end_date = self.time_of_end_date
-
-        time_of_start_date = self.time_of_start_date
-
-        year = self.year
-
-        year_end = self.year_end
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if day is not UNSET:
-            field_dict["Day"] = day
-        if day_end is not UNSET:
-            field_dict["DayEnd"] = day_end
-        if group is not UNSET:
-            field_dict["Group"] = group
-        if holiday_prompt is not UNSET:
-            field_dict["HolidayPrompt"] = holiday_prompt
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_recurrent is not UNSET:
-            field_dict["IsRecurrent"] = is_recurrent
-        if month is not UNSET:
-            field_dict["Month"] = month
-        if month_end is not UNSET:
-            field_dict["MonthEnd"] = month_end
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if time_of_end_date is not UNSET:
-            field_dict["TimeOfEndDate"] = time_of_end_date
-        if time_of_start_date is not UNSET:
-            field_dict["TimeOfStartDate"] = time_of_start_date
-        if year is not UNSET:
-            field_dict["Year"] = year
-        if year_end is not UNSET:
-            field_dict["YearEnd"] = year_end
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Holiday: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        day = d.get("Day", UNSET)
-
-        day_end = d.get("DayEnd", UNSET)
-
-        group = d.get("Group", UNSET)
-
-        holiday_prompt = d.get("HolidayPrompt", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        is_recurrent = d.get("IsRecurrent", UNSET)
-
-        month = d.get("Month", UNSET)
-
-        month_end = d.get("MonthEnd", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        time_of_end_date = d.get("TimeOfEndDate", UNSET)
-
-        time_of_start_date = d.get("TimeOfStartDate", UNSET)
-
-        year = d.get("Year", UNSET)
-
-        year_end = d.get("YearEnd", UNSET)
-
-        _instance = cls(
-            day=day,
-            day_end=day_end,
-            group=group,
-            holiday_prompt=holiday_prompt,
-            id=id,
-            is_recurrent=is_recurrent,
-            month=month,
-            month_end=month_end,
-            name=name,
-            time_of_end_date=time_of_end_date,
-            time_of_start_date=time_of_start_date,
-            year=year,
-            year_end=year_end,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Day": "day",
+        "DayEnd": "day_end",
+        "Group": "group",
+        "HolidayPrompt": "holiday_prompt",
+        "Id": "id",
+        "IsRecurrent": "is_recurrent",
+        "Month": "month",
+        "MonthEnd": "month_end",
+        "Name": "name",
+        "TimeOfEndDate": "time_of_end_date",
+        "TimeOfStartDate": "time_of_start_date",
+        "Year": "year",
+        "YearEnd": "year_end",
+    }

@@ -2,200 +2,46 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.pms_integration_type import PmsIntegrationType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
-_lazy_loaded = False
+class HotelServices(Model):
+    enabled: bool | None = None
+    hotel_groups: list[str] | None = None
+    integration_type: PmsIntegrationType | None = None
+    ip_address: str | None = None
+    no_answer_destination: Destination | None = None
+    no_answer_timeout: int | None = None
+    port: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination
-    from ..models.destination import Destination  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="HotelServices")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Enabled",
-        "HotelGroups",
-        "IntegrationType",
-        "IpAddress",
-        "NoAnswerDestination",
-        "NoAnswerTimeout",
-        "Port",
+    _wire_names = {
+        "Enabled": "enabled",
+        "HotelGroups": "hotel_groups",
+        "IntegrationType": "integration_type",
+        "IpAddress": "ip_address",
+        "NoAnswerDestination": "no_answer_destination",
+        "NoAnswerTimeout": "no_answer_timeout",
+        "Port": "port",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class HotelServices:
-    """
-    Attributes:
-        enabled (bool | None | Unset):
-        hotel_groups (list[str] | Unset):
-        integration_type (None | PmsIntegrationType | Unset):
-        ip_address (None | str | Unset):
-        no_answer_destination (Destination | None | Unset):
-        no_answer_timeout (int | None | Unset):
-        port (int | None | Unset):
-    """
-
-    enabled: bool | None | Unset = UNSET
-    hotel_groups: list[str] | Unset = UNSET
-    integration_type: None | PmsIntegrationType | Unset = UNSET
-    ip_address: None | str | Unset = UNSET
-    no_answer_destination: Destination | None | Unset = UNSET
-    no_answer_timeout: int | None | Unset = UNSET
-    port: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        hotel_groups: list[str] | Unset = UNSET
-        if not isinstance(self.hotel_groups, Unset):
-            hotel_groups = self.hotel_groups
-
-        integration_type: None | str | Unset
-        if isinstance(self.integration_type, Unset):
-            integration_type = UNSET
-        elif isinstance(self.integration_type, PmsIntegrationType):
-            integration_type = self.integration_type.value
-        else:
-            integration_type = self.integration_type
-
-        ip_address: None | str | Unset
-        if isinstance(self.ip_address, Unset):
-            ip_address = UNSET
-        else:
-            ip_address = self.ip_address
-
-        no_answer_destination: dict[str, Any] | None | Unset
-        if isinstance(self.no_answer_destination, Unset):
-            no_answer_destination = UNSET
-        elif isinstance(self.no_answer_destination, Destination):
-            no_answer_destination = self.no_answer_destination.to_dict()
-        else:
-            no_answer_destination = self.no_answer_destination
-
-        no_answer_timeout: int | None | Unset
-        if isinstance(self.no_answer_timeout, Unset):
-            no_answer_timeout = UNSET
-        else:
-            no_answer_timeout = self.no_answer_timeout
-
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if hotel_groups is not UNSET:
-            field_dict["HotelGroups"] = hotel_groups
-        if integration_type is not UNSET:
-            field_dict["IntegrationType"] = integration_type
-        if ip_address is not UNSET:
-            field_dict["IpAddress"] = ip_address
-        if no_answer_destination is not UNSET:
-            field_dict["NoAnswerDestination"] = no_answer_destination
-        if no_answer_timeout is not UNSET:
-            field_dict["NoAnswerTimeout"] = no_answer_timeout
-        if port is not UNSET:
-            field_dict["Port"] = port
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"HotelServices: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enabled = d.get("Enabled", UNSET)
-
-        _hotel_groups = d.get("HotelGroups", UNSET)
-        hotel_groups: list[str] | Unset
-        if _hotel_groups is UNSET:
-            hotel_groups = _hotel_groups
-        else:
-            if not isinstance(_hotel_groups, list):
-                raise TypeError(f"HotelGroups: expected a JSON array, got {type(_hotel_groups).__name__}")
-            hotel_groups = _hotel_groups
-
-        _integration_type = d.get("IntegrationType", UNSET)
-        integration_type: None | PmsIntegrationType | Unset
-        if _integration_type is UNSET or _integration_type is None:
-            integration_type = _integration_type
-        else:
-            integration_type = PmsIntegrationType.parse(_integration_type)
-
-        ip_address = d.get("IpAddress", UNSET)
-
-        _no_answer_destination = d.get("NoAnswerDestination", UNSET)
-        no_answer_destination: Destination | None | Unset
-        if _no_answer_destination is UNSET or _no_answer_destination is None:
-            no_answer_destination = _no_answer_destination
-        else:
-            no_answer_destination = Destination.from_dict(_no_answer_destination)
-
-        no_answer_timeout = d.get("NoAnswerTimeout", UNSET)
-
-        port = d.get("Port", UNSET)
-
-        _instance = cls(
-            enabled=enabled,
-            hotel_groups=hotel_groups,
-            integration_type=integration_type,
-            ip_address=ip_address,
-            no_answer_destination=no_answer_destination,
-            no_answer_timeout=no_answer_timeout,
-            port=port,
+        return (
+            ("hotel_groups", json_array),
+            ("integration_type", enum_of(PmsIntegrationType)),
+            ("no_answer_destination", Destination.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,427 +3,77 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.x_report_recording import XReportRecording
 
 
-_lazy_loaded = False
+class InboundCall(Model):
+    call_duration: str | None = None
+    call_history_id: str | None = None
+    cdr_id: str | None = None
+    destination_caller_id: str | None = None
+    destination_display_name: str | None = None
+    destination_dn: str | None = None
+    did: str | None = None
+    quality_report: bool | None = None
+    recording_id: int | None = None
+    recordings: list[XReportRecording] | None = None
+    recording_url: str | None = None
+    ringing_duration: str | None = None
+    rule_name: str | None = None
+    sentiment_score: int | None = None
+    source_caller_id: str | None = None
+    source_display_name: str | None = None
+    source_dn: str | None = None
+    start_time: datetime.datetime | None = None
+    status: str | None = None
+    summary: str | None = None
+    talking_duration: str | None = None
+    transcription: str | None = None
+    trunk_name: str | None = None
+    trunk_number: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, XReportRecording
-    from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="InboundCall")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallDuration",
-        "CallHistoryId",
-        "CdrId",
-        "DestinationCallerId",
-        "DestinationDisplayName",
-        "DestinationDn",
-        "Did",
-        "QualityReport",
-        "RecordingId",
-        "Recordings",
-        "RecordingUrl",
-        "RingingDuration",
-        "RuleName",
-        "SentimentScore",
-        "SourceCallerId",
-        "SourceDisplayName",
-        "SourceDn",
-        "StartTime",
-        "Status",
-        "Summary",
-        "TalkingDuration",
-        "Transcription",
-        "TrunkName",
-        "TrunkNumber",
+    _wire_names = {
+        "CallDuration": "call_duration",
+        "CallHistoryId": "call_history_id",
+        "CdrId": "cdr_id",
+        "DestinationCallerId": "destination_caller_id",
+        "DestinationDisplayName": "destination_display_name",
+        "DestinationDn": "destination_dn",
+        "Did": "did",
+        "QualityReport": "quality_report",
+        "RecordingId": "recording_id",
+        "Recordings": "recordings",
+        "RecordingUrl": "recording_url",
+        "RingingDuration": "ringing_duration",
+        "RuleName": "rule_name",
+        "SentimentScore": "sentiment_score",
+        "SourceCallerId": "source_caller_id",
+        "SourceDisplayName": "source_display_name",
+        "SourceDn": "source_dn",
+        "StartTime": "start_time",
+        "Status": "status",
+        "Summary": "summary",
+        "TalkingDuration": "talking_duration",
+        "Transcription": "transcription",
+        "TrunkName": "trunk_name",
+        "TrunkNumber": "trunk_number",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.x_report_recording import XReportRecording  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class InboundCall:
-    """
-    Attributes:
-        call_duration (None | str | Unset):
-        call_history_id (None | str | Unset):
-        cdr_id (str | Unset):
-        destination_caller_id (None | str | Unset):
-        destination_display_name (None | str | Unset):
-        destination_dn (None | str | Unset):
-        did (None | str | Unset):
-        quality_report (bool | None | Unset):
-        recording_id (int | None | Unset):
-        recordings (list[XReportRecording] | Unset):
-        recording_url (None | str | Unset):
-        ringing_duration (None | str | Unset):
-        rule_name (None | str | Unset):
-        sentiment_score (int | None | Unset):
-        source_caller_id (None | str | Unset):
-        source_display_name (None | str | Unset):
-        source_dn (None | str | Unset):
-        start_time (datetime.datetime | Unset):
-        status (None | str | Unset):
-        summary (None | str | Unset):
-        talking_duration (None | str | Unset):
-        transcription (None | str | Unset):
-        trunk_name (None | str | Unset):
-        trunk_number (None | str | Unset):
-    """
-
-    call_duration: None | str | Unset = UNSET
-    call_history_id: None | str | Unset = UNSET
-    cdr_id: str | Unset = UNSET
-    destination_caller_id: None | str | Unset = UNSET
-    destination_display_name: None | str | Unset = UNSET
-    destination_dn: None | str | Unset = UNSET
-    did: None | str | Unset = UNSET
-    quality_report: bool | None | Unset = UNSET
-    recording_id: int | None | Unset = UNSET
-    recordings: list[XReportRecording] | Unset = UNSET
-    recording_url: None | str | Unset = UNSET
-    ringing_duration: None | str | Unset = UNSET
-    rule_name: None | str | Unset = UNSET
-    sentiment_score: int | None | Unset = UNSET
-    source_caller_id: None | str | Unset = UNSET
-    source_display_name: None | str | Unset = UNSET
-    source_dn: None | str | Unset = UNSET
-    start_time: datetime.datetime | Unset = UNSET
-    status: None | str | Unset = UNSET
-    summary: None | str | Unset = UNSET
-    talking_duration: None | str | Unset = UNSET
-    transcription: None | str | Unset = UNSET
-    trunk_name: None | str | Unset = UNSET
-    trunk_number: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        call_duration: None | str | Unset
-        if isinstance(self.call_duration, Unset):
-            call_duration = UNSET
-        else:
-            call_duration = self.call_duration
-
-        call_history_id: None | str | Unset
-        if isinstance(self.call_history_id, Unset):
-            call_history_id = UNSET
-        else:
-            call_history_id = self.call_history_id
-
-        cdr_id = self.cdr_id
-
-        destination_caller_id: None | str | Unset
-        if isinstance(self.destination_caller_id, Unset):
-            destination_caller_id = UNSET
-        else:
-            destination_caller_id = self.destination_caller_id
-
-        destination_display_name: None | str | Unset
-        if isinstance(self.destination_display_name, Unset):
-            destination_display_name = UNSET
-        else:
-            destination_display_name = self.destination_display_name
-
-        destination_dn: None | str | Unset
-        if isinstance(self.destination_dn, Unset):
-            destination_dn = UNSET
-        else:
-            destination_dn = self.destination_dn
-
-        did: None | str | Unset
-        if isinstance(self.did, Unset):
-            did = UNSET
-        else:
-            did = self.did
-
-        quality_report: bool | None | Unset
-        if isinstance(self.quality_report, Unset):
-            quality_report = UNSET
-        else:
-            quality_report = self.quality_report
-
-        recording_id: int | None | Unset
-        if isinstance(self.recording_id, Unset):
-            recording_id = UNSET
-        else:
-            recording_id = self.recording_id
-
-        recordings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.recordings, Unset):
-            recordings = []
-            for recordings_item_data in self.recordings:
-                recordings_item = recordings_item_data.to_dict()
-                recordings.append(recordings_item)
-
-        recording_url: None | str | Unset
-        if isinstance(self.recording_url, Unset):
-            recording_url = UNSET
-        else:
-            recording_url = self.recording_url
-
-        ringing_duration: None | str | Unset
-        if isinstance(self.ringing_duration, Unset):
-            ringing_duration = UNSET
-        else:
-            ringing_duration = self.ringing_duration
-
-        rule_name: None | str | Unset
-        if isinstance(self.rule_name, Unset):
-            rule_name = UNSET
-        else:
-            rule_name = self.rule_name
-
-        sentiment_score: int | None | Unset
-        if isinstance(self.sentiment_score, Unset):
-            sentiment_score = UNSET
-        else:
-            sentiment_score = self.sentiment_score
-
-        source_caller_id: None | str | Unset
-        if isinstance(self.source_caller_id, Unset):
-            source_caller_id = UNSET
-        else:
-            source_caller_id = self.source_caller_id
-
-        source_display_name: None | str | Unset
-        if isinstance(self.source_display_name, Unset):
-            source_display_name = UNSET
-        else:
-            source_display_name = self.source_display_name
-
-        source_dn: None | str | Unset
-        if isinstance(self.source_dn, Unset):
-            source_dn = UNSET
-        else:
-            source_dn = self.source_dn
-
-        start_time: str | Unset = UNSET
-        if not isinstance(self.start_time, Unset):
-            start_time = self.start_time.isoformat()
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        summary: None | str | Unset
-        if isinstance(self.summary, Unset):
-            summary = UNSET
-        else:
-            summary = self.summary
-
-        talking_duration: None | str | Unset
-        if isinstance(self.talking_duration, Unset):
-            talking_duration = UNSET
-        else:
-            talking_duration = self.talking_duration
-
-        transcription: None | str | Unset
-        if isinstance(self.transcription, Unset):
-            transcription = UNSET
-        else:
-            transcription = self.transcription
-
-        trunk_name: None | str | Unset
-        if isinstance(self.trunk_name, Unset):
-            trunk_name = UNSET
-        else:
-            trunk_name = self.trunk_name
-
-        trunk_number: None | str | Unset
-        if isinstance(self.trunk_number, Unset):
-            trunk_number = UNSET
-        else:
-            trunk_number = self.trunk_number
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_duration is not UNSET:
-            field_dict["CallDuration"] = call_duration
-        if call_history_id is not UNSET:
-            field_dict["CallHistoryId"] = call_history_id
-        if cdr_id is not UNSET:
-            field_dict["CdrId"] = cdr_id
-        if destination_caller_id is not UNSET:
-            field_dict["DestinationCallerId"] = destination_caller_id
-        if destination_display_name is not UNSET:
-            field_dict["DestinationDisplayName"] = destination_display_name
-        if destination_dn is not UNSET:
-            field_dict["DestinationDn"] = destination_dn
-        if did is not UNSET:
-            field_dict["Did"] = did
-        if quality_report is not UNSET:
-            field_dict["QualityReport"] = quality_report
-        if recording_id is not UNSET:
-            field_dict["RecordingId"] = recording_id
-        if recordings is not UNSET:
-            field_dict["Recordings"] = recordings
-        if recording_url is not UNSET:
-            field_dict["RecordingUrl"] = recording_url
-        if ringing_duration is not UNSET:
-            field_dict["RingingDuration"] = ringing_duration
-        if rule_name is not UNSET:
-            field_dict["RuleName"] = rule_name
-        if sentiment_score is not UNSET:
-            field_dict["SentimentScore"] = sentiment_score
-        if source_caller_id is not UNSET:
-            field_dict["SourceCallerId"] = source_caller_id
-        if source_display_name is not UNSET:
-            field_dict["SourceDisplayName"] = source_display_name
-        if source_dn is not UNSET:
-            field_dict["SourceDn"] = source_dn
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if status is not UNSET:
-            field_dict["Status"] = status
-        if summary is not UNSET:
-            field_dict["Summary"] = summary
-        if talking_duration is not UNSET:
-            field_dict["TalkingDuration"] = talking_duration
-        if transcription is not UNSET:
-            field_dict["Transcription"] = transcription
-        if trunk_name is not UNSET:
-            field_dict["TrunkName"] = trunk_name
-        if trunk_number is not UNSET:
-            field_dict["TrunkNumber"] = trunk_number
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"InboundCall: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        call_duration = d.get("CallDuration", UNSET)
-
-        call_history_id = d.get("CallHistoryId", UNSET)
-
-        cdr_id = d.get("CdrId", UNSET)
-
-        destination_caller_id = d.get("DestinationCallerId", UNSET)
-
-        destination_display_name = d.get("DestinationDisplayName", UNSET)
-
-        destination_dn = d.get("DestinationDn", UNSET)
-
-        did = d.get("Did", UNSET)
-
-        quality_report = d.get("QualityReport", UNSET)
-
-        recording_id = d.get("RecordingId", UNSET)
-
-        _recordings = d.get("Recordings", UNSET)
-        recordings: list[XReportRecording] | Unset
-        if _recordings is UNSET:
-            recordings = _recordings
-        else:
-            if not isinstance(_recordings, list):
-                raise TypeError(f"Recordings: expected a JSON array, got {type(_recordings).__name__}")
-            recordings = [XReportRecording.from_dict(item) for item in _recordings]
-
-        recording_url = d.get("RecordingUrl", UNSET)
-
-        ringing_duration = d.get("RingingDuration", UNSET)
-
-        rule_name = d.get("RuleName", UNSET)
-
-        sentiment_score = d.get("SentimentScore", UNSET)
-
-        source_caller_id = d.get("SourceCallerId", UNSET)
-
-        source_display_name = d.get("SourceDisplayName", UNSET)
-
-        source_dn = d.get("SourceDn", UNSET)
-
-        _start_time = d.get("StartTime", UNSET)
-        start_time: datetime.datetime | Unset
-        if _start_time is UNSET:
-            start_time = _start_time
-        else:
-            start_time = parse_datetime(_start_time)
-
-        status = d.get("Status", UNSET)
-
-        summary = d.get("Summary", UNSET)
-
-        talking_duration = d.get("TalkingDuration", UNSET)
-
-        transcription = d.get("Transcription", UNSET)
-
-        trunk_name = d.get("TrunkName", UNSET)
-
-        trunk_number = d.get("TrunkNumber", UNSET)
-
-        _instance = cls(
-            call_duration=call_duration,
-            call_history_id=call_history_id,
-            cdr_id=cdr_id,
-            destination_caller_id=destination_caller_id,
-            destination_display_name=destination_display_name,
-            destination_dn=destination_dn,
-            did=did,
-            quality_report=quality_report,
-            recording_id=recording_id,
-            recordings=recordings,
-            recording_url=recording_url,
-            ringing_duration=ringing_duration,
-            rule_name=rule_name,
-            sentiment_score=sentiment_score,
-            source_caller_id=source_caller_id,
-            source_display_name=source_display_name,
-            source_dn=source_dn,
-            start_time=start_time,
-            status=status,
-            summary=summary,
-            talking_duration=talking_duration,
-            transcription=transcription,
-            trunk_name=trunk_name,
-            trunk_number=trunk_number,
+        return (
+            ("recordings", list_of(XReportRecording.from_dict)),
+            ("start_time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,15 +2,17 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.rule_call_type_type import RuleCallTypeType
 from ..models.rule_condition_type import RuleConditionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -18,299 +20,49 @@ if TYPE_CHECKING:
     from ..models.schedule import Schedule
 
 
-_lazy_loaded = False
+class InboundRule(Model):
+    alter_destination_during_holidays: bool | None = None
+    alter_destination_during_out_of_office_hours: bool | None = None
+    call_type: RuleCallTypeType | None = None
+    condition: RuleConditionType | None = None
+    custom_data: str | None = None
+    data: str | None = None
+    holidays_destination: Destination | None = None
+    hours: Schedule | None = None
+    id: int = entity_key()
+    office_hours_destination: Destination | None = None
+    out_of_office_hours_destination: Destination | None = None
+    rule_name: str | None = None
+    trunk_dn: Peer | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination, Peer, Schedule
-    from ..models.destination import Destination  # noqa: PLC0415
-    from ..models.peer import Peer  # noqa: PLC0415
-    from ..models.schedule import Schedule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="InboundRule")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AlterDestinationDuringHolidays",
-        "AlterDestinationDuringOutOfOfficeHours",
-        "CallType",
-        "Condition",
-        "CustomData",
-        "Data",
-        "HolidaysDestination",
-        "Hours",
-        "Id",
-        "OfficeHoursDestination",
-        "OutOfOfficeHoursDestination",
-        "RuleName",
-        "TrunkDN",
+    _wire_names = {
+        "AlterDestinationDuringHolidays": "alter_destination_during_holidays",
+        "AlterDestinationDuringOutOfOfficeHours": "alter_destination_during_out_of_office_hours",
+        "CallType": "call_type",
+        "Condition": "condition",
+        "CustomData": "custom_data",
+        "Data": "data",
+        "HolidaysDestination": "holidays_destination",
+        "Hours": "hours",
+        "Id": "id",
+        "OfficeHoursDestination": "office_hours_destination",
+        "OutOfOfficeHoursDestination": "out_of_office_hours_destination",
+        "RuleName": "rule_name",
+        "TrunkDN": "trunk_dn",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class InboundRule:
-    """
-    Attributes:
-        alter_destination_during_holidays (bool | None | Unset):
-        alter_destination_during_out_of_office_hours (bool | None | Unset):
-        call_type (None | RuleCallTypeType | Unset):
-        condition (None | RuleConditionType | Unset):
-        custom_data (None | str | Unset):
-        data (None | str | Unset):
-        holidays_destination (Destination | None | Unset):
-        hours (None | Schedule | Unset):
-        id (int | Unset):
-        office_hours_destination (Destination | None | Unset):
-        out_of_office_hours_destination (Destination | None | Unset):
-        rule_name (None | str | Unset):
-        trunk_dn (None | Peer | Unset):
-    """
-
-    alter_destination_during_holidays: bool | None | Unset = UNSET
-    alter_destination_during_out_of_office_hours: bool | None | Unset = UNSET
-    call_type: None | RuleCallTypeType | Unset = UNSET
-    condition: None | RuleConditionType | Unset = UNSET
-    custom_data: None | str | Unset = UNSET
-    data: None | str | Unset = UNSET
-    holidays_destination: Destination | None | Unset = UNSET
-    hours: None | Schedule | Unset = UNSET
-    id: int | Unset = UNSET
-    office_hours_destination: Destination | None | Unset = UNSET
-    out_of_office_hours_destination: Destination | None | Unset = UNSET
-    rule_name: None | str | Unset = UNSET
-    trunk_dn: None | Peer | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        alter_destination_during_holidays: bool | None | Unset
-        if isinstance(self.alter_destination_during_holidays, Unset):
-            alter_destination_during_holidays = UNSET
-        else:
-            alter_destination_during_holidays = self.alter_destination_during_holidays
-
-        alter_destination_during_out_of_office_hours: bool | None | Unset
-        if isinstance(self.alter_destination_during_out_of_office_hours, Unset):
-            alter_destination_during_out_of_office_hours = UNSET
-        else:
-            alter_destination_during_out_of_office_hours = self.alter_destination_during_out_of_office_hours
-
-        call_type: None | str | Unset
-        if isinstance(self.call_type, Unset):
-            call_type = UNSET
-        elif isinstance(self.call_type, RuleCallTypeType):
-            call_type = self.call_type.value
-        else:
-            call_type = self.call_type
-
-        condition: None | str | Unset
-        if isinstance(self.condition, Unset):
-            condition = UNSET
-        elif isinstance(self.condition, RuleConditionType):
-            condition = self.condition.value
-        else:
-            condition = self.condition
-
-        custom_data: None | str | Unset
-        if isinstance(self.custom_data, Unset):
-            custom_data = UNSET
-        else:
-            custom_data = self.custom_data
-
-        data: None | str | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
-        else:
-            data = self.data
-
-        holidays_destination: dict[str, Any] | None | Unset
-        if isinstance(self.holidays_destination, Unset):
-            holidays_destination = UNSET
-        elif isinstance(self.holidays_destination, Destination):
-            holidays_destination = self.holidays_destination.to_dict()
-        else:
-            holidays_destination = self.holidays_destination
-
-        hours: dict[str, Any] | None | Unset
-        if isinstance(self.hours, Unset):
-            hours = UNSET
-        elif isinstance(self.hours, Schedule):
-            hours = self.hours.to_dict()
-        else:
-            hours = self.hours
-
-        id = self.id
-
-        office_hours_destination: dict[str, Any] | None | Unset
-        if isinstance(self.office_hours_destination, Unset):
-            office_hours_destination = UNSET
-        elif isinstance(self.office_hours_destination, Destination):
-            office_hours_destination = self.office_hours_destination.to_dict()
-        else:
-            office_hours_destination = self.office_hours_destination
-
-        out_of_office_hours_destination: dict[str, Any] | None | Unset
-        if isinstance(self.out_of_office_hours_destination, Unset):
-            out_of_office_hours_destination = UNSET
-        elif isinstance(self.out_of_office_hours_destination, Destination):
-            out_of_office_hours_destination = self.out_of_office_hours_destination.to_dict()
-        else:
-            out_of_office_hours_destination = self.out_of_office_hours_destination
-
-        rule_name: None | str | Unset
-        if isinstance(self.rule_name, Unset):
-            rule_name = UNSET
-        else:
-            rule_name = self.rule_name
-
-        trunk_dn: dict[str, Any] | None | Unset
-        if isinstance(self.trunk_dn, Unset):
-            trunk_dn = UNSET
-        elif isinstance(self.trunk_dn, Peer):
-            trunk_dn = self.trunk_dn.to_dict()
-        else:
-            trunk_dn = self.trunk_dn
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if alter_destination_during_holidays is not UNSET:
-            field_dict["AlterDestinationDuringHolidays"] = alter_destination_during_holidays
-        if alter_destination_during_out_of_office_hours is not UNSET:
-            field_dict["AlterDestinationDuringOutOfOfficeHours"] = alter_destination_during_out_of_office_hours
-        if call_type is not UNSET:
-            field_dict["CallType"] = call_type
-        if condition is not UNSET:
-            field_dict["Condition"] = condition
-        if custom_data is not UNSET:
-            field_dict["CustomData"] = custom_data
-        if data is not UNSET:
-            field_dict["Data"] = data
-        if holidays_destination is not UNSET:
-            field_dict["HolidaysDestination"] = holidays_destination
-        if hours is not UNSET:
-            field_dict["Hours"] = hours
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if office_hours_destination is not UNSET:
-            field_dict["OfficeHoursDestination"] = office_hours_destination
-        if out_of_office_hours_destination is not UNSET:
-            field_dict["OutOfOfficeHoursDestination"] = out_of_office_hours_destination
-        if rule_name is not UNSET:
-            field_dict["RuleName"] = rule_name
-        if trunk_dn is not UNSET:
-            field_dict["TrunkDN"] = trunk_dn
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"InboundRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        alter_destination_during_holidays = d.get("AlterDestinationDuringHolidays", UNSET)
-
-        alter_destination_during_out_of_office_hours = d.get("AlterDestinationDuringOutOfOfficeHours", UNSET)
-
-        _call_type = d.get("CallType", UNSET)
-        call_type: None | RuleCallTypeType | Unset
-        if _call_type is UNSET or _call_type is None:
-            call_type = _call_type
-        else:
-            call_type = RuleCallTypeType.parse(_call_type)
-
-        _condition = d.get("Condition", UNSET)
-        condition: None | RuleConditionType | Unset
-        if _condition is UNSET or _condition is None:
-            condition = _condition
-        else:
-            condition = RuleConditionType.parse(_condition)
-
-        custom_data = d.get("CustomData", UNSET)
-
-        data = d.get("Data", UNSET)
-
-        _holidays_destination = d.get("HolidaysDestination", UNSET)
-        holidays_destination: Destination | None | Unset
-        if _holidays_destination is UNSET or _holidays_destination is None:
-            holidays_destination = _holidays_destination
-        else:
-            holidays_destination = Destination.from_dict(_holidays_destination)
-
-        _hours = d.get("Hours", UNSET)
-        hours: None | Schedule | Unset
-        if _hours is UNSET or _hours is None:
-            hours = _hours
-        else:
-            hours = Schedule.from_dict(_hours)
-
-        id = d.get("Id", UNSET)
-
-        _office_hours_destination = d.get("OfficeHoursDestination", UNSET)
-        office_hours_destination: Destination | None | Unset
-        if _office_hours_destination is UNSET or _office_hours_destination is None:
-            office_hours_destination = _office_hours_destination
-        else:
-            office_hours_destination = Destination.from_dict(_office_hours_destination)
-
-        _out_of_office_hours_destination = d.get("OutOfOfficeHoursDestination", UNSET)
-        out_of_office_hours_destination: Destination | None | Unset
-        if _out_of_office_hours_destination is UNSET or _out_of_office_hours_destination is None:
-            out_of_office_hours_destination = _out_of_office_hours_destination
-        else:
-            out_of_office_hours_destination = Destination.from_dict(_out_of_office_hours_destination)
-
-        rule_name = d.get("RuleName", UNSET)
-
-        _trunk_dn = d.get("TrunkDN", UNSET)
-        trunk_dn: None | Peer | Unset
-        if _trunk_dn is UNSET or _trunk_dn is None:
-            trunk_dn = _trunk_dn
-        else:
-            trunk_dn = Peer.from_dict(_trunk_dn)
-
-        _instance = cls(
-            alter_destination_during_holidays=alter_destination_during_holidays,
-            alter_destination_during_out_of_office_hours=alter_destination_during_out_of_office_hours,
-            call_type=call_type,
-            condition=condition,
-            custom_data=custom_data,
-            data=data,
-            holidays_destination=holidays_destination,
-            hours=hours,
-            id=id,
-            office_hours_destination=office_hours_destination,
-            out_of_office_hours_destination=out_of_office_hours_destination,
-            rule_name=rule_name,
-            trunk_dn=trunk_dn,
+        return (
+            ("call_type", enum_of(RuleCallTypeType)),
+            ("condition", enum_of(RuleConditionType)),
+            ("holidays_destination", Destination.from_dict),
+            ("hours", Schedule.from_dict),
+            ("office_hours_destination", Destination.from_dict),
+            ("out_of_office_hours_destination", Destination.from_dict),
+            ("trunk_dn", Peer.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

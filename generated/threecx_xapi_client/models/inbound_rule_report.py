@@ -2,176 +2,40 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
-_lazy_loaded = False
+class InboundRuleReport(Model):
+    did: str | None = None
+    id: int = entity_key()
+    in_office_routing: Destination | None = None
+    out_office_routing: Destination | None = None
+    rule_name: str | None = None
+    trunk: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination
-    from ..models.destination import Destination  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="InboundRuleReport")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DID",
-        "Id",
-        "InOfficeRouting",
-        "OutOfficeRouting",
-        "RuleName",
-        "Trunk",
+    _wire_names = {
+        "DID": "did",
+        "Id": "id",
+        "InOfficeRouting": "in_office_routing",
+        "OutOfficeRouting": "out_office_routing",
+        "RuleName": "rule_name",
+        "Trunk": "trunk",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class InboundRuleReport:
-    """
-    Attributes:
-        did (None | str | Unset):
-        id (int | Unset):
-        in_office_routing (Destination | None | Unset):
-        out_office_routing (Destination | None | Unset):
-        rule_name (None | str | Unset):
-        trunk (None | str | Unset):
-    """
-
-    did: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    in_office_routing: Destination | None | Unset = UNSET
-    out_office_routing: Destination | None | Unset = UNSET
-    rule_name: None | str | Unset = UNSET
-    trunk: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        did: None | str | Unset
-        if isinstance(self.did, Unset):
-            did = UNSET
-        else:
-            did = self.did
-
-        id = self.id
-
-        in_office_routing: dict[str, Any] | None | Unset
-        if isinstance(self.in_office_routing, Unset):
-            in_office_routing = UNSET
-        elif isinstance(self.in_office_routing, Destination):
-            in_office_routing = self.in_office_routing.to_dict()
-        else:
-            in_office_routing = self.in_office_routing
-
-        out_office_routing: dict[str, Any] | None | Unset
-        if isinstance(self.out_office_routing, Unset):
-            out_office_routing = UNSET
-        elif isinstance(self.out_office_routing, Destination):
-            out_office_routing = self.out_office_routing.to_dict()
-        else:
-            out_office_routing = self.out_office_routing
-
-        rule_name: None | str | Unset
-        if isinstance(self.rule_name, Unset):
-            rule_name = UNSET
-        else:
-            rule_name = self.rule_name
-
-        trunk: None | str | Unset
-        if isinstance(self.trunk, Unset):
-            trunk = UNSET
-        else:
-            trunk = self.trunk
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if did is not UNSET:
-            field_dict["DID"] = did
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if in_office_routing is not UNSET:
-            field_dict["InOfficeRouting"] = in_office_routing
-        if out_office_routing is not UNSET:
-            field_dict["OutOfficeRouting"] = out_office_routing
-        if rule_name is not UNSET:
-            field_dict["RuleName"] = rule_name
-        if trunk is not UNSET:
-            field_dict["Trunk"] = trunk
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"InboundRuleReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        did = d.get("DID", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _in_office_routing = d.get("InOfficeRouting", UNSET)
-        in_office_routing: Destination | None | Unset
-        if _in_office_routing is UNSET or _in_office_routing is None:
-            in_office_routing = _in_office_routing
-        else:
-            in_office_routing = Destination.from_dict(_in_office_routing)
-
-        _out_office_routing = d.get("OutOfficeRouting", UNSET)
-        out_office_routing: Destination | None | Unset
-        if _out_office_routing is UNSET or _out_office_routing is None:
-            out_office_routing = _out_office_routing
-        else:
-            out_office_routing = Destination.from_dict(_out_office_routing)
-
-        rule_name = d.get("RuleName", UNSET)
-
-        trunk = d.get("Trunk", UNSET)
-
-        _instance = cls(
-            did=did,
-            id=id,
-            in_office_routing=in_office_routing,
-            out_office_routing=out_office_routing,
-            rule_name=rule_name,
-            trunk=trunk,
+        return (
+            ("in_office_routing", Destination.from_dict),
+            ("out_office_routing", Destination.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

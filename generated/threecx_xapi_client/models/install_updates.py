@@ -2,103 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="InstallUpdates")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Entries",
-        "Key",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+    parse_uuid,
 )
 
 
-@_attrs_define(repr=False)
-class InstallUpdates:
-    """
-    Attributes:
-        entries (list[UUID] | Unset):
-        key (UUID | Unset):
-    """
+class InstallUpdates(Model):
+    entries: list[UUID] | None = None
+    key: UUID | None = None
 
-    entries: list[UUID] | Unset = UNSET
-    key: UUID | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Entries": "entries",
+        "Key": "key",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        entries: list[str] | Unset = UNSET
-        if not isinstance(self.entries, Unset):
-            entries = []
-            for entries_item_data in self.entries:
-                entries_item = str(entries_item_data)
-                entries.append(entries_item)
-
-        key: str | Unset = UNSET
-        if not isinstance(self.key, Unset):
-            key = str(self.key)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if entries is not UNSET:
-            field_dict["Entries"] = entries
-        if key is not UNSET:
-            field_dict["Key"] = key
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"InstallUpdates: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _entries = d.get("Entries", UNSET)
-        entries: list[UUID] | Unset
-        if _entries is UNSET:
-            entries = _entries
-        else:
-            if not isinstance(_entries, list):
-                raise TypeError(f"Entries: expected a JSON array, got {type(_entries).__name__}")
-            entries = [UUID(item) for item in _entries]
-
-        _key = d.get("Key", UNSET)
-        key: UUID | Unset
-        if _key is UNSET:
-            key = _key
-        else:
-            key = UUID(_key)
-
-        _instance = cls(
-            entries=entries,
-            key=key,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("entries", list_of(parse_uuid)),
+            ("key", parse_uuid),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,103 +3,26 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="LastCdrAndChatMessageTimestamp")
+class LastCdrAndChatMessageTimestamp(Model):
+    last_cdr_started_at: datetime.datetime | None = None
+    last_chat_message_time_sent: datetime.datetime | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "LastCdrStartedAt",
-        "LastChatMessageTimeSent",
+    _wire_names = {
+        "LastCdrStartedAt": "last_cdr_started_at",
+        "LastChatMessageTimeSent": "last_chat_message_time_sent",
     }
-)
 
-
-@_attrs_define(repr=False)
-class LastCdrAndChatMessageTimestamp:
-    """
-    Attributes:
-        last_cdr_started_at (datetime.datetime | Unset):
-        last_chat_message_time_sent (datetime.datetime | None | Unset):
-    """
-
-    last_cdr_started_at: datetime.datetime | Unset = UNSET
-    last_chat_message_time_sent: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        last_cdr_started_at: str | Unset = UNSET
-        if not isinstance(self.last_cdr_started_at, Unset):
-            last_cdr_started_at = self.last_cdr_started_at.isoformat()
-
-        last_chat_message_time_sent: None | str | Unset
-        if isinstance(self.last_chat_message_time_sent, Unset):
-            last_chat_message_time_sent = UNSET
-        elif isinstance(self.last_chat_message_time_sent, datetime.datetime):
-            last_chat_message_time_sent = self.last_chat_message_time_sent.isoformat()
-        else:
-            last_chat_message_time_sent = self.last_chat_message_time_sent
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if last_cdr_started_at is not UNSET:
-            field_dict["LastCdrStartedAt"] = last_cdr_started_at
-        if last_chat_message_time_sent is not UNSET:
-            field_dict["LastChatMessageTimeSent"] = last_chat_message_time_sent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LastCdrAndChatMessageTimestamp: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _last_cdr_started_at = d.get("LastCdrStartedAt", UNSET)
-        last_cdr_started_at: datetime.datetime | Unset
-        if _last_cdr_started_at is UNSET:
-            last_cdr_started_at = _last_cdr_started_at
-        else:
-            last_cdr_started_at = parse_datetime(_last_cdr_started_at)
-
-        _last_chat_message_time_sent = d.get("LastChatMessageTimeSent", UNSET)
-        last_chat_message_time_sent: datetime.datetime | None | Unset
-        if _last_chat_message_time_sent is UNSET or _last_chat_message_time_sent is None:
-            last_chat_message_time_sent = _last_chat_message_time_sent
-        else:
-            last_chat_message_time_sent = parse_datetime(_last_chat_message_time_sent)
-
-        _instance = cls(
-            last_cdr_started_at=last_cdr_started_at,
-            last_chat_message_time_sent=last_chat_message_time_sent,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("last_cdr_started_at", parse_datetime),
+            ("last_chat_message_time_sent", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,175 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="License")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CountryCode",
-        "IsBrandingEnabled",
-        "IsCfdEnabled",
-        "IsEnterprise",
-        "IsMaintainceExpired",
-        "IsProfessional",
-        "MaxSimCalls",
-        "ProductCode",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class License:
-    """
-    Attributes:
-        country_code (None | str | Unset):
-        is_branding_enabled (bool | None | Unset):
-        is_cfd_enabled (bool | None | Unset):
-        is_enterprise (bool | None | Unset):
-        is_maintaince_expired (bool | None | Unset):
-        is_professional (bool | None | Unset):
-        max_sim_calls (int | None | Unset):
-        product_code (None | str | Unset):
-    """
+class License(Model):
+    country_code: str | None = None
+    is_branding_enabled: bool | None = None
+    is_cfd_enabled: bool | None = None
+    is_enterprise: bool | None = None
+    is_maintaince_expired: bool | None = None
+    is_professional: bool | None = None
+    max_sim_calls: int | None = None
+    product_code: str | None = None
 
-    country_code: None | str | Unset = UNSET
-    is_branding_enabled: bool | None | Unset = UNSET
-    is_cfd_enabled: bool | None | Unset = UNSET
-    is_enterprise: bool | None | Unset = UNSET
-    is_maintaince_expired: bool | None | Unset = UNSET
-    is_professional: bool | None | Unset = UNSET
-    max_sim_calls: int | None | Unset = UNSET
-    product_code: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        country_code: None | str | Unset
-        if isinstance(self.country_code, Unset):
-            country_code = UNSET
-        else:
-            country_code = self.country_code
-
-        is_branding_enabled: bool | None | Unset
-        if isinstance(self.is_branding_enabled, Unset):
-            is_branding_enabled = UNSET
-        else:
-            is_branding_enabled = self.is_branding_enabled
-
-        is_cfd_enabled: bool | None | Unset
-        if isinstance(self.is_cfd_enabled, Unset):
-            is_cfd_enabled = UNSET
-        else:
-            is_cfd_enabled = self.is_cfd_enabled
-
-        is_enterprise: bool | None | Unset
-        if isinstance(self.is_enterprise, Unset):
-            is_enterprise = UNSET
-        else:
-            is_enterprise = self.is_enterprise
-
-        is_maintaince_expired: bool | None | Unset
-        if isinstance(self.is_maintaince_expired, Unset):
-            is_maintaince_expired = UNSET
-        else:
-            is_maintaince_expired = self.is_maintaince_expired
-
-        is_professional: bool | None | Unset
-        if isinstance(self.is_professional, Unset):
-            is_professional = UNSET
-        else:
-            is_professional = self.is_professional
-
-        max_sim_calls: int | None | Unset
-        if isinstance(self.max_sim_calls, Unset):
-            max_sim_calls = UNSET
-        else:
-            max_sim_calls = self.max_sim_calls
-
-        product_code: None | str | Unset
-        if isinstance(self.product_code, Unset):
-            product_code = UNSET
-        else:
-            product_code = self.product_code
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if country_code is not UNSET:
-            field_dict["CountryCode"] = country_code
-        if is_branding_enabled is not UNSET:
-            field_dict["IsBrandingEnabled"] = is_branding_enabled
-        if is_cfd_enabled is not UNSET:
-            field_dict["IsCfdEnabled"] = is_cfd_enabled
-        if is_enterprise is not UNSET:
-            field_dict["IsEnterprise"] = is_enterprise
-        if is_maintaince_expired is not UNSET:
-            field_dict["IsMaintainceExpired"] = is_maintaince_expired
-        if is_professional is not UNSET:
-            field_dict["IsProfessional"] = is_professional
-        if max_sim_calls is not UNSET:
-            field_dict["MaxSimCalls"] = max_sim_calls
-        if product_code is not UNSET:
-            field_dict["ProductCode"] = product_code
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"License: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        country_code = d.get("CountryCode", UNSET)
-
-        is_branding_enabled = d.get("IsBrandingEnabled", UNSET)
-
-        is_cfd_enabled = d.get("IsCfdEnabled", UNSET)
-
-        is_enterprise = d.get("IsEnterprise", UNSET)
-
-        is_maintaince_expired = d.get("IsMaintainceExpired", UNSET)
-
-        is_professional = d.get("IsProfessional", UNSET)
-
-        max_sim_calls = d.get("MaxSimCalls", UNSET)
-
-        product_code = d.get("ProductCode", UNSET)
-
-        _instance = cls(
-            country_code=country_code,
-            is_branding_enabled=is_branding_enabled,
-            is_cfd_enabled=is_cfd_enabled,
-            is_enterprise=is_enterprise,
-            is_maintaince_expired=is_maintaince_expired,
-            is_professional=is_professional,
-            max_sim_calls=max_sim_calls,
-            product_code=product_code,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CountryCode": "country_code",
+        "IsBrandingEnabled": "is_branding_enabled",
+        "IsCfdEnabled": "is_cfd_enabled",
+        "IsEnterprise": "is_enterprise",
+        "IsMaintainceExpired": "is_maintaince_expired",
+        "IsProfessional": "is_professional",
+        "MaxSimCalls": "max_sim_calls",
+        "ProductCode": "product_code",
+    }

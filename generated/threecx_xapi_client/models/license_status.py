@@ -3,346 +3,67 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="LicenseStatus")
+class LicenseStatus(Model):
+    activated: bool | None = None
+    active_modules: list[str] | None = None
+    admin_e_mail: str | None = None
+    company_name: str | None = None
+    contact_name: str | None = None
+    country_code: str | None = None
+    country_name: str | None = None
+    e_mail: str | None = None
+    expiration_date: datetime.datetime | None = None
+    license_active: bool | None = None
+    license_key: str | None = None
+    maintenance_expires_at: datetime.datetime | None = None
+    max_sim_calls: int | None = None
+    product_code: str | None = None
+    reseller_name: str | None = None
+    sim_meeting_participants: int | None = None
+    support: bool | None = None
+    telephone: str | None = None
+    version: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Activated",
-        "ActiveModules",
-        "AdminEMail",
-        "CompanyName",
-        "ContactName",
-        "CountryCode",
-        "CountryName",
-        "EMail",
-        "ExpirationDate",
-        "LicenseActive",
-        "LicenseKey",
-        "MaintenanceExpiresAt",
-        "MaxSimCalls",
-        "ProductCode",
-        "ResellerName",
-        "SimMeetingParticipants",
-        "Support",
-        "Telephone",
-        "Version",
+    _wire_names = {
+        "Activated": "activated",
+        "ActiveModules": "active_modules",
+        "AdminEMail": "admin_e_mail",
+        "CompanyName": "company_name",
+        "ContactName": "contact_name",
+        "CountryCode": "country_code",
+        "CountryName": "country_name",
+        "EMail": "e_mail",
+        "ExpirationDate": "expiration_date",
+        "LicenseActive": "license_active",
+        "LicenseKey": "license_key",
+        "MaintenanceExpiresAt": "maintenance_expires_at",
+        "MaxSimCalls": "max_sim_calls",
+        "ProductCode": "product_code",
+        "ResellerName": "reseller_name",
+        "SimMeetingParticipants": "sim_meeting_participants",
+        "Support": "support",
+        "Telephone": "telephone",
+        "Version": "version",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "license_key",
+        }
+    )
 
-
-@_attrs_define(repr=False)
-class LicenseStatus:
-    """
-    Attributes:
-        activated (bool | None | Unset):
-        active_modules (list[str] | Unset):
-        admin_e_mail (None | str | Unset):
-        company_name (None | str | Unset):
-        contact_name (None | str | Unset):
-        country_code (None | str | Unset):
-        country_name (None | str | Unset):
-        e_mail (None | str | Unset):
-        expiration_date (datetime.datetime | None | Unset):
-        license_active (bool | None | Unset):
-        license_key (str | Unset):
-        maintenance_expires_at (datetime.datetime | None | Unset):
-        max_sim_calls (int | None | Unset):
-        product_code (None | str | Unset):
-        reseller_name (None | str | Unset):
-        sim_meeting_participants (int | None | Unset):
-        support (bool | None | Unset):
-        telephone (None | str | Unset):
-        version (None | str | Unset):
-    """
-
-    activated: bool | None | Unset = UNSET
-    active_modules: list[str] | Unset = UNSET
-    admin_e_mail: None | str | Unset = UNSET
-    company_name: None | str | Unset = UNSET
-    contact_name: None | str | Unset = UNSET
-    country_code: None | str | Unset = UNSET
-    country_name: None | str | Unset = UNSET
-    e_mail: None | str | Unset = UNSET
-    expiration_date: datetime.datetime | None | Unset = UNSET
-    license_active: bool | None | Unset = UNSET
-    license_key: str | Unset = UNSET
-    maintenance_expires_at: datetime.datetime | None | Unset = UNSET
-    max_sim_calls: int | None | Unset = UNSET
-    product_code: None | str | Unset = UNSET
-    reseller_name: None | str | Unset = UNSET
-    sim_meeting_participants: int | None | Unset = UNSET
-    support: bool | None | Unset = UNSET
-    telephone: None | str | Unset = UNSET
-    version: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        activated: bool | None | Unset
-        if isinstance(self.activated, Unset):
-            activated = UNSET
-        else:
-            activated = self.activated
-
-        active_modules: list[str] | Unset = UNSET
-        if not isinstance(self.active_modules, Unset):
-            active_modules = self.active_modules
-
-        admin_e_mail: None | str | Unset
-        if isinstance(self.admin_e_mail, Unset):
-            admin_e_mail = UNSET
-        else:
-            admin_e_mail = self.admin_e_mail
-
-        company_name: None | str | Unset
-        if isinstance(self.company_name, Unset):
-            company_name = UNSET
-        else:
-            company_name = self.company_name
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        country_code: None | str | Unset
-        if isinstance(self.country_code, Unset):
-            country_code = UNSET
-        else:
-            country_code = self.country_code
-
-        country_name: None | str | Unset
-        if isinstance(self.country_name, Unset):
-            country_name = UNSET
-        else:
-            country_name = self.country_name
-
-        e_mail: None | str | Unset
-        if isinstance(self.e_mail, Unset):
-            e_mail = UNSET
-        else:
-            e_mail = self.e_mail
-
-        expiration_date: None | str | Unset
-        if isinstance(self.expiration_date, Unset):
-            expiration_date = UNSET
-        elif isinstance(self.expiration_date, datetime.datetime):
-            expiration_date = self.expiration_date.isoformat()
-        else:
-            expiration_date = self.expiration_date
-
-        license_active: bool | None | Unset
-        if isinstance(self.license_active, Unset):
-            license_active = UNSET
-        else:
-            license_active = self.license_active
-
-        license_key = self.license_key
-
-        maintenance_expires_at: None | str | Unset
-        if isinstance(self.maintenance_expires_at, Unset):
-            maintenance_expires_at = UNSET
-        elif isinstance(self.maintenance_expires_at, datetime.datetime):
-            maintenance_expires_at = self.maintenance_expires_at.isoformat()
-        else:
-            maintenance_expires_at = self.maintenance_expires_at
-
-        max_sim_calls: int | None | Unset
-        if isinstance(self.max_sim_calls, Unset):
-            max_sim_calls = UNSET
-        else:
-            max_sim_calls = self.max_sim_calls
-
-        product_code: None | str | Unset
-        if isinstance(self.product_code, Unset):
-            product_code = UNSET
-        else:
-            product_code = self.product_code
-
-        reseller_name: None | str | Unset
-        if isinstance(self.reseller_name, Unset):
-            reseller_name = UNSET
-        else:
-            reseller_name = self.reseller_name
-
-        sim_meeting_participants: int | None | Unset
-        if isinstance(self.sim_meeting_participants, Unset):
-            sim_meeting_participants = UNSET
-        else:
-            sim_meeting_participants = self.sim_meeting_participants
-
-        support: bool | None | Unset
-        if isinstance(self.support, Unset):
-            support = UNSET
-        else:
-            support = self.support
-
-        telephone: None | str | Unset
-        if isinstance(self.telephone, Unset):
-            telephone = UNSET
-        else:
-            telephone = self.telephone
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if activated is not UNSET:
-            field_dict["Activated"] = activated
-        if active_modules is not UNSET:
-            field_dict["ActiveModules"] = active_modules
-        if admin_e_mail is not UNSET:
-            field_dict["AdminEMail"] = admin_e_mail
-        if company_name is not UNSET:
-            field_dict["CompanyName"] = company_name
-        if contact_name is not UNSET:
-            field_dict["ContactName"] = contact_name
-        if country_code is not UNSET:
-            field_dict["CountryCode"] = country_code
-        if country_name is not UNSET:
-            field_dict["CountryName"] = country_name
-        if e_mail is not UNSET:
-            field_dict["EMail"] = e_mail
-        if expiration_date is not UNSET:
-            field_dict["ExpirationDate"] = expiration_date
-        if license_active is not UNSET:
-            field_dict["LicenseActive"] = license_active
-        if license_key is not UNSET:
-            field_dict["LicenseKey"] = license_key
-        if maintenance_expires_at is not UNSET:
-            field_dict["MaintenanceExpiresAt"] = maintenance_expires_at
-        if max_sim_calls is not UNSET:
-            field_dict["MaxSimCalls"] = max_sim_calls
-        if product_code is not UNSET:
-            field_dict["ProductCode"] = product_code
-        if reseller_name is not UNSET:
-            field_dict["ResellerName"] = reseller_name
-        if sim_meeting_participants is not UNSET:
-            field_dict["SimMeetingParticipants"] = sim_meeting_participants
-        if support is not UNSET:
-            field_dict["Support"] = support
-        if telephone is not UNSET:
-            field_dict["Telephone"] = telephone
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LicenseStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        activated = d.get("Activated", UNSET)
-
-        _active_modules = d.get("ActiveModules", UNSET)
-        active_modules: list[str] | Unset
-        if _active_modules is UNSET:
-            active_modules = _active_modules
-        else:
-            if not isinstance(_active_modules, list):
-                raise TypeError(f"ActiveModules: expected a JSON array, got {type(_active_modules).__name__}")
-            active_modules = _active_modules
-
-        admin_e_mail = d.get("AdminEMail", UNSET)
-
-        company_name = d.get("CompanyName", UNSET)
-
-        contact_name = d.get("ContactName", UNSET)
-
-        country_code = d.get("CountryCode", UNSET)
-
-        country_name = d.get("CountryName", UNSET)
-
-        e_mail = d.get("EMail", UNSET)
-
-        _expiration_date = d.get("ExpirationDate", UNSET)
-        expiration_date: datetime.datetime | None | Unset
-        if _expiration_date is UNSET or _expiration_date is None:
-            expiration_date = _expiration_date
-        else:
-            expiration_date = parse_datetime(_expiration_date)
-
-        license_active = d.get("LicenseActive", UNSET)
-
-        license_key = d.get("LicenseKey", UNSET)
-
-        _maintenance_expires_at = d.get("MaintenanceExpiresAt", UNSET)
-        maintenance_expires_at: datetime.datetime | None | Unset
-        if _maintenance_expires_at is UNSET or _maintenance_expires_at is None:
-            maintenance_expires_at = _maintenance_expires_at
-        else:
-            maintenance_expires_at = parse_datetime(_maintenance_expires_at)
-
-        max_sim_calls = d.get("MaxSimCalls", UNSET)
-
-        product_code = d.get("ProductCode", UNSET)
-
-        reseller_name = d.get("ResellerName", UNSET)
-
-        sim_meeting_participants = d.get("SimMeetingParticipants", UNSET)
-
-        support = d.get("Support", UNSET)
-
-        telephone = d.get("Telephone", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            activated=activated,
-            active_modules=active_modules,
-            admin_e_mail=admin_e_mail,
-            company_name=company_name,
-            contact_name=contact_name,
-            country_code=country_code,
-            country_name=country_name,
-            e_mail=e_mail,
-            expiration_date=expiration_date,
-            license_active=license_active,
-            license_key=license_key,
-            maintenance_expires_at=maintenance_expires_at,
-            max_sim_calls=max_sim_calls,
-            product_code=product_code,
-            reseller_name=reseller_name,
-            sim_meeting_participants=sim_meeting_participants,
-            support=support,
-            telephone=telephone,
-            version=version,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("active_modules", json_array),
+            ("expiration_date", parse_datetime),
+            ("maintenance_expires_at", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

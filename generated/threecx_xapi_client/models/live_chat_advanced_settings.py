@@ -2,127 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.live_chat_communication import LiveChatCommunication
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="LiveChatAdvancedSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallTitle",
-        "CommunicationOptions",
-        "EnableDirectCall",
-        "IgnoreQueueOwnership",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.live_chat_communication import LiveChatCommunication
 
-@_attrs_define(repr=False)
-class LiveChatAdvancedSettings:
-    """
-    Attributes:
-        call_title (None | str | Unset):
-        communication_options (LiveChatCommunication | None | Unset):
-        enable_direct_call (bool | None | Unset):
-        ignore_queue_ownership (bool | None | Unset):
-    """
 
-    call_title: None | str | Unset = UNSET
-    communication_options: LiveChatCommunication | None | Unset = UNSET
-    enable_direct_call: bool | None | Unset = UNSET
-    ignore_queue_ownership: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class LiveChatAdvancedSettings(Model):
+    call_title: str | None = None
+    communication_options: LiveChatCommunication | None = None
+    enable_direct_call: bool | None = None
+    ignore_queue_ownership: bool | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "CallTitle": "call_title",
+        "CommunicationOptions": "communication_options",
+        "EnableDirectCall": "enable_direct_call",
+        "IgnoreQueueOwnership": "ignore_queue_ownership",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        call_title: None | str | Unset
-        if isinstance(self.call_title, Unset):
-            call_title = UNSET
-        else:
-            call_title = self.call_title
-
-        communication_options: None | str | Unset
-        if isinstance(self.communication_options, Unset):
-            communication_options = UNSET
-        elif isinstance(self.communication_options, LiveChatCommunication):
-            communication_options = self.communication_options.value
-        else:
-            communication_options = self.communication_options
-
-        enable_direct_call: bool | None | Unset
-        if isinstance(self.enable_direct_call, Unset):
-            enable_direct_call = UNSET
-        else:
-            enable_direct_call = self.enable_direct_call
-
-        ignore_queue_ownership: bool | None | Unset
-        if isinstance(self.ignore_queue_ownership, Unset):
-            ignore_queue_ownership = UNSET
-        else:
-            ignore_queue_ownership = self.ignore_queue_ownership
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if call_title is not UNSET:
-            field_dict["CallTitle"] = call_title
-        if communication_options is not UNSET:
-            field_dict["CommunicationOptions"] = communication_options
-        if enable_direct_call is not UNSET:
-            field_dict["EnableDirectCall"] = enable_direct_call
-        if ignore_queue_ownership is not UNSET:
-            field_dict["IgnoreQueueOwnership"] = ignore_queue_ownership
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LiveChatAdvancedSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        call_title = d.get("CallTitle", UNSET)
-
-        _communication_options = d.get("CommunicationOptions", UNSET)
-        communication_options: LiveChatCommunication | None | Unset
-        if _communication_options is UNSET or _communication_options is None:
-            communication_options = _communication_options
-        else:
-            communication_options = LiveChatCommunication.parse(_communication_options)
-
-        enable_direct_call = d.get("EnableDirectCall", UNSET)
-
-        ignore_queue_ownership = d.get("IgnoreQueueOwnership", UNSET)
-
-        _instance = cls(
-            call_title=call_title,
-            communication_options=communication_options,
-            enable_direct_call=enable_direct_call,
-            ignore_queue_ownership=ignore_queue_ownership,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("communication_options", enum_of(LiveChatCommunication)),)

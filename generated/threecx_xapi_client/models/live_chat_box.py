@@ -2,271 +2,54 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.button_icon_type import ButtonIconType
 from ..models.live_chat_language import LiveChatLanguage
 from ..models.live_chat_message_dateformat import LiveChatMessageDateformat
 from ..models.live_chat_minimized_style import LiveChatMinimizedStyle
 from ..models.live_message_userinfo_format import LiveMessageUserinfoFormat
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="LiveChatBox")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ButtonIconType",
-        "ButtonIconUrl",
-        "ChatDelay",
-        "Height",
-        "LiveChatLanguage",
-        "LiveMessageUserinfoFormat",
-        "MessageDateformat",
-        "MinimizedStyle",
-        "OperatorIcon",
-        "OperatorName",
-        "ShowOperatorActualName",
-        "WindowIcon",
+class LiveChatBox(Model):
+    button_icon_type: ButtonIconType | None = None
+    button_icon_url: str | None = None
+    chat_delay: int | None = None
+    height: str | None = None
+    live_chat_language: LiveChatLanguage | None = None
+    live_message_userinfo_format: LiveMessageUserinfoFormat | None = None
+    message_dateformat: LiveChatMessageDateformat | None = None
+    minimized_style: LiveChatMinimizedStyle | None = None
+    operator_icon: str | None = None
+    operator_name: str | None = None
+    show_operator_actual_name: bool | None = None
+    window_icon: str | None = None
+
+    _wire_names = {
+        "ButtonIconType": "button_icon_type",
+        "ButtonIconUrl": "button_icon_url",
+        "ChatDelay": "chat_delay",
+        "Height": "height",
+        "LiveChatLanguage": "live_chat_language",
+        "LiveMessageUserinfoFormat": "live_message_userinfo_format",
+        "MessageDateformat": "message_dateformat",
+        "MinimizedStyle": "minimized_style",
+        "OperatorIcon": "operator_icon",
+        "OperatorName": "operator_name",
+        "ShowOperatorActualName": "show_operator_actual_name",
+        "WindowIcon": "window_icon",
     }
-)
 
-
-@_attrs_define(repr=False)
-class LiveChatBox:
-    """
-    Attributes:
-        button_icon_type (ButtonIconType | None | Unset):
-        button_icon_url (None | str | Unset):
-        chat_delay (int | None | Unset):
-        height (None | str | Unset):
-        live_chat_language (LiveChatLanguage | None | Unset):
-        live_message_userinfo_format (LiveMessageUserinfoFormat | None | Unset):
-        message_dateformat (LiveChatMessageDateformat | None | Unset):
-        minimized_style (LiveChatMinimizedStyle | None | Unset):
-        operator_icon (None | str | Unset):
-        operator_name (None | str | Unset):
-        show_operator_actual_name (bool | None | Unset):
-        window_icon (None | str | Unset):
-    """
-
-    button_icon_type: ButtonIconType | None | Unset = UNSET
-    button_icon_url: None | str | Unset = UNSET
-    chat_delay: int | None | Unset = UNSET
-    height: None | str | Unset = UNSET
-    live_chat_language: LiveChatLanguage | None | Unset = UNSET
-    live_message_userinfo_format: LiveMessageUserinfoFormat | None | Unset = UNSET
-    message_dateformat: LiveChatMessageDateformat | None | Unset = UNSET
-    minimized_style: LiveChatMinimizedStyle | None | Unset = UNSET
-    operator_icon: None | str | Unset = UNSET
-    operator_name: None | str | Unset = UNSET
-    show_operator_actual_name: bool | None | Unset = UNSET
-    window_icon: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        button_icon_type: None | str | Unset
-        if isinstance(self.button_icon_type, Unset):
-            button_icon_type = UNSET
-        elif isinstance(self.button_icon_type, ButtonIconType):
-            button_icon_type = self.button_icon_type.value
-        else:
-            button_icon_type = self.button_icon_type
-
-        button_icon_url: None | str | Unset
-        if isinstance(self.button_icon_url, Unset):
-            button_icon_url = UNSET
-        else:
-            button_icon_url = self.button_icon_url
-
-        chat_delay: int | None | Unset
-        if isinstance(self.chat_delay, Unset):
-            chat_delay = UNSET
-        else:
-            chat_delay = self.chat_delay
-
-        height: None | str | Unset
-        if isinstance(self.height, Unset):
-            height = UNSET
-        else:
-            height = self.height
-
-        live_chat_language: None | str | Unset
-        if isinstance(self.live_chat_language, Unset):
-            live_chat_language = UNSET
-        elif isinstance(self.live_chat_language, LiveChatLanguage):
-            live_chat_language = self.live_chat_language.value
-        else:
-            live_chat_language = self.live_chat_language
-
-        live_message_userinfo_format: None | str | Unset
-        if isinstance(self.live_message_userinfo_format, Unset):
-            live_message_userinfo_format = UNSET
-        elif isinstance(self.live_message_userinfo_format, LiveMessageUserinfoFormat):
-            live_message_userinfo_format = self.live_message_userinfo_format.value
-        else:
-            live_message_userinfo_format = self.live_message_userinfo_format
-
-        message_dateformat: None | str | Unset
-        if isinstance(self.message_dateformat, Unset):
-            message_dateformat = UNSET
-        elif isinstance(self.message_dateformat, LiveChatMessageDateformat):
-            message_dateformat = self.message_dateformat.value
-        else:
-            message_dateformat = self.message_dateformat
-
-        minimized_style: None | str | Unset
-        if isinstance(self.minimized_style, Unset):
-            minimized_style = UNSET
-        elif isinstance(self.minimized_style, LiveChatMinimizedStyle):
-            minimized_style = self.minimized_style.value
-        else:
-            minimized_style = self.minimized_style
-
-        operator_icon: None | str | Unset
-        if isinstance(self.operator_icon, Unset):
-            operator_icon = UNSET
-        else:
-            operator_icon = self.operator_icon
-
-        operator_name: None | str | Unset
-        if isinstance(self.operator_name, Unset):
-            operator_name = UNSET
-        else:
-            operator_name = self.operator_name
-
-        show_operator_actual_name: bool | None | Unset
-        if isinstance(self.show_operator_actual_name, Unset):
-            show_operator_actual_name = UNSET
-        else:
-            show_operator_actual_name = self.show_operator_actual_name
-
-        window_icon: None | str | Unset
-        if isinstance(self.window_icon, Unset):
-            window_icon = UNSET
-        else:
-            window_icon = self.window_icon
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if button_icon_type is not UNSET:
-            field_dict["ButtonIconType"] = button_icon_type
-        if button_icon_url is not UNSET:
-            field_dict["ButtonIconUrl"] = button_icon_url
-        if chat_delay is not UNSET:
-            field_dict["ChatDelay"] = chat_delay
-        if height is not UNSET:
-            field_dict["Height"] = height
-        if live_chat_language is not UNSET:
-            field_dict["LiveChatLanguage"] = live_chat_language
-        if live_message_userinfo_format is not UNSET:
-            field_dict["LiveMessageUserinfoFormat"] = live_message_userinfo_format
-        if message_dateformat is not UNSET:
-            field_dict["MessageDateformat"] = message_dateformat
-        if minimized_style is not UNSET:
-            field_dict["MinimizedStyle"] = minimized_style
-        if operator_icon is not UNSET:
-            field_dict["OperatorIcon"] = operator_icon
-        if operator_name is not UNSET:
-            field_dict["OperatorName"] = operator_name
-        if show_operator_actual_name is not UNSET:
-            field_dict["ShowOperatorActualName"] = show_operator_actual_name
-        if window_icon is not UNSET:
-            field_dict["WindowIcon"] = window_icon
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LiveChatBox: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _button_icon_type = d.get("ButtonIconType", UNSET)
-        button_icon_type: ButtonIconType | None | Unset
-        if _button_icon_type is UNSET or _button_icon_type is None:
-            button_icon_type = _button_icon_type
-        else:
-            button_icon_type = ButtonIconType.parse(_button_icon_type)
-
-        button_icon_url = d.get("ButtonIconUrl", UNSET)
-
-        chat_delay = d.get("ChatDelay", UNSET)
-
-        height = d.get("Height", UNSET)
-
-        _live_chat_language = d.get("LiveChatLanguage", UNSET)
-        live_chat_language: LiveChatLanguage | None | Unset
-        if _live_chat_language is UNSET or _live_chat_language is None:
-            live_chat_language = _live_chat_language
-        else:
-            live_chat_language = LiveChatLanguage.parse(_live_chat_language)
-
-        _live_message_userinfo_format = d.get("LiveMessageUserinfoFormat", UNSET)
-        live_message_userinfo_format: LiveMessageUserinfoFormat | None | Unset
-        if _live_message_userinfo_format is UNSET or _live_message_userinfo_format is None:
-            live_message_userinfo_format = _live_message_userinfo_format
-        else:
-            live_message_userinfo_format = LiveMessageUserinfoFormat.parse(_live_message_userinfo_format)
-
-        _message_dateformat = d.get("MessageDateformat", UNSET)
-        message_dateformat: LiveChatMessageDateformat | None | Unset
-        if _message_dateformat is UNSET or _message_dateformat is None:
-            message_dateformat = _message_dateformat
-        else:
-            message_dateformat = LiveChatMessageDateformat.parse(_message_dateformat)
-
-        _minimized_style = d.get("MinimizedStyle", UNSET)
-        minimized_style: LiveChatMinimizedStyle | None | Unset
-        if _minimized_style is UNSET or _minimized_style is None:
-            minimized_style = _minimized_style
-        else:
-            minimized_style = LiveChatMinimizedStyle.parse(_minimized_style)
-
-        operator_icon = d.get("OperatorIcon", UNSET)
-
-        operator_name = d.get("OperatorName", UNSET)
-
-        show_operator_actual_name = d.get("ShowOperatorActualName", UNSET)
-
-        window_icon = d.get("WindowIcon", UNSET)
-
-        _instance = cls(
-            button_icon_type=button_icon_type,
-            button_icon_url=button_icon_url,
-            chat_delay=chat_delay,
-            height=height,
-            live_chat_language=live_chat_language,
-            live_message_userinfo_format=live_message_userinfo_format,
-            message_dateformat=message_dateformat,
-            minimized_style=minimized_style,
-            operator_icon=operator_icon,
-            operator_name=operator_name,
-            show_operator_actual_name=show_operator_actual_name,
-            window_icon=window_icon,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("button_icon_type", enum_of(ButtonIconType)),
+            ("live_chat_language", enum_of(LiveChatLanguage)),
+            ("live_message_userinfo_format", enum_of(LiveMessageUserinfoFormat)),
+            ("message_dateformat", enum_of(LiveChatMessageDateformat)),
+            ("minimized_style", enum_of(LiveChatMinimizedStyle)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

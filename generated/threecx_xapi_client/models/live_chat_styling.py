@@ -2,127 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.animation_style import AnimationStyle
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="LiveChatStyling")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Animation",
-        "Minimized",
-        "Style",
-        "UseRubik",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.animation_style import AnimationStyle
 
-@_attrs_define(repr=False)
-class LiveChatStyling:
-    """
-    Attributes:
-        animation (AnimationStyle | None | Unset):
-        minimized (bool | None | Unset):
-        style (None | str | Unset):
-        use_rubik (bool | None | Unset):
-    """
 
-    animation: AnimationStyle | None | Unset = UNSET
-    minimized: bool | None | Unset = UNSET
-    style: None | str | Unset = UNSET
-    use_rubik: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class LiveChatStyling(Model):
+    animation: AnimationStyle | None = None
+    minimized: bool | None = None
+    style: str | None = None
+    use_rubik: bool | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Animation": "animation",
+        "Minimized": "minimized",
+        "Style": "style",
+        "UseRubik": "use_rubik",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        animation: None | str | Unset
-        if isinstance(self.animation, Unset):
-            animation = UNSET
-        elif isinstance(self.animation, AnimationStyle):
-            animation = self.animation.value
-        else:
-            animation = self.animation
-
-        minimized: bool | None | Unset
-        if isinstance(self.minimized, Unset):
-            minimized = UNSET
-        else:
-            minimized = self.minimized
-
-        style: None | str | Unset
-        if isinstance(self.style, Unset):
-            style = UNSET
-        else:
-            style = self.style
-
-        use_rubik: bool | None | Unset
-        if isinstance(self.use_rubik, Unset):
-            use_rubik = UNSET
-        else:
-            use_rubik = self.use_rubik
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if animation is not UNSET:
-            field_dict["Animation"] = animation
-        if minimized is not UNSET:
-            field_dict["Minimized"] = minimized
-        if style is not UNSET:
-            field_dict["Style"] = style
-        if use_rubik is not UNSET:
-            field_dict["UseRubik"] = use_rubik
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LiveChatStyling: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _animation = d.get("Animation", UNSET)
-        animation: AnimationStyle | None | Unset
-        if _animation is UNSET or _animation is None:
-            animation = _animation
-        else:
-            animation = AnimationStyle.parse(_animation)
-
-        minimized = d.get("Minimized", UNSET)
-
-        style = d.get("Style", UNSET)
-
-        use_rubik = d.get("UseRubik", UNSET)
-
-        _instance = cls(
-            animation=animation,
-            minimized=minimized,
-            style=style,
-            use_rubik=use_rubik,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("animation", enum_of(AnimationStyle)),)

@@ -2,393 +2,74 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.file_system_type import FileSystemType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class LocationSettings(Model):
+    file_system_type: FileSystemType | None = None
+    ftp_password: ConcealedPassword | None = None
+    ftp_path: str | None = None
+    ftp_user: str | None = None
+    ftp_validate_certificate: bool | None = None
+    gb_json: ConcealedDataFile | None = None
+    gb_path: str | None = None
+    local_path: str | None = None
+    ns_domain: str | None = None
+    ns_password: ConcealedPassword | None = None
+    ns_path: str | None = None
+    ns_user: str | None = None
+    s3_path: str | None = None
+    sftp_host_key_fingerprint: str | None = None
+    sftp_password: ConcealedPassword | None = None
+    sftp_path: str | None = None
+    sftp_private_key: ConcealedDataFile | None = None
+    sftp_user: str | None = None
+    share_point_path: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedDataFile, ConcealedPassword
-    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="LocationSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FileSystemType",
-        "FtpPassword",
-        "FtpPath",
-        "FtpUser",
-        "FtpValidateCertificate",
-        "GbJson",
-        "GbPath",
-        "LocalPath",
-        "NsDomain",
-        "NsPassword",
-        "NsPath",
-        "NsUser",
-        "S3Path",
-        "SftpHostKeyFingerprint",
-        "SftpPassword",
-        "SftpPath",
-        "SftpPrivateKey",
-        "SftpUser",
-        "SharePointPath",
+    _wire_names = {
+        "FileSystemType": "file_system_type",
+        "FtpPassword": "ftp_password",
+        "FtpPath": "ftp_path",
+        "FtpUser": "ftp_user",
+        "FtpValidateCertificate": "ftp_validate_certificate",
+        "GbJson": "gb_json",
+        "GbPath": "gb_path",
+        "LocalPath": "local_path",
+        "NsDomain": "ns_domain",
+        "NsPassword": "ns_password",
+        "NsPath": "ns_path",
+        "NsUser": "ns_user",
+        "S3Path": "s3_path",
+        "SftpHostKeyFingerprint": "sftp_host_key_fingerprint",
+        "SftpPassword": "sftp_password",
+        "SftpPath": "sftp_path",
+        "SftpPrivateKey": "sftp_private_key",
+        "SftpUser": "sftp_user",
+        "SharePointPath": "share_point_path",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class LocationSettings:
-    """
-    Attributes:
-        file_system_type (FileSystemType | None | Unset):
-        ftp_password (ConcealedPassword | None | Unset):
-        ftp_path (None | str | Unset):
-        ftp_user (None | str | Unset):
-        ftp_validate_certificate (bool | None | Unset):
-        gb_json (ConcealedDataFile | None | Unset):
-        gb_path (None | str | Unset):
-        local_path (None | str | Unset):
-        ns_domain (None | str | Unset):
-        ns_password (ConcealedPassword | None | Unset):
-        ns_path (None | str | Unset):
-        ns_user (None | str | Unset):
-        s3_path (None | str | Unset):
-        sftp_host_key_fingerprint (None | str | Unset):
-        sftp_password (ConcealedPassword | None | Unset):
-        sftp_path (None | str | Unset):
-        sftp_private_key (ConcealedDataFile | None | Unset):
-        sftp_user (None | str | Unset):
-        share_point_path (None | str | Unset):
-    """
-
-    file_system_type: FileSystemType | None | Unset = UNSET
-    ftp_password: ConcealedPassword | None | Unset = UNSET
-    ftp_path: None | str | Unset = UNSET
-    ftp_user: None | str | Unset = UNSET
-    ftp_validate_certificate: bool | None | Unset = UNSET
-    gb_json: ConcealedDataFile | None | Unset = UNSET
-    gb_path: None | str | Unset = UNSET
-    local_path: None | str | Unset = UNSET
-    ns_domain: None | str | Unset = UNSET
-    ns_password: ConcealedPassword | None | Unset = UNSET
-    ns_path: None | str | Unset = UNSET
-    ns_user: None | str | Unset = UNSET
-    s3_path: None | str | Unset = UNSET
-    sftp_host_key_fingerprint: None | str | Unset = UNSET
-    sftp_password: ConcealedPassword | None | Unset = UNSET
-    sftp_path: None | str | Unset = UNSET
-    sftp_private_key: ConcealedDataFile | None | Unset = UNSET
-    sftp_user: None | str | Unset = UNSET
-    share_point_path: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        file_system_type: None | str | Unset
-        if isinstance(self.file_system_type, Unset):
-            file_system_type = UNSET
-        elif isinstance(self.file_system_type, FileSystemType):
-            file_system_type = self.file_system_type.value
-        else:
-            file_system_type = self.file_system_type
-
-        ftp_password: dict[str, Any] | None | Unset
-        if isinstance(self.ftp_password, Unset):
-            ftp_password = UNSET
-        elif isinstance(self.ftp_password, ConcealedPassword):
-            ftp_password = self.ftp_password.to_dict()
-        else:
-            ftp_password = self.ftp_password
-
-        ftp_path: None | str | Unset
-        if isinstance(self.ftp_path, Unset):
-            ftp_path = UNSET
-        else:
-            ftp_path = self.ftp_path
-
-        ftp_user: None | str | Unset
-        if isinstance(self.ftp_user, Unset):
-            ftp_user = UNSET
-        else:
-            ftp_user = self.ftp_user
-
-        ftp_validate_certificate: bool | None | Unset
-        if isinstance(self.ftp_validate_certificate, Unset):
-            ftp_validate_certificate = UNSET
-        else:
-            ftp_validate_certificate = self.ftp_validate_certificate
-
-        gb_json: dict[str, Any] | None | Unset
-        if isinstance(self.gb_json, Unset):
-            gb_json = UNSET
-        elif isinstance(self.gb_json, ConcealedDataFile):
-            gb_json = self.gb_json.to_dict()
-        else:
-            gb_json = self.gb_json
-
-        gb_path: None | str | Unset
-        if isinstance(self.gb_path, Unset):
-            gb_path = UNSET
-        else:
-            gb_path = self.gb_path
-
-        local_path: None | str | Unset
-        if isinstance(self.local_path, Unset):
-            local_path = UNSET
-        else:
-            local_path = self.local_path
-
-        ns_domain: None | str | Unset
-        if isinstance(self.ns_domain, Unset):
-            ns_domain = UNSET
-        else:
-            ns_domain = self.ns_domain
-
-        ns_password: dict[str, Any] | None | Unset
-        if isinstance(self.ns_password, Unset):
-            ns_password = UNSET
-        elif isinstance(self.ns_password, ConcealedPassword):
-            ns_password = self.ns_password.to_dict()
-        else:
-            ns_password = self.ns_password
-
-        ns_path: None | str | Unset
-        if isinstance(self.ns_path, Unset):
-            ns_path = UNSET
-        else:
-            ns_path = self.ns_path
-
-        ns_user: None | str | Unset
-        if isinstance(self.ns_user, Unset):
-            ns_user = UNSET
-        else:
-            ns_user = self.ns_user
-
-        s3_path: None | str | Unset
-        if isinstance(self.s3_path, Unset):
-            s3_path = UNSET
-        else:
-            s3_path = self.s3_path
-
-        sftp_host_key_fingerprint: None | str | Unset
-        if isinstance(self.sftp_host_key_fingerprint, Unset):
-            sftp_host_key_fingerprint = UNSET
-        else:
-            sftp_host_key_fingerprint = self.sftp_host_key_fingerprint
-
-        sftp_password: dict[str, Any] | None | Unset
-        if isinstance(self.sftp_password, Unset):
-            sftp_password = UNSET
-        elif isinstance(self.sftp_password, ConcealedPassword):
-            sftp_password = self.sftp_password.to_dict()
-        else:
-            sftp_password = self.sftp_password
-
-        sftp_path: None | str | Unset
-        if isinstance(self.sftp_path, Unset):
-            sftp_path = UNSET
-        else:
-            sftp_path = self.sftp_path
-
-        sftp_private_key: dict[str, Any] | None | Unset
-        if isinstance(self.sftp_private_key, Unset):
-            sftp_private_key = UNSET
-        elif isinstance(self.sftp_private_key, ConcealedDataFile):
-            sftp_private_key = self.sftp_private_key.to_dict()
-        else:
-            sftp_private_key = self.sftp_private_key
-
-        sftp_user: None | str | Unset
-        if isinstance(self.sftp_user, Unset):
-            sftp_user = UNSET
-        else:
-            sftp_user = self.sftp_user
-
-        share_point_path: None | str | Unset
-        if isinstance(self.share_point_path, Unset):
-            share_point_path = UNSET
-        else:
-            share_point_path = self.share_point_path
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if file_system_type is not UNSET:
-            field_dict["FileSystemType"] = file_system_type
-        if ftp_password is not UNSET:
-            field_dict["FtpPassword"] = ftp_password
-        if ftp_path is not UNSET:
-            field_dict["FtpPath"] = ftp_path
-        if ftp_user is not UNSET:
-            field_dict["FtpUser"] = ftp_user
-        if ftp_validate_certificate is not UNSET:
-            field_dict["FtpValidateCertificate"] = ftp_validate_certificate
-        if gb_json is not UNSET:
-            field_dict["GbJson"] = gb_json
-        if gb_path is not UNSET:
-            field_dict["GbPath"] = gb_path
-        if local_path is not UNSET:
-            field_dict["LocalPath"] = local_path
-        if ns_domain is not UNSET:
-            field_dict["NsDomain"] = ns_domain
-        if ns_password is not UNSET:
-            field_dict["NsPassword"] = ns_password
-        if ns_path is not UNSET:
-            field_dict["NsPath"] = ns_path
-        if ns_user is not UNSET:
-            field_dict["NsUser"] = ns_user
-        if s3_path is not UNSET:
-            field_dict["S3Path"] = s3_path
-        if sftp_host_key_fingerprint is not UNSET:
-            field_dict["SftpHostKeyFingerprint"] = sftp_host_key_fingerprint
-        if sftp_password is not UNSET:
-            field_dict["SftpPassword"] = sftp_password
-        if sftp_path is not UNSET:
-            field_dict["SftpPath"] = sftp_path
-        if sftp_private_key is not UNSET:
-            field_dict["SftpPrivateKey"] = sftp_private_key
-        if sftp_user is not UNSET:
-            field_dict["SftpUser"] = sftp_user
-        if share_point_path is not UNSET:
-            field_dict["SharePointPath"] = share_point_path
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LocationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _file_system_type = d.get("FileSystemType", UNSET)
-        file_system_type: FileSystemType | None | Unset
-        if _file_system_type is UNSET or _file_system_type is None:
-            file_system_type = _file_system_type
-        else:
-            file_system_type = FileSystemType.parse(_file_system_type)
-
-        _ftp_password = d.get("FtpPassword", UNSET)
-        ftp_password: ConcealedPassword | None | Unset
-        if _ftp_password is UNSET or _ftp_password is None:
-            ftp_password = _ftp_password
-        else:
-            ftp_password = ConcealedPassword.from_dict(_ftp_password)
-
-        ftp_path = d.get("FtpPath", UNSET)
-
-        ftp_user = d.get("FtpUser", UNSET)
-
-        ftp_validate_certificate = d.get("FtpValidateCertificate", UNSET)
-
-        _gb_json = d.get("GbJson", UNSET)
-        gb_json: ConcealedDataFile | None | Unset
-        if _gb_json is UNSET or _gb_json is None:
-            gb_json = _gb_json
-        else:
-            gb_json = ConcealedDataFile.from_dict(_gb_json)
-
-        gb_path = d.get("GbPath", UNSET)
-
-        local_path = d.get("LocalPath", UNSET)
-
-        ns_domain = d.get("NsDomain", UNSET)
-
-        _ns_password = d.get("NsPassword", UNSET)
-        ns_password: ConcealedPassword | None | Unset
-        if _ns_password is UNSET or _ns_password is None:
-            ns_password = _ns_password
-        else:
-            ns_password = ConcealedPassword.from_dict(_ns_password)
-
-        ns_path = d.get("NsPath", UNSET)
-
-        ns_user = d.get("NsUser", UNSET)
-
-        s3_path = d.get("S3Path", UNSET)
-
-        sftp_host_key_fingerprint = d.get("SftpHostKeyFingerprint", UNSET)
-
-        _sftp_password = d.get("SftpPassword", UNSET)
-        sftp_password: ConcealedPassword | None | Unset
-        if _sftp_password is UNSET or _sftp_password is None:
-            sftp_password = _sftp_password
-        else:
-            sftp_password = ConcealedPassword.from_dict(_sftp_password)
-
-        sftp_path = d.get("SftpPath", UNSET)
-
-        _sftp_private_key = d.get("SftpPrivateKey", UNSET)
-        sftp_private_key: ConcealedDataFile | None | Unset
-        if _sftp_private_key is UNSET or _sftp_private_key is None:
-            sftp_private_key = _sftp_private_key
-        else:
-            sftp_private_key = ConcealedDataFile.from_dict(_sftp_private_key)
-
-        sftp_user = d.get("SftpUser", UNSET)
-
-        share_point_path = d.get("SharePointPath", UNSET)
-
-        _instance = cls(
-            file_system_type=file_system_type,
-            ftp_password=ftp_password,
-            ftp_path=ftp_path,
-            ftp_user=ftp_user,
-            ftp_validate_certificate=ftp_validate_certificate,
-            gb_json=gb_json,
-            gb_path=gb_path,
-            local_path=local_path,
-            ns_domain=ns_domain,
-            ns_password=ns_password,
-            ns_path=ns_path,
-            ns_user=ns_user,
-            s3_path=s3_path,
-            sftp_host_key_fingerprint=sftp_host_key_fingerprint,
-            sftp_password=sftp_password,
-            sftp_path=sftp_path,
-            sftp_private_key=sftp_private_key,
-            sftp_user=sftp_user,
-            share_point_path=share_point_path,
+        return (
+            ("file_system_type", enum_of(FileSystemType)),
+            ("ftp_password", ConcealedPassword.from_dict),
+            ("gb_json", ConcealedDataFile.from_dict),
+            ("ns_password", ConcealedPassword.from_dict),
+            ("sftp_password", ConcealedPassword.from_dict),
+            ("sftp_private_key", ConcealedDataFile.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,92 +3,23 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="LogEntry")
+class LogEntry(Model):
+    text: str | None = None
+    time_stamp: datetime.datetime | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Text",
-        "TimeStamp",
+    _wire_names = {
+        "Text": "text",
+        "TimeStamp": "time_stamp",
     }
-)
 
-
-@_attrs_define(repr=False)
-class LogEntry:
-    """
-    Attributes:
-        text (str | Unset):
-        time_stamp (datetime.datetime | Unset):
-    """
-
-    text: str | Unset = UNSET
-    time_stamp: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        text = self.text
-
-        time_stamp: str | Unset = UNSET
-        if not isinstance(self.time_stamp, Unset):
-            time_stamp = self.time_stamp.isoformat()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if text is not UNSET:
-            field_dict["Text"] = text
-        if time_stamp is not UNSET:
-            field_dict["TimeStamp"] = time_stamp
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LogEntry: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        text = d.get("Text", UNSET)
-
-        _time_stamp = d.get("TimeStamp", UNSET)
-        time_stamp: datetime.datetime | Unset
-        if _time_stamp is UNSET:
-            time_stamp = _time_stamp
-        else:
-            time_stamp = parse_datetime(_time_stamp)
-
-        _instance = cls(
-            text=text,
-            time_stamp=time_stamp,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("time_stamp", parse_datetime),)

@@ -2,105 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="LoggingSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "KeepLogs",
-        "KeepLogsDays",
-        "LoggingLevel",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class LoggingSettings:
-    """
-    Attributes:
-        keep_logs (bool | None | Unset):
-        keep_logs_days (int | None | Unset):
-        logging_level (int | None | Unset):
-    """
+class LoggingSettings(Model):
+    keep_logs: bool | None = None
+    keep_logs_days: int | None = None
+    logging_level: int | None = None
 
-    keep_logs: bool | None | Unset = UNSET
-    keep_logs_days: int | None | Unset = UNSET
-    logging_level: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        keep_logs: bool | None | Unset
-        if isinstance(self.keep_logs, Unset):
-            keep_logs = UNSET
-        else:
-            keep_logs = self.keep_logs
-
-        keep_logs_days: int | None | Unset
-        if isinstance(self.keep_logs_days, Unset):
-            keep_logs_days = UNSET
-        else:
-            keep_logs_days = self.keep_logs_days
-
-        logging_level: int | None | Unset
-        if isinstance(self.logging_level, Unset):
-            logging_level = UNSET
-        else:
-            logging_level = self.logging_level
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if keep_logs is not UNSET:
-            field_dict["KeepLogs"] = keep_logs
-        if keep_logs_days is not UNSET:
-            field_dict["KeepLogsDays"] = keep_logs_days
-        if logging_level is not UNSET:
-            field_dict["LoggingLevel"] = logging_level
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"LoggingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        keep_logs = d.get("KeepLogs", UNSET)
-
-        keep_logs_days = d.get("KeepLogsDays", UNSET)
-
-        logging_level = d.get("LoggingLevel", UNSET)
-
-        _instance = cls(
-            keep_logs=keep_logs,
-            keep_logs_days=keep_logs_days,
-            logging_level=logging_level,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "KeepLogs": "keep_logs",
+        "KeepLogsDays": "keep_logs_days",
+        "LoggingLevel": "logging_level",
+    }

@@ -2,195 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.mail_server_type import MailServerType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class MailSettings(Model):
+    can_edit_mail_server_type: bool | None = None
+    mail_address: str | None = None
+    mail_password: ConcealedPassword | None = None
+    mail_server: str | None = None
+    mail_server_type: MailServerType | None = None
+    mail_ssl_enabled: bool | None = None
+    mail_user: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="MailSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanEditMailServerType",
-        "MailAddress",
-        "MailPassword",
-        "MailServer",
-        "MailServerType",
-        "MailSslEnabled",
-        "MailUser",
+    _wire_names = {
+        "CanEditMailServerType": "can_edit_mail_server_type",
+        "MailAddress": "mail_address",
+        "MailPassword": "mail_password",
+        "MailServer": "mail_server",
+        "MailServerType": "mail_server_type",
+        "MailSslEnabled": "mail_ssl_enabled",
+        "MailUser": "mail_user",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class MailSettings:
-    """
-    Attributes:
-        can_edit_mail_server_type (bool | None | Unset):
-        mail_address (None | str | Unset):
-        mail_password (ConcealedPassword | None | Unset):
-        mail_server (None | str | Unset):
-        mail_server_type (MailServerType | None | Unset):
-        mail_ssl_enabled (bool | None | Unset):
-        mail_user (None | str | Unset):
-    """
-
-    can_edit_mail_server_type: bool | None | Unset = UNSET
-    mail_address: None | str | Unset = UNSET
-    mail_password: ConcealedPassword | None | Unset = UNSET
-    mail_server: None | str | Unset = UNSET
-    mail_server_type: MailServerType | None | Unset = UNSET
-    mail_ssl_enabled: bool | None | Unset = UNSET
-    mail_user: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        can_edit_mail_server_type: bool | None | Unset
-        if isinstance(self.can_edit_mail_server_type, Unset):
-            can_edit_mail_server_type = UNSET
-        else:
-            can_edit_mail_server_type = self.can_edit_mail_server_type
-
-        mail_address: None | str | Unset
-        if isinstance(self.mail_address, Unset):
-            mail_address = UNSET
-        else:
-            mail_address = self.mail_address
-
-        mail_password: dict[str, Any] | None | Unset
-        if isinstance(self.mail_password, Unset):
-            mail_password = UNSET
-        elif isinstance(self.mail_password, ConcealedPassword):
-            mail_password = self.mail_password.to_dict()
-        else:
-            mail_password = self.mail_password
-
-        mail_server: None | str | Unset
-        if isinstance(self.mail_server, Unset):
-            mail_server = UNSET
-        else:
-            mail_server = self.mail_server
-
-        mail_server_type: None | str | Unset
-        if isinstance(self.mail_server_type, Unset):
-            mail_server_type = UNSET
-        elif isinstance(self.mail_server_type, MailServerType):
-            mail_server_type = self.mail_server_type.value
-        else:
-            mail_server_type = self.mail_server_type
-
-        mail_ssl_enabled: bool | None | Unset
-        if isinstance(self.mail_ssl_enabled, Unset):
-            mail_ssl_enabled = UNSET
-        else:
-            mail_ssl_enabled = self.mail_ssl_enabled
-
-        mail_user: None | str | Unset
-        if isinstance(self.mail_user, Unset):
-            mail_user = UNSET
-        else:
-            mail_user = self.mail_user
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_edit_mail_server_type is not UNSET:
-            field_dict["CanEditMailServerType"] = can_edit_mail_server_type
-        if mail_address is not UNSET:
-            field_dict["MailAddress"] = mail_address
-        if mail_password is not UNSET:
-            field_dict["MailPassword"] = mail_password
-        if mail_server is not UNSET:
-            field_dict["MailServer"] = mail_server
-        if mail_server_type is not UNSET:
-            field_dict["MailServerType"] = mail_server_type
-        if mail_ssl_enabled is not UNSET:
-            field_dict["MailSslEnabled"] = mail_ssl_enabled
-        if mail_user is not UNSET:
-            field_dict["MailUser"] = mail_user
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MailSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_edit_mail_server_type = d.get("CanEditMailServerType", UNSET)
-
-        mail_address = d.get("MailAddress", UNSET)
-
-        _mail_password = d.get("MailPassword", UNSET)
-        mail_password: ConcealedPassword | None | Unset
-        if _mail_password is UNSET or _mail_password is None:
-            mail_password = _mail_password
-        else:
-            mail_password = ConcealedPassword.from_dict(_mail_password)
-
-        mail_server = d.get("MailServer", UNSET)
-
-        _mail_server_type = d.get("MailServerType", UNSET)
-        mail_server_type: MailServerType | None | Unset
-        if _mail_server_type is UNSET or _mail_server_type is None:
-            mail_server_type = _mail_server_type
-        else:
-            mail_server_type = MailServerType.parse(_mail_server_type)
-
-        mail_ssl_enabled = d.get("MailSslEnabled", UNSET)
-
-        mail_user = d.get("MailUser", UNSET)
-
-        _instance = cls(
-            can_edit_mail_server_type=can_edit_mail_server_type,
-            mail_address=mail_address,
-            mail_password=mail_password,
-            mail_server=mail_server,
-            mail_server_type=mail_server_type,
-            mail_ssl_enabled=mail_ssl_enabled,
-            mail_user=mail_user,
+        return (
+            ("mail_password", ConcealedPassword.from_dict),
+            ("mail_server_type", enum_of(MailServerType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,115 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="MakeCallBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "contact",
-        "destination",
-        "dn",
-        "testCall",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class MakeCallBody:
-    """
-    Attributes:
-        contact (None | str | Unset):
-        destination (str | Unset):
-        dn (None | str | Unset):
-        test_call (bool | None | Unset):  Default: False.
-    """
+class MakeCallBody(Model):
+    contact: str | None = None
+    destination: str | None = None
+    dn: str | None = None
+    test_call: bool | None = None
 
-    contact: None | str | Unset = UNSET
-    destination: str | Unset = UNSET
-    dn: None | str | Unset = UNSET
-    test_call: bool | None | Unset = False
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        contact: None | str | Unset
-        if isinstance(self.contact, Unset):
-            contact = UNSET
-        else:
-            contact = self.contact
-
-        destination = self.destination
-
-        dn: None | str | Unset
-        if isinstance(self.dn, Unset):
-            dn = UNSET
-        else:
-            dn = self.dn
-
-        test_call: bool | None | Unset
-        if isinstance(self.test_call, Unset):
-            test_call = UNSET
-        else:
-            test_call = self.test_call
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if contact is not UNSET:
-            field_dict["contact"] = contact
-        if destination is not UNSET:
-            field_dict["destination"] = destination
-        if dn is not UNSET:
-            field_dict["dn"] = dn
-        if test_call is not UNSET:
-            field_dict["testCall"] = test_call
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MakeCallBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        contact = d.get("contact", UNSET)
-
-        destination = d.get("destination", UNSET)
-
-        dn = d.get("dn", UNSET)
-
-        test_call = d.get("testCall", UNSET)
-
-        _instance = cls(
-            contact=contact,
-            destination=destination,
-            dn=dn,
-            test_call=test_call,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "contact": "contact",
+        "destination": "destination",
+        "dn": "dn",
+        "testCall": "test_call",
+    }

@@ -2,101 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="McpServer")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "Id",
-        "Issuer",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    parse_uuid,
 )
 
 
-@_attrs_define(repr=False)
-class McpServer:
-    """
-    Attributes:
-        client_id (str | Unset):
-        id (UUID | Unset):
-        issuer (str | Unset):
-    """
+class McpServer(Model):
+    client_id: str | None = None
+    id: UUID = entity_key()
+    issuer: str | None = None
 
-    client_id: str | Unset = UNSET
-    id: UUID | Unset = UNSET
-    issuer: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "ClientId": "client_id",
+        "Id": "id",
+        "Issuer": "issuer",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        client_id = self.client_id
-
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
-
-        issuer = self.issuer
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_id is not UNSET:
-            field_dict["ClientId"] = client_id
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if issuer is not UNSET:
-            field_dict["Issuer"] = issuer
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"McpServer: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        client_id = d.get("ClientId", UNSET)
-
-        _id = d.get("Id", UNSET)
-        id: UUID | Unset
-        if _id is UNSET:
-            id = _id
-        else:
-            id = UUID(_id)
-
-        issuer = d.get("Issuer", UNSET)
-
-        _instance = cls(
-            client_id=client_id,
-            id=id,
-            issuer=issuer,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("id", parse_uuid),)

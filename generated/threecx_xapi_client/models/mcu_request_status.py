@@ -3,158 +3,37 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.mcu_operation import McuOperation
 from ..models.mcu_req_state import McuReqState
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="MCURequestStatus")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ErrorMessage",
-        "McuId",
-        "Operation",
-        "RequestExpiration",
-        "State",
+class MCURequestStatus(Model):
+    error_message: str | None = None
+    mcu_id: str | None = None
+    operation: McuOperation | None = None
+    request_expiration: datetime.datetime | None = None
+    state: McuReqState | None = None
+
+    _wire_names = {
+        "ErrorMessage": "error_message",
+        "McuId": "mcu_id",
+        "Operation": "operation",
+        "RequestExpiration": "request_expiration",
+        "State": "state",
     }
-)
 
-
-@_attrs_define(repr=False)
-class MCURequestStatus:
-    """
-    Attributes:
-        error_message (None | str | Unset):
-        mcu_id (None | str | Unset):
-        operation (McuOperation | None | Unset):
-        request_expiration (datetime.datetime | None | Unset):
-        state (McuReqState | None | Unset):
-    """
-
-    error_message: None | str | Unset = UNSET
-    mcu_id: None | str | Unset = UNSET
-    operation: McuOperation | None | Unset = UNSET
-    request_expiration: datetime.datetime | None | Unset = UNSET
-    state: McuReqState | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        error_message: None | str | Unset
-        if isinstance(self.error_message, Unset):
-            error_message = UNSET
-        else:
-            error_message = self.error_message
-
-        mcu_id: None | str | Unset
-        if isinstance(self.mcu_id, Unset):
-            mcu_id = UNSET
-        else:
-            mcu_id = self.mcu_id
-
-        operation: None | str | Unset
-        if isinstance(self.operation, Unset):
-            operation = UNSET
-        elif isinstance(self.operation, McuOperation):
-            operation = self.operation.value
-        else:
-            operation = self.operation
-
-        request_expiration: None | str | Unset
-        if isinstance(self.request_expiration, Unset):
-            request_expiration = UNSET
-        elif isinstance(self.request_expiration, datetime.datetime):
-            request_expiration = self.request_expiration.isoformat()
-        else:
-            request_expiration = self.request_expiration
-
-        state: None | str | Unset
-        if isinstance(self.state, Unset):
-            state = UNSET
-        elif isinstance(self.state, McuReqState):
-            state = self.state.value
-        else:
-            state = self.state
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if error_message is not UNSET:
-            field_dict["ErrorMessage"] = error_message
-        if mcu_id is not UNSET:
-            field_dict["McuId"] = mcu_id
-        if operation is not UNSET:
-            field_dict["Operation"] = operation
-        if request_expiration is not UNSET:
-            field_dict["RequestExpiration"] = request_expiration
-        if state is not UNSET:
-            field_dict["State"] = state
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MCURequestStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        error_message = d.get("ErrorMessage", UNSET)
-
-        mcu_id = d.get("McuId", UNSET)
-
-        _operation = d.get("Operation", UNSET)
-        operation: McuOperation | None | Unset
-        if _operation is UNSET or _operation is None:
-            operation = _operation
-        else:
-            operation = McuOperation.parse(_operation)
-
-        _request_expiration = d.get("RequestExpiration", UNSET)
-        request_expiration: datetime.datetime | None | Unset
-        if _request_expiration is UNSET or _request_expiration is None:
-            request_expiration = _request_expiration
-        else:
-            request_expiration = parse_datetime(_request_expiration)
-
-        _state = d.get("State", UNSET)
-        state: McuReqState | None | Unset
-        if _state is UNSET or _state is None:
-            state = _state
-        else:
-            state = McuReqState.parse(_state)
-
-        _instance = cls(
-            error_message=error_message,
-            mcu_id=mcu_id,
-            operation=operation,
-            request_expiration=request_expiration,
-            state=state,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("operation", enum_of(McuOperation)),
+            ("request_expiration", parse_datetime),
+            ("state", enum_of(McuReqState)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

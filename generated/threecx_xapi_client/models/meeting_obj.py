@@ -2,222 +2,51 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.meeting_params import MeetingParams
     from ..models.participant_details import ParticipantDetails
 
 
-_lazy_loaded = False
+class MeetingObj(Model):
+    documentlist: str | None = None
+    friendlyname: str | None = None
+    logo: str | None = None
+    meetingid: str | None = None
+    meetingprofile: str | None = None
+    openlink: str | None = None
+    organizer: ParticipantDetails | None = None
+    params: MeetingParams | None = None
+    participants: list[ParticipantDetails] | None = None
+    theme: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, MeetingParams, ParticipantDetails
-    from ..models.meeting_params import MeetingParams  # noqa: PLC0415
-    from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="MeetingObj")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "documentlist",
-        "friendlyname",
-        "logo",
-        "meetingid",
-        "meetingprofile",
-        "openlink",
-        "organizer",
-        "params",
-        "participants",
-        "theme",
+    _wire_names = {
+        "documentlist": "documentlist",
+        "friendlyname": "friendlyname",
+        "logo": "logo",
+        "meetingid": "meetingid",
+        "meetingprofile": "meetingprofile",
+        "openlink": "openlink",
+        "organizer": "organizer",
+        "params": "params",
+        "participants": "participants",
+        "theme": "theme",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.meeting_params import MeetingParams  # noqa: PLC0415
+        from ..models.participant_details import ParticipantDetails  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class MeetingObj:
-    """
-    Attributes:
-        documentlist (None | str | Unset):
-        friendlyname (None | str | Unset):
-        logo (str | Unset):
-        meetingid (str | Unset):
-        meetingprofile (None | str | Unset):
-        openlink (str | Unset):
-        organizer (ParticipantDetails | Unset):
-        params (MeetingParams | Unset):
-        participants (list[ParticipantDetails] | Unset):
-        theme (str | Unset):
-    """
-
-    documentlist: None | str | Unset = UNSET
-    friendlyname: None | str | Unset = UNSET
-    logo: str | Unset = UNSET
-    meetingid: str | Unset = UNSET
-    meetingprofile: None | str | Unset = UNSET
-    openlink: str | Unset = UNSET
-    organizer: ParticipantDetails | Unset = UNSET
-    params: MeetingParams | Unset = UNSET
-    participants: list[ParticipantDetails] | Unset = UNSET
-    theme: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        documentlist: None | str | Unset
-        if isinstance(self.documentlist, Unset):
-            documentlist = UNSET
-        else:
-            documentlist = self.documentlist
-
-        friendlyname: None | str | Unset
-        if isinstance(self.friendlyname, Unset):
-            friendlyname = UNSET
-        else:
-            friendlyname = self.friendlyname
-
-        logo = self.logo
-
-        meetingid = self.meetingid
-
-        meetingprofile: None | str | Unset
-        if isinstance(self.meetingprofile, Unset):
-            meetingprofile = UNSET
-        else:
-            meetingprofile = self.meetingprofile
-
-        openlink = self.openlink
-
-        organizer: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.organizer, Unset):
-            organizer = self.organizer.to_dict()
-
-        params: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params.to_dict()
-
-        participants: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.participants, Unset):
-            participants = []
-            for participants_item_data in self.participants:
-                participants_item = participants_item_data.to_dict()
-                participants.append(participants_item)
-
-        theme = self.theme
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if documentlist is not UNSET:
-            field_dict["documentlist"] = documentlist
-        if friendlyname is not UNSET:
-            field_dict["friendlyname"] = friendlyname
-        if logo is not UNSET:
-            field_dict["logo"] = logo
-        if meetingid is not UNSET:
-            field_dict["meetingid"] = meetingid
-        if meetingprofile is not UNSET:
-            field_dict["meetingprofile"] = meetingprofile
-        if openlink is not UNSET:
-            field_dict["openlink"] = openlink
-        if organizer is not UNSET:
-            field_dict["organizer"] = organizer
-        if params is not UNSET:
-            field_dict["params"] = params
-        if participants is not UNSET:
-            field_dict["participants"] = participants
-        if theme is not UNSET:
-            field_dict["theme"] = theme
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MeetingObj: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        documentlist = d.get("documentlist", UNSET)
-
-        friendlyname = d.get("friendlyname", UNSET)
-
-        logo = d.get("logo", UNSET)
-
-        meetingid = d.get("meetingid", UNSET)
-
-        meetingprofile = d.get("meetingprofile", UNSET)
-
-        openlink = d.get("openlink", UNSET)
-
-        _organizer = d.get("organizer", UNSET)
-        organizer: ParticipantDetails | Unset
-        if _organizer is UNSET:
-            organizer = _organizer
-        else:
-            organizer = ParticipantDetails.from_dict(_organizer)
-
-        _params = d.get("params", UNSET)
-        params: MeetingParams | Unset
-        if _params is UNSET:
-            params = _params
-        else:
-            params = MeetingParams.from_dict(_params)
-
-        _participants = d.get("participants", UNSET)
-        participants: list[ParticipantDetails] | Unset
-        if _participants is UNSET:
-            participants = _participants
-        else:
-            if not isinstance(_participants, list):
-                raise TypeError(f"participants: expected a JSON array, got {type(_participants).__name__}")
-            participants = [ParticipantDetails.from_dict(item) for item in _participants]
-
-        theme = d.get("theme", UNSET)
-
-        _instance = cls(
-            documentlist=documentlist,
-            friendlyname=friendlyname,
-            logo=logo,
-            meetingid=meetingid,
-            meetingprofile=meetingprofile,
-            openlink=openlink,
-            organizer=organizer,
-            params=params,
-            participants=participants,
-            theme=theme,
+        return (
+            ("organizer", ParticipantDetails.from_dict),
+            ("params", MeetingParams.from_dict),
+            ("participants", list_of(ParticipantDetails.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,259 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="MeetingParams")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "bitrate_data",
-        "bitrate_video",
-        "canchangemedia",
-        "clicktocall",
-        "forcemoderator",
-        "hideparticipants",
-        "mcu",
-        "meetingduration",
-        "meetingtitle",
-        "moderateparticipants",
-        "needorganizer",
-        "note",
-        "org_properties",
-        "part_properties",
-        "privaterooms",
-        "quickmeeting",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class MeetingParams:
-    """
-    Attributes:
-        bitrate_data (int | Unset):
-        bitrate_video (int | Unset):
-        canchangemedia (int | None | Unset):
-        clicktocall (int | None | Unset):
-        forcemoderator (int | None | Unset):
-        hideparticipants (int | None | Unset):
-        mcu (str | Unset):
-        meetingduration (int | Unset):
-        meetingtitle (str | Unset):
-        moderateparticipants (int | None | Unset):
-        needorganizer (int | None | Unset):
-        note (str | Unset):
-        org_properties (None | str | Unset):
-        part_properties (None | str | Unset):
-        privaterooms (int | None | Unset):
-        quickmeeting (int | Unset):
-    """
+class MeetingParams(Model):
+    bitrate_data: int | None = None
+    bitrate_video: int | None = None
+    canchangemedia: int | None = None
+    clicktocall: int | None = None
+    forcemoderator: int | None = None
+    hideparticipants: int | None = None
+    mcu: str | None = None
+    meetingduration: int | None = None
+    meetingtitle: str | None = None
+    moderateparticipants: int | None = None
+    needorganizer: int | None = None
+    note: str | None = None
+    org_properties: str | None = None
+    part_properties: str | None = None
+    privaterooms: int | None = None
+    quickmeeting: int | None = None
 
-    bitrate_data: int | Unset = UNSET
-    bitrate_video: int | Unset = UNSET
-    canchangemedia: int | None | Unset = UNSET
-    clicktocall: int | None | Unset = UNSET
-    forcemoderator: int | None | Unset = UNSET
-    hideparticipants: int | None | Unset = UNSET
-    mcu: str | Unset = UNSET
-    meetingduration: int | Unset = UNSET
-    meetingtitle: str | Unset = UNSET
-    moderateparticipants: int | None | Unset = UNSET
-    needorganizer: int | None | Unset = UNSET
-    note: str | Unset = UNSET
-    org_properties: None | str | Unset = UNSET
-    part_properties: None | str | Unset = UNSET
-    privaterooms: int | None | Unset = UNSET
-    quickmeeting: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        bitrate_data = self.bitrate_data
-
-        bitrate_video = self.bitrate_video
-
-        canchangemedia: int | None | Unset
-        if isinstance(self.canchangemedia, Unset):
-            canchangemedia = UNSET
-        else:
-            canchangemedia = self.canchangemedia
-
-        clicktocall: int | None | Unset
-        if isinstance(self.clicktocall, Unset):
-            clicktocall = UNSET
-        else:
-            clicktocall = self.clicktocall
-
-        forcemoderator: int | None | Unset
-        if isinstance(self.forcemoderator, Unset):
-            forcemoderator = UNSET
-        else:
-            forcemoderator = self.forcemoderator
-
-        hideparticipants: int | None | Unset
-        if isinstance(self.hideparticipants, Unset):
-            hideparticipants = UNSET
-        else:
-            hideparticipants = self.hideparticipants
-
-        mcu = self.mcu
-
-        meetingduration = self.meetingduration
-
-        meetingtitle = self.meetingtitle
-
-        moderateparticipants: int | None | Unset
-        if isinstance(self.moderateparticipants, Unset):
-            moderateparticipants = UNSET
-        else:
-            moderateparticipants = self.moderateparticipants
-
-        needorganizer: int | None | Unset
-        if isinstance(self.needorganizer, Unset):
-            needorganizer = UNSET
-        else:
-            needorganizer = self.needorganizer
-
-        note = self.note
-
-        org_properties: None | str | Unset
-        if isinstance(self.org_properties, Unset):
-            org_properties = UNSET
-        else:
-            org_properties = self.org_properties
-
-        part_properties: None | str | Unset
-        if isinstance(self.part_properties, Unset):
-            part_properties = UNSET
-        else:
-            part_properties = self.part_properties
-
-        privaterooms: int | None | Unset
-        if isinstance(self.privaterooms, Unset):
-            privaterooms = UNSET
-        else:
-            privaterooms = self.privaterooms
-
-        quickmeeting = self.quickmeeting
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if bitrate_data is not UNSET:
-            field_dict["bitrate_data"] = bitrate_data
-        if bitrate_video is not UNSET:
-            field_dict["bitrate_video"] = bitrate_video
-        if canchangemedia is not UNSET:
-            field_dict["canchangemedia"] = canchangemedia
-        if clicktocall is not UNSET:
-            field_dict["clicktocall"] = clicktocall
-        if forcemoderator is not UNSET:
-            field_dict["forcemoderator"] = forcemoderator
-        if hideparticipants is not UNSET:
-            field_dict["hideparticipants"] = hideparticipants
-        if mcu is not UNSET:
-            field_dict["mcu"] = mcu
-        if meetingduration is not UNSET:
-            field_dict["meetingduration"] = meetingduration
-        if meetingtitle is not UNSET:
-            field_dict["meetingtitle"] = meetingtitle
-        if moderateparticipants is not UNSET:
-            field_dict["moderateparticipants"] = moderateparticipants
-        if needorganizer is not UNSET:
-            field_dict["needorganizer"] = needorganizer
-        if note is not UNSET:
-            field_dict["note"] = note
-        if org_properties is not UNSET:
-            field_dict["org_properties"] = org_properties
-        if part_properties is not UNSET:
-            field_dict["part_properties"] = part_properties
-        if privaterooms is not UNSET:
-            field_dict["privaterooms"] = privaterooms
-        if quickmeeting is not UNSET:
-            field_dict["quickmeeting"] = quickmeeting
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MeetingParams: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        bitrate_data = d.get("bitrate_data", UNSET)
-
-        bitrate_video = d.get("bitrate_video", UNSET)
-
-        canchangemedia = d.get("canchangemedia", UNSET)
-
-        clicktocall = d.get("clicktocall", UNSET)
-
-        forcemoderator = d.get("forcemoderator", UNSET)
-
-        hideparticipants = d.get("hideparticipants", UNSET)
-
-        mcu = d.get("mcu", UNSET)
-
-        meetingduration = d.get("meetingduration", UNSET)
-
-        meetingtitle = d.get("meetingtitle", UNSET)
-
-        moderateparticipants = d.get("moderateparticipants", UNSET)
-
-        needorganizer = d.get("needorganizer", UNSET)
-
-        note = d.get("note", UNSET)
-
-        org_properties = d.get("org_properties", UNSET)
-
-        part_properties = d.get("part_properties", UNSET)
-
-        privaterooms = d.get("privaterooms", UNSET)
-
-        quickmeeting = d.get("quickmeeting", UNSET)
-
-        _instance = cls(
-            bitrate_data=bitrate_data,
-            bitrate_video=bitrate_video,
-            canchangemedia=canchangemedia,
-            clicktocall=clicktocall,
-            forcemoderator=forcemoderator,
-            hideparticipants=hideparticipants,
-            mcu=mcu,
-            meetingduration=meetingduration,
-            meetingtitle=meetingtitle,
-            moderateparticipants=moderateparticipants,
-            needorganizer=needorganizer,
-            note=note,
-            org_properties=org_properties,
-            part_properties=part_properties,
-            privaterooms=privaterooms,
-            quickmeeting=quickmeeting,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "bitrate_data": "bitrate_data",
+        "bitrate_video": "bitrate_video",
+        "canchangemedia": "canchangemedia",
+        "clicktocall": "clicktocall",
+        "forcemoderator": "forcemoderator",
+        "hideparticipants": "hideparticipants",
+        "mcu": "mcu",
+        "meetingduration": "meetingduration",
+        "meetingtitle": "meetingtitle",
+        "moderateparticipants": "moderateparticipants",
+        "needorganizer": "needorganizer",
+        "note": "note",
+        "org_properties": "org_properties",
+        "part_properties": "part_properties",
+        "privaterooms": "privaterooms",
+        "quickmeeting": "quickmeeting",
+    }

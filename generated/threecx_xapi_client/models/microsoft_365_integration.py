@@ -2,156 +2,40 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration
     from ..models.users_sync_configuration import UsersSyncConfiguration
 
 
-_lazy_loaded = False
+class Microsoft365Integration(Model):
+    ad_users: ADUsersSyncConfiguration | None = None
+    application_id: str | None = None
+    id: int = entity_key()
+    shared_mailboxes_sync: UsersSyncConfiguration | None = None
+    tenant_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ADUsersSyncConfiguration, UsersSyncConfiguration
-    from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
-    from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Microsoft365Integration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AdUsers",
-        "ApplicationId",
-        "Id",
-        "SharedMailboxesSync",
-        "TenantId",
+    _wire_names = {
+        "AdUsers": "ad_users",
+        "ApplicationId": "application_id",
+        "Id": "id",
+        "SharedMailboxesSync": "shared_mailboxes_sync",
+        "TenantId": "tenant_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.ad_users_sync_configuration import ADUsersSyncConfiguration  # noqa: PLC0415
+        from ..models.users_sync_configuration import UsersSyncConfiguration  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Microsoft365Integration:
-    """
-    Attributes:
-        ad_users (ADUsersSyncConfiguration | None | Unset):
-        application_id (str | Unset):
-        id (int | Unset):
-        shared_mailboxes_sync (None | Unset | UsersSyncConfiguration):
-        tenant_id (str | Unset):
-    """
-
-    ad_users: ADUsersSyncConfiguration | None | Unset = UNSET
-    application_id: str | Unset = UNSET
-    id: int | Unset = UNSET
-    shared_mailboxes_sync: None | Unset | UsersSyncConfiguration = UNSET
-    tenant_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        ad_users: dict[str, Any] | None | Unset
-        if isinstance(self.ad_users, Unset):
-            ad_users = UNSET
-        elif isinstance(self.ad_users, ADUsersSyncConfiguration):
-            ad_users = self.ad_users.to_dict()
-        else:
-            ad_users = self.ad_users
-
-        application_id = self.application_id
-
-        id = self.id
-
-        shared_mailboxes_sync: dict[str, Any] | None | Unset
-        if isinstance(self.shared_mailboxes_sync, Unset):
-            shared_mailboxes_sync = UNSET
-        elif isinstance(self.shared_mailboxes_sync, UsersSyncConfiguration):
-            shared_mailboxes_sync = self.shared_mailboxes_sync.to_dict()
-        else:
-            shared_mailboxes_sync = self.shared_mailboxes_sync
-
-        tenant_id = self.tenant_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ad_users is not UNSET:
-            field_dict["AdUsers"] = ad_users
-        if application_id is not UNSET:
-            field_dict["ApplicationId"] = application_id
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if shared_mailboxes_sync is not UNSET:
-            field_dict["SharedMailboxesSync"] = shared_mailboxes_sync
-        if tenant_id is not UNSET:
-            field_dict["TenantId"] = tenant_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Microsoft365Integration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _ad_users = d.get("AdUsers", UNSET)
-        ad_users: ADUsersSyncConfiguration | None | Unset
-        if _ad_users is UNSET or _ad_users is None:
-            ad_users = _ad_users
-        else:
-            ad_users = ADUsersSyncConfiguration.from_dict(_ad_users)
-
-        application_id = d.get("ApplicationId", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _shared_mailboxes_sync = d.get("SharedMailboxesSync", UNSET)
-        shared_mailboxes_sync: None | Unset | UsersSyncConfiguration
-        if _shared_mailboxes_sync is UNSET or _shared_mailboxes_sync is None:
-            shared_mailboxes_sync = _shared_mailboxes_sync
-        else:
-            shared_mailboxes_sync = UsersSyncConfiguration.from_dict(_shared_mailboxes_sync)
-
-        tenant_id = d.get("TenantId", UNSET)
-
-        _instance = cls(
-            ad_users=ad_users,
-            application_id=application_id,
-            id=id,
-            shared_mailboxes_sync=shared_mailboxes_sync,
-            tenant_id=tenant_id,
+        return (
+            ("ad_users", ADUsersSyncConfiguration.from_dict),
+            ("shared_mailboxes_sync", UsersSyncConfiguration.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

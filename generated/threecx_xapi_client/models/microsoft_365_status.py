@@ -2,105 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Microsoft365Status")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ApplicationId",
-        "ExceptionMessage",
-        "ProvisionUrl",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class Microsoft365Status:
-    """
-    Attributes:
-        application_id (None | str | Unset):
-        exception_message (None | str | Unset):
-        provision_url (None | str | Unset):
-    """
+class Microsoft365Status(Model):
+    application_id: str | None = None
+    exception_message: str | None = None
+    provision_url: str | None = None
 
-    application_id: None | str | Unset = UNSET
-    exception_message: None | str | Unset = UNSET
-    provision_url: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        application_id: None | str | Unset
-        if isinstance(self.application_id, Unset):
-            application_id = UNSET
-        else:
-            application_id = self.application_id
-
-        exception_message: None | str | Unset
-        if isinstance(self.exception_message, Unset):
-            exception_message = UNSET
-        else:
-            exception_message = self.exception_message
-
-        provision_url: None | str | Unset
-        if isinstance(self.provision_url, Unset):
-            provision_url = UNSET
-        else:
-            provision_url = self.provision_url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if application_id is not UNSET:
-            field_dict["ApplicationId"] = application_id
-        if exception_message is not UNSET:
-            field_dict["ExceptionMessage"] = exception_message
-        if provision_url is not UNSET:
-            field_dict["ProvisionUrl"] = provision_url
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Microsoft365Status: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        application_id = d.get("ApplicationId", UNSET)
-
-        exception_message = d.get("ExceptionMessage", UNSET)
-
-        provision_url = d.get("ProvisionUrl", UNSET)
-
-        _instance = cls(
-            application_id=application_id,
-            exception_message=exception_message,
-            provision_url=provision_url,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ApplicationId": "application_id",
+        "ExceptionMessage": "exception_message",
+        "ProvisionUrl": "provision_url",
+    }

@@ -2,107 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Microsoft365SubscriptionTestResult")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExceptionMessage",
-        "Fqdn",
-        "IsSubscriptionAvailable",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class Microsoft365SubscriptionTestResult:
-    """
-    Attributes:
-        exception_message (None | str | Unset):
-        fqdn (None | str | Unset):
-        is_subscription_available (bool | None | Unset):
-    """
+class Microsoft365SubscriptionTestResult(Model):
+    exception_message: str | None = None
+    fqdn: str | None = None
+    is_subscription_available: bool | None = None
 
-    exception_message: None | str | Unset = UNSET
-    fqdn: None | str | Unset = UNSET
-    is_subscription_available: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        exception_message: None | str | Unset
-        if isinstance(self.exception_message, Unset):
-            exception_message = UNSET
-        else:
-            exception_message = self.exception_message
-
-        fqdn: None | str | Unset
-        if isinstance(self.fqdn, Unset):
-            fqdn = UNSET
-        else:
-            fqdn = self.fqdn
-
-        is_subscription_available: bool | None | Unset
-        if isinstance(self.is_subscription_available, Unset):
-            is_subscription_available = UNSET
-        else:
-            is_subscription_available = self.is_subscription_available
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if exception_message is not UNSET:
-            field_dict["ExceptionMessage"] = exception_message
-        if fqdn is not UNSET:
-            field_dict["Fqdn"] = fqdn
-        if is_subscription_available is not UNSET:
-            field_dict["IsSubscriptionAvailable"] = is_subscription_available
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(
-                f"Microsoft365SubscriptionTestResult: expected a JSON object, got {type(src_dict).__name__}"
-            )
-        d = src_dict
-        exception_message = d.get("ExceptionMessage", UNSET)
-
-        fqdn = d.get("Fqdn", UNSET)
-
-        is_subscription_available = d.get("IsSubscriptionAvailable", UNSET)
-
-        _instance = cls(
-            exception_message=exception_message,
-            fqdn=fqdn,
-            is_subscription_available=is_subscription_available,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ExceptionMessage": "exception_message",
+        "Fqdn": "fqdn",
+        "IsSubscriptionAvailable": "is_subscription_available",
+    }

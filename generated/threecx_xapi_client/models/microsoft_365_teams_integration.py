@@ -2,288 +2,56 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
-_lazy_loaded = False
+class Microsoft365TeamsIntegration(Model):
+    area_code: str | None = None
+    dial_plan_code: str | None = None
+    enabled: bool | None = None
+    id: int = entity_key()
+    is_dynamic_ip: bool | None = None
+    is_native_fqdn: bool | None = None
+    sbc_certificate: ConcealedDataFile | None = None
+    sbc_certificate_expiration_date: str | None = None
+    sbc_fqdn: str | None = None
+    sbc_private_key: ConcealedDataFile | None = None
+    secure_sip_enabled: bool | None = None
+    sip_domain: str | None = None
+    tls_port_for_native_fqdn: int | None = None
+    tls_port_for_non_native_fqdn: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedDataFile
-    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Microsoft365TeamsIntegration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AreaCode",
-        "DialPlanCode",
-        "Enabled",
-        "Id",
-        "IsDynamicIP",
-        "IsNativeFQDN",
-        "SbcCertificate",
-        "SbcCertificateExpirationDate",
-        "SbcFQDN",
-        "SbcPrivateKey",
-        "SecureSipEnabled",
-        "SipDomain",
-        "TlsPortForNativeFQDN",
-        "TlsPortForNonNativeFQDN",
+    _wire_names = {
+        "AreaCode": "area_code",
+        "DialPlanCode": "dial_plan_code",
+        "Enabled": "enabled",
+        "Id": "id",
+        "IsDynamicIP": "is_dynamic_ip",
+        "IsNativeFQDN": "is_native_fqdn",
+        "SbcCertificate": "sbc_certificate",
+        "SbcCertificateExpirationDate": "sbc_certificate_expiration_date",
+        "SbcFQDN": "sbc_fqdn",
+        "SbcPrivateKey": "sbc_private_key",
+        "SecureSipEnabled": "secure_sip_enabled",
+        "SipDomain": "sip_domain",
+        "TlsPortForNativeFQDN": "tls_port_for_native_fqdn",
+        "TlsPortForNonNativeFQDN": "tls_port_for_non_native_fqdn",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Microsoft365TeamsIntegration:
-    """
-    Attributes:
-        area_code (None | str | Unset):
-        dial_plan_code (None | str | Unset):
-        enabled (bool | None | Unset):
-        id (int | Unset):
-        is_dynamic_ip (bool | None | Unset):
-        is_native_fqdn (bool | None | Unset):
-        sbc_certificate (ConcealedDataFile | None | Unset):
-        sbc_certificate_expiration_date (None | str | Unset):
-        sbc_fqdn (None | str | Unset):
-        sbc_private_key (ConcealedDataFile | None | Unset):
-        secure_sip_enabled (bool | None | Unset):
-        sip_domain (None | str | Unset):
-        tls_port_for_native_fqdn (int | None | Unset):
-        tls_port_for_non_native_fqdn (int | None | Unset):
-    """
-
-    area_code: None | str | Unset = UNSET
-    dial_plan_code: None | str | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    id: int | Unset = UNSET
-    is_dynamic_ip: bool | None | Unset = UNSET
-    is_native_fqdn: bool | None | Unset = UNSET
-    sbc_certificate: ConcealedDataFile | None | Unset = UNSET
-    sbc_certificate_expiration_date: None | str | Unset = UNSET
-    sbc_fqdn: None | str | Unset = UNSET
-    sbc_private_key: ConcealedDataFile | None | Unset = UNSET
-    secure_sip_enabled: bool | None | Unset = UNSET
-    sip_domain: None | str | Unset = UNSET
-    tls_port_for_native_fqdn: int | None | Unset = UNSET
-    tls_port_for_non_native_fqdn: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        area_code: None | str | Unset
-        if isinstance(self.area_code, Unset):
-            area_code = UNSET
-        else:
-            area_code = self.area_code
-
-        dial_plan_code: None | str | Unset
-        if isinstance(self.dial_plan_code, Unset):
-            dial_plan_code = UNSET
-        else:
-            dial_plan_code = self.dial_plan_code
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        id = self.id
-
-        is_dynamic_ip: bool | None | Unset
-        if isinstance(self.is_dynamic_ip, Unset):
-            is_dynamic_ip = UNSET
-        else:
-            is_dynamic_ip = self.is_dynamic_ip
-
-        is_native_fqdn: bool | None | Unset
-        if isinstance(self.is_native_fqdn, Unset):
-            is_native_fqdn = UNSET
-        else:
-            is_native_fqdn = self.is_native_fqdn
-
-        sbc_certificate: dict[str, Any] | None | Unset
-        if isinstance(self.sbc_certificate, Unset):
-            sbc_certificate = UNSET
-        elif isinstance(self.sbc_certificate, ConcealedDataFile):
-            sbc_certificate = self.sbc_certificate.to_dict()
-        else:
-            sbc_certificate = self.sbc_certificate
-
-        sbc_certificate_expiration_date: None | str | Unset
-        if isinstance(self.sbc_certificate_expiration_date, Unset):
-            sbc_certificate_expiration_date = UNSET
-        else:
-            sbc_certificate_expiration_date = self.sbc_certificate_expiration_date
-
-        sbc_fqdn: None | str | Unset
-        if isinstance(self.sbc_fqdn, Unset):
-            sbc_fqdn = UNSET
-        else:
-            sbc_fqdn = self.sbc_fqdn
-
-        sbc_private_key: dict[str, Any] | None | Unset
-        if isinstance(self.sbc_private_key, Unset):
-            sbc_private_key = UNSET
-        elif isinstance(self.sbc_private_key, ConcealedDataFile):
-            sbc_private_key = self.sbc_private_key.to_dict()
-        else:
-            sbc_private_key = self.sbc_private_key
-
-        secure_sip_enabled: bool | None | Unset
-        if isinstance(self.secure_sip_enabled, Unset):
-            secure_sip_enabled = UNSET
-        else:
-            secure_sip_enabled = self.secure_sip_enabled
-
-        sip_domain: None | str | Unset
-        if isinstance(self.sip_domain, Unset):
-            sip_domain = UNSET
-        else:
-            sip_domain = self.sip_domain
-
-        tls_port_for_native_fqdn: int | None | Unset
-        if isinstance(self.tls_port_for_native_fqdn, Unset):
-            tls_port_for_native_fqdn = UNSET
-        else:
-            tls_port_for_native_fqdn = self.tls_port_for_native_fqdn
-
-        tls_port_for_non_native_fqdn: int | None | Unset
-        if isinstance(self.tls_port_for_non_native_fqdn, Unset):
-            tls_port_for_non_native_fqdn = UNSET
-        else:
-            tls_port_for_non_native_fqdn = self.tls_port_for_non_native_fqdn
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if area_code is not UNSET:
-            field_dict["AreaCode"] = area_code
-        if dial_plan_code is not UNSET:
-            field_dict["DialPlanCode"] = dial_plan_code
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_dynamic_ip is not UNSET:
-            field_dict["IsDynamicIP"] = is_dynamic_ip
-        if is_native_fqdn is not UNSET:
-            field_dict["IsNativeFQDN"] = is_native_fqdn
-        if sbc_certificate is not UNSET:
-            field_dict["SbcCertificate"] = sbc_certificate
-        if sbc_certificate_expiration_date is not UNSET:
-            field_dict["SbcCertificateExpirationDate"] = sbc_certificate_expiration_date
-        if sbc_fqdn is not UNSET:
-            field_dict["SbcFQDN"] = sbc_fqdn
-        if sbc_private_key is not UNSET:
-            field_dict["SbcPrivateKey"] = sbc_private_key
-        if secure_sip_enabled is not UNSET:
-            field_dict["SecureSipEnabled"] = secure_sip_enabled
-        if sip_domain is not UNSET:
-            field_dict["SipDomain"] = sip_domain
-        if tls_port_for_native_fqdn is not UNSET:
-            field_dict["TlsPortForNativeFQDN"] = tls_port_for_native_fqdn
-        if tls_port_for_non_native_fqdn is not UNSET:
-            field_dict["TlsPortForNonNativeFQDN"] = tls_port_for_non_native_fqdn
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Microsoft365TeamsIntegration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        area_code = d.get("AreaCode", UNSET)
-
-        dial_plan_code = d.get("DialPlanCode", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        is_dynamic_ip = d.get("IsDynamicIP", UNSET)
-
-        is_native_fqdn = d.get("IsNativeFQDN", UNSET)
-
-        _sbc_certificate = d.get("SbcCertificate", UNSET)
-        sbc_certificate: ConcealedDataFile | None | Unset
-        if _sbc_certificate is UNSET or _sbc_certificate is None:
-            sbc_certificate = _sbc_certificate
-        else:
-            sbc_certificate = ConcealedDataFile.from_dict(_sbc_certificate)
-
-        sbc_certificate_expiration_date = d.get("SbcCertificateExpirationDate", UNSET)
-
-        sbc_fqdn = d.get("SbcFQDN", UNSET)
-
-        _sbc_private_key = d.get("SbcPrivateKey", UNSET)
-        sbc_private_key: ConcealedDataFile | None | Unset
-        if _sbc_private_key is UNSET or _sbc_private_key is None:
-            sbc_private_key = _sbc_private_key
-        else:
-            sbc_private_key = ConcealedDataFile.from_dict(_sbc_private_key)
-
-        secure_sip_enabled = d.get("SecureSipEnabled", UNSET)
-
-        sip_domain = d.get("SipDomain", UNSET)
-
-        tls_port_for_native_fqdn = d.get("TlsPortForNativeFQDN", UNSET)
-
-        tls_port_for_non_native_fqdn = d.get("TlsPortForNonNativeFQDN", UNSET)
-
-        _instance = cls(
-            area_code=area_code,
-            dial_plan_code=dial_plan_code,
-            enabled=enabled,
-            id=id,
-            is_dynamic_ip=is_dynamic_ip,
-            is_native_fqdn=is_native_fqdn,
-            sbc_certificate=sbc_certificate,
-            sbc_certificate_expiration_date=sbc_certificate_expiration_date,
-            sbc_fqdn=sbc_fqdn,
-            sbc_private_key=sbc_private_key,
-            secure_sip_enabled=secure_sip_enabled,
-            sip_domain=sip_domain,
-            tls_port_for_native_fqdn=tls_port_for_native_fqdn,
-            tls_port_for_non_native_fqdn=tls_port_for_non_native_fqdn,
+        return (
+            ("sbc_certificate", ConcealedDataFile.from_dict),
+            ("sbc_private_key", ConcealedDataFile.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

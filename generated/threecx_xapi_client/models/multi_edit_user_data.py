@@ -2,17 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.srtp_mode_type import SRTPModeType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
 from ..models.vm_play_msg_date_time_type import VMPlayMsgDateTimeType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -22,801 +24,121 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class MultiEditUserData(Model):
+    agent_settings: AgentSettings | None = None
+    allow_lan_only: bool | None = None
+    allow_own_recordings: bool | None = None
+    blfs: str | None = None
+    boss_secretary_requires_full_edit: bool | None = None
+    call_screening: bool | None = None
+    can_move_forwarding_exceptions: bool | None = None
+    datev_enabled: bool | None = None
+    display_numbers: str | None = None
+    emergency_additional_info: str | None = None
+    emergency_location_id: str | None = None
+    enabled: bool | None = None
+    enable_hotdesking: bool | None = None
+    forbid_recording: bool | None = None
+    forwarding_exceptions: list[ExtensionRule] | None = None
+    forwarding_profiles: list[ForwardingProfile] | None = None
+    google_calendar_enabled: bool | None = None
+    google_contacts_enabled: bool | None = None
+    google_sign_in_enabled: bool | None = None
+    greetings: list[Greeting] | None = None
+    groups: list[UserGroup] | None = None
+    hide_in_phonebook: bool | None = None
+    internal: bool | None = None
+    mobile: str | None = None
+    ms365_calendar_enabled: bool | None = None
+    ms365_contacts_enabled: bool | None = None
+    ms365_sign_in_enabled: bool | None = None
+    ms365_teams_enabled: bool | None = None
+    my_phone_allow_delete_recordings: bool | None = None
+    my_phone_hide_forwardings: bool | None = None
+    my_phone_show_recordings: bool | None = None
+    number: str | None = None
+    pbx_delivers_audio: bool | None = None
+    pin_protected: bool | None = None
+    pin_protect_timeout: int | None = None
+    prompt_set: str | None = None
+    record_calls: bool | None = None
+    record_email_notify: bool | None = None
+    record_external_calls_only: bool | None = None
+    send_email_missed_calls: bool | None = None
+    srtp_mode: SRTPModeType | None = None
+    transcription_mode: TranscriptionType | None = None
+    vm_disable_pin_auth: bool | None = None
+    vm_email_options: VMEmailOptionsType | None = None
+    vm_enabled: bool | None = None
+    vm_play_caller_id: bool | None = None
+    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AgentSettings, ExtensionRule, ForwardingProfile, Greeting, UserGroup
-    from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-    from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
-    from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
-    from ..models.greeting import Greeting  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="MultiEditUserData")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AgentSettings",
-        "AllowLanOnly",
-        "AllowOwnRecordings",
-        "Blfs",
-        "BossSecretaryRequiresFullEdit",
-        "CallScreening",
-        "CanMoveForwardingExceptions",
-        "DatevEnabled",
-        "DisplayNumbers",
-        "EmergencyAdditionalInfo",
-        "EmergencyLocationId",
-        "Enabled",
-        "EnableHotdesking",
-        "ForbidRecording",
-        "ForwardingExceptions",
-        "ForwardingProfiles",
-        "GoogleCalendarEnabled",
-        "GoogleContactsEnabled",
-        "GoogleSignInEnabled",
-        "Greetings",
-        "Groups",
-        "HideInPhonebook",
-        "Internal",
-        "Mobile",
-        "MS365CalendarEnabled",
-        "MS365ContactsEnabled",
-        "MS365SignInEnabled",
-        "MS365TeamsEnabled",
-        "MyPhoneAllowDeleteRecordings",
-        "MyPhoneHideForwardings",
-        "MyPhoneShowRecordings",
-        "Number",
-        "PbxDeliversAudio",
-        "PinProtected",
-        "PinProtectTimeout",
-        "PromptSet",
-        "RecordCalls",
-        "RecordEmailNotify",
-        "RecordExternalCallsOnly",
-        "SendEmailMissedCalls",
-        "SRTPMode",
-        "TranscriptionMode",
-        "VMDisablePinAuth",
-        "VMEmailOptions",
-        "VMEnabled",
-        "VMPlayCallerID",
-        "VMPlayMsgDateTime",
+    _wire_names = {
+        "AgentSettings": "agent_settings",
+        "AllowLanOnly": "allow_lan_only",
+        "AllowOwnRecordings": "allow_own_recordings",
+        "Blfs": "blfs",
+        "BossSecretaryRequiresFullEdit": "boss_secretary_requires_full_edit",
+        "CallScreening": "call_screening",
+        "CanMoveForwardingExceptions": "can_move_forwarding_exceptions",
+        "DatevEnabled": "datev_enabled",
+        "DisplayNumbers": "display_numbers",
+        "EmergencyAdditionalInfo": "emergency_additional_info",
+        "EmergencyLocationId": "emergency_location_id",
+        "Enabled": "enabled",
+        "EnableHotdesking": "enable_hotdesking",
+        "ForbidRecording": "forbid_recording",
+        "ForwardingExceptions": "forwarding_exceptions",
+        "ForwardingProfiles": "forwarding_profiles",
+        "GoogleCalendarEnabled": "google_calendar_enabled",
+        "GoogleContactsEnabled": "google_contacts_enabled",
+        "GoogleSignInEnabled": "google_sign_in_enabled",
+        "Greetings": "greetings",
+        "Groups": "groups",
+        "HideInPhonebook": "hide_in_phonebook",
+        "Internal": "internal",
+        "Mobile": "mobile",
+        "MS365CalendarEnabled": "ms365_calendar_enabled",
+        "MS365ContactsEnabled": "ms365_contacts_enabled",
+        "MS365SignInEnabled": "ms365_sign_in_enabled",
+        "MS365TeamsEnabled": "ms365_teams_enabled",
+        "MyPhoneAllowDeleteRecordings": "my_phone_allow_delete_recordings",
+        "MyPhoneHideForwardings": "my_phone_hide_forwardings",
+        "MyPhoneShowRecordings": "my_phone_show_recordings",
+        "Number": "number",
+        "PbxDeliversAudio": "pbx_delivers_audio",
+        "PinProtected": "pin_protected",
+        "PinProtectTimeout": "pin_protect_timeout",
+        "PromptSet": "prompt_set",
+        "RecordCalls": "record_calls",
+        "RecordEmailNotify": "record_email_notify",
+        "RecordExternalCallsOnly": "record_external_calls_only",
+        "SendEmailMissedCalls": "send_email_missed_calls",
+        "SRTPMode": "srtp_mode",
+        "TranscriptionMode": "transcription_mode",
+        "VMDisablePinAuth": "vm_disable_pin_auth",
+        "VMEmailOptions": "vm_email_options",
+        "VMEnabled": "vm_enabled",
+        "VMPlayCallerID": "vm_play_caller_id",
+        "VMPlayMsgDateTime": "vm_play_msg_date_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class MultiEditUserData:
-    """
-    Attributes:
-        agent_settings (AgentSettings | None | Unset):
-        allow_lan_only (bool | None | Unset):
-        allow_own_recordings (bool | None | Unset):
-        blfs (None | str | Unset):
-        boss_secretary_requires_full_edit (bool | None | Unset):
-        call_screening (bool | None | Unset):
-        can_move_forwarding_exceptions (bool | None | Unset):
-        datev_enabled (bool | None | Unset):
-        display_numbers (None | str | Unset):
-        emergency_additional_info (None | str | Unset):
-        emergency_location_id (None | str | Unset):
-        enabled (bool | None | Unset):
-        enable_hotdesking (bool | None | Unset):
-        forbid_recording (bool | None | Unset):
-        forwarding_exceptions (list[ExtensionRule] | Unset):
-        forwarding_profiles (list[ForwardingProfile] | Unset):
-        google_calendar_enabled (bool | None | Unset):
-        google_contacts_enabled (bool | None | Unset):
-        google_sign_in_enabled (bool | None | Unset):
-        greetings (list[Greeting] | Unset):
-        groups (list[UserGroup] | Unset):
-        hide_in_phonebook (bool | None | Unset):
-        internal (bool | None | Unset):
-        mobile (None | str | Unset):
-        ms365_calendar_enabled (bool | None | Unset):
-        ms365_contacts_enabled (bool | None | Unset):
-        ms365_sign_in_enabled (bool | None | Unset):
-        ms365_teams_enabled (bool | None | Unset):
-        my_phone_allow_delete_recordings (bool | None | Unset):
-        my_phone_hide_forwardings (bool | None | Unset):
-        my_phone_show_recordings (bool | None | Unset):
-        number (None | str | Unset):
-        pbx_delivers_audio (bool | None | Unset):
-        pin_protected (bool | None | Unset):
-        pin_protect_timeout (int | None | Unset):
-        prompt_set (None | str | Unset):
-        record_calls (bool | None | Unset):
-        record_email_notify (bool | None | Unset):
-        record_external_calls_only (bool | None | Unset):
-        send_email_missed_calls (bool | None | Unset):
-        srtp_mode (None | SRTPModeType | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        vm_disable_pin_auth (bool | None | Unset):
-        vm_email_options (None | Unset | VMEmailOptionsType):
-        vm_enabled (bool | None | Unset):
-        vm_play_caller_id (bool | None | Unset):
-        vm_play_msg_date_time (None | Unset | VMPlayMsgDateTimeType):
-    """
-
-    agent_settings: AgentSettings | None | Unset = UNSET
-    allow_lan_only: bool | None | Unset = UNSET
-    allow_own_recordings: bool | None | Unset = UNSET
-    blfs: None | str | Unset = UNSET
-    boss_secretary_requires_full_edit: bool | None | Unset = UNSET
-    call_screening: bool | None | Unset = UNSET
-    can_move_forwarding_exceptions: bool | None | Unset = UNSET
-    datev_enabled: bool | None | Unset = UNSET
-    display_numbers: None | str | Unset = UNSET
-    emergency_additional_info: None | str | Unset = UNSET
-    emergency_location_id: None | str | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    enable_hotdesking: bool | None | Unset = UNSET
-    forbid_recording: bool | None | Unset = UNSET
-    forwarding_exceptions: list[ExtensionRule] | Unset = UNSET
-    forwarding_profiles: list[ForwardingProfile] | Unset = UNSET
-    google_calendar_enabled: bool | None | Unset = UNSET
-    google_contacts_enabled: bool | None | Unset = UNSET
-    google_sign_in_enabled: bool | None | Unset = UNSET
-    greetings: list[Greeting] | Unset = UNSET
-    groups: list[UserGroup] | Unset = UNSET
-    hide_in_phonebook: bool | None | Unset = UNSET
-    internal: bool | None | Unset = UNSET
-    mobile: None | str | Unset = UNSET
-    ms365_calendar_enabled: bool | None | Unset = UNSET
-    ms365_contacts_enabled: bool | None | Unset = UNSET
-    ms365_sign_in_enabled: bool | None | Unset = UNSET
-    ms365_teams_enabled: bool | None | Unset = UNSET
-    my_phone_allow_delete_recordings: bool | None | Unset = UNSET
-    my_phone_hide_forwardings: bool | None | Unset = UNSET
-    my_phone_show_recordings: bool | None | Unset = UNSET
-    number: None | str | Unset = UNSET
-    pbx_delivers_audio: bool | None | Unset = UNSET
-    pin_protected: bool | None | Unset = UNSET
-    pin_protect_timeout: int | None | Unset = UNSET
-    prompt_set: None | str | Unset = UNSET
-    record_calls: bool | None | Unset = UNSET
-    record_email_notify: bool | None | Unset = UNSET
-    record_external_calls_only: bool | None | Unset = UNSET
-    send_email_missed_calls: bool | None | Unset = UNSET
-    srtp_mode: None | SRTPModeType | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    vm_disable_pin_auth: bool | None | Unset = UNSET
-    vm_email_options: None | Unset | VMEmailOptionsType = UNSET
-    vm_enabled: bool | None | Unset = UNSET
-    vm_play_caller_id: bool | None | Unset = UNSET
-    vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        agent_settings: dict[str, Any] | None | Unset
-        if isinstance(self.agent_settings, Unset):
-            agent_settings = UNSET
-        elif isinstance(self.agent_settings, AgentSettings):
-            agent_settings = self.agent_settings.to_dict()
-        else:
-            agent_settings = self.agent_settings
-
-        allow_lan_only: bool | None | Unset
-        if isinstance(self.allow_lan_only, Unset):
-            allow_lan_only = UNSET
-        else:
-            allow_lan_only = self.allow_lan_only
-
-        allow_own_recordings: bool | None | Unset
-        if isinstance(self.allow_own_recordings, Unset):
-            allow_own_recordings = UNSET
-        else:
-            allow_own_recordings = self.allow_own_recordings
-
-        blfs: None | str | Unset
-        if isinstance(self.blfs, Unset):
-            blfs = UNSET
-        else:
-            blfs = self.blfs
-
-        boss_secretary_requires_full_edit: bool | None | Unset
-        if isinstance(self.boss_secretary_requires_full_edit, Unset):
-            boss_secretary_requires_full_edit = UNSET
-        else:
-            boss_secretary_requires_full_edit = self.boss_secretary_requires_full_edit
-
-        call_screening: bool | None | Unset
-        if isinstance(self.call_screening, Unset):
-            call_screening = UNSET
-        else:
-            call_screening = self.call_screening
-
-        can_move_forwarding_exceptions: bool | None | Unset
-        if isinstance(self.can_move_forwarding_exceptions, Unset):
-            can_move_forwarding_exceptions = UNSET
-        else:
-            can_move_forwarding_exceptions = self.can_move_forwarding_exceptions
-
-        datev_enabled: bool | None | Unset
-        if isinstance(self.datev_enabled, Unset):
-            datev_enabled = UNSET
-        else:
-            datev_enabled = self.datev_enabled
-
-        display_numbers: None | str | Unset
-        if isinstance(self.display_numbers, Unset):
-            display_numbers = UNSET
-        else:
-            display_numbers = self.display_numbers
-
-        emergency_additional_info: None | str | Unset
-        if isinstance(self.emergency_additional_info, Unset):
-            emergency_additional_info = UNSET
-        else:
-            emergency_additional_info = self.emergency_additional_info
-
-        emergency_location_id: None | str | Unset
-        if isinstance(self.emergency_location_id, Unset):
-            emergency_location_id = UNSET
-        else:
-            emergency_location_id = self.emergency_location_id
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        enable_hotdesking: bool | None | Unset
-        if isinstance(self.enable_hotdesking, Unset):
-            enable_hotdesking = UNSET
-        else:
-            enable_hotdesking = self.enable_hotdesking
-
-        forbid_recording: bool | None | Unset
-        if isinstance(self.forbid_recording, Unset):
-            forbid_recording = UNSET
-        else:
-            forbid_recording = self.forbid_recording
-
-        forwarding_exceptions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.forwarding_exceptions, Unset):
-            forwarding_exceptions = []
-            for forwarding_exceptions_item_data in self.forwarding_exceptions:
-                forwarding_exceptions_item = forwarding_exceptions_item_data.to_dict()
-                forwarding_exceptions.append(forwarding_exceptions_item)
-
-        forwarding_profiles: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.forwarding_profiles, Unset):
-            forwarding_profiles = []
-            for forwarding_profiles_item_data in self.forwarding_profiles:
-                forwarding_profiles_item = forwarding_profiles_item_data.to_dict()
-                forwarding_profiles.append(forwarding_profiles_item)
-
-        google_calendar_enabled: bool | None | Unset
-        if isinstance(self.google_calendar_enabled, Unset):
-            google_calendar_enabled = UNSET
-        else:
-            google_calendar_enabled = self.google_calendar_enabled
-
-        google_contacts_enabled: bool | None | Unset
-        if isinstance(self.google_contacts_enabled, Unset):
-            google_contacts_enabled = UNSET
-        else:
-            google_contacts_enabled = self.google_contacts_enabled
-
-        google_sign_in_enabled: bool | None | Unset
-        if isinstance(self.google_sign_in_enabled, Unset):
-            google_sign_in_enabled = UNSET
-        else:
-            google_sign_in_enabled = self.google_sign_in_enabled
-
-        greetings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.greetings, Unset):
-            greetings = []
-            for greetings_item_data in self.greetings:
-                greetings_item = greetings_item_data.to_dict()
-                greetings.append(greetings_item)
-
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        hide_in_phonebook: bool | None | Unset
-        if isinstance(self.hide_in_phonebook, Unset):
-            hide_in_phonebook = UNSET
-        else:
-            hide_in_phonebook = self.hide_in_phonebook
-
-        internal: bool | None | Unset
-        if isinstance(self.internal, Unset):
-            internal = UNSET
-        else:
-            internal = self.internal
-
-        mobile: None | str | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        ms365_calendar_enabled: bool | None | Unset
-        if isinstance(self.ms365_calendar_enabled, Unset):
-            ms365_calendar_enabled = UNSET
-        else:
-            ms365_calendar_enabled = self.ms365_calendar_enabled
-
-        ms365_contacts_enabled: bool | None | Unset
-        if isinstance(self.ms365_contacts_enabled, Unset):
-            ms365_contacts_enabled = UNSET
-        else:
-            ms365_contacts_enabled = self.ms365_contacts_enabled
-
-        ms365_sign_in_enabled: bool | None | Unset
-        if isinstance(self.ms365_sign_in_enabled, Unset):
-            ms365_sign_in_enabled = UNSET
-        else:
-            ms365_sign_in_enabled = self.ms365_sign_in_enabled
-
-        ms365_teams_enabled: bool | None | Unset
-        if isinstance(self.ms365_teams_enabled, Unset):
-            ms365_teams_enabled = UNSET
-        else:
-            ms365_teams_enabled = self.ms365_teams_enabled
-
-        my_phone_allow_delete_recordings: bool | None | Unset
-        if isinstance(self.my_phone_allow_delete_recordings, Unset):
-            my_phone_allow_delete_recordings = UNSET
-        else:
-            my_phone_allow_delete_recordings = self.my_phone_allow_delete_recordings
-
-        my_phone_hide_forwardings: bool | None | Unset
-        if isinstance(self.my_phone_hide_forwardings, Unset):
-            my_phone_hide_forwardings = UNSET
-        else:
-            my_phone_hide_forwardings = self.my_phone_hide_forwardings
-
-        my_phone_show_recordings: bool | None | Unset
-        if isinstance(self.my_phone_show_recordings, Unset):
-            my_phone_show_recordings = UNSET
-        else:
-            my_phone_show_recordings = self.my_phone_show_recordings
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        pbx_delivers_audio: bool | None | Unset
-        if isinstance(self.pbx_delivers_audio, Unset):
-            pbx_delivers_audio = UNSET
-        else:
-            pbx_delivers_audio = self.pbx_delivers_audio
-
-        pin_protected: bool | None | Unset
-        if isinstance(self.pin_protected, Unset):
-            pin_protected = UNSET
-        else:
-            pin_protected = self.pin_protected
-
-        pin_protect_timeout: int | None | Unset
-        if isinstance(self.pin_protect_timeout, Unset):
-            pin_protect_timeout = UNSET
-        else:
-            pin_protect_timeout = self.pin_protect_timeout
-
-        prompt_set: None | str | Unset
-        if isinstance(self.prompt_set, Unset):
-            prompt_set = UNSET
-        else:
-            prompt_set = self.prompt_set
-
-        record_calls: bool | None | Unset
-        if isinstance(self.record_calls, Unset):
-            record_calls = UNSET
-        else:
-            record_calls = self.record_calls
-
-        record_email_notify: bool | None | Unset
-        if isinstance(self.record_email_notify, Unset):
-            record_email_notify = UNSET
-        else:
-            record_email_notify = self.record_email_notify
-
-        record_external_calls_only: bool | None | Unset
-        if isinstance(self.record_external_calls_only, Unset):
-            record_external_calls_only = UNSET
-        else:
-            record_external_calls_only = self.record_external_calls_only
-
-        send_email_missed_calls: bool | None | Unset
-        if isinstance(self.send_email_missed_calls, Unset):
-            send_email_missed_calls = UNSET
-        else:
-            send_email_missed_calls = self.send_email_missed_calls
-
-        srtp_mode: None | str | Unset
-        if isinstance(self.srtp_mode, Unset):
-            srtp_mode = UNSET
-        elif isinstance(self.srtp_mode, SRTPModeType):
-            srtp_mode = self.srtp_mode.value
-        else:
-            srtp_mode = self.srtp_mode
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        vm_disable_pin_auth: bool | None | Unset
-        if isinstance(self.vm_disable_pin_auth, Unset):
-            vm_disable_pin_auth = UNSET
-        else:
-            vm_disable_pin_auth = self.vm_disable_pin_auth
-
-        vm_email_options: None | str | Unset
-        if isinstance(self.vm_email_options, Unset):
-            vm_email_options = UNSET
-        elif isinstance(self.vm_email_options, VMEmailOptionsType):
-            vm_email_options = self.vm_email_options.value
-        else:
-            vm_email_options = self.vm_email_options
-
-        vm_enabled: bool | None | Unset
-        if isinstance(self.vm_enabled, Unset):
-            vm_enabled = UNSET
-        else:
-            vm_enabled = self.vm_enabled
-
-        vm_play_caller_id: bool | None | Unset
-        if isinstance(self.vm_play_caller_id, Unset):
-            vm_play_caller_id = UNSET
-        else:
-            vm_play_caller_id = self.vm_play_caller_id
-
-        vm_play_msg_date_time: None | str | Unset
-        if isinstance(self.vm_play_msg_date_time, Unset):
-            vm_play_msg_date_time = UNSET
-        elif isinstance(self.vm_play_msg_date_time, VMPlayMsgDateTimeType):
-            vm_play_msg_date_time = self.vm_play_msg_date_time.value
-        else:
-            vm_play_msg_date_time = self.vm_play_msg_date_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if agent_settings is not UNSET:
-            field_dict["AgentSettings"] = agent_settings
-        if allow_lan_only is not UNSET:
-            field_dict["AllowLanOnly"] = allow_lan_only
-        if allow_own_recordings is not UNSET:
-            field_dict["AllowOwnRecordings"] = allow_own_recordings
-        if blfs is not UNSET:
-            field_dict["Blfs"] = blfs
-        if boss_secretary_requires_full_edit is not UNSET:
-            field_dict["BossSecretaryRequiresFullEdit"] = boss_secretary_requires_full_edit
-        if call_screening is not UNSET:
-            field_dict["CallScreening"] = call_screening
-        if can_move_forwarding_exceptions is not UNSET:
-            field_dict["CanMoveForwardingExceptions"] = can_move_forwarding_exceptions
-        if datev_enabled is not UNSET:
-            field_dict["DatevEnabled"] = datev_enabled
-        if display_numbers is not UNSET:
-            field_dict["DisplayNumbers"] = display_numbers
-        if emergency_additional_info is not UNSET:
-            field_dict["EmergencyAdditionalInfo"] = emergency_additional_info
-        if emergency_location_id is not UNSET:
-            field_dict["EmergencyLocationId"] = emergency_location_id
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if enable_hotdesking is not UNSET:
-            field_dict["EnableHotdesking"] = enable_hotdesking
-        if forbid_recording is not UNSET:
-            field_dict["ForbidRecording"] = forbid_recording
-        if forwarding_exceptions is not UNSET:
-            field_dict["ForwardingExceptions"] = forwarding_exceptions
-        if forwarding_profiles is not UNSET:
-            field_dict["ForwardingProfiles"] = forwarding_profiles
-        if google_calendar_enabled is not UNSET:
-            field_dict["GoogleCalendarEnabled"] = google_calendar_enabled
-        if google_contacts_enabled is not UNSET:
-            field_dict["GoogleContactsEnabled"] = google_contacts_enabled
-        if google_sign_in_enabled is not UNSET:
-            field_dict["GoogleSignInEnabled"] = google_sign_in_enabled
-        if greetings is not UNSET:
-            field_dict["Greetings"] = greetings
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if hide_in_phonebook is not UNSET:
-            field_dict["HideInPhonebook"] = hide_in_phonebook
-        if internal is not UNSET:
-            field_dict["Internal"] = internal
-        if mobile is not UNSET:
-            field_dict["Mobile"] = mobile
-        if ms365_calendar_enabled is not UNSET:
-            field_dict["MS365CalendarEnabled"] = ms365_calendar_enabled
-        if ms365_contacts_enabled is not UNSET:
-            field_dict["MS365ContactsEnabled"] = ms365_contacts_enabled
-        if ms365_sign_in_enabled is not UNSET:
-            field_dict["MS365SignInEnabled"] = ms365_sign_in_enabled
-        if ms365_teams_enabled is not UNSET:
-            field_dict["MS365TeamsEnabled"] = ms365_teams_enabled
-        if my_phone_allow_delete_recordings is not UNSET:
-            field_dict["MyPhoneAllowDeleteRecordings"] = my_phone_allow_delete_recordings
-        if my_phone_hide_forwardings is not UNSET:
-            field_dict["MyPhoneHideForwardings"] = my_phone_hide_forwardings
-        if my_phone_show_recordings is not UNSET:
-            field_dict["MyPhoneShowRecordings"] = my_phone_show_recordings
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if pbx_delivers_audio is not UNSET:
-            field_dict["PbxDeliversAudio"] = pbx_delivers_audio
-        if pin_protected is not UNSET:
-            field_dict["PinProtected"] = pin_protected
-        if pin_protect_timeout is not UNSET:
-            field_dict["PinProtectTimeout"] = pin_protect_timeout
-        if prompt_set is not UNSET:
-            field_dict["PromptSet"] = prompt_set
-        if record_calls is not UNSET:
-            field_dict["RecordCalls"] = record_calls
-        if record_email_notify is not UNSET:
-            field_dict["RecordEmailNotify"] = record_email_notify
-        if record_external_calls_only is not UNSET:
-            field_dict["RecordExternalCallsOnly"] = record_external_calls_only
-        if send_email_missed_calls is not UNSET:
-            field_dict["SendEmailMissedCalls"] = send_email_missed_calls
-        if srtp_mode is not UNSET:
-            field_dict["SRTPMode"] = srtp_mode
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if vm_disable_pin_auth is not UNSET:
-            field_dict["VMDisablePinAuth"] = vm_disable_pin_auth
-        if vm_email_options is not UNSET:
-            field_dict["VMEmailOptions"] = vm_email_options
-        if vm_enabled is not UNSET:
-            field_dict["VMEnabled"] = vm_enabled
-        if vm_play_caller_id is not UNSET:
-            field_dict["VMPlayCallerID"] = vm_play_caller_id
-        if vm_play_msg_date_time is not UNSET:
-            field_dict["VMPlayMsgDateTime"] = vm_play_msg_date_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MultiEditUserData: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _agent_settings = d.get("AgentSettings", UNSET)
-        agent_settings: AgentSettings | None | Unset
-        if _agent_settings is UNSET or _agent_settings is None:
-            agent_settings = _agent_settings
-        else:
-            agent_settings = AgentSettings.from_dict(_agent_settings)
-
-        allow_lan_only = d.get("AllowLanOnly", UNSET)
-
-        allow_own_recordings = d.get("AllowOwnRecordings", UNSET)
-
-        blfs = d.get("Blfs", UNSET)
-
-        boss_secretary_requires_full_edit = d.get("BossSecretaryRequiresFullEdit", UNSET)
-
-        call_screening = d.get("CallScreening", UNSET)
-
-        can_move_forwarding_exceptions = d.get("CanMoveForwardingExceptions", UNSET)
-
-        datev_enabled = d.get("DatevEnabled", UNSET)
-
-        display_numbers = d.get("DisplayNumbers", UNSET)
-
-        emergency_additional_info = d.get("EmergencyAdditionalInfo", UNSET)
-
-        emergency_location_id = d.get("EmergencyLocationId", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        enable_hotdesking = d.get("EnableHotdesking", UNSET)
-
-        forbid_recording = d.get("ForbidRecording", UNSET)
-
-        _forwarding_exceptions = d.get("ForwardingExceptions", UNSET)
-        forwarding_exceptions: list[ExtensionRule] | Unset
-        if _forwarding_exceptions is UNSET:
-            forwarding_exceptions = _forwarding_exceptions
-        else:
-            if not isinstance(_forwarding_exceptions, list):
-                raise TypeError(
-                    f"ForwardingExceptions: expected a JSON array, got {type(_forwarding_exceptions).__name__}"
-                )
-            forwarding_exceptions = [ExtensionRule.from_dict(item) for item in _forwarding_exceptions]
-
-        _forwarding_profiles = d.get("ForwardingProfiles", UNSET)
-        forwarding_profiles: list[ForwardingProfile] | Unset
-        if _forwarding_profiles is UNSET:
-            forwarding_profiles = _forwarding_profiles
-        else:
-            if not isinstance(_forwarding_profiles, list):
-                raise TypeError(f"ForwardingProfiles: expected a JSON array, got {type(_forwarding_profiles).__name__}")
-            forwarding_profiles = [ForwardingProfile.from_dict(item) for item in _forwarding_profiles]
-
-        google_calendar_enabled = d.get("GoogleCalendarEnabled", UNSET)
-
-        google_contacts_enabled = d.get("GoogleContactsEnabled", UNSET)
-
-        google_sign_in_enabled = d.get("GoogleSignInEnabled", UNSET)
-
-        _greetings = d.get("Greetings", UNSET)
-        greetings: list[Greeting] | Unset
-        if _greetings is UNSET:
-            greetings = _greetings
-        else:
-            if not isinstance(_greetings, list):
-                raise TypeError(f"Greetings: expected a JSON array, got {type(_greetings).__name__}")
-            greetings = [Greeting.from_dict(item) for item in _greetings]
-
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        hide_in_phonebook = d.get("HideInPhonebook", UNSET)
-
-        internal = d.get("Internal", UNSET)
-
-        mobile = d.get("Mobile", UNSET)
-
-        ms365_calendar_enabled = d.get("MS365CalendarEnabled", UNSET)
-
-        ms365_contacts_enabled = d.get("MS365ContactsEnabled", UNSET)
-
-        ms365_sign_in_enabled = d.get("MS365SignInEnabled", UNSET)
-
-        ms365_teams_enabled = d.get("MS365TeamsEnabled", UNSET)
-
-        my_phone_allow_delete_recordings = d.get("MyPhoneAllowDeleteRecordings", UNSET)
-
-        my_phone_hide_forwardings = d.get("MyPhoneHideForwardings", UNSET)
-
-        my_phone_show_recordings = d.get("MyPhoneShowRecordings", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        pbx_delivers_audio = d.get("PbxDeliversAudio", UNSET)
-
-        pin_protected = d.get("PinProtected", UNSET)
-
-        pin_protect_timeout = d.get("PinProtectTimeout", UNSET)
-
-        prompt_set = d.get("PromptSet", UNSET)
-
-        record_calls = d.get("RecordCalls", UNSET)
-
-        record_email_notify = d.get("RecordEmailNotify", UNSET)
-
-        record_external_calls_only = d.get("RecordExternalCallsOnly", UNSET)
-
-        send_email_missed_calls = d.get("SendEmailMissedCalls", UNSET)
-
-        _srtp_mode = d.get("SRTPMode", UNSET)
-        srtp_mode: None | SRTPModeType | Unset
-        if _srtp_mode is UNSET or _srtp_mode is None:
-            srtp_mode = _srtp_mode
-        else:
-            srtp_mode = SRTPModeType.parse(_srtp_mode)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
-
-        _vm_email_options = d.get("VMEmailOptions", UNSET)
-        vm_email_options: None | Unset | VMEmailOptionsType
-        if _vm_email_options is UNSET or _vm_email_options is None:
-            vm_email_options = _vm_email_options
-        else:
-            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
-
-        vm_enabled = d.get("VMEnabled", UNSET)
-
-        vm_play_caller_id = d.get("VMPlayCallerID", UNSET)
-
-        _vm_play_msg_date_time = d.get("VMPlayMsgDateTime", UNSET)
-        vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType
-        if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
-            vm_play_msg_date_time = _vm_play_msg_date_time
-        else:
-            vm_play_msg_date_time = VMPlayMsgDateTimeType.parse(_vm_play_msg_date_time)
-
-        _instance = cls(
-            agent_settings=agent_settings,
-            allow_lan_only=allow_lan_only,
-            allow_own_recordings=allow_own_recordings,
-            blfs=blfs,
-            boss_secretary_requires_full_edit=boss_secretary_requires_full_edit,
-            call_screening=call_screening,
-            can_move_forwarding_exceptions=can_move_forwarding_exceptions,
-            datev_enabled=datev_enabled,
-            display_numbers=display_numbers,
-            emergency_additional_info=emergency_additional_info,
-            emergency_location_id=emergency_location_id,
-            enabled=enabled,
-            enable_hotdesking=enable_hotdesking,
-            forbid_recording=forbid_recording,
-            forwarding_exceptions=forwarding_exceptions,
-            forwarding_profiles=forwarding_profiles,
-            google_calendar_enabled=google_calendar_enabled,
-            google_contacts_enabled=google_contacts_enabled,
-            google_sign_in_enabled=google_sign_in_enabled,
-            greetings=greetings,
-            groups=groups,
-            hide_in_phonebook=hide_in_phonebook,
-            internal=internal,
-            mobile=mobile,
-            ms365_calendar_enabled=ms365_calendar_enabled,
-            ms365_contacts_enabled=ms365_contacts_enabled,
-            ms365_sign_in_enabled=ms365_sign_in_enabled,
-            ms365_teams_enabled=ms365_teams_enabled,
-            my_phone_allow_delete_recordings=my_phone_allow_delete_recordings,
-            my_phone_hide_forwardings=my_phone_hide_forwardings,
-            my_phone_show_recordings=my_phone_show_recordings,
-            number=number,
-            pbx_delivers_audio=pbx_delivers_audio,
-            pin_protected=pin_protected,
-            pin_protect_timeout=pin_protect_timeout,
-            prompt_set=prompt_set,
-            record_calls=record_calls,
-            record_email_notify=record_email_notify,
-            record_external_calls_only=record_external_calls_only,
-            send_email_missed_calls=send_email_missed_calls,
-            srtp_mode=srtp_mode,
-            transcription_mode=transcription_mode,
-            vm_disable_pin_auth=vm_disable_pin_auth,
-            vm_email_options=vm_email_options,
-            vm_enabled=vm_enabled,
-            vm_play_caller_id=vm_play_caller_id,
-            vm_play_msg_date_time=vm_play_msg_date_time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+        from ..models.greeting import Greeting  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("agent_settings", AgentSettings.from_dict),
+            ("forwarding_exceptions", list_of(ExtensionRule.from_dict)),
+            ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
+            ("greetings", list_of(Greeting.from_dict)),
+            ("groups", list_of(UserGroup.from_dict)),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

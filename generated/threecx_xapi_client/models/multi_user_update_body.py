@@ -2,118 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 
 if TYPE_CHECKING:
     from ..models.multi_edit_user_data import MultiEditUserData
 
 
-_lazy_loaded = False
+class MultiUserUpdateBody(Model):
+    ids: list[int] | None = None
+    user: MultiEditUserData | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, MultiEditUserData
-    from ..models.multi_edit_user_data import MultiEditUserData  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="MultiUserUpdateBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ids",
-        "user",
+    _wire_names = {
+        "ids": "ids",
+        "user": "user",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.multi_edit_user_data import MultiEditUserData  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class MultiUserUpdateBody:
-    """
-    Attributes:
-        ids (list[int] | Unset):
-        user (MultiEditUserData | Unset):
-    """
-
-    ids: list[int] | Unset = UNSET
-    user: MultiEditUserData | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        ids: list[int] | Unset = UNSET
-        if not isinstance(self.ids, Unset):
-            ids = self.ids
-
-        user: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.user, Unset):
-            user = self.user.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ids is not UNSET:
-            field_dict["ids"] = ids
-        if user is not UNSET:
-            field_dict["user"] = user
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MultiUserUpdateBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _ids = d.get("ids", UNSET)
-        ids: list[int] | Unset
-        if _ids is UNSET:
-            ids = _ids
-        else:
-            if not isinstance(_ids, list):
-                raise TypeError(f"ids: expected a JSON array, got {type(_ids).__name__}")
-            ids = _ids
-
-        _user = d.get("user", UNSET)
-        user: MultiEditUserData | Unset
-        if _user is UNSET:
-            user = _user
-        else:
-            user = MultiEditUserData.from_dict(_user)
-
-        _instance = cls(
-            ids=ids,
-            user=user,
+        return (
+            ("ids", json_array),
+            ("user", MultiEditUserData.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,241 +2,39 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="MusicOnHoldSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "MusicOnHold",
-        "MusicOnHold1",
-        "MusicOnHold2",
-        "MusicOnHold3",
-        "MusicOnHold4",
-        "MusicOnHold5",
-        "MusicOnHold6",
-        "MusicOnHold7",
-        "MusicOnHold8",
-        "MusicOnHold9",
-        "MusicOnHoldRandomize",
-        "MusicOnHoldRandomizePerCall",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class MusicOnHoldSettings:
-    """
-    Attributes:
-        id (int | Unset):
-        music_on_hold (None | str | Unset):
-        music_on_hold_1 (None | str | Unset):
-        music_on_hold_2 (None | str | Unset):
-        music_on_hold_3 (None | str | Unset):
-        music_on_hold_4 (None | str | Unset):
-        music_on_hold_5 (None | str | Unset):
-        music_on_hold_6 (None | str | Unset):
-        music_on_hold_7 (None | str | Unset):
-        music_on_hold_8 (None | str | Unset):
-        music_on_hold_9 (None | str | Unset):
-        music_on_hold_randomize (bool | None | Unset):
-        music_on_hold_randomize_per_call (bool | None | Unset):
-    """
+class MusicOnHoldSettings(Model):
+    id: int = entity_key()
+    music_on_hold: str | None = None
+    music_on_hold_1: str | None = None
+    music_on_hold_2: str | None = None
+    music_on_hold_3: str | None = None
+    music_on_hold_4: str | None = None
+    music_on_hold_5: str | None = None
+    music_on_hold_6: str | None = None
+    music_on_hold_7: str | None = None
+    music_on_hold_8: str | None = None
+    music_on_hold_9: str | None = None
+    music_on_hold_randomize: bool | None = None
+    music_on_hold_randomize_per_call: bool | None = None
 
-    id: int | Unset = UNSET
-    music_on_hold: None | str | Unset = UNSET
-    music_on_hold_1: None | str | Unset = UNSET
-    music_on_hold_2: None | str | Unset = UNSET
-    music_on_hold_3: None | str | Unset = UNSET
-    music_on_hold_4: None | str | Unset = UNSET
-    music_on_hold_5: None | str | Unset = UNSET
-    music_on_hold_6: None | str | Unset = UNSET
-    music_on_hold_7: None | str | Unset = UNSET
-    music_on_hold_8: None | str | Unset = UNSET
-    music_on_hold_9: None | str | Unset = UNSET
-    music_on_hold_randomize: bool | None | Unset = UNSET
-    music_on_hold_randomize_per_call: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        id = self.id
-
-        music_on_hold: None | str | Unset
-        if isinstance(self.music_on_hold, Unset):
-            music_on_hold = UNSET
-        else:
-            music_on_hold = self.music_on_hold
-
-        music_on_hold_1: None | str | Unset
-        if isinstance(self.music_on_hold_1, Unset):
-            music_on_hold_1 = UNSET
-        else:
-            music_on_hold_1 = self.music_on_hold_1
-
-        music_on_hold_2: None | str | Unset
-        if isinstance(self.music_on_hold_2, Unset):
-            music_on_hold_2 = UNSET
-        else:
-            music_on_hold_2 = self.music_on_hold_2
-
-        music_on_hold_3: None | str | Unset
-        if isinstance(self.music_on_hold_3, Unset):
-            music_on_hold_3 = UNSET
-        else:
-            music_on_hold_3 = self.music_on_hold_3
-
-        music_on_hold_4: None | str | Unset
-        if isinstance(self.music_on_hold_4, Unset):
-            music_on_hold_4 = UNSET
-        else:
-            music_on_hold_4 = self.music_on_hold_4
-
-        music_on_hold_5: None | str | Unset
-        if isinstance(self.music_on_hold_5, Unset):
-            music_on_hold_5 = UNSET
-        else:
-            music_on_hold_5 = self.music_on_hold_5
-
-        music_on_hold_6: None | str | Unset
-        if isinstance(self.music_on_hold_6, Unset):
-            music_on_hold_6 = UNSET
-        else:
-            music_on_hold_6 = self.music_on_hold_6
-
-        music_on_hold_7: None | str | Unset
-        if isinstance(self.music_on_hold_7, Unset):
-            music_on_hold_7 = UNSET
-        else:
-            music_on_hold_7 = self.music_on_hold_7
-
-        music_on_hold_8: None | str | Unset
-        if isinstance(self.music_on_hold_8, Unset):
-            music_on_hold_8 = UNSET
-        else:
-            music_on_hold_8 = self.music_on_hold_8
-
-        music_on_hold_9: None | str | Unset
-        if isinstance(self.music_on_hold_9, Unset):
-            music_on_hold_9 = UNSET
-        else:
-            music_on_hold_9 = self.music_on_hold_9
-
-        music_on_hold_randomize: bool | None | Unset
-        if isinstance(self.music_on_hold_randomize, Unset):
-            music_on_hold_randomize = UNSET
-        else:
-            music_on_hold_randomize = self.music_on_hold_randomize
-
-        music_on_hold_randomize_per_call: bool | None | Unset
-        if isinstance(self.music_on_hold_randomize_per_call, Unset):
-            music_on_hold_randomize_per_call = UNSET
-        else:
-            music_on_hold_randomize_per_call = self.music_on_hold_randomize_per_call
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if music_on_hold is not UNSET:
-            field_dict["MusicOnHold"] = music_on_hold
-        if music_on_hold_1 is not UNSET:
-            field_dict["MusicOnHold1"] = music_on_hold_1
-        if music_on_hold_2 is not UNSET:
-            field_dict["MusicOnHold2"] = music_on_hold_2
-        if music_on_hold_3 is not UNSET:
-            field_dict["MusicOnHold3"] = music_on_hold_3
-        if music_on_hold_4 is not UNSET:
-            field_dict["MusicOnHold4"] = music_on_hold_4
-        if music_on_hold_5 is not UNSET:
-            field_dict["MusicOnHold5"] = music_on_hold_5
-        if music_on_hold_6 is not UNSET:
-            field_dict["MusicOnHold6"] = music_on_hold_6
-        if music_on_hold_7 is not UNSET:
-            field_dict["MusicOnHold7"] = music_on_hold_7
-        if music_on_hold_8 is not UNSET:
-            field_dict["MusicOnHold8"] = music_on_hold_8
-        if music_on_hold_9 is not UNSET:
-            field_dict["MusicOnHold9"] = music_on_hold_9
-        if music_on_hold_randomize is not UNSET:
-            field_dict["MusicOnHoldRandomize"] = music_on_hold_randomize
-        if music_on_hold_randomize_per_call is not UNSET:
-            field_dict["MusicOnHoldRandomizePerCall"] = music_on_hold_randomize_per_call
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MusicOnHoldSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        music_on_hold = d.get("MusicOnHold", UNSET)
-
-        music_on_hold_1 = d.get("MusicOnHold1", UNSET)
-
-        music_on_hold_2 = d.get("MusicOnHold2", UNSET)
-
-        music_on_hold_3 = d.get("MusicOnHold3", UNSET)
-
-        music_on_hold_4 = d.get("MusicOnHold4", UNSET)
-
-        music_on_hold_5 = d.get("MusicOnHold5", UNSET)
-
-        music_on_hold_6 = d.get("MusicOnHold6", UNSET)
-
-        music_on_hold_7 = d.get("MusicOnHold7", UNSET)
-
-        music_on_hold_8 = d.get("MusicOnHold8", UNSET)
-
-        music_on_hold_9 = d.get("MusicOnHold9", UNSET)
-
-        music_on_hold_randomize = d.get("MusicOnHoldRandomize", UNSET)
-
-        music_on_hold_randomize_per_call = d.get("MusicOnHoldRandomizePerCall", UNSET)
-
-        _instance = cls(
-            id=id,
-            music_on_hold=music_on_hold,
-            music_on_hold_1=music_on_hold_1,
-            music_on_hold_2=music_on_hold_2,
-            music_on_hold_3=music_on_hold_3,
-            music_on_hold_4=music_on_hold_4,
-            music_on_hold_5=music_on_hold_5,
-            music_on_hold_6=music_on_hold_6,
-            music_on_hold_7=music_on_hold_7,
-            music_on_hold_8=music_on_hold_8,
-            music_on_hold_9=music_on_hold_9,
-            music_on_hold_randomize=music_on_hold_randomize,
-            music_on_hold_randomize_per_call=music_on_hold_randomize_per_call,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Id": "id",
+        "MusicOnHold": "music_on_hold",
+        "MusicOnHold1": "music_on_hold_1",
+        "MusicOnHold2": "music_on_hold_2",
+        "MusicOnHold3": "music_on_hold_3",
+        "MusicOnHold4": "music_on_hold_4",
+        "MusicOnHold5": "music_on_hold_5",
+        "MusicOnHold6": "music_on_hold_6",
+        "MusicOnHold7": "music_on_hold_7",
+        "MusicOnHold8": "music_on_hold_8",
+        "MusicOnHold9": "music_on_hold_9",
+        "MusicOnHoldRandomize": "music_on_hold_randomize",
+        "MusicOnHoldRandomizePerCall": "music_on_hold_randomize_per_call",
+    }

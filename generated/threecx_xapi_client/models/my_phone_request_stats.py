@@ -2,152 +2,31 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="MyPhoneRequestStats")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AvgDuration",
-        "Count",
-        "MaxDuration",
-        "RequestId",
-        "SumDuration",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
 )
 
+from ..models.reference_numeric import ReferenceNumeric
 
-@_attrs_define(repr=False)
-class MyPhoneRequestStats:
-    """
-    Attributes:
-        avg_duration (float | None | ReferenceNumeric | str | Unset):
-        count (int | None | Unset):
-        max_duration (int | None | Unset):
-        request_id (int | None | Unset):
-        sum_duration (int | None | Unset):
-    """
 
-    avg_duration: float | None | ReferenceNumeric | str | Unset = UNSET
-    count: int | None | Unset = UNSET
-    max_duration: int | None | Unset = UNSET
-    request_id: int | None | Unset = UNSET
-    sum_duration: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class MyPhoneRequestStats(Model):
+    avg_duration: float | str | ReferenceNumeric | None = None
+    count: int | None = None
+    max_duration: int | None = None
+    request_id: int | None = None
+    sum_duration: int | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "AvgDuration": "avg_duration",
+        "Count": "count",
+        "MaxDuration": "max_duration",
+        "RequestId": "request_id",
+        "SumDuration": "sum_duration",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        avg_duration: float | None | str | Unset
-        if isinstance(self.avg_duration, Unset):
-            avg_duration = UNSET
-        elif isinstance(self.avg_duration, ReferenceNumeric):
-            avg_duration = self.avg_duration.value
-        else:
-            avg_duration = self.avg_duration
-
-        count: int | None | Unset
-        if isinstance(self.count, Unset):
-            count = UNSET
-        else:
-            count = self.count
-
-        max_duration: int | None | Unset
-        if isinstance(self.max_duration, Unset):
-            max_duration = UNSET
-        else:
-            max_duration = self.max_duration
-
-        request_id: int | None | Unset
-        if isinstance(self.request_id, Unset):
-            request_id = UNSET
-        else:
-            request_id = self.request_id
-
-        sum_duration: int | None | Unset
-        if isinstance(self.sum_duration, Unset):
-            sum_duration = UNSET
-        else:
-            sum_duration = self.sum_duration
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if avg_duration is not UNSET:
-            field_dict["AvgDuration"] = avg_duration
-        if count is not UNSET:
-            field_dict["Count"] = count
-        if max_duration is not UNSET:
-            field_dict["MaxDuration"] = max_duration
-        if request_id is not UNSET:
-            field_dict["RequestId"] = request_id
-        if sum_duration is not UNSET:
-            field_dict["SumDuration"] = sum_duration
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"MyPhoneRequestStats: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-
-        def _parse_avg_duration(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                avg_duration_type_2 = ReferenceNumeric(data)
-
-                return avg_duration_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        avg_duration = _parse_avg_duration(d.get("AvgDuration", UNSET))
-
-        count = d.get("Count", UNSET)
-
-        max_duration = d.get("MaxDuration", UNSET)
-
-        request_id = d.get("RequestId", UNSET)
-
-        sum_duration = d.get("SumDuration", UNSET)
-
-        _instance = cls(
-            avg_duration=avg_duration,
-            count=count,
-            max_duration=max_duration,
-            request_id=request_id,
-            sum_duration=sum_duration,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("avg_duration", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),)

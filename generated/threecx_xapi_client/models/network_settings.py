@@ -2,339 +2,53 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="NetworkSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowSourceAsOutbound",
-        "DirectSIPAllowExternal",
-        "DirectSIPLocalDomain",
-        "FirewallKeepAlive",
-        "FirewallKeepAliveInterval",
-        "Id",
-        "IpV6BindingEnabled",
-        "PbxPublicFQDN",
-        "PublicInterface",
-        "PublicStaticIP",
-        "SipPort",
-        "StunDisabled",
-        "StunPrimaryHost",
-        "StunPrimaryPort",
-        "StunQuery",
-        "StunSecondaryHost",
-        "StunSecondaryPort",
-        "StunThirdHost",
-        "StunThirdPort",
-        "TunnelPort",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class NetworkSettings:
-    """
-    Attributes:
-        allow_source_as_outbound (bool | None | Unset):
-        direct_sip_allow_external (bool | None | Unset):
-        direct_sip_local_domain (None | str | Unset):
-        firewall_keep_alive (bool | None | Unset):
-        firewall_keep_alive_interval (int | None | Unset):
-        id (str | Unset):
-        ip_v6_binding_enabled (bool | None | Unset):
-        pbx_public_fqdn (None | str | Unset):
-        public_interface (None | str | Unset):
-        public_static_ip (None | str | Unset):
-        sip_port (int | None | Unset):
-        stun_disabled (bool | None | Unset):
-        stun_primary_host (None | str | Unset):
-        stun_primary_port (int | None | Unset):
-        stun_query (int | None | Unset):
-        stun_secondary_host (None | str | Unset):
-        stun_secondary_port (int | None | Unset):
-        stun_third_host (None | str | Unset):
-        stun_third_port (int | None | Unset):
-        tunnel_port (int | None | Unset):
-    """
+class NetworkSettings(Model):
+    allow_source_as_outbound: bool | None = None
+    direct_sip_allow_external: bool | None = None
+    direct_sip_local_domain: str | None = None
+    firewall_keep_alive: bool | None = None
+    firewall_keep_alive_interval: int | None = None
+    id: str = entity_key()
+    ip_v6_binding_enabled: bool | None = None
+    pbx_public_fqdn: str | None = None
+    public_interface: str | None = None
+    public_static_ip: str | None = None
+    sip_port: int | None = None
+    stun_disabled: bool | None = None
+    stun_primary_host: str | None = None
+    stun_primary_port: int | None = None
+    stun_query: int | None = None
+    stun_secondary_host: str | None = None
+    stun_secondary_port: int | None = None
+    stun_third_host: str | None = None
+    stun_third_port: int | None = None
+    tunnel_port: int | None = None
 
-    allow_source_as_outbound: bool | None | Unset = UNSET
-    direct_sip_allow_external: bool | None | Unset = UNSET
-    direct_sip_local_domain: None | str | Unset = UNSET
-    firewall_keep_alive: bool | None | Unset = UNSET
-    firewall_keep_alive_interval: int | None | Unset = UNSET
-    id: str | Unset = UNSET
-    ip_v6_binding_enabled: bool | None | Unset = UNSET
-    pbx_public_fqdn: None | str | Unset = UNSET
-    public_interface: None | str | Unset = UNSET
-    public_static_ip: None | str | Unset = UNSET
-    sip_port: int | None | Unset = UNSET
-    stun_disabled: bool | None | Unset = UNSET
-    stun_primary_host: None | str | Unset = UNSET
-    stun_primary_port: int | None | Unset = UNSET
-    stun_query: int | None | Unset = UNSET
-    stun_secondary_host: None | str | Unset = UNSET
-    stun_secondary_port: int | None | Unset = UNSET
-    stun_third_host: None | str | Unset = UNSET
-    stun_third_port: int | None | Unset = UNSET
-    tunnel_port: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        allow_source_as_outbound: bool | None | Unset
-        if isinstance(self.allow_source_as_outbound, Unset):
-            allow_source_as_outbound = UNSET
-        else:
-            allow_source_as_outbound = self.allow_source_as_outbound
-
-        direct_sip_allow_external: bool | None | Unset
-        if isinstance(self.direct_sip_allow_external, Unset):
-            direct_sip_allow_external = UNSET
-        else:
-            direct_sip_allow_external = self.direct_sip_allow_external
-
-        direct_sip_local_domain: None | str | Unset
-        if isinstance(self.direct_sip_local_domain, Unset):
-            direct_sip_local_domain = UNSET
-        else:
-            direct_sip_local_domain = self.direct_sip_local_domain
-
-        firewall_keep_alive: bool | None | Unset
-        if isinstance(self.firewall_keep_alive, Unset):
-            firewall_keep_alive = UNSET
-        else:
-            firewall_keep_alive = self.firewall_keep_alive
-
-        firewall_keep_alive_interval: int | None | Unset
-        if isinstance(self.firewall_keep_alive_interval, Unset):
-            firewall_keep_alive_interval = UNSET
-        else:
-            firewall_keep_alive_interval = self.firewall_keep_alive_interval
-
-        id = self.id
-
-        ip_v6_binding_enabled: bool | None | Unset
-        if isinstance(self.ip_v6_binding_enabled, Unset):
-            ip_v6_binding_enabled = UNSET
-        else:
-            ip_v6_binding_enabled = self.ip_v6_binding_enabled
-
-        pbx_public_fqdn: None | str | Unset
-        if isinstance(self.pbx_public_fqdn, Unset):
-            pbx_public_fqdn = UNSET
-        else:
-            pbx_public_fqdn = self.pbx_public_fqdn
-
-        public_interface: None | str | Unset
-        if isinstance(self.public_interface, Unset):
-            public_interface = UNSET
-        else:
-            public_interface = self.public_interface
-
-        public_static_ip: None | str | Unset
-        if isinstance(self.public_static_ip, Unset):
-            public_static_ip = UNSET
-        else:
-            public_static_ip = self.public_static_ip
-
-        sip_port: int | None | Unset
-        if isinstance(self.sip_port, Unset):
-            sip_port = UNSET
-        else:
-            sip_port = self.sip_port
-
-        stun_disabled: bool | None | Unset
-        if isinstance(self.stun_disabled, Unset):
-            stun_disabled = UNSET
-        else:
-            stun_disabled = self.stun_disabled
-
-        stun_primary_host: None | str | Unset
-        if isinstance(self.stun_primary_host, Unset):
-            stun_primary_host = UNSET
-        else:
-            stun_primary_host = self.stun_primary_host
-
-        stun_primary_port: int | None | Unset
-        if isinstance(self.stun_primary_port, Unset):
-            stun_primary_port = UNSET
-        else:
-            stun_primary_port = self.stun_primary_port
-
-        stun_query: int | None | Unset
-        if isinstance(self.stun_query, Unset):
-            stun_query = UNSET
-        else:
-            stun_query = self.stun_query
-
-        stun_secondary_host: None | str | Unset
-        if isinstance(self.stun_secondary_host, Unset):
-            stun_secondary_host = UNSET
-        else:
-            stun_secondary_host = self.stun_secondary_host
-
-        stun_secondary_port: int | None | Unset
-        if isinstance(self.stun_secondary_port, Unset):
-            stun_secondary_port = UNSET
-        else:
-            stun_secondary_port = self.stun_secondary_port
-
-        stun_third_host: None | str | Unset
-        if isinstance(self.stun_third_host, Unset):
-            stun_third_host = UNSET
-        else:
-            stun_third_host = self.stun_third_host
-
-        stun_third_port: int | None | Unset
-        if isinstance(self.stun_third_port, Unset):
-            stun_third_port = UNSET
-        else:
-            stun_third_port = self.stun_third_port
-
-        tunnel_port: int | None | Unset
-        if isinstance(self.tunnel_port, Unset):
-            tunnel_port = UNSET
-        else:
-            tunnel_port = self.tunnel_port
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_source_as_outbound is not UNSET:
-            field_dict["AllowSourceAsOutbound"] = allow_source_as_outbound
-        if direct_sip_allow_external is not UNSET:
-            field_dict["DirectSIPAllowExternal"] = direct_sip_allow_external
-        if direct_sip_local_domain is not UNSET:
-            field_dict["DirectSIPLocalDomain"] = direct_sip_local_domain
-        if firewall_keep_alive is not UNSET:
-            field_dict["FirewallKeepAlive"] = firewall_keep_alive
-        if firewall_keep_alive_interval is not UNSET:
-            field_dict["FirewallKeepAliveInterval"] = firewall_keep_alive_interval
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if ip_v6_binding_enabled is not UNSET:
-            field_dict["IpV6BindingEnabled"] = ip_v6_binding_enabled
-        if pbx_public_fqdn is not UNSET:
-            field_dict["PbxPublicFQDN"] = pbx_public_fqdn
-        if public_interface is not UNSET:
-            field_dict["PublicInterface"] = public_interface
-        if public_static_ip is not UNSET:
-            field_dict["PublicStaticIP"] = public_static_ip
-        if sip_port is not UNSET:
-            field_dict["SipPort"] = sip_port
-        if stun_disabled is not UNSET:
-            field_dict["StunDisabled"] = stun_disabled
-        if stun_primary_host is not UNSET:
-            field_dict["StunPrimaryHost"] = stun_primary_host
-        if stun_primary_port is not UNSET:
-            field_dict["StunPrimaryPort"] = stun_primary_port
-        if stun_query is not UNSET:
-            field_dict["StunQuery"] = stun_query
-        if stun_secondary_host is not UNSET:
-            field_dict["StunSecondaryHost"] = stun_secondary_host
-        if stun_secondary_port is not UNSET:
-            field_dict["StunSecondaryPort"] = stun_secondary_port
-        if stun_third_host is not UNSET:
-            field_dict["StunThirdHost"] = stun_third_host
-        if stun_third_port is not UNSET:
-            field_dict["StunThirdPort"] = stun_third_port
-        if tunnel_port is not UNSET:
-            field_dict["TunnelPort"] = tunnel_port
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"NetworkSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_source_as_outbound = d.get("AllowSourceAsOutbound", UNSET)
-
-        direct_sip_allow_external = d.get("DirectSIPAllowExternal", UNSET)
-
-        direct_sip_local_domain = d.get("DirectSIPLocalDomain", UNSET)
-
-        firewall_keep_alive = d.get("FirewallKeepAlive", UNSET)
-
-        firewall_keep_alive_interval = d.get("FirewallKeepAliveInterval", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        ip_v6_binding_enabled = d.get("IpV6BindingEnabled", UNSET)
-
-        pbx_public_fqdn = d.get("PbxPublicFQDN", UNSET)
-
-        public_interface = d.get("PublicInterface", UNSET)
-
-        public_static_ip = d.get("PublicStaticIP", UNSET)
-
-        sip_port = d.get("SipPort", UNSET)
-
-        stun_disabled = d.get("StunDisabled", UNSET)
-
-        stun_primary_host = d.get("StunPrimaryHost", UNSET)
-
-        stun_primary_port = d.get("StunPrimaryPort", UNSET)
-
-        stun_query = d.get("StunQuery", UNSET)
-
-        stun_secondary_host = d.get("StunSecondaryHost", UNSET)
-
-        stun_secondary_port = d.get("StunSecondaryPort", UNSET)
-
-        stun_third_host = d.get("StunThirdHost", UNSET)
-
-        stun_third_port = d.get("StunThirdPort", UNSET)
-
-        tunnel_port = d.get("TunnelPort", UNSET)
-
-        _instance = cls(
-            allow_source_as_outbound=allow_source_as_outbound,
-            direct_sip_allow_external=direct_sip_allow_external,
-            direct_sip_local_domain=direct_sip_local_domain,
-            firewall_keep_alive=firewall_keep_alive,
-            firewall_keep_alive_interval=firewall_keep_alive_interval,
-            id=id,
-            ip_v6_binding_enabled=ip_v6_binding_enabled,
-            pbx_public_fqdn=pbx_public_fqdn,
-            public_interface=public_interface,
-            public_static_ip=public_static_ip,
-            sip_port=sip_port,
-            stun_disabled=stun_disabled,
-            stun_primary_host=stun_primary_host,
-            stun_primary_port=stun_primary_port,
-            stun_query=stun_query,
-            stun_secondary_host=stun_secondary_host,
-            stun_secondary_port=stun_secondary_port,
-            stun_third_host=stun_third_host,
-            stun_third_port=stun_third_port,
-            tunnel_port=tunnel_port,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AllowSourceAsOutbound": "allow_source_as_outbound",
+        "DirectSIPAllowExternal": "direct_sip_allow_external",
+        "DirectSIPLocalDomain": "direct_sip_local_domain",
+        "FirewallKeepAlive": "firewall_keep_alive",
+        "FirewallKeepAliveInterval": "firewall_keep_alive_interval",
+        "Id": "id",
+        "IpV6BindingEnabled": "ip_v6_binding_enabled",
+        "PbxPublicFQDN": "pbx_public_fqdn",
+        "PublicInterface": "public_interface",
+        "PublicStaticIP": "public_static_ip",
+        "SipPort": "sip_port",
+        "StunDisabled": "stun_disabled",
+        "StunPrimaryHost": "stun_primary_host",
+        "StunPrimaryPort": "stun_primary_port",
+        "StunQuery": "stun_query",
+        "StunSecondaryHost": "stun_secondary_host",
+        "StunSecondaryPort": "stun_secondary_port",
+        "StunThirdHost": "stun_third_host",
+        "StunThirdPort": "stun_third_port",
+        "TunnelPort": "tunnel_port",
+    }

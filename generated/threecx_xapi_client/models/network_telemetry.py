@@ -3,159 +3,36 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    one_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="NetworkTelemetry")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "KbpsReceived",
-        "KbpsSent",
-        "Time",
+class NetworkTelemetry(Model):
+    id: str = entity_key()
+    kbps_received: float | str | ReferenceNumeric | None = None
+    kbps_sent: float | str | ReferenceNumeric | None = None
+    time: datetime.datetime | None = None
+
+    _wire_names = {
+        "Id": "id",
+        "KbpsReceived": "kbps_received",
+        "KbpsSent": "kbps_sent",
+        "Time": "time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class NetworkTelemetry:
-    """
-    Attributes:
-        id (str | Unset):
-        kbps_received (float | None | ReferenceNumeric | str | Unset):
-        kbps_sent (float | None | ReferenceNumeric | str | Unset):
-        time (datetime.datetime | None | Unset):
-    """
-
-    id: str | Unset = UNSET
-    kbps_received: float | None | ReferenceNumeric | str | Unset = UNSET
-    kbps_sent: float | None | ReferenceNumeric | str | Unset = UNSET
-    time: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        id = self.id
-
-        kbps_received: float | None | str | Unset
-        if isinstance(self.kbps_received, Unset):
-            kbps_received = UNSET
-        elif isinstance(self.kbps_received, ReferenceNumeric):
-            kbps_received = self.kbps_received.value
-        else:
-            kbps_received = self.kbps_received
-
-        kbps_sent: float | None | str | Unset
-        if isinstance(self.kbps_sent, Unset):
-            kbps_sent = UNSET
-        elif isinstance(self.kbps_sent, ReferenceNumeric):
-            kbps_sent = self.kbps_sent.value
-        else:
-            kbps_sent = self.kbps_sent
-
-        time: None | str | Unset
-        if isinstance(self.time, Unset):
-            time = UNSET
-        elif isinstance(self.time, datetime.datetime):
-            time = self.time.isoformat()
-        else:
-            time = self.time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if kbps_received is not UNSET:
-            field_dict["KbpsReceived"] = kbps_received
-        if kbps_sent is not UNSET:
-            field_dict["KbpsSent"] = kbps_sent
-        if time is not UNSET:
-            field_dict["Time"] = time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"NetworkTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        def _parse_kbps_received(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                kbps_received_type_2 = ReferenceNumeric(data)
-
-                return kbps_received_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        kbps_received = _parse_kbps_received(d.get("KbpsReceived", UNSET))
-
-        def _parse_kbps_sent(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                kbps_sent_type_2 = ReferenceNumeric(data)
-
-                return kbps_sent_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        kbps_sent = _parse_kbps_sent(d.get("KbpsSent", UNSET))
-
-        _time = d.get("Time", UNSET)
-        time: datetime.datetime | None | Unset
-        if _time is UNSET or _time is None:
-            time = _time
-        else:
-            time = parse_datetime(_time)
-
-        _instance = cls(
-            id=id,
-            kbps_received=kbps_received,
-            kbps_sent=kbps_sent,
-            time=time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("kbps_received", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("kbps_sent", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,239 +2,51 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.notify_codes import NotifyCodes
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.setpoint import Setpoint
 
 
-_lazy_loaded = False
+class NotificationSettings(Model):
+    auto_restart_failed_services: bool | None = None
+    can_edit_email_addresses: bool | None = None
+    email_addresses: str | None = None
+    notify_codes: list[NotifyCodes] | None = None
+    notify_extension_added: bool | None = None
+    notify_service_stopped: bool | None = None
+    notify_success_scheduled_backups: bool | None = None
+    notify_system_owners: bool | None = None
+    notify_updates_available: bool | None = None
+    setpoints: list[Setpoint] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Setpoint
-    from ..models.setpoint import Setpoint  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="NotificationSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoRestartFailedServices",
-        "CanEditEmailAddresses",
-        "EmailAddresses",
-        "NotifyCodes",
-        "NotifyExtensionAdded",
-        "NotifyServiceStopped",
-        "NotifySuccessScheduledBackups",
-        "NotifySystemOwners",
-        "NotifyUpdatesAvailable",
-        "Setpoints",
+    _wire_names = {
+        "AutoRestartFailedServices": "auto_restart_failed_services",
+        "CanEditEmailAddresses": "can_edit_email_addresses",
+        "EmailAddresses": "email_addresses",
+        "NotifyCodes": "notify_codes",
+        "NotifyExtensionAdded": "notify_extension_added",
+        "NotifyServiceStopped": "notify_service_stopped",
+        "NotifySuccessScheduledBackups": "notify_success_scheduled_backups",
+        "NotifySystemOwners": "notify_system_owners",
+        "NotifyUpdatesAvailable": "notify_updates_available",
+        "Setpoints": "setpoints",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.setpoint import Setpoint  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class NotificationSettings:
-    """
-    Attributes:
-        auto_restart_failed_services (bool | None | Unset):
-        can_edit_email_addresses (bool | None | Unset):
-        email_addresses (None | str | Unset):
-        notify_codes (list[NotifyCodes] | Unset):
-        notify_extension_added (bool | None | Unset):
-        notify_service_stopped (bool | None | Unset):
-        notify_success_scheduled_backups (bool | None | Unset):
-        notify_system_owners (bool | None | Unset):
-        notify_updates_available (bool | None | Unset):
-        setpoints (list[Setpoint] | Unset):
-    """
-
-    auto_restart_failed_services: bool | None | Unset = UNSET
-    can_edit_email_addresses: bool | None | Unset = UNSET
-    email_addresses: None | str | Unset = UNSET
-    notify_codes: list[NotifyCodes] | Unset = UNSET
-    notify_extension_added: bool | None | Unset = UNSET
-    notify_service_stopped: bool | None | Unset = UNSET
-    notify_success_scheduled_backups: bool | None | Unset = UNSET
-    notify_system_owners: bool | None | Unset = UNSET
-    notify_updates_available: bool | None | Unset = UNSET
-    setpoints: list[Setpoint] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        auto_restart_failed_services: bool | None | Unset
-        if isinstance(self.auto_restart_failed_services, Unset):
-            auto_restart_failed_services = UNSET
-        else:
-            auto_restart_failed_services = self.auto_restart_failed_services
-
-        can_edit_email_addresses: bool | None | Unset
-        if isinstance(self.can_edit_email_addresses, Unset):
-            can_edit_email_addresses = UNSET
-        else:
-            can_edit_email_addresses = self.can_edit_email_addresses
-
-        email_addresses: None | str | Unset
-        if isinstance(self.email_addresses, Unset):
-            email_addresses = UNSET
-        else:
-            email_addresses = self.email_addresses
-
-        notify_codes: list[str] | Unset = UNSET
-        if not isinstance(self.notify_codes, Unset):
-            notify_codes = []
-            for notify_codes_item_data in self.notify_codes:
-                notify_codes_item = notify_codes_item_data.value
-                notify_codes.append(notify_codes_item)
-
-        notify_extension_added: bool | None | Unset
-        if isinstance(self.notify_extension_added, Unset):
-            notify_extension_added = UNSET
-        else:
-            notify_extension_added = self.notify_extension_added
-
-        notify_service_stopped: bool | None | Unset
-        if isinstance(self.notify_service_stopped, Unset):
-            notify_service_stopped = UNSET
-        else:
-            notify_service_stopped = self.notify_service_stopped
-
-        notify_success_scheduled_backups: bool | None | Unset
-        if isinstance(self.notify_success_scheduled_backups, Unset):
-            notify_success_scheduled_backups = UNSET
-        else:
-            notify_success_scheduled_backups = self.notify_success_scheduled_backups
-
-        notify_system_owners: bool | None | Unset
-        if isinstance(self.notify_system_owners, Unset):
-            notify_system_owners = UNSET
-        else:
-            notify_system_owners = self.notify_system_owners
-
-        notify_updates_available: bool | None | Unset
-        if isinstance(self.notify_updates_available, Unset):
-            notify_updates_available = UNSET
-        else:
-            notify_updates_available = self.notify_updates_available
-
-        setpoints: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.setpoints, Unset):
-            setpoints = []
-            for setpoints_item_data in self.setpoints:
-                setpoints_item = setpoints_item_data.to_dict()
-                setpoints.append(setpoints_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_restart_failed_services is not UNSET:
-            field_dict["AutoRestartFailedServices"] = auto_restart_failed_services
-        if can_edit_email_addresses is not UNSET:
-            field_dict["CanEditEmailAddresses"] = can_edit_email_addresses
-        if email_addresses is not UNSET:
-            field_dict["EmailAddresses"] = email_addresses
-        if notify_codes is not UNSET:
-            field_dict["NotifyCodes"] = notify_codes
-        if notify_extension_added is not UNSET:
-            field_dict["NotifyExtensionAdded"] = notify_extension_added
-        if notify_service_stopped is not UNSET:
-            field_dict["NotifyServiceStopped"] = notify_service_stopped
-        if notify_success_scheduled_backups is not UNSET:
-            field_dict["NotifySuccessScheduledBackups"] = notify_success_scheduled_backups
-        if notify_system_owners is not UNSET:
-            field_dict["NotifySystemOwners"] = notify_system_owners
-        if notify_updates_available is not UNSET:
-            field_dict["NotifyUpdatesAvailable"] = notify_updates_available
-        if setpoints is not UNSET:
-            field_dict["Setpoints"] = setpoints
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"NotificationSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_restart_failed_services = d.get("AutoRestartFailedServices", UNSET)
-
-        can_edit_email_addresses = d.get("CanEditEmailAddresses", UNSET)
-
-        email_addresses = d.get("EmailAddresses", UNSET)
-
-        _notify_codes = d.get("NotifyCodes", UNSET)
-        notify_codes: list[NotifyCodes] | Unset
-        if _notify_codes is UNSET:
-            notify_codes = _notify_codes
-        else:
-            if not isinstance(_notify_codes, list):
-                raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
-            notify_codes = [NotifyCodes.parse(item) for item in _notify_codes]
-
-        notify_extension_added = d.get("NotifyExtensionAdded", UNSET)
-
-        notify_service_stopped = d.get("NotifyServiceStopped", UNSET)
-
-        notify_success_scheduled_backups = d.get("NotifySuccessScheduledBackups", UNSET)
-
-        notify_system_owners = d.get("NotifySystemOwners", UNSET)
-
-        notify_updates_available = d.get("NotifyUpdatesAvailable", UNSET)
-
-        _setpoints = d.get("Setpoints", UNSET)
-        setpoints: list[Setpoint] | Unset
-        if _setpoints is UNSET:
-            setpoints = _setpoints
-        else:
-            if not isinstance(_setpoints, list):
-                raise TypeError(f"Setpoints: expected a JSON array, got {type(_setpoints).__name__}")
-            setpoints = [Setpoint.from_dict(item) for item in _setpoints]
-
-        _instance = cls(
-            auto_restart_failed_services=auto_restart_failed_services,
-            can_edit_email_addresses=can_edit_email_addresses,
-            email_addresses=email_addresses,
-            notify_codes=notify_codes,
-            notify_extension_added=notify_extension_added,
-            notify_service_stopped=notify_service_stopped,
-            notify_success_scheduled_backups=notify_success_scheduled_backups,
-            notify_system_owners=notify_system_owners,
-            notify_updates_available=notify_updates_available,
-            setpoints=setpoints,
+        return (
+            ("notify_codes", list_of(enum_of(NotifyCodes))),
+            ("setpoints", list_of(Setpoint.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,258 +3,65 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+    parse_uuid,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.o_auth_provisioning_type import OAuthProvisioningType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.client_id_metadata_document import ClientIdMetadataDocument
     from ..models.refresh_token import RefreshToken
 
 
-_lazy_loaded = False
+class OAuthClient(Model):
+    client_id: str | None = None
+    created_at: datetime.datetime | None = None
+    created_by: str | None = None
+    id: UUID = entity_key()
+    metadata: ClientIdMetadataDocument | None = None
+    override_console_restrictions: bool | None = None
+    persistent: bool | None = None
+    provisioning_type: OAuthProvisioningType | None = None
+    refresh_tokens: list[RefreshToken] | None = None
+    scopes: list[str] | None = None
+    used_at: datetime.datetime | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ClientIdMetadataDocument, RefreshToken
-    from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
-    from ..models.refresh_token import RefreshToken  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OAuthClient")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ClientId",
-        "CreatedAt",
-        "CreatedBy",
-        "Id",
-        "Metadata",
-        "OverrideConsoleRestrictions",
-        "Persistent",
-        "ProvisioningType",
-        "RefreshTokens",
-        "Scopes",
-        "UsedAt",
+    _wire_names = {
+        "ClientId": "client_id",
+        "CreatedAt": "created_at",
+        "CreatedBy": "created_by",
+        "Id": "id",
+        "Metadata": "metadata",
+        "OverrideConsoleRestrictions": "override_console_restrictions",
+        "Persistent": "persistent",
+        "ProvisioningType": "provisioning_type",
+        "RefreshTokens": "refresh_tokens",
+        "Scopes": "scopes",
+        "UsedAt": "used_at",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.client_id_metadata_document import ClientIdMetadataDocument  # noqa: PLC0415
+        from ..models.refresh_token import RefreshToken  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class OAuthClient:
-    """
-    Attributes:
-        client_id (str | Unset):
-        created_at (datetime.datetime | Unset):
-        created_by (str | Unset):
-        id (UUID | Unset):
-        metadata (ClientIdMetadataDocument | Unset):
-        override_console_restrictions (bool | Unset):
-        persistent (bool | Unset):
-        provisioning_type (OAuthProvisioningType | Unset):
-        refresh_tokens (list[RefreshToken] | Unset):
-        scopes (list[str] | Unset):
-        used_at (datetime.datetime | None | Unset):
-    """
-
-    client_id: str | Unset = UNSET
-    created_at: datetime.datetime | Unset = UNSET
-    created_by: str | Unset = UNSET
-    id: UUID | Unset = UNSET
-    metadata: ClientIdMetadataDocument | Unset = UNSET
-    override_console_restrictions: bool | Unset = UNSET
-    persistent: bool | Unset = UNSET
-    provisioning_type: OAuthProvisioningType | Unset = UNSET
-    refresh_tokens: list[RefreshToken] | Unset = UNSET
-    scopes: list[str] | Unset = UNSET
-    used_at: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        client_id = self.client_id
-
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
-            created_at = self.created_at.isoformat()
-
-        created_by = self.created_by
-
-        id: str | Unset = UNSET
-        if not isinstance(self.id, Unset):
-            id = str(self.id)
-
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
-            metadata = self.metadata.to_dict()
-
-        override_console_restrictions = self.override_console_restrictions
-
-        persistent = self.persistent
-
-        provisioning_type: str | Unset = UNSET
-        if not isinstance(self.provisioning_type, Unset):
-            provisioning_type = self.provisioning_type.value
-
-        refresh_tokens: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.refresh_tokens, Unset):
-            refresh_tokens = []
-            for refresh_tokens_item_data in self.refresh_tokens:
-                refresh_tokens_item = refresh_tokens_item_data.to_dict()
-                refresh_tokens.append(refresh_tokens_item)
-
-        scopes: list[str] | Unset = UNSET
-        if not isinstance(self.scopes, Unset):
-            scopes = self.scopes
-
-        used_at: None | str | Unset
-        if isinstance(self.used_at, Unset):
-            used_at = UNSET
-        elif isinstance(self.used_at, datetime.datetime):
-            used_at = self.used_at.isoformat()
-        else:
-            used_at = self.used_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_id is not UNSET:
-            field_dict["ClientId"] = client_id
-        if created_at is not UNSET:
-            field_dict["CreatedAt"] = created_at
-        if created_by is not UNSET:
-            field_dict["CreatedBy"] = created_by
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if metadata is not UNSET:
-            field_dict["Metadata"] = metadata
-        if override_console_restrictions is not UNSET:
-            field_dict["OverrideConsoleRestrictions"] = override_console_restrictions
-        if persistent is not UNSET:
-            field_dict["Persistent"] = persistent
-        if provisioning_type is not UNSET:
-            field_dict["ProvisioningType"] = provisioning_type
-        if refresh_tokens is not UNSET:
-            field_dict["RefreshTokens"] = refresh_tokens
-        if scopes is not UNSET:
-            field_dict["Scopes"] = scopes
-        if used_at is not UNSET:
-            field_dict["UsedAt"] = used_at
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OAuthClient: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        client_id = d.get("ClientId", UNSET)
-
-        _created_at = d.get("CreatedAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if _created_at is UNSET:
-            created_at = _created_at
-        else:
-            created_at = parse_datetime(_created_at)
-
-        created_by = d.get("CreatedBy", UNSET)
-
-        _id = d.get("Id", UNSET)
-        id: UUID | Unset
-        if _id is UNSET:
-            id = _id
-        else:
-            id = UUID(_id)
-
-        _metadata = d.get("Metadata", UNSET)
-        metadata: ClientIdMetadataDocument | Unset
-        if _metadata is UNSET:
-            metadata = _metadata
-        else:
-            metadata = ClientIdMetadataDocument.from_dict(_metadata)
-
-        override_console_restrictions = d.get("OverrideConsoleRestrictions", UNSET)
-
-        persistent = d.get("Persistent", UNSET)
-
-        _provisioning_type = d.get("ProvisioningType", UNSET)
-        provisioning_type: OAuthProvisioningType | Unset
-        if _provisioning_type is UNSET:
-            provisioning_type = _provisioning_type
-        else:
-            provisioning_type = OAuthProvisioningType.parse(_provisioning_type)
-
-        _refresh_tokens = d.get("RefreshTokens", UNSET)
-        refresh_tokens: list[RefreshToken] | Unset
-        if _refresh_tokens is UNSET:
-            refresh_tokens = _refresh_tokens
-        else:
-            if not isinstance(_refresh_tokens, list):
-                raise TypeError(f"RefreshTokens: expected a JSON array, got {type(_refresh_tokens).__name__}")
-            refresh_tokens = [RefreshToken.from_dict(item) for item in _refresh_tokens]
-
-        _scopes = d.get("Scopes", UNSET)
-        scopes: list[str] | Unset
-        if _scopes is UNSET:
-            scopes = _scopes
-        else:
-            if not isinstance(_scopes, list):
-                raise TypeError(f"Scopes: expected a JSON array, got {type(_scopes).__name__}")
-            scopes = _scopes
-
-        _used_at = d.get("UsedAt", UNSET)
-        used_at: datetime.datetime | None | Unset
-        if _used_at is UNSET or _used_at is None:
-            used_at = _used_at
-        else:
-            used_at = parse_datetime(_used_at)
-
-        _instance = cls(
-            client_id=client_id,
-            created_at=created_at,
-            created_by=created_by,
-            id=id,
-            metadata=metadata,
-            override_console_restrictions=override_console_restrictions,
-            persistent=persistent,
-            provisioning_type=provisioning_type,
-            refresh_tokens=refresh_tokens,
-            scopes=scopes,
-            used_at=used_at,
+        return (
+            ("created_at", parse_datetime),
+            ("id", parse_uuid),
+            ("metadata", ClientIdMetadataDocument.from_dict),
+            ("provisioning_type", enum_of(OAuthProvisioningType)),
+            ("refresh_tokens", list_of(RefreshToken.from_dict)),
+            ("scopes", json_array),
+            ("used_at", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

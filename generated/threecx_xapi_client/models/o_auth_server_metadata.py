@@ -2,111 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OAuthServerMetadata")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AuthorizationEndpoint",
-        "ClientIdMetadataDocumentSupported",
-        "RegistrationEndpoint",
-        "TokenEndpoint",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OAuthServerMetadata:
-    """
-    Attributes:
-        authorization_endpoint (str | Unset):
-        client_id_metadata_document_supported (bool | None | Unset):
-        registration_endpoint (None | str | Unset):
-        token_endpoint (str | Unset):
-    """
+class OAuthServerMetadata(Model):
+    authorization_endpoint: str | None = None
+    client_id_metadata_document_supported: bool | None = None
+    registration_endpoint: str | None = None
+    token_endpoint: str | None = None
 
-    authorization_endpoint: str | Unset = UNSET
-    client_id_metadata_document_supported: bool | None | Unset = UNSET
-    registration_endpoint: None | str | Unset = UNSET
-    token_endpoint: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        authorization_endpoint = self.authorization_endpoint
-
-        client_id_metadata_document_supported: bool | None | Unset
-        if isinstance(self.client_id_metadata_document_supported, Unset):
-            client_id_metadata_document_supported = UNSET
-        else:
-            client_id_metadata_document_supported = self.client_id_metadata_document_supported
-
-        registration_endpoint: None | str | Unset
-        if isinstance(self.registration_endpoint, Unset):
-            registration_endpoint = UNSET
-        else:
-            registration_endpoint = self.registration_endpoint
-
-        token_endpoint = self.token_endpoint
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if authorization_endpoint is not UNSET:
-            field_dict["AuthorizationEndpoint"] = authorization_endpoint
-        if client_id_metadata_document_supported is not UNSET:
-            field_dict["ClientIdMetadataDocumentSupported"] = client_id_metadata_document_supported
-        if registration_endpoint is not UNSET:
-            field_dict["RegistrationEndpoint"] = registration_endpoint
-        if token_endpoint is not UNSET:
-            field_dict["TokenEndpoint"] = token_endpoint
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OAuthServerMetadata: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        authorization_endpoint = d.get("AuthorizationEndpoint", UNSET)
-
-        client_id_metadata_document_supported = d.get("ClientIdMetadataDocumentSupported", UNSET)
-
-        registration_endpoint = d.get("RegistrationEndpoint", UNSET)
-
-        token_endpoint = d.get("TokenEndpoint", UNSET)
-
-        _instance = cls(
-            authorization_endpoint=authorization_endpoint,
-            client_id_metadata_document_supported=client_id_metadata_document_supported,
-            registration_endpoint=registration_endpoint,
-            token_endpoint=token_endpoint,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AuthorizationEndpoint": "authorization_endpoint",
+        "ClientIdMetadataDocumentSupported": "client_id_metadata_document_supported",
+        "RegistrationEndpoint": "registration_endpoint",
+        "TokenEndpoint": "token_endpoint",
+    }

@@ -2,158 +2,45 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.o_data_errors_error_details import ODataErrorsErrorDetails
     from ..models.o_data_errors_inner_error import ODataErrorsInnerError
 
 
-_lazy_loaded = False
-
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ODataErrorsErrorDetails, ODataErrorsInnerError
-    from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
-    from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ODataErrorsMainError")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "code",
-        "message",
-        "details",
-        "innerError",
-        "target",
-    }
-)
-
-
-@_attrs_define(repr=False)
-class ODataErrorsMainError:
-    """
-    Attributes:
-        code (str):
-        message (str):
-        details (list[ODataErrorsErrorDetails] | Unset):
-        inner_error (ODataErrorsInnerError | Unset): The structure of this object is service-specific
-        target (None | str | Unset):
-    """
-
+class ODataErrorsMainError(Model):
     code: str
     message: str
-    details: list[ODataErrorsErrorDetails] | Unset = UNSET
-    inner_error: ODataErrorsInnerError | Unset = UNSET
-    target: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    details: list[ODataErrorsErrorDetails] | None = None
+    inner_error: ODataErrorsInnerError | None = None
+    """ The structure of this object is service-specific """
+    target: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "code": "code",
+        "message": "message",
+        "details": "details",
+        "innerError": "inner_error",
+        "target": "target",
+    }
+    _required = (
+        "code",
+        "message",
+    )
 
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        code = self.code
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.o_data_errors_error_details import ODataErrorsErrorDetails  # noqa: PLC0415
+        from ..models.o_data_errors_inner_error import ODataErrorsInnerError  # noqa: PLC0415
 
-        message = self.message
-
-        details: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.details, Unset):
-            details = []
-            for details_item_data in self.details:
-                details_item = details_item_data.to_dict()
-                details.append(details_item)
-
-        inner_error: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.inner_error, Unset):
-            inner_error = self.inner_error.to_dict()
-
-        target: None | str | Unset
-        if isinstance(self.target, Unset):
-            target = UNSET
-        else:
-            target = self.target
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "message": message,
-            }
+        return (
+            ("details", list_of(ODataErrorsErrorDetails.from_dict)),
+            ("inner_error", ODataErrorsInnerError.from_dict),
         )
-        if details is not UNSET:
-            field_dict["details"] = details
-        if inner_error is not UNSET:
-            field_dict["innerError"] = inner_error
-        if target is not UNSET:
-            field_dict["target"] = target
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ODataErrorsMainError: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        code = d["code"]
-
-        message = d["message"]
-
-        _details = d.get("details", UNSET)
-        details: list[ODataErrorsErrorDetails] | Unset
-        if _details is UNSET:
-            details = _details
-        else:
-            if not isinstance(_details, list):
-                raise TypeError(f"details: expected a JSON array, got {type(_details).__name__}")
-            details = [ODataErrorsErrorDetails.from_dict(item) for item in _details]
-
-        _inner_error = d.get("innerError", UNSET)
-        inner_error: ODataErrorsInnerError | Unset
-        if _inner_error is UNSET:
-            inner_error = _inner_error
-        else:
-            inner_error = ODataErrorsInnerError.from_dict(_inner_error)
-
-        target = d.get("target", UNSET)
-
-        _instance = cls(
-            code=code,
-            message=message,
-            details=details,
-            inner_error=inner_error,
-            target=target,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

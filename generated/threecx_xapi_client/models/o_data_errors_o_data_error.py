@@ -2,95 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.o_data_errors_main_error import ODataErrorsMainError
 
 
-_lazy_loaded = False
-
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ODataErrorsMainError
-    from ..models.o_data_errors_main_error import ODataErrorsMainError  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ODataErrorsODataError")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "error",
-    }
-)
-
-
-@_attrs_define(repr=False)
-class ODataErrorsODataError:
-    """
-    Attributes:
-        error (ODataErrorsMainError):
-    """
-
+class ODataErrorsODataError(Model):
     error: ODataErrorsMainError
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-    __repr__ = model_repr
+    _wire_names = {
+        "error": "error",
+    }
+    _required = ("error",)
 
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        error = self.error.to_dict()
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.o_data_errors_main_error import ODataErrorsMainError  # noqa: PLC0415
 
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "error": error,
-            }
-        )
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ODataErrorsODataError: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _error = d["error"]
-        error = ODataErrorsMainError.from_dict(_error)
-
-        _instance = cls(
-            error=error,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("error", ODataErrorsMainError.from_dict),)

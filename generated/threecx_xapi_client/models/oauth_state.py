@@ -2,91 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OauthState")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CodeChallenge",
-        "State",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OauthState:
-    """
-    Attributes:
-        code_challenge (None | str | Unset):
-        state (None | str | Unset):
-    """
+class OauthState(Model):
+    code_challenge: str | None = None
+    state: str | None = None
 
-    code_challenge: None | str | Unset = UNSET
-    state: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        code_challenge: None | str | Unset
-        if isinstance(self.code_challenge, Unset):
-            code_challenge = UNSET
-        else:
-            code_challenge = self.code_challenge
-
-        state: None | str | Unset
-        if isinstance(self.state, Unset):
-            state = UNSET
-        else:
-            state = self.state
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if code_challenge is not UNSET:
-            field_dict["CodeChallenge"] = code_challenge
-        if state is not UNSET:
-            field_dict["State"] = state
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OauthState: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        code_challenge = d.get("CodeChallenge", UNSET)
-
-        state = d.get("State", UNSET)
-
-        _instance = cls(
-            code_challenge=code_challenge,
-            state=state,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CodeChallenge": "code_challenge",
+        "State": "state",
+    }

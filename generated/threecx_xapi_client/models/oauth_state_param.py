@@ -2,97 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OauthStateParam")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "PKCECodeVerifier",
-        "RedirectUri",
-        "Variable",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OauthStateParam:
-    """
-    Attributes:
-        pkce_code_verifier (None | str | Unset):
-        redirect_uri (str | Unset):
-        variable (str | Unset):
-    """
+class OauthStateParam(Model):
+    pkce_code_verifier: str | None = None
+    redirect_uri: str | None = None
+    variable: str | None = None
 
-    pkce_code_verifier: None | str | Unset = UNSET
-    redirect_uri: str | Unset = UNSET
-    variable: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        pkce_code_verifier: None | str | Unset
-        if isinstance(self.pkce_code_verifier, Unset):
-            pkce_code_verifier = UNSET
-        else:
-            pkce_code_verifier = self.pkce_code_verifier
-
-        redirect_uri = self.redirect_uri
-
-        variable = self.variable
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if pkce_code_verifier is not UNSET:
-            field_dict["PKCECodeVerifier"] = pkce_code_verifier
-        if redirect_uri is not UNSET:
-            field_dict["RedirectUri"] = redirect_uri
-        if variable is not UNSET:
-            field_dict["Variable"] = variable
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OauthStateParam: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        pkce_code_verifier = d.get("PKCECodeVerifier", UNSET)
-
-        redirect_uri = d.get("RedirectUri", UNSET)
-
-        variable = d.get("Variable", UNSET)
-
-        _instance = cls(
-            pkce_code_verifier=pkce_code_verifier,
-            redirect_uri=redirect_uri,
-            variable=variable,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "PKCECodeVerifier": "pkce_code_verifier",
+        "RedirectUri": "redirect_uri",
+        "Variable": "variable",
+    }

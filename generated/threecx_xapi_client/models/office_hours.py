@@ -2,176 +2,41 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.holiday import Holiday
     from ..models.schedule import Schedule
 
 
-_lazy_loaded = False
+class OfficeHours(Model):
+    break_time: Schedule | None = None
+    hours: Schedule | None = None
+    office_holidays: list[Holiday] | None = None
+    system_language: str | None = None
+    time_zone_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Holiday, Schedule
-    from ..models.holiday import Holiday  # noqa: PLC0415
-    from ..models.schedule import Schedule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OfficeHours")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "BreakTime",
-        "Hours",
-        "OfficeHolidays",
-        "SystemLanguage",
-        "TimeZoneId",
+    _wire_names = {
+        "BreakTime": "break_time",
+        "Hours": "hours",
+        "OfficeHolidays": "office_holidays",
+        "SystemLanguage": "system_language",
+        "TimeZoneId": "time_zone_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.holiday import Holiday  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class OfficeHours:
-    """
-    Attributes:
-        break_time (None | Schedule | Unset):
-        hours (None | Schedule | Unset):
-        office_holidays (list[Holiday] | Unset):
-        system_language (None | str | Unset):
-        time_zone_id (None | str | Unset):
-    """
-
-    break_time: None | Schedule | Unset = UNSET
-    hours: None | Schedule | Unset = UNSET
-    office_holidays: list[Holiday] | Unset = UNSET
-    system_language: None | str | Unset = UNSET
-    time_zone_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        break_time: dict[str, Any] | None | Unset
-        if isinstance(self.break_time, Unset):
-            break_time = UNSET
-        elif isinstance(self.break_time, Schedule):
-            break_time = self.break_time.to_dict()
-        else:
-            break_time = self.break_time
-
-        hours: dict[str, Any] | None | Unset
-        if isinstance(self.hours, Unset):
-            hours = UNSET
-        elif isinstance(self.hours, Schedule):
-            hours = self.hours.to_dict()
-        else:
-            hours = self.hours
-
-        office_holidays: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.office_holidays, Unset):
-            office_holidays = []
-            for office_holidays_item_data in self.office_holidays:
-                office_holidays_item = office_holidays_item_data.to_dict()
-                office_holidays.append(office_holidays_item)
-
-        system_language: None | str | Unset
-        if isinstance(self.system_language, Unset):
-            system_language = UNSET
-        else:
-            system_language = self.system_language
-
-        time_zone_id: None | str | Unset
-        if isinstance(self.time_zone_id, Unset):
-            time_zone_id = UNSET
-        else:
-            time_zone_id = self.time_zone_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if break_time is not UNSET:
-            field_dict["BreakTime"] = break_time
-        if hours is not UNSET:
-            field_dict["Hours"] = hours
-        if office_holidays is not UNSET:
-            field_dict["OfficeHolidays"] = office_holidays
-        if system_language is not UNSET:
-            field_dict["SystemLanguage"] = system_language
-        if time_zone_id is not UNSET:
-            field_dict["TimeZoneId"] = time_zone_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OfficeHours: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _break_time = d.get("BreakTime", UNSET)
-        break_time: None | Schedule | Unset
-        if _break_time is UNSET or _break_time is None:
-            break_time = _break_time
-        else:
-            break_time = Schedule.from_dict(_break_time)
-
-        _hours = d.get("Hours", UNSET)
-        hours: None | Schedule | Unset
-        if _hours is UNSET or _hours is None:
-            hours = _hours
-        else:
-            hours = Schedule.from_dict(_hours)
-
-        _office_holidays = d.get("OfficeHolidays", UNSET)
-        office_holidays: list[Holiday] | Unset
-        if _office_holidays is UNSET:
-            office_holidays = _office_holidays
-        else:
-            if not isinstance(_office_holidays, list):
-                raise TypeError(f"OfficeHolidays: expected a JSON array, got {type(_office_holidays).__name__}")
-            office_holidays = [Holiday.from_dict(item) for item in _office_holidays]
-
-        system_language = d.get("SystemLanguage", UNSET)
-
-        time_zone_id = d.get("TimeZoneId", UNSET)
-
-        _instance = cls(
-            break_time=break_time,
-            hours=hours,
-            office_holidays=office_holidays,
-            system_language=system_language,
-            time_zone_id=time_zone_id,
+        return (
+            ("break_time", Schedule.from_dict),
+            ("hours", Schedule.from_dict),
+            ("office_holidays", list_of(Holiday.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

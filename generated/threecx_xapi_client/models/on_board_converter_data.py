@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.debian_gpu_info import DebianGpuInfo
@@ -20,298 +19,58 @@ if TYPE_CHECKING:
     from ..models.on_board_converter_session import OnBoardConverterSession
 
 
-_lazy_loaded = False
+class OnBoardConverterData(Model):
+    available: bool | None = None
+    clock_skew: int | None = None
+    connected: bool | None = None
+    converter: OnBoardConverterDataDetail | None = None
+    cpu: int | None = None
+    cpu_mac: MacCpuInfo | None = None
+    delay: int | None = None
+    disk_space_free: int | None = None
+    disk_space_perc: int | None = None
+    disk_space_total: int | None = None
+    gpu: list[DebianGpuInfo] | None = None
+    instances: int | None = None
+    memory_perc: int | None = None
+    memory_total: int | None = None
+    memory_used: int | None = None
+    sessions_list: list[OnBoardConverterSession] | None = None
+    start_time: str | None = None
+    ts: datetime.datetime | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, DebianGpuInfo, MacCpuInfo, OnBoardConverterDataDetail, OnBoardConverterSession
-    from ..models.debian_gpu_info import DebianGpuInfo  # noqa: PLC0415
-    from ..models.mac_cpu_info import MacCpuInfo  # noqa: PLC0415
-    from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
-    from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OnBoardConverterData")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Available",
-        "ClockSkew",
-        "Connected",
-        "Converter",
-        "Cpu",
-        "CpuMac",
-        "Delay",
-        "DiskSpaceFree",
-        "DiskSpacePerc",
-        "DiskSpaceTotal",
-        "Gpu",
-        "Instances",
-        "MemoryPerc",
-        "MemoryTotal",
-        "MemoryUsed",
-        "SessionsList",
-        "StartTime",
-        "Ts",
+    _wire_names = {
+        "Available": "available",
+        "ClockSkew": "clock_skew",
+        "Connected": "connected",
+        "Converter": "converter",
+        "Cpu": "cpu",
+        "CpuMac": "cpu_mac",
+        "Delay": "delay",
+        "DiskSpaceFree": "disk_space_free",
+        "DiskSpacePerc": "disk_space_perc",
+        "DiskSpaceTotal": "disk_space_total",
+        "Gpu": "gpu",
+        "Instances": "instances",
+        "MemoryPerc": "memory_perc",
+        "MemoryTotal": "memory_total",
+        "MemoryUsed": "memory_used",
+        "SessionsList": "sessions_list",
+        "StartTime": "start_time",
+        "Ts": "ts",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.debian_gpu_info import DebianGpuInfo  # noqa: PLC0415
+        from ..models.mac_cpu_info import MacCpuInfo  # noqa: PLC0415
+        from ..models.on_board_converter_data_detail import OnBoardConverterDataDetail  # noqa: PLC0415
+        from ..models.on_board_converter_session import OnBoardConverterSession  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class OnBoardConverterData:
-    """
-    Attributes:
-        available (bool | Unset):
-        clock_skew (int | Unset):
-        connected (bool | Unset):
-        converter (OnBoardConverterDataDetail | Unset):
-        cpu (int | Unset):
-        cpu_mac (MacCpuInfo | Unset):
-        delay (int | Unset):
-        disk_space_free (int | Unset):
-        disk_space_perc (int | Unset):
-        disk_space_total (int | Unset):
-        gpu (list[DebianGpuInfo] | Unset):
-        instances (int | Unset):
-        memory_perc (int | Unset):
-        memory_total (int | Unset):
-        memory_used (int | Unset):
-        sessions_list (list[OnBoardConverterSession] | Unset):
-        start_time (str | Unset):
-        ts (datetime.datetime | Unset):
-    """
-
-    available: bool | Unset = UNSET
-    clock_skew: int | Unset = UNSET
-    connected: bool | Unset = UNSET
-    converter: OnBoardConverterDataDetail | Unset = UNSET
-    cpu: int | Unset = UNSET
-    cpu_mac: MacCpuInfo | Unset = UNSET
-    delay: int | Unset = UNSET
-    disk_space_free: int | Unset = UNSET
-    disk_space_perc: int | Unset = UNSET
-    disk_space_total: int | Unset = UNSET
-    gpu: list[DebianGpuInfo] | Unset = UNSET
-    instances: int | Unset = UNSET
-    memory_perc: int | Unset = UNSET
-    memory_total: int | Unset = UNSET
-    memory_used: int | Unset = UNSET
-    sessions_list: list[OnBoardConverterSession] | Unset = UNSET
-    start_time: str | Unset = UNSET
-    ts: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        available = self.available
-
-        clock_skew = self.clock_skew
-
-        connected = self.connected
-
-        converter: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.converter, Unset):
-            converter = self.converter.to_dict()
-
-        cpu = self.cpu
-
-        cpu_mac: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.cpu_mac, Unset):
-            cpu_mac = self.cpu_mac.to_dict()
-
-        delay = self.delay
-
-        disk_space_free = self.disk_space_free
-
-        disk_space_perc = self.disk_space_perc
-
-        disk_space_total = self.disk_space_total
-
-        gpu: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.gpu, Unset):
-            gpu = []
-            for gpu_item_data in self.gpu:
-                gpu_item = gpu_item_data.to_dict()
-                gpu.append(gpu_item)
-
-        instances = self.instances
-
-        memory_perc = self.memory_perc
-
-        memory_total = self.memory_total
-
-        memory_used = self.memory_used
-
-        sessions_list: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.sessions_list, Unset):
-            sessions_list = []
-            for sessions_list_item_data in self.sessions_list:
-                sessions_list_item = sessions_list_item_data.to_dict()
-                sessions_list.append(sessions_list_item)
-
-        start_time = self.start_time
-
-        ts: str | Unset = UNSET
-        if not isinstance(self.ts, Unset):
-            ts = self.ts.isoformat()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if available is not UNSET:
-            field_dict["Available"] = available
-        if clock_skew is not UNSET:
-            field_dict["ClockSkew"] = clock_skew
-        if connected is not UNSET:
-            field_dict["Connected"] = connected
-        if converter is not UNSET:
-            field_dict["Converter"] = converter
-        if cpu is not UNSET:
-            field_dict["Cpu"] = cpu
-        if cpu_mac is not UNSET:
-            field_dict["CpuMac"] = cpu_mac
-        if delay is not UNSET:
-            field_dict["Delay"] = delay
-        if disk_space_free is not UNSET:
-            field_dict["DiskSpaceFree"] = disk_space_free
-        if disk_space_perc is not UNSET:
-            field_dict["DiskSpacePerc"] = disk_space_perc
-        if disk_space_total is not UNSET:
-            field_dict["DiskSpaceTotal"] = disk_space_total
-        if gpu is not UNSET:
-            field_dict["Gpu"] = gpu
-        if instances is not UNSET:
-            field_dict["Instances"] = instances
-        if memory_perc is not UNSET:
-            field_dict["MemoryPerc"] = memory_perc
-        if memory_total is not UNSET:
-            field_dict["MemoryTotal"] = memory_total
-        if memory_used is not UNSET:
-            field_dict["MemoryUsed"] = memory_used
-        if sessions_list is not UNSET:
-            field_dict["SessionsList"] = sessions_list
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if ts is not UNSET:
-            field_dict["Ts"] = ts
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardConverterData: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        available = d.get("Available", UNSET)
-
-        clock_skew = d.get("ClockSkew", UNSET)
-
-        connected = d.get("Connected", UNSET)
-
-        _converter = d.get("Converter", UNSET)
-        converter: OnBoardConverterDataDetail | Unset
-        if _converter is UNSET:
-            converter = _converter
-        else:
-            converter = OnBoardConverterDataDetail.from_dict(_converter)
-
-        cpu = d.get("Cpu", UNSET)
-
-        _cpu_mac = d.get("CpuMac", UNSET)
-        cpu_mac: MacCpuInfo | Unset
-        if _cpu_mac is UNSET:
-            cpu_mac = _cpu_mac
-        else:
-            cpu_mac = MacCpuInfo.from_dict(_cpu_mac)
-
-        delay = d.get("Delay", UNSET)
-
-        disk_space_free = d.get("DiskSpaceFree", UNSET)
-
-        disk_space_perc = d.get("DiskSpacePerc", UNSET)
-
-        disk_space_total = d.get("DiskSpaceTotal", UNSET)
-
-        _gpu = d.get("Gpu", UNSET)
-        gpu: list[DebianGpuInfo] | Unset
-        if _gpu is UNSET:
-            gpu = _gpu
-        else:
-            if not isinstance(_gpu, list):
-                raise TypeError(f"Gpu: expected a JSON array, got {type(_gpu).__name__}")
-            gpu = [DebianGpuInfo.from_dict(item) for item in _gpu]
-
-        instances = d.get("Instances", UNSET)
-
-        memory_perc = d.get("MemoryPerc", UNSET)
-
-        memory_total = d.get("MemoryTotal", UNSET)
-
-        memory_used = d.get("MemoryUsed", UNSET)
-
-        _sessions_list = d.get("SessionsList", UNSET)
-        sessions_list: list[OnBoardConverterSession] | Unset
-        if _sessions_list is UNSET:
-            sessions_list = _sessions_list
-        else:
-            if not isinstance(_sessions_list, list):
-                raise TypeError(f"SessionsList: expected a JSON array, got {type(_sessions_list).__name__}")
-            sessions_list = [OnBoardConverterSession.from_dict(item) for item in _sessions_list]
-
-        start_time = d.get("StartTime", UNSET)
-
-        _ts = d.get("Ts", UNSET)
-        ts: datetime.datetime | Unset
-        if _ts is UNSET:
-            ts = _ts
-        else:
-            ts = parse_datetime(_ts)
-
-        _instance = cls(
-            available=available,
-            clock_skew=clock_skew,
-            connected=connected,
-            converter=converter,
-            cpu=cpu,
-            cpu_mac=cpu_mac,
-            delay=delay,
-            disk_space_free=disk_space_free,
-            disk_space_perc=disk_space_perc,
-            disk_space_total=disk_space_total,
-            gpu=gpu,
-            instances=instances,
-            memory_perc=memory_perc,
-            memory_total=memory_total,
-            memory_used=memory_used,
-            sessions_list=sessions_list,
-            start_time=start_time,
-            ts=ts,
+        return (
+            ("converter", OnBoardConverterDataDetail.from_dict),
+            ("cpu_mac", MacCpuInfo.from_dict),
+            ("gpu", list_of(DebianGpuInfo.from_dict)),
+            ("sessions_list", list_of(OnBoardConverterSession.from_dict)),
+            ("ts", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

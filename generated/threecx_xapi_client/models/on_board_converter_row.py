@@ -3,229 +3,57 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="OnBoardConverterRow")
+class OnBoardConverterRow(Model):
+    active: bool | None = None
+    cloud: bool | None = None
+    enabled: bool | None = None
+    guid: str | None = None
+    host: str | None = None
+    install_script: str | None = None
+    ip: str | None = None
+    port: int | None = None
+    secret: str | None = None
+    server_os: str | None = None
+    server_os_version: str | None = None
+    server_status: int | None = None
+    ts_activated: datetime.datetime | None = None
+    ts_created: datetime.datetime | None = None
+    version: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Active",
-        "Cloud",
-        "Enabled",
-        "Guid",
-        "Host",
-        "InstallScript",
-        "Ip",
-        "Port",
-        "Secret",
-        "ServerOS",
-        "ServerOSVersion",
-        "ServerStatus",
-        "TsActivated",
-        "TsCreated",
-        "Version",
+    _wire_names = {
+        "Active": "active",
+        "Cloud": "cloud",
+        "Enabled": "enabled",
+        "Guid": "guid",
+        "Host": "host",
+        "InstallScript": "install_script",
+        "Ip": "ip",
+        "Port": "port",
+        "Secret": "secret",
+        "ServerOS": "server_os",
+        "ServerOSVersion": "server_os_version",
+        "ServerStatus": "server_status",
+        "TsActivated": "ts_activated",
+        "TsCreated": "ts_created",
+        "Version": "version",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "secret",
+        }
+    )
 
-
-@_attrs_define(repr=False)
-class OnBoardConverterRow:
-    """
-    Attributes:
-        active (bool | Unset):
-        cloud (bool | Unset):
-        enabled (bool | Unset):
-        guid (str | Unset):
-        host (str | Unset):
-        install_script (str | Unset):
-        ip (str | Unset):
-        port (int | Unset):
-        secret (str | Unset):
-        server_os (str | Unset):
-        server_os_version (str | Unset):
-        server_status (int | Unset):
-        ts_activated (datetime.datetime | Unset):
-        ts_created (datetime.datetime | Unset):
-        version (str | Unset):
-    """
-
-    active: bool | Unset = UNSET
-    cloud: bool | Unset = UNSET
-    enabled: bool | Unset = UNSET
-    guid: str | Unset = UNSET
-    host: str | Unset = UNSET
-    install_script: str | Unset = UNSET
-    ip: str | Unset = UNSET
-    port: int | Unset = UNSET
-    secret: str | Unset = UNSET
-    server_os: str | Unset = UNSET
-    server_os_version: str | Unset = UNSET
-    server_status: int | Unset = UNSET
-    ts_activated: datetime.datetime | Unset = UNSET
-    ts_created: datetime.datetime | Unset = UNSET
-    version: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        active = self.active
-
-        cloud = self.cloud
-
-        enabled = self.enabled
-
-        guid = self.guid
-
-        host = self.host
-
-        install_script = self.install_script
-
-        ip = self.ip
-
-        port = self.port
-
-        secret = self.secret
-
-        server_os = self.server_os
-
-        server_os_version = self.server_os_version
-
-        server_status = self.server_status
-
-        ts_activated: str | Unset = UNSET
-        if not isinstance(self.ts_activated, Unset):
-            ts_activated = self.ts_activated.isoformat()
-
-        ts_created: str | Unset = UNSET
-        if not isinstance(self.ts_created, Unset):
-            ts_created = self.ts_created.isoformat()
-
-        version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if active is not UNSET:
-            field_dict["Active"] = active
-        if cloud is not UNSET:
-            field_dict["Cloud"] = cloud
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if guid is not UNSET:
-            field_dict["Guid"] = guid
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if install_script is not UNSET:
-            field_dict["InstallScript"] = install_script
-        if ip is not UNSET:
-            field_dict["Ip"] = ip
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if secret is not UNSET:
-            field_dict["Secret"] = secret
-        if server_os is not UNSET:
-            field_dict["ServerOS"] = server_os
-        if server_os_version is not UNSET:
-            field_dict["ServerOSVersion"] = server_os_version
-        if server_status is not UNSET:
-            field_dict["ServerStatus"] = server_status
-        if ts_activated is not UNSET:
-            field_dict["TsActivated"] = ts_activated
-        if ts_created is not UNSET:
-            field_dict["TsCreated"] = ts_created
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardConverterRow: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        active = d.get("Active", UNSET)
-
-        cloud = d.get("Cloud", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        guid = d.get("Guid", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        install_script = d.get("InstallScript", UNSET)
-
-        ip = d.get("Ip", UNSET)
-
-        port = d.get("Port", UNSET)
-
-        secret = d.get("Secret", UNSET)
-
-        server_os = d.get("ServerOS", UNSET)
-
-        server_os_version = d.get("ServerOSVersion", UNSET)
-
-        server_status = d.get("ServerStatus", UNSET)
-
-        _ts_activated = d.get("TsActivated", UNSET)
-        ts_activated: datetime.datetime | Unset
-        if _ts_activated is UNSET:
-            ts_activated = _ts_activated
-        else:
-            ts_activated = parse_datetime(_ts_activated)
-
-        _ts_created = d.get("TsCreated", UNSET)
-        ts_created: datetime.datetime | Unset
-        if _ts_created is UNSET:
-            ts_created = _ts_created
-        else:
-            ts_created = parse_datetime(_ts_created)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            active=active,
-            cloud=cloud,
-            enabled=enabled,
-            guid=guid,
-            host=host,
-            install_script=install_script,
-            ip=ip,
-            port=port,
-            secret=secret,
-            server_os=server_os,
-            server_os_version=server_os_version,
-            server_status=server_status,
-            ts_activated=ts_activated,
-            ts_created=ts_created,
-            version=version,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("ts_activated", parse_datetime),
+            ("ts_created", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,142 +3,34 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="OnBoardConverterSession")
+class OnBoardConverterSession(Model):
+    attempts: int | None = None
+    call_id: str | None = None
+    descr: str | None = None
+    error_message: str | None = None
+    eta: datetime.datetime | None = None
+    id: str = entity_key()
+    progress: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Attempts",
-        "CallId",
-        "Descr",
-        "ErrorMessage",
-        "Eta",
-        "Id",
-        "Progress",
+    _wire_names = {
+        "Attempts": "attempts",
+        "CallId": "call_id",
+        "Descr": "descr",
+        "ErrorMessage": "error_message",
+        "Eta": "eta",
+        "Id": "id",
+        "Progress": "progress",
     }
-)
 
-
-@_attrs_define(repr=False)
-class OnBoardConverterSession:
-    """
-    Attributes:
-        attempts (int | Unset):
-        call_id (str | Unset):
-        descr (str | Unset):
-        error_message (str | Unset):
-        eta (datetime.datetime | Unset):
-        id (str | Unset):
-        progress (int | Unset):
-    """
-
-    attempts: int | Unset = UNSET
-    call_id: str | Unset = UNSET
-    descr: str | Unset = UNSET
-    error_message: str | Unset = UNSET
-    eta: datetime.datetime | Unset = UNSET
-    id: str | Unset = UNSET
-    progress: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        attempts = self.attempts
-
-        call_id = self.call_id
-
-        descr = self.descr
-
-        error_message = self.error_message
-
-        eta: str | Unset = UNSET
-        if not isinstance(self.eta, Unset):
-            eta = self.eta.isoformat()
-
-        id = self.id
-
-        progress = self.progress
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if attempts is not UNSET:
-            field_dict["Attempts"] = attempts
-        if call_id is not UNSET:
-            field_dict["CallId"] = call_id
-        if descr is not UNSET:
-            field_dict["Descr"] = descr
-        if error_message is not UNSET:
-            field_dict["ErrorMessage"] = error_message
-        if eta is not UNSET:
-            field_dict["Eta"] = eta
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if progress is not UNSET:
-            field_dict["Progress"] = progress
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardConverterSession: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        attempts = d.get("Attempts", UNSET)
-
-        call_id = d.get("CallId", UNSET)
-
-        descr = d.get("Descr", UNSET)
-
-        error_message = d.get("ErrorMessage", UNSET)
-
-        _eta = d.get("Eta", UNSET)
-        eta: datetime.datetime | Unset
-        if _eta is UNSET:
-            eta = _eta
-        else:
-            eta = parse_datetime(_eta)
-
-        id = d.get("Id", UNSET)
-
-        progress = d.get("Progress", UNSET)
-
-        _instance = cls(
-            attempts=attempts,
-            call_id=call_id,
-            descr=descr,
-            error_message=error_message,
-            eta=eta,
-            id=id,
-            progress=progress,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("eta", parse_datetime),)

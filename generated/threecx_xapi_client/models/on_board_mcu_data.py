@@ -3,288 +3,66 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail
 
 
-_lazy_loaded = False
+class OnBoardMcuData(Model):
+    attempts: int | None = None
+    attendee_count: int | None = None
+    available: bool | None = None
+    clock_skew: int | None = None
+    connected: bool | None = None
+    cpu: int | None = None
+    delay: int | None = None
+    fqdn: str | None = None
+    free_disk_space: int | None = None
+    mcu: OnBoardMcuDataDetail | None = None
+    meeting_count: int | None = None
+    memory: int | None = None
+    net_in: int | None = None
+    net_out: int | None = None
+    online: bool | None = None
+    restart_time: str | None = None
+    start_time: str | None = None
+    ts: datetime.datetime | None = None
+    update_interval: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, OnBoardMcuDataDetail
-    from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OnBoardMcuData")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Attempts",
-        "AttendeeCount",
-        "Available",
-        "ClockSkew",
-        "Connected",
-        "Cpu",
-        "Delay",
-        "Fqdn",
-        "FreeDiskSpace",
-        "Mcu",
-        "MeetingCount",
-        "Memory",
-        "NetIn",
-        "NetOut",
-        "Online",
-        "RestartTime",
-        "StartTime",
-        "Ts",
-        "UpdateInterval",
+    _wire_names = {
+        "Attempts": "attempts",
+        "AttendeeCount": "attendee_count",
+        "Available": "available",
+        "ClockSkew": "clock_skew",
+        "Connected": "connected",
+        "Cpu": "cpu",
+        "Delay": "delay",
+        "Fqdn": "fqdn",
+        "FreeDiskSpace": "free_disk_space",
+        "Mcu": "mcu",
+        "MeetingCount": "meeting_count",
+        "Memory": "memory",
+        "NetIn": "net_in",
+        "NetOut": "net_out",
+        "Online": "online",
+        "RestartTime": "restart_time",
+        "StartTime": "start_time",
+        "Ts": "ts",
+        "UpdateInterval": "update_interval",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.on_board_mcu_data_detail import OnBoardMcuDataDetail  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class OnBoardMcuData:
-    """
-    Attributes:
-        attempts (int | Unset):
-        attendee_count (int | Unset):
-        available (bool | Unset):
-        clock_skew (int | Unset):
-        connected (bool | Unset):
-        cpu (int | Unset):
-        delay (int | Unset):
-        fqdn (str | Unset):
-        free_disk_space (int | Unset):
-        mcu (OnBoardMcuDataDetail | Unset):
-        meeting_count (int | Unset):
-        memory (int | Unset):
-        net_in (int | Unset):
-        net_out (int | Unset):
-        online (bool | Unset):
-        restart_time (str | Unset):
-        start_time (str | Unset):
-        ts (datetime.datetime | Unset):
-        update_interval (int | Unset):
-    """
-
-    attempts: int | Unset = UNSET
-    attendee_count: int | Unset = UNSET
-    available: bool | Unset = UNSET
-    clock_skew: int | Unset = UNSET
-    connected: bool | Unset = UNSET
-    cpu: int | Unset = UNSET
-    delay: int | Unset = UNSET
-    fqdn: str | Unset = UNSET
-    free_disk_space: int | Unset = UNSET
-    mcu: OnBoardMcuDataDetail | Unset = UNSET
-    meeting_count: int | Unset = UNSET
-    memory: int | Unset = UNSET
-    net_in: int | Unset = UNSET
-    net_out: int | Unset = UNSET
-    online: bool | Unset = UNSET
-    restart_time: str | Unset = UNSET
-    start_time: str | Unset = UNSET
-    ts: datetime.datetime | Unset = UNSET
-    update_interval: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        attempts = self.attempts
-
-        attendee_count = self.attendee_count
-
-        available = self.available
-
-        clock_skew = self.clock_skew
-
-        connected = self.connected
-
-        cpu = self.cpu
-
-        delay = self.delay
-
-        fqdn = self.fqdn
-
-        free_disk_space = self.free_disk_space
-
-        mcu: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.mcu, Unset):
-            mcu = self.mcu.to_dict()
-
-        meeting_count = self.meeting_count
-
-        memory = self.memory
-
-        net_in = self.net_in
-
-        net_out = self.net_out
-
-        online = self.online
-
-        restart_time = self.restart_time
-
-        start_time = self.start_time
-
-        ts: str | Unset = UNSET
-        if not isinstance(self.ts, Unset):
-            ts = self.ts.isoformat()
-
-        update_interval = self.update_interval
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if attempts is not UNSET:
-            field_dict["Attempts"] = attempts
-        if attendee_count is not UNSET:
-            field_dict["AttendeeCount"] = attendee_count
-        if available is not UNSET:
-            field_dict["Available"] = available
-        if clock_skew is not UNSET:
-            field_dict["ClockSkew"] = clock_skew
-        if connected is not UNSET:
-            field_dict["Connected"] = connected
-        if cpu is not UNSET:
-            field_dict["Cpu"] = cpu
-        if delay is not UNSET:
-            field_dict["Delay"] = delay
-        if fqdn is not UNSET:
-            field_dict["Fqdn"] = fqdn
-        if free_disk_space is not UNSET:
-            field_dict["FreeDiskSpace"] = free_disk_space
-        if mcu is not UNSET:
-            field_dict["Mcu"] = mcu
-        if meeting_count is not UNSET:
-            field_dict["MeetingCount"] = meeting_count
-        if memory is not UNSET:
-            field_dict["Memory"] = memory
-        if net_in is not UNSET:
-            field_dict["NetIn"] = net_in
-        if net_out is not UNSET:
-            field_dict["NetOut"] = net_out
-        if online is not UNSET:
-            field_dict["Online"] = online
-        if restart_time is not UNSET:
-            field_dict["RestartTime"] = restart_time
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if ts is not UNSET:
-            field_dict["Ts"] = ts
-        if update_interval is not UNSET:
-            field_dict["UpdateInterval"] = update_interval
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardMcuData: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        attempts = d.get("Attempts", UNSET)
-
-        attendee_count = d.get("AttendeeCount", UNSET)
-
-        available = d.get("Available", UNSET)
-
-        clock_skew = d.get("ClockSkew", UNSET)
-
-        connected = d.get("Connected", UNSET)
-
-        cpu = d.get("Cpu", UNSET)
-
-        delay = d.get("Delay", UNSET)
-
-        fqdn = d.get("Fqdn", UNSET)
-
-        free_disk_space = d.get("FreeDiskSpace", UNSET)
-
-        _mcu = d.get("Mcu", UNSET)
-        mcu: OnBoardMcuDataDetail | Unset
-        if _mcu is UNSET:
-            mcu = _mcu
-        else:
-            mcu = OnBoardMcuDataDetail.from_dict(_mcu)
-
-        meeting_count = d.get("MeetingCount", UNSET)
-
-        memory = d.get("Memory", UNSET)
-
-        net_in = d.get("NetIn", UNSET)
-
-        net_out = d.get("NetOut", UNSET)
-
-        online = d.get("Online", UNSET)
-
-        restart_time = d.get("RestartTime", UNSET)
-
-        start_time = d.get("StartTime", UNSET)
-
-        _ts = d.get("Ts", UNSET)
-        ts: datetime.datetime | Unset
-        if _ts is UNSET:
-            ts = _ts
-        else:
-            ts = parse_datetime(_ts)
-
-        update_interval = d.get("UpdateInterval", UNSET)
-
-        _instance = cls(
-            attempts=attempts,
-            attendee_count=attendee_count,
-            available=available,
-            clock_skew=clock_skew,
-            connected=connected,
-            cpu=cpu,
-            delay=delay,
-            fqdn=fqdn,
-            free_disk_space=free_disk_space,
-            mcu=mcu,
-            meeting_count=meeting_count,
-            memory=memory,
-            net_in=net_in,
-            net_out=net_out,
-            online=online,
-            restart_time=restart_time,
-            start_time=start_time,
-            ts=ts,
-            update_interval=update_interval,
+        return (
+            ("mcu", OnBoardMcuDataDetail.from_dict),
+            ("ts", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

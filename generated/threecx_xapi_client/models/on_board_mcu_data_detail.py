@@ -2,143 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OnBoardMcuDataDetail")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Active",
-        "Cloud",
-        "Enabled",
-        "Guid",
-        "Host",
-        "Ip",
-        "Port",
-        "Version",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OnBoardMcuDataDetail:
-    """
-    Attributes:
-        active (bool | Unset):
-        cloud (bool | Unset):
-        enabled (bool | Unset):
-        guid (str | Unset):
-        host (str | Unset):
-        ip (str | Unset):
-        port (int | Unset):
-        version (str | Unset):
-    """
+class OnBoardMcuDataDetail(Model):
+    active: bool | None = None
+    cloud: bool | None = None
+    enabled: bool | None = None
+    guid: str | None = None
+    host: str | None = None
+    ip: str | None = None
+    port: int | None = None
+    version: str | None = None
 
-    active: bool | Unset = UNSET
-    cloud: bool | Unset = UNSET
-    enabled: bool | Unset = UNSET
-    guid: str | Unset = UNSET
-    host: str | Unset = UNSET
-    ip: str | Unset = UNSET
-    port: int | Unset = UNSET
-    version: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        active = self.active
-
-        cloud = self.cloud
-
-        enabled = self.enabled
-
-        guid = self.guid
-
-        host = self.host
-
-        ip = self.ip
-
-        port = self.port
-
-        version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if active is not UNSET:
-            field_dict["Active"] = active
-        if cloud is not UNSET:
-            field_dict["Cloud"] = cloud
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if guid is not UNSET:
-            field_dict["Guid"] = guid
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if ip is not UNSET:
-            field_dict["Ip"] = ip
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardMcuDataDetail: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        active = d.get("Active", UNSET)
-
-        cloud = d.get("Cloud", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        guid = d.get("Guid", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        ip = d.get("Ip", UNSET)
-
-        port = d.get("Port", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            active=active,
-            cloud=cloud,
-            enabled=enabled,
-            guid=guid,
-            host=host,
-            ip=ip,
-            port=port,
-            version=version,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Active": "active",
+        "Cloud": "cloud",
+        "Enabled": "enabled",
+        "Guid": "guid",
+        "Host": "host",
+        "Ip": "ip",
+        "Port": "port",
+        "Version": "version",
+    }

@@ -3,352 +3,79 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="OnBoardMcuRow")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Active",
-        "BandCap",
-        "CityName",
-        "Cloud",
-        "Country",
-        "CountryName",
-        "Enabled",
-        "Guid",
-        "Host",
-        "InstallScript",
-        "Ip",
-        "Latitude",
-        "Longitude",
-        "ManualGeo",
-        "PartsCap",
-        "Port",
-        "Secret",
-        "ServerOS",
-        "ServerStatus",
-        "TsActivated",
-        "TsCreated",
-        "Version",
-        "Zone",
+class OnBoardMcuRow(Model):
+    active: bool | None = None
+    band_cap: int | None = None
+    city_name: str | None = None
+    cloud: bool | None = None
+    country: str | None = None
+    country_name: str | None = None
+    enabled: bool | None = None
+    guid: str | None = None
+    host: str | None = None
+    install_script: str | None = None
+    ip: str | None = None
+    latitude: float | str | ReferenceNumeric | None = None
+    longitude: float | str | ReferenceNumeric | None = None
+    manual_geo: bool | None = None
+    parts_cap: int | None = None
+    port: int | None = None
+    secret: str | None = None
+    server_os: str | None = None
+    server_status: int | None = None
+    ts_activated: datetime.datetime | None = None
+    ts_created: datetime.datetime | None = None
+    version: str | None = None
+    zone: str | None = None
+
+    _wire_names = {
+        "Active": "active",
+        "BandCap": "band_cap",
+        "CityName": "city_name",
+        "Cloud": "cloud",
+        "Country": "country",
+        "CountryName": "country_name",
+        "Enabled": "enabled",
+        "Guid": "guid",
+        "Host": "host",
+        "InstallScript": "install_script",
+        "Ip": "ip",
+        "Latitude": "latitude",
+        "Longitude": "longitude",
+        "ManualGeo": "manual_geo",
+        "PartsCap": "parts_cap",
+        "Port": "port",
+        "Secret": "secret",
+        "ServerOS": "server_os",
+        "ServerStatus": "server_status",
+        "TsActivated": "ts_activated",
+        "TsCreated": "ts_created",
+        "Version": "version",
+        "Zone": "zone",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "secret",
+        }
+    )
 
-
-@_attrs_define(repr=False)
-class OnBoardMcuRow:
-    """
-    Attributes:
-        active (bool | Unset):
-        band_cap (int | Unset):
-        city_name (str | Unset):
-        cloud (bool | Unset):
-        country (str | Unset):
-        country_name (str | Unset):
-        enabled (bool | Unset):
-        guid (str | Unset):
-        host (str | Unset):
-        install_script (str | Unset):
-        ip (str | Unset):
-        latitude (float | None | ReferenceNumeric | str | Unset):
-        longitude (float | None | ReferenceNumeric | str | Unset):
-        manual_geo (bool | Unset):
-        parts_cap (int | Unset):
-        port (int | Unset):
-        secret (str | Unset):
-        server_os (str | Unset):
-        server_status (int | Unset):
-        ts_activated (datetime.datetime | Unset):
-        ts_created (datetime.datetime | Unset):
-        version (str | Unset):
-        zone (str | Unset):
-    """
-
-    active: bool | Unset = UNSET
-    band_cap: int | Unset = UNSET
-    city_name: str | Unset = UNSET
-    cloud: bool | Unset = UNSET
-    country: str | Unset = UNSET
-    country_name: str | Unset = UNSET
-    enabled: bool | Unset = UNSET
-    guid: str | Unset = UNSET
-    host: str | Unset = UNSET
-    install_script: str | Unset = UNSET
-    ip: str | Unset = UNSET
-    latitude: float | None | ReferenceNumeric | str | Unset = UNSET
-    longitude: float | None | ReferenceNumeric | str | Unset = UNSET
-    manual_geo: bool | Unset = UNSET
-    parts_cap: int | Unset = UNSET
-    port: int | Unset = UNSET
-    secret: str | Unset = UNSET
-    server_os: str | Unset = UNSET
-    server_status: int | Unset = UNSET
-    ts_activated: datetime.datetime | Unset = UNSET
-    ts_created: datetime.datetime | Unset = UNSET
-    version: str | Unset = UNSET
-    zone: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        active = self.active
-
-        band_cap = self.band_cap
-
-        city_name = self.city_name
-
-        cloud = self.cloud
-
-        country = self.country
-
-        country_name = self.country_name
-
-        enabled = self.enabled
-
-        guid = self.guid
-
-        host = self.host
-
-        install_script = self.install_script
-
-        ip = self.ip
-
-        latitude: float | None | str | Unset
-        if isinstance(self.latitude, Unset):
-            latitude = UNSET
-        elif isinstance(self.latitude, ReferenceNumeric):
-            latitude = self.latitude.value
-        else:
-            latitude = self.latitude
-
-        longitude: float | None | str | Unset
-        if isinstance(self.longitude, Unset):
-            longitude = UNSET
-        elif isinstance(self.longitude, ReferenceNumeric):
-            longitude = self.longitude.value
-        else:
-            longitude = self.longitude
-
-        manual_geo = self.manual_geo
-
-        parts_cap = self.parts_cap
-
-        port = self.port
-
-        secret = self.secret
-
-        server_os = self.server_os
-
-        server_status = self.server_status
-
-        ts_activated: str | Unset = UNSET
-        if not isinstance(self.ts_activated, Unset):
-            ts_activated = self.ts_activated.isoformat()
-
-        ts_created: str | Unset = UNSET
-        if not isinstance(self.ts_created, Unset):
-            ts_created = self.ts_created.isoformat()
-
-        version = self.version
-
-        zone = self.zone
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if active is not UNSET:
-            field_dict["Active"] = active
-        if band_cap is not UNSET:
-            field_dict["BandCap"] = band_cap
-        if city_name is not UNSET:
-            field_dict["CityName"] = city_name
-        if cloud is not UNSET:
-            field_dict["Cloud"] = cloud
-        if country is not UNSET:
-            field_dict["Country"] = country
-        if country_name is not UNSET:
-            field_dict["CountryName"] = country_name
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if guid is not UNSET:
-            field_dict["Guid"] = guid
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if install_script is not UNSET:
-            field_dict["InstallScript"] = install_script
-        if ip is not UNSET:
-            field_dict["Ip"] = ip
-        if latitude is not UNSET:
-            field_dict["Latitude"] = latitude
-        if longitude is not UNSET:
-            field_dict["Longitude"] = longitude
-        if manual_geo is not UNSET:
-            field_dict["ManualGeo"] = manual_geo
-        if parts_cap is not UNSET:
-            field_dict["PartsCap"] = parts_cap
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if secret is not UNSET:
-            field_dict["Secret"] = secret
-        if server_os is not UNSET:
-            field_dict["ServerOS"] = server_os
-        if server_status is not UNSET:
-            field_dict["ServerStatus"] = server_status
-        if ts_activated is not UNSET:
-            field_dict["TsActivated"] = ts_activated
-        if ts_created is not UNSET:
-            field_dict["TsCreated"] = ts_created
-        if version is not UNSET:
-            field_dict["Version"] = version
-        if zone is not UNSET:
-            field_dict["Zone"] = zone
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardMcuRow: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        active = d.get("Active", UNSET)
-
-        band_cap = d.get("BandCap", UNSET)
-
-        city_name = d.get("CityName", UNSET)
-
-        cloud = d.get("Cloud", UNSET)
-
-        country = d.get("Country", UNSET)
-
-        country_name = d.get("CountryName", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        guid = d.get("Guid", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        install_script = d.get("InstallScript", UNSET)
-
-        ip = d.get("Ip", UNSET)
-
-        def _parse_latitude(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                latitude_type_2 = ReferenceNumeric(data)
-
-                return latitude_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        latitude = _parse_latitude(d.get("Latitude", UNSET))
-
-        def _parse_longitude(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                longitude_type_2 = ReferenceNumeric(data)
-
-                return longitude_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        longitude = _parse_longitude(d.get("Longitude", UNSET))
-
-        manual_geo = d.get("ManualGeo", UNSET)
-
-        parts_cap = d.get("PartsCap", UNSET)
-
-        port = d.get("Port", UNSET)
-
-        secret = d.get("Secret", UNSET)
-
-        server_os = d.get("ServerOS", UNSET)
-
-        server_status = d.get("ServerStatus", UNSET)
-
-        _ts_activated = d.get("TsActivated", UNSET)
-        ts_activated: datetime.datetime | Unset
-        if _ts_activated is UNSET:
-            ts_activated = _ts_activated
-        else:
-            ts_activated = parse_datetime(_ts_activated)
-
-        _ts_created = d.get("TsCreated", UNSET)
-        ts_created: datetime.datetime | Unset
-        if _ts_created is UNSET:
-            ts_created = _ts_created
-        else:
-            ts_created = parse_datetime(_ts_created)
-
-        version = d.get("Version", UNSET)
-
-        zone = d.get("Zone", UNSET)
-
-        _instance = cls(
-            active=active,
-            band_cap=band_cap,
-            city_name=city_name,
-            cloud=cloud,
-            country=country,
-            country_name=country_name,
-            enabled=enabled,
-            guid=guid,
-            host=host,
-            install_script=install_script,
-            ip=ip,
-            latitude=latitude,
-            longitude=longitude,
-            manual_geo=manual_geo,
-            parts_cap=parts_cap,
-            port=port,
-            secret=secret,
-            server_os=server_os,
-            server_status=server_status,
-            ts_activated=ts_activated,
-            ts_created=ts_created,
-            version=version,
-            zone=zone,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("latitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("longitude", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("ts_activated", parse_datetime),
+            ("ts_created", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
@@ -20,179 +19,36 @@ if TYPE_CHECKING:
     from ..models.meeting_obj import MeetingObj
 
 
-_lazy_loaded = False
+class OnBoardMeeting(Model):
+    mcu_fqdn: str | None = None
+    meeting: MeetingObj | None = None
+    meeting_id: str | None = None
+    parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | None = None
+    profile: str | None = None
+    recorded: bool | None = None
+    sessionid: str | None = None
+    start: datetime.datetime | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, KeyValuePair2OfStringOnBoardConnectedParticipant, MeetingObj
-    from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
-        KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
-    )
-    from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OnBoardMeeting")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "McuFqdn",
-        "Meeting",
-        "MeetingId",
-        "Parts",
-        "Profile",
-        "Recorded",
-        "Sessionid",
-        "Start",
+    _wire_names = {
+        "McuFqdn": "mcu_fqdn",
+        "Meeting": "meeting",
+        "MeetingId": "meeting_id",
+        "Parts": "parts",
+        "Profile": "profile",
+        "Recorded": "recorded",
+        "Sessionid": "sessionid",
+        "Start": "start",
     }
-)
 
-
-@_attrs_define(repr=False)
-class OnBoardMeeting:
-    """
-    Attributes:
-        mcu_fqdn (str | Unset):
-        meeting (MeetingObj | Unset):
-        meeting_id (str | Unset):
-        parts (list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset):
-        profile (str | Unset):
-        recorded (bool | Unset):
-        sessionid (str | Unset):
-        start (datetime.datetime | Unset):
-    """
-
-    mcu_fqdn: str | Unset = UNSET
-    meeting: MeetingObj | Unset = UNSET
-    meeting_id: str | Unset = UNSET
-    parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset = UNSET
-    profile: str | Unset = UNSET
-    recorded: bool | Unset = UNSET
-    sessionid: str | Unset = UNSET
-    start: datetime.datetime | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        mcu_fqdn = self.mcu_fqdn
-
-        meeting: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meeting, Unset):
-            meeting = self.meeting.to_dict()
-
-        meeting_id = self.meeting_id
-
-        parts: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.parts, Unset):
-            parts = []
-            for parts_item_data in self.parts:
-                parts_item = parts_item_data.to_dict()
-                parts.append(parts_item)
-
-        profile = self.profile
-
-        recorded = self.recorded
-
-        sessionid = self.sessionid
-
-        start: str | Unset = UNSET
-        if not isinstance(self.start, Unset):
-            start = self.start.isoformat()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if mcu_fqdn is not UNSET:
-            field_dict["McuFqdn"] = mcu_fqdn
-        if meeting is not UNSET:
-            field_dict["Meeting"] = meeting
-        if meeting_id is not UNSET:
-            field_dict["MeetingId"] = meeting_id
-        if parts is not UNSET:
-            field_dict["Parts"] = parts
-        if profile is not UNSET:
-            field_dict["Profile"] = profile
-        if recorded is not UNSET:
-            field_dict["Recorded"] = recorded
-        if sessionid is not UNSET:
-            field_dict["Sessionid"] = sessionid
-        if start is not UNSET:
-            field_dict["Start"] = start
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardMeeting: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        mcu_fqdn = d.get("McuFqdn", UNSET)
-
-        _meeting = d.get("Meeting", UNSET)
-        meeting: MeetingObj | Unset
-        if _meeting is UNSET:
-            meeting = _meeting
-        else:
-            meeting = MeetingObj.from_dict(_meeting)
-
-        meeting_id = d.get("MeetingId", UNSET)
-
-        _parts = d.get("Parts", UNSET)
-        parts: list[KeyValuePair2OfStringOnBoardConnectedParticipant] | Unset
-        if _parts is UNSET:
-            parts = _parts
-        else:
-            if not isinstance(_parts, list):
-                raise TypeError(f"Parts: expected a JSON array, got {type(_parts).__name__}")
-            parts = [KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict(item) for item in _parts]
-
-        profile = d.get("Profile", UNSET)
-
-        recorded = d.get("Recorded", UNSET)
-
-        sessionid = d.get("Sessionid", UNSET)
-
-        _start = d.get("Start", UNSET)
-        start: datetime.datetime | Unset
-        if _start is UNSET:
-            start = _start
-        else:
-            start = parse_datetime(_start)
-
-        _instance = cls(
-            mcu_fqdn=mcu_fqdn,
-            meeting=meeting,
-            meeting_id=meeting_id,
-            parts=parts,
-            profile=profile,
-            recorded=recorded,
-            sessionid=sessionid,
-            start=start,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.key_value_pair_2_of_string_on_board_connected_participant import (
+            KeyValuePair2OfStringOnBoardConnectedParticipant,  # noqa: PLC0415
         )
+        from ..models.meeting_obj import MeetingObj  # noqa: PLC0415
 
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (
+            ("meeting", MeetingObj.from_dict),
+            ("parts", list_of(KeyValuePair2OfStringOnBoardConnectedParticipant.from_dict)),
+            ("start", parse_datetime),
+        )

@@ -3,122 +3,29 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="OnBoardUICommand")
+class OnBoardUICommand(Model):
+    error_message: str | None = None
+    mcu_id: str | None = None
+    operation: str | None = None
+    request_expiration: datetime.datetime | None = None
+    state: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ErrorMessage",
-        "McuId",
-        "Operation",
-        "RequestExpiration",
-        "State",
+    _wire_names = {
+        "ErrorMessage": "error_message",
+        "McuId": "mcu_id",
+        "Operation": "operation",
+        "RequestExpiration": "request_expiration",
+        "State": "state",
     }
-)
 
-
-@_attrs_define(repr=False)
-class OnBoardUICommand:
-    """
-    Attributes:
-        error_message (str | Unset):
-        mcu_id (str | Unset):
-        operation (str | Unset):
-        request_expiration (datetime.datetime | Unset):
-        state (str | Unset):
-    """
-
-    error_message: str | Unset = UNSET
-    mcu_id: str | Unset = UNSET
-    operation: str | Unset = UNSET
-    request_expiration: datetime.datetime | Unset = UNSET
-    state: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        error_message = self.error_message
-
-        mcu_id = self.mcu_id
-
-        operation = self.operation
-
-        request_expiration: str | Unset = UNSET
-        if not isinstance(self.request_expiration, Unset):
-            request_expiration = self.request_expiration.isoformat()
-
-        state = self.state
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if error_message is not UNSET:
-            field_dict["ErrorMessage"] = error_message
-        if mcu_id is not UNSET:
-            field_dict["McuId"] = mcu_id
-        if operation is not UNSET:
-            field_dict["Operation"] = operation
-        if request_expiration is not UNSET:
-            field_dict["RequestExpiration"] = request_expiration
-        if state is not UNSET:
-            field_dict["State"] = state
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OnBoardUICommand: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        error_message = d.get("ErrorMessage", UNSET)
-
-        mcu_id = d.get("McuId", UNSET)
-
-        operation = d.get("Operation", UNSET)
-
-        _request_expiration = d.get("RequestExpiration", UNSET)
-        request_expiration: datetime.datetime | Unset
-        if _request_expiration is UNSET:
-            request_expiration = _request_expiration
-        else:
-            request_expiration = parse_datetime(_request_expiration)
-
-        state = d.get("State", UNSET)
-
-        _instance = cls(
-            error_message=error_message,
-            mcu_id=mcu_id,
-            operation=operation,
-            request_expiration=request_expiration,
-            state=state,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("request_expiration", parse_datetime),)

@@ -2,87 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OneTimeTicket")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExpiresInSeconds",
-        "Ticket",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OneTimeTicket:
-    """
-    Attributes:
-        expires_in_seconds (int | None | Unset):
-        ticket (str | Unset):
-    """
+class OneTimeTicket(Model):
+    expires_in_seconds: int | None = None
+    ticket: str | None = None
 
-    expires_in_seconds: int | None | Unset = UNSET
-    ticket: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        expires_in_seconds: int | None | Unset
-        if isinstance(self.expires_in_seconds, Unset):
-            expires_in_seconds = UNSET
-        else:
-            expires_in_seconds = self.expires_in_seconds
-
-        ticket = self.ticket
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if expires_in_seconds is not UNSET:
-            field_dict["ExpiresInSeconds"] = expires_in_seconds
-        if ticket is not UNSET:
-            field_dict["Ticket"] = ticket
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OneTimeTicket: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        expires_in_seconds = d.get("ExpiresInSeconds", UNSET)
-
-        ticket = d.get("Ticket", UNSET)
-
-        _instance = cls(
-            expires_in_seconds=expires_in_seconds,
-            ticket=ticket,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ExpiresInSeconds": "expires_in_seconds",
+        "Ticket": "ticket",
+    }

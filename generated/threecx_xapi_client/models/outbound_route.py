@@ -2,147 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="OutboundRoute")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Append",
-        "CallerID",
-        "Prepend",
-        "StripDigits",
-        "TrunkId",
-        "TrunkName",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class OutboundRoute:
-    """
-    Attributes:
-        append (None | str | Unset):
-        caller_id (None | str | Unset):
-        prepend (None | str | Unset):
-        strip_digits (int | None | Unset):
-        trunk_id (int | None | Unset):
-        trunk_name (None | str | Unset):
-    """
+class OutboundRoute(Model):
+    append: str | None = None
+    caller_id: str | None = None
+    prepend: str | None = None
+    strip_digits: int | None = None
+    trunk_id: int | None = None
+    trunk_name: str | None = None
 
-    append: None | str | Unset = UNSET
-    caller_id: None | str | Unset = UNSET
-    prepend: None | str | Unset = UNSET
-    strip_digits: int | None | Unset = UNSET
-    trunk_id: int | None | Unset = UNSET
-    trunk_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        append: None | str | Unset
-        if isinstance(self.append, Unset):
-            append = UNSET
-        else:
-            append = self.append
-
-        caller_id: None | str | Unset
-        if isinstance(self.caller_id, Unset):
-            caller_id = UNSET
-        else:
-            caller_id = self.caller_id
-
-        prepend: None | str | Unset
-        if isinstance(self.prepend, Unset):
-            prepend = UNSET
-        else:
-            prepend = self.prepend
-
-        strip_digits: int | None | Unset
-        if isinstance(self.strip_digits, Unset):
-            strip_digits = UNSET
-        else:
-            strip_digits = self.strip_digits
-
-        trunk_id: int | None | Unset
-        if isinstance(self.trunk_id, Unset):
-            trunk_id = UNSET
-        else:
-            trunk_id = self.trunk_id
-
-        trunk_name: None | str | Unset
-        if isinstance(self.trunk_name, Unset):
-            trunk_name = UNSET
-        else:
-            trunk_name = self.trunk_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if append is not UNSET:
-            field_dict["Append"] = append
-        if caller_id is not UNSET:
-            field_dict["CallerID"] = caller_id
-        if prepend is not UNSET:
-            field_dict["Prepend"] = prepend
-        if strip_digits is not UNSET:
-            field_dict["StripDigits"] = strip_digits
-        if trunk_id is not UNSET:
-            field_dict["TrunkId"] = trunk_id
-        if trunk_name is not UNSET:
-            field_dict["TrunkName"] = trunk_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OutboundRoute: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        append = d.get("Append", UNSET)
-
-        caller_id = d.get("CallerID", UNSET)
-
-        prepend = d.get("Prepend", UNSET)
-
-        strip_digits = d.get("StripDigits", UNSET)
-
-        trunk_id = d.get("TrunkId", UNSET)
-
-        trunk_name = d.get("TrunkName", UNSET)
-
-        _instance = cls(
-            append=append,
-            caller_id=caller_id,
-            prepend=prepend,
-            strip_digits=strip_digits,
-            trunk_id=trunk_id,
-            trunk_name=trunk_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Append": "append",
+        "CallerID": "caller_id",
+        "Prepend": "prepend",
+        "StripDigits": "strip_digits",
+        "TrunkId": "trunk_id",
+        "TrunkName": "trunk_name",
+    }

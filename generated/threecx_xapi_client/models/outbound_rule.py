@@ -2,246 +2,54 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    json_array,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.dn_range import DNRange
     from ..models.outbound_route import OutboundRoute
 
 
-_lazy_loaded = False
+class OutboundRule(Model):
+    dn_ranges: list[DNRange] | None = None
+    emergency_rule: bool | None = None
+    group_ids: list[int] | None = None
+    group_names: list[str] | None = None
+    id: int = entity_key()
+    name: str | None = None
+    number_length_ranges: str | None = None
+    prefix: str | None = None
+    priority: int | None = None
+    routes: list[OutboundRoute] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, DNRange, OutboundRoute
-    from ..models.dn_range import DNRange  # noqa: PLC0415
-    from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="OutboundRule")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DNRanges",
-        "EmergencyRule",
-        "GroupIds",
-        "GroupNames",
-        "Id",
-        "Name",
-        "NumberLengthRanges",
-        "Prefix",
-        "Priority",
-        "Routes",
+    _wire_names = {
+        "DNRanges": "dn_ranges",
+        "EmergencyRule": "emergency_rule",
+        "GroupIds": "group_ids",
+        "GroupNames": "group_names",
+        "Id": "id",
+        "Name": "name",
+        "NumberLengthRanges": "number_length_ranges",
+        "Prefix": "prefix",
+        "Priority": "priority",
+        "Routes": "routes",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.dn_range import DNRange  # noqa: PLC0415
+        from ..models.outbound_route import OutboundRoute  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class OutboundRule:
-    """
-    Attributes:
-        dn_ranges (list[DNRange] | Unset):
-        emergency_rule (bool | None | Unset):
-        group_ids (list[int] | Unset):
-        group_names (list[str] | Unset):
-        id (int | Unset):
-        name (None | str | Unset):
-        number_length_ranges (None | str | Unset):
-        prefix (None | str | Unset):
-        priority (int | None | Unset):
-        routes (list[OutboundRoute] | Unset):
-    """
-
-    dn_ranges: list[DNRange] | Unset = UNSET
-    emergency_rule: bool | None | Unset = UNSET
-    group_ids: list[int] | Unset = UNSET
-    group_names: list[str] | Unset = UNSET
-    id: int | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number_length_ranges: None | str | Unset = UNSET
-    prefix: None | str | Unset = UNSET
-    priority: int | None | Unset = UNSET
-    routes: list[OutboundRoute] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        dn_ranges: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.dn_ranges, Unset):
-            dn_ranges = []
-            for dn_ranges_item_data in self.dn_ranges:
-                dn_ranges_item = dn_ranges_item_data.to_dict()
-                dn_ranges.append(dn_ranges_item)
-
-        emergency_rule: bool | None | Unset
-        if isinstance(self.emergency_rule, Unset):
-            emergency_rule = UNSET
-        else:
-            emergency_rule = self.emergency_rule
-
-        group_ids: list[int] | Unset = UNSET
-        if not isinstance(self.group_ids, Unset):
-            group_ids = self.group_ids
-
-        group_names: list[str] | Unset = UNSET
-        if not isinstance(self.group_names, Unset):
-            group_names = self.group_names
-
-        id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number_length_ranges: None | str | Unset
-        if isinstance(self.number_length_ranges, Unset):
-            number_length_ranges = UNSET
-        else:
-            number_length_ranges = self.number_length_ranges
-
-        prefix: None | str | Unset
-        if isinstance(self.prefix, Unset):
-            prefix = UNSET
-        else:
-            prefix = self.prefix
-
-        priority: int | None | Unset
-        if isinstance(self.priority, Unset):
-            priority = UNSET
-        else:
-            priority = self.priority
-
-        routes: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.routes, Unset):
-            routes = []
-            for routes_item_data in self.routes:
-                routes_item = routes_item_data.to_dict()
-                routes.append(routes_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dn_ranges is not UNSET:
-            field_dict["DNRanges"] = dn_ranges
-        if emergency_rule is not UNSET:
-            field_dict["EmergencyRule"] = emergency_rule
-        if group_ids is not UNSET:
-            field_dict["GroupIds"] = group_ids
-        if group_names is not UNSET:
-            field_dict["GroupNames"] = group_names
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number_length_ranges is not UNSET:
-            field_dict["NumberLengthRanges"] = number_length_ranges
-        if prefix is not UNSET:
-            field_dict["Prefix"] = prefix
-        if priority is not UNSET:
-            field_dict["Priority"] = priority
-        if routes is not UNSET:
-            field_dict["Routes"] = routes
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"OutboundRule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dn_ranges = d.get("DNRanges", UNSET)
-        dn_ranges: list[DNRange] | Unset
-        if _dn_ranges is UNSET:
-            dn_ranges = _dn_ranges
-        else:
-            if not isinstance(_dn_ranges, list):
-                raise TypeError(f"DNRanges: expected a JSON array, got {type(_dn_ranges).__name__}")
-            dn_ranges = [DNRange.from_dict(item) for item in _dn_ranges]
-
-        emergency_rule = d.get("EmergencyRule", UNSET)
-
-        _group_ids = d.get("GroupIds", UNSET)
-        group_ids: list[int] | Unset
-        if _group_ids is UNSET:
-            group_ids = _group_ids
-        else:
-            if not isinstance(_group_ids, list):
-                raise TypeError(f"GroupIds: expected a JSON array, got {type(_group_ids).__name__}")
-            group_ids = _group_ids
-
-        _group_names = d.get("GroupNames", UNSET)
-        group_names: list[str] | Unset
-        if _group_names is UNSET:
-            group_names = _group_names
-        else:
-            if not isinstance(_group_names, list):
-                raise TypeError(f"GroupNames: expected a JSON array, got {type(_group_names).__name__}")
-            group_names = _group_names
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number_length_ranges = d.get("NumberLengthRanges", UNSET)
-
-        prefix = d.get("Prefix", UNSET)
-
-        priority = d.get("Priority", UNSET)
-
-        _routes = d.get("Routes", UNSET)
-        routes: list[OutboundRoute] | Unset
-        if _routes is UNSET:
-            routes = _routes
-        else:
-            if not isinstance(_routes, list):
-                raise TypeError(f"Routes: expected a JSON array, got {type(_routes).__name__}")
-            routes = [OutboundRoute.from_dict(item) for item in _routes]
-
-        _instance = cls(
-            dn_ranges=dn_ranges,
-            emergency_rule=emergency_rule,
-            group_ids=group_ids,
-            group_names=group_names,
-            id=id,
-            name=name,
-            number_length_ranges=number_length_ranges,
-            prefix=prefix,
-            priority=priority,
-            routes=routes,
+        return (
+            ("dn_ranges", list_of(DNRange.from_dict)),
+            ("group_ids", json_array),
+            ("group_names", json_array),
+            ("routes", list_of(OutboundRoute.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,121 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ParticipantDetails")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "email",
-        "key",
-        "moderator",
-        "name",
-        "pbx_extension",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ParticipantDetails:
-    """
-    Attributes:
-        email (str | Unset):
-        key (str | Unset):
-        moderator (int | None | Unset):
-        name (str | Unset):
-        pbx_extension (None | str | Unset):
-    """
+class ParticipantDetails(Model):
+    email: str | None = None
+    key: str | None = None
+    moderator: int | None = None
+    name: str | None = None
+    pbx_extension: str | None = None
 
-    email: str | Unset = UNSET
-    key: str | Unset = UNSET
-    moderator: int | None | Unset = UNSET
-    name: str | Unset = UNSET
-    pbx_extension: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        email = self.email
-
-        key = self.key
-
-        moderator: int | None | Unset
-        if isinstance(self.moderator, Unset):
-            moderator = UNSET
-        else:
-            moderator = self.moderator
-
-        name = self.name
-
-        pbx_extension: None | str | Unset
-        if isinstance(self.pbx_extension, Unset):
-            pbx_extension = UNSET
-        else:
-            pbx_extension = self.pbx_extension
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if email is not UNSET:
-            field_dict["email"] = email
-        if key is not UNSET:
-            field_dict["key"] = key
-        if moderator is not UNSET:
-            field_dict["moderator"] = moderator
-        if name is not UNSET:
-            field_dict["name"] = name
-        if pbx_extension is not UNSET:
-            field_dict["pbx_extension"] = pbx_extension
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ParticipantDetails: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        email = d.get("email", UNSET)
-
-        key = d.get("key", UNSET)
-
-        moderator = d.get("moderator", UNSET)
-
-        name = d.get("name", UNSET)
-
-        pbx_extension = d.get("pbx_extension", UNSET)
-
-        _instance = cls(
-            email=email,
-            key=key,
-            moderator=moderator,
-            name=name,
-            pbx_extension=pbx_extension,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "email": "email",
+        "key": "key",
+        "moderator": "moderator",
+        "name": "name",
+        "pbx_extension": "pbx_extension",
+    }

@@ -2,107 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.synchronized_m365_profile import SynchronizedM365Profile
 from ..models.synchronized_pbx_profile import SynchronizedPbxProfile
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="PbxToM365Binding")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "From",
-        "To",
+class PbxToM365Binding(Model):
+    from_: SynchronizedPbxProfile | None = None
+    to: SynchronizedM365Profile | None = None
+
+    _wire_names = {
+        "From": "from_",
+        "To": "to",
     }
-)
 
-
-@_attrs_define(repr=False)
-class PbxToM365Binding:
-    """
-    Attributes:
-        from_ (None | SynchronizedPbxProfile | Unset):
-        to (None | SynchronizedM365Profile | Unset):
-    """
-
-    from_: None | SynchronizedPbxProfile | Unset = UNSET
-    to: None | SynchronizedM365Profile | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        from_: None | str | Unset
-        if isinstance(self.from_, Unset):
-            from_ = UNSET
-        elif isinstance(self.from_, SynchronizedPbxProfile):
-            from_ = self.from_.value
-        else:
-            from_ = self.from_
-
-        to: None | str | Unset
-        if isinstance(self.to, Unset):
-            to = UNSET
-        elif isinstance(self.to, SynchronizedM365Profile):
-            to = self.to.value
-        else:
-            to = self.to
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if from_ is not UNSET:
-            field_dict["From"] = from_
-        if to is not UNSET:
-            field_dict["To"] = to
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PbxToM365Binding: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _from_ = d.get("From", UNSET)
-        from_: None | SynchronizedPbxProfile | Unset
-        if _from_ is UNSET or _from_ is None:
-            from_ = _from_
-        else:
-            from_ = SynchronizedPbxProfile.parse(_from_)
-
-        _to = d.get("To", UNSET)
-        to: None | SynchronizedM365Profile | Unset
-        if _to is UNSET or _to is None:
-            to = _to
-        else:
-            to = SynchronizedM365Profile.parse(_to)
-
-        _instance = cls(
-            from_=from_,
-            to=to,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("from_", enum_of(SynchronizedPbxProfile)),
+            ("to", enum_of(SynchronizedM365Profile)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

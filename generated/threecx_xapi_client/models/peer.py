@@ -2,201 +2,48 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.peer_type import PeerType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.peer_group import PeerGroup
 
 
-_lazy_loaded = False
+class Peer(Model):
+    hidden: bool | None = None
+    id: int = entity_key()
+    member_of: list[PeerGroup] | None = None
+    name: str | None = None
+    number: str | None = None
+    tags: list[UserTag] | None = None
+    type_: PeerType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, PeerGroup
-    from ..models.peer_group import PeerGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Peer")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Hidden",
-        "Id",
-        "MemberOf",
-        "Name",
-        "Number",
-        "Tags",
-        "Type",
+    _wire_names = {
+        "Hidden": "hidden",
+        "Id": "id",
+        "MemberOf": "member_of",
+        "Name": "name",
+        "Number": "number",
+        "Tags": "tags",
+        "Type": "type_",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.peer_group import PeerGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Peer:
-    """
-    Attributes:
-        hidden (bool | None | Unset):
-        id (int | Unset):
-        member_of (list[PeerGroup] | Unset):
-        name (None | str | Unset):
-        number (None | str | Unset):
-        tags (list[UserTag] | Unset):
-        type_ (None | PeerType | Unset):
-    """
-
-    hidden: bool | None | Unset = UNSET
-    id: int | Unset = UNSET
-    member_of: list[PeerGroup] | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        hidden: bool | None | Unset
-        if isinstance(self.hidden, Unset):
-            hidden = UNSET
-        else:
-            hidden = self.hidden
-
-        id = self.id
-
-        member_of: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.member_of, Unset):
-            member_of = []
-            for member_of_item_data in self.member_of:
-                member_of_item = member_of_item_data.to_dict()
-                member_of.append(member_of_item)
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, PeerType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if hidden is not UNSET:
-            field_dict["Hidden"] = hidden
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if member_of is not UNSET:
-            field_dict["MemberOf"] = member_of
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Peer: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        hidden = d.get("Hidden", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _member_of = d.get("MemberOf", UNSET)
-        member_of: list[PeerGroup] | Unset
-        if _member_of is UNSET:
-            member_of = _member_of
-        else:
-            if not isinstance(_member_of, list):
-                raise TypeError(f"MemberOf: expected a JSON array, got {type(_member_of).__name__}")
-            member_of = [PeerGroup.from_dict(item) for item in _member_of]
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | PeerType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = PeerType.parse(_type_)
-
-        _instance = cls(
-            hidden=hidden,
-            id=id,
-            member_of=member_of,
-            name=name,
-            number=number,
-            tags=tags,
-            type_=type_,
+        return (
+            ("member_of", list_of(PeerGroup.from_dict)),
+            ("tags", list_of(enum_of(UserTag))),
+            ("type_", enum_of(PeerType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

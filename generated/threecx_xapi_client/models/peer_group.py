@@ -2,129 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="PeerGroup")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "GroupID",
-        "IsPrimary",
-        "Name",
-        "Number",
-        "RoleName",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class PeerGroup:
-    """
-    Attributes:
-        group_id (int | Unset):
-        is_primary (bool | None | Unset):
-        name (None | str | Unset):
-        number (None | str | Unset):
-        role_name (None | str | Unset):
-    """
+class PeerGroup(Model):
+    group_id: int | None = None
+    is_primary: bool | None = None
+    name: str | None = None
+    number: str | None = None
+    role_name: str | None = None
 
-    group_id: int | Unset = UNSET
-    is_primary: bool | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    role_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        group_id = self.group_id
-
-        is_primary: bool | None | Unset
-        if isinstance(self.is_primary, Unset):
-            is_primary = UNSET
-        else:
-            is_primary = self.is_primary
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        role_name: None | str | Unset
-        if isinstance(self.role_name, Unset):
-            role_name = UNSET
-        else:
-            role_name = self.role_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if group_id is not UNSET:
-            field_dict["GroupID"] = group_id
-        if is_primary is not UNSET:
-            field_dict["IsPrimary"] = is_primary
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if role_name is not UNSET:
-            field_dict["RoleName"] = role_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PeerGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        group_id = d.get("GroupID", UNSET)
-
-        is_primary = d.get("IsPrimary", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        role_name = d.get("RoleName", UNSET)
-
-        _instance = cls(
-            group_id=group_id,
-            is_primary=is_primary,
-            name=name,
-            number=number,
-            role_name=role_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "GroupID": "group_id",
+        "IsPrimary": "is_primary",
+        "Name": "name",
+        "Number": "number",
+        "RoleName": "role_name",
+    }

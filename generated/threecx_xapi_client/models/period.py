@@ -2,113 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.day_of_week import DayOfWeek
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Period")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DayOfWeek",
-        "Start",
-        "Stop",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.day_of_week import DayOfWeek
 
-@_attrs_define(repr=False)
-class Period:
-    """
-    Attributes:
-        day_of_week (DayOfWeek | None | Unset):
-        start (None | str | Unset):
-        stop (None | str | Unset):
-    """
 
-    day_of_week: DayOfWeek | None | Unset = UNSET
-    start: None | str | Unset = UNSET
-    stop: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class Period(Model):
+    day_of_week: DayOfWeek | None = None
+    start: str | None = None
+    stop: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "DayOfWeek": "day_of_week",
+        "Start": "start",
+        "Stop": "stop",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        day_of_week: None | str | Unset
-        if isinstance(self.day_of_week, Unset):
-            day_of_week = UNSET
-        elif isinstance(self.day_of_week, DayOfWeek):
-            day_of_week = self.day_of_week.value
-        else:
-            day_of_week = self.day_of_week
-
-        start: None | str | Unset
-        if isinstance(self.start, Unset):
-            start = UNSET
-        else:
-            start = self.start
-
-        stop: None | str | Unset
-        if isinstance(self.stop, Unset):
-            stop = UNSET
-        else:
-            stop = self.stop
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if day_of_week is not UNSET:
-            field_dict["DayOfWeek"] = day_of_week
-        if start is not UNSET:
-            field_dict["Start"] = start
-        if stop is not UNSET:
-            field_dict["Stop"] = stop
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Period: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _day_of_week = d.get("DayOfWeek", UNSET)
-        day_of_week: DayOfWeek | None | Unset
-        if _day_of_week is UNSET or _day_of_week is None:
-            day_of_week = _day_of_week
-        else:
-            day_of_week = DayOfWeek.parse(_day_of_week)
-
-        start = d.get("Start", UNSET)
-
-        stop = d.get("Stop", UNSET)
-
-        _instance = cls(
-            day_of_week=day_of_week,
-            start=start,
-            stop=stop,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("day_of_week", enum_of(DayOfWeek)),)

@@ -2,197 +2,41 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.phone_settings import PhoneSettings
 
 
-_lazy_loaded = False
+class Phone(Model):
+    id: int = entity_key()
+    interface: str | None = None
+    mac_address: str | None = None
+    name: str | None = None
+    provisioning_link_ext: str | None = None
+    provisioning_link_local: str | None = None
+    settings: PhoneSettings | None = None
+    template_name: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, PhoneSettings
-    from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Phone")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Interface",
-        "MacAddress",
-        "Name",
-        "ProvisioningLinkExt",
-        "ProvisioningLinkLocal",
-        "Settings",
-        "TemplateName",
+    _wire_names = {
+        "Id": "id",
+        "Interface": "interface",
+        "MacAddress": "mac_address",
+        "Name": "name",
+        "ProvisioningLinkExt": "provisioning_link_ext",
+        "ProvisioningLinkLocal": "provisioning_link_local",
+        "Settings": "settings",
+        "TemplateName": "template_name",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.phone_settings import PhoneSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Phone:
-    """
-    Attributes:
-        id (int | Unset):
-        interface (None | str | Unset):
-        mac_address (None | str | Unset):
-        name (None | str | Unset):
-        provisioning_link_ext (None | str | Unset):
-        provisioning_link_local (None | str | Unset):
-        settings (None | PhoneSettings | Unset):
-        template_name (None | str | Unset):
-    """
-
-    id: int | Unset = UNSET
-    interface: None | str | Unset = UNSET
-    mac_address: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    provisioning_link_ext: None | str | Unset = UNSET
-    provisioning_link_local: None | str | Unset = UNSET
-    settings: None | PhoneSettings | Unset = UNSET
-    template_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        id = self.id
-
-        interface: None | str | Unset
-        if isinstance(self.interface, Unset):
-            interface = UNSET
-        else:
-            interface = self.interface
-
-        mac_address: None | str | Unset
-        if isinstance(self.mac_address, Unset):
-            mac_address = UNSET
-        else:
-            mac_address = self.mac_address
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        provisioning_link_ext: None | str | Unset
-        if isinstance(self.provisioning_link_ext, Unset):
-            provisioning_link_ext = UNSET
-        else:
-            provisioning_link_ext = self.provisioning_link_ext
-
-        provisioning_link_local: None | str | Unset
-        if isinstance(self.provisioning_link_local, Unset):
-            provisioning_link_local = UNSET
-        else:
-            provisioning_link_local = self.provisioning_link_local
-
-        settings: dict[str, Any] | None | Unset
-        if isinstance(self.settings, Unset):
-            settings = UNSET
-        elif isinstance(self.settings, PhoneSettings):
-            settings = self.settings.to_dict()
-        else:
-            settings = self.settings
-
-        template_name: None | str | Unset
-        if isinstance(self.template_name, Unset):
-            template_name = UNSET
-        else:
-            template_name = self.template_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if interface is not UNSET:
-            field_dict["Interface"] = interface
-        if mac_address is not UNSET:
-            field_dict["MacAddress"] = mac_address
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if provisioning_link_ext is not UNSET:
-            field_dict["ProvisioningLinkExt"] = provisioning_link_ext
-        if provisioning_link_local is not UNSET:
-            field_dict["ProvisioningLinkLocal"] = provisioning_link_local
-        if settings is not UNSET:
-            field_dict["Settings"] = settings
-        if template_name is not UNSET:
-            field_dict["TemplateName"] = template_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Phone: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        interface = d.get("Interface", UNSET)
-
-        mac_address = d.get("MacAddress", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        provisioning_link_ext = d.get("ProvisioningLinkExt", UNSET)
-
-        provisioning_link_local = d.get("ProvisioningLinkLocal", UNSET)
-
-        _settings = d.get("Settings", UNSET)
-        settings: None | PhoneSettings | Unset
-        if _settings is UNSET or _settings is None:
-            settings = _settings
-        else:
-            settings = PhoneSettings.from_dict(_settings)
-
-        template_name = d.get("TemplateName", UNSET)
-
-        _instance = cls(
-            id=id,
-            interface=interface,
-            mac_address=mac_address,
-            name=name,
-            provisioning_link_ext=provisioning_link_ext,
-            provisioning_link_local=provisioning_link_local,
-            settings=settings,
-            template_name=template_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("settings", PhoneSettings.from_dict),)

@@ -2,143 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.type_of_phone_book_add_queue_name import TypeOfPhoneBookAddQueueName
 from ..models.type_of_phone_book_display import TypeOfPhoneBookDisplay
 from ..models.type_of_phone_book_resolving import TypeOfPhoneBookResolving
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="PhoneBookSettings")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "PhoneBookAddQueueName",
-        "PhoneBookDisplay",
-        "ResolvingLength",
-        "ResolvingType",
+class PhoneBookSettings(Model):
+    phone_book_add_queue_name: TypeOfPhoneBookAddQueueName | None = None
+    phone_book_display: TypeOfPhoneBookDisplay | None = None
+    resolving_length: int | None = None
+    resolving_type: TypeOfPhoneBookResolving | None = None
+
+    _wire_names = {
+        "PhoneBookAddQueueName": "phone_book_add_queue_name",
+        "PhoneBookDisplay": "phone_book_display",
+        "ResolvingLength": "resolving_length",
+        "ResolvingType": "resolving_type",
     }
-)
 
-
-@_attrs_define(repr=False)
-class PhoneBookSettings:
-    """
-    Attributes:
-        phone_book_add_queue_name (None | TypeOfPhoneBookAddQueueName | Unset):
-        phone_book_display (None | TypeOfPhoneBookDisplay | Unset):
-        resolving_length (int | None | Unset):
-        resolving_type (None | TypeOfPhoneBookResolving | Unset):
-    """
-
-    phone_book_add_queue_name: None | TypeOfPhoneBookAddQueueName | Unset = UNSET
-    phone_book_display: None | TypeOfPhoneBookDisplay | Unset = UNSET
-    resolving_length: int | None | Unset = UNSET
-    resolving_type: None | TypeOfPhoneBookResolving | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        phone_book_add_queue_name: None | str | Unset
-        if isinstance(self.phone_book_add_queue_name, Unset):
-            phone_book_add_queue_name = UNSET
-        elif isinstance(self.phone_book_add_queue_name, TypeOfPhoneBookAddQueueName):
-            phone_book_add_queue_name = self.phone_book_add_queue_name.value
-        else:
-            phone_book_add_queue_name = self.phone_book_add_queue_name
-
-        phone_book_display: None | str | Unset
-        if isinstance(self.phone_book_display, Unset):
-            phone_book_display = UNSET
-        elif isinstance(self.phone_book_display, TypeOfPhoneBookDisplay):
-            phone_book_display = self.phone_book_display.value
-        else:
-            phone_book_display = self.phone_book_display
-
-        resolving_length: int | None | Unset
-        if isinstance(self.resolving_length, Unset):
-            resolving_length = UNSET
-        else:
-            resolving_length = self.resolving_length
-
-        resolving_type: None | str | Unset
-        if isinstance(self.resolving_type, Unset):
-            resolving_type = UNSET
-        elif isinstance(self.resolving_type, TypeOfPhoneBookResolving):
-            resolving_type = self.resolving_type.value
-        else:
-            resolving_type = self.resolving_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if phone_book_add_queue_name is not UNSET:
-            field_dict["PhoneBookAddQueueName"] = phone_book_add_queue_name
-        if phone_book_display is not UNSET:
-            field_dict["PhoneBookDisplay"] = phone_book_display
-        if resolving_length is not UNSET:
-            field_dict["ResolvingLength"] = resolving_length
-        if resolving_type is not UNSET:
-            field_dict["ResolvingType"] = resolving_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneBookSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _phone_book_add_queue_name = d.get("PhoneBookAddQueueName", UNSET)
-        phone_book_add_queue_name: None | TypeOfPhoneBookAddQueueName | Unset
-        if _phone_book_add_queue_name is UNSET or _phone_book_add_queue_name is None:
-            phone_book_add_queue_name = _phone_book_add_queue_name
-        else:
-            phone_book_add_queue_name = TypeOfPhoneBookAddQueueName.parse(_phone_book_add_queue_name)
-
-        _phone_book_display = d.get("PhoneBookDisplay", UNSET)
-        phone_book_display: None | TypeOfPhoneBookDisplay | Unset
-        if _phone_book_display is UNSET or _phone_book_display is None:
-            phone_book_display = _phone_book_display
-        else:
-            phone_book_display = TypeOfPhoneBookDisplay.parse(_phone_book_display)
-
-        resolving_length = d.get("ResolvingLength", UNSET)
-
-        _resolving_type = d.get("ResolvingType", UNSET)
-        resolving_type: None | TypeOfPhoneBookResolving | Unset
-        if _resolving_type is UNSET or _resolving_type is None:
-            resolving_type = _resolving_type
-        else:
-            resolving_type = TypeOfPhoneBookResolving.parse(_resolving_type)
-
-        _instance = cls(
-            phone_book_add_queue_name=phone_book_add_queue_name,
-            phone_book_display=phone_book_display,
-            resolving_length=resolving_length,
-            resolving_type=resolving_type,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("phone_book_add_queue_name", enum_of(TypeOfPhoneBookAddQueueName)),
+            ("phone_book_display", enum_of(TypeOfPhoneBookDisplay)),
+            ("resolving_type", enum_of(TypeOfPhoneBookResolving)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,211 +2,40 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.phone_device_vlan_type import PhoneDeviceVlanType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="PhoneDeviceVlanInfo")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Configurable",
-        "Enabled",
-        "Priority",
-        "PriorityConfigurable",
-        "PriorityMax",
-        "PriorityMin",
-        "Type",
-        "VlanId",
-        "VlanIdMax",
-        "VlanIdMin",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.phone_device_vlan_type import PhoneDeviceVlanType
 
-@_attrs_define(repr=False)
-class PhoneDeviceVlanInfo:
-    """
-    Attributes:
-        configurable (bool | None | Unset):
-        enabled (bool | None | Unset):
-        priority (int | None | Unset):
-        priority_configurable (bool | None | Unset):
-        priority_max (int | None | Unset):
-        priority_min (int | None | Unset):
-        type_ (None | PhoneDeviceVlanType | Unset):
-        vlan_id (int | None | Unset):
-        vlan_id_max (int | None | Unset):
-        vlan_id_min (int | None | Unset):
-    """
 
-    configurable: bool | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    priority: int | None | Unset = UNSET
-    priority_configurable: bool | None | Unset = UNSET
-    priority_max: int | None | Unset = UNSET
-    priority_min: int | None | Unset = UNSET
-    type_: None | PhoneDeviceVlanType | Unset = UNSET
-    vlan_id: int | None | Unset = UNSET
-    vlan_id_max: int | None | Unset = UNSET
-    vlan_id_min: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class PhoneDeviceVlanInfo(Model):
+    configurable: bool | None = None
+    enabled: bool | None = None
+    priority: int | None = None
+    priority_configurable: bool | None = None
+    priority_max: int | None = None
+    priority_min: int | None = None
+    type_: PhoneDeviceVlanType | None = None
+    vlan_id: int | None = None
+    vlan_id_max: int | None = None
+    vlan_id_min: int | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Configurable": "configurable",
+        "Enabled": "enabled",
+        "Priority": "priority",
+        "PriorityConfigurable": "priority_configurable",
+        "PriorityMax": "priority_max",
+        "PriorityMin": "priority_min",
+        "Type": "type_",
+        "VlanId": "vlan_id",
+        "VlanIdMax": "vlan_id_max",
+        "VlanIdMin": "vlan_id_min",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        configurable: bool | None | Unset
-        if isinstance(self.configurable, Unset):
-            configurable = UNSET
-        else:
-            configurable = self.configurable
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        priority: int | None | Unset
-        if isinstance(self.priority, Unset):
-            priority = UNSET
-        else:
-            priority = self.priority
-
-        priority_configurable: bool | None | Unset
-        if isinstance(self.priority_configurable, Unset):
-            priority_configurable = UNSET
-        else:
-            priority_configurable = self.priority_configurable
-
-        priority_max: int | None | Unset
-        if isinstance(self.priority_max, Unset):
-            priority_max = UNSET
-        else:
-            priority_max = self.priority_max
-
-        priority_min: int | None | Unset
-        if isinstance(self.priority_min, Unset):
-            priority_min = UNSET
-        else:
-            priority_min = self.priority_min
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, PhoneDeviceVlanType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        vlan_id: int | None | Unset
-        if isinstance(self.vlan_id, Unset):
-            vlan_id = UNSET
-        else:
-            vlan_id = self.vlan_id
-
-        vlan_id_max: int | None | Unset
-        if isinstance(self.vlan_id_max, Unset):
-            vlan_id_max = UNSET
-        else:
-            vlan_id_max = self.vlan_id_max
-
-        vlan_id_min: int | None | Unset
-        if isinstance(self.vlan_id_min, Unset):
-            vlan_id_min = UNSET
-        else:
-            vlan_id_min = self.vlan_id_min
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if configurable is not UNSET:
-            field_dict["Configurable"] = configurable
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if priority is not UNSET:
-            field_dict["Priority"] = priority
-        if priority_configurable is not UNSET:
-            field_dict["PriorityConfigurable"] = priority_configurable
-        if priority_max is not UNSET:
-            field_dict["PriorityMax"] = priority_max
-        if priority_min is not UNSET:
-            field_dict["PriorityMin"] = priority_min
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-        if vlan_id is not UNSET:
-            field_dict["VlanId"] = vlan_id
-        if vlan_id_max is not UNSET:
-            field_dict["VlanIdMax"] = vlan_id_max
-        if vlan_id_min is not UNSET:
-            field_dict["VlanIdMin"] = vlan_id_min
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneDeviceVlanInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        configurable = d.get("Configurable", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        priority = d.get("Priority", UNSET)
-
-        priority_configurable = d.get("PriorityConfigurable", UNSET)
-
-        priority_max = d.get("PriorityMax", UNSET)
-
-        priority_min = d.get("PriorityMin", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | PhoneDeviceVlanType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = PhoneDeviceVlanType.parse(_type_)
-
-        vlan_id = d.get("VlanId", UNSET)
-
-        vlan_id_max = d.get("VlanIdMax", UNSET)
-
-        vlan_id_min = d.get("VlanIdMin", UNSET)
-
-        _instance = cls(
-            configurable=configurable,
-            enabled=enabled,
-            priority=priority,
-            priority_configurable=priority_configurable,
-            priority_max=priority_max,
-            priority_min=priority_min,
-            type_=type_,
-            vlan_id=vlan_id,
-            vlan_id_max=vlan_id_max,
-            vlan_id_min=vlan_id_min,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_", enum_of(PhoneDeviceVlanType)),)

@@ -2,133 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="PhoneModel")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AddAllowed",
-        "CanBeSBC",
-        "Name",
-        "URL",
-        "UserAgent",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class PhoneModel:
-    """
-    Attributes:
-        add_allowed (bool | None | Unset):
-        can_be_sbc (bool | None | Unset):
-        name (None | str | Unset):
-        url (None | str | Unset):
-        user_agent (None | str | Unset):
-    """
+class PhoneModel(Model):
+    add_allowed: bool | None = None
+    can_be_sbc: bool | None = None
+    name: str | None = None
+    url: str | None = None
+    user_agent: str | None = None
 
-    add_allowed: bool | None | Unset = UNSET
-    can_be_sbc: bool | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    url: None | str | Unset = UNSET
-    user_agent: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        add_allowed: bool | None | Unset
-        if isinstance(self.add_allowed, Unset):
-            add_allowed = UNSET
-        else:
-            add_allowed = self.add_allowed
-
-        can_be_sbc: bool | None | Unset
-        if isinstance(self.can_be_sbc, Unset):
-            can_be_sbc = UNSET
-        else:
-            can_be_sbc = self.can_be_sbc
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
-
-        user_agent: None | str | Unset
-        if isinstance(self.user_agent, Unset):
-            user_agent = UNSET
-        else:
-            user_agent = self.user_agent
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if add_allowed is not UNSET:
-            field_dict["AddAllowed"] = add_allowed
-        if can_be_sbc is not UNSET:
-            field_dict["CanBeSBC"] = can_be_sbc
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if url is not UNSET:
-            field_dict["URL"] = url
-        if user_agent is not UNSET:
-            field_dict["UserAgent"] = user_agent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneModel: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        add_allowed = d.get("AddAllowed", UNSET)
-
-        can_be_sbc = d.get("CanBeSBC", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        url = d.get("URL", UNSET)
-
-        user_agent = d.get("UserAgent", UNSET)
-
-        _instance = cls(
-            add_allowed=add_allowed,
-            can_be_sbc=can_be_sbc,
-            name=name,
-            url=url,
-            user_agent=user_agent,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AddAllowed": "add_allowed",
+        "CanBeSBC": "can_be_sbc",
+        "Name": "name",
+        "URL": "url",
+        "UserAgent": "user_agent",
+    }

@@ -2,189 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="PhoneRegistrar")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Capabilities",
-        "FirmwareAvailable",
-        "FirmwareVersion",
-        "InterfaceLink",
-        "IpAddress",
-        "MAC",
-        "Model",
-        "UserAgent",
-        "Vendor",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class PhoneRegistrar:
-    """
-    Attributes:
-        capabilities (int | None | Unset):
-        firmware_available (None | str | Unset):
-        firmware_version (None | str | Unset):
-        interface_link (None | str | Unset):
-        ip_address (None | str | Unset):
-        mac (None | str | Unset):
-        model (None | str | Unset):
-        user_agent (None | str | Unset):
-        vendor (None | str | Unset):
-    """
+class PhoneRegistrar(Model):
+    capabilities: int | None = None
+    firmware_available: str | None = None
+    firmware_version: str | None = None
+    interface_link: str | None = None
+    ip_address: str | None = None
+    mac: str | None = None
+    model: str | None = None
+    user_agent: str | None = None
+    vendor: str | None = None
 
-    capabilities: int | None | Unset = UNSET
-    firmware_available: None | str | Unset = UNSET
-    firmware_version: None | str | Unset = UNSET
-    interface_link: None | str | Unset = UNSET
-    ip_address: None | str | Unset = UNSET
-    mac: None | str | Unset = UNSET
-    model: None | str | Unset = UNSET
-    user_agent: None | str | Unset = UNSET
-    vendor: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        capabilities: int | None | Unset
-        if isinstance(self.capabilities, Unset):
-            capabilities = UNSET
-        else:
-            capabilities = self.capabilities
-
-        firmware_available: None | str | Unset
-        if isinstance(self.firmware_available, Unset):
-            firmware_available = UNSET
-        else:
-            firmware_available = self.firmware_available
-
-        firmware_version: None | str | Unset
-        if isinstance(self.firmware_version, Unset):
-            firmware_version = UNSET
-        else:
-            firmware_version = self.firmware_version
-
-        interface_link: None | str | Unset
-        if isinstance(self.interface_link, Unset):
-            interface_link = UNSET
-        else:
-            interface_link = self.interface_link
-
-        ip_address: None | str | Unset
-        if isinstance(self.ip_address, Unset):
-            ip_address = UNSET
-        else:
-            ip_address = self.ip_address
-
-        mac: None | str | Unset
-        if isinstance(self.mac, Unset):
-            mac = UNSET
-        else:
-            mac = self.mac
-
-        model: None | str | Unset
-        if isinstance(self.model, Unset):
-            model = UNSET
-        else:
-            model = self.model
-
-        user_agent: None | str | Unset
-        if isinstance(self.user_agent, Unset):
-            user_agent = UNSET
-        else:
-            user_agent = self.user_agent
-
-        vendor: None | str | Unset
-        if isinstance(self.vendor, Unset):
-            vendor = UNSET
-        else:
-            vendor = self.vendor
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if capabilities is not UNSET:
-            field_dict["Capabilities"] = capabilities
-        if firmware_available is not UNSET:
-            field_dict["FirmwareAvailable"] = firmware_available
-        if firmware_version is not UNSET:
-            field_dict["FirmwareVersion"] = firmware_version
-        if interface_link is not UNSET:
-            field_dict["InterfaceLink"] = interface_link
-        if ip_address is not UNSET:
-            field_dict["IpAddress"] = ip_address
-        if mac is not UNSET:
-            field_dict["MAC"] = mac
-        if model is not UNSET:
-            field_dict["Model"] = model
-        if user_agent is not UNSET:
-            field_dict["UserAgent"] = user_agent
-        if vendor is not UNSET:
-            field_dict["Vendor"] = vendor
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneRegistrar: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        capabilities = d.get("Capabilities", UNSET)
-
-        firmware_available = d.get("FirmwareAvailable", UNSET)
-
-        firmware_version = d.get("FirmwareVersion", UNSET)
-
-        interface_link = d.get("InterfaceLink", UNSET)
-
-        ip_address = d.get("IpAddress", UNSET)
-
-        mac = d.get("MAC", UNSET)
-
-        model = d.get("Model", UNSET)
-
-        user_agent = d.get("UserAgent", UNSET)
-
-        vendor = d.get("Vendor", UNSET)
-
-        _instance = cls(
-            capabilities=capabilities,
-            firmware_available=firmware_available,
-            firmware_version=firmware_version,
-            interface_link=interface_link,
-            ip_address=ip_address,
-            mac=mac,
-            model=model,
-            user_agent=user_agent,
-            vendor=vendor,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Capabilities": "capabilities",
+        "FirmwareAvailable": "firmware_available",
+        "FirmwareVersion": "firmware_version",
+        "InterfaceLink": "interface_link",
+        "IpAddress": "ip_address",
+        "MAC": "mac",
+        "Model": "model",
+        "UserAgent": "user_agent",
+        "Vendor": "vendor",
+    }

@@ -2,15 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.prov_type import ProvType
 from ..models.xfer_type_enum import XferTypeEnum
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.custom_queue_ringtone import CustomQueueRingtone
@@ -18,571 +21,92 @@ if TYPE_CHECKING:
     from ..models.phone_lldp_info import PhoneLldpInfo
 
 
-_lazy_loaded = False
+class PhoneSettings(Model):
+    allow_custom_queue_ringtones: bool | None = None
+    backlight: str | None = None
+    codecs: list[str] | None = None
+    custom_logo: str | None = None
+    custom_queue_ringtones: list[CustomQueueRingtone] | None = None
+    date_format: str | None = None
+    firmware: str | None = None
+    firmware_lang: str | None = None
+    is_logo_customizable: bool | None = None
+    is_sbc: bool | None = None
+    ll_dp_info: PhoneLldpInfo | None = None
+    local_rtp_port_end: int | None = None
+    local_rtp_port_start: int | None = None
+    local_sip_port: int | None = None
+    logo_description: str | None = None
+    logo_file_extension_allowed: list[str] | None = None
+    phone_language: str | None = None
+    power_led: str | None = None
+    provision_extended_data: str | None = None
+    provision_type: ProvType | None = None
+    queue_ring_tone: str | None = None
+    remote_spm_host: str | None = None
+    remote_spm_port: int | None = None
+    ring_tone: str | None = None
+    sbc_name: str | None = None
+    screen_saver: str | None = None
+    secret: str | None = None
+    srtp: str | None = None
+    time_format: str | None = None
+    time_zone: str | None = None
+    vlan_infos: list[PhoneDeviceVlanInfo] | None = None
+    xfer_type: XferTypeEnum | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CustomQueueRingtone, PhoneDeviceVlanInfo, PhoneLldpInfo
-    from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
-    from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
-    from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="PhoneSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowCustomQueueRingtones",
-        "Backlight",
-        "Codecs",
-        "CustomLogo",
-        "CustomQueueRingtones",
-        "DateFormat",
-        "Firmware",
-        "FirmwareLang",
-        "IsLogoCustomizable",
-        "IsSBC",
-        "LlDpInfo",
-        "LocalRTPPortEnd",
-        "LocalRTPPortStart",
-        "LocalSipPort",
-        "LogoDescription",
-        "LogoFileExtensionAllowed",
-        "PhoneLanguage",
-        "PowerLed",
-        "ProvisionExtendedData",
-        "ProvisionType",
-        "QueueRingTone",
-        "RemoteSpmHost",
-        "RemoteSpmPort",
-        "RingTone",
-        "SbcName",
-        "ScreenSaver",
-        "Secret",
-        "Srtp",
-        "TimeFormat",
-        "TimeZone",
-        "VlanInfos",
-        "XferType",
+    _wire_names = {
+        "AllowCustomQueueRingtones": "allow_custom_queue_ringtones",
+        "Backlight": "backlight",
+        "Codecs": "codecs",
+        "CustomLogo": "custom_logo",
+        "CustomQueueRingtones": "custom_queue_ringtones",
+        "DateFormat": "date_format",
+        "Firmware": "firmware",
+        "FirmwareLang": "firmware_lang",
+        "IsLogoCustomizable": "is_logo_customizable",
+        "IsSBC": "is_sbc",
+        "LlDpInfo": "ll_dp_info",
+        "LocalRTPPortEnd": "local_rtp_port_end",
+        "LocalRTPPortStart": "local_rtp_port_start",
+        "LocalSipPort": "local_sip_port",
+        "LogoDescription": "logo_description",
+        "LogoFileExtensionAllowed": "logo_file_extension_allowed",
+        "PhoneLanguage": "phone_language",
+        "PowerLed": "power_led",
+        "ProvisionExtendedData": "provision_extended_data",
+        "ProvisionType": "provision_type",
+        "QueueRingTone": "queue_ring_tone",
+        "RemoteSpmHost": "remote_spm_host",
+        "RemoteSpmPort": "remote_spm_port",
+        "RingTone": "ring_tone",
+        "SbcName": "sbc_name",
+        "ScreenSaver": "screen_saver",
+        "Secret": "secret",
+        "Srtp": "srtp",
+        "TimeFormat": "time_format",
+        "TimeZone": "time_zone",
+        "VlanInfos": "vlan_infos",
+        "XferType": "xfer_type",
     }
-)
-
-
-@_attrs_define(repr=False)
-class PhoneSettings:
-    """
-    Attributes:
-        allow_custom_queue_ringtones (bool | None | Unset):
-        backlight (None | str | Unset):
-        codecs (list[str] | Unset):
-        custom_logo (None | str | Unset):
-        custom_queue_ringtones (list[CustomQueueRingtone] | Unset):
-        date_format (None | str | Unset):
-        firmware (None | str | Unset):
-        firmware_lang (None | str | Unset):
-        is_logo_customizable (bool | None | Unset):
-        is_sbc (bool | None | Unset):
-        ll_dp_info (None | PhoneLldpInfo | Unset):
-        local_rtp_port_end (int | None | Unset):
-        local_rtp_port_start (int | None | Unset):
-        local_sip_port (int | None | Unset):
-        logo_description (None | str | Unset):
-        logo_file_extension_allowed (list[str] | Unset):
-        phone_language (None | str | Unset):
-        power_led (None | str | Unset):
-        provision_extended_data (None | str | Unset):
-        provision_type (None | ProvType | Unset):
-        queue_ring_tone (None | str | Unset):
-        remote_spm_host (None | str | Unset):
-        remote_spm_port (int | None | Unset):
-        ring_tone (None | str | Unset):
-        sbc_name (None | str | Unset):
-        screen_saver (None | str | Unset):
-        secret (None | str | Unset):
-        srtp (None | str | Unset):
-        time_format (None | str | Unset):
-        time_zone (None | str | Unset):
-        vlan_infos (list[PhoneDeviceVlanInfo] | Unset):
-        xfer_type (None | Unset | XferTypeEnum):
-    """
-
-    allow_custom_queue_ringtones: bool | None | Unset = UNSET
-    backlight: None | str | Unset = UNSET
-    codecs: list[str] | Unset = UNSET
-    custom_logo: None | str | Unset = UNSET
-    custom_queue_ringtones: list[CustomQueueRingtone] | Unset = UNSET
-    date_format: None | str | Unset = UNSET
-    firmware: None | str | Unset = UNSET
-    firmware_lang: None | str | Unset = UNSET
-    is_logo_customizable: bool | None | Unset = UNSET
-    is_sbc: bool | None | Unset = UNSET
-    ll_dp_info: None | PhoneLldpInfo | Unset = UNSET
-    local_rtp_port_end: int | None | Unset = UNSET
-    local_rtp_port_start: int | None | Unset = UNSET
-    local_sip_port: int | None | Unset = UNSET
-    logo_description: None | str | Unset = UNSET
-    logo_file_extension_allowed: list[str] | Unset = UNSET
-    phone_language: None | str | Unset = UNSET
-    power_led: None | str | Unset = UNSET
-    provision_extended_data: None | str | Unset = UNSET
-    provision_type: None | ProvType | Unset = UNSET
-    queue_ring_tone: None | str | Unset = UNSET
-    remote_spm_host: None | str | Unset = UNSET
-    remote_spm_port: int | None | Unset = UNSET
-    ring_tone: None | str | Unset = UNSET
-    sbc_name: None | str | Unset = UNSET
-    screen_saver: None | str | Unset = UNSET
-    secret: None | str | Unset = UNSET
-    srtp: None | str | Unset = UNSET
-    time_format: None | str | Unset = UNSET
-    time_zone: None | str | Unset = UNSET
-    vlan_infos: list[PhoneDeviceVlanInfo] | Unset = UNSET
-    xfer_type: None | Unset | XferTypeEnum = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        allow_custom_queue_ringtones: bool | None | Unset
-        if isinstance(self.allow_custom_queue_ringtones, Unset):
-            allow_custom_queue_ringtones = UNSET
-        else:
-            allow_custom_queue_ringtones = self.allow_custom_queue_ringtones
-
-        backlight: None | str | Unset
-        if isinstance(self.backlight, Unset):
-            backlight = UNSET
-        else:
-            backlight = self.backlight
-
-        codecs: list[str] | Unset = UNSET
-        if not isinstance(self.codecs, Unset):
-            codecs = self.codecs
-
-        custom_logo: None | str | Unset
-        if isinstance(self.custom_logo, Unset):
-            custom_logo = UNSET
-        else:
-            custom_logo = self.custom_logo
-
-        custom_queue_ringtones: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.custom_queue_ringtones, Unset):
-            custom_queue_ringtones = []
-            for custom_queue_ringtones_item_data in self.custom_queue_ringtones:
-                custom_queue_ringtones_item = custom_queue_ringtones_item_data.to_dict()
-                custom_queue_ringtones.append(custom_queue_ringtones_item)
-
-        date_format: None | str | Unset
-        if isinstance(self.date_format, Unset):
-            date_format = UNSET
-        else:
-            date_format = self.date_format
-
-        firmware: None | str | Unset
-        if isinstance(self.firmware, Unset):
-            firmware = UNSET
-        else:
-            firmware = self.firmware
-
-        firmware_lang: None | str | Unset
-        if isinstance(self.firmware_lang, Unset):
-            firmware_lang = UNSET
-        else:
-            firmware_lang = self.firmware_lang
-
-        is_logo_customizable: bool | None | Unset
-        if isinstance(self.is_logo_customizable, Unset):
-            is_logo_customizable = UNSET
-        else:
-            is_logo_customizable = self.is_logo_customizable
-
-        is_sbc: bool | None | Unset
-        if isinstance(self.is_sbc, Unset):
-            is_sbc = UNSET
-        else:
-            is_sbc = self.is_sbc
-
-        ll_dp_info: dict[str, Any] | None | Unset
-        if isinstance(self.ll_dp_info, Unset):
-            ll_dp_info = UNSET
-        elif isinstance(self.ll_dp_info, PhoneLldpInfo):
-            ll_dp_info = self.ll_dp_info.to_dict()
-        else:
-            ll_dp_info = self.ll_dp_info
-
-        local_rtp_port_end: int | None | Unset
-        if isinstance(self.local_rtp_port_end, Unset):
-            local_rtp_port_end = UNSET
-        else:
-            local_rtp_port_end = self.local_rtp_port_end
-
-        local_rtp_port_start: int | None | Unset
-        if isinstance(self.local_rtp_port_start, Unset):
-            local_rtp_port_start = UNSET
-        else:
-            local_rtp_port_start = self.local_rtp_port_start
-
-        local_sip_port: int | None | Unset
-        if isinstance(self.local_sip_port, Unset):
-            local_sip_port = UNSET
-        else:
-            local_sip_port = self.local_sip_port
-
-        logo_description: None | str | Unset
-        if isinstance(self.logo_description, Unset):
-            logo_description = UNSET
-        else:
-            logo_description = self.logo_description
-
-        logo_file_extension_allowed: list[str] | Unset = UNSET
-        if not isinstance(self.logo_file_extension_allowed, Unset):
-            logo_file_extension_allowed = self.logo_file_extension_allowed
-
-        phone_language: None | str | Unset
-        if isinstance(self.phone_language, Unset):
-            phone_language = UNSET
-        else:
-            phone_language = self.phone_language
-
-        power_led: None | str | Unset
-        if isinstance(self.power_led, Unset):
-            power_led = UNSET
-        else:
-            power_led = self.power_led
-
-        provision_extended_data: None | str | Unset
-        if isinstance(self.provision_extended_data, Unset):
-            provision_extended_data = UNSET
-        else:
-            provision_extended_data = self.provision_extended_data
-
-        provision_type: None | str | Unset
-        if isinstance(self.provision_type, Unset):
-            provision_type = UNSET
-        elif isinstance(self.provision_type, ProvType):
-            provision_type = self.provision_type.value
-        else:
-            provision_type = self.provision_type
-
-        queue_ring_tone: None | str | Unset
-        if isinstance(self.queue_ring_tone, Unset):
-            queue_ring_tone = UNSET
-        else:
-            queue_ring_tone = self.queue_ring_tone
-
-        remote_spm_host: None | str | Unset
-        if isinstance(self.remote_spm_host, Unset):
-            remote_spm_host = UNSET
-        else:
-            remote_spm_host = self.remote_spm_host
-
-        remote_spm_port: int | None | Unset
-        if isinstance(self.remote_spm_port, Unset):
-            remote_spm_port = UNSET
-        else:
-            remote_spm_port = self.remote_spm_port
-
-        ring_tone: None | str | Unset
-        if isinstance(self.ring_tone, Unset):
-            ring_tone = UNSET
-        else:
-            ring_tone = self.ring_tone
-
-        sbc_name: None | str | Unset
-        if isinstance(self.sbc_name, Unset):
-            sbc_name = UNSET
-        else:
-            sbc_name = self.sbc_name
-
-        screen_saver: None | str | Unset
-        if isinstance(self.screen_saver, Unset):
-            screen_saver = UNSET
-        else:
-            screen_saver = self.screen_saver
-
-        secret: None | str | Unset
-        if isinstance(self.secret, Unset):
-            secret = UNSET
-        else:
-            secret = self.secret
-
-        srtp: None | str | Unset
-        if isinstance(self.srtp, Unset):
-            srtp = UNSET
-        else:
-            srtp = self.srtp
-
-        time_format: None | str | Unset
-        if isinstance(self.time_format, Unset):
-            time_format = UNSET
-        else:
-            time_format = self.time_format
-
-        time_zone: None | str | Unset
-        if isinstance(self.time_zone, Unset):
-            time_zone = UNSET
-        else:
-            time_zone = self.time_zone
-
-        vlan_infos: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.vlan_infos, Unset):
-            vlan_infos = []
-            for vlan_infos_item_data in self.vlan_infos:
-                vlan_infos_item = vlan_infos_item_data.to_dict()
-                vlan_infos.append(vlan_infos_item)
-
-        xfer_type: None | str | Unset
-        if isinstance(self.xfer_type, Unset):
-            xfer_type = UNSET
-        elif isinstance(self.xfer_type, XferTypeEnum):
-            xfer_type = self.xfer_type.value
-        else:
-            xfer_type = self.xfer_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_custom_queue_ringtones is not UNSET:
-            field_dict["AllowCustomQueueRingtones"] = allow_custom_queue_ringtones
-        if backlight is not UNSET:
-            field_dict["Backlight"] = backlight
-        if codecs is not UNSET:
-            field_dict["Codecs"] = codecs
-        if custom_logo is not UNSET:
-            field_dict["CustomLogo"] = custom_logo
-        if custom_queue_ringtones is not UNSET:
-            field_dict["CustomQueueRingtones"] = custom_queue_ringtones
-        if date_format is not UNSET:
-            field_dict["DateFormat"] = date_format
-        if firmware is not UNSET:
-            field_dict["Firmware"] = firmware
-        if firmware_lang is not UNSET:
-            field_dict["FirmwareLang"] = firmware_lang
-        if is_logo_customizable is not UNSET:
-            field_dict["IsLogoCustomizable"] = is_logo_customizable
-        if is_sbc is not UNSET:
-            field_dict["IsSBC"] = is_sbc
-        if ll_dp_info is not UNSET:
-            field_dict["LlDpInfo"] = ll_dp_info
-        if local_rtp_port_end is not UNSET:
-            field_dict["LocalRTPPortEnd"] = local_rtp_port_end
-        if local_rtp_port_start is not UNSET:
-            field_dict["LocalRTPPortStart"] = local_rtp_port_start
-        if local_sip_port is not UNSET:
-            field_dict["LocalSipPort"] = local_sip_port
-        if logo_description is not UNSET:
-            field_dict["LogoDescription"] = logo_description
-        if logo_file_extension_allowed is not UNSET:
-            field_dict["LogoFileExtensionAllowed"] = logo_file_extension_allowed
-        if phone_language is not UNSET:
-            field_dict["PhoneLanguage"] = phone_language
-        if power_led is not UNSET:
-            field_dict["PowerLed"] = power_led
-        if provision_extended_data is not UNSET:
-            field_dict["ProvisionExtendedData"] = provision_extended_data
-        if provision_type is not UNSET:
-            field_dict["ProvisionType"] = provision_type
-        if queue_ring_tone is not UNSET:
-            field_dict["QueueRingTone"] = queue_ring_tone
-        if remote_spm_host is not UNSET:
-            field_dict["RemoteSpmHost"] = remote_spm_host
-        if remote_spm_port is not UNSET:
-            field_dict["RemoteSpmPort"] = remote_spm_port
-        if ring_tone is not UNSET:
-            field_dict["RingTone"] = ring_tone
-        if sbc_name is not UNSET:
-            field_dict["SbcName"] = sbc_name
-        if screen_saver is not UNSET:
-            field_dict["ScreenSaver"] = screen_saver
-        if secret is not UNSET:
-            field_dict["Secret"] = secret
-        if srtp is not UNSET:
-            field_dict["Srtp"] = srtp
-        if time_format is not UNSET:
-            field_dict["TimeFormat"] = time_format
-        if time_zone is not UNSET:
-            field_dict["TimeZone"] = time_zone
-        if vlan_infos is not UNSET:
-            field_dict["VlanInfos"] = vlan_infos
-        if xfer_type is not UNSET:
-            field_dict["XferType"] = xfer_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_custom_queue_ringtones = d.get("AllowCustomQueueRingtones", UNSET)
-
-        backlight = d.get("Backlight", UNSET)
-
-        _codecs = d.get("Codecs", UNSET)
-        codecs: list[str] | Unset
-        if _codecs is UNSET:
-            codecs = _codecs
-        else:
-            if not isinstance(_codecs, list):
-                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
-            codecs = _codecs
-
-        custom_logo = d.get("CustomLogo", UNSET)
-
-        _custom_queue_ringtones = d.get("CustomQueueRingtones", UNSET)
-        custom_queue_ringtones: list[CustomQueueRingtone] | Unset
-        if _custom_queue_ringtones is UNSET:
-            custom_queue_ringtones = _custom_queue_ringtones
-        else:
-            if not isinstance(_custom_queue_ringtones, list):
-                raise TypeError(
-                    f"CustomQueueRingtones: expected a JSON array, got {type(_custom_queue_ringtones).__name__}"
-                )
-            custom_queue_ringtones = [CustomQueueRingtone.from_dict(item) for item in _custom_queue_ringtones]
-
-        date_format = d.get("DateFormat", UNSET)
-
-        firmware = d.get("Firmware", UNSET)
-
-        firmware_lang = d.get("FirmwareLang", UNSET)
-
-        is_logo_customizable = d.get("IsLogoCustomizable", UNSET)
-
-        is_sbc = d.get("IsSBC", UNSET)
-
-        _ll_dp_info = d.get("LlDpInfo", UNSET)
-        ll_dp_info: None | PhoneLldpInfo | Unset
-        if _ll_dp_info is UNSET or _ll_dp_info is None:
-            ll_dp_info = _ll_dp_info
-        else:
-            ll_dp_info = PhoneLldpInfo.from_dict(_ll_dp_info)
-
-        local_rtp_port_end = d.get("LocalRTPPortEnd", UNSET)
-
-        local_rtp_port_start = d.get("LocalRTPPortStart", UNSET)
-
-        local_sip_port = d.get("LocalSipPort", UNSET)
-
-        logo_description = d.get("LogoDescription", UNSET)
-
-        _logo_file_extension_allowed = d.get("LogoFileExtensionAllowed", UNSET)
-        logo_file_extension_allowed: list[str] | Unset
-        if _logo_file_extension_allowed is UNSET:
-            logo_file_extension_allowed = _logo_file_extension_allowed
-        else:
-            if not isinstance(_logo_file_extension_allowed, list):
-                raise TypeError(
-                    f"LogoFileExtensionAllowed: expected a JSON array, got {type(_logo_file_extension_allowed).__name__}"
-                )
-            logo_file_extension_allowed = _logo_file_extension_allowed
-
-        phone_language = d.get("PhoneLanguage", UNSET)
-
-        power_led = d.get("PowerLed", UNSET)
-
-        provision_extended_data = d.get("ProvisionExtendedData", UNSET)
-
-        _provision_type = d.get("ProvisionType", UNSET)
-        provision_type: None | ProvType | Unset
-        if _provision_type is UNSET or _provision_type is None:
-            provision_type = _provision_type
-        else:
-            provision_type = ProvType.parse(_provision_type)
-
-        queue_ring_tone = d.get("QueueRingTone", UNSET)
-
-        remote_spm_host = d.get("RemoteSpmHost", UNSET)
-
-        remote_spm_port = d.get("RemoteSpmPort", UNSET)
-
-        ring_tone = d.get("RingTone", UNSET)
-
-        sbc_name = d.get("SbcName", UNSET)
-
-        screen_saver = d.get("ScreenSaver", UNSET)
-
-        secret = d.get("Secret", UNSET)
-
-        srtp = d.get("Srtp", UNSET)
-
-        time_format = d.get("TimeFormat", UNSET)
-
-        time_zone = d.get("TimeZone", UNSET)
-
-        _vlan_infos = d.get("VlanInfos", UNSET)
-        vlan_infos: list[PhoneDeviceVlanInfo] | Unset
-        if _vlan_infos is UNSET:
-            vlan_infos = _vlan_infos
-        else:
-            if not isinstance(_vlan_infos, list):
-                raise TypeError(f"VlanInfos: expected a JSON array, got {type(_vlan_infos).__name__}")
-            vlan_infos = [PhoneDeviceVlanInfo.from_dict(item) for item in _vlan_infos]
-
-        _xfer_type = d.get("XferType", UNSET)
-        xfer_type: None | Unset | XferTypeEnum
-        if _xfer_type is UNSET or _xfer_type is None:
-            xfer_type = _xfer_type
-        else:
-            xfer_type = XferTypeEnum.parse(_xfer_type)
-
-        _instance = cls(
-            allow_custom_queue_ringtones=allow_custom_queue_ringtones,
-            backlight=backlight,
-            codecs=codecs,
-            custom_logo=custom_logo,
-            custom_queue_ringtones=custom_queue_ringtones,
-            date_format=date_format,
-            firmware=firmware,
-            firmware_lang=firmware_lang,
-            is_logo_customizable=is_logo_customizable,
-            is_sbc=is_sbc,
-            ll_dp_info=ll_dp_info,
-            local_rtp_port_end=local_rtp_port_end,
-            local_rtp_port_start=local_rtp_port_start,
-            local_sip_port=local_sip_port,
-            logo_description=logo_description,
-            logo_file_extension_allowed=logo_file_extension_allowed,
-            phone_language=phone_language,
-            power_led=power_led,
-            provision_extended_data=provision_extended_data,
-            provision_type=provision_type,
-            queue_ring_tone=queue_ring_tone,
-            remote_spm_host=remote_spm_host,
-            remote_spm_port=remote_spm_port,
-            ring_tone=ring_tone,
-            sbc_name=sbc_name,
-            screen_saver=screen_saver,
-            secret=secret,
-            srtp=srtp,
-            time_format=time_format,
-            time_zone=time_zone,
-            vlan_infos=vlan_infos,
-            xfer_type=xfer_type,
+    _secret_fields = frozenset(
+        {
+            "secret",
+        }
+    )
+
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.custom_queue_ringtone import CustomQueueRingtone  # noqa: PLC0415
+        from ..models.phone_device_vlan_info import PhoneDeviceVlanInfo  # noqa: PLC0415
+        from ..models.phone_lldp_info import PhoneLldpInfo  # noqa: PLC0415
+
+        return (
+            ("codecs", json_array),
+            ("custom_queue_ringtones", list_of(CustomQueueRingtone.from_dict)),
+            ("ll_dp_info", PhoneLldpInfo.from_dict),
+            ("logo_file_extension_allowed", json_array),
+            ("provision_type", enum_of(ProvType)),
+            ("vlan_infos", list_of(PhoneDeviceVlanInfo.from_dict)),
+            ("xfer_type", enum_of(XferTypeEnum)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,487 +2,92 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.template_type import TemplateType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.phone_model import PhoneModel
 
 
-_lazy_loaded = False
+class PhoneTemplate(Model):
+    add_allowed: bool | None = None
+    allowed_net_configs: list[str] | None = None
+    allow_ssl_provisioning: bool | None = None
+    backlight_timeouts: list[str] | None = None
+    codecs: list[str] | None = None
+    content: str | None = None
+    date_formats: list[str] | None = None
+    default_queue_ring_tone: str | None = None
+    hotdesking_allowed: bool | None = None
+    id: str = entity_key()
+    is_custom: bool | None = None
+    languages: list[str] | None = None
+    max_queue_custom_ringtones: int | None = None
+    models: list[PhoneModel] | None = None
+    power_led_settings: list[str] | None = None
+    queue_ring_tones: list[str] | None = None
+    ring_tones: list[str] | None = None
+    rps_enabled: bool | None = None
+    screen_saver_timeouts: list[str] | None = None
+    template_type: TemplateType | None = None
+    time_formats: list[str] | None = None
+    time_zones: list[str] | None = None
+    url: str | None = None
+    xfer_type_enabled: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, PhoneModel
-    from ..models.phone_model import PhoneModel  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="PhoneTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AddAllowed",
-        "AllowedNetConfigs",
-        "AllowSSLProvisioning",
-        "BacklightTimeouts",
-        "Codecs",
-        "Content",
-        "DateFormats",
-        "DefaultQueueRingTone",
-        "HotdeskingAllowed",
-        "Id",
-        "IsCustom",
-        "Languages",
-        "MaxQueueCustomRingtones",
-        "Models",
-        "PowerLedSettings",
-        "QueueRingTones",
-        "RingTones",
-        "RpsEnabled",
-        "ScreenSaverTimeouts",
-        "TemplateType",
-        "TimeFormats",
-        "TimeZones",
-        "URL",
-        "XferTypeEnabled",
+    _wire_names = {
+        "AddAllowed": "add_allowed",
+        "AllowedNetConfigs": "allowed_net_configs",
+        "AllowSSLProvisioning": "allow_ssl_provisioning",
+        "BacklightTimeouts": "backlight_timeouts",
+        "Codecs": "codecs",
+        "Content": "content",
+        "DateFormats": "date_formats",
+        "DefaultQueueRingTone": "default_queue_ring_tone",
+        "HotdeskingAllowed": "hotdesking_allowed",
+        "Id": "id",
+        "IsCustom": "is_custom",
+        "Languages": "languages",
+        "MaxQueueCustomRingtones": "max_queue_custom_ringtones",
+        "Models": "models",
+        "PowerLedSettings": "power_led_settings",
+        "QueueRingTones": "queue_ring_tones",
+        "RingTones": "ring_tones",
+        "RpsEnabled": "rps_enabled",
+        "ScreenSaverTimeouts": "screen_saver_timeouts",
+        "TemplateType": "template_type",
+        "TimeFormats": "time_formats",
+        "TimeZones": "time_zones",
+        "URL": "url",
+        "XferTypeEnabled": "xfer_type_enabled",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.phone_model import PhoneModel  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class PhoneTemplate:
-    """
-    Attributes:
-        add_allowed (bool | None | Unset):
-        allowed_net_configs (list[str] | Unset):
-        allow_ssl_provisioning (bool | None | Unset):
-        backlight_timeouts (list[str] | Unset):
-        codecs (list[str] | Unset):
-        content (None | str | Unset):
-        date_formats (list[str] | Unset):
-        default_queue_ring_tone (None | str | Unset):
-        hotdesking_allowed (bool | None | Unset):
-        id (str | Unset):
-        is_custom (bool | None | Unset):
-        languages (list[str] | Unset):
-        max_queue_custom_ringtones (int | None | Unset):
-        models (list[PhoneModel] | Unset):
-        power_led_settings (list[str] | Unset):
-        queue_ring_tones (list[str] | Unset):
-        ring_tones (list[str] | Unset):
-        rps_enabled (bool | None | Unset):
-        screen_saver_timeouts (list[str] | Unset):
-        template_type (None | TemplateType | Unset):
-        time_formats (list[str] | Unset):
-        time_zones (list[str] | Unset):
-        url (None | str | Unset):
-        xfer_type_enabled (bool | None | Unset):
-    """
-
-    add_allowed: bool | None | Unset = UNSET
-    allowed_net_configs: list[str] | Unset = UNSET
-    allow_ssl_provisioning: bool | None | Unset = UNSET
-    backlight_timeouts: list[str] | Unset = UNSET
-    codecs: list[str] | Unset = UNSET
-    content: None | str | Unset = UNSET
-    date_formats: list[str] | Unset = UNSET
-    default_queue_ring_tone: None | str | Unset = UNSET
-    hotdesking_allowed: bool | None | Unset = UNSET
-    id: str | Unset = UNSET
-    is_custom: bool | None | Unset = UNSET
-    languages: list[str] | Unset = UNSET
-    max_queue_custom_ringtones: int | None | Unset = UNSET
-    models: list[PhoneModel] | Unset = UNSET
-    power_led_settings: list[str] | Unset = UNSET
-    queue_ring_tones: list[str] | Unset = UNSET
-    ring_tones: list[str] | Unset = UNSET
-    rps_enabled: bool | None | Unset = UNSET
-    screen_saver_timeouts: list[str] | Unset = UNSET
-    template_type: None | TemplateType | Unset = UNSET
-    time_formats: list[str] | Unset = UNSET
-    time_zones: list[str] | Unset = UNSET
-    url: None | str | Unset = UNSET
-    xfer_type_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        add_allowed: bool | None | Unset
-        if isinstance(self.add_allowed, Unset):
-            add_allowed = UNSET
-        else:
-            add_allowed = self.add_allowed
-
-        allowed_net_configs: list[str] | Unset = UNSET
-        if not isinstance(self.allowed_net_configs, Unset):
-            allowed_net_configs = self.allowed_net_configs
-
-        allow_ssl_provisioning: bool | None | Unset
-        if isinstance(self.allow_ssl_provisioning, Unset):
-            allow_ssl_provisioning = UNSET
-        else:
-            allow_ssl_provisioning = self.allow_ssl_provisioning
-
-        backlight_timeouts: list[str] | Unset = UNSET
-        if not isinstance(self.backlight_timeouts, Unset):
-            backlight_timeouts = self.backlight_timeouts
-
-        codecs: list[str] | Unset = UNSET
-        if not isinstance(self.codecs, Unset):
-            codecs = self.codecs
-
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
-
-        date_formats: list[str] | Unset = UNSET
-        if not isinstance(self.date_formats, Unset):
-            date_formats = self.date_formats
-
-        default_queue_ring_tone: None | str | Unset
-        if isinstance(self.default_queue_ring_tone, Unset):
-            default_queue_ring_tone = UNSET
-        else:
-            default_queue_ring_tone = self.default_queue_ring_tone
-
-        hotdesking_allowed: bool | None | Unset
-        if isinstance(self.hotdesking_allowed, Unset):
-            hotdesking_allowed = UNSET
-        else:
-            hotdesking_allowed = self.hotdesking_allowed
-
-        id = self.id
-
-        is_custom: bool | None | Unset
-        if isinstance(self.is_custom, Unset):
-            is_custom = UNSET
-        else:
-            is_custom = self.is_custom
-
-        languages: list[str] | Unset = UNSET
-        if not isinstance(self.languages, Unset):
-            languages = self.languages
-
-        max_queue_custom_ringtones: int | None | Unset
-        if isinstance(self.max_queue_custom_ringtones, Unset):
-            max_queue_custom_ringtones = UNSET
-        else:
-            max_queue_custom_ringtones = self.max_queue_custom_ringtones
-
-        models: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.models, Unset):
-            models = []
-            for models_item_data in self.models:
-                models_item = models_item_data.to_dict()
-                models.append(models_item)
-
-        power_led_settings: list[str] | Unset = UNSET
-        if not isinstance(self.power_led_settings, Unset):
-            power_led_settings = self.power_led_settings
-
-        queue_ring_tones: list[str] | Unset = UNSET
-        if not isinstance(self.queue_ring_tones, Unset):
-            queue_ring_tones = self.queue_ring_tones
-
-        ring_tones: list[str] | Unset = UNSET
-        if not isinstance(self.ring_tones, Unset):
-            ring_tones = self.ring_tones
-
-        rps_enabled: bool | None | Unset
-        if isinstance(self.rps_enabled, Unset):
-            rps_enabled = UNSET
-        else:
-            rps_enabled = self.rps_enabled
-
-        screen_saver_timeouts: list[str] | Unset = UNSET
-        if not isinstance(self.screen_saver_timeouts, Unset):
-            screen_saver_timeouts = self.screen_saver_timeouts
-
-        template_type: None | str | Unset
-        if isinstance(self.template_type, Unset):
-            template_type = UNSET
-        elif isinstance(self.template_type, TemplateType):
-            template_type = self.template_type.value
-        else:
-            template_type = self.template_type
-
-        time_formats: list[str] | Unset = UNSET
-        if not isinstance(self.time_formats, Unset):
-            time_formats = self.time_formats
-
-        time_zones: list[str] | Unset = UNSET
-        if not isinstance(self.time_zones, Unset):
-            time_zones = self.time_zones
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
-
-        xfer_type_enabled: bool | None | Unset
-        if isinstance(self.xfer_type_enabled, Unset):
-            xfer_type_enabled = UNSET
-        else:
-            xfer_type_enabled = self.xfer_type_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if add_allowed is not UNSET:
-            field_dict["AddAllowed"] = add_allowed
-        if allowed_net_configs is not UNSET:
-            field_dict["AllowedNetConfigs"] = allowed_net_configs
-        if allow_ssl_provisioning is not UNSET:
-            field_dict["AllowSSLProvisioning"] = allow_ssl_provisioning
-        if backlight_timeouts is not UNSET:
-            field_dict["BacklightTimeouts"] = backlight_timeouts
-        if codecs is not UNSET:
-            field_dict["Codecs"] = codecs
-        if content is not UNSET:
-            field_dict["Content"] = content
-        if date_formats is not UNSET:
-            field_dict["DateFormats"] = date_formats
-        if default_queue_ring_tone is not UNSET:
-            field_dict["DefaultQueueRingTone"] = default_queue_ring_tone
-        if hotdesking_allowed is not UNSET:
-            field_dict["HotdeskingAllowed"] = hotdesking_allowed
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_custom is not UNSET:
-            field_dict["IsCustom"] = is_custom
-        if languages is not UNSET:
-            field_dict["Languages"] = languages
-        if max_queue_custom_ringtones is not UNSET:
-            field_dict["MaxQueueCustomRingtones"] = max_queue_custom_ringtones
-        if models is not UNSET:
-            field_dict["Models"] = models
-        if power_led_settings is not UNSET:
-            field_dict["PowerLedSettings"] = power_led_settings
-        if queue_ring_tones is not UNSET:
-            field_dict["QueueRingTones"] = queue_ring_tones
-        if ring_tones is not UNSET:
-            field_dict["RingTones"] = ring_tones
-        if rps_enabled is not UNSET:
-            field_dict["RpsEnabled"] = rps_enabled
-        if screen_saver_timeouts is not UNSET:
-            field_dict["ScreenSaverTimeouts"] = screen_saver_timeouts
-        if template_type is not UNSET:
-            field_dict["TemplateType"] = template_type
-        if time_formats is not UNSET:
-            field_dict["TimeFormats"] = time_formats
-        if time_zones is not UNSET:
-            field_dict["TimeZones"] = time_zones
-        if url is not UNSET:
-            field_dict["URL"] = url
-        if xfer_type_enabled is not UNSET:
-            field_dict["XferTypeEnabled"] = xfer_type_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhoneTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        add_allowed = d.get("AddAllowed", UNSET)
-
-        _allowed_net_configs = d.get("AllowedNetConfigs", UNSET)
-        allowed_net_configs: list[str] | Unset
-        if _allowed_net_configs is UNSET:
-            allowed_net_configs = _allowed_net_configs
-        else:
-            if not isinstance(_allowed_net_configs, list):
-                raise TypeError(f"AllowedNetConfigs: expected a JSON array, got {type(_allowed_net_configs).__name__}")
-            allowed_net_configs = _allowed_net_configs
-
-        allow_ssl_provisioning = d.get("AllowSSLProvisioning", UNSET)
-
-        _backlight_timeouts = d.get("BacklightTimeouts", UNSET)
-        backlight_timeouts: list[str] | Unset
-        if _backlight_timeouts is UNSET:
-            backlight_timeouts = _backlight_timeouts
-        else:
-            if not isinstance(_backlight_timeouts, list):
-                raise TypeError(f"BacklightTimeouts: expected a JSON array, got {type(_backlight_timeouts).__name__}")
-            backlight_timeouts = _backlight_timeouts
-
-        _codecs = d.get("Codecs", UNSET)
-        codecs: list[str] | Unset
-        if _codecs is UNSET:
-            codecs = _codecs
-        else:
-            if not isinstance(_codecs, list):
-                raise TypeError(f"Codecs: expected a JSON array, got {type(_codecs).__name__}")
-            codecs = _codecs
-
-        content = d.get("Content", UNSET)
-
-        _date_formats = d.get("DateFormats", UNSET)
-        date_formats: list[str] | Unset
-        if _date_formats is UNSET:
-            date_formats = _date_formats
-        else:
-            if not isinstance(_date_formats, list):
-                raise TypeError(f"DateFormats: expected a JSON array, got {type(_date_formats).__name__}")
-            date_formats = _date_formats
-
-        default_queue_ring_tone = d.get("DefaultQueueRingTone", UNSET)
-
-        hotdesking_allowed = d.get("HotdeskingAllowed", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        is_custom = d.get("IsCustom", UNSET)
-
-        _languages = d.get("Languages", UNSET)
-        languages: list[str] | Unset
-        if _languages is UNSET:
-            languages = _languages
-        else:
-            if not isinstance(_languages, list):
-                raise TypeError(f"Languages: expected a JSON array, got {type(_languages).__name__}")
-            languages = _languages
-
-        max_queue_custom_ringtones = d.get("MaxQueueCustomRingtones", UNSET)
-
-        _models = d.get("Models", UNSET)
-        models: list[PhoneModel] | Unset
-        if _models is UNSET:
-            models = _models
-        else:
-            if not isinstance(_models, list):
-                raise TypeError(f"Models: expected a JSON array, got {type(_models).__name__}")
-            models = [PhoneModel.from_dict(item) for item in _models]
-
-        _power_led_settings = d.get("PowerLedSettings", UNSET)
-        power_led_settings: list[str] | Unset
-        if _power_led_settings is UNSET:
-            power_led_settings = _power_led_settings
-        else:
-            if not isinstance(_power_led_settings, list):
-                raise TypeError(f"PowerLedSettings: expected a JSON array, got {type(_power_led_settings).__name__}")
-            power_led_settings = _power_led_settings
-
-        _queue_ring_tones = d.get("QueueRingTones", UNSET)
-        queue_ring_tones: list[str] | Unset
-        if _queue_ring_tones is UNSET:
-            queue_ring_tones = _queue_ring_tones
-        else:
-            if not isinstance(_queue_ring_tones, list):
-                raise TypeError(f"QueueRingTones: expected a JSON array, got {type(_queue_ring_tones).__name__}")
-            queue_ring_tones = _queue_ring_tones
-
-        _ring_tones = d.get("RingTones", UNSET)
-        ring_tones: list[str] | Unset
-        if _ring_tones is UNSET:
-            ring_tones = _ring_tones
-        else:
-            if not isinstance(_ring_tones, list):
-                raise TypeError(f"RingTones: expected a JSON array, got {type(_ring_tones).__name__}")
-            ring_tones = _ring_tones
-
-        rps_enabled = d.get("RpsEnabled", UNSET)
-
-        _screen_saver_timeouts = d.get("ScreenSaverTimeouts", UNSET)
-        screen_saver_timeouts: list[str] | Unset
-        if _screen_saver_timeouts is UNSET:
-            screen_saver_timeouts = _screen_saver_timeouts
-        else:
-            if not isinstance(_screen_saver_timeouts, list):
-                raise TypeError(
-                    f"ScreenSaverTimeouts: expected a JSON array, got {type(_screen_saver_timeouts).__name__}"
-                )
-            screen_saver_timeouts = _screen_saver_timeouts
-
-        _template_type = d.get("TemplateType", UNSET)
-        template_type: None | TemplateType | Unset
-        if _template_type is UNSET or _template_type is None:
-            template_type = _template_type
-        else:
-            template_type = TemplateType.parse(_template_type)
-
-        _time_formats = d.get("TimeFormats", UNSET)
-        time_formats: list[str] | Unset
-        if _time_formats is UNSET:
-            time_formats = _time_formats
-        else:
-            if not isinstance(_time_formats, list):
-                raise TypeError(f"TimeFormats: expected a JSON array, got {type(_time_formats).__name__}")
-            time_formats = _time_formats
-
-        _time_zones = d.get("TimeZones", UNSET)
-        time_zones: list[str] | Unset
-        if _time_zones is UNSET:
-            time_zones = _time_zones
-        else:
-            if not isinstance(_time_zones, list):
-                raise TypeError(f"TimeZones: expected a JSON array, got {type(_time_zones).__name__}")
-            time_zones = _time_zones
-
-        url = d.get("URL", UNSET)
-
-        xfer_type_enabled = d.get("XferTypeEnabled", UNSET)
-
-        _instance = cls(
-            add_allowed=add_allowed,
-            allowed_net_configs=allowed_net_configs,
-            allow_ssl_provisioning=allow_ssl_provisioning,
-            backlight_timeouts=backlight_timeouts,
-            codecs=codecs,
-            content=content,
-            date_formats=date_formats,
-            default_queue_ring_tone=default_queue_ring_tone,
-            hotdesking_allowed=hotdesking_allowed,
-            id=id,
-            is_custom=is_custom,
-            languages=languages,
-            max_queue_custom_ringtones=max_queue_custom_ringtones,
-            models=models,
-            power_led_settings=power_led_settings,
-            queue_ring_tones=queue_ring_tones,
-            ring_tones=ring_tones,
-            rps_enabled=rps_enabled,
-            screen_saver_timeouts=screen_saver_timeouts,
-            template_type=template_type,
-            time_formats=time_formats,
-            time_zones=time_zones,
-            url=url,
-            xfer_type_enabled=xfer_type_enabled,
+        return (
+            ("allowed_net_configs", json_array),
+            ("backlight_timeouts", json_array),
+            ("codecs", json_array),
+            ("date_formats", json_array),
+            ("languages", json_array),
+            ("models", list_of(PhoneModel.from_dict)),
+            ("power_led_settings", json_array),
+            ("queue_ring_tones", json_array),
+            ("ring_tones", json_array),
+            ("screen_saver_timeouts", json_array),
+            ("template_type", enum_of(TemplateType)),
+            ("time_formats", json_array),
+            ("time_zones", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

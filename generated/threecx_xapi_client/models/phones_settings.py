@@ -2,217 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="PhonesSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowMultiQueueRingtones",
-        "AutoCleanupFirmware",
-        "AutoUpdatePhonesOnAdd",
-        "CustomDNDProfile",
-        "FanvilUpdateInterval",
-        "GrandstreamUpdateInterval",
-        "PhoneAllowMultiFirmwares",
-        "SnomUpdateInterval",
-        "UseProvisioningSecret",
-        "UseRpcForLocalPhones",
-        "YealinkUpdateInterval",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class PhonesSettings:
-    """
-    Attributes:
-        allow_multi_queue_ringtones (bool | None | Unset):
-        auto_cleanup_firmware (bool | None | Unset):
-        auto_update_phones_on_add (bool | None | Unset):
-        custom_dnd_profile (None | str | Unset):
-        fanvil_update_interval (int | None | Unset):
-        grandstream_update_interval (int | None | Unset):
-        phone_allow_multi_firmwares (bool | None | Unset):
-        snom_update_interval (int | None | Unset):
-        use_provisioning_secret (bool | None | Unset):
-        use_rpc_for_local_phones (bool | None | Unset):
-        yealink_update_interval (int | None | Unset):
-    """
+class PhonesSettings(Model):
+    allow_multi_queue_ringtones: bool | None = None
+    auto_cleanup_firmware: bool | None = None
+    auto_update_phones_on_add: bool | None = None
+    custom_dnd_profile: str | None = None
+    fanvil_update_interval: int | None = None
+    grandstream_update_interval: int | None = None
+    phone_allow_multi_firmwares: bool | None = None
+    snom_update_interval: int | None = None
+    use_provisioning_secret: bool | None = None
+    use_rpc_for_local_phones: bool | None = None
+    yealink_update_interval: int | None = None
 
-    allow_multi_queue_ringtones: bool | None | Unset = UNSET
-    auto_cleanup_firmware: bool | None | Unset = UNSET
-    auto_update_phones_on_add: bool | None | Unset = UNSET
-    custom_dnd_profile: None | str | Unset = UNSET
-    fanvil_update_interval: int | None | Unset = UNSET
-    grandstream_update_interval: int | None | Unset = UNSET
-    phone_allow_multi_firmwares: bool | None | Unset = UNSET
-    snom_update_interval: int | None | Unset = UNSET
-    use_provisioning_secret: bool | None | Unset = UNSET
-    use_rpc_for_local_phones: bool | None | Unset = UNSET
-    yealink_update_interval: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        allow_multi_queue_ringtones: bool | None | Unset
-        if isinstance(self.allow_multi_queue_ringtones, Unset):
-            allow_multi_queue_ringtones = UNSET
-        else:
-            allow_multi_queue_ringtones = self.allow_multi_queue_ringtones
-
-        auto_cleanup_firmware: bool | None | Unset
-        if isinstance(self.auto_cleanup_firmware, Unset):
-            auto_cleanup_firmware = UNSET
-        else:
-            auto_cleanup_firmware = self.auto_cleanup_firmware
-
-        auto_update_phones_on_add: bool | None | Unset
-        if isinstance(self.auto_update_phones_on_add, Unset):
-            auto_update_phones_on_add = UNSET
-        else:
-            auto_update_phones_on_add = self.auto_update_phones_on_add
-
-        custom_dnd_profile: None | str | Unset
-        if isinstance(self.custom_dnd_profile, Unset):
-            custom_dnd_profile = UNSET
-        else:
-            custom_dnd_profile = self.custom_dnd_profile
-
-        fanvil_update_interval: int | None | Unset
-        if isinstance(self.fanvil_update_interval, Unset):
-            fanvil_update_interval = UNSET
-        else:
-            fanvil_update_interval = self.fanvil_update_interval
-
-        grandstream_update_interval: int | None | Unset
-        if isinstance(self.grandstream_update_interval, Unset):
-            grandstream_update_interval = UNSET
-        else:
-            grandstream_update_interval = self.grandstream_update_interval
-
-        phone_allow_multi_firmwares: bool | None | Unset
-        if isinstance(self.phone_allow_multi_firmwares, Unset):
-            phone_allow_multi_firmwares = UNSET
-        else:
-            phone_allow_multi_firmwares = self.phone_allow_multi_firmwares
-
-        snom_update_interval: int | None | Unset
-        if isinstance(self.snom_update_interval, Unset):
-            snom_update_interval = UNSET
-        else:
-            snom_update_interval = self.snom_update_interval
-
-        use_provisioning_secret: bool | None | Unset
-        if isinstance(self.use_provisioning_secret, Unset):
-            use_provisioning_secret = UNSET
-        else:
-            use_provisioning_secret = self.use_provisioning_secret
-
-        use_rpc_for_local_phones: bool | None | Unset
-        if isinstance(self.use_rpc_for_local_phones, Unset):
-            use_rpc_for_local_phones = UNSET
-        else:
-            use_rpc_for_local_phones = self.use_rpc_for_local_phones
-
-        yealink_update_interval: int | None | Unset
-        if isinstance(self.yealink_update_interval, Unset):
-            yealink_update_interval = UNSET
-        else:
-            yealink_update_interval = self.yealink_update_interval
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_multi_queue_ringtones is not UNSET:
-            field_dict["AllowMultiQueueRingtones"] = allow_multi_queue_ringtones
-        if auto_cleanup_firmware is not UNSET:
-            field_dict["AutoCleanupFirmware"] = auto_cleanup_firmware
-        if auto_update_phones_on_add is not UNSET:
-            field_dict["AutoUpdatePhonesOnAdd"] = auto_update_phones_on_add
-        if custom_dnd_profile is not UNSET:
-            field_dict["CustomDNDProfile"] = custom_dnd_profile
-        if fanvil_update_interval is not UNSET:
-            field_dict["FanvilUpdateInterval"] = fanvil_update_interval
-        if grandstream_update_interval is not UNSET:
-            field_dict["GrandstreamUpdateInterval"] = grandstream_update_interval
-        if phone_allow_multi_firmwares is not UNSET:
-            field_dict["PhoneAllowMultiFirmwares"] = phone_allow_multi_firmwares
-        if snom_update_interval is not UNSET:
-            field_dict["SnomUpdateInterval"] = snom_update_interval
-        if use_provisioning_secret is not UNSET:
-            field_dict["UseProvisioningSecret"] = use_provisioning_secret
-        if use_rpc_for_local_phones is not UNSET:
-            field_dict["UseRpcForLocalPhones"] = use_rpc_for_local_phones
-        if yealink_update_interval is not UNSET:
-            field_dict["YealinkUpdateInterval"] = yealink_update_interval
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PhonesSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_multi_queue_ringtones = d.get("AllowMultiQueueRingtones", UNSET)
-
-        auto_cleanup_firmware = d.get("AutoCleanupFirmware", UNSET)
-
-        auto_update_phones_on_add = d.get("AutoUpdatePhonesOnAdd", UNSET)
-
-        custom_dnd_profile = d.get("CustomDNDProfile", UNSET)
-
-        fanvil_update_interval = d.get("FanvilUpdateInterval", UNSET)
-
-        grandstream_update_interval = d.get("GrandstreamUpdateInterval", UNSET)
-
-        phone_allow_multi_firmwares = d.get("PhoneAllowMultiFirmwares", UNSET)
-
-        snom_update_interval = d.get("SnomUpdateInterval", UNSET)
-
-        use_provisioning_secret = d.get("UseProvisioningSecret", UNSET)
-
-        use_rpc_for_local_phones = d.get("UseRpcForLocalPhones", UNSET)
-
-        yealink_update_interval = d.get("YealinkUpdateInterval", UNSET)
-
-        _instance = cls(
-            allow_multi_queue_ringtones=allow_multi_queue_ringtones,
-            auto_cleanup_firmware=auto_cleanup_firmware,
-            auto_update_phones_on_add=auto_update_phones_on_add,
-            custom_dnd_profile=custom_dnd_profile,
-            fanvil_update_interval=fanvil_update_interval,
-            grandstream_update_interval=grandstream_update_interval,
-            phone_allow_multi_firmwares=phone_allow_multi_firmwares,
-            snom_update_interval=snom_update_interval,
-            use_provisioning_secret=use_provisioning_secret,
-            use_rpc_for_local_phones=use_rpc_for_local_phones,
-            yealink_update_interval=yealink_update_interval,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AllowMultiQueueRingtones": "allow_multi_queue_ringtones",
+        "AutoCleanupFirmware": "auto_cleanup_firmware",
+        "AutoUpdatePhonesOnAdd": "auto_update_phones_on_add",
+        "CustomDNDProfile": "custom_dnd_profile",
+        "FanvilUpdateInterval": "fanvil_update_interval",
+        "GrandstreamUpdateInterval": "grandstream_update_interval",
+        "PhoneAllowMultiFirmwares": "phone_allow_multi_firmwares",
+        "SnomUpdateInterval": "snom_update_interval",
+        "UseProvisioningSecret": "use_provisioning_secret",
+        "UseRpcForLocalPhones": "use_rpc_for_local_phones",
+        "YealinkUpdateInterval": "yealink_update_interval",
+    }

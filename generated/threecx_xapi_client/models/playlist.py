@@ -2,162 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Playlist")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoGain",
-        "Files",
-        "MaxVolumePercent",
-        "Name",
-        "PromptName",
-        "RepositoryPath",
-        "Shuffle",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class Playlist:
-    """
-    Attributes:
-        auto_gain (bool | None | Unset):
-        files (list[str] | Unset):
-        max_volume_percent (int | None | Unset):
-        name (str | Unset):
-        prompt_name (None | str | Unset):
-        repository_path (None | str | Unset):
-        shuffle (bool | None | Unset):
-    """
+class Playlist(Model):
+    auto_gain: bool | None = None
+    files: list[str] | None = None
+    max_volume_percent: int | None = None
+    name: str | None = None
+    prompt_name: str | None = None
+    repository_path: str | None = None
+    shuffle: bool | None = None
 
-    auto_gain: bool | None | Unset = UNSET
-    files: list[str] | Unset = UNSET
-    max_volume_percent: int | None | Unset = UNSET
-    name: str | Unset = UNSET
-    prompt_name: None | str | Unset = UNSET
-    repository_path: None | str | Unset = UNSET
-    shuffle: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "AutoGain": "auto_gain",
+        "Files": "files",
+        "MaxVolumePercent": "max_volume_percent",
+        "Name": "name",
+        "PromptName": "prompt_name",
+        "RepositoryPath": "repository_path",
+        "Shuffle": "shuffle",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        auto_gain: bool | None | Unset
-        if isinstance(self.auto_gain, Unset):
-            auto_gain = UNSET
-        else:
-            auto_gain = self.auto_gain
-
-        files: list[str] | Unset = UNSET
-        if not isinstance(self.files, Unset):
-            files = self.files
-
-        max_volume_percent: int | None | Unset
-        if isinstance(self.max_volume_percent, Unset):
-            max_volume_percent = UNSET
-        else:
-            max_volume_percent = self.max_volume_percent
-
-        name = self.name
-
-        prompt_name: None | str | Unset
-        if isinstance(self.prompt_name, Unset):
-            prompt_name = UNSET
-        else:
-            prompt_name = self.prompt_name
-
-        repository_path: None | str | Unset
-        if isinstance(self.repository_path, Unset):
-            repository_path = UNSET
-        else:
-            repository_path = self.repository_path
-
-        shuffle: bool | None | Unset
-        if isinstance(self.shuffle, Unset):
-            shuffle = UNSET
-        else:
-            shuffle = self.shuffle
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_gain is not UNSET:
-            field_dict["AutoGain"] = auto_gain
-        if files is not UNSET:
-            field_dict["Files"] = files
-        if max_volume_percent is not UNSET:
-            field_dict["MaxVolumePercent"] = max_volume_percent
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if prompt_name is not UNSET:
-            field_dict["PromptName"] = prompt_name
-        if repository_path is not UNSET:
-            field_dict["RepositoryPath"] = repository_path
-        if shuffle is not UNSET:
-            field_dict["Shuffle"] = shuffle
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Playlist: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_gain = d.get("AutoGain", UNSET)
-
-        _files = d.get("Files", UNSET)
-        files: list[str] | Unset
-        if _files is UNSET:
-            files = _files
-        else:
-            if not isinstance(_files, list):
-                raise TypeError(f"Files: expected a JSON array, got {type(_files).__name__}")
-            files = _files
-
-        max_volume_percent = d.get("MaxVolumePercent", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        prompt_name = d.get("PromptName", UNSET)
-
-        repository_path = d.get("RepositoryPath", UNSET)
-
-        shuffle = d.get("Shuffle", UNSET)
-
-        _instance = cls(
-            auto_gain=auto_gain,
-            files=files,
-            max_volume_percent=max_volume_percent,
-            name=name,
-            prompt_name=prompt_name,
-            repository_path=repository_path,
-            shuffle=shuffle,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("files", json_array),)

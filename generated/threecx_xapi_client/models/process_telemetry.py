@@ -3,164 +3,37 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.phone_system_service import PhoneSystemService
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ProcessTelemetry")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "HandleCount",
-        "PrivateMemory",
-        "ProcessCount",
-        "Service",
-        "ThreadCount",
-        "Time",
+class ProcessTelemetry(Model):
+    handle_count: int | None = None
+    private_memory: int | None = None
+    process_count: int | None = None
+    service: PhoneSystemService | None = None
+    thread_count: int | None = None
+    time: datetime.datetime | None = None
+
+    _wire_names = {
+        "HandleCount": "handle_count",
+        "PrivateMemory": "private_memory",
+        "ProcessCount": "process_count",
+        "Service": "service",
+        "ThreadCount": "thread_count",
+        "Time": "time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ProcessTelemetry:
-    """
-    Attributes:
-        handle_count (int | None | Unset):
-        private_memory (int | None | Unset):
-        process_count (int | None | Unset):
-        service (None | PhoneSystemService | Unset):
-        thread_count (int | None | Unset):
-        time (datetime.datetime | None | Unset):
-    """
-
-    handle_count: int | None | Unset = UNSET
-    private_memory: int | None | Unset = UNSET
-    process_count: int | None | Unset = UNSET
-    service: None | PhoneSystemService | Unset = UNSET
-    thread_count: int | None | Unset = UNSET
-    time: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        handle_count: int | None | Unset
-        if isinstance(self.handle_count, Unset):
-            handle_count = UNSET
-        else:
-            handle_count = self.handle_count
-
-        private_memory: int | None | Unset
-        if isinstance(self.private_memory, Unset):
-            private_memory = UNSET
-        else:
-            private_memory = self.private_memory
-
-        process_count: int | None | Unset
-        if isinstance(self.process_count, Unset):
-            process_count = UNSET
-        else:
-            process_count = self.process_count
-
-        service: None | str | Unset
-        if isinstance(self.service, Unset):
-            service = UNSET
-        elif isinstance(self.service, PhoneSystemService):
-            service = self.service.value
-        else:
-            service = self.service
-
-        thread_count: int | None | Unset
-        if isinstance(self.thread_count, Unset):
-            thread_count = UNSET
-        else:
-            thread_count = self.thread_count
-
-        time: None | str | Unset
-        if isinstance(self.time, Unset):
-            time = UNSET
-        elif isinstance(self.time, datetime.datetime):
-            time = self.time.isoformat()
-        else:
-            time = self.time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if handle_count is not UNSET:
-            field_dict["HandleCount"] = handle_count
-        if private_memory is not UNSET:
-            field_dict["PrivateMemory"] = private_memory
-        if process_count is not UNSET:
-            field_dict["ProcessCount"] = process_count
-        if service is not UNSET:
-            field_dict["Service"] = service
-        if thread_count is not UNSET:
-            field_dict["ThreadCount"] = thread_count
-        if time is not UNSET:
-            field_dict["Time"] = time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ProcessTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        handle_count = d.get("HandleCount", UNSET)
-
-        private_memory = d.get("PrivateMemory", UNSET)
-
-        process_count = d.get("ProcessCount", UNSET)
-
-        _service = d.get("Service", UNSET)
-        service: None | PhoneSystemService | Unset
-        if _service is UNSET or _service is None:
-            service = _service
-        else:
-            service = PhoneSystemService.parse(_service)
-
-        thread_count = d.get("ThreadCount", UNSET)
-
-        _time = d.get("Time", UNSET)
-        time: datetime.datetime | None | Unset
-        if _time is UNSET or _time is None:
-            time = _time
-        else:
-            time = parse_datetime(_time)
-
-        _instance = cls(
-            handle_count=handle_count,
-            private_memory=private_memory,
-            process_count=process_count,
-            service=service,
-            thread_count=thread_count,
-            time=time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("service", enum_of(PhoneSystemService)),
+            ("time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

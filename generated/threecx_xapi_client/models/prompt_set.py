@@ -2,234 +2,52 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.prompt_set_type import PromptSetType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.prompt import Prompt
 
 
-_lazy_loaded = False
+class PromptSet(Model):
+    culture_code: str | None = None
+    description: str | None = None
+    folder: str | None = None
+    id: int = entity_key()
+    language_code: str | None = None
+    prompts: list[Prompt] | None = None
+    prompt_set_name: str | None = None
+    prompt_set_type: PromptSetType | None = None
+    use_alternate_number_pronunciation: bool | None = None
+    version: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Prompt
-    from ..models.prompt import Prompt  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="PromptSet")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CultureCode",
-        "Description",
-        "Folder",
-        "Id",
-        "LanguageCode",
-        "Prompts",
-        "PromptSetName",
-        "PromptSetType",
-        "UseAlternateNumberPronunciation",
-        "Version",
+    _wire_names = {
+        "CultureCode": "culture_code",
+        "Description": "description",
+        "Folder": "folder",
+        "Id": "id",
+        "LanguageCode": "language_code",
+        "Prompts": "prompts",
+        "PromptSetName": "prompt_set_name",
+        "PromptSetType": "prompt_set_type",
+        "UseAlternateNumberPronunciation": "use_alternate_number_pronunciation",
+        "Version": "version",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.prompt import Prompt  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class PromptSet:
-    """
-    Attributes:
-        culture_code (None | str | Unset):
-        description (None | str | Unset):
-        folder (None | str | Unset):
-        id (int | Unset):
-        language_code (None | str | Unset):
-        prompts (list[Prompt] | Unset):
-        prompt_set_name (None | str | Unset):
-        prompt_set_type (None | PromptSetType | Unset):
-        use_alternate_number_pronunciation (bool | None | Unset):
-        version (None | str | Unset):
-    """
-
-    culture_code: None | str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    folder: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    language_code: None | str | Unset = UNSET
-    prompts: list[Prompt] | Unset = UNSET
-    prompt_set_name: None | str | Unset = UNSET
-    prompt_set_type: None | PromptSetType | Unset = UNSET
-    use_alternate_number_pronunciation: bool | None | Unset = UNSET
-    version: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        culture_code: None | str | Unset
-        if isinstance(self.culture_code, Unset):
-            culture_code = UNSET
-        else:
-            culture_code = self.culture_code
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        folder: None | str | Unset
-        if isinstance(self.folder, Unset):
-            folder = UNSET
-        else:
-            folder = self.folder
-
-        id = self.id
-
-        language_code: None | str | Unset
-        if isinstance(self.language_code, Unset):
-            language_code = UNSET
-        else:
-            language_code = self.language_code
-
-        prompts: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.prompts, Unset):
-            prompts = []
-            for prompts_item_data in self.prompts:
-                prompts_item = prompts_item_data.to_dict()
-                prompts.append(prompts_item)
-
-        prompt_set_name: None | str | Unset
-        if isinstance(self.prompt_set_name, Unset):
-            prompt_set_name = UNSET
-        else:
-            prompt_set_name = self.prompt_set_name
-
-        prompt_set_type: None | str | Unset
-        if isinstance(self.prompt_set_type, Unset):
-            prompt_set_type = UNSET
-        elif isinstance(self.prompt_set_type, PromptSetType):
-            prompt_set_type = self.prompt_set_type.value
-        else:
-            prompt_set_type = self.prompt_set_type
-
-        use_alternate_number_pronunciation: bool | None | Unset
-        if isinstance(self.use_alternate_number_pronunciation, Unset):
-            use_alternate_number_pronunciation = UNSET
-        else:
-            use_alternate_number_pronunciation = self.use_alternate_number_pronunciation
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if culture_code is not UNSET:
-            field_dict["CultureCode"] = culture_code
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if folder is not UNSET:
-            field_dict["Folder"] = folder
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if language_code is not UNSET:
-            field_dict["LanguageCode"] = language_code
-        if prompts is not UNSET:
-            field_dict["Prompts"] = prompts
-        if prompt_set_name is not UNSET:
-            field_dict["PromptSetName"] = prompt_set_name
-        if prompt_set_type is not UNSET:
-            field_dict["PromptSetType"] = prompt_set_type
-        if use_alternate_number_pronunciation is not UNSET:
-            field_dict["UseAlternateNumberPronunciation"] = use_alternate_number_pronunciation
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PromptSet: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        culture_code = d.get("CultureCode", UNSET)
-
-        description = d.get("Description", UNSET)
-
-        folder = d.get("Folder", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        language_code = d.get("LanguageCode", UNSET)
-
-        _prompts = d.get("Prompts", UNSET)
-        prompts: list[Prompt] | Unset
-        if _prompts is UNSET:
-            prompts = _prompts
-        else:
-            if not isinstance(_prompts, list):
-                raise TypeError(f"Prompts: expected a JSON array, got {type(_prompts).__name__}")
-            prompts = [Prompt.from_dict(item) for item in _prompts]
-
-        prompt_set_name = d.get("PromptSetName", UNSET)
-
-        _prompt_set_type = d.get("PromptSetType", UNSET)
-        prompt_set_type: None | PromptSetType | Unset
-        if _prompt_set_type is UNSET or _prompt_set_type is None:
-            prompt_set_type = _prompt_set_type
-        else:
-            prompt_set_type = PromptSetType.parse(_prompt_set_type)
-
-        use_alternate_number_pronunciation = d.get("UseAlternateNumberPronunciation", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            culture_code=culture_code,
-            description=description,
-            folder=folder,
-            id=id,
-            language_code=language_code,
-            prompts=prompts,
-            prompt_set_name=prompt_set_name,
-            prompt_set_type=prompt_set_type,
-            use_alternate_number_pronunciation=use_alternate_number_pronunciation,
-            version=version,
+        return (
+            ("prompts", list_of(Prompt.from_dict)),
+            ("prompt_set_type", enum_of(PromptSetType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

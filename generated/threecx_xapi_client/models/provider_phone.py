@@ -2,129 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ProviderPhone")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FriendlyName",
-        "IsInTrunk",
-        "IsMessagingEnabled",
-        "PhoneNumber",
-        "Sid",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class ProviderPhone:
-    """
-    Attributes:
-        friendly_name (None | str | Unset):
-        is_in_trunk (bool | None | Unset):
-        is_messaging_enabled (bool | None | Unset):
-        phone_number (None | str | Unset):
-        sid (str | Unset):
-    """
+class ProviderPhone(Model):
+    friendly_name: str | None = None
+    is_in_trunk: bool | None = None
+    is_messaging_enabled: bool | None = None
+    phone_number: str | None = None
+    sid: str | None = None
 
-    friendly_name: None | str | Unset = UNSET
-    is_in_trunk: bool | None | Unset = UNSET
-    is_messaging_enabled: bool | None | Unset = UNSET
-    phone_number: None | str | Unset = UNSET
-    sid: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        friendly_name: None | str | Unset
-        if isinstance(self.friendly_name, Unset):
-            friendly_name = UNSET
-        else:
-            friendly_name = self.friendly_name
-
-        is_in_trunk: bool | None | Unset
-        if isinstance(self.is_in_trunk, Unset):
-            is_in_trunk = UNSET
-        else:
-            is_in_trunk = self.is_in_trunk
-
-        is_messaging_enabled: bool | None | Unset
-        if isinstance(self.is_messaging_enabled, Unset):
-            is_messaging_enabled = UNSET
-        else:
-            is_messaging_enabled = self.is_messaging_enabled
-
-        phone_number: None | str | Unset
-        if isinstance(self.phone_number, Unset):
-            phone_number = UNSET
-        else:
-            phone_number = self.phone_number
-
-        sid = self.sid
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if friendly_name is not UNSET:
-            field_dict["FriendlyName"] = friendly_name
-        if is_in_trunk is not UNSET:
-            field_dict["IsInTrunk"] = is_in_trunk
-        if is_messaging_enabled is not UNSET:
-            field_dict["IsMessagingEnabled"] = is_messaging_enabled
-        if phone_number is not UNSET:
-            field_dict["PhoneNumber"] = phone_number
-        if sid is not UNSET:
-            field_dict["Sid"] = sid
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ProviderPhone: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        friendly_name = d.get("FriendlyName", UNSET)
-
-        is_in_trunk = d.get("IsInTrunk", UNSET)
-
-        is_messaging_enabled = d.get("IsMessagingEnabled", UNSET)
-
-        phone_number = d.get("PhoneNumber", UNSET)
-
-        sid = d.get("Sid", UNSET)
-
-        _instance = cls(
-            friendly_name=friendly_name,
-            is_in_trunk=is_in_trunk,
-            is_messaging_enabled=is_messaging_enabled,
-            phone_number=phone_number,
-            sid=sid,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "FriendlyName": "friendly_name",
+        "IsInTrunk": "is_in_trunk",
+        "IsMessagingEnabled": "is_messaging_enabled",
+        "PhoneNumber": "phone_number",
+        "Sid": "sid",
+    }

@@ -2,99 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.purge_settings import PurgeSettings
 
 
-_lazy_loaded = False
+class PurgeCallsBody(Model):
+    period: PurgeSettings | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, PurgeSettings
-    from ..models.purge_settings import PurgeSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="PurgeCallsBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "period",
+    _wire_names = {
+        "period": "period",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.purge_settings import PurgeSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class PurgeCallsBody:
-    """
-    Attributes:
-        period (PurgeSettings | Unset):
-    """
-
-    period: PurgeSettings | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        period: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.period, Unset):
-            period = self.period.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if period is not UNSET:
-            field_dict["period"] = period
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PurgeCallsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _period = d.get("period", UNSET)
-        period: PurgeSettings | Unset
-        if _period is UNSET:
-            period = _period
-        else:
-            period = PurgeSettings.from_dict(_period)
-
-        _instance = cls(
-            period=period,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("period", PurgeSettings.from_dict),)

@@ -3,117 +3,28 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="PurgeSettings")
+class PurgeSettings(Model):
+    all_: bool | None = None
+    start: datetime.datetime | None = None
+    stop: datetime.datetime | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "All",
-        "Start",
-        "Stop",
+    _wire_names = {
+        "All": "all_",
+        "Start": "start",
+        "Stop": "stop",
     }
-)
 
-
-@_attrs_define(repr=False)
-class PurgeSettings:
-    """
-    Attributes:
-        all_ (bool | Unset):
-        start (datetime.datetime | None | Unset):
-        stop (datetime.datetime | None | Unset):
-    """
-
-    all_: bool | Unset = UNSET
-    start: datetime.datetime | None | Unset = UNSET
-    stop: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        all_ = self.all_
-
-        start: None | str | Unset
-        if isinstance(self.start, Unset):
-            start = UNSET
-        elif isinstance(self.start, datetime.datetime):
-            start = self.start.isoformat()
-        else:
-            start = self.start
-
-        stop: None | str | Unset
-        if isinstance(self.stop, Unset):
-            stop = UNSET
-        elif isinstance(self.stop, datetime.datetime):
-            stop = self.stop.isoformat()
-        else:
-            stop = self.stop
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if all_ is not UNSET:
-            field_dict["All"] = all_
-        if start is not UNSET:
-            field_dict["Start"] = start
-        if stop is not UNSET:
-            field_dict["Stop"] = stop
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"PurgeSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        all_ = d.get("All", UNSET)
-
-        _start = d.get("Start", UNSET)
-        start: datetime.datetime | None | Unset
-        if _start is UNSET or _start is None:
-            start = _start
-        else:
-            start = parse_datetime(_start)
-
-        _stop = d.get("Stop", UNSET)
-        stop: datetime.datetime | None | Unset
-        if _stop is UNSET or _stop is None:
-            stop = _stop
-        else:
-            stop = parse_datetime(_stop)
-
-        _instance = cls(
-            all_=all_,
-            start=start,
-            stop=stop,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("start", parse_datetime),
+            ("stop", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

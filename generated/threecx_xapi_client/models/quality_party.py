@@ -2,477 +2,71 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QualityParty")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AddressStr",
-        "Burst",
-        "Codec",
-        "Duration",
-        "GlobalPort",
-        "Inbound",
-        "LocalPort",
-        "Location",
-        "MOSFromPBX",
-        "MOSToPBX",
-        "Number",
-        "RTT",
-        "RxJitter",
-        "RxLost",
-        "RxPackets",
-        "TunAddressStr",
-        "TxBursts",
-        "TxJitter",
-        "TxLost",
-        "TxPackets",
-        "UserAgent",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
 )
 
+from ..models.reference_numeric import ReferenceNumeric
 
-@_attrs_define(repr=False)
-class QualityParty:
-    """
-    Attributes:
-        address_str (None | str | Unset):
-        burst (int | None | Unset):
-        codec (None | str | Unset):
-        duration (int | None | Unset):
-        global_port (int | None | Unset):
-        inbound (bool | None | Unset):
-        local_port (int | None | Unset):
-        location (None | str | Unset):
-        mos_from_pbx (float | None | ReferenceNumeric | str | Unset):
-        mos_to_pbx (float | None | ReferenceNumeric | str | Unset):
-        number (None | str | Unset):
-        rtt (float | None | ReferenceNumeric | str | Unset):
-        rx_jitter (float | None | ReferenceNumeric | str | Unset):
-        rx_lost (float | None | ReferenceNumeric | str | Unset):
-        rx_packets (int | None | Unset):
-        tun_address_str (None | str | Unset):
-        tx_bursts (int | None | Unset):
-        tx_jitter (float | None | ReferenceNumeric | str | Unset):
-        tx_lost (float | None | ReferenceNumeric | str | Unset):
-        tx_packets (int | None | Unset):
-        user_agent (None | str | Unset):
-    """
 
-    address_str: None | str | Unset = UNSET
-    burst: int | None | Unset = UNSET
-    codec: None | str | Unset = UNSET
-    duration: int | None | Unset = UNSET
-    global_port: int | None | Unset = UNSET
-    inbound: bool | None | Unset = UNSET
-    local_port: int | None | Unset = UNSET
-    location: None | str | Unset = UNSET
-    mos_from_pbx: float | None | ReferenceNumeric | str | Unset = UNSET
-    mos_to_pbx: float | None | ReferenceNumeric | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    rtt: float | None | ReferenceNumeric | str | Unset = UNSET
-    rx_jitter: float | None | ReferenceNumeric | str | Unset = UNSET
-    rx_lost: float | None | ReferenceNumeric | str | Unset = UNSET
-    rx_packets: int | None | Unset = UNSET
-    tun_address_str: None | str | Unset = UNSET
-    tx_bursts: int | None | Unset = UNSET
-    tx_jitter: float | None | ReferenceNumeric | str | Unset = UNSET
-    tx_lost: float | None | ReferenceNumeric | str | Unset = UNSET
-    tx_packets: int | None | Unset = UNSET
-    user_agent: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class QualityParty(Model):
+    address_str: str | None = None
+    burst: int | None = None
+    codec: str | None = None
+    duration: int | None = None
+    global_port: int | None = None
+    inbound: bool | None = None
+    local_port: int | None = None
+    location: str | None = None
+    mos_from_pbx: float | str | ReferenceNumeric | None = None
+    mos_to_pbx: float | str | ReferenceNumeric | None = None
+    number: str | None = None
+    rtt: float | str | ReferenceNumeric | None = None
+    rx_jitter: float | str | ReferenceNumeric | None = None
+    rx_lost: float | str | ReferenceNumeric | None = None
+    rx_packets: int | None = None
+    tun_address_str: str | None = None
+    tx_bursts: int | None = None
+    tx_jitter: float | str | ReferenceNumeric | None = None
+    tx_lost: float | str | ReferenceNumeric | None = None
+    tx_packets: int | None = None
+    user_agent: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "AddressStr": "address_str",
+        "Burst": "burst",
+        "Codec": "codec",
+        "Duration": "duration",
+        "GlobalPort": "global_port",
+        "Inbound": "inbound",
+        "LocalPort": "local_port",
+        "Location": "location",
+        "MOSFromPBX": "mos_from_pbx",
+        "MOSToPBX": "mos_to_pbx",
+        "Number": "number",
+        "RTT": "rtt",
+        "RxJitter": "rx_jitter",
+        "RxLost": "rx_lost",
+        "RxPackets": "rx_packets",
+        "TunAddressStr": "tun_address_str",
+        "TxBursts": "tx_bursts",
+        "TxJitter": "tx_jitter",
+        "TxLost": "tx_lost",
+        "TxPackets": "tx_packets",
+        "UserAgent": "user_agent",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        address_str: None | str | Unset
-        if isinstance(self.address_str, Unset):
-            address_str = UNSET
-        else:
-            address_str = self.address_str
-
-        burst: int | None | Unset
-        if isinstance(self.burst, Unset):
-            burst = UNSET
-        else:
-            burst = self.burst
-
-        codec: None | str | Unset
-        if isinstance(self.codec, Unset):
-            codec = UNSET
-        else:
-            codec = self.codec
-
-        duration: int | None | Unset
-        if isinstance(self.duration, Unset):
-            duration = UNSET
-        else:
-            duration = self.duration
-
-        global_port: int | None | Unset
-        if isinstance(self.global_port, Unset):
-            global_port = UNSET
-        else:
-            global_port = self.global_port
-
-        inbound: bool | None | Unset
-        if isinstance(self.inbound, Unset):
-            inbound = UNSET
-        else:
-            inbound = self.inbound
-
-        local_port: int | None | Unset
-        if isinstance(self.local_port, Unset):
-            local_port = UNSET
-        else:
-            local_port = self.local_port
-
-        location: None | str | Unset
-        if isinstance(self.location, Unset):
-            location = UNSET
-        else:
-            location = self.location
-
-        mos_from_pbx: float | None | str | Unset
-        if isinstance(self.mos_from_pbx, Unset):
-            mos_from_pbx = UNSET
-        elif isinstance(self.mos_from_pbx, ReferenceNumeric):
-            mos_from_pbx = self.mos_from_pbx.value
-        else:
-            mos_from_pbx = self.mos_from_pbx
-
-        mos_to_pbx: float | None | str | Unset
-        if isinstance(self.mos_to_pbx, Unset):
-            mos_to_pbx = UNSET
-        elif isinstance(self.mos_to_pbx, ReferenceNumeric):
-            mos_to_pbx = self.mos_to_pbx.value
-        else:
-            mos_to_pbx = self.mos_to_pbx
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        rtt: float | None | str | Unset
-        if isinstance(self.rtt, Unset):
-            rtt = UNSET
-        elif isinstance(self.rtt, ReferenceNumeric):
-            rtt = self.rtt.value
-        else:
-            rtt = self.rtt
-
-        rx_jitter: float | None | str | Unset
-        if isinstance(self.rx_jitter, Unset):
-            rx_jitter = UNSET
-        elif isinstance(self.rx_jitter, ReferenceNumeric):
-            rx_jitter = self.rx_jitter.value
-        else:
-            rx_jitter = self.rx_jitter
-
-        rx_lost: float | None | str | Unset
-        if isinstance(self.rx_lost, Unset):
-            rx_lost = UNSET
-        elif isinstance(self.rx_lost, ReferenceNumeric):
-            rx_lost = self.rx_lost.value
-        else:
-            rx_lost = self.rx_lost
-
-        rx_packets: int | None | Unset
-        if isinstance(self.rx_packets, Unset):
-            rx_packets = UNSET
-        else:
-            rx_packets = self.rx_packets
-
-        tun_address_str: None | str | Unset
-        if isinstance(self.tun_address_str, Unset):
-            tun_address_str = UNSET
-        else:
-            tun_address_str = self.tun_address_str
-
-        tx_bursts: int | None | Unset
-        if isinstance(self.tx_bursts, Unset):
-            tx_bursts = UNSET
-        else:
-            tx_bursts = self.tx_bursts
-
-        tx_jitter: float | None | str | Unset
-        if isinstance(self.tx_jitter, Unset):
-            tx_jitter = UNSET
-        elif isinstance(self.tx_jitter, ReferenceNumeric):
-            tx_jitter = self.tx_jitter.value
-        else:
-            tx_jitter = self.tx_jitter
-
-        tx_lost: float | None | str | Unset
-        if isinstance(self.tx_lost, Unset):
-            tx_lost = UNSET
-        elif isinstance(self.tx_lost, ReferenceNumeric):
-            tx_lost = self.tx_lost.value
-        else:
-            tx_lost = self.tx_lost
-
-        tx_packets: int | None | Unset
-        if isinstance(self.tx_packets, Unset):
-            tx_packets = UNSET
-        else:
-            tx_packets = self.tx_packets
-
-        user_agent: None | str | Unset
-        if isinstance(self.user_agent, Unset):
-            user_agent = UNSET
-        else:
-            user_agent = self.user_agent
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if address_str is not UNSET:
-            field_dict["AddressStr"] = address_str
-        if burst is not UNSET:
-            field_dict["Burst"] = burst
-        if codec is not UNSET:
-            field_dict["Codec"] = codec
-        if duration is not UNSET:
-            field_dict["Duration"] = duration
-        if global_port is not UNSET:
-            field_dict["GlobalPort"] = global_port
-        if inbound is not UNSET:
-            field_dict["Inbound"] = inbound
-        if local_port is not UNSET:
-            field_dict["LocalPort"] = local_port
-        if location is not UNSET:
-            field_dict["Location"] = location
-        if mos_from_pbx is not UNSET:
-            field_dict["MOSFromPBX"] = mos_from_pbx
-        if mos_to_pbx is not UNSET:
-            field_dict["MOSToPBX"] = mos_to_pbx
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if rtt is not UNSET:
-            field_dict["RTT"] = rtt
-        if rx_jitter is not UNSET:
-            field_dict["RxJitter"] = rx_jitter
-        if rx_lost is not UNSET:
-            field_dict["RxLost"] = rx_lost
-        if rx_packets is not UNSET:
-            field_dict["RxPackets"] = rx_packets
-        if tun_address_str is not UNSET:
-            field_dict["TunAddressStr"] = tun_address_str
-        if tx_bursts is not UNSET:
-            field_dict["TxBursts"] = tx_bursts
-        if tx_jitter is not UNSET:
-            field_dict["TxJitter"] = tx_jitter
-        if tx_lost is not UNSET:
-            field_dict["TxLost"] = tx_lost
-        if tx_packets is not UNSET:
-            field_dict["TxPackets"] = tx_packets
-        if user_agent is not UNSET:
-            field_dict["UserAgent"] = user_agent
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QualityParty: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        address_str = d.get("AddressStr", UNSET)
-
-        burst = d.get("Burst", UNSET)
-
-        codec = d.get("Codec", UNSET)
-
-        duration = d.get("Duration", UNSET)
-
-        global_port = d.get("GlobalPort", UNSET)
-
-        inbound = d.get("Inbound", UNSET)
-
-        local_port = d.get("LocalPort", UNSET)
-
-        location = d.get("Location", UNSET)
-
-        def _parse_mos_from_pbx(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mos_from_pbx_type_2 = ReferenceNumeric(data)
-
-                return mos_from_pbx_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        mos_from_pbx = _parse_mos_from_pbx(d.get("MOSFromPBX", UNSET))
-
-        def _parse_mos_to_pbx(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mos_to_pbx_type_2 = ReferenceNumeric(data)
-
-                return mos_to_pbx_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        mos_to_pbx = _parse_mos_to_pbx(d.get("MOSToPBX", UNSET))
-
-        number = d.get("Number", UNSET)
-
-        def _parse_rtt(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                rtt_type_2 = ReferenceNumeric(data)
-
-                return rtt_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        rtt = _parse_rtt(d.get("RTT", UNSET))
-
-        def _parse_rx_jitter(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                rx_jitter_type_2 = ReferenceNumeric(data)
-
-                return rx_jitter_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        rx_jitter = _parse_rx_jitter(d.get("RxJitter", UNSET))
-
-        def _parse_rx_lost(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                rx_lost_type_2 = ReferenceNumeric(data)
-
-                return rx_lost_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        rx_lost = _parse_rx_lost(d.get("RxLost", UNSET))
-
-        rx_packets = d.get("RxPackets", UNSET)
-
-        tun_address_str = d.get("TunAddressStr", UNSET)
-
-        tx_bursts = d.get("TxBursts", UNSET)
-
-        def _parse_tx_jitter(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tx_jitter_type_2 = ReferenceNumeric(data)
-
-                return tx_jitter_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        tx_jitter = _parse_tx_jitter(d.get("TxJitter", UNSET))
-
-        def _parse_tx_lost(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                tx_lost_type_2 = ReferenceNumeric(data)
-
-                return tx_lost_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        tx_lost = _parse_tx_lost(d.get("TxLost", UNSET))
-
-        tx_packets = d.get("TxPackets", UNSET)
-
-        user_agent = d.get("UserAgent", UNSET)
-
-        _instance = cls(
-            address_str=address_str,
-            burst=burst,
-            codec=codec,
-            duration=duration,
-            global_port=global_port,
-            inbound=inbound,
-            local_port=local_port,
-            location=location,
-            mos_from_pbx=mos_from_pbx,
-            mos_to_pbx=mos_to_pbx,
-            number=number,
-            rtt=rtt,
-            rx_jitter=rx_jitter,
-            rx_lost=rx_lost,
-            rx_packets=rx_packets,
-            tun_address_str=tun_address_str,
-            tx_bursts=tx_bursts,
-            tx_jitter=tx_jitter,
-            tx_lost=tx_lost,
-            tx_packets=tx_packets,
-            user_agent=user_agent,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("mos_from_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("mos_to_pbx", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rtt", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("rx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("tx_jitter", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("tx_lost", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,213 +2,46 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.quality_party import QualityParty
 
 
-_lazy_loaded = False
+class QualityReport(Model):
+    mos: float | str | ReferenceNumeric | None = None
+    overall_score: int | None = None
+    party_1: QualityParty | None = None
+    party_2: QualityParty | None = None
+    reason: str | None = None
+    summary: int | None = None
+    transcoding: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, QualityParty
-    from ..models.quality_party import QualityParty  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="QualityReport")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "MOS",
-        "OverallScore",
-        "Party1",
-        "Party2",
-        "Reason",
-        "Summary",
-        "Transcoding",
+    _wire_names = {
+        "MOS": "mos",
+        "OverallScore": "overall_score",
+        "Party1": "party_1",
+        "Party2": "party_2",
+        "Reason": "reason",
+        "Summary": "summary",
+        "Transcoding": "transcoding",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.quality_party import QualityParty  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class QualityReport:
-    """
-    Attributes:
-        mos (float | None | ReferenceNumeric | str | Unset):
-        overall_score (int | None | Unset):
-        party_1 (None | QualityParty | Unset):
-        party_2 (None | QualityParty | Unset):
-        reason (None | str | Unset):
-        summary (int | None | Unset):
-        transcoding (bool | None | Unset):
-    """
-
-    mos: float | None | ReferenceNumeric | str | Unset = UNSET
-    overall_score: int | None | Unset = UNSET
-    party_1: None | QualityParty | Unset = UNSET
-    party_2: None | QualityParty | Unset = UNSET
-    reason: None | str | Unset = UNSET
-    summary: int | None | Unset = UNSET
-    transcoding: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        mos: float | None | str | Unset
-        if isinstance(self.mos, Unset):
-            mos = UNSET
-        elif isinstance(self.mos, ReferenceNumeric):
-            mos = self.mos.value
-        else:
-            mos = self.mos
-
-        overall_score: int | None | Unset
-        if isinstance(self.overall_score, Unset):
-            overall_score = UNSET
-        else:
-            overall_score = self.overall_score
-
-        party_1: dict[str, Any] | None | Unset
-        if isinstance(self.party_1, Unset):
-            party_1 = UNSET
-        elif isinstance(self.party_1, QualityParty):
-            party_1 = self.party_1.to_dict()
-        else:
-            party_1 = self.party_1
-
-        party_2: dict[str, Any] | None | Unset
-        if isinstance(self.party_2, Unset):
-            party_2 = UNSET
-        elif isinstance(self.party_2, QualityParty):
-            party_2 = self.party_2.to_dict()
-        else:
-            party_2 = self.party_2
-
-        reason: None | str | Unset
-        if isinstance(self.reason, Unset):
-            reason = UNSET
-        else:
-            reason = self.reason
-
-        summary: int | None | Unset
-        if isinstance(self.summary, Unset):
-            summary = UNSET
-        else:
-            summary = self.summary
-
-        transcoding: bool | None | Unset
-        if isinstance(self.transcoding, Unset):
-            transcoding = UNSET
-        else:
-            transcoding = self.transcoding
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if mos is not UNSET:
-            field_dict["MOS"] = mos
-        if overall_score is not UNSET:
-            field_dict["OverallScore"] = overall_score
-        if party_1 is not UNSET:
-            field_dict["Party1"] = party_1
-        if party_2 is not UNSET:
-            field_dict["Party2"] = party_2
-        if reason is not UNSET:
-            field_dict["Reason"] = reason
-        if summary is not UNSET:
-            field_dict["Summary"] = summary
-        if transcoding is not UNSET:
-            field_dict["Transcoding"] = transcoding
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QualityReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-
-        def _parse_mos(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                mos_type_2 = ReferenceNumeric(data)
-
-                return mos_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        mos = _parse_mos(d.get("MOS", UNSET))
-
-        overall_score = d.get("OverallScore", UNSET)
-
-        _party_1 = d.get("Party1", UNSET)
-        party_1: None | QualityParty | Unset
-        if _party_1 is UNSET or _party_1 is None:
-            party_1 = _party_1
-        else:
-            party_1 = QualityParty.from_dict(_party_1)
-
-        _party_2 = d.get("Party2", UNSET)
-        party_2: None | QualityParty | Unset
-        if _party_2 is UNSET or _party_2 is None:
-            party_2 = _party_2
-        else:
-            party_2 = QualityParty.from_dict(_party_2)
-
-        reason = d.get("Reason", UNSET)
-
-        summary = d.get("Summary", UNSET)
-
-        transcoding = d.get("Transcoding", UNSET)
-
-        _instance = cls(
-            mos=mos,
-            overall_score=overall_score,
-            party_1=party_1,
-            party_2=party_2,
-            reason=reason,
-            summary=summary,
-            transcoding=transcoding,
+        return (
+            ("mos", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("party_1", QualityParty.from_dict),
+            ("party_2", QualityParty.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

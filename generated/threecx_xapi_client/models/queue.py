@@ -2,11 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.polling_strategy_type import PollingStrategyType
@@ -15,7 +20,6 @@ from ..models.queue_recording import QueueRecording
 from ..models.transcription_type import TranscriptionType
 from ..models.type_of_chat_ownership_type import TypeOfChatOwnershipType
 from ..models.vm_email_options_type import VMEmailOptionsType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -26,962 +30,146 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class Queue(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    call_us_enable_chat: bool | None = None
+    call_us_enable_phone: bool | None = None
+    call_us_enable_video: bool | None = None
+    call_us_requirement: Authentication | None = None
+    click_to_call_id: str | None = None
+    agent_availability_mode: bool | None = None
+    agents: list[QueueAgent] | None = None
+    announce_estimated_wait_time: bool | None = None
+    announce_estimated_wait_time_interval: int | None = None
+    announcement_interval: int | None = None
+    announce_queue_position: bool | None = None
+    auto_logout_missed_calls: int | None = None
+    break_route: Route | None = None
+    callback_enable_time: int | None = None
+    callback_offer_only: bool | None = None
+    callback_offer_prompt: str | None = None
+    callback_prefix: str | None = None
+    comfort_prompts: list[str] | None = None
+    comfort_prompts_enabled: bool | None = None
+    comfort_prompts_interval: int | None = None
+    destination_no_answer_prompt: str | None = None
+    enable_intro: bool | None = None
+    forward_no_answer: Destination | None = None
+    greeting_file: str | None = None
+    holidays_route: Route | None = None
+    intro_file: str | None = None
+    is_registered: bool | None = None
+    managers: list[QueueManager] | None = None
+    master_timeout: int | None = None
+    max_callers_in_queue: int | None = None
+    max_wait_strategy_enabled: bool | None = None
+    max_wait_time_skill_group_values: list[int] | None = None
+    name: str | None = None
+    notify_codes: list[QueueNotifyCode] | None = None
+    on_hold_file: str | None = None
+    out_of_office_route: Route | None = None
+    play_full_prompt: bool | None = None
+    polling_strategy: PollingStrategyType | None = None
+    priority_queue: bool | None = None
+    prompt_set: str | None = None
+    recording: QueueRecording | None = None
+    reset_queue_statistics_schedule: ResetQueueStatisticsSchedule | None = None
+    reset_statistics_schedule_enabled: bool | None = None
+    ring_timeout: int | None = None
+    skill_based_ring_all_cumulative_polling_enabled: bool | None = None
+    sla_time: int | None = None
+    stop_background_when_prompt: bool | None = None
+    type_of_chat_ownership_type: TypeOfChatOwnershipType | None = None
+    vm_email_list: str | None = None
+    vm_email_options: VMEmailOptionsType | None = None
+    wrap_up_time: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination, QueueAgent, QueueManager, ResetQueueStatisticsSchedule, Route, UserGroup
-    from ..models.destination import Destination  # noqa: PLC0415
-    from ..models.queue_agent import QueueAgent  # noqa: PLC0415
-    from ..models.queue_manager import QueueManager  # noqa: PLC0415
-    from ..models.reset_queue_statistics_schedule import ResetQueueStatisticsSchedule  # noqa: PLC0415
-    from ..models.route import Route  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Queue")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CallUsEnableChat",
-        "CallUsEnablePhone",
-        "CallUsEnableVideo",
-        "CallUsRequirement",
-        "ClickToCallId",
-        "AgentAvailabilityMode",
-        "Agents",
-        "AnnounceEstimatedWaitTime",
-        "AnnounceEstimatedWaitTimeInterval",
-        "AnnouncementInterval",
-        "AnnounceQueuePosition",
-        "AutoLogoutMissedCalls",
-        "BreakRoute",
-        "CallbackEnableTime",
-        "CallbackOfferOnly",
-        "CallbackOfferPrompt",
-        "CallbackPrefix",
-        "ComfortPrompts",
-        "ComfortPromptsEnabled",
-        "ComfortPromptsInterval",
-        "DestinationNoAnswerPrompt",
-        "EnableIntro",
-        "ForwardNoAnswer",
-        "GreetingFile",
-        "HolidaysRoute",
-        "IntroFile",
-        "IsRegistered",
-        "Managers",
-        "MasterTimeout",
-        "MaxCallersInQueue",
-        "MaxWaitStrategyEnabled",
-        "MaxWaitTimeSkillGroupValues",
-        "Name",
-        "NotifyCodes",
-        "OnHoldFile",
-        "OutOfOfficeRoute",
-        "PlayFullPrompt",
-        "PollingStrategy",
-        "PriorityQueue",
-        "PromptSet",
-        "Recording",
-        "ResetQueueStatisticsSchedule",
-        "ResetStatisticsScheduleEnabled",
-        "RingTimeout",
-        "SkillBasedRingAllCumulativePollingEnabled",
-        "SLATime",
-        "StopBackgroundWhenPrompt",
-        "TypeOfChatOwnershipType",
-        "VMEmailList",
-        "VMEmailOptions",
-        "WrapUpTime",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CallUsEnableChat": "call_us_enable_chat",
+        "CallUsEnablePhone": "call_us_enable_phone",
+        "CallUsEnableVideo": "call_us_enable_video",
+        "CallUsRequirement": "call_us_requirement",
+        "ClickToCallId": "click_to_call_id",
+        "AgentAvailabilityMode": "agent_availability_mode",
+        "Agents": "agents",
+        "AnnounceEstimatedWaitTime": "announce_estimated_wait_time",
+        "AnnounceEstimatedWaitTimeInterval": "announce_estimated_wait_time_interval",
+        "AnnouncementInterval": "announcement_interval",
+        "AnnounceQueuePosition": "announce_queue_position",
+        "AutoLogoutMissedCalls": "auto_logout_missed_calls",
+        "BreakRoute": "break_route",
+        "CallbackEnableTime": "callback_enable_time",
+        "CallbackOfferOnly": "callback_offer_only",
+        "CallbackOfferPrompt": "callback_offer_prompt",
+        "CallbackPrefix": "callback_prefix",
+        "ComfortPrompts": "comfort_prompts",
+        "ComfortPromptsEnabled": "comfort_prompts_enabled",
+        "ComfortPromptsInterval": "comfort_prompts_interval",
+        "DestinationNoAnswerPrompt": "destination_no_answer_prompt",
+        "EnableIntro": "enable_intro",
+        "ForwardNoAnswer": "forward_no_answer",
+        "GreetingFile": "greeting_file",
+        "HolidaysRoute": "holidays_route",
+        "IntroFile": "intro_file",
+        "IsRegistered": "is_registered",
+        "Managers": "managers",
+        "MasterTimeout": "master_timeout",
+        "MaxCallersInQueue": "max_callers_in_queue",
+        "MaxWaitStrategyEnabled": "max_wait_strategy_enabled",
+        "MaxWaitTimeSkillGroupValues": "max_wait_time_skill_group_values",
+        "Name": "name",
+        "NotifyCodes": "notify_codes",
+        "OnHoldFile": "on_hold_file",
+        "OutOfOfficeRoute": "out_of_office_route",
+        "PlayFullPrompt": "play_full_prompt",
+        "PollingStrategy": "polling_strategy",
+        "PriorityQueue": "priority_queue",
+        "PromptSet": "prompt_set",
+        "Recording": "recording",
+        "ResetQueueStatisticsSchedule": "reset_queue_statistics_schedule",
+        "ResetStatisticsScheduleEnabled": "reset_statistics_schedule_enabled",
+        "RingTimeout": "ring_timeout",
+        "SkillBasedRingAllCumulativePollingEnabled": "skill_based_ring_all_cumulative_polling_enabled",
+        "SLATime": "sla_time",
+        "StopBackgroundWhenPrompt": "stop_background_when_prompt",
+        "TypeOfChatOwnershipType": "type_of_chat_ownership_type",
+        "VMEmailList": "vm_email_list",
+        "VMEmailOptions": "vm_email_options",
+        "WrapUpTime": "wrap_up_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Queue:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        call_us_enable_chat (bool | None | Unset):
-        call_us_enable_phone (bool | None | Unset):
-        call_us_enable_video (bool | None | Unset):
-        call_us_requirement (Authentication | None | Unset):
-        click_to_call_id (None | str | Unset):
-        agent_availability_mode (bool | None | Unset):
-        agents (list[QueueAgent] | Unset):
-        announce_estimated_wait_time (bool | None | Unset):
-        announce_estimated_wait_time_interval (int | None | Unset):
-        announcement_interval (int | None | Unset):
-        announce_queue_position (bool | None | Unset):
-        auto_logout_missed_calls (int | None | Unset):
-        break_route (None | Route | Unset):
-        callback_enable_time (int | None | Unset):
-        callback_offer_only (bool | None | Unset):
-        callback_offer_prompt (None | str | Unset):
-        callback_prefix (None | str | Unset):
-        comfort_prompts (list[str] | Unset):
-        comfort_prompts_enabled (bool | None | Unset):
-        comfort_prompts_interval (int | None | Unset):
-        destination_no_answer_prompt (None | str | Unset):
-        enable_intro (bool | None | Unset):
-        forward_no_answer (Destination | None | Unset):
-        greeting_file (None | str | Unset):
-        holidays_route (None | Route | Unset):
-        intro_file (None | str | Unset):
-        is_registered (bool | None | Unset):
-        managers (list[QueueManager] | Unset):
-        master_timeout (int | None | Unset):
-        max_callers_in_queue (int | None | Unset):
-        max_wait_strategy_enabled (bool | None | Unset):
-        max_wait_time_skill_group_values (list[int] | Unset):
-        name (None | str | Unset):
-        notify_codes (list[QueueNotifyCode] | Unset):
-        on_hold_file (None | str | Unset):
-        out_of_office_route (None | Route | Unset):
-        play_full_prompt (bool | None | Unset):
-        polling_strategy (None | PollingStrategyType | Unset):
-        priority_queue (bool | None | Unset):
-        prompt_set (None | str | Unset):
-        recording (None | QueueRecording | Unset):
-        reset_queue_statistics_schedule (None | ResetQueueStatisticsSchedule | Unset):
-        reset_statistics_schedule_enabled (bool | None | Unset):
-        ring_timeout (int | None | Unset):
-        skill_based_ring_all_cumulative_polling_enabled (bool | None | Unset):
-        sla_time (int | None | Unset):
-        stop_background_when_prompt (bool | None | Unset):
-        type_of_chat_ownership_type (None | TypeOfChatOwnershipType | Unset):
-        vm_email_list (None | str | Unset):
-        vm_email_options (None | Unset | VMEmailOptionsType):
-        wrap_up_time (int | None | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    call_us_enable_chat: bool | None | Unset = UNSET
-    call_us_enable_phone: bool | None | Unset = UNSET
-    call_us_enable_video: bool | None | Unset = UNSET
-    call_us_requirement: Authentication | None | Unset = UNSET
-    click_to_call_id: None | str | Unset = UNSET
-    agent_availability_mode: bool | None | Unset = UNSET
-    agents: list[QueueAgent] | Unset = UNSET
-    announce_estimated_wait_time: bool | None | Unset = UNSET
-    announce_estimated_wait_time_interval: int | None | Unset = UNSET
-    announcement_interval: int | None | Unset = UNSET
-    announce_queue_position: bool | None | Unset = UNSET
-    auto_logout_missed_calls: int | None | Unset = UNSET
-    break_route: None | Route | Unset = UNSET
-    callback_enable_time: int | None | Unset = UNSET
-    callback_offer_only: bool | None | Unset = UNSET
-    callback_offer_prompt: None | str | Unset = UNSET
-    callback_prefix: None | str | Unset = UNSET
-    comfort_prompts: list[str] | Unset = UNSET
-    comfort_prompts_enabled: bool | None | Unset = UNSET
-    comfort_prompts_interval: int | None | Unset = UNSET
-    destination_no_answer_prompt: None | str | Unset = UNSET
-    enable_intro: bool | None | Unset = UNSET
-    forward_no_answer: Destination | None | Unset = UNSET
-    greeting_file: None | str | Unset = UNSET
-    holidays_route: None | Route | Unset = UNSET
-    intro_file: None | str | Unset = UNSET
-    is_registered: bool | None | Unset = UNSET
-    managers: list[QueueManager] | Unset = UNSET
-    master_timeout: int | None | Unset = UNSET
-    max_callers_in_queue: int | None | Unset = UNSET
-    max_wait_strategy_enabled: bool | None | Unset = UNSET
-    max_wait_time_skill_group_values: list[int] | Unset = UNSET
-    name: None | str | Unset = UNSET
-    notify_codes: list[QueueNotifyCode] | Unset = UNSET
-    on_hold_file: None | str | Unset = UNSET
-    out_of_office_route: None | Route | Unset = UNSET
-    play_full_prompt: bool | None | Unset = UNSET
-    polling_strategy: None | PollingStrategyType | Unset = UNSET
-    priority_queue: bool | None | Unset = UNSET
-    prompt_set: None | str | Unset = UNSET
-    recording: None | QueueRecording | Unset = UNSET
-    reset_queue_statistics_schedule: None | ResetQueueStatisticsSchedule | Unset = UNSET
-    reset_statistics_schedule_enabled: bool | None | Unset = UNSET
-    ring_timeout: int | None | Unset = UNSET
-    skill_based_ring_all_cumulative_polling_enabled: bool | None | Unset = UNSET
-    sla_time: int | None | Unset = UNSET
-    stop_background_when_prompt: bool | None | Unset = UNSET
-    type_of_chat_ownership_type: None | TypeOfChatOwnershipType | Unset = UNSET
-    vm_email_list: None | str | Unset = UNSET
-    vm_email_options: None | Unset | VMEmailOptionsType = UNSET
-    wrap_up_time: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        call_us_enable_chat: bool | None | Unset
-        if isinstance(self.call_us_enable_chat, Unset):
-            call_us_enable_chat = UNSET
-        else:
-            call_us_enable_chat = self.call_us_enable_chat
-
-        call_us_enable_phone: bool | None | Unset
-        if isinstance(self.call_us_enable_phone, Unset):
-            call_us_enable_phone = UNSET
-        else:
-            call_us_enable_phone = self.call_us_enable_phone
-
-        call_us_enable_video: bool | None | Unset
-        if isinstance(self.call_us_enable_video, Unset):
-            call_us_enable_video = UNSET
-        else:
-            call_us_enable_video = self.call_us_enable_video
-
-        call_us_requirement: None | str | Unset
-        if isinstance(self.call_us_requirement, Unset):
-            call_us_requirement = UNSET
-        elif isinstance(self.call_us_requirement, Authentication):
-            call_us_requirement = self.call_us_requirement.value
-        else:
-            call_us_requirement = self.call_us_requirement
-
-        click_to_call_id: None | str | Unset
-        if isinstance(self.click_to_call_id, Unset):
-            click_to_call_id = UNSET
-        else:
-            click_to_call_id = self.click_to_call_id
-
-        agent_availability_mode: bool | None | Unset
-        if isinstance(self.agent_availability_mode, Unset):
-            agent_availability_mode = UNSET
-        else:
-            agent_availability_mode = self.agent_availability_mode
-
-        agents: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.agents, Unset):
-            agents = []
-            for agents_item_data in self.agents:
-                agents_item = agents_item_data.to_dict()
-                agents.append(agents_item)
-
-        announce_estimated_wait_time: bool | None | Unset
-        if isinstance(self.announce_estimated_wait_time, Unset):
-            announce_estimated_wait_time = UNSET
-        else:
-            announce_estimated_wait_time = self.announce_estimated_wait_time
-
-        announce_estimated_wait_time_interval: int | None | Unset
-        if isinstance(self.announce_estimated_wait_time_interval, Unset):
-            announce_estimated_wait_time_interval = UNSET
-        else:
-            announce_estimated_wait_time_interval = self.announce_estimated_wait_time_interval
-
-        announcement_interval: int | None | Unset
-        if isinstance(self.announcement_interval, Unset):
-            announcement_interval = UNSET
-        else:
-            announcement_interval = self.announcement_interval
-
-        announce_queue_position: bool | None | Unset
-        if isinstance(self.announce_queue_position, Unset):
-            announce_queue_position = UNSET
-        else:
-            announce_queue_position = self.announce_queue_position
-
-        auto_logout_missed_calls: int | None | Unset
-        if isinstance(self.auto_logout_missed_calls, Unset):
-            auto_logout_missed_calls = UNSET
-        else:
-            auto_logout_missed_calls = self.auto_logout_missed_calls
-
-        break_route: dict[str, Any] | None | Unset
-        if isinstance(self.break_route, Unset):
-            break_route = UNSET
-        elif isinstance(self.break_route, Route):
-            break_route = self.break_route.to_dict()
-        else:
-            break_route = self.break_route
-
-        callback_enable_time: int | None | Unset
-        if isinstance(self.callback_enable_time, Unset):
-            callback_enable_time = UNSET
-        else:
-            callback_enable_time = self.callback_enable_time
-
-        callback_offer_only: bool | None | Unset
-        if isinstance(self.callback_offer_only, Unset):
-            callback_offer_only = UNSET
-        else:
-            callback_offer_only = self.callback_offer_only
-
-        callback_offer_prompt: None | str | Unset
-        if isinstance(self.callback_offer_prompt, Unset):
-            callback_offer_prompt = UNSET
-        else:
-            callback_offer_prompt = self.callback_offer_prompt
-
-        callback_prefix: None | str | Unset
-        if isinstance(self.callback_prefix, Unset):
-            callback_prefix = UNSET
-        else:
-            callback_prefix = self.callback_prefix
-
-        comfort_prompts: list[str] | Unset = UNSET
-        if not isinstance(self.comfort_prompts, Unset):
-            comfort_prompts = self.comfort_prompts
-
-        comfort_prompts_enabled: bool | None | Unset
-        if isinstance(self.comfort_prompts_enabled, Unset):
-            comfort_prompts_enabled = UNSET
-        else:
-            comfort_prompts_enabled = self.comfort_prompts_enabled
-
-        comfort_prompts_interval: int | None | Unset
-        if isinstance(self.comfort_prompts_interval, Unset):
-            comfort_prompts_interval = UNSET
-        else:
-            comfort_prompts_interval = self.comfort_prompts_interval
-
-        destination_no_answer_prompt: None | str | Unset
-        if isinstance(self.destination_no_answer_prompt, Unset):
-            destination_no_answer_prompt = UNSET
-        else:
-            destination_no_answer_prompt = self.destination_no_answer_prompt
-
-        enable_intro: bool | None | Unset
-        if isinstance(self.enable_intro, Unset):
-            enable_intro = UNSET
-        else:
-            enable_intro = self.enable_intro
-
-        forward_no_answer: dict[str, Any] | None | Unset
-        if isinstance(self.forward_no_answer, Unset):
-            forward_no_answer = UNSET
-        elif isinstance(self.forward_no_answer, Destination):
-            forward_no_answer = self.forward_no_answer.to_dict()
-        else:
-            forward_no_answer = self.forward_no_answer
-
-        greeting_file: None | str | Unset
-        if isinstance(self.greeting_file, Unset):
-            greeting_file = UNSET
-        else:
-            greeting_file = self.greeting_file
-
-        holidays_route: dict[str, Any] | None | Unset
-        if isinstance(self.holidays_route, Unset):
-            holidays_route = UNSET
-        elif isinstance(self.holidays_route, Route):
-            holidays_route = self.holidays_route.to_dict()
-        else:
-            holidays_route = self.holidays_route
-
-        intro_file: None | str | Unset
-        if isinstance(self.intro_file, Unset):
-            intro_file = UNSET
-        else:
-            intro_file = self.intro_file
-
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        managers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.managers, Unset):
-            managers = []
-            for managers_item_data in self.managers:
-                managers_item = managers_item_data.to_dict()
-                managers.append(managers_item)
-
-        master_timeout: int | None | Unset
-        if isinstance(self.master_timeout, Unset):
-            master_timeout = UNSET
-        else:
-            master_timeout = self.master_timeout
-
-        max_callers_in_queue: int | None | Unset
-        if isinstance(self.max_callers_in_queue, Unset):
-            max_callers_in_queue = UNSET
-        else:
-            max_callers_in_queue = self.max_callers_in_queue
-
-        max_wait_strategy_enabled: bool | None | Unset
-        if isinstance(self.max_wait_strategy_enabled, Unset):
-            max_wait_strategy_enabled = UNSET
-        else:
-            max_wait_strategy_enabled = self.max_wait_strategy_enabled
-
-        max_wait_time_skill_group_values: list[int] | Unset = UNSET
-        if not isinstance(self.max_wait_time_skill_group_values, Unset):
-            max_wait_time_skill_group_values = self.max_wait_time_skill_group_values
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        notify_codes: list[str] | Unset = UNSET
-        if not isinstance(self.notify_codes, Unset):
-            notify_codes = []
-            for notify_codes_item_data in self.notify_codes:
-                notify_codes_item = notify_codes_item_data.value
-                notify_codes.append(notify_codes_item)
-
-        on_hold_file: None | str | Unset
-        if isinstance(self.on_hold_file, Unset):
-            on_hold_file = UNSET
-        else:
-            on_hold_file = self.on_hold_file
-
-        out_of_office_route: dict[str, Any] | None | Unset
-        if isinstance(self.out_of_office_route, Unset):
-            out_of_office_route = UNSET
-        elif isinstance(self.out_of_office_route, Route):
-            out_of_office_route = self.out_of_office_route.to_dict()
-        else:
-            out_of_office_route = self.out_of_office_route
-
-        play_full_prompt: bool | None | Unset
-        if isinstance(self.play_full_prompt, Unset):
-            play_full_prompt = UNSET
-        else:
-            play_full_prompt = self.play_full_prompt
-
-        polling_strategy: None | str | Unset
-        if isinstance(self.polling_strategy, Unset):
-            polling_strategy = UNSET
-        elif isinstance(self.polling_strategy, PollingStrategyType):
-            polling_strategy = self.polling_strategy.value
-        else:
-            polling_strategy = self.polling_strategy
-
-        priority_queue: bool | None | Unset
-        if isinstance(self.priority_queue, Unset):
-            priority_queue = UNSET
-        else:
-            priority_queue = self.priority_queue
-
-        prompt_set: None | str | Unset
-        if isinstance(self.prompt_set, Unset):
-            prompt_set = UNSET
-        else:
-            prompt_set = self.prompt_set
-
-        recording: None | str | Unset
-        if isinstance(self.recording, Unset):
-            recording = UNSET
-        elif isinstance(self.recording, QueueRecording):
-            recording = self.recording.value
-        else:
-            recording = self.recording
-
-        reset_queue_statistics_schedule: dict[str, Any] | None | Unset
-        if isinstance(self.reset_queue_statistics_schedule, Unset):
-            reset_queue_statistics_schedule = UNSET
-        elif isinstance(self.reset_queue_statistics_schedule, ResetQueueStatisticsSchedule):
-            reset_queue_statistics_schedule = self.reset_queue_statistics_schedule.to_dict()
-        else:
-            reset_queue_statistics_schedule = self.reset_queue_statistics_schedule
-
-        reset_statistics_schedule_enabled: bool | None | Unset
-        if isinstance(self.reset_statistics_schedule_enabled, Unset):
-            reset_statistics_schedule_enabled = UNSET
-        else:
-            reset_statistics_schedule_enabled = self.reset_statistics_schedule_enabled
-
-        ring_timeout: int | None | Unset
-        if isinstance(self.ring_timeout, Unset):
-            ring_timeout = UNSET
-        else:
-            ring_timeout = self.ring_timeout
-
-        skill_based_ring_all_cumulative_polling_enabled: bool | None | Unset
-        if isinstance(self.skill_based_ring_all_cumulative_polling_enabled, Unset):
-            skill_based_ring_all_cumulative_polling_enabled = UNSET
-        else:
-            skill_based_ring_all_cumulative_polling_enabled = self.skill_based_ring_all_cumulative_polling_enabled
-
-        sla_time: int | None | Unset
-        if isinstance(self.sla_time, Unset):
-            sla_time = UNSET
-        else:
-            sla_time = self.sla_time
-
-        stop_background_when_prompt: bool | None | Unset
-        if isinstance(self.stop_background_when_prompt, Unset):
-            stop_background_when_prompt = UNSET
-        else:
-            stop_background_when_prompt = self.stop_background_when_prompt
-
-        type_of_chat_ownership_type: None | str | Unset
-        if isinstance(self.type_of_chat_ownership_type, Unset):
-            type_of_chat_ownership_type = UNSET
-        elif isinstance(self.type_of_chat_ownership_type, TypeOfChatOwnershipType):
-            type_of_chat_ownership_type = self.type_of_chat_ownership_type.value
-        else:
-            type_of_chat_ownership_type = self.type_of_chat_ownership_type
-
-        vm_email_list: None | str | Unset
-        if isinstance(self.vm_email_list, Unset):
-            vm_email_list = UNSET
-        else:
-            vm_email_list = self.vm_email_list
-
-        vm_email_options: None | str | Unset
-        if isinstance(self.vm_email_options, Unset):
-            vm_email_options = UNSET
-        elif isinstance(self.vm_email_options, VMEmailOptionsType):
-            vm_email_options = self.vm_email_options.value
-        else:
-            vm_email_options = self.vm_email_options
-
-        wrap_up_time: int | None | Unset
-        if isinstance(self.wrap_up_time, Unset):
-            wrap_up_time = UNSET
-        else:
-            wrap_up_time = self.wrap_up_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if call_us_enable_chat is not UNSET:
-            field_dict["CallUsEnableChat"] = call_us_enable_chat
-        if call_us_enable_phone is not UNSET:
-            field_dict["CallUsEnablePhone"] = call_us_enable_phone
-        if call_us_enable_video is not UNSET:
-            field_dict["CallUsEnableVideo"] = call_us_enable_video
-        if call_us_requirement is not UNSET:
-            field_dict["CallUsRequirement"] = call_us_requirement
-        if click_to_call_id is not UNSET:
-            field_dict["ClickToCallId"] = click_to_call_id
-        if agent_availability_mode is not UNSET:
-            field_dict["AgentAvailabilityMode"] = agent_availability_mode
-        if agents is not UNSET:
-            field_dict["Agents"] = agents
-        if announce_estimated_wait_time is not UNSET:
-            field_dict["AnnounceEstimatedWaitTime"] = announce_estimated_wait_time
-        if announce_estimated_wait_time_interval is not UNSET:
-            field_dict["AnnounceEstimatedWaitTimeInterval"] = announce_estimated_wait_time_interval
-        if announcement_interval is not UNSET:
-            field_dict["AnnouncementInterval"] = announcement_interval
-        if announce_queue_position is not UNSET:
-            field_dict["AnnounceQueuePosition"] = announce_queue_position
-        if auto_logout_missed_calls is not UNSET:
-            field_dict["AutoLogoutMissedCalls"] = auto_logout_missed_calls
-        if break_route is not UNSET:
-            field_dict["BreakRoute"] = break_route
-        if callback_enable_time is not UNSET:
-            field_dict["CallbackEnableTime"] = callback_enable_time
-        if callback_offer_only is not UNSET:
-            field_dict["CallbackOfferOnly"] = callback_offer_only
-        if callback_offer_prompt is not UNSET:
-            field_dict["CallbackOfferPrompt"] = callback_offer_prompt
-        if callback_prefix is not UNSET:
-            field_dict["CallbackPrefix"] = callback_prefix
-        if comfort_prompts is not UNSET:
-            field_dict["ComfortPrompts"] = comfort_prompts
-        if comfort_prompts_enabled is not UNSET:
-            field_dict["ComfortPromptsEnabled"] = comfort_prompts_enabled
-        if comfort_prompts_interval is not UNSET:
-            field_dict["ComfortPromptsInterval"] = comfort_prompts_interval
-        if destination_no_answer_prompt is not UNSET:
-            field_dict["DestinationNoAnswerPrompt"] = destination_no_answer_prompt
-        if enable_intro is not UNSET:
-            field_dict["EnableIntro"] = enable_intro
-        if forward_no_answer is not UNSET:
-            field_dict["ForwardNoAnswer"] = forward_no_answer
-        if greeting_file is not UNSET:
-            field_dict["GreetingFile"] = greeting_file
-        if holidays_route is not UNSET:
-            field_dict["HolidaysRoute"] = holidays_route
-        if intro_file is not UNSET:
-            field_dict["IntroFile"] = intro_file
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if managers is not UNSET:
-            field_dict["Managers"] = managers
-        if master_timeout is not UNSET:
-            field_dict["MasterTimeout"] = master_timeout
-        if max_callers_in_queue is not UNSET:
-            field_dict["MaxCallersInQueue"] = max_callers_in_queue
-        if max_wait_strategy_enabled is not UNSET:
-            field_dict["MaxWaitStrategyEnabled"] = max_wait_strategy_enabled
-        if max_wait_time_skill_group_values is not UNSET:
-            field_dict["MaxWaitTimeSkillGroupValues"] = max_wait_time_skill_group_values
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if notify_codes is not UNSET:
-            field_dict["NotifyCodes"] = notify_codes
-        if on_hold_file is not UNSET:
-            field_dict["OnHoldFile"] = on_hold_file
-        if out_of_office_route is not UNSET:
-            field_dict["OutOfOfficeRoute"] = out_of_office_route
-        if play_full_prompt is not UNSET:
-            field_dict["PlayFullPrompt"] = play_full_prompt
-        if polling_strategy is not UNSET:
-            field_dict["PollingStrategy"] = polling_strategy
-        if priority_queue is not UNSET:
-            field_dict["PriorityQueue"] = priority_queue
-        if prompt_set is not UNSET:
-            field_dict["PromptSet"] = prompt_set
-        if recording is not UNSET:
-            field_dict["Recording"] = recording
-        if reset_queue_statistics_schedule is not UNSET:
-            field_dict["ResetQueueStatisticsSchedule"] = reset_queue_statistics_schedule
-        if reset_statistics_schedule_enabled is not UNSET:
-            field_dict["ResetStatisticsScheduleEnabled"] = reset_statistics_schedule_enabled
-        if ring_timeout is not UNSET:
-            field_dict["RingTimeout"] = ring_timeout
-        if skill_based_ring_all_cumulative_polling_enabled is not UNSET:
-            field_dict["SkillBasedRingAllCumulativePollingEnabled"] = skill_based_ring_all_cumulative_polling_enabled
-        if sla_time is not UNSET:
-            field_dict["SLATime"] = sla_time
-        if stop_background_when_prompt is not UNSET:
-            field_dict["StopBackgroundWhenPrompt"] = stop_background_when_prompt
-        if type_of_chat_ownership_type is not UNSET:
-            field_dict["TypeOfChatOwnershipType"] = type_of_chat_ownership_type
-        if vm_email_list is not UNSET:
-            field_dict["VMEmailList"] = vm_email_list
-        if vm_email_options is not UNSET:
-            field_dict["VMEmailOptions"] = vm_email_options
-        if wrap_up_time is not UNSET:
-            field_dict["WrapUpTime"] = wrap_up_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Queue: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
-
-        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
-
-        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
-
-        _call_us_requirement = d.get("CallUsRequirement", UNSET)
-        call_us_requirement: Authentication | None | Unset
-        if _call_us_requirement is UNSET or _call_us_requirement is None:
-            call_us_requirement = _call_us_requirement
-        else:
-            call_us_requirement = Authentication.parse(_call_us_requirement)
-
-        click_to_call_id = d.get("ClickToCallId", UNSET)
-
-        agent_availability_mode = d.get("AgentAvailabilityMode", UNSET)
-
-        _agents = d.get("Agents", UNSET)
-        agents: list[QueueAgent] | Unset
-        if _agents is UNSET:
-            agents = _agents
-        else:
-            if not isinstance(_agents, list):
-                raise TypeError(f"Agents: expected a JSON array, got {type(_agents).__name__}")
-            agents = [QueueAgent.from_dict(item) for item in _agents]
-
-        announce_estimated_wait_time = d.get("AnnounceEstimatedWaitTime", UNSET)
-
-        announce_estimated_wait_time_interval = d.get("AnnounceEstimatedWaitTimeInterval", UNSET)
-
-        announcement_interval = d.get("AnnouncementInterval", UNSET)
-
-        announce_queue_position = d.get("AnnounceQueuePosition", UNSET)
-
-        auto_logout_missed_calls = d.get("AutoLogoutMissedCalls", UNSET)
-
-        _break_route = d.get("BreakRoute", UNSET)
-        break_route: None | Route | Unset
-        if _break_route is UNSET or _break_route is None:
-            break_route = _break_route
-        else:
-            break_route = Route.from_dict(_break_route)
-
-        callback_enable_time = d.get("CallbackEnableTime", UNSET)
-
-        callback_offer_only = d.get("CallbackOfferOnly", UNSET)
-
-        callback_offer_prompt = d.get("CallbackOfferPrompt", UNSET)
-
-        callback_prefix = d.get("CallbackPrefix", UNSET)
-
-        _comfort_prompts = d.get("ComfortPrompts", UNSET)
-        comfort_prompts: list[str] | Unset
-        if _comfort_prompts is UNSET:
-            comfort_prompts = _comfort_prompts
-        else:
-            if not isinstance(_comfort_prompts, list):
-                raise TypeError(f"ComfortPrompts: expected a JSON array, got {type(_comfort_prompts).__name__}")
-            comfort_prompts = _comfort_prompts
-
-        comfort_prompts_enabled = d.get("ComfortPromptsEnabled", UNSET)
-
-        comfort_prompts_interval = d.get("ComfortPromptsInterval", UNSET)
-
-        destination_no_answer_prompt = d.get("DestinationNoAnswerPrompt", UNSET)
-
-        enable_intro = d.get("EnableIntro", UNSET)
-
-        _forward_no_answer = d.get("ForwardNoAnswer", UNSET)
-        forward_no_answer: Destination | None | Unset
-        if _forward_no_answer is UNSET or _forward_no_answer is None:
-            forward_no_answer = _forward_no_answer
-        else:
-            forward_no_answer = Destination.from_dict(_forward_no_answer)
-
-        greeting_file = d.get("GreetingFile", UNSET)
-
-        _holidays_route = d.get("HolidaysRoute", UNSET)
-        holidays_route: None | Route | Unset
-        if _holidays_route is UNSET or _holidays_route is None:
-            holidays_route = _holidays_route
-        else:
-            holidays_route = Route.from_dict(_holidays_route)
-
-        intro_file = d.get("IntroFile", UNSET)
-
-        is_registered = d.get("IsRegistered", UNSET)
-
-        _managers = d.get("Managers", UNSET)
-        managers: list[QueueManager] | Unset
-        if _managers is UNSET:
-            managers = _managers
-        else:
-            if not isinstance(_managers, list):
-                raise TypeError(f"Managers: expected a JSON array, got {type(_managers).__name__}")
-            managers = [QueueManager.from_dict(item) for item in _managers]
-
-        master_timeout = d.get("MasterTimeout", UNSET)
-
-        max_callers_in_queue = d.get("MaxCallersInQueue", UNSET)
-
-        max_wait_strategy_enabled = d.get("MaxWaitStrategyEnabled", UNSET)
-
-        _max_wait_time_skill_group_values = d.get("MaxWaitTimeSkillGroupValues", UNSET)
-        max_wait_time_skill_group_values: list[int] | Unset
-        if _max_wait_time_skill_group_values is UNSET:
-            max_wait_time_skill_group_values = _max_wait_time_skill_group_values
-        else:
-            if not isinstance(_max_wait_time_skill_group_values, list):
-                raise TypeError(
-                    f"MaxWaitTimeSkillGroupValues: expected a JSON array, got {type(_max_wait_time_skill_group_values).__name__}"
-                )
-            max_wait_time_skill_group_values = _max_wait_time_skill_group_values
-
-        name = d.get("Name", UNSET)
-
-        _notify_codes = d.get("NotifyCodes", UNSET)
-        notify_codes: list[QueueNotifyCode] | Unset
-        if _notify_codes is UNSET:
-            notify_codes = _notify_codes
-        else:
-            if not isinstance(_notify_codes, list):
-                raise TypeError(f"NotifyCodes: expected a JSON array, got {type(_notify_codes).__name__}")
-            notify_codes = [QueueNotifyCode.parse(item) for item in _notify_codes]
-
-        on_hold_file = d.get("OnHoldFile", UNSET)
-
-        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
-        out_of_office_route: None | Route | Unset
-        if _out_of_office_route is UNSET or _out_of_office_route is None:
-            out_of_office_route = _out_of_office_route
-        else:
-            out_of_office_route = Route.from_dict(_out_of_office_route)
-
-        play_full_prompt = d.get("PlayFullPrompt", UNSET)
-
-        _polling_strategy = d.get("PollingStrategy", UNSET)
-        polling_strategy: None | PollingStrategyType | Unset
-        if _polling_strategy is UNSET or _polling_strategy is None:
-            polling_strategy = _polling_strategy
-        else:
-            polling_strategy = PollingStrategyType.parse(_polling_strategy)
-
-        priority_queue = d.get("PriorityQueue", UNSET)
-
-        prompt_set = d.get("PromptSet", UNSET)
-
-        _recording = d.get("Recording", UNSET)
-        recording: None | QueueRecording | Unset
-        if _recording is UNSET or _recording is None:
-            recording = _recording
-        else:
-            recording = QueueRecording.parse(_recording)
-
-        _reset_queue_statistics_schedule = d.get("ResetQueueStatisticsSchedule", UNSET)
-        reset_queue_statistics_schedule: None | ResetQueueStatisticsSchedule | Unset
-        if _reset_queue_statistics_schedule is UNSET or _reset_queue_statistics_schedule is None:
-            reset_queue_statistics_schedule = _reset_queue_statistics_schedule
-        else:
-            reset_queue_statistics_schedule = ResetQueueStatisticsSchedule.from_dict(_reset_queue_statistics_schedule)
-
-        reset_statistics_schedule_enabled = d.get("ResetStatisticsScheduleEnabled", UNSET)
-
-        ring_timeout = d.get("RingTimeout", UNSET)
-
-        skill_based_ring_all_cumulative_polling_enabled = d.get("SkillBasedRingAllCumulativePollingEnabled", UNSET)
-
-        sla_time = d.get("SLATime", UNSET)
-
-        stop_background_when_prompt = d.get("StopBackgroundWhenPrompt", UNSET)
-
-        _type_of_chat_ownership_type = d.get("TypeOfChatOwnershipType", UNSET)
-        type_of_chat_ownership_type: None | TypeOfChatOwnershipType | Unset
-        if _type_of_chat_ownership_type is UNSET or _type_of_chat_ownership_type is None:
-            type_of_chat_ownership_type = _type_of_chat_ownership_type
-        else:
-            type_of_chat_ownership_type = TypeOfChatOwnershipType.parse(_type_of_chat_ownership_type)
-
-        vm_email_list = d.get("VMEmailList", UNSET)
-
-        _vm_email_options = d.get("VMEmailOptions", UNSET)
-        vm_email_options: None | Unset | VMEmailOptionsType
-        if _vm_email_options is UNSET or _vm_email_options is None:
-            vm_email_options = _vm_email_options
-        else:
-            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
-
-        wrap_up_time = d.get("WrapUpTime", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            call_us_enable_chat=call_us_enable_chat,
-            call_us_enable_phone=call_us_enable_phone,
-            call_us_enable_video=call_us_enable_video,
-            call_us_requirement=call_us_requirement,
-            click_to_call_id=click_to_call_id,
-            agent_availability_mode=agent_availability_mode,
-            agents=agents,
-            announce_estimated_wait_time=announce_estimated_wait_time,
-            announce_estimated_wait_time_interval=announce_estimated_wait_time_interval,
-            announcement_interval=announcement_interval,
-            announce_queue_position=announce_queue_position,
-            auto_logout_missed_calls=auto_logout_missed_calls,
-            break_route=break_route,
-            callback_enable_time=callback_enable_time,
-            callback_offer_only=callback_offer_only,
-            callback_offer_prompt=callback_offer_prompt,
-            callback_prefix=callback_prefix,
-            comfort_prompts=comfort_prompts,
-            comfort_prompts_enabled=comfort_prompts_enabled,
-            comfort_prompts_interval=comfort_prompts_interval,
-            destination_no_answer_prompt=destination_no_answer_prompt,
-            enable_intro=enable_intro,
-            forward_no_answer=forward_no_answer,
-            greeting_file=greeting_file,
-            holidays_route=holidays_route,
-            intro_file=intro_file,
-            is_registered=is_registered,
-            managers=managers,
-            master_timeout=master_timeout,
-            max_callers_in_queue=max_callers_in_queue,
-            max_wait_strategy_enabled=max_wait_strategy_enabled,
-            max_wait_time_skill_group_values=max_wait_time_skill_group_values,
-            name=name,
-            notify_codes=notify_codes,
-            on_hold_file=on_hold_file,
-            out_of_office_route=out_of_office_route,
-            play_full_prompt=play_full_prompt,
-            polling_strategy=polling_strategy,
-            priority_queue=priority_queue,
-            prompt_set=prompt_set,
-            recording=recording,
-            reset_queue_statistics_schedule=reset_queue_statistics_schedule,
-            reset_statistics_schedule_enabled=reset_statistics_schedule_enabled,
-            ring_timeout=ring_timeout,
-            skill_based_ring_all_cumulative_polling_enabled=skill_based_ring_all_cumulative_polling_enabled,
-            sla_time=sla_time,
-            stop_background_when_prompt=stop_background_when_prompt,
-            type_of_chat_ownership_type=type_of_chat_ownership_type,
-            vm_email_list=vm_email_list,
-            vm_email_options=vm_email_options,
-            wrap_up_time=wrap_up_time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.queue_agent import QueueAgent  # noqa: PLC0415
+        from ..models.queue_manager import QueueManager  # noqa: PLC0415
+        from ..models.reset_queue_statistics_schedule import ResetQueueStatisticsSchedule  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
+            ("agents", list_of(QueueAgent.from_dict)),
+            ("break_route", Route.from_dict),
+            ("comfort_prompts", json_array),
+            ("forward_no_answer", Destination.from_dict),
+            ("holidays_route", Route.from_dict),
+            ("managers", list_of(QueueManager.from_dict)),
+            ("max_wait_time_skill_group_values", json_array),
+            ("notify_codes", list_of(enum_of(QueueNotifyCode))),
+            ("out_of_office_route", Route.from_dict),
+            ("polling_strategy", enum_of(PollingStrategyType)),
+            ("recording", enum_of(QueueRecording)),
+            ("reset_queue_statistics_schedule", ResetQueueStatisticsSchedule.from_dict),
+            ("type_of_chat_ownership_type", enum_of(TypeOfChatOwnershipType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

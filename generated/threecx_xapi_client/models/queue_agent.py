@@ -2,138 +2,31 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.user_tag import UserTag
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueueAgent")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Name",
-        "Number",
-        "SkillGroup",
-        "Tags",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
 )
 
+from ..models.user_tag import UserTag
 
-@_attrs_define(repr=False)
-class QueueAgent:
-    """
-    Attributes:
-        id (int | None | Unset):
-        name (None | str | Unset):
-        number (str | Unset):
-        skill_group (None | str | Unset):
-        tags (list[UserTag] | Unset):
-    """
 
-    id: int | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: str | Unset = UNSET
-    skill_group: None | str | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class QueueAgent(Model):
+    id: int | None = None
+    name: str | None = None
+    number: str | None = None
+    skill_group: str | None = None
+    tags: list[UserTag] | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Id": "id",
+        "Name": "name",
+        "Number": "number",
+        "SkillGroup": "skill_group",
+        "Tags": "tags",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number = self.number
-
-        skill_group: None | str | Unset
-        if isinstance(self.skill_group, Unset):
-            skill_group = UNSET
-        else:
-            skill_group = self.skill_group
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if skill_group is not UNSET:
-            field_dict["SkillGroup"] = skill_group
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueAgent: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        skill_group = d.get("SkillGroup", UNSET)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        _instance = cls(
-            id=id,
-            name=name,
-            number=number,
-            skill_group=skill_group,
-            tags=tags,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("tags", list_of(enum_of(UserTag))),)

@@ -2,115 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueueAgentsChatStatisticsTotals")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnsweredCount",
-        "DealtWithCount",
-        "Queue",
-        "QueueDisplayName",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class QueueAgentsChatStatisticsTotals:
-    """
-    Attributes:
-        answered_count (int | None | Unset):
-        dealt_with_count (int | None | Unset):
-        queue (str | Unset):
-        queue_display_name (None | str | Unset):
-    """
+class QueueAgentsChatStatisticsTotals(Model):
+    answered_count: int | None = None
+    dealt_with_count: int | None = None
+    queue: str | None = None
+    queue_display_name: str | None = None
 
-    answered_count: int | None | Unset = UNSET
-    dealt_with_count: int | None | Unset = UNSET
-    queue: str | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        answered_count: int | None | Unset
-        if isinstance(self.answered_count, Unset):
-            answered_count = UNSET
-        else:
-            answered_count = self.answered_count
-
-        dealt_with_count: int | None | Unset
-        if isinstance(self.dealt_with_count, Unset):
-            dealt_with_count = UNSET
-        else:
-            dealt_with_count = self.dealt_with_count
-
-        queue = self.queue
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if dealt_with_count is not UNSET:
-            field_dict["DealtWithCount"] = dealt_with_count
-        if queue is not UNSET:
-            field_dict["Queue"] = queue
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueAgentsChatStatisticsTotals: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        dealt_with_count = d.get("DealtWithCount", UNSET)
-
-        queue = d.get("Queue", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        _instance = cls(
-            answered_count=answered_count,
-            dealt_with_count=dealt_with_count,
-            queue=queue,
-            queue_display_name=queue_display_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AnsweredCount": "answered_count",
+        "DealtWithCount": "dealt_with_count",
+        "Queue": "queue",
+        "QueueDisplayName": "queue_display_name",
+    }

@@ -3,171 +3,38 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="QueueAnsweredCallsByWaitTime")
+class QueueAnsweredCallsByWaitTime(Model):
+    answered_time: datetime.datetime | None = None
+    call_time: datetime.datetime | None = None
+    destination: str | None = None
+    dn: str | None = None
+    dn_number: str | None = None
+    ring_time: str | None = None
+    sentiment_score: int | None = None
+    source: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnsweredTime",
-        "CallTime",
-        "Destination",
-        "Dn",
-        "DnNumber",
-        "RingTime",
-        "SentimentScore",
-        "Source",
+    _wire_names = {
+        "AnsweredTime": "answered_time",
+        "CallTime": "call_time",
+        "Destination": "destination",
+        "Dn": "dn",
+        "DnNumber": "dn_number",
+        "RingTime": "ring_time",
+        "SentimentScore": "sentiment_score",
+        "Source": "source",
     }
-)
 
-
-@_attrs_define(repr=False)
-class QueueAnsweredCallsByWaitTime:
-    """
-    Attributes:
-        answered_time (datetime.datetime | Unset):
-        call_time (datetime.datetime | Unset):
-        destination (str | Unset):
-        dn (str | Unset):
-        dn_number (None | str | Unset):
-        ring_time (None | str | Unset):
-        sentiment_score (int | None | Unset):
-        source (str | Unset):
-    """
-
-    answered_time: datetime.datetime | Unset = UNSET
-    call_time: datetime.datetime | Unset = UNSET
-    destination: str | Unset = UNSET
-    dn: str | Unset = UNSET
-    dn_number: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
-    sentiment_score: int | None | Unset = UNSET
-    source: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        answered_time: str | Unset = UNSET
-        if not isinstance(self.answered_time, Unset):
-            answered_time = self.answered_time.isoformat()
-
-        call_time: str | Unset = UNSET
-        if not isinstance(self.call_time, Unset):
-            call_time = self.call_time.isoformat()
-
-        destination = self.destination
-
-        dn = self.dn
-
-        dn_number: None | str | Unset
-        if isinstance(self.dn_number, Unset):
-            dn_number = UNSET
-        else:
-            dn_number = self.dn_number
-
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
-        else:
-            ring_time = self.ring_time
-
-        sentiment_score: int | None | Unset
-        if isinstance(self.sentiment_score, Unset):
-            sentiment_score = UNSET
-        else:
-            sentiment_score = self.sentiment_score
-
-        source = self.source
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if answered_time is not UNSET:
-            field_dict["AnsweredTime"] = answered_time
-        if call_time is not UNSET:
-            field_dict["CallTime"] = call_time
-        if destination is not UNSET:
-            field_dict["Destination"] = destination
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if dn_number is not UNSET:
-            field_dict["DnNumber"] = dn_number
-        if ring_time is not UNSET:
-            field_dict["RingTime"] = ring_time
-        if sentiment_score is not UNSET:
-            field_dict["SentimentScore"] = sentiment_score
-        if source is not UNSET:
-            field_dict["Source"] = source
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueAnsweredCallsByWaitTime: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _answered_time = d.get("AnsweredTime", UNSET)
-        answered_time: datetime.datetime | Unset
-        if _answered_time is UNSET:
-            answered_time = _answered_time
-        else:
-            answered_time = parse_datetime(_answered_time)
-
-        _call_time = d.get("CallTime", UNSET)
-        call_time: datetime.datetime | Unset
-        if _call_time is UNSET:
-            call_time = _call_time
-        else:
-            call_time = parse_datetime(_call_time)
-
-        destination = d.get("Destination", UNSET)
-
-        dn = d.get("Dn", UNSET)
-
-        dn_number = d.get("DnNumber", UNSET)
-
-        ring_time = d.get("RingTime", UNSET)
-
-        sentiment_score = d.get("SentimentScore", UNSET)
-
-        source = d.get("Source", UNSET)
-
-        _instance = cls(
-            answered_time=answered_time,
-            call_time=call_time,
-            destination=destination,
-            dn=dn,
-            dn_number=dn_number,
-            ring_time=ring_time,
-            sentiment_score=sentiment_score,
-            source=source,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("answered_time", parse_datetime),
+            ("call_time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,129 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueueCallbacks")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallbacksCount",
-        "Dn",
-        "FailCallbacksCount",
-        "QueueDnNumber",
-        "ReceivedCount",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class QueueCallbacks:
-    """
-    Attributes:
-        callbacks_count (int | None | Unset):
-        dn (None | str | Unset):
-        fail_callbacks_count (int | None | Unset):
-        queue_dn_number (str | Unset):
-        received_count (int | None | Unset):
-    """
+class QueueCallbacks(Model):
+    callbacks_count: int | None = None
+    dn: str | None = None
+    fail_callbacks_count: int | None = None
+    queue_dn_number: str | None = None
+    received_count: int | None = None
 
-    callbacks_count: int | None | Unset = UNSET
-    dn: None | str | Unset = UNSET
-    fail_callbacks_count: int | None | Unset = UNSET
-    queue_dn_number: str | Unset = UNSET
-    received_count: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        callbacks_count: int | None | Unset
-        if isinstance(self.callbacks_count, Unset):
-            callbacks_count = UNSET
-        else:
-            callbacks_count = self.callbacks_count
-
-        dn: None | str | Unset
-        if isinstance(self.dn, Unset):
-            dn = UNSET
-        else:
-            dn = self.dn
-
-        fail_callbacks_count: int | None | Unset
-        if isinstance(self.fail_callbacks_count, Unset):
-            fail_callbacks_count = UNSET
-        else:
-            fail_callbacks_count = self.fail_callbacks_count
-
-        queue_dn_number = self.queue_dn_number
-
-        received_count: int | None | Unset
-        if isinstance(self.received_count, Unset):
-            received_count = UNSET
-        else:
-            received_count = self.received_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if callbacks_count is not UNSET:
-            field_dict["CallbacksCount"] = callbacks_count
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if fail_callbacks_count is not UNSET:
-            field_dict["FailCallbacksCount"] = fail_callbacks_count
-        if queue_dn_number is not UNSET:
-            field_dict["QueueDnNumber"] = queue_dn_number
-        if received_count is not UNSET:
-            field_dict["ReceivedCount"] = received_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueCallbacks: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        callbacks_count = d.get("CallbacksCount", UNSET)
-
-        dn = d.get("Dn", UNSET)
-
-        fail_callbacks_count = d.get("FailCallbacksCount", UNSET)
-
-        queue_dn_number = d.get("QueueDnNumber", UNSET)
-
-        received_count = d.get("ReceivedCount", UNSET)
-
-        _instance = cls(
-            callbacks_count=callbacks_count,
-            dn=dn,
-            fail_callbacks_count=fail_callbacks_count,
-            queue_dn_number=queue_dn_number,
-            received_count=received_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CallbacksCount": "callbacks_count",
+        "Dn": "dn",
+        "FailCallbacksCount": "fail_callbacks_count",
+        "QueueDnNumber": "queue_dn_number",
+        "ReceivedCount": "received_count",
+    }

@@ -2,143 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueueChatPerformance")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AbandonedCount",
-        "AnsweredCount",
-        "IncomingCount",
-        "QuantityAgents",
-        "Queue",
-        "QueueDisplayName",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class QueueChatPerformance:
-    """
-    Attributes:
-        abandoned_count (int | None | Unset):
-        answered_count (int | None | Unset):
-        incoming_count (int | None | Unset):
-        quantity_agents (int | None | Unset):
-        queue (str | Unset):
-        queue_display_name (None | str | Unset):
-    """
+class QueueChatPerformance(Model):
+    abandoned_count: int | None = None
+    answered_count: int | None = None
+    incoming_count: int | None = None
+    quantity_agents: int | None = None
+    queue: str | None = None
+    queue_display_name: str | None = None
 
-    abandoned_count: int | None | Unset = UNSET
-    answered_count: int | None | Unset = UNSET
-    incoming_count: int | None | Unset = UNSET
-    quantity_agents: int | None | Unset = UNSET
-    queue: str | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        abandoned_count: int | None | Unset
-        if isinstance(self.abandoned_count, Unset):
-            abandoned_count = UNSET
-        else:
-            abandoned_count = self.abandoned_count
-
-        answered_count: int | None | Unset
-        if isinstance(self.answered_count, Unset):
-            answered_count = UNSET
-        else:
-            answered_count = self.answered_count
-
-        incoming_count: int | None | Unset
-        if isinstance(self.incoming_count, Unset):
-            incoming_count = UNSET
-        else:
-            incoming_count = self.incoming_count
-
-        quantity_agents: int | None | Unset
-        if isinstance(self.quantity_agents, Unset):
-            quantity_agents = UNSET
-        else:
-            quantity_agents = self.quantity_agents
-
-        queue = self.queue
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if abandoned_count is not UNSET:
-            field_dict["AbandonedCount"] = abandoned_count
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if incoming_count is not UNSET:
-            field_dict["IncomingCount"] = incoming_count
-        if quantity_agents is not UNSET:
-            field_dict["QuantityAgents"] = quantity_agents
-        if queue is not UNSET:
-            field_dict["Queue"] = queue
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueChatPerformance: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        abandoned_count = d.get("AbandonedCount", UNSET)
-
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        incoming_count = d.get("IncomingCount", UNSET)
-
-        quantity_agents = d.get("QuantityAgents", UNSET)
-
-        queue = d.get("Queue", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        _instance = cls(
-            abandoned_count=abandoned_count,
-            answered_count=answered_count,
-            incoming_count=incoming_count,
-            quantity_agents=quantity_agents,
-            queue=queue,
-            queue_display_name=queue_display_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AbandonedCount": "abandoned_count",
+        "AnsweredCount": "answered_count",
+        "IncomingCount": "incoming_count",
+        "QuantityAgents": "quantity_agents",
+        "Queue": "queue",
+        "QueueDisplayName": "queue_display_name",
+    }

@@ -3,130 +3,29 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="QueueFailedCallbacks")
+class QueueFailedCallbacks(Model):
+    callback_no: str | None = None
+    call_time: datetime.datetime | None = None
+    dn: str | None = None
+    queue_dn_number: str | None = None
+    ring_time: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallbackNo",
-        "CallTime",
-        "Dn",
-        "QueueDnNumber",
-        "RingTime",
+    _wire_names = {
+        "CallbackNo": "callback_no",
+        "CallTime": "call_time",
+        "Dn": "dn",
+        "QueueDnNumber": "queue_dn_number",
+        "RingTime": "ring_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class QueueFailedCallbacks:
-    """
-    Attributes:
-        callback_no (str | Unset):
-        call_time (datetime.datetime | Unset):
-        dn (str | Unset):
-        queue_dn_number (None | str | Unset):
-        ring_time (None | str | Unset):
-    """
-
-    callback_no: str | Unset = UNSET
-    call_time: datetime.datetime | Unset = UNSET
-    dn: str | Unset = UNSET
-    queue_dn_number: None | str | Unset = UNSET
-    ring_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        callback_no = self.callback_no
-
-        call_time: str | Unset = UNSET
-        if not isinstance(self.call_time, Unset):
-            call_time = self.call_time.isoformat()
-
-        dn = self.dn
-
-        queue_dn_number: None | str | Unset
-        if isinstance(self.queue_dn_number, Unset):
-            queue_dn_number = UNSET
-        else:
-            queue_dn_number = self.queue_dn_number
-
-        ring_time: None | str | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
-        else:
-            ring_time = self.ring_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if callback_no is not UNSET:
-            field_dict["CallbackNo"] = callback_no
-        if call_time is not UNSET:
-            field_dict["CallTime"] = call_time
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if queue_dn_number is not UNSET:
-            field_dict["QueueDnNumber"] = queue_dn_number
-        if ring_time is not UNSET:
-            field_dict["RingTime"] = ring_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueueFailedCallbacks: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        callback_no = d.get("CallbackNo", UNSET)
-
-        _call_time = d.get("CallTime", UNSET)
-        call_time: datetime.datetime | Unset
-        if _call_time is UNSET:
-            call_time = _call_time
-        else:
-            call_time = parse_datetime(_call_time)
-
-        dn = d.get("Dn", UNSET)
-
-        queue_dn_number = d.get("QueueDnNumber", UNSET)
-
-        ring_time = d.get("RingTime", UNSET)
-
-        _instance = cls(
-            callback_no=callback_no,
-            call_time=call_time,
-            dn=dn,
-            queue_dn_number=queue_dn_number,
-            ring_time=ring_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("call_time", parse_datetime),)

@@ -2,195 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueuePerformanceOverview")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExtensionAnsweredCount",
-        "ExtensionDisplayName",
-        "ExtensionDn",
-        "ExtensionDroppedCount",
-        "QueueAnsweredCount",
-        "QueueDisplayName",
-        "QueueDn",
-        "QueueReceivedCount",
-        "SortOrder",
-        "TalkTime",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class QueuePerformanceOverview:
-    """
-    Attributes:
-        extension_answered_count (int | None | Unset):
-        extension_display_name (None | str | Unset):
-        extension_dn (str | Unset):
-        extension_dropped_count (int | None | Unset):
-        queue_answered_count (int | None | Unset):
-        queue_display_name (str | Unset):
-        queue_dn (None | str | Unset):
-        queue_received_count (int | None | Unset):
-        sort_order (int | None | Unset):
-        talk_time (None | str | Unset):
-    """
+class QueuePerformanceOverview(Model):
+    extension_answered_count: int | None = None
+    extension_display_name: str | None = None
+    extension_dn: str | None = None
+    extension_dropped_count: int | None = None
+    queue_answered_count: int | None = None
+    queue_display_name: str | None = None
+    queue_dn: str | None = None
+    queue_received_count: int | None = None
+    sort_order: int | None = None
+    talk_time: str | None = None
 
-    extension_answered_count: int | None | Unset = UNSET
-    extension_display_name: None | str | Unset = UNSET
-    extension_dn: str | Unset = UNSET
-    extension_dropped_count: int | None | Unset = UNSET
-    queue_answered_count: int | None | Unset = UNSET
-    queue_display_name: str | Unset = UNSET
-    queue_dn: None | str | Unset = UNSET
-    queue_received_count: int | None | Unset = UNSET
-    sort_order: int | None | Unset = UNSET
-    talk_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        extension_answered_count: int | None | Unset
-        if isinstance(self.extension_answered_count, Unset):
-            extension_answered_count = UNSET
-        else:
-            extension_answered_count = self.extension_answered_count
-
-        extension_display_name: None | str | Unset
-        if isinstance(self.extension_display_name, Unset):
-            extension_display_name = UNSET
-        else:
-            extension_display_name = self.extension_display_name
-
-        extension_dn = self.extension_dn
-
-        extension_dropped_count: int | None | Unset
-        if isinstance(self.extension_dropped_count, Unset):
-            extension_dropped_count = UNSET
-        else:
-            extension_dropped_count = self.extension_dropped_count
-
-        queue_answered_count: int | None | Unset
-        if isinstance(self.queue_answered_count, Unset):
-            queue_answered_count = UNSET
-        else:
-            queue_answered_count = self.queue_answered_count
-
-        queue_display_name = self.queue_display_name
-
-        queue_dn: None | str | Unset
-        if isinstance(self.queue_dn, Unset):
-            queue_dn = UNSET
-        else:
-            queue_dn = self.queue_dn
-
-        queue_received_count: int | None | Unset
-        if isinstance(self.queue_received_count, Unset):
-            queue_received_count = UNSET
-        else:
-            queue_received_count = self.queue_received_count
-
-        sort_order: int | None | Unset
-        if isinstance(self.sort_order, Unset):
-            sort_order = UNSET
-        else:
-            sort_order = self.sort_order
-
-        talk_time: None | str | Unset
-        if isinstance(self.talk_time, Unset):
-            talk_time = UNSET
-        else:
-            talk_time = self.talk_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if extension_answered_count is not UNSET:
-            field_dict["ExtensionAnsweredCount"] = extension_answered_count
-        if extension_display_name is not UNSET:
-            field_dict["ExtensionDisplayName"] = extension_display_name
-        if extension_dn is not UNSET:
-            field_dict["ExtensionDn"] = extension_dn
-        if extension_dropped_count is not UNSET:
-            field_dict["ExtensionDroppedCount"] = extension_dropped_count
-        if queue_answered_count is not UNSET:
-            field_dict["QueueAnsweredCount"] = queue_answered_count
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-        if queue_dn is not UNSET:
-            field_dict["QueueDn"] = queue_dn
-        if queue_received_count is not UNSET:
-            field_dict["QueueReceivedCount"] = queue_received_count
-        if sort_order is not UNSET:
-            field_dict["SortOrder"] = sort_order
-        if talk_time is not UNSET:
-            field_dict["TalkTime"] = talk_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueuePerformanceOverview: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        extension_answered_count = d.get("ExtensionAnsweredCount", UNSET)
-
-        extension_display_name = d.get("ExtensionDisplayName", UNSET)
-
-        extension_dn = d.get("ExtensionDn", UNSET)
-
-        extension_dropped_count = d.get("ExtensionDroppedCount", UNSET)
-
-        queue_answered_count = d.get("QueueAnsweredCount", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        queue_dn = d.get("QueueDn", UNSET)
-
-        queue_received_count = d.get("QueueReceivedCount", UNSET)
-
-        sort_order = d.get("SortOrder", UNSET)
-
-        talk_time = d.get("TalkTime", UNSET)
-
-        _instance = cls(
-            extension_answered_count=extension_answered_count,
-            extension_display_name=extension_display_name,
-            extension_dn=extension_dn,
-            extension_dropped_count=extension_dropped_count,
-            queue_answered_count=queue_answered_count,
-            queue_display_name=queue_display_name,
-            queue_dn=queue_dn,
-            queue_received_count=queue_received_count,
-            sort_order=sort_order,
-            talk_time=talk_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ExtensionAnsweredCount": "extension_answered_count",
+        "ExtensionDisplayName": "extension_display_name",
+        "ExtensionDn": "extension_dn",
+        "ExtensionDroppedCount": "extension_dropped_count",
+        "QueueAnsweredCount": "queue_answered_count",
+        "QueueDisplayName": "queue_display_name",
+        "QueueDn": "queue_dn",
+        "QueueReceivedCount": "queue_received_count",
+        "SortOrder": "sort_order",
+        "TalkTime": "talk_time",
+    }

@@ -2,129 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="QueuePerformanceTotals")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ExtensionAnsweredCount",
-        "ExtensionDroppedCount",
-        "QueueDisplayName",
-        "QueueDn",
-        "QueueReceivedCount",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class QueuePerformanceTotals:
-    """
-    Attributes:
-        extension_answered_count (int | None | Unset):
-        extension_dropped_count (int | None | Unset):
-        queue_display_name (None | str | Unset):
-        queue_dn (str | Unset):
-        queue_received_count (int | None | Unset):
-    """
+class QueuePerformanceTotals(Model):
+    extension_answered_count: int | None = None
+    extension_dropped_count: int | None = None
+    queue_display_name: str | None = None
+    queue_dn: str | None = None
+    queue_received_count: int | None = None
 
-    extension_answered_count: int | None | Unset = UNSET
-    extension_dropped_count: int | None | Unset = UNSET
-    queue_display_name: None | str | Unset = UNSET
-    queue_dn: str | Unset = UNSET
-    queue_received_count: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        extension_answered_count: int | None | Unset
-        if isinstance(self.extension_answered_count, Unset):
-            extension_answered_count = UNSET
-        else:
-            extension_answered_count = self.extension_answered_count
-
-        extension_dropped_count: int | None | Unset
-        if isinstance(self.extension_dropped_count, Unset):
-            extension_dropped_count = UNSET
-        else:
-            extension_dropped_count = self.extension_dropped_count
-
-        queue_display_name: None | str | Unset
-        if isinstance(self.queue_display_name, Unset):
-            queue_display_name = UNSET
-        else:
-            queue_display_name = self.queue_display_name
-
-        queue_dn = self.queue_dn
-
-        queue_received_count: int | None | Unset
-        if isinstance(self.queue_received_count, Unset):
-            queue_received_count = UNSET
-        else:
-            queue_received_count = self.queue_received_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if extension_answered_count is not UNSET:
-            field_dict["ExtensionAnsweredCount"] = extension_answered_count
-        if extension_dropped_count is not UNSET:
-            field_dict["ExtensionDroppedCount"] = extension_dropped_count
-        if queue_display_name is not UNSET:
-            field_dict["QueueDisplayName"] = queue_display_name
-        if queue_dn is not UNSET:
-            field_dict["QueueDn"] = queue_dn
-        if queue_received_count is not UNSET:
-            field_dict["QueueReceivedCount"] = queue_received_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"QueuePerformanceTotals: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        extension_answered_count = d.get("ExtensionAnsweredCount", UNSET)
-
-        extension_dropped_count = d.get("ExtensionDroppedCount", UNSET)
-
-        queue_display_name = d.get("QueueDisplayName", UNSET)
-
-        queue_dn = d.get("QueueDn", UNSET)
-
-        queue_received_count = d.get("QueueReceivedCount", UNSET)
-
-        _instance = cls(
-            extension_answered_count=extension_answered_count,
-            extension_dropped_count=extension_dropped_count,
-            queue_display_name=queue_display_name,
-            queue_dn=queue_dn,
-            queue_received_count=queue_received_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ExtensionAnsweredCount": "extension_answered_count",
+        "ExtensionDroppedCount": "extension_dropped_count",
+        "QueueDisplayName": "queue_display_name",
+        "QueueDn": "queue_dn",
+        "QueueReceivedCount": "queue_received_count",
+    }

@@ -2,17 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.ivr_type import IVRType
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.receptionist_forward import ReceptionistForward
@@ -20,427 +23,67 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class Receptionist(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    break_route: Route | None = None
+    forwards: list[ReceptionistForward] | None = None
+    forward_sms_to: str | None = None
+    holidays_route: Route | None = None
+    invalid_key_forward_dn: str | None = None
+    is_registered: bool | None = None
+    ivr_type: IVRType | None = None
+    name: str | None = None
+    out_of_office_route: Route | None = None
+    prompt_filename: str | None = None
+    prompt_set: str | None = None
+    timeout: int | None = None
+    timeout_forward_dn: str | None = None
+    timeout_forward_peer_type: PeerType | None = None
+    timeout_forward_type: IVRForwardType | None = None
+    transfer_enable: bool | None = None
+    use_ms_exchange: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ReceptionistForward, Route, UserGroup
-    from ..models.receptionist_forward import ReceptionistForward  # noqa: PLC0415
-    from ..models.route import Route  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Receptionist")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "BreakRoute",
-        "Forwards",
-        "ForwardSmsTo",
-        "HolidaysRoute",
-        "InvalidKeyForwardDN",
-        "IsRegistered",
-        "IVRType",
-        "Name",
-        "OutOfOfficeRoute",
-        "PromptFilename",
-        "PromptSet",
-        "Timeout",
-        "TimeoutForwardDN",
-        "TimeoutForwardPeerType",
-        "TimeoutForwardType",
-        "TransferEnable",
-        "UseMSExchange",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "BreakRoute": "break_route",
+        "Forwards": "forwards",
+        "ForwardSmsTo": "forward_sms_to",
+        "HolidaysRoute": "holidays_route",
+        "InvalidKeyForwardDN": "invalid_key_forward_dn",
+        "IsRegistered": "is_registered",
+        "IVRType": "ivr_type",
+        "Name": "name",
+        "OutOfOfficeRoute": "out_of_office_route",
+        "PromptFilename": "prompt_filename",
+        "PromptSet": "prompt_set",
+        "Timeout": "timeout",
+        "TimeoutForwardDN": "timeout_forward_dn",
+        "TimeoutForwardPeerType": "timeout_forward_peer_type",
+        "TimeoutForwardType": "timeout_forward_type",
+        "TransferEnable": "transfer_enable",
+        "UseMSExchange": "use_ms_exchange",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.receptionist_forward import ReceptionistForward  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Receptionist:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        break_route (None | Route | Unset):
-        forwards (list[ReceptionistForward] | Unset):
-        forward_sms_to (None | str | Unset):
-        holidays_route (None | Route | Unset):
-        invalid_key_forward_dn (None | str | Unset):
-        is_registered (bool | None | Unset):
-        ivr_type (IVRType | None | Unset):
-        name (None | str | Unset):
-        out_of_office_route (None | Route | Unset):
-        prompt_filename (None | str | Unset):
-        prompt_set (None | str | Unset):
-        timeout (int | None | Unset):
-        timeout_forward_dn (None | str | Unset):
-        timeout_forward_peer_type (None | PeerType | Unset):
-        timeout_forward_type (IVRForwardType | None | Unset):
-        transfer_enable (bool | None | Unset):
-        use_ms_exchange (bool | None | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    break_route: None | Route | Unset = UNSET
-    forwards: list[ReceptionistForward] | Unset = UNSET
-    forward_sms_to: None | str | Unset = UNSET
-    holidays_route: None | Route | Unset = UNSET
-    invalid_key_forward_dn: None | str | Unset = UNSET
-    is_registered: bool | None | Unset = UNSET
-    ivr_type: IVRType | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    out_of_office_route: None | Route | Unset = UNSET
-    prompt_filename: None | str | Unset = UNSET
-    prompt_set: None | str | Unset = UNSET
-    timeout: int | None | Unset = UNSET
-    timeout_forward_dn: None | str | Unset = UNSET
-    timeout_forward_peer_type: None | PeerType | Unset = UNSET
-    timeout_forward_type: IVRForwardType | None | Unset = UNSET
-    transfer_enable: bool | None | Unset = UNSET
-    use_ms_exchange: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        break_route: dict[str, Any] | None | Unset
-        if isinstance(self.break_route, Unset):
-            break_route = UNSET
-        elif isinstance(self.break_route, Route):
-            break_route = self.break_route.to_dict()
-        else:
-            break_route = self.break_route
-
-        forwards: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.forwards, Unset):
-            forwards = []
-            for forwards_item_data in self.forwards:
-                forwards_item = forwards_item_data.to_dict()
-                forwards.append(forwards_item)
-
-        forward_sms_to: None | str | Unset
-        if isinstance(self.forward_sms_to, Unset):
-            forward_sms_to = UNSET
-        else:
-            forward_sms_to = self.forward_sms_to
-
-        holidays_route: dict[str, Any] | None | Unset
-        if isinstance(self.holidays_route, Unset):
-            holidays_route = UNSET
-        elif isinstance(self.holidays_route, Route):
-            holidays_route = self.holidays_route.to_dict()
-        else:
-            holidays_route = self.holidays_route
-
-        invalid_key_forward_dn: None | str | Unset
-        if isinstance(self.invalid_key_forward_dn, Unset):
-            invalid_key_forward_dn = UNSET
-        else:
-            invalid_key_forward_dn = self.invalid_key_forward_dn
-
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        ivr_type: None | str | Unset
-        if isinstance(self.ivr_type, Unset):
-            ivr_type = UNSET
-        elif isinstance(self.ivr_type, IVRType):
-            ivr_type = self.ivr_type.value
-        else:
-            ivr_type = self.ivr_type
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        out_of_office_route: dict[str, Any] | None | Unset
-        if isinstance(self.out_of_office_route, Unset):
-            out_of_office_route = UNSET
-        elif isinstance(self.out_of_office_route, Route):
-            out_of_office_route = self.out_of_office_route.to_dict()
-        else:
-            out_of_office_route = self.out_of_office_route
-
-        prompt_filename: None | str | Unset
-        if isinstance(self.prompt_filename, Unset):
-            prompt_filename = UNSET
-        else:
-            prompt_filename = self.prompt_filename
-
-        prompt_set: None | str | Unset
-        if isinstance(self.prompt_set, Unset):
-            prompt_set = UNSET
-        else:
-            prompt_set = self.prompt_set
-
-        timeout: int | None | Unset
-        if isinstance(self.timeout, Unset):
-            timeout = UNSET
-        else:
-            timeout = self.timeout
-
-        timeout_forward_dn: None | str | Unset
-        if isinstance(self.timeout_forward_dn, Unset):
-            timeout_forward_dn = UNSET
-        else:
-            timeout_forward_dn = self.timeout_forward_dn
-
-        timeout_forward_peer_type: None | str | Unset
-        if isinstance(self.timeout_forward_peer_type, Unset):
-            timeout_forward_peer_type = UNSET
-        elif isinstance(self.timeout_forward_peer_type, PeerType):
-            timeout_forward_peer_type = self.timeout_forward_peer_type.value
-        else:
-            timeout_forward_peer_type = self.timeout_forward_peer_type
-
-        timeout_forward_type: None | str | Unset
-        if isinstance(self.timeout_forward_type, Unset):
-            timeout_forward_type = UNSET
-        elif isinstance(self.timeout_forward_type, IVRForwardType):
-            timeout_forward_type = self.timeout_forward_type.value
-        else:
-            timeout_forward_type = self.timeout_forward_type
-
-        transfer_enable: bool | None | Unset
-        if isinstance(self.transfer_enable, Unset):
-            transfer_enable = UNSET
-        else:
-            transfer_enable = self.transfer_enable
-
-        use_ms_exchange: bool | None | Unset
-        if isinstance(self.use_ms_exchange, Unset):
-            use_ms_exchange = UNSET
-        else:
-            use_ms_exchange = self.use_ms_exchange
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if break_route is not UNSET:
-            field_dict["BreakRoute"] = break_route
-        if forwards is not UNSET:
-            field_dict["Forwards"] = forwards
-        if forward_sms_to is not UNSET:
-            field_dict["ForwardSmsTo"] = forward_sms_to
-        if holidays_route is not UNSET:
-            field_dict["HolidaysRoute"] = holidays_route
-        if invalid_key_forward_dn is not UNSET:
-            field_dict["InvalidKeyForwardDN"] = invalid_key_forward_dn
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if ivr_type is not UNSET:
-            field_dict["IVRType"] = ivr_type
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if out_of_office_route is not UNSET:
-            field_dict["OutOfOfficeRoute"] = out_of_office_route
-        if prompt_filename is not UNSET:
-            field_dict["PromptFilename"] = prompt_filename
-        if prompt_set is not UNSET:
-            field_dict["PromptSet"] = prompt_set
-        if timeout is not UNSET:
-            field_dict["Timeout"] = timeout
-        if timeout_forward_dn is not UNSET:
-            field_dict["TimeoutForwardDN"] = timeout_forward_dn
-        if timeout_forward_peer_type is not UNSET:
-            field_dict["TimeoutForwardPeerType"] = timeout_forward_peer_type
-        if timeout_forward_type is not UNSET:
-            field_dict["TimeoutForwardType"] = timeout_forward_type
-        if transfer_enable is not UNSET:
-            field_dict["TransferEnable"] = transfer_enable
-        if use_ms_exchange is not UNSET:
-            field_dict["UseMSExchange"] = use_ms_exchange
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Receptionist: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        _break_route = d.get("BreakRoute", UNSET)
-        break_route: None | Route | Unset
-        if _break_route is UNSET or _break_route is None:
-            break_route = _break_route
-        else:
-            break_route = Route.from_dict(_break_route)
-
-        _forwards = d.get("Forwards", UNSET)
-        forwards: list[ReceptionistForward] | Unset
-        if _forwards is UNSET:
-            forwards = _forwards
-        else:
-            if not isinstance(_forwards, list):
-                raise TypeError(f"Forwards: expected a JSON array, got {type(_forwards).__name__}")
-            forwards = [ReceptionistForward.from_dict(item) for item in _forwards]
-
-        forward_sms_to = d.get("ForwardSmsTo", UNSET)
-
-        _holidays_route = d.get("HolidaysRoute", UNSET)
-        holidays_route: None | Route | Unset
-        if _holidays_route is UNSET or _holidays_route is None:
-            holidays_route = _holidays_route
-        else:
-            holidays_route = Route.from_dict(_holidays_route)
-
-        invalid_key_forward_dn = d.get("InvalidKeyForwardDN", UNSET)
-
-        is_registered = d.get("IsRegistered", UNSET)
-
-        _ivr_type = d.get("IVRType", UNSET)
-        ivr_type: IVRType | None | Unset
-        if _ivr_type is UNSET or _ivr_type is None:
-            ivr_type = _ivr_type
-        else:
-            ivr_type = IVRType.parse(_ivr_type)
-
-        name = d.get("Name", UNSET)
-
-        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
-        out_of_office_route: None | Route | Unset
-        if _out_of_office_route is UNSET or _out_of_office_route is None:
-            out_of_office_route = _out_of_office_route
-        else:
-            out_of_office_route = Route.from_dict(_out_of_office_route)
-
-        prompt_filename = d.get("PromptFilename", UNSET)
-
-        prompt_set = d.get("PromptSet", UNSET)
-
-        timeout = d.get("Timeout", UNSET)
-
-        timeout_forward_dn = d.get("TimeoutForwardDN", UNSET)
-
-        _timeout_forward_peer_type = d.get("TimeoutForwardPeerType", UNSET)
-        timeout_forward_peer_type: None | PeerType | Unset
-        if _timeout_forward_peer_type is UNSET or _timeout_forward_peer_type is None:
-            timeout_forward_peer_type = _timeout_forward_peer_type
-        else:
-            timeout_forward_peer_type = PeerType.parse(_timeout_forward_peer_type)
-
-        _timeout_forward_type = d.get("TimeoutForwardType", UNSET)
-        timeout_forward_type: IVRForwardType | None | Unset
-        if _timeout_forward_type is UNSET or _timeout_forward_type is None:
-            timeout_forward_type = _timeout_forward_type
-        else:
-            timeout_forward_type = IVRForwardType.parse(_timeout_forward_type)
-
-        transfer_enable = d.get("TransferEnable", UNSET)
-
-        use_ms_exchange = d.get("UseMSExchange", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            break_route=break_route,
-            forwards=forwards,
-            forward_sms_to=forward_sms_to,
-            holidays_route=holidays_route,
-            invalid_key_forward_dn=invalid_key_forward_dn,
-            is_registered=is_registered,
-            ivr_type=ivr_type,
-            name=name,
-            out_of_office_route=out_of_office_route,
-            prompt_filename=prompt_filename,
-            prompt_set=prompt_set,
-            timeout=timeout,
-            timeout_forward_dn=timeout_forward_dn,
-            timeout_forward_peer_type=timeout_forward_peer_type,
-            timeout_forward_type=timeout_forward_type,
-            transfer_enable=transfer_enable,
-            use_ms_exchange=use_ms_exchange,
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("break_route", Route.from_dict),
+            ("forwards", list_of(ReceptionistForward.from_dict)),
+            ("holidays_route", Route.from_dict),
+            ("ivr_type", enum_of(IVRType)),
+            ("out_of_office_route", Route.from_dict),
+            ("timeout_forward_peer_type", enum_of(PeerType)),
+            ("timeout_forward_type", enum_of(IVRForwardType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,155 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.ivr_forward_type import IVRForwardType
 from ..models.peer_type import PeerType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ReceptionistForward")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CustomData",
-        "ForwardDN",
-        "ForwardType",
-        "Id",
-        "Input",
-        "PeerType",
+class ReceptionistForward(Model):
+    custom_data: str | None = None
+    forward_dn: str | None = None
+    forward_type: IVRForwardType | None = None
+    id: int = entity_key()
+    input_: str | None = None
+    peer_type: PeerType | None = None
+
+    _wire_names = {
+        "CustomData": "custom_data",
+        "ForwardDN": "forward_dn",
+        "ForwardType": "forward_type",
+        "Id": "id",
+        "Input": "input_",
+        "PeerType": "peer_type",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ReceptionistForward:
-    """
-    Attributes:
-        custom_data (None | str | Unset):
-        forward_dn (None | str | Unset):
-        forward_type (IVRForwardType | Unset):
-        id (int | Unset):
-        input_ (None | str | Unset):
-        peer_type (None | PeerType | Unset):
-    """
-
-    custom_data: None | str | Unset = UNSET
-    forward_dn: None | str | Unset = UNSET
-    forward_type: IVRForwardType | Unset = UNSET
-    id: int | Unset = UNSET
-    input_: None | str | Unset = UNSET
-    peer_type: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        custom_data: None | str | Unset
-        if isinstance(self.custom_data, Unset):
-            custom_data = UNSET
-        else:
-            custom_data = self.custom_data
-
-        forward_dn: None | str | Unset
-        if isinstance(self.forward_dn, Unset):
-            forward_dn = UNSET
-        else:
-            forward_dn = self.forward_dn
-
-        forward_type: str | Unset = UNSET
-        if not isinstance(self.forward_type, Unset):
-            forward_type = self.forward_type.value
-
-        id = self.id
-
-        input_: None | str | Unset
-        if isinstance(self.input_, Unset):
-            input_ = UNSET
-        else:
-            input_ = self.input_
-
-        peer_type: None | str | Unset
-        if isinstance(self.peer_type, Unset):
-            peer_type = UNSET
-        elif isinstance(self.peer_type, PeerType):
-            peer_type = self.peer_type.value
-        else:
-            peer_type = self.peer_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if custom_data is not UNSET:
-            field_dict["CustomData"] = custom_data
-        if forward_dn is not UNSET:
-            field_dict["ForwardDN"] = forward_dn
-        if forward_type is not UNSET:
-            field_dict["ForwardType"] = forward_type
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if input_ is not UNSET:
-            field_dict["Input"] = input_
-        if peer_type is not UNSET:
-            field_dict["PeerType"] = peer_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ReceptionistForward: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        custom_data = d.get("CustomData", UNSET)
-
-        forward_dn = d.get("ForwardDN", UNSET)
-
-        _forward_type = d.get("ForwardType", UNSET)
-        forward_type: IVRForwardType | Unset
-        if _forward_type is UNSET:
-            forward_type = _forward_type
-        else:
-            forward_type = IVRForwardType.parse(_forward_type)
-
-        id = d.get("Id", UNSET)
-
-        input_ = d.get("Input", UNSET)
-
-        _peer_type = d.get("PeerType", UNSET)
-        peer_type: None | PeerType | Unset
-        if _peer_type is UNSET or _peer_type is None:
-            peer_type = _peer_type
-        else:
-            peer_type = PeerType.parse(_peer_type)
-
-        _instance = cls(
-            custom_data=custom_data,
-            forward_dn=forward_dn,
-            forward_type=forward_type,
-            id=id,
-            input_=input_,
-            peer_type=peer_type,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("forward_type", enum_of(IVRForwardType)),
+            ("peer_type", enum_of(PeerType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,475 +3,83 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.recording_call_type import RecordingCallType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="Recording")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ArchivedUrl",
-        "CallType",
-        "CanBeTranscribed",
-        "EndTime",
-        "FromCallerNumber",
-        "FromCrmContact",
-        "FromDidNumber",
-        "FromDisplayName",
-        "FromDn",
-        "FromDnType",
-        "FromIdParticipant",
-        "Id",
-        "IsArchived",
-        "IsTranscribed",
-        "RecordingUrl",
-        "RefParticipantId",
-        "SentimentScore",
-        "StartTime",
-        "Summary",
-        "ToCallerNumber",
-        "ToCrmContact",
-        "ToDidNumber",
-        "ToDisplayName",
-        "ToDn",
-        "ToDnType",
-        "ToIdParticipant",
-        "Transcription",
-        "TranscriptionResult",
+class Recording(Model):
+    archived_url: str | None = None
+    call_type: RecordingCallType | None = None
+    can_be_transcribed: bool | None = None
+    end_time: datetime.datetime | None = None
+    from_caller_number: str | None = None
+    from_crm_contact: str | None = None
+    from_did_number: str | None = None
+    from_display_name: str | None = None
+    from_dn: str | None = None
+    from_dn_type: int | None = None
+    from_id_participant: int | None = None
+    id: int = entity_key()
+    is_archived: bool | None = None
+    is_transcribed: bool | None = None
+    recording_url: str | None = None
+    ref_participant_id: int | None = None
+    sentiment_score: int | None = None
+    start_time: datetime.datetime | None = None
+    summary: str | None = None
+    to_caller_number: str | None = None
+    to_crm_contact: str | None = None
+    to_did_number: str | None = None
+    to_display_name: str | None = None
+    to_dn: str | None = None
+    to_dn_type: int | None = None
+    to_id_participant: int | None = None
+    transcription: str | None = None
+    transcription_result: int | None = None
+
+    _wire_names = {
+        "ArchivedUrl": "archived_url",
+        "CallType": "call_type",
+        "CanBeTranscribed": "can_be_transcribed",
+        "EndTime": "end_time",
+        "FromCallerNumber": "from_caller_number",
+        "FromCrmContact": "from_crm_contact",
+        "FromDidNumber": "from_did_number",
+        "FromDisplayName": "from_display_name",
+        "FromDn": "from_dn",
+        "FromDnType": "from_dn_type",
+        "FromIdParticipant": "from_id_participant",
+        "Id": "id",
+        "IsArchived": "is_archived",
+        "IsTranscribed": "is_transcribed",
+        "RecordingUrl": "recording_url",
+        "RefParticipantId": "ref_participant_id",
+        "SentimentScore": "sentiment_score",
+        "StartTime": "start_time",
+        "Summary": "summary",
+        "ToCallerNumber": "to_caller_number",
+        "ToCrmContact": "to_crm_contact",
+        "ToDidNumber": "to_did_number",
+        "ToDisplayName": "to_display_name",
+        "ToDn": "to_dn",
+        "ToDnType": "to_dn_type",
+        "ToIdParticipant": "to_id_participant",
+        "Transcription": "transcription",
+        "TranscriptionResult": "transcription_result",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Recording:
-    """
-    Attributes:
-        archived_url (None | str | Unset):
-        call_type (None | RecordingCallType | Unset):
-        can_be_transcribed (bool | None | Unset):
-        end_time (datetime.datetime | None | Unset):
-        from_caller_number (None | str | Unset):
-        from_crm_contact (None | str | Unset):
-        from_did_number (None | str | Unset):
-        from_display_name (None | str | Unset):
-        from_dn (None | str | Unset):
-        from_dn_type (int | None | Unset):
-        from_id_participant (int | None | Unset):
-        id (int | Unset):
-        is_archived (bool | None | Unset):
-        is_transcribed (bool | None | Unset):
-        recording_url (None | str | Unset):
-        ref_participant_id (int | None | Unset):
-        sentiment_score (int | None | Unset):
-        start_time (datetime.datetime | None | Unset):
-        summary (None | str | Unset):
-        to_caller_number (None | str | Unset):
-        to_crm_contact (None | str | Unset):
-        to_did_number (None | str | Unset):
-        to_display_name (None | str | Unset):
-        to_dn (None | str | Unset):
-        to_dn_type (int | None | Unset):
-        to_id_participant (int | None | Unset):
-        transcription (None | str | Unset):
-        transcription_result (int | None | Unset):
-    """
-
-    archived_url: None | str | Unset = UNSET
-    call_type: None | RecordingCallType | Unset = UNSET
-    can_be_transcribed: bool | None | Unset = UNSET
-    end_time: datetime.datetime | None | Unset = UNSET
-    from_caller_number: None | str | Unset = UNSET
-    from_crm_contact: None | str | Unset = UNSET
-    from_did_number: None | str | Unset = UNSET
-    from_display_name: None | str | Unset = UNSET
-    from_dn: None | str | Unset = UNSET
-    from_dn_type: int | None | Unset = UNSET
-    from_id_participant: int | None | Unset = UNSET
-    id: int | Unset = UNSET
-    is_archived: bool | None | Unset = UNSET
-    is_transcribed: bool | None | Unset = UNSET
-    recording_url: None | str | Unset = UNSET
-    ref_participant_id: int | None | Unset = UNSET
-    sentiment_score: int | None | Unset = UNSET
-    start_time: datetime.datetime | None | Unset = UNSET
-    summary: None | str | Unset = UNSET
-    to_caller_number: None | str | Unset = UNSET
-    to_crm_contact: None | str | Unset = UNSET
-    to_did_number: None | str | Unset = UNSET
-    to_display_name: None | str | Unset = UNSET
-    to_dn: None | str | Unset = UNSET
-    to_dn_type: int | None | Unset = UNSET
-    to_id_participant: int | None | Unset = UNSET
-    transcription: None | str | Unset = UNSET
-    transcription_result: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        archived_url: None | str | Unset
-        if isinstance(self.archived_url, Unset):
-            archived_url = UNSET
-        else:
-            archived_url = self.archived_url
-
-        call_type: None | str | Unset
-        if isinstance(self.call_type, Unset):
-            call_type = UNSET
-        elif isinstance(self.call_type, RecordingCallType):
-            call_type = self.call_type.value
-        else:
-            call_type = self.call_type
-
-        can_be_transcribed: bool | None | Unset
-        if isinstance(self.can_be_transcribed, Unset):
-            can_be_transcribed = UNSET
-        else:
-            can_be_transcribed = self.can_be_transcribed
-
-        end_time: None | str | Unset
-        if isinstance(self.end_time, Unset):
-            end_time = UNSET
-        elif isinstance(self.end_time, datetime.datetime):
-            end_time = self.end_time.isoformat()
-        else:
-            end_time = self.end_time
-
-        from_caller_number: None | str | Unset
-        if isinstance(self.from_caller_number, Unset):
-            from_caller_number = UNSET
-        else:
-            from_caller_number = self.from_caller_number
-
-        from_crm_contact: None | str | Unset
-        if isinstance(self.from_crm_contact, Unset):
-            from_crm_contact = UNSET
-        else:
-            from_crm_contact = self.from_crm_contact
-
-        from_did_number: None | str | Unset
-        if isinstance(self.from_did_number, Unset):
-            from_did_number = UNSET
-        else:
-            from_did_number = self.from_did_number
-
-        from_display_name: None | str | Unset
-        if isinstance(self.from_display_name, Unset):
-            from_display_name = UNSET
-        else:
-            from_display_name = self.from_display_name
-
-        from_dn: None | str | Unset
-        if isinstance(self.from_dn, Unset):
-            from_dn = UNSET
-        else:
-            from_dn = self.from_dn
-
-        from_dn_type: int | None | Unset
-        if isinstance(self.from_dn_type, Unset):
-            from_dn_type = UNSET
-        else:
-            from_dn_type = self.from_dn_type
-
-        from_id_participant: int | None | Unset
-        if isinstance(self.from_id_participant, Unset):
-            from_id_participant = UNSET
-        else:
-            from_id_participant = self.from_id_participant
-
-        id = self.id
-
-        is_archived: bool | None | Unset
-        if isinstance(self.is_archived, Unset):
-            is_archived = UNSET
-        else:
-            is_archived = self.is_archived
-
-        is_transcribed: bool | None | Unset
-        if isinstance(self.is_transcribed, Unset):
-            is_transcribed = UNSET
-        else:
-            is_transcribed = self.is_transcribed
-
-        recording_url: None | str | Unset
-        if isinstance(self.recording_url, Unset):
-            recording_url = UNSET
-        else:
-            recording_url = self.recording_url
-
-        ref_participant_id: int | None | Unset
-        if isinstance(self.ref_participant_id, Unset):
-            ref_participant_id = UNSET
-        else:
-            ref_participant_id = self.ref_participant_id
-
-        sentiment_score: int | None | Unset
-        if isinstance(self.sentiment_score, Unset):
-            sentiment_score = UNSET
-        else:
-            sentiment_score = self.sentiment_score
-
-        start_time: None | str | Unset
-        if isinstance(self.start_time, Unset):
-            start_time = UNSET
-        elif isinstance(self.start_time, datetime.datetime):
-            start_time = self.start_time.isoformat()
-        else:
-            start_time = self.start_time
-
-        summary: None | str | Unset
-        if isinstance(self.summary, Unset):
-            summary = UNSET
-        else:
-            summary = self.summary
-
-        to_caller_number: None | str | Unset
-        if isinstance(self.to_caller_number, Unset):
-            to_caller_number = UNSET
-        else:
-            to_caller_number = self.to_caller_number
-
-        to_crm_contact: None | str | Unset
-        if isinstance(self.to_crm_contact, Unset):
-            to_crm_contact = UNSET
-        else:
-            to_crm_contact = self.to_crm_contact
-
-        to_did_number: None | str | Unset
-        if isinstance(self.to_did_number, Unset):
-            to_did_number = UNSET
-        else:
-            to_did_number = self.to_did_number
-
-        to_display_name: None | str | Unset
-        if isinstance(self.to_display_name, Unset):
-            to_display_name = UNSET
-        else:
-            to_display_name = self.to_display_name
-
-        to_dn: None | str | Unset
-        if isinstance(self.to_dn, Unset):
-            to_dn = UNSET
-        else:
-            to_dn = self.to_dn
-
-        to_dn_type: int | None | Unset
-        if isinstance(self.to_dn_type, Unset):
-            to_dn_type = UNSET
-        else:
-            to_dn_type = self.to_dn_type
-
-        to_id_participant: int | None | Unset
-        if isinstance(self.to_id_participant, Unset):
-            to_id_participant = UNSET
-        else:
-            to_id_participant = self.to_id_participant
-
-        transcription: None | str | Unset
-        if isinstance(self.transcription, Unset):
-            transcription = UNSET
-        else:
-            transcription = self.transcription
-
-        transcription_result: int | None | Unset
-        if isinstance(self.transcription_result, Unset):
-            transcription_result = UNSET
-        else:
-            transcription_result = self.transcription_result
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if archived_url is not UNSET:
-            field_dict["ArchivedUrl"] = archived_url
-        if call_type is not UNSET:
-            field_dict["CallType"] = call_type
-        if can_be_transcribed is not UNSET:
-            field_dict["CanBeTranscribed"] = can_be_transcribed
-        if end_time is not UNSET:
-            field_dict["EndTime"] = end_time
-        if from_caller_number is not UNSET:
-            field_dict["FromCallerNumber"] = from_caller_number
-        if from_crm_contact is not UNSET:
-            field_dict["FromCrmContact"] = from_crm_contact
-        if from_did_number is not UNSET:
-            field_dict["FromDidNumber"] = from_did_number
-        if from_display_name is not UNSET:
-            field_dict["FromDisplayName"] = from_display_name
-        if from_dn is not UNSET:
-            field_dict["FromDn"] = from_dn
-        if from_dn_type is not UNSET:
-            field_dict["FromDnType"] = from_dn_type
-        if from_id_participant is not UNSET:
-            field_dict["FromIdParticipant"] = from_id_participant
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_archived is not UNSET:
-            field_dict["IsArchived"] = is_archived
-        if is_transcribed is not UNSET:
-            field_dict["IsTranscribed"] = is_transcribed
-        if recording_url is not UNSET:
-            field_dict["RecordingUrl"] = recording_url
-        if ref_participant_id is not UNSET:
-            field_dict["RefParticipantId"] = ref_participant_id
-        if sentiment_score is not UNSET:
-            field_dict["SentimentScore"] = sentiment_score
-        if start_time is not UNSET:
-            field_dict["StartTime"] = start_time
-        if summary is not UNSET:
-            field_dict["Summary"] = summary
-        if to_caller_number is not UNSET:
-            field_dict["ToCallerNumber"] = to_caller_number
-        if to_crm_contact is not UNSET:
-            field_dict["ToCrmContact"] = to_crm_contact
-        if to_did_number is not UNSET:
-            field_dict["ToDidNumber"] = to_did_number
-        if to_display_name is not UNSET:
-            field_dict["ToDisplayName"] = to_display_name
-        if to_dn is not UNSET:
-            field_dict["ToDn"] = to_dn
-        if to_dn_type is not UNSET:
-            field_dict["ToDnType"] = to_dn_type
-        if to_id_participant is not UNSET:
-            field_dict["ToIdParticipant"] = to_id_participant
-        if transcription is not UNSET:
-            field_dict["Transcription"] = transcription
-        if transcription_result is not UNSET:
-            field_dict["TranscriptionResult"] = transcription_result
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Recording: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        archived_url = d.get("ArchivedUrl", UNSET)
-
-        _call_type = d.get("CallType", UNSET)
-        call_type: None | RecordingCallType | Unset
-        if _call_type is UNSET or _call_type is None:
-            call_type = _call_type
-        else:
-            call_type = RecordingCallType.parse(_call_type)
-
-        can_be_transcribed = d.get("CanBeTranscribed", UNSET)
-
-        _end_time = d.get("EndTime", UNSET)
-        end_time: datetime.datetime | None | Unset
-        if _end_time is UNSET or _end_time is None:
-            end_time = _end_time
-        else:
-            end_time = parse_datetime(_end_time)
-
-        from_caller_number = d.get("FromCallerNumber", UNSET)
-
-        from_crm_contact = d.get("FromCrmContact", UNSET)
-
-        from_did_number = d.get("FromDidNumber", UNSET)
-
-        from_display_name = d.get("FromDisplayName", UNSET)
-
-        from_dn = d.get("FromDn", UNSET)
-
-        from_dn_type = d.get("FromDnType", UNSET)
-
-        from_id_participant = d.get("FromIdParticipant", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        is_archived = d.get("IsArchived", UNSET)
-
-        is_transcribed = d.get("IsTranscribed", UNSET)
-
-        recording_url = d.get("RecordingUrl", UNSET)
-
-        ref_participant_id = d.get("RefParticipantId", UNSET)
-
-        sentiment_score = d.get("SentimentScore", UNSET)
-
-        _start_time = d.get("StartTime", UNSET)
-        start_time: datetime.datetime | None | Unset
-        if _start_time is UNSET or _start_time is None:
-            start_time = _start_time
-        else:
-            start_time = parse_datetime(_start_time)
-
-        summary = d.get("Summary", UNSET)
-
-        to_caller_number = d.get("ToCallerNumber", UNSET)
-
-        to_crm_contact = d.get("ToCrmContact", UNSET)
-
-        to_did_number = d.get("ToDidNumber", UNSET)
-
-        to_display_name = d.get("ToDisplayName", UNSET)
-
-        to_dn = d.get("ToDn", UNSET)
-
-        to_dn_type = d.get("ToDnType", UNSET)
-
-        to_id_participant = d.get("ToIdParticipant", UNSET)
-
-        transcription = d.get("Transcription", UNSET)
-
-        transcription_result = d.get("TranscriptionResult", UNSET)
-
-        _instance = cls(
-            archived_url=archived_url,
-            call_type=call_type,
-            can_be_transcribed=can_be_transcribed,
-            end_time=end_time,
-            from_caller_number=from_caller_number,
-            from_crm_contact=from_crm_contact,
-            from_did_number=from_did_number,
-            from_display_name=from_display_name,
-            from_dn=from_dn,
-            from_dn_type=from_dn_type,
-            from_id_participant=from_id_participant,
-            id=id,
-            is_archived=is_archived,
-            is_transcribed=is_transcribed,
-            recording_url=recording_url,
-            ref_participant_id=ref_participant_id,
-            sentiment_score=sentiment_score,
-            start_time=start_time,
-            summary=summary,
-            to_caller_number=to_caller_number,
-            to_crm_contact=to_crm_contact,
-            to_did_number=to_did_number,
-            to_display_name=to_display_name,
-            to_dn=to_dn,
-            to_dn_type=to_dn_type,
-            to_id_participant=to_id_participant,
-            transcription=transcription,
-            transcription_result=transcription_result,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("call_type", enum_of(RecordingCallType)),
+            ("end_time", parse_datetime),
+            ("start_time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

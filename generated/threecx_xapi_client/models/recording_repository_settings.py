@@ -2,161 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RecordingRepositorySettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoDeleteRecordingDays",
-        "AutoDeleteRecordingEnabled",
-        "IsRecordingArchiveEnabled",
-        "RecordingDiskSpace",
-        "RecordingPath",
-        "RecordingsQuota",
-        "RecordingUsedSpace",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class RecordingRepositorySettings:
-    """
-    Attributes:
-        auto_delete_recording_days (int | None | Unset):
-        auto_delete_recording_enabled (bool | None | Unset):
-        is_recording_archive_enabled (bool | None | Unset):
-        recording_disk_space (int | None | Unset):
-        recording_path (None | str | Unset):
-        recordings_quota (int | None | Unset):
-        recording_used_space (int | None | Unset):
-    """
+class RecordingRepositorySettings(Model):
+    auto_delete_recording_days: int | None = None
+    auto_delete_recording_enabled: bool | None = None
+    is_recording_archive_enabled: bool | None = None
+    recording_disk_space: int | None = None
+    recording_path: str | None = None
+    recordings_quota: int | None = None
+    recording_used_space: int | None = None
 
-    auto_delete_recording_days: int | None | Unset = UNSET
-    auto_delete_recording_enabled: bool | None | Unset = UNSET
-    is_recording_archive_enabled: bool | None | Unset = UNSET
-    recording_disk_space: int | None | Unset = UNSET
-    recording_path: None | str | Unset = UNSET
-    recordings_quota: int | None | Unset = UNSET
-    recording_used_space: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        auto_delete_recording_days: int | None | Unset
-        if isinstance(self.auto_delete_recording_days, Unset):
-            auto_delete_recording_days = UNSET
-        else:
-            auto_delete_recording_days = self.auto_delete_recording_days
-
-        auto_delete_recording_enabled: bool | None | Unset
-        if isinstance(self.auto_delete_recording_enabled, Unset):
-            auto_delete_recording_enabled = UNSET
-        else:
-            auto_delete_recording_enabled = self.auto_delete_recording_enabled
-
-        is_recording_archive_enabled: bool | None | Unset
-        if isinstance(self.is_recording_archive_enabled, Unset):
-            is_recording_archive_enabled = UNSET
-        else:
-            is_recording_archive_enabled = self.is_recording_archive_enabled
-
-        recording_disk_space: int | None | Unset
-        if isinstance(self.recording_disk_space, Unset):
-            recording_disk_space = UNSET
-        else:
-            recording_disk_space = self.recording_disk_space
-
-        recording_path: None | str | Unset
-        if isinstance(self.recording_path, Unset):
-            recording_path = UNSET
-        else:
-            recording_path = self.recording_path
-
-        recordings_quota: int | None | Unset
-        if isinstance(self.recordings_quota, Unset):
-            recordings_quota = UNSET
-        else:
-            recordings_quota = self.recordings_quota
-
-        recording_used_space: int | None | Unset
-        if isinstance(self.recording_used_space, Unset):
-            recording_used_space = UNSET
-        else:
-            recording_used_space = self.recording_used_space
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_delete_recording_days is not UNSET:
-            field_dict["AutoDeleteRecordingDays"] = auto_delete_recording_days
-        if auto_delete_recording_enabled is not UNSET:
-            field_dict["AutoDeleteRecordingEnabled"] = auto_delete_recording_enabled
-        if is_recording_archive_enabled is not UNSET:
-            field_dict["IsRecordingArchiveEnabled"] = is_recording_archive_enabled
-        if recording_disk_space is not UNSET:
-            field_dict["RecordingDiskSpace"] = recording_disk_space
-        if recording_path is not UNSET:
-            field_dict["RecordingPath"] = recording_path
-        if recordings_quota is not UNSET:
-            field_dict["RecordingsQuota"] = recordings_quota
-        if recording_used_space is not UNSET:
-            field_dict["RecordingUsedSpace"] = recording_used_space
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RecordingRepositorySettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_delete_recording_days = d.get("AutoDeleteRecordingDays", UNSET)
-
-        auto_delete_recording_enabled = d.get("AutoDeleteRecordingEnabled", UNSET)
-
-        is_recording_archive_enabled = d.get("IsRecordingArchiveEnabled", UNSET)
-
-        recording_disk_space = d.get("RecordingDiskSpace", UNSET)
-
-        recording_path = d.get("RecordingPath", UNSET)
-
-        recordings_quota = d.get("RecordingsQuota", UNSET)
-
-        recording_used_space = d.get("RecordingUsedSpace", UNSET)
-
-        _instance = cls(
-            auto_delete_recording_days=auto_delete_recording_days,
-            auto_delete_recording_enabled=auto_delete_recording_enabled,
-            is_recording_archive_enabled=is_recording_archive_enabled,
-            recording_disk_space=recording_disk_space,
-            recording_path=recording_path,
-            recordings_quota=recordings_quota,
-            recording_used_space=recording_used_space,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AutoDeleteRecordingDays": "auto_delete_recording_days",
+        "AutoDeleteRecordingEnabled": "auto_delete_recording_enabled",
+        "IsRecordingArchiveEnabled": "is_recording_archive_enabled",
+        "RecordingDiskSpace": "recording_disk_space",
+        "RecordingPath": "recording_path",
+        "RecordingsQuota": "recordings_quota",
+        "RecordingUsedSpace": "recording_used_space",
+    }

@@ -2,101 +2,19 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-if TYPE_CHECKING:
-    from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty
-
-
-_lazy_loaded = False
-
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ReferenceCreateAdditionalProperty
-    from ..models.reference_create_additional_property import ReferenceCreateAdditionalProperty  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ReferenceCreate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "@odata.id",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
+if TYPE_CHECKING:
+    pass
 
-@_attrs_define(repr=False)
-class ReferenceCreate:
-    """
-    Attributes:
-        odata_id (str | Unset):
-    """
 
-    odata_id: str | Unset = UNSET
-    additional_properties: dict[str, ReferenceCreateAdditionalProperty] = _attrs_field(init=False, factory=dict)
+class ReferenceCreate(Model):
+    odata_id: str | None = None
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        odata_id = self.odata_id
-
-        field_dict: dict[str, Any] = {}
-        for prop_name, prop in self.additional_properties.items():
-            field_dict[prop_name] = prop.to_dict()
-
-        field_dict.update({})
-        if odata_id is not UNSET:
-            field_dict["@odata.id"] = odata_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ReferenceCreate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        odata_id = d.get("@odata.id", UNSET)
-
-        _instance = cls(
-            odata_id=odata_id,
-        )
-
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-            if prop_name in _KNOWN_KEYS:
-                continue
-            additional_property = ReferenceCreateAdditionalProperty.from_dict(prop_dict)
-
-            additional_properties[prop_name] = additional_property
-
-        _instance.additional_properties = additional_properties
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> ReferenceCreateAdditionalProperty:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: ReferenceCreateAdditionalProperty) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "@odata.id": "odata_id",
+    }

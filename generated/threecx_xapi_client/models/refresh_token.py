@@ -3,386 +3,90 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    parse_uuid,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.grant_type import GrantType
 from ..models.revoke_reason import RevokeReason
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.o_auth_client import OAuthClient
 
 
-_lazy_loaded = False
+class RefreshToken(Model):
+    client: OAuthClient | None = None
+    client_id: UUID | None = None
+    created: datetime.datetime | None = None
+    created_by_ip: str | None = None
+    created_by_user_agent: str | None = None
+    display_name: str | None = None
+    expires: datetime.datetime | None = None
+    id: int = entity_key()
+    login_type: GrantType | None = None
+    override_console_restrictions: bool | None = None
+    reason_revoked: RevokeReason | None = None
+    revoked: datetime.datetime | None = None
+    revoked_by_ip: str | None = None
+    rotate_on_refresh: bool | None = None
+    scopes: list[str] | None = None
+    sliding_expiration: bool | None = None
+    token: str | None = None
+    used: datetime.datetime | None = None
+    used_by_ip: str | None = None
+    used_by_user_agent: str | None = None
+    username: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, OAuthClient
-    from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RefreshToken")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Client",
-        "ClientId",
-        "Created",
-        "CreatedByIp",
-        "CreatedByUserAgent",
-        "DisplayName",
-        "Expires",
-        "Id",
-        "LoginType",
-        "OverrideConsoleRestrictions",
-        "ReasonRevoked",
-        "Revoked",
-        "RevokedByIp",
-        "RotateOnRefresh",
-        "Scopes",
-        "SlidingExpiration",
-        "Token",
-        "Used",
-        "UsedByIp",
-        "UsedByUserAgent",
-        "Username",
+    _wire_names = {
+        "Client": "client",
+        "ClientId": "client_id",
+        "Created": "created",
+        "CreatedByIp": "created_by_ip",
+        "CreatedByUserAgent": "created_by_user_agent",
+        "DisplayName": "display_name",
+        "Expires": "expires",
+        "Id": "id",
+        "LoginType": "login_type",
+        "OverrideConsoleRestrictions": "override_console_restrictions",
+        "ReasonRevoked": "reason_revoked",
+        "Revoked": "revoked",
+        "RevokedByIp": "revoked_by_ip",
+        "RotateOnRefresh": "rotate_on_refresh",
+        "Scopes": "scopes",
+        "SlidingExpiration": "sliding_expiration",
+        "Token": "token",
+        "Used": "used",
+        "UsedByIp": "used_by_ip",
+        "UsedByUserAgent": "used_by_user_agent",
+        "Username": "username",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "token",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.o_auth_client import OAuthClient  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RefreshToken:
-    """
-    Attributes:
-        client (None | OAuthClient | Unset):
-        client_id (None | Unset | UUID):
-        created (datetime.datetime | Unset):
-        created_by_ip (str | Unset):
-        created_by_user_agent (str | Unset):
-        display_name (None | str | Unset):
-        expires (datetime.datetime | Unset):
-        id (int | Unset):
-        login_type (GrantType | Unset):
-        override_console_restrictions (bool | Unset):
-        reason_revoked (None | RevokeReason | Unset):
-        revoked (datetime.datetime | None | Unset):
-        revoked_by_ip (None | str | Unset):
-        rotate_on_refresh (bool | Unset):
-        scopes (list[str] | Unset):
-        sliding_expiration (bool | Unset):
-        token (str | Unset):
-        used (datetime.datetime | Unset):
-        used_by_ip (str | Unset):
-        used_by_user_agent (str | Unset):
-        username (str | Unset):
-    """
-
-    client: None | OAuthClient | Unset = UNSET
-    client_id: None | Unset | UUID = UNSET
-    created: datetime.datetime | Unset = UNSET
-    created_by_ip: str | Unset = UNSET
-    created_by_user_agent: str | Unset = UNSET
-    display_name: None | str | Unset = UNSET
-    expires: datetime.datetime | Unset = UNSET
-    id: int | Unset = UNSET
-    login_type: GrantType | Unset = UNSET
-    override_console_restrictions: bool | Unset = UNSET
-    reason_revoked: None | RevokeReason | Unset = UNSET
-    revoked: datetime.datetime | None | Unset = UNSET
-    revoked_by_ip: None | str | Unset = UNSET
-    rotate_on_refresh: bool | Unset = UNSET
-    scopes: list[str] | Unset = UNSET
-    sliding_expiration: bool | Unset = UNSET
-    token: str | Unset = UNSET
-    used: datetime.datetime | Unset = UNSET
-    used_by_ip: str | Unset = UNSET
-    used_by_user_agent: str | Unset = UNSET
-    username: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        client: dict[str, Any] | None | Unset
-        if isinstance(self.client, Unset):
-            client = UNSET
-        elif isinstance(self.client, OAuthClient):
-            client = self.client.to_dict()
-        else:
-            client = self.client
-
-        client_id: None | str | Unset
-        if isinstance(self.client_id, Unset):
-            client_id = UNSET
-        elif isinstance(self.client_id, UUID):
-            client_id = str(self.client_id)
-        else:
-            client_id = self.client_id
-
-        created: str | Unset = UNSET
-        if not isinstance(self.created, Unset):
-            created = self.created.isoformat()
-
-        created_by_ip = self.created_by_ip
-
-        created_by_user_agent = self.created_by_user_agent
-
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        expires: str | Unset = UNSET
-        if not isinstance(self.expires, Unset):
-            expires = self.expires.isoformat()
-
-        id = self.id
-
-        login_type: str | Unset = UNSET
-        if not isinstance(self.login_type, Unset):
-            login_type = self.login_type.value
-
-        override_console_restrictions = self.override_console_restrictions
-
-        reason_revoked: None | str | Unset
-        if isinstance(self.reason_revoked, Unset):
-            reason_revoked = UNSET
-        elif isinstance(self.reason_revoked, RevokeReason):
-            reason_revoked = self.reason_revoked.value
-        else:
-            reason_revoked = self.reason_revoked
-
-        revoked: None | str | Unset
-        if isinstance(self.revoked, Unset):
-            revoked = UNSET
-        elif isinstance(self.revoked, datetime.datetime):
-            revoked = self.revoked.isoformat()
-        else:
-            revoked = self.revoked
-
-        revoked_by_ip: None | str | Unset
-        if isinstance(self.revoked_by_ip, Unset):
-            revoked_by_ip = UNSET
-        else:
-            revoked_by_ip = self.revoked_by_ip
-
-        rotate_on_refresh = self.rotate_on_refresh
-
-        scopes: list[str] | Unset = UNSET
-        if not isinstance(self.scopes, Unset):
-            scopes = self.scopes
-
-        sliding_expiration = self.sliding_expiration
-
-        token = self.token
-
-        used: str | Unset = UNSET
-        if not isinstance(self.used, Unset):
-            used = self.used.isoformat()
-
-        used_by_ip = self.used_by_ip
-
-        used_by_user_agent = self.used_by_user_agent
-
-        username = self.username
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client is not UNSET:
-            field_dict["Client"] = client
-        if client_id is not UNSET:
-            field_dict["ClientId"] = client_id
-        if created is not UNSET:
-            field_dict["Created"] = created
-        if created_by_ip is not UNSET:
-            field_dict["CreatedByIp"] = created_by_ip
-        if created_by_user_agent is not UNSET:
-            field_dict["CreatedByUserAgent"] = created_by_user_agent
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if expires is not UNSET:
-            field_dict["Expires"] = expires
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if login_type is not UNSET:
-            field_dict["LoginType"] = login_type
-        if override_console_restrictions is not UNSET:
-            field_dict["OverrideConsoleRestrictions"] = override_console_restrictions
-        if reason_revoked is not UNSET:
-            field_dict["ReasonRevoked"] = reason_revoked
-        if revoked is not UNSET:
-            field_dict["Revoked"] = revoked
-        if revoked_by_ip is not UNSET:
-            field_dict["RevokedByIp"] = revoked_by_ip
-        if rotate_on_refresh is not UNSET:
-            field_dict["RotateOnRefresh"] = rotate_on_refresh
-        if scopes is not UNSET:
-            field_dict["Scopes"] = scopes
-        if sliding_expiration is not UNSET:
-            field_dict["SlidingExpiration"] = sliding_expiration
-        if token is not UNSET:
-            field_dict["Token"] = token
-        if used is not UNSET:
-            field_dict["Used"] = used
-        if used_by_ip is not UNSET:
-            field_dict["UsedByIp"] = used_by_ip
-        if used_by_user_agent is not UNSET:
-            field_dict["UsedByUserAgent"] = used_by_user_agent
-        if username is not UNSET:
-            field_dict["Username"] = username
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RefreshToken: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _client = d.get("Client", UNSET)
-        client: None | OAuthClient | Unset
-        if _client is UNSET or _client is None:
-            client = _client
-        else:
-            client = OAuthClient.from_dict(_client)
-
-        _client_id = d.get("ClientId", UNSET)
-        client_id: None | Unset | UUID
-        if _client_id is UNSET or _client_id is None:
-            client_id = _client_id
-        else:
-            client_id = UUID(_client_id)
-
-        _created = d.get("Created", UNSET)
-        created: datetime.datetime | Unset
-        if _created is UNSET:
-            created = _created
-        else:
-            created = parse_datetime(_created)
-
-        created_by_ip = d.get("CreatedByIp", UNSET)
-
-        created_by_user_agent = d.get("CreatedByUserAgent", UNSET)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        _expires = d.get("Expires", UNSET)
-        expires: datetime.datetime | Unset
-        if _expires is UNSET:
-            expires = _expires
-        else:
-            expires = parse_datetime(_expires)
-
-        id = d.get("Id", UNSET)
-
-        _login_type = d.get("LoginType", UNSET)
-        login_type: GrantType | Unset
-        if _login_type is UNSET:
-            login_type = _login_type
-        else:
-            login_type = GrantType.parse(_login_type)
-
-        override_console_restrictions = d.get("OverrideConsoleRestrictions", UNSET)
-
-        _reason_revoked = d.get("ReasonRevoked", UNSET)
-        reason_revoked: None | RevokeReason | Unset
-        if _reason_revoked is UNSET or _reason_revoked is None:
-            reason_revoked = _reason_revoked
-        else:
-            reason_revoked = RevokeReason.parse(_reason_revoked)
-
-        _revoked = d.get("Revoked", UNSET)
-        revoked: datetime.datetime | None | Unset
-        if _revoked is UNSET or _revoked is None:
-            revoked = _revoked
-        else:
-            revoked = parse_datetime(_revoked)
-
-        revoked_by_ip = d.get("RevokedByIp", UNSET)
-
-        rotate_on_refresh = d.get("RotateOnRefresh", UNSET)
-
-        _scopes = d.get("Scopes", UNSET)
-        scopes: list[str] | Unset
-        if _scopes is UNSET:
-            scopes = _scopes
-        else:
-            if not isinstance(_scopes, list):
-                raise TypeError(f"Scopes: expected a JSON array, got {type(_scopes).__name__}")
-            scopes = _scopes
-
-        sliding_expiration = d.get("SlidingExpiration", UNSET)
-
-        token = d.get("Token", UNSET)
-
-        _used = d.get("Used", UNSET)
-        used: datetime.datetime | Unset
-        if _used is UNSET:
-            used = _used
-        else:
-            used = parse_datetime(_used)
-
-        used_by_ip = d.get("UsedByIp", UNSET)
-
-        used_by_user_agent = d.get("UsedByUserAgent", UNSET)
-
-        username = d.get("Username", UNSET)
-
-        _instance = cls(
-            client=client,
-            client_id=client_id,
-            created=created,
-            created_by_ip=created_by_ip,
-            created_by_user_agent=created_by_user_agent,
-            display_name=display_name,
-            expires=expires,
-            id=id,
-            login_type=login_type,
-            override_console_restrictions=override_console_restrictions,
-            reason_revoked=reason_revoked,
-            revoked=revoked,
-            revoked_by_ip=revoked_by_ip,
-            rotate_on_refresh=rotate_on_refresh,
-            scopes=scopes,
-            sliding_expiration=sliding_expiration,
-            token=token,
-            used=used,
-            used_by_ip=used_by_ip,
-            used_by_user_agent=used_by_user_agent,
-            username=username,
+        return (
+            ("client", OAuthClient.from_dict),
+            ("client_id", parse_uuid),
+            ("created", parse_datetime),
+            ("expires", parse_datetime),
+            ("login_type", enum_of(GrantType)),
+            ("reason_revoked", enum_of(RevokeReason)),
+            ("revoked", parse_datetime),
+            ("scopes", json_array),
+            ("used", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,133 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RegenerateOptions")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ConfigurationLink",
-        "DeskphonePassword",
-        "RpsKey",
-        "SendWelcomeEmail",
-        "SipAuth",
-        "VoicemailPIN",
-        "WebclientPassword",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class RegenerateOptions:
-    """
-    Attributes:
-        configuration_link (bool | Unset):
-        deskphone_password (bool | Unset):
-        rps_key (bool | Unset):
-        send_welcome_email (bool | Unset):
-        sip_auth (bool | Unset):
-        voicemail_pin (bool | Unset):
-        webclient_password (bool | Unset):
-    """
+class RegenerateOptions(Model):
+    configuration_link: bool | None = None
+    deskphone_password: bool | None = None
+    rps_key: bool | None = None
+    send_welcome_email: bool | None = None
+    sip_auth: bool | None = None
+    voicemail_pin: bool | None = None
+    webclient_password: bool | None = None
 
-    configuration_link: bool | Unset = UNSET
-    deskphone_password: bool | Unset = UNSET
-    rps_key: bool | Unset = UNSET
-    send_welcome_email: bool | Unset = UNSET
-    sip_auth: bool | Unset = UNSET
-    voicemail_pin: bool | Unset = UNSET
-    webclient_password: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        configuration_link = self.configuration_link
-
-        deskphone_password = self.deskphone_password
-
-        rps_key = self.rps_key
-
-        send_welcome_email = self.send_welcome_email
-
-        sip_auth = self.sip_auth
-
-        voicemail_pin = self.voicemail_pin
-
-        webclient_password = self.webclient_password
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if configuration_link is not UNSET:
-            field_dict["ConfigurationLink"] = configuration_link
-        if deskphone_password is not UNSET:
-            field_dict["DeskphonePassword"] = deskphone_password
-        if rps_key is not UNSET:
-            field_dict["RpsKey"] = rps_key
-        if send_welcome_email is not UNSET:
-            field_dict["SendWelcomeEmail"] = send_welcome_email
-        if sip_auth is not UNSET:
-            field_dict["SipAuth"] = sip_auth
-        if voicemail_pin is not UNSET:
-            field_dict["VoicemailPIN"] = voicemail_pin
-        if webclient_password is not UNSET:
-            field_dict["WebclientPassword"] = webclient_password
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RegenerateOptions: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        configuration_link = d.get("ConfigurationLink", UNSET)
-
-        deskphone_password = d.get("DeskphonePassword", UNSET)
-
-        rps_key = d.get("RpsKey", UNSET)
-
-        send_welcome_email = d.get("SendWelcomeEmail", UNSET)
-
-        sip_auth = d.get("SipAuth", UNSET)
-
-        voicemail_pin = d.get("VoicemailPIN", UNSET)
-
-        webclient_password = d.get("WebclientPassword", UNSET)
-
-        _instance = cls(
-            configuration_link=configuration_link,
-            deskphone_password=deskphone_password,
-            rps_key=rps_key,
-            send_welcome_email=send_welcome_email,
-            sip_auth=sip_auth,
-            voicemail_pin=voicemail_pin,
-            webclient_password=webclient_password,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ConfigurationLink": "configuration_link",
+        "DeskphonePassword": "deskphone_password",
+        "RpsKey": "rps_key",
+        "SendWelcomeEmail": "send_welcome_email",
+        "SipAuth": "sip_auth",
+        "VoicemailPIN": "voicemail_pin",
+        "WebclientPassword": "webclient_password",
+    }

@@ -2,118 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 
 if TYPE_CHECKING:
     from ..models.regenerate_options import RegenerateOptions
 
 
-_lazy_loaded = False
+class RegeneratePasswordsBody(Model):
+    ids: list[int] | None = None
+    opts: RegenerateOptions | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, RegenerateOptions
-    from ..models.regenerate_options import RegenerateOptions  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RegeneratePasswordsBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Ids",
-        "opts",
+    _wire_names = {
+        "Ids": "ids",
+        "opts": "opts",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.regenerate_options import RegenerateOptions  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RegeneratePasswordsBody:
-    """
-    Attributes:
-        ids (list[int] | Unset):
-        opts (RegenerateOptions | Unset):
-    """
-
-    ids: list[int] | Unset = UNSET
-    opts: RegenerateOptions | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        ids: list[int] | Unset = UNSET
-        if not isinstance(self.ids, Unset):
-            ids = self.ids
-
-        opts: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.opts, Unset):
-            opts = self.opts.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ids is not UNSET:
-            field_dict["Ids"] = ids
-        if opts is not UNSET:
-            field_dict["opts"] = opts
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RegeneratePasswordsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _ids = d.get("Ids", UNSET)
-        ids: list[int] | Unset
-        if _ids is UNSET:
-            ids = _ids
-        else:
-            if not isinstance(_ids, list):
-                raise TypeError(f"Ids: expected a JSON array, got {type(_ids).__name__}")
-            ids = _ids
-
-        _opts = d.get("opts", UNSET)
-        opts: RegenerateOptions | Unset
-        if _opts is UNSET:
-            opts = _opts
-        else:
-            opts = RegenerateOptions.from_dict(_opts)
-
-        _instance = cls(
-            ids=ids,
-            opts=opts,
+        return (
+            ("ids", json_array),
+            ("opts", RegenerateOptions.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

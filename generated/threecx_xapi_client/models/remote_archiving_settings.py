@@ -2,220 +2,48 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.archive_subsystem import ArchiveSubsystem
     from ..models.location_settings import LocationSettings
 
 
-_lazy_loaded = False
+class RemoteArchivingSettings(Model):
+    backups: ArchiveSubsystem | None = None
+    chats: ArchiveSubsystem | None = None
+    faxes: ArchiveSubsystem | None = None
+    id: int = entity_key()
+    location: LocationSettings | None = None
+    recordings: ArchiveSubsystem | None = None
+    voicemails: ArchiveSubsystem | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ArchiveSubsystem, LocationSettings
-    from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
-    from ..models.location_settings import LocationSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RemoteArchivingSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Backups",
-        "Chats",
-        "Faxes",
-        "Id",
-        "Location",
-        "Recordings",
-        "Voicemails",
+    _wire_names = {
+        "Backups": "backups",
+        "Chats": "chats",
+        "Faxes": "faxes",
+        "Id": "id",
+        "Location": "location",
+        "Recordings": "recordings",
+        "Voicemails": "voicemails",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.archive_subsystem import ArchiveSubsystem  # noqa: PLC0415
+        from ..models.location_settings import LocationSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RemoteArchivingSettings:
-    """
-    Attributes:
-        backups (ArchiveSubsystem | None | Unset):
-        chats (ArchiveSubsystem | None | Unset):
-        faxes (ArchiveSubsystem | None | Unset):
-        id (int | Unset):
-        location (LocationSettings | None | Unset):
-        recordings (ArchiveSubsystem | None | Unset):
-        voicemails (ArchiveSubsystem | None | Unset):
-    """
-
-    backups: ArchiveSubsystem | None | Unset = UNSET
-    chats: ArchiveSubsystem | None | Unset = UNSET
-    faxes: ArchiveSubsystem | None | Unset = UNSET
-    id: int | Unset = UNSET
-    location: LocationSettings | None | Unset = UNSET
-    recordings: ArchiveSubsystem | None | Unset = UNSET
-    voicemails: ArchiveSubsystem | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        backups: dict[str, Any] | None | Unset
-        if isinstance(self.backups, Unset):
-            backups = UNSET
-        elif isinstance(self.backups, ArchiveSubsystem):
-            backups = self.backups.to_dict()
-        else:
-            backups = self.backups
-
-        chats: dict[str, Any] | None | Unset
-        if isinstance(self.chats, Unset):
-            chats = UNSET
-        elif isinstance(self.chats, ArchiveSubsystem):
-            chats = self.chats.to_dict()
-        else:
-            chats = self.chats
-
-        faxes: dict[str, Any] | None | Unset
-        if isinstance(self.faxes, Unset):
-            faxes = UNSET
-        elif isinstance(self.faxes, ArchiveSubsystem):
-            faxes = self.faxes.to_dict()
-        else:
-            faxes = self.faxes
-
-        id = self.id
-
-        location: dict[str, Any] | None | Unset
-        if isinstance(self.location, Unset):
-            location = UNSET
-        elif isinstance(self.location, LocationSettings):
-            location = self.location.to_dict()
-        else:
-            location = self.location
-
-        recordings: dict[str, Any] | None | Unset
-        if isinstance(self.recordings, Unset):
-            recordings = UNSET
-        elif isinstance(self.recordings, ArchiveSubsystem):
-            recordings = self.recordings.to_dict()
-        else:
-            recordings = self.recordings
-
-        voicemails: dict[str, Any] | None | Unset
-        if isinstance(self.voicemails, Unset):
-            voicemails = UNSET
-        elif isinstance(self.voicemails, ArchiveSubsystem):
-            voicemails = self.voicemails.to_dict()
-        else:
-            voicemails = self.voicemails
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if backups is not UNSET:
-            field_dict["Backups"] = backups
-        if chats is not UNSET:
-            field_dict["Chats"] = chats
-        if faxes is not UNSET:
-            field_dict["Faxes"] = faxes
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if location is not UNSET:
-            field_dict["Location"] = location
-        if recordings is not UNSET:
-            field_dict["Recordings"] = recordings
-        if voicemails is not UNSET:
-            field_dict["Voicemails"] = voicemails
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RemoteArchivingSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _backups = d.get("Backups", UNSET)
-        backups: ArchiveSubsystem | None | Unset
-        if _backups is UNSET or _backups is None:
-            backups = _backups
-        else:
-            backups = ArchiveSubsystem.from_dict(_backups)
-
-        _chats = d.get("Chats", UNSET)
-        chats: ArchiveSubsystem | None | Unset
-        if _chats is UNSET or _chats is None:
-            chats = _chats
-        else:
-            chats = ArchiveSubsystem.from_dict(_chats)
-
-        _faxes = d.get("Faxes", UNSET)
-        faxes: ArchiveSubsystem | None | Unset
-        if _faxes is UNSET or _faxes is None:
-            faxes = _faxes
-        else:
-            faxes = ArchiveSubsystem.from_dict(_faxes)
-
-        id = d.get("Id", UNSET)
-
-        _location = d.get("Location", UNSET)
-        location: LocationSettings | None | Unset
-        if _location is UNSET or _location is None:
-            location = _location
-        else:
-            location = LocationSettings.from_dict(_location)
-
-        _recordings = d.get("Recordings", UNSET)
-        recordings: ArchiveSubsystem | None | Unset
-        if _recordings is UNSET or _recordings is None:
-            recordings = _recordings
-        else:
-            recordings = ArchiveSubsystem.from_dict(_recordings)
-
-        _voicemails = d.get("Voicemails", UNSET)
-        voicemails: ArchiveSubsystem | None | Unset
-        if _voicemails is UNSET or _voicemails is None:
-            voicemails = _voicemails
-        else:
-            voicemails = ArchiveSubsystem.from_dict(_voicemails)
-
-        _instance = cls(
-            backups=backups,
-            chats=chats,
-            faxes=faxes,
-            id=id,
-            location=location,
-            recordings=recordings,
-            voicemails=voicemails,
+        return (
+            ("backups", ArchiveSubsystem.from_dict),
+            ("chats", ArchiveSubsystem.from_dict),
+            ("faxes", ArchiveSubsystem.from_dict),
+            ("location", LocationSettings.from_dict),
+            ("recordings", ArchiveSubsystem.from_dict),
+            ("voicemails", ArchiveSubsystem.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

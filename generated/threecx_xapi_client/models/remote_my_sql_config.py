@@ -2,159 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class RemoteMySqlConfig(Model):
+    database: str | None = None
+    host: str | None = None
+    password: ConcealedPassword | None = None
+    port: int | None = None
+    user_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RemoteMySqlConfig")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Database",
-        "Host",
-        "Password",
-        "Port",
-        "UserId",
+    _wire_names = {
+        "Database": "database",
+        "Host": "host",
+        "Password": "password",
+        "Port": "port",
+        "UserId": "user_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RemoteMySqlConfig:
-    """
-    Attributes:
-        database (None | str | Unset):
-        host (None | str | Unset):
-        password (ConcealedPassword | None | Unset):
-        port (int | None | Unset):
-        user_id (None | str | Unset):
-    """
-
-    database: None | str | Unset = UNSET
-    host: None | str | Unset = UNSET
-    password: ConcealedPassword | None | Unset = UNSET
-    port: int | None | Unset = UNSET
-    user_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        database: None | str | Unset
-        if isinstance(self.database, Unset):
-            database = UNSET
-        else:
-            database = self.database
-
-        host: None | str | Unset
-        if isinstance(self.host, Unset):
-            host = UNSET
-        else:
-            host = self.host
-
-        password: dict[str, Any] | None | Unset
-        if isinstance(self.password, Unset):
-            password = UNSET
-        elif isinstance(self.password, ConcealedPassword):
-            password = self.password.to_dict()
-        else:
-            password = self.password
-
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
-
-        user_id: None | str | Unset
-        if isinstance(self.user_id, Unset):
-            user_id = UNSET
-        else:
-            user_id = self.user_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if database is not UNSET:
-            field_dict["Database"] = database
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if password is not UNSET:
-            field_dict["Password"] = password
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if user_id is not UNSET:
-            field_dict["UserId"] = user_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RemoteMySqlConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        database = d.get("Database", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        _password = d.get("Password", UNSET)
-        password: ConcealedPassword | None | Unset
-        if _password is UNSET or _password is None:
-            password = _password
-        else:
-            password = ConcealedPassword.from_dict(_password)
-
-        port = d.get("Port", UNSET)
-
-        user_id = d.get("UserId", UNSET)
-
-        _instance = cls(
-            database=database,
-            host=host,
-            password=password,
-            port=port,
-            user_id=user_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("password", ConcealedPassword.from_dict),)

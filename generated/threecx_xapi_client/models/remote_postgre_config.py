@@ -2,268 +2,57 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.authenticate_mode import AuthenticateMode
 from ..models.server_trust_mode import ServerTrustMode
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class RemotePostgreConfig(Model):
+    authenticate_mode: AuthenticateMode | None = None
+    ca_certificate: ConcealedDataFile | None = None
+    client_certificate: ConcealedDataFile | None = None
+    client_private_key: ConcealedDataFile | None = None
+    database: str | None = None
+    host: str | None = None
+    password: ConcealedPassword | None = None
+    port: int | None = None
+    server_trust_mode: ServerTrustMode | None = None
+    username: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedDataFile, ConcealedPassword
-    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RemotePostgreConfig")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AuthenticateMode",
-        "CACertificate",
-        "ClientCertificate",
-        "ClientPrivateKey",
-        "Database",
-        "Host",
-        "Password",
-        "Port",
-        "ServerTrustMode",
-        "Username",
+    _wire_names = {
+        "AuthenticateMode": "authenticate_mode",
+        "CACertificate": "ca_certificate",
+        "ClientCertificate": "client_certificate",
+        "ClientPrivateKey": "client_private_key",
+        "Database": "database",
+        "Host": "host",
+        "Password": "password",
+        "Port": "port",
+        "ServerTrustMode": "server_trust_mode",
+        "Username": "username",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RemotePostgreConfig:
-    """
-    Attributes:
-        authenticate_mode (AuthenticateMode | None | Unset):
-        ca_certificate (ConcealedDataFile | None | Unset):
-        client_certificate (ConcealedDataFile | None | Unset):
-        client_private_key (ConcealedDataFile | None | Unset):
-        database (None | str | Unset):
-        host (None | str | Unset):
-        password (ConcealedPassword | None | Unset):
-        port (int | None | Unset):
-        server_trust_mode (None | ServerTrustMode | Unset):
-        username (None | str | Unset):
-    """
-
-    authenticate_mode: AuthenticateMode | None | Unset = UNSET
-    ca_certificate: ConcealedDataFile | None | Unset = UNSET
-    client_certificate: ConcealedDataFile | None | Unset = UNSET
-    client_private_key: ConcealedDataFile | None | Unset = UNSET
-    database: None | str | Unset = UNSET
-    host: None | str | Unset = UNSET
-    password: ConcealedPassword | None | Unset = UNSET
-    port: int | None | Unset = UNSET
-    server_trust_mode: None | ServerTrustMode | Unset = UNSET
-    username: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        authenticate_mode: None | str | Unset
-        if isinstance(self.authenticate_mode, Unset):
-            authenticate_mode = UNSET
-        elif isinstance(self.authenticate_mode, AuthenticateMode):
-            authenticate_mode = self.authenticate_mode.value
-        else:
-            authenticate_mode = self.authenticate_mode
-
-        ca_certificate: dict[str, Any] | None | Unset
-        if isinstance(self.ca_certificate, Unset):
-            ca_certificate = UNSET
-        elif isinstance(self.ca_certificate, ConcealedDataFile):
-            ca_certificate = self.ca_certificate.to_dict()
-        else:
-            ca_certificate = self.ca_certificate
-
-        client_certificate: dict[str, Any] | None | Unset
-        if isinstance(self.client_certificate, Unset):
-            client_certificate = UNSET
-        elif isinstance(self.client_certificate, ConcealedDataFile):
-            client_certificate = self.client_certificate.to_dict()
-        else:
-            client_certificate = self.client_certificate
-
-        client_private_key: dict[str, Any] | None | Unset
-        if isinstance(self.client_private_key, Unset):
-            client_private_key = UNSET
-        elif isinstance(self.client_private_key, ConcealedDataFile):
-            client_private_key = self.client_private_key.to_dict()
-        else:
-            client_private_key = self.client_private_key
-
-        database: None | str | Unset
-        if isinstance(self.database, Unset):
-            database = UNSET
-        else:
-            database = self.database
-
-        host: None | str | Unset
-        if isinstance(self.host, Unset):
-            host = UNSET
-        else:
-            host = self.host
-
-        password: dict[str, Any] | None | Unset
-        if isinstance(self.password, Unset):
-            password = UNSET
-        elif isinstance(self.password, ConcealedPassword):
-            password = self.password.to_dict()
-        else:
-            password = self.password
-
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
-
-        server_trust_mode: None | str | Unset
-        if isinstance(self.server_trust_mode, Unset):
-            server_trust_mode = UNSET
-        elif isinstance(self.server_trust_mode, ServerTrustMode):
-            server_trust_mode = self.server_trust_mode.value
-        else:
-            server_trust_mode = self.server_trust_mode
-
-        username: None | str | Unset
-        if isinstance(self.username, Unset):
-            username = UNSET
-        else:
-            username = self.username
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if authenticate_mode is not UNSET:
-            field_dict["AuthenticateMode"] = authenticate_mode
-        if ca_certificate is not UNSET:
-            field_dict["CACertificate"] = ca_certificate
-        if client_certificate is not UNSET:
-            field_dict["ClientCertificate"] = client_certificate
-        if client_private_key is not UNSET:
-            field_dict["ClientPrivateKey"] = client_private_key
-        if database is not UNSET:
-            field_dict["Database"] = database
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if password is not UNSET:
-            field_dict["Password"] = password
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if server_trust_mode is not UNSET:
-            field_dict["ServerTrustMode"] = server_trust_mode
-        if username is not UNSET:
-            field_dict["Username"] = username
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RemotePostgreConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _authenticate_mode = d.get("AuthenticateMode", UNSET)
-        authenticate_mode: AuthenticateMode | None | Unset
-        if _authenticate_mode is UNSET or _authenticate_mode is None:
-            authenticate_mode = _authenticate_mode
-        else:
-            authenticate_mode = AuthenticateMode.parse(_authenticate_mode)
-
-        _ca_certificate = d.get("CACertificate", UNSET)
-        ca_certificate: ConcealedDataFile | None | Unset
-        if _ca_certificate is UNSET or _ca_certificate is None:
-            ca_certificate = _ca_certificate
-        else:
-            ca_certificate = ConcealedDataFile.from_dict(_ca_certificate)
-
-        _client_certificate = d.get("ClientCertificate", UNSET)
-        client_certificate: ConcealedDataFile | None | Unset
-        if _client_certificate is UNSET or _client_certificate is None:
-            client_certificate = _client_certificate
-        else:
-            client_certificate = ConcealedDataFile.from_dict(_client_certificate)
-
-        _client_private_key = d.get("ClientPrivateKey", UNSET)
-        client_private_key: ConcealedDataFile | None | Unset
-        if _client_private_key is UNSET or _client_private_key is None:
-            client_private_key = _client_private_key
-        else:
-            client_private_key = ConcealedDataFile.from_dict(_client_private_key)
-
-        database = d.get("Database", UNSET)
-
-        host = d.get("Host", UNSET)
-
-        _password = d.get("Password", UNSET)
-        password: ConcealedPassword | None | Unset
-        if _password is UNSET or _password is None:
-            password = _password
-        else:
-            password = ConcealedPassword.from_dict(_password)
-
-        port = d.get("Port", UNSET)
-
-        _server_trust_mode = d.get("ServerTrustMode", UNSET)
-        server_trust_mode: None | ServerTrustMode | Unset
-        if _server_trust_mode is UNSET or _server_trust_mode is None:
-            server_trust_mode = _server_trust_mode
-        else:
-            server_trust_mode = ServerTrustMode.parse(_server_trust_mode)
-
-        username = d.get("Username", UNSET)
-
-        _instance = cls(
-            authenticate_mode=authenticate_mode,
-            ca_certificate=ca_certificate,
-            client_certificate=client_certificate,
-            client_private_key=client_private_key,
-            database=database,
-            host=host,
-            password=password,
-            port=port,
-            server_trust_mode=server_trust_mode,
-            username=username,
+        return (
+            ("authenticate_mode", enum_of(AuthenticateMode)),
+            ("ca_certificate", ConcealedDataFile.from_dict),
+            ("client_certificate", ConcealedDataFile.from_dict),
+            ("client_private_key", ConcealedDataFile.from_dict),
+            ("password", ConcealedPassword.from_dict),
+            ("server_trust_mode", enum_of(ServerTrustMode)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

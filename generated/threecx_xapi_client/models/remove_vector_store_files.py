@@ -2,92 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RemoveVectorStoreFiles")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FileIds",
-        "VectorId",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class RemoveVectorStoreFiles:
-    """
-    Attributes:
-        file_ids (list[str] | Unset):
-        vector_id (str | Unset):
-    """
+class RemoveVectorStoreFiles(Model):
+    file_ids: list[str] | None = None
+    vector_id: str | None = None
 
-    file_ids: list[str] | Unset = UNSET
-    vector_id: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "FileIds": "file_ids",
+        "VectorId": "vector_id",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        file_ids: list[str] | Unset = UNSET
-        if not isinstance(self.file_ids, Unset):
-            file_ids = self.file_ids
-
-        vector_id = self.vector_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if file_ids is not UNSET:
-            field_dict["FileIds"] = file_ids
-        if vector_id is not UNSET:
-            field_dict["VectorId"] = vector_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RemoveVectorStoreFiles: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _file_ids = d.get("FileIds", UNSET)
-        file_ids: list[str] | Unset
-        if _file_ids is UNSET:
-            file_ids = _file_ids
-        else:
-            if not isinstance(_file_ids, list):
-                raise TypeError(f"FileIds: expected a JSON array, got {type(_file_ids).__name__}")
-            file_ids = _file_ids
-
-        vector_id = d.get("VectorId", UNSET)
-
-        _instance = cls(
-            file_ids=file_ids,
-            vector_id=vector_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("file_ids", json_array),)

@@ -2,120 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.event_log_type import EventLogType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="ReportLogEvent")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "EventId",
-        "Params",
-        "Source",
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
 )
 
+from ..models.event_log_type import EventLogType
 
-@_attrs_define(repr=False)
-class ReportLogEvent:
-    """
-    Attributes:
-        event_id (int | Unset):
-        params (list[str] | Unset):
-        source (str | Unset):
-        type_ (EventLogType | Unset):
-    """
 
-    event_id: int | Unset = UNSET
-    params: list[str] | Unset = UNSET
-    source: str | Unset = UNSET
-    type_: EventLogType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class ReportLogEvent(Model):
+    event_id: int | None = None
+    params: list[str] | None = None
+    source: str | None = None
+    type_: EventLogType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "EventId": "event_id",
+        "Params": "params",
+        "Source": "source",
+        "Type": "type_",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        event_id = self.event_id
-
-        params: list[str] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params
-
-        source = self.source
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if event_id is not UNSET:
-            field_dict["EventId"] = event_id
-        if params is not UNSET:
-            field_dict["Params"] = params
-        if source is not UNSET:
-            field_dict["Source"] = source
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ReportLogEvent: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        event_id = d.get("EventId", UNSET)
-
-        _params = d.get("Params", UNSET)
-        params: list[str] | Unset
-        if _params is UNSET:
-            params = _params
-        else:
-            if not isinstance(_params, list):
-                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
-            params = _params
-
-        source = d.get("Source", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: EventLogType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = EventLogType.parse(_type_)
-
-        _instance = cls(
-            event_id=event_id,
-            params=params,
-            source=source,
-            type_=type_,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("params", json_array),
+            ("type_", enum_of(EventLogType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,99 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.report_log_event import ReportLogEvent
 
 
-_lazy_loaded = False
+class ReportLogEventBody(Model):
+    request: ReportLogEvent | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ReportLogEvent
-    from ..models.report_log_event import ReportLogEvent  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ReportLogEventBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "request",
+    _wire_names = {
+        "request": "request",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.report_log_event import ReportLogEvent  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ReportLogEventBody:
-    """
-    Attributes:
-        request (ReportLogEvent | Unset):
-    """
-
-    request: ReportLogEvent | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        request: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.request, Unset):
-            request = self.request.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if request is not UNSET:
-            field_dict["request"] = request
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ReportLogEventBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _request = d.get("request", UNSET)
-        request: ReportLogEvent | Unset
-        if _request is UNSET:
-            request = _request
-        else:
-            request = ReportLogEvent.from_dict(_request)
-
-        _instance = cls(
-            request=request,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("request", ReportLogEvent.from_dict),)

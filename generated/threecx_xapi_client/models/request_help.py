@@ -2,121 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RequestHelp")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "GrantPeriodDays",
-        "IssueDescription",
-        "Name",
-        "PhoneNumber",
-        "ReplyEmail",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class RequestHelp:
-    """
-    Attributes:
-        grant_period_days (int | None | Unset):
-        issue_description (str | Unset):
-        name (str | Unset):
-        phone_number (None | str | Unset):
-        reply_email (str | Unset):
-    """
+class RequestHelp(Model):
+    grant_period_days: int | None = None
+    issue_description: str | None = None
+    name: str | None = None
+    phone_number: str | None = None
+    reply_email: str | None = None
 
-    grant_period_days: int | None | Unset = UNSET
-    issue_description: str | Unset = UNSET
-    name: str | Unset = UNSET
-    phone_number: None | str | Unset = UNSET
-    reply_email: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        grant_period_days: int | None | Unset
-        if isinstance(self.grant_period_days, Unset):
-            grant_period_days = UNSET
-        else:
-            grant_period_days = self.grant_period_days
-
-        issue_description = self.issue_description
-
-        name = self.name
-
-        phone_number: None | str | Unset
-        if isinstance(self.phone_number, Unset):
-            phone_number = UNSET
-        else:
-            phone_number = self.phone_number
-
-        reply_email = self.reply_email
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if grant_period_days is not UNSET:
-            field_dict["GrantPeriodDays"] = grant_period_days
-        if issue_description is not UNSET:
-            field_dict["IssueDescription"] = issue_description
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if phone_number is not UNSET:
-            field_dict["PhoneNumber"] = phone_number
-        if reply_email is not UNSET:
-            field_dict["ReplyEmail"] = reply_email
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RequestHelp: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        grant_period_days = d.get("GrantPeriodDays", UNSET)
-
-        issue_description = d.get("IssueDescription", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        phone_number = d.get("PhoneNumber", UNSET)
-
-        reply_email = d.get("ReplyEmail", UNSET)
-
-        _instance = cls(
-            grant_period_days=grant_period_days,
-            issue_description=issue_description,
-            name=name,
-            phone_number=phone_number,
-            reply_email=reply_email,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "GrantPeriodDays": "grant_period_days",
+        "IssueDescription": "issue_description",
+        "Name": "name",
+        "PhoneNumber": "phone_number",
+        "ReplyEmail": "reply_email",
+    }

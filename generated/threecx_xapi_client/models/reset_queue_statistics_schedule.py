@@ -2,121 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.day_of_week import DayOfWeek
 from ..models.reset_queue_statistics_frequency import ResetQueueStatisticsFrequency
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ResetQueueStatisticsSchedule")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Day",
-        "Frequency",
-        "Time",
+class ResetQueueStatisticsSchedule(Model):
+    day: DayOfWeek | None = None
+    frequency: ResetQueueStatisticsFrequency | None = None
+    time: str | None = None
+
+    _wire_names = {
+        "Day": "day",
+        "Frequency": "frequency",
+        "Time": "time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ResetQueueStatisticsSchedule:
-    """
-    Attributes:
-        day (DayOfWeek | None | Unset):
-        frequency (None | ResetQueueStatisticsFrequency | Unset):
-        time (None | str | Unset):
-    """
-
-    day: DayOfWeek | None | Unset = UNSET
-    frequency: None | ResetQueueStatisticsFrequency | Unset = UNSET
-    time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        day: None | str | Unset
-        if isinstance(self.day, Unset):
-            day = UNSET
-        elif isinstance(self.day, DayOfWeek):
-            day = self.day.value
-        else:
-            day = self.day
-
-        frequency: None | str | Unset
-        if isinstance(self.frequency, Unset):
-            frequency = UNSET
-        elif isinstance(self.frequency, ResetQueueStatisticsFrequency):
-            frequency = self.frequency.value
-        else:
-            frequency = self.frequency
-
-        time: None | str | Unset
-        if isinstance(self.time, Unset):
-            time = UNSET
-        else:
-            time = self.time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if day is not UNSET:
-            field_dict["Day"] = day
-        if frequency is not UNSET:
-            field_dict["Frequency"] = frequency
-        if time is not UNSET:
-            field_dict["Time"] = time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ResetQueueStatisticsSchedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _day = d.get("Day", UNSET)
-        day: DayOfWeek | None | Unset
-        if _day is UNSET or _day is None:
-            day = _day
-        else:
-            day = DayOfWeek.parse(_day)
-
-        _frequency = d.get("Frequency", UNSET)
-        frequency: None | ResetQueueStatisticsFrequency | Unset
-        if _frequency is UNSET or _frequency is None:
-            frequency = _frequency
-        else:
-            frequency = ResetQueueStatisticsFrequency.parse(_frequency)
-
-        time = d.get("Time", UNSET)
-
-        _instance = cls(
-            day=day,
-            frequency=frequency,
-            time=time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("day", enum_of(DayOfWeek)),
+            ("frequency", enum_of(ResetQueueStatisticsFrequency)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

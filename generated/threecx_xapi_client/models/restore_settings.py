@@ -2,154 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class RestoreSettings(Model):
+    encrypt_backup: bool | None = None
+    encrypt_backup_password: ConcealedPassword | None = None
+    schedule: BackupSchedule | None = None
+    schedule_enabled: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, BackupSchedule, ConcealedPassword
-    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RestoreSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "EncryptBackup",
-        "EncryptBackupPassword",
-        "Schedule",
-        "ScheduleEnabled",
+    _wire_names = {
+        "EncryptBackup": "encrypt_backup",
+        "EncryptBackupPassword": "encrypt_backup_password",
+        "Schedule": "schedule",
+        "ScheduleEnabled": "schedule_enabled",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RestoreSettings:
-    """
-    Attributes:
-        encrypt_backup (bool | None | Unset):
-        encrypt_backup_password (ConcealedPassword | None | Unset):
-        schedule (BackupSchedule | None | Unset):
-        schedule_enabled (bool | None | Unset):
-    """
-
-    encrypt_backup: bool | None | Unset = UNSET
-    encrypt_backup_password: ConcealedPassword | None | Unset = UNSET
-    schedule: BackupSchedule | None | Unset = UNSET
-    schedule_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        encrypt_backup: bool | None | Unset
-        if isinstance(self.encrypt_backup, Unset):
-            encrypt_backup = UNSET
-        else:
-            encrypt_backup = self.encrypt_backup
-
-        encrypt_backup_password: dict[str, Any] | None | Unset
-        if isinstance(self.encrypt_backup_password, Unset):
-            encrypt_backup_password = UNSET
-        elif isinstance(self.encrypt_backup_password, ConcealedPassword):
-            encrypt_backup_password = self.encrypt_backup_password.to_dict()
-        else:
-            encrypt_backup_password = self.encrypt_backup_password
-
-        schedule: dict[str, Any] | None | Unset
-        if isinstance(self.schedule, Unset):
-            schedule = UNSET
-        elif isinstance(self.schedule, BackupSchedule):
-            schedule = self.schedule.to_dict()
-        else:
-            schedule = self.schedule
-
-        schedule_enabled: bool | None | Unset
-        if isinstance(self.schedule_enabled, Unset):
-            schedule_enabled = UNSET
-        else:
-            schedule_enabled = self.schedule_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if encrypt_backup is not UNSET:
-            field_dict["EncryptBackup"] = encrypt_backup
-        if encrypt_backup_password is not UNSET:
-            field_dict["EncryptBackupPassword"] = encrypt_backup_password
-        if schedule is not UNSET:
-            field_dict["Schedule"] = schedule
-        if schedule_enabled is not UNSET:
-            field_dict["ScheduleEnabled"] = schedule_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RestoreSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        encrypt_backup = d.get("EncryptBackup", UNSET)
-
-        _encrypt_backup_password = d.get("EncryptBackupPassword", UNSET)
-        encrypt_backup_password: ConcealedPassword | None | Unset
-        if _encrypt_backup_password is UNSET or _encrypt_backup_password is None:
-            encrypt_backup_password = _encrypt_backup_password
-        else:
-            encrypt_backup_password = ConcealedPassword.from_dict(_encrypt_backup_password)
-
-        _schedule = d.get("Schedule", UNSET)
-        schedule: BackupSchedule | None | Unset
-        if _schedule is UNSET or _schedule is None:
-            schedule = _schedule
-        else:
-            schedule = BackupSchedule.from_dict(_schedule)
-
-        schedule_enabled = d.get("ScheduleEnabled", UNSET)
-
-        _instance = cls(
-            encrypt_backup=encrypt_backup,
-            encrypt_backup_password=encrypt_backup_password,
-            schedule=schedule,
-            schedule_enabled=schedule_enabled,
+        return (
+            ("encrypt_backup_password", ConcealedPassword.from_dict),
+            ("schedule", BackupSchedule.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,222 +2,45 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.entity_restrictions import EntityRestrictions
 
 
-_lazy_loaded = False
+class Restrictions(Model):
+    dects: EntityRestrictions | None = None
+    live_chats: EntityRestrictions | None = None
+    max_prompts: int | None = None
+    sbcs: EntityRestrictions | None = None
+    system: EntityRestrictions | None = None
+    trunks: EntityRestrictions | None = None
+    users: EntityRestrictions | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, EntityRestrictions
-    from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Restrictions")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Dects",
-        "LiveChats",
-        "MaxPrompts",
-        "Sbcs",
-        "System",
-        "Trunks",
-        "Users",
+    _wire_names = {
+        "Dects": "dects",
+        "LiveChats": "live_chats",
+        "MaxPrompts": "max_prompts",
+        "Sbcs": "sbcs",
+        "System": "system",
+        "Trunks": "trunks",
+        "Users": "users",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.entity_restrictions import EntityRestrictions  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Restrictions:
-    """
-    Attributes:
-        dects (EntityRestrictions | None | Unset):
-        live_chats (EntityRestrictions | None | Unset):
-        max_prompts (int | None | Unset):
-        sbcs (EntityRestrictions | None | Unset):
-        system (EntityRestrictions | None | Unset):
-        trunks (EntityRestrictions | None | Unset):
-        users (EntityRestrictions | None | Unset):
-    """
-
-    dects: EntityRestrictions | None | Unset = UNSET
-    live_chats: EntityRestrictions | None | Unset = UNSET
-    max_prompts: int | None | Unset = UNSET
-    sbcs: EntityRestrictions | None | Unset = UNSET
-    system: EntityRestrictions | None | Unset = UNSET
-    trunks: EntityRestrictions | None | Unset = UNSET
-    users: EntityRestrictions | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        dects: dict[str, Any] | None | Unset
-        if isinstance(self.dects, Unset):
-            dects = UNSET
-        elif isinstance(self.dects, EntityRestrictions):
-            dects = self.dects.to_dict()
-        else:
-            dects = self.dects
-
-        live_chats: dict[str, Any] | None | Unset
-        if isinstance(self.live_chats, Unset):
-            live_chats = UNSET
-        elif isinstance(self.live_chats, EntityRestrictions):
-            live_chats = self.live_chats.to_dict()
-        else:
-            live_chats = self.live_chats
-
-        max_prompts: int | None | Unset
-        if isinstance(self.max_prompts, Unset):
-            max_prompts = UNSET
-        else:
-            max_prompts = self.max_prompts
-
-        sbcs: dict[str, Any] | None | Unset
-        if isinstance(self.sbcs, Unset):
-            sbcs = UNSET
-        elif isinstance(self.sbcs, EntityRestrictions):
-            sbcs = self.sbcs.to_dict()
-        else:
-            sbcs = self.sbcs
-
-        system: dict[str, Any] | None | Unset
-        if isinstance(self.system, Unset):
-            system = UNSET
-        elif isinstance(self.system, EntityRestrictions):
-            system = self.system.to_dict()
-        else:
-            system = self.system
-
-        trunks: dict[str, Any] | None | Unset
-        if isinstance(self.trunks, Unset):
-            trunks = UNSET
-        elif isinstance(self.trunks, EntityRestrictions):
-            trunks = self.trunks.to_dict()
-        else:
-            trunks = self.trunks
-
-        users: dict[str, Any] | None | Unset
-        if isinstance(self.users, Unset):
-            users = UNSET
-        elif isinstance(self.users, EntityRestrictions):
-            users = self.users.to_dict()
-        else:
-            users = self.users
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dects is not UNSET:
-            field_dict["Dects"] = dects
-        if live_chats is not UNSET:
-            field_dict["LiveChats"] = live_chats
-        if max_prompts is not UNSET:
-            field_dict["MaxPrompts"] = max_prompts
-        if sbcs is not UNSET:
-            field_dict["Sbcs"] = sbcs
-        if system is not UNSET:
-            field_dict["System"] = system
-        if trunks is not UNSET:
-            field_dict["Trunks"] = trunks
-        if users is not UNSET:
-            field_dict["Users"] = users
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Restrictions: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dects = d.get("Dects", UNSET)
-        dects: EntityRestrictions | None | Unset
-        if _dects is UNSET or _dects is None:
-            dects = _dects
-        else:
-            dects = EntityRestrictions.from_dict(_dects)
-
-        _live_chats = d.get("LiveChats", UNSET)
-        live_chats: EntityRestrictions | None | Unset
-        if _live_chats is UNSET or _live_chats is None:
-            live_chats = _live_chats
-        else:
-            live_chats = EntityRestrictions.from_dict(_live_chats)
-
-        max_prompts = d.get("MaxPrompts", UNSET)
-
-        _sbcs = d.get("Sbcs", UNSET)
-        sbcs: EntityRestrictions | None | Unset
-        if _sbcs is UNSET or _sbcs is None:
-            sbcs = _sbcs
-        else:
-            sbcs = EntityRestrictions.from_dict(_sbcs)
-
-        _system = d.get("System", UNSET)
-        system: EntityRestrictions | None | Unset
-        if _system is UNSET or _system is None:
-            system = _system
-        else:
-            system = EntityRestrictions.from_dict(_system)
-
-        _trunks = d.get("Trunks", UNSET)
-        trunks: EntityRestrictions | None | Unset
-        if _trunks is UNSET or _trunks is None:
-            trunks = _trunks
-        else:
-            trunks = EntityRestrictions.from_dict(_trunks)
-
-        _users = d.get("Users", UNSET)
-        users: EntityRestrictions | None | Unset
-        if _users is UNSET or _users is None:
-            users = _users
-        else:
-            users = EntityRestrictions.from_dict(_users)
-
-        _instance = cls(
-            dects=dects,
-            live_chats=live_chats,
-            max_prompts=max_prompts,
-            sbcs=sbcs,
-            system=system,
-            trunks=trunks,
-            users=users,
+        return (
+            ("dects", EntityRestrictions.from_dict),
+            ("live_chats", EntityRestrictions.from_dict),
+            ("sbcs", EntityRestrictions.from_dict),
+            ("system", EntityRestrictions.from_dict),
+            ("trunks", EntityRestrictions.from_dict),
+            ("users", EntityRestrictions.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,92 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RetreivePeersRequest")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DnNumbers",
-        "IsReportPeers",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class RetreivePeersRequest:
-    """
-    Attributes:
-        dn_numbers (list[str] | Unset):
-        is_report_peers (bool | Unset):
-    """
+class RetreivePeersRequest(Model):
+    dn_numbers: list[str] | None = None
+    is_report_peers: bool | None = None
 
-    dn_numbers: list[str] | Unset = UNSET
-    is_report_peers: bool | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "DnNumbers": "dn_numbers",
+        "IsReportPeers": "is_report_peers",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        dn_numbers: list[str] | Unset = UNSET
-        if not isinstance(self.dn_numbers, Unset):
-            dn_numbers = self.dn_numbers
-
-        is_report_peers = self.is_report_peers
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dn_numbers is not UNSET:
-            field_dict["DnNumbers"] = dn_numbers
-        if is_report_peers is not UNSET:
-            field_dict["IsReportPeers"] = is_report_peers
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RetreivePeersRequest: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dn_numbers = d.get("DnNumbers", UNSET)
-        dn_numbers: list[str] | Unset
-        if _dn_numbers is UNSET:
-            dn_numbers = _dn_numbers
-        else:
-            if not isinstance(_dn_numbers, list):
-                raise TypeError(f"DnNumbers: expected a JSON array, got {type(_dn_numbers).__name__}")
-            dn_numbers = _dn_numbers
-
-        is_report_peers = d.get("IsReportPeers", UNSET)
-
-        _instance = cls(
-            dn_numbers=dn_numbers,
-            is_report_peers=is_report_peers,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("dn_numbers", json_array),)

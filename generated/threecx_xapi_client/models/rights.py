@@ -2,283 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Rights")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AllowIVR",
-        "AllowParking",
-        "AllowToChangePresence",
-        "AllowToManageCompanyBook",
-        "AssignClearOperations",
-        "CanBargeIn",
-        "CanIntercom",
-        "CanSeeGroupCalls",
-        "CanSeeGroupMembers",
-        "CanSeeGroupRecordings",
-        "Invalid",
-        "PerformOperations",
-        "RoleName",
-        "ShowMyCalls",
-        "ShowMyPresence",
-        "ShowMyPresenceOutside",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class Rights:
-    """
-    Attributes:
-        allow_ivr (bool | None | Unset):
-        allow_parking (bool | None | Unset):
-        allow_to_change_presence (bool | None | Unset):
-        allow_to_manage_company_book (bool | None | Unset):
-        assign_clear_operations (bool | None | Unset):
-        can_barge_in (bool | None | Unset):
-        can_intercom (bool | None | Unset):
-        can_see_group_calls (bool | None | Unset):
-        can_see_group_members (bool | None | Unset):
-        can_see_group_recordings (bool | None | Unset):
-        invalid (bool | None | Unset):
-        perform_operations (bool | None | Unset):
-        role_name (str | Unset):
-        show_my_calls (bool | None | Unset):
-        show_my_presence (bool | None | Unset):
-        show_my_presence_outside (bool | None | Unset):
-    """
+class Rights(Model):
+    allow_ivr: bool | None = None
+    allow_parking: bool | None = None
+    allow_to_change_presence: bool | None = None
+    allow_to_manage_company_book: bool | None = None
+    assign_clear_operations: bool | None = None
+    can_barge_in: bool | None = None
+    can_intercom: bool | None = None
+    can_see_group_calls: bool | None = None
+    can_see_group_members: bool | None = None
+    can_see_group_recordings: bool | None = None
+    invalid: bool | None = None
+    perform_operations: bool | None = None
+    role_name: str | None = None
+    show_my_calls: bool | None = None
+    show_my_presence: bool | None = None
+    show_my_presence_outside: bool | None = None
 
-    allow_ivr: bool | None | Unset = UNSET
-    allow_parking: bool | None | Unset = UNSET
-    allow_to_change_presence: bool | None | Unset = UNSET
-    allow_to_manage_company_book: bool | None | Unset = UNSET
-    assign_clear_operations: bool | None | Unset = UNSET
-    can_barge_in: bool | None | Unset = UNSET
-    can_intercom: bool | None | Unset = UNSET
-    can_see_group_calls: bool | None | Unset = UNSET
-    can_see_group_members: bool | None | Unset = UNSET
-    can_see_group_recordings: bool | None | Unset = UNSET
-    invalid: bool | None | Unset = UNSET
-    perform_operations: bool | None | Unset = UNSET
-    role_name: str | Unset = UNSET
-    show_my_calls: bool | None | Unset = UNSET
-    show_my_presence: bool | None | Unset = UNSET
-    show_my_presence_outside: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        allow_ivr: bool | None | Unset
-        if isinstance(self.allow_ivr, Unset):
-            allow_ivr = UNSET
-        else:
-            allow_ivr = self.allow_ivr
-
-        allow_parking: bool | None | Unset
-        if isinstance(self.allow_parking, Unset):
-            allow_parking = UNSET
-        else:
-            allow_parking = self.allow_parking
-
-        allow_to_change_presence: bool | None | Unset
-        if isinstance(self.allow_to_change_presence, Unset):
-            allow_to_change_presence = UNSET
-        else:
-            allow_to_change_presence = self.allow_to_change_presence
-
-        allow_to_manage_company_book: bool | None | Unset
-        if isinstance(self.allow_to_manage_company_book, Unset):
-            allow_to_manage_company_book = UNSET
-        else:
-            allow_to_manage_company_book = self.allow_to_manage_company_book
-
-        assign_clear_operations: bool | None | Unset
-        if isinstance(self.assign_clear_operations, Unset):
-            assign_clear_operations = UNSET
-        else:
-            assign_clear_operations = self.assign_clear_operations
-
-        can_barge_in: bool | None | Unset
-        if isinstance(self.can_barge_in, Unset):
-            can_barge_in = UNSET
-        else:
-            can_barge_in = self.can_barge_in
-
-        can_intercom: bool | None | Unset
-        if isinstance(self.can_intercom, Unset):
-            can_intercom = UNSET
-        else:
-            can_intercom = self.can_intercom
-
-        can_see_group_calls: bool | None | Unset
-        if isinstance(self.can_see_group_calls, Unset):
-            can_see_group_calls = UNSET
-        else:
-            can_see_group_calls = self.can_see_group_calls
-
-        can_see_group_members: bool | None | Unset
-        if isinstance(self.can_see_group_members, Unset):
-            can_see_group_members = UNSET
-        else:
-            can_see_group_members = self.can_see_group_members
-
-        can_see_group_recordings: bool | None | Unset
-        if isinstance(self.can_see_group_recordings, Unset):
-            can_see_group_recordings = UNSET
-        else:
-            can_see_group_recordings = self.can_see_group_recordings
-
-        invalid: bool | None | Unset
-        if isinstance(self.invalid, Unset):
-            invalid = UNSET
-        else:
-            invalid = self.invalid
-
-        perform_operations: bool | None | Unset
-        if isinstance(self.perform_operations, Unset):
-            perform_operations = UNSET
-        else:
-            perform_operations = self.perform_operations
-
-        role_name = self.role_name
-
-        show_my_calls: bool | None | Unset
-        if isinstance(self.show_my_calls, Unset):
-            show_my_calls = UNSET
-        else:
-            show_my_calls = self.show_my_calls
-
-        show_my_presence: bool | None | Unset
-        if isinstance(self.show_my_presence, Unset):
-            show_my_presence = UNSET
-        else:
-            show_my_presence = self.show_my_presence
-
-        show_my_presence_outside: bool | None | Unset
-        if isinstance(self.show_my_presence_outside, Unset):
-            show_my_presence_outside = UNSET
-        else:
-            show_my_presence_outside = self.show_my_presence_outside
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if allow_ivr is not UNSET:
-            field_dict["AllowIVR"] = allow_ivr
-        if allow_parking is not UNSET:
-            field_dict["AllowParking"] = allow_parking
-        if allow_to_change_presence is not UNSET:
-            field_dict["AllowToChangePresence"] = allow_to_change_presence
-        if allow_to_manage_company_book is not UNSET:
-            field_dict["AllowToManageCompanyBook"] = allow_to_manage_company_book
-        if assign_clear_operations is not UNSET:
-            field_dict["AssignClearOperations"] = assign_clear_operations
-        if can_barge_in is not UNSET:
-            field_dict["CanBargeIn"] = can_barge_in
-        if can_intercom is not UNSET:
-            field_dict["CanIntercom"] = can_intercom
-        if can_see_group_calls is not UNSET:
-            field_dict["CanSeeGroupCalls"] = can_see_group_calls
-        if can_see_group_members is not UNSET:
-            field_dict["CanSeeGroupMembers"] = can_see_group_members
-        if can_see_group_recordings is not UNSET:
-            field_dict["CanSeeGroupRecordings"] = can_see_group_recordings
-        if invalid is not UNSET:
-            field_dict["Invalid"] = invalid
-        if perform_operations is not UNSET:
-            field_dict["PerformOperations"] = perform_operations
-        if role_name is not UNSET:
-            field_dict["RoleName"] = role_name
-        if show_my_calls is not UNSET:
-            field_dict["ShowMyCalls"] = show_my_calls
-        if show_my_presence is not UNSET:
-            field_dict["ShowMyPresence"] = show_my_presence
-        if show_my_presence_outside is not UNSET:
-            field_dict["ShowMyPresenceOutside"] = show_my_presence_outside
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Rights: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        allow_ivr = d.get("AllowIVR", UNSET)
-
-        allow_parking = d.get("AllowParking", UNSET)
-
-        allow_to_change_presence = d.get("AllowToChangePresence", UNSET)
-
-        allow_to_manage_company_book = d.get("AllowToManageCompanyBook", UNSET)
-
-        assign_clear_operations = d.get("AssignClearOperations", UNSET)
-
-        can_barge_in = d.get("CanBargeIn", UNSET)
-
-        can_intercom = d.get("CanIntercom", UNSET)
-
-        can_see_group_calls = d.get("CanSeeGroupCalls", UNSET)
-
-        can_see_group_members = d.get("CanSeeGroupMembers", UNSET)
-
-        can_see_group_recordings = d.get("CanSeeGroupRecordings", UNSET)
-
-        invalid = d.get("Invalid", UNSET)
-
-        perform_operations = d.get("PerformOperations", UNSET)
-
-        role_name = d.get("RoleName", UNSET)
-
-        show_my_calls = d.get("ShowMyCalls", UNSET)
-
-        show_my_presence = d.get("ShowMyPresence", UNSET)
-
-        show_my_presence_outside = d.get("ShowMyPresenceOutside", UNSET)
-
-        _instance = cls(
-            allow_ivr=allow_ivr,
-            allow_parking=allow_parking,
-            allow_to_change_presence=allow_to_change_presence,
-            allow_to_manage_company_book=allow_to_manage_company_book,
-            assign_clear_operations=assign_clear_operations,
-            can_barge_in=can_barge_in,
-            can_intercom=can_intercom,
-            can_see_group_calls=can_see_group_calls,
-            can_see_group_members=can_see_group_members,
-            can_see_group_recordings=can_see_group_recordings,
-            invalid=invalid,
-            perform_operations=perform_operations,
-            role_name=role_name,
-            show_my_calls=show_my_calls,
-            show_my_presence=show_my_presence,
-            show_my_presence_outside=show_my_presence_outside,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AllowIVR": "allow_ivr",
+        "AllowParking": "allow_parking",
+        "AllowToChangePresence": "allow_to_change_presence",
+        "AllowToManageCompanyBook": "allow_to_manage_company_book",
+        "AssignClearOperations": "assign_clear_operations",
+        "CanBargeIn": "can_barge_in",
+        "CanIntercom": "can_intercom",
+        "CanSeeGroupCalls": "can_see_group_calls",
+        "CanSeeGroupMembers": "can_see_group_members",
+        "CanSeeGroupRecordings": "can_see_group_recordings",
+        "Invalid": "invalid",
+        "PerformOperations": "perform_operations",
+        "RoleName": "role_name",
+        "ShowMyCalls": "show_my_calls",
+        "ShowMyPresence": "show_my_presence",
+        "ShowMyPresenceOutside": "show_my_presence_outside",
+    }

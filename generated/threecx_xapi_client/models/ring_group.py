@@ -2,17 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.strategy_type import StrategyType
 from ..models.transcription_type import TranscriptionType
 from ..models.vm_email_options_type import VMEmailOptionsType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
@@ -21,491 +24,77 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class RingGroup(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    call_us_enable_chat: bool | None = None
+    call_us_enable_phone: bool | None = None
+    call_us_enable_video: bool | None = None
+    call_us_requirement: Authentication | None = None
+    click_to_call_id: str | None = None
+    break_route: Route | None = None
+    forward_no_answer: Destination | None = None
+    greeting_file: str | None = None
+    holidays_route: Route | None = None
+    is_registered: bool | None = None
+    members: list[RingGroupMember] | None = None
+    multicast_address: str | None = None
+    multicast_codec: str | None = None
+    multicast_packet_time: int | None = None
+    multicast_port: int | None = None
+    name: str | None = None
+    out_of_office_route: Route | None = None
+    ring_strategy: StrategyType | None = None
+    ring_time: int | None = None
+    vm_email_list: str | None = None
+    vm_email_options: VMEmailOptionsType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination, RingGroupMember, Route, UserGroup
-    from ..models.destination import Destination  # noqa: PLC0415
-    from ..models.ring_group_member import RingGroupMember  # noqa: PLC0415
-    from ..models.route import Route  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="RingGroup")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CallUsEnableChat",
-        "CallUsEnablePhone",
-        "CallUsEnableVideo",
-        "CallUsRequirement",
-        "ClickToCallId",
-        "BreakRoute",
-        "ForwardNoAnswer",
-        "GreetingFile",
-        "HolidaysRoute",
-        "IsRegistered",
-        "Members",
-        "MulticastAddress",
-        "MulticastCodec",
-        "MulticastPacketTime",
-        "MulticastPort",
-        "Name",
-        "OutOfOfficeRoute",
-        "RingStrategy",
-        "RingTime",
-        "VMEmailList",
-        "VMEmailOptions",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CallUsEnableChat": "call_us_enable_chat",
+        "CallUsEnablePhone": "call_us_enable_phone",
+        "CallUsEnableVideo": "call_us_enable_video",
+        "CallUsRequirement": "call_us_requirement",
+        "ClickToCallId": "click_to_call_id",
+        "BreakRoute": "break_route",
+        "ForwardNoAnswer": "forward_no_answer",
+        "GreetingFile": "greeting_file",
+        "HolidaysRoute": "holidays_route",
+        "IsRegistered": "is_registered",
+        "Members": "members",
+        "MulticastAddress": "multicast_address",
+        "MulticastCodec": "multicast_codec",
+        "MulticastPacketTime": "multicast_packet_time",
+        "MulticastPort": "multicast_port",
+        "Name": "name",
+        "OutOfOfficeRoute": "out_of_office_route",
+        "RingStrategy": "ring_strategy",
+        "RingTime": "ring_time",
+        "VMEmailList": "vm_email_list",
+        "VMEmailOptions": "vm_email_options",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
+        from ..models.ring_group_member import RingGroupMember  # noqa: PLC0415
+        from ..models.route import Route  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class RingGroup:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        call_us_enable_chat (bool | None | Unset):
-        call_us_enable_phone (bool | None | Unset):
-        call_us_enable_video (bool | None | Unset):
-        call_us_requirement (Authentication | None | Unset):
-        click_to_call_id (None | str | Unset):
-        break_route (None | Route | Unset):
-        forward_no_answer (Destination | None | Unset):
-        greeting_file (None | str | Unset):
-        holidays_route (None | Route | Unset):
-        is_registered (bool | None | Unset):
-        members (list[RingGroupMember] | Unset):
-        multicast_address (None | str | Unset):
-        multicast_codec (None | str | Unset):
-        multicast_packet_time (int | None | Unset):
-        multicast_port (int | None | Unset):
-        name (None | str | Unset):
-        out_of_office_route (None | Route | Unset):
-        ring_strategy (None | StrategyType | Unset):
-        ring_time (int | None | Unset):
-        vm_email_list (None | str | Unset):
-        vm_email_options (None | Unset | VMEmailOptionsType):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    call_us_enable_chat: bool | None | Unset = UNSET
-    call_us_enable_phone: bool | None | Unset = UNSET
-    call_us_enable_video: bool | None | Unset = UNSET
-    call_us_requirement: Authentication | None | Unset = UNSET
-    click_to_call_id: None | str | Unset = UNSET
-    break_route: None | Route | Unset = UNSET
-    forward_no_answer: Destination | None | Unset = UNSET
-    greeting_file: None | str | Unset = UNSET
-    holidays_route: None | Route | Unset = UNSET
-    is_registered: bool | None | Unset = UNSET
-    members: list[RingGroupMember] | Unset = UNSET
-    multicast_address: None | str | Unset = UNSET
-    multicast_codec: None | str | Unset = UNSET
-    multicast_packet_time: int | None | Unset = UNSET
-    multicast_port: int | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    out_of_office_route: None | Route | Unset = UNSET
-    ring_strategy: None | StrategyType | Unset = UNSET
-    ring_time: int | None | Unset = UNSET
-    vm_email_list: None | str | Unset = UNSET
-    vm_email_options: None | Unset | VMEmailOptionsType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        call_us_enable_chat: bool | None | Unset
-        if isinstance(self.call_us_enable_chat, Unset):
-            call_us_enable_chat = UNSET
-        else:
-            call_us_enable_chat = self.call_us_enable_chat
-
-        call_us_enable_phone: bool | None | Unset
-        if isinstance(self.call_us_enable_phone, Unset):
-            call_us_enable_phone = UNSET
-        else:
-            call_us_enable_phone = self.call_us_enable_phone
-
-        call_us_enable_video: bool | None | Unset
-        if isinstance(self.call_us_enable_video, Unset):
-            call_us_enable_video = UNSET
-        else:
-            call_us_enable_video = self.call_us_enable_video
-
-        call_us_requirement: None | str | Unset
-        if isinstance(self.call_us_requirement, Unset):
-            call_us_requirement = UNSET
-        elif isinstance(self.call_us_requirement, Authentication):
-            call_us_requirement = self.call_us_requirement.value
-        else:
-            call_us_requirement = self.call_us_requirement
-
-        click_to_call_id: None | str | Unset
-        if isinstance(self.click_to_call_id, Unset):
-            click_to_call_id = UNSET
-        else:
-            click_to_call_id = self.click_to_call_id
-
-        break_route: dict[str, Any] | None | Unset
-        if isinstance(self.break_route, Unset):
-            break_route = UNSET
-        elif isinstance(self.break_route, Route):
-            break_route = self.break_route.to_dict()
-        else:
-            break_route = self.break_route
-
-        forward_no_answer: dict[str, Any] | None | Unset
-        if isinstance(self.forward_no_answer, Unset):
-            forward_no_answer = UNSET
-        elif isinstance(self.forward_no_answer, Destination):
-            forward_no_answer = self.forward_no_answer.to_dict()
-        else:
-            forward_no_answer = self.forward_no_answer
-
-        greeting_file: None | str | Unset
-        if isinstance(self.greeting_file, Unset):
-            greeting_file = UNSET
-        else:
-            greeting_file = self.greeting_file
-
-        holidays_route: dict[str, Any] | None | Unset
-        if isinstance(self.holidays_route, Unset):
-            holidays_route = UNSET
-        elif isinstance(self.holidays_route, Route):
-            holidays_route = self.holidays_route.to_dict()
-        else:
-            holidays_route = self.holidays_route
-
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        members: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.members, Unset):
-            members = []
-            for members_item_data in self.members:
-                members_item = members_item_data.to_dict()
-                members.append(members_item)
-
-        multicast_address: None | str | Unset
-        if isinstance(self.multicast_address, Unset):
-            multicast_address = UNSET
-        else:
-            multicast_address = self.multicast_address
-
-        multicast_codec: None | str | Unset
-        if isinstance(self.multicast_codec, Unset):
-            multicast_codec = UNSET
-        else:
-            multicast_codec = self.multicast_codec
-
-        multicast_packet_time: int | None | Unset
-        if isinstance(self.multicast_packet_time, Unset):
-            multicast_packet_time = UNSET
-        else:
-            multicast_packet_time = self.multicast_packet_time
-
-        multicast_port: int | None | Unset
-        if isinstance(self.multicast_port, Unset):
-            multicast_port = UNSET
-        else:
-            multicast_port = self.multicast_port
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        out_of_office_route: dict[str, Any] | None | Unset
-        if isinstance(self.out_of_office_route, Unset):
-            out_of_office_route = UNSET
-        elif isinstance(self.out_of_office_route, Route):
-            out_of_office_route = self.out_of_office_route.to_dict()
-        else:
-            out_of_office_route = self.out_of_office_route
-
-        ring_strategy: None | str | Unset
-        if isinstance(self.ring_strategy, Unset):
-            ring_strategy = UNSET
-        elif isinstance(self.ring_strategy, StrategyType):
-            ring_strategy = self.ring_strategy.value
-        else:
-            ring_strategy = self.ring_strategy
-
-        ring_time: int | None | Unset
-        if isinstance(self.ring_time, Unset):
-            ring_time = UNSET
-        else:
-            ring_time = self.ring_time
-
-        vm_email_list: None | str | Unset
-        if isinstance(self.vm_email_list, Unset):
-            vm_email_list = UNSET
-        else:
-            vm_email_list = self.vm_email_list
-
-        vm_email_options: None | str | Unset
-        if isinstance(self.vm_email_options, Unset):
-            vm_email_options = UNSET
-        elif isinstance(self.vm_email_options, VMEmailOptionsType):
-            vm_email_options = self.vm_email_options.value
-        else:
-            vm_email_options = self.vm_email_options
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if call_us_enable_chat is not UNSET:
-            field_dict["CallUsEnableChat"] = call_us_enable_chat
-        if call_us_enable_phone is not UNSET:
-            field_dict["CallUsEnablePhone"] = call_us_enable_phone
-        if call_us_enable_video is not UNSET:
-            field_dict["CallUsEnableVideo"] = call_us_enable_video
-        if call_us_requirement is not UNSET:
-            field_dict["CallUsRequirement"] = call_us_requirement
-        if click_to_call_id is not UNSET:
-            field_dict["ClickToCallId"] = click_to_call_id
-        if break_route is not UNSET:
-            field_dict["BreakRoute"] = break_route
-        if forward_no_answer is not UNSET:
-            field_dict["ForwardNoAnswer"] = forward_no_answer
-        if greeting_file is not UNSET:
-            field_dict["GreetingFile"] = greeting_file
-        if holidays_route is not UNSET:
-            field_dict["HolidaysRoute"] = holidays_route
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if members is not UNSET:
-            field_dict["Members"] = members
-        if multicast_address is not UNSET:
-            field_dict["MulticastAddress"] = multicast_address
-        if multicast_codec is not UNSET:
-            field_dict["MulticastCodec"] = multicast_codec
-        if multicast_packet_time is not UNSET:
-            field_dict["MulticastPacketTime"] = multicast_packet_time
-        if multicast_port is not UNSET:
-            field_dict["MulticastPort"] = multicast_port
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if out_of_office_route is not UNSET:
-            field_dict["OutOfOfficeRoute"] = out_of_office_route
-        if ring_strategy is not UNSET:
-            field_dict["RingStrategy"] = ring_strategy
-        if ring_time is not UNSET:
-            field_dict["RingTime"] = ring_time
-        if vm_email_list is not UNSET:
-            field_dict["VMEmailList"] = vm_email_list
-        if vm_email_options is not UNSET:
-            field_dict["VMEmailOptions"] = vm_email_options
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RingGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
-
-        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
-
-        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
-
-        _call_us_requirement = d.get("CallUsRequirement", UNSET)
-        call_us_requirement: Authentication | None | Unset
-        if _call_us_requirement is UNSET or _call_us_requirement is None:
-            call_us_requirement = _call_us_requirement
-        else:
-            call_us_requirement = Authentication.parse(_call_us_requirement)
-
-        click_to_call_id = d.get("ClickToCallId", UNSET)
-
-        _break_route = d.get("BreakRoute", UNSET)
-        break_route: None | Route | Unset
-        if _break_route is UNSET or _break_route is None:
-            break_route = _break_route
-        else:
-            break_route = Route.from_dict(_break_route)
-
-        _forward_no_answer = d.get("ForwardNoAnswer", UNSET)
-        forward_no_answer: Destination | None | Unset
-        if _forward_no_answer is UNSET or _forward_no_answer is None:
-            forward_no_answer = _forward_no_answer
-        else:
-            forward_no_answer = Destination.from_dict(_forward_no_answer)
-
-        greeting_file = d.get("GreetingFile", UNSET)
-
-        _holidays_route = d.get("HolidaysRoute", UNSET)
-        holidays_route: None | Route | Unset
-        if _holidays_route is UNSET or _holidays_route is None:
-            holidays_route = _holidays_route
-        else:
-            holidays_route = Route.from_dict(_holidays_route)
-
-        is_registered = d.get("IsRegistered", UNSET)
-
-        _members = d.get("Members", UNSET)
-        members: list[RingGroupMember] | Unset
-        if _members is UNSET:
-            members = _members
-        else:
-            if not isinstance(_members, list):
-                raise TypeError(f"Members: expected a JSON array, got {type(_members).__name__}")
-            members = [RingGroupMember.from_dict(item) for item in _members]
-
-        multicast_address = d.get("MulticastAddress", UNSET)
-
-        multicast_codec = d.get("MulticastCodec", UNSET)
-
-        multicast_packet_time = d.get("MulticastPacketTime", UNSET)
-
-        multicast_port = d.get("MulticastPort", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _out_of_office_route = d.get("OutOfOfficeRoute", UNSET)
-        out_of_office_route: None | Route | Unset
-        if _out_of_office_route is UNSET or _out_of_office_route is None:
-            out_of_office_route = _out_of_office_route
-        else:
-            out_of_office_route = Route.from_dict(_out_of_office_route)
-
-        _ring_strategy = d.get("RingStrategy", UNSET)
-        ring_strategy: None | StrategyType | Unset
-        if _ring_strategy is UNSET or _ring_strategy is None:
-            ring_strategy = _ring_strategy
-        else:
-            ring_strategy = StrategyType.parse(_ring_strategy)
-
-        ring_time = d.get("RingTime", UNSET)
-
-        vm_email_list = d.get("VMEmailList", UNSET)
-
-        _vm_email_options = d.get("VMEmailOptions", UNSET)
-        vm_email_options: None | Unset | VMEmailOptionsType
-        if _vm_email_options is UNSET or _vm_email_options is None:
-            vm_email_options = _vm_email_options
-        else:
-            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            call_us_enable_chat=call_us_enable_chat,
-            call_us_enable_phone=call_us_enable_phone,
-            call_us_enable_video=call_us_enable_video,
-            call_us_requirement=call_us_requirement,
-            click_to_call_id=click_to_call_id,
-            break_route=break_route,
-            forward_no_answer=forward_no_answer,
-            greeting_file=greeting_file,
-            holidays_route=holidays_route,
-            is_registered=is_registered,
-            members=members,
-            multicast_address=multicast_address,
-            multicast_codec=multicast_codec,
-            multicast_packet_time=multicast_packet_time,
-            multicast_port=multicast_port,
-            name=name,
-            out_of_office_route=out_of_office_route,
-            ring_strategy=ring_strategy,
-            ring_time=ring_time,
-            vm_email_list=vm_email_list,
-            vm_email_options=vm_email_options,
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
+            ("break_route", Route.from_dict),
+            ("forward_no_answer", Destination.from_dict),
+            ("holidays_route", Route.from_dict),
+            ("members", list_of(RingGroupMember.from_dict)),
+            ("out_of_office_route", Route.from_dict),
+            ("ring_strategy", enum_of(StrategyType)),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,129 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="RingGroupStatistics")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "RingGroupAnsweredCount",
-        "RingGroupDisplayName",
-        "RingGroupDn",
-        "RingGroupReceivedCount",
-        "RingGroupSentimentScore",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class RingGroupStatistics:
-    """
-    Attributes:
-        ring_group_answered_count (int | None | Unset):
-        ring_group_display_name (None | str | Unset):
-        ring_group_dn (str | Unset):
-        ring_group_received_count (int | None | Unset):
-        ring_group_sentiment_score (int | None | Unset):
-    """
+class RingGroupStatistics(Model):
+    ring_group_answered_count: int | None = None
+    ring_group_display_name: str | None = None
+    ring_group_dn: str | None = None
+    ring_group_received_count: int | None = None
+    ring_group_sentiment_score: int | None = None
 
-    ring_group_answered_count: int | None | Unset = UNSET
-    ring_group_display_name: None | str | Unset = UNSET
-    ring_group_dn: str | Unset = UNSET
-    ring_group_received_count: int | None | Unset = UNSET
-    ring_group_sentiment_score: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        ring_group_answered_count: int | None | Unset
-        if isinstance(self.ring_group_answered_count, Unset):
-            ring_group_answered_count = UNSET
-        else:
-            ring_group_answered_count = self.ring_group_answered_count
-
-        ring_group_display_name: None | str | Unset
-        if isinstance(self.ring_group_display_name, Unset):
-            ring_group_display_name = UNSET
-        else:
-            ring_group_display_name = self.ring_group_display_name
-
-        ring_group_dn = self.ring_group_dn
-
-        ring_group_received_count: int | None | Unset
-        if isinstance(self.ring_group_received_count, Unset):
-            ring_group_received_count = UNSET
-        else:
-            ring_group_received_count = self.ring_group_received_count
-
-        ring_group_sentiment_score: int | None | Unset
-        if isinstance(self.ring_group_sentiment_score, Unset):
-            ring_group_sentiment_score = UNSET
-        else:
-            ring_group_sentiment_score = self.ring_group_sentiment_score
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ring_group_answered_count is not UNSET:
-            field_dict["RingGroupAnsweredCount"] = ring_group_answered_count
-        if ring_group_display_name is not UNSET:
-            field_dict["RingGroupDisplayName"] = ring_group_display_name
-        if ring_group_dn is not UNSET:
-            field_dict["RingGroupDn"] = ring_group_dn
-        if ring_group_received_count is not UNSET:
-            field_dict["RingGroupReceivedCount"] = ring_group_received_count
-        if ring_group_sentiment_score is not UNSET:
-            field_dict["RingGroupSentimentScore"] = ring_group_sentiment_score
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"RingGroupStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        ring_group_answered_count = d.get("RingGroupAnsweredCount", UNSET)
-
-        ring_group_display_name = d.get("RingGroupDisplayName", UNSET)
-
-        ring_group_dn = d.get("RingGroupDn", UNSET)
-
-        ring_group_received_count = d.get("RingGroupReceivedCount", UNSET)
-
-        ring_group_sentiment_score = d.get("RingGroupSentimentScore", UNSET)
-
-        _instance = cls(
-            ring_group_answered_count=ring_group_answered_count,
-            ring_group_display_name=ring_group_display_name,
-            ring_group_dn=ring_group_dn,
-            ring_group_received_count=ring_group_received_count,
-            ring_group_sentiment_score=ring_group_sentiment_score,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "RingGroupAnsweredCount": "ring_group_answered_count",
+        "RingGroupDisplayName": "ring_group_display_name",
+        "RingGroupDn": "ring_group_dn",
+        "RingGroupReceivedCount": "ring_group_received_count",
+        "RingGroupSentimentScore": "ring_group_sentiment_score",
+    }

@@ -2,131 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.destination import Destination
 
 
-_lazy_loaded = False
+class Route(Model):
+    is_prompt_enabled: bool | None = None
+    prompt: str | None = None
+    route: Destination | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Destination
-    from ..models.destination import Destination  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Route")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IsPromptEnabled",
-        "Prompt",
-        "Route",
+    _wire_names = {
+        "IsPromptEnabled": "is_prompt_enabled",
+        "Prompt": "prompt",
+        "Route": "route",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.destination import Destination  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Route:
-    """
-    Attributes:
-        is_prompt_enabled (bool | None | Unset):
-        prompt (None | str | Unset):
-        route (Destination | None | Unset):
-    """
-
-    is_prompt_enabled: bool | None | Unset = UNSET
-    prompt: None | str | Unset = UNSET
-    route: Destination | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        is_prompt_enabled: bool | None | Unset
-        if isinstance(self.is_prompt_enabled, Unset):
-            is_prompt_enabled = UNSET
-        else:
-            is_prompt_enabled = self.is_prompt_enabled
-
-        prompt: None | str | Unset
-        if isinstance(self.prompt, Unset):
-            prompt = UNSET
-        else:
-            prompt = self.prompt
-
-        route: dict[str, Any] | None | Unset
-        if isinstance(self.route, Unset):
-            route = UNSET
-        elif isinstance(self.route, Destination):
-            route = self.route.to_dict()
-        else:
-            route = self.route
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if is_prompt_enabled is not UNSET:
-            field_dict["IsPromptEnabled"] = is_prompt_enabled
-        if prompt is not UNSET:
-            field_dict["Prompt"] = prompt
-        if route is not UNSET:
-            field_dict["Route"] = route
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Route: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        is_prompt_enabled = d.get("IsPromptEnabled", UNSET)
-
-        prompt = d.get("Prompt", UNSET)
-
-        _route = d.get("Route", UNSET)
-        route: Destination | None | Unset
-        if _route is UNSET or _route is None:
-            route = _route
-        else:
-            route = Destination.from_dict(_route)
-
-        _instance = cls(
-            is_prompt_enabled=is_prompt_enabled,
-            prompt=prompt,
-            route=route,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("route", Destination.from_dict),)

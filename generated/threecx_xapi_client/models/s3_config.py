@@ -2,105 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="S3Config")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ApplyBucket",
-        "BucketName",
-        "Region",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class S3Config:
-    """
-    Attributes:
-        apply_bucket (bool | None | Unset):
-        bucket_name (None | str | Unset):
-        region (None | str | Unset):
-    """
+class S3Config(Model):
+    apply_bucket: bool | None = None
+    bucket_name: str | None = None
+    region: str | None = None
 
-    apply_bucket: bool | None | Unset = UNSET
-    bucket_name: None | str | Unset = UNSET
-    region: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        apply_bucket: bool | None | Unset
-        if isinstance(self.apply_bucket, Unset):
-            apply_bucket = UNSET
-        else:
-            apply_bucket = self.apply_bucket
-
-        bucket_name: None | str | Unset
-        if isinstance(self.bucket_name, Unset):
-            bucket_name = UNSET
-        else:
-            bucket_name = self.bucket_name
-
-        region: None | str | Unset
-        if isinstance(self.region, Unset):
-            region = UNSET
-        else:
-            region = self.region
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if apply_bucket is not UNSET:
-            field_dict["ApplyBucket"] = apply_bucket
-        if bucket_name is not UNSET:
-            field_dict["BucketName"] = bucket_name
-        if region is not UNSET:
-            field_dict["Region"] = region
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"S3Config: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        apply_bucket = d.get("ApplyBucket", UNSET)
-
-        bucket_name = d.get("BucketName", UNSET)
-
-        region = d.get("Region", UNSET)
-
-        _instance = cls(
-            apply_bucket=apply_bucket,
-            bucket_name=bucket_name,
-            region=region,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "ApplyBucket": "apply_bucket",
+        "BucketName": "bucket_name",
+        "Region": "region",
+    }

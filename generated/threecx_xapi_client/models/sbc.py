@@ -2,345 +2,73 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.sbc_log_level import SbcLogLevel
 from ..models.security import Security
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.xsbc_connection import XSBCConnection
 
 
-_lazy_loaded = False
+class Sbc(Model):
+    audio_port: int | None = None
+    connection: XSBCConnection | None = None
+    display_name: str | None = None
+    group: str | None = None
+    has_connection: bool | None = None
+    local_i_pv_4: str | None = None
+    log_level: SbcLogLevel | None = None
+    log_size: int | None = None
+    name: str | None = None
+    passive_server: str | None = None
+    passive_server_is_enabled: bool | None = None
+    password: str | None = None
+    phone_mac: str | None = None
+    phone_user_id: int | None = None
+    provision_link: str | None = None
+    public_ip: str | None = None
+    security: Security | None = None
+    version: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, XSBCConnection
-    from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Sbc")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AudioPort",
-        "Connection",
-        "DisplayName",
-        "Group",
-        "HasConnection",
-        "LocalIPv4",
-        "LogLevel",
-        "LogSize",
-        "Name",
-        "PassiveServer",
-        "PassiveServerIsEnabled",
-        "Password",
-        "PhoneMAC",
-        "PhoneUserId",
-        "ProvisionLink",
-        "PublicIP",
-        "Security",
-        "Version",
+    _wire_names = {
+        "AudioPort": "audio_port",
+        "Connection": "connection",
+        "DisplayName": "display_name",
+        "Group": "group",
+        "HasConnection": "has_connection",
+        "LocalIPv4": "local_i_pv_4",
+        "LogLevel": "log_level",
+        "LogSize": "log_size",
+        "Name": "name",
+        "PassiveServer": "passive_server",
+        "PassiveServerIsEnabled": "passive_server_is_enabled",
+        "Password": "password",
+        "PhoneMAC": "phone_mac",
+        "PhoneUserId": "phone_user_id",
+        "ProvisionLink": "provision_link",
+        "PublicIP": "public_ip",
+        "Security": "security",
+        "Version": "version",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "password",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.xsbc_connection import XSBCConnection  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Sbc:
-    """
-    Attributes:
-        audio_port (int | None | Unset):
-        connection (None | Unset | XSBCConnection):
-        display_name (str | Unset):
-        group (None | str | Unset):
-        has_connection (bool | None | Unset):
-        local_i_pv_4 (None | str | Unset):
-        log_level (None | SbcLogLevel | Unset):
-        log_size (int | None | Unset):
-        name (str | Unset):
-        passive_server (None | str | Unset):
-        passive_server_is_enabled (bool | None | Unset):
-        password (str | Unset):
-        phone_mac (None | str | Unset):
-        phone_user_id (int | None | Unset):
-        provision_link (None | str | Unset):
-        public_ip (None | str | Unset):
-        security (None | Security | Unset):
-        version (None | str | Unset):
-    """
-
-    audio_port: int | None | Unset = UNSET
-    connection: None | Unset | XSBCConnection = UNSET
-    display_name: str | Unset = UNSET
-    group: None | str | Unset = UNSET
-    has_connection: bool | None | Unset = UNSET
-    local_i_pv_4: None | str | Unset = UNSET
-    log_level: None | SbcLogLevel | Unset = UNSET
-    log_size: int | None | Unset = UNSET
-    name: str | Unset = UNSET
-    passive_server: None | str | Unset = UNSET
-    passive_server_is_enabled: bool | None | Unset = UNSET
-    password: str | Unset = UNSET
-    phone_mac: None | str | Unset = UNSET
-    phone_user_id: int | None | Unset = UNSET
-    provision_link: None | str | Unset = UNSET
-    public_ip: None | str | Unset = UNSET
-    security: None | Security | Unset = UNSET
-    version: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        audio_port: int | None | Unset
-        if isinstance(self.audio_port, Unset):
-            audio_port = UNSET
-        else:
-            audio_port = self.audio_port
-
-        connection: dict[str, Any] | None | Unset
-        if isinstance(self.connection, Unset):
-            connection = UNSET
-        elif isinstance(self.connection, XSBCConnection):
-            connection = self.connection.to_dict()
-        else:
-            connection = self.connection
-
-        display_name = self.display_name
-
-        group: None | str | Unset
-        if isinstance(self.group, Unset):
-            group = UNSET
-        else:
-            group = self.group
-
-        has_connection: bool | None | Unset
-        if isinstance(self.has_connection, Unset):
-            has_connection = UNSET
-        else:
-            has_connection = self.has_connection
-
-        local_i_pv_4: None | str | Unset
-        if isinstance(self.local_i_pv_4, Unset):
-            local_i_pv_4 = UNSET
-        else:
-            local_i_pv_4 = self.local_i_pv_4
-
-        log_level: None | str | Unset
-        if isinstance(self.log_level, Unset):
-            log_level = UNSET
-        elif isinstance(self.log_level, SbcLogLevel):
-            log_level = self.log_level.value
-        else:
-            log_level = self.log_level
-
-        log_size: int | None | Unset
-        if isinstance(self.log_size, Unset):
-            log_size = UNSET
-        else:
-            log_size = self.log_size
-
-        name = self.name
-
-        passive_server: None | str | Unset
-        if isinstance(self.passive_server, Unset):
-            passive_server = UNSET
-        else:
-            passive_server = self.passive_server
-
-        passive_server_is_enabled: bool | None | Unset
-        if isinstance(self.passive_server_is_enabled, Unset):
-            passive_server_is_enabled = UNSET
-        else:
-            passive_server_is_enabled = self.passive_server_is_enabled
-
-        password = self.password
-
-        phone_mac: None | str | Unset
-        if isinstance(self.phone_mac, Unset):
-            phone_mac = UNSET
-        else:
-            phone_mac = self.phone_mac
-
-        phone_user_id: int | None | Unset
-        if isinstance(self.phone_user_id, Unset):
-            phone_user_id = UNSET
-        else:
-            phone_user_id = self.phone_user_id
-
-        provision_link: None | str | Unset
-        if isinstance(self.provision_link, Unset):
-            provision_link = UNSET
-        else:
-            provision_link = self.provision_link
-
-        public_ip: None | str | Unset
-        if isinstance(self.public_ip, Unset):
-            public_ip = UNSET
-        else:
-            public_ip = self.public_ip
-
-        security: None | str | Unset
-        if isinstance(self.security, Unset):
-            security = UNSET
-        elif isinstance(self.security, Security):
-            security = self.security.value
-        else:
-            security = self.security
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if audio_port is not UNSET:
-            field_dict["AudioPort"] = audio_port
-        if connection is not UNSET:
-            field_dict["Connection"] = connection
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if group is not UNSET:
-            field_dict["Group"] = group
-        if has_connection is not UNSET:
-            field_dict["HasConnection"] = has_connection
-        if local_i_pv_4 is not UNSET:
-            field_dict["LocalIPv4"] = local_i_pv_4
-        if log_level is not UNSET:
-            field_dict["LogLevel"] = log_level
-        if log_size is not UNSET:
-            field_dict["LogSize"] = log_size
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if passive_server is not UNSET:
-            field_dict["PassiveServer"] = passive_server
-        if passive_server_is_enabled is not UNSET:
-            field_dict["PassiveServerIsEnabled"] = passive_server_is_enabled
-        if password is not UNSET:
-            field_dict["Password"] = password
-        if phone_mac is not UNSET:
-            field_dict["PhoneMAC"] = phone_mac
-        if phone_user_id is not UNSET:
-            field_dict["PhoneUserId"] = phone_user_id
-        if provision_link is not UNSET:
-            field_dict["ProvisionLink"] = provision_link
-        if public_ip is not UNSET:
-            field_dict["PublicIP"] = public_ip
-        if security is not UNSET:
-            field_dict["Security"] = security
-        if version is not UNSET:
-            field_dict["Version"] = version
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Sbc: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        audio_port = d.get("AudioPort", UNSET)
-
-        _connection = d.get("Connection", UNSET)
-        connection: None | Unset | XSBCConnection
-        if _connection is UNSET or _connection is None:
-            connection = _connection
-        else:
-            connection = XSBCConnection.from_dict(_connection)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        group = d.get("Group", UNSET)
-
-        has_connection = d.get("HasConnection", UNSET)
-
-        local_i_pv_4 = d.get("LocalIPv4", UNSET)
-
-        _log_level = d.get("LogLevel", UNSET)
-        log_level: None | SbcLogLevel | Unset
-        if _log_level is UNSET or _log_level is None:
-            log_level = _log_level
-        else:
-            log_level = SbcLogLevel.parse(_log_level)
-
-        log_size = d.get("LogSize", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        passive_server = d.get("PassiveServer", UNSET)
-
-        passive_server_is_enabled = d.get("PassiveServerIsEnabled", UNSET)
-
-        password = d.get("Password", UNSET)
-
-        phone_mac = d.get("PhoneMAC", UNSET)
-
-        phone_user_id = d.get("PhoneUserId", UNSET)
-
-        provision_link = d.get("ProvisionLink", UNSET)
-
-        public_ip = d.get("PublicIP", UNSET)
-
-        _security = d.get("Security", UNSET)
-        security: None | Security | Unset
-        if _security is UNSET or _security is None:
-            security = _security
-        else:
-            security = Security.parse(_security)
-
-        version = d.get("Version", UNSET)
-
-        _instance = cls(
-            audio_port=audio_port,
-            connection=connection,
-            display_name=display_name,
-            group=group,
-            has_connection=has_connection,
-            local_i_pv_4=local_i_pv_4,
-            log_level=log_level,
-            log_size=log_size,
-            name=name,
-            passive_server=passive_server,
-            passive_server_is_enabled=passive_server_is_enabled,
-            password=password,
-            phone_mac=phone_mac,
-            phone_user_id=phone_user_id,
-            provision_link=provision_link,
-            public_ip=public_ip,
-            security=security,
-            version=version,
+        return (
+            ("connection", XSBCConnection.from_dict),
+            ("log_level", enum_of(SbcLogLevel)),
+            ("security", enum_of(Security)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,136 +2,37 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.rule_hours_type import RuleHoursType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.period import Period
 
 
-_lazy_loaded = False
+class Schedule(Model):
+    ignore_holidays: bool | None = None
+    periods: list[Period] | None = None
+    type_: RuleHoursType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Period
-    from ..models.period import Period  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Schedule")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IgnoreHolidays",
-        "Periods",
-        "Type",
+    _wire_names = {
+        "IgnoreHolidays": "ignore_holidays",
+        "Periods": "periods",
+        "Type": "type_",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.period import Period  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Schedule:
-    """
-    Attributes:
-        ignore_holidays (bool | None | Unset):
-        periods (list[Period] | Unset):
-        type_ (RuleHoursType | Unset):
-    """
-
-    ignore_holidays: bool | None | Unset = UNSET
-    periods: list[Period] | Unset = UNSET
-    type_: RuleHoursType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        ignore_holidays: bool | None | Unset
-        if isinstance(self.ignore_holidays, Unset):
-            ignore_holidays = UNSET
-        else:
-            ignore_holidays = self.ignore_holidays
-
-        periods: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.periods, Unset):
-            periods = []
-            for periods_item_data in self.periods:
-                periods_item = periods_item_data.to_dict()
-                periods.append(periods_item)
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ignore_holidays is not UNSET:
-            field_dict["IgnoreHolidays"] = ignore_holidays
-        if periods is not UNSET:
-            field_dict["Periods"] = periods
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Schedule: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        ignore_holidays = d.get("IgnoreHolidays", UNSET)
-
-        _periods = d.get("Periods", UNSET)
-        periods: list[Period] | Unset
-        if _periods is UNSET:
-            periods = _periods
-        else:
-            if not isinstance(_periods, list):
-                raise TypeError(f"Periods: expected a JSON array, got {type(_periods).__name__}")
-            periods = [Period.from_dict(item) for item in _periods]
-
-        _type_ = d.get("Type", UNSET)
-        type_: RuleHoursType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = RuleHoursType.parse(_type_)
-
-        _instance = cls(
-            ignore_holidays=ignore_holidays,
-            periods=periods,
-            type_=type_,
+        return (
+            ("periods", list_of(Period.from_dict)),
+            ("type_", enum_of(RuleHoursType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

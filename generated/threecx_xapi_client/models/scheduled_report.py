@@ -2,169 +2,43 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.report_schedule_type import ReportScheduleType
 from ..models.scheduled_report_type import ScheduledReportType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ScheduledReport")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DN",
-        "EmailAddresses",
-        "FilterDescription",
-        "Id",
-        "Name",
-        "ReportLink",
-        "ReportParams",
-        "ReportType",
-        "ScheduleType",
+class ScheduledReport(Model):
+    dn: str | None = None
+    email_addresses: str | None = None
+    filter_description: str | None = None
+    id: int = entity_key()
+    name: str | None = None
+    report_link: str | None = None
+    report_params: str | None = None
+    report_type: ScheduledReportType | None = None
+    schedule_type: ReportScheduleType | None = None
+
+    _wire_names = {
+        "DN": "dn",
+        "EmailAddresses": "email_addresses",
+        "FilterDescription": "filter_description",
+        "Id": "id",
+        "Name": "name",
+        "ReportLink": "report_link",
+        "ReportParams": "report_params",
+        "ReportType": "report_type",
+        "ScheduleType": "schedule_type",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ScheduledReport:
-    """
-    Attributes:
-        dn (str | Unset):
-        email_addresses (str | Unset):
-        filter_description (str | Unset):
-        id (int | Unset):
-        name (str | Unset):
-        report_link (str | Unset):
-        report_params (str | Unset):
-        report_type (ScheduledReportType | Unset):
-        schedule_type (ReportScheduleType | Unset):
-    """
-
-    dn: str | Unset = UNSET
-    email_addresses: str | Unset = UNSET
-    filter_description: str | Unset = UNSET
-    id: int | Unset = UNSET
-    name: str | Unset = UNSET
-    report_link: str | Unset = UNSET
-    report_params: str | Unset = UNSET
-    report_type: ScheduledReportType | Unset = UNSET
-    schedule_type: ReportScheduleType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        dn = self.dn
-
-        email_addresses = self.email_addresses
-
-        filter_description = self.filter_description
-
-        id = self.id
-
-        name = self.name
-
-        report_link = self.report_link
-
-        report_params = self.report_params
-
-        report_type: str | Unset = UNSET
-        if not isinstance(self.report_type, Unset):
-            report_type = self.report_type.value
-
-        schedule_type: str | Unset = UNSET
-        if not isinstance(self.schedule_type, Unset):
-            schedule_type = self.schedule_type.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dn is not UNSET:
-            field_dict["DN"] = dn
-        if email_addresses is not UNSET:
-            field_dict["EmailAddresses"] = email_addresses
-        if filter_description is not UNSET:
-            field_dict["FilterDescription"] = filter_description
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if report_link is not UNSET:
-            field_dict["ReportLink"] = report_link
-        if report_params is not UNSET:
-            field_dict["ReportParams"] = report_params
-        if report_type is not UNSET:
-            field_dict["ReportType"] = report_type
-        if schedule_type is not UNSET:
-            field_dict["ScheduleType"] = schedule_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ScheduledReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        dn = d.get("DN", UNSET)
-
-        email_addresses = d.get("EmailAddresses", UNSET)
-
-        filter_description = d.get("FilterDescription", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        report_link = d.get("ReportLink", UNSET)
-
-        report_params = d.get("ReportParams", UNSET)
-
-        _report_type = d.get("ReportType", UNSET)
-        report_type: ScheduledReportType | Unset
-        if _report_type is UNSET:
-            report_type = _report_type
-        else:
-            report_type = ScheduledReportType.parse(_report_type)
-
-        _schedule_type = d.get("ScheduleType", UNSET)
-        schedule_type: ReportScheduleType | Unset
-        if _schedule_type is UNSET:
-            schedule_type = _schedule_type
-        else:
-            schedule_type = ReportScheduleType.parse(_schedule_type)
-
-        _instance = cls(
-            dn=dn,
-            email_addresses=email_addresses,
-            filter_description=filter_description,
-            id=id,
-            name=name,
-            report_link=report_link,
-            report_params=report_params,
-            report_type=report_type,
-            schedule_type=schedule_type,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("report_type", enum_of(ScheduledReportType)),
+            ("schedule_type", enum_of(ReportScheduleType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,124 +2,31 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
-_lazy_loaded = False
+class SecureSipSettings(Model):
+    certificate: ConcealedDataFile | None = None
+    private_key: ConcealedDataFile | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedDataFile
-    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SecureSipSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Certificate",
-        "PrivateKey",
+    _wire_names = {
+        "Certificate": "certificate",
+        "PrivateKey": "private_key",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SecureSipSettings:
-    """
-    Attributes:
-        certificate (ConcealedDataFile | None | Unset):
-        private_key (ConcealedDataFile | None | Unset):
-    """
-
-    certificate: ConcealedDataFile | None | Unset = UNSET
-    private_key: ConcealedDataFile | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        certificate: dict[str, Any] | None | Unset
-        if isinstance(self.certificate, Unset):
-            certificate = UNSET
-        elif isinstance(self.certificate, ConcealedDataFile):
-            certificate = self.certificate.to_dict()
-        else:
-            certificate = self.certificate
-
-        private_key: dict[str, Any] | None | Unset
-        if isinstance(self.private_key, Unset):
-            private_key = UNSET
-        elif isinstance(self.private_key, ConcealedDataFile):
-            private_key = self.private_key.to_dict()
-        else:
-            private_key = self.private_key
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if certificate is not UNSET:
-            field_dict["Certificate"] = certificate
-        if private_key is not UNSET:
-            field_dict["PrivateKey"] = private_key
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SecureSipSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _certificate = d.get("Certificate", UNSET)
-        certificate: ConcealedDataFile | None | Unset
-        if _certificate is UNSET or _certificate is None:
-            certificate = _certificate
-        else:
-            certificate = ConcealedDataFile.from_dict(_certificate)
-
-        _private_key = d.get("PrivateKey", UNSET)
-        private_key: ConcealedDataFile | None | Unset
-        if _private_key is UNSET or _private_key is None:
-            private_key = _private_key
-        else:
-            private_key = ConcealedDataFile.from_dict(_private_key)
-
-        _instance = cls(
-            certificate=certificate,
-            private_key=private_key,
+        return (
+            ("certificate", ConcealedDataFile.from_dict),
+            ("private_key", ConcealedDataFile.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,147 +3,37 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.email_variable import EmailVariable
 
 
-_lazy_loaded = False
+class SendEmail(Model):
+    date_time: datetime.datetime | None = None
+    destination: str | None = None
+    template: str | None = None
+    variables: list[EmailVariable] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, EmailVariable
-    from ..models.email_variable import EmailVariable  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SendEmail")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DateTime",
-        "Destination",
-        "Template",
-        "Variables",
+    _wire_names = {
+        "DateTime": "date_time",
+        "Destination": "destination",
+        "Template": "template",
+        "Variables": "variables",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.email_variable import EmailVariable  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SendEmail:
-    """
-    Attributes:
-        date_time (datetime.datetime | None | Unset):
-        destination (str | Unset):
-        template (str | Unset):
-        variables (list[EmailVariable] | Unset):
-    """
-
-    date_time: datetime.datetime | None | Unset = UNSET
-    destination: str | Unset = UNSET
-    template: str | Unset = UNSET
-    variables: list[EmailVariable] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        date_time: None | str | Unset
-        if isinstance(self.date_time, Unset):
-            date_time = UNSET
-        elif isinstance(self.date_time, datetime.datetime):
-            date_time = self.date_time.isoformat()
-        else:
-            date_time = self.date_time
-
-        destination = self.destination
-
-        template = self.template
-
-        variables: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.variables, Unset):
-            variables = []
-            for variables_item_data in self.variables:
-                variables_item = variables_item_data.to_dict()
-                variables.append(variables_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if date_time is not UNSET:
-            field_dict["DateTime"] = date_time
-        if destination is not UNSET:
-            field_dict["Destination"] = destination
-        if template is not UNSET:
-            field_dict["Template"] = template
-        if variables is not UNSET:
-            field_dict["Variables"] = variables
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SendEmail: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _date_time = d.get("DateTime", UNSET)
-        date_time: datetime.datetime | None | Unset
-        if _date_time is UNSET or _date_time is None:
-            date_time = _date_time
-        else:
-            date_time = parse_datetime(_date_time)
-
-        destination = d.get("Destination", UNSET)
-
-        template = d.get("Template", UNSET)
-
-        _variables = d.get("Variables", UNSET)
-        variables: list[EmailVariable] | Unset
-        if _variables is UNSET:
-            variables = _variables
-        else:
-            if not isinstance(_variables, list):
-                raise TypeError(f"Variables: expected a JSON array, got {type(_variables).__name__}")
-            variables = [EmailVariable.from_dict(item) for item in _variables]
-
-        _instance = cls(
-            date_time=date_time,
-            destination=destination,
-            template=template,
-            variables=variables,
+        return (
+            ("date_time", parse_datetime),
+            ("variables", list_of(EmailVariable.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,99 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.send_email import SendEmail
 
 
-_lazy_loaded = False
+class SendEmailBody(Model):
+    send_email: SendEmail | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, SendEmail
-    from ..models.send_email import SendEmail  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SendEmailBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "sendEmail",
+    _wire_names = {
+        "sendEmail": "send_email",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.send_email import SendEmail  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SendEmailBody:
-    """
-    Attributes:
-        send_email (SendEmail | Unset):
-    """
-
-    send_email: SendEmail | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        send_email: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.send_email, Unset):
-            send_email = self.send_email.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if send_email is not UNSET:
-            field_dict["sendEmail"] = send_email
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SendEmailBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _send_email = d.get("sendEmail", UNSET)
-        send_email: SendEmail | Unset
-        if _send_email is UNSET:
-            send_email = _send_email
-        else:
-            send_email = SendEmail.from_dict(_send_email)
-
-        _instance = cls(
-            send_email=send_email,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("send_email", SendEmail.from_dict),)

@@ -3,212 +3,45 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.service_status import ServiceStatus
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="ServiceInfo")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DisplayName",
-        "HandleCount",
-        "MemoryUsed",
-        "Name",
-        "RestartEnabled",
-        "SampleTime",
-        "StartStopEnabled",
-        "Status",
-        "ThreadCount",
-        "TotalProcessorTime",
+class ServiceInfo(Model):
+    display_name: str | None = None
+    handle_count: int | None = None
+    memory_used: int | None = None
+    name: str | None = None
+    restart_enabled: bool | None = None
+    sample_time: datetime.datetime | None = None
+    start_stop_enabled: bool | None = None
+    status: ServiceStatus | None = None
+    thread_count: int | None = None
+    total_processor_time: int | None = None
+
+    _wire_names = {
+        "DisplayName": "display_name",
+        "HandleCount": "handle_count",
+        "MemoryUsed": "memory_used",
+        "Name": "name",
+        "RestartEnabled": "restart_enabled",
+        "SampleTime": "sample_time",
+        "StartStopEnabled": "start_stop_enabled",
+        "Status": "status",
+        "ThreadCount": "thread_count",
+        "TotalProcessorTime": "total_processor_time",
     }
-)
 
-
-@_attrs_define(repr=False)
-class ServiceInfo:
-    """
-    Attributes:
-        display_name (str | Unset):
-        handle_count (int | None | Unset):
-        memory_used (int | None | Unset):
-        name (str | Unset):
-        restart_enabled (bool | None | Unset):
-        sample_time (datetime.datetime | None | Unset):
-        start_stop_enabled (bool | None | Unset):
-        status (None | ServiceStatus | Unset):
-        thread_count (int | None | Unset):
-        total_processor_time (int | None | Unset):
-    """
-
-    display_name: str | Unset = UNSET
-    handle_count: int | None | Unset = UNSET
-    memory_used: int | None | Unset = UNSET
-    name: str | Unset = UNSET
-    restart_enabled: bool | None | Unset = UNSET
-    sample_time: datetime.datetime | None | Unset = UNSET
-    start_stop_enabled: bool | None | Unset = UNSET
-    status: None | ServiceStatus | Unset = UNSET
-    thread_count: int | None | Unset = UNSET
-    total_processor_time: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        display_name = self.display_name
-
-        handle_count: int | None | Unset
-        if isinstance(self.handle_count, Unset):
-            handle_count = UNSET
-        else:
-            handle_count = self.handle_count
-
-        memory_used: int | None | Unset
-        if isinstance(self.memory_used, Unset):
-            memory_used = UNSET
-        else:
-            memory_used = self.memory_used
-
-        name = self.name
-
-        restart_enabled: bool | None | Unset
-        if isinstance(self.restart_enabled, Unset):
-            restart_enabled = UNSET
-        else:
-            restart_enabled = self.restart_enabled
-
-        sample_time: None | str | Unset
-        if isinstance(self.sample_time, Unset):
-            sample_time = UNSET
-        elif isinstance(self.sample_time, datetime.datetime):
-            sample_time = self.sample_time.isoformat()
-        else:
-            sample_time = self.sample_time
-
-        start_stop_enabled: bool | None | Unset
-        if isinstance(self.start_stop_enabled, Unset):
-            start_stop_enabled = UNSET
-        else:
-            start_stop_enabled = self.start_stop_enabled
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, ServiceStatus):
-            status = self.status.value
-        else:
-            status = self.status
-
-        thread_count: int | None | Unset
-        if isinstance(self.thread_count, Unset):
-            thread_count = UNSET
-        else:
-            thread_count = self.thread_count
-
-        total_processor_time: int | None | Unset
-        if isinstance(self.total_processor_time, Unset):
-            total_processor_time = UNSET
-        else:
-            total_processor_time = self.total_processor_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if handle_count is not UNSET:
-            field_dict["HandleCount"] = handle_count
-        if memory_used is not UNSET:
-            field_dict["MemoryUsed"] = memory_used
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if restart_enabled is not UNSET:
-            field_dict["RestartEnabled"] = restart_enabled
-        if sample_time is not UNSET:
-            field_dict["SampleTime"] = sample_time
-        if start_stop_enabled is not UNSET:
-            field_dict["StartStopEnabled"] = start_stop_enabled
-        if status is not UNSET:
-            field_dict["Status"] = status
-        if thread_count is not UNSET:
-            field_dict["ThreadCount"] = thread_count
-        if total_processor_time is not UNSET:
-            field_dict["TotalProcessorTime"] = total_processor_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ServiceInfo: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        display_name = d.get("DisplayName", UNSET)
-
-        handle_count = d.get("HandleCount", UNSET)
-
-        memory_used = d.get("MemoryUsed", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        restart_enabled = d.get("RestartEnabled", UNSET)
-
-        _sample_time = d.get("SampleTime", UNSET)
-        sample_time: datetime.datetime | None | Unset
-        if _sample_time is UNSET or _sample_time is None:
-            sample_time = _sample_time
-        else:
-            sample_time = parse_datetime(_sample_time)
-
-        start_stop_enabled = d.get("StartStopEnabled", UNSET)
-
-        _status = d.get("Status", UNSET)
-        status: None | ServiceStatus | Unset
-        if _status is UNSET or _status is None:
-            status = _status
-        else:
-            status = ServiceStatus.parse(_status)
-
-        thread_count = d.get("ThreadCount", UNSET)
-
-        total_processor_time = d.get("TotalProcessorTime", UNSET)
-
-        _instance = cls(
-            display_name=display_name,
-            handle_count=handle_count,
-            memory_used=memory_used,
-            name=name,
-            restart_enabled=restart_enabled,
-            sample_time=sample_time,
-            start_stop_enabled=start_stop_enabled,
-            status=status,
-            thread_count=thread_count,
-            total_processor_time=total_processor_time,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("sample_time", parse_datetime),
+            ("status", enum_of(ServiceStatus)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

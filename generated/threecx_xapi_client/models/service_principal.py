@@ -3,253 +3,57 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.transcription_type import TranscriptionType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.peer import Peer
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class ServicePrincipal(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    call_control_enabled: bool | None = None
+    is_system: bool | None = None
+    last_used: datetime.datetime | None = None
+    my_phone_enabled: bool | None = None
+    peers: list[Peer] | None = None
+    xapi_enabled: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Peer, UserGroup
-    from ..models.peer import Peer  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="ServicePrincipal")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CallControlEnabled",
-        "IsSystem",
-        "LastUsed",
-        "MyPhoneEnabled",
-        "Peers",
-        "XAPIEnabled",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CallControlEnabled": "call_control_enabled",
+        "IsSystem": "is_system",
+        "LastUsed": "last_used",
+        "MyPhoneEnabled": "my_phone_enabled",
+        "Peers": "peers",
+        "XAPIEnabled": "xapi_enabled",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class ServicePrincipal:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        call_control_enabled (bool | None | Unset):
-        is_system (bool | None | Unset):
-        last_used (datetime.datetime | None | Unset):
-        my_phone_enabled (bool | None | Unset):
-        peers (list[Peer] | Unset):
-        xapi_enabled (bool | None | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    call_control_enabled: bool | None | Unset = UNSET
-    is_system: bool | None | Unset = UNSET
-    last_used: datetime.datetime | None | Unset = UNSET
-    my_phone_enabled: bool | None | Unset = UNSET
-    peers: list[Peer] | Unset = UNSET
-    xapi_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        call_control_enabled: bool | None | Unset
-        if isinstance(self.call_control_enabled, Unset):
-            call_control_enabled = UNSET
-        else:
-            call_control_enabled = self.call_control_enabled
-
-        is_system: bool | None | Unset
-        if isinstance(self.is_system, Unset):
-            is_system = UNSET
-        else:
-            is_system = self.is_system
-
-        last_used: None | str | Unset
-        if isinstance(self.last_used, Unset):
-            last_used = UNSET
-        elif isinstance(self.last_used, datetime.datetime):
-            last_used = self.last_used.isoformat()
-        else:
-            last_used = self.last_used
-
-        my_phone_enabled: bool | None | Unset
-        if isinstance(self.my_phone_enabled, Unset):
-            my_phone_enabled = UNSET
-        else:
-            my_phone_enabled = self.my_phone_enabled
-
-        peers: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.peers, Unset):
-            peers = []
-            for peers_item_data in self.peers:
-                peers_item = peers_item_data.to_dict()
-                peers.append(peers_item)
-
-        xapi_enabled: bool | None | Unset
-        if isinstance(self.xapi_enabled, Unset):
-            xapi_enabled = UNSET
-        else:
-            xapi_enabled = self.xapi_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if call_control_enabled is not UNSET:
-            field_dict["CallControlEnabled"] = call_control_enabled
-        if is_system is not UNSET:
-            field_dict["IsSystem"] = is_system
-        if last_used is not UNSET:
-            field_dict["LastUsed"] = last_used
-        if my_phone_enabled is not UNSET:
-            field_dict["MyPhoneEnabled"] = my_phone_enabled
-        if peers is not UNSET:
-            field_dict["Peers"] = peers
-        if xapi_enabled is not UNSET:
-            field_dict["XAPIEnabled"] = xapi_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"ServicePrincipal: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        call_control_enabled = d.get("CallControlEnabled", UNSET)
-
-        is_system = d.get("IsSystem", UNSET)
-
-        _last_used = d.get("LastUsed", UNSET)
-        last_used: datetime.datetime | None | Unset
-        if _last_used is UNSET or _last_used is None:
-            last_used = _last_used
-        else:
-            last_used = parse_datetime(_last_used)
-
-        my_phone_enabled = d.get("MyPhoneEnabled", UNSET)
-
-        _peers = d.get("Peers", UNSET)
-        peers: list[Peer] | Unset
-        if _peers is UNSET:
-            peers = _peers
-        else:
-            if not isinstance(_peers, list):
-                raise TypeError(f"Peers: expected a JSON array, got {type(_peers).__name__}")
-            peers = [Peer.from_dict(item) for item in _peers]
-
-        xapi_enabled = d.get("XAPIEnabled", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            call_control_enabled=call_control_enabled,
-            is_system=is_system,
-            last_used=last_used,
-            my_phone_enabled=my_phone_enabled,
-            peers=peers,
-            xapi_enabled=xapi_enabled,
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("last_used", parse_datetime),
+            ("peers", list_of(Peer.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

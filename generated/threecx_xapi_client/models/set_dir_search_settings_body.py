@@ -2,99 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.contacts_dir_search_settings import ContactsDirSearchSettings
 
 
-_lazy_loaded = False
+class SetDirSearchSettingsBody(Model):
+    dir_search_settings: ContactsDirSearchSettings | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ContactsDirSearchSettings
-    from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SetDirSearchSettingsBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "dirSearchSettings",
+    _wire_names = {
+        "dirSearchSettings": "dir_search_settings",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.contacts_dir_search_settings import ContactsDirSearchSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SetDirSearchSettingsBody:
-    """
-    Attributes:
-        dir_search_settings (ContactsDirSearchSettings | Unset):
-    """
-
-    dir_search_settings: ContactsDirSearchSettings | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        dir_search_settings: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.dir_search_settings, Unset):
-            dir_search_settings = self.dir_search_settings.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dir_search_settings is not UNSET:
-            field_dict["dirSearchSettings"] = dir_search_settings
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SetDirSearchSettingsBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dir_search_settings = d.get("dirSearchSettings", UNSET)
-        dir_search_settings: ContactsDirSearchSettings | Unset
-        if _dir_search_settings is UNSET:
-            dir_search_settings = _dir_search_settings
-        else:
-            dir_search_settings = ContactsDirSearchSettings.from_dict(_dir_search_settings)
-
-        _instance = cls(
-            dir_search_settings=dir_search_settings,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("dir_search_settings", ContactsDirSearchSettings.from_dict),)

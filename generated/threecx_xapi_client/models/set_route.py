@@ -2,97 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SetRoute")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DID",
-        "DisplayName",
-        "TrunkId",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class SetRoute:
-    """
-    Attributes:
-        did (str | Unset):
-        display_name (None | str | Unset):
-        trunk_id (int | Unset):
-    """
+class SetRoute(Model):
+    did: str | None = None
+    display_name: str | None = None
+    trunk_id: int | None = None
 
-    did: str | Unset = UNSET
-    display_name: None | str | Unset = UNSET
-    trunk_id: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        did = self.did
-
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        trunk_id = self.trunk_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if did is not UNSET:
-            field_dict["DID"] = did
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if trunk_id is not UNSET:
-            field_dict["TrunkId"] = trunk_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SetRoute: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        did = d.get("DID", UNSET)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        trunk_id = d.get("TrunkId", UNSET)
-
-        _instance = cls(
-            did=did,
-            display_name=display_name,
-            trunk_id=trunk_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "DID": "did",
+        "DisplayName": "display_name",
+        "TrunkId": "trunk_id",
+    }

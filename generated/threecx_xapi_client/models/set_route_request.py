@@ -2,114 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.set_route import SetRoute
 
 
-_lazy_loaded = False
+class SetRouteRequest(Model):
+    id: int = entity_key()
+    routes: list[SetRoute] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, SetRoute
-    from ..models.set_route import SetRoute  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SetRouteRequest")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Id",
-        "Routes",
+    _wire_names = {
+        "Id": "id",
+        "Routes": "routes",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.set_route import SetRoute  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SetRouteRequest:
-    """
-    Attributes:
-        id (int | Unset):
-        routes (list[SetRoute] | Unset):
-    """
-
-    id: int | Unset = UNSET
-    routes: list[SetRoute] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        id = self.id
-
-        routes: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.routes, Unset):
-            routes = []
-            for routes_item_data in self.routes:
-                routes_item = routes_item_data.to_dict()
-                routes.append(routes_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if routes is not UNSET:
-            field_dict["Routes"] = routes
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SetRouteRequest: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        id = d.get("Id", UNSET)
-
-        _routes = d.get("Routes", UNSET)
-        routes: list[SetRoute] | Unset
-        if _routes is UNSET:
-            routes = _routes
-        else:
-            if not isinstance(_routes, list):
-                raise TypeError(f"Routes: expected a JSON array, got {type(_routes).__name__}")
-            routes = [SetRoute.from_dict(item) for item in _routes]
-
-        _instance = cls(
-            id=id,
-            routes=routes,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("routes", list_of(SetRoute.from_dict)),)

@@ -2,105 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.setpoint_type import SetpointType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="Setpoint")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Enabled",
-        "Type",
-        "Value",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.setpoint_type import SetpointType
 
-@_attrs_define(repr=False)
-class Setpoint:
-    """
-    Attributes:
-        enabled (bool | Unset):
-        type_ (SetpointType | Unset):
-        value (int | None | Unset):
-    """
 
-    enabled: bool | Unset = UNSET
-    type_: SetpointType | Unset = UNSET
-    value: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class Setpoint(Model):
+    enabled: bool | None = None
+    type_: SetpointType | None = None
+    value: int | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Enabled": "enabled",
+        "Type": "type_",
+        "Value": "value",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        enabled = self.enabled
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        value: int | None | Unset
-        if isinstance(self.value, Unset):
-            value = UNSET
-        else:
-            value = self.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-        if value is not UNSET:
-            field_dict["Value"] = value
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Setpoint: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enabled = d.get("Enabled", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: SetpointType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = SetpointType.parse(_type_)
-
-        value = d.get("Value", UNSET)
-
-        _instance = cls(
-            enabled=enabled,
-            type_=type_,
-            value=value,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_", enum_of(SetpointType)),)

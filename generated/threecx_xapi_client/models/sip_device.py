@@ -2,164 +2,45 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+)
 
 if TYPE_CHECKING:
     from ..models.peer import Peer
     from ..models.phone_registrar import PhoneRegistrar
 
 
-_lazy_loaded = False
+class SipDevice(Model):
+    dn: Peer | None = None
+    id: int = entity_key()
+    phone_web_password: str | None = None
+    prov_link: str | None = None
+    registrar: PhoneRegistrar | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Peer, PhoneRegistrar
-    from ..models.peer import Peer  # noqa: PLC0415
-    from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SipDevice")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DN",
-        "Id",
-        "PhoneWebPassword",
-        "ProvLink",
-        "Registrar",
+    _wire_names = {
+        "DN": "dn",
+        "Id": "id",
+        "PhoneWebPassword": "phone_web_password",
+        "ProvLink": "prov_link",
+        "Registrar": "registrar",
     }
-)
+    _secret_fields = frozenset(
+        {
+            "phone_web_password",
+        }
+    )
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.phone_registrar import PhoneRegistrar  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SipDevice:
-    """
-    Attributes:
-        dn (None | Peer | Unset):
-        id (int | Unset):
-        phone_web_password (None | str | Unset):
-        prov_link (None | str | Unset):
-        registrar (None | PhoneRegistrar | Unset):
-    """
-
-    dn: None | Peer | Unset = UNSET
-    id: int | Unset = UNSET
-    phone_web_password: None | str | Unset = UNSET
-    prov_link: None | str | Unset = UNSET
-    registrar: None | PhoneRegistrar | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        dn: dict[str, Any] | None | Unset
-        if isinstance(self.dn, Unset):
-            dn = UNSET
-        elif isinstance(self.dn, Peer):
-            dn = self.dn.to_dict()
-        else:
-            dn = self.dn
-
-        id = self.id
-
-        phone_web_password: None | str | Unset
-        if isinstance(self.phone_web_password, Unset):
-            phone_web_password = UNSET
-        else:
-            phone_web_password = self.phone_web_password
-
-        prov_link: None | str | Unset
-        if isinstance(self.prov_link, Unset):
-            prov_link = UNSET
-        else:
-            prov_link = self.prov_link
-
-        registrar: dict[str, Any] | None | Unset
-        if isinstance(self.registrar, Unset):
-            registrar = UNSET
-        elif isinstance(self.registrar, PhoneRegistrar):
-            registrar = self.registrar.to_dict()
-        else:
-            registrar = self.registrar
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dn is not UNSET:
-            field_dict["DN"] = dn
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if phone_web_password is not UNSET:
-            field_dict["PhoneWebPassword"] = phone_web_password
-        if prov_link is not UNSET:
-            field_dict["ProvLink"] = prov_link
-        if registrar is not UNSET:
-            field_dict["Registrar"] = registrar
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SipDevice: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dn = d.get("DN", UNSET)
-        dn: None | Peer | Unset
-        if _dn is UNSET or _dn is None:
-            dn = _dn
-        else:
-            dn = Peer.from_dict(_dn)
-
-        id = d.get("Id", UNSET)
-
-        phone_web_password = d.get("PhoneWebPassword", UNSET)
-
-        prov_link = d.get("ProvLink", UNSET)
-
-        _registrar = d.get("Registrar", UNSET)
-        registrar: None | PhoneRegistrar | Unset
-        if _registrar is UNSET or _registrar is None:
-            registrar = _registrar
-        else:
-            registrar = PhoneRegistrar.from_dict(_registrar)
-
-        _instance = cls(
-            dn=dn,
-            id=id,
-            phone_web_password=phone_web_password,
-            prov_link=prov_link,
-            registrar=registrar,
+        return (
+            ("dn", Peer.from_dict),
+            ("registrar", PhoneRegistrar.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

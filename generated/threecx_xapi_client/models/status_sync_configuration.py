@@ -2,142 +2,36 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.m365_to_pbx_binding import M365ToPbxBinding
     from ..models.pbx_to_m365_binding import PbxToM365Binding
 
 
-_lazy_loaded = False
+class StatusSyncConfiguration(Model):
+    m365_to_pbx_bindings: list[M365ToPbxBinding] | None = None
+    pbx_to_m365_bindings: list[PbxToM365Binding] | None = None
+    pbx_to_m365_busy: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, M365ToPbxBinding, PbxToM365Binding
-    from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
-    from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="StatusSyncConfiguration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "M365ToPbxBindings",
-        "PBXToM365Bindings",
-        "PBXToM365Busy",
+    _wire_names = {
+        "M365ToPbxBindings": "m365_to_pbx_bindings",
+        "PBXToM365Bindings": "pbx_to_m365_bindings",
+        "PBXToM365Busy": "pbx_to_m365_busy",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.m365_to_pbx_binding import M365ToPbxBinding  # noqa: PLC0415
+        from ..models.pbx_to_m365_binding import PbxToM365Binding  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class StatusSyncConfiguration:
-    """
-    Attributes:
-        m365_to_pbx_bindings (list[M365ToPbxBinding] | Unset):
-        pbx_to_m365_bindings (list[PbxToM365Binding] | Unset):
-        pbx_to_m365_busy (bool | None | Unset):
-    """
-
-    m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset = UNSET
-    pbx_to_m365_bindings: list[PbxToM365Binding] | Unset = UNSET
-    pbx_to_m365_busy: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        m365_to_pbx_bindings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.m365_to_pbx_bindings, Unset):
-            m365_to_pbx_bindings = []
-            for m365_to_pbx_bindings_item_data in self.m365_to_pbx_bindings:
-                m365_to_pbx_bindings_item = m365_to_pbx_bindings_item_data.to_dict()
-                m365_to_pbx_bindings.append(m365_to_pbx_bindings_item)
-
-        pbx_to_m365_bindings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.pbx_to_m365_bindings, Unset):
-            pbx_to_m365_bindings = []
-            for pbx_to_m365_bindings_item_data in self.pbx_to_m365_bindings:
-                pbx_to_m365_bindings_item = pbx_to_m365_bindings_item_data.to_dict()
-                pbx_to_m365_bindings.append(pbx_to_m365_bindings_item)
-
-        pbx_to_m365_busy: bool | None | Unset
-        if isinstance(self.pbx_to_m365_busy, Unset):
-            pbx_to_m365_busy = UNSET
-        else:
-            pbx_to_m365_busy = self.pbx_to_m365_busy
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if m365_to_pbx_bindings is not UNSET:
-            field_dict["M365ToPbxBindings"] = m365_to_pbx_bindings
-        if pbx_to_m365_bindings is not UNSET:
-            field_dict["PBXToM365Bindings"] = pbx_to_m365_bindings
-        if pbx_to_m365_busy is not UNSET:
-            field_dict["PBXToM365Busy"] = pbx_to_m365_busy
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"StatusSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _m365_to_pbx_bindings = d.get("M365ToPbxBindings", UNSET)
-        m365_to_pbx_bindings: list[M365ToPbxBinding] | Unset
-        if _m365_to_pbx_bindings is UNSET:
-            m365_to_pbx_bindings = _m365_to_pbx_bindings
-        else:
-            if not isinstance(_m365_to_pbx_bindings, list):
-                raise TypeError(f"M365ToPbxBindings: expected a JSON array, got {type(_m365_to_pbx_bindings).__name__}")
-            m365_to_pbx_bindings = [M365ToPbxBinding.from_dict(item) for item in _m365_to_pbx_bindings]
-
-        _pbx_to_m365_bindings = d.get("PBXToM365Bindings", UNSET)
-        pbx_to_m365_bindings: list[PbxToM365Binding] | Unset
-        if _pbx_to_m365_bindings is UNSET:
-            pbx_to_m365_bindings = _pbx_to_m365_bindings
-        else:
-            if not isinstance(_pbx_to_m365_bindings, list):
-                raise TypeError(f"PBXToM365Bindings: expected a JSON array, got {type(_pbx_to_m365_bindings).__name__}")
-            pbx_to_m365_bindings = [PbxToM365Binding.from_dict(item) for item in _pbx_to_m365_bindings]
-
-        pbx_to_m365_busy = d.get("PBXToM365Busy", UNSET)
-
-        _instance = cls(
-            m365_to_pbx_bindings=m365_to_pbx_bindings,
-            pbx_to_m365_bindings=pbx_to_m365_bindings,
-            pbx_to_m365_busy=pbx_to_m365_busy,
+        return (
+            ("m365_to_pbx_bindings", list_of(M365ToPbxBinding.from_dict)),
+            ("pbx_to_m365_bindings", list_of(PbxToM365Binding.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

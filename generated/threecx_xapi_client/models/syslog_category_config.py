@@ -2,105 +2,18 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SyslogCategoryConfig")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IsAuditLogsEnabled",
-        "IsEventLogsEnabled",
-        "IsSystemAlertsEnabled",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class SyslogCategoryConfig:
-    """
-    Attributes:
-        is_audit_logs_enabled (bool | None | Unset):
-        is_event_logs_enabled (bool | None | Unset):
-        is_system_alerts_enabled (bool | None | Unset):
-    """
+class SyslogCategoryConfig(Model):
+    is_audit_logs_enabled: bool | None = None
+    is_event_logs_enabled: bool | None = None
+    is_system_alerts_enabled: bool | None = None
 
-    is_audit_logs_enabled: bool | None | Unset = UNSET
-    is_event_logs_enabled: bool | None | Unset = UNSET
-    is_system_alerts_enabled: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        is_audit_logs_enabled: bool | None | Unset
-        if isinstance(self.is_audit_logs_enabled, Unset):
-            is_audit_logs_enabled = UNSET
-        else:
-            is_audit_logs_enabled = self.is_audit_logs_enabled
-
-        is_event_logs_enabled: bool | None | Unset
-        if isinstance(self.is_event_logs_enabled, Unset):
-            is_event_logs_enabled = UNSET
-        else:
-            is_event_logs_enabled = self.is_event_logs_enabled
-
-        is_system_alerts_enabled: bool | None | Unset
-        if isinstance(self.is_system_alerts_enabled, Unset):
-            is_system_alerts_enabled = UNSET
-        else:
-            is_system_alerts_enabled = self.is_system_alerts_enabled
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if is_audit_logs_enabled is not UNSET:
-            field_dict["IsAuditLogsEnabled"] = is_audit_logs_enabled
-        if is_event_logs_enabled is not UNSET:
-            field_dict["IsEventLogsEnabled"] = is_event_logs_enabled
-        if is_system_alerts_enabled is not UNSET:
-            field_dict["IsSystemAlertsEnabled"] = is_system_alerts_enabled
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SyslogCategoryConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        is_audit_logs_enabled = d.get("IsAuditLogsEnabled", UNSET)
-
-        is_event_logs_enabled = d.get("IsEventLogsEnabled", UNSET)
-
-        is_system_alerts_enabled = d.get("IsSystemAlertsEnabled", UNSET)
-
-        _instance = cls(
-            is_audit_logs_enabled=is_audit_logs_enabled,
-            is_event_logs_enabled=is_event_logs_enabled,
-            is_system_alerts_enabled=is_system_alerts_enabled,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "IsAuditLogsEnabled": "is_audit_logs_enabled",
+        "IsEventLogsEnabled": "is_event_logs_enabled",
+        "IsSystemAlertsEnabled": "is_system_alerts_enabled",
+    }

@@ -2,174 +2,41 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.syslog_protocol import SyslogProtocol
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_data_file import ConcealedDataFile
 
 
-_lazy_loaded = False
+class SyslogCustomRelayConfig(Model):
+    client_certificate: ConcealedDataFile | None = None
+    client_private_key: ConcealedDataFile | None = None
+    host: str | None = None
+    port: int | None = None
+    protocol: SyslogProtocol | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedDataFile
-    from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SyslogCustomRelayConfig")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "ClientCertificate",
-        "ClientPrivateKey",
-        "Host",
-        "Port",
-        "Protocol",
+    _wire_names = {
+        "ClientCertificate": "client_certificate",
+        "ClientPrivateKey": "client_private_key",
+        "Host": "host",
+        "Port": "port",
+        "Protocol": "protocol",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_data_file import ConcealedDataFile  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SyslogCustomRelayConfig:
-    """
-    Attributes:
-        client_certificate (ConcealedDataFile | None | Unset):
-        client_private_key (ConcealedDataFile | None | Unset):
-        host (None | str | Unset):
-        port (int | None | Unset):
-        protocol (None | SyslogProtocol | Unset):
-    """
-
-    client_certificate: ConcealedDataFile | None | Unset = UNSET
-    client_private_key: ConcealedDataFile | None | Unset = UNSET
-    host: None | str | Unset = UNSET
-    port: int | None | Unset = UNSET
-    protocol: None | SyslogProtocol | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        client_certificate: dict[str, Any] | None | Unset
-        if isinstance(self.client_certificate, Unset):
-            client_certificate = UNSET
-        elif isinstance(self.client_certificate, ConcealedDataFile):
-            client_certificate = self.client_certificate.to_dict()
-        else:
-            client_certificate = self.client_certificate
-
-        client_private_key: dict[str, Any] | None | Unset
-        if isinstance(self.client_private_key, Unset):
-            client_private_key = UNSET
-        elif isinstance(self.client_private_key, ConcealedDataFile):
-            client_private_key = self.client_private_key.to_dict()
-        else:
-            client_private_key = self.client_private_key
-
-        host: None | str | Unset
-        if isinstance(self.host, Unset):
-            host = UNSET
-        else:
-            host = self.host
-
-        port: int | None | Unset
-        if isinstance(self.port, Unset):
-            port = UNSET
-        else:
-            port = self.port
-
-        protocol: None | str | Unset
-        if isinstance(self.protocol, Unset):
-            protocol = UNSET
-        elif isinstance(self.protocol, SyslogProtocol):
-            protocol = self.protocol.value
-        else:
-            protocol = self.protocol
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if client_certificate is not UNSET:
-            field_dict["ClientCertificate"] = client_certificate
-        if client_private_key is not UNSET:
-            field_dict["ClientPrivateKey"] = client_private_key
-        if host is not UNSET:
-            field_dict["Host"] = host
-        if port is not UNSET:
-            field_dict["Port"] = port
-        if protocol is not UNSET:
-            field_dict["Protocol"] = protocol
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SyslogCustomRelayConfig: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _client_certificate = d.get("ClientCertificate", UNSET)
-        client_certificate: ConcealedDataFile | None | Unset
-        if _client_certificate is UNSET or _client_certificate is None:
-            client_certificate = _client_certificate
-        else:
-            client_certificate = ConcealedDataFile.from_dict(_client_certificate)
-
-        _client_private_key = d.get("ClientPrivateKey", UNSET)
-        client_private_key: ConcealedDataFile | None | Unset
-        if _client_private_key is UNSET or _client_private_key is None:
-            client_private_key = _client_private_key
-        else:
-            client_private_key = ConcealedDataFile.from_dict(_client_private_key)
-
-        host = d.get("Host", UNSET)
-
-        port = d.get("Port", UNSET)
-
-        _protocol = d.get("Protocol", UNSET)
-        protocol: None | SyslogProtocol | Unset
-        if _protocol is UNSET or _protocol is None:
-            protocol = _protocol
-        else:
-            protocol = SyslogProtocol.parse(_protocol)
-
-        _instance = cls(
-            client_certificate=client_certificate,
-            client_private_key=client_private_key,
-            host=host,
-            port=port,
-            protocol=protocol,
+        return (
+            ("client_certificate", ConcealedDataFile.from_dict),
+            ("client_private_key", ConcealedDataFile.from_dict),
+            ("protocol", enum_of(SyslogProtocol)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,148 +2,39 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.syslog_integration_type import SyslogIntegrationType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.syslog_category_config import SyslogCategoryConfig
     from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig
 
 
-_lazy_loaded = False
+class SyslogSettings(Model):
+    category_config: SyslogCategoryConfig | None = None
+    custom_relay_config: SyslogCustomRelayConfig | None = None
+    integration_type: SyslogIntegrationType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, SyslogCategoryConfig, SyslogCustomRelayConfig
-    from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
-    from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SyslogSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CategoryConfig",
-        "CustomRelayConfig",
-        "IntegrationType",
+    _wire_names = {
+        "CategoryConfig": "category_config",
+        "CustomRelayConfig": "custom_relay_config",
+        "IntegrationType": "integration_type",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.syslog_category_config import SyslogCategoryConfig  # noqa: PLC0415
+        from ..models.syslog_custom_relay_config import SyslogCustomRelayConfig  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class SyslogSettings:
-    """
-    Attributes:
-        category_config (None | SyslogCategoryConfig | Unset):
-        custom_relay_config (None | SyslogCustomRelayConfig | Unset):
-        integration_type (None | SyslogIntegrationType | Unset):
-    """
-
-    category_config: None | SyslogCategoryConfig | Unset = UNSET
-    custom_relay_config: None | SyslogCustomRelayConfig | Unset = UNSET
-    integration_type: None | SyslogIntegrationType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        category_config: dict[str, Any] | None | Unset
-        if isinstance(self.category_config, Unset):
-            category_config = UNSET
-        elif isinstance(self.category_config, SyslogCategoryConfig):
-            category_config = self.category_config.to_dict()
-        else:
-            category_config = self.category_config
-
-        custom_relay_config: dict[str, Any] | None | Unset
-        if isinstance(self.custom_relay_config, Unset):
-            custom_relay_config = UNSET
-        elif isinstance(self.custom_relay_config, SyslogCustomRelayConfig):
-            custom_relay_config = self.custom_relay_config.to_dict()
-        else:
-            custom_relay_config = self.custom_relay_config
-
-        integration_type: None | str | Unset
-        if isinstance(self.integration_type, Unset):
-            integration_type = UNSET
-        elif isinstance(self.integration_type, SyslogIntegrationType):
-            integration_type = self.integration_type.value
-        else:
-            integration_type = self.integration_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if category_config is not UNSET:
-            field_dict["CategoryConfig"] = category_config
-        if custom_relay_config is not UNSET:
-            field_dict["CustomRelayConfig"] = custom_relay_config
-        if integration_type is not UNSET:
-            field_dict["IntegrationType"] = integration_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SyslogSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _category_config = d.get("CategoryConfig", UNSET)
-        category_config: None | SyslogCategoryConfig | Unset
-        if _category_config is UNSET or _category_config is None:
-            category_config = _category_config
-        else:
-            category_config = SyslogCategoryConfig.from_dict(_category_config)
-
-        _custom_relay_config = d.get("CustomRelayConfig", UNSET)
-        custom_relay_config: None | SyslogCustomRelayConfig | Unset
-        if _custom_relay_config is UNSET or _custom_relay_config is None:
-            custom_relay_config = _custom_relay_config
-        else:
-            custom_relay_config = SyslogCustomRelayConfig.from_dict(_custom_relay_config)
-
-        _integration_type = d.get("IntegrationType", UNSET)
-        integration_type: None | SyslogIntegrationType | Unset
-        if _integration_type is UNSET or _integration_type is None:
-            integration_type = _integration_type
-        else:
-            integration_type = SyslogIntegrationType.parse(_integration_type)
-
-        _instance = cls(
-            category_config=category_config,
-            custom_relay_config=custom_relay_config,
-            integration_type=integration_type,
+        return (
+            ("category_config", SyslogCategoryConfig.from_dict),
+            ("custom_relay_config", SyslogCustomRelayConfig.from_dict),
+            ("integration_type", enum_of(SyslogIntegrationType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

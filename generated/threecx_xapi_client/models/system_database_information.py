@@ -2,133 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SystemDatabaseInformation")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CallsUsedSpace",
-        "ChatFilesCount",
-        "ChatsUsedSpace",
-        "EventLogUsedSpace",
-        "Id",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class SystemDatabaseInformation:
-    """
-    Attributes:
-        calls_used_space (int | None | Unset):
-        chat_files_count (int | None | Unset):
-        chats_used_space (int | None | Unset):
-        event_log_used_space (int | None | Unset):
-        id (int | None | Unset):
-    """
+class SystemDatabaseInformation(Model):
+    calls_used_space: int | None = None
+    chat_files_count: int | None = None
+    chats_used_space: int | None = None
+    event_log_used_space: int | None = None
+    id: int | None = None
 
-    calls_used_space: int | None | Unset = UNSET
-    chat_files_count: int | None | Unset = UNSET
-    chats_used_space: int | None | Unset = UNSET
-    event_log_used_space: int | None | Unset = UNSET
-    id: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        calls_used_space: int | None | Unset
-        if isinstance(self.calls_used_space, Unset):
-            calls_used_space = UNSET
-        else:
-            calls_used_space = self.calls_used_space
-
-        chat_files_count: int | None | Unset
-        if isinstance(self.chat_files_count, Unset):
-            chat_files_count = UNSET
-        else:
-            chat_files_count = self.chat_files_count
-
-        chats_used_space: int | None | Unset
-        if isinstance(self.chats_used_space, Unset):
-            chats_used_space = UNSET
-        else:
-            chats_used_space = self.chats_used_space
-
-        event_log_used_space: int | None | Unset
-        if isinstance(self.event_log_used_space, Unset):
-            event_log_used_space = UNSET
-        else:
-            event_log_used_space = self.event_log_used_space
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if calls_used_space is not UNSET:
-            field_dict["CallsUsedSpace"] = calls_used_space
-        if chat_files_count is not UNSET:
-            field_dict["ChatFilesCount"] = chat_files_count
-        if chats_used_space is not UNSET:
-            field_dict["ChatsUsedSpace"] = chats_used_space
-        if event_log_used_space is not UNSET:
-            field_dict["EventLogUsedSpace"] = event_log_used_space
-        if id is not UNSET:
-            field_dict["Id"] = id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemDatabaseInformation: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        calls_used_space = d.get("CallsUsedSpace", UNSET)
-
-        chat_files_count = d.get("ChatFilesCount", UNSET)
-
-        chats_used_space = d.get("ChatsUsedSpace", UNSET)
-
-        event_log_used_space = d.get("EventLogUsedSpace", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        _instance = cls(
-            calls_used_space=calls_used_space,
-            chat_files_count=chat_files_count,
-            chats_used_space=chats_used_space,
-            event_log_used_space=event_log_used_space,
-            id=id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CallsUsedSpace": "calls_used_space",
+        "ChatFilesCount": "chat_files_count",
+        "ChatsUsedSpace": "chats_used_space",
+        "EventLogUsedSpace": "event_log_used_space",
+        "Id": "id",
+    }

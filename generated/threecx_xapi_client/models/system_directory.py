@@ -2,96 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SystemDirectory")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Dirs",
-        "Path",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class SystemDirectory:
-    """
-    Attributes:
-        dirs (list[str] | Unset):
-        path (None | str | Unset):
-    """
+class SystemDirectory(Model):
+    dirs: list[str] | None = None
+    path: str | None = None
 
-    dirs: list[str] | Unset = UNSET
-    path: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Dirs": "dirs",
+        "Path": "path",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        dirs: list[str] | Unset = UNSET
-        if not isinstance(self.dirs, Unset):
-            dirs = self.dirs
-
-        path: None | str | Unset
-        if isinstance(self.path, Unset):
-            path = UNSET
-        else:
-            path = self.path
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dirs is not UNSET:
-            field_dict["Dirs"] = dirs
-        if path is not UNSET:
-            field_dict["Path"] = path
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemDirectory: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _dirs = d.get("Dirs", UNSET)
-        dirs: list[str] | Unset
-        if _dirs is UNSET:
-            dirs = _dirs
-        else:
-            if not isinstance(_dirs, list):
-                raise TypeError(f"Dirs: expected a JSON array, got {type(_dirs).__name__}")
-            dirs = _dirs
-
-        path = d.get("Path", UNSET)
-
-        _instance = cls(
-            dirs=dirs,
-            path=path,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("dirs", json_array),)

@@ -2,119 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SystemExtensionStatus")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IsRegistered",
-        "Name",
-        "Number",
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class SystemExtensionStatus:
-    """
-    Attributes:
-        is_registered (bool | None | Unset):
-        name (None | str | Unset):
-        number (None | str | Unset):
-        type_ (None | str | Unset):
-    """
+class SystemExtensionStatus(Model):
+    is_registered: bool | None = None
+    name: str | None = None
+    number: str | None = None
+    type_: str | None = None
 
-    is_registered: bool | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    type_: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemExtensionStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        is_registered = d.get("IsRegistered", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        type_ = d.get("Type", UNSET)
-
-        _instance = cls(
-            is_registered=is_registered,
-            name=name,
-            number=number,
-            type_=type_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "IsRegistered": "is_registered",
+        "Name": "name",
+        "Number": "number",
+        "Type": "type_",
+    }

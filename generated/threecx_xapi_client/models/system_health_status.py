@@ -2,147 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="SystemHealthStatus")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CustomTemplatesCount",
-        "Firewall",
-        "Id",
-        "Phones",
-        "Trunks",
-        "UnsupportedFirmwaresCount",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class SystemHealthStatus:
-    """
-    Attributes:
-        custom_templates_count (int | None | Unset):
-        firewall (bool | None | Unset):
-        id (int | None | Unset):
-        phones (bool | None | Unset):
-        trunks (bool | None | Unset):
-        unsupported_firmwares_count (int | None | Unset):
-    """
+class SystemHealthStatus(Model):
+    custom_templates_count: int | None = None
+    firewall: bool | None = None
+    id: int | None = None
+    phones: bool | None = None
+    trunks: bool | None = None
+    unsupported_firmwares_count: int | None = None
 
-    custom_templates_count: int | None | Unset = UNSET
-    firewall: bool | None | Unset = UNSET
-    id: int | None | Unset = UNSET
-    phones: bool | None | Unset = UNSET
-    trunks: bool | None | Unset = UNSET
-    unsupported_firmwares_count: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        custom_templates_count: int | None | Unset
-        if isinstance(self.custom_templates_count, Unset):
-            custom_templates_count = UNSET
-        else:
-            custom_templates_count = self.custom_templates_count
-
-        firewall: bool | None | Unset
-        if isinstance(self.firewall, Unset):
-            firewall = UNSET
-        else:
-            firewall = self.firewall
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        phones: bool | None | Unset
-        if isinstance(self.phones, Unset):
-            phones = UNSET
-        else:
-            phones = self.phones
-
-        trunks: bool | None | Unset
-        if isinstance(self.trunks, Unset):
-            trunks = UNSET
-        else:
-            trunks = self.trunks
-
-        unsupported_firmwares_count: int | None | Unset
-        if isinstance(self.unsupported_firmwares_count, Unset):
-            unsupported_firmwares_count = UNSET
-        else:
-            unsupported_firmwares_count = self.unsupported_firmwares_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if custom_templates_count is not UNSET:
-            field_dict["CustomTemplatesCount"] = custom_templates_count
-        if firewall is not UNSET:
-            field_dict["Firewall"] = firewall
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if phones is not UNSET:
-            field_dict["Phones"] = phones
-        if trunks is not UNSET:
-            field_dict["Trunks"] = trunks
-        if unsupported_firmwares_count is not UNSET:
-            field_dict["UnsupportedFirmwaresCount"] = unsupported_firmwares_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemHealthStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        custom_templates_count = d.get("CustomTemplatesCount", UNSET)
-
-        firewall = d.get("Firewall", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        phones = d.get("Phones", UNSET)
-
-        trunks = d.get("Trunks", UNSET)
-
-        unsupported_firmwares_count = d.get("UnsupportedFirmwaresCount", UNSET)
-
-        _instance = cls(
-            custom_templates_count=custom_templates_count,
-            firewall=firewall,
-            id=id,
-            phones=phones,
-            trunks=trunks,
-            unsupported_firmwares_count=unsupported_firmwares_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CustomTemplatesCount": "custom_templates_count",
+        "Firewall": "firewall",
+        "Id": "id",
+        "Phones": "phones",
+        "Trunks": "trunks",
+        "UnsupportedFirmwaresCount": "unsupported_firmwares_count",
+    }

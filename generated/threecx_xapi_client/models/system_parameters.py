@@ -2,582 +2,101 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+)
 
 from ..models.remote_storage_status import RemoteStorageStatus
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.enl import ENL
     from ..models.license_ import License
 
 
-_lazy_loaded = False
+class SystemParameters(Model):
+    ai_version: str | None = None
+    custom_1_name: str | None = None
+    custom_2_name: str | None = None
+    em_rule_creation_allowed: bool | None = None
+    enl: int | None = None
+    enl_range: ENL | None = None
+    first_external_port: int | None = None
+    fqdn: str | None = None
+    global_acprmset: str | None = None
+    global_language: str | None = None
+    http_port: int | None = None
+    https_port: int | None = None
+    ip_v6: str | None = None
+    is_3cxfqdn: bool | None = None
+    is_chat_log_enabled: bool | None = None
+    is_hosted: bool | None = None
+    is_hosted_3cx: bool | None = None
+    is_multicompany_mode: bool | None = None
+    is_remote_backup: bool | None = None
+    is_static_ip: bool | None = None
+    is_transcription_enabled: bool | None = None
+    license_: License | None = None
+    max_did_per_trunk: int | None = None
+    pbx_external_host: str | None = None
+    processor_count: int | None = None
+    remote_storage_status: RemoteStorageStatus | None = None
+    rps_enabled: bool | None = None
+    sip_port: int | None = None
+    sips_port: int | None = None
+    static_ip: str | None = None
+    stun_ip: str | None = None
+    tunnnel_port: int | None = None
+    version: str | None = None
+    webrtc_last_port: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ENL, License
-    from ..models.enl import ENL  # noqa: PLC0415
-    from ..models.license_ import License  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="SystemParameters")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AIVersion",
-        "Custom1Name",
-        "Custom2Name",
-        "EmRuleCreationAllowed",
-        "ENL",
-        "ENLRange",
-        "FirstExternalPort",
-        "FQDN",
-        "GlobalACPRMSET",
-        "GlobalLanguage",
-        "HttpPort",
-        "HttpsPort",
-        "IpV6",
-        "Is3CXFQDN",
-        "IsChatLogEnabled",
-        "IsHosted",
-        "IsHosted3CX",
-        "IsMulticompanyMode",
-        "IsRemoteBackup",
-        "IsStaticIp",
-        "IsTranscriptionEnabled",
-        "License",
-        "MaxDIDPerTrunk",
-        "PbxExternalHost",
-        "ProcessorCount",
-        "RemoteStorageStatus",
-        "RpsEnabled",
-        "SipPort",
-        "SipsPort",
-        "StaticIp",
-        "StunIp",
-        "TunnnelPort",
-        "Version",
-        "WebrtcLastPort",
+    _wire_names = {
+        "AIVersion": "ai_version",
+        "Custom1Name": "custom_1_name",
+        "Custom2Name": "custom_2_name",
+        "EmRuleCreationAllowed": "em_rule_creation_allowed",
+        "ENL": "enl",
+        "ENLRange": "enl_range",
+        "FirstExternalPort": "first_external_port",
+        "FQDN": "fqdn",
+        "GlobalACPRMSET": "global_acprmset",
+        "GlobalLanguage": "global_language",
+        "HttpPort": "http_port",
+        "HttpsPort": "https_port",
+        "IpV6": "ip_v6",
+        "Is3CXFQDN": "is_3cxfqdn",
+        "IsChatLogEnabled": "is_chat_log_enabled",
+        "IsHosted": "is_hosted",
+        "IsHosted3CX": "is_hosted_3cx",
+        "IsMulticompanyMode": "is_multicompany_mode",
+        "IsRemoteBackup": "is_remote_backup",
+        "IsStaticIp": "is_static_ip",
+        "IsTranscriptionEnabled": "is_transcription_enabled",
+        "License": "license_",
+        "MaxDIDPerTrunk": "max_did_per_trunk",
+        "PbxExternalHost": "pbx_external_host",
+        "ProcessorCount": "processor_count",
+        "RemoteStorageStatus": "remote_storage_status",
+        "RpsEnabled": "rps_enabled",
+        "SipPort": "sip_port",
+        "SipsPort": "sips_port",
+        "StaticIp": "static_ip",
+        "StunIp": "stun_ip",
+        "TunnnelPort": "tunnnel_port",
+        "Version": "version",
+        "WebrtcLastPort": "webrtc_last_port",
     }
-)
 
-
-@_attrs_define(repr=False)
-class SystemParameters:
-    """
-    Attributes:
-        ai_version (None | str | Unset):
-        custom_1_name (None | str | Unset):
-        custom_2_name (None | str | Unset):
-        em_rule_creation_allowed (bool | None | Unset):
-        enl (int | None | Unset):
-        enl_range (ENL | None | Unset):
-        first_external_port (int | None | Unset):
-        fqdn (None | str | Unset):
-        global_acprmset (None | str | Unset):
-        global_language (None | str | Unset):
-        http_port (int | None | Unset):
-        https_port (int | None | Unset):
-        ip_v6 (None | str | Unset):
-        is_3cxfqdn (bool | None | Unset):
-        is_chat_log_enabled (bool | None | Unset):
-        is_hosted (bool | None | Unset):
-        is_hosted_3cx (bool | None | Unset):
-        is_multicompany_mode (bool | None | Unset):
-        is_remote_backup (bool | None | Unset):
-        is_static_ip (bool | None | Unset):
-        is_transcription_enabled (bool | None | Unset):
-        license_ (License | None | Unset):
-        max_did_per_trunk (int | None | Unset):
-        pbx_external_host (None | str | Unset):
-        processor_count (int | None | Unset):
-        remote_storage_status (None | RemoteStorageStatus | Unset):
-        rps_enabled (bool | None | Unset):
-        sip_port (int | None | Unset):
-        sips_port (int | None | Unset):
-        static_ip (None | str | Unset):
-        stun_ip (None | str | Unset):
-        tunnnel_port (int | None | Unset):
-        version (None | str | Unset):
-        webrtc_last_port (int | None | Unset):
-    """
-
-    ai_version: None | str | Unset = UNSET
-    custom_1_name: None | str | Unset = UNSET
-    custom_2_name: None | str | Unset = UNSET
-    em_rule_creation_allowed: bool | None | Unset = UNSET
-    enl: int | None | Unset = UNSET
-    enl_range: ENL | None | Unset = UNSET
-    first_external_port: int | None | Unset = UNSET
-    fqdn: None | str | Unset = UNSET
-    global_acprmset: None | str | Unset = UNSET
-    global_language: None | str | Unset = UNSET
-    http_port: int | None | Unset = UNSET
-    https_port: int | None | Unset = UNSET
-    ip_v6: None | str | Unset = UNSET
-    is_3cxfqdn: bool | None | Unset = UNSET
-    is_chat_log_enabled: bool | None | Unset = UNSET
-    is_hosted: bool | None | Unset = UNSET
-    is_hosted_3cx: bool | None | Unset = UNSET
-    is_multicompany_mode: bool | None | Unset = UNSET
-    is_remote_backup: bool | None | Unset = UNSET
-    is_static_ip: bool | None | Unset = UNSET
-    is_transcription_enabled: bool | None | Unset = UNSET
-    license_: License | None | Unset = UNSET
-    max_did_per_trunk: int | None | Unset = UNSET
-    pbx_external_host: None | str | Unset = UNSET
-    processor_count: int | None | Unset = UNSET
-    remote_storage_status: None | RemoteStorageStatus | Unset = UNSET
-    rps_enabled: bool | None | Unset = UNSET
-    sip_port: int | None | Unset = UNSET
-    sips_port: int | None | Unset = UNSET
-    static_ip: None | str | Unset = UNSET
-    stun_ip: None | str | Unset = UNSET
-    tunnnel_port: int | None | Unset = UNSET
-    version: None | str | Unset = UNSET
-    webrtc_last_port: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        ai_version: None | str | Unset
-        if isinstance(self.ai_version, Unset):
-            ai_version = UNSET
-        else:
-            ai_version = self.ai_version
-
-        custom_1_name: None | str | Unset
-        if isinstance(self.custom_1_name, Unset):
-            custom_1_name = UNSET
-        else:
-            custom_1_name = self.custom_1_name
-
-        custom_2_name: None | str | Unset
-        if isinstance(self.custom_2_name, Unset):
-            custom_2_name = UNSET
-        else:
-            custom_2_name = self.custom_2_name
-
-        em_rule_creation_allowed: bool | None | Unset
-        if isinstance(self.em_rule_creation_allowed, Unset):
-            em_rule_creation_allowed = UNSET
-        else:
-            em_rule_creation_allowed = self.em_rule_creation_allowed
-
-        enl: int | None | Unset
-        if isinstance(self.enl, Unset):
-            enl = UNSET
-        else:
-            enl = self.enl
-
-        enl_range: dict[str, Any] | None | Unset
-        if isinstance(self.enl_range, Unset):
-            enl_range = UNSET
-        elif isinstance(self.enl_range, ENL):
-            enl_range = self.enl_range.to_dict()
-        else:
-            enl_range = self.enl_range
-
-        first_external_port: int | None | Unset
-        if isinstance(self.first_external_port, Unset):
-            first_external_port = UNSET
-        else:
-            first_external_port = self.first_external_port
-
-        fqdn: None | str | Unset
-        if isinstance(self.fqdn, Unset):
-            fqdn = UNSET
-        else:
-            fqdn = self.fqdn
-
-        global_acprmset: None | str | Unset
-        if isinstance(self.global_acprmset, Unset):
-            global_acprmset = UNSET
-        else:
-            global_acprmset = self.global_acprmset
-
-        global_language: None | str | Unset
-        if isinstance(self.global_language, Unset):
-            global_language = UNSET
-        else:
-            global_language = self.global_language
-
-        http_port: int | None | Unset
-        if isinstance(self.http_port, Unset):
-            http_port = UNSET
-        else:
-            http_port = self.http_port
-
-        https_port: int | None | Unset
-        if isinstance(self.https_port, Unset):
-            https_port = UNSET
-        else:
-            https_port = self.https_port
-
-        ip_v6: None | str | Unset
-        if isinstance(self.ip_v6, Unset):
-            ip_v6 = UNSET
-        else:
-            ip_v6 = self.ip_v6
-
-        is_3cxfqdn: bool | None | Unset
-        if isinstance(self.is_3cxfqdn, Unset):
-            is_3cxfqdn = UNSET
-        else:
-            is_3cxfqdn = self.is_3cxfqdn
-
-        is_chat_log_enabled: bool | None | Unset
-        if isinstance(self.is_chat_log_enabled, Unset):
-            is_chat_log_enabled = UNSET
-        else:
-            is_chat_log_enabled = self.is_chat_log_enabled
-
-        is_hosted: bool | None | Unset
-        if isinstance(self.is_hosted, Unset):
-            is_hosted = UNSET
-        else:
-            is_hosted = self.is_hosted
-
-        is_hosted_3cx: bool | None | Unset
-        if isinstance(self.is_hosted_3cx, Unset):
-            is_hosted_3cx = UNSET
-        else:
-            is_hosted_3cx = self.is_hosted_3cx
-
-        is_multicompany_mode: bool | None | Unset
-        if isinstance(self.is_multicompany_mode, Unset):
-            is_multicompany_mode = UNSET
-        else:
-            is_multicompany_mode = self.is_multicompany_mode
-
-        is_remote_backup: bool | None | Unset
-        if isinstance(self.is_remote_backup, Unset):
-            is_remote_backup = UNSET
-        else:
-            is_remote_backup = self.is_remote_backup
-
-        is_static_ip: bool | None | Unset
-        if isinstance(self.is_static_ip, Unset):
-            is_static_ip = UNSET
-        else:
-            is_static_ip = self.is_static_ip
-
-        is_transcription_enabled: bool | None | Unset
-        if isinstance(self.is_transcription_enabled, Unset):
-            is_transcription_enabled = UNSET
-        else:
-            is_transcription_enabled = self.is_transcription_enabled
-
-        license_: dict[str, Any] | None | Unset
-        if isinstance(self.license_, Unset):
-            license_ = UNSET
-        elif isinstance(self.license_, License):
-            license_ = self.license_.to_dict()
-        else:
-            license_ = self.license_
-
-        max_did_per_trunk: int | None | Unset
-        if isinstance(self.max_did_per_trunk, Unset):
-            max_did_per_trunk = UNSET
-        else:
-            max_did_per_trunk = self.max_did_per_trunk
-
-        pbx_external_host: None | str | Unset
-        if isinstance(self.pbx_external_host, Unset):
-            pbx_external_host = UNSET
-        else:
-            pbx_external_host = self.pbx_external_host
-
-        processor_count: int | None | Unset
-        if isinstance(self.processor_count, Unset):
-            processor_count = UNSET
-        else:
-            processor_count = self.processor_count
-
-        remote_storage_status: None | str | Unset
-        if isinstance(self.remote_storage_status, Unset):
-            remote_storage_status = UNSET
-        elif isinstance(self.remote_storage_status, RemoteStorageStatus):
-            remote_storage_status = self.remote_storage_status.value
-        else:
-            remote_storage_status = self.remote_storage_status
-
-        rps_enabled: bool | None | Unset
-        if isinstance(self.rps_enabled, Unset):
-            rps_enabled = UNSET
-        else:
-            rps_enabled = self.rps_enabled
-
-        sip_port: int | None | Unset
-        if isinstance(self.sip_port, Unset):
-            sip_port = UNSET
-        else:
-            sip_port = self.sip_port
-
-        sips_port: int | None | Unset
-        if isinstance(self.sips_port, Unset):
-            sips_port = UNSET
-        else:
-            sips_port = self.sips_port
-
-        static_ip: None | str | Unset
-        if isinstance(self.static_ip, Unset):
-            static_ip = UNSET
-        else:
-            static_ip = self.static_ip
-
-        stun_ip: None | str | Unset
-        if isinstance(self.stun_ip, Unset):
-            stun_ip = UNSET
-        else:
-            stun_ip = self.stun_ip
-
-        tunnnel_port: int | None | Unset
-        if isinstance(self.tunnnel_port, Unset):
-            tunnnel_port = UNSET
-        else:
-            tunnnel_port = self.tunnnel_port
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        webrtc_last_port: int | None | Unset
-        if isinstance(self.webrtc_last_port, Unset):
-            webrtc_last_port = UNSET
-        else:
-            webrtc_last_port = self.webrtc_last_port
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if ai_version is not UNSET:
-            field_dict["AIVersion"] = ai_version
-        if custom_1_name is not UNSET:
-            field_dict["Custom1Name"] = custom_1_name
-        if custom_2_name is not UNSET:
-            field_dict["Custom2Name"] = custom_2_name
-        if em_rule_creation_allowed is not UNSET:
-            field_dict["EmRuleCreationAllowed"] = em_rule_creation_allowed
-        if enl is not UNSET:
-            field_dict["ENL"] = enl
-        if enl_range is not UNSET:
-            field_dict["ENLRange"] = enl_range
-        if first_external_port is not UNSET:
-            field_dict["FirstExternalPort"] = first_external_port
-        if fqdn is not UNSET:
-            field_dict["FQDN"] = fqdn
-        if global_acprmset is not UNSET:
-            field_dict["GlobalACPRMSET"] = global_acprmset
-        if global_language is not UNSET:
-            field_dict["GlobalLanguage"] = global_language
-        if http_port is not UNSET:
-            field_dict["HttpPort"] = http_port
-        if https_port is not UNSET:
-            field_dict["HttpsPort"] = https_port
-        if ip_v6 is not UNSET:
-            field_dict["IpV6"] = ip_v6
-        if is_3cxfqdn is not UNSET:
-            field_dict["Is3CXFQDN"] = is_3cxfqdn
-        if is_chat_log_enabled is not UNSET:
-            field_dict["IsChatLogEnabled"] = is_chat_log_enabled
-        if is_hosted is not UNSET:
-            field_dict["IsHosted"] = is_hosted
-        if is_hosted_3cx is not UNSET:
-            field_dict["IsHosted3CX"] = is_hosted_3cx
-        if is_multicompany_mode is not UNSET:
-            field_dict["IsMulticompanyMode"] = is_multicompany_mode
-        if is_remote_backup is not UNSET:
-            field_dict["IsRemoteBackup"] = is_remote_backup
-        if is_static_ip is not UNSET:
-            field_dict["IsStaticIp"] = is_static_ip
-        if is_transcription_enabled is not UNSET:
-            field_dict["IsTranscriptionEnabled"] = is_transcription_enabled
-        if license_ is not UNSET:
-            field_dict["License"] = license_
-        if max_did_per_trunk is not UNSET:
-            field_dict["MaxDIDPerTrunk"] = max_did_per_trunk
-        if pbx_external_host is not UNSET:
-            field_dict["PbxExternalHost"] = pbx_external_host
-        if processor_count is not UNSET:
-            field_dict["ProcessorCount"] = processor_count
-        if remote_storage_status is not UNSET:
-            field_dict["RemoteStorageStatus"] = remote_storage_status
-        if rps_enabled is not UNSET:
-            field_dict["RpsEnabled"] = rps_enabled
-        if sip_port is not UNSET:
-            field_dict["SipPort"] = sip_port
-        if sips_port is not UNSET:
-            field_dict["SipsPort"] = sips_port
-        if static_ip is not UNSET:
-            field_dict["StaticIp"] = static_ip
-        if stun_ip is not UNSET:
-            field_dict["StunIp"] = stun_ip
-        if tunnnel_port is not UNSET:
-            field_dict["TunnnelPort"] = tunnnel_port
-        if version is not UNSET:
-            field_dict["Version"] = version
-        if webrtc_last_port is not UNSET:
-            field_dict["WebrtcLastPort"] = webrtc_last_port
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemParameters: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        ai_version = d.get("AIVersion", UNSET)
-
-        custom_1_name = d.get("Custom1Name", UNSET)
-
-        custom_2_name = d.get("Custom2Name", UNSET)
-
-        em_rule_creation_allowed = d.get("EmRuleCreationAllowed", UNSET)
-
-        enl = d.get("ENL", UNSET)
-
-        _enl_range = d.get("ENLRange", UNSET)
-        enl_range: ENL | None | Unset
-        if _enl_range is UNSET or _enl_range is None:
-            enl_range = _enl_range
-        else:
-            enl_range = ENL.from_dict(_enl_range)
-
-        first_external_port = d.get("FirstExternalPort", UNSET)
-
-        fqdn = d.get("FQDN", UNSET)
-
-        global_acprmset = d.get("GlobalACPRMSET", UNSET)
-
-        global_language = d.get("GlobalLanguage", UNSET)
-
-        http_port = d.get("HttpPort", UNSET)
-
-        https_port = d.get("HttpsPort", UNSET)
-
-        ip_v6 = d.get("IpV6", UNSET)
-
-        is_3cxfqdn = d.get("Is3CXFQDN", UNSET)
-
-        is_chat_log_enabled = d.get("IsChatLogEnabled", UNSET)
-
-        is_hosted = d.get("IsHosted", UNSET)
-
-        is_hosted_3cx = d.get("IsHosted3CX", UNSET)
-
-        is_multicompany_mode = d.get("IsMulticompanyMode", UNSET)
-
-        is_remote_backup = d.get("IsRemoteBackup", UNSET)
-
-        is_static_ip = d.get("IsStaticIp", UNSET)
-
-        is_transcription_enabled = d.get("IsTranscriptionEnabled", UNSET)
-
-        _license_ = d.get("License", UNSET)
-        license_: License | None | Unset
-        if _license_ is UNSET or _license_ is None:
-            license_ = _license_
-        else:
-            license_ = License.from_dict(_license_)
-
-        max_did_per_trunk = d.get("MaxDIDPerTrunk", UNSET)
-
-        pbx_external_host = d.get("PbxExternalHost", UNSET)
-
-        processor_count = d.get("ProcessorCount", UNSET)
-
-        _remote_storage_status = d.get("RemoteStorageStatus", UNSET)
-        remote_storage_status: None | RemoteStorageStatus | Unset
-        if _remote_storage_status is UNSET or _remote_storage_status is None:
-            remote_storage_status = _remote_storage_status
-        else:
-            remote_storage_status = RemoteStorageStatus.parse(_remote_storage_status)
-
-        rps_enabled = d.get("RpsEnabled", UNSET)
-
-        sip_port = d.get("SipPort", UNSET)
-
-        sips_port = d.get("SipsPort", UNSET)
-
-        static_ip = d.get("StaticIp", UNSET)
-
-        stun_ip = d.get("StunIp", UNSET)
-
-        tunnnel_port = d.get("TunnnelPort", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        webrtc_last_port = d.get("WebrtcLastPort", UNSET)
-
-        _instance = cls(
-            ai_version=ai_version,
-            custom_1_name=custom_1_name,
-            custom_2_name=custom_2_name,
-            em_rule_creation_allowed=em_rule_creation_allowed,
-            enl=enl,
-            enl_range=enl_range,
-            first_external_port=first_external_port,
-            fqdn=fqdn,
-            global_acprmset=global_acprmset,
-            global_language=global_language,
-            http_port=http_port,
-            https_port=https_port,
-            ip_v6=ip_v6,
-            is_3cxfqdn=is_3cxfqdn,
-            is_chat_log_enabled=is_chat_log_enabled,
-            is_hosted=is_hosted,
-            is_hosted_3cx=is_hosted_3cx,
-            is_multicompany_mode=is_multicompany_mode,
-            is_remote_backup=is_remote_backup,
-            is_static_ip=is_static_ip,
-            is_transcription_enabled=is_transcription_enabled,
-            license_=license_,
-            max_did_per_trunk=max_did_per_trunk,
-            pbx_external_host=pbx_external_host,
-            processor_count=processor_count,
-            remote_storage_status=remote_storage_status,
-            rps_enabled=rps_enabled,
-            sip_port=sip_port,
-            sips_port=sips_port,
-            static_ip=static_ip,
-            stun_ip=stun_ip,
-            tunnnel_port=tunnnel_port,
-            version=version,
-            webrtc_last_port=webrtc_last_port,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.enl import ENL  # noqa: PLC0415
+        from ..models.license_ import License  # noqa: PLC0415
+
+        return (
+            ("enl_range", ENL.from_dict),
+            ("license_", License.from_dict),
+            ("remote_storage_status", enum_of(RemoteStorageStatus)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

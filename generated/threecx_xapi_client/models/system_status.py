@@ -3,840 +3,141 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.remote_storage_status import RemoteStorageStatus
 from ..models.x_operating_system_type import XOperatingSystemType
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="SystemStatus")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Activated",
-        "AutoUpdateEnabled",
-        "AvailableLocalIps",
-        "BackupScheduled",
-        "CallsActive",
-        "ChatUsedSpace",
-        "CurrentLocalIp",
-        "DBMaintenanceInProgress",
-        "DiskUsage",
-        "ExpirationDate",
-        "ExtensionsRegistered",
-        "ExtensionsTotal",
-        "FQDN",
-        "FreeDiskSpace",
-        "HasNotRunningServices",
-        "HasUnregisteredSystemExtensions",
-        "Id",
-        "Ip",
-        "IpV4",
-        "IpV6",
-        "IsAuditLogEnabled",
-        "IsChatLogEnabled",
-        "IsRecordingArchiveEnabled",
-        "LastBackupDateTime",
-        "LastCheckForUpdates",
-        "LastSuccessfulUpdate",
-        "LicenseActive",
-        "LicenseKey",
-        "LocalIpValid",
-        "LogUsedSpace",
-        "MaintenanceExpiresAt",
-        "MaxSimCalls",
-        "MaxUserExtensions",
-        "OS",
-        "OutboundRules",
-        "ProductCode",
-        "RecordingQuota",
-        "RecordingQuotaReached",
-        "RecordingStopped",
-        "RecordingUsedSpace",
-        "RemoteConfigurationRequired",
-        "RemoteStorageEnabled",
-        "RemoteStorageStatus",
-        "ResellerName",
-        "Support",
-        "TotalDiskSpace",
-        "TrunksRegistered",
-        "TrunksTotal",
-        "UserExtensions",
-        "Version",
-        "VoicemailQuotaReached",
-        "VoicemailStopped",
+class SystemStatus(Model):
+    activated: bool | None = None
+    auto_update_enabled: bool | None = None
+    available_local_ips: str | None = None
+    backup_scheduled: bool | None = None
+    calls_active: int | None = None
+    chat_used_space: int | None = None
+    current_local_ip: str | None = None
+    db_maintenance_in_progress: bool | None = None
+    disk_usage: int | None = None
+    expiration_date: datetime.datetime | None = None
+    extensions_registered: int | None = None
+    extensions_total: int | None = None
+    fqdn: str | None = None
+    free_disk_space: int | None = None
+    has_not_running_services: bool | None = None
+    has_unregistered_system_extensions: bool | None = None
+    id: int = entity_key()
+    ip: str | None = None
+    ip_v4: str | None = None
+    ip_v6: str | None = None
+    is_audit_log_enabled: bool | None = None
+    is_chat_log_enabled: bool | None = None
+    is_recording_archive_enabled: bool | None = None
+    last_backup_date_time: datetime.datetime | None = None
+    last_check_for_updates: datetime.datetime | None = None
+    last_successful_update: datetime.datetime | None = None
+    license_active: bool | None = None
+    license_key: str | None = None
+    local_ip_valid: bool | None = None
+    log_used_space: int | None = None
+    maintenance_expires_at: datetime.datetime | None = None
+    max_sim_calls: int | None = None
+    max_user_extensions: int | None = None
+    os: XOperatingSystemType | None = None
+    outbound_rules: int | None = None
+    product_code: str | None = None
+    recording_quota: int | None = None
+    recording_quota_reached: bool | None = None
+    recording_stopped: bool | None = None
+    recording_used_space: int | None = None
+    remote_configuration_required: bool | None = None
+    remote_storage_enabled: bool | None = None
+    remote_storage_status: RemoteStorageStatus | None = None
+    reseller_name: str | None = None
+    support: bool | None = None
+    total_disk_space: int | None = None
+    trunks_registered: int | None = None
+    trunks_total: int | None = None
+    user_extensions: int | None = None
+    version: str | None = None
+    voicemail_quota_reached: bool | None = None
+    voicemail_stopped: bool | None = None
+
+    _wire_names = {
+        "Activated": "activated",
+        "AutoUpdateEnabled": "auto_update_enabled",
+        "AvailableLocalIps": "available_local_ips",
+        "BackupScheduled": "backup_scheduled",
+        "CallsActive": "calls_active",
+        "ChatUsedSpace": "chat_used_space",
+        "CurrentLocalIp": "current_local_ip",
+        "DBMaintenanceInProgress": "db_maintenance_in_progress",
+        "DiskUsage": "disk_usage",
+        "ExpirationDate": "expiration_date",
+        "ExtensionsRegistered": "extensions_registered",
+        "ExtensionsTotal": "extensions_total",
+        "FQDN": "fqdn",
+        "FreeDiskSpace": "free_disk_space",
+        "HasNotRunningServices": "has_not_running_services",
+        "HasUnregisteredSystemExtensions": "has_unregistered_system_extensions",
+        "Id": "id",
+        "Ip": "ip",
+        "IpV4": "ip_v4",
+        "IpV6": "ip_v6",
+        "IsAuditLogEnabled": "is_audit_log_enabled",
+        "IsChatLogEnabled": "is_chat_log_enabled",
+        "IsRecordingArchiveEnabled": "is_recording_archive_enabled",
+        "LastBackupDateTime": "last_backup_date_time",
+        "LastCheckForUpdates": "last_check_for_updates",
+        "LastSuccessfulUpdate": "last_successful_update",
+        "LicenseActive": "license_active",
+        "LicenseKey": "license_key",
+        "LocalIpValid": "local_ip_valid",
+        "LogUsedSpace": "log_used_space",
+        "MaintenanceExpiresAt": "maintenance_expires_at",
+        "MaxSimCalls": "max_sim_calls",
+        "MaxUserExtensions": "max_user_extensions",
+        "OS": "os",
+        "OutboundRules": "outbound_rules",
+        "ProductCode": "product_code",
+        "RecordingQuota": "recording_quota",
+        "RecordingQuotaReached": "recording_quota_reached",
+        "RecordingStopped": "recording_stopped",
+        "RecordingUsedSpace": "recording_used_space",
+        "RemoteConfigurationRequired": "remote_configuration_required",
+        "RemoteStorageEnabled": "remote_storage_enabled",
+        "RemoteStorageStatus": "remote_storage_status",
+        "ResellerName": "reseller_name",
+        "Support": "support",
+        "TotalDiskSpace": "total_disk_space",
+        "TrunksRegistered": "trunks_registered",
+        "TrunksTotal": "trunks_total",
+        "UserExtensions": "user_extensions",
+        "Version": "version",
+        "VoicemailQuotaReached": "voicemail_quota_reached",
+        "VoicemailStopped": "voicemail_stopped",
     }
-)
-
-
-@_attrs_define(repr=False)
-class SystemStatus:
-    """
-    Attributes:
-        activated (bool | None | Unset):
-        auto_update_enabled (bool | None | Unset):
-        available_local_ips (None | str | Unset):
-        backup_scheduled (bool | None | Unset):
-        calls_active (int | None | Unset):
-        chat_used_space (int | None | Unset):
-        current_local_ip (None | str | Unset):
-        db_maintenance_in_progress (bool | None | Unset):
-        disk_usage (int | None | Unset):
-        expiration_date (datetime.datetime | None | Unset):
-        extensions_registered (int | None | Unset):
-        extensions_total (int | None | Unset):
-        fqdn (None | str | Unset):
-        free_disk_space (int | None | Unset):
-        has_not_running_services (bool | None | Unset):
-        has_unregistered_system_extensions (bool | None | Unset):
-        id (int | Unset):
-        ip (None | str | Unset):
-        ip_v4 (None | str | Unset):
-        ip_v6 (None | str | Unset):
-        is_audit_log_enabled (bool | None | Unset):
-        is_chat_log_enabled (bool | None | Unset):
-        is_recording_archive_enabled (bool | None | Unset):
-        last_backup_date_time (datetime.datetime | None | Unset):
-        last_check_for_updates (datetime.datetime | None | Unset):
-        last_successful_update (datetime.datetime | None | Unset):
-        license_active (bool | None | Unset):
-        license_key (None | str | Unset):
-        local_ip_valid (bool | None | Unset):
-        log_used_space (int | None | Unset):
-        maintenance_expires_at (datetime.datetime | None | Unset):
-        max_sim_calls (int | None | Unset):
-        max_user_extensions (int | None | Unset):
-        os (None | Unset | XOperatingSystemType):
-        outbound_rules (int | None | Unset):
-        product_code (None | str | Unset):
-        recording_quota (int | None | Unset):
-        recording_quota_reached (bool | None | Unset):
-        recording_stopped (bool | None | Unset):
-        recording_used_space (int | None | Unset):
-        remote_configuration_required (bool | None | Unset):
-        remote_storage_enabled (bool | None | Unset):
-        remote_storage_status (None | RemoteStorageStatus | Unset):
-        reseller_name (None | str | Unset):
-        support (bool | None | Unset):
-        total_disk_space (int | None | Unset):
-        trunks_registered (int | None | Unset):
-        trunks_total (int | None | Unset):
-        user_extensions (int | None | Unset):
-        version (None | str | Unset):
-        voicemail_quota_reached (bool | None | Unset):
-        voicemail_stopped (bool | None | Unset):
-    """
-
-    activated: bool | None | Unset = UNSET
-    auto_update_enabled: bool | None | Unset = UNSET
-    available_local_ips: None | str | Unset = UNSET
-    backup_scheduled: bool | None | Unset = UNSET
-    calls_active: int | None | Unset = UNSET
-    chat_used_space: int | None | Unset = UNSET
-    current_local_ip: None | str | Unset = UNSET
-    db_maintenance_in_progress: bool | None | Unset = UNSET
-    disk_usage: int | None | Unset = UNSET
-    expiration_date: datetime.datetime | None | Unset = UNSET
-    extensions_registered: int | None | Unset = UNSET
-    extensions_total: int | None | Unset = UNSET
-    fqdn: None | str | Unset = UNSET
-    free_disk_space: int | None | Unset = UNSET
-    has_not_running_services: bool | None | Unset = UNSET
-    has_unregistered_system_extensions: bool | None | Unset = UNSET
-    id: int | Unset = UNSET
-    ip: None | str | Unset = UNSET
-    ip_v4: None | str | Unset = UNSET
-    ip_v6: None | str | Unset = UNSET
-    is_audit_log_enabled: bool | None | Unset = UNSET
-    is_chat_log_enabled: bool | None | Unset = UNSET
-    is_recording_archive_enabled: bool | None | Unset = UNSET
-    last_backup_date_time: datetime.datetime | None | Unset = UNSET
-    last_check_for_updates: datetime.datetime | None | Unset = UNSET
-    last_successful_update: datetime.datetime | None | Unset = UNSET
-    license_active: bool | None | Unset = UNSET
-    license_key: None | str | Unset = UNSET
-    local_ip_valid: bool | None | Unset = UNSET
-    log_used_space: int | None | Unset = UNSET
-    maintenance_expires_at: datetime.datetime | None | Unset = UNSET
-    max_sim_calls: int | None | Unset = UNSET
-    max_user_extensions: int | None | Unset = UNSET
-    os: None | Unset | XOperatingSystemType = UNSET
-    outbound_rules: int | None | Unset = UNSET
-    product_code: None | str | Unset = UNSET
-    recording_quota: int | None | Unset = UNSET
-    recording_quota_reached: bool | None | Unset = UNSET
-    recording_stopped: bool | None | Unset = UNSET
-    recording_used_space: int | None | Unset = UNSET
-    remote_configuration_required: bool | None | Unset = UNSET
-    remote_storage_enabled: bool | None | Unset = UNSET
-    remote_storage_status: None | RemoteStorageStatus | Unset = UNSET
-    reseller_name: None | str | Unset = UNSET
-    support: bool | None | Unset = UNSET
-    total_disk_space: int | None | Unset = UNSET
-    trunks_registered: int | None | Unset = UNSET
-    trunks_total: int | None | Unset = UNSET
-    user_extensions: int | None | Unset = UNSET
-    version: None | str | Unset = UNSET
-    voicemail_quota_reached: bool | None | Unset = UNSET
-    voicemail_stopped: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        activated: bool | None | Unset
-        if isinstance(self.activated, Unset):
-            activated = UNSET
-        else:
-            activated = self.activated
-
-        auto_update_enabled: bool | None | Unset
-        if isinstance(self.auto_update_enabled, Unset):
-            auto_update_enabled = UNSET
-        else:
-            auto_update_enabled = self.auto_update_enabled
-
-        available_local_ips: None | str | Unset
-        if isinstance(self.available_local_ips, Unset):
-            available_local_ips = UNSET
-        else:
-            available_local_ips = self.available_local_ips
-
-        backup_scheduled: bool | None | Unset
-        if isinstance(self.backup_scheduled, Unset):
-            backup_scheduled = UNSET
-        else:
-            backup_scheduled = self.backup_scheduled
-
-        calls_active: int | None | Unset
-        if isinstance(self.calls_active, Unset):
-            calls_active = UNSET
-        else:
-            calls_active = self.calls_active
-
-        chat_used_space: int | None | Unset
-        if isinstance(self.chat_used_space, Unset):
-            chat_used_space = UNSET
-        else:
-            chat_used_space = self.chat_used_space
-
-        current_local_ip: None | str | Unset
-        if isinstance(self.current_local_ip, Unset):
-            current_local_ip = UNSET
-        else:
-            current_local_ip = self.current_local_ip
-
-        db_maintenance_in_progress: bool | None | Unset
-        if isinstance(self.db_maintenance_in_progress, Unset):
-            db_maintenance_in_progress = UNSET
-        else:
-            db_maintenance_in_progress = self.db_maintenance_in_progress
-
-        disk_usage: int | None | Unset
-        if isinstance(self.disk_usage, Unset):
-            disk_usage = UNSET
-        else:
-            disk_usage = self.disk_usage
-
-        expiration_date: None | str | Unset
-        if isinstance(self.expiration_date, Unset):
-            expiration_date = UNSET
-        elif isinstance(self.expiration_date, datetime.datetime):
-            expiration_date = self.expiration_date.isoformat()
-        else:
-            expiration_date = self.expiration_date
-
-        extensions_registered: int | None | Unset
-        if isinstance(self.extensions_registered, Unset):
-            extensions_registered = UNSET
-        else:
-            extensions_registered = self.extensions_registered
-
-        extensions_total: int | None | Unset
-        if isinstance(self.extensions_total, Unset):
-            extensions_total = UNSET
-        else:
-            extensions_total = self.extensions_total
-
-        fqdn: None | str | Unset
-        if isinstance(self.fqdn, Unset):
-            fqdn = UNSET
-        else:
-            fqdn = self.fqdn
-
-        free_disk_space: int | None | Unset
-        if isinstance(self.free_disk_space, Unset):
-            free_disk_space = UNSET
-        else:
-            free_disk_space = self.free_disk_space
-
-        has_not_running_services: bool | None | Unset
-        if isinstance(self.has_not_running_services, Unset):
-            has_not_running_services = UNSET
-        else:
-            has_not_running_services = self.has_not_running_services
-
-        has_unregistered_system_extensions: bool | None | Unset
-        if isinstance(self.has_unregistered_system_extensions, Unset):
-            has_unregistered_system_extensions = UNSET
-        else:
-            has_unregistered_system_extensions = self.has_unregistered_system_extensions
-
-        id = self.id
-
-        ip: None | str | Unset
-        if isinstance(self.ip, Unset):
-            ip = UNSET
-        else:
-            ip = self.ip
-
-        ip_v4: None | str | Unset
-        if isinstance(self.ip_v4, Unset):
-            ip_v4 = UNSET
-        else:
-            ip_v4 = self.ip_v4
-
-        ip_v6: None | str | Unset
-        if isinstance(self.ip_v6, Unset):
-            ip_v6 = UNSET
-        else:
-            ip_v6 = self.ip_v6
-
-        is_audit_log_enabled: bool | None | Unset
-        if isinstance(self.is_audit_log_enabled, Unset):
-            is_audit_log_enabled = UNSET
-        else:
-            is_audit_log_enabled = self.is_audit_log_enabled
-
-        is_chat_log_enabled: bool | None | Unset
-        if isinstance(self.is_chat_log_enabled, Unset):
-            is_chat_log_enabled = UNSET
-        else:
-            is_chat_log_enabled = self.is_chat_log_enabled
-
-        is_recording_archive_enabled: bool | None | Unset
-        if isinstance(self.is_recording_archive_enabled, Unset):
-            is_recording_archive_enabled = UNSET
-        else:
-            is_recording_archive_enabled = self.is_recording_archive_enabled
-
-        last_backup_date_time: None | str | Unset
-        if isinstance(self.last_backup_date_time, Unset):
-            last_backup_date_time = UNSET
-        elif isinstance(self.last_backup_date_time, datetime.datetime):
-            last_backup_date_time = self.last_backup_date_time.isoformat()
-        else:
-            last_backup_date_time = self.last_backup_date_time
-
-        last_check_for_updates: None | str | Unset
-        if isinstance(self.last_check_for_updates, Unset):
-            last_check_for_updates = UNSET
-        elif isinstance(self.last_check_for_updates, datetime.datetime):
-            last_check_for_updates = self.last_check_for_updates.isoformat()
-        else:
-            last_check_for_updates = self.last_check_for_updates
-
-        last_successful_update: None | str | Unset
-        if isinstance(self.last_successful_update, Unset):
-            last_successful_update = UNSET
-        elif isinstance(self.last_successful_update, datetime.datetime):
-            last_successful_update = self.last_successful_update.isoformat()
-        else:
-            last_successful_update = self.last_successful_update
-
-        license_active: bool | None | Unset
-        if isinstance(self.license_active, Unset):
-            license_active = UNSET
-        else:
-            license_active = self.license_active
-
-        license_key: None | str | Unset
-        if isinstance(self.license_key, Unset):
-            license_key = UNSET
-        else:
-            license_key = self.license_key
-
-        local_ip_valid: bool | None | Unset
-        if isinstance(self.local_ip_valid, Unset):
-            local_ip_valid = UNSET
-        else:
-            local_ip_valid = self.local_ip_valid
-
-        log_used_space: int | None | Unset
-        if isinstance(self.log_used_space, Unset):
-            log_used_space = UNSET
-        else:
-            log_used_space = self.log_used_space
-
-        maintenance_expires_at: None | str | Unset
-        if isinstance(self.maintenance_expires_at, Unset):
-            maintenance_expires_at = UNSET
-        elif isinstance(self.maintenance_expires_at, datetime.datetime):
-            maintenance_expires_at = self.maintenance_expires_at.isoformat()
-        else:
-            maintenance_expires_at = self.maintenance_expires_at
-
-        max_sim_calls: int | None | Unset
-        if isinstance(self.max_sim_calls, Unset):
-            max_sim_calls = UNSET
-        else:
-            max_sim_calls = self.max_sim_calls
-
-        max_user_extensions: int | None | Unset
-        if isinstance(self.max_user_extensions, Unset):
-            max_user_extensions = UNSET
-        else:
-            max_user_extensions = self.max_user_extensions
-
-        os: None | str | Unset
-        if isinstance(self.os, Unset):
-            os = UNSET
-        elif isinstance(self.os, XOperatingSystemType):
-            os = self.os.value
-        else:
-            os = self.os
-
-        outbound_rules: int | None | Unset
-        if isinstance(self.outbound_rules, Unset):
-            outbound_rules = UNSET
-        else:
-            outbound_rules = self.outbound_rules
-
-        product_code: None | str | Unset
-        if isinstance(self.product_code, Unset):
-            product_code = UNSET
-        else:
-            product_code = self.product_code
-
-        recording_quota: int | None | Unset
-        if isinstance(self.recording_quota, Unset):
-            recording_quota = UNSET
-        else:
-            recording_quota = self.recording_quota
-
-        recording_quota_reached: bool | None | Unset
-        if isinstance(self.recording_quota_reached, Unset):
-            recording_quota_reached = UNSET
-        else:
-            recording_quota_reached = self.recording_quota_reached
-
-        recording_stopped: bool | None | Unset
-        if isinstance(self.recording_stopped, Unset):
-            recording_stopped = UNSET
-        else:
-            recording_stopped = self.recording_stopped
-
-        recording_used_space: int | None | Unset
-        if isinstance(self.recording_used_space, Unset):
-            recording_used_space = UNSET
-        else:
-            recording_used_space = self.recording_used_space
-
-        remote_configuration_required: bool | None | Unset
-        if isinstance(self.remote_configuration_required, Unset):
-            remote_configuration_required = UNSET
-        else:
-            remote_configuration_required = self.remote_configuration_required
-
-        remote_storage_enabled: bool | None | Unset
-        if isinstance(self.remote_storage_enabled, Unset):
-            remote_storage_enabled = UNSET
-        else:
-            remote_storage_enabled = self.remote_storage_enabled
-
-        remote_storage_status: None | str | Unset
-        if isinstance(self.remote_storage_status, Unset):
-            remote_storage_status = UNSET
-        elif isinstance(self.remote_storage_status, RemoteStorageStatus):
-            remote_storage_status = self.remote_storage_status.value
-        else:
-            remote_storage_status = self.remote_storage_status
-
-        reseller_name: None | str | Unset
-        if isinstance(self.reseller_name, Unset):
-            reseller_name = UNSET
-        else:
-            reseller_name = self.reseller_name
-
-        support: bool | None | Unset
-        if isinstance(self.support, Unset):
-            support = UNSET
-        else:
-            support = self.support
-
-        total_disk_space: int | None | Unset
-        if isinstance(self.total_disk_space, Unset):
-            total_disk_space = UNSET
-        else:
-            total_disk_space = self.total_disk_space
-
-        trunks_registered: int | None | Unset
-        if isinstance(self.trunks_registered, Unset):
-            trunks_registered = UNSET
-        else:
-            trunks_registered = self.trunks_registered
-
-        trunks_total: int | None | Unset
-        if isinstance(self.trunks_total, Unset):
-            trunks_total = UNSET
-        else:
-            trunks_total = self.trunks_total
-
-        user_extensions: int | None | Unset
-        if isinstance(self.user_extensions, Unset):
-            user_extensions = UNSET
-        else:
-            user_extensions = self.user_extensions
-
-        version: None | str | Unset
-        if isinstance(self.version, Unset):
-            version = UNSET
-        else:
-            version = self.version
-
-        voicemail_quota_reached: bool | None | Unset
-        if isinstance(self.voicemail_quota_reached, Unset):
-            voicemail_quota_reached = UNSET
-        else:
-            voicemail_quota_reached = self.voicemail_quota_reached
-
-        voicemail_stopped: bool | None | Unset
-        if isinstance(self.voicemail_stopped, Unset):
-            voicemail_stopped = UNSET
-        else:
-            voicemail_stopped = self.voicemail_stopped
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if activated is not UNSET:
-            field_dict["Activated"] = activated
-        if auto_update_enabled is not UNSET:
-            field_dict["AutoUpdateEnabled"] = auto_update_enabled
-        if available_local_ips is not UNSET:
-            field_dict["AvailableLocalIps"] = available_local_ips
-        if backup_scheduled is not UNSET:
-            field_dict["BackupScheduled"] = backup_scheduled
-        if calls_active is not UNSET:
-            field_dict["CallsActive"] = calls_active
-        if chat_used_space is not UNSET:
-            field_dict["ChatUsedSpace"] = chat_used_space
-        if current_local_ip is not UNSET:
-            field_dict["CurrentLocalIp"] = current_local_ip
-        if db_maintenance_in_progress is not UNSET:
-            field_dict["DBMaintenanceInProgress"] = db_maintenance_in_progress
-        if disk_usage is not UNSET:
-            field_dict["DiskUsage"] = disk_usage
-        if expiration_date is not UNSET:
-            field_dict["ExpirationDate"] = expiration_date
-        if extensions_registered is not UNSET:
-            field_dict["ExtensionsRegistered"] = extensions_registered
-        if extensions_total is not UNSET:
-            field_dict["ExtensionsTotal"] = extensions_total
-        if fqdn is not UNSET:
-            field_dict["FQDN"] = fqdn
-        if free_disk_space is not UNSET:
-            field_dict["FreeDiskSpace"] = free_disk_space
-        if has_not_running_services is not UNSET:
-            field_dict["HasNotRunningServices"] = has_not_running_services
-        if has_unregistered_system_extensions is not UNSET:
-            field_dict["HasUnregisteredSystemExtensions"] = has_unregistered_system_extensions
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if ip is not UNSET:
-            field_dict["Ip"] = ip
-        if ip_v4 is not UNSET:
-            field_dict["IpV4"] = ip_v4
-        if ip_v6 is not UNSET:
-            field_dict["IpV6"] = ip_v6
-        if is_audit_log_enabled is not UNSET:
-            field_dict["IsAuditLogEnabled"] = is_audit_log_enabled
-        if is_chat_log_enabled is not UNSET:
-            field_dict["IsChatLogEnabled"] = is_chat_log_enabled
-        if is_recording_archive_enabled is not UNSET:
-            field_dict["IsRecordingArchiveEnabled"] = is_recording_archive_enabled
-        if last_backup_date_time is not UNSET:
-            field_dict["LastBackupDateTime"] = last_backup_date_time
-        if last_check_for_updates is not UNSET:
-            field_dict["LastCheckForUpdates"] = last_check_for_updates
-        if last_successful_update is not UNSET:
-            field_dict["LastSuccessfulUpdate"] = last_successful_update
-        if license_active is not UNSET:
-            field_dict["LicenseActive"] = license_active
-        if license_key is not UNSET:
-            field_dict["LicenseKey"] = license_key
-        if local_ip_valid is not UNSET:
-            field_dict["LocalIpValid"] = local_ip_valid
-        if log_used_space is not UNSET:
-            field_dict["LogUsedSpace"] = log_used_space
-        if maintenance_expires_at is not UNSET:
-            field_dict["MaintenanceExpiresAt"] = maintenance_expires_at
-        if max_sim_calls is not UNSET:
-            field_dict["MaxSimCalls"] = max_sim_calls
-        if max_user_extensions is not UNSET:
-            field_dict["MaxUserExtensions"] = max_user_extensions
-        if os is not UNSET:
-            field_dict["OS"] = os
-        if outbound_rules is not UNSET:
-            field_dict["OutboundRules"] = outbound_rules
-        if product_code is not UNSET:
-            field_dict["ProductCode"] = product_code
-        if recording_quota is not UNSET:
-            field_dict["RecordingQuota"] = recording_quota
-        if recording_quota_reached is not UNSET:
-            field_dict["RecordingQuotaReached"] = recording_quota_reached
-        if recording_stopped is not UNSET:
-            field_dict["RecordingStopped"] = recording_stopped
-        if recording_used_space is not UNSET:
-            field_dict["RecordingUsedSpace"] = recording_used_space
-        if remote_configuration_required is not UNSET:
-            field_dict["RemoteConfigurationRequired"] = remote_configuration_required
-        if remote_storage_enabled is not UNSET:
-            field_dict["RemoteStorageEnabled"] = remote_storage_enabled
-        if remote_storage_status is not UNSET:
-            field_dict["RemoteStorageStatus"] = remote_storage_status
-        if reseller_name is not UNSET:
-            field_dict["ResellerName"] = reseller_name
-        if support is not UNSET:
-            field_dict["Support"] = support
-        if total_disk_space is not UNSET:
-            field_dict["TotalDiskSpace"] = total_disk_space
-        if trunks_registered is not UNSET:
-            field_dict["TrunksRegistered"] = trunks_registered
-        if trunks_total is not UNSET:
-            field_dict["TrunksTotal"] = trunks_total
-        if user_extensions is not UNSET:
-            field_dict["UserExtensions"] = user_extensions
-        if version is not UNSET:
-            field_dict["Version"] = version
-        if voicemail_quota_reached is not UNSET:
-            field_dict["VoicemailQuotaReached"] = voicemail_quota_reached
-        if voicemail_stopped is not UNSET:
-            field_dict["VoicemailStopped"] = voicemail_stopped
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemStatus: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        activated = d.get("Activated", UNSET)
-
-        auto_update_enabled = d.get("AutoUpdateEnabled", UNSET)
-
-        available_local_ips = d.get("AvailableLocalIps", UNSET)
-
-        backup_scheduled = d.get("BackupScheduled", UNSET)
-
-        calls_active = d.get("CallsActive", UNSET)
-
-        chat_used_space = d.get("ChatUsedSpace", UNSET)
-
-        current_local_ip = d.get("CurrentLocalIp", UNSET)
-
-        db_maintenance_in_progress = d.get("DBMaintenanceInProgress", UNSET)
-
-        disk_usage = d.get("DiskUsage", UNSET)
-
-        _expiration_date = d.get("ExpirationDate", UNSET)
-        expiration_date: datetime.datetime | None | Unset
-        if _expiration_date is UNSET or _expiration_date is None:
-            expiration_date = _expiration_date
-        else:
-            expiration_date = parse_datetime(_expiration_date)
-
-        extensions_registered = d.get("ExtensionsRegistered", UNSET)
-
-        extensions_total = d.get("ExtensionsTotal", UNSET)
-
-        fqdn = d.get("FQDN", UNSET)
-
-        free_disk_space = d.get("FreeDiskSpace", UNSET)
-
-        has_not_running_services = d.get("HasNotRunningServices", UNSET)
-
-        has_unregistered_system_extensions = d.get("HasUnregisteredSystemExtensions", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        ip = d.get("Ip", UNSET)
-
-        ip_v4 = d.get("IpV4", UNSET)
-
-        ip_v6 = d.get("IpV6", UNSET)
-
-        is_audit_log_enabled = d.get("IsAuditLogEnabled", UNSET)
-
-        is_chat_log_enabled = d.get("IsChatLogEnabled", UNSET)
-
-        is_recording_archive_enabled = d.get("IsRecordingArchiveEnabled", UNSET)
-
-        _last_backup_date_time = d.get("LastBackupDateTime", UNSET)
-        last_backup_date_time: datetime.datetime | None | Unset
-        if _last_backup_date_time is UNSET or _last_backup_date_time is None:
-            last_backup_date_time = _last_backup_date_time
-        else:
-            last_backup_date_time = parse_datetime(_last_backup_date_time)
-
-        _last_check_for_updates = d.get("LastCheckForUpdates", UNSET)
-        last_check_for_updates: datetime.datetime | None | Unset
-        if _last_check_for_updates is UNSET or _last_check_for_updates is None:
-            last_check_for_updates = _last_check_for_updates
-        else:
-            last_check_for_updates = parse_datetime(_last_check_for_updates)
-
-        _last_successful_update = d.get("LastSuccessfulUpdate", UNSET)
-        last_successful_update: datetime.datetime | None | Unset
-        if _last_successful_update is UNSET or _last_successful_update is None:
-            last_successful_update = _last_successful_update
-        else:
-            last_successful_update = parse_datetime(_last_successful_update)
-
-        license_active = d.get("LicenseActive", UNSET)
-
-        license_key = d.get("LicenseKey", UNSET)
-
-        local_ip_valid = d.get("LocalIpValid", UNSET)
-
-        log_used_space = d.get("LogUsedSpace", UNSET)
-
-        _maintenance_expires_at = d.get("MaintenanceExpiresAt", UNSET)
-        maintenance_expires_at: datetime.datetime | None | Unset
-        if _maintenance_expires_at is UNSET or _maintenance_expires_at is None:
-            maintenance_expires_at = _maintenance_expires_at
-        else:
-            maintenance_expires_at = parse_datetime(_maintenance_expires_at)
-
-        max_sim_calls = d.get("MaxSimCalls", UNSET)
-
-        max_user_extensions = d.get("MaxUserExtensions", UNSET)
-
-        _os = d.get("OS", UNSET)
-        os: None | Unset | XOperatingSystemType
-        if _os is UNSET or _os is None:
-            os = _os
-        else:
-            os = XOperatingSystemType.parse(_os)
-
-        outbound_rules = d.get("OutboundRules", UNSET)
-
-        product_code = d.get("ProductCode", UNSET)
-
-        recording_quota = d.get("RecordingQuota", UNSET)
-
-        recording_quota_reached = d.get("RecordingQuotaReached", UNSET)
-
-        recording_stopped = d.get("RecordingStopped", UNSET)
-
-        recording_used_space = d.get("RecordingUsedSpace", UNSET)
-
-        remote_configuration_required = d.get("RemoteConfigurationRequired", UNSET)
-
-        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
-
-        _remote_storage_status = d.get("RemoteStorageStatus", UNSET)
-        remote_storage_status: None | RemoteStorageStatus | Unset
-        if _remote_storage_status is UNSET or _remote_storage_status is None:
-            remote_storage_status = _remote_storage_status
-        else:
-            remote_storage_status = RemoteStorageStatus.parse(_remote_storage_status)
-
-        reseller_name = d.get("ResellerName", UNSET)
-
-        support = d.get("Support", UNSET)
-
-        total_disk_space = d.get("TotalDiskSpace", UNSET)
-
-        trunks_registered = d.get("TrunksRegistered", UNSET)
-
-        trunks_total = d.get("TrunksTotal", UNSET)
-
-        user_extensions = d.get("UserExtensions", UNSET)
-
-        version = d.get("Version", UNSET)
-
-        voicemail_quota_reached = d.get("VoicemailQuotaReached", UNSET)
-
-        voicemail_stopped = d.get("VoicemailStopped", UNSET)
-
-        _instance = cls(
-            activated=activated,
-            auto_update_enabled=auto_update_enabled,
-            available_local_ips=available_local_ips,
-            backup_scheduled=backup_scheduled,
-            calls_active=calls_active,
-            chat_used_space=chat_used_space,
-            current_local_ip=current_local_ip,
-            db_maintenance_in_progress=db_maintenance_in_progress,
-            disk_usage=disk_usage,
-            expiration_date=expiration_date,
-            extensions_registered=extensions_registered,
-            extensions_total=extensions_total,
-            fqdn=fqdn,
-            free_disk_space=free_disk_space,
-            has_not_running_services=has_not_running_services,
-            has_unregistered_system_extensions=has_unregistered_system_extensions,
-            id=id,
-            ip=ip,
-            ip_v4=ip_v4,
-            ip_v6=ip_v6,
-            is_audit_log_enabled=is_audit_log_enabled,
-            is_chat_log_enabled=is_chat_log_enabled,
-            is_recording_archive_enabled=is_recording_archive_enabled,
-            last_backup_date_time=last_backup_date_time,
-            last_check_for_updates=last_check_for_updates,
-            last_successful_update=last_successful_update,
-            license_active=license_active,
-            license_key=license_key,
-            local_ip_valid=local_ip_valid,
-            log_used_space=log_used_space,
-            maintenance_expires_at=maintenance_expires_at,
-            max_sim_calls=max_sim_calls,
-            max_user_extensions=max_user_extensions,
-            os=os,
-            outbound_rules=outbound_rules,
-            product_code=product_code,
-            recording_quota=recording_quota,
-            recording_quota_reached=recording_quota_reached,
-            recording_stopped=recording_stopped,
-            recording_used_space=recording_used_space,
-            remote_configuration_required=remote_configuration_required,
-            remote_storage_enabled=remote_storage_enabled,
-            remote_storage_status=remote_storage_status,
-            reseller_name=reseller_name,
-            support=support,
-            total_disk_space=total_disk_space,
-            trunks_registered=trunks_registered,
-            trunks_total=trunks_total,
-            user_extensions=user_extensions,
-            version=version,
-            voicemail_quota_reached=voicemail_quota_reached,
-            voicemail_stopped=voicemail_stopped,
+    _secret_fields = frozenset(
+        {
+            "license_key",
+        }
+    )
+
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("expiration_date", parse_datetime),
+            ("last_backup_date_time", parse_datetime),
+            ("last_check_for_updates", parse_datetime),
+            ("last_successful_update", parse_datetime),
+            ("maintenance_expires_at", parse_datetime),
+            ("os", enum_of(XOperatingSystemType)),
+            ("remote_storage_status", enum_of(RemoteStorageStatus)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

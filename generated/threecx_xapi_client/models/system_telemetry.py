@@ -3,217 +3,44 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar, cast
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    one_of,
+)
 from threecx_xapi._odata import parse_datetime
 
 from ..models.reference_numeric import ReferenceNumeric
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="SystemTelemetry")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CpuUsage",
-        "FreeDiskSpace",
-        "FreePhysicalMemory",
-        "FreeVirtualMemory",
-        "TickCount",
-        "Time",
-        "TotalDiskSpace",
-        "TotalPhysicalMemory",
-        "TotalVirtualMemory",
+class SystemTelemetry(Model):
+    cpu_usage: float | str | ReferenceNumeric | None = None
+    free_disk_space: int | None = None
+    free_physical_memory: int | None = None
+    free_virtual_memory: int | None = None
+    tick_count: int | None = None
+    time: datetime.datetime | None = None
+    total_disk_space: int | None = None
+    total_physical_memory: int | None = None
+    total_virtual_memory: int | None = None
+
+    _wire_names = {
+        "CpuUsage": "cpu_usage",
+        "FreeDiskSpace": "free_disk_space",
+        "FreePhysicalMemory": "free_physical_memory",
+        "FreeVirtualMemory": "free_virtual_memory",
+        "TickCount": "tick_count",
+        "Time": "time",
+        "TotalDiskSpace": "total_disk_space",
+        "TotalPhysicalMemory": "total_physical_memory",
+        "TotalVirtualMemory": "total_virtual_memory",
     }
-)
 
-
-@_attrs_define(repr=False)
-class SystemTelemetry:
-    """
-    Attributes:
-        cpu_usage (float | None | ReferenceNumeric | str | Unset):
-        free_disk_space (int | None | Unset):
-        free_physical_memory (int | None | Unset):
-        free_virtual_memory (int | None | Unset):
-        tick_count (int | None | Unset):
-        time (datetime.datetime | None | Unset):
-        total_disk_space (int | None | Unset):
-        total_physical_memory (int | None | Unset):
-        total_virtual_memory (int | None | Unset):
-    """
-
-    cpu_usage: float | None | ReferenceNumeric | str | Unset = UNSET
-    free_disk_space: int | None | Unset = UNSET
-    free_physical_memory: int | None | Unset = UNSET
-    free_virtual_memory: int | None | Unset = UNSET
-    tick_count: int | None | Unset = UNSET
-    time: datetime.datetime | None | Unset = UNSET
-    total_disk_space: int | None | Unset = UNSET
-    total_physical_memory: int | None | Unset = UNSET
-    total_virtual_memory: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        cpu_usage: float | None | str | Unset
-        if isinstance(self.cpu_usage, Unset):
-            cpu_usage = UNSET
-        elif isinstance(self.cpu_usage, ReferenceNumeric):
-            cpu_usage = self.cpu_usage.value
-        else:
-            cpu_usage = self.cpu_usage
-
-        free_disk_space: int | None | Unset
-        if isinstance(self.free_disk_space, Unset):
-            free_disk_space = UNSET
-        else:
-            free_disk_space = self.free_disk_space
-
-        free_physical_memory: int | None | Unset
-        if isinstance(self.free_physical_memory, Unset):
-            free_physical_memory = UNSET
-        else:
-            free_physical_memory = self.free_physical_memory
-
-        free_virtual_memory: int | None | Unset
-        if isinstance(self.free_virtual_memory, Unset):
-            free_virtual_memory = UNSET
-        else:
-            free_virtual_memory = self.free_virtual_memory
-
-        tick_count: int | None | Unset
-        if isinstance(self.tick_count, Unset):
-            tick_count = UNSET
-        else:
-            tick_count = self.tick_count
-
-        time: None | str | Unset
-        if isinstance(self.time, Unset):
-            time = UNSET
-        elif isinstance(self.time, datetime.datetime):
-            time = self.time.isoformat()
-        else:
-            time = self.time
-
-        total_disk_space: int | None | Unset
-        if isinstance(self.total_disk_space, Unset):
-            total_disk_space = UNSET
-        else:
-            total_disk_space = self.total_disk_space
-
-        total_physical_memory: int | None | Unset
-        if isinstance(self.total_physical_memory, Unset):
-            total_physical_memory = UNSET
-        else:
-            total_physical_memory = self.total_physical_memory
-
-        total_virtual_memory: int | None | Unset
-        if isinstance(self.total_virtual_memory, Unset):
-            total_virtual_memory = UNSET
-        else:
-            total_virtual_memory = self.total_virtual_memory
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if cpu_usage is not UNSET:
-            field_dict["CpuUsage"] = cpu_usage
-        if free_disk_space is not UNSET:
-            field_dict["FreeDiskSpace"] = free_disk_space
-        if free_physical_memory is not UNSET:
-            field_dict["FreePhysicalMemory"] = free_physical_memory
-        if free_virtual_memory is not UNSET:
-            field_dict["FreeVirtualMemory"] = free_virtual_memory
-        if tick_count is not UNSET:
-            field_dict["TickCount"] = tick_count
-        if time is not UNSET:
-            field_dict["Time"] = time
-        if total_disk_space is not UNSET:
-            field_dict["TotalDiskSpace"] = total_disk_space
-        if total_physical_memory is not UNSET:
-            field_dict["TotalPhysicalMemory"] = total_physical_memory
-        if total_virtual_memory is not UNSET:
-            field_dict["TotalVirtualMemory"] = total_virtual_memory
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"SystemTelemetry: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-
-        def _parse_cpu_usage(data: object) -> float | None | ReferenceNumeric | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                cpu_usage_type_2 = ReferenceNumeric(data)
-
-                return cpu_usage_type_2
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(float | None | ReferenceNumeric | str | Unset, data)
-
-        cpu_usage = _parse_cpu_usage(d.get("CpuUsage", UNSET))
-
-        free_disk_space = d.get("FreeDiskSpace", UNSET)
-
-        free_physical_memory = d.get("FreePhysicalMemory", UNSET)
-
-        free_virtual_memory = d.get("FreeVirtualMemory", UNSET)
-
-        tick_count = d.get("TickCount", UNSET)
-
-        _time = d.get("Time", UNSET)
-        time: datetime.datetime | None | Unset
-        if _time is UNSET or _time is None:
-            time = _time
-        else:
-            time = parse_datetime(_time)
-
-        total_disk_space = d.get("TotalDiskSpace", UNSET)
-
-        total_physical_memory = d.get("TotalPhysicalMemory", UNSET)
-
-        total_virtual_memory = d.get("TotalVirtualMemory", UNSET)
-
-        _instance = cls(
-            cpu_usage=cpu_usage,
-            free_disk_space=free_disk_space,
-            free_physical_memory=free_physical_memory,
-            free_virtual_memory=free_virtual_memory,
-            tick_count=tick_count,
-            time=time,
-            total_disk_space=total_disk_space,
-            total_physical_memory=total_physical_memory,
-            total_virtual_memory=total_virtual_memory,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("cpu_usage", one_of((str, enum_of(ReferenceNumeric)), keep_other=True)),
+            ("time", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

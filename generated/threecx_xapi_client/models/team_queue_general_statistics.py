@@ -2,157 +2,26 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TeamQueueGeneralStatistics")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AgentsInQueueCount",
-        "AnsweredCount",
-        "AvgTalkTime",
-        "Dn",
-        "QueueDnNumber",
-        "ReceivedCount",
-        "TotalTalkTime",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class TeamQueueGeneralStatistics:
-    """
-    Attributes:
-        agents_in_queue_count (int | None | Unset):
-        answered_count (int | None | Unset):
-        avg_talk_time (None | str | Unset):
-        dn (None | str | Unset):
-        queue_dn_number (str | Unset):
-        received_count (int | None | Unset):
-        total_talk_time (None | str | Unset):
-    """
+class TeamQueueGeneralStatistics(Model):
+    agents_in_queue_count: int | None = None
+    answered_count: int | None = None
+    avg_talk_time: str | None = None
+    dn: str | None = None
+    queue_dn_number: str | None = None
+    received_count: int | None = None
+    total_talk_time: str | None = None
 
-    agents_in_queue_count: int | None | Unset = UNSET
-    answered_count: int | None | Unset = UNSET
-    avg_talk_time: None | str | Unset = UNSET
-    dn: None | str | Unset = UNSET
-    queue_dn_number: str | Unset = UNSET
-    received_count: int | None | Unset = UNSET
-    total_talk_time: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        agents_in_queue_count: int | None | Unset
-        if isinstance(self.agents_in_queue_count, Unset):
-            agents_in_queue_count = UNSET
-        else:
-            agents_in_queue_count = self.agents_in_queue_count
-
-        answered_count: int | None | Unset
-        if isinstance(self.answered_count, Unset):
-            answered_count = UNSET
-        else:
-            answered_count = self.answered_count
-
-        avg_talk_time: None | str | Unset
-        if isinstance(self.avg_talk_time, Unset):
-            avg_talk_time = UNSET
-        else:
-            avg_talk_time = self.avg_talk_time
-
-        dn: None | str | Unset
-        if isinstance(self.dn, Unset):
-            dn = UNSET
-        else:
-            dn = self.dn
-
-        queue_dn_number = self.queue_dn_number
-
-        received_count: int | None | Unset
-        if isinstance(self.received_count, Unset):
-            received_count = UNSET
-        else:
-            received_count = self.received_count
-
-        total_talk_time: None | str | Unset
-        if isinstance(self.total_talk_time, Unset):
-            total_talk_time = UNSET
-        else:
-            total_talk_time = self.total_talk_time
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if agents_in_queue_count is not UNSET:
-            field_dict["AgentsInQueueCount"] = agents_in_queue_count
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if avg_talk_time is not UNSET:
-            field_dict["AvgTalkTime"] = avg_talk_time
-        if dn is not UNSET:
-            field_dict["Dn"] = dn
-        if queue_dn_number is not UNSET:
-            field_dict["QueueDnNumber"] = queue_dn_number
-        if received_count is not UNSET:
-            field_dict["ReceivedCount"] = received_count
-        if total_talk_time is not UNSET:
-            field_dict["TotalTalkTime"] = total_talk_time
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TeamQueueGeneralStatistics: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        agents_in_queue_count = d.get("AgentsInQueueCount", UNSET)
-
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        avg_talk_time = d.get("AvgTalkTime", UNSET)
-
-        dn = d.get("Dn", UNSET)
-
-        queue_dn_number = d.get("QueueDnNumber", UNSET)
-
-        received_count = d.get("ReceivedCount", UNSET)
-
-        total_talk_time = d.get("TotalTalkTime", UNSET)
-
-        _instance = cls(
-            agents_in_queue_count=agents_in_queue_count,
-            answered_count=answered_count,
-            avg_talk_time=avg_talk_time,
-            dn=dn,
-            queue_dn_number=queue_dn_number,
-            received_count=received_count,
-            total_talk_time=total_talk_time,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AgentsInQueueCount": "agents_in_queue_count",
+        "AnsweredCount": "answered_count",
+        "AvgTalkTime": "avg_talk_time",
+        "Dn": "dn",
+        "QueueDnNumber": "queue_dn_number",
+        "ReceivedCount": "received_count",
+        "TotalTalkTime": "total_talk_time",
+    }

@@ -2,91 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.crm_test_mode import CrmTestMode
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TestBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "mode",
-        "query",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.crm_test_mode import CrmTestMode
 
-@_attrs_define(repr=False)
-class TestBody:
-    """
-    Attributes:
-        mode (CrmTestMode | Unset):
-        query (str | Unset):
-    """
 
-    mode: CrmTestMode | Unset = UNSET
-    query: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class TestBody(Model):
+    mode: CrmTestMode | None = None
+    query: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "mode": "mode",
+        "query": "query",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        mode: str | Unset = UNSET
-        if not isinstance(self.mode, Unset):
-            mode = self.mode.value
-
-        query = self.query
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if mode is not UNSET:
-            field_dict["mode"] = mode
-        if query is not UNSET:
-            field_dict["query"] = query
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TestBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _mode = d.get("mode", UNSET)
-        mode: CrmTestMode | Unset
-        if _mode is UNSET:
-            mode = _mode
-        else:
-            mode = CrmTestMode.parse(_mode)
-
-        query = d.get("query", UNSET)
-
-        _instance = cls(
-            mode=mode,
-            query=query,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("mode", enum_of(CrmTestMode)),)

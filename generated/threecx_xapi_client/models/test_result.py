@@ -2,110 +2,24 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TestResult")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Error",
-        "Parameters",
-        "Success",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
 )
 
 
-@_attrs_define(repr=False)
-class TestResult:
-    """
-    Attributes:
-        error (None | str | Unset):
-        parameters (list[str] | Unset):
-        success (bool | None | Unset):
-    """
+class TestResult(Model):
+    error: str | None = None
+    parameters: list[str] | None = None
+    success: bool | None = None
 
-    error: None | str | Unset = UNSET
-    parameters: list[str] | Unset = UNSET
-    success: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    _wire_names = {
+        "Error": "error",
+        "Parameters": "parameters",
+        "Success": "success",
+    }
 
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
-        parameters: list[str] | Unset = UNSET
-        if not isinstance(self.parameters, Unset):
-            parameters = self.parameters
-
-        success: bool | None | Unset
-        if isinstance(self.success, Unset):
-            success = UNSET
-        else:
-            success = self.success
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if error is not UNSET:
-            field_dict["Error"] = error
-        if parameters is not UNSET:
-            field_dict["Parameters"] = parameters
-        if success is not UNSET:
-            field_dict["Success"] = success
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        error = d.get("Error", UNSET)
-
-        _parameters = d.get("Parameters", UNSET)
-        parameters: list[str] | Unset
-        if _parameters is UNSET:
-            parameters = _parameters
-        else:
-            if not isinstance(_parameters, list):
-                raise TypeError(f"Parameters: expected a JSON array, got {type(_parameters).__name__}")
-            parameters = _parameters
-
-        success = d.get("Success", UNSET)
-
-        _instance = cls(
-            error=error,
-            parameters=parameters,
-            success=success,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("parameters", json_array),)

@@ -3,110 +3,25 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="TimeReportData")
+class TimeReportData(Model):
+    x_value: datetime.datetime | None = None
+    y_value_1: int | None = None
+    y_value_2: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "XValue",
-        "YValue1",
-        "YValue2",
+    _wire_names = {
+        "XValue": "x_value",
+        "YValue1": "y_value_1",
+        "YValue2": "y_value_2",
     }
-)
 
-
-@_attrs_define(repr=False)
-class TimeReportData:
-    """
-    Attributes:
-        x_value (datetime.datetime | Unset):
-        y_value_1 (int | None | Unset):
-        y_value_2 (int | None | Unset):
-    """
-
-    x_value: datetime.datetime | Unset = UNSET
-    y_value_1: int | None | Unset = UNSET
-    y_value_2: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        x_value: str | Unset = UNSET
-        if not isinstance(self.x_value, Unset):
-            x_value = self.x_value.isoformat()
-
-        y_value_1: int | None | Unset
-        if isinstance(self.y_value_1, Unset):
-            y_value_1 = UNSET
-        else:
-            y_value_1 = self.y_value_1
-
-        y_value_2: int | None | Unset
-        if isinstance(self.y_value_2, Unset):
-            y_value_2 = UNSET
-        else:
-            y_value_2 = self.y_value_2
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if x_value is not UNSET:
-            field_dict["XValue"] = x_value
-        if y_value_1 is not UNSET:
-            field_dict["YValue1"] = y_value_1
-        if y_value_2 is not UNSET:
-            field_dict["YValue2"] = y_value_2
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TimeReportData: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _x_value = d.get("XValue", UNSET)
-        x_value: datetime.datetime | Unset
-        if _x_value is UNSET:
-            x_value = _x_value
-        else:
-            x_value = parse_datetime(_x_value)
-
-        y_value_1 = d.get("YValue1", UNSET)
-
-        y_value_2 = d.get("YValue2", UNSET)
-
-        _instance = cls(
-            x_value=x_value,
-            y_value_1=y_value_1,
-            y_value_2=y_value_2,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("x_value", parse_datetime),)

@@ -2,103 +2,21 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TimeZone")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IanaName",
-        "Id",
-        "Name",
-        "WindowsName",
-    }
+from threecx_xapi._models import (
+    Model,
+    entity_key,
 )
 
 
-@_attrs_define(repr=False)
-class TimeZone:
-    """
-    Attributes:
-        iana_name (str | Unset):
-        id (str | Unset):
-        name (str | Unset):
-        windows_name (str | Unset):
-    """
+class TimeZone(Model):
+    iana_name: str | None = None
+    id: str = entity_key()
+    name: str | None = None
+    windows_name: str | None = None
 
-    iana_name: str | Unset = UNSET
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    windows_name: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        iana_name = self.iana_name
-
-        id = self.id
-
-        name = self.name
-
-        windows_name = self.windows_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if iana_name is not UNSET:
-            field_dict["IanaName"] = iana_name
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if windows_name is not UNSET:
-            field_dict["WindowsName"] = windows_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TimeZone: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        iana_name = d.get("IanaName", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        windows_name = d.get("WindowsName", UNSET)
-
-        _instance = cls(
-            iana_name=iana_name,
-            id=id,
-            name=name,
-            windows_name=windows_name,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "IanaName": "iana_name",
+        "Id": "id",
+        "Name": "name",
+        "WindowsName": "windows_name",
+    }

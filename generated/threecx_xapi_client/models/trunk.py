@@ -2,18 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.direction_type import DirectionType
 from ..models.transcription_type import TranscriptionType
 from ..models.type_of_ip_restriction import TypeOfIPRestriction
 from ..models.type_of_transport_restriction import TypeOfTransportRestriction
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.cid_formatting import CIDFormatting
@@ -27,867 +31,133 @@ if TYPE_CHECKING:
     from ..models.variable import Variable
 
 
-_lazy_loaded = False
+class Trunk(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    auth_id: str | None = None
+    auth_password: ConcealedPassword | None = None
+    certificate: str | None = None
+    certificate_expiration_date: str | None = None
+    certificate_name: str | None = None
+    configuration_issue: str | None = None
+    did_numbers: list[str] | None = None
+    direction: DirectionType | None = None
+    disable_call_transfer: bool | None = None
+    disable_video: bool | None = None
+    diversion_header: bool | None = None
+    e164_country_code: str | None = None
+    e164_process_incoming_number: bool | None = None
+    emergency_geo_locations: list[EmergencyGeoTrunkLocation] | None = None
+    enable_inbound_calls: bool | None = None
+    enable_outbound_calls: bool | None = None
+    external_number: str | None = None
+    gateway: Gateway | None = None
+    in_cid_formatting: list[CIDFormatting] | None = None
+    ip_restriction: TypeOfIPRestriction | None = None
+    is_online: bool | None = None
+    messaging: TrunkMessaging | None = None
+    outbound_caller_id: str | None = None
+    out_cid_formatting: list[CIDFormatting] | None = None
+    public_info_groups: list[str] | None = None
+    public_i_pin_sip: str | None = None
+    publish_info: bool | None = None
+    receive_extensions: list[Peer] | None = None
+    receive_info: bool | None = None
+    remote_my_phone_uri_host: str | None = None
+    remote_pbx_preffix: str | None = None
+    routing_rules: list[InboundRule] | None = None
+    script_name: str | None = None
+    secondary_registrar: str | None = None
+    separate_auth_id: str | None = None
+    simultaneous_calls: int | None = None
+    tags: list[UserTag] | None = None
+    transport_restriction: TypeOfTransportRestriction | None = None
+    trunk_reg_times: list[Variable] | None = None
+    tunnel_enabled: bool | None = None
+    tunnel_remote_addr: str | None = None
+    tunnel_remote_port: int | None = None
+    use_separate_auth_id: bool | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global \
-        _lazy_loaded, \
-        CIDFormatting, \
-        ConcealedPassword, \
-        EmergencyGeoTrunkLocation, \
-        Gateway, \
-        InboundRule, \
-        Peer, \
-        TrunkMessaging, \
-        UserGroup, \
-        Variable
-    from ..models.cid_formatting import CIDFormatting  # noqa: PLC0415
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-    from ..models.emergency_geo_trunk_location import EmergencyGeoTrunkLocation  # noqa: PLC0415
-    from ..models.gateway import Gateway  # noqa: PLC0415
-    from ..models.inbound_rule import InboundRule  # noqa: PLC0415
-    from ..models.peer import Peer  # noqa: PLC0415
-    from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-    from ..models.variable import Variable  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Trunk")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "AuthID",
-        "AuthPassword",
-        "Certificate",
-        "CertificateExpirationDate",
-        "CertificateName",
-        "ConfigurationIssue",
-        "DidNumbers",
-        "Direction",
-        "DisableCallTransfer",
-        "DisableVideo",
-        "DiversionHeader",
-        "E164CountryCode",
-        "E164ProcessIncomingNumber",
-        "EmergencyGeoLocations",
-        "EnableInboundCalls",
-        "EnableOutboundCalls",
-        "ExternalNumber",
-        "Gateway",
-        "InCIDFormatting",
-        "IPRestriction",
-        "IsOnline",
-        "Messaging",
-        "OutboundCallerID",
-        "OutCIDFormatting",
-        "PublicInfoGroups",
-        "PublicIPinSIP",
-        "PublishInfo",
-        "ReceiveExtensions",
-        "ReceiveInfo",
-        "RemoteMyPhoneUriHost",
-        "RemotePBXPreffix",
-        "RoutingRules",
-        "ScriptName",
-        "SecondaryRegistrar",
-        "SeparateAuthId",
-        "SimultaneousCalls",
-        "Tags",
-        "TransportRestriction",
-        "TrunkRegTimes",
-        "TunnelEnabled",
-        "TunnelRemoteAddr",
-        "TunnelRemotePort",
-        "UseSeparateAuthId",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "AuthID": "auth_id",
+        "AuthPassword": "auth_password",
+        "Certificate": "certificate",
+        "CertificateExpirationDate": "certificate_expiration_date",
+        "CertificateName": "certificate_name",
+        "ConfigurationIssue": "configuration_issue",
+        "DidNumbers": "did_numbers",
+        "Direction": "direction",
+        "DisableCallTransfer": "disable_call_transfer",
+        "DisableVideo": "disable_video",
+        "DiversionHeader": "diversion_header",
+        "E164CountryCode": "e164_country_code",
+        "E164ProcessIncomingNumber": "e164_process_incoming_number",
+        "EmergencyGeoLocations": "emergency_geo_locations",
+        "EnableInboundCalls": "enable_inbound_calls",
+        "EnableOutboundCalls": "enable_outbound_calls",
+        "ExternalNumber": "external_number",
+        "Gateway": "gateway",
+        "InCIDFormatting": "in_cid_formatting",
+        "IPRestriction": "ip_restriction",
+        "IsOnline": "is_online",
+        "Messaging": "messaging",
+        "OutboundCallerID": "outbound_caller_id",
+        "OutCIDFormatting": "out_cid_formatting",
+        "PublicInfoGroups": "public_info_groups",
+        "PublicIPinSIP": "public_i_pin_sip",
+        "PublishInfo": "publish_info",
+        "ReceiveExtensions": "receive_extensions",
+        "ReceiveInfo": "receive_info",
+        "RemoteMyPhoneUriHost": "remote_my_phone_uri_host",
+        "RemotePBXPreffix": "remote_pbx_preffix",
+        "RoutingRules": "routing_rules",
+        "ScriptName": "script_name",
+        "SecondaryRegistrar": "secondary_registrar",
+        "SeparateAuthId": "separate_auth_id",
+        "SimultaneousCalls": "simultaneous_calls",
+        "Tags": "tags",
+        "TransportRestriction": "transport_restriction",
+        "TrunkRegTimes": "trunk_reg_times",
+        "TunnelEnabled": "tunnel_enabled",
+        "TunnelRemoteAddr": "tunnel_remote_addr",
+        "TunnelRemotePort": "tunnel_remote_port",
+        "UseSeparateAuthId": "use_separate_auth_id",
     }
-)
 
-
-@_attrs_define(repr=False)
-class Trunk:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        auth_id (None | str | Unset):
-        auth_password (ConcealedPassword | None | Unset):
-        certificate (None | str | Unset):
-        certificate_expiration_date (None | str | Unset):
-        certificate_name (None | str | Unset):
-        configuration_issue (None | str | Unset):
-        did_numbers (list[str] | Unset):
-        direction (DirectionType | None | Unset):
-        disable_call_transfer (bool | None | Unset):
-        disable_video (bool | None | Unset):
-        diversion_header (bool | None | Unset):
-        e164_country_code (None | str | Unset):
-        e164_process_incoming_number (bool | None | Unset):
-        emergency_geo_locations (list[EmergencyGeoTrunkLocation] | Unset):
-        enable_inbound_calls (bool | None | Unset):
-        enable_outbound_calls (bool | None | Unset):
-        external_number (None | str | Unset):
-        gateway (Gateway | None | Unset):
-        in_cid_formatting (list[CIDFormatting] | Unset):
-        ip_restriction (None | TypeOfIPRestriction | Unset):
-        is_online (bool | None | Unset):
-        messaging (None | TrunkMessaging | Unset):
-        outbound_caller_id (None | str | Unset):
-        out_cid_formatting (list[CIDFormatting] | Unset):
-        public_info_groups (list[str] | Unset):
-        public_i_pin_sip (None | str | Unset):
-        publish_info (bool | None | Unset):
-        receive_extensions (list[Peer] | Unset):
-        receive_info (bool | None | Unset):
-        remote_my_phone_uri_host (None | str | Unset):
-        remote_pbx_preffix (None | str | Unset):
-        routing_rules (list[InboundRule] | Unset):
-        script_name (None | str | Unset):
-        secondary_registrar (None | str | Unset):
-        separate_auth_id (None | str | Unset):
-        simultaneous_calls (int | None | Unset):
-        tags (list[UserTag] | Unset):
-        transport_restriction (None | TypeOfTransportRestriction | Unset):
-        trunk_reg_times (list[Variable] | Unset):
-        tunnel_enabled (bool | None | Unset):
-        tunnel_remote_addr (None | str | Unset):
-        tunnel_remote_port (int | None | Unset):
-        use_separate_auth_id (bool | None | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    auth_id: None | str | Unset = UNSET
-    auth_password: ConcealedPassword | None | Unset = UNSET
-    certificate: None | str | Unset = UNSET
-    certificate_expiration_date: None | str | Unset = UNSET
-    certificate_name: None | str | Unset = UNSET
-    configuration_issue: None | str | Unset = UNSET
-    did_numbers: list[str] | Unset = UNSET
-    direction: DirectionType | None | Unset = UNSET
-    disable_call_transfer: bool | None | Unset = UNSET
-    disable_video: bool | None | Unset = UNSET
-    diversion_header: bool | None | Unset = UNSET
-    e164_country_code: None | str | Unset = UNSET
-    e164_process_incoming_number: bool | None | Unset = UNSET
-    emergency_geo_locations: list[EmergencyGeoTrunkLocation] | Unset = UNSET
-    enable_inbound_calls: bool | None | Unset = UNSET
-    enable_outbound_calls: bool | None | Unset = UNSET
-    external_number: None | str | Unset = UNSET
-    gateway: Gateway | None | Unset = UNSET
-    in_cid_formatting: list[CIDFormatting] | Unset = UNSET
-    ip_restriction: None | TypeOfIPRestriction | Unset = UNSET
-    is_online: bool | None | Unset = UNSET
-    messaging: None | TrunkMessaging | Unset = UNSET
-    outbound_caller_id: None | str | Unset = UNSET
-    out_cid_formatting: list[CIDFormatting] | Unset = UNSET
-    public_info_groups: list[str] | Unset = UNSET
-    public_i_pin_sip: None | str | Unset = UNSET
-    publish_info: bool | None | Unset = UNSET
-    receive_extensions: list[Peer] | Unset = UNSET
-    receive_info: bool | None | Unset = UNSET
-    remote_my_phone_uri_host: None | str | Unset = UNSET
-    remote_pbx_preffix: None | str | Unset = UNSET
-    routing_rules: list[InboundRule] | Unset = UNSET
-    script_name: None | str | Unset = UNSET
-    secondary_registrar: None | str | Unset = UNSET
-    separate_auth_id: None | str | Unset = UNSET
-    simultaneous_calls: int | None | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    transport_restriction: None | TypeOfTransportRestriction | Unset = UNSET
-    trunk_reg_times: list[Variable] | Unset = UNSET
-    tunnel_enabled: bool | None | Unset = UNSET
-    tunnel_remote_addr: None | str | Unset = UNSET
-    tunnel_remote_port: int | None | Unset = UNSET
-    use_separate_auth_id: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        auth_id: None | str | Unset
-        if isinstance(self.auth_id, Unset):
-            auth_id = UNSET
-        else:
-            auth_id = self.auth_id
-
-        auth_password: dict[str, Any] | None | Unset
-        if isinstance(self.auth_password, Unset):
-            auth_password = UNSET
-        elif isinstance(self.auth_password, ConcealedPassword):
-            auth_password = self.auth_password.to_dict()
-        else:
-            auth_password = self.auth_password
-
-        certificate: None | str | Unset
-        if isinstance(self.certificate, Unset):
-            certificate = UNSET
-        else:
-            certificate = self.certificate
-
-        certificate_expiration_date: None | str | Unset
-        if isinstance(self.certificate_expiration_date, Unset):
-            certificate_expiration_date = UNSET
-        else:
-            certificate_expiration_date = self.certificate_expiration_date
-
-        certificate_name: None | str | Unset
-        if isinstance(self.certificate_name, Unset):
-            certificate_name = UNSET
-        else:
-            certificate_name = self.certificate_name
-
-        configuration_issue: None | str | Unset
-        if isinstance(self.configuration_issue, Unset):
-            configuration_issue = UNSET
-        else:
-            configuration_issue = self.configuration_issue
-
-        did_numbers: list[str] | Unset = UNSET
-        if not isinstance(self.did_numbers, Unset):
-            did_numbers = self.did_numbers
-
-        direction: None | str | Unset
-        if isinstance(self.direction, Unset):
-            direction = UNSET
-        elif isinstance(self.direction, DirectionType):
-            direction = self.direction.value
-        else:
-            direction = self.direction
-
-        disable_call_transfer: bool | None | Unset
-        if isinstance(self.disable_call_transfer, Unset):
-            disable_call_transfer = UNSET
-        else:
-            disable_call_transfer = self.disable_call_transfer
-
-        disable_video: bool | None | Unset
-        if isinstance(self.disable_video, Unset):
-            disable_video = UNSET
-        else:
-            disable_video = self.disable_video
-
-        diversion_header: bool | None | Unset
-        if isinstance(self.diversion_header, Unset):
-            diversion_header = UNSET
-        else:
-            diversion_header = self.diversion_header
-
-        e164_country_code: None | str | Unset
-        if isinstance(self.e164_country_code, Unset):
-            e164_country_code = UNSET
-        else:
-            e164_country_code = self.e164_country_code
-
-        e164_process_incoming_number: bool | None | Unset
-        if isinstance(self.e164_process_incoming_number, Unset):
-            e164_process_incoming_number = UNSET
-        else:
-            e164_process_incoming_number = self.e164_process_incoming_number
-
-        emergency_geo_locations: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.emergency_geo_locations, Unset):
-            emergency_geo_locations = []
-            for emergency_geo_locations_item_data in self.emergency_geo_locations:
-                emergency_geo_locations_item = emergency_geo_locations_item_data.to_dict()
-                emergency_geo_locations.append(emergency_geo_locations_item)
-
-        enable_inbound_calls: bool | None | Unset
-        if isinstance(self.enable_inbound_calls, Unset):
-            enable_inbound_calls = UNSET
-        else:
-            enable_inbound_calls = self.enable_inbound_calls
-
-        enable_outbound_calls: bool | None | Unset
-        if isinstance(self.enable_outbound_calls, Unset):
-            enable_outbound_calls = UNSET
-        else:
-            enable_outbound_calls = self.enable_outbound_calls
-
-        external_number: None | str | Unset
-        if isinstance(self.external_number, Unset):
-            external_number = UNSET
-        else:
-            external_number = self.external_number
-
-        gateway: dict[str, Any] | None | Unset
-        if isinstance(self.gateway, Unset):
-            gateway = UNSET
-        elif isinstance(self.gateway, Gateway):
-            gateway = self.gateway.to_dict()
-        else:
-            gateway = self.gateway
-
-        in_cid_formatting: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.in_cid_formatting, Unset):
-            in_cid_formatting = []
-            for in_cid_formatting_item_data in self.in_cid_formatting:
-                in_cid_formatting_item = in_cid_formatting_item_data.to_dict()
-                in_cid_formatting.append(in_cid_formatting_item)
-
-        ip_restriction: None | str | Unset
-        if isinstance(self.ip_restriction, Unset):
-            ip_restriction = UNSET
-        elif isinstance(self.ip_restriction, TypeOfIPRestriction):
-            ip_restriction = self.ip_restriction.value
-        else:
-            ip_restriction = self.ip_restriction
-
-        is_online: bool | None | Unset
-        if isinstance(self.is_online, Unset):
-            is_online = UNSET
-        else:
-            is_online = self.is_online
-
-        messaging: dict[str, Any] | None | Unset
-        if isinstance(self.messaging, Unset):
-            messaging = UNSET
-        elif isinstance(self.messaging, TrunkMessaging):
-            messaging = self.messaging.to_dict()
-        else:
-            messaging = self.messaging
-
-        outbound_caller_id: None | str | Unset
-        if isinstance(self.outbound_caller_id, Unset):
-            outbound_caller_id = UNSET
-        else:
-            outbound_caller_id = self.outbound_caller_id
-
-        out_cid_formatting: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.out_cid_formatting, Unset):
-            out_cid_formatting = []
-            for out_cid_formatting_item_data in self.out_cid_formatting:
-                out_cid_formatting_item = out_cid_formatting_item_data.to_dict()
-                out_cid_formatting.append(out_cid_formatting_item)
-
-        public_info_groups: list[str] | Unset = UNSET
-        if not isinstance(self.public_info_groups, Unset):
-            public_info_groups = self.public_info_groups
-
-        public_i_pin_sip: None | str | Unset
-        if isinstance(self.public_i_pin_sip, Unset):
-            public_i_pin_sip = UNSET
-        else:
-            public_i_pin_sip = self.public_i_pin_sip
-
-        publish_info: bool | None | Unset
-        if isinstance(self.publish_info, Unset):
-            publish_info = UNSET
-        else:
-            publish_info = self.publish_info
-
-        receive_extensions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.receive_extensions, Unset):
-            receive_extensions = []
-            for receive_extensions_item_data in self.receive_extensions:
-                receive_extensions_item = receive_extensions_item_data.to_dict()
-                receive_extensions.append(receive_extensions_item)
-
-        receive_info: bool | None | Unset
-        if isinstance(self.receive_info, Unset):
-            receive_info = UNSET
-        else:
-            receive_info = self.receive_info
-
-        remote_my_phone_uri_host: None | str | Unset
-        if isinstance(self.remote_my_phone_uri_host, Unset):
-            remote_my_phone_uri_host = UNSET
-        else:
-            remote_my_phone_uri_host = self.remote_my_phone_uri_host
-
-        remote_pbx_preffix: None | str | Unset
-        if isinstance(self.remote_pbx_preffix, Unset):
-            remote_pbx_preffix = UNSET
-        else:
-            remote_pbx_preffix = self.remote_pbx_preffix
-
-        routing_rules: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.routing_rules, Unset):
-            routing_rules = []
-            for routing_rules_item_data in self.routing_rules:
-                routing_rules_item = routing_rules_item_data.to_dict()
-                routing_rules.append(routing_rules_item)
-
-        script_name: None | str | Unset
-        if isinstance(self.script_name, Unset):
-            script_name = UNSET
-        else:
-            script_name = self.script_name
-
-        secondary_registrar: None | str | Unset
-        if isinstance(self.secondary_registrar, Unset):
-            secondary_registrar = UNSET
-        else:
-            secondary_registrar = self.secondary_registrar
-
-        separate_auth_id: None | str | Unset
-        if isinstance(self.separate_auth_id, Unset):
-            separate_auth_id = UNSET
-        else:
-            separate_auth_id = self.separate_auth_id
-
-        simultaneous_calls: int | None | Unset
-        if isinstance(self.simultaneous_calls, Unset):
-            simultaneous_calls = UNSET
-        else:
-            simultaneous_calls = self.simultaneous_calls
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        transport_restriction: None | str | Unset
-        if isinstance(self.transport_restriction, Unset):
-            transport_restriction = UNSET
-        elif isinstance(self.transport_restriction, TypeOfTransportRestriction):
-            transport_restriction = self.transport_restriction.value
-        else:
-            transport_restriction = self.transport_restriction
-
-        trunk_reg_times: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.trunk_reg_times, Unset):
-            trunk_reg_times = []
-            for trunk_reg_times_item_data in self.trunk_reg_times:
-                trunk_reg_times_item = trunk_reg_times_item_data.to_dict()
-                trunk_reg_times.append(trunk_reg_times_item)
-
-        tunnel_enabled: bool | None | Unset
-        if isinstance(self.tunnel_enabled, Unset):
-            tunnel_enabled = UNSET
-        else:
-            tunnel_enabled = self.tunnel_enabled
-
-        tunnel_remote_addr: None | str | Unset
-        if isinstance(self.tunnel_remote_addr, Unset):
-            tunnel_remote_addr = UNSET
-        else:
-            tunnel_remote_addr = self.tunnel_remote_addr
-
-        tunnel_remote_port: int | None | Unset
-        if isinstance(self.tunnel_remote_port, Unset):
-            tunnel_remote_port = UNSET
-        else:
-            tunnel_remote_port = self.tunnel_remote_port
-
-        use_separate_auth_id: bool | None | Unset
-        if isinstance(self.use_separate_auth_id, Unset):
-            use_separate_auth_id = UNSET
-        else:
-            use_separate_auth_id = self.use_separate_auth_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if auth_id is not UNSET:
-            field_dict["AuthID"] = auth_id
-        if auth_password is not UNSET:
-            field_dict["AuthPassword"] = auth_password
-        if certificate is not UNSET:
-            field_dict["Certificate"] = certificate
-        if certificate_expiration_date is not UNSET:
-            field_dict["CertificateExpirationDate"] = certificate_expiration_date
-        if certificate_name is not UNSET:
-            field_dict["CertificateName"] = certificate_name
-        if configuration_issue is not UNSET:
-            field_dict["ConfigurationIssue"] = configuration_issue
-        if did_numbers is not UNSET:
-            field_dict["DidNumbers"] = did_numbers
-        if direction is not UNSET:
-            field_dict["Direction"] = direction
-        if disable_call_transfer is not UNSET:
-            field_dict["DisableCallTransfer"] = disable_call_transfer
-        if disable_video is not UNSET:
-            field_dict["DisableVideo"] = disable_video
-        if diversion_header is not UNSET:
-            field_dict["DiversionHeader"] = diversion_header
-        if e164_country_code is not UNSET:
-            field_dict["E164CountryCode"] = e164_country_code
-        if e164_process_incoming_number is not UNSET:
-            field_dict["E164ProcessIncomingNumber"] = e164_process_incoming_number
-        if emergency_geo_locations is not UNSET:
-            field_dict["EmergencyGeoLocations"] = emergency_geo_locations
-        if enable_inbound_calls is not UNSET:
-            field_dict["EnableInboundCalls"] = enable_inbound_calls
-        if enable_outbound_calls is not UNSET:
-            field_dict["EnableOutboundCalls"] = enable_outbound_calls
-        if external_number is not UNSET:
-            field_dict["ExternalNumber"] = external_number
-        if gateway is not UNSET:
-            field_dict["Gateway"] = gateway
-        if in_cid_formatting is not UNSET:
-            field_dict["InCIDFormatting"] = in_cid_formatting
-        if ip_restriction is not UNSET:
-            field_dict["IPRestriction"] = ip_restriction
-        if is_online is not UNSET:
-            field_dict["IsOnline"] = is_online
-        if messaging is not UNSET:
-            field_dict["Messaging"] = messaging
-        if outbound_caller_id is not UNSET:
-            field_dict["OutboundCallerID"] = outbound_caller_id
-        if out_cid_formatting is not UNSET:
-            field_dict["OutCIDFormatting"] = out_cid_formatting
-        if public_info_groups is not UNSET:
-            field_dict["PublicInfoGroups"] = public_info_groups
-        if public_i_pin_sip is not UNSET:
-            field_dict["PublicIPinSIP"] = public_i_pin_sip
-        if publish_info is not UNSET:
-            field_dict["PublishInfo"] = publish_info
-        if receive_extensions is not UNSET:
-            field_dict["ReceiveExtensions"] = receive_extensions
-        if receive_info is not UNSET:
-            field_dict["ReceiveInfo"] = receive_info
-        if remote_my_phone_uri_host is not UNSET:
-            field_dict["RemoteMyPhoneUriHost"] = remote_my_phone_uri_host
-        if remote_pbx_preffix is not UNSET:
-            field_dict["RemotePBXPreffix"] = remote_pbx_preffix
-        if routing_rules is not UNSET:
-            field_dict["RoutingRules"] = routing_rules
-        if script_name is not UNSET:
-            field_dict["ScriptName"] = script_name
-        if secondary_registrar is not UNSET:
-            field_dict["SecondaryRegistrar"] = secondary_registrar
-        if separate_auth_id is not UNSET:
-            field_dict["SeparateAuthId"] = separate_auth_id
-        if simultaneous_calls is not UNSET:
-            field_dict["SimultaneousCalls"] = simultaneous_calls
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if transport_restriction is not UNSET:
-            field_dict["TransportRestriction"] = transport_restriction
-        if trunk_reg_times is not UNSET:
-            field_dict["TrunkRegTimes"] = trunk_reg_times
-        if tunnel_enabled is not UNSET:
-            field_dict["TunnelEnabled"] = tunnel_enabled
-        if tunnel_remote_addr is not UNSET:
-            field_dict["TunnelRemoteAddr"] = tunnel_remote_addr
-        if tunnel_remote_port is not UNSET:
-            field_dict["TunnelRemotePort"] = tunnel_remote_port
-        if use_separate_auth_id is not UNSET:
-            field_dict["UseSeparateAuthId"] = use_separate_auth_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Trunk: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        auth_id = d.get("AuthID", UNSET)
-
-        _auth_password = d.get("AuthPassword", UNSET)
-        auth_password: ConcealedPassword | None | Unset
-        if _auth_password is UNSET or _auth_password is None:
-            auth_password = _auth_password
-        else:
-            auth_password = ConcealedPassword.from_dict(_auth_password)
-
-        certificate = d.get("Certificate", UNSET)
-
-        certificate_expiration_date = d.get("CertificateExpirationDate", UNSET)
-
-        certificate_name = d.get("CertificateName", UNSET)
-
-        configuration_issue = d.get("ConfigurationIssue", UNSET)
-
-        _did_numbers = d.get("DidNumbers", UNSET)
-        did_numbers: list[str] | Unset
-        if _did_numbers is UNSET:
-            did_numbers = _did_numbers
-        else:
-            if not isinstance(_did_numbers, list):
-                raise TypeError(f"DidNumbers: expected a JSON array, got {type(_did_numbers).__name__}")
-            did_numbers = _did_numbers
-
-        _direction = d.get("Direction", UNSET)
-        direction: DirectionType | None | Unset
-        if _direction is UNSET or _direction is None:
-            direction = _direction
-        else:
-            direction = DirectionType.parse(_direction)
-
-        disable_call_transfer = d.get("DisableCallTransfer", UNSET)
-
-        disable_video = d.get("DisableVideo", UNSET)
-
-        diversion_header = d.get("DiversionHeader", UNSET)
-
-        e164_country_code = d.get("E164CountryCode", UNSET)
-
-        e164_process_incoming_number = d.get("E164ProcessIncomingNumber", UNSET)
-
-        _emergency_geo_locations = d.get("EmergencyGeoLocations", UNSET)
-        emergency_geo_locations: list[EmergencyGeoTrunkLocation] | Unset
-        if _emergency_geo_locations is UNSET:
-            emergency_geo_locations = _emergency_geo_locations
-        else:
-            if not isinstance(_emergency_geo_locations, list):
-                raise TypeError(
-                    f"EmergencyGeoLocations: expected a JSON array, got {type(_emergency_geo_locations).__name__}"
-                )
-            emergency_geo_locations = [EmergencyGeoTrunkLocation.from_dict(item) for item in _emergency_geo_locations]
-
-        enable_inbound_calls = d.get("EnableInboundCalls", UNSET)
-
-        enable_outbound_calls = d.get("EnableOutboundCalls", UNSET)
-
-        external_number = d.get("ExternalNumber", UNSET)
-
-        _gateway = d.get("Gateway", UNSET)
-        gateway: Gateway | None | Unset
-        if _gateway is UNSET or _gateway is None:
-            gateway = _gateway
-        else:
-            gateway = Gateway.from_dict(_gateway)
-
-        _in_cid_formatting = d.get("InCIDFormatting", UNSET)
-        in_cid_formatting: list[CIDFormatting] | Unset
-        if _in_cid_formatting is UNSET:
-            in_cid_formatting = _in_cid_formatting
-        else:
-            if not isinstance(_in_cid_formatting, list):
-                raise TypeError(f"InCIDFormatting: expected a JSON array, got {type(_in_cid_formatting).__name__}")
-            in_cid_formatting = [CIDFormatting.from_dict(item) for item in _in_cid_formatting]
-
-        _ip_restriction = d.get("IPRestriction", UNSET)
-        ip_restriction: None | TypeOfIPRestriction | Unset
-        if _ip_restriction is UNSET or _ip_restriction is None:
-            ip_restriction = _ip_restriction
-        else:
-            ip_restriction = TypeOfIPRestriction.parse(_ip_restriction)
-
-        is_online = d.get("IsOnline", UNSET)
-
-        _messaging = d.get("Messaging", UNSET)
-        messaging: None | TrunkMessaging | Unset
-        if _messaging is UNSET or _messaging is None:
-            messaging = _messaging
-        else:
-            messaging = TrunkMessaging.from_dict(_messaging)
-
-        outbound_caller_id = d.get("OutboundCallerID", UNSET)
-
-        _out_cid_formatting = d.get("OutCIDFormatting", UNSET)
-        out_cid_formatting: list[CIDFormatting] | Unset
-        if _out_cid_formatting is UNSET:
-            out_cid_formatting = _out_cid_formatting
-        else:
-            if not isinstance(_out_cid_formatting, list):
-                raise TypeError(f"OutCIDFormatting: expected a JSON array, got {type(_out_cid_formatting).__name__}")
-            out_cid_formatting = [CIDFormatting.from_dict(item) for item in _out_cid_formatting]
-
-        _public_info_groups = d.get("PublicInfoGroups", UNSET)
-        public_info_groups: list[str] | Unset
-        if _public_info_groups is UNSET:
-            public_info_groups = _public_info_groups
-        else:
-            if not isinstance(_public_info_groups, list):
-                raise TypeError(f"PublicInfoGroups: expected a JSON array, got {type(_public_info_groups).__name__}")
-            public_info_groups = _public_info_groups
-
-        public_i_pin_sip = d.get("PublicIPinSIP", UNSET)
-
-        publish_info = d.get("PublishInfo", UNSET)
-
-        _receive_extensions = d.get("ReceiveExtensions", UNSET)
-        receive_extensions: list[Peer] | Unset
-        if _receive_extensions is UNSET:
-            receive_extensions = _receive_extensions
-        else:
-            if not isinstance(_receive_extensions, list):
-                raise TypeError(f"ReceiveExtensions: expected a JSON array, got {type(_receive_extensions).__name__}")
-            receive_extensions = [Peer.from_dict(item) for item in _receive_extensions]
-
-        receive_info = d.get("ReceiveInfo", UNSET)
-
-        remote_my_phone_uri_host = d.get("RemoteMyPhoneUriHost", UNSET)
-
-        remote_pbx_preffix = d.get("RemotePBXPreffix", UNSET)
-
-        _routing_rules = d.get("RoutingRules", UNSET)
-        routing_rules: list[InboundRule] | Unset
-        if _routing_rules is UNSET:
-            routing_rules = _routing_rules
-        else:
-            if not isinstance(_routing_rules, list):
-                raise TypeError(f"RoutingRules: expected a JSON array, got {type(_routing_rules).__name__}")
-            routing_rules = [InboundRule.from_dict(item) for item in _routing_rules]
-
-        script_name = d.get("ScriptName", UNSET)
-
-        secondary_registrar = d.get("SecondaryRegistrar", UNSET)
-
-        separate_auth_id = d.get("SeparateAuthId", UNSET)
-
-        simultaneous_calls = d.get("SimultaneousCalls", UNSET)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        _transport_restriction = d.get("TransportRestriction", UNSET)
-        transport_restriction: None | TypeOfTransportRestriction | Unset
-        if _transport_restriction is UNSET or _transport_restriction is None:
-            transport_restriction = _transport_restriction
-        else:
-            transport_restriction = TypeOfTransportRestriction.parse(_transport_restriction)
-
-        _trunk_reg_times = d.get("TrunkRegTimes", UNSET)
-        trunk_reg_times: list[Variable] | Unset
-        if _trunk_reg_times is UNSET:
-            trunk_reg_times = _trunk_reg_times
-        else:
-            if not isinstance(_trunk_reg_times, list):
-                raise TypeError(f"TrunkRegTimes: expected a JSON array, got {type(_trunk_reg_times).__name__}")
-            trunk_reg_times = [Variable.from_dict(item) for item in _trunk_reg_times]
-
-        tunnel_enabled = d.get("TunnelEnabled", UNSET)
-
-        tunnel_remote_addr = d.get("TunnelRemoteAddr", UNSET)
-
-        tunnel_remote_port = d.get("TunnelRemotePort", UNSET)
-
-        use_separate_auth_id = d.get("UseSeparateAuthId", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            auth_id=auth_id,
-            auth_password=auth_password,
-            certificate=certificate,
-            certificate_expiration_date=certificate_expiration_date,
-            certificate_name=certificate_name,
-            configuration_issue=configuration_issue,
-            did_numbers=did_numbers,
-            direction=direction,
-            disable_call_transfer=disable_call_transfer,
-            disable_video=disable_video,
-            diversion_header=diversion_header,
-            e164_country_code=e164_country_code,
-            e164_process_incoming_number=e164_process_incoming_number,
-            emergency_geo_locations=emergency_geo_locations,
-            enable_inbound_calls=enable_inbound_calls,
-            enable_outbound_calls=enable_outbound_calls,
-            external_number=external_number,
-            gateway=gateway,
-            in_cid_formatting=in_cid_formatting,
-            ip_restriction=ip_restriction,
-            is_online=is_online,
-            messaging=messaging,
-            outbound_caller_id=outbound_caller_id,
-            out_cid_formatting=out_cid_formatting,
-            public_info_groups=public_info_groups,
-            public_i_pin_sip=public_i_pin_sip,
-            publish_info=publish_info,
-            receive_extensions=receive_extensions,
-            receive_info=receive_info,
-            remote_my_phone_uri_host=remote_my_phone_uri_host,
-            remote_pbx_preffix=remote_pbx_preffix,
-            routing_rules=routing_rules,
-            script_name=script_name,
-            secondary_registrar=secondary_registrar,
-            separate_auth_id=separate_auth_id,
-            simultaneous_calls=simultaneous_calls,
-            tags=tags,
-            transport_restriction=transport_restriction,
-            trunk_reg_times=trunk_reg_times,
-            tunnel_enabled=tunnel_enabled,
-            tunnel_remote_addr=tunnel_remote_addr,
-            tunnel_remote_port=tunnel_remote_port,
-            use_separate_auth_id=use_separate_auth_id,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.cid_formatting import CIDFormatting  # noqa: PLC0415
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
+        from ..models.emergency_geo_trunk_location import EmergencyGeoTrunkLocation  # noqa: PLC0415
+        from ..models.gateway import Gateway  # noqa: PLC0415
+        from ..models.inbound_rule import InboundRule  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.trunk_messaging import TrunkMessaging  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+        from ..models.variable import Variable  # noqa: PLC0415
+
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("auth_password", ConcealedPassword.from_dict),
+            ("did_numbers", json_array),
+            ("direction", enum_of(DirectionType)),
+            ("emergency_geo_locations", list_of(EmergencyGeoTrunkLocation.from_dict)),
+            ("gateway", Gateway.from_dict),
+            ("in_cid_formatting", list_of(CIDFormatting.from_dict)),
+            ("ip_restriction", enum_of(TypeOfIPRestriction)),
+            ("messaging", TrunkMessaging.from_dict),
+            ("out_cid_formatting", list_of(CIDFormatting.from_dict)),
+            ("public_info_groups", json_array),
+            ("receive_extensions", list_of(Peer.from_dict)),
+            ("routing_rules", list_of(InboundRule.from_dict)),
+            ("tags", list_of(enum_of(UserTag))),
+            ("transport_restriction", enum_of(TypeOfTransportRestriction)),
+            ("trunk_reg_times", list_of(Variable.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

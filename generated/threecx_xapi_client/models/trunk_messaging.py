@@ -2,133 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TrunkMessaging")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Enabled",
-        "NumberLength",
-        "NumberLengthEnabled",
-        "Provider",
-        "Webhook",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class TrunkMessaging:
-    """
-    Attributes:
-        enabled (bool | None | Unset):
-        number_length (int | None | Unset):
-        number_length_enabled (bool | None | Unset):
-        provider (None | str | Unset):
-        webhook (None | str | Unset):
-    """
+class TrunkMessaging(Model):
+    enabled: bool | None = None
+    number_length: int | None = None
+    number_length_enabled: bool | None = None
+    provider: str | None = None
+    webhook: str | None = None
 
-    enabled: bool | None | Unset = UNSET
-    number_length: int | None | Unset = UNSET
-    number_length_enabled: bool | None | Unset = UNSET
-    provider: None | str | Unset = UNSET
-    webhook: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        number_length: int | None | Unset
-        if isinstance(self.number_length, Unset):
-            number_length = UNSET
-        else:
-            number_length = self.number_length
-
-        number_length_enabled: bool | None | Unset
-        if isinstance(self.number_length_enabled, Unset):
-            number_length_enabled = UNSET
-        else:
-            number_length_enabled = self.number_length_enabled
-
-        provider: None | str | Unset
-        if isinstance(self.provider, Unset):
-            provider = UNSET
-        else:
-            provider = self.provider
-
-        webhook: None | str | Unset
-        if isinstance(self.webhook, Unset):
-            webhook = UNSET
-        else:
-            webhook = self.webhook
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if number_length is not UNSET:
-            field_dict["NumberLength"] = number_length
-        if number_length_enabled is not UNSET:
-            field_dict["NumberLengthEnabled"] = number_length_enabled
-        if provider is not UNSET:
-            field_dict["Provider"] = provider
-        if webhook is not UNSET:
-            field_dict["Webhook"] = webhook
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkMessaging: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        enabled = d.get("Enabled", UNSET)
-
-        number_length = d.get("NumberLength", UNSET)
-
-        number_length_enabled = d.get("NumberLengthEnabled", UNSET)
-
-        provider = d.get("Provider", UNSET)
-
-        webhook = d.get("Webhook", UNSET)
-
-        _instance = cls(
-            enabled=enabled,
-            number_length=number_length,
-            number_length_enabled=number_length_enabled,
-            provider=provider,
-            webhook=webhook,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Enabled": "enabled",
+        "NumberLength": "number_length",
+        "NumberLengthEnabled": "number_length_enabled",
+        "Provider": "provider",
+        "Webhook": "webhook",
+    }

@@ -2,160 +2,35 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.trunk_variable import TrunkVariable
 
 
-_lazy_loaded = False
+class TrunkMessagingTemplate(Model):
+    messaging_variables: list[TrunkVariable] | None = None
+    optional: bool | None = None
+    outbound: bool | None = None
+    provider: str | None = None
+    type_: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, TrunkVariable
-    from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="TrunkMessagingTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "MessagingVariables",
-        "Optional",
-        "Outbound",
-        "Provider",
-        "Type",
+    _wire_names = {
+        "MessagingVariables": "messaging_variables",
+        "Optional": "optional",
+        "Outbound": "outbound",
+        "Provider": "provider",
+        "Type": "type_",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.trunk_variable import TrunkVariable  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class TrunkMessagingTemplate:
-    """
-    Attributes:
-        messaging_variables (list[TrunkVariable] | Unset):
-        optional (bool | None | Unset):
-        outbound (bool | None | Unset):
-        provider (None | str | Unset):
-        type_ (None | str | Unset):
-    """
-
-    messaging_variables: list[TrunkVariable] | Unset = UNSET
-    optional: bool | None | Unset = UNSET
-    outbound: bool | None | Unset = UNSET
-    provider: None | str | Unset = UNSET
-    type_: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        messaging_variables: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.messaging_variables, Unset):
-            messaging_variables = []
-            for messaging_variables_item_data in self.messaging_variables:
-                messaging_variables_item = messaging_variables_item_data.to_dict()
-                messaging_variables.append(messaging_variables_item)
-
-        optional: bool | None | Unset
-        if isinstance(self.optional, Unset):
-            optional = UNSET
-        else:
-            optional = self.optional
-
-        outbound: bool | None | Unset
-        if isinstance(self.outbound, Unset):
-            outbound = UNSET
-        else:
-            outbound = self.outbound
-
-        provider: None | str | Unset
-        if isinstance(self.provider, Unset):
-            provider = UNSET
-        else:
-            provider = self.provider
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if messaging_variables is not UNSET:
-            field_dict["MessagingVariables"] = messaging_variables
-        if optional is not UNSET:
-            field_dict["Optional"] = optional
-        if outbound is not UNSET:
-            field_dict["Outbound"] = outbound
-        if provider is not UNSET:
-            field_dict["Provider"] = provider
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkMessagingTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _messaging_variables = d.get("MessagingVariables", UNSET)
-        messaging_variables: list[TrunkVariable] | Unset
-        if _messaging_variables is UNSET:
-            messaging_variables = _messaging_variables
-        else:
-            if not isinstance(_messaging_variables, list):
-                raise TypeError(f"MessagingVariables: expected a JSON array, got {type(_messaging_variables).__name__}")
-            messaging_variables = [TrunkVariable.from_dict(item) for item in _messaging_variables]
-
-        optional = d.get("Optional", UNSET)
-
-        outbound = d.get("Outbound", UNSET)
-
-        provider = d.get("Provider", UNSET)
-
-        type_ = d.get("Type", UNSET)
-
-        _instance = cls(
-            messaging_variables=messaging_variables,
-            optional=optional,
-            outbound=outbound,
-            provider=provider,
-            type_=type_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("messaging_variables", list_of(TrunkVariable.from_dict)),)

@@ -2,136 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
+)
 
 from ..models.analysis_code import AnalysisCode
 from ..models.info_level import InfoLevel
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="TrunkReport")
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Code",
-        "Level",
-        "Params",
-        "Template",
+class TrunkReport(Model):
+    code: AnalysisCode | None = None
+    level: InfoLevel | None = None
+    params: list[str] | None = None
+    template: str | None = None
+
+    _wire_names = {
+        "Code": "code",
+        "Level": "level",
+        "Params": "params",
+        "Template": "template",
     }
-)
 
-
-@_attrs_define(repr=False)
-class TrunkReport:
-    """
-    Attributes:
-        code (AnalysisCode | None | Unset):
-        level (InfoLevel | None | Unset):
-        params (list[str] | Unset):
-        template (str | Unset):
-    """
-
-    code: AnalysisCode | None | Unset = UNSET
-    level: InfoLevel | None | Unset = UNSET
-    params: list[str] | Unset = UNSET
-    template: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        code: None | str | Unset
-        if isinstance(self.code, Unset):
-            code = UNSET
-        elif isinstance(self.code, AnalysisCode):
-            code = self.code.value
-        else:
-            code = self.code
-
-        level: None | str | Unset
-        if isinstance(self.level, Unset):
-            level = UNSET
-        elif isinstance(self.level, InfoLevel):
-            level = self.level.value
-        else:
-            level = self.level
-
-        params: list[str] | Unset = UNSET
-        if not isinstance(self.params, Unset):
-            params = self.params
-
-        template = self.template
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if code is not UNSET:
-            field_dict["Code"] = code
-        if level is not UNSET:
-            field_dict["Level"] = level
-        if params is not UNSET:
-            field_dict["Params"] = params
-        if template is not UNSET:
-            field_dict["Template"] = template
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkReport: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _code = d.get("Code", UNSET)
-        code: AnalysisCode | None | Unset
-        if _code is UNSET or _code is None:
-            code = _code
-        else:
-            code = AnalysisCode.parse(_code)
-
-        _level = d.get("Level", UNSET)
-        level: InfoLevel | None | Unset
-        if _level is UNSET or _level is None:
-            level = _level
-        else:
-            level = InfoLevel.parse(_level)
-
-        _params = d.get("Params", UNSET)
-        params: list[str] | Unset
-        if _params is UNSET:
-            params = _params
-        else:
-            if not isinstance(_params, list):
-                raise TypeError(f"Params: expected a JSON array, got {type(_params).__name__}")
-            params = _params
-
-        template = d.get("Template", UNSET)
-
-        _instance = cls(
-            code=code,
-            level=level,
-            params=params,
-            template=template,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("code", enum_of(AnalysisCode)),
+            ("level", enum_of(InfoLevel)),
+            ("params", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,300 +2,65 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
+    list_of,
+)
 
 from ..models.template_type import TemplateType
 from ..models.trunk_editor_type import TrunkEditorType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.trunk_messaging_template import TrunkMessagingTemplate
 
 
-_lazy_loaded = False
+class TrunkTemplate(Model):
+    add_allowed: bool | None = None
+    content: str | None = None
+    countries: list[str] | None = None
+    default_proxy_port: int | None = None
+    default_registrar_port: int | None = None
+    description: str | None = None
+    editors: list[TrunkEditorType] | None = None
+    id: str = entity_key()
+    is_custom: bool | None = None
+    messaging_template: TrunkMessagingTemplate | None = None
+    name: str | None = None
+    tags: list[str] | None = None
+    template_type: TemplateType | None = None
+    url: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, TrunkMessagingTemplate
-    from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="TrunkTemplate")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AddAllowed",
-        "Content",
-        "Countries",
-        "DefaultProxyPort",
-        "DefaultRegistrarPort",
-        "Description",
-        "Editors",
-        "Id",
-        "IsCustom",
-        "MessagingTemplate",
-        "Name",
-        "Tags",
-        "TemplateType",
-        "Url",
+    _wire_names = {
+        "AddAllowed": "add_allowed",
+        "Content": "content",
+        "Countries": "countries",
+        "DefaultProxyPort": "default_proxy_port",
+        "DefaultRegistrarPort": "default_registrar_port",
+        "Description": "description",
+        "Editors": "editors",
+        "Id": "id",
+        "IsCustom": "is_custom",
+        "MessagingTemplate": "messaging_template",
+        "Name": "name",
+        "Tags": "tags",
+        "TemplateType": "template_type",
+        "Url": "url",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.trunk_messaging_template import TrunkMessagingTemplate  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class TrunkTemplate:
-    """
-    Attributes:
-        add_allowed (bool | None | Unset):
-        content (None | str | Unset):
-        countries (list[str] | Unset):
-        default_proxy_port (int | None | Unset):
-        default_registrar_port (int | None | Unset):
-        description (None | str | Unset):
-        editors (list[TrunkEditorType] | Unset):
-        id (str | Unset):
-        is_custom (bool | None | Unset):
-        messaging_template (None | TrunkMessagingTemplate | Unset):
-        name (str | Unset):
-        tags (list[str] | Unset):
-        template_type (TemplateType | Unset):
-        url (None | str | Unset):
-    """
-
-    add_allowed: bool | None | Unset = UNSET
-    content: None | str | Unset = UNSET
-    countries: list[str] | Unset = UNSET
-    default_proxy_port: int | None | Unset = UNSET
-    default_registrar_port: int | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    editors: list[TrunkEditorType] | Unset = UNSET
-    id: str | Unset = UNSET
-    is_custom: bool | None | Unset = UNSET
-    messaging_template: None | TrunkMessagingTemplate | Unset = UNSET
-    name: str | Unset = UNSET
-    tags: list[str] | Unset = UNSET
-    template_type: TemplateType | Unset = UNSET
-    url: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        add_allowed: bool | None | Unset
-        if isinstance(self.add_allowed, Unset):
-            add_allowed = UNSET
-        else:
-            add_allowed = self.add_allowed
-
-        content: None | str | Unset
-        if isinstance(self.content, Unset):
-            content = UNSET
-        else:
-            content = self.content
-
-        countries: list[str] | Unset = UNSET
-        if not isinstance(self.countries, Unset):
-            countries = self.countries
-
-        default_proxy_port: int | None | Unset
-        if isinstance(self.default_proxy_port, Unset):
-            default_proxy_port = UNSET
-        else:
-            default_proxy_port = self.default_proxy_port
-
-        default_registrar_port: int | None | Unset
-        if isinstance(self.default_registrar_port, Unset):
-            default_registrar_port = UNSET
-        else:
-            default_registrar_port = self.default_registrar_port
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        editors: list[str] | Unset = UNSET
-        if not isinstance(self.editors, Unset):
-            editors = []
-            for editors_item_data in self.editors:
-                editors_item = editors_item_data.value
-                editors.append(editors_item)
-
-        id = self.id
-
-        is_custom: bool | None | Unset
-        if isinstance(self.is_custom, Unset):
-            is_custom = UNSET
-        else:
-            is_custom = self.is_custom
-
-        messaging_template: dict[str, Any] | None | Unset
-        if isinstance(self.messaging_template, Unset):
-            messaging_template = UNSET
-        elif isinstance(self.messaging_template, TrunkMessagingTemplate):
-            messaging_template = self.messaging_template.to_dict()
-        else:
-            messaging_template = self.messaging_template
-
-        name = self.name
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = self.tags
-
-        template_type: str | Unset = UNSET
-        if not isinstance(self.template_type, Unset):
-            template_type = self.template_type.value
-
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if add_allowed is not UNSET:
-            field_dict["AddAllowed"] = add_allowed
-        if content is not UNSET:
-            field_dict["Content"] = content
-        if countries is not UNSET:
-            field_dict["Countries"] = countries
-        if default_proxy_port is not UNSET:
-            field_dict["DefaultProxyPort"] = default_proxy_port
-        if default_registrar_port is not UNSET:
-            field_dict["DefaultRegistrarPort"] = default_registrar_port
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if editors is not UNSET:
-            field_dict["Editors"] = editors
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if is_custom is not UNSET:
-            field_dict["IsCustom"] = is_custom
-        if messaging_template is not UNSET:
-            field_dict["MessagingTemplate"] = messaging_template
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if template_type is not UNSET:
-            field_dict["TemplateType"] = template_type
-        if url is not UNSET:
-            field_dict["Url"] = url
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkTemplate: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        add_allowed = d.get("AddAllowed", UNSET)
-
-        content = d.get("Content", UNSET)
-
-        _countries = d.get("Countries", UNSET)
-        countries: list[str] | Unset
-        if _countries is UNSET:
-            countries = _countries
-        else:
-            if not isinstance(_countries, list):
-                raise TypeError(f"Countries: expected a JSON array, got {type(_countries).__name__}")
-            countries = _countries
-
-        default_proxy_port = d.get("DefaultProxyPort", UNSET)
-
-        default_registrar_port = d.get("DefaultRegistrarPort", UNSET)
-
-        description = d.get("Description", UNSET)
-
-        _editors = d.get("Editors", UNSET)
-        editors: list[TrunkEditorType] | Unset
-        if _editors is UNSET:
-            editors = _editors
-        else:
-            if not isinstance(_editors, list):
-                raise TypeError(f"Editors: expected a JSON array, got {type(_editors).__name__}")
-            editors = [TrunkEditorType.parse(item) for item in _editors]
-
-        id = d.get("Id", UNSET)
-
-        is_custom = d.get("IsCustom", UNSET)
-
-        _messaging_template = d.get("MessagingTemplate", UNSET)
-        messaging_template: None | TrunkMessagingTemplate | Unset
-        if _messaging_template is UNSET or _messaging_template is None:
-            messaging_template = _messaging_template
-        else:
-            messaging_template = TrunkMessagingTemplate.from_dict(_messaging_template)
-
-        name = d.get("Name", UNSET)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[str] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = _tags
-
-        _template_type = d.get("TemplateType", UNSET)
-        template_type: TemplateType | Unset
-        if _template_type is UNSET:
-            template_type = _template_type
-        else:
-            template_type = TemplateType.parse(_template_type)
-
-        url = d.get("Url", UNSET)
-
-        _instance = cls(
-            add_allowed=add_allowed,
-            content=content,
-            countries=countries,
-            default_proxy_port=default_proxy_port,
-            default_registrar_port=default_registrar_port,
-            description=description,
-            editors=editors,
-            id=id,
-            is_custom=is_custom,
-            messaging_template=messaging_template,
-            name=name,
-            tags=tags,
-            template_type=template_type,
-            url=url,
+        return (
+            ("countries", json_array),
+            ("editors", list_of(enum_of(TrunkEditorType))),
+            ("messaging_template", TrunkMessagingTemplate.from_dict),
+            ("tags", json_array),
+            ("template_type", enum_of(TemplateType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

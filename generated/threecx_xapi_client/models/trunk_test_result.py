@@ -2,128 +2,34 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.log_entry import LogEntry
     from ..models.trunk_report import TrunkReport
 
 
-_lazy_loaded = False
+class TrunkTestResult(Model):
+    log: list[LogEntry] | None = None
+    reports: list[TrunkReport] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, LogEntry, TrunkReport
-    from ..models.log_entry import LogEntry  # noqa: PLC0415
-    from ..models.trunk_report import TrunkReport  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="TrunkTestResult")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Log",
-        "Reports",
+    _wire_names = {
+        "Log": "log",
+        "Reports": "reports",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.log_entry import LogEntry  # noqa: PLC0415
+        from ..models.trunk_report import TrunkReport  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class TrunkTestResult:
-    """
-    Attributes:
-        log (list[LogEntry] | Unset):
-        reports (list[TrunkReport] | Unset):
-    """
-
-    log: list[LogEntry] | Unset = UNSET
-    reports: list[TrunkReport] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        log: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.log, Unset):
-            log = []
-            for log_item_data in self.log:
-                log_item = log_item_data.to_dict()
-                log.append(log_item)
-
-        reports: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.reports, Unset):
-            reports = []
-            for reports_item_data in self.reports:
-                reports_item = reports_item_data.to_dict()
-                reports.append(reports_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if log is not UNSET:
-            field_dict["Log"] = log
-        if reports is not UNSET:
-            field_dict["Reports"] = reports
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkTestResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _log = d.get("Log", UNSET)
-        log: list[LogEntry] | Unset
-        if _log is UNSET:
-            log = _log
-        else:
-            if not isinstance(_log, list):
-                raise TypeError(f"Log: expected a JSON array, got {type(_log).__name__}")
-            log = [LogEntry.from_dict(item) for item in _log]
-
-        _reports = d.get("Reports", UNSET)
-        reports: list[TrunkReport] | Unset
-        if _reports is UNSET:
-            reports = _reports
-        else:
-            if not isinstance(_reports, list):
-                raise TypeError(f"Reports: expected a JSON array, got {type(_reports).__name__}")
-            reports = [TrunkReport.from_dict(item) for item in _reports]
-
-        _instance = cls(
-            log=log,
-            reports=reports,
+        return (
+            ("log", list_of(LogEntry.from_dict)),
+            ("reports", list_of(TrunkReport.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

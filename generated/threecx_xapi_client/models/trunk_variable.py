@@ -2,225 +2,42 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.trunk_variable_type import TrunkVariableType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="TrunkVariable")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "DefaultValue",
-        "MaxLength",
-        "MinLength",
-        "Name",
-        "Option",
-        "OptionType",
-        "Pattern",
-        "Prompt",
-        "Required",
-        "Title",
-        "Validation",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.trunk_variable_type import TrunkVariableType
 
-@_attrs_define(repr=False)
-class TrunkVariable:
-    """
-    Attributes:
-        default_value (None | str | Unset):
-        max_length (int | None | Unset):
-        min_length (int | None | Unset):
-        name (None | str | Unset):
-        option (None | str | Unset):
-        option_type (None | TrunkVariableType | Unset):
-        pattern (None | str | Unset):
-        prompt (None | str | Unset):
-        required (bool | None | Unset):
-        title (None | str | Unset):
-        validation (None | str | Unset):
-    """
 
-    default_value: None | str | Unset = UNSET
-    max_length: int | None | Unset = UNSET
-    min_length: int | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    option: None | str | Unset = UNSET
-    option_type: None | TrunkVariableType | Unset = UNSET
-    pattern: None | str | Unset = UNSET
-    prompt: None | str | Unset = UNSET
-    required: bool | None | Unset = UNSET
-    title: None | str | Unset = UNSET
-    validation: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class TrunkVariable(Model):
+    default_value: str | None = None
+    max_length: int | None = None
+    min_length: int | None = None
+    name: str | None = None
+    option: str | None = None
+    option_type: TrunkVariableType | None = None
+    pattern: str | None = None
+    prompt: str | None = None
+    required: bool | None = None
+    title: str | None = None
+    validation: str | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "DefaultValue": "default_value",
+        "MaxLength": "max_length",
+        "MinLength": "min_length",
+        "Name": "name",
+        "Option": "option",
+        "OptionType": "option_type",
+        "Pattern": "pattern",
+        "Prompt": "prompt",
+        "Required": "required",
+        "Title": "title",
+        "Validation": "validation",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        default_value: None | str | Unset
-        if isinstance(self.default_value, Unset):
-            default_value = UNSET
-        else:
-            default_value = self.default_value
-
-        max_length: int | None | Unset
-        if isinstance(self.max_length, Unset):
-            max_length = UNSET
-        else:
-            max_length = self.max_length
-
-        min_length: int | None | Unset
-        if isinstance(self.min_length, Unset):
-            min_length = UNSET
-        else:
-            min_length = self.min_length
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        option: None | str | Unset
-        if isinstance(self.option, Unset):
-            option = UNSET
-        else:
-            option = self.option
-
-        option_type: None | str | Unset
-        if isinstance(self.option_type, Unset):
-            option_type = UNSET
-        elif isinstance(self.option_type, TrunkVariableType):
-            option_type = self.option_type.value
-        else:
-            option_type = self.option_type
-
-        pattern: None | str | Unset
-        if isinstance(self.pattern, Unset):
-            pattern = UNSET
-        else:
-            pattern = self.pattern
-
-        prompt: None | str | Unset
-        if isinstance(self.prompt, Unset):
-            prompt = UNSET
-        else:
-            prompt = self.prompt
-
-        required: bool | None | Unset
-        if isinstance(self.required, Unset):
-            required = UNSET
-        else:
-            required = self.required
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
-        validation: None | str | Unset
-        if isinstance(self.validation, Unset):
-            validation = UNSET
-        else:
-            validation = self.validation
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if default_value is not UNSET:
-            field_dict["DefaultValue"] = default_value
-        if max_length is not UNSET:
-            field_dict["MaxLength"] = max_length
-        if min_length is not UNSET:
-            field_dict["MinLength"] = min_length
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if option is not UNSET:
-            field_dict["Option"] = option
-        if option_type is not UNSET:
-            field_dict["OptionType"] = option_type
-        if pattern is not UNSET:
-            field_dict["Pattern"] = pattern
-        if prompt is not UNSET:
-            field_dict["Prompt"] = prompt
-        if required is not UNSET:
-            field_dict["Required"] = required
-        if title is not UNSET:
-            field_dict["Title"] = title
-        if validation is not UNSET:
-            field_dict["Validation"] = validation
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"TrunkVariable: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        default_value = d.get("DefaultValue", UNSET)
-
-        max_length = d.get("MaxLength", UNSET)
-
-        min_length = d.get("MinLength", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        option = d.get("Option", UNSET)
-
-        _option_type = d.get("OptionType", UNSET)
-        option_type: None | TrunkVariableType | Unset
-        if _option_type is UNSET or _option_type is None:
-            option_type = _option_type
-        else:
-            option_type = TrunkVariableType.parse(_option_type)
-
-        pattern = d.get("Pattern", UNSET)
-
-        prompt = d.get("Prompt", UNSET)
-
-        required = d.get("Required", UNSET)
-
-        title = d.get("Title", UNSET)
-
-        validation = d.get("Validation", UNSET)
-
-        _instance = cls(
-            default_value=default_value,
-            max_length=max_length,
-            min_length=min_length,
-            name=name,
-            option=option,
-            option_type=option_type,
-            pattern=pattern,
-            prompt=prompt,
-            required=required,
-            title=title,
-            validation=validation,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("option_type", enum_of(TrunkVariableType)),)

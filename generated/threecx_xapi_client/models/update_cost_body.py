@@ -2,104 +2,27 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.call_cost_settings import CallCostSettings
 
 
-_lazy_loaded = False
+class UpdateCostBody(Model):
+    costs: list[CallCostSettings] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CallCostSettings
-    from ..models.call_cost_settings import CallCostSettings  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UpdateCostBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "costs",
+    _wire_names = {
+        "costs": "costs",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.call_cost_settings import CallCostSettings  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UpdateCostBody:
-    """
-    Attributes:
-        costs (list[CallCostSettings] | Unset):
-    """
-
-    costs: list[CallCostSettings] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        costs: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.costs, Unset):
-            costs = []
-            for costs_item_data in self.costs:
-                costs_item = costs_item_data.to_dict()
-                costs.append(costs_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if costs is not UNSET:
-            field_dict["costs"] = costs
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateCostBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _costs = d.get("costs", UNSET)
-        costs: list[CallCostSettings] | Unset
-        if _costs is UNSET:
-            costs = _costs
-        else:
-            if not isinstance(_costs, list):
-                raise TypeError(f"costs: expected a JSON array, got {type(_costs).__name__}")
-            costs = [CallCostSettings.from_dict(item) for item in _costs]
-
-        _instance = cls(
-            costs=costs,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("costs", list_of(CallCostSettings.from_dict)),)

@@ -2,109 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.dn_property import DNProperty
 
 
-_lazy_loaded = False
+class UpdateDNPropertyBody(Model):
+    dn_number: str | None = None
+    property_: DNProperty | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, DNProperty
-    from ..models.dn_property import DNProperty  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UpdateDNPropertyBody")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "dnNumber",
-        "property",
+    _wire_names = {
+        "dnNumber": "dn_number",
+        "property": "property_",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.dn_property import DNProperty  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UpdateDNPropertyBody:
-    """
-    Attributes:
-        dn_number (str | Unset):
-        property_ (DNProperty | Unset):
-    """
-
-    dn_number: str | Unset = UNSET
-    property_: DNProperty | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        dn_number = self.dn_number
-
-        property_: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.property_, Unset):
-            property_ = self.property_.to_dict()
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if dn_number is not UNSET:
-            field_dict["dnNumber"] = dn_number
-        if property_ is not UNSET:
-            field_dict["property"] = property_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateDNPropertyBody: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        dn_number = d.get("dnNumber", UNSET)
-
-        _property_ = d.get("property", UNSET)
-        property_: DNProperty | Unset
-        if _property_ is UNSET:
-            property_ = _property_
-        else:
-            property_ = DNProperty.from_dict(_property_)
-
-        _instance = cls(
-            dn_number=dn_number,
-            property_=property_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("property_", DNProperty.from_dict),)

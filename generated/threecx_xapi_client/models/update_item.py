@@ -2,219 +2,50 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.update_type import UpdateType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="UpdateItem")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Category",
-        "Description",
-        "DescriptionLink",
-        "Guid",
-        "HasExtraDetails",
-        "Ignore",
-        "Image",
-        "LocalVersion",
-        "Name",
-        "OutOfDate",
-        "ServerVersion",
-        "UpdateType",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    parse_uuid,
 )
 
+from ..models.update_type import UpdateType
 
-@_attrs_define(repr=False)
-class UpdateItem:
-    """
-    Attributes:
-        category (str | Unset):
-        description (str | Unset):
-        description_link (str | Unset):
-        guid (None | Unset | UUID):
-        has_extra_details (bool | None | Unset):
-        ignore (bool | None | Unset):
-        image (str | Unset):
-        local_version (str | Unset):
-        name (str | Unset):
-        out_of_date (bool | None | Unset):
-        server_version (str | Unset):
-        update_type (None | Unset | UpdateType):
-    """
 
-    category: str | Unset = UNSET
-    description: str | Unset = UNSET
-    description_link: str | Unset = UNSET
-    guid: None | Unset | UUID = UNSET
-    has_extra_details: bool | None | Unset = UNSET
-    ignore: bool | None | Unset = UNSET
-    image: str | Unset = UNSET
-    local_version: str | Unset = UNSET
-    name: str | Unset = UNSET
-    out_of_date: bool | None | Unset = UNSET
-    server_version: str | Unset = UNSET
-    update_type: None | Unset | UpdateType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class UpdateItem(Model):
+    category: str | None = None
+    description: str | None = None
+    description_link: str | None = None
+    guid: UUID | None = None
+    has_extra_details: bool | None = None
+    ignore: bool | None = None
+    image: str | None = None
+    local_version: str | None = None
+    name: str | None = None
+    out_of_date: bool | None = None
+    server_version: str | None = None
+    update_type: UpdateType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Category": "category",
+        "Description": "description",
+        "DescriptionLink": "description_link",
+        "Guid": "guid",
+        "HasExtraDetails": "has_extra_details",
+        "Ignore": "ignore",
+        "Image": "image",
+        "LocalVersion": "local_version",
+        "Name": "name",
+        "OutOfDate": "out_of_date",
+        "ServerVersion": "server_version",
+        "UpdateType": "update_type",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        category = self.category
-
-        description = self.description
-
-        description_link = self.description_link
-
-        guid: None | str | Unset
-        if isinstance(self.guid, Unset):
-            guid = UNSET
-        elif isinstance(self.guid, UUID):
-            guid = str(self.guid)
-        else:
-            guid = self.guid
-
-        has_extra_details: bool | None | Unset
-        if isinstance(self.has_extra_details, Unset):
-            has_extra_details = UNSET
-        else:
-            has_extra_details = self.has_extra_details
-
-        ignore: bool | None | Unset
-        if isinstance(self.ignore, Unset):
-            ignore = UNSET
-        else:
-            ignore = self.ignore
-
-        image = self.image
-
-        local_version = self.local_version
-
-        name = self.name
-
-        out_of_date: bool | None | Unset
-        if isinstance(self.out_of_date, Unset):
-            out_of_date = UNSET
-        else:
-            out_of_date = self.out_of_date
-
-        server_version = self.server_version
-
-        update_type: None | str | Unset
-        if isinstance(self.update_type, Unset):
-            update_type = UNSET
-        elif isinstance(self.update_type, UpdateType):
-            update_type = self.update_type.value
-        else:
-            update_type = self.update_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if category is not UNSET:
-            field_dict["Category"] = category
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if description_link is not UNSET:
-            field_dict["DescriptionLink"] = description_link
-        if guid is not UNSET:
-            field_dict["Guid"] = guid
-        if has_extra_details is not UNSET:
-            field_dict["HasExtraDetails"] = has_extra_details
-        if ignore is not UNSET:
-            field_dict["Ignore"] = ignore
-        if image is not UNSET:
-            field_dict["Image"] = image
-        if local_version is not UNSET:
-            field_dict["LocalVersion"] = local_version
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if out_of_date is not UNSET:
-            field_dict["OutOfDate"] = out_of_date
-        if server_version is not UNSET:
-            field_dict["ServerVersion"] = server_version
-        if update_type is not UNSET:
-            field_dict["UpdateType"] = update_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateItem: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        category = d.get("Category", UNSET)
-
-        description = d.get("Description", UNSET)
-
-        description_link = d.get("DescriptionLink", UNSET)
-
-        _guid = d.get("Guid", UNSET)
-        guid: None | Unset | UUID
-        if _guid is UNSET or _guid is None:
-            guid = _guid
-        else:
-            guid = UUID(_guid)
-
-        has_extra_details = d.get("HasExtraDetails", UNSET)
-
-        ignore = d.get("Ignore", UNSET)
-
-        image = d.get("Image", UNSET)
-
-        local_version = d.get("LocalVersion", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        out_of_date = d.get("OutOfDate", UNSET)
-
-        server_version = d.get("ServerVersion", UNSET)
-
-        _update_type = d.get("UpdateType", UNSET)
-        update_type: None | Unset | UpdateType
-        if _update_type is UNSET or _update_type is None:
-            update_type = _update_type
-        else:
-            update_type = UpdateType.parse(_update_type)
-
-        _instance = cls(
-            category=category,
-            description=description,
-            description_link=description_link,
-            guid=guid,
-            has_extra_details=has_extra_details,
-            ignore=ignore,
-            image=image,
-            local_version=local_version,
-            name=name,
-            out_of_date=out_of_date,
-            server_version=server_version,
-            update_type=update_type,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("guid", parse_uuid),
+            ("update_type", enum_of(UpdateType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,163 +3,40 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+    parse_uuid,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.update_item import UpdateItem
 
 
-_lazy_loaded = False
+class UpdateList(Model):
+    entries: list[UpdateItem] | None = None
+    is_maintanance_expired: bool | None = None
+    key: UUID | None = None
+    last_successful_update: datetime.datetime | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, UpdateItem
-    from ..models.update_item import UpdateItem  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UpdateList")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Entries",
-        "IsMaintananceExpired",
-        "Key",
-        "LastSuccessfulUpdate",
+    _wire_names = {
+        "Entries": "entries",
+        "IsMaintananceExpired": "is_maintanance_expired",
+        "Key": "key",
+        "LastSuccessfulUpdate": "last_successful_update",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.update_item import UpdateItem  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UpdateList:
-    """
-    Attributes:
-        entries (list[UpdateItem] | Unset):
-        is_maintanance_expired (bool | None | Unset):
-        key (None | Unset | UUID):
-        last_successful_update (datetime.datetime | None | Unset):
-    """
-
-    entries: list[UpdateItem] | Unset = UNSET
-    is_maintanance_expired: bool | None | Unset = UNSET
-    key: None | Unset | UUID = UNSET
-    last_successful_update: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        entries: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.entries, Unset):
-            entries = []
-            for entries_item_data in self.entries:
-                entries_item = entries_item_data.to_dict()
-                entries.append(entries_item)
-
-        is_maintanance_expired: bool | None | Unset
-        if isinstance(self.is_maintanance_expired, Unset):
-            is_maintanance_expired = UNSET
-        else:
-            is_maintanance_expired = self.is_maintanance_expired
-
-        key: None | str | Unset
-        if isinstance(self.key, Unset):
-            key = UNSET
-        elif isinstance(self.key, UUID):
-            key = str(self.key)
-        else:
-            key = self.key
-
-        last_successful_update: None | str | Unset
-        if isinstance(self.last_successful_update, Unset):
-            last_successful_update = UNSET
-        elif isinstance(self.last_successful_update, datetime.datetime):
-            last_successful_update = self.last_successful_update.isoformat()
-        else:
-            last_successful_update = self.last_successful_update
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if entries is not UNSET:
-            field_dict["Entries"] = entries
-        if is_maintanance_expired is not UNSET:
-            field_dict["IsMaintananceExpired"] = is_maintanance_expired
-        if key is not UNSET:
-            field_dict["Key"] = key
-        if last_successful_update is not UNSET:
-            field_dict["LastSuccessfulUpdate"] = last_successful_update
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateList: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _entries = d.get("Entries", UNSET)
-        entries: list[UpdateItem] | Unset
-        if _entries is UNSET:
-            entries = _entries
-        else:
-            if not isinstance(_entries, list):
-                raise TypeError(f"Entries: expected a JSON array, got {type(_entries).__name__}")
-            entries = [UpdateItem.from_dict(item) for item in _entries]
-
-        is_maintanance_expired = d.get("IsMaintananceExpired", UNSET)
-
-        _key = d.get("Key", UNSET)
-        key: None | Unset | UUID
-        if _key is UNSET or _key is None:
-            key = _key
-        else:
-            key = UUID(_key)
-
-        _last_successful_update = d.get("LastSuccessfulUpdate", UNSET)
-        last_successful_update: datetime.datetime | None | Unset
-        if _last_successful_update is UNSET or _last_successful_update is None:
-            last_successful_update = _last_successful_update
-        else:
-            last_successful_update = parse_datetime(_last_successful_update)
-
-        _instance = cls(
-            entries=entries,
-            is_maintanance_expired=is_maintanance_expired,
-            key=key,
-            last_successful_update=last_successful_update,
+        return (
+            ("entries", list_of(UpdateItem.from_dict)),
+            ("key", parse_uuid),
+            ("last_successful_update", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

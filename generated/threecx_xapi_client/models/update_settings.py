@@ -2,117 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 
 if TYPE_CHECKING:
     from ..models.backup_schedule import BackupSchedule
 
 
-_lazy_loaded = False
+class UpdateSettings(Model):
+    auto_update_enabled: bool | None = None
+    schedule: BackupSchedule | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, BackupSchedule
-    from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UpdateSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AutoUpdateEnabled",
-        "Schedule",
+    _wire_names = {
+        "AutoUpdateEnabled": "auto_update_enabled",
+        "Schedule": "schedule",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.backup_schedule import BackupSchedule  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UpdateSettings:
-    """
-    Attributes:
-        auto_update_enabled (bool | None | Unset):
-        schedule (BackupSchedule | None | Unset):
-    """
-
-    auto_update_enabled: bool | None | Unset = UNSET
-    schedule: BackupSchedule | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        auto_update_enabled: bool | None | Unset
-        if isinstance(self.auto_update_enabled, Unset):
-            auto_update_enabled = UNSET
-        else:
-            auto_update_enabled = self.auto_update_enabled
-
-        schedule: dict[str, Any] | None | Unset
-        if isinstance(self.schedule, Unset):
-            schedule = UNSET
-        elif isinstance(self.schedule, BackupSchedule):
-            schedule = self.schedule.to_dict()
-        else:
-            schedule = self.schedule
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if auto_update_enabled is not UNSET:
-            field_dict["AutoUpdateEnabled"] = auto_update_enabled
-        if schedule is not UNSET:
-            field_dict["Schedule"] = schedule
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdateSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        auto_update_enabled = d.get("AutoUpdateEnabled", UNSET)
-
-        _schedule = d.get("Schedule", UNSET)
-        schedule: BackupSchedule | None | Unset
-        if _schedule is UNSET or _schedule is None:
-            schedule = _schedule
-        else:
-            schedule = BackupSchedule.from_dict(_schedule)
-
-        _instance = cls(
-            auto_update_enabled=auto_update_enabled,
-            schedule=schedule,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("schedule", BackupSchedule.from_dict),)

@@ -2,126 +2,32 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.category_update import CategoryUpdate
 
 
-_lazy_loaded = False
+class UpdatesStats(Model):
+    per_page: list[CategoryUpdate] | None = None
+    tcx_update: list[CategoryUpdate] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, CategoryUpdate
-    from ..models.category_update import CategoryUpdate  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UpdatesStats")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "PerPage",
-        "TcxUpdate",
+    _wire_names = {
+        "PerPage": "per_page",
+        "TcxUpdate": "tcx_update",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.category_update import CategoryUpdate  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UpdatesStats:
-    """
-    Attributes:
-        per_page (list[CategoryUpdate] | Unset):
-        tcx_update (list[CategoryUpdate] | Unset):
-    """
-
-    per_page: list[CategoryUpdate] | Unset = UNSET
-    tcx_update: list[CategoryUpdate] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        per_page: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.per_page, Unset):
-            per_page = []
-            for per_page_item_data in self.per_page:
-                per_page_item = per_page_item_data.to_dict()
-                per_page.append(per_page_item)
-
-        tcx_update: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.tcx_update, Unset):
-            tcx_update = []
-            for tcx_update_item_data in self.tcx_update:
-                tcx_update_item = tcx_update_item_data.to_dict()
-                tcx_update.append(tcx_update_item)
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if per_page is not UNSET:
-            field_dict["PerPage"] = per_page
-        if tcx_update is not UNSET:
-            field_dict["TcxUpdate"] = tcx_update
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UpdatesStats: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _per_page = d.get("PerPage", UNSET)
-        per_page: list[CategoryUpdate] | Unset
-        if _per_page is UNSET:
-            per_page = _per_page
-        else:
-            if not isinstance(_per_page, list):
-                raise TypeError(f"PerPage: expected a JSON array, got {type(_per_page).__name__}")
-            per_page = [CategoryUpdate.from_dict(item) for item in _per_page]
-
-        _tcx_update = d.get("TcxUpdate", UNSET)
-        tcx_update: list[CategoryUpdate] | Unset
-        if _tcx_update is UNSET:
-            tcx_update = _tcx_update
-        else:
-            if not isinstance(_tcx_update, list):
-                raise TypeError(f"TcxUpdate: expected a JSON array, got {type(_tcx_update).__name__}")
-            tcx_update = [CategoryUpdate.from_dict(item) for item in _tcx_update]
-
-        _instance = cls(
-            per_page=per_page,
-            tcx_update=tcx_update,
+        return (
+            ("per_page", list_of(CategoryUpdate.from_dict)),
+            ("tcx_update", list_of(CategoryUpdate.from_dict)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

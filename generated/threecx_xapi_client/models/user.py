@@ -2,11 +2,15 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    list_of,
+)
 
 from ..models.authentication import Authentication
 from ..models.office_hours_bits import OfficeHoursBits
@@ -16,7 +20,6 @@ from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
 from ..models.vm_email_options_type import VMEmailOptionsType
 from ..models.vm_play_msg_date_time_type import VMPlayMsgDateTimeType
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.agent_settings import AgentSettings
@@ -28,1313 +31,204 @@ if TYPE_CHECKING:
     from ..models.user_group import UserGroup
 
 
-_lazy_loaded = False
+class User(Model):
+    groups: list[UserGroup] | None = None
+    id: int = entity_key()
+    number: str | None = None
+    transcription_mode: TranscriptionType | None = None
+    call_us_enable_chat: bool | None = None
+    call_us_enable_phone: bool | None = None
+    call_us_enable_video: bool | None = None
+    call_us_requirement: Authentication | None = None
+    click_to_call_id: str | None = None
+    access_password: str | None = None
+    agent_settings: AgentSettings | None = None
+    ai_agent: bool | None = None
+    allow_lan_only: bool | None = None
+    allow_own_recordings: bool | None = None
+    auth_id: str | None = None
+    auth_password: str | None = None
+    blfs: str | None = None
+    block_tunnel: bool | None = None
+    break_time: Schedule | None = None
+    call_screening: bool | None = None
+    contact_image: str | None = None
+    current_profile_name: str | None = None
+    datev_enabled: bool | None = None
+    deskphone_password: str | None = None
+    display_name: str | None = None
+    email_address: str | None = None
+    emergency_additional_info: str | None = None
+    emergency_location_id: str | None = None
+    enable_2fa: bool | None = None
+    enabled: bool | None = None
+    enable_hotdesking: bool | None = None
+    first_name: str | None = None
+    forbid_recording: bool | None = None
+    forwarding_exceptions: list[ExtensionRule] | None = None
+    forwarding_profiles: list[ForwardingProfile] | None = None
+    google_calendar_enabled: bool | None = None
+    google_contacts_enabled: bool | None = None
+    google_sign_in_enabled: bool | None = None
+    greetings: list[Greeting] | None = None
+    hide_in_phonebook: bool | None = None
+    hotdesking_assignment: str | None = None
+    hours: Schedule | None = None
+    internal: bool | None = None
+    is_registered: bool | None = None
+    language: str | None = None
+    last_name: str | None = None
+    mobile: str | None = None
+    ms365_calendar_enabled: bool | None = None
+    ms365_contacts_enabled: bool | None = None
+    ms365_sign_in_enabled: bool | None = None
+    ms365_teams_enabled: bool | None = None
+    my_phone_allow_delete_recordings: bool | None = None
+    my_phone_hide_forwardings: bool | None = None
+    my_phone_push: bool | None = None
+    my_phone_show_recordings: bool | None = None
+    office_hours_props: list[OfficeHoursBits] | None = None
+    outbound_caller_id: str | None = None
+    pbx_delivers_audio: bool | None = None
+    phones: list[Phone] | None = None
+    pin_protected: bool | None = None
+    pin_protect_timeout: int | None = None
+    primary_group_id: int | None = None
+    prompt_set: str | None = None
+    queue_status: QueueStatusType | None = None
+    record_calls: bool | None = None
+    record_email_notify: bool | None = None
+    record_external_calls_only: bool | None = None
+    require_2fa: bool | None = None
+    send_email_missed_calls: bool | None = None
+    sipid: str | None = None
+    srtp_mode: SRTPModeType | None = None
+    tags: list[UserTag] | None = None
+    vm_disable_pin_auth: bool | None = None
+    vm_email_options: VMEmailOptionsType | None = None
+    vm_enabled: bool | None = None
+    vmpin: str | None = None
+    vm_play_caller_id: bool | None = None
+    vm_play_msg_date_time: VMPlayMsgDateTimeType | None = None
+    web_meeting_approve_participants: bool | None = None
+    web_meeting_friendly_name: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, AgentSettings, ExtensionRule, ForwardingProfile, Greeting, Phone, Schedule, UserGroup
-    from ..models.agent_settings import AgentSettings  # noqa: PLC0415
-    from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
-    from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
-    from ..models.greeting import Greeting  # noqa: PLC0415
-    from ..models.phone import Phone  # noqa: PLC0415
-    from ..models.schedule import Schedule  # noqa: PLC0415
-    from ..models.user_group import UserGroup  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="User")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Groups",
-        "Id",
-        "Number",
-        "TranscriptionMode",
-        "CallUsEnableChat",
-        "CallUsEnablePhone",
-        "CallUsEnableVideo",
-        "CallUsRequirement",
-        "ClickToCallId",
-        "AccessPassword",
-        "AgentSettings",
-        "AIAgent",
-        "AllowLanOnly",
-        "AllowOwnRecordings",
-        "AuthID",
-        "AuthPassword",
-        "Blfs",
-        "BlockTunnel",
-        "BreakTime",
-        "CallScreening",
-        "ContactImage",
-        "CurrentProfileName",
-        "DatevEnabled",
-        "DeskphonePassword",
-        "DisplayName",
-        "EmailAddress",
-        "EmergencyAdditionalInfo",
-        "EmergencyLocationId",
-        "Enable2FA",
-        "Enabled",
-        "EnableHotdesking",
-        "FirstName",
-        "ForbidRecording",
-        "ForwardingExceptions",
-        "ForwardingProfiles",
-        "GoogleCalendarEnabled",
-        "GoogleContactsEnabled",
-        "GoogleSignInEnabled",
-        "Greetings",
-        "HideInPhonebook",
-        "HotdeskingAssignment",
-        "Hours",
-        "Internal",
-        "IsRegistered",
-        "Language",
-        "LastName",
-        "Mobile",
-        "MS365CalendarEnabled",
-        "MS365ContactsEnabled",
-        "MS365SignInEnabled",
-        "MS365TeamsEnabled",
-        "MyPhoneAllowDeleteRecordings",
-        "MyPhoneHideForwardings",
-        "MyPhonePush",
-        "MyPhoneShowRecordings",
-        "OfficeHoursProps",
-        "OutboundCallerID",
-        "PbxDeliversAudio",
-        "Phones",
-        "PinProtected",
-        "PinProtectTimeout",
-        "PrimaryGroupId",
-        "PromptSet",
-        "QueueStatus",
-        "RecordCalls",
-        "RecordEmailNotify",
-        "RecordExternalCallsOnly",
-        "Require2FA",
-        "SendEmailMissedCalls",
-        "SIPID",
-        "SRTPMode",
-        "Tags",
-        "VMDisablePinAuth",
-        "VMEmailOptions",
-        "VMEnabled",
-        "VMPIN",
-        "VMPlayCallerID",
-        "VMPlayMsgDateTime",
-        "WebMeetingApproveParticipants",
-        "WebMeetingFriendlyName",
+    _wire_names = {
+        "Groups": "groups",
+        "Id": "id",
+        "Number": "number",
+        "TranscriptionMode": "transcription_mode",
+        "CallUsEnableChat": "call_us_enable_chat",
+        "CallUsEnablePhone": "call_us_enable_phone",
+        "CallUsEnableVideo": "call_us_enable_video",
+        "CallUsRequirement": "call_us_requirement",
+        "ClickToCallId": "click_to_call_id",
+        "AccessPassword": "access_password",
+        "AgentSettings": "agent_settings",
+        "AIAgent": "ai_agent",
+        "AllowLanOnly": "allow_lan_only",
+        "AllowOwnRecordings": "allow_own_recordings",
+        "AuthID": "auth_id",
+        "AuthPassword": "auth_password",
+        "Blfs": "blfs",
+        "BlockTunnel": "block_tunnel",
+        "BreakTime": "break_time",
+        "CallScreening": "call_screening",
+        "ContactImage": "contact_image",
+        "CurrentProfileName": "current_profile_name",
+        "DatevEnabled": "datev_enabled",
+        "DeskphonePassword": "deskphone_password",
+        "DisplayName": "display_name",
+        "EmailAddress": "email_address",
+        "EmergencyAdditionalInfo": "emergency_additional_info",
+        "EmergencyLocationId": "emergency_location_id",
+        "Enable2FA": "enable_2fa",
+        "Enabled": "enabled",
+        "EnableHotdesking": "enable_hotdesking",
+        "FirstName": "first_name",
+        "ForbidRecording": "forbid_recording",
+        "ForwardingExceptions": "forwarding_exceptions",
+        "ForwardingProfiles": "forwarding_profiles",
+        "GoogleCalendarEnabled": "google_calendar_enabled",
+        "GoogleContactsEnabled": "google_contacts_enabled",
+        "GoogleSignInEnabled": "google_sign_in_enabled",
+        "Greetings": "greetings",
+        "HideInPhonebook": "hide_in_phonebook",
+        "HotdeskingAssignment": "hotdesking_assignment",
+        "Hours": "hours",
+        "Internal": "internal",
+        "IsRegistered": "is_registered",
+        "Language": "language",
+        "LastName": "last_name",
+        "Mobile": "mobile",
+        "MS365CalendarEnabled": "ms365_calendar_enabled",
+        "MS365ContactsEnabled": "ms365_contacts_enabled",
+        "MS365SignInEnabled": "ms365_sign_in_enabled",
+        "MS365TeamsEnabled": "ms365_teams_enabled",
+        "MyPhoneAllowDeleteRecordings": "my_phone_allow_delete_recordings",
+        "MyPhoneHideForwardings": "my_phone_hide_forwardings",
+        "MyPhonePush": "my_phone_push",
+        "MyPhoneShowRecordings": "my_phone_show_recordings",
+        "OfficeHoursProps": "office_hours_props",
+        "OutboundCallerID": "outbound_caller_id",
+        "PbxDeliversAudio": "pbx_delivers_audio",
+        "Phones": "phones",
+        "PinProtected": "pin_protected",
+        "PinProtectTimeout": "pin_protect_timeout",
+        "PrimaryGroupId": "primary_group_id",
+        "PromptSet": "prompt_set",
+        "QueueStatus": "queue_status",
+        "RecordCalls": "record_calls",
+        "RecordEmailNotify": "record_email_notify",
+        "RecordExternalCallsOnly": "record_external_calls_only",
+        "Require2FA": "require_2fa",
+        "SendEmailMissedCalls": "send_email_missed_calls",
+        "SIPID": "sipid",
+        "SRTPMode": "srtp_mode",
+        "Tags": "tags",
+        "VMDisablePinAuth": "vm_disable_pin_auth",
+        "VMEmailOptions": "vm_email_options",
+        "VMEnabled": "vm_enabled",
+        "VMPIN": "vmpin",
+        "VMPlayCallerID": "vm_play_caller_id",
+        "VMPlayMsgDateTime": "vm_play_msg_date_time",
+        "WebMeetingApproveParticipants": "web_meeting_approve_participants",
+        "WebMeetingFriendlyName": "web_meeting_friendly_name",
     }
-)
-
-
-@_attrs_define(repr=False)
-class User:
-    """
-    Attributes:
-        groups (list[UserGroup] | Unset):
-        id (int | Unset):
-        number (None | str | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        call_us_enable_chat (bool | None | Unset):
-        call_us_enable_phone (bool | None | Unset):
-        call_us_enable_video (bool | None | Unset):
-        call_us_requirement (Authentication | None | Unset):
-        click_to_call_id (None | str | Unset):
-        access_password (None | str | Unset):
-        agent_settings (AgentSettings | None | Unset):
-        ai_agent (bool | None | Unset):
-        allow_lan_only (bool | None | Unset):
-        allow_own_recordings (bool | None | Unset):
-        auth_id (None | str | Unset):
-        auth_password (None | str | Unset):
-        blfs (None | str | Unset):
-        block_tunnel (bool | None | Unset):
-        break_time (None | Schedule | Unset):
-        call_screening (bool | None | Unset):
-        contact_image (None | str | Unset):
-        current_profile_name (None | str | Unset):
-        datev_enabled (bool | None | Unset):
-        deskphone_password (None | str | Unset):
-        display_name (None | str | Unset):
-        email_address (None | str | Unset):
-        emergency_additional_info (None | str | Unset):
-        emergency_location_id (None | str | Unset):
-        enable_2fa (bool | None | Unset):
-        enabled (bool | None | Unset):
-        enable_hotdesking (bool | None | Unset):
-        first_name (None | str | Unset):
-        forbid_recording (bool | None | Unset):
-        forwarding_exceptions (list[ExtensionRule] | Unset):
-        forwarding_profiles (list[ForwardingProfile] | Unset):
-        google_calendar_enabled (bool | None | Unset):
-        google_contacts_enabled (bool | None | Unset):
-        google_sign_in_enabled (bool | None | Unset):
-        greetings (list[Greeting] | Unset):
-        hide_in_phonebook (bool | None | Unset):
-        hotdesking_assignment (None | str | Unset):
-        hours (None | Schedule | Unset):
-        internal (bool | None | Unset):
-        is_registered (bool | None | Unset):
-        language (None | str | Unset):
-        last_name (None | str | Unset):
-        mobile (None | str | Unset):
-        ms365_calendar_enabled (bool | None | Unset):
-        ms365_contacts_enabled (bool | None | Unset):
-        ms365_sign_in_enabled (bool | None | Unset):
-        ms365_teams_enabled (bool | None | Unset):
-        my_phone_allow_delete_recordings (bool | None | Unset):
-        my_phone_hide_forwardings (bool | None | Unset):
-        my_phone_push (bool | None | Unset):
-        my_phone_show_recordings (bool | None | Unset):
-        office_hours_props (list[OfficeHoursBits] | Unset):
-        outbound_caller_id (None | str | Unset):
-        pbx_delivers_audio (bool | None | Unset):
-        phones (list[Phone] | Unset):
-        pin_protected (bool | None | Unset):
-        pin_protect_timeout (int | None | Unset):
-        primary_group_id (int | None | Unset):
-        prompt_set (None | str | Unset):
-        queue_status (None | QueueStatusType | Unset):
-        record_calls (bool | None | Unset):
-        record_email_notify (bool | None | Unset):
-        record_external_calls_only (bool | None | Unset):
-        require_2fa (bool | None | Unset):
-        send_email_missed_calls (bool | None | Unset):
-        sipid (None | str | Unset):
-        srtp_mode (None | SRTPModeType | Unset):
-        tags (list[UserTag] | Unset):
-        vm_disable_pin_auth (bool | None | Unset):
-        vm_email_options (None | Unset | VMEmailOptionsType):
-        vm_enabled (bool | None | Unset):
-        vmpin (None | str | Unset):
-        vm_play_caller_id (bool | None | Unset):
-        vm_play_msg_date_time (None | Unset | VMPlayMsgDateTimeType):
-        web_meeting_approve_participants (bool | None | Unset):
-        web_meeting_friendly_name (None | str | Unset):
-    """
-
-    groups: list[UserGroup] | Unset = UNSET
-    id: int | Unset = UNSET
-    number: None | str | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    call_us_enable_chat: bool | None | Unset = UNSET
-    call_us_enable_phone: bool | None | Unset = UNSET
-    call_us_enable_video: bool | None | Unset = UNSET
-    call_us_requirement: Authentication | None | Unset = UNSET
-    click_to_call_id: None | str | Unset = UNSET
-    access_password: None | str | Unset = UNSET
-    agent_settings: AgentSettings | None | Unset = UNSET
-    ai_agent: bool | None | Unset = UNSET
-    allow_lan_only: bool | None | Unset = UNSET
-    allow_own_recordings: bool | None | Unset = UNSET
-    auth_id: None | str | Unset = UNSET
-    auth_password: None | str | Unset = UNSET
-    blfs: None | str | Unset = UNSET
-    block_tunnel: bool | None | Unset = UNSET
-    break_time: None | Schedule | Unset = UNSET
-    call_screening: bool | None | Unset = UNSET
-    contact_image: None | str | Unset = UNSET
-    current_profile_name: None | str | Unset = UNSET
-    datev_enabled: bool | None | Unset = UNSET
-    deskphone_password: None | str | Unset = UNSET
-    display_name: None | str | Unset = UNSET
-    email_address: None | str | Unset = UNSET
-    emergency_additional_info: None | str | Unset = UNSET
-    emergency_location_id: None | str | Unset = UNSET
-    enable_2fa: bool | None | Unset = UNSET
-    enabled: bool | None | Unset = UNSET
-    enable_hotdesking: bool | None | Unset = UNSET
-    first_name: None | str | Unset = UNSET
-    forbid_recording: bool | None | Unset = UNSET
-    forwarding_exceptions: list[ExtensionRule] | Unset = UNSET
-    forwarding_profiles: list[ForwardingProfile] | Unset = UNSET
-    google_calendar_enabled: bool | None | Unset = UNSET
-    google_contacts_enabled: bool | None | Unset = UNSET
-    google_sign_in_enabled: bool | None | Unset = UNSET
-    greetings: list[Greeting] | Unset = UNSET
-    hide_in_phonebook: bool | None | Unset = UNSET
-    hotdesking_assignment: None | str | Unset = UNSET
-    hours: None | Schedule | Unset = UNSET
-    internal: bool | None | Unset = UNSET
-    is_registered: bool | None | Unset = UNSET
-    language: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    mobile: None | str | Unset = UNSET
-    ms365_calendar_enabled: bool | None | Unset = UNSET
-    ms365_contacts_enabled: bool | None | Unset = UNSET
-    ms365_sign_in_enabled: bool | None | Unset = UNSET
-    ms365_teams_enabled: bool | None | Unset = UNSET
-    my_phone_allow_delete_recordings: bool | None | Unset = UNSET
-    my_phone_hide_forwardings: bool | None | Unset = UNSET
-    my_phone_push: bool | None | Unset = UNSET
-    my_phone_show_recordings: bool | None | Unset = UNSET
-    office_hours_props: list[OfficeHoursBits] | Unset = UNSET
-    outbound_caller_id: None | str | Unset = UNSET
-    pbx_delivers_audio: bool | None | Unset = UNSET
-    phones: list[Phone] | Unset = UNSET
-    pin_protected: bool | None | Unset = UNSET
-    pin_protect_timeout: int | None | Unset = UNSET
-    primary_group_id: int | None | Unset = UNSET
-    prompt_set: None | str | Unset = UNSET
-    queue_status: None | QueueStatusType | Unset = UNSET
-    record_calls: bool | None | Unset = UNSET
-    record_email_notify: bool | None | Unset = UNSET
-    record_external_calls_only: bool | None | Unset = UNSET
-    require_2fa: bool | None | Unset = UNSET
-    send_email_missed_calls: bool | None | Unset = UNSET
-    sipid: None | str | Unset = UNSET
-    srtp_mode: None | SRTPModeType | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    vm_disable_pin_auth: bool | None | Unset = UNSET
-    vm_email_options: None | Unset | VMEmailOptionsType = UNSET
-    vm_enabled: bool | None | Unset = UNSET
-    vmpin: None | str | Unset = UNSET
-    vm_play_caller_id: bool | None | Unset = UNSET
-    vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType = UNSET
-    web_meeting_approve_participants: bool | None | Unset = UNSET
-    web_meeting_friendly_name: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        groups: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.groups, Unset):
-            groups = []
-            for groups_item_data in self.groups:
-                groups_item = groups_item_data.to_dict()
-                groups.append(groups_item)
-
-        id = self.id
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        call_us_enable_chat: bool | None | Unset
-        if isinstance(self.call_us_enable_chat, Unset):
-            call_us_enable_chat = UNSET
-        else:
-            call_us_enable_chat = self.call_us_enable_chat
-
-        call_us_enable_phone: bool | None | Unset
-        if isinstance(self.call_us_enable_phone, Unset):
-            call_us_enable_phone = UNSET
-        else:
-            call_us_enable_phone = self.call_us_enable_phone
-
-        call_us_enable_video: bool | None | Unset
-        if isinstance(self.call_us_enable_video, Unset):
-            call_us_enable_video = UNSET
-        else:
-            call_us_enable_video = self.call_us_enable_video
-
-        call_us_requirement: None | str | Unset
-        if isinstance(self.call_us_requirement, Unset):
-            call_us_requirement = UNSET
-        elif isinstance(self.call_us_requirement, Authentication):
-            call_us_requirement = self.call_us_requirement.value
-        else:
-            call_us_requirement = self.call_us_requirement
-
-        click_to_call_id: None | str | Unset
-        if isinstance(self.click_to_call_id, Unset):
-            click_to_call_id = UNSET
-        else:
-            click_to_call_id = self.click_to_call_id
-
-        access_password: None | str | Unset
-        if isinstance(self.access_password, Unset):
-            access_password = UNSET
-        else:
-            access_password = self.access_password
-
-        agent_settings: dict[str, Any] | None | Unset
-        if isinstance(self.agent_settings, Unset):
-            agent_settings = UNSET
-        elif isinstance(self.agent_settings, AgentSettings):
-            agent_settings = self.agent_settings.to_dict()
-        else:
-            agent_settings = self.agent_settings
-
-        ai_agent: bool | None | Unset
-        if isinstance(self.ai_agent, Unset):
-            ai_agent = UNSET
-        else:
-            ai_agent = self.ai_agent
-
-        allow_lan_only: bool | None | Unset
-        if isinstance(self.allow_lan_only, Unset):
-            allow_lan_only = UNSET
-        else:
-            allow_lan_only = self.allow_lan_only
-
-        allow_own_recordings: bool | None | Unset
-        if isinstance(self.allow_own_recordings, Unset):
-            allow_own_recordings = UNSET
-        else:
-            allow_own_recordings = self.allow_own_recordings
-
-        auth_id: None | str | Unset
-        if isinstance(self.auth_id, Unset):
-            auth_id = UNSET
-        else:
-            auth_id = self.auth_id
-
-        auth_password: None | str | Unset
-        if isinstance(self.auth_password, Unset):
-            auth_password = UNSET
-        else:
-            auth_password = self.auth_password
-
-        blfs: None | str | Unset
-        if isinstance(self.blfs, Unset):
-            blfs = UNSET
-        else:
-            blfs = self.blfs
-
-        block_tunnel: bool | None | Unset
-        if isinstance(self.block_tunnel, Unset):
-            block_tunnel = UNSET
-        else:
-            block_tunnel = self.block_tunnel
-
-        break_time: dict[str, Any] | None | Unset
-        if isinstance(self.break_time, Unset):
-            break_time = UNSET
-        elif isinstance(self.break_time, Schedule):
-            break_time = self.break_time.to_dict()
-        else:
-            break_time = self.break_time
-
-        call_screening: bool | None | Unset
-        if isinstance(self.call_screening, Unset):
-            call_screening = UNSET
-        else:
-            call_screening = self.call_screening
-
-        contact_image: None | str | Unset
-        if isinstance(self.contact_image, Unset):
-            contact_image = UNSET
-        else:
-            contact_image = self.contact_image
-
-        current_profile_name: None | str | Unset
-        if isinstance(self.current_profile_name, Unset):
-            current_profile_name = UNSET
-        else:
-            current_profile_name = self.current_profile_name
-
-        datev_enabled: bool | None | Unset
-        if isinstance(self.datev_enabled, Unset):
-            datev_enabled = UNSET
-        else:
-            datev_enabled = self.datev_enabled
-
-        deskphone_password: None | str | Unset
-        if isinstance(self.deskphone_password, Unset):
-            deskphone_password = UNSET
-        else:
-            deskphone_password = self.deskphone_password
-
-        display_name: None | str | Unset
-        if isinstance(self.display_name, Unset):
-            display_name = UNSET
-        else:
-            display_name = self.display_name
-
-        email_address: None | str | Unset
-        if isinstance(self.email_address, Unset):
-            email_address = UNSET
-        else:
-            email_address = self.email_address
-
-        emergency_additional_info: None | str | Unset
-        if isinstance(self.emergency_additional_info, Unset):
-            emergency_additional_info = UNSET
-        else:
-            emergency_additional_info = self.emergency_additional_info
-
-        emergency_location_id: None | str | Unset
-        if isinstance(self.emergency_location_id, Unset):
-            emergency_location_id = UNSET
-        else:
-            emergency_location_id = self.emergency_location_id
-
-        enable_2fa: bool | None | Unset
-        if isinstance(self.enable_2fa, Unset):
-            enable_2fa = UNSET
-        else:
-            enable_2fa = self.enable_2fa
-
-        enabled: bool | None | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
-        else:
-            enabled = self.enabled
-
-        enable_hotdesking: bool | None | Unset
-        if isinstance(self.enable_hotdesking, Unset):
-            enable_hotdesking = UNSET
-        else:
-            enable_hotdesking = self.enable_hotdesking
-
-        first_name: None | str | Unset
-        if isinstance(self.first_name, Unset):
-            first_name = UNSET
-        else:
-            first_name = self.first_name
-
-        forbid_recording: bool | None | Unset
-        if isinstance(self.forbid_recording, Unset):
-            forbid_recording = UNSET
-        else:
-            forbid_recording = self.forbid_recording
-
-        forwarding_exceptions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.forwarding_exceptions, Unset):
-            forwarding_exceptions = []
-            for forwarding_exceptions_item_data in self.forwarding_exceptions:
-                forwarding_exceptions_item = forwarding_exceptions_item_data.to_dict()
-                forwarding_exceptions.append(forwarding_exceptions_item)
-
-        forwarding_profiles: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.forwarding_profiles, Unset):
-            forwarding_profiles = []
-            for forwarding_profiles_item_data in self.forwarding_profiles:
-                forwarding_profiles_item = forwarding_profiles_item_data.to_dict()
-                forwarding_profiles.append(forwarding_profiles_item)
-
-        google_calendar_enabled: bool | None | Unset
-        if isinstance(self.google_calendar_enabled, Unset):
-            google_calendar_enabled = UNSET
-        else:
-            google_calendar_enabled = self.google_calendar_enabled
-
-        google_contacts_enabled: bool | None | Unset
-        if isinstance(self.google_contacts_enabled, Unset):
-            google_contacts_enabled = UNSET
-        else:
-            google_contacts_enabled = self.google_contacts_enabled
-
-        google_sign_in_enabled: bool | None | Unset
-        if isinstance(self.google_sign_in_enabled, Unset):
-            google_sign_in_enabled = UNSET
-        else:
-            google_sign_in_enabled = self.google_sign_in_enabled
-
-        greetings: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.greetings, Unset):
-            greetings = []
-            for greetings_item_data in self.greetings:
-                greetings_item = greetings_item_data.to_dict()
-                greetings.append(greetings_item)
-
-        hide_in_phonebook: bool | None | Unset
-        if isinstance(self.hide_in_phonebook, Unset):
-            hide_in_phonebook = UNSET
-        else:
-            hide_in_phonebook = self.hide_in_phonebook
-
-        hotdesking_assignment: None | str | Unset
-        if isinstance(self.hotdesking_assignment, Unset):
-            hotdesking_assignment = UNSET
-        else:
-            hotdesking_assignment = self.hotdesking_assignment
-
-        hours: dict[str, Any] | None | Unset
-        if isinstance(self.hours, Unset):
-            hours = UNSET
-        elif isinstance(self.hours, Schedule):
-            hours = self.hours.to_dict()
-        else:
-            hours = self.hours
-
-        internal: bool | None | Unset
-        if isinstance(self.internal, Unset):
-            internal = UNSET
-        else:
-            internal = self.internal
-
-        is_registered: bool | None | Unset
-        if isinstance(self.is_registered, Unset):
-            is_registered = UNSET
-        else:
-            is_registered = self.is_registered
-
-        language: None | str | Unset
-        if isinstance(self.language, Unset):
-            language = UNSET
-        else:
-            language = self.language
-
-        last_name: None | str | Unset
-        if isinstance(self.last_name, Unset):
-            last_name = UNSET
-        else:
-            last_name = self.last_name
-
-        mobile: None | str | Unset
-        if isinstance(self.mobile, Unset):
-            mobile = UNSET
-        else:
-            mobile = self.mobile
-
-        ms365_calendar_enabled: bool | None | Unset
-        if isinstance(self.ms365_calendar_enabled, Unset):
-            ms365_calendar_enabled = UNSET
-        else:
-            ms365_calendar_enabled = self.ms365_calendar_enabled
-
-        ms365_contacts_enabled: bool | None | Unset
-        if isinstance(self.ms365_contacts_enabled, Unset):
-            ms365_contacts_enabled = UNSET
-        else:
-            ms365_contacts_enabled = self.ms365_contacts_enabled
-
-        ms365_sign_in_enabled: bool | None | Unset
-        if isinstance(self.ms365_sign_in_enabled, Unset):
-            ms365_sign_in_enabled = UNSET
-        else:
-            ms365_sign_in_enabled = self.ms365_sign_in_enabled
-
-        ms365_teams_enabled: bool | None | Unset
-        if isinstance(self.ms365_teams_enabled, Unset):
-            ms365_teams_enabled = UNSET
-        else:
-            ms365_teams_enabled = self.ms365_teams_enabled
-
-        my_phone_allow_delete_recordings: bool | None | Unset
-        if isinstance(self.my_phone_allow_delete_recordings, Unset):
-            my_phone_allow_delete_recordings = UNSET
-        else:
-            my_phone_allow_delete_recordings = self.my_phone_allow_delete_recordings
-
-        my_phone_hide_forwardings: bool | None | Unset
-        if isinstance(self.my_phone_hide_forwardings, Unset):
-            my_phone_hide_forwardings = UNSET
-        else:
-            my_phone_hide_forwardings = self.my_phone_hide_forwardings
-
-        my_phone_push: bool | None | Unset
-        if isinstance(self.my_phone_push, Unset):
-            my_phone_push = UNSET
-        else:
-            my_phone_push = self.my_phone_push
-
-        my_phone_show_recordings: bool | None | Unset
-        if isinstance(self.my_phone_show_recordings, Unset):
-            my_phone_show_recordings = UNSET
-        else:
-            my_phone_show_recordings = self.my_phone_show_recordings
-
-        office_hours_props: list[str] | Unset = UNSET
-        if not isinstance(self.office_hours_props, Unset):
-            office_hours_props = []
-            for office_hours_props_item_data in self.office_hours_props:
-                office_hours_props_item = office_hours_props_item_data.value
-                office_hours_props.append(office_hours_props_item)
-
-        outbound_caller_id: None | str | Unset
-        if isinstance(self.outbound_caller_id, Unset):
-            outbound_caller_id = UNSET
-        else:
-            outbound_caller_id = self.outbound_caller_id
-
-        pbx_delivers_audio: bool | None | Unset
-        if isinstance(self.pbx_delivers_audio, Unset):
-            pbx_delivers_audio = UNSET
-        else:
-            pbx_delivers_audio = self.pbx_delivers_audio
-
-        phones: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.phones, Unset):
-            phones = []
-            for phones_item_data in self.phones:
-                phones_item = phones_item_data.to_dict()
-                phones.append(phones_item)
-
-        pin_protected: bool | None | Unset
-        if isinstance(self.pin_protected, Unset):
-            pin_protected = UNSET
-        else:
-            pin_protected = self.pin_protected
-
-        pin_protect_timeout: int | None | Unset
-        if isinstance(self.pin_protect_timeout, Unset):
-            pin_protect_timeout = UNSET
-        else:
-            pin_protect_timeout = self.pin_protect_timeout
-
-        primary_group_id: int | None | Unset
-        if isinstance(self.primary_group_id, Unset):
-            primary_group_id = UNSET
-        else:
-            primary_group_id = self.primary_group_id
-
-        prompt_set: None | str | Unset
-        if isinstance(self.prompt_set, Unset):
-            prompt_set = UNSET
-        else:
-            prompt_set = self.prompt_set
-
-        queue_status: None | str | Unset
-        if isinstance(self.queue_status, Unset):
-            queue_status = UNSET
-        elif isinstance(self.queue_status, QueueStatusType):
-            queue_status = self.queue_status.value
-        else:
-            queue_status = self.queue_status
-
-        record_calls: bool | None | Unset
-        if isinstance(self.record_calls, Unset):
-            record_calls = UNSET
-        else:
-            record_calls = self.record_calls
-
-        record_email_notify: bool | None | Unset
-        if isinstance(self.record_email_notify, Unset):
-            record_email_notify = UNSET
-        else:
-            record_email_notify = self.record_email_notify
-
-        record_external_calls_only: bool | None | Unset
-        if isinstance(self.record_external_calls_only, Unset):
-            record_external_calls_only = UNSET
-        else:
-            record_external_calls_only = self.record_external_calls_only
-
-        require_2fa: bool | None | Unset
-        if isinstance(self.require_2fa, Unset):
-            require_2fa = UNSET
-        else:
-            require_2fa = self.require_2fa
-
-        send_email_missed_calls: bool | None | Unset
-        if isinstance(self.send_email_missed_calls, Unset):
-            send_email_missed_calls = UNSET
-        else:
-            send_email_missed_calls = self.send_email_missed_calls
-
-        sipid: None | str | Unset
-        if isinstance(self.sipid, Unset):
-            sipid = UNSET
-        else:
-            sipid = self.sipid
-
-        srtp_mode: None | str | Unset
-        if isinstance(self.srtp_mode, Unset):
-            srtp_mode = UNSET
-        elif isinstance(self.srtp_mode, SRTPModeType):
-            srtp_mode = self.srtp_mode.value
-        else:
-            srtp_mode = self.srtp_mode
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        vm_disable_pin_auth: bool | None | Unset
-        if isinstance(self.vm_disable_pin_auth, Unset):
-            vm_disable_pin_auth = UNSET
-        else:
-            vm_disable_pin_auth = self.vm_disable_pin_auth
-
-        vm_email_options: None | str | Unset
-        if isinstance(self.vm_email_options, Unset):
-            vm_email_options = UNSET
-        elif isinstance(self.vm_email_options, VMEmailOptionsType):
-            vm_email_options = self.vm_email_options.value
-        else:
-            vm_email_options = self.vm_email_options
-
-        vm_enabled: bool | None | Unset
-        if isinstance(self.vm_enabled, Unset):
-            vm_enabled = UNSET
-        else:
-            vm_enabled = self.vm_enabled
-
-        vmpin: None | str | Unset
-        if isinstance(self.vmpin, Unset):
-            vmpin = UNSET
-        else:
-            vmpin = self.vmpin
-
-        vm_play_caller_id: bool | None | Unset
-        if isinstance(self.vm_play_caller_id, Unset):
-            vm_play_caller_id = UNSET
-        else:
-            vm_play_caller_id = self.vm_play_caller_id
-
-        vm_play_msg_date_time: None | str | Unset
-        if isinstance(self.vm_play_msg_date_time, Unset):
-            vm_play_msg_date_time = UNSET
-        elif isinstance(self.vm_play_msg_date_time, VMPlayMsgDateTimeType):
-            vm_play_msg_date_time = self.vm_play_msg_date_time.value
-        else:
-            vm_play_msg_date_time = self.vm_play_msg_date_time
-
-        web_meeting_approve_participants: bool | None | Unset
-        if isinstance(self.web_meeting_approve_participants, Unset):
-            web_meeting_approve_participants = UNSET
-        else:
-            web_meeting_approve_participants = self.web_meeting_approve_participants
-
-        web_meeting_friendly_name: None | str | Unset
-        if isinstance(self.web_meeting_friendly_name, Unset):
-            web_meeting_friendly_name = UNSET
-        else:
-            web_meeting_friendly_name = self.web_meeting_friendly_name
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if groups is not UNSET:
-            field_dict["Groups"] = groups
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if call_us_enable_chat is not UNSET:
-            field_dict["CallUsEnableChat"] = call_us_enable_chat
-        if call_us_enable_phone is not UNSET:
-            field_dict["CallUsEnablePhone"] = call_us_enable_phone
-        if call_us_enable_video is not UNSET:
-            field_dict["CallUsEnableVideo"] = call_us_enable_video
-        if call_us_requirement is not UNSET:
-            field_dict["CallUsRequirement"] = call_us_requirement
-        if click_to_call_id is not UNSET:
-            field_dict["ClickToCallId"] = click_to_call_id
-        if access_password is not UNSET:
-            field_dict["AccessPassword"] = access_password
-        if agent_settings is not UNSET:
-            field_dict["AgentSettings"] = agent_settings
-        if ai_agent is not UNSET:
-            field_dict["AIAgent"] = ai_agent
-        if allow_lan_only is not UNSET:
-            field_dict["AllowLanOnly"] = allow_lan_only
-        if allow_own_recordings is not UNSET:
-            field_dict["AllowOwnRecordings"] = allow_own_recordings
-        if auth_id is not UNSET:
-            field_dict["AuthID"] = auth_id
-        if auth_password is not UNSET:
-            field_dict["AuthPassword"] = auth_password
-        if blfs is not UNSET:
-            field_dict["Blfs"] = blfs
-        if block_tunnel is not UNSET:
-            field_dict["BlockTunnel"] = block_tunnel
-        if break_time is not UNSET:
-            field_dict["BreakTime"] = break_time
-        if call_screening is not UNSET:
-            field_dict["CallScreening"] = call_screening
-        if contact_image is not UNSET:
-            field_dict["ContactImage"] = contact_image
-        if current_profile_name is not UNSET:
-            field_dict["CurrentProfileName"] = current_profile_name
-        if datev_enabled is not UNSET:
-            field_dict["DatevEnabled"] = datev_enabled
-        if deskphone_password is not UNSET:
-            field_dict["DeskphonePassword"] = deskphone_password
-        if display_name is not UNSET:
-            field_dict["DisplayName"] = display_name
-        if email_address is not UNSET:
-            field_dict["EmailAddress"] = email_address
-        if emergency_additional_info is not UNSET:
-            field_dict["EmergencyAdditionalInfo"] = emergency_additional_info
-        if emergency_location_id is not UNSET:
-            field_dict["EmergencyLocationId"] = emergency_location_id
-        if enable_2fa is not UNSET:
-            field_dict["Enable2FA"] = enable_2fa
-        if enabled is not UNSET:
-            field_dict["Enabled"] = enabled
-        if enable_hotdesking is not UNSET:
-            field_dict["EnableHotdesking"] = enable_hotdesking
-        if first_name is not UNSET:
-            field_dict["FirstName"] = first_name
-        if forbid_recording is not UNSET:
-            field_dict["ForbidRecording"] = forbid_recording
-        if forwarding_exceptions is not UNSET:
-            field_dict["ForwardingExceptions"] = forwarding_exceptions
-        if forwarding_profiles is not UNSET:
-            field_dict["ForwardingProfiles"] = forwarding_profiles
-        if google_calendar_enabled is not UNSET:
-            field_dict["GoogleCalendarEnabled"] = google_calendar_enabled
-        if google_contacts_enabled is not UNSET:
-            field_dict["GoogleContactsEnabled"] = google_contacts_enabled
-        if google_sign_in_enabled is not UNSET:
-            field_dict["GoogleSignInEnabled"] = google_sign_in_enabled
-        if greetings is not UNSET:
-            field_dict["Greetings"] = greetings
-        if hide_in_phonebook is not UNSET:
-            field_dict["HideInPhonebook"] = hide_in_phonebook
-        if hotdesking_assignment is not UNSET:
-            field_dict["HotdeskingAssignment"] = hotdesking_assignment
-        if hours is not UNSET:
-            field_dict["Hours"] = hours
-        if internal is not UNSET:
-            field_dict["Internal"] = internal
-        if is_registered is not UNSET:
-            field_dict["IsRegistered"] = is_registered
-        if language is not UNSET:
-            field_dict["Language"] = language
-        if last_name is not UNSET:
-            field_dict["LastName"] = last_name
-        if mobile is not UNSET:
-            field_dict["Mobile"] = mobile
-        if ms365_calendar_enabled is not UNSET:
-            field_dict["MS365CalendarEnabled"] = ms365_calendar_enabled
-        if ms365_contacts_enabled is not UNSET:
-            field_dict["MS365ContactsEnabled"] = ms365_contacts_enabled
-        if ms365_sign_in_enabled is not UNSET:
-            field_dict["MS365SignInEnabled"] = ms365_sign_in_enabled
-        if ms365_teams_enabled is not UNSET:
-            field_dict["MS365TeamsEnabled"] = ms365_teams_enabled
-        if my_phone_allow_delete_recordings is not UNSET:
-            field_dict["MyPhoneAllowDeleteRecordings"] = my_phone_allow_delete_recordings
-        if my_phone_hide_forwardings is not UNSET:
-            field_dict["MyPhoneHideForwardings"] = my_phone_hide_forwardings
-        if my_phone_push is not UNSET:
-            field_dict["MyPhonePush"] = my_phone_push
-        if my_phone_show_recordings is not UNSET:
-            field_dict["MyPhoneShowRecordings"] = my_phone_show_recordings
-        if office_hours_props is not UNSET:
-            field_dict["OfficeHoursProps"] = office_hours_props
-        if outbound_caller_id is not UNSET:
-            field_dict["OutboundCallerID"] = outbound_caller_id
-        if pbx_delivers_audio is not UNSET:
-            field_dict["PbxDeliversAudio"] = pbx_delivers_audio
-        if phones is not UNSET:
-            field_dict["Phones"] = phones
-        if pin_protected is not UNSET:
-            field_dict["PinProtected"] = pin_protected
-        if pin_protect_timeout is not UNSET:
-            field_dict["PinProtectTimeout"] = pin_protect_timeout
-        if primary_group_id is not UNSET:
-            field_dict["PrimaryGroupId"] = primary_group_id
-        if prompt_set is not UNSET:
-            field_dict["PromptSet"] = prompt_set
-        if queue_status is not UNSET:
-            field_dict["QueueStatus"] = queue_status
-        if record_calls is not UNSET:
-            field_dict["RecordCalls"] = record_calls
-        if record_email_notify is not UNSET:
-            field_dict["RecordEmailNotify"] = record_email_notify
-        if record_external_calls_only is not UNSET:
-            field_dict["RecordExternalCallsOnly"] = record_external_calls_only
-        if require_2fa is not UNSET:
-            field_dict["Require2FA"] = require_2fa
-        if send_email_missed_calls is not UNSET:
-            field_dict["SendEmailMissedCalls"] = send_email_missed_calls
-        if sipid is not UNSET:
-            field_dict["SIPID"] = sipid
-        if srtp_mode is not UNSET:
-            field_dict["SRTPMode"] = srtp_mode
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if vm_disable_pin_auth is not UNSET:
-            field_dict["VMDisablePinAuth"] = vm_disable_pin_auth
-        if vm_email_options is not UNSET:
-            field_dict["VMEmailOptions"] = vm_email_options
-        if vm_enabled is not UNSET:
-            field_dict["VMEnabled"] = vm_enabled
-        if vmpin is not UNSET:
-            field_dict["VMPIN"] = vmpin
-        if vm_play_caller_id is not UNSET:
-            field_dict["VMPlayCallerID"] = vm_play_caller_id
-        if vm_play_msg_date_time is not UNSET:
-            field_dict["VMPlayMsgDateTime"] = vm_play_msg_date_time
-        if web_meeting_approve_participants is not UNSET:
-            field_dict["WebMeetingApproveParticipants"] = web_meeting_approve_participants
-        if web_meeting_friendly_name is not UNSET:
-            field_dict["WebMeetingFriendlyName"] = web_meeting_friendly_name
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"User: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _groups = d.get("Groups", UNSET)
-        groups: list[UserGroup] | Unset
-        if _groups is UNSET:
-            groups = _groups
-        else:
-            if not isinstance(_groups, list):
-                raise TypeError(f"Groups: expected a JSON array, got {type(_groups).__name__}")
-            groups = [UserGroup.from_dict(item) for item in _groups]
-
-        id = d.get("Id", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        call_us_enable_chat = d.get("CallUsEnableChat", UNSET)
-
-        call_us_enable_phone = d.get("CallUsEnablePhone", UNSET)
-
-        call_us_enable_video = d.get("CallUsEnableVideo", UNSET)
-
-        _call_us_requirement = d.get("CallUsRequirement", UNSET)
-        call_us_requirement: Authentication | None | Unset
-        if _call_us_requirement is UNSET or _call_us_requirement is None:
-            call_us_requirement = _call_us_requirement
-        else:
-            call_us_requirement = Authentication.parse(_call_us_requirement)
-
-        click_to_call_id = d.get("ClickToCallId", UNSET)
-
-        access_password = d.get("AccessPassword", UNSET)
-
-        _agent_settings = d.get("AgentSettings", UNSET)
-        agent_settings: AgentSettings | None | Unset
-        if _agent_settings is UNSET or _agent_settings is None:
-            agent_settings = _agent_settings
-        else:
-            agent_settings = AgentSettings.from_dict(_agent_settings)
-
-        ai_agent = d.get("AIAgent", UNSET)
-
-        allow_lan_only = d.get("AllowLanOnly", UNSET)
-
-        allow_own_recordings = d.get("AllowOwnRecordings", UNSET)
-
-        auth_id = d.get("AuthID", UNSET)
-
-        auth_password = d.get("AuthPassword", UNSET)
-
-        blfs = d.get("Blfs", UNSET)
-
-        block_tunnel = d.get("BlockTunnel", UNSET)
-
-        _break_time = d.get("BreakTime", UNSET)
-        break_time: None | Schedule | Unset
-        if _break_time is UNSET or _break_time is None:
-            break_time = _break_time
-        else:
-            break_time = Schedule.from_dict(_break_time)
-
-        call_screening = d.get("CallScreening", UNSET)
-
-        contact_image = d.get("ContactImage", UNSET)
-
-        current_profile_name = d.get("CurrentProfileName", UNSET)
-
-        datev_enabled = d.get("DatevEnabled", UNSET)
-
-        deskphone_password = d.get("DeskphonePassword", UNSET)
-
-        display_name = d.get("DisplayName", UNSET)
-
-        email_address = d.get("EmailAddress", UNSET)
-
-        emergency_additional_info = d.get("EmergencyAdditionalInfo", UNSET)
-
-        emergency_location_id = d.get("EmergencyLocationId", UNSET)
-
-        enable_2fa = d.get("Enable2FA", UNSET)
-
-        enabled = d.get("Enabled", UNSET)
-
-        enable_hotdesking = d.get("EnableHotdesking", UNSET)
-
-        first_name = d.get("FirstName", UNSET)
-
-        forbid_recording = d.get("ForbidRecording", UNSET)
-
-        _forwarding_exceptions = d.get("ForwardingExceptions", UNSET)
-        forwarding_exceptions: list[ExtensionRule] | Unset
-        if _forwarding_exceptions is UNSET:
-            forwarding_exceptions = _forwarding_exceptions
-        else:
-            if not isinstance(_forwarding_exceptions, list):
-                raise TypeError(
-                    f"ForwardingExceptions: expected a JSON array, got {type(_forwarding_exceptions).__name__}"
-                )
-            forwarding_exceptions = [ExtensionRule.from_dict(item) for item in _forwarding_exceptions]
-
-        _forwarding_profiles = d.get("ForwardingProfiles", UNSET)
-        forwarding_profiles: list[ForwardingProfile] | Unset
-        if _forwarding_profiles is UNSET:
-            forwarding_profiles = _forwarding_profiles
-        else:
-            if not isinstance(_forwarding_profiles, list):
-                raise TypeError(f"ForwardingProfiles: expected a JSON array, got {type(_forwarding_profiles).__name__}")
-            forwarding_profiles = [ForwardingProfile.from_dict(item) for item in _forwarding_profiles]
-
-        google_calendar_enabled = d.get("GoogleCalendarEnabled", UNSET)
-
-        google_contacts_enabled = d.get("GoogleContactsEnabled", UNSET)
-
-        google_sign_in_enabled = d.get("GoogleSignInEnabled", UNSET)
-
-        _greetings = d.get("Greetings", UNSET)
-        greetings: list[Greeting] | Unset
-        if _greetings is UNSET:
-            greetings = _greetings
-        else:
-            if not isinstance(_greetings, list):
-                raise TypeError(f"Greetings: expected a JSON array, got {type(_greetings).__name__}")
-            greetings = [Greeting.from_dict(item) for item in _greetings]
-
-        hide_in_phonebook = d.get("HideInPhonebook", UNSET)
-
-        hotdesking_assignment = d.get("HotdeskingAssignment", UNSET)
-
-        _hours = d.get("Hours", UNSET)
-        hours: None | Schedule | Unset
-        if _hours is UNSET or _hours is None:
-            hours = _hours
-        else:
-            hours = Schedule.from_dict(_hours)
-
-        internal = d.get("Internal", UNSET)
-
-        is_registered = d.get("IsRegistered", UNSET)
-
-        language = d.get("Language", UNSET)
-
-        last_name = d.get("LastName", UNSET)
-
-        mobile = d.get("Mobile", UNSET)
-
-        ms365_calendar_enabled = d.get("MS365CalendarEnabled", UNSET)
-
-        ms365_contacts_enabled = d.get("MS365ContactsEnabled", UNSET)
-
-        ms365_sign_in_enabled = d.get("MS365SignInEnabled", UNSET)
-
-        ms365_teams_enabled = d.get("MS365TeamsEnabled", UNSET)
-
-        my_phone_allow_delete_recordings = d.get("MyPhoneAllowDeleteRecordings", UNSET)
-
-        my_phone_hide_forwardings = d.get("MyPhoneHideForwardings", UNSET)
-
-        my_phone_push = d.get("MyPhonePush", UNSET)
-
-        my_phone_show_recordings = d.get("MyPhoneShowRecordings", UNSET)
-
-        _office_hours_props = d.get("OfficeHoursProps", UNSET)
-        office_hours_props: list[OfficeHoursBits] | Unset
-        if _office_hours_props is UNSET:
-            office_hours_props = _office_hours_props
-        else:
-            if not isinstance(_office_hours_props, list):
-                raise TypeError(f"OfficeHoursProps: expected a JSON array, got {type(_office_hours_props).__name__}")
-            office_hours_props = [OfficeHoursBits.parse(item) for item in _office_hours_props]
-
-        outbound_caller_id = d.get("OutboundCallerID", UNSET)
-
-        pbx_delivers_audio = d.get("PbxDeliversAudio", UNSET)
-
-        _phones = d.get("Phones", UNSET)
-        phones: list[Phone] | Unset
-        if _phones is UNSET:
-            phones = _phones
-        else:
-            if not isinstance(_phones, list):
-                raise TypeError(f"Phones: expected a JSON array, got {type(_phones).__name__}")
-            phones = [Phone.from_dict(item) for item in _phones]
-
-        pin_protected = d.get("PinProtected", UNSET)
-
-        pin_protect_timeout = d.get("PinProtectTimeout", UNSET)
-
-        primary_group_id = d.get("PrimaryGroupId", UNSET)
-
-        prompt_set = d.get("PromptSet", UNSET)
-
-        _queue_status = d.get("QueueStatus", UNSET)
-        queue_status: None | QueueStatusType | Unset
-        if _queue_status is UNSET or _queue_status is None:
-            queue_status = _queue_status
-        else:
-            queue_status = QueueStatusType.parse(_queue_status)
-
-        record_calls = d.get("RecordCalls", UNSET)
-
-        record_email_notify = d.get("RecordEmailNotify", UNSET)
-
-        record_external_calls_only = d.get("RecordExternalCallsOnly", UNSET)
-
-        require_2fa = d.get("Require2FA", UNSET)
-
-        send_email_missed_calls = d.get("SendEmailMissedCalls", UNSET)
-
-        sipid = d.get("SIPID", UNSET)
-
-        _srtp_mode = d.get("SRTPMode", UNSET)
-        srtp_mode: None | SRTPModeType | Unset
-        if _srtp_mode is UNSET or _srtp_mode is None:
-            srtp_mode = _srtp_mode
-        else:
-            srtp_mode = SRTPModeType.parse(_srtp_mode)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        vm_disable_pin_auth = d.get("VMDisablePinAuth", UNSET)
-
-        _vm_email_options = d.get("VMEmailOptions", UNSET)
-        vm_email_options: None | Unset | VMEmailOptionsType
-        if _vm_email_options is UNSET or _vm_email_options is None:
-            vm_email_options = _vm_email_options
-        else:
-            vm_email_options = VMEmailOptionsType.parse(_vm_email_options)
-
-        vm_enabled = d.get("VMEnabled", UNSET)
-
-        vmpin = d.get("VMPIN", UNSET)
-
-        vm_play_caller_id = d.get("VMPlayCallerID", UNSET)
-
-        _vm_play_msg_date_time = d.get("VMPlayMsgDateTime", UNSET)
-        vm_play_msg_date_time: None | Unset | VMPlayMsgDateTimeType
-        if _vm_play_msg_date_time is UNSET or _vm_play_msg_date_time is None:
-            vm_play_msg_date_time = _vm_play_msg_date_time
-        else:
-            vm_play_msg_date_time = VMPlayMsgDateTimeType.parse(_vm_play_msg_date_time)
-
-        web_meeting_approve_participants = d.get("WebMeetingApproveParticipants", UNSET)
-
-        web_meeting_friendly_name = d.get("WebMeetingFriendlyName", UNSET)
-
-        _instance = cls(
-            groups=groups,
-            id=id,
-            number=number,
-            transcription_mode=transcription_mode,
-            call_us_enable_chat=call_us_enable_chat,
-            call_us_enable_phone=call_us_enable_phone,
-            call_us_enable_video=call_us_enable_video,
-            call_us_requirement=call_us_requirement,
-            click_to_call_id=click_to_call_id,
-            access_password=access_password,
-            agent_settings=agent_settings,
-            ai_agent=ai_agent,
-            allow_lan_only=allow_lan_only,
-            allow_own_recordings=allow_own_recordings,
-            auth_id=auth_id,
-            auth_password=auth_password,
-            blfs=blfs,
-            block_tunnel=block_tunnel,
-            break_time=break_time,
-            call_screening=call_screening,
-            contact_image=contact_image,
-            current_profile_name=current_profile_name,
-            datev_enabled=datev_enabled,
-            deskphone_password=deskphone_password,
-            display_name=display_name,
-            email_address=email_address,
-            emergency_additional_info=emergency_additional_info,
-            emergency_location_id=emergency_location_id,
-            enable_2fa=enable_2fa,
-            enabled=enabled,
-            enable_hotdesking=enable_hotdesking,
-            first_name=first_name,
-            forbid_recording=forbid_recording,
-            forwarding_exceptions=forwarding_exceptions,
-            forwarding_profiles=forwarding_profiles,
-            google_calendar_enabled=google_calendar_enabled,
-            google_contacts_enabled=google_contacts_enabled,
-            google_sign_in_enabled=google_sign_in_enabled,
-            greetings=greetings,
-            hide_in_phonebook=hide_in_phonebook,
-            hotdesking_assignment=hotdesking_assignment,
-            hours=hours,
-            internal=internal,
-            is_registered=is_registered,
-            language=language,
-            last_name=last_name,
-            mobile=mobile,
-            ms365_calendar_enabled=ms365_calendar_enabled,
-            ms365_contacts_enabled=ms365_contacts_enabled,
-            ms365_sign_in_enabled=ms365_sign_in_enabled,
-            ms365_teams_enabled=ms365_teams_enabled,
-            my_phone_allow_delete_recordings=my_phone_allow_delete_recordings,
-            my_phone_hide_forwardings=my_phone_hide_forwardings,
-            my_phone_push=my_phone_push,
-            my_phone_show_recordings=my_phone_show_recordings,
-            office_hours_props=office_hours_props,
-            outbound_caller_id=outbound_caller_id,
-            pbx_delivers_audio=pbx_delivers_audio,
-            phones=phones,
-            pin_protected=pin_protected,
-            pin_protect_timeout=pin_protect_timeout,
-            primary_group_id=primary_group_id,
-            prompt_set=prompt_set,
-            queue_status=queue_status,
-            record_calls=record_calls,
-            record_email_notify=record_email_notify,
-            record_external_calls_only=record_external_calls_only,
-            require_2fa=require_2fa,
-            send_email_missed_calls=send_email_missed_calls,
-            sipid=sipid,
-            srtp_mode=srtp_mode,
-            tags=tags,
-            vm_disable_pin_auth=vm_disable_pin_auth,
-            vm_email_options=vm_email_options,
-            vm_enabled=vm_enabled,
-            vmpin=vmpin,
-            vm_play_caller_id=vm_play_caller_id,
-            vm_play_msg_date_time=vm_play_msg_date_time,
-            web_meeting_approve_participants=web_meeting_approve_participants,
-            web_meeting_friendly_name=web_meeting_friendly_name,
+    _secret_fields = frozenset(
+        {
+            "access_password",
+            "auth_password",
+            "deskphone_password",
+            "vmpin",
+        }
+    )
+
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.agent_settings import AgentSettings  # noqa: PLC0415
+        from ..models.extension_rule import ExtensionRule  # noqa: PLC0415
+        from ..models.forwarding_profile import ForwardingProfile  # noqa: PLC0415
+        from ..models.greeting import Greeting  # noqa: PLC0415
+        from ..models.phone import Phone  # noqa: PLC0415
+        from ..models.schedule import Schedule  # noqa: PLC0415
+        from ..models.user_group import UserGroup  # noqa: PLC0415
+
+        return (
+            ("groups", list_of(UserGroup.from_dict)),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("call_us_requirement", enum_of(Authentication)),
+            ("agent_settings", AgentSettings.from_dict),
+            ("break_time", Schedule.from_dict),
+            ("forwarding_exceptions", list_of(ExtensionRule.from_dict)),
+            ("forwarding_profiles", list_of(ForwardingProfile.from_dict)),
+            ("greetings", list_of(Greeting.from_dict)),
+            ("hours", Schedule.from_dict),
+            ("office_hours_props", list_of(enum_of(OfficeHoursBits))),
+            ("phones", list_of(Phone.from_dict)),
+            ("queue_status", enum_of(QueueStatusType)),
+            ("srtp_mode", enum_of(SRTPModeType)),
+            ("tags", list_of(enum_of(UserTag))),
+            ("vm_email_options", enum_of(VMEmailOptionsType)),
+            ("vm_play_msg_date_time", enum_of(VMPlayMsgDateTimeType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,102 +3,25 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="UserActivity")
+class UserActivity(Model):
+    answered_count: int | None = None
+    date_time_interval: datetime.datetime | None = None
+    unanswered_count: int | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnsweredCount",
-        "DateTimeInterval",
-        "UnansweredCount",
+    _wire_names = {
+        "AnsweredCount": "answered_count",
+        "DateTimeInterval": "date_time_interval",
+        "UnansweredCount": "unanswered_count",
     }
-)
 
-
-@_attrs_define(repr=False)
-class UserActivity:
-    """
-    Attributes:
-        answered_count (int | Unset):
-        date_time_interval (datetime.datetime | Unset):
-        unanswered_count (int | Unset):
-    """
-
-    answered_count: int | Unset = UNSET
-    date_time_interval: datetime.datetime | Unset = UNSET
-    unanswered_count: int | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        answered_count = self.answered_count
-
-        date_time_interval: str | Unset = UNSET
-        if not isinstance(self.date_time_interval, Unset):
-            date_time_interval = self.date_time_interval.isoformat()
-
-        unanswered_count = self.unanswered_count
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if answered_count is not UNSET:
-            field_dict["AnsweredCount"] = answered_count
-        if date_time_interval is not UNSET:
-            field_dict["DateTimeInterval"] = date_time_interval
-        if unanswered_count is not UNSET:
-            field_dict["UnansweredCount"] = unanswered_count
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UserActivity: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        answered_count = d.get("AnsweredCount", UNSET)
-
-        _date_time_interval = d.get("DateTimeInterval", UNSET)
-        date_time_interval: datetime.datetime | Unset
-        if _date_time_interval is UNSET:
-            date_time_interval = _date_time_interval
-        else:
-            date_time_interval = parse_datetime(_date_time_interval)
-
-        unanswered_count = d.get("UnansweredCount", UNSET)
-
-        _instance = cls(
-            answered_count=answered_count,
-            date_time_interval=date_time_interval,
-            unanswered_count=unanswered_count,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("date_time_interval", parse_datetime),)

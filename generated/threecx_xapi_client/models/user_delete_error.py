@@ -2,91 +2,16 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="UserDeleteError")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Error",
-        "ExtensionNumber",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class UserDeleteError:
-    """
-    Attributes:
-        error (None | str | Unset):
-        extension_number (None | str | Unset):
-    """
+class UserDeleteError(Model):
+    error: str | None = None
+    extension_number: str | None = None
 
-    error: None | str | Unset = UNSET
-    extension_number: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
-        extension_number: None | str | Unset
-        if isinstance(self.extension_number, Unset):
-            extension_number = UNSET
-        else:
-            extension_number = self.extension_number
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if error is not UNSET:
-            field_dict["Error"] = error
-        if extension_number is not UNSET:
-            field_dict["ExtensionNumber"] = extension_number
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UserDeleteError: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        error = d.get("Error", UNSET)
-
-        extension_number = d.get("ExtensionNumber", UNSET)
-
-        _instance = cls(
-            error=error,
-            extension_number=extension_number,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Error": "error",
+        "ExtensionNumber": "extension_number",
+    }

@@ -2,275 +2,58 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    list_of,
+)
 
 from ..models.peer_type import PeerType
 from ..models.transcription_type import TranscriptionType
 from ..models.user_tag import UserTag
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.rights import Rights
 
 
-_lazy_loaded = False
+class UserGroup(Model):
+    can_delete: bool | None = None
+    group_id: int | None = None
+    group_rights: Rights | None = None
+    id: int | None = None
+    member_name: str | None = None
+    name: str | None = None
+    number: str | None = None
+    rights: Rights | None = None
+    tags: list[UserTag] | None = None
+    transcription_mode: TranscriptionType | None = None
+    type_: PeerType | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, Rights
-    from ..models.rights import Rights  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="UserGroup")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CanDelete",
-        "GroupId",
-        "GroupRights",
-        "Id",
-        "MemberName",
-        "Name",
-        "Number",
-        "Rights",
-        "Tags",
-        "TranscriptionMode",
-        "Type",
+    _wire_names = {
+        "CanDelete": "can_delete",
+        "GroupId": "group_id",
+        "GroupRights": "group_rights",
+        "Id": "id",
+        "MemberName": "member_name",
+        "Name": "name",
+        "Number": "number",
+        "Rights": "rights",
+        "Tags": "tags",
+        "TranscriptionMode": "transcription_mode",
+        "Type": "type_",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.rights import Rights  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class UserGroup:
-    """
-    Attributes:
-        can_delete (bool | None | Unset):
-        group_id (int | None | Unset):
-        group_rights (None | Rights | Unset):
-        id (int | None | Unset):
-        member_name (None | str | Unset):
-        name (None | str | Unset):
-        number (None | str | Unset):
-        rights (None | Rights | Unset):
-        tags (list[UserTag] | Unset):
-        transcription_mode (None | TranscriptionType | Unset):
-        type_ (None | PeerType | Unset):
-    """
-
-    can_delete: bool | None | Unset = UNSET
-    group_id: int | None | Unset = UNSET
-    group_rights: None | Rights | Unset = UNSET
-    id: int | None | Unset = UNSET
-    member_name: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    number: None | str | Unset = UNSET
-    rights: None | Rights | Unset = UNSET
-    tags: list[UserTag] | Unset = UNSET
-    transcription_mode: None | TranscriptionType | Unset = UNSET
-    type_: None | PeerType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        can_delete: bool | None | Unset
-        if isinstance(self.can_delete, Unset):
-            can_delete = UNSET
-        else:
-            can_delete = self.can_delete
-
-        group_id: int | None | Unset
-        if isinstance(self.group_id, Unset):
-            group_id = UNSET
-        else:
-            group_id = self.group_id
-
-        group_rights: dict[str, Any] | None | Unset
-        if isinstance(self.group_rights, Unset):
-            group_rights = UNSET
-        elif isinstance(self.group_rights, Rights):
-            group_rights = self.group_rights.to_dict()
-        else:
-            group_rights = self.group_rights
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        member_name: None | str | Unset
-        if isinstance(self.member_name, Unset):
-            member_name = UNSET
-        else:
-            member_name = self.member_name
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        number: None | str | Unset
-        if isinstance(self.number, Unset):
-            number = UNSET
-        else:
-            number = self.number
-
-        rights: dict[str, Any] | None | Unset
-        if isinstance(self.rights, Unset):
-            rights = UNSET
-        elif isinstance(self.rights, Rights):
-            rights = self.rights.to_dict()
-        else:
-            rights = self.rights
-
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
-            tags = []
-            for tags_item_data in self.tags:
-                tags_item = tags_item_data.value
-                tags.append(tags_item)
-
-        transcription_mode: None | str | Unset
-        if isinstance(self.transcription_mode, Unset):
-            transcription_mode = UNSET
-        elif isinstance(self.transcription_mode, TranscriptionType):
-            transcription_mode = self.transcription_mode.value
-        else:
-            transcription_mode = self.transcription_mode
-
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, PeerType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if can_delete is not UNSET:
-            field_dict["CanDelete"] = can_delete
-        if group_id is not UNSET:
-            field_dict["GroupId"] = group_id
-        if group_rights is not UNSET:
-            field_dict["GroupRights"] = group_rights
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if member_name is not UNSET:
-            field_dict["MemberName"] = member_name
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if number is not UNSET:
-            field_dict["Number"] = number
-        if rights is not UNSET:
-            field_dict["Rights"] = rights
-        if tags is not UNSET:
-            field_dict["Tags"] = tags
-        if transcription_mode is not UNSET:
-            field_dict["TranscriptionMode"] = transcription_mode
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UserGroup: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        can_delete = d.get("CanDelete", UNSET)
-
-        group_id = d.get("GroupId", UNSET)
-
-        _group_rights = d.get("GroupRights", UNSET)
-        group_rights: None | Rights | Unset
-        if _group_rights is UNSET or _group_rights is None:
-            group_rights = _group_rights
-        else:
-            group_rights = Rights.from_dict(_group_rights)
-
-        id = d.get("Id", UNSET)
-
-        member_name = d.get("MemberName", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        number = d.get("Number", UNSET)
-
-        _rights = d.get("Rights", UNSET)
-        rights: None | Rights | Unset
-        if _rights is UNSET or _rights is None:
-            rights = _rights
-        else:
-            rights = Rights.from_dict(_rights)
-
-        _tags = d.get("Tags", UNSET)
-        tags: list[UserTag] | Unset
-        if _tags is UNSET:
-            tags = _tags
-        else:
-            if not isinstance(_tags, list):
-                raise TypeError(f"Tags: expected a JSON array, got {type(_tags).__name__}")
-            tags = [UserTag.parse(item) for item in _tags]
-
-        _transcription_mode = d.get("TranscriptionMode", UNSET)
-        transcription_mode: None | TranscriptionType | Unset
-        if _transcription_mode is UNSET or _transcription_mode is None:
-            transcription_mode = _transcription_mode
-        else:
-            transcription_mode = TranscriptionType.parse(_transcription_mode)
-
-        _type_ = d.get("Type", UNSET)
-        type_: None | PeerType | Unset
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = PeerType.parse(_type_)
-
-        _instance = cls(
-            can_delete=can_delete,
-            group_id=group_id,
-            group_rights=group_rights,
-            id=id,
-            member_name=member_name,
-            name=name,
-            number=number,
-            rights=rights,
-            tags=tags,
-            transcription_mode=transcription_mode,
-            type_=type_,
+        return (
+            ("group_rights", Rights.from_dict),
+            ("rights", Rights.from_dict),
+            ("tags", list_of(enum_of(UserTag))),
+            ("transcription_mode", enum_of(TranscriptionType)),
+            ("type_", enum_of(PeerType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

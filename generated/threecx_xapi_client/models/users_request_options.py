@@ -2,119 +2,28 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.type_of_user import TypeOfUser
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="UsersRequestOptions")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Count",
-        "NextPageToken",
-        "Search",
-        "TypeOfUser",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.type_of_user import TypeOfUser
 
-@_attrs_define(repr=False)
-class UsersRequestOptions:
-    """
-    Attributes:
-        count (int | Unset):
-        next_page_token (None | str | Unset):
-        search (None | str | Unset):
-        type_of_user (TypeOfUser | Unset):
-    """
 
-    count: int | Unset = UNSET
-    next_page_token: None | str | Unset = UNSET
-    search: None | str | Unset = UNSET
-    type_of_user: TypeOfUser | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class UsersRequestOptions(Model):
+    count: int | None = None
+    next_page_token: str | None = None
+    search: str | None = None
+    type_of_user: TypeOfUser | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Count": "count",
+        "NextPageToken": "next_page_token",
+        "Search": "search",
+        "TypeOfUser": "type_of_user",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        count = self.count
-
-        next_page_token: None | str | Unset
-        if isinstance(self.next_page_token, Unset):
-            next_page_token = UNSET
-        else:
-            next_page_token = self.next_page_token
-
-        search: None | str | Unset
-        if isinstance(self.search, Unset):
-            search = UNSET
-        else:
-            search = self.search
-
-        type_of_user: str | Unset = UNSET
-        if not isinstance(self.type_of_user, Unset):
-            type_of_user = self.type_of_user.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if count is not UNSET:
-            field_dict["Count"] = count
-        if next_page_token is not UNSET:
-            field_dict["NextPageToken"] = next_page_token
-        if search is not UNSET:
-            field_dict["Search"] = search
-        if type_of_user is not UNSET:
-            field_dict["TypeOfUser"] = type_of_user
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UsersRequestOptions: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        count = d.get("Count", UNSET)
-
-        next_page_token = d.get("NextPageToken", UNSET)
-
-        search = d.get("Search", UNSET)
-
-        _type_of_user = d.get("TypeOfUser", UNSET)
-        type_of_user: TypeOfUser | Unset
-        if _type_of_user is UNSET:
-            type_of_user = _type_of_user
-        else:
-            type_of_user = TypeOfUser.parse(_type_of_user)
-
-        _instance = cls(
-            count=count,
-            next_page_token=next_page_token,
-            search=search,
-            type_of_user=type_of_user,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_of_user", enum_of(TypeOfUser)),)

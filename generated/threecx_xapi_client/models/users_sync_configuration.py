@@ -2,118 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.integration_sync_type import IntegrationSyncType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="UsersSyncConfiguration")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "IsEnabled",
-        "SelectedUsers",
-        "SyncType",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
+    json_array,
 )
 
+from ..models.integration_sync_type import IntegrationSyncType
 
-@_attrs_define(repr=False)
-class UsersSyncConfiguration:
-    """
-    Attributes:
-        is_enabled (bool | None | Unset):
-        selected_users (list[str] | Unset):
-        sync_type (IntegrationSyncType | None | Unset):
-    """
 
-    is_enabled: bool | None | Unset = UNSET
-    selected_users: list[str] | Unset = UNSET
-    sync_type: IntegrationSyncType | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class UsersSyncConfiguration(Model):
+    is_enabled: bool | None = None
+    selected_users: list[str] | None = None
+    sync_type: IntegrationSyncType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "IsEnabled": "is_enabled",
+        "SelectedUsers": "selected_users",
+        "SyncType": "sync_type",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        is_enabled: bool | None | Unset
-        if isinstance(self.is_enabled, Unset):
-            is_enabled = UNSET
-        else:
-            is_enabled = self.is_enabled
-
-        selected_users: list[str] | Unset = UNSET
-        if not isinstance(self.selected_users, Unset):
-            selected_users = self.selected_users
-
-        sync_type: None | str | Unset
-        if isinstance(self.sync_type, Unset):
-            sync_type = UNSET
-        elif isinstance(self.sync_type, IntegrationSyncType):
-            sync_type = self.sync_type.value
-        else:
-            sync_type = self.sync_type
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if is_enabled is not UNSET:
-            field_dict["IsEnabled"] = is_enabled
-        if selected_users is not UNSET:
-            field_dict["SelectedUsers"] = selected_users
-        if sync_type is not UNSET:
-            field_dict["SyncType"] = sync_type
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"UsersSyncConfiguration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        is_enabled = d.get("IsEnabled", UNSET)
-
-        _selected_users = d.get("SelectedUsers", UNSET)
-        selected_users: list[str] | Unset
-        if _selected_users is UNSET:
-            selected_users = _selected_users
-        else:
-            if not isinstance(_selected_users, list):
-                raise TypeError(f"SelectedUsers: expected a JSON array, got {type(_selected_users).__name__}")
-            selected_users = _selected_users
-
-        _sync_type = d.get("SyncType", UNSET)
-        sync_type: IntegrationSyncType | None | Unset
-        if _sync_type is UNSET or _sync_type is None:
-            sync_type = _sync_type
-        else:
-            sync_type = IntegrationSyncType.parse(_sync_type)
-
-        _instance = cls(
-            is_enabled=is_enabled,
-            selected_users=selected_users,
-            sync_type=sync_type,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("selected_users", json_array),
+            ("sync_type", enum_of(IntegrationSyncType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

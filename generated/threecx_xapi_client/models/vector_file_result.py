@@ -2,111 +2,20 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="VectorFileResult")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Error",
-        "ExternalFileId",
-        "FileName",
-        "Status",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class VectorFileResult:
-    """
-    Attributes:
-        error (None | str | Unset):
-        external_file_id (None | str | Unset):
-        file_name (str | Unset):
-        status (str | Unset):
-    """
+class VectorFileResult(Model):
+    error: str | None = None
+    external_file_id: str | None = None
+    file_name: str | None = None
+    status: str | None = None
 
-    error: None | str | Unset = UNSET
-    external_file_id: None | str | Unset = UNSET
-    file_name: str | Unset = UNSET
-    status: str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        error: None | str | Unset
-        if isinstance(self.error, Unset):
-            error = UNSET
-        else:
-            error = self.error
-
-        external_file_id: None | str | Unset
-        if isinstance(self.external_file_id, Unset):
-            external_file_id = UNSET
-        else:
-            external_file_id = self.external_file_id
-
-        file_name = self.file_name
-
-        status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if error is not UNSET:
-            field_dict["Error"] = error
-        if external_file_id is not UNSET:
-            field_dict["ExternalFileId"] = external_file_id
-        if file_name is not UNSET:
-            field_dict["FileName"] = file_name
-        if status is not UNSET:
-            field_dict["Status"] = status
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VectorFileResult: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        error = d.get("Error", UNSET)
-
-        external_file_id = d.get("ExternalFileId", UNSET)
-
-        file_name = d.get("FileName", UNSET)
-
-        status = d.get("Status", UNSET)
-
-        _instance = cls(
-            error=error,
-            external_file_id=external_file_id,
-            file_name=file_name,
-            status=status,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Error": "error",
+        "ExternalFileId": "external_file_id",
+        "FileName": "file_name",
+        "Status": "status",
+    }

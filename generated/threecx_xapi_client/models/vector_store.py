@@ -3,224 +3,46 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
-
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.vector_store_expiration import VectorStoreExpiration
 
 
-_lazy_loaded = False
+class VectorStore(Model):
+    bytes_: int | None = None
+    created_at: datetime.datetime | None = None
+    description: str | None = None
+    expiration: VectorStoreExpiration | None = None
+    files_completed: int | None = None
+    files_total: int | None = None
+    id: str | None = None
+    name: str | None = None
+    status: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, VectorStoreExpiration
-    from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="VectorStore")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Bytes",
-        "CreatedAt",
-        "Description",
-        "Expiration",
-        "FilesCompleted",
-        "FilesTotal",
-        "Id",
-        "Name",
-        "Status",
+    _wire_names = {
+        "Bytes": "bytes_",
+        "CreatedAt": "created_at",
+        "Description": "description",
+        "Expiration": "expiration",
+        "FilesCompleted": "files_completed",
+        "FilesTotal": "files_total",
+        "Id": "id",
+        "Name": "name",
+        "Status": "status",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.vector_store_expiration import VectorStoreExpiration  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class VectorStore:
-    """
-    Attributes:
-        bytes_ (int | None | Unset):
-        created_at (datetime.datetime | None | Unset):
-        description (None | str | Unset):
-        expiration (None | Unset | VectorStoreExpiration):
-        files_completed (int | None | Unset):
-        files_total (int | None | Unset):
-        id (None | str | Unset):
-        name (None | str | Unset):
-        status (None | str | Unset):
-    """
-
-    bytes_: int | None | Unset = UNSET
-    created_at: datetime.datetime | None | Unset = UNSET
-    description: None | str | Unset = UNSET
-    expiration: None | Unset | VectorStoreExpiration = UNSET
-    files_completed: int | None | Unset = UNSET
-    files_total: int | None | Unset = UNSET
-    id: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    status: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        bytes_: int | None | Unset
-        if isinstance(self.bytes_, Unset):
-            bytes_ = UNSET
-        else:
-            bytes_ = self.bytes_
-
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        expiration: dict[str, Any] | None | Unset
-        if isinstance(self.expiration, Unset):
-            expiration = UNSET
-        elif isinstance(self.expiration, VectorStoreExpiration):
-            expiration = self.expiration.to_dict()
-        else:
-            expiration = self.expiration
-
-        files_completed: int | None | Unset
-        if isinstance(self.files_completed, Unset):
-            files_completed = UNSET
-        else:
-            files_completed = self.files_completed
-
-        files_total: int | None | Unset
-        if isinstance(self.files_total, Unset):
-            files_total = UNSET
-        else:
-            files_total = self.files_total
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if bytes_ is not UNSET:
-            field_dict["Bytes"] = bytes_
-        if created_at is not UNSET:
-            field_dict["CreatedAt"] = created_at
-        if description is not UNSET:
-            field_dict["Description"] = description
-        if expiration is not UNSET:
-            field_dict["Expiration"] = expiration
-        if files_completed is not UNSET:
-            field_dict["FilesCompleted"] = files_completed
-        if files_total is not UNSET:
-            field_dict["FilesTotal"] = files_total
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if status is not UNSET:
-            field_dict["Status"] = status
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VectorStore: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        bytes_ = d.get("Bytes", UNSET)
-
-        _created_at = d.get("CreatedAt", UNSET)
-        created_at: datetime.datetime | None | Unset
-        if _created_at is UNSET or _created_at is None:
-            created_at = _created_at
-        else:
-            created_at = parse_datetime(_created_at)
-
-        description = d.get("Description", UNSET)
-
-        _expiration = d.get("Expiration", UNSET)
-        expiration: None | Unset | VectorStoreExpiration
-        if _expiration is UNSET or _expiration is None:
-            expiration = _expiration
-        else:
-            expiration = VectorStoreExpiration.from_dict(_expiration)
-
-        files_completed = d.get("FilesCompleted", UNSET)
-
-        files_total = d.get("FilesTotal", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        status = d.get("Status", UNSET)
-
-        _instance = cls(
-            bytes_=bytes_,
-            created_at=created_at,
-            description=description,
-            expiration=expiration,
-            files_completed=files_completed,
-            files_total=files_total,
-            id=id,
-            name=name,
-            status=status,
+        return (
+            ("created_at", parse_datetime),
+            ("expiration", VectorStoreExpiration.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

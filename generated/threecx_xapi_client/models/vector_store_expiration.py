@@ -3,135 +3,30 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="VectorStoreExpiration")
+class VectorStoreExpiration(Model):
+    anchor: str | None = None
+    days: int | None = None
+    expires_at: datetime.datetime | None = None
+    last_active_at: datetime.datetime | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Anchor",
-        "Days",
-        "ExpiresAt",
-        "LastActiveAt",
+    _wire_names = {
+        "Anchor": "anchor",
+        "Days": "days",
+        "ExpiresAt": "expires_at",
+        "LastActiveAt": "last_active_at",
     }
-)
 
-
-@_attrs_define(repr=False)
-class VectorStoreExpiration:
-    """
-    Attributes:
-        anchor (None | str | Unset):
-        days (int | None | Unset):
-        expires_at (datetime.datetime | None | Unset):
-        last_active_at (datetime.datetime | None | Unset):
-    """
-
-    anchor: None | str | Unset = UNSET
-    days: int | None | Unset = UNSET
-    expires_at: datetime.datetime | None | Unset = UNSET
-    last_active_at: datetime.datetime | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        anchor: None | str | Unset
-        if isinstance(self.anchor, Unset):
-            anchor = UNSET
-        else:
-            anchor = self.anchor
-
-        days: int | None | Unset
-        if isinstance(self.days, Unset):
-            days = UNSET
-        else:
-            days = self.days
-
-        expires_at: None | str | Unset
-        if isinstance(self.expires_at, Unset):
-            expires_at = UNSET
-        elif isinstance(self.expires_at, datetime.datetime):
-            expires_at = self.expires_at.isoformat()
-        else:
-            expires_at = self.expires_at
-
-        last_active_at: None | str | Unset
-        if isinstance(self.last_active_at, Unset):
-            last_active_at = UNSET
-        elif isinstance(self.last_active_at, datetime.datetime):
-            last_active_at = self.last_active_at.isoformat()
-        else:
-            last_active_at = self.last_active_at
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if anchor is not UNSET:
-            field_dict["Anchor"] = anchor
-        if days is not UNSET:
-            field_dict["Days"] = days
-        if expires_at is not UNSET:
-            field_dict["ExpiresAt"] = expires_at
-        if last_active_at is not UNSET:
-            field_dict["LastActiveAt"] = last_active_at
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VectorStoreExpiration: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        anchor = d.get("Anchor", UNSET)
-
-        days = d.get("Days", UNSET)
-
-        _expires_at = d.get("ExpiresAt", UNSET)
-        expires_at: datetime.datetime | None | Unset
-        if _expires_at is UNSET or _expires_at is None:
-            expires_at = _expires_at
-        else:
-            expires_at = parse_datetime(_expires_at)
-
-        _last_active_at = d.get("LastActiveAt", UNSET)
-        last_active_at: datetime.datetime | None | Unset
-        if _last_active_at is UNSET or _last_active_at is None:
-            last_active_at = _last_active_at
-        else:
-            last_active_at = parse_datetime(_last_active_at)
-
-        _instance = cls(
-            anchor=anchor,
-            days=days,
-            expires_at=expires_at,
-            last_active_at=last_active_at,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("expires_at", parse_datetime),
+            ("last_active_at", parse_datetime),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,156 +3,31 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any, TypeVar
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+)
 from threecx_xapi._odata import parse_datetime
 
-from ..types import UNSET, Unset, model_repr
 
-T = TypeVar("T", bound="VectorStoreFile")
+class VectorStoreFile(Model):
+    created_at: datetime.datetime | None = None
+    id: str | None = None
+    name: str | None = None
+    size: int | None = None
+    status: str | None = None
+    vector_store_id: str | None = None
 
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CreatedAt",
-        "Id",
-        "Name",
-        "Size",
-        "Status",
-        "VectorStoreId",
+    _wire_names = {
+        "CreatedAt": "created_at",
+        "Id": "id",
+        "Name": "name",
+        "Size": "size",
+        "Status": "status",
+        "VectorStoreId": "vector_store_id",
     }
-)
 
-
-@_attrs_define(repr=False)
-class VectorStoreFile:
-    """
-    Attributes:
-        created_at (datetime.datetime | None | Unset):
-        id (None | str | Unset):
-        name (None | str | Unset):
-        size (int | None | Unset):
-        status (None | str | Unset):
-        vector_store_id (None | str | Unset):
-    """
-
-    created_at: datetime.datetime | None | Unset = UNSET
-    id: None | str | Unset = UNSET
-    name: None | str | Unset = UNSET
-    size: int | None | Unset = UNSET
-    status: None | str | Unset = UNSET
-    vector_store_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        created_at: None | str | Unset
-        if isinstance(self.created_at, Unset):
-            created_at = UNSET
-        elif isinstance(self.created_at, datetime.datetime):
-            created_at = self.created_at.isoformat()
-        else:
-            created_at = self.created_at
-
-        id: None | str | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        size: int | None | Unset
-        if isinstance(self.size, Unset):
-            size = UNSET
-        else:
-            size = self.size
-
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        else:
-            status = self.status
-
-        vector_store_id: None | str | Unset
-        if isinstance(self.vector_store_id, Unset):
-            vector_store_id = UNSET
-        else:
-            vector_store_id = self.vector_store_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if created_at is not UNSET:
-            field_dict["CreatedAt"] = created_at
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if size is not UNSET:
-            field_dict["Size"] = size
-        if status is not UNSET:
-            field_dict["Status"] = status
-        if vector_store_id is not UNSET:
-            field_dict["VectorStoreId"] = vector_store_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VectorStoreFile: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _created_at = d.get("CreatedAt", UNSET)
-        created_at: datetime.datetime | None | Unset
-        if _created_at is UNSET or _created_at is None:
-            created_at = _created_at
-        else:
-            created_at = parse_datetime(_created_at)
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        size = d.get("Size", UNSET)
-
-        status = d.get("Status", UNSET)
-
-        vector_store_id = d.get("VectorStoreId", UNSET)
-
-        _instance = cls(
-            created_at=created_at,
-            id=id,
-            name=name,
-            size=size,
-            status=status,
-            vector_store_id=vector_store_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("created_at", parse_datetime),)

@@ -2,146 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    list_of,
+)
 
 if TYPE_CHECKING:
     from ..models.vector_store import VectorStore
 
 
-_lazy_loaded = False
+class VectorStores(Model):
+    first_id: str | None = None
+    has_more: bool | None = None
+    items: list[VectorStore] | None = None
+    last_id: str | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, VectorStore
-    from ..models.vector_store import VectorStore  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="VectorStores")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "FirstId",
-        "HasMore",
-        "Items",
-        "LastId",
+    _wire_names = {
+        "FirstId": "first_id",
+        "HasMore": "has_more",
+        "Items": "items",
+        "LastId": "last_id",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.vector_store import VectorStore  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class VectorStores:
-    """
-    Attributes:
-        first_id (None | str | Unset):
-        has_more (bool | None | Unset):
-        items (list[VectorStore] | Unset):
-        last_id (None | str | Unset):
-    """
-
-    first_id: None | str | Unset = UNSET
-    has_more: bool | None | Unset = UNSET
-    items: list[VectorStore] | Unset = UNSET
-    last_id: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        first_id: None | str | Unset
-        if isinstance(self.first_id, Unset):
-            first_id = UNSET
-        else:
-            first_id = self.first_id
-
-        has_more: bool | None | Unset
-        if isinstance(self.has_more, Unset):
-            has_more = UNSET
-        else:
-            has_more = self.has_more
-
-        items: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.items, Unset):
-            items = []
-            for items_item_data in self.items:
-                items_item = items_item_data.to_dict()
-                items.append(items_item)
-
-        last_id: None | str | Unset
-        if isinstance(self.last_id, Unset):
-            last_id = UNSET
-        else:
-            last_id = self.last_id
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if first_id is not UNSET:
-            field_dict["FirstId"] = first_id
-        if has_more is not UNSET:
-            field_dict["HasMore"] = has_more
-        if items is not UNSET:
-            field_dict["Items"] = items
-        if last_id is not UNSET:
-            field_dict["LastId"] = last_id
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VectorStores: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        first_id = d.get("FirstId", UNSET)
-
-        has_more = d.get("HasMore", UNSET)
-
-        _items = d.get("Items", UNSET)
-        items: list[VectorStore] | Unset
-        if _items is UNSET:
-            items = _items
-        else:
-            if not isinstance(_items, list):
-                raise TypeError(f"Items: expected a JSON array, got {type(_items).__name__}")
-            items = [VectorStore.from_dict(item) for item in _items]
-
-        last_id = d.get("LastId", UNSET)
-
-        _instance = cls(
-            first_id=first_id,
-            has_more=has_more,
-            items=items,
-            last_id=last_id,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+        return (("items", list_of(VectorStore.from_dict)),)

@@ -2,85 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.update_type import UpdateType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="VersionUpdateType")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    enum_of,
 )
 
+from ..models.update_type import UpdateType
 
-@_attrs_define(repr=False)
-class VersionUpdateType:
-    """
-    Attributes:
-        type_ (None | Unset | UpdateType):
-    """
 
-    type_: None | Unset | UpdateType = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class VersionUpdateType(Model):
+    type_: UpdateType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Type": "type_",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        type_: None | str | Unset
-        if isinstance(self.type_, Unset):
-            type_ = UNSET
-        elif isinstance(self.type_, UpdateType):
-            type_ = self.type_.value
-        else:
-            type_ = self.type_
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VersionUpdateType: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _type_ = d.get("Type", UNSET)
-        type_: None | Unset | UpdateType
-        if _type_ is UNSET or _type_ is None:
-            type_ = _type_
-        else:
-            type_ = UpdateType.parse(_type_)
-
-        _instance = cls(
-            type_=type_,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (("type_", enum_of(UpdateType)),)

@@ -2,380 +2,72 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+)
 
 from ..models.transcribe_engine import TranscribeEngine
-from ..types import UNSET, Unset, model_repr
 
 if TYPE_CHECKING:
     from ..models.concealed_password import ConcealedPassword
 
 
-_lazy_loaded = False
+class VoicemailSettings(Model):
+    analyze_model_grok: str | None = None
+    analyze_model_open_ai: str | None = None
+    auto_delete_days: int | None = None
+    auto_delete_enabled: bool | None = None
+    call_recording_stereo: bool | None = None
+    extension: str | None = None
+    id: int = entity_key()
+    min_duration: int | None = None
+    operator_enabled: bool | None = None
+    quota: int | None = None
+    remote_storage_enabled: bool | None = None
+    send_email_quota_enabled: bool | None = None
+    send_email_quota_percentage: int | None = None
+    transcribe_engine: TranscribeEngine | None = None
+    transcribe_key_grok: ConcealedPassword | None = None
+    transcribe_language: str | None = None
+    transcribe_model_open_ai: str | None = None
+    transcribe_region: str | None = None
+    transcribe_secret_key: ConcealedPassword | None = None
+    used_space: int | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global _lazy_loaded, ConcealedPassword
-    from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="VoicemailSettings")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AnalyzeModelGrok",
-        "AnalyzeModelOpenAI",
-        "AutoDeleteDays",
-        "AutoDeleteEnabled",
-        "CallRecordingStereo",
-        "Extension",
-        "Id",
-        "MinDuration",
-        "OperatorEnabled",
-        "Quota",
-        "RemoteStorageEnabled",
-        "SendEmailQuotaEnabled",
-        "SendEmailQuotaPercentage",
-        "TranscribeEngine",
-        "TranscribeKeyGrok",
-        "TranscribeLanguage",
-        "TranscribeModelOpenAI",
-        "TranscribeRegion",
-        "TranscribeSecretKey",
-        "UsedSpace",
+    _wire_names = {
+        "AnalyzeModelGrok": "analyze_model_grok",
+        "AnalyzeModelOpenAI": "analyze_model_open_ai",
+        "AutoDeleteDays": "auto_delete_days",
+        "AutoDeleteEnabled": "auto_delete_enabled",
+        "CallRecordingStereo": "call_recording_stereo",
+        "Extension": "extension",
+        "Id": "id",
+        "MinDuration": "min_duration",
+        "OperatorEnabled": "operator_enabled",
+        "Quota": "quota",
+        "RemoteStorageEnabled": "remote_storage_enabled",
+        "SendEmailQuotaEnabled": "send_email_quota_enabled",
+        "SendEmailQuotaPercentage": "send_email_quota_percentage",
+        "TranscribeEngine": "transcribe_engine",
+        "TranscribeKeyGrok": "transcribe_key_grok",
+        "TranscribeLanguage": "transcribe_language",
+        "TranscribeModelOpenAI": "transcribe_model_open_ai",
+        "TranscribeRegion": "transcribe_region",
+        "TranscribeSecretKey": "transcribe_secret_key",
+        "UsedSpace": "used_space",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.concealed_password import ConcealedPassword  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class VoicemailSettings:
-    """
-    Attributes:
-        analyze_model_grok (None | str | Unset):
-        analyze_model_open_ai (None | str | Unset):
-        auto_delete_days (int | None | Unset):
-        auto_delete_enabled (bool | None | Unset):
-        call_recording_stereo (bool | None | Unset):
-        extension (None | str | Unset):
-        id (int | Unset):
-        min_duration (int | None | Unset):
-        operator_enabled (bool | None | Unset):
-        quota (int | None | Unset):
-        remote_storage_enabled (bool | None | Unset):
-        send_email_quota_enabled (bool | None | Unset):
-        send_email_quota_percentage (int | None | Unset):
-        transcribe_engine (None | TranscribeEngine | Unset):
-        transcribe_key_grok (ConcealedPassword | None | Unset):
-        transcribe_language (None | str | Unset):
-        transcribe_model_open_ai (None | str | Unset):
-        transcribe_region (None | str | Unset):
-        transcribe_secret_key (ConcealedPassword | None | Unset):
-        used_space (int | None | Unset):
-    """
-
-    analyze_model_grok: None | str | Unset = UNSET
-    analyze_model_open_ai: None | str | Unset = UNSET
-    auto_delete_days: int | None | Unset = UNSET
-    auto_delete_enabled: bool | None | Unset = UNSET
-    call_recording_stereo: bool | None | Unset = UNSET
-    extension: None | str | Unset = UNSET
-    id: int | Unset = UNSET
-    min_duration: int | None | Unset = UNSET
-    operator_enabled: bool | None | Unset = UNSET
-    quota: int | None | Unset = UNSET
-    remote_storage_enabled: bool | None | Unset = UNSET
-    send_email_quota_enabled: bool | None | Unset = UNSET
-    send_email_quota_percentage: int | None | Unset = UNSET
-    transcribe_engine: None | TranscribeEngine | Unset = UNSET
-    transcribe_key_grok: ConcealedPassword | None | Unset = UNSET
-    transcribe_language: None | str | Unset = UNSET
-    transcribe_model_open_ai: None | str | Unset = UNSET
-    transcribe_region: None | str | Unset = UNSET
-    transcribe_secret_key: ConcealedPassword | None | Unset = UNSET
-    used_space: int | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        analyze_model_grok: None | str | Unset
-        if isinstance(self.analyze_model_grok, Unset):
-            analyze_model_grok = UNSET
-        else:
-            analyze_model_grok = self.analyze_model_grok
-
-        analyze_model_open_ai: None | str | Unset
-        if isinstance(self.analyze_model_open_ai, Unset):
-            analyze_model_open_ai = UNSET
-        else:
-            analyze_model_open_ai = self.analyze_model_open_ai
-
-        auto_delete_days: int | None | Unset
-        if isinstance(self.auto_delete_days, Unset):
-            auto_delete_days = UNSET
-        else:
-            auto_delete_days = self.auto_delete_days
-
-        auto_delete_enabled: bool | None | Unset
-        if isinstance(self.auto_delete_enabled, Unset):
-            auto_delete_enabled = UNSET
-        else:
-            auto_delete_enabled = self.auto_delete_enabled
-
-        call_recording_stereo: bool | None | Unset
-        if isinstance(self.call_recording_stereo, Unset):
-            call_recording_stereo = UNSET
-        else:
-            call_recording_stereo = self.call_recording_stereo
-
-        extension: None | str | Unset
-        if isinstance(self.extension, Unset):
-            extension = UNSET
-        else:
-            extension = self.extension
-
-        id = self.id
-
-        min_duration: int | None | Unset
-        if isinstance(self.min_duration, Unset):
-            min_duration = UNSET
-        else:
-            min_duration = self.min_duration
-
-        operator_enabled: bool | None | Unset
-        if isinstance(self.operator_enabled, Unset):
-            operator_enabled = UNSET
-        else:
-            operator_enabled = self.operator_enabled
-
-        quota: int | None | Unset
-        if isinstance(self.quota, Unset):
-            quota = UNSET
-        else:
-            quota = self.quota
-
-        remote_storage_enabled: bool | None | Unset
-        if isinstance(self.remote_storage_enabled, Unset):
-            remote_storage_enabled = UNSET
-        else:
-            remote_storage_enabled = self.remote_storage_enabled
-
-        send_email_quota_enabled: bool | None | Unset
-        if isinstance(self.send_email_quota_enabled, Unset):
-            send_email_quota_enabled = UNSET
-        else:
-            send_email_quota_enabled = self.send_email_quota_enabled
-
-        send_email_quota_percentage: int | None | Unset
-        if isinstance(self.send_email_quota_percentage, Unset):
-            send_email_quota_percentage = UNSET
-        else:
-            send_email_quota_percentage = self.send_email_quota_percentage
-
-        transcribe_engine: None | str | Unset
-        if isinstance(self.transcribe_engine, Unset):
-            transcribe_engine = UNSET
-        elif isinstance(self.transcribe_engine, TranscribeEngine):
-            transcribe_engine = self.transcribe_engine.value
-        else:
-            transcribe_engine = self.transcribe_engine
-
-        transcribe_key_grok: dict[str, Any] | None | Unset
-        if isinstance(self.transcribe_key_grok, Unset):
-            transcribe_key_grok = UNSET
-        elif isinstance(self.transcribe_key_grok, ConcealedPassword):
-            transcribe_key_grok = self.transcribe_key_grok.to_dict()
-        else:
-            transcribe_key_grok = self.transcribe_key_grok
-
-        transcribe_language: None | str | Unset
-        if isinstance(self.transcribe_language, Unset):
-            transcribe_language = UNSET
-        else:
-            transcribe_language = self.transcribe_language
-
-        transcribe_model_open_ai: None | str | Unset
-        if isinstance(self.transcribe_model_open_ai, Unset):
-            transcribe_model_open_ai = UNSET
-        else:
-            transcribe_model_open_ai = self.transcribe_model_open_ai
-
-        transcribe_region: None | str | Unset
-        if isinstance(self.transcribe_region, Unset):
-            transcribe_region = UNSET
-        else:
-            transcribe_region = self.transcribe_region
-
-        transcribe_secret_key: dict[str, Any] | None | Unset
-        if isinstance(self.transcribe_secret_key, Unset):
-            transcribe_secret_key = UNSET
-        elif isinstance(self.transcribe_secret_key, ConcealedPassword):
-            transcribe_secret_key = self.transcribe_secret_key.to_dict()
-        else:
-            transcribe_secret_key = self.transcribe_secret_key
-
-        used_space: int | None | Unset
-        if isinstance(self.used_space, Unset):
-            used_space = UNSET
-        else:
-            used_space = self.used_space
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if analyze_model_grok is not UNSET:
-            field_dict["AnalyzeModelGrok"] = analyze_model_grok
-        if analyze_model_open_ai is not UNSET:
-            field_dict["AnalyzeModelOpenAI"] = analyze_model_open_ai
-        if auto_delete_days is not UNSET:
-            field_dict["AutoDeleteDays"] = auto_delete_days
-        if auto_delete_enabled is not UNSET:
-            field_dict["AutoDeleteEnabled"] = auto_delete_enabled
-        if call_recording_stereo is not UNSET:
-            field_dict["CallRecordingStereo"] = call_recording_stereo
-        if extension is not UNSET:
-            field_dict["Extension"] = extension
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if min_duration is not UNSET:
-            field_dict["MinDuration"] = min_duration
-        if operator_enabled is not UNSET:
-            field_dict["OperatorEnabled"] = operator_enabled
-        if quota is not UNSET:
-            field_dict["Quota"] = quota
-        if remote_storage_enabled is not UNSET:
-            field_dict["RemoteStorageEnabled"] = remote_storage_enabled
-        if send_email_quota_enabled is not UNSET:
-            field_dict["SendEmailQuotaEnabled"] = send_email_quota_enabled
-        if send_email_quota_percentage is not UNSET:
-            field_dict["SendEmailQuotaPercentage"] = send_email_quota_percentage
-        if transcribe_engine is not UNSET:
-            field_dict["TranscribeEngine"] = transcribe_engine
-        if transcribe_key_grok is not UNSET:
-            field_dict["TranscribeKeyGrok"] = transcribe_key_grok
-        if transcribe_language is not UNSET:
-            field_dict["TranscribeLanguage"] = transcribe_language
-        if transcribe_model_open_ai is not UNSET:
-            field_dict["TranscribeModelOpenAI"] = transcribe_model_open_ai
-        if transcribe_region is not UNSET:
-            field_dict["TranscribeRegion"] = transcribe_region
-        if transcribe_secret_key is not UNSET:
-            field_dict["TranscribeSecretKey"] = transcribe_secret_key
-        if used_space is not UNSET:
-            field_dict["UsedSpace"] = used_space
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VoicemailSettings: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        analyze_model_grok = d.get("AnalyzeModelGrok", UNSET)
-
-        analyze_model_open_ai = d.get("AnalyzeModelOpenAI", UNSET)
-
-        auto_delete_days = d.get("AutoDeleteDays", UNSET)
-
-        auto_delete_enabled = d.get("AutoDeleteEnabled", UNSET)
-
-        call_recording_stereo = d.get("CallRecordingStereo", UNSET)
-
-        extension = d.get("Extension", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        min_duration = d.get("MinDuration", UNSET)
-
-        operator_enabled = d.get("OperatorEnabled", UNSET)
-
-        quota = d.get("Quota", UNSET)
-
-        remote_storage_enabled = d.get("RemoteStorageEnabled", UNSET)
-
-        send_email_quota_enabled = d.get("SendEmailQuotaEnabled", UNSET)
-
-        send_email_quota_percentage = d.get("SendEmailQuotaPercentage", UNSET)
-
-        _transcribe_engine = d.get("TranscribeEngine", UNSET)
-        transcribe_engine: None | TranscribeEngine | Unset
-        if _transcribe_engine is UNSET or _transcribe_engine is None:
-            transcribe_engine = _transcribe_engine
-        else:
-            transcribe_engine = TranscribeEngine.parse(_transcribe_engine)
-
-        _transcribe_key_grok = d.get("TranscribeKeyGrok", UNSET)
-        transcribe_key_grok: ConcealedPassword | None | Unset
-        if _transcribe_key_grok is UNSET or _transcribe_key_grok is None:
-            transcribe_key_grok = _transcribe_key_grok
-        else:
-            transcribe_key_grok = ConcealedPassword.from_dict(_transcribe_key_grok)
-
-        transcribe_language = d.get("TranscribeLanguage", UNSET)
-
-        transcribe_model_open_ai = d.get("TranscribeModelOpenAI", UNSET)
-
-        transcribe_region = d.get("TranscribeRegion", UNSET)
-
-        _transcribe_secret_key = d.get("TranscribeSecretKey", UNSET)
-        transcribe_secret_key: ConcealedPassword | None | Unset
-        if _transcribe_secret_key is UNSET or _transcribe_secret_key is None:
-            transcribe_secret_key = _transcribe_secret_key
-        else:
-            transcribe_secret_key = ConcealedPassword.from_dict(_transcribe_secret_key)
-
-        used_space = d.get("UsedSpace", UNSET)
-
-        _instance = cls(
-            analyze_model_grok=analyze_model_grok,
-            analyze_model_open_ai=analyze_model_open_ai,
-            auto_delete_days=auto_delete_days,
-            auto_delete_enabled=auto_delete_enabled,
-            call_recording_stereo=call_recording_stereo,
-            extension=extension,
-            id=id,
-            min_duration=min_duration,
-            operator_enabled=operator_enabled,
-            quota=quota,
-            remote_storage_enabled=remote_storage_enabled,
-            send_email_quota_enabled=send_email_quota_enabled,
-            send_email_quota_percentage=send_email_quota_percentage,
-            transcribe_engine=transcribe_engine,
-            transcribe_key_grok=transcribe_key_grok,
-            transcribe_language=transcribe_language,
-            transcribe_model_open_ai=transcribe_model_open_ai,
-            transcribe_region=transcribe_region,
-            transcribe_secret_key=transcribe_secret_key,
-            used_space=used_space,
+        return (
+            ("transcribe_engine", enum_of(TranscribeEngine)),
+            ("transcribe_key_grok", ConcealedPassword.from_dict),
+            ("transcribe_secret_key", ConcealedPassword.from_dict),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,120 +2,33 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..models.template_type import TemplateType
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="VoipProvider")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Countries",
-        "Id",
-        "Name",
-        "Type",
-    }
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    entity_key,
+    enum_of,
+    json_array,
 )
 
+from ..models.template_type import TemplateType
 
-@_attrs_define(repr=False)
-class VoipProvider:
-    """
-    Attributes:
-        countries (list[str] | Unset):
-        id (str | Unset):
-        name (str | Unset):
-        type_ (TemplateType | Unset):
-    """
 
-    countries: list[str] | Unset = UNSET
-    id: str | Unset = UNSET
-    name: str | Unset = UNSET
-    type_: TemplateType | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class VoipProvider(Model):
+    countries: list[str] | None = None
+    id: str = entity_key()
+    name: str | None = None
+    type_: TemplateType | None = None
 
-    __repr__ = model_repr
+    _wire_names = {
+        "Countries": "countries",
+        "Id": "id",
+        "Name": "name",
+        "Type": "type_",
+    }
 
-    def to_dict(self) -> dict[str, Any]:
-        countries: list[str] | Unset = UNSET
-        if not isinstance(self.countries, Unset):
-            countries = self.countries
-
-        id = self.id
-
-        name = self.name
-
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if countries is not UNSET:
-            field_dict["Countries"] = countries
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if type_ is not UNSET:
-            field_dict["Type"] = type_
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"VoipProvider: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _countries = d.get("Countries", UNSET)
-        countries: list[str] | Unset
-        if _countries is UNSET:
-            countries = _countries
-        else:
-            if not isinstance(_countries, list):
-                raise TypeError(f"Countries: expected a JSON array, got {type(_countries).__name__}")
-            countries = _countries
-
-        id = d.get("Id", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _type_ = d.get("Type", UNSET)
-        type_: TemplateType | Unset
-        if _type_ is UNSET:
-            type_ = _type_
-        else:
-            type_ = TemplateType.parse(_type_)
-
-        _instance = cls(
-            countries=countries,
-            id=id,
-            name=name,
-            type_=type_,
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        return (
+            ("countries", json_array),
+            ("type_", enum_of(TemplateType)),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

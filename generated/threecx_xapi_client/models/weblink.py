@@ -2,13 +2,13 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
+from threecx_xapi._models import (
+    Model,
+    Parsers,
+    json_array,
+)
 
 if TYPE_CHECKING:
     from ..models.general_live_chat_settings import GeneralLiveChatSettings
@@ -19,363 +19,60 @@ if TYPE_CHECKING:
     from ..models.website_links_translations import WebsiteLinksTranslations
 
 
-_lazy_loaded = False
+class Weblink(Model):
+    advanced: LiveChatAdvancedSettings | None = None
+    calls_enabled: bool | None = None
+    chat_box: LiveChatBox | None = None
+    chat_enabled: bool | None = None
+    default_record: bool | None = None
+    dn: Peer | None = None
+    enable_re_captcha: bool | None = None
+    general: GeneralLiveChatSettings | None = None
+    group: str | None = None
+    hidden: bool | None = None
+    id: int | None = None
+    link: str | None = None
+    meeting_enabled: bool | None = None
+    name: str | None = None
+    styling: LiveChatStyling | None = None
+    translations: WebsiteLinksTranslations | None = None
+    website: list[str] | None = None
 
-
-def _load_lazy_imports() -> None:
-    """The models this one refers to, imported on first use rather than at import (models refer to each other)."""
-    global \
-        _lazy_loaded, \
-        GeneralLiveChatSettings, \
-        LiveChatAdvancedSettings, \
-        LiveChatBox, \
-        LiveChatStyling, \
-        Peer, \
-        WebsiteLinksTranslations
-    from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
-    from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
-    from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
-    from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
-    from ..models.peer import Peer  # noqa: PLC0415
-    from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
-
-    _lazy_loaded = True
-
-
-T = TypeVar("T", bound="Weblink")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Advanced",
-        "CallsEnabled",
-        "ChatBox",
-        "ChatEnabled",
-        "DefaultRecord",
-        "DN",
-        "EnableReCaptcha",
-        "General",
-        "Group",
-        "Hidden",
-        "Id",
-        "Link",
-        "MeetingEnabled",
-        "Name",
-        "Styling",
-        "Translations",
-        "Website",
+    _wire_names = {
+        "Advanced": "advanced",
+        "CallsEnabled": "calls_enabled",
+        "ChatBox": "chat_box",
+        "ChatEnabled": "chat_enabled",
+        "DefaultRecord": "default_record",
+        "DN": "dn",
+        "EnableReCaptcha": "enable_re_captcha",
+        "General": "general",
+        "Group": "group",
+        "Hidden": "hidden",
+        "Id": "id",
+        "Link": "link",
+        "MeetingEnabled": "meeting_enabled",
+        "Name": "name",
+        "Styling": "styling",
+        "Translations": "translations",
+        "Website": "website",
     }
-)
 
+    @staticmethod
+    def _load_parsers() -> Parsers:
+        from ..models.general_live_chat_settings import GeneralLiveChatSettings  # noqa: PLC0415
+        from ..models.live_chat_advanced_settings import LiveChatAdvancedSettings  # noqa: PLC0415
+        from ..models.live_chat_box import LiveChatBox  # noqa: PLC0415
+        from ..models.live_chat_styling import LiveChatStyling  # noqa: PLC0415
+        from ..models.peer import Peer  # noqa: PLC0415
+        from ..models.website_links_translations import WebsiteLinksTranslations  # noqa: PLC0415
 
-@_attrs_define(repr=False)
-class Weblink:
-    """
-    Attributes:
-        advanced (LiveChatAdvancedSettings | None | Unset):
-        calls_enabled (bool | None | Unset):
-        chat_box (LiveChatBox | None | Unset):
-        chat_enabled (bool | None | Unset):
-        default_record (bool | None | Unset):
-        dn (None | Peer | Unset):
-        enable_re_captcha (bool | None | Unset):
-        general (GeneralLiveChatSettings | None | Unset):
-        group (None | str | Unset):
-        hidden (bool | None | Unset):
-        id (int | None | Unset):
-        link (str | Unset):
-        meeting_enabled (bool | None | Unset):
-        name (None | str | Unset):
-        styling (LiveChatStyling | None | Unset):
-        translations (None | Unset | WebsiteLinksTranslations):
-        website (list[str] | Unset):
-    """
-
-    advanced: LiveChatAdvancedSettings | None | Unset = UNSET
-    calls_enabled: bool | None | Unset = UNSET
-    chat_box: LiveChatBox | None | Unset = UNSET
-    chat_enabled: bool | None | Unset = UNSET
-    default_record: bool | None | Unset = UNSET
-    dn: None | Peer | Unset = UNSET
-    enable_re_captcha: bool | None | Unset = UNSET
-    general: GeneralLiveChatSettings | None | Unset = UNSET
-    group: None | str | Unset = UNSET
-    hidden: bool | None | Unset = UNSET
-    id: int | None | Unset = UNSET
-    link: str | Unset = UNSET
-    meeting_enabled: bool | None | Unset = UNSET
-    name: None | str | Unset = UNSET
-    styling: LiveChatStyling | None | Unset = UNSET
-    translations: None | Unset | WebsiteLinksTranslations = UNSET
-    website: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        advanced: dict[str, Any] | None | Unset
-        if isinstance(self.advanced, Unset):
-            advanced = UNSET
-        elif isinstance(self.advanced, LiveChatAdvancedSettings):
-            advanced = self.advanced.to_dict()
-        else:
-            advanced = self.advanced
-
-        calls_enabled: bool | None | Unset
-        if isinstance(self.calls_enabled, Unset):
-            calls_enabled = UNSET
-        else:
-            calls_enabled = self.calls_enabled
-
-        chat_box: dict[str, Any] | None | Unset
-        if isinstance(self.chat_box, Unset):
-            chat_box = UNSET
-        elif isinstance(self.chat_box, LiveChatBox):
-            chat_box = self.chat_box.to_dict()
-        else:
-            chat_box = self.chat_box
-
-        chat_enabled: bool | None | Unset
-        if isinstance(self.chat_enabled, Unset):
-            chat_enabled = UNSET
-        else:
-            chat_enabled = self.chat_enabled
-
-        default_record: bool | None | Unset
-        if isinstance(self.default_record, Unset):
-            default_record = UNSET
-        else:
-            default_record = self.default_record
-
-        dn: dict[str, Any] | None | Unset
-        if isinstance(self.dn, Unset):
-            dn = UNSET
-        elif isinstance(self.dn, Peer):
-            dn = self.dn.to_dict()
-        else:
-            dn = self.dn
-
-        enable_re_captcha: bool | None | Unset
-        if isinstance(self.enable_re_captcha, Unset):
-            enable_re_captcha = UNSET
-        else:
-            enable_re_captcha = self.enable_re_captcha
-
-        general: dict[str, Any] | None | Unset
-        if isinstance(self.general, Unset):
-            general = UNSET
-        elif isinstance(self.general, GeneralLiveChatSettings):
-            general = self.general.to_dict()
-        else:
-            general = self.general
-
-        group: None | str | Unset
-        if isinstance(self.group, Unset):
-            group = UNSET
-        else:
-            group = self.group
-
-        hidden: bool | None | Unset
-        if isinstance(self.hidden, Unset):
-            hidden = UNSET
-        else:
-            hidden = self.hidden
-
-        id: int | None | Unset
-        if isinstance(self.id, Unset):
-            id = UNSET
-        else:
-            id = self.id
-
-        link = self.link
-
-        meeting_enabled: bool | None | Unset
-        if isinstance(self.meeting_enabled, Unset):
-            meeting_enabled = UNSET
-        else:
-            meeting_enabled = self.meeting_enabled
-
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
-        styling: dict[str, Any] | None | Unset
-        if isinstance(self.styling, Unset):
-            styling = UNSET
-        elif isinstance(self.styling, LiveChatStyling):
-            styling = self.styling.to_dict()
-        else:
-            styling = self.styling
-
-        translations: dict[str, Any] | None | Unset
-        if isinstance(self.translations, Unset):
-            translations = UNSET
-        elif isinstance(self.translations, WebsiteLinksTranslations):
-            translations = self.translations.to_dict()
-        else:
-            translations = self.translations
-
-        website: list[str] | Unset = UNSET
-        if not isinstance(self.website, Unset):
-            website = self.website
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if advanced is not UNSET:
-            field_dict["Advanced"] = advanced
-        if calls_enabled is not UNSET:
-            field_dict["CallsEnabled"] = calls_enabled
-        if chat_box is not UNSET:
-            field_dict["ChatBox"] = chat_box
-        if chat_enabled is not UNSET:
-            field_dict["ChatEnabled"] = chat_enabled
-        if default_record is not UNSET:
-            field_dict["DefaultRecord"] = default_record
-        if dn is not UNSET:
-            field_dict["DN"] = dn
-        if enable_re_captcha is not UNSET:
-            field_dict["EnableReCaptcha"] = enable_re_captcha
-        if general is not UNSET:
-            field_dict["General"] = general
-        if group is not UNSET:
-            field_dict["Group"] = group
-        if hidden is not UNSET:
-            field_dict["Hidden"] = hidden
-        if id is not UNSET:
-            field_dict["Id"] = id
-        if link is not UNSET:
-            field_dict["Link"] = link
-        if meeting_enabled is not UNSET:
-            field_dict["MeetingEnabled"] = meeting_enabled
-        if name is not UNSET:
-            field_dict["Name"] = name
-        if styling is not UNSET:
-            field_dict["Styling"] = styling
-        if translations is not UNSET:
-            field_dict["Translations"] = translations
-        if website is not UNSET:
-            field_dict["Website"] = website
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if not _lazy_loaded:
-            _load_lazy_imports()
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"Weblink: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        _advanced = d.get("Advanced", UNSET)
-        advanced: LiveChatAdvancedSettings | None | Unset
-        if _advanced is UNSET or _advanced is None:
-            advanced = _advanced
-        else:
-            advanced = LiveChatAdvancedSettings.from_dict(_advanced)
-
-        calls_enabled = d.get("CallsEnabled", UNSET)
-
-        _chat_box = d.get("ChatBox", UNSET)
-        chat_box: LiveChatBox | None | Unset
-        if _chat_box is UNSET or _chat_box is None:
-            chat_box = _chat_box
-        else:
-            chat_box = LiveChatBox.from_dict(_chat_box)
-
-        chat_enabled = d.get("ChatEnabled", UNSET)
-
-        default_record = d.get("DefaultRecord", UNSET)
-
-        _dn = d.get("DN", UNSET)
-        dn: None | Peer | Unset
-        if _dn is UNSET or _dn is None:
-            dn = _dn
-        else:
-            dn = Peer.from_dict(_dn)
-
-        enable_re_captcha = d.get("EnableReCaptcha", UNSET)
-
-        _general = d.get("General", UNSET)
-        general: GeneralLiveChatSettings | None | Unset
-        if _general is UNSET or _general is None:
-            general = _general
-        else:
-            general = GeneralLiveChatSettings.from_dict(_general)
-
-        group = d.get("Group", UNSET)
-
-        hidden = d.get("Hidden", UNSET)
-
-        id = d.get("Id", UNSET)
-
-        link = d.get("Link", UNSET)
-
-        meeting_enabled = d.get("MeetingEnabled", UNSET)
-
-        name = d.get("Name", UNSET)
-
-        _styling = d.get("Styling", UNSET)
-        styling: LiveChatStyling | None | Unset
-        if _styling is UNSET or _styling is None:
-            styling = _styling
-        else:
-            styling = LiveChatStyling.from_dict(_styling)
-
-        _translations = d.get("Translations", UNSET)
-        translations: None | Unset | WebsiteLinksTranslations
-        if _translations is UNSET or _translations is None:
-            translations = _translations
-        else:
-            translations = WebsiteLinksTranslations.from_dict(_translations)
-
-        _website = d.get("Website", UNSET)
-        website: list[str] | Unset
-        if _website is UNSET:
-            website = _website
-        else:
-            if not isinstance(_website, list):
-                raise TypeError(f"Website: expected a JSON array, got {type(_website).__name__}")
-            website = _website
-
-        _instance = cls(
-            advanced=advanced,
-            calls_enabled=calls_enabled,
-            chat_box=chat_box,
-            chat_enabled=chat_enabled,
-            default_record=default_record,
-            dn=dn,
-            enable_re_captcha=enable_re_captcha,
-            general=general,
-            group=group,
-            hidden=hidden,
-            id=id,
-            link=link,
-            meeting_enabled=meeting_enabled,
-            name=name,
-            styling=styling,
-            translations=translations,
-            website=website,
+        return (
+            ("advanced", LiveChatAdvancedSettings.from_dict),
+            ("chat_box", LiveChatBox.from_dict),
+            ("dn", Peer.from_dict),
+            ("general", GeneralLiveChatSettings.from_dict),
+            ("styling", LiveChatStyling.from_dict),
+            ("translations", WebsiteLinksTranslations.from_dict),
+            ("website", json_array),
         )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,287 +2,44 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="WebsiteLinksTranslations")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "AuthenticationMessage",
-        "EndingMessage",
-        "FirstResponseMessage",
-        "GdprMessage",
-        "GreetingMessage",
-        "GreetingOfflineMessage",
-        "InviteMessage",
-        "OfflineEmailMessage",
-        "OfflineFinishMessage",
-        "OfflineFormInvalidEmail",
-        "OfflineFormInvalidName",
-        "OfflineFormMaximumCharactersReached",
-        "OfflineNameMessage",
-        "StartChatButtonText",
-        "UnavailableMessage",
-        "WindowTitle",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class WebsiteLinksTranslations:
-    """
-    Attributes:
-        authentication_message (None | str | Unset):
-        ending_message (None | str | Unset):
-        first_response_message (None | str | Unset):
-        gdpr_message (None | str | Unset):
-        greeting_message (None | str | Unset):
-        greeting_offline_message (None | str | Unset):
-        invite_message (None | str | Unset):
-        offline_email_message (None | str | Unset):
-        offline_finish_message (None | str | Unset):
-        offline_form_invalid_email (None | str | Unset):
-        offline_form_invalid_name (None | str | Unset):
-        offline_form_maximum_characters_reached (None | str | Unset):
-        offline_name_message (None | str | Unset):
-        start_chat_button_text (None | str | Unset):
-        unavailable_message (None | str | Unset):
-        window_title (None | str | Unset):
-    """
+class WebsiteLinksTranslations(Model):
+    authentication_message: str | None = None
+    ending_message: str | None = None
+    first_response_message: str | None = None
+    gdpr_message: str | None = None
+    greeting_message: str | None = None
+    greeting_offline_message: str | None = None
+    invite_message: str | None = None
+    offline_email_message: str | None = None
+    offline_finish_message: str | None = None
+    offline_form_invalid_email: str | None = None
+    offline_form_invalid_name: str | None = None
+    offline_form_maximum_characters_reached: str | None = None
+    offline_name_message: str | None = None
+    start_chat_button_text: str | None = None
+    unavailable_message: str | None = None
+    window_title: str | None = None
 
-    authentication_message: None | str | Unset = UNSET
-    ending_message: None | str | Unset = UNSET
-    first_response_message: None | str | Unset = UNSET
-    gdpr_message: None | str | Unset = UNSET
-    greeting_message: None | str | Unset = UNSET
-    greeting_offline_message: None | str | Unset = UNSET
-    invite_message: None | str | Unset = UNSET
-    offline_email_message: None | str | Unset = UNSET
-    offline_finish_message: None | str | Unset = UNSET
-    offline_form_invalid_email: None | str | Unset = UNSET
-    offline_form_invalid_name: None | str | Unset = UNSET
-    offline_form_maximum_characters_reached: None | str | Unset = UNSET
-    offline_name_message: None | str | Unset = UNSET
-    start_chat_button_text: None | str | Unset = UNSET
-    unavailable_message: None | str | Unset = UNSET
-    window_title: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        authentication_message: None | str | Unset
-        if isinstance(self.authentication_message, Unset):
-            authentication_message = UNSET
-        else:
-            authentication_message = self.authentication_message
-
-        ending_message: None | str | Unset
-        if isinstance(self.ending_message, Unset):
-            ending_message = UNSET
-        else:
-            ending_message = self.ending_message
-
-        first_response_message: None | str | Unset
-        if isinstance(self.first_response_message, Unset):
-            first_response_message = UNSET
-        else:
-            first_response_message = self.first_response_message
-
-        gdpr_message: None | str | Unset
-        if isinstance(self.gdpr_message, Unset):
-            gdpr_message = UNSET
-        else:
-            gdpr_message = self.gdpr_message
-
-        greeting_message: None | str | Unset
-        if isinstance(self.greeting_message, Unset):
-            greeting_message = UNSET
-        else:
-            greeting_message = self.greeting_message
-
-        greeting_offline_message: None | str | Unset
-        if isinstance(self.greeting_offline_message, Unset):
-            greeting_offline_message = UNSET
-        else:
-            greeting_offline_message = self.greeting_offline_message
-
-        invite_message: None | str | Unset
-        if isinstance(self.invite_message, Unset):
-            invite_message = UNSET
-        else:
-            invite_message = self.invite_message
-
-        offline_email_message: None | str | Unset
-        if isinstance(self.offline_email_message, Unset):
-            offline_email_message = UNSET
-        else:
-            offline_email_message = self.offline_email_message
-
-        offline_finish_message: None | str | Unset
-        if isinstance(self.offline_finish_message, Unset):
-            offline_finish_message = UNSET
-        else:
-            offline_finish_message = self.offline_finish_message
-
-        offline_form_invalid_email: None | str | Unset
-        if isinstance(self.offline_form_invalid_email, Unset):
-            offline_form_invalid_email = UNSET
-        else:
-            offline_form_invalid_email = self.offline_form_invalid_email
-
-        offline_form_invalid_name: None | str | Unset
-        if isinstance(self.offline_form_invalid_name, Unset):
-            offline_form_invalid_name = UNSET
-        else:
-            offline_form_invalid_name = self.offline_form_invalid_name
-
-        offline_form_maximum_characters_reached: None | str | Unset
-        if isinstance(self.offline_form_maximum_characters_reached, Unset):
-            offline_form_maximum_characters_reached = UNSET
-        else:
-            offline_form_maximum_characters_reached = self.offline_form_maximum_characters_reached
-
-        offline_name_message: None | str | Unset
-        if isinstance(self.offline_name_message, Unset):
-            offline_name_message = UNSET
-        else:
-            offline_name_message = self.offline_name_message
-
-        start_chat_button_text: None | str | Unset
-        if isinstance(self.start_chat_button_text, Unset):
-            start_chat_button_text = UNSET
-        else:
-            start_chat_button_text = self.start_chat_button_text
-
-        unavailable_message: None | str | Unset
-        if isinstance(self.unavailable_message, Unset):
-            unavailable_message = UNSET
-        else:
-            unavailable_message = self.unavailable_message
-
-        window_title: None | str | Unset
-        if isinstance(self.window_title, Unset):
-            window_title = UNSET
-        else:
-            window_title = self.window_title
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if authentication_message is not UNSET:
-            field_dict["AuthenticationMessage"] = authentication_message
-        if ending_message is not UNSET:
-            field_dict["EndingMessage"] = ending_message
-        if first_response_message is not UNSET:
-            field_dict["FirstResponseMessage"] = first_response_message
-        if gdpr_message is not UNSET:
-            field_dict["GdprMessage"] = gdpr_message
-        if greeting_message is not UNSET:
-            field_dict["GreetingMessage"] = greeting_message
-        if greeting_offline_message is not UNSET:
-            field_dict["GreetingOfflineMessage"] = greeting_offline_message
-        if invite_message is not UNSET:
-            field_dict["InviteMessage"] = invite_message
-        if offline_email_message is not UNSET:
-            field_dict["OfflineEmailMessage"] = offline_email_message
-        if offline_finish_message is not UNSET:
-            field_dict["OfflineFinishMessage"] = offline_finish_message
-        if offline_form_invalid_email is not UNSET:
-            field_dict["OfflineFormInvalidEmail"] = offline_form_invalid_email
-        if offline_form_invalid_name is not UNSET:
-            field_dict["OfflineFormInvalidName"] = offline_form_invalid_name
-        if offline_form_maximum_characters_reached is not UNSET:
-            field_dict["OfflineFormMaximumCharactersReached"] = offline_form_maximum_characters_reached
-        if offline_name_message is not UNSET:
-            field_dict["OfflineNameMessage"] = offline_name_message
-        if start_chat_button_text is not UNSET:
-            field_dict["StartChatButtonText"] = start_chat_button_text
-        if unavailable_message is not UNSET:
-            field_dict["UnavailableMessage"] = unavailable_message
-        if window_title is not UNSET:
-            field_dict["WindowTitle"] = window_title
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"WebsiteLinksTranslations: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        authentication_message = d.get("AuthenticationMessage", UNSET)
-
-        ending_message = d.get("EndingMessage", UNSET)
-
-        first_response_message = d.get("FirstResponseMessage", UNSET)
-
-        gdpr_message = d.get("GdprMessage", UNSET)
-
-        greeting_message = d.get("GreetingMessage", UNSET)
-
-        greeting_offline_message = d.get("GreetingOfflineMessage", UNSET)
-
-        invite_message = d.get("InviteMessage", UNSET)
-
-        offline_email_message = d.get("OfflineEmailMessage", UNSET)
-
-        offline_finish_message = d.get("OfflineFinishMessage", UNSET)
-
-        offline_form_invalid_email = d.get("OfflineFormInvalidEmail", UNSET)
-
-        offline_form_invalid_name = d.get("OfflineFormInvalidName", UNSET)
-
-        offline_form_maximum_characters_reached = d.get("OfflineFormMaximumCharactersReached", UNSET)
-
-        offline_name_message = d.get("OfflineNameMessage", UNSET)
-
-        start_chat_button_text = d.get("StartChatButtonText", UNSET)
-
-        unavailable_message = d.get("UnavailableMessage", UNSET)
-
-        window_title = d.get("WindowTitle", UNSET)
-
-        _instance = cls(
-            authentication_message=authentication_message,
-            ending_message=ending_message,
-            first_response_message=first_response_message,
-            gdpr_message=gdpr_message,
-            greeting_message=greeting_message,
-            greeting_offline_message=greeting_offline_message,
-            invite_message=invite_message,
-            offline_email_message=offline_email_message,
-            offline_finish_message=offline_finish_message,
-            offline_form_invalid_email=offline_form_invalid_email,
-            offline_form_invalid_name=offline_form_invalid_name,
-            offline_form_maximum_characters_reached=offline_form_maximum_characters_reached,
-            offline_name_message=offline_name_message,
-            start_chat_button_text=start_chat_button_text,
-            unavailable_message=unavailable_message,
-            window_title=window_title,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "AuthenticationMessage": "authentication_message",
+        "EndingMessage": "ending_message",
+        "FirstResponseMessage": "first_response_message",
+        "GdprMessage": "gdpr_message",
+        "GreetingMessage": "greeting_message",
+        "GreetingOfflineMessage": "greeting_offline_message",
+        "InviteMessage": "invite_message",
+        "OfflineEmailMessage": "offline_email_message",
+        "OfflineFinishMessage": "offline_finish_message",
+        "OfflineFormInvalidEmail": "offline_form_invalid_email",
+        "OfflineFormInvalidName": "offline_form_invalid_name",
+        "OfflineFormMaximumCharactersReached": "offline_form_maximum_characters_reached",
+        "OfflineNameMessage": "offline_name_message",
+        "StartChatButtonText": "start_chat_button_text",
+        "UnavailableMessage": "unavailable_message",
+        "WindowTitle": "window_title",
+    }

@@ -2,133 +2,22 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="XLicenseParams")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "CompanyName",
-        "ContactName",
-        "Country",
-        "Email",
-        "Phone",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class XLicenseParams:
-    """
-    Attributes:
-        company_name (None | str | Unset):
-        contact_name (None | str | Unset):
-        country (None | str | Unset):
-        email (None | str | Unset):
-        phone (None | str | Unset):
-    """
+class XLicenseParams(Model):
+    company_name: str | None = None
+    contact_name: str | None = None
+    country: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
-    company_name: None | str | Unset = UNSET
-    contact_name: None | str | Unset = UNSET
-    country: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    phone: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        company_name: None | str | Unset
-        if isinstance(self.company_name, Unset):
-            company_name = UNSET
-        else:
-            company_name = self.company_name
-
-        contact_name: None | str | Unset
-        if isinstance(self.contact_name, Unset):
-            contact_name = UNSET
-        else:
-            contact_name = self.contact_name
-
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        phone: None | str | Unset
-        if isinstance(self.phone, Unset):
-            phone = UNSET
-        else:
-            phone = self.phone
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if company_name is not UNSET:
-            field_dict["CompanyName"] = company_name
-        if contact_name is not UNSET:
-            field_dict["ContactName"] = contact_name
-        if country is not UNSET:
-            field_dict["Country"] = country
-        if email is not UNSET:
-            field_dict["Email"] = email
-        if phone is not UNSET:
-            field_dict["Phone"] = phone
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"XLicenseParams: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        company_name = d.get("CompanyName", UNSET)
-
-        contact_name = d.get("ContactName", UNSET)
-
-        country = d.get("Country", UNSET)
-
-        email = d.get("Email", UNSET)
-
-        phone = d.get("Phone", UNSET)
-
-        _instance = cls(
-            company_name=company_name,
-            contact_name=contact_name,
-            country=country,
-            email=email,
-            phone=phone,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "CompanyName": "company_name",
+        "ContactName": "contact_name",
+        "Country": "country",
+        "Email": "email",
+        "Phone": "phone",
+    }

@@ -2,189 +2,30 @@
 # Change templates/ or generator/ and run `make generate` instead.
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
-
-from attrs import define as _attrs_define
-from attrs import field as _attrs_field
-
-from ..types import UNSET, Unset, model_repr
-
-T = TypeVar("T", bound="XSBCConnection")
-
-_KNOWN_KEYS: frozenset[str] = frozenset(
-    {
-        "Calls",
-        "Cpu",
-        "Disk",
-        "ElapsedTime",
-        "Latency",
-        "Memory",
-        "RegisteredPhones",
-        "UdpActive",
-        "Up",
-    }
+from threecx_xapi._models import (
+    Model,
 )
 
 
-@_attrs_define(repr=False)
-class XSBCConnection:
-    """
-    Attributes:
-        calls (int | None | Unset):
-        cpu (None | str | Unset):
-        disk (None | str | Unset):
-        elapsed_time (None | str | Unset):
-        latency (int | None | Unset):
-        memory (None | str | Unset):
-        registered_phones (int | None | Unset):
-        udp_active (bool | None | Unset):
-        up (bool | None | Unset):
-    """
+class XSBCConnection(Model):
+    calls: int | None = None
+    cpu: str | None = None
+    disk: str | None = None
+    elapsed_time: str | None = None
+    latency: int | None = None
+    memory: str | None = None
+    registered_phones: int | None = None
+    udp_active: bool | None = None
+    up: bool | None = None
 
-    calls: int | None | Unset = UNSET
-    cpu: None | str | Unset = UNSET
-    disk: None | str | Unset = UNSET
-    elapsed_time: None | str | Unset = UNSET
-    latency: int | None | Unset = UNSET
-    memory: None | str | Unset = UNSET
-    registered_phones: int | None | Unset = UNSET
-    udp_active: bool | None | Unset = UNSET
-    up: bool | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
-
-    __repr__ = model_repr
-
-    def to_dict(self) -> dict[str, Any]:
-        calls: int | None | Unset
-        if isinstance(self.calls, Unset):
-            calls = UNSET
-        else:
-            calls = self.calls
-
-        cpu: None | str | Unset
-        if isinstance(self.cpu, Unset):
-            cpu = UNSET
-        else:
-            cpu = self.cpu
-
-        disk: None | str | Unset
-        if isinstance(self.disk, Unset):
-            disk = UNSET
-        else:
-            disk = self.disk
-
-        elapsed_time: None | str | Unset
-        if isinstance(self.elapsed_time, Unset):
-            elapsed_time = UNSET
-        else:
-            elapsed_time = self.elapsed_time
-
-        latency: int | None | Unset
-        if isinstance(self.latency, Unset):
-            latency = UNSET
-        else:
-            latency = self.latency
-
-        memory: None | str | Unset
-        if isinstance(self.memory, Unset):
-            memory = UNSET
-        else:
-            memory = self.memory
-
-        registered_phones: int | None | Unset
-        if isinstance(self.registered_phones, Unset):
-            registered_phones = UNSET
-        else:
-            registered_phones = self.registered_phones
-
-        udp_active: bool | None | Unset
-        if isinstance(self.udp_active, Unset):
-            udp_active = UNSET
-        else:
-            udp_active = self.udp_active
-
-        up: bool | None | Unset
-        if isinstance(self.up, Unset):
-            up = UNSET
-        else:
-            up = self.up
-
-        field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if calls is not UNSET:
-            field_dict["Calls"] = calls
-        if cpu is not UNSET:
-            field_dict["Cpu"] = cpu
-        if disk is not UNSET:
-            field_dict["Disk"] = disk
-        if elapsed_time is not UNSET:
-            field_dict["ElapsedTime"] = elapsed_time
-        if latency is not UNSET:
-            field_dict["Latency"] = latency
-        if memory is not UNSET:
-            field_dict["Memory"] = memory
-        if registered_phones is not UNSET:
-            field_dict["RegisteredPhones"] = registered_phones
-        if udp_active is not UNSET:
-            field_dict["UdpActive"] = udp_active
-        if up is not UNSET:
-            field_dict["Up"] = up
-
-        return field_dict
-
-    @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
-            raise TypeError(f"XSBCConnection: expected a JSON object, got {type(src_dict).__name__}")
-        d = src_dict
-        calls = d.get("Calls", UNSET)
-
-        cpu = d.get("Cpu", UNSET)
-
-        disk = d.get("Disk", UNSET)
-
-        elapsed_time = d.get("ElapsedTime", UNSET)
-
-        latency = d.get("Latency", UNSET)
-
-        memory = d.get("Memory", UNSET)
-
-        registered_phones = d.get("RegisteredPhones", UNSET)
-
-        udp_active = d.get("UdpActive", UNSET)
-
-        up = d.get("Up", UNSET)
-
-        _instance = cls(
-            calls=calls,
-            cpu=cpu,
-            disk=disk,
-            elapsed_time=elapsed_time,
-            latency=latency,
-            memory=memory,
-            registered_phones=registered_phones,
-            udp_active=udp_active,
-            up=up,
-        )
-
-        if d.keys() - _KNOWN_KEYS:  # keys this client does not know (a newer PBX): kept, not dropped
-            _instance.additional_properties = {k: v for k, v in d.items() if k not in _KNOWN_KEYS}
-        return _instance
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
+    _wire_names = {
+        "Calls": "calls",
+        "Cpu": "cpu",
+        "Disk": "disk",
+        "ElapsedTime": "elapsed_time",
+        "Latency": "latency",
+        "Memory": "memory",
+        "RegisteredPhones": "registered_phones",
+        "UdpActive": "udp_active",
+        "Up": "up",
+    }

@@ -267,7 +267,7 @@ def shape_entity(record: Mapping[str, Any], schema: str | None, query: Query, ca
             out[name] = value
     if query.select is not None and "*" not in query.select:
         # expanded navigation properties come back whether or not $select names them (OData 4.0, 5.1.3)
-        expanded = {name: {} for name in out if name in navigation and (name in query.expand or query.expand_all)}
+        expanded: dict[str, Any] = {name: {} for name in out if name in navigation and (name in query.expand or query.expand_all)}
         out = _project(out, {**expanded, **query.select})
     return out
 
