@@ -1,16 +1,18 @@
 """An ``httpx.AsyncClient`` per event loop, so one ``AsyncXAPI`` serves ``asyncio.run`` after ``asyncio.run``.
 
 Pooled connections belong to the loop that opened them; reused from another loop they fail with "Event loop
-is closed". A client the SDK made is therefore kept per loop (the first loop gets the original); a client the
-caller passed in is the caller's to manage and is used as is.
+is closed". A client the SDK made is therefore kept per loop (the first loop gets the original) and closed
+when its loop shuts down (``asyncio.run`` finalises async generators before closing the loop; one of ours
+closes the client); a client the caller passed in is the caller's to manage and is used as is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncGenerator, Callable
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,6 +32,7 @@ class LoopClients:
         self._others: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()
         )
+        self._closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
         self._guard = threading.Lock()
 
     def get(self) -> httpx.AsyncClient:
@@ -41,11 +44,13 @@ class LoopClients:
         with self._guard:
             if self._first_loop is None:
                 self._first_loop = weakref.ref(loop)
+                self._closers[loop] = _close_at_shutdown(self.first)
             if self._first_loop() is loop:
                 return self.first
             http = self._others.get(loop)
             if http is None:
                 http = self._others[loop] = self._make()
+                self._closers[loop] = _close_at_shutdown(http)
             return http
 
     async def aclose(self) -> None:
@@ -60,3 +65,22 @@ class LoopClients:
             await other.aclose()
         if self._first_loop is None or first_loop is loop:
             await self.first.aclose()
+
+
+async def _closing(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await http.aclose()
+
+
+def _close_at_shutdown(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """An async generator, started here on the running loop, whose finalisation closes ``http``.
+
+    The loop tracks started async generators and finalises them in ``shutdown_asyncgens`` (which
+    ``asyncio.run`` calls), on that loop, before it closes. The caller keeps the generator alive until then.
+    """
+    closer = _closing(http)
+    with contextlib.suppress(StopIteration):  # it ran to its first ``yield`` without awaiting: tracked now
+        closer.asend(None).send(None)
+    return closer

@@ -18,7 +18,6 @@ import time
 import tracemalloc
 import warnings
 import zlib
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,26 +39,13 @@ from threecx_xapi import (
     XAPIError,
     __version__,
 )
-from threecx_xapi._token_cache import forget_all
 from threecx_xapi._version import _reset_warning_state
 
 from .scripted import CLIENT_ID, SECRET, Received, Reply, ScriptedPBX, closed_port
 
-_opened: list[XAPI] = []
-
-
-@pytest.fixture(autouse=True)
-def _fresh() -> Iterator[None]:
-    forget_all()
-    yield
-    forget_all()
-    while _opened:
-        _opened.pop().close()
-
 
 def client(pbx: ScriptedPBX, **options: Any) -> XAPI:
-    _opened.append(XAPI(pbx.url, client_id=CLIENT_ID, client_secret=SECRET, **options))
-    return _opened[-1]
+    return XAPI(pbx.url, client_id=CLIENT_ID, client_secret=SECRET, **options)
 
 
 def drip(size: int, every: float) -> Reply:

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import pickle
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -25,27 +24,14 @@ from threecx_xapi import (
     XAPIError,
     XAPIVersionWarning,
 )
-from threecx_xapi._token_cache import forget_all
 from threecx_xapi._version import _reset_warning_state
 
 from .scripted import CLIENT_ID, SECRET, Received, Reply, ScriptedPBX, closed_port, substrings
 
-_opened: list[XAPI] = []
-
-
-@pytest.fixture(autouse=True)
-def _fresh() -> Iterator[None]:
-    forget_all()
-    yield
-    forget_all()
-    while _opened:
-        _opened.pop().close()
-
 
 def client(pbx: ScriptedPBX, **options: Any) -> XAPI:
     options.setdefault("max_retries", 0)
-    _opened.append(XAPI(pbx.url, client_id=options.pop("client_id", CLIENT_ID), client_secret=SECRET, **options))
-    return _opened[-1]
+    return XAPI(pbx.url, client_id=options.pop("client_id", CLIENT_ID), client_secret=SECRET, **options)
 
 
 def leaks(text: str | bytes, *secrets: str) -> list[str]:

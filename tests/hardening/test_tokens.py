@@ -36,13 +36,6 @@ from .scripted import CLIENT_ID, SECRET, Received, Reply, ScriptedPBX
 N = 20
 
 
-@pytest.fixture(autouse=True)
-def _fresh() -> Iterator[None]:
-    forget_all()
-    yield
-    forget_all()
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[XAPITestServer]:
     with XAPITestServer() as running:
