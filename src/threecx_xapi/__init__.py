@@ -35,7 +35,7 @@ from ._exceptions import (
 from ._files import File
 from ._filters import F, Filter, Raw
 from ._paging import AsyncPage, PageDriftWarning, SyncPage
-from ._response import RawResponse
+from ._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from ._status_errors import status_error_from_response
 from ._token_store import FileTokenStore
 from ._types import NOT_GIVEN, NotGiven, RequestOptions
@@ -59,6 +59,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncPage",
+    "AsyncStreamedResponse",
     "AsyncTokenProvider",
     "AsyncXAPI",
     "AuthenticationError",
@@ -81,6 +82,7 @@ __all__ = [
     "RawResponse",
     "RequestOptions",
     "ResponseTooLargeError",
+    "StreamedResponse",
     "SyncPage",
     "TokenProvider",
     "UnprocessableEntityError",

@@ -19,7 +19,7 @@ from threecx_xapi_client.resources import AsyncResources, SyncResources
 from . import _odata as odata
 from ._auth import AsyncTokenProvider, ClientCredentials, TokenProvider, XAPIAuth
 from ._bodies import request_body
-from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE, aread_body, read_body
+from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE, aread_body, is_file_answer, read_body
 from ._deadline import EXTENSION, Deadline
 from ._endpoint import EndpointRequest
 from ._exceptions import XAPIError
@@ -28,7 +28,7 @@ from ._headers import check_headers, user_agent
 from ._loop_clients import LoopClients
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
 from ._resource import AsyncRequester, PageRequest, SyncRequester
-from ._response import record_response
+from ._response import record_response, streaming
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._status_errors import status_error_from_response
 from ._token_store import TokenStoreOption, store_from_option
@@ -166,7 +166,7 @@ class _BaseXAPI:
     # --- interpreting a response -------------------------------------------------------------------------
 
     def _finish(self, response: httpx.Response) -> None:
-        """Raise the status error of a failed answer; remember the response for a raw-response wrapper."""
+        """Raise the status error of a failed answer; hand the response to a raw or streaming wrapper."""
         warn_once_on_mismatch(response, stacklevel=6)  # point at the caller of pbx.<tag>.<operation>()
         if not response.is_success:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
@@ -306,7 +306,8 @@ class XAPI(_BaseXAPI, SyncResources):
         def attempt() -> httpx.Response:
             request.extensions["timeout"] = deadline.clip(phases)
             response = http.send(request, auth=self._auth, stream=True)
-            read_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
+            if not (streaming() and is_file_answer(response)):  # a streamed file stays on the wire
+                read_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
             return response
 
         return send_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
@@ -446,7 +447,8 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         async def attempt() -> httpx.Response:
             request.extensions["timeout"] = deadline.clip(phases)
             response = await http.send(request, auth=self._auth, stream=True)
-            await aread_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
+            if not (streaming() and is_file_answer(response)):  # a streamed file stays on the wire
+                await aread_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
             return response
 
         return await asend_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)

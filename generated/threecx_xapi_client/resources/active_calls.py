@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.active_calls import drop_call as _drop_call
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncActiveCallsResource",
     "AsyncActiveCallsResourceWithRawResponse",
+    "AsyncActiveCallsResourceWithStreamingResponse",
     "ActiveCallsResource",
     "ActiveCallsResourceWithRawResponse",
+    "ActiveCallsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class ActiveCallsResource(SyncAPIResource):
     def with_raw_response(self) -> ActiveCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ActiveCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ActiveCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ActiveCallsResourceWithStreamingResponse(self)
 
     def drop_call(
         self,
@@ -125,6 +137,14 @@ class ActiveCallsResourceWithRawResponse:
         self.list_active_call = to_raw_response_wrapper(resource.list_active_call)
 
 
+class ActiveCallsResourceWithStreamingResponse:
+    """``active_calls`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ActiveCallsResource) -> None:
+        self.drop_call = to_streamed_response_wrapper(resource.drop_call)
+        self.list_active_call = to_streamed_response_wrapper(resource.list_active_call)
+
+
 class AsyncActiveCallsResource(AsyncAPIResource):
     """``active_calls`` operations, awaited."""
 
@@ -132,6 +152,11 @@ class AsyncActiveCallsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncActiveCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncActiveCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncActiveCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncActiveCallsResourceWithStreamingResponse(self)
 
     async def drop_call(
         self,
@@ -214,3 +239,11 @@ class AsyncActiveCallsResourceWithRawResponse:
     def __init__(self, resource: AsyncActiveCallsResource) -> None:
         self.drop_call = async_to_raw_response_wrapper(resource.drop_call)
         self.list_active_call = async_to_raw_response_wrapper(resource.list_active_call)
+
+
+class AsyncActiveCallsResourceWithStreamingResponse:
+    """``active_calls`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncActiveCallsResource) -> None:
+        self.drop_call = async_to_streamed_response_wrapper(resource.drop_call)
+        self.list_active_call = async_to_streamed_response_wrapper(resource.list_active_call)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.activity_log import get_filter as _get_filter
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncActivityLogResource",
     "AsyncActivityLogResourceWithRawResponse",
+    "AsyncActivityLogResourceWithStreamingResponse",
     "ActivityLogResource",
     "ActivityLogResourceWithRawResponse",
+    "ActivityLogResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class ActivityLogResource(SyncAPIResource):
     def with_raw_response(self) -> ActivityLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ActivityLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ActivityLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ActivityLogResourceWithStreamingResponse(self)
 
     def get_filter(
         self,
@@ -156,6 +168,15 @@ class ActivityLogResourceWithRawResponse:
         self.purge_logs = to_raw_response_wrapper(resource.purge_logs)
 
 
+class ActivityLogResourceWithStreamingResponse:
+    """``activity_log`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ActivityLogResource) -> None:
+        self.get_filter = to_streamed_response_wrapper(resource.get_filter)
+        self.get_logs = to_streamed_response_wrapper(resource.get_logs)
+        self.purge_logs = to_streamed_response_wrapper(resource.purge_logs)
+
+
 class AsyncActivityLogResource(AsyncAPIResource):
     """``activity_log`` operations, awaited."""
 
@@ -163,6 +184,11 @@ class AsyncActivityLogResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncActivityLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncActivityLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncActivityLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncActivityLogResourceWithStreamingResponse(self)
 
     async def get_filter(
         self,
@@ -273,3 +299,12 @@ class AsyncActivityLogResourceWithRawResponse:
         self.get_filter = async_to_raw_response_wrapper(resource.get_filter)
         self.get_logs = async_to_raw_response_wrapper(resource.get_logs)
         self.purge_logs = async_to_raw_response_wrapper(resource.purge_logs)
+
+
+class AsyncActivityLogResourceWithStreamingResponse:
+    """``activity_log`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncActivityLogResource) -> None:
+        self.get_filter = async_to_streamed_response_wrapper(resource.get_filter)
+        self.get_logs = async_to_streamed_response_wrapper(resource.get_logs)
+        self.purge_logs = async_to_streamed_response_wrapper(resource.purge_logs)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.ai_settings import add_vector_store_files as _add_vector_store_files
@@ -46,8 +51,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncAiSettingsResource",
     "AsyncAiSettingsResourceWithRawResponse",
+    "AsyncAiSettingsResourceWithStreamingResponse",
     "AiSettingsResource",
     "AiSettingsResourceWithRawResponse",
+    "AiSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -58,6 +65,11 @@ class AiSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> AiSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AiSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AiSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AiSettingsResourceWithStreamingResponse(self)
 
     def add_vector_store_files(
         self,
@@ -438,6 +450,27 @@ class AiSettingsResourceWithRawResponse:
         self.update_vector_store = to_raw_response_wrapper(resource.update_vector_store)
 
 
+class AiSettingsResourceWithStreamingResponse:
+    """``ai_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AiSettingsResource) -> None:
+        self.add_vector_store_files = to_streamed_response_wrapper(resource.add_vector_store_files)
+        self.batch_delete_files = to_streamed_response_wrapper(resource.batch_delete_files)
+        self.create_vector_store = to_streamed_response_wrapper(resource.create_vector_store)
+        self.delete_open_ai_file = to_streamed_response_wrapper(resource.delete_open_ai_file)
+        self.delete_vector_store = to_streamed_response_wrapper(resource.delete_vector_store)
+        self.delete_vector_store_file = to_streamed_response_wrapper(resource.delete_vector_store_file)
+        self.get_ai_resources = to_streamed_response_wrapper(resource.get_ai_resources)
+        self.get_ai_settings = to_streamed_response_wrapper(resource.get_ai_settings)
+        self.get_ai_template_contents = to_streamed_response_wrapper(resource.get_ai_template_contents)
+        self.get_current_ai_resources = to_streamed_response_wrapper(resource.get_current_ai_resources)
+        self.get_vector_store = to_streamed_response_wrapper(resource.get_vector_store)
+        self.get_vector_store_files = to_streamed_response_wrapper(resource.get_vector_store_files)
+        self.get_vector_stores = to_streamed_response_wrapper(resource.get_vector_stores)
+        self.update_ai_settings = to_streamed_response_wrapper(resource.update_ai_settings)
+        self.update_vector_store = to_streamed_response_wrapper(resource.update_vector_store)
+
+
 class AsyncAiSettingsResource(AsyncAPIResource):
     """``ai_settings`` operations, awaited."""
 
@@ -445,6 +478,11 @@ class AsyncAiSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncAiSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncAiSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAiSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncAiSettingsResourceWithStreamingResponse(self)
 
     async def add_vector_store_files(
         self,
@@ -823,3 +861,24 @@ class AsyncAiSettingsResourceWithRawResponse:
         self.get_vector_stores = async_to_raw_response_wrapper(resource.get_vector_stores)
         self.update_ai_settings = async_to_raw_response_wrapper(resource.update_ai_settings)
         self.update_vector_store = async_to_raw_response_wrapper(resource.update_vector_store)
+
+
+class AsyncAiSettingsResourceWithStreamingResponse:
+    """``ai_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncAiSettingsResource) -> None:
+        self.add_vector_store_files = async_to_streamed_response_wrapper(resource.add_vector_store_files)
+        self.batch_delete_files = async_to_streamed_response_wrapper(resource.batch_delete_files)
+        self.create_vector_store = async_to_streamed_response_wrapper(resource.create_vector_store)
+        self.delete_open_ai_file = async_to_streamed_response_wrapper(resource.delete_open_ai_file)
+        self.delete_vector_store = async_to_streamed_response_wrapper(resource.delete_vector_store)
+        self.delete_vector_store_file = async_to_streamed_response_wrapper(resource.delete_vector_store_file)
+        self.get_ai_resources = async_to_streamed_response_wrapper(resource.get_ai_resources)
+        self.get_ai_settings = async_to_streamed_response_wrapper(resource.get_ai_settings)
+        self.get_ai_template_contents = async_to_streamed_response_wrapper(resource.get_ai_template_contents)
+        self.get_current_ai_resources = async_to_streamed_response_wrapper(resource.get_current_ai_resources)
+        self.get_vector_store = async_to_streamed_response_wrapper(resource.get_vector_store)
+        self.get_vector_store_files = async_to_streamed_response_wrapper(resource.get_vector_store_files)
+        self.get_vector_stores = async_to_streamed_response_wrapper(resource.get_vector_stores)
+        self.update_ai_settings = async_to_streamed_response_wrapper(resource.update_ai_settings)
+        self.update_vector_store = async_to_streamed_response_wrapper(resource.update_vector_store)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.amazon_integration_settings import generate_iam_policy_file as _generate_iam_policy_file
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncAmazonIntegrationSettingsResource",
     "AsyncAmazonIntegrationSettingsResourceWithRawResponse",
+    "AsyncAmazonIntegrationSettingsResourceWithStreamingResponse",
     "AmazonIntegrationSettingsResource",
     "AmazonIntegrationSettingsResourceWithRawResponse",
+    "AmazonIntegrationSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class AmazonIntegrationSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> AmazonIntegrationSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AmazonIntegrationSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AmazonIntegrationSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AmazonIntegrationSettingsResourceWithStreamingResponse(self)
 
     def generate_iam_policy_file(
         self,
@@ -115,6 +127,17 @@ class AmazonIntegrationSettingsResourceWithRawResponse:
         self.update_amazon_integration_settings = to_raw_response_wrapper(resource.update_amazon_integration_settings)
 
 
+class AmazonIntegrationSettingsResourceWithStreamingResponse:
+    """``amazon_integration_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AmazonIntegrationSettingsResource) -> None:
+        self.generate_iam_policy_file = to_streamed_response_wrapper(resource.generate_iam_policy_file)
+        self.get_amazon_integration_settings = to_streamed_response_wrapper(resource.get_amazon_integration_settings)
+        self.update_amazon_integration_settings = to_streamed_response_wrapper(
+            resource.update_amazon_integration_settings
+        )
+
+
 class AsyncAmazonIntegrationSettingsResource(AsyncAPIResource):
     """``amazon_integration_settings`` operations, awaited."""
 
@@ -122,6 +145,11 @@ class AsyncAmazonIntegrationSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncAmazonIntegrationSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncAmazonIntegrationSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAmazonIntegrationSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncAmazonIntegrationSettingsResourceWithStreamingResponse(self)
 
     async def generate_iam_policy_file(
         self,
@@ -196,5 +224,18 @@ class AsyncAmazonIntegrationSettingsResourceWithRawResponse:
         self.generate_iam_policy_file = async_to_raw_response_wrapper(resource.generate_iam_policy_file)
         self.get_amazon_integration_settings = async_to_raw_response_wrapper(resource.get_amazon_integration_settings)
         self.update_amazon_integration_settings = async_to_raw_response_wrapper(
+            resource.update_amazon_integration_settings
+        )
+
+
+class AsyncAmazonIntegrationSettingsResourceWithStreamingResponse:
+    """``amazon_integration_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncAmazonIntegrationSettingsResource) -> None:
+        self.generate_iam_policy_file = async_to_streamed_response_wrapper(resource.generate_iam_policy_file)
+        self.get_amazon_integration_settings = async_to_streamed_response_wrapper(
+            resource.get_amazon_integration_settings
+        )
+        self.update_amazon_integration_settings = async_to_streamed_response_wrapper(
             resource.update_amazon_integration_settings
         )

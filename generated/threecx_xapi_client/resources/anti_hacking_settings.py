@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.anti_hacking_settings import get_anti_hacking_settings as _get_anti_hacking_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncAntiHackingSettingsResource",
     "AsyncAntiHackingSettingsResourceWithRawResponse",
+    "AsyncAntiHackingSettingsResourceWithStreamingResponse",
     "AntiHackingSettingsResource",
     "AntiHackingSettingsResourceWithRawResponse",
+    "AntiHackingSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class AntiHackingSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> AntiHackingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AntiHackingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AntiHackingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AntiHackingSettingsResourceWithStreamingResponse(self)
 
     def get_anti_hacking_settings(
         self,
@@ -94,6 +106,14 @@ class AntiHackingSettingsResourceWithRawResponse:
         self.update_anti_hacking_settings = to_raw_response_wrapper(resource.update_anti_hacking_settings)
 
 
+class AntiHackingSettingsResourceWithStreamingResponse:
+    """``anti_hacking_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AntiHackingSettingsResource) -> None:
+        self.get_anti_hacking_settings = to_streamed_response_wrapper(resource.get_anti_hacking_settings)
+        self.update_anti_hacking_settings = to_streamed_response_wrapper(resource.update_anti_hacking_settings)
+
+
 class AsyncAntiHackingSettingsResource(AsyncAPIResource):
     """``anti_hacking_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncAntiHackingSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncAntiHackingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncAntiHackingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncAntiHackingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncAntiHackingSettingsResourceWithStreamingResponse(self)
 
     async def get_anti_hacking_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncAntiHackingSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncAntiHackingSettingsResource) -> None:
         self.get_anti_hacking_settings = async_to_raw_response_wrapper(resource.get_anti_hacking_settings)
         self.update_anti_hacking_settings = async_to_raw_response_wrapper(resource.update_anti_hacking_settings)
+
+
+class AsyncAntiHackingSettingsResourceWithStreamingResponse:
+    """``anti_hacking_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncAntiHackingSettingsResource) -> None:
+        self.get_anti_hacking_settings = async_to_streamed_response_wrapper(resource.get_anti_hacking_settings)
+        self.update_anti_hacking_settings = async_to_streamed_response_wrapper(resource.update_anti_hacking_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.backups import backup as _backup
@@ -54,8 +59,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncBackupsResource",
     "AsyncBackupsResourceWithRawResponse",
+    "AsyncBackupsResourceWithStreamingResponse",
     "BackupsResource",
     "BackupsResourceWithRawResponse",
+    "BackupsResourceWithStreamingResponse",
 ]
 
 
@@ -66,6 +73,11 @@ class BackupsResource(SyncAPIResource):
     def with_raw_response(self) -> BackupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return BackupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BackupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return BackupsResourceWithStreamingResponse(self)
 
     def backup(
         self,
@@ -518,6 +530,30 @@ class BackupsResourceWithRawResponse:
         self.set_restore_settings = to_raw_response_wrapper(resource.set_restore_settings)
 
 
+class BackupsResourceWithStreamingResponse:
+    """``backups`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: BackupsResource) -> None:
+        self.backup = to_streamed_response_wrapper(resource.backup)
+        self.delete_backups = to_streamed_response_wrapper(resource.delete_backups)
+        self.get_backup_extras = to_streamed_response_wrapper(resource.get_backup_extras)
+        self.get_backup_failover_settings = to_streamed_response_wrapper(resource.get_backup_failover_settings)
+        self.get_backup_repository_settings = to_streamed_response_wrapper(resource.get_backup_repository_settings)
+        self.get_backup_settings = to_streamed_response_wrapper(resource.get_backup_settings)
+        self.get_can_create_backup = to_streamed_response_wrapper(resource.get_can_create_backup)
+        self.get_failover_scripts = to_streamed_response_wrapper(resource.get_failover_scripts)
+        self.get_local_backup_size = to_streamed_response_wrapper(resource.get_local_backup_size)
+        self.get_restore_settings = to_streamed_response_wrapper(resource.get_restore_settings)
+        self.get_sftp_host_key = to_streamed_response_wrapper(resource.get_sftp_host_key)
+        self.list_backups = to_streamed_response_wrapper(resource.list_backups)
+        self.purge_local_backups = to_streamed_response_wrapper(resource.purge_local_backups)
+        self.restore = to_streamed_response_wrapper(resource.restore)
+        self.set_backup_failover_settings = to_streamed_response_wrapper(resource.set_backup_failover_settings)
+        self.set_backup_repository_settings = to_streamed_response_wrapper(resource.set_backup_repository_settings)
+        self.set_backup_settings = to_streamed_response_wrapper(resource.set_backup_settings)
+        self.set_restore_settings = to_streamed_response_wrapper(resource.set_restore_settings)
+
+
 class AsyncBackupsResource(AsyncAPIResource):
     """``backups`` operations, awaited."""
 
@@ -525,6 +561,11 @@ class AsyncBackupsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncBackupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncBackupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBackupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncBackupsResourceWithStreamingResponse(self)
 
     async def backup(
         self,
@@ -975,3 +1016,31 @@ class AsyncBackupsResourceWithRawResponse:
         self.set_backup_repository_settings = async_to_raw_response_wrapper(resource.set_backup_repository_settings)
         self.set_backup_settings = async_to_raw_response_wrapper(resource.set_backup_settings)
         self.set_restore_settings = async_to_raw_response_wrapper(resource.set_restore_settings)
+
+
+class AsyncBackupsResourceWithStreamingResponse:
+    """``backups`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncBackupsResource) -> None:
+        self.backup = async_to_streamed_response_wrapper(resource.backup)
+        self.delete_backups = async_to_streamed_response_wrapper(resource.delete_backups)
+        self.get_backup_extras = async_to_streamed_response_wrapper(resource.get_backup_extras)
+        self.get_backup_failover_settings = async_to_streamed_response_wrapper(resource.get_backup_failover_settings)
+        self.get_backup_repository_settings = async_to_streamed_response_wrapper(
+            resource.get_backup_repository_settings
+        )
+        self.get_backup_settings = async_to_streamed_response_wrapper(resource.get_backup_settings)
+        self.get_can_create_backup = async_to_streamed_response_wrapper(resource.get_can_create_backup)
+        self.get_failover_scripts = async_to_streamed_response_wrapper(resource.get_failover_scripts)
+        self.get_local_backup_size = async_to_streamed_response_wrapper(resource.get_local_backup_size)
+        self.get_restore_settings = async_to_streamed_response_wrapper(resource.get_restore_settings)
+        self.get_sftp_host_key = async_to_streamed_response_wrapper(resource.get_sftp_host_key)
+        self.list_backups = async_to_streamed_response_wrapper(resource.list_backups)
+        self.purge_local_backups = async_to_streamed_response_wrapper(resource.purge_local_backups)
+        self.restore = async_to_streamed_response_wrapper(resource.restore)
+        self.set_backup_failover_settings = async_to_streamed_response_wrapper(resource.set_backup_failover_settings)
+        self.set_backup_repository_settings = async_to_streamed_response_wrapper(
+            resource.set_backup_repository_settings
+        )
+        self.set_backup_settings = async_to_streamed_response_wrapper(resource.set_backup_settings)
+        self.set_restore_settings = async_to_streamed_response_wrapper(resource.set_restore_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.black_list_numbers import bulk_numbers_delete as _bulk_numbers_delete
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncBlackListNumbersResource",
     "AsyncBlackListNumbersResourceWithRawResponse",
+    "AsyncBlackListNumbersResourceWithStreamingResponse",
     "BlackListNumbersResource",
     "BlackListNumbersResourceWithRawResponse",
+    "BlackListNumbersResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class BlackListNumbersResource(SyncAPIResource):
     def with_raw_response(self) -> BlackListNumbersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return BlackListNumbersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BlackListNumbersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return BlackListNumbersResourceWithStreamingResponse(self)
 
     def bulk_numbers_delete(
         self,
@@ -229,6 +241,18 @@ class BlackListNumbersResourceWithRawResponse:
         self.update_black_list_number = to_raw_response_wrapper(resource.update_black_list_number)
 
 
+class BlackListNumbersResourceWithStreamingResponse:
+    """``black_list_numbers`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: BlackListNumbersResource) -> None:
+        self.bulk_numbers_delete = to_streamed_response_wrapper(resource.bulk_numbers_delete)
+        self.create_black_list_number = to_streamed_response_wrapper(resource.create_black_list_number)
+        self.delete_black_list_number = to_streamed_response_wrapper(resource.delete_black_list_number)
+        self.get_black_list_number = to_streamed_response_wrapper(resource.get_black_list_number)
+        self.list_black_list_number = to_streamed_response_wrapper(resource.list_black_list_number)
+        self.update_black_list_number = to_streamed_response_wrapper(resource.update_black_list_number)
+
+
 class AsyncBlackListNumbersResource(AsyncAPIResource):
     """``black_list_numbers`` operations, awaited."""
 
@@ -236,6 +260,11 @@ class AsyncBlackListNumbersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncBlackListNumbersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncBlackListNumbersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBlackListNumbersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncBlackListNumbersResourceWithStreamingResponse(self)
 
     async def bulk_numbers_delete(
         self,
@@ -419,3 +448,15 @@ class AsyncBlackListNumbersResourceWithRawResponse:
         self.get_black_list_number = async_to_raw_response_wrapper(resource.get_black_list_number)
         self.list_black_list_number = async_to_raw_response_wrapper(resource.list_black_list_number)
         self.update_black_list_number = async_to_raw_response_wrapper(resource.update_black_list_number)
+
+
+class AsyncBlackListNumbersResourceWithStreamingResponse:
+    """``black_list_numbers`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncBlackListNumbersResource) -> None:
+        self.bulk_numbers_delete = async_to_streamed_response_wrapper(resource.bulk_numbers_delete)
+        self.create_black_list_number = async_to_streamed_response_wrapper(resource.create_black_list_number)
+        self.delete_black_list_number = async_to_streamed_response_wrapper(resource.delete_black_list_number)
+        self.get_black_list_number = async_to_streamed_response_wrapper(resource.get_black_list_number)
+        self.list_black_list_number = async_to_streamed_response_wrapper(resource.list_black_list_number)
+        self.update_black_list_number = async_to_streamed_response_wrapper(resource.update_black_list_number)

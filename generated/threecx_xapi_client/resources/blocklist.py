@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.blocklist import bulk_ips_delete as _bulk_ips_delete
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncBlocklistResource",
     "AsyncBlocklistResourceWithRawResponse",
+    "AsyncBlocklistResourceWithStreamingResponse",
     "BlocklistResource",
     "BlocklistResourceWithRawResponse",
+    "BlocklistResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class BlocklistResource(SyncAPIResource):
     def with_raw_response(self) -> BlocklistResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return BlocklistResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> BlocklistResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return BlocklistResourceWithStreamingResponse(self)
 
     def bulk_ips_delete(
         self,
@@ -229,6 +241,18 @@ class BlocklistResourceWithRawResponse:
         self.update_blocklist_addr = to_raw_response_wrapper(resource.update_blocklist_addr)
 
 
+class BlocklistResourceWithStreamingResponse:
+    """``blocklist`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: BlocklistResource) -> None:
+        self.bulk_ips_delete = to_streamed_response_wrapper(resource.bulk_ips_delete)
+        self.create_blocklist_addr = to_streamed_response_wrapper(resource.create_blocklist_addr)
+        self.delete_blocklist_addr = to_streamed_response_wrapper(resource.delete_blocklist_addr)
+        self.get_blocklist_addr = to_streamed_response_wrapper(resource.get_blocklist_addr)
+        self.list_blocklist_addr = to_streamed_response_wrapper(resource.list_blocklist_addr)
+        self.update_blocklist_addr = to_streamed_response_wrapper(resource.update_blocklist_addr)
+
+
 class AsyncBlocklistResource(AsyncAPIResource):
     """``blocklist`` operations, awaited."""
 
@@ -236,6 +260,11 @@ class AsyncBlocklistResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncBlocklistResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncBlocklistResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncBlocklistResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncBlocklistResourceWithStreamingResponse(self)
 
     async def bulk_ips_delete(
         self,
@@ -419,3 +448,15 @@ class AsyncBlocklistResourceWithRawResponse:
         self.get_blocklist_addr = async_to_raw_response_wrapper(resource.get_blocklist_addr)
         self.list_blocklist_addr = async_to_raw_response_wrapper(resource.list_blocklist_addr)
         self.update_blocklist_addr = async_to_raw_response_wrapper(resource.update_blocklist_addr)
+
+
+class AsyncBlocklistResourceWithStreamingResponse:
+    """``blocklist`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncBlocklistResource) -> None:
+        self.bulk_ips_delete = async_to_streamed_response_wrapper(resource.bulk_ips_delete)
+        self.create_blocklist_addr = async_to_streamed_response_wrapper(resource.create_blocklist_addr)
+        self.delete_blocklist_addr = async_to_streamed_response_wrapper(resource.delete_blocklist_addr)
+        self.get_blocklist_addr = async_to_streamed_response_wrapper(resource.get_blocklist_addr)
+        self.list_blocklist_addr = async_to_streamed_response_wrapper(resource.list_blocklist_addr)
+        self.update_blocklist_addr = async_to_streamed_response_wrapper(resource.update_blocklist_addr)

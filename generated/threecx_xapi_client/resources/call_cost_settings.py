@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_cost_settings import export_call_costs as _export_call_costs
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallCostSettingsResource",
     "AsyncCallCostSettingsResourceWithRawResponse",
+    "AsyncCallCostSettingsResourceWithStreamingResponse",
     "CallCostSettingsResource",
     "CallCostSettingsResourceWithRawResponse",
+    "CallCostSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class CallCostSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> CallCostSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallCostSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallCostSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallCostSettingsResourceWithStreamingResponse(self)
 
     def export_call_costs(
         self,
@@ -145,6 +157,15 @@ class CallCostSettingsResourceWithRawResponse:
         self.update_cost = to_raw_response_wrapper(resource.update_cost)
 
 
+class CallCostSettingsResourceWithStreamingResponse:
+    """``call_cost_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallCostSettingsResource) -> None:
+        self.export_call_costs = to_streamed_response_wrapper(resource.export_call_costs)
+        self.list_call_cost_settings = to_streamed_response_wrapper(resource.list_call_cost_settings)
+        self.update_cost = to_streamed_response_wrapper(resource.update_cost)
+
+
 class AsyncCallCostSettingsResource(AsyncAPIResource):
     """``call_cost_settings`` operations, awaited."""
 
@@ -152,6 +173,11 @@ class AsyncCallCostSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallCostSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallCostSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallCostSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallCostSettingsResourceWithStreamingResponse(self)
 
     async def export_call_costs(
         self,
@@ -252,3 +278,12 @@ class AsyncCallCostSettingsResourceWithRawResponse:
         self.export_call_costs = async_to_raw_response_wrapper(resource.export_call_costs)
         self.list_call_cost_settings = async_to_raw_response_wrapper(resource.list_call_cost_settings)
         self.update_cost = async_to_raw_response_wrapper(resource.update_cost)
+
+
+class AsyncCallCostSettingsResourceWithStreamingResponse:
+    """``call_cost_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallCostSettingsResource) -> None:
+        self.export_call_costs = async_to_streamed_response_wrapper(resource.export_call_costs)
+        self.list_call_cost_settings = async_to_streamed_response_wrapper(resource.list_call_cost_settings)
+        self.update_cost = async_to_streamed_response_wrapper(resource.update_cost)

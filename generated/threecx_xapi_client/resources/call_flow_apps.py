@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_flow_apps import create_call_flow_app as _create_call_flow_app
@@ -33,8 +38,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallFlowAppsResource",
     "AsyncCallFlowAppsResourceWithRawResponse",
+    "AsyncCallFlowAppsResourceWithStreamingResponse",
     "CallFlowAppsResource",
     "CallFlowAppsResourceWithRawResponse",
+    "CallFlowAppsResourceWithStreamingResponse",
 ]
 
 
@@ -45,6 +52,11 @@ class CallFlowAppsResource(SyncAPIResource):
     def with_raw_response(self) -> CallFlowAppsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallFlowAppsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallFlowAppsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallFlowAppsResourceWithStreamingResponse(self)
 
     def create_call_flow_app(
         self,
@@ -270,6 +282,19 @@ class CallFlowAppsResourceWithRawResponse:
         self.update_call_flow_app = to_raw_response_wrapper(resource.update_call_flow_app)
 
 
+class CallFlowAppsResourceWithStreamingResponse:
+    """``call_flow_apps`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallFlowAppsResource) -> None:
+        self.create_call_flow_app = to_streamed_response_wrapper(resource.create_call_flow_app)
+        self.delete_call_flow_app = to_streamed_response_wrapper(resource.delete_call_flow_app)
+        self.delete_file = to_streamed_response_wrapper(resource.delete_file)
+        self.get_call_flow_app = to_streamed_response_wrapper(resource.get_call_flow_app)
+        self.get_files = to_streamed_response_wrapper(resource.get_files)
+        self.list_call_flow_app = to_streamed_response_wrapper(resource.list_call_flow_app)
+        self.update_call_flow_app = to_streamed_response_wrapper(resource.update_call_flow_app)
+
+
 class AsyncCallFlowAppsResource(AsyncAPIResource):
     """``call_flow_apps`` operations, awaited."""
 
@@ -277,6 +302,11 @@ class AsyncCallFlowAppsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallFlowAppsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallFlowAppsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallFlowAppsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallFlowAppsResourceWithStreamingResponse(self)
 
     async def create_call_flow_app(
         self,
@@ -500,3 +530,16 @@ class AsyncCallFlowAppsResourceWithRawResponse:
         self.get_files = async_to_raw_response_wrapper(resource.get_files)
         self.list_call_flow_app = async_to_raw_response_wrapper(resource.list_call_flow_app)
         self.update_call_flow_app = async_to_raw_response_wrapper(resource.update_call_flow_app)
+
+
+class AsyncCallFlowAppsResourceWithStreamingResponse:
+    """``call_flow_apps`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallFlowAppsResource) -> None:
+        self.create_call_flow_app = async_to_streamed_response_wrapper(resource.create_call_flow_app)
+        self.delete_call_flow_app = async_to_streamed_response_wrapper(resource.delete_call_flow_app)
+        self.delete_file = async_to_streamed_response_wrapper(resource.delete_file)
+        self.get_call_flow_app = async_to_streamed_response_wrapper(resource.get_call_flow_app)
+        self.get_files = async_to_streamed_response_wrapper(resource.get_files)
+        self.list_call_flow_app = async_to_streamed_response_wrapper(resource.list_call_flow_app)
+        self.update_call_flow_app = async_to_streamed_response_wrapper(resource.update_call_flow_app)

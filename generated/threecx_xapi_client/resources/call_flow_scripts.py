@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_flow_scripts import list_call_flow_script as _list_call_flow_script
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallFlowScriptsResource",
     "AsyncCallFlowScriptsResourceWithRawResponse",
+    "AsyncCallFlowScriptsResourceWithStreamingResponse",
     "CallFlowScriptsResource",
     "CallFlowScriptsResourceWithRawResponse",
+    "CallFlowScriptsResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class CallFlowScriptsResource(SyncAPIResource):
     def with_raw_response(self) -> CallFlowScriptsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallFlowScriptsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallFlowScriptsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallFlowScriptsResourceWithStreamingResponse(self)
 
     def list_call_flow_script(
         self,
@@ -98,6 +110,13 @@ class CallFlowScriptsResourceWithRawResponse:
         self.list_call_flow_script = to_raw_response_wrapper(resource.list_call_flow_script)
 
 
+class CallFlowScriptsResourceWithStreamingResponse:
+    """``call_flow_scripts`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallFlowScriptsResource) -> None:
+        self.list_call_flow_script = to_streamed_response_wrapper(resource.list_call_flow_script)
+
+
 class AsyncCallFlowScriptsResource(AsyncAPIResource):
     """``call_flow_scripts`` operations, awaited."""
 
@@ -105,6 +124,11 @@ class AsyncCallFlowScriptsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallFlowScriptsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallFlowScriptsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallFlowScriptsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallFlowScriptsResourceWithStreamingResponse(self)
 
     async def list_call_flow_script(
         self,
@@ -162,3 +186,10 @@ class AsyncCallFlowScriptsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncCallFlowScriptsResource) -> None:
         self.list_call_flow_script = async_to_raw_response_wrapper(resource.list_call_flow_script)
+
+
+class AsyncCallFlowScriptsResourceWithStreamingResponse:
+    """``call_flow_scripts`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallFlowScriptsResource) -> None:
+        self.list_call_flow_script = async_to_streamed_response_wrapper(resource.list_call_flow_script)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_history_view import download_call_history as _download_call_history
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallHistoryViewResource",
     "AsyncCallHistoryViewResourceWithRawResponse",
+    "AsyncCallHistoryViewResourceWithStreamingResponse",
     "CallHistoryViewResource",
     "CallHistoryViewResourceWithRawResponse",
+    "CallHistoryViewResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class CallHistoryViewResource(SyncAPIResource):
     def with_raw_response(self) -> CallHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallHistoryViewResourceWithStreamingResponse(self)
 
     def download_call_history(
         self,
@@ -152,6 +164,14 @@ class CallHistoryViewResourceWithRawResponse:
         self.list_call_history_view = to_raw_response_wrapper(resource.list_call_history_view)
 
 
+class CallHistoryViewResourceWithStreamingResponse:
+    """``call_history_view`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallHistoryViewResource) -> None:
+        self.download_call_history = to_streamed_response_wrapper(resource.download_call_history)
+        self.list_call_history_view = to_streamed_response_wrapper(resource.list_call_history_view)
+
+
 class AsyncCallHistoryViewResource(AsyncAPIResource):
     """``call_history_view`` operations, awaited."""
 
@@ -159,6 +179,11 @@ class AsyncCallHistoryViewResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallHistoryViewResourceWithStreamingResponse(self)
 
     async def download_call_history(
         self,
@@ -268,3 +293,11 @@ class AsyncCallHistoryViewResourceWithRawResponse:
     def __init__(self, resource: AsyncCallHistoryViewResource) -> None:
         self.download_call_history = async_to_raw_response_wrapper(resource.download_call_history)
         self.list_call_history_view = async_to_raw_response_wrapper(resource.list_call_history_view)
+
+
+class AsyncCallHistoryViewResourceWithStreamingResponse:
+    """``call_history_view`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallHistoryViewResource) -> None:
+        self.download_call_history = async_to_streamed_response_wrapper(resource.download_call_history)
+        self.list_call_history_view = async_to_streamed_response_wrapper(resource.list_call_history_view)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_parking_settings import get_call_parking_settings as _get_call_parking_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallParkingSettingsResource",
     "AsyncCallParkingSettingsResourceWithRawResponse",
+    "AsyncCallParkingSettingsResourceWithStreamingResponse",
     "CallParkingSettingsResource",
     "CallParkingSettingsResourceWithRawResponse",
+    "CallParkingSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class CallParkingSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> CallParkingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallParkingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallParkingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallParkingSettingsResourceWithStreamingResponse(self)
 
     def get_call_parking_settings(
         self,
@@ -94,6 +106,14 @@ class CallParkingSettingsResourceWithRawResponse:
         self.update_call_parking_settings = to_raw_response_wrapper(resource.update_call_parking_settings)
 
 
+class CallParkingSettingsResourceWithStreamingResponse:
+    """``call_parking_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallParkingSettingsResource) -> None:
+        self.get_call_parking_settings = to_streamed_response_wrapper(resource.get_call_parking_settings)
+        self.update_call_parking_settings = to_streamed_response_wrapper(resource.update_call_parking_settings)
+
+
 class AsyncCallParkingSettingsResource(AsyncAPIResource):
     """``call_parking_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncCallParkingSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallParkingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallParkingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallParkingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallParkingSettingsResourceWithStreamingResponse(self)
 
     async def get_call_parking_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncCallParkingSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncCallParkingSettingsResource) -> None:
         self.get_call_parking_settings = async_to_raw_response_wrapper(resource.get_call_parking_settings)
         self.update_call_parking_settings = async_to_raw_response_wrapper(resource.update_call_parking_settings)
+
+
+class AsyncCallParkingSettingsResourceWithStreamingResponse:
+    """``call_parking_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallParkingSettingsResource) -> None:
+        self.get_call_parking_settings = async_to_streamed_response_wrapper(resource.get_call_parking_settings)
+        self.update_call_parking_settings = async_to_streamed_response_wrapper(resource.update_call_parking_settings)

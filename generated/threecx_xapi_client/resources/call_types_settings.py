@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.call_types_settings import get_call_types_settings as _get_call_types_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCallTypesSettingsResource",
     "AsyncCallTypesSettingsResourceWithRawResponse",
+    "AsyncCallTypesSettingsResourceWithStreamingResponse",
     "CallTypesSettingsResource",
     "CallTypesSettingsResourceWithRawResponse",
+    "CallTypesSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class CallTypesSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> CallTypesSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CallTypesSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CallTypesSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CallTypesSettingsResourceWithStreamingResponse(self)
 
     def get_call_types_settings(
         self,
@@ -94,6 +106,14 @@ class CallTypesSettingsResourceWithRawResponse:
         self.update_call_types_settings = to_raw_response_wrapper(resource.update_call_types_settings)
 
 
+class CallTypesSettingsResourceWithStreamingResponse:
+    """``call_types_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CallTypesSettingsResource) -> None:
+        self.get_call_types_settings = to_streamed_response_wrapper(resource.get_call_types_settings)
+        self.update_call_types_settings = to_streamed_response_wrapper(resource.update_call_types_settings)
+
+
 class AsyncCallTypesSettingsResource(AsyncAPIResource):
     """``call_types_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncCallTypesSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCallTypesSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCallTypesSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCallTypesSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCallTypesSettingsResourceWithStreamingResponse(self)
 
     async def get_call_types_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncCallTypesSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncCallTypesSettingsResource) -> None:
         self.get_call_types_settings = async_to_raw_response_wrapper(resource.get_call_types_settings)
         self.update_call_types_settings = async_to_raw_response_wrapper(resource.update_call_types_settings)
+
+
+class AsyncCallTypesSettingsResourceWithStreamingResponse:
+    """``call_types_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCallTypesSettingsResource) -> None:
+        self.get_call_types_settings = async_to_streamed_response_wrapper(resource.get_call_types_settings)
+        self.update_call_types_settings = async_to_streamed_response_wrapper(resource.update_call_types_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.cdr_settings import get_cdr_settings as _get_cdr_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCdrSettingsResource",
     "AsyncCdrSettingsResourceWithRawResponse",
+    "AsyncCdrSettingsResourceWithStreamingResponse",
     "CdrSettingsResource",
     "CdrSettingsResourceWithRawResponse",
+    "CdrSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class CdrSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> CdrSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CdrSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CdrSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CdrSettingsResourceWithStreamingResponse(self)
 
     def get_cdr_settings(
         self,
@@ -94,6 +106,14 @@ class CdrSettingsResourceWithRawResponse:
         self.update_cdr_settings = to_raw_response_wrapper(resource.update_cdr_settings)
 
 
+class CdrSettingsResourceWithStreamingResponse:
+    """``cdr_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CdrSettingsResource) -> None:
+        self.get_cdr_settings = to_streamed_response_wrapper(resource.get_cdr_settings)
+        self.update_cdr_settings = to_streamed_response_wrapper(resource.update_cdr_settings)
+
+
 class AsyncCdrSettingsResource(AsyncAPIResource):
     """``cdr_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncCdrSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCdrSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCdrSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCdrSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCdrSettingsResourceWithStreamingResponse(self)
 
     async def get_cdr_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncCdrSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncCdrSettingsResource) -> None:
         self.get_cdr_settings = async_to_raw_response_wrapper(resource.get_cdr_settings)
         self.update_cdr_settings = async_to_raw_response_wrapper(resource.update_cdr_settings)
+
+
+class AsyncCdrSettingsResourceWithStreamingResponse:
+    """``cdr_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCdrSettingsResource) -> None:
+        self.get_cdr_settings = async_to_streamed_response_wrapper(resource.get_cdr_settings)
+        self.update_cdr_settings = async_to_streamed_response_wrapper(resource.update_cdr_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.chat_history_view import download_chat_history as _download_chat_history
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncChatHistoryViewResource",
     "AsyncChatHistoryViewResourceWithRawResponse",
+    "AsyncChatHistoryViewResourceWithStreamingResponse",
     "ChatHistoryViewResource",
     "ChatHistoryViewResourceWithRawResponse",
+    "ChatHistoryViewResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class ChatHistoryViewResource(SyncAPIResource):
     def with_raw_response(self) -> ChatHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ChatHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ChatHistoryViewResourceWithStreamingResponse(self)
 
     def download_chat_history(
         self,
@@ -155,6 +167,14 @@ class ChatHistoryViewResourceWithRawResponse:
         self.list_chat_history_view = to_raw_response_wrapper(resource.list_chat_history_view)
 
 
+class ChatHistoryViewResourceWithStreamingResponse:
+    """``chat_history_view`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ChatHistoryViewResource) -> None:
+        self.download_chat_history = to_streamed_response_wrapper(resource.download_chat_history)
+        self.list_chat_history_view = to_streamed_response_wrapper(resource.list_chat_history_view)
+
+
 class AsyncChatHistoryViewResource(AsyncAPIResource):
     """``chat_history_view`` operations, awaited."""
 
@@ -162,6 +182,11 @@ class AsyncChatHistoryViewResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncChatHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncChatHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncChatHistoryViewResourceWithStreamingResponse(self)
 
     async def download_chat_history(
         self,
@@ -274,3 +299,11 @@ class AsyncChatHistoryViewResourceWithRawResponse:
     def __init__(self, resource: AsyncChatHistoryViewResource) -> None:
         self.download_chat_history = async_to_raw_response_wrapper(resource.download_chat_history)
         self.list_chat_history_view = async_to_raw_response_wrapper(resource.list_chat_history_view)
+
+
+class AsyncChatHistoryViewResourceWithStreamingResponse:
+    """``chat_history_view`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncChatHistoryViewResource) -> None:
+        self.download_chat_history = async_to_streamed_response_wrapper(resource.download_chat_history)
+        self.list_chat_history_view = async_to_streamed_response_wrapper(resource.list_chat_history_view)

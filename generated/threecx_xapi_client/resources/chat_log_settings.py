@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.chat_log_settings import get_chat_log_settings as _get_chat_log_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncChatLogSettingsResource",
     "AsyncChatLogSettingsResourceWithRawResponse",
+    "AsyncChatLogSettingsResourceWithStreamingResponse",
     "ChatLogSettingsResource",
     "ChatLogSettingsResourceWithRawResponse",
+    "ChatLogSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class ChatLogSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> ChatLogSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ChatLogSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatLogSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ChatLogSettingsResourceWithStreamingResponse(self)
 
     def get_chat_log_settings(
         self,
@@ -94,6 +106,14 @@ class ChatLogSettingsResourceWithRawResponse:
         self.update_chat_log_settings = to_raw_response_wrapper(resource.update_chat_log_settings)
 
 
+class ChatLogSettingsResourceWithStreamingResponse:
+    """``chat_log_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ChatLogSettingsResource) -> None:
+        self.get_chat_log_settings = to_streamed_response_wrapper(resource.get_chat_log_settings)
+        self.update_chat_log_settings = to_streamed_response_wrapper(resource.update_chat_log_settings)
+
+
 class AsyncChatLogSettingsResource(AsyncAPIResource):
     """``chat_log_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncChatLogSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncChatLogSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncChatLogSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatLogSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncChatLogSettingsResourceWithStreamingResponse(self)
 
     async def get_chat_log_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncChatLogSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncChatLogSettingsResource) -> None:
         self.get_chat_log_settings = async_to_raw_response_wrapper(resource.get_chat_log_settings)
         self.update_chat_log_settings = async_to_raw_response_wrapper(resource.update_chat_log_settings)
+
+
+class AsyncChatLogSettingsResourceWithStreamingResponse:
+    """``chat_log_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncChatLogSettingsResource) -> None:
+        self.get_chat_log_settings = async_to_streamed_response_wrapper(resource.get_chat_log_settings)
+        self.update_chat_log_settings = async_to_streamed_response_wrapper(resource.update_chat_log_settings)

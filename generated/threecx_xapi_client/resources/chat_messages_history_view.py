@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.chat_messages_history_view import download_chat_messages_history as _download_chat_messages_history
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncChatMessagesHistoryViewResource",
     "AsyncChatMessagesHistoryViewResourceWithRawResponse",
+    "AsyncChatMessagesHistoryViewResourceWithStreamingResponse",
     "ChatMessagesHistoryViewResource",
     "ChatMessagesHistoryViewResourceWithRawResponse",
+    "ChatMessagesHistoryViewResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class ChatMessagesHistoryViewResource(SyncAPIResource):
     def with_raw_response(self) -> ChatMessagesHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ChatMessagesHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ChatMessagesHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ChatMessagesHistoryViewResourceWithStreamingResponse(self)
 
     def download_chat_messages_history(
         self,
@@ -155,6 +167,14 @@ class ChatMessagesHistoryViewResourceWithRawResponse:
         self.list_chat_messages_history_view = to_raw_response_wrapper(resource.list_chat_messages_history_view)
 
 
+class ChatMessagesHistoryViewResourceWithStreamingResponse:
+    """``chat_messages_history_view`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ChatMessagesHistoryViewResource) -> None:
+        self.download_chat_messages_history = to_streamed_response_wrapper(resource.download_chat_messages_history)
+        self.list_chat_messages_history_view = to_streamed_response_wrapper(resource.list_chat_messages_history_view)
+
+
 class AsyncChatMessagesHistoryViewResource(AsyncAPIResource):
     """``chat_messages_history_view`` operations, awaited."""
 
@@ -162,6 +182,11 @@ class AsyncChatMessagesHistoryViewResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncChatMessagesHistoryViewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncChatMessagesHistoryViewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncChatMessagesHistoryViewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncChatMessagesHistoryViewResourceWithStreamingResponse(self)
 
     async def download_chat_messages_history(
         self,
@@ -274,3 +299,15 @@ class AsyncChatMessagesHistoryViewResourceWithRawResponse:
     def __init__(self, resource: AsyncChatMessagesHistoryViewResource) -> None:
         self.download_chat_messages_history = async_to_raw_response_wrapper(resource.download_chat_messages_history)
         self.list_chat_messages_history_view = async_to_raw_response_wrapper(resource.list_chat_messages_history_view)
+
+
+class AsyncChatMessagesHistoryViewResourceWithStreamingResponse:
+    """``chat_messages_history_view`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncChatMessagesHistoryViewResource) -> None:
+        self.download_chat_messages_history = async_to_streamed_response_wrapper(
+            resource.download_chat_messages_history
+        )
+        self.list_chat_messages_history_view = async_to_streamed_response_wrapper(
+            resource.list_chat_messages_history_view
+        )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.codecs_settings import get_codecs_settings as _get_codecs_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCodecsSettingsResource",
     "AsyncCodecsSettingsResourceWithRawResponse",
+    "AsyncCodecsSettingsResourceWithStreamingResponse",
     "CodecsSettingsResource",
     "CodecsSettingsResourceWithRawResponse",
+    "CodecsSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class CodecsSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> CodecsSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CodecsSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CodecsSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CodecsSettingsResourceWithStreamingResponse(self)
 
     def get_codecs_settings(
         self,
@@ -94,6 +106,14 @@ class CodecsSettingsResourceWithRawResponse:
         self.update_codecs_settings = to_raw_response_wrapper(resource.update_codecs_settings)
 
 
+class CodecsSettingsResourceWithStreamingResponse:
+    """``codecs_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CodecsSettingsResource) -> None:
+        self.get_codecs_settings = to_streamed_response_wrapper(resource.get_codecs_settings)
+        self.update_codecs_settings = to_streamed_response_wrapper(resource.update_codecs_settings)
+
+
 class AsyncCodecsSettingsResource(AsyncAPIResource):
     """``codecs_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncCodecsSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCodecsSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCodecsSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCodecsSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCodecsSettingsResourceWithStreamingResponse(self)
 
     async def get_codecs_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncCodecsSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncCodecsSettingsResource) -> None:
         self.get_codecs_settings = async_to_raw_response_wrapper(resource.get_codecs_settings)
         self.update_codecs_settings = async_to_raw_response_wrapper(resource.update_codecs_settings)
+
+
+class AsyncCodecsSettingsResourceWithStreamingResponse:
+    """``codecs_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCodecsSettingsResource) -> None:
+        self.get_codecs_settings = async_to_streamed_response_wrapper(resource.get_codecs_settings)
+        self.update_codecs_settings = async_to_streamed_response_wrapper(resource.update_codecs_settings)

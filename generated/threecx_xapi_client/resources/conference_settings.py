@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.conference_settings import delete_api_key as _delete_api_key
@@ -42,8 +47,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncConferenceSettingsResource",
     "AsyncConferenceSettingsResourceWithRawResponse",
+    "AsyncConferenceSettingsResourceWithStreamingResponse",
     "ConferenceSettingsResource",
     "ConferenceSettingsResourceWithRawResponse",
+    "ConferenceSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -54,6 +61,11 @@ class ConferenceSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> ConferenceSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ConferenceSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConferenceSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ConferenceSettingsResourceWithStreamingResponse(self)
 
     def delete_api_key(
         self,
@@ -367,6 +379,23 @@ class ConferenceSettingsResourceWithRawResponse:
         self.update_mcu_request_status = to_raw_response_wrapper(resource.update_mcu_request_status)
 
 
+class ConferenceSettingsResourceWithStreamingResponse:
+    """``conference_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ConferenceSettingsResource) -> None:
+        self.delete_api_key = to_streamed_response_wrapper(resource.delete_api_key)
+        self.generate_api_key = to_streamed_response_wrapper(resource.generate_api_key)
+        self.get_conference_settings = to_streamed_response_wrapper(resource.get_conference_settings)
+        self.get_mcu_request_status = to_streamed_response_wrapper(resource.get_mcu_request_status)
+        self.get_mcu_row = to_streamed_response_wrapper(resource.get_mcu_row)
+        self.get_mcu_rows = to_streamed_response_wrapper(resource.get_mcu_rows)
+        self.get_onboard_mcu_data = to_streamed_response_wrapper(resource.get_onboard_mcu_data)
+        self.get_onboard_meetings = to_streamed_response_wrapper(resource.get_onboard_meetings)
+        self.get_web_meeting_zones = to_streamed_response_wrapper(resource.get_web_meeting_zones)
+        self.update_conference_settings = to_streamed_response_wrapper(resource.update_conference_settings)
+        self.update_mcu_request_status = to_streamed_response_wrapper(resource.update_mcu_request_status)
+
+
 class AsyncConferenceSettingsResource(AsyncAPIResource):
     """``conference_settings`` operations, awaited."""
 
@@ -374,6 +403,11 @@ class AsyncConferenceSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncConferenceSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncConferenceSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConferenceSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncConferenceSettingsResourceWithStreamingResponse(self)
 
     async def delete_api_key(
         self,
@@ -685,3 +719,20 @@ class AsyncConferenceSettingsResourceWithRawResponse:
         self.get_web_meeting_zones = async_to_raw_response_wrapper(resource.get_web_meeting_zones)
         self.update_conference_settings = async_to_raw_response_wrapper(resource.update_conference_settings)
         self.update_mcu_request_status = async_to_raw_response_wrapper(resource.update_mcu_request_status)
+
+
+class AsyncConferenceSettingsResourceWithStreamingResponse:
+    """``conference_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncConferenceSettingsResource) -> None:
+        self.delete_api_key = async_to_streamed_response_wrapper(resource.delete_api_key)
+        self.generate_api_key = async_to_streamed_response_wrapper(resource.generate_api_key)
+        self.get_conference_settings = async_to_streamed_response_wrapper(resource.get_conference_settings)
+        self.get_mcu_request_status = async_to_streamed_response_wrapper(resource.get_mcu_request_status)
+        self.get_mcu_row = async_to_streamed_response_wrapper(resource.get_mcu_row)
+        self.get_mcu_rows = async_to_streamed_response_wrapper(resource.get_mcu_rows)
+        self.get_onboard_mcu_data = async_to_streamed_response_wrapper(resource.get_onboard_mcu_data)
+        self.get_onboard_meetings = async_to_streamed_response_wrapper(resource.get_onboard_meetings)
+        self.get_web_meeting_zones = async_to_streamed_response_wrapper(resource.get_web_meeting_zones)
+        self.update_conference_settings = async_to_streamed_response_wrapper(resource.update_conference_settings)
+        self.update_mcu_request_status = async_to_streamed_response_wrapper(resource.update_mcu_request_status)

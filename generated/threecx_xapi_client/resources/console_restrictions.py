@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.console_restrictions import get_console_restrictions as _get_console_restrictions
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncConsoleRestrictionsResource",
     "AsyncConsoleRestrictionsResourceWithRawResponse",
+    "AsyncConsoleRestrictionsResourceWithStreamingResponse",
     "ConsoleRestrictionsResource",
     "ConsoleRestrictionsResourceWithRawResponse",
+    "ConsoleRestrictionsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class ConsoleRestrictionsResource(SyncAPIResource):
     def with_raw_response(self) -> ConsoleRestrictionsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ConsoleRestrictionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ConsoleRestrictionsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ConsoleRestrictionsResourceWithStreamingResponse(self)
 
     def get_console_restrictions(
         self,
@@ -94,6 +106,14 @@ class ConsoleRestrictionsResourceWithRawResponse:
         self.update_console_restrictions = to_raw_response_wrapper(resource.update_console_restrictions)
 
 
+class ConsoleRestrictionsResourceWithStreamingResponse:
+    """``console_restrictions`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ConsoleRestrictionsResource) -> None:
+        self.get_console_restrictions = to_streamed_response_wrapper(resource.get_console_restrictions)
+        self.update_console_restrictions = to_streamed_response_wrapper(resource.update_console_restrictions)
+
+
 class AsyncConsoleRestrictionsResource(AsyncAPIResource):
     """``console_restrictions`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncConsoleRestrictionsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncConsoleRestrictionsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncConsoleRestrictionsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncConsoleRestrictionsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncConsoleRestrictionsResourceWithStreamingResponse(self)
 
     async def get_console_restrictions(
         self,
@@ -156,3 +181,11 @@ class AsyncConsoleRestrictionsResourceWithRawResponse:
     def __init__(self, resource: AsyncConsoleRestrictionsResource) -> None:
         self.get_console_restrictions = async_to_raw_response_wrapper(resource.get_console_restrictions)
         self.update_console_restrictions = async_to_raw_response_wrapper(resource.update_console_restrictions)
+
+
+class AsyncConsoleRestrictionsResourceWithStreamingResponse:
+    """``console_restrictions`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncConsoleRestrictionsResource) -> None:
+        self.get_console_restrictions = async_to_streamed_response_wrapper(resource.get_console_restrictions)
+        self.update_console_restrictions = async_to_streamed_response_wrapper(resource.update_console_restrictions)

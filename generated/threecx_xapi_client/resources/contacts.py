@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.contacts import create_contact as _create_contact
@@ -41,8 +46,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncContactsResource",
     "AsyncContactsResourceWithRawResponse",
+    "AsyncContactsResourceWithStreamingResponse",
     "ContactsResource",
     "ContactsResourceWithRawResponse",
+    "ContactsResourceWithStreamingResponse",
 ]
 
 
@@ -53,6 +60,11 @@ class ContactsResource(SyncAPIResource):
     def with_raw_response(self) -> ContactsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ContactsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ContactsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ContactsResourceWithStreamingResponse(self)
 
     def create_contact(
         self,
@@ -435,6 +447,27 @@ class ContactsResourceWithRawResponse:
         self.update_contact = to_raw_response_wrapper(resource.update_contact)
 
 
+class ContactsResourceWithStreamingResponse:
+    """``contacts`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ContactsResource) -> None:
+        self.create_contact = to_streamed_response_wrapper(resource.create_contact)
+        self.create_contact_by_number = to_streamed_response_wrapper(resource.create_contact_by_number)
+        self.delete_contact = to_streamed_response_wrapper(resource.delete_contact)
+        self.delete_contacts_by_id = to_streamed_response_wrapper(resource.delete_contacts_by_id)
+        self.delete_contacts_by_type = to_streamed_response_wrapper(resource.delete_contacts_by_type)
+        self.delete_department_contacts_by_type = to_streamed_response_wrapper(
+            resource.delete_department_contacts_by_type
+        )
+        self.delete_personal_contacts_by_type = to_streamed_response_wrapper(resource.delete_personal_contacts_by_type)
+        self.get_contact = to_streamed_response_wrapper(resource.get_contact)
+        self.get_contacts_by_number = to_streamed_response_wrapper(resource.get_contacts_by_number)
+        self.get_dir_search_settings = to_streamed_response_wrapper(resource.get_dir_search_settings)
+        self.list_contact = to_streamed_response_wrapper(resource.list_contact)
+        self.set_dir_search_settings = to_streamed_response_wrapper(resource.set_dir_search_settings)
+        self.update_contact = to_streamed_response_wrapper(resource.update_contact)
+
+
 class AsyncContactsResource(AsyncAPIResource):
     """``contacts`` operations, awaited."""
 
@@ -442,6 +475,11 @@ class AsyncContactsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncContactsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncContactsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncContactsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncContactsResourceWithStreamingResponse(self)
 
     async def create_contact(
         self,
@@ -824,3 +862,26 @@ class AsyncContactsResourceWithRawResponse:
         self.list_contact = async_to_raw_response_wrapper(resource.list_contact)
         self.set_dir_search_settings = async_to_raw_response_wrapper(resource.set_dir_search_settings)
         self.update_contact = async_to_raw_response_wrapper(resource.update_contact)
+
+
+class AsyncContactsResourceWithStreamingResponse:
+    """``contacts`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncContactsResource) -> None:
+        self.create_contact = async_to_streamed_response_wrapper(resource.create_contact)
+        self.create_contact_by_number = async_to_streamed_response_wrapper(resource.create_contact_by_number)
+        self.delete_contact = async_to_streamed_response_wrapper(resource.delete_contact)
+        self.delete_contacts_by_id = async_to_streamed_response_wrapper(resource.delete_contacts_by_id)
+        self.delete_contacts_by_type = async_to_streamed_response_wrapper(resource.delete_contacts_by_type)
+        self.delete_department_contacts_by_type = async_to_streamed_response_wrapper(
+            resource.delete_department_contacts_by_type
+        )
+        self.delete_personal_contacts_by_type = async_to_streamed_response_wrapper(
+            resource.delete_personal_contacts_by_type
+        )
+        self.get_contact = async_to_streamed_response_wrapper(resource.get_contact)
+        self.get_contacts_by_number = async_to_streamed_response_wrapper(resource.get_contacts_by_number)
+        self.get_dir_search_settings = async_to_streamed_response_wrapper(resource.get_dir_search_settings)
+        self.list_contact = async_to_streamed_response_wrapper(resource.list_contact)
+        self.set_dir_search_settings = async_to_streamed_response_wrapper(resource.set_dir_search_settings)
+        self.update_contact = async_to_streamed_response_wrapper(resource.update_contact)

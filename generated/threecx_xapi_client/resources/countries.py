@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.countries import list_country as _list_country
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCountriesResource",
     "AsyncCountriesResourceWithRawResponse",
+    "AsyncCountriesResourceWithStreamingResponse",
     "CountriesResource",
     "CountriesResourceWithRawResponse",
+    "CountriesResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class CountriesResource(SyncAPIResource):
     def with_raw_response(self) -> CountriesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CountriesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CountriesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CountriesResourceWithStreamingResponse(self)
 
     def list_country(
         self,
@@ -98,6 +110,13 @@ class CountriesResourceWithRawResponse:
         self.list_country = to_raw_response_wrapper(resource.list_country)
 
 
+class CountriesResourceWithStreamingResponse:
+    """``countries`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CountriesResource) -> None:
+        self.list_country = to_streamed_response_wrapper(resource.list_country)
+
+
 class AsyncCountriesResource(AsyncAPIResource):
     """``countries`` operations, awaited."""
 
@@ -105,6 +124,11 @@ class AsyncCountriesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCountriesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCountriesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCountriesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCountriesResourceWithStreamingResponse(self)
 
     async def list_country(
         self,
@@ -162,3 +186,10 @@ class AsyncCountriesResourceWithRawResponse:
 
     def __init__(self, resource: AsyncCountriesResource) -> None:
         self.list_country = async_to_raw_response_wrapper(resource.list_country)
+
+
+class AsyncCountriesResourceWithStreamingResponse:
+    """``countries`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCountriesResource) -> None:
+        self.list_country = async_to_streamed_response_wrapper(resource.list_country)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.country_codes import get_country_codes as _get_country_codes
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCountryCodesResource",
     "AsyncCountryCodesResourceWithRawResponse",
+    "AsyncCountryCodesResourceWithStreamingResponse",
     "CountryCodesResource",
     "CountryCodesResourceWithRawResponse",
+    "CountryCodesResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class CountryCodesResource(SyncAPIResource):
     def with_raw_response(self) -> CountryCodesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CountryCodesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CountryCodesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CountryCodesResourceWithStreamingResponse(self)
 
     def get_country_codes(
         self,
@@ -94,6 +106,14 @@ class CountryCodesResourceWithRawResponse:
         self.update_country_codes = to_raw_response_wrapper(resource.update_country_codes)
 
 
+class CountryCodesResourceWithStreamingResponse:
+    """``country_codes`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CountryCodesResource) -> None:
+        self.get_country_codes = to_streamed_response_wrapper(resource.get_country_codes)
+        self.update_country_codes = to_streamed_response_wrapper(resource.update_country_codes)
+
+
 class AsyncCountryCodesResource(AsyncAPIResource):
     """``country_codes`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncCountryCodesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCountryCodesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCountryCodesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCountryCodesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCountryCodesResourceWithStreamingResponse(self)
 
     async def get_country_codes(
         self,
@@ -156,3 +181,11 @@ class AsyncCountryCodesResourceWithRawResponse:
     def __init__(self, resource: AsyncCountryCodesResource) -> None:
         self.get_country_codes = async_to_raw_response_wrapper(resource.get_country_codes)
         self.update_country_codes = async_to_raw_response_wrapper(resource.update_country_codes)
+
+
+class AsyncCountryCodesResourceWithStreamingResponse:
+    """``country_codes`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCountryCodesResource) -> None:
+        self.get_country_codes = async_to_streamed_response_wrapper(resource.get_country_codes)
+        self.update_country_codes = async_to_streamed_response_wrapper(resource.update_country_codes)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.crm_integration import delete_crm_contacts as _delete_crm_contacts
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCrmIntegrationResource",
     "AsyncCrmIntegrationResourceWithRawResponse",
+    "AsyncCrmIntegrationResourceWithStreamingResponse",
     "CrmIntegrationResource",
     "CrmIntegrationResourceWithRawResponse",
+    "CrmIntegrationResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class CrmIntegrationResource(SyncAPIResource):
     def with_raw_response(self) -> CrmIntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CrmIntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CrmIntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CrmIntegrationResourceWithStreamingResponse(self)
 
     def delete_crm_contacts(
         self,
@@ -224,6 +236,19 @@ class CrmIntegrationResourceWithRawResponse:
         self.update_crm_integration = to_raw_response_wrapper(resource.update_crm_integration)
 
 
+class CrmIntegrationResourceWithStreamingResponse:
+    """``crm_integration`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CrmIntegrationResource) -> None:
+        self.delete_crm_contacts = to_streamed_response_wrapper(resource.delete_crm_contacts)
+        self.get_crm_integration = to_streamed_response_wrapper(resource.get_crm_integration)
+        self.get_crm_template_source = to_streamed_response_wrapper(resource.get_crm_template_source)
+        self.get_o_auth = to_streamed_response_wrapper(resource.get_o_auth)
+        self.set_o_auth_state = to_streamed_response_wrapper(resource.set_o_auth_state)
+        self.test = to_streamed_response_wrapper(resource.test)
+        self.update_crm_integration = to_streamed_response_wrapper(resource.update_crm_integration)
+
+
 class AsyncCrmIntegrationResource(AsyncAPIResource):
     """``crm_integration`` operations, awaited."""
 
@@ -231,6 +256,11 @@ class AsyncCrmIntegrationResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCrmIntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCrmIntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCrmIntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCrmIntegrationResourceWithStreamingResponse(self)
 
     async def delete_crm_contacts(
         self,
@@ -405,3 +435,16 @@ class AsyncCrmIntegrationResourceWithRawResponse:
         self.set_o_auth_state = async_to_raw_response_wrapper(resource.set_o_auth_state)
         self.test = async_to_raw_response_wrapper(resource.test)
         self.update_crm_integration = async_to_raw_response_wrapper(resource.update_crm_integration)
+
+
+class AsyncCrmIntegrationResourceWithStreamingResponse:
+    """``crm_integration`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCrmIntegrationResource) -> None:
+        self.delete_crm_contacts = async_to_streamed_response_wrapper(resource.delete_crm_contacts)
+        self.get_crm_integration = async_to_streamed_response_wrapper(resource.get_crm_integration)
+        self.get_crm_template_source = async_to_streamed_response_wrapper(resource.get_crm_template_source)
+        self.get_o_auth = async_to_streamed_response_wrapper(resource.get_o_auth)
+        self.set_o_auth_state = async_to_streamed_response_wrapper(resource.set_o_auth_state)
+        self.test = async_to_streamed_response_wrapper(resource.test)
+        self.update_crm_integration = async_to_streamed_response_wrapper(resource.update_crm_integration)

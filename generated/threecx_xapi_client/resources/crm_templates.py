@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.crm_templates import delete_crm_template as _delete_crm_template
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCrmTemplatesResource",
     "AsyncCrmTemplatesResourceWithRawResponse",
+    "AsyncCrmTemplatesResourceWithStreamingResponse",
     "CrmTemplatesResource",
     "CrmTemplatesResourceWithRawResponse",
+    "CrmTemplatesResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class CrmTemplatesResource(SyncAPIResource):
     def with_raw_response(self) -> CrmTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CrmTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CrmTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CrmTemplatesResourceWithStreamingResponse(self)
 
     def delete_crm_template(
         self,
@@ -152,6 +164,15 @@ class CrmTemplatesResourceWithRawResponse:
         self.get_crm_template = to_raw_response_wrapper(resource.get_crm_template)
 
 
+class CrmTemplatesResourceWithStreamingResponse:
+    """``crm_templates`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CrmTemplatesResource) -> None:
+        self.delete_crm_template = to_streamed_response_wrapper(resource.delete_crm_template)
+        self.ge_crmt_templates = to_streamed_response_wrapper(resource.ge_crmt_templates)
+        self.get_crm_template = to_streamed_response_wrapper(resource.get_crm_template)
+
+
 class AsyncCrmTemplatesResource(AsyncAPIResource):
     """``crm_templates`` operations, awaited."""
 
@@ -159,6 +180,11 @@ class AsyncCrmTemplatesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCrmTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCrmTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCrmTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCrmTemplatesResourceWithStreamingResponse(self)
 
     async def delete_crm_template(
         self,
@@ -268,3 +294,12 @@ class AsyncCrmTemplatesResourceWithRawResponse:
         self.delete_crm_template = async_to_raw_response_wrapper(resource.delete_crm_template)
         self.ge_crmt_templates = async_to_raw_response_wrapper(resource.ge_crmt_templates)
         self.get_crm_template = async_to_raw_response_wrapper(resource.get_crm_template)
+
+
+class AsyncCrmTemplatesResourceWithStreamingResponse:
+    """``crm_templates`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCrmTemplatesResource) -> None:
+        self.delete_crm_template = async_to_streamed_response_wrapper(resource.delete_crm_template)
+        self.ge_crmt_templates = async_to_streamed_response_wrapper(resource.ge_crmt_templates)
+        self.get_crm_template = async_to_streamed_response_wrapper(resource.get_crm_template)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.custom_prompts import delete_custom_prompt as _delete_custom_prompt
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncCustomPromptsResource",
     "AsyncCustomPromptsResourceWithRawResponse",
+    "AsyncCustomPromptsResourceWithStreamingResponse",
     "CustomPromptsResource",
     "CustomPromptsResourceWithRawResponse",
+    "CustomPromptsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class CustomPromptsResource(SyncAPIResource):
     def with_raw_response(self) -> CustomPromptsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return CustomPromptsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CustomPromptsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return CustomPromptsResourceWithStreamingResponse(self)
 
     def delete_custom_prompt(
         self,
@@ -151,6 +163,15 @@ class CustomPromptsResourceWithRawResponse:
         self.make_call_record_custom_prompt = to_raw_response_wrapper(resource.make_call_record_custom_prompt)
 
 
+class CustomPromptsResourceWithStreamingResponse:
+    """``custom_prompts`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: CustomPromptsResource) -> None:
+        self.delete_custom_prompt = to_streamed_response_wrapper(resource.delete_custom_prompt)
+        self.list_custom_prompt = to_streamed_response_wrapper(resource.list_custom_prompt)
+        self.make_call_record_custom_prompt = to_streamed_response_wrapper(resource.make_call_record_custom_prompt)
+
+
 class AsyncCustomPromptsResource(AsyncAPIResource):
     """``custom_prompts`` operations, awaited."""
 
@@ -158,6 +179,11 @@ class AsyncCustomPromptsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncCustomPromptsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncCustomPromptsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCustomPromptsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncCustomPromptsResourceWithStreamingResponse(self)
 
     async def delete_custom_prompt(
         self,
@@ -266,3 +292,14 @@ class AsyncCustomPromptsResourceWithRawResponse:
         self.delete_custom_prompt = async_to_raw_response_wrapper(resource.delete_custom_prompt)
         self.list_custom_prompt = async_to_raw_response_wrapper(resource.list_custom_prompt)
         self.make_call_record_custom_prompt = async_to_raw_response_wrapper(resource.make_call_record_custom_prompt)
+
+
+class AsyncCustomPromptsResourceWithStreamingResponse:
+    """``custom_prompts`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncCustomPromptsResource) -> None:
+        self.delete_custom_prompt = async_to_streamed_response_wrapper(resource.delete_custom_prompt)
+        self.list_custom_prompt = async_to_streamed_response_wrapper(resource.list_custom_prompt)
+        self.make_call_record_custom_prompt = async_to_streamed_response_wrapper(
+            resource.make_call_record_custom_prompt
+        )

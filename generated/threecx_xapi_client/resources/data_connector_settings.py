@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.data_connector_settings import get_data_connector_settings as _get_data_connector_settings
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDataConnectorSettingsResource",
     "AsyncDataConnectorSettingsResourceWithRawResponse",
+    "AsyncDataConnectorSettingsResourceWithStreamingResponse",
     "DataConnectorSettingsResource",
     "DataConnectorSettingsResourceWithRawResponse",
+    "DataConnectorSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class DataConnectorSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> DataConnectorSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DataConnectorSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DataConnectorSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DataConnectorSettingsResourceWithStreamingResponse(self)
 
     def get_data_connector_settings(
         self,
@@ -134,6 +146,16 @@ class DataConnectorSettingsResourceWithRawResponse:
         self.update_data_connector_settings = to_raw_response_wrapper(resource.update_data_connector_settings)
 
 
+class DataConnectorSettingsResourceWithStreamingResponse:
+    """``data_connector_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DataConnectorSettingsResource) -> None:
+        self.get_data_connector_settings = to_streamed_response_wrapper(resource.get_data_connector_settings)
+        self.synchronize = to_streamed_response_wrapper(resource.synchronize)
+        self.test_data_connector = to_streamed_response_wrapper(resource.test_data_connector)
+        self.update_data_connector_settings = to_streamed_response_wrapper(resource.update_data_connector_settings)
+
+
 class AsyncDataConnectorSettingsResource(AsyncAPIResource):
     """``data_connector_settings`` operations, awaited."""
 
@@ -141,6 +163,11 @@ class AsyncDataConnectorSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDataConnectorSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDataConnectorSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDataConnectorSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDataConnectorSettingsResourceWithStreamingResponse(self)
 
     async def get_data_connector_settings(
         self,
@@ -234,3 +261,15 @@ class AsyncDataConnectorSettingsResourceWithRawResponse:
         self.synchronize = async_to_raw_response_wrapper(resource.synchronize)
         self.test_data_connector = async_to_raw_response_wrapper(resource.test_data_connector)
         self.update_data_connector_settings = async_to_raw_response_wrapper(resource.update_data_connector_settings)
+
+
+class AsyncDataConnectorSettingsResourceWithStreamingResponse:
+    """``data_connector_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDataConnectorSettingsResource) -> None:
+        self.get_data_connector_settings = async_to_streamed_response_wrapper(resource.get_data_connector_settings)
+        self.synchronize = async_to_streamed_response_wrapper(resource.synchronize)
+        self.test_data_connector = async_to_streamed_response_wrapper(resource.test_data_connector)
+        self.update_data_connector_settings = async_to_streamed_response_wrapper(
+            resource.update_data_connector_settings
+        )

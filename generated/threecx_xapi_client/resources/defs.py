@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.defs import get_defs as _get_defs
@@ -47,8 +52,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDefsResource",
     "AsyncDefsResourceWithRawResponse",
+    "AsyncDefsResourceWithStreamingResponse",
     "DefsResource",
     "DefsResourceWithRawResponse",
+    "DefsResourceWithStreamingResponse",
 ]
 
 
@@ -59,6 +66,11 @@ class DefsResource(SyncAPIResource):
     def with_raw_response(self) -> DefsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DefsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DefsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DefsResourceWithStreamingResponse(self)
 
     def get_defs(
         self,
@@ -425,6 +437,23 @@ class DefsResourceWithRawResponse:
         self.send_email = to_raw_response_wrapper(resource.send_email)
 
 
+class DefsResourceWithStreamingResponse:
+    """``defs`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DefsResource) -> None:
+        self.get_defs = to_streamed_response_wrapper(resource.get_defs)
+        self.get_license_parameters = to_streamed_response_wrapper(resource.get_license_parameters)
+        self.get_routes = to_streamed_response_wrapper(resource.get_routes)
+        self.get_system_parameters = to_streamed_response_wrapper(resource.get_system_parameters)
+        self.has_system_owner = to_streamed_response_wrapper(resource.has_system_owner)
+        self.list_codecs = to_streamed_response_wrapper(resource.list_codecs)
+        self.list_gateway_parameter_values = to_streamed_response_wrapper(resource.list_gateway_parameter_values)
+        self.list_gateway_parameters = to_streamed_response_wrapper(resource.list_gateway_parameters)
+        self.list_time_zones = to_streamed_response_wrapper(resource.list_time_zones)
+        self.report_log_event = to_streamed_response_wrapper(resource.report_log_event)
+        self.send_email = to_streamed_response_wrapper(resource.send_email)
+
+
 class AsyncDefsResource(AsyncAPIResource):
     """``defs`` operations, awaited."""
 
@@ -432,6 +461,11 @@ class AsyncDefsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDefsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDefsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDefsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDefsResourceWithStreamingResponse(self)
 
     async def get_defs(
         self,
@@ -796,3 +830,20 @@ class AsyncDefsResourceWithRawResponse:
         self.list_time_zones = async_to_raw_response_wrapper(resource.list_time_zones)
         self.report_log_event = async_to_raw_response_wrapper(resource.report_log_event)
         self.send_email = async_to_raw_response_wrapper(resource.send_email)
+
+
+class AsyncDefsResourceWithStreamingResponse:
+    """``defs`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDefsResource) -> None:
+        self.get_defs = async_to_streamed_response_wrapper(resource.get_defs)
+        self.get_license_parameters = async_to_streamed_response_wrapper(resource.get_license_parameters)
+        self.get_routes = async_to_streamed_response_wrapper(resource.get_routes)
+        self.get_system_parameters = async_to_streamed_response_wrapper(resource.get_system_parameters)
+        self.has_system_owner = async_to_streamed_response_wrapper(resource.has_system_owner)
+        self.list_codecs = async_to_streamed_response_wrapper(resource.list_codecs)
+        self.list_gateway_parameter_values = async_to_streamed_response_wrapper(resource.list_gateway_parameter_values)
+        self.list_gateway_parameters = async_to_streamed_response_wrapper(resource.list_gateway_parameters)
+        self.list_time_zones = async_to_streamed_response_wrapper(resource.list_time_zones)
+        self.report_log_event = async_to_streamed_response_wrapper(resource.report_log_event)
+        self.send_email = async_to_streamed_response_wrapper(resource.send_email)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.device_infos import delete_device_info as _delete_device_info
@@ -30,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDeviceInfosResource",
     "AsyncDeviceInfosResourceWithRawResponse",
+    "AsyncDeviceInfosResourceWithStreamingResponse",
     "DeviceInfosResource",
     "DeviceInfosResourceWithRawResponse",
+    "DeviceInfosResourceWithStreamingResponse",
 ]
 
 
@@ -42,6 +49,11 @@ class DeviceInfosResource(SyncAPIResource):
     def with_raw_response(self) -> DeviceInfosResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DeviceInfosResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DeviceInfosResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DeviceInfosResourceWithStreamingResponse(self)
 
     def delete_device_info(
         self,
@@ -181,6 +193,16 @@ class DeviceInfosResourceWithRawResponse:
         self.provision = to_raw_response_wrapper(resource.provision)
 
 
+class DeviceInfosResourceWithStreamingResponse:
+    """``device_infos`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DeviceInfosResource) -> None:
+        self.delete_device_info = to_streamed_response_wrapper(resource.delete_device_info)
+        self.get_device_info = to_streamed_response_wrapper(resource.get_device_info)
+        self.list_device_info = to_streamed_response_wrapper(resource.list_device_info)
+        self.provision = to_streamed_response_wrapper(resource.provision)
+
+
 class AsyncDeviceInfosResource(AsyncAPIResource):
     """``device_infos`` operations, awaited."""
 
@@ -188,6 +210,11 @@ class AsyncDeviceInfosResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDeviceInfosResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDeviceInfosResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDeviceInfosResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDeviceInfosResourceWithStreamingResponse(self)
 
     async def delete_device_info(
         self,
@@ -325,3 +352,13 @@ class AsyncDeviceInfosResourceWithRawResponse:
         self.get_device_info = async_to_raw_response_wrapper(resource.get_device_info)
         self.list_device_info = async_to_raw_response_wrapper(resource.list_device_info)
         self.provision = async_to_raw_response_wrapper(resource.provision)
+
+
+class AsyncDeviceInfosResourceWithStreamingResponse:
+    """``device_infos`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDeviceInfosResource) -> None:
+        self.delete_device_info = async_to_streamed_response_wrapper(resource.delete_device_info)
+        self.get_device_info = async_to_streamed_response_wrapper(resource.get_device_info)
+        self.list_device_info = async_to_streamed_response_wrapper(resource.list_device_info)
+        self.provision = async_to_streamed_response_wrapper(resource.provision)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.dial_code_settings import get_dial_code_settings as _get_dial_code_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDialCodeSettingsResource",
     "AsyncDialCodeSettingsResourceWithRawResponse",
+    "AsyncDialCodeSettingsResourceWithStreamingResponse",
     "DialCodeSettingsResource",
     "DialCodeSettingsResourceWithRawResponse",
+    "DialCodeSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class DialCodeSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> DialCodeSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DialCodeSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DialCodeSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DialCodeSettingsResourceWithStreamingResponse(self)
 
     def get_dial_code_settings(
         self,
@@ -94,6 +106,14 @@ class DialCodeSettingsResourceWithRawResponse:
         self.update_dial_code_settings = to_raw_response_wrapper(resource.update_dial_code_settings)
 
 
+class DialCodeSettingsResourceWithStreamingResponse:
+    """``dial_code_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DialCodeSettingsResource) -> None:
+        self.get_dial_code_settings = to_streamed_response_wrapper(resource.get_dial_code_settings)
+        self.update_dial_code_settings = to_streamed_response_wrapper(resource.update_dial_code_settings)
+
+
 class AsyncDialCodeSettingsResource(AsyncAPIResource):
     """``dial_code_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncDialCodeSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDialCodeSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDialCodeSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDialCodeSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDialCodeSettingsResourceWithStreamingResponse(self)
 
     async def get_dial_code_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncDialCodeSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncDialCodeSettingsResource) -> None:
         self.get_dial_code_settings = async_to_raw_response_wrapper(resource.get_dial_code_settings)
         self.update_dial_code_settings = async_to_raw_response_wrapper(resource.update_dial_code_settings)
+
+
+class AsyncDialCodeSettingsResourceWithStreamingResponse:
+    """``dial_code_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDialCodeSettingsResource) -> None:
+        self.get_dial_code_settings = async_to_streamed_response_wrapper(resource.get_dial_code_settings)
+        self.update_dial_code_settings = async_to_streamed_response_wrapper(resource.update_dial_code_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.did_numbers import list_did_number as _list_did_number
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDidNumbersResource",
     "AsyncDidNumbersResourceWithRawResponse",
+    "AsyncDidNumbersResourceWithStreamingResponse",
     "DidNumbersResource",
     "DidNumbersResourceWithRawResponse",
+    "DidNumbersResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class DidNumbersResource(SyncAPIResource):
     def with_raw_response(self) -> DidNumbersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DidNumbersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DidNumbersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DidNumbersResourceWithStreamingResponse(self)
 
     def list_did_number(
         self,
@@ -98,6 +110,13 @@ class DidNumbersResourceWithRawResponse:
         self.list_did_number = to_raw_response_wrapper(resource.list_did_number)
 
 
+class DidNumbersResourceWithStreamingResponse:
+    """``did_numbers`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DidNumbersResource) -> None:
+        self.list_did_number = to_streamed_response_wrapper(resource.list_did_number)
+
+
 class AsyncDidNumbersResource(AsyncAPIResource):
     """``did_numbers`` operations, awaited."""
 
@@ -105,6 +124,11 @@ class AsyncDidNumbersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDidNumbersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDidNumbersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDidNumbersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDidNumbersResourceWithStreamingResponse(self)
 
     async def list_did_number(
         self,
@@ -162,3 +186,10 @@ class AsyncDidNumbersResourceWithRawResponse:
 
     def __init__(self, resource: AsyncDidNumbersResource) -> None:
         self.list_did_number = async_to_raw_response_wrapper(resource.list_did_number)
+
+
+class AsyncDidNumbersResourceWithStreamingResponse:
+    """``did_numbers`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDidNumbersResource) -> None:
+        self.list_did_number = async_to_streamed_response_wrapper(resource.list_did_number)

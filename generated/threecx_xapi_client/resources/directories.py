@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.directories import get_directory_info as _get_directory_info
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDirectoriesResource",
     "AsyncDirectoriesResourceWithRawResponse",
+    "AsyncDirectoriesResourceWithStreamingResponse",
     "DirectoriesResource",
     "DirectoriesResourceWithRawResponse",
+    "DirectoriesResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class DirectoriesResource(SyncAPIResource):
     def with_raw_response(self) -> DirectoriesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DirectoriesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DirectoriesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DirectoriesResourceWithStreamingResponse(self)
 
     def get_directory_info(
         self,
@@ -69,6 +81,13 @@ class DirectoriesResourceWithRawResponse:
         self.get_directory_info = to_raw_response_wrapper(resource.get_directory_info)
 
 
+class DirectoriesResourceWithStreamingResponse:
+    """``directories`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DirectoriesResource) -> None:
+        self.get_directory_info = to_streamed_response_wrapper(resource.get_directory_info)
+
+
 class AsyncDirectoriesResource(AsyncAPIResource):
     """``directories`` operations, awaited."""
 
@@ -76,6 +95,11 @@ class AsyncDirectoriesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDirectoriesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDirectoriesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDirectoriesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDirectoriesResourceWithStreamingResponse(self)
 
     async def get_directory_info(
         self,
@@ -106,3 +130,10 @@ class AsyncDirectoriesResourceWithRawResponse:
 
     def __init__(self, resource: AsyncDirectoriesResource) -> None:
         self.get_directory_info = async_to_raw_response_wrapper(resource.get_directory_info)
+
+
+class AsyncDirectoriesResourceWithStreamingResponse:
+    """``directories`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDirectoriesResource) -> None:
+        self.get_directory_info = async_to_streamed_response_wrapper(resource.get_directory_info)

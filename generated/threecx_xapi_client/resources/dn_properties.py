@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.dn_properties import create_dn_property as _create_dn_property
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncDnPropertiesResource",
     "AsyncDnPropertiesResourceWithRawResponse",
+    "AsyncDnPropertiesResourceWithStreamingResponse",
     "DnPropertiesResource",
     "DnPropertiesResourceWithRawResponse",
+    "DnPropertiesResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class DnPropertiesResource(SyncAPIResource):
     def with_raw_response(self) -> DnPropertiesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return DnPropertiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DnPropertiesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return DnPropertiesResourceWithStreamingResponse(self)
 
     def create_dn_property(
         self,
@@ -211,6 +223,17 @@ class DnPropertiesResourceWithRawResponse:
         self.update_dn_property = to_raw_response_wrapper(resource.update_dn_property)
 
 
+class DnPropertiesResourceWithStreamingResponse:
+    """``dn_properties`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: DnPropertiesResource) -> None:
+        self.create_dn_property = to_streamed_response_wrapper(resource.create_dn_property)
+        self.delete_dn_property = to_streamed_response_wrapper(resource.delete_dn_property)
+        self.get_dn_property_by_name = to_streamed_response_wrapper(resource.get_dn_property_by_name)
+        self.get_properties_by_dn = to_streamed_response_wrapper(resource.get_properties_by_dn)
+        self.update_dn_property = to_streamed_response_wrapper(resource.update_dn_property)
+
+
 class AsyncDnPropertiesResource(AsyncAPIResource):
     """``dn_properties`` operations, awaited."""
 
@@ -218,6 +241,11 @@ class AsyncDnPropertiesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncDnPropertiesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncDnPropertiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDnPropertiesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncDnPropertiesResourceWithStreamingResponse(self)
 
     async def create_dn_property(
         self,
@@ -384,3 +412,14 @@ class AsyncDnPropertiesResourceWithRawResponse:
         self.get_dn_property_by_name = async_to_raw_response_wrapper(resource.get_dn_property_by_name)
         self.get_properties_by_dn = async_to_raw_response_wrapper(resource.get_properties_by_dn)
         self.update_dn_property = async_to_raw_response_wrapper(resource.update_dn_property)
+
+
+class AsyncDnPropertiesResourceWithStreamingResponse:
+    """``dn_properties`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncDnPropertiesResource) -> None:
+        self.create_dn_property = async_to_streamed_response_wrapper(resource.create_dn_property)
+        self.delete_dn_property = async_to_streamed_response_wrapper(resource.delete_dn_property)
+        self.get_dn_property_by_name = async_to_streamed_response_wrapper(resource.get_dn_property_by_name)
+        self.get_properties_by_dn = async_to_streamed_response_wrapper(resource.get_properties_by_dn)
+        self.update_dn_property = async_to_streamed_response_wrapper(resource.update_dn_property)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.e164_settings import get_e164_settings as _get_e164_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncE164SettingsResource",
     "AsyncE164SettingsResourceWithRawResponse",
+    "AsyncE164SettingsResourceWithStreamingResponse",
     "E164SettingsResource",
     "E164SettingsResourceWithRawResponse",
+    "E164SettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class E164SettingsResource(SyncAPIResource):
     def with_raw_response(self) -> E164SettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return E164SettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> E164SettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return E164SettingsResourceWithStreamingResponse(self)
 
     def get_e164_settings(
         self,
@@ -94,6 +106,14 @@ class E164SettingsResourceWithRawResponse:
         self.update_e164_settings = to_raw_response_wrapper(resource.update_e164_settings)
 
 
+class E164SettingsResourceWithStreamingResponse:
+    """``e164_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: E164SettingsResource) -> None:
+        self.get_e164_settings = to_streamed_response_wrapper(resource.get_e164_settings)
+        self.update_e164_settings = to_streamed_response_wrapper(resource.update_e164_settings)
+
+
 class AsyncE164SettingsResource(AsyncAPIResource):
     """``e164_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncE164SettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncE164SettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncE164SettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncE164SettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncE164SettingsResourceWithStreamingResponse(self)
 
     async def get_e164_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncE164SettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncE164SettingsResource) -> None:
         self.get_e164_settings = async_to_raw_response_wrapper(resource.get_e164_settings)
         self.update_e164_settings = async_to_raw_response_wrapper(resource.update_e164_settings)
+
+
+class AsyncE164SettingsResourceWithStreamingResponse:
+    """``e164_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncE164SettingsResource) -> None:
+        self.get_e164_settings = async_to_streamed_response_wrapper(resource.get_e164_settings)
+        self.update_e164_settings = async_to_streamed_response_wrapper(resource.update_e164_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.email_template import get_email_template as _get_email_template
@@ -30,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncEmailTemplateResource",
     "AsyncEmailTemplateResourceWithRawResponse",
+    "AsyncEmailTemplateResourceWithStreamingResponse",
     "EmailTemplateResource",
     "EmailTemplateResourceWithRawResponse",
+    "EmailTemplateResourceWithStreamingResponse",
 ]
 
 
@@ -42,6 +49,11 @@ class EmailTemplateResource(SyncAPIResource):
     def with_raw_response(self) -> EmailTemplateResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return EmailTemplateResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmailTemplateResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return EmailTemplateResourceWithStreamingResponse(self)
 
     def get_email_template(
         self,
@@ -179,6 +191,16 @@ class EmailTemplateResourceWithRawResponse:
         self.update_email_template = to_raw_response_wrapper(resource.update_email_template)
 
 
+class EmailTemplateResourceWithStreamingResponse:
+    """``email_template`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: EmailTemplateResource) -> None:
+        self.get_email_template = to_streamed_response_wrapper(resource.get_email_template)
+        self.list_email_template = to_streamed_response_wrapper(resource.list_email_template)
+        self.set_default = to_streamed_response_wrapper(resource.set_default)
+        self.update_email_template = to_streamed_response_wrapper(resource.update_email_template)
+
+
 class AsyncEmailTemplateResource(AsyncAPIResource):
     """``email_template`` operations, awaited."""
 
@@ -186,6 +208,11 @@ class AsyncEmailTemplateResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncEmailTemplateResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncEmailTemplateResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmailTemplateResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncEmailTemplateResourceWithStreamingResponse(self)
 
     async def get_email_template(
         self,
@@ -321,3 +348,13 @@ class AsyncEmailTemplateResourceWithRawResponse:
         self.list_email_template = async_to_raw_response_wrapper(resource.list_email_template)
         self.set_default = async_to_raw_response_wrapper(resource.set_default)
         self.update_email_template = async_to_raw_response_wrapper(resource.update_email_template)
+
+
+class AsyncEmailTemplateResourceWithStreamingResponse:
+    """``email_template`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncEmailTemplateResource) -> None:
+        self.get_email_template = async_to_streamed_response_wrapper(resource.get_email_template)
+        self.list_email_template = async_to_streamed_response_wrapper(resource.list_email_template)
+        self.set_default = async_to_streamed_response_wrapper(resource.set_default)
+        self.update_email_template = async_to_streamed_response_wrapper(resource.update_email_template)

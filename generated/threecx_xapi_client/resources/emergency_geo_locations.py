@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.emergency_geo_locations import list_emergency_geo_location as _list_emergency_geo_location
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncEmergencyGeoLocationsResource",
     "AsyncEmergencyGeoLocationsResourceWithRawResponse",
+    "AsyncEmergencyGeoLocationsResourceWithStreamingResponse",
     "EmergencyGeoLocationsResource",
     "EmergencyGeoLocationsResourceWithRawResponse",
+    "EmergencyGeoLocationsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class EmergencyGeoLocationsResource(SyncAPIResource):
     def with_raw_response(self) -> EmergencyGeoLocationsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return EmergencyGeoLocationsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmergencyGeoLocationsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return EmergencyGeoLocationsResourceWithStreamingResponse(self)
 
     def list_emergency_geo_location(
         self,
@@ -124,6 +136,14 @@ class EmergencyGeoLocationsResourceWithRawResponse:
         self.update = to_raw_response_wrapper(resource.update)
 
 
+class EmergencyGeoLocationsResourceWithStreamingResponse:
+    """``emergency_geo_locations`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: EmergencyGeoLocationsResource) -> None:
+        self.list_emergency_geo_location = to_streamed_response_wrapper(resource.list_emergency_geo_location)
+        self.update = to_streamed_response_wrapper(resource.update)
+
+
 class AsyncEmergencyGeoLocationsResource(AsyncAPIResource):
     """``emergency_geo_locations`` operations, awaited."""
 
@@ -131,6 +151,11 @@ class AsyncEmergencyGeoLocationsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncEmergencyGeoLocationsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncEmergencyGeoLocationsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmergencyGeoLocationsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncEmergencyGeoLocationsResourceWithStreamingResponse(self)
 
     async def list_emergency_geo_location(
         self,
@@ -212,3 +237,11 @@ class AsyncEmergencyGeoLocationsResourceWithRawResponse:
     def __init__(self, resource: AsyncEmergencyGeoLocationsResource) -> None:
         self.list_emergency_geo_location = async_to_raw_response_wrapper(resource.list_emergency_geo_location)
         self.update = async_to_raw_response_wrapper(resource.update)
+
+
+class AsyncEmergencyGeoLocationsResourceWithStreamingResponse:
+    """``emergency_geo_locations`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncEmergencyGeoLocationsResource) -> None:
+        self.list_emergency_geo_location = async_to_streamed_response_wrapper(resource.list_emergency_geo_location)
+        self.update = async_to_streamed_response_wrapper(resource.update)

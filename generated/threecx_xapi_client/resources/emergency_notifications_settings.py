@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.emergency_notifications_settings import (
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncEmergencyNotificationsSettingsResource",
     "AsyncEmergencyNotificationsSettingsResourceWithRawResponse",
+    "AsyncEmergencyNotificationsSettingsResourceWithStreamingResponse",
     "EmergencyNotificationsSettingsResource",
     "EmergencyNotificationsSettingsResourceWithRawResponse",
+    "EmergencyNotificationsSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class EmergencyNotificationsSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> EmergencyNotificationsSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return EmergencyNotificationsSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EmergencyNotificationsSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return EmergencyNotificationsSettingsResourceWithStreamingResponse(self)
 
     def get_emergency_notifications_settings(
         self,
@@ -102,6 +114,18 @@ class EmergencyNotificationsSettingsResourceWithRawResponse:
         )
 
 
+class EmergencyNotificationsSettingsResourceWithStreamingResponse:
+    """``emergency_notifications_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: EmergencyNotificationsSettingsResource) -> None:
+        self.get_emergency_notifications_settings = to_streamed_response_wrapper(
+            resource.get_emergency_notifications_settings
+        )
+        self.update_emergency_notifications_settings = to_streamed_response_wrapper(
+            resource.update_emergency_notifications_settings
+        )
+
+
 class AsyncEmergencyNotificationsSettingsResource(AsyncAPIResource):
     """``emergency_notifications_settings`` operations, awaited."""
 
@@ -109,6 +133,11 @@ class AsyncEmergencyNotificationsSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncEmergencyNotificationsSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncEmergencyNotificationsSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEmergencyNotificationsSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncEmergencyNotificationsSettingsResourceWithStreamingResponse(self)
 
     async def get_emergency_notifications_settings(
         self,
@@ -166,5 +195,17 @@ class AsyncEmergencyNotificationsSettingsResourceWithRawResponse:
             resource.get_emergency_notifications_settings
         )
         self.update_emergency_notifications_settings = async_to_raw_response_wrapper(
+            resource.update_emergency_notifications_settings
+        )
+
+
+class AsyncEmergencyNotificationsSettingsResourceWithStreamingResponse:
+    """``emergency_notifications_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncEmergencyNotificationsSettingsResource) -> None:
+        self.get_emergency_notifications_settings = async_to_streamed_response_wrapper(
+            resource.get_emergency_notifications_settings
+        )
+        self.update_emergency_notifications_settings = async_to_streamed_response_wrapper(
             resource.update_emergency_notifications_settings
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.event_logs import download_event_logs as _download_event_logs
@@ -30,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncEventLogsResource",
     "AsyncEventLogsResourceWithRawResponse",
+    "AsyncEventLogsResourceWithStreamingResponse",
     "EventLogsResource",
     "EventLogsResourceWithRawResponse",
+    "EventLogsResourceWithStreamingResponse",
 ]
 
 
@@ -42,6 +49,11 @@ class EventLogsResource(SyncAPIResource):
     def with_raw_response(self) -> EventLogsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return EventLogsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> EventLogsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return EventLogsResourceWithStreamingResponse(self)
 
     def download_event_logs(
         self,
@@ -172,6 +184,15 @@ class EventLogsResourceWithRawResponse:
         self.purge_event_log = to_raw_response_wrapper(resource.purge_event_log)
 
 
+class EventLogsResourceWithStreamingResponse:
+    """``event_logs`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: EventLogsResource) -> None:
+        self.download_event_logs = to_streamed_response_wrapper(resource.download_event_logs)
+        self.list_event_log = to_streamed_response_wrapper(resource.list_event_log)
+        self.purge_event_log = to_streamed_response_wrapper(resource.purge_event_log)
+
+
 class AsyncEventLogsResource(AsyncAPIResource):
     """``event_logs`` operations, awaited."""
 
@@ -179,6 +200,11 @@ class AsyncEventLogsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncEventLogsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncEventLogsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncEventLogsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncEventLogsResourceWithStreamingResponse(self)
 
     async def download_event_logs(
         self,
@@ -307,3 +333,12 @@ class AsyncEventLogsResourceWithRawResponse:
         self.download_event_logs = async_to_raw_response_wrapper(resource.download_event_logs)
         self.list_event_log = async_to_raw_response_wrapper(resource.list_event_log)
         self.purge_event_log = async_to_raw_response_wrapper(resource.purge_event_log)
+
+
+class AsyncEventLogsResourceWithStreamingResponse:
+    """``event_logs`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncEventLogsResource) -> None:
+        self.download_event_logs = async_to_streamed_response_wrapper(resource.download_event_logs)
+        self.list_event_log = async_to_streamed_response_wrapper(resource.list_event_log)
+        self.purge_event_log = async_to_streamed_response_wrapper(resource.purge_event_log)

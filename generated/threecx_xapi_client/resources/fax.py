@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.fax import bulk_fax_delete as _bulk_fax_delete
@@ -34,8 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFaxResource",
     "AsyncFaxResourceWithRawResponse",
+    "AsyncFaxResourceWithStreamingResponse",
     "FaxResource",
     "FaxResourceWithRawResponse",
+    "FaxResourceWithStreamingResponse",
 ]
 
 
@@ -46,6 +53,11 @@ class FaxResource(SyncAPIResource):
     def with_raw_response(self) -> FaxResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FaxResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FaxResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FaxResourceWithStreamingResponse(self)
 
     def bulk_fax_delete(
         self,
@@ -277,6 +289,20 @@ class FaxResourceWithRawResponse:
         self.update_fax = to_raw_response_wrapper(resource.update_fax)
 
 
+class FaxResourceWithStreamingResponse:
+    """``fax`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FaxResource) -> None:
+        self.bulk_fax_delete = to_streamed_response_wrapper(resource.bulk_fax_delete)
+        self.create_fax = to_streamed_response_wrapper(resource.create_fax)
+        self.delete_fax = to_streamed_response_wrapper(resource.delete_fax)
+        self.get_fax = to_streamed_response_wrapper(resource.get_fax)
+        self.get_fax_by_number = to_streamed_response_wrapper(resource.get_fax_by_number)
+        self.init_fax = to_streamed_response_wrapper(resource.init_fax)
+        self.list_fax = to_streamed_response_wrapper(resource.list_fax)
+        self.update_fax = to_streamed_response_wrapper(resource.update_fax)
+
+
 class AsyncFaxResource(AsyncAPIResource):
     """``fax`` operations, awaited."""
 
@@ -284,6 +310,11 @@ class AsyncFaxResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFaxResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFaxResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFaxResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFaxResourceWithStreamingResponse(self)
 
     async def bulk_fax_delete(
         self,
@@ -513,3 +544,17 @@ class AsyncFaxResourceWithRawResponse:
         self.init_fax = async_to_raw_response_wrapper(resource.init_fax)
         self.list_fax = async_to_raw_response_wrapper(resource.list_fax)
         self.update_fax = async_to_raw_response_wrapper(resource.update_fax)
+
+
+class AsyncFaxResourceWithStreamingResponse:
+    """``fax`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFaxResource) -> None:
+        self.bulk_fax_delete = async_to_streamed_response_wrapper(resource.bulk_fax_delete)
+        self.create_fax = async_to_streamed_response_wrapper(resource.create_fax)
+        self.delete_fax = async_to_streamed_response_wrapper(resource.delete_fax)
+        self.get_fax = async_to_streamed_response_wrapper(resource.get_fax)
+        self.get_fax_by_number = async_to_streamed_response_wrapper(resource.get_fax_by_number)
+        self.init_fax = async_to_streamed_response_wrapper(resource.init_fax)
+        self.list_fax = async_to_streamed_response_wrapper(resource.list_fax)
+        self.update_fax = async_to_streamed_response_wrapper(resource.update_fax)

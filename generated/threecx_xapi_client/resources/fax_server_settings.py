@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.fax_server_settings import clean_up_fax as _clean_up_fax
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFaxServerSettingsResource",
     "AsyncFaxServerSettingsResourceWithRawResponse",
+    "AsyncFaxServerSettingsResourceWithStreamingResponse",
     "FaxServerSettingsResource",
     "FaxServerSettingsResourceWithRawResponse",
+    "FaxServerSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class FaxServerSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> FaxServerSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FaxServerSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FaxServerSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FaxServerSettingsResourceWithStreamingResponse(self)
 
     def clean_up_fax(
         self,
@@ -135,6 +147,16 @@ class FaxServerSettingsResourceWithRawResponse:
         self.update_fax_server_settings = to_raw_response_wrapper(resource.update_fax_server_settings)
 
 
+class FaxServerSettingsResourceWithStreamingResponse:
+    """``fax_server_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FaxServerSettingsResource) -> None:
+        self.clean_up_fax = to_streamed_response_wrapper(resource.clean_up_fax)
+        self.get_fax_files_size = to_streamed_response_wrapper(resource.get_fax_files_size)
+        self.get_fax_server_settings = to_streamed_response_wrapper(resource.get_fax_server_settings)
+        self.update_fax_server_settings = to_streamed_response_wrapper(resource.update_fax_server_settings)
+
+
 class AsyncFaxServerSettingsResource(AsyncAPIResource):
     """``fax_server_settings`` operations, awaited."""
 
@@ -142,6 +164,11 @@ class AsyncFaxServerSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFaxServerSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFaxServerSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFaxServerSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFaxServerSettingsResourceWithStreamingResponse(self)
 
     async def clean_up_fax(
         self,
@@ -235,3 +262,13 @@ class AsyncFaxServerSettingsResourceWithRawResponse:
         self.get_fax_files_size = async_to_raw_response_wrapper(resource.get_fax_files_size)
         self.get_fax_server_settings = async_to_raw_response_wrapper(resource.get_fax_server_settings)
         self.update_fax_server_settings = async_to_raw_response_wrapper(resource.update_fax_server_settings)
+
+
+class AsyncFaxServerSettingsResourceWithStreamingResponse:
+    """``fax_server_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFaxServerSettingsResource) -> None:
+        self.clean_up_fax = async_to_streamed_response_wrapper(resource.clean_up_fax)
+        self.get_fax_files_size = async_to_streamed_response_wrapper(resource.get_fax_files_size)
+        self.get_fax_server_settings = async_to_streamed_response_wrapper(resource.get_fax_server_settings)
+        self.update_fax_server_settings = async_to_streamed_response_wrapper(resource.update_fax_server_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.firewall import get_firewall_state as _get_firewall_state
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFirewallResource",
     "AsyncFirewallResourceWithRawResponse",
+    "AsyncFirewallResourceWithStreamingResponse",
     "FirewallResource",
     "FirewallResourceWithRawResponse",
+    "FirewallResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class FirewallResource(SyncAPIResource):
     def with_raw_response(self) -> FirewallResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FirewallResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FirewallResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FirewallResourceWithStreamingResponse(self)
 
     def get_firewall_state(
         self,
@@ -130,6 +142,16 @@ class FirewallResourceWithRawResponse:
         self.stop_check = to_raw_response_wrapper(resource.stop_check)
 
 
+class FirewallResourceWithStreamingResponse:
+    """``firewall`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FirewallResource) -> None:
+        self.get_firewall_state = to_streamed_response_wrapper(resource.get_firewall_state)
+        self.get_last_result = to_streamed_response_wrapper(resource.get_last_result)
+        self.start_check = to_streamed_response_wrapper(resource.start_check)
+        self.stop_check = to_streamed_response_wrapper(resource.stop_check)
+
+
 class AsyncFirewallResource(AsyncAPIResource):
     """``firewall`` operations, awaited."""
 
@@ -137,6 +159,11 @@ class AsyncFirewallResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFirewallResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFirewallResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFirewallResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFirewallResourceWithStreamingResponse(self)
 
     async def get_firewall_state(
         self,
@@ -225,3 +252,13 @@ class AsyncFirewallResourceWithRawResponse:
         self.get_last_result = async_to_raw_response_wrapper(resource.get_last_result)
         self.start_check = async_to_raw_response_wrapper(resource.start_check)
         self.stop_check = async_to_raw_response_wrapper(resource.stop_check)
+
+
+class AsyncFirewallResourceWithStreamingResponse:
+    """``firewall`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFirewallResource) -> None:
+        self.get_firewall_state = async_to_streamed_response_wrapper(resource.get_firewall_state)
+        self.get_last_result = async_to_streamed_response_wrapper(resource.get_last_result)
+        self.start_check = async_to_streamed_response_wrapper(resource.start_check)
+        self.stop_check = async_to_streamed_response_wrapper(resource.stop_check)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.firmwares import clean_up as _clean_up
@@ -33,8 +38,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFirmwaresResource",
     "AsyncFirmwaresResourceWithRawResponse",
+    "AsyncFirmwaresResourceWithStreamingResponse",
     "FirmwaresResource",
     "FirmwaresResourceWithRawResponse",
+    "FirmwaresResourceWithStreamingResponse",
 ]
 
 
@@ -45,6 +52,11 @@ class FirmwaresResource(SyncAPIResource):
     def with_raw_response(self) -> FirmwaresResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FirmwaresResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FirmwaresResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FirmwaresResourceWithStreamingResponse(self)
 
     def clean_up(
         self,
@@ -192,6 +204,17 @@ class FirmwaresResourceWithRawResponse:
         self.push_firmware_for_phones = to_raw_response_wrapper(resource.push_firmware_for_phones)
 
 
+class FirmwaresResourceWithStreamingResponse:
+    """``firmwares`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FirmwaresResource) -> None:
+        self.clean_up = to_streamed_response_wrapper(resource.clean_up)
+        self.delete_firmware = to_streamed_response_wrapper(resource.delete_firmware)
+        self.get_firmware_state = to_streamed_response_wrapper(resource.get_firmware_state)
+        self.list_firmware = to_streamed_response_wrapper(resource.list_firmware)
+        self.push_firmware_for_phones = to_streamed_response_wrapper(resource.push_firmware_for_phones)
+
+
 class AsyncFirmwaresResource(AsyncAPIResource):
     """``firmwares`` operations, awaited."""
 
@@ -199,6 +222,11 @@ class AsyncFirmwaresResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFirmwaresResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFirmwaresResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFirmwaresResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFirmwaresResourceWithStreamingResponse(self)
 
     async def clean_up(
         self,
@@ -344,3 +372,14 @@ class AsyncFirmwaresResourceWithRawResponse:
         self.get_firmware_state = async_to_raw_response_wrapper(resource.get_firmware_state)
         self.list_firmware = async_to_raw_response_wrapper(resource.list_firmware)
         self.push_firmware_for_phones = async_to_raw_response_wrapper(resource.push_firmware_for_phones)
+
+
+class AsyncFirmwaresResourceWithStreamingResponse:
+    """``firmwares`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFirmwaresResource) -> None:
+        self.clean_up = async_to_streamed_response_wrapper(resource.clean_up)
+        self.delete_firmware = async_to_streamed_response_wrapper(resource.delete_firmware)
+        self.get_firmware_state = async_to_streamed_response_wrapper(resource.get_firmware_state)
+        self.list_firmware = async_to_streamed_response_wrapper(resource.list_firmware)
+        self.push_firmware_for_phones = async_to_streamed_response_wrapper(resource.push_firmware_for_phones)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.fxs import create_fxs as _create_fxs
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFxsResource",
     "AsyncFxsResourceWithRawResponse",
+    "AsyncFxsResourceWithStreamingResponse",
     "FxsResource",
     "FxsResourceWithRawResponse",
+    "FxsResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class FxsResource(SyncAPIResource):
     def with_raw_response(self) -> FxsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FxsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FxsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FxsResourceWithStreamingResponse(self)
 
     def create_fxs(
         self,
@@ -230,6 +242,18 @@ class FxsResourceWithRawResponse:
         self.update_fxs = to_raw_response_wrapper(resource.update_fxs)
 
 
+class FxsResourceWithStreamingResponse:
+    """``fxs`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FxsResource) -> None:
+        self.create_fxs = to_streamed_response_wrapper(resource.create_fxs)
+        self.delete_fxs = to_streamed_response_wrapper(resource.delete_fxs)
+        self.get_fxs = to_streamed_response_wrapper(resource.get_fxs)
+        self.list_fxs = to_streamed_response_wrapper(resource.list_fxs)
+        self.regenerate_web_credentials = to_streamed_response_wrapper(resource.regenerate_web_credentials)
+        self.update_fxs = to_streamed_response_wrapper(resource.update_fxs)
+
+
 class AsyncFxsResource(AsyncAPIResource):
     """``fxs`` operations, awaited."""
 
@@ -237,6 +261,11 @@ class AsyncFxsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFxsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFxsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFxsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFxsResourceWithStreamingResponse(self)
 
     async def create_fxs(
         self,
@@ -421,3 +450,15 @@ class AsyncFxsResourceWithRawResponse:
         self.list_fxs = async_to_raw_response_wrapper(resource.list_fxs)
         self.regenerate_web_credentials = async_to_raw_response_wrapper(resource.regenerate_web_credentials)
         self.update_fxs = async_to_raw_response_wrapper(resource.update_fxs)
+
+
+class AsyncFxsResourceWithStreamingResponse:
+    """``fxs`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFxsResource) -> None:
+        self.create_fxs = async_to_streamed_response_wrapper(resource.create_fxs)
+        self.delete_fxs = async_to_streamed_response_wrapper(resource.delete_fxs)
+        self.get_fxs = async_to_streamed_response_wrapper(resource.get_fxs)
+        self.list_fxs = async_to_streamed_response_wrapper(resource.list_fxs)
+        self.regenerate_web_credentials = async_to_streamed_response_wrapper(resource.regenerate_web_credentials)
+        self.update_fxs = async_to_streamed_response_wrapper(resource.update_fxs)

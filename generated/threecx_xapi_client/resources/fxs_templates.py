@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.fxs_templates import create_fxs_template as _create_fxs_template
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncFxsTemplatesResource",
     "AsyncFxsTemplatesResourceWithRawResponse",
+    "AsyncFxsTemplatesResourceWithStreamingResponse",
     "FxsTemplatesResource",
     "FxsTemplatesResourceWithRawResponse",
+    "FxsTemplatesResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class FxsTemplatesResource(SyncAPIResource):
     def with_raw_response(self) -> FxsTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return FxsTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FxsTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return FxsTemplatesResourceWithStreamingResponse(self)
 
     def create_fxs_template(
         self,
@@ -204,6 +216,17 @@ class FxsTemplatesResourceWithRawResponse:
         self.update_fxs_template = to_raw_response_wrapper(resource.update_fxs_template)
 
 
+class FxsTemplatesResourceWithStreamingResponse:
+    """``fxs_templates`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: FxsTemplatesResource) -> None:
+        self.create_fxs_template = to_streamed_response_wrapper(resource.create_fxs_template)
+        self.delete_fxs_template = to_streamed_response_wrapper(resource.delete_fxs_template)
+        self.get_fxs_template = to_streamed_response_wrapper(resource.get_fxs_template)
+        self.list_fxs_template = to_streamed_response_wrapper(resource.list_fxs_template)
+        self.update_fxs_template = to_streamed_response_wrapper(resource.update_fxs_template)
+
+
 class AsyncFxsTemplatesResource(AsyncAPIResource):
     """``fxs_templates`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncFxsTemplatesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncFxsTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncFxsTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFxsTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncFxsTemplatesResourceWithStreamingResponse(self)
 
     async def create_fxs_template(
         self,
@@ -370,3 +398,14 @@ class AsyncFxsTemplatesResourceWithRawResponse:
         self.get_fxs_template = async_to_raw_response_wrapper(resource.get_fxs_template)
         self.list_fxs_template = async_to_raw_response_wrapper(resource.list_fxs_template)
         self.update_fxs_template = async_to_raw_response_wrapper(resource.update_fxs_template)
+
+
+class AsyncFxsTemplatesResourceWithStreamingResponse:
+    """``fxs_templates`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncFxsTemplatesResource) -> None:
+        self.create_fxs_template = async_to_streamed_response_wrapper(resource.create_fxs_template)
+        self.delete_fxs_template = async_to_streamed_response_wrapper(resource.delete_fxs_template)
+        self.get_fxs_template = async_to_streamed_response_wrapper(resource.get_fxs_template)
+        self.list_fxs_template = async_to_streamed_response_wrapper(resource.list_fxs_template)
+        self.update_fxs_template = async_to_streamed_response_wrapper(resource.update_fxs_template)

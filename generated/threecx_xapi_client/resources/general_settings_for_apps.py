@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.general_settings_for_apps import get_general_settings_for_apps as _get_general_settings_for_apps
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncGeneralSettingsForAppsResource",
     "AsyncGeneralSettingsForAppsResourceWithRawResponse",
+    "AsyncGeneralSettingsForAppsResourceWithStreamingResponse",
     "GeneralSettingsForAppsResource",
     "GeneralSettingsForAppsResourceWithRawResponse",
+    "GeneralSettingsForAppsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class GeneralSettingsForAppsResource(SyncAPIResource):
     def with_raw_response(self) -> GeneralSettingsForAppsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return GeneralSettingsForAppsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GeneralSettingsForAppsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return GeneralSettingsForAppsResourceWithStreamingResponse(self)
 
     def get_general_settings_for_apps(
         self,
@@ -94,6 +106,14 @@ class GeneralSettingsForAppsResourceWithRawResponse:
         self.update_general_settings_for_apps = to_raw_response_wrapper(resource.update_general_settings_for_apps)
 
 
+class GeneralSettingsForAppsResourceWithStreamingResponse:
+    """``general_settings_for_apps`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: GeneralSettingsForAppsResource) -> None:
+        self.get_general_settings_for_apps = to_streamed_response_wrapper(resource.get_general_settings_for_apps)
+        self.update_general_settings_for_apps = to_streamed_response_wrapper(resource.update_general_settings_for_apps)
+
+
 class AsyncGeneralSettingsForAppsResource(AsyncAPIResource):
     """``general_settings_for_apps`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncGeneralSettingsForAppsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncGeneralSettingsForAppsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncGeneralSettingsForAppsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGeneralSettingsForAppsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncGeneralSettingsForAppsResourceWithStreamingResponse(self)
 
     async def get_general_settings_for_apps(
         self,
@@ -156,3 +181,13 @@ class AsyncGeneralSettingsForAppsResourceWithRawResponse:
     def __init__(self, resource: AsyncGeneralSettingsForAppsResource) -> None:
         self.get_general_settings_for_apps = async_to_raw_response_wrapper(resource.get_general_settings_for_apps)
         self.update_general_settings_for_apps = async_to_raw_response_wrapper(resource.update_general_settings_for_apps)
+
+
+class AsyncGeneralSettingsForAppsResourceWithStreamingResponse:
+    """``general_settings_for_apps`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncGeneralSettingsForAppsResource) -> None:
+        self.get_general_settings_for_apps = async_to_streamed_response_wrapper(resource.get_general_settings_for_apps)
+        self.update_general_settings_for_apps = async_to_streamed_response_wrapper(
+            resource.update_general_settings_for_apps
+        )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.general_settings_for_pbx import get_general_settings_for_pbx as _get_general_settings_for_pbx
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncGeneralSettingsForPbxResource",
     "AsyncGeneralSettingsForPbxResourceWithRawResponse",
+    "AsyncGeneralSettingsForPbxResourceWithStreamingResponse",
     "GeneralSettingsForPbxResource",
     "GeneralSettingsForPbxResourceWithRawResponse",
+    "GeneralSettingsForPbxResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class GeneralSettingsForPbxResource(SyncAPIResource):
     def with_raw_response(self) -> GeneralSettingsForPbxResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return GeneralSettingsForPbxResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GeneralSettingsForPbxResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return GeneralSettingsForPbxResourceWithStreamingResponse(self)
 
     def get_general_settings_for_pbx(
         self,
@@ -94,6 +106,14 @@ class GeneralSettingsForPbxResourceWithRawResponse:
         self.update_general_settings_for_pbx = to_raw_response_wrapper(resource.update_general_settings_for_pbx)
 
 
+class GeneralSettingsForPbxResourceWithStreamingResponse:
+    """``general_settings_for_pbx`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: GeneralSettingsForPbxResource) -> None:
+        self.get_general_settings_for_pbx = to_streamed_response_wrapper(resource.get_general_settings_for_pbx)
+        self.update_general_settings_for_pbx = to_streamed_response_wrapper(resource.update_general_settings_for_pbx)
+
+
 class AsyncGeneralSettingsForPbxResource(AsyncAPIResource):
     """``general_settings_for_pbx`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncGeneralSettingsForPbxResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncGeneralSettingsForPbxResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncGeneralSettingsForPbxResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGeneralSettingsForPbxResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncGeneralSettingsForPbxResourceWithStreamingResponse(self)
 
     async def get_general_settings_for_pbx(
         self,
@@ -156,3 +181,13 @@ class AsyncGeneralSettingsForPbxResourceWithRawResponse:
     def __init__(self, resource: AsyncGeneralSettingsForPbxResource) -> None:
         self.get_general_settings_for_pbx = async_to_raw_response_wrapper(resource.get_general_settings_for_pbx)
         self.update_general_settings_for_pbx = async_to_raw_response_wrapper(resource.update_general_settings_for_pbx)
+
+
+class AsyncGeneralSettingsForPbxResourceWithStreamingResponse:
+    """``general_settings_for_pbx`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncGeneralSettingsForPbxResource) -> None:
+        self.get_general_settings_for_pbx = async_to_streamed_response_wrapper(resource.get_general_settings_for_pbx)
+        self.update_general_settings_for_pbx = async_to_streamed_response_wrapper(
+            resource.update_general_settings_for_pbx
+        )

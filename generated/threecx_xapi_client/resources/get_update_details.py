@@ -12,7 +12,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.get_update_details import get_update_details as _get_update_details
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncGetUpdateDetailsResource",
     "AsyncGetUpdateDetailsResourceWithRawResponse",
+    "AsyncGetUpdateDetailsResourceWithStreamingResponse",
     "GetUpdateDetailsResource",
     "GetUpdateDetailsResourceWithRawResponse",
+    "GetUpdateDetailsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class GetUpdateDetailsResource(SyncAPIResource):
     def with_raw_response(self) -> GetUpdateDetailsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return GetUpdateDetailsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GetUpdateDetailsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return GetUpdateDetailsResourceWithStreamingResponse(self)
 
     def get_update_details(
         self,
@@ -73,6 +85,13 @@ class GetUpdateDetailsResourceWithRawResponse:
         self.get_update_details = to_raw_response_wrapper(resource.get_update_details)
 
 
+class GetUpdateDetailsResourceWithStreamingResponse:
+    """``get_update_details`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: GetUpdateDetailsResource) -> None:
+        self.get_update_details = to_streamed_response_wrapper(resource.get_update_details)
+
+
 class AsyncGetUpdateDetailsResource(AsyncAPIResource):
     """``get_update_details`` operations, awaited."""
 
@@ -80,6 +99,11 @@ class AsyncGetUpdateDetailsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncGetUpdateDetailsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncGetUpdateDetailsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGetUpdateDetailsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncGetUpdateDetailsResourceWithStreamingResponse(self)
 
     async def get_update_details(
         self,
@@ -114,3 +138,10 @@ class AsyncGetUpdateDetailsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncGetUpdateDetailsResource) -> None:
         self.get_update_details = async_to_raw_response_wrapper(resource.get_update_details)
+
+
+class AsyncGetUpdateDetailsResourceWithStreamingResponse:
+    """``get_update_details`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncGetUpdateDetailsResource) -> None:
+        self.get_update_details = async_to_streamed_response_wrapper(resource.get_update_details)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.google_settings import get_google_settings as _get_google_settings
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncGoogleSettingsResource",
     "AsyncGoogleSettingsResourceWithRawResponse",
+    "AsyncGoogleSettingsResourceWithStreamingResponse",
     "GoogleSettingsResource",
     "GoogleSettingsResourceWithRawResponse",
+    "GoogleSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class GoogleSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> GoogleSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return GoogleSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GoogleSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return GoogleSettingsResourceWithStreamingResponse(self)
 
     def get_google_settings(
         self,
@@ -121,6 +133,15 @@ class GoogleSettingsResourceWithRawResponse:
         self.update_google_settings = to_raw_response_wrapper(resource.update_google_settings)
 
 
+class GoogleSettingsResourceWithStreamingResponse:
+    """``google_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: GoogleSettingsResource) -> None:
+        self.get_google_settings = to_streamed_response_wrapper(resource.get_google_settings)
+        self.get_google_users = to_streamed_response_wrapper(resource.get_google_users)
+        self.update_google_settings = to_streamed_response_wrapper(resource.update_google_settings)
+
+
 class AsyncGoogleSettingsResource(AsyncAPIResource):
     """``google_settings`` operations, awaited."""
 
@@ -128,6 +149,11 @@ class AsyncGoogleSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncGoogleSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncGoogleSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGoogleSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncGoogleSettingsResourceWithStreamingResponse(self)
 
     async def get_google_settings(
         self,
@@ -207,3 +233,12 @@ class AsyncGoogleSettingsResourceWithRawResponse:
         self.get_google_settings = async_to_raw_response_wrapper(resource.get_google_settings)
         self.get_google_users = async_to_raw_response_wrapper(resource.get_google_users)
         self.update_google_settings = async_to_raw_response_wrapper(resource.update_google_settings)
+
+
+class AsyncGoogleSettingsResourceWithStreamingResponse:
+    """``google_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncGoogleSettingsResource) -> None:
+        self.get_google_settings = async_to_streamed_response_wrapper(resource.get_google_settings)
+        self.get_google_users = async_to_streamed_response_wrapper(resource.get_google_users)
+        self.update_google_settings = async_to_streamed_response_wrapper(resource.update_google_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.groups import create_group as _create_group
@@ -42,8 +47,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncGroupsResource",
     "AsyncGroupsResourceWithRawResponse",
+    "AsyncGroupsResourceWithStreamingResponse",
     "GroupsResource",
     "GroupsResourceWithRawResponse",
+    "GroupsResourceWithStreamingResponse",
 ]
 
 
@@ -54,6 +61,11 @@ class GroupsResource(SyncAPIResource):
     def with_raw_response(self) -> GroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return GroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> GroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return GroupsResourceWithStreamingResponse(self)
 
     def create_group(
         self,
@@ -467,6 +479,25 @@ class GroupsResourceWithRawResponse:
         self.update_group = to_raw_response_wrapper(resource.update_group)
 
 
+class GroupsResourceWithStreamingResponse:
+    """``groups`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: GroupsResource) -> None:
+        self.create_group = to_streamed_response_wrapper(resource.create_group)
+        self.delete_company_by_id = to_streamed_response_wrapper(resource.delete_company_by_id)
+        self.delete_company_by_number = to_streamed_response_wrapper(resource.delete_company_by_number)
+        self.delete_group = to_streamed_response_wrapper(resource.delete_group)
+        self.get_group = to_streamed_response_wrapper(resource.get_group)
+        self.get_restrictions = to_streamed_response_wrapper(resource.get_restrictions)
+        self.link_group_partner = to_streamed_response_wrapper(resource.link_group_partner)
+        self.list_group = to_streamed_response_wrapper(resource.list_group)
+        self.list_members = to_streamed_response_wrapper(resource.list_members)
+        self.list_rights = to_streamed_response_wrapper(resource.list_rights)
+        self.replace_group_license_key = to_streamed_response_wrapper(resource.replace_group_license_key)
+        self.unlink_group_partner = to_streamed_response_wrapper(resource.unlink_group_partner)
+        self.update_group = to_streamed_response_wrapper(resource.update_group)
+
+
 class AsyncGroupsResource(AsyncAPIResource):
     """``groups`` operations, awaited."""
 
@@ -474,6 +505,11 @@ class AsyncGroupsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncGroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncGroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncGroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncGroupsResourceWithStreamingResponse(self)
 
     async def create_group(
         self,
@@ -885,3 +921,22 @@ class AsyncGroupsResourceWithRawResponse:
         self.replace_group_license_key = async_to_raw_response_wrapper(resource.replace_group_license_key)
         self.unlink_group_partner = async_to_raw_response_wrapper(resource.unlink_group_partner)
         self.update_group = async_to_raw_response_wrapper(resource.update_group)
+
+
+class AsyncGroupsResourceWithStreamingResponse:
+    """``groups`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncGroupsResource) -> None:
+        self.create_group = async_to_streamed_response_wrapper(resource.create_group)
+        self.delete_company_by_id = async_to_streamed_response_wrapper(resource.delete_company_by_id)
+        self.delete_company_by_number = async_to_streamed_response_wrapper(resource.delete_company_by_number)
+        self.delete_group = async_to_streamed_response_wrapper(resource.delete_group)
+        self.get_group = async_to_streamed_response_wrapper(resource.get_group)
+        self.get_restrictions = async_to_streamed_response_wrapper(resource.get_restrictions)
+        self.link_group_partner = async_to_streamed_response_wrapper(resource.link_group_partner)
+        self.list_group = async_to_streamed_response_wrapper(resource.list_group)
+        self.list_members = async_to_streamed_response_wrapper(resource.list_members)
+        self.list_rights = async_to_streamed_response_wrapper(resource.list_rights)
+        self.replace_group_license_key = async_to_streamed_response_wrapper(resource.replace_group_license_key)
+        self.unlink_group_partner = async_to_streamed_response_wrapper(resource.unlink_group_partner)
+        self.update_group = async_to_streamed_response_wrapper(resource.update_group)

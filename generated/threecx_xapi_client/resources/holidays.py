@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.holidays import create_holiday as _create_holiday
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncHolidaysResource",
     "AsyncHolidaysResourceWithRawResponse",
+    "AsyncHolidaysResourceWithStreamingResponse",
     "HolidaysResource",
     "HolidaysResourceWithRawResponse",
+    "HolidaysResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class HolidaysResource(SyncAPIResource):
     def with_raw_response(self) -> HolidaysResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return HolidaysResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> HolidaysResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return HolidaysResourceWithStreamingResponse(self)
 
     def create_holiday(
         self,
@@ -204,6 +216,17 @@ class HolidaysResourceWithRawResponse:
         self.update_holiday = to_raw_response_wrapper(resource.update_holiday)
 
 
+class HolidaysResourceWithStreamingResponse:
+    """``holidays`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: HolidaysResource) -> None:
+        self.create_holiday = to_streamed_response_wrapper(resource.create_holiday)
+        self.delete_holiday = to_streamed_response_wrapper(resource.delete_holiday)
+        self.get_holiday = to_streamed_response_wrapper(resource.get_holiday)
+        self.list_holiday = to_streamed_response_wrapper(resource.list_holiday)
+        self.update_holiday = to_streamed_response_wrapper(resource.update_holiday)
+
+
 class AsyncHolidaysResource(AsyncAPIResource):
     """``holidays`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncHolidaysResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncHolidaysResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncHolidaysResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncHolidaysResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncHolidaysResourceWithStreamingResponse(self)
 
     async def create_holiday(
         self,
@@ -370,3 +398,14 @@ class AsyncHolidaysResourceWithRawResponse:
         self.get_holiday = async_to_raw_response_wrapper(resource.get_holiday)
         self.list_holiday = async_to_raw_response_wrapper(resource.list_holiday)
         self.update_holiday = async_to_raw_response_wrapper(resource.update_holiday)
+
+
+class AsyncHolidaysResourceWithStreamingResponse:
+    """``holidays`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncHolidaysResource) -> None:
+        self.create_holiday = async_to_streamed_response_wrapper(resource.create_holiday)
+        self.delete_holiday = async_to_streamed_response_wrapper(resource.delete_holiday)
+        self.get_holiday = async_to_streamed_response_wrapper(resource.get_holiday)
+        self.list_holiday = async_to_streamed_response_wrapper(resource.list_holiday)
+        self.update_holiday = async_to_streamed_response_wrapper(resource.update_holiday)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.hotel_services import get_hotel_services as _get_hotel_services
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncHotelServicesResource",
     "AsyncHotelServicesResourceWithRawResponse",
+    "AsyncHotelServicesResourceWithStreamingResponse",
     "HotelServicesResource",
     "HotelServicesResourceWithRawResponse",
+    "HotelServicesResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class HotelServicesResource(SyncAPIResource):
     def with_raw_response(self) -> HotelServicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return HotelServicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> HotelServicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return HotelServicesResourceWithStreamingResponse(self)
 
     def get_hotel_services(
         self,
@@ -94,6 +106,14 @@ class HotelServicesResourceWithRawResponse:
         self.update_hotel_services = to_raw_response_wrapper(resource.update_hotel_services)
 
 
+class HotelServicesResourceWithStreamingResponse:
+    """``hotel_services`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: HotelServicesResource) -> None:
+        self.get_hotel_services = to_streamed_response_wrapper(resource.get_hotel_services)
+        self.update_hotel_services = to_streamed_response_wrapper(resource.update_hotel_services)
+
+
 class AsyncHotelServicesResource(AsyncAPIResource):
     """``hotel_services`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncHotelServicesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncHotelServicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncHotelServicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncHotelServicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncHotelServicesResourceWithStreamingResponse(self)
 
     async def get_hotel_services(
         self,
@@ -156,3 +181,11 @@ class AsyncHotelServicesResourceWithRawResponse:
     def __init__(self, resource: AsyncHotelServicesResource) -> None:
         self.get_hotel_services = async_to_raw_response_wrapper(resource.get_hotel_services)
         self.update_hotel_services = async_to_raw_response_wrapper(resource.update_hotel_services)
+
+
+class AsyncHotelServicesResourceWithStreamingResponse:
+    """``hotel_services`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncHotelServicesResource) -> None:
+        self.get_hotel_services = async_to_streamed_response_wrapper(resource.get_hotel_services)
+        self.update_hotel_services = async_to_streamed_response_wrapper(resource.update_hotel_services)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.inbound_rules import bulk_inbound_rules_delete as _bulk_inbound_rules_delete
@@ -34,8 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncInboundRulesResource",
     "AsyncInboundRulesResourceWithRawResponse",
+    "AsyncInboundRulesResourceWithStreamingResponse",
     "InboundRulesResource",
     "InboundRulesResourceWithRawResponse",
+    "InboundRulesResourceWithStreamingResponse",
 ]
 
 
@@ -46,6 +53,11 @@ class InboundRulesResource(SyncAPIResource):
     def with_raw_response(self) -> InboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return InboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> InboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return InboundRulesResourceWithStreamingResponse(self)
 
     def bulk_inbound_rules_delete(
         self,
@@ -283,6 +295,19 @@ class InboundRulesResourceWithRawResponse:
         self.update_inbound_rule = to_raw_response_wrapper(resource.update_inbound_rule)
 
 
+class InboundRulesResourceWithStreamingResponse:
+    """``inbound_rules`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: InboundRulesResource) -> None:
+        self.bulk_inbound_rules_delete = to_streamed_response_wrapper(resource.bulk_inbound_rules_delete)
+        self.create_inbound_rule = to_streamed_response_wrapper(resource.create_inbound_rule)
+        self.delete_inbound_rule = to_streamed_response_wrapper(resource.delete_inbound_rule)
+        self.export_caller_id_rules = to_streamed_response_wrapper(resource.export_caller_id_rules)
+        self.get_inbound_rule = to_streamed_response_wrapper(resource.get_inbound_rule)
+        self.list_inbound_rule = to_streamed_response_wrapper(resource.list_inbound_rule)
+        self.update_inbound_rule = to_streamed_response_wrapper(resource.update_inbound_rule)
+
+
 class AsyncInboundRulesResource(AsyncAPIResource):
     """``inbound_rules`` operations, awaited."""
 
@@ -290,6 +315,11 @@ class AsyncInboundRulesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncInboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncInboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncInboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncInboundRulesResourceWithStreamingResponse(self)
 
     async def bulk_inbound_rules_delete(
         self,
@@ -525,3 +555,16 @@ class AsyncInboundRulesResourceWithRawResponse:
         self.get_inbound_rule = async_to_raw_response_wrapper(resource.get_inbound_rule)
         self.list_inbound_rule = async_to_raw_response_wrapper(resource.list_inbound_rule)
         self.update_inbound_rule = async_to_raw_response_wrapper(resource.update_inbound_rule)
+
+
+class AsyncInboundRulesResourceWithStreamingResponse:
+    """``inbound_rules`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncInboundRulesResource) -> None:
+        self.bulk_inbound_rules_delete = async_to_streamed_response_wrapper(resource.bulk_inbound_rules_delete)
+        self.create_inbound_rule = async_to_streamed_response_wrapper(resource.create_inbound_rule)
+        self.delete_inbound_rule = async_to_streamed_response_wrapper(resource.delete_inbound_rule)
+        self.export_caller_id_rules = async_to_streamed_response_wrapper(resource.export_caller_id_rules)
+        self.get_inbound_rule = async_to_streamed_response_wrapper(resource.get_inbound_rule)
+        self.list_inbound_rule = async_to_streamed_response_wrapper(resource.list_inbound_rule)
+        self.update_inbound_rule = async_to_streamed_response_wrapper(resource.update_inbound_rule)

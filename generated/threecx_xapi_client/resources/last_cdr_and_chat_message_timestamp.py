@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.last_cdr_and_chat_message_timestamp import (
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncLastCdrAndChatMessageTimestampResource",
     "AsyncLastCdrAndChatMessageTimestampResourceWithRawResponse",
+    "AsyncLastCdrAndChatMessageTimestampResourceWithStreamingResponse",
     "LastCdrAndChatMessageTimestampResource",
     "LastCdrAndChatMessageTimestampResourceWithRawResponse",
+    "LastCdrAndChatMessageTimestampResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class LastCdrAndChatMessageTimestampResource(SyncAPIResource):
     def with_raw_response(self) -> LastCdrAndChatMessageTimestampResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return LastCdrAndChatMessageTimestampResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LastCdrAndChatMessageTimestampResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return LastCdrAndChatMessageTimestampResourceWithStreamingResponse(self)
 
     def list_last_cdr_and_chat_message_timestamp(
         self,
@@ -102,6 +114,15 @@ class LastCdrAndChatMessageTimestampResourceWithRawResponse:
         )
 
 
+class LastCdrAndChatMessageTimestampResourceWithStreamingResponse:
+    """``last_cdr_and_chat_message_timestamp`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: LastCdrAndChatMessageTimestampResource) -> None:
+        self.list_last_cdr_and_chat_message_timestamp = to_streamed_response_wrapper(
+            resource.list_last_cdr_and_chat_message_timestamp
+        )
+
+
 class AsyncLastCdrAndChatMessageTimestampResource(AsyncAPIResource):
     """``last_cdr_and_chat_message_timestamp`` operations, awaited."""
 
@@ -109,6 +130,11 @@ class AsyncLastCdrAndChatMessageTimestampResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncLastCdrAndChatMessageTimestampResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncLastCdrAndChatMessageTimestampResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLastCdrAndChatMessageTimestampResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncLastCdrAndChatMessageTimestampResourceWithStreamingResponse(self)
 
     async def list_last_cdr_and_chat_message_timestamp(
         self,
@@ -166,5 +192,14 @@ class AsyncLastCdrAndChatMessageTimestampResourceWithRawResponse:
 
     def __init__(self, resource: AsyncLastCdrAndChatMessageTimestampResource) -> None:
         self.list_last_cdr_and_chat_message_timestamp = async_to_raw_response_wrapper(
+            resource.list_last_cdr_and_chat_message_timestamp
+        )
+
+
+class AsyncLastCdrAndChatMessageTimestampResourceWithStreamingResponse:
+    """``last_cdr_and_chat_message_timestamp`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncLastCdrAndChatMessageTimestampResource) -> None:
+        self.list_last_cdr_and_chat_message_timestamp = async_to_streamed_response_wrapper(
             resource.list_last_cdr_and_chat_message_timestamp
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.license_status import edit_license_info as _edit_license_info
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncLicenseStatusResource",
     "AsyncLicenseStatusResourceWithRawResponse",
+    "AsyncLicenseStatusResourceWithStreamingResponse",
     "LicenseStatusResource",
     "LicenseStatusResourceWithRawResponse",
+    "LicenseStatusResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class LicenseStatusResource(SyncAPIResource):
     def with_raw_response(self) -> LicenseStatusResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return LicenseStatusResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LicenseStatusResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return LicenseStatusResourceWithStreamingResponse(self)
 
     def edit_license_info(
         self,
@@ -212,6 +224,19 @@ class LicenseStatusResourceWithRawResponse:
         self.unlink_partner = to_raw_response_wrapper(resource.unlink_partner)
 
 
+class LicenseStatusResourceWithStreamingResponse:
+    """``license_status`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: LicenseStatusResource) -> None:
+        self.edit_license_info = to_streamed_response_wrapper(resource.edit_license_info)
+        self.get_license_status = to_streamed_response_wrapper(resource.get_license_status)
+        self.link_partner = to_streamed_response_wrapper(resource.link_partner)
+        self.partner_info = to_streamed_response_wrapper(resource.partner_info)
+        self.refresh_license_status = to_streamed_response_wrapper(resource.refresh_license_status)
+        self.replace_license_key = to_streamed_response_wrapper(resource.replace_license_key)
+        self.unlink_partner = to_streamed_response_wrapper(resource.unlink_partner)
+
+
 class AsyncLicenseStatusResource(AsyncAPIResource):
     """``license_status`` operations, awaited."""
 
@@ -219,6 +244,11 @@ class AsyncLicenseStatusResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncLicenseStatusResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncLicenseStatusResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLicenseStatusResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncLicenseStatusResourceWithStreamingResponse(self)
 
     async def edit_license_info(
         self,
@@ -385,3 +415,16 @@ class AsyncLicenseStatusResourceWithRawResponse:
         self.refresh_license_status = async_to_raw_response_wrapper(resource.refresh_license_status)
         self.replace_license_key = async_to_raw_response_wrapper(resource.replace_license_key)
         self.unlink_partner = async_to_raw_response_wrapper(resource.unlink_partner)
+
+
+class AsyncLicenseStatusResourceWithStreamingResponse:
+    """``license_status`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncLicenseStatusResource) -> None:
+        self.edit_license_info = async_to_streamed_response_wrapper(resource.edit_license_info)
+        self.get_license_status = async_to_streamed_response_wrapper(resource.get_license_status)
+        self.link_partner = async_to_streamed_response_wrapper(resource.link_partner)
+        self.partner_info = async_to_streamed_response_wrapper(resource.partner_info)
+        self.refresh_license_status = async_to_streamed_response_wrapper(resource.refresh_license_status)
+        self.replace_license_key = async_to_streamed_response_wrapper(resource.replace_license_key)
+        self.unlink_partner = async_to_streamed_response_wrapper(resource.unlink_partner)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.logging_settings import get_logging_settings as _get_logging_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncLoggingSettingsResource",
     "AsyncLoggingSettingsResourceWithRawResponse",
+    "AsyncLoggingSettingsResourceWithStreamingResponse",
     "LoggingSettingsResource",
     "LoggingSettingsResourceWithRawResponse",
+    "LoggingSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class LoggingSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> LoggingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return LoggingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> LoggingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return LoggingSettingsResourceWithStreamingResponse(self)
 
     def get_logging_settings(
         self,
@@ -94,6 +106,14 @@ class LoggingSettingsResourceWithRawResponse:
         self.update_logging_settings = to_raw_response_wrapper(resource.update_logging_settings)
 
 
+class LoggingSettingsResourceWithStreamingResponse:
+    """``logging_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: LoggingSettingsResource) -> None:
+        self.get_logging_settings = to_streamed_response_wrapper(resource.get_logging_settings)
+        self.update_logging_settings = to_streamed_response_wrapper(resource.update_logging_settings)
+
+
 class AsyncLoggingSettingsResource(AsyncAPIResource):
     """``logging_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncLoggingSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncLoggingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncLoggingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncLoggingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncLoggingSettingsResourceWithStreamingResponse(self)
 
     async def get_logging_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncLoggingSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncLoggingSettingsResource) -> None:
         self.get_logging_settings = async_to_raw_response_wrapper(resource.get_logging_settings)
         self.update_logging_settings = async_to_raw_response_wrapper(resource.update_logging_settings)
+
+
+class AsyncLoggingSettingsResourceWithStreamingResponse:
+    """``logging_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncLoggingSettingsResource) -> None:
+        self.get_logging_settings = async_to_streamed_response_wrapper(resource.get_logging_settings)
+        self.update_logging_settings = async_to_streamed_response_wrapper(resource.update_logging_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.mail_settings import get_mail_settings as _get_mail_settings
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMailSettingsResource",
     "AsyncMailSettingsResourceWithRawResponse",
+    "AsyncMailSettingsResourceWithStreamingResponse",
     "MailSettingsResource",
     "MailSettingsResourceWithRawResponse",
+    "MailSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class MailSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> MailSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return MailSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MailSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return MailSettingsResourceWithStreamingResponse(self)
 
     def get_mail_settings(
         self,
@@ -122,6 +134,15 @@ class MailSettingsResourceWithRawResponse:
         self.update_mail_settings = to_raw_response_wrapper(resource.update_mail_settings)
 
 
+class MailSettingsResourceWithStreamingResponse:
+    """``mail_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: MailSettingsResource) -> None:
+        self.get_mail_settings = to_streamed_response_wrapper(resource.get_mail_settings)
+        self.test_email = to_streamed_response_wrapper(resource.test_email)
+        self.update_mail_settings = to_streamed_response_wrapper(resource.update_mail_settings)
+
+
 class AsyncMailSettingsResource(AsyncAPIResource):
     """``mail_settings`` operations, awaited."""
 
@@ -129,6 +150,11 @@ class AsyncMailSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMailSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMailSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMailSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMailSettingsResourceWithStreamingResponse(self)
 
     async def get_mail_settings(
         self,
@@ -210,3 +236,12 @@ class AsyncMailSettingsResourceWithRawResponse:
         self.get_mail_settings = async_to_raw_response_wrapper(resource.get_mail_settings)
         self.test_email = async_to_raw_response_wrapper(resource.test_email)
         self.update_mail_settings = async_to_raw_response_wrapper(resource.update_mail_settings)
+
+
+class AsyncMailSettingsResourceWithStreamingResponse:
+    """``mail_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMailSettingsResource) -> None:
+        self.get_mail_settings = async_to_streamed_response_wrapper(resource.get_mail_settings)
+        self.test_email = async_to_streamed_response_wrapper(resource.test_email)
+        self.update_mail_settings = async_to_streamed_response_wrapper(resource.update_mail_settings)

@@ -12,7 +12,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.mcp_servers import exchange as _exchange
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMcpServersResource",
     "AsyncMcpServersResourceWithRawResponse",
+    "AsyncMcpServersResourceWithStreamingResponse",
     "McpServersResource",
     "McpServersResourceWithRawResponse",
+    "McpServersResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class McpServersResource(SyncAPIResource):
     def with_raw_response(self) -> McpServersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return McpServersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> McpServersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return McpServersResourceWithStreamingResponse(self)
 
     def exchange(
         self,
@@ -126,6 +138,15 @@ class McpServersResourceWithRawResponse:
         self.register = to_raw_response_wrapper(resource.register)
 
 
+class McpServersResourceWithStreamingResponse:
+    """``mcp_servers`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: McpServersResource) -> None:
+        self.exchange = to_streamed_response_wrapper(resource.exchange)
+        self.get_server_metadata = to_streamed_response_wrapper(resource.get_server_metadata)
+        self.register = to_streamed_response_wrapper(resource.register)
+
+
 class AsyncMcpServersResource(AsyncAPIResource):
     """``mcp_servers`` operations, awaited."""
 
@@ -133,6 +154,11 @@ class AsyncMcpServersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMcpServersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMcpServersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMcpServersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMcpServersResourceWithStreamingResponse(self)
 
     async def exchange(
         self,
@@ -220,3 +246,12 @@ class AsyncMcpServersResourceWithRawResponse:
         self.exchange = async_to_raw_response_wrapper(resource.exchange)
         self.get_server_metadata = async_to_raw_response_wrapper(resource.get_server_metadata)
         self.register = async_to_raw_response_wrapper(resource.register)
+
+
+class AsyncMcpServersResourceWithStreamingResponse:
+    """``mcp_servers`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMcpServersResource) -> None:
+        self.exchange = async_to_streamed_response_wrapper(resource.exchange)
+        self.get_server_metadata = async_to_streamed_response_wrapper(resource.get_server_metadata)
+        self.register = async_to_streamed_response_wrapper(resource.register)

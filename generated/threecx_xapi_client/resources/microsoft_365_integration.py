@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.microsoft_365_integration import authorize_presence as _authorize_presence
@@ -42,8 +47,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMicrosoft365IntegrationResource",
     "AsyncMicrosoft365IntegrationResourceWithRawResponse",
+    "AsyncMicrosoft365IntegrationResourceWithStreamingResponse",
     "Microsoft365IntegrationResource",
     "Microsoft365IntegrationResourceWithRawResponse",
+    "Microsoft365IntegrationResourceWithStreamingResponse",
 ]
 
 
@@ -54,6 +61,11 @@ class Microsoft365IntegrationResource(SyncAPIResource):
     def with_raw_response(self) -> Microsoft365IntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return Microsoft365IntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> Microsoft365IntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return Microsoft365IntegrationResourceWithStreamingResponse(self)
 
     def authorize_presence(
         self,
@@ -302,6 +314,23 @@ class Microsoft365IntegrationResourceWithRawResponse:
         self.update_microsoft_365_integration = to_raw_response_wrapper(resource.update_microsoft_365_integration)
 
 
+class Microsoft365IntegrationResourceWithStreamingResponse:
+    """``microsoft_365_integration`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: Microsoft365IntegrationResource) -> None:
+        self.authorize_presence = to_streamed_response_wrapper(resource.authorize_presence)
+        self.deauthorize_presence = to_streamed_response_wrapper(resource.deauthorize_presence)
+        self.get_m365_groups = to_streamed_response_wrapper(resource.get_m365_groups)
+        self.get_m365_users = to_streamed_response_wrapper(resource.get_m365_users)
+        self.get_microsoft_365_directory = to_streamed_response_wrapper(resource.get_microsoft_365_directory)
+        self.get_microsoft_365_integration = to_streamed_response_wrapper(resource.get_microsoft_365_integration)
+        self.get_microsoft_access_token = to_streamed_response_wrapper(resource.get_microsoft_access_token)
+        self.get_users_by_principal_names = to_streamed_response_wrapper(resource.get_users_by_principal_names)
+        self.test_presence = to_streamed_response_wrapper(resource.test_presence)
+        self.test_subscription = to_streamed_response_wrapper(resource.test_subscription)
+        self.update_microsoft_365_integration = to_streamed_response_wrapper(resource.update_microsoft_365_integration)
+
+
 class AsyncMicrosoft365IntegrationResource(AsyncAPIResource):
     """``microsoft_365_integration`` operations, awaited."""
 
@@ -309,6 +338,11 @@ class AsyncMicrosoft365IntegrationResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMicrosoft365IntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMicrosoft365IntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMicrosoft365IntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMicrosoft365IntegrationResourceWithStreamingResponse(self)
 
     async def authorize_presence(
         self,
@@ -555,3 +589,22 @@ class AsyncMicrosoft365IntegrationResourceWithRawResponse:
         self.test_presence = async_to_raw_response_wrapper(resource.test_presence)
         self.test_subscription = async_to_raw_response_wrapper(resource.test_subscription)
         self.update_microsoft_365_integration = async_to_raw_response_wrapper(resource.update_microsoft_365_integration)
+
+
+class AsyncMicrosoft365IntegrationResourceWithStreamingResponse:
+    """``microsoft_365_integration`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMicrosoft365IntegrationResource) -> None:
+        self.authorize_presence = async_to_streamed_response_wrapper(resource.authorize_presence)
+        self.deauthorize_presence = async_to_streamed_response_wrapper(resource.deauthorize_presence)
+        self.get_m365_groups = async_to_streamed_response_wrapper(resource.get_m365_groups)
+        self.get_m365_users = async_to_streamed_response_wrapper(resource.get_m365_users)
+        self.get_microsoft_365_directory = async_to_streamed_response_wrapper(resource.get_microsoft_365_directory)
+        self.get_microsoft_365_integration = async_to_streamed_response_wrapper(resource.get_microsoft_365_integration)
+        self.get_microsoft_access_token = async_to_streamed_response_wrapper(resource.get_microsoft_access_token)
+        self.get_users_by_principal_names = async_to_streamed_response_wrapper(resource.get_users_by_principal_names)
+        self.test_presence = async_to_streamed_response_wrapper(resource.test_presence)
+        self.test_subscription = async_to_streamed_response_wrapper(resource.test_subscription)
+        self.update_microsoft_365_integration = async_to_streamed_response_wrapper(
+            resource.update_microsoft_365_integration
+        )

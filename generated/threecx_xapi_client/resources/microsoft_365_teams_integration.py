@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.microsoft_365_teams_integration import check_fqdn_record as _check_fqdn_record
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMicrosoft365TeamsIntegrationResource",
     "AsyncMicrosoft365TeamsIntegrationResourceWithRawResponse",
+    "AsyncMicrosoft365TeamsIntegrationResourceWithStreamingResponse",
     "Microsoft365TeamsIntegrationResource",
     "Microsoft365TeamsIntegrationResourceWithRawResponse",
+    "Microsoft365TeamsIntegrationResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class Microsoft365TeamsIntegrationResource(SyncAPIResource):
     def with_raw_response(self) -> Microsoft365TeamsIntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return Microsoft365TeamsIntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> Microsoft365TeamsIntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return Microsoft365TeamsIntegrationResourceWithStreamingResponse(self)
 
     def check_fqdn_record(
         self,
@@ -189,6 +201,22 @@ class Microsoft365TeamsIntegrationResourceWithRawResponse:
         )
 
 
+class Microsoft365TeamsIntegrationResourceWithStreamingResponse:
+    """``microsoft_365_teams_integration`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: Microsoft365TeamsIntegrationResource) -> None:
+        self.check_fqdn_record = to_streamed_response_wrapper(resource.check_fqdn_record)
+        self.check_map_users_script = to_streamed_response_wrapper(resource.check_map_users_script)
+        self.get_dial_plan_script = to_streamed_response_wrapper(resource.get_dial_plan_script)
+        self.get_map_users_script = to_streamed_response_wrapper(resource.get_map_users_script)
+        self.get_microsoft_365_teams_integration = to_streamed_response_wrapper(
+            resource.get_microsoft_365_teams_integration
+        )
+        self.update_microsoft_365_teams_integration = to_streamed_response_wrapper(
+            resource.update_microsoft_365_teams_integration
+        )
+
+
 class AsyncMicrosoft365TeamsIntegrationResource(AsyncAPIResource):
     """``microsoft_365_teams_integration`` operations, awaited."""
 
@@ -196,6 +224,11 @@ class AsyncMicrosoft365TeamsIntegrationResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMicrosoft365TeamsIntegrationResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMicrosoft365TeamsIntegrationResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMicrosoft365TeamsIntegrationResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMicrosoft365TeamsIntegrationResourceWithStreamingResponse(self)
 
     async def check_fqdn_record(
         self,
@@ -335,5 +368,21 @@ class AsyncMicrosoft365TeamsIntegrationResourceWithRawResponse:
             resource.get_microsoft_365_teams_integration
         )
         self.update_microsoft_365_teams_integration = async_to_raw_response_wrapper(
+            resource.update_microsoft_365_teams_integration
+        )
+
+
+class AsyncMicrosoft365TeamsIntegrationResourceWithStreamingResponse:
+    """``microsoft_365_teams_integration`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMicrosoft365TeamsIntegrationResource) -> None:
+        self.check_fqdn_record = async_to_streamed_response_wrapper(resource.check_fqdn_record)
+        self.check_map_users_script = async_to_streamed_response_wrapper(resource.check_map_users_script)
+        self.get_dial_plan_script = async_to_streamed_response_wrapper(resource.get_dial_plan_script)
+        self.get_map_users_script = async_to_streamed_response_wrapper(resource.get_map_users_script)
+        self.get_microsoft_365_teams_integration = async_to_streamed_response_wrapper(
+            resource.get_microsoft_365_teams_integration
+        )
+        self.update_microsoft_365_teams_integration = async_to_streamed_response_wrapper(
             resource.update_microsoft_365_teams_integration
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.music_on_hold_settings import get_music_on_hold_settings as _get_music_on_hold_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMusicOnHoldSettingsResource",
     "AsyncMusicOnHoldSettingsResourceWithRawResponse",
+    "AsyncMusicOnHoldSettingsResourceWithStreamingResponse",
     "MusicOnHoldSettingsResource",
     "MusicOnHoldSettingsResourceWithRawResponse",
+    "MusicOnHoldSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class MusicOnHoldSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> MusicOnHoldSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return MusicOnHoldSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MusicOnHoldSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return MusicOnHoldSettingsResourceWithStreamingResponse(self)
 
     def get_music_on_hold_settings(
         self,
@@ -94,6 +106,14 @@ class MusicOnHoldSettingsResourceWithRawResponse:
         self.update_music_on_hold_settings = to_raw_response_wrapper(resource.update_music_on_hold_settings)
 
 
+class MusicOnHoldSettingsResourceWithStreamingResponse:
+    """``music_on_hold_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: MusicOnHoldSettingsResource) -> None:
+        self.get_music_on_hold_settings = to_streamed_response_wrapper(resource.get_music_on_hold_settings)
+        self.update_music_on_hold_settings = to_streamed_response_wrapper(resource.update_music_on_hold_settings)
+
+
 class AsyncMusicOnHoldSettingsResource(AsyncAPIResource):
     """``music_on_hold_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncMusicOnHoldSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMusicOnHoldSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMusicOnHoldSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMusicOnHoldSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMusicOnHoldSettingsResourceWithStreamingResponse(self)
 
     async def get_music_on_hold_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncMusicOnHoldSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncMusicOnHoldSettingsResource) -> None:
         self.get_music_on_hold_settings = async_to_raw_response_wrapper(resource.get_music_on_hold_settings)
         self.update_music_on_hold_settings = async_to_raw_response_wrapper(resource.update_music_on_hold_settings)
+
+
+class AsyncMusicOnHoldSettingsResourceWithStreamingResponse:
+    """``music_on_hold_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMusicOnHoldSettingsResource) -> None:
+        self.get_music_on_hold_settings = async_to_streamed_response_wrapper(resource.get_music_on_hold_settings)
+        self.update_music_on_hold_settings = async_to_streamed_response_wrapper(resource.update_music_on_hold_settings)

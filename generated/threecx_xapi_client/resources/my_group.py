@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.my_group import get_my_group as _get_my_group
@@ -39,8 +44,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMyGroupResource",
     "AsyncMyGroupResourceWithRawResponse",
+    "AsyncMyGroupResourceWithStreamingResponse",
     "MyGroupResource",
     "MyGroupResourceWithRawResponse",
+    "MyGroupResourceWithStreamingResponse",
 ]
 
 
@@ -51,6 +58,11 @@ class MyGroupResource(SyncAPIResource):
     def with_raw_response(self) -> MyGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return MyGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MyGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return MyGroupResourceWithStreamingResponse(self)
 
     def get_my_group(
         self,
@@ -321,6 +333,21 @@ class MyGroupResourceWithRawResponse:
         self.update_my_group = to_raw_response_wrapper(resource.update_my_group)
 
 
+class MyGroupResourceWithStreamingResponse:
+    """``my_group`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: MyGroupResource) -> None:
+        self.get_my_group = to_streamed_response_wrapper(resource.get_my_group)
+        self.get_my_group_partner_info = to_streamed_response_wrapper(resource.get_my_group_partner_info)
+        self.get_my_group_restrictions = to_streamed_response_wrapper(resource.get_my_group_restrictions)
+        self.link_my_group_partner = to_streamed_response_wrapper(resource.link_my_group_partner)
+        self.list_my_group_members = to_streamed_response_wrapper(resource.list_my_group_members)
+        self.list_my_group_rights = to_streamed_response_wrapper(resource.list_my_group_rights)
+        self.replace_my_group_license_key = to_streamed_response_wrapper(resource.replace_my_group_license_key)
+        self.unlink_my_group_partner = to_streamed_response_wrapper(resource.unlink_my_group_partner)
+        self.update_my_group = to_streamed_response_wrapper(resource.update_my_group)
+
+
 class AsyncMyGroupResource(AsyncAPIResource):
     """``my_group`` operations, awaited."""
 
@@ -328,6 +355,11 @@ class AsyncMyGroupResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMyGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMyGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMyGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMyGroupResourceWithStreamingResponse(self)
 
     async def get_my_group(
         self,
@@ -596,3 +628,18 @@ class AsyncMyGroupResourceWithRawResponse:
         self.replace_my_group_license_key = async_to_raw_response_wrapper(resource.replace_my_group_license_key)
         self.unlink_my_group_partner = async_to_raw_response_wrapper(resource.unlink_my_group_partner)
         self.update_my_group = async_to_raw_response_wrapper(resource.update_my_group)
+
+
+class AsyncMyGroupResourceWithStreamingResponse:
+    """``my_group`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMyGroupResource) -> None:
+        self.get_my_group = async_to_streamed_response_wrapper(resource.get_my_group)
+        self.get_my_group_partner_info = async_to_streamed_response_wrapper(resource.get_my_group_partner_info)
+        self.get_my_group_restrictions = async_to_streamed_response_wrapper(resource.get_my_group_restrictions)
+        self.link_my_group_partner = async_to_streamed_response_wrapper(resource.link_my_group_partner)
+        self.list_my_group_members = async_to_streamed_response_wrapper(resource.list_my_group_members)
+        self.list_my_group_rights = async_to_streamed_response_wrapper(resource.list_my_group_rights)
+        self.replace_my_group_license_key = async_to_streamed_response_wrapper(resource.replace_my_group_license_key)
+        self.unlink_my_group_partner = async_to_streamed_response_wrapper(resource.unlink_my_group_partner)
+        self.update_my_group = async_to_streamed_response_wrapper(resource.update_my_group)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.my_tokens import list_refresh_token as _list_refresh_token
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMyTokensResource",
     "AsyncMyTokensResourceWithRawResponse",
+    "AsyncMyTokensResourceWithStreamingResponse",
     "MyTokensResource",
     "MyTokensResourceWithRawResponse",
+    "MyTokensResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class MyTokensResource(SyncAPIResource):
     def with_raw_response(self) -> MyTokensResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return MyTokensResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MyTokensResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return MyTokensResourceWithStreamingResponse(self)
 
     def list_refresh_token(
         self,
@@ -124,6 +136,14 @@ class MyTokensResourceWithRawResponse:
         self.revoke_token = to_raw_response_wrapper(resource.revoke_token)
 
 
+class MyTokensResourceWithStreamingResponse:
+    """``my_tokens`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: MyTokensResource) -> None:
+        self.list_refresh_token = to_streamed_response_wrapper(resource.list_refresh_token)
+        self.revoke_token = to_streamed_response_wrapper(resource.revoke_token)
+
+
 class AsyncMyTokensResource(AsyncAPIResource):
     """``my_tokens`` operations, awaited."""
 
@@ -131,6 +151,11 @@ class AsyncMyTokensResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMyTokensResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMyTokensResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMyTokensResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMyTokensResourceWithStreamingResponse(self)
 
     async def list_refresh_token(
         self,
@@ -213,3 +238,11 @@ class AsyncMyTokensResourceWithRawResponse:
     def __init__(self, resource: AsyncMyTokensResource) -> None:
         self.list_refresh_token = async_to_raw_response_wrapper(resource.list_refresh_token)
         self.revoke_token = async_to_raw_response_wrapper(resource.revoke_token)
+
+
+class AsyncMyTokensResourceWithStreamingResponse:
+    """``my_tokens`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMyTokensResource) -> None:
+        self.list_refresh_token = async_to_streamed_response_wrapper(resource.list_refresh_token)
+        self.revoke_token = async_to_streamed_response_wrapper(resource.revoke_token)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.my_user import get_my_user as _get_my_user
@@ -38,8 +43,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncMyUserResource",
     "AsyncMyUserResourceWithRawResponse",
+    "AsyncMyUserResourceWithStreamingResponse",
     "MyUserResource",
     "MyUserResourceWithRawResponse",
+    "MyUserResourceWithStreamingResponse",
 ]
 
 
@@ -50,6 +57,11 @@ class MyUserResource(SyncAPIResource):
     def with_raw_response(self) -> MyUserResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return MyUserResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> MyUserResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return MyUserResourceWithStreamingResponse(self)
 
     def get_my_user(
         self,
@@ -298,6 +310,19 @@ class MyUserResourceWithRawResponse:
         self.update_my_user = to_raw_response_wrapper(resource.update_my_user)
 
 
+class MyUserResourceWithStreamingResponse:
+    """``my_user`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: MyUserResource) -> None:
+        self.get_my_user = to_streamed_response_wrapper(resource.get_my_user)
+        self.issue_download_ticket = to_streamed_response_wrapper(resource.issue_download_ticket)
+        self.list_my_user_forwarding_profiles = to_streamed_response_wrapper(resource.list_my_user_forwarding_profiles)
+        self.list_my_user_greetings = to_streamed_response_wrapper(resource.list_my_user_greetings)
+        self.list_my_user_groups = to_streamed_response_wrapper(resource.list_my_user_groups)
+        self.my_user_generate_prov_link = to_streamed_response_wrapper(resource.my_user_generate_prov_link)
+        self.update_my_user = to_streamed_response_wrapper(resource.update_my_user)
+
+
 class AsyncMyUserResource(AsyncAPIResource):
     """``my_user`` operations, awaited."""
 
@@ -305,6 +330,11 @@ class AsyncMyUserResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncMyUserResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncMyUserResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncMyUserResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncMyUserResourceWithStreamingResponse(self)
 
     async def get_my_user(
         self,
@@ -551,3 +581,18 @@ class AsyncMyUserResourceWithRawResponse:
         self.list_my_user_groups = async_to_raw_response_wrapper(resource.list_my_user_groups)
         self.my_user_generate_prov_link = async_to_raw_response_wrapper(resource.my_user_generate_prov_link)
         self.update_my_user = async_to_raw_response_wrapper(resource.update_my_user)
+
+
+class AsyncMyUserResourceWithStreamingResponse:
+    """``my_user`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncMyUserResource) -> None:
+        self.get_my_user = async_to_streamed_response_wrapper(resource.get_my_user)
+        self.issue_download_ticket = async_to_streamed_response_wrapper(resource.issue_download_ticket)
+        self.list_my_user_forwarding_profiles = async_to_streamed_response_wrapper(
+            resource.list_my_user_forwarding_profiles
+        )
+        self.list_my_user_greetings = async_to_streamed_response_wrapper(resource.list_my_user_greetings)
+        self.list_my_user_groups = async_to_streamed_response_wrapper(resource.list_my_user_groups)
+        self.my_user_generate_prov_link = async_to_streamed_response_wrapper(resource.my_user_generate_prov_link)
+        self.update_my_user = async_to_streamed_response_wrapper(resource.update_my_user)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.network_interfaces import list_network_interface as _list_network_interface
@@ -27,8 +32,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncNetworkInterfacesResource",
     "AsyncNetworkInterfacesResourceWithRawResponse",
+    "AsyncNetworkInterfacesResourceWithStreamingResponse",
     "NetworkInterfacesResource",
     "NetworkInterfacesResourceWithRawResponse",
+    "NetworkInterfacesResourceWithStreamingResponse",
 ]
 
 
@@ -39,6 +46,11 @@ class NetworkInterfacesResource(SyncAPIResource):
     def with_raw_response(self) -> NetworkInterfacesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return NetworkInterfacesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NetworkInterfacesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return NetworkInterfacesResourceWithStreamingResponse(self)
 
     def list_network_interface(
         self,
@@ -98,6 +110,13 @@ class NetworkInterfacesResourceWithRawResponse:
         self.list_network_interface = to_raw_response_wrapper(resource.list_network_interface)
 
 
+class NetworkInterfacesResourceWithStreamingResponse:
+    """``network_interfaces`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: NetworkInterfacesResource) -> None:
+        self.list_network_interface = to_streamed_response_wrapper(resource.list_network_interface)
+
+
 class AsyncNetworkInterfacesResource(AsyncAPIResource):
     """``network_interfaces`` operations, awaited."""
 
@@ -105,6 +124,11 @@ class AsyncNetworkInterfacesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncNetworkInterfacesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncNetworkInterfacesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncNetworkInterfacesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncNetworkInterfacesResourceWithStreamingResponse(self)
 
     async def list_network_interface(
         self,
@@ -162,3 +186,10 @@ class AsyncNetworkInterfacesResourceWithRawResponse:
 
     def __init__(self, resource: AsyncNetworkInterfacesResource) -> None:
         self.list_network_interface = async_to_raw_response_wrapper(resource.list_network_interface)
+
+
+class AsyncNetworkInterfacesResourceWithStreamingResponse:
+    """``network_interfaces`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncNetworkInterfacesResource) -> None:
+        self.list_network_interface = async_to_streamed_response_wrapper(resource.list_network_interface)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.network_settings import get_ifaces as _get_ifaces
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncNetworkSettingsResource",
     "AsyncNetworkSettingsResourceWithRawResponse",
+    "AsyncNetworkSettingsResourceWithStreamingResponse",
     "NetworkSettingsResource",
     "NetworkSettingsResourceWithRawResponse",
+    "NetworkSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class NetworkSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> NetworkSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return NetworkSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NetworkSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return NetworkSettingsResourceWithStreamingResponse(self)
 
     def get_ifaces(
         self,
@@ -134,6 +146,15 @@ class NetworkSettingsResourceWithRawResponse:
         self.update_network_settings = to_raw_response_wrapper(resource.update_network_settings)
 
 
+class NetworkSettingsResourceWithStreamingResponse:
+    """``network_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: NetworkSettingsResource) -> None:
+        self.get_ifaces = to_streamed_response_wrapper(resource.get_ifaces)
+        self.get_network_settings = to_streamed_response_wrapper(resource.get_network_settings)
+        self.update_network_settings = to_streamed_response_wrapper(resource.update_network_settings)
+
+
 class AsyncNetworkSettingsResource(AsyncAPIResource):
     """``network_settings`` operations, awaited."""
 
@@ -141,6 +162,11 @@ class AsyncNetworkSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncNetworkSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncNetworkSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncNetworkSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncNetworkSettingsResourceWithStreamingResponse(self)
 
     async def get_ifaces(
         self,
@@ -232,3 +258,12 @@ class AsyncNetworkSettingsResourceWithRawResponse:
         self.get_ifaces = async_to_raw_response_wrapper(resource.get_ifaces)
         self.get_network_settings = async_to_raw_response_wrapper(resource.get_network_settings)
         self.update_network_settings = async_to_raw_response_wrapper(resource.update_network_settings)
+
+
+class AsyncNetworkSettingsResourceWithStreamingResponse:
+    """``network_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncNetworkSettingsResource) -> None:
+        self.get_ifaces = async_to_streamed_response_wrapper(resource.get_ifaces)
+        self.get_network_settings = async_to_streamed_response_wrapper(resource.get_network_settings)
+        self.update_network_settings = async_to_streamed_response_wrapper(resource.update_network_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.notification_settings import get_notification_settings as _get_notification_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncNotificationSettingsResource",
     "AsyncNotificationSettingsResourceWithRawResponse",
+    "AsyncNotificationSettingsResourceWithStreamingResponse",
     "NotificationSettingsResource",
     "NotificationSettingsResourceWithRawResponse",
+    "NotificationSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class NotificationSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> NotificationSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return NotificationSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> NotificationSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return NotificationSettingsResourceWithStreamingResponse(self)
 
     def get_notification_settings(
         self,
@@ -94,6 +106,14 @@ class NotificationSettingsResourceWithRawResponse:
         self.update_notification_settings = to_raw_response_wrapper(resource.update_notification_settings)
 
 
+class NotificationSettingsResourceWithStreamingResponse:
+    """``notification_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: NotificationSettingsResource) -> None:
+        self.get_notification_settings = to_streamed_response_wrapper(resource.get_notification_settings)
+        self.update_notification_settings = to_streamed_response_wrapper(resource.update_notification_settings)
+
+
 class AsyncNotificationSettingsResource(AsyncAPIResource):
     """``notification_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncNotificationSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncNotificationSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncNotificationSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncNotificationSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncNotificationSettingsResourceWithStreamingResponse(self)
 
     async def get_notification_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncNotificationSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncNotificationSettingsResource) -> None:
         self.get_notification_settings = async_to_raw_response_wrapper(resource.get_notification_settings)
         self.update_notification_settings = async_to_raw_response_wrapper(resource.update_notification_settings)
+
+
+class AsyncNotificationSettingsResourceWithStreamingResponse:
+    """``notification_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncNotificationSettingsResource) -> None:
+        self.get_notification_settings = async_to_streamed_response_wrapper(resource.get_notification_settings)
+        self.update_notification_settings = async_to_streamed_response_wrapper(resource.update_notification_settings)

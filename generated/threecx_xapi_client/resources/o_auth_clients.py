@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.o_auth_clients import delete_o_auth_client as _delete_o_auth_client
@@ -33,8 +38,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncOAuthClientsResource",
     "AsyncOAuthClientsResourceWithRawResponse",
+    "AsyncOAuthClientsResourceWithStreamingResponse",
     "OAuthClientsResource",
     "OAuthClientsResourceWithRawResponse",
+    "OAuthClientsResourceWithStreamingResponse",
 ]
 
 
@@ -45,6 +52,11 @@ class OAuthClientsResource(SyncAPIResource):
     def with_raw_response(self) -> OAuthClientsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return OAuthClientsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> OAuthClientsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return OAuthClientsResourceWithStreamingResponse(self)
 
     def delete_o_auth_client(
         self,
@@ -181,6 +193,16 @@ class OAuthClientsResourceWithRawResponse:
         self.refresh_client_metadata = to_raw_response_wrapper(resource.refresh_client_metadata)
 
 
+class OAuthClientsResourceWithStreamingResponse:
+    """``o_auth_clients`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: OAuthClientsResource) -> None:
+        self.delete_o_auth_client = to_streamed_response_wrapper(resource.delete_o_auth_client)
+        self.get_o_auth_client = to_streamed_response_wrapper(resource.get_o_auth_client)
+        self.list_o_auth_client = to_streamed_response_wrapper(resource.list_o_auth_client)
+        self.refresh_client_metadata = to_streamed_response_wrapper(resource.refresh_client_metadata)
+
+
 class AsyncOAuthClientsResource(AsyncAPIResource):
     """``o_auth_clients`` operations, awaited."""
 
@@ -188,6 +210,11 @@ class AsyncOAuthClientsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncOAuthClientsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncOAuthClientsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncOAuthClientsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncOAuthClientsResourceWithStreamingResponse(self)
 
     async def delete_o_auth_client(
         self,
@@ -322,3 +349,13 @@ class AsyncOAuthClientsResourceWithRawResponse:
         self.get_o_auth_client = async_to_raw_response_wrapper(resource.get_o_auth_client)
         self.list_o_auth_client = async_to_raw_response_wrapper(resource.list_o_auth_client)
         self.refresh_client_metadata = async_to_raw_response_wrapper(resource.refresh_client_metadata)
+
+
+class AsyncOAuthClientsResourceWithStreamingResponse:
+    """``o_auth_clients`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncOAuthClientsResource) -> None:
+        self.delete_o_auth_client = async_to_streamed_response_wrapper(resource.delete_o_auth_client)
+        self.get_o_auth_client = async_to_streamed_response_wrapper(resource.get_o_auth_client)
+        self.list_o_auth_client = async_to_streamed_response_wrapper(resource.list_o_auth_client)
+        self.refresh_client_metadata = async_to_streamed_response_wrapper(resource.refresh_client_metadata)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.office_hours import get_office_hours as _get_office_hours
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncOfficeHoursResource",
     "AsyncOfficeHoursResourceWithRawResponse",
+    "AsyncOfficeHoursResourceWithStreamingResponse",
     "OfficeHoursResource",
     "OfficeHoursResourceWithRawResponse",
+    "OfficeHoursResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class OfficeHoursResource(SyncAPIResource):
     def with_raw_response(self) -> OfficeHoursResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return OfficeHoursResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> OfficeHoursResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return OfficeHoursResourceWithStreamingResponse(self)
 
     def get_office_hours(
         self,
@@ -94,6 +106,14 @@ class OfficeHoursResourceWithRawResponse:
         self.update_office_hours = to_raw_response_wrapper(resource.update_office_hours)
 
 
+class OfficeHoursResourceWithStreamingResponse:
+    """``office_hours`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: OfficeHoursResource) -> None:
+        self.get_office_hours = to_streamed_response_wrapper(resource.get_office_hours)
+        self.update_office_hours = to_streamed_response_wrapper(resource.update_office_hours)
+
+
 class AsyncOfficeHoursResource(AsyncAPIResource):
     """``office_hours`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncOfficeHoursResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncOfficeHoursResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncOfficeHoursResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncOfficeHoursResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncOfficeHoursResourceWithStreamingResponse(self)
 
     async def get_office_hours(
         self,
@@ -156,3 +181,11 @@ class AsyncOfficeHoursResourceWithRawResponse:
     def __init__(self, resource: AsyncOfficeHoursResource) -> None:
         self.get_office_hours = async_to_raw_response_wrapper(resource.get_office_hours)
         self.update_office_hours = async_to_raw_response_wrapper(resource.update_office_hours)
+
+
+class AsyncOfficeHoursResourceWithStreamingResponse:
+    """``office_hours`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncOfficeHoursResource) -> None:
+        self.get_office_hours = async_to_streamed_response_wrapper(resource.get_office_hours)
+        self.update_office_hours = async_to_streamed_response_wrapper(resource.update_office_hours)

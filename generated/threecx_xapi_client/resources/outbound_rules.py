@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.outbound_rules import create_outbound_rule as _create_outbound_rule
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncOutboundRulesResource",
     "AsyncOutboundRulesResourceWithRawResponse",
+    "AsyncOutboundRulesResourceWithStreamingResponse",
     "OutboundRulesResource",
     "OutboundRulesResourceWithRawResponse",
+    "OutboundRulesResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class OutboundRulesResource(SyncAPIResource):
     def with_raw_response(self) -> OutboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return OutboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> OutboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return OutboundRulesResourceWithStreamingResponse(self)
 
     def create_outbound_rule(
         self,
@@ -309,6 +321,20 @@ class OutboundRulesResourceWithRawResponse:
         self.update_outbound_rule = to_raw_response_wrapper(resource.update_outbound_rule)
 
 
+class OutboundRulesResourceWithStreamingResponse:
+    """``outbound_rules`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: OutboundRulesResource) -> None:
+        self.create_outbound_rule = to_streamed_response_wrapper(resource.create_outbound_rule)
+        self.delete_outbound_rule = to_streamed_response_wrapper(resource.delete_outbound_rule)
+        self.get_emergency_outbound_rules = to_streamed_response_wrapper(resource.get_emergency_outbound_rules)
+        self.get_outbound_rule = to_streamed_response_wrapper(resource.get_outbound_rule)
+        self.list_outbound_rule = to_streamed_response_wrapper(resource.list_outbound_rule)
+        self.move_up_down = to_streamed_response_wrapper(resource.move_up_down)
+        self.purge = to_streamed_response_wrapper(resource.purge)
+        self.update_outbound_rule = to_streamed_response_wrapper(resource.update_outbound_rule)
+
+
 class AsyncOutboundRulesResource(AsyncAPIResource):
     """``outbound_rules`` operations, awaited."""
 
@@ -316,6 +342,11 @@ class AsyncOutboundRulesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncOutboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncOutboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncOutboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncOutboundRulesResourceWithStreamingResponse(self)
 
     async def create_outbound_rule(
         self,
@@ -576,3 +607,17 @@ class AsyncOutboundRulesResourceWithRawResponse:
         self.move_up_down = async_to_raw_response_wrapper(resource.move_up_down)
         self.purge = async_to_raw_response_wrapper(resource.purge)
         self.update_outbound_rule = async_to_raw_response_wrapper(resource.update_outbound_rule)
+
+
+class AsyncOutboundRulesResourceWithStreamingResponse:
+    """``outbound_rules`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncOutboundRulesResource) -> None:
+        self.create_outbound_rule = async_to_streamed_response_wrapper(resource.create_outbound_rule)
+        self.delete_outbound_rule = async_to_streamed_response_wrapper(resource.delete_outbound_rule)
+        self.get_emergency_outbound_rules = async_to_streamed_response_wrapper(resource.get_emergency_outbound_rules)
+        self.get_outbound_rule = async_to_streamed_response_wrapper(resource.get_outbound_rule)
+        self.list_outbound_rule = async_to_streamed_response_wrapper(resource.list_outbound_rule)
+        self.move_up_down = async_to_streamed_response_wrapper(resource.move_up_down)
+        self.purge = async_to_streamed_response_wrapper(resource.purge)
+        self.update_outbound_rule = async_to_streamed_response_wrapper(resource.update_outbound_rule)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.parameters import create_parameter as _create_parameter
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncParametersResource",
     "AsyncParametersResourceWithRawResponse",
+    "AsyncParametersResourceWithStreamingResponse",
     "ParametersResource",
     "ParametersResourceWithRawResponse",
+    "ParametersResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class ParametersResource(SyncAPIResource):
     def with_raw_response(self) -> ParametersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ParametersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ParametersResourceWithStreamingResponse(self)
 
     def create_parameter(
         self,
@@ -230,6 +242,18 @@ class ParametersResourceWithRawResponse:
         self.update_parameter = to_raw_response_wrapper(resource.update_parameter)
 
 
+class ParametersResourceWithStreamingResponse:
+    """``parameters`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ParametersResource) -> None:
+        self.create_parameter = to_streamed_response_wrapper(resource.create_parameter)
+        self.delete_parameter = to_streamed_response_wrapper(resource.delete_parameter)
+        self.get_parameter = to_streamed_response_wrapper(resource.get_parameter)
+        self.get_parameter_by_name = to_streamed_response_wrapper(resource.get_parameter_by_name)
+        self.list_parameter = to_streamed_response_wrapper(resource.list_parameter)
+        self.update_parameter = to_streamed_response_wrapper(resource.update_parameter)
+
+
 class AsyncParametersResource(AsyncAPIResource):
     """``parameters`` operations, awaited."""
 
@@ -237,6 +261,11 @@ class AsyncParametersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncParametersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncParametersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncParametersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncParametersResourceWithStreamingResponse(self)
 
     async def create_parameter(
         self,
@@ -421,3 +450,15 @@ class AsyncParametersResourceWithRawResponse:
         self.get_parameter_by_name = async_to_raw_response_wrapper(resource.get_parameter_by_name)
         self.list_parameter = async_to_raw_response_wrapper(resource.list_parameter)
         self.update_parameter = async_to_raw_response_wrapper(resource.update_parameter)
+
+
+class AsyncParametersResourceWithStreamingResponse:
+    """``parameters`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncParametersResource) -> None:
+        self.create_parameter = async_to_streamed_response_wrapper(resource.create_parameter)
+        self.delete_parameter = async_to_streamed_response_wrapper(resource.delete_parameter)
+        self.get_parameter = async_to_streamed_response_wrapper(resource.get_parameter)
+        self.get_parameter_by_name = async_to_streamed_response_wrapper(resource.get_parameter_by_name)
+        self.list_parameter = async_to_streamed_response_wrapper(resource.list_parameter)
+        self.update_parameter = async_to_streamed_response_wrapper(resource.update_parameter)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.parkings import create_parking as _create_parking
@@ -34,8 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncParkingsResource",
     "AsyncParkingsResourceWithRawResponse",
+    "AsyncParkingsResourceWithStreamingResponse",
     "ParkingsResource",
     "ParkingsResourceWithRawResponse",
+    "ParkingsResourceWithStreamingResponse",
 ]
 
 
@@ -46,6 +53,11 @@ class ParkingsResource(SyncAPIResource):
     def with_raw_response(self) -> ParkingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ParkingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ParkingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ParkingsResourceWithStreamingResponse(self)
 
     def create_parking(
         self,
@@ -288,6 +300,19 @@ class ParkingsResourceWithRawResponse:
         self.update_parking = to_raw_response_wrapper(resource.update_parking)
 
 
+class ParkingsResourceWithStreamingResponse:
+    """``parkings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ParkingsResource) -> None:
+        self.create_parking = to_streamed_response_wrapper(resource.create_parking)
+        self.delete_parking = to_streamed_response_wrapper(resource.delete_parking)
+        self.get_parking = to_streamed_response_wrapper(resource.get_parking)
+        self.get_parking_by_number = to_streamed_response_wrapper(resource.get_parking_by_number)
+        self.list_parking = to_streamed_response_wrapper(resource.list_parking)
+        self.list_parking_groups = to_streamed_response_wrapper(resource.list_parking_groups)
+        self.update_parking = to_streamed_response_wrapper(resource.update_parking)
+
+
 class AsyncParkingsResource(AsyncAPIResource):
     """``parkings`` operations, awaited."""
 
@@ -295,6 +320,11 @@ class AsyncParkingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncParkingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncParkingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncParkingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncParkingsResourceWithStreamingResponse(self)
 
     async def create_parking(
         self,
@@ -535,3 +565,16 @@ class AsyncParkingsResourceWithRawResponse:
         self.list_parking = async_to_raw_response_wrapper(resource.list_parking)
         self.list_parking_groups = async_to_raw_response_wrapper(resource.list_parking_groups)
         self.update_parking = async_to_raw_response_wrapper(resource.update_parking)
+
+
+class AsyncParkingsResourceWithStreamingResponse:
+    """``parkings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncParkingsResource) -> None:
+        self.create_parking = async_to_streamed_response_wrapper(resource.create_parking)
+        self.delete_parking = async_to_streamed_response_wrapper(resource.delete_parking)
+        self.get_parking = async_to_streamed_response_wrapper(resource.get_parking)
+        self.get_parking_by_number = async_to_streamed_response_wrapper(resource.get_parking_by_number)
+        self.list_parking = async_to_streamed_response_wrapper(resource.list_parking)
+        self.list_parking_groups = async_to_streamed_response_wrapper(resource.list_parking_groups)
+        self.update_parking = async_to_streamed_response_wrapper(resource.update_parking)

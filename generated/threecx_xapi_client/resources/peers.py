@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.peers import get_peer_by_number as _get_peer_by_number
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPeersResource",
     "AsyncPeersResourceWithRawResponse",
+    "AsyncPeersResourceWithStreamingResponse",
     "PeersResource",
     "PeersResourceWithRawResponse",
+    "PeersResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class PeersResource(SyncAPIResource):
     def with_raw_response(self) -> PeersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PeersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PeersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PeersResourceWithStreamingResponse(self)
 
     def get_peer_by_number(
         self,
@@ -205,6 +217,16 @@ class PeersResourceWithRawResponse:
         self.retreive_peers_by_numbers = to_raw_response_wrapper(resource.retreive_peers_by_numbers)
 
 
+class PeersResourceWithStreamingResponse:
+    """``peers`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PeersResource) -> None:
+        self.get_peer_by_number = to_streamed_response_wrapper(resource.get_peer_by_number)
+        self.get_report_peers = to_streamed_response_wrapper(resource.get_report_peers)
+        self.list_peer = to_streamed_response_wrapper(resource.list_peer)
+        self.retreive_peers_by_numbers = to_streamed_response_wrapper(resource.retreive_peers_by_numbers)
+
+
 class AsyncPeersResource(AsyncAPIResource):
     """``peers`` operations, awaited."""
 
@@ -212,6 +234,11 @@ class AsyncPeersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPeersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPeersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPeersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPeersResourceWithStreamingResponse(self)
 
     async def get_peer_by_number(
         self,
@@ -371,3 +398,13 @@ class AsyncPeersResourceWithRawResponse:
         self.get_report_peers = async_to_raw_response_wrapper(resource.get_report_peers)
         self.list_peer = async_to_raw_response_wrapper(resource.list_peer)
         self.retreive_peers_by_numbers = async_to_raw_response_wrapper(resource.retreive_peers_by_numbers)
+
+
+class AsyncPeersResourceWithStreamingResponse:
+    """``peers`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPeersResource) -> None:
+        self.get_peer_by_number = async_to_streamed_response_wrapper(resource.get_peer_by_number)
+        self.get_report_peers = async_to_streamed_response_wrapper(resource.get_report_peers)
+        self.list_peer = async_to_streamed_response_wrapper(resource.list_peer)
+        self.retreive_peers_by_numbers = async_to_streamed_response_wrapper(resource.retreive_peers_by_numbers)

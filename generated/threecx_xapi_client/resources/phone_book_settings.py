@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.phone_book_settings import get_phone_book_settings as _get_phone_book_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPhoneBookSettingsResource",
     "AsyncPhoneBookSettingsResourceWithRawResponse",
+    "AsyncPhoneBookSettingsResourceWithStreamingResponse",
     "PhoneBookSettingsResource",
     "PhoneBookSettingsResourceWithRawResponse",
+    "PhoneBookSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class PhoneBookSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> PhoneBookSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PhoneBookSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PhoneBookSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PhoneBookSettingsResourceWithStreamingResponse(self)
 
     def get_phone_book_settings(
         self,
@@ -94,6 +106,14 @@ class PhoneBookSettingsResourceWithRawResponse:
         self.update_phone_book_settings = to_raw_response_wrapper(resource.update_phone_book_settings)
 
 
+class PhoneBookSettingsResourceWithStreamingResponse:
+    """``phone_book_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PhoneBookSettingsResource) -> None:
+        self.get_phone_book_settings = to_streamed_response_wrapper(resource.get_phone_book_settings)
+        self.update_phone_book_settings = to_streamed_response_wrapper(resource.update_phone_book_settings)
+
+
 class AsyncPhoneBookSettingsResource(AsyncAPIResource):
     """``phone_book_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncPhoneBookSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPhoneBookSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPhoneBookSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPhoneBookSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPhoneBookSettingsResourceWithStreamingResponse(self)
 
     async def get_phone_book_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncPhoneBookSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncPhoneBookSettingsResource) -> None:
         self.get_phone_book_settings = async_to_raw_response_wrapper(resource.get_phone_book_settings)
         self.update_phone_book_settings = async_to_raw_response_wrapper(resource.update_phone_book_settings)
+
+
+class AsyncPhoneBookSettingsResourceWithStreamingResponse:
+    """``phone_book_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPhoneBookSettingsResource) -> None:
+        self.get_phone_book_settings = async_to_streamed_response_wrapper(resource.get_phone_book_settings)
+        self.update_phone_book_settings = async_to_streamed_response_wrapper(resource.update_phone_book_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.phone_logos import delete_phone_logo as _delete_phone_logo
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPhoneLogosResource",
     "AsyncPhoneLogosResourceWithRawResponse",
+    "AsyncPhoneLogosResourceWithStreamingResponse",
     "PhoneLogosResource",
     "PhoneLogosResourceWithRawResponse",
+    "PhoneLogosResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class PhoneLogosResource(SyncAPIResource):
     def with_raw_response(self) -> PhoneLogosResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PhoneLogosResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PhoneLogosResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PhoneLogosResourceWithStreamingResponse(self)
 
     def delete_phone_logo(
         self,
@@ -124,6 +136,14 @@ class PhoneLogosResourceWithRawResponse:
         self.list_phone_logo = to_raw_response_wrapper(resource.list_phone_logo)
 
 
+class PhoneLogosResourceWithStreamingResponse:
+    """``phone_logos`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PhoneLogosResource) -> None:
+        self.delete_phone_logo = to_streamed_response_wrapper(resource.delete_phone_logo)
+        self.list_phone_logo = to_streamed_response_wrapper(resource.list_phone_logo)
+
+
 class AsyncPhoneLogosResource(AsyncAPIResource):
     """``phone_logos`` operations, awaited."""
 
@@ -131,6 +151,11 @@ class AsyncPhoneLogosResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPhoneLogosResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPhoneLogosResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPhoneLogosResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPhoneLogosResourceWithStreamingResponse(self)
 
     async def delete_phone_logo(
         self,
@@ -213,3 +238,11 @@ class AsyncPhoneLogosResourceWithRawResponse:
     def __init__(self, resource: AsyncPhoneLogosResource) -> None:
         self.delete_phone_logo = async_to_raw_response_wrapper(resource.delete_phone_logo)
         self.list_phone_logo = async_to_raw_response_wrapper(resource.list_phone_logo)
+
+
+class AsyncPhoneLogosResourceWithStreamingResponse:
+    """``phone_logos`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPhoneLogosResource) -> None:
+        self.delete_phone_logo = async_to_streamed_response_wrapper(resource.delete_phone_logo)
+        self.list_phone_logo = async_to_streamed_response_wrapper(resource.list_phone_logo)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.phone_templates import create_phone_template as _create_phone_template
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPhoneTemplatesResource",
     "AsyncPhoneTemplatesResourceWithRawResponse",
+    "AsyncPhoneTemplatesResourceWithStreamingResponse",
     "PhoneTemplatesResource",
     "PhoneTemplatesResourceWithRawResponse",
+    "PhoneTemplatesResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class PhoneTemplatesResource(SyncAPIResource):
     def with_raw_response(self) -> PhoneTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PhoneTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PhoneTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PhoneTemplatesResourceWithStreamingResponse(self)
 
     def create_phone_template(
         self,
@@ -204,6 +216,17 @@ class PhoneTemplatesResourceWithRawResponse:
         self.update_phone_template = to_raw_response_wrapper(resource.update_phone_template)
 
 
+class PhoneTemplatesResourceWithStreamingResponse:
+    """``phone_templates`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PhoneTemplatesResource) -> None:
+        self.create_phone_template = to_streamed_response_wrapper(resource.create_phone_template)
+        self.delete_phone_template = to_streamed_response_wrapper(resource.delete_phone_template)
+        self.get_phone_template = to_streamed_response_wrapper(resource.get_phone_template)
+        self.list_phone_template = to_streamed_response_wrapper(resource.list_phone_template)
+        self.update_phone_template = to_streamed_response_wrapper(resource.update_phone_template)
+
+
 class AsyncPhoneTemplatesResource(AsyncAPIResource):
     """``phone_templates`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncPhoneTemplatesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPhoneTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPhoneTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPhoneTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPhoneTemplatesResourceWithStreamingResponse(self)
 
     async def create_phone_template(
         self,
@@ -370,3 +398,14 @@ class AsyncPhoneTemplatesResourceWithRawResponse:
         self.get_phone_template = async_to_raw_response_wrapper(resource.get_phone_template)
         self.list_phone_template = async_to_raw_response_wrapper(resource.list_phone_template)
         self.update_phone_template = async_to_raw_response_wrapper(resource.update_phone_template)
+
+
+class AsyncPhoneTemplatesResourceWithStreamingResponse:
+    """``phone_templates`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPhoneTemplatesResource) -> None:
+        self.create_phone_template = async_to_streamed_response_wrapper(resource.create_phone_template)
+        self.delete_phone_template = async_to_streamed_response_wrapper(resource.delete_phone_template)
+        self.get_phone_template = async_to_streamed_response_wrapper(resource.get_phone_template)
+        self.list_phone_template = async_to_streamed_response_wrapper(resource.list_phone_template)
+        self.update_phone_template = async_to_streamed_response_wrapper(resource.update_phone_template)

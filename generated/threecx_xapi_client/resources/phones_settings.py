@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.phones_settings import get_phones_settings as _get_phones_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPhonesSettingsResource",
     "AsyncPhonesSettingsResourceWithRawResponse",
+    "AsyncPhonesSettingsResourceWithStreamingResponse",
     "PhonesSettingsResource",
     "PhonesSettingsResourceWithRawResponse",
+    "PhonesSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class PhonesSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> PhonesSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PhonesSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PhonesSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PhonesSettingsResourceWithStreamingResponse(self)
 
     def get_phones_settings(
         self,
@@ -94,6 +106,14 @@ class PhonesSettingsResourceWithRawResponse:
         self.update_phones_settings = to_raw_response_wrapper(resource.update_phones_settings)
 
 
+class PhonesSettingsResourceWithStreamingResponse:
+    """``phones_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PhonesSettingsResource) -> None:
+        self.get_phones_settings = to_streamed_response_wrapper(resource.get_phones_settings)
+        self.update_phones_settings = to_streamed_response_wrapper(resource.update_phones_settings)
+
+
 class AsyncPhonesSettingsResource(AsyncAPIResource):
     """``phones_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncPhonesSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPhonesSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPhonesSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPhonesSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPhonesSettingsResourceWithStreamingResponse(self)
 
     async def get_phones_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncPhonesSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncPhonesSettingsResource) -> None:
         self.get_phones_settings = async_to_raw_response_wrapper(resource.get_phones_settings)
         self.update_phones_settings = async_to_raw_response_wrapper(resource.update_phones_settings)
+
+
+class AsyncPhonesSettingsResourceWithStreamingResponse:
+    """``phones_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPhonesSettingsResource) -> None:
+        self.get_phones_settings = async_to_streamed_response_wrapper(resource.get_phones_settings)
+        self.update_phones_settings = async_to_streamed_response_wrapper(resource.update_phones_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.playlists import create_playlist as _create_playlist
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPlaylistsResource",
     "AsyncPlaylistsResourceWithRawResponse",
+    "AsyncPlaylistsResourceWithStreamingResponse",
     "PlaylistsResource",
     "PlaylistsResourceWithRawResponse",
+    "PlaylistsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class PlaylistsResource(SyncAPIResource):
     def with_raw_response(self) -> PlaylistsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PlaylistsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PlaylistsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PlaylistsResourceWithStreamingResponse(self)
 
     def create_playlist(
         self,
@@ -262,6 +274,19 @@ class PlaylistsResourceWithRawResponse:
         self.update_playlist = to_raw_response_wrapper(resource.update_playlist)
 
 
+class PlaylistsResourceWithStreamingResponse:
+    """``playlists`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PlaylistsResource) -> None:
+        self.create_playlist = to_streamed_response_wrapper(resource.create_playlist)
+        self.delete_playlist = to_streamed_response_wrapper(resource.delete_playlist)
+        self.delete_playlist_file = to_streamed_response_wrapper(resource.delete_playlist_file)
+        self.download_playlist_file = to_streamed_response_wrapper(resource.download_playlist_file)
+        self.get_playlist = to_streamed_response_wrapper(resource.get_playlist)
+        self.list_playlist = to_streamed_response_wrapper(resource.list_playlist)
+        self.update_playlist = to_streamed_response_wrapper(resource.update_playlist)
+
+
 class AsyncPlaylistsResource(AsyncAPIResource):
     """``playlists`` operations, awaited."""
 
@@ -269,6 +294,11 @@ class AsyncPlaylistsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPlaylistsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPlaylistsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPlaylistsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPlaylistsResourceWithStreamingResponse(self)
 
     async def create_playlist(
         self,
@@ -482,3 +512,16 @@ class AsyncPlaylistsResourceWithRawResponse:
         self.get_playlist = async_to_raw_response_wrapper(resource.get_playlist)
         self.list_playlist = async_to_raw_response_wrapper(resource.list_playlist)
         self.update_playlist = async_to_raw_response_wrapper(resource.update_playlist)
+
+
+class AsyncPlaylistsResourceWithStreamingResponse:
+    """``playlists`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPlaylistsResource) -> None:
+        self.create_playlist = async_to_streamed_response_wrapper(resource.create_playlist)
+        self.delete_playlist = async_to_streamed_response_wrapper(resource.delete_playlist)
+        self.delete_playlist_file = async_to_streamed_response_wrapper(resource.delete_playlist_file)
+        self.download_playlist_file = async_to_streamed_response_wrapper(resource.download_playlist_file)
+        self.get_playlist = async_to_streamed_response_wrapper(resource.get_playlist)
+        self.list_playlist = async_to_streamed_response_wrapper(resource.list_playlist)
+        self.update_playlist = async_to_streamed_response_wrapper(resource.update_playlist)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.prompt_sets import copy as _copy
@@ -38,8 +43,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPromptSetsResource",
     "AsyncPromptSetsResourceWithRawResponse",
+    "AsyncPromptSetsResourceWithStreamingResponse",
     "PromptSetsResource",
     "PromptSetsResourceWithRawResponse",
+    "PromptSetsResourceWithStreamingResponse",
 ]
 
 
@@ -50,6 +57,11 @@ class PromptSetsResource(SyncAPIResource):
     def with_raw_response(self) -> PromptSetsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PromptSetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PromptSetsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PromptSetsResourceWithStreamingResponse(self)
 
     def copy(
         self,
@@ -393,6 +405,23 @@ class PromptSetsResourceWithRawResponse:
         self.update_prompt_set = to_raw_response_wrapper(resource.update_prompt_set)
 
 
+class PromptSetsResourceWithStreamingResponse:
+    """``prompt_sets`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PromptSetsResource) -> None:
+        self.copy = to_streamed_response_wrapper(resource.copy)
+        self.delete_prompt_set = to_streamed_response_wrapper(resource.delete_prompt_set)
+        self.get_active = to_streamed_response_wrapper(resource.get_active)
+        self.get_prompt_set = to_streamed_response_wrapper(resource.get_prompt_set)
+        self.list_prompt_set = to_streamed_response_wrapper(resource.list_prompt_set)
+        self.list_prompts = to_streamed_response_wrapper(resource.list_prompts)
+        self.play_prompt = to_streamed_response_wrapper(resource.play_prompt)
+        self.record_prompt = to_streamed_response_wrapper(resource.record_prompt)
+        self.set_active = to_streamed_response_wrapper(resource.set_active)
+        self.set_alternate_pronunciation = to_streamed_response_wrapper(resource.set_alternate_pronunciation)
+        self.update_prompt_set = to_streamed_response_wrapper(resource.update_prompt_set)
+
+
 class AsyncPromptSetsResource(AsyncAPIResource):
     """``prompt_sets`` operations, awaited."""
 
@@ -400,6 +429,11 @@ class AsyncPromptSetsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPromptSetsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPromptSetsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPromptSetsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPromptSetsResourceWithStreamingResponse(self)
 
     async def copy(
         self,
@@ -741,3 +775,20 @@ class AsyncPromptSetsResourceWithRawResponse:
         self.set_active = async_to_raw_response_wrapper(resource.set_active)
         self.set_alternate_pronunciation = async_to_raw_response_wrapper(resource.set_alternate_pronunciation)
         self.update_prompt_set = async_to_raw_response_wrapper(resource.update_prompt_set)
+
+
+class AsyncPromptSetsResourceWithStreamingResponse:
+    """``prompt_sets`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPromptSetsResource) -> None:
+        self.copy = async_to_streamed_response_wrapper(resource.copy)
+        self.delete_prompt_set = async_to_streamed_response_wrapper(resource.delete_prompt_set)
+        self.get_active = async_to_streamed_response_wrapper(resource.get_active)
+        self.get_prompt_set = async_to_streamed_response_wrapper(resource.get_prompt_set)
+        self.list_prompt_set = async_to_streamed_response_wrapper(resource.list_prompt_set)
+        self.list_prompts = async_to_streamed_response_wrapper(resource.list_prompts)
+        self.play_prompt = async_to_streamed_response_wrapper(resource.play_prompt)
+        self.record_prompt = async_to_streamed_response_wrapper(resource.record_prompt)
+        self.set_active = async_to_streamed_response_wrapper(resource.set_active)
+        self.set_alternate_pronunciation = async_to_streamed_response_wrapper(resource.set_alternate_pronunciation)
+        self.update_prompt_set = async_to_streamed_response_wrapper(resource.update_prompt_set)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.purge_settings import purge_all_logs as _purge_all_logs
@@ -26,8 +31,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncPurgeSettingsResource",
     "AsyncPurgeSettingsResourceWithRawResponse",
+    "AsyncPurgeSettingsResourceWithStreamingResponse",
     "PurgeSettingsResource",
     "PurgeSettingsResourceWithRawResponse",
+    "PurgeSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -38,6 +45,11 @@ class PurgeSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> PurgeSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return PurgeSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> PurgeSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return PurgeSettingsResourceWithStreamingResponse(self)
 
     def purge_all_logs(
         self,
@@ -113,6 +125,15 @@ class PurgeSettingsResourceWithRawResponse:
         self.purge_chats = to_raw_response_wrapper(resource.purge_chats)
 
 
+class PurgeSettingsResourceWithStreamingResponse:
+    """``purge_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: PurgeSettingsResource) -> None:
+        self.purge_all_logs = to_streamed_response_wrapper(resource.purge_all_logs)
+        self.purge_calls = to_streamed_response_wrapper(resource.purge_calls)
+        self.purge_chats = to_streamed_response_wrapper(resource.purge_chats)
+
+
 class AsyncPurgeSettingsResource(AsyncAPIResource):
     """``purge_settings`` operations, awaited."""
 
@@ -120,6 +141,11 @@ class AsyncPurgeSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncPurgeSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncPurgeSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPurgeSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncPurgeSettingsResourceWithStreamingResponse(self)
 
     async def purge_all_logs(
         self,
@@ -193,3 +219,12 @@ class AsyncPurgeSettingsResourceWithRawResponse:
         self.purge_all_logs = async_to_raw_response_wrapper(resource.purge_all_logs)
         self.purge_calls = async_to_raw_response_wrapper(resource.purge_calls)
         self.purge_chats = async_to_raw_response_wrapper(resource.purge_chats)
+
+
+class AsyncPurgeSettingsResourceWithStreamingResponse:
+    """``purge_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncPurgeSettingsResource) -> None:
+        self.purge_all_logs = async_to_streamed_response_wrapper(resource.purge_all_logs)
+        self.purge_calls = async_to_streamed_response_wrapper(resource.purge_calls)
+        self.purge_chats = async_to_streamed_response_wrapper(resource.purge_chats)

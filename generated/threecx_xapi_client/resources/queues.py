@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.queues import create_queue as _create_queue
@@ -39,8 +44,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncQueuesResource",
     "AsyncQueuesResourceWithRawResponse",
+    "AsyncQueuesResourceWithStreamingResponse",
     "QueuesResource",
     "QueuesResourceWithRawResponse",
+    "QueuesResourceWithStreamingResponse",
 ]
 
 
@@ -51,6 +58,11 @@ class QueuesResource(SyncAPIResource):
     def with_raw_response(self) -> QueuesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return QueuesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> QueuesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return QueuesResourceWithStreamingResponse(self)
 
     def create_queue(
         self,
@@ -391,6 +403,22 @@ class QueuesResourceWithRawResponse:
         self.update_queue = to_raw_response_wrapper(resource.update_queue)
 
 
+class QueuesResourceWithStreamingResponse:
+    """``queues`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: QueuesResource) -> None:
+        self.create_queue = to_streamed_response_wrapper(resource.create_queue)
+        self.delete_queue = to_streamed_response_wrapper(resource.delete_queue)
+        self.get_first_available_queue_number = to_streamed_response_wrapper(resource.get_first_available_queue_number)
+        self.get_queue = to_streamed_response_wrapper(resource.get_queue)
+        self.get_queue_by_number = to_streamed_response_wrapper(resource.get_queue_by_number)
+        self.list_agents = to_streamed_response_wrapper(resource.list_agents)
+        self.list_managers = to_streamed_response_wrapper(resource.list_managers)
+        self.list_queue = to_streamed_response_wrapper(resource.list_queue)
+        self.reset_queue_statistics = to_streamed_response_wrapper(resource.reset_queue_statistics)
+        self.update_queue = to_streamed_response_wrapper(resource.update_queue)
+
+
 class AsyncQueuesResource(AsyncAPIResource):
     """``queues`` operations, awaited."""
 
@@ -398,6 +426,11 @@ class AsyncQueuesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncQueuesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncQueuesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncQueuesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncQueuesResourceWithStreamingResponse(self)
 
     async def create_queue(
         self,
@@ -736,3 +769,21 @@ class AsyncQueuesResourceWithRawResponse:
         self.list_queue = async_to_raw_response_wrapper(resource.list_queue)
         self.reset_queue_statistics = async_to_raw_response_wrapper(resource.reset_queue_statistics)
         self.update_queue = async_to_raw_response_wrapper(resource.update_queue)
+
+
+class AsyncQueuesResourceWithStreamingResponse:
+    """``queues`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncQueuesResource) -> None:
+        self.create_queue = async_to_streamed_response_wrapper(resource.create_queue)
+        self.delete_queue = async_to_streamed_response_wrapper(resource.delete_queue)
+        self.get_first_available_queue_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_queue_number
+        )
+        self.get_queue = async_to_streamed_response_wrapper(resource.get_queue)
+        self.get_queue_by_number = async_to_streamed_response_wrapper(resource.get_queue_by_number)
+        self.list_agents = async_to_streamed_response_wrapper(resource.list_agents)
+        self.list_managers = async_to_streamed_response_wrapper(resource.list_managers)
+        self.list_queue = async_to_streamed_response_wrapper(resource.list_queue)
+        self.reset_queue_statistics = async_to_streamed_response_wrapper(resource.reset_queue_statistics)
+        self.update_queue = async_to_streamed_response_wrapper(resource.update_queue)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.receptionists import create_receptionist as _create_receptionist
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReceptionistsResource",
     "AsyncReceptionistsResourceWithRawResponse",
+    "AsyncReceptionistsResourceWithStreamingResponse",
     "ReceptionistsResource",
     "ReceptionistsResourceWithRawResponse",
+    "ReceptionistsResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class ReceptionistsResource(SyncAPIResource):
     def with_raw_response(self) -> ReceptionistsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReceptionistsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReceptionistsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReceptionistsResourceWithStreamingResponse(self)
 
     def create_receptionist(
         self,
@@ -311,6 +323,22 @@ class ReceptionistsResourceWithRawResponse:
         self.update_receptionist = to_raw_response_wrapper(resource.update_receptionist)
 
 
+class ReceptionistsResourceWithStreamingResponse:
+    """``receptionists`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReceptionistsResource) -> None:
+        self.create_receptionist = to_streamed_response_wrapper(resource.create_receptionist)
+        self.delete_receptionist = to_streamed_response_wrapper(resource.delete_receptionist)
+        self.get_first_available_receptionist_number = to_streamed_response_wrapper(
+            resource.get_first_available_receptionist_number
+        )
+        self.get_receptionist = to_streamed_response_wrapper(resource.get_receptionist)
+        self.get_receptionist_by_number = to_streamed_response_wrapper(resource.get_receptionist_by_number)
+        self.list_forwards = to_streamed_response_wrapper(resource.list_forwards)
+        self.list_receptionist = to_streamed_response_wrapper(resource.list_receptionist)
+        self.update_receptionist = to_streamed_response_wrapper(resource.update_receptionist)
+
+
 class AsyncReceptionistsResource(AsyncAPIResource):
     """``receptionists`` operations, awaited."""
 
@@ -318,6 +346,11 @@ class AsyncReceptionistsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReceptionistsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReceptionistsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReceptionistsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReceptionistsResourceWithStreamingResponse(self)
 
     async def create_receptionist(
         self,
@@ -579,3 +612,19 @@ class AsyncReceptionistsResourceWithRawResponse:
         self.list_forwards = async_to_raw_response_wrapper(resource.list_forwards)
         self.list_receptionist = async_to_raw_response_wrapper(resource.list_receptionist)
         self.update_receptionist = async_to_raw_response_wrapper(resource.update_receptionist)
+
+
+class AsyncReceptionistsResourceWithStreamingResponse:
+    """``receptionists`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReceptionistsResource) -> None:
+        self.create_receptionist = async_to_streamed_response_wrapper(resource.create_receptionist)
+        self.delete_receptionist = async_to_streamed_response_wrapper(resource.delete_receptionist)
+        self.get_first_available_receptionist_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_receptionist_number
+        )
+        self.get_receptionist = async_to_streamed_response_wrapper(resource.get_receptionist)
+        self.get_receptionist_by_number = async_to_streamed_response_wrapper(resource.get_receptionist_by_number)
+        self.list_forwards = async_to_streamed_response_wrapper(resource.list_forwards)
+        self.list_receptionist = async_to_streamed_response_wrapper(resource.list_receptionist)
+        self.update_receptionist = async_to_streamed_response_wrapper(resource.update_receptionist)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.recordings import archive as _archive
@@ -39,8 +44,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncRecordingsResource",
     "AsyncRecordingsResourceWithRawResponse",
+    "AsyncRecordingsResourceWithStreamingResponse",
     "RecordingsResource",
     "RecordingsResourceWithRawResponse",
+    "RecordingsResourceWithStreamingResponse",
 ]
 
 
@@ -51,6 +58,11 @@ class RecordingsResource(SyncAPIResource):
     def with_raw_response(self) -> RecordingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return RecordingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RecordingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return RecordingsResourceWithStreamingResponse(self)
 
     def archive(
         self,
@@ -307,6 +319,26 @@ class RecordingsResourceWithRawResponse:
         self.transcribe_recordings = to_raw_response_wrapper(resource.transcribe_recordings)
 
 
+class RecordingsResourceWithStreamingResponse:
+    """``recordings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: RecordingsResource) -> None:
+        self.archive = to_streamed_response_wrapper(resource.archive)
+        self.bulk_recordings_archive = to_streamed_response_wrapper(resource.bulk_recordings_archive)
+        self.bulk_recordings_delete = to_streamed_response_wrapper(resource.bulk_recordings_delete)
+        self.download_recording = to_streamed_response_wrapper(resource.download_recording)
+        self.get_recording_repository_settings = to_streamed_response_wrapper(
+            resource.get_recording_repository_settings
+        )
+        self.list_recording = to_streamed_response_wrapper(resource.list_recording)
+        self.purge_archive = to_streamed_response_wrapper(resource.purge_archive)
+        self.purge_local = to_streamed_response_wrapper(resource.purge_local)
+        self.set_recording_repository_settings = to_streamed_response_wrapper(
+            resource.set_recording_repository_settings
+        )
+        self.transcribe_recordings = to_streamed_response_wrapper(resource.transcribe_recordings)
+
+
 class AsyncRecordingsResource(AsyncAPIResource):
     """``recordings`` operations, awaited."""
 
@@ -314,6 +346,11 @@ class AsyncRecordingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncRecordingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncRecordingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRecordingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncRecordingsResourceWithStreamingResponse(self)
 
     async def archive(
         self,
@@ -572,3 +609,23 @@ class AsyncRecordingsResourceWithRawResponse:
             resource.set_recording_repository_settings
         )
         self.transcribe_recordings = async_to_raw_response_wrapper(resource.transcribe_recordings)
+
+
+class AsyncRecordingsResourceWithStreamingResponse:
+    """``recordings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncRecordingsResource) -> None:
+        self.archive = async_to_streamed_response_wrapper(resource.archive)
+        self.bulk_recordings_archive = async_to_streamed_response_wrapper(resource.bulk_recordings_archive)
+        self.bulk_recordings_delete = async_to_streamed_response_wrapper(resource.bulk_recordings_delete)
+        self.download_recording = async_to_streamed_response_wrapper(resource.download_recording)
+        self.get_recording_repository_settings = async_to_streamed_response_wrapper(
+            resource.get_recording_repository_settings
+        )
+        self.list_recording = async_to_streamed_response_wrapper(resource.list_recording)
+        self.purge_archive = async_to_streamed_response_wrapper(resource.purge_archive)
+        self.purge_local = async_to_streamed_response_wrapper(resource.purge_local)
+        self.set_recording_repository_settings = async_to_streamed_response_wrapper(
+            resource.set_recording_repository_settings
+        )
+        self.transcribe_recordings = async_to_streamed_response_wrapper(resource.transcribe_recordings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.remote_archiving_settings import archive_chats as _archive_chats
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncRemoteArchivingSettingsResource",
     "AsyncRemoteArchivingSettingsResourceWithRawResponse",
+    "AsyncRemoteArchivingSettingsResourceWithStreamingResponse",
     "RemoteArchivingSettingsResource",
     "RemoteArchivingSettingsResourceWithRawResponse",
+    "RemoteArchivingSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class RemoteArchivingSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> RemoteArchivingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return RemoteArchivingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RemoteArchivingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return RemoteArchivingSettingsResourceWithStreamingResponse(self)
 
     def archive_chats(
         self,
@@ -174,6 +186,18 @@ class RemoteArchivingSettingsResourceWithRawResponse:
         self.update_remote_archiving_settings = to_raw_response_wrapper(resource.update_remote_archiving_settings)
 
 
+class RemoteArchivingSettingsResourceWithStreamingResponse:
+    """``remote_archiving_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: RemoteArchivingSettingsResource) -> None:
+        self.archive_chats = to_streamed_response_wrapper(resource.archive_chats)
+        self.archive_faxes = to_streamed_response_wrapper(resource.archive_faxes)
+        self.archive_recordings = to_streamed_response_wrapper(resource.archive_recordings)
+        self.archive_voicemail = to_streamed_response_wrapper(resource.archive_voicemail)
+        self.get_remote_archiving_settings = to_streamed_response_wrapper(resource.get_remote_archiving_settings)
+        self.update_remote_archiving_settings = to_streamed_response_wrapper(resource.update_remote_archiving_settings)
+
+
 class AsyncRemoteArchivingSettingsResource(AsyncAPIResource):
     """``remote_archiving_settings`` operations, awaited."""
 
@@ -181,6 +205,11 @@ class AsyncRemoteArchivingSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncRemoteArchivingSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncRemoteArchivingSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRemoteArchivingSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncRemoteArchivingSettingsResourceWithStreamingResponse(self)
 
     async def archive_chats(
         self,
@@ -312,3 +341,17 @@ class AsyncRemoteArchivingSettingsResourceWithRawResponse:
         self.archive_voicemail = async_to_raw_response_wrapper(resource.archive_voicemail)
         self.get_remote_archiving_settings = async_to_raw_response_wrapper(resource.get_remote_archiving_settings)
         self.update_remote_archiving_settings = async_to_raw_response_wrapper(resource.update_remote_archiving_settings)
+
+
+class AsyncRemoteArchivingSettingsResourceWithStreamingResponse:
+    """``remote_archiving_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncRemoteArchivingSettingsResource) -> None:
+        self.archive_chats = async_to_streamed_response_wrapper(resource.archive_chats)
+        self.archive_faxes = async_to_streamed_response_wrapper(resource.archive_faxes)
+        self.archive_recordings = async_to_streamed_response_wrapper(resource.archive_recordings)
+        self.archive_voicemail = async_to_streamed_response_wrapper(resource.archive_voicemail)
+        self.get_remote_archiving_settings = async_to_streamed_response_wrapper(resource.get_remote_archiving_settings)
+        self.update_remote_archiving_settings = async_to_streamed_response_wrapper(
+            resource.update_remote_archiving_settings
+        )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_abandoned_chats_statistics import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAbandonedChatsStatisticsResource",
     "AsyncReportAbandonedChatsStatisticsResourceWithRawResponse",
+    "AsyncReportAbandonedChatsStatisticsResourceWithStreamingResponse",
     "ReportAbandonedChatsStatisticsResource",
     "ReportAbandonedChatsStatisticsResourceWithRawResponse",
+    "ReportAbandonedChatsStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportAbandonedChatsStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAbandonedChatsStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAbandonedChatsStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAbandonedChatsStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAbandonedChatsStatisticsResourceWithStreamingResponse(self)
 
     def download_abandoned_chats_statistics(
         self,
@@ -185,6 +197,18 @@ class ReportAbandonedChatsStatisticsResourceWithRawResponse:
         self.get_abandoned_chats_statistics_data = to_raw_response_wrapper(resource.get_abandoned_chats_statistics_data)
 
 
+class ReportAbandonedChatsStatisticsResourceWithStreamingResponse:
+    """``report_abandoned_chats_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAbandonedChatsStatisticsResource) -> None:
+        self.download_abandoned_chats_statistics = to_streamed_response_wrapper(
+            resource.download_abandoned_chats_statistics
+        )
+        self.get_abandoned_chats_statistics_data = to_streamed_response_wrapper(
+            resource.get_abandoned_chats_statistics_data
+        )
+
+
 class AsyncReportAbandonedChatsStatisticsResource(AsyncAPIResource):
     """``report_abandoned_chats_statistics`` operations, awaited."""
 
@@ -192,6 +216,11 @@ class AsyncReportAbandonedChatsStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAbandonedChatsStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAbandonedChatsStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAbandonedChatsStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAbandonedChatsStatisticsResourceWithStreamingResponse(self)
 
     async def download_abandoned_chats_statistics(
         self,
@@ -330,5 +359,17 @@ class AsyncReportAbandonedChatsStatisticsResourceWithRawResponse:
             resource.download_abandoned_chats_statistics
         )
         self.get_abandoned_chats_statistics_data = async_to_raw_response_wrapper(
+            resource.get_abandoned_chats_statistics_data
+        )
+
+
+class AsyncReportAbandonedChatsStatisticsResourceWithStreamingResponse:
+    """``report_abandoned_chats_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAbandonedChatsStatisticsResource) -> None:
+        self.download_abandoned_chats_statistics = async_to_streamed_response_wrapper(
+            resource.download_abandoned_chats_statistics
+        )
+        self.get_abandoned_chats_statistics_data = async_to_streamed_response_wrapper(
             resource.get_abandoned_chats_statistics_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_abandoned_queue_calls import download_abandoned_queue_calls as _download_abandoned_queue_calls
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAbandonedQueueCallsResource",
     "AsyncReportAbandonedQueueCallsResourceWithRawResponse",
+    "AsyncReportAbandonedQueueCallsResourceWithStreamingResponse",
     "ReportAbandonedQueueCallsResource",
     "ReportAbandonedQueueCallsResourceWithRawResponse",
+    "ReportAbandonedQueueCallsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportAbandonedQueueCallsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAbandonedQueueCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAbandonedQueueCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAbandonedQueueCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAbandonedQueueCallsResourceWithStreamingResponse(self)
 
     def download_abandoned_queue_calls(
         self,
@@ -181,6 +193,14 @@ class ReportAbandonedQueueCallsResourceWithRawResponse:
         self.get_abandoned_queue_calls_data = to_raw_response_wrapper(resource.get_abandoned_queue_calls_data)
 
 
+class ReportAbandonedQueueCallsResourceWithStreamingResponse:
+    """``report_abandoned_queue_calls`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAbandonedQueueCallsResource) -> None:
+        self.download_abandoned_queue_calls = to_streamed_response_wrapper(resource.download_abandoned_queue_calls)
+        self.get_abandoned_queue_calls_data = to_streamed_response_wrapper(resource.get_abandoned_queue_calls_data)
+
+
 class AsyncReportAbandonedQueueCallsResource(AsyncAPIResource):
     """``report_abandoned_queue_calls`` operations, awaited."""
 
@@ -188,6 +208,11 @@ class AsyncReportAbandonedQueueCallsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAbandonedQueueCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAbandonedQueueCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAbandonedQueueCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAbandonedQueueCallsResourceWithStreamingResponse(self)
 
     async def download_abandoned_queue_calls(
         self,
@@ -324,3 +349,15 @@ class AsyncReportAbandonedQueueCallsResourceWithRawResponse:
     def __init__(self, resource: AsyncReportAbandonedQueueCallsResource) -> None:
         self.download_abandoned_queue_calls = async_to_raw_response_wrapper(resource.download_abandoned_queue_calls)
         self.get_abandoned_queue_calls_data = async_to_raw_response_wrapper(resource.get_abandoned_queue_calls_data)
+
+
+class AsyncReportAbandonedQueueCallsResourceWithStreamingResponse:
+    """``report_abandoned_queue_calls`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAbandonedQueueCallsResource) -> None:
+        self.download_abandoned_queue_calls = async_to_streamed_response_wrapper(
+            resource.download_abandoned_queue_calls
+        )
+        self.get_abandoned_queue_calls_data = async_to_streamed_response_wrapper(
+            resource.get_abandoned_queue_calls_data
+        )

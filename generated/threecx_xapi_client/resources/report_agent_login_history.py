@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_agent_login_history import download_agent_login_history as _download_agent_login_history
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAgentLoginHistoryResource",
     "AsyncReportAgentLoginHistoryResourceWithRawResponse",
+    "AsyncReportAgentLoginHistoryResourceWithStreamingResponse",
     "ReportAgentLoginHistoryResource",
     "ReportAgentLoginHistoryResourceWithRawResponse",
+    "ReportAgentLoginHistoryResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportAgentLoginHistoryResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAgentLoginHistoryResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAgentLoginHistoryResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAgentLoginHistoryResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAgentLoginHistoryResourceWithStreamingResponse(self)
 
     def download_agent_login_history(
         self,
@@ -184,6 +196,14 @@ class ReportAgentLoginHistoryResourceWithRawResponse:
         self.get_agent_login_history_data = to_raw_response_wrapper(resource.get_agent_login_history_data)
 
 
+class ReportAgentLoginHistoryResourceWithStreamingResponse:
+    """``report_agent_login_history`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAgentLoginHistoryResource) -> None:
+        self.download_agent_login_history = to_streamed_response_wrapper(resource.download_agent_login_history)
+        self.get_agent_login_history_data = to_streamed_response_wrapper(resource.get_agent_login_history_data)
+
+
 class AsyncReportAgentLoginHistoryResource(AsyncAPIResource):
     """``report_agent_login_history`` operations, awaited."""
 
@@ -191,6 +211,11 @@ class AsyncReportAgentLoginHistoryResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAgentLoginHistoryResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAgentLoginHistoryResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAgentLoginHistoryResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAgentLoginHistoryResourceWithStreamingResponse(self)
 
     async def download_agent_login_history(
         self,
@@ -330,3 +355,11 @@ class AsyncReportAgentLoginHistoryResourceWithRawResponse:
     def __init__(self, resource: AsyncReportAgentLoginHistoryResource) -> None:
         self.download_agent_login_history = async_to_raw_response_wrapper(resource.download_agent_login_history)
         self.get_agent_login_history_data = async_to_raw_response_wrapper(resource.get_agent_login_history_data)
+
+
+class AsyncReportAgentLoginHistoryResourceWithStreamingResponse:
+    """``report_agent_login_history`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAgentLoginHistoryResource) -> None:
+        self.download_agent_login_history = async_to_streamed_response_wrapper(resource.download_agent_login_history)
+        self.get_agent_login_history_data = async_to_streamed_response_wrapper(resource.get_agent_login_history_data)

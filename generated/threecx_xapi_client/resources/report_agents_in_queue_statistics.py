@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_agents_in_queue_statistics import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAgentsInQueueStatisticsResource",
     "AsyncReportAgentsInQueueStatisticsResourceWithRawResponse",
+    "AsyncReportAgentsInQueueStatisticsResourceWithStreamingResponse",
     "ReportAgentsInQueueStatisticsResource",
     "ReportAgentsInQueueStatisticsResourceWithRawResponse",
+    "ReportAgentsInQueueStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportAgentsInQueueStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAgentsInQueueStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAgentsInQueueStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAgentsInQueueStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAgentsInQueueStatisticsResourceWithStreamingResponse(self)
 
     def download_agents_in_queue_statistics(
         self,
@@ -182,6 +194,18 @@ class ReportAgentsInQueueStatisticsResourceWithRawResponse:
         self.get_agents_in_queue_statistics_data = to_raw_response_wrapper(resource.get_agents_in_queue_statistics_data)
 
 
+class ReportAgentsInQueueStatisticsResourceWithStreamingResponse:
+    """``report_agents_in_queue_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAgentsInQueueStatisticsResource) -> None:
+        self.download_agents_in_queue_statistics = to_streamed_response_wrapper(
+            resource.download_agents_in_queue_statistics
+        )
+        self.get_agents_in_queue_statistics_data = to_streamed_response_wrapper(
+            resource.get_agents_in_queue_statistics_data
+        )
+
+
 class AsyncReportAgentsInQueueStatisticsResource(AsyncAPIResource):
     """``report_agents_in_queue_statistics`` operations, awaited."""
 
@@ -189,6 +213,11 @@ class AsyncReportAgentsInQueueStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAgentsInQueueStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAgentsInQueueStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAgentsInQueueStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAgentsInQueueStatisticsResourceWithStreamingResponse(self)
 
     async def download_agents_in_queue_statistics(
         self,
@@ -324,5 +353,17 @@ class AsyncReportAgentsInQueueStatisticsResourceWithRawResponse:
             resource.download_agents_in_queue_statistics
         )
         self.get_agents_in_queue_statistics_data = async_to_raw_response_wrapper(
+            resource.get_agents_in_queue_statistics_data
+        )
+
+
+class AsyncReportAgentsInQueueStatisticsResourceWithStreamingResponse:
+    """``report_agents_in_queue_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAgentsInQueueStatisticsResource) -> None:
+        self.download_agents_in_queue_statistics = async_to_streamed_response_wrapper(
+            resource.download_agents_in_queue_statistics
+        )
+        self.get_agents_in_queue_statistics_data = async_to_streamed_response_wrapper(
             resource.get_agents_in_queue_statistics_data
         )

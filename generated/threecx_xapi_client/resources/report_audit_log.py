@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_audit_log import download_audit_log as _download_audit_log
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAuditLogResource",
     "AsyncReportAuditLogResourceWithRawResponse",
+    "AsyncReportAuditLogResourceWithStreamingResponse",
     "ReportAuditLogResource",
     "ReportAuditLogResourceWithRawResponse",
+    "ReportAuditLogResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class ReportAuditLogResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAuditLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAuditLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAuditLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAuditLogResourceWithStreamingResponse(self)
 
     def download_audit_log(
         self,
@@ -155,6 +167,14 @@ class ReportAuditLogResourceWithRawResponse:
         self.get_audit_log_data = to_raw_response_wrapper(resource.get_audit_log_data)
 
 
+class ReportAuditLogResourceWithStreamingResponse:
+    """``report_audit_log`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAuditLogResource) -> None:
+        self.download_audit_log = to_streamed_response_wrapper(resource.download_audit_log)
+        self.get_audit_log_data = to_streamed_response_wrapper(resource.get_audit_log_data)
+
+
 class AsyncReportAuditLogResource(AsyncAPIResource):
     """``report_audit_log`` operations, awaited."""
 
@@ -162,6 +182,11 @@ class AsyncReportAuditLogResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAuditLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAuditLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAuditLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAuditLogResourceWithStreamingResponse(self)
 
     async def download_audit_log(
         self,
@@ -274,3 +299,11 @@ class AsyncReportAuditLogResourceWithRawResponse:
     def __init__(self, resource: AsyncReportAuditLogResource) -> None:
         self.download_audit_log = async_to_raw_response_wrapper(resource.download_audit_log)
         self.get_audit_log_data = async_to_raw_response_wrapper(resource.get_audit_log_data)
+
+
+class AsyncReportAuditLogResourceWithStreamingResponse:
+    """``report_audit_log`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAuditLogResource) -> None:
+        self.download_audit_log = async_to_streamed_response_wrapper(resource.download_audit_log)
+        self.get_audit_log_data = async_to_streamed_response_wrapper(resource.get_audit_log_data)

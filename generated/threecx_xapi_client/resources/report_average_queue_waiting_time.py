@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_average_queue_waiting_time import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportAverageQueueWaitingTimeResource",
     "AsyncReportAverageQueueWaitingTimeResourceWithRawResponse",
+    "AsyncReportAverageQueueWaitingTimeResourceWithStreamingResponse",
     "ReportAverageQueueWaitingTimeResource",
     "ReportAverageQueueWaitingTimeResourceWithRawResponse",
+    "ReportAverageQueueWaitingTimeResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportAverageQueueWaitingTimeResource(SyncAPIResource):
     def with_raw_response(self) -> ReportAverageQueueWaitingTimeResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportAverageQueueWaitingTimeResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportAverageQueueWaitingTimeResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportAverageQueueWaitingTimeResourceWithStreamingResponse(self)
 
     def download_average_queue_waiting_time_report(
         self,
@@ -190,6 +202,18 @@ class ReportAverageQueueWaitingTimeResourceWithRawResponse:
         self.get_average_queue_waiting_time_data = to_raw_response_wrapper(resource.get_average_queue_waiting_time_data)
 
 
+class ReportAverageQueueWaitingTimeResourceWithStreamingResponse:
+    """``report_average_queue_waiting_time`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportAverageQueueWaitingTimeResource) -> None:
+        self.download_average_queue_waiting_time_report = to_streamed_response_wrapper(
+            resource.download_average_queue_waiting_time_report
+        )
+        self.get_average_queue_waiting_time_data = to_streamed_response_wrapper(
+            resource.get_average_queue_waiting_time_data
+        )
+
+
 class AsyncReportAverageQueueWaitingTimeResource(AsyncAPIResource):
     """``report_average_queue_waiting_time`` operations, awaited."""
 
@@ -197,6 +221,11 @@ class AsyncReportAverageQueueWaitingTimeResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportAverageQueueWaitingTimeResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportAverageQueueWaitingTimeResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportAverageQueueWaitingTimeResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportAverageQueueWaitingTimeResourceWithStreamingResponse(self)
 
     async def download_average_queue_waiting_time_report(
         self,
@@ -338,5 +367,17 @@ class AsyncReportAverageQueueWaitingTimeResourceWithRawResponse:
             resource.download_average_queue_waiting_time_report
         )
         self.get_average_queue_waiting_time_data = async_to_raw_response_wrapper(
+            resource.get_average_queue_waiting_time_data
+        )
+
+
+class AsyncReportAverageQueueWaitingTimeResourceWithStreamingResponse:
+    """``report_average_queue_waiting_time`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportAverageQueueWaitingTimeResource) -> None:
+        self.download_average_queue_waiting_time_report = async_to_streamed_response_wrapper(
+            resource.download_average_queue_waiting_time_report
+        )
+        self.get_average_queue_waiting_time_data = async_to_streamed_response_wrapper(
             resource.get_average_queue_waiting_time_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_breaches_sla import download_breaches_sla as _download_breaches_sla
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportBreachesSlaResource",
     "AsyncReportBreachesSlaResourceWithRawResponse",
+    "AsyncReportBreachesSlaResourceWithStreamingResponse",
     "ReportBreachesSlaResource",
     "ReportBreachesSlaResourceWithRawResponse",
+    "ReportBreachesSlaResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportBreachesSlaResource(SyncAPIResource):
     def with_raw_response(self) -> ReportBreachesSlaResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportBreachesSlaResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportBreachesSlaResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportBreachesSlaResourceWithStreamingResponse(self)
 
     def download_breaches_sla(
         self,
@@ -181,6 +193,14 @@ class ReportBreachesSlaResourceWithRawResponse:
         self.get_breaches_sla_data = to_raw_response_wrapper(resource.get_breaches_sla_data)
 
 
+class ReportBreachesSlaResourceWithStreamingResponse:
+    """``report_breaches_sla`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportBreachesSlaResource) -> None:
+        self.download_breaches_sla = to_streamed_response_wrapper(resource.download_breaches_sla)
+        self.get_breaches_sla_data = to_streamed_response_wrapper(resource.get_breaches_sla_data)
+
+
 class AsyncReportBreachesSlaResource(AsyncAPIResource):
     """``report_breaches_sla`` operations, awaited."""
 
@@ -188,6 +208,11 @@ class AsyncReportBreachesSlaResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportBreachesSlaResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportBreachesSlaResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportBreachesSlaResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportBreachesSlaResourceWithStreamingResponse(self)
 
     async def download_breaches_sla(
         self,
@@ -324,3 +349,11 @@ class AsyncReportBreachesSlaResourceWithRawResponse:
     def __init__(self, resource: AsyncReportBreachesSlaResource) -> None:
         self.download_breaches_sla = async_to_raw_response_wrapper(resource.download_breaches_sla)
         self.get_breaches_sla_data = async_to_raw_response_wrapper(resource.get_breaches_sla_data)
+
+
+class AsyncReportBreachesSlaResourceWithStreamingResponse:
+    """``report_breaches_sla`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportBreachesSlaResource) -> None:
+        self.download_breaches_sla = async_to_streamed_response_wrapper(resource.download_breaches_sla)
+        self.get_breaches_sla_data = async_to_streamed_response_wrapper(resource.get_breaches_sla_data)

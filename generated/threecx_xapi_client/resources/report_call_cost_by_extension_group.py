@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_call_cost_by_extension_group import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportCallCostByExtensionGroupResource",
     "AsyncReportCallCostByExtensionGroupResourceWithRawResponse",
+    "AsyncReportCallCostByExtensionGroupResourceWithStreamingResponse",
     "ReportCallCostByExtensionGroupResource",
     "ReportCallCostByExtensionGroupResourceWithRawResponse",
+    "ReportCallCostByExtensionGroupResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportCallCostByExtensionGroupResource(SyncAPIResource):
     def with_raw_response(self) -> ReportCallCostByExtensionGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportCallCostByExtensionGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportCallCostByExtensionGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportCallCostByExtensionGroupResourceWithStreamingResponse(self)
 
     def download_call_cost_by_extension_group(
         self,
@@ -189,6 +201,18 @@ class ReportCallCostByExtensionGroupResourceWithRawResponse:
         )
 
 
+class ReportCallCostByExtensionGroupResourceWithStreamingResponse:
+    """``report_call_cost_by_extension_group`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportCallCostByExtensionGroupResource) -> None:
+        self.download_call_cost_by_extension_group = to_streamed_response_wrapper(
+            resource.download_call_cost_by_extension_group
+        )
+        self.get_call_cost_by_extension_group_data = to_streamed_response_wrapper(
+            resource.get_call_cost_by_extension_group_data
+        )
+
+
 class AsyncReportCallCostByExtensionGroupResource(AsyncAPIResource):
     """``report_call_cost_by_extension_group`` operations, awaited."""
 
@@ -196,6 +220,11 @@ class AsyncReportCallCostByExtensionGroupResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportCallCostByExtensionGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportCallCostByExtensionGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportCallCostByExtensionGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportCallCostByExtensionGroupResourceWithStreamingResponse(self)
 
     async def download_call_cost_by_extension_group(
         self,
@@ -334,5 +363,17 @@ class AsyncReportCallCostByExtensionGroupResourceWithRawResponse:
             resource.download_call_cost_by_extension_group
         )
         self.get_call_cost_by_extension_group_data = async_to_raw_response_wrapper(
+            resource.get_call_cost_by_extension_group_data
+        )
+
+
+class AsyncReportCallCostByExtensionGroupResourceWithStreamingResponse:
+    """``report_call_cost_by_extension_group`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportCallCostByExtensionGroupResource) -> None:
+        self.download_call_cost_by_extension_group = async_to_streamed_response_wrapper(
+            resource.download_call_cost_by_extension_group
+        )
+        self.get_call_cost_by_extension_group_data = async_to_streamed_response_wrapper(
             resource.get_call_cost_by_extension_group_data
         )

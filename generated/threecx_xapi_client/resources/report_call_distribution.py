@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_call_distribution import download_get_get_call_distribution as _download_get_get_call_distribution
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportCallDistributionResource",
     "AsyncReportCallDistributionResourceWithRawResponse",
+    "AsyncReportCallDistributionResourceWithStreamingResponse",
     "ReportCallDistributionResource",
     "ReportCallDistributionResourceWithRawResponse",
+    "ReportCallDistributionResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportCallDistributionResource(SyncAPIResource):
     def with_raw_response(self) -> ReportCallDistributionResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportCallDistributionResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportCallDistributionResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportCallDistributionResourceWithStreamingResponse(self)
 
     def download_get_get_call_distribution(
         self,
@@ -208,6 +220,16 @@ class ReportCallDistributionResourceWithRawResponse:
         self.get_call_distribution = to_raw_response_wrapper(resource.get_call_distribution)
 
 
+class ReportCallDistributionResourceWithStreamingResponse:
+    """``report_call_distribution`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportCallDistributionResource) -> None:
+        self.download_get_get_call_distribution = to_streamed_response_wrapper(
+            resource.download_get_get_call_distribution
+        )
+        self.get_call_distribution = to_streamed_response_wrapper(resource.get_call_distribution)
+
+
 class AsyncReportCallDistributionResource(AsyncAPIResource):
     """``report_call_distribution`` operations, awaited."""
 
@@ -215,6 +237,11 @@ class AsyncReportCallDistributionResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportCallDistributionResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportCallDistributionResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportCallDistributionResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportCallDistributionResourceWithStreamingResponse(self)
 
     async def download_get_get_call_distribution(
         self,
@@ -380,3 +407,13 @@ class AsyncReportCallDistributionResourceWithRawResponse:
             resource.download_get_get_call_distribution
         )
         self.get_call_distribution = async_to_raw_response_wrapper(resource.get_call_distribution)
+
+
+class AsyncReportCallDistributionResourceWithStreamingResponse:
+    """``report_call_distribution`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportCallDistributionResource) -> None:
+        self.download_get_get_call_distribution = async_to_streamed_response_wrapper(
+            resource.download_get_get_call_distribution
+        )
+        self.get_call_distribution = async_to_streamed_response_wrapper(resource.get_call_distribution)

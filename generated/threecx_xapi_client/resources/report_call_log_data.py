@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_call_log_data import download_call_log as _download_call_log
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportCallLogDataResource",
     "AsyncReportCallLogDataResourceWithRawResponse",
+    "AsyncReportCallLogDataResourceWithStreamingResponse",
     "ReportCallLogDataResource",
     "ReportCallLogDataResourceWithRawResponse",
+    "ReportCallLogDataResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportCallLogDataResource(SyncAPIResource):
     def with_raw_response(self) -> ReportCallLogDataResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportCallLogDataResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportCallLogDataResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportCallLogDataResourceWithStreamingResponse(self)
 
     def download_call_log(
         self,
@@ -385,6 +397,17 @@ class ReportCallLogDataResourceWithRawResponse:
         self.get_old_call_quality_report = to_raw_response_wrapper(resource.get_old_call_quality_report)
 
 
+class ReportCallLogDataResourceWithStreamingResponse:
+    """``report_call_log_data`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportCallLogDataResource) -> None:
+        self.download_call_log = to_streamed_response_wrapper(resource.download_call_log)
+        self.get_call_log_data = to_streamed_response_wrapper(resource.get_call_log_data)
+        self.get_call_quality_report = to_streamed_response_wrapper(resource.get_call_quality_report)
+        self.get_old_call_log_data = to_streamed_response_wrapper(resource.get_old_call_log_data)
+        self.get_old_call_quality_report = to_streamed_response_wrapper(resource.get_old_call_quality_report)
+
+
 class AsyncReportCallLogDataResource(AsyncAPIResource):
     """``report_call_log_data`` operations, awaited."""
 
@@ -392,6 +415,11 @@ class AsyncReportCallLogDataResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportCallLogDataResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportCallLogDataResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportCallLogDataResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportCallLogDataResourceWithStreamingResponse(self)
 
     async def download_call_log(
         self,
@@ -728,3 +756,14 @@ class AsyncReportCallLogDataResourceWithRawResponse:
         self.get_call_quality_report = async_to_raw_response_wrapper(resource.get_call_quality_report)
         self.get_old_call_log_data = async_to_raw_response_wrapper(resource.get_old_call_log_data)
         self.get_old_call_quality_report = async_to_raw_response_wrapper(resource.get_old_call_quality_report)
+
+
+class AsyncReportCallLogDataResourceWithStreamingResponse:
+    """``report_call_log_data`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportCallLogDataResource) -> None:
+        self.download_call_log = async_to_streamed_response_wrapper(resource.download_call_log)
+        self.get_call_log_data = async_to_streamed_response_wrapper(resource.get_call_log_data)
+        self.get_call_quality_report = async_to_streamed_response_wrapper(resource.get_call_quality_report)
+        self.get_old_call_log_data = async_to_streamed_response_wrapper(resource.get_old_call_log_data)
+        self.get_old_call_quality_report = async_to_streamed_response_wrapper(resource.get_old_call_quality_report)

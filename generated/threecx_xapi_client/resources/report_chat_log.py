@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_chat_log import download_chat_log as _download_chat_log
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportChatLogResource",
     "AsyncReportChatLogResourceWithRawResponse",
+    "AsyncReportChatLogResourceWithStreamingResponse",
     "ReportChatLogResource",
     "ReportChatLogResourceWithRawResponse",
+    "ReportChatLogResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportChatLogResource(SyncAPIResource):
     def with_raw_response(self) -> ReportChatLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportChatLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportChatLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportChatLogResourceWithStreamingResponse(self)
 
     def download_chat_log(
         self,
@@ -217,6 +229,14 @@ class ReportChatLogResourceWithRawResponse:
         self.get_chat_log = to_raw_response_wrapper(resource.get_chat_log)
 
 
+class ReportChatLogResourceWithStreamingResponse:
+    """``report_chat_log`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportChatLogResource) -> None:
+        self.download_chat_log = to_streamed_response_wrapper(resource.download_chat_log)
+        self.get_chat_log = to_streamed_response_wrapper(resource.get_chat_log)
+
+
 class AsyncReportChatLogResource(AsyncAPIResource):
     """``report_chat_log`` operations, awaited."""
 
@@ -224,6 +244,11 @@ class AsyncReportChatLogResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportChatLogResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportChatLogResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportChatLogResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportChatLogResourceWithStreamingResponse(self)
 
     async def download_chat_log(
         self,
@@ -396,3 +421,11 @@ class AsyncReportChatLogResourceWithRawResponse:
     def __init__(self, resource: AsyncReportChatLogResource) -> None:
         self.download_chat_log = async_to_raw_response_wrapper(resource.download_chat_log)
         self.get_chat_log = async_to_raw_response_wrapper(resource.get_chat_log)
+
+
+class AsyncReportChatLogResourceWithStreamingResponse:
+    """``report_chat_log`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportChatLogResource) -> None:
+        self.download_chat_log = async_to_streamed_response_wrapper(resource.download_chat_log)
+        self.get_chat_log = async_to_streamed_response_wrapper(resource.get_chat_log)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_detailed_queue_statistics import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportDetailedQueueStatisticsResource",
     "AsyncReportDetailedQueueStatisticsResourceWithRawResponse",
+    "AsyncReportDetailedQueueStatisticsResourceWithStreamingResponse",
     "ReportDetailedQueueStatisticsResource",
     "ReportDetailedQueueStatisticsResourceWithRawResponse",
+    "ReportDetailedQueueStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportDetailedQueueStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportDetailedQueueStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportDetailedQueueStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportDetailedQueueStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportDetailedQueueStatisticsResourceWithStreamingResponse(self)
 
     def download_detailed_queue_statistics(
         self,
@@ -182,6 +194,18 @@ class ReportDetailedQueueStatisticsResourceWithRawResponse:
         self.get_detailed_queue_statistics_data = to_raw_response_wrapper(resource.get_detailed_queue_statistics_data)
 
 
+class ReportDetailedQueueStatisticsResourceWithStreamingResponse:
+    """``report_detailed_queue_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportDetailedQueueStatisticsResource) -> None:
+        self.download_detailed_queue_statistics = to_streamed_response_wrapper(
+            resource.download_detailed_queue_statistics
+        )
+        self.get_detailed_queue_statistics_data = to_streamed_response_wrapper(
+            resource.get_detailed_queue_statistics_data
+        )
+
+
 class AsyncReportDetailedQueueStatisticsResource(AsyncAPIResource):
     """``report_detailed_queue_statistics`` operations, awaited."""
 
@@ -189,6 +213,11 @@ class AsyncReportDetailedQueueStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportDetailedQueueStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportDetailedQueueStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportDetailedQueueStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportDetailedQueueStatisticsResourceWithStreamingResponse(self)
 
     async def download_detailed_queue_statistics(
         self,
@@ -324,5 +353,17 @@ class AsyncReportDetailedQueueStatisticsResourceWithRawResponse:
             resource.download_detailed_queue_statistics
         )
         self.get_detailed_queue_statistics_data = async_to_raw_response_wrapper(
+            resource.get_detailed_queue_statistics_data
+        )
+
+
+class AsyncReportDetailedQueueStatisticsResourceWithStreamingResponse:
+    """``report_detailed_queue_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportDetailedQueueStatisticsResource) -> None:
+        self.download_detailed_queue_statistics = async_to_streamed_response_wrapper(
+            resource.download_detailed_queue_statistics
+        )
+        self.get_detailed_queue_statistics_data = async_to_streamed_response_wrapper(
             resource.get_detailed_queue_statistics_data
         )

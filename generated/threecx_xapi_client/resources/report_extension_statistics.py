@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_extension_statistics import download_extension_statistics as _download_extension_statistics
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportExtensionStatisticsResource",
     "AsyncReportExtensionStatisticsResourceWithRawResponse",
+    "AsyncReportExtensionStatisticsResourceWithStreamingResponse",
     "ReportExtensionStatisticsResource",
     "ReportExtensionStatisticsResourceWithRawResponse",
+    "ReportExtensionStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportExtensionStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportExtensionStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportExtensionStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportExtensionStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportExtensionStatisticsResourceWithStreamingResponse(self)
 
     def download_extension_statistics(
         self,
@@ -178,6 +190,14 @@ class ReportExtensionStatisticsResourceWithRawResponse:
         self.get_extension_statistics_data = to_raw_response_wrapper(resource.get_extension_statistics_data)
 
 
+class ReportExtensionStatisticsResourceWithStreamingResponse:
+    """``report_extension_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportExtensionStatisticsResource) -> None:
+        self.download_extension_statistics = to_streamed_response_wrapper(resource.download_extension_statistics)
+        self.get_extension_statistics_data = to_streamed_response_wrapper(resource.get_extension_statistics_data)
+
+
 class AsyncReportExtensionStatisticsResource(AsyncAPIResource):
     """``report_extension_statistics`` operations, awaited."""
 
@@ -185,6 +205,11 @@ class AsyncReportExtensionStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportExtensionStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportExtensionStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportExtensionStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportExtensionStatisticsResourceWithStreamingResponse(self)
 
     async def download_extension_statistics(
         self,
@@ -318,3 +343,11 @@ class AsyncReportExtensionStatisticsResourceWithRawResponse:
     def __init__(self, resource: AsyncReportExtensionStatisticsResource) -> None:
         self.download_extension_statistics = async_to_raw_response_wrapper(resource.download_extension_statistics)
         self.get_extension_statistics_data = async_to_raw_response_wrapper(resource.get_extension_statistics_data)
+
+
+class AsyncReportExtensionStatisticsResourceWithStreamingResponse:
+    """``report_extension_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportExtensionStatisticsResource) -> None:
+        self.download_extension_statistics = async_to_streamed_response_wrapper(resource.download_extension_statistics)
+        self.get_extension_statistics_data = async_to_streamed_response_wrapper(resource.get_extension_statistics_data)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_extension_statistics_by_group import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportExtensionStatisticsByGroupResource",
     "AsyncReportExtensionStatisticsByGroupResourceWithRawResponse",
+    "AsyncReportExtensionStatisticsByGroupResourceWithStreamingResponse",
     "ReportExtensionStatisticsByGroupResource",
     "ReportExtensionStatisticsByGroupResourceWithRawResponse",
+    "ReportExtensionStatisticsByGroupResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportExtensionStatisticsByGroupResource(SyncAPIResource):
     def with_raw_response(self) -> ReportExtensionStatisticsByGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportExtensionStatisticsByGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportExtensionStatisticsByGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportExtensionStatisticsByGroupResourceWithStreamingResponse(self)
 
     def download_extension_statistics_by_group(
         self,
@@ -186,6 +198,18 @@ class ReportExtensionStatisticsByGroupResourceWithRawResponse:
         )
 
 
+class ReportExtensionStatisticsByGroupResourceWithStreamingResponse:
+    """``report_extension_statistics_by_group`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportExtensionStatisticsByGroupResource) -> None:
+        self.download_extension_statistics_by_group = to_streamed_response_wrapper(
+            resource.download_extension_statistics_by_group
+        )
+        self.get_extension_statistics_by_group_data = to_streamed_response_wrapper(
+            resource.get_extension_statistics_by_group_data
+        )
+
+
 class AsyncReportExtensionStatisticsByGroupResource(AsyncAPIResource):
     """``report_extension_statistics_by_group`` operations, awaited."""
 
@@ -193,6 +217,11 @@ class AsyncReportExtensionStatisticsByGroupResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportExtensionStatisticsByGroupResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportExtensionStatisticsByGroupResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportExtensionStatisticsByGroupResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportExtensionStatisticsByGroupResourceWithStreamingResponse(self)
 
     async def download_extension_statistics_by_group(
         self,
@@ -328,5 +357,17 @@ class AsyncReportExtensionStatisticsByGroupResourceWithRawResponse:
             resource.download_extension_statistics_by_group
         )
         self.get_extension_statistics_by_group_data = async_to_raw_response_wrapper(
+            resource.get_extension_statistics_by_group_data
+        )
+
+
+class AsyncReportExtensionStatisticsByGroupResourceWithStreamingResponse:
+    """``report_extension_statistics_by_group`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportExtensionStatisticsByGroupResource) -> None:
+        self.download_extension_statistics_by_group = async_to_streamed_response_wrapper(
+            resource.download_extension_statistics_by_group
+        )
+        self.get_extension_statistics_by_group_data = async_to_streamed_response_wrapper(
             resource.get_extension_statistics_by_group_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_extensions_statistics_by_ring_groups import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportExtensionsStatisticsByRingGroupsResource",
     "AsyncReportExtensionsStatisticsByRingGroupsResourceWithRawResponse",
+    "AsyncReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse",
     "ReportExtensionsStatisticsByRingGroupsResource",
     "ReportExtensionsStatisticsByRingGroupsResourceWithRawResponse",
+    "ReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportExtensionsStatisticsByRingGroupsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportExtensionsStatisticsByRingGroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportExtensionsStatisticsByRingGroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse(self)
 
     def download_extensions_statistics_by_ring_groups(
         self,
@@ -180,6 +192,18 @@ class ReportExtensionsStatisticsByRingGroupsResourceWithRawResponse:
         )
 
 
+class ReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse:
+    """``report_extensions_statistics_by_ring_groups`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportExtensionsStatisticsByRingGroupsResource) -> None:
+        self.download_extensions_statistics_by_ring_groups = to_streamed_response_wrapper(
+            resource.download_extensions_statistics_by_ring_groups
+        )
+        self.get_extensions_statistics_by_ring_groups_data = to_streamed_response_wrapper(
+            resource.get_extensions_statistics_by_ring_groups_data
+        )
+
+
 class AsyncReportExtensionsStatisticsByRingGroupsResource(AsyncAPIResource):
     """``report_extensions_statistics_by_ring_groups`` operations, awaited."""
 
@@ -187,6 +211,11 @@ class AsyncReportExtensionsStatisticsByRingGroupsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportExtensionsStatisticsByRingGroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportExtensionsStatisticsByRingGroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse(self)
 
     async def download_extensions_statistics_by_ring_groups(
         self,
@@ -316,5 +345,17 @@ class AsyncReportExtensionsStatisticsByRingGroupsResourceWithRawResponse:
             resource.download_extensions_statistics_by_ring_groups
         )
         self.get_extensions_statistics_by_ring_groups_data = async_to_raw_response_wrapper(
+            resource.get_extensions_statistics_by_ring_groups_data
+        )
+
+
+class AsyncReportExtensionsStatisticsByRingGroupsResourceWithStreamingResponse:
+    """``report_extensions_statistics_by_ring_groups`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportExtensionsStatisticsByRingGroupsResource) -> None:
+        self.download_extensions_statistics_by_ring_groups = async_to_streamed_response_wrapper(
+            resource.download_extensions_statistics_by_ring_groups
+        )
+        self.get_extensions_statistics_by_ring_groups_data = async_to_streamed_response_wrapper(
             resource.get_extensions_statistics_by_ring_groups_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_inbound_calls import download_get_inbound_calls as _download_get_inbound_calls
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportInboundCallsResource",
     "AsyncReportInboundCallsResourceWithRawResponse",
+    "AsyncReportInboundCallsResourceWithStreamingResponse",
     "ReportInboundCallsResource",
     "ReportInboundCallsResourceWithRawResponse",
+    "ReportInboundCallsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportInboundCallsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportInboundCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportInboundCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportInboundCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportInboundCallsResourceWithStreamingResponse(self)
 
     def download_get_inbound_calls(
         self,
@@ -181,6 +193,14 @@ class ReportInboundCallsResourceWithRawResponse:
         self.get_inbound_calls = to_raw_response_wrapper(resource.get_inbound_calls)
 
 
+class ReportInboundCallsResourceWithStreamingResponse:
+    """``report_inbound_calls`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportInboundCallsResource) -> None:
+        self.download_get_inbound_calls = to_streamed_response_wrapper(resource.download_get_inbound_calls)
+        self.get_inbound_calls = to_streamed_response_wrapper(resource.get_inbound_calls)
+
+
 class AsyncReportInboundCallsResource(AsyncAPIResource):
     """``report_inbound_calls`` operations, awaited."""
 
@@ -188,6 +208,11 @@ class AsyncReportInboundCallsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportInboundCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportInboundCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportInboundCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportInboundCallsResourceWithStreamingResponse(self)
 
     async def download_get_inbound_calls(
         self,
@@ -324,3 +349,11 @@ class AsyncReportInboundCallsResourceWithRawResponse:
     def __init__(self, resource: AsyncReportInboundCallsResource) -> None:
         self.download_get_inbound_calls = async_to_raw_response_wrapper(resource.download_get_inbound_calls)
         self.get_inbound_calls = async_to_raw_response_wrapper(resource.get_inbound_calls)
+
+
+class AsyncReportInboundCallsResourceWithStreamingResponse:
+    """``report_inbound_calls`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportInboundCallsResource) -> None:
+        self.download_get_inbound_calls = async_to_streamed_response_wrapper(resource.download_get_inbound_calls)
+        self.get_inbound_calls = async_to_streamed_response_wrapper(resource.get_inbound_calls)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_inbound_rules import download_inbound_rules as _download_inbound_rules
@@ -29,8 +34,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportInboundRulesResource",
     "AsyncReportInboundRulesResourceWithRawResponse",
+    "AsyncReportInboundRulesResourceWithStreamingResponse",
     "ReportInboundRulesResource",
     "ReportInboundRulesResourceWithRawResponse",
+    "ReportInboundRulesResourceWithStreamingResponse",
 ]
 
 
@@ -41,6 +48,11 @@ class ReportInboundRulesResource(SyncAPIResource):
     def with_raw_response(self) -> ReportInboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportInboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportInboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportInboundRulesResourceWithStreamingResponse(self)
 
     def download_inbound_rules(
         self,
@@ -152,6 +164,14 @@ class ReportInboundRulesResourceWithRawResponse:
         self.get_inbound_rules_data = to_raw_response_wrapper(resource.get_inbound_rules_data)
 
 
+class ReportInboundRulesResourceWithStreamingResponse:
+    """``report_inbound_rules`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportInboundRulesResource) -> None:
+        self.download_inbound_rules = to_streamed_response_wrapper(resource.download_inbound_rules)
+        self.get_inbound_rules_data = to_streamed_response_wrapper(resource.get_inbound_rules_data)
+
+
 class AsyncReportInboundRulesResource(AsyncAPIResource):
     """``report_inbound_rules`` operations, awaited."""
 
@@ -159,6 +179,11 @@ class AsyncReportInboundRulesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportInboundRulesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportInboundRulesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportInboundRulesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportInboundRulesResourceWithStreamingResponse(self)
 
     async def download_inbound_rules(
         self,
@@ -268,3 +293,11 @@ class AsyncReportInboundRulesResourceWithRawResponse:
     def __init__(self, resource: AsyncReportInboundRulesResource) -> None:
         self.download_inbound_rules = async_to_raw_response_wrapper(resource.download_inbound_rules)
         self.get_inbound_rules_data = async_to_raw_response_wrapper(resource.get_inbound_rules_data)
+
+
+class AsyncReportInboundRulesResourceWithStreamingResponse:
+    """``report_inbound_rules`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportInboundRulesResource) -> None:
+        self.download_inbound_rules = async_to_streamed_response_wrapper(resource.download_inbound_rules)
+        self.get_inbound_rules_data = async_to_streamed_response_wrapper(resource.get_inbound_rules_data)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_outbound_calls import download_get_outbound_calls as _download_get_outbound_calls
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportOutboundCallsResource",
     "AsyncReportOutboundCallsResourceWithRawResponse",
+    "AsyncReportOutboundCallsResourceWithStreamingResponse",
     "ReportOutboundCallsResource",
     "ReportOutboundCallsResourceWithRawResponse",
+    "ReportOutboundCallsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportOutboundCallsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportOutboundCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportOutboundCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportOutboundCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportOutboundCallsResourceWithStreamingResponse(self)
 
     def download_get_outbound_calls(
         self,
@@ -181,6 +193,14 @@ class ReportOutboundCallsResourceWithRawResponse:
         self.get_outbound_calls = to_raw_response_wrapper(resource.get_outbound_calls)
 
 
+class ReportOutboundCallsResourceWithStreamingResponse:
+    """``report_outbound_calls`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportOutboundCallsResource) -> None:
+        self.download_get_outbound_calls = to_streamed_response_wrapper(resource.download_get_outbound_calls)
+        self.get_outbound_calls = to_streamed_response_wrapper(resource.get_outbound_calls)
+
+
 class AsyncReportOutboundCallsResource(AsyncAPIResource):
     """``report_outbound_calls`` operations, awaited."""
 
@@ -188,6 +208,11 @@ class AsyncReportOutboundCallsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportOutboundCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportOutboundCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportOutboundCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportOutboundCallsResourceWithStreamingResponse(self)
 
     async def download_get_outbound_calls(
         self,
@@ -324,3 +349,11 @@ class AsyncReportOutboundCallsResourceWithRawResponse:
     def __init__(self, resource: AsyncReportOutboundCallsResource) -> None:
         self.download_get_outbound_calls = async_to_raw_response_wrapper(resource.download_get_outbound_calls)
         self.get_outbound_calls = async_to_raw_response_wrapper(resource.get_outbound_calls)
+
+
+class AsyncReportOutboundCallsResourceWithStreamingResponse:
+    """``report_outbound_calls`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportOutboundCallsResource) -> None:
+        self.download_get_outbound_calls = async_to_streamed_response_wrapper(resource.download_get_outbound_calls)
+        self.get_outbound_calls = async_to_streamed_response_wrapper(resource.get_outbound_calls)

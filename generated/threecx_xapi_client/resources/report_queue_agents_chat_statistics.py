@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_agents_chat_statistics import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueAgentsChatStatisticsResource",
     "AsyncReportQueueAgentsChatStatisticsResourceWithRawResponse",
+    "AsyncReportQueueAgentsChatStatisticsResourceWithStreamingResponse",
     "ReportQueueAgentsChatStatisticsResource",
     "ReportQueueAgentsChatStatisticsResourceWithRawResponse",
+    "ReportQueueAgentsChatStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportQueueAgentsChatStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueAgentsChatStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueAgentsChatStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueAgentsChatStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueAgentsChatStatisticsResourceWithStreamingResponse(self)
 
     def download_queue_agents_chat_statistics(
         self,
@@ -186,6 +198,18 @@ class ReportQueueAgentsChatStatisticsResourceWithRawResponse:
         )
 
 
+class ReportQueueAgentsChatStatisticsResourceWithStreamingResponse:
+    """``report_queue_agents_chat_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueAgentsChatStatisticsResource) -> None:
+        self.download_queue_agents_chat_statistics = to_streamed_response_wrapper(
+            resource.download_queue_agents_chat_statistics
+        )
+        self.get_queue_agents_chat_statistics_data = to_streamed_response_wrapper(
+            resource.get_queue_agents_chat_statistics_data
+        )
+
+
 class AsyncReportQueueAgentsChatStatisticsResource(AsyncAPIResource):
     """``report_queue_agents_chat_statistics`` operations, awaited."""
 
@@ -193,6 +217,11 @@ class AsyncReportQueueAgentsChatStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueAgentsChatStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueAgentsChatStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueAgentsChatStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueAgentsChatStatisticsResourceWithStreamingResponse(self)
 
     async def download_queue_agents_chat_statistics(
         self,
@@ -328,5 +357,17 @@ class AsyncReportQueueAgentsChatStatisticsResourceWithRawResponse:
             resource.download_queue_agents_chat_statistics
         )
         self.get_queue_agents_chat_statistics_data = async_to_raw_response_wrapper(
+            resource.get_queue_agents_chat_statistics_data
+        )
+
+
+class AsyncReportQueueAgentsChatStatisticsResourceWithStreamingResponse:
+    """``report_queue_agents_chat_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueAgentsChatStatisticsResource) -> None:
+        self.download_queue_agents_chat_statistics = async_to_streamed_response_wrapper(
+            resource.download_queue_agents_chat_statistics
+        )
+        self.get_queue_agents_chat_statistics_data = async_to_streamed_response_wrapper(
             resource.get_queue_agents_chat_statistics_data
         )

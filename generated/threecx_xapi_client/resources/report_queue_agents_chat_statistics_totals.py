@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_agents_chat_statistics_totals import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueAgentsChatStatisticsTotalsResource",
     "AsyncReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse",
+    "AsyncReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse",
     "ReportQueueAgentsChatStatisticsTotalsResource",
     "ReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse",
+    "ReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportQueueAgentsChatStatisticsTotalsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse(self)
 
     def download_queue_agents_chat_statistics_totals(
         self,
@@ -186,6 +198,18 @@ class ReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse:
         )
 
 
+class ReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse:
+    """``report_queue_agents_chat_statistics_totals`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueAgentsChatStatisticsTotalsResource) -> None:
+        self.download_queue_agents_chat_statistics_totals = to_streamed_response_wrapper(
+            resource.download_queue_agents_chat_statistics_totals
+        )
+        self.get_queue_agents_chat_statistics_totals_data = to_streamed_response_wrapper(
+            resource.get_queue_agents_chat_statistics_totals_data
+        )
+
+
 class AsyncReportQueueAgentsChatStatisticsTotalsResource(AsyncAPIResource):
     """``report_queue_agents_chat_statistics_totals`` operations, awaited."""
 
@@ -193,6 +217,11 @@ class AsyncReportQueueAgentsChatStatisticsTotalsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse(self)
 
     async def download_queue_agents_chat_statistics_totals(
         self,
@@ -328,5 +357,17 @@ class AsyncReportQueueAgentsChatStatisticsTotalsResourceWithRawResponse:
             resource.download_queue_agents_chat_statistics_totals
         )
         self.get_queue_agents_chat_statistics_totals_data = async_to_raw_response_wrapper(
+            resource.get_queue_agents_chat_statistics_totals_data
+        )
+
+
+class AsyncReportQueueAgentsChatStatisticsTotalsResourceWithStreamingResponse:
+    """``report_queue_agents_chat_statistics_totals`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueAgentsChatStatisticsTotalsResource) -> None:
+        self.download_queue_agents_chat_statistics_totals = async_to_streamed_response_wrapper(
+            resource.download_queue_agents_chat_statistics_totals
+        )
+        self.get_queue_agents_chat_statistics_totals_data = async_to_streamed_response_wrapper(
             resource.get_queue_agents_chat_statistics_totals_data
         )

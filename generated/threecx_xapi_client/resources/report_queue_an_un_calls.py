@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_an_un_calls import download_queue_an_un_calls_report as _download_queue_an_un_calls_report
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueAnUnCallsResource",
     "AsyncReportQueueAnUnCallsResourceWithRawResponse",
+    "AsyncReportQueueAnUnCallsResourceWithStreamingResponse",
     "ReportQueueAnUnCallsResource",
     "ReportQueueAnUnCallsResourceWithRawResponse",
+    "ReportQueueAnUnCallsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportQueueAnUnCallsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueAnUnCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueAnUnCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueAnUnCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueAnUnCallsResourceWithStreamingResponse(self)
 
     def download_queue_an_un_calls_report(
         self,
@@ -184,6 +196,16 @@ class ReportQueueAnUnCallsResourceWithRawResponse:
         self.get_queue_an_un_calls_data = to_raw_response_wrapper(resource.get_queue_an_un_calls_data)
 
 
+class ReportQueueAnUnCallsResourceWithStreamingResponse:
+    """``report_queue_an_un_calls`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueAnUnCallsResource) -> None:
+        self.download_queue_an_un_calls_report = to_streamed_response_wrapper(
+            resource.download_queue_an_un_calls_report
+        )
+        self.get_queue_an_un_calls_data = to_streamed_response_wrapper(resource.get_queue_an_un_calls_data)
+
+
 class AsyncReportQueueAnUnCallsResource(AsyncAPIResource):
     """``report_queue_an_un_calls`` operations, awaited."""
 
@@ -191,6 +213,11 @@ class AsyncReportQueueAnUnCallsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueAnUnCallsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueAnUnCallsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueAnUnCallsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueAnUnCallsResourceWithStreamingResponse(self)
 
     async def download_queue_an_un_calls_report(
         self,
@@ -332,3 +359,13 @@ class AsyncReportQueueAnUnCallsResourceWithRawResponse:
             resource.download_queue_an_un_calls_report
         )
         self.get_queue_an_un_calls_data = async_to_raw_response_wrapper(resource.get_queue_an_un_calls_data)
+
+
+class AsyncReportQueueAnUnCallsResourceWithStreamingResponse:
+    """``report_queue_an_un_calls`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueAnUnCallsResource) -> None:
+        self.download_queue_an_un_calls_report = async_to_streamed_response_wrapper(
+            resource.download_queue_an_un_calls_report
+        )
+        self.get_queue_an_un_calls_data = async_to_streamed_response_wrapper(resource.get_queue_an_un_calls_data)

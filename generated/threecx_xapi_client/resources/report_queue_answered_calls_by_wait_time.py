@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_answered_calls_by_wait_time import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueAnsweredCallsByWaitTimeResource",
     "AsyncReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse",
+    "AsyncReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse",
     "ReportQueueAnsweredCallsByWaitTimeResource",
     "ReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse",
+    "ReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportQueueAnsweredCallsByWaitTimeResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse(self)
 
     def download_queue_answered_calls_by_wait_time(
         self,
@@ -189,6 +201,18 @@ class ReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse:
         )
 
 
+class ReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse:
+    """``report_queue_answered_calls_by_wait_time`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueAnsweredCallsByWaitTimeResource) -> None:
+        self.download_queue_answered_calls_by_wait_time = to_streamed_response_wrapper(
+            resource.download_queue_answered_calls_by_wait_time
+        )
+        self.get_queue_answered_calls_by_wait_time_data = to_streamed_response_wrapper(
+            resource.get_queue_answered_calls_by_wait_time_data
+        )
+
+
 class AsyncReportQueueAnsweredCallsByWaitTimeResource(AsyncAPIResource):
     """``report_queue_answered_calls_by_wait_time`` operations, awaited."""
 
@@ -196,6 +220,11 @@ class AsyncReportQueueAnsweredCallsByWaitTimeResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse(self)
 
     async def download_queue_answered_calls_by_wait_time(
         self,
@@ -334,5 +363,17 @@ class AsyncReportQueueAnsweredCallsByWaitTimeResourceWithRawResponse:
             resource.download_queue_answered_calls_by_wait_time
         )
         self.get_queue_answered_calls_by_wait_time_data = async_to_raw_response_wrapper(
+            resource.get_queue_answered_calls_by_wait_time_data
+        )
+
+
+class AsyncReportQueueAnsweredCallsByWaitTimeResourceWithStreamingResponse:
+    """``report_queue_answered_calls_by_wait_time`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueAnsweredCallsByWaitTimeResource) -> None:
+        self.download_queue_answered_calls_by_wait_time = async_to_streamed_response_wrapper(
+            resource.download_queue_answered_calls_by_wait_time
+        )
+        self.get_queue_answered_calls_by_wait_time_data = async_to_streamed_response_wrapper(
             resource.get_queue_answered_calls_by_wait_time_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_callbacks import download_queue_callbacks as _download_queue_callbacks
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueCallbacksResource",
     "AsyncReportQueueCallbacksResourceWithRawResponse",
+    "AsyncReportQueueCallbacksResourceWithStreamingResponse",
     "ReportQueueCallbacksResource",
     "ReportQueueCallbacksResourceWithRawResponse",
+    "ReportQueueCallbacksResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportQueueCallbacksResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueCallbacksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueCallbacksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueCallbacksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueCallbacksResourceWithStreamingResponse(self)
 
     def download_queue_callbacks(
         self,
@@ -172,6 +184,14 @@ class ReportQueueCallbacksResourceWithRawResponse:
         self.get_queue_callbacks_data = to_raw_response_wrapper(resource.get_queue_callbacks_data)
 
 
+class ReportQueueCallbacksResourceWithStreamingResponse:
+    """``report_queue_callbacks`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueCallbacksResource) -> None:
+        self.download_queue_callbacks = to_streamed_response_wrapper(resource.download_queue_callbacks)
+        self.get_queue_callbacks_data = to_streamed_response_wrapper(resource.get_queue_callbacks_data)
+
+
 class AsyncReportQueueCallbacksResource(AsyncAPIResource):
     """``report_queue_callbacks`` operations, awaited."""
 
@@ -179,6 +199,11 @@ class AsyncReportQueueCallbacksResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueCallbacksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueCallbacksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueCallbacksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueCallbacksResourceWithStreamingResponse(self)
 
     async def download_queue_callbacks(
         self,
@@ -306,3 +331,11 @@ class AsyncReportQueueCallbacksResourceWithRawResponse:
     def __init__(self, resource: AsyncReportQueueCallbacksResource) -> None:
         self.download_queue_callbacks = async_to_raw_response_wrapper(resource.download_queue_callbacks)
         self.get_queue_callbacks_data = async_to_raw_response_wrapper(resource.get_queue_callbacks_data)
+
+
+class AsyncReportQueueCallbacksResourceWithStreamingResponse:
+    """``report_queue_callbacks`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueCallbacksResource) -> None:
+        self.download_queue_callbacks = async_to_streamed_response_wrapper(resource.download_queue_callbacks)
+        self.get_queue_callbacks_data = async_to_streamed_response_wrapper(resource.get_queue_callbacks_data)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_chat_performance import download_queue_chat_performance as _download_queue_chat_performance
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueChatPerformanceResource",
     "AsyncReportQueueChatPerformanceResourceWithRawResponse",
+    "AsyncReportQueueChatPerformanceResourceWithStreamingResponse",
     "ReportQueueChatPerformanceResource",
     "ReportQueueChatPerformanceResourceWithRawResponse",
+    "ReportQueueChatPerformanceResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportQueueChatPerformanceResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueChatPerformanceResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueChatPerformanceResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueChatPerformanceResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueChatPerformanceResourceWithStreamingResponse(self)
 
     def download_queue_chat_performance(
         self,
@@ -178,6 +190,14 @@ class ReportQueueChatPerformanceResourceWithRawResponse:
         self.get_queue_chat_performance_data = to_raw_response_wrapper(resource.get_queue_chat_performance_data)
 
 
+class ReportQueueChatPerformanceResourceWithStreamingResponse:
+    """``report_queue_chat_performance`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueChatPerformanceResource) -> None:
+        self.download_queue_chat_performance = to_streamed_response_wrapper(resource.download_queue_chat_performance)
+        self.get_queue_chat_performance_data = to_streamed_response_wrapper(resource.get_queue_chat_performance_data)
+
+
 class AsyncReportQueueChatPerformanceResource(AsyncAPIResource):
     """``report_queue_chat_performance`` operations, awaited."""
 
@@ -185,6 +205,11 @@ class AsyncReportQueueChatPerformanceResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueChatPerformanceResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueChatPerformanceResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueChatPerformanceResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueChatPerformanceResourceWithStreamingResponse(self)
 
     async def download_queue_chat_performance(
         self,
@@ -318,3 +343,15 @@ class AsyncReportQueueChatPerformanceResourceWithRawResponse:
     def __init__(self, resource: AsyncReportQueueChatPerformanceResource) -> None:
         self.download_queue_chat_performance = async_to_raw_response_wrapper(resource.download_queue_chat_performance)
         self.get_queue_chat_performance_data = async_to_raw_response_wrapper(resource.get_queue_chat_performance_data)
+
+
+class AsyncReportQueueChatPerformanceResourceWithStreamingResponse:
+    """``report_queue_chat_performance`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueChatPerformanceResource) -> None:
+        self.download_queue_chat_performance = async_to_streamed_response_wrapper(
+            resource.download_queue_chat_performance
+        )
+        self.get_queue_chat_performance_data = async_to_streamed_response_wrapper(
+            resource.get_queue_chat_performance_data
+        )

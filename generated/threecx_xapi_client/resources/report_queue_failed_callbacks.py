@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_failed_callbacks import download_queue_failed_callbacks as _download_queue_failed_callbacks
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueueFailedCallbacksResource",
     "AsyncReportQueueFailedCallbacksResourceWithRawResponse",
+    "AsyncReportQueueFailedCallbacksResourceWithStreamingResponse",
     "ReportQueueFailedCallbacksResource",
     "ReportQueueFailedCallbacksResourceWithRawResponse",
+    "ReportQueueFailedCallbacksResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportQueueFailedCallbacksResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueueFailedCallbacksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueueFailedCallbacksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueueFailedCallbacksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueueFailedCallbacksResourceWithStreamingResponse(self)
 
     def download_queue_failed_callbacks(
         self,
@@ -175,6 +187,14 @@ class ReportQueueFailedCallbacksResourceWithRawResponse:
         self.get_queue_failed_callbacks_data = to_raw_response_wrapper(resource.get_queue_failed_callbacks_data)
 
 
+class ReportQueueFailedCallbacksResourceWithStreamingResponse:
+    """``report_queue_failed_callbacks`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueueFailedCallbacksResource) -> None:
+        self.download_queue_failed_callbacks = to_streamed_response_wrapper(resource.download_queue_failed_callbacks)
+        self.get_queue_failed_callbacks_data = to_streamed_response_wrapper(resource.get_queue_failed_callbacks_data)
+
+
 class AsyncReportQueueFailedCallbacksResource(AsyncAPIResource):
     """``report_queue_failed_callbacks`` operations, awaited."""
 
@@ -182,6 +202,11 @@ class AsyncReportQueueFailedCallbacksResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueueFailedCallbacksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueueFailedCallbacksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueueFailedCallbacksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueueFailedCallbacksResourceWithStreamingResponse(self)
 
     async def download_queue_failed_callbacks(
         self,
@@ -312,3 +337,15 @@ class AsyncReportQueueFailedCallbacksResourceWithRawResponse:
     def __init__(self, resource: AsyncReportQueueFailedCallbacksResource) -> None:
         self.download_queue_failed_callbacks = async_to_raw_response_wrapper(resource.download_queue_failed_callbacks)
         self.get_queue_failed_callbacks_data = async_to_raw_response_wrapper(resource.get_queue_failed_callbacks_data)
+
+
+class AsyncReportQueueFailedCallbacksResourceWithStreamingResponse:
+    """``report_queue_failed_callbacks`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueueFailedCallbacksResource) -> None:
+        self.download_queue_failed_callbacks = async_to_streamed_response_wrapper(
+            resource.download_queue_failed_callbacks
+        )
+        self.get_queue_failed_callbacks_data = async_to_streamed_response_wrapper(
+            resource.get_queue_failed_callbacks_data
+        )

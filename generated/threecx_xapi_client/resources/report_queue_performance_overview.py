@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_performance_overview import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueuePerformanceOverviewResource",
     "AsyncReportQueuePerformanceOverviewResourceWithRawResponse",
+    "AsyncReportQueuePerformanceOverviewResourceWithStreamingResponse",
     "ReportQueuePerformanceOverviewResource",
     "ReportQueuePerformanceOverviewResourceWithRawResponse",
+    "ReportQueuePerformanceOverviewResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportQueuePerformanceOverviewResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueuePerformanceOverviewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueuePerformanceOverviewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueuePerformanceOverviewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueuePerformanceOverviewResourceWithStreamingResponse(self)
 
     def download_queue_performance_overview(
         self,
@@ -182,6 +194,18 @@ class ReportQueuePerformanceOverviewResourceWithRawResponse:
         self.get_queue_performance_overview_data = to_raw_response_wrapper(resource.get_queue_performance_overview_data)
 
 
+class ReportQueuePerformanceOverviewResourceWithStreamingResponse:
+    """``report_queue_performance_overview`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueuePerformanceOverviewResource) -> None:
+        self.download_queue_performance_overview = to_streamed_response_wrapper(
+            resource.download_queue_performance_overview
+        )
+        self.get_queue_performance_overview_data = to_streamed_response_wrapper(
+            resource.get_queue_performance_overview_data
+        )
+
+
 class AsyncReportQueuePerformanceOverviewResource(AsyncAPIResource):
     """``report_queue_performance_overview`` operations, awaited."""
 
@@ -189,6 +213,11 @@ class AsyncReportQueuePerformanceOverviewResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueuePerformanceOverviewResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueuePerformanceOverviewResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueuePerformanceOverviewResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueuePerformanceOverviewResourceWithStreamingResponse(self)
 
     async def download_queue_performance_overview(
         self,
@@ -324,5 +353,17 @@ class AsyncReportQueuePerformanceOverviewResourceWithRawResponse:
             resource.download_queue_performance_overview
         )
         self.get_queue_performance_overview_data = async_to_raw_response_wrapper(
+            resource.get_queue_performance_overview_data
+        )
+
+
+class AsyncReportQueuePerformanceOverviewResourceWithStreamingResponse:
+    """``report_queue_performance_overview`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueuePerformanceOverviewResource) -> None:
+        self.download_queue_performance_overview = async_to_streamed_response_wrapper(
+            resource.download_queue_performance_overview
+        )
+        self.get_queue_performance_overview_data = async_to_streamed_response_wrapper(
             resource.get_queue_performance_overview_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_queue_performance_totals import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportQueuePerformanceTotalsResource",
     "AsyncReportQueuePerformanceTotalsResourceWithRawResponse",
+    "AsyncReportQueuePerformanceTotalsResourceWithStreamingResponse",
     "ReportQueuePerformanceTotalsResource",
     "ReportQueuePerformanceTotalsResourceWithRawResponse",
+    "ReportQueuePerformanceTotalsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportQueuePerformanceTotalsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportQueuePerformanceTotalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportQueuePerformanceTotalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportQueuePerformanceTotalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportQueuePerformanceTotalsResourceWithStreamingResponse(self)
 
     def download_queue_performance_totals(
         self,
@@ -182,6 +194,18 @@ class ReportQueuePerformanceTotalsResourceWithRawResponse:
         self.get_queue_performance_totals_data = to_raw_response_wrapper(resource.get_queue_performance_totals_data)
 
 
+class ReportQueuePerformanceTotalsResourceWithStreamingResponse:
+    """``report_queue_performance_totals`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportQueuePerformanceTotalsResource) -> None:
+        self.download_queue_performance_totals = to_streamed_response_wrapper(
+            resource.download_queue_performance_totals
+        )
+        self.get_queue_performance_totals_data = to_streamed_response_wrapper(
+            resource.get_queue_performance_totals_data
+        )
+
+
 class AsyncReportQueuePerformanceTotalsResource(AsyncAPIResource):
     """``report_queue_performance_totals`` operations, awaited."""
 
@@ -189,6 +213,11 @@ class AsyncReportQueuePerformanceTotalsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportQueuePerformanceTotalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportQueuePerformanceTotalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportQueuePerformanceTotalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportQueuePerformanceTotalsResourceWithStreamingResponse(self)
 
     async def download_queue_performance_totals(
         self,
@@ -324,5 +353,17 @@ class AsyncReportQueuePerformanceTotalsResourceWithRawResponse:
             resource.download_queue_performance_totals
         )
         self.get_queue_performance_totals_data = async_to_raw_response_wrapper(
+            resource.get_queue_performance_totals_data
+        )
+
+
+class AsyncReportQueuePerformanceTotalsResourceWithStreamingResponse:
+    """``report_queue_performance_totals`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportQueuePerformanceTotalsResource) -> None:
+        self.download_queue_performance_totals = async_to_streamed_response_wrapper(
+            resource.download_queue_performance_totals
+        )
+        self.get_queue_performance_totals_data = async_to_streamed_response_wrapper(
             resource.get_queue_performance_totals_data
         )

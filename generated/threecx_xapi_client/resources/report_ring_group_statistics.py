@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_ring_group_statistics import download_ring_group_statistics as _download_ring_group_statistics
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportRingGroupStatisticsResource",
     "AsyncReportRingGroupStatisticsResourceWithRawResponse",
+    "AsyncReportRingGroupStatisticsResourceWithStreamingResponse",
     "ReportRingGroupStatisticsResource",
     "ReportRingGroupStatisticsResourceWithRawResponse",
+    "ReportRingGroupStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportRingGroupStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportRingGroupStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportRingGroupStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportRingGroupStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportRingGroupStatisticsResourceWithStreamingResponse(self)
 
     def download_ring_group_statistics(
         self,
@@ -172,6 +184,14 @@ class ReportRingGroupStatisticsResourceWithRawResponse:
         self.get_ring_group_statistics_data = to_raw_response_wrapper(resource.get_ring_group_statistics_data)
 
 
+class ReportRingGroupStatisticsResourceWithStreamingResponse:
+    """``report_ring_group_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportRingGroupStatisticsResource) -> None:
+        self.download_ring_group_statistics = to_streamed_response_wrapper(resource.download_ring_group_statistics)
+        self.get_ring_group_statistics_data = to_streamed_response_wrapper(resource.get_ring_group_statistics_data)
+
+
 class AsyncReportRingGroupStatisticsResource(AsyncAPIResource):
     """``report_ring_group_statistics`` operations, awaited."""
 
@@ -179,6 +199,11 @@ class AsyncReportRingGroupStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportRingGroupStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportRingGroupStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportRingGroupStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportRingGroupStatisticsResourceWithStreamingResponse(self)
 
     async def download_ring_group_statistics(
         self,
@@ -306,3 +331,15 @@ class AsyncReportRingGroupStatisticsResourceWithRawResponse:
     def __init__(self, resource: AsyncReportRingGroupStatisticsResource) -> None:
         self.download_ring_group_statistics = async_to_raw_response_wrapper(resource.download_ring_group_statistics)
         self.get_ring_group_statistics_data = async_to_raw_response_wrapper(resource.get_ring_group_statistics_data)
+
+
+class AsyncReportRingGroupStatisticsResourceWithStreamingResponse:
+    """``report_ring_group_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportRingGroupStatisticsResource) -> None:
+        self.download_ring_group_statistics = async_to_streamed_response_wrapper(
+            resource.download_ring_group_statistics
+        )
+        self.get_ring_group_statistics_data = async_to_streamed_response_wrapper(
+            resource.get_ring_group_statistics_data
+        )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_statistic_sla import download_statistic_sla as _download_statistic_sla
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportStatisticSlaResource",
     "AsyncReportStatisticSlaResourceWithRawResponse",
+    "AsyncReportStatisticSlaResourceWithStreamingResponse",
     "ReportStatisticSlaResource",
     "ReportStatisticSlaResourceWithRawResponse",
+    "ReportStatisticSlaResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportStatisticSlaResource(SyncAPIResource):
     def with_raw_response(self) -> ReportStatisticSlaResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportStatisticSlaResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportStatisticSlaResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportStatisticSlaResourceWithStreamingResponse(self)
 
     def download_statistic_sla(
         self,
@@ -178,6 +190,14 @@ class ReportStatisticSlaResourceWithRawResponse:
         self.get_statistic_sla_data = to_raw_response_wrapper(resource.get_statistic_sla_data)
 
 
+class ReportStatisticSlaResourceWithStreamingResponse:
+    """``report_statistic_sla`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportStatisticSlaResource) -> None:
+        self.download_statistic_sla = to_streamed_response_wrapper(resource.download_statistic_sla)
+        self.get_statistic_sla_data = to_streamed_response_wrapper(resource.get_statistic_sla_data)
+
+
 class AsyncReportStatisticSlaResource(AsyncAPIResource):
     """``report_statistic_sla`` operations, awaited."""
 
@@ -185,6 +205,11 @@ class AsyncReportStatisticSlaResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportStatisticSlaResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportStatisticSlaResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportStatisticSlaResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportStatisticSlaResourceWithStreamingResponse(self)
 
     async def download_statistic_sla(
         self,
@@ -318,3 +343,11 @@ class AsyncReportStatisticSlaResourceWithRawResponse:
     def __init__(self, resource: AsyncReportStatisticSlaResource) -> None:
         self.download_statistic_sla = async_to_raw_response_wrapper(resource.download_statistic_sla)
         self.get_statistic_sla_data = async_to_raw_response_wrapper(resource.get_statistic_sla_data)
+
+
+class AsyncReportStatisticSlaResourceWithStreamingResponse:
+    """``report_statistic_sla`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportStatisticSlaResource) -> None:
+        self.download_statistic_sla = async_to_streamed_response_wrapper(resource.download_statistic_sla)
+        self.get_statistic_sla_data = async_to_streamed_response_wrapper(resource.get_statistic_sla_data)

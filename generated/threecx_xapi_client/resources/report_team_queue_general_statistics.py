@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_team_queue_general_statistics import (
@@ -35,8 +40,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportTeamQueueGeneralStatisticsResource",
     "AsyncReportTeamQueueGeneralStatisticsResourceWithRawResponse",
+    "AsyncReportTeamQueueGeneralStatisticsResourceWithStreamingResponse",
     "ReportTeamQueueGeneralStatisticsResource",
     "ReportTeamQueueGeneralStatisticsResourceWithRawResponse",
+    "ReportTeamQueueGeneralStatisticsResourceWithStreamingResponse",
 ]
 
 
@@ -47,6 +54,11 @@ class ReportTeamQueueGeneralStatisticsResource(SyncAPIResource):
     def with_raw_response(self) -> ReportTeamQueueGeneralStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportTeamQueueGeneralStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportTeamQueueGeneralStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportTeamQueueGeneralStatisticsResourceWithStreamingResponse(self)
 
     def download_team_queue_general_statistics(
         self,
@@ -186,6 +198,18 @@ class ReportTeamQueueGeneralStatisticsResourceWithRawResponse:
         )
 
 
+class ReportTeamQueueGeneralStatisticsResourceWithStreamingResponse:
+    """``report_team_queue_general_statistics`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportTeamQueueGeneralStatisticsResource) -> None:
+        self.download_team_queue_general_statistics = to_streamed_response_wrapper(
+            resource.download_team_queue_general_statistics
+        )
+        self.get_team_queue_general_statistics_data = to_streamed_response_wrapper(
+            resource.get_team_queue_general_statistics_data
+        )
+
+
 class AsyncReportTeamQueueGeneralStatisticsResource(AsyncAPIResource):
     """``report_team_queue_general_statistics`` operations, awaited."""
 
@@ -193,6 +217,11 @@ class AsyncReportTeamQueueGeneralStatisticsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportTeamQueueGeneralStatisticsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportTeamQueueGeneralStatisticsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportTeamQueueGeneralStatisticsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportTeamQueueGeneralStatisticsResourceWithStreamingResponse(self)
 
     async def download_team_queue_general_statistics(
         self,
@@ -328,5 +357,17 @@ class AsyncReportTeamQueueGeneralStatisticsResourceWithRawResponse:
             resource.download_team_queue_general_statistics
         )
         self.get_team_queue_general_statistics_data = async_to_raw_response_wrapper(
+            resource.get_team_queue_general_statistics_data
+        )
+
+
+class AsyncReportTeamQueueGeneralStatisticsResourceWithStreamingResponse:
+    """``report_team_queue_general_statistics`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportTeamQueueGeneralStatisticsResource) -> None:
+        self.download_team_queue_general_statistics = async_to_streamed_response_wrapper(
+            resource.download_team_queue_general_statistics
+        )
+        self.get_team_queue_general_statistics_data = async_to_streamed_response_wrapper(
             resource.get_team_queue_general_statistics_data
         )

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.report_user_activity import download_get_user_activity as _download_get_user_activity
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncReportUserActivityResource",
     "AsyncReportUserActivityResourceWithRawResponse",
+    "AsyncReportUserActivityResourceWithStreamingResponse",
     "ReportUserActivityResource",
     "ReportUserActivityResourceWithRawResponse",
+    "ReportUserActivityResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ReportUserActivityResource(SyncAPIResource):
     def with_raw_response(self) -> ReportUserActivityResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ReportUserActivityResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ReportUserActivityResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ReportUserActivityResourceWithStreamingResponse(self)
 
     def download_get_user_activity(
         self,
@@ -208,6 +220,14 @@ class ReportUserActivityResourceWithRawResponse:
         self.get_user_activity = to_raw_response_wrapper(resource.get_user_activity)
 
 
+class ReportUserActivityResourceWithStreamingResponse:
+    """``report_user_activity`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ReportUserActivityResource) -> None:
+        self.download_get_user_activity = to_streamed_response_wrapper(resource.download_get_user_activity)
+        self.get_user_activity = to_streamed_response_wrapper(resource.get_user_activity)
+
+
 class AsyncReportUserActivityResource(AsyncAPIResource):
     """``report_user_activity`` operations, awaited."""
 
@@ -215,6 +235,11 @@ class AsyncReportUserActivityResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncReportUserActivityResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncReportUserActivityResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncReportUserActivityResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncReportUserActivityResourceWithStreamingResponse(self)
 
     async def download_get_user_activity(
         self,
@@ -378,3 +403,11 @@ class AsyncReportUserActivityResourceWithRawResponse:
     def __init__(self, resource: AsyncReportUserActivityResource) -> None:
         self.download_get_user_activity = async_to_raw_response_wrapper(resource.download_get_user_activity)
         self.get_user_activity = async_to_raw_response_wrapper(resource.get_user_activity)
+
+
+class AsyncReportUserActivityResourceWithStreamingResponse:
+    """``report_user_activity`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncReportUserActivityResource) -> None:
+        self.download_get_user_activity = async_to_streamed_response_wrapper(resource.download_get_user_activity)
+        self.get_user_activity = async_to_streamed_response_wrapper(resource.get_user_activity)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.ring_groups import create_ring_group as _create_ring_group
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncRingGroupsResource",
     "AsyncRingGroupsResourceWithRawResponse",
+    "AsyncRingGroupsResourceWithStreamingResponse",
     "RingGroupsResource",
     "RingGroupsResourceWithRawResponse",
+    "RingGroupsResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class RingGroupsResource(SyncAPIResource):
     def with_raw_response(self) -> RingGroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return RingGroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RingGroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return RingGroupsResourceWithStreamingResponse(self)
 
     def create_ring_group(
         self,
@@ -311,6 +323,22 @@ class RingGroupsResourceWithRawResponse:
         self.update_ring_group = to_raw_response_wrapper(resource.update_ring_group)
 
 
+class RingGroupsResourceWithStreamingResponse:
+    """``ring_groups`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: RingGroupsResource) -> None:
+        self.create_ring_group = to_streamed_response_wrapper(resource.create_ring_group)
+        self.delete_ring_group = to_streamed_response_wrapper(resource.delete_ring_group)
+        self.get_first_available_ring_group_number = to_streamed_response_wrapper(
+            resource.get_first_available_ring_group_number
+        )
+        self.get_ring_group = to_streamed_response_wrapper(resource.get_ring_group)
+        self.get_ring_group_by_number = to_streamed_response_wrapper(resource.get_ring_group_by_number)
+        self.list_ring_group = to_streamed_response_wrapper(resource.list_ring_group)
+        self.list_ring_group_members = to_streamed_response_wrapper(resource.list_ring_group_members)
+        self.update_ring_group = to_streamed_response_wrapper(resource.update_ring_group)
+
+
 class AsyncRingGroupsResource(AsyncAPIResource):
     """``ring_groups`` operations, awaited."""
 
@@ -318,6 +346,11 @@ class AsyncRingGroupsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncRingGroupsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncRingGroupsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRingGroupsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncRingGroupsResourceWithStreamingResponse(self)
 
     async def create_ring_group(
         self,
@@ -579,3 +612,19 @@ class AsyncRingGroupsResourceWithRawResponse:
         self.list_ring_group = async_to_raw_response_wrapper(resource.list_ring_group)
         self.list_ring_group_members = async_to_raw_response_wrapper(resource.list_ring_group_members)
         self.update_ring_group = async_to_raw_response_wrapper(resource.update_ring_group)
+
+
+class AsyncRingGroupsResourceWithStreamingResponse:
+    """``ring_groups`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncRingGroupsResource) -> None:
+        self.create_ring_group = async_to_streamed_response_wrapper(resource.create_ring_group)
+        self.delete_ring_group = async_to_streamed_response_wrapper(resource.delete_ring_group)
+        self.get_first_available_ring_group_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_ring_group_number
+        )
+        self.get_ring_group = async_to_streamed_response_wrapper(resource.get_ring_group)
+        self.get_ring_group_by_number = async_to_streamed_response_wrapper(resource.get_ring_group_by_number)
+        self.list_ring_group = async_to_streamed_response_wrapper(resource.list_ring_group)
+        self.list_ring_group_members = async_to_streamed_response_wrapper(resource.list_ring_group_members)
+        self.update_ring_group = async_to_streamed_response_wrapper(resource.update_ring_group)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.sbcs import create_sbc as _create_sbc
@@ -32,8 +37,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSbcsResource",
     "AsyncSbcsResourceWithRawResponse",
+    "AsyncSbcsResourceWithStreamingResponse",
     "SbcsResource",
     "SbcsResourceWithRawResponse",
+    "SbcsResourceWithStreamingResponse",
 ]
 
 
@@ -44,6 +51,11 @@ class SbcsResource(SyncAPIResource):
     def with_raw_response(self) -> SbcsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SbcsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SbcsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SbcsResourceWithStreamingResponse(self)
 
     def create_sbc(
         self,
@@ -230,6 +242,18 @@ class SbcsResourceWithRawResponse:
         self.update_sbc = to_raw_response_wrapper(resource.update_sbc)
 
 
+class SbcsResourceWithStreamingResponse:
+    """``sbcs`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SbcsResource) -> None:
+        self.create_sbc = to_streamed_response_wrapper(resource.create_sbc)
+        self.delete_sbc = to_streamed_response_wrapper(resource.delete_sbc)
+        self.get_sbc = to_streamed_response_wrapper(resource.get_sbc)
+        self.list_sbc = to_streamed_response_wrapper(resource.list_sbc)
+        self.push_config = to_streamed_response_wrapper(resource.push_config)
+        self.update_sbc = to_streamed_response_wrapper(resource.update_sbc)
+
+
 class AsyncSbcsResource(AsyncAPIResource):
     """``sbcs`` operations, awaited."""
 
@@ -237,6 +261,11 @@ class AsyncSbcsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSbcsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSbcsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSbcsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSbcsResourceWithStreamingResponse(self)
 
     async def create_sbc(
         self,
@@ -421,3 +450,15 @@ class AsyncSbcsResourceWithRawResponse:
         self.list_sbc = async_to_raw_response_wrapper(resource.list_sbc)
         self.push_config = async_to_raw_response_wrapper(resource.push_config)
         self.update_sbc = async_to_raw_response_wrapper(resource.update_sbc)
+
+
+class AsyncSbcsResourceWithStreamingResponse:
+    """``sbcs`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSbcsResource) -> None:
+        self.create_sbc = async_to_streamed_response_wrapper(resource.create_sbc)
+        self.delete_sbc = async_to_streamed_response_wrapper(resource.delete_sbc)
+        self.get_sbc = async_to_streamed_response_wrapper(resource.get_sbc)
+        self.list_sbc = async_to_streamed_response_wrapper(resource.list_sbc)
+        self.push_config = async_to_streamed_response_wrapper(resource.push_config)
+        self.update_sbc = async_to_streamed_response_wrapper(resource.update_sbc)

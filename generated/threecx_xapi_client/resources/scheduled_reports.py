@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.scheduled_reports import create_scheduled_report as _create_scheduled_report
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncScheduledReportsResource",
     "AsyncScheduledReportsResourceWithRawResponse",
+    "AsyncScheduledReportsResourceWithStreamingResponse",
     "ScheduledReportsResource",
     "ScheduledReportsResourceWithRawResponse",
+    "ScheduledReportsResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class ScheduledReportsResource(SyncAPIResource):
     def with_raw_response(self) -> ScheduledReportsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ScheduledReportsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ScheduledReportsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ScheduledReportsResourceWithStreamingResponse(self)
 
     def create_scheduled_report(
         self,
@@ -204,6 +216,17 @@ class ScheduledReportsResourceWithRawResponse:
         self.update_scheduled_report = to_raw_response_wrapper(resource.update_scheduled_report)
 
 
+class ScheduledReportsResourceWithStreamingResponse:
+    """``scheduled_reports`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ScheduledReportsResource) -> None:
+        self.create_scheduled_report = to_streamed_response_wrapper(resource.create_scheduled_report)
+        self.delete_scheduled_report = to_streamed_response_wrapper(resource.delete_scheduled_report)
+        self.get_scheduled_report = to_streamed_response_wrapper(resource.get_scheduled_report)
+        self.list_scheduled_report = to_streamed_response_wrapper(resource.list_scheduled_report)
+        self.update_scheduled_report = to_streamed_response_wrapper(resource.update_scheduled_report)
+
+
 class AsyncScheduledReportsResource(AsyncAPIResource):
     """``scheduled_reports`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncScheduledReportsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncScheduledReportsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncScheduledReportsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncScheduledReportsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncScheduledReportsResourceWithStreamingResponse(self)
 
     async def create_scheduled_report(
         self,
@@ -370,3 +398,14 @@ class AsyncScheduledReportsResourceWithRawResponse:
         self.get_scheduled_report = async_to_raw_response_wrapper(resource.get_scheduled_report)
         self.list_scheduled_report = async_to_raw_response_wrapper(resource.list_scheduled_report)
         self.update_scheduled_report = async_to_raw_response_wrapper(resource.update_scheduled_report)
+
+
+class AsyncScheduledReportsResourceWithStreamingResponse:
+    """``scheduled_reports`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncScheduledReportsResource) -> None:
+        self.create_scheduled_report = async_to_streamed_response_wrapper(resource.create_scheduled_report)
+        self.delete_scheduled_report = async_to_streamed_response_wrapper(resource.delete_scheduled_report)
+        self.get_scheduled_report = async_to_streamed_response_wrapper(resource.get_scheduled_report)
+        self.list_scheduled_report = async_to_streamed_response_wrapper(resource.list_scheduled_report)
+        self.update_scheduled_report = async_to_streamed_response_wrapper(resource.update_scheduled_report)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.secure_sip_settings import get_secure_sip_settings as _get_secure_sip_settings
@@ -25,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSecureSipSettingsResource",
     "AsyncSecureSipSettingsResourceWithRawResponse",
+    "AsyncSecureSipSettingsResourceWithStreamingResponse",
     "SecureSipSettingsResource",
     "SecureSipSettingsResourceWithRawResponse",
+    "SecureSipSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -37,6 +44,11 @@ class SecureSipSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> SecureSipSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SecureSipSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SecureSipSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SecureSipSettingsResourceWithStreamingResponse(self)
 
     def get_secure_sip_settings(
         self,
@@ -94,6 +106,14 @@ class SecureSipSettingsResourceWithRawResponse:
         self.update_secure_sip_settings = to_raw_response_wrapper(resource.update_secure_sip_settings)
 
 
+class SecureSipSettingsResourceWithStreamingResponse:
+    """``secure_sip_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SecureSipSettingsResource) -> None:
+        self.get_secure_sip_settings = to_streamed_response_wrapper(resource.get_secure_sip_settings)
+        self.update_secure_sip_settings = to_streamed_response_wrapper(resource.update_secure_sip_settings)
+
+
 class AsyncSecureSipSettingsResource(AsyncAPIResource):
     """``secure_sip_settings`` operations, awaited."""
 
@@ -101,6 +121,11 @@ class AsyncSecureSipSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSecureSipSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSecureSipSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSecureSipSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSecureSipSettingsResourceWithStreamingResponse(self)
 
     async def get_secure_sip_settings(
         self,
@@ -156,3 +181,11 @@ class AsyncSecureSipSettingsResourceWithRawResponse:
     def __init__(self, resource: AsyncSecureSipSettingsResource) -> None:
         self.get_secure_sip_settings = async_to_raw_response_wrapper(resource.get_secure_sip_settings)
         self.update_secure_sip_settings = async_to_raw_response_wrapper(resource.update_secure_sip_settings)
+
+
+class AsyncSecureSipSettingsResourceWithStreamingResponse:
+    """``secure_sip_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSecureSipSettingsResource) -> None:
+        self.get_secure_sip_settings = async_to_streamed_response_wrapper(resource.get_secure_sip_settings)
+        self.update_secure_sip_settings = async_to_streamed_response_wrapper(resource.update_secure_sip_settings)

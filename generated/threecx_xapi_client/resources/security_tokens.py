@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.security_tokens import list_security_refresh_token as _list_security_refresh_token
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSecurityTokensResource",
     "AsyncSecurityTokensResourceWithRawResponse",
+    "AsyncSecurityTokensResourceWithStreamingResponse",
     "SecurityTokensResource",
     "SecurityTokensResourceWithRawResponse",
+    "SecurityTokensResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class SecurityTokensResource(SyncAPIResource):
     def with_raw_response(self) -> SecurityTokensResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SecurityTokensResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SecurityTokensResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SecurityTokensResourceWithStreamingResponse(self)
 
     def list_security_refresh_token(
         self,
@@ -124,6 +136,14 @@ class SecurityTokensResourceWithRawResponse:
         self.revoke_security_token = to_raw_response_wrapper(resource.revoke_security_token)
 
 
+class SecurityTokensResourceWithStreamingResponse:
+    """``security_tokens`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SecurityTokensResource) -> None:
+        self.list_security_refresh_token = to_streamed_response_wrapper(resource.list_security_refresh_token)
+        self.revoke_security_token = to_streamed_response_wrapper(resource.revoke_security_token)
+
+
 class AsyncSecurityTokensResource(AsyncAPIResource):
     """``security_tokens`` operations, awaited."""
 
@@ -131,6 +151,11 @@ class AsyncSecurityTokensResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSecurityTokensResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSecurityTokensResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSecurityTokensResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSecurityTokensResourceWithStreamingResponse(self)
 
     async def list_security_refresh_token(
         self,
@@ -213,3 +238,11 @@ class AsyncSecurityTokensResourceWithRawResponse:
     def __init__(self, resource: AsyncSecurityTokensResource) -> None:
         self.list_security_refresh_token = async_to_raw_response_wrapper(resource.list_security_refresh_token)
         self.revoke_security_token = async_to_raw_response_wrapper(resource.revoke_security_token)
+
+
+class AsyncSecurityTokensResourceWithStreamingResponse:
+    """``security_tokens`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSecurityTokensResource) -> None:
+        self.list_security_refresh_token = async_to_streamed_response_wrapper(resource.list_security_refresh_token)
+        self.revoke_security_token = async_to_streamed_response_wrapper(resource.revoke_security_token)

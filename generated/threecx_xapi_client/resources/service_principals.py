@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.service_principals import create_service_principal as _create_service_principal
@@ -33,8 +38,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncServicePrincipalsResource",
     "AsyncServicePrincipalsResourceWithRawResponse",
+    "AsyncServicePrincipalsResourceWithStreamingResponse",
     "ServicePrincipalsResource",
     "ServicePrincipalsResourceWithRawResponse",
+    "ServicePrincipalsResourceWithStreamingResponse",
 ]
 
 
@@ -45,6 +52,11 @@ class ServicePrincipalsResource(SyncAPIResource):
     def with_raw_response(self) -> ServicePrincipalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ServicePrincipalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ServicePrincipalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ServicePrincipalsResourceWithStreamingResponse(self)
 
     def create_service_principal(
         self,
@@ -231,6 +243,18 @@ class ServicePrincipalsResourceWithRawResponse:
         self.update_service_principal = to_raw_response_wrapper(resource.update_service_principal)
 
 
+class ServicePrincipalsResourceWithStreamingResponse:
+    """``service_principals`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ServicePrincipalsResource) -> None:
+        self.create_service_principal = to_streamed_response_wrapper(resource.create_service_principal)
+        self.delete_service_principal = to_streamed_response_wrapper(resource.delete_service_principal)
+        self.generate_app_token = to_streamed_response_wrapper(resource.generate_app_token)
+        self.get_service_principal = to_streamed_response_wrapper(resource.get_service_principal)
+        self.list_service_principal = to_streamed_response_wrapper(resource.list_service_principal)
+        self.update_service_principal = to_streamed_response_wrapper(resource.update_service_principal)
+
+
 class AsyncServicePrincipalsResource(AsyncAPIResource):
     """``service_principals`` operations, awaited."""
 
@@ -238,6 +262,11 @@ class AsyncServicePrincipalsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncServicePrincipalsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncServicePrincipalsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncServicePrincipalsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncServicePrincipalsResourceWithStreamingResponse(self)
 
     async def create_service_principal(
         self,
@@ -422,3 +451,15 @@ class AsyncServicePrincipalsResourceWithRawResponse:
         self.get_service_principal = async_to_raw_response_wrapper(resource.get_service_principal)
         self.list_service_principal = async_to_raw_response_wrapper(resource.list_service_principal)
         self.update_service_principal = async_to_raw_response_wrapper(resource.update_service_principal)
+
+
+class AsyncServicePrincipalsResourceWithStreamingResponse:
+    """``service_principals`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncServicePrincipalsResource) -> None:
+        self.create_service_principal = async_to_streamed_response_wrapper(resource.create_service_principal)
+        self.delete_service_principal = async_to_streamed_response_wrapper(resource.delete_service_principal)
+        self.generate_app_token = async_to_streamed_response_wrapper(resource.generate_app_token)
+        self.get_service_principal = async_to_streamed_response_wrapper(resource.get_service_principal)
+        self.list_service_principal = async_to_streamed_response_wrapper(resource.list_service_principal)
+        self.update_service_principal = async_to_streamed_response_wrapper(resource.update_service_principal)

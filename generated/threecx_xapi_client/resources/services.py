@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.services import disable as _disable
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncServicesResource",
     "AsyncServicesResourceWithRawResponse",
+    "AsyncServicesResourceWithStreamingResponse",
     "ServicesResource",
     "ServicesResourceWithRawResponse",
+    "ServicesResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class ServicesResource(SyncAPIResource):
     def with_raw_response(self) -> ServicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return ServicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> ServicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return ServicesResourceWithStreamingResponse(self)
 
     def disable(
         self,
@@ -270,6 +282,20 @@ class ServicesResourceWithRawResponse:
         self.stop = to_raw_response_wrapper(resource.stop)
 
 
+class ServicesResourceWithStreamingResponse:
+    """``services`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: ServicesResource) -> None:
+        self.disable = to_streamed_response_wrapper(resource.disable)
+        self.enable = to_streamed_response_wrapper(resource.enable)
+        self.garbage_collect = to_streamed_response_wrapper(resource.garbage_collect)
+        self.list_service_info = to_streamed_response_wrapper(resource.list_service_info)
+        self.restart = to_streamed_response_wrapper(resource.restart)
+        self.restart_operating_system = to_streamed_response_wrapper(resource.restart_operating_system)
+        self.start = to_streamed_response_wrapper(resource.start)
+        self.stop = to_streamed_response_wrapper(resource.stop)
+
+
 class AsyncServicesResource(AsyncAPIResource):
     """``services`` operations, awaited."""
 
@@ -277,6 +303,11 @@ class AsyncServicesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncServicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncServicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncServicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncServicesResourceWithStreamingResponse(self)
 
     async def disable(
         self,
@@ -497,3 +528,17 @@ class AsyncServicesResourceWithRawResponse:
         self.restart_operating_system = async_to_raw_response_wrapper(resource.restart_operating_system)
         self.start = async_to_raw_response_wrapper(resource.start)
         self.stop = async_to_raw_response_wrapper(resource.stop)
+
+
+class AsyncServicesResourceWithStreamingResponse:
+    """``services`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncServicesResource) -> None:
+        self.disable = async_to_streamed_response_wrapper(resource.disable)
+        self.enable = async_to_streamed_response_wrapper(resource.enable)
+        self.garbage_collect = async_to_streamed_response_wrapper(resource.garbage_collect)
+        self.list_service_info = async_to_streamed_response_wrapper(resource.list_service_info)
+        self.restart = async_to_streamed_response_wrapper(resource.restart)
+        self.restart_operating_system = async_to_streamed_response_wrapper(resource.restart_operating_system)
+        self.start = async_to_streamed_response_wrapper(resource.start)
+        self.stop = async_to_streamed_response_wrapper(resource.stop)

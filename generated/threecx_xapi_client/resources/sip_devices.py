@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.sip_devices import list_sip_device as _list_sip_device
@@ -28,8 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSipDevicesResource",
     "AsyncSipDevicesResourceWithRawResponse",
+    "AsyncSipDevicesResourceWithStreamingResponse",
     "SipDevicesResource",
     "SipDevicesResourceWithRawResponse",
+    "SipDevicesResourceWithStreamingResponse",
 ]
 
 
@@ -40,6 +47,11 @@ class SipDevicesResource(SyncAPIResource):
     def with_raw_response(self) -> SipDevicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SipDevicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SipDevicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SipDevicesResourceWithStreamingResponse(self)
 
     def list_sip_device(
         self,
@@ -125,6 +137,14 @@ class SipDevicesResourceWithRawResponse:
         self.push_firmware = to_raw_response_wrapper(resource.push_firmware)
 
 
+class SipDevicesResourceWithStreamingResponse:
+    """``sip_devices`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SipDevicesResource) -> None:
+        self.list_sip_device = to_streamed_response_wrapper(resource.list_sip_device)
+        self.push_firmware = to_streamed_response_wrapper(resource.push_firmware)
+
+
 class AsyncSipDevicesResource(AsyncAPIResource):
     """``sip_devices`` operations, awaited."""
 
@@ -132,6 +152,11 @@ class AsyncSipDevicesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSipDevicesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSipDevicesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSipDevicesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSipDevicesResourceWithStreamingResponse(self)
 
     async def list_sip_device(
         self,
@@ -215,3 +240,11 @@ class AsyncSipDevicesResourceWithRawResponse:
     def __init__(self, resource: AsyncSipDevicesResource) -> None:
         self.list_sip_device = async_to_raw_response_wrapper(resource.list_sip_device)
         self.push_firmware = async_to_raw_response_wrapper(resource.push_firmware)
+
+
+class AsyncSipDevicesResourceWithStreamingResponse:
+    """``sip_devices`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSipDevicesResource) -> None:
+        self.list_sip_device = async_to_streamed_response_wrapper(resource.list_sip_device)
+        self.push_firmware = async_to_streamed_response_wrapper(resource.push_firmware)

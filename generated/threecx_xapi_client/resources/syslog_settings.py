@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.syslog_settings import get_syslog_settings as _get_syslog_settings
@@ -26,8 +31,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSyslogSettingsResource",
     "AsyncSyslogSettingsResourceWithRawResponse",
+    "AsyncSyslogSettingsResourceWithStreamingResponse",
     "SyslogSettingsResource",
     "SyslogSettingsResourceWithRawResponse",
+    "SyslogSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -38,6 +45,11 @@ class SyslogSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> SyslogSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SyslogSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SyslogSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SyslogSettingsResourceWithStreamingResponse(self)
 
     def get_syslog_settings(
         self,
@@ -119,6 +131,15 @@ class SyslogSettingsResourceWithRawResponse:
         self.update_syslog_settings = to_raw_response_wrapper(resource.update_syslog_settings)
 
 
+class SyslogSettingsResourceWithStreamingResponse:
+    """``syslog_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SyslogSettingsResource) -> None:
+        self.get_syslog_settings = to_streamed_response_wrapper(resource.get_syslog_settings)
+        self.test_connection = to_streamed_response_wrapper(resource.test_connection)
+        self.update_syslog_settings = to_streamed_response_wrapper(resource.update_syslog_settings)
+
+
 class AsyncSyslogSettingsResource(AsyncAPIResource):
     """``syslog_settings`` operations, awaited."""
 
@@ -126,6 +147,11 @@ class AsyncSyslogSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSyslogSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSyslogSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSyslogSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSyslogSettingsResourceWithStreamingResponse(self)
 
     async def get_syslog_settings(
         self,
@@ -205,3 +231,12 @@ class AsyncSyslogSettingsResourceWithRawResponse:
         self.get_syslog_settings = async_to_raw_response_wrapper(resource.get_syslog_settings)
         self.test_connection = async_to_raw_response_wrapper(resource.test_connection)
         self.update_syslog_settings = async_to_raw_response_wrapper(resource.update_syslog_settings)
+
+
+class AsyncSyslogSettingsResourceWithStreamingResponse:
+    """``syslog_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSyslogSettingsResource) -> None:
+        self.get_syslog_settings = async_to_streamed_response_wrapper(resource.get_syslog_settings)
+        self.test_connection = async_to_streamed_response_wrapper(resource.test_connection)
+        self.update_syslog_settings = async_to_streamed_response_wrapper(resource.update_syslog_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.system_status import api_token as _api_token
@@ -59,8 +64,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncSystemStatusResource",
     "AsyncSystemStatusResourceWithRawResponse",
+    "AsyncSystemStatusResourceWithStreamingResponse",
     "SystemStatusResource",
     "SystemStatusResourceWithRawResponse",
+    "SystemStatusResourceWithStreamingResponse",
 ]
 
 
@@ -71,6 +78,11 @@ class SystemStatusResource(SyncAPIResource):
     def with_raw_response(self) -> SystemStatusResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return SystemStatusResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> SystemStatusResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return SystemStatusResourceWithStreamingResponse(self)
 
     def api_token(
         self,
@@ -599,6 +611,30 @@ class SystemStatusResourceWithRawResponse:
         self.system_telemetry = to_raw_response_wrapper(resource.system_telemetry)
 
 
+class SystemStatusResourceWithStreamingResponse:
+    """``system_status`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: SystemStatusResource) -> None:
+        self.api_token = to_streamed_response_wrapper(resource.api_token)
+        self.get_remote_access_status = to_streamed_response_wrapper(resource.get_remote_access_status)
+        self.get_request_help_link = to_streamed_response_wrapper(resource.get_request_help_link)
+        self.get_system_status = to_streamed_response_wrapper(resource.get_system_status)
+        self.get_version_type = to_streamed_response_wrapper(resource.get_version_type)
+        self.is_request_help_enabled = to_streamed_response_wrapper(resource.is_request_help_enabled)
+        self.my_phone_request_id_telemetry = to_streamed_response_wrapper(resource.my_phone_request_id_telemetry)
+        self.network_telemetry = to_streamed_response_wrapper(resource.network_telemetry)
+        self.request_help = to_streamed_response_wrapper(resource.request_help)
+        self.revoke_remote_access = to_streamed_response_wrapper(resource.revoke_remote_access)
+        self.service_telemetry = to_streamed_response_wrapper(resource.service_telemetry)
+        self.set_chat_log_status = to_streamed_response_wrapper(resource.set_chat_log_status)
+        self.set_multi_company_mode = to_streamed_response_wrapper(resource.set_multi_company_mode)
+        self.start_db_maintenance = to_streamed_response_wrapper(resource.start_db_maintenance)
+        self.system_database_information = to_streamed_response_wrapper(resource.system_database_information)
+        self.system_extensions = to_streamed_response_wrapper(resource.system_extensions)
+        self.system_health_status = to_streamed_response_wrapper(resource.system_health_status)
+        self.system_telemetry = to_streamed_response_wrapper(resource.system_telemetry)
+
+
 class AsyncSystemStatusResource(AsyncAPIResource):
     """``system_status`` operations, awaited."""
 
@@ -606,6 +642,11 @@ class AsyncSystemStatusResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncSystemStatusResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncSystemStatusResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncSystemStatusResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncSystemStatusResourceWithStreamingResponse(self)
 
     async def api_token(
         self,
@@ -1132,3 +1173,27 @@ class AsyncSystemStatusResourceWithRawResponse:
         self.system_extensions = async_to_raw_response_wrapper(resource.system_extensions)
         self.system_health_status = async_to_raw_response_wrapper(resource.system_health_status)
         self.system_telemetry = async_to_raw_response_wrapper(resource.system_telemetry)
+
+
+class AsyncSystemStatusResourceWithStreamingResponse:
+    """``system_status`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncSystemStatusResource) -> None:
+        self.api_token = async_to_streamed_response_wrapper(resource.api_token)
+        self.get_remote_access_status = async_to_streamed_response_wrapper(resource.get_remote_access_status)
+        self.get_request_help_link = async_to_streamed_response_wrapper(resource.get_request_help_link)
+        self.get_system_status = async_to_streamed_response_wrapper(resource.get_system_status)
+        self.get_version_type = async_to_streamed_response_wrapper(resource.get_version_type)
+        self.is_request_help_enabled = async_to_streamed_response_wrapper(resource.is_request_help_enabled)
+        self.my_phone_request_id_telemetry = async_to_streamed_response_wrapper(resource.my_phone_request_id_telemetry)
+        self.network_telemetry = async_to_streamed_response_wrapper(resource.network_telemetry)
+        self.request_help = async_to_streamed_response_wrapper(resource.request_help)
+        self.revoke_remote_access = async_to_streamed_response_wrapper(resource.revoke_remote_access)
+        self.service_telemetry = async_to_streamed_response_wrapper(resource.service_telemetry)
+        self.set_chat_log_status = async_to_streamed_response_wrapper(resource.set_chat_log_status)
+        self.set_multi_company_mode = async_to_streamed_response_wrapper(resource.set_multi_company_mode)
+        self.start_db_maintenance = async_to_streamed_response_wrapper(resource.start_db_maintenance)
+        self.system_database_information = async_to_streamed_response_wrapper(resource.system_database_information)
+        self.system_extensions = async_to_streamed_response_wrapper(resource.system_extensions)
+        self.system_health_status = async_to_streamed_response_wrapper(resource.system_health_status)
+        self.system_telemetry = async_to_streamed_response_wrapper(resource.system_telemetry)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.tenant_properties import create_property as _create_property
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncTenantPropertiesResource",
     "AsyncTenantPropertiesResourceWithRawResponse",
+    "AsyncTenantPropertiesResourceWithStreamingResponse",
     "TenantPropertiesResource",
     "TenantPropertiesResourceWithRawResponse",
+    "TenantPropertiesResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class TenantPropertiesResource(SyncAPIResource):
     def with_raw_response(self) -> TenantPropertiesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return TenantPropertiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TenantPropertiesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return TenantPropertiesResourceWithStreamingResponse(self)
 
     def create_property(
         self,
@@ -204,6 +216,17 @@ class TenantPropertiesResourceWithRawResponse:
         self.update_property = to_raw_response_wrapper(resource.update_property)
 
 
+class TenantPropertiesResourceWithStreamingResponse:
+    """``tenant_properties`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: TenantPropertiesResource) -> None:
+        self.create_property = to_streamed_response_wrapper(resource.create_property)
+        self.delete_property = to_streamed_response_wrapper(resource.delete_property)
+        self.get_property = to_streamed_response_wrapper(resource.get_property)
+        self.list_property = to_streamed_response_wrapper(resource.list_property)
+        self.update_property = to_streamed_response_wrapper(resource.update_property)
+
+
 class AsyncTenantPropertiesResource(AsyncAPIResource):
     """``tenant_properties`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncTenantPropertiesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncTenantPropertiesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncTenantPropertiesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTenantPropertiesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncTenantPropertiesResourceWithStreamingResponse(self)
 
     async def create_property(
         self,
@@ -370,3 +398,14 @@ class AsyncTenantPropertiesResourceWithRawResponse:
         self.get_property = async_to_raw_response_wrapper(resource.get_property)
         self.list_property = async_to_raw_response_wrapper(resource.list_property)
         self.update_property = async_to_raw_response_wrapper(resource.update_property)
+
+
+class AsyncTenantPropertiesResourceWithStreamingResponse:
+    """``tenant_properties`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncTenantPropertiesResource) -> None:
+        self.create_property = async_to_streamed_response_wrapper(resource.create_property)
+        self.delete_property = async_to_streamed_response_wrapper(resource.delete_property)
+        self.get_property = async_to_streamed_response_wrapper(resource.get_property)
+        self.list_property = async_to_streamed_response_wrapper(resource.list_property)
+        self.update_property = async_to_streamed_response_wrapper(resource.update_property)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.trunk_templates import create_trunk_template as _create_trunk_template
@@ -31,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncTrunkTemplatesResource",
     "AsyncTrunkTemplatesResourceWithRawResponse",
+    "AsyncTrunkTemplatesResourceWithStreamingResponse",
     "TrunkTemplatesResource",
     "TrunkTemplatesResourceWithRawResponse",
+    "TrunkTemplatesResourceWithStreamingResponse",
 ]
 
 
@@ -43,6 +50,11 @@ class TrunkTemplatesResource(SyncAPIResource):
     def with_raw_response(self) -> TrunkTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return TrunkTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TrunkTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return TrunkTemplatesResourceWithStreamingResponse(self)
 
     def create_trunk_template(
         self,
@@ -204,6 +216,17 @@ class TrunkTemplatesResourceWithRawResponse:
         self.update_trunk_template = to_raw_response_wrapper(resource.update_trunk_template)
 
 
+class TrunkTemplatesResourceWithStreamingResponse:
+    """``trunk_templates`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: TrunkTemplatesResource) -> None:
+        self.create_trunk_template = to_streamed_response_wrapper(resource.create_trunk_template)
+        self.delete_trunk_template = to_streamed_response_wrapper(resource.delete_trunk_template)
+        self.get_trunk_template = to_streamed_response_wrapper(resource.get_trunk_template)
+        self.list_trunk_template = to_streamed_response_wrapper(resource.list_trunk_template)
+        self.update_trunk_template = to_streamed_response_wrapper(resource.update_trunk_template)
+
+
 class AsyncTrunkTemplatesResource(AsyncAPIResource):
     """``trunk_templates`` operations, awaited."""
 
@@ -211,6 +234,11 @@ class AsyncTrunkTemplatesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncTrunkTemplatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncTrunkTemplatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTrunkTemplatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncTrunkTemplatesResourceWithStreamingResponse(self)
 
     async def create_trunk_template(
         self,
@@ -370,3 +398,14 @@ class AsyncTrunkTemplatesResourceWithRawResponse:
         self.get_trunk_template = async_to_raw_response_wrapper(resource.get_trunk_template)
         self.list_trunk_template = async_to_raw_response_wrapper(resource.list_trunk_template)
         self.update_trunk_template = async_to_raw_response_wrapper(resource.update_trunk_template)
+
+
+class AsyncTrunkTemplatesResourceWithStreamingResponse:
+    """``trunk_templates`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncTrunkTemplatesResource) -> None:
+        self.create_trunk_template = async_to_streamed_response_wrapper(resource.create_trunk_template)
+        self.delete_trunk_template = async_to_streamed_response_wrapper(resource.delete_trunk_template)
+        self.get_trunk_template = async_to_streamed_response_wrapper(resource.get_trunk_template)
+        self.list_trunk_template = async_to_streamed_response_wrapper(resource.list_trunk_template)
+        self.update_trunk_template = async_to_streamed_response_wrapper(resource.update_trunk_template)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.trunks import create_trunk as _create_trunk
@@ -53,8 +58,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncTrunksResource",
     "AsyncTrunksResourceWithRawResponse",
+    "AsyncTrunksResourceWithStreamingResponse",
     "TrunksResource",
     "TrunksResourceWithRawResponse",
+    "TrunksResourceWithStreamingResponse",
 ]
 
 
@@ -65,6 +72,11 @@ class TrunksResource(SyncAPIResource):
     def with_raw_response(self) -> TrunksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return TrunksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> TrunksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return TrunksResourceWithStreamingResponse(self)
 
     def create_trunk(
         self,
@@ -534,6 +546,30 @@ class TrunksResourceWithRawResponse:
         self.update_trunk = to_raw_response_wrapper(resource.update_trunk)
 
 
+class TrunksResourceWithStreamingResponse:
+    """``trunks`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: TrunksResource) -> None:
+        self.create_trunk = to_streamed_response_wrapper(resource.create_trunk)
+        self.delete_trunk = to_streamed_response_wrapper(resource.delete_trunk)
+        self.export_trunk = to_streamed_response_wrapper(resource.export_trunk)
+        self.finalize_trunk_provisioning = to_streamed_response_wrapper(resource.finalize_trunk_provisioning)
+        self.get_first_available_trunk_number = to_streamed_response_wrapper(resource.get_first_available_trunk_number)
+        self.get_provider_phones = to_streamed_response_wrapper(resource.get_provider_phones)
+        self.get_trunk = to_streamed_response_wrapper(resource.get_trunk)
+        self.get_trunk_by_number = to_streamed_response_wrapper(resource.get_trunk_by_number)
+        self.init_master_bridge = to_streamed_response_wrapper(resource.init_master_bridge)
+        self.init_slave_bridge = to_streamed_response_wrapper(resource.init_slave_bridge)
+        self.init_trunk = to_streamed_response_wrapper(resource.init_trunk)
+        self.list_trunk = to_streamed_response_wrapper(resource.list_trunk)
+        self.refresh_registration = to_streamed_response_wrapper(resource.refresh_registration)
+        self.run_analysis = to_streamed_response_wrapper(resource.run_analysis)
+        self.set_routes = to_streamed_response_wrapper(resource.set_routes)
+        self.test_inbound_call = to_streamed_response_wrapper(resource.test_inbound_call)
+        self.test_outbound_call = to_streamed_response_wrapper(resource.test_outbound_call)
+        self.update_trunk = to_streamed_response_wrapper(resource.update_trunk)
+
+
 class AsyncTrunksResource(AsyncAPIResource):
     """``trunks`` operations, awaited."""
 
@@ -541,6 +577,11 @@ class AsyncTrunksResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncTrunksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncTrunksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncTrunksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncTrunksResourceWithStreamingResponse(self)
 
     async def create_trunk(
         self,
@@ -1008,3 +1049,29 @@ class AsyncTrunksResourceWithRawResponse:
         self.test_inbound_call = async_to_raw_response_wrapper(resource.test_inbound_call)
         self.test_outbound_call = async_to_raw_response_wrapper(resource.test_outbound_call)
         self.update_trunk = async_to_raw_response_wrapper(resource.update_trunk)
+
+
+class AsyncTrunksResourceWithStreamingResponse:
+    """``trunks`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncTrunksResource) -> None:
+        self.create_trunk = async_to_streamed_response_wrapper(resource.create_trunk)
+        self.delete_trunk = async_to_streamed_response_wrapper(resource.delete_trunk)
+        self.export_trunk = async_to_streamed_response_wrapper(resource.export_trunk)
+        self.finalize_trunk_provisioning = async_to_streamed_response_wrapper(resource.finalize_trunk_provisioning)
+        self.get_first_available_trunk_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_trunk_number
+        )
+        self.get_provider_phones = async_to_streamed_response_wrapper(resource.get_provider_phones)
+        self.get_trunk = async_to_streamed_response_wrapper(resource.get_trunk)
+        self.get_trunk_by_number = async_to_streamed_response_wrapper(resource.get_trunk_by_number)
+        self.init_master_bridge = async_to_streamed_response_wrapper(resource.init_master_bridge)
+        self.init_slave_bridge = async_to_streamed_response_wrapper(resource.init_slave_bridge)
+        self.init_trunk = async_to_streamed_response_wrapper(resource.init_trunk)
+        self.list_trunk = async_to_streamed_response_wrapper(resource.list_trunk)
+        self.refresh_registration = async_to_streamed_response_wrapper(resource.refresh_registration)
+        self.run_analysis = async_to_streamed_response_wrapper(resource.run_analysis)
+        self.set_routes = async_to_streamed_response_wrapper(resource.set_routes)
+        self.test_inbound_call = async_to_streamed_response_wrapper(resource.test_inbound_call)
+        self.test_outbound_call = async_to_streamed_response_wrapper(resource.test_outbound_call)
+        self.update_trunk = async_to_streamed_response_wrapper(resource.update_trunk)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.updates import get_prompt_set_updates as _get_prompt_set_updates
@@ -36,8 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncUpdatesResource",
     "AsyncUpdatesResourceWithRawResponse",
+    "AsyncUpdatesResourceWithStreamingResponse",
     "UpdatesResource",
     "UpdatesResourceWithRawResponse",
+    "UpdatesResourceWithStreamingResponse",
 ]
 
 
@@ -48,6 +55,11 @@ class UpdatesResource(SyncAPIResource):
     def with_raw_response(self) -> UpdatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return UpdatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> UpdatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return UpdatesResourceWithStreamingResponse(self)
 
     def get_prompt_set_updates(
         self,
@@ -237,6 +249,21 @@ class UpdatesResourceWithRawResponse:
         self.upgrade_debian = to_raw_response_wrapper(resource.upgrade_debian)
 
 
+class UpdatesResourceWithStreamingResponse:
+    """``updates`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: UpdatesResource) -> None:
+        self.get_prompt_set_updates = to_streamed_response_wrapper(resource.get_prompt_set_updates)
+        self.get_server_crm_updates = to_streamed_response_wrapper(resource.get_server_crm_updates)
+        self.get_update_settings = to_streamed_response_wrapper(resource.get_update_settings)
+        self.get_updates = to_streamed_response_wrapper(resource.get_updates)
+        self.get_updates_stats = to_streamed_response_wrapper(resource.get_updates_stats)
+        self.has_debian_upgrade = to_streamed_response_wrapper(resource.has_debian_upgrade)
+        self.install_updates = to_streamed_response_wrapper(resource.install_updates)
+        self.set_update_settings = to_streamed_response_wrapper(resource.set_update_settings)
+        self.upgrade_debian = to_streamed_response_wrapper(resource.upgrade_debian)
+
+
 class AsyncUpdatesResource(AsyncAPIResource):
     """``updates`` operations, awaited."""
 
@@ -244,6 +271,11 @@ class AsyncUpdatesResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncUpdatesResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncUpdatesResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncUpdatesResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncUpdatesResourceWithStreamingResponse(self)
 
     async def get_prompt_set_updates(
         self,
@@ -431,3 +463,18 @@ class AsyncUpdatesResourceWithRawResponse:
         self.install_updates = async_to_raw_response_wrapper(resource.install_updates)
         self.set_update_settings = async_to_raw_response_wrapper(resource.set_update_settings)
         self.upgrade_debian = async_to_raw_response_wrapper(resource.upgrade_debian)
+
+
+class AsyncUpdatesResourceWithStreamingResponse:
+    """``updates`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncUpdatesResource) -> None:
+        self.get_prompt_set_updates = async_to_streamed_response_wrapper(resource.get_prompt_set_updates)
+        self.get_server_crm_updates = async_to_streamed_response_wrapper(resource.get_server_crm_updates)
+        self.get_update_settings = async_to_streamed_response_wrapper(resource.get_update_settings)
+        self.get_updates = async_to_streamed_response_wrapper(resource.get_updates)
+        self.get_updates_stats = async_to_streamed_response_wrapper(resource.get_updates_stats)
+        self.has_debian_upgrade = async_to_streamed_response_wrapper(resource.has_debian_upgrade)
+        self.install_updates = async_to_streamed_response_wrapper(resource.install_updates)
+        self.set_update_settings = async_to_streamed_response_wrapper(resource.set_update_settings)
+        self.upgrade_debian = async_to_streamed_response_wrapper(resource.upgrade_debian)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.users import batch_delete as _batch_delete
@@ -79,8 +84,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncUsersResource",
     "AsyncUsersResourceWithRawResponse",
+    "AsyncUsersResourceWithStreamingResponse",
     "UsersResource",
     "UsersResourceWithRawResponse",
+    "UsersResourceWithStreamingResponse",
 ]
 
 
@@ -91,6 +98,11 @@ class UsersResource(SyncAPIResource):
     def with_raw_response(self) -> UsersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return UsersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> UsersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return UsersResourceWithStreamingResponse(self)
 
     def batch_delete(
         self,
@@ -1122,6 +1134,51 @@ class UsersResourceWithRawResponse:
         self.upgrade_phone = to_raw_response_wrapper(resource.upgrade_phone)
 
 
+class UsersResourceWithStreamingResponse:
+    """``users`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: UsersResource) -> None:
+        self.batch_delete = to_streamed_response_wrapper(resource.batch_delete)
+        self.bulk_update = to_streamed_response_wrapper(resource.bulk_update)
+        self.create_user = to_streamed_response_wrapper(resource.create_user)
+        self.delete_user = to_streamed_response_wrapper(resource.delete_user)
+        self.download_greeting = to_streamed_response_wrapper(resource.download_greeting)
+        self.export_extensions = to_streamed_response_wrapper(resource.export_extensions)
+        self.generate_prov_link = to_streamed_response_wrapper(resource.generate_prov_link)
+        self.get_duplicated_emails = to_streamed_response_wrapper(resource.get_duplicated_emails)
+        self.get_first_available_extension_number = to_streamed_response_wrapper(
+            resource.get_first_available_extension_number
+        )
+        self.get_first_available_hotdesking_number = to_streamed_response_wrapper(
+            resource.get_first_available_hotdesking_number
+        )
+        self.get_multi_edit_greetings = to_streamed_response_wrapper(resource.get_multi_edit_greetings)
+        self.get_phone_registrar = to_streamed_response_wrapper(resource.get_phone_registrar)
+        self.get_phone_registrars = to_streamed_response_wrapper(resource.get_phone_registrars)
+        self.get_phone_secret = to_streamed_response_wrapper(resource.get_phone_secret)
+        self.get_user = to_streamed_response_wrapper(resource.get_user)
+        self.get_user_by_number = to_streamed_response_wrapper(resource.get_user_by_number)
+        self.has_duplicated_email = to_streamed_response_wrapper(resource.has_duplicated_email)
+        self.install_firmware = to_streamed_response_wrapper(resource.install_firmware)
+        self.list_forwarding_profiles = to_streamed_response_wrapper(resource.list_forwarding_profiles)
+        self.list_greetings = to_streamed_response_wrapper(resource.list_greetings)
+        self.list_groups = to_streamed_response_wrapper(resource.list_groups)
+        self.list_user = to_streamed_response_wrapper(resource.list_user)
+        self.make_call = to_streamed_response_wrapper(resource.make_call)
+        self.make_call_user_record_greeting = to_streamed_response_wrapper(resource.make_call_user_record_greeting)
+        self.multi_delete_greeting = to_streamed_response_wrapper(resource.multi_delete_greeting)
+        self.multi_user_update = to_streamed_response_wrapper(resource.multi_user_update)
+        self.reboot_phone = to_streamed_response_wrapper(resource.reboot_phone)
+        self.regenerate = to_streamed_response_wrapper(resource.regenerate)
+        self.regenerate_passwords = to_streamed_response_wrapper(resource.regenerate_passwords)
+        self.reprovision_all_phones = to_streamed_response_wrapper(resource.reprovision_all_phones)
+        self.reprovision_phone = to_streamed_response_wrapper(resource.reprovision_phone)
+        self.send_welcome_email = to_streamed_response_wrapper(resource.send_welcome_email)
+        self.set_monitor_status = to_streamed_response_wrapper(resource.set_monitor_status)
+        self.update_user = to_streamed_response_wrapper(resource.update_user)
+        self.upgrade_phone = to_streamed_response_wrapper(resource.upgrade_phone)
+
+
 class AsyncUsersResource(AsyncAPIResource):
     """``users`` operations, awaited."""
 
@@ -1129,6 +1186,11 @@ class AsyncUsersResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncUsersResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncUsersResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncUsersResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncUsersResourceWithStreamingResponse(self)
 
     async def batch_delete(
         self,
@@ -2158,3 +2220,50 @@ class AsyncUsersResourceWithRawResponse:
         self.set_monitor_status = async_to_raw_response_wrapper(resource.set_monitor_status)
         self.update_user = async_to_raw_response_wrapper(resource.update_user)
         self.upgrade_phone = async_to_raw_response_wrapper(resource.upgrade_phone)
+
+
+class AsyncUsersResourceWithStreamingResponse:
+    """``users`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncUsersResource) -> None:
+        self.batch_delete = async_to_streamed_response_wrapper(resource.batch_delete)
+        self.bulk_update = async_to_streamed_response_wrapper(resource.bulk_update)
+        self.create_user = async_to_streamed_response_wrapper(resource.create_user)
+        self.delete_user = async_to_streamed_response_wrapper(resource.delete_user)
+        self.download_greeting = async_to_streamed_response_wrapper(resource.download_greeting)
+        self.export_extensions = async_to_streamed_response_wrapper(resource.export_extensions)
+        self.generate_prov_link = async_to_streamed_response_wrapper(resource.generate_prov_link)
+        self.get_duplicated_emails = async_to_streamed_response_wrapper(resource.get_duplicated_emails)
+        self.get_first_available_extension_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_extension_number
+        )
+        self.get_first_available_hotdesking_number = async_to_streamed_response_wrapper(
+            resource.get_first_available_hotdesking_number
+        )
+        self.get_multi_edit_greetings = async_to_streamed_response_wrapper(resource.get_multi_edit_greetings)
+        self.get_phone_registrar = async_to_streamed_response_wrapper(resource.get_phone_registrar)
+        self.get_phone_registrars = async_to_streamed_response_wrapper(resource.get_phone_registrars)
+        self.get_phone_secret = async_to_streamed_response_wrapper(resource.get_phone_secret)
+        self.get_user = async_to_streamed_response_wrapper(resource.get_user)
+        self.get_user_by_number = async_to_streamed_response_wrapper(resource.get_user_by_number)
+        self.has_duplicated_email = async_to_streamed_response_wrapper(resource.has_duplicated_email)
+        self.install_firmware = async_to_streamed_response_wrapper(resource.install_firmware)
+        self.list_forwarding_profiles = async_to_streamed_response_wrapper(resource.list_forwarding_profiles)
+        self.list_greetings = async_to_streamed_response_wrapper(resource.list_greetings)
+        self.list_groups = async_to_streamed_response_wrapper(resource.list_groups)
+        self.list_user = async_to_streamed_response_wrapper(resource.list_user)
+        self.make_call = async_to_streamed_response_wrapper(resource.make_call)
+        self.make_call_user_record_greeting = async_to_streamed_response_wrapper(
+            resource.make_call_user_record_greeting
+        )
+        self.multi_delete_greeting = async_to_streamed_response_wrapper(resource.multi_delete_greeting)
+        self.multi_user_update = async_to_streamed_response_wrapper(resource.multi_user_update)
+        self.reboot_phone = async_to_streamed_response_wrapper(resource.reboot_phone)
+        self.regenerate = async_to_streamed_response_wrapper(resource.regenerate)
+        self.regenerate_passwords = async_to_streamed_response_wrapper(resource.regenerate_passwords)
+        self.reprovision_all_phones = async_to_streamed_response_wrapper(resource.reprovision_all_phones)
+        self.reprovision_phone = async_to_streamed_response_wrapper(resource.reprovision_phone)
+        self.send_welcome_email = async_to_streamed_response_wrapper(resource.send_welcome_email)
+        self.set_monitor_status = async_to_streamed_response_wrapper(resource.set_monitor_status)
+        self.update_user = async_to_streamed_response_wrapper(resource.update_user)
+        self.upgrade_phone = async_to_streamed_response_wrapper(resource.upgrade_phone)

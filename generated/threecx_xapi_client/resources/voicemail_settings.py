@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.voicemail_settings import create_converter_configuration as _create_converter_configuration
@@ -39,8 +44,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncVoicemailSettingsResource",
     "AsyncVoicemailSettingsResourceWithRawResponse",
+    "AsyncVoicemailSettingsResourceWithStreamingResponse",
     "VoicemailSettingsResource",
     "VoicemailSettingsResourceWithRawResponse",
+    "VoicemailSettingsResourceWithStreamingResponse",
 ]
 
 
@@ -51,6 +58,11 @@ class VoicemailSettingsResource(SyncAPIResource):
     def with_raw_response(self) -> VoicemailSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return VoicemailSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> VoicemailSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return VoicemailSettingsResourceWithStreamingResponse(self)
 
     def create_converter_configuration(
         self,
@@ -271,6 +283,21 @@ class VoicemailSettingsResourceWithRawResponse:
         self.update_voicemail_settings = to_raw_response_wrapper(resource.update_voicemail_settings)
 
 
+class VoicemailSettingsResourceWithStreamingResponse:
+    """``voicemail_settings`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: VoicemailSettingsResource) -> None:
+        self.create_converter_configuration = to_streamed_response_wrapper(resource.create_converter_configuration)
+        self.delete_all_user_voicemails = to_streamed_response_wrapper(resource.delete_all_user_voicemails)
+        self.delete_converter_configuration = to_streamed_response_wrapper(resource.delete_converter_configuration)
+        self.get_configured_converters = to_streamed_response_wrapper(resource.get_configured_converters)
+        self.get_connected_converters_data = to_streamed_response_wrapper(resource.get_connected_converters_data)
+        self.get_converter_request_status = to_streamed_response_wrapper(resource.get_converter_request_status)
+        self.get_transcribe_languages = to_streamed_response_wrapper(resource.get_transcribe_languages)
+        self.get_voicemail_settings = to_streamed_response_wrapper(resource.get_voicemail_settings)
+        self.update_voicemail_settings = to_streamed_response_wrapper(resource.update_voicemail_settings)
+
+
 class AsyncVoicemailSettingsResource(AsyncAPIResource):
     """``voicemail_settings`` operations, awaited."""
 
@@ -278,6 +305,11 @@ class AsyncVoicemailSettingsResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncVoicemailSettingsResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncVoicemailSettingsResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncVoicemailSettingsResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncVoicemailSettingsResourceWithStreamingResponse(self)
 
     async def create_converter_configuration(
         self,
@@ -496,3 +528,22 @@ class AsyncVoicemailSettingsResourceWithRawResponse:
         self.get_transcribe_languages = async_to_raw_response_wrapper(resource.get_transcribe_languages)
         self.get_voicemail_settings = async_to_raw_response_wrapper(resource.get_voicemail_settings)
         self.update_voicemail_settings = async_to_raw_response_wrapper(resource.update_voicemail_settings)
+
+
+class AsyncVoicemailSettingsResourceWithStreamingResponse:
+    """``voicemail_settings`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncVoicemailSettingsResource) -> None:
+        self.create_converter_configuration = async_to_streamed_response_wrapper(
+            resource.create_converter_configuration
+        )
+        self.delete_all_user_voicemails = async_to_streamed_response_wrapper(resource.delete_all_user_voicemails)
+        self.delete_converter_configuration = async_to_streamed_response_wrapper(
+            resource.delete_converter_configuration
+        )
+        self.get_configured_converters = async_to_streamed_response_wrapper(resource.get_configured_converters)
+        self.get_connected_converters_data = async_to_streamed_response_wrapper(resource.get_connected_converters_data)
+        self.get_converter_request_status = async_to_streamed_response_wrapper(resource.get_converter_request_status)
+        self.get_transcribe_languages = async_to_streamed_response_wrapper(resource.get_transcribe_languages)
+        self.get_voicemail_settings = async_to_streamed_response_wrapper(resource.get_voicemail_settings)
+        self.update_voicemail_settings = async_to_streamed_response_wrapper(resource.update_voicemail_settings)

@@ -13,7 +13,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from threecx_xapi._resource import AsyncAPIResource, SyncAPIResource
-from threecx_xapi._response import async_to_raw_response_wrapper, to_raw_response_wrapper
+from threecx_xapi._response import (
+    async_to_raw_response_wrapper,
+    async_to_streamed_response_wrapper,
+    to_raw_response_wrapper,
+    to_streamed_response_wrapper,
+)
 from threecx_xapi._types import NOT_GIVEN, Body, Headers, NotGiven, Query, RequestOptions, TimeoutTypes
 
 from ..api.website_links import bulk_links_delete as _bulk_links_delete
@@ -34,8 +39,10 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncWebsiteLinksResource",
     "AsyncWebsiteLinksResourceWithRawResponse",
+    "AsyncWebsiteLinksResourceWithStreamingResponse",
     "WebsiteLinksResource",
     "WebsiteLinksResourceWithRawResponse",
+    "WebsiteLinksResourceWithStreamingResponse",
 ]
 
 
@@ -46,6 +53,11 @@ class WebsiteLinksResource(SyncAPIResource):
     def with_raw_response(self) -> WebsiteLinksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return WebsiteLinksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WebsiteLinksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return WebsiteLinksResourceWithStreamingResponse(self)
 
     def bulk_links_delete(
         self,
@@ -255,6 +267,19 @@ class WebsiteLinksResourceWithRawResponse:
         self.validate_link = to_raw_response_wrapper(resource.validate_link)
 
 
+class WebsiteLinksResourceWithStreamingResponse:
+    """``website_links`` operations as ``with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: WebsiteLinksResource) -> None:
+        self.bulk_links_delete = to_streamed_response_wrapper(resource.bulk_links_delete)
+        self.create_weblink = to_streamed_response_wrapper(resource.create_weblink)
+        self.delete_weblink = to_streamed_response_wrapper(resource.delete_weblink)
+        self.get_weblink = to_streamed_response_wrapper(resource.get_weblink)
+        self.list_weblink = to_streamed_response_wrapper(resource.list_weblink)
+        self.update_weblink = to_streamed_response_wrapper(resource.update_weblink)
+        self.validate_link = to_streamed_response_wrapper(resource.validate_link)
+
+
 class AsyncWebsiteLinksResource(AsyncAPIResource):
     """``website_links`` operations, awaited."""
 
@@ -262,6 +287,11 @@ class AsyncWebsiteLinksResource(AsyncAPIResource):
     def with_raw_response(self) -> AsyncWebsiteLinksResourceWithRawResponse:
         """The same operations, returning a ``RawResponse`` with the ``httpx.Response`` beside the value."""
         return AsyncWebsiteLinksResourceWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWebsiteLinksResourceWithStreamingResponse:
+        """The same operations as context managers; a file answer streams (``write_to(path)``) instead of loading."""
+        return AsyncWebsiteLinksResourceWithStreamingResponse(self)
 
     async def bulk_links_delete(
         self,
@@ -469,3 +499,16 @@ class AsyncWebsiteLinksResourceWithRawResponse:
         self.list_weblink = async_to_raw_response_wrapper(resource.list_weblink)
         self.update_weblink = async_to_raw_response_wrapper(resource.update_weblink)
         self.validate_link = async_to_raw_response_wrapper(resource.validate_link)
+
+
+class AsyncWebsiteLinksResourceWithStreamingResponse:
+    """``website_links`` operations as ``async with`` blocks; a file answer is left on the wire to stream."""
+
+    def __init__(self, resource: AsyncWebsiteLinksResource) -> None:
+        self.bulk_links_delete = async_to_streamed_response_wrapper(resource.bulk_links_delete)
+        self.create_weblink = async_to_streamed_response_wrapper(resource.create_weblink)
+        self.delete_weblink = async_to_streamed_response_wrapper(resource.delete_weblink)
+        self.get_weblink = async_to_streamed_response_wrapper(resource.get_weblink)
+        self.list_weblink = async_to_streamed_response_wrapper(resource.list_weblink)
+        self.update_weblink = async_to_streamed_response_wrapper(resource.update_weblink)
+        self.validate_link = async_to_streamed_response_wrapper(resource.validate_link)
