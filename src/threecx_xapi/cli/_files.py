@@ -9,12 +9,13 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from ._errors import ERROR, CommandError
 
-__all__ = ["safe_file_name", "save"]
+__all__ = ["ChunkReader", "safe_file_name", "save"]
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\/]')
 _CHUNK = 1 << 16
@@ -38,7 +39,20 @@ def _free(path: Path) -> Path:
     raise CommandError(f"no free name for {path.name} in {path.parent}")
 
 
-def save(payload: BinaryIO, *, output: str | None, suggested: str | None, fallback: str) -> str | None:
+class ChunkReader:
+    """Chunks of a streamed answer read like a file by ``shutil.copyfileobj``; counts what went through."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = next(self._chunks, b"")
+        self.size += len(chunk)
+        return chunk
+
+
+def save(payload: BinaryIO | ChunkReader, *, output: str | None, suggested: str | None, fallback: str) -> str | None:
     """Copy ``payload`` in chunks; returns where it went (None for stdout)."""
     if output == "-":
         shutil.copyfileobj(payload, sys.stdout.buffer, _CHUNK)

@@ -21,7 +21,7 @@ import click
 from ._catalog import Entry, kebab
 from ._connection import Connection, DryRunRequest, open_client, print_request
 from ._errors import CommandError
-from ._files import save
+from ._files import ChunkReader, save
 from ._input import ParamType, action_arguments, entity_body, literal_type, read_data
 from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
 
@@ -269,13 +269,28 @@ def run(plan: _Plan, connection: Connection, values: Mapping[str, Any]) -> None:
         fmt, sys.stdout, sys.stderr, query=query, columns=[c.strip() for c in select.split(",") if c.strip()]
     )
     with open_client(connection, dry_run=bool(values.get("dry_run"))) as pbx:
-        method = getattr(getattr(pbx, plan.entry.resource), plan.entry.method)
+        resource = getattr(pbx, plan.entry.resource)
         try:
-            result = method(**kwargs)
+            if plan.entry.record["response"].get("file"):  # a download: a file answer streams to disk
+                with getattr(resource.with_streaming_response, plan.entry.method)(**kwargs) as answer:
+                    if not answer.http_response.is_stream_consumed:
+                        save_stream(answer, output=output, name=plan.entry.method)
+                        return
+                    result = answer.parse()
+            else:
+                result = getattr(resource, plan.entry.method)(**kwargs)
         except DryRunRequest as captured:
             print_request(captured.request, sys.stdout)
             return
         emit(result, printer, walk=walk, limit=limit, output=output, name=plan.entry.method)
+
+
+def save_stream(answer: Any, *, output: str | None, name: str) -> None:
+    """Write a file answer still on the wire chunk by chunk (memory stays flat whatever its size)."""
+    reader = ChunkReader(answer.iter_bytes())
+    where = save(reader, output=output, suggested=answer.file_name, fallback=f"{name}.bin")
+    if where is not None:
+        print(f"saved {reader.size} bytes to {where}", file=sys.stderr)
 
 
 def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output: str | None, name: str) -> None:
