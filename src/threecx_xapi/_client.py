@@ -29,6 +29,7 @@ from ._loop_clients import LoopClients
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
 from ._resource import AsyncRequester, PageRequest, SyncRequester
 from ._response import record_response, streaming
+from ._stack import user_stacklevel
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
 from ._status_errors import status_error_from_response
 from ._token_store import TokenStoreOption, store_from_option
@@ -167,7 +168,7 @@ class _BaseXAPI:
 
     def _finish(self, response: httpx.Response) -> None:
         """Raise the status error of a failed answer; hand the response to a raw or streaming wrapper."""
-        warn_once_on_mismatch(response, stacklevel=6)  # point at the caller of pbx.<tag>.<operation>()
+        warn_once_on_mismatch(response, stacklevel=user_stacklevel() + 1)  # at the user's line, paged calls too
         if not response.is_success:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
         record_response(response)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from typing import Generic, TypeAlias, TypeVar
 import httpx
 
 from ._exceptions import BadRequestError, XAPIError
+from ._stack import user_stacklevel
 
 __all__ = [
     "AsyncFetch",
@@ -162,12 +162,8 @@ def first_top(top: int | None, limit: int | None) -> int | None:
 
 
 def _warn(message: str) -> None:
-    """Warn at the first frame outside this package: the user's ``for`` loop, not our generator."""
-    level, frame = 1, sys._getframe(1)
-    package = __name__.rsplit(".", 1)[0] + "."
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(package):
-        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
-    warnings.warn(PageDriftWarning(message), stacklevel=level)
+    """Warn at the first frame outside the SDK: the user's ``for`` loop, not our generator."""
+    warnings.warn(PageDriftWarning(message), stacklevel=user_stacklevel())
 
 
 class _Page(Generic[T]):

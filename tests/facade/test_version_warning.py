@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import httpx
 import pytest
 
@@ -54,3 +56,36 @@ def test_the_warning_shows_the_header_escaped_and_short() -> None:
     assert "\r" not in message and "\n" not in message and "\x1b" not in message
     assert "\\r\\n\\x1b[31m" in message
     assert "x" * 100 not in message
+
+
+def paged_client() -> XAPI:
+    """Users 1..5 in pages of 2; the first page names the generated XAPI, later ones another."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        skip = int(request.url.params.get("$skip", "0"))
+        users = [{"Id": i, "Number": str(100 + i)} for i in range(skip + 1, min(skip + 2, 5) + 1)]
+        version = "20.0.10.1" if skip == 0 else "20.0.12.3"
+        return httpx.Response(200, json={"value": users}, headers={"X-3CX-Version": version})
+
+    return XAPI("https://pbx.example.com", token="t", http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+
+
+def test_the_warning_points_at_the_users_line_for_direct_raw_and_paged_calls() -> None:
+    with pytest.warns(XAPIVersionWarning) as direct:
+        line = sys._getframe().f_lineno + 1
+        client("20.0.11.100").users.get_user(1)
+    assert [(w.filename, w.lineno) for w in direct] == [(__file__, line)]
+
+    _version._warned = False
+    with pytest.warns(XAPIVersionWarning) as raw:
+        line = sys._getframe().f_lineno + 1
+        client("20.0.11.100").users.with_raw_response.get_user(1)
+    assert [(w.filename, w.lineno) for w in raw] == [(__file__, line)]
+
+    _version._warned = False
+    page = paged_client().users.list_user(top=2)  # the first page matches: no warning yet
+    with pytest.warns(XAPIVersionWarning) as later:
+        line = sys._getframe().f_lineno + 1
+        numbers = [u.number for u in page]  # the second page names XAPI 20.0.12, deep inside the iteration
+    assert numbers == ["101", "102", "103", "104", "105"]
+    assert [(w.filename, w.lineno) for w in later] == [(__file__, line)]
