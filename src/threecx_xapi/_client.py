@@ -22,8 +22,9 @@ from ._bodies import request_body
 from ._body_reader import DEFAULT_MAX_RESPONSE_SIZE, aread_body, is_file_answer, read_body
 from ._deadline import EXTENSION, Deadline
 from ._endpoint import EndpointRequest
-from ._exceptions import XAPIError
+from ._exceptions import APIResponseValidationError, XAPIError
 from ._files import File
+from ._models import check_types
 from ._headers import check_headers, user_agent
 from ._loop_clients import LoopClients
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
@@ -67,6 +68,7 @@ class _BaseXAPI:
     _timeout: TimeoutTypes
     _headers: dict[str, str]
     _client_id: str | None
+    _strict: bool = False
     _max_response_size: int | None
 
     def _configure(
@@ -173,6 +175,15 @@ class _BaseXAPI:
             raise status_error_from_response(response, hint_client_id=self._client_id, secrets=self._auth.secrets())
         record_response(response)
 
+    def _checked(self, parsed: T, response: httpx.Response) -> T:
+        """With ``strict_response_validation``, every field of the answer must have its declared JSON type."""
+        if self._strict:
+            try:
+                check_types(parsed.items if isinstance(parsed, PageData) else parsed, "answer")
+            except TypeError as exc:
+                raise APIResponseValidationError(response, f"does not match the declared type ({exc})") from None
+        return parsed
+
     @staticmethod
     def _first_page(top: int | None, skip: int | None, limit: int | None, options: RequestOptions) -> PageParams:
         """The first page's ``$top``/``$skip``, checked before anything is sent."""
@@ -268,6 +279,7 @@ class XAPI(_BaseXAPI, SyncResources):
         refresh_margin: float = 30.0,
         token_store: TokenStoreOption = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        strict_response_validation: bool = False,
     ) -> None:
         _check_verify(verify, http_client)
         self._owns_http = http_client is None
@@ -288,6 +300,7 @@ class XAPI(_BaseXAPI, SyncResources):
             token_store_option=token_store,
             max_response_size=max_response_size,
         )
+        self._strict = strict_response_validation
 
     def with_options(
         self,
@@ -316,7 +329,7 @@ class XAPI(_BaseXAPI, SyncResources):
     def _request(self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions) -> T:
         response = self._send(request.method, self._prepare(request, options))
         self._finish(response)
-        return parse(response)
+        return self._checked(parse(response), response)
 
     def _fetch_pages(
         self,
@@ -337,7 +350,7 @@ class XAPI(_BaseXAPI, SyncResources):
                 prepared = self._prepare(self._page_request(build, params, first, skip), options)
             response = self._send("GET", prepared)
             self._finish(response)
-            return self._page_data(parse(response), params == first)
+            return self._page_data(self._checked(parse(response), response), params == first)
 
         return SyncPage.first(fetch, first, limit=limit)
 
@@ -404,6 +417,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         refresh_margin: float = 30.0,
         token_store: TokenStoreOption = None,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        strict_response_validation: bool = False,
     ) -> None:
         _check_verify(verify, http_client)
         self._owns_http = http_client is None
@@ -429,6 +443,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             token_store_option=token_store,
             max_response_size=max_response_size,
         )
+        self._strict = strict_response_validation
 
     def with_options(
         self,
@@ -459,7 +474,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
     ) -> T:
         response = await self._send(request.method, self._prepare(request, options))
         self._finish(response)
-        return parse(response)
+        return self._checked(parse(response), response)
 
     async def _fetch_pages(
         self,
@@ -480,7 +495,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
                 prepared = self._prepare(self._page_request(build, params, first, skip), options)
             response = await self._send("GET", prepared)
             self._finish(response)
-            return self._page_data(parse(response), params == first)
+            return self._page_data(self._checked(parse(response), response), params == first)
 
         return await AsyncPage.first(fetch, first, limit=limit)
 

@@ -374,3 +374,83 @@ def _rebuild(cls: type[_M], values: dict[str, Any]) -> _M:
     self = _new(cls)
     _set(self, "__dict__", values)
     return self
+
+
+# --- strict response validation ------------------------------------------------------------------------------
+
+_SCALARS: dict[str, tuple[type, ...]] = {
+    "bool": (bool,),
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "None": (type(None),),
+    "Any": (object,),
+}
+
+
+def _members(annotation: str) -> list[str]:
+    """``list[str] | None`` -> ``["list[str]", "None"]`` (only top-level ``|`` splits)."""
+    members, depth, start = [], 0, 0
+    for index, char in enumerate(annotation + "|"):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            members.append(annotation[start:index].strip())
+            start = index + 1
+    return members
+
+
+_PLAIN_FIELD_TYPES: dict[type[Model], dict[str, tuple[type, ...]]] = {}
+
+
+def _plain_field_types(cls: type[Model]) -> dict[str, tuple[type, ...]]:
+    """Wire name -> the JSON types a plain field accepts; fields with a parser (models, enums, dates) are not here."""
+    known = _PLAIN_FIELD_TYPES.get(cls)
+    if known is not None:
+        return known
+    annotations: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        annotations.update(getattr(klass, "__annotations__", {}))
+    parsed = {wire for wire, _ in cls._load_parsers()}
+    accepted: dict[str, tuple[type, ...]] = {}
+    for wire, name in cls._wire_names.items():
+        annotation = annotations.get(name)
+        if wire in parsed or not isinstance(annotation, str):
+            continue
+        types: list[type] = []
+        for member in _members(annotation):
+            if member in _SCALARS:
+                types += _SCALARS[member]
+            elif member.startswith("list["):
+                types.append(list)
+            elif member.startswith("dict["):
+                types.append(dict)
+            else:
+                break
+        else:
+            accepted[wire] = tuple(types)
+    _PLAIN_FIELD_TYPES[cls] = accepted
+    return accepted
+
+
+def check_types(value: object, path: str) -> None:
+    """Raise ``TypeError`` naming the first field whose JSON value is not of its declared type.
+
+    A model keeps a wrong scalar (``"Id": "abc"``) by default, as the PBX sent it; ``strict_response_validation``
+    runs this over every answer, nested models and lists included.
+    """
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_types(item, f"{path}[{index}]")
+        return
+    if not isinstance(value, Model):
+        return
+    data = value.__dict__
+    for wire, types in _plain_field_types(type(value)).items():
+        if wire in data:
+            item = data[wire]
+            if not isinstance(item, types) or (isinstance(item, bool) and bool not in types and object not in types):
+                expected = " or ".join(t.__name__ for t in types)
+                raise TypeError(f"{path}.{wire}: expected {expected}, got {type(item).__name__} {item!r:.40}")
+    for wire, item in data.items():
+        if isinstance(item, (Model, list)):
+            check_types(item, f"{path}.{wire}")
