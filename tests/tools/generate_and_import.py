@@ -21,10 +21,13 @@ import importlib, json, sys
 import {package} as package
 assert package.__file__.startswith(sys.argv[1]), package.__file__
 registry = json.loads(open(sys.argv[1] + "/{package}/registry.json").read())
+from threecx_xapi import XAPI
+pbx = XAPI("https://pbx.example.com", token="t")
 for op in registry["operations"]:
     module = importlib.import_module(op["module"])
-    for name in ("sync", "sync_detailed", "asyncio", "asyncio_detailed"):
-        getattr(module, name)
+    assert callable(module.build) and callable(module.parse), op["module"]
+    assert callable(getattr(getattr(pbx, op["resource"]), op["function"])), op["operation_id"]
+pbx.close()
 models = importlib.import_module("{package}.models")
 for name in models.__all__:
     getattr(models, name)
