@@ -55,7 +55,7 @@ __all__ = [
 ]
 
 FIELD_PREFIX: str = ConfigFile().field_prefix
-STOCK_FILES = ("client.py", "errors.py")  # its HTTP client and error types: the SDK's client owns those
+STOCK_FILES = ("client.py", "errors.py", "types.py")  # its HTTP client, errors and types: the SDK owns those
 
 
 class ParseError(Exception):
