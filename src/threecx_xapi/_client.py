@@ -24,14 +24,14 @@ from ._deadline import EXTENSION, Deadline
 from ._endpoint import EndpointRequest
 from ._exceptions import APIResponseValidationError, XAPIError
 from ._files import File
-from ._models import check_types
 from ._headers import check_headers, user_agent
 from ._loop_clients import LoopClients
+from ._models import check_types
 from ._paging import AsyncPage, PageData, PageParams, SyncPage, first_top
 from ._resource import AsyncRequester, PageRequest, SyncRequester
 from ._response import record_response, streaming
-from ._stack import user_stacklevel
 from ._retry import RetryPolicy, asend_with_retries, send_with_retries
+from ._stack import user_stacklevel
 from ._status_errors import status_error_from_response
 from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
