@@ -139,7 +139,7 @@ class _BaseXAPI:
             "method": request.method,
             "url": self._url.api + request.url + _extra_query(request.url, options.extra_query),
             "headers": self._merge_headers(request.headers, options),
-            "timeout": self._timeout if isinstance(options.timeout, NotGiven) else options.timeout,
+            "timeout": self._call_timeout(options),
         }
         if wire is not None:
             prepared["json"] = wire
@@ -155,8 +155,15 @@ class _BaseXAPI:
                 f"{':' + str(url.port) if url.port else ''}); the token goes only to {base.scheme}://{base.host}"
                 f"{':' + str(base.port) if base.port else ''}"
             )
-        timeout = self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
-        return {"method": "GET", "url": url, "headers": self._merge_headers(None, options), "timeout": timeout}
+        return {
+            "method": "GET",
+            "url": url,
+            "headers": self._merge_headers(None, options),
+            "timeout": self._call_timeout(options),
+        }
+
+    def _call_timeout(self, options: RequestOptions) -> TimeoutTypes:
+        return self._timeout if isinstance(options.timeout, NotGiven) else options.timeout
 
     def _merge_headers(self, generated: Mapping[str, str | None] | None, options: RequestOptions) -> dict[str, str]:
         headers = dict(self._headers)
