@@ -7,7 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import diff, regenerate
 from .fetch import DocumentError
 from .fetch import main as fetch_main
 from .format import FormatError
@@ -40,7 +39,17 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _delegate(command: str, argv: list[str]) -> int:
+    """Run ``diff`` or ``regenerate`` with its own argument parser, importing it only now."""
+    import importlib
+
+    module = importlib.import_module(f".{command}", __package__)
+    parser = argparse.ArgumentParser(prog=f"python -m generator {command}")
+    module.add_arguments(parser)
+    return int(module.run(parser.parse_args(argv)))
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="generate the client package from a document")
@@ -55,14 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     fetch = commands.add_parser("fetch", help="fetch and validate a document, write it to a file")
     fetch.add_argument("rest", nargs=argparse.REMAINDER)
     fetch.set_defaults(run=lambda a: fetch_main(a.rest))
-    compare = commands.add_parser("diff", help="what changed between two documents, for code using the SDK")
-    diff.add_arguments(compare)
-    compare.set_defaults(run=diff.run)
-    regen = commands.add_parser("regenerate", help="diff against the locked document, regenerate, re-lock")
-    regenerate.add_arguments(regen)
-    regen.set_defaults(run=regenerate.run)
-    args = parser.parse_args(argv)
+    # Listed here; run by _delegate with their own parsers (see main).
+    commands.add_parser("diff", help="what changed between two documents, for code using the SDK", add_help=False)
+    commands.add_parser("regenerate", help="diff against the locked document, regenerate, re-lock", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
     try:
+        if given[:1] in (["diff"], ["regenerate"]):
+            # They read openapi-python-client's naming (about 1 s to import): loaded only when asked for, so
+            # `generate` stays a quick no-op when nothing changed.
+            return _delegate(given[0], given[1:])
+        args = _parser().parse_args(given)
         return int(args.run(args))
     except (DocumentError, NormaliseError, GenerationError, FormatError) as exc:
         print(f"error: {exc}", file=sys.stderr)
