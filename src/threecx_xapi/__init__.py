@@ -34,7 +34,7 @@ from ._exceptions import (
 )
 from ._files import File
 from ._filters import F, Filter, Raw
-from ._paging import AsyncPage, PageDriftWarning, SyncPage
+from ._paging import AsyncPage, PageDriftWarning, SyncPage, aby_key, by_key
 from ._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from ._status_errors import status_error_from_response
 from ._token_store import FileTokenStore
@@ -90,6 +90,8 @@ __all__ = [
     "XAPIError",
     "XAPIVersionWarning",
     "__version__",
+    "aby_key",
+    "by_key",
     "check_server_version",
     "status_error_from_response",
     "token_url_for",

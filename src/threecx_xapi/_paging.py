@@ -22,7 +22,7 @@ import re
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
@@ -37,6 +37,8 @@ __all__ = [
     "PageDriftWarning",
     "PageParams",
     "SyncPage",
+    "aby_key",
+    "by_key",
     "first_top",
     "top_cap_from_error",
 ]
@@ -356,3 +358,67 @@ class AsyncPage(_Page[T]):
     def auto_paging(self) -> AsyncIterator[T]:
         """The same as ``async for`` over the page: every item across pages."""
         return self.__aiter__()
+
+
+def _key_filter(filter: object, key: str, last: object) -> str:
+    from ._odata import literal
+
+    condition = f"{key} gt {literal(last)}"
+    return condition if filter is None else f"({filter}) and {condition}"
+
+
+def _last_key(items: list[Any], key: str) -> object:
+    wire = items[-1].to_dict() if hasattr(items[-1], "to_dict") else items[-1]
+    if not isinstance(wire, dict) or wire.get(key) is None:
+        raise XAPIError(f"paging by key: the last item has no {key!r}; pass key= the entity set's key")
+    return wire[key]
+
+
+def _by_key_arguments(key: str, top: int, options: dict[str, Any]) -> None:
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ValueError(f"top must be a positive int, got {top!r}")
+    clashes = sorted({"orderby", "skip", "top", "limit"} & set(options))
+    if clashes:
+        raise ValueError(f"paging by key sets $orderby={key} and $top itself; do not pass {', '.join(clashes)}")
+
+
+def by_key(
+    list_method: Callable[..., SyncPage[T]], *, key: str = "Id", top: int = 100, filter: object = None, **options: Any
+) -> Iterator[T]:
+    """Every item of an entity set, paged by its key instead of ``$skip``: consistent while others write.
+
+    Each page is ``$orderby=<key>&$top=<top>`` with ``(<filter>) and <key> gt <last key seen>``, so items added or
+    deleted while paging can neither shift an item out of the walk nor show one twice (``$skip`` paging can).
+    ``list_method`` is a collection method (``pbx.users.list_user``); other options (``select``, ``expand``, ...)
+    go to it as they are.
+    """
+    _by_key_arguments(key, top, options)
+    last: object = None
+    while True:
+        condition = filter if last is None else _key_filter(filter, key, last)
+        items = list_method(top=top, orderby=key, filter=condition, **options).items
+        yield from items
+        if len(items) < top:
+            return
+        last = _last_key(items, key)
+
+
+async def aby_key(
+    list_method: Callable[..., Awaitable[AsyncPage[T]]],
+    *,
+    key: str = "Id",
+    top: int = 100,
+    filter: object = None,
+    **options: Any,
+) -> AsyncIterator[T]:
+    """The async twin of :func:`by_key`: ``async for user in aby_key(pbx.users.list_user): ...``."""
+    _by_key_arguments(key, top, options)
+    last: object = None
+    while True:
+        condition = filter if last is None else _key_filter(filter, key, last)
+        items = (await list_method(top=top, orderby=key, filter=condition, **options)).items
+        for item in items:
+            yield item
+        if len(items) < top:
+            return
+        last = _last_key(items, key)
