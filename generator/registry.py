@@ -15,7 +15,7 @@ from . import oapc
 from .normalise import Document, iter_operations, resolve
 from .schemas import descriptor
 
-__all__ = ["OperationView", "build_operation", "operation_index", "raw_name"]
+__all__ = ["OperationView", "build_operation", "operation_index"]
 
 ODATA_OPTIONS = ("$top", "$skip", "$search", "$filter", "$count", "$select", "$orderby", "$expand")
 SEGMENT_FUNCTIONS = {
@@ -210,11 +210,6 @@ def _statuses_with_body(doc: Document, op: dict[str, Any]) -> set[int]:
         if str(code).isdigit() and resolve(doc, response).get("content"):
             found.add(int(code))
     return found
-
-
-def raw_name(value: object) -> str:
-    """A name as the document spells it."""
-    return oapc.wire_name(value)
 
 
 def _python_name(body_prop: oapc.Property, name: str) -> str | None:

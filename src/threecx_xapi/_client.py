@@ -338,7 +338,7 @@ class XAPI(_BaseXAPI, SyncResources):
         self._finish(response)
         return self._checked(parse(response), response)
 
-    def _fetch_pages(
+    def _get_page(
         self,
         build: PageRequest,
         parse: Callable[[httpx.Response], PageData[T] | File],
@@ -361,18 +361,6 @@ class XAPI(_BaseXAPI, SyncResources):
 
         return SyncPage.first(fetch, first, limit=limit)
 
-    def _get_page(
-        self,
-        build: PageRequest,
-        parse: Callable[[httpx.Response], PageData[T]],
-        *,
-        top: int | None,
-        skip: int | None,
-        limit: int | None,
-        options: RequestOptions,
-    ) -> SyncPage[T]:
-        return self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
-
     def _get_page_or_file(
         self,
         build: PageRequest,
@@ -384,7 +372,7 @@ class XAPI(_BaseXAPI, SyncResources):
         options: RequestOptions,
     ) -> SyncPage[T] | File:
         try:
-            return self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
+            return self._get_page(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
             return answer.file
 
@@ -483,7 +471,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         self._finish(response)
         return self._checked(parse(response), response)
 
-    async def _fetch_pages(
+    async def _get_page(
         self,
         build: PageRequest,
         parse: Callable[[httpx.Response], PageData[T] | File],
@@ -506,18 +494,6 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
 
         return await AsyncPage.first(fetch, first, limit=limit)
 
-    async def _get_page(
-        self,
-        build: PageRequest,
-        parse: Callable[[httpx.Response], PageData[T]],
-        *,
-        top: int | None,
-        skip: int | None,
-        limit: int | None,
-        options: RequestOptions,
-    ) -> AsyncPage[T]:
-        return await self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
-
     async def _get_page_or_file(
         self,
         build: PageRequest,
@@ -529,7 +505,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         options: RequestOptions,
     ) -> AsyncPage[T] | File:
         try:
-            return await self._fetch_pages(build, parse, top=top, skip=skip, limit=limit, options=options)
+            return await self._get_page(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
             return answer.file
 
