@@ -9,6 +9,7 @@ into the repository: the report is printed only.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from .cli_startup import measure_cli_startup
@@ -19,10 +20,6 @@ from .noop import measure_noop
 from .parsing import measure_parsing
 from .report import Section, render
 
-BENCHMARKS = ("generation", "noop", "import", "import-facade", "call", "parse", "cli")
-# The cheap ones first, so the heavy generation does not heat what they time.
-ORDER = ("noop", "import", "import-facade", "cli", "call", "parse", "generation")
-
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -32,31 +29,28 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _run(name: str, document: Path, quick: bool) -> Section:
-    """One benchmark by name."""
-    if name == "noop":
-        return measure_noop(document, runs=3 if quick else 5)
-    if name == "import":
-        return measure_imports(runs=5 if quick else 15)
-    if name == "import-facade":
-        return measure_facade_import(runs=5 if quick else 15)
-    if name == "cli":
-        return measure_cli_startup(runs=5 if quick else 15)
-    if name == "call":
-        return measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20)
-    if name == "parse":
-        return measure_parsing(runs=3 if quick else 5)
-    return measure_generation(document, runs=1 if quick else 3)
+# name -> how to run it: (document, quick) -> Section. The cheap ones first, so the heavy generation does not
+# heat what they time.
+_RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
+    "noop": lambda document, quick: measure_noop(document, runs=3 if quick else 5),
+    "import": lambda document, quick: measure_imports(runs=5 if quick else 15),
+    "import-facade": lambda document, quick: measure_facade_import(runs=5 if quick else 15),
+    "cli": lambda document, quick: measure_cli_startup(runs=5 if quick else 15),
+    "call": lambda document, quick: measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20),
+    "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
+    "generation": lambda document, quick: measure_generation(document, runs=1 if quick else 3),
+}
+BENCHMARKS = tuple(_RUNNERS)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     chosen = args.only or list(BENCHMARKS)
-    order = [name for name in ORDER if name in chosen]
+    order = [name for name in BENCHMARKS if name in chosen]
     if "import" in order and "import-facade" in order:
         order.remove("import-facade")  # the import benchmark measures the facade too: its row gives the goal
     try:
-        sections = [_run(name, args.spec.resolve(), args.quick) for name in order]
+        sections = [_RUNNERS[name](args.spec.resolve(), args.quick) for name in order]
     except BenchError as exc:
         print(f"error: {exc}")
         return 1

@@ -7,6 +7,7 @@ shown), so start-up costs the same for 601 operations as for one.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import traceback
@@ -21,7 +22,12 @@ from ._errors import INTERRUPTED, USAGE, report
 
 __all__ = ["cli", "run"]
 
-_BUILTINS = ("api", "completion", "profile")
+# Commands that are not operations: name -> (module, attribute, one line of help). Each is imported when named.
+_BUILTINS: dict[str, tuple[str, str, str]] = {
+    "api": ("._api", "api_command", "Any request: threecx-xapi api GET '/Users(29)'"),
+    "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
+    "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
+}
 _EXAMPLES = """\b
 Examples:
   threecx-xapi users list-user --top 5
@@ -82,31 +88,17 @@ class _Root(click.Group):
         return [*_BUILTINS, *_catalog.resources()]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name == "api":
-            from ._api import api_command
-
-            return api_command
-        if cmd_name == "profile":
-            from ._profile_commands import profile
-
-            return profile
-        if cmd_name == "completion":
-            from ._completion import completion
-
-            return completion
+        if cmd_name in _BUILTINS:
+            module, attribute, _ = _BUILTINS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module, __package__), attribute)
+            return command
         if _catalog.operations_of(cmd_name) is None:
             return None
         return _Resource(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl(
-                [
-                    ("api", "Any request: threecx-xapi api GET '/Users(29)'"),
-                    ("profile", "Saved connections: add, list, show, remove"),
-                    ("completion", "Shell completion script: bash, zsh or fish"),
-                ]
-            )
+            formatter.write_dl([(name, help_line) for name, (_, _, help_line) in _BUILTINS.items()])
         resources = _catalog.resources()
         with formatter.section(f"Resources ({len(resources)}; `threecx-xapi RESOURCE --help` lists operations)"):
             formatter.write_dl([(name, f"{len(ops)} operations") for name, ops in resources.items()])
