@@ -30,7 +30,6 @@ from ._replies import Problem, Reply, field_error, odata_error
 from ._routes import RouteMatch
 from ._samples import SampleFactory, response_descriptor
 from ._store import EntitySet, State, merge
-from ._urls import parse_datetime
 from ._validate import INVALID_VALUE, BodyInvalid, validate
 
 __all__ = ["ALREADY_IN_USE", "Dispatcher"]
@@ -398,17 +397,9 @@ def _call_log(dispatcher: Dispatcher, match: RouteMatch, payload: Any) -> list[A
     if state.call_log_rows == 0:
         return dispatcher._sample_items(match.route.operation_id, "CallLogData")
     start, end = match.args.get("periodFrom"), match.args.get("periodTo")
-    rows = []
-    for row in state.call_log():
-        moment = parse_datetime(str(row.get("StartTime", "")).replace(".000Z", "Z"))
-        if moment is None:
-            continue
-        if isinstance(start, datetime) and moment < start:
-            continue
-        if isinstance(end, datetime) and moment > end:
-            continue
-        rows.append(row)
-    return rows
+    return state.call_log_between(
+        start if isinstance(start, datetime) else None, end if isinstance(end, datetime) else None
+    )
 
 
 # Operations whose collection answer is read from the state instead of sampled from the schema.
