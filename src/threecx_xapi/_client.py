@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -37,6 +37,9 @@ from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
 from ._version import warn_once_on_mismatch
+
+if TYPE_CHECKING:
+    from .export import Export
 
 __all__ = ["DEFAULT_TIMEOUT", "XAPI", "AsyncXAPI"]
 
@@ -375,6 +378,16 @@ class XAPI(_BaseXAPI, SyncResources):
             return self._get_page(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
             return answer.file
+
+    def export(self, operation: str, **options: Any) -> Export:
+        """Every row of a paged operation, windowed, checked and de-duplicated: see :mod:`threecx_xapi.export`.
+
+        ``pbx.export("GetCallLogData", period_from="2026-03-01", period_to="2026-03-31").to_file("calls.csv")``;
+        iterate the result for the rows themselves. Arguments are checked here, before anything is sent.
+        """
+        from .export import Export
+
+        return Export(self, operation, **options)
 
     def close(self) -> None:
         """Close the connection pool (if this client made it)."""
