@@ -179,6 +179,7 @@ def build_operation(
         "summary": op.get("summary") or "",
         "parameters": parameters,
         "odata_options": [p["name"] for p in parameters if p["kind"] == "odata-option"],
+        "row_key": list(op.get("x-threecx-row-key") or []),
         "body": body,
         "response": {
             "status": statuses,

@@ -7,10 +7,11 @@ registry and templates read. A rule with nothing to do in a document reports zer
 
 The rules live by subject: ``parameters`` (path parameters and their OData literals), ``values`` (value
 types), ``responses`` (collections, shared responses, downloads), ``naming`` (operation ids and model
-names) and ``secrets`` (which fields model reprs hide). Several exist for older documents (OpenAPI
-3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do nothing on a current one: quoted path templates, enums of
-``$select`` values, plain collection objects, ``number`` for whole numbers, ``anyOf`` nullable references,
-shared inline responses and request bodies, titles that clash.
+names), ``secrets`` (which fields model reprs hide) and ``rows`` (what identifies a row of a paged
+collection). Several exist for older documents (OpenAPI 3.0.1 from Microsoft.OpenApi.OData 1.0.x) and do
+nothing on a current one: quoted path templates, enums of ``$select`` values, plain collection objects,
+``number`` for whole numbers, ``anyOf`` nullable references, shared inline responses and request bodies,
+titles that clash.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from .responses import (
     shared_request_bodies,
     shared_response_components,
 )
+from .rows import ROW_KEYS, row_keys
 from .secrets import secret_fields
 from .values import integer_numbers, nullable_references
 
 __all__ = [
+    "ROW_KEYS",
     "RULES",
     "Document",
     "NormaliseError",
@@ -60,6 +63,7 @@ __all__ = [
     "quoted_path_literals",
     "request_body_titles",
     "resolve",
+    "row_keys",
     "schema_namespace",
     "secret_fields",
     "shared_collection_responses",
@@ -88,6 +92,7 @@ RULES: tuple[Rule, ...] = (
     Rule("component titles", "schemas", component_titles),
     Rule("secret fields", "schemas", secret_fields),
     Rule("inline title clashes", "operations or components", inline_title_clashes),
+    Rule("row keys", "operations", row_keys),
 )
 
 

@@ -79,6 +79,7 @@ class OperationRecord(TypedDict):
     summary: str
     parameters: list[ParameterRecord]
     odata_options: list[str]
+    row_key: list[str]  # the properties identifying a row of a paged collection (SegmentId, Id); [] if none
     body: BodyRecord | None
     response: ResponseRecord
 

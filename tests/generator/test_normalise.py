@@ -29,6 +29,7 @@ from generator.normalise import (
     path_param_defaults,
     request_body_titles,
     resolve,
+    row_keys,
     schema_namespace,
     secret_fields,
     shared_collection_responses,
@@ -143,6 +144,7 @@ def test_rules_are_registered_in_pipeline_order() -> None:
         "component titles",
         "secret fields",
         "inline title clashes",
+        "row keys",
     ]
     assert len({rule.apply for rule in RULES}) == len(RULES)
     assert all(rule.doc for rule in RULES), "every rule needs a one-line description"
@@ -187,6 +189,7 @@ def test_normalise_applies_every_rule_in_order() -> None:
         "schema namespace": 1,
         "component titles": 1,
         "secret fields": 0,
+        "row keys": 0,
     }
     assert doc["components"]["schemas"] == {"User": {"type": "object"}}
 
@@ -688,6 +691,50 @@ def test_secret_fields_marks_secret_strings_and_lists_them_per_schema() -> None:
     }
 
 
+def test_row_keys_from_entity_paths_the_table_or_an_id() -> None:
+    paging = (query_param("$top", type="integer"), query_param("$skip", type="integer"))
+
+    def paged(op_id: str, item: str, *params: dict[str, Any]) -> dict[str, Any]:
+        return {"get": operation(op_id, *params, responses=json_response(inline_collection(item)))}
+
+    def props(*names: str) -> dict[str, Any]:
+        return {"type": "object", "properties": {name: {"type": "string"} for name in names}}
+
+    call_log = "/ReportCallLogData/Pbx.GetCallLogData(periodFrom={periodFrom})"
+    backup = {"$ref": SCHEMAS + "Backup"}
+    doc = document(
+        {
+            "/Backups": paged("ListBackups", "Backup", *paging),
+            "/Backups({FileName})": {"get": operation("GetBackup", responses=json_response(backup))},
+            call_log: paged("GetCallLogData", "CallLogData", path_param("periodFrom", type="string"), *paging),
+            "/ReportAuditLog/Pbx.GetAuditLogData()": paged("GetAuditLogData", "AuditLog", *paging),
+            "/ReportStats/Pbx.GetStats()": paged("GetStats", "Stats", *paging),
+            "/Backups/Pbx.Unpaged()": paged("Unpaged", "Backup", paging[0]),
+        },
+        {
+            "Backup": props("FileName", "Id"),
+            "CallLogData": props("CdrId", "SegmentId", "Id"),
+            "AuditLog": props("Id", "Action"),
+            "Stats": props("Dn", "Calls"),
+            "BaseCollectionPaginationCountResponse": {"type": "object", "properties": {"@odata.count": {}}},
+        },
+    )
+    before = copy.deepcopy(doc)
+    report = row_keys(doc)
+    keys = {
+        op["operationId"]: op.get("x-threecx-row-key")
+        for _, _, op in iter_operations(doc)
+        if op.get("x-threecx-row-key") is not None
+    }
+    assert keys == {"ListBackups": ["FileName"], "GetCallLogData": ["SegmentId"], "GetAuditLogData": ["Id"]}
+    assert (report.count, report.where) == (3, {"ListBackups", "GetCallLogData", "GetAuditLogData"})
+    for path, item in before["paths"].items():  # nothing else changed
+        for method, op in item.items():
+            assert {k: v for k, v in doc["paths"][path][method].items() if k != "x-threecx-row-key"} == op
+    annotated = copy.deepcopy(doc)
+    assert row_keys(doc).count == 0 and doc == annotated  # annotated once: a second run has nothing to do
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
 def test_rule_is_a_no_op_when_it_has_nothing_to_do(rule: Rule) -> None:
     doc = minimal_document()
@@ -820,6 +867,7 @@ def independent_counts(raw: dict[str, Any]) -> dict[str, tuple[int, int]]:
                     continue
                 touch("shared collection responses", _name(path, method, op))
 
+    _count_row_keys(raw, touch)
     _count_older_shapes(raw, touch)
     all_schemas = {**schemas, **created}
     secret_names = ("Password", "Secret", "PIN", "Pin", "PinNumber", "ApiKey", "APIKey", "PrivateKey", "LicenseKey")
@@ -838,6 +886,36 @@ def independent_counts(raw: dict[str, Any]) -> dict[str, tuple[int, int]]:
                 if prop_name.endswith(secret_names) or prop_name == "Token" or concealed.get(short) == prop_name:
                     touch("secret fields", short)
     return {rule: (count, len(where)) for rule, (count, where) in tally.items()}
+
+
+def _count_row_keys(raw: dict[str, Any], touch: Callable[[str, str], None]) -> None:
+    """Paged GETs (``$top`` and ``$skip``) answering a collection whose item has a key: an entity path's, one
+    of the rule's table, or an ``Id`` property."""
+    from generator.normalise import ROW_KEYS
+
+    def item_of(op: dict[str, Any]) -> str | None:
+        response = _resolve(raw, op.get("responses", {}).get("200", {}))
+        schema = _resolve(raw, response.get("content", {}).get("application/json", {}).get("schema", {}))
+        for part in [schema, *schema.get("allOf", [])]:
+            items = _resolve(raw, part).get("properties", {}).get("value", {}).get("items", {})
+            if "$ref" in items:
+                return str(items["$ref"]).removeprefix(SCHEMAS).removeprefix("Pbx.")
+        return None
+
+    entity_items = set()
+    for path, method, op in _operations(raw):
+        if method == "get" and re.fullmatch(r"/\w+\(\{\w+\}\)", path):
+            schema = _resolve(raw, op["responses"]["200"])["content"]["application/json"]["schema"]
+            entity_items.add(str(schema.get("$ref", "")).removeprefix(SCHEMAS).removeprefix("Pbx."))
+    schemas = raw["components"]["schemas"]
+    for path, method, op in _operations(raw):
+        names = {_resolve(raw, p).get("name") for p in op.get("parameters", [])}
+        item = item_of(op) if method == "get" and {"$top", "$skip"} <= names else None
+        if item is None:
+            continue
+        properties = (schemas.get(item) or schemas.get("Pbx." + item) or {}).get("properties", {})
+        if item in entity_items or item in ROW_KEYS or "Id" in properties:
+            touch("row keys", _name(path, method, op))
 
 
 INTEGER_FORMATS = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}
@@ -913,6 +991,7 @@ def test_real_document_rule_counts_match_independent_counts(real: RealDocument) 
             "schema namespace": (606, 606),
             "component titles": (581, 581),
             "secret fields": (20, 16),
+            "row keys": (84, 84),
         }
 
 
