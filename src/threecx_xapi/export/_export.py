@@ -230,18 +230,19 @@ class Export:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Every row once, in window order; ``summary`` is set when the iteration ends."""
-        return self.rows()
+        for page in self.pages():
+            yield from page
 
-    def rows(
+    def pages(
         self,
         windows: list[Window | None] | None = None,
         *,
         seen: Iterable[Any] = (),
         on_window: Callable[[int, Window | None, list[Any]], None] | None = None,
         progress: Callable[[ExportProgress], None] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """The rows of ``windows`` (default: all). ``seen`` are row keys already delivered (of the window before);
-        ``on_window(index, window, keys)`` is called once each window's rows have all been yielded."""
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The rows of ``windows`` (default: all), page by page, each once. ``seen`` are row keys already delivered
+        (of the window before); ``on_window(index, window, keys)`` is called once a window's pages are yielded."""
         plan = self.windows() if windows is None else windows
         op = self.operation
         method = getattr(getattr(self._client, op.resource), op.method)
@@ -267,21 +268,24 @@ class Export:
         current: set[Any] = set()
         marker = op.record["path"].split("(")[0].rsplit("/", 1)[-1] + "("
         with _Attempts(self._client._http, marker) as attempts:
+            events = fetch_windows(len(plan), fetch, page_size=self.top, concurrency=self.concurrency, counted=counted)
             try:
-                for event in fetch_windows(
-                    len(plan), fetch, page_size=self.top, concurrency=self.concurrency, counted=counted
-                ):
+                for event in events:
                     if isinstance(event, Rows):
-                        for row in event.rows:
-                            if key_names:
+                        fresh = event.rows
+                        if key_names:
+                            fresh = []
+                            for row in event.rows:
                                 key = tuple(row.get(name) for name in key_names)
                                 if any(part is not None for part in key):
                                     if key in current or key in previous:
                                         summary.duplicates += 1
                                         continue
                                     current.add(key)
-                            summary.rows += 1
-                            yield row
+                                fresh.append(row)
+                        summary.rows += len(fresh)
+                        if fresh:
+                            yield fresh
                         continue
                     window = plan[event.window]
                     if event.count is not None and (
@@ -307,6 +311,7 @@ class Export:
                     if progress is not None:
                         progress(ExportProgress(event.window + 1, len(plan), summary.rows, time.monotonic() - started))
             finally:
+                events.close()  # stops the page threads now, not when the generator is collected
                 summary.pages = page_total[0]
                 summary.retries = max(0, attempts.count - summary.pages)
                 summary.seconds = time.monotonic() - started
@@ -383,11 +388,8 @@ class Export:
                 state.last_keys if state is not None else [],
             )
             save_checkpoint(ledger, record)
-            batch: list[dict[str, Any]] = []
 
             def window_done(index: int, window: Window | None, keys: list[Any]) -> None:
-                writer.write(batch)
-                batch.clear()
                 record.offset = writer.flush(durable=True)
                 record.rows = base_rows + (self.summary.rows if self.summary else 0)
                 record.windows += 1
@@ -396,12 +398,9 @@ class Export:
                 record.finished = index == len(windows) - 1
                 save_checkpoint(ledger, record)
 
-            for row in self.rows(windows, seen=state.last_keys if state else [], on_window=window_done,
-                                 progress=progress):  # fmt: skip
-                batch.append(row)
-                if len(batch) >= 1000:
-                    writer.write(batch)
-                    batch.clear()
+            seen = state.last_keys if state else []
+            for page in self.pages(windows, seen=seen, on_window=window_done, progress=progress):
+                writer.write(page)
             if not windows:
                 record.finished = True
                 save_checkpoint(ledger, record)

@@ -153,11 +153,15 @@ def fetch_windows(
                     buffered -= states[head].in_flight + len(states[head].arrived)
                 plan()
                 continue
-            if not pending:  # nothing in flight, nothing contiguous: pages overlapped (never handed out twice)
-                raise ExportError(
-                    f"window {window.index + 1}: pages at $skip {sorted(window.arrived)} do not follow position "
-                    f"{window.cursor}; the server's paging is inconsistent"
-                )
+            plan()  # pages handed out make room for the head window's next requests
+            if not pending:  # nothing in flight, nothing contiguous: a page came short or empty mid-window
+                if window.count is None:
+                    raise ExportError(
+                        f"window {window.index + 1}: pages at $skip {sorted(window.arrived)} do not follow position "
+                        f"{window.cursor}; the server's paging is inconsistent"
+                    )
+                window.arrived.clear()  # never handed out out of order: the count check reports the shortfall
+                continue
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for future in done:
                 owner, asked = pending.pop(future)
