@@ -16,7 +16,7 @@ is skipped; a 400 naming a ``$top`` cap lowers the page size (the SDK's pager re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +101,7 @@ def _plan_after(window: _Window, page: Page, asked: int, counted: bool) -> None:
 
 def fetch_windows(
     windows: int, fetch: FetchPage, *, page_size: int, concurrency: int, counted: bool
-) -> Iterator[Rows | WindowDone]:
+) -> Generator[Rows | WindowDone, None, None]:
     """Every window's rows (in order) and completion, fetching at most ``concurrency`` pages at a time."""
     states = [_Window(index) for index in range(windows)]
     ahead_limit = 2 * concurrency
