@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cli_startup import measure_cli_startup
+from .export import measure_export
 from .facade import facade_import_goal, measure_calls, measure_facade_import
 from .generation import DEFAULT_DOCUMENT, BenchError, measure_generation
 from .imports import measure_imports
@@ -38,6 +39,7 @@ _RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
     "cli": lambda document, quick: measure_cli_startup(runs=5 if quick else 15),
     "call": lambda document, quick: measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20),
     "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
+    "export": lambda document, quick: measure_export(rounds=1 if quick else 2),
     "generation": lambda document, quick: measure_generation(document, runs=1 if quick else 3),
 }
 BENCHMARKS = tuple(_RUNNERS)

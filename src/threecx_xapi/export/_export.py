@@ -14,6 +14,7 @@ before it, where neighbouring windows overlap; duplicates dropped are counted in
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import time
@@ -26,6 +27,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._bodies import load_schemas
+from .._endpoint import EndpointRequest
+from .._paging import PageData
+from .._responses import page as page_of
+from .._types import RequestOptions
 from ._checkpoint import Checkpoint, checkpoint_path, load_checkpoint, save_checkpoint
 from ._errors import CountMismatchError, ExportError
 from ._operations import ExportOperation, find_operation
@@ -79,14 +84,13 @@ class ExportProgress:
     seconds: float
 
 
-def _wire_rows(page: Any) -> list[dict[str, Any]]:
-    """A page's rows exactly as the PBX sent them (timestamps keep their text), by wire name."""
-    response = page.http_response
-    if response is not None:
-        value = response.json().get("value")
-        if isinstance(value, list):
-            return [row if isinstance(row, dict) else {"value": row} for row in value]
-    return [item.to_dict() if hasattr(item, "to_dict") else {"value": item} for item in page.items]
+def _raw_page(response: httpx.Response) -> PageData[Any]:
+    """A page's rows exactly as the PBX sent them (timestamps keep their text): no models are built."""
+    return page_of(response, None)
+
+
+def _wire(item: Any) -> dict[str, Any]:
+    return item if isinstance(item, dict) else {"value": item}
 
 
 class _Attempts:
@@ -245,7 +249,7 @@ class Export:
         (of the window before); ``on_window(index, window, keys)`` is called once a window's pages are yielded."""
         plan = self.windows() if windows is None else windows
         op = self.operation
-        method = getattr(getattr(self._client, op.resource), op.method)
+        endpoint = importlib.import_module(op.record["module"])  # its build(), with the client's own pager
         counted = op.counts
         key_names = op.row_key
         summary = ExportSummary(counted=counted)
@@ -258,10 +262,16 @@ class Export:
             arguments = dict(self.arguments)
             if window is not None and op.period is not None:
                 arguments[op.period[0]], arguments[op.period[1]] = window
-            page = method(**arguments, top=top, skip=skip, count=True if counted else None, **self.options)
+            count = True if counted else None
+
+            def build(top: int | None, skip: int | None) -> EndpointRequest:
+                request: EndpointRequest = endpoint.build(**arguments, top=top, skip=skip, count=count, **self.options)
+                return request
+
+            page = self._client._get_page(build, _raw_page, top=top, skip=skip, limit=None, options=RequestOptions())
             with lock:
                 page_total[0] += 1
-            return Page(skip, page.params.top or top, _wire_rows(page), page.count)
+            return Page(skip, page.params.top or top, [_wire(item) for item in page.items], page.count)
 
         started = time.monotonic()
         previous: set[Any] = set(_key(k) for k in seen)
