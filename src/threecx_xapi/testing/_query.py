@@ -249,7 +249,9 @@ def shape_entity(record: Mapping[str, Any], schema: str | None, query: Query, ca
     """One entity as it goes out: unexpanded navigation properties left out, nested options applied, selected."""
     navigation = catalog.navigation(schema)
     out: dict[str, Any] = {}
-    for name, value in record.items():
+    if not navigation:  # no navigation property to leave out or expand: a plain copy (report rows, by the 1000)
+        out = dict(record)
+    for name, value in record.items() if navigation else ():
         nav = navigation.get(name)
         if nav is None:
             out[name] = value
