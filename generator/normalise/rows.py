@@ -31,8 +31,9 @@ def _json_schema(doc: Document, op: dict[str, Any]) -> dict[str, Any] | None:
         if not str(code).startswith("2") or not isinstance(response, dict):
             continue
         for media in (resolve(doc, response).get("content") or {}).values():
-            if isinstance(media, dict) and isinstance(media.get("schema"), dict):
-                return media["schema"]
+            schema = media.get("schema") if isinstance(media, dict) else None
+            if isinstance(schema, dict):
+                return schema
     return None
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
 
-from threecx_xapi.export import checkpoint_path, load_checkpoint
+from threecx_xapi.cli._export import _progress, _tty
+from threecx_xapi.export import ExportProgress, checkpoint_path, load_checkpoint
 from threecx_xapi.testing import XAPITestServer
 
 from ..cli.conftest import invoke, server_env
@@ -102,3 +105,20 @@ def test_bad_input_is_a_usage_error_before_any_request(
     assert message in result.stderr
     assert len(server.requests) == 0
     assert not (tmp_path / "x.csv").exists()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_shows_windows_rows_and_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with _progress(enabled=_tty(sys.stderr)) as update:
+        assert update is not None
+        update(ExportProgress(windows_done=3, windows=31, rows=9678, seconds=2.0))
+    text = terminal.getvalue()
+    assert "windows" in text and "3/31" in text and "9678 rows, 4839/s" in text
+    with _progress(enabled=_tty(io.StringIO())) as nothing:
+        assert nothing is None  # not a terminal: no bar at all
