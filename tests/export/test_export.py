@@ -231,16 +231,25 @@ def test_bad_input_is_refused_before_any_request(
     assert len(server.requests) == 0
 
 
-def test_a_run_without_a_period_start_or_checkpoint_is_refused(pbx: XAPI, tmp_path: Path) -> None:
+def test_a_run_without_a_period_start_or_checkpoint_is_refused(
+    server: XAPITestServer, pbx: XAPI, tmp_path: Path
+) -> None:
     with pytest.raises(ExportError, match=r"needs the start of its period: pass period_from \(--period-from\)"):
         pbx.export("GetCallLogData").to_file(tmp_path / "a.csv")
     with pytest.raises(ExportError, match="no checkpoint at"):
         pbx.export("GetCallLogData").to_file(tmp_path / "a.csv", resume=True)
     pbx_done = pbx.export("GetCallLogData", period_from="2026-03-01", period_to="2026-03-01")
     pbx_done.to_file(tmp_path / "a.csv")
-    other = pbx.export("GetCallLogData", period_from="2026-03-01", hide_pcalls=False)
+    other = pbx.export("GetCallLogData", hide_pcalls=False)
     with pytest.raises(ExportError, match=r"checkpoint of another export .*arguments"):
         other.to_file(tmp_path / "a.csv", since_last=True)
+    with pytest.raises(ExportError, match="since_last starts where the last run ended"):
+        pbx.export("GetCallLogData", period_from="2026-03-02").to_file(tmp_path / "a.csv", since_last=True)
+    with pytest.raises(ExportError, match="the run to resume started at 2026-03-01T00:00:00Z, not 2026-03-02"):
+        pbx.export("GetCallLogData", period_from="2026-03-02").to_file(tmp_path / "a.csv", resume=True)
+    with pytest.raises(ExportError, match="resume and since_last exclude each other"):
+        pbx_done.to_file(tmp_path / "a.csv", resume=True, since_last=True)
+    assert len(server.requests.matching("GetCallLogData")) == 1  # the one run that went through
 
 
 def test_defaults_are_what_the_web_client_sends() -> None:

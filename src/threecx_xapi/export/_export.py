@@ -378,6 +378,13 @@ class Export:
                 )
             if not path.exists() or path.stat().st_size < state.offset:
                 raise ExportError(f"{path} is shorter than its checkpoint says ({state.offset} bytes): start afresh")
+            given_start = _iso(self.start) if self.start is not None else None
+            if since_last and given_start is not None:
+                raise ExportError("since_last starts where the last run ended: do not give the period's start as well")
+            if resume and given_start is not None and given_start != state.start:
+                raise ExportError(
+                    f"the run to resume started at {state.start}, not {given_start}: give the same start, or none"
+                )
             if resume:
                 if state.finished:
                     summary = ExportSummary(counted=self.operation.counts)
