@@ -231,7 +231,7 @@ class Export:
                 stack.append(schemas.get(str(part.get("ref") or "")) or part)
             for name, prop in (schema.get("properties") or {}).items():
                 kind = prop.get("type") if isinstance(prop, dict) else None
-                if isinstance(kind, str) and prop.get("format") != "decimal":
+                if isinstance(kind, str):
                     kinds[name] = kind
         return kinds
 

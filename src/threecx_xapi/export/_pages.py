@@ -7,7 +7,7 @@ be more), while other windows still run beside it. At most ``concurrency`` reque
 of that size drives the caller's ``XAPI``: its retries, token and connection pool, no second HTTP path).
 
 Rows are handed out window by window and, within a window, page by page in ``$skip`` order, as soon as they are
-contiguous; pages that arrive early wait in memory, and no more than ``2 * concurrency`` pages of later windows
+contiguous; pages that arrive early wait in memory, and no more than ``4 * concurrency`` pages of later windows
 are fetched ahead, so memory stays bounded by pages, not by the export's size. A page shorter than asked while
 more rows are counted (a silent ``$top`` cap) is followed by a request for the rest of its span, so no position
 is skipped; a 400 naming a ``$top`` cap lowers the page size (the SDK's pager retries it) for every later page.
@@ -104,7 +104,7 @@ def fetch_windows(
 ) -> Generator[Rows | WindowDone, None, None]:
     """Every window's rows (in order) and completion, fetching at most ``concurrency`` pages at a time."""
     states = [_Window(index) for index in range(windows)]
-    ahead_limit = 2 * concurrency
+    ahead_limit = 4 * concurrency
     size = page_size
     head = 0
     opened = 0

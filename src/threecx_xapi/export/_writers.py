@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,6 +50,13 @@ def _bool_cell(value: Any) -> Any:
     return ("true" if value else "false") if isinstance(value, bool) else _cell(value)
 
 
+def _json_cell(value: Any) -> Any:
+    return "[]" if value == [] else _cell(value)
+
+
+_CELLS: dict[str, Callable[[Any], Any]] = {"boolean": _bool_cell, "array": _json_cell, "object": _json_cell}
+
+
 class RowWriter:
     """Writes rows to a binary file in one format; :meth:`flush` returns the offset reached.
 
@@ -74,10 +81,11 @@ class RowWriter:
         self.extra_fields: dict[str, int] = {}  # CSV only: properties outside the columns, and how many rows had them
         self._header = header and fmt == "csv"
         plain = ("string", "integer", "number")
+        kinds = kinds or {}
         self._convert = [
-            (index, _bool_cell if (kinds or {}).get(name) == "boolean" else _cell)
+            (index, _CELLS.get(kinds.get(name, ""), _cell))
             for index, name in enumerate(self.columns)
-            if (kinds or {}).get(name) not in plain
+            if kinds.get(name) not in plain
         ]
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -92,16 +100,21 @@ class RowWriter:
                 writer.writerow(self.columns)
                 self._header = False
             columns, known, convert = self.columns, self._known, self._convert
+            rows = list(rows)
+            present: set[str] = set()
             for row in rows:
-                if not known.issuperset(row):
+                present.update(row)
+            if not present <= known:  # rarely: count the rows with properties that have no column
+                for row in rows:
                     for name in row.keys() - known:
                         self.extra_fields[name] = self.extra_fields.get(name, 0) + 1
-                values = list(map(row.get, columns))  # None is written as an empty cell by csv itself
-                for index, cell in convert:
+            table = [list(map(row.get, columns)) for row in rows]  # None is written as an empty cell by csv
+            for index, cell in convert:
+                for values in table:
                     value = values[index]
                     if value is not None:
                         values[index] = cell(value)
-                writer.writerow(values)
+            writer.writerows(table)
         self.handle.write(buffer.getvalue().encode("utf-8"))
 
     def flush(self, *, durable: bool = False) -> int:
