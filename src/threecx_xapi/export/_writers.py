@@ -82,7 +82,7 @@ class RowWriter:
         self._header = header and fmt == "csv"
         plain = ("string", "integer", "number")
         kinds = kinds or {}
-        self._convert = [
+        self._convert: list[tuple[int, Callable[[Any], Any]]] = [
             (index, _CELLS.get(kinds.get(name, ""), _cell))
             for index, name in enumerate(self.columns)
             if kinds.get(name) not in plain
