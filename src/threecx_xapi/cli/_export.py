@@ -259,7 +259,8 @@ class _Export(click.Group):
         return group
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, f"{len(_exportable(name))} paged operations") for name in self.list_commands(ctx)]
+        counts = {name: len(_exportable(name)) for name in self.list_commands(ctx)}
+        rows = [(name, f"{n} paged operation{'' if n == 1 else 's'}") for name, n in counts.items()]
         with formatter.section("Resources (`threecx-xapi export RESOURCE --help` lists their operations)"):
             formatter.write_dl(rows)
 
