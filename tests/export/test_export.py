@@ -267,3 +267,22 @@ def test_defaults_are_what_the_web_client_sends() -> None:
 def test_an_export_runs_on_a_sync_client_only(server: XAPITestServer) -> None:
     with pytest.raises(ExportError, match="runs on an XAPI client"):
         Export(server.async_xapi(), "GetCallLogData")  # type: ignore[arg-type]
+
+
+def test_a_property_without_a_csv_column_is_named_not_dropped_silently(
+    server: XAPITestServer, pbx: XAPI, tmp_path: Path
+) -> None:
+    rows = seeded(server, march(7), march(8))
+    rows[0] = {**rows[0], "NewerPbxField": "x"}
+    page = json.dumps({"@odata.count": len(rows), "value": rows}).encode()
+    target = call_log_target(march(7), march(8), 1000, 0).removeprefix("/xapi/v1")
+    server.faults.fail_next(200, path=target, body=page, headers={"Content-Type": "application/json"})
+    job = pbx.export("GetCallLogData", period_from="2026-03-07", period_to="2026-03-07")
+    summary = job.to_file(tmp_path / "calls.csv")
+    assert summary.extra_fields == {"NewerPbxField": 1}
+    assert str(summary).endswith("; not in the CSV's columns: NewerPbxField (1 rows)")
+    assert "NewerPbxField" not in csv_rows(tmp_path / "calls.csv")[0]
+    jsonl = pbx.export("GetCallLogData", period_from="2026-03-07", period_to="2026-03-07")
+    server.faults.fail_next(200, path=target, body=page, headers={"Content-Type": "application/json"})
+    assert jsonl.to_file(tmp_path / "calls.jsonl").extra_fields == {}  # JSON Lines keeps every property
+    assert jsonl_rows(tmp_path / "calls.jsonl")[0]["NewerPbxField"] == "x"
