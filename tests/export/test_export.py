@@ -194,7 +194,8 @@ def test_a_top_cap_lowers_the_page_size_without_losing_rows(server: XAPITestServ
     assert sent == [call_log_target(march(5), march(6), 100, 0)] + [
         call_log_target(march(5), march(6), 30, skip) for skip in (0, 30, 60, 90)
     ]
-    assert job.summary is not None and job.summary.retries == 1  # the refused $top=100
+    assert job.summary is not None and (job.summary.retries, job.summary.refused_tops) == (0, 1)  # $top=100 refused
+    assert "0 retries, 1 pages asked again under the PBX's $top limit, " in str(job.summary)
 
 
 def test_a_collection_without_a_period_is_one_window(server: XAPITestServer, pbx: XAPI, tmp_path: Path) -> None:
@@ -286,3 +287,13 @@ def test_a_property_without_a_csv_column_is_named_not_dropped_silently(
     server.faults.fail_next(200, path=target, body=page, headers={"Content-Type": "application/json"})
     assert jsonl.to_file(tmp_path / "calls.jsonl").extra_fields == {}  # JSON Lines keeps every property
     assert jsonl_rows(tmp_path / "calls.jsonl")[0]["NewerPbxField"] == "x"
+
+
+def test_retries_are_the_client_s_and_are_counted(server: XAPITestServer) -> None:
+    server.faults.fail_next(503, count=2, path="periodFrom=2026-03-09", retry_after=0)
+    with server.xapi(max_retries=2) as pbx:
+        job = pbx.export("GetCallLogData", period_from="2026-03-08", period_to="2026-03-09")
+        rows = list(job)
+    assert _segments(rows) == _segments(seeded(server, march(8), march(10)))
+    assert job.summary is not None and (job.summary.pages, job.summary.retries) == (2, 2)
+    assert len(server.requests.matching("periodFrom=2026-03-09")) == 3

@@ -38,7 +38,8 @@ def test_a_month_of_100_000_rows_arrives_once_each(big_server: XAPITestServer, t
     assert len({row["SegmentId"] for row in rows}) == ROWS
     summary = result.stderr.splitlines()[-1]
     assert summary.startswith(f"exported to calls.csv: {ROWS} rows in 31 windows (each checked against")
-    assert "124 pages" in summary  # $top=5000 asked, the PBX's cap of 1000 learnt and paged by
+    assert "124 pages, 0 retries, " in summary  # $top=5000 asked, the PBX's cap of 1000 learnt and paged by
+    assert "pages asked again under the PBX's $top limit" in summary
     assert "limits $top to 1000 (asked for 5000)" in result.stderr  # the SDK's warning, once per refused page
     state = load_checkpoint(checkpoint_path(tmp_path / "calls.csv"))
     assert state.finished and state.rows == ROWS and state.offset == (tmp_path / "calls.csv").stat().st_size

@@ -56,7 +56,8 @@ class ExportSummary:
     rows: int = 0
     windows: int = 0
     pages: int = 0
-    retries: int = 0
+    retries: int = 0  # requests sent again: after 429/5xx, a broken connection, an expired token
+    refused_tops: int = 0  # pages asked again with a smaller $top after the PBX refused the one asked for
     duplicates: int = 0
     seconds: float = 0.0
     counted: bool = False  # every window was checked against @odata.count
@@ -66,7 +67,8 @@ class ExportSummary:
         check = "each checked against @odata.count" if self.counted else "no @odata.count to check against"
         text = (
             f"{self.rows} rows in {self.windows} windows ({check}), {self.pages} pages, {self.retries} retries, "
-            f"{self.duplicates} duplicates dropped, {self.seconds:.1f} s"
+            + (f"{self.refused_tops} pages asked again under the PBX's $top limit, " if self.refused_tops else "")
+            + f"{self.duplicates} duplicates dropped, {self.seconds:.1f} s"
         )
         if self.extra_fields:
             names = ", ".join(f"{name} ({n} rows)" for name, n in sorted(self.extra_fields.items()))
@@ -273,7 +275,7 @@ class Export:
         summary = ExportSummary(counted=counted)
         self.summary = summary
         lock = threading.Lock()
-        page_total = [0]
+        page_total = [0, 0]  # pages, pages whose $top the PBX refused (asked again smaller)
 
         def fetch(index: int, skip: int, top: int) -> Page:
             window = plan[index]
@@ -289,6 +291,7 @@ class Export:
             page = self._client._get_page(build, _raw_page, top=top, skip=skip, limit=None, options=RequestOptions())
             with lock:
                 page_total[0] += 1
+                page_total[1] += (page.params.top or top) < top
             return Page(skip, page.params.top or top, [_wire(item) for item in page.items], page.count)
 
         started = time.monotonic()
@@ -340,8 +343,8 @@ class Export:
                         progress(ExportProgress(event.window + 1, len(plan), summary.rows, time.monotonic() - started))
             finally:
                 events.close()  # stops the page threads now, not when the generator is collected
-                summary.pages = page_total[0]
-                summary.retries = max(0, attempts.count - summary.pages)
+                summary.pages, summary.refused_tops = page_total
+                summary.retries = max(0, attempts.count - summary.pages - summary.refused_tops)
                 summary.seconds = time.monotonic() - started
 
     def to_file(
