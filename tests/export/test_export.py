@@ -297,3 +297,11 @@ def test_retries_are_the_client_s_and_are_counted(server: XAPITestServer) -> Non
     assert _segments(rows) == _segments(seeded(server, march(8), march(10)))
     assert job.summary is not None and (job.summary.pages, job.summary.retries) == (2, 2)
     assert len(server.requests.matching("periodFrom=2026-03-09")) == 3
+
+
+def test_retries_of_an_entity_set_are_counted_too(server: XAPITestServer) -> None:
+    server.faults.fail_next(429, path="/Users?", retry_after=0)
+    with server.xapi(max_retries=1) as pbx:
+        job = pbx.export("ListUser", top=40)
+        assert len(list(job)) == len(server.state.records("Users"))
+    assert job.summary is not None and job.summary.retries == 1

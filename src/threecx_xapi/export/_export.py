@@ -105,7 +105,8 @@ class _Attempts:
         self._lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> None:
-        if self._marker in request.url.path:
+        path = request.url.path
+        if path.endswith(self._marker) or self._marker + "(" in path:
             with self._lock:
                 self.count += 1
 
@@ -297,7 +298,7 @@ class Export:
         started = time.monotonic()
         previous: set[Any] = set(_key(k) for k in seen)
         current: set[Any] = set()
-        marker = op.record["path"].split("(")[0].rsplit("/", 1)[-1] + "("
+        marker = op.record["path"].split("(")[0]  # /Users, /ReportCallLogData/Pbx.GetCallLogData
         with _Attempts(self._client._http, marker) as attempts:
             events = fetch_windows(len(plan), fetch, page_size=self.top, concurrency=self.concurrency, counted=counted)
             try:
