@@ -337,6 +337,27 @@ class XAPIAuth(httpx.Auth):
                 http = self._loop_http[loop] = httpx.AsyncClient(timeout=DEFAULT_TOKEN_TIMEOUT)
             return http
 
+    # -- for diagnostics (pbx.doctor()) -------------------------------------------------------------------
+
+    def held_token(self, request: httpx.Request) -> str | None:
+        """The token held for ``request``'s PBX right now, without fetching one (None: none yet)."""
+        if self._static_token is not None:
+            return self._static_token
+        token = self._cache_for(request).token
+        return token.value if token is not None else None
+
+    def obtain(self, request: httpx.Request, deadline: Deadline) -> str:
+        """The token a request to ``request``'s PBX would carry: held, or fetched now (single-flight, shared)."""
+        if self._static_token is not None:
+            return self._static_token
+        return self._sync_token(request, deadline)
+
+    async def aobtain(self, request: httpx.Request, deadline: Deadline) -> str:
+        """The async twin of :meth:`obtain`."""
+        if self._static_token is not None:
+            return self._static_token
+        return await self._async_token(request, deadline)
+
     # -- helpers -----------------------------------------------------------------------------------------
 
     @staticmethod

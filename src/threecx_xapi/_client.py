@@ -9,8 +9,8 @@ the sync and async clients.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
 import httpx
@@ -37,6 +37,9 @@ from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
 from ._version import warn_once_on_mismatch
+
+if TYPE_CHECKING:
+    from .doctor import DoctorReport
 
 __all__ = ["DEFAULT_TIMEOUT", "XAPI", "AsyncXAPI"]
 
@@ -376,6 +379,16 @@ class XAPI(_BaseXAPI, SyncResources):
         except _FileAnswer as answer:
             return answer.file
 
+    def doctor(self, *, timeout: float = 10.0, areas: Sequence[str] | None = None) -> DoctorReport:
+        """Why does the integration not work? Name, port, TLS, token, clock, version and the role's access.
+
+        Sends only reads, each within ``timeout`` seconds; ``areas`` narrows the access probes (see
+        :mod:`threecx_xapi.doctor`). A failed check is in the report, never raised.
+        """
+        from .doctor._run import run_doctor
+
+        return run_doctor(self, timeout=timeout, areas=areas)
+
     def close(self) -> None:
         """Close the connection pool (if this client made it)."""
         self._auth.close()
@@ -508,6 +521,12 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             return await self._get_page(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
             return answer.file
+
+    async def doctor(self, *, timeout: float = 10.0, areas: Sequence[str] | None = None) -> DoctorReport:
+        """The async twin of :meth:`XAPI.doctor`."""
+        from .doctor._run import arun_doctor
+
+        return await arun_doctor(self, timeout=timeout, areas=areas)
 
     async def close(self) -> None:
         """Close the connection pool (if this client made it) of the running event loop."""
