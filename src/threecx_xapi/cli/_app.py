@@ -27,6 +27,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "api": ("._api", "api_command", "Any request: threecx-xapi api GET '/Users(29)'"),
     "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
+    "doctor": ("._doctor", "doctor", "Why does my integration not work? Checks with a fix each"),
 }
 _EXAMPLES = """\b
 Examples:
