@@ -217,12 +217,10 @@ def clock_check(outcome: TokenOutcome | None, date_header: tuple[str, float] | N
         iat = (jwt_claims(outcome.value) or {}).get("iat")
         if isinstance(iat, (int, float)) and not isinstance(iat, bool):
             source = "the new token's iat"
-            # iat is whole seconds, issued between our start and finish
-            if iat > outcome.finished:
-                skew = iat - outcome.finished
-            elif iat < outcome.started - 1:
-                skew = iat - (outcome.started - 1)
-            else:
+            # iat is the PBX's time cut to whole seconds, taken while our request was out
+            middle = (outcome.started + outcome.finished) / 2
+            skew = iat + 0.5 - middle
+            if abs(skew) <= 1 + (outcome.finished - outcome.started) / 2:
                 skew = 0.0
     if skew is None and date_header is not None:
         value, received = date_header
