@@ -269,8 +269,8 @@ def test_another_process_taking_a_token_is_seen(server: XAPITestServer) -> None:
             taken.append(httpx.post(server.url + "/connect/token", data=form).status_code)
 
     http = httpx.Client(event_hooks={"request": [second_process_logs_in]})
-    credentials = {"client_id": server.client_id, "client_secret": server.client_secret}
-    with http, XAPI(server.url, **credentials, http_client=http) as pbx:
+    pbx = XAPI(server.url, client_id=server.client_id, client_secret=server.client_secret, http_client=http)
+    with http, pbx:
         report = pbx.doctor(areas=["users", "groups"])
 
     assert taken == [200]

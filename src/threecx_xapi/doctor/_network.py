@@ -195,7 +195,7 @@ def tls_from_error(error: BaseException, target: Target, seconds: float) -> Chec
         elif code == 9:
             summary = "the PBX's certificate is not valid yet"
             fix = "this machine's clock (or the PBX's) is wrong: sync both with NTP"
-        elif code == 62:
+        elif code in (62, 64):  # host name, IP address mismatch
             summary = f"the PBX's certificate is not for {target.host}"
             fix = "use the name the certificate is for (the PBX's FQDN) in the URL, not an IP address or an alias"
         elif code in _UNTRUSTED:
