@@ -101,5 +101,6 @@ def test_http_to_a_tls_port(tls_server: TLSServer) -> None:
 
     assert report["tls"].status == "skip"
     api = report["api"]
-    assert (api.status, api.summary) == ("fail", f"127.0.0.1:{server.port} closed the connection without an HTTP answer")
+    assert api.status == "fail"
+    assert api.summary == f"127.0.0.1:{server.port} closed the connection without an HTTP answer"
     assert api.fix is not None and api.fix.startswith("if the PBX speaks HTTPS on this port, use https://")
