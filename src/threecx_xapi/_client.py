@@ -379,11 +379,11 @@ class XAPI(_BaseXAPI, SyncResources):
         except _FileAnswer as answer:
             return answer.file
 
-    def doctor(self, *, timeout: float = 10.0, areas: Sequence[str] | None = None) -> DoctorReport:
+    def doctor(self, *, timeout: float | None = None, areas: Sequence[str] | None = None) -> DoctorReport:
         """Why does the integration not work? Name, port, TLS, token, clock, version and the role's access.
 
-        Sends only reads, each within ``timeout`` seconds; ``areas`` narrows the access probes (see
-        :mod:`threecx_xapi.doctor`). A failed check is in the report, never raised.
+        Sends only reads, each within ``timeout`` seconds (default 10); ``areas`` narrows the access probes
+        (see :mod:`threecx_xapi.doctor`). A failed check is in the report, never raised.
         """
         from .doctor._run import run_doctor
 
@@ -522,7 +522,7 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
         except _FileAnswer as answer:
             return answer.file
 
-    async def doctor(self, *, timeout: float = 10.0, areas: Sequence[str] | None = None) -> DoctorReport:
+    async def doctor(self, *, timeout: float | None = None, areas: Sequence[str] | None = None) -> DoctorReport:
         """The async twin of :meth:`XAPI.doctor`."""
         from .doctor._run import arun_doctor
 

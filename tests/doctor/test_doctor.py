@@ -355,3 +355,69 @@ def test_async_doctor_on_a_closed_port(closed_port: int) -> None:
     report = asyncio.run(main())
     assert [check.name for check in report.failed] == ["connect"]
     assert report["connect"].summary.endswith("(connection refused)")
+
+
+def test_through_a_proxy_the_name_and_port_are_the_proxys(server: XAPITestServer) -> None:
+    http = httpx.Client(proxy=server.url)  # the test server plays the proxy: it receives absolute-form requests
+    pbx = XAPI("http://pbx.doctor.invalid:5001", client_id="cid", client_secret="s3cret-proxy", http_client=http)
+    with http, pbx:
+        report = pbx.doctor(areas=["users"], timeout=2)
+
+    assert [(check.name, check.status) for check in report.checks[:2]] == [("resolve", "skip"), ("connect", "skip")]
+    assert report["resolve"].summary.startswith("the HTTP client sends requests to the PBX through a proxy")
+    assert [(r.method, r.path) for r in server.requests][:1] == [
+        ("GET", "http://pbx.doctor.invalid:5001/xapi/v1/Defs?$select=Id")
+    ]
+
+
+def test_a_web_page_instead_of_the_xapi(server: XAPITestServer) -> None:
+    server.faults.fail_next(200, body=b"<html>Sign in</html>", headers={"Content-Type": "text/html"})
+    with server.xapi() as pbx:
+        report = pbx.doctor(areas=["users"])
+
+    api = report["api"]
+    assert (api.status, api.summary) == (
+        "fail",
+        f"{server.url}/xapi/v1/Defs?$select=Id answers 200 text/html without a token",
+    )
+    assert api.fix is not None and api.fix.startswith("this is not the XAPI (a login page, a proxy")
+
+
+def test_a_token_endpoint_that_redirects(server: XAPITestServer) -> None:
+    server.faults.fail_next(302, headers={"Location": "https://pbx.example.com/connect/token"}, token=True)
+    with server.xapi() as pbx:
+        report = pbx.doctor(areas=["users"])
+
+    token = report["token"]
+    assert token.status == "fail" and token.details == {"status_code": 302}
+    assert token.summary.startswith("token request for client id 'test-client' failed: POST ")
+    assert "redirects to https://pbx.example.com/connect/token" in token.summary
+    assert token.fix == "use the address the token endpoint points to as the URL (https://, the PBX's FQDN and port)"
+
+
+def test_a_token_endpoint_that_fails(server: XAPITestServer) -> None:
+    server.faults.fail_next(500, token=True)
+    with server.xapi(max_retries=0) as pbx:
+        report = pbx.doctor(areas=["users"])
+
+    token = report["token"]
+    assert token.status == "fail" and token.details == {"status_code": 500}
+    assert token.fix is not None and token.fix.startswith("the PBX failed to issue a token")
+
+
+def test_a_basic_area_denied_alone_gets_the_role_hint(server: XAPITestServer) -> None:
+    server.faults.fail_next(403, path="/LicenseStatus")
+    with server.xapi() as pbx:
+        report = pbx.doctor(areas=["users", "licence"])
+
+    licence = report["access.licence"]
+    assert (licence.status, licence.summary) == ("fail", "denied (403 on GET /LicenseStatus)")
+    assert licence.fix is not None and licence.fix.startswith("the API client's role may not read this area")
+
+
+def test_the_owner_areas_are_those_the_test_server_keeps_for_owners() -> None:
+    from threecx_xapi.testing._roles import ROLES
+
+    for probe in PROBES:
+        tag = registry.operation(probe.operation_id)["tag"]
+        assert probe.owner_only == (tag in ROLES["admin"]), probe

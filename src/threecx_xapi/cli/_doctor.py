@@ -69,9 +69,8 @@ def doctor(connection: Connection, fmt: str, areas: tuple[str, ...]) -> None:
 
     Sends only reads; each step has the --timeout (default 10 s). Exits non-zero when a check fails.
     """
-    timeout = connection.timeout if connection.timeout is not None else 10.0
     with open_client(connection) as pbx:
-        report = pbx.doctor(timeout=timeout, areas=list(areas) or None)
+        report = pbx.doctor(timeout=connection.timeout, areas=list(areas) or None)
     if fmt == "json":
         Printer("json", sys.stdout, sys.stderr).value(report.to_dict())
     else:

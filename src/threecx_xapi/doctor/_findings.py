@@ -165,7 +165,7 @@ def token_check(outcome: TokenOutcome, client_id: str | None, secrets: Sequence[
             fix = "the PBX failed to issue a token: check its services (a PBX whose database is down answers 500)"
         else:
             fix = "check the URL and the credentials"
-        return Check("token", FAIL, f"token request failed: {message}", fix, seconds, details)
+        return Check("token", FAIL, message, fix, seconds, details)  # "token request for client id ... failed"
     if isinstance(error, APITimeoutError):
         return Check(
             "token",
@@ -323,7 +323,7 @@ def access_check(
         details["status_code"] = error.status_code
         if error.status_code == 403:
             details["allowed"] = False
-            fix = probe.probe.denied_hint or IP_RESTRICTION_HINT
+            fix = probe.probe.denied_hint
             return Check(name, FAIL, f"denied (403 on {call})", fix, seconds, details)
         if error.status_code == 401:
             return Check(
@@ -355,6 +355,6 @@ def access_check(
 
 def denied_everywhere(checks: Sequence[Check], probes: Sequence[ResolvedProbe]) -> bool:
     """Whether every basic area that was probed was denied: then 403 means IP restrictions, not the role."""
-    basic = {p.probe.area for p in probes if p.probe.denied_hint is None}
+    basic = {p.probe.area for p in probes if not p.probe.owner_only}
     seen = [c for c in checks if c.details.get("area") in basic]
     return bool(seen) and all(c.details.get("allowed") is False for c in seen)

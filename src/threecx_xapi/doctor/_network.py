@@ -30,6 +30,7 @@ __all__ = [
     "connect",
     "port_hint",
     "resolve",
+    "through_proxy",
     "tls_from_error",
     "tls_from_response",
 ]
@@ -70,6 +71,20 @@ def port_hint(target: Target) -> str:
         f"3CX listens on {_HOSTED_PORT} (hosted) or {_SELF_HOSTED_PORT} (self-hosted, by default): use the port "
         "of the admin console's address"
     )
+
+
+def through_proxy(http: httpx.Client | httpx.AsyncClient, url: str) -> bool:
+    """Whether ``http`` sends requests for ``url`` through a mount of its own (a proxy from ``HTTPS_PROXY`` or
+    ``proxy=``): then reaching the PBX's name and port is the proxy's job, and our sockets would test the wrong
+    path. httpx has no public way to ask, so its transport lookup is used, and "no" when it is not there."""
+    pick = getattr(http, "_transport_for_url", None)
+    default = getattr(http, "_transport", None)
+    if pick is None or default is None:
+        return False
+    try:
+        return bool(pick(httpx.URL(url)) is not default)
+    except Exception:  # an httpx without this lookup: test the direct path
+        return False
 
 
 def _is_ip(host: str) -> bool:

@@ -4,7 +4,7 @@ Each probe names an operation of the registry by its operation id; it must be a 
 probe is resolved, and by the tests), and collections are asked for one item (``$top=1``), so the doctor
 reads as little as it can and never changes anything. A 403 is "denied", with the hint for the area: 3CX keeps
 call history, recordings, the call-log report and backups for the System Owner role; a principal denied even
-the basic areas (users) is more likely refused by the console's IP restrictions.
+every other area too is more likely refused by the console's IP restrictions.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ from typing import Any
 
 from threecx_xapi import _registry as registry
 
-__all__ = ["AREAS", "OWNER_HINT", "PROBES", "Probe", "ResolvedProbe", "probes_for"]
+__all__ = ["AREAS", "OWNER_HINT", "PROBES", "ROLE_HINT", "Probe", "ResolvedProbe", "probes_for"]
 
 OWNER_HINT = (
     "give the API client the System Owner role (admin console > Integrations > API > the client > Role); "
     "System Administrators get 403 here"
+)
+ROLE_HINT = (
+    "the API client's role may not read this area: give it a role that can (System Owner reads everything), "
+    "admin console > Integrations > API"
 )
 
 
@@ -52,8 +56,12 @@ class Probe:
     area: str
     label: str
     operation_id: str
-    denied_hint: str | None = None  # None: a basic area; a 403 here points at console restrictions
+    owner_only: bool = False  # 3CX keeps it for the System Owner role
     arguments: Callable[[datetime.datetime], dict[str, Any]] = field(default=_no_arguments, repr=False)
+
+    @property
+    def denied_hint(self) -> str:
+        return OWNER_HINT if self.owner_only else ROLE_HINT
 
 
 @dataclass(frozen=True)
@@ -78,11 +86,11 @@ PROBES: tuple[Probe, ...] = (
     Probe("users", "users", "ListUser"),
     Probe("groups", "groups (departments)", "ListGroup"),
     Probe("queues", "call queues", "ListQueue"),
-    Probe("call_history", "call history", "ListCallHistoryView", OWNER_HINT),
-    Probe("recordings", "recordings", "ListRecording", OWNER_HINT),
-    Probe("call_log", "call-log report", "GetCallLogData", OWNER_HINT, _last_day),
+    Probe("call_history", "call history", "ListCallHistoryView", owner_only=True),
+    Probe("recordings", "recordings", "ListRecording", owner_only=True),
+    Probe("call_log", "call-log report", "GetCallLogData", owner_only=True, arguments=_last_day),
     Probe("system_status", "system status", "GetSystemStatus"),
-    Probe("backups", "backups", "ListBackups", OWNER_HINT),
+    Probe("backups", "backups", "ListBackups", owner_only=True),
     Probe("licence", "licence status", "GetLicenseStatus"),
 )
 

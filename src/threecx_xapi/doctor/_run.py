@@ -24,7 +24,7 @@ from .._exceptions import APIStatusError, XAPIError
 from .._redact import redact
 from .._version import VERSION_HEADER, XAPIVersionWarning, package_version, xapi_version
 from . import _findings as findings
-from ._network import Target, connect, resolve, tls_from_error, tls_from_response
+from ._network import Target, connect, resolve, through_proxy, tls_from_error, tls_from_response
 from ._probes import ResolvedProbe, probes_for
 from ._report import FAIL, SKIP, Check, DoctorReport
 
@@ -41,7 +41,8 @@ _LATER = ("clock", "version")
 class _Run:
     """What one run has seen so far, and the checks made of it."""
 
-    def __init__(self, pbx: _BaseXAPI, timeout: float, areas: Sequence[str] | None) -> None:
+    def __init__(self, pbx: _BaseXAPI, timeout: float | None, areas: Sequence[str] | None) -> None:
+        timeout = DEFAULT_DOCTOR_TIMEOUT if timeout is None else timeout
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (0 < timeout < math.inf):
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         self.pbx = pbx
@@ -89,6 +90,11 @@ class _Run:
 
     def answer_request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
         return http.build_request("GET", self.answer_url, headers=self.pbx._headers, timeout=self.timeout)
+
+    def proxied(self) -> None:
+        why = "the HTTP client sends requests to the PBX through a proxy, which reaches its name and port"
+        self.add(Check("resolve", SKIP, why, details={"proxy": True}))
+        self.add(Check("connect", SKIP, why + " (see api)", details={"proxy": True}))
 
     def plain_http(self) -> None:
         if self.target.scheme == "http":
@@ -170,19 +176,20 @@ def _now() -> datetime.datetime:
 # -- sync ---------------------------------------------------------------------------------------------------
 
 
-def run_doctor(
-    pbx: XAPI, *, timeout: float = DEFAULT_DOCTOR_TIMEOUT, areas: Sequence[str] | None = None
-) -> DoctorReport:
+def run_doctor(pbx: XAPI, *, timeout: float | None = None, areas: Sequence[str] | None = None) -> DoctorReport:
     """Run every check against ``pbx`` (see the module docstring); never raises for a failed check."""
     run = _Run(pbx, timeout, areas)
-    check, addresses = resolve(run.target, run.timeout)
-    if run.add(check).status == FAIL:
-        return run.skip_rest(check)
-    check = run.add(connect(run.target, addresses, run.timeout))
-    if check.status == FAIL:
-        return run.skip_rest(check)
-    run.plain_http()
     http = pbx._http
+    if through_proxy(http, run.answer_url):
+        run.proxied()
+    else:
+        check, addresses = resolve(run.target, run.timeout)
+        if run.add(check).status == FAIL:
+            return run.skip_rest(check)
+        check = run.add(connect(run.target, addresses, run.timeout))
+        if check.status == FAIL:
+            return run.skip_rest(check)
+    run.plain_http()
     request = run.answer_request(http)
     started = time.monotonic()
     try:
@@ -234,20 +241,23 @@ def _sync_token(pbx: XAPI, request: httpx.Request, timeout: float, source: str) 
 
 
 async def arun_doctor(
-    pbx: AsyncXAPI, *, timeout: float = DEFAULT_DOCTOR_TIMEOUT, areas: Sequence[str] | None = None
+    pbx: AsyncXAPI, *, timeout: float | None = None, areas: Sequence[str] | None = None
 ) -> DoctorReport:
     """The async twin of :func:`run_doctor`: the socket checks run on a worker thread, the rest awaited."""
     import asyncio
 
     run = _Run(pbx, timeout, areas)
-    check, addresses = await asyncio.to_thread(resolve, run.target, run.timeout)
-    if run.add(check).status == FAIL:
-        return run.skip_rest(check)
-    check = run.add(await asyncio.to_thread(connect, run.target, addresses, run.timeout))
-    if check.status == FAIL:
-        return run.skip_rest(check)
-    run.plain_http()
     http = pbx._loop_clients.get()
+    if through_proxy(http, run.answer_url):
+        run.proxied()
+    else:
+        check, addresses = await asyncio.to_thread(resolve, run.target, run.timeout)
+        if run.add(check).status == FAIL:
+            return run.skip_rest(check)
+        check = run.add(await asyncio.to_thread(connect, run.target, addresses, run.timeout))
+        if check.status == FAIL:
+            return run.skip_rest(check)
+    run.plain_http()
     request = run.answer_request(http)
     started = time.monotonic()
     try:
