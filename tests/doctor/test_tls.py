@@ -31,7 +31,7 @@ def test_a_trusted_certificate_passes_and_is_described(tls_server: TLSServer, ca
 
 
 def test_a_certificate_about_to_expire_warns(tls_server: TLSServer, ca_file: str) -> None:
-    server = tls_server("127.0.0.1", valid_days=3.5)
+    server = tls_server("127.0.0.1", valid_days=3.2)
     report = doctor(server.url, verify=ca_file)
 
     tls = report["tls"]
