@@ -421,3 +421,27 @@ def test_the_owner_areas_are_those_the_test_server_keeps_for_owners() -> None:
     for probe in PROBES:
         tag = registry.operation(probe.operation_id)["tag"]
         assert probe.owner_only == (tag in ROLES["admin"]), probe
+
+
+@pytest.mark.parametrize(
+    ("status", "count", "expected", "summary"),
+    [
+        (401, 2, "fail", "the token was refused (401) even after a fresh one"),
+        (404, 1, "warn", "not on this PBX (404 on GET /Queues)"),
+        (503, 1, "fail", "the PBX failed (503 on GET /Queues)"),
+    ],
+)
+def test_a_probe_answered_with_another_status(
+    server: XAPITestServer, status: int, count: int, expected: str, summary: str
+) -> None:
+    server.faults.fail_next(status, path="/Queues", count=count)  # 401 twice: the first answer and the replay
+    with server.xapi() as pbx:
+        report = pbx.doctor(areas=["users", "queues"])
+
+    queues = report["access.queues"]
+    assert (queues.status, queues.summary) == (expected, summary)
+    assert queues.details["allowed"] is None and queues.details["status_code"] == status
+    assert report["access.users"].status == "ok"
+    assert report["token-kept"].status == ("warn" if status == 401 else "ok")  # a 401 makes the client refresh
+    sent = [request.path.split("?")[0] for request in server.requests]
+    assert sent.count("/xapi/v1/Queues") == count  # no retries

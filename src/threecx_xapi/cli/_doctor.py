@@ -55,7 +55,15 @@ def _table(report: DoctorReport, out: TextIO) -> None:
     epilog="\b\nExamples:\n  threecx-xapi --profile office doctor\n"
     "  threecx-xapi doctor --area users --area call_history --format json",
 )
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for machines",
+)
 @click.option(
     "--area",
     "areas",
