@@ -18,6 +18,7 @@ SLOW_MODULES = frozenset(
         "tests/cli/test_every_operation.py",
         "tests/cli/test_profiles.py",
         "tests/cli/test_shell.py",
+        "tests/doctor/test_shell.py",
         "tests/generator/test_diff.py",
         "tests/generator/test_older_documents.py",
         "tests/generator/test_pipeline.py",

@@ -109,6 +109,7 @@ class XAPIAuth(httpx.Auth):
             weakref.WeakKeyDictionary()
         )
         self._caches: dict[str, TokenCache] = {}  # by token URL, for credentials; "" for a provider
+        self._issued = 0  # tokens the endpoint issued to this object (not taken from a cache or the store)
         self._static_token = token
 
     @property
@@ -279,6 +280,8 @@ class XAPIAuth(httpx.Auth):
             await asyncio.sleep(_STORE_POLL)
 
     def _from_answer(self, answer: TokenAnswer, started: float) -> Token:
+        with self._guard:
+            self._issued += 1
         return self._accept(answer.value, answer.expires_in, started)
 
     def _from_store(self, stored: StoredToken | None, failed: str | None) -> Token | None:
@@ -345,6 +348,11 @@ class XAPIAuth(httpx.Auth):
             return self._static_token
         token = self._cache_for(request).token
         return token.value if token is not None else None
+
+    @property
+    def tokens_issued(self) -> int:
+        """How many tokens the token endpoint issued to this object; one taken from the store does not count."""
+        return self._issued
 
     def obtain(self, request: httpx.Request, deadline: Deadline) -> str:
         """The token a request to ``request``'s PBX would carry: held, or fetched now (single-flight, shared)."""

@@ -229,12 +229,12 @@ def run_doctor(pbx: XAPI, *, timeout: float | None = None, areas: Sequence[str] 
 def _sync_token(pbx: XAPI, request: httpx.Request, timeout: float, source: str) -> findings.TokenOutcome:
     auth = pbx._auth
     started = time.time()
-    held = auth.held_token(request)
+    issued = auth.tokens_issued
     try:
         value = auth.obtain(request, Deadline.after(timeout))
     except Exception as exc:  # reported as the token check, never raised
         return findings.TokenOutcome(None, False, started, time.time(), exc, source)
-    return findings.TokenOutcome(value, value != held, started, time.time(), None, source)
+    return findings.TokenOutcome(value, auth.tokens_issued > issued, started, time.time(), None, source)
 
 
 # -- async --------------------------------------------------------------------------------------------------
@@ -297,9 +297,9 @@ async def arun_doctor(
 async def _async_token(pbx: AsyncXAPI, request: httpx.Request, timeout: float, source: str) -> findings.TokenOutcome:
     auth = pbx._auth
     started = time.time()
-    held = auth.held_token(request)
+    issued = auth.tokens_issued
     try:
         value = await auth.aobtain(request, Deadline.after(timeout))
     except Exception as exc:  # reported as the token check, never raised
         return findings.TokenOutcome(None, False, started, time.time(), exc, source)
-    return findings.TokenOutcome(value, value != held, started, time.time(), None, source)
+    return findings.TokenOutcome(value, auth.tokens_issued > issued, started, time.time(), None, source)
