@@ -445,3 +445,23 @@ def test_a_probe_answered_with_another_status(
     assert report["token-kept"].status == ("warn" if status == 401 else "ok")  # a 401 makes the client refresh
     sent = [request.path.split("?")[0] for request in server.requests]
     assert sent.count("/xapi/v1/Queues") == count  # no retries
+
+
+def test_a_token_provider_that_fails_mid_run_is_reported_not_raised(server: XAPITestServer) -> None:
+    form = {"client_id": server.client_id, "client_secret": server.client_secret, "grant_type": "client_credentials"}
+    tokens: list[str] = [httpx.post(server.url + "/connect/token", data=form).json()["access_token"]]
+
+    def provider() -> str:
+        if not tokens:
+            raise RuntimeError("the vault is unreachable")
+        return tokens.pop()
+
+    server.faults.fail_next(401, path="/Users")  # the client asks the provider again, which fails
+    with XAPI(server.url, token_provider=provider) as pbx:
+        report = pbx.doctor(areas=["users", "groups"])
+
+    assert report["token"].summary == "the token provider returned a token"
+    users = report["access.users"]
+    assert (users.status, users.summary) == ("fail", "RuntimeError: the vault is unreachable")
+    assert report["access.groups"].summary == "RuntimeError: the vault is unreachable"  # the token is gone
+    assert report["token-kept"].status == "skip"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .._deadline import Deadline
-from .._exceptions import APIStatusError, XAPIError
+from .._exceptions import APIStatusError
 from .._redact import redact
 from .._version import VERSION_HEADER, XAPIVersionWarning, package_version, xapi_version
 from . import _findings as findings
@@ -128,7 +128,7 @@ class _Run:
 
     # -- access ----------------------------------------------------------------------------------------------
 
-    def probed(self, probe: ResolvedProbe, status_code: int | None, error: XAPIError | None, seconds: float) -> None:
+    def probed(self, probe: ResolvedProbe, status_code: int | None, error: Exception | None, seconds: float) -> None:
         if isinstance(error, APIStatusError):
             self.saw(error.response.headers)
         self.add(
@@ -210,14 +210,14 @@ def run_doctor(pbx: XAPI, *, timeout: float | None = None, areas: Sequence[str] 
     for probe in run.probes:
         started = time.monotonic()
         status_code: int | None = None
-        error: XAPIError | None = None
+        error: Exception | None = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", XAPIVersionWarning)  # the version check reports it
                 raw = _probe_call(client, probe)(**probe.kwargs(now))
             status_code = raw.status_code
             run.saw(raw.headers)
-        except XAPIError as exc:
+        except Exception as exc:  # a probe's failure is its check's, never the caller's exception
             error = exc
         run.probed(probe, status_code, error, time.monotonic() - started)
     run.probes_done()
@@ -278,14 +278,14 @@ async def arun_doctor(
     for probe in run.probes:
         started = time.monotonic()
         status_code: int | None = None
-        error: XAPIError | None = None
+        error: Exception | None = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", XAPIVersionWarning)
                 raw = await _probe_call(client, probe)(**probe.kwargs(now))
             status_code = raw.status_code
             run.saw(raw.headers)
-        except XAPIError as exc:
+        except Exception as exc:  # a probe's failure is its check's, never the caller's exception
             error = exc
         run.probed(probe, status_code, error, time.monotonic() - started)
     run.probes_done()
