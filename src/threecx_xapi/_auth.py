@@ -350,6 +350,13 @@ class XAPIAuth(httpx.Auth):
         return token.value if token is not None else None
 
     @property
+    def source(self) -> str:
+        """Where tokens come from: ``credentials`` (the token endpoint), ``token`` (static) or ``provider``."""
+        if self._credentials is not None:
+            return "credentials"
+        return "token" if self._static else "provider"
+
+    @property
     def tokens_issued(self) -> int:
         """How many tokens the token endpoint issued to this object; one taken from the store does not count."""
         return self._issued

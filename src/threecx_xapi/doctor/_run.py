@@ -55,8 +55,7 @@ class _Run:
         self.date_header: tuple[str, float] | None = None
         self.answered = False
         self.token: findings.TokenOutcome | None = None
-        auth = pbx._auth
-        self.source = "credentials" if auth.client_id is not None else ("token" if auth._static else "provider")
+        self.source = pbx._auth.source
 
     # -- recording ------------------------------------------------------------------------------------------
 
