@@ -19,6 +19,7 @@ SLOW_MODULES = frozenset(
         "tests/cli/test_profiles.py",
         "tests/cli/test_shell.py",
         "tests/export/test_large.py",
+        "tests/doctor/test_shell.py",
         "tests/generator/test_diff.py",
         "tests/generator/test_older_documents.py",
         "tests/generator/test_pipeline.py",

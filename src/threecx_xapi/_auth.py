@@ -109,6 +109,7 @@ class XAPIAuth(httpx.Auth):
             weakref.WeakKeyDictionary()
         )
         self._caches: dict[str, TokenCache] = {}  # by token URL, for credentials; "" for a provider
+        self._issued = 0  # tokens the endpoint issued to this object (not taken from a cache or the store)
         self._static_token = token
 
     @property
@@ -279,6 +280,8 @@ class XAPIAuth(httpx.Auth):
             await asyncio.sleep(_STORE_POLL)
 
     def _from_answer(self, answer: TokenAnswer, started: float) -> Token:
+        with self._guard:
+            self._issued += 1
         return self._accept(answer.value, answer.expires_in, started)
 
     def _from_store(self, stored: StoredToken | None, failed: str | None) -> Token | None:
@@ -336,6 +339,39 @@ class XAPIAuth(httpx.Auth):
             if http is None:
                 http = self._loop_http[loop] = httpx.AsyncClient(timeout=DEFAULT_TOKEN_TIMEOUT)
             return http
+
+    # -- for diagnostics (pbx.doctor()) -------------------------------------------------------------------
+
+    def held_token(self, request: httpx.Request) -> str | None:
+        """The token held for ``request``'s PBX right now, without fetching one (None: none yet)."""
+        if self._static_token is not None:
+            return self._static_token
+        token = self._cache_for(request).token
+        return token.value if token is not None else None
+
+    @property
+    def source(self) -> str:
+        """Where tokens come from: ``credentials`` (the token endpoint), ``token`` (static) or ``provider``."""
+        if self._credentials is not None:
+            return "credentials"
+        return "token" if self._static else "provider"
+
+    @property
+    def tokens_issued(self) -> int:
+        """How many tokens the token endpoint issued to this object; one taken from the store does not count."""
+        return self._issued
+
+    def obtain(self, request: httpx.Request, deadline: Deadline) -> str:
+        """The token a request to ``request``'s PBX would carry: held, or fetched now (single-flight, shared)."""
+        if self._static_token is not None:
+            return self._static_token
+        return self._sync_token(request, deadline)
+
+    async def aobtain(self, request: httpx.Request, deadline: Deadline) -> str:
+        """The async twin of :meth:`obtain`."""
+        if self._static_token is not None:
+            return self._static_token
+        return await self._async_token(request, deadline)
 
     # -- helpers -----------------------------------------------------------------------------------------
 

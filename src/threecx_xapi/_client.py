@@ -9,7 +9,7 @@ the sync and async clients.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin
 
@@ -40,6 +40,7 @@ from ._version import warn_once_on_mismatch
 
 if TYPE_CHECKING:
     from .export import Export
+    from .doctor import DoctorReport
 
 __all__ = ["DEFAULT_TIMEOUT", "XAPI", "AsyncXAPI"]
 
@@ -389,6 +390,16 @@ class XAPI(_BaseXAPI, SyncResources):
 
         return Export(self, operation, **options)
 
+    def doctor(self, *, timeout: float | None = None, areas: Sequence[str] | None = None) -> DoctorReport:
+        """Why does the integration not work? Name, port, TLS, token, clock, version and the role's access.
+
+        Sends only reads, each within ``timeout`` seconds (default 10); ``areas`` narrows the access probes
+        (see :mod:`threecx_xapi.doctor`). A failed check is in the report, never raised.
+        """
+        from .doctor._run import run_doctor
+
+        return run_doctor(self, timeout=timeout, areas=areas)
+
     def close(self) -> None:
         """Close the connection pool (if this client made it)."""
         self._auth.close()
@@ -521,6 +532,12 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
             return await self._get_page(build, parse, top=top, skip=skip, limit=limit, options=options)
         except _FileAnswer as answer:
             return answer.file
+
+    async def doctor(self, *, timeout: float | None = None, areas: Sequence[str] | None = None) -> DoctorReport:
+        """The async twin of :meth:`XAPI.doctor`."""
+        from .doctor._run import arun_doctor
+
+        return await arun_doctor(self, timeout=timeout, areas=areas)
 
     async def close(self) -> None:
         """Close the connection pool (if this client made it) of the running event loop."""

@@ -28,6 +28,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
     "export": ("._export", "export", "Every row of a paged operation to CSV or JSON Lines, windowed and resumable"),
+    "doctor": ("._doctor", "doctor", "Why does my integration not work? Checks with a fix each"),
 }
 _EXAMPLES = """\b
 Examples:

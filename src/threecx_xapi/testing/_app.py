@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote
 
@@ -73,6 +74,7 @@ class XAPIApp:
         version: str,
         omit_empty: bool,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.router = router
         self.dispatcher = dispatcher
@@ -83,6 +85,7 @@ class XAPIApp:
         self.version = version
         self.omit_empty = omit_empty
         self.max_body_size = max_body_size
+        self.clock = clock  # a PBX clock of its own (XAPITestServer(clock_skew=...)): answers carry its Date
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -221,6 +224,8 @@ class XAPIApp:
     def _response(self, reply: Reply) -> Response:
         headers = dict(reply.headers)
         headers["X-3CX-Version"] = self.version
+        if self.clock is not None:
+            headers["Date"] = formatdate(self.clock(), usegmt=True)
         if reply.content is not None:
             return Response(reply.content, reply.status, headers, media_type=reply.media_type)
         if reply.json is None or reply.status == 204:

@@ -16,11 +16,12 @@ import functools
 import importlib.resources
 import json
 import logging
+import math
 import os
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,11 @@ class XAPITestServer:
     ``with XAPITestServer() as server:`` starts it on a free port; ``server.url`` is its address,
     ``server.client_id`` / ``server.client_secret`` its credentials; ``server.asgi_app`` serves in-process
     without starting anything. See the package docstring for what it implements.
+
+    To stage what goes wrong between a client and a PBX: ``version="20.0.9"`` answers with another
+    ``X-3CX-Version``; ``clock_skew=600`` runs the PBX's clock ten minutes ahead (the tokens' ``iat`` and
+    ``exp``, and a ``Date`` header); ``ssl_certfile`` (and ``ssl_keyfile``, PEM) serves HTTPS with that
+    certificate; ``role="admin"`` makes the default principal a System Admin.
     """
 
     def __init__(
@@ -108,6 +114,10 @@ class XAPITestServer:
         call_log_rows: int = 0,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         request_log_size: int = DEFAULT_LOG_SIZE,
+        version: str | None = None,
+        clock_skew: float = 0.0,
+        ssl_certfile: str | os.PathLike[str] | None = None,
+        ssl_keyfile: str | os.PathLike[str] | None = None,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must be non-empty")
@@ -115,8 +125,14 @@ class XAPITestServer:
             raise ValueError("max_body_size must be >= 0 bytes")
         if call_log_rows < 0:
             raise ValueError("call_log_rows must be >= 0")
+        if not math.isfinite(clock_skew):
+            raise ValueError("clock_skew must be a finite number of seconds")
+        if ssl_keyfile is not None and ssl_certfile is None:
+            raise ValueError("ssl_keyfile needs ssl_certfile")
         self.host = host
         self._port = port
+        self._tls = (ssl_certfile, ssl_keyfile) if ssl_certfile is not None else None  # PEM files for uvicorn
+        clock = _skewed_clock(clock_skew) if clock_skew else time.time
         self.client_id = client_id
         self.client_secret = client_secret
         self.seed = seed
@@ -127,6 +143,7 @@ class XAPITestServer:
             lifetime=token_lifetime,
             expires_in_unit=expires_in_unit,
             role=check_role(role),
+            clock=clock,
         )
         catalog = _catalog()
         factory = SampleFactory(catalog.schemas, seed)
@@ -142,9 +159,10 @@ class XAPITestServer:
             faults=self._faults,
             log=self._log,
             swagger=_read_swagger(swagger),
-            version=str(registry.document().get("xapi_version", "")),
+            version=str(registry.document().get("xapi_version", "")) if version is None else version,
             omit_empty=omit_empty,
             max_body_size=max_body_size,
+            clock=clock if clock_skew else None,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -187,11 +205,15 @@ class XAPITestServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``: the root a client takes as its base URL (the API is under ``/xapi/v1``)."""
+        """``http://127.0.0.1:PORT`` (``https://`` with ``ssl_certfile``): the root a client takes as its base URL.
+
+        The API is under ``/xapi/v1``.
+        """
         if self._socket is None:
             raise RuntimeError("the server is not started: call start() or use it as a context manager")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -271,6 +293,9 @@ class XAPITestServer:
                 timeout_keep_alive=5,
                 # long URLs reach the app, which answers 414 with an OData error instead of h11's bare 400
                 h11_max_incomplete_event_size=_MAX_HEAD_SIZE,
+                # a skewed server clock dates its answers itself (XAPIApp), so uvicorn must not add a second Date
+                date_header=self._app.clock is None,
+                **self._tls_config(),
             )
             server = uvicorn.Server(config)
             thread = threading.Thread(
@@ -289,6 +314,12 @@ class XAPITestServer:
                 raise RuntimeError("the test server did not start in time")
             time.sleep(0.005)
         return self
+
+    def _tls_config(self) -> dict[str, Any]:
+        if self._tls is None:
+            return {}
+        certfile, keyfile = self._tls
+        return {"ssl_certfile": os.fspath(certfile), "ssl_keyfile": os.fspath(keyfile) if keyfile else None}
 
     def stop(self) -> None:
         """Stop serving and join the thread; open connections are closed. Safe to call twice."""
@@ -322,6 +353,15 @@ class XAPITestServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _skewed_clock(skew: float) -> Callable[[], float]:
+    """The wall clock of a PBX whose time is ``skew`` seconds ahead of ours (behind when negative)."""
+
+    def clock() -> float:
+        return time.time() + skew
+
+    return clock
 
 
 def _read_swagger(swagger: bytes | str | os.PathLike[str] | None) -> bytes | None:
