@@ -27,6 +27,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "api": ("._api", "api_command", "Any request: threecx-xapi api GET '/Users(29)'"),
     "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
+    "provision": ("._provision", "provision_command", "Plan, then apply, a CSV/JSON/YAML file of users, groups, ..."),
 }
 _EXAMPLES = """\b
 Examples:

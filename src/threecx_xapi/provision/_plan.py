@@ -10,6 +10,8 @@ the set's entities have numbers, and the groups when a row names one. Then, row 
   (secrets as ``***``); **unchanged** when none does;
 * **create** otherwise; a row without a ``Number`` gets the next free one, as the PBX would give it (counting
   on from the PBX's own ``GetFirstAvailable...Number()`` where the set has one, else from its lowest number).
+  Matched by ``Number``, a row without one is matched by its ``EmailAddress`` instead, where it has one, so
+  applying such a file twice creates nothing twice.
 
 Keys and numbers compare as the PBX compares them: trimmed, case-insensitively.
 """
@@ -297,8 +299,9 @@ class _Planner:
             others = [str(n) for n in key_rows[row.key] if n != number]
             rows = f"row{'s' if len(others) > 1 else ''} {', '.join(others)}"
             reasons.append(f"duplicate key: {self.key} {row.key_text} is also in {rows}")
-        match = self.by_key.get(row.key) if row.key is not None else None
+        match = self.by_key.get(row.key) if row.key is not None else self._match_unkeyed(row)
         match_id = match.get(self.kind.key_field) if match is not None else None
+        key_text = row.key_text if match is None or row.key is not None else str(match.get(self.key))
         for wire, held in holders.items():
             value = normal(row.fields.get(wire))
             if value is None or (match is not None and normal(match.get(wire)) == value):
@@ -328,11 +331,23 @@ class _Planner:
                 changes.append(Change("Groups", old, membership_text(wanted, self.directory), text=True))
                 body["Groups"] = membership_wire(wanted)
         if reasons:
-            return PlanEntry(number, row.key_text, "conflict", reasons=tuple(reasons), entity_id=match_id)
+            return PlanEntry(number, key_text, "conflict", reasons=tuple(reasons), entity_id=match_id)
         if match is not None:
             action: Action = "update" if changes else "unchanged"
-            return PlanEntry(number, row.key_text, action, tuple(changes), entity_id=match_id, body=body)
-        return PlanEntry(number, row.key_text, "create", tuple(changes), body=body)
+            return PlanEntry(number, key_text, action, tuple(changes), entity_id=match_id, body=body)
+        return PlanEntry(number, key_text, "create", tuple(changes), body=body)
+
+    def _match_unkeyed(self, row: _Prepared) -> dict[str, Any] | None:
+        """A row without a number is matched by its e-mail address (so running it again changes nothing)."""
+        if self.key != "Number" or not self.kind.numbered:
+            return None
+        for wire in UNIQUE_FIELDS:
+            value = normal(row.fields.get(wire)) if wire != self.key else None
+            if value is not None:
+                found = next((e for e in self.existing if normal(e.get(wire)) == value), None)
+                if found is not None:
+                    return found
+        return None
 
     def _number_new(self, entries: list[PlanEntry]) -> list[PlanEntry]:
         """Creates without a number get the next free ones, in row order, as the PBX would give them."""
