@@ -58,11 +58,16 @@ class ColumnMap:
         if unknown:
             plural = "s" if len(unknown) > 1 else ""
             raise ProvisionError(f"unknown column{plural} for {kind.name}: {', '.join(unknown)}")
-        doubled = sorted({w for w in fields.values() if list(fields.values()).count(w) > 1})
-        if doubled:
-            named = [f"{w} ({', '.join(c for c, f in fields.items() if f == w)})" for w in doubled]
-            raise ProvisionError(f"columns name the same field twice: {'; '.join(named)}")
         return cls(fields, key_field)
+
+
+    def check_row(self, columns: Iterable[str], where: str) -> None:
+        """Refuse a row whose columns name one field twice (``FirstName`` and ``first_name``)."""
+        targets = [self.fields[column] for column in columns]
+        doubled = sorted({t for t in targets if targets.count(t) > 1})
+        if doubled:
+            named = [f"{', '.join(c for c in columns if self.fields[c] == t)}" for t in doubled]
+            raise ProvisionError(f"{where}: these columns name the same field: {'; '.join(named)}")
 
 
 def resolve_field(kind: EntityKind, name: str) -> str | None:

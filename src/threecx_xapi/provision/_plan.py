@@ -221,6 +221,8 @@ def make_plan(
     for row in rows:
         names.update(dict.fromkeys(row.values))
     columns = ColumnMap.build(kind, names, key=key)
+    for row in rows:
+        columns.check_row(list(row.values), f"row {row.number}")
     prepared = [_prepare(kind, columns, row) for row in rows]
     return _Planner(pbx, kind, columns, prepared).plan(prune=prune)
 
