@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from threecx_xapi import XAPI
-from threecx_xapi.provision import ProvisionError, Provisioner, RowResult
+from threecx_xapi.provision import Provisioner, ProvisionError, RowResult
 from threecx_xapi.testing import XAPITestServer
 
 from .conftest import body, user, writes
@@ -31,7 +31,10 @@ def test_apply_sends_exactly_the_planned_requests(server: XAPITestServer, pbx: X
         (3, "5000", "create", "ok"),
     ]
     sent = writes(server)
-    assert [(r.method, r.decoded_path) for r in sent] == [("PATCH", f"/xapi/v1/Users({first['Id']})"), ("POST", "/xapi/v1/Users")]
+    assert [(r.method, r.decoded_path) for r in sent] == [
+        ("PATCH", f"/xapi/v1/Users({first['Id']})"),
+        ("POST", "/xapi/v1/Users"),
+    ]
     assert body(sent[0]) == {"FirstName": "Ada", "Groups": [{"GroupId": 3, "Rights": {"RoleName": "users"}}]}
     assert body(sent[1]) == {"Number": "5000", "FirstName": "Grace", "Enabled": False}
     stored = user(server, "100")

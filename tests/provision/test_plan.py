@@ -71,7 +71,8 @@ def test_each_kind_of_conflict_names_the_row_and_the_reason(server: XAPITestServ
         "role 'overlord' is not a 3CX role (one of system_owners, system_admins, group_owners, managers, "
         "group_admins, receptionists, users)",
     )
-    assert reasons[10] == ("column PinProtectTimeout: 99999999999 is out of range for int32 (-2147483648 to 2147483647)",)
+    out_of_range = "99999999999 is out of range for int32 (-2147483648 to 2147483647)"
+    assert reasons[10] == (f"column PinProtectTimeout: {out_of_range}",)
     assert [e.action for e in plan] == ["conflict"] * 5 + ["create"] + ["conflict"] * 4
     assert plan.counts["conflict"] == 9
     assert writes(server) == []
@@ -135,7 +136,7 @@ def test_secret_fields_are_planned_but_never_shown(server: XAPITestServer, pbx: 
 
 
 def test_group_membership_and_role_columns(server: XAPITestServer, pbx: XAPI) -> None:
-    rows = [
+    rows: list[dict[str, object]] = [
         {"Number": "100", "group": "Support", "role": "managers"},
         {"Number": "101", "groups": "GRP0000; 2:group_admins"},
         {"Number": "102", "role": "receptionists"},  # every group it is in, new role
@@ -145,9 +146,9 @@ def test_group_membership_and_role_columns(server: XAPITestServer, pbx: XAPI) ->
 
     bodies = [dict(e.body) for e in plan]
     assert bodies[0] == {"Groups": [{"GroupId": 3, "Rights": {"RoleName": "managers"}}]}
-    assert bodies[1] == {
-        "Groups": [{"GroupId": 1, "Rights": {"RoleName": "users"}}, {"GroupId": 2, "Rights": {"RoleName": "group_admins"}}]
-    }
+    default = {"GroupId": 1, "Rights": {"RoleName": "users"}}
+    sales = {"GroupId": 2, "Rights": {"RoleName": "group_admins"}}
+    assert bodies[1] == {"Groups": [default, sales]}
     groups_of_102 = sorted(g["GroupId"] for g in user(server, "102")["Groups"])
     assert bodies[2] == {"Groups": [{"GroupId": g, "Rights": {"RoleName": "receptionists"}} for g in groups_of_102]}
     assert str(plan.entries[0].changes[0]).startswith("Groups: DEFAULT (users), ")

@@ -60,7 +60,6 @@ class ColumnMap:
             raise ProvisionError(f"unknown column{plural} for {kind.name}: {', '.join(unknown)}")
         return cls(fields, key_field)
 
-
     def check_row(self, columns: Iterable[str], where: str) -> None:
         """Refuse a row whose columns name one field twice (``FirstName`` and ``first_name``)."""
         targets = [self.fields[column] for column in columns]
