@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from threecx_xapi import XAPI
 from threecx_xapi.provision import Provisioner, ProvisionError, RowResult
-from threecx_xapi.testing import XAPITestServer
+from threecx_xapi.testing import SyncASGITransport, XAPITestServer
 
 from .conftest import body, user, writes
 
@@ -178,3 +180,40 @@ def test_groups_are_provisioned_by_the_same_machinery(server: XAPITestServer, pb
         ("POST", "/xapi/v1/Groups", {"Name": "Warehouse", "Number": "GRP0100"}),
         ("PATCH", "/xapi/v1/Groups(2)", {"Name": "Sales team"}),
     ]
+
+
+class _CountingTransport(httpx.BaseTransport):
+    """Holds each create until ``width`` are in flight together (a barrier), and records the most at once."""
+
+    def __init__(self, inner: httpx.BaseTransport, width: int) -> None:
+        self.inner = inner
+        self.barrier = threading.Barrier(width, timeout=10)
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "POST" or not request.url.path.endswith("/Users"):
+            return self.inner.handle_request(request)
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            self.barrier.wait()
+            return self.inner.handle_request(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_apply_keeps_exactly_concurrency_requests_in_flight(server: XAPITestServer, concurrency: int) -> None:
+    transport = _CountingTransport(SyncASGITransport(server.asgi_app), concurrency)
+    http = httpx.Client(transport=transport, base_url="http://testserver")
+    pbx = XAPI("http://testserver", client_id=server.client_id, client_secret=server.client_secret, http_client=http)
+    rows = [{"Number": str(n)} for n in range(5000, 5008)]
+    with http, pbx:
+        report = Provisioner(pbx, "users").apply(rows, concurrency=concurrency)
+
+    assert report.ok
+    assert transport.most == concurrency  # the barrier proves that many at once; the count, never more

@@ -29,8 +29,12 @@ __all__ = [
     "ROLES",
     "GroupDirectory",
     "Membership",
+    "MembershipRequest",
+    "desired_membership",
     "has_membership",
     "membership_of",
+    "membership_text",
+    "membership_wire",
     "parse_membership",
 ]
 
