@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
+
 from threecx_xapi import XAPI
 from threecx_xapi.provision import Change, Provisioner
-from threecx_xapi.testing import XAPITestServer
+from threecx_xapi.testing import SyncASGITransport, XAPITestServer
 
 from .conftest import api_requests, user, writes
 
@@ -176,3 +178,28 @@ def test_a_row_without_a_number_is_matched_by_its_email(server: XAPITestServer, 
     plan = Provisioner(pbx, "users").plan([{"EmailAddress": known["EmailAddress"], "FirstName": known["FirstName"]}])
 
     assert [(e.key, e.action, e.entity_id) for e in plan] == [("120", "unchanged", known["Id"])]
+
+
+def test_numbers_of_every_numbered_collection_count_even_where_peers_leave_them_out(
+    server: XAPITestServer, pbx: XAPI
+) -> None:
+    ivr = server.state.records("Receptionists")[0]
+    parking = server.state.records("Parkings")[0]
+    assert ivr["Number"] not in {p["Number"] for p in server.state.records("Peers")}
+    plan = Provisioner(pbx, "users").plan([{"Number": ivr["Number"]}, {"Number": parking["Number"].lower()}])
+
+    assert [e.reasons for e in plan] == [
+        (f"number {ivr['Number']} is already in use by Receptionists {ivr['Name']!r}",),
+        (f"number {parking['Number'].lower()} is already in use by Parkings {parking['Number']!r}",),  # no Name
+    ]
+
+
+def test_a_principal_that_may_not_read_a_numbered_collection_still_plans(server: XAPITestServer) -> None:
+    server.add_client("ops", "s3cret-ops", role="admin")
+    http = httpx.Client(transport=SyncASGITransport(server.asgi_app), base_url="http://testserver")
+    with http, XAPI("http://testserver", client_id="ops", client_secret="s3cret-ops", http_client=http) as admin:
+        plan = Provisioner(admin, "users").plan([{"Number": "5000"}])
+
+    assert [e.action for e in plan] == ["create"]
+    refused = [r for r in api_requests(server) if r.path.startswith("/xapi/v1/ServicePrincipals")]
+    assert len(refused) == 1  # asked, answered 403, and left out

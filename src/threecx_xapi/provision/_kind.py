@@ -15,11 +15,12 @@ from functools import cache
 from typing import Any
 
 from .._bodies import load_schemas
+from .._exceptions import NotFoundError, PermissionDeniedError
 from .._paging import by_key
 from .._registry import OperationRecord, operations
 from ._errors import ProvisionError
 
-__all__ = ["EntityKind", "entity_kind", "first_available_function", "provisionable_sets", "read_set"]
+__all__ = ["EntityKind", "entity_kind", "first_available_function", "numbers_in_use", "provisionable_sets"]
 
 _KEY_SEGMENT = re.compile(r"^/(?P<set>[A-Za-z]+)\(\{(?P<key>[A-Za-z]+)\}\)$")
 
@@ -150,13 +151,43 @@ def first_available_function(kind: EntityKind) -> OperationRecord | None:
     return min(candidates, key=lambda record: record["operation_id"]) if candidates else None
 
 
-def read_set(pbx: Any, name: str) -> list[dict[str, Any]] | None:
-    """Every entity of a set that is only read (``Peers``), as wire-named dicts; None if the document has no
-    ``GET /<name>`` collection."""
-    path = f"/{name}"
-    listings = (r for r in operations() if r["method"] == "GET" and r["path"] == path)
-    listing = next((r for r in listings if r["response"].get("collection_item")), None)
-    if listing is None:
-        return None
-    items = by_key(EntityKind.method(pbx, listing), key="Id", top=100)
-    return [item.to_dict() if hasattr(item, "to_dict") else dict(item) for item in items]
+def _item_properties(listing: OperationRecord) -> Mapping[str, Any]:
+    """The properties of the items a collection answers (none for a primitive collection)."""
+    schema = load_schemas().get(listing["response"].get("collection_item") or "") or {}
+    properties: Mapping[str, Any] = schema.get("properties") or {}
+    return properties
+
+
+def _numbered_listings() -> list[OperationRecord]:
+    """``GET /X`` collections whose items have a ``Number``: the DNs of the numbering plan (users, groups,
+    queues, ring groups, IVRs, fax, parking places, trunks, ...) and ``/Peers``, the PBX's view of them all."""
+    return [
+        record
+        for record in operations()
+        if record["method"] == "GET"
+        and re.fullmatch(r"/[A-Za-z]+", record["path"])
+        and "Number" in _item_properties(record)
+    ]
+
+
+def numbers_in_use(pbx: Any, kind: EntityKind) -> list[dict[str, Any]]:
+    """``Number``, ``Name`` and ``Type`` of every DN outside ``kind``'s own set: ``/Peers`` (the PBX's view,
+    last, so its names win) and every other numbered collection, in case a PBX leaves a kind out of
+    ``/Peers``. A collection this principal may not read (403) or the PBX does not have (404) is skipped."""
+    found: list[dict[str, Any]] = []
+    listings = sorted(_numbered_listings(), key=lambda record: record["path"] == "/Peers")
+    for listing in listings:
+        name = listing["path"][1:]
+        if name == kind.name:
+            continue
+        method = EntityKind.method(pbx, listing)
+        keyed = "Id" in _item_properties(listing)
+        try:
+            items = list(by_key(method, key="Id", top=100) if keyed else method(top=100))
+        except (PermissionDeniedError, NotFoundError):
+            continue
+        for item in items:
+            record = item.to_dict() if hasattr(item, "to_dict") else dict(item)
+            kind_name = record.get("Type") if name == "Peers" else name
+            found.append({"Number": record.get("Number"), "Name": record.get("Name"), "Type": kind_name})
+    return found

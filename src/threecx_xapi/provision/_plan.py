@@ -27,7 +27,7 @@ from typing import Any, Literal
 from .._bodies import BodyError
 from ._columns import NOT_GIVEN_CELL, ColumnMap, field_value
 from ._errors import ProvisionError
-from ._kind import EntityKind, entity_kind, first_available_function, read_set
+from ._kind import EntityKind, entity_kind, first_available_function, numbers_in_use
 from ._membership import (
     GroupDirectory,
     MembershipRequest,
@@ -242,7 +242,7 @@ class _Planner:
             found = normal(entity.get(self.key))
             if found is not None:
                 self.by_key.setdefault(found, entity)
-        self.peers = (read_set(pbx, "Peers") or []) if kind.numbered and kind.name != "Peers" else []
+        self.peers = numbers_in_use(pbx, kind) if kind.numbered else []
         self.directory = GroupDirectory(list(entity_kind("Groups").walk(pbx)) if memberships else [])
 
     # -- who holds what ---------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class _Planner:
             for peer in self.peers:
                 number = normal(peer.get("Number"))
                 if number is not None:
-                    holders[number] = (None, f"{peer.get('Type') or 'DN'} {peer.get('Name') or peer.get('Number')!r}")
+                    holders[number] = (None, f"{peer['Type']} {peer.get('Name') or peer.get('Number')!r}")
         for entity in self.existing:
             value = normal(entity.get(wire))
             if value is not None:
