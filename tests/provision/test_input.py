@@ -120,6 +120,12 @@ def test_a_missing_file_is_bad_input(tmp_path: Path) -> None:
         read_rows(tmp_path / "missing.csv")
 
 
+def test_the_async_client_is_refused_with_a_clear_error(server: XAPITestServer) -> None:
+    message = r"^Provisioner needs an XAPI client \(it applies on threads\), not AsyncXAPI$"
+    with pytest.raises(ProvisionError, match=message):
+        Provisioner(server.async_xapi(), "users")  # type: ignore[arg-type]
+
+
 def test_entity_sets_are_found_by_any_spelling(pbx: XAPI) -> None:
     for name in ("RingGroups", "ring_groups", "ring-groups", "ringgroups"):
         assert Provisioner(pbx, name).kind.name == "RingGroups"

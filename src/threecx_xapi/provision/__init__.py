@@ -18,8 +18,8 @@ nothing here is written per type. Columns are the PBX's field names or the SDK's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from .._client import XAPI
 from ._apply import DEFAULT_CONCURRENCY, REPORT_COLUMNS, ApplyReport, RowResult, apply_plan
 from ._errors import ProvisionError
 from ._kind import EntityKind, entity_kind, provisionable_sets
@@ -58,7 +58,9 @@ class Provisioner:
     ``users``, ``ring_groups``); ``key`` a field by either name (``Number``, ``EmailAddress``, ``email_address``).
     """
 
-    def __init__(self, pbx: Any, entity_set: str, *, key: str = "Number") -> None:
+    def __init__(self, pbx: XAPI, entity_set: str, *, key: str = "Number") -> None:
+        if not isinstance(pbx, XAPI):
+            raise ProvisionError(f"Provisioner needs an XAPI client (it applies on threads), not {type(pbx).__name__}")
         self._pbx = pbx
         self.kind: EntityKind = entity_kind(entity_set)
         self.key = key
