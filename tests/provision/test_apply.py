@@ -217,3 +217,23 @@ def test_apply_keeps_exactly_concurrency_requests_in_flight(server: XAPITestServ
 
     assert report.ok
     assert transport.most == concurrency  # the barrier proves that many at once; the count, never more
+
+
+def test_any_entity_set_with_a_key_is_provisioned_the_same_way(server: XAPITestServer, pbx: XAPI) -> None:
+    contact = server.state.records("Contacts")[7]
+    rows = [
+        {"email": contact["Email"], "first_name": "Renamed", "CompanyName": contact["CompanyName"]},
+        {"email": "someone@new.example", "first_name": "New"},
+    ]
+    report = Provisioner(pbx, "contacts", key="Email").apply(rows)
+
+    assert [(r.key, r.action, r.status) for r in report] == [
+        (contact["Email"], "update", "ok"),
+        ("someone@new.example", "create", "ok"),
+    ]
+    assert sorted((r.method, r.decoded_path, body(r)) for r in writes(server)) == [
+        ("PATCH", f"/xapi/v1/Contacts({contact['Id']})", {"FirstName": "Renamed"}),
+        ("POST", "/xapi/v1/Contacts", {"Email": "someone@new.example", "FirstName": "New"}),
+    ]
+    listed = [r.decoded_path for r in server.requests if r.decoded_path.startswith("/xapi/v1/Contacts?")]
+    assert listed and all("$top=100" in p for p in listed)  # within the PBX's $top cap on contacts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from threecx_xapi import XAPI
-from threecx_xapi.provision import Change, Provisioner
+from threecx_xapi.provision import Change, PlanEntry, Provisioner
 from threecx_xapi.testing import SyncASGITransport, XAPITestServer
 
 from .conftest import api_requests, user, writes
@@ -173,11 +173,15 @@ def test_prune_plans_a_delete_for_each_entity_the_file_does_not_name(server: XAP
     assert writes(server) == []
 
 
-def test_a_row_without_a_number_is_matched_by_its_email(server: XAPITestServer, pbx: XAPI) -> None:
+def test_a_row_without_a_number_is_matched_by_its_email_and_so_never_pruned(server: XAPITestServer, pbx: XAPI) -> None:
     known = user(server, "120")
-    plan = Provisioner(pbx, "users").plan([{"EmailAddress": known["EmailAddress"], "FirstName": known["FirstName"]}])
+    rows = [{"EmailAddress": known["EmailAddress"], "FirstName": known["FirstName"]}]
+    plan = Provisioner(pbx, "users").plan(rows, prune=True)
 
-    assert [(e.key, e.action, e.entity_id) for e in plan] == [("120", "unchanged", known["Id"])]
+    assert plan.entries[0] == PlanEntry(1, "120", "unchanged", entity_id=known["Id"])
+    deleted = {e.entity_id for e in plan.of("delete")}
+    assert known["Id"] not in deleted
+    assert len(deleted) == len(server.state.records("Users")) - 1
 
 
 def test_numbers_of_every_numbered_collection_count_even_where_peers_leave_them_out(

@@ -217,6 +217,8 @@ def make_plan(
     rows = rows_from(rows)
     if not rows:
         raise ProvisionError("no rows to provision")
+    if prune and kind.delete_op is None:
+        raise ProvisionError(f"{kind.name} cannot be pruned: the XAPI has no DELETE /{kind.name}(...)")
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row.values))
@@ -278,9 +280,10 @@ class _Planner:
         entries = self._number_new(entries)
         if prune:
             named = set(key_rows)
+            found = {e.entity_id for e in entries if e.entity_id is not None}  # rows matched by e-mail, too
             for entity in self.existing:
                 value = normal(entity.get(self.key))
-                if value is not None and value not in named:
+                if value is not None and value not in named and entity.get(self.kind.key_field) not in found:
                     entity_id = entity.get(self.kind.key_field)
                     entries.append(PlanEntry(None, str(entity.get(self.key)), "delete", entity_id=entity_id))
         return Plan(self.kind.name, self.key, tuple(entries))
