@@ -61,7 +61,7 @@ def test_plan_prints_each_row_and_sends_nothing(live: XAPITestServer, tmp_path: 
 def test_apply_writes_the_report_and_a_second_apply_changes_nothing(live: XAPITestServer, tmp_path: Path) -> None:
     path = users_file(tmp_path)
     report = tmp_path / "result.csv"
-    result = run(live, "users", path, "--apply", "--report", str(report), "--format", "csv")
+    result = run(live, "users", path, "--apply", "--report", str(report), "--format", "csv", "--concurrency", "1")
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -99,6 +99,16 @@ def test_conflicts_and_failures_exit_7(live: XAPITestServer, tmp_path: Path) -> 
     assert [(r["row"], r["status"]) for r in results] == [(1, "skipped"), (2, "failed")]
     assert results[0]["error"] == "column Enabled: expected a boolean, got str 'perhaps'"
     assert applied.stderr.endswith("error: 1 row failed and 1 row skipped; see the report\n")
+
+
+def test_stop_on_error_and_concurrency_reach_the_apply(live: XAPITestServer, tmp_path: Path) -> None:
+    path = users_file(tmp_path, "Number\n5000\n5001\n5002\n")
+    live.faults.fail_next(400, method="POST")
+    result = run(live, "users", path, "--apply", "--stop-on-error", "--concurrency", "1", "--format", "json")
+
+    assert result.exit_code == 7
+    assert [r["status"] for r in json.loads(result.stdout)["results"]] == ["failed", "skipped", "skipped"]
+    assert len(writes(live)) == 1
 
 
 def test_prune_off_a_terminal_needs_yes(live: XAPITestServer, tmp_path: Path) -> None:

@@ -170,6 +170,7 @@ def test_prune_plans_a_delete_for_each_entity_the_file_does_not_name(server: XAP
     deletions = plan.of("delete")
     assert [(e.row, e.key, e.entity_id) for e in deletions] == [(None, u["Number"], u["Id"]) for u in everyone[:2]]
     assert plan.entries[-2:] == tuple(deletions)  # after every row
+    assert deletions[0].detail == "not named in the file"
     assert writes(server) == []
 
 

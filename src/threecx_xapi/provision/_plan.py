@@ -112,6 +112,8 @@ class PlanEntry:
         """The changes (``field: old -> new``) or the conflict's reasons, one line."""
         if self.reasons:
             return "; ".join(self.reasons)
+        if self.action == "delete":
+            return "not named in the file"
         if self.action == "create":
             return ", ".join(f"{c.field}={_shown(c.new) if not c.text else c.new}" for c in self.changes)
         return "; ".join(str(c) for c in self.changes)
