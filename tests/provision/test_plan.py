@@ -127,14 +127,16 @@ def test_matching_by_email_finds_the_entity_whatever_the_case_and_may_renumber_i
 
 
 def test_secret_fields_are_planned_but_never_shown(server: XAPITestServer, pbx: XAPI) -> None:
-    plan = Provisioner(pbx, "users").plan([{"Number": "100", "VMPIN": "918273"}])
+    plan = Provisioner(pbx, "users").plan([{"Number": "100", "VMPIN": "918273"}, {"Number": "101", "VMPIN": 9182.73}])
 
-    entry = plan.entries[0]
+    entry, refused = plan.entries
+    assert refused.reasons == ("column VMPIN: the value is refused (a secret: not shown)",)
     assert entry.action == "update"
     assert dict(entry.body) == {"VMPIN": "918273"}  # sent as given
     assert str(entry.changes[0]) == "VMPIN: '***' -> '***'"
     for text in (str(plan), repr(plan), repr(entry), str(entry.as_dict()), str(plan.as_dicts())):
         assert "918273" not in text
+        assert "9182" not in text
 
 
 def test_group_membership_and_role_columns(server: XAPITestServer, pbx: XAPI) -> None:
@@ -143,6 +145,7 @@ def test_group_membership_and_role_columns(server: XAPITestServer, pbx: XAPI) ->
         {"Number": "101", "groups": "GRP0000; 2:group_admins"},
         {"Number": "102", "role": "receptionists"},  # every group it is in, new role
         {"Number": "103", "Groups": [{"GroupId": 4, "Rights": {"RoleName": "users"}}]},
+        {"Number": "104", "Groups": '[{"GroupId": 4, "Rights": {"RoleName": "managers"}}]'},  # JSON in a CSV cell
     ]
     plan = Provisioner(pbx, "users").plan(rows)
 
@@ -155,6 +158,7 @@ def test_group_membership_and_role_columns(server: XAPITestServer, pbx: XAPI) ->
     assert bodies[2] == {"Groups": [{"GroupId": g, "Rights": {"RoleName": "receptionists"}} for g in groups_of_102]}
     assert str(plan.entries[0].changes[0]).startswith("Groups: DEFAULT (users), ")
     assert str(plan.entries[0].changes[0]).endswith(" -> Support (managers)")
+    assert bodies[4] == {"Groups": [{"GroupId": 4, "Rights": {"RoleName": "managers"}}]}
     in_finance = {g["GroupId"] for g in user(server, "103")["Groups"]} == {1, 4}
     assert plan.entries[3].action == ("update" if not in_finance else "unchanged")
     listed = [r.decoded_path for r in api_requests(server) if r.decoded_path.startswith("/xapi/v1/Users?")]

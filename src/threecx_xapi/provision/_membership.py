@@ -5,7 +5,8 @@ group by ``GroupId`` and the user's role in it by ``Rights.RoleName`` (``users``
 replaces the list whole. So the columns say what the list should be:
 
 * ``group``: one group, by name, number (``GRP0001``) or id; ``Groups``: several, ``Sales; Support:managers``
-  (a role after a colon is that group's own), or in JSON/YAML a list of those or of ``UserGroup`` objects;
+  (a role after a colon is that group's own), or a list of those or of ``UserGroup`` objects (in JSON or
+  YAML, or as JSON text in a CSV cell);
 * ``role``: the role in the named groups that do not name their own; alone, the new role in every group the
   entity is already in.
 
@@ -15,6 +16,7 @@ whose ``Groups`` items are ``GroupId`` + ``Rights`` gets these columns; the othe
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,6 +74,12 @@ def parse_membership(values: Mapping[str, object]) -> tuple[MembershipRequest | 
         raw = values.get(column)
         if raw is None or raw == "" or raw == []:
             continue
+        if isinstance(raw, str) and raw.lstrip().startswith("["):  # a CSV cell holding the JSON list
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                problems.append(f"column {column}: not a valid JSON list ({exc})")
+                continue
         items: Sequence[object] = _split(raw) if isinstance(raw, str) else raw if isinstance(raw, list) else [raw]
         groups = groups or []
         for item in items:

@@ -202,7 +202,10 @@ def _prepare(kind: EntityKind, columns: ColumnMap, row: Row) -> _Prepared:
         try:
             fields[target] = field_value(kind, target, raw)
         except BodyError as exc:
-            problems.append(f"column {column}: {exc.problem}" + (f" ({exc.path})" if exc.path != target else ""))
+            if target in kind.secret_fields:  # the checker quotes the value: never a secret's
+                problems.append(f"column {column}: the value is refused (a secret: not shown)")
+            else:
+                problems.append(f"column {column}: {exc.problem}" + (f" ({exc.path})" if exc.path != target else ""))
         names[target] = column
     membership, more = parse_membership(special)
     prepared = _Prepared(row, fields, names, membership, problems + more)
