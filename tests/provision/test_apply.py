@@ -84,6 +84,13 @@ def test_a_refused_row_is_reported_and_does_not_stop_the_others(server: XAPITest
     assert all(numbers.count(str(n)) == 1 for n in range(5000, 5006))
 
 
+def test_each_result_is_handed_over_as_it_completes(server: XAPITestServer, pbx: XAPI) -> None:
+    seen: list[RowResult] = []
+    report = Provisioner(pbx, "users").apply([{"Number": "100"}, {"Number": "5000"}], on_result=seen.append)
+
+    assert sorted(seen, key=lambda r: r.row or 0) == list(report)
+
+
 def test_stop_on_error_starts_no_further_row(server: XAPITestServer, pbx: XAPI) -> None:
     rows = [{"Number": str(n)} for n in range(5000, 5004)]
     provisioner = Provisioner(pbx, "users")

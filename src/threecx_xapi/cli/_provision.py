@@ -13,7 +13,9 @@ conflicts or fails; 2 for bad input (nothing sent).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -113,7 +115,10 @@ def provision_command(
                 raise CommandError(f"{_rows(conflicts)} in conflict; see the plan", CONFLICT)
             return
         _confirm_prune(plan, yes=yes)
-        result = provisioner.apply(plan, concurrency=concurrency, stop_on_error=stop_on_error)
+        with _progress(len(plan), enabled=_tty(sys.stderr)) as advance:
+            result = provisioner.apply(
+                plan, concurrency=concurrency, stop_on_error=stop_on_error, on_result=lambda _: advance()
+            )
     _print_report(result, printer)
     if report is not None:
         where = result.write(report)
@@ -123,6 +128,28 @@ def provision_command(
         counts = result.counts
         told = [f"{_rows(counts[status])} {status}" for status in ("failed", "skipped") if counts[status]]
         raise CommandError(f"{' and '.join(told)}; see the report", CONFLICT)
+
+
+@contextlib.contextmanager
+def _progress(total: int, *, enabled: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar of rows on stderr at a terminal (rows complete on worker threads); a no-op elsewhere."""
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("rows"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(file=sys.stderr), transient=True) as progress:
+        task = progress.add_task("rows", total=total)
+        yield lambda: progress.advance(task)
+
+
+def _tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def _rows(count: int) -> str:

@@ -17,7 +17,7 @@ nothing here is written per type. Columns are the PBX's field names or the SDK's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .._client import XAPI
 from ._apply import DEFAULT_CONCURRENCY, REPORT_COLUMNS, ApplyReport, RowResult, apply_plan
@@ -83,11 +83,13 @@ class Provisioner:
         prune: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
         stop_on_error: bool = False,
+        on_result: Callable[[RowResult], None] | None = None,
     ) -> ApplyReport:
         """Apply rows (planned first, against the PBX as it is now) or a plan made earlier; the per-row report.
 
         Rows that fail do not stop the others unless ``stop_on_error``. Applying the same rows again changes
-        nothing; after a partial apply it completes the rest.
+        nothing; after a partial apply it completes the rest. ``on_result`` is called with each row's result
+        as it completes (from the worker threads: for progress, not for ordering).
         """
         if isinstance(rows_or_plan, Plan):
             if prune and not rows_or_plan.of("delete"):
@@ -95,4 +97,6 @@ class Provisioner:
             plan = rows_or_plan
         else:
             plan = self.plan(rows_or_plan, prune=prune)
-        return apply_plan(self._pbx, self.kind, plan, concurrency=concurrency, stop_on_error=stop_on_error)
+        return apply_plan(
+            self._pbx, self.kind, plan, concurrency=concurrency, stop_on_error=stop_on_error, on_result=on_result
+        )
