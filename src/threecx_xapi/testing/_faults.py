@@ -12,7 +12,8 @@ All off by default; :meth:`Faults.clear` turns everything off again.
 * :meth:`Faults.set_top_cap` changes an entity set's ``$top`` limit.
 
 One-shot faults queue in the order they were added; each request takes at most one, the first whose path
-filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"$top=5"``).
+filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"$top=5"``);
+statuses and resets can also be aimed at one HTTP method (``method="POST"``: the creates, not the listing).
 One-shot faults hit API requests only: the token request a fresh client makes first is left alone unless the
 fault is asked for with ``token=True`` (then it hits token requests only).
 """
