@@ -97,6 +97,7 @@ def test_rows_without_a_number_get_the_next_free_ones_in_row_order(server: XAPIT
         (str(int(first_free) + 2), "create", str(int(first_free) + 2)),
     ]
     assert plan.entries[0].changes[0] == Change("Number", None, first_free)
+    assert plan.notes == ()  # each has an e-mail address to be found by next time
     assert [r.decoded_path for r in api_requests(server) if "FirstAvailable" in r.path] == [
         "/xapi/v1/Users/Pbx.GetFirstAvailableExtensionNumber()"
     ]
@@ -108,6 +109,11 @@ def test_a_set_without_a_first_available_function_counts_on_from_its_lowest_numb
     plan = Provisioner(pbx, "groups").plan([{"Name": "Warehouse"}, {"Name": "Night shift"}])
 
     assert [(e.action, e.body["Number"]) for e in plan] == [("create", "GRP0004"), ("create", "GRP0005")]
+    assert plan.notes == (
+        "rows without Number or EmailAddress (1, 2) cannot be found by a second apply, which would create them "
+        "again: put the numbers they get into the file",
+    )
+    assert str(plan).splitlines()[1] == f"note: {plan.notes[0]}"
 
 
 def test_matching_by_email_finds_the_entity_whatever_the_case_and_may_renumber_it(

@@ -109,6 +109,8 @@ def provision_command(
         plan = provisioner.plan(rows, prune=prune)
         if mode == "plan":
             _print_plan(plan, printer)
+            for note in plan.notes:
+                print(f"note: {note}", file=sys.stderr)
             print(plan.summary(), file=sys.stderr)
             conflicts = plan.counts["conflict"]
             if conflicts:
@@ -173,6 +175,7 @@ def _print_plan(plan: Plan, printer: Printer) -> None:
             "entity_set": plan.entity_set,
             "key": plan.key,
             "counts": plan.counts,
+            "notes": list(plan.notes),
             "entries": plan.as_dicts(),
         }
         printer.value(whole)

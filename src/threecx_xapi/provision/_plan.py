@@ -137,6 +137,7 @@ class Plan:
     entity_set: str
     key: str
     entries: tuple[PlanEntry, ...]
+    notes: tuple[str, ...] = ()  # what the reader should know beyond the entries
 
     def __iter__(self) -> Iterator[PlanEntry]:
         return iter(self.entries)
@@ -165,7 +166,7 @@ class Plan:
         return [entry.as_dict() for entry in self.entries]
 
     def __str__(self) -> str:
-        lines = [self.summary()]
+        lines = [self.summary(), *(f"note: {note}" for note in self.notes)]
         for entry in self.entries:
             where = f"row {entry.row}" if entry.row is not None else "not in file"
             lines.append(f"  {where} [{entry.key}]: {entry.action} {entry.detail}".rstrip())
@@ -291,7 +292,19 @@ class _Planner:
                 if value is not None and value not in named and entity.get(self.kind.key_field) not in found:
                     entity_id = entity.get(self.kind.key_field)
                     entries.append(PlanEntry(None, str(entity.get(self.key)), "delete", entity_id=entity_id))
-        return Plan(self.kind.name, self.key, tuple(entries))
+        return Plan(self.kind.name, self.key, tuple(entries), self._notes(entries))
+
+    def _notes(self, entries: Sequence[PlanEntry]) -> tuple[str, ...]:
+        """A create that a second run cannot find again (no key, no e-mail address) would be made twice."""
+        unfindable = {row.row.number for row in self.rows if row.key is None and not row.fields.get("EmailAddress")}
+        rows = [str(e.row) for e in entries if e.action == "create" and e.row in unfindable]
+        if not rows:
+            return ()
+        listed = ", ".join(rows[:10]) + (", ..." if len(rows) > 10 else "")
+        return (
+            f"rows without {self.key} or EmailAddress ({listed}) cannot be found by a second apply, which would "
+            "create them again: put the numbers they get into the file",
+        )
 
     def _entry(
         self,
