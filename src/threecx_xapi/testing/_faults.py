@@ -110,18 +110,15 @@ class Faults:
         """
         if not 100 <= status <= 599:
             raise ValueError(f"not an HTTP status: {status}")
-        fault = Fault("status", count, path, token, 0.0, status, retry_after, body, dict(headers or {}))
-        fault.method = method.upper() if method else None
-        self._add(fault)
+        verb = method.upper() if method else None
+        self._add(Fault("status", count, path, token, 0.0, status, retry_after, body, dict(headers or {}), verb))
 
     def reset_next(
         self, *, count: int = 1, path: str | None = None, token: bool = False, method: str | None = None
     ) -> None:
         """Drop the connection of the next ``count`` API (or, ``token=True``, token) requests mid-body (after the
         request was handled: a write has happened when the client sees the connection drop)."""
-        fault = Fault("reset", count, path, token)
-        fault.method = method.upper() if method else None
-        self._add(fault)
+        self._add(Fault("reset", count, path, token, method=method.upper() if method else None))
 
     def malformed_json_next(self, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
         """Answer the next ``count`` API (or, ``token=True``, token) requests with 200 and truncated JSON."""
