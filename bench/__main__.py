@@ -19,6 +19,7 @@ from .generation import DEFAULT_DOCUMENT, BenchError, measure_generation
 from .imports import measure_imports
 from .noop import measure_noop
 from .parsing import measure_parsing
+from .provision import measure_provision
 from .report import Section, render
 
 
@@ -40,6 +41,7 @@ _RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
     "call": lambda document, quick: measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20),
     "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
     "export": lambda document, quick: measure_export(rounds=1 if quick else 2),
+    "provision": lambda document, quick: measure_provision(rows=100 if quick else 200, runs=2 if quick else 5),
     "generation": lambda document, quick: measure_generation(document, runs=1 if quick else 3),
 }
 BENCHMARKS = tuple(_RUNNERS)

@@ -29,6 +29,7 @@ SLOW_MODULES = frozenset(
         "tests/generated/test_models.py",
         "tests/hardening/test_tokens.py",
         "tests/publish/test_build.py",
+        "tests/provision/test_scale.py",
         "tests/publish/test_publish.py",
         "tests/testing/test_server.py",
     }

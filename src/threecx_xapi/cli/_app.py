@@ -29,6 +29,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
     "export": ("._export", "export", "Every row of a paged operation to CSV or JSON Lines, windowed and resumable"),
     "doctor": ("._doctor", "doctor", "Why does my integration not work? Checks with a fix each"),
+    "provision": ("._provision", "provision_command", "Plan, then apply, a CSV/JSON/YAML file of users, groups, ..."),
 }
 _EXAMPLES = """\b
 Examples:

@@ -103,7 +103,7 @@ class XAPIApp:
         delay = self.faults.delay_for(target, token=token_request)
         if delay:
             await asyncio.sleep(delay)
-        fault = self.faults.take(target, token=token_request)
+        fault = self.faults.take(target, token=token_request, method=request.method)
         if fault is not None and fault.kind == "status":
             reply = _fault_reply(fault)
         elif fault is not None and fault.kind == "malformed":

@@ -12,7 +12,8 @@ All off by default; :meth:`Faults.clear` turns everything off again.
 * :meth:`Faults.set_top_cap` changes an entity set's ``$top`` limit.
 
 One-shot faults queue in the order they were added; each request takes at most one, the first whose path
-filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"$top=5"``).
+filter it matches. The path filter is a substring of the raw path and query (``"/Users"``, ``"$top=5"``);
+statuses and resets can also be aimed at one HTTP method (``method="POST"``: the creates, not the listing).
 One-shot faults hit API requests only: the token request a fresh client makes first is left alone unless the
 fault is asked for with ``token=True`` (then it hits token requests only).
 """
@@ -40,8 +41,11 @@ class Fault:
     retry_after: float | None = None
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    method: str | None = None  # only requests of this HTTP method (any when None)
 
-    def applies(self, path: str, *, token: bool = False) -> bool:
+    def applies(self, path: str, *, token: bool = False, method: str | None = None) -> bool:
+        if self.method is not None and method is not None and self.method != method.upper():
+            return False
         return self.token == token and (self.path is None or self.path in path)
 
 
@@ -97,19 +101,24 @@ class Faults:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         token: bool = False,
+        method: str | None = None,
     ) -> None:
         """Answer the next ``count`` API requests (matching ``path``) with ``status``, before they are handled.
 
         ``retry_after`` adds a ``Retry-After`` header (seconds); ``body`` replaces the default empty body.
-        ``token=True`` aims at token requests (``/connect/token``) instead.
+        ``token=True`` aims at token requests (``/connect/token``) instead; ``method="POST"`` at one method only.
         """
         if not 100 <= status <= 599:
             raise ValueError(f"not an HTTP status: {status}")
-        self._add(Fault("status", count, path, token, 0.0, status, retry_after, body, dict(headers or {})))
+        verb = method.upper() if method else None
+        self._add(Fault("status", count, path, token, 0.0, status, retry_after, body, dict(headers or {}), verb))
 
-    def reset_next(self, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
-        """Drop the connection of the next ``count`` API (or, ``token=True``, token) requests mid-body."""
-        self._add(Fault("reset", count, path, token))
+    def reset_next(
+        self, *, count: int = 1, path: str | None = None, token: bool = False, method: str | None = None
+    ) -> None:
+        """Drop the connection of the next ``count`` API (or, ``token=True``, token) requests mid-body (after the
+        request was handled: a write has happened when the client sees the connection drop)."""
+        self._add(Fault("reset", count, path, token, method=method.upper() if method else None))
 
     def malformed_json_next(self, *, count: int = 1, path: str | None = None, token: bool = False) -> None:
         """Answer the next ``count`` API (or, ``token=True``, token) requests with 200 and truncated JSON."""
@@ -170,10 +179,10 @@ class Faults:
             taken = _take(self._delays, path, token)
             return seconds + (taken.delay if taken is not None else 0.0)
 
-    def take(self, path: str, *, token: bool = False) -> Fault | None:
+    def take(self, path: str, *, token: bool = False, method: str | None = None) -> Fault | None:
         """The fault this request gets, if any (counted down; spent faults are dropped)."""
         with self._lock:
-            return _take(self._queue, path, token)
+            return _take(self._queue, path, token, method)
 
     def pending(self) -> int:
         """How many requests the queued one-shot faults (delays included) will still hit."""
@@ -187,9 +196,9 @@ class Faults:
             self._queue.append(fault)
 
 
-def _take(queue: list[Fault], path: str, token: bool) -> Fault | None:
+def _take(queue: list[Fault], path: str, token: bool, method: str | None = None) -> Fault | None:
     for fault in queue:
-        if fault.applies(path, token=token):
+        if fault.applies(path, token=token, method=method):
             fault.remaining -= 1
             if fault.remaining <= 0:
                 queue.remove(fault)

@@ -209,6 +209,7 @@ class Dispatcher:
         if numbered and normal_number(body.get("Number")) is None:
             body.pop("Number", None)  # no number (or an empty one): the PBX takes the next free one
         self._check_unique(entity_set, body, exclude=None)
+        self._memberships(entity_set, body)
         if info.key is not None and info.key_literal != "int" and body.get(info.key) in entity_set:
             raise Problem(400, field_error(info.key, ALREADY_IN_USE))  # string keys come from the body
         record = entity_set.create({**self.state.template(info.name), **body}) if numbered else entity_set.create(body)
@@ -224,6 +225,7 @@ class Dispatcher:
         existing = self._existing(entity_set, key)
         changes = dict(payload or {})
         self._check_unique(entity_set, changes, exclude=existing)
+        self._memberships(entity_set, changes)
         number = existing.get("Number")
         entity_set.update(key, changes)
         self.state.follow_peer(entity_set.info.name, number, existing)
@@ -243,8 +245,26 @@ class Dispatcher:
             if field not in properties or value in (None, "") or (field == "Number" and name in PLAN):
                 continue
             for record in entity_set.records():
-                if record is not exclude and record.get(field) == value:
+                if record is not exclude and _same_value(field, record.get(field), value):
                     raise Problem(400, field_error(field, ALREADY_IN_USE))
+
+    def _memberships(self, entity_set: EntitySet, body: dict[str, Any]) -> None:
+        """Group memberships (``Groups`` entries naming a ``GroupId``, as on users): a group that does not exist is
+        refused with 400, and each stored entry carries its group's ``Name`` and ``Number``, as a PBX answers."""
+        entries = body.get("Groups")
+        catalog_groups = "Groups" in self.catalog.entity_sets
+        if not isinstance(entries, list) or entity_set.info.name == "Groups" or not catalog_groups:
+            return
+        groups = self.state.entity_set("Groups")
+        filled: list[Any] = []
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict) and entry.get("GroupId") is not None:
+                group = groups.get(entry["GroupId"])
+                if group is None:
+                    raise Problem(400, field_error(f"Groups[{index}].GroupId", INVALID_VALUE))
+                entry = {**entry, "Name": group.get("Name"), "Number": group.get("Number")}
+            filled.append(entry)
+        body["Groups"] = filled
 
     # -- everything else: actions and functions ------------------------------------------------------------
 
@@ -332,6 +352,13 @@ class Dispatcher:
             return primitives
         items: list[Any] = self.state.sample(f"{operation_id}[]", lambda: self.factory.items(item, operation_id, 2))
         return items
+
+
+def _same_value(field: str, stored: object, given: object) -> bool:
+    """E-mail addresses compare case-insensitively (``Ada@x`` is ``ada@x``); everything else exactly."""
+    if field == "EmailAddress" and isinstance(stored, str) and isinstance(given, str):
+        return stored.casefold() == given.casefold()
+    return stored == given
 
 
 def _uses_regex(options: Mapping[str, str]) -> bool:
