@@ -1,0 +1,52 @@
+"""Blanking secrets in JSON read from the PBX, by the schemas' ``secret_fields`` (the same fields models hide).
+
+The walk follows the schema: an object's ``secret_fields`` are blanked (any value but null becomes ``"***"``),
+and nested objects and arrays are walked through their references (``Trunk.AuthPassword`` is a
+``ConcealedPassword`` whose ``Value`` is secret). Keys the schema does not know are left as they are.
+Blanking is idempotent, so a snapshot read with secrets can be blanked again to compare it with one without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .._bodies import load_schemas
+from .._models import SECRET_MASK
+
+__all__ = ["SECRET_MASK", "blank_secrets"]
+
+
+def blank_secrets(value: Any, schema: str | None) -> Any:
+    """``value`` (an object of ``schema``, or a list of them) with its secrets blanked; a new value, not a copy."""
+    if schema is None:
+        return value
+    return _walk(value, {"ref": schema}, load_schemas(), 0)
+
+
+def _walk(value: Any, descriptor: Mapping[str, Any], schemas: Mapping[str, Any], depth: int) -> Any:
+    if value is None or depth > 64:
+        return value
+    if isinstance(value, list):
+        items = descriptor.get("items") if descriptor.get("type") == "array" else descriptor
+        return [_walk(item, items or {}, schemas, depth + 1) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "one_of" in descriptor:
+        for option in descriptor["one_of"]:
+            value = _walk(value, option, schemas, depth + 1)
+        return value
+    schema = schemas.get(str(descriptor.get("ref"))) if "ref" in descriptor else descriptor
+    if not isinstance(schema, Mapping):
+        return value
+    properties: Mapping[str, Any] = schema.get("properties") or {}
+    secret = set(schema.get("secret_fields") or ())
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        if name in secret and item is not None:
+            out[name] = SECRET_MASK
+        elif name in properties:
+            out[name] = _walk(item, properties[name], schemas, depth + 1)
+        else:
+            out[name] = item
+    return out
