@@ -27,6 +27,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "api": ("._api", "api_command", "Any request: threecx-xapi api GET '/Users(29)'"),
     "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
+    "snapshot": ("._snapshot", "snapshot", "Save the PBX's configuration to a folder; snapshot diff A B compares two"),
 }
 _EXAMPLES = """\b
 Examples:
@@ -170,7 +171,7 @@ def cli(ctx: click.Context, /, client_secret: str | None, headers: tuple[tuple[s
 
     Output is a table on a terminal and JSON otherwise (--format json|jsonl|table|csv|yaml on each command).
     Exit codes: 0 ok, 1 other error, 2 usage, 3 connection, 4 authentication, 5 permission, 6 not found,
-    7 conflict or validation, 8 rate limit, 9 server error.
+    7 conflict or validation, 8 rate limit, 9 server error, 10 snapshot diff found differences.
     """
     if client_secret and not ctx.resilient_parsing:
         print(

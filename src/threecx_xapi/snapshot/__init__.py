@@ -21,9 +21,9 @@ from ._diff import EntityChange, NotCompared, ResourceDiff, Side, SnapshotDiff, 
 from ._errors import SnapshotError
 from ._fields import MISSING, FieldChange
 from ._files import MANIFEST, load
-from ._model import FORMAT, Failure, ResourceData, Snapshot
+from ._model import FORMAT, Failure, ResourceData, Snapshot, canonical_json
 from ._resources import Resource, resources
-from ._take import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, take
+from ._take import DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, Progress, take
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -35,6 +35,7 @@ __all__ = [
     "Failure",
     "FieldChange",
     "NotCompared",
+    "Progress",
     "Resource",
     "ResourceData",
     "ResourceDiff",
@@ -42,6 +43,7 @@ __all__ = [
     "Snapshot",
     "SnapshotDiff",
     "SnapshotError",
+    "canonical_json",
     "diff",
     "load",
     "resources",
