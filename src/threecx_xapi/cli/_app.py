@@ -27,7 +27,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "api": ("._api", "api_command", "Any request: threecx-xapi api GET '/Users(29)'"),
     "profile": ("._profile_commands", "profile", "Saved connections: add, list, show, remove"),
     "completion": ("._completion", "completion", "Shell completion script: bash, zsh or fish"),
-    "snapshot": ("._snapshot", "snapshot", "Save the PBX's configuration to a folder; snapshot diff A B compares two"),
+    "snapshot": ("._snapshot", "snapshot", "Save the configuration to a folder; diff A B compares two"),
 }
 _EXAMPLES = """\b
 Examples:
@@ -107,7 +107,7 @@ class _Root(click.Group):
 
 def _exit_code(invoke: Callable[[], Any]) -> int:
     try:
-        invoke()
+        returned = invoke()
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -125,7 +125,8 @@ def _exit_code(invoke: Callable[[], Any]) -> int:
         if "--debug" in sys.argv:
             traceback.print_exc()
         return report(exc, sys.stderr)
-    return 0
+    # Not standalone, click's main returns the code of ctx.exit(code) (snapshot diff: 10) instead of raising it.
+    return returned if type(returned) is int else 0
 
 
 def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[tuple[str, str], ...]:

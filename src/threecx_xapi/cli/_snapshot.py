@@ -205,4 +205,4 @@ def diff_command(
         sys.stdout.write(result.to_markdown())
     sys.stdout.flush()
     if result.has_differences:
-        raise click.exceptions.Exit(DIFFERENT)
+        click.get_current_context().exit(DIFFERENT)

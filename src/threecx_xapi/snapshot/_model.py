@@ -8,8 +8,10 @@ none), object keys sorted when written (:func:`canonical_json`).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ._resources import Resource
@@ -176,6 +178,12 @@ class Snapshot:
     def failed(self) -> dict[str, Failure]:
         """The resources that failed otherwise (a server error, a timeout, an answer that did not parse)."""
         return {name: f for name, f in self.failures.items() if not f.denied}
+
+    def write(self, directory: str | os.PathLike[str]) -> Path:
+        """Write the snapshot to ``directory`` (new or empty): ``manifest.json`` and a file per resource."""
+        from ._files import write
+
+        return write(self, directory)
 
     def manifest(self) -> dict[str, Any]:
         """``manifest.json``: the PBX, its XAPI version, when, whether secrets are in, what was read and denied."""
