@@ -17,7 +17,7 @@ import threecx_xapi
 from threecx_xapi import XAPI, APIConnectionError, PermissionDeniedError, snapshot
 from threecx_xapi.testing import XAPITestServer
 
-from .conftest import expected_resources, read_json
+from .conftest import all_but, expected_resources, read_json
 
 OWNER_ONLY_TAGS = {
     "Backups",
@@ -97,7 +97,7 @@ def test_a_top_cap_lowers_the_page_size_and_nothing_is_dropped(
 ) -> None:
     server.faults.set_top_cap("Users", 40)
     server.requests.clear()
-    snap = snapshot.take(pbx, page_size=500)
+    snap = snapshot.take(pbx, page_size=500, exclude=all_but("Users", "Contacts"))
     users = snap.resources["Users"].entities
     assert [u["Id"] for u in users] == sorted(u["Id"] for u in server.state.records("Users"))
     assert len(users) == 100
@@ -142,12 +142,12 @@ def test_an_admin_client_records_the_denied_areas_and_reads_the_rest(tmp_path: P
 def test_a_failing_resource_is_recorded_and_the_others_are_read(server: XAPITestServer, tmp_path: Path) -> None:
     server.faults.fail_next(500, count=1, path="/Holidays")
     with server.xapi(max_retries=0) as pbx:
-        snap = snapshot.take(pbx, tmp_path / "snap")
+        snap = snapshot.take(pbx, tmp_path / "snap", exclude=all_but("Holidays", "Parkings", "Users"))
     manifest = read_json(tmp_path / "snap" / "manifest.json")
     assert list(manifest["failed"]) == ["Holidays"]
     assert manifest["failed"]["Holidays"]["status"] == 500
     assert manifest["failed"]["Holidays"]["error"] == "InternalServerError"
-    assert "Holidays" not in manifest["resources"] and len(snap.resources) == 101
+    assert sorted(manifest["resources"]) == ["Parkings", "Users"] and len(snap.resources) == 2
 
 
 def test_when_nothing_can_be_read_the_error_is_raised_and_no_folder_is_written(tmp_path: Path) -> None:
@@ -172,7 +172,8 @@ def test_secrets_are_blanked_unless_included(pbx: XAPI, server: XAPITestServer, 
     passwords = [u["AuthPassword"] for u in users if u.get("AuthPassword")]
     trunk_secrets = [t["AuthPassword"]["Value"] for t in server.state.records("Trunks")]
     assert passwords and trunk_secrets
-    snapshot.take(pbx, tmp_path / "blanked")
+    only = all_but("Users", "Trunks")
+    snapshot.take(pbx, tmp_path / "blanked", exclude=only)
     written = {u["Id"]: u for u in read_json(tmp_path / "blanked" / "Users.json")}
     for user in users:
         for field in ("AccessPassword", "AuthPassword", "DeskphonePassword", "VMPIN"):
@@ -183,7 +184,7 @@ def test_secrets_are_blanked_unless_included(pbx: XAPI, server: XAPITestServer, 
     everything = "".join(p.read_text() for p in (tmp_path / "blanked").iterdir())
     assert not [s for s in passwords if s in everything]  # ("Value 48"-like samples also fill non-secret fields)
 
-    snapshot.take(pbx, tmp_path / "included", include_secrets=True)
+    snapshot.take(pbx, tmp_path / "included", include_secrets=True, exclude=only)
     assert read_json(tmp_path / "included" / "manifest.json")["secrets"] == "included"
     kept = {u["Id"]: u for u in read_json(tmp_path / "included" / "Users.json")}
     assert all(kept[u["Id"]].get("AuthPassword") == u.get("AuthPassword") for u in users)

@@ -24,8 +24,41 @@ def blank_secrets(value: Any, schema: str | None) -> Any:
     return _walk(value, {"ref": schema}, load_schemas(), 0)
 
 
+Schemas = Mapping[str, Any]
+
+
+def _holds_secrets(descriptor: Mapping[str, Any], schemas: Schemas, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a value of ``descriptor`` can hold a secret anywhere inside (so the walk may skip the rest)."""
+    if "ref" in descriptor:
+        name = str(descriptor["ref"])
+        if name in seen:
+            return False
+        known = _SECRETIVE.get(name)
+        if known is None:
+            schema = schemas.get(name)
+            known = isinstance(schema, Mapping) and _schema_holds_secrets(schema, schemas, seen | {name})
+            if not seen:
+                _SECRETIVE[name] = known
+        return known
+    if "one_of" in descriptor:
+        return any(_holds_secrets(option, schemas, seen) for option in descriptor["one_of"])
+    if descriptor.get("type") == "array":
+        return _holds_secrets(descriptor.get("items") or {}, schemas, seen)
+    return _schema_holds_secrets(descriptor, schemas, seen)
+
+
+def _schema_holds_secrets(schema: Mapping[str, Any], schemas: Mapping[str, Any], seen: frozenset[str]) -> bool:
+    if schema.get("secret_fields"):
+        return True
+    properties: Mapping[str, Any] = schema.get("properties") or {}
+    return any(_holds_secrets(prop, schemas, seen) for prop in properties.values())
+
+
+_SECRETIVE: dict[str, bool] = {}  # schema name -> holds a secret somewhere (the schemas never change)
+
+
 def _walk(value: Any, descriptor: Mapping[str, Any], schemas: Mapping[str, Any], depth: int) -> Any:
-    if value is None or depth > 64:
+    if value is None or depth > 64 or not _holds_secrets(descriptor, schemas):
         return value
     if isinstance(value, list):
         items = descriptor.get("items") if descriptor.get("type") == "array" else descriptor
