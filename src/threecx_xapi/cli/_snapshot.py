@@ -181,10 +181,13 @@ def diff_command(
 ) -> None:
     """What changed from snapshot A to snapshot B: entities added, removed and changed, field by field.
 
-    A and B are snapshot folders, or profile:NAME to read a PBX live through a saved profile.
-    Exit code 0: no differences; 10: differences.
+    A and B are snapshot folders, or profile:NAME to read a PBX live through a saved profile (leaving out
+    what a folder side was taken without, --exclude). Exit code 0: no differences; 10: differences.
     """
     sides = [_side(a), _side(b)]
+    # a live side leaves out what a folder side left out (--exclude when it was taken): like with like
+    known = {resource.name for resource in snapshots.resources()}
+    excluded = tuple(sorted({name for _, snap in sides if snap is not None for name in snap.excluded} & known))
     loaded: list[snapshots.Snapshot] = []
     for spec, (profile, snap) in zip((a, b), sides, strict=True):
         if snap is None:
@@ -193,7 +196,7 @@ def diff_command(
                 live,
                 include_secrets=include_secrets,
                 concurrency=snapshots.DEFAULT_CONCURRENCY,
-                exclude=(),
+                exclude=excluded,
                 output=None,
             )
             snap = dataclasses.replace(snap, source=spec)
