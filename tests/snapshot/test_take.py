@@ -254,7 +254,7 @@ def test_bad_input_is_refused_before_anything_is_sent(pbx: XAPI, server: XAPITes
     cases: list[tuple[dict[str, Any], str]] = [
         ({"directory": tmp_path / "full"}, "is not empty"),
         ({"directory": tmp_path / "file"}, "exists and is not a folder"),
-        ({"directory": tmp_path / "no" / "such"}, "does not exist"),
+        ({"directory": tmp_path / "file" / "below"}, "file exists and is not a folder"),
         ({"exclude": ["Users", "Nope"]}, "no resource named 'Nope'"),
         ({"exclude": "Users"}, "a list of resource names"),
         ({"concurrency": 0}, "concurrency must be a positive int"),

@@ -2,7 +2,7 @@
 
 Writing goes to a hidden folder beside the target, renamed into place once every file is written, so a folder
 that exists is a whole snapshot (an interrupted run leaves no half of one). The target must not exist or be
-empty. A snapshot with secrets is written owner-only (folder 0700, files 0600).
+empty; missing parent folders are made. A snapshot with secrets is written owner-only (folder 0700, files 0600).
 
 Loading checks what it reads and names the file when something is wrong: no manifest, another format, a
 resource file missing or of the wrong shape.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +32,19 @@ def check_target(directory: str | os.PathLike[str]) -> Path:
         raise SnapshotError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()):
         raise SnapshotError(f"{target} is not empty: a snapshot goes to a new or empty folder")
-    if not target.parent.is_dir():
-        raise SnapshotError(f"{target.parent} does not exist")
+    parent = next((p for p in target.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise SnapshotError(f"{parent} exists and is not a folder")
     return target
 
 
 def write(snapshot: Snapshot, directory: str | os.PathLike[str]) -> Path:
     """Write ``snapshot`` to ``directory`` (new or empty); the folder's path."""
     target = check_target(directory)
-    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+    partial.mkdir(0o700 if snapshot.secrets_included else 0o777)  # the umask applies, as to any folder made
     try:
-        if not snapshot.secrets_included:
-            partial.chmod(0o777 & ~_umask())
         for data in snapshot.resources.values():
             _write_file(partial / data.file_name, data.data, snapshot.secrets_included)
         _write_file(partial / MANIFEST, snapshot.manifest(), snapshot.secrets_included)
@@ -54,12 +55,6 @@ def write(snapshot: Snapshot, directory: str | os.PathLike[str]) -> Path:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _write_file(path: Path, value: Any, private: bool) -> None:
