@@ -19,6 +19,7 @@ from .imports import measure_imports
 from .noop import measure_noop
 from .parsing import measure_parsing
 from .report import Section, render
+from .snapshot import measure_snapshot
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -38,6 +39,7 @@ _RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
     "cli": lambda document, quick: measure_cli_startup(runs=5 if quick else 15),
     "call": lambda document, quick: measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20),
     "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
+    "snapshot": lambda document, quick: measure_snapshot(rounds=3 if quick else 7),
     "generation": lambda document, quick: measure_generation(document, runs=1 if quick else 3),
 }
 BENCHMARKS = tuple(_RUNNERS)
