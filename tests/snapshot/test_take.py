@@ -3,6 +3,7 @@ every page of each, the files and the manifest, denied and failed areas, secrets
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -266,3 +267,18 @@ def test_bad_input_is_refused_before_anything_is_sent(pbx: XAPI, server: XAPITes
     assert len(server.requests) == 0
     assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
     assert issubclass(snapshot.SnapshotError, threecx_xapi.XAPIError)
+
+
+def test_a_folder_that_cannot_be_written_is_an_xapi_error_and_leaves_nothing(pbx: XAPI, tmp_path: Path) -> None:
+    target = tmp_path / ("x" * 240)  # a legal name, but the hidden folder written beside it is too long
+    with pytest.raises(threecx_xapi.XAPIError, match=r"cannot write the snapshot to .*xxx: File name too long"):
+        snapshot.take(pbx, target, exclude=all_but("Groups"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_snapshot_s_repr_shows_no_data(pbx: XAPI, server: XAPITestServer) -> None:
+    snap = snapshot.take(pbx, include_secrets=True, exclude=all_but("Users"))
+    password = server.state.records("Users")[0]["AuthPassword"]
+    assert password in json.dumps(snap.resources["Users"].data)
+    assert password not in repr(snap) and password not in repr(snap.resources)
+    assert repr(snap).startswith(f"Snapshot(pbx='{server.url}/xapi/v1', xapi_version='20.0.10',")

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import XAPIError
 from ._errors import SnapshotError
 from ._model import FORMAT, Failure, ResourceData, Snapshot, canonical_json
 
@@ -41,9 +42,12 @@ def check_target(directory: str | os.PathLike[str]) -> Path:
 def write(snapshot: Snapshot, directory: str | os.PathLike[str]) -> Path:
     """Write ``snapshot`` to ``directory`` (new or empty); the folder's path."""
     target = check_target(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
-    partial.mkdir(0o700 if snapshot.secrets_included else 0o777)  # the umask applies, as to any folder made
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.mkdir(0o700 if snapshot.secrets_included else 0o777)  # the umask applies, as to any folder made
+    except OSError as exc:
+        raise XAPIError(f"cannot write the snapshot to {target}: {exc.strerror or exc}") from None
     try:
         for data in snapshot.resources.values():
             _write_file(partial / data.file_name, data.data, snapshot.secrets_included)
@@ -51,6 +55,9 @@ def write(snapshot: Snapshot, directory: str | os.PathLike[str]) -> Path:
         if target.is_dir():
             target.rmdir()  # empty, checked above
         partial.rename(target)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise XAPIError(f"cannot write the snapshot to {target}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

@@ -91,7 +91,7 @@ class ResourceData:
     collection: bool
     schema: str | None
     key: str | None  # the key entities are matched by; None: whole-object identity (or a singleton)
-    data: list[dict[str, Any]] | dict[str, Any]
+    data: list[dict[str, Any]] | dict[str, Any] = field(repr=False)  # may hold secrets (include_secrets)
 
     @classmethod
     def of(cls, resource: Resource, data: list[dict[str, Any]] | dict[str, Any], key: str | None) -> ResourceData:
@@ -164,8 +164,8 @@ class Snapshot:
     sdk_version: str
     taken_at: str  # ISO 8601, UTC
     secrets_included: bool
-    resources: Mapping[str, ResourceData]
-    failures: Mapping[str, Failure] = field(default_factory=dict)
+    resources: Mapping[str, ResourceData] = field(repr=False)
+    failures: Mapping[str, Failure] = field(default_factory=dict, repr=False)
     excluded: tuple[str, ...] = ()
     source: str = ""
 
