@@ -258,6 +258,7 @@ def test_bad_input_is_refused_before_anything_is_sent(pbx: XAPI, server: XAPITes
         ({"directory": tmp_path / "file" / "below"}, "file exists and is not a folder"),
         ({"exclude": ["Users", "Nope"]}, "no resource named 'Nope'"),
         ({"exclude": "Users"}, "a list of resource names"),
+        ({"exclude": all_but()}, "every resource is excluded"),
         ({"concurrency": 0}, "concurrency must be a positive int"),
         ({"page_size": True}, "page_size must be a positive int"),
     ]

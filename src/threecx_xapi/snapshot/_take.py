@@ -120,6 +120,8 @@ def take(
     if isinstance(exclude, str):
         raise SnapshotError("exclude is a list of resource names, not one string")
     chosen = resources(exclude)
+    if not chosen:
+        raise SnapshotError("every resource is excluded: there is nothing to read")
     if directory is not None:
         check_target(directory)
     taken_at = _now()
@@ -139,9 +141,8 @@ def take(
             with lock:
                 done[resource.name] = result
         if progress is not None:
-            with lock:
-                count = len(done) + len(errors)
-            progress(count, len(chosen), resource.name)
+            with lock:  # one report at a time, in the order they finish
+                progress(len(done) + len(errors), len(chosen), resource.name)
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="snapshot") as pool:
         futures: list[Future[None]] = [pool.submit(read, resource) for resource in chosen]
@@ -152,7 +153,7 @@ def take(
                 for other in futures:
                     other.cancel()
                 raise error
-    if chosen and not done:
+    if not done:
         raise errors[chosen[0].name]
     snapshot = _assemble(pbx, chosen, done, errors, include_secrets, taken_at, tuple(exclude))
     if directory is not None:
