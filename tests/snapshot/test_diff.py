@@ -139,12 +139,19 @@ def test_denied_areas_are_noted_not_compared(server: XAPITestServer) -> None:
 
 
 def test_resources_on_one_side_only_and_ignore_patterns(pbx: XAPI) -> None:
-    a = snapshot.take(pbx, exclude=all_but("Users", "Peers", "Parkings"))
+    a = snapshot.take(pbx, exclude=all_but("Users", "Peers", "Parkings", "Fax"))
     pbx.users.create_user(body={"FirstName": "Ada"})
-    b = snapshot.take(pbx, exclude=all_but("Users", "Peers", "Holidays"))
+    b = snapshot.take(pbx, exclude=all_but("Users", "Peers", "Holidays", "Fax"))
     result = snapshot.diff(a, b)
-    assert result.only_in_a == ("Parkings",) and result.only_in_b == ("Holidays",)
-    assert "## Only in A\n\n- Parkings\n" in result.to_markdown()
+    assert [(n.name, n.a, n.b) for n in result.not_compared] == [
+        ("Holidays", "excluded", "read"),
+        ("Parkings", "read", "excluded"),
+    ]
+    assert not result.only_in_a and not result.only_in_b
+    older = dataclasses.replace(a, resources={k: v for k, v in a.resources.items() if k != "Fax"})  # another SDK
+    result = snapshot.diff(older, b)
+    assert result.only_in_b == ("Fax",) and snapshot.diff(b, older).only_in_a == ("Fax",)
+    assert "## Only in B\n\n- Fax\n" in result.to_markdown()
     quiet = snapshot.diff(a, b, ignore=["Peers", "Users", "Holidays", "Parkings"])
     assert not quiet.has_differences and quiet.ignored == ("Peers", "Users", "Holidays", "Parkings")
     users_only = snapshot.diff(a, b, ignore=["Peers", "Holidays", "Parkings"])

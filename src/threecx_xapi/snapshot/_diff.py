@@ -1,10 +1,11 @@
 """Comparing two snapshots: per resource, the entities added, removed and changed (matched by key), field by field.
 
-Resources read on one side only are listed as such; a resource denied or failed on either side is noted as
-not compared. When one snapshot has secrets and the other has them blanked, both are compared blanked (a
-password is not reported as changed from ``"***"``). Nothing is ignored unless asked: ``ignore`` takes glob
-patterns matched against a resource name (``"ActiveCalls"``, ``"Report*"``) to leave a resource out, and
-against ``Resource.Field.Path`` (``"SystemStatus.*"``, ``"*.LastUsed"``) to leave fields out.
+Resources in one snapshot only (one taken by another SDK version) are listed as such; a resource denied,
+failed or excluded on either side is noted as not compared. When one snapshot has secrets and the other has
+them blanked, both are compared blanked (a password is not reported as changed from ``"***"``). Nothing is
+ignored unless asked: ``ignore`` takes glob patterns matched against a resource name (``"ActiveCalls"``,
+``"Report*"``) to leave a resource out, and against ``Resource.Field.Path`` (``"SystemStatus.*"``,
+``"*.LastUsed"``) to leave fields out.
 """
 
 from __future__ import annotations
@@ -114,10 +115,10 @@ class ResourceDiff:
 
 @dataclass(frozen=True)
 class NotCompared:
-    """A resource that could not be compared: denied or failed on at least one side."""
+    """A resource that could not be compared: denied, failed or excluded on at least one side."""
 
     name: str
-    a: str  # "read", "denied (403)", "failed (500)", "absent"
+    a: str  # "read", "denied (403)", "failed (500)", "excluded", "absent"
     b: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,6 +165,8 @@ class SnapshotDiff:
 def _state(snapshot: Snapshot, name: str) -> str:
     if name in snapshot.resources:
         return "read"
+    if name in snapshot.excluded:
+        return "excluded"
     failure = snapshot.failures.get(name)
     return failure.describe() if failure is not None else "absent"
 
@@ -229,7 +232,7 @@ def diff(a: Snapshot, b: Snapshot, *, ignore: Sequence[str] = ()) -> SnapshotDif
         if in_a is not None and in_b is not None:
             result = _compare(in_a, in_b, blank, ignore)
             (found.append(result) if result.has_differences else unchanged.append(name))
-        elif name in a.failures or name in b.failures:
+        elif name in a.failures or name in b.failures or name in a.excluded or name in b.excluded:
             not_compared.append(NotCompared(name, _state(a, name), _state(b, name)))
         elif in_a is not None:
             only_a.append(name)
