@@ -3,6 +3,7 @@ every page of each, the files and the manifest, denied and failed areas, secrets
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -265,6 +266,10 @@ def test_bad_input_is_refused_before_anything_is_sent(pbx: XAPI, server: XAPITes
     for kwargs, message in cases:
         with pytest.raises(snapshot.SnapshotError, match=message):
             snapshot.take(pbx, **kwargs)
+    async_pbx = server.async_xapi()
+    with pytest.raises(snapshot.SnapshotError, match=r"a sync XAPI client .*, not AsyncXAPI"):
+        snapshot.take(async_pbx)  # type: ignore[arg-type]
+    asyncio.run(async_pbx.close())
     assert len(server.requests) == 0
     assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
     assert issubclass(snapshot.SnapshotError, threecx_xapi.XAPIError)

@@ -115,6 +115,10 @@ def take(
     read at a time over ``pbx``'s connection pool; ``exclude`` leaves resources out by name (``"CallHistoryView"``).
     Secrets are blanked (``"***"``) unless ``include_secrets``.
     """
+    from .._client import XAPI
+
+    if not isinstance(pbx, XAPI):
+        raise SnapshotError(f"take() reads through a sync XAPI client (its own threads), not {type(pbx).__name__}")
     _positive("concurrency", concurrency)
     _positive("page_size", page_size)
     if isinstance(exclude, str):
