@@ -21,6 +21,7 @@ from .noop import measure_noop
 from .parsing import measure_parsing
 from .provision import measure_provision
 from .report import Section, render
+from .snapshot import measure_snapshot
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -42,6 +43,7 @@ _RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
     "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
     "export": lambda document, quick: measure_export(rounds=1 if quick else 2),
     "provision": lambda document, quick: measure_provision(rows=100 if quick else 200, runs=2 if quick else 5),
+    "snapshot": lambda document, quick: measure_snapshot(rounds=3 if quick else 7),
     "generation": lambda document, quick: measure_generation(document, runs=1 if quick else 3),
 }
 BENCHMARKS = tuple(_RUNNERS)

@@ -30,6 +30,7 @@ _BUILTINS: dict[str, tuple[str, str, str]] = {
     "export": ("._export", "export", "Every row of a paged operation to CSV or JSON Lines, windowed and resumable"),
     "doctor": ("._doctor", "doctor", "Why does my integration not work? Checks with a fix each"),
     "provision": ("._provision", "provision_command", "Plan, then apply, a CSV/JSON/YAML file of users, groups, ..."),
+    "snapshot": ("._snapshot", "snapshot", "Save the configuration to a folder; diff A B compares two"),
 }
 _EXAMPLES = """\b
 Examples:
@@ -109,7 +110,7 @@ class _Root(click.Group):
 
 def _exit_code(invoke: Callable[[], Any]) -> int:
     try:
-        invoke()
+        returned = invoke()
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
@@ -127,7 +128,8 @@ def _exit_code(invoke: Callable[[], Any]) -> int:
         if "--debug" in sys.argv:
             traceback.print_exc()
         return report(exc, sys.stderr)
-    return 0
+    # Not standalone, click's main returns the code of ctx.exit(code) (snapshot diff: 10) instead of raising it.
+    return returned if type(returned) is int else 0
 
 
 def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -173,7 +175,7 @@ def cli(ctx: click.Context, /, client_secret: str | None, headers: tuple[tuple[s
 
     Output is a table on a terminal and JSON otherwise (--format json|jsonl|table|csv|yaml on each command).
     Exit codes: 0 ok, 1 other error, 2 usage, 3 connection, 4 authentication, 5 permission, 6 not found,
-    7 conflict or validation, 8 rate limit, 9 server error.
+    7 conflict or validation, 8 rate limit, 9 server error, 10 snapshot diff found differences.
     """
     if client_secret and not ctx.resilient_parsing:
         print(

@@ -13,6 +13,7 @@ code   meaning
 7      conflict or validation: 400, 409, 422
 8      rate limit: 429 (after the SDK's retries)
 9      server: 5xx (after the SDK's retries)
+10     differences: ``snapshot diff`` found the two snapshots differ (0: the same)
 130    interrupted (Ctrl-C)
 =====  =============================================================================================
 """
@@ -37,6 +38,7 @@ __all__ = [
     "AUTH",
     "CONFLICT",
     "CONNECTION",
+    "DIFFERENT",
     "ERROR",
     "INTERRUPTED",
     "NOT_FOUND",
@@ -60,6 +62,7 @@ NOT_FOUND = 6
 CONFLICT = 7
 RATE_LIMIT = 8
 SERVER = 9
+DIFFERENT = 10
 INTERRUPTED = 130
 
 
