@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,10 @@ class XAPITestServer:
     ``with XAPITestServer() as server:`` starts it on a free port; ``server.url`` is its address,
     ``server.client_id`` / ``server.client_secret`` its credentials; ``server.asgi_app`` serves in-process
     without starting anything. See the package docstring for what it implements.
+
+    To play an older or different PBX: ``version="20.0.8.100"`` is the ``X-3CX-Version`` it reports, and
+    ``missing_operations={"ListUser"}`` (operation ids) answers those operations with the routing 404 of a PBX
+    whose XAPI does not have them.
     """
 
     def __init__(
@@ -108,6 +112,8 @@ class XAPITestServer:
         call_log_rows: int = 0,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         request_log_size: int = DEFAULT_LOG_SIZE,
+        version: str | None = None,
+        missing_operations: Iterable[str] = (),
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must be non-empty")
@@ -115,6 +121,10 @@ class XAPITestServer:
             raise ValueError("max_body_size must be >= 0 bytes")
         if call_log_rows < 0:
             raise ValueError("call_log_rows must be >= 0")
+        missing = frozenset(missing_operations)
+        unknown = sorted(missing - {route.operation_id for route in _router().routes})
+        if unknown:
+            raise ValueError(f"missing_operations: no such operation in the registry: {', '.join(unknown)}")
         self.host = host
         self._port = port
         self.client_id = client_id
@@ -142,9 +152,10 @@ class XAPITestServer:
             faults=self._faults,
             log=self._log,
             swagger=_read_swagger(swagger),
-            version=str(registry.document().get("xapi_version", "")),
+            version=str(registry.document().get("xapi_version", "")) if version is None else version,
             omit_empty=omit_empty,
             max_body_size=max_body_size,
+            missing_operations=missing,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None
