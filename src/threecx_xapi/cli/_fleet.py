@@ -136,9 +136,9 @@ def _tell(outcome: PBXOutcome[Any], err: Any) -> None:
     """A failed PBX on stderr: the usual error report, every line prefixed ``pbx NAME:``."""
     text = io.StringIO()
     report(outcome.error or CommandError("no answer"), text)
-    version = f" (X-3CX-Version {outcome.version})" if outcome.version else ""
     lines = text.getvalue().rstrip("\n").splitlines()
-    lines[0] += version
+    if outcome.version and outcome.version not in lines[0]:
+        lines[0] += f" (X-3CX-Version {outcome.version})"
     err.write("".join(f"{PBX_FIELD} {outcome.pbx}: {line}\n" for line in lines))
 
 
