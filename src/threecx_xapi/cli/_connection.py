@@ -81,7 +81,7 @@ class Connection:
     def resolved(self) -> Connection:
         """Every setting from the first place that has it; a usage error naming what is missing."""
         if self.fleet:
-            raise CommandError("several profiles: resolve each of connections(...), not the fleet", USAGE)
+            raise CommandError("this command runs against one PBX: choose one profile (--profile NAME)", USAGE)
         name = self.profile or os.environ.get(PROFILE_ENV)
         profile = default_store().get(name) if name else None
         url = self.url or (profile.url if profile else None) or os.environ.get(ENV_URL)
