@@ -15,6 +15,7 @@ import pytest
 from click.testing import Result
 
 from tests.cli.conftest import invoke
+from threecx_xapi._profiles import ProfileStore
 
 from .conftest import OLD_VERSION, PBXs
 
@@ -155,3 +156,34 @@ def test_downloads_are_saved_per_pbx(pbxs: PBXs, config: Path, tmp_path: Path, m
     placed = run(config, "-p", "a,b", "users", "export-extensions", "--top", "3", "--output", "ext-{pbx}.csv")
     assert placed.exit_code == 0, placed.stderr
     assert (tmp_path / "ext-a.csv").read_bytes() == (tmp_path / "ext-b.csv").read_bytes() == payload
+
+
+def test_a_profile_without_credentials_fails_alone(pbxs: PBXs, config: Path) -> None:
+    ProfileStore(config).add("d", url=pbxs.a.url, client_id="id", client_secret=None, use_keyring=False, replace=False)
+    done = run(config, "-p", "a,d", "--concurrency", "1", "users", "get-user", "--id", "1", "--select", "Number")
+    assert done.exit_code == 2  # d: usage, its profile has no secret (nor the environment)
+    assert json.loads(done.stdout) == [{"pbx": "a", "Number": "100"}]
+    assert done.stderr.splitlines() == [
+        "pbx d: error: no credentials: a client secret is missing; use a profile (threecx-xapi profile add), "
+        "or --client-id with THREECX_XAPI_CLIENT_ID / THREECX_XAPI_CLIENT_SECRET",
+        "error: 1 of 2 PBXs failed: d",
+    ]
+    zero = run(config, "-p", "a,d", "--concurrency", "0", "users", "get-user", "--id", "1")
+    assert zero.exit_code == 2 and "--concurrency" in zero.stderr
+
+
+def test_json_answers_to_a_file_per_pbx(
+    pbxs: PBXs, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = run(config, "-p", "a,b", "api", "GET", "/Users(1)?$select=Number", "-o", "user-{pbx}.json")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == ""  # each answer went to its file, as with one PBX
+    for name in ("a", "b"):
+        answer = json.loads((tmp_path / f"user-{name}.json").read_text())
+        assert answer["Number"] == "100" and answer["@odata.context"].endswith("$metadata#Users/$entity")
+    assert sorted(done.stderr.splitlines()) == [
+        "2 PBXs: all ok",
+        f"saved {(tmp_path / 'user-a.json').stat().st_size} bytes to user-a.json",
+        f"saved {(tmp_path / 'user-b.json').stat().st_size} bytes to user-b.json",
+    ]

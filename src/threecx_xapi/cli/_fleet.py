@@ -14,6 +14,7 @@ line, and the exit code of the first failed PBX (by name) when any failed.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -55,13 +56,16 @@ class Rows(Printer):
         self.pbx = pbx
         self.rows: list[dict[str, Any]] = []
         self.count: int | None = None
+        self.printed = False  # whether the command printed an answer (not a file, not a dry run)
 
     def value(self, value: Any) -> None:
+        self.printed = True
         if self.query is not None:
             value = self._search(value)
         self.rows += tagged(self.pbx, value)
 
     def collection(self, pages: Iterator[list[Any]], count: int | None) -> None:
+        self.printed = True
         items = [item for page in pages for item in page]
         if self.query is not None:  # reshaped as a whole, as with one PBX
             self.value({"@odata.count": count, "value": items} if count is not None else items)
@@ -113,16 +117,16 @@ def for_each_pbx(connection: Connection, work: Work, printer: Printer, *, dry_ru
                 printer.out.write(f"# {PBX_FIELD} {outcome.pbx}\n{rows.text}")
             if rows.count is not None:
                 print(f"{PBX_FIELD} {outcome.pbx}: @odata.count: {rows.count}", file=printer.err)
-            yield rows.rows
+            if rows.printed:
+                yield rows.rows
 
     combined = Printer(
         printer.fmt, printer.out, printer.err, columns=[PBX_FIELD, *printer.columns] if printer.columns else []
     )
-    if dry_run:
-        for _ in answers():
-            pass
-    else:
-        combined.collection(answers(), None)
+    pages = answers()
+    first = next(pages, None)  # no PBX printed (a dry run, files saved, all failed): no empty document either
+    if first is not None:
+        combined.collection(itertools.chain([first], pages), None)
     _finish(failed, total, printer.err)
 
 
