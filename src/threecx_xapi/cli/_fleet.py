@@ -24,7 +24,7 @@ from ._connection import Connection, each_pbx, open_client
 from ._errors import USAGE, CommandError, exit_code_for, report
 from ._output import Printer
 
-__all__ = ["PBX_FIELD", "Rows", "Work", "fleet_output", "for_each_pbx", "tagged"]
+__all__ = ["PBX_FIELD", "Rows", "Work", "check_fleet_output", "fleet_output", "for_each_pbx", "tagged"]
 
 PBX_FIELD = "pbx"
 PLACEHOLDER = "{pbx}"
@@ -108,11 +108,11 @@ def for_each_pbx(connection: Connection, work: Work, printer: Printer, *, dry_ru
         nonlocal total
         for outcome in outcomes:
             total += 1
-            if outcome.error is not None or outcome.value is None:
+            rows = outcome.value
+            if outcome.error is not None or rows is None:
                 failed.append(outcome)
                 _tell(outcome, printer.err)
                 continue
-            rows = outcome.value
             if rows.text:
                 printer.out.write(f"# {PBX_FIELD} {outcome.pbx}\n{rows.text}")
             if rows.count is not None:
@@ -139,7 +139,7 @@ def _kept(name: str, pbx: XAPI, work: Work, printer: Printer) -> Rows:
 def _tell(outcome: PBXOutcome[Any], err: Any) -> None:
     """A failed PBX on stderr: the usual error report, every line prefixed ``pbx NAME:``."""
     text = io.StringIO()
-    report(outcome.error or CommandError("no answer"), text)
+    report(outcome.error or CommandError("the PBX gave no answer"), text)
     lines = text.getvalue().rstrip("\n").splitlines()
     if outcome.version and outcome.version not in lines[0]:
         lines[0] += f" (X-3CX-Version {outcome.version})"
