@@ -7,18 +7,21 @@ always was: the printer prints to stdout as the answer streams in. With several 
 answer as rows, and then, PBX by PBX in name order as each is done, the rows are printed as one collection
 in the chosen format, each row with a leading ``pbx`` field: a single answer is one row, a collection one row
 per item, a ``--query`` result one row per list element (``{"pbx": ..., "value": ...}`` for a scalar). A
-failed PBX is told on stderr, every line starting ``pbx NAME:``, and the others go on; at the end a summary
-line, and the exit code of the first failed PBX (by name) when any failed.
+failed PBX is told on stderr, every line starting ``pbx NAME:``, and the others go on; so is a PBX whose
+``X-3CX-Version`` is another XAPI than this client's (a note, instead of the once-a-process warning); at the end
+a summary line, and the exit code of the first failed PBX (by name) when any failed.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from threecx_xapi import XAPI, PBXOutcome
+from threecx_xapi import XAPI, PBXOutcome, XAPIVersionWarning
+from threecx_xapi._version import check_server_version, xapi_version
 
 from ._connection import Connection, each_pbx, open_client
 from ._errors import USAGE, CommandError, exit_code_for, report
@@ -117,16 +120,24 @@ def for_each_pbx(connection: Connection, work: Work, printer: Printer, *, dry_ru
                 printer.out.write(f"# {PBX_FIELD} {outcome.pbx}\n{rows.text}")
             if rows.count is not None:
                 print(f"{PBX_FIELD} {outcome.pbx}: @odata.count: {rows.count}", file=printer.err)
+            if outcome.version and check_server_version(outcome.version):
+                print(
+                    f"{PBX_FIELD} {outcome.pbx}: note: X-3CX-Version {outcome.version}; this client speaks XAPI "
+                    f"{xapi_version()}, so operations and fields may differ",
+                    file=printer.err,
+                )
             if rows.printed:
                 yield rows.rows
 
     combined = Printer(
         printer.fmt, printer.out, printer.err, columns=[PBX_FIELD, *printer.columns] if printer.columns else []
     )
-    pages = answers()
-    first = next(pages, None)  # no PBX printed (a dry run, files saved, all failed): no empty document either
-    if first is not None:
-        combined.collection(itertools.chain([first], pages), None)
+    with warnings.catch_warnings():  # the version of each PBX that differs is a note line of its own instead
+        warnings.filterwarnings("ignore", category=XAPIVersionWarning)
+        pages = answers()
+        first = next(pages, None)  # no PBX printed (a dry run, files saved, all failed): no empty document either
+        if first is not None:
+            combined.collection(itertools.chain([first], pages), None)
     _finish(failed, total, printer.err)
 
 
