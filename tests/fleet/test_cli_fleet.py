@@ -15,7 +15,10 @@ import pytest
 from click.testing import Result
 
 from tests.cli.conftest import invoke
+from threecx_xapi import APIConnectionError
 from threecx_xapi._profiles import ProfileStore
+from threecx_xapi.cli._connection import Connection, connections, each_pbx, open_client
+from threecx_xapi.cli._errors import CommandError
 
 from .conftest import OLD_VERSION, PBXs
 
@@ -191,3 +194,19 @@ def test_json_answers_to_a_file_per_pbx(
         f"saved {(tmp_path / 'user-a.json').stat().st_size} bytes to user-a.json",
         f"saved {(tmp_path / 'user-b.json').stat().st_size} bytes to user-b.json",
     ]
+
+
+def test_the_helpers_other_commands_build_on(pbxs: PBXs, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``connections`` and ``each_pbx`` for a command of its own; ``open_client`` refuses a fleet clearly."""
+    monkeypatch.setenv("THREECX_XAPI_CONFIG_DIR", str(config))
+    monkeypatch.setenv("THREECX_XAPI_TOKEN_STORE", "0")
+    monkeypatch.delenv("THREECX_XAPI_PROFILE", raising=False)
+    fleet = Connection(profile="c,a", max_retries=0, concurrency=2)
+    assert {name: c.profile for name, c in connections(fleet).items()} == {"a": "a", "c": "c"}
+    assert connections(Connection(profile="b")) == {"b": Connection(profile="b")}
+    outcomes = list(each_pbx(fleet, lambda name, pbx: (name, pbx.users.get_user(4, select=["Number"]).number)))
+    assert [(o.pbx, o.value, o.version) for o in outcomes] == [("a", ("a", "103"), "20.0.10"), ("c", None, None)]
+    assert isinstance(outcomes[1].error, APIConnectionError)
+    with pytest.raises(CommandError, match="this command runs against one PBX") as refused, open_client(fleet):
+        pass
+    assert refused.value.exit_code == 2
