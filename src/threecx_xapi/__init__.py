@@ -7,6 +7,7 @@
         print(user.number, user.first_name)
 
 Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
+``Fleet`` / ``AsyncFleet`` run a function against many PBXs at once, a value or an error for each.
 """
 
 from typing import TYPE_CHECKING
