@@ -1,5 +1,5 @@
-"""``python -m bench`` (``make bench``): generation, no-op, import, command-line start-up, call and parsing
-benchmarks, as ratios.
+"""``python -m bench`` (``make bench``): generation, no-op, import, command-line start-up, call, fleet and
+parsing benchmarks, as ratios.
 
 Every baseline is measured in the same run as what it is compared with, on the same machine and load,
 because absolute timings on a shared 2-core box mean little while their ratios hold. Nothing is written
@@ -15,6 +15,7 @@ from pathlib import Path
 from .cli_startup import measure_cli_startup
 from .export import measure_export
 from .facade import facade_import_goal, measure_calls, measure_facade_import
+from .fleet import measure_fleet
 from .generation import DEFAULT_DOCUMENT, BenchError, measure_generation
 from .imports import measure_imports
 from .noop import measure_noop
@@ -40,6 +41,7 @@ _RUNNERS: dict[str, Callable[[Path, bool], Section]] = {
     "import-facade": lambda document, quick: measure_facade_import(runs=5 if quick else 15),
     "cli": lambda document, quick: measure_cli_startup(runs=5 if quick else 15),
     "call": lambda document, quick: measure_calls(calls=500 if quick else 2000, rounds=5 if quick else 20),
+    "fleet": lambda document, quick: measure_fleet(rounds=3 if quick else 7),
     "parse": lambda document, quick: measure_parsing(runs=3 if quick else 5),
     "export": lambda document, quick: measure_export(rounds=1 if quick else 2),
     "provision": lambda document, quick: measure_provision(rows=100 if quick else 200, runs=2 if quick else 5),

@@ -7,6 +7,7 @@
         print(user.number, user.first_name)
 
 Every operation of the XAPI document is ``pbx.<tag>.<operation>(...)``; ``AsyncXAPI`` is the same, awaited.
+``Fleet`` / ``AsyncFleet`` run a function against many PBXs at once, a value or an error for each.
 """
 
 from typing import TYPE_CHECKING
@@ -24,17 +25,22 @@ from ._exceptions import (
     BadRequestError,
     ConflictError,
     ErrorDetail,
+    FleetError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ResponseTooLargeError,
     UnprocessableEntityError,
+    UnsupportedOperationError,
     XAPIError,
 )
 from ._files import File
 from ._filters import F, Filter, Raw
+from ._fleet import AsyncFleet, Fleet
+from ._fleet_result import FleetResult, PBXOutcome
 from ._paging import AsyncPage, PageDriftWarning, SyncPage, aby_key, by_key
+from ._profiles import ProfileError
 from ._response import AsyncStreamedResponse, RawResponse, StreamedResponse
 from ._status_errors import status_error_from_response
 from ._token_store import FileTokenStore
@@ -58,6 +64,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncFleet",
     "AsyncPage",
     "AsyncStreamedResponse",
     "AsyncTokenProvider",
@@ -72,11 +79,16 @@ __all__ = [
     "File",
     "FileTokenStore",
     "Filter",
+    "Fleet",
+    "FleetError",
+    "FleetResult",
     "InternalServerError",
     "NotFoundError",
     "NotGiven",
+    "PBXOutcome",
     "PageDriftWarning",
     "PermissionDeniedError",
+    "ProfileError",
     "RateLimitError",
     "Raw",
     "RawResponse",
@@ -86,6 +98,7 @@ __all__ = [
     "SyncPage",
     "TokenProvider",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "XAPIAuth",
     "XAPIError",
     "XAPIVersionWarning",

@@ -36,11 +36,11 @@ from ._status_errors import status_error_from_response
 from ._token_store import TokenStoreOption, store_from_option
 from ._types import NOT_GIVEN, NotGiven, RequestOptions, TimeoutTypes
 from ._urls import PBXURL, parse_base_url
-from ._version import warn_once_on_mismatch
+from ._version import SeenVersion, warn_once_on_mismatch
 
 if TYPE_CHECKING:
-    from .export import Export
     from .doctor import DoctorReport
+    from .export import Export
 
 __all__ = ["DEFAULT_TIMEOUT", "XAPI", "AsyncXAPI"]
 
@@ -133,6 +133,7 @@ class _BaseXAPI:
             path_prefix=self._url.prefix,
         )
         self._timeout = timeout
+        self._seen_version = SeenVersion()
 
     # --- building a request ------------------------------------------------------------------------------
 
@@ -251,6 +252,11 @@ class _BaseXAPI:
         """The XAPI base, ``https://<pbx>[:port]/xapi/v1``."""
         return self._url.api
 
+    @property
+    def server_version(self) -> str | None:
+        """The PBX's ``X-3CX-Version`` from its latest answer (errors too); None before any, or if it sends none."""
+        return self._seen_version.value
+
     def __repr__(self) -> str:
         who = f"client_id={self._client_id!r}" if self._client_id else "token auth"
         return f"{type(self).__name__}({self._url.root!r}, {who})"
@@ -335,7 +341,9 @@ class XAPI(_BaseXAPI, SyncResources):
                 read_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
             return response
 
-        return send_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
+        response = send_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
+        self._seen_version.saw(response)
+        return response
 
     def _request(self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions) -> T:
         response = self._send(request.method, self._prepare(request, options))
@@ -486,7 +494,9 @@ class AsyncXAPI(_BaseXAPI, AsyncResources):
                 await aread_body(response, limit=self._max_response_size, deadline=deadline, phases=phases)
             return response
 
-        return await asend_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
+        response = await asend_with_retries(attempt, method=method, policy=self._retry, deadline=deadline)
+        self._seen_version.saw(response)
+        return response
 
     async def _request(
         self, request: EndpointRequest, parse: Callable[[httpx.Response], T], options: RequestOptions

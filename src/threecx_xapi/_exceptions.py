@@ -28,12 +28,14 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "ErrorDetail",
+    "FleetError",
     "InternalServerError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseTooLargeError",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "XAPIError",
 ]
 
@@ -145,6 +147,20 @@ class NotFoundError(APIStatusError):
     """404: no such entity, or (for ``Pbx.*`` functions) a parameter list the server could not match."""
 
 
+class UnsupportedOperationError(NotFoundError):
+    """The PBX does not have the operation: its XAPI is older (or other) than the one this client speaks.
+
+    Raised in place of the 404 (or 405) a PBX answers for a route it does not know; ``operation`` names the
+    operation (its id when this client knows the route, else method and path), ``pbx_version`` is the PBX's
+    ``X-3CX-Version`` (None when it sent none), ``xapi_version`` the XAPI this client was generated for.
+    A ``NotFoundError``, so code catching that keeps working.
+    """
+
+    operation: str
+    pbx_version: str | None
+    xapi_version: str
+
+
 class ConflictError(APIStatusError):
     """409: the change clashes with existing data."""
 
@@ -164,6 +180,16 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """5xx: the PBX (or a proxy in front of it) failed."""
+
+
+class FleetError(XAPIError):
+    """Some PBXs of a fleet failed: ``errors`` maps each failed PBX's name to its error, in name order."""
+
+    def __init__(self, errors: dict[str, Exception], total: int) -> None:
+        self.errors = dict(errors)
+        self.total = total
+        listed = "; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in self.errors.items())
+        super().__init__(f"{len(self.errors)} of {total} PBXs failed: {listed}")
 
 
 class APIResponseValidationError(XAPIError):

@@ -47,10 +47,12 @@ __all__ = [
     "DOCUMENT_SHA256",
     "VERSION_HEADER",
     "XAPI_VERSION",
+    "SeenVersion",
     "XAPIVersionWarning",
     "__version__",
     "check_server_version",
     "document_sha256",
+    "is_older_xapi",
     "package_version",
     "parse_xapi_version",
     "warn_once_on_mismatch",
@@ -187,6 +189,37 @@ def check_server_version(header_value: str | None, expected: str | None = None) 
         f"XAPI {ours_text}; operations, fields and enum values may differ. Install the release for the PBX's "
         f'XAPI if there is one: pip install "threecx-xapi~={".".join(map(str, server))}.0"'
     )
+
+
+def is_older_xapi(header_value: str | None, expected: str | None = None) -> bool:
+    """Whether ``X-3CX-Version`` names an XAPI older than ``expected`` (default ``XAPI_VERSION``).
+
+    Compared on major.minor[.patch] as :func:`parse_xapi_version` reads them; a missing or unparseable
+    header is not older (it says nothing).
+    """
+    server = parse_xapi_version(header_value)
+    ours = parse_xapi_version(expected if expected is not None else xapi_version())
+    return server is not None and ours is not None and server < ours[: len(server)]
+
+
+class SeenVersion:
+    """The ``X-3CX-Version`` of the latest answer from one PBX; shared by a client and its ``with_options`` copies.
+
+    One attribute assignment per answer (atomic under the GIL), so clients used from several threads need no
+    lock; a value never goes back to None once the PBX has sent one.
+    """
+
+    __slots__ = ("_raw", "value")
+
+    def __init__(self) -> None:
+        self._raw: str | None = None
+        self.value: str | None = None  # as it may be shown: escaped and cut to 64 characters
+
+    def saw(self, response: _HasHeaders) -> None:
+        raw = response.headers.get(VERSION_HEADER)
+        if raw is not None and raw != self._raw:  # the same header as last time costs one comparison
+            self.value = _redact.shown(raw.strip(), limit=_SHOWN_LIMIT)
+            self._raw = raw
 
 
 _warn_lock = threading.Lock()

@@ -10,11 +10,12 @@ from typing import Any
 import click
 import httpx
 
-from threecx_xapi import status_error_from_response
+from threecx_xapi import XAPI, status_error_from_response
 
-from ._connection import Connection, DryRunRequest, open_client, print_request
+from ._connection import Connection, DryRunRequest, print_request
 from ._errors import USAGE, CommandError
 from ._files import save
+from ._fleet import check_fleet_output, fleet_output, for_each_pbx
 from ._input import read_data
 from ._output import FORMATS, Printer, default_format, odata_collection
 
@@ -65,7 +66,10 @@ def api_command(
     """Any XAPI request: METHOD and a PATH under /xapi/v1, with auth and retries."""
     relative = _relative(path)
     body = read_data(data)
-    with open_client(connection, dry_run=dry_run) as pbx:
+    check_fleet_output(connection, output)
+    printer = Printer(fmt or default_format(sys.stdout), sys.stdout, sys.stderr, query=jmespath)
+
+    def work(pbx: XAPI, printer: Printer, name: str) -> None:
         request: dict[str, Any] = {"method": method.upper(), "url": pbx.base_url + relative}
         request["headers"] = {"Accept": "application/json", **dict(connection.headers)}
         if body is not None:
@@ -74,22 +78,34 @@ def api_command(
             # The client has no public raw request: _send is its one send-with-auth-and-retries path.
             response = pbx._send(method.upper(), request)
         except DryRunRequest as captured:
-            print_request(captured.request, sys.stdout)
+            print_request(captured.request, printer.out)
             return
         if not response.is_success:
-            raise status_error_from_response(response, hint_client_id=connection.resolved().client_id)
-        if not response.content:
-            return
-        kind = response.headers.get("content-type", "")
-        if "json" in kind and output is None:
-            printer = Printer(fmt or default_format(sys.stdout), sys.stdout, sys.stderr, query=jmespath)
-            answer = response.json()
-            collection = odata_collection(answer)
-            if collection is not None:
-                printer.collection(iter([collection[0]]), collection[1])
-            else:
-                printer.value(answer)
-            return
-        where = save(io.BytesIO(response.content), output=output, suggested=_file_name(response), fallback="answer.bin")
-        if where is not None:
-            print(f"saved {len(response.content)} bytes to {where}", file=sys.stderr)
+            raise status_error_from_response(response, hint_client_id=pbx._client_id)
+        _show(response, printer, fleet_output(output, name), prefix=f"{name}-" if name else "")
+
+    for_each_pbx(connection, work, printer, dry_run=dry_run)
+
+
+def _show(response: httpx.Response, printer: Printer, output: str | None, *, prefix: str) -> None:
+    """Print a JSON answer (a collection's items as rows); save anything else, or JSON asked ``--output``."""
+    if not response.content:
+        return
+    kind = response.headers.get("content-type", "")
+    if "json" in kind and output is None:
+        answer = response.json()
+        collection = odata_collection(answer)
+        if collection is not None:
+            printer.collection(iter([collection[0]]), collection[1])
+        else:
+            printer.value(answer)
+        return
+    suggested = _file_name(response)
+    where = save(
+        io.BytesIO(response.content),
+        output=output,
+        suggested=prefix + suggested if suggested else None,
+        fallback=f"{prefix}answer.bin",
+    )
+    if where is not None:
+        print(f"saved {len(response.content)} bytes to {where}", file=sys.stderr)

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import _catalog
-from ._connection import Connection
+from ._connection import DEFAULT_CONCURRENCY, Connection
 from ._errors import INTERRUPTED, USAGE, report
 
 __all__ = ["cli", "run"]
@@ -37,6 +37,7 @@ Examples:
   threecx-xapi users list-user --top 5
   threecx-xapi users get-user --id 29 --format json
   threecx-xapi --profile office users list-user --all --format csv > users.csv
+  threecx-xapi --all-profiles users list-user --select Id,Number --format csv
   threecx-xapi api GET '/Users(29)'"""
 
 
@@ -147,7 +148,20 @@ def _header(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -
     context_settings={"max_content_width": 120, "help_option_names": ["-h", "--help"]},
     epilog=_EXAMPLES,
 )
-@click.option("--profile", "-p", metavar="NAME", help="a saved connection (or THREECX_XAPI_PROFILE)")
+@click.option(
+    "--profile",
+    "-p",
+    metavar="NAME[,NAME...]",
+    help="a saved connection, or several at once: a,b,c (or THREECX_XAPI_PROFILE)",
+)
+@click.option("--all-profiles", is_flag=True, help="run against every saved profile at once")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="PBXs at once with several profiles",
+)
 @click.option("--url", metavar="URL", help="the PBX, https://pbx.example.com[:port] (or THREECX_XAPI_URL)")
 @click.option("--client-id", metavar="ID", help="API client id (or THREECX_XAPI_CLIENT_ID)")
 @click.option(
@@ -176,6 +190,9 @@ def cli(ctx: click.Context, /, client_secret: str | None, headers: tuple[tuple[s
     Output is a table on a terminal and JSON otherwise (--format json|jsonl|table|csv|yaml on each command).
     Exit codes: 0 ok, 1 other error, 2 usage, 3 connection, 4 authentication, 5 permission, 6 not found,
     7 conflict or validation, 8 rate limit, 9 server error, 10 snapshot diff found differences.
+    With several profiles (--profile a,b or --all-profiles) each PBX is asked at once, rows gain a leading pbx
+    field, a failing PBX is told on stderr and the others go on; the exit code is the first failed PBX's (by
+    name), 0 when none failed.
     """
     if client_secret and not ctx.resilient_parsing:
         print(

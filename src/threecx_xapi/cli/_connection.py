@@ -4,6 +4,12 @@ Each setting is taken from the first place that has it: a flag (``--url``, ``--c
 ``--client-secret``), the profile chosen with ``--profile`` or ``THREECX_XAPI_PROFILE``, then the variables
 ``XAPI()`` reads (``THREECX_XAPI_URL``, ``THREECX_XAPI_CLIENT_ID``, ``THREECX_XAPI_CLIENT_SECRET``).
 
+Several PBXs at once: ``--profile a,b,c`` (or the same in ``THREECX_XAPI_PROFILE``) or ``--all-profiles`` make
+the connection a fleet; :func:`connections` gives one connection per profile and :func:`each_pbx` runs a
+function with each PBX's client, ``--concurrency`` at a time, yielding each PBX's outcome in name order (the
+library's fleet runner). Commands print through :func:`._fleet.for_each_pbx`, which does this for one PBX
+or many.
+
 A dry run builds the request with the SDK itself, through a client whose transport keeps the request instead
 of sending it and whose token is a static placeholder, so not even a token request leaves the machine.
 ``--debug`` logs each request and response line with httpx event hooks, the bearer token blanked.
@@ -12,23 +18,37 @@ of sending it and whose token is a static placeholder, so not even a token reque
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import ssl
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import httpx
 
-from threecx_xapi import XAPI
+from threecx_xapi import XAPI, PBXOutcome
 from threecx_xapi._client import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL
+from threecx_xapi._fleet_runner import DEFAULT_CONCURRENCY, each_in_threads
 
 from ._errors import USAGE, CommandError
 from ._profiles import PROFILE_ENV, default_store
 
-__all__ = ["DRY_RUN_TOKEN", "Connection", "DryRunRequest", "blank_headers", "open_client", "print_request"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DRY_RUN_TOKEN",
+    "Connection",
+    "DryRunRequest",
+    "blank_headers",
+    "connections",
+    "each_pbx",
+    "open_client",
+    "print_request",
+]
+
+T = TypeVar("T")
 
 DRY_RUN_TOKEN = "dry-run-placeholder-token"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
@@ -50,9 +70,18 @@ class Connection:
     max_retries: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     debug: bool = False
+    all_profiles: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    @property
+    def fleet(self) -> bool:
+        """Several PBXs were asked for (``--profile a,b``, ``--all-profiles``): rows gain a ``pbx`` field."""
+        return self.all_profiles or "," in (self.profile or os.environ.get(PROFILE_ENV) or "")
 
     def resolved(self) -> Connection:
         """Every setting from the first place that has it; a usage error naming what is missing."""
+        if self.fleet:
+            raise CommandError("this command runs against one PBX: choose one profile (--profile NAME)", USAGE)
         name = self.profile or os.environ.get(PROFILE_ENV)
         profile = default_store().get(name) if name else None
         url = self.url or (profile.url if profile else None) or os.environ.get(ENV_URL)
@@ -60,9 +89,7 @@ class Connection:
         secret = self.client_secret or (profile.client_secret if profile else None) or os.environ.get(ENV_CLIENT_SECRET)
         if not url:
             raise CommandError(f"no PBX address: pass --url, set {ENV_URL}, or choose a profile (--profile)", USAGE)
-        return Connection(
-            url, client_id, secret, name, self.ca_bundle, self.timeout, self.max_retries, self.headers, self.debug
-        )
+        return dataclasses.replace(self, url=url, client_id=client_id, client_secret=secret, profile=name)
 
     def require_credentials(self) -> None:
         if not self.client_id or not self.client_secret:
@@ -76,6 +103,67 @@ class Connection:
                 f"or --client-id with {ENV_CLIENT_ID} / {ENV_CLIENT_SECRET}",
                 USAGE,
             )
+
+
+def _profile_names(connection: Connection) -> list[str]:
+    """The chosen profiles, in name order, each known; a usage error for an unknown one or a bad mix."""
+    store = default_store()
+    listed = connection.profile or ("" if connection.all_profiles else os.environ.get(PROFILE_ENV, ""))
+    if connection.all_profiles and connection.profile:
+        raise CommandError("--all-profiles or --profile, not both", USAGE)
+    if connection.url:
+        raise CommandError("--url names one PBX: with several profiles each profile gives its own", USAGE)
+    known = store.names()
+    if connection.all_profiles:
+        if not known:
+            raise CommandError("--all-profiles: no profiles saved yet (threecx-xapi profile add)", USAGE)
+        return known
+    names = sorted({name.strip() for name in listed.split(",") if name.strip()})
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise CommandError(
+            f"--profile {listed!r}: no profile {', '.join(map(repr, unknown)) or 'named'} "
+            f"(profiles: {', '.join(known) or 'none saved yet'})",
+            USAGE,
+        )
+    return names
+
+
+def connections(connection: Connection) -> dict[str, Connection]:
+    """One connection per chosen PBX, by profile name in name order (unresolved: each resolves in its turn).
+
+    Without several profiles, the one connection, named by its profile or ``""``. Unknown profile names are a
+    usage error here, before anything is sent.
+    """
+    if not connection.fleet:
+        return {connection.profile or os.environ.get(PROFILE_ENV) or "": connection}
+    return {
+        name: dataclasses.replace(connection, profile=name, all_profiles=False) for name in _profile_names(connection)
+    }
+
+
+def each_pbx(
+    connection: Connection, work: Callable[[str, XAPI], T], *, dry_run: bool = False
+) -> Iterator[PBXOutcome[T]]:
+    """``work(name, pbx)`` with each chosen PBX's client, ``--concurrency`` at once; outcomes in name order.
+
+    A PBX whose connection fails to resolve (no credentials) or whose call fails is an outcome with that
+    error; the others go on. Each client is opened and closed around its own call.
+    """
+    targets = connections(connection)
+    opened: dict[str, XAPI] = {}
+
+    def one(name: str) -> T:
+        with open_client(targets[name], dry_run=dry_run) as pbx:
+            opened[name] = pbx
+            return work(name, pbx)
+
+    def version(name: str) -> str | None:
+        pbx = opened.get(name)
+        return pbx.server_version if pbx is not None else None
+
+    yield from each_in_threads({name: name for name in targets}, one, concurrency=connection.concurrency,
+                               version_of=version)  # fmt: skip
 
 
 class DryRunRequest(Exception):

@@ -18,10 +18,14 @@ from typing import Any
 
 import click
 
+from threecx_xapi import XAPI, XAPIError
+from threecx_xapi._unsupported import unsupported_operation
+
 from ._catalog import Entry, kebab
-from ._connection import Connection, DryRunRequest, open_client, print_request
+from ._connection import Connection, DryRunRequest, print_request
 from ._errors import CommandError
 from ._files import ChunkReader, save
+from ._fleet import Rows, check_fleet_output, fleet_output, for_each_pbx
 from ._input import ParamType, action_arguments, entity_body, literal_type, read_data
 from ._output import FORMATS, Printer, default_format, odata_collection, to_wire, with_progress
 
@@ -262,41 +266,56 @@ def run(plan: _Plan, connection: Connection, values: Mapping[str, Any]) -> None:
     if (walk or limit) and "o_top" in plan.odata and kwargs.get("top") is None:
         kwargs["top"] = min(limit or ALL_PAGE_SIZE, ALL_PAGE_SIZE)
     output = values.get("output")
+    check_fleet_output(connection, output)
     fmt = values.get("fmt") or ("json" if output not in (None, "-") else default_format(sys.stdout))
     query = values.get("jmespath")
     select = str(kwargs.get("select") or "")
     printer = Printer(
         fmt, sys.stdout, sys.stderr, query=query, columns=[c.strip() for c in select.split(",") if c.strip()]
     )
-    with open_client(connection, dry_run=bool(values.get("dry_run"))) as pbx:
+    method = plan.entry.method
+
+    def work(pbx: XAPI, printer: Printer, name: str) -> None:
         resource = getattr(pbx, plan.entry.resource)
+        target = fleet_output(output, name)
+        prefix = f"{name}-" if name else ""  # with several PBXs, files saved under their own name get the PBX's
         try:
             if plan.entry.record["response"].get("file"):  # a download: a file answer streams to disk
-                with getattr(resource.with_streaming_response, plan.entry.method)(**kwargs) as answer:
+                with getattr(resource.with_streaming_response, method)(**kwargs) as answer:
                     if not answer.http_response.is_stream_consumed:
-                        save_stream(answer, output=output, name=plan.entry.method)
+                        save_stream(answer, output=target, name=method, prefix=prefix)
                         return
                     result = answer.parse()
             else:
-                result = getattr(resource, plan.entry.method)(**kwargs)
+                result = getattr(resource, method)(**kwargs)
         except DryRunRequest as captured:
-            print_request(captured.request, sys.stdout)
+            print_request(captured.request, printer.out)
             return
-        emit(result, printer, walk=walk, limit=limit, output=output, name=plan.entry.method)
+        except XAPIError as error:
+            if name:  # one of several PBXs: an operation its XAPI lacks is said so, with its version
+                raise unsupported_operation(error, operation=plan.entry.record["operation_id"]) from None
+            raise
+        emit(result, printer, walk=walk, limit=limit, output=target, name=method, prefix=prefix)
+
+    for_each_pbx(connection, work, printer, dry_run=bool(values.get("dry_run")))
 
 
-def save_stream(answer: Any, *, output: str | None, name: str) -> None:
+def save_stream(answer: Any, *, output: str | None, name: str, prefix: str = "") -> None:
     """Write a file answer still on the wire chunk by chunk (memory stays flat whatever its size)."""
     reader = ChunkReader(answer.iter_bytes())
-    where = save(reader, output=output, suggested=answer.file_name, fallback=f"{name}.bin")
+    suggested = prefix + answer.file_name if answer.file_name else None
+    where = save(reader, output=output, suggested=suggested, fallback=f"{prefix}{name}.bin")
     if where is not None:
         print(f"saved {reader.size} bytes to {where}", file=sys.stderr)
 
 
-def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output: str | None, name: str) -> None:
+def emit(
+    result: Any, printer: Printer, *, walk: bool, limit: int | None, output: str | None, name: str, prefix: str = ""
+) -> None:
     """Print (or save) what the SDK returned; ``--output`` takes a JSON answer as well as a file."""
     if _is_file(result):
-        where = save(result.payload, output=output, suggested=result.file_name, fallback=f"{name}.bin")
+        suggested = prefix + result.file_name if result.file_name else None
+        where = save(result.payload, output=output, suggested=suggested, fallback=f"{prefix}{name}.bin")
         if where is not None:
             size = result.payload.tell()
             print(f"saved {size} bytes to {where}", file=sys.stderr)
@@ -315,7 +334,8 @@ def emit(result: Any, printer: Printer, *, walk: bool, limit: int | None, output
 def _print(result: Any, printer: Printer, *, walk: bool, limit: int | None) -> None:
     if _is_page(result):
         pages: Iterator[Any] = result.iter_pages() if (walk or limit) else iter([result])
-        stream = with_progress(_items(pages, limit), result.count, enabled=walk and _tty(sys.stderr))
+        shown = walk and _tty(sys.stderr) and not isinstance(printer, Rows)  # no bars racing for one PBX of many
+        stream = with_progress(_items(pages, limit), result.count, enabled=shown)
         printer.collection(stream, result.count)
         return
     if result is None:

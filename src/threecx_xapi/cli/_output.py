@@ -20,6 +20,7 @@ __all__ = ["FORMATS", "Printer", "default_format", "odata_collection", "to_wire"
 
 FORMATS = ("json", "jsonl", "table", "csv", "yaml")
 _PREFERRED = (
+    "pbx",  # the PBX a row came from, with several profiles
     "Id",
     "Number",
     "Name",

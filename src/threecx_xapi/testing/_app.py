@@ -75,6 +75,7 @@ class XAPIApp:
         omit_empty: bool,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         clock: Callable[[], float] | None = None,
+        missing_operations: frozenset[str] = frozenset(),
     ) -> None:
         self.router = router
         self.dispatcher = dispatcher
@@ -86,6 +87,7 @@ class XAPIApp:
         self.omit_empty = omit_empty
         self.max_body_size = max_body_size
         self.clock = clock  # a PBX clock of its own (XAPITestServer(clock_skew=...)): answers carry its Date
+        self.missing_operations = missing_operations  # operation ids answered as an older PBX does: no route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -214,6 +216,8 @@ class XAPIApp:
             else:
                 message = _no_resource(request.method, API_PREFIX + path)
             raise Problem(exc.status, odata_error(message), headers=headers) from None
+        if match.route.operation_id in self.missing_operations:
+            raise Problem(404, odata_error(_no_resource(request.method, API_PREFIX + path)))
         if not may_call(role, match.route.operation):
             raise Problem(403)
         base = f"{request.url.scheme}://{request.url.netloc}{API_PREFIX}/"

@@ -21,7 +21,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,10 @@ class XAPITestServer:
     ``X-3CX-Version``; ``clock_skew=600`` runs the PBX's clock ten minutes ahead (the tokens' ``iat`` and
     ``exp``, and a ``Date`` header); ``ssl_certfile`` (and ``ssl_keyfile``, PEM) serves HTTPS with that
     certificate; ``role="admin"`` makes the default principal a System Admin.
+
+    To play an older or different PBX: ``version="20.0.8.100"`` is the ``X-3CX-Version`` it reports, and
+    ``missing_operations={"ListUser"}`` (operation ids) answers those operations with the routing 404 of a PBX
+    whose XAPI does not have them.
     """
 
     def __init__(
@@ -118,6 +122,7 @@ class XAPITestServer:
         clock_skew: float = 0.0,
         ssl_certfile: str | os.PathLike[str] | None = None,
         ssl_keyfile: str | os.PathLike[str] | None = None,
+        missing_operations: Iterable[str] = (),
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must be non-empty")
@@ -129,6 +134,10 @@ class XAPITestServer:
             raise ValueError("clock_skew must be a finite number of seconds")
         if ssl_keyfile is not None and ssl_certfile is None:
             raise ValueError("ssl_keyfile needs ssl_certfile")
+        missing = frozenset(missing_operations)
+        unknown = sorted(missing - {route.operation_id for route in _router().routes})
+        if unknown:
+            raise ValueError(f"missing_operations: no such operation in the registry: {', '.join(unknown)}")
         self.host = host
         self._port = port
         self._tls = (ssl_certfile, ssl_keyfile) if ssl_certfile is not None else None  # PEM files for uvicorn
@@ -163,6 +172,7 @@ class XAPITestServer:
             omit_empty=omit_empty,
             max_body_size=max_body_size,
             clock=clock if clock_skew else None,
+            missing_operations=missing,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None
