@@ -210,3 +210,77 @@ def test_the_helpers_other_commands_build_on(pbxs: PBXs, config: Path, monkeypat
     with pytest.raises(CommandError, match="this command runs against one PBX") as refused, open_client(fleet):
         pass
     assert refused.value.exit_code == 2
+
+
+def test_doctor_across_profiles_tags_each_check_with_its_pbx(pbxs: PBXs, config: Path) -> None:
+    done = run(config, "--profile", "a,b,c", "doctor", "--area", "users", "--format", "json")
+
+    rows = json.loads(done.stdout)
+    assert {row["pbx"] for row in rows} == {"a", "b", "c"}  # c's checks say why it is down: connect fails
+    by = {(row["pbx"], row["check"]): row["status"] for row in rows}
+    assert by[("a", "token")] == by[("a", "access.users")] == "ok"
+    assert by[("b", "version")] == "fail"  # an older build: X-3CX-Version 20.0.8.100
+    assert by[("c", "connect")] == "fail"
+    assert done.exit_code == 1  # the first PBX by name with a failed check is b: a version failure, exit 1
+    assert "doctor: checks failed on 2 PBX(s): b, c" in done.stderr
+    assert pbxs.a.client_secret not in done.stdout + done.stderr
+    assert {r.method for r in pbxs.a.requests} <= {"GET", "POST"}
+    assert [r.path for r in pbxs.a.requests if r.method == "POST"] == ["/connect/token"]
+
+
+def test_snapshot_across_profiles_writes_a_folder_per_pbx(pbxs: PBXs, config: Path, tmp_path: Path) -> None:
+    target = tmp_path / "snaps"
+    done = run(config, "-p", "a,c", "snapshot", "--output", f"{target}/{{pbx}}")
+
+    assert done.exit_code == 3  # c is down
+    manifest = json.loads((target / "a" / "manifest.json").read_text())
+    assert manifest["pbx"] == pbxs.a.url.rstrip("/") or pbxs.a.url.rstrip("/") in json.dumps(manifest)
+    assert (target / "a" / "Users.json").exists()
+    assert not (target / "c").exists()
+    assert re.search(r"^pbx a: snapshot of .* -> .*snaps/a$", done.stderr, re.M)
+    assert "pbx c: error:" in done.stderr and "error: 1 of 2 PBXs failed: c" in done.stderr
+
+
+def test_snapshot_across_profiles_needs_a_folder_per_pbx(pbxs: PBXs, config: Path, tmp_path: Path) -> None:
+    done = run(config, "-p", "a,b", "snapshot", "--output", str(tmp_path / "one"))
+
+    assert done.exit_code == 2
+    assert "put {pbx} in it" in done.stderr
+    assert api_paths(pbxs.a) == api_paths(pbxs.b) == []
+
+
+def test_export_across_profiles_writes_a_file_per_pbx(pbxs: PBXs, config: Path, tmp_path: Path) -> None:
+    argv = ["export", "report-call-log-data", "get-call-log-data", "--period-from", "2026-03-01"]
+    done = run(config, "-p", "a,c", *argv, "--period-to", "2026-03-01", "-o", f"{tmp_path}/calls-{{pbx}}.csv")
+
+    assert done.exit_code == 3
+    done_a = json.loads((tmp_path / "calls-a.csv.checkpoint.json").read_text())
+    done_c = json.loads((tmp_path / "calls-c.csv.checkpoint.json").read_text())
+    assert (done_a["finished"], done_a["windows"]) == (True, 1)
+    assert (done_c["finished"], done_c["windows"]) == (False, 0)  # c's export can be --resume'd when it is back
+    assert re.search(r"^pbx a: exported to .*calls-a\.csv: ", done.stderr, re.M)
+    assert any("GetCallLogData(" in path for path in api_paths(pbxs.a))
+
+
+def test_provision_plan_across_profiles_has_a_row_per_pbx_and_entry(pbxs: PBXs, config: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("Number,FirstName,LastName,EmailAddress\n7701,Ada,Lovelace,ada@example.com\n")
+    done = run(config, "-p", "a,b", "provision", "users", str(users), "--plan", "-f", "json")
+
+    assert done.exit_code == 6  # b is an older build without ListUser: it cannot list users to plan against
+    rows = json.loads(done.stdout)
+    assert [(row["pbx"], row["key"], row["action"]) for row in rows] == [("a", "7701", "create")]
+    assert "pbx b: error: operation ListUser (GET /xapi/v1/Users?$top=100&$orderby=Id) is not available" in done.stderr
+    assert "error: 1 of 2 PBXs failed: b" in done.stderr
+    assert {r.method for r in pbxs.a.requests} <= {"GET", "POST"}  # a plan reads; POST is the token only
+    assert [r.path for r in pbxs.a.requests if r.method == "POST"] == ["/connect/token"]
+
+
+def test_provision_prune_across_profiles_needs_yes(pbxs: PBXs, config: Path, tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("Number,FirstName\n7701,Ada\n")
+    done = run(config, "-p", "a,b", "provision", "users", str(users), "--apply", "--prune")
+
+    assert done.exit_code == 2
+    assert "--prune across several PBXs needs --yes" in done.stderr
+    assert api_paths(pbxs.a) == []

@@ -13,11 +13,13 @@ from typing import TextIO
 
 import click
 
+from threecx_xapi import XAPI
 from threecx_xapi.doctor import AREAS, FAIL, OK, SKIP, WARN, DoctorReport
 
 from ._connection import Connection, open_client
 from ._errors import AUTH, CONNECTION, ERROR, PERMISSION, CommandError
 from ._errors import OK as EXIT_OK
+from ._fleet import for_each_pbx
 from ._output import Printer
 
 __all__ = ["doctor", "exit_code_of"]
@@ -77,6 +79,9 @@ def doctor(connection: Connection, fmt: str, areas: tuple[str, ...]) -> None:
 
     Sends only reads; each step has the --timeout (default 10 s). Exits non-zero when a check fails.
     """
+    if connection.fleet:
+        _doctor_fleet(connection, fmt, areas)
+        return
     with open_client(connection) as pbx:
         report = pbx.doctor(timeout=connection.timeout, areas=list(areas) or None)
     if fmt == "json":
@@ -88,4 +93,24 @@ def doctor(connection: Connection, fmt: str, areas: tuple[str, ...]) -> None:
         first = report.failed[0]
         raise CommandError(
             f"doctor: {len(report.failed)} of {len(report.checks)} checks failed, first {first.name}", code
+        )
+
+
+def _doctor_fleet(connection: Connection, fmt: str, areas: tuple[str, ...]) -> None:
+    """Every chosen PBX at once: a row per check with a leading ``pbx``; the exit code of the first failed PBX."""
+    failed: dict[str, DoctorReport] = {}
+
+    def work(pbx: XAPI, printer: Printer, name: str) -> None:
+        report = pbx.doctor(timeout=connection.timeout, areas=list(areas) or None)
+        printer.value(
+            [{"check": c.name, "status": c.status, "result": c.summary, "fix": c.fix or ""} for c in report.checks]
+        )
+        if report.failed:
+            failed[name] = report
+
+    for_each_pbx(connection, work, Printer(fmt, sys.stdout, sys.stderr))
+    if failed:
+        names = sorted(failed)
+        raise CommandError(
+            f"doctor: checks failed on {len(names)} PBX(s): {', '.join(names)}", exit_code_of(failed[names[0]])
         )

@@ -20,9 +20,12 @@ from typing import Any
 
 import click
 
+from threecx_xapi import XAPI
+
 from ._catalog import Entry, kebab, operations_of, resources
 from ._connection import Connection, open_client
 from ._errors import USAGE, CommandError
+from ._fleet import check_fleet_output, fleet_output, run_each
 
 __all__ = ["export"]
 
@@ -162,34 +165,56 @@ def _build(resource: str, entry: Entry) -> click.Command:
 def _run(
     connection: Connection, operation: str, given: dict[str, Any], options: dict[str, Any], values: dict[str, Any]
 ) -> None:
+    if connection.fleet:
+        check_fleet_output(connection, values["output"])
+        if values["checkpoint"] is not None:
+            check_fleet_output(connection, values["checkpoint"])
+
+        def each(name: str, pbx: XAPI) -> Any:
+            one = {**values, "output": fleet_output(values["output"], name)}
+            one["checkpoint"] = fleet_output(values["checkpoint"], name)
+            return _export(pbx, operation, given, options, one, progress=False)
+
+        def done(name: str, summary: Any) -> None:
+            print(f"pbx {name}: exported to {fleet_output(values['output'], name)}: {summary}", file=sys.stderr)
+
+        run_each(connection, each, done, sys.stderr)
+        return
+    with open_client(connection) as pbx:
+        summary = _export(pbx, operation, given, options, values, progress=_tty(sys.stderr))
+    print(f"exported to {values['output']}: {summary}", file=sys.stderr)
+
+
+def _export(
+    pbx: XAPI, operation: str, given: dict[str, Any], options: dict[str, Any], values: dict[str, Any], *, progress: bool
+) -> Any:
+    """One PBX's export to ``values["output"]``; its summary. Bad arguments are a usage error before any request."""
     from threecx_xapi.export import Export, ExportError
 
-    with open_client(connection) as pbx:
-        try:
-            job = Export(
-                pbx,
-                operation,
-                window=values["window"],
-                concurrency=values["concurrency"],
-                tz=values["tz"],
-                top=values["top"],
-                **options,
-                **given,
-            )
-            if not (values["resume"] or values["since_last"]):
-                job.windows()  # a missing period start is refused here, before any request
-        except ExportError as exc:
-            raise CommandError(str(exc), USAGE) from None
-        with _progress(enabled=_tty(sys.stderr)) as progress:
-            summary = job.to_file(
-                values["output"],
-                format=values["fmt"],
-                resume=values["resume"],
-                since_last=values["since_last"],
-                checkpoint=values["checkpoint"],
-                progress=progress,
-            )
-    print(f"exported to {values['output']}: {summary}", file=sys.stderr)
+    try:
+        job = Export(
+            pbx,
+            operation,
+            window=values["window"],
+            concurrency=values["concurrency"],
+            tz=values["tz"],
+            top=values["top"],
+            **options,
+            **given,
+        )
+        if not (values["resume"] or values["since_last"]):
+            job.windows()  # a missing period start is refused here, before any request
+    except ExportError as exc:
+        raise CommandError(str(exc), USAGE) from None
+    with _progress(enabled=progress) as bar:
+        return job.to_file(
+            values["output"],
+            format=values["fmt"],
+            resume=values["resume"],
+            since_last=values["since_last"],
+            checkpoint=values["checkpoint"],
+            progress=bar,
+        )
 
 
 @contextmanager

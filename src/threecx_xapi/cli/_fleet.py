@@ -18,7 +18,7 @@ import io
 import itertools
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TextIO, TypeVar
 
 from threecx_xapi import XAPI, PBXOutcome, XAPIVersionWarning
 from threecx_xapi._version import check_server_version, xapi_version
@@ -27,7 +27,18 @@ from ._connection import Connection, each_pbx, open_client
 from ._errors import USAGE, CommandError, exit_code_for, report
 from ._output import Printer
 
-__all__ = ["PBX_FIELD", "Rows", "Work", "check_fleet_output", "fleet_output", "for_each_pbx", "tagged"]
+__all__ = [
+    "PBX_FIELD",
+    "Rows",
+    "Work",
+    "check_fleet_output",
+    "fleet_output",
+    "for_each_pbx",
+    "run_each",
+    "tagged",
+]
+
+T = TypeVar("T")
 
 PBX_FIELD = "pbx"
 PLACEHOLDER = "{pbx}"
@@ -139,6 +150,29 @@ def for_each_pbx(connection: Connection, work: Work, printer: Printer, *, dry_ru
         if first is not None:
             combined.collection(itertools.chain([first], pages), None)
     _finish(failed, total, printer.err)
+
+
+def run_each(
+    connection: Connection, work: Callable[[str, XAPI], T], done: Callable[[str, T], None], err: TextIO
+) -> None:
+    """For commands whose output is files and a summary on stderr (export, snapshot) rather than rows.
+
+    ``work(name, pbx)`` against every chosen PBX at once; ``done(name, value)`` for each that succeeded, in name
+    order; a failed PBX is told on stderr and the others go on; then the summary line, and the exit code of the
+    first failed PBX (by name) when any failed.
+    """
+    failed: list[PBXOutcome[Any]] = []
+    total = 0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=XAPIVersionWarning)
+        for outcome in each_pbx(connection, work):
+            total += 1
+            if outcome.error is not None or outcome.value is None:
+                failed.append(outcome)
+                _tell(outcome, err)
+            else:
+                done(outcome.pbx, outcome.value)
+    _finish(failed, total, err)
 
 
 def _kept(name: str, pbx: XAPI, work: Work, printer: Printer) -> Rows:

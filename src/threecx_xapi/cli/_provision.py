@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from threecx_xapi import XAPI
 from threecx_xapi.provision import (
     DEFAULT_CONCURRENCY,
     FILE_FORMATS,
@@ -32,6 +33,7 @@ from threecx_xapi.provision import (
 
 from ._connection import Connection, open_client
 from ._errors import CONFLICT, USAGE, CommandError
+from ._fleet import check_fleet_output, fleet_output, for_each_pbx
 from ._output import FORMATS, Printer, default_format
 
 __all__ = ["provision_command"]
@@ -104,6 +106,12 @@ def provision_command(
     if report is not None and mode != "apply":
         raise CommandError("--report is the outcome of --apply; a plan is printed (--format csv|json)", USAGE)
     printer = Printer(fmt or default_format(sys.stdout), sys.stdout, sys.stderr)
+    if connection.fleet:
+        _provision_each(
+            connection, printer, entity_set, rows, key=key, mode=mode, prune=prune, yes=yes, report=report,
+            concurrency=concurrency, stop_on_error=stop_on_error,
+        )  # fmt: skip
+        return
     with open_client(connection) as pbx:
         provisioner = Provisioner(pbx, entity_set, key=key)
         plan = provisioner.plan(rows, prune=prune)
@@ -158,6 +166,58 @@ def _rows(count: int) -> str:
     return f"{count} row{'' if count == 1 else 's'}"
 
 
+def _provision_each(
+    connection: Connection,
+    printer: Printer,
+    entity_set: str,
+    rows: Any,
+    *,
+    key: str,
+    mode: str,
+    prune: bool,
+    yes: bool,
+    report: str | None,
+    concurrency: int,
+    stop_on_error: bool,
+) -> None:
+    """The same file planned (or applied) on every chosen PBX at once: a row per entry with a leading ``pbx``.
+
+    Nobody can be asked on several PBXs at once, so ``--prune`` needs ``--yes``; ``--report`` names a file per
+    PBX (``{pbx}`` in it). A PBX that fails is told on stderr and the others go on; rows in conflict or failed on
+    any PBX make the exit code 7, as with one.
+    """
+    if prune and not yes:
+        raise CommandError("--prune across several PBXs needs --yes (there is no one prompt for them all)", USAGE)
+    if report is not None:
+        check_fleet_output(connection, report)
+    troubled: dict[str, str] = {}
+
+    def work(pbx: XAPI, out: Printer, name: str) -> None:
+        provisioner = Provisioner(pbx, entity_set, key=key)
+        plan = provisioner.plan(rows, prune=prune)
+        if mode == "plan":
+            out.value([{column: entry.get(column) for column in _PLAN_COLUMNS} for entry in plan.as_dicts()])
+            if plan.counts["conflict"]:
+                troubled[name] = f"{_rows(plan.counts['conflict'])} in conflict"
+            return
+        result = provisioner.apply(plan, concurrency=concurrency, stop_on_error=stop_on_error)
+        out.value(result.as_dicts())
+        if report is not None:
+            result.write(str(fleet_output(report, name)))
+        if not result.ok:
+            troubled[name] = result.summary()
+
+    columns = _PLAN_COLUMNS if mode == "plan" else _REPORT_COLUMNS
+    for_each_pbx(connection, work, Printer(printer.fmt, printer.out, printer.err, columns=list(columns)))
+    if troubled:
+        told = "; ".join(f"pbx {name}: {what}" for name, what in sorted(troubled.items()))
+        raise CommandError(f"rows in conflict or failed: {told}", CONFLICT)
+
+
+_PLAN_COLUMNS = ("row", "key", "action", "detail")
+_REPORT_COLUMNS = ("row", "key", "action", "status", "error", "hint")
+
+
 def _confirm_prune(plan: Plan, *, yes: bool) -> None:
     deletions = plan.of("delete")
     if not deletions or yes:
@@ -180,13 +240,13 @@ def _print_plan(plan: Plan, printer: Printer) -> None:
         }
         printer.value(whole)
         return
-    columns = ["row", "key", "action", "detail"]
+    columns = list(_PLAN_COLUMNS)
     entries = [{name: entry.get(name) for name in columns} for entry in plan.as_dicts()]
     Printer(printer.fmt, printer.out, printer.err, columns=columns).collection(iter([entries]), None)
 
 
 def _print_report(report: ApplyReport, printer: Printer) -> None:
-    columns = ["row", "key", "action", "status", "error", "hint"]
+    columns = list(_REPORT_COLUMNS)
     if printer.fmt in ("json", "yaml"):
         printer.value({"entity_set": report.entity_set, "counts": report.counts, "results": report.as_dicts()})
         return

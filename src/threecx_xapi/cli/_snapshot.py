@@ -19,10 +19,12 @@ from typing import Any
 
 import click
 
+from threecx_xapi import XAPI
 from threecx_xapi import snapshot as snapshots
 
 from ._connection import Connection, open_client
 from ._errors import DIFFERENT, USAGE, CommandError
+from ._fleet import check_fleet_output, fleet_output, run_each
 from ._profiles import default_store
 
 __all__ = ["snapshot"]
@@ -82,7 +84,21 @@ def _read_live(
         raise CommandError(str(exc), USAGE) from None
 
 
-def _report(snap: snapshots.Snapshot, output: str) -> None:
+def _take_each(
+    connection: Connection, *, include_secrets: bool, concurrency: int, exclude: tuple[str, ...], output: str
+) -> None:
+    """A snapshot of every chosen PBX at once, each into its own folder (``--output`` holds ``{pbx}``)."""
+    check_fleet_output(connection, output)
+
+    def take(name: str, pbx: XAPI) -> snapshots.Snapshot:
+        folder = fleet_output(output, name)
+        return snapshots.take(pbx, folder, include_secrets=include_secrets, concurrency=concurrency, exclude=exclude)
+
+    run_each(connection, take, lambda name, snap: _report(snap, str(fleet_output(output, name)), f"pbx {name}: "),
+             sys.stderr)  # fmt: skip
+
+
+def _report(snap: snapshots.Snapshot, output: str, prefix: str = "") -> None:
     entities = sum(len(data.entities) for data in snap.resources.values() if data.collection)
     secrets = "included" if snap.secrets_included else "blanked"
     lines = [
@@ -95,7 +111,7 @@ def _report(snap: snapshots.Snapshot, output: str) -> None:
         lines.append(f"failed: {name}: {failure.message}")
     if snap.secrets_included:
         lines.append(f"warning: {output} holds secrets (passwords, PINs, keys); it is readable by you only")
-    print("\n".join(lines), file=sys.stderr)
+    print("\n".join(prefix + line for line in lines), file=sys.stderr)
 
 
 @click.group(
@@ -132,6 +148,9 @@ def snapshot(
     if not output:
         raise click.UsageError("missing --output DIR: the folder to write the snapshot to (or: snapshot diff A B)")
     connection = ctx.find_object(Connection) or Connection()
+    if connection.fleet:
+        _take_each(connection, include_secrets=include_secrets, concurrency=concurrency, exclude=exclude, output=output)
+        return
     snap = _read_live(
         connection, include_secrets=include_secrets, concurrency=concurrency, exclude=exclude, output=output
     )
