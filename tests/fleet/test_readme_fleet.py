@@ -56,9 +56,10 @@ def test_the_python_example(office_and_branch: Path, capsys: pytest.CaptureFixtu
 def test_the_command_lines(pbxs: PBXs, office_and_branch: Path) -> None:
     (block,) = _blocks("bash")
     commands = [shlex.split(line.split("  #", 1)[0])[1:] for line in block.splitlines() if line.strip()]
+    (office_and_branch.parent / "users.csv").write_text("Number,FirstName,EmailAddress\n7701,Ada,ada@example.com\n")
     results = [run(office_and_branch, *argv) for argv in commands]
 
-    listed, status, groups, exported = results
+    listed, status, groups, exported, doctored, snapped, calls, planned = results
     assert listed.exit_code == 6  # branch lacks ListUser
     rows = list(csv.reader(io.StringIO(listed.stdout)))
     assert rows[0] == ["pbx", "Id", "Number"] and {row[0] for row in rows[1:]} == {"office"} and len(rows) == 101
@@ -71,3 +72,14 @@ def test_the_command_lines(pbxs: PBXs, office_and_branch: Path) -> None:
     assert exported.exit_code == 0, exported.stderr
     assert (office_and_branch.parent / "extensions-office.csv").read_bytes().startswith(b"Id,Number,")
     assert (office_and_branch.parent / "extensions-branch.csv").is_file()
+    assert doctored.exit_code == 1  # branch is an older build: its version check fails
+    checks = {(row["pbx"], row["check"]): row["status"] for row in json.loads(doctored.stdout)}
+    assert checks[("office", "access.users")] == "ok" and checks[("branch", "version")] == "fail"
+    assert snapped.exit_code == 0, snapped.stderr  # branch's missing Users is recorded in its manifest, not fatal
+    for name in ("office", "branch"):
+        assert (office_and_branch.parent / "snapshots/2026-12-02" / name / "manifest.json").is_file()
+    assert calls.exit_code == 0, calls.stderr
+    assert (office_and_branch.parent / "calls-office.csv").is_file()
+    assert (office_and_branch.parent / "calls-branch.csv").is_file()
+    assert planned.exit_code == 6  # branch cannot list users (no ListUser) to plan against
+    assert [(row["pbx"], row["action"]) for row in json.loads(planned.stdout)] == [("office", "create")]
