@@ -143,7 +143,6 @@ def write_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str], *
 
     Without ``columns`` the header is taken from the rows of the first 1000 (the rows are held until then).
     """
-    count = 0
     with open(path, "wb") as handle:
         iterator = iter(rows)
         first: list[Mapping[str, Any]] = []
@@ -154,29 +153,24 @@ def write_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str], *
                     break
         writer = RowWriter(handle, "csv", columns or _columns_of(first), header=True)
         writer.write(first)
-        count += len(first)
-        batch: list[Mapping[str, Any]] = []
-        for row in iterator:
-            batch.append(row)
-            if len(batch) >= 1000:
-                writer.write(batch)
-                count += len(batch)
-                batch = []
-        writer.write(batch)
-        return count + len(batch)
+        return len(first) + _write_batches(writer, iterator)
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike[str]) -> int:
     """Write ``rows`` to a JSON Lines file as they come, one compact object a line; the number of rows."""
-    count = 0
     with open(path, "wb") as handle:
-        writer = RowWriter(handle, "jsonl", (), header=False)
-        batch: list[Mapping[str, Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 1000:
-                writer.write(batch)
-                count += len(batch)
-                batch = []
-        writer.write(batch)
-        return count + len(batch)
+        return _write_batches(RowWriter(handle, "jsonl", (), header=False), rows)
+
+
+def _write_batches(writer: RowWriter, rows: Iterable[Mapping[str, Any]], size: int = 1000) -> int:
+    """``rows`` through ``writer`` ``size`` at a time, so nothing is held but one batch; the number written."""
+    count = 0
+    batch: list[Mapping[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            writer.write(batch)
+            count += len(batch)
+            batch = []
+    writer.write(batch)
+    return count + len(batch)
