@@ -87,7 +87,9 @@ test-pythons: setup
 		if [ -z "$$python" ]; then echo "error: Python $$v not found (pyenv or PATH)"; exit 2; fi; \
 		echo "== Python $$v ($$python)"; \
 		UV_PROJECT_ENVIRONMENT=.venv-$$v $(UV) sync --frozen --quiet --python "$$python" || exit 1; \
-		.venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/facade tests/generated/test_wire.py || exit 1; \
+		.venv-$$v/bin/python -m pytest -q -p no:cacheprovider tests/facade tests/generated/test_wire.py \
+			tests/export/test_export.py tests/fleet/test_fleet.py tests/doctor/test_doctor.py tests/provision/test_plan.py \
+			tests/snapshot/test_diff.py || exit 1; \
 		.venv-$$v/bin/python -m tests.contract || exit 1; \
 	done
 
